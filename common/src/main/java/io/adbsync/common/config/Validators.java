@@ -1,0 +1,79 @@
+package io.adbsync.common.config;
+
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** Config validators the connectors share, each with a message that says what a valid value looks like. */
+public final class Validators {
+
+    private Validators() {
+    }
+
+    /** Every element of a comma-separated list must be a valid Java regular expression. */
+    public static ConfigDef.Validator regexList() {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value == null) {
+                    return;
+                }
+                @SuppressWarnings("unchecked")
+                List<String> patterns = (List<String>) value;
+                for (String p : patterns) {
+                    try {
+                        Pattern.compile(p);
+                    } catch (PatternSyntaxException e) {
+                        throw new ConfigException(name, p, "Not a valid regular expression: " + e.getDescription());
+                    }
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "comma-separated regular expressions matched against schema.table";
+            }
+        };
+    }
+
+    /** A value matching {@code pattern}; {@code description} tells the user what that means. */
+    public static ConfigDef.Validator matching(Pattern pattern, String description) {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value == null) {
+                    return;
+                }
+                if (!pattern.matcher((String) value).matches()) {
+                    throw new ConfigException(name, value, "Must be " + description);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return description;
+            }
+        };
+    }
+
+    /** One of {@code values}, ignoring case; the error lists them in the order given, as the docs do. */
+    public static ConfigDef.Validator oneOf(String... values) {
+        List<String> allowed = List.of(values);
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value == null || allowed.stream().noneMatch(v -> v.equalsIgnoreCase(((String) value).trim()))) {
+                    throw new ConfigException(name, value, "Must be one of " + String.join(", ", allowed));
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "one of " + String.join(", ", allowed);
+            }
+        };
+    }
+}

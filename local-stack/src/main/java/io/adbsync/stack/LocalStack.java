@@ -1,0 +1,96 @@
+package io.adbsync.stack;
+
+import io.adbsync.stack.connect.LocalConnect;
+import io.adbsync.stack.connect.PluginArchive;
+import io.adbsync.stack.kafka.LocalKafka;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** A Kafka broker and one or more Connect workers in this JVM, with the packaged adbsync plugin on their plugin.path. */
+public final class LocalStack implements AutoCloseable {
+
+    private final LocalKafka kafka;
+    private final Path pluginPath;
+    private final List<LocalConnect> workers = new ArrayList<>();
+    private final String groupId;
+
+    private LocalStack(LocalKafka kafka, Path pluginPath, String groupId) {
+        this.kafka = kafka;
+        this.pluginPath = pluginPath;
+        this.groupId = groupId;
+    }
+
+    /** Starts a broker and {@code workerCount} workers on free ports, the plugin unpacked from the packaged zip. */
+    public static LocalStack start(int workerCount) {
+        return start(workerCount, 0, Map.of());
+    }
+
+    /** As {@link #start(int)}; the first worker's REST API listens on {@code firstRestPort} (0 = any free port). */
+    public static LocalStack start(int workerCount, int firstRestPort, Map<String, String> workerOverrides) {
+        Path pluginPath;
+        try {
+            pluginPath = PluginArchive.unpack(PluginArchive.locate(), Files.createTempDirectory("adbsync-plugins-"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create a plugin directory", e);
+        }
+        LocalKafka kafka = LocalKafka.start();
+        LocalStack stack = new LocalStack(kafka, pluginPath, "adbsync-connect");
+        try {
+            for (int i = 0; i < workerCount; i++) {
+                stack.addWorker(i == 0 ? firstRestPort : 0, workerOverrides);
+            }
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+        return stack;
+    }
+
+    /** Starts one more worker in the same Connect cluster (for rebalance tests). */
+    public LocalConnect addWorker(int restPort, Map<String, String> overrides) {
+        Map<String, String> props = LocalConnect.defaultWorkerProps(kafka.bootstrapServers(), pluginPath, groupId, restPort);
+        props.putAll(overrides);
+        LocalConnect worker = LocalConnect.start(props);
+        workers.add(worker);
+        return worker;
+    }
+
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    public List<LocalConnect> workers() {
+        return List.copyOf(workers);
+    }
+
+    /** The first worker, which every test can drive the whole cluster through. */
+    public LocalConnect connect() {
+        return workers.get(0);
+    }
+
+    public Path pluginPath() {
+        return pluginPath;
+    }
+
+    @Override
+    public void close() {
+        for (LocalConnect worker : workers) {
+            worker.close();
+        }
+        workers.clear();
+        kafka.close();
+        try (Stream<Path> paths = Files.walk(pluginPath)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // A leftover temp directory is harmless.
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.adbsync.stack.connect;
+
+import org.apache.kafka.connect.cli.ConnectDistributed;
+import org.apache.kafka.connect.runtime.Connect;
+import org.apache.kafka.connect.runtime.distributed.DistributedHerder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A Kafka Connect worker in distributed mode running in this JVM, with its REST API on loopback. */
+public final class LocalConnect implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalConnect.class);
+    private final Connect<DistributedHerder> connect;
+    private final ConnectRestClient rest;
+
+    private LocalConnect(Connect<DistributedHerder> connect) {
+        this.connect = connect;
+        this.rest = new ConnectRestClient(connect.rest().advertisedUrl());
+    }
+
+    /** The worker settings a local worker starts from; {@code restPort} 0 picks a free port. */
+    public static Map<String, String> defaultWorkerProps(String bootstrapServers, Path pluginPath, String groupId, int restPort) {
+        Map<String, String> props = new HashMap<>();
+        props.put("bootstrap.servers", bootstrapServers);
+        props.put("group.id", groupId);
+        props.put("plugin.path", pluginPath.toAbsolutePath().toString());
+        // The plugin ships ServiceLoader manifests; reading them is much faster than scanning every class.
+        props.put("plugin.discovery", "service_load");
+        props.put("listeners", "http://127.0.0.1:" + restPort);
+        props.put("rest.advertised.host.name", "127.0.0.1");
+        props.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
+        props.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+        props.put("config.storage.topic", groupId + "-configs");
+        props.put("offset.storage.topic", groupId + "-offsets");
+        props.put("status.storage.topic", groupId + "-status");
+        props.put("config.storage.replication.factor", "1");
+        props.put("offset.storage.replication.factor", "1");
+        props.put("status.storage.replication.factor", "1");
+        // Source offsets (and so the slot's confirmed LSN) advance at each flush; keep it short locally.
+        props.put("offset.flush.interval.ms", "1000");
+        props.put("scheduled.rebalance.max.delay.ms", "10000");
+        return props;
+    }
+
+    public static LocalConnect start(Map<String, String> workerProps) {
+        Connect<DistributedHerder> connect = new ConnectDistributed().startConnect(workerProps);
+        LocalConnect worker = new LocalConnect(connect);
+        worker.rest.awaitReady(Duration.ofSeconds(120));
+        log.info("Local Connect worker ready at {}", worker.url());
+        return worker;
+    }
+
+    public URI url() {
+        return connect.rest().advertisedUrl();
+    }
+
+    public ConnectRestClient rest() {
+        return rest;
+    }
+
+    @Override
+    public void close() {
+        connect.stop();
+    }
+}

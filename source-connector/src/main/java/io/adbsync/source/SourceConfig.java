@@ -1,0 +1,124 @@
+package io.adbsync.source;
+
+import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.config.Validators;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Every setting of {@link AdbPgSourceConnector}, declared once with its documentation, default and validator. */
+public final class SourceConfig extends AbstractConfig {
+
+    public static final String TOPIC_PREFIX = "topic.prefix";
+    public static final String TABLE_INCLUDE_LIST = "table.include.list";
+    public static final String TABLE_EXCLUDE_LIST = "table.exclude.list";
+    public static final String SLOT_NAME = "slot.name";
+    public static final String PUBLICATION_NAME = "publication.name";
+    public static final String SNAPSHOT_MODE = "snapshot.mode";
+    public static final String HEARTBEAT_INTERVAL_MS = "heartbeat.interval.ms";
+
+    private static final String GROUP_TOPICS = "Topics";
+    private static final String GROUP_TABLES = "Tables";
+    private static final String GROUP_REPLICATION = "Replication";
+
+    /** What the connector does before it streams. */
+    public enum SnapshotMode {
+        INITIAL, NEVER, INITIAL_ONLY;
+
+        public String configValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public static final ConfigDef CONFIG_DEF = configDef();
+
+    public SourceConfig(Map<String, String> originals) {
+        super(CONFIG_DEF, originals);
+    }
+
+    private static ConfigDef configDef() {
+        ConfigDef def = ConnectionConfig.define(new ConfigDef(), "source");
+        int order = 0;
+        def.define(TOPIC_PREFIX, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
+                Validators.matching(Pattern.compile("[a-zA-Z0-9._-]{1,200}"),
+                        "1 to 200 characters of letters, digits, '.', '_' or '-' (legal in a Kafka topic name)"),
+                Importance.HIGH,
+                "Prefix of every topic this connector writes: changes of table s.t go to <topic.prefix>.s.t. "
+                        + "It also names the record schemas, so keep it stable once data has been written.",
+                GROUP_TOPICS, ++order, Width.MEDIUM, "Topic prefix");
+        order = 0;
+        def.define(TABLE_INCLUDE_LIST, Type.LIST, "", Validators.regexList(), Importance.HIGH,
+                "Comma-separated regular expressions matched against schema.table (whole name). Only matching "
+                        + "tables are captured; empty captures every table except the system schemas.",
+                GROUP_TABLES, ++order, Width.LONG, "Tables to include");
+        def.define(TABLE_EXCLUDE_LIST, Type.LIST, "", Validators.regexList(), Importance.MEDIUM,
+                "Comma-separated regular expressions matched against schema.table; matching tables are not captured "
+                        + "even when table.include.list matches them.",
+                GROUP_TABLES, ++order, Width.LONG, "Tables to exclude");
+        order = 0;
+        Pattern slotName = Pattern.compile("[a-z0-9_]{1,63}");
+        def.define(SLOT_NAME, Type.STRING, "adbsync",
+                Validators.matching(slotName, "1 to 63 lower-case letters, digits or underscores (a replication slot name)"),
+                Importance.HIGH,
+                "Name of the logical replication slot (pgoutput) the connector reads from; created if absent. "
+                        + "Each connector needs its own slot.",
+                GROUP_REPLICATION, ++order, Width.MEDIUM, "Replication slot");
+        def.define(PUBLICATION_NAME, Type.STRING, "adbsync_publication",
+                Validators.matching(Pattern.compile("[A-Za-z_][A-Za-z0-9_$]{0,62}"),
+                        "1 to 63 letters, digits, '_' or '$', not starting with a digit (a publication name)"),
+                Importance.MEDIUM,
+                "Name of the publication that lists the captured tables; created if absent.",
+                GROUP_REPLICATION, ++order, Width.MEDIUM, "Publication");
+        def.define(SNAPSHOT_MODE, Type.STRING, SnapshotMode.INITIAL.configValue(),
+                Validators.oneOf(
+                        SnapshotMode.INITIAL.configValue(), SnapshotMode.NEVER.configValue(), SnapshotMode.INITIAL_ONLY.configValue()),
+                Importance.HIGH,
+                "initial: copy the captured tables, then stream changes; never: stream changes only, from the slot's "
+                        + "position; initial_only: copy the tables and stop.",
+                GROUP_REPLICATION, ++order, Width.SHORT, "Snapshot mode");
+        def.define(HEARTBEAT_INTERVAL_MS, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                "How often, in milliseconds, the connector writes a heartbeat so an idle or filtered database still "
+                        + "lets the slot advance and release WAL; 0 turns heartbeats off.",
+                GROUP_REPLICATION, ++order, Width.SHORT, "Heartbeat interval");
+        return def;
+    }
+
+    public ConnectionConfig connection() {
+        return ConnectionConfig.from(this);
+    }
+
+    public String topicPrefix() {
+        return getString(TOPIC_PREFIX);
+    }
+
+    public List<String> tableIncludeList() {
+        return getList(TABLE_INCLUDE_LIST);
+    }
+
+    public List<String> tableExcludeList() {
+        return getList(TABLE_EXCLUDE_LIST);
+    }
+
+    public String slotName() {
+        return getString(SLOT_NAME);
+    }
+
+    public String publicationName() {
+        return getString(PUBLICATION_NAME);
+    }
+
+    public SnapshotMode snapshotMode() {
+        return SnapshotMode.valueOf(getString(SNAPSHOT_MODE).trim().toUpperCase(Locale.ROOT));
+    }
+
+    public long heartbeatIntervalMs() {
+        return getLong(HEARTBEAT_INTERVAL_MS);
+    }
+}
