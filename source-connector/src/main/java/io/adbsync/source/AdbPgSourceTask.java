@@ -1,33 +1,277 @@
 package io.adbsync.source;
 
 import io.adbsync.common.Version;
+import io.adbsync.common.jdbc.SqlErrors;
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.heartbeat.Heartbeat;
+import io.adbsync.source.metrics.StreamingMetrics;
+import io.adbsync.source.pgoutput.PgOutputDecoder;
+import io.adbsync.source.replication.LsnAckTracker;
+import io.adbsync.source.replication.ReplicationSetup;
+import io.adbsync.source.replication.ReplicationStream;
+import io.adbsync.source.stream.ChangeRecordFactory;
+import io.adbsync.source.stream.ChangeStream;
+import io.adbsync.source.stream.RelationRegistry;
+import io.adbsync.source.stream.StreamPosition;
+import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.types.TypeMapper;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Reads the replication slot and turns changes into records. */
+/**
+ * Reads the replication slot and turns committed changes into records. All database I/O happens on the task
+ * thread inside {@link #poll()}; Kafka acknowledgements arrive on the producer thread and only move the LSN the
+ * slot may confirm, which the next poll sends to the server.
+ */
 public class AdbPgSourceTask extends SourceTask {
 
-    @Override
-    public void start(Map<String, String> props) {
-        new SourceConfig(props);
-        throw new ConnectException("Streaming is not part of this build yet (issue 3)");
-    }
+    private static final Logger log = LoggerFactory.getLogger(AdbPgSourceTask.class);
+    private static final int PROTOCOL_VERSION = 1;
+    private static final int STATUS_INTERVAL_SECONDS = 10;
+    private static final long MAX_BACKOFF_MS = 30_000;
 
-    @Override
-    public List<SourceRecord> poll() {
-        return null;
-    }
-
-    @Override
-    public void stop() {
-    }
+    private SourceConfig config;
+    private SourceCatalog catalog;
+    private ChangeStream changes;
+    private ChangeRecordFactory records;
+    private Heartbeat heartbeat;
+    private final LsnAckTracker tracker = new LsnAckTracker();
+    private final StreamingMetrics metrics = new StreamingMetrics();
+    private ReplicationStream stream;
+    private PgOutputDecoder decoder;
+    private volatile boolean stopping;
+    /** Held by poll() while it uses the connections, so stop() closes them only between polls. */
+    private final Object ioLock = new Object();
+    private long disconnectedSince;
+    private long backoffMs;
+    private long nextAttemptAt;
+    private SQLException lastFailure;
 
     @Override
     public String version() {
         return Version.get();
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        config = new SourceConfig(props);
+        stopping = false;
+        try {
+            catalog = new SourceCatalog(config.connection());
+            String database = catalog.database();
+            TableFilter filter = new TableFilter(config.tableIncludeList(), config.tableExcludeList());
+            records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog);
+            heartbeat = new Heartbeat(config, records.partition());
+            List<String[]> extra = new ArrayList<>();
+            if (heartbeat.enabled()) {
+                heartbeat.createTable(catalog.connection());
+                extra.add(heartbeat.tableName());
+            }
+            if (config.replicaIdentityFull()) {
+                setReplicaIdentityFull(filter);
+            }
+            ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra);
+            ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
+            StreamPosition resumeAt = StreamPosition.fromOffset(context.offsetStorageReader().offset(records.partition()));
+            TypeMapper types = new TypeMapper(catalog::formatType);
+            RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
+            changes = new ChangeStream(relations, types, records, filter, config.operationFilter(), tracker,
+                    heartbeat.enabled() ? heartbeat : null, resumeAt);
+            metrics.register(props.getOrDefault("name", config.topicPrefix()), "0");
+            connect();
+            log.info("Streaming database {} from slot {} (publication {}) starting after {} into topics {}.*", database,
+                    config.slotName(), config.publicationName(), describe(resumeAt), config.topicPrefix());
+        } catch (SQLException e) {
+            close();
+            throw new ConnectException("Cannot start streaming from " + config.connection().url() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void setReplicaIdentityFull(TableFilter filter) throws SQLException {
+        try (Statement s = catalog.connection().createStatement()) {
+            for (String[] t : catalog.capturedTables(filter)) {
+                s.execute("ALTER TABLE " + SqlIdentifiers.qualified(t[0], t[1]) + " REPLICA IDENTITY FULL");
+            }
+        }
+    }
+
+    private void connect() throws SQLException {
+        StreamPosition at = changes.position();
+        stream = ReplicationStream.start(config.connection(), config.slotName(), config.publicationName(),
+                at.commitLsn(), PROTOCOL_VERSION, STATUS_INTERVAL_SECONDS);
+        decoder = new PgOutputDecoder(PROTOCOL_VERSION, false);
+        metrics.connected(true);
+    }
+
+    @Override
+    public List<SourceRecord> poll() throws InterruptedException {
+        synchronized (ioLock) {
+            if (stopping) {
+                return null;
+            }
+            return pollLocked();
+        }
+    }
+
+    private List<SourceRecord> pollLocked() throws InterruptedException {
+        if (stream == null && !reconnect()) {
+            return null;
+        }
+        List<SourceRecord> batch = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + config.pollIntervalMs();
+        try {
+            while (batch.size() < config.maxBatchSize() && !stopping) {
+                ByteBuffer message = stream.readPending();
+                if (message == null) {
+                    if (!batch.isEmpty() || System.currentTimeMillis() >= deadline) {
+                        break;
+                    }
+                    idle();
+                    continue;
+                }
+                long walLsn = stream.lastReceivedLsn();
+                changes.accept(decoder.decode(message), walLsn, record -> {
+                    batch.add(record);
+                    metrics.recordChange(record.timestamp(), changes.position().commitLsn(),
+                            record.topic().equals(config.heartbeatTopic()));
+                });
+            }
+            confirmAcknowledged();
+        } catch (SQLException e) {
+            if (!stopping) {
+                lost(e);
+            }
+        }
+        return batch.isEmpty() ? null : batch;
+    }
+
+    /** Nothing to read: keep the heartbeat going and hand confirmed LSNs to the server, then wait a moment. */
+    private void idle() throws SQLException, InterruptedException {
+        if (heartbeat.beatIfDue(catalog.connection(), System.currentTimeMillis())) {
+            log.debug("Heartbeat written for slot {}", config.slotName());
+        }
+        confirmAcknowledged();
+        Thread.sleep(5);
+    }
+
+    private void confirmAcknowledged() {
+        long lsn = tracker.confirmableLsn();
+        if (lsn > 0) {
+            stream.confirm(lsn);
+            metrics.confirmed(lsn);
+        }
+    }
+
+    private void lost(SQLException e) {
+        SqlErrors.Kind kind = SqlErrors.classify(e);
+        closeStream();
+        if (kind != SqlErrors.Kind.TRANSIENT) {
+            throw new ConnectException("Streaming from slot " + config.slotName() + " failed: " + e.getMessage()
+                    + " (SQLState " + e.getSQLState() + ")", e);
+        }
+        if (disconnectedSince == 0) {
+            disconnectedSince = System.currentTimeMillis();
+            backoffMs = 1_000;
+            nextAttemptAt = disconnectedSince;
+            log.warn("Lost the replication connection to {} ({}); reconnecting for up to {} ms ({})",
+                    config.connection().url(), e.getMessage(), config.retryWindowMs(), SourceConfig.RETRY_WINDOW_MS);
+        }
+        lastFailure = e;
+    }
+
+    /** One reconnect attempt when due; fails the task once the retry window has passed. */
+    private boolean reconnect() throws InterruptedException {
+        long now = System.currentTimeMillis();
+        if (now < nextAttemptAt) {
+            Thread.sleep(Math.min(nextAttemptAt - now, config.pollIntervalMs()));
+            return false;
+        }
+        try {
+            // The catalog connection most likely died with the stream; start both afresh.
+            catalog.reset();
+            catalog.scalar("SELECT 1");
+            connect();
+            metrics.reconnected();
+            log.info("Reconnected to {} after {} ms; resuming after {}", config.connection().url(),
+                    System.currentTimeMillis() - disconnectedSince, describe(changes.position()));
+            disconnectedSince = 0;
+            return true;
+        } catch (SQLException e) {
+            if (SqlErrors.classify(e) != SqlErrors.Kind.TRANSIENT) {
+                throw new ConnectException("Cannot resume streaming from slot " + config.slotName() + ": " + e.getMessage()
+                        + " (SQLState " + e.getSQLState() + ")", e);
+            }
+            return retryLater(e);
+        }
+    }
+
+    private boolean retryLater(SQLException e) {
+        lastFailure = e;
+        long now = System.currentTimeMillis();
+        if (now - disconnectedSince > config.retryWindowMs()) {
+            throw new ConnectException("Could not reconnect to " + config.connection().url() + " within "
+                    + SourceConfig.RETRY_WINDOW_MS + "=" + config.retryWindowMs() + " ms; last error: " + lastFailure.getMessage(), lastFailure);
+        }
+        nextAttemptAt = now + backoffMs;
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+        log.info("Reconnect to {} failed ({}); next attempt in {} ms", config.connection().url(), e.getMessage(), nextAttemptAt - now);
+        return false;
+    }
+
+    @Override
+    public void commitRecord(SourceRecord record, RecordMetadata metadata) {
+        tracker.acknowledged(record);
+    }
+
+    @Override
+    public void stop() {
+        stopping = true;
+        synchronized (ioLock) {
+            close();
+        }
+    }
+
+    private void close() {
+        closeStream();
+        if (catalog != null) {
+            catalog.close();
+            catalog = null;
+        }
+        metrics.unregister();
+    }
+
+    private void closeStream() {
+        if (stream != null) {
+            try {
+                confirmAcknowledged();
+                stream.sendStatus();
+            } catch (SQLException | RuntimeException ignored) {
+                // The connection is going away; the slot keeps the last confirmed LSN it received.
+            }
+            stream.close();
+            stream = null;
+            metrics.connected(false);
+        }
+    }
+
+    private static String describe(StreamPosition p) {
+        return p.commitLsn() == 0 ? "the slot's confirmed position" : "commit LSN " + LogSequenceNumber.valueOf(p.commitLsn()).asString()
+                + " record " + p.event();
     }
 }

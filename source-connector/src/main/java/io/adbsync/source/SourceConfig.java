@@ -2,11 +2,13 @@ package io.adbsync.source;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
+import io.adbsync.source.stream.OperationFilter;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
 
 import java.util.List;
 import java.util.Locale;
@@ -23,10 +25,20 @@ public final class SourceConfig extends AbstractConfig {
     public static final String PUBLICATION_NAME = "publication.name";
     public static final String SNAPSHOT_MODE = "snapshot.mode";
     public static final String HEARTBEAT_INTERVAL_MS = "heartbeat.interval.ms";
+    public static final String HEARTBEAT_TABLE = "heartbeat.table";
+    public static final String TOMBSTONES_ON_DELETE = "tombstones.on.delete";
+    public static final String TABLE_OPERATIONS = "table.operations";
+    public static final String REPLICA_IDENTITY_FULL = "replica.identity.full";
+    public static final String RETRY_WINDOW_MS = "connection.retry.window.ms";
+    public static final String MAX_BATCH_SIZE = "max.batch.size";
+    public static final String POLL_INTERVAL_MS = "poll.interval.ms";
+    public static final String HEARTBEAT_TOPIC_PREFIX = "__adbsync-heartbeat.";
 
     private static final String GROUP_TOPICS = "Topics";
     private static final String GROUP_TABLES = "Tables";
     private static final String GROUP_REPLICATION = "Replication";
+    private static final String GROUP_EVENTS = "Events";
+    private static final String GROUP_RELIABILITY = "Reliability";
 
     /** What the connector does before it streams. */
     public enum SnapshotMode {
@@ -87,6 +99,39 @@ public final class SourceConfig extends AbstractConfig {
                 "How often, in milliseconds, the connector writes a heartbeat so an idle or filtered database still "
                         + "lets the slot advance and release WAL; 0 turns heartbeats off.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "Heartbeat interval");
+        def.define(HEARTBEAT_TABLE, Type.STRING, "public.adbsync_heartbeat",
+                Validators.matching(Pattern.compile("[^.\\s]+\\.[^.\\s]+"), "schema.table"),
+                Importance.LOW,
+                "Table (schema.table) the heartbeat upserts one row per slot into; created if absent and added to the "
+                        + "publication. Its changes go to the topic " + HEARTBEAT_TOPIC_PREFIX + "<topic.prefix>, "
+                        + "never to a table topic.",
+                GROUP_REPLICATION, ++order, Width.MEDIUM, "Heartbeat table");
+        def.define(REPLICA_IDENTITY_FULL, Type.BOOLEAN, false, Importance.MEDIUM,
+                "Set REPLICA IDENTITY FULL on every captured table at start (as the managed service does), so updates "
+                        + "and deletes carry the whole old row and unchanged TOASTed values never need a re-read. When "
+                        + "false, such values are re-read from the table by primary key; tables without a primary key "
+                        + "then need REPLICA IDENTITY FULL for updates and deletes.",
+                GROUP_REPLICATION, ++order, Width.SHORT, "REPLICA IDENTITY FULL");
+        order = 0;
+        def.define(TOMBSTONES_ON_DELETE, Type.BOOLEAN, true, Importance.MEDIUM,
+                "Follow each delete event with a tombstone (same key, null value) so compacted topics drop the key.",
+                GROUP_EVENTS, ++order, Width.SHORT, "Tombstones");
+        def.define(TABLE_OPERATIONS, Type.LIST, "", new OperationsValidator(), Importance.MEDIUM,
+                "Per-table choice of the operations to capture, as entries regex=op|op, e.g. "
+                        + "public\\.audit=insert,public\\..*=insert|update|delete. The first entry whose regex matches "
+                        + "schema.table decides; tables no entry matches get insert, update, delete and truncate.",
+                GROUP_EVENTS, ++order, Width.LONG, "Operations per table");
+        def.define(MAX_BATCH_SIZE, Type.INT, 2048, ConfigDef.Range.between(1, 1_000_000), Importance.LOW,
+                "Most records one poll hands to Kafka Connect.",
+                GROUP_EVENTS, ++order, Width.SHORT, "Batch size");
+        def.define(POLL_INTERVAL_MS, Type.LONG, 500L, ConfigDef.Range.between(1, 60_000), Importance.LOW,
+                "Longest a poll waits for changes when the stream is idle.",
+                GROUP_EVENTS, ++order, Width.SHORT, "Poll interval");
+        order = 0;
+        def.define(RETRY_WINDOW_MS, Type.LONG, 720L * 60_000, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                "How long the task keeps reconnecting, with backoff, after losing the source connection before it "
+                        + "fails (default 720 minutes).",
+                GROUP_RELIABILITY, ++order, Width.SHORT, "Retry window for lost connections");
         return def;
     }
 
@@ -120,5 +165,57 @@ public final class SourceConfig extends AbstractConfig {
 
     public long heartbeatIntervalMs() {
         return getLong(HEARTBEAT_INTERVAL_MS);
+    }
+
+    /** The heartbeat table as {schema, table}. */
+    public String[] heartbeatTable() {
+        return getString(HEARTBEAT_TABLE).split("\\.", 2);
+    }
+
+    public String heartbeatTopic() {
+        return HEARTBEAT_TOPIC_PREFIX + topicPrefix();
+    }
+
+    public boolean tombstonesOnDelete() {
+        return getBoolean(TOMBSTONES_ON_DELETE);
+    }
+
+    public OperationFilter operationFilter() {
+        return OperationFilter.parse(getList(TABLE_OPERATIONS));
+    }
+
+    public boolean replicaIdentityFull() {
+        return getBoolean(REPLICA_IDENTITY_FULL);
+    }
+
+    public long retryWindowMs() {
+        return getLong(RETRY_WINDOW_MS);
+    }
+
+    public int maxBatchSize() {
+        return getInt(MAX_BATCH_SIZE);
+    }
+
+    public long pollIntervalMs() {
+        return getLong(POLL_INTERVAL_MS);
+    }
+
+    /** Checks {@value #TABLE_OPERATIONS} entries with the same parser the task uses. */
+    private static final class OperationsValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            try {
+                @SuppressWarnings("unchecked")
+                List<String> entries = (List<String>) value;
+                OperationFilter.parse(entries);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name, value, e.getMessage());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "entries regex=insert|update|delete|truncate";
+        }
     }
 }

@@ -93,6 +93,8 @@ public final class LocalPostgres implements PostgresServer {
         conf.put("max_replication_slots", "20");
         conf.put("max_wal_senders", "20");
         conf.put("max_connections", "200");
+        // Two-phase commit decoding needs prepared transactions.
+        conf.put("max_prepared_transactions", "10");
         // Test and demo data are disposable; skipping fsync makes the servers several times faster. Commits
         // stay synchronous so a killed server (fault tests) keeps every commit it acknowledged: the WAL
         // reaches the OS page cache before the client hears "committed".

@@ -1,0 +1,48 @@
+package io.adbsync.common.jdbc;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.sql.SQLTransientException;
+
+/**
+ * The one place SQL errors are classified. Connection loss and server overload are transient (retry within the
+ * retry window); constraint and data errors belong to the record at hand; authentication, privilege and syntax
+ * errors will not go away by retrying.
+ */
+public final class SqlErrors {
+
+    /** What a failure means for the caller. */
+    public enum Kind {
+        /** Connection lost, server restarting, out of resources, serialization failure or deadlock: retry. */
+        TRANSIENT,
+        /** The data itself is wrong (SQLState classes 22 and 23): the record goes to the dead-letter queue. */
+        DATA,
+        /** Retrying will not help: authentication, privileges, missing objects, syntax. */
+        FATAL
+    }
+
+    private SqlErrors() {
+    }
+
+    public static Kind classify(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException || t instanceof SQLTransientException) {
+                return Kind.TRANSIENT;
+            }
+        }
+        String state = e.getSQLState();
+        if (state == null || state.length() < 2) {
+            // pgjdbc reports an I/O failure on a closed socket without a state in some paths.
+            return Kind.TRANSIENT;
+        }
+        String cls = state.substring(0, 2);
+        return switch (cls) {
+            case "08", "53", "58" -> Kind.TRANSIENT;
+            case "57" -> state.equals("57014") ? Kind.FATAL : Kind.TRANSIENT; // 57P01..03: shutdown/starting up
+            case "40" -> Kind.TRANSIENT; // 40001 serialization failure, 40P01 deadlock
+            case "55" -> state.equals("55006") ? Kind.TRANSIENT : Kind.FATAL; // object in use: a slot still held by an old session
+            case "22", "23" -> Kind.DATA;
+            default -> Kind.FATAL;
+        };
+    }
+}

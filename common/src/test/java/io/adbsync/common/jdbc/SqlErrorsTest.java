@@ -1,0 +1,38 @@
+package io.adbsync.common.jdbc;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.EOFException;
+import java.sql.SQLException;
+
+import static io.adbsync.common.jdbc.SqlErrors.Kind.DATA;
+import static io.adbsync.common.jdbc.SqlErrors.Kind.FATAL;
+import static io.adbsync.common.jdbc.SqlErrors.Kind.TRANSIENT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SqlErrorsTest {
+
+    @Test
+    void connectionLossAndOverloadAreTransient() {
+        assertThat(SqlErrors.classify(new SQLException("closed", "08006"))).isEqualTo(TRANSIENT);
+        assertThat(SqlErrors.classify(new SQLException("shutdown", "57P01"))).isEqualTo(TRANSIENT);
+        assertThat(SqlErrors.classify(new SQLException("too many connections", "53300"))).isEqualTo(TRANSIENT);
+        assertThat(SqlErrors.classify(new SQLException("deadlock", "40P01"))).isEqualTo(TRANSIENT);
+        assertThat(SqlErrors.classify(new SQLException("slot active", "55006"))).isEqualTo(TRANSIENT);
+        assertThat(SqlErrors.classify(new SQLException("io", "XX000", new EOFException()))).isEqualTo(TRANSIENT);
+    }
+
+    @Test
+    void dataErrorsBelongToTheRecord() {
+        assertThat(SqlErrors.classify(new SQLException("bad value", "22P02"))).isEqualTo(DATA);
+        assertThat(SqlErrors.classify(new SQLException("not null", "23502"))).isEqualTo(DATA);
+    }
+
+    @Test
+    void authPrivilegeAndSyntaxAreFatal() {
+        assertThat(SqlErrors.classify(new SQLException("password", "28P01"))).isEqualTo(FATAL);
+        assertThat(SqlErrors.classify(new SQLException("permission", "42501"))).isEqualTo(FATAL);
+        assertThat(SqlErrors.classify(new SQLException("no slot", "42704"))).isEqualTo(FATAL);
+        assertThat(SqlErrors.classify(new SQLException("cancelled", "57014"))).isEqualTo(FATAL);
+    }
+}

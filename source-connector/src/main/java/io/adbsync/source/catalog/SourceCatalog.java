@@ -1,0 +1,146 @@
+package io.adbsync.source.catalog;
+
+import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.stream.UnchangedToastLoader;
+import org.apache.kafka.connect.errors.ConnectException;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The few questions the source asks of the catalog over a normal connection: primary keys where the Relation
+ * message does not carry them, names of non-built-in types, the captured tables, and TOASTed values not sent.
+ */
+public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader {
+
+    private final ConnectionConfig config;
+    private Connection connection;
+
+    public SourceCatalog(ConnectionConfig config) {
+        this.config = config;
+    }
+
+    /** The catalog connection, opened again if it was lost. */
+    public Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = Jdbc.open(config);
+            connection.setAutoCommit(true);
+        }
+        return connection;
+    }
+
+    /** Drops the connection after a failure; the next call opens a new one. */
+    public void reset() {
+        close();
+    }
+
+    public String database() throws SQLException {
+        return scalar("SELECT current_database()");
+    }
+
+    public List<String> primaryKey(int relationOid) {
+        String sql = "SELECT a.attname FROM pg_index i "
+                + "JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true "
+                + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                + "WHERE i.indrelid = ? AND i.indisprimary ORDER BY k.ord";
+        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+            ps.setLong(1, relationOid & 0xFFFFFFFFL);
+            List<String> columns = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(rs.getString(1));
+                }
+            }
+            return columns;
+        } catch (SQLException e) {
+            throw new ConnectException("Cannot read the primary key of relation OID " + relationOid + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code format_type} with every non-catalog type schema-qualified, as the destination needs it. */
+    public String formatType(int oid, int typmod) {
+        try (Statement s = connection().createStatement()) {
+            s.execute("SET search_path = pg_catalog");
+            try (PreparedStatement ps = connection().prepareStatement("SELECT format_type(?::oid, ?)")) {
+                ps.setLong(1, oid & 0xFFFFFFFFL);
+                if (typmod < 0) {
+                    ps.setNull(2, java.sql.Types.INTEGER);
+                } else {
+                    ps.setInt(2, typmod);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            } finally {
+                s.execute("RESET search_path");
+            }
+        } catch (SQLException e) {
+            throw new ConnectException("Cannot name the type with OID " + oid + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The ordinary and partitioned tables the filter captures, as {@code schema.table} pairs in name order. */
+    public List<String[]> capturedTables(TableFilter filter) throws SQLException {
+        List<String[]> tables = new ArrayList<>();
+        try (Statement s = connection().createStatement();
+             ResultSet rs = s.executeQuery("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                     + "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2")) {
+            while (rs.next()) {
+                if (filter.captures(rs.getString(1), rs.getString(2))) {
+                    tables.add(new String[] {rs.getString(1), rs.getString(2)});
+                }
+            }
+        }
+        return tables;
+    }
+
+    @Override
+    public String load(CapturedTable table, CapturedTable.CapturedColumn column, List<KeyValue> key) {
+        StringBuilder sql = new StringBuilder("SELECT ").append(SqlIdentifiers.quote(column.name())).append("::text FROM ")
+                .append(SqlIdentifiers.qualified(table.schema(), table.table())).append(" WHERE ");
+        for (int i = 0; i < key.size(); i++) {
+            KeyValue k = key.get(i);
+            sql.append(i == 0 ? "" : " AND ").append(SqlIdentifiers.quote(k.column().name()))
+                    .append(" = CAST(? AS ").append(k.column().mapping().sourceType()).append(')');
+        }
+        try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
+            for (int i = 0; i < key.size(); i++) {
+                ps.setString(i + 1, key.get(i).text());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new ConnectException("Cannot re-read unchanged TOASTed column " + column.name() + " of "
+                    + table.qualifiedName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String scalar(String sql) throws SQLException {
+        try (Statement s = connection().createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // Closing a broken connection has nothing left to report.
+            }
+            connection = null;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.adbsync.source.metrics;
+
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Counters of one source task's stream, registered as a JMX MBean for the lag dashboard. */
+public final class StreamingMetrics implements StreamingMetricsMBean {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamingMetrics.class);
+    private final AtomicLong lagMs = new AtomicLong(-1);
+    private final AtomicLong changes = new AtomicLong();
+    private final AtomicLong heartbeats = new AtomicLong();
+    private final AtomicLong reconnects = new AtomicLong();
+    private volatile long lastCommitLsn;
+    private volatile long confirmedLsn;
+    private volatile boolean connected;
+    private ObjectName name;
+
+    public void register(String connector, String task) {
+        try {
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            ObjectName n = new ObjectName("io.adbsync:type=source-streaming,connector=" + ObjectName.quote(connector)
+                    + ",task=" + ObjectName.quote(task));
+            if (server.isRegistered(n)) {
+                server.unregisterMBean(n);
+            }
+            server.registerMBean(this, n);
+            name = n;
+        } catch (Exception e) {
+            log.warn("Could not register streaming metrics for {}: {}", connector, e.getMessage());
+        }
+    }
+
+    public void unregister() {
+        if (name != null) {
+            try {
+                ManagementFactory.getPlatformMBeanServer().unregisterMBean(name);
+            } catch (Exception ignored) {
+                // Already gone.
+            }
+            name = null;
+        }
+    }
+
+    public void recordChange(long commitTimeMs, long commitLsn, boolean heartbeat) {
+        lagMs.set(Math.max(0, System.currentTimeMillis() - commitTimeMs));
+        lastCommitLsn = commitLsn;
+        (heartbeat ? heartbeats : changes).incrementAndGet();
+    }
+
+    public void confirmed(long lsn) {
+        confirmedLsn = lsn;
+    }
+
+    public void connected(boolean value) {
+        connected = value;
+    }
+
+    public void reconnected() {
+        reconnects.incrementAndGet();
+    }
+
+    @Override
+    public long getMilliSecondsBehindSource() {
+        return lagMs.get();
+    }
+
+    @Override
+    public long getTotalChangeRecords() {
+        return changes.get();
+    }
+
+    @Override
+    public long getTotalHeartbeats() {
+        return heartbeats.get();
+    }
+
+    @Override
+    public String getLastCommitLsn() {
+        return LogSequenceNumber.valueOf(lastCommitLsn).asString();
+    }
+
+    @Override
+    public String getConfirmedLsn() {
+        return LogSequenceNumber.valueOf(confirmedLsn).asString();
+    }
+
+    @Override
+    public boolean isConnected() {
+        return connected;
+    }
+
+    @Override
+    public long getReconnects() {
+        return reconnects.get();
+    }
+}

@@ -1,0 +1,43 @@
+package io.adbsync.source.pgoutput;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** The column values of one row as pgoutput sends them, in the relation's column order. */
+public record TupleData(List<Value> values) {
+
+    public TupleData {
+        values = List.copyOf(values);
+    }
+
+    public int size() {
+        return values.size();
+    }
+
+    public Value get(int index) {
+        return values.get(index);
+    }
+
+    /** How a value was sent: 'n' null, 'u' unchanged TOASTed value (not sent), 't' text form, 'b' binary form. */
+    public record Value(char kind, byte[] bytes) {
+
+        public static final Value NULL = new Value('n', null);
+        public static final Value UNCHANGED_TOAST = new Value('u', null);
+
+        public boolean isNull() {
+            return kind == 'n';
+        }
+
+        public boolean isUnchangedToast() {
+            return kind == 'u';
+        }
+
+        /** The text form (kind 't'), decoded as UTF-8. */
+        public String text() {
+            if (kind != 't') {
+                throw new IllegalStateException("Value of kind '" + kind + "' has no text form");
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+}

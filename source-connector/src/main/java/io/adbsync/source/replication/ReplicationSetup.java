@@ -1,0 +1,124 @@
+package io.adbsync.source.replication;
+
+import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.SourceConfig;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.stream.TableFilter;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** Creates the publication and the logical slot when absent, and keeps the publication's table list in step with the filter. */
+public final class ReplicationSetup {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicationSetup.class);
+
+    private ReplicationSetup() {
+    }
+
+    /**
+     * Makes {@code publication} publish exactly the captured tables (plus {@code extraTables}); an existing
+     * FOR ALL TABLES publication is left as it is, the client-side filter does the rest.
+     */
+    public static void ensurePublication(SourceCatalog catalog, String publication, TableFilter filter,
+                                         List<String[]> extraTables) throws SQLException {
+        Connection c = catalog.connection();
+        Boolean allTables = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    allTables = rs.getBoolean(1);
+                }
+            }
+        }
+        if (Boolean.TRUE.equals(allTables)) {
+            return;
+        }
+        List<String[]> wanted = new ArrayList<>(catalog.capturedTables(filter));
+        if (wanted.isEmpty()) {
+            throw new ConnectException("No table matches " + SourceConfig.TABLE_INCLUDE_LIST + "/" + SourceConfig.TABLE_EXCLUDE_LIST
+                    + " in database " + catalog.database() + "; nothing to capture");
+        }
+        wanted.addAll(extraTables);
+        Set<String> wantedNames = new TreeSet<>();
+        List<String> quoted = new ArrayList<>();
+        for (String[] t : wanted) {
+            if (wantedNames.add(t[0] + "." + t[1])) {
+                quoted.add(SqlIdentifiers.qualified(t[0], t[1]));
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            if (allTables == null) {
+                s.execute("CREATE PUBLICATION " + SqlIdentifiers.quote(publication) + " FOR TABLE " + String.join(", ", quoted));
+                log.info("Created publication {} for {} table(s)", publication, quoted.size());
+                return;
+            }
+            Set<String> current = new TreeSet<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = ?")) {
+                ps.setString(1, publication);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        current.add(rs.getString(1));
+                    }
+                }
+            }
+            if (!current.equals(wantedNames)) {
+                s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " SET TABLE " + String.join(", ", quoted));
+                log.info("Publication {} now lists {} table(s) (was {})", publication, quoted.size(), current.size());
+            }
+        }
+    }
+
+    /** Creates the pgoutput slot {@code slot} if absent; returns true if it was created. */
+    public static boolean ensureSlot(ConnectionConfig config, SourceCatalog catalog, String slot) throws SQLException {
+        try (PreparedStatement ps = catalog.connection().prepareStatement(
+                "SELECT plugin, slot_type, database FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    if (!"pgoutput".equals(rs.getString(1)) || !"logical".equals(rs.getString(2))) {
+                        throw new ConnectException("Replication slot " + slot + " (" + SourceConfig.SLOT_NAME + ") exists but is a "
+                                + rs.getString(2) + " slot of plugin " + rs.getString(1) + "; choose another slot.name");
+                    }
+                    if (!catalog.database().equals(rs.getString(3))) {
+                        throw new ConnectException("Replication slot " + slot + " (" + SourceConfig.SLOT_NAME + ") belongs to database "
+                                + rs.getString(3) + ", not " + catalog.database() + "; choose another slot.name");
+                    }
+                    return false;
+                }
+            }
+        }
+        try (Connection replication = ReplicationStream.openReplicationConnection(config)) {
+            replication.unwrap(PGConnection.class).getReplicationAPI()
+                    .createReplicationSlot().logical().withSlotName(slot).withOutputPlugin("pgoutput").make();
+        }
+        log.info("Created logical replication slot {} (pgoutput)", slot);
+        return true;
+    }
+
+    /** Drops the slot and the publication (connector removed for good, on request). */
+    public static void drop(SourceCatalog catalog, String slot, String publication) throws SQLException {
+        try (Statement s = catalog.connection().createStatement()) {
+            try (PreparedStatement ps = catalog.connection().prepareStatement(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                ps.execute();
+            }
+            s.execute("DROP PUBLICATION IF EXISTS " + SqlIdentifiers.quote(publication));
+        }
+        log.info("Dropped replication slot {} and publication {}", slot, publication);
+    }
+}

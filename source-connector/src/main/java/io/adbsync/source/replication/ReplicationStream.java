@@ -1,0 +1,133 @@
+package io.adbsync.source.replication;
+
+import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.sql.SqlIdentifiers;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
+
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A pgoutput stream from a logical slot over pgjdbc's replication API. Every socket operation (reading, status
+ * feedback) happens on the thread that calls {@link #readPending()}; {@link #confirm(long)} only records the LSN,
+ * which is sent with the next status update from that thread.
+ */
+public final class ReplicationStream implements AutoCloseable {
+
+    /**
+     * Session settings that fix the text forms the type mapping parses: ISO dates, UTC timestamps, ISO 8601
+     * intervals, hex bytea and shortest exact floats.
+     */
+    static final String SESSION_OPTIONS = "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601 "
+            + "-c bytea_output=hex -c extra_float_digits=3";
+
+    private final Connection connection;
+    private final PGReplicationStream stream;
+    private long confirmed;
+
+    private ReplicationStream(Connection connection, PGReplicationStream stream) {
+        this.connection = connection;
+        this.stream = stream;
+    }
+
+    /** A connection in replication mode (for streaming and for creating slots with the replication protocol). */
+    public static Connection openReplicationConnection(ConnectionConfig config) throws SQLException {
+        return openReplicationConnection(config, "");
+    }
+
+    /** As above; {@code extraSessionOptions} ({@code -c name=value ...}) adds server settings for this session. */
+    public static Connection openReplicationConnection(ConnectionConfig config, String extraSessionOptions) throws SQLException {
+        Properties props = new Properties();
+        PGProperty.REPLICATION.set(props, "database");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "12");
+        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        PGProperty.OPTIONS.set(props, (SESSION_OPTIONS + " " + extraSessionOptions).trim());
+        PGProperty.TCP_KEEP_ALIVE.set(props, true);
+        return Jdbc.open(config, props);
+    }
+
+    /**
+     * Starts streaming {@code slot} at {@code startLsn} (0: where the slot stands) with the given publication and
+     * pgoutput protocol version.
+     */
+    public static ReplicationStream start(ConnectionConfig config, String slot, String publication, long startLsn,
+                                          int protocolVersion, int statusIntervalSeconds) throws SQLException {
+        return start(config, slot, publication, startLsn, protocolVersion, statusIntervalSeconds, Map.of(), "");
+    }
+
+    /**
+     * As above, with further pgoutput options (e.g. {@code streaming}, {@code two_phase}, {@code messages}) and
+     * session settings (e.g. {@code -c logical_decoding_work_mem=64kB}).
+     */
+    public static ReplicationStream start(ConnectionConfig config, String slot, String publication, long startLsn,
+                                          int protocolVersion, int statusIntervalSeconds,
+                                          Map<String, String> options, String sessionOptions) throws SQLException {
+        Connection connection = openReplicationConnection(config, sessionOptions);
+        try {
+            ChainedLogicalStreamBuilder builder = connection.unwrap(PGConnection.class).getReplicationAPI()
+                    .replicationStream()
+                    .logical()
+                    .withSlotName(slot)
+                    .withStartPosition(startLsn == 0 ? LogSequenceNumber.INVALID_LSN : LogSequenceNumber.valueOf(startLsn))
+                    .withSlotOption("proto_version", String.valueOf(protocolVersion))
+                    .withSlotOption("publication_names", SqlIdentifiers.quote(publication))
+                    .withStatusInterval(statusIntervalSeconds, TimeUnit.SECONDS);
+            options.forEach(builder::withSlotOption);
+            PGReplicationStream stream = builder.start();
+            return new ReplicationStream(connection, stream);
+        } catch (SQLException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    /** The next message, or null when none is waiting; sends due status updates as a side effect. */
+    public ByteBuffer readPending() throws SQLException {
+        return stream.readPending();
+    }
+
+    /** WAL position of the message last returned by {@link #readPending()}. */
+    public long lastReceivedLsn() {
+        return stream.getLastReceiveLSN().asLong();
+    }
+
+    /** Lets the server release WAL up to {@code lsn}; sent with the next status update. Never moves backwards. */
+    public void confirm(long lsn) {
+        if (lsn > confirmed) {
+            confirmed = lsn;
+            LogSequenceNumber l = LogSequenceNumber.valueOf(lsn);
+            stream.setFlushedLSN(l);
+            stream.setAppliedLSN(l);
+        }
+    }
+
+    /** Sends a status update now (reading thread only). */
+    public void sendStatus() throws SQLException {
+        stream.forceUpdateStatus();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (!stream.isClosed()) {
+                stream.close();
+            }
+        } catch (SQLException ignored) {
+            // The connection is closed below either way.
+        }
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // Nothing more can be done with a broken connection.
+        }
+    }
+}

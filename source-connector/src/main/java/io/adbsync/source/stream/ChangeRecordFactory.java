@@ -1,0 +1,189 @@
+package io.adbsync.source.stream;
+
+import io.adbsync.common.Version;
+import io.adbsync.common.contract.EventContract;
+import io.adbsync.source.pgoutput.TupleData;
+import io.adbsync.source.stream.CapturedTable.CapturedColumn;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.source.SourceRecord;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/** Turns decoded row changes into Kafka Connect records in the event contract's envelope. */
+public final class ChangeRecordFactory {
+
+    public static final String OFFSET_LSN = "lsn";
+    public static final String OFFSET_EVENT = "event";
+    public static final String PARTITION_SERVER = "server";
+
+    private final String topicPrefix;
+    private final String database;
+    private final boolean tombstones;
+    private final UnchangedToastLoader toastLoader;
+    private final Map<String, String> partition;
+    private final String version = Version.get();
+
+    public ChangeRecordFactory(String topicPrefix, String database, boolean tombstones, UnchangedToastLoader toastLoader) {
+        this.topicPrefix = topicPrefix;
+        this.database = database;
+        this.tombstones = tombstones;
+        this.toastLoader = toastLoader;
+        this.partition = Map.of(PARTITION_SERVER, topicPrefix);
+    }
+
+    public Map<String, String> partition() {
+        return partition;
+    }
+
+    /** Position of a record: the commit LSN of its transaction and its index among the transaction's records. */
+    public static Map<String, Object> offset(long commitLsn, long event) {
+        Map<String, Object> offset = new HashMap<>();
+        offset.put(OFFSET_LSN, commitLsn);
+        offset.put(OFFSET_EVENT, event);
+        return offset;
+    }
+
+    /** Builds the records of one change; {@code nextEvent} is the index of the first of them in its transaction. */
+    public List<SourceRecord> insert(CapturedTable t, TupleData row, TransactionContext tx, long walLsn, long nextEvent) {
+        Struct after = row(t, row, null);
+        return List.of(record(t, key(t, after), null, after, EventContract.OP_CREATE, tx, walLsn, nextEvent));
+    }
+
+    public List<SourceRecord> update(CapturedTable t, char oldKind, TupleData oldRow, TupleData newRow,
+                                     TransactionContext tx, long walLsn, long nextEvent) {
+        Struct before = oldKind == 'O' ? row(t, oldRow, null) : null;
+        Struct after = row(t, newRow, oldKind == 'O' ? oldRow : null);
+        Struct newKey = key(t, after);
+        if (oldKind != 0 && t.keySchema() != null) {
+            Struct oldKey = key(t, row(t, oldRow, null));
+            if (!Objects.equals(oldKey, newKey)) {
+                // A key change: consumers keyed by primary key need the old key deleted and the new one created.
+                List<SourceRecord> records = new ArrayList<>(3);
+                Struct oldRowValues = row(t, oldRow, null);
+                records.add(record(t, oldKey, oldRowValues, null, EventContract.OP_DELETE, tx, walLsn, nextEvent++));
+                if (tombstones) {
+                    records.add(tombstone(t, oldKey, tx, nextEvent++));
+                }
+                records.add(record(t, newKey, null, after, EventContract.OP_CREATE, tx, walLsn, nextEvent));
+                return records;
+            }
+        }
+        return List.of(record(t, newKey, before, after, EventContract.OP_UPDATE, tx, walLsn, nextEvent));
+    }
+
+    public List<SourceRecord> delete(CapturedTable t, TupleData oldRow, TransactionContext tx, long walLsn, long nextEvent) {
+        Struct before = row(t, oldRow, null);
+        Struct key = key(t, before);
+        SourceRecord delete = record(t, key, before, null, EventContract.OP_DELETE, tx, walLsn, nextEvent);
+        return tombstones ? List.of(delete, tombstone(t, key, tx, nextEvent + 1)) : List.of(delete);
+    }
+
+    public SourceRecord truncate(CapturedTable t, TransactionContext tx, long walLsn, long event) {
+        return record(t, null, null, null, EventContract.OP_TRUNCATE, tx, walLsn, event);
+    }
+
+    private SourceRecord record(CapturedTable t, Struct key, Struct before, Struct after, String op,
+                                TransactionContext tx, long walLsn, long event) {
+        Struct source = new Struct(EventContract.SOURCE_SCHEMA)
+                .put("version", version)
+                .put("connector", EventContract.CONNECTOR)
+                .put("name", topicPrefix)
+                .put("ts_ms", tx.commitTimeMillis())
+                .put("snapshot", "false")
+                .put("db", database)
+                .put("schema", t.schema())
+                .put("table", t.table())
+                .put("txId", tx.xid())
+                .put("lsn", walLsn);
+        Struct envelope = new Struct(t.envelopeSchema())
+                .put(EventContract.BEFORE, before)
+                .put(EventContract.AFTER, after)
+                .put(EventContract.SOURCE, source)
+                .put(EventContract.OP, op)
+                .put(EventContract.TS_MS, System.currentTimeMillis());
+        return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
+                key == null ? null : t.keySchema(), key, t.envelopeSchema(), envelope, tx.commitTimeMillis());
+    }
+
+    private SourceRecord tombstone(CapturedTable t, Struct key, TransactionContext tx, long event) {
+        return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
+                key == null ? null : t.keySchema(), key, null, null, tx.commitTimeMillis());
+    }
+
+    private static Struct key(CapturedTable t, Struct row) {
+        if (t.keySchema() == null) {
+            return null;
+        }
+        Struct key = new Struct(t.keySchema());
+        for (var field : t.keySchema().fields()) {
+            Object value = row.get(field.name());
+            if (value == null) {
+                throw new DataException("Key column " + field.name() + " of " + t.qualifiedName() + " is null in a change event");
+            }
+            key.put(field.name(), value);
+        }
+        return key;
+    }
+
+    /** Converts a tuple; an unchanged TOAST value comes from {@code oldRow} when it has it, else from the table. */
+    private Struct row(CapturedTable t, TupleData tuple, TupleData oldRow) {
+        if (tuple.size() != t.columns().size()) {
+            throw new DataException("A change of " + t.qualifiedName() + " has " + tuple.size() + " values but the table has "
+                    + t.columns().size() + " columns");
+        }
+        Struct row = new Struct(t.rowSchema());
+        for (int i = 0; i < tuple.size(); i++) {
+            CapturedColumn column = t.columns().get(i);
+            TupleData.Value value = tuple.get(i);
+            if (value.isUnchangedToast() && oldRow != null && !oldRow.get(i).isUnchangedToast()) {
+                value = oldRow.get(i);
+            }
+            String text;
+            if (value.isNull()) {
+                continue;
+            } else if (value.isUnchangedToast()) {
+                text = toastLoader.load(t, column, keyTexts(t, tuple));
+                if (text == null) {
+                    continue;
+                }
+            } else {
+                text = value.text();
+            }
+            row.put(column.fieldName(), convert(t, column, text));
+        }
+        return row;
+    }
+
+    private static List<UnchangedToastLoader.KeyValue> keyTexts(CapturedTable t, TupleData tuple) {
+        List<UnchangedToastLoader.KeyValue> key = new ArrayList<>();
+        for (int i = 0; i < t.columns().size(); i++) {
+            CapturedColumn c = t.columns().get(i);
+            if (c.key()) {
+                key.add(new UnchangedToastLoader.KeyValue(c, tuple.get(i).text()));
+            }
+        }
+        if (key.isEmpty()) {
+            throw new DataException("Table " + t.qualifiedName() + " has no primary key, so an unchanged TOASTed value cannot "
+                    + "be looked up; set REPLICA IDENTITY FULL on it (or replica.identity.full=true)");
+        }
+        return key;
+    }
+
+    private static Object convert(CapturedTable t, CapturedColumn column, String text) {
+        try {
+            return column.mapping().fromText(text);
+        } catch (RuntimeException e) {
+            throw new DataException("Cannot convert column " + column.name() + " of " + t.qualifiedName() + " (type "
+                    + column.mapping().sourceType() + ") from its text form '" + abbreviate(text) + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 60 ? text : text.substring(0, 60) + "...";
+    }
+}

@@ -1,0 +1,99 @@
+package io.adbsync.source.stream;
+
+import io.adbsync.common.contract.AvroNames;
+import io.adbsync.common.contract.EventContract;
+import io.adbsync.source.pgoutput.PgOutputMessage.Column;
+import io.adbsync.source.pgoutput.PgOutputMessage.Relation;
+import io.adbsync.source.stream.CapturedTable.CapturedColumn;
+import io.adbsync.source.types.ColumnMapping;
+import io.adbsync.source.types.TypeMapper;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Keeps the shape of every relation the server announced, so that a column added at the source changes the record
+ * schema from the next event on. The key comes from the Relation message's key flags; only under REPLICA IDENTITY
+ * FULL or NOTHING, where the flags do not mark the primary key, is the catalog asked for it.
+ */
+public final class RelationRegistry {
+
+    /** Looks up the primary-key column names of a relation, in key order; empty if it has none. */
+    @FunctionalInterface
+    public interface PrimaryKeyLookup {
+        List<String> primaryKey(int relationOid);
+    }
+
+    private final String topicPrefix;
+    private final TypeMapper types;
+    private final PrimaryKeyLookup primaryKeys;
+    private final Map<Integer, CapturedTable> tables = new HashMap<>();
+
+    public RelationRegistry(String topicPrefix, TypeMapper types, PrimaryKeyLookup primaryKeys) {
+        this.topicPrefix = topicPrefix;
+        this.types = types;
+        this.primaryKeys = primaryKeys;
+    }
+
+    public CapturedTable update(Relation relation) {
+        Set<String> keyNames = new HashSet<>();
+        if (relation.replicaIdentity() == 'f' || relation.replicaIdentity() == 'n') {
+            keyNames.addAll(primaryKeys.primaryKey(relation.oid()));
+        } else {
+            relation.columns().stream().filter(Column::key).forEach(c -> keyNames.add(c.name()));
+        }
+        String recordName = AvroNames.fullName(topicPrefix) + "." + AvroNames.name(relation.namespace()) + "."
+                + AvroNames.name(relation.name());
+        SchemaBuilder row = SchemaBuilder.struct().name(recordName + ".Value").optional();
+        SchemaBuilder key = SchemaBuilder.struct().name(recordName + ".Key");
+        List<CapturedColumn> columns = new ArrayList<>();
+        Set<String> fieldNames = new HashSet<>();
+        for (Column c : relation.columns()) {
+            String field = uniqueFieldName(AvroNames.name(c.name()), fieldNames);
+            boolean isKey = keyNames.contains(c.name());
+            ColumnMapping mapping = types.map(c.typeOid(), c.typeModifier(), !isKey, c.name(), !field.equals(c.name()));
+            columns.add(new CapturedColumn(c.name(), field, mapping, isKey));
+            row.field(field, mapping.schema());
+        }
+        // Key fields follow the key's own order where the catalog gave it, else column order.
+        List<String> keyOrder = relation.replicaIdentity() == 'f' || relation.replicaIdentity() == 'n'
+                ? primaryKeys.primaryKey(relation.oid())
+                : columns.stream().filter(CapturedColumn::key).map(CapturedColumn::name).toList();
+        for (String k : keyOrder) {
+            CapturedColumn c = columns.stream().filter(col -> col.name().equals(k)).findFirst().orElseThrow(
+                    () -> new IllegalStateException("Key column " + k + " of " + relation.namespace() + "." + relation.name()
+                            + " is not among the columns the server sent"));
+            key.field(c.fieldName(), c.mapping().schema());
+        }
+        Schema rowSchema = row.build();
+        Schema keySchema = keyOrder.isEmpty() ? null : key.build();
+        String topic = topicPrefix + "." + AvroNames.topicPart(relation.namespace()) + "." + AvroNames.topicPart(relation.name());
+        CapturedTable table = new CapturedTable(relation.oid(), relation.namespace(), relation.name(), topic, columns,
+                keySchema, rowSchema, EventContract.envelope(recordName, rowSchema));
+        tables.put(relation.oid(), table);
+        return table;
+    }
+
+    /** The table of a data message; the server always sends its Relation first, so a miss is a protocol error. */
+    public CapturedTable get(int relationOid) {
+        CapturedTable table = tables.get(relationOid);
+        if (table == null) {
+            throw new IllegalStateException("Change for relation OID " + relationOid + " arrived before its Relation message");
+        }
+        return table;
+    }
+
+    private static String uniqueFieldName(String base, Set<String> taken) {
+        String name = base;
+        for (int i = 2; !taken.add(name); i++) {
+            name = base + "_" + i;
+        }
+        return name;
+    }
+}
