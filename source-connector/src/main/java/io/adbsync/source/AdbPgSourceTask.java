@@ -69,6 +69,11 @@ public class AdbPgSourceTask extends SourceTask {
     public void start(Map<String, String> props) {
         config = new SourceConfig(props);
         stopping = false;
+        if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
+            throw new ConnectException(SourceConfig.SNAPSHOT_MODE + "=" + config.getString(SourceConfig.SNAPSHOT_MODE)
+                    + " is not available in this build: snapshots are still being built. Use snapshot.mode=never to "
+                    + "stream changes from the slot's position.");
+        }
         try {
             catalog = new SourceCatalog(config.connection());
             String database = catalog.database();

@@ -1,0 +1,246 @@
+package io.adbsync.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.adbsync.it.ChangeEvents.Event;
+import io.adbsync.stack.LocalStack;
+import io.adbsync.stack.connect.ConnectRestClient;
+import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.stack.postgres.PostgresServer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The source connector streaming from a real PostgreSQL through a real Connect worker deployed over REST. */
+class SourceStreamingIT {
+
+    private static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
+    private static LocalStack stack;
+    private static PostgresServer postgres;
+    private ConnectRestClient rest;
+    private String database;
+    private String name;
+
+    @BeforeAll
+    static void startStack() {
+        postgres = Postgres.shared();
+        stack = LocalStack.start(1);
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @BeforeEach
+    void createDatabase(TestInfo test) throws SQLException {
+        rest = stack.connect().rest();
+        database = postgres.createDatabase("src");
+        name = test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
+    }
+
+    @AfterEach
+    void removeConnector() {
+        if (rest.get("connectors/" + name).ok()) {
+            rest.remove(name);
+        }
+    }
+
+    private void sql(String... statements) throws SQLException {
+        try (Connection c = postgres.connect(database); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    private String scalar(String query) throws SQLException {
+        try (Connection c = postgres.connect(database); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private Map<String, String> config(String... extra) {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", SOURCE);
+        config.put("tasks.max", "1");
+        config.put("connection.url", postgres.jdbcUrl(database));
+        config.put("connection.user", postgres.user());
+        if (postgres.password() != null) {
+            config.put("connection.password", postgres.password());
+        }
+        config.put("topic.prefix", name);
+        config.put("slot.name", name);
+        config.put("snapshot.mode", "never");
+        for (int i = 0; i < extra.length; i += 2) {
+            config.put(extra[i], extra[i + 1]);
+        }
+        return config;
+    }
+
+    private void deploy(String... extra) {
+        rest.deploy(name, config(extra));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        // The slot exists once the task runs; changes from here on are captured.
+        Awaitility.await("slot " + name + " active").atMost(Duration.ofSeconds(30))
+                .until(() -> "true".equals(scalar("SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
+    }
+
+    private String topic(String table) {
+        return name + ".public." + table;
+    }
+
+    @Test
+    void streamsInsertsUpdatesDeletesTruncatesAndKeyChanges() throws Exception {
+        sql("CREATE TABLE items (id int PRIMARY KEY, name text, qty int)");
+        deploy();
+        sql("INSERT INTO items VALUES (1, 'apple', 3), (2, 'pear', NULL)",
+                "UPDATE items SET qty = 4 WHERE id = 1",
+                "UPDATE items SET id = 20 WHERE id = 2",
+                "DELETE FROM items WHERE id = 1",
+                "TRUNCATE items");
+
+        List<Event> events = ChangeEvents.read(stack.bootstrapServers(), topic("items"), 9);
+        assertThat(events).extracting(Event::op).containsExactly("c", "c", "u", "d", null, "c", "d", null, "t");
+        assertThat(events.get(0).key().get("id").asInt()).isEqualTo(1);
+        assertThat(events.get(0).after().get("name").asText()).isEqualTo("apple");
+        assertThat(events.get(1).after().get("qty").isNull()).isTrue();
+        assertThat(events.get(2).after().get("qty").asInt()).isEqualTo(4);
+        // The key change: old key deleted (with tombstone), new key created.
+        assertThat(events.get(3).key().get("id").asInt()).isEqualTo(2);
+        assertThat(events.get(4).tombstone()).isTrue();
+        assertThat(events.get(5).key().get("id").asInt()).isEqualTo(20);
+        assertThat(events.get(5).after().get("name").asText()).isEqualTo("pear");
+        assertThat(events.get(6).before().get("id").asInt()).isEqualTo(1);
+        assertThat(events.get(7).key().get("id").asInt()).isEqualTo(1);
+
+        JsonNode source = events.get(0).value().get("source");
+        assertThat(source.get("db").asText()).isEqualTo(database);
+        assertThat(source.get("schema").asText()).isEqualTo("public");
+        assertThat(source.get("table").asText()).isEqualTo("items");
+        assertThat(source.get("snapshot").asText()).isEqualTo("false");
+        assertThat(source.get("lsn").asLong()).isPositive();
+        assertThat(events.get(0).valueSchema().get("name").asText()).isEqualTo(name + ".public.items.Envelope");
+    }
+
+    @Test
+    void unchangedToastedValuesAreNeverPlaceholders() throws Exception {
+        sql("CREATE TABLE docs (id int PRIMARY KEY, title text, body text)",
+                "ALTER TABLE docs ALTER body SET STORAGE EXTERNAL",
+                "CREATE TABLE full_docs (id int PRIMARY KEY, title text, body text)",
+                "ALTER TABLE full_docs ALTER body SET STORAGE EXTERNAL");
+        deploy("table.include.list", "public\\.full_docs", "replica.identity.full", "true");
+        assertThat(scalar("SELECT relreplident::text FROM pg_class WHERE relname = 'full_docs'")).isEqualTo("f");
+        rest.remove(name);
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> "false".equals(scalar("SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
+        deploy("table.include.list", "public\\.(docs|full_docs)");
+
+        String big = "x".repeat(200_000);
+        sql("INSERT INTO docs VALUES (1, 'a', repeat('x', 200000))",
+                "INSERT INTO full_docs VALUES (1, 'a', repeat('x', 200000))",
+                "UPDATE docs SET title = 'b'",
+                "UPDATE full_docs SET title = 'b'");
+        List<Event> docs = ChangeEvents.read(stack.bootstrapServers(), topic("docs"), 2);
+        List<Event> full = ChangeEvents.read(stack.bootstrapServers(), topic("full_docs"), 2);
+        assertThat(docs.get(1).after().get("title").asText()).isEqualTo("b");
+        assertThat(docs.get(1).after().get("body").asText()).isEqualTo(big);
+        assertThat(full.get(1).after().get("body").asText()).isEqualTo(big);
+        assertThat(full.get(1).before().get("title").asText()).isEqualTo("a");
+    }
+
+    @Test
+    void aColumnAddedAtTheSourceAppearsWithoutRestart() throws Exception {
+        sql("CREATE TABLE evolving (id int PRIMARY KEY, a text)");
+        deploy();
+        sql("INSERT INTO evolving VALUES (1, 'one')",
+                "ALTER TABLE evolving ADD COLUMN b numeric(10,2)",
+                "INSERT INTO evolving VALUES (2, 'two', 12.50)");
+        List<Event> events = ChangeEvents.read(stack.bootstrapServers(), topic("evolving"), 2);
+        assertThat(events.get(0).after().has("b")).isFalse();
+        assertThat(events.get(1).after().get("b").asText()).isEqualTo("12.50");
+        JsonNode bSchema = events.get(1).valueSchema().get("fields").get(1).get("fields").get(2);
+        assertThat(bSchema.get("parameters").get("adbsync.source.type").asText()).isEqualTo("numeric(10,2)");
+    }
+
+    @Test
+    void aMultiMegabyteTransactionArrivesWhole() throws Exception {
+        sql("CREATE TABLE bulk (id int PRIMARY KEY, payload text)");
+        deploy();
+        sql("INSERT INTO bulk SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 40000) g");
+        List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), topic("bulk"), e -> e.size() >= 40000,
+                Duration.ofSeconds(120));
+        Set<Integer> ids = new TreeSet<>();
+        events.forEach(e -> ids.add(e.key().get("id").asInt()));
+        assertThat(ids).hasSize(40000);
+        assertThat(events).hasSize(40000);
+    }
+
+    @Test
+    void aTaskRestartMidStreamLosesNothing() throws Exception {
+        sql("CREATE TABLE counter (id int PRIMARY KEY)");
+        deploy();
+        int total = 0;
+        for (int round = 0; round < 4; round++) {
+            sql("INSERT INTO counter SELECT g FROM generate_series(" + (total + 1) + ", " + (total + 500) + ") g");
+            total += 500;
+            rest.restart(name, true);
+            sql("INSERT INTO counter SELECT g FROM generate_series(" + (total + 1) + ", " + (total + 500) + ") g");
+            total += 500;
+            rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        }
+        int expected = total;
+        List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), topic("counter"),
+                e -> e.stream().map(x -> x.key().get("id").asInt()).distinct().count() >= expected, Duration.ofSeconds(120));
+        Set<Integer> ids = new TreeSet<>();
+        events.forEach(e -> ids.add(e.key().get("id").asInt()));
+        assertThat(ids).hasSize(expected).first().isEqualTo(1);
+        assertThat(ids).last().isEqualTo(expected);
+    }
+
+    @Test
+    void aLostConnectionIsReconnectedWithoutLoss() throws Exception {
+        sql("CREATE TABLE pings (id int PRIMARY KEY)");
+        deploy();
+        sql("INSERT INTO pings SELECT g FROM generate_series(1, 100) g");
+        ChangeEvents.read(stack.bootstrapServers(), topic("pings"), 100);
+        sql("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + name + "'");
+        sql("INSERT INTO pings SELECT g FROM generate_series(101, 200) g");
+        List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), topic("pings"),
+                e -> e.stream().map(x -> x.key().get("id").asInt()).distinct().count() >= 200, Duration.ofSeconds(90));
+        assertThat(events.stream().map(x -> x.key().get("id").asInt()).distinct()).hasSize(200);
+        assertThat(rest.status(name).get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+    }
+
+    @Test
+    void anIdleCaptureStillReleasesWalThroughHeartbeats() throws Exception {
+        sql("CREATE TABLE quiet (id int PRIMARY KEY)", "CREATE TABLE noisy (id int PRIMARY KEY, pad text)");
+        deploy("table.include.list", "public\\.quiet", "heartbeat.interval.ms", "300");
+        sql("INSERT INTO noisy SELECT g, repeat('n', 500) FROM generate_series(1, 20000) g");
+        String walAfterWrites = scalar("SELECT pg_current_wal_lsn()::text");
+        Awaitility.await("slot confirms past " + walAfterWrites).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> "true".equals(scalar("SELECT (confirmed_flush_lsn >= '" + walAfterWrites
+                        + "'::pg_lsn)::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
+        List<Event> beats = ChangeEvents.read(stack.bootstrapServers(), "__adbsync-heartbeat." + name, 1);
+        assertThat(beats.get(0).value().get("ts_ms").asLong()).isPositive();
+    }
+}
