@@ -41,17 +41,27 @@ final class ChangeEvents {
 
     static List<Event> readUntil(String bootstrap, String topic, Predicate<List<Event>> done, Duration timeout) {
         List<Event> events = new ArrayList<>();
-        TopicReader.readUntil(bootstrap, topic, records -> {
-            for (int i = events.size(); i < records.size(); i++) {
-                events.add(parse(records.get(i)));
-            }
-            return done.test(events);
-        }, timeout);
+        TopicReader.consume(bootstrap, topic, record -> {
+            events.add(parse(record));
+            return false;
+        }, () -> done.test(events), timeout);
         return events;
     }
 
     static List<Event> read(String bootstrap, String topic, int count) {
         return readUntil(bootstrap, topic, e -> e.size() >= count, Duration.ofSeconds(60));
+    }
+
+    /** Reads keys only, without keeping records, until {@code done} says so: for topics of a million records. */
+    static void readKeysUntil(String bootstrap, String topic, java.util.function.Predicate<JsonNode> onKey,
+                              Duration timeout) {
+        TopicReader.consume(bootstrap, topic, record -> {
+            try {
+                return record.key() != null && onKey.test(JSON.readTree(record.key()).get("payload"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, () -> false, timeout);
     }
 
     private static Event parse(ConsumerRecord<byte[], byte[]> record) {

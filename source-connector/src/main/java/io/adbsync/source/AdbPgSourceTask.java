@@ -10,6 +10,8 @@ import io.adbsync.source.pgoutput.PgOutputDecoder;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.ReplicationStream;
+import io.adbsync.source.snapshot.SnapshotMetrics;
+import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
 import io.adbsync.source.stream.RelationRegistry;
@@ -51,6 +53,10 @@ public class AdbPgSourceTask extends SourceTask {
     private final LsnAckTracker tracker = new LsnAckTracker();
     private final StreamingMetrics metrics = new StreamingMetrics();
     private ReplicationStream stream;
+    private Snapshotter snapshotter;
+    private final SnapshotMetrics snapshotMetrics = new SnapshotMetrics();
+    private boolean snapshotTurn = true;
+    private boolean idleLogged;
     private PgOutputDecoder decoder;
     private volatile boolean stopping;
     /** Held by poll() while it uses the connections, so stop() closes them only between polls. */
@@ -69,11 +75,7 @@ public class AdbPgSourceTask extends SourceTask {
     public void start(Map<String, String> props) {
         config = new SourceConfig(props);
         stopping = false;
-        if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
-            throw new ConnectException(SourceConfig.SNAPSHOT_MODE + "=" + config.getString(SourceConfig.SNAPSHOT_MODE)
-                    + " is not available in this build: snapshots are still being built. Use snapshot.mode=never to "
-                    + "stream changes from the slot's position.");
-        }
+
         try {
             catalog = new SourceCatalog(config.connection());
             String database = catalog.database();
@@ -88,17 +90,34 @@ public class AdbPgSourceTask extends SourceTask {
             if (config.replicaIdentityFull()) {
                 setReplicaIdentityFull(filter);
             }
-            ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra);
-            ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
+            Map<String, String> rowFilters = config.tableFilters();
+            requireFullIdentityForFilters(rowFilters);
+            boolean streaming = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
+            if (streaming) {
+                ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra, rowFilters);
+                ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
+            }
             StreamPosition resumeAt = StreamPosition.fromOffset(context.offsetStorageReader().offset(records.partition()));
             TypeMapper types = new TypeMapper(catalog::formatType);
             RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
             changes = new ChangeStream(relations, types, records, filter, config.operationFilter(), tracker,
                     heartbeat.enabled() ? heartbeat : null, resumeAt);
-            metrics.register(props.getOrDefault("name", config.topicPrefix()), "0");
-            connect();
-            log.info("Streaming database {} from slot {} (publication {}) starting after {} into topics {}.*", database,
-                    config.slotName(), config.publicationName(), describe(resumeAt), config.topicPrefix());
+            String connectorName = props.getOrDefault("name", config.topicPrefix());
+            if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
+                // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
+                snapshotter = new Snapshotter(config.connection(), catalog, relations, records, config.topicPrefix(),
+                        config.snapshotMaxThreads(), config.snapshotChunkRows(), snapshotMetrics);
+                List<String[]> tables = catalog.capturedTables(filter).stream()
+                        .filter(t -> !(t[0] + "." + t[1]).equals(String.join(".", heartbeat.tableName()))).toList();
+                snapshotter.plan(tables, rowFilters, context.offsetStorageReader());
+                snapshotMetrics.register(connectorName, "0");
+            }
+            metrics.register(connectorName, "0");
+            if (streaming) {
+                connect();
+                log.info("Streaming database {} from slot {} (publication {}) starting after {} into topics {}.*", database,
+                        config.slotName(), config.publicationName(), describe(resumeAt), config.topicPrefix());
+            }
         } catch (SQLException e) {
             close();
             throw new ConnectException("Cannot start streaming from " + config.connection().url() + ": " + e.getMessage(), e);
@@ -112,6 +131,18 @@ public class AdbPgSourceTask extends SourceTask {
         try (Statement s = catalog.connection().createStatement()) {
             for (String[] t : catalog.capturedTables(filter)) {
                 s.execute("ALTER TABLE " + SqlIdentifiers.qualified(t[0], t[1]) + " REPLICA IDENTITY FULL");
+            }
+        }
+    }
+
+    private void requireFullIdentityForFilters(Map<String, String> rowFilters) throws SQLException {
+        for (String table : rowFilters.keySet()) {
+            String[] t = table.split("\\.", 2);
+            char identity = catalog.relation(t[0], t[1]).replicaIdentity();
+            if (identity != 'f') {
+                throw new ConnectException("Table " + table + " has a row filter in " + SourceConfig.TABLE_FILTERS
+                        + " but not REPLICA IDENTITY FULL, so PostgreSQL would reject its updates and deletes; run ALTER TABLE "
+                        + table + " REPLICA IDENTITY FULL or set " + SourceConfig.REPLICA_IDENTITY_FULL + "=true");
             }
         }
     }
@@ -135,11 +166,23 @@ public class AdbPgSourceTask extends SourceTask {
     }
 
     private List<SourceRecord> pollLocked() throws InterruptedException {
+        boolean snapshotPending = snapshotter != null && snapshotter.hasWork();
+        boolean streamless = config.snapshotMode() == SourceConfig.SnapshotMode.INITIAL_ONLY;
+        // Snapshot rounds alternate with stream batches and start only between transactions of the stream.
+        if (snapshotPending && (snapshotTurn || streamless) && !changes.inTransaction()) {
+            snapshotTurn = false;
+            return snapshotRound();
+        }
+        snapshotTurn = true;
+        if (streamless) {
+            return idleAfterSnapshot();
+        }
         if (stream == null && !reconnect()) {
             return null;
         }
         List<SourceRecord> batch = new ArrayList<>();
-        long deadline = System.currentTimeMillis() + config.pollIntervalMs();
+        // While a snapshot waits for its turn the stream only takes what is already there.
+        long deadline = System.currentTimeMillis() + (snapshotPending ? 0 : config.pollIntervalMs());
         try {
             while (batch.size() < config.maxBatchSize() && !stopping) {
                 ByteBuffer message = stream.readPending();
@@ -164,6 +207,31 @@ public class AdbPgSourceTask extends SourceTask {
             }
         }
         return batch.isEmpty() ? null : batch;
+    }
+
+    private List<SourceRecord> snapshotRound() {
+        try {
+            List<SourceRecord> rows = snapshotter.nextRound();
+            if (!snapshotter.hasWork()) {
+                log.info("Snapshot complete for connector {}", config.topicPrefix());
+            }
+            return rows.isEmpty() ? null : rows;
+        } catch (SQLException e) {
+            throw new ConnectException("Snapshot failed: " + e.getMessage() + " (SQLState " + e.getSQLState()
+                    + "); it resumes at the last completed chunk when the task restarts", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private List<SourceRecord> idleAfterSnapshot() throws InterruptedException {
+        if (!idleLogged) {
+            log.info("snapshot.mode=initial_only: the snapshot is done, nothing is streamed");
+            idleLogged = true;
+        }
+        Thread.sleep(config.pollIntervalMs());
+        return null;
     }
 
     /** Nothing to read: keep the heartbeat going and hand confirmed LSNs to the server, then wait a moment. */
@@ -254,6 +322,11 @@ public class AdbPgSourceTask extends SourceTask {
 
     private void close() {
         closeStream();
+        if (snapshotter != null) {
+            snapshotter.close();
+            snapshotter = null;
+        }
+        snapshotMetrics.unregister();
         if (catalog != null) {
             catalog.close();
             catalog = null;

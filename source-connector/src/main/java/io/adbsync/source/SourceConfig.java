@@ -32,6 +32,9 @@ public final class SourceConfig extends AbstractConfig {
     public static final String RETRY_WINDOW_MS = "connection.retry.window.ms";
     public static final String MAX_BATCH_SIZE = "max.batch.size";
     public static final String POLL_INTERVAL_MS = "poll.interval.ms";
+    public static final String SNAPSHOT_MAX_THREADS = "snapshot.max.threads";
+    public static final String SNAPSHOT_CHUNK_ROWS = "snapshot.chunk.rows";
+    public static final String TABLE_FILTERS = "table.filters";
     public static final String HEARTBEAT_TOPIC_PREFIX = "__adbsync-heartbeat.";
 
     private static final String GROUP_TOPICS = "Topics";
@@ -39,6 +42,7 @@ public final class SourceConfig extends AbstractConfig {
     private static final String GROUP_REPLICATION = "Replication";
     private static final String GROUP_EVENTS = "Events";
     private static final String GROUP_RELIABILITY = "Reliability";
+    private static final String GROUP_SNAPSHOT = "Snapshot";
 
     /** What the connector does before it streams. */
     public enum SnapshotMode {
@@ -70,6 +74,13 @@ public final class SourceConfig extends AbstractConfig {
                 "Comma-separated regular expressions matched against schema.table (whole name). Only matching "
                         + "tables are captured; empty captures every table except the system schemas.",
                 GROUP_TABLES, ++order, Width.LONG, "Tables to include");
+        def.define(TABLE_FILTERS, Type.STRING, "", new FiltersValidator(), Importance.MEDIUM,
+                "Per-table row filters as schema.table:SQL condition entries separated by ';', e.g. "
+                        + "public.orders: status <> 'draft'; public.items: qty > 0. They apply to the snapshot (WHERE of "
+                        + "the copy) and to the stream (publication row filter, PostgreSQL 15 or later). The condition "
+                        + "is SQL of the source written by you, not data; a filtered table must have REPLICA IDENTITY "
+                        + "FULL (or set replica.identity.full=true) so updates and deletes can be filtered.",
+                GROUP_TABLES, 3, Width.LONG, "Row filters");
         def.define(TABLE_EXCLUDE_LIST, Type.LIST, "", Validators.regexList(), Importance.MEDIUM,
                 "Comma-separated regular expressions matched against schema.table; matching tables are not captured "
                         + "even when table.include.list matches them.",
@@ -92,8 +103,9 @@ public final class SourceConfig extends AbstractConfig {
                 Validators.oneOf(
                         SnapshotMode.INITIAL.configValue(), SnapshotMode.NEVER.configValue(), SnapshotMode.INITIAL_ONLY.configValue()),
                 Importance.HIGH,
-                "initial: copy the captured tables, then stream changes; never: stream changes only, from the slot's "
-                        + "position; initial_only: copy the tables and stop.",
+                "initial: copy the captured tables while streaming changes (tables added to the include list later "
+                        + "are copied at the next start); never: stream changes only, from the slot's position; "
+                        + "initial_only: copy the tables and stream nothing.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "Snapshot mode");
         def.define(HEARTBEAT_INTERVAL_MS, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
                 "How often, in milliseconds, the connector writes a heartbeat so an idle or filtered database still "
@@ -127,6 +139,14 @@ public final class SourceConfig extends AbstractConfig {
         def.define(POLL_INTERVAL_MS, Type.LONG, 500L, ConfigDef.Range.between(1, 60_000), Importance.LOW,
                 "Longest a poll waits for changes when the stream is idle.",
                 GROUP_EVENTS, ++order, Width.SHORT, "Poll interval");
+        order = 0;
+        def.define(SNAPSHOT_MAX_THREADS, Type.INT, 2, ConfigDef.Range.between(1, 64), Importance.MEDIUM,
+                "How many chunks the snapshot copies at once, each on its own connection.",
+                GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot threads");
+        def.define(SNAPSHOT_CHUNK_ROWS, Type.LONG, 20_000L, ConfigDef.Range.between(100, 10_000_000), Importance.LOW,
+                "Rows per snapshot chunk (estimated from table statistics; chunks are CTID ranges on PostgreSQL 14+, "
+                        + "whole tables before). A chunk is the unit of resumption and of memory use.",
+                GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk size");
         order = 0;
         def.define(RETRY_WINDOW_MS, Type.LONG, 720L * 60_000, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
                 "How long the task keeps reconnecting, with backoff, after losing the source connection before it "
@@ -198,6 +218,58 @@ public final class SourceConfig extends AbstractConfig {
 
     public long pollIntervalMs() {
         return getLong(POLL_INTERVAL_MS);
+    }
+
+    public int snapshotMaxThreads() {
+        return getInt(SNAPSHOT_MAX_THREADS);
+    }
+
+    public long snapshotChunkRows() {
+        return getLong(SNAPSHOT_CHUNK_ROWS);
+    }
+
+    /** Row filters by schema.table. */
+    public Map<String, String> tableFilters() {
+        return parseFilters(getString(TABLE_FILTERS));
+    }
+
+    static Map<String, String> parseFilters(String value) {
+        Map<String, String> filters = new java.util.LinkedHashMap<>();
+        if (value == null || value.isBlank()) {
+            return filters;
+        }
+        for (String entry : value.split(";")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int colon = entry.indexOf(':');
+            String table = colon < 0 ? "" : entry.substring(0, colon).trim();
+            String condition = colon < 0 ? "" : entry.substring(colon + 1).trim();
+            if (!table.matches("[^.\\s]+\\.[^.\\s]+") || condition.isEmpty()) {
+                throw new IllegalArgumentException("Entry '" + entry.trim() + "' must look like schema.table: condition");
+            }
+            if (filters.put(table, condition) != null) {
+                throw new IllegalArgumentException("Table " + table + " has more than one filter");
+            }
+        }
+        return filters;
+    }
+
+    /** Checks {@value #TABLE_FILTERS} entries with the parser the task uses. */
+    private static final class FiltersValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            try {
+                parseFilters((String) value);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name, value, e.getMessage());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "schema.table: condition; ...";
+        }
     }
 
     /** Checks {@value #TABLE_OPERATIONS} entries with the same parser the task uses. */

@@ -24,6 +24,20 @@ public final class TopicReader {
                                                                  Predicate<List<ConsumerRecord<byte[], byte[]>>> done,
                                                                  Duration timeout) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        consume(bootstrapServers, topic, record -> {
+            records.add(record);
+            return false;
+        }, () -> done.test(records), timeout);
+        return records;
+    }
+
+    /**
+     * Hands every record of {@code topic}, from the start, to {@code handler} without keeping them, until the
+     * handler returns true or {@code done} holds after a poll; fails after {@code timeout}. For topics too big to hold.
+     */
+    public static void consume(String bootstrapServers, String topic, Predicate<ConsumerRecord<byte[], byte[]>> handler,
+                               java.util.function.BooleanSupplier done, Duration timeout) {
+        long[] seen = {0};
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, "adbsync-reader-" + UUID.randomUUID(),
@@ -37,18 +51,22 @@ public final class TopicReader {
                 consumer.partitionsFor(topic, Duration.ofSeconds(5))
                         .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
                 if (partitions.isEmpty()) {
-                    checkDeadline(deadline, topic, records);
+                    checkDeadline(deadline, topic, seen[0]);
                     sleep();
                 }
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            while (!done.test(records)) {
-                checkDeadline(deadline, topic, records);
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            while (!done.getAsBoolean()) {
+                checkDeadline(deadline, topic, seen[0]);
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    seen[0]++;
+                    if (handler.test(record)) {
+                        return;
+                    }
+                }
             }
         }
-        return records;
     }
 
     /** Reads until at least {@code count} records arrived. */
@@ -56,9 +74,9 @@ public final class TopicReader {
         return readUntil(bootstrapServers, topic, r -> r.size() >= count, timeout);
     }
 
-    private static void checkDeadline(long deadline, String topic, List<?> records) {
+    private static void checkDeadline(long deadline, String topic, long seen) {
         if (System.nanoTime() > deadline) {
-            throw new AssertionError("Timed out reading topic " + topic + " after " + records.size() + " record(s)");
+            throw new AssertionError("Timed out reading topic " + topic + " after " + seen + " record(s)");
         }
     }
 

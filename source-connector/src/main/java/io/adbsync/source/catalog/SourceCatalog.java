@@ -3,6 +3,7 @@ package io.adbsync.source.catalog;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.stream.CapturedTable;
 import io.adbsync.source.stream.TableFilter;
 import io.adbsync.source.stream.UnchangedToastLoader;
@@ -102,6 +103,57 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             }
         }
         return tables;
+    }
+
+    /**
+     * The relation as pgoutput would describe it: published columns (not dropped, not generated) in order, flagged
+     * as key by the replica identity (all columns under FULL). Used by the snapshot before any Relation message came.
+     */
+    public PgOutputMessage.Relation relation(String schema, String table) throws SQLException {
+        String sql = "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
+                + "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false "
+                + "WHEN 'i' THEN a.attnum = ANY(ri.indkey::int2[]) ELSE a.attnum = ANY(pk.indkey::int2[]) END "
+                + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
+                + "LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary "
+                + "LEFT JOIN pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident "
+                + "WHERE n.nspname = ? AND c.relname = ? ORDER BY a.attnum";
+        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            List<PgOutputMessage.Column> columns = new ArrayList<>();
+            int oid = 0;
+            char identity = 'd';
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    oid = (int) rs.getLong(1);
+                    identity = rs.getString(2).charAt(0);
+                    columns.add(new PgOutputMessage.Column(rs.getBoolean(6), rs.getString(3), (int) rs.getLong(4), rs.getInt(5)));
+                }
+            }
+            if (columns.isEmpty()) {
+                throw new SQLException("Table " + schema + "." + table + " does not exist or has no columns", "42P01");
+            }
+            return new PgOutputMessage.Relation(java.util.OptionalInt.empty(), oid, schema, table, identity, columns);
+        }
+    }
+
+    /** Size of a table in blocks and its estimated row count, for planning snapshot chunks and showing progress. */
+    public long[] sizeOf(int relationOid) throws SQLException {
+        try (PreparedStatement ps = connection().prepareStatement(
+                "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint, greatest(c.reltuples, 0)::bigint "
+                        + "FROM pg_class c WHERE c.oid = ?")) {
+            ps.setLong(1, relationOid & 0xFFFFFFFFL);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new long[] {rs.getLong(1), rs.getLong(2)};
+            }
+        }
+    }
+
+    /** {@code server_version_num}, e.g. 150004. */
+    public int serverVersionNum() throws SQLException {
+        return Integer.parseInt(scalar("SHOW server_version_num"));
     }
 
     @Override

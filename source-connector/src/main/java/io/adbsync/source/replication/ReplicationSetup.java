@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -33,7 +34,7 @@ public final class ReplicationSetup {
      * FOR ALL TABLES publication is left as it is, the client-side filter does the rest.
      */
     public static void ensurePublication(SourceCatalog catalog, String publication, TableFilter filter,
-                                         List<String[]> extraTables) throws SQLException {
+                                         List<String[]> extraTables, Map<String, String> rowFilters) throws SQLException {
         Connection c = catalog.connection();
         Boolean allTables = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
@@ -45,7 +46,15 @@ public final class ReplicationSetup {
             }
         }
         if (Boolean.TRUE.equals(allTables)) {
+            if (!rowFilters.isEmpty()) {
+                throw new ConnectException("Publication " + publication + " (" + SourceConfig.PUBLICATION_NAME + ") is FOR ALL TABLES, "
+                        + "which cannot carry the row filters of " + SourceConfig.TABLE_FILTERS + "; name another publication");
+            }
             return;
+        }
+        if (!rowFilters.isEmpty() && catalog.serverVersionNum() < 150000) {
+            throw new ConnectException(SourceConfig.TABLE_FILTERS + " needs PostgreSQL 15 or later at the source, "
+                    + "whose publications filter rows; this server is older");
         }
         List<String[]> wanted = new ArrayList<>(catalog.capturedTables(filter));
         if (wanted.isEmpty()) {
@@ -56,8 +65,10 @@ public final class ReplicationSetup {
         Set<String> wantedNames = new TreeSet<>();
         List<String> quoted = new ArrayList<>();
         for (String[] t : wanted) {
-            if (wantedNames.add(t[0] + "." + t[1])) {
-                quoted.add(SqlIdentifiers.qualified(t[0], t[1]));
+            String name = t[0] + "." + t[1];
+            if (wantedNames.add(name)) {
+                String condition = rowFilters.get(name);
+                quoted.add(SqlIdentifiers.qualified(t[0], t[1]) + (condition == null ? "" : " WHERE (" + condition + ")"));
             }
         }
         try (Statement s = c.createStatement()) {
@@ -75,9 +86,24 @@ public final class ReplicationSetup {
                     }
                 }
             }
-            if (!current.equals(wantedNames)) {
+            // Row filters cannot be compared reliably as text, so a filtered publication is always set anew.
+            if (!current.equals(wantedNames) || !rowFilters.isEmpty() || hasRowFilters(catalog, publication)) {
                 s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " SET TABLE " + String.join(", ", quoted));
                 log.info("Publication {} now lists {} table(s) (was {})", publication, quoted.size(), current.size());
+            }
+        }
+    }
+
+    private static boolean hasRowFilters(SourceCatalog catalog, String publication) throws SQLException {
+        if (catalog.serverVersionNum() < 150000) {
+            return false;
+        }
+        try (PreparedStatement ps = catalog.connection().prepareStatement(
+                "SELECT count(*) FROM pg_publication_tables WHERE pubname = ? AND rowfilter IS NOT NULL")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
             }
         }
     }

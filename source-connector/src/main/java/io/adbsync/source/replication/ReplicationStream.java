@@ -3,6 +3,7 @@ package io.adbsync.source.replication;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.types.TextForms;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
@@ -22,13 +23,6 @@ import java.util.concurrent.TimeUnit;
  * which is sent with the next status update from that thread.
  */
 public final class ReplicationStream implements AutoCloseable {
-
-    /**
-     * Session settings that fix the text forms the type mapping parses: ISO dates, UTC timestamps, ISO 8601
-     * intervals, hex bytea and shortest exact floats.
-     */
-    static final String SESSION_OPTIONS = "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601 "
-            + "-c bytea_output=hex -c extra_float_digits=3";
 
     private final Connection connection;
     private final PGReplicationStream stream;
@@ -50,7 +44,7 @@ public final class ReplicationStream implements AutoCloseable {
         PGProperty.REPLICATION.set(props, "database");
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "12");
         PGProperty.PREFER_QUERY_MODE.set(props, "simple");
-        PGProperty.OPTIONS.set(props, (SESSION_OPTIONS + " " + extraSessionOptions).trim());
+        PGProperty.OPTIONS.set(props, (TextForms.SESSION_OPTIONS + " " + extraSessionOptions).trim());
         PGProperty.TCP_KEEP_ALIVE.set(props, true);
         return Jdbc.open(config, props);
     }

@@ -87,27 +87,44 @@ public final class ChangeRecordFactory {
         return record(t, null, null, null, EventContract.OP_TRUNCATE, tx, walLsn, event);
     }
 
+    /** A snapshot row: op {@code r}, {@code source.snapshot = true}, in its own partition and offset. */
+    public SourceRecord read(CapturedTable t, TupleData row, Map<String, ?> snapshotPartition,
+                             Map<String, ?> snapshotOffset, long snapshotTimeMs) {
+        Struct after = row(t, row, null);
+        Struct envelope = envelope(t, null, after, EventContract.OP_READ, source(t, snapshotTimeMs, "true", null, null));
+        return new SourceRecord(snapshotPartition, snapshotOffset, t.topic(), null,
+                t.keySchema(), key(t, after), t.envelopeSchema(), envelope, snapshotTimeMs);
+    }
+
     private SourceRecord record(CapturedTable t, Struct key, Struct before, Struct after, String op,
                                 TransactionContext tx, long walLsn, long event) {
-        Struct source = new Struct(EventContract.SOURCE_SCHEMA)
+        Struct source = source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn);
+        return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
+                key == null ? null : t.keySchema(), key, t.envelopeSchema(), envelope(t, before, after, op, source),
+                tx.commitTimeMillis());
+    }
+
+    private Struct source(CapturedTable t, long tsMs, String snapshot, Long txId, Long lsn) {
+        return new Struct(EventContract.SOURCE_SCHEMA)
                 .put("version", version)
                 .put("connector", EventContract.CONNECTOR)
                 .put("name", topicPrefix)
-                .put("ts_ms", tx.commitTimeMillis())
-                .put("snapshot", "false")
+                .put("ts_ms", tsMs)
+                .put("snapshot", snapshot)
                 .put("db", database)
                 .put("schema", t.schema())
                 .put("table", t.table())
-                .put("txId", tx.xid())
-                .put("lsn", walLsn);
-        Struct envelope = new Struct(t.envelopeSchema())
+                .put("txId", txId)
+                .put("lsn", lsn);
+    }
+
+    private static Struct envelope(CapturedTable t, Struct before, Struct after, String op, Struct source) {
+        return new Struct(t.envelopeSchema())
                 .put(EventContract.BEFORE, before)
                 .put(EventContract.AFTER, after)
                 .put(EventContract.SOURCE, source)
                 .put(EventContract.OP, op)
                 .put(EventContract.TS_MS, System.currentTimeMillis());
-        return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
-                key == null ? null : t.keySchema(), key, t.envelopeSchema(), envelope, tx.commitTimeMillis());
     }
 
     private SourceRecord tombstone(CapturedTable t, Struct key, TransactionContext tx, long event) {

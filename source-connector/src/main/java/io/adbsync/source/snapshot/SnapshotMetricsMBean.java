@@ -1,0 +1,17 @@
+package io.adbsync.source.snapshot;
+
+/** JMX view of snapshot progress: {@code io.adbsync:type=source-snapshot,connector=...,task=...}. */
+public interface SnapshotMetricsMBean {
+
+    long getRowsDone();
+
+    /** Sum of the tables' estimated row counts (pg_class.reltuples) when their snapshot was planned. */
+    long getRowsEstimated();
+
+    int getTablesTotal();
+
+    int getTablesRemaining();
+
+    /** One line per table: {@code schema.table rowsDone/estimated chunk n/m}. */
+    String[] getTableProgress();
+}

@@ -1,0 +1,214 @@
+package io.adbsync.source.snapshot;
+
+import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.stream.ChangeRecordFactory;
+import io.adbsync.source.stream.RelationRegistry;
+import io.adbsync.source.types.TextForms;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.storage.OffsetStorageReader;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+import org.postgresql.copy.CopyOut;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+
+/**
+ * Copies tables in chunks with {@code COPY ... TO STDOUT}, several chunks at a time on their own connections, between
+ * transactions of the stream. Why this is consistent: every chunk is read after the stream has handed out all
+ * transactions up to some commit P and before it hands out any later one; the chunk's rows are the table's state
+ * at a moment after P, and every change after P follows them in Kafka, so per key the last record is always the
+ * current row. Why it resumes: the offset of each chunk's last record names the next chunk.
+ */
+public final class Snapshotter implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Snapshotter.class);
+    private static final long PROGRESS_LOG_INTERVAL_MS = 10_000;
+
+    private final ConnectionConfig connectionConfig;
+    private final SourceCatalog catalog;
+    private final RelationRegistry relations;
+    private final ChangeRecordFactory records;
+    private final String server;
+    private final int parallelism;
+    private final long chunkRows;
+    private final Deque<TablePlan> pending = new ArrayDeque<>();
+    private final List<TablePlan> all = new ArrayList<>();
+    private final List<Connection> connections = new ArrayList<>();
+    private final ExecutorService readers;
+    private final SnapshotMetrics metrics;
+    private long lastProgressLog;
+
+    public Snapshotter(ConnectionConfig connectionConfig, SourceCatalog catalog, RelationRegistry relations,
+                       ChangeRecordFactory records, String server, int parallelism, long chunkRows, SnapshotMetrics metrics) {
+        this.connectionConfig = connectionConfig;
+        this.catalog = catalog;
+        this.relations = relations;
+        this.records = records;
+        this.server = server;
+        this.parallelism = parallelism;
+        this.chunkRows = chunkRows;
+        this.metrics = metrics;
+        this.readers = Executors.newFixedThreadPool(parallelism, r -> {
+            Thread t = new Thread(r, "adbsync-snapshot-" + server);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Plans {@code tables} ({schema, table} pairs), resuming each from its stored offset; tables already done are skipped. */
+    public void plan(List<String[]> tables, Map<String, String> conditions, OffsetStorageReader offsets) throws SQLException {
+        boolean tidRanges = catalog.serverVersionNum() >= 140000;
+        for (String[] name : tables) {
+            CapturedTable table = relations.update(catalog.relation(name[0], name[1]));
+            Map<String, Object> stored = offsets.offset(Map.of("server", server, TablePlan.PARTITION_SNAPSHOT, table.qualifiedName()));
+            long[] size = catalog.sizeOf(table.oid());
+            TablePlan plan;
+            if (stored != null && stored.get(TablePlan.OFFSET_CHUNKS) instanceof Number chunks) {
+                plan = new TablePlan(table, conditions.get(table.qualifiedName()),
+                        ((Number) stored.get(TablePlan.OFFSET_BLOCKS_PER_CHUNK)).longValue(), chunks.longValue(),
+                        ((Number) stored.get(TablePlan.OFFSET_NEXT_CHUNK)).longValue(), size[1], server);
+            } else {
+                long blocks = size[0];
+                long blocksPerChunk = !tidRanges || blocks == 0 ? 0
+                        : Math.max(1, (long) Math.ceil((double) chunkRows * blocks / Math.max(size[1], 1)));
+                long chunks = blocksPerChunk == 0 ? 1 : Math.max(1, (blocks + blocksPerChunk - 1) / blocksPerChunk);
+                plan = new TablePlan(table, conditions.get(table.qualifiedName()), blocksPerChunk, chunks, 0, size[1], server);
+            }
+            all.add(plan);
+            metrics.track(plan);
+            if (plan.done()) {
+                continue;
+            }
+            pending.add(plan);
+            log.info("Snapshot of {} {} at chunk {} of {} (~{} rows)", table.qualifiedName(),
+                    plan.nextChunk == 0 ? "starts" : "resumes", plan.nextChunk + 1, plan.chunks, plan.estimatedRows);
+        }
+    }
+
+    public boolean hasWork() {
+        return !pending.isEmpty();
+    }
+
+    /** Reads the next chunks (up to the parallelism) and returns their records in table and chunk order. */
+    public List<SourceRecord> nextRound() throws SQLException, InterruptedException {
+        List<Future<List<SourceRecord>>> reads = new ArrayList<>();
+        List<TablePlan> finished = new ArrayList<>();
+        while (reads.size() < parallelism && !pending.isEmpty()) {
+            TablePlan plan = pending.peekFirst();
+            long chunk = plan.nextChunk++;
+            Connection connection = connection(reads.size());
+            reads.add(readers.submit(() -> readChunk(connection, plan, chunk)));
+            if (plan.done()) {
+                pending.pollFirst();
+                finished.add(plan);
+            }
+        }
+        List<SourceRecord> out = new ArrayList<>();
+        for (Future<List<SourceRecord>> read : reads) {
+            try {
+                out.addAll(read.get());
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof SQLException sql) {
+                    throw sql;
+                }
+                throw new IllegalStateException("Snapshot chunk failed: " + cause.getMessage(), cause);
+            }
+        }
+        for (TablePlan plan : finished) {
+            log.info("Snapshot of {} read: {} rows in {} chunk(s)", plan.table.qualifiedName(), plan.rowsDone.get(), plan.chunks);
+        }
+        logProgress();
+        return out;
+    }
+
+    private List<SourceRecord> readChunk(Connection connection, TablePlan plan, long chunk) throws SQLException {
+        CapturedTable t = plan.table;
+        String columns = t.columns().stream().map(c -> SqlIdentifiers.quote(c.name())).collect(Collectors.joining(", "));
+        StringBuilder sql = new StringBuilder("COPY (SELECT ").append(columns).append(" FROM ")
+                .append(SqlIdentifiers.qualified(t.schema(), t.table()));
+        List<String> where = new ArrayList<>();
+        if (plan.blocksPerChunk > 0) {
+            where.add("ctid >= '(" + chunk * plan.blocksPerChunk + ",0)'::tid");
+            if (chunk < plan.chunks - 1) {
+                where.add("ctid < '(" + (chunk + 1) * plan.blocksPerChunk + ",0)'::tid");
+            }
+        }
+        if (plan.condition != null) {
+            where.add("(" + plan.condition + ")");
+        }
+        if (!where.isEmpty()) {
+            sql.append(" WHERE ").append(String.join(" AND ", where));
+        }
+        sql.append(") TO STDOUT");
+        long snapshotTime = System.currentTimeMillis();
+        List<byte[]> lines = new ArrayList<>();
+        CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql.toString());
+        for (byte[] line; (line = copy.readFromCopy()) != null; ) {
+            lines.add(line);
+        }
+        List<SourceRecord> out = new ArrayList<>(lines.size());
+        Map<String, Object> inChunk = plan.offset(chunk);
+        Map<String, Object> chunkDone = plan.offset(chunk + 1);
+        for (int i = 0; i < lines.size(); i++) {
+            out.add(records.read(t, CopyTextRows.parse(lines.get(i)), plan.partition,
+                    i == lines.size() - 1 ? chunkDone : inChunk, snapshotTime));
+        }
+        plan.rowsDone.addAndGet(lines.size());
+        return out;
+    }
+
+    private Connection connection(int index) throws SQLException {
+        while (connections.size() <= index) {
+            Properties props = new Properties();
+            PGProperty.OPTIONS.set(props, TextForms.SESSION_OPTIONS);
+            connections.add(Jdbc.open(connectionConfig, props));
+        }
+        return connections.get(index);
+    }
+
+    private void logProgress() {
+        long now = System.currentTimeMillis();
+        if (now - lastProgressLog < PROGRESS_LOG_INTERVAL_MS && hasWork()) {
+            return;
+        }
+        lastProgressLog = now;
+        for (TablePlan plan : all) {
+            if (!plan.done() || plan.rowsDone.get() > 0) {
+                log.info("Snapshot progress {}: {} of ~{} rows, chunk {} of {}", plan.table.qualifiedName(), plan.rowsDone.get(),
+                        plan.estimatedRows, Math.min(plan.nextChunk, plan.chunks), plan.chunks);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        readers.shutdownNow();
+        for (Connection c : connections) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // Nothing to do for a connection that is already broken.
+            }
+        }
+        connections.clear();
+    }
+}
