@@ -54,7 +54,9 @@ class SourceStreamingIT {
     void createDatabase(TestInfo test) throws SQLException {
         rest = stack.connect().rest();
         database = postgres.createDatabase("src");
-        name = test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
+        String method = test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
+        // Slot names are at most 63 characters.
+        name = method.substring(0, Math.min(48, method.length()));
     }
 
     @AfterEach
@@ -193,6 +195,36 @@ class SourceStreamingIT {
         events.forEach(e -> ids.add(e.key().get("id").asInt()));
         assertThat(ids).hasSize(40000);
         assertThat(events).hasSize(40000);
+    }
+
+    @Test
+    void inProgressTransactionsStreamedByTheServerAreEmittedOnlyWhenCommitted() throws Exception {
+        sql("CREATE TABLE big_tx (id int PRIMARY KEY, pad text)",
+                // Database-level setting, so only this test's walsender streams early.
+                "ALTER DATABASE " + database + " SET logical_decoding_work_mem = '64kB'");
+        deploy("stream.in.progress.transactions", "true");
+        try (Connection c = postgres.connect(database); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("INSERT INTO big_tx SELECT g, repeat('c', 200) FROM generate_series(1, 20000) g");
+            c.commit();
+            s.execute("INSERT INTO big_tx SELECT g, repeat('r', 200) FROM generate_series(100001, 120000) g");
+            c.rollback();
+            s.execute("INSERT INTO big_tx VALUES (50001, 'kept')");
+            s.execute("SAVEPOINT sp");
+            s.execute("INSERT INTO big_tx SELECT g, repeat('a', 200) FROM generate_series(200001, 220000) g");
+            s.execute("ROLLBACK TO SAVEPOINT sp");
+            s.execute("INSERT INTO big_tx VALUES (50002, 'kept too')");
+            c.commit();
+        }
+        sql("INSERT INTO big_tx VALUES (60000, 'marker')");
+        List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), topic("big_tx"),
+                e -> e.stream().anyMatch(x -> x.key().get("id").asInt() == 60000), Duration.ofSeconds(120));
+        Set<Integer> ids = new TreeSet<>();
+        events.forEach(e -> ids.add(e.key().get("id").asInt()));
+        assertThat(ids).hasSize(20003).contains(1, 20000, 50001, 50002, 60000)
+                .noneMatch(id -> id > 100000);
+        assertThat(Long.parseLong(scalar("SELECT stream_txns FROM pg_stat_replication_slots WHERE slot_name = '" + name + "'")))
+                .as("the server streamed in-progress transactions").isPositive();
     }
 
     @Test

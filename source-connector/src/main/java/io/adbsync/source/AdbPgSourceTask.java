@@ -16,6 +16,7 @@ import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
 import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.stream.StreamPosition;
+import io.adbsync.source.stream.StreamedTransactions;
 import io.adbsync.source.stream.TableFilter;
 import io.adbsync.source.types.TypeMapper;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -32,6 +33,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Reads the replication slot and turns committed changes into records. All database I/O happens on the task
@@ -41,7 +43,6 @@ import java.util.Map;
 public class AdbPgSourceTask extends SourceTask {
 
     private static final Logger log = LoggerFactory.getLogger(AdbPgSourceTask.class);
-    private static final int PROTOCOL_VERSION = 1;
     private static final int STATUS_INTERVAL_SECONDS = 10;
     private static final long MAX_BACKOFF_MS = 30_000;
 
@@ -53,6 +54,7 @@ public class AdbPgSourceTask extends SourceTask {
     private final LsnAckTracker tracker = new LsnAckTracker();
     private final StreamingMetrics metrics = new StreamingMetrics();
     private ReplicationStream stream;
+    private StreamedTransactions streamed;
     private Snapshotter snapshotter;
     private final SnapshotMetrics snapshotMetrics = new SnapshotMetrics();
     private boolean snapshotTurn = true;
@@ -149,9 +151,14 @@ public class AdbPgSourceTask extends SourceTask {
 
     private void connect() throws SQLException {
         StreamPosition at = changes.position();
+        boolean inProgress = config.streamInProgressTransactions();
+        int protocolVersion = inProgress ? 2 : 1;
         stream = ReplicationStream.start(config.connection(), config.slotName(), config.publicationName(),
-                at.commitLsn(), PROTOCOL_VERSION, STATUS_INTERVAL_SECONDS);
-        decoder = new PgOutputDecoder(PROTOCOL_VERSION, false);
+                at.commitLsn(), protocolVersion, STATUS_INTERVAL_SECONDS,
+                inProgress ? Map.of("streaming", "on") : Map.of(), "");
+        decoder = new PgOutputDecoder(protocolVersion, false);
+        streamed = inProgress ? new StreamedTransactions(config.spillDirectory(), protocolVersion) : null;
+        changes.abandonTransaction();
         metrics.connected(true);
     }
 
@@ -169,7 +176,8 @@ public class AdbPgSourceTask extends SourceTask {
         boolean snapshotPending = snapshotter != null && snapshotter.hasWork();
         boolean streamless = config.snapshotMode() == SourceConfig.SnapshotMode.INITIAL_ONLY;
         // Snapshot rounds alternate with stream batches and start only between transactions of the stream.
-        if (snapshotPending && (snapshotTurn || streamless) && !changes.inTransaction()) {
+        boolean betweenTransactions = !changes.inTransaction() && (streamed == null || !streamed.replaying());
+        if (snapshotPending && (snapshotTurn || streamless) && betweenTransactions) {
             snapshotTurn = false;
             return snapshotRound();
         }
@@ -184,7 +192,16 @@ public class AdbPgSourceTask extends SourceTask {
         // While a snapshot waits for its turn the stream only takes what is already there.
         long deadline = System.currentTimeMillis() + (snapshotPending ? 0 : config.pollIntervalMs());
         try {
+            Consumer<SourceRecord> emit = record -> {
+                batch.add(record);
+                metrics.recordChange(record.timestamp(), changes.position().commitLsn(),
+                        record.topic().equals(config.heartbeatTopic()));
+            };
             while (batch.size() < config.maxBatchSize() && !stopping) {
+                if (streamed != null && streamed.replaying()) {
+                    streamed.replayNext(changes, emit);
+                    continue;
+                }
                 ByteBuffer message = stream.readPending();
                 if (message == null) {
                     if (!batch.isEmpty() || System.currentTimeMillis() >= deadline) {
@@ -194,11 +211,9 @@ public class AdbPgSourceTask extends SourceTask {
                     continue;
                 }
                 long walLsn = stream.lastReceivedLsn();
-                changes.accept(decoder.decode(message), walLsn, record -> {
-                    batch.add(record);
-                    metrics.recordChange(record.timestamp(), changes.position().commitLsn(),
-                            record.topic().equals(config.heartbeatTopic()));
-                });
+                if (streamed == null || !streamed.offer(decoder, message, walLsn)) {
+                    changes.accept(decoder.decode(message), walLsn, emit);
+                }
             }
             confirmAcknowledged();
         } catch (SQLException e) {
@@ -344,6 +359,10 @@ public class AdbPgSourceTask extends SourceTask {
             }
             stream.close();
             stream = null;
+            if (streamed != null) {
+                streamed.close();
+                streamed = null;
+            }
             metrics.connected(false);
         }
     }

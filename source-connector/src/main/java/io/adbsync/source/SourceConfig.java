@@ -32,6 +32,8 @@ public final class SourceConfig extends AbstractConfig {
     public static final String RETRY_WINDOW_MS = "connection.retry.window.ms";
     public static final String MAX_BATCH_SIZE = "max.batch.size";
     public static final String POLL_INTERVAL_MS = "poll.interval.ms";
+    public static final String STREAM_IN_PROGRESS = "stream.in.progress.transactions";
+    public static final String SPILL_DIRECTORY = "spill.directory";
     public static final String SNAPSHOT_MAX_THREADS = "snapshot.max.threads";
     public static final String SNAPSHOT_CHUNK_ROWS = "snapshot.chunk.rows";
     public static final String TABLE_FILTERS = "table.filters";
@@ -124,6 +126,16 @@ public final class SourceConfig extends AbstractConfig {
                         + "false, such values are re-read from the table by primary key; tables without a primary key "
                         + "then need REPLICA IDENTITY FULL for updates and deletes.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "REPLICA IDENTITY FULL");
+        def.define(STREAM_IN_PROGRESS, Type.BOOLEAN, false, Importance.MEDIUM,
+                "Ask the server (PostgreSQL 14+) to send transactions larger than its logical_decoding_work_mem while "
+                        + "they are still in progress (pgoutput protocol 2, streaming=on). The connector spills them to "
+                        + "files under spill.directory and emits them only at commit; aborted ones are dropped. When "
+                        + "false (protocol 1) the server keeps large transactions on its own disk until they commit. "
+                        + "Either way the connector's memory does not grow with transaction size.",
+                GROUP_REPLICATION, ++order, Width.SHORT, "Stream in-progress transactions");
+        def.define(SPILL_DIRECTORY, Type.STRING, "", Importance.LOW,
+                "Directory for spilled in-progress transactions; empty means the JVM's temporary directory.",
+                GROUP_REPLICATION, ++order, Width.LONG, "Spill directory");
         order = 0;
         def.define(TOMBSTONES_ON_DELETE, Type.BOOLEAN, true, Importance.MEDIUM,
                 "Follow each delete event with a tombstone (same key, null value) so compacted topics drop the key.",
@@ -218,6 +230,15 @@ public final class SourceConfig extends AbstractConfig {
 
     public long pollIntervalMs() {
         return getLong(POLL_INTERVAL_MS);
+    }
+
+    public boolean streamInProgressTransactions() {
+        return getBoolean(STREAM_IN_PROGRESS);
+    }
+
+    public java.nio.file.Path spillDirectory() {
+        String dir = getString(SPILL_DIRECTORY);
+        return java.nio.file.Path.of(dir == null || dir.isBlank() ? System.getProperty("java.io.tmpdir") : dir);
     }
 
     public int snapshotMaxThreads() {

@@ -51,6 +51,16 @@ public final class PgOutputDecoder {
         this.parallelStreaming = parallelStreaming;
     }
 
+    /**
+     * A decoder for data messages that were inside a Stream Start / Stream Stop block when received and are decoded
+     * again later (spilled streamed transactions): they carry an xid.
+     */
+    public static PgOutputDecoder forStreamedMessages(int protocolVersion) {
+        PgOutputDecoder decoder = new PgOutputDecoder(protocolVersion, false);
+        decoder.inStreamBlock = true;
+        return decoder;
+    }
+
     /** Decodes one message; the buffer's position moves past it. */
     public PgOutputMessage decode(ByteBuffer buffer) {
         int start = buffer.position();

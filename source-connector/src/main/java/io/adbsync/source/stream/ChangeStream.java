@@ -60,6 +60,11 @@ public final class ChangeStream {
         return position;
     }
 
+    /** Forgets a transaction cut off by a lost connection; the server sends it again from its Begin. */
+    public void abandonTransaction() {
+        tx = null;
+    }
+
     /** Whether a transaction is open (between Begin and Commit). */
     public boolean inTransaction() {
         return tx != null;
