@@ -1,0 +1,62 @@
+package io.adbsync.stack.verify;
+
+import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.stack.postgres.PostgresServer;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class VerifyIT {
+
+    private final PostgresServer server = Postgres.shared();
+
+    private void sql(String db, String... statements) throws SQLException {
+        try (Connection c = server.connect(db); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    private String url(String db) {
+        return server.jdbcUrl(db) + "?user=" + server.user() + (server.password() == null ? "" : "&password=" + server.password());
+    }
+
+    @Test
+    void equalTablesPassAndEveryKindOfDifferenceIsReportedWithItsKeyRange() throws Exception {
+        String a = server.createDatabase("verify_a");
+        String b = server.createDatabase("verify_b");
+        for (String db : List.of(a, b)) {
+            sql(db, "CREATE TABLE same (id int PRIMARY KEY, v text, n numeric)",
+                    "INSERT INTO same SELECT g, 'v' || g, g / 3.0 FROM generate_series(1, 2500) g",
+                    "CREATE TABLE composite (k1 text, k2 int, v jsonb, PRIMARY KEY (k1, k2))",
+                    "INSERT INTO composite SELECT 'k' || (g % 7), g, jsonb_build_object('g', g) FROM generate_series(1, 900) g",
+                    "CREATE TABLE drift (id int PRIMARY KEY, v text)",
+                    "INSERT INTO drift SELECT g, 'x' FROM generate_series(1, 3000) g");
+        }
+        sql(b, "UPDATE drift SET v = 'changed' WHERE id = 1500", "DELETE FROM drift WHERE id = 2999",
+                "UPDATE composite SET v = NULL WHERE k2 = 5");
+        sql(a, "CREATE TABLE only_source (id int PRIMARY KEY)");
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), 1000, new PrintStream(out, true));
+        String report = out.toString();
+
+        assertThat(diffs).filteredOn(d -> d.table().equals("public.same")).singleElement()
+                .satisfies(d -> assertThat(d.equal()).isTrue());
+        TableDiff drift = diffs.stream().filter(d -> d.table().equals("public.drift")).findFirst().orElseThrow();
+        assertThat(drift.equal()).isFalse();
+        assertThat(drift.sourceRows()).isEqualTo(3000);
+        assertThat(drift.destinationRows()).isEqualTo(2999);
+        assertThat(drift.differingRanges()).containsExactly("[1001 .. 2001)", "[2001 .. end)");
+        assertThat(diffs.stream().filter(d -> d.table().equals("public.composite")).findFirst().orElseThrow().equal()).isFalse();
+        assertThat(report).contains("public.only_source: missing at the destination").contains("3 of 4 table(s) differ");
+    }
+}
