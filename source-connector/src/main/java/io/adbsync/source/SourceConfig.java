@@ -2,6 +2,7 @@ package io.adbsync.source;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
+import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.stream.OperationFilter;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -36,6 +37,7 @@ public final class SourceConfig extends AbstractConfig {
     public static final String SPILL_DIRECTORY = "spill.directory";
     public static final String SNAPSHOT_MAX_THREADS = "snapshot.max.threads";
     public static final String SNAPSHOT_CHUNK_ROWS = "snapshot.chunk.rows";
+    public static final String SNAPSHOT_CHUNKING = "snapshot.chunking";
     public static final String TABLE_FILTERS = "table.filters";
     public static final String HEARTBEAT_TOPIC_PREFIX = "__adbsync-heartbeat.";
 
@@ -156,9 +158,14 @@ public final class SourceConfig extends AbstractConfig {
                 "How many chunks the snapshot copies at once, each on its own connection.",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot threads");
         def.define(SNAPSHOT_CHUNK_ROWS, Type.LONG, 20_000L, ConfigDef.Range.between(100, 10_000_000), Importance.LOW,
-                "Rows per snapshot chunk (estimated from table statistics; chunks are CTID ranges on PostgreSQL 14+, "
-                        + "whole tables before). A chunk is the unit of resumption and of memory use.",
+                "Rows per snapshot chunk (for CTID ranges estimated from table statistics). A chunk is the unit of "
+                        + "resumption and of memory use.",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk size");
+        def.define(SNAPSHOT_CHUNKING, Type.STRING, "auto", Validators.oneOf("auto", "ctid", "key"), Importance.LOW,
+                "How tables are split: ctid (ranges of heap blocks, scanned directly on PostgreSQL 14+), key (ranges "
+                        + "of the primary key, one index scan per boundary; for older servers such as AnalyticDB 7), or "
+                        + "auto (ctid on 14+, else key; tables without a key on older servers are copied whole).",
+                GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunking");
         order = 0;
         def.define(RETRY_WINDOW_MS, Type.LONG, 720L * 60_000, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
                 "How long the task keeps reconnecting, with backoff, after losing the source connection before it "
@@ -247,6 +254,10 @@ public final class SourceConfig extends AbstractConfig {
 
     public long snapshotChunkRows() {
         return getLong(SNAPSHOT_CHUNK_ROWS);
+    }
+
+    public Snapshotter.Chunking snapshotChunking() {
+        return Snapshotter.Chunking.valueOf(getString(SNAPSHOT_CHUNKING).trim().toUpperCase(Locale.ROOT));
     }
 
     /** Row filters by schema.table. */

@@ -68,6 +68,6 @@ public final class SnapshotMetrics implements SnapshotMetricsMBean {
     @Override
     public String[] getTableProgress() {
         return plans.stream().map(p -> p.table.qualifiedName() + " " + p.rowsDone.get() + "/" + p.estimatedRows
-                + " chunk " + Math.min(p.nextChunk, p.chunks) + "/" + p.chunks).toArray(String[]::new);
+                + " " + p.position()).toArray(String[]::new);
     }
 }

@@ -49,6 +49,7 @@ public final class Snapshotter implements AutoCloseable {
     private final String server;
     private final int parallelism;
     private final long chunkRows;
+    private final Chunking chunking;
     private final Deque<TablePlan> pending = new ArrayDeque<>();
     private final List<TablePlan> all = new ArrayList<>();
     private final List<Connection> connections = new ArrayList<>();
@@ -56,8 +57,15 @@ public final class Snapshotter implements AutoCloseable {
     private final SnapshotMetrics metrics;
     private long lastProgressLog;
 
+    /** How tables are split: by CTID range where the server can scan them (14+), else by primary-key range. */
+    public enum Chunking {
+        AUTO, CTID, KEY
+    }
+
     public Snapshotter(ConnectionConfig connectionConfig, SourceCatalog catalog, RelationRegistry relations,
-                       ChangeRecordFactory records, String server, int parallelism, long chunkRows, SnapshotMetrics metrics) {
+                       ChangeRecordFactory records, String server, int parallelism, long chunkRows, Chunking chunking,
+                       SnapshotMetrics metrics) {
+        this.chunking = chunking;
         this.connectionConfig = connectionConfig;
         this.catalog = catalog;
         this.relations = relations;
@@ -79,28 +87,35 @@ public final class Snapshotter implements AutoCloseable {
         for (String[] name : tables) {
             CapturedTable table = relations.update(catalog.relation(name[0], name[1]));
             Map<String, Object> stored = offsets.offset(Map.of("server", server, TablePlan.PARTITION_SNAPSHOT, table.qualifiedName()));
-            long[] size = catalog.sizeOf(table.oid());
-            TablePlan plan;
-            if (stored != null && stored.get(TablePlan.OFFSET_CHUNKS) instanceof Number chunks) {
-                plan = new TablePlan(table, conditions.get(table.qualifiedName()),
-                        ((Number) stored.get(TablePlan.OFFSET_BLOCKS_PER_CHUNK)).longValue(), chunks.longValue(),
-                        ((Number) stored.get(TablePlan.OFFSET_NEXT_CHUNK)).longValue(), size[1], server);
-            } else {
-                long blocks = size[0];
-                long blocksPerChunk = !tidRanges || blocks == 0 ? 0
-                        : Math.max(1, (long) Math.ceil((double) chunkRows * blocks / Math.max(size[1], 1)));
-                long chunks = blocksPerChunk == 0 ? 1 : Math.max(1, (blocks + blocksPerChunk - 1) / blocksPerChunk);
-                plan = new TablePlan(table, conditions.get(table.qualifiedName()), blocksPerChunk, chunks, 0, size[1], server);
-            }
+            TablePlan plan = plan(table, conditions.get(table.qualifiedName()), stored, tidRanges);
             all.add(plan);
             metrics.track(plan);
             if (plan.done()) {
                 continue;
             }
             pending.add(plan);
-            log.info("Snapshot of {} {} at chunk {} of {} (~{} rows)", table.qualifiedName(),
-                    plan.nextChunk == 0 ? "starts" : "resumes", plan.nextChunk + 1, plan.chunks, plan.estimatedRows);
+            log.info("Snapshot of {} {} ({}, ~{} rows)", table.qualifiedName(), stored == null ? "starts" : "resumes",
+                    plan.position(), plan.estimatedRows);
         }
+    }
+
+    private TablePlan plan(CapturedTable table, String filter, Map<String, Object> stored, boolean tidRanges) throws SQLException {
+        long[] size = catalog.sizeOf(table.oid());
+        TablePlan resumed = CtidPlan.resume(table, filter, size[1], server, stored);
+        if (resumed == null) {
+            resumed = KeyRangePlan.resume(table, filter, size[1], chunkRows, server, stored);
+        }
+        if (resumed != null) {
+            return resumed;
+        }
+        boolean byKey = chunking == Chunking.KEY || (chunking == Chunking.AUTO && !tidRanges);
+        if (byKey && KeyRangePlan.applicable(table)) {
+            return KeyRangePlan.fresh(table, filter, size[1], chunkRows, server);
+        }
+        if (!tidRanges) {
+            return CtidPlan.whole(table, filter, size[1], server);
+        }
+        return CtidPlan.fresh(table, filter, size[0], size[1], chunkRows, server);
     }
 
     public boolean hasWork() {
@@ -113,9 +128,11 @@ public final class Snapshotter implements AutoCloseable {
         List<TablePlan> finished = new ArrayList<>();
         while (reads.size() < parallelism && !pending.isEmpty()) {
             TablePlan plan = pending.peekFirst();
-            long chunk = plan.nextChunk++;
-            Connection connection = connection(reads.size());
-            reads.add(readers.submit(() -> readChunk(connection, plan, chunk)));
+            TablePlan.Chunk chunk = plan.next(catalog);
+            if (chunk != null) {
+                Connection connection = connection(reads.size());
+                reads.add(readers.submit(() -> readChunk(connection, plan, chunk)));
+            }
             if (plan.done()) {
                 pending.pollFirst();
                 finished.add(plan);
@@ -134,26 +151,23 @@ public final class Snapshotter implements AutoCloseable {
             }
         }
         for (TablePlan plan : finished) {
-            log.info("Snapshot of {} read: {} rows in {} chunk(s)", plan.table.qualifiedName(), plan.rowsDone.get(), plan.chunks);
+            log.info("Snapshot of {} read: {} rows ({})", plan.table.qualifiedName(), plan.rowsDone.get(), plan.position());
         }
         logProgress();
         return out;
     }
 
-    private List<SourceRecord> readChunk(Connection connection, TablePlan plan, long chunk) throws SQLException {
+    private List<SourceRecord> readChunk(Connection connection, TablePlan plan, TablePlan.Chunk chunk) throws SQLException {
         CapturedTable t = plan.table;
         String columns = t.columns().stream().map(c -> SqlIdentifiers.quote(c.name())).collect(Collectors.joining(", "));
         StringBuilder sql = new StringBuilder("COPY (SELECT ").append(columns).append(" FROM ")
                 .append(SqlIdentifiers.qualified(t.schema(), t.table()));
         List<String> where = new ArrayList<>();
-        if (plan.blocksPerChunk > 0) {
-            where.add("ctid >= '(" + chunk * plan.blocksPerChunk + ",0)'::tid");
-            if (chunk < plan.chunks - 1) {
-                where.add("ctid < '(" + (chunk + 1) * plan.blocksPerChunk + ",0)'::tid");
-            }
+        if (chunk.condition() != null) {
+            where.add(chunk.condition());
         }
-        if (plan.condition != null) {
-            where.add("(" + plan.condition + ")");
+        if (plan.filter != null) {
+            where.add("(" + plan.filter + ")");
         }
         if (!where.isEmpty()) {
             sql.append(" WHERE ").append(String.join(" AND ", where));
@@ -166,11 +180,9 @@ public final class Snapshotter implements AutoCloseable {
             lines.add(line);
         }
         List<SourceRecord> out = new ArrayList<>(lines.size());
-        Map<String, Object> inChunk = plan.offset(chunk);
-        Map<String, Object> chunkDone = plan.offset(chunk + 1);
         for (int i = 0; i < lines.size(); i++) {
             out.add(records.read(t, CopyTextRows.parse(lines.get(i)), plan.partition,
-                    i == lines.size() - 1 ? chunkDone : inChunk, snapshotTime));
+                    i == lines.size() - 1 ? chunk.afterChunk() : chunk.inChunk(), snapshotTime));
         }
         plan.rowsDone.addAndGet(lines.size());
         return out;
@@ -193,8 +205,8 @@ public final class Snapshotter implements AutoCloseable {
         lastProgressLog = now;
         for (TablePlan plan : all) {
             if (!plan.done() || plan.rowsDone.get() > 0) {
-                log.info("Snapshot progress {}: {} of ~{} rows, chunk {} of {}", plan.table.qualifiedName(), plan.rowsDone.get(),
-                        plan.estimatedRows, Math.min(plan.nextChunk, plan.chunks), plan.chunks);
+                log.info("Snapshot progress {}: {} of ~{} rows, {}", plan.table.qualifiedName(), plan.rowsDone.get(),
+                        plan.estimatedRows, plan.position());
             }
         }
     }

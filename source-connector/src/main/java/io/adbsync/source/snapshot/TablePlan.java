@@ -1,53 +1,44 @@
 package io.adbsync.source.snapshot;
 
+import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.stream.CapturedTable;
 
-import java.util.HashMap;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-/**
- * How one table is copied: split into {@code chunks} ranges of {@code blocksPerChunk} heap blocks (by CTID; the last
- * range is open-ended so rows added meanwhile are not missed), {@code nextChunk} the first not yet in Kafka.
- * {@code blocksPerChunk == 0} means the whole table in one chunk (servers before 14 have no TID range scans).
- */
-final class TablePlan {
+/** How one table is split into chunks and how far its copy has come; the stored offset is what makes it resumable. */
+abstract class TablePlan {
 
     static final String PARTITION_SNAPSHOT = "snapshot";
-    static final String OFFSET_BLOCKS_PER_CHUNK = "blocks_per_chunk";
-    static final String OFFSET_CHUNKS = "chunks";
-    static final String OFFSET_NEXT_CHUNK = "next_chunk";
+    static final String OFFSET_CHUNKING = "chunking";
+
+    /**
+     * One range of a table: a condition over its rows ({@code null} for the whole table), and the offsets its
+     * records carry — {@code inChunk} on every record but the last, {@code afterChunk} on the last, which states
+     * that the range is complete.
+     */
+    record Chunk(String condition, Map<String, Object> inChunk, Map<String, Object> afterChunk, String label) {
+    }
 
     final CapturedTable table;
-    final String condition;
-    final long blocksPerChunk;
-    final long chunks;
+    final String filter;
     final long estimatedRows;
     final Map<String, String> partition;
     final AtomicLong rowsDone = new AtomicLong();
-    long nextChunk;
 
-    TablePlan(CapturedTable table, String condition, long blocksPerChunk, long chunks, long nextChunk,
-              long estimatedRows, String server) {
+    TablePlan(CapturedTable table, String filter, long estimatedRows, String server) {
         this.table = table;
-        this.condition = condition;
-        this.blocksPerChunk = blocksPerChunk;
-        this.chunks = chunks;
-        this.nextChunk = nextChunk;
+        this.filter = filter;
         this.estimatedRows = estimatedRows;
         this.partition = Map.of("server", server, PARTITION_SNAPSHOT, table.qualifiedName());
     }
 
-    /** Offset stating that chunks before {@code next} are complete. */
-    Map<String, Object> offset(long next) {
-        Map<String, Object> offset = new HashMap<>();
-        offset.put(OFFSET_BLOCKS_PER_CHUNK, blocksPerChunk);
-        offset.put(OFFSET_CHUNKS, chunks);
-        offset.put(OFFSET_NEXT_CHUNK, next);
-        return offset;
-    }
+    /** The next range to copy, or null when every range has been handed out. */
+    abstract Chunk next(SourceCatalog catalog) throws SQLException;
 
-    boolean done() {
-        return nextChunk >= chunks;
-    }
+    abstract boolean done();
+
+    /** How far the plan is, for logs and metrics, e.g. "chunk 3 of 20". */
+    abstract String position();
 }

@@ -1,0 +1,139 @@
+package io.adbsync.source.snapshot;
+
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.stream.CapturedTable.CapturedColumn;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Chunks of about {@code chunkRows} rows in primary-key order, for servers without TID range scans (before 14,
+ * e.g. AnalyticDB 7) or when asked for. Each upper bound is found with one index scan; the offset keeps the last
+ * key copied. Key values enter the COPY statement as quoted literals because COPY takes no bind parameters.
+ */
+final class KeyRangePlan extends TablePlan {
+
+    static final String CHUNKING = "key";
+    private static final String AFTER = "after";
+    private static final String DONE = "done";
+
+    private final long chunkRows;
+    private final List<CapturedColumn> key;
+    private List<String> after;
+    private boolean done;
+    private long chunksHandedOut;
+
+    private KeyRangePlan(CapturedTable table, String filter, long estimatedRows, String server, long chunkRows,
+                         List<String> after, boolean done) {
+        super(table, filter, estimatedRows, server);
+        this.chunkRows = chunkRows;
+        this.key = table.columns().stream().filter(CapturedColumn::key).toList();
+        this.after = after;
+        this.done = done;
+    }
+
+    /** Whether the table has a key to range over. */
+    static boolean applicable(CapturedTable table) {
+        return table.columns().stream().anyMatch(CapturedColumn::key);
+    }
+
+    static KeyRangePlan fresh(CapturedTable table, String filter, long estimatedRows, long chunkRows, String server) {
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, null, false);
+    }
+
+    @SuppressWarnings("unchecked")
+    static KeyRangePlan resume(CapturedTable table, String filter, long estimatedRows, long chunkRows, String server,
+                               Map<String, Object> stored) {
+        if (stored == null || !CHUNKING.equals(stored.get(OFFSET_CHUNKING))) {
+            return null;
+        }
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, (List<String>) stored.get(AFTER),
+                Boolean.TRUE.equals(stored.get(DONE)));
+    }
+
+    @Override
+    Chunk next(SourceCatalog catalog) throws SQLException {
+        if (done) {
+            return null;
+        }
+        String keyList = key.stream().map(c -> SqlIdentifiers.quote(c.name())).collect(Collectors.joining(", "));
+        List<String> lower = after;
+        List<String> upper = upperBound(catalog, keyList, lower);
+        List<String> conditions = new ArrayList<>();
+        if (lower != null) {
+            conditions.add("(" + keyList + ") > (" + literals(lower) + ")");
+        }
+        if (upper != null) {
+            conditions.add("(" + keyList + ") <= (" + literals(upper) + ")");
+        }
+        Map<String, Object> inChunk = offset(lower, false);
+        Map<String, Object> afterChunk = offset(upper, upper == null);
+        after = upper;
+        done = upper == null;
+        chunksHandedOut++;
+        return new Chunk(conditions.isEmpty() ? null : String.join(" AND ", conditions), inChunk, afterChunk,
+                "key range " + chunksHandedOut);
+    }
+
+    /** The key of the {@code chunkRows}-th row after {@code lower}, or null if fewer rows remain. */
+    private List<String> upperBound(SourceCatalog catalog, String keyList, List<String> lower) throws SQLException {
+        String keyText = key.stream().map(c -> SqlIdentifiers.quote(c.name()) + "::text").collect(Collectors.joining(", "));
+        StringBuilder sql = new StringBuilder("SELECT ").append(keyText).append(" FROM ")
+                .append(SqlIdentifiers.qualified(table.schema(), table.table()));
+        List<String> where = new ArrayList<>();
+        if (lower != null) {
+            where.add("(" + keyList + ") > (" + literals(lower) + ")");
+        }
+        if (filter != null) {
+            where.add("(" + filter + ")");
+        }
+        if (!where.isEmpty()) {
+            sql.append(" WHERE ").append(String.join(" AND ", where));
+        }
+        sql.append(" ORDER BY ").append(keyList).append(" OFFSET ").append(chunkRows - 1).append(" LIMIT 1");
+        try (Statement s = catalog.connection().createStatement(); ResultSet rs = s.executeQuery(sql.toString())) {
+            if (!rs.next()) {
+                return null;
+            }
+            List<String> bound = new ArrayList<>(key.size());
+            for (int i = 1; i <= key.size(); i++) {
+                bound.add(rs.getString(i));
+            }
+            return bound;
+        }
+    }
+
+    private String literals(List<String> values) {
+        List<String> out = new ArrayList<>(values.size());
+        for (int i = 0; i < values.size(); i++) {
+            out.add("CAST(" + SqlIdentifiers.literal(values.get(i)) + " AS " + key.get(i).mapping().sourceType() + ")");
+        }
+        return String.join(", ", out);
+    }
+
+    private static Map<String, Object> offset(List<String> after, boolean done) {
+        Map<String, Object> offset = new HashMap<>();
+        offset.put(OFFSET_CHUNKING, CHUNKING);
+        offset.put(AFTER, after);
+        offset.put(DONE, done);
+        return offset;
+    }
+
+    @Override
+    boolean done() {
+        return done;
+    }
+
+    @Override
+    String position() {
+        return done ? "all key ranges" : chunksHandedOut + " key range(s)";
+    }
+}
