@@ -31,16 +31,22 @@ public final class OffsetStore {
         this.dialect = dialect;
     }
 
+    private static final String CONNECTOR = SqlIdentifiers.quote("connector");
+    private static final String TOPIC = SqlIdentifiers.quote("topic");
+    private static final String PARTITION = SqlIdentifiers.quote("kafka_partition");
+    private static final String NEXT_OFFSET = SqlIdentifiers.quote("next_offset");
+    private static final String KEY = CONNECTOR + ", " + TOPIC + ", " + PARTITION;
+
     public static String createTable(TableId table, Dialect dialect) {
-        String sql = "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (connector text NOT NULL, topic text NOT NULL, "
-                + "kafka_partition integer NOT NULL, next_offset bigint NOT NULL, "
-                + "PRIMARY KEY (connector, topic, kafka_partition))";
-        return dialect.distributionKeyQuery() == null ? sql : sql + " DISTRIBUTED BY (connector, topic, kafka_partition)";
+        String sql = "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (" + CONNECTOR + " text NOT NULL, " + TOPIC
+                + " text NOT NULL, " + PARTITION + " integer NOT NULL, " + NEXT_OFFSET + " bigint NOT NULL, "
+                + "PRIMARY KEY (" + KEY + "))";
+        return dialect.distributionKeyQuery() == null ? sql : sql + " DISTRIBUTED BY (" + KEY + ")";
     }
 
     public static String upsert(TableId table) {
-        return "INSERT INTO " + table.quoted() + " (connector, topic, kafka_partition, next_offset) VALUES (?, ?, ?, ?) "
-                + "ON CONFLICT (connector, topic, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset";
+        return "INSERT INTO " + table.quoted() + " (" + KEY + ", " + NEXT_OFFSET + ") VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (" + KEY + ") DO UPDATE SET " + NEXT_OFFSET + " = EXCLUDED." + NEXT_OFFSET;
     }
 
     public void ensureTable(Connection c) throws SQLException {
@@ -57,8 +63,8 @@ public final class OffsetStore {
     /** The next offset to consume of each of {@code partitions} that has one stored. */
     public Map<TopicPartition, Long> load(Connection c, Collection<TopicPartition> partitions) throws SQLException {
         Map<TopicPartition, Long> offsets = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT topic, kafka_partition, next_offset FROM " + table.quoted()
-                + " WHERE connector = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + TOPIC + ", " + PARTITION + ", " + NEXT_OFFSET
+                + " FROM " + table.quoted() + " WHERE " + CONNECTOR + " = ?")) {
             ps.setString(1, connector);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
