@@ -105,7 +105,8 @@ public class AdbPgSinkTask extends SinkTask {
         if (partitionsToResume.isEmpty()) {
             return;
         }
-        Map<TopicPartition, Long> stored = offsetStore.load(connection(), partitionsToResume);
+        Connection c = connection();
+        Map<TopicPartition, Long> stored = offsetStore.load(c, partitionsToResume);
         appliedOffsets.putAll(stored);
         stored.forEach((tp, next) -> context.offset(tp, next));
         partitionsToResume.clear();
