@@ -1,11 +1,16 @@
 package io.adbsync.sink;
 
 import io.adbsync.common.Version;
+import io.adbsync.sink.precheck.SinkPrecheck;
+import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.sink.SinkConnector;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,6 +42,30 @@ public class AdbPgSinkConnector extends SinkConnector {
 
     @Override
     public void stop() {
+    }
+
+    /** The precheck: static validation first, then live checks against the destination when the connection keys are valid. */
+    @Override
+    public Config validate(Map<String, String> connectorConfigs) {
+        Config result = super.validate(connectorConfigs);
+        Map<String, ConfigValue> values = new HashMap<>();
+        boolean anyError = false;
+        for (ConfigValue v : result.configValues()) {
+            values.put(v.name(), v);
+            anyError |= !v.errorMessages().isEmpty();
+        }
+        if (anyError) {
+            return result;
+        }
+        String topics = connectorConfigs.getOrDefault("topics", "");
+        List<String> listed = Arrays.stream(topics.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+        SinkPrecheck.run(new SinkConfig(connectorConfigs), listed).forEach((key, messages) -> {
+            ConfigValue value = values.get(key);
+            if (value != null) {
+                messages.forEach(value::addErrorMessage);
+            }
+        });
+        return result;
     }
 
     @Override

@@ -1,28 +1,345 @@
 package io.adbsync.sink;
 
 import io.adbsync.common.Version;
+import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.jdbc.SqlErrors;
+import io.adbsync.sink.ddl.SchemaSync;
+import io.adbsync.sink.ddl.TableState;
+import io.adbsync.sink.dialect.Dialect;
+import io.adbsync.sink.dialect.Dialects;
+import io.adbsync.sink.error.RecordFailure;
+import io.adbsync.sink.error.RetryPolicy;
+import io.adbsync.sink.naming.TableId;
+import io.adbsync.sink.naming.TableNamer;
+import io.adbsync.sink.record.BatchReducer;
+import io.adbsync.sink.record.ChangeEvent;
+import io.adbsync.sink.record.Operation;
+import io.adbsync.sink.record.OperationFilter;
+import io.adbsync.sink.record.RecordParser;
+import io.adbsync.sink.record.TableChanges;
+import io.adbsync.sink.throttle.Throttle;
+import io.adbsync.sink.writer.BatchWriter;
+import io.adbsync.sink.writer.OffsetStore;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
-/** Applies batches of change events to the destination. */
+/**
+ * Applies each {@code put()} batch to the destination in one transaction: parse, filter, reduce per key, then
+ * staging COPY + merge per table. Transient failures are retried (the runtime redelivers the batch); a record the
+ * destination refuses goes to the dead-letter queue under {@code errors.tolerance=all}, or fails the task naming it.
+ */
 public class AdbPgSinkTask extends SinkTask {
+
+    private static final Logger log = LoggerFactory.getLogger(AdbPgSinkTask.class);
+
+    private SinkConfig config;
+    private RecordParser parser;
+    private OperationFilter operations;
+    private BatchReducer reducer;
+    private RetryPolicy retry;
+    private Throttle throttle;
+    private ErrantRecordReporter reporter;
+    private boolean tolerateAll;
+    private String connectorName;
+
+    private Connection connection;
+    private Dialect dialect;
+    private SchemaSync schemaSync;
+    private BatchWriter writer;
+    private OffsetStore offsetStore;
+    /** Exactly-once mode: the next offset the destination has applied, per partition; older records are skipped. */
+    private final Map<TopicPartition, Long> appliedOffsets = new HashMap<>();
+    private final Set<TopicPartition> partitionsToResume = new HashSet<>();
 
     @Override
     public void start(Map<String, String> props) {
-        new SinkConfig(props);
-        throw new ConnectException("Applying changes is not part of this build yet (issue 5)");
+        config = new SinkConfig(props);
+        TableNamer namer = new TableNamer(config.tableNameFormat(), config.tableNameMap(), config.nameCase());
+        boolean append = config.insertMode() == SinkConfig.InsertMode.INSERT;
+        parser = new RecordParser(namer, !append);
+        operations = OperationFilter.parse(config.tableOperations());
+        reducer = new BatchReducer(append, config.conflictMode() == SinkConfig.ConflictMode.IGNORE);
+        retry = new RetryPolicy(config.retryWindowConnectionMs(), config.retryWindowOtherMs(), config.retryBackoffMs(),
+                System::currentTimeMillis);
+        throttle = new Throttle(config.maxRowsPerSecond(), config.maxBytesPerSecond());
+        connectorName = props.getOrDefault("name", "adbsync-sink");
+        tolerateAll = "all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim());
+        try {
+            reporter = context.errantRecordReporter();
+        } catch (NoSuchMethodError | NoClassDefFoundError e) {
+            reporter = null;
+        }
+        log.info("Sink task started for {} (dialect detected on first connect, tolerance {})", config.connection().url(),
+                tolerateAll ? "all" : "none");
+    }
+
+    @Override
+    public void open(Collection<TopicPartition> partitions) {
+        if (config.offsetsTable() != null) {
+            // Read lazily in put(): a destination that is down now must lead to a retry, not a failed rebalance.
+            partitionsToResume.addAll(partitions);
+        }
+    }
+
+    /** Exactly-once mode: skips what the destination already has and moves the consumer past it. */
+    private void resumeFromStoredOffsets() throws SQLException {
+        if (partitionsToResume.isEmpty()) {
+            return;
+        }
+        Connection c = connection();
+        Map<TopicPartition, Long> stored = offsetStore.load(c, partitionsToResume);
+        appliedOffsets.putAll(stored);
+        stored.forEach((tp, next) -> context.offset(tp, next));
+        partitionsToResume.clear();
+        if (!stored.isEmpty()) {
+            log.info("Resuming from offsets stored in the destination: {}", stored);
+        }
+    }
+
+    @Override
+    public void close(Collection<TopicPartition> partitions) {
+        partitions.forEach(appliedOffsets::remove);
+        partitionsToResume.removeAll(partitions);
     }
 
     @Override
     public void put(Collection<SinkRecord> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        try {
+            resumeFromStoredOffsets();
+        } catch (SQLException e) {
+            throw failure(e, List.of());
+        }
+        Map<TopicPartition, Long> nextOffsets = new HashMap<>();
+        List<ChangeEvent> events = new ArrayList<>(records.size());
+        for (SinkRecord record : records) {
+            TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
+            Long applied = appliedOffsets.get(tp);
+            if (applied != null && record.kafkaOffset() < applied) {
+                continue;
+            }
+            nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+            ChangeEvent event;
+            try {
+                event = parser.parse(record);
+            } catch (RuntimeException e) {
+                refuse(record, e.getMessage(), e);
+                continue;
+            }
+            if (wanted(event)) {
+                events.add(event);
+            }
+        }
+        List<TableChanges> tables = reducer.reduce(events);
+        try {
+            apply(tables, events, nextOffsets);
+            retry.succeeded();
+        } catch (SQLException e) {
+            throw failure(e, tables);
+        }
+        appliedOffsets.putAll(nextOffsets);
+        pace(tables);
+    }
+
+    private boolean wanted(ChangeEvent e) {
+        String source = e.source().qualifiedName();
+        return switch (e.kind()) {
+            case TRUNCATE -> config.truncateEnabled() && operations.applies(source, Operation.TRUNCATE);
+            case DELETE -> config.deleteEnabled() && operations.applies(source, Operation.DELETE);
+            case UPSERT -> e.plain()
+                    ? operations.applies(source, Operation.INSERT) || operations.applies(source, Operation.UPDATE)
+                    : operations.applies(source, e.operation());
+        };
+    }
+
+    /** One transaction for the whole batch; when the destination refuses a record, the batch is redone record by record. */
+    private void apply(List<TableChanges> tables, List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets)
+            throws SQLException {
+        Connection c = connection();
+        Map<TableId, TableState> states = writer.prepare(c, tables);
+        try {
+            writer.write(c, tables, states);
+            saveOffsets(c, nextOffsets);
+            c.commit();
+            return;
+        } catch (SQLException e) {
+            rollbackQuietly(c);
+            if (SqlErrors.classify(e) != SqlErrors.Kind.DATA) {
+                throw e;
+            }
+            log.warn("The destination refused a record of a batch of {} events ({}); applying them one by one to find it",
+                    events.size(), e.getMessage());
+        }
+        applyOneByOne(c, events, states, nextOffsets);
+    }
+
+    /** The slow path after a data error: each event under a savepoint, still one transaction; refused records alone are reported. */
+    private void applyOneByOne(Connection c, List<ChangeEvent> events, Map<TableId, TableState> states,
+                               Map<TopicPartition, Long> nextOffsets) throws SQLException {
+        try {
+            for (ChangeEvent e : events) {
+                Savepoint savepoint = c.setSavepoint();
+                try {
+                    writer.write(c, reducer.reduce(List.of(e)), states);
+                    c.releaseSavepoint(savepoint);
+                } catch (SQLException failure) {
+                    if (SqlErrors.classify(failure) != SqlErrors.Kind.DATA) {
+                        throw failure;
+                    }
+                    c.rollback(savepoint);
+                    refuse(e.record(), RecordFailure.message(e.coordinates(), e.table().toString(), failure), failure);
+                }
+            }
+            saveOffsets(c, nextOffsets);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            throw e;
+        }
+    }
+
+    private void saveOffsets(Connection c, Map<TopicPartition, Long> nextOffsets) throws SQLException {
+        if (offsetStore != null) {
+            offsetStore.save(c, nextOffsets);
+        }
+    }
+
+    /** A record that cannot be applied: to the dead-letter queue when tolerated, else the task fails naming it. */
+    private void refuse(SinkRecord record, String message, Exception cause) {
+        if (tolerateAll && reporter != null) {
+            log.warn("Sending a record to the errant-record reporter: {}", message);
+            try {
+                reporter.report(record, new ConnectException(message, cause)).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConnectException("Interrupted while reporting an errant record", e);
+            } catch (ExecutionException e) {
+                throw new ConnectException("Cannot report an errant record (" + message + "): " + e.getCause(), e.getCause());
+            }
+            return;
+        }
+        throw new ConnectException(message + " (set errors.tolerance=all and errors.deadletterqueue.topic.name to "
+                + "route such records to a dead-letter queue)", cause);
+    }
+
+    private RuntimeException failure(SQLException e, List<TableChanges> tables) {
+        String what = tables.stream().map(t -> t.table().toString()).distinct().toList().toString();
+        SqlErrors.Kind kind = SqlErrors.classify(e);
+        if (kind == SqlErrors.Kind.TRANSIENT) {
+            closeConnection();
+            Long backoff = retry.nextBackoff(e);
+            if (backoff != null) {
+                log.warn("Transient failure writing to {} ({}, SQLState {}); retrying the batch in {} ms", what,
+                        e.getMessage(), e.getSQLState(), backoff);
+                context.timeout(backoff);
+                return new RetriableException("Transient failure writing to " + what + ": " + e.getMessage(), e);
+            }
+            return new ConnectException("Giving up writing to " + what + " after the retry window ("
+                    + RetryPolicy.windowKey(e) + "): " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+        }
+        closeConnection();
+        return new ConnectException("Cannot write to " + what + ": " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+    }
+
+    private void pace(List<TableChanges> tables) {
+        if (!throttle.enabled()) {
+            return;
+        }
+        long rows = 0;
+        long bytes = 0;
+        for (TableChanges t : tables) {
+            rows += t.rowCount();
+            for (ChangeEvent e : t.rowEvents()) {
+                bytes += e.textBytes();
+            }
+        }
+        long waitNanos = throttle.afterBatch(rows, bytes, System.nanoTime());
+        if (waitNanos > 0) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(waitNanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection != null && !connection.isClosed()) {
+            return connection;
+        }
+        Connection c = Jdbc.open(config.connection());
+        try {
+            c.setAutoCommit(false);
+            if (dialect == null) {
+                dialect = Dialects.detect(c);
+                c.commit();
+                schemaSync = new SchemaSync(dialect, config.autoCreate(), config.autoEvolve(), config.storageEngine(),
+                        config.distributionKey());
+                writer = new BatchWriter(dialect, schemaSync);
+                if (config.offsetsTable() != null) {
+                    String[] parts = config.offsetsTable().split("\\.", 2);
+                    offsetStore = new OffsetStore(new TableId(parts[0], parts[1]), connectorName, dialect);
+                }
+                log.info("Destination dialect: {}", dialect.name());
+            }
+            if (offsetStore != null) {
+                offsetStore.ensureTable(c);
+            }
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        schemaSync.forget();
+        connection = c;
+        return c;
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            log.debug("Rollback failed (the connection is probably gone): {}", e.getMessage());
+        }
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                log.debug("Closing the destination connection failed: {}", e.getMessage());
+            }
+            connection = null;
+        }
+        if (schemaSync != null) {
+            schemaSync.forget();
+        }
     }
 
     @Override
     public void stop() {
+        closeConnection();
     }
 
     @Override

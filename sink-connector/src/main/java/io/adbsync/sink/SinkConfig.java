@@ -2,6 +2,8 @@ package io.adbsync.sink;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
+import io.adbsync.sink.naming.TableNamer;
+import io.adbsync.sink.record.OperationFilter;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -23,13 +25,36 @@ public final class SinkConfig extends AbstractConfig {
     public static final String TABLE_NAME_FORMAT = "table.name.format";
     public static final String DISTRIBUTION_KEY = "distribution.key";
     public static final String STORAGE_ENGINE = "storage.engine";
+    public static final String TABLE_NAME_MAP = "table.name.map";
+    public static final String NAME_CASE = "name.case";
+    public static final String TABLE_CONFLICT_MODE = "table.conflict.mode";
+    public static final String TABLE_OPERATIONS = "table.operations";
+    public static final String TRUNCATE_ENABLED = "truncate.enabled";
+    public static final String RETRY_WINDOW_CONNECTION_MS = "retry.window.connection.ms";
+    public static final String RETRY_WINDOW_OTHER_MS = "retry.window.other.ms";
+    public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+    public static final String OFFSETS_TABLE = "exactly.once.offsets.table";
+    public static final String MAX_ROWS_PER_SECOND = "max.rows.per.second";
+    public static final String MAX_MEGABYTES_PER_SECOND = "max.megabytes.per.second";
 
     private static final String GROUP_WRITES = "Writes";
     private static final String GROUP_SCHEMA = "Schema";
+    private static final String GROUP_ERRORS = "Errors and delivery";
+    private static final String GROUP_THROTTLE = "Throttling";
 
     /** How a change is written. */
     public enum InsertMode {
         UPSERT, INSERT
+    }
+
+    /** Capitalization of destination table and column names derived from the source. */
+    public enum NameCase {
+        KEEP, LOWER, UPPER
+    }
+
+    /** What to do when a destination table already exists before the connector first writes to it. */
+    public enum ConflictMode {
+        FAIL, IGNORE
     }
 
     /** Storage of tables the sink creates on Greenplum/AnalyticDB (PostgreSQL always uses heap). */
@@ -54,6 +79,15 @@ public final class SinkConfig extends AbstractConfig {
         def.define(DELETE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
                 "Apply delete events and tombstones as deletes by primary key; when false they are skipped.",
                 GROUP_WRITES, ++order, Width.SHORT, "Apply deletes");
+        def.define(TRUNCATE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                "Apply truncate events (op t) by truncating the destination table; when false they are skipped.",
+                GROUP_WRITES, ++order, Width.SHORT, "Apply truncates");
+        def.define(TABLE_OPERATIONS, Type.LIST, "", ParsedListValidator.of(OperationFilter::parse, "entries schema\\.table=insert|update|delete|truncate"), Importance.MEDIUM,
+                "Per-table choice of the operations to apply: entries like public\\.orders=insert|update (a regex on "
+                        + "the source schema.table, then the operations among insert, update, delete, truncate). The "
+                        + "first matching entry decides; tables matching none get every operation. Plain records "
+                        + "(no envelope) count as an insert or update.",
+                GROUP_WRITES, ++order, Width.LONG, "Operations per table");
         order = 0;
         def.define(AUTO_CREATE, Type.BOOLEAN, true, Importance.HIGH,
                 "Create a missing destination table from the record schema (columns, types, primary key, and on "
@@ -78,6 +112,46 @@ public final class SinkConfig extends AbstractConfig {
                 "Greenplum/AnalyticDB only: storage of created tables. heap and beam support upserts with "
                         + "ON CONFLICT; ao_row and ao_column (append-optimized) are merged with DELETE + INSERT.",
                 GROUP_SCHEMA, ++order, Width.SHORT, "Storage engine");
+        def.define(TABLE_NAME_MAP, Type.LIST, "", ParsedListValidator.of(TableNamer::parseMap, "entries source_schema.source_table=dest_schema.dest_table"), Importance.MEDIUM,
+                "Per-table rename: entries source_schema.source_table=dest_schema.dest_table. A mapped table takes "
+                        + "this name as written; other tables follow table.name.format.",
+                GROUP_SCHEMA, ++order, Width.LONG, "Table name map");
+        def.define(NAME_CASE, Type.STRING, "keep", Validators.oneOf("keep", "lower", "upper"), Importance.MEDIUM,
+                "Capitalization of table and column names derived from the source: keep them as they are, or "
+                        + "fold them to lower or upper case. Names from table.name.map are used as written.",
+                GROUP_SCHEMA, ++order, Width.SHORT, "Name case");
+        def.define(TABLE_CONFLICT_MODE, Type.STRING, "ignore", Validators.oneOf("fail", "ignore"), Importance.MEDIUM,
+                "fail: the precheck (config validation) reports an error when a destination table of the listed "
+                        + "topics already exists. ignore: proceed; snapshot rows (op r) then never overwrite existing "
+                        + "rows, streamed changes do.",
+                GROUP_SCHEMA, ++order, Width.SHORT, "Conflicting tables");
+        order = 0;
+        def.define(RETRY_WINDOW_CONNECTION_MS, Type.LONG, 720L * 60_000, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                "How long the task keeps retrying while the destination cannot be reached (connection lost, server "
+                        + "restarting) before it fails.",
+                GROUP_ERRORS, ++order, Width.SHORT, "Retry window, connection");
+        def.define(RETRY_WINDOW_OTHER_MS, Type.LONG, 10L * 60_000, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                "How long the task keeps retrying other transient failures (deadlocks, serialization failures, "
+                        + "out of resources) before it fails.",
+                GROUP_ERRORS, ++order, Width.SHORT, "Retry window, other");
+        def.define(RETRY_BACKOFF_MS, Type.LONG, 1000L, ConfigDef.Range.between(1, 600_000), Importance.LOW,
+                "First wait before a retried batch is redelivered; it doubles on each retry up to one minute.",
+                GROUP_ERRORS, ++order, Width.SHORT, "Retry backoff");
+        def.define(OFFSETS_TABLE, Type.STRING, "",
+                Validators.matching(Pattern.compile("|[^.\\s]+\\.[^.\\s]+"), "empty or schema.table"),
+                Importance.MEDIUM,
+                "Exactly-once effect: when set (schema.table), consumed offsets are stored in this destination table "
+                        + "in the same transaction as the changes, and the task resumes from them, so a replay after a "
+                        + "crash changes nothing. The table is created if missing. Empty: off (replays are harmless "
+                        + "upserts anyway, but a replayed older change could briefly reappear).",
+                GROUP_ERRORS, ++order, Width.LONG, "Offsets table");
+        order = 0;
+        def.define(MAX_ROWS_PER_SECOND, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "Upper bound of rows written per second by each task; 0 means unlimited.",
+                GROUP_THROTTLE, ++order, Width.SHORT, "Max rows/s");
+        def.define(MAX_MEGABYTES_PER_SECOND, Type.DOUBLE, 0.0, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "Upper bound of data written per second by each task, in MB (10^6 bytes of COPY text); 0 means unlimited.",
+                GROUP_THROTTLE, ++order, Width.SHORT, "Max MB/s");
         return def;
     }
 
@@ -107,6 +181,52 @@ public final class SinkConfig extends AbstractConfig {
 
     public List<String> distributionKey() {
         return getList(DISTRIBUTION_KEY);
+    }
+
+    public List<String> tableNameMap() {
+        return getList(TABLE_NAME_MAP);
+    }
+
+    public NameCase nameCase() {
+        return NameCase.valueOf(getString(NAME_CASE).trim().toUpperCase(Locale.ROOT));
+    }
+
+    public ConflictMode conflictMode() {
+        return ConflictMode.valueOf(getString(TABLE_CONFLICT_MODE).trim().toUpperCase(Locale.ROOT));
+    }
+
+    public List<String> tableOperations() {
+        return getList(TABLE_OPERATIONS);
+    }
+
+    public boolean truncateEnabled() {
+        return getBoolean(TRUNCATE_ENABLED);
+    }
+
+    public long retryWindowConnectionMs() {
+        return getLong(RETRY_WINDOW_CONNECTION_MS);
+    }
+
+    public long retryWindowOtherMs() {
+        return getLong(RETRY_WINDOW_OTHER_MS);
+    }
+
+    public long retryBackoffMs() {
+        return getLong(RETRY_BACKOFF_MS);
+    }
+
+    /** The exactly-once offsets table as schema and table, or null when off. */
+    public String offsetsTable() {
+        String value = getString(OFFSETS_TABLE).trim();
+        return value.isEmpty() ? null : value;
+    }
+
+    public long maxRowsPerSecond() {
+        return getLong(MAX_ROWS_PER_SECOND);
+    }
+
+    public double maxBytesPerSecond() {
+        return getDouble(MAX_MEGABYTES_PER_SECOND) * 1_000_000d;
     }
 
     public StorageEngine storageEngine() {

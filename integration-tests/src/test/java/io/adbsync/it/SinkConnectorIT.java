@@ -1,0 +1,214 @@
+package io.adbsync.it;
+
+import io.adbsync.stack.LocalStack;
+import io.adbsync.stack.connect.ConnectRestClient;
+import io.adbsync.stack.kafka.TopicReader;
+import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.stack.postgres.PostgresServer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.adbsync.it.Tables.rows;
+import static io.adbsync.it.Tables.scalar;
+import static io.adbsync.it.Tables.sql;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The packaged sink connector through a real Connect worker, fed with plain records written by a producer. */
+class SinkConnectorIT {
+
+    private static final String SINK = "io.adbsync.sink.AdbPgSinkConnector";
+    private static final Schema KEY = SchemaBuilder.struct().name("k").field("id", Schema.INT32_SCHEMA).build();
+    private static final Schema ROW = SchemaBuilder.struct().name("v").field("id", Schema.INT32_SCHEMA)
+            .field("name", Schema.OPTIONAL_STRING_SCHEMA).build();
+    private static final Schema ROW2 = SchemaBuilder.struct().name("v").field("id", Schema.INT32_SCHEMA)
+            .field("name", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("price", SchemaBuilder.string().optional().parameter("adbsync.source.type", "numeric(8,2)").build()).build();
+    private static LocalStack stack;
+    private static PostgresServer pg;
+    private static ConnectRestClient rest;
+    private static JsonConverter converter;
+
+    @BeforeAll
+    static void start() {
+        pg = Postgres.shared();
+        stack = LocalStack.start(1);
+        rest = stack.connect().rest();
+        converter = new JsonConverter();
+        converter.configure(Map.of("schemas.enable", "true", "converter.type", "value"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    private record Rec(Struct key, Struct value) {
+    }
+
+    private static Rec up(int id, String name) {
+        return new Rec(new Struct(KEY).put("id", id), new Struct(ROW).put("id", id).put("name", name));
+    }
+
+    private static Rec del(int id) {
+        return new Rec(new Struct(KEY).put("id", id), null);
+    }
+
+    /** Writes records in one producer batch so that the sink receives them in one put(). */
+    private static void produce(String topic, Rec... records) {
+        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG, 200, ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (Rec r : records) {
+                byte[] key = converter.fromConnectData(topic, KEY, r.key());
+                byte[] value = r.value() == null ? null : converter.fromConnectData(topic, r.value().schema(), r.value());
+                producer.send(new ProducerRecord<>(topic, 0, key, value));
+            }
+            producer.flush();
+        }
+    }
+
+    private static Map<String, String> sinkConfig(String db, String topic, String... extra) {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", SINK);
+        config.put("tasks.max", "1");
+        config.put("topics", topic);
+        config.put("connection.url", pg.jdbcUrl(db));
+        config.put("connection.user", pg.user());
+        if (pg.password() != null) {
+            config.put("connection.password", pg.password());
+        }
+        for (int i = 0; i < extra.length; i += 2) {
+            config.put(extra[i], extra[i + 1]);
+        }
+        return config;
+    }
+
+    private static void awaitRows(String db, String table, List<String> expected) {
+        Awaitility.await(table + " = " + expected).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                .untilAsserted(() -> assertThat(rows(pg, db, table)).isEqualTo(expected));
+    }
+
+    @Test
+    void upsertsDeletesAndKeyOrderInsideOneBatchThenEvolvesTheTable() throws Exception {
+        String db = pg.createDatabase("sink_apply");
+        String topic = "plain.public.items";
+        // upsert 1 -> delete 1 -> upsert 1 must leave 1 present; 2 is deleted last; 3 is a key change 30 -> 3.
+        produce(topic, up(1, "a"), del(1), up(1, "b"), up(2, "x"), up(30, "moved"), del(30), up(3, "moved"), del(2),
+                up(4, "tab\tand\nnewline"));
+        rest.deploy("apply", sinkConfig(db, topic));
+        rest.awaitRunning("apply", 1, Duration.ofSeconds(60));
+        awaitRows(db, "public.items", List.of("(1,b)", "(3,moved)", "(4,\"tab\tand\nnewline\")"));
+        assertThat(scalar(pg, db, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'public.items'::regclass AND contype = 'p'"))
+                .isEqualTo("PRIMARY KEY (id)");
+
+        // A record with a new column: the table gains it with the exact source type.
+        Struct withPrice = new Struct(ROW2).put("id", 5).put("name", "e").put("price", "12.50");
+        produce(topic, new Rec(new Struct(KEY).put("id", 5), withPrice), up(1, "c"));
+        awaitRows(db, "public.items", List.of("(1,c,)", "(3,moved,)", "(4,\"tab\tand\nnewline\",)", "(5,e,12.50)"));
+        assertThat(scalar(pg, db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'public.items'::regclass AND attname = 'price'"))
+                .isEqualTo("numeric(8,2)");
+        rest.remove("apply");
+    }
+
+    @Test
+    void aRefusedRecordAloneGoesToTheDeadLetterQueueAndTheRestOfTheBatchIsApplied() throws Exception {
+        String db = pg.createDatabase("sink_dlq");
+        String topic = "dlq.public.checked";
+        sql(pg, db, "CREATE TABLE checked (id int PRIMARY KEY, name text CHECK (name <> 'bad'))");
+        produce(topic, up(1, "ok"), up(2, "bad"), up(3, "fine"));
+        rest.deploy("dlq", sinkConfig(db, topic, "errors.tolerance", "all",
+                "errors.deadletterqueue.topic.name", "dlq-out", "errors.deadletterqueue.topic.replication.factor", "1",
+                "errors.deadletterqueue.context.headers.enable", "true"));
+        rest.awaitRunning("dlq", 1, Duration.ofSeconds(60));
+        awaitRows(db, "public.checked", List.of("(1,ok)", "(3,fine)"));
+        var dead = TopicReader.read(stack.bootstrapServers(), "dlq-out", 1, Duration.ofSeconds(60));
+        assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).contains("\"bad\"");
+        String reason = new String(dead.get(0).headers().lastHeader("__connect.errors.exception.message").value(), StandardCharsets.UTF_8);
+        assertThat(reason).contains("offset 1").contains("public.checked").contains("23514");
+        rest.remove("dlq");
+    }
+
+    @Test
+    void withoutToleranceTheTaskFailsNamingRecordTableAndColumn() throws Exception {
+        String db = pg.createDatabase("sink_fail");
+        String topic = "fail.public.strict";
+        sql(pg, db, "CREATE TABLE strict (id int PRIMARY KEY, name varchar(3))");
+        produce(topic, up(1, "ok"), up(2, "too long"));
+        rest.deploy("fail", sinkConfig(db, topic));
+        Awaitility.await("task FAILED").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                .until(() -> {
+                    var tasks = rest.status("fail").get("tasks");
+                    return tasks.size() > 0 && "FAILED".equals(tasks.get(0).get("state").asText());
+                });
+        String trace = rest.status("fail").get("tasks").get(0).get("trace").asText();
+        assertThat(trace).contains("topic fail.public.strict, partition 0, offset 1").contains("public.strict")
+                .contains("column name").contains("22001");
+        // No batch is half-applied: the good record of the failed batch is not there either.
+        assertThat(rows(pg, db, "public.strict")).isEmpty();
+        rest.remove("fail");
+    }
+
+    @Test
+    void aLostDestinationConnectionMidStreamIsRetriedWithoutLossAndOffsetsLandInTheDestination() throws Exception {
+        String db = pg.createDatabase("sink_retry");
+        String topic = "retry.public.counter";
+        rest.deploy("retry", sinkConfig(db, topic, "retry.backoff.ms", "100", "exactly.once.offsets.table", "adbsync.offsets"));
+        rest.awaitRunning("retry", 1, Duration.ofSeconds(60));
+        List<String> expected = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            Rec[] batch = new Rec[200];
+            for (int i = 0; i < batch.length; i++) {
+                int id = round * 200 + i;
+                batch[i] = up(id, "r" + round);
+            }
+            produce(topic, batch);
+            sql(pg, db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                    + "AND application_name = 'adbsync' AND pid <> pg_backend_pid()");
+        }
+        for (int id = 0; id < 1000; id++) {
+            expected.add("(" + id + ",r" + id / 200 + ")");
+        }
+        expected.sort(String::compareTo);
+        awaitRows(db, "public.counter", expected);
+        Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> "1000".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+        assertThat(rest.status("retry").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+        rest.remove("retry");
+    }
+
+    @Test
+    void validateReportsConflictingTablesAndAnUnreachableDestinationOnTheirKeys() throws Exception {
+        String db = pg.createDatabase("sink_check");
+        sql(pg, db, "CREATE TABLE taken (id int PRIMARY KEY)");
+        Map<String, List<String>> errors = rest.validate(SINK, sinkConfig(db, "x.public.taken,x.public.free",
+                "table.conflict.mode", "fail"));
+        assertThat(errors).containsOnlyKeys("table.conflict.mode");
+        assertThat(errors.get("table.conflict.mode").get(0)).contains("public.taken").doesNotContain("public.free");
+        assertThat(rest.validate(SINK, sinkConfig(db, "x.public.taken"))).isEmpty();
+
+        Map<String, String> unreachable = sinkConfig(db, "x.public.taken");
+        unreachable.put("connection.url", "jdbc:postgresql://127.0.0.1:1/nowhere");
+        assertThat(rest.validate(SINK, unreachable).get("connection.url").get(0)).contains("Cannot reach the destination");
+        assertThat(rest.validate(SINK, sinkConfig(db, "x.public.taken", "table.operations", "public\\.t=upsert"))
+                .get("table.operations").get(0)).contains("unknown operation 'upsert'");
+    }
+}

@@ -1,0 +1,5 @@
+package io.adbsync.sink.ddl;
+
+/** A column of a table the sink creates or extends: name, SQL type (already validated) and nullability. */
+public record ColumnDefinition(String name, String type, boolean notNull) {
+}

@@ -1,0 +1,89 @@
+package io.adbsync.sink.ddl;
+
+import io.adbsync.sink.dialect.Dialect;
+import io.adbsync.sink.naming.TableId;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads what the destination knows about a table; every name travels as a bind parameter. */
+public final class DestinationCatalog {
+
+    private static final String COLUMNS = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+            + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    private static final String UNIQUE_KEYS = "SELECT i.indexrelid, a.attname FROM pg_catalog.pg_index i "
+            + "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[]) "
+            + "WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL";
+
+    private final Dialect dialect;
+
+    public DestinationCatalog(Dialect dialect) {
+        this.dialect = dialect;
+    }
+
+    public TableState load(Connection c, TableId id) throws SQLException {
+        String storage = null;
+        try (PreparedStatement ps = c.prepareStatement(dialect.storageQuery())) {
+            ps.setString(1, id.regclassText());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    storage = rs.getString(1);
+                }
+            }
+        }
+        if (storage == null) {
+            return TableState.missing(id);
+        }
+        Map<String, String> columns = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(COLUMNS)) {
+            ps.setString(1, id.regclassText());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        Map<Long, Set<String>> indexes = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(UNIQUE_KEYS)) {
+            ps.setString(1, id.regclassText());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    indexes.computeIfAbsent(rs.getLong(1), k -> new HashSet<>()).add(rs.getString(2));
+                }
+            }
+        }
+        List<String> distribution = new ArrayList<>();
+        if (dialect.distributionKeyQuery() != null) {
+            try (PreparedStatement ps = c.prepareStatement(dialect.distributionKeyQuery())) {
+                ps.setString(1, id.regclassText());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        distribution.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        List<Set<String>> uniqueKeys = new ArrayList<>();
+        indexes.values().forEach(cols -> uniqueKeys.add(Set.copyOf(cols)));
+        return new TableState(id, true, columns, uniqueKeys, storage, distribution);
+    }
+
+    /** Whether {@code typeName} names a type the destination has; the name is a bind parameter, never SQL text. */
+    public boolean typeExists(Connection c, String typeName) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
+            ps.setString(1, typeName);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.adbsync.sink.ddl;
+
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.sink.SinkConfig;
+import io.adbsync.sink.SinkConfig.StorageEngine;
+import io.adbsync.sink.dialect.Dialect;
+import io.adbsync.sink.naming.TableId;
+import io.adbsync.sink.record.Column;
+import io.adbsync.sink.record.TableChanges;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Makes destination tables fit the records: creates missing tables ({@code auto.create}) and adds missing columns
+ * ({@code auto.evolve}). Table states are cached; the cache is dropped whenever a batch fails.
+ */
+public final class SchemaSync {
+
+    private static final Logger log = LoggerFactory.getLogger(SchemaSync.class);
+
+    private final Dialect dialect;
+    private final DestinationCatalog catalog;
+    private final boolean autoCreate;
+    private final boolean autoEvolve;
+    private final StorageEngine storage;
+    private final List<String> distributionKey;
+    private final Map<TableId, TableState> cache = new HashMap<>();
+
+    public SchemaSync(Dialect dialect, boolean autoCreate, boolean autoEvolve, StorageEngine storage, List<String> distributionKey) {
+        this.dialect = dialect;
+        this.catalog = new DestinationCatalog(dialect);
+        this.autoCreate = autoCreate;
+        this.autoEvolve = autoEvolve;
+        this.storage = storage;
+        this.distributionKey = List.copyOf(distributionKey);
+        if (!dialect.supports(storage)) {
+            throw new ConnectException(SinkConfig.STORAGE_ENGINE + "=" + storage.name().toLowerCase() + " is not supported by "
+                    + "the destination (" + dialect.name() + ")");
+        }
+    }
+
+    public void forget() {
+        cache.clear();
+    }
+
+    /** The table's state after any DDL the changes need; DDL runs and commits on {@code c} before the data. */
+    public TableState ensure(Connection c, TableChanges changes) throws SQLException {
+        TableState state = cache.get(changes.table());
+        if (state == null) {
+            state = catalog.load(c, changes.table());
+        }
+        if (!state.exists()) {
+            if (changes.columns().isEmpty()) {
+                // Only deletes or a truncate for a table that does not exist: nothing to remove.
+                return state;
+            }
+            if (!autoCreate) {
+                throw new ConnectException("Destination table " + changes.table() + " does not exist; create it or set "
+                        + SinkConfig.AUTO_CREATE + "=true");
+            }
+            create(c, changes);
+            state = catalog.load(c, changes.table());
+        }
+        List<Column> missing = new ArrayList<>();
+        for (Column col : changes.columns()) {
+            if (!state.columns().containsKey(col.name())) {
+                missing.add(col);
+            }
+        }
+        if (!missing.isEmpty()) {
+            if (!autoEvolve) {
+                throw new ConnectException("Destination table " + changes.table() + " has no column "
+                        + missing.get(0).name() + " that records carry; add it or set " + SinkConfig.AUTO_EVOLVE + "=true");
+            }
+            evolve(c, changes.table(), missing);
+            state = catalog.load(c, changes.table());
+        }
+        cache.put(changes.table(), state);
+        return state;
+    }
+
+    private void create(Connection c, TableChanges changes) throws SQLException {
+        TableId id = changes.table();
+        List<String> key = changes.keyColumns().stream().map(Column::name).toList();
+        for (String d : distributionKey) {
+            if (!key.isEmpty() && !key.contains(d)) {
+                throw new ConnectException(SinkConfig.DISTRIBUTION_KEY + " column " + d + " is not part of the primary key "
+                        + key + " of table " + id + "; a unique key must contain every distribution-key column");
+            }
+            if (changes.columns().stream().noneMatch(col -> col.name().equals(d))) {
+                throw new ConnectException(SinkConfig.DISTRIBUTION_KEY + " column " + d + " is not a column of table " + id);
+            }
+        }
+        List<ColumnDefinition> columns = new ArrayList<>();
+        for (Column col : changes.columns()) {
+            columns.add(definition(c, id, col, key.contains(col.name())));
+        }
+        TableDefinition definition = new TableDefinition(id, columns, key, distributionKey);
+        execute(c, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifiers.quote(id.schema()), dialect.createTable(definition, storage));
+        log.info("Created destination table {} ({} columns, key {})", id, columns.size(), key);
+    }
+
+    private void evolve(Connection c, TableId id, List<Column> missing) throws SQLException {
+        List<String> statements = new ArrayList<>();
+        for (Column col : missing) {
+            ColumnDefinition d = definition(c, id, col, false);
+            // Rows already there have no value for it: the added column is nullable whatever the record says.
+            statements.add(addColumn(id, new ColumnDefinition(d.name(), d.type(), false)));
+        }
+        execute(c, statements.toArray(String[]::new));
+        log.info("Added {} column(s) to destination table {}: {}", missing.size(), id,
+                missing.stream().map(Column::name).toList());
+    }
+
+    /** {@code ALTER TABLE … ADD COLUMN}; the same on every product. */
+    public static String addColumn(TableId id, ColumnDefinition column) {
+        return "ALTER TABLE " + id.quoted() + " ADD COLUMN " + SqlIdentifiers.quote(column.name()) + " " + column.type()
+                + (column.notNull() ? " NOT NULL" : "");
+    }
+
+    private ColumnDefinition definition(Connection c, TableId id, Column col, boolean key) throws SQLException {
+        String type = ColumnTypes.sqlType(col.schema(), col.name(), id.toString());
+        if (!catalog.typeExists(c, type)) {
+            throw new ConnectException("Column " + col.name() + " of table " + id + " has type " + type
+                    + ", which does not exist in the destination; create the type there first");
+        }
+        return new ColumnDefinition(col.name(), type, key || !col.schema().isOptional());
+    }
+
+    private static void execute(Connection c, String... statements) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        }
+    }
+}

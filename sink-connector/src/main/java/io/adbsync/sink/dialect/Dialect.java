@@ -1,0 +1,35 @@
+package io.adbsync.sink.dialect;
+
+import io.adbsync.sink.SinkConfig.StorageEngine;
+import io.adbsync.sink.ddl.TableDefinition;
+import io.adbsync.sink.naming.TableId;
+
+import java.util.List;
+
+/** What differs between destination products; everything else is the same SQL for all of them. */
+public interface Dialect {
+
+    /** A short name for logs and golden file folders. */
+    String name();
+
+    /** {@code CREATE TABLE} with columns, primary key and, where the product has them, storage and distribution. */
+    String createTable(TableDefinition table, StorageEngine storage);
+
+    /** Whether a table of {@code storage} may have a primary key (append-optimized tables may not). */
+    boolean storageHasPrimaryKey(StorageEngine storage);
+
+    /** Whether the server can create tables with {@code storage}. */
+    boolean supports(StorageEngine storage);
+
+    /** A temporary, empty table with {@code columns} of {@code target} (same types), dropped at commit. */
+    String createStaging(String staging, TableId target, List<String> columns, List<String> keyColumns);
+
+    /**
+     * A query with one bind parameter (the quoted table name) that returns one row with the table's storage
+     * ({@code heap}, {@code ao_row}, {@code ao_column}, {@code beam}) or no row when the table does not exist.
+     */
+    String storageQuery();
+
+    /** A query with one bind parameter (the quoted table name) returning the distribution key columns; null if the product has none. */
+    String distributionKeyQuery();
+}

@@ -1,0 +1,84 @@
+package io.adbsync.sink.dialect;
+
+import io.adbsync.sink.SinkConfig.StorageEngine;
+import io.adbsync.sink.ddl.TableDefinition;
+
+import java.util.List;
+
+/**
+ * Greenplum and the products built on it (AnalyticDB for PostgreSQL, Cloudberry): distribution keys, and
+ * append-optimized storage, which has no primary key. Kernels on PostgreSQL 12+ (Greenplum 7, ADB 7, Cloudberry)
+ * name storage with {@code USING}; older ones (Greenplum 6, ADB 6) with {@code WITH (appendonly=...)}.
+ */
+public final class GreenplumDialect extends PostgresDialect {
+
+    private final boolean accessMethods;
+    private final boolean beam;
+
+    /**
+     * @param accessMethods the kernel names storage with table access methods ({@code USING ao_row})
+     * @param beam          the kernel has the Beam access method (AnalyticDB 7.0.6.2+)
+     */
+    public GreenplumDialect(boolean accessMethods, boolean beam) {
+        this.accessMethods = accessMethods;
+        this.beam = beam;
+    }
+
+    @Override
+    public String name() {
+        return accessMethods ? "greenplum7" : "greenplum6";
+    }
+
+    @Override
+    protected String tableOptions(TableDefinition table, StorageEngine storage) {
+        StringBuilder sql = new StringBuilder();
+        if (accessMethods) {
+            switch (storage) {
+                case AO_ROW -> sql.append(" USING ao_row");
+                case AO_COLUMN -> sql.append(" USING ao_column");
+                case BEAM -> sql.append(" USING beam");
+                case HEAP -> { }
+            }
+        } else {
+            switch (storage) {
+                case AO_ROW -> sql.append(" WITH (appendonly=true, orientation=row)");
+                case AO_COLUMN -> sql.append(" WITH (appendonly=true, orientation=column)");
+                case HEAP, BEAM -> { }
+            }
+        }
+        List<String> distribution = table.distributionKey().isEmpty() ? table.primaryKey() : table.distributionKey();
+        sql.append(distribution.isEmpty() ? " DISTRIBUTED RANDOMLY" : " DISTRIBUTED BY (" + columnList(distribution) + ")");
+        return sql.toString();
+    }
+
+    @Override
+    public boolean storageHasPrimaryKey(StorageEngine storage) {
+        return storage == StorageEngine.HEAP || storage == StorageEngine.BEAM;
+    }
+
+    @Override
+    public boolean supports(StorageEngine storage) {
+        return storage != StorageEngine.BEAM || beam;
+    }
+
+    @Override
+    protected String stagingOptions(List<String> keyColumns) {
+        // Distributed like the target, the merge joins on each segment without moving rows.
+        return keyColumns.isEmpty() ? " DISTRIBUTED RANDOMLY" : " DISTRIBUTED BY (" + columnList(keyColumns) + ")";
+    }
+
+    @Override
+    public String storageQuery() {
+        if (accessMethods) {
+            return super.storageQuery();
+        }
+        return "SELECT CASE c.relstorage WHEN 'a' THEN 'ao_row' WHEN 'c' THEN 'ao_column' ELSE 'heap' END "
+                + "FROM pg_catalog.pg_class c WHERE c.oid = to_regclass(?)";
+    }
+
+    @Override
+    public String distributionKeyQuery() {
+        return "SELECT a.attname FROM gp_distribution_policy p JOIN pg_catalog.pg_attribute a "
+                + "ON a.attrelid = p.localoid AND a.attnum = ANY (p.distkey::int2[]) WHERE p.localoid = to_regclass(?)";
+    }
+}

@@ -1,0 +1,120 @@
+package io.adbsync.sink.precheck;
+
+import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.sink.SinkConfig;
+import io.adbsync.sink.dialect.Dialect;
+import io.adbsync.sink.dialect.Dialects;
+import io.adbsync.sink.naming.SourceTable;
+import io.adbsync.sink.naming.TableId;
+import io.adbsync.sink.naming.TableNamer;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The live checks of {@code validate()}: the destination is reachable, the user may create and write the tables of
+ * the listed topics, the storage engine exists, and no table conflicts under {@code table.conflict.mode=fail}.
+ * Each problem is reported on the config key a user has to change.
+ */
+public final class SinkPrecheck {
+
+    private static final int TIMEOUT_SECONDS = 10;
+
+    private SinkPrecheck() {
+    }
+
+    /** Errors by config key; {@code topics} are the explicitly listed topics (a regex cannot be resolved here). */
+    public static Map<String, List<String>> run(SinkConfig config, List<String> topics) {
+        Map<String, List<String>> errors = new LinkedHashMap<>();
+        Properties timeouts = new Properties();
+        timeouts.setProperty("loginTimeout", String.valueOf(TIMEOUT_SECONDS));
+        timeouts.setProperty("connectTimeout", String.valueOf(TIMEOUT_SECONDS));
+        timeouts.setProperty("socketTimeout", String.valueOf(2 * TIMEOUT_SECONDS));
+        try (Connection c = Jdbc.open(config.connection(), timeouts)) {
+            Dialect dialect = Dialects.detect(c);
+            if (!dialect.supports(config.storageEngine())) {
+                add(errors, SinkConfig.STORAGE_ENGINE, "The destination (" + dialect.name() + ") has no "
+                        + config.storageEngine().name().toLowerCase() + " storage");
+            }
+            TableNamer namer = new TableNamer(config.tableNameFormat(), config.tableNameMap(), config.nameCase());
+            Set<TableId> tables = new LinkedHashSet<>();
+            for (String topic : topics) {
+                tables.add(namer.tableFor(SourceTable.fromTopic(topic)));
+            }
+            for (TableId table : tables) {
+                checkTable(c, config, table, errors);
+            }
+        } catch (SQLException e) {
+            add(errors, ConnectionConfig.URL, "Cannot reach the destination at " + config.connection().url() + " as "
+                    + config.connection().user() + ": " + e.getMessage() + " (SQLState " + e.getSQLState() + ")");
+        }
+        return errors;
+    }
+
+    private static void checkTable(Connection c, SinkConfig config, TableId table, Map<String, List<String>> errors)
+            throws SQLException {
+        boolean exists = bool(c, "SELECT to_regclass(?) IS NOT NULL", table.quoted());
+        if (exists) {
+            if (config.conflictMode() == SinkConfig.ConflictMode.FAIL) {
+                add(errors, SinkConfig.TABLE_CONFLICT_MODE, "Destination table " + table + " already exists; drop or "
+                        + "rename it, map the topic elsewhere (" + SinkConfig.TABLE_NAME_MAP + "), or set "
+                        + SinkConfig.TABLE_CONFLICT_MODE + "=ignore");
+            }
+            List<String> missing = new ArrayList<>();
+            for (String privilege : List.of("INSERT", "UPDATE", "DELETE", "TRUNCATE")) {
+                if (!privilege(c, "SELECT has_table_privilege(?, '" + privilege + "')", table.quoted())) {
+                    missing.add(privilege);
+                }
+            }
+            if (!missing.isEmpty()) {
+                add(errors, ConnectionConfig.USER, "User " + config.connection().user() + " lacks " + String.join(", ", missing)
+                        + " on destination table " + table);
+            }
+            return;
+        }
+        if (!config.autoCreate()) {
+            add(errors, SinkConfig.AUTO_CREATE, "Destination table " + table + " does not exist and "
+                    + SinkConfig.AUTO_CREATE + " is false");
+            return;
+        }
+        boolean schemaExists = bool(c, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?)", table.schema());
+        boolean mayCreate = schemaExists
+                ? privilege(c, "SELECT has_schema_privilege(?, 'CREATE')", table.schema())
+                : bool(c, "SELECT has_database_privilege(current_database(), 'CREATE')", null);
+        if (!mayCreate) {
+            add(errors, ConnectionConfig.USER, "User " + config.connection().user() + " may not create table " + table
+                    + (schemaExists ? " in schema " + table.schema() : " nor its schema " + table.schema()));
+        }
+    }
+
+    private static boolean privilege(Connection c, String sql, String name) throws SQLException {
+        return bool(c, sql, name);
+    }
+
+    /** Runs a one-boolean query; {@code parameter} is its only bind parameter, or null when it has none. */
+    private static boolean bool(Connection c, String sql, String parameter) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (parameter != null) {
+                ps.setString(1, parameter);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static void add(Map<String, List<String>> errors, String key, String message) {
+        errors.computeIfAbsent(key, k -> new ArrayList<>()).add(message);
+    }
+}

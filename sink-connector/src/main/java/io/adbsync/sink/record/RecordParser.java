@@ -1,0 +1,181 @@
+package io.adbsync.sink.record;
+
+import io.adbsync.common.contract.EventContract;
+import io.adbsync.sink.naming.SourceTable;
+import io.adbsync.sink.naming.TableId;
+import io.adbsync.sink.naming.TableNamer;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.sink.SinkRecord;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the three record shapes the sink accepts: our envelope and Debezium's (before/after/source/op), and plain
+ * records (key = primary key, value = row, null value = delete). Errors name the record and the column.
+ */
+public final class RecordParser {
+
+    private final TableNamer namer;
+    private final boolean keyRequired;
+
+    /** {@code keyRequired}: upsert mode needs a primary key on every record; insert mode does not. */
+    public RecordParser(TableNamer namer, boolean keyRequired) {
+        this.namer = namer;
+        this.keyRequired = keyRequired;
+    }
+
+    public ChangeEvent parse(SinkRecord record) {
+        Object value = record.value();
+        if (value != null && !(value instanceof Struct)) {
+            throw new DataException("The value of " + where(record) + " is a " + value.getClass().getSimpleName()
+                    + ", not a Struct: use a converter with schemas (e.g. JsonConverter with schemas.enable=true, Avro)");
+        }
+        Struct struct = (Struct) value;
+        if (struct != null && isEnvelope(struct.schema())) {
+            return envelope(record, struct);
+        }
+        SourceTable source = SourceTable.fromTopic(record.topic());
+        if (struct == null) {
+            return delete(record, source, Operation.DELETE, false);
+        }
+        return upsert(record, source, struct, Operation.INSERT, true, false);
+    }
+
+    private static boolean isEnvelope(Schema schema) {
+        return schema.field(EventContract.OP) != null
+                && (schema.field(EventContract.AFTER) != null || schema.field(EventContract.BEFORE) != null);
+    }
+
+    private ChangeEvent envelope(SinkRecord record, Struct envelope) {
+        String op = envelope.getString(EventContract.OP);
+        SourceTable source = sourceOf(record, envelope);
+        boolean snapshot = false;
+        Struct src = envelope.schema().field(EventContract.SOURCE) == null ? null : envelope.getStruct(EventContract.SOURCE);
+        if (src != null && src.schema().field("snapshot") != null) {
+            Object flag = src.get("snapshot");
+            snapshot = flag != null && !"false".equals(flag.toString());
+        }
+        return switch (op == null ? "" : op) {
+            case EventContract.OP_CREATE -> upsert(record, source, after(record, envelope), Operation.INSERT, false, false);
+            case EventContract.OP_READ -> upsert(record, source, after(record, envelope), Operation.INSERT, false, true);
+            case EventContract.OP_UPDATE -> upsert(record, source, after(record, envelope), Operation.UPDATE, false, snapshot);
+            case EventContract.OP_DELETE -> delete(record, source, Operation.DELETE, false);
+            case EventContract.OP_TRUNCATE -> new ChangeEvent(record, source, namer.tableFor(source), ChangeEvent.Kind.TRUNCATE,
+                    Operation.TRUNCATE, false, false, List.of(), null, List.of(), Map.of());
+            default -> throw new DataException("Unknown op '" + op + "' in the envelope of " + where(record));
+        };
+    }
+
+    private static Struct after(SinkRecord record, Struct envelope) {
+        Struct after = envelope.getStruct(EventContract.AFTER);
+        if (after == null) {
+            throw new DataException("The envelope of " + where(record) + " has op '" + envelope.getString(EventContract.OP)
+                    + "' but no 'after' row");
+        }
+        return after;
+    }
+
+    private static SourceTable sourceOf(SinkRecord record, Struct envelope) {
+        Field sourceField = envelope.schema().field(EventContract.SOURCE);
+        if (sourceField != null && sourceField.schema().type() == Schema.Type.STRUCT) {
+            Struct source = envelope.getStruct(EventContract.SOURCE);
+            if (source != null && source.schema().field("schema") != null && source.schema().field("table") != null
+                    && source.get("schema") != null && source.get("table") != null) {
+                return new SourceTable(source.get("schema").toString(), source.get("table").toString(), record.topic());
+            }
+        }
+        return SourceTable.fromTopic(record.topic());
+    }
+
+    private ChangeEvent upsert(SinkRecord record, SourceTable source, Struct row, Operation op, boolean plain, boolean snapshot) {
+        TableId table = namer.tableFor(source);
+        List<Column> keyColumns = new ArrayList<>();
+        List<Object> keyValues = new ArrayList<>();
+        Map<String, String> fields = new LinkedHashMap<>();
+        List<Column> columns = new ArrayList<>();
+        readKey(record, table, keyColumns, keyValues, fields);
+        for (Field f : row.schema().fields()) {
+            Column column = new Column(columnName(f), f.schema());
+            Object value = row.get(f);
+            String text = render(record, table, column, value);
+            if (fields.containsKey(column.name()) && !fields.get(column.name()).equals(text)) {
+                throw new DataException("Column " + column.name() + " of " + where(record) + " (table " + table
+                        + ") has a different value in the key than in the row");
+            }
+            fields.put(column.name(), text);
+            columns.add(column);
+        }
+        for (Column k : keyColumns) {
+            if (columns.stream().noneMatch(c -> c.name().equals(k.name()))) {
+                columns.add(k);
+            }
+        }
+        RowKey key = keyColumns.isEmpty() ? null : RowKey.of(keyValues);
+        return new ChangeEvent(record, source, table, ChangeEvent.Kind.UPSERT, op, plain, snapshot, keyColumns, key,
+                columns, fields);
+    }
+
+    private ChangeEvent delete(SinkRecord record, SourceTable source, Operation op, boolean plain) {
+        TableId table = namer.tableFor(source);
+        List<Column> keyColumns = new ArrayList<>();
+        List<Object> keyValues = new ArrayList<>();
+        Map<String, String> fields = new LinkedHashMap<>();
+        readKey(record, table, keyColumns, keyValues, fields);
+        if (keyColumns.isEmpty()) {
+            throw new DataException("A delete (" + where(record) + ", table " + table + ") needs the primary key in the "
+                    + "record key, but the key is empty");
+        }
+        return new ChangeEvent(record, source, table, ChangeEvent.Kind.DELETE, op, plain, false, keyColumns,
+                RowKey.of(keyValues), keyColumns, fields);
+    }
+
+    private void readKey(SinkRecord record, TableId table, List<Column> keyColumns, List<Object> keyValues,
+                         Map<String, String> fields) {
+        Object key = record.key();
+        if (key == null) {
+            if (keyRequired) {
+                throw new DataException("Record " + where(record) + " for table " + table + " has no key: upserts and "
+                        + "deletes need the primary key as a Struct record key (or set insert.mode=insert)");
+            }
+            return;
+        }
+        if (!(key instanceof Struct keyStruct)) {
+            throw new DataException("The key of " + where(record) + " for table " + table + " is a "
+                    + key.getClass().getSimpleName() + ", not a Struct of primary-key columns");
+        }
+        for (Field f : keyStruct.schema().fields()) {
+            Column column = new Column(columnName(f), f.schema());
+            Object value = keyStruct.get(f);
+            if (value == null) {
+                throw new DataException("Key column " + column.name() + " of " + where(record) + " (table " + table + ") is null");
+            }
+            keyColumns.add(column);
+            keyValues.add(value);
+            fields.put(column.name(), render(record, table, column, value));
+        }
+    }
+
+    private String columnName(Field f) {
+        String original = f.schema().parameters() == null ? null : f.schema().parameters().get(EventContract.COLUMN_NAME_PARAMETER);
+        return namer.columnName(original != null ? original : f.name());
+    }
+
+    private static String render(SinkRecord record, TableId table, Column column, Object value) {
+        try {
+            return CopyText.field(column.schema(), value);
+        } catch (RuntimeException e) {
+            throw new DataException("Cannot write column " + column.name() + " of table " + table + " from " + where(record)
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String where(SinkRecord record) {
+        return "topic " + record.topic() + ", partition " + record.kafkaPartition() + ", offset " + record.kafkaOffset();
+    }
+}

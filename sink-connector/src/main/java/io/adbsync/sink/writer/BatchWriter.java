@@ -1,0 +1,122 @@
+package io.adbsync.sink.writer;
+
+import io.adbsync.sink.ddl.SchemaSync;
+import io.adbsync.sink.ddl.TableState;
+import io.adbsync.sink.dialect.Dialect;
+import io.adbsync.sink.naming.TableId;
+import io.adbsync.sink.record.ChangeEvent;
+import io.adbsync.sink.record.Column;
+import io.adbsync.sink.record.CopyText;
+import io.adbsync.sink.record.TableChanges;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes reduced changes set-based: per table, COPY into temporary staging tables, then one statement per step
+ * (truncate, delete, merge). The caller owns the transaction; nothing here commits data.
+ */
+public final class BatchWriter {
+
+    private final Dialect dialect;
+    private final SchemaSync schemaSync;
+    private long stagingCounter;
+
+    public BatchWriter(Dialect dialect, SchemaSync schemaSync) {
+        this.dialect = dialect;
+        this.schemaSync = schemaSync;
+    }
+
+    /** Runs the DDL the changes need (committed on its own, before any data) and returns each table's state. */
+    public Map<TableId, TableState> prepare(Connection c, List<TableChanges> tables) throws SQLException {
+        Map<TableId, TableState> states = new HashMap<>();
+        for (TableChanges t : tables) {
+            if (!t.isEmpty()) {
+                states.put(t.table(), schemaSync.ensure(c, t));
+            }
+        }
+        return states;
+    }
+
+    /** Writes the changes inside the caller's transaction. */
+    public void write(Connection c, List<TableChanges> tables, Map<TableId, TableState> states) throws SQLException {
+        for (TableChanges t : tables) {
+            TableState state = states.get(t.table());
+            if (state == null || !state.exists() || t.isEmpty()) {
+                continue;
+            }
+            writeTable(c, t, state);
+        }
+    }
+
+    private void writeTable(Connection c, TableChanges t, TableState state) throws SQLException {
+        TableId table = t.table();
+        List<String> keys = t.keyColumns().stream().map(Column::name).toList();
+        List<String> columns = t.columns().stream().map(Column::name).toList();
+        if (t.truncate()) {
+            execute(c, MergeSql.truncate(table));
+        }
+        if (!t.deletes().isEmpty()) {
+            String staging = stage(c, table, keys, keys, t.deletes());
+            execute(c, MergeSql.deleteUsing(table, staging, keys));
+        }
+        boolean onConflict = state.supportsOnConflict(keys);
+        if (!t.upserts().isEmpty()) {
+            String staging = stage(c, table, columns, keys, t.upserts());
+            if (onConflict) {
+                execute(c, MergeSql.upsert(table, staging, columns, keys));
+            } else {
+                execute(c, MergeSql.deleteUsing(table, staging, keys), MergeSql.insert(table, staging, columns));
+            }
+        }
+        if (!t.insertsIfAbsent().isEmpty()) {
+            String staging = stage(c, table, columns, keys, t.insertsIfAbsent());
+            execute(c, onConflict ? MergeSql.insertIfAbsentOnConflict(table, staging, columns, keys)
+                    : MergeSql.insertIfAbsent(table, staging, columns, keys));
+        }
+        if (!t.appends().isEmpty()) {
+            String staging = stage(c, table, columns, keys, t.appends());
+            execute(c, MergeSql.insert(table, staging, columns));
+        }
+    }
+
+    /** Creates a staging table with {@code columns} of the target and COPYs the events' values into it. */
+    private String stage(Connection c, TableId table, List<String> columns, List<String> keys, List<ChangeEvent> events)
+            throws SQLException {
+        String staging = "adbsync_stage_" + (++stagingCounter);
+        execute(c, dialect.createStaging(staging, table, columns, keys));
+        StringBuilder text = new StringBuilder(events.size() * 64);
+        for (ChangeEvent e : events) {
+            for (int i = 0; i < columns.size(); i++) {
+                if (i > 0) {
+                    text.append('\t');
+                }
+                text.append(e.fields().getOrDefault(columns.get(i), CopyText.NULL));
+            }
+            text.append('\n');
+        }
+        CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+        try {
+            copy.copyIn(MergeSql.copyIn(staging, columns), new StringReader(text.toString()));
+        } catch (IOException e) {
+            throw new SQLException("COPY into the staging table of " + table + " failed: " + e.getMessage(), "08006", e);
+        }
+        return staging;
+    }
+
+    private static void execute(Connection c, String... statements) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
+    }
+}

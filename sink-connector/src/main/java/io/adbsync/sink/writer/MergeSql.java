@@ -1,0 +1,74 @@
+package io.adbsync.sink.writer;
+
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.sink.naming.TableId;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The set-based statements that move a staging table into its target. They are the same on every product; where a
+ * table cannot take {@code ON CONFLICT} (append-optimized storage, no unique index on the key) the writer picks the
+ * DELETE + INSERT forms instead.
+ */
+public final class MergeSql {
+
+    private static final String T = SqlIdentifiers.quote("t");
+    private static final String S = SqlIdentifiers.quote("s");
+
+    private MergeSql() {
+    }
+
+    public static String truncate(TableId table) {
+        return "TRUNCATE TABLE " + table.quoted();
+    }
+
+    public static String copyIn(String staging, List<String> columns) {
+        return "COPY " + SqlIdentifiers.quote(staging) + " (" + list(columns) + ") FROM STDIN";
+    }
+
+    /** Deletes the rows whose key is in the staging table. */
+    public static String deleteUsing(TableId table, String staging, List<String> keys) {
+        return "DELETE FROM " + table.quoted() + " AS " + T + " USING " + SqlIdentifiers.quote(staging) + " AS " + S
+                + " WHERE " + keyMatch(keys);
+    }
+
+    /** Inserts every staged row, or overwrites the row with the same key. */
+    public static String upsert(TableId table, String staging, List<String> columns, List<String> keys) {
+        List<String> updated = columns.stream().filter(c -> !keys.contains(c)).toList();
+        String action = updated.isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + updated.stream()
+                .map(c -> SqlIdentifiers.quote(c) + " = EXCLUDED." + SqlIdentifiers.quote(c))
+                .collect(Collectors.joining(", "));
+        return insert(table, staging, columns) + " ON CONFLICT (" + list(keys) + ") " + action;
+    }
+
+    /** Inserts staged rows whose key is not in the table yet, with a unique index to detect that. */
+    public static String insertIfAbsentOnConflict(TableId table, String staging, List<String> columns, List<String> keys) {
+        return insert(table, staging, columns) + " ON CONFLICT (" + list(keys) + ") DO NOTHING";
+    }
+
+    /** Inserts staged rows whose key is not in the table yet, without a unique index (append-optimized tables). */
+    public static String insertIfAbsent(TableId table, String staging, List<String> columns, List<String> keys) {
+        return "INSERT INTO " + table.quoted() + " (" + list(columns) + ") SELECT " + qualifiedList(S, columns)
+                + " FROM " + SqlIdentifiers.quote(staging) + " AS " + S + " WHERE NOT EXISTS (SELECT 1 FROM "
+                + table.quoted() + " AS " + T + " WHERE " + keyMatch(keys) + ")";
+    }
+
+    public static String insert(TableId table, String staging, List<String> columns) {
+        return "INSERT INTO " + table.quoted() + " (" + list(columns) + ") SELECT " + list(columns) + " FROM "
+                + SqlIdentifiers.quote(staging);
+    }
+
+    private static String keyMatch(List<String> keys) {
+        return keys.stream().map(k -> T + "." + SqlIdentifiers.quote(k) + " = " + S + "." + SqlIdentifiers.quote(k))
+                .collect(Collectors.joining(" AND "));
+    }
+
+    private static String list(List<String> columns) {
+        return columns.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
+    }
+
+    private static String qualifiedList(String alias, List<String> columns) {
+        return columns.stream().map(c -> alias + "." + SqlIdentifiers.quote(c)).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,76 @@
+package io.adbsync.sink.record;
+
+import io.adbsync.sink.SinkConfig.NameCase;
+import io.adbsync.sink.naming.TableNamer;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BatchReducerTest {
+
+    private static final Schema KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+    private static final Schema ROW = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA)
+            .field("v", Schema.OPTIONAL_STRING_SCHEMA).build();
+    private final RecordParser parser = new RecordParser(new TableNamer("${schema}.${table}", List.of(), NameCase.KEEP), true);
+    private long offset;
+
+    private ChangeEvent upsert(int id, String v) {
+        return parser.parse(new SinkRecord("p.public.t", 0, KEY, new Struct(KEY).put("id", id), ROW,
+                new Struct(ROW).put("id", id).put("v", v), offset++));
+    }
+
+    private ChangeEvent delete(int id) {
+        return parser.parse(new SinkRecord("p.public.t", 0, KEY, new Struct(KEY).put("id", id), null, null, offset++));
+    }
+
+    private TableChanges reduce(ChangeEvent... events) {
+        List<TableChanges> tables = new BatchReducer(false, true).reduce(List.of(events));
+        assertThat(tables).hasSize(1);
+        return tables.get(0);
+    }
+
+    @Test
+    void upsertDeleteUpsertEndsWithTheRowPresentAndTheOldRowDeletedFirst() {
+        TableChanges t = reduce(upsert(1, "a"), delete(1), upsert(1, "b"));
+        assertThat(t.upserts()).extracting(e -> e.fields().get("v")).containsExactly("b");
+        assertThat(t.deletes()).hasSize(1);
+    }
+
+    @Test
+    void upsertThenDeleteEndsWithTheRowGone() {
+        TableChanges t = reduce(upsert(1, "a"), upsert(1, "b"), delete(1));
+        assertThat(t.upserts()).isEmpty();
+        assertThat(t.deletes()).extracting(e -> e.key().values()).containsExactly(List.of(1));
+    }
+
+    @Test
+    void lastWriteWinsPerKeyAndKeysStayApart() {
+        TableChanges t = reduce(upsert(1, "a"), upsert(2, "x"), upsert(1, "b"));
+        assertThat(t.upserts()).extracting(e -> e.fields().get("id") + "=" + e.fields().get("v"))
+                .containsExactlyInAnyOrder("1=b", "2=x");
+        assertThat(t.deletes()).isEmpty();
+    }
+
+    @Test
+    void aTruncateDiscardsWhatCameBeforeIt() {
+        Schema env = io.adbsync.common.contract.EventContract.envelope("p.public.t", SchemaBuilder.struct()
+                .field("id", Schema.INT32_SCHEMA).optional().build());
+        Struct truncate = new Struct(env).put("op", "t").put("source", new Struct(io.adbsync.common.contract.EventContract.SOURCE_SCHEMA)
+                .put("version", "1").put("connector", "c").put("name", "p").put("ts_ms", 0L).put("db", "d")
+                .put("schema", "public").put("table", "t"));
+        List<ChangeEvent> events = new ArrayList<>(List.of(upsert(1, "a"), delete(2)));
+        events.add(parser.parse(new SinkRecord("p.public.t", 0, null, null, env, truncate, offset++)));
+        events.add(upsert(3, "c"));
+        TableChanges t = new BatchReducer(false, true).reduce(events).get(0);
+        assertThat(t.truncate()).isTrue();
+        assertThat(t.deletes()).isEmpty();
+        assertThat(t.upserts()).extracting(e -> e.fields().get("id")).containsExactly("3");
+    }
+}

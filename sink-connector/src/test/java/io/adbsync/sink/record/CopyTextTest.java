@@ -1,0 +1,66 @@
+package io.adbsync.sink.record;
+
+import io.adbsync.common.contract.EventContract;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.junit.jupiter.api.Test;
+
+import java.time.LocalDate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CopyTextTest {
+
+    private static final Schema DATE = SchemaBuilder.int32().name(EventContract.DATE).build();
+    private static final Schema TS = SchemaBuilder.int64().name(EventContract.MICRO_TIMESTAMP).build();
+    private static final Schema TIME = SchemaBuilder.int64().name(EventContract.MICRO_TIME).build();
+    private static final Schema TSTZ = SchemaBuilder.string().name(EventContract.ZONED_TIMESTAMP).build();
+
+    @Test
+    void escapesTheCharactersCopyTreatsSpecially() {
+        assertThat(CopyText.field(Schema.STRING_SCHEMA, "a\tb\nc\\d\re")).isEqualTo("a\\tb\\nc\\\\d\\re");
+        assertThat(CopyText.field(Schema.OPTIONAL_STRING_SCHEMA, null)).isEqualTo("\\N");
+        assertThat(CopyText.field(Schema.STRING_SCHEMA, "\\N")).isEqualTo("\\\\N");
+    }
+
+    @Test
+    void byteaIsHexWithItsBackslashEscaped() {
+        assertThat(CopyText.field(Schema.BYTES_SCHEMA, new byte[]{0, (byte) 0xff, 0x10})).isEqualTo("\\\\x00ff10");
+    }
+
+    @Test
+    void datesFromEpochDaysIncludingInfinityAndBc() {
+        assertThat(CopyText.text(DATE, (int) CopyText.epochDays(LocalDate.of(2024, 2, 29)))).isEqualTo("2024-02-29");
+        assertThat(CopyText.text(DATE, Integer.MAX_VALUE)).isEqualTo("infinity");
+        assertThat(CopyText.text(DATE, Integer.MIN_VALUE)).isEqualTo("-infinity");
+        // ISO year 0 is 1 BC; ISO year -43 is 44 BC.
+        assertThat(CopyText.text(DATE, (int) CopyText.epochDays(LocalDate.of(0, 1, 1)))).isEqualTo("0001-01-01 BC");
+        assertThat(CopyText.text(DATE, (int) CopyText.epochDays(LocalDate.of(-43, 3, 15)))).isEqualTo("0044-03-15 BC");
+        assertThat(CopyText.text(DATE, (int) CopyText.epochDays(LocalDate.of(12345, 1, 2)))).isEqualTo("12345-01-02");
+    }
+
+    @Test
+    void timestampsAndTimesKeepMicroseconds() {
+        long micros = CopyText.epochDays(LocalDate.of(1969, 12, 31)) * 86_400_000_000L + 3_723_000_001L;
+        assertThat(CopyText.text(TS, micros)).isEqualTo("1969-12-31 01:02:03.000001");
+        assertThat(CopyText.text(TS, Long.MAX_VALUE)).isEqualTo("infinity");
+        assertThat(CopyText.text(TS, Long.MIN_VALUE)).isEqualTo("-infinity");
+        assertThat(CopyText.text(TIME, 86_400_000_000L)).isEqualTo("24:00:00");
+        assertThat(CopyText.text(TIME, 45_296_789_012L)).isEqualTo("12:34:56.789012");
+    }
+
+    @Test
+    void zonedTimestampsBecomeUtcWithEra() {
+        assertThat(CopyText.text(TSTZ, "2024-01-02T03:04:05.123456Z")).isEqualTo("2024-01-02 03:04:05.123456+00");
+        assertThat(CopyText.text(TSTZ, "-0043-03-15T12:00:00Z")).isEqualTo("0044-03-15 12:00:00.000000+00 BC");
+        assertThat(CopyText.text(TSTZ, "infinity")).isEqualTo("infinity");
+    }
+
+    @Test
+    void primitivesInTheServersInputForm() {
+        assertThat(CopyText.text(Schema.BOOLEAN_SCHEMA, true)).isEqualTo("t");
+        assertThat(CopyText.text(Schema.FLOAT64_SCHEMA, Double.NaN)).isEqualTo("NaN");
+        assertThat(CopyText.text(Schema.FLOAT32_SCHEMA, Float.NEGATIVE_INFINITY)).isEqualTo("-Infinity");
+        assertThat(CopyText.text(Schema.INT64_SCHEMA, Long.MIN_VALUE)).isEqualTo("-9223372036854775808");
+    }
+}

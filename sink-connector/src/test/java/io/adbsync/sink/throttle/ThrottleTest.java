@@ -1,0 +1,29 @@
+package io.adbsync.sink.throttle;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ThrottleTest {
+
+    @Test
+    void waitsSoThatRowsPerSecondAreNotExceeded() {
+        Throttle t = new Throttle(100, 0);
+        assertThat(t.afterBatch(50, 0, 0)).isEqualTo(500_000_000L);
+        // The next batch arrives at 0.5 s, so it is paced from there.
+        assertThat(t.afterBatch(100, 0, 500_000_000L)).isEqualTo(1_000_000_000L);
+    }
+
+    @Test
+    void theStricterOfRowsAndBytesDecides() {
+        Throttle t = new Throttle(1_000_000, 1_000_000);
+        assertThat(t.afterBatch(10, 2_000_000, 0)).isEqualTo(2_000_000_000L);
+    }
+
+    @Test
+    void unlimitedNeverWaits() {
+        Throttle t = new Throttle(0, 0);
+        assertThat(t.enabled()).isFalse();
+        assertThat(t.afterBatch(1_000_000, 1_000_000_000, 0)).isZero();
+    }
+}

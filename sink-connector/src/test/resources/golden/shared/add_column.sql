@@ -1,0 +1,1 @@
+ALTER TABLE "sales"."Order Lines" ADD COLUMN "shipped" timestamp with time zone;

@@ -1,0 +1,1 @@
+INSERT INTO "sales"."Order Lines" ("order_id", "line", "amount", "note", "tags") SELECT "s"."order_id", "s"."line", "s"."amount", "s"."note", "s"."tags" FROM "adbsync_stage_1" AS "s" WHERE NOT EXISTS (SELECT 1 FROM "sales"."Order Lines" AS "t" WHERE "t"."order_id" = "s"."order_id" AND "t"."line" = "s"."line");

@@ -1,0 +1,1 @@
+TRUNCATE TABLE "sales"."Order Lines";

@@ -1,0 +1,1 @@
+INSERT INTO "sales"."Order Lines" ("order_id", "line", "amount", "note", "tags") SELECT "order_id", "line", "amount", "note", "tags" FROM "adbsync_stage_1" ON CONFLICT ("order_id", "line") DO UPDATE SET "amount" = EXCLUDED."amount", "note" = EXCLUDED."note", "tags" = EXCLUDED."tags";
