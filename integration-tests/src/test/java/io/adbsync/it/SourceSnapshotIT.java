@@ -217,6 +217,16 @@ class SourceSnapshotIT {
             return rows.equals(expected);
         }, Duration.ofSeconds(120));
         assertThat(events.stream().filter(e -> "r".equals(e.op())).count()).isLessThan(60000 + 20000);
+        // The committed snapshot offset says the table is done: offsets of key chunks are storable and stored.
+        org.awaitility.Awaitility.await("snapshot offset done in " + rest.get("connectors/" + name + "/offsets").body())
+                .atMost(Duration.ofSeconds(30)).until(() -> {
+            for (JsonNode o : rest.offsets(name).get("offsets")) {
+                if (o.get("partition").has("snapshot") && o.get("offset").path("done").asBoolean(false)) {
+                    return true;
+                }
+            }
+            return false;
+        });
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.adbsync.stack.cli;
 
 import io.adbsync.stack.LocalStack;
+import io.adbsync.stack.demo.Demo;
 import io.adbsync.stack.verify.TableDiff;
 import io.adbsync.stack.verify.Verify;
 
@@ -25,9 +26,11 @@ public final class Main {
                   Compare source and destination per table (row counts, then md5 checksums of the rows'
                   text forms per chunk of primary-key order). JDBC URLs carry user and password as
                   parameters. Exit code 0 when all tables are equal, 1 when any differs.
-              demo
-                  The end-to-end demo (two local PostgreSQL servers, both connectors, a live workload).
-                  Not available yet: the connectors' data paths are still being built.
+              demo [--connect-port 8083] [--accounts 100000] [--workload-seconds 30] [--tps 200]
+                  The whole pipeline on this machine: two local PostgreSQL servers (from the machine's
+                  binaries), a Kafka broker and a Connect worker in this JVM, config/source.json and
+                  config/sink.json deployed through the REST API, a pgbench-style workload, and progress
+                  until the destination matches the source. Ctrl-C stops and cleans up everything.
             """;
 
     private Main() {
@@ -41,11 +44,7 @@ public final class Main {
         switch (args[0]) {
             case "stack" -> stack(options(args));
             case "verify" -> verify(options(args));
-            case "demo" -> {
-                System.err.println("bin/adbsync demo is not available yet: the source and sink data paths are still being built.");
-                System.err.println("bin/adbsync stack starts the local broker and Connect worker with the plugin today.");
-                System.exit(3);
-            }
+            case "demo" -> demo(options(args));
             default -> {
                 System.err.println("Unknown command: " + args[0]);
                 System.err.print(USAGE);
@@ -96,6 +95,37 @@ public final class Main {
         out.println();
         out.println("Ctrl-C stops the worker and the broker and removes their data.");
         stopped.await();
+    }
+
+    private static void demo(Map<String, String> options) throws InterruptedException {
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch finished = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                finished.await(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "adbsync-demo-shutdown"));
+        try {
+            Demo.run(new Demo.Options(
+                    Integer.parseInt(options.getOrDefault("connect-port", "8083")),
+                    Integer.parseInt(options.getOrDefault("accounts", "100000")),
+                    Integer.parseInt(options.getOrDefault("workload-seconds", "30")),
+                    Integer.parseInt(options.getOrDefault("tps", "200")),
+                    false, 0, configDir()), System.out, stop);
+        } catch (Exception e) {
+            System.err.println("The demo failed: " + e.getMessage());
+            finished.countDown();
+            System.exit(1);
+        }
+        finished.countDown();
+    }
+
+    private static java.nio.file.Path configDir() {
+        String dir = System.getProperty("adbsync.config.dir");
+        return java.nio.file.Path.of(dir == null ? "config" : dir);
     }
 
     private static void verify(Map<String, String> options) {

@@ -132,7 +132,7 @@ public final class LocalPostgres implements PostgresServer {
         run(List.of(bin("pg_ctl"), "-D", dataDir.toString(), "-l", baseDir.resolve("server.log").toString(),
                 "-o", "-p " + port, "-w", "-t", "60", "start"), "pg_ctl start");
         running = true;
-        log.info("Local PostgreSQL {} running on 127.0.0.1:{} (data in {})", binDir.getParent().getFileName(), port, dataDir);
+        log.info("Local PostgreSQL ({}) running on 127.0.0.1:{} (data in {})", binDir, port, dataDir);
     }
 
     @Override

@@ -22,7 +22,9 @@ import java.util.stream.Collectors;
 final class KeyRangePlan extends TablePlan {
 
     static final String CHUNKING = "key";
-    private static final String AFTER = "after";
+    /** Connect offsets hold only primitives, so the last key is stored as after_count and after_0..after_n. */
+    private static final String AFTER_COUNT = "after_count";
+    private static final String AFTER_PREFIX = "after_";
     private static final String DONE = "done";
 
     private final long chunkRows;
@@ -49,14 +51,20 @@ final class KeyRangePlan extends TablePlan {
         return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, null, false);
     }
 
-    @SuppressWarnings("unchecked")
     static KeyRangePlan resume(CapturedTable table, String filter, long estimatedRows, long chunkRows, String server,
                                Map<String, Object> stored) {
         if (stored == null || !CHUNKING.equals(stored.get(OFFSET_CHUNKING))) {
             return null;
         }
-        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, (List<String>) stored.get(AFTER),
-                Boolean.TRUE.equals(stored.get(DONE)));
+        int count = ((Number) stored.get(AFTER_COUNT)).intValue();
+        List<String> after = null;
+        if (count >= 0) {
+            after = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                after.add((String) stored.get(AFTER_PREFIX + i));
+            }
+        }
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, after, Boolean.TRUE.equals(stored.get(DONE)));
     }
 
     @Override
@@ -119,10 +127,15 @@ final class KeyRangePlan extends TablePlan {
         return String.join(", ", out);
     }
 
-    private static Map<String, Object> offset(List<String> after, boolean done) {
+    static Map<String, Object> offset(List<String> after, boolean done) {
         Map<String, Object> offset = new HashMap<>();
         offset.put(OFFSET_CHUNKING, CHUNKING);
-        offset.put(AFTER, after);
+        offset.put(AFTER_COUNT, after == null ? -1 : after.size());
+        if (after != null) {
+            for (int i = 0; i < after.size(); i++) {
+                offset.put(AFTER_PREFIX + i, after.get(i));
+            }
+        }
         offset.put(DONE, done);
         return offset;
     }

@@ -86,7 +86,7 @@ public final class Snapshotter implements AutoCloseable {
         boolean tidRanges = catalog.serverVersionNum() >= 140000;
         for (String[] name : tables) {
             CapturedTable table = relations.update(catalog.relation(name[0], name[1]));
-            Map<String, Object> stored = offsets.offset(Map.of("server", server, TablePlan.PARTITION_SNAPSHOT, table.qualifiedName()));
+            Map<String, Object> stored = offsets.offset(TablePlan.partition(server, table.qualifiedName()));
             TablePlan plan = plan(table, conditions.get(table.qualifiedName()), stored, tidRanges);
             all.add(plan);
             metrics.track(plan);

@@ -31,7 +31,19 @@ abstract class TablePlan {
         this.table = table;
         this.filter = filter;
         this.estimatedRows = estimatedRows;
-        this.partition = Map.of("server", server, PARTITION_SNAPSHOT, table.qualifiedName());
+        this.partition = partition(server, table.qualifiedName());
+    }
+
+    /**
+     * The source partition of a table's snapshot. Connect stores partitions as JSON in map iteration order and
+     * looks them up the same way, so the order must not depend on the JVM: a HashMap's order is fixed by the keys'
+     * hashes (and is what Connect itself builds when it reads partitions back), Map.of's changes per run.
+     */
+    static Map<String, String> partition(String server, String table) {
+        Map<String, String> partition = new java.util.HashMap<>();
+        partition.put("server", server);
+        partition.put(PARTITION_SNAPSHOT, table);
+        return partition;
     }
 
     /** The next range to copy, or null when every range has been handed out. */
