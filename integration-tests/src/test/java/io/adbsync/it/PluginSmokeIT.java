@@ -77,6 +77,9 @@ class PluginSmokeIT {
     @Test
     void goodConfigsPassValidation() throws Exception {
         String db = postgres.createDatabase("smoke");
+        try (var c = postgres.connect(db); var s = c.createStatement()) {
+            s.execute("CREATE TABLE t (id int PRIMARY KEY)");
+        }
         Map<String, String> connection = Map.of(
                 "connection.url", postgres.jdbcUrl(db),
                 "connection.user", postgres.user(),

@@ -1,10 +1,14 @@
 package io.adbsync.source;
 
 import io.adbsync.common.Version;
+import io.adbsync.source.precheck.SourcePrecheck;
+import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.source.SourceConnector;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,6 +37,25 @@ public class AdbPgSourceConnector extends SourceConnector {
 
     @Override
     public void stop() {
+    }
+
+    /**
+     * Validates the config, then, when the connection settings are well-formed, checks the source itself: reachable,
+     * wal_level, privileges, version, database name, captured tables and their keys, replication slots.
+     */
+    @Override
+    public Config validate(Map<String, String> connectorConfigs) {
+        Config result = super.validate(connectorConfigs);
+        Map<String, ConfigValue> values = new HashMap<>();
+        boolean wellFormed = true;
+        for (ConfigValue value : result.configValues()) {
+            values.put(value.name(), value);
+            wellFormed &= value.errorMessages().isEmpty();
+        }
+        if (wellFormed) {
+            SourcePrecheck.check(new SourceConfig(connectorConfigs), values);
+        }
+        return result;
     }
 
     @Override

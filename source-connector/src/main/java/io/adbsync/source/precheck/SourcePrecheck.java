@@ -1,0 +1,161 @@
+package io.adbsync.source.precheck;
+
+import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.SourceConfig;
+import io.adbsync.source.stream.TableFilter;
+import org.apache.kafka.common.config.ConfigValue;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The live checks {@code validate()} runs against the source (what the managed service calls its precheck), each
+ * failure reported on the config key the user has to change, with what to do about it.
+ */
+public final class SourcePrecheck {
+
+    private static final int MIN_VERSION = 120000;
+    private static final int MAX_TABLES_NAMED = 10;
+
+    private SourcePrecheck() {
+    }
+
+    public static void check(SourceConfig config, Map<String, ConfigValue> values) {
+        ConnectionConfig connection = config.connection();
+        Properties timeouts = new Properties();
+        timeouts.setProperty("connectTimeout", "10");
+        timeouts.setProperty("socketTimeout", "30");
+        timeouts.setProperty("loginTimeout", "10");
+        try (Connection c = Jdbc.open(connection, timeouts)) {
+            checkServer(c, config, values);
+            checkTables(c, config, values);
+            checkSlot(c, config, values);
+        } catch (SQLException e) {
+            reportConnectionFailure(e, connection, values);
+        }
+    }
+
+    private static void checkServer(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
+        int version = Integer.parseInt(scalar(c, "SHOW server_version_num"));
+        if (version < MIN_VERSION) {
+            error(values, ConnectionConfig.URL, "The source runs PostgreSQL " + scalar(c, "SHOW server_version")
+                    + "; logical replication with pgoutput needs 12 or later (AnalyticDB for PostgreSQL 7.2.1.4+)");
+        }
+        String walLevel = scalar(c, "SHOW wal_level");
+        if (!"logical".equals(walLevel)) {
+            error(values, ConnectionConfig.URL, "The source has wal_level=" + walLevel
+                    + "; set wal_level = logical (ALTER SYSTEM SET wal_level = logical) and restart the server");
+        }
+        String user = scalar(c, "SELECT current_user");
+        if (!"true".equals(scalar(c, "SELECT (rolreplication OR rolsuper)::text FROM pg_roles WHERE rolname = current_user"))) {
+            error(values, ConnectionConfig.USER, "User " + user + " lacks the REPLICATION privilege; run ALTER ROLE "
+                    + SqlIdentifiers.quote(user) + " REPLICATION");
+        }
+        String database = scalar(c, "SELECT current_database()");
+        if (database.contains("-")) {
+            error(values, ConnectionConfig.URL, "Database name " + database + " contains a hyphen, which replication "
+                    + "slot and publication names derived from it cannot; use a database whose name has none");
+        }
+        if (!config.tableFilters().isEmpty() && version < 150000) {
+            error(values, SourceConfig.TABLE_FILTERS, "Row filters need PostgreSQL 15 or later at the source (publication "
+                    + "row filters); this server is " + scalar(c, "SHOW server_version"));
+        }
+    }
+
+    private static void checkTables(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
+        TableFilter filter = new TableFilter(config.tableIncludeList(), config.tableExcludeList());
+        List<String> captured = new ArrayList<>();
+        List<String> withoutKey = new ArrayList<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT n.nspname, c.relname, c.relreplident, "
+                        + "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND (i.indisprimary OR i.indisreplident)) "
+                        + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2")) {
+            String[] heartbeat = config.heartbeatTable();
+            while (rs.next()) {
+                String schema = rs.getString(1);
+                String table = rs.getString(2);
+                if (!filter.captures(schema, table) || (schema.equals(heartbeat[0]) && table.equals(heartbeat[1]))) {
+                    continue;
+                }
+                captured.add(schema + "." + table);
+                if (!rs.getBoolean(4) && !"f".equals(rs.getString(3))) {
+                    withoutKey.add(schema + "." + table);
+                }
+            }
+        }
+        if (captured.isEmpty()) {
+            error(values, SourceConfig.TABLE_INCLUDE_LIST, "No table of database " + scalar(c, "SELECT current_database()")
+                    + " matches " + SourceConfig.TABLE_INCLUDE_LIST + "=" + String.join(",", config.tableIncludeList())
+                    + (config.tableExcludeList().isEmpty() ? "" : " minus " + SourceConfig.TABLE_EXCLUDE_LIST + "="
+                    + String.join(",", config.tableExcludeList())) + " (patterns match schema.table whole)");
+        }
+        if (!withoutKey.isEmpty() && !config.replicaIdentityFull()) {
+            error(values, SourceConfig.TABLE_INCLUDE_LIST, withoutKey.size() + " captured table(s) have no primary key or "
+                    + "replica identity index, so their updates and deletes cannot be captured and the destination may get "
+                    + "duplicates: " + String.join(", ", withoutKey.subList(0, Math.min(MAX_TABLES_NAMED, withoutKey.size())))
+                    + (withoutKey.size() > MAX_TABLES_NAMED ? " and " + (withoutKey.size() - MAX_TABLES_NAMED) + " more" : "")
+                    + ". Add primary keys, exclude them, or set " + SourceConfig.REPLICA_IDENTITY_FULL + "=true");
+        }
+    }
+
+    private static void checkSlot(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
+        if (config.snapshotMode() == SourceConfig.SnapshotMode.INITIAL_ONLY) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT plugin, slot_type, database FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, config.slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    String database = scalar(c, "SELECT current_database()");
+                    if (!"logical".equals(rs.getString(2)) || !"pgoutput".equals(rs.getString(1))) {
+                        error(values, SourceConfig.SLOT_NAME, "Slot " + config.slotName() + " exists as a " + rs.getString(2)
+                                + " slot of plugin " + rs.getString(1) + "; choose another slot.name or drop it");
+                    } else if (!database.equals(rs.getString(3))) {
+                        error(values, SourceConfig.SLOT_NAME, "Slot " + config.slotName() + " belongs to database "
+                                + rs.getString(3) + ", not " + database + "; choose another slot.name");
+                    }
+                    return;
+                }
+            }
+        }
+        int used = Integer.parseInt(scalar(c, "SELECT count(*) FROM pg_replication_slots"));
+        int max = Integer.parseInt(scalar(c, "SHOW max_replication_slots"));
+        if (used >= max) {
+            error(values, SourceConfig.SLOT_NAME, "All " + max + " replication slots of the source are in use, so slot "
+                    + config.slotName() + " cannot be created; drop unused slots or raise max_replication_slots");
+        }
+    }
+
+    private static void reportConnectionFailure(SQLException e, ConnectionConfig connection, Map<String, ConfigValue> values) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.startsWith("28")) {
+            error(values, ConnectionConfig.PASSWORD, "Authentication of user " + connection.user() + " failed: " + e.getMessage());
+        } else if (state.equals("3D000")) {
+            error(values, ConnectionConfig.URL, "The database does not exist: " + e.getMessage());
+        } else {
+            error(values, ConnectionConfig.URL, "Cannot connect to " + connection.url() + ": " + e.getMessage());
+        }
+    }
+
+    private static void error(Map<String, ConfigValue> values, String key, String message) {
+        values.get(key).addErrorMessage(message);
+    }
+
+    private static String scalar(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
