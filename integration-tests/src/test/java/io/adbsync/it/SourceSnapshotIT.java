@@ -285,6 +285,20 @@ class SourceSnapshotIT {
     }
 
     @Test
+    void aThrottledSnapshotDoesNotRunAheadOfItsRate() throws Exception {
+        sql("CREATE TABLE slow (id int PRIMARY KEY, v text)", "INSERT INTO slow SELECT g, 's' FROM generate_series(1, 6000) g",
+                "ANALYZE slow");
+        rest.deploy(name, config("snapshot.max.rows.per.second", "2000"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        List<Event> events = ChangeEvents.read(stack.bootstrapServers(), name + ".public.slow", 6000);
+        long first = events.stream().mapToLong(e -> e.value().get("source").get("ts_ms").asLong()).min().orElseThrow();
+        long last = events.stream().mapToLong(e -> e.value().get("source").get("ts_ms").asLong()).max().orElseThrow();
+        // 6,000 rows at 2,000 rows/s: rounds of up to 2,000 rows, each followed by a pause of a second. Only a lower
+        // bound is asserted, so a slow machine cannot fail this.
+        assertThat(last - first).isGreaterThanOrEqualTo(1500);
+    }
+
+    @Test
     void initialOnlyCopiesAndCreatesNoSlot() throws Exception {
         sql("CREATE TABLE once (id int PRIMARY KEY, v text)", "INSERT INTO once SELECT g, 'o' FROM generate_series(1, 500) g");
         rest.deploy(name, config("snapshot.mode", "initial_only"));

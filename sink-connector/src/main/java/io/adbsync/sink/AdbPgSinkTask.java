@@ -17,7 +17,7 @@ import io.adbsync.sink.record.Operation;
 import io.adbsync.sink.record.OperationFilter;
 import io.adbsync.sink.record.RecordParser;
 import io.adbsync.sink.record.TableChanges;
-import io.adbsync.sink.throttle.Throttle;
+import io.adbsync.common.throttle.Throttle;
 import io.adbsync.sink.writer.BatchWriter;
 import io.adbsync.sink.writer.OffsetStore;
 import org.apache.kafka.common.TopicPartition;

@@ -2,6 +2,7 @@ package io.adbsync.source;
 
 import io.adbsync.common.Version;
 import io.adbsync.common.jdbc.SqlErrors;
+import io.adbsync.common.throttle.Throttle;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.heartbeat.Heartbeat;
@@ -58,6 +59,11 @@ public class AdbPgSourceTask extends SourceTask {
     private Snapshotter snapshotter;
     private final SnapshotMetrics snapshotMetrics = new SnapshotMetrics();
     private boolean snapshotTurn = true;
+    private Throttle streamThrottle;
+    private Throttle snapshotThrottle;
+    private Throttle snapshotQueryThrottle;
+    private long streamAllowedAtNanos;
+    private long snapshotAllowedAtNanos;
     private boolean idleLogged;
     private PgOutputDecoder decoder;
     private volatile boolean stopping;
@@ -77,6 +83,9 @@ public class AdbPgSourceTask extends SourceTask {
     public void start(Map<String, String> props) {
         config = new SourceConfig(props);
         stopping = false;
+        streamThrottle = config.streamThrottle();
+        snapshotThrottle = config.snapshotThrottle();
+        snapshotQueryThrottle = config.snapshotQueryThrottle();
 
         try {
             catalog = new SourceCatalog(config.connection());
@@ -177,20 +186,30 @@ public class AdbPgSourceTask extends SourceTask {
         boolean streamless = config.snapshotMode() == SourceConfig.SnapshotMode.INITIAL_ONLY;
         // Snapshot rounds alternate with stream batches and start only between transactions of the stream.
         boolean betweenTransactions = !changes.inTransaction() && (streamed == null || !streamed.replaying());
-        if (snapshotPending && (snapshotTurn || streamless) && betweenTransactions) {
+        boolean snapshotAllowed = System.nanoTime() >= snapshotAllowedAtNanos;
+        if (snapshotPending && (snapshotTurn || streamless) && betweenTransactions && snapshotAllowed) {
             snapshotTurn = false;
             return snapshotRound();
         }
         snapshotTurn = true;
         if (streamless) {
-            return idleAfterSnapshot();
+            return snapshotPending ? waitUntil(snapshotAllowedAtNanos) : idleAfterSnapshot();
+        }
+        if (System.nanoTime() < streamAllowedAtNanos) {
+            return waitUntil(streamAllowedAtNanos);
         }
         if (stream == null && !reconnect()) {
             return null;
         }
         List<SourceRecord> batch = new ArrayList<>();
-        // While a snapshot waits for its turn the stream only takes what is already there.
-        long deadline = System.currentTimeMillis() + (snapshotPending ? 0 : config.pollIntervalMs());
+        long batchBytes = 0;
+        // While a snapshot waits for its turn the stream only takes what is already there, or, while the snapshot is
+        // throttled, waits no longer than until it may go on.
+        long idleMs = config.pollIntervalMs();
+        if (snapshotPending) {
+            idleMs = Math.min(idleMs, Math.max(0, (snapshotAllowedAtNanos - System.nanoTime()) / 1_000_000));
+        }
+        long deadline = System.currentTimeMillis() + idleMs;
         try {
             Consumer<SourceRecord> emit = record -> {
                 batch.add(record);
@@ -211,6 +230,7 @@ public class AdbPgSourceTask extends SourceTask {
                     continue;
                 }
                 long walLsn = stream.lastReceivedLsn();
+                batchBytes += message.remaining();
                 if (streamed == null || !streamed.offer(decoder, message, walLsn)) {
                     changes.accept(decoder.decode(message), walLsn, emit);
                 }
@@ -221,12 +241,17 @@ public class AdbPgSourceTask extends SourceTask {
                 lost(e);
             }
         }
+        long now = System.nanoTime();
+        streamAllowedAtNanos = now + streamThrottle.afterBatch(batch.size(), batchBytes, now);
         return batch.isEmpty() ? null : batch;
     }
 
     private List<SourceRecord> snapshotRound() {
         try {
             List<SourceRecord> rows = snapshotter.nextRound();
+            long now = System.nanoTime();
+            snapshotAllowedAtNanos = now + Math.max(snapshotThrottle.afterBatch(rows.size(), snapshotter.lastRoundBytes(), now),
+                    snapshotQueryThrottle.afterBatch(snapshotter.lastRoundQueries(), 0, now));
             if (!snapshotter.hasWork()) {
                 log.info("Snapshot complete for connector {}", config.topicPrefix());
             }
@@ -238,6 +263,13 @@ public class AdbPgSourceTask extends SourceTask {
             Thread.currentThread().interrupt();
             return null;
         }
+    }
+
+    /** Throttled: waits (at most a poll interval, so the task stays responsive) and hands out nothing. */
+    private List<SourceRecord> waitUntil(long nanos) throws InterruptedException {
+        long waitMs = Math.min(config.pollIntervalMs(), Math.max(1, (nanos - System.nanoTime()) / 1_000_000));
+        Thread.sleep(waitMs);
+        return null;
     }
 
     private List<SourceRecord> idleAfterSnapshot() throws InterruptedException {

@@ -35,6 +35,11 @@ public final class SourceConfig extends AbstractConfig {
     public static final String POLL_INTERVAL_MS = "poll.interval.ms";
     public static final String STREAM_IN_PROGRESS = "stream.in.progress.transactions";
     public static final String SPILL_DIRECTORY = "spill.directory";
+    public static final String STREAM_MAX_RECORDS_PER_SECOND = "stream.max.records.per.second";
+    public static final String STREAM_MAX_MEGABYTES_PER_SECOND = "stream.max.megabytes.per.second";
+    public static final String SNAPSHOT_MAX_ROWS_PER_SECOND = "snapshot.max.rows.per.second";
+    public static final String SNAPSHOT_MAX_MEGABYTES_PER_SECOND = "snapshot.max.megabytes.per.second";
+    public static final String SNAPSHOT_MAX_QUERIES_PER_SECOND = "snapshot.max.queries.per.second";
     public static final String SNAPSHOT_MAX_THREADS = "snapshot.max.threads";
     public static final String SNAPSHOT_CHUNK_ROWS = "snapshot.chunk.rows";
     public static final String SNAPSHOT_CHUNKING = "snapshot.chunking";
@@ -47,6 +52,7 @@ public final class SourceConfig extends AbstractConfig {
     private static final String GROUP_EVENTS = "Events";
     private static final String GROUP_RELIABILITY = "Reliability";
     private static final String GROUP_SNAPSHOT = "Snapshot";
+    private static final String GROUP_THROTTLING = "Throttling";
 
     /** What the connector does before it streams. */
     public enum SnapshotMode {
@@ -167,6 +173,24 @@ public final class SourceConfig extends AbstractConfig {
                         + "auto (ctid on 14+, else key; tables without a key on older servers are copied whole).",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunking");
         order = 0;
+        def.define(STREAM_MAX_RECORDS_PER_SECOND, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "Most change records per second the stream hands to Kafka; 0 means no limit. Changes wait in the "
+                        + "server's WAL meanwhile.",
+                GROUP_THROTTLING, ++order, Width.SHORT, "Stream records/s");
+        def.define(STREAM_MAX_MEGABYTES_PER_SECOND, Type.DOUBLE, 0.0, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "Most megabytes of decoded change data per second the stream reads; 0 means no limit.",
+                GROUP_THROTTLING, ++order, Width.SHORT, "Stream MB/s");
+        def.define(SNAPSHOT_MAX_ROWS_PER_SECOND, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "Most rows per second the snapshot copies from the source; 0 means no limit.",
+                GROUP_THROTTLING, ++order, Width.SHORT, "Snapshot rows/s");
+        def.define(SNAPSHOT_MAX_MEGABYTES_PER_SECOND, Type.DOUBLE, 0.0, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "Most megabytes per second the snapshot copies from the source; 0 means no limit.",
+                GROUP_THROTTLING, ++order, Width.SHORT, "Snapshot MB/s");
+        def.define(SNAPSHOT_MAX_QUERIES_PER_SECOND, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                "Most snapshot queries (chunk copies and key-boundary lookups) per second against the source; 0 means "
+                        + "no limit.",
+                GROUP_THROTTLING, ++order, Width.SHORT, "Snapshot queries/s");
+        order = 0;
         def.define(RETRY_WINDOW_MS, Type.LONG, 720L * 60_000, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
                 "How long the task keeps reconnecting, with backoff, after losing the source connection before it "
                         + "fails (default 720 minutes).",
@@ -246,6 +270,20 @@ public final class SourceConfig extends AbstractConfig {
     public java.nio.file.Path spillDirectory() {
         String dir = getString(SPILL_DIRECTORY);
         return java.nio.file.Path.of(dir == null || dir.isBlank() ? System.getProperty("java.io.tmpdir") : dir);
+    }
+
+    public io.adbsync.common.throttle.Throttle streamThrottle() {
+        return new io.adbsync.common.throttle.Throttle(getLong(STREAM_MAX_RECORDS_PER_SECOND),
+                getDouble(STREAM_MAX_MEGABYTES_PER_SECOND) * 1_000_000);
+    }
+
+    public io.adbsync.common.throttle.Throttle snapshotThrottle() {
+        return new io.adbsync.common.throttle.Throttle(getLong(SNAPSHOT_MAX_ROWS_PER_SECOND),
+                getDouble(SNAPSHOT_MAX_MEGABYTES_PER_SECOND) * 1_000_000);
+    }
+
+    public io.adbsync.common.throttle.Throttle snapshotQueryThrottle() {
+        return new io.adbsync.common.throttle.Throttle(getLong(SNAPSHOT_MAX_QUERIES_PER_SECOND), 0);
     }
 
     public int snapshotMaxThreads() {

@@ -56,6 +56,8 @@ public final class Snapshotter implements AutoCloseable {
     private final ExecutorService readers;
     private final SnapshotMetrics metrics;
     private long lastProgressLog;
+    private long lastRoundBytes;
+    private int lastRoundQueries;
 
     /** How tables are split: by CTID range where the server can scan them (14+), else by primary-key range. */
     public enum Chunking {
@@ -118,6 +120,16 @@ public final class Snapshotter implements AutoCloseable {
         return CtidPlan.fresh(table, filter, size[0], size[1], chunkRows, server);
     }
 
+    /** Bytes the last round copied (COPY text), for throttling. */
+    public synchronized long lastRoundBytes() {
+        return lastRoundBytes;
+    }
+
+    /** Queries the last round sent to the source, for throttling. */
+    public int lastRoundQueries() {
+        return lastRoundQueries;
+    }
+
     public boolean hasWork() {
         return !pending.isEmpty();
     }
@@ -126,9 +138,12 @@ public final class Snapshotter implements AutoCloseable {
     public List<SourceRecord> nextRound() throws SQLException, InterruptedException {
         List<Future<List<SourceRecord>>> reads = new ArrayList<>();
         List<TablePlan> finished = new ArrayList<>();
+        lastRoundBytes = 0;
+        lastRoundQueries = 0;
         while (reads.size() < parallelism && !pending.isEmpty()) {
             TablePlan plan = pending.peekFirst();
             TablePlan.Chunk chunk = plan.next(catalog);
+            lastRoundQueries += plan instanceof KeyRangePlan ? 2 : 1;
             if (chunk != null) {
                 Connection connection = connection(reads.size());
                 reads.add(readers.submit(() -> readChunk(connection, plan, chunk)));
@@ -176,8 +191,13 @@ public final class Snapshotter implements AutoCloseable {
         long snapshotTime = System.currentTimeMillis();
         List<byte[]> lines = new ArrayList<>();
         CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql.toString());
+        long bytes = 0;
         for (byte[] line; (line = copy.readFromCopy()) != null; ) {
             lines.add(line);
+            bytes += line.length;
+        }
+        synchronized (this) {
+            lastRoundBytes += bytes;
         }
         List<SourceRecord> out = new ArrayList<>(lines.size());
         for (int i = 0; i < lines.size(); i++) {

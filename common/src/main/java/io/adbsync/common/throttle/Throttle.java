@@ -1,8 +1,9 @@
-package io.adbsync.sink.throttle;
+package io.adbsync.common.throttle;
 
 /**
- * Keeps the write rate under {@code max.rows.per.second} and {@code max.megabytes.per.second}: after each batch it
- * says how long to wait so that the work done so far does not run ahead of the allowed rates.
+ * Keeps a rate of work under a number of units (rows, records, queries) and bytes per second: after each batch it
+ * says how long to wait so that the work done so far does not run ahead of the allowed rates. Shared by the sink
+ * (writes) and the source (stream records, snapshot rows and queries).
  */
 public final class Throttle {
 

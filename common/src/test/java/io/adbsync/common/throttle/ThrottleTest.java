@@ -1,4 +1,4 @@
-package io.adbsync.sink.throttle;
+package io.adbsync.common.throttle;
 
 import org.junit.jupiter.api.Test;
 
