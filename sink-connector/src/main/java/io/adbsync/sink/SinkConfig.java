@@ -3,7 +3,7 @@ package io.adbsync.sink;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
 import io.adbsync.sink.naming.TableNamer;
-import io.adbsync.sink.record.OperationFilter;
+import io.adbsync.common.filter.OperationFilter;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;

@@ -1,5 +1,6 @@
 package io.adbsync.sink.record;
 
+import io.adbsync.common.filter.Operation;
 import io.adbsync.sink.naming.SourceTable;
 import io.adbsync.sink.naming.TableId;
 import org.apache.kafka.connect.sink.SinkRecord;

@@ -1,18 +1,14 @@
 package io.adbsync.source.metrics;
 
+import io.adbsync.common.metrics.MBeans;
 import org.postgresql.replication.LogSequenceNumber;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import javax.management.MBeanServer;
 import javax.management.ObjectName;
-import java.lang.management.ManagementFactory;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Counters of one source task's stream, registered as a JMX MBean for the lag dashboard. */
 public final class StreamingMetrics implements StreamingMetricsMBean {
 
-    private static final Logger log = LoggerFactory.getLogger(StreamingMetrics.class);
     private final AtomicLong lagMs = new AtomicLong(-1);
     private final AtomicLong changes = new AtomicLong();
     private final AtomicLong heartbeats = new AtomicLong();
@@ -23,29 +19,12 @@ public final class StreamingMetrics implements StreamingMetricsMBean {
     private ObjectName name;
 
     public void register(String connector, String task) {
-        try {
-            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-            ObjectName n = new ObjectName("io.adbsync:type=source-streaming,connector=" + ObjectName.quote(connector)
-                    + ",task=" + ObjectName.quote(task));
-            if (server.isRegistered(n)) {
-                server.unregisterMBean(n);
-            }
-            server.registerMBean(this, n);
-            name = n;
-        } catch (Exception e) {
-            log.warn("Could not register streaming metrics for {}: {}", connector, e.getMessage());
-        }
+        name = MBeans.register(this, "source-streaming", connector, task);
     }
 
     public void unregister() {
-        if (name != null) {
-            try {
-                ManagementFactory.getPlatformMBeanServer().unregisterMBean(name);
-            } catch (Exception ignored) {
-                // Already gone.
-            }
-            name = null;
-        }
+        MBeans.unregister(name);
+        name = null;
     }
 
     public void recordChange(long commitTimeMs, long commitLsn, boolean heartbeat) {

@@ -1,17 +1,14 @@
 package io.adbsync.source.snapshot;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.adbsync.common.metrics.MBeans;
 
 import javax.management.ObjectName;
-import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Per-table snapshot progress of one source task, registered as a JMX MBean. */
 public final class SnapshotMetrics implements SnapshotMetricsMBean {
 
-    private static final Logger log = LoggerFactory.getLogger(SnapshotMetrics.class);
     private final List<TablePlan> plans = new CopyOnWriteArrayList<>();
     private ObjectName name;
 
@@ -20,29 +17,12 @@ public final class SnapshotMetrics implements SnapshotMetricsMBean {
     }
 
     public void register(String connector, String task) {
-        try {
-            ObjectName n = new ObjectName("io.adbsync:type=source-snapshot,connector=" + ObjectName.quote(connector)
-                    + ",task=" + ObjectName.quote(task));
-            var server = ManagementFactory.getPlatformMBeanServer();
-            if (server.isRegistered(n)) {
-                server.unregisterMBean(n);
-            }
-            server.registerMBean(this, n);
-            name = n;
-        } catch (Exception e) {
-            log.warn("Could not register snapshot metrics for {}: {}", connector, e.getMessage());
-        }
+        name = MBeans.register(this, "source-snapshot", connector, task);
     }
 
     public void unregister() {
-        if (name != null) {
-            try {
-                ManagementFactory.getPlatformMBeanServer().unregisterMBean(name);
-            } catch (Exception ignored) {
-                // Already gone.
-            }
-            name = null;
-        }
+        MBeans.unregister(name);
+        name = null;
     }
 
     @Override

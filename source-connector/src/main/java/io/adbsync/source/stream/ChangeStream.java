@@ -1,5 +1,7 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.common.filter.OperationFilter;
+import io.adbsync.common.filter.Operation;
 import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.pgoutput.PgOutputMessage.Begin;
 import io.adbsync.source.pgoutput.PgOutputMessage.Commit;
@@ -113,7 +115,7 @@ public final class ChangeStream {
             }
             return;
         }
-        if (!filter.captures(table.schema(), table.table()) || !operations.applies(table, operation)) {
+        if (!filter.captures(table.schema(), table.table()) || !operations.applies(table.qualifiedName(), operation)) {
             return;
         }
         for (SourceRecord record : build.apply(table)) {

@@ -1,15 +1,17 @@
-package io.adbsync.source.stream;
+package io.adbsync.common.filter;
 
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
- * Per-table choice of the operations to capture ({@code table.operations}): entries {@code regex=insert|update|...};
- * the first entry whose pattern matches {@code schema.table} decides, tables matching none get every operation.
+ * Per-table choice of the operations to capture or apply ({@code table.operations} of both connectors): entries {@code regex=insert|update|...}
+ * on the source {@code schema.table}; the first matching entry decides, tables matching none get every operation.
  */
 public final class OperationFilter {
 
@@ -19,13 +21,9 @@ public final class OperationFilter {
         this.rules = rules;
     }
 
-    public static OperationFilter all() {
-        return new OperationFilter(Map.of());
-    }
-
-    /** Parses entries like {@code public\.orders=insert|update}; an error names the entry. */
+    /** Parses the entries; an error names the entry and what is wrong with it. */
     public static OperationFilter parse(List<String> entries) {
-        Map<Pattern, Set<Operation>> rules = new java.util.LinkedHashMap<>();
+        Map<Pattern, Set<Operation>> rules = new LinkedHashMap<>();
         for (String entry : entries) {
             int eq = entry.lastIndexOf('=');
             if (eq <= 0) {
@@ -43,15 +41,18 @@ public final class OperationFilter {
                             + "' (use insert, update, delete, truncate)");
                 }
             }
-            rules.put(Pattern.compile(entry.substring(0, eq).trim()), ops);
+            try {
+                rules.put(Pattern.compile(entry.substring(0, eq).trim()), ops);
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("Entry '" + entry + "': not a valid regular expression: " + e.getDescription());
+            }
         }
         return new OperationFilter(rules);
     }
 
-    public boolean applies(CapturedTable table, Operation operation) {
-        String name = table.qualifiedName();
+    public boolean applies(String qualifiedSourceTable, Operation operation) {
         for (Map.Entry<Pattern, Set<Operation>> rule : rules.entrySet()) {
-            if (rule.getKey().matcher(name).matches()) {
+            if (rule.getKey().matcher(qualifiedSourceTable).matches()) {
                 return rule.getValue().contains(operation);
             }
         }
