@@ -264,6 +264,28 @@ class SourceStreamingIT {
     }
 
     @Test
+    void stoppingAndResettingOffsetsDropsTheSlotWhenAskedAndMalformedOffsetsAreRefused() throws Exception {
+        sql("CREATE TABLE gone (id int PRIMARY KEY)");
+        deploy("slot.drop.on.offsets.reset", "true");
+        sql("INSERT INTO gone VALUES (1)");
+        ChangeEvents.read(stack.bootstrapServers(), topic("gone"), 1);
+        assertThat(rest.put("connectors/" + name + "/stop", null).ok()).isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> "STOPPED".equals(rest.status(name).get("connector").get("state").asText()));
+
+        var malformed = rest.patch("connectors/" + name + "/offsets", java.util.Map.of("offsets", List.of(java.util.Map.of(
+                "partition", java.util.Map.of("server", name), "offset", java.util.Map.of("lsn", -5, "event", 0)))));
+        // Connect answers 500 for an exception from alterOffsets; what matters is that it is refused, with the reason.
+        assertThat(malformed.ok()).isFalse();
+        assertThat(malformed.body().toString()).contains("positive LSN");
+
+        assertThat(rest.delete("connectors/" + name + "/offsets").ok()).isTrue();
+        assertThat(scalar("SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")).isEqualTo("0");
+        assertThat(scalar("SELECT count(*)::text FROM pg_publication WHERE pubname = 'adbsync_publication'")).isEqualTo("0");
+        rest.remove(name);
+    }
+
+    @Test
     void anIdleCaptureStillReleasesWalThroughHeartbeats() throws Exception {
         sql("CREATE TABLE quiet (id int PRIMARY KEY)", "CREATE TABLE noisy (id int PRIMARY KEY, pad text)");
         deploy("table.include.list", "public\\.quiet", "heartbeat.interval.ms", "300");

@@ -1,13 +1,18 @@
 package io.adbsync.source;
 
 import io.adbsync.common.Version;
+import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.precheck.SourcePrecheck;
+import io.adbsync.source.replication.ReplicationSetup;
+import io.adbsync.source.stream.StreamPosition;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceConnector;
 
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +61,44 @@ public class AdbPgSourceConnector extends SourceConnector {
             SourcePrecheck.check(new SourceConfig(connectorConfigs), values);
         }
         return result;
+    }
+
+    /**
+     * Checks offsets written through the REST API (PATCH) so a malformed one is refused with a reason, and on a reset
+     * (DELETE) drops the slot and publication when {@value SourceConfig#SLOT_DROP_ON_OFFSETS_RESET} is true.
+     */
+    @Override
+    public boolean alterOffsets(Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
+        boolean reset = false;
+        for (Map.Entry<Map<String, ?>, Map<String, ?>> e : offsets.entrySet()) {
+            if (e.getValue() == null) {
+                reset = true;
+                continue;
+            }
+            if (e.getKey().containsKey("snapshot")) {
+                Object chunking = e.getValue().get("chunking");
+                if (!"ctid".equals(chunking) && !"key".equals(chunking)) {
+                    throw new ConnectException("Snapshot offset for " + e.getKey().get("snapshot")
+                            + " must have chunking ctid or key, got " + e.getValue());
+                }
+            } else {
+                try {
+                    StreamPosition.fromOffset(e.getValue());
+                } catch (IllegalArgumentException bad) {
+                    throw new ConnectException("Invalid offset for partition " + e.getKey() + ": " + bad.getMessage(), bad);
+                }
+            }
+        }
+        SourceConfig config = new SourceConfig(connectorConfig);
+        if (reset && config.slotDropOnOffsetsReset()) {
+            try (SourceCatalog catalog = new SourceCatalog(config.connection())) {
+                ReplicationSetup.drop(catalog, config.slotName(), config.publicationName());
+            } catch (SQLException ex) {
+                throw new ConnectException("Offsets reset, but slot " + config.slotName() + " could not be dropped: "
+                        + ex.getMessage() + " (SQLState " + ex.getSQLState() + ")", ex);
+            }
+        }
+        return true;
     }
 
     @Override

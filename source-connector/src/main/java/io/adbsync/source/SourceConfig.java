@@ -33,6 +33,7 @@ public final class SourceConfig extends AbstractConfig {
     public static final String RETRY_WINDOW_MS = "connection.retry.window.ms";
     public static final String MAX_BATCH_SIZE = "max.batch.size";
     public static final String POLL_INTERVAL_MS = "poll.interval.ms";
+    public static final String SLOT_DROP_ON_OFFSETS_RESET = "slot.drop.on.offsets.reset";
     public static final String STREAM_IN_PROGRESS = "stream.in.progress.transactions";
     public static final String SPILL_DIRECTORY = "spill.directory";
     public static final String STREAM_MAX_RECORDS_PER_SECOND = "stream.max.records.per.second";
@@ -134,6 +135,13 @@ public final class SourceConfig extends AbstractConfig {
                         + "false, such values are re-read from the table by primary key; tables without a primary key "
                         + "then need REPLICA IDENTITY FULL for updates and deletes.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "REPLICA IDENTITY FULL");
+        def.define(SLOT_DROP_ON_OFFSETS_RESET, Type.BOOLEAN, false, Importance.MEDIUM,
+                "Drop the replication slot and the publication when the connector's offsets are reset "
+                        + "(DELETE /connectors/<name>/offsets on a stopped connector). That is the way to remove the "
+                        + "connector for good without leaving a slot that keeps WAL on the source: PUT "
+                        + "/connectors/<name>/stop, DELETE /connectors/<name>/offsets, DELETE /connectors/<name>. A "
+                        + "restart, rebalance or plain delete never drops anything.",
+                GROUP_REPLICATION, ++order, Width.SHORT, "Drop slot on offsets reset");
         def.define(STREAM_IN_PROGRESS, Type.BOOLEAN, false, Importance.MEDIUM,
                 "Ask the server (PostgreSQL 14+) to send transactions larger than its logical_decoding_work_mem while "
                         + "they are still in progress (pgoutput protocol 2, streaming=on). The connector spills them to "
@@ -261,6 +269,10 @@ public final class SourceConfig extends AbstractConfig {
 
     public long pollIntervalMs() {
         return getLong(POLL_INTERVAL_MS);
+    }
+
+    public boolean slotDropOnOffsetsReset() {
+        return getBoolean(SLOT_DROP_ON_OFFSETS_RESET);
     }
 
     public boolean streamInProgressTransactions() {

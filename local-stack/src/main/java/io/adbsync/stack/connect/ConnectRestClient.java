@@ -52,6 +52,10 @@ public final class ConnectRestClient {
         return send(HttpRequest.newBuilder(base.resolve(path)).POST(jsonBody(body)).header("Content-Type", "application/json"));
     }
 
+    public Response patch(String path, Object body) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).method("PATCH", jsonBody(body)).header("Content-Type", "application/json"));
+    }
+
     public Response delete(String path) {
         return send(HttpRequest.newBuilder(base.resolve(path)).DELETE());
     }
