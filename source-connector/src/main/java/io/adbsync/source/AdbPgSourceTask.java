@@ -104,8 +104,10 @@ public class AdbPgSourceTask extends SourceTask {
             Map<String, String> rowFilters = config.tableFilters();
             requireFullIdentityForFilters(rowFilters);
             boolean streaming = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
+            boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(catalog.serverVersionNum());
             if (streaming) {
-                ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra, rowFilters);
+                ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra,
+                        filtersInConnector ? Map.of() : rowFilters);
                 ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
             }
             StreamPosition resumeAt = StreamPosition.fromOffset(context.offsetStorageReader().offset(records.partition()));
@@ -113,6 +115,9 @@ public class AdbPgSourceTask extends SourceTask {
             RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
             changes = new ChangeStream(relations, types, records, filter, config.operationFilter(), tracker,
                     heartbeat.enabled() ? heartbeat : null, resumeAt);
+            if (filtersInConnector) {
+                changes.rowFilter(catalog.rowFilter(rowFilters));
+            }
             String connectorName = props.getOrDefault("name", config.topicPrefix());
             if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
                 // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.

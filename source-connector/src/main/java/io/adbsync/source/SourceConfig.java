@@ -45,6 +45,7 @@ public final class SourceConfig extends AbstractConfig {
     public static final String SNAPSHOT_CHUNK_ROWS = "snapshot.chunk.rows";
     public static final String SNAPSHOT_CHUNKING = "snapshot.chunking";
     public static final String TABLE_FILTERS = "table.filters";
+    public static final String TABLE_FILTERS_MODE = "table.filters.mode";
     public static final String HEARTBEAT_TOPIC_PREFIX = "__adbsync-heartbeat.";
 
     private static final String GROUP_TOPICS = "Topics";
@@ -88,10 +89,18 @@ public final class SourceConfig extends AbstractConfig {
         def.define(TABLE_FILTERS, Type.STRING, "", new FiltersValidator(), Importance.MEDIUM,
                 "Per-table row filters as schema.table:SQL condition entries separated by ';', e.g. "
                         + "public.orders: status <> 'draft'; public.items: qty > 0. They apply to the snapshot (WHERE of "
-                        + "the copy) and to the stream (publication row filter, PostgreSQL 15 or later). The condition "
-                        + "is SQL of the source written by you, not data; a filtered table must have REPLICA IDENTITY "
-                        + "FULL (or set replica.identity.full=true) so updates and deletes can be filtered.",
+                        + "the copy) and to the stream (see table.filters.mode). An update that moves a row out of the "
+                        + "filter becomes a delete, into it an insert. The condition is SQL of the source written by "
+                        + "you, not data; a filtered table must have REPLICA IDENTITY FULL (or set "
+                        + "replica.identity.full=true) so updates and deletes can be filtered.",
                 GROUP_TABLES, 3, Width.LONG, "Row filters");
+        def.define(TABLE_FILTERS_MODE, Type.STRING, "auto", Validators.oneOf("auto", "publication", "connector"),
+                Importance.LOW,
+                "Where the stream applies table.filters: publication (row filters of the publication, PostgreSQL 15+), "
+                        + "connector (the connector asks the source to evaluate the condition for each change of a "
+                        + "filtered table: one round trip per change, for older servers such as AnalyticDB 7), or auto "
+                        + "(publication where the server has it, else connector).",
+                GROUP_TABLES, 4, Width.SHORT, "Row filter mode");
         def.define(TABLE_EXCLUDE_LIST, Type.LIST, "", Validators.regexList(), Importance.MEDIUM,
                 "Comma-separated regular expressions matched against schema.table; matching tables are not captured "
                         + "even when table.include.list matches them.",
@@ -308,6 +317,12 @@ public final class SourceConfig extends AbstractConfig {
 
     public Snapshotter.Chunking snapshotChunking() {
         return Snapshotter.Chunking.valueOf(getString(SNAPSHOT_CHUNKING).trim().toUpperCase(Locale.ROOT));
+    }
+
+    /** Whether the stream's row filters are evaluated by the connector rather than by the publication. */
+    public boolean filtersInConnector(int serverVersionNum) {
+        String mode = getString(TABLE_FILTERS_MODE).trim().toLowerCase(Locale.ROOT);
+        return mode.equals("connector") || (mode.equals("auto") && serverVersionNum < 150000);
     }
 
     /** Row filters by schema.table. */

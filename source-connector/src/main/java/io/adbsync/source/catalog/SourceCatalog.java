@@ -4,7 +4,9 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.pgoutput.PgOutputMessage;
+import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.stream.RowFilter;
 import io.adbsync.source.stream.TableFilter;
 import io.adbsync.source.stream.UnchangedToastLoader;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -16,6 +18,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The few questions the source asks of the catalog over a normal connection: primary keys where the Relation
@@ -154,6 +157,47 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     /** {@code server_version_num}, e.g. 150004. */
     public int serverVersionNum() throws SQLException {
         return Integer.parseInt(scalar("SHOW server_version_num"));
+    }
+
+    /**
+     * A connector-side row filter: each tuple is checked by the source server itself, by selecting the condition over
+     * the tuple's values cast to the columns' types, so the condition means exactly what it would in a publication.
+     */
+    public RowFilter rowFilter(Map<String, String> conditions) {
+        return new RowFilter() {
+            @Override
+            public boolean filters(CapturedTable table) {
+                return conditions.containsKey(table.qualifiedName());
+            }
+
+            @Override
+            public boolean matches(CapturedTable table, TupleData row) {
+                return evaluate(table, conditions.get(table.qualifiedName()), row);
+            }
+        };
+    }
+
+    private boolean evaluate(CapturedTable table, String condition, TupleData row) {
+        StringBuilder sql = new StringBuilder("SELECT EXISTS (SELECT 1 FROM (SELECT ");
+        for (int i = 0; i < table.columns().size(); i++) {
+            CapturedTable.CapturedColumn c = table.columns().get(i);
+            sql.append(i == 0 ? "" : ", ").append("CAST(? AS ").append(c.mapping().sourceType()).append(") AS ")
+                    .append(SqlIdentifiers.quote(c.name()));
+        }
+        sql.append(") AS ").append(SqlIdentifiers.quote(table.table())).append(" WHERE (").append(condition).append("))");
+        try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
+            for (int i = 0; i < table.columns().size(); i++) {
+                TupleData.Value v = row.get(i);
+                ps.setString(i + 1, v.isNull() || v.isUnchangedToast() ? null : v.text());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw new ConnectException("Cannot evaluate the row filter of " + table.qualifiedName() + " (" + condition + "): "
+                    + e.getMessage(), e);
+        }
     }
 
     @Override

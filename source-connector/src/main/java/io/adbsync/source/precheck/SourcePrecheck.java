@@ -65,9 +65,9 @@ public final class SourcePrecheck {
             error(values, ConnectionConfig.URL, "Database name " + database + " contains a hyphen, which replication "
                     + "slot and publication names derived from it cannot; use a database whose name has none");
         }
-        if (!config.tableFilters().isEmpty() && version < 150000) {
-            error(values, SourceConfig.TABLE_FILTERS, "Row filters need PostgreSQL 15 or later at the source (publication "
-                    + "row filters); this server is " + scalar(c, "SHOW server_version"));
+        if (!config.tableFilters().isEmpty() && version < 150000 && !config.filtersInConnector(version)) {
+            error(values, SourceConfig.TABLE_FILTERS_MODE, "Publication row filters need PostgreSQL 15 or later at the source; "
+                    + "this server is " + scalar(c, "SHOW server_version") + ": use table.filters.mode=connector or auto");
         }
     }
 

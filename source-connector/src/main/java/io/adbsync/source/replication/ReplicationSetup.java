@@ -53,8 +53,8 @@ public final class ReplicationSetup {
             return;
         }
         if (!rowFilters.isEmpty() && catalog.serverVersionNum() < 150000) {
-            throw new ConnectException(SourceConfig.TABLE_FILTERS + " needs PostgreSQL 15 or later at the source, "
-                    + "whose publications filter rows; this server is older");
+            throw new ConnectException("Publication row filters (" + SourceConfig.TABLE_FILTERS_MODE + "=publication) need "
+                    + "PostgreSQL 15 or later at the source; use " + SourceConfig.TABLE_FILTERS_MODE + "=connector or auto");
         }
         List<String[]> wanted = new ArrayList<>(catalog.capturedTables(filter));
         if (wanted.isEmpty()) {

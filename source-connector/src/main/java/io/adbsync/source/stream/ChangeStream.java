@@ -41,6 +41,7 @@ public final class ChangeStream {
     private final LsnAckTracker tracker;
     private final HeartbeatSink heartbeats;
     private final OperationFilter operations;
+    private RowFilter rowFilter = RowFilter.NONE;
     private StreamPosition position;
     private TransactionContext tx;
     private long nextEvent;
@@ -55,6 +56,11 @@ public final class ChangeStream {
         this.tracker = tracker;
         this.heartbeats = heartbeats;
         this.position = resumeAt;
+    }
+
+    /** Filters rows of some tables in the connector (servers without publication row filters). */
+    public void rowFilter(RowFilter rowFilter) {
+        this.rowFilter = rowFilter;
     }
 
     /** The position of the last record handed out; a reconnect resumes here. */
@@ -86,12 +92,13 @@ public final class ChangeStream {
         } else if (message instanceof PgOutputMessage.Type t) {
             types.typeAnnounced(t.oid());
         } else if (message instanceof Insert i) {
-            change(i.relationOid(), Operation.INSERT, out, t -> records.insert(t, i.newTuple(), tx, walLsn, nextEvent));
+            change(i.relationOid(), Operation.INSERT, out, t -> rowFilter.filters(t) && !rowFilter.matches(t, i.newTuple())
+                    ? List.of() : records.insert(t, i.newTuple(), tx, walLsn, nextEvent));
         } else if (message instanceof Update u) {
-            change(u.relationOid(), Operation.UPDATE, out,
-                    t -> records.update(t, u.oldKind(), u.oldTuple(), u.newTuple(), tx, walLsn, nextEvent));
+            change(u.relationOid(), Operation.UPDATE, out, t -> update(t, u, walLsn));
         } else if (message instanceof Delete d) {
-            change(d.relationOid(), Operation.DELETE, out, t -> records.delete(t, d.oldTuple(), tx, walLsn, nextEvent));
+            change(d.relationOid(), Operation.DELETE, out, t -> rowFilter.filters(t) && !rowFilter.matches(t, d.oldTuple())
+                    ? List.of() : records.delete(t, d.oldTuple(), tx, walLsn, nextEvent));
         } else if (message instanceof Truncate t) {
             requireTransaction(t);
             for (int oid : t.relationOids()) {
@@ -103,6 +110,27 @@ public final class ChangeStream {
             throw new PgOutputProtocolException("Unexpected pgoutput message " + message.getClass().getSimpleName()
                     + ": streaming and two-phase messages are not requested by this connector");
         }
+    }
+
+    /** An update, or under a connector-side row filter what it means for the filtered view: update, delete or insert. */
+    private List<SourceRecord> update(CapturedTable t, Update u, long walLsn) {
+        if (!rowFilter.filters(t)) {
+            return records.update(t, u.oldKind(), u.oldTuple(), u.newTuple(), tx, walLsn, nextEvent);
+        }
+        if (u.oldKind() != 'O') {
+            throw new PgOutputProtocolException("Table " + t.qualifiedName() + " has a row filter but its update came without "
+                    + "the old row; it needs REPLICA IDENTITY FULL");
+        }
+        boolean before = rowFilter.matches(t, u.oldTuple());
+        boolean after = rowFilter.matches(t, u.newTuple());
+        if (before && after) {
+            return records.update(t, u.oldKind(), u.oldTuple(), u.newTuple(), tx, walLsn, nextEvent);
+        } else if (before) {
+            return records.delete(t, u.oldTuple(), tx, walLsn, nextEvent);
+        } else if (after) {
+            return records.insert(t, u.newTuple(), tx, walLsn, nextEvent);
+        }
+        return List.of();
     }
 
     private void change(int relationOid, Operation operation, Consumer<SourceRecord> out,
