@@ -1,0 +1,98 @@
+package io.adbsync.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * docker-compose.yml cannot run here (no Docker engine), so this checks that it agrees with what is tested: the
+ * hosts, ports and database of the Avro connector configs, the plugin path, the JMX exporter and the dashboard.
+ */
+class ComposeConsistencyTest {
+
+    private static final Path ROOT = Path.of("..");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private static JsonNode yaml(String file) throws IOException {
+        return YAML.readTree(Files.readString(ROOT.resolve(file)));
+    }
+
+    private static JsonNode connector(String file) throws IOException {
+        return JSON.readTree(Files.readString(ROOT.resolve("config").resolve(file))).get("config");
+    }
+
+    @Test
+    void theAvroConnectorConfigsPointAtServicesOfTheStack() throws IOException {
+        JsonNode services = yaml("docker-compose.yml").get("services");
+        assertThat(services.fieldNames()).toIterable().contains("kafka", "connect", "schema-registry", "source-db", "sink-db",
+                "prometheus", "grafana", "kafka-ui", "jmx-exporter", "plugin-unpack");
+
+        for (String file : List.of("source-avro.json", "sink-avro.json")) {
+            JsonNode config = connector(file);
+            Matcher url = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(\\w+)").matcher(config.get("connection.url").asText());
+            assertThat(url.matches()).as(file).isTrue();
+            JsonNode db = services.get(url.group(1));
+            assertThat(db).as(file + " names service " + url.group(1)).isNotNull();
+            assertThat(url.group(2)).isEqualTo("5432");
+            assertThat(db.get("environment").get("POSTGRES_DB").asText()).isEqualTo(url.group(3));
+            assertThat(db.get("environment").get("POSTGRES_PASSWORD").asText()).isEqualTo(config.get("connection.password").asText());
+            for (String converter : List.of("key.converter", "value.converter")) {
+                assertThat(config.get(converter).asText()).isEqualTo("io.confluent.connect.avro.AvroConverter");
+                assertThat(config.get(converter + ".schema.registry.url").asText()).isEqualTo("http://schema-registry:8081");
+            }
+        }
+        assertThat(services.get("source-db").get("command").toString()).contains("wal_level=logical");
+        assertThat(services.get("schema-registry").get("environment").get("SCHEMA_REGISTRY_LISTENERS").asText()).endsWith(":8081");
+    }
+
+    @Test
+    void theWorkerLoadsThePluginZipTheBuildProducesAndExposesJmxToTheExporter() throws IOException {
+        JsonNode services = yaml("docker-compose.yml").get("services");
+        JsonNode connect = services.get("connect");
+        assertThat(connect.get("environment").get("CONNECT_PLUGIN_PATH").asText()).contains("/plugins");
+        assertThat(connect.get("volumes").toString()).contains("plugins:/plugins");
+        String unpack = services.get("plugin-unpack").toString();
+        assertThat(unpack).contains("./connect-plugin/target:/dist").contains("/dist/adbsync-connect-plugin-*.zip");
+        try (var zips = Files.list(ROOT.resolve("connect-plugin/target"))) {
+            assertThat(zips.map(p -> p.getFileName().toString())).anyMatch(n -> n.matches("adbsync-connect-plugin-.*\\.zip"));
+        }
+        String jmxPort = connect.get("environment").get("KAFKA_JMX_PORT").asText();
+        assertThat(yaml("config/monitoring/jmx-exporter.yml").get("hostPort").asText()).isEqualTo("connect:" + jmxPort);
+        assertThat(yaml("config/monitoring/prometheus.yml").toString()).contains("jmx-exporter:5556");
+    }
+
+    @Test
+    void everyMetricTheDashboardShowsIsProducedByAnExporterRule() throws IOException {
+        List<String> produced = new ArrayList<>();
+        for (JsonNode rule : yaml("config/monitoring/jmx-exporter.yml").get("rules")) {
+            String pattern = rule.get("pattern").asText();
+            // The attribute is the pattern's last group, and the name refers to it by number.
+            int attributeGroup = Pattern.compile(pattern).matcher("").groupCount();
+            Matcher attributes = Pattern.compile("><>\\(([^)]+)\\)").matcher(pattern);
+            assertThat(attributes.find()).as(pattern).isTrue();
+            for (String attribute : attributes.group(1).split("\\|")) {
+                produced.add(rule.get("name").asText().replace("$" + attributeGroup, attribute).toLowerCase().replace('-', '_'));
+            }
+        }
+        JsonNode dashboard = JSON.readTree(Files.readString(ROOT.resolve("config/monitoring/grafana/dashboards/adbsync.json")));
+        Matcher metric = Pattern.compile("\\b(adbsync_[a-z_]+|kafka_[a-z_]+)\\b").matcher(dashboard.toString());
+        int seen = 0;
+        while (metric.find()) {
+            assertThat(produced).as("dashboard metric " + metric.group(1)).contains(metric.group(1));
+            seen++;
+        }
+        assertThat(seen).isGreaterThanOrEqualTo(6);
+    }
+}
