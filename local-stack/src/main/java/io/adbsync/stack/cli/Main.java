@@ -22,6 +22,8 @@ public final class Main {
               stack --source-url URL --sink-url URL [--connect-port 8083]
                   Start a local Kafka broker and one Connect worker (distributed mode) with the adbsync
                   plugin on its plugin.path, for your own databases. Prints how to deploy the connectors.
+              worker --bootstrap-servers HOST:PORT --plugin-path DIR [--rest-port 0] [--group-id adbsync-connect]
+                  One more Connect worker for a running local cluster (used by fault tests).
               verify --source-url URL --sink-url URL [--tables s.t,s.t2] [--chunk-rows 10000]
                   Compare source and destination per table (row counts, then md5 checksums of the rows'
                   text forms per chunk of primary-key order). JDBC URLs carry user and password as
@@ -44,6 +46,7 @@ public final class Main {
         switch (args[0]) {
             case "stack" -> stack(options(args));
             case "verify" -> verify(options(args));
+            case "worker" -> worker(options(args));
             case "demo" -> demo(options(args));
             default -> {
                 System.err.println("Unknown command: " + args[0]);
@@ -95,6 +98,17 @@ public final class Main {
         out.println();
         out.println("Ctrl-C stops the worker and the broker and removes their data.");
         stopped.await();
+    }
+
+    /** A lone Connect worker joining an existing local cluster: lets fault tests kill a worker process outright. */
+    private static void worker(Map<String, String> options) throws InterruptedException {
+        Map<String, String> props = io.adbsync.stack.connect.LocalConnect.defaultWorkerProps(require(options, "bootstrap-servers"),
+                java.nio.file.Path.of(require(options, "plugin-path")), options.getOrDefault("group-id", "adbsync-connect"),
+                Integer.parseInt(options.getOrDefault("rest-port", "0")));
+        io.adbsync.stack.connect.LocalConnect worker = io.adbsync.stack.connect.LocalConnect.start(props);
+        System.out.println("WORKER READY " + worker.url());
+        System.out.flush();
+        new CountDownLatch(1).await();
     }
 
     private static void demo(Map<String, String> options) throws InterruptedException {

@@ -1,0 +1,216 @@
+package io.adbsync.it;
+
+import io.adbsync.stack.LocalStack;
+import io.adbsync.stack.connect.ConnectRestClient;
+import io.adbsync.stack.postgres.LocalPostgres;
+import io.adbsync.stack.verify.TableDiff;
+import io.adbsync.stack.verify.Verify;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The whole pipeline under faults: worker processes killed outright (SIGKILL) mid-snapshot and mid-stream, and
+ * source and destination servers killed and restarted; each time the destination must end equal to the source.
+ */
+class PipelineFaultIT {
+
+    private static final List<String> TABLES = List.of("public.accounts", "public.history");
+    private LocalPostgres source;
+    private LocalPostgres destination;
+    private LocalStack stack;
+    private final List<Process> workers = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws SQLException {
+        assumeTrue(LocalPostgres.available(), "fault tests start and kill PostgreSQL from the machine's binaries");
+        source = LocalPostgres.launch(Map.of());
+        destination = LocalPostgres.launch(Map.of());
+        for (LocalPostgres server : List.of(source, destination)) {
+            sql(server, "postgres", "CREATE DATABASE app");
+        }
+        sql(source, "app", "CREATE TABLE accounts (aid int PRIMARY KEY, abalance bigint NOT NULL, filler text)",
+                "CREATE TABLE history (hid bigserial PRIMARY KEY, aid int, delta int)",
+                "INSERT INTO accounts SELECT g, 0, repeat('f', 80) FROM generate_series(1, 100000) g", "ANALYZE");
+        stack = LocalStack.start(0);
+    }
+
+    @AfterEach
+    void stop() {
+        workers.forEach(Process::destroyForcibly);
+        if (stack != null) {
+            stack.close();
+        }
+        if (source != null) {
+            source.close();
+        }
+        if (destination != null) {
+            destination.close();
+        }
+    }
+
+    private static void sql(LocalPostgres server, String db, String... statements) throws SQLException {
+        try (Connection c = server.connect(db); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    /** Starts a Connect worker in its own JVM and waits until its REST API answers. */
+    private ConnectRestClient startWorkerProcess() throws Exception {
+        Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx512m", "-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""),
+                "-cp", System.getProperty("java.class.path"), "io.adbsync.stack.cli.Main", "worker",
+                "--bootstrap-servers", stack.bootstrapServers(), "--plugin-path", stack.pluginPath().toString())
+                .redirectErrorStream(true).start();
+        workers.add(process);
+        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        for (String line; (line = out.readLine()) != null; ) {
+            if (line.startsWith("WORKER READY ")) {
+                URI url = URI.create(line.substring("WORKER READY ".length()));
+                Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "worker-output");
+                drain.setDaemon(true);
+                drain.start();
+                return new ConnectRestClient(url);
+            }
+        }
+        throw new IllegalStateException("The worker process exited before it was ready: " + process.waitFor());
+    }
+
+    private void deployPipeline(ConnectRestClient rest) {
+        Map<String, String> sourceConfig = new HashMap<>(Map.of(
+                "connector.class", "io.adbsync.source.AdbPgSourceConnector",
+                "connection.url", source.jdbcUrl("app"), "connection.user", source.user(),
+                "topic.prefix", "app", "slot.name", "adbsync_app", "snapshot.chunk.rows", "5000",
+                "heartbeat.interval.ms", "1000"));
+        Map<String, String> sinkConfig = new HashMap<>(Map.of(
+                "connector.class", "io.adbsync.sink.AdbPgSinkConnector",
+                "connection.url", destination.jdbcUrl("app"), "connection.user", destination.user(),
+                "topics.regex", "app\\.public\\..*", "consumer.override.metadata.max.age.ms", "1000",
+                "retry.backoff.ms", "200"));
+        rest.deploy("source", sourceConfig);
+        rest.deploy("sink", sinkConfig);
+    }
+
+    private Thread workload(AtomicBoolean running) {
+        Thread t = new Thread(() -> {
+            while (running.get()) {
+                try (Connection c = source.connect("app"); Statement s = c.createStatement()) {
+                    while (running.get()) {
+                        int aid = ThreadLocalRandom.current().nextInt(1, 100_001);
+                        int delta = ThreadLocalRandom.current().nextInt(-500, 500);
+                        s.execute("BEGIN; UPDATE accounts SET abalance = abalance + " + delta + " WHERE aid = " + aid
+                                + "; INSERT INTO history (aid, delta) VALUES (" + aid + ", " + delta + "); COMMIT");
+                        Thread.sleep(5);
+                    }
+                } catch (SQLException e) {
+                    // The source is being restarted: reconnect and go on.
+                    sleepQuietly();
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "fault-workload");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private long destinationRows() {
+        try (Connection c = destination.connect("app"); Statement s = c.createStatement();
+             var rs = s.executeQuery("SELECT count(*) FROM accounts")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            return 0;
+        }
+    }
+
+    private void awaitEqual() {
+        String src = source.jdbcUrl("app") + "?user=" + source.user();
+        String dst = destination.jdbcUrl("app") + "?user=" + destination.user();
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        Awaitility.await("destination equal to source").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2))
+                .ignoreExceptions()
+                .until(() -> Verify.run(src, dst, TABLES, 20_000, quiet).stream().allMatch(TableDiff::equal));
+    }
+
+    @Test
+    void killedWorkerProcessesMidSnapshotAndMidStreamLoseNothing() throws Exception {
+        ConnectRestClient first = startWorkerProcess();
+        ConnectRestClient second = startWorkerProcess();
+        deployPipeline(first);
+        first.awaitRunning("source", 1, Duration.ofSeconds(90));
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread load = workload(running);
+
+        // Mid-snapshot: some rows are at the destination, not all.
+        Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> destinationRows() > 10_000);
+        workers.get(0).destroyForcibly().waitFor();
+        ConnectRestClient third = startWorkerProcess();
+        // Mid-stream: the snapshot is over, changes keep coming.
+        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> destinationRows() == 100_000);
+        Thread.sleep(2000);
+        workers.get(1).destroyForcibly().waitFor();
+        Thread.sleep(3000);
+        running.set(false);
+        load.join();
+        third.awaitRunning("source", 1, Duration.ofMinutes(2));
+        third.awaitRunning("sink", 1, Duration.ofMinutes(2));
+        awaitEqual();
+        assertThat(second).isNotNull();
+    }
+
+    @Test
+    void sourceAndDestinationServersKilledAndRestartedLoseNothing() throws Exception {
+        ConnectRestClient rest = startWorkerProcess();
+        deployPipeline(rest);
+        rest.awaitRunning("source", 1, Duration.ofSeconds(90));
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread load = workload(running);
+        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> destinationRows() == 100_000);
+        source.stop(true);
+        Thread.sleep(2000);
+        source.start();
+        Thread.sleep(3000);
+        destination.stop(true);
+        Thread.sleep(2000);
+        destination.start();
+        Thread.sleep(3000);
+        running.set(false);
+        load.join();
+        awaitEqual();
+        assertThat(rest.status("source").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+        assertThat(rest.status("sink").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+    }
+}
