@@ -2,23 +2,13 @@ package io.adbsync.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.it.ChangeEvents.Event;
-import io.adbsync.stack.LocalStack;
-import io.adbsync.stack.connect.ConnectRestClient;
-import io.adbsync.stack.postgres.Postgres;
-import io.adbsync.stack.postgres.PostgresServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,67 +18,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Snapshots through a real worker: consistent with concurrent writes, resumable, filtered, extended later. */
-class SourceSnapshotIT {
+class SourceSnapshotIT extends SourceConnectorTestBase {
 
-    private static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
-    private static LocalStack stack;
-    private static PostgresServer postgres;
-    private ConnectRestClient rest;
-    private String database;
-    private String name;
-
-    @BeforeAll
-    static void startStack() {
-        postgres = Postgres.shared();
-        stack = LocalStack.start(1);
+    @Override
+    String databasePrefix() {
+        return "snap";
     }
 
-    @AfterAll
-    static void stopStack() {
-        if (stack != null) {
-            stack.close();
-        }
+    @Override
+    String namePrefix() {
+        return "snap";
     }
 
-    @BeforeEach
-    void createDatabase(TestInfo test) throws SQLException {
-        rest = stack.connect().rest();
-        database = postgres.createDatabase("snap");
-        String method = test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
-        // Slot names are at most 63 characters.
-        name = "snap" + method.substring(0, Math.min(40, method.length()));
-    }
-
-    @AfterEach
-    void removeConnector() {
-        if (rest.get("connectors/" + name).ok()) {
-            rest.remove(name);
-        }
-    }
-
-    private void sql(String... statements) throws SQLException {
-        try (Connection c = postgres.connect(database); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
-    }
-
-    private Map<String, String> config(String... extra) {
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", SOURCE);
-        config.put("connection.url", postgres.jdbcUrl(database));
-        config.put("connection.user", postgres.user());
-        if (postgres.password() != null) {
-            config.put("connection.password", postgres.password());
-        }
-        config.put("topic.prefix", name);
-        config.put("slot.name", name);
-        config.put("snapshot.chunk.rows", "1000");
-        for (int i = 0; i < extra.length; i += 2) {
-            config.put(extra[i], extra[i + 1]);
-        }
-        return config;
+    @Override
+    Map<String, String> baseConfig() {
+        return Map.of("snapshot.chunk.rows", "1000");
     }
 
     /** Source rows as id → v::text. */

@@ -2,24 +2,12 @@ package io.adbsync.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.it.ChangeEvents.Event;
-import io.adbsync.stack.LocalStack;
-import io.adbsync.stack.connect.ConnectRestClient;
-import io.adbsync.stack.postgres.Postgres;
-import io.adbsync.stack.postgres.PostgresServer;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,75 +16,16 @@ import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The source connector streaming from a real PostgreSQL through a real Connect worker deployed over REST. */
-class SourceStreamingIT {
+class SourceStreamingIT extends SourceConnectorTestBase {
 
-    private static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
-    private static LocalStack stack;
-    private static PostgresServer postgres;
-    private ConnectRestClient rest;
-    private String database;
-    private String name;
-
-    @BeforeAll
-    static void startStack() {
-        postgres = Postgres.shared();
-        stack = LocalStack.start(1);
+    @Override
+    String databasePrefix() {
+        return "src";
     }
 
-    @AfterAll
-    static void stopStack() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    @BeforeEach
-    void createDatabase(TestInfo test) throws SQLException {
-        rest = stack.connect().rest();
-        database = postgres.createDatabase("src");
-        String method = test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
-        // Slot names are at most 63 characters.
-        name = method.substring(0, Math.min(48, method.length()));
-    }
-
-    @AfterEach
-    void removeConnector() {
-        if (rest.get("connectors/" + name).ok()) {
-            rest.remove(name);
-        }
-    }
-
-    private void sql(String... statements) throws SQLException {
-        try (Connection c = postgres.connect(database); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
-    }
-
-    private String scalar(String query) throws SQLException {
-        try (Connection c = postgres.connect(database); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    private Map<String, String> config(String... extra) {
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", SOURCE);
-        config.put("tasks.max", "1");
-        config.put("connection.url", postgres.jdbcUrl(database));
-        config.put("connection.user", postgres.user());
-        if (postgres.password() != null) {
-            config.put("connection.password", postgres.password());
-        }
-        config.put("topic.prefix", name);
-        config.put("slot.name", name);
-        config.put("snapshot.mode", "never");
-        for (int i = 0; i < extra.length; i += 2) {
-            config.put(extra[i], extra[i + 1]);
-        }
-        return config;
+    @Override
+    Map<String, String> baseConfig() {
+        return Map.of("tasks.max", "1", "snapshot.mode", "never");
     }
 
     private void deploy(String... extra) {

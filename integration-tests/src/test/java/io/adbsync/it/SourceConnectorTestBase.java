@@ -1,0 +1,104 @@
+package io.adbsync.it;
+
+import io.adbsync.stack.LocalStack;
+import io.adbsync.stack.connect.ConnectRestClient;
+import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.stack.postgres.PostgresServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInfo;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One broker and worker per test class, one source database and one connector per test: the connector (and its
+ * slot and topic prefix) is named after the test method, and removed after it.
+ */
+abstract class SourceConnectorTestBase {
+
+    static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
+    static LocalStack stack;
+    static PostgresServer postgres;
+    ConnectRestClient rest;
+    String database;
+    String name;
+
+    @BeforeAll
+    static void startStack() {
+        postgres = Postgres.shared();
+        stack = LocalStack.start(1);
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (stack != null) {
+            stack.close();
+            stack = null;
+        }
+    }
+
+    @BeforeEach
+    void createDatabase(TestInfo test) throws SQLException {
+        rest = stack.connect().rest();
+        database = postgres.createDatabase(databasePrefix());
+        String method = test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
+        // Slot names are at most 63 characters.
+        name = namePrefix() + method.substring(0, Math.min(48 - namePrefix().length(), method.length()));
+    }
+
+    @AfterEach
+    void removeConnector() {
+        if (rest.get("connectors/" + name).ok()) {
+            rest.remove(name);
+        }
+    }
+
+    abstract String databasePrefix();
+
+    String namePrefix() {
+        return "";
+    }
+
+    /** Settings every test's connector starts from. */
+    abstract Map<String, String> baseConfig();
+
+    void sql(String... statements) throws SQLException {
+        try (Connection c = postgres.connect(database); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    String scalar(String query) throws SQLException {
+        try (Connection c = postgres.connect(database); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** The connector config: connection to this test's database, topic prefix and slot named after the test, then {@code extra} pairs. */
+    Map<String, String> config(String... extra) {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", SOURCE);
+        config.put("connection.url", postgres.jdbcUrl(database));
+        config.put("connection.user", postgres.user());
+        if (postgres.password() != null) {
+            config.put("connection.password", postgres.password());
+        }
+        config.put("topic.prefix", name);
+        config.put("slot.name", name);
+        config.putAll(baseConfig());
+        for (int i = 0; i < extra.length; i += 2) {
+            config.put(extra[i], extra[i + 1]);
+        }
+        return config;
+    }
+}
