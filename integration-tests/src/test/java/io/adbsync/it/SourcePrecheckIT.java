@@ -1,19 +1,29 @@
 package io.adbsync.it;
 
 import io.adbsync.stack.LocalStack;
+import io.adbsync.stack.postgres.LocalPostgres;
 import io.adbsync.stack.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+import org.postgresql.replication.PGReplicationStream;
 
 import java.net.ServerSocket;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -92,5 +102,102 @@ class SourcePrecheckIT {
         Map<String, List<String>> errors = validate("jdbc:postgresql://127.0.0.1:" + closedPort + "/db", "postgres");
         assertThat(errors).containsOnlyKeys("connection.url");
         assertThat(errors.get("connection.url").get(0)).contains("Cannot connect");
+    }
+
+    private static String scalar(String db, String query) throws SQLException {
+        try (Connection c = postgres.connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    void aSlotOfAnotherPluginOrReadByAnotherProgramIsReportedOnTheSlotName() throws Exception {
+        String db = postgres.createDatabase("precheck");
+        String foreign = "pre_foreign_" + ProcessHandle.current().pid();
+        String busy = "pre_busy_" + ProcessHandle.current().pid();
+        sql(db, "CREATE TABLE keyed (id int PRIMARY KEY)", "CREATE PUBLICATION other_pub FOR TABLE keyed",
+                "SELECT pg_create_logical_replication_slot('" + foreign + "', 'test_decoding')");
+        String url = postgres.jdbcUrl(db);
+        Properties props = new Properties();
+        PGProperty.USER.set(props, postgres.user());
+        if (postgres.password() != null) {
+            PGProperty.PASSWORD.set(props, postgres.password());
+        }
+        PGProperty.REPLICATION.set(props, "database");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "12");
+        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        PGProperty.APPLICATION_NAME.set(props, "other-reader");
+        try (Connection replication = DriverManager.getConnection(url, props)) {
+            PGConnection pg = replication.unwrap(PGConnection.class);
+            pg.getReplicationAPI().createReplicationSlot().logical().withSlotName(busy).withOutputPlugin("pgoutput").make();
+            try (PGReplicationStream stream = pg.getReplicationAPI().replicationStream().logical().withSlotName(busy)
+                    .withSlotOption("proto_version", "1").withSlotOption("publication_names", "other_pub").start()) {
+                Awaitility.await("slot " + busy + " active").atMost(Duration.ofSeconds(30)).until(() ->
+                        "true".equals(scalar(db, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + busy + "'")));
+
+                Map<String, List<String>> wrongPlugin = validate(url, postgres.user(), "slot.name", foreign);
+                assertThat(wrongPlugin).containsOnlyKeys("slot.name");
+                assertThat(wrongPlugin.get("slot.name").get(0)).contains(foreign).contains("test_decoding");
+
+                Map<String, List<String>> inUse = validate(url, postgres.user(), "slot.name", busy);
+                assertThat(inUse).containsOnlyKeys("slot.name");
+                assertThat(inUse.get("slot.name").get(0)).contains(busy).contains("other-reader")
+                        .contains("pg_terminate_backend");
+            }
+        } finally {
+            // The shared server's slots are few and other tests need them.
+            sql(db, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('"
+                    + foreign + "', '" + busy + "') AND NOT active");
+        }
+    }
+
+    @Test
+    void aRunningConnectorsOwnSlotDoesNotBlockAnUpdateOfItsConfig() throws Exception {
+        String db = postgres.createDatabase("precheck");
+        sql(db, "CREATE TABLE keyed (id int PRIMARY KEY)");
+        String name = "precheck_self_" + ProcessHandle.current().pid();
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", SOURCE);
+        config.put("connection.url", postgres.jdbcUrl(db));
+        config.put("connection.user", postgres.user());
+        if (postgres.password() != null) {
+            config.put("connection.password", postgres.password());
+        }
+        config.put("topic.prefix", name);
+        config.put("slot.name", name);
+        config.put("snapshot.mode", "never");
+        var rest = stack.connect().rest();
+        rest.deploy(name, config);
+        try {
+            rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+            Awaitility.await("slot " + name + " active").atMost(Duration.ofSeconds(30)).until(() ->
+                    "true".equals(scalar(db, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
+            config.put("heartbeat.interval.ms", "2000");
+            // PUT of a new config runs validate() while the old task still reads the slot.
+            rest.deploy(name, config);
+            assertThat(rest.get("connectors/" + name + "/config").body().get("heartbeat.interval.ms").asText()).isEqualTo("2000");
+        } finally {
+            rest.remove(name);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                    "0".equals(scalar(db, "SELECT count(*) FILTER (WHERE active)::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
+            sql(db, "SELECT pg_drop_replication_slot('" + name + "')");
+        }
+    }
+
+    @Test
+    void aServerWithoutLogicalWalAndWithoutFreeSlotsIsReported() throws Exception {
+        Assumptions.assumeTrue(LocalPostgres.available(), "needs PostgreSQL server binaries to start a misconfigured server");
+        try (LocalPostgres replicaLevel = LocalPostgres.launch(Map.of("wal_level", "replica", "max_replication_slots", "1",
+                "max_wal_senders", "2"))) {
+            try (Connection c = replicaLevel.connect("postgres"); Statement s = c.createStatement()) {
+                s.execute("SELECT pg_create_physical_replication_slot('standby')");
+                s.execute("CREATE TABLE keyed (id int PRIMARY KEY)");
+            }
+            Map<String, List<String>> errors = validate(replicaLevel.jdbcUrl("postgres"), replicaLevel.user(), "slot.name", "mine");
+            assertThat(errors).containsOnlyKeys("connection.url", "slot.name");
+            assertThat(errors.get("connection.url").get(0)).contains("wal_level=replica").contains("wal_level = logical");
+            assertThat(errors.get("slot.name").get(0)).contains("1 of max_replication_slots=1").contains("mine");
+        }
     }
 }

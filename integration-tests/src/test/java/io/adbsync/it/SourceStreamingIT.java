@@ -157,6 +157,24 @@ class SourceStreamingIT extends SourceConnectorTestBase {
     }
 
     @Test
+    void aThrottledStreamCutsTransactionsIntoSmallBatchesAndLosesNothing() throws Exception {
+        sql("CREATE TABLE paced (id int PRIMARY KEY, v text)");
+        // 200 records/s at a 100 ms poll interval: batches of 20, so each 300-row transaction spans many polls.
+        deploy("stream.max.records.per.second", "200", "poll.interval.ms", "100");
+        sql("INSERT INTO paced SELECT g, 'a' FROM generate_series(1, 300) g",
+                "UPDATE paced SET v = 'b' WHERE id % 2 = 0");
+        List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), topic("paced"), e -> e.size() >= 450,
+                Duration.ofSeconds(60));
+        assertThat(events).hasSize(450);
+        assertThat(events.subList(0, 300)).extracting(e -> e.key().get("id").asInt())
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 300).boxed().toList());
+        assertThat(events.subList(300, 450)).allSatisfy(e -> {
+            assertThat(e.op()).isEqualTo("u");
+            assertThat(e.after().get("v").asText()).isEqualTo("b");
+        });
+    }
+
+    @Test
     void aTaskRestartMidStreamLosesNothing() throws Exception {
         sql("CREATE TABLE counter (id int PRIMARY KEY)");
         deploy();

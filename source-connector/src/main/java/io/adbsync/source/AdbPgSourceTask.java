@@ -221,7 +221,11 @@ public class AdbPgSourceTask extends SourceTask {
                 metrics.recordChange(record.timestamp(), changes.position().commitLsn(),
                         record.topic().equals(config.heartbeatTopic()));
             };
-            while (batch.size() < config.maxBatchSize() && !stopping) {
+            // A throttled batch is cut at one poll interval's share of the rate: the wait after it then stays short,
+            // so status updates keep reaching the server instead of a full batch followed by a long silence.
+            long maxRecords = Math.min(config.maxBatchSize(), streamThrottle.unitsWithin(config.pollIntervalMs()));
+            long maxBytes = streamThrottle.bytesWithin(config.pollIntervalMs());
+            while (batch.size() < maxRecords && batchBytes < maxBytes && !stopping) {
                 if (streamed != null && streamed.replaying()) {
                     streamed.replayNext(changes, emit);
                     continue;

@@ -14,6 +14,8 @@ public record ConnectionConfig(String url, String user, Password password) {
     public static final String URL = "connection.url";
     public static final String USER = "connection.user";
     public static final String PASSWORD = "connection.password";
+    /** The application_name of every connection the connectors open, so their sessions can be told apart on the server. */
+    public static final String APPLICATION_NAME = "adbsync";
     static final String URL_PREFIX = "jdbc:postgresql://";
 
     /** Adds the three connection keys to {@code def}; {@code role} says which database they point at. */
@@ -44,7 +46,7 @@ public record ConnectionConfig(String url, String user, Password password) {
         if (password != null && password.value() != null) {
             props.setProperty("password", password.value());
         }
-        props.setProperty("ApplicationName", "adbsync");
+        props.setProperty("ApplicationName", APPLICATION_NAME);
         return props;
     }
 

@@ -20,6 +20,19 @@ public final class Throttle {
         return maxRowsPerSecond > 0 || maxBytesPerSecond > 0;
     }
 
+    /**
+     * The most units a batch may hold so that the wait after it stays within about {@code millis}: at least 1, and
+     * {@link Long#MAX_VALUE} when units are not limited. Callers that must not block long cut their batch here.
+     */
+    public long unitsWithin(long millis) {
+        return maxRowsPerSecond > 0 ? Math.max(1, maxRowsPerSecond * millis / 1000) : Long.MAX_VALUE;
+    }
+
+    /** As {@link #unitsWithin(long)} for bytes: a batch stops once it holds this many (at least 1). */
+    public long bytesWithin(long millis) {
+        return maxBytesPerSecond > 0 ? Math.max(1, (long) (maxBytesPerSecond * millis / 1000)) : Long.MAX_VALUE;
+    }
+
     /** Records a written batch at time {@code nowNanos}; returns how many nanoseconds to wait before the next one. */
     public long afterBatch(long rows, long bytes, long nowNanos) {
         if (!enabled()) {

@@ -26,4 +26,22 @@ class ThrottleTest {
         assertThat(t.enabled()).isFalse();
         assertThat(t.afterBatch(1_000_000, 1_000_000_000, 0)).isZero();
     }
+
+    @Test
+    void aBatchCutAtTheIntervalsShareWaitsNoLongerThanTheInterval() {
+        Throttle t = new Throttle(100, 0);
+        long cut = t.unitsWithin(500);
+        assertThat(cut).isEqualTo(50);
+        assertThat(t.afterBatch(cut, 0, 0)).isEqualTo(500_000_000L);
+        assertThat(t.bytesWithin(500)).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void aVerySlowRateStillLetsOneUnitThrough() {
+        Throttle t = new Throttle(1, 10);
+        assertThat(t.unitsWithin(100)).isEqualTo(1);
+        assertThat(t.bytesWithin(100)).isEqualTo(1);
+        assertThat(new Throttle(0, 2_000_000).bytesWithin(500)).isEqualTo(1_000_000);
+        assertThat(new Throttle(0, 0).unitsWithin(500)).isEqualTo(Long.MAX_VALUE);
+    }
 }

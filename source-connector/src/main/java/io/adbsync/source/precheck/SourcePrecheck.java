@@ -62,8 +62,7 @@ public final class SourcePrecheck {
         }
         String database = scalar(c, "SELECT current_database()");
         if (database.contains("-")) {
-            error(values, ConnectionConfig.URL, "Database name " + database + " contains a hyphen, which replication "
-                    + "slot and publication names derived from it cannot; use a database whose name has none");
+            error(values, ConnectionConfig.URL, hyphenMessage(database));
         }
         if (!config.tableFilters().isEmpty() && version < 150000 && !config.filtersInConnector(version)) {
             error(values, SourceConfig.TABLE_FILTERS_MODE, "Publication row filters need PostgreSQL 15 or later at the source; "
@@ -100,12 +99,35 @@ public final class SourcePrecheck {
                     + String.join(",", config.tableExcludeList())) + " (patterns match schema.table whole)");
         }
         if (!withoutKey.isEmpty() && !config.replicaIdentityFull()) {
-            error(values, SourceConfig.TABLE_INCLUDE_LIST, withoutKey.size() + " captured table(s) have no primary key or "
-                    + "replica identity index, so their updates and deletes cannot be captured and the destination may get "
-                    + "duplicates: " + String.join(", ", withoutKey.subList(0, Math.min(MAX_TABLES_NAMED, withoutKey.size())))
-                    + (withoutKey.size() > MAX_TABLES_NAMED ? " and " + (withoutKey.size() - MAX_TABLES_NAMED) + " more" : "")
-                    + ". Add primary keys, exclude them, or set " + SourceConfig.REPLICA_IDENTITY_FULL + "=true");
+            error(values, SourceConfig.TABLE_INCLUDE_LIST, withoutKeyMessage(withoutKey));
         }
+    }
+
+    static String hyphenMessage(String database) {
+        return "Database name " + database + " contains a hyphen ('-'), which the managed synchronization service does "
+                + "not accept as a source; rename it (ALTER DATABASE " + SqlIdentifiers.quote(database) + " RENAME TO "
+                + SqlIdentifiers.quote(database.replace('-', '_')) + ") or replicate from a database whose name has none";
+    }
+
+    static String withoutKeyMessage(List<String> withoutKey) {
+        return withoutKey.size() + " captured table(s) have no primary key or replica identity index, so their updates "
+                + "and deletes cannot be captured and the destination may get duplicates: "
+                + String.join(", ", withoutKey.subList(0, Math.min(MAX_TABLES_NAMED, withoutKey.size())))
+                + (withoutKey.size() > MAX_TABLES_NAMED ? " and " + (withoutKey.size() - MAX_TABLES_NAMED) + " more" : "")
+                + ". Add primary keys, exclude them, or set " + SourceConfig.REPLICA_IDENTITY_FULL + "=true";
+    }
+
+    static String noFreeSlotMessage(String slot, int used, int max) {
+        return used + " of max_replication_slots=" + max + " replication slots of the source are in use, so slot " + slot
+                + " cannot be created; drop unused slots (SELECT pg_drop_replication_slot(slot_name) FROM "
+                + "pg_replication_slots WHERE NOT active) or raise max_replication_slots and restart the server";
+    }
+
+    static String slotInUseMessage(String slot, int pid, String application, String client) {
+        return "Slot " + slot + " is being read by another consumer (server process " + pid + ", application '"
+                + application + "'" + (client == null ? "" : ", client " + client) + "); a slot serves one reader at a "
+                + "time. Stop that consumer (SELECT pg_terminate_backend(" + pid + ")) or choose another "
+                + SourceConfig.SLOT_NAME;
     }
 
     private static void checkSlot(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
@@ -124,6 +146,8 @@ public final class SourcePrecheck {
                     } else if (!database.equals(rs.getString(3))) {
                         error(values, SourceConfig.SLOT_NAME, "Slot " + config.slotName() + " belongs to database "
                                 + rs.getString(3) + ", not " + database + "; choose another slot.name");
+                    } else {
+                        checkSlotReader(c, config, values);
                     }
                     return;
                 }
@@ -132,8 +156,29 @@ public final class SourcePrecheck {
         int used = Integer.parseInt(scalar(c, "SELECT count(*) FROM pg_replication_slots"));
         int max = Integer.parseInt(scalar(c, "SHOW max_replication_slots"));
         if (used >= max) {
-            error(values, SourceConfig.SLOT_NAME, "All " + max + " replication slots of the source are in use, so slot "
-                    + config.slotName() + " cannot be created; drop unused slots or raise max_replication_slots");
+            error(values, SourceConfig.SLOT_NAME, noFreeSlotMessage(config.slotName(), used, max));
+        }
+    }
+
+    /**
+     * An active slot read by a program other than adbsync means two consumers for one slot. A reader named adbsync is
+     * let through: it is most likely this connector's own task, and validate() also runs when a running connector's
+     * config is updated.
+     */
+    private static void checkSlotReader(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT s.active_pid, a.application_name, a.client_addr::text FROM pg_replication_slots s "
+                        + "LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid WHERE s.slot_name = ? AND s.active")) {
+            ps.setString(1, config.slotName());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    String application = rs.getString(2);
+                    if (application != null && !application.equals(ConnectionConfig.APPLICATION_NAME)) {
+                        error(values, SourceConfig.SLOT_NAME, slotInUseMessage(config.slotName(), rs.getInt(1), application,
+                                rs.getString(3)));
+                    }
+                }
+            }
         }
     }
 
