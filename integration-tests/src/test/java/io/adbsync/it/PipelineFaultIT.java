@@ -100,6 +100,10 @@ class PipelineFaultIT {
     }
 
     private void deployPipeline(ConnectRestClient rest) {
+        deployPipeline(rest, 1);
+    }
+
+    private void deployPipeline(ConnectRestClient rest, int sinkTasks) {
         Map<String, String> sourceConfig = new HashMap<>(Map.of(
                 "connector.class", "io.adbsync.source.AdbPgSourceConnector",
                 "connection.url", source.jdbcUrl("app"), "connection.user", source.user(),
@@ -109,7 +113,7 @@ class PipelineFaultIT {
                 "connector.class", "io.adbsync.sink.AdbPgSinkConnector",
                 "connection.url", destination.jdbcUrl("app"), "connection.user", destination.user(),
                 "topics.regex", "app\\.public\\..*", "consumer.override.metadata.max.age.ms", "1000",
-                "retry.backoff.ms", "200"));
+                "retry.backoff.ms", "200", "tasks.max", String.valueOf(sinkTasks)));
         rest.deploy("source", sourceConfig);
         rest.deploy("sink", sinkConfig);
     }
@@ -189,6 +193,39 @@ class PipelineFaultIT {
         third.awaitRunning("sink", 1, Duration.ofMinutes(2));
         awaitEqual();
         assertThat(second).isNotNull();
+    }
+
+    @Test
+    void rebalancesAcrossThreeWorkersLoseNothing() throws Exception {
+        ConnectRestClient first = startWorkerProcess();
+        deployPipeline(first, 3);
+        first.awaitRunning("source", 1, Duration.ofSeconds(90));
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread load = workload(running);
+        Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> destinationRows() > 10_000);
+        // Two workers join (tasks spread over three), then one leaves cleanly (SIGTERM): two more rebalances.
+        startWorkerProcess();
+        startWorkerProcess();
+        Awaitility.await("tasks spread over the workers").atMost(Duration.ofMinutes(2)).until(() -> workersRunningTasks(first) >= 2);
+        workers.get(1).destroy();
+        workers.get(1).waitFor();
+        Thread.sleep(3000);
+        running.set(false);
+        load.join();
+        first.awaitRunning("sink", 3, Duration.ofMinutes(2));
+        awaitEqual();
+    }
+
+    private static long workersRunningTasks(ConnectRestClient rest) {
+        java.util.Set<String> hosts = new java.util.HashSet<>();
+        for (String name : List.of("source", "sink")) {
+            rest.status(name).get("tasks").forEach(t -> {
+                if ("RUNNING".equals(t.get("state").asText())) {
+                    hosts.add(t.get("worker_id").asText());
+                }
+            });
+        }
+        return hosts.size();
     }
 
     @Test
