@@ -1,11 +1,6 @@
 package io.adbsync.it;
 
-import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
-import io.adbsync.stack.postgres.Postgres;
-import io.adbsync.stack.postgres.PostgresServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -17,25 +12,10 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Proves the fixtures and the packaging: a real worker loads the plugin zip and validates configs through REST. */
-class PluginSmokeIT {
+class PluginSmokeIT extends WithLocalStack {
 
     private static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
     private static final String SINK = "io.adbsync.sink.AdbPgSinkConnector";
-    private static LocalStack stack;
-    private static PostgresServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = Postgres.shared();
-        stack = LocalStack.start(1);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
 
     @Test
     void workerLoadsBothConnectorsFromThePackagedArchive() throws Exception {

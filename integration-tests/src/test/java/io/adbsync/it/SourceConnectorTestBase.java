@@ -1,12 +1,7 @@
 package io.adbsync.it;
 
-import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
-import io.adbsync.stack.postgres.Postgres;
-import io.adbsync.stack.postgres.PostgresServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInfo;
 
@@ -21,28 +16,12 @@ import java.util.Map;
  * One broker and worker per test class, one source database and one connector per test: the connector (and its
  * slot and topic prefix) is named after the test method, and removed after it.
  */
-abstract class SourceConnectorTestBase {
+abstract class SourceConnectorTestBase extends WithLocalStack {
 
     static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
-    static LocalStack stack;
-    static PostgresServer postgres;
     ConnectRestClient rest;
     String database;
     String name;
-
-    @BeforeAll
-    static void startStack() {
-        postgres = Postgres.shared();
-        stack = LocalStack.start(1);
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (stack != null) {
-            stack.close();
-            stack = null;
-        }
-    }
 
     @BeforeEach
     void createDatabase(TestInfo test) throws SQLException {

@@ -1,12 +1,7 @@
 package io.adbsync.it;
 
-import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.postgres.LocalPostgres;
-import io.adbsync.stack.postgres.Postgres;
-import io.adbsync.stack.postgres.PostgresServer;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
@@ -28,24 +23,9 @@ import java.util.Properties;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** validate() through the REST API checks the real source and puts each problem on the key to change. */
-class SourcePrecheckIT {
+class SourcePrecheckIT extends WithLocalStack {
 
     private static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
-    private static LocalStack stack;
-    private static PostgresServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = Postgres.shared();
-        stack = LocalStack.start(1);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
 
     private static void sql(String db, String... statements) throws SQLException {
         try (Connection c = postgres.connect(db); Statement s = c.createStatement()) {

@@ -3,14 +3,9 @@ package io.adbsync.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.it.ChangeEvents.Event;
-import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
-import io.adbsync.stack.postgres.Postgres;
-import io.adbsync.stack.postgres.PostgresServer;
 import org.assertj.core.api.SoftAssertions;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -34,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * composite), edge values included, streamed through a real worker: each value must equal what PostgreSQL itself
  * says, and each field must name its source type as {@code format_type} does.
  */
-class SourceTypesIT {
+class SourceTypesIT extends WithLocalStack {
 
     private static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
     private static final String SESSION = "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET IntervalStyle = iso_8601; "
@@ -155,22 +150,6 @@ class SourceTypesIT {
         text("c_domain", "posint", "42");
         text("c_composite", "pair", "ROW(1, 'x y')");
         text("c_composite_array", "pair[]", "ARRAY[ROW(2, 'z')::pair]");
-    }
-
-    private static LocalStack stack;
-    private static PostgresServer postgres;
-
-    @BeforeAll
-    static void start() {
-        postgres = Postgres.shared();
-        stack = LocalStack.start(1);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
     }
 
     @Test
