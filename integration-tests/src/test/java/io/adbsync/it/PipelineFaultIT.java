@@ -229,6 +229,23 @@ class PipelineFaultIT {
     }
 
     @Test
+    void aBrokerRestartMidStreamLosesNothing() throws Exception {
+        ConnectRestClient rest = startWorkerProcess();
+        deployPipeline(rest);
+        rest.awaitRunning("source", 1, Duration.ofSeconds(90));
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread load = workload(running);
+        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> destinationRows() == 100_000);
+        stack.restartBroker(Duration.ofSeconds(3));
+        Thread.sleep(3000);
+        running.set(false);
+        load.join();
+        awaitEqual();
+        rest.awaitRunning("source", 1, Duration.ofMinutes(2));
+        rest.awaitRunning("sink", 1, Duration.ofMinutes(2));
+    }
+
+    @Test
     void sourceAndDestinationServersKilledAndRestartedLoseNothing() throws Exception {
         ConnectRestClient rest = startWorkerProcess();
         deployPipeline(rest);

@@ -63,6 +63,11 @@ public final class LocalStack implements AutoCloseable {
         return worker;
     }
 
+    /** Restarts the broker after {@code down}, for fault tests. */
+    public void restartBroker(java.time.Duration down) {
+        kafka.restartBroker(down);
+    }
+
     public String bootstrapServers() {
         return kafka.bootstrapServers();
     }

@@ -45,6 +45,27 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
+    /** Stops the broker (not the controller) and starts it again on the same port, as after a broker crash and restart. */
+    public void restartBroker(java.time.Duration down) {
+        try {
+            for (var broker : cluster.brokers().values()) {
+                broker.shutdown();
+                broker.awaitShutdown();
+            }
+            Thread.sleep(down.toMillis());
+            for (var broker : cluster.brokers().values()) {
+                broker.startup();
+            }
+            cluster.waitForReadyBrokers();
+            log.info("Local Kafka broker restarted at {}", bootstrapServers());
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("Cannot restart the local Kafka broker: " + e.getMessage(), e);
+        }
+    }
+
     public String bootstrapServers() {
         return cluster.bootstrapServers();
     }
