@@ -4,7 +4,6 @@ import io.adbsync.stack.kafka.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.json.JsonConverter;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -45,8 +44,7 @@ class AvroDataPathIT extends SourceConnectorTestBase {
                 "UPDATE \"Mixed Case\" SET n = 'NaN', d = 'infinity', ts = '-infinity', t = NULL WHERE id = 1");
         rest.deploy(name, config());
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
-        Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> "true".equals(scalar("SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
+        awaitSlotActive(database, name);
         sql("UPDATE \"Mixed Case\" SET t = 'changed' WHERE id = 2",
                 "UPDATE \"Mixed Case\" SET id = 200 WHERE id = 3",
                 "DELETE FROM \"Mixed Case\" WHERE id = 4",

@@ -228,14 +228,20 @@ class PipelineFaultIT {
         return hosts.size();
     }
 
+    /** Deploys the pipeline through {@code rest}, starts the workload and waits until every snapshot row is applied. */
+    private Thread runUntilSnapshotApplied(ConnectRestClient rest, AtomicBoolean running) {
+        deployPipeline(rest);
+        rest.awaitRunning("source", 1, Duration.ofSeconds(90));
+        Thread load = workload(running);
+        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> destinationRows() == 100_000);
+        return load;
+    }
+
     @Test
     void aBrokerRestartMidStreamLosesNothing() throws Exception {
         ConnectRestClient rest = startWorkerProcess();
-        deployPipeline(rest);
-        rest.awaitRunning("source", 1, Duration.ofSeconds(90));
         AtomicBoolean running = new AtomicBoolean(true);
-        Thread load = workload(running);
-        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> destinationRows() == 100_000);
+        Thread load = runUntilSnapshotApplied(rest, running);
         stack.restartBroker(Duration.ofSeconds(3));
         Thread.sleep(3000);
         running.set(false);
@@ -248,11 +254,8 @@ class PipelineFaultIT {
     @Test
     void sourceAndDestinationServersKilledAndRestartedLoseNothing() throws Exception {
         ConnectRestClient rest = startWorkerProcess();
-        deployPipeline(rest);
-        rest.awaitRunning("source", 1, Duration.ofSeconds(90));
         AtomicBoolean running = new AtomicBoolean(true);
-        Thread load = workload(running);
-        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> destinationRows() == 100_000);
+        Thread load = runUntilSnapshotApplied(rest, running);
         source.stop(true);
         Thread.sleep(2000);
         source.start();

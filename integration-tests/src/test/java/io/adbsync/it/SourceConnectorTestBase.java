@@ -9,7 +9,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -18,7 +17,6 @@ import java.util.Map;
  */
 abstract class SourceConnectorTestBase extends WithLocalStack {
 
-    static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
     ConnectRestClient rest;
     String database;
     String name;
@@ -65,15 +63,7 @@ abstract class SourceConnectorTestBase extends WithLocalStack {
 
     /** The connector config: connection to this test's database, topic prefix and slot named after the test, then {@code extra} pairs. */
     Map<String, String> config(String... extra) {
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", SOURCE);
-        config.put("connection.url", postgres.jdbcUrl(database));
-        config.put("connection.user", postgres.user());
-        if (postgres.password() != null) {
-            config.put("connection.password", postgres.password());
-        }
-        config.put("topic.prefix", name);
-        config.put("slot.name", name);
+        Map<String, String> config = sourceConfig(database, name);
         config.putAll(baseConfig());
         for (int i = 0; i < extra.length; i += 2) {
             config.put(extra[i], extra[i + 1]);

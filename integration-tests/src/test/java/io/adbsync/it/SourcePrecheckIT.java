@@ -25,7 +25,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** validate() through the REST API checks the real source and puts each problem on the key to change. */
 class SourcePrecheckIT extends WithLocalStack {
 
-    private static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
 
     private static void sql(String db, String... statements) throws SQLException {
         try (Connection c = postgres.connect(db); Statement s = c.createStatement()) {
@@ -137,22 +136,12 @@ class SourcePrecheckIT extends WithLocalStack {
         String db = postgres.createDatabase("precheck");
         sql(db, "CREATE TABLE keyed (id int PRIMARY KEY)");
         String name = "precheck_self_" + ProcessHandle.current().pid();
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", SOURCE);
-        config.put("connection.url", postgres.jdbcUrl(db));
-        config.put("connection.user", postgres.user());
-        if (postgres.password() != null) {
-            config.put("connection.password", postgres.password());
-        }
-        config.put("topic.prefix", name);
-        config.put("slot.name", name);
-        config.put("snapshot.mode", "never");
+        Map<String, String> config = sourceConfig(db, name, "snapshot.mode", "never");
         var rest = stack.connect().rest();
         rest.deploy(name, config);
         try {
             rest.awaitRunning(name, 1, Duration.ofSeconds(60));
-            Awaitility.await("slot " + name + " active").atMost(Duration.ofSeconds(30)).until(() ->
-                    "true".equals(scalar(db, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
+            awaitSlotActive(db, name);
             config.put("heartbeat.interval.ms", "2000");
             // PUT of a new config runs validate() while the old task still reads the slot.
             rest.deploy(name, config);

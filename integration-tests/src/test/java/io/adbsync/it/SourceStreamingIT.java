@@ -31,9 +31,7 @@ class SourceStreamingIT extends SourceConnectorTestBase {
     private void deploy(String... extra) {
         rest.deploy(name, config(extra));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
-        // The slot exists once the task runs; changes from here on are captured.
-        Awaitility.await("slot " + name + " active").atMost(Duration.ofSeconds(30))
-                .until(() -> "true".equals(scalar("SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
+        awaitSlotActive(database, name);
     }
 
     private String topic(String table) {

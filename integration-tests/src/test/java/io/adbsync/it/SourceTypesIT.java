@@ -31,7 +31,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SourceTypesIT extends WithLocalStack {
 
-    private static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
     private static final String SESSION = "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET IntervalStyle = iso_8601; "
             + "SET extra_float_digits = 3; SET bytea_output = hex";
 
@@ -167,23 +166,12 @@ class SourceTypesIT extends WithLocalStack {
                 "CREATE TYPE pair AS (a integer, b text)",
                 create.append(')').toString());
 
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", SOURCE);
-        config.put("connection.url", postgres.jdbcUrl(database));
-        config.put("connection.user", postgres.user());
-        if (postgres.password() != null) {
-            config.put("connection.password", postgres.password());
-        }
-        config.put("topic.prefix", name);
-        config.put("slot.name", name);
-        config.put("snapshot.mode", "never");
-        config.put("heartbeat.interval.ms", "0");
+        Map<String, String> config = sourceConfig(database, name, "snapshot.mode", "never", "heartbeat.interval.ms", "0");
         ConnectRestClient rest = stack.connect().rest();
         rest.deploy(name, config);
         try {
             rest.awaitRunning(name, 1, Duration.ofSeconds(60));
-            Awaitility.await("slot " + name + " active").atMost(Duration.ofSeconds(30)).until(() ->
-                    "true".equals(scalar(database, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
+            awaitSlotActive(database, name);
             sql(database, insert.append(')').toString());
 
             Event event = ChangeEvents.read(stack.bootstrapServers(), name + ".public.every_type", 1).get(0);

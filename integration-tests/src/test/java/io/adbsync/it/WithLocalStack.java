@@ -3,11 +3,21 @@ package io.adbsync.it;
 import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
 /** A Kafka broker and one Connect worker (with the packaged plugin) per test class, and the shared PostgreSQL server. */
 abstract class WithLocalStack {
+
+    static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
 
     static LocalStack stack;
     static PostgresServer postgres;
@@ -16,6 +26,36 @@ abstract class WithLocalStack {
     static void startStack() {
         postgres = Postgres.shared();
         stack = LocalStack.start(1);
+    }
+
+    /** A source connector config for {@code database} of the shared server, topic prefix and slot both {@code name}. */
+    static Map<String, String> sourceConfig(String database, String name, String... extra) {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", SOURCE);
+        config.put("connection.url", postgres.jdbcUrl(database));
+        config.put("connection.user", postgres.user());
+        if (postgres.password() != null) {
+            config.put("connection.password", postgres.password());
+        }
+        config.put("topic.prefix", name);
+        config.put("slot.name", name);
+        for (int i = 0; i < extra.length; i += 2) {
+            config.put(extra[i], extra[i + 1]);
+        }
+        return config;
+    }
+
+    /** Waits until a task reads slot {@code slot}: changes from then on are captured. */
+    static void awaitSlotActive(String database, String slot) {
+        Awaitility.await("slot " + slot + " active").atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            try (Connection c = postgres.connect(database); PreparedStatement ps = c.prepareStatement(
+                    "SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && rs.getBoolean(1);
+                }
+            }
+        });
     }
 
     @AfterAll
