@@ -35,9 +35,20 @@ public final class LocalStack implements AutoCloseable {
 
     /** As {@link #start(int)}; the first worker's REST API listens on {@code firstRestPort} (0 = any free port). */
     public static LocalStack start(int workerCount, int firstRestPort, Map<String, String> workerOverrides) {
+        return start(workerCount, firstRestPort, workerOverrides, List.of());
+    }
+
+    /**
+     * As {@link #start(int, int, Map)}, with other plugins beside adbsync's: each of {@code otherPlugins} is a
+     * directory holding one plugin's jars (an unpacked Debezium tarball, say), linked into the plugin.path.
+     */
+    public static LocalStack start(int workerCount, int firstRestPort, Map<String, String> workerOverrides, List<Path> otherPlugins) {
         Path pluginPath;
         try {
             pluginPath = PluginArchive.unpack(PluginArchive.locate(), Files.createTempDirectory("adbsync-plugins-"));
+            for (Path plugin : otherPlugins) {
+                Files.createSymbolicLink(pluginPath.resolve(plugin.getFileName()), plugin.toAbsolutePath());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create a plugin directory", e);
         }

@@ -144,6 +144,14 @@ public final class ConnectRestClient {
         expectOk(delete("connectors/" + encode(name)), "delete " + name);
     }
 
+    /** Throws with the connector's or a task's trace when either is FAILED; a connector not yet known passes. */
+    public void checkNotFailed(String name) {
+        Response r = get("connectors/" + encode(name) + "/status");
+        if (r.ok()) {
+            failOnFailedState(name, r.body());
+        }
+    }
+
     public JsonNode offsets(String name) {
         return expectOk(get("connectors/" + encode(name) + "/offsets"), "offsets of " + name).body();
     }

@@ -53,6 +53,18 @@ public final class LocalPostgres implements PostgresServer {
         return findBinDir().isPresent();
     }
 
+    /** A program from the same PostgreSQL installation the servers start from (pg_recvlogical, psql). */
+    public static Optional<Path> program(String name) {
+        // initdb on PATH may be a link into the installation's bin directory, which holds the other programs.
+        return findBinDir().map(dir -> dir.resolve("initdb")).map(initdb -> {
+            try {
+                return initdb.toRealPath().getParent().resolve(name);
+            } catch (IOException e) {
+                return initdb.resolveSibling(name);
+            }
+        }).filter(Files::isExecutable);
+    }
+
     /** Initialises and starts a new server; {@code settings} are extra postgresql.conf lines (name → value). */
     public static LocalPostgres launch(Map<String, String> settings) {
         Path binDir = findBinDir().orElseThrow(() -> new IllegalStateException(

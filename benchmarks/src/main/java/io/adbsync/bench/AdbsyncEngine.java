@@ -1,0 +1,69 @@
+package io.adbsync.bench;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** adbsync's source and sink, configured as config/source.json and config/sink.json suggest. */
+public final class AdbsyncEngine implements Engine {
+
+    @Override
+    public String system() {
+        return "adbsync";
+    }
+
+    @Override
+    public Role role() {
+        return Role.OURS;
+    }
+
+    @Override
+    public String id() {
+        return "ours";
+    }
+
+    @Override
+    public String topic(String table) {
+        return "ours.public." + table;
+    }
+
+    @Override
+    public Map<String, String> source(BenchStack stack, String slot, List<String> tables, boolean snapshot) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
+        config.put("tasks.max", "1");
+        config.put("connection.url", stack.source().jdbcUrl(stack.sourceDb()));
+        config.put("connection.user", stack.source().user());
+        config.put("topic.prefix", "ours");
+        config.put("table.include.list", tables.stream().map(t -> "public\\." + t).collect(Collectors.joining(",")));
+        config.put("slot.name", slot);
+        config.put("publication.name", slot);
+        config.put("snapshot.mode", snapshot ? "initial" : "never");
+        config.put("tombstones.on.delete", "true");
+        return config;
+    }
+
+    @Override
+    public Map<String, String> sink(BenchStack stack, String database, String topic) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        config.put("tasks.max", "1");
+        config.put("topics", topic);
+        config.put("connection.url", stack.destination().jdbcUrl(database));
+        config.put("connection.user", stack.destination().user());
+        config.put("insert.mode", "upsert");
+        config.put("delete.enabled", "true");
+        config.put("auto.create", "true");
+        config.put("auto.evolve", "true");
+        config.put("table.name.format", "${schema}.${table}");
+        config.put("consumer.override.max.poll.records", String.valueOf(SINK_BATCH));
+        config.put("consumer.override.auto.offset.reset", "earliest");
+        return config;
+    }
+
+    @Override
+    public String destinationTable(String topic) {
+        return topic.substring(topic.lastIndexOf('.') + 1);
+    }
+}

@@ -1,0 +1,31 @@
+package io.adbsync.bench;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** How much data each scenario moves: the quick run (under 5 minutes) or the full one (under 30). */
+public record BenchSize(String name, int snapshotRows, int streamChanges, int sinkRows, int lagRate, int lagSeconds,
+                        int bigTxnMb, Duration timeout) {
+
+    public static BenchSize quick() {
+        return new BenchSize("quick", 200_000, 200_000, 50_000, 5_000, 15, 256, Duration.ofMinutes(3));
+    }
+
+    public static BenchSize full() {
+        return new BenchSize("full", 2_000_000, 1_000_000, 300_000, 10_000, 60, 1024, Duration.ofMinutes(10));
+    }
+
+    Map<String, Object> describe() {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("mode", name);
+        settings.put("snapshot rows", snapshotRows);
+        settings.put("streamed changes", streamChanges + " in transactions of " + Workload.TXN_ROWS + " rows");
+        settings.put("sink rows per mix", sinkRows);
+        settings.put("lag load", lagRate + " rows/s for " + lagSeconds + " s");
+        settings.put("big transaction", bigTxnMb + " MB with a " + MemoryBench.HEAP + " heap");
+        settings.put("sink batch", Engine.SINK_BATCH + " records");
+        settings.put("converter", "JsonConverter with schemas");
+        return settings;
+    }
+}

@@ -1,0 +1,196 @@
+package io.adbsync.bench;
+
+import io.adbsync.stack.LocalStack;
+import io.adbsync.stack.connect.ConnectRestClient;
+import io.adbsync.stack.postgres.LocalPostgres;
+import io.adbsync.stack.postgres.PostgresServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
+
+/** The benchmark's world: a source and a destination PostgreSQL, a broker and one worker with every plugin compared. */
+public final class BenchStack implements AutoCloseable {
+
+    /** Server settings for both databases: room for gigabyte transactions without checkpoints in the middle of a run. */
+    private static final Map<String, String> SERVER_SETTINGS = Map.of("shared_buffers", "512MB", "max_wal_size", "16GB",
+            "checkpoint_timeout", "30min", "logical_decoding_work_mem", "64MB");
+
+    private final PostgresServer source;
+    private final PostgresServer destination;
+    private final LocalStack stack;
+    private final Admin admin;
+    private final String sourceDb;
+
+    private BenchStack(PostgresServer source, PostgresServer destination, LocalStack stack, String sourceDb) {
+        this.source = source;
+        this.destination = destination;
+        this.stack = stack;
+        this.sourceDb = sourceDb;
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()));
+    }
+
+    /** Starts everything; {@code peerPlugins} are unpacked plugin directories loaded beside adbsync's. */
+    public static BenchStack start(List<Path> peerPlugins) throws SQLException {
+        PostgresServer source = LocalPostgres.launch(SERVER_SETTINGS);
+        PostgresServer destination = null;
+        LocalStack stack = null;
+        try {
+            destination = LocalPostgres.launch(SERVER_SETTINGS);
+            // Debezium's jars carry ServiceLoader manifests too, so the default service_load discovery finds them.
+            stack = LocalStack.start(1, 0, Map.of("connector.client.config.override.policy", "All"), peerPlugins);
+            return new BenchStack(source, destination, stack, source.createDatabase("bench"));
+        } catch (RuntimeException | SQLException e) {
+            if (stack != null) {
+                stack.close();
+            }
+            if (destination != null) {
+                destination.close();
+            }
+            source.close();
+            throw e;
+        }
+    }
+
+    public PostgresServer source() {
+        return source;
+    }
+
+    public PostgresServer destination() {
+        return destination;
+    }
+
+    public String sourceDb() {
+        return sourceDb;
+    }
+
+    public Connection sourceConnection() throws SQLException {
+        return source.connect(sourceDb);
+    }
+
+    public LocalStack stack() {
+        return stack;
+    }
+
+    public ConnectRestClient rest() {
+        return stack.connect().rest();
+    }
+
+    /** Records written to {@code topic} so far (sum of the partitions' end offsets), 0 before it exists. */
+    public long topicCount(String topic) {
+        try {
+            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            description.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            return admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return 0;
+            }
+            throw new IllegalStateException("Cannot read the end offsets of " + topic, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted", e);
+        }
+    }
+
+    /**
+     * Polls {@code done} every few milliseconds until it holds; fails when {@code timeout} passes or a connector
+     * in {@code watched} fails (with its trace). Returns the elapsed nanoseconds since {@code startNanos}.
+     */
+    public long await(String what, BooleanSupplier done, long startNanos, Duration timeout, String... watched) {
+        long deadline = startNanos + timeout.toNanos();
+        int polls = 0;
+        while (!done.getAsBoolean()) {
+            long now = System.nanoTime();
+            if (now > deadline) {
+                throw new IllegalStateException("Timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            if (++polls % 20 == 0) {
+                for (String connector : watched) {
+                    rest().checkNotFailed(connector);
+                }
+            }
+            sleep(Duration.ofMillis(25));
+        }
+        return System.nanoTime() - startNanos;
+    }
+
+    /** Waits until the replication slot exists and a walsender reads it, so no change written afterwards is missed. */
+    public void awaitSlotActive(String slot, Duration timeout, String connector) {
+        await("slot " + slot + " active", () -> querySource(
+                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ? AND active", slot) > 0,
+                System.nanoTime(), timeout, connector);
+    }
+
+    /** Drops a slot once no walsender holds it any more (a deleted connector lets go within seconds). */
+    public void dropSlot(String slot) {
+        await("slot " + slot + " released", () -> querySource(
+                "SELECT count(*) FROM pg_replication_slots WHERE slot_name = ? AND active", slot) == 0,
+                System.nanoTime(), Duration.ofSeconds(60));
+        querySource("SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots WHERE slot_name = ?", slot);
+    }
+
+    /** Removes a connector and waits until the worker no longer lists it. */
+    public void removeConnector(String name) {
+        if (rest().get("connectors/" + name).ok()) {
+            rest().remove(name);
+            await("connector " + name + " removed", () -> !rest().get("connectors/" + name).ok(), System.nanoTime(),
+                    Duration.ofSeconds(60));
+        }
+    }
+
+    long querySource(String sql, Object... params) {
+        try (Connection c = sourceConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Query failed: " + sql, e);
+        }
+    }
+
+    void executeSource(String sql) {
+        try (Connection c = sourceConnection(); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Statement failed: " + sql, e);
+        }
+    }
+
+    static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        admin.close(Duration.ofSeconds(5));
+        stack.close();
+        destination.close();
+        source.close();
+    }
+}

@@ -1,0 +1,80 @@
+package io.adbsync.bench;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Debezium's PostgreSQL source and JDBC sink, with the settings their documentation gives for this pipeline. */
+public final class DebeziumEngine implements Engine {
+
+    private final String version;
+
+    public DebeziumEngine(String version) {
+        this.version = version;
+    }
+
+    @Override
+    public String system() {
+        return "Debezium " + version;
+    }
+
+    @Override
+    public Role role() {
+        return Role.PEER;
+    }
+
+    @Override
+    public String id() {
+        return "dbz";
+    }
+
+    @Override
+    public String topic(String table) {
+        return "dbz.public." + table;
+    }
+
+    @Override
+    public Map<String, String> source(BenchStack stack, String slot, List<String> tables, boolean snapshot) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        config.put("tasks.max", "1");
+        config.put("database.hostname", stack.source().host());
+        config.put("database.port", String.valueOf(stack.source().port()));
+        config.put("database.user", stack.source().user());
+        config.put("database.dbname", stack.sourceDb());
+        config.put("topic.prefix", "dbz");
+        config.put("plugin.name", "pgoutput");
+        config.put("slot.name", slot);
+        config.put("publication.name", slot);
+        config.put("publication.autocreate.mode", "filtered");
+        config.put("table.include.list", tables.stream().map(t -> "public." + t).collect(Collectors.joining(",")));
+        config.put("snapshot.mode", snapshot ? "initial" : "no_data");
+        return config;
+    }
+
+    @Override
+    public Map<String, String> sink(BenchStack stack, String database, String topic) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("connector.class", "io.debezium.connector.jdbc.JdbcSinkConnector");
+        config.put("tasks.max", "1");
+        config.put("topics", topic);
+        config.put("connection.url", stack.destination().jdbcUrl(database));
+        config.put("connection.username", stack.destination().user());
+        config.put("connection.password", "");
+        config.put("insert.mode", "upsert");
+        config.put("delete.enabled", "true");
+        config.put("primary.key.mode", "record_key");
+        config.put("schema.evolution", "basic");
+        config.put("batch.size", String.valueOf(SINK_BATCH));
+        config.put("consumer.override.max.poll.records", String.valueOf(SINK_BATCH));
+        config.put("consumer.override.auto.offset.reset", "earliest");
+        return config;
+    }
+
+    @Override
+    public String destinationTable(String topic) {
+        // Debezium's default naming: the topic with dots turned into underscores.
+        return topic.replace('.', '_');
+    }
+}

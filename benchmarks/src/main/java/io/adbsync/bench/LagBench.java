@@ -1,0 +1,138 @@
+package io.adbsync.bench;
+
+import io.adbsync.common.sql.SqlIdentifiers;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * End-to-end lag at a fixed write rate: each row records when it was written at the source (committed within the
+ * same few milliseconds) and the destination table, created beforehand with one more column defaulting to
+ * clock_timestamp(), records when the sink wrote it. Both servers run on this machine, so the clocks are one.
+ */
+final class LagBench {
+
+    static final String TABLE = "lag_events";
+    /** Transactions per second of the write load; each carries rate / 100 rows. */
+    private static final int TICKS_PER_SECOND = 100;
+
+    private final BenchStack stack;
+    private final BenchSize size;
+    private final PrintStream log;
+
+    LagBench(BenchStack stack, BenchSize size, PrintStream log) {
+        this.stack = stack;
+        this.size = size;
+        this.log = log;
+    }
+
+    List<Measurement> run(List<Engine> engines) {
+        List<Measurement> results = new ArrayList<>();
+        for (Engine engine : engines) {
+            try {
+                results.addAll(measure(engine));
+            } catch (Exception e) {
+                log.printf("lag: %s failed: %s%n", engine.system(), e.getMessage());
+                results.add(Measurement.failed(Scenario.LAG_P50, engine.system(), engine.role(), SourceBench.firstLine(e)));
+                results.add(Measurement.failed(Scenario.LAG_P99, engine.system(), engine.role(), SourceBench.firstLine(e)));
+            }
+        }
+        return results;
+    }
+
+    private List<Measurement> measure(Engine engine) throws Exception {
+        String source = engine.id() + "-lag-source";
+        String sink = engine.id() + "-lag-sink";
+        String slot = "lag_" + engine.id();
+        String topic = engine.topic(TABLE);
+        String table = Workload.name(engine.destinationTable(topic));
+        String database = stack.destination().createDatabase(engine.id() + "_lag");
+        try (Connection src = stack.sourceConnection(); Connection dst = stack.destination().connect(database)) {
+            try (Statement s = src.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS " + Workload.name(TABLE));
+                s.execute("CREATE TABLE " + Workload.name(TABLE) + " (id bigint PRIMARY KEY, written_at timestamptz NOT NULL, payload text)");
+            }
+            try (Statement s = dst.createStatement()) {
+                s.execute("CREATE TABLE " + table + " (id bigint PRIMARY KEY, written_at timestamptz NOT NULL, payload text, "
+                        + "applied_at timestamptz DEFAULT clock_timestamp())");
+            }
+            stack.rest().deploy(source, engine.source(stack, slot, List.of(TABLE), false));
+            stack.awaitSlotActive(slot, size.timeout(), source);
+            stack.rest().deploy(sink, engine.sink(stack, database, topic));
+            stack.rest().awaitRunning(sink, 1, size.timeout());
+            // One row through the whole pipeline first, so start-up is not counted as lag.
+            write(src, 0, 0);
+            stack.await("first row at the destination", () -> count(dst, table) > 0, System.nanoTime(), size.timeout(), source, sink);
+
+            long rows = load(src);
+            stack.await(engine.system() + " lag rows at the destination", () -> count(dst, table) >= rows + 1, System.nanoTime(),
+                    size.timeout(), source, sink);
+            try (PreparedStatement s = dst.prepareStatement("SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY ms), "
+                    + "percentile_disc(0.99) WITHIN GROUP (ORDER BY ms), max(ms) FROM (SELECT extract(epoch FROM applied_at - written_at) * 1000 AS ms FROM "
+                    + table + " WHERE id > 0) lag");
+                 ResultSet rs = s.executeQuery()) {
+                rs.next();
+                double p50 = rs.getDouble(1);
+                double p99 = rs.getDouble(2);
+                Map<String, Object> details = Map.of("rate_per_s", size.lagRate(), "seconds", size.lagSeconds(), "rows", rows,
+                        "max_ms", rs.getDouble(3), "rows_per_txn", size.lagRate() / TICKS_PER_SECOND);
+                log.printf("lag: %s p50 %.0f ms, p99 %.0f ms, max %.0f ms at %,d rows/s%n", engine.system(), p50, p99, rs.getDouble(3),
+                        size.lagRate());
+                return List.of(new Measurement(Scenario.LAG_P50, engine.system(), engine.role(), p50, details),
+                        new Measurement(Scenario.LAG_P99, engine.system(), engine.role(), p99, details));
+            }
+        } finally {
+            stack.removeConnector(sink);
+            stack.removeConnector(source);
+            stack.dropSlot(slot);
+            stack.executeSource("DROP PUBLICATION IF EXISTS " + SqlIdentifiers.quote(slot));
+        }
+    }
+
+    /** Writes at the fixed rate for the configured time, catching up after a slow transaction; returns the rows written. */
+    private long load(Connection src) throws SQLException {
+        int perTick = Math.max(1, size.lagRate() / TICKS_PER_SECOND);
+        long tickNanos = 1_000_000_000L / TICKS_PER_SECOND;
+        long ticks = (long) size.lagSeconds() * TICKS_PER_SECOND;
+        long start = System.nanoTime();
+        long next = 1;
+        for (long tick = 0; tick < ticks; tick++) {
+            long due = start + tick * tickNanos;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                BenchStack.sleep(Duration.ofNanos(wait));
+            }
+            write(src, next, next + perTick - 1);
+            next += perTick;
+        }
+        double achieved = (next - 1) / ((System.nanoTime() - start) / 1e9);
+        log.printf("lag: wrote %,d rows at %,.0f rows/s%n", next - 1, achieved);
+        return next - 1;
+    }
+
+    private static void write(Connection src, long from, long to) throws SQLException {
+        try (PreparedStatement s = src.prepareStatement("INSERT INTO " + Workload.name(TABLE)
+                + " SELECT g, clock_timestamp(), repeat('x', 100) FROM generate_series(?::bigint, ?::bigint) g")) {
+            s.setLong(1, from);
+            s.setLong(2, to);
+            s.executeUpdate();
+        }
+    }
+
+    private static long count(Connection dst, String table) {
+        try (Statement s = dst.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot count " + table, e);
+        }
+    }
+}

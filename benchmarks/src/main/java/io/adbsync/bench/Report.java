@@ -1,0 +1,124 @@
+package io.adbsync.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** Turns the measurements of one run into the markdown table and the raw JSON the benchmark leaves behind. */
+public final class Report {
+
+    /** The order scenarios appear in, in the table and the chart. */
+    public static final List<Scenario> SCENARIOS = List.of(Scenario.SNAPSHOT_ROWS, Scenario.SNAPSHOT_MB, Scenario.STREAMING,
+            Scenario.SINK_UPSERT, Scenario.SINK_DELETE, Scenario.LAG_P50, Scenario.LAG_P99, Scenario.PEAK_HEAP, Scenario.PEAK_RSS);
+
+    private final List<Measurement> measurements;
+    private final Map<String, String> machine;
+    private final Map<String, Object> settings;
+
+    public Report(List<Measurement> measurements, Map<String, String> machine, Map<String, Object> settings) {
+        this.measurements = List.copyOf(measurements);
+        this.machine = machine;
+        this.settings = settings;
+    }
+
+    public List<Measurement> measurements() {
+        return measurements;
+    }
+
+    public Optional<Measurement> find(Scenario scenario, Role role) {
+        return measurements.stream().filter(m -> m.scenario().equals(scenario) && m.role() == role).findFirst();
+    }
+
+    /** ours / other for the scenario, when both were measured. */
+    public Optional<Double> ratio(Scenario scenario, Role other) {
+        Optional<Measurement> ours = find(scenario, Role.OURS).filter(Measurement::ok);
+        Optional<Measurement> them = find(scenario, other).filter(Measurement::ok).filter(m -> m.value() > 0);
+        if (ours.isEmpty() || them.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(ours.get().value() / them.get().value());
+    }
+
+    public String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("| Scenario | adbsync | ").append(systemName(Role.PEER, "Debezium")).append(" | Limit | adbsync / peer | adbsync / limit | Target |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---|\n");
+        for (Scenario scenario : SCENARIOS) {
+            if (measurements.stream().noneMatch(m -> m.scenario().equals(scenario))) {
+                continue;
+            }
+            md.append("| ").append(scenario.title()).append(" (").append(scenario.unit()).append(")")
+                    .append(" | ").append(cell(scenario, Role.OURS, false))
+                    .append(" | ").append(cell(scenario, Role.PEER, false))
+                    .append(" | ").append(cell(scenario, Role.LIMIT, true))
+                    .append(" | ").append(ratio(scenario, Role.PEER).map(r -> String.format(Locale.ROOT, "%.2f×", r)).orElse("–"))
+                    .append(" | ").append(ratio(scenario, Role.LIMIT).map(r -> String.format(Locale.ROOT, "%.0f %%", r * 100)).orElse("–"))
+                    .append(" | ").append(scenario.target()).append(" |\n");
+        }
+        md.append('\n');
+        md.append("Machine and versions: ");
+        List<String> parts = new ArrayList<>();
+        machine.forEach((k, v) -> parts.add(k + " " + v));
+        md.append(String.join("; ", parts)).append(".\n\n");
+        md.append("Settings: ");
+        parts.clear();
+        settings.forEach((k, v) -> parts.add(k + " = " + v));
+        md.append(String.join("; ", parts)).append(".\n");
+        return md.toString();
+    }
+
+    private String systemName(Role role, String fallback) {
+        return measurements.stream().filter(m -> m.role() == role).map(Measurement::system).findFirst().orElse(fallback);
+    }
+
+    private String cell(Scenario scenario, Role role, boolean named) {
+        return find(scenario, role).map(m -> {
+            if (!m.ok()) {
+                return "failed (" + m.details().getOrDefault("error", "no figure") + ")";
+            }
+            String value = format(m.value());
+            return named ? value + " (" + m.system() + ")" : value;
+        }).orElse("–");
+    }
+
+    static String format(double value) {
+        if (value >= 100) {
+            return String.format(Locale.ROOT, "%,.0f", value);
+        }
+        return String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    /** The raw results: every measurement with the numbers behind it, the machine and the settings. */
+    public void writeJson(Path file) throws IOException {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("machine", machine);
+        root.put("settings", settings);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Measurement m : measurements) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("scenario", m.scenario().key());
+            row.put("unit", m.scenario().unit());
+            row.put("system", m.system());
+            row.put("role", m.role().name().toLowerCase(Locale.ROOT));
+            row.put("value", m.ok() ? m.value() : null);
+            row.put("details", m.details());
+            rows.add(row);
+        }
+        root.put("measurements", rows);
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        for (Scenario scenario : SCENARIOS) {
+            ratio(scenario, Role.PEER).ifPresent(r -> ratios.put(scenario.key() + ".ours_over_peer", r));
+            ratio(scenario, Role.LIMIT).ifPresent(r -> ratios.put(scenario.key() + ".ours_over_limit", r));
+        }
+        root.put("ratios", ratios);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
+    }
+}

@@ -1,0 +1,21 @@
+package io.adbsync.bench;
+
+/** One figure the benchmark measures for each system, with its unit, direction and the target we hold ourselves to. */
+public record Scenario(String key, String title, String unit, boolean higherIsBetter, String target) {
+
+    public static final Scenario SNAPSHOT_ROWS = new Scenario("snapshot.rows", "Snapshot", "rows/s", true,
+            ">= 3x Debezium, >= 50% of COPY TO");
+    public static final Scenario SNAPSHOT_MB = new Scenario("snapshot.mb", "Snapshot (table MB/s)", "MB/s", true,
+            ">= 3x Debezium, >= 50% of COPY TO");
+    public static final Scenario STREAMING = new Scenario("streaming", "Streaming (backlog drain)", "events/s", true,
+            ">= 3x Debezium, >= 70% of pg_recvlogical");
+    public static final Scenario SINK_UPSERT = new Scenario("sink.upsert", "Sink, upsert-heavy", "rows/s", true,
+            ">= 5x Debezium JDBC, >= 60% of COPY");
+    public static final Scenario SINK_DELETE = new Scenario("sink.delete", "Sink, delete-heavy", "rows/s", true,
+            ">= 5x Debezium JDBC, >= 60% of COPY");
+    public static final Scenario LAG_P50 = new Scenario("lag.p50", "End-to-end lag p50", "ms", false, "");
+    public static final Scenario LAG_P99 = new Scenario("lag.p99", "End-to-end lag p99", "ms", false, "< 1000 ms at 10k changes/s");
+    public static final Scenario PEAK_HEAP = new Scenario("memory.heap", "Peak heap, one big transaction", "MB", false,
+            "within a 512 MB heap");
+    public static final Scenario PEAK_RSS = new Scenario("memory.rss", "Peak RSS, one big transaction", "MB", false, "");
+}

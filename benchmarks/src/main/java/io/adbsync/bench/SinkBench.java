@@ -1,0 +1,185 @@
+package io.adbsync.bench;
+
+import io.adbsync.common.sql.SqlIdentifiers;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sink throughput: each source first writes the same changes of an upsert-heavy and a delete-heavy mix to its topic;
+ * then each sink applies its topic from the start into an empty database, timed until the last row (the sentinel)
+ * is visible, and the result is checked against the source. Raw COPY of as many rows into an indexed table is the limit.
+ */
+final class SinkBench {
+
+    /** A change mix: its table and how many change events it writes for {@code rows} rows. */
+    enum Mix {
+        UPSERT("sink_upsert", Scenario.SINK_UPSERT),
+        DELETE("sink_delete", Scenario.SINK_DELETE);
+
+        final String table;
+        final Scenario scenario;
+
+        Mix(String table, Scenario scenario) {
+            this.table = table;
+            this.scenario = scenario;
+        }
+
+        /** Change events (no tombstones): inserts, then updates of all rows or deletes of nine in ten, then the sentinel. */
+        long events(int rows) {
+            return this == UPSERT ? 2L * rows + 1 : rows + deletes(rows) + 1;
+        }
+
+        /** Records in the topic: the events plus a tombstone after each delete. */
+        long records(int rows) {
+            return events(rows) + (this == DELETE ? deletes(rows) : 0);
+        }
+
+        long rowsLeft(int rows) {
+            return this == UPSERT ? rows + 1L : rows - deletes(rows) + 1;
+        }
+
+        private static long deletes(int rows) {
+            return rows - rows / 10;
+        }
+    }
+
+    private final BenchStack stack;
+    private final BenchSize size;
+    private final PrintStream log;
+
+    SinkBench(BenchStack stack, BenchSize size, PrintStream log) {
+        this.stack = stack;
+        this.size = size;
+        this.log = log;
+    }
+
+    List<Measurement> run(List<Engine> engines) throws Exception {
+        fillTopics(engines);
+        List<Measurement> results = new ArrayList<>();
+        int rows = size.sinkRows();
+        for (Mix mix : Mix.values()) {
+            String database = stack.destination().createDatabase("raw_" + mix.table);
+            try (Connection c = stack.destination().connect(database)) {
+                int copyRows = (int) mix.events(rows);
+                long nanos = RawLimits.copyFrom(c, mix.table, copyRows);
+                double rate = copyRows / (nanos / 1e9);
+                log.printf("sink: %s raw COPY %,.0f rows/s%n", mix, rate);
+                results.add(new Measurement(mix.scenario, "COPY FROM STDIN", Role.LIMIT, rate,
+                        Map.of("rows", copyRows, "seconds", nanos / 1e9)));
+            }
+            for (Engine engine : engines) {
+                results.add(apply(engine, mix));
+            }
+        }
+        return results;
+    }
+
+    /** Runs every engine's source over both mixes at once and waits until each topic holds every change. */
+    private void fillTopics(List<Engine> engines) throws Exception {
+        int rows = size.sinkRows();
+        List<String> tables = new ArrayList<>();
+        try (Connection c = stack.sourceConnection()) {
+            for (Mix mix : Mix.values()) {
+                Workload.createAccounts(c, mix.table, 0);
+                tables.add(mix.table);
+            }
+        }
+        for (Engine engine : engines) {
+            stack.rest().deploy(engine.id() + "-sinkfill", engine.source(stack, "fill_" + engine.id(), tables, false));
+        }
+        for (Engine engine : engines) {
+            stack.awaitSlotActive("fill_" + engine.id(), size.timeout(), engine.id() + "-sinkfill");
+        }
+        log.printf("sink: writing %,d rows of inserts then updates, and of inserts then deletes%n", rows);
+        try (Connection c = stack.sourceConnection()) {
+            Workload.insert(c, Mix.UPSERT.table, 1, rows, Workload.TXN_ROWS * 10);
+            Workload.update(c, Mix.UPSERT.table, 1, rows, Workload.TXN_ROWS * 10);
+            Workload.sentinel(c, Mix.UPSERT.table);
+            Workload.insert(c, Mix.DELETE.table, 1, rows, Workload.TXN_ROWS * 10);
+            Workload.deleteNineInTen(c, Mix.DELETE.table, 1, rows, Workload.TXN_ROWS * 10);
+            Workload.sentinel(c, Mix.DELETE.table);
+        }
+        try {
+            for (Engine engine : engines) {
+                for (Mix mix : Mix.values()) {
+                    String topic = engine.topic(mix.table);
+                    stack.await(topic + " filled", () -> stack.topicCount(topic) >= mix.records(rows), System.nanoTime(),
+                            size.timeout(), engine.id() + "-sinkfill");
+                }
+            }
+        } finally {
+            for (Engine engine : engines) {
+                stack.removeConnector(engine.id() + "-sinkfill");
+                stack.dropSlot("fill_" + engine.id());
+                stack.executeSource("DROP PUBLICATION IF EXISTS " + SqlIdentifiers.quote("fill_" + engine.id()));
+            }
+        }
+    }
+
+    private Measurement apply(Engine engine, Mix mix) {
+        int rows = size.sinkRows();
+        String name = engine.id() + "-sink-" + mix.table;
+        String topic = engine.topic(mix.table);
+        String table = engine.destinationTable(topic);
+        try {
+            String database = stack.destination().createDatabase(engine.id() + "_" + mix.table);
+            try (Connection c = stack.destination().connect(database)) {
+                long start = System.nanoTime();
+                stack.rest().deploy(name, engine.sink(stack, database, topic));
+                long nanos = stack.await(engine.system() + " sink applying " + topic, () -> sentinelVisible(c, table),
+                        start, size.timeout(), name);
+                long left = count(c, table);
+                double rate = mix.events(rows) / (nanos / 1e9);
+                log.printf("sink: %s %s %,.0f rows/s (%,d rows left, %,d expected)%n", engine.system(), mix, rate, left,
+                        mix.rowsLeft(rows));
+                if (left != mix.rowsLeft(rows)) {
+                    return Measurement.failed(mix.scenario, engine.system(), engine.role(),
+                            "destination has " + left + " rows, source " + mix.rowsLeft(rows));
+                }
+                return new Measurement(mix.scenario, engine.system(), engine.role(), rate,
+                        Map.of("events", mix.events(rows), "seconds", nanos / 1e9, "rows_left", left));
+            }
+        } catch (Exception e) {
+            log.printf("sink: %s %s failed: %s%n", engine.system(), mix, e.getMessage());
+            return Measurement.failed(mix.scenario, engine.system(), engine.role(), SourceBench.firstLine(e));
+        } finally {
+            stack.removeConnector(name);
+        }
+    }
+
+    private static boolean sentinelVisible(Connection c, String table) {
+        try (PreparedStatement s = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            s.setString(1, Workload.name(table));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return false;
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot look for table " + table, e);
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM " + Workload.name(table) + " WHERE aid = -1");
+             ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        } catch (SQLException e) {
+            // The sink may be creating or altering the table right now.
+            return false;
+        }
+    }
+
+    private static long count(Connection c, String table) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT count(*) FROM " + Workload.name(table)); ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

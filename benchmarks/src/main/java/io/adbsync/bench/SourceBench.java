@@ -1,0 +1,168 @@
+package io.adbsync.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.adbsync.common.sql.SqlIdentifiers;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Snapshot and streaming throughput of each source beside raw COPY TO and pg_recvlogical, on one pgbench-style table.
+ * Streaming is measured as the drain of a backlog written while the connector was paused, so the figure is the
+ * connector's ceiling rather than the speed of the load generator sharing the machine's two cores.
+ */
+final class SourceBench {
+
+    static final String TABLE = "accounts";
+    private static final double MB = 1024.0 * 1024.0;
+
+    private final BenchStack stack;
+    private final BenchSize size;
+    private final PrintStream log;
+
+    SourceBench(BenchStack stack, BenchSize size, PrintStream log) {
+        this.stack = stack;
+        this.size = size;
+        this.log = log;
+    }
+
+    List<Measurement> run(List<Engine> engines) throws Exception {
+        List<Measurement> results = new ArrayList<>();
+        long tableBytes;
+        try (Connection c = stack.sourceConnection()) {
+            log.printf("source: creating %s with %,d rows%n", TABLE, size.snapshotRows());
+            Workload.createAccounts(c, TABLE, size.snapshotRows());
+            tableBytes = tableBytes(c);
+            RawLimits.copyTo(c, TABLE); // warms the cache the connectors will also read from
+            RawLimits.CopyOut copy = RawLimits.copyTo(c, TABLE);
+            double seconds = copy.nanos() / 1e9;
+            Map<String, Object> details = Map.of("rows", size.snapshotRows(), "seconds", seconds, "table_bytes", tableBytes,
+                    "copy_text_bytes", copy.bytes());
+            results.add(new Measurement(Scenario.SNAPSHOT_ROWS, "COPY TO STDOUT", Role.LIMIT, size.snapshotRows() / seconds, details));
+            results.add(new Measurement(Scenario.SNAPSHOT_MB, "COPY TO STDOUT", Role.LIMIT, tableBytes / MB / seconds, details));
+            log.printf("source: COPY TO %,.0f rows/s%n", size.snapshotRows() / seconds);
+            results.add(rawStreaming(c));
+        }
+        for (Engine engine : engines) {
+            results.addAll(engineRun(engine, tableBytes));
+        }
+        return results;
+    }
+
+    private Measurement rawStreaming(Connection c) throws Exception {
+        String slot = "bench_raw";
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE PUBLICATION " + SqlIdentifiers.quote(slot) + " FOR TABLE " + Workload.name(TABLE));
+            s.execute("SELECT pg_create_logical_replication_slot(" + SqlIdentifiers.literal(slot) + ", 'pgoutput')");
+        }
+        try {
+            Workload.updateBacklog(c, TABLE, size.snapshotRows(), size.streamChanges());
+            String end = RawLimits.currentLsn(c);
+            long nanos = RawLimits.recvlogical(stack, slot, slot, end);
+            double rate = size.streamChanges() / (nanos / 1e9);
+            log.printf("source: pg_recvlogical %,.0f events/s%n", rate);
+            return new Measurement(Scenario.STREAMING, "pg_recvlogical", Role.LIMIT, rate,
+                    Map.of("events", size.streamChanges(), "seconds", nanos / 1e9, "txn_rows", Workload.TXN_ROWS));
+        } finally {
+            stack.dropSlot(slot);
+            try (Statement s = c.createStatement()) {
+                s.execute("DROP PUBLICATION " + SqlIdentifiers.quote(slot));
+            }
+        }
+    }
+
+    private List<Measurement> engineRun(Engine engine, long tableBytes) {
+        String name = engine.id() + "-source";
+        String slot = "bench_" + engine.id();
+        String topic = engine.topic(TABLE);
+        List<Measurement> results = new ArrayList<>();
+        try {
+            long start = System.nanoTime();
+            stack.rest().deploy(name, engine.source(stack, slot, List.of(TABLE), true));
+            long nanos = stack.await(engine.system() + " snapshot of " + size.snapshotRows() + " rows",
+                    () -> stack.topicCount(topic) >= size.snapshotRows(), start, size.timeout(), name);
+            double seconds = nanos / 1e9;
+            Map<String, Object> details = Map.of("rows", size.snapshotRows(), "seconds", seconds, "table_bytes", tableBytes);
+            results.add(new Measurement(Scenario.SNAPSHOT_ROWS, engine.system(), engine.role(), size.snapshotRows() / seconds, details));
+            results.add(new Measurement(Scenario.SNAPSHOT_MB, engine.system(), engine.role(), tableBytes / MB / seconds, details));
+            log.printf("source: %s snapshot %,.0f rows/s%n", engine.system(), size.snapshotRows() / seconds);
+        } catch (RuntimeException e) {
+            log.printf("source: %s snapshot failed: %s%n", engine.system(), e.getMessage());
+            results.add(Measurement.failed(Scenario.SNAPSHOT_ROWS, engine.system(), engine.role(), firstLine(e)));
+            cleanUp(name, slot);
+            return results;
+        }
+        try {
+            results.add(streaming(engine, name, topic));
+        } catch (Exception e) {
+            log.printf("source: %s streaming failed: %s%n", engine.system(), e.getMessage());
+            results.add(Measurement.failed(Scenario.STREAMING, engine.system(), engine.role(), firstLine(e)));
+        } finally {
+            cleanUp(name, slot);
+        }
+        return results;
+    }
+
+    private Measurement streaming(Engine engine, String name, String topic) throws Exception {
+        expectOk(stack.rest().put("connectors/" + name + "/pause", null), "pause " + name);
+        stack.await(name + " paused", () -> allInState(name, "PAUSED"), System.nanoTime(), Duration.ofSeconds(60), name);
+        BenchStack.sleep(Duration.ofSeconds(2)); // lets a batch that was in flight at the pause land
+        long base = stack.topicCount(topic);
+        try (Connection c = stack.sourceConnection()) {
+            Workload.updateBacklog(c, TABLE, size.snapshotRows(), size.streamChanges());
+        }
+        long start = System.nanoTime();
+        expectOk(stack.rest().put("connectors/" + name + "/resume", null), "resume " + name);
+        long nanos = stack.await(engine.system() + " streaming of " + size.streamChanges() + " changes",
+                () -> stack.topicCount(topic) >= base + size.streamChanges(), start, size.timeout(), name);
+        double rate = size.streamChanges() / (nanos / 1e9);
+        log.printf("source: %s streaming %,.0f events/s%n", engine.system(), rate);
+        return new Measurement(Scenario.STREAMING, engine.system(), engine.role(), rate,
+                Map.of("events", size.streamChanges(), "seconds", nanos / 1e9, "txn_rows", Workload.TXN_ROWS));
+    }
+
+    private boolean allInState(String name, String state) {
+        JsonNode status = stack.rest().status(name);
+        if (!state.equals(status.path("connector").path("state").asText())) {
+            return false;
+        }
+        for (JsonNode task : status.path("tasks")) {
+            if (!state.equals(task.path("state").asText())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void cleanUp(String name, String slot) {
+        stack.removeConnector(name);
+        stack.dropSlot(slot);
+        stack.executeSource("DROP PUBLICATION IF EXISTS " + SqlIdentifiers.quote(slot));
+    }
+
+    private static long tableBytes(Connection c) throws java.sql.SQLException {
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_table_size(" + SqlIdentifiers.literal(Workload.name(TABLE)) + ")")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static void expectOk(io.adbsync.stack.connect.ConnectRestClient.Response response, String what) {
+        if (!response.ok()) {
+            throw new IllegalStateException(what + " answered HTTP " + response.status() + ": " + response.body());
+        }
+    }
+
+    static String firstLine(Throwable e) {
+        String message = String.valueOf(e.getMessage());
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}
