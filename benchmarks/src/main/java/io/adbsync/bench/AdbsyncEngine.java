@@ -8,6 +8,8 @@ import java.util.stream.Collectors;
 /** adbsync's source and sink, configured as config/source.json and config/sink.json suggest. */
 public final class AdbsyncEngine implements Engine {
 
+    static final String CONVERTER = "io.adbsync.common.json.SchemaCachingJsonConverter";
+
     @Override
     public String system() {
         return "adbsync";
@@ -39,6 +41,10 @@ public final class AdbsyncEngine implements Engine {
         config.put("table.include.list", tables.stream().map(t -> "public\\." + t).collect(Collectors.joining(",")));
         config.put("slot.name", slot);
         config.put("publication.name", slot);
+        config.putAll(PRODUCER_TUNING);
+        // Kafka's JsonConverter, byte for byte, without writing each record's schema anew (config/source.json).
+        config.put("key.converter", CONVERTER);
+        config.put("value.converter", CONVERTER);
         config.put("snapshot.mode", snapshot ? "initial" : "never");
         config.put("tombstones.on.delete", "true");
         return config;
@@ -57,8 +63,7 @@ public final class AdbsyncEngine implements Engine {
         config.put("auto.create", "true");
         config.put("auto.evolve", "true");
         config.put("table.name.format", "${schema}.${table}");
-        config.put("consumer.override.max.poll.records", String.valueOf(SINK_BATCH));
-        config.put("consumer.override.auto.offset.reset", "earliest");
+        config.putAll(CONSUMER_TUNING);
         return config;
     }
 

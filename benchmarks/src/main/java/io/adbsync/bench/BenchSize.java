@@ -9,11 +9,11 @@ public record BenchSize(String name, int snapshotRows, int streamChanges, int si
                         int bigTxnMb, Duration timeout) {
 
     public static BenchSize quick() {
-        return new BenchSize("quick", 200_000, 200_000, 50_000, 5_000, 15, 256, Duration.ofMinutes(3));
+        return new BenchSize("quick", 150_000, 100_000, 40_000, 10_000, 10, 128, Duration.ofMinutes(3));
     }
 
     public static BenchSize full() {
-        return new BenchSize("full", 2_000_000, 1_000_000, 300_000, 10_000, 60, 1024, Duration.ofMinutes(10));
+        return new BenchSize("full", 1_000_000, 500_000, 200_000, 10_000, 60, 1024, Duration.ofMinutes(10));
     }
 
     Map<String, Object> describe() {
@@ -22,10 +22,12 @@ public record BenchSize(String name, int snapshotRows, int streamChanges, int si
         settings.put("snapshot rows", snapshotRows);
         settings.put("streamed changes", streamChanges + " in transactions of " + Workload.TXN_ROWS + " rows");
         settings.put("sink rows per mix", sinkRows);
-        settings.put("lag load", lagRate + " rows/s for " + lagSeconds + " s");
+        settings.put("lag load", lagRate + " rows/s for " + lagSeconds + " s after a warm-up at that rate");
         settings.put("big transaction", bigTxnMb + " MB with a " + MemoryBench.HEAP + " heap");
         settings.put("sink batch", Engine.SINK_BATCH + " records");
         settings.put("converter", "JsonConverter with schemas");
+        settings.put("client overrides (both engines)", "producer batch.size 1 MB, linger.ms 20; consumer max.poll.records "
+                + Engine.SINK_BATCH + ", fetch sizes 32/64 MB");
         return settings;
     }
 }

@@ -49,6 +49,7 @@ public final class DebeziumEngine implements Engine {
         config.put("publication.name", slot);
         config.put("publication.autocreate.mode", "filtered");
         config.put("table.include.list", tables.stream().map(t -> "public." + t).collect(Collectors.joining(",")));
+        config.putAll(PRODUCER_TUNING);
         config.put("snapshot.mode", snapshot ? "initial" : "no_data");
         return config;
     }
@@ -67,8 +68,7 @@ public final class DebeziumEngine implements Engine {
         config.put("primary.key.mode", "record_key");
         config.put("schema.evolution", "basic");
         config.put("batch.size", String.valueOf(SINK_BATCH));
-        config.put("consumer.override.max.poll.records", String.valueOf(SINK_BATCH));
-        config.put("consumer.override.auto.offset.reset", "earliest");
+        config.putAll(CONSUMER_TUNING);
         return config;
     }
 

@@ -28,4 +28,20 @@ public interface Engine {
 
     /** Records the sink reads per poll and writes per batch, the same for every engine so none is starved. */
     int SINK_BATCH = 5000;
+
+    /**
+     * Producer settings both sources get, as config/source.json recommends: Connect's source producers keep one
+     * request in flight, so with 16 KB batches of 2-3 KB JSON records they wait on the broker every few records.
+     */
+    Map<String, String> PRODUCER_TUNING = Map.of("producer.override.batch.size", "1048576", "producer.override.linger.ms", "20");
+
+    /**
+     * Consumer settings both sinks get, as config/sink.json recommends: the default 1 MB per partition and fetch
+     * holds a few hundred 2-3 KB JSON records, far below the poll batch.
+     */
+    Map<String, String> CONSUMER_TUNING = Map.of("consumer.override.max.poll.records", String.valueOf(SINK_BATCH),
+            "consumer.override.max.partition.fetch.bytes", String.valueOf(32 << 20),
+            "consumer.override.fetch.max.bytes", String.valueOf(64 << 20),
+            "consumer.override.auto.offset.reset", "earliest");
+
 }

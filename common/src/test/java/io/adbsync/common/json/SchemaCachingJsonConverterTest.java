@@ -1,0 +1,115 @@
+package io.adbsync.common.json;
+
+import org.apache.kafka.connect.data.Date;
+import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.data.Time;
+import org.apache.kafka.connect.data.Timestamp;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SchemaCachingJsonConverterTest {
+
+    private static final Schema ROW = SchemaBuilder.struct().name("db.public.t.Value").optional()
+            .field("id", SchemaBuilder.int64().parameter("__adbsync.source.type", "int8").build())
+            .field("flag", Schema.OPTIONAL_BOOLEAN_SCHEMA)
+            .field("small", Schema.INT16_SCHEMA)
+            .field("f4", Schema.OPTIONAL_FLOAT32_SCHEMA)
+            .field("f8", Schema.FLOAT64_SCHEMA)
+            .field("text", SchemaBuilder.string().optional().doc("a \"quoted\" doc").defaultValue("dflt").build())
+            .field("bytes", Schema.OPTIONAL_BYTES_SCHEMA)
+            .field("price", Decimal.builder(2).optional().build())
+            .field("day", Date.builder().optional().build())
+            .field("at", Time.builder().optional().build())
+            .field("ts", Timestamp.builder().optional().build())
+            .field("tags", SchemaBuilder.array(Schema.STRING_SCHEMA).optional().build())
+            .field("attrs", SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.OPTIONAL_INT32_SCHEMA).optional().build())
+            .build();
+    private static final Schema ENVELOPE = SchemaBuilder.struct().name("db.public.t.Envelope")
+            .field("before", ROW).field("after", ROW).field("op", Schema.STRING_SCHEMA).build();
+
+    static Stream<Map<String, Object>> settings() {
+        return Stream.of(Map.of(), Map.of("decimal.format", "NUMERIC"), Map.of("schemas.enable", "false"),
+                Map.of("replace.null.with.default", "false"));
+    }
+
+    private static Struct row(long id, boolean full) {
+        Struct row = new Struct(ROW).put("id", id).put("small", (short) -3).put("f8", 2.5e300);
+        if (full) {
+            row.put("flag", true).put("f4", 1.25f).put("text", "é \"q\" \\ \n ünï 𝄞").put("bytes", new byte[] {0, 1, -1})
+                    .put("price", new BigDecimal("-12345678901234567890.12")).put("day", new java.util.Date(86_400_000L * 19000))
+                    .put("at", new java.util.Date(3_600_000L)).put("ts", new java.util.Date(1_700_000_000_123L))
+                    .put("tags", List.of("a", "b")).put("attrs", Map.of("k", 1));
+        }
+        return row;
+    }
+
+    @ParameterizedTest
+    @MethodSource("settings")
+    void writesExactlyWhatJsonConverterWrites(Map<String, Object> settings) {
+        for (boolean isKey : new boolean[] {false, true}) {
+            JsonConverter kafka = new JsonConverter();
+            kafka.configure(settings, isKey);
+            SchemaCachingJsonConverter ours = new SchemaCachingJsonConverter();
+            ours.configure(settings, isKey);
+            List<Object[]> cases = List.of(
+                    new Object[] {ENVELOPE, new Struct(ENVELOPE).put("after", row(1, true)).put("op", "c")},
+                    new Object[] {ENVELOPE, new Struct(ENVELOPE).put("before", row(2, false)).put("after", row(2, true)).put("op", "u")},
+                    new Object[] {ENVELOPE, new Struct(ENVELOPE).put("before", row(3, true)).put("op", "d")},
+                    new Object[] {ROW, null},
+                    new Object[] {Schema.INT64_SCHEMA, 42L},
+                    new Object[] {Schema.OPTIONAL_STRING_SCHEMA, "plain"},
+                    new Object[] {null, Map.of("schemaless", 1)},
+                    new Object[] {null, null});
+            for (int round = 0; round < 2; round++) { // the second round is served from the cache
+                for (Object[] c : cases) {
+                    byte[] expected = kafka.fromConnectData("t", (Schema) c[0], c[1]);
+                    byte[] actual = ours.fromConnectData("t", (Schema) c[0], c[1]);
+                    assertThat(actual == null ? null : new String(actual, StandardCharsets.UTF_8))
+                            .as("%s %s isKey=%s", settings, c[1], isKey)
+                            .isEqualTo(expected == null ? null : new String(expected, StandardCharsets.UTF_8));
+                }
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void refusesANullValueForARequiredSchemaAsJsonConverterDoes() {
+        JsonConverter kafka = new JsonConverter();
+        kafka.configure(Map.of(), false);
+        SchemaCachingJsonConverter ours = new SchemaCachingJsonConverter();
+        ours.configure(Map.of(), false);
+        assertThatThrownBy(() -> kafka.fromConnectData("t", ENVELOPE, null)).isInstanceOf(DataException.class);
+        assertThatThrownBy(() -> ours.fromConnectData("t", ENVELOPE, null)).isInstanceOf(DataException.class)
+                .hasMessageContaining("null value for field that is required");
+    }
+
+    @ParameterizedTest
+    @MethodSource("settings")
+    void readsBackWhatItWrites(Map<String, Object> settings) {
+        SchemaCachingJsonConverter ours = new SchemaCachingJsonConverter();
+        ours.configure(settings, false);
+        Struct value = new Struct(ENVELOPE).put("before", row(2, false)).put("after", row(2, true)).put("op", "u");
+        Object back = ours.toConnectData("t", ours.fromConnectData("t", ENVELOPE, value)).value();
+        if (!"false".equals(settings.get("schemas.enable"))) {
+            assertThat(((Struct) back).getStruct("after").getString("text")).isEqualTo("é \"q\" \\ \n ünï 𝄞");
+            assertThat(((Struct) back).getStruct("after").get("price")).isEqualTo(new BigDecimal("-12345678901234567890.12"));
+            assertThat(((Struct) back).getStruct("before").get("flag")).isNull();
+        } else {
+            assertThat(back).isInstanceOf(Map.class);
+        }
+    }
+}
