@@ -42,7 +42,7 @@ public final class AdbsyncEngine implements Engine {
         config.put("slot.name", slot);
         config.put("publication.name", slot);
         config.putAll(PRODUCER_TUNING);
-        // Kafka's JsonConverter, byte for byte, without writing each record's schema anew (config/source.json).
+        // Kafka's JsonConverter, byte for byte, without writing or parsing each record's schema anew (config/*.json).
         config.put("key.converter", CONVERTER);
         config.put("value.converter", CONVERTER);
         config.put("snapshot.mode", snapshot ? "initial" : "never");
@@ -64,6 +64,8 @@ public final class AdbsyncEngine implements Engine {
         config.put("auto.evolve", "true");
         config.put("table.name.format", "${schema}.${table}");
         config.putAll(CONSUMER_TUNING);
+        config.put("key.converter", CONVERTER);
+        config.put("value.converter", CONVERTER);
         return config;
     }
 

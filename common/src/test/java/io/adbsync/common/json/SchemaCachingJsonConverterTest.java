@@ -81,7 +81,59 @@ class SchemaCachingJsonConverterTest {
                     assertThat(actual == null ? null : new String(actual, StandardCharsets.UTF_8))
                             .as("%s %s isKey=%s", settings, c[1], isKey)
                             .isEqualTo(expected == null ? null : new String(expected, StandardCharsets.UTF_8));
+                    assertThat(ours.toConnectData("t", expected)).as("reading %s %s isKey=%s", settings, c[1], isKey)
+                            .isEqualTo(kafka.toConnectData("t", expected));
                 }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("settings")
+    void readsOtherLayoutsAsJsonConverterDoes(Map<String, Object> settings) {
+        JsonConverter kafka = new JsonConverter();
+        kafka.configure(settings, false);
+        SchemaCachingJsonConverter ours = new SchemaCachingJsonConverter();
+        ours.configure(settings, false);
+        String schema = "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,\"field\":\"s\"}],"
+                + "\"optional\":true,\"name\":\"x\"}";
+        for (String json : List.of(
+                "{\"payload\":{\"s\":\"p first\"},\"schema\":" + schema + "}",
+                "{ \"schema\" : " + schema + " , \"payload\" : { \"s\" : \"spaced\" } }",
+                "{\"schema\":" + schema + ",\"payload\":{\"s\":\"brace } and quote \\\" in a string\"}}",
+                "{\"schema\":" + schema + ",\"payload\":null}",
+                "{\"schema\":null,\"payload\":{\"a\":1}}",
+                "{\"schema\":" + schema + ",\"payload\":{\"s\":\"x\"},\"extra\":1}")) {
+            byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+            Object expected;
+            try {
+                expected = kafka.toConnectData("t", bytes);
+            } catch (DataException e) {
+                assertThatThrownBy(() -> ours.toConnectData("t", bytes)).as(json).isInstanceOf(DataException.class);
+                continue;
+            }
+            assertThat(ours.toConnectData("t", bytes)).as(json).isEqualTo(expected);
+        }
+        byte[] broken = "{\"schema\":{\"type\":".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> ours.toConnectData("t", broken)).isInstanceOf(DataException.class);
+    }
+
+    @org.junit.jupiter.api.Test
+    void readsInterleavedSchemasBeyondTheCacheSize() {
+        Map<String, Object> settings = Map.of("schemas.cache.size", "2");
+        JsonConverter kafka = new JsonConverter();
+        kafka.configure(settings, false);
+        SchemaCachingJsonConverter ours = new SchemaCachingJsonConverter();
+        ours.configure(settings, false);
+        for (int round = 0; round < 3; round++) {
+            for (int table = 0; table < 5; table++) {
+                Schema schema = SchemaBuilder.struct().name("t" + table).field("id", Schema.INT32_SCHEMA)
+                        .field("v" + table, Schema.OPTIONAL_STRING_SCHEMA).build();
+                Struct value = new Struct(schema).put("id", round).put("v" + table, "r" + round);
+                byte[] bytes = ours.fromConnectData("t", schema, value);
+                assertThat(bytes).isEqualTo(kafka.fromConnectData("t", schema, value));
+                assertThat(ours.toConnectData("t", bytes)).isEqualTo(kafka.toConnectData("t", bytes));
+                assertThat(ours.toConnectData("t", bytes).value()).isEqualTo(value);
             }
         }
     }
