@@ -18,11 +18,13 @@ public final class BenchMain {
 
     private static final String USAGE = """
             usage: bin/adbsync bench [--quick] [--out DIR] [--only source,sink,lag,memory]
+                   bin/adbsync bench --render DIR
 
               Starts a source and a destination PostgreSQL, a Kafka broker and a Connect worker with adbsync's and
               Debezium's plugins, and measures snapshot, streaming, sink, end-to-end lag and memory of both beside
               raw COPY and pg_recvlogical. --quick takes under 5 minutes, the full run under 30. Writes
               results.md, results.json and chart.png to DIR (default benchmarks/target/bench-<time>).
+              --render writes results.md and chart.png again from DIR/results.json.
             """;
     private static final Set<String> SCENARIOS = Set.of("source", "sink", "lag", "memory");
 
@@ -38,6 +40,12 @@ public final class BenchMain {
             switch (args[i]) {
                 case "--quick" -> size = BenchSize.quick();
                 case "--out" -> out = Path.of(value(args, ++i));
+                case "--render" -> {
+                    Path dir = Path.of(value(args, ++i));
+                    render(Report.readJson(dir.resolve("results.json")), dir);
+                    System.out.print(Files.readString(dir.resolve("results.md")));
+                    return;
+                }
                 case "--only" -> {
                     only = Set.of(value(args, ++i).split(","));
                     if (!SCENARIOS.containsAll(only)) {
@@ -94,13 +102,17 @@ public final class BenchMain {
                         debezium.orElse("not measured")), size.describe());
             }
             report.writeJson(out.resolve("results.json"));
-            Files.writeString(out.resolve("results.md"), report.markdown());
-            Chart.write(report, out.resolve("chart.png"));
+            render(report, out);
             log.println();
             log.print(report.markdown());
             log.printf("%nbench: done in %.1f min; %s%n", (System.nanoTime() - started) / 60e9, out.toAbsolutePath());
         }
         return 0;
+    }
+
+    private static void render(Report report, Path dir) throws IOException {
+        Files.writeString(dir.resolve("results.md"), report.markdown());
+        Chart.write(report, dir.resolve("chart.png"));
     }
 
     /** The version in the name of Debezium's postgres connector jar, e.g. 3.6.0.Final. */

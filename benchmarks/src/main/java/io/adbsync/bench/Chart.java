@@ -23,7 +23,7 @@ public final class Chart {
             Role.LIMIT, new Color(0x7f7f7f));
     private static final int WIDTH = 1000;
     private static final int BAR = 18;
-    private static final int LEFT = 210;
+    private static final int LEFT = 240;
     private static final int RIGHT = 330;
 
     private Chart() {

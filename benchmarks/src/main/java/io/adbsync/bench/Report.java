@@ -59,7 +59,7 @@ public final class Report {
                     .append(" | ").append(cell(scenario, Role.OURS, false))
                     .append(" | ").append(cell(scenario, Role.PEER, false))
                     .append(" | ").append(cell(scenario, Role.LIMIT, true))
-                    .append(" | ").append(ratio(scenario, Role.PEER).map(r -> String.format(Locale.ROOT, "%.2f×", r)).orElse("–"))
+                    .append(" | ").append(ratio(scenario, Role.PEER).map(r -> peerRatio(scenario, r)).orElse("–"))
                     .append(" | ").append(ratio(scenario, Role.LIMIT).map(r -> String.format(Locale.ROOT, "%.0f %%", r * 100)).orElse("–"))
                     .append(" | ").append(scenario.target()).append(" |\n");
         }
@@ -73,6 +73,15 @@ public final class Report {
         settings.forEach((k, v) -> parts.add(k + " = " + v));
         md.append(String.join("; ", parts)).append(".\n");
         return md.toString();
+    }
+
+    /** ours / peer; where lower is better and ours is lower, said the way round a reader compares: "12× lower". */
+    static String peerRatio(Scenario scenario, double ratio) {
+        if (!scenario.higherIsBetter() && ratio > 0 && ratio < 1) {
+            double times = 1 / ratio;
+            return String.format(Locale.ROOT, times >= 10 ? "%.0f× lower" : "%.1f× lower", times);
+        }
+        return String.format(Locale.ROOT, "%.2f×", ratio);
     }
 
     private String systemName(Role role, String fallback) {
@@ -94,6 +103,23 @@ public final class Report {
             return String.format(Locale.ROOT, "%,.0f", value);
         }
         return String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    /** Reads a run's results.json back, to render its table and chart again. */
+    @SuppressWarnings("unchecked")
+    public static Report readJson(Path file) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        Map<String, Object> root = json.readValue(file.toFile(), Map.class);
+        List<Measurement> measurements = new ArrayList<>();
+        for (Map<String, Object> row : (List<Map<String, Object>>) root.get("measurements")) {
+            Scenario scenario = SCENARIOS.stream().filter(s -> s.key().equals(row.get("scenario"))).findFirst()
+                    .orElseThrow(() -> new IOException("Unknown scenario " + row.get("scenario") + " in " + file));
+            Object value = row.get("value");
+            measurements.add(new Measurement(scenario, (String) row.get("system"),
+                    Role.valueOf(((String) row.get("role")).toUpperCase(Locale.ROOT)),
+                    value == null ? Double.NaN : ((Number) value).doubleValue(), (Map<String, Object>) row.get("details")));
+        }
+        return new Report(measurements, (Map<String, String>) root.get("machine"), (Map<String, Object>) root.get("settings"));
     }
 
     /** The raw results: every measurement with the numbers behind it, the machine and the settings. */

@@ -5,7 +5,7 @@ public record Scenario(String key, String title, String unit, boolean higherIsBe
 
     public static final Scenario SNAPSHOT_ROWS = new Scenario("snapshot.rows", "Snapshot", "rows/s", true,
             ">= 3x Debezium, >= 50% of COPY TO");
-    public static final Scenario SNAPSHOT_MB = new Scenario("snapshot.mb", "Snapshot (table MB/s)", "MB/s", true,
+    public static final Scenario SNAPSHOT_MB = new Scenario("snapshot.mb", "Snapshot, table size over time", "MB/s", true,
             ">= 3x Debezium, >= 50% of COPY TO");
     public static final Scenario STREAMING = new Scenario("streaming", "Streaming (backlog drain)", "events/s", true,
             ">= 3x Debezium, >= 70% of pg_recvlogical");
@@ -15,7 +15,7 @@ public record Scenario(String key, String title, String unit, boolean higherIsBe
             ">= 5x Debezium JDBC, >= 60% of COPY");
     public static final Scenario LAG_P50 = new Scenario("lag.p50", "End-to-end lag p50", "ms", false, "");
     public static final Scenario LAG_P99 = new Scenario("lag.p99", "End-to-end lag p99", "ms", false, "< 1000 ms at 10k changes/s");
-    public static final Scenario PEAK_HEAP = new Scenario("memory.heap", "Peak heap, one big transaction", "MB", false,
+    public static final Scenario PEAK_HEAP = new Scenario("memory.heap", "Heap after GC (max), big transaction", "MB", false,
             "within a 512 MB heap");
-    public static final Scenario PEAK_RSS = new Scenario("memory.rss", "Peak RSS, one big transaction", "MB", false, "");
+    public static final Scenario PEAK_RSS = new Scenario("memory.rss", "Peak RSS, big transaction", "MB", false, "");
 }

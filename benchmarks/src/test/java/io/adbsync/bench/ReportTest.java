@@ -24,6 +24,8 @@ class ReportTest {
                 new Measurement(Scenario.SINK_UPSERT, "Debezium 3.6.0.Final", Role.PEER, 10_000, Map.of()),
                 new Measurement(Scenario.SINK_UPSERT, "COPY FROM STDIN", Role.LIMIT, 200_000, Map.of()),
                 new Measurement(Scenario.LAG_P99, "adbsync", Role.OURS, 450, Map.of()),
+                new Measurement(Scenario.LAG_P50, "adbsync", Role.OURS, 40, Map.of()),
+                new Measurement(Scenario.LAG_P50, "Debezium 3.6.0.Final", Role.PEER, 2000, Map.of()),
                 Measurement.failed(Scenario.LAG_P99, "Debezium 3.6.0.Final", Role.PEER, "task FAILED: boom")),
                 MACHINE, Map.of("mode", "quick"));
     }
@@ -42,6 +44,7 @@ class ReportTest {
         assertThat(md).contains("| Scenario | adbsync | Debezium 3.6.0.Final | Limit |")
                 .contains("| Sink, upsert-heavy (rows/s) | 60,000 | 10,000 | 200,000 (COPY FROM STDIN) | 6.00× | 30 % |")
                 .contains("failed (task FAILED: boom)")
+                .contains("| End-to-end lag p50 (ms) | 40.0 | 2,000 | – | 50× lower | – |")
                 .contains("CPU test, 2 cores")
                 .doesNotContain("Snapshot");
     }
@@ -50,10 +53,11 @@ class ReportTest {
     void jsonCarriesEveryMeasurementAndTheRatios(@TempDir Path dir) throws Exception {
         sample().writeJson(dir.resolve("results.json"));
         JsonNode root = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
-        assertThat(root.get("measurements")).hasSize(5);
-        assertThat(root.get("measurements").get(4).get("value").isNull()).isTrue();
+        assertThat(root.get("measurements")).hasSize(7);
+        assertThat(root.get("measurements").get(6).get("value").isNull()).isTrue();
         assertThat(root.get("ratios").get("sink.upsert.ours_over_peer").asDouble()).isEqualTo(6.0);
         assertThat(root.get("machine").get("CPU").asText()).isEqualTo("test, 2 cores");
+        assertThat(Report.readJson(dir.resolve("results.json")).markdown()).isEqualTo(sample().markdown());
     }
 
     @Test
