@@ -9,7 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -35,17 +34,7 @@ final class LagBench {
     }
 
     List<Measurement> run(List<Engine> engines) {
-        List<Measurement> results = new ArrayList<>();
-        for (Engine engine : engines) {
-            try {
-                results.addAll(measure(engine));
-            } catch (Exception e) {
-                log.printf("lag: %s failed: %s%n", engine.system(), e.getMessage());
-                results.add(Measurement.failed(Scenario.LAG_P50, engine.system(), engine.role(), SourceBench.firstLine(e)));
-                results.add(Measurement.failed(Scenario.LAG_P99, engine.system(), engine.role(), SourceBench.firstLine(e)));
-            }
-        }
-        return results;
+        return EngineRuns.each(engines, log, "lag", List.of(Scenario.LAG_P50, Scenario.LAG_P99), this::measure);
     }
 
     private List<Measurement> measure(Engine engine) throws Exception {

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,16 +42,7 @@ final class MemoryBench {
     }
 
     List<Measurement> run(List<Engine> engines) {
-        List<Measurement> results = new ArrayList<>();
-        for (Engine engine : engines) {
-            try {
-                results.addAll(measure(engine));
-            } catch (Exception e) {
-                log.printf("memory: %s failed: %s%n", engine.system(), e.getMessage());
-                results.add(Measurement.failed(Scenario.PEAK_HEAP, engine.system(), engine.role(), SourceBench.firstLine(e)));
-            }
-        }
-        return results;
+        return EngineRuns.each(engines, log, "memory", List.of(Scenario.PEAK_HEAP, Scenario.PEAK_RSS), this::measure);
     }
 
     private List<Measurement> measure(Engine engine) throws Exception {
