@@ -109,10 +109,9 @@ public final class SchemaCachingJsonConverter implements Converter {
         if (!schemasEnabled || fixedSchema || value == null || !startsWith(value, SCHEMA_PREFIX)) {
             return standard.toConnectData(topic, value);
         }
-        int schemaEnd = lastSchemaEnd(value);
-        if (schemaEnd < 0) {
-            schemaEnd = objectEnd(value, SCHEMA_PREFIX.length);
-        }
+        Reader known = lastIfLeading(value);
+        int schemaEnd = known != null ? SCHEMA_PREFIX.length + known.schema().bytes.length
+                : objectEnd(value, SCHEMA_PREFIX.length);
         int payloadStart = schemaEnd + PAYLOAD_FIELD.length;
         if (schemaEnd < 0 || payloadStart >= value.length || value[value.length - 1] != '}'
                 || !Arrays.equals(value, schemaEnd, payloadStart, PAYLOAD_FIELD, 0, PAYLOAD_FIELD.length)
@@ -121,30 +120,27 @@ public final class SchemaCachingJsonConverter implements Converter {
             // more after it): JsonConverter decides what it means.
             return standard.toConnectData(topic, value);
         }
-        JsonConverter reader = reader(value, SCHEMA_PREFIX.length, schemaEnd);
+        JsonConverter reader = known != null ? known.converter() : reader(value, SCHEMA_PREFIX.length, schemaEnd);
         return reader.toConnectData(topic, Arrays.copyOfRange(value, payloadStart, value.length - 1));
     }
 
     /**
-     * Where the schema part ends when the record starts with the schema last read (the common case: a topic's records
-     * share one schema), found by comparing bytes instead of scanning; -1 otherwise.
+     * The reader of the schema last read when the record starts with that schema followed by the payload field (the
+     * common case: a topic's records share one schema), found by comparing bytes instead of scanning; null otherwise.
      */
-    private synchronized int lastSchemaEnd(byte[] value) {
+    private synchronized Reader lastIfLeading(byte[] value) {
         if (last == null) {
-            return -1;
+            return null;
         }
         byte[] schema = last.schema().bytes;
         int end = SCHEMA_PREFIX.length + schema.length;
         return end + PAYLOAD_FIELD.length <= value.length
                 && Arrays.equals(value, SCHEMA_PREFIX.length, end, schema, 0, schema.length)
-                && Arrays.equals(value, end, end + PAYLOAD_FIELD.length, PAYLOAD_FIELD, 0, PAYLOAD_FIELD.length) ? end : -1;
+                && Arrays.equals(value, end, end + PAYLOAD_FIELD.length, PAYLOAD_FIELD, 0, PAYLOAD_FIELD.length) ? last : null;
     }
 
     /** A JsonConverter that reads payloads of the schema in {@code bytes[from, to)}, made on first sight of that schema. */
     private synchronized JsonConverter reader(byte[] bytes, int from, int to) {
-        if (last != null && last.schema().sameAs(bytes, from, to)) {
-            return last.converter();
-        }
         SchemaText key = new SchemaText(bytes, from, to);
         Reader reader = readers.get(key);
         if (reader == null) {
@@ -210,10 +206,6 @@ public final class SchemaCachingJsonConverter implements Converter {
                 h = 31 * h + bytes[i];
             }
             this.hash = h;
-        }
-
-        boolean sameAs(byte[] other, int otherFrom, int otherTo) {
-            return Arrays.equals(bytes, from, to, other, otherFrom, otherTo);
         }
 
         SchemaText copy() {
