@@ -117,7 +117,7 @@ final class SourceBench {
     }
 
     private Measurement streaming(Engine engine, String name, String topic) throws Exception {
-        expectOk(stack.rest().put("connectors/" + name + "/pause", null), "pause " + name);
+        stack.rest().pause(name);
         stack.await(name + " paused", () -> allInState(name, "PAUSED"), System.nanoTime(), Duration.ofSeconds(60), name);
         BenchStack.sleep(Duration.ofSeconds(2)); // lets a batch that was in flight at the pause land
         long base = stack.topicCount(topic);
@@ -125,7 +125,7 @@ final class SourceBench {
             Workload.updateBacklog(c, TABLE, size.snapshotRows(), size.streamChanges());
         }
         long start = System.nanoTime();
-        expectOk(stack.rest().put("connectors/" + name + "/resume", null), "resume " + name);
+        stack.rest().resume(name);
         long nanos = stack.await(engine.system() + " streaming of " + size.streamChanges() + " changes",
                 () -> stack.topicCount(topic) >= base + size.streamChanges(), start, size.timeout(), name);
         double rate = size.streamChanges() / (nanos / 1e9);
@@ -165,12 +165,6 @@ final class SourceBench {
              ResultSet rs = s.executeQuery("SELECT pg_table_size(" + SqlIdentifiers.literal(Workload.name(TABLE)) + ")")) {
             rs.next();
             return rs.getLong(1);
-        }
-    }
-
-    static void expectOk(io.adbsync.stack.connect.ConnectRestClient.Response response, String what) {
-        if (!response.ok()) {
-            throw new IllegalStateException(what + " answered HTTP " + response.status() + ": " + response.body());
         }
     }
 

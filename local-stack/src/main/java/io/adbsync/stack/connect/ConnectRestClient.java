@@ -140,6 +140,16 @@ public final class ConnectRestClient {
         expectOk(post("connectors/" + encode(name) + "/restart?includeTasks=" + includeTasks + "&onlyFailed=false", null), "restart " + name);
     }
 
+    /** Pauses the connector and its tasks (PUT /connectors/{name}/pause). */
+    public void pause(String name) {
+        expectOk(put("connectors/" + encode(name) + "/pause", null), "pause " + name);
+    }
+
+    /** Resumes a paused connector and its tasks (PUT /connectors/{name}/resume). */
+    public void resume(String name) {
+        expectOk(put("connectors/" + encode(name) + "/resume", null), "resume " + name);
+    }
+
     public void remove(String name) {
         expectOk(delete("connectors/" + encode(name)), "delete " + name);
     }
