@@ -27,6 +27,9 @@ import java.util.Map;
  * one Schema instance per table version, so an identity cache holds for writing; for reading, the schema's bytes
  * are the key and a JsonConverter configured with that schema ({@code schema.content}) converts the payload alone.
  * Anything not laid out as JsonConverter writes it (other field order, whitespace) goes to JsonConverter whole.
+ *
+ * <p>Unlike JsonConverter, it reads float fields holding NaN, Infinity, -Infinity and -0.0 back as those values
+ * (JsonConverter writes them correctly and reads them as 0.0); see {@link SpecialFloats}.
  */
 public final class SchemaCachingJsonConverter implements Converter {
 
@@ -106,6 +109,15 @@ public final class SchemaCachingJsonConverter implements Converter {
 
     @Override
     public SchemaAndValue toConnectData(String topic, byte[] value) {
+        SchemaAndValue read = read(topic, value);
+        // JsonConverter reads NaN, Infinity and -0.0 as 0.0; what this converter wrote, it reads back as written.
+        if (read.schema() == null || read.value() == null || !SpecialFloats.mayHold(value)) {
+            return read;
+        }
+        return SpecialFloats.restore(read, value, schemasEnabled && !fixedSchema);
+    }
+
+    private SchemaAndValue read(String topic, byte[] value) {
         if (!schemasEnabled || fixedSchema || value == null || !startsWith(value, SCHEMA_PREFIX)) {
             return standard.toConnectData(topic, value);
         }
