@@ -51,6 +51,7 @@ public final class SchemaCachingJsonConverter implements Converter {
     /** Set when the user gave schema.content: records then carry no envelope, and JsonConverter reads them as they are. */
     private boolean fixedSchema;
     private boolean isKey;
+    private volatile FloatCheck lastFloatCheck;
 
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
@@ -111,10 +112,23 @@ public final class SchemaCachingJsonConverter implements Converter {
     public SchemaAndValue toConnectData(String topic, byte[] value) {
         SchemaAndValue read = read(topic, value);
         // JsonConverter reads NaN, Infinity and -0.0 as 0.0; what this converter wrote, it reads back as written.
-        if (read.schema() == null || read.value() == null || !SpecialFloats.mayHold(value)) {
+        if (read.schema() == null || read.value() == null || !hasFloats(read.schema()) || !SpecialFloats.mayHold(value)) {
             return read;
         }
         return SpecialFloats.restore(read, value, schemasEnabled && !fixedSchema);
+    }
+
+    /** Whether the schema has a float anywhere; remembered for the last schema, as a topic's records share one. */
+    private boolean hasFloats(Schema schema) {
+        FloatCheck check = lastFloatCheck;
+        if (check == null || check.schema() != schema) {
+            check = new FloatCheck(schema, SpecialFloats.hasFloats(schema));
+            lastFloatCheck = check;
+        }
+        return check.floats();
+    }
+
+    private record FloatCheck(Schema schema, boolean floats) {
     }
 
     private SchemaAndValue read(String topic, byte[] value) {

@@ -27,6 +27,20 @@ final class SpecialFloats {
     private SpecialFloats() {
     }
 
+    /** Whether a value of {@code schema} can hold a float: records of other schemas skip the scan. */
+    static boolean hasFloats(Schema schema) {
+        if (schema == null) {
+            return false;
+        }
+        return switch (schema.type()) {
+            case FLOAT32, FLOAT64 -> true;
+            case ARRAY -> hasFloats(schema.valueSchema());
+            case MAP -> hasFloats(schema.keySchema()) || hasFloats(schema.valueSchema());
+            case STRUCT -> schema.fields().stream().anyMatch(f -> hasFloats(f.schema()));
+            default -> false;
+        };
+    }
+
     /** Whether {@code json} may hold a special float: one of the three strings, or -0.0 as Java writes it. */
     static boolean mayHold(byte[] json) {
         for (int i = 0; i < json.length; i++) {
