@@ -40,30 +40,40 @@ public final class SpecialFloatColumns {
 
     /**
      * Fails naming the column when {@code header} names a column whose value, as read here, no longer holds such a
-     * float. {@code where} names the record.
+     * float: in {@code after} and in {@code key}, the values a sink writes and matches by. The {@code before} row is
+     * not written, so only its key columns count (in {@code key}). {@code where} names the record.
      */
-    public static void verify(String header, Struct before, Struct after, String table, String where) {
+    public static void verify(String header, Struct key, Struct after, String table, String where) {
         for (String part : header.split(";")) {
             int eq = part.indexOf('=');
             if (eq < 0) {
                 continue;
             }
             String side = part.substring(0, eq);
-            Struct row = EventContract.BEFORE.equals(side) ? before : EventContract.AFTER.equals(side) ? after : null;
-            if (row == null) {
+            boolean isAfter = EventContract.AFTER.equals(side);
+            if (!isAfter && !EventContract.BEFORE.equals(side)) {
                 continue;
             }
             for (String name : part.substring(eq + 1).split(",")) {
-                Field field = row.schema().field(name);
-                Object value = field == null ? null : row.get(field);
-                if (!holdsSpecial(value)) {
-                    throw new DataException("Column " + columnName(field, name) + " of " + table + " held NaN, Infinity or "
-                            + "-0 at the source but reads as " + value + " here (" + where + "): a converter on the way "
-                            + "cannot carry such floats (Kafka's JsonConverter reads them as 0.0). Use "
-                            + "io.adbsync.common.json.SchemaCachingJsonConverter or Avro as key.converter and "
-                            + "value.converter of both connectors");
+                if (isAfter && after != null) {
+                    check(after, name, table, where);
+                }
+                if (key != null && key.schema().field(name) != null) {
+                    check(key, name, table, where);
                 }
             }
+        }
+    }
+
+    private static void check(Struct row, String name, String table, String where) {
+        Field field = row.schema().field(name);
+        Object value = field == null ? null : row.get(field);
+        if (!holdsSpecial(value)) {
+            throw new DataException("Column " + columnName(field, name) + " of " + table + " held NaN, Infinity or "
+                    + "-0 at the source but reads as " + value + " here (" + where + "): a converter on the way "
+                    + "cannot carry such floats (Kafka's JsonConverter reads them as 0.0). Use "
+                    + "io.adbsync.common.json.SchemaCachingJsonConverter or Avro as key.converter and "
+                    + "value.converter of both connectors");
         }
     }
 

@@ -47,4 +47,15 @@ class SpecialFloatColumnsTest {
                 "public.t", "offset 7"))
                 .isInstanceOf(DataException.class).hasMessageStartingWith("Column arr of public.t held NaN");
     }
+
+    @Test
+    void onADeleteOnlyTheKeyCountsForItIsAllTheSinkUses() {
+        Schema keySchema = SchemaBuilder.struct().name("k").field("d", Schema.FLOAT64_SCHEMA).build();
+        String header = SpecialFloatColumns.describe(row(Float.NaN, Double.NaN, null), null);
+        assertThat(header).isEqualTo("before=r,d");
+        // r was lost in the before row, which is not written: no error. The key d survived.
+        SpecialFloatColumns.verify(header, new Struct(keySchema).put("d", Double.NaN), null, "public.t", "offset 8");
+        assertThatThrownBy(() -> SpecialFloatColumns.verify(header, new Struct(keySchema).put("d", 0.0), null, "public.t", "offset 8"))
+                .isInstanceOf(DataException.class).hasMessageStartingWith("Column d of public.t held NaN");
+    }
 }

@@ -76,16 +76,15 @@ public final class RecordParser {
         };
     }
 
-    /** A float the source marked as NaN, ±Infinity or -0 must still be one here: a converter may have read it as 0.0. */
+    /** A float the source marked as NaN, ±Infinity or -0 must still be one where written: a converter may have read it as 0.0. */
     private void verifySpecialFloats(SinkRecord record, Struct envelope, SourceTable source) {
         Header header = record.headers().lastWithName(SpecialFloatColumns.HEADER);
         if (header == null || header.value() == null) {
             return;
         }
-        Schema schema = envelope.schema();
-        Struct before = schema.field(EventContract.BEFORE) == null ? null : envelope.getStruct(EventContract.BEFORE);
-        Struct after = schema.field(EventContract.AFTER) == null ? null : envelope.getStruct(EventContract.AFTER);
-        SpecialFloatColumns.verify(header.value().toString(), before, after, namer.tableFor(source).toString(), where(record));
+        Struct key = record.key() instanceof Struct k ? k : null;
+        Struct after = envelope.schema().field(EventContract.AFTER) == null ? null : envelope.getStruct(EventContract.AFTER);
+        SpecialFloatColumns.verify(header.value().toString(), key, after, namer.tableFor(source).toString(), where(record));
     }
 
     private static Struct after(SinkRecord record, Struct envelope) {
