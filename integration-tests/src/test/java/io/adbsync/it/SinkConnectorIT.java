@@ -19,6 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -193,6 +195,37 @@ class SinkConnectorIT {
                 .until(() -> "1000".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
         assertThat(rest.status("retry").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
         rest.remove("retry");
+    }
+
+    @Test
+    void aTableLockedLongerThanTheLockTimeoutIsRetriedAndTheRowsArriveOnceItIsReleased() throws Exception {
+        String db = pg.createDatabase("sink_lock");
+        String topic = "lock.public.locked";
+        sql(pg, db, "CREATE TABLE locked (id int PRIMARY KEY, name text)");
+        // The sink sets no session settings of its own: a user gives them in the URL, as here a short lock_timeout.
+        Map<String, String> config = sinkConfig(db, topic, "retry.backoff.ms", "200");
+        config.put("connection.url", pg.jdbcUrl(db) + "?options=-c%20lock_timeout%3D500");
+        try (Connection locker = pg.connect(db); Statement s = locker.createStatement()) {
+            locker.setAutoCommit(false);
+            s.execute("LOCK TABLE locked IN ACCESS EXCLUSIVE MODE");
+            rest.deploy("lock", config);
+            rest.awaitRunning("lock", 1, Duration.ofSeconds(60));
+            produce(topic, up(1, "a"), up(2, "b"));
+            Awaitility.await("the sink waits on the lock").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> "1".equals(scalar(pg, db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            + "AND application_name = 'adbsync' AND wait_event_type = 'Lock'")));
+            // Several lock timeouts of 500 ms while the lock is held.
+            Thread.sleep(3000);
+            assertThat(rest.status("lock").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+            try (var rs = s.executeQuery("SELECT count(*) FROM locked")) { // in the locking transaction: others would wait
+                rs.next();
+                assertThat(rs.getInt(1)).isZero();
+            }
+            locker.commit();
+        }
+        awaitRows(db, "public.locked", List.of("(1,a)", "(2,b)"));
+        assertThat(rest.status("lock").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+        rest.remove("lock");
     }
 
     @Test

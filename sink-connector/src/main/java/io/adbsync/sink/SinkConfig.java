@@ -131,8 +131,8 @@ public final class SinkConfig extends AbstractConfig {
                         + "restarting) before it fails.",
                 GROUP_ERRORS, ++order, Width.SHORT, "Retry window, connection");
         def.define(RETRY_WINDOW_OTHER_MS, Type.LONG, 10L * 60_000, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
-                "How long the task keeps retrying other transient failures (deadlocks, serialization failures, "
-                        + "out of resources) before it fails.",
+                "How long the task keeps retrying other transient failures (deadlocks, serialization failures, lock "
+                        + "and statement timeouts, out of resources) before it fails.",
                 GROUP_ERRORS, ++order, Width.SHORT, "Retry window, other");
         def.define(RETRY_BACKOFF_MS, Type.LONG, 1000L, ConfigDef.Range.between(1, 600_000), Importance.LOW,
                 "First wait before a retried batch is redelivered; it doubles on each retry up to one minute.",

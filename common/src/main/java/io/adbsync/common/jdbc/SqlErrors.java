@@ -13,7 +13,7 @@ public final class SqlErrors {
 
     /** What a failure means for the caller. */
     public enum Kind {
-        /** Connection lost, server restarting, out of resources, serialization failure or deadlock: retry. */
+        /** Connection lost, server restarting, out of resources, serialization failure, deadlock, timeouts: retry. */
         TRANSIENT,
         /** The data itself is wrong (SQLState classes 22 and 23): the record goes to the dead-letter queue. */
         DATA,
@@ -38,9 +38,11 @@ public final class SqlErrors {
         String cls = state.substring(0, 2);
         return switch (cls) {
             case "08", "53", "58" -> Kind.TRANSIENT;
-            case "57" -> state.equals("57014") ? Kind.FATAL : Kind.TRANSIENT; // 57P01..03: shutdown/starting up
+            // 57P01..03: shutdown/starting up; 57014: statement_timeout or a cancel, the statement gave up waiting.
+            case "57" -> Kind.TRANSIENT;
             case "40" -> Kind.TRANSIENT; // 40001 serialization failure, 40P01 deadlock
-            case "55" -> state.equals("55006") ? Kind.TRANSIENT : Kind.FATAL; // object in use: a slot still held by an old session
+            // 55006 object in use (a slot still held by an old session), 55P03 lock_timeout: both wait on another session.
+            case "55" -> state.equals("55006") || state.equals("55P03") ? Kind.TRANSIENT : Kind.FATAL;
             case "22", "23" -> Kind.DATA;
             default -> Kind.FATAL;
         };

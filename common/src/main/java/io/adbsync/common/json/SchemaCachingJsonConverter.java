@@ -27,6 +27,9 @@ import java.util.Map;
  * one Schema instance per table version, so an identity cache holds for writing; for reading, the schema's bytes
  * are the key and a JsonConverter configured with that schema ({@code schema.content}) converts the payload alone.
  * Anything not laid out as JsonConverter writes it (other field order, whitespace) goes to JsonConverter whole.
+ *
+ * <p>Unlike JsonConverter, it reads float fields holding NaN, Infinity, -Infinity and -0.0 back as those values
+ * (JsonConverter writes them correctly and reads them as 0.0); see {@link SpecialFloats}.
  */
 public final class SchemaCachingJsonConverter implements Converter {
 
@@ -48,6 +51,7 @@ public final class SchemaCachingJsonConverter implements Converter {
     /** Set when the user gave schema.content: records then carry no envelope, and JsonConverter reads them as they are. */
     private boolean fixedSchema;
     private boolean isKey;
+    private volatile FloatCheck lastFloatCheck;
 
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
@@ -106,6 +110,28 @@ public final class SchemaCachingJsonConverter implements Converter {
 
     @Override
     public SchemaAndValue toConnectData(String topic, byte[] value) {
+        SchemaAndValue read = read(topic, value);
+        // JsonConverter reads NaN, Infinity and -0.0 as 0.0; what this converter wrote, it reads back as written.
+        if (read.schema() == null || read.value() == null || !hasFloats(read.schema()) || !SpecialFloats.mayHold(value)) {
+            return read;
+        }
+        return SpecialFloats.restore(read, value, schemasEnabled && !fixedSchema);
+    }
+
+    /** Whether the schema has a float anywhere; remembered for the last schema, as a topic's records share one. */
+    private boolean hasFloats(Schema schema) {
+        FloatCheck check = lastFloatCheck;
+        if (check == null || check.schema() != schema) {
+            check = new FloatCheck(schema, SpecialFloats.hasFloats(schema));
+            lastFloatCheck = check;
+        }
+        return check.floats();
+    }
+
+    private record FloatCheck(Schema schema, boolean floats) {
+    }
+
+    private SchemaAndValue read(String topic, byte[] value) {
         if (!schemasEnabled || fixedSchema || value == null || !startsWith(value, SCHEMA_PREFIX)) {
             return standard.toConnectData(topic, value);
         }

@@ -23,6 +23,14 @@ class SqlErrorsTest {
     }
 
     @Test
+    void statementAndLockTimeoutsAreTransient() {
+        // statement_timeout (or a cancel) and lock_timeout: the statement gave up waiting; the same batch may succeed later.
+        assertThat(SqlErrors.classify(new SQLException("canceling statement due to statement timeout", "57014"))).isEqualTo(TRANSIENT);
+        assertThat(SqlErrors.classify(new SQLException("canceling statement due to lock timeout", "55P03"))).isEqualTo(TRANSIENT);
+        assertThat(SqlErrors.classify(new SQLException("object not in prerequisite state", "55000"))).isEqualTo(FATAL);
+    }
+
+    @Test
     void dataErrorsBelongToTheRecord() {
         assertThat(SqlErrors.classify(new SQLException("bad value", "22P02"))).isEqualTo(DATA);
         assertThat(SqlErrors.classify(new SQLException("not null", "23502"))).isEqualTo(DATA);
@@ -33,6 +41,5 @@ class SqlErrorsTest {
         assertThat(SqlErrors.classify(new SQLException("password", "28P01"))).isEqualTo(FATAL);
         assertThat(SqlErrors.classify(new SQLException("permission", "42501"))).isEqualTo(FATAL);
         assertThat(SqlErrors.classify(new SQLException("no slot", "42704"))).isEqualTo(FATAL);
-        assertThat(SqlErrors.classify(new SQLException("cancelled", "57014"))).isEqualTo(FATAL);
     }
 }

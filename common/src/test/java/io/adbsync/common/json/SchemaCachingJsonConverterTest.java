@@ -164,4 +164,58 @@ class SchemaCachingJsonConverterTest {
             assertThat(back).isInstanceOf(Map.class);
         }
     }
+
+    private static final Schema FLOATS = SchemaBuilder.struct().name("db.public.f.Value").optional()
+            .field("f4", Schema.OPTIONAL_FLOAT32_SCHEMA)
+            .field("f8", Schema.FLOAT64_SCHEMA)
+            .field("arr", SchemaBuilder.array(Schema.OPTIONAL_FLOAT64_SCHEMA).optional().build())
+            .field("arr4", SchemaBuilder.array(SchemaBuilder.array(Schema.FLOAT32_SCHEMA).build()).optional().build())
+            .field("byName", SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.FLOAT32_SCHEMA).optional().build())
+            .field("byInt", SchemaBuilder.map(Schema.INT32_SCHEMA, Schema.FLOAT64_SCHEMA).optional().build())
+            .field("text", Schema.OPTIONAL_STRING_SCHEMA)
+            .build();
+    private static final Schema FLOATS_ENVELOPE = SchemaBuilder.struct().name("db.public.f.Envelope")
+            .field("before", FLOATS).field("after", FLOATS).field("op", Schema.STRING_SCHEMA).build();
+
+    private static Struct floats(double d, float f) {
+        java.util.List<Double> arr = new java.util.ArrayList<>(List.of(1.5, d, -d));
+        arr.add(null);
+        return new Struct(FLOATS).put("f4", f).put("f8", d).put("arr", arr)
+                .put("arr4", List.of(List.of(f, 2f), List.of(-f)))
+                .put("byName", Map.of("x", f, "NaN", 1f)).put("byInt", Map.of(1, d, 2, -d))
+                .put("text", "NaN");
+    }
+
+    @ParameterizedTest
+    @MethodSource("settings")
+    void readsBackNaNInfinityAndNegativeZeroWhereverAFloatFieldHoldsThem(Map<String, Object> settings) {
+        JsonConverter kafka = new JsonConverter();
+        kafka.configure(settings, false);
+        SchemaCachingJsonConverter ours = new SchemaCachingJsonConverter();
+        ours.configure(settings, false);
+        boolean schemas = !"false".equals(settings.get("schemas.enable"));
+        double[] doubles = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0};
+        float[] floats = {Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -0.0f};
+        for (int i = 0; i < doubles.length; i++) {
+            Struct value = new Struct(FLOATS_ENVELOPE).put("before", floats(doubles[i], floats[i]))
+                    .put("after", floats(doubles[(i + 1) % doubles.length], floats[(i + 1) % floats.length])).put("op", "u");
+            for (Object[] c : List.of(new Object[] {FLOATS_ENVELOPE, value}, new Object[] {Schema.FLOAT64_SCHEMA, doubles[i]},
+                    new Object[] {Schema.OPTIONAL_FLOAT32_SCHEMA, floats[i]})) {
+                Schema schema = (Schema) c[0];
+                byte[] bytes = ours.fromConnectData("t", schema, c[1]);
+                // What JsonConverter writes is right ("NaN", "Infinity" as strings): ours writes the same bytes.
+                assertThat(new String(bytes, StandardCharsets.UTF_8)).as("%s", c[1])
+                        .isEqualTo(new String(kafka.fromConnectData("t", schema, c[1]), StandardCharsets.UTF_8));
+                if (!schemas) {
+                    continue;
+                }
+                assertThat(ours.toConnectData("t", bytes).value()).as("%s %s", settings, c[1]).isEqualTo(c[1]);
+                // Read a second time: from the cached reader of this schema.
+                assertThat(ours.toConnectData("t", bytes).value()).as("%s %s", settings, c[1]).isEqualTo(c[1]);
+                // Another layout of the same record goes through JsonConverter whole, and is restored as well.
+                String spaced = new String(bytes, StandardCharsets.UTF_8).replace("\"payload\":", "\"payload\" : ");
+                assertThat(ours.toConnectData("t", spaced.getBytes(StandardCharsets.UTF_8)).value()).as(spaced).isEqualTo(c[1]);
+            }
+        }
+    }
 }

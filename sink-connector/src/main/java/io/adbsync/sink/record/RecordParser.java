@@ -2,6 +2,7 @@ package io.adbsync.sink.record;
 
 import io.adbsync.common.filter.Operation;
 import io.adbsync.common.contract.EventContract;
+import io.adbsync.common.contract.SpecialFloatColumns;
 import io.adbsync.sink.naming.SourceTable;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.naming.TableNamer;
@@ -9,6 +10,7 @@ import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 import java.util.ArrayList;
@@ -56,6 +58,7 @@ public final class RecordParser {
     private ChangeEvent envelope(SinkRecord record, Struct envelope) {
         String op = envelope.getString(EventContract.OP);
         SourceTable source = sourceOf(record, envelope);
+        verifySpecialFloats(record, envelope, source);
         boolean snapshot = false;
         Struct src = envelope.schema().field(EventContract.SOURCE) == null ? null : envelope.getStruct(EventContract.SOURCE);
         if (src != null && src.schema().field("snapshot") != null) {
@@ -71,6 +74,17 @@ public final class RecordParser {
                     Operation.TRUNCATE, false, false, List.of(), null, List.of(), Map.of());
             default -> throw new DataException("Unknown op '" + op + "' in the envelope of " + where(record));
         };
+    }
+
+    /** A float the source marked as NaN, ±Infinity or -0 must still be one where written: a converter may have read it as 0.0. */
+    private void verifySpecialFloats(SinkRecord record, Struct envelope, SourceTable source) {
+        Header header = record.headers().lastWithName(SpecialFloatColumns.HEADER);
+        if (header == null || header.value() == null) {
+            return;
+        }
+        Struct key = record.key() instanceof Struct k ? k : null;
+        Struct after = envelope.schema().field(EventContract.AFTER) == null ? null : envelope.getStruct(EventContract.AFTER);
+        SpecialFloatColumns.verify(header.value().toString(), key, after, namer.tableFor(source).toString(), where(record));
     }
 
     private static Struct after(SinkRecord record, Struct envelope) {

@@ -2,10 +2,12 @@ package io.adbsync.source.stream;
 
 import io.adbsync.common.Version;
 import io.adbsync.common.contract.EventContract;
+import io.adbsync.common.contract.SpecialFloatColumns;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.stream.CapturedTable.CapturedColumn;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.source.SourceRecord;
 
 import java.util.ArrayList;
@@ -93,7 +95,7 @@ public final class ChangeRecordFactory {
         Struct after = row(t, row, null);
         Struct envelope = envelope(t, null, after, EventContract.OP_READ, source(t, snapshotTimeMs, "true", null, null));
         return new SourceRecord(snapshotPartition, snapshotOffset, t.topic(), null,
-                t.keySchema(), key(t, after), t.envelopeSchema(), envelope, snapshotTimeMs);
+                t.keySchema(), key(t, after), t.envelopeSchema(), envelope, snapshotTimeMs, headers(null, after));
     }
 
     private SourceRecord record(CapturedTable t, Struct key, Struct before, Struct after, String op,
@@ -101,7 +103,18 @@ public final class ChangeRecordFactory {
         Struct source = source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn);
         return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
                 key == null ? null : t.keySchema(), key, t.envelopeSchema(), envelope(t, before, after, op, source),
-                tx.commitTimeMillis());
+                tx.commitTimeMillis(), headers(before, after));
+    }
+
+    /** Names the float columns holding NaN, ±Infinity or -0, so that a sink notices a converter that lost them. */
+    private static ConnectHeaders headers(Struct before, Struct after) {
+        String special = SpecialFloatColumns.describe(before, after);
+        if (special == null) {
+            return null;
+        }
+        ConnectHeaders headers = new ConnectHeaders();
+        headers.addString(SpecialFloatColumns.HEADER, special);
+        return headers;
     }
 
     private Struct source(CapturedTable t, long tsMs, String snapshot, Long txId, Long lsn) {
