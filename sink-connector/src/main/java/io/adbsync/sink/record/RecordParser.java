@@ -40,10 +40,11 @@ public final class RecordParser {
                     + ", not a Struct: use a converter with schemas (e.g. JsonConverter with schemas.enable=true, Avro)");
         }
         Struct struct = (Struct) value;
-        if (struct != null && isEnvelope(struct.schema())) {
-            return envelope(record, struct);
-        }
+        // The one routing rule: the topic decides the table of every record, whatever its shape.
         SourceTable source = SourceTable.fromTopic(record.topic());
+        if (struct != null && isEnvelope(struct.schema())) {
+            return envelope(record, source, struct);
+        }
         if (struct == null) {
             return delete(record, source, Operation.DELETE, false);
         }
@@ -55,9 +56,9 @@ public final class RecordParser {
                 && (schema.field(EventContract.AFTER) != null || schema.field(EventContract.BEFORE) != null);
     }
 
-    private ChangeEvent envelope(SinkRecord record, Struct envelope) {
+    private ChangeEvent envelope(SinkRecord record, SourceTable source, Struct envelope) {
         String op = envelope.getString(EventContract.OP);
-        SourceTable source = sourceOf(record, envelope);
+        checkAgreesWithTopic(record, source, envelope);
         boolean snapshot = false;
         Struct src = envelope.schema().field(EventContract.SOURCE) == null ? null : envelope.getStruct(EventContract.SOURCE);
         if (src != null && src.schema().field("snapshot") != null) {
@@ -88,8 +89,7 @@ public final class RecordParser {
      * The topic routes an envelope like any other record of it (a tombstone of the same key must reach the same
      * table); the envelope's source.schema/source.table only have to agree with a {@code prefix.schema.table} topic.
      */
-    private SourceTable sourceOf(SinkRecord record, Struct envelope) {
-        SourceTable routed = SourceTable.fromTopic(record.topic());
+    private void checkAgreesWithTopic(SinkRecord record, SourceTable routed, Struct envelope) {
         Field sourceField = envelope.schema().field(EventContract.SOURCE);
         if (sourceField != null && sourceField.schema().type() == Schema.Type.STRUCT) {
             Struct source = envelope.getStruct(EventContract.SOURCE);
@@ -104,7 +104,6 @@ public final class RecordParser {
                 }
             }
         }
-        return routed;
     }
 
     private ChangeEvent upsert(SinkRecord record, SourceTable source, Struct row, Operation op, boolean plain, boolean snapshot) {
