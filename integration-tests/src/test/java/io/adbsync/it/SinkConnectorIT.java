@@ -312,6 +312,35 @@ class SinkConnectorIT {
     }
 
     @Test
+    void aDestinationThatFallsBehindUnderARunningTaskGetsTheMissingRecordsReplayed() throws Exception {
+        String db = pg.createDatabase("sink_failover");
+        String topic = "failover.public.items";
+        rest.deploy("failover", sinkConfig(db, topic, "exactly.once.offsets.table", "adbsync.offsets"));
+        rest.awaitRunning("failover", 1, Duration.ofSeconds(60));
+        Rec[] first = new Rec[10];
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < first.length; i++) {
+            first[i] = up(i, "a" + i);
+            expected.add("(" + i + ",a" + i + ")");
+        }
+        produce(topic, first);
+        awaitRows(db, "public.items", expected);
+        Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> "10".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+
+        // As a failover to a replica that lagged behind offset 4, while the task keeps running.
+        sql(pg, db, "UPDATE adbsync.offsets SET next_offset = 4", "DELETE FROM public.items WHERE id >= 4");
+        produce(topic, up(10, "b10"));
+        expected.add("(10,b10)");
+        expected.sort(String::compareTo);
+        awaitRows(db, "public.items", expected);
+        Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> "11".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+        assertThat(rest.status("failover").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+        rest.remove("failover");
+    }
+
+    @Test
     void tombstonesAndEnvelopesOfATopicGoToTheSameTable() throws Exception {
         String db = pg.createDatabase("sink_routing");
         // The source table "Order Items" travels in a topic whose name cannot hold its space.

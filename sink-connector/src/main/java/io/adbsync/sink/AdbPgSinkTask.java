@@ -113,6 +113,8 @@ public class AdbPgSinkTask extends SinkTask {
         }
         Connection c = connection();
         Map<TopicPartition, Long> stored = offsetStore.load(c, partitionsToResume);
+        // A partition without a stored row starts one afresh; an offset remembered from before would never match.
+        partitionsToResume.forEach(appliedOffsets::remove);
         appliedOffsets.putAll(stored);
         pendingSeeks.putAll(stored);
         partitionsToResume.clear();
@@ -169,6 +171,11 @@ public class AdbPgSinkTask extends SinkTask {
         try {
             apply(tables, events, nextOffsets);
             retry.succeeded();
+        } catch (OffsetStore.OffsetsMovedException e) {
+            // Nothing of the batch was committed: read the destination's offsets again and rewind to them.
+            log.warn("{}; rewinding to the offsets the destination holds", e.getMessage());
+            partitionsToResume.addAll(e.partitions());
+            throw new RetriableException(e.getMessage(), e);
         } catch (SQLException e) {
             throw failure(e, tables);
         }
@@ -245,7 +252,7 @@ public class AdbPgSinkTask extends SinkTask {
 
     private void saveOffsets(Connection c, Map<TopicPartition, Long> nextOffsets) throws SQLException {
         if (offsetStore != null) {
-            offsetStore.save(c, nextOffsets);
+            offsetStore.save(c, nextOffsets, appliedOffsets);
         }
     }
 

@@ -150,9 +150,9 @@ public final class SinkConfig extends AbstractConfig {
                 Importance.MEDIUM,
                 "Exactly-once effect: when set (schema.table), consumed offsets are stored in this destination table "
                         + "in the same transaction as the changes, and the task resumes from them, so a replay after a "
-                        + "crash changes nothing. When a stored offset is behind Kafka's (the destination restored "
-                        + "from a backup), the task rewinds there and replays the missing records in order. The "
-                        + "table is created if missing. Empty: off (replays are harmless "
+                        + "crash changes nothing. When a stored offset is not where the task expects it (the "
+                        + "destination restored from a backup or failed over to a lagging replica), the task rewinds "
+                        + "there and replays the missing records in order. The table is created if missing. Empty: off (replays are harmless "
                         + "upserts anyway, but a replayed older change could briefly reappear).",
                 GROUP_ERRORS, ++order, Width.LONG, "Offsets table");
         order = 0;
