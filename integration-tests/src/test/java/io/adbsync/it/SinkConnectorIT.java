@@ -74,6 +74,29 @@ class SinkConnectorIT {
         return new Rec(new Struct(KEY).put("id", id), null);
     }
 
+    /** A Debezium-style envelope record; {@code op} r marks a snapshot row, null {@code row} a tombstone. */
+    private static Rec env(String sourceTable, String op, Struct original) {
+        Struct row = original;
+        Struct key = new Struct(KEY).put("id", row.getInt32("id"));
+        SchemaBuilder optional = SchemaBuilder.struct().name(row.schema().name()).optional();
+        original.schema().fields().forEach(f -> optional.field(f.name(), f.schema()));
+        Schema rowSchema = optional.build();
+        Struct copy = new Struct(rowSchema);
+        original.schema().fields().forEach(f -> copy.put(f.name(), original.get(f)));
+        row = copy;
+        Schema envelope = io.adbsync.common.contract.EventContract.envelope("p.public." + sourceTable, rowSchema);
+        Struct source = new Struct(io.adbsync.common.contract.EventContract.SOURCE_SCHEMA).put("version", "1")
+                .put("connector", "postgresql").put("name", "p").put("ts_ms", 0L).put("db", "d").put("schema", "public")
+                .put("table", sourceTable).put("snapshot", "r".equals(op) ? "true" : "false");
+        Struct value = new Struct(envelope).put("op", op).put("source", source);
+        value.put("d".equals(op) ? "before" : "after", row);
+        return new Rec(key, value);
+    }
+
+    private static Struct row(int id, String name) {
+        return new Struct(ROW).put("id", id).put("name", name);
+    }
+
     /** Writes records in one producer batch so that the sink receives them in one put(). */
     private static void produce(String topic, Rec... records) {
         Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
@@ -264,6 +287,136 @@ class SinkConnectorIT {
             assertThat(rest.status("restart").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
             rest.remove("restart");
         }
+    }
+
+    @Test
+    void aSnapshotRowInTheSameBatchAsAStreamedChangeOfItsKeyNeverUndoesIt() throws Exception {
+        String db = pg.createDatabase("sink_snapshot_order");
+        String topic = "snap.public.items";
+        rest.deploy("snapshot-order", sinkConfig(db, topic));
+        rest.awaitRunning("snapshot-order", 1, Duration.ofSeconds(60));
+        produce(topic, env("items", "c", row(1, "v1")));
+        awaitRows(db, "public.items", List.of("(1,v1)"));
+        // The default table.conflict.mode=ignore applies snapshot rows as insert-if-absent.
+        produce(topic, env("items", "u", row(1, "v2")), env("items", "r", row(1, "v2")), env("items", "c", row(2, "w")));
+        awaitRows(db, "public.items", List.of("(1,v2)", "(2,w)"));
+        rest.remove("snapshot-order");
+    }
+
+    @Test
+    void aStoredOffsetBehindKafkaReplaysExactlyTheMissingRecordsInOrder() throws Exception {
+        String db = pg.createDatabase("sink_rewind");
+        String topic = "rewind.public.items";
+        Map<String, String> config = sinkConfig(db, topic, "exactly.once.offsets.table", "adbsync.offsets");
+        rest.deploy("rewind", config);
+        rest.awaitRunning("rewind", 1, Duration.ofSeconds(60));
+        Rec[] first = new Rec[10];
+        for (int i = 0; i < first.length; i++) {
+            first[i] = up(i, "a" + i);
+        }
+        produce(topic, first);
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            expected.add("(" + i + ",a" + i + ")");
+        }
+        awaitRows(db, "public.items", expected);
+        Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> "10".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+
+        // As a restore from a backup taken after offset 3: the destination forgets offsets 4..9 and their rows.
+        assertThat(rest.put("connectors/rewind/stop", null).ok()).isTrue();
+        Awaitility.await("stopped").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> "STOPPED".equals(rest.status("rewind").get("connector").get("state").asText()));
+        sql(pg, db, "UPDATE adbsync.offsets SET next_offset = 4", "DELETE FROM public.items WHERE id >= 4",
+                "UPDATE public.items SET name = 'restored' WHERE id = 3");
+        rest.resume("rewind");
+        rest.awaitRunning("rewind", 1, Duration.ofSeconds(60));
+        produce(topic, up(3, "b3"), up(10, "b10"));
+
+        expected.clear();
+        for (int i = 0; i < 11; i++) {
+            expected.add(i == 3 ? "(3,b3)" : i == 10 ? "(10,b10)" : "(" + i + ",a" + i + ")");
+        }
+        expected.sort(String::compareTo);
+        awaitRows(db, "public.items", expected);
+        Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> "12".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+        rest.remove("rewind");
+    }
+
+    @Test
+    void aDestinationThatFallsBehindUnderARunningTaskGetsTheMissingRecordsReplayed() throws Exception {
+        String db = pg.createDatabase("sink_failover");
+        String topic = "failover.public.items";
+        rest.deploy("failover", sinkConfig(db, topic, "exactly.once.offsets.table", "adbsync.offsets"));
+        rest.awaitRunning("failover", 1, Duration.ofSeconds(60));
+        Rec[] first = new Rec[10];
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < first.length; i++) {
+            first[i] = up(i, "a" + i);
+            expected.add("(" + i + ",a" + i + ")");
+        }
+        produce(topic, first);
+        awaitRows(db, "public.items", expected);
+        Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> "10".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+
+        // As a failover to a replica that lagged behind offset 4, while the task keeps running.
+        sql(pg, db, "UPDATE adbsync.offsets SET next_offset = 4", "DELETE FROM public.items WHERE id >= 4");
+        produce(topic, up(10, "b10"));
+        expected.add("(10,b10)");
+        expected.sort(String::compareTo);
+        awaitRows(db, "public.items", expected);
+        Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> "11".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+        assertThat(rest.status("failover").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+        rest.remove("failover");
+    }
+
+    @Test
+    void tombstonesAndEnvelopesOfATopicGoToTheSameTable() throws Exception {
+        String db = pg.createDatabase("sink_routing");
+        // The source table "Order Items" travels in a topic whose name cannot hold its space.
+        String topic = "route.public.Order_Items";
+        sql(pg, db, "CREATE TABLE public.orders (id int PRIMARY KEY, name text)", "INSERT INTO public.orders VALUES (9, 'kept')");
+        rest.deploy("routing", sinkConfig(db, topic, "table.name.map", "public.Order_Items=public.orders"));
+        rest.awaitRunning("routing", 1, Duration.ofSeconds(60));
+        produce(topic, env("Order Items", "c", row(1, "a")), env("Order Items", "c", row(2, "b")),
+                env("Order Items", "d", row(1, "a")), del(1));
+        awaitRows(db, "public.orders", List.of("(2,b)", "(9,kept)"));
+        assertThat(scalar(pg, db, "SELECT count(*)::text FROM pg_tables WHERE schemaname = 'public'")).isEqualTo("1");
+        rest.remove("routing");
+    }
+
+    private static final String UNAVAILABLE = "__debezium_unavailable_value";
+    private static final Schema TOAST_ROW = SchemaBuilder.struct().name("v").field("id", Schema.INT32_SCHEMA)
+            .field("name", Schema.OPTIONAL_STRING_SCHEMA).field("doc", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("bin", Schema.OPTIONAL_BYTES_SCHEMA).build();
+
+    private static Struct toastRow(int id, String name, String doc, byte[] bin) {
+        return new Struct(TOAST_ROW).put("id", id).put("name", name).put("doc", doc).put("bin", bin);
+    }
+
+    @Test
+    void debeziumUnavailableValuesKeepTheDestinationValueAndANewRowWithOneIsRefused() throws Exception {
+        String db = pg.createDatabase("sink_toast");
+        String topic = "toast.public.docs";
+        rest.deploy("toast", sinkConfig(db, topic, "errors.tolerance", "all",
+                "errors.deadletterqueue.topic.name", "toast-dlq", "errors.deadletterqueue.topic.replication.factor", "1",
+                "errors.deadletterqueue.context.headers.enable", "true"));
+        rest.awaitRunning("toast", 1, Duration.ofSeconds(60));
+        produce(topic, env("docs", "c", toastRow(1, "n1", "big text", new byte[] {1, 2})),
+                env("docs", "c", toastRow(3, "m1", "other", new byte[] {3})));
+        awaitRows(db, "public.docs", List.of("(1,n1,\"big text\",\"\\\\x0102\")", "(3,m1,other,\"\\\\x03\")"));
+        byte[] placeholderBytes = UNAVAILABLE.getBytes(StandardCharsets.UTF_8);
+        produce(topic, env("docs", "u", toastRow(1, "n2", UNAVAILABLE, placeholderBytes)),
+                env("docs", "c", toastRow(2, "new", UNAVAILABLE, null)),
+                env("docs", "u", toastRow(3, "m2", "changed", placeholderBytes)));
+        awaitRows(db, "public.docs", List.of("(1,n2,\"big text\",\"\\\\x0102\")", "(3,m2,changed,\"\\\\x03\")"));
+        var dead = TopicReader.read(stack.bootstrapServers(), "toast-dlq", 1, Duration.ofSeconds(60));
+        String reason = new String(dead.get(0).headers().lastHeader("__connect.errors.exception.message").value(), StandardCharsets.UTF_8);
+        assertThat(reason).contains("offset 3").contains("public.docs").contains("column doc");
+        rest.remove("toast");
     }
 
     @Test

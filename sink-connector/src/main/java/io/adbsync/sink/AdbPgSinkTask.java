@@ -69,6 +69,12 @@ public class AdbPgSinkTask extends SinkTask {
     /** Exactly-once mode: the next offset the destination has applied, per partition; older records are skipped. */
     private final Map<TopicPartition, Long> appliedOffsets = new HashMap<>();
     private final Set<TopicPartition> partitionsToResume = new HashSet<>();
+    /**
+     * Exactly-once mode: partitions the consumer is asked to seek to their stored offset. Until a put() returns
+     * normally, the seek has not happened yet, so their records are from the old position and are not applied.
+     */
+    private final Map<TopicPartition, Long> pendingSeeks = new HashMap<>();
+    private boolean warnedSnapshotInInsertMode;
 
     @Override
     public void start(Map<String, String> props) {
@@ -107,8 +113,10 @@ public class AdbPgSinkTask extends SinkTask {
         }
         Connection c = connection();
         Map<TopicPartition, Long> stored = offsetStore.load(c, partitionsToResume);
+        // A partition without a stored row starts one afresh; an offset remembered from before would never match.
+        partitionsToResume.forEach(appliedOffsets::remove);
         appliedOffsets.putAll(stored);
-        stored.forEach((tp, next) -> context.offset(tp, next));
+        pendingSeeks.putAll(stored);
         partitionsToResume.clear();
         if (!stored.isEmpty()) {
             log.info("Resuming from offsets stored in the destination: {}", stored);
@@ -118,25 +126,32 @@ public class AdbPgSinkTask extends SinkTask {
     @Override
     public void close(Collection<TopicPartition> partitions) {
         partitions.forEach(appliedOffsets::remove);
+        partitions.forEach(pendingSeeks::remove);
         partitionsToResume.removeAll(partitions);
     }
 
     @Override
     public void put(Collection<SinkRecord> records) {
-        if (records.isEmpty()) {
-            return;
-        }
+        // Resume even on an empty put: a consumer already at the end must still be sent back to the stored offset.
         try {
             resumeFromStoredOffsets();
         } catch (SQLException e) {
             throw failure(e, List.of());
+        }
+        // Asked again on every put until one returns normally: after a failed put the runtime redelivers its batch.
+        pendingSeeks.forEach(context::offset);
+        if (records.isEmpty()) {
+            pendingSeeks.clear();
+            return;
         }
         Map<TopicPartition, Long> nextOffsets = new HashMap<>();
         List<ChangeEvent> events = new ArrayList<>(records.size());
         for (SinkRecord record : records) {
             TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
             Long applied = appliedOffsets.get(tp);
-            if (applied != null && record.kafkaOffset() < applied) {
+            if (pendingSeeks.containsKey(tp) || applied != null && record.kafkaOffset() < applied) {
+                // Before the seek, records past the stored offset would leave a gap behind them (the stored offset
+                // is behind Kafka's position after a restore); the consumer redelivers them from there in order.
                 continue;
             }
             nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
@@ -148,6 +163,7 @@ public class AdbPgSinkTask extends SinkTask {
                 continue;
             }
             if (wanted(event)) {
+                warnOnSnapshotRowInInsertMode(event);
                 events.add(event);
             }
         }
@@ -155,11 +171,26 @@ public class AdbPgSinkTask extends SinkTask {
         try {
             apply(tables, events, nextOffsets);
             retry.succeeded();
+        } catch (OffsetStore.OffsetsMovedException e) {
+            // Nothing of the batch was committed: read the destination's offsets again and rewind to them.
+            log.warn("{}; rewinding to the offsets the destination holds", e.getMessage());
+            partitionsToResume.addAll(e.partitions());
+            throw new RetriableException(e.getMessage(), e);
         } catch (SQLException e) {
             throw failure(e, tables);
         }
         appliedOffsets.putAll(nextOffsets);
+        pendingSeeks.clear();
         pace(tables);
+    }
+
+    private void warnOnSnapshotRowInInsertMode(ChangeEvent e) {
+        if (e.snapshot() && !warnedSnapshotInInsertMode && config.insertMode() == SinkConfig.InsertMode.INSERT) {
+            warnedSnapshotInInsertMode = true;
+            log.warn("insert.mode=insert appends snapshot rows (first: {}, table {}): rows changed while the snapshot "
+                    + "ran also arrive as changes and end up twice; use insert.mode=upsert for tables with a key",
+                    e.coordinates(), e.table());
+        }
     }
 
     private boolean wanted(ChangeEvent e) {
@@ -221,7 +252,7 @@ public class AdbPgSinkTask extends SinkTask {
 
     private void saveOffsets(Connection c, Map<TopicPartition, Long> nextOffsets) throws SQLException {
         if (offsetStore != null) {
-            offsetStore.save(c, nextOffsets);
+            offsetStore.save(c, nextOffsets, appliedOffsets);
         }
     }
 

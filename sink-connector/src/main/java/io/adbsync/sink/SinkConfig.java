@@ -74,7 +74,10 @@ public final class SinkConfig extends AbstractConfig {
         def.define(INSERT_MODE, Type.STRING, "upsert", Validators.oneOf("upsert", "insert"),
                 Importance.HIGH,
                 "upsert: insert a row or overwrite the row with the same primary key (replays are harmless); "
-                        + "insert: plain inserts, for tables without a key (replays duplicate rows).",
+                        + "insert: plain inserts, for tables without a key (replays duplicate rows). In insert mode "
+                        + "every record becomes a new row: a row changed while the source snapshot ran arrives both "
+                        + "as a snapshot row and as a change, and ends up twice (the task logs a warning at the "
+                        + "first snapshot row); updates and deletes are appended as rows too.",
                 GROUP_WRITES, ++order, Width.SHORT, "Insert mode");
         def.define(DELETE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
                 "Apply delete events and tombstones as deletes by primary key; when false they are skipped.",
@@ -84,7 +87,7 @@ public final class SinkConfig extends AbstractConfig {
                 GROUP_WRITES, ++order, Width.SHORT, "Apply truncates");
         def.define(TABLE_OPERATIONS, Type.LIST, "", ParsedListValidator.of(OperationFilter::parse, "entries schema\\.table=insert|update|delete|truncate"), Importance.MEDIUM,
                 "Per-table choice of the operations to apply: entries like public\\.orders=insert|update (a regex on "
-                        + "the source schema.table, then the operations among insert, update, delete, truncate). The "
+                        + "the source schema.table as the topic names it, then the operations among insert, update, delete, truncate). The "
                         + "first matching entry decides; tables matching none get every operation. Plain records "
                         + "(no envelope) count as an insert or update.",
                 GROUP_WRITES, ++order, Width.LONG, "Operations per table");
@@ -99,9 +102,11 @@ public final class SinkConfig extends AbstractConfig {
         def.define(TABLE_NAME_FORMAT, Type.STRING, "${schema}.${table}",
                 Validators.matching(Pattern.compile("(?s).*\\S.*"), "a non-blank name template"),
                 Importance.MEDIUM,
-                "Destination table for a record: ${schema} and ${table} are the source schema and table (from the "
-                        + "envelope, else the last two parts of the topic name), ${topic} the topic. A dot separates "
-                        + "schema and table; each part is quoted as written.",
+                "Destination table for a record: ${schema} and ${table} are the last two dot-separated parts of "
+                        + "its topic name (prefix.schema.table; a topic without a dot is a table in schema public), "
+                        + "${topic} the topic. The topic routes every record alike (envelopes, tombstones, plain "
+                        + "records); an envelope whose source.schema/source.table do not match a prefix.schema.table "
+                        + "topic is refused. A dot separates schema and table; each part is quoted as written.",
                 GROUP_SCHEMA, ++order, Width.LONG, "Table name format");
         def.define(DISTRIBUTION_KEY, Type.LIST, "", Importance.MEDIUM,
                 "Greenplum/AnalyticDB only: columns of DISTRIBUTED BY for created tables; empty means the primary key. "
@@ -113,8 +118,10 @@ public final class SinkConfig extends AbstractConfig {
                         + "ON CONFLICT; ao_row and ao_column (append-optimized) are merged with DELETE + INSERT.",
                 GROUP_SCHEMA, ++order, Width.SHORT, "Storage engine");
         def.define(TABLE_NAME_MAP, Type.LIST, "", ParsedListValidator.of(TableNamer::parseMap, "entries source_schema.source_table=dest_schema.dest_table"), Importance.MEDIUM,
-                "Per-table rename: entries source_schema.source_table=dest_schema.dest_table. A mapped table takes "
-                        + "this name as written; other tables follow table.name.format.",
+                "Per-table rename: entries source_schema.source_table=dest_schema.dest_table, the source named "
+                        + "as in the topic (its last two parts, e.g. public.Order_Items for a source table "
+                        + "\"Order Items\" whose topic replaced the space). A mapped table takes this name as "
+                        + "written; other tables follow table.name.format.",
                 GROUP_SCHEMA, ++order, Width.LONG, "Table name map");
         def.define(NAME_CASE, Type.STRING, "keep", Validators.oneOf("keep", "lower", "upper"), Importance.MEDIUM,
                 "Capitalization of table and column names derived from the source: keep them as they are, or "
@@ -123,7 +130,8 @@ public final class SinkConfig extends AbstractConfig {
         def.define(TABLE_CONFLICT_MODE, Type.STRING, "ignore", Validators.oneOf("fail", "ignore"), Importance.MEDIUM,
                 "fail: the precheck (config validation) reports an error when a destination table of the listed "
                         + "topics already exists. ignore: proceed; snapshot rows (op r) then never overwrite existing "
-                        + "rows, streamed changes do.",
+                        + "rows, streamed changes do (also within one batch: a snapshot row never undoes a streamed "
+                        + "change of its key).",
                 GROUP_SCHEMA, ++order, Width.SHORT, "Conflicting tables");
         order = 0;
         def.define(RETRY_WINDOW_CONNECTION_MS, Type.LONG, 720L * 60_000, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
@@ -142,7 +150,9 @@ public final class SinkConfig extends AbstractConfig {
                 Importance.MEDIUM,
                 "Exactly-once effect: when set (schema.table), consumed offsets are stored in this destination table "
                         + "in the same transaction as the changes, and the task resumes from them, so a replay after a "
-                        + "crash changes nothing. The table is created if missing. Empty: off (replays are harmless "
+                        + "crash changes nothing. When a stored offset is not where the task expects it (the "
+                        + "destination restored from a backup or failed over to a lagging replica), the task rewinds "
+                        + "there and replays the missing records in order. The table is created if missing. Empty: off (replays are harmless "
                         + "upserts anyway, but a replayed older change could briefly reappear).",
                 GROUP_ERRORS, ++order, Width.LONG, "Offsets table");
         order = 0;

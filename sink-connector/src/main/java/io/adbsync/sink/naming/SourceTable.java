@@ -1,6 +1,8 @@
 package io.adbsync.sink.naming;
 
-/** Where a record comes from: the source schema and table (from the envelope or the topic name) and its topic. */
+import io.adbsync.common.contract.AvroNames;
+
+/** Where a record comes from, as its topic name says: the source schema and table, and the topic. */
 public record SourceTable(String schema, String table, String topic) {
 
     /** {@code schema.table}, the name operation rules and renames match against. */
@@ -8,7 +10,22 @@ public record SourceTable(String schema, String table, String topic) {
         return schema + "." + table;
     }
 
-    /** The last two dot-separated parts of a topic name ({@code prefix.schema.table}); one part means schema public. */
+    /**
+     * Whether a record naming source table {@code schema.table} can belong to this topic: a {@code prefix.schema.table}
+     * topic must end with the two names as the source writes them into topic names. Shorter topic names (renamed by
+     * an SMT, or plain topics) carry no schema to compare and agree with any source.
+     */
+    public boolean agreesWith(String sourceSchema, String sourceTable) {
+        if (topic.chars().filter(ch -> ch == '.').count() < 2) {
+            return true;
+        }
+        return topic.endsWith("." + AvroNames.topicPart(sourceSchema) + "." + AvroNames.topicPart(sourceTable));
+    }
+
+    /**
+     * The one routing rule for every record (envelope, tombstone, plain): the last two dot-separated parts of a
+     * topic name ({@code prefix.schema.table}); one part means schema public.
+     */
     public static SourceTable fromTopic(String topic) {
         int last = topic.lastIndexOf('.');
         if (last < 0) {

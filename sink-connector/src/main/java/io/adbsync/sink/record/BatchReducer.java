@@ -3,6 +3,7 @@ package io.adbsync.sink.record;
 import io.adbsync.sink.naming.TableId;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +13,8 @@ import java.util.Set;
 /**
  * Reduces a batch per table and key so that it can be written set-based: the last event of a key wins, a truncate
  * discards what came before it, and a key that was deleted before its final upsert is deleted first (so the row ends
- * up exactly as the upsert says, as if the events were applied one by one).
+ * up exactly as the upsert says, as if the events were applied one by one). An upsert that lacks some values
+ * (Debezium's unavailable placeholder) takes them from an earlier upsert of its key, else stays a partial update.
  */
 public final class BatchReducer {
 
@@ -43,6 +45,8 @@ public final class BatchReducer {
         final Map<RowKey, ChangeEvent> last = new LinkedHashMap<>();
         final Set<RowKey> deletedBefore = new HashSet<>();
         final List<ChangeEvent> appends = new ArrayList<>();
+        /** Snapshot rows (insert-if-absent) that must run before the partial upsert that followed them. */
+        final Map<RowKey, ChangeEvent> insertFirst = new HashMap<>();
         List<Column> keyColumns = List.of();
 
         void add(ChangeEvent e) {
@@ -52,9 +56,11 @@ public final class BatchReducer {
                     last.clear();
                     deletedBefore.clear();
                     appends.clear();
+                    insertFirst.clear();
                 }
                 case DELETE -> {
                     keyColumns = e.keyColumns();
+                    insertFirst.remove(e.key());
                     last.remove(e.key());
                     last.put(e.key(), e);
                 }
@@ -64,7 +70,20 @@ public final class BatchReducer {
                         return;
                     }
                     keyColumns = e.keyColumns();
-                    ChangeEvent previous = last.remove(e.key());
+                    ChangeEvent previous = last.get(e.key());
+                    if (keptOver(e, previous)) {
+                        return;
+                    }
+                    if (!e.partial()) {
+                        insertFirst.remove(e.key());
+                    } else if (previous != null && previous.kind() == ChangeEvent.Kind.UPSERT) {
+                        if (previous.snapshot() && snapshotRowsKeepExisting) {
+                            insertFirst.put(e.key(), previous);
+                        } else {
+                            e = e.over(previous);
+                        }
+                    }
+                    last.remove(e.key());
                     if (previous != null && previous.kind() == ChangeEvent.Kind.DELETE) {
                         deletedBefore.add(e.key());
                     }
@@ -73,10 +92,20 @@ public final class BatchReducer {
             }
         }
 
+        /**
+         * A snapshot row is an insert-if-absent: after an earlier upsert of its key in this batch the row exists, so
+         * applied one by one it would change nothing. Letting it win would turn the streamed change into a no-op.
+         */
+        private boolean keptOver(ChangeEvent e, ChangeEvent previous) {
+            return snapshotRowsKeepExisting && e.snapshot() && previous != null
+                    && previous.kind() == ChangeEvent.Kind.UPSERT;
+        }
+
         TableChanges changes(TableId id) {
             List<ChangeEvent> deletes = new ArrayList<>();
             List<ChangeEvent> upserts = new ArrayList<>();
             List<ChangeEvent> keepExisting = new ArrayList<>();
+            List<ChangeEvent> partials = new ArrayList<>();
             for (ChangeEvent e : last.values()) {
                 if (e.kind() == ChangeEvent.Kind.DELETE) {
                     deletes.add(e);
@@ -85,7 +114,13 @@ public final class BatchReducer {
                 if (deletedBefore.contains(e.key())) {
                     deletes.add(e);
                 }
-                if (e.snapshot() && snapshotRowsKeepExisting) {
+                if (e.partial()) {
+                    partials.add(e);
+                    ChangeEvent first = insertFirst.get(e.key());
+                    if (first != null) {
+                        keepExisting.add(first);
+                    }
+                } else if (e.snapshot() && snapshotRowsKeepExisting) {
                     keepExisting.add(e);
                 } else {
                     upserts.add(e);
@@ -93,9 +128,10 @@ public final class BatchReducer {
             }
             List<ChangeEvent> rows = new ArrayList<>(upserts);
             rows.addAll(keepExisting);
+            rows.addAll(partials);
             rows.addAll(appends);
             return new TableChanges(id, truncate, keyColumns, TableChanges.unionOfColumns(rows), deletes, upserts,
-                    keepExisting, List.copyOf(appends));
+                    keepExisting, partials, List.copyOf(appends));
         }
     }
 }

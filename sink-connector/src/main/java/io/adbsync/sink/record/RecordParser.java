@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads the three record shapes the sink accepts: our envelope and Debezium's (before/after/source/op), and plain
@@ -40,10 +42,11 @@ public final class RecordParser {
                     + ", not a Struct: use a converter with schemas (e.g. JsonConverter with schemas.enable=true, Avro)");
         }
         Struct struct = (Struct) value;
-        if (struct != null && isEnvelope(struct.schema())) {
-            return envelope(record, struct);
-        }
+        // The one routing rule: the topic decides the table of every record, whatever its shape.
         SourceTable source = SourceTable.fromTopic(record.topic());
+        if (struct != null && isEnvelope(struct.schema())) {
+            return envelope(record, source, struct);
+        }
         if (struct == null) {
             return delete(record, source, Operation.DELETE, false);
         }
@@ -55,9 +58,9 @@ public final class RecordParser {
                 && (schema.field(EventContract.AFTER) != null || schema.field(EventContract.BEFORE) != null);
     }
 
-    private ChangeEvent envelope(SinkRecord record, Struct envelope) {
+    private ChangeEvent envelope(SinkRecord record, SourceTable source, Struct envelope) {
         String op = envelope.getString(EventContract.OP);
-        SourceTable source = sourceOf(record, envelope);
+        checkAgreesWithTopic(record, source, envelope);
         verifySpecialFloats(record, envelope, source);
         boolean snapshot = false;
         Struct src = envelope.schema().field(EventContract.SOURCE) == null ? null : envelope.getStruct(EventContract.SOURCE);
@@ -71,7 +74,7 @@ public final class RecordParser {
             case EventContract.OP_UPDATE -> upsert(record, source, after(record, envelope), Operation.UPDATE, false, snapshot);
             case EventContract.OP_DELETE -> delete(record, source, Operation.DELETE, false);
             case EventContract.OP_TRUNCATE -> new ChangeEvent(record, source, namer.tableFor(source), ChangeEvent.Kind.TRUNCATE,
-                    Operation.TRUNCATE, false, false, List.of(), null, List.of(), Map.of());
+                    Operation.TRUNCATE, false, false, List.of(), null, List.of(), Map.of(), Set.of());
             default -> throw new DataException("Unknown op '" + op + "' in the envelope of " + where(record));
         };
     }
@@ -96,16 +99,25 @@ public final class RecordParser {
         return after;
     }
 
-    private static SourceTable sourceOf(SinkRecord record, Struct envelope) {
+    /**
+     * The topic routes an envelope like any other record of it (a tombstone of the same key must reach the same
+     * table); the envelope's source.schema/source.table only have to agree with a {@code prefix.schema.table} topic.
+     */
+    private void checkAgreesWithTopic(SinkRecord record, SourceTable routed, Struct envelope) {
         Field sourceField = envelope.schema().field(EventContract.SOURCE);
         if (sourceField != null && sourceField.schema().type() == Schema.Type.STRUCT) {
             Struct source = envelope.getStruct(EventContract.SOURCE);
             if (source != null && source.schema().field("schema") != null && source.schema().field("table") != null
                     && source.get("schema") != null && source.get("table") != null) {
-                return new SourceTable(source.get("schema").toString(), source.get("table").toString(), record.topic());
+                String schema = source.get("schema").toString();
+                String table = source.get("table").toString();
+                if (!routed.agreesWith(schema, table)) {
+                    throw new DataException("The envelope of " + where(record) + " names source table " + schema + "."
+                            + table + ", but its topic routes it to " + namer.tableFor(routed) + " (records are "
+                            + "routed by topic name, the envelope only has to agree with it)");
+                }
             }
         }
-        return SourceTable.fromTopic(record.topic());
     }
 
     private ChangeEvent upsert(SinkRecord record, SourceTable source, Struct row, Operation op, boolean plain, boolean snapshot) {
@@ -115,9 +127,20 @@ public final class RecordParser {
         Map<String, String> fields = new LinkedHashMap<>();
         List<Column> columns = new ArrayList<>();
         readKey(record, table, keyColumns, keyValues, fields);
+        Set<String> unavailable = new TreeSet<>();
         for (Field f : row.schema().fields()) {
             Column column = new Column(columnName(f), f.schema());
             Object value = row.get(f);
+            if (UnavailableValue.is(value) && !fields.containsKey(column.name())) {
+                if (!keyRequired) {
+                    throw new DataException("Column " + column.name() + " of table " + table + " from " + where(record)
+                            + " holds Debezium's placeholder " + UnavailableValue.PLACEHOLDER + " (an unchanged TOAST "
+                            + "value the source did not send): insert.mode=insert cannot write a row without it");
+                }
+                unavailable.add(column.name());
+                columns.add(column);
+                continue;
+            }
             String text = render(record, table, column, value);
             if (fields.containsKey(column.name()) && !fields.get(column.name()).equals(text)) {
                 throw new DataException("Column " + column.name() + " of " + where(record) + " (table " + table
@@ -133,7 +156,7 @@ public final class RecordParser {
         }
         RowKey key = keyColumns.isEmpty() ? null : RowKey.of(keyValues);
         return new ChangeEvent(record, source, table, ChangeEvent.Kind.UPSERT, op, plain, snapshot, keyColumns, key,
-                columns, fields);
+                columns, fields, unavailable);
     }
 
     private ChangeEvent delete(SinkRecord record, SourceTable source, Operation op, boolean plain) {
@@ -147,7 +170,7 @@ public final class RecordParser {
                     + "record key, but the key is empty");
         }
         return new ChangeEvent(record, source, table, ChangeEvent.Kind.DELETE, op, plain, false, keyColumns,
-                RowKey.of(keyValues), keyColumns, fields);
+                RowKey.of(keyValues), keyColumns, fields, Set.of());
     }
 
     private void readKey(SinkRecord record, TableId table, List<Column> keyColumns, List<Object> keyValues,

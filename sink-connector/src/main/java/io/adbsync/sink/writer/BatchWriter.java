@@ -8,17 +8,23 @@ import io.adbsync.sink.record.ChangeEvent;
 import io.adbsync.sink.record.Column;
 import io.adbsync.sink.record.CopyText;
 import io.adbsync.sink.record.TableChanges;
+import io.adbsync.sink.record.UnavailableValue;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
 import java.io.IOException;
 import java.io.StringReader;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Writes reduced changes set-based: per table, COPY into temporary staging tables, then one statement per step
@@ -82,9 +88,45 @@ public final class BatchWriter {
             execute(c, onConflict ? MergeSql.insertIfAbsentOnConflict(table, staging, columns, keys)
                     : MergeSql.insertIfAbsent(table, staging, columns, keys));
         }
+        if (!t.partials().isEmpty()) {
+            writePartials(c, t, keys, columns);
+        }
         if (!t.appends().isEmpty()) {
             String staging = stage(c, table, columns, keys, t.appends());
             execute(c, MergeSql.insert(table, staging, columns));
+        }
+    }
+
+    /**
+     * Rows that lack some values (Debezium's unavailable placeholder) update only the columns they carry, grouped by
+     * the columns they lack. Such a row must already exist: its missing value cannot be made up.
+     */
+    private void writePartials(Connection c, TableChanges t, List<String> keys, List<String> columns) throws SQLException {
+        Map<Set<String>, List<ChangeEvent>> groups = new LinkedHashMap<>();
+        for (ChangeEvent e : t.partials()) {
+            groups.computeIfAbsent(e.unavailable(), u -> new ArrayList<>()).add(e);
+        }
+        for (Map.Entry<Set<String>, List<ChangeEvent>> group : groups.entrySet()) {
+            List<String> carried = columns.stream().filter(col -> !group.getKey().contains(col)).toList();
+            String staging = stage(c, t.table(), carried, keys, group.getValue());
+            try (Statement s = c.createStatement(); ResultSet absent = s.executeQuery(MergeSql.firstAbsentKey(t.table(), staging, keys))) {
+                if (absent.next()) {
+                    List<String> key = new ArrayList<>();
+                    for (int i = 1; i <= keys.size(); i++) {
+                        key.add(keys.get(i - 1) + "=" + absent.getString(i));
+                    }
+                    Set<String> lacking = new TreeSet<>(group.getKey());
+                    throw new SQLException("Table " + t.table() + " has no row with key (" + String.join(", ", key)
+                            + ") to keep the value of " + (lacking.size() == 1 ? "column " : "columns ")
+                            + String.join(", ", lacking) + " from: the record holds Debezium's placeholder "
+                            + UnavailableValue.PLACEHOLDER + " (an unchanged TOAST value the source did not send) "
+                            + "instead of the value", "22023");
+                }
+            }
+            List<String> updated = carried.stream().filter(col -> !keys.contains(col)).toList();
+            if (!updated.isEmpty()) {
+                execute(c, MergeSql.updateFrom(t.table(), staging, updated, keys));
+            }
         }
     }
 

@@ -54,6 +54,21 @@ public final class MergeSql {
                 + table.quoted() + " AS " + T + " WHERE " + keyMatch(keys) + ")";
     }
 
+    /** Overwrites {@code columns} of the rows whose key is in the staging table; other columns keep their values. */
+    public static String updateFrom(TableId table, String staging, List<String> columns, List<String> keys) {
+        return "UPDATE " + table.quoted() + " AS " + T + " SET " + columns.stream()
+                .map(c -> SqlIdentifiers.quote(c) + " = " + S + "." + SqlIdentifiers.quote(c))
+                .collect(Collectors.joining(", ")) + " FROM " + SqlIdentifiers.quote(staging) + " AS " + S + " WHERE "
+                + keyMatch(keys);
+    }
+
+    /** The key of one staged row that has no row in the table yet, if any. */
+    public static String firstAbsentKey(TableId table, String staging, List<String> keys) {
+        return "SELECT " + qualifiedList(S, keys) + " FROM " + SqlIdentifiers.quote(staging) + " AS " + S
+                + " WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " AS " + T + " WHERE " + keyMatch(keys)
+                + ") LIMIT 1";
+    }
+
     public static String insert(TableId table, String staging, List<String> columns) {
         return "INSERT INTO " + table.quoted() + " (" + list(columns) + ") SELECT " + list(columns) + " FROM "
                 + SqlIdentifiers.quote(staging);

@@ -11,9 +11,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Consumed offsets kept in the destination ({@code exactly.once.offsets.table}), written in the same transaction
@@ -44,9 +47,16 @@ public final class OffsetStore {
         return dialect.distributionKeyQuery() == null ? sql : sql + " DISTRIBUTED BY (" + KEY + ")";
     }
 
-    public static String upsert(TableId table) {
+    /** The first offset of a partition; no row is written when one appeared meanwhile. */
+    public static String insertFirst(TableId table) {
         return "INSERT INTO " + table.quoted() + " (" + KEY + ", " + NEXT_OFFSET + ") VALUES (?, ?, ?, ?) "
-                + "ON CONFLICT (" + KEY + ") DO UPDATE SET " + NEXT_OFFSET + " = EXCLUDED." + NEXT_OFFSET;
+                + "ON CONFLICT (" + KEY + ") DO NOTHING";
+    }
+
+    /** Moves a partition's offset on only from the value this task last read or wrote. */
+    public static String advance(TableId table) {
+        return "UPDATE " + table.quoted() + " SET " + NEXT_OFFSET + " = ? WHERE " + CONNECTOR + " = ? AND " + TOPIC
+                + " = ? AND " + PARTITION + " = ? AND " + NEXT_OFFSET + " = ?";
     }
 
     public void ensureTable(Connection c) throws SQLException {
@@ -79,22 +89,59 @@ public final class OffsetStore {
         return offsets;
     }
 
-    /** Stores the next offsets inside the caller's transaction. */
-    public void save(Connection c, Map<TopicPartition, Long> nextOffsets) throws SQLException {
-        if (nextOffsets.isEmpty()) {
-            return;
-        }
+    /**
+     * Stores the next offsets inside the caller's transaction, each only over the offset the task expects to find
+     * ({@code expected}; none for a partition without a stored row). A destination whose offsets moved under the task
+     * (restored from a backup, failed over to a lagging replica, written by another task) makes it throw
+     * {@link OffsetsMovedException}: storing over them would leave the records in between unapplied for good.
+     */
+    public void save(Connection c, Map<TopicPartition, Long> nextOffsets, Map<TopicPartition, Long> expected)
+            throws SQLException {
         List<Map.Entry<TopicPartition, Long>> sorted = nextOffsets.entrySet().stream()
-                .sorted(Map.Entry.comparingByKey(java.util.Comparator.comparing(TopicPartition::toString))).toList();
-        try (PreparedStatement ps = c.prepareStatement(upsert(table))) {
+                .sorted(Map.Entry.comparingByKey(Comparator.comparing(TopicPartition::toString))).toList();
+        Set<TopicPartition> moved = new LinkedHashSet<>();
+        try (PreparedStatement advance = c.prepareStatement(advance(table));
+             PreparedStatement first = c.prepareStatement(insertFirst(table))) {
             for (Map.Entry<TopicPartition, Long> e : sorted) {
-                ps.setString(1, connector);
-                ps.setString(2, e.getKey().topic());
-                ps.setInt(3, e.getKey().partition());
-                ps.setLong(4, e.getValue());
-                ps.addBatch();
+                TopicPartition tp = e.getKey();
+                Long previous = expected.get(tp);
+                int written;
+                if (previous == null) {
+                    first.setString(1, connector);
+                    first.setString(2, tp.topic());
+                    first.setInt(3, tp.partition());
+                    first.setLong(4, e.getValue());
+                    written = first.executeUpdate();
+                } else {
+                    advance.setLong(1, e.getValue());
+                    advance.setString(2, connector);
+                    advance.setString(3, tp.topic());
+                    advance.setInt(4, tp.partition());
+                    advance.setLong(5, previous);
+                    written = advance.executeUpdate();
+                }
+                if (written != 1) {
+                    moved.add(tp);
+                }
             }
-            ps.executeBatch();
+        }
+        if (!moved.isEmpty()) {
+            throw new OffsetsMovedException(moved, table);
+        }
+    }
+
+    /** The stored offsets of some partitions are not where this task left them. */
+    public static final class OffsetsMovedException extends SQLException {
+        private final Set<TopicPartition> partitions;
+
+        OffsetsMovedException(Set<TopicPartition> partitions, TableId table) {
+            super("The offsets stored in " + table + " for " + partitions + " are not where this task left them "
+                    + "(destination restored or failed over?)");
+            this.partitions = Set.copyOf(partitions);
+        }
+
+        public Set<TopicPartition> partitions() {
+            return partitions;
         }
     }
 }

@@ -58,7 +58,10 @@ final class GoldenSql {
         sql.put("insert", MergeSql.insert(TABLE, "adbsync_stage_1", COLUMNS));
         sql.put("insert_if_absent_on_conflict", MergeSql.insertIfAbsentOnConflict(TABLE, "adbsync_stage_1", COLUMNS, KEYS));
         sql.put("insert_if_absent", MergeSql.insertIfAbsent(TABLE, "adbsync_stage_1", COLUMNS, KEYS));
-        sql.put("offsets_upsert", OffsetStore.upsert(new TableId("adbsync", "offsets")));
+        sql.put("update_from", MergeSql.updateFrom(TABLE, "adbsync_stage_1", COLUMNS.subList(2, COLUMNS.size()), KEYS));
+        sql.put("first_absent_key", MergeSql.firstAbsentKey(TABLE, "adbsync_stage_1", KEYS));
+        sql.put("offsets_insert_first", OffsetStore.insertFirst(new TableId("adbsync", "offsets")));
+        sql.put("offsets_advance", OffsetStore.advance(new TableId("adbsync", "offsets")));
         return sql;
     }
 

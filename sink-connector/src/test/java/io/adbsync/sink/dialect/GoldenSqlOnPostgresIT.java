@@ -59,13 +59,22 @@ class GoldenSqlOnPostgresIT {
             assertThat(rows(c)).isEqualTo("1|1|1.00|replaced|null;1|3|3.00|null|null;3|1|9.99|kept|null;"
                     + "4|1|4.00|fresh|null;5|1|5.00|fresh|null;");
 
-            try (PreparedStatement ps = c.prepareStatement(shared.get("offsets_upsert"))) {
-                for (long offset : new long[]{5, 9}) {
-                    ps.setString(1, "c");
-                    ps.setString(2, "t");
-                    ps.setInt(3, 0);
-                    ps.setLong(4, offset);
-                    ps.execute();
+            try (PreparedStatement first = c.prepareStatement(shared.get("offsets_insert_first"));
+                 PreparedStatement advance = c.prepareStatement(shared.get("offsets_advance"))) {
+                first.setString(1, "c");
+                first.setString(2, "t");
+                first.setInt(3, 0);
+                first.setLong(4, 5);
+                assertThat(first.executeUpdate()).isEqualTo(1);
+                first.setLong(4, 7);
+                assertThat(first.executeUpdate()).as("a second first offset").isZero();
+                for (long[] step : new long[][]{{9, 5, 1}, {12, 5, 0}}) {
+                    advance.setLong(1, step[0]);
+                    advance.setString(2, "c");
+                    advance.setString(3, "t");
+                    advance.setInt(4, 0);
+                    advance.setLong(5, step[1]);
+                    assertThat(advance.executeUpdate()).as("advance from " + step[1]).isEqualTo((int) step[2]);
                 }
             }
             s.execute(shared.get("truncate"));

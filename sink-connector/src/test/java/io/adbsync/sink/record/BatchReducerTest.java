@@ -30,6 +30,77 @@ class BatchReducerTest {
         return parser.parse(new SinkRecord("p.public.t", 0, KEY, new Struct(KEY).put("id", id), null, null, offset++));
     }
 
+    private static final Schema ENVELOPE = io.adbsync.common.contract.EventContract.envelope("p.public.t",
+            SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).field("v", Schema.OPTIONAL_STRING_SCHEMA).optional().build());
+
+    /** An envelope with {@code op}: r is a snapshot row, u a streamed update. */
+    private ChangeEvent envelope(String op, int id, String v) {
+        Struct after = new Struct(ENVELOPE.field("after").schema()).put("id", id).put("v", v);
+        Struct source = new Struct(io.adbsync.common.contract.EventContract.SOURCE_SCHEMA).put("version", "1")
+                .put("connector", "c").put("name", "p").put("ts_ms", 0L).put("db", "d").put("schema", "public")
+                .put("table", "t").put("snapshot", "r".equals(op) ? "true" : "false");
+        return parser.parse(new SinkRecord("p.public.t", 0, KEY, new Struct(KEY).put("id", id), ENVELOPE,
+                new Struct(ENVELOPE).put("op", op).put("after", after).put("source", source), offset++));
+    }
+
+    @Test
+    void aSnapshotRowAfterAStreamedChangeOfItsKeyNeverUndoesIt() {
+        TableChanges t = reduce(envelope("u", 1, "v2"), envelope("r", 1, "v1"));
+        assertThat(t.upserts()).extracting(e -> e.fields().get("v")).containsExactly("v2");
+        assertThat(t.insertsIfAbsent()).isEmpty();
+        assertThat(t.deletes()).isEmpty();
+    }
+
+    @Test
+    void aSnapshotRowAfterADeleteOfItsKeyIsInsertedAsAppliedOneByOne() {
+        TableChanges t = reduce(envelope("u", 1, "v2"), delete(1), envelope("r", 1, "v3"));
+        assertThat(t.deletes()).extracting(e -> e.key().values()).containsExactly(List.of(1));
+        assertThat(t.insertsIfAbsent()).extracting(e -> e.fields().get("v")).containsExactly("v3");
+        assertThat(t.upserts()).isEmpty();
+    }
+
+    @Test
+    void aStreamedChangeAfterASnapshotRowOverwritesIt() {
+        TableChanges t = reduce(envelope("r", 1, "v1"), envelope("u", 1, "v2"));
+        assertThat(t.upserts()).extracting(e -> e.fields().get("v")).containsExactly("v2");
+        assertThat(t.insertsIfAbsent()).isEmpty();
+    }
+
+    @Test
+    void aRepeatedSnapshotRowKeepsTheFirstAsInsertIfAbsentDoes() {
+        TableChanges t = reduce(envelope("r", 1, "first"), envelope("r", 1, "second"));
+        assertThat(t.insertsIfAbsent()).extracting(e -> e.fields().get("v")).containsExactly("first");
+        assertThat(t.upserts()).isEmpty();
+    }
+
+    private ChangeEvent upsertUnavailable(int id) {
+        return upsert(id, "__debezium_unavailable_value");
+    }
+
+    @Test
+    void aPartialUpsertTakesTheMissingValueFromAnEarlierUpsertOfItsKey() {
+        TableChanges t = reduce(upsert(1, "x"), upsertUnavailable(1));
+        assertThat(t.partials()).isEmpty();
+        assertThat(t.upserts()).extracting(e -> e.fields().get("v")).containsExactly("x");
+    }
+
+    @Test
+    void aPartialUpsertAloneOrAfterADeleteStaysPartial() {
+        TableChanges alone = reduce(upsertUnavailable(1));
+        assertThat(alone.partials()).extracting(ChangeEvent::unavailable).containsExactly(java.util.Set.of("v"));
+        assertThat(alone.upserts()).isEmpty();
+        TableChanges afterDelete = reduce(upsert(1, "x"), delete(1), upsertUnavailable(1));
+        assertThat(afterDelete.deletes()).hasSize(1);
+        assertThat(afterDelete.partials()).hasSize(1);
+    }
+
+    @Test
+    void aPartialUpsertAfterASnapshotRowRunsAfterItsInsertIfAbsent() {
+        TableChanges t = reduce(envelope("r", 1, "snap"), upsertUnavailable(1));
+        assertThat(t.insertsIfAbsent()).extracting(e -> e.fields().get("v")).containsExactly("snap");
+        assertThat(t.partials()).hasSize(1);
+    }
+
     private TableChanges reduce(ChangeEvent... events) {
         List<TableChanges> tables = new BatchReducer(false, true).reduce(List.of(events));
         assertThat(tables).hasSize(1);

@@ -1,0 +1,1 @@
+SELECT "s"."order_id", "s"."line" FROM "adbsync_stage_1" AS "s" WHERE NOT EXISTS (SELECT 1 FROM "sales"."Order Lines" AS "t" WHERE "t"."order_id" = "s"."order_id" AND "t"."line" = "s"."line") LIMIT 1;

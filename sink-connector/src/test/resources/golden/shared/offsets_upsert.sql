@@ -1,1 +1,0 @@
-INSERT INTO "adbsync"."offsets" ("connector", "topic", "kafka_partition", "next_offset") VALUES (?, ?, ?, ?) ON CONFLICT ("connector", "topic", "kafka_partition") DO UPDATE SET "next_offset" = EXCLUDED."next_offset";

@@ -1,0 +1,1 @@
+UPDATE "sales"."Order Lines" AS "t" SET "amount" = "s"."amount", "note" = "s"."note", "tags" = "s"."tags" FROM "adbsync_stage_1" AS "s" WHERE "t"."order_id" = "s"."order_id" AND "t"."line" = "s"."line";
