@@ -44,6 +44,9 @@ public final class ChangeStream {
     private RowFilter rowFilter = RowFilter.NONE;
     private StreamPosition position;
     private TransactionContext tx;
+    /** Index of the next decoded change in the transaction, counted whether or not it yields records. */
+    private long nextChange;
+    /** First record index of the change being handled; see {@link StreamPosition} for how indices are formed. */
     private long nextEvent;
 
     public ChangeStream(RelationRegistry relations, TypeMapper types, ChangeRecordFactory records, TableFilter filter,
@@ -82,7 +85,7 @@ public final class ChangeStream {
     public void accept(PgOutputMessage message, long walLsn, Consumer<SourceRecord> out) {
         if (message instanceof Begin b) {
             tx = new TransactionContext(b.finalLsn(), b.commitTime(), Integer.toUnsignedLong(b.xid()));
-            nextEvent = 0;
+            nextChange = 0;
         } else if (message instanceof Commit c) {
             requireTransaction(c);
             tracker.reached(c.endLsn());
@@ -136,6 +139,7 @@ public final class ChangeStream {
     private void change(int relationOid, Operation operation, Consumer<SourceRecord> out,
                         Function<CapturedTable, List<SourceRecord>> build) {
         requireTransaction(operation);
+        nextEvent = StreamPosition.firstEventOf(nextChange++);
         CapturedTable table = relations.get(relationOid);
         if (heartbeats != null && heartbeats.isHeartbeatTable(table)) {
             if (operation != Operation.TRUNCATE) {
@@ -152,7 +156,7 @@ public final class ChangeStream {
     }
 
     private void emit(SourceRecord record, Consumer<SourceRecord> out) {
-        long event = nextEvent++;
+        long event = ((Number) record.sourceOffset().get(ChangeRecordFactory.OFFSET_EVENT)).longValue();
         if (position.covers(tx.commitLsn(), event)) {
             return;
         }
