@@ -188,7 +188,13 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
             for (int i = 0; i < table.columns().size(); i++) {
                 TupleData.Value v = row.get(i);
-                ps.setString(i + 1, v.isNull() || v.isUnchangedToast() ? null : v.text());
+                if (v.isUnchangedToast()) {
+                    // Taken as NULL it would decide the row's fate on a value the row does not have.
+                    throw new ConnectException("Cannot evaluate the row filter of " + table.qualifiedName() + " ("
+                            + condition + "): the value of column " + table.columns().get(i).name()
+                            + " was not sent (unchanged TOASTed value) and the old row does not hold it");
+                }
+                ps.setString(i + 1, v.isNull() ? null : v.text());
             }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();

@@ -11,6 +11,7 @@ import io.adbsync.source.pgoutput.PgOutputMessage.Relation;
 import io.adbsync.source.pgoutput.PgOutputMessage.Truncate;
 import io.adbsync.source.pgoutput.PgOutputMessage.Update;
 import io.adbsync.source.pgoutput.PgOutputProtocolException;
+import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -124,14 +125,17 @@ public final class ChangeStream {
             throw new PgOutputProtocolException("Table " + t.qualifiedName() + " has a row filter but its update came without "
                     + "the old row; it needs REPLICA IDENTITY FULL");
         }
+        // The new row omits TOASTed values the update left alone; judged without them, a matching row would seem to
+        // leave the filter. The whole old row has them.
+        TupleData newRow = u.newTuple().withUnchangedToastFrom(u.oldTuple());
         boolean before = rowFilter.matches(t, u.oldTuple());
-        boolean after = rowFilter.matches(t, u.newTuple());
+        boolean after = rowFilter.matches(t, newRow);
         if (before && after) {
-            return records.update(t, u.oldKind(), u.oldTuple(), u.newTuple(), tx, walLsn, nextEvent);
+            return records.update(t, u.oldKind(), u.oldTuple(), newRow, tx, walLsn, nextEvent);
         } else if (before) {
             return records.delete(t, u.oldTuple(), tx, walLsn, nextEvent);
         } else if (after) {
-            return records.insert(t, u.newTuple(), tx, walLsn, nextEvent);
+            return records.insert(t, newRow, tx, walLsn, nextEvent);
         }
         return List.of();
     }
