@@ -60,6 +60,8 @@ public final class ChangeStream {
         this.tracker = tracker;
         this.heartbeats = heartbeats;
         this.position = resumeAt;
+        records.laterRemovalDelivered(t -> operations.applies(t.qualifiedName(), Operation.DELETE)
+                && operations.applies(t.qualifiedName(), Operation.UPDATE));
     }
 
     /** Filters rows of some tables in the connector (servers without publication row filters). */
