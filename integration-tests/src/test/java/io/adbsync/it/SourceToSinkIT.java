@@ -6,6 +6,7 @@ import io.adbsync.stack.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -205,5 +206,60 @@ class SourceToSinkIT {
         assertThat(rows(pg, dst, "public.floats")).noneMatch(row -> row.startsWith("(2,"));
         rest.remove("s2sp-sink");
         rest.remove("s2sp-source");
+    }
+
+    /**
+     * money prints after lc_monetary ("-1.234,56 €" vs "-1 234,56 €"): each side reading the other's text would
+     * misread it. Needs the fr_FR.UTF-8 and de_DE.UTF-8 locales (localedef -i fr_FR -f UTF-8 fr_FR.UTF-8).
+     */
+    @Test
+    void moneyKeepsItsValueWhateverEachSidesLcMonetary() throws Exception {
+        String src = pg.createDatabase("money_src");
+        String dst = pg.createDatabase("money_dst");
+        for (String[] side : new String[][] {{src, "fr_FR.UTF-8"}, {dst, "de_DE.UTF-8"}}) {
+            Assumptions.assumeTrue(localeWorks(side[0], side[1]), "locale " + side[1] + " is not installed");
+            sql(pg, side[0], "ALTER DATABASE " + side[0] + " SET lc_monetary = '" + side[1] + "'");
+        }
+        sql(pg, src, "CREATE TABLE prices (id int PRIMARY KEY, m money, ms money[])");
+
+        ConnectRestClient rest = stack.connect().rest();
+        Map<String, String> source = connection(src);
+        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
+        source.put("topic.prefix", "money");
+        source.put("slot.name", "money_slot");
+        rest.deploy("money-source", source);
+        rest.awaitRunning("money-source", 1, Duration.ofSeconds(60));
+        Awaitility.await("slot active").atMost(Duration.ofSeconds(30))
+                .until(() -> "true".equals(scalar(pg, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = 'money_slot'")));
+        Map<String, String> sink = connection(dst);
+        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        sink.put("topics", "money.public.prices");
+        rest.deploy("money-sink", sink);
+        rest.awaitRunning("money-sink", 1, Duration.ofSeconds(60));
+
+        // Numeric literals, cast without regard to the locale.
+        sql(pg, src, "INSERT INTO prices VALUES (1, -1234567.89, ARRAY[1234.5::money, (-0.01)::money]), (2, 0.07, NULL), "
+                + "(3, NULL, '{}'), (4, -92233720368547758.08, NULL), (5, 92233720368547758.07, NULL)");
+        String values = "SELECT string_agg(id || ' ' || coalesce(m::numeric::text, 'null') || ' '"
+                + " || coalesce((SELECT string_agg(e::numeric::text, ',') FROM unnest(ms) e), 'null'), '; ' ORDER BY id) FROM prices";
+        try {
+            Awaitility.await("destination has the rows").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptions().until(() -> "5".equals(scalar(pg, dst, "SELECT count(*)::text FROM prices")));
+            assertThat(scalar(pg, dst, values)).isEqualTo(scalar(pg, src, values))
+                    .isEqualTo("1 -1234567.89 1234.50,-0.01; 2 0.07 null; 3 null null; 4 -92233720368547758.08 null; "
+                            + "5 92233720368547758.07 null");
+        } finally {
+            rest.remove("money-sink");
+            rest.remove("money-source");
+        }
+    }
+
+    private static boolean localeWorks(String db, String locale) {
+        try {
+            scalar(pg, db, "SELECT set_config('lc_monetary', '" + locale + "', false)");
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
     }
 }

@@ -9,7 +9,9 @@ import io.adbsync.source.stream.CapturedTable;
 import io.adbsync.source.stream.RowFilter;
 import io.adbsync.source.stream.TableFilter;
 import io.adbsync.source.stream.UnchangedToastLoader;
+import io.adbsync.source.types.TextForms;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.postgresql.PGProperty;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,6 +21,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * The few questions the source asks of the catalog over a normal connection: primary keys where the Relation
@@ -36,7 +39,10 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     /** The catalog connection, opened again if it was lost. */
     public Connection connection() throws SQLException {
         if (connection == null || connection.isClosed()) {
-            connection = Jdbc.open(config);
+            // Values re-read or filtered here must have the text forms the stream and the snapshot have.
+            Properties props = new Properties();
+            PGProperty.OPTIONS.set(props, TextForms.SESSION_OPTIONS);
+            connection = Jdbc.open(config, props);
             connection.setAutoCommit(true);
         }
         return connection;
@@ -188,7 +194,13 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
             for (int i = 0; i < table.columns().size(); i++) {
                 TupleData.Value v = row.get(i);
-                ps.setString(i + 1, v.isNull() || v.isUnchangedToast() ? null : v.text());
+                if (v.isUnchangedToast()) {
+                    // Taken as NULL it would decide the row's fate on a value the row does not have.
+                    throw new ConnectException("Cannot evaluate the row filter of " + table.qualifiedName() + " ("
+                            + condition + "): the value of column " + table.columns().get(i).name()
+                            + " was not sent (unchanged TOASTed value) and the old row does not hold it");
+                }
+                ps.setString(i + 1, v.isNull() ? null : v.text());
             }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -202,24 +214,69 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
 
     @Override
     public String load(CapturedTable table, CapturedTable.CapturedColumn column, List<KeyValue> key) {
-        StringBuilder sql = new StringBuilder("SELECT ").append(SqlIdentifiers.quote(column.name())).append("::text FROM ")
-                .append(SqlIdentifiers.qualified(table.schema(), table.table())).append(" WHERE ");
-        for (int i = 0; i < key.size(); i++) {
-            KeyValue k = key.get(i);
-            sql.append(i == 0 ? "" : " AND ").append(SqlIdentifiers.quote(k.column().name()))
-                    .append(" = CAST(? AS ").append(k.column().mapping().sourceType()).append(')');
-        }
-        try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
+        try {
+            String current = currentName(table, column, key);
+            // concat() prints with the type's output function, as pgoutput does (a ::text cast trims character(n)).
+            StringBuilder sql = new StringBuilder("SELECT concat(").append(SqlIdentifiers.quote(column.name())).append("), ")
+                    .append(SqlIdentifiers.quote(column.name())).append(" IS NULL FROM ").append(current).append(" WHERE ");
             for (int i = 0; i < key.size(); i++) {
-                ps.setString(i + 1, key.get(i).text());
+                KeyValue k = key.get(i);
+                sql.append(i == 0 ? "" : " AND ").append(SqlIdentifiers.quote(k.column().name()))
+                        .append(" = CAST(? AS ").append(k.column().mapping().sourceType()).append(')');
             }
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
+            try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
+                for (int i = 0; i < key.size(); i++) {
+                    ps.setString(i + 1, key.get(i).text());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return null;
+                    }
+                    return rs.getBoolean(2) ? null : rs.getString(1);
+                }
             }
         } catch (SQLException e) {
             throw new ConnectException("Cannot re-read unchanged TOASTed column " + column.name() + " of "
                     + table.qualifiedName() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The table's current qualified name, found by OID; fails naming table and column when the table or one of the
+     * columns (by name and type as the Relation message gave them) is gone.
+     */
+    private String currentName(CapturedTable table, CapturedTable.CapturedColumn column, List<KeyValue> key) throws SQLException {
+        List<CapturedTable.CapturedColumn> needed = new ArrayList<>();
+        needed.add(column);
+        key.forEach(k -> needed.add(k.column()));
+        String sql = "SELECT n.nspname, c.relname, (SELECT string_agg(w.name, ', ' ORDER BY w.ord) "
+                + "FROM unnest(?::text[], ?::oid[]) WITH ORDINALITY AS w(name, typ, ord) WHERE NOT EXISTS (SELECT 1 "
+                + "FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = w.name AND a.atttypid = w.typ "
+                + "AND a.attnum > 0 AND NOT a.attisdropped)) "
+                + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ?";
+        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+            ps.setArray(1, connection().createArrayOf("text", needed.stream().map(CapturedTable.CapturedColumn::name).toArray()));
+            ps.setArray(2, connection().createArrayOf("oid", needed.stream().map(c -> Integer.toUnsignedLong(c.typeOid())).toArray()));
+            ps.setLong(3, Integer.toUnsignedLong(table.oid()));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw gone(table, column, "the table no longer exists");
+                }
+                String missing = rs.getString(3);
+                if (missing != null) {
+                    throw gone(table, column, "column(s) " + missing + " no longer exist with the type they had "
+                            + "(dropped or renamed later)");
+                }
+                return SqlIdentifiers.qualified(rs.getString(1), rs.getString(2));
+            }
+        }
+    }
+
+    private static ConnectException gone(CapturedTable table, CapturedTable.CapturedColumn column, String why) {
+        return new ConnectException("Cannot re-read unchanged TOASTed column " + column.name() + " of " + table.qualifiedName()
+                + " (relation OID " + Integer.toUnsignedLong(table.oid()) + "): " + why + ", so its value as of this change "
+                + "cannot be read any more and no later change carries it. REPLICA IDENTITY FULL on the table puts such "
+                + "values into the change itself (set replica.identity.full=true)");
     }
 
     public String scalar(String sql) throws SQLException {

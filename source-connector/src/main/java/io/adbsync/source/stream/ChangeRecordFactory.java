@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /** Turns decoded row changes into Kafka Connect records in the event contract's envelope. */
 public final class ChangeRecordFactory {
@@ -29,6 +30,7 @@ public final class ChangeRecordFactory {
     private final UnchangedToastLoader toastLoader;
     private final Map<String, String> partition;
     private final String version = Version.get();
+    private Predicate<CapturedTable> laterRemovalDelivered = t -> true;
 
     public ChangeRecordFactory(String topicPrefix, String database, boolean tombstones, UnchangedToastLoader toastLoader) {
         this.topicPrefix = topicPrefix;
@@ -36,6 +38,14 @@ public final class ChangeRecordFactory {
         this.tombstones = tombstones;
         this.toastLoader = toastLoader;
         this.partition = Map.of(PARTITION_SERVER, topicPrefix);
+    }
+
+    /**
+     * Which tables' later DELETEs and key-changing UPDATEs reach Kafka. A TOAST re-read that finds the row gone
+     * leaves the column empty only where they do: the later removal of the key then supersedes the record.
+     */
+    public void laterRemovalDelivered(Predicate<CapturedTable> delivered) {
+        this.laterRemovalDelivered = delivered;
     }
 
     public Map<String, String> partition() {
@@ -179,6 +189,12 @@ public final class ChangeRecordFactory {
             } else if (value.isUnchangedToast()) {
                 text = toastLoader.load(t, column, keyTexts(t, tuple));
                 if (text == null) {
+                    if (!laterRemovalDelivered.test(t)) {
+                        throw new DataException("Cannot re-read unchanged TOASTed column " + column.name() + " of "
+                                + t.qualifiedName() + ": the row no longer exists at the source, and the later DELETE "
+                                + "or key change that removed it is not delivered for this table (table.operations), "
+                                + "so the column would keep a wrong value; set REPLICA IDENTITY FULL on the table");
+                    }
                     continue;
                 }
             } else {

@@ -58,7 +58,7 @@ public final class RelationRegistry {
             String field = uniqueFieldName(AvroNames.name(c.name()), fieldNames);
             boolean isKey = keyNames.contains(c.name());
             ColumnMapping mapping = types.map(c.typeOid(), c.typeModifier(), !isKey, c.name(), !field.equals(c.name()));
-            columns.add(new CapturedColumn(c.name(), field, mapping, isKey));
+            columns.add(new CapturedColumn(c.name(), field, mapping, isKey, c.typeOid()));
             row.field(field, mapping.schema());
         }
         // Key fields follow the key's own order where the catalog gave it, else column order.
