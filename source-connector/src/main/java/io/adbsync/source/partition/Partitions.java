@@ -76,7 +76,7 @@ public final class Partitions {
     public static void requireRootsNamed(Connection c, TableFilter filter) throws SQLException {
         String sql = "SELECT n.nspname, c.relname, rn.nspname, r.relname FROM pg_class c "
                 + "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_class r ON r.oid = pg_partition_root(c.oid) "
-                + "JOIN pg_namespace rn ON rn.oid = r.relnamespace WHERE c.relispartition ORDER BY 1, 2";
+                + "JOIN pg_namespace rn ON rn.oid = r.relnamespace WHERE c.relispartition AND c.relkind IN ('r', 'p') ORDER BY 1, 2";
         List<String> misnamed = new ArrayList<>();
         List<String> roots = new ArrayList<>();
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
