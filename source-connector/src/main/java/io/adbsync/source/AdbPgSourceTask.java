@@ -39,6 +39,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -113,6 +114,7 @@ public class AdbPgSourceTask extends SourceTask {
             boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(catalog.serverVersionNum());
             PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), catalog.serverVersionNum());
             Partitions.requireRootsNamed(catalog.connection(), filter);
+            Set<Integer> listedBefore = PartitionPublication.listedRelations(catalog.connection(), config.publicationName());
             if (streaming) {
                 ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra,
                         filtersInConnector ? Map.of() : rowFilters, partitions);
@@ -130,7 +132,7 @@ public class AdbPgSourceTask extends SourceTask {
             if (streaming && partitions == PartitionMode.LEAVES) {
                 attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
                         PartitionPublication.partitionedTables(catalog.connection(), catalog.capturedTables(filter)),
-                        filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull());
+                        filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(), listedBefore);
             }
             String connectorName = props.getOrDefault("name", config.topicPrefix());
             if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
@@ -139,6 +141,9 @@ public class AdbPgSourceTask extends SourceTask {
                         config.snapshotMaxThreads(), config.snapshotChunkRows(), config.snapshotChunking(), snapshotMetrics);
                 List<String[]> tables = catalog.capturedTables(filter).stream()
                         .filter(t -> !(t[0] + "." + t[1]).equals(String.join(".", heartbeat.tableName()))).toList();
+                if (attachedPartitions != null) {
+                    snapshotter.deferPartitions(attachedPartitions::deferred);
+                }
                 snapshotter.plan(tables, rowFilters, context.offsetStorageReader());
                 snapshotMetrics.register(connectorName, "0");
             }

@@ -44,18 +44,26 @@ public final class AttachedPartitions {
 
     /**
      * Watches the partitioned tables {@code roots} of {@code publication}; {@code rowFilters} (by root name) are the
-     * publication's row filters, if it has them.
+     * publication's row filters, if it has them. {@code listedBefore} are the relations the publication listed before
+     * this start (null if all): partitions it did not list were attached while the connector was away and are
+     * handled like ones attached while streaming, their snapshot deferred until the stream has passed their addition.
      */
     public AttachedPartitions(SourceCatalog catalog, String publication, List<String[]> roots, Map<String, String> rowFilters,
-                              boolean replicaIdentityFull) throws SQLException {
+                              boolean replicaIdentityFull, Set<Integer> listedBefore) throws SQLException {
         this.catalog = catalog;
         this.publication = publication;
         this.roots = List.copyOf(roots);
         this.rowFilters = Map.copyOf(rowFilters);
         this.replicaIdentityFull = replicaIdentityFull;
         for (String[] root : roots) {
-            Partitions.leaves(catalog.connection(), root[0], root[1]).forEach(l -> known.add(l.oid()));
+            Partitions.leaves(catalog.connection(), root[0], root[1]).stream()
+                    .filter(l -> listedBefore == null || listedBefore.contains(l.oid())).forEach(l -> known.add(l.oid()));
         }
+    }
+
+    /** Whether the snapshot of {@code leaf} waits for its addition to the publication to pass in the stream. */
+    public boolean deferred(Partitions.Member leaf) {
+        return !known.contains(leaf.oid());
     }
 
     /** At most every few seconds: adds the partitions attached since the last look to the publication. */
@@ -88,7 +96,7 @@ public final class AttachedPartitions {
                 rs.next();
                 long lsn = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
                 waiting.add(new Attached(root, leaf, lsn));
-                log.info("Partition {} of {} was attached while streaming: added to publication {}; its snapshot starts once "
+                log.info("Partition {} of {} is new to the connector: added to publication {}; its snapshot starts once "
                         + "the stream passes {}", leaf.qualifiedName(), root[0] + "." + root[1], publication, rs.getString(1));
             }
         }

@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -59,6 +60,7 @@ public final class Snapshotter implements AutoCloseable {
     private long lastProgressLog;
     private long lastRoundBytes;
     private int lastRoundQueries;
+    private Predicate<Partitions.Member> deferredPartitions = leaf -> false;
 
     /** How tables are split: by CTID range where the server can scan them (14+), else by primary-key range. */
     public enum Chunking {
@@ -95,9 +97,16 @@ public final class Snapshotter implements AutoCloseable {
             }
             // A partitioned table is read leaf by leaf, each chunked as a table of its own, its rows the root's records.
             for (Partitions.Member leaf : leaves) {
-                plan(table, leaf, conditions.get(table.qualifiedName()), offsets, tidRanges);
+                if (!deferredPartitions.test(leaf)) {
+                    plan(table, leaf, conditions.get(table.qualifiedName()), offsets, tidRanges);
+                }
             }
         }
+    }
+
+    /** Leaves {@code deferred} partitions out of {@link #plan}: they are planned later with {@link #planPartition}. */
+    public void deferPartitions(Predicate<Partitions.Member> deferred) {
+        this.deferredPartitions = deferred;
     }
 
     /** Plans the copy of a partition attached to the partitioned table {@code root} while streaming. */
