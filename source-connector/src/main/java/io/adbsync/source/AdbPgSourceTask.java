@@ -39,7 +39,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -114,7 +113,6 @@ public class AdbPgSourceTask extends SourceTask {
             boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(catalog.serverVersionNum());
             PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), catalog.serverVersionNum());
             Partitions.requireRootsNamed(catalog.connection(), filter);
-            Set<Integer> listedBefore = PartitionPublication.listedRelations(catalog.connection(), config.publicationName());
             if (streaming) {
                 ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra,
                         filtersInConnector ? Map.of() : rowFilters, partitions);
@@ -129,10 +127,15 @@ public class AdbPgSourceTask extends SourceTask {
                 changes.rowFilter(catalog.rowFilter(rowFilters));
             }
             changes.partitions(PartitionRouter.over(catalog));
-            if (streaming && partitions == PartitionMode.LEAVES) {
+            if (streaming && (partitions == PartitionMode.LEAVES || config.snapshotMode() != SourceConfig.SnapshotMode.NEVER)) {
+                // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
+                boolean firstStart = resumeAt.commitLsn() == 0;
                 attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
                         PartitionPublication.partitionedTables(catalog.connection(), catalog.capturedTables(filter)),
-                        filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(), listedBefore);
+                        partitions == PartitionMode.LEAVES, filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(),
+                        (root, leaf) -> firstStart || config.snapshotMode() == SourceConfig.SnapshotMode.NEVER
+                                || Snapshotter.copyStarted(context.offsetStorageReader(), config.topicPrefix(),
+                                root[0] + "." + root[1], leaf));
             }
             String connectorName = props.getOrDefault("name", config.topicPrefix());
             if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {

@@ -16,13 +16,15 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
 
 /**
- * When leaves are published, a partition attached later is in no publication: the server sends nothing of it. This
- * looks for such partitions every few seconds, adds them to the publication, and says when their snapshot may start:
- * once the stream has passed the publication change. Rows written to the partition before that change are not
- * streamed; the snapshot, read after it, has them. Waiting for the stream matters for a row moved into the new
- * partition before the change: its DELETE from the old partition is streamed, so the snapshot must follow it.
+ * Partitions attached after the start: found every few seconds, added to the publication when leaves are published
+ * (the server sends nothing of a leaf no publication lists), and copied once the stream has passed that point. A
+ * partition may be attached with rows of its own, which were never in any change stream of the root, so even when
+ * the root is published the new partition is copied. Waiting for the stream matters where rows are moved into the new
+ * partition, as when a default partition is split: their DELETE from the old partition is streamed, so the copy of
+ * the new one must follow it.
  */
 public final class AttachedPartitions {
 
@@ -38,26 +40,29 @@ public final class AttachedPartitions {
     private final List<String[]> roots;
     private final Map<String, String> rowFilters;
     private final boolean replicaIdentityFull;
+    private final boolean addToPublication;
     private final Set<Integer> known = new HashSet<>();
     private final List<Attached> waiting = new ArrayList<>();
     private long nextCheckAt;
 
     /**
-     * Watches the partitioned tables {@code roots} of {@code publication}; {@code rowFilters} (by root name) are the
-     * publication's row filters, if it has them. {@code listedBefore} are the relations the publication listed before
-     * this start (null if all): partitions it did not list were attached while the connector was away and are
-     * handled like ones attached while streaming, their snapshot deferred until the stream has passed their addition.
+     * Watches the partitioned tables {@code roots}; {@code addToPublication} when leaves are published, then
+     * {@code rowFilters} (by root name) are the publication's row filters, if it has them. Partitions for which
+     * {@code captured} is false at the start (attached while the connector was away, or before their copy began) are
+     * handled like ones attached while streaming: their snapshot waits until the stream has passed this point.
      */
-    public AttachedPartitions(SourceCatalog catalog, String publication, List<String[]> roots, Map<String, String> rowFilters,
-                              boolean replicaIdentityFull, Set<Integer> listedBefore) throws SQLException {
+    public AttachedPartitions(SourceCatalog catalog, String publication, List<String[]> roots, boolean addToPublication,
+                              Map<String, String> rowFilters, boolean replicaIdentityFull,
+                              BiPredicate<String[], Partitions.Member> captured) throws SQLException {
         this.catalog = catalog;
         this.publication = publication;
         this.roots = List.copyOf(roots);
+        this.addToPublication = addToPublication;
         this.rowFilters = Map.copyOf(rowFilters);
         this.replicaIdentityFull = replicaIdentityFull;
         for (String[] root : roots) {
             Partitions.leaves(catalog.connection(), root[0], root[1]).stream()
-                    .filter(l -> listedBefore == null || listedBefore.contains(l.oid())).forEach(l -> known.add(l.oid()));
+                    .filter(l -> captured.test(root, l)).forEach(l -> known.add(l.oid()));
         }
     }
 
@@ -88,7 +93,7 @@ public final class AttachedPartitions {
             if (replicaIdentityFull) {
                 s.execute("ALTER TABLE " + leaf.quoted() + " REPLICA IDENTITY FULL");
             }
-            if (!publishes(leaf)) {
+            if (addToPublication && !publishes(leaf)) {
                 s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + leaf.quoted()
                         + (condition == null ? "" : " WHERE (" + condition + ")"));
             }
@@ -96,8 +101,9 @@ public final class AttachedPartitions {
                 rs.next();
                 long lsn = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
                 waiting.add(new Attached(root, leaf, lsn));
-                log.info("Partition {} of {} is new to the connector: added to publication {}; its snapshot starts once "
-                        + "the stream passes {}", leaf.qualifiedName(), root[0] + "." + root[1], publication, rs.getString(1));
+                log.info("Partition {} of {} is new to the connector{}; its snapshot starts once the stream passes {}",
+                        leaf.qualifiedName(), root[0] + "." + root[1], addToPublication ? ", added to publication " + publication : "",
+                        rs.getString(1));
             }
         }
     }

@@ -12,10 +12,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** The publication's side of partitioned tables: publish_via_partition_root for roots, or the list of leaves. */
 public final class PartitionPublication {
@@ -74,32 +72,6 @@ public final class PartitionPublication {
             }
         }
         return tables;
-    }
-
-    /**
-     * The OIDs of the relations {@code publication} lists, or null when it does not exist yet or is FOR ALL TABLES
-     * (then every partition is published from the start of the slot's stream).
-     */
-    public static Set<Integer> listedRelations(Connection c, String publication) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT p.puballtables, r.prrelid FROM pg_publication p "
-                + "LEFT JOIN pg_publication_rel r ON r.prpubid = p.oid WHERE p.pubname = ?")) {
-            ps.setString(1, publication);
-            try (ResultSet rs = ps.executeQuery()) {
-                Set<Integer> oids = new HashSet<>();
-                boolean exists = false;
-                while (rs.next()) {
-                    if (rs.getBoolean(1)) {
-                        return null;
-                    }
-                    exists = true;
-                    long oid = rs.getLong(2);
-                    if (!rs.wasNull()) {
-                        oids.add((int) oid);
-                    }
-                }
-                return exists ? oids : null;
-            }
-        }
     }
 
     /** The names of the partitioned tables among {@code tables}. */

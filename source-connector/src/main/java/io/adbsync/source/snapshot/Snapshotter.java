@@ -104,6 +104,11 @@ public final class Snapshotter implements AutoCloseable {
         }
     }
 
+    /** Whether the copy of partition {@code leaf} of {@code table} has begun: an offset of it is stored. */
+    public static boolean copyStarted(OffsetStorageReader offsets, String server, String table, Partitions.Member leaf) {
+        return offsets.offset(TablePlan.partition(server, TablePlan.key(table, leaf))) != null;
+    }
+
     /** Leaves {@code deferred} partitions out of {@link #plan}: they are planned later with {@link #planPartition}. */
     public void deferPartitions(Predicate<Partitions.Member> deferred) {
         this.deferredPartitions = deferred;
