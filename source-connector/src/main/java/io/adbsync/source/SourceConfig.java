@@ -126,8 +126,7 @@ public final class SourceConfig extends AbstractConfig {
                         + "its snapshot is read partition by partition. root: the publication lists the root with "
                         + "publish_via_partition_root = true (PostgreSQL 13+; an existing publication without it is "
                         + "altered). leaves: the publication lists the leaf partitions and the connector maps their changes "
-                        + "to the root by OID; partitions attached later are added to the publication and snapshotted "
-                        + "within seconds; needed on PostgreSQL 12 and AnalyticDB 7, which refuse a partitioned table in a "
+                        + "to the root by OID; partitions attached later are added to the publication within seconds; needed on PostgreSQL 12 and AnalyticDB 7, which refuse a partitioned table in a "
                         + "publication. auto: root on 13+, else leaves.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "Partitioned tables");
         def.define(SNAPSHOT_MODE, Type.STRING, SnapshotMode.INITIAL.configValue(),
