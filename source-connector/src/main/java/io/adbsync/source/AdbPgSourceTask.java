@@ -331,12 +331,12 @@ public class AdbPgSourceTask extends SourceTask {
         Thread.sleep(5);
     }
 
-    /** Publishes partitions attached while streaming (leaves published) and copies each once the stream is past that. */
+    /** Finds partitions attached since the start, publishes them where leaves are published, and copies each once the stream is past that. */
     private void snapshotAttachedPartitions() throws SQLException {
         attachedPartitions.discover(System.currentTimeMillis());
         for (AttachedPartitions.Attached a : attachedPartitions.ready(stream.lastReceivedLsn())) {
             if (snapshotter == null) {
-                log.warn("Partition {} of {} was attached while streaming with snapshot.mode=never: rows it had before it "
+                log.warn("Partition {} of {} was attached after the start and snapshot.mode=never: rows it had before it "
                         + "was added to the publication are not captured", a.leaf().qualifiedName(), String.join(".", a.root()));
             } else {
                 snapshotter.planPartition(a.root(), a.leaf(), config.tableFilters(), context.offsetStorageReader());
