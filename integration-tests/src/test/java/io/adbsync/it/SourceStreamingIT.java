@@ -2,6 +2,7 @@ package io.adbsync.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.it.ChangeEvents.Event;
+import org.apache.kafka.clients.admin.Admin;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The source connector streaming from a real PostgreSQL through a real Connect worker deployed over REST. */
 class SourceStreamingIT extends SourceConnectorTestBase {
@@ -69,6 +71,34 @@ class SourceStreamingIT extends SourceConnectorTestBase {
         assertThat(source.get("snapshot").asText()).isEqualTo("false");
         assertThat(source.get("lsn").asLong()).isPositive();
         assertThat(events.get(0).valueSchema().get("name").asText()).isEqualTo(name + ".public.items.Envelope");
+    }
+
+    @Test
+    void partitionsAreCapturedOnlyThroughTheirRootAndAListNamingOnlyPartitionsFails() throws Exception {
+        sql("CREATE TABLE sales (id int, day date, amount int, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)",
+                "CREATE TABLE sales_2024_01 PARTITION OF sales FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')",
+                "CREATE TABLE sales_2024_02 PARTITION OF sales FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')");
+        assertThatThrownBy(() -> rest.deploy(name, config("table.include.list", "public\\.sales_2024_.*")))
+                .hasMessageContaining("table.include.list names partition(s) public.sales_2024_01, public.sales_2024_02 "
+                        + "but not their partitioned table(s) public.sales");
+
+        // A list matching the root and its partitions captures the root, once, under its own name.
+        deploy("table.include.list", "public\\.sales.*", "publication.partitions", "leaves");
+        sql("INSERT INTO sales VALUES (1, '2024-01-05', 10)",
+                "UPDATE sales SET day = '2024-02-05' WHERE id = 1",
+                // Emptying one partition cannot be said of the root without emptying the others at the destination.
+                "TRUNCATE sales_2024_02",
+                "INSERT INTO sales VALUES (2, '2024-01-06', 20)");
+        List<Event> events = ChangeEvents.read(stack.bootstrapServers(), topic("sales"), 5);
+        assertThat(events).extracting(Event::op).containsExactly("c", "d", null, "c", "c");
+        // The move to another partition: the old key deleted, the row created under its new key, as for any key change.
+        assertThat(events.get(3).after().get("amount").asInt()).isEqualTo(10);
+        assertThat(events.get(3).key().get("day")).isNotEqualTo(events.get(1).key().get("day"));
+        assertThat(events.get(4).key().get("id").asInt()).isEqualTo(2);
+        assertThat(events.get(4).value().get("source").get("table").asText()).isEqualTo("sales");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            assertThat(admin.listTopics().names().get()).filteredOn(t -> t.startsWith(name + ".")).containsExactly(topic("sales"));
+        }
     }
 
     @Test

@@ -95,7 +95,7 @@ final class KeyRangePlan extends TablePlan {
     private List<String> upperBound(SourceCatalog catalog, String keyList, List<String> lower) throws SQLException {
         String keyText = key.stream().map(c -> SqlIdentifiers.quote(c.name()) + "::text").collect(Collectors.joining(", "));
         StringBuilder sql = new StringBuilder("SELECT ").append(keyText).append(" FROM ")
-                .append(SqlIdentifiers.qualified(table.schema(), table.table()));
+                .append(relation());
         List<String> where = new ArrayList<>();
         if (lower != null) {
             where.add("(" + keyList + ") > (" + literals(lower) + ")");

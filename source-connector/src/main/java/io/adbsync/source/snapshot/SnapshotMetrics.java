@@ -47,7 +47,7 @@ public final class SnapshotMetrics implements SnapshotMetricsMBean {
 
     @Override
     public String[] getTableProgress() {
-        return plans.stream().map(p -> p.table.qualifiedName() + " " + p.rowsDone.get() + "/" + p.estimatedRows
+        return plans.stream().map(p -> p.name() + " " + p.rowsDone.get() + "/" + p.estimatedRows
                 + " " + p.position()).toArray(String[]::new);
     }
 }

@@ -4,6 +4,7 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.stream.CapturedTable;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.RelationRegistry;
@@ -28,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -58,6 +60,7 @@ public final class Snapshotter implements AutoCloseable {
     private long lastProgressLog;
     private long lastRoundBytes;
     private int lastRoundQueries;
+    private Predicate<Partitions.Member> deferredPartitions = leaf -> false;
 
     /** How tables are split: by CTID range where the server can scan them (14+), else by primary-key range. */
     public enum Chunking {
@@ -88,21 +91,57 @@ public final class Snapshotter implements AutoCloseable {
         boolean tidRanges = catalog.serverVersionNum() >= 140000;
         for (String[] name : tables) {
             CapturedTable table = relations.update(catalog.relation(name[0], name[1]));
-            Map<String, Object> stored = offsets.offset(TablePlan.partition(server, table.qualifiedName()));
-            TablePlan plan = plan(table, conditions.get(table.qualifiedName()), stored, tidRanges);
-            all.add(plan);
-            metrics.track(plan);
-            if (plan.done()) {
-                continue;
+            List<Partitions.Member> leaves = Partitions.leaves(catalog.connection(), name[0], name[1]);
+            if (leaves.isEmpty()) {
+                plan(table, null, conditions.get(table.qualifiedName()), offsets, tidRanges);
             }
-            pending.add(plan);
-            log.info("Snapshot of {} {} ({}, ~{} rows)", table.qualifiedName(), stored == null ? "starts" : "resumes",
-                    plan.position(), plan.estimatedRows);
+            // A partitioned table is read leaf by leaf, each chunked as a table of its own, its rows the root's records.
+            for (Partitions.Member leaf : leaves) {
+                if (!deferredPartitions.test(leaf)) {
+                    plan(table, leaf, conditions.get(table.qualifiedName()), offsets, tidRanges);
+                }
+            }
         }
     }
 
-    private TablePlan plan(CapturedTable table, String filter, Map<String, Object> stored, boolean tidRanges) throws SQLException {
-        long[] size = catalog.sizeOf(table.oid());
+    /** Whether the copy of partition {@code leaf} of {@code table} has begun: an offset of it is stored. */
+    public static boolean copyStarted(OffsetStorageReader offsets, String server, String table, Partitions.Member leaf) {
+        return offsets.offset(TablePlan.partition(server, TablePlan.key(table, leaf))) != null;
+    }
+
+    /** Leaves {@code deferred} partitions out of {@link #plan}: they are planned later with {@link #planPartition}. */
+    public void deferPartitions(Predicate<Partitions.Member> deferred) {
+        this.deferredPartitions = deferred;
+    }
+
+    /** Plans the copy of a partition attached to the partitioned table {@code root} while streaming. */
+    public void planPartition(String[] root, Partitions.Member leaf, Map<String, String> conditions, OffsetStorageReader offsets)
+            throws SQLException {
+        CapturedTable table = relations.update(catalog.relation(root[0], root[1]));
+        plan(table, leaf, conditions.get(table.qualifiedName()), offsets, catalog.serverVersionNum() >= 140000);
+    }
+
+    private void plan(CapturedTable table, Partitions.Member leaf, String filter, OffsetStorageReader offsets,
+                      boolean tidRanges) throws SQLException {
+        Map<String, String> partition = TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf));
+        Map<String, Object> stored = offsets.offset(partition);
+        TablePlan plan = plan(table, leaf == null ? table.oid() : leaf.oid(), filter, stored, tidRanges);
+        if (leaf != null) {
+            plan.readingFrom(leaf, partition);
+        }
+        all.add(plan);
+        metrics.track(plan);
+        if (plan.done()) {
+            return;
+        }
+        pending.add(plan);
+        log.info("Snapshot of {} {} ({}, ~{} rows)", plan.name(), stored == null ? "starts" : "resumes",
+                plan.position(), plan.estimatedRows);
+    }
+
+    private TablePlan plan(CapturedTable table, int relationOid, String filter, Map<String, Object> stored, boolean tidRanges)
+            throws SQLException {
+        long[] size = catalog.sizeOf(relationOid);
         TablePlan resumed = CtidPlan.resume(table, filter, size[1], server, stored);
         if (resumed == null) {
             resumed = KeyRangePlan.resume(table, filter, size[1], chunkRows, server, stored);
@@ -166,7 +205,7 @@ public final class Snapshotter implements AutoCloseable {
             }
         }
         for (TablePlan plan : finished) {
-            log.info("Snapshot of {} read: {} rows ({})", plan.table.qualifiedName(), plan.rowsDone.get(), plan.position());
+            log.info("Snapshot of {} read: {} rows ({})", plan.name(), plan.rowsDone.get(), plan.position());
         }
         logProgress();
         return out;
@@ -176,7 +215,7 @@ public final class Snapshotter implements AutoCloseable {
         CapturedTable t = plan.table;
         String columns = t.columns().stream().map(c -> SqlIdentifiers.quote(c.name())).collect(Collectors.joining(", "));
         StringBuilder sql = new StringBuilder("COPY (SELECT ").append(columns).append(" FROM ")
-                .append(SqlIdentifiers.qualified(t.schema(), t.table()));
+                .append(plan.relation());
         List<String> where = new ArrayList<>();
         if (chunk.condition() != null) {
             where.add(chunk.condition());
@@ -225,7 +264,7 @@ public final class Snapshotter implements AutoCloseable {
         lastProgressLog = now;
         for (TablePlan plan : all) {
             if (!plan.done() || plan.rowsDone.get() > 0) {
-                log.info("Snapshot progress {}: {} of ~{} rows, {}", plan.table.qualifiedName(), plan.rowsDone.get(),
+                log.info("Snapshot progress {}: {} of ~{} rows, {}", plan.name(), plan.rowsDone.get(),
                         plan.estimatedRows, plan.position());
             }
         }

@@ -1,6 +1,8 @@
 package io.adbsync.source.snapshot;
 
+import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.stream.CapturedTable;
 
 import java.sql.SQLException;
@@ -24,14 +26,38 @@ abstract class TablePlan {
     final CapturedTable table;
     final String filter;
     final long estimatedRows;
-    final Map<String, String> partition;
+    Map<String, String> partition;
     final AtomicLong rowsDone = new AtomicLong();
+    /** The leaf partition read, when {@code table} is a partitioned table; its rows are the table's records. */
+    private Partitions.Member leaf;
 
     TablePlan(CapturedTable table, String filter, long estimatedRows, String server) {
         this.table = table;
         this.filter = filter;
         this.estimatedRows = estimatedRows;
         this.partition = partition(server, table.qualifiedName());
+    }
+
+    /** Reads the rows from {@code leaf}, a partition of the table, resuming in its own source partition. */
+    TablePlan readingFrom(Partitions.Member leaf, Map<String, String> partition) {
+        this.leaf = leaf;
+        this.partition = partition;
+        return this;
+    }
+
+    /** The relation the chunks are read from, quoted for SQL. */
+    String relation() {
+        return leaf == null ? SqlIdentifiers.qualified(table.schema(), table.table()) : leaf.quoted();
+    }
+
+    /** The table, and the partition read, for logs and metrics. */
+    String name() {
+        return leaf == null ? table.qualifiedName() : table.qualifiedName() + " (partition " + leaf.qualifiedName() + ")";
+    }
+
+    /** The key of a snapshot's source partition: the table, or for a partition of it both names. */
+    static String key(String table, Partitions.Member leaf) {
+        return leaf == null ? table : table + "/" + leaf.qualifiedName();
     }
 
     /**

@@ -11,6 +11,7 @@ import io.adbsync.source.pgoutput.PgOutputMessage.Relation;
 import io.adbsync.source.pgoutput.PgOutputMessage.Truncate;
 import io.adbsync.source.pgoutput.PgOutputMessage.Update;
 import io.adbsync.source.pgoutput.PgOutputProtocolException;
+import io.adbsync.source.partition.PartitionRouter;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
@@ -43,6 +44,7 @@ public final class ChangeStream {
     private final HeartbeatSink heartbeats;
     private final OperationFilter operations;
     private RowFilter rowFilter = RowFilter.NONE;
+    private PartitionRouter partitions;
     private StreamPosition position;
     private TransactionContext tx;
     /** Index of the next decoded change in the transaction, counted whether or not it yields records. */
@@ -69,6 +71,11 @@ public final class ChangeStream {
         this.rowFilter = rowFilter;
     }
 
+    /** Presents changes of leaf partitions as changes of their root table. */
+    public void partitions(PartitionRouter partitions) {
+        this.partitions = partitions;
+    }
+
     /** The position of the last record handed out; a reconnect resumes here. */
     public StreamPosition position() {
         return position;
@@ -85,7 +92,8 @@ public final class ChangeStream {
     }
 
     /** Handles one message; records it yields go to {@code out}. {@code walLsn} is the message's WAL position. */
-    public void accept(PgOutputMessage message, long walLsn, Consumer<SourceRecord> out) {
+    public void accept(PgOutputMessage received, long walLsn, Consumer<SourceRecord> out) {
+        PgOutputMessage message = partitions == null ? received : partitions.route(received);
         if (message instanceof Begin b) {
             tx = new TransactionContext(b.finalLsn(), b.commitTime(), Integer.toUnsignedLong(b.xid()));
             nextChange = 0;
