@@ -26,6 +26,8 @@ import java.util.Map;
  */
 public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader {
 
+    private static final int SAMPLE_BLOCKS = 64;
+
     private final ConnectionConfig config;
     private Connection connection;
 
@@ -113,6 +115,11 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
      * as key by the replica identity (all columns under FULL). Used by the snapshot before any Relation message came.
      */
     public PgOutputMessage.Relation relation(String schema, String table) throws SQLException {
+        return relation(connection(), schema, table);
+    }
+
+    /** {@link #relation(String, String)} over {@code connection}, so a snapshot reads it in its chunk's transaction. */
+    public static PgOutputMessage.Relation relation(Connection connection, String schema, String table) throws SQLException {
         String sql = "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
                 + "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false "
                 + "WHEN 'i' THEN a.attnum = ANY(ri.indkey::int2[]) ELSE a.attnum = ANY(pk.indkey::int2[]) END "
@@ -121,7 +128,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
                 + "LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary "
                 + "LEFT JOIN pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident "
                 + "WHERE n.nspname = ? AND c.relname = ? ORDER BY a.attnum";
-        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
             ps.setString(1, schema);
             ps.setString(2, table);
             List<PgOutputMessage.Column> columns = new ArrayList<>();
@@ -141,17 +148,86 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         }
     }
 
-    /** Size of a table in blocks and its estimated row count, for planning snapshot chunks and showing progress. */
-    public long[] sizeOf(int relationOid) throws SQLException {
-        try (PreparedStatement ps = connection().prepareStatement(
-                "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint, greatest(c.reltuples, 0)::bigint "
-                        + "FROM pg_class c WHERE c.oid = ?")) {
+    /** The file node of a relation: it changes when VACUUM FULL, CLUSTER, TRUNCATE or pg_repack rewrite the table. */
+    public static long fileNode(Connection connection, int relationOid) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_relation_filenode(?::oid)")) {
             ps.setLong(1, relationOid & 0xFFFFFFFFL);
             try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2)};
+                return rs.next() ? rs.getLong(1) : 0;
             }
         }
+    }
+
+    /** A table's size for planning snapshot chunks: blocks, estimated rows and the file node the blocks are in. */
+    public record RelationSize(long blocks, long estimatedRows, long fileNode) {
+    }
+
+    /**
+     * Size of a table in blocks and its estimated row count. The estimate scales the statistics' rows per page to the
+     * current size, as the planner does; a table never analysed ({@code reltuples} -1 on 14+, 0 with pages before) is
+     * sampled instead, so that it is not planned as one chunk of unknown size.
+     */
+    public RelationSize sizeOf(String schema, String table, int relationOid) throws SQLException {
+        long blocks;
+        double reltuples;
+        long relpages;
+        long fileNode;
+        try (PreparedStatement ps = connection().prepareStatement(
+                "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint, c.reltuples, c.relpages, "
+                        + "coalesce(pg_relation_filenode(c.oid), 0) FROM pg_class c WHERE c.oid = ?")) {
+            ps.setLong(1, relationOid & 0xFFFFFFFFL);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("Table " + schema + "." + table + " (OID " + Integer.toUnsignedString(relationOid)
+                            + ") no longer exists", "42P01");
+                }
+                blocks = rs.getLong(1);
+                reltuples = rs.getDouble(2);
+                relpages = rs.getLong(3);
+                fileNode = rs.getLong(4);
+            }
+        }
+        if (blocks == 0) {
+            return new RelationSize(0, 0, fileNode);
+        }
+        if (reltuples >= 0 && relpages > 0) {
+            return new RelationSize(blocks, Math.round(reltuples / relpages * blocks), fileNode);
+        }
+        return new RelationSize(blocks, sampledRows(schema, table, blocks), fileNode);
+    }
+
+    /** Rows of a table estimated from a block sample of about {@value #SAMPLE_BLOCKS} blocks. */
+    private long sampledRows(String schema, String table, long blocks) throws SQLException {
+        double percent = Math.min(100.0, 100.0 * SAMPLE_BLOCKS / blocks);
+        try (Statement s = connection().createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + SqlIdentifiers.qualified(schema, table)
+                     + " TABLESAMPLE SYSTEM (" + percent + ") REPEATABLE (0)")) {
+            rs.next();
+            return Math.round(rs.getLong(1) * 100.0 / percent);
+        }
+    }
+
+    /**
+     * The tables {@code publication} publishes now, by name, with the partitioned tables above a published partition:
+     * a captured table missing here was not published, so changes made to it meanwhile never reached the slot.
+     */
+    public java.util.Set<String> publishedTables(String publication) throws SQLException {
+        java.util.Set<String> tables = new java.util.HashSet<>();
+        try (PreparedStatement ps = connection().prepareStatement(
+                "SELECT an.nspname, ac.relname FROM pg_publication_tables p "
+                        + "JOIN pg_namespace pn ON pn.nspname = p.schemaname "
+                        + "JOIN pg_class pc ON pc.relnamespace = pn.oid AND pc.relname = p.tablename "
+                        + "CROSS JOIN LATERAL (SELECT pc.oid AS relid UNION SELECT relid FROM pg_partition_ancestors(pc.oid)) a "
+                        + "JOIN pg_class ac ON ac.oid = a.relid JOIN pg_namespace an ON an.oid = ac.relnamespace "
+                        + "WHERE p.pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1) + "." + rs.getString(2));
+                }
+            }
+        }
+        return tables;
     }
 
     /** {@code server_version_num}, e.g. 150004. */

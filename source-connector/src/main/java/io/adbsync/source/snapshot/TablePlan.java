@@ -1,9 +1,11 @@
 package io.adbsync.source.snapshot;
 
 import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.stream.CapturedTable;
 
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,6 +14,10 @@ abstract class TablePlan {
 
     static final String PARTITION_SNAPSHOT = "snapshot";
     static final String OFFSET_CHUNKING = "chunking";
+    /** The relation OID the offset belongs to: a table dropped and created again under the same name has another. */
+    static final String OFFSET_OID = "oid";
+    /** {@link #fileNode()} of a plan that does not depend on where rows lie. */
+    static final long ANY_FILE_NODE = -1;
 
     /**
      * One range of a table: a condition over its rows ({@code null} for the whole table), and the offsets its
@@ -21,14 +27,22 @@ abstract class TablePlan {
     record Chunk(String condition, Map<String, Object> inChunk, Map<String, Object> afterChunk, String label) {
     }
 
-    final CapturedTable table;
+    /** The shape chunks are read with; a chunk that finds the catalog's shape changed replaces both. */
+    volatile CapturedTable table;
+    volatile PgOutputMessage.Relation shape;
+    final int oid;
     final String filter;
     final long estimatedRows;
     final Map<String, String> partition;
     final AtomicLong rowsDone = new AtomicLong();
+    /** Whether the earlier copy of this table no longer holds, so consumers must drop it before this one. */
+    private boolean replacesEarlierCopy;
+    /** Whether the truncate that drops the earlier copy is still to be sent, with the first chunk. */
+    boolean truncatePending;
 
     TablePlan(CapturedTable table, String filter, long estimatedRows, String server) {
         this.table = table;
+        this.oid = table.oid();
         this.filter = filter;
         this.estimatedRows = estimatedRows;
         this.partition = partition(server, table.qualifiedName());
@@ -46,6 +60,30 @@ abstract class TablePlan {
         return partition;
     }
 
+    /** Whether a stored offset was written for another relation than {@code oid} (offsets of older versions hold none). */
+    static boolean ofAnotherRelation(Map<String, Object> stored, int oid) {
+        return stored != null && stored.get(OFFSET_OID) instanceof Number n && n.longValue() != Integer.toUnsignedLong(oid);
+    }
+
+    /** The entries every offset of this plan has: its chunking and the relation it belongs to. */
+    Map<String, Object> offsetOf(String chunking) {
+        Map<String, Object> offset = new HashMap<>();
+        offset.put(OFFSET_CHUNKING, chunking);
+        offset.put(OFFSET_OID, Integer.toUnsignedLong(oid));
+        return offset;
+    }
+
+    /** Marks this plan as replacing an earlier copy of the table; returns it. */
+    TablePlan replacingEarlierCopy() {
+        replacesEarlierCopy = true;
+        truncatePending = true;
+        return this;
+    }
+
+    boolean replacesEarlierCopy() {
+        return replacesEarlierCopy;
+    }
+
     /** The next range to copy, or null when every range has been handed out. */
     abstract Chunk next(SourceCatalog catalog) throws SQLException;
 
@@ -53,4 +91,10 @@ abstract class TablePlan {
 
     /** How far the plan is, for logs and metrics, e.g. "chunk 3 of 20". */
     abstract String position();
+
+    /**
+     * The relation file node the ranges were planned on, or {@link #ANY_FILE_NODE}: ranges of row positions no longer
+     * hold once VACUUM FULL, CLUSTER or pg_repack wrote the table into a new file.
+     */
+    abstract long fileNode();
 }
