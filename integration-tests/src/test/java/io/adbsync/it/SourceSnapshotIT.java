@@ -375,8 +375,9 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         rest.deploy(name, config("snapshot.max.threads", "2"));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
         awaitTopicEqualsSourceWhileRunning("small", Duration.ofSeconds(60));
+        // A snapshot connection shows its name, or (idle) the COPY it ran last.
         String copying = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                + "AND pid <> pg_backend_pid() AND query LIKE 'COPY%'";
+                + "AND pid <> pg_backend_pid() AND (query LIKE 'COPY%' OR application_name LIKE '%snapshot%')";
         org.awaitility.Awaitility.await("snapshot connections closed").atMost(Duration.ofSeconds(15))
                 .pollInterval(Duration.ofMillis(500)).until(() -> Integer.parseInt(scalar(copying)) == 0);
         assertThat(rest.status(name).get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
