@@ -316,20 +316,20 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
     @Test
     void aTableRewrittenDuringItsCtidSnapshotLosesNoRow() throws Exception {
         sql("CREATE TABLE moved (id int PRIMARY KEY, v text)",
-                "INSERT INTO moved SELECT g, md5(g::text) FROM generate_series(1, 20000) g", "ANALYZE moved");
-        rest.deploy(name, config("snapshot.chunking", "ctid", "snapshot.max.threads", "1",
-                "snapshot.max.rows.per.second", "2000"));
+                "INSERT INTO moved SELECT g, md5(g::text) FROM generate_series(1, 10000) g", "ANALYZE moved");
+        rest.deploy(name, config("snapshot.chunking", "ctid", "snapshot.max.threads", "1", "snapshot.chunk.rows", "500",
+                "snapshot.max.rows.per.second", "1000"));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
-        ChangeEvents.read(stack.bootstrapServers(), name + ".public.moved", 3000);
+        ChangeEvents.read(stack.bootstrapServers(), name + ".public.moved", 1500);
         // Deleting the first half and compacting moves the second half into blocks already copied.
-        sql("DELETE FROM moved WHERE id <= 10000", "VACUUM FULL moved");
+        sql("DELETE FROM moved WHERE id <= 5000", "VACUUM FULL moved");
         awaitTopicEqualsSourceWhileRunning("moved", Duration.ofSeconds(90));
     }
 
     @Test
     void aNeverAnalysedTableIsCopiedInSeveralChunks() throws Exception {
         sql("CREATE TABLE raw (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false)",
-                "INSERT INTO raw SELECT g, md5(g::text) FROM generate_series(1, 20000) g");
+                "INSERT INTO raw SELECT g, md5(g::text) FROM generate_series(1, 5000) g");
         assertThat(Double.parseDouble(scalar("SELECT reltuples FROM pg_class WHERE relname = 'raw'"))).isLessThanOrEqualTo(0);
         rest.deploy(name, config("snapshot.chunking", "ctid"));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
@@ -344,18 +344,18 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
             }
             return false;
         });
-        // 20,000 rows at 1,000 rows a chunk.
-        assertThat(stored[0].get("chunks").asLong()).as("chunks in %s", stored[0]).isGreaterThanOrEqualTo(10);
+        // 5,000 rows at 1,000 rows a chunk.
+        assertThat(stored[0].get("chunks").asLong()).as("chunks in %s", stored[0]).isGreaterThanOrEqualTo(4);
     }
 
     @Test
     void columnsAddedAndDroppedDuringTheSnapshotReachTheLaterChunks() throws Exception {
         sql("CREATE TABLE shaped (id int PRIMARY KEY, v text, gone text)",
-                "INSERT INTO shaped SELECT g, md5(g::text), 'x' FROM generate_series(1, 20000) g", "ANALYZE shaped");
-        rest.deploy(name, config("snapshot.chunking", "ctid", "snapshot.max.threads", "1",
-                "snapshot.max.rows.per.second", "2000"));
+                "INSERT INTO shaped SELECT g, md5(g::text), 'x' FROM generate_series(1, 10000) g", "ANALYZE shaped");
+        rest.deploy(name, config("snapshot.chunking", "ctid", "snapshot.max.threads", "1", "snapshot.chunk.rows", "500",
+                "snapshot.max.rows.per.second", "1000"));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
-        ChangeEvents.read(stack.bootstrapServers(), name + ".public.shaped", 3000);
+        ChangeEvents.read(stack.bootstrapServers(), name + ".public.shaped", 1500);
         sql("ALTER TABLE shaped ADD COLUMN extra int DEFAULT 7", "ALTER TABLE shaped DROP COLUMN gone");
         awaitTopicEqualsSourceWhileRunning("shaped", Duration.ofSeconds(90));
         sql("UPDATE shaped SET v = 'streamed' WHERE id = 1");
