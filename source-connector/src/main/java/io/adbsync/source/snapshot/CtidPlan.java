@@ -91,11 +91,6 @@ final class CtidPlan extends TablePlan {
         return fileNode;
     }
 
-    /** How many chunks the table was split into. */
-    long chunks() {
-        return chunks;
-    }
-
     @Override
     String position() {
         return "chunk " + Math.min(nextChunk, chunks) + " of " + chunks;
