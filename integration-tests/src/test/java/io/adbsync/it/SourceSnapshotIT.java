@@ -349,6 +349,31 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
     }
 
     @Test
+    void rowsAddedDuringACtidSnapshotAreCopiedInChunksOfThePlannedSize() throws Exception {
+        sql("CREATE TABLE growing (id int PRIMARY KEY, v text)",
+                "INSERT INTO growing SELECT g, md5(g::text) FROM generate_series(1, 5000) g", "ANALYZE growing");
+        // One chunk a second: the table grows well before its last, open-ended range is read.
+        rest.deploy(name, config("snapshot.chunking", "ctid", "snapshot.max.threads", "1", "snapshot.chunk.rows", "500",
+                "snapshot.max.queries.per.second", "1"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        ChangeEvents.read(stack.bootstrapServers(), name + ".public.growing", 400);
+        sql("INSERT INTO growing SELECT g, md5(g::text) FROM generate_series(5001, 10000) g");
+        awaitTopicEqualsSourceWhileRunning("growing", Duration.ofSeconds(60));
+        JsonNode[] stored = new JsonNode[1];
+        org.awaitility.Awaitility.await("snapshot of public.growing done").atMost(Duration.ofSeconds(60)).until(() -> {
+            for (JsonNode o : rest.offsets(name).get("offsets")) {
+                if ("public.growing".equals(o.get("partition").path("snapshot").asText())) {
+                    stored[0] = o.get("offset");
+                    return o.get("offset").path("next_chunk").asLong() == o.get("offset").path("chunks").asLong();
+                }
+            }
+            return false;
+        });
+        // Planned as 10 chunks of 500 rows; the 5,000 rows added meanwhile make about 10 more, not one big last chunk.
+        assertThat(stored[0].get("chunks").asLong()).as("chunks in %s", stored[0]).isGreaterThanOrEqualTo(15);
+    }
+
+    @Test
     void columnsAddedAndDroppedDuringTheSnapshotReachTheLaterChunks() throws Exception {
         sql("CREATE TABLE shaped (id int PRIMARY KEY, v text, gone text)",
                 "INSERT INTO shaped SELECT g, md5(g::text), 'x' FROM generate_series(1, 10000) g", "ANALYZE shaped");

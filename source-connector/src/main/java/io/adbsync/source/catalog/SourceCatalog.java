@@ -207,6 +207,17 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         }
     }
 
+    /** The current size of a relation in blocks. */
+    public long blocks(int relationOid) throws SQLException {
+        try (PreparedStatement ps = connection().prepareStatement(
+                "SELECT pg_relation_size(?::oid) / current_setting('block_size')::bigint")) {
+            ps.setLong(1, relationOid & 0xFFFFFFFFL);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
     /**
      * The tables {@code publication} publishes now, by name, with the partitioned tables above a published partition:
      * a captured table missing here was not published, so changes made to it meanwhile never reached the slot.
@@ -228,6 +239,26 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             }
         }
         return tables;
+    }
+
+    /**
+     * The row of each table directly listed in {@code publication} (pg_publication_rel's OID), by name. Removing a table
+     * from a publication and adding it again gives it a new row, so a snapshot that records the row it was taken
+     * under sees, even after a crash, that changes were not published for a while.
+     */
+    public Map<String, Long> publicationMembers(String publication) throws SQLException {
+        Map<String, Long> members = new java.util.HashMap<>();
+        try (PreparedStatement ps = connection().prepareStatement(
+                "SELECT n.nspname, c.relname, pr.oid FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid "
+                        + "JOIN pg_class c ON c.oid = pr.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE p.pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    members.put(rs.getString(1) + "." + rs.getString(2), rs.getLong(3));
+                }
+            }
+        }
+        return members;
     }
 
     /** {@code server_version_num}, e.g. 150004. */

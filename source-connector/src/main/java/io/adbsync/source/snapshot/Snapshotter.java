@@ -107,18 +107,23 @@ public final class Snapshotter implements AutoCloseable {
     public void plan(List<String[]> tables, Map<String, String> conditions, OffsetStorageReader offsets,
                      Set<String> publishedBefore) throws SQLException {
         this.conditions = conditions;
+        Map<String, Long> members = publishedBefore == null ? Map.of() : catalog.publicationMembers(publication);
         for (String[] name : tables) {
             PgOutputMessage.Relation shape = catalog.relation(name[0], name[1]);
             CapturedTable table = relations.update(shape);
             Map<String, Object> stored = offsets.offset(TablePlan.partition(server, table.qualifiedName()));
             String again = null;
+            long member = members.getOrDefault(table.qualifiedName(), 0L);
             if (TablePlan.ofAnotherRelation(stored, table.oid())) {
                 again = "was dropped and created again";
+            } else if (TablePlan.underAnotherPublicationMember(stored, member)) {
+                again = "was removed from publication " + publication + " and added again (not captured for a while)";
             } else if (stored != null && publishedBefore != null && !publishedBefore.contains(table.qualifiedName())) {
                 again = "was not in publication " + publication + " (not captured) for a while";
             }
             TablePlan plan = again == null ? plan(table, stored) : plan(table, null).replacingEarlierCopy();
             plan.shape = shape;
+            plan.publicationMember = member;
             all.add(plan);
             metrics.track(plan);
             if (plan.done()) {
@@ -243,6 +248,7 @@ public final class Snapshotter implements AutoCloseable {
     private void restart(TablePlan plan) throws SQLException {
         TablePlan again = plan(plan.table, null);
         again.shape = plan.shape;
+        again.publicationMember = plan.publicationMember;
         if (plan.replacesEarlierCopy()) {
             again.replacingEarlierCopy();
         }

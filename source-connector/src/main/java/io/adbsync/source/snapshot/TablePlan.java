@@ -18,6 +18,8 @@ abstract class TablePlan {
     static final String OFFSET_OID = "oid";
     /** {@link #fileNode()} of a plan that does not depend on where rows lie. */
     static final long ANY_FILE_NODE = -1;
+    /** The publication row the table was published under when this copy was made; 0 if not listed by itself. */
+    static final String OFFSET_PUBLICATION_MEMBER = "publication_member";
 
     /**
      * One range of a table: a condition over its rows ({@code null} for the whole table), and the offsets its
@@ -37,6 +39,8 @@ abstract class TablePlan {
     final AtomicLong rowsDone = new AtomicLong();
     /** Whether the earlier copy of this table no longer holds, so consumers must drop it before this one. */
     private boolean replacesEarlierCopy;
+    /** The publication row the table is published under now (see {@link #OFFSET_PUBLICATION_MEMBER}). */
+    long publicationMember;
     /** Whether the truncate that drops the earlier copy is still to be sent, with the first chunk. */
     boolean truncatePending;
 
@@ -65,11 +69,18 @@ abstract class TablePlan {
         return stored != null && stored.get(OFFSET_OID) instanceof Number n && n.longValue() != Integer.toUnsignedLong(oid);
     }
 
+    /** Whether a stored offset was written while the table was published under another publication row. */
+    static boolean underAnotherPublicationMember(Map<String, Object> stored, long member) {
+        return stored != null && member != 0 && stored.get(OFFSET_PUBLICATION_MEMBER) instanceof Number n
+                && n.longValue() != 0 && n.longValue() != member;
+    }
+
     /** The entries every offset of this plan has: its chunking and the relation it belongs to. */
     Map<String, Object> offsetOf(String chunking) {
         Map<String, Object> offset = new HashMap<>();
         offset.put(OFFSET_CHUNKING, chunking);
         offset.put(OFFSET_OID, Integer.toUnsignedLong(oid));
+        offset.put(OFFSET_PUBLICATION_MEMBER, publicationMember);
         return offset;
     }
 
