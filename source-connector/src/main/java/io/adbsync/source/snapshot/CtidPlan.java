@@ -3,6 +3,7 @@ package io.adbsync.source.snapshot;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.stream.CapturedTable;
 
+import java.sql.SQLException;
 import java.util.Map;
 
 /**
@@ -21,7 +22,7 @@ final class CtidPlan extends TablePlan {
     private static final String FILE_NODE = "file_node";
 
     private final long blocksPerChunk;
-    private final long chunks;
+    private long chunks;
     private final long fileNode;
     private long nextChunk;
 
@@ -62,11 +63,19 @@ final class CtidPlan extends TablePlan {
     }
 
     @Override
-    Chunk next(SourceCatalog catalog) {
+    Chunk next(SourceCatalog catalog) throws SQLException {
         if (done()) {
             return null;
         }
         long chunk = nextChunk++;
+        if (chunk == chunks - 1 && fileNode != ANY_FILE_NODE) {
+            // The open-ended last range holds whatever the table grew by since it was planned: split that growth into
+            // ranges of the planned size, so that no chunk (read whole into memory) outgrows the others.
+            long blocks = catalog.blocks(oid);
+            if (blocks > chunks * blocksPerChunk) {
+                chunks = (blocks + blocksPerChunk - 1) / blocksPerChunk;
+            }
+        }
         String condition = chunks == 1 ? null : "ctid >= '(" + chunk * blocksPerChunk + ",0)'::tid"
                 + (chunk < chunks - 1 ? " AND ctid < '(" + (chunk + 1) * blocksPerChunk + ",0)'::tid" : "");
         return new Chunk(condition, offset(chunk), offset(chunk + 1), "chunk " + (chunk + 1) + " of " + chunks);

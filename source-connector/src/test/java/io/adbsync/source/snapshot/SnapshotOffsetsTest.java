@@ -25,7 +25,7 @@ class SnapshotOffsetsTest {
     }
 
     @Test
-    void ctidOffsetsNameTheRelationAndTheFileTheirRangesLieIn() {
+    void ctidOffsetsNameTheRelationAndTheFileTheirRangesLieIn() throws Exception {
         io.adbsync.source.stream.CapturedTable table = new io.adbsync.source.stream.CapturedTable(-5, "public", "t", "p.public.t",
                 List.of(), null, null, null);
         CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
