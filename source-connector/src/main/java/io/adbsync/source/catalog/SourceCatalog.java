@@ -118,44 +118,72 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         return relation(connection(), schema, table);
     }
 
-    /** {@link #relation(String, String)} over {@code connection}, so a snapshot reads it in its chunk's transaction. */
+    /** The columns of {@link #relation}: published columns in order, each flagged as key by the replica identity. */
+    private static final String RELATION_COLUMNS = "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
+            + "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false "
+            + "WHEN 'i' THEN a.attnum = ANY(ri.indkey::int2[]) ELSE a.attnum = ANY(pk.indkey::int2[]) END, "
+            + "coalesce(pg_relation_filenode(c.oid), 0) "
+            + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
+            + "LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary "
+            + "LEFT JOIN pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident ";
+
+    /** {@link #relation(String, String)} over {@code connection}. */
     public static PgOutputMessage.Relation relation(Connection connection, String schema, String table) throws SQLException {
-        String sql = "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
-                + "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false "
-                + "WHEN 'i' THEN a.attnum = ANY(ri.indkey::int2[]) ELSE a.attnum = ANY(pk.indkey::int2[]) END "
-                + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
-                + "LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary "
-                + "LEFT JOIN pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident "
-                + "WHERE n.nspname = ? AND c.relname = ? ORDER BY a.attnum";
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+        try (PreparedStatement ps = connection.prepareStatement(RELATION_COLUMNS
+                + "WHERE n.nspname = ? AND c.relname = ? ORDER BY a.attnum")) {
             ps.setString(1, schema);
             ps.setString(2, table);
-            List<PgOutputMessage.Column> columns = new ArrayList<>();
-            int oid = 0;
-            char identity = 'd';
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    oid = (int) rs.getLong(1);
-                    identity = rs.getString(2).charAt(0);
-                    columns.add(new PgOutputMessage.Column(rs.getBoolean(6), rs.getString(3), (int) rs.getLong(4), rs.getInt(5)));
+                LockedShape shape = shape(rs, schema, table);
+                if (shape == null) {
+                    throw new SQLException("Table " + schema + "." + table + " does not exist or has no columns", "42P01");
                 }
+                return shape.relation();
             }
-            if (columns.isEmpty()) {
-                throw new SQLException("Table " + schema + "." + table + " does not exist or has no columns", "42P01");
-            }
-            return new PgOutputMessage.Relation(java.util.OptionalInt.empty(), oid, schema, table, identity, columns);
         }
     }
 
-    /** The file node of a relation: it changes when VACUUM FULL, CLUSTER, TRUNCATE or pg_repack rewrite the table. */
-    public static long fileNode(Connection connection, int relationOid) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_relation_filenode(?::oid)")) {
-            ps.setLong(1, relationOid & 0xFFFFFFFFL);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
+    /** A table's shape and the file node its rows are in, as one snapshot chunk sees them. */
+    public record LockedShape(PgOutputMessage.Relation relation, long fileNode) {
+    }
+
+    /**
+     * Locks table {@code schema.table} in ACCESS SHARE mode in the caller's transaction, so no DDL or rewrite runs until
+     * it ends, and returns the shape of relation {@code oid}: null if no relation has that OID any more (the name now
+     * belongs to a table created again). One round trip, as it precedes every chunk: the OID enters the query as a
+     * number because a statement of several queries takes no parameters. A table gone by name fails with 42P01.
+     */
+    public static LockedShape lockAndDescribe(Connection connection, String schema, String table, int oid) throws SQLException {
+        String sql = "LOCK TABLE " + SqlIdentifiers.qualified(schema, table) + " IN ACCESS SHARE MODE; "
+                + RELATION_COLUMNS + "WHERE c.oid = " + Integer.toUnsignedLong(oid) + " ORDER BY a.attnum";
+        try (Statement s = connection.createStatement()) {
+            s.execute(sql);
+            while (!s.getMoreResults()) {
+                if (s.getUpdateCount() == -1) {
+                    throw new SQLException("No result for the shape of " + schema + "." + table);
+                }
+            }
+            try (ResultSet rs = s.getResultSet()) {
+                return shape(rs, schema, table);
             }
         }
+    }
+
+    private static LockedShape shape(ResultSet rs, String schema, String table) throws SQLException {
+        List<PgOutputMessage.Column> columns = new ArrayList<>();
+        int oid = 0;
+        char identity = 'd';
+        long fileNode = 0;
+        while (rs.next()) {
+            oid = (int) rs.getLong(1);
+            identity = rs.getString(2).charAt(0);
+            columns.add(new PgOutputMessage.Column(rs.getBoolean(6), rs.getString(3), (int) rs.getLong(4), rs.getInt(5)));
+            fileNode = rs.getLong(7);
+        }
+        return columns.isEmpty() ? null
+                : new LockedShape(new PgOutputMessage.Relation(java.util.OptionalInt.empty(), oid, schema, table, identity, columns),
+                fileNode);
     }
 
     /** A table's size for planning snapshot chunks: blocks, estimated rows and the file node the blocks are in. */

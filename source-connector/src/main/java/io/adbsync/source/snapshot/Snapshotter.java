@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -269,12 +268,12 @@ public final class Snapshotter implements AutoCloseable {
 
     private ChunkRead readChunk(Connection connection, TablePlan plan, TablePlan.Chunk chunk, boolean truncate)
             throws SQLException {
-        String qualified = SqlIdentifiers.qualified(plan.table.schema(), plan.table.table());
         CopyOut copy = null;
         try {
-            try (Statement s = connection.createStatement()) {
-                // Held until the COPY ends: no DDL and no rewrite between the shape read here and the rows read.
-                s.execute("LOCK TABLE " + qualified + " IN ACCESS SHARE MODE");
+            SourceCatalog.LockedShape locked;
+            try {
+                // The lock is held until the COPY ends: no DDL and no rewrite between the shape read here and the rows.
+                locked = SourceCatalog.lockAndDescribe(connection, plan.table.schema(), plan.table.table(), plan.oid);
             } catch (SQLException e) {
                 if ("42P01".equals(e.getSQLState())) {
                     connection.rollback();
@@ -282,16 +281,16 @@ public final class Snapshotter implements AutoCloseable {
                 }
                 throw e;
             }
-            PgOutputMessage.Relation shape = SourceCatalog.relation(connection, plan.table.schema(), plan.table.table());
-            if (shape.oid() != plan.oid) {
+            if (locked == null) {
                 throw new ConnectException("Table " + plan.table.qualifiedName() + " was dropped and created again during its "
                         + "snapshot; its new changes are not published to this task yet. Restart the task: it adds the "
                         + "table to publication " + publication + " and copies it again");
             }
-            if (plan.fileNode() != TablePlan.ANY_FILE_NODE && plan.fileNode() != SourceCatalog.fileNode(connection, plan.oid)) {
+            if (plan.fileNode() != TablePlan.ANY_FILE_NODE && plan.fileNode() != locked.fileNode()) {
                 connection.rollback();
                 return ChunkRead.REWRITTEN;
             }
+            PgOutputMessage.Relation shape = locked.relation();
             CapturedTable t = plan.table;
             if (!shape.columns().equals(plan.shape.columns()) || shape.replicaIdentity() != plan.shape.replicaIdentity()) {
                 t = relations.describe(shape);
