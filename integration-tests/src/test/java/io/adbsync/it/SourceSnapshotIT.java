@@ -290,7 +290,7 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         rest.restart(name, true);
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
         // Exactly the new rows: the old ones (1..49) are gone, the changed ones carry their new values.
-        awaitTopicEqualsSourceWhileRunning("t", Duration.ofSeconds(60));
+        awaitTopicEqualsSourceWhileRunning("t", Duration.ofSeconds(120));
     }
 
     @Test
@@ -310,7 +310,7 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         assertThat(keep).isNotEmpty();
         rest.deploy(name, config("table.include.list", "public\\.(keep|t)"));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
-        awaitTopicEqualsSourceWhileRunning("t", Duration.ofSeconds(60));
+        awaitTopicEqualsSourceWhileRunning("t", Duration.ofSeconds(120));
     }
 
     @Test
@@ -323,7 +323,7 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         ChangeEvents.read(stack.bootstrapServers(), name + ".public.moved", 1500);
         // Deleting the first half and compacting moves the second half into blocks already copied.
         sql("DELETE FROM moved WHERE id <= 5000", "VACUUM FULL moved");
-        awaitTopicEqualsSourceWhileRunning("moved", Duration.ofSeconds(90));
+        awaitTopicEqualsSourceWhileRunning("moved", Duration.ofSeconds(120));
     }
 
     @Test
@@ -333,7 +333,7 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         assertThat(Double.parseDouble(scalar("SELECT reltuples FROM pg_class WHERE relname = 'raw'"))).isLessThanOrEqualTo(0);
         rest.deploy(name, config("snapshot.chunking", "ctid"));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
-        awaitTopicEqualsSourceWhileRunning("raw", Duration.ofSeconds(60));
+        awaitTopicEqualsSourceWhileRunning("raw", Duration.ofSeconds(120));
         JsonNode[] stored = new JsonNode[1];
         org.awaitility.Awaitility.await("snapshot offset of public.raw").atMost(Duration.ofSeconds(30)).until(() -> {
             for (JsonNode o : rest.offsets(name).get("offsets")) {
@@ -358,7 +358,7 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
         ChangeEvents.read(stack.bootstrapServers(), name + ".public.growing", 400);
         sql("INSERT INTO growing SELECT g, md5(g::text) FROM generate_series(5001, 10000) g");
-        awaitTopicEqualsSourceWhileRunning("growing", Duration.ofSeconds(60));
+        awaitTopicEqualsSourceWhileRunning("growing", Duration.ofSeconds(120));
         JsonNode[] stored = new JsonNode[1];
         org.awaitility.Awaitility.await("snapshot of public.growing done").atMost(Duration.ofSeconds(60)).until(() -> {
             for (JsonNode o : rest.offsets(name).get("offsets")) {
@@ -382,7 +382,7 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
         ChangeEvents.read(stack.bootstrapServers(), name + ".public.shaped", 1500);
         sql("ALTER TABLE shaped ADD COLUMN extra int DEFAULT 7", "ALTER TABLE shaped DROP COLUMN gone");
-        awaitTopicEqualsSourceWhileRunning("shaped", Duration.ofSeconds(90));
+        awaitTopicEqualsSourceWhileRunning("shaped", Duration.ofSeconds(120));
         sql("UPDATE shaped SET v = 'streamed' WHERE id = 1");
         List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), name + ".public.shaped",
                 e -> e.stream().anyMatch(x -> "u".equals(x.op())), Duration.ofSeconds(60));
