@@ -125,7 +125,8 @@ public class AdbPgSourceTask extends SourceTask {
             if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
                 // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
                 snapshotter = new Snapshotter(config.connection(), catalog, relations, records, config.topicPrefix(),
-                        config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(), config.snapshotChunking(), snapshotMetrics);
+                        config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),
+                        config.snapshotChunking(), snapshotMetrics);
                 List<String[]> tables = catalog.capturedTables(filter).stream()
                         .filter(t -> !(t[0] + "." + t[1]).equals(String.join(".", heartbeat.tableName()))).toList();
                 snapshotter.plan(tables, rowFilters, context.offsetStorageReader(), publishedBefore);

@@ -181,8 +181,10 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             columns.add(new PgOutputMessage.Column(rs.getBoolean(6), rs.getString(3), (int) rs.getLong(4), rs.getInt(5)));
             fileNode = rs.getLong(7);
         }
-        return columns.isEmpty() ? null
-                : new LockedShape(new PgOutputMessage.Relation(java.util.OptionalInt.empty(), oid, schema, table, identity, columns),
+        if (columns.isEmpty()) {
+            return null;
+        }
+        return new LockedShape(new PgOutputMessage.Relation(java.util.OptionalInt.empty(), oid, schema, table, identity, columns),
                 fileNode);
     }
 
@@ -278,7 +280,8 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         Map<String, Long> members = new java.util.HashMap<>();
         try (PreparedStatement ps = connection().prepareStatement(
                 "SELECT n.nspname, c.relname, pr.oid FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid "
-                        + "JOIN pg_class c ON c.oid = pr.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE p.pubname = ?")) {
+                        + "JOIN pg_class c ON c.oid = pr.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE p.pubname = ?")) {
             ps.setString(1, publication);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -37,7 +37,8 @@ final class CtidPlan extends TablePlan {
 
     static CtidPlan fresh(CapturedTable table, String filter, SourceCatalog.RelationSize size, long chunkRows, String server) {
         long blocks = size.blocks();
-        long blocksPerChunk = Math.max(1, (long) Math.ceil((double) chunkRows * Math.max(blocks, 1) / Math.max(size.estimatedRows(), 1)));
+        long rows = Math.max(size.estimatedRows(), 1);
+        long blocksPerChunk = Math.max(1, (long) Math.ceil((double) chunkRows * Math.max(blocks, 1) / rows));
         long chunks = Math.max(1, (blocks + blocksPerChunk - 1) / blocksPerChunk);
         return new CtidPlan(table, filter, size.estimatedRows(), server, blocksPerChunk, chunks, 0, size.fileNode());
     }
