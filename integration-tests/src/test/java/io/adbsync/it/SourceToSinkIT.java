@@ -406,4 +406,36 @@ class SourceToSinkIT {
         rest.remove(prefix + "-sink");
         rest.remove(prefix + "-source");
     }
+
+    @Test
+    void aTableDroppedAndCreatedAgainEndsWithExactlyItsNewRowsAtTheDestination() throws Exception {
+        String src = pg.createDatabase("s2s_re_src");
+        String dst = pg.createDatabase("s2s_re_dst");
+        sql(pg, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'old' FROM generate_series(1, 200) g");
+        ConnectRestClient rest = stack.connect().rest();
+        Map<String, String> source = connection(src);
+        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
+        source.put("topic.prefix", "s2sre");
+        source.put("slot.name", "s2s_re_slot");
+        rest.deploy("s2s-re-source", source);
+        rest.awaitRunning("s2s-re-source", 1, Duration.ofSeconds(60));
+        Map<String, String> sink = connection(dst);
+        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        sink.put("topics", "s2sre.public.t");
+        rest.deploy("s2s-re-sink", sink);
+        rest.awaitRunning("s2s-re-sink", 1, Duration.ofSeconds(60));
+        Awaitility.await("first copy applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> rows(pg, dst, "public.t").size() == 200);
+
+        sql(pg, src, "DROP TABLE t", "CREATE TABLE t (id int PRIMARY KEY, v text)",
+                "INSERT INTO t SELECT g, 'new' FROM generate_series(150, 260) g");
+        rest.restart("s2s-re-source", true);
+        rest.awaitRunning("s2s-re-source", 1, Duration.ofSeconds(60));
+        sql(pg, src, "UPDATE t SET v = 'streamed' WHERE id = 200", "DELETE FROM t WHERE id = 260");
+        Awaitility.await("destination equals the re-created table").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(rows(pg, dst, "public.t")).isEqualTo(rows(pg, src, "public.t")));
+        rest.remove("s2s-re-sink");
+        rest.remove("s2s-re-source");
+    }
 }

@@ -39,6 +39,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -113,6 +114,8 @@ public class AdbPgSourceTask extends SourceTask {
             boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(catalog.serverVersionNum());
             PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), catalog.serverVersionNum());
             Partitions.requireRootsNamed(catalog.connection(), filter);
+            // Read before the publication is brought in step: a table added now was not published, and lost changes.
+            Set<String> publishedBefore = streaming ? catalog.publishedTables(config.publicationName()) : null;
             if (streaming) {
                 ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra,
                         filtersInConnector ? Map.of() : rowFilters, partitions);
@@ -141,13 +144,14 @@ public class AdbPgSourceTask extends SourceTask {
             if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
                 // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
                 snapshotter = new Snapshotter(config.connection(), catalog, relations, records, config.topicPrefix(),
-                        config.snapshotMaxThreads(), config.snapshotChunkRows(), config.snapshotChunking(), snapshotMetrics);
+                        config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),
+                        config.snapshotChunking(), snapshotMetrics);
                 List<String[]> tables = catalog.capturedTables(filter).stream()
                         .filter(t -> !(t[0] + "." + t[1]).equals(String.join(".", heartbeat.tableName()))).toList();
                 if (attachedPartitions != null) {
                     snapshotter.deferPartitions(attachedPartitions::deferred);
                 }
-                snapshotter.plan(tables, rowFilters, context.offsetStorageReader());
+                snapshotter.plan(tables, rowFilters, context.offsetStorageReader(), publishedBefore);
                 snapshotMetrics.register(connectorName, "0");
             }
             metrics.register(connectorName, "0");

@@ -16,6 +16,10 @@ public final class SnapshotMetrics implements SnapshotMetricsMBean {
         plans.add(plan);
     }
 
+    void untrack(TablePlan plan) {
+        plans.remove(plan);
+    }
+
     public void register(String connector, String task) {
         name = MBeans.register(this, "source-snapshot", connector, task);
     }

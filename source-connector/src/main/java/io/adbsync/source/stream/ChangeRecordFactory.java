@@ -99,6 +99,17 @@ public final class ChangeRecordFactory {
         return record(t, null, null, null, EventContract.OP_TRUNCATE, tx, walLsn, event);
     }
 
+    /**
+     * A truncate that opens a new snapshot of a table whose earlier copy no longer holds (the table was re-created or
+     * not captured for a while): consumers drop rows the new copy does not have. It travels in the snapshot's partition.
+     */
+    public SourceRecord snapshotTruncate(CapturedTable t, Map<String, ?> snapshotPartition, Map<String, ?> snapshotOffset,
+                                         long snapshotTimeMs) {
+        Struct envelope = envelope(t, null, null, EventContract.OP_TRUNCATE, source(t, snapshotTimeMs, "true", null, null));
+        return new SourceRecord(snapshotPartition, snapshotOffset, t.topic(), null, null, null, t.envelopeSchema(), envelope,
+                snapshotTimeMs);
+    }
+
     /** A snapshot row: op {@code r}, {@code source.snapshot = true}, in its own partition and offset. */
     public SourceRecord read(CapturedTable t, TupleData row, Map<String, ?> snapshotPartition,
                              Map<String, ?> snapshotOffset, long snapshotTimeMs) {
