@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * dropped replication connection and destination restarts stand in for it.
  *
  * <p>Left out for now, each until the fix of the bug it finds is merged (widen {@link #FEATURES} then):
- * partitioned (changes captured under the leaves' names), keyless (the sink cannot apply keyless tables),
+ * concurrent-snapshot (a snapshot row read before a streamed update is applied after it and undoes it: seed 3 lost
+ * two updates that way; without it the workload starts once the snapshot has converged), partitioned (changes captured under the leaves' names), keyless (the sink cannot apply keyless tables),
  * vacuum-full and cluster (a rewrite during a CTID-chunked snapshot loses rows), recreate-table (a re-created table
  * is not snapshotted again), nan-floats (NaN/Infinity become 0 through the JSON converter), money (its text form
  * depends on lc_monetary), fault-source-restart (the task fails to start while the source is down or the slot still
@@ -77,8 +78,8 @@ class FuzzIT {
     @MethodSource("seeds")
     void theDestinationConvergesToTheSource(long seed) throws Exception {
         String features = System.getProperty("fuzz.features", "");
-        FuzzOptions options = new FuzzOptions(seed, Duration.ofSeconds(Long.getLong("fuzz.seconds", 20)),
-                features.isBlank() ? FEATURES : Feature.parse(features), 1500, 80, Duration.ofSeconds(90),
+        FuzzOptions options = new FuzzOptions(seed, Duration.ofSeconds(Long.getLong("fuzz.seconds", 15)),
+                features.isBlank() ? FEATURES : Feature.parse(features), 400, 40, Duration.ofSeconds(Long.getLong("fuzz.converge.seconds", 60)),
                 Path.of("target/fuzz"));
         FuzzResult result = new FuzzRunner(source, destination, new InProcessWorkers(stack), Path.of("../config"), System.out)
                 .run(options);

@@ -37,7 +37,7 @@ public final class Main {
                   config/sink.json deployed through the REST API, a pgbench-style workload, and progress
                   until the destination matches the source. Ctrl-C stops and cleans up everything.
               fuzz [--seed N] [--minutes 5] [--features all] [--without f1,f2] [--worker-processes 2]
-                   [--rows 2000] [--ops-per-second 100] [--log-dir target/fuzz]
+                   [--rows 2000] [--ops-per-second 100] [--converge-seconds 180] [--log-dir target/fuzz]
                   Randomized test of the whole pipeline (docs/fuzzing.md): generated tables, a concurrent workload
                   and faults, all from the seed, then verify. Runs seed, seed+1, ... (up to two minutes of
                   workload each) for the given minutes; on a failure prints the seed and the operation log and
@@ -160,7 +160,8 @@ public final class Main {
                     Double.parseDouble(options.getOrDefault("minutes", "5")), features,
                     Integer.parseInt(options.getOrDefault("worker-processes", "2")),
                     Integer.parseInt(options.getOrDefault("rows", "2000")),
-                    Integer.parseInt(options.getOrDefault("ops-per-second", "100")), configDir(),
+                    Integer.parseInt(options.getOrDefault("ops-per-second", "100")),
+                    java.time.Duration.ofSeconds(Long.parseLong(options.getOrDefault("converge-seconds", "180"))), configDir(),
                     java.nio.file.Path.of(options.getOrDefault("log-dir", "target/fuzz"))), System.out);
             System.exit(passed ? 0 : 1);
         } catch (Exception e) {

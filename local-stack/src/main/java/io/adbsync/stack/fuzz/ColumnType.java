@@ -274,12 +274,12 @@ public enum ColumnType {
     TOAST_TEXT("text", Feature.TOAST) {
         @Override
         String literal(Random r) {
-            return "repeat(" + quote(randomText(r, 6)) + ", " + (1000 + r.nextInt(1000)) + ")";
+            return "repeat(" + quote(randomText(r, 6)) + ", " + (400 + r.nextInt(400)) + ")";
         }
 
         @Override
         String bulk(String g, int salt) {
-            return "repeat(md5(" + g + "::text), 150)";
+            return "repeat(md5(" + g + "::text), 80)";
         }
     };
 

@@ -9,6 +9,8 @@ import java.util.Set;
  * not fixed yet and still exercise everything else.
  */
 public enum Feature {
+    /** The workload starts at once, while the connectors snapshot; when off it starts once the snapshot has converged. */
+    CONCURRENT_SNAPSHOT,
     /** Tables with a two-column primary key (bigint, text). */
     COMPOSITE_KEYS,
     /** Tables partitioned by list, with updates that move rows across partitions. */

@@ -14,9 +14,9 @@ import java.util.Map;
  */
 public final class FuzzCommand {
 
-    /** Settings of the command: first seed, total minutes, features, worker processes (0 = in this JVM). */
+    /** Settings of the command: first seed, total minutes, features, worker processes (0 = in this JVM), sizes and timeouts. */
     public record Options(long seed, double minutes, java.util.Set<Feature> features, int workerProcesses, int rowsPerTable,
-                          int operationsPerSecond, Path configDir, Path logDirectory) {
+                          int operationsPerSecond, Duration convergeTimeout, Path configDir, Path logDirectory) {
     }
 
     private FuzzCommand() {
@@ -36,7 +36,7 @@ public final class FuzzCommand {
                 long leftSeconds = Math.max(10, (deadline - System.nanoTime()) / 1_000_000_000L);
                 Duration workload = Duration.ofSeconds(Math.min(120, leftSeconds));
                 FuzzResult result = runner.run(new FuzzOptions(seed, workload, options.features(), options.rowsPerTable(),
-                        options.operationsPerSecond(), Duration.ofMinutes(3), options.logDirectory()));
+                        options.operationsPerSecond(), options.convergeTimeout(), options.logDirectory()));
                 out.print(result.describe(!result.passed()));
                 if (!result.passed()) {
                     return false;

@@ -90,8 +90,16 @@ public final class FuzzRunner {
             out.printf("seed %d: %d tables (%s), source %s, destination %s%n", seed, generator.tables().size(),
                     String.join(", ", generator.tableNames()), source.jdbcUrl(sourceDb), destination.jdbcUrl(destinationDb));
             pipeline.deploy();
-            opLog.add("-- connectors deployed; the snapshot starts now, concurrently with what follows");
-            failure = runWorkload(options, generator, workload, pipeline);
+            if (features.contains(Feature.CONCURRENT_SNAPSHOT)) {
+                opLog.add("-- connectors deployed; the snapshot starts now, concurrently with what follows");
+                failure = null;
+            } else {
+                opLog.add("-- connectors deployed; the workload waits until the snapshot has converged (concurrent-snapshot off)");
+                failure = converge(options, generator, sourceDb, destinationDb, pipeline);
+            }
+            if (failure == null) {
+                failure = runWorkload(options, generator, workload, pipeline);
+            }
             if (failure == null) {
                 opLog.add("-- workload over; a last insert into each table carries its latest columns");
                 for (Step step : generator.finalTouch()) {
@@ -155,7 +163,7 @@ public final class FuzzRunner {
             }
             if (System.nanoTime() > end) {
                 return "the destination did not converge to the source within " + options.convergeTimeout().toSeconds() + " s"
-                        + (problem == null ? "" : "; " + problem);
+                        + (problem == null ? "" : "; " + problem) + explain(generator, sourceDb, destinationDb);
             }
             Thread.sleep(1000);
         }
@@ -172,6 +180,24 @@ public final class FuzzRunner {
             }
         }
         return diffs;
+    }
+
+    /** Row-level detail of each differing table, for the report. */
+    private String explain(Generator generator, String sourceDb, String destinationDb) {
+        StringBuilder sb = new StringBuilder();
+        try (Connection s = source.connect(sourceDb); Connection d = destination.connect(destinationDb)) {
+            for (TableDef table : generator.tables()) {
+                TableDiff diff = lastDiffs.stream().filter(x -> x.table().equals("public." + table.name())).findFirst().orElse(null);
+                if (diff != null && !diff.equal() && diff.problem() == null) {
+                    for (String line : RowDiffs.explain(s, d, table)) {
+                        sb.append("\n  ").append(line);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            sb.append("\n  (no row detail: ").append(e.getMessage()).append(')');
+        }
+        return sb.toString();
     }
 
     private static void write(Path logFile, List<String> opLog) throws IOException {
