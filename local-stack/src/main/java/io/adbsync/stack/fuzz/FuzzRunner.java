@@ -324,7 +324,10 @@ public final class FuzzRunner {
                 try {
                     workers.rest().checkNotFailed(name);
                 } catch (IllegalStateException e) {
-                    return e.getMessage().lines().limit(3).reduce((a, b) -> a + "\n" + b).orElse(e.getMessage());
+                    // The first line says which task; the innermost cause says why.
+                    List<String> lines = e.getMessage().lines().toList();
+                    String cause = lines.stream().filter(l -> l.startsWith("Caused by:")).reduce((a, b) -> b).orElse("");
+                    return lines.get(0) + (cause.isEmpty() ? "" : "\n" + cause);
                 } catch (RuntimeException e) {
                     // The worker is being replaced or the group rebalances: ask again later.
                     log.debug("Status of {} not available: {}", name, e.getMessage());
