@@ -152,8 +152,16 @@ public final class Main {
     }
 
     private static void fuzz(Map<String, String> options) {
-        Set<Feature> features = Feature.parse(options.getOrDefault("features", "all"));
-        features.removeAll(Feature.parse(options.getOrDefault("without", "none")));
+        Set<Feature> features;
+        try {
+            features = Feature.parse(options.getOrDefault("features", "all"));
+            features.removeAll(Feature.parse(options.getOrDefault("without", "none")));
+        } catch (IllegalArgumentException e) {
+            System.err.println("Unknown feature: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+            return;
+        }
         long seed = options.containsKey("seed") ? Long.parseLong(options.get("seed")) : System.currentTimeMillis();
         try {
             boolean passed = FuzzCommand.run(new FuzzCommand.Options(seed,

@@ -39,6 +39,8 @@ public final class FuzzRunner {
     private final Workers workers;
     private final Path configDir;
     private final PrintStream out;
+    /** The last comparison of the run in progress, for its report. */
+    private List<TableDiff> lastDiffs = List.of();
 
     /** {@code configDir} holds source.json and sink.json to start from (null: built-in settings). */
     public FuzzRunner(PostgresServer source, PostgresServer destination, Workers workers, Path configDir, PrintStream out) {
@@ -77,6 +79,7 @@ public final class FuzzRunner {
             opLog.add("-- left out, this runner cannot inject them: " + Feature.describe(dropped));
         }
         Generator generator = new Generator(seed, features);
+        lastDiffs = List.of();
         String sourceDb = source.createDatabase(id);
         String destinationDb = destination.createDatabase(id);
         Path logFile = options.logDirectory() == null ? null : options.logDirectory().resolve("fuzz-" + seed + ".sql");
@@ -110,13 +113,10 @@ public final class FuzzRunner {
         } finally {
             workload.close();
             write(logFile, opLog);
+            pipeline.remove();
         }
-        List<TableDiff> diffs = lastDiffs;
-        pipeline.remove();
-        return new FuzzResult(seed, features, failure == null, failure, diffs, opLog, logFile);
+        return new FuzzResult(seed, features, failure == null, failure, lastDiffs, opLog, logFile);
     }
-
-    private List<TableDiff> lastDiffs = List.of();
 
     private String runWorkload(FuzzOptions options, Generator generator, Workload workload, Pipeline pipeline) throws Exception {
         long end = System.nanoTime() + options.workload().toNanos();
