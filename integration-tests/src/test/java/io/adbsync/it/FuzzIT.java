@@ -29,21 +29,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * worker-kill fault is left out (PipelineFaultIT kills worker processes); connector restarts, reconfigurations, a
  * dropped replication connection and destination restarts stand in for it.
  *
- * <p>Left out for now, each until the fix of the bug it found on main (454f3ef) is merged; widen {@link #FEATURES}
- * then:
+ * <p>On main before the fixes of the issue "No silent data loss" (454f3ef) these seeds found: concurrent-snapshot, a
+ * snapshot row applied after a streamed update of its key undid it (seed 3); partitioned, changes arrived under the
+ * leaves' names (seed 11); nan-floats, NaN and Infinity arrived as 0 (seed 16); keyless, the sink task failed (seed
+ * 12); recreate-table, a dropped and re-created table kept its old rows (seed 20). The first three are on now. Still
+ * left out:
  * <ul>
- *   <li>concurrent-snapshot: a snapshot row read before a streamed update is applied after it and undoes it (seed 3
- *   of this class lost two updates of fz4_simple, the destination keeping the initial values). Without it the
- *   workload starts once the snapshot has converged, so VACUUM FULL and CLUSTER here never meet a running
- *   CTID-chunked snapshot.</li>
- *   <li>partitioned: changes arrive under the leaves' names, the root at the destination keeps only snapshot rows
- *   (seed 11).</li>
- *   <li>keyless: the sink task fails, "has no key: upserts and deletes need the primary key" (seed 12).</li>
- *   <li>recreate-table: a dropped and re-created table keeps its old rows at the destination and never gets the new
- *   ones (seed 20).</li>
- *   <li>nan-floats: float8 NaN and Infinity arrive as 0 through the JSON converter (seed 16).</li>
- *   <li>fault-source-restart: the source task FAILED re-reading an unchanged TOASTed value over a connection the
- *   restart had broken (seed 1 with all features; a race, seed 29 passed).</li>
+ *   <li>keyless: tables without a key are refused by the source (validate() and task start name them) rather than
+ *   replicated with possible duplicates.</li>
+ *   <li>recreate-table: a table dropped and created again while the task runs is copied again only at the next task
+ *   start (the connector-managed publication loses it on DROP); live pick-up of new tables is not built yet.</li>
+ *   <li>fault-source-restart: a re-read of an unchanged TOASTed value over a connection the restart broke failed the
+ *   task instead of reconnecting (seed 1 with all features; a race).</li>
+ *   <li>fault-worker-kill: the worker runs in this JVM; PipelineFaultIT kills worker processes.</li>
  * </ul>
  * money is on: its text form depends on lc_monetary, and both servers here run in the C locale.
  * Explore with {@code -Dfuzz.features=all -Dfuzz.seeds=1,2,3 -Dfuzz.seconds=60 -Dfuzz.converge.seconds=120}.
@@ -51,7 +49,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class FuzzIT {
 
     /** What the CI seeds exercise: everything the current code passes. */
-    static final Set<Feature> FEATURES = EnumSet.of(Feature.COMPOSITE_KEYS, Feature.TOAST, Feature.KEY_CHANGES,
+    static final Set<Feature> FEATURES = EnumSet.of(Feature.CONCURRENT_SNAPSHOT, Feature.PARTITIONED, Feature.NAN_FLOATS,
+            Feature.COMPOSITE_KEYS, Feature.TOAST, Feature.KEY_CHANGES,
             Feature.TRUNCATE, Feature.ADD_COLUMN, Feature.VACUUM_FULL, Feature.CLUSTER, Feature.LARGE_TRANSACTIONS,
             Feature.MONEY, Feature.FAULT_CONNECTOR_RESTART,
             Feature.FAULT_RECONFIGURE, Feature.FAULT_WALSENDER, Feature.FAULT_DESTINATION_RESTART);

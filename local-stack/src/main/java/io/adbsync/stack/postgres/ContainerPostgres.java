@@ -35,8 +35,8 @@ public final class ContainerPostgres implements PostgresServer {
         PostgreSQLContainer<?> container = new PostgreSQLContainer<>(IMAGE)
                 .withUsername("postgres")
                 .withPassword("postgres")
-                .withCommand("postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=20",
-                        "-c", "max_wal_senders=20", "-c", "max_connections=200", "-c", "fsync=off");
+                .withCommand("postgres", "-c", "wal_level=logical", "-c", "max_replication_slots=64",
+                        "-c", "max_wal_senders=64", "-c", "max_connections=200", "-c", "fsync=off");
         container.start();
         return new ContainerPostgres(container);
     }

@@ -102,8 +102,8 @@ public final class LocalPostgres implements PostgresServer {
         conf.put("listen_addresses", "'127.0.0.1'");
         conf.put("unix_socket_directories", "'" + baseDir + "'");
         conf.put("wal_level", "logical");
-        conf.put("max_replication_slots", "20");
-        conf.put("max_wal_senders", "20");
+        conf.put("max_replication_slots", "64");
+        conf.put("max_wal_senders", "64");
         conf.put("max_connections", "200");
         // Two-phase commit decoding needs prepared transactions.
         conf.put("max_prepared_transactions", "10");
