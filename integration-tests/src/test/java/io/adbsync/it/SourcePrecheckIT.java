@@ -55,7 +55,7 @@ class SourcePrecheckIT extends WithLocalStack {
 
         Map<String, List<String>> noKey = validate(url, postgres.user());
         assertThat(noKey).containsOnlyKeys("table.include.list");
-        assertThat(noKey.get("table.include.list").get(0)).contains("public.loose").contains("replica.identity.full");
+        assertThat(noKey.get("table.include.list").get(0)).contains("public.loose").contains("primary key");
         // REPLICA IDENTITY FULL lets updates through, but the records would have no key for the sink to apply them by.
         Map<String, List<String>> fullIdentity = validate(url, postgres.user(), "replica.identity.full", "true");
         assertThat(fullIdentity).containsOnlyKeys("table.include.list");
