@@ -210,6 +210,8 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         rest.deploy(name, config("table.filters", "public.orders: status <> 'draft'", "replica.identity.full", "true",
                 "table.filters.mode", mode));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        // The task sets up the slot in its first polls: the changes below must come after it to arrive as changes.
+        awaitSlotActive(database, name);
         sql("INSERT INTO orders VALUES (4, 'four', 'draft'), (5, 'five', 'paid')",
                 "UPDATE orders SET status = 'draft' WHERE id = 1",
                 "UPDATE orders SET status = 'paid' WHERE id = 2",
