@@ -55,8 +55,14 @@ class SourcePrecheckIT extends WithLocalStack {
 
         Map<String, List<String>> noKey = validate(url, postgres.user());
         assertThat(noKey).containsOnlyKeys("table.include.list");
-        assertThat(noKey.get("table.include.list").get(0)).contains("public.loose").contains("replica.identity.full");
-        assertThat(validate(url, postgres.user(), "replica.identity.full", "true")).isEmpty();
+        assertThat(noKey.get("table.include.list").get(0)).contains("public.loose").contains("primary key");
+        // REPLICA IDENTITY FULL lets updates through, but the records would have no key for the sink to apply them by.
+        Map<String, List<String>> fullIdentity = validate(url, postgres.user(), "replica.identity.full", "true");
+        assertThat(fullIdentity).containsOnlyKeys("table.include.list");
+        assertThat(fullIdentity.get("table.include.list").get(0)).contains("public.loose").doesNotContain("public.keyed")
+                .contains("no key").contains("table.exclude.list");
+        sql(db, "ALTER TABLE loose REPLICA IDENTITY FULL");
+        assertThat(validate(url, postgres.user()).get("table.include.list").get(0)).contains("public.loose");
 
         Map<String, List<String>> nothing = validate(url, postgres.user(), "table.include.list", "sales\\..*");
         assertThat(nothing.get("table.include.list").get(0)).contains("No table").contains("sales\\..*");

@@ -2,15 +2,25 @@ package io.adbsync.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.it.ChangeEvents.Event;
+import io.adbsync.stack.postgres.LocalPostgres;
+import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+import org.postgresql.replication.PGReplicationStream;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -291,5 +301,131 @@ class SourceStreamingIT extends SourceConnectorTestBase {
                         + "'::pg_lsn)::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
         List<Event> beats = ChangeEvents.read(stack.bootstrapServers(), "__adbsync-heartbeat." + name, 1);
         assertThat(beats.get(0).value().get("ts_ms").asLong()).isPositive();
+    }
+
+    /** Asserts, every 500 ms for {@code seconds}, that no task of the connector has failed. */
+    private void assertNeverFailsFor(int seconds) throws InterruptedException {
+        for (long end = System.currentTimeMillis() + seconds * 1000L; System.currentTimeMillis() < end; ) {
+            rest.checkNotFailed(name);
+            Thread.sleep(500);
+        }
+        rest.checkNotFailed(name);
+    }
+
+    private static Set<Integer> ids(List<Event> events) {
+        Set<Integer> ids = new TreeSet<>();
+        events.forEach(e -> ids.add(e.key().get("id").asInt()));
+        return ids;
+    }
+
+    @Test
+    void aTaskStartedWhileTheSourceIsDownWaitsForItAndCapturesEverything() throws Exception {
+        Assumptions.assumeTrue(LocalPostgres.available(), "stopping a server needs the machine's PostgreSQL binaries");
+        try (PostgresServer server = Postgres.startRestartable()) {
+            String db = server.createDatabase("down");
+            try (Connection c = server.connect(db); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE items (id int PRIMARY KEY, v text)");
+                s.execute("INSERT INTO items SELECT g, 'before' FROM generate_series(1, 100) g");
+            }
+            Map<String, String> config = config("snapshot.mode", "initial", "poll.interval.ms", "200");
+            config.put("connection.url", server.jdbcUrl(db));
+            config.put("connection.user", server.user());
+            if (server.password() != null) {
+                config.put("connection.password", server.password());
+            }
+            // Connect validates a new config against the live source, so the connector is created stopped while the
+            // source is up; its task then starts while the source is down, as after a worker restart in an outage.
+            var created = rest.post("connectors", Map.of("name", name, "config", config, "initial_state", "STOPPED"));
+            assertThat(created.ok()).as("create %s: %s", name, created.body()).isTrue();
+            server.stop(false);
+            rest.resume(name);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> rest.status(name).get("tasks").size() == 1);
+            assertNeverFailsFor(10);
+            server.start();
+            try (Connection c = server.connect(db); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO items SELECT g, 'after' FROM generate_series(101, 200) g");
+            }
+            List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), topic("items"), e -> ids(e).size() >= 200,
+                    Duration.ofSeconds(90));
+            assertThat(ids(events)).hasSize(200).first().isEqualTo(1);
+            assertThat(rest.status(name).get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+            rest.remove(name);
+        }
+    }
+
+    @Test
+    void aSlotStillHeldByAnotherSessionIsWaitedFor() throws Exception {
+        sql("CREATE TABLE items (id int PRIMARY KEY, v text)", "INSERT INTO items VALUES (1, 'a')",
+                "CREATE PUBLICATION adbsync_publication FOR TABLE items",
+                "SELECT pg_create_logical_replication_slot('" + name + "', 'pgoutput')");
+        Properties props = new Properties();
+        PGProperty.USER.set(props, postgres.user());
+        if (postgres.password() != null) {
+            PGProperty.PASSWORD.set(props, postgres.password());
+        }
+        PGProperty.REPLICATION.set(props, "database");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "12");
+        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        // Named like the connector's own sessions: this stands for the previous task that has not let go yet.
+        PGProperty.APPLICATION_NAME.set(props, "adbsync");
+        try (Connection holder = DriverManager.getConnection(postgres.jdbcUrl(database), props)) {
+            PGReplicationStream held = holder.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
+                    .withSlotName(name).withSlotOption("proto_version", "1")
+                    .withSlotOption("publication_names", "adbsync_publication").start();
+            awaitSlotActive(database, name);
+            rest.deploy(name, config("snapshot.mode", "initial", "poll.interval.ms", "200"));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> rest.status(name).get("tasks").size() == 1);
+            assertNeverFailsFor(6);
+            held.close();
+        }
+        rest.awaitRunning(name, 1, Duration.ofSeconds(30));
+        sql("INSERT INTO items VALUES (2, 'b')");
+        List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), topic("items"), e -> ids(e).size() >= 2,
+                Duration.ofSeconds(60));
+        assertThat(ids(events)).containsExactly(1, 2);
+        assertNeverFailsFor(1);
+    }
+
+    @Test
+    void aTaskRestartedInTheMiddleOfASnapshotRoundGetsTheSlot() throws Exception {
+        sql("CREATE TABLE big (id int PRIMARY KEY, v text)", "ALTER TABLE big REPLICA IDENTITY FULL",
+                "INSERT INTO big SELECT g, 'v' FROM generate_series(1, 50) g");
+        // The snapshot's filter waits for an advisory lock the test holds: a chunk read that lasts as long as the test
+        // wants, as a large chunk on a slow source does, while nothing else the task does touches that lock.
+        try (Connection gate = postgres.connect(database); Statement s = gate.createStatement()) {
+            s.execute("SELECT pg_advisory_lock(4242)");
+            rest.deploy(name, config("snapshot.mode", "initial", "poll.interval.ms", "200", "table.filters.mode", "connector",
+                    "table.filters", "public.big: pg_advisory_xact_lock_shared(4242)::text = ''"));
+            rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+            awaitSlotActive(database, name);
+            Awaitility.await("the snapshot chunk waits").atMost(Duration.ofSeconds(30)).until(() -> "1".equals(scalar(
+                    "SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY%'")));
+            rest.post("connectors/" + name + "/tasks/0/restart", null);
+            assertNeverFailsFor(8);
+            s.execute("SELECT pg_advisory_unlock(4242)");
+        }
+        sql("INSERT INTO big VALUES (51, 'streamed')");
+        List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), topic("big"), e -> ids(e).size() >= 51,
+                Duration.ofSeconds(60));
+        assertThat(ids(events)).hasSize(51);
+        assertThat(rest.status(name).get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+    }
+
+    @Test
+    void aKeylessTableCreatedLaterIsNotPublishedSoTheApplicationCanStillUpdateIt() throws Exception {
+        sql("CREATE TABLE keyed (id int PRIMARY KEY)");
+        deploy();
+        sql("CREATE TABLE scratch (a int, b text)", "INSERT INTO scratch VALUES (1, 'x')",
+                "CREATE TABLE full_scratch (a int, b text)", "ALTER TABLE full_scratch REPLICA IDENTITY FULL");
+        rest.restart(name, true);
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitSlotActive(database, name);
+        // Had the task published it, PostgreSQL would refuse this: the table has no replica identity.
+        sql("UPDATE scratch SET b = 'y'", "DELETE FROM scratch", "INSERT INTO full_scratch VALUES (1, 'x')");
+        assertThat(scalar("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_publication_tables "
+                + "WHERE pubname = 'adbsync_publication' AND tablename <> 'adbsync_heartbeat'")).isEqualTo("keyed");
+        sql("INSERT INTO keyed VALUES (1)");
+        assertThat(ids(ChangeEvents.read(stack.bootstrapServers(), topic("keyed"), 1))).containsExactly(1);
+        rest.checkNotFailed(name);
     }
 }

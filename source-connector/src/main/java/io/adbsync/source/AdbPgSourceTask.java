@@ -5,6 +5,7 @@ import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.throttle.Throttle;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.metrics.StreamingMetrics;
 import io.adbsync.source.partition.AttachedPartitions;
@@ -64,7 +65,9 @@ public class AdbPgSourceTask extends SourceTask {
     private StreamedTransactions streamed;
     private Snapshotter snapshotter;
     private AttachedPartitions attachedPartitions;
-    private final SnapshotMetrics snapshotMetrics = new SnapshotMetrics();
+    private SnapshotMetrics snapshotMetrics = new SnapshotMetrics();
+    private String connectorName;
+    private boolean started;
     private boolean snapshotTurn = true;
     private Throttle streamThrottle;
     private Throttle snapshotThrottle;
@@ -86,87 +89,142 @@ public class AdbPgSourceTask extends SourceTask {
         return Version.get();
     }
 
+    /**
+     * Only reads the config: connecting and setting up happen in {@link #poll()} under the retry window, so a source
+     * that is down or a slot still held by the previous task delays the task instead of failing it.
+     */
     @Override
     public void start(Map<String, String> props) {
         config = new SourceConfig(props);
+        connectorName = props.getOrDefault("name", config.topicPrefix());
         stopping = false;
+        started = false;
         streamThrottle = config.streamThrottle();
         snapshotThrottle = config.snapshotThrottle();
         snapshotQueryThrottle = config.snapshotQueryThrottle();
+    }
 
-        try {
-            catalog = new SourceCatalog(config.connection());
-            String database = catalog.database();
-            TableFilter filter = new TableFilter(config.tableIncludeList(), config.tableExcludeList());
-            records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog);
-            heartbeat = new Heartbeat(config, records.partition());
-            List<String[]> extra = new ArrayList<>();
-            if (heartbeat.enabled()) {
-                heartbeat.createTable(catalog.connection());
-                extra.add(heartbeat.tableName());
-            }
-            if (config.replicaIdentityFull()) {
-                setReplicaIdentityFull(filter);
-            }
-            Map<String, String> rowFilters = config.tableFilters();
-            requireFullIdentityForFilters(rowFilters);
-            boolean streaming = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
-            boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(catalog.serverVersionNum());
-            PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), catalog.serverVersionNum());
-            Partitions.requireRootsNamed(catalog.connection(), filter);
-            // Read before the publication is brought in step: a table added now was not published, and lost changes.
-            Set<String> publishedBefore = streaming ? catalog.publishedTables(config.publicationName()) : null;
-            if (streaming) {
-                ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra,
-                        filtersInConnector ? Map.of() : rowFilters, partitions);
-                ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
-            }
-            StreamPosition resumeAt = StreamPosition.fromOffset(context.offsetStorageReader().offset(records.partition()));
-            TypeMapper types = new TypeMapper(catalog::formatType);
-            RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
-            changes = new ChangeStream(relations, types, records, filter, config.operationFilter(), tracker,
-                    heartbeat.enabled() ? heartbeat : null, resumeAt);
-            if (filtersInConnector) {
-                changes.rowFilter(catalog.rowFilter(rowFilters));
-            }
-            changes.partitions(PartitionRouter.over(catalog));
-            if (streaming && (partitions == PartitionMode.LEAVES || config.snapshotMode() != SourceConfig.SnapshotMode.NEVER)) {
-                // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
-                boolean firstStart = resumeAt.commitLsn() == 0;
-                attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
-                        PartitionPublication.partitionedTables(catalog.connection(), catalog.capturedTables(filter)),
-                        partitions == PartitionMode.LEAVES, filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(),
-                        (root, leaf) -> firstStart || config.snapshotMode() == SourceConfig.SnapshotMode.NEVER
-                                || Snapshotter.copyStarted(context.offsetStorageReader(), config.topicPrefix(),
-                                root[0] + "." + root[1], leaf));
-            }
-            String connectorName = props.getOrDefault("name", config.topicPrefix());
-            if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
-                // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
-                snapshotter = new Snapshotter(config.connection(), catalog, relations, records, config.topicPrefix(),
-                        config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),
-                        config.snapshotChunking(), snapshotMetrics);
-                List<String[]> tables = catalog.capturedTables(filter).stream()
-                        .filter(t -> !(t[0] + "." + t[1]).equals(String.join(".", heartbeat.tableName()))).toList();
-                if (attachedPartitions != null) {
-                    snapshotter.deferPartitions(attachedPartitions::deferred);
-                }
-                snapshotter.plan(tables, rowFilters, context.offsetStorageReader(), publishedBefore);
-                snapshotMetrics.register(connectorName, "0");
-            }
-            metrics.register(connectorName, "0");
-            if (streaming) {
-                connect();
-                log.info("Streaming database {} from slot {} (publication {}) starting after {} into topics {}.*", database,
-                        config.slotName(), config.publicationName(), describe(resumeAt), config.topicPrefix());
-            }
-        } catch (SQLException e) {
-            close();
-            throw new ConnectException("Cannot start streaming from " + config.connection().url() + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            close();
-            throw e;
+    /** One attempt at connecting and setting up, when due; false while the source is not ready yet. */
+    private boolean startWhenReady() throws InterruptedException {
+        long now = System.currentTimeMillis();
+        if (now < nextAttemptAt) {
+            Thread.sleep(Math.min(nextAttemptAt - now, config.pollIntervalMs()));
+            return false;
         }
+        try {
+            setUp();
+            started = true;
+            if (disconnectedSince != 0) {
+                log.info("Connected to {} after {} ms", config.connection().url(), System.currentTimeMillis() - disconnectedSince);
+                disconnectedSince = 0;
+            }
+            return true;
+        } catch (SQLException | RuntimeException failure) {
+            close();
+            // Catalog lookups made through callbacks wrap their SQLException; a lost connection is transient there too.
+            SQLException e = failure instanceof SQLException sql ? sql
+                    : failure.getCause() instanceof SQLException sql ? sql : null;
+            if (e == null) {
+                throw (RuntimeException) failure;
+            }
+            if (SqlErrors.classify(e) != SqlErrors.Kind.TRANSIENT) {
+                if (failure instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                throw new ConnectException("Cannot start streaming from " + config.connection().url() + ": " + e.getMessage()
+                        + " (SQLState " + e.getSQLState() + ")", e);
+            }
+            if (disconnectedSince == 0) {
+                disconnectedSince = now;
+                backoffMs = 1_000;
+                log.warn("Cannot start streaming from {} yet ({}, SQLState {}); retrying for up to {} ms ({})",
+                        config.connection().url(), e.getMessage(), e.getSQLState(), config.retryWindowMs(), SourceConfig.RETRY_WINDOW_MS);
+            }
+            return retryLater(e);
+        }
+    }
+
+    private void setUp() throws SQLException {
+        catalog = new SourceCatalog(config.connection());
+        String database = catalog.database();
+        records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog);
+        heartbeat = new Heartbeat(config, records.partition());
+        TableFilter filter = capturableOnly(new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
+        List<String[]> extra = new ArrayList<>();
+        if (heartbeat.enabled()) {
+            heartbeat.createTable(catalog.connection());
+            extra.add(heartbeat.tableName());
+        }
+        if (config.replicaIdentityFull()) {
+            setReplicaIdentityFull(filter);
+        }
+        Map<String, String> rowFilters = config.tableFilters();
+        requireFullIdentityForFilters(rowFilters);
+        boolean streaming = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
+        boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(catalog.serverVersionNum());
+        PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), catalog.serverVersionNum());
+        Partitions.requireRootsNamed(catalog.connection(), filter);
+        // Read before the publication is brought in step: a table added now was not published, and lost changes.
+        Set<String> publishedBefore = streaming ? catalog.publishedTables(config.publicationName()) : null;
+        if (streaming) {
+            ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra,
+                    filtersInConnector ? Map.of() : rowFilters, partitions);
+            ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
+        }
+        StreamPosition resumeAt = StreamPosition.fromOffset(context.offsetStorageReader().offset(records.partition()));
+        TypeMapper types = new TypeMapper(catalog::formatType);
+        RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
+        changes = new ChangeStream(relations, types, records, filter, config.operationFilter(), tracker,
+                heartbeat.enabled() ? heartbeat : null, resumeAt);
+        if (filtersInConnector) {
+            changes.rowFilter(catalog.rowFilter(rowFilters));
+        }
+        changes.partitions(PartitionRouter.over(catalog));
+        if (streaming && (partitions == PartitionMode.LEAVES || config.snapshotMode() != SourceConfig.SnapshotMode.NEVER)) {
+            // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
+            boolean firstStart = resumeAt.commitLsn() == 0;
+            attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
+                    PartitionPublication.partitionedTables(catalog.connection(), catalog.capturedTables(filter)),
+                    partitions == PartitionMode.LEAVES, filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(),
+                    (root, leaf) -> firstStart || config.snapshotMode() == SourceConfig.SnapshotMode.NEVER
+                            || Snapshotter.copyStarted(context.offsetStorageReader(), config.topicPrefix(),
+                            root[0] + "." + root[1], leaf));
+        }
+        if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
+            // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
+            snapshotMetrics = new SnapshotMetrics();
+            snapshotter = new Snapshotter(config.connection(), catalog, relations, records, config.topicPrefix(),
+                    config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),
+                    config.snapshotChunking(), snapshotMetrics);
+            List<String[]> tables = catalog.capturedTables(filter).stream()
+                    .filter(t -> !(t[0] + "." + t[1]).equals(String.join(".", heartbeat.tableName()))).toList();
+            if (attachedPartitions != null) {
+                snapshotter.deferPartitions(attachedPartitions::deferred);
+            }
+            snapshotter.plan(tables, rowFilters, context.offsetStorageReader(), publishedBefore);
+            snapshotMetrics.register(connectorName, "0");
+        }
+        metrics.register(connectorName, "0");
+        if (streaming) {
+            connect();
+            log.info("Streaming database {} from slot {} (publication {}) starting after {} into topics {}.*", database,
+                    config.slotName(), config.publicationName(), describe(resumeAt), config.topicPrefix());
+        }
+    }
+
+    /**
+     * Leaves out the tables that cannot be captured. Publishing a table without replica identity would make the
+     * source application's own UPDATE and DELETE on it fail, and a keyless table's records could not be applied:
+     * validate() refuses such tables, and one created since is skipped here with the same message.
+     */
+    private TableFilter capturableOnly(TableFilter filter) throws SQLException {
+        List<UncapturableTables.Uncapturable> skipped = UncapturableTables.find(catalog.connection(), filter,
+                config.heartbeatTable(), config.replicaIdentityFull());
+        if (skipped.isEmpty()) {
+            return filter;
+        }
+        log.warn("{}. They are not captured; after the change, restart the task to capture them", UncapturableTables.message(skipped));
+        return filter.without(skipped.stream().map(UncapturableTables.Uncapturable::table).toList());
     }
 
     private void setReplicaIdentityFull(TableFilter filter) throws SQLException {
@@ -212,7 +270,7 @@ public class AdbPgSourceTask extends SourceTask {
     @Override
     public List<SourceRecord> poll() throws InterruptedException {
         synchronized (ioLock) {
-            if (stopping) {
+            if (stopping || (!started && !startWhenReady())) {
                 return null;
             }
             return pollLocked();
@@ -220,6 +278,9 @@ public class AdbPgSourceTask extends SourceTask {
     }
 
     private List<SourceRecord> pollLocked() throws InterruptedException {
+        if (snapshotter != null && snapshotter.roundInFlight()) {
+            return snapshotRound();
+        }
         boolean snapshotPending = snapshotter != null && snapshotter.hasWork();
         boolean streamless = config.snapshotMode() == SourceConfig.SnapshotMode.INITIAL_ONLY;
         // Snapshot rounds alternate with stream batches and start only between transactions of the stream.
@@ -290,7 +351,15 @@ public class AdbPgSourceTask extends SourceTask {
 
     private List<SourceRecord> snapshotRound() {
         try {
-            List<SourceRecord> rows = snapshotter.nextRound();
+            if (!snapshotter.roundInFlight()) {
+                snapshotter.startRound();
+            }
+            // A long chunk is awaited over several polls: since KAFKA-10792 stop() runs only after poll() returns,
+            // and until then the old task keeps the slot the next task needs.
+            List<SourceRecord> rows = snapshotter.awaitRound(config.pollIntervalMs());
+            if (rows == null) {
+                return null;
+            }
             long now = System.nanoTime();
             snapshotAllowedAtNanos = now + Math.max(snapshotThrottle.afterBatch(rows.size(), snapshotter.lastRoundBytes(), now),
                     snapshotQueryThrottle.afterBatch(snapshotter.lastRoundQueries(), 0, now));
@@ -403,12 +472,13 @@ public class AdbPgSourceTask extends SourceTask {
         lastFailure = e;
         long now = System.currentTimeMillis();
         if (now - disconnectedSince > config.retryWindowMs()) {
-            throw new ConnectException("Could not reconnect to " + config.connection().url() + " within "
+            throw new ConnectException("Could not " + (started ? "reconnect" : "connect") + " to " + config.connection().url() + " within "
                     + SourceConfig.RETRY_WINDOW_MS + "=" + config.retryWindowMs() + " ms; last error: " + lastFailure.getMessage(), lastFailure);
         }
         nextAttemptAt = now + backoffMs;
         backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-        log.info("Reconnect to {} failed ({}); next attempt in {} ms", config.connection().url(), e.getMessage(), nextAttemptAt - now);
+        log.info("{} to {} failed ({}); next attempt in {} ms", started ? "Reconnect" : "Connect", config.connection().url(),
+                e.getMessage(), nextAttemptAt - now);
         return false;
     }
 
@@ -431,6 +501,7 @@ public class AdbPgSourceTask extends SourceTask {
             snapshotter.close();
             snapshotter = null;
         }
+        attachedPartitions = null;
         snapshotMetrics.unregister();
         if (catalog != null) {
             catalog.close();

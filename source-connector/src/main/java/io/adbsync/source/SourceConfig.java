@@ -151,8 +151,9 @@ public final class SourceConfig extends AbstractConfig {
         def.define(REPLICA_IDENTITY_FULL, Type.BOOLEAN, false, Importance.MEDIUM,
                 "Set REPLICA IDENTITY FULL on every captured table at start (as the managed service does), so updates "
                         + "and deletes carry the whole old row and unchanged TOASTed values never need a re-read. When "
-                        + "false, such values are re-read from the table by primary key; tables without a primary key "
-                        + "then need REPLICA IDENTITY FULL for updates and deletes.",
+                        + "false, such values are re-read from the table by primary key. Either way a captured table needs "
+                        + "a primary key (or REPLICA IDENTITY USING INDEX), since records are keyed by it: validation "
+                        + "refuses tables without one, and a task leaves out any created since, with a warning.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "REPLICA IDENTITY FULL");
         def.define(SLOT_DROP_ON_OFFSETS_RESET, Type.BOOLEAN, false, Importance.MEDIUM,
                 "Drop the replication slot and the publication when the connector's offsets are reset "
@@ -219,8 +220,9 @@ public final class SourceConfig extends AbstractConfig {
                 GROUP_THROTTLING, ++order, Width.SHORT, "Snapshot queries/s");
         order = 0;
         def.define(RETRY_WINDOW_MS, Type.LONG, 720L * 60_000, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
-                "How long the task keeps reconnecting, with backoff, after losing the source connection before it "
-                        + "fails (default 720 minutes).",
+                "How long the task keeps trying, with backoff, to connect at start (source down, or the replication "
+                        + "slot still held by the previous task) and to reconnect after losing the source connection, "
+                        + "before it fails (default 720 minutes).",
                 GROUP_RELIABILITY, ++order, Width.SHORT, "Retry window for lost connections");
         return def;
     }

@@ -4,6 +4,7 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.SourceConfig;
+import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.stream.TableFilter;
 import org.apache.kafka.common.config.ConfigValue;
@@ -14,7 +15,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -26,7 +26,6 @@ import java.util.Properties;
 public final class SourcePrecheck {
 
     private static final int MIN_VERSION = 120000;
-    private static final int MAX_TABLES_NAMED = 10;
 
     private SourcePrecheck() {
     }
@@ -79,24 +78,15 @@ public final class SourcePrecheck {
 
     private static void checkTables(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
         TableFilter filter = new TableFilter(config.tableIncludeList(), config.tableExcludeList());
-        List<String> captured = new ArrayList<>();
-        List<String> withoutKey = new ArrayList<>();
+        String[] heartbeat = config.heartbeatTable();
+        boolean captured = false;
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT n.nspname, c.relname, c.relreplident, "
-                        + "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND (i.indisprimary OR i.indisreplident)) "
-                        + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        + "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2")) {
-            String[] heartbeat = config.heartbeatTable();
-            while (rs.next()) {
+                "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition")) {
+            while (rs.next() && !captured) {
                 String schema = rs.getString(1);
                 String table = rs.getString(2);
-                if (!filter.captures(schema, table) || (schema.equals(heartbeat[0]) && table.equals(heartbeat[1]))) {
-                    continue;
-                }
-                captured.add(schema + "." + table);
-                if (!rs.getBoolean(4) && !"f".equals(rs.getString(3))) {
-                    withoutKey.add(schema + "." + table);
-                }
+                captured = filter.captures(schema, table) && !(schema.equals(heartbeat[0]) && table.equals(heartbeat[1]));
             }
         }
         try {
@@ -105,14 +95,16 @@ public final class SourcePrecheck {
             error(values, SourceConfig.TABLE_INCLUDE_LIST, e.getMessage());
             return;
         }
-        if (captured.isEmpty()) {
+        if (!captured) {
             error(values, SourceConfig.TABLE_INCLUDE_LIST, "No table of database " + scalar(c, "SELECT current_database()")
                     + " matches " + SourceConfig.TABLE_INCLUDE_LIST + "=" + String.join(",", config.tableIncludeList())
                     + (config.tableExcludeList().isEmpty() ? "" : " minus " + SourceConfig.TABLE_EXCLUDE_LIST + "="
                     + String.join(",", config.tableExcludeList())) + " (patterns match schema.table whole)");
         }
-        if (!withoutKey.isEmpty() && !config.replicaIdentityFull()) {
-            error(values, SourceConfig.TABLE_INCLUDE_LIST, withoutKeyMessage(withoutKey));
+        List<UncapturableTables.Uncapturable> uncapturable = UncapturableTables.find(c, filter, heartbeat,
+                config.replicaIdentityFull());
+        if (!uncapturable.isEmpty()) {
+            error(values, SourceConfig.TABLE_INCLUDE_LIST, UncapturableTables.message(uncapturable));
         }
     }
 
@@ -120,14 +112,6 @@ public final class SourcePrecheck {
         return "Database name " + database + " contains a hyphen ('-'), which the managed synchronization service does "
                 + "not accept as a source; rename it (ALTER DATABASE " + SqlIdentifiers.quote(database) + " RENAME TO "
                 + SqlIdentifiers.quote(database.replace('-', '_')) + ") or replicate from a database whose name has none";
-    }
-
-    static String withoutKeyMessage(List<String> withoutKey) {
-        return withoutKey.size() + " captured table(s) have no primary key or replica identity index, so their updates "
-                + "and deletes cannot be captured and the destination may get duplicates: "
-                + String.join(", ", withoutKey.subList(0, Math.min(MAX_TABLES_NAMED, withoutKey.size())))
-                + (withoutKey.size() > MAX_TABLES_NAMED ? " and " + (withoutKey.size() - MAX_TABLES_NAMED) + " more" : "")
-                + ". Add primary keys, exclude them, or set " + SourceConfig.REPLICA_IDENTITY_FULL + "=true";
     }
 
     static String noFreeSlotMessage(String slot, int used, int max) {

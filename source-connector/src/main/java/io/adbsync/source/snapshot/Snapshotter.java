@@ -34,6 +34,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -54,6 +56,7 @@ public final class Snapshotter implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Snapshotter.class);
     private static final long PROGRESS_LOG_INTERVAL_MS = 10_000;
+    private static final long CLOSE_WAIT_SECONDS = 5;
 
     private final ConnectionConfig connectionConfig;
     private final SourceCatalog catalog;
@@ -75,6 +78,9 @@ public final class Snapshotter implements AutoCloseable {
     private long lastRoundBytes;
     private int lastRoundQueries;
     private Predicate<Partitions.Member> deferredPartitions = leaf -> false;
+    private List<Future<ChunkRead>> inFlight;
+    private List<TablePlan> inFlightPlans = List.of();
+    private List<TablePlan> finishedInFlight = List.of();
 
     /** How tables are split: by CTID range where the server can scan them (14+), else by primary-key range. */
     public enum Chunking {
@@ -244,12 +250,21 @@ public final class Snapshotter implements AutoCloseable {
         return lastRoundQueries;
     }
 
+    /** Whether chunks remain to be read, or a round started is not yet handed out. */
     public boolean hasWork() {
-        return !pending.isEmpty();
+        return !pending.isEmpty() || inFlight != null;
     }
 
-    /** Reads the next chunks (up to the parallelism) and returns their records in table and chunk order. */
-    public List<SourceRecord> nextRound() throws SQLException, InterruptedException {
+    /** Whether a round is being read: the stream must wait until it is handed out (see the class comment). */
+    public boolean roundInFlight() {
+        return inFlight != null;
+    }
+
+    /** Starts reading the next chunks (up to the parallelism) on the reader threads. */
+    public void startRound() throws SQLException {
+        if (inFlight != null) {
+            throw new IllegalStateException("A snapshot round is already being read");
+        }
         List<Future<ChunkRead>> reads = new ArrayList<>();
         List<TablePlan> readPlans = new ArrayList<>();
         List<TablePlan> finished = new ArrayList<>();
@@ -271,23 +286,42 @@ public final class Snapshotter implements AutoCloseable {
                 finished.add(plan);
             }
         }
+        inFlight = reads;
+        inFlightPlans = readPlans;
+        finishedInFlight = finished;
+    }
+
+    /**
+     * The records of the round started, in table and chunk order, once all its chunks are read; null if that takes
+     * longer than {@code timeoutMs}, so that the task thread comes back (a stop is not held up by a long chunk).
+     */
+    public List<SourceRecord> awaitRound(long timeoutMs) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         List<SourceRecord> out = new ArrayList<>();
-        List<TablePlan> restarted = new ArrayList<>();
-        for (int i = 0; i < reads.size(); i++) {
-            ChunkRead read;
-            try {
-                read = reads.get(i).get();
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof SQLException sql) {
-                    throw sql;
-                }
-                if (cause instanceof ConnectException connect) {
-                    throw connect;
-                }
-                throw new IllegalStateException("Snapshot chunk failed: " + cause.getMessage(), cause);
+        List<ChunkRead> results = new ArrayList<>();
+        try {
+            for (Future<ChunkRead> read : inFlight) {
+                results.add(read.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
             }
-            TablePlan plan = readPlans.get(i);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (ExecutionException e) {
+            inFlight = null;
+            Throwable cause = e.getCause();
+            if (cause instanceof SQLException sql) {
+                throw sql;
+            }
+            if (cause instanceof ConnectException connect) {
+                throw connect;
+            }
+            throw new IllegalStateException("Snapshot chunk failed: " + cause.getMessage(), cause);
+        }
+        inFlight = null;
+        List<TablePlan> finished = new ArrayList<>(finishedInFlight);
+        List<TablePlan> restarted = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            ChunkRead read = results.get(i);
+            TablePlan plan = inFlightPlans.get(i);
             if (read.records() != null) {
                 out.addAll(read.records());
                 if (read.truncated()) {
@@ -470,9 +504,28 @@ public final class Snapshotter implements AutoCloseable {
         }
     }
 
+    /**
+     * Cancels the chunk reads still running (a COPY of a large chunk would otherwise hold the task's stop, and with
+     * it the replication slot, until it ends) and closes the connections.
+     */
     @Override
     public void close() {
+        if (inFlight != null) {
+            for (Connection c : connections) {
+                try {
+                    c.unwrap(PGConnection.class).cancelQuery();
+                } catch (SQLException ignored) {
+                    // The connection is closed below either way.
+                }
+            }
+            inFlight = null;
+        }
         readers.shutdownNow();
+        try {
+            readers.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         closeConnections();
     }
 

@@ -1,6 +1,8 @@
 package io.adbsync.source.stream;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Decides from {@code table.include.list} and {@code table.exclude.list} whether a table is captured. */
@@ -9,10 +11,23 @@ public final class TableFilter {
     private static final List<String> SYSTEM_SCHEMAS = List.of("pg_catalog", "information_schema", "pg_toast");
     private final List<Pattern> include;
     private final List<Pattern> exclude;
+    private final Set<String> left;
 
     public TableFilter(List<String> include, List<String> exclude) {
         this.include = include.stream().map(Pattern::compile).toList();
         this.exclude = exclude.stream().map(Pattern::compile).toList();
+        this.left = Set.of();
+    }
+
+    private TableFilter(TableFilter base, Collection<String> left) {
+        this.include = base.include;
+        this.exclude = base.exclude;
+        this.left = Set.copyOf(left);
+    }
+
+    /** This filter minus the tables named ({@code schema.table}), e.g. those that cannot be captured. */
+    public TableFilter without(Collection<String> tables) {
+        return new TableFilter(this, tables);
     }
 
     public boolean captures(String schema, String table) {
@@ -20,6 +35,9 @@ public final class TableFilter {
             return false;
         }
         String name = schema + "." + table;
+        if (left.contains(name)) {
+            return false;
+        }
         boolean included = include.isEmpty() || include.stream().anyMatch(p -> p.matcher(name).matches());
         return included && exclude.stream().noneMatch(p -> p.matcher(name).matches());
     }
@@ -32,6 +50,6 @@ public final class TableFilter {
 
     /** Whether every table is captured (no include patterns), so the publication may be FOR ALL TABLES. */
     public boolean includesAll() {
-        return include.isEmpty() && exclude.isEmpty();
+        return include.isEmpty() && exclude.isEmpty() && left.isEmpty();
     }
 }

@@ -1,5 +1,6 @@
 package io.adbsync.source.precheck;
 
+import io.adbsync.source.catalog.UncapturableTables;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -26,12 +27,17 @@ class SourcePrecheckTest {
     }
 
     @Test
-    void tablesWithoutKeyAreNamedUpToTenAndTheRestCounted() {
-        List<String> tables = IntStream.rangeClosed(1, 12).mapToObj(i -> "public.t" + i).toList();
-        String message = SourcePrecheck.withoutKeyMessage(tables);
-        assertThat(message).startsWith("12 captured table(s)").contains("public.t1,").contains("public.t10")
-                .doesNotContain("public.t11").contains("and 2 more").contains("replica.identity.full=true");
-        assertThat(SourcePrecheck.withoutKeyMessage(List.of("s.\"odd\""))).contains("s.\"odd\"").doesNotContain("more");
+    void uncapturableTablesAreNamedUpToTenWithTheirReasonAndTheRestCounted() {
+        List<UncapturableTables.Uncapturable> tables = IntStream.rangeClosed(1, 12)
+                .mapToObj(i -> new UncapturableTables.Uncapturable("public.t" + i, "no primary key or replica identity index"))
+                .toList();
+        String message = UncapturableTables.message(tables);
+        assertThat(message).startsWith("12 table(s) matched by table.include.list cannot be captured")
+                .contains("public.t1 (no primary key or replica identity index),").contains("public.t10")
+                .doesNotContain("public.t11").contains("and 2 more").contains("would have no key")
+                .contains("REPLICA IDENTITY USING INDEX").contains("table.exclude.list");
+        assertThat(UncapturableTables.message(List.of(new UncapturableTables.Uncapturable("s.\"odd\"", "REPLICA IDENTITY NOTHING"))))
+                .contains("s.\"odd\" (REPLICA IDENTITY NOTHING)").doesNotContain("more");
     }
 
     @Test
