@@ -254,6 +254,28 @@ class SourceStreamingIT extends SourceConnectorTestBase {
         assertThat(ids).last().isEqualTo(expected);
     }
 
+    /**
+     * The unchanged-TOAST re-read goes over the task's catalog connection; when that connection is lost (the server
+     * restarted, a proxy dropped it) the task must reconnect as it does for the replication connection, not fail.
+     */
+    @Test
+    void aLostCatalogConnectionDuringAnUnchangedToastReReadIsReconnected() throws Exception {
+        sql("CREATE TABLE notes (id int PRIMARY KEY, title text, body text)", "ALTER TABLE notes ALTER body SET STORAGE EXTERNAL");
+        // No heartbeats: the re-read is then the first to use the catalog connection after it is cut.
+        deploy("heartbeat.interval.ms", "0");
+        sql("INSERT INTO notes VALUES (1, 'a', repeat('y', 100000))");
+        ChangeEvents.read(stack.bootstrapServers(), topic("notes"), 1);
+        sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND backend_type = 'client backend' AND application_name = 'adbsync' AND pid <> pg_backend_pid()");
+        sql("UPDATE notes SET title = 'b' WHERE id = 1");
+        List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), topic("notes"),
+                e -> e.stream().anyMatch(x -> x.after() != null && "b".equals(x.after().get("title").asText())), Duration.ofSeconds(60));
+        Event update = events.stream().filter(x -> x.after() != null && "b".equals(x.after().get("title").asText())).findFirst()
+                .orElseThrow();
+        assertThat(update.after().get("body").asText()).isEqualTo("y".repeat(100000));
+        assertThat(rest.status(name).get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+    }
+
     @Test
     void aLostConnectionIsReconnectedWithoutLoss() throws Exception {
         sql("CREATE TABLE pings (id int PRIMARY KEY)");

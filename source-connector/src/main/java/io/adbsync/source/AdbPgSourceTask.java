@@ -5,6 +5,7 @@ import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.throttle.Throttle;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.catalog.SourceQueryException;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.metrics.StreamingMetrics;
@@ -343,6 +344,14 @@ public class AdbPgSourceTask extends SourceTask {
             if (!stopping) {
                 lost(e);
             }
+        } catch (SourceQueryException e) {
+            // A lost catalog connection is a lost connection like the stream's: the change is read again after it.
+            if (SqlErrors.classify(e.sqlException()) != SqlErrors.Kind.TRANSIENT) {
+                throw e;
+            }
+            if (!stopping) {
+                lost(e.sqlException());
+            }
         }
         long now = System.nanoTime();
         streamAllowedAtNanos = now + streamThrottle.afterBatch(batch.size(), batchBytes, now);
@@ -436,7 +445,7 @@ public class AdbPgSourceTask extends SourceTask {
             disconnectedSince = System.currentTimeMillis();
             backoffMs = 1_000;
             nextAttemptAt = disconnectedSince;
-            log.warn("Lost the replication connection to {} ({}); reconnecting for up to {} ms ({})",
+            log.warn("Lost a connection to {} ({}); reconnecting for up to {} ms ({})",
                     config.connection().url(), e.getMessage(), config.retryWindowMs(), SourceConfig.RETRY_WINDOW_MS);
         }
         lastFailure = e;

@@ -354,8 +354,8 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
                 return rs.getBoolean(1);
             }
         } catch (SQLException e) {
-            throw new ConnectException("Cannot evaluate the row filter of " + table.qualifiedName() + " (" + condition + "): "
-                    + e.getMessage(), e);
+            throw new SourceQueryException("Cannot evaluate the row filter of " + table.qualifiedName() + " (" + condition
+                    + "): " + e.getMessage(), e);
         }
     }
 
@@ -383,7 +383,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
                 }
             }
         } catch (SQLException e) {
-            throw new ConnectException("Cannot re-read unchanged TOASTed column " + column.name() + " of "
+            throw new SourceQueryException("Cannot re-read unchanged TOASTed column " + column.name() + " of "
                     + table.qualifiedName() + ": " + e.getMessage(), e);
         }
     }
