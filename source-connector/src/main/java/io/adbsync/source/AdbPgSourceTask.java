@@ -16,6 +16,7 @@ import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
 import io.adbsync.source.stream.RelationRegistry;
+import io.adbsync.source.stream.TopicNames;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.StreamedTransactions;
 import io.adbsync.source.stream.TableFilter;
@@ -91,6 +92,7 @@ public class AdbPgSourceTask extends SourceTask {
             catalog = new SourceCatalog(config.connection());
             String database = catalog.database();
             TableFilter filter = new TableFilter(config.tableIncludeList(), config.tableExcludeList());
+            TopicNames.requireDistinct(config.topicPrefix(), catalog.capturedTables(filter));
             records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog);
             heartbeat = new Heartbeat(config, records.partition());
             List<String[]> extra = new ArrayList<>();

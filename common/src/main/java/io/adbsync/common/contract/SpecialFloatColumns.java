@@ -1,6 +1,7 @@
 package io.adbsync.common.contract;
 
 import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 
@@ -19,6 +20,20 @@ public final class SpecialFloatColumns {
     public static final String HEADER = "adbsync.special.floats";
 
     private SpecialFloatColumns() {
+    }
+
+    /** Whether a row of this schema can hold such a float at all: a float column or an array of floats. */
+    public static boolean hasFloatColumns(Schema rowSchema) {
+        return rowSchema != null && rowSchema.type() == Schema.Type.STRUCT
+                && rowSchema.fields().stream().anyMatch(f -> isFloat(f.schema()));
+    }
+
+    private static boolean isFloat(Schema schema) {
+        return switch (schema.type()) {
+            case FLOAT32, FLOAT64 -> true;
+            case ARRAY -> isFloat(schema.valueSchema());
+            default -> false;
+        };
     }
 
     /** The header's value for a change, or null when no column holds such a float. */
