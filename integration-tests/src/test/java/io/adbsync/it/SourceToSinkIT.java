@@ -255,4 +255,26 @@ class SourceToSinkIT {
         rest.remove("s2sn-sink");
         rest.remove("s2sn-source");
     }
+
+    @Test
+    void twoCapturedTablesWhoseNamesMapToOneTopicAreRefusedAtStartNamingBoth() throws Exception {
+        String src = pg.createDatabase("s2s_csrc");
+        sql(pg, src, "CREATE TABLE \"订单\" (id int PRIMARY KEY)", "CREATE TABLE \"客户\" (id int PRIMARY KEY)");
+        ConnectRestClient rest = stack.connect().rest();
+        Map<String, String> source = connection(src);
+        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
+        source.put("topic.prefix", "s2sc");
+        source.put("slot.name", "s2sc_slot");
+        rest.deploy("s2sc-source", source);
+        Awaitility.await("source task FAILED").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                .until(() -> {
+                    var tasks = rest.status("s2sc-source").get("tasks");
+                    return tasks.size() > 0 && "FAILED".equals(tasks.get(0).get("state").asText());
+                });
+        assertThat(rest.status("s2sc-source").get("tasks").get(0).get("trace").asText())
+                .contains("both map to topic s2sc.public.__").contains("\"public\".\"客户\"")
+                .contains("\"public\".\"订单\"").contains("table.exclude.list");
+        assertThat(scalar(pg, src, "SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = 's2sc_slot'")).isEqualTo("0");
+        rest.remove("s2sc-source");
+    }
 }
