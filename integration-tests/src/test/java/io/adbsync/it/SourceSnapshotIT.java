@@ -269,4 +269,142 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
             assertThat(rs.getInt(1)).isZero();
         }
     }
+
+    /** Like awaitTopicEqualsSource, but fails at once with the trace of a failed task. */
+    private List<Event> awaitTopicEqualsSourceWhileRunning(String table, Duration timeout) throws SQLException {
+        Map<Integer, String> expected = sourceRows(table);
+        return ChangeEvents.readUntil(stack.bootstrapServers(), name + ".public." + table, e -> {
+            rest.checkNotFailed(name);
+            return applied(e).equals(expected);
+        }, timeout);
+    }
+
+    @Test
+    void aTableDroppedAndCreatedAgainIsCopiedAgain() throws Exception {
+        sql("CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'old' || g FROM generate_series(1, 100) g");
+        rest.deploy(name, config());
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitTopicEqualsSource("t", Duration.ofSeconds(60));
+        sql("DROP TABLE t", "CREATE TABLE t (id int PRIMARY KEY, v text)",
+                "INSERT INTO t SELECT g, 'new' || g FROM generate_series(50, 150) g");
+        rest.restart(name, true);
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        // Exactly the new rows: the old ones (1..49) are gone, the changed ones carry their new values.
+        awaitTopicEqualsSourceWhileRunning("t", Duration.ofSeconds(120));
+    }
+
+    @Test
+    void aTableExcludedAndIncludedAgainIsCopiedAgain() throws Exception {
+        sql("CREATE TABLE keep (id int PRIMARY KEY, v text)", "CREATE TABLE t (id int PRIMARY KEY, v text)",
+                "INSERT INTO keep SELECT g, 'k' FROM generate_series(1, 10) g",
+                "INSERT INTO t SELECT g, 'old' FROM generate_series(1, 100) g");
+        rest.deploy(name, config("table.include.list", "public\\.(keep|t)"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitTopicEqualsSource("t", Duration.ofSeconds(60));
+        rest.deploy(name, config("table.include.list", "public\\.keep"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        sql("DELETE FROM t WHERE id <= 20", "UPDATE t SET v = 'while excluded' WHERE id > 90",
+                "INSERT INTO t VALUES (500, 'added while excluded')", "UPDATE keep SET v = 'moved on' WHERE id = 1");
+        List<Event> keep = ChangeEvents.readUntil(stack.bootstrapServers(), name + ".public.keep",
+                e -> e.stream().anyMatch(x -> "u".equals(x.op())), Duration.ofSeconds(60));
+        assertThat(keep).isNotEmpty();
+        rest.deploy(name, config("table.include.list", "public\\.(keep|t)"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitTopicEqualsSourceWhileRunning("t", Duration.ofSeconds(120));
+    }
+
+    @Test
+    void aTableRewrittenDuringItsCtidSnapshotLosesNoRow() throws Exception {
+        sql("CREATE TABLE moved (id int PRIMARY KEY, v text)",
+                "INSERT INTO moved SELECT g, md5(g::text) FROM generate_series(1, 10000) g", "ANALYZE moved");
+        rest.deploy(name, config("snapshot.chunking", "ctid", "snapshot.max.threads", "1", "snapshot.chunk.rows", "500",
+                "snapshot.max.rows.per.second", "1000"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        ChangeEvents.read(stack.bootstrapServers(), name + ".public.moved", 1500);
+        // Deleting the first half and compacting moves the second half into blocks already copied.
+        sql("DELETE FROM moved WHERE id <= 5000", "VACUUM FULL moved");
+        awaitTopicEqualsSourceWhileRunning("moved", Duration.ofSeconds(120));
+    }
+
+    @Test
+    void aNeverAnalysedTableIsCopiedInSeveralChunks() throws Exception {
+        sql("CREATE TABLE raw (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false)",
+                "INSERT INTO raw SELECT g, md5(g::text) FROM generate_series(1, 5000) g");
+        assertThat(Double.parseDouble(scalar("SELECT reltuples FROM pg_class WHERE relname = 'raw'"))).isLessThanOrEqualTo(0);
+        rest.deploy(name, config("snapshot.chunking", "ctid"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitTopicEqualsSourceWhileRunning("raw", Duration.ofSeconds(120));
+        JsonNode[] stored = new JsonNode[1];
+        org.awaitility.Awaitility.await("snapshot offset of public.raw").atMost(Duration.ofSeconds(30)).until(() -> {
+            for (JsonNode o : rest.offsets(name).get("offsets")) {
+                if ("public.raw".equals(o.get("partition").path("snapshot").asText())) {
+                    stored[0] = o.get("offset");
+                    return o.get("offset").path("next_chunk").asLong() == o.get("offset").path("chunks").asLong();
+                }
+            }
+            return false;
+        });
+        // 5,000 rows at 1,000 rows a chunk.
+        assertThat(stored[0].get("chunks").asLong()).as("chunks in %s", stored[0]).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void rowsAddedDuringACtidSnapshotAreCopiedInChunksOfThePlannedSize() throws Exception {
+        sql("CREATE TABLE growing (id int PRIMARY KEY, v text)",
+                "INSERT INTO growing SELECT g, md5(g::text) FROM generate_series(1, 5000) g", "ANALYZE growing");
+        // One chunk a second: the table grows well before its last, open-ended range is read.
+        rest.deploy(name, config("snapshot.chunking", "ctid", "snapshot.max.threads", "1", "snapshot.chunk.rows", "500",
+                "snapshot.max.queries.per.second", "1"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        ChangeEvents.read(stack.bootstrapServers(), name + ".public.growing", 400);
+        sql("INSERT INTO growing SELECT g, md5(g::text) FROM generate_series(5001, 10000) g");
+        awaitTopicEqualsSourceWhileRunning("growing", Duration.ofSeconds(120));
+        JsonNode[] stored = new JsonNode[1];
+        org.awaitility.Awaitility.await("snapshot of public.growing done").atMost(Duration.ofSeconds(60)).until(() -> {
+            for (JsonNode o : rest.offsets(name).get("offsets")) {
+                if ("public.growing".equals(o.get("partition").path("snapshot").asText())) {
+                    stored[0] = o.get("offset");
+                    return o.get("offset").path("next_chunk").asLong() == o.get("offset").path("chunks").asLong();
+                }
+            }
+            return false;
+        });
+        // Planned as 10 chunks of 500 rows; the 5,000 rows added meanwhile make about 10 more, not one big last chunk.
+        assertThat(stored[0].get("chunks").asLong()).as("chunks in %s", stored[0]).isGreaterThanOrEqualTo(15);
+    }
+
+    @Test
+    void columnsAddedAndDroppedDuringTheSnapshotReachTheLaterChunks() throws Exception {
+        sql("CREATE TABLE shaped (id int PRIMARY KEY, v text, gone text)",
+                "INSERT INTO shaped SELECT g, md5(g::text), 'x' FROM generate_series(1, 10000) g", "ANALYZE shaped");
+        rest.deploy(name, config("snapshot.chunking", "ctid", "snapshot.max.threads", "1", "snapshot.chunk.rows", "500",
+                "snapshot.max.rows.per.second", "1000"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        ChangeEvents.read(stack.bootstrapServers(), name + ".public.shaped", 1500);
+        sql("ALTER TABLE shaped ADD COLUMN extra int DEFAULT 7", "ALTER TABLE shaped DROP COLUMN gone");
+        awaitTopicEqualsSourceWhileRunning("shaped", Duration.ofSeconds(120));
+        sql("UPDATE shaped SET v = 'streamed' WHERE id = 1");
+        List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), name + ".public.shaped",
+                e -> e.stream().anyMatch(x -> "u".equals(x.op())), Duration.ofSeconds(60));
+        Event lastCopied = events.stream().filter(e -> "r".equals(e.op())).reduce((a, b) -> b).orElseThrow();
+        Event streamed = events.stream().filter(e -> "u".equals(e.op())).findFirst().orElseThrow();
+        assertThat(lastCopied.after().get("extra").asInt()).isEqualTo(7);
+        assertThat(lastCopied.after().has("gone")).isFalse();
+        assertThat(lastCopied.valueSchema()).isEqualTo(streamed.valueSchema());
+    }
+
+    @Test
+    void theSnapshotClosesItsConnectionsWhenItIsDone() throws Exception {
+        sql("CREATE TABLE small (id int PRIMARY KEY, v text)", "INSERT INTO small SELECT g, 's' FROM generate_series(1, 5000) g",
+                "ANALYZE small");
+        rest.deploy(name, config("snapshot.max.threads", "2"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitTopicEqualsSourceWhileRunning("small", Duration.ofSeconds(60));
+        // A snapshot connection shows its name, or (idle) the COPY it ran last.
+        String copying = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND pid <> pg_backend_pid() AND (query LIKE 'COPY%' OR application_name LIKE '%snapshot%')";
+        org.awaitility.Awaitility.await("snapshot connections closed").atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(500)).until(() -> Integer.parseInt(scalar(copying)) == 0);
+        assertThat(rest.status(name).get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+    }
 }

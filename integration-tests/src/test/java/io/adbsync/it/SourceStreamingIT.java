@@ -2,6 +2,7 @@ package io.adbsync.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.it.ChangeEvents.Event;
+import org.apache.kafka.clients.admin.Admin;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The source connector streaming from a real PostgreSQL through a real Connect worker deployed over REST. */
 class SourceStreamingIT extends SourceConnectorTestBase {
@@ -72,6 +74,34 @@ class SourceStreamingIT extends SourceConnectorTestBase {
     }
 
     @Test
+    void partitionsAreCapturedOnlyThroughTheirRootAndAListNamingOnlyPartitionsFails() throws Exception {
+        sql("CREATE TABLE sales (id int, day date, amount int, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)",
+                "CREATE TABLE sales_2024_01 PARTITION OF sales FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')",
+                "CREATE TABLE sales_2024_02 PARTITION OF sales FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')");
+        assertThatThrownBy(() -> rest.deploy(name, config("table.include.list", "public\\.sales_2024_.*")))
+                .hasMessageContaining("table.include.list names partition(s) public.sales_2024_01, public.sales_2024_02 "
+                        + "but not their partitioned table(s) public.sales");
+
+        // A list matching the root and its partitions captures the root, once, under its own name.
+        deploy("table.include.list", "public\\.sales.*", "publication.partitions", "leaves");
+        sql("INSERT INTO sales VALUES (1, '2024-01-05', 10)",
+                "UPDATE sales SET day = '2024-02-05' WHERE id = 1",
+                // Emptying one partition cannot be said of the root without emptying the others at the destination.
+                "TRUNCATE sales_2024_02",
+                "INSERT INTO sales VALUES (2, '2024-01-06', 20)");
+        List<Event> events = ChangeEvents.read(stack.bootstrapServers(), topic("sales"), 5);
+        assertThat(events).extracting(Event::op).containsExactly("c", "d", null, "c", "c");
+        // The move to another partition: the old key deleted, the row created under its new key, as for any key change.
+        assertThat(events.get(3).after().get("amount").asInt()).isEqualTo(10);
+        assertThat(events.get(3).key().get("day")).isNotEqualTo(events.get(1).key().get("day"));
+        assertThat(events.get(4).key().get("id").asInt()).isEqualTo(2);
+        assertThat(events.get(4).value().get("source").get("table").asText()).isEqualTo("sales");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            assertThat(admin.listTopics().names().get()).filteredOn(t -> t.startsWith(name + ".")).containsExactly(topic("sales"));
+        }
+    }
+
+    @Test
     void unchangedToastedValuesAreNeverPlaceholders() throws Exception {
         sql("CREATE TABLE docs (id int PRIMARY KEY, title text, body text)",
                 "ALTER TABLE docs ALTER body SET STORAGE EXTERNAL",
@@ -95,6 +125,26 @@ class SourceStreamingIT extends SourceConnectorTestBase {
         assertThat(docs.get(1).after().get("body").asText()).isEqualTo(big);
         assertThat(full.get(1).after().get("body").asText()).isEqualTo(big);
         assertThat(full.get(1).before().get("title").asText()).isEqualTo("a");
+    }
+
+    @Test
+    void aConnectorSideRowFilterOnAnUnchangedToastedColumnKeepsAnUpdateAnUpdate() throws Exception {
+        sql("CREATE TABLE filtered_docs (id int PRIMARY KEY, title text, doc text)",
+                "ALTER TABLE filtered_docs ALTER doc SET STORAGE EXTERNAL");
+        deploy("table.include.list", "public\\.filtered_docs", "replica.identity.full", "true",
+                "table.filters", "public.filtered_docs: length(doc) > 5000", "table.filters.mode", "connector");
+        String big = "y".repeat(100_000);
+        // Row 1 matches the filter, row 2 does not; updating another column leaves doc unchanged (not sent).
+        sql("INSERT INTO filtered_docs VALUES (1, 'a', repeat('y', 100000)), (2, 'a', 'short')",
+                "UPDATE filtered_docs SET title = 'b'",
+                "UPDATE filtered_docs SET doc = 'now short' WHERE id = 1");
+
+        List<Event> events = ChangeEvents.read(stack.bootstrapServers(), topic("filtered_docs"), 4);
+        assertThat(events).extracting(Event::op).containsExactly("c", "u", "d", null);
+        assertThat(events).allSatisfy(e -> assertThat(e.key().get("id").asInt()).isEqualTo(1));
+        assertThat(events.get(1).after().get("title").asText()).isEqualTo("b");
+        assertThat(events.get(1).after().get("doc").asText()).isEqualTo(big);
+        assertThat(events.get(1).before().get("title").asText()).isEqualTo("a");
     }
 
     @Test

@@ -35,7 +35,7 @@ class SourceTypesIT extends WithLocalStack {
             + "SET extra_float_digits = 3; SET bytea_output = hex";
 
     /** How a column's value is carried, and so how the test derives the expected value from the server. */
-    enum Carried { TEXT, BOOLEAN, INTEGER, FLOAT, BYTES, DATE, TIME, TIMESTAMP, TIMESTAMPTZ }
+    enum Carried { TEXT, MONEY, BOOLEAN, INTEGER, FLOAT, BYTES, DATE, TIME, TIMESTAMP, TIMESTAMPTZ }
 
     record Column(String name, String type, String literal, Carried carried, String connectType) {
     }
@@ -79,7 +79,8 @@ class SourceTypesIT extends WithLocalStack {
         col("c_double_ninf", "double precision", "'-Infinity'", Carried.FLOAT, "double");
         text("c_circle", "circle", "'<(1,2),3>'");
         text("c_macaddr8", "macaddr8", "'08:00:2b:01:02:03:04:05'");
-        text("c_money", "money", "-1234.56");
+        // money travels as a plain decimal: its text follows lc_monetary.
+        col("c_money", "money", "-1234567.89", Carried.MONEY, "string");
         text("c_macaddr", "macaddr", "'08:00:2b:01:02:03'");
         text("c_inet", "inet", "'192.168.1.5/24'");
         text("c_bpchar5", "character(5)", "'ab'");
@@ -223,6 +224,7 @@ class SourceTypesIT extends WithLocalStack {
                     case TIMESTAMP, TIMESTAMPTZ -> "CASE WHEN isfinite(" + col.name() + ") THEN ((extract(epoch FROM "
                             + col.name() + ") * 1000000)::bigint)::text END";
                     case BYTES -> "encode(" + col.name() + ", 'hex')";
+                    case MONEY -> col.name() + "::numeric::text";
                     default -> "NULL";
                 };
                 // concat() prints with the type's output function, as pgoutput does; a ::text cast differs for
@@ -251,7 +253,7 @@ class SourceTypesIT extends WithLocalStack {
             case TEXT, INTEGER -> text;
             case BOOLEAN -> Boolean.valueOf("t".equals(text));
             case FLOAT -> Double.valueOf(text).toString();
-            case BYTES -> typed;
+            case BYTES, MONEY -> typed;
             case DATE -> typed != null ? Long.parseLong(typed)
                     : (long) (text.equals("infinity") ? EventContract.DATE_POSITIVE_INFINITY : EventContract.DATE_NEGATIVE_INFINITY);
             case TIME -> Long.parseLong(typed);
@@ -263,7 +265,7 @@ class SourceTypesIT extends WithLocalStack {
 
     private static Object actual(Carried carried, JsonNode value) {
         return switch (carried) {
-            case TEXT, INTEGER -> value.asText();
+            case TEXT, MONEY, INTEGER -> value.asText();
             case BOOLEAN -> value.asBoolean();
             // NaN and infinities arrive as JSON strings, finite values as numbers: compare as doubles either way.
             case FLOAT -> Double.valueOf(value.asText()).toString();

@@ -27,6 +27,7 @@ import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
+import org.postgresql.PGProperty;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
@@ -38,6 +39,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -334,7 +336,11 @@ public class AdbPgSinkTask extends SinkTask {
         if (connection != null && !connection.isClosed()) {
             return connection;
         }
-        Connection c = Jdbc.open(config.connection());
+        // money arrives as a plain decimal ("-1234.56"); under the database's own lc_monetary (e.g. de_DE, where '.'
+        // groups thousands) it would be read as another amount.
+        Properties session = new Properties();
+        PGProperty.OPTIONS.set(session, "-c lc_monetary=C");
+        Connection c = Jdbc.open(config.connection(), session);
         try {
             c.setAutoCommit(false);
             if (dialect == null) {

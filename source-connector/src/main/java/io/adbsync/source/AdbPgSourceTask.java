@@ -7,6 +7,11 @@ import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.metrics.StreamingMetrics;
+import io.adbsync.source.partition.AttachedPartitions;
+import io.adbsync.source.partition.PartitionMode;
+import io.adbsync.source.partition.PartitionPublication;
+import io.adbsync.source.partition.PartitionRouter;
+import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.pgoutput.PgOutputDecoder;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.replication.ReplicationSetup;
@@ -35,6 +40,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -58,6 +64,7 @@ public class AdbPgSourceTask extends SourceTask {
     private ReplicationStream stream;
     private StreamedTransactions streamed;
     private Snapshotter snapshotter;
+    private AttachedPartitions attachedPartitions;
     private final SnapshotMetrics snapshotMetrics = new SnapshotMetrics();
     private boolean snapshotTurn = true;
     private Throttle streamThrottle;
@@ -107,9 +114,13 @@ public class AdbPgSourceTask extends SourceTask {
             requireFullIdentityForFilters(rowFilters);
             boolean streaming = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
             boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(catalog.serverVersionNum());
+            PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), catalog.serverVersionNum());
+            Partitions.requireRootsNamed(catalog.connection(), filter);
+            // Read before the publication is brought in step: a table added now was not published, and lost changes.
+            Set<String> publishedBefore = streaming ? catalog.publishedTables(config.publicationName()) : null;
             if (streaming) {
                 ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra,
-                        filtersInConnector ? Map.of() : rowFilters);
+                        filtersInConnector ? Map.of() : rowFilters, partitions);
                 ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
             }
             StreamPosition resumeAt = StreamPosition.fromOffset(context.offsetStorageReader().offset(records.partition()));
@@ -120,14 +131,29 @@ public class AdbPgSourceTask extends SourceTask {
             if (filtersInConnector) {
                 changes.rowFilter(catalog.rowFilter(rowFilters));
             }
+            changes.partitions(PartitionRouter.over(catalog));
+            if (streaming && (partitions == PartitionMode.LEAVES || config.snapshotMode() != SourceConfig.SnapshotMode.NEVER)) {
+                // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
+                boolean firstStart = resumeAt.commitLsn() == 0;
+                attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
+                        PartitionPublication.partitionedTables(catalog.connection(), catalog.capturedTables(filter)),
+                        partitions == PartitionMode.LEAVES, filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(),
+                        (root, leaf) -> firstStart || config.snapshotMode() == SourceConfig.SnapshotMode.NEVER
+                                || Snapshotter.copyStarted(context.offsetStorageReader(), config.topicPrefix(),
+                                root[0] + "." + root[1], leaf));
+            }
             String connectorName = props.getOrDefault("name", config.topicPrefix());
             if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
                 // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
                 snapshotter = new Snapshotter(config.connection(), catalog, relations, records, config.topicPrefix(),
-                        config.snapshotMaxThreads(), config.snapshotChunkRows(), config.snapshotChunking(), snapshotMetrics);
+                        config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),
+                        config.snapshotChunking(), snapshotMetrics);
                 List<String[]> tables = catalog.capturedTables(filter).stream()
                         .filter(t -> !(t[0] + "." + t[1]).equals(String.join(".", heartbeat.tableName()))).toList();
-                snapshotter.plan(tables, rowFilters, context.offsetStorageReader());
+                if (attachedPartitions != null) {
+                    snapshotter.deferPartitions(attachedPartitions::deferred);
+                }
+                snapshotter.plan(tables, rowFilters, context.offsetStorageReader(), publishedBefore);
                 snapshotMetrics.register(connectorName, "0");
             }
             metrics.register(connectorName, "0");
@@ -149,6 +175,10 @@ public class AdbPgSourceTask extends SourceTask {
         try (Statement s = catalog.connection().createStatement()) {
             for (String[] t : catalog.capturedTables(filter)) {
                 s.execute("ALTER TABLE " + SqlIdentifiers.qualified(t[0], t[1]) + " REPLICA IDENTITY FULL");
+                // A partitioned table's setting does not reach its partitions, whose WAL carries the old rows.
+                for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), t[0], t[1])) {
+                    s.execute("ALTER TABLE " + leaf.quoted() + " REPLICA IDENTITY FULL");
+                }
             }
         }
     }
@@ -157,6 +187,9 @@ public class AdbPgSourceTask extends SourceTask {
         for (String table : rowFilters.keySet()) {
             String[] t = table.split("\\.", 2);
             char identity = catalog.relation(t[0], t[1]).replicaIdentity();
+            for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), t[0], t[1])) {
+                identity = identity == 'f' ? catalog.relation(leaf.schema(), leaf.table()).replicaIdentity() : identity;
+            }
             if (identity != 'f') {
                 throw new ConnectException("Table " + table + " has a row filter in " + SourceConfig.TABLE_FILTERS
                         + " but not REPLICA IDENTITY FULL, so PostgreSQL would reject its updates and deletes; run ALTER TABLE "
@@ -297,8 +330,24 @@ public class AdbPgSourceTask extends SourceTask {
         if (heartbeat.beatIfDue(catalog.connection(), System.currentTimeMillis())) {
             log.debug("Heartbeat written for slot {}", config.slotName());
         }
+        if (attachedPartitions != null) {
+            snapshotAttachedPartitions();
+        }
         confirmAcknowledged();
         Thread.sleep(5);
+    }
+
+    /** Finds partitions attached since the start, publishes them where leaves are published, and copies each once the stream is past that. */
+    private void snapshotAttachedPartitions() throws SQLException {
+        attachedPartitions.discover(System.currentTimeMillis());
+        for (AttachedPartitions.Attached a : attachedPartitions.ready(stream.lastReceivedLsn())) {
+            if (snapshotter == null) {
+                log.warn("Partition {} of {} was attached after the start and snapshot.mode=never: rows it had before it "
+                        + "was added to the publication are not captured", a.leaf().qualifiedName(), String.join(".", a.root()));
+            } else {
+                snapshotter.planPartition(a.root(), a.leaf(), config.tableFilters(), context.offsetStorageReader());
+            }
+        }
     }
 
     private void confirmAcknowledged() {

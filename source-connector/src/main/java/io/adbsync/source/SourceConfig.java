@@ -24,6 +24,7 @@ public final class SourceConfig extends AbstractConfig {
     public static final String TABLE_EXCLUDE_LIST = "table.exclude.list";
     public static final String SLOT_NAME = "slot.name";
     public static final String PUBLICATION_NAME = "publication.name";
+    public static final String PUBLICATION_PARTITIONS = "publication.partitions";
     public static final String SNAPSHOT_MODE = "snapshot.mode";
     public static final String HEARTBEAT_INTERVAL_MS = "heartbeat.interval.ms";
     public static final String HEARTBEAT_TABLE = "heartbeat.table";
@@ -119,6 +120,15 @@ public final class SourceConfig extends AbstractConfig {
                 Importance.MEDIUM,
                 "Name of the publication that lists the captured tables; created if absent.",
                 GROUP_REPLICATION, ++order, Width.MEDIUM, "Publication");
+        def.define(PUBLICATION_PARTITIONS, Type.STRING, "auto", Validators.oneOf("auto", "root", "leaves"), Importance.LOW,
+                "How partitioned tables are published. Either way a partitioned table is captured as one table under "
+                        + "its root's name, topic and schema (name the root in table.include.list, not its partitions), and "
+                        + "its snapshot is read partition by partition. root: the publication lists the root with "
+                        + "publish_via_partition_root = true (PostgreSQL 13+; an existing publication without it is "
+                        + "altered). leaves: the publication lists the leaf partitions and the connector maps their changes "
+                        + "to the root by OID; partitions attached later are added to the publication within seconds; needed on PostgreSQL 12 and AnalyticDB 7, which refuse a partitioned table in a "
+                        + "publication. auto: root on 13+, else leaves.",
+                GROUP_REPLICATION, ++order, Width.SHORT, "Partitioned tables");
         def.define(SNAPSHOT_MODE, Type.STRING, SnapshotMode.INITIAL.configValue(),
                 Validators.oneOf(
                         SnapshotMode.INITIAL.configValue(), SnapshotMode.NEVER.configValue(), SnapshotMode.INITIAL_ONLY.configValue()),
@@ -237,6 +247,11 @@ public final class SourceConfig extends AbstractConfig {
 
     public String publicationName() {
         return getString(PUBLICATION_NAME);
+    }
+
+    /** The {@code publication.partitions} setting: auto, root or leaves. */
+    public String publicationPartitions() {
+        return getString(PUBLICATION_PARTITIONS).trim().toLowerCase(Locale.ROOT);
     }
 
     public SnapshotMode snapshotMode() {

@@ -2,6 +2,8 @@ package io.adbsync.stack.cli;
 
 import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.demo.Demo;
+import io.adbsync.stack.fuzz.Feature;
+import io.adbsync.stack.fuzz.FuzzCommand;
 import io.adbsync.stack.verify.TableDiff;
 import io.adbsync.stack.verify.Verify;
 
@@ -10,6 +12,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /** The {@code bin/adbsync} command line: runs the local Kafka broker and Connect worker with the plugin. */
@@ -33,6 +36,16 @@ public final class Main {
                   binaries), a Kafka broker and a Connect worker in this JVM, config/source.json and
                   config/sink.json deployed through the REST API, a pgbench-style workload, and progress
                   until the destination matches the source. Ctrl-C stops and cleans up everything.
+              fuzz [--seed N] [--minutes 5] [--features all] [--without f1,f2] [--worker-processes 2]
+                   [--rows 2000] [--ops-per-second 100] [--converge-seconds 180] [--log-dir target/fuzz]
+                  Randomized test of the whole pipeline (docs/fuzzing.md): generated tables, a concurrent workload
+                  and faults, all from the seed, then verify. Runs seed, seed+1, ... (up to two minutes of
+                  workload each) for the given minutes; on a failure prints the seed and the operation log and
+                  exits with 1. --worker-processes 0 runs the worker in this JVM (no worker-kill faults).
+                  Features: composite-keys, partitioned, keyless, toast, key-changes, truncate, add-column,
+                  vacuum-full, cluster, large-transactions, recreate-table, nan-floats, money,
+                  fault-connector-restart, fault-reconfigure, fault-walsender, fault-destination-restart,
+                  fault-source-restart, fault-worker-kill.
             """;
 
     private Main() {
@@ -48,6 +61,7 @@ public final class Main {
             case "verify" -> verify(options(args));
             case "worker" -> worker(options(args));
             case "demo" -> demo(options(args));
+            case "fuzz" -> fuzz(options(args));
             default -> {
                 System.err.println("Unknown command: " + args[0]);
                 System.err.print(USAGE);
@@ -135,6 +149,33 @@ public final class Main {
             System.exit(1);
         }
         finished.countDown();
+    }
+
+    private static void fuzz(Map<String, String> options) {
+        Set<Feature> features;
+        try {
+            features = Feature.parse(options.getOrDefault("features", "all"));
+            features.removeAll(Feature.parse(options.getOrDefault("without", "none")));
+        } catch (IllegalArgumentException e) {
+            System.err.println("Unknown feature: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+            return;
+        }
+        long seed = options.containsKey("seed") ? Long.parseLong(options.get("seed")) : System.currentTimeMillis();
+        try {
+            boolean passed = FuzzCommand.run(new FuzzCommand.Options(seed,
+                    Double.parseDouble(options.getOrDefault("minutes", "5")), features,
+                    Integer.parseInt(options.getOrDefault("worker-processes", "2")),
+                    Integer.parseInt(options.getOrDefault("rows", "2000")),
+                    Integer.parseInt(options.getOrDefault("ops-per-second", "100")),
+                    java.time.Duration.ofSeconds(Long.parseLong(options.getOrDefault("converge-seconds", "180"))), configDir(),
+                    java.nio.file.Path.of(options.getOrDefault("log-dir", "target/fuzz"))), System.out);
+            System.exit(passed ? 0 : 1);
+        } catch (Exception e) {
+            System.err.println("The fuzz run failed: " + e);
+            System.exit(2);
+        }
     }
 
     private static java.nio.file.Path configDir() {

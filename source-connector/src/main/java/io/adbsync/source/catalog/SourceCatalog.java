@@ -9,7 +9,9 @@ import io.adbsync.source.stream.CapturedTable;
 import io.adbsync.source.stream.RowFilter;
 import io.adbsync.source.stream.TableFilter;
 import io.adbsync.source.stream.UnchangedToastLoader;
+import io.adbsync.source.types.TextForms;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.postgresql.PGProperty;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,12 +21,15 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * The few questions the source asks of the catalog over a normal connection: primary keys where the Relation
  * message does not carry them, names of non-built-in types, the captured tables, and TOASTed values not sent.
  */
 public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader {
+
+    private static final int SAMPLE_BLOCKS = 64;
 
     private final ConnectionConfig config;
     private Connection connection;
@@ -36,7 +41,10 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     /** The catalog connection, opened again if it was lost. */
     public Connection connection() throws SQLException {
         if (connection == null || connection.isClosed()) {
-            connection = Jdbc.open(config);
+            // Values re-read or filtered here must have the text forms the stream and the snapshot have.
+            Properties props = new Properties();
+            PGProperty.OPTIONS.set(props, TextForms.SESSION_OPTIONS);
+            connection = Jdbc.open(config, props);
             connection.setAutoCommit(true);
         }
         return connection;
@@ -113,45 +121,190 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
      * as key by the replica identity (all columns under FULL). Used by the snapshot before any Relation message came.
      */
     public PgOutputMessage.Relation relation(String schema, String table) throws SQLException {
-        String sql = "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
-                + "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false "
-                + "WHEN 'i' THEN a.attnum = ANY(ri.indkey::int2[]) ELSE a.attnum = ANY(pk.indkey::int2[]) END "
-                + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
-                + "LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary "
-                + "LEFT JOIN pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident "
-                + "WHERE n.nspname = ? AND c.relname = ? ORDER BY a.attnum";
-        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+        return relation(connection(), schema, table);
+    }
+
+    /** The columns of {@link #relation}: published columns in order, each flagged as key by the replica identity. */
+    private static final String RELATION_COLUMNS = "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
+            + "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false "
+            + "WHEN 'i' THEN a.attnum = ANY(ri.indkey::int2[]) ELSE a.attnum = ANY(pk.indkey::int2[]) END, "
+            + "coalesce(pg_relation_filenode(c.oid), 0) "
+            + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
+            + "LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary "
+            + "LEFT JOIN pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident ";
+
+    /** {@link #relation(String, String)} over {@code connection}. */
+    public static PgOutputMessage.Relation relation(Connection connection, String schema, String table) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(RELATION_COLUMNS
+                + "WHERE n.nspname = ? AND c.relname = ? ORDER BY a.attnum")) {
             ps.setString(1, schema);
             ps.setString(2, table);
-            List<PgOutputMessage.Column> columns = new ArrayList<>();
-            int oid = 0;
-            char identity = 'd';
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    oid = (int) rs.getLong(1);
-                    identity = rs.getString(2).charAt(0);
-                    columns.add(new PgOutputMessage.Column(rs.getBoolean(6), rs.getString(3), (int) rs.getLong(4), rs.getInt(5)));
+                LockedShape shape = shape(rs, schema, table);
+                if (shape == null) {
+                    throw new SQLException("Table " + schema + "." + table + " does not exist or has no columns", "42P01");
                 }
+                return shape.relation();
             }
-            if (columns.isEmpty()) {
-                throw new SQLException("Table " + schema + "." + table + " does not exist or has no columns", "42P01");
-            }
-            return new PgOutputMessage.Relation(java.util.OptionalInt.empty(), oid, schema, table, identity, columns);
         }
     }
 
-    /** Size of a table in blocks and its estimated row count, for planning snapshot chunks and showing progress. */
-    public long[] sizeOf(int relationOid) throws SQLException {
-        try (PreparedStatement ps = connection().prepareStatement(
-                "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint, greatest(c.reltuples, 0)::bigint "
-                        + "FROM pg_class c WHERE c.oid = ?")) {
-            ps.setLong(1, relationOid & 0xFFFFFFFFL);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new long[] {rs.getLong(1), rs.getLong(2)};
+    /** The file node {@link #lockAndDescribe} reports when the relation the rows are read from is gone. */
+    public static final long NO_RELATION = -2;
+
+    /** A table's shape and the file node its rows are in, as one snapshot chunk sees them. */
+    public record LockedShape(PgOutputMessage.Relation relation, long fileNode) {
+    }
+
+    /**
+     * Locks table {@code schema.table} in ACCESS SHARE mode in the caller's transaction, so no DDL or rewrite runs until
+     * it ends, and returns the shape of relation {@code oid}: null if no relation has that OID any more (the name now
+     * belongs to a table created again). One round trip, as it precedes every chunk: the OID enters the query as a
+     * number because a statement of several queries takes no parameters. A table gone by name fails with 42P01. The
+     * file node is that of relation {@code readOid} (a partition read for the table), {@link #NO_RELATION} if it is gone.
+     */
+    public static LockedShape lockAndDescribe(Connection connection, String schema, String table, int oid, int readOid)
+            throws SQLException {
+        String columns = readOid == oid ? RELATION_COLUMNS : RELATION_COLUMNS.replace("coalesce(pg_relation_filenode(c.oid), 0)",
+                "coalesce((SELECT pg_relation_filenode(r.oid) FROM pg_class r WHERE r.oid = " + Integer.toUnsignedLong(readOid)
+                        + "), " + NO_RELATION + ")");
+        // Locking a partitioned table locks its partitions too.
+        String sql = "LOCK TABLE " + SqlIdentifiers.qualified(schema, table) + " IN ACCESS SHARE MODE; "
+                + columns + "WHERE c.oid = " + Integer.toUnsignedLong(oid) + " ORDER BY a.attnum";
+        try (Statement s = connection.createStatement()) {
+            s.execute(sql);
+            while (!s.getMoreResults()) {
+                if (s.getUpdateCount() == -1) {
+                    throw new SQLException("No result for the shape of " + schema + "." + table);
+                }
+            }
+            try (ResultSet rs = s.getResultSet()) {
+                return shape(rs, schema, table);
             }
         }
+    }
+
+    private static LockedShape shape(ResultSet rs, String schema, String table) throws SQLException {
+        List<PgOutputMessage.Column> columns = new ArrayList<>();
+        int oid = 0;
+        char identity = 'd';
+        long fileNode = 0;
+        while (rs.next()) {
+            oid = (int) rs.getLong(1);
+            identity = rs.getString(2).charAt(0);
+            columns.add(new PgOutputMessage.Column(rs.getBoolean(6), rs.getString(3), (int) rs.getLong(4), rs.getInt(5)));
+            fileNode = rs.getLong(7);
+        }
+        if (columns.isEmpty()) {
+            return null;
+        }
+        return new LockedShape(new PgOutputMessage.Relation(java.util.OptionalInt.empty(), oid, schema, table, identity, columns),
+                fileNode);
+    }
+
+    /** A table's size for planning snapshot chunks: blocks, estimated rows and the file node the blocks are in. */
+    public record RelationSize(long blocks, long estimatedRows, long fileNode) {
+    }
+
+    /**
+     * Size of a table in blocks and its estimated row count. The estimate scales the statistics' rows per page to the
+     * current size, as the planner does; a table never analysed ({@code reltuples} -1 on 14+, 0 with pages before) is
+     * sampled instead, so that it is not planned as one chunk of unknown size.
+     */
+    public RelationSize sizeOf(String schema, String table, int relationOid) throws SQLException {
+        long blocks;
+        double reltuples;
+        long relpages;
+        long fileNode;
+        try (PreparedStatement ps = connection().prepareStatement(
+                "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint, c.reltuples, c.relpages, "
+                        + "coalesce(pg_relation_filenode(c.oid), 0) FROM pg_class c WHERE c.oid = ?")) {
+            ps.setLong(1, relationOid & 0xFFFFFFFFL);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("Table " + schema + "." + table + " (OID " + Integer.toUnsignedString(relationOid)
+                            + ") no longer exists", "42P01");
+                }
+                blocks = rs.getLong(1);
+                reltuples = rs.getDouble(2);
+                relpages = rs.getLong(3);
+                fileNode = rs.getLong(4);
+            }
+        }
+        if (blocks == 0) {
+            return new RelationSize(0, 0, fileNode);
+        }
+        if (reltuples >= 0 && relpages > 0) {
+            return new RelationSize(blocks, Math.round(reltuples / relpages * blocks), fileNode);
+        }
+        return new RelationSize(blocks, sampledRows(schema, table, blocks), fileNode);
+    }
+
+    /** Rows of a table estimated from a block sample of about {@value #SAMPLE_BLOCKS} blocks. */
+    private long sampledRows(String schema, String table, long blocks) throws SQLException {
+        double percent = Math.min(100.0, 100.0 * SAMPLE_BLOCKS / blocks);
+        try (Statement s = connection().createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + SqlIdentifiers.qualified(schema, table)
+                     + " TABLESAMPLE SYSTEM (" + percent + ") REPEATABLE (0)")) {
+            rs.next();
+            return Math.round(rs.getLong(1) * 100.0 / percent);
+        }
+    }
+
+    /** The current size of a relation in blocks. */
+    public long blocks(int relationOid) throws SQLException {
+        try (PreparedStatement ps = connection().prepareStatement(
+                "SELECT pg_relation_size(?::oid) / current_setting('block_size')::bigint")) {
+            ps.setLong(1, relationOid & 0xFFFFFFFFL);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    /**
+     * The tables {@code publication} publishes now, by name, with the partitioned tables above a published partition:
+     * a captured table missing here was not published, so changes made to it meanwhile never reached the slot.
+     */
+    public java.util.Set<String> publishedTables(String publication) throws SQLException {
+        java.util.Set<String> tables = new java.util.HashSet<>();
+        try (PreparedStatement ps = connection().prepareStatement(
+                "SELECT an.nspname, ac.relname FROM pg_publication_tables p "
+                        + "JOIN pg_namespace pn ON pn.nspname = p.schemaname "
+                        + "JOIN pg_class pc ON pc.relnamespace = pn.oid AND pc.relname = p.tablename "
+                        + "CROSS JOIN LATERAL (SELECT pc.oid AS relid UNION SELECT relid FROM pg_partition_ancestors(pc.oid)) a "
+                        + "JOIN pg_class ac ON ac.oid = a.relid JOIN pg_namespace an ON an.oid = ac.relnamespace "
+                        + "WHERE p.pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1) + "." + rs.getString(2));
+                }
+            }
+        }
+        return tables;
+    }
+
+    /**
+     * The row of each table directly listed in {@code publication} (pg_publication_rel's OID), by name. Removing a table
+     * from a publication and adding it again gives it a new row, so a snapshot that records the row it was taken
+     * under sees, even after a crash, that changes were not published for a while.
+     */
+    public Map<String, Long> publicationMembers(String publication) throws SQLException {
+        Map<String, Long> members = new java.util.HashMap<>();
+        try (PreparedStatement ps = connection().prepareStatement(
+                "SELECT n.nspname, c.relname, pr.oid FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid "
+                        + "JOIN pg_class c ON c.oid = pr.prrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE p.pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    members.put(rs.getString(1) + "." + rs.getString(2), rs.getLong(3));
+                }
+            }
+        }
+        return members;
     }
 
     /** {@code server_version_num}, e.g. 150004. */
@@ -188,7 +341,13 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
             for (int i = 0; i < table.columns().size(); i++) {
                 TupleData.Value v = row.get(i);
-                ps.setString(i + 1, v.isNull() || v.isUnchangedToast() ? null : v.text());
+                if (v.isUnchangedToast()) {
+                    // Taken as NULL it would decide the row's fate on a value the row does not have.
+                    throw new ConnectException("Cannot evaluate the row filter of " + table.qualifiedName() + " ("
+                            + condition + "): the value of column " + table.columns().get(i).name()
+                            + " was not sent (unchanged TOASTed value) and the old row does not hold it");
+                }
+                ps.setString(i + 1, v.isNull() ? null : v.text());
             }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -202,24 +361,69 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
 
     @Override
     public String load(CapturedTable table, CapturedTable.CapturedColumn column, List<KeyValue> key) {
-        StringBuilder sql = new StringBuilder("SELECT ").append(SqlIdentifiers.quote(column.name())).append("::text FROM ")
-                .append(SqlIdentifiers.qualified(table.schema(), table.table())).append(" WHERE ");
-        for (int i = 0; i < key.size(); i++) {
-            KeyValue k = key.get(i);
-            sql.append(i == 0 ? "" : " AND ").append(SqlIdentifiers.quote(k.column().name()))
-                    .append(" = CAST(? AS ").append(k.column().mapping().sourceType()).append(')');
-        }
-        try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
+        try {
+            String current = currentName(table, column, key);
+            // concat() prints with the type's output function, as pgoutput does (a ::text cast trims character(n)).
+            StringBuilder sql = new StringBuilder("SELECT concat(").append(SqlIdentifiers.quote(column.name())).append("), ")
+                    .append(SqlIdentifiers.quote(column.name())).append(" IS NULL FROM ").append(current).append(" WHERE ");
             for (int i = 0; i < key.size(); i++) {
-                ps.setString(i + 1, key.get(i).text());
+                KeyValue k = key.get(i);
+                sql.append(i == 0 ? "" : " AND ").append(SqlIdentifiers.quote(k.column().name()))
+                        .append(" = CAST(? AS ").append(k.column().mapping().sourceType()).append(')');
             }
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
+            try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
+                for (int i = 0; i < key.size(); i++) {
+                    ps.setString(i + 1, key.get(i).text());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return null;
+                    }
+                    return rs.getBoolean(2) ? null : rs.getString(1);
+                }
             }
         } catch (SQLException e) {
             throw new ConnectException("Cannot re-read unchanged TOASTed column " + column.name() + " of "
                     + table.qualifiedName() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The table's current qualified name, found by OID; fails naming table and column when the table or one of the
+     * columns (by name and type as the Relation message gave them) is gone.
+     */
+    private String currentName(CapturedTable table, CapturedTable.CapturedColumn column, List<KeyValue> key) throws SQLException {
+        List<CapturedTable.CapturedColumn> needed = new ArrayList<>();
+        needed.add(column);
+        key.forEach(k -> needed.add(k.column()));
+        String sql = "SELECT n.nspname, c.relname, (SELECT string_agg(w.name, ', ' ORDER BY w.ord) "
+                + "FROM unnest(?::text[], ?::oid[]) WITH ORDINALITY AS w(name, typ, ord) WHERE NOT EXISTS (SELECT 1 "
+                + "FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = w.name AND a.atttypid = w.typ "
+                + "AND a.attnum > 0 AND NOT a.attisdropped)) "
+                + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ?";
+        try (PreparedStatement ps = connection().prepareStatement(sql)) {
+            ps.setArray(1, connection().createArrayOf("text", needed.stream().map(CapturedTable.CapturedColumn::name).toArray()));
+            ps.setArray(2, connection().createArrayOf("oid", needed.stream().map(c -> Integer.toUnsignedLong(c.typeOid())).toArray()));
+            ps.setLong(3, Integer.toUnsignedLong(table.oid()));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw gone(table, column, "the table no longer exists");
+                }
+                String missing = rs.getString(3);
+                if (missing != null) {
+                    throw gone(table, column, "column(s) " + missing + " no longer exist with the type they had "
+                            + "(dropped or renamed later)");
+                }
+                return SqlIdentifiers.qualified(rs.getString(1), rs.getString(2));
+            }
+        }
+    }
+
+    private static ConnectException gone(CapturedTable table, CapturedTable.CapturedColumn column, String why) {
+        return new ConnectException("Cannot re-read unchanged TOASTed column " + column.name() + " of " + table.qualifiedName()
+                + " (relation OID " + Integer.toUnsignedLong(table.oid()) + "): " + why + ", so its value as of this change "
+                + "cannot be read any more and no later change carries it. REPLICA IDENTITY FULL on the table puts such "
+                + "values into the change itself (set replica.identity.full=true)");
     }
 
     public String scalar(String sql) throws SQLException {

@@ -18,6 +18,23 @@ public record TupleData(List<Value> values) {
         return values.get(index);
     }
 
+    /**
+     * This tuple with each unchanged TOASTed value taken from {@code old} where it has one: under REPLICA IDENTITY
+     * FULL the old row of an update is whole, while the new one omits TOASTed values the update did not change.
+     */
+    public TupleData withUnchangedToastFrom(TupleData old) {
+        if (old == null || old.size() != size() || values.stream().noneMatch(Value::isUnchangedToast)) {
+            return this;
+        }
+        List<Value> merged = new java.util.ArrayList<>(values);
+        for (int i = 0; i < merged.size(); i++) {
+            if (merged.get(i).isUnchangedToast() && !old.get(i).isUnchangedToast()) {
+                merged.set(i, old.get(i));
+            }
+        }
+        return new TupleData(merged);
+    }
+
     /** How a value was sent: 'n' null, 'u' unchanged TOASTed value (not sent), 't' text form, 'b' binary form. */
     public record Value(char kind, byte[] bytes) {
 

@@ -4,8 +4,10 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.SourceConfig;
+import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.stream.TableFilter;
 import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.connect.errors.ConnectException;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -64,6 +66,11 @@ public final class SourcePrecheck {
         if (database.contains("-")) {
             error(values, ConnectionConfig.URL, hyphenMessage(database));
         }
+        if (config.publicationPartitions().equals("root") && version < 130000) {
+            error(values, SourceConfig.PUBLICATION_PARTITIONS, SourceConfig.PUBLICATION_PARTITIONS + "=root needs PostgreSQL 13 "
+                    + "or later at the source (publish_via_partition_root); this server is " + scalar(c, "SHOW server_version")
+                    + ": use leaves or auto");
+        }
         if (!config.tableFilters().isEmpty() && version < 150000 && !config.filtersInConnector(version)) {
             error(values, SourceConfig.TABLE_FILTERS_MODE, "Publication row filters need PostgreSQL 15 or later at the source; "
                     + "this server is " + scalar(c, "SHOW server_version") + ": use table.filters.mode=connector or auto");
@@ -91,6 +98,12 @@ public final class SourcePrecheck {
                     withoutKey.add(schema + "." + table);
                 }
             }
+        }
+        try {
+            Partitions.requireRootsNamed(c, filter);
+        } catch (ConnectException e) {
+            error(values, SourceConfig.TABLE_INCLUDE_LIST, e.getMessage());
+            return;
         }
         if (captured.isEmpty()) {
             error(values, SourceConfig.TABLE_INCLUDE_LIST, "No table of database " + scalar(c, "SELECT current_database()")

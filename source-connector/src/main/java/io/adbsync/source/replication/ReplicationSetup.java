@@ -4,6 +4,8 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.partition.PartitionMode;
+import io.adbsync.source.partition.PartitionPublication;
 import io.adbsync.source.stream.TableFilter;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.postgresql.PGConnection;
@@ -31,10 +33,13 @@ public final class ReplicationSetup {
 
     /**
      * Makes {@code publication} publish exactly the captured tables (plus {@code extraTables}); an existing
-     * FOR ALL TABLES publication is left as it is, the client-side filter does the rest.
+     * FOR ALL TABLES publication is left as it is, the client-side filter does the rest. Partitioned tables are
+     * published as {@code partitions} says: the root with publish_via_partition_root (an existing publication is
+     * altered to have it), or the leaf partitions, each with its root's row filter.
      */
     public static void ensurePublication(SourceCatalog catalog, String publication, TableFilter filter,
-                                         List<String[]> extraTables, Map<String, String> rowFilters) throws SQLException {
+                                         List<String[]> extraTables, Map<String, String> rowFilters,
+                                         PartitionMode partitions) throws SQLException {
         Connection c = catalog.connection();
         Boolean allTables = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
@@ -44,6 +49,10 @@ public final class ReplicationSetup {
                     allTables = rs.getBoolean(1);
                 }
             }
+        }
+        List<String[]> captured = catalog.capturedTables(filter);
+        if (allTables != null && partitions == PartitionMode.ROOT) {
+            PartitionPublication.requireViaRoot(c, publication, captured);
         }
         if (Boolean.TRUE.equals(allTables)) {
             if (!rowFilters.isEmpty()) {
@@ -56,24 +65,27 @@ public final class ReplicationSetup {
             throw new ConnectException("Publication row filters (" + SourceConfig.TABLE_FILTERS_MODE + "=publication) need "
                     + "PostgreSQL 15 or later at the source; use " + SourceConfig.TABLE_FILTERS_MODE + "=connector or auto");
         }
-        List<String[]> wanted = new ArrayList<>(catalog.capturedTables(filter));
-        if (wanted.isEmpty()) {
+        if (captured.isEmpty()) {
             throw new ConnectException("No table matches " + SourceConfig.TABLE_INCLUDE_LIST + "/" + SourceConfig.TABLE_EXCLUDE_LIST
                     + " in database " + catalog.database() + "; nothing to capture");
         }
+        Map<String, String> publishedAs = new java.util.HashMap<>();
+        List<String[]> wanted = partitions == PartitionMode.LEAVES
+                ? PartitionPublication.leavesFor(c, captured, publishedAs) : new ArrayList<>(captured);
         wanted.addAll(extraTables);
         Set<String> wantedNames = new TreeSet<>();
         List<String> quoted = new ArrayList<>();
         for (String[] t : wanted) {
             String name = t[0] + "." + t[1];
             if (wantedNames.add(name)) {
-                String condition = rowFilters.get(name);
+                String condition = rowFilters.get(publishedAs.getOrDefault(name, name));
                 quoted.add(SqlIdentifiers.qualified(t[0], t[1]) + (condition == null ? "" : " WHERE (" + condition + ")"));
             }
         }
         try (Statement s = c.createStatement()) {
             if (allTables == null) {
-                s.execute("CREATE PUBLICATION " + SqlIdentifiers.quote(publication) + " FOR TABLE " + String.join(", ", quoted));
+                s.execute("CREATE PUBLICATION " + SqlIdentifiers.quote(publication) + " FOR TABLE " + String.join(", ", quoted)
+                        + (partitions == PartitionMode.ROOT ? " WITH (publish_via_partition_root = true)" : ""));
                 log.info("Created publication {} for {} table(s)", publication, quoted.size());
                 return;
             }

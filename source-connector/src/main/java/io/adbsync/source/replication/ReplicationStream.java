@@ -74,7 +74,11 @@ public final class ReplicationStream implements AutoCloseable {
                     .withStartPosition(startLsn == 0 ? LogSequenceNumber.INVALID_LSN : LogSequenceNumber.valueOf(startLsn))
                     .withSlotOption("proto_version", String.valueOf(protocolVersion))
                     .withSlotOption("publication_names", SqlIdentifiers.quote(publication))
-                    .withStatusInterval(statusIntervalSeconds, TimeUnit.SECONDS);
+                    .withStatusInterval(statusIntervalSeconds, TimeUnit.SECONDS)
+                    // pgjdbc would otherwise report a keepalive's WAL position as flushed whenever everything up to
+                    // the last message's start was confirmed: inside a transaction that began before the last
+                    // acknowledged commit that moves the slot past records Kafka does not have yet.
+                    .withAutomaticFlush(false);
             options.forEach(builder::withSlotOption);
             PGReplicationStream stream = builder.start();
             return new ReplicationStream(connection, stream);

@@ -3,13 +3,15 @@ package io.adbsync.source.snapshot;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.stream.CapturedTable;
 
-import java.util.HashMap;
+import java.sql.SQLException;
 import java.util.Map;
 
 /**
  * Chunks of {@code blocksPerChunk} heap blocks by CTID (PostgreSQL 14+ scans TID ranges directly). The last range is
  * open-ended so rows that land in new blocks during the copy are not missed; rows that move between blocks are
- * covered by the stream, which carries every change made after the chunk was read.
+ * covered by the stream, which carries every change made after the chunk was read. Rows that move into ranges already
+ * copied by a rewrite of the table (VACUUM FULL, CLUSTER, pg_repack) are not: the plan is tied to the file node its
+ * ranges were computed on, and the copy starts over when a chunk finds another one.
  */
 final class CtidPlan extends TablePlan {
 
@@ -17,53 +19,72 @@ final class CtidPlan extends TablePlan {
     private static final String BLOCKS_PER_CHUNK = "blocks_per_chunk";
     private static final String CHUNKS = "chunks";
     private static final String NEXT_CHUNK = "next_chunk";
+    private static final String FILE_NODE = "file_node";
 
     private final long blocksPerChunk;
-    private final long chunks;
+    private long chunks;
+    private final long fileNode;
     private long nextChunk;
 
     private CtidPlan(CapturedTable table, String filter, long estimatedRows, String server, long blocksPerChunk, long chunks,
-                     long nextChunk) {
+                     long nextChunk, long fileNode) {
         super(table, filter, estimatedRows, server);
         this.blocksPerChunk = blocksPerChunk;
         this.chunks = chunks;
         this.nextChunk = nextChunk;
+        this.fileNode = fileNode;
     }
 
-    static CtidPlan fresh(CapturedTable table, String filter, long blocks, long estimatedRows, long chunkRows, String server) {
-        long blocksPerChunk = Math.max(1, (long) Math.ceil((double) chunkRows * Math.max(blocks, 1) / Math.max(estimatedRows, 1)));
+    static CtidPlan fresh(CapturedTable table, String filter, SourceCatalog.RelationSize size, long chunkRows, String server) {
+        long blocks = size.blocks();
+        long rows = Math.max(size.estimatedRows(), 1);
+        long blocksPerChunk = Math.max(1, (long) Math.ceil((double) chunkRows * Math.max(blocks, 1) / rows));
         long chunks = Math.max(1, (blocks + blocksPerChunk - 1) / blocksPerChunk);
-        return new CtidPlan(table, filter, estimatedRows, server, blocksPerChunk, chunks, 0);
+        return new CtidPlan(table, filter, size.estimatedRows(), server, blocksPerChunk, chunks, 0, size.fileNode());
     }
 
     /** The whole table as one chunk: for tables without a key on servers that cannot scan TID ranges. */
     static CtidPlan whole(CapturedTable table, String filter, long estimatedRows, String server) {
-        return new CtidPlan(table, filter, estimatedRows, server, Long.MAX_VALUE / 2, 1, 0);
+        return new CtidPlan(table, filter, estimatedRows, server, Long.MAX_VALUE / 2, 1, 0, ANY_FILE_NODE);
     }
 
-    /** Resumes from a stored offset of this chunking, or returns null if the offset is of another kind. */
+    /**
+     * Resumes from a stored offset of this chunking, or returns null if the offset is of another kind. An offset
+     * without a file node (written by an older version) cannot show that the table was not rewritten meanwhile, so
+     * its copy starts over at the first chunk.
+     */
     static CtidPlan resume(CapturedTable table, String filter, long estimatedRows, String server, Map<String, Object> stored) {
         if (stored == null || !CHUNKING.equals(stored.get(OFFSET_CHUNKING))) {
             return null;
         }
+        long chunks = ((Number) stored.get(CHUNKS)).longValue();
+        long fileNode = stored.get(FILE_NODE) instanceof Number n ? n.longValue() : chunks == 1 ? ANY_FILE_NODE : 0;
         return new CtidPlan(table, filter, estimatedRows, server, ((Number) stored.get(BLOCKS_PER_CHUNK)).longValue(),
-                ((Number) stored.get(CHUNKS)).longValue(), ((Number) stored.get(NEXT_CHUNK)).longValue());
+                chunks, ((Number) stored.get(NEXT_CHUNK)).longValue(), fileNode);
     }
 
     @Override
-    Chunk next(SourceCatalog catalog) {
+    Chunk next(SourceCatalog catalog) throws SQLException {
         if (done()) {
             return null;
         }
         long chunk = nextChunk++;
+        if (chunk == chunks - 1 && fileNode != ANY_FILE_NODE) {
+            // The open-ended last range holds whatever the table grew by since it was planned: split that growth into
+            // ranges of the planned size, so that no chunk (read whole into memory) outgrows the others.
+            long blocks = catalog.blocks(readOid());
+            if (blocks > chunks * blocksPerChunk) {
+                chunks = (blocks + blocksPerChunk - 1) / blocksPerChunk;
+            }
+        }
         String condition = chunks == 1 ? null : "ctid >= '(" + chunk * blocksPerChunk + ",0)'::tid"
                 + (chunk < chunks - 1 ? " AND ctid < '(" + (chunk + 1) * blocksPerChunk + ",0)'::tid" : "");
         return new Chunk(condition, offset(chunk), offset(chunk + 1), "chunk " + (chunk + 1) + " of " + chunks);
     }
 
     private Map<String, Object> offset(long next) {
-        Map<String, Object> offset = new HashMap<>();
-        offset.put(OFFSET_CHUNKING, CHUNKING);
+        Map<String, Object> offset = offsetOf(CHUNKING);
+        offset.put(FILE_NODE, fileNode);
         offset.put(BLOCKS_PER_CHUNK, blocksPerChunk);
         offset.put(CHUNKS, chunks);
         offset.put(NEXT_CHUNK, next);
@@ -73,6 +94,11 @@ final class CtidPlan extends TablePlan {
     @Override
     boolean done() {
         return nextChunk >= chunks;
+    }
+
+    @Override
+    long fileNode() {
+        return fileNode;
     }
 
     @Override

@@ -82,8 +82,8 @@ final class KeyRangePlan extends TablePlan {
         if (upper != null) {
             conditions.add("(" + keyList + ") <= (" + literals(upper) + ")");
         }
-        Map<String, Object> inChunk = offset(lower, false);
-        Map<String, Object> afterChunk = offset(upper, upper == null);
+        Map<String, Object> inChunk = offsetOf(lower, false);
+        Map<String, Object> afterChunk = offsetOf(upper, upper == null);
         after = upper;
         done = upper == null;
         chunksHandedOut++;
@@ -95,7 +95,7 @@ final class KeyRangePlan extends TablePlan {
     private List<String> upperBound(SourceCatalog catalog, String keyList, List<String> lower) throws SQLException {
         String keyText = key.stream().map(c -> SqlIdentifiers.quote(c.name()) + "::text").collect(Collectors.joining(", "));
         StringBuilder sql = new StringBuilder("SELECT ").append(keyText).append(" FROM ")
-                .append(SqlIdentifiers.qualified(table.schema(), table.table()));
+                .append(relation());
         List<String> where = new ArrayList<>();
         if (lower != null) {
             where.add("(" + keyList + ") > (" + literals(lower) + ")");
@@ -127,6 +127,12 @@ final class KeyRangePlan extends TablePlan {
         return String.join(", ", out);
     }
 
+    private Map<String, Object> offsetOf(List<String> after, boolean done) {
+        Map<String, Object> offset = offsetOf(CHUNKING);
+        offset.putAll(offset(after, done));
+        return offset;
+    }
+
     static Map<String, Object> offset(List<String> after, boolean done) {
         Map<String, Object> offset = new HashMap<>();
         offset.put(OFFSET_CHUNKING, CHUNKING);
@@ -143,6 +149,11 @@ final class KeyRangePlan extends TablePlan {
     @Override
     boolean done() {
         return done;
+    }
+
+    @Override
+    long fileNode() {
+        return ANY_FILE_NODE;
     }
 
     @Override

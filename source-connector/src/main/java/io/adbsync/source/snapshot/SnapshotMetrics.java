@@ -16,6 +16,10 @@ public final class SnapshotMetrics implements SnapshotMetricsMBean {
         plans.add(plan);
     }
 
+    void untrack(TablePlan plan) {
+        plans.remove(plan);
+    }
+
     public void register(String connector, String task) {
         name = MBeans.register(this, "source-snapshot", connector, task);
     }
@@ -47,7 +51,7 @@ public final class SnapshotMetrics implements SnapshotMetricsMBean {
 
     @Override
     public String[] getTableProgress() {
-        return plans.stream().map(p -> p.table.qualifiedName() + " " + p.rowsDone.get() + "/" + p.estimatedRows
+        return plans.stream().map(p -> p.name() + " " + p.rowsDone.get() + "/" + p.estimatedRows
                 + " " + p.position()).toArray(String[]::new);
     }
 }

@@ -4,10 +4,14 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.partition.Partitions;
+import io.adbsync.source.pgoutput.PgOutputMessage;
+import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.stream.CapturedTable;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.types.TextForms;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.storage.OffsetStorageReader;
 import org.postgresql.PGConnection;
@@ -24,10 +28,12 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -36,6 +42,13 @@ import java.util.stream.Collectors;
  * transactions up to some commit P and before it hands out any later one; the chunk's rows are the table's state
  * at a moment after P, and every change after P follows them in Kafka, so per key the last record is always the
  * current row. Why it resumes: the offset of each chunk's last record names the next chunk.
+ * <p>
+ * What keeps those two true when the table changes under the copy: each chunk locks the table (ACCESS SHARE, so no
+ * DDL or rewrite runs during it) and reads the table's OID, columns and file node in the transaction of its COPY. New
+ * or dropped columns change the shape later chunks are read and converted with. A rewrite (VACUUM FULL, CLUSTER,
+ * pg_repack) may have moved rows into CTID ranges already copied, so the table is copied again from its first chunk;
+ * rows copied twice are harmless to upserts. A copy whose table was re-created, or was not published for a while (a
+ * table excluded and included again), no longer holds at all: the new copy starts with a truncate record.
  */
 public final class Snapshotter implements AutoCloseable {
 
@@ -50,6 +63,9 @@ public final class Snapshotter implements AutoCloseable {
     private final int parallelism;
     private final long chunkRows;
     private final Chunking chunking;
+    private final String publication;
+    private Map<String, String> conditions = Map.of();
+    private int serverVersion;
     private final Deque<TablePlan> pending = new ArrayDeque<>();
     private final List<TablePlan> all = new ArrayList<>();
     private final List<Connection> connections = new ArrayList<>();
@@ -58,6 +74,7 @@ public final class Snapshotter implements AutoCloseable {
     private long lastProgressLog;
     private long lastRoundBytes;
     private int lastRoundQueries;
+    private Predicate<Partitions.Member> deferredPartitions = leaf -> false;
 
     /** How tables are split: by CTID range where the server can scan them (14+), else by primary-key range. */
     public enum Chunking {
@@ -65,8 +82,9 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     public Snapshotter(ConnectionConfig connectionConfig, SourceCatalog catalog, RelationRegistry relations,
-                       ChangeRecordFactory records, String server, int parallelism, long chunkRows, Chunking chunking,
-                       SnapshotMetrics metrics) {
+                       ChangeRecordFactory records, String server, String publication, int parallelism, long chunkRows,
+                       Chunking chunking, SnapshotMetrics metrics) {
+        this.publication = publication;
         this.chunking = chunking;
         this.connectionConfig = connectionConfig;
         this.catalog = catalog;
@@ -83,41 +101,137 @@ public final class Snapshotter implements AutoCloseable {
         });
     }
 
-    /** Plans {@code tables} ({schema, table} pairs), resuming each from its stored offset; tables already done are skipped. */
-    public void plan(List<String[]> tables, Map<String, String> conditions, OffsetStorageReader offsets) throws SQLException {
-        boolean tidRanges = catalog.serverVersionNum() >= 140000;
+    /**
+     * Plans {@code tables} ({schema, table} pairs), resuming each from its stored offset; tables already done are
+     * skipped. {@code publishedBefore} names the tables the publication held before this task started (null when
+     * nothing is streamed): a table that had a copy but was not published lost the changes made meanwhile.
+     */
+    public void plan(List<String[]> tables, Map<String, String> conditions, OffsetStorageReader offsets,
+                     Set<String> publishedBefore) throws SQLException {
+        this.conditions = conditions;
+        Map<String, Long> members = publishedBefore == null ? Map.of() : catalog.publicationMembers(publication);
         for (String[] name : tables) {
-            CapturedTable table = relations.update(catalog.relation(name[0], name[1]));
-            Map<String, Object> stored = offsets.offset(TablePlan.partition(server, table.qualifiedName()));
-            TablePlan plan = plan(table, conditions.get(table.qualifiedName()), stored, tidRanges);
-            all.add(plan);
-            metrics.track(plan);
-            if (plan.done()) {
-                continue;
+            PgOutputMessage.Relation shape = catalog.relation(name[0], name[1]);
+            CapturedTable table = relations.update(shape);
+            long member = members.getOrDefault(table.qualifiedName(), 0L);
+            // A partitioned table is read leaf by leaf, each chunked as a table of its own, its rows the root's records.
+            List<Partitions.Member> readFrom = new ArrayList<>();
+            List<Partitions.Member> leaves = Partitions.leaves(catalog.connection(), name[0], name[1]);
+            if (leaves.isEmpty()) {
+                readFrom.add(null);
             }
-            pending.add(plan);
-            log.info("Snapshot of {} {} ({}, ~{} rows)", table.qualifiedName(), stored == null ? "starts" : "resumes",
+            for (Partitions.Member leaf : leaves) {
+                if (!deferredPartitions.test(leaf)) {
+                    readFrom.add(leaf);
+                }
+            }
+            List<Map<String, Object>> stored = new ArrayList<>();
+            String again = null;
+            for (Partitions.Member leaf : readFrom) {
+                Map<String, Object> offset = offsets.offset(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
+                stored.add(offset);
+                if (again == null) {
+                    again = whyCopyAgain(table, offset, member, publishedBefore);
+                }
+            }
+            for (int i = 0; i < readFrom.size(); i++) {
+                Partitions.Member leaf = readFrom.get(i);
+                TablePlan plan = plan(table, leaf, again == null ? stored.get(i) : null);
+                // One truncate drops the earlier copy, before the first partition's rows: one per partition would
+                // drop the partitions copied before it.
+                if (again != null && i == 0) {
+                    plan.replacingEarlierCopy();
+                }
+                plan.shape = shape;
+                plan.publicationMember = member;
+                add(plan, again, stored.get(i));
+            }
+        }
+    }
+
+    /** Why the earlier copy of {@code table} no longer holds, or null if it does (or there is none). */
+    private String whyCopyAgain(CapturedTable table, Map<String, Object> stored, long member, Set<String> publishedBefore) {
+        if (TablePlan.ofAnotherRelation(stored, table.oid())) {
+            return "was dropped and created again";
+        }
+        if (TablePlan.underAnotherPublicationMember(stored, member)) {
+            return "was removed from publication " + publication + " and added again (not captured for a while)";
+        }
+        if (stored != null && publishedBefore != null && !publishedBefore.contains(table.qualifiedName())) {
+            return "was not in publication " + publication + " (not captured) for a while";
+        }
+        return null;
+    }
+
+    private void add(TablePlan plan, String again, Map<String, Object> stored) {
+        all.add(plan);
+        metrics.track(plan);
+        if (plan.done()) {
+            return;
+        }
+        pending.add(plan);
+        if (again != null) {
+            log.info("Snapshot of {} starts again (~{} rows): the table {}, so its earlier copy no longer holds",
+                    plan.name(), plan.estimatedRows, again);
+        } else {
+            log.info("Snapshot of {} {} ({}, ~{} rows)", plan.name(), stored == null ? "starts" : "resumes",
                     plan.position(), plan.estimatedRows);
         }
     }
 
-    private TablePlan plan(CapturedTable table, String filter, Map<String, Object> stored, boolean tidRanges) throws SQLException {
-        long[] size = catalog.sizeOf(table.oid());
-        TablePlan resumed = CtidPlan.resume(table, filter, size[1], server, stored);
+    /** Whether the copy of partition {@code leaf} of {@code table} has begun: an offset of it is stored. */
+    public static boolean copyStarted(OffsetStorageReader offsets, String server, String table, Partitions.Member leaf) {
+        return offsets.offset(TablePlan.partition(server, TablePlan.key(table, leaf))) != null;
+    }
+
+    /** Leaves {@code deferred} partitions out of {@link #plan}: they are planned later with {@link #planPartition}. */
+    public void deferPartitions(Predicate<Partitions.Member> deferred) {
+        this.deferredPartitions = deferred;
+    }
+
+    /** Plans the copy of a partition attached to the partitioned table {@code root} while streaming. */
+    public void planPartition(String[] root, Partitions.Member leaf, Map<String, String> conditions, OffsetStorageReader offsets)
+            throws SQLException {
+        this.conditions = conditions;
+        PgOutputMessage.Relation shape = catalog.relation(root[0], root[1]);
+        CapturedTable table = relations.update(shape);
+        Map<String, Object> stored = offsets.offset(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
+        TablePlan plan = plan(table, leaf, stored);
+        plan.shape = shape;
+        add(plan, null, stored);
+    }
+
+    /** A plan reading {@code table}'s rows from the table itself, or from its partition {@code leaf}. */
+    private TablePlan plan(CapturedTable table, Partitions.Member leaf, Map<String, Object> stored) throws SQLException {
+        TablePlan plan = plan(table, leaf == null ? catalog.sizeOf(table.schema(), table.table(), table.oid())
+                : catalog.sizeOf(leaf.schema(), leaf.table(), leaf.oid()), stored);
+        if (leaf != null) {
+            plan.readingFrom(leaf, TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
+        }
+        return plan;
+    }
+
+    private TablePlan plan(CapturedTable table, SourceCatalog.RelationSize size, Map<String, Object> stored) throws SQLException {
+        String filter = conditions.get(table.qualifiedName());
+        TablePlan resumed = CtidPlan.resume(table, filter, size.estimatedRows(), server, stored);
         if (resumed == null) {
-            resumed = KeyRangePlan.resume(table, filter, size[1], chunkRows, server, stored);
+            resumed = KeyRangePlan.resume(table, filter, size.estimatedRows(), chunkRows, server, stored);
         }
         if (resumed != null) {
             return resumed;
         }
+        if (serverVersion == 0) {
+            serverVersion = catalog.serverVersionNum();
+        }
+        boolean tidRanges = serverVersion >= 140000;
         boolean byKey = chunking == Chunking.KEY || (chunking == Chunking.AUTO && !tidRanges);
         if (byKey && KeyRangePlan.applicable(table)) {
-            return KeyRangePlan.fresh(table, filter, size[1], chunkRows, server);
+            return KeyRangePlan.fresh(table, filter, size.estimatedRows(), chunkRows, server);
         }
         if (!tidRanges) {
-            return CtidPlan.whole(table, filter, size[1], server);
+            return CtidPlan.whole(table, filter, size.estimatedRows(), server);
         }
-        return CtidPlan.fresh(table, filter, size[0], size[1], chunkRows, server);
+        return CtidPlan.fresh(table, filter, size, chunkRows, server);
     }
 
     /** Bytes the last round copied (COPY text), for throttling. */
@@ -136,7 +250,8 @@ public final class Snapshotter implements AutoCloseable {
 
     /** Reads the next chunks (up to the parallelism) and returns their records in table and chunk order. */
     public List<SourceRecord> nextRound() throws SQLException, InterruptedException {
-        List<Future<List<SourceRecord>>> reads = new ArrayList<>();
+        List<Future<ChunkRead>> reads = new ArrayList<>();
+        List<TablePlan> readPlans = new ArrayList<>();
         List<TablePlan> finished = new ArrayList<>();
         lastRoundBytes = 0;
         lastRoundQueries = 0;
@@ -146,7 +261,10 @@ public final class Snapshotter implements AutoCloseable {
             lastRoundQueries += plan instanceof KeyRangePlan ? 2 : 1;
             if (chunk != null) {
                 Connection connection = connection(reads.size());
-                reads.add(readers.submit(() -> readChunk(connection, plan, chunk)));
+                boolean truncate = plan.truncatePending;
+                plan.truncatePending = false;
+                reads.add(readers.submit(() -> readChunk(connection, plan, chunk, truncate)));
+                readPlans.add(plan);
             }
             if (plan.done()) {
                 pending.pollFirst();
@@ -154,29 +272,152 @@ public final class Snapshotter implements AutoCloseable {
             }
         }
         List<SourceRecord> out = new ArrayList<>();
-        for (Future<List<SourceRecord>> read : reads) {
+        List<TablePlan> restarted = new ArrayList<>();
+        for (int i = 0; i < reads.size(); i++) {
+            ChunkRead read;
             try {
-                out.addAll(read.get());
+                read = reads.get(i).get();
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof SQLException sql) {
                     throw sql;
                 }
+                if (cause instanceof ConnectException connect) {
+                    throw connect;
+                }
                 throw new IllegalStateException("Snapshot chunk failed: " + cause.getMessage(), cause);
+            }
+            TablePlan plan = readPlans.get(i);
+            if (read.records() != null) {
+                out.addAll(read.records());
+                if (read.truncated()) {
+                    plan.truncateSent = true;
+                }
+            } else if (!restarted.contains(plan) && all.contains(plan)) {
+                restarted.add(plan);
+                pending.remove(plan);
+                finished.remove(plan);
+                if (read.gone()) {
+                    log.warn("Snapshot of {} stops: the table was dropped during its copy", plan.name());
+                    all.remove(plan);
+                    metrics.untrack(plan);
+                    continue;
+                }
+                restart(plan);
             }
         }
         for (TablePlan plan : finished) {
-            log.info("Snapshot of {} read: {} rows ({})", plan.table.qualifiedName(), plan.rowsDone.get(), plan.position());
+            log.info("Snapshot of {} read: {} rows ({})", plan.name(), plan.rowsDone.get(), plan.position());
         }
         logProgress();
+        if (pending.isEmpty()) {
+            // Until a partition attached later is planned, the connections would only hold server slots and memory.
+            closeConnections();
+        }
         return out;
     }
 
-    private List<SourceRecord> readChunk(Connection connection, TablePlan plan, TablePlan.Chunk chunk) throws SQLException {
-        CapturedTable t = plan.table;
+    /** Copies the table again from its first chunk, for a rewrite that moved rows into ranges already copied. */
+    private void restart(TablePlan plan) throws SQLException {
+        TablePlan again = plan(plan.table, plan.leaf(), null);
+        again.shape = plan.shape;
+        again.publicationMember = plan.publicationMember;
+        // The truncate that drops the earlier copy goes out once: again only if the discarded read carried it.
+        if (plan.replacesEarlierCopy() && !plan.truncateSent) {
+            again.replacingEarlierCopy();
+        }
+        all.set(all.indexOf(plan), again);
+        metrics.untrack(plan);
+        metrics.track(again);
+        pending.addFirst(again);
+        log.warn("Snapshot of {} starts again at its first chunk (~{} rows): the table was rewritten (VACUUM FULL, CLUSTER "
+                + "or pg_repack) during its copy, which may have moved rows into ranges already copied",
+                plan.name(), again.estimatedRows);
+    }
+
+    /** The records of one chunk, or none if the chunk found its plan no longer holds ({@code gone}: the table is gone). */
+    private record ChunkRead(List<SourceRecord> records, boolean gone, boolean truncated) {
+        static final ChunkRead REWRITTEN = new ChunkRead(null, false, false);
+        static final ChunkRead GONE = new ChunkRead(null, true, false);
+    }
+
+    private ChunkRead readChunk(Connection connection, TablePlan plan, TablePlan.Chunk chunk, boolean truncate)
+            throws SQLException {
+        CopyOut copy = null;
+        try {
+            SourceCatalog.LockedShape locked;
+            try {
+                // The lock is held until the COPY ends: no DDL and no rewrite between the shape read here and the rows.
+                locked = SourceCatalog.lockAndDescribe(connection, plan.table.schema(), plan.table.table(), plan.oid,
+                        plan.readOid());
+            } catch (SQLException e) {
+                if ("42P01".equals(e.getSQLState())) {
+                    connection.rollback();
+                    return ChunkRead.GONE;
+                }
+                throw e;
+            }
+            if (locked == null) {
+                throw new ConnectException("Table " + plan.name() + " was dropped and created again during its "
+                        + "snapshot; its new changes are not published to this task yet. Restart the task: it adds the "
+                        + "table to publication " + publication + " and copies it again");
+            }
+            if (locked.fileNode() == SourceCatalog.NO_RELATION) {
+                // The partition was detached or dropped: its rows are no longer the table's.
+                connection.rollback();
+                return ChunkRead.GONE;
+            }
+            if (plan.fileNode() != TablePlan.ANY_FILE_NODE && plan.fileNode() != locked.fileNode()) {
+                connection.rollback();
+                return ChunkRead.REWRITTEN;
+            }
+            PgOutputMessage.Relation shape = locked.relation();
+            CapturedTable t = plan.table;
+            if (!shape.columns().equals(plan.shape.columns()) || shape.replicaIdentity() != plan.shape.replicaIdentity()) {
+                t = relations.describe(shape);
+                log.info("Snapshot of {} continues with the columns the table has now: {}", t.qualifiedName(),
+                        shape.columns().stream().map(PgOutputMessage.Column::name).collect(Collectors.joining(", ")));
+                plan.table = t;
+                plan.shape = shape;
+            }
+            long snapshotTime = System.currentTimeMillis();
+            List<SourceRecord> out = new ArrayList<>();
+            if (truncate) {
+                out.add(records.snapshotTruncate(t, plan.partition, chunk.inChunk(), snapshotTime));
+            }
+            copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql(t, plan, chunk));
+            long bytes = 0;
+            long rows = 0;
+            // Each row becomes a record as it arrives; only the last is held back, to carry the chunk-complete offset.
+            TupleData held = null;
+            for (byte[] line; (line = copy.readFromCopy()) != null; ) {
+                if (held != null) {
+                    out.add(records.read(t, held, plan.partition, chunk.inChunk(), snapshotTime));
+                }
+                held = CopyTextRows.parse(line);
+                bytes += line.length;
+                rows++;
+            }
+            copy = null;
+            if (held != null) {
+                out.add(records.read(t, held, plan.partition, chunk.afterChunk(), snapshotTime));
+            }
+            connection.commit();
+            synchronized (this) {
+                lastRoundBytes += bytes;
+            }
+            plan.rowsDone.addAndGet(rows);
+            return new ChunkRead(out, false, truncate);
+        } catch (SQLException | RuntimeException e) {
+            abandon(connection, copy);
+            throw e;
+        }
+    }
+
+    private static String copySql(CapturedTable t, TablePlan plan, TablePlan.Chunk chunk) {
         String columns = t.columns().stream().map(c -> SqlIdentifiers.quote(c.name())).collect(Collectors.joining(", "));
         StringBuilder sql = new StringBuilder("COPY (SELECT ").append(columns).append(" FROM ")
-                .append(SqlIdentifiers.qualified(t.schema(), t.table()));
+                .append(plan.relation());
         List<String> where = new ArrayList<>();
         if (chunk.condition() != null) {
             where.add(chunk.condition());
@@ -187,32 +428,30 @@ public final class Snapshotter implements AutoCloseable {
         if (!where.isEmpty()) {
             sql.append(" WHERE ").append(String.join(" AND ", where));
         }
-        sql.append(") TO STDOUT");
-        long snapshotTime = System.currentTimeMillis();
-        List<byte[]> lines = new ArrayList<>();
-        CopyOut copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(sql.toString());
-        long bytes = 0;
-        for (byte[] line; (line = copy.readFromCopy()) != null; ) {
-            lines.add(line);
-            bytes += line.length;
+        return sql.append(") TO STDOUT").toString();
+    }
+
+    /** Ends a failed chunk's COPY and transaction so the connection can serve the next attempt. */
+    private static void abandon(Connection connection, CopyOut copy) {
+        try {
+            if (copy != null && copy.isActive()) {
+                copy.cancelCopy();
+            }
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // The connection is broken; close() or the next failure removes it.
         }
-        synchronized (this) {
-            lastRoundBytes += bytes;
-        }
-        List<SourceRecord> out = new ArrayList<>(lines.size());
-        for (int i = 0; i < lines.size(); i++) {
-            out.add(records.read(t, CopyTextRows.parse(lines.get(i)), plan.partition,
-                    i == lines.size() - 1 ? chunk.afterChunk() : chunk.inChunk(), snapshotTime));
-        }
-        plan.rowsDone.addAndGet(lines.size());
-        return out;
     }
 
     private Connection connection(int index) throws SQLException {
         while (connections.size() <= index) {
             Properties props = new Properties();
             PGProperty.OPTIONS.set(props, TextForms.SESSION_OPTIONS);
-            connections.add(Jdbc.open(connectionConfig, props));
+            PGProperty.APPLICATION_NAME.set(props, ConnectionConfig.APPLICATION_NAME + "-snapshot");
+            Connection connection = Jdbc.open(connectionConfig, props);
+            // Each chunk is one transaction: its lock, its shape check and its COPY.
+            connection.setAutoCommit(false);
+            connections.add(connection);
         }
         return connections.get(index);
     }
@@ -225,7 +464,7 @@ public final class Snapshotter implements AutoCloseable {
         lastProgressLog = now;
         for (TablePlan plan : all) {
             if (!plan.done() || plan.rowsDone.get() > 0) {
-                log.info("Snapshot progress {}: {} of ~{} rows, {}", plan.table.qualifiedName(), plan.rowsDone.get(),
+                log.info("Snapshot progress {}: {} of ~{} rows, {}", plan.name(), plan.rowsDone.get(),
                         plan.estimatedRows, plan.position());
             }
         }
@@ -234,6 +473,10 @@ public final class Snapshotter implements AutoCloseable {
     @Override
     public void close() {
         readers.shutdownNow();
+        closeConnections();
+    }
+
+    private void closeConnections() {
         for (Connection c : connections) {
             try {
                 c.close();

@@ -1,9 +1,13 @@
 package io.adbsync.source.snapshot;
 
+import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.partition.Partitions;
+import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.stream.CapturedTable;
 
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,6 +16,12 @@ abstract class TablePlan {
 
     static final String PARTITION_SNAPSHOT = "snapshot";
     static final String OFFSET_CHUNKING = "chunking";
+    /** The relation OID the offset belongs to: a table dropped and created again under the same name has another. */
+    static final String OFFSET_OID = "oid";
+    /** {@link #fileNode()} of a plan that does not depend on where rows lie. */
+    static final long ANY_FILE_NODE = -1;
+    /** The publication row the table was published under when this copy was made; 0 if not listed by itself. */
+    static final String OFFSET_PUBLICATION_MEMBER = "publication_member";
 
     /**
      * One range of a table: a condition over its rows ({@code null} for the whole table), and the offsets its
@@ -21,17 +31,63 @@ abstract class TablePlan {
     record Chunk(String condition, Map<String, Object> inChunk, Map<String, Object> afterChunk, String label) {
     }
 
-    final CapturedTable table;
+    /** The shape chunks are read with; a chunk that finds the catalog's shape changed replaces both. */
+    volatile CapturedTable table;
+    volatile PgOutputMessage.Relation shape;
+    final int oid;
     final String filter;
     final long estimatedRows;
-    final Map<String, String> partition;
+    Map<String, String> partition;
     final AtomicLong rowsDone = new AtomicLong();
+    /** The leaf partition read, when {@code table} is a partitioned table; its rows are the table's records. */
+    private Partitions.Member leaf;
+    /** Whether the earlier copy of this table no longer holds, so consumers must drop it before this one. */
+    private boolean replacesEarlierCopy;
+    /** The publication row the table is published under now (see {@link #OFFSET_PUBLICATION_MEMBER}). */
+    long publicationMember;
+    /** Whether the truncate that drops the earlier copy is still to be sent, with the first chunk. */
+    boolean truncatePending;
+    /** Whether a chunk carrying that truncate was read and handed out. */
+    boolean truncateSent;
 
     TablePlan(CapturedTable table, String filter, long estimatedRows, String server) {
         this.table = table;
+        this.oid = table.oid();
         this.filter = filter;
         this.estimatedRows = estimatedRows;
         this.partition = partition(server, table.qualifiedName());
+    }
+
+    /** Reads the rows from {@code leaf}, a partition of the table, resuming in its own source partition. */
+    TablePlan readingFrom(Partitions.Member leaf, Map<String, String> partition) {
+        this.leaf = leaf;
+        this.partition = partition;
+        return this;
+    }
+
+    /** The partition read, or null when the rows are read from the table itself. */
+    Partitions.Member leaf() {
+        return leaf;
+    }
+
+    /** The OID of the relation the rows are read from: the partition's for a partition, else the table's. */
+    int readOid() {
+        return leaf == null ? oid : leaf.oid();
+    }
+
+    /** The relation the chunks are read from, quoted for SQL. */
+    String relation() {
+        return leaf == null ? SqlIdentifiers.qualified(table.schema(), table.table()) : leaf.quoted();
+    }
+
+    /** The table, and the partition read, for logs and metrics. */
+    String name() {
+        return leaf == null ? table.qualifiedName() : table.qualifiedName() + " (partition " + leaf.qualifiedName() + ")";
+    }
+
+    /** The key of a snapshot's source partition: the table, or for a partition of it both names. */
+    static String key(String table, Partitions.Member leaf) {
+        return leaf == null ? table : table + "/" + leaf.qualifiedName();
     }
 
     /**
@@ -46,6 +102,37 @@ abstract class TablePlan {
         return partition;
     }
 
+    /** Whether a stored offset was written for another relation than {@code oid} (offsets of older versions hold none). */
+    static boolean ofAnotherRelation(Map<String, Object> stored, int oid) {
+        return stored != null && stored.get(OFFSET_OID) instanceof Number n && n.longValue() != Integer.toUnsignedLong(oid);
+    }
+
+    /** Whether a stored offset was written while the table was published under another publication row. */
+    static boolean underAnotherPublicationMember(Map<String, Object> stored, long member) {
+        return stored != null && member != 0 && stored.get(OFFSET_PUBLICATION_MEMBER) instanceof Number n
+                && n.longValue() != 0 && n.longValue() != member;
+    }
+
+    /** The entries every offset of this plan has: its chunking and the relation it belongs to. */
+    Map<String, Object> offsetOf(String chunking) {
+        Map<String, Object> offset = new HashMap<>();
+        offset.put(OFFSET_CHUNKING, chunking);
+        offset.put(OFFSET_OID, Integer.toUnsignedLong(oid));
+        offset.put(OFFSET_PUBLICATION_MEMBER, publicationMember);
+        return offset;
+    }
+
+    /** Marks this plan as replacing an earlier copy of the table; returns it. */
+    TablePlan replacingEarlierCopy() {
+        replacesEarlierCopy = true;
+        truncatePending = true;
+        return this;
+    }
+
+    boolean replacesEarlierCopy() {
+        return replacesEarlierCopy;
+    }
+
     /** The next range to copy, or null when every range has been handed out. */
     abstract Chunk next(SourceCatalog catalog) throws SQLException;
 
@@ -53,4 +140,10 @@ abstract class TablePlan {
 
     /** How far the plan is, for logs and metrics, e.g. "chunk 3 of 20". */
     abstract String position();
+
+    /**
+     * The relation file node the ranges were planned on, or {@link #ANY_FILE_NODE}: ranges of row positions no longer
+     * hold once VACUUM FULL, CLUSTER or pg_repack wrote the table into a new file.
+     */
+    abstract long fileNode();
 }

@@ -21,7 +21,10 @@ public record CapturedTable(int oid, String schema, String table, String topic, 
         return schema + "." + table;
     }
 
-    /** One column: its source name, the (Avro-valid) field name in records, its mapping, and whether it is in the key. */
-    public record CapturedColumn(String name, String fieldName, ColumnMapping mapping, boolean key) {
+    /**
+     * One column: its source name, the (Avro-valid) field name in records, its mapping, whether it is in the key, and
+     * its type OID as the Relation message gave it.
+     */
+    public record CapturedColumn(String name, String fieldName, ColumnMapping mapping, boolean key, int typeOid) {
     }
 }

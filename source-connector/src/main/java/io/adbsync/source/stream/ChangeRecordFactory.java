@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /** Turns decoded row changes into Kafka Connect records in the event contract's envelope. */
 public final class ChangeRecordFactory {
@@ -28,6 +29,7 @@ public final class ChangeRecordFactory {
     private final Map<String, String> partition;
     private final String version = Version.get();
     private final RecordHeaders headers = new RecordHeaders();
+    private Predicate<CapturedTable> laterRemovalDelivered = t -> true;
 
     public ChangeRecordFactory(String topicPrefix, String database, boolean tombstones, UnchangedToastLoader toastLoader) {
         this.topicPrefix = topicPrefix;
@@ -35,6 +37,14 @@ public final class ChangeRecordFactory {
         this.tombstones = tombstones;
         this.toastLoader = toastLoader;
         this.partition = Map.of(PARTITION_SERVER, topicPrefix);
+    }
+
+    /**
+     * Which tables' later DELETEs and key-changing UPDATEs reach Kafka. A TOAST re-read that finds the row gone
+     * leaves the column empty only where they do: the later removal of the key then supersedes the record.
+     */
+    public void laterRemovalDelivered(Predicate<CapturedTable> delivered) {
+        this.laterRemovalDelivered = delivered;
     }
 
     public Map<String, String> partition() {
@@ -86,6 +96,17 @@ public final class ChangeRecordFactory {
 
     public SourceRecord truncate(CapturedTable t, TransactionContext tx, long walLsn, long event) {
         return record(t, null, null, null, EventContract.OP_TRUNCATE, tx, walLsn, event);
+    }
+
+    /**
+     * A truncate that opens a new snapshot of a table whose earlier copy no longer holds (the table was re-created or
+     * not captured for a while): consumers drop rows the new copy does not have. It travels in the snapshot's partition.
+     */
+    public SourceRecord snapshotTruncate(CapturedTable t, Map<String, ?> snapshotPartition, Map<String, ?> snapshotOffset,
+                                         long snapshotTimeMs) {
+        Struct envelope = envelope(t, null, null, EventContract.OP_TRUNCATE, source(t, snapshotTimeMs, "true", null, null));
+        return new SourceRecord(snapshotPartition, snapshotOffset, t.topic(), null, null, null, t.envelopeSchema(), envelope,
+                snapshotTimeMs);
     }
 
     /** A snapshot row: op {@code r}, {@code source.snapshot = true}, in its own partition and offset. */
@@ -167,6 +188,12 @@ public final class ChangeRecordFactory {
             } else if (value.isUnchangedToast()) {
                 text = toastLoader.load(t, column, keyTexts(t, tuple));
                 if (text == null) {
+                    if (!laterRemovalDelivered.test(t)) {
+                        throw new DataException("Cannot re-read unchanged TOASTed column " + column.name() + " of "
+                                + t.qualifiedName() + ": the row no longer exists at the source, and the later DELETE "
+                                + "or key change that removed it is not delivered for this table (table.operations), "
+                                + "so the column would keep a wrong value; set REPLICA IDENTITY FULL on the table");
+                    }
                     continue;
                 }
             } else {

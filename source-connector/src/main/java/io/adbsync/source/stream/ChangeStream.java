@@ -11,6 +11,8 @@ import io.adbsync.source.pgoutput.PgOutputMessage.Relation;
 import io.adbsync.source.pgoutput.PgOutputMessage.Truncate;
 import io.adbsync.source.pgoutput.PgOutputMessage.Update;
 import io.adbsync.source.pgoutput.PgOutputProtocolException;
+import io.adbsync.source.partition.PartitionRouter;
+import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -42,8 +44,12 @@ public final class ChangeStream {
     private final HeartbeatSink heartbeats;
     private final OperationFilter operations;
     private RowFilter rowFilter = RowFilter.NONE;
+    private PartitionRouter partitions;
     private StreamPosition position;
     private TransactionContext tx;
+    /** Index of the next decoded change in the transaction, counted whether or not it yields records. */
+    private long nextChange;
+    /** First record index of the change being handled; see {@link StreamPosition} for how indices are formed. */
     private long nextEvent;
 
     public ChangeStream(RelationRegistry relations, TypeMapper types, ChangeRecordFactory records, TableFilter filter,
@@ -56,11 +62,18 @@ public final class ChangeStream {
         this.tracker = tracker;
         this.heartbeats = heartbeats;
         this.position = resumeAt;
+        records.laterRemovalDelivered(t -> operations.applies(t.qualifiedName(), Operation.DELETE)
+                && operations.applies(t.qualifiedName(), Operation.UPDATE));
     }
 
     /** Filters rows of some tables in the connector (servers without publication row filters). */
     public void rowFilter(RowFilter rowFilter) {
         this.rowFilter = rowFilter;
+    }
+
+    /** Presents changes of leaf partitions as changes of their root table. */
+    public void partitions(PartitionRouter partitions) {
+        this.partitions = partitions;
     }
 
     /** The position of the last record handed out; a reconnect resumes here. */
@@ -79,10 +92,11 @@ public final class ChangeStream {
     }
 
     /** Handles one message; records it yields go to {@code out}. {@code walLsn} is the message's WAL position. */
-    public void accept(PgOutputMessage message, long walLsn, Consumer<SourceRecord> out) {
+    public void accept(PgOutputMessage received, long walLsn, Consumer<SourceRecord> out) {
+        PgOutputMessage message = partitions == null ? received : partitions.route(received);
         if (message instanceof Begin b) {
             tx = new TransactionContext(b.finalLsn(), b.commitTime(), Integer.toUnsignedLong(b.xid()));
-            nextEvent = 0;
+            nextChange = 0;
         } else if (message instanceof Commit c) {
             requireTransaction(c);
             tracker.reached(c.endLsn());
@@ -121,14 +135,17 @@ public final class ChangeStream {
             throw new PgOutputProtocolException("Table " + t.qualifiedName() + " has a row filter but its update came without "
                     + "the old row; it needs REPLICA IDENTITY FULL");
         }
+        // The new row omits TOASTed values the update left alone; judged without them, a matching row would seem to
+        // leave the filter. The whole old row has them.
+        TupleData newRow = u.newTuple().withUnchangedToastFrom(u.oldTuple());
         boolean before = rowFilter.matches(t, u.oldTuple());
-        boolean after = rowFilter.matches(t, u.newTuple());
+        boolean after = rowFilter.matches(t, newRow);
         if (before && after) {
-            return records.update(t, u.oldKind(), u.oldTuple(), u.newTuple(), tx, walLsn, nextEvent);
+            return records.update(t, u.oldKind(), u.oldTuple(), newRow, tx, walLsn, nextEvent);
         } else if (before) {
             return records.delete(t, u.oldTuple(), tx, walLsn, nextEvent);
         } else if (after) {
-            return records.insert(t, u.newTuple(), tx, walLsn, nextEvent);
+            return records.insert(t, newRow, tx, walLsn, nextEvent);
         }
         return List.of();
     }
@@ -136,6 +153,7 @@ public final class ChangeStream {
     private void change(int relationOid, Operation operation, Consumer<SourceRecord> out,
                         Function<CapturedTable, List<SourceRecord>> build) {
         requireTransaction(operation);
+        nextEvent = StreamPosition.firstEventOf(nextChange++);
         CapturedTable table = relations.get(relationOid);
         if (heartbeats != null && heartbeats.isHeartbeatTable(table)) {
             if (operation != Operation.TRUNCATE) {
@@ -152,7 +170,7 @@ public final class ChangeStream {
     }
 
     private void emit(SourceRecord record, Consumer<SourceRecord> out) {
-        long event = nextEvent++;
+        long event = ((Number) record.sourceOffset().get(ChangeRecordFactory.OFFSET_EVENT)).longValue();
         if (position.covers(tx.commitLsn(), event)) {
             return;
         }

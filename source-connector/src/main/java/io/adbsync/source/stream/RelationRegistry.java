@@ -44,6 +44,16 @@ public final class RelationRegistry {
     }
 
     public CapturedTable update(Relation relation) {
+        CapturedTable table = describe(relation);
+        tables.put(relation.oid(), table);
+        return table;
+    }
+
+    /**
+     * The table as {@code relation} describes it, built exactly as {@link #update} builds it but not registered: the
+     * snapshot uses it for a shape it read from the catalog, which must not replace the one the stream decodes with.
+     */
+    public CapturedTable describe(Relation relation) {
         Set<String> keyNames = new HashSet<>();
         if (relation.replicaIdentity() == 'f' || relation.replicaIdentity() == 'n') {
             keyNames.addAll(primaryKeys.primaryKey(relation.oid()));
@@ -60,7 +70,7 @@ public final class RelationRegistry {
             String field = uniqueFieldName(AvroNames.name(c.name()), fieldNames);
             boolean isKey = keyNames.contains(c.name());
             ColumnMapping mapping = types.map(c.typeOid(), c.typeModifier(), !isKey, c.name(), !field.equals(c.name()));
-            columns.add(new CapturedColumn(c.name(), field, mapping, isKey));
+            columns.add(new CapturedColumn(c.name(), field, mapping, isKey, c.typeOid()));
             row.field(field, mapping.schema());
         }
         // Key fields follow the key's own order where the catalog gave it, else column order.
@@ -76,10 +86,8 @@ public final class RelationRegistry {
         Schema rowSchema = row.build();
         Schema keySchema = keyOrder.isEmpty() ? null : key.build();
         String topic = topicNames.claim(relation.oid(), relation.namespace(), relation.name());
-        CapturedTable table = new CapturedTable(relation.oid(), relation.namespace(), relation.name(), topic, columns,
+        return new CapturedTable(relation.oid(), relation.namespace(), relation.name(), topic, columns,
                 keySchema, rowSchema, EventContract.envelope(recordName, rowSchema));
-        tables.put(relation.oid(), table);
-        return table;
     }
 
     /** The table of a data message; the server always sends its Relation first, so a miss is a protocol error. */

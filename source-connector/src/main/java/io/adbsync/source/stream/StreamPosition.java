@@ -5,10 +5,27 @@ import java.util.Map;
 /**
  * Where the stream stands: the commit LSN of a transaction and the index of the last record of it already handed
  * out. Resuming at a position re-reads that transaction and skips its records up to {@code event}.
+ * <p>
+ * A record's index is {@code change * RECORDS_PER_CHANGE + part}: {@code change} counts every decoded change of the
+ * transaction (each Insert, Update, Delete, and each relation of a Truncate), whether or not the connector emits
+ * anything for it, and {@code part} is the record's place among the records of that change (a delete and its
+ * tombstone; a key change's delete, tombstone and create). Indices so depend only on what the server sent, never on
+ * settings that may change between restarts (tombstones, table and operation filters, row filters): counting
+ * emitted records instead would skip or repeat records after such a change. Offsets written when the index counted
+ * emitted records are never above the new index of the same record (a change yields at most three records), so
+ * resuming from one may repeat records but never skips any.
  */
 public record StreamPosition(long commitLsn, long event) {
 
     public static final StreamPosition START = new StreamPosition(0, -1);
+
+    /** Room for the records of one change; at most three are emitted (delete, tombstone, create). */
+    public static final int RECORDS_PER_CHANGE = 4;
+
+    /** Index of the first record of the {@code change}-th decoded change of a transaction. */
+    public static long firstEventOf(long change) {
+        return change * RECORDS_PER_CHANGE;
+    }
 
     /** Reads a stored source offset; a missing or malformed offset is an error naming what is wrong. */
     public static StreamPosition fromOffset(Map<String, ?> offset) {

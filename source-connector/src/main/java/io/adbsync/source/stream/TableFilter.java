@@ -24,6 +24,12 @@ public final class TableFilter {
         return included && exclude.stream().noneMatch(p -> p.matcher(name).matches());
     }
 
+    /** Whether the exclude list names the table (so it stays out whatever the include list says). */
+    public boolean excludes(String schema, String table) {
+        String name = schema + "." + table;
+        return exclude.stream().anyMatch(p -> p.matcher(name).matches());
+    }
+
     /** Whether every table is captured (no include patterns), so the publication may be FOR ALL TABLES. */
     public boolean includesAll() {
         return include.isEmpty() && exclude.isEmpty();

@@ -41,7 +41,7 @@ public final class TopicNames {
      * The topic of a relation the stream announced; fails when another captured table already has it. The same
      * relation renamed, or a table dropped and created again under its name, keeps its topic.
      */
-    public String claim(int oid, String schema, String table) {
+    public synchronized String claim(int oid, String schema, String table) {
         String topic = topic(prefix, schema, table);
         Claim previous = claims.get(topic);
         boolean sameNames = previous != null && previous.schema().equals(schema) && previous.table().equals(table);

@@ -40,7 +40,7 @@ final class BuiltinTypes {
         add(701, "double precision", ValueKind.FLOAT64, 1022);
         add(718, "circle", ValueKind.TEXT, 719);
         add(774, "macaddr8", ValueKind.TEXT, 775);
-        add(790, "money", ValueKind.TEXT, 791);
+        add(790, "money", ValueKind.MONEY, 791);
         add(829, "macaddr", ValueKind.TEXT, 1040);
         add(869, "inet", ValueKind.TEXT, 1041);
         add(1042, "character", ValueKind.TEXT, 1014);

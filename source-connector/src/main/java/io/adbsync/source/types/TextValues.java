@@ -9,6 +9,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Parses the server's text forms (DateStyle ISO, TimeZone UTC, bytea_output hex, as the replication session sets
@@ -17,6 +19,7 @@ import java.util.HexFormat;
 final class TextValues {
 
     private static final LocalDate EPOCH = LocalDate.of(1970, 1, 1);
+    private static final Pattern C_MONEY = Pattern.compile("(-?)\\$([0-9]{1,3}(?:,[0-9]{3})*)(\\.[0-9]+)?");
 
     private TextValues() {
     }
@@ -34,6 +37,7 @@ final class TextValues {
             case TIME -> time(text);
             case TIMESTAMP -> timestamp(text);
             case TIMESTAMPTZ -> timestamptz(text);
+            case MONEY -> money(text);
             case INTERVAL, UUID, JSON, XML, TEXT -> text;
         };
     }
@@ -44,6 +48,19 @@ final class TextValues {
             case "f" -> Boolean.FALSE;
             default -> throw new IllegalArgumentException("not a boolean text form: " + text);
         };
+    }
+
+    /**
+     * money printed under lc_monetary=C ("-$1,234.56") as a plain decimal ("-1234.56"), which the sink reads back
+     * exactly under lc_monetary=C whatever the destination database's own setting.
+     */
+    static String money(String text) {
+        Matcher m = C_MONEY.matcher(text);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("money must arrive in the C locale's form (lc_monetary=C), e.g. -$1,234.56, got: "
+                    + text);
+        }
+        return m.group(1) + m.group(2).replace(",", "") + (m.group(3) == null ? "" : m.group(3));
     }
 
     static byte[] bytea(String text) {

@@ -73,7 +73,7 @@ public final class TypeMapper {
             case UUID -> SchemaBuilder.string().name(EventContract.UUID).version(1);
             case JSON -> SchemaBuilder.string().name(EventContract.JSON).version(1);
             case XML -> SchemaBuilder.string().name(EventContract.XML).version(1);
-            case TEXT -> SchemaBuilder.string();
+            case MONEY, TEXT -> SchemaBuilder.string();
         };
     }
 }

@@ -4,6 +4,8 @@ package io.adbsync.source.types;
 public enum ValueKind {
     BOOLEAN, INT16, INT32, INT64, FLOAT32, FLOAT64, BYTES,
     DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, UUID, JSON, XML,
+    /** money as a plain decimal ("-1234.56"), free of currency symbol and grouping, which depend on lc_monetary. */
+    MONEY,
     /** The server's text form, unchanged: exact for every type without a Connect type of its own. */
     TEXT
 }

@@ -17,6 +17,15 @@ class TextValuesTest {
     }
 
     @Test
+    void moneyTravelsAsAPlainDecimalAndAnotherLocalesFormIsRefused() {
+        assertThat(TextValues.parse(ValueKind.MONEY, "-$1,234,567.89")).isEqualTo("-1234567.89");
+        assertThat(TextValues.parse(ValueKind.MONEY, "$0.07")).isEqualTo("0.07");
+        assertThat(TextValues.parse(ValueKind.MONEY, "-$92,233,720,368,547,758.08")).isEqualTo("-92233720368547758.08");
+        assertThatThrownBy(() -> TextValues.parse(ValueKind.MONEY, "-1.234,56 €"))
+                .hasMessage("money must arrive in the C locale's form (lc_monetary=C), e.g. -$1,234.56, got: -1.234,56 €");
+    }
+
+    @Test
     void numericTravelsAsItsTextSoNaNInfinitiesAndNegativeScaleSurvive() {
         for (String text : new String[] {"NaN", "Infinity", "-Infinity", "12300", "-0.000001", "123456789012345678901234567890.123456789"}) {
             assertThat(TextValues.parse(ValueKind.TEXT, text)).isEqualTo(text);

@@ -1,0 +1,108 @@
+package io.adbsync.it;
+
+import io.adbsync.stack.LocalStack;
+import io.adbsync.stack.fuzz.Feature;
+import io.adbsync.stack.fuzz.FuzzOptions;
+import io.adbsync.stack.fuzz.FuzzResult;
+import io.adbsync.stack.fuzz.FuzzRunner;
+import io.adbsync.stack.fuzz.InProcessWorkers;
+import io.adbsync.stack.postgres.LocalPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Fixed seeds of the pipeline fuzzer (docs/fuzzing.md): generated tables, a random workload on the source while the
+ * pipeline streams, faults, then the destination must equal the source. The worker runs in this JVM, so the
+ * worker-kill fault is left out (PipelineFaultIT kills worker processes); connector restarts, reconfigurations, a
+ * dropped replication connection and destination restarts stand in for it.
+ *
+ * <p>Left out for now, each until the fix of the bug it found on main (454f3ef) is merged; widen {@link #FEATURES}
+ * then:
+ * <ul>
+ *   <li>concurrent-snapshot: a snapshot row read before a streamed update is applied after it and undoes it (seed 3
+ *   of this class lost two updates of fz4_simple, the destination keeping the initial values). Without it the
+ *   workload starts once the snapshot has converged, so VACUUM FULL and CLUSTER here never meet a running
+ *   CTID-chunked snapshot.</li>
+ *   <li>partitioned: changes arrive under the leaves' names, the root at the destination keeps only snapshot rows
+ *   (seed 11).</li>
+ *   <li>keyless: the sink task fails, "has no key: upserts and deletes need the primary key" (seed 12).</li>
+ *   <li>recreate-table: a dropped and re-created table keeps its old rows at the destination and never gets the new
+ *   ones (seed 20).</li>
+ *   <li>nan-floats: float8 NaN and Infinity arrive as 0 through the JSON converter (seed 16).</li>
+ *   <li>fault-source-restart: the source task FAILED re-reading an unchanged TOASTed value over a connection the
+ *   restart had broken (seed 1 with all features; a race, seed 29 passed).</li>
+ * </ul>
+ * money is on: its text form depends on lc_monetary, and both servers here run in the C locale.
+ * Explore with {@code -Dfuzz.features=all -Dfuzz.seeds=1,2,3 -Dfuzz.seconds=60 -Dfuzz.converge.seconds=120}.
+ */
+class FuzzIT {
+
+    /** What the CI seeds exercise: everything the current code passes. */
+    static final Set<Feature> FEATURES = EnumSet.of(Feature.COMPOSITE_KEYS, Feature.TOAST, Feature.KEY_CHANGES,
+            Feature.TRUNCATE, Feature.ADD_COLUMN, Feature.VACUUM_FULL, Feature.CLUSTER, Feature.LARGE_TRANSACTIONS,
+            Feature.MONEY, Feature.FAULT_CONNECTOR_RESTART,
+            Feature.FAULT_RECONFIGURE, Feature.FAULT_WALSENDER, Feature.FAULT_DESTINATION_RESTART);
+
+    private static LocalPostgres source;
+    private static LocalPostgres destination;
+    private static LocalStack stack;
+
+    @BeforeAll
+    static void start() {
+        assumeTrue(LocalPostgres.available(), "the fuzzer starts and restarts PostgreSQL from the machine's binaries");
+        source = LocalPostgres.launch(Map.of());
+        destination = LocalPostgres.launch(Map.of());
+        stack = LocalStack.start(1);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+        if (source != null) {
+            source.close();
+        }
+        if (destination != null) {
+            destination.close();
+        }
+    }
+
+    static LongStream seeds() {
+        String seeds = System.getProperty("fuzz.seeds", "");
+        return seeds.isBlank() ? LongStream.of(1, 2, 3) : Arrays.stream(seeds.split(",")).mapToLong(s -> Long.parseLong(s.trim()));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void theDestinationConvergesToTheSource(long seed) throws Exception {
+        String features = System.getProperty("fuzz.features", "");
+        FuzzOptions options = new FuzzOptions(seed, Duration.ofSeconds(Long.getLong("fuzz.seconds", 15)),
+                features.isBlank() ? FEATURES : Feature.parse(features), 400, 40, Duration.ofSeconds(Long.getLong("fuzz.converge.seconds", 60)),
+                Path.of("target/fuzz"));
+        FuzzResult result = new FuzzRunner(source, destination, new InProcessWorkers(stack), Path.of("../config"), System.out)
+                .run(options);
+        String report = result.describe(false);
+        System.out.print(report);
+        assertThat(result.passed()).as(report + tail(result)).isTrue();
+    }
+
+    /** The last steps before the failure; the whole log is in the file the report names. */
+    private static String tail(FuzzResult result) {
+        var log = result.operationLog();
+        return "last steps:\n" + String.join("\n", log.subList(Math.max(0, log.size() - 40), log.size()));
+    }
+}

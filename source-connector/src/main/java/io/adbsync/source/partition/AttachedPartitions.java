@@ -1,0 +1,135 @@
+package io.adbsync.source.partition;
+
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.catalog.SourceCatalog;
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiPredicate;
+
+/**
+ * Partitions attached after the start: found every few seconds, added to the publication when leaves are published
+ * (the server sends nothing of a leaf no publication lists), and copied once the stream has passed that point. A
+ * partition may be attached with rows of its own, which were never in any change stream of the root, so even when
+ * the root is published the new partition is copied. Waiting for the stream matters where rows are moved into the new
+ * partition, as when a default partition is split: their DELETE from the old partition is streamed, so the copy of
+ * the new one must follow it.
+ */
+public final class AttachedPartitions {
+
+    private static final Logger log = LoggerFactory.getLogger(AttachedPartitions.class);
+    private static final long CHECK_INTERVAL_MS = 3_000;
+
+    /** A partition added to the publication at WAL position {@code lsn}, of the captured partitioned table {@code root}. */
+    public record Attached(String[] root, Partitions.Member leaf, long lsn) {
+    }
+
+    private final SourceCatalog catalog;
+    private final String publication;
+    private final List<String[]> roots;
+    private final Map<String, String> rowFilters;
+    private final boolean replicaIdentityFull;
+    private final boolean addToPublication;
+    private final Set<Integer> known = new HashSet<>();
+    private final List<Attached> waiting = new ArrayList<>();
+    private long nextCheckAt;
+
+    /**
+     * Watches the partitioned tables {@code roots}; {@code addToPublication} when leaves are published, then
+     * {@code rowFilters} (by root name) are the publication's row filters, if it has them. Partitions for which
+     * {@code captured} is false at the start (attached while the connector was away, or before their copy began) are
+     * handled like ones attached while streaming: their snapshot waits until the stream has passed this point.
+     */
+    public AttachedPartitions(SourceCatalog catalog, String publication, List<String[]> roots, boolean addToPublication,
+                              Map<String, String> rowFilters, boolean replicaIdentityFull,
+                              BiPredicate<String[], Partitions.Member> captured) throws SQLException {
+        this.catalog = catalog;
+        this.publication = publication;
+        this.roots = List.copyOf(roots);
+        this.addToPublication = addToPublication;
+        this.rowFilters = Map.copyOf(rowFilters);
+        this.replicaIdentityFull = replicaIdentityFull;
+        for (String[] root : roots) {
+            Partitions.leaves(catalog.connection(), root[0], root[1]).stream()
+                    .filter(l -> captured.test(root, l)).forEach(l -> known.add(l.oid()));
+        }
+    }
+
+    /** Whether the snapshot of {@code leaf} waits for its addition to the publication to pass in the stream. */
+    public boolean deferred(Partitions.Member leaf) {
+        return !known.contains(leaf.oid());
+    }
+
+    /** At most every few seconds: adds the partitions attached since the last look to the publication. */
+    public void discover(long nowMs) throws SQLException {
+        if (nowMs < nextCheckAt) {
+            return;
+        }
+        nextCheckAt = nowMs + CHECK_INTERVAL_MS;
+        for (String[] root : roots) {
+            for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), root[0], root[1])) {
+                if (!known.contains(leaf.oid())) {
+                    add(root, leaf);
+                    known.add(leaf.oid());
+                }
+            }
+        }
+    }
+
+    private void add(String[] root, Partitions.Member leaf) throws SQLException {
+        String condition = rowFilters.get(root[0] + "." + root[1]);
+        try (Statement s = catalog.connection().createStatement()) {
+            if (replicaIdentityFull) {
+                s.execute("ALTER TABLE " + leaf.quoted() + " REPLICA IDENTITY FULL");
+            }
+            if (addToPublication && !publishes(leaf)) {
+                s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + leaf.quoted()
+                        + (condition == null ? "" : " WHERE (" + condition + ")"));
+            }
+            try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                rs.next();
+                long lsn = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
+                waiting.add(new Attached(root, leaf, lsn));
+                log.info("Partition {} of {} is new to the connector{}; its snapshot starts once the stream passes {}",
+                        leaf.qualifiedName(), root[0] + "." + root[1], addToPublication ? ", added to publication " + publication : "",
+                        rs.getString(1));
+            }
+        }
+    }
+
+    private boolean publishes(Partitions.Member leaf) throws SQLException {
+        try (PreparedStatement ps = catalog.connection().prepareStatement(
+                "SELECT 1 FROM pg_publication_tables WHERE pubname = ? AND schemaname = ? AND tablename = ?")) {
+            ps.setString(1, publication);
+            ps.setString(2, leaf.schema());
+            ps.setString(3, leaf.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    /** The added partitions whose publication change the stream has passed ({@code receivedLsn}); each is returned once. */
+    public List<Attached> ready(long receivedLsn) {
+        List<Attached> ready = new ArrayList<>();
+        for (Iterator<Attached> it = waiting.iterator(); it.hasNext(); ) {
+            Attached a = it.next();
+            if (receivedLsn >= a.lsn()) {
+                ready.add(a);
+                it.remove();
+            }
+        }
+        return ready;
+    }
+}

@@ -1,0 +1,29 @@
+package io.adbsync.source.partition;
+
+import io.adbsync.source.SourceConfig;
+import org.apache.kafka.connect.errors.ConnectException;
+
+/**
+ * How partitioned tables are published: through their root ({@code publish_via_partition_root}, PostgreSQL 13+), or
+ * leaf by leaf with the connector mapping each leaf's changes back to its root (PostgreSQL 12, AnalyticDB 7).
+ */
+public enum PartitionMode {
+    ROOT, LEAVES;
+
+    /** The mode for a {@code publication.partitions} setting on a server of {@code serverVersionNum}. */
+    public static PartitionMode resolve(String setting, int serverVersionNum) {
+        switch (setting) {
+            case "root":
+                if (serverVersionNum < 130000) {
+                    throw new ConnectException(SourceConfig.PUBLICATION_PARTITIONS + "=root needs PostgreSQL 13 or later at "
+                            + "the source (publish_via_partition_root); this server is " + serverVersionNum
+                            + ": use leaves or auto");
+                }
+                return ROOT;
+            case "leaves":
+                return LEAVES;
+            default:
+                return serverVersionNum >= 130000 ? ROOT : LEAVES;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.adbsync.source.partition;
+
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.SourceConfig;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The publication's side of partitioned tables: publish_via_partition_root for roots, or the list of leaves. */
+public final class PartitionPublication {
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionPublication.class);
+
+    private PartitionPublication() {
+    }
+
+    /**
+     * Makes an existing publication publish the captured partitioned tables through their root. Without the option
+     * their changes would arrive under the leaves' names, which the include list (naming the root) does not capture.
+     */
+    public static void requireViaRoot(Connection c, String publication, List<String[]> captured) throws SQLException {
+        List<String> partitioned = partitioned(c, captured);
+        if (partitioned.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pubviaroot FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getBoolean(1)) {
+                    return;
+                }
+            }
+        }
+        String alter = "ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " SET (publish_via_partition_root = true)";
+        try (Statement s = c.createStatement()) {
+            s.execute(alter);
+        } catch (SQLException e) {
+            throw new ConnectException("Publication " + publication + " (" + SourceConfig.PUBLICATION_NAME + ") does not publish "
+                    + "through the partition root, so changes of the partitioned table(s) " + String.join(", ", partitioned)
+                    + " would arrive under their partitions' names and not be captured; the connector could not change "
+                    + "that (" + e.getMessage() + "). Run " + alter + " as the publication's owner, or set "
+                    + SourceConfig.PUBLICATION_PARTITIONS + "=leaves", e);
+        }
+        log.info("Publication {} now publishes partitioned tables through their root (publish_via_partition_root = true) "
+                + "for {}", publication, partitioned);
+    }
+
+    /**
+     * The tables to publish when leaves are published: each captured partitioned table is replaced by its leaf
+     * partitions; {@code publishedAs} maps each leaf's name to its root's, whose row filter it takes.
+     */
+    public static List<String[]> leavesFor(Connection c, List<String[]> captured, Map<String, String> publishedAs)
+            throws SQLException {
+        List<String[]> tables = new ArrayList<>();
+        for (String[] t : captured) {
+            if (!isPartitioned(c, t[0], t[1])) {
+                tables.add(t);
+                continue;
+            }
+            for (Partitions.Member leaf : Partitions.leaves(c, t[0], t[1])) {
+                tables.add(new String[] {leaf.schema(), leaf.table()});
+                publishedAs.put(leaf.qualifiedName(), t[0] + "." + t[1]);
+            }
+        }
+        return tables;
+    }
+
+    /** The names of the partitioned tables among {@code tables}. */
+    public static List<String> partitioned(Connection c, List<String[]> tables) throws SQLException {
+        List<String> partitioned = new ArrayList<>();
+        for (String[] t : tables) {
+            if (isPartitioned(c, t[0], t[1])) {
+                partitioned.add(t[0] + "." + t[1]);
+            }
+        }
+        return partitioned;
+    }
+
+    /** The partitioned tables among {@code tables}. */
+    public static List<String[]> partitionedTables(Connection c, List<String[]> tables) throws SQLException {
+        List<String[]> partitioned = new ArrayList<>();
+        for (String[] t : tables) {
+            if (isPartitioned(c, t[0], t[1])) {
+                partitioned.add(t);
+            }
+        }
+        return partitioned;
+    }
+
+    static boolean isPartitioned(Connection c, String schema, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT c.relkind = 'p' FROM pg_class c "
+                + "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.adbsync.source.catalog;
+
+import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.stream.CapturedTable.CapturedColumn;
+import io.adbsync.source.stream.RelationRegistry;
+import io.adbsync.source.stream.UnchangedToastLoader.KeyValue;
+import io.adbsync.source.types.TypeMapper;
+import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.stack.postgres.PostgresServer;
+import org.apache.kafka.common.config.types.Password;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The unchanged-TOAST re-read of {@link SourceCatalog} against a real server whose defaults print values differently. */
+class SourceCatalogIT {
+
+    private PostgresServer server;
+    private String database;
+    private SourceCatalog catalog;
+    private CapturedTable docs;
+
+    @BeforeEach
+    void setUp() throws SQLException {
+        server = Postgres.shared();
+        database = server.createDatabase("toast");
+        sql("ALTER DATABASE " + database + " SET bytea_output = 'escape'",
+                "ALTER DATABASE " + database + " SET DateStyle = 'SQL, DMY'",
+                "ALTER DATABASE " + database + " SET IntervalStyle = 'postgres_verbose'",
+                "ALTER DATABASE " + database + " SET TimeZone = 'Asia/Tokyo'",
+                "CREATE TABLE docs (id int PRIMARY KEY, body text, blob bytea, span interval, at timestamptz, code char(6))",
+                "INSERT INTO docs VALUES (1, 'original', '\\xdeadbeef', '1 day 2 hours', '2024-02-29 13:14:15+00', 'ab')");
+        catalog = new SourceCatalog(new ConnectionConfig(server.jdbcUrl(database), server.user(),
+                server.password() == null ? null : new Password(server.password())));
+        TypeMapper types = new TypeMapper(catalog::formatType);
+        docs = new RelationRegistry("p", types, catalog::primaryKey).update(catalog.relation("public", "docs"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        catalog.close();
+    }
+
+    @Test
+    void rereadsTheTableByOidWithTheStreamsTextForms() throws SQLException {
+        // The table is renamed after the change and another one takes its name.
+        sql("ALTER TABLE docs RENAME TO docs_old",
+                "CREATE TABLE docs (id int PRIMARY KEY, body text, blob bytea, span interval, at timestamptz, code char(6))",
+                "INSERT INTO docs VALUES (1, 'impostor', '\\x00', '1 year', '2000-01-01', 'zz')");
+        assertThat(load("body", 1)).isEqualTo("original");
+        assertThat(load("blob", 1)).isEqualTo("\\xdeadbeef");
+        assertThat(load("span", 1)).isEqualTo("P1DT2H");
+        assertThat(load("at", 1)).isEqualTo("2024-02-29 13:14:15+00");
+        assertThat(load("code", 1)).isEqualTo("ab    ");
+    }
+
+    @Test
+    void aRowDeletedSinceIsReportedAsGone() throws SQLException {
+        sql("DELETE FROM docs");
+        assertThat(load("body", 1)).isNull();
+    }
+
+    @Test
+    void aColumnDroppedOrRenamedSinceFailsNamingTableAndColumn() throws SQLException {
+        sql("ALTER TABLE docs RENAME COLUMN body TO text_body");
+        assertThatThrownBy(() -> load("body", 1)).isInstanceOf(ConnectException.class)
+                .hasMessageStartingWith("Cannot re-read unchanged TOASTed column body of public.docs (relation OID ")
+                .hasMessageContaining("column(s) body no longer exist with the type they had (dropped or renamed later)");
+        sql("ALTER TABLE docs RENAME COLUMN text_body TO body", "ALTER TABLE docs DROP COLUMN body",
+                "ALTER TABLE docs ADD COLUMN body int");
+        assertThatThrownBy(() -> load("body", 1)).isInstanceOf(ConnectException.class)
+                .hasMessageContaining("column(s) body no longer exist");
+        sql("DROP TABLE docs");
+        assertThatThrownBy(() -> load("body", 1)).isInstanceOf(ConnectException.class)
+                .hasMessageContaining("the table no longer exists");
+    }
+
+    private String load(String column, int id) {
+        CapturedColumn c = docs.columns().stream().filter(x -> x.name().equals(column)).findFirst().orElseThrow();
+        return catalog.load(docs, c, List.of(new KeyValue(docs.columns().get(0), String.valueOf(id))));
+    }
+
+    private void sql(String... statements) throws SQLException {
+        try (Connection c = server.connect(database); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+}
