@@ -1,1 +1,1 @@
-UPDATE "adbsync"."offsets" SET "next_offset" = ? WHERE "connector" = ? AND "topic" = ? AND "kafka_partition" = ? AND "next_offset" = ?;
+UPDATE "adbsync"."offsets" AS "o" SET "next_offset" = "v"."next_offset" FROM (VALUES (?, ?, ?, ?), (?, ?, ?, ?)) AS "v" ("topic", "kafka_partition", "next_offset", "expected") WHERE "o"."connector" = ? AND "o"."topic" = "v"."topic" AND "o"."kafka_partition" = "v"."kafka_partition" AND "o"."next_offset" = "v"."expected" RETURNING "o"."topic", "o"."kafka_partition";

@@ -1,1 +1,1 @@
-INSERT INTO "adbsync"."offsets" ("connector", "topic", "kafka_partition", "next_offset") VALUES (?, ?, ?, ?) ON CONFLICT ("connector", "topic", "kafka_partition") DO NOTHING;
+INSERT INTO "adbsync"."offsets" ("connector", "topic", "kafka_partition", "next_offset") VALUES (?, ?, ?, ?), (?, ?, ?, ?) ON CONFLICT ("connector", "topic", "kafka_partition") DO NOTHING RETURNING "topic", "kafka_partition";

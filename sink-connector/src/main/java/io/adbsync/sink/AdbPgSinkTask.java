@@ -72,6 +72,11 @@ public class AdbPgSinkTask extends SinkTask {
     private final Map<TopicPartition, Long> appliedOffsets = new HashMap<>();
     private final Set<TopicPartition> partitionsToResume = new HashSet<>();
     /**
+     * Exactly-once mode: partitions this task has seen a stored offset of (read or written), kept across rebalances.
+     * Such a row that vanished cannot be started afresh: the records since the offset it held would be lost.
+     */
+    private final Set<TopicPartition> partitionsWithStoredOffset = new HashSet<>();
+    /**
      * Exactly-once mode: partitions the consumer is asked to seek to their stored offset. Until a put() returns
      * normally, the seek has not happened yet, so their records are from the old position and are not applied.
      */
@@ -115,8 +120,15 @@ public class AdbPgSinkTask extends SinkTask {
         }
         Connection c = connection();
         Map<TopicPartition, Long> stored = offsetStore.load(c, partitionsToResume);
-        // A partition without a stored row starts one afresh; an offset remembered from before would never match.
+        List<TopicPartition> vanished = partitionsToResume.stream()
+                .filter(tp -> partitionsWithStoredOffset.contains(tp) && !stored.containsKey(tp)).sorted(
+                        java.util.Comparator.comparing(TopicPartition::toString)).toList();
+        if (!vanished.isEmpty()) {
+            throw new ConnectException(offsetStore.vanishedMessage(vanished));
+        }
+        // Only a partition that never had a stored row starts one afresh, from where the consumer stands.
         partitionsToResume.forEach(appliedOffsets::remove);
+        partitionsWithStoredOffset.addAll(stored.keySet());
         appliedOffsets.putAll(stored);
         pendingSeeks.putAll(stored);
         partitionsToResume.clear();
@@ -182,6 +194,9 @@ public class AdbPgSinkTask extends SinkTask {
             throw failure(e, tables);
         }
         appliedOffsets.putAll(nextOffsets);
+        if (offsetStore != null) {
+            partitionsWithStoredOffset.addAll(nextOffsets.keySet());
+        }
         pendingSeeks.clear();
         pace(tables);
     }

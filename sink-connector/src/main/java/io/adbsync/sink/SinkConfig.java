@@ -87,7 +87,7 @@ public final class SinkConfig extends AbstractConfig {
                 GROUP_WRITES, ++order, Width.SHORT, "Apply truncates");
         def.define(TABLE_OPERATIONS, Type.LIST, "", ParsedListValidator.of(OperationFilter::parse, "entries schema\\.table=insert|update|delete|truncate"), Importance.MEDIUM,
                 "Per-table choice of the operations to apply: entries like public\\.orders=insert|update (a regex on "
-                        + "the source schema.table as the topic names it, then the operations among insert, update, delete, truncate). The "
+                        + "the source schema.table as routing names it (see table.name.format), then the operations among insert, update, delete, truncate). The "
                         + "first matching entry decides; tables matching none get every operation. Plain records "
                         + "(no envelope) count as an insert or update.",
                 GROUP_WRITES, ++order, Width.LONG, "Operations per table");
@@ -102,11 +102,13 @@ public final class SinkConfig extends AbstractConfig {
         def.define(TABLE_NAME_FORMAT, Type.STRING, "${schema}.${table}",
                 Validators.matching(Pattern.compile("(?s).*\\S.*"), "a non-blank name template"),
                 Importance.MEDIUM,
-                "Destination table for a record: ${schema} and ${table} are the last two dot-separated parts of "
-                        + "its topic name (prefix.schema.table; a topic without a dot is a table in schema public), "
-                        + "${topic} the topic. The topic routes every record alike (envelopes, tombstones, plain "
-                        + "records); an envelope whose source.schema/source.table do not match a prefix.schema.table "
-                        + "topic is refused. A dot separates schema and table; each part is quoted as written.",
+                "Destination table for a record: ${schema} and ${table} are the exact source names the record "
+                        + "carries (an envelope's source.schema/source.table; on tombstones and other records the "
+                        + "adbsync.source.table header of the adbsync source) when they map to its prefix.schema.table "
+                        + "topic; else the last two dot-separated parts of its topic name (a topic without a dot is a "
+                        + "table in schema public), where characters a topic cannot hold are '_'. ${topic} is the "
+                        + "topic. An envelope whose source names do not map to its prefix.schema.table topic is "
+                        + "refused. A dot separates schema and table; each part is quoted as written.",
                 GROUP_SCHEMA, ++order, Width.LONG, "Table name format");
         def.define(DISTRIBUTION_KEY, Type.LIST, "", Importance.MEDIUM,
                 "Greenplum/AnalyticDB only: columns of DISTRIBUTED BY for created tables; empty means the primary key. "
@@ -119,9 +121,8 @@ public final class SinkConfig extends AbstractConfig {
                 GROUP_SCHEMA, ++order, Width.SHORT, "Storage engine");
         def.define(TABLE_NAME_MAP, Type.LIST, "", ParsedListValidator.of(TableNamer::parseMap, "entries source_schema.source_table=dest_schema.dest_table"), Importance.MEDIUM,
                 "Per-table rename: entries source_schema.source_table=dest_schema.dest_table, the source named "
-                        + "as in the topic (its last two parts, e.g. public.Order_Items for a source table "
-                        + "\"Order Items\" whose topic replaced the space). A mapped table takes this name as "
-                        + "written; other tables follow table.name.format.",
+                        + "as table.name.format's ${schema}.${table} (e.g. public.Order Items). A mapped table takes "
+                        + "this name as written; other tables follow table.name.format.",
                 GROUP_SCHEMA, ++order, Width.LONG, "Table name map");
         def.define(NAME_CASE, Type.STRING, "keep", Validators.oneOf("keep", "lower", "upper"), Importance.MEDIUM,
                 "Capitalization of table and column names derived from the source: keep them as they are, or "

@@ -23,6 +23,7 @@ import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
 import io.adbsync.source.stream.RelationRegistry;
+import io.adbsync.source.stream.TopicNames;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.StreamedTransactions;
 import io.adbsync.source.stream.TableFilter;
@@ -151,6 +152,7 @@ public class AdbPgSourceTask extends SourceTask {
         records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog);
         heartbeat = new Heartbeat(config, records.partition());
         TableFilter filter = capturableOnly(new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
+        TopicNames.requireDistinct(config.topicPrefix(), catalog.capturedTables(filter));
         List<String[]> extra = new ArrayList<>();
         if (heartbeat.enabled()) {
             heartbeat.createTable(catalog.connection());

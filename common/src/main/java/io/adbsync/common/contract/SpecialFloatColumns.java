@@ -1,6 +1,7 @@
 package io.adbsync.common.contract;
 
 import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 
@@ -19,6 +20,20 @@ public final class SpecialFloatColumns {
     public static final String HEADER = "adbsync.special.floats";
 
     private SpecialFloatColumns() {
+    }
+
+    /** Whether a row of this schema can hold such a float at all: a float column or an array of floats. */
+    public static boolean hasFloatColumns(Schema rowSchema) {
+        return rowSchema != null && rowSchema.type() == Schema.Type.STRUCT
+                && rowSchema.fields().stream().anyMatch(f -> isFloat(f.schema()));
+    }
+
+    private static boolean isFloat(Schema schema) {
+        return switch (schema.type()) {
+            case FLOAT32, FLOAT64 -> true;
+            case ARRAY -> isFloat(schema.valueSchema());
+            default -> false;
+        };
     }
 
     /** The header's value for a change, or null when no column holds such a float. */
@@ -41,7 +56,8 @@ public final class SpecialFloatColumns {
     /**
      * Fails naming the column when {@code header} names a column whose value, as read here, no longer holds such a
      * float: in {@code after} and in {@code key}, the values a sink writes and matches by. The {@code before} row is
-     * not written, so only its key columns count (in {@code key}). {@code where} names the record.
+     * not written, so only its key columns count (in {@code key}). Columns absent from {@code after} or {@code key}
+     * (dropped or renamed by a transform) are skipped. {@code where} names the record.
      */
     public static void verify(String header, Struct key, Struct after, String table, String where) {
         for (String part : header.split(";")) {
@@ -55,7 +71,8 @@ public final class SpecialFloatColumns {
                 continue;
             }
             for (String name : part.substring(eq + 1).split(",")) {
-                if (isAfter && after != null) {
+                // A column a sink transform dropped or renamed is not written under that name: nothing to check.
+                if (isAfter && after != null && after.schema().field(name) != null) {
                     check(after, name, table, where);
                 }
                 if (key != null && key.schema().field(name) != null) {
@@ -67,7 +84,7 @@ public final class SpecialFloatColumns {
 
     private static void check(Struct row, String name, String table, String where) {
         Field field = row.schema().field(name);
-        Object value = field == null ? null : row.get(field);
+        Object value = row.get(field);
         if (!holdsSpecial(value)) {
             throw new DataException("Column " + columnName(field, name) + " of " + table + " held NaN, Infinity or "
                     + "-0 at the source but reads as " + value + " here (" + where + "): a converter on the way "
@@ -109,7 +126,7 @@ public final class SpecialFloatColumns {
     }
 
     private static String columnName(Field field, String fieldName) {
-        String original = field == null || field.schema().parameters() == null ? null
+        String original = field.schema().parameters() == null ? null
                 : field.schema().parameters().get(EventContract.COLUMN_NAME_PARAMETER);
         return original != null ? original : fieldName;
     }

@@ -1,5 +1,6 @@
 package io.adbsync.common.json;
 
+import io.adbsync.common.cache.IdentityMemo;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
@@ -51,7 +52,8 @@ public final class SchemaCachingJsonConverter implements Converter {
     /** Set when the user gave schema.content: records then carry no envelope, and JsonConverter reads them as they are. */
     private boolean fixedSchema;
     private boolean isKey;
-    private volatile FloatCheck lastFloatCheck;
+    /** Whether a schema has a float anywhere, by schema identity: records of several topics interleave. */
+    private final IdentityMemo<Schema, Boolean> floatSchemas = new IdentityMemo<>(256, SpecialFloats::hasFloats);
 
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
@@ -118,17 +120,8 @@ public final class SchemaCachingJsonConverter implements Converter {
         return SpecialFloats.restore(read, value, schemasEnabled && !fixedSchema);
     }
 
-    /** Whether the schema has a float anywhere; remembered for the last schema, as a topic's records share one. */
     private boolean hasFloats(Schema schema) {
-        FloatCheck check = lastFloatCheck;
-        if (check == null || check.schema() != schema) {
-            check = new FloatCheck(schema, SpecialFloats.hasFloats(schema));
-            lastFloatCheck = check;
-        }
-        return check.floats();
-    }
-
-    private record FloatCheck(Schema schema, boolean floats) {
+        return floatSchemas.get(schema);
     }
 
     private SchemaAndValue read(String topic, byte[] value) {

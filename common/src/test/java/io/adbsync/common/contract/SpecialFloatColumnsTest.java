@@ -58,4 +58,20 @@ class SpecialFloatColumnsTest {
         assertThatThrownBy(() -> SpecialFloatColumns.verify(header, new Struct(keySchema).put("d", 0.0), null, "public.t", "offset 8"))
                 .isInstanceOf(DataException.class).hasMessageStartingWith("Column d of public.t held NaN");
     }
+
+    @Test
+    void aColumnASinkTransformDroppedOrRenamedIsNotCheckedForItIsNotWritten() {
+        String header = SpecialFloatColumns.describe(null, row(Float.NaN, Double.NaN, null));
+        assertThat(header).isEqualTo("after=r,d");
+        // As after a ReplaceField SMT that dropped r and renamed d: nothing named in the header is there to check.
+        Schema replaced = SchemaBuilder.struct().name("r").optional().field("id", Schema.INT32_SCHEMA)
+                .field("dd", Schema.OPTIONAL_FLOAT64_SCHEMA).build();
+        SpecialFloatColumns.verify(header, null, new Struct(replaced).put("id", 1).put("dd", 0.0), "public.t", "offset 9");
+        // A column still there is still checked.
+        Schema dropped = SchemaBuilder.struct().name("r").optional().field("id", Schema.INT32_SCHEMA)
+                .field("d", Schema.OPTIONAL_FLOAT64_SCHEMA).build();
+        assertThatThrownBy(() -> SpecialFloatColumns.verify(header, null, new Struct(dropped).put("id", 1).put("d", 0.0),
+                "public.t", "offset 9"))
+                .isInstanceOf(DataException.class).hasMessageStartingWith("Column d of public.t held NaN");
+    }
 }

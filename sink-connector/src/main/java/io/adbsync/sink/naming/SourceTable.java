@@ -2,7 +2,11 @@ package io.adbsync.sink.naming;
 
 import io.adbsync.common.contract.AvroNames;
 
-/** Where a record comes from, as its topic name says: the source schema and table, and the topic. */
+/**
+ * Where a record comes from: the source schema and table, and the topic. The names are the source's exact ones when
+ * the record carries them (envelope source block, or the source's {@code adbsync.source.table} header) and they agree
+ * with a {@code prefix.schema.table} topic; else they are read from the topic name, which cannot hold every name.
+ */
 public record SourceTable(String schema, String table, String topic) {
 
     /** {@code schema.table}, the name operation rules and renames match against. */
@@ -23,7 +27,19 @@ public record SourceTable(String schema, String table, String topic) {
     }
 
     /**
-     * The one routing rule for every record (envelope, tombstone, plain): the last two dot-separated parts of a
+     * The exact source names a record carries, when its topic is a {@code prefix.schema.table} one they map to; else
+     * this (routed by topic). A topic writer thus reaches only tables whose names map to that topic, and a topic an SMT
+     * renamed to a shorter name routes all its records by that name, whatever they carry.
+     */
+    public SourceTable withSourceNames(String sourceSchema, String sourceTable) {
+        if (topic.chars().filter(ch -> ch == '.').count() < 2 || !agreesWith(sourceSchema, sourceTable)) {
+            return this;
+        }
+        return new SourceTable(sourceSchema, sourceTable, topic);
+    }
+
+    /**
+     * Routing by topic name alone, for records carrying no source names: the last two dot-separated parts of a
      * topic name ({@code prefix.schema.table}); one part means schema public.
      */
     public static SourceTable fromTopic(String topic) {

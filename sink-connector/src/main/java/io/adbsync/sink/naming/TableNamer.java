@@ -42,11 +42,42 @@ public final class TableNamer {
         if (renamed != null) {
             return renamed;
         }
-        String name = format.replace("${schema}", source.schema())
-                .replace("${table}", source.table())
-                .replace("${topic}", source.topic());
-        TableId id = split(name.trim(), TableNamer.class.getSimpleName() + " format '" + format + "' for topic " + source.topic());
+        String what = TableNamer.class.getSimpleName() + " format '" + format + "' for topic " + source.topic();
+        int dot = separatorDot(format);
+        TableId id;
+        if (dot < 0) {
+            id = split(substitute(format, source).trim(), what);
+        } else {
+            // The format's own dot separates schema and table: a source name may hold dots ("my.schema").
+            String schema = substitute(format.substring(0, dot), source).trim();
+            String table = substitute(format.substring(dot + 1), source).trim();
+            if (schema.isEmpty() || table.isEmpty()) {
+                throw new IllegalArgumentException(what + ": '" + schema + "." + table + "' is not a valid schema.table name");
+            }
+            id = new TableId(schema, table);
+        }
         return new TableId(applyCase(id.schema()), applyCase(id.table()));
+    }
+
+    private static String substitute(String template, SourceTable source) {
+        return template.replace("${schema}", source.schema()).replace("${table}", source.table())
+                .replace("${topic}", source.topic());
+    }
+
+    /** The first dot of the format outside a {@code ${...}} placeholder, or -1. */
+    private static int separatorDot(String format) {
+        boolean inPlaceholder = false;
+        for (int i = 0; i < format.length(); i++) {
+            char c = format.charAt(i);
+            if (c == '$' && i + 1 < format.length() && format.charAt(i + 1) == '{') {
+                inPlaceholder = true;
+            } else if (c == '}') {
+                inPlaceholder = false;
+            } else if (c == '.' && !inPlaceholder) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public String columnName(String sourceName) {

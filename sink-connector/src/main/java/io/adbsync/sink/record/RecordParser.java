@@ -2,6 +2,7 @@ package io.adbsync.sink.record;
 
 import io.adbsync.common.filter.Operation;
 import io.adbsync.common.contract.EventContract;
+import io.adbsync.common.contract.SourceTableHeader;
 import io.adbsync.common.contract.SpecialFloatColumns;
 import io.adbsync.sink.naming.SourceTable;
 import io.adbsync.sink.naming.TableId;
@@ -42,15 +43,17 @@ public final class RecordParser {
                     + ", not a Struct: use a converter with schemas (e.g. JsonConverter with schemas.enable=true, Avro)");
         }
         Struct struct = (Struct) value;
-        // The one routing rule: the topic decides the table of every record, whatever its shape.
-        SourceTable source = SourceTable.fromTopic(record.topic());
+        // Topic names are lossy ('.' kept, other characters '_'): the exact names, where a record carries them and
+        // they map to its topic, decide the table; the topic name only where a record carries none.
+        SourceTable byTopic = SourceTable.fromTopic(record.topic());
         if (struct != null && isEnvelope(struct.schema())) {
-            return envelope(record, source, struct);
+            return envelope(record, byTopic, struct);
         }
+        SourceTable source = byHeader(record, byTopic);
         if (struct == null) {
             return delete(record, source, Operation.DELETE, false);
         }
-        return upsert(record, source, struct, Operation.INSERT, true, false);
+        return upsert(record, source, struct, Operation.INSERT, true, false, false);
     }
 
     private static boolean isEnvelope(Schema schema) {
@@ -58,9 +61,24 @@ public final class RecordParser {
                 && (schema.field(EventContract.AFTER) != null || schema.field(EventContract.BEFORE) != null);
     }
 
-    private ChangeEvent envelope(SinkRecord record, SourceTable source, Struct envelope) {
+    /** Our source names the exact table of every record in a header, tombstones included. */
+    private static SourceTable byHeader(SinkRecord record, SourceTable byTopic) {
+        Header header = record.headers().lastWithName(SourceTableHeader.HEADER);
+        if (header == null || header.value() == null) {
+            return byTopic;
+        }
+        SourceTableHeader.Name name;
+        try {
+            name = SourceTableHeader.decode(header.value().toString());
+        } catch (IllegalArgumentException e) {
+            throw new DataException(e.getMessage() + " (" + where(record) + ")", e);
+        }
+        return byTopic.withSourceNames(name.schema(), name.table());
+    }
+
+    private ChangeEvent envelope(SinkRecord record, SourceTable byTopic, Struct envelope) {
         String op = envelope.getString(EventContract.OP);
-        checkAgreesWithTopic(record, source, envelope);
+        SourceTable source = sourceOf(record, byTopic, envelope);
         verifySpecialFloats(record, envelope, source);
         boolean snapshot = false;
         Struct src = envelope.schema().field(EventContract.SOURCE) == null ? null : envelope.getStruct(EventContract.SOURCE);
@@ -68,10 +86,11 @@ public final class RecordParser {
             Object flag = src.get("snapshot");
             snapshot = flag != null && !"false".equals(flag.toString());
         }
+        boolean placeholders = UnavailableValue.mayHold(src);
         return switch (op == null ? "" : op) {
-            case EventContract.OP_CREATE -> upsert(record, source, after(record, envelope), Operation.INSERT, false, false);
-            case EventContract.OP_READ -> upsert(record, source, after(record, envelope), Operation.INSERT, false, true);
-            case EventContract.OP_UPDATE -> upsert(record, source, after(record, envelope), Operation.UPDATE, false, snapshot);
+            case EventContract.OP_CREATE -> upsert(record, source, after(record, envelope), Operation.INSERT, false, false, placeholders);
+            case EventContract.OP_READ -> upsert(record, source, after(record, envelope), Operation.INSERT, false, true, placeholders);
+            case EventContract.OP_UPDATE -> upsert(record, source, after(record, envelope), Operation.UPDATE, false, snapshot, placeholders);
             case EventContract.OP_DELETE -> delete(record, source, Operation.DELETE, false);
             case EventContract.OP_TRUNCATE -> new ChangeEvent(record, source, namer.tableFor(source), ChangeEvent.Kind.TRUNCATE,
                     Operation.TRUNCATE, false, false, List.of(), null, List.of(), Map.of(), Set.of());
@@ -100,10 +119,10 @@ public final class RecordParser {
     }
 
     /**
-     * The topic routes an envelope like any other record of it (a tombstone of the same key must reach the same
-     * table); the envelope's source.schema/source.table only have to agree with a {@code prefix.schema.table} topic.
+     * An envelope goes to the table its source.schema/source.table name, which must agree with a
+     * {@code prefix.schema.table} topic; without them, as a record without an envelope.
      */
-    private void checkAgreesWithTopic(SinkRecord record, SourceTable routed, Struct envelope) {
+    private SourceTable sourceOf(SinkRecord record, SourceTable routed, Struct envelope) {
         Field sourceField = envelope.schema().field(EventContract.SOURCE);
         if (sourceField != null && sourceField.schema().type() == Schema.Type.STRUCT) {
             Struct source = envelope.getStruct(EventContract.SOURCE);
@@ -113,14 +132,18 @@ public final class RecordParser {
                 String table = source.get("table").toString();
                 if (!routed.agreesWith(schema, table)) {
                     throw new DataException("The envelope of " + where(record) + " names source table " + schema + "."
-                            + table + ", but its topic routes it to " + namer.tableFor(routed) + " (records are "
-                            + "routed by topic name, the envelope only has to agree with it)");
+                            + table + ", but its topic routes it to " + namer.tableFor(routed) + " (the source table "
+                            + "must be one whose names map to the topic)");
                 }
+                return routed.withSourceNames(schema, table);
             }
         }
+        return byHeader(record, routed);
     }
 
-    private ChangeEvent upsert(SinkRecord record, SourceTable source, Struct row, Operation op, boolean plain, boolean snapshot) {
+    /** {@code placeholders}: the row comes from Debezium's PostgreSQL connector, which stands in for unavailable values. */
+    private ChangeEvent upsert(SinkRecord record, SourceTable source, Struct row, Operation op, boolean plain, boolean snapshot,
+                               boolean placeholders) {
         TableId table = namer.tableFor(source);
         List<Column> keyColumns = new ArrayList<>();
         List<Object> keyValues = new ArrayList<>();
@@ -131,7 +154,7 @@ public final class RecordParser {
         for (Field f : row.schema().fields()) {
             Column column = new Column(columnName(f), f.schema());
             Object value = row.get(f);
-            if (UnavailableValue.is(value) && !fields.containsKey(column.name())) {
+            if (placeholders && UnavailableValue.is(value) && !fields.containsKey(column.name())) {
                 if (!keyRequired) {
                     throw new DataException("Column " + column.name() + " of table " + table + " from " + where(record)
                             + " holds Debezium's placeholder " + UnavailableValue.PLACEHOLDER + " (an unchanged TOAST "

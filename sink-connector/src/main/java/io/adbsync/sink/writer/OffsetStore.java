@@ -11,8 +11,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -47,16 +49,32 @@ public final class OffsetStore {
         return dialect.distributionKeyQuery() == null ? sql : sql + " DISTRIBUTED BY (" + KEY + ")";
     }
 
-    /** The first offset of a partition; no row is written when one appeared meanwhile. */
-    public static String insertFirst(TableId table) {
-        return "INSERT INTO " + table.quoted() + " (" + KEY + ", " + NEXT_OFFSET + ") VALUES (?, ?, ?, ?) "
-                + "ON CONFLICT (" + KEY + ") DO NOTHING";
+    private static final String WRITTEN = " RETURNING " + TOPIC + ", " + PARTITION;
+
+    /**
+     * The first offsets of {@code partitions} partitions, bound as (connector, topic, partition, offset) each; returns
+     * the partitions written: none is for one whose row appeared meanwhile.
+     */
+    public static String insertFirst(TableId table, int partitions) {
+        return "INSERT INTO " + table.quoted() + " (" + KEY + ", " + NEXT_OFFSET + ") VALUES "
+                + String.join(", ", Collections.nCopies(partitions, "(?, ?, ?, ?)"))
+                + " ON CONFLICT (" + KEY + ") DO NOTHING" + WRITTEN;
     }
 
-    /** Moves a partition's offset on only from the value this task last read or wrote. */
-    public static String advance(TableId table) {
-        return "UPDATE " + table.quoted() + " SET " + NEXT_OFFSET + " = ? WHERE " + CONNECTOR + " = ? AND " + TOPIC
-                + " = ? AND " + PARTITION + " = ? AND " + NEXT_OFFSET + " = ?";
+    /**
+     * Moves the offsets of {@code partitions} partitions on, each only from the value this task last read or wrote:
+     * bound as (topic, partition, next offset, expected offset) each, then the connector. Returns the partitions moved.
+     */
+    public static String advance(TableId table, int partitions) {
+        String o = SqlIdentifiers.quote("o");
+        String v = SqlIdentifiers.quote("v");
+        String expected = SqlIdentifiers.quote("expected");
+        return "UPDATE " + table.quoted() + " AS " + o + " SET " + NEXT_OFFSET + " = " + v + "." + NEXT_OFFSET
+                + " FROM (VALUES " + String.join(", ", Collections.nCopies(partitions, "(?, ?, ?, ?)")) + ") AS " + v
+                + " (" + TOPIC + ", " + PARTITION + ", " + NEXT_OFFSET + ", " + expected + ") WHERE " + o + "."
+                + CONNECTOR + " = ? AND " + o + "." + TOPIC + " = " + v + "." + TOPIC + " AND " + o + "." + PARTITION
+                + " = " + v + "." + PARTITION + " AND " + o + "." + NEXT_OFFSET + " = " + v + "." + expected
+                + " RETURNING " + o + "." + TOPIC + ", " + o + "." + PARTITION;
     }
 
     public void ensureTable(Connection c) throws SQLException {
@@ -99,35 +117,67 @@ public final class OffsetStore {
             throws SQLException {
         List<Map.Entry<TopicPartition, Long>> sorted = nextOffsets.entrySet().stream()
                 .sorted(Map.Entry.comparingByKey(Comparator.comparing(TopicPartition::toString))).toList();
-        Set<TopicPartition> moved = new LinkedHashSet<>();
-        try (PreparedStatement advance = c.prepareStatement(advance(table));
-             PreparedStatement first = c.prepareStatement(insertFirst(table))) {
-            for (Map.Entry<TopicPartition, Long> e : sorted) {
-                TopicPartition tp = e.getKey();
-                Long previous = expected.get(tp);
-                int written;
-                if (previous == null) {
-                    first.setString(1, connector);
-                    first.setString(2, tp.topic());
-                    first.setInt(3, tp.partition());
-                    first.setLong(4, e.getValue());
-                    written = first.executeUpdate();
-                } else {
-                    advance.setLong(1, e.getValue());
-                    advance.setString(2, connector);
-                    advance.setString(3, tp.topic());
-                    advance.setInt(4, tp.partition());
-                    advance.setLong(5, previous);
-                    written = advance.executeUpdate();
+        List<Map.Entry<TopicPartition, Long>> advancing = sorted.stream().filter(e -> expected.containsKey(e.getKey())).toList();
+        List<Map.Entry<TopicPartition, Long>> first = sorted.stream().filter(e -> !expected.containsKey(e.getKey())).toList();
+        Set<TopicPartition> written = new HashSet<>();
+        // One statement per kind (per chunk, to stay under the driver's bind parameter limit), not one per partition.
+        for (int from = 0; from < advancing.size(); from += MAX_ROWS_PER_STATEMENT) {
+            List<Map.Entry<TopicPartition, Long>> chunk = advancing.subList(from, Math.min(advancing.size(), from + MAX_ROWS_PER_STATEMENT));
+            try (PreparedStatement ps = c.prepareStatement(advance(table, chunk.size()))) {
+                int i = 1;
+                for (Map.Entry<TopicPartition, Long> e : chunk) {
+                    ps.setString(i++, e.getKey().topic());
+                    ps.setInt(i++, e.getKey().partition());
+                    ps.setLong(i++, e.getValue());
+                    ps.setLong(i++, expected.get(e.getKey()));
                 }
-                if (written != 1) {
-                    moved.add(tp);
-                }
+                ps.setString(i, connector);
+                collect(ps, written);
             }
         }
+        for (int from = 0; from < first.size(); from += MAX_ROWS_PER_STATEMENT) {
+            List<Map.Entry<TopicPartition, Long>> chunk = first.subList(from, Math.min(first.size(), from + MAX_ROWS_PER_STATEMENT));
+            try (PreparedStatement ps = c.prepareStatement(insertFirst(table, chunk.size()))) {
+                int i = 1;
+                for (Map.Entry<TopicPartition, Long> e : chunk) {
+                    ps.setString(i++, connector);
+                    ps.setString(i++, e.getKey().topic());
+                    ps.setInt(i++, e.getKey().partition());
+                    ps.setLong(i++, e.getValue());
+                }
+                collect(ps, written);
+            }
+        }
+        Set<TopicPartition> moved = new LinkedHashSet<>();
+        sorted.stream().map(Map.Entry::getKey).filter(tp -> !written.contains(tp)).forEach(moved::add);
         if (!moved.isEmpty()) {
             throw new OffsetsMovedException(moved, table);
         }
+    }
+
+    /** Partitions per statement: 4 bind parameters each, far below the 32767 a PostgreSQL statement takes. */
+    private static final int MAX_ROWS_PER_STATEMENT = 1000;
+
+    private static void collect(PreparedStatement ps, Set<TopicPartition> written) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                written.add(new TopicPartition(rs.getString(1), rs.getInt(2)));
+            }
+        }
+    }
+
+    /**
+     * Why a task stops when the stored offsets of partitions it had stored offsets for are gone, and how to go on:
+     * starting such a partition afresh from the consumer position would skip every record after the lost offset.
+     */
+    public String vanishedMessage(List<TopicPartition> partitions) {
+        return "The offsets of " + partitions + " stored in " + table + " for connector " + connector + " are gone "
+                + "(destination restored from a backup older than them, or the rows deleted); the task stops rather "
+                + "than start afresh where its consumer stands, which would skip the records the destination lost. "
+                + "To recover, insert the row of each partition with the offset to resume from (INSERT INTO " + table.quoted()
+                + " (" + KEY + ", " + NEXT_OFFSET + ") VALUES (" + SqlIdentifiers.literal(connector) + ", '<topic>', "
+                + "<partition>, <offset>)), or reset the sink's consumer group offsets (kafka-consumer-groups.sh "
+                + "--group connect-" + connector + " --reset-offsets ...), then restart the task";
     }
 
     /** The stored offsets of some partitions are not where this task left them. */

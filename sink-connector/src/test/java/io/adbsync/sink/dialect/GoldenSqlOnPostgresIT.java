@@ -61,30 +61,46 @@ class GoldenSqlOnPostgresIT {
 
             try (PreparedStatement first = c.prepareStatement(shared.get("offsets_insert_first"));
                  PreparedStatement advance = c.prepareStatement(shared.get("offsets_advance"))) {
-                first.setString(1, "c");
-                first.setString(2, "t");
-                first.setInt(3, 0);
-                first.setLong(4, 5);
-                assertThat(first.executeUpdate()).isEqualTo(1);
-                first.setLong(4, 7);
-                assertThat(first.executeUpdate()).as("a second first offset").isZero();
-                for (long[] step : new long[][]{{9, 5, 1}, {12, 5, 0}}) {
-                    advance.setLong(1, step[0]);
-                    advance.setString(2, "c");
-                    advance.setString(3, "t");
-                    advance.setInt(4, 0);
-                    advance.setLong(5, step[1]);
-                    assertThat(advance.executeUpdate()).as("advance from " + step[1]).isEqualTo((int) step[2]);
+                for (int p = 0; p < 2; p++) {
+                    first.setString(4 * p + 1, "c");
+                    first.setString(4 * p + 2, "t");
+                    first.setInt(4 * p + 3, p);
+                    first.setLong(4 * p + 4, 5);
                 }
+                assertThat(written(first)).isEqualTo("t/0 t/1");
+                first.setLong(4, 7);
+                assertThat(written(first)).as("second first offsets").isEmpty();
+                // Partition 0 moves on from 5; partition 1 is not at 6, so it stays where it is.
+                long[][] rows = {{0, 9, 5}, {1, 9, 6}};
+                for (int p = 0; p < 2; p++) {
+                    advance.setString(4 * p + 1, "t");
+                    advance.setInt(4 * p + 2, (int) rows[p][0]);
+                    advance.setLong(4 * p + 3, rows[p][1]);
+                    advance.setLong(4 * p + 4, rows[p][2]);
+                }
+                advance.setString(9, "c");
+                assertThat(written(advance)).isEqualTo("t/0");
+                assertThat(written(advance)).as("advance again from 5").isEmpty();
             }
             s.execute(shared.get("truncate"));
             c.commit();
-            try (ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM sales.\"Order Lines\"), next_offset FROM adbsync.offsets")) {
+            try (ResultSet rs = s.executeQuery("SELECT (SELECT count(*) FROM sales.\"Order Lines\"), string_agg(next_offset::text, ',' ORDER BY kafka_partition) FROM adbsync.offsets")) {
                 rs.next();
                 assertThat(rs.getLong(1)).isZero();
-                assertThat(rs.getLong(2)).isEqualTo(9);
+                assertThat(rs.getString(2)).isEqualTo("9,5");
             }
         }
+    }
+
+    /** The partitions an offsets statement returns as written, as {@code topic/partition} in order. */
+    private static String written(PreparedStatement ps) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                sb.append(sb.isEmpty() ? "" : " ").append(rs.getString(1)).append('/').append(rs.getInt(2));
+            }
+        }
+        return sb.toString();
     }
 
     private static void stage(Connection c, Map<String, String> ddl, Map<String, String> shared, String rows) throws Exception {

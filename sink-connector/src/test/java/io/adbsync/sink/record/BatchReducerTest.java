@@ -37,7 +37,7 @@ class BatchReducerTest {
     private ChangeEvent envelope(String op, int id, String v) {
         Struct after = new Struct(ENVELOPE.field("after").schema()).put("id", id).put("v", v);
         Struct source = new Struct(io.adbsync.common.contract.EventContract.SOURCE_SCHEMA).put("version", "1")
-                .put("connector", "c").put("name", "p").put("ts_ms", 0L).put("db", "d").put("schema", "public")
+                .put("connector", "postgresql").put("name", "p").put("ts_ms", 0L).put("db", "d").put("schema", "public")
                 .put("table", "t").put("snapshot", "r".equals(op) ? "true" : "false");
         return parser.parse(new SinkRecord("p.public.t", 0, KEY, new Struct(KEY).put("id", id), ENVELOPE,
                 new Struct(ENVELOPE).put("op", op).put("after", after).put("source", source), offset++));
@@ -73,8 +73,9 @@ class BatchReducerTest {
         assertThat(t.upserts()).isEmpty();
     }
 
+    /** A Debezium update whose v is an unchanged TOAST value it did not receive. */
     private ChangeEvent upsertUnavailable(int id) {
-        return upsert(id, "__debezium_unavailable_value");
+        return envelope("u", id, "__debezium_unavailable_value");
     }
 
     @Test
@@ -134,7 +135,7 @@ class BatchReducerTest {
         Schema env = io.adbsync.common.contract.EventContract.envelope("p.public.t", SchemaBuilder.struct()
                 .field("id", Schema.INT32_SCHEMA).optional().build());
         Struct truncate = new Struct(env).put("op", "t").put("source", new Struct(io.adbsync.common.contract.EventContract.SOURCE_SCHEMA)
-                .put("version", "1").put("connector", "c").put("name", "p").put("ts_ms", 0L).put("db", "d")
+                .put("version", "1").put("connector", "postgresql").put("name", "p").put("ts_ms", 0L).put("db", "d")
                 .put("schema", "public").put("table", "t"));
         List<ChangeEvent> events = new ArrayList<>(List.of(upsert(1, "a"), delete(2)));
         events.add(parser.parse(new SinkRecord("p.public.t", 0, null, null, env, truncate, offset++)));

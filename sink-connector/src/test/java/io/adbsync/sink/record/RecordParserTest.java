@@ -1,6 +1,7 @@
 package io.adbsync.sink.record;
 
 import io.adbsync.common.contract.EventContract;
+import io.adbsync.common.contract.SourceTableHeader;
 import io.adbsync.sink.SinkConfig.NameCase;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.naming.TableNamer;
@@ -28,10 +29,15 @@ class RecordParserTest {
     private static final String PLACEHOLDER = "__debezium_unavailable_value";
 
     private final RecordParser parser = new RecordParser(
-            new TableNamer("${schema}.${table}", List.of("public.Order_Items=dst.orders"), NameCase.KEEP), true);
+            new TableNamer("${schema}.${table}", List.of(), NameCase.KEEP), true);
 
+    /** An envelope as Debezium's PostgreSQL connector writes it. */
     private static SinkRecord envelope(String topic, String schema, String table, String op, Struct after) {
-        Struct source = new Struct(EventContract.SOURCE_SCHEMA).put("version", "1").put("connector", "c").put("name", "p")
+        return envelope("postgresql", topic, schema, table, op, after);
+    }
+
+    private static SinkRecord envelope(String connector, String topic, String schema, String table, String op, Struct after) {
+        Struct source = new Struct(EventContract.SOURCE_SCHEMA).put("version", "1").put("connector", connector).put("name", "p")
                 .put("ts_ms", 0L).put("db", "d").put("schema", schema).put("table", table);
         return new SinkRecord(topic, 0, KEY, new Struct(KEY).put("id", 1), ENVELOPE,
                 new Struct(ENVELOPE).put("op", op).put("source", source).put("after", after), 7);
@@ -41,17 +47,51 @@ class RecordParserTest {
         return new SinkRecord(topic, 0, KEY, new Struct(KEY).put("id", 1), null, null, 8);
     }
 
+    private static SinkRecord withSourceHeader(SinkRecord record, String schema, String table) {
+        record.headers().addString(SourceTableHeader.HEADER, SourceTableHeader.encode(schema, table));
+        return record;
+    }
+
     @Test
-    void envelopesAndTombstonesOfOneTopicGoToOneTableWhateverTheSourceName() {
+    void envelopesAndTombstonesGoToTheSourcesExactTableWhichTopicNamesCannotHold() {
         Struct row = new Struct(ROW).put("id", 1).put("doc", "x");
         String topic = "p.public.Order_Items";
-        assertThat(parser.parse(envelope(topic, "public", "Order Items", "c", row)).table()).isEqualTo(new TableId("dst", "orders"));
-        assertThat(parser.parse(tombstone(topic)).table()).isEqualTo(new TableId("dst", "orders"));
+        assertThat(parser.parse(envelope(topic, "public", "Order Items", "c", row)).table())
+                .isEqualTo(new TableId("public", "Order Items"));
+        assertThat(parser.parse(withSourceHeader(tombstone(topic), "public", "Order Items")).table())
+                .isEqualTo(new TableId("public", "Order Items"));
+        // A table map entry names the source table as it is.
+        RecordParser renaming = new RecordParser(
+                new TableNamer("${schema}.${table}", List.of("public.Order Items=dst.orders"), NameCase.KEEP), true);
+        assertThat(renaming.parse(envelope(topic, "public", "Order Items", "c", row)).table()).isEqualTo(new TableId("dst", "orders"));
+        assertThat(renaming.parse(withSourceHeader(tombstone(topic), "public", "Order Items")).table())
+                .isEqualTo(new TableId("dst", "orders"));
 
-        // A dotted schema name: the topic is p.my.schema.t, routed by its last two parts either way.
+        // A dotted schema name: topic p.my.schema.t; schema.t has topic p.schema.t and stays apart.
         String dotted = "p.my.schema.t";
         assertThat(parser.parse(envelope(dotted, "my.schema", "t", "c", row)).table())
-                .isEqualTo(parser.parse(tombstone(dotted)).table()).isEqualTo(new TableId("schema", "t"));
+                .isEqualTo(parser.parse(withSourceHeader(tombstone(dotted), "my.schema", "t")).table())
+                .isEqualTo(new TableId("my.schema", "t"));
+        assertThat(parser.parse(withSourceHeader(tombstone("p.schema.t"), "schema", "t")).table())
+                .isEqualTo(new TableId("schema", "t"));
+
+        // Two tables whose names both become topic p.public.__ (the source refuses to capture both) stay apart.
+        assertThat(parser.parse(envelope("p.public.__", "public", "订单", "c", row)).table()).isEqualTo(new TableId("public", "订单"));
+        assertThat(parser.parse(withSourceHeader(tombstone("p.public.__"), "public", "客户")).table())
+                .isEqualTo(new TableId("public", "客户"));
+    }
+
+    @Test
+    void aHeaderThatDoesNotMapToTheTopicCannotRouteARecordElsewhere() {
+        // A topic writer reaches only tables whose names map to the topic: the header is ignored, the topic routes.
+        assertThat(parser.parse(withSourceHeader(tombstone("p.public.a"), "secret", "b")).table())
+                .isEqualTo(new TableId("public", "a"));
+        assertThat(parser.parse(tombstone("p.s.t")).table()).isEqualTo(new TableId("s", "t"));
+        SinkRecord malformed = tombstone("p.s.t");
+        malformed.headers().addString(SourceTableHeader.HEADER, "s.t");
+        assertThatThrownBy(() -> parser.parse(malformed)).isInstanceOf(DataException.class)
+                .hasMessage("Header adbsync.source.table must read \"schema\".\"table\" (inner quotes doubled), not 's.t' "
+                        + "(topic p.s.t, partition 0, offset 8)");
     }
 
     @Test
@@ -69,13 +109,28 @@ class RecordParserTest {
     @Test
     void debeziumUnavailablePlaceholdersAreNeverValues() {
         Struct row = new Struct(ROW).put("id", 1).put("doc", PLACEHOLDER)
-                .put("bin", PLACEHOLDER.getBytes(StandardCharsets.UTF_8)).put("tags", List.of("a", PLACEHOLDER));
+                .put("bin", PLACEHOLDER.getBytes(StandardCharsets.UTF_8)).put("tags", List.of(PLACEHOLDER));
         ChangeEvent e = parser.parse(envelope("p.s.t", "s", "t", "u", row));
         assertThat(e.unavailable()).containsExactlyInAnyOrder("doc", "bin", "tags");
         assertThat(e.fields()).containsOnlyKeys("id");
         assertThat(e.columns()).extracting(Column::name).contains("doc", "bin", "tags");
         assertThat(UnavailableValue.is(ByteBuffer.wrap(PLACEHOLDER.getBytes(StandardCharsets.UTF_8)))).isTrue();
         assertThat(UnavailableValue.is("__debezium_unavailable_value ")).isFalse();
+    }
+
+    @Test
+    void thePlaceholderTextIsARealValueOutsideDebeziumsEnvelopesAndInLongerArrays() {
+        Struct row = new Struct(ROW).put("id", 1).put("doc", PLACEHOLDER).put("bin", PLACEHOLDER.getBytes(StandardCharsets.UTF_8));
+        ChangeEvent ours = parser.parse(envelope(EventContract.CONNECTOR, "p.s.t", "s", "t", "u", row));
+        assertThat(ours.unavailable()).isEmpty();
+        assertThat(ours.fields()).containsEntry("doc", PLACEHOLDER).containsKey("bin");
+        SinkRecord plain = new SinkRecord("p.s.t", 0, KEY, new Struct(KEY).put("id", 1), ROW, row, 9);
+        assertThat(parser.parse(plain).unavailable()).isEmpty();
+
+        // Debezium stands for an unavailable array with a one-element array; a longer one holding the text is data.
+        assertThat(UnavailableValue.is(List.of(PLACEHOLDER))).isTrue();
+        assertThat(UnavailableValue.is(List.of("a", PLACEHOLDER))).isFalse();
+        assertThat(UnavailableValue.is(List.of(List.of(PLACEHOLDER)))).isFalse();
     }
 
     @Test

@@ -2,12 +2,10 @@ package io.adbsync.source.stream;
 
 import io.adbsync.common.Version;
 import io.adbsync.common.contract.EventContract;
-import io.adbsync.common.contract.SpecialFloatColumns;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.stream.CapturedTable.CapturedColumn;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
-import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.source.SourceRecord;
 
 import java.util.ArrayList;
@@ -30,6 +28,7 @@ public final class ChangeRecordFactory {
     private final UnchangedToastLoader toastLoader;
     private final Map<String, String> partition;
     private final String version = Version.get();
+    private final RecordHeaders headers = new RecordHeaders();
     private Predicate<CapturedTable> laterRemovalDelivered = t -> true;
 
     public ChangeRecordFactory(String topicPrefix, String database, boolean tombstones, UnchangedToastLoader toastLoader) {
@@ -116,7 +115,7 @@ public final class ChangeRecordFactory {
         Struct after = row(t, row, null);
         Struct envelope = envelope(t, null, after, EventContract.OP_READ, source(t, snapshotTimeMs, "true", null, null));
         return new SourceRecord(snapshotPartition, snapshotOffset, t.topic(), null,
-                t.keySchema(), key(t, after), t.envelopeSchema(), envelope, snapshotTimeMs, headers(null, after));
+                t.keySchema(), key(t, after), t.envelopeSchema(), envelope, snapshotTimeMs, headers.of(t, null, after));
     }
 
     private SourceRecord record(CapturedTable t, Struct key, Struct before, Struct after, String op,
@@ -124,18 +123,7 @@ public final class ChangeRecordFactory {
         Struct source = source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn);
         return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
                 key == null ? null : t.keySchema(), key, t.envelopeSchema(), envelope(t, before, after, op, source),
-                tx.commitTimeMillis(), headers(before, after));
-    }
-
-    /** Names the float columns holding NaN, ±Infinity or -0, so that a sink notices a converter that lost them. */
-    private static ConnectHeaders headers(Struct before, Struct after) {
-        String special = SpecialFloatColumns.describe(before, after);
-        if (special == null) {
-            return null;
-        }
-        ConnectHeaders headers = new ConnectHeaders();
-        headers.addString(SpecialFloatColumns.HEADER, special);
-        return headers;
+                tx.commitTimeMillis(), headers.of(t, before, after));
     }
 
     private Struct source(CapturedTable t, long tsMs, String snapshot, Long txId, Long lsn) {
@@ -163,7 +151,7 @@ public final class ChangeRecordFactory {
 
     private SourceRecord tombstone(CapturedTable t, Struct key, TransactionContext tx, long event) {
         return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
-                key == null ? null : t.keySchema(), key, null, null, tx.commitTimeMillis());
+                key == null ? null : t.keySchema(), key, null, null, tx.commitTimeMillis(), headers.of(t, null, null));
     }
 
     private static Struct key(CapturedTable t, Struct row) {

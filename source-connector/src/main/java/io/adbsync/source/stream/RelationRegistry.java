@@ -34,11 +34,13 @@ public final class RelationRegistry {
     private final TypeMapper types;
     private final PrimaryKeyLookup primaryKeys;
     private final Map<Integer, CapturedTable> tables = new HashMap<>();
+    private final TopicNames topicNames;
 
     public RelationRegistry(String topicPrefix, TypeMapper types, PrimaryKeyLookup primaryKeys) {
         this.topicPrefix = topicPrefix;
         this.types = types;
         this.primaryKeys = primaryKeys;
+        this.topicNames = new TopicNames(topicPrefix);
     }
 
     public CapturedTable update(Relation relation) {
@@ -83,7 +85,7 @@ public final class RelationRegistry {
         }
         Schema rowSchema = row.build();
         Schema keySchema = keyOrder.isEmpty() ? null : key.build();
-        String topic = topicPrefix + "." + AvroNames.topicPart(relation.namespace()) + "." + AvroNames.topicPart(relation.name());
+        String topic = topicNames.claim(relation.oid(), relation.namespace(), relation.name());
         return new CapturedTable(relation.oid(), relation.namespace(), relation.name(), topic, columns,
                 keySchema, rowSchema, EventContract.envelope(recordName, rowSchema));
     }
