@@ -1,5 +1,7 @@
 package io.adbsync.stack.fuzz;
 
+import io.adbsync.stack.verify.TableVerifier;
+
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.stack.verify.TableDiff;
 
@@ -7,7 +9,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -23,13 +24,13 @@ final class KeylessVerifier {
 
     static TableDiff compare(Connection source, Connection destination, String schema, String table) throws SQLException {
         String qualified = schema + "." + table;
-        List<String> columns = columns(source, schema, table);
+        List<String> columns = TableVerifier.columns(source, schema, table);
         String rowText = "concat_ws('|', " + columns.stream()
                 .map(c -> "coalesce(" + SqlIdentifiers.quote(c) + "::text, '\\N')").collect(Collectors.joining(", ")) + ")";
         String sql = "SELECT count(*), md5(string_agg(r, E'\\n' ORDER BY r COLLATE \"C\")) FROM (SELECT " + rowText
                 + " AS r FROM " + SqlIdentifiers.qualified(schema, table) + ") rows";
         String[] a = digest(source, sql);
-        if (columns(destination, schema, table).isEmpty()) {
+        if (TableVerifier.columns(destination, schema, table).isEmpty()) {
             return new TableDiff(qualified, Long.parseLong(a[0]), 0, 0, List.of(), "missing at the destination");
         }
         String[] b = digest(destination, sql);
@@ -43,22 +44,5 @@ final class KeylessVerifier {
             rs.next();
             return new String[] {rs.getString(1), rs.getString(2)};
         }
-    }
-
-    private static List<String> columns(Connection c, String schema, String table) throws SQLException {
-        List<String> columns = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT a.attname FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid "
-                        + "JOIN pg_namespace n ON n.oid = cl.relnamespace "
-                        + "WHERE n.nspname = ? AND cl.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
-            ps.setString(1, schema);
-            ps.setString(2, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    columns.add(rs.getString(1));
-                }
-            }
-        }
-        return columns;
     }
 }

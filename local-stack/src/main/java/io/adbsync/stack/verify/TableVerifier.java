@@ -162,7 +162,8 @@ public final class TableVerifier {
         return key;
     }
 
-    private static List<String> columns(Connection c, String schema, String table) throws SQLException {
+    /** The table's columns in attribute order. */
+    public static List<String> columns(Connection c, String schema, String table) throws SQLException {
         List<String> columns = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT a.attname FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid "
