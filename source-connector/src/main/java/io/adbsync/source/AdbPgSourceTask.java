@@ -67,6 +67,8 @@ public class AdbPgSourceTask extends SourceTask {
     private StreamedTransactions streamed;
     private Snapshotter snapshotter;
     private AttachedPartitions attachedPartitions;
+    /** The tables the publication held when this task first looked, before it brought the publication in step. */
+    private Set<String> publishedBefore;
     private SnapshotMetrics snapshotMetrics = new SnapshotMetrics();
     private String connectorName;
     private boolean started;
@@ -101,6 +103,7 @@ public class AdbPgSourceTask extends SourceTask {
         connectorName = props.getOrDefault("name", config.topicPrefix());
         stopping = false;
         started = false;
+        publishedBefore = null;
         streamThrottle = config.streamThrottle();
         snapshotThrottle = config.snapshotThrottle();
         snapshotQueryThrottle = config.snapshotQueryThrottle();
@@ -168,7 +171,10 @@ public class AdbPgSourceTask extends SourceTask {
         PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), catalog.serverVersionNum());
         Partitions.requireRootsNamed(catalog.connection(), filter);
         // Read before the publication is brought in step: a table added now was not published, and lost changes.
-        Set<String> publishedBefore = streaming ? catalog.publishedTables(config.publicationName()) : null;
+        // Only the first attempt's reading counts: a retried setup finds the publication already brought in step.
+        if (publishedBefore == null && streaming) {
+            publishedBefore = catalog.publishedTables(config.publicationName());
+        }
         if (streaming) {
             ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra,
                     filtersInConnector ? Map.of() : rowFilters, partitions);
@@ -346,13 +352,17 @@ public class AdbPgSourceTask extends SourceTask {
             if (!stopping) {
                 lost(e);
             }
-        } catch (SourceQueryException e) {
-            // A lost catalog connection is a lost connection like the stream's: the change is read again after it.
-            if (SqlErrors.classify(e.sqlException()) != SqlErrors.Kind.TRANSIENT) {
+        } catch (ConnectException e) {
+            // A catalog query made while converting a change (TOAST re-read, row filter, a Relation's key, type or
+            // partition) lost its connection: that is a lost connection like the stream's, and the change is read
+            // again after the reconnect.
+            SQLException cause = e instanceof SourceQueryException q ? q.sqlException()
+                    : e.getCause() instanceof SQLException sql ? sql : null;
+            if (cause == null || SqlErrors.classify(cause) != SqlErrors.Kind.TRANSIENT) {
                 throw e;
             }
             if (!stopping) {
-                lost(e.sqlException());
+                lost(cause);
             }
         }
         long now = System.nanoTime();
@@ -423,8 +433,17 @@ public class AdbPgSourceTask extends SourceTask {
                 log.warn("Partition {} of {} was attached after the start and snapshot.mode=never: rows it had before it "
                         + "was added to the publication are not captured", a.leaf().qualifiedName(), String.join(".", a.root()));
             } else {
-                snapshotter.planPartition(a.root(), a.leaf(), config.tableFilters(), context.offsetStorageReader());
+                try {
+                    snapshotter.planPartition(a.root(), a.leaf(), config.tableFilters(), context.offsetStorageReader());
+                } catch (SQLException e) {
+                    if (!"42P01".equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    log.info("Partition {} of {} was dropped before its copy began", a.leaf().qualifiedName(),
+                            String.join(".", a.root()));
+                }
             }
+            attachedPartitions.planned(a);
         }
     }
 

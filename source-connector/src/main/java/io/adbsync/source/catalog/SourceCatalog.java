@@ -162,15 +162,18 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
      * it ends, and returns the shape of relation {@code oid}: null if no relation has that OID any more (the name now
      * belongs to a table created again). One round trip, as it precedes every chunk: the OID enters the query as a
      * number because a statement of several queries takes no parameters. A table gone by name fails with 42P01. The
-     * file node is that of relation {@code readOid} (a partition read for the table), {@link #NO_RELATION} if it is gone.
+     * file node is that of relation {@code readOid} ({@code partition}, read for the table), {@link #NO_RELATION} if it is
+     * gone or no longer a partition of the table.
      */
-    public static LockedShape lockAndDescribe(Connection connection, String schema, String table, int oid, int readOid)
-            throws SQLException {
+    public static LockedShape lockAndDescribe(Connection connection, String schema, String table, int oid, String partition,
+                                              int readOid) throws SQLException {
+        // The partition read must still be one of the table's (not detached, not dropped) for its rows to be the table's.
         String columns = readOid == oid ? RELATION_COLUMNS : RELATION_COLUMNS.replace("coalesce(pg_relation_filenode(c.oid), 0)",
                 "coalesce((SELECT pg_relation_filenode(r.oid) FROM pg_class r WHERE r.oid = " + Integer.toUnsignedLong(readOid)
-                        + "), " + NO_RELATION + ")");
-        // Locking a partitioned table locks its partitions too.
-        String sql = "LOCK TABLE " + SqlIdentifiers.qualified(schema, table) + " IN ACCESS SHARE MODE; "
+                        + " AND pg_partition_root(r.oid) = c.oid), " + NO_RELATION + ")");
+        // ONLY the table and the partition read: LOCK TABLE on a partitioned table would lock every partition of it.
+        String sql = "LOCK TABLE ONLY " + SqlIdentifiers.qualified(schema, table)
+                + (partition == null ? "" : ", ONLY " + partition) + " IN ACCESS SHARE MODE; "
                 + columns + "WHERE c.oid = " + Integer.toUnsignedLong(oid) + " ORDER BY a.attnum";
         try (Statement s = connection.createStatement()) {
             s.execute(sql);

@@ -120,16 +120,22 @@ public final class AttachedPartitions {
         }
     }
 
-    /** The added partitions whose publication change the stream has passed ({@code receivedLsn}); each is returned once. */
+    /**
+     * The added partitions whose publication change the stream has passed ({@code receivedLsn}); each stays until
+     * {@link #planned} says its copy is planned, so a failure while planning (a lost connection) does not lose it.
+     */
     public List<Attached> ready(long receivedLsn) {
         List<Attached> ready = new ArrayList<>();
-        for (Iterator<Attached> it = waiting.iterator(); it.hasNext(); ) {
-            Attached a = it.next();
+        for (Attached a : waiting) {
             if (receivedLsn >= a.lsn()) {
                 ready.add(a);
-                it.remove();
             }
         }
         return ready;
+    }
+
+    /** {@code attached}'s copy is planned (or the partition is gone): it is no longer returned by {@link #ready}. */
+    public void planned(Attached attached) {
+        waiting.remove(attached);
     }
 }

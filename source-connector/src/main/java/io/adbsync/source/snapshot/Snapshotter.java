@@ -80,6 +80,8 @@ public final class Snapshotter implements AutoCloseable {
     private Predicate<Partitions.Member> deferredPartitions = leaf -> false;
     private List<Future<ChunkRead>> inFlight;
     private List<TablePlan> inFlightPlans = List.of();
+    /** Truncates that drop earlier copies, handed out ahead of the round's rows. */
+    private List<SourceRecord> inFlightLeading = List.of();
     private List<TablePlan> finishedInFlight = List.of();
 
     /** How tables are split: by CTID range where the server can scan them (14+), else by primary-key range. */
@@ -200,7 +202,8 @@ public final class Snapshotter implements AutoCloseable {
             throws SQLException {
         this.conditions = conditions;
         PgOutputMessage.Relation shape = catalog.relation(root[0], root[1]);
-        CapturedTable table = relations.update(shape);
+        // Described, not registered: the stream may not have reached a change of the table's shape the catalog has.
+        CapturedTable table = relations.describe(shape);
         Map<String, Object> stored = offsets.offset(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
         TablePlan plan = plan(table, leaf, stored);
         plan.shape = shape;
@@ -268,6 +271,7 @@ public final class Snapshotter implements AutoCloseable {
         List<Future<ChunkRead>> reads = new ArrayList<>();
         List<TablePlan> readPlans = new ArrayList<>();
         List<TablePlan> finished = new ArrayList<>();
+        List<SourceRecord> leading = new ArrayList<>();
         lastRoundBytes = 0;
         lastRoundQueries = 0;
         while (reads.size() < parallelism && !pending.isEmpty()) {
@@ -276,9 +280,14 @@ public final class Snapshotter implements AutoCloseable {
             lastRoundQueries += plan instanceof KeyRangePlan ? 2 : 1;
             if (chunk != null) {
                 Connection connection = connection(reads.size());
-                boolean truncate = plan.truncatePending;
-                plan.truncatePending = false;
-                reads.add(readers.submit(() -> readChunk(connection, plan, chunk, truncate)));
+                if (plan.truncatePending) {
+                    // Sent ahead of the round, whatever becomes of the chunk (rewritten, gone): it must precede every
+                    // row of the new copy, of this partition and of the next ones read in the same round.
+                    leading.add(records.snapshotTruncate(plan.table, plan.partition, chunk.inChunk(), System.currentTimeMillis()));
+                    plan.truncatePending = false;
+                    plan.truncateSent = true;
+                }
+                reads.add(readers.submit(() -> readChunk(connection, plan, chunk)));
                 readPlans.add(plan);
             }
             if (plan.done()) {
@@ -287,6 +296,7 @@ public final class Snapshotter implements AutoCloseable {
             }
         }
         inFlight = reads;
+        inFlightLeading = leading;
         inFlightPlans = readPlans;
         finishedInFlight = finished;
     }
@@ -297,7 +307,7 @@ public final class Snapshotter implements AutoCloseable {
      */
     public List<SourceRecord> awaitRound(long timeoutMs) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        List<SourceRecord> out = new ArrayList<>();
+        List<SourceRecord> out = new ArrayList<>(inFlightLeading);
         List<ChunkRead> results = new ArrayList<>();
         try {
             for (Future<ChunkRead> read : inFlight) {
@@ -324,9 +334,6 @@ public final class Snapshotter implements AutoCloseable {
             TablePlan plan = inFlightPlans.get(i);
             if (read.records() != null) {
                 out.addAll(read.records());
-                if (read.truncated()) {
-                    plan.truncateSent = true;
-                }
             } else if (!restarted.contains(plan) && all.contains(plan)) {
                 restarted.add(plan);
                 pending.remove(plan);
@@ -356,7 +363,7 @@ public final class Snapshotter implements AutoCloseable {
         TablePlan again = plan(plan.table, plan.leaf(), null);
         again.shape = plan.shape;
         again.publicationMember = plan.publicationMember;
-        // The truncate that drops the earlier copy goes out once: again only if the discarded read carried it.
+        // The truncate that drops the earlier copy goes out once, ahead of the first round that read the table.
         if (plan.replacesEarlierCopy() && !plan.truncateSent) {
             again.replacingEarlierCopy();
         }
@@ -370,12 +377,12 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /** The records of one chunk, or none if the chunk found its plan no longer holds ({@code gone}: the table is gone). */
-    private record ChunkRead(List<SourceRecord> records, boolean gone, boolean truncated) {
-        static final ChunkRead REWRITTEN = new ChunkRead(null, false, false);
-        static final ChunkRead GONE = new ChunkRead(null, true, false);
+    private record ChunkRead(List<SourceRecord> records, boolean gone) {
+        static final ChunkRead REWRITTEN = new ChunkRead(null, false);
+        static final ChunkRead GONE = new ChunkRead(null, true);
     }
 
-    private ChunkRead readChunk(Connection connection, TablePlan plan, TablePlan.Chunk chunk, boolean truncate)
+    private ChunkRead readChunk(Connection connection, TablePlan plan, TablePlan.Chunk chunk)
             throws SQLException {
         CopyOut copy = null;
         try {
@@ -383,7 +390,7 @@ public final class Snapshotter implements AutoCloseable {
             try {
                 // The lock is held until the COPY ends: no DDL and no rewrite between the shape read here and the rows.
                 locked = SourceCatalog.lockAndDescribe(connection, plan.table.schema(), plan.table.table(), plan.oid,
-                        plan.readOid());
+                        plan.leaf() == null ? null : plan.leaf().quoted(), plan.readOid());
             } catch (SQLException e) {
                 if ("42P01".equals(e.getSQLState())) {
                     connection.rollback();
@@ -416,9 +423,6 @@ public final class Snapshotter implements AutoCloseable {
             }
             long snapshotTime = System.currentTimeMillis();
             List<SourceRecord> out = new ArrayList<>();
-            if (truncate) {
-                out.add(records.snapshotTruncate(t, plan.partition, chunk.inChunk(), snapshotTime));
-            }
             copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql(t, plan, chunk));
             long bytes = 0;
             long rows = 0;
@@ -441,7 +445,7 @@ public final class Snapshotter implements AutoCloseable {
                 lastRoundBytes += bytes;
             }
             plan.rowsDone.addAndGet(rows);
-            return new ChunkRead(out, false, truncate);
+            return new ChunkRead(out, false);
         } catch (SQLException | RuntimeException e) {
             abandon(connection, copy);
             throw e;
