@@ -5,7 +5,6 @@ import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.throttle.Throttle;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
-import io.adbsync.source.catalog.SourceQueryException;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.metrics.StreamingMetrics;
@@ -126,9 +125,7 @@ public class AdbPgSourceTask extends SourceTask {
             return true;
         } catch (SQLException | RuntimeException failure) {
             close();
-            // Catalog lookups made through callbacks wrap their SQLException; a lost connection is transient there too.
-            SQLException e = failure instanceof SQLException sql ? sql
-                    : failure.getCause() instanceof SQLException sql ? sql : null;
+            SQLException e = sqlCause(failure);
             if (e == null) {
                 throw (RuntimeException) failure;
             }
@@ -155,14 +152,15 @@ public class AdbPgSourceTask extends SourceTask {
         records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog);
         heartbeat = new Heartbeat(config, records.partition());
         TableFilter filter = capturableOnly(new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
-        TopicNames.requireDistinct(config.topicPrefix(), catalog.capturedTables(filter));
         List<String[]> extra = new ArrayList<>();
         if (heartbeat.enabled()) {
             heartbeat.createTable(catalog.connection());
             extra.add(heartbeat.tableName());
         }
+        List<String[]> captured = catalog.capturedTables(filter);
+        TopicNames.requireDistinct(config.topicPrefix(), captured);
         if (config.replicaIdentityFull()) {
-            setReplicaIdentityFull(filter);
+            setReplicaIdentityFull(captured);
         }
         Map<String, String> rowFilters = config.tableFilters();
         requireFullIdentityForFilters(rowFilters);
@@ -193,7 +191,7 @@ public class AdbPgSourceTask extends SourceTask {
             // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
             boolean firstStart = resumeAt.commitLsn() == 0;
             attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
-                    PartitionPublication.partitionedTables(catalog.connection(), catalog.capturedTables(filter)),
+                    PartitionPublication.partitionedTables(catalog.connection(), captured),
                     partitions == PartitionMode.LEAVES, filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(),
                     (root, leaf) -> firstStart || config.snapshotMode() == SourceConfig.SnapshotMode.NEVER
                             || Snapshotter.copyStarted(context.offsetStorageReader(), config.topicPrefix(),
@@ -205,7 +203,7 @@ public class AdbPgSourceTask extends SourceTask {
             snapshotter = new Snapshotter(config.connection(), catalog, relations, records, config.topicPrefix(),
                     config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),
                     config.snapshotChunking(), snapshotMetrics);
-            List<String[]> tables = catalog.capturedTables(filter).stream()
+            List<String[]> tables = captured.stream()
                     .filter(t -> !(t[0] + "." + t[1]).equals(String.join(".", heartbeat.tableName()))).toList();
             if (attachedPartitions != null) {
                 snapshotter.deferPartitions(attachedPartitions::deferred);
@@ -236,9 +234,9 @@ public class AdbPgSourceTask extends SourceTask {
         return filter.without(skipped.stream().map(UncapturableTables.Uncapturable::table).toList());
     }
 
-    private void setReplicaIdentityFull(TableFilter filter) throws SQLException {
+    private void setReplicaIdentityFull(List<String[]> captured) throws SQLException {
         try (Statement s = catalog.connection().createStatement()) {
-            for (String[] t : catalog.capturedTables(filter)) {
+            for (String[] t : captured) {
                 s.execute("ALTER TABLE " + SqlIdentifiers.qualified(t[0], t[1]) + " REPLICA IDENTITY FULL");
                 // A partitioned table's setting does not reach its partitions, whose WAL carries the old rows.
                 for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), t[0], t[1])) {
@@ -356,8 +354,7 @@ public class AdbPgSourceTask extends SourceTask {
             // A catalog query made while converting a change (TOAST re-read, row filter, a Relation's key, type or
             // partition) lost its connection: that is a lost connection like the stream's, and the change is read
             // again after the reconnect.
-            SQLException cause = e instanceof SourceQueryException q ? q.sqlException()
-                    : e.getCause() instanceof SQLException sql ? sql : null;
+            SQLException cause = sqlCause(e);
             if (cause == null || SqlErrors.classify(cause) != SqlErrors.Kind.TRANSIENT) {
                 throw e;
             }
@@ -453,6 +450,14 @@ public class AdbPgSourceTask extends SourceTask {
             stream.confirm(lsn);
             metrics.confirmed(lsn);
         }
+    }
+
+    /**
+     * The SQLException behind a failure: itself, or the cause of a ConnectException that catalog lookups made while
+     * converting a change (TOAST re-read, row filter, a Relation's key, type or partition) wrap theirs in; else null.
+     */
+    private static SQLException sqlCause(Exception failure) {
+        return failure instanceof SQLException sql ? sql : failure.getCause() instanceof SQLException sql ? sql : null;
     }
 
     private void lost(SQLException e) {

@@ -20,7 +20,7 @@ public record SourceTable(String schema, String table, String topic) {
      * an SMT, or plain topics) carry no schema to compare and agree with any source.
      */
     public boolean agreesWith(String sourceSchema, String sourceTable) {
-        if (topic.chars().filter(ch -> ch == '.').count() < 2) {
+        if (!namesSchemaAndTable()) {
             return true;
         }
         return topic.endsWith("." + AvroNames.topicPart(sourceSchema) + "." + AvroNames.topicPart(sourceTable));
@@ -32,10 +32,16 @@ public record SourceTable(String schema, String table, String topic) {
      * renamed to a shorter name routes all its records by that name, whatever they carry.
      */
     public SourceTable withSourceNames(String sourceSchema, String sourceTable) {
-        if (topic.chars().filter(ch -> ch == '.').count() < 2 || !agreesWith(sourceSchema, sourceTable)) {
+        if (!namesSchemaAndTable() || !agreesWith(sourceSchema, sourceTable)) {
             return this;
         }
         return new SourceTable(sourceSchema, sourceTable, topic);
+    }
+
+    /** Whether the topic is a {@code prefix.schema.table} one (two dots or more). */
+    private boolean namesSchemaAndTable() {
+        int last = topic.lastIndexOf('.');
+        return last > 0 && topic.lastIndexOf('.', last - 1) >= 0;
     }
 
     /**

@@ -150,7 +150,8 @@ public final class RecordParser {
         Map<String, String> fields = new LinkedHashMap<>();
         List<Column> columns = new ArrayList<>();
         readKey(record, table, keyColumns, keyValues, fields);
-        Set<String> unavailable = new TreeSet<>();
+        // Allocated only for the rare record that holds a placeholder.
+        Set<String> unavailable = Set.of();
         for (Field f : row.schema().fields()) {
             Column column = new Column(columnName(f), f.schema());
             Object value = row.get(f);
@@ -159,6 +160,9 @@ public final class RecordParser {
                     throw new DataException("Column " + column.name() + " of table " + table + " from " + where(record)
                             + " holds Debezium's placeholder " + UnavailableValue.PLACEHOLDER + " (an unchanged TOAST "
                             + "value the source did not send): insert.mode=insert cannot write a row without it");
+                }
+                if (unavailable.isEmpty()) {
+                    unavailable = new TreeSet<>();
                 }
                 unavailable.add(column.name());
                 columns.add(column);

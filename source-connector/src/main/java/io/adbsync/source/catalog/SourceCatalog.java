@@ -103,8 +103,13 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
 
     /** The ordinary and partitioned tables the filter captures, as {@code schema.table} pairs in name order. */
     public List<String[]> capturedTables(TableFilter filter) throws SQLException {
+        return capturedTables(connection(), filter);
+    }
+
+    /** {@link #capturedTables(TableFilter)} over {@code connection}. */
+    public static List<String[]> capturedTables(Connection connection, TableFilter filter) throws SQLException {
         List<String[]> tables = new ArrayList<>();
-        try (Statement s = connection().createStatement();
+        try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                      + "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2")) {
             while (rs.next()) {
@@ -357,7 +362,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
                 return rs.getBoolean(1);
             }
         } catch (SQLException e) {
-            throw new SourceQueryException("Cannot evaluate the row filter of " + table.qualifiedName() + " (" + condition
+            throw new ConnectException("Cannot evaluate the row filter of " + table.qualifiedName() + " (" + condition
                     + "): " + e.getMessage(), e);
         }
     }
@@ -386,7 +391,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
                 }
             }
         } catch (SQLException e) {
-            throw new SourceQueryException("Cannot re-read unchanged TOASTed column " + column.name() + " of "
+            throw new ConnectException("Cannot re-read unchanged TOASTed column " + column.name() + " of "
                     + table.qualifiedName() + ": " + e.getMessage(), e);
         }
     }

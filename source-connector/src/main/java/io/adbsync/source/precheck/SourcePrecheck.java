@@ -4,6 +4,7 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.SourceConfig;
+import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.stream.TableFilter;
@@ -79,16 +80,8 @@ public final class SourcePrecheck {
     private static void checkTables(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
         TableFilter filter = new TableFilter(config.tableIncludeList(), config.tableExcludeList());
         String[] heartbeat = config.heartbeatTable();
-        boolean captured = false;
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        + "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition")) {
-            while (rs.next() && !captured) {
-                String schema = rs.getString(1);
-                String table = rs.getString(2);
-                captured = filter.captures(schema, table) && !(schema.equals(heartbeat[0]) && table.equals(heartbeat[1]));
-            }
-        }
+        boolean captured = SourceCatalog.capturedTables(c, filter).stream()
+                .anyMatch(t -> !(t[0].equals(heartbeat[0]) && t[1].equals(heartbeat[1])));
         try {
             Partitions.requireRootsNamed(c, filter);
         } catch (ConnectException e) {
