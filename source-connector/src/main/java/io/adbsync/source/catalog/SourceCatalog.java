@@ -17,17 +17,30 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The few questions the source asks of the catalog over a normal connection: primary keys where the Relation
  * message does not carry them, names of non-built-in types, the captured tables, and TOASTed values not sent.
  */
 public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader {
+
+    /** How long a re-read waits for a decoded transaction to become visible before the task reconnects. */
+    static final long VISIBILITY_WAIT_MS = 5_000;
+    /**
+     * The statement's snapshot and the 64-bit form of the 32-bit xid bound first (xids of pgoutput's Begin carry no
+     * epoch): the epoch of the snapshot's xmax, or the one before when that would put the xid past xmax. The txid_*
+     * functions, not pg_current_snapshot(), because they exist on PostgreSQL 12 and Greenplum 7 too.
+     */
+    private static final String FULL_XID = "SELECT s, CASE WHEN e + n > xmax THEN e + n - 4294967296 ELSE e + n END AS xid "
+            + "FROM (SELECT s, txid_snapshot_xmax(s) AS xmax, (txid_snapshot_xmax(s) >> 32) << 32 AS e, ?::bigint AS n "
+            + "FROM (SELECT txid_current_snapshot() AS s) snapshot) parts";
 
     private static final int SAMPLE_BLOCKS = 64;
 
@@ -368,31 +381,54 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     }
 
     @Override
-    public String load(CapturedTable table, CapturedTable.CapturedColumn column, List<KeyValue> key) {
+    public String load(CapturedTable table, CapturedTable.CapturedColumn column, List<KeyValue> key, long xid) {
         try {
             String current = currentName(table, column, key);
             // concat() prints with the type's output function, as pgoutput does (a ::text cast trims character(n)).
-            StringBuilder sql = new StringBuilder("SELECT concat(").append(SqlIdentifiers.quote(column.name())).append("), ")
-                    .append(SqlIdentifiers.quote(column.name())).append(" IS NULL FROM ").append(current).append(" WHERE ");
+            // The row is read in the same statement that checks the change's transaction is visible to it: the server
+            // sends a transaction once its commit is in the WAL, which can be before other sessions see it.
+            StringBuilder sql = new StringBuilder("SELECT v.text, v.is_null, txid_visible_in_snapshot(x.xid, x.s) FROM (")
+                    .append(FULL_XID).append(") x LEFT JOIN LATERAL (SELECT concat(").append(SqlIdentifiers.quote(column.name()))
+                    .append(") AS text, ").append(SqlIdentifiers.quote(column.name())).append(" IS NULL AS is_null FROM ")
+                    .append(current).append(" WHERE ");
             for (int i = 0; i < key.size(); i++) {
                 KeyValue k = key.get(i);
                 sql.append(i == 0 ? "" : " AND ").append(SqlIdentifiers.quote(k.column().name()))
                         .append(" = CAST(? AS ").append(k.column().mapping().sourceType()).append(')');
             }
+            sql.append(") v ON true");
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(VISIBILITY_WAIT_MS);
+            long pauseMs = 1;
             try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
+                ps.setLong(1, Integer.toUnsignedLong((int) xid));
                 for (int i = 0; i < key.size(); i++) {
-                    ps.setString(i + 1, key.get(i).text());
+                    ps.setString(i + 2, key.get(i).text());
                 }
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return null;
+                while (true) {
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        if (rs.getBoolean(3)) {
+                            String text = rs.getString(1);
+                            return text == null || rs.getBoolean(2) ? null : text;
+                        }
                     }
-                    return rs.getBoolean(2) ? null : rs.getString(1);
+                    if (System.nanoTime() > deadline) {
+                        // Transient: the task reconnects and converts the transaction again, within its retry window.
+                        throw new SQLTransientException("transaction " + Integer.toUnsignedLong((int) xid) + " is committed in "
+                                + "the WAL but other sessions have not seen it for " + VISIBILITY_WAIT_MS + " ms (is the "
+                                + "server waiting for a synchronous standby named in synchronous_standby_names?)");
+                    }
+                    Thread.sleep(pauseMs);
+                    pauseMs = Math.min(pauseMs * 2, 50);
                 }
             }
         } catch (SQLException e) {
             throw new ConnectException("Cannot re-read unchanged TOASTed column " + column.name() + " of "
                     + table.qualifiedName() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while re-reading unchanged TOASTed column " + column.name() + " of "
+                    + table.qualifiedName(), e);
         }
     }
 

@@ -61,21 +61,21 @@ public final class ChangeRecordFactory {
 
     /** Builds the records of one change; {@code nextEvent} is the index of the first of them in its transaction. */
     public List<SourceRecord> insert(CapturedTable t, TupleData row, TransactionContext tx, long walLsn, long nextEvent) {
-        Struct after = row(t, row, null);
+        Struct after = row(t, row, null, tx);
         return List.of(record(t, key(t, after), null, after, EventContract.OP_CREATE, tx, walLsn, nextEvent));
     }
 
     public List<SourceRecord> update(CapturedTable t, char oldKind, TupleData oldRow, TupleData newRow,
                                      TransactionContext tx, long walLsn, long nextEvent) {
-        Struct before = oldKind == 'O' ? row(t, oldRow, null) : null;
-        Struct after = row(t, newRow, oldKind == 'O' ? oldRow : null);
+        Struct before = oldKind == 'O' ? row(t, oldRow, null, tx) : null;
+        Struct after = row(t, newRow, oldKind == 'O' ? oldRow : null, tx);
         Struct newKey = key(t, after);
         if (oldKind != 0 && t.keySchema() != null) {
-            Struct oldKey = key(t, row(t, oldRow, null));
+            Struct oldKey = key(t, row(t, oldRow, null, tx));
             if (!Objects.equals(oldKey, newKey)) {
                 // A key change: consumers keyed by primary key need the old key deleted and the new one created.
                 List<SourceRecord> records = new ArrayList<>(3);
-                Struct oldRowValues = row(t, oldRow, null);
+                Struct oldRowValues = row(t, oldRow, null, tx);
                 records.add(record(t, oldKey, oldRowValues, null, EventContract.OP_DELETE, tx, walLsn, nextEvent++));
                 if (tombstones) {
                     records.add(tombstone(t, oldKey, tx, nextEvent++));
@@ -88,7 +88,7 @@ public final class ChangeRecordFactory {
     }
 
     public List<SourceRecord> delete(CapturedTable t, TupleData oldRow, TransactionContext tx, long walLsn, long nextEvent) {
-        Struct before = row(t, oldRow, null);
+        Struct before = row(t, oldRow, null, tx);
         Struct key = key(t, before);
         SourceRecord delete = record(t, key, before, null, EventContract.OP_DELETE, tx, walLsn, nextEvent);
         return tombstones ? List.of(delete, tombstone(t, key, tx, nextEvent + 1)) : List.of(delete);
@@ -112,7 +112,7 @@ public final class ChangeRecordFactory {
     /** A snapshot row: op {@code r}, {@code source.snapshot = true}, in its own partition and offset. */
     public SourceRecord read(CapturedTable t, TupleData row, Map<String, ?> snapshotPartition,
                              Map<String, ?> snapshotOffset, long snapshotTimeMs) {
-        Struct after = row(t, row, null);
+        Struct after = row(t, row, null, null);
         Struct envelope = envelope(t, null, after, EventContract.OP_READ, source(t, snapshotTimeMs, "true", null, null));
         return new SourceRecord(snapshotPartition, snapshotOffset, t.topic(), null,
                 t.keySchema(), key(t, after), t.envelopeSchema(), envelope, snapshotTimeMs, headers.of(t, null, after));
@@ -169,8 +169,11 @@ public final class ChangeRecordFactory {
         return key;
     }
 
-    /** Converts a tuple; an unchanged TOAST value comes from {@code oldRow} when it has it, else from the table. */
-    private Struct row(CapturedTable t, TupleData tuple, TupleData oldRow) {
+    /**
+     * Converts a tuple of transaction {@code tx} (null for a snapshot row); an unchanged TOAST value comes from
+     * {@code oldRow} when it has it, else from the table.
+     */
+    private Struct row(CapturedTable t, TupleData tuple, TupleData oldRow, TransactionContext tx) {
         if (tuple.size() != t.columns().size()) {
             throw new DataException("A change of " + t.qualifiedName() + " has " + tuple.size() + " values but the table has "
                     + t.columns().size() + " columns");
@@ -186,7 +189,10 @@ public final class ChangeRecordFactory {
             if (value.isNull()) {
                 continue;
             } else if (value.isUnchangedToast()) {
-                text = toastLoader.load(t, column, keyTexts(t, tuple));
+                if (tx == null) {
+                    throw new DataException("A snapshot row of " + t.qualifiedName() + " has no value for column " + column.name());
+                }
+                text = toastLoader.load(t, column, keyTexts(t, tuple), tx.xid());
                 if (text == null) {
                     if (!laterRemovalDelivered.test(t)) {
                         throw new DataException("Cannot re-read unchanged TOASTed column " + column.name() + " of "

@@ -11,6 +11,10 @@ import java.util.List;
  * after the change does not matter and another table or column that later took the name is never read. Values are
  * read under the same text settings as the stream and the snapshot, so they parse the same way.
  * <p>
+ * The read must see the change's own transaction: the server sends a transaction once its commit record is in the
+ * WAL, which can be before other sessions see it committed (a synchronous standby being waited for makes that last).
+ * Read earlier, a new key is missing and a key the transaction took over from a deleted row shows that row's value.
+ * <p>
  * When the value cannot be read any more, the outcome depends on why:
  * <ul>
  *   <li>The row is gone (deleted, or its key changed, after this change): {@link #load} returns null. A later
@@ -27,8 +31,11 @@ import java.util.List;
 @FunctionalInterface
 public interface UnchangedToastLoader {
 
-    /** Returns the column's text value, or null if the row is gone (a later delete will follow in the stream). */
-    String load(CapturedTable table, CapturedTable.CapturedColumn column, List<KeyValue> key);
+    /**
+     * Returns the column's text value, or null if the row is gone (a later delete will follow in the stream), as seen
+     * by a read that sees transaction {@code xid} (the change's, as pgoutput's Begin gives it) committed.
+     */
+    String load(CapturedTable table, CapturedTable.CapturedColumn column, List<KeyValue> key, long xid);
 
     /** A key column and its value's text form. */
     record KeyValue(CapturedTable.CapturedColumn column, String text) {

@@ -15,9 +15,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -85,9 +90,58 @@ class SourceCatalogIT {
                 .hasMessageContaining("the table no longer exists");
     }
 
-    private String load(String column, int id) {
+    @Test
+    void aReReadWaitsUntilTheChangesTransactionIsVisible() throws Exception {
+        try (Connection writer = server.connect(database); Statement s = writer.createStatement()) {
+            writer.setAutoCommit(false);
+            s.execute("DELETE FROM docs WHERE id = 1");
+            s.execute("INSERT INTO docs (id, body) VALUES (1, 'taken over'), (2, 'new')");
+            long xid = xid(s);
+            var reads = Executors.newSingleThreadExecutor();
+            try {
+                Future<String> takenOver = reads.submit(() -> load("body", 1, xid));
+                Future<String> fresh = reads.submit(() -> load("body", 2, xid));
+                Thread.sleep(500);
+                assertThat(takenOver).isNotDone();
+                writer.commit();
+                assertThat(takenOver.get(10, TimeUnit.SECONDS)).isEqualTo("taken over");
+                assertThat(fresh.get(10, TimeUnit.SECONDS)).isEqualTo("new");
+            } finally {
+                reads.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void aTransactionThatStaysInvisibleIsATransientFailureNamingIt() throws Exception {
+        try (Connection writer = server.connect(database); Statement s = writer.createStatement()) {
+            writer.setAutoCommit(false);
+            s.execute("UPDATE docs SET id = 2 WHERE id = 1");
+            long xid = xid(s);
+            assertThatThrownBy(() -> load("body", 2, xid)).isInstanceOf(ConnectException.class)
+                    .hasMessageStartingWith("Cannot re-read unchanged TOASTed column body of public.docs: transaction " + xid
+                            + " is committed in the WAL but other sessions have not seen it for 5000 ms")
+                    .hasCauseInstanceOf(SQLTransientException.class);
+            writer.rollback();
+        }
+    }
+
+    private static long xid(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT txid_current() % 4294967296")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private String load(String column, int id) throws SQLException {
+        try (Connection c = server.connect(database); Statement s = c.createStatement()) {
+            return load(column, id, xid(s));
+        }
+    }
+
+    private String load(String column, int id, long xid) {
         CapturedColumn c = docs.columns().stream().filter(x -> x.name().equals(column)).findFirst().orElseThrow();
-        return catalog.load(docs, c, List.of(new KeyValue(docs.columns().get(0), String.valueOf(id))));
+        return catalog.load(docs, c, List.of(new KeyValue(docs.columns().get(0), String.valueOf(id))), xid);
     }
 
     private void sql(String... statements) throws SQLException {

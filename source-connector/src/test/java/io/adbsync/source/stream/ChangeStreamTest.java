@@ -87,7 +87,7 @@ class ChangeStreamTest {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
         // The re-read finds no row: it was deleted after the change.
-        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", tombstones, (t, c, k) -> null);
+        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", tombstones, (t, c, k, xid) -> null);
         ChangeStream stream = new ChangeStream(relations, types, factory, new TableFilter(List.of(), exclude),
                 OperationFilter.parse(operations), new LsnAckTracker(), null, resumeAt);
         List<SourceRecord> out = new ArrayList<>();
