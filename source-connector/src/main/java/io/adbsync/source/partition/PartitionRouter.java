@@ -26,7 +26,7 @@ import java.util.Set;
 /**
  * Presents changes the server sent under a leaf partition as changes of its root table: the Relation message of a leaf
  * gets the root's name and the root's column order (a partition attached from a table of its own may order its
- * columns differently), the leaf's tuples are put in that order, and a TRUNCATE that empties every leaf of a root
+ * columns differently; the leaf's own columns as of the change are kept, whatever DDL came since), the leaf's tuples are put in that order, and a TRUNCATE that empties every leaf of a root
  * becomes one TRUNCATE of the root. The mapping is by relation OID and asked of the catalog at each Relation message,
  * which the server sends before a relation's first change in a session and after each change of its shape, so
  * partitions attached later are found when their first change arrives. Relations that are no partition pass as they are.
@@ -114,24 +114,29 @@ public final class PartitionRouter {
         }
         Partitions.Member root = found.get();
         Relation shape = catalog.relation(root.schema(), root.table());
+        // The leaf's message describes it as of the change; the catalog describes the root as of now. Columns added
+        // to the root since are not in the message, and columns dropped since are no longer in the catalog: take the
+        // message's columns, in the root's order where the root still has them, then the rest in the message's order.
         List<String> names = leaf.columns().stream().map(Column::name).toList();
-        if (shape.columns().size() != names.size()) {
-            throw new ConnectException("Partition " + leaf.namespace() + "." + leaf.name() + " has " + names.size()
-                    + " published columns but its root " + root.qualifiedName() + " has " + shape.columns().size());
+        List<Integer> order = new ArrayList<>(names.size());
+        for (Column rootColumn : shape.columns()) {
+            int at = names.indexOf(rootColumn.name());
+            if (at >= 0) {
+                order.add(at);
+            }
         }
-        int[] positions = new int[names.size()];
-        List<Column> columns = new ArrayList<>(names.size());
+        for (int at = 0; at < names.size(); at++) {
+            if (!order.contains(at)) {
+                order.add(at);
+            }
+        }
+        int[] positions = new int[order.size()];
+        List<Column> columns = new ArrayList<>(order.size());
         boolean sameOrder = true;
         for (int i = 0; i < positions.length; i++) {
-            String name = shape.columns().get(i).name();
-            int at = names.indexOf(name);
-            if (at < 0) {
-                throw new ConnectException("Partition " + leaf.namespace() + "." + leaf.name() + " has no column " + name
-                        + " of its root " + root.qualifiedName());
-            }
-            positions[i] = at;
-            sameOrder &= at == i;
-            columns.add(leaf.columns().get(at));
+            positions[i] = order.get(i);
+            sameOrder &= positions[i] == i;
+            columns.add(leaf.columns().get(positions[i]));
         }
         roots.put(leaf.oid(), root);
         if (sameOrder) {

@@ -68,6 +68,17 @@ class PartitionRouterTest {
     }
 
     @Test
+    void aPartitionDescribedAsItWasBeforeLaterDdlKeepsItsOwnColumnsInTheRootsOrder() {
+        // The root now has "id", "day", "note"; the change was made when the leaf had no "note" yet and still had "old".
+        Relation routed = (Relation) router.route(relation(102, "public", "events_02", List.of("old", "day", "id")));
+        assertThat(routed.namespace() + "." + routed.name()).isEqualTo("public.events");
+        assertThat(routed.columns()).extracting(Column::name).containsExactly("id", "day", "old");
+
+        Insert insert = (Insert) router.route(new Insert(OptionalInt.empty(), 102, tuple("gone", "2024-02-01", "7")));
+        assertThat(insert.newTuple().values()).extracting(TupleData.Value::text).containsExactly("7", "2024-02-01", "gone");
+    }
+
+    @Test
     void aTableThatIsNoPartitionPassesUnchanged() {
         Relation plain = relation(200, "public", "plain", List.of("note", "id"));
         assertThat(router.route(plain)).isSameAs(plain);
