@@ -562,4 +562,48 @@ class SourceToSinkIT {
         rest.remove("s2svis-sink");
         rest.remove("s2svis-source");
     }
+
+    /**
+     * While the task streams: a captured table dropped and created again (the publication loses it on DROP), and a
+     * table created anew that matches the include list. Both are added to the publication and copied without a
+     * restart; the re-created one's earlier rows are dropped at the destination first.
+     */
+    @Test
+    void tablesCreatedOrReCreatedWhileStreamingArriveWithoutARestart() throws Exception {
+        String src = pg.createDatabase("s2s_live_src");
+        String dst = pg.createDatabase("s2s_live_dst");
+        sql(pg, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'old' FROM generate_series(1, 200) g");
+        ConnectRestClient rest = deployPair(src, dst, "s2slive", "initial", OUR_CONVERTER);
+        Awaitility.await("first copy applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> rows(pg, dst, "public.t").size() == 200);
+
+        sql(pg, src, "DROP TABLE t", "CREATE TABLE t (id int PRIMARY KEY, v text)",
+                "INSERT INTO t SELECT g, 'new' FROM generate_series(150, 260) g",
+                "CREATE TABLE fresh (id int PRIMARY KEY, v text)", "INSERT INTO fresh SELECT g, 'fresh' FROM generate_series(1, 50) g",
+                "CREATE TABLE keyless (v text)");
+        sql(pg, src, "UPDATE t SET v = 'streamed' WHERE id = 200", "DELETE FROM t WHERE id = 260",
+                "UPDATE fresh SET v = 'streamed' WHERE id = 7");
+        Awaitility.await("destination equals the source's new tables").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    assertThat(rows(pg, dst, "public.t")).isEqualTo(rows(pg, src, "public.t"));
+                    assertThat(rows(pg, dst, "public.fresh")).isEqualTo(rows(pg, src, "public.fresh"));
+                });
+        sql(pg, src, "UPDATE t SET v = 'later' WHERE id = 151", "INSERT INTO fresh VALUES (51, 'later')", "INSERT INTO keyless VALUES ('x')");
+        Awaitility.await("and streamed from then on").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    assertThat(rows(pg, dst, "public.t")).isEqualTo(rows(pg, src, "public.t"));
+                    assertThat(rows(pg, dst, "public.fresh")).isEqualTo(rows(pg, src, "public.fresh"));
+                });
+        assertThat(rows(pg, dst, "public.t")).hasSize(110).allMatch(row -> !row.contains("old"));
+        // A table without a key is not added to the publication: the application's own UPDATEs keep working.
+        sql(pg, src, "UPDATE keyless SET v = 'y'");
+        assertThat(scalar(pg, src, "SELECT count(*) FROM pg_publication_tables WHERE tablename = 'keyless'")).isEqualTo("0");
+        // Given a key, it is picked up.
+        sql(pg, src, "ALTER TABLE keyless ADD COLUMN id serial PRIMARY KEY");
+        Awaitility.await("a table given a key is captured").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(rows(pg, dst, "public.keyless")).isEqualTo(rows(pg, src, "public.keyless")).hasSize(1));
+        rest.checkNotFailed("s2slive-source");
+        rest.remove("s2slive-sink");
+        rest.remove("s2slive-source");
+    }
 }

@@ -6,6 +6,7 @@ import io.adbsync.common.throttle.Throttle;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
+import io.adbsync.source.discovery.NewTables;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.metrics.StreamingMetrics;
 import io.adbsync.source.partition.AttachedPartitions;
@@ -66,6 +67,7 @@ public class AdbPgSourceTask extends SourceTask {
     private StreamedTransactions streamed;
     private Snapshotter snapshotter;
     private AttachedPartitions attachedPartitions;
+    private NewTables newTables;
     /** The tables the publication held when this task first looked, before it brought the publication in step. */
     private Set<String> publishedBefore;
     private SnapshotMetrics snapshotMetrics = new SnapshotMetrics();
@@ -196,6 +198,10 @@ public class AdbPgSourceTask extends SourceTask {
                     (root, leaf) -> firstStart || config.snapshotMode() == SourceConfig.SnapshotMode.NEVER
                             || Snapshotter.copyStarted(context.offsetStorageReader(), config.topicPrefix(),
                             root[0] + "." + root[1], leaf));
+        }
+        if (streaming) {
+            newTables = new NewTables(catalog, config.publicationName(), filter, config.heartbeatTable(),
+                    filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(), partitions);
         }
         if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
             // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
@@ -418,8 +424,32 @@ public class AdbPgSourceTask extends SourceTask {
         if (attachedPartitions != null) {
             snapshotAttachedPartitions();
         }
+        if (newTables != null) {
+            snapshotNewTables();
+        }
         confirmAcknowledged();
         Thread.sleep(5);
+    }
+
+    /** Finds tables created or re-created since the start, publishes them, and copies each once the stream is past that. */
+    private void snapshotNewTables() throws SQLException {
+        newTables.discover(System.currentTimeMillis());
+        for (NewTables.Found found : newTables.ready(stream.lastReceivedLsn())) {
+            if (snapshotter == null) {
+                log.warn("Table {} is new to the connector and snapshot.mode=never: rows it had before it was added to the "
+                        + "publication are not captured", found.qualifiedName());
+            } else {
+                try {
+                    snapshotter.planNewTable(found.name(), found.added(), config.tableFilters(), context.offsetStorageReader());
+                } catch (SQLException e) {
+                    if (!"42P01".equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    log.info("Table {} was dropped before its copy began", found.qualifiedName());
+                }
+            }
+            newTables.planned(found);
+        }
     }
 
     /** Finds partitions attached since the start, publishes them where leaves are published, and copies each once the stream is past that. */
@@ -537,6 +567,7 @@ public class AdbPgSourceTask extends SourceTask {
             snapshotter = null;
         }
         attachedPartitions = null;
+        newTables = null;
         snapshotMetrics.unregister();
         if (catalog != null) {
             catalog.close();

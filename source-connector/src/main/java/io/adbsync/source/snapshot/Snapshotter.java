@@ -119,41 +119,59 @@ public final class Snapshotter implements AutoCloseable {
         this.conditions = conditions;
         Map<String, Long> members = publishedBefore == null ? Map.of() : catalog.publicationMembers(publication);
         for (String[] name : tables) {
-            PgOutputMessage.Relation shape = catalog.relation(name[0], name[1]);
-            CapturedTable table = relations.update(shape);
-            long member = members.getOrDefault(table.qualifiedName(), 0L);
-            // A partitioned table is read leaf by leaf, each chunked as a table of its own, its rows the root's records.
-            List<Partitions.Member> readFrom = new ArrayList<>();
-            List<Partitions.Member> leaves = Partitions.leaves(catalog.connection(), name[0], name[1]);
-            if (leaves.isEmpty()) {
-                readFrom.add(null);
+            planTable(name, offsets, members, publishedBefore, false);
+        }
+    }
+
+    /**
+     * Plans the copy of a table found while streaming (created, or re-created under a captured name); a copy stored for
+     * another relation of that name, or one made before the table was {@code added} to the publication just now (it
+     * was not captured meanwhile), is replaced.
+     */
+    public void planNewTable(String[] name, boolean added, Map<String, String> conditions, OffsetStorageReader offsets)
+            throws SQLException {
+        this.conditions = conditions;
+        planTable(name, offsets, catalog.publicationMembers(publication), added ? Set.of() : null, true);
+    }
+
+    private void planTable(String[] name, OffsetStorageReader offsets, Map<String, Long> members, Set<String> publishedBefore,
+                           boolean whileStreaming) throws SQLException {
+        PgOutputMessage.Relation shape = catalog.relation(name[0], name[1]);
+        // While streaming the table is described, not registered: the stream may not have reached its Relation yet.
+        CapturedTable table = whileStreaming ? relations.describe(shape) : relations.update(shape);
+        long member = members.getOrDefault(table.qualifiedName(), 0L);
+        // A partitioned table is read leaf by leaf, each chunked as a table of its own, its rows the root's records.
+        List<Partitions.Member> readFrom = new ArrayList<>();
+        List<Partitions.Member> leaves = Partitions.leaves(catalog.connection(), name[0], name[1]);
+        if (leaves.isEmpty()) {
+            readFrom.add(null);
+        }
+        for (Partitions.Member leaf : leaves) {
+            // Partitions of a table new while streaming were never seen by the watch of attached partitions.
+            if (whileStreaming || !deferredPartitions.test(leaf)) {
+                readFrom.add(leaf);
             }
-            for (Partitions.Member leaf : leaves) {
-                if (!deferredPartitions.test(leaf)) {
-                    readFrom.add(leaf);
-                }
+        }
+        List<Map<String, Object>> stored = new ArrayList<>();
+        String again = null;
+        for (Partitions.Member leaf : readFrom) {
+            Map<String, Object> offset = offsets.offset(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
+            stored.add(offset);
+            if (again == null) {
+                again = whyCopyAgain(table, offset, member, publishedBefore);
             }
-            List<Map<String, Object>> stored = new ArrayList<>();
-            String again = null;
-            for (Partitions.Member leaf : readFrom) {
-                Map<String, Object> offset = offsets.offset(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
-                stored.add(offset);
-                if (again == null) {
-                    again = whyCopyAgain(table, offset, member, publishedBefore);
-                }
+        }
+        for (int i = 0; i < readFrom.size(); i++) {
+            Partitions.Member leaf = readFrom.get(i);
+            TablePlan plan = plan(table, leaf, again == null ? stored.get(i) : null);
+            // One truncate drops the earlier copy, before the first partition's rows: one per partition would
+            // drop the partitions copied before it.
+            if (again != null && i == 0) {
+                plan.replacingEarlierCopy();
             }
-            for (int i = 0; i < readFrom.size(); i++) {
-                Partitions.Member leaf = readFrom.get(i);
-                TablePlan plan = plan(table, leaf, again == null ? stored.get(i) : null);
-                // One truncate drops the earlier copy, before the first partition's rows: one per partition would
-                // drop the partitions copied before it.
-                if (again != null && i == 0) {
-                    plan.replacingEarlierCopy();
-                }
-                plan.shape = shape;
-                plan.publicationMember = member;
-                add(plan, again, stored.get(i));
-            }
+            plan.shape = shape;
+            plan.publicationMember = member;
+            add(plan, again, stored.get(i));
         }
     }
 
@@ -399,9 +417,12 @@ public final class Snapshotter implements AutoCloseable {
                 throw e;
             }
             if (locked == null) {
-                throw new ConnectException("Table " + plan.name() + " was dropped and created again during its "
-                        + "snapshot; its new changes are not published to this task yet. Restart the task: it adds the "
-                        + "table to publication " + publication + " and copies it again");
+                // Dropped and created again: the new table is another relation, which the watch for new tables adds to
+                // the publication and copies anew (after a truncate of what this copy sent).
+                log.info("Table {} was dropped and created again during its snapshot; the new table is copied anew",
+                        plan.name());
+                connection.rollback();
+                return ChunkRead.GONE;
             }
             if (locked.fileNode() == SourceCatalog.NO_RELATION) {
                 // The partition was detached or dropped: its rows are no longer the table's.

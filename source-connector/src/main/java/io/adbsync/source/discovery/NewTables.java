@@ -1,0 +1,182 @@
+package io.adbsync.source.discovery;
+
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.SourceConfig;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.catalog.SourceCatalog.CapturedName;
+import io.adbsync.source.catalog.UncapturableTables;
+import io.adbsync.source.partition.PartitionMode;
+import io.adbsync.source.partition.Partitions;
+import io.adbsync.source.stream.TableFilter;
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Captured tables that appear while the task streams: created anew to match the include list, or dropped and created
+ * again under a captured name (DROP takes a table out of every publication, so the new one would never be streamed).
+ * Found every few seconds, added to the publication, and copied once the stream has passed that point, exactly as
+ * {@link io.adbsync.source.partition.AttachedPartitions} does for partitions: the copy then reflects a moment after
+ * every change streamed before it. A re-created table's copy starts with a truncate (its stored snapshot offset names
+ * the old relation), so its earlier rows go at the destination.
+ * <p>
+ * A table that would break writes at the source once published (no key, REPLICA IDENTITY NOTHING) is left out with a
+ * warning, as at task start. With a FOR ALL TABLES publication nothing is added: a table is new when its name or OID is.
+ */
+public final class NewTables {
+
+    private static final Logger log = LoggerFactory.getLogger(NewTables.class);
+    private static final long CHECK_INTERVAL_MS = 3_000;
+
+    /** A table new to the connector at WAL position {@code lsn}; {@code added} if it was added to the publication then. */
+    public record Found(String[] name, long oid, boolean added, long lsn) {
+        public String qualifiedName() {
+            return name[0] + "." + name[1];
+        }
+    }
+
+    private final SourceCatalog catalog;
+    private final String publication;
+    private final TableFilter filter;
+    private final String[] heartbeat;
+    private final Map<String, String> rowFilters;
+    private final boolean replicaIdentityFull;
+    private final PartitionMode partitions;
+    private final boolean allTables;
+    /** OID of each captured table by name, as last seen. */
+    private final Map<String, Long> known = new HashMap<>();
+    /** Tables left out because publishing them would break the source's writes (warned about once), by name. */
+    private final Map<String, Long> refused = new HashMap<>();
+    private final List<Found> waiting = new ArrayList<>();
+    private long nextCheckAt;
+
+    /**
+     * Watches the tables {@code filter} captures, as published when the task started; {@code rowFilters} (by table
+     * name) are the publication's row filters, if it has them.
+     */
+    public NewTables(SourceCatalog catalog, String publication, TableFilter filter, String[] heartbeat,
+                     Map<String, String> rowFilters, boolean replicaIdentityFull, PartitionMode partitions) throws SQLException {
+        this.catalog = catalog;
+        this.publication = publication;
+        this.filter = filter;
+        this.heartbeat = heartbeat;
+        this.rowFilters = Map.copyOf(rowFilters);
+        this.replicaIdentityFull = replicaIdentityFull;
+        this.partitions = partitions;
+        this.allTables = allTables(catalog, publication);
+        Set<String> published = allTables ? null : catalog.publishedTables(publication);
+        for (CapturedName t : SourceCatalog.capturedTableOids(catalog.connection(), filter)) {
+            // A table the start did not publish (created meanwhile) is found by the first look.
+            if (published == null || published.contains(t.qualifiedName())) {
+                known.put(t.qualifiedName(), t.oid());
+            }
+        }
+    }
+
+    /** At most every few seconds: adds the captured tables created or re-created since the last look to the publication. */
+    public void discover(long nowMs) throws SQLException {
+        if (nowMs < nextCheckAt) {
+            return;
+        }
+        nextCheckAt = nowMs + CHECK_INTERVAL_MS;
+        List<CapturedName> captured = SourceCatalog.capturedTableOids(catalog.connection(), filter);
+        Set<String> published = allTables ? null : catalog.publishedTables(publication);
+        List<CapturedName> candidates = new ArrayList<>();
+        for (CapturedName t : captured) {
+            String name = t.qualifiedName();
+            boolean isHeartbeat = t.name()[0].equals(heartbeat[0]) && t.name()[1].equals(heartbeat[1]);
+            boolean changed = !Long.valueOf(t.oid()).equals(known.get(name));
+            boolean unpublished = published != null && !published.contains(name);
+            if (!isHeartbeat && (changed || unpublished)) {
+                candidates.add(t);
+            }
+        }
+        Set<String> names = captured.stream().map(CapturedName::qualifiedName).collect(Collectors.toSet());
+        for (String gone : new ArrayList<>(known.keySet())) {
+            if (!names.contains(gone)) {
+                known.remove(gone);
+                log.info("Captured table {} was dropped at the source; a table created under its name is copied anew", gone);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return;
+        }
+        Map<String, String> uncapturable = UncapturableTables.find(catalog.connection(), filter, heartbeat, replicaIdentityFull)
+                .stream().collect(Collectors.toMap(UncapturableTables.Uncapturable::table, UncapturableTables.Uncapturable::reason));
+        for (CapturedName t : candidates) {
+            String reason = uncapturable.get(t.qualifiedName());
+            if (reason != null) {
+                if (Long.valueOf(t.oid()).equals(refused.put(t.qualifiedName(), t.oid()))) {
+                    continue;
+                }
+                log.warn("Table {} matches {} but is not captured: {}; publishing it would make the source's own UPDATE and "
+                        + "DELETE on it fail. Give it a primary key and it is picked up", t.qualifiedName(),
+                        SourceConfig.TABLE_INCLUDE_LIST, reason);
+                continue;
+            }
+            refused.remove(t.qualifiedName());
+            add(t, published != null && !published.contains(t.qualifiedName()));
+        }
+    }
+
+    private void add(CapturedName t, boolean addToPublication) throws SQLException {
+        String condition = rowFilters.get(t.qualifiedName());
+        String where = condition == null ? "" : " WHERE (" + condition + ")";
+        try (Statement s = catalog.connection().createStatement()) {
+            List<Partitions.Member> leaves = Partitions.leaves(catalog.connection(), t.name()[0], t.name()[1]);
+            if (replicaIdentityFull) {
+                s.execute("ALTER TABLE " + SqlIdentifiers.qualified(t.name()[0], t.name()[1]) + " REPLICA IDENTITY FULL");
+                for (Partitions.Member leaf : leaves) {
+                    s.execute("ALTER TABLE " + leaf.quoted() + " REPLICA IDENTITY FULL");
+                }
+            }
+            if (addToPublication) {
+                List<String> members = partitions == PartitionMode.LEAVES && !leaves.isEmpty()
+                        ? leaves.stream().map(l -> l.quoted() + where).toList()
+                        : List.of(SqlIdentifiers.qualified(t.name()[0], t.name()[1]) + where);
+                s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
+            }
+            try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                rs.next();
+                waiting.removeIf(w -> w.qualifiedName().equals(t.qualifiedName()));
+                waiting.add(new Found(t.name(), t.oid(), addToPublication, LogSequenceNumber.valueOf(rs.getString(1)).asLong()));
+                known.put(t.qualifiedName(), t.oid());
+                log.info("Table {} is new to the connector{}; its snapshot starts once the stream passes {}", t.qualifiedName(),
+                        addToPublication ? ", added to publication " + publication : "", rs.getString(1));
+            }
+        }
+    }
+
+    /**
+     * The tables whose publication change the stream has passed ({@code receivedLsn}); each stays until
+     * {@link #planned} says its copy is planned, so a failure while planning (a lost connection) does not lose it.
+     */
+    public List<Found> ready(long receivedLsn) {
+        return waiting.stream().filter(f -> receivedLsn >= f.lsn()).toList();
+    }
+
+    /** {@code found}'s copy is planned (or the table is gone again): it is no longer returned by {@link #ready}. */
+    public void planned(Found found) {
+        waiting.remove(found);
+    }
+
+    private static boolean allTables(SourceCatalog catalog, String publication) throws SQLException {
+        try (PreparedStatement ps = catalog.connection().prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+}
