@@ -204,6 +204,28 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         assertThat(ids.length() - 1).isEqualTo(1_000_000);
     }
 
+    /**
+     * The snapshot's connections dropped in the middle of the copy (a failover, a restarted source, an idle-session
+     * timeout): the round being read is given up and read again after reconnecting, within the retry window, and the
+     * task never fails.
+     */
+    @Test
+    void aSnapshotConnectionLostMidRoundIsReadAgainAfterReconnecting() throws Exception {
+        sql("CREATE TABLE big (id int PRIMARY KEY, v text)",
+                "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 60000) g", "ANALYZE big");
+        rest.deploy(name, config("snapshot.max.threads", "2", "snapshot.max.rows.per.second", "10000"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        ChangeEvents.read(stack.bootstrapServers(), name + ".public.big", 5000);
+        for (int i = 0; i < 3; i++) {
+            sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'adbsync-snapshot' "
+                    + "AND datname = current_database()");
+            sql("UPDATE big SET v = 'after loss " + i + "' WHERE id % 1000 = " + i);
+            Thread.sleep(1500);
+        }
+        awaitTopicEqualsSource("big", Duration.ofSeconds(120));
+        rest.checkNotFailed(name);
+    }
+
     @Test
     void rowFiltersApplyToSnapshotAndStream() throws Exception {
         checkRowFilters("publication");

@@ -291,6 +291,10 @@ public class AdbPgSourceTask extends SourceTask {
     }
 
     private List<SourceRecord> pollLocked() throws InterruptedException {
+        // A lost connection (the stream's or the snapshot's) is brought back before anything else is read.
+        if (disconnectedSince != 0 && !reconnect()) {
+            return null;
+        }
         if (snapshotter != null && snapshotter.roundInFlight()) {
             return snapshotRound();
         }
@@ -391,9 +395,20 @@ public class AdbPgSourceTask extends SourceTask {
                 log.info("Snapshot complete for connector {}", config.topicPrefix());
             }
             return rows.isEmpty() ? null : rows;
-        } catch (SQLException e) {
-            throw new ConnectException("Snapshot failed: " + e.getMessage() + " (SQLState " + e.getSQLState()
-                    + "); it resumes at the last completed chunk when the task restarts", e);
+        } catch (SQLException | ConnectException failure) {
+            SQLException e = sqlCause(failure);
+            if (e == null || SqlErrors.classify(e) != SqlErrors.Kind.TRANSIENT) {
+                throw new ConnectException("Snapshot failed: " + failure.getMessage()
+                        + (e == null ? "" : " (SQLState " + e.getSQLState() + ")")
+                        + "; it resumes at the last completed chunk when the task restarts", failure);
+            }
+            // Nothing of the round was handed out (the snapshotter reads it again); the stream's connections most
+            // likely went with the snapshot's, so both are brought back within the retry window.
+            snapshotter.abandonRound();
+            if (!stopping) {
+                lost(e);
+            }
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
@@ -518,7 +533,9 @@ public class AdbPgSourceTask extends SourceTask {
             // The catalog connection most likely died with the stream; start both afresh.
             catalog.reset();
             catalog.scalar("SELECT 1");
-            connect();
+            if (config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY) {
+                connect();
+            }
             metrics.reconnected();
             log.info("Reconnected to {} after {} ms; resuming after {}", config.connection().url(),
                     System.currentTimeMillis() - disconnectedSince, describe(changes.position()));

@@ -83,6 +83,11 @@ public final class Snapshotter implements AutoCloseable {
     /** Truncates that drop earlier copies, handed out ahead of the round's rows. */
     private List<SourceRecord> inFlightLeading = List.of();
     private List<TablePlan> finishedInFlight = List.of();
+    private List<TablePlan.Chunk> inFlightChunks = List.of();
+    /** Every plan the round in flight took a chunk from or found done. */
+    private List<TablePlan> touchedInFlight = List.of();
+    /** Plans a failed round left behind their reads: rebuilt from what was handed out before the next round. */
+    private final List<TablePlan> rewinding = new ArrayList<>();
 
     /** How tables are split: by CTID range where the server can scan them (14+), else by primary-key range. */
     public enum Chunking {
@@ -235,6 +240,7 @@ public final class Snapshotter implements AutoCloseable {
         if (leaf != null) {
             plan.readingFrom(leaf, TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
         }
+        plan.handedOut = stored;
         return plan;
     }
 
@@ -286,14 +292,36 @@ public final class Snapshotter implements AutoCloseable {
         if (inFlight != null) {
             throw new IllegalStateException("A snapshot round is already being read");
         }
+        rewind();
         List<Future<ChunkRead>> reads = new ArrayList<>();
         List<TablePlan> readPlans = new ArrayList<>();
+        List<TablePlan.Chunk> chunks = new ArrayList<>();
         List<TablePlan> finished = new ArrayList<>();
         List<SourceRecord> leading = new ArrayList<>();
+        // Published before the first query, so that a failure part way leaves what to undo (see abandonRound).
+        inFlight = reads;
+        inFlightLeading = leading;
+        inFlightPlans = readPlans;
+        inFlightChunks = chunks;
+        finishedInFlight = finished;
+        touchedInFlight = new ArrayList<>();
         lastRoundBytes = 0;
         lastRoundQueries = 0;
+        try {
+            takeChunks(reads, readPlans, chunks, finished, leading);
+        } catch (SQLException | RuntimeException e) {
+            abandonRound();
+            throw e;
+        }
+    }
+
+    private void takeChunks(List<Future<ChunkRead>> reads, List<TablePlan> readPlans, List<TablePlan.Chunk> chunks,
+                            List<TablePlan> finished, List<SourceRecord> leading) throws SQLException {
         while (reads.size() < parallelism && !pending.isEmpty()) {
             TablePlan plan = pending.peekFirst();
+            if (!touchedInFlight.contains(plan)) {
+                touchedInFlight.add(plan);
+            }
             TablePlan.Chunk chunk = plan.next(catalog);
             lastRoundQueries += plan instanceof KeyRangePlan ? 2 : 1;
             if (chunk != null) {
@@ -307,16 +335,60 @@ public final class Snapshotter implements AutoCloseable {
                 }
                 reads.add(readers.submit(() -> readChunk(connection, plan, chunk)));
                 readPlans.add(plan);
+                chunks.add(chunk);
             }
             if (plan.done()) {
                 pending.pollFirst();
                 finished.add(plan);
             }
         }
-        inFlight = reads;
-        inFlightLeading = leading;
-        inFlightPlans = readPlans;
-        finishedInFlight = finished;
+    }
+
+    /**
+     * Gives up the round in flight after a failure (a lost connection): its reads are cancelled, nothing of it was
+     * handed out, and each plan it touched is read again from where the records handed out left it, its truncate
+     * too if the round carried it. Safe to call when no round is in flight.
+     */
+    public void abandonRound() {
+        if (inFlight == null) {
+            return;
+        }
+        inFlight.forEach(read -> read.cancel(true));
+        inFlight = null;
+        for (TablePlan plan : touchedInFlight) {
+            if (!rewinding.contains(plan) && all.contains(plan)) {
+                rewinding.add(plan);
+            }
+        }
+        inFlightLeading = List.of();
+        touchedInFlight = List.of();
+        // The reader connections may be broken or mid-COPY; new ones are opened for the next round.
+        closeConnections();
+    }
+
+    /** Rebuilds the plans a failed round left behind, each at the position its handed-out records stated. */
+    private void rewind() throws SQLException {
+        // Last first, each to the front: the plans keep their order (a partitioned table's truncate is on its first leaf).
+        for (int i = rewinding.size() - 1; i >= 0; i--) {
+            TablePlan plan = rewinding.get(i);
+            TablePlan again = plan(plan.table, plan.leaf(), plan.handedOut);
+            again.shape = plan.shape;
+            again.publicationMember = plan.publicationMember;
+            if (plan.replacesEarlierCopy()) {
+                again.replacingEarlierCopy();
+                // The truncate went out only if a round carrying it was handed out, and then handedOut is past it.
+                again.truncatePending = plan.handedOut == null || plan.truncatePending;
+                again.truncateSent = !again.truncatePending;
+            }
+            pending.remove(plan);
+            all.set(all.indexOf(plan), again);
+            metrics.untrack(plan);
+            metrics.track(again);
+            rewinding.remove(i);
+            if (!again.done()) {
+                pending.addFirst(again);
+            }
+        }
     }
 
     /**
@@ -334,7 +406,7 @@ public final class Snapshotter implements AutoCloseable {
         } catch (TimeoutException e) {
             return null;
         } catch (ExecutionException e) {
-            inFlight = null;
+            abandonRound();
             Throwable cause = e.getCause();
             if (cause instanceof SQLException sql) {
                 throw sql;
@@ -352,6 +424,7 @@ public final class Snapshotter implements AutoCloseable {
             TablePlan plan = inFlightPlans.get(i);
             if (read.records() != null) {
                 out.addAll(read.records());
+                plan.handedOut = inFlightChunks.get(i).afterChunk();
             } else if (!restarted.contains(plan) && all.contains(plan)) {
                 restarted.add(plan);
                 pending.remove(plan);

@@ -49,6 +49,11 @@ abstract class TablePlan {
     boolean truncatePending;
     /** Whether a chunk carrying that truncate was read and handed out. */
     boolean truncateSent;
+    /**
+     * Where the copy stands as far as records handed out say: the offset after the last chunk handed out, or the
+     * stored offset it resumed from (null: from the start). A round that fails is read again from here.
+     */
+    Map<String, Object> handedOut;
 
     TablePlan(CapturedTable table, String filter, long estimatedRows, String server) {
         this.table = table;
