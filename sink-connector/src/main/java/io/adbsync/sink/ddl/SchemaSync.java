@@ -4,6 +4,7 @@ import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.SinkConfig;
 import io.adbsync.sink.SinkConfig.StorageEngine;
 import io.adbsync.sink.dialect.Dialect;
+import io.adbsync.sink.dialect.Dialects;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.record.Column;
 import io.adbsync.sink.record.TableChanges;
@@ -42,8 +43,7 @@ public final class SchemaSync {
         this.storage = storage;
         this.distributionKey = List.copyOf(distributionKey);
         if (!dialect.supports(storage)) {
-            throw new ConnectException(SinkConfig.STORAGE_ENGINE + "=" + storage.name().toLowerCase() + " is not supported by "
-                    + "the destination (" + dialect.name() + ")");
+            throw new ConnectException(Dialects.unsupportedStorage(dialect, storage));
         }
     }
 
