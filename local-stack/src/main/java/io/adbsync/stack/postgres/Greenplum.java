@@ -5,9 +5,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +78,26 @@ public final class Greenplum {
             throw new IllegalStateException(script + " runs as root (it starts the cluster as OS user gpadmin); "
                     + "run the tests as root or set " + URL_ENV);
         }
+        // Test JVMs of several checkouts on this machine may start the one cluster at the same moment: the script
+        // is idempotent, but two concurrent first starts would both run pg_ctl start.
+        Path lockFile = Path.of(System.getProperty("java.io.tmpdir"), "adbsync-gp7-start.lock");
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.lock();
+            try {
+                return runStart(script);
+            } catch (IllegalStateException first) {
+                // Someone outside the tests may have started it meanwhile; the second run then finds it running.
+                log.warn("{} start failed, trying once more: {}", script, first.getMessage());
+                return runStart(script);
+            } finally {
+                lock.release();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot lock " + lockFile + " to start " + script, e);
+        }
+    }
+
+    private static GreenplumCluster runStart(Path script) {
         Path output;
         try {
             output = Files.createTempFile("adbsync-gp7-start-", ".out");
