@@ -3,9 +3,11 @@ package io.adbsync.stack.postgres;
 import io.adbsync.common.sql.SqlIdentifiers;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -14,6 +16,7 @@ final class DatabaseNames {
 
     private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,40}");
     private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static final String OBJECT_IN_USE = "55006";
 
     private DatabaseNames() {
     }
@@ -35,7 +38,44 @@ final class DatabaseNames {
             // Slots keep a database busy; a test that leaves one behind must not leak the database too.
             s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = "
                     + SqlIdentifiers.literal(name) + " AND NOT active");
-            s.execute("DROP DATABASE IF EXISTS " + SqlIdentifiers.quote(name) + " WITH (FORCE)");
+            if (serverVersion(s) >= 130_000) {
+                s.execute("DROP DATABASE IF EXISTS " + SqlIdentifiers.quote(name) + " WITH (FORCE)");
+            } else {
+                dropWithoutForce(s, name);
+            }
+        }
+    }
+
+    /**
+     * Before PostgreSQL 13 (Greenplum 7 is 12-based) there is no {@code WITH (FORCE)}: end the sessions first. On
+     * Greenplum the segments' backends of an ended session leave a moment later, so "in use" is retried for a while.
+     */
+    private static void dropWithoutForce(Statement s, String name) throws SQLException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = " + SqlIdentifiers.literal(name)
+                    + " AND pid <> pg_backend_pid()");
+            try {
+                s.execute("DROP DATABASE IF EXISTS " + SqlIdentifiers.quote(name));
+                return;
+            } catch (SQLException e) {
+                if (!OBJECT_IN_USE.equals(e.getSQLState()) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("Interrupted while dropping database " + name, e);
+            }
+        }
+    }
+
+    private static int serverVersion(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SHOW server_version_num")) {
+            rs.next();
+            return Integer.parseInt(rs.getString(1));
         }
     }
 }

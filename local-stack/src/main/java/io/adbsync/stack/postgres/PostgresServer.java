@@ -28,6 +28,11 @@ public interface PostgresServer extends AutoCloseable {
     /** Creates a fresh database named {@code prefix} plus a unique suffix and returns its name. */
     String createDatabase(String prefix) throws SQLException;
 
+    /** Drops a database made by {@link #createDatabase}, ending the sessions still connected to it. */
+    default void dropDatabase(String name) throws SQLException {
+        DatabaseNames.drop(this, name);
+    }
+
     default Connection connect(String database) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", user());

@@ -4,6 +4,7 @@ import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.SinkConfig;
 import io.adbsync.sink.SinkConfig.StorageEngine;
 import io.adbsync.sink.dialect.Dialect;
+import io.adbsync.sink.dialect.Dialects;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.record.Column;
 import io.adbsync.sink.record.TableChanges;
@@ -13,7 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,8 +43,7 @@ public final class SchemaSync {
         this.storage = storage;
         this.distributionKey = List.copyOf(distributionKey);
         if (!dialect.supports(storage)) {
-            throw new ConnectException(SinkConfig.STORAGE_ENGINE + "=" + storage.name().toLowerCase() + " is not supported by "
-                    + "the destination (" + dialect.name() + ")");
+            throw new ConnectException(Dialects.unsupportedStorage(dialect, storage));
         }
     }
 
@@ -67,8 +66,7 @@ public final class SchemaSync {
                 throw new ConnectException("Destination table " + changes.table() + " does not exist; create it or set "
                         + SinkConfig.AUTO_CREATE + "=true");
             }
-            create(c, changes);
-            state = catalog.load(c, changes.table());
+            state = create(c, changes);
         }
         List<Column> missing = new ArrayList<>();
         for (Column col : changes.columns()) {
@@ -81,14 +79,14 @@ public final class SchemaSync {
                 throw new ConnectException("Destination table " + changes.table() + " has no column "
                         + missing.get(0).name() + " that records carry; add it or set " + SinkConfig.AUTO_EVOLVE + "=true");
             }
-            evolve(c, changes.table(), missing);
-            state = catalog.load(c, changes.table());
+            state = evolve(c, changes.table(), missing);
         }
         cache.put(changes.table(), state);
         return state;
     }
 
-    private void create(Connection c, TableChanges changes) throws SQLException {
+    /** Creates the table, or finds it made by another task meanwhile; returns its state. */
+    private TableState create(Connection c, TableChanges changes) throws SQLException {
         TableId id = changes.table();
         List<String> key = changes.keyColumns().stream().map(Column::name).toList();
         for (String d : distributionKey) {
@@ -105,20 +103,54 @@ public final class SchemaSync {
             columns.add(definition(c, id, col, key.contains(col.name())));
         }
         TableDefinition definition = new TableDefinition(id, columns, key, distributionKey);
-        execute(c, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifiers.quote(id.schema()), dialect.createTable(definition, storage));
-        log.info("Created destination table {} ({} columns, key {})", id, columns.size(), key);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ConcurrentDdl.execute(c, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifiers.quote(id.schema()),
+                        dialect.createTable(definition, storage));
+                log.info("Created destination table {} ({} columns, key {})", id, columns.size(), key);
+                return catalog.load(c, id);
+            } catch (ConcurrentDdl.LostRace e) {
+                // Another task made the table, or only its schema (for a table of its own): look again.
+                TableState now = catalog.load(c, id);
+                if (now.exists()) {
+                    log.info("Destination table {} was created by another task meanwhile", id);
+                    return now;
+                }
+                if (attempt == ConcurrentDdl.ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
     }
 
-    private void evolve(Connection c, TableId id, List<Column> missing) throws SQLException {
-        List<String> statements = new ArrayList<>();
-        for (Column col : missing) {
-            ColumnDefinition d = definition(c, id, col, false);
-            // Rows already there have no value for it: the added column is nullable whatever the record says.
-            statements.add(addColumn(id, new ColumnDefinition(d.name(), d.type(), false)));
+    /** Adds the missing columns, or finds them added by another task meanwhile; returns the table's state. */
+    private TableState evolve(Connection c, TableId id, List<Column> missing) throws SQLException {
+        List<Column> toAdd = missing;
+        for (int attempt = 1; ; attempt++) {
+            List<String> statements = new ArrayList<>();
+            for (Column col : toAdd) {
+                ColumnDefinition d = definition(c, id, col, false);
+                // Rows already there have no value for it: the added column is nullable whatever the record says.
+                statements.add(addColumn(id, new ColumnDefinition(d.name(), d.type(), false)));
+            }
+            try {
+                ConcurrentDdl.execute(c, statements.toArray(String[]::new));
+                log.info("Added {} column(s) to destination table {}: {}", toAdd.size(), id,
+                        toAdd.stream().map(Column::name).toList());
+                return catalog.load(c, id);
+            } catch (ConcurrentDdl.LostRace e) {
+                TableState now = catalog.load(c, id);
+                toAdd = toAdd.stream().filter(col -> !now.columns().containsKey(col.name())).toList();
+                if (toAdd.isEmpty()) {
+                    log.info("Columns {} of destination table {} were added by another task meanwhile",
+                            missing.stream().map(Column::name).toList(), id);
+                    return now;
+                }
+                if (attempt == ConcurrentDdl.ATTEMPTS) {
+                    throw e;
+                }
+            }
         }
-        execute(c, statements.toArray(String[]::new));
-        log.info("Added {} column(s) to destination table {}: {}", missing.size(), id,
-                missing.stream().map(Column::name).toList());
     }
 
     /** {@code ALTER TABLE … ADD COLUMN}; the same on every product. */
@@ -136,15 +168,4 @@ public final class SchemaSync {
         return new ColumnDefinition(col.name(), type, key || !col.schema().isOptional());
     }
 
-    private static void execute(Connection c, String... statements) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        }
-    }
 }

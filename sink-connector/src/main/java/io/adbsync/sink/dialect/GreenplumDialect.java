@@ -78,7 +78,10 @@ public final class GreenplumDialect extends PostgresDialect {
 
     @Override
     public String distributionKeyQuery() {
-        return "SELECT a.attname FROM gp_distribution_policy p JOIN pg_catalog.pg_attribute a "
-                + "ON a.attrelid = p.localoid AND a.attnum = ANY (p.distkey::int2[]) WHERE p.localoid = to_regclass(?)";
+        // In the key's own order: a join on ANY (distkey) returns the columns in whatever order the join yields.
+        return "SELECT a.attname FROM pg_catalog.gp_distribution_policy p "
+                + "CROSS JOIN LATERAL unnest(p.distkey::int2[]) WITH ORDINALITY AS k (attnum, n) "
+                + "JOIN pg_catalog.pg_attribute a ON a.attrelid = p.localoid AND a.attnum = k.attnum "
+                + "WHERE p.localoid = to_regclass(?) ORDER BY k.n";
     }
 }

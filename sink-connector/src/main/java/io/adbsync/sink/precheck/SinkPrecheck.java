@@ -43,8 +43,7 @@ public final class SinkPrecheck {
         try (Connection c = Jdbc.open(config.connection(), timeouts)) {
             Dialect dialect = Dialects.detect(c);
             if (!dialect.supports(config.storageEngine())) {
-                add(errors, SinkConfig.STORAGE_ENGINE, "The destination (" + dialect.name() + ") has no "
-                        + config.storageEngine().name().toLowerCase() + " storage");
+                add(errors, SinkConfig.STORAGE_ENGINE, Dialects.unsupportedStorage(dialect, config.storageEngine()));
             }
             TableNamer namer = new TableNamer(config.tableNameFormat(), config.tableNameMap(), config.nameCase());
             Set<TableId> tables = new LinkedHashSet<>();

@@ -1,6 +1,7 @@
 package io.adbsync.sink.writer;
 
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.sink.ddl.ConcurrentDdl;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.naming.TableId;
 import org.apache.kafka.common.TopicPartition;
@@ -9,7 +10,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
@@ -77,14 +77,34 @@ public final class OffsetStore {
                 + " RETURNING " + o + "." + TOPIC + ", " + o + "." + PARTITION;
     }
 
+    /** Creates the table if missing; every task of the connector does so when it connects, possibly at once. */
     public void ensureTable(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifiers.quote(table.schema()));
-            s.execute(createTable(table, dialect));
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ConcurrentDdl.execute(c, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifiers.quote(table.schema()),
+                        createTable(table, dialect));
+                return;
+            } catch (ConcurrentDdl.LostRace e) {
+                // Another task made the table, or only its schema: look again.
+                if (exists(c)) {
+                    return;
+                }
+                if (attempt == ConcurrentDdl.ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private boolean exists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                boolean exists = rs.getBoolean(1);
+                c.commit();
+                return exists;
+            }
         }
     }
 
