@@ -5,6 +5,8 @@ import io.adbsync.stack.connect.ConnectRestClient;
 import io.adbsync.stack.kafka.TopicReader;
 import io.adbsync.stack.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -38,6 +40,8 @@ class SinkConnectorIT {
     private static final String SINK = "io.adbsync.sink.AdbPgSinkConnector";
     private static final Schema KEY = SchemaBuilder.struct().name("k").field("id", Schema.INT32_SCHEMA).build();
     private static final Schema ROW = SchemaBuilder.struct().name("v").field("id", Schema.INT32_SCHEMA)
+            .field("name", Schema.OPTIONAL_STRING_SCHEMA).build();
+    private static final Schema ROW_OPTIONAL = SchemaBuilder.struct().name("v").optional().field("id", Schema.INT32_SCHEMA)
             .field("name", Schema.OPTIONAL_STRING_SCHEMA).build();
     private static final Schema ROW2 = SchemaBuilder.struct().name("v").field("id", Schema.INT32_SCHEMA)
             .field("name", Schema.OPTIONAL_STRING_SCHEMA)
@@ -105,15 +109,28 @@ class SinkConnectorIT {
         return new Struct(ROW).put("id", id).put("name", name);
     }
 
+    /** Our source's truncate of public.{@code sourceTable}: an envelope with op t and no key. */
+    private static Rec truncateOf(String sourceTable) {
+        Schema envelope = io.adbsync.common.contract.EventContract.envelope("p.public." + sourceTable, ROW_OPTIONAL);
+        Struct source = new Struct(io.adbsync.common.contract.EventContract.SOURCE_SCHEMA).put("version", "1")
+                .put("connector", "adbsync").put("name", "p").put("ts_ms", 0L).put("db", "d").put("schema", "public")
+                .put("table", sourceTable).put("snapshot", "false");
+        return new Rec(null, new Struct(envelope).put("op", "t").put("source", source));
+    }
+
     /** Writes records in one producer batch so that the sink receives them in one put(). */
     private static void produce(String topic, Rec... records) {
+        produce(topic, 0, records);
+    }
+
+    private static void produce(String topic, int partition, Rec... records) {
         Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
                 ProducerConfig.LINGER_MS_CONFIG, 200, ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (Rec r : records) {
-                byte[] key = converter.fromConnectData(topic, KEY, r.key());
+                byte[] key = r.key() == null ? null : converter.fromConnectData(topic, KEY, r.key());
                 byte[] value = r.value() == null ? null : converter.fromConnectData(topic, r.value().schema(), r.value());
-                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, 0, key, value);
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition, key, value);
                 if (r.sourceTable() != null) {
                     record.headers().add(io.adbsync.common.contract.SourceTableHeader.HEADER,
                             r.sourceTable().getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -461,6 +478,28 @@ class SinkConnectorIT {
         String reason = new String(dead.get(0).headers().lastHeader("__connect.errors.exception.message").value(), StandardCharsets.UTF_8);
         assertThat(reason).contains("offset 3").contains("public.docs").contains("column doc");
         rest.remove("toast");
+    }
+
+    @Test
+    void aTruncateOnATopicOfSeveralPartitionsStopsTheTaskInsteadOfBeingAppliedOutOfOrder() throws Exception {
+        String db = pg.createDatabase("sink_trunc");
+        String topic = "trunc.public.items";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
+        }
+        produce(topic, 0, up(1, "a"), up(2, "b"));
+        produce(topic, 1, truncateOf("items"));
+        rest.deploy("trunc", sinkConfig(db, topic));
+        Awaitility.await("task FAILED").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                .until(() -> {
+                    var tasks = rest.status("trunc").get("tasks");
+                    return tasks.size() > 0 && "FAILED".equals(tasks.get(0).get("state").asText());
+                });
+        assertThat(rest.status("trunc").get("tasks").get(0).get("trace").asText())
+                .contains("A TRUNCATE of public.items arrived on topic trunc.public.items, which has several partitions "
+                        + "(this one is partition 1, offset 0)")
+                .contains("Give the topic one partition");
+        rest.remove("trunc");
     }
 
     @Test

@@ -177,6 +177,9 @@ public class AdbPgSinkTask extends SinkTask {
                 continue;
             }
             if (wanted(event)) {
+                if (event.kind() == ChangeEvent.Kind.TRUNCATE) {
+                    requireSinglePartition(record, event);
+                }
                 warnOnSnapshotRowInInsertMode(event);
                 events.add(event);
             }
@@ -199,6 +202,24 @@ public class AdbPgSinkTask extends SinkTask {
         }
         pendingSeeks.clear();
         pace(tables);
+    }
+
+    /**
+     * A truncate has no key, so it is ordered with the row events only within its partition: on a topic of several
+     * partitions rows written before it may be applied after it (and survive) and rows written after it before it (and
+     * be lost). Until truncates are spread as barriers over every partition, such a topic with truncates is refused,
+     * where this task can tell: the truncate is in a partition other than 0, or the task reads several of the topic's.
+     */
+    private void requireSinglePartition(SinkRecord record, ChangeEvent event) {
+        long partitionsRead = context.assignment().stream().filter(tp -> tp.topic().equals(record.topic())).count();
+        if (record.kafkaPartition() > 0 || partitionsRead > 1) {
+            throw new ConnectException("A TRUNCATE of " + event.source().qualifiedName() + " arrived on topic " + record.topic()
+                    + ", which has several partitions (this one is partition " + record.kafkaPartition() + ", offset "
+                    + record.kafkaOffset() + "): a truncate has no key, so rows written before it in other partitions may be "
+                    + "applied after it and rows written after it before it. Give the topic one partition, or leave truncates "
+                    + "out (table.operations at the source, or " + SinkConfig.TRUNCATE_ENABLED + "=false here) knowing the "
+                    + "destination then keeps the truncated rows");
+        }
     }
 
     private void warnOnSnapshotRowInInsertMode(ChangeEvent e) {
