@@ -127,8 +127,8 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         return capturedTableOids(connection, filter).stream().map(CapturedName::name).toList();
     }
 
-    /** A captured table's name and relation OID. */
-    public record CapturedName(String[] name, long oid) {
+    /** A captured table's name and relation OID, and whether it is a partitioned table. */
+    public record CapturedName(String[] name, long oid, boolean partitioned) {
         public String qualifiedName() {
             return name[0] + "." + name[1];
         }
@@ -138,11 +138,11 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     public static List<CapturedName> capturedTableOids(Connection connection, TableFilter filter) throws SQLException {
         List<CapturedName> tables = new ArrayList<>();
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT n.nspname, c.relname, c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             ResultSet rs = s.executeQuery("SELECT n.nspname, c.relname, c.oid, c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                      + "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2")) {
             while (rs.next()) {
                 if (filter.captures(rs.getString(1), rs.getString(2))) {
-                    tables.add(new CapturedName(new String[] {rs.getString(1), rs.getString(2)}, rs.getLong(3)));
+                    tables.add(new CapturedName(new String[] {rs.getString(1), rs.getString(2)}, rs.getLong(3), rs.getBoolean(4)));
                 }
             }
         }
