@@ -606,4 +606,63 @@ class SourceToSinkIT {
         rest.remove("s2slive-sink");
         rest.remove("s2slive-source");
     }
+
+    /**
+     * Where leaves are published (PostgreSQL 12's only way), a partitioned table created while streaming is published
+     * leaf by leaf: one created without partitions yet, and partitions created or attached under a new table later,
+     * are published as they come, and the destination ends equal to the source.
+     */
+    @Test
+    void partitionedTablesCreatedWhileStreamingInLeavesModeGetTheirLaterPartitions() throws Exception {
+        String src = pg.createDatabase("s2s_lvl_src");
+        String dst = pg.createDatabase("s2s_lvl_dst");
+        sql(pg, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t VALUES (1, 'one')");
+        ConnectRestClient rest = stack.connect().rest();
+        Map<String, String> source = connection(src);
+        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
+        source.put("topic.prefix", "s2slvl");
+        source.put("slot.name", "s2slvl_slot");
+        source.put("publication.partitions", "leaves");
+        rest.deploy("s2slvl-source", source);
+        rest.awaitRunning("s2slvl-source", 1, Duration.ofSeconds(60));
+        Map<String, String> sink = connection(dst);
+        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        sink.put("topics.regex", "s2slvl\\.public\\..*");
+        sink.put("consumer.override.metadata.max.age.ms", "500");
+        rest.deploy("s2slvl-sink", sink);
+        rest.awaitRunning("s2slvl-sink", 1, Duration.ofSeconds(60));
+        Awaitility.await("slot active").atMost(Duration.ofSeconds(30)).until(() -> "true".equals(
+                scalar(pg, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = 's2slvl_slot'")));
+
+        sql(pg, src, "CREATE TABLE empty_root (id int, day date, v text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)",
+                "CREATE TABLE grown (id int, day date, v text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)",
+                "CREATE TABLE grown_01 PARTITION OF grown FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')",
+                "INSERT INTO grown SELECT g, date '2024-01-01' + g % 28, 'jan' FROM generate_series(1, 20) g");
+        Awaitility.await("the new table with a partition arrives").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    rest.checkNotFailed("s2slvl-source");
+                    assertThat(rows(pg, dst, "public.grown")).isEqualTo(rows(pg, src, "public.grown")).hasSize(20);
+                });
+        // Several looks for new tables pass while the first one still has no partition.
+        Thread.sleep(7_000);
+        rest.checkNotFailed("s2slvl-source");
+        sql(pg, src, "CREATE TABLE empty_root_01 PARTITION OF empty_root FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')",
+                "INSERT INTO empty_root SELECT g, date '2024-01-01' + g % 28, 'first' FROM generate_series(1, 10) g",
+                "CREATE TABLE grown_02 PARTITION OF grown FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')",
+                "CREATE TABLE grown_03 (id int NOT NULL, day date NOT NULL, v text)",
+                "INSERT INTO grown_03 VALUES (100, '2024-03-03', 'attached with its rows')",
+                "ALTER TABLE grown ATTACH PARTITION grown_03 FOR VALUES FROM ('2024-03-01') TO ('2024-04-01')",
+                "INSERT INTO grown SELECT g, date '2024-02-01' + g % 28, 'feb' FROM generate_series(21, 30) g",
+                "UPDATE grown SET v = 'moved' , day = '2024-02-10' WHERE id = 3");
+        sql(pg, src, "INSERT INTO t VALUES (2, 'two')");
+        Awaitility.await("partitions of tables new while streaming arrive").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    rest.checkNotFailed("s2slvl-source");
+                    assertThat(rows(pg, dst, "public.t")).isEqualTo(rows(pg, src, "public.t"));
+                    assertThat(rows(pg, dst, "public.empty_root")).isEqualTo(rows(pg, src, "public.empty_root")).hasSize(10);
+                    assertThat(rows(pg, dst, "public.grown")).isEqualTo(rows(pg, src, "public.grown")).hasSize(31);
+                });
+        rest.remove("s2slvl-sink");
+        rest.remove("s2slvl-source");
+    }
 }

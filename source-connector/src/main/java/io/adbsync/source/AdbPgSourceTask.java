@@ -200,8 +200,14 @@ public class AdbPgSourceTask extends SourceTask {
                             root[0] + "." + root[1], leaf));
         }
         if (streaming) {
+            AttachedPartitions attached = attachedPartitions;
             newTables = new NewTables(catalog, config.publicationName(), filter, config.heartbeatTable(),
-                    filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(), partitions);
+                    filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(), partitions,
+                    (root, leaves) -> {
+                        if (attached != null) {
+                            attached.watch(root, leaves);
+                        }
+                    });
         }
         if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
             // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.

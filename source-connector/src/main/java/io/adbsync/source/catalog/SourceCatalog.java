@@ -35,10 +35,13 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     static final long VISIBILITY_WAIT_MS = 5_000;
     /**
      * The statement's snapshot and the 64-bit form of the 32-bit xid bound first (xids of pgoutput's Begin carry no
-     * epoch): the epoch of the snapshot's xmax, or the one before when that would put the xid past xmax. The txid_*
+     * epoch): the one nearest the snapshot's xmax. A transaction still being made visible can be past xmax (xmax is
+     * one past the newest completed xid, and an older one may still run), so "past xmax" does not mean "of the epoch
+     * before"; every xid the server still decodes is within 2^31 of xmax, so the nearest is the right one. The txid_*
      * functions, not pg_current_snapshot(), because they exist on PostgreSQL 12 and Greenplum 7 too.
      */
-    private static final String FULL_XID = "SELECT s, CASE WHEN e + n > xmax THEN e + n - 4294967296 ELSE e + n END AS xid "
+    private static final String FULL_XID = "SELECT s, CASE WHEN e + n > xmax + 2147483648 THEN e + n - 4294967296 "
+            + "WHEN e + n < xmax - 2147483648 THEN e + n + 4294967296 ELSE e + n END AS xid "
             + "FROM (SELECT s, txid_snapshot_xmax(s) AS xmax, (txid_snapshot_xmax(s) >> 32) << 32 AS e, ?::bigint AS n "
             + "FROM (SELECT txid_current_snapshot() AS s) snapshot) parts";
 
@@ -124,8 +127,8 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         return capturedTableOids(connection, filter).stream().map(CapturedName::name).toList();
     }
 
-    /** A captured table's name and relation OID. */
-    public record CapturedName(String[] name, long oid) {
+    /** A captured table's name and relation OID, and whether it is a partitioned table. */
+    public record CapturedName(String[] name, long oid, boolean partitioned) {
         public String qualifiedName() {
             return name[0] + "." + name[1];
         }
@@ -135,11 +138,11 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     public static List<CapturedName> capturedTableOids(Connection connection, TableFilter filter) throws SQLException {
         List<CapturedName> tables = new ArrayList<>();
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT n.nspname, c.relname, c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             ResultSet rs = s.executeQuery("SELECT n.nspname, c.relname, c.oid, c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                      + "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2")) {
             while (rs.next()) {
                 if (filter.captures(rs.getString(1), rs.getString(2))) {
-                    tables.add(new CapturedName(new String[] {rs.getString(1), rs.getString(2)}, rs.getLong(3)));
+                    tables.add(new CapturedName(new String[] {rs.getString(1), rs.getString(2)}, rs.getLong(3), rs.getBoolean(4)));
                 }
             }
         }

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 
 /**
@@ -54,6 +55,8 @@ public final class NewTables {
     private final boolean replicaIdentityFull;
     private final PartitionMode partitions;
     private final boolean allTables;
+    /** Told of each partitioned table added, with the partitions it had: later ones are watched for from then on. */
+    private final BiConsumer<String[], List<Partitions.Member>> watchPartitions;
     /** OID of each captured table by name, as last seen. */
     private final Map<String, Long> known = new HashMap<>();
     /** Tables left out because publishing them would break the source's writes (warned about once), by name. */
@@ -63,10 +66,13 @@ public final class NewTables {
 
     /**
      * Watches the tables {@code filter} captures, as published when the task started; {@code rowFilters} (by table
-     * name) are the publication's row filters, if it has them.
+     * name) are the publication's row filters, if it has them. {@code watchPartitions} is told of each partitioned
+     * table added and the partitions it had, so that partitions it gets later are published and copied too.
      */
     public NewTables(SourceCatalog catalog, String publication, TableFilter filter, String[] heartbeat,
-                     Map<String, String> rowFilters, boolean replicaIdentityFull, PartitionMode partitions) throws SQLException {
+                     Map<String, String> rowFilters, boolean replicaIdentityFull, PartitionMode partitions,
+                     BiConsumer<String[], List<Partitions.Member>> watchPartitions) throws SQLException {
+        this.watchPartitions = watchPartitions;
         this.catalog = catalog;
         this.publication = publication;
         this.filter = filter;
@@ -97,7 +103,10 @@ public final class NewTables {
             String name = t.qualifiedName();
             boolean isHeartbeat = t.name()[0].equals(heartbeat[0]) && t.name()[1].equals(heartbeat[1]);
             boolean changed = !Long.valueOf(t.oid()).equals(known.get(name));
-            boolean unpublished = published != null && !published.contains(name);
+            // Where leaves are published, a partitioned table counts as published through its partitions: one without
+            // partitions yet has nothing to publish, and its later partitions are the watch of attached partitions'.
+            boolean unpublished = published != null && !published.contains(name)
+                    && !(partitions == PartitionMode.LEAVES && t.partitioned());
             if (!isHeartbeat && (changed || unpublished)) {
                 candidates.add(t);
             }
@@ -141,11 +150,16 @@ public final class NewTables {
                     s.execute("ALTER TABLE " + leaf.quoted() + " REPLICA IDENTITY FULL");
                 }
             }
-            if (addToPublication) {
-                List<String> members = partitions == PartitionMode.LEAVES && !leaves.isEmpty()
-                        ? leaves.stream().map(l -> l.quoted() + where).toList()
-                        : List.of(SqlIdentifiers.qualified(t.name()[0], t.name()[1]) + where);
+            List<String> members = partitions == PartitionMode.LEAVES && t.partitioned()
+                    ? leaves.stream().map(l -> l.quoted() + where).toList()
+                    : List.of(SqlIdentifiers.qualified(t.name()[0], t.name()[1]) + where);
+            // A partitioned table without partitions is not listed where leaves are published: PostgreSQL 12 refuses
+            // it, and later servers would publish its partitions through it, unseen by the look for unpublished tables.
+            if (addToPublication && !members.isEmpty()) {
                 s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
+            }
+            if (t.partitioned()) {
+                watchPartitions.accept(t.name(), leaves);
             }
             try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
                 rs.next();

@@ -56,7 +56,7 @@ public final class AttachedPartitions {
                               BiPredicate<String[], Partitions.Member> captured) throws SQLException {
         this.catalog = catalog;
         this.publication = publication;
-        this.roots = List.copyOf(roots);
+        this.roots = new ArrayList<>(roots);
         this.addToPublication = addToPublication;
         this.rowFilters = Map.copyOf(rowFilters);
         this.replicaIdentityFull = replicaIdentityFull;
@@ -64,6 +64,18 @@ public final class AttachedPartitions {
             Partitions.leaves(catalog.connection(), root[0], root[1]).stream()
                     .filter(l -> captured.test(root, l)).forEach(l -> known.add(l.oid()));
         }
+    }
+
+    /**
+     * Watches {@code root} too, a partitioned table found while streaming whose partitions {@code published} were
+     * published and are copied with it: partitions it gets later are added and copied like those of the roots watched
+     * from the start.
+     */
+    public void watch(String[] root, List<Partitions.Member> published) {
+        if (roots.stream().noneMatch(r -> r[0].equals(root[0]) && r[1].equals(root[1]))) {
+            roots.add(root);
+        }
+        published.forEach(leaf -> known.add(leaf.oid()));
     }
 
     /** Whether the snapshot of {@code leaf} waits for its addition to the publication to pass in the stream. */

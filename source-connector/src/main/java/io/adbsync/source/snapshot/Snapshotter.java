@@ -371,7 +371,27 @@ public final class Snapshotter implements AutoCloseable {
         // Last first, each to the front: the plans keep their order (a partitioned table's truncate is on its first leaf).
         for (int i = rewinding.size() - 1; i >= 0; i--) {
             TablePlan plan = rewinding.get(i);
-            TablePlan again = plan(plan.table, plan.leaf(), plan.handedOut);
+            TablePlan again;
+            try {
+                again = plan(plan.table, plan.leaf(), plan.handedOut);
+            } catch (SQLException e) {
+                if (!"42P01".equals(e.getSQLState())) {
+                    throw e;
+                }
+                // Dropped while the connection was lost: its copy stops, as when a chunk finds the table gone.
+                log.warn("Snapshot of {} stops: the table was dropped during its copy", plan.name());
+                pending.remove(plan);
+                all.remove(plan);
+                metrics.untrack(plan);
+                rewinding.remove(i);
+                if (plan.replacesEarlierCopy() && (plan.handedOut == null || plan.truncatePending)) {
+                    // The truncate that drops the earlier copy was not handed out: the next partition of the table,
+                    // rebuilt ahead of this loop or still pending, carries it, so it still precedes all its rows.
+                    pending.stream().filter(p -> p.oid == plan.oid && p.table.qualifiedName().equals(plan.table.qualifiedName()))
+                            .findFirst().ifPresent(TablePlan::replacingEarlierCopy);
+                }
+                continue;
+            }
             again.shape = plan.shape;
             again.publicationMember = plan.publicationMember;
             if (plan.replacesEarlierCopy()) {

@@ -6,11 +6,13 @@ import io.adbsync.source.stream.CapturedTable.CapturedColumn;
 import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.stream.UnchangedToastLoader.KeyValue;
 import io.adbsync.source.types.TypeMapper;
+import io.adbsync.stack.postgres.LocalPostgres;
 import io.adbsync.stack.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -123,6 +125,61 @@ class SourceCatalogIT {
                             + " is committed in the WAL but other sessions have not seen it for 5000 ms")
                     .hasCauseInstanceOf(SQLTransientException.class);
             writer.rollback();
+        }
+    }
+
+    /**
+     * A transaction is not visible while it waits to be seen committed, and an older one still running keeps the
+     * snapshot's xmax below its xid. Once the server has counted past 2^32 transactions (epoch 1 and later), the
+     * 32-bit xid of pgoutput's Begin must still be widened into the current epoch, not the one before.
+     */
+    @Test
+    void aTransactionAboveTheSnapshotsXmaxIsInvisibleInLaterEpochsToo() throws Exception {
+        Assumptions.assumeTrue(LocalPostgres.available() && LocalPostgres.program("pg_resetwal").isPresent());
+        try (PostgresServer epochOne = Postgres.startRestartable()) {
+            String dataDir;
+            try (Connection c = epochOne.connect("postgres"); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SHOW data_directory")) {
+                rs.next();
+                dataDir = rs.getString(1);
+            }
+            epochOne.stop(false);
+            List<String> resetwal = new java.util.ArrayList<>();
+            if ("root".equals(System.getProperty("user.name"))) {
+                resetwal.addAll(List.of("runuser", "-u", "postgres", "--"));
+            }
+            resetwal.addAll(List.of(LocalPostgres.program("pg_resetwal").orElseThrow().toString(), "-e", "1", "-D", dataDir));
+            Process p = new ProcessBuilder(resetwal).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as(output).isZero();
+            epochOne.start();
+            String db = epochOne.createDatabase("epoch");
+            try (Connection c = epochOne.connect(db); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE docs (id int PRIMARY KEY, body text)");
+                s.execute("INSERT INTO docs VALUES (1, 'original')");
+            }
+            try (SourceCatalog epochCatalog = new SourceCatalog(new ConnectionConfig(epochOne.jdbcUrl(db), epochOne.user(),
+                    epochOne.password() == null ? null : new Password(epochOne.password())));
+                 Connection older = epochOne.connect(db); Statement o = older.createStatement();
+                 Connection writer = epochOne.connect(db); Statement w = writer.createStatement()) {
+                CapturedTable table = new RelationRegistry("p", new TypeMapper(epochCatalog::formatType), epochCatalog::primaryKey)
+                        .update(epochCatalog.relation("public", "docs"));
+                older.setAutoCommit(false);
+                try (ResultSet rs = o.executeQuery("SELECT txid_current()")) {
+                    rs.next();
+                    assertThat(rs.getLong(1) >>> 32).isEqualTo(1);
+                }
+                writer.setAutoCommit(false);
+                w.execute("UPDATE docs SET id = 2 WHERE id = 1");
+                long xid = xid(w);
+                CapturedColumn body = table.columns().get(1);
+                assertThatThrownBy(() -> epochCatalog.load(table, body, List.of(new KeyValue(table.columns().get(0), "2")), xid))
+                        .isInstanceOf(ConnectException.class)
+                        .hasMessageContaining("transaction " + xid + " is committed in the WAL but other sessions have not seen it")
+                        .hasCauseInstanceOf(SQLTransientException.class);
+                writer.rollback();
+                older.rollback();
+            }
         }
     }
 
