@@ -550,7 +550,7 @@ class SourceToSinkIT {
             Awaitility.await("the commit sent to the connector").atMost(Duration.ofSeconds(30)).until(() -> "t".equals(scalar(pg, src,
                     "SELECT r.sent_lsn >= '" + flushed + "'::pg_lsn FROM pg_stat_replication r JOIN pg_replication_slots s "
                             + "ON s.active_pid = r.pid WHERE s.slot_name = 's2svis_slot'")));
-            // Longer than a re-read waits (5 s): the task also gives up once, reconnects and converts it again.
+            // Longer than a re-read waits (2 s): the task also gives up, reconnects and converts it again.
             Thread.sleep(8_000);
         } finally {
             sql(pg, src, "ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()");

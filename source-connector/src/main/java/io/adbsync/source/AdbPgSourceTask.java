@@ -159,7 +159,10 @@ public class AdbPgSourceTask extends SourceTask {
             heartbeat.createTable(catalog.connection());
             extra.add(heartbeat.tableName());
         }
-        List<String[]> captured = catalog.capturedTables(filter);
+        // One reading of the captured tables serves the publication, the snapshot plan and the watch for new tables:
+        // a table created after it is found by that watch and copied, not taken as known.
+        List<SourceCatalog.CapturedName> capturedNow = SourceCatalog.capturedTableOids(catalog.connection(), filter);
+        List<String[]> captured = new ArrayList<>(capturedNow.stream().map(SourceCatalog.CapturedName::name).toList());
         TopicNames.requireDistinct(config.topicPrefix(), captured);
         if (config.replicaIdentityFull()) {
             setReplicaIdentityFull(captured);
@@ -201,7 +204,7 @@ public class AdbPgSourceTask extends SourceTask {
         }
         if (streaming) {
             AttachedPartitions attached = attachedPartitions;
-            newTables = new NewTables(catalog, config.publicationName(), filter, config.heartbeatTable(),
+            newTables = new NewTables(catalog, config.publicationName(), filter, capturedNow, config.heartbeatTable(),
                     filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(), partitions,
                     (root, leaves) -> {
                         if (attached != null) {

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader {
 
     /** How long a re-read waits for a decoded transaction to become visible before the task reconnects. */
-    static final long VISIBILITY_WAIT_MS = 5_000;
+    static final long VISIBILITY_WAIT_MS = 2_000;
     /**
      * The statement's snapshot and the 64-bit form of the 32-bit xid bound first (xids of pgoutput's Begin carry no
      * epoch): the one nearest the snapshot's xmax. A transaction still being made visible can be past xmax (xmax is

@@ -65,11 +65,12 @@ public final class NewTables {
     private long nextCheckAt;
 
     /**
-     * Watches the tables {@code filter} captures, as published when the task started; {@code rowFilters} (by table
-     * name) are the publication's row filters, if it has them. {@code watchPartitions} is told of each partitioned
-     * table added and the partitions it had, so that partitions it gets later are published and copied too.
+     * Watches the tables {@code filter} captures; those {@code planned} at task start (published and copied by the
+     * start) are known, any other is new. {@code rowFilters} (by table name) are the publication's row filters, if it
+     * has them. {@code watchPartitions} is told of each partitioned table added and the partitions it had, so that
+     * partitions it gets later are published and copied too.
      */
-    public NewTables(SourceCatalog catalog, String publication, TableFilter filter, String[] heartbeat,
+    public NewTables(SourceCatalog catalog, String publication, TableFilter filter, List<CapturedName> planned, String[] heartbeat,
                      Map<String, String> rowFilters, boolean replicaIdentityFull, PartitionMode partitions,
                      BiConsumer<String[], List<Partitions.Member>> watchPartitions) throws SQLException {
         this.watchPartitions = watchPartitions;
@@ -81,12 +82,8 @@ public final class NewTables {
         this.replicaIdentityFull = replicaIdentityFull;
         this.partitions = partitions;
         this.allTables = allTables(catalog, publication);
-        Set<String> published = allTables ? null : catalog.publishedTables(publication);
-        for (CapturedName t : SourceCatalog.capturedTableOids(catalog.connection(), filter)) {
-            // A table the start did not publish (created meanwhile) is found by the first look.
-            if (published == null || published.contains(t.qualifiedName())) {
-                known.put(t.qualifiedName(), t.oid());
-            }
+        for (CapturedName t : planned) {
+            known.put(t.qualifiedName(), t.oid());
         }
     }
 

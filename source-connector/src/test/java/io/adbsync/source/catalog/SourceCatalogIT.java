@@ -122,7 +122,7 @@ class SourceCatalogIT {
             long xid = xid(s);
             assertThatThrownBy(() -> load("body", 2, xid)).isInstanceOf(ConnectException.class)
                     .hasMessageStartingWith("Cannot re-read unchanged TOASTed column body of public.docs: transaction " + xid
-                            + " is committed in the WAL but other sessions have not seen it for 5000 ms")
+                            + " is committed in the WAL but other sessions have not seen it for 2000 ms")
                     .hasCauseInstanceOf(SQLTransientException.class);
             writer.rollback();
         }
