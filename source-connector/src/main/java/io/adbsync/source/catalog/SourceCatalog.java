@@ -9,6 +9,7 @@ import io.adbsync.source.stream.CapturedTable;
 import io.adbsync.source.stream.RowFilter;
 import io.adbsync.source.stream.TableFilter;
 import io.adbsync.source.stream.UnchangedToastLoader;
+import io.adbsync.source.stream.UnchangedToastLoader.RelationGone;
 import io.adbsync.source.types.TextForms;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.postgresql.PGProperty;
@@ -466,7 +467,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             ps.setLong(3, Integer.toUnsignedLong(table.oid()));
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    throw gone(table, column, "the table no longer exists");
+                    throw new RelationGone(table.oid(), gone(table, column, "the table no longer exists").getMessage());
                 }
                 String missing = rs.getString(3);
                 if (missing != null) {

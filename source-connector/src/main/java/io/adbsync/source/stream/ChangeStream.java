@@ -16,8 +16,13 @@ import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -28,6 +33,8 @@ import java.util.function.Function;
  * batch, not by the transaction.
  */
 public final class ChangeStream {
+
+    private static final Logger log = LoggerFactory.getLogger(ChangeStream.class);
 
     /** What the stream needs to know about the heartbeat table, whose changes become heartbeat records. */
     public interface HeartbeatSink {
@@ -51,6 +58,8 @@ public final class ChangeStream {
     private long nextChange;
     /** First record index of the change being handled; see {@link StreamPosition} for how indices are formed. */
     private long nextEvent;
+    /** Relations found dropped when a change of theirs needed a value from them: their changes are skipped. */
+    private final Set<Integer> dropped = new HashSet<>();
 
     public ChangeStream(RelationRegistry relations, TypeMapper types, ChangeRecordFactory records, TableFilter filter,
                         OperationFilter operations, LsnAckTracker tracker, HeartbeatSink heartbeats, StreamPosition resumeAt) {
@@ -161,10 +170,25 @@ public final class ChangeStream {
             }
             return;
         }
-        if (!filter.captures(table.schema(), table.table()) || !operations.applies(table.qualifiedName(), operation)) {
+        if (!filter.captures(table.schema(), table.table()) || !operations.applies(table.qualifiedName(), operation)
+                || dropped.contains(relationOid)) {
             return;
         }
-        for (SourceRecord record : build.apply(table)) {
+        List<SourceRecord> built;
+        try {
+            built = build.apply(table);
+        } catch (UnchangedToastLoader.RelationGone gone) {
+            // Failing would stop the task for good: the WAL holds the change and no restart can read the value. The
+            // table's rows are gone at the source; one created again under its name is copied anew after a truncate.
+            dropped.add(relationOid);
+            log.warn("Table {} (relation OID {}) was dropped before its change in the transaction committed at {} was "
+                    + "decoded, and that change needs a TOASTed value only the dropped table held: it and the table's "
+                    + "later changes still in the stream are skipped, so its destination table keeps the state before "
+                    + "them. A table created again under its name is copied anew. ({})", table.qualifiedName(),
+                    Integer.toUnsignedLong(relationOid), LogSequenceNumber.valueOf(tx.commitLsn()), gone.getMessage());
+            return;
+        }
+        for (SourceRecord record : built) {
             emit(record, out);
         }
     }

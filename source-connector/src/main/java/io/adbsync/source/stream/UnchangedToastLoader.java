@@ -1,5 +1,7 @@
 package io.adbsync.source.stream;
 
+import org.apache.kafka.connect.errors.ConnectException;
+
 import java.util.List;
 
 /**
@@ -21,7 +23,9 @@ import java.util.List;
  *   DELETE or key-changing UPDATE of this key follows in the stream and removes the row, so the value this change
  *   carries instead is never the final one; {@link ChangeRecordFactory} accepts that only where those later
  *   changes are delivered for the table, and fails otherwise.</li>
- *   <li>The table or column is gone (dropped, or dropped and re-created with another type): its value as of this
+ *   <li>The table is gone (dropped): {@link RelationGone}; the change stream skips its remaining changes, since the
+ *   table's rows are gone at the source and a table created again under its name is copied anew.</li>
+ *   <li>A column is gone (dropped, or dropped and re-created with another type): its value as of this
  *   change is nowhere to be read and no later event carries it. Emitting the change without it would silently
  *   change the value (the event contract has no "value unavailable" marker, by design: a placeholder string is
  *   what peers got wrong), so {@link #load} fails with a message naming table and column and the remedy (REPLICA
@@ -36,6 +40,23 @@ public interface UnchangedToastLoader {
      * by a read that sees transaction {@code xid} (the change's, as pgoutput's Begin gives it) committed.
      */
     String load(CapturedTable table, CapturedTable.CapturedColumn column, List<KeyValue> key, long xid);
+
+    /**
+     * The change's table no longer exists (dropped after the change): its value is nowhere to be read, and neither is
+     * anything else of that table, so the change stream skips the table's remaining changes (see ChangeStream).
+     */
+    final class RelationGone extends ConnectException {
+        private final int relationOid;
+
+        public RelationGone(int relationOid, String message) {
+            super(message);
+            this.relationOid = relationOid;
+        }
+
+        public int relationOid() {
+            return relationOid;
+        }
+    }
 
     /** A key column and its value's text form. */
     record KeyValue(CapturedTable.CapturedColumn column, String text) {
