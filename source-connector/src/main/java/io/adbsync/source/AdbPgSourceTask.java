@@ -192,6 +192,7 @@ public class AdbPgSourceTask extends SourceTask {
             changes.rowFilter(catalog.rowFilter(rowFilters));
         }
         changes.partitions(PartitionRouter.over(catalog));
+        changes.relationExists(catalog::relationExists);
         if (streaming && (partitions == PartitionMode.LEAVES || config.snapshotMode() != SourceConfig.SnapshotMode.NEVER)) {
             // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
             boolean firstStart = resumeAt.commitLsn() == 0;

@@ -76,6 +76,19 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         return scalar("SELECT current_database()");
     }
 
+    /** Whether relation {@code oid} still exists (a dropped table's changes may still be in the stream). */
+    public boolean relationExists(int oid) {
+        try (PreparedStatement ps = connection().prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = ?::oid)")) {
+            ps.setLong(1, Integer.toUnsignedLong(oid));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw new ConnectException("Cannot look up relation OID " + Integer.toUnsignedLong(oid) + ": " + e.getMessage(), e);
+        }
+    }
+
     public List<String> primaryKey(int relationOid) {
         String sql = "SELECT a.attname FROM pg_index i "
                 + "JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true "

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
 
 /**
  * Follows the decoded pgoutput stream transaction by transaction and turns captured changes into records. Records
@@ -58,8 +59,14 @@ public final class ChangeStream {
     private long nextChange;
     /** First record index of the change being handled; see {@link StreamPosition} for how indices are formed. */
     private long nextEvent;
-    /** Relations found dropped when a change of theirs needed a value from them: their changes are skipped. */
+    /**
+     * Relations dropped at the source (seen so when the server described them, or when a change of theirs needed a
+     * value from them): their changes are skipped. A change decoded after its table was dropped (lagging, or sent again
+     * after a restart) would otherwise land after the copy of a table created again under the name, and bring back
+     * rows of the dropped one.
+     */
     private final Set<Integer> dropped = new HashSet<>();
+    private IntPredicate relationExists = oid -> true;
 
     public ChangeStream(RelationRegistry relations, TypeMapper types, ChangeRecordFactory records, TableFilter filter,
                         OperationFilter operations, LsnAckTracker tracker, HeartbeatSink heartbeats, StreamPosition resumeAt) {
@@ -78,6 +85,11 @@ public final class ChangeStream {
     /** Filters rows of some tables in the connector (servers without publication row filters). */
     public void rowFilter(RowFilter rowFilter) {
         this.rowFilter = rowFilter;
+    }
+
+    /** Says whether a relation OID still exists at the source (asked once per Relation message). */
+    public void relationExists(IntPredicate relationExists) {
+        this.relationExists = relationExists;
     }
 
     /** Presents changes of leaf partitions as changes of their root table. */
@@ -111,7 +123,14 @@ public final class ChangeStream {
             tracker.reached(c.endLsn());
             tx = null;
         } else if (message instanceof Relation r) {
-            relations.update(r);
+            CapturedTable table = relations.update(r);
+            if (relationExists.test(r.oid())) {
+                dropped.remove(r.oid());
+            } else if (dropped.add(r.oid()) && filter.captures(table.schema(), table.table())) {
+                log.warn("Table {} (relation OID {}) no longer exists at the source: its changes still in the stream are "
+                        + "skipped, so its destination table keeps the state before them; a table created again under "
+                        + "its name is copied anew", table.qualifiedName(), Integer.toUnsignedLong(r.oid()));
+            }
         } else if (message instanceof PgOutputMessage.Type t) {
             types.typeAnnounced(t.oid());
         } else if (message instanceof Insert i) {

@@ -78,6 +78,25 @@ class ChangeStreamTest {
                         + "(table.operations), so the column would keep a wrong value; set REPLICA IDENTITY FULL on the table");
     }
 
+    @Test
+    void changesOfATableDroppedBeforeTheyAreDecodedAreSkippedAndItsNewRelationIsNot() {
+        TypeMapper types = new TypeMapper((oid, typmod) -> "x");
+        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
+        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null);
+        ChangeStream stream = new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
+                OperationFilter.parse(List.of()), new LsnAckTracker(), null, StreamPosition.START);
+        // The table with OID was dropped and created again as OID + 2 before the stream got to these changes.
+        stream.relationExists(oid -> oid != OID);
+        List<SourceRecord> out = new ArrayList<>();
+        for (PgOutputMessage m : List.of(new Begin(COMMIT, 0, 7), relation(OID, "items"),
+                new Insert(OptionalInt.empty(), OID, row("1")), new Commit(0, COMMIT, COMMIT + 0x30, 0),
+                new Begin(COMMIT + 0x100, 0, 8), relation(OID + 2, "items"),
+                new Insert(OptionalInt.empty(), OID + 2, row("2")), new Commit(0, COMMIT + 0x100, COMMIT + 0x130, 0))) {
+            stream.accept(m, COMMIT, out::add);
+        }
+        assertThat(ops(out)).containsExactly("c 2");
+    }
+
     private static List<SourceRecord> run(boolean tombstones, List<String> exclude, StreamPosition resumeAt) {
         return run(TRANSACTION, tombstones, exclude, List.of(), resumeAt);
     }
