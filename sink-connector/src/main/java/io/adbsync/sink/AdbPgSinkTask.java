@@ -101,7 +101,7 @@ public class AdbPgSinkTask extends SinkTask {
         } catch (NoSuchMethodError | NoClassDefFoundError e) {
             reporter = null;
         }
-        log.info("Sink task started for {} (dialect detected on first connect, tolerance {})", config.connection().url(),
+        log.info("Sink task started for {} (dialect detected on first connect, tolerance {})", config.connection().redactedUrl(),
                 tolerateAll ? "all" : "none");
     }
 

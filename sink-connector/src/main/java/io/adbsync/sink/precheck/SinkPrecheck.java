@@ -54,7 +54,7 @@ public final class SinkPrecheck {
                 checkTable(c, config, table, errors);
             }
         } catch (SQLException e) {
-            add(errors, ConnectionConfig.URL, "Cannot reach the destination at " + config.connection().url() + " as "
+            add(errors, ConnectionConfig.URL, "Cannot reach the destination at " + config.connection().redactedUrl() + " as "
                     + config.connection().user() + ": " + e.getMessage() + " (SQLState " + e.getSQLState() + ")");
         }
         return errors;
