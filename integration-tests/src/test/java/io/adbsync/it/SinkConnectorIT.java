@@ -481,6 +481,63 @@ class SinkConnectorIT {
     }
 
     @Test
+    void truncatesAreSkippedUnlessEnabled() throws Exception {
+        String db = pg.createDatabase("sink_trunc_off");
+        String topic = "truncoff.public.items";
+        produce(topic, up(1, "a"), truncateOf("items"), up(2, "b"));
+        rest.deploy("trunc-off", sinkConfig(db, topic));
+        rest.awaitRunning("trunc-off", 1, Duration.ofSeconds(60));
+        awaitRows(db, "public.items", List.of("(1,a)", "(2,b)"));
+        rest.remove("trunc-off");
+
+        String on = pg.createDatabase("sink_trunc_on");
+        rest.deploy("trunc-on", sinkConfig(on, topic, "truncate.enabled", "true"));
+        rest.awaitRunning("trunc-on", 1, Duration.ofSeconds(60));
+        awaitRows(on, "public.items", List.of("(2,b)"));
+        rest.remove("trunc-on");
+    }
+
+    @Test
+    void aRecordForATableOutsideTheAllowListIsRefusedBeforeAnyDdlOrWrite() throws Exception {
+        String db = pg.createDatabase("sink_allow");
+        sql(pg, db, "CREATE TABLE victim (id int PRIMARY KEY, name text)", "INSERT INTO victim VALUES (7, 'keep')");
+        produce("allow.public.allowed", up(1, "a"));
+        // A topic writer aims at a table the sink was not given: an existing one and one it would create.
+        produce("allow.public.victim", del(7), up(8, "evil"));
+        produce("allow.public.created", up(9, "evil"));
+        Map<String, String> config = sinkConfig(db, "unused", "table.allow.list", "public\\.allowed",
+                "errors.tolerance", "all", "errors.deadletterqueue.topic.name", "allow-dlq",
+                "errors.deadletterqueue.topic.replication.factor", "1", "errors.deadletterqueue.context.headers.enable", "true");
+        config.remove("topics");
+        config.put("topics.regex", "allow\\.public\\..*");
+        rest.deploy("allow", config);
+        rest.awaitRunning("allow", 1, Duration.ofSeconds(60));
+        awaitRows(db, "public.allowed", List.of("(1,a)"));
+        var dead = TopicReader.read(stack.bootstrapServers(), "allow-dlq", 3, Duration.ofSeconds(60));
+        List<String> reasons = dead.stream().map(r -> new String(r.headers().lastHeader("__connect.errors.exception.message").value(),
+                StandardCharsets.UTF_8)).sorted().toList();
+        assertThat(reasons).containsExactly(
+                "Destination table public.created is not in table.allow.list (record at topic allow.public.created, partition 0, "
+                        + "offset 0); nothing was written. Map the topic to an allowed table (table.name.format, table.name.map) "
+                        + "or widen table.allow.list",
+                "Destination table public.victim is not in table.allow.list (record at topic allow.public.victim, partition 0, "
+                        + "offset 0); nothing was written. Map the topic to an allowed table (table.name.format, table.name.map) "
+                        + "or widen table.allow.list",
+                "Destination table public.victim is not in table.allow.list (record at topic allow.public.victim, partition 0, "
+                        + "offset 1); nothing was written. Map the topic to an allowed table (table.name.format, table.name.map) "
+                        + "or widen table.allow.list");
+        assertThat(rows(pg, db, "public.victim")).containsExactly("(7,keep)");
+        assertThat(scalar(pg, db, "SELECT to_regclass('public.created') IS NULL")).isEqualTo("t");
+        rest.remove("allow");
+
+        Map<String, List<String>> errors = rest.validate(SINK, sinkConfig(db, "allow.public.allowed,allow.public.victim",
+                "table.allow.list", "public\\.allowed"));
+        assertThat(errors).containsOnlyKeys("table.allow.list");
+        assertThat(errors.get("table.allow.list")).containsExactly(
+                "Topic allow.public.victim maps to destination table public.victim, which table.allow.list does not allow");
+    }
+
+    @Test
     void aTruncateOnATopicOfSeveralPartitionsStopsTheTaskInsteadOfBeingAppliedOutOfOrder() throws Exception {
         String db = pg.createDatabase("sink_trunc");
         String topic = "trunc.public.items";
@@ -489,7 +546,7 @@ class SinkConnectorIT {
         }
         produce(topic, 0, up(1, "a"), up(2, "b"));
         produce(topic, 1, truncateOf("items"));
-        rest.deploy("trunc", sinkConfig(db, topic));
+        rest.deploy("trunc", sinkConfig(db, topic, "truncate.enabled", "true"));
         Awaitility.await("task FAILED").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
                 .until(() -> {
                     var tasks = rest.status("trunc").get("tasks");

@@ -9,6 +9,7 @@ import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.Dialects;
 import io.adbsync.sink.error.RecordFailure;
 import io.adbsync.sink.error.RetryPolicy;
+import io.adbsync.sink.naming.TableAllowList;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.naming.TableNamer;
 import io.adbsync.sink.record.BatchReducer;
@@ -56,6 +57,7 @@ public class AdbPgSinkTask extends SinkTask {
     private SinkConfig config;
     private RecordParser parser;
     private OperationFilter operations;
+    private TableAllowList allowList;
     private BatchReducer reducer;
     private RetryPolicy retry;
     private Throttle throttle;
@@ -90,6 +92,7 @@ public class AdbPgSinkTask extends SinkTask {
         boolean append = config.insertMode() == SinkConfig.InsertMode.INSERT;
         parser = new RecordParser(namer, !append);
         operations = OperationFilter.parse(config.tableOperations());
+        allowList = new TableAllowList(config.tableAllowList());
         reducer = new BatchReducer(append, config.conflictMode() == SinkConfig.ConflictMode.IGNORE);
         retry = new RetryPolicy(config.retryWindowConnectionMs(), config.retryWindowOtherMs(), config.retryBackoffMs(),
                 System::currentTimeMillis);
@@ -174,6 +177,12 @@ public class AdbPgSinkTask extends SinkTask {
                 event = parser.parse(record);
             } catch (RuntimeException e) {
                 refuse(record, e.getMessage(), e);
+                continue;
+            }
+            if (!allowList.allows(event.table())) {
+                refuse(record, "Destination table " + event.table() + " is not in " + SinkConfig.TABLE_ALLOW_LIST
+                        + " (record at " + event.coordinates() + "); nothing was written. Map the topic to an allowed "
+                        + "table (table.name.format, table.name.map) or widen " + SinkConfig.TABLE_ALLOW_LIST, null);
                 continue;
             }
             if (wanted(event)) {
