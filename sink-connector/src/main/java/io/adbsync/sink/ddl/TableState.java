@@ -2,6 +2,7 @@ package io.adbsync.sink.ddl;
 
 import io.adbsync.sink.naming.TableId;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +16,18 @@ public record TableState(TableId id, boolean exists, Map<String, String> columns
 
     public static TableState missing(TableId id) {
         return new TableState(id, false, Map.of(), List.of(), "heap", List.of());
+    }
+
+    /**
+     * Whether rows matched on {@code keyColumns} are at most one row each: they contain every column of a unique
+     * key. A table without any unique key counts as such only on append-optimized storage, which cannot have one
+     * (the sink creates those tables itself, keyed by distribution only).
+     */
+    public boolean identifiesOneRow(Collection<String> keyColumns) {
+        if (uniqueKeys.isEmpty()) {
+            return storage.startsWith("ao_");
+        }
+        return uniqueKeys.stream().anyMatch(keyColumns::containsAll);
     }
 
     /** Whether {@code INSERT … ON CONFLICT (keyColumns)} works: a unique index on exactly these columns, on a heap or Beam table. */
