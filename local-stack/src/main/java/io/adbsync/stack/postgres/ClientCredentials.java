@@ -1,6 +1,8 @@
 package io.adbsync.stack.postgres;
 
 import org.postgresql.Driver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,6 +21,8 @@ import java.util.Set;
  * command line would be visible to every user of the machine in {@code ps}.
  */
 public final class ClientCredentials {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientCredentials.class);
 
     private final Map<String, String> environment;
     private final Path home;
@@ -67,8 +71,8 @@ public final class ClientCredentials {
             // As libpq: a password file others can read is ignored, with a warning.
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
             if (permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-                System.err.println("WARNING: password file " + file + " has group or world access; it is ignored "
-                        + "(permissions should be u=rw (0600) or less)");
+                log.warn("Password file {} has group or world access; it is ignored (permissions should be u=rw (0600) "
+                        + "or less)", file);
                 return null;
             }
             for (String line : Files.readAllLines(file)) {

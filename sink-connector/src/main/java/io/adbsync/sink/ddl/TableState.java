@@ -19,15 +19,16 @@ public record TableState(TableId id, boolean exists, Map<String, String> columns
     }
 
     /**
-     * Whether rows matched on {@code keyColumns} are at most one row each: they contain every column of a unique
-     * key. A table without any unique key counts as such only on append-optimized storage, which cannot have one
-     * (the sink creates those tables itself, keyed by distribution only).
+     * Whether rows matched on {@code keyColumns} are at most one row each, as far as the destination can say: they
+     * contain every column of a unique key. A table without any unique key is trusted only where it could not have
+     * one on these columns: append-optimized storage, or (Greenplum) a distribution key outside them, since a unique
+     * index must contain the distribution key.
      */
     public boolean identifiesOneRow(Collection<String> keyColumns) {
-        if (uniqueKeys.isEmpty()) {
-            return storage.startsWith("ao_");
+        if (!uniqueKeys.isEmpty()) {
+            return uniqueKeys.stream().anyMatch(keyColumns::containsAll);
         }
-        return uniqueKeys.stream().anyMatch(keyColumns::containsAll);
+        return storage.startsWith("ao_") || !distributionKey.isEmpty() && !keyColumns.containsAll(distributionKey);
     }
 
     /** Whether {@code INSERT … ON CONFLICT (keyColumns)} works: a unique index on exactly these columns, on a heap or Beam table. */
