@@ -128,7 +128,7 @@ class SinkConnectorIT {
                 ProducerConfig.LINGER_MS_CONFIG, 200, ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (Rec r : records) {
-                byte[] key = r.key() == null ? null : converter.fromConnectData(topic, KEY, r.key());
+                byte[] key = r.key() == null ? null : converter.fromConnectData(topic, r.key().schema(), r.key());
                 byte[] value = r.value() == null ? null : converter.fromConnectData(topic, r.value().schema(), r.value());
                 ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition, key, value);
                 if (r.sourceTable() != null) {
@@ -480,6 +480,166 @@ class SinkConnectorIT {
         rest.remove("toast");
     }
 
+    private static Map<String, String> withDlq(Map<String, String> config, String dlq) {
+        config.putAll(Map.of("errors.tolerance", "all", "errors.deadletterqueue.topic.name", dlq,
+                "errors.deadletterqueue.topic.replication.factor", "1", "errors.deadletterqueue.context.headers.enable", "true"));
+        return config;
+    }
+
+    private static List<String> deadLetterReasons(String dlq, int count) {
+        return TopicReader.read(stack.bootstrapServers(), dlq, count, Duration.ofSeconds(60)).stream()
+                .map(r -> new String(r.headers().lastHeader("__connect.errors.exception.message").value(), StandardCharsets.UTF_8))
+                .toList();
+    }
+
+    /** A row of items with one more column {@code name} of {@code schema}. */
+    private static Rec withColumn(int id, String column, Schema schema, Object value) {
+        Schema row = SchemaBuilder.struct().name("v").field("id", Schema.INT32_SCHEMA).field("name", Schema.OPTIONAL_STRING_SCHEMA)
+                .field(column, schema).build();
+        return new Rec(new Struct(KEY).put("id", id), new Struct(row).put("id", id).put("name", "bad").put(column, value));
+    }
+
+    @Test
+    void recordsTheDestinationCannotTakeGoToTheDeadLetterQueueAndTheSinkGoesOn() throws Exception {
+        String db = pg.createDatabase("sink_bad_input");
+        sql(pg, db, "CREATE TABLE big (k text PRIMARY KEY, v text)");
+        String topic = "bad.public.items";
+        Schema optionalText = Schema.OPTIONAL_STRING_SCHEMA;
+        produce(topic, up(1, "ok"),
+                withColumn(2, "mood", SchemaBuilder.string().optional().parameter("adbsync.source.type", "public.mood").build(), "sad"),
+                withColumn(3, "price", SchemaBuilder.string().optional().parameter("adbsync.source.type", "numeric(2000,1)").build(), "1.5"),
+                withColumn(4, "xmin", optionalText, "system column"),
+                up(5, "fine"));
+        // A key no btree index can hold: "index row size … exceeds btree version 4 maximum" (SQLState 54000).
+        Schema textKey = SchemaBuilder.struct().name("bk").field("k", Schema.STRING_SCHEMA).build();
+        Schema textRow = SchemaBuilder.struct().name("bv").field("k", Schema.STRING_SCHEMA).field("v", optionalText).build();
+        StringBuilder huge = new StringBuilder();
+        java.util.Random random = new java.util.Random(13);
+        while (huge.length() < 20_000) {
+            huge.append(Long.toString(random.nextLong() & Long.MAX_VALUE, 36));
+        }
+        produce("bad.public.big", new Rec(new Struct(textKey).put("k", "small"), new Struct(textRow).put("k", "small").put("v", "ok")),
+                new Rec(new Struct(textKey).put("k", huge.toString()), new Struct(textRow).put("k", huge.toString()).put("v", "huge")));
+
+        rest.deploy("bad-input", withDlq(sinkConfig(db, topic + ",bad.public.big"), "bad-input-dlq"));
+        rest.awaitRunning("bad-input", 1, Duration.ofSeconds(60));
+        awaitRows(db, "public.items", List.of("(1,ok)", "(5,fine)"));
+        awaitRows(db, "public.big", List.of("(small,ok)"));
+        List<String> reasons = deadLetterReasons("bad-input-dlq", 4);
+        assertThat(reasons).anySatisfy(r -> assertThat(r).contains("offset 1").contains("public.mood").contains("does not exist"));
+        assertThat(reasons).anySatisfy(r -> assertThat(r).contains("offset 2").contains("public.items")
+                .containsAnyOf("(SQLState 22023)", "numeric(2000,1), which does not exist"));
+        assertThat(reasons).anySatisfy(r -> assertThat(r).contains("offset 3").contains("xmin").contains("42701"));
+        assertThat(reasons).anySatisfy(r -> assertThat(r).contains("topic bad.public.big").contains("offset 1").contains("54000"));
+        rest.checkNotFailed("bad-input");
+        produce(topic, up(6, "after"));
+        awaitRows(db, "public.items", List.of("(1,ok)", "(5,fine)", "(6,after)"));
+        rest.remove("bad-input");
+    }
+
+    @Test
+    void aRecordWhoseKeyIsNotAUniqueKeyOfTheDestinationIsRefused() throws Exception {
+        String db = pg.createDatabase("sink_key_check");
+        sql(pg, db, "CREATE TABLE accounts (id int PRIMARY KEY, branch int, name text)",
+                "INSERT INTO accounts VALUES (1, 10, 'a'), (2, 10, 'b'), (3, 10, 'c')");
+        String topic = "keys.public.accounts";
+        Schema byBranch = SchemaBuilder.struct().name("branchKey").field("branch", Schema.INT32_SCHEMA).build();
+        Schema byIdAndBranch = SchemaBuilder.struct().name("idBranchKey").field("id", Schema.INT32_SCHEMA)
+                .field("branch", Schema.INT32_SCHEMA).build();
+        Schema row = SchemaBuilder.struct().name("acc").field("id", Schema.INT32_SCHEMA).field("branch", Schema.INT32_SCHEMA)
+                .field("name", Schema.OPTIONAL_STRING_SCHEMA).build();
+        // A tombstone keyed by branch would be DELETE … USING branch = 10: every account of the branch.
+        produce(topic, new Rec(new Struct(byBranch).put("branch", 10), null),
+                new Rec(new Struct(byBranch).put("branch", 10), new Struct(row).put("id", 9).put("branch", 10).put("name", "x")),
+                new Rec(new Struct(byIdAndBranch).put("id", 2).put("branch", 10),
+                        new Struct(row).put("id", 2).put("branch", 10).put("name", "B")));
+        rest.deploy("key-check", withDlq(sinkConfig(db, topic), "key-check-dlq"));
+        rest.awaitRunning("key-check", 1, Duration.ofSeconds(60));
+        awaitRows(db, "public.accounts", List.of("(1,10,a)", "(2,10,B)", "(3,10,c)"));
+        assertThat(deadLetterReasons("key-check-dlq", 2)).containsExactly(
+                "The record at topic keys.public.accounts, partition 0, offset 0 has key columns (branch), which are not "
+                        + "a unique key of destination table public.accounts (its unique keys: (id)): a delete or update by "
+                        + "them could change many rows. Give the record a key that contains the table's primary key, or map "
+                        + "the topic to another table",
+                "The record at topic keys.public.accounts, partition 0, offset 1 has key columns (branch), which are not "
+                        + "a unique key of destination table public.accounts (its unique keys: (id)): a delete or update by "
+                        + "them could change many rows. Give the record a key that contains the table's primary key, or map "
+                        + "the topic to another table");
+        rest.remove("key-check");
+    }
+
+    @Test
+    void aBatchWhoseKeySchemaChangesAppliesEveryRecordByItsOwnKey() throws Exception {
+        String db = pg.createDatabase("sink_mixed_keys");
+        sql(pg, db, "CREATE TABLE items (id int PRIMARY KEY, name text)", "INSERT INTO items VALUES (1, 'a'), (2, 'b')");
+        String topic = "mixed.public.items";
+        // The source's key grew from (id) to (id, name) mid-stream; both kinds arrive in one batch.
+        Schema wideKey = SchemaBuilder.struct().name("wide").field("id", Schema.INT32_SCHEMA).field("name", Schema.STRING_SCHEMA).build();
+        produce(topic, del(1), new Rec(new Struct(wideKey).put("id", 5).put("name", "e"), row(5, "e")), up(3, "c"),
+                new Rec(new Struct(wideKey).put("id", 2).put("name", "b"), null));
+        rest.deploy("mixed-keys", sinkConfig(db, topic));
+        rest.awaitRunning("mixed-keys", 1, Duration.ofSeconds(60));
+        awaitRows(db, "public.items", List.of("(3,c)", "(5,e)"));
+        rest.remove("mixed-keys");
+    }
+
+    @Test
+    void truncatesAreSkippedUnlessEnabled() throws Exception {
+        String db = pg.createDatabase("sink_trunc_off");
+        String topic = "truncoff.public.items";
+        produce(topic, up(1, "a"), truncateOf("items"), up(2, "b"));
+        rest.deploy("trunc-off", sinkConfig(db, topic));
+        rest.awaitRunning("trunc-off", 1, Duration.ofSeconds(60));
+        awaitRows(db, "public.items", List.of("(1,a)", "(2,b)"));
+        rest.remove("trunc-off");
+
+        String on = pg.createDatabase("sink_trunc_on");
+        rest.deploy("trunc-on", sinkConfig(on, topic, "truncate.enabled", "true"));
+        rest.awaitRunning("trunc-on", 1, Duration.ofSeconds(60));
+        awaitRows(on, "public.items", List.of("(2,b)"));
+        rest.remove("trunc-on");
+    }
+
+    @Test
+    void aRecordForATableOutsideTheAllowListIsRefusedBeforeAnyDdlOrWrite() throws Exception {
+        String db = pg.createDatabase("sink_allow");
+        sql(pg, db, "CREATE TABLE victim (id int PRIMARY KEY, name text)", "INSERT INTO victim VALUES (7, 'keep')");
+        produce("allow.public.allowed", up(1, "a"));
+        // A topic writer aims at a table the sink was not given: an existing one and one it would create.
+        produce("allow.public.victim", del(7), up(8, "evil"));
+        produce("allow.public.created", up(9, "evil"));
+        Map<String, String> config = sinkConfig(db, "unused", "table.allow.list", "public\\.allowed",
+                "errors.tolerance", "all", "errors.deadletterqueue.topic.name", "allow-dlq",
+                "errors.deadletterqueue.topic.replication.factor", "1", "errors.deadletterqueue.context.headers.enable", "true");
+        config.remove("topics");
+        config.put("topics.regex", "allow\\.public\\..*");
+        rest.deploy("allow", config);
+        rest.awaitRunning("allow", 1, Duration.ofSeconds(60));
+        awaitRows(db, "public.allowed", List.of("(1,a)"));
+        var dead = TopicReader.read(stack.bootstrapServers(), "allow-dlq", 3, Duration.ofSeconds(60));
+        List<String> reasons = dead.stream().map(r -> new String(r.headers().lastHeader("__connect.errors.exception.message").value(),
+                StandardCharsets.UTF_8)).sorted().toList();
+        assertThat(reasons).containsExactly(
+                "Destination table public.created is not in table.allow.list (record at topic allow.public.created, partition 0, "
+                        + "offset 0); nothing was written. Map the topic to an allowed table (table.name.format, table.name.map) "
+                        + "or widen table.allow.list",
+                "Destination table public.victim is not in table.allow.list (record at topic allow.public.victim, partition 0, "
+                        + "offset 0); nothing was written. Map the topic to an allowed table (table.name.format, table.name.map) "
+                        + "or widen table.allow.list",
+                "Destination table public.victim is not in table.allow.list (record at topic allow.public.victim, partition 0, "
+                        + "offset 1); nothing was written. Map the topic to an allowed table (table.name.format, table.name.map) "
+                        + "or widen table.allow.list");
+        assertThat(rows(pg, db, "public.victim")).containsExactly("(7,keep)");
+        assertThat(scalar(pg, db, "SELECT to_regclass('public.created') IS NULL")).isEqualTo("t");
+        rest.remove("allow");
+
+        Map<String, List<String>> errors = rest.validate(SINK, sinkConfig(db, "allow.public.allowed,allow.public.victim",
+                "table.allow.list", "public\\.allowed"));
+        assertThat(errors).containsOnlyKeys("table.allow.list");
+        assertThat(errors.get("table.allow.list")).containsExactly(
+                "Topic allow.public.victim maps to destination table public.victim, which table.allow.list does not allow");
+    }
+
     @Test
     void aTruncateOnATopicOfSeveralPartitionsStopsTheTaskInsteadOfBeingAppliedOutOfOrder() throws Exception {
         String db = pg.createDatabase("sink_trunc");
@@ -489,7 +649,7 @@ class SinkConnectorIT {
         }
         produce(topic, 0, up(1, "a"), up(2, "b"));
         produce(topic, 1, truncateOf("items"));
-        rest.deploy("trunc", sinkConfig(db, topic));
+        rest.deploy("trunc", sinkConfig(db, topic, "truncate.enabled", "true"));
         Awaitility.await("task FAILED").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
                 .until(() -> {
                     var tasks = rest.status("trunc").get("tasks");

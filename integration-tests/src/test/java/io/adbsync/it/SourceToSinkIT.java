@@ -80,6 +80,7 @@ class SourceToSinkIT {
 
         Map<String, String> sink = connection(dst);
         sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        sink.put("truncate.enabled", "true");
         sink.put("topics.regex", prefix + "\\.public\\..*");
         // A regex subscription sees topics created later only at its next metadata refresh (5 minutes by default).
         sink.put("consumer.override.metadata.max.age.ms", "500");
@@ -148,6 +149,8 @@ class SourceToSinkIT {
         sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
         sink.put("topics.regex", prefix + "\\.public\\..*");
         sink.put("consumer.override.metadata.max.age.ms", "500");
+        // A table re-created at the source arrives as a truncate and a new copy.
+        sink.put("truncate.enabled", "true");
         if (converter != null) {
             for (Map<String, String> config : List.of(source, sink)) {
                 config.put("key.converter", converter);
@@ -406,6 +409,7 @@ class SourceToSinkIT {
         rest.awaitRunning(prefix + "-source", 1, Duration.ofSeconds(60));
         Map<String, String> sink = connection(dst);
         sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        sink.put("truncate.enabled", "true");
         sink.put("topics.regex", prefix + "\\.public\\..*");
         sink.put("consumer.override.metadata.max.age.ms", "500");
         rest.deploy(prefix + "-sink", sink);
@@ -499,6 +503,8 @@ class SourceToSinkIT {
         Map<String, String> sink = connection(dst);
         sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
         sink.put("topics", "s2sre.public.t");
+        // The re-created table's copy starts with a truncate that drops the old rows.
+        sink.put("truncate.enabled", "true");
         rest.deploy("s2s-re-sink", sink);
         rest.awaitRunning("s2s-re-sink", 1, Duration.ofSeconds(60));
         Awaitility.await("first copy applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))

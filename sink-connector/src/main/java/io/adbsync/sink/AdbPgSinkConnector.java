@@ -1,6 +1,7 @@
 package io.adbsync.sink;
 
 import io.adbsync.common.Version;
+import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.sink.precheck.SinkPrecheck;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
@@ -48,6 +49,7 @@ public class AdbPgSinkConnector extends SinkConnector {
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
         Config result = super.validate(connectorConfigs);
+        ConnectionConfig.redactUrlIn(result);
         Map<String, ConfigValue> values = new HashMap<>();
         boolean anyError = false;
         for (ConfigValue v : result.configValues()) {

@@ -3,16 +3,19 @@ package io.adbsync.sink;
 import io.adbsync.common.Version;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.SqlErrors;
+import io.adbsync.sink.ddl.RecordSchemaException;
 import io.adbsync.sink.ddl.SchemaSync;
 import io.adbsync.sink.ddl.TableState;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.Dialects;
 import io.adbsync.sink.error.RecordFailure;
 import io.adbsync.sink.error.RetryPolicy;
+import io.adbsync.sink.naming.TableAllowList;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.naming.TableNamer;
 import io.adbsync.sink.record.BatchReducer;
 import io.adbsync.sink.record.ChangeEvent;
+import io.adbsync.sink.record.Column;
 import io.adbsync.common.filter.Operation;
 import io.adbsync.common.filter.OperationFilter;
 import io.adbsync.sink.record.RecordParser;
@@ -35,8 +38,11 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -56,6 +62,7 @@ public class AdbPgSinkTask extends SinkTask {
     private SinkConfig config;
     private RecordParser parser;
     private OperationFilter operations;
+    private TableAllowList allowList;
     private BatchReducer reducer;
     private RetryPolicy retry;
     private Throttle throttle;
@@ -90,6 +97,7 @@ public class AdbPgSinkTask extends SinkTask {
         boolean append = config.insertMode() == SinkConfig.InsertMode.INSERT;
         parser = new RecordParser(namer, !append);
         operations = OperationFilter.parse(config.tableOperations());
+        allowList = new TableAllowList(config.tableAllowList());
         reducer = new BatchReducer(append, config.conflictMode() == SinkConfig.ConflictMode.IGNORE);
         retry = new RetryPolicy(config.retryWindowConnectionMs(), config.retryWindowOtherMs(), config.retryBackoffMs(),
                 System::currentTimeMillis);
@@ -101,7 +109,7 @@ public class AdbPgSinkTask extends SinkTask {
         } catch (NoSuchMethodError | NoClassDefFoundError e) {
             reporter = null;
         }
-        log.info("Sink task started for {} (dialect detected on first connect, tolerance {})", config.connection().url(),
+        log.info("Sink task started for {} (dialect detected on first connect, tolerance {})", config.connection().redactedUrl(),
                 tolerateAll ? "all" : "none");
     }
 
@@ -176,6 +184,12 @@ public class AdbPgSinkTask extends SinkTask {
                 refuse(record, e.getMessage(), e);
                 continue;
             }
+            if (!allowList.allows(event.table())) {
+                refuse(record, "Destination table " + event.table() + " is not in " + SinkConfig.TABLE_ALLOW_LIST
+                        + " (record at " + event.coordinates() + "); nothing was written. Map the topic to an allowed "
+                        + "table (table.name.format, table.name.map) or widen " + SinkConfig.TABLE_ALLOW_LIST, null);
+                continue;
+            }
             if (wanted(event)) {
                 if (event.kind() == ChangeEvent.Kind.TRUNCATE) {
                     requireSinglePartition(record, event);
@@ -184,9 +198,9 @@ public class AdbPgSinkTask extends SinkTask {
                 events.add(event);
             }
         }
-        List<TableChanges> tables = reducer.reduce(events);
+        List<TableChanges> tables;
         try {
-            apply(tables, events, nextOffsets);
+            tables = apply(events, nextOffsets);
             retry.succeeded();
         } catch (OffsetStore.OffsetsMovedException e) {
             // Nothing of the batch was committed: read the destination's offsets again and rewind to them.
@@ -194,7 +208,7 @@ public class AdbPgSinkTask extends SinkTask {
             partitionsToResume.addAll(e.partitions());
             throw new RetriableException(e.getMessage(), e);
         } catch (SQLException e) {
-            throw failure(e, tables);
+            throw failure(e, reducer.reduce(events));
         }
         appliedOffsets.putAll(nextOffsets);
         if (offsetStore != null) {
@@ -242,16 +256,20 @@ public class AdbPgSinkTask extends SinkTask {
         };
     }
 
-    /** One transaction for the whole batch; when the destination refuses a record, the batch is redone record by record. */
-    private void apply(List<TableChanges> tables, List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets)
-            throws SQLException {
+    /**
+     * One transaction for the whole batch; when the destination refuses a record, the batch is redone record by
+     * record. Returns what was written.
+     */
+    private List<TableChanges> apply(List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets) throws SQLException {
         Connection c = connection();
+        List<ChangeEvent> admitted = admit(c, events);
+        List<TableChanges> tables = reducer.reduce(admitted);
         Map<TableId, TableState> states = writer.prepare(c, tables);
         try {
             writer.write(c, tables, states);
             saveOffsets(c, nextOffsets);
             c.commit();
-            return;
+            return tables;
         } catch (SQLException e) {
             rollbackQuietly(c);
             if (SqlErrors.classify(e) != SqlErrors.Kind.DATA) {
@@ -260,7 +278,95 @@ public class AdbPgSinkTask extends SinkTask {
             log.warn("The destination refused a record of a batch of {} events ({}); applying them one by one to find it",
                     events.size(), e.getMessage());
         }
-        applyOneByOne(c, events, states, nextOffsets);
+        applyOneByOne(c, admitted, states, nextOffsets);
+        return tables;
+    }
+
+    /**
+     * Makes each table fit its records (DDL, committed on its own) and checks the records' keys against it, before
+     * any data is written. A record at fault (a type the destination lacks, a name no column can have, a key that is
+     * not a unique key of the table) is refused alone; the others are returned in order.
+     */
+    private List<ChangeEvent> admit(Connection c, List<ChangeEvent> events) throws SQLException {
+        Map<TableId, List<ChangeEvent>> byTable = new LinkedHashMap<>();
+        for (ChangeEvent e : events) {
+            byTable.computeIfAbsent(e.table(), t -> new ArrayList<>()).add(e);
+        }
+        Set<ChangeEvent> refused = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (List<ChangeEvent> tableEvents : byTable.values()) {
+            if (!ensureSchema(c, tableEvents)) {
+                // Find the records at fault: each one's DDL alone.
+                for (ChangeEvent e : tableEvents) {
+                    if (!ensureSchema(c, List.of(e))) {
+                        refused.add(e);
+                    }
+                }
+            }
+            List<ChangeEvent> remaining = tableEvents.stream().filter(e -> !refused.contains(e)).toList();
+            TableState state = remaining.isEmpty() ? null : writer.prepare(c, reducer.reduce(remaining)).get(remaining.get(0).table());
+            if (state == null || !state.exists()) {
+                continue;
+            }
+            for (ChangeEvent e : remaining) {
+                if (matchedByKey(e) && !state.identifiesOneRow(columnNames(e.keyColumns()))) {
+                    refuse(e.record(), notAUniqueKey(e, state), null);
+                    refused.add(e);
+                }
+            }
+        }
+        return refused.isEmpty() ? events : events.stream().filter(e -> !refused.contains(e)).toList();
+    }
+
+    /**
+     * Runs the DDL {@code events} need; false when it fails because of what a record asks for, reported for the
+     * single record when {@code events} is one. Other failures (privileges, connection) are thrown.
+     */
+    private boolean ensureSchema(Connection c, List<ChangeEvent> events) throws SQLException {
+        try {
+            writer.prepare(c, reducer.reduce(events));
+            return true;
+        } catch (RecordSchemaException e) {
+            rollbackQuietly(c);
+            if (events.size() == 1) {
+                refuse(events.get(0).record(), "The record at " + events.get(0).coordinates() + " cannot be written: "
+                        + e.getMessage(), e);
+            }
+            return false;
+        } catch (SQLException e) {
+            // A failed type lookup leaves the transaction aborted; nothing of the batch is written yet.
+            rollbackQuietly(c);
+            if (!RecordFailure.schemaCaused(e)) {
+                throw e;
+            }
+            if (events.size() == 1) {
+                ChangeEvent event = events.get(0);
+                refuse(event.record(), RecordFailure.message(event.coordinates(), event.table().toString(), e), e);
+            }
+            return false;
+        }
+    }
+
+    /** Whether {@code e} is applied by matching rows on its key columns (DELETE … USING, ON CONFLICT, UPDATE … FROM). */
+    private boolean matchedByKey(ChangeEvent e) {
+        if (e.keyColumns().isEmpty()) {
+            return false;
+        }
+        return e.kind() == ChangeEvent.Kind.DELETE
+                || e.kind() == ChangeEvent.Kind.UPSERT && config.insertMode() == SinkConfig.InsertMode.UPSERT;
+    }
+
+    private static List<String> columnNames(List<Column> columns) {
+        return columns.stream().map(Column::name).toList();
+    }
+
+    private static String notAUniqueKey(ChangeEvent e, TableState state) {
+        List<String> keys = state.uniqueKeys().stream().map(k -> "(" + String.join(", ", k.stream().sorted().toList()) + ")")
+                .sorted().toList();
+        return "The record at " + e.coordinates() + " has key columns (" + String.join(", ", columnNames(e.keyColumns()))
+                + "), which are not a unique key of destination table " + e.table()
+                + (keys.isEmpty() ? " (it has no unique key)" : " (its unique keys: " + String.join(", ", keys) + ")")
+                + ": a delete or update by them could change many rows. Give the record a key that contains the "
+                + "table's primary key, or map the topic to another table";
     }
 
     /** The slow path after a data error: each event under a savepoint, still one transaction; refused records alone are reported. */

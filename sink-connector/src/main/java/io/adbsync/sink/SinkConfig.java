@@ -30,6 +30,7 @@ public final class SinkConfig extends AbstractConfig {
     public static final String TABLE_CONFLICT_MODE = "table.conflict.mode";
     public static final String TABLE_OPERATIONS = "table.operations";
     public static final String TRUNCATE_ENABLED = "truncate.enabled";
+    public static final String TABLE_ALLOW_LIST = "table.allow.list";
     public static final String RETRY_WINDOW_CONNECTION_MS = "retry.window.connection.ms";
     public static final String RETRY_WINDOW_OTHER_MS = "retry.window.other.ms";
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
@@ -82,9 +83,20 @@ public final class SinkConfig extends AbstractConfig {
         def.define(DELETE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
                 "Apply delete events and tombstones as deletes by primary key; when false they are skipped.",
                 GROUP_WRITES, ++order, Width.SHORT, "Apply deletes");
-        def.define(TRUNCATE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
-                "Apply truncate events (op t) by truncating the destination table; when false they are skipped.",
+        def.define(TRUNCATE_ENABLED, Type.BOOLEAN, false, Importance.MEDIUM,
+                "Apply truncate events (op t) by truncating the destination table; when false (the default) they "
+                        + "are skipped and the destination keeps the truncated rows. Off by default because whoever "
+                        + "may write to a consumed topic could otherwise empty a destination table with one record; "
+                        + "turn it on when the topics carry only the source connector's events.",
                 GROUP_WRITES, ++order, Width.SHORT, "Apply truncates");
+        def.define(TABLE_ALLOW_LIST, Type.LIST, "", Validators.regexList(), Importance.HIGH,
+                "Destination tables the sink may create, alter or write: regexes on the destination schema.table "
+                        + "(as named after table.name.format, table.name.map and name.case, unquoted), each "
+                        + "matching the whole name. A record for any other table is refused before any DDL or "
+                        + "write, with its table, topic, partition and offset (to the dead-letter queue under "
+                        + "errors.tolerance=all). Empty (the default) allows every table the database user can reach: "
+                        + "whoever may write to a consumed topic then may write to all of them.",
+                GROUP_WRITES, ++order, Width.LONG, "Allowed destination tables");
         def.define(TABLE_OPERATIONS, Type.LIST, "", ParsedListValidator.of(OperationFilter::parse, "entries schema\\.table=insert|update|delete|truncate"), Importance.MEDIUM,
                 "Per-table choice of the operations to apply: entries like public\\.orders=insert|update (a regex on "
                         + "the source schema.table as routing names it (see table.name.format), then the operations among insert, update, delete, truncate). The "
@@ -208,6 +220,10 @@ public final class SinkConfig extends AbstractConfig {
 
     public List<String> tableOperations() {
         return getList(TABLE_OPERATIONS);
+    }
+
+    public List<String> tableAllowList() {
+        return getList(TABLE_ALLOW_LIST);
     }
 
     public boolean truncateEnabled() {

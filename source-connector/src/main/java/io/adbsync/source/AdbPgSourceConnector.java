@@ -1,6 +1,7 @@
 package io.adbsync.source;
 
 import io.adbsync.common.Version;
+import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.precheck.SourcePrecheck;
 import io.adbsync.source.replication.ReplicationSetup;
@@ -51,6 +52,7 @@ public class AdbPgSourceConnector extends SourceConnector {
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
         Config result = super.validate(connectorConfigs);
+        ConnectionConfig.redactUrlIn(result);
         Map<String, ConfigValue> values = new HashMap<>();
         boolean wellFormed = true;
         for (ConfigValue value : result.configValues()) {

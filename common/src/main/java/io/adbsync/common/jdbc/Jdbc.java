@@ -24,7 +24,7 @@ public final class Jdbc {
         org.postgresql.Driver driver = new org.postgresql.Driver();
         Connection connection = driver.connect(config.url(), props);
         if (connection == null) {
-            throw new SQLException("The PostgreSQL driver does not accept the URL " + config.url(), "08001");
+            throw new SQLException("The PostgreSQL driver does not accept the URL " + config.redactedUrl(), "08001");
         }
         return connection;
     }

@@ -15,7 +15,7 @@ public final class SqlErrors {
     public enum Kind {
         /** Connection lost, server restarting, out of resources, serialization failure, deadlock, timeouts: retry. */
         TRANSIENT,
-        /** The data itself is wrong (SQLState classes 22 and 23): the record goes to the dead-letter queue. */
+        /** The data itself is wrong (SQLState classes 22 and 23, 54000): the record goes to the dead-letter queue. */
         DATA,
         /** Retrying will not help: authentication, privileges, missing objects, syntax. */
         FATAL
@@ -44,6 +44,8 @@ public final class SqlErrors {
             // 55006 object in use (a slot still held by an old session), 55P03 lock_timeout: both wait on another session.
             case "55" -> state.equals("55006") || state.equals("55P03") ? Kind.TRANSIENT : Kind.FATAL;
             case "22", "23" -> Kind.DATA;
+            // program_limit_exceeded: a value too big for what holds it ("index row size … exceeds btree maximum").
+            case "54" -> state.equals("54000") ? Kind.DATA : Kind.FATAL;
             default -> Kind.FATAL;
         };
     }

@@ -35,6 +35,32 @@ class ConnectionConfigTest {
     }
 
     @Test
+    void refusesSecretsInTheUrlWithoutRepeatingThem() {
+        for (String url : new String[] {"jdbc:postgresql://db/app?user=u&password=s3cret",
+                "jdbc:postgresql://db/app?PASSWORD=s3cret", "jdbc:postgresql://db/app?sslkey=/k&sslpassword=s3cret",
+                "jdbc:postgresql://u:s3cret@db/app"}) {
+            assertThatThrownBy(() -> new AbstractConfig(DEF, Map.of("connection.url", url, "connection.user", "u")))
+                    .as(url)
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("connection.url")
+                    .hasMessageContaining("connection.password")
+                    .hasMessageNotContaining("s3cret");
+        }
+        assertThat(DEF.validateAll(Map.of("connection.url", "jdbc:postgresql://db/app?Password=s3cret", "connection.user", "u"))
+                .get("connection.url").errorMessages()).singleElement().asString()
+                .contains("Password").contains("ConfigProvider").doesNotContain("s3cret");
+    }
+
+    @Test
+    void passesTheClientKeyPassphraseAsADriverPropertyOnly() {
+        ConnectionConfig c = ConnectionConfig.from(new AbstractConfig(DEF, Map.of(
+                "connection.url", "jdbc:postgresql://db/app?sslkey=/k.pk8", "connection.user", "u",
+                "connection.ssl.password", "phrase")));
+        assertThat(c.driverProperties()).containsEntry("sslpassword", "phrase");
+        assertThat(c.toString()).doesNotContain("phrase");
+    }
+
+    @Test
     void oneOfListsChoicesInOrderAndIgnoresCase() {
         ConfigDef.Validator v = Validators.oneOf("initial", "never", "initial_only");
         v.ensureValid("snapshot.mode", "NEVER");

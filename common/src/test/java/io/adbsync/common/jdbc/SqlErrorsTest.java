@@ -34,6 +34,9 @@ class SqlErrorsTest {
     void dataErrorsBelongToTheRecord() {
         assertThat(SqlErrors.classify(new SQLException("bad value", "22P02"))).isEqualTo(DATA);
         assertThat(SqlErrors.classify(new SQLException("not null", "23502"))).isEqualTo(DATA);
+        assertThat(SqlErrors.classify(new SQLException("index row size 9000 exceeds btree version 4 maximum 2704", "54000")))
+                .isEqualTo(DATA);
+        assertThat(SqlErrors.classify(new SQLException("stack depth limit exceeded", "54001"))).isEqualTo(FATAL);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.adbsync.stack.cli;
 
+import io.adbsync.common.jdbc.JdbcUrls;
 import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.demo.Demo;
 import io.adbsync.stack.fuzz.Feature;
@@ -25,12 +26,16 @@ public final class Main {
               stack --source-url URL --sink-url URL [--connect-port 8083]
                   Start a local Kafka broker and one Connect worker (distributed mode) with the adbsync
                   plugin on its plugin.path, for your own databases. Prints how to deploy the connectors.
+                  The URLs carry no password (refused: see verify); connectors take theirs from
+                  connection.password, best through a ConfigProvider (docs/security.md).
               worker --bootstrap-servers HOST:PORT --plugin-path DIR [--rest-port 0] [--group-id adbsync-connect]
                   One more Connect worker for a running local cluster (used by fault tests).
               verify --source-url URL --sink-url URL [--tables s.t,s.t2] [--chunk-rows 10000]
                   Compare source and destination per table (row counts, then md5 checksums of the rows'
-                  text forms per chunk of primary-key order). JDBC URLs carry user and password as
-                  parameters. Exit code 0 when all tables are equal, 1 when any differs.
+                  text forms per chunk of primary-key order). Exit code 0 when all tables are equal, 1 when
+                  any differs. The user goes into the URL (?user=NAME; else PGUSER or your OS user), the
+                  password into PGPASSWORD or ~/.pgpass (PGPASSFILE), as for psql: a password in a URL on
+                  the command line is refused, since every user of the machine sees it in ps.
               demo [--connect-port 8083] [--accounts 100000] [--workload-seconds 30] [--tps 200]
                   The whole pipeline on this machine: two local PostgreSQL servers (from the machine's
                   binaries), a Kafka broker and a Connect worker in this JVM, config/source.json and
@@ -84,8 +89,8 @@ public final class Main {
     }
 
     private static void stack(Map<String, String> options) throws InterruptedException {
-        String sourceUrl = require(options, "source-url");
-        String sinkUrl = require(options, "sink-url");
+        String sourceUrl = requireUrl(options, "source-url");
+        String sinkUrl = requireUrl(options, "sink-url");
         int port = Integer.parseInt(options.getOrDefault("connect-port", "8083"));
         LocalStack stack = LocalStack.start(1, port, Map.of());
         CountDownLatch stopped = new CountDownLatch(1);
@@ -100,13 +105,14 @@ public final class Main {
         out.println("Connect REST API:        " + rest);
         out.println("Plugin path:             " + stack.pluginPath());
         out.println();
-        out.println("Deploy the source (connection.user/password as your source needs):");
+        out.println("Deploy the source (connection.user as your source needs; connection.password from a file through the");
+        out.println("worker's FileConfigProvider, e.g. \"${file:/etc/adbsync/secrets.properties:source.password}\"):");
         out.println("  curl -s -X PUT -H 'Content-Type: application/json' " + rest + "/connectors/adbsync-source/config \\");
-        out.println("    -d '{\"connector.class\":\"io.adbsync.source.AdbPgSourceConnector\",\"connection.url\":\"" + sourceUrl
+        out.println("    -d '{\"connector.class\":\"io.adbsync.source.AdbPgSourceConnector\",\"connection.url\":\"" + JdbcUrls.redact(sourceUrl)
                 + "\",\"connection.user\":\"postgres\",\"topic.prefix\":\"adbsync\"}'");
         out.println("Deploy the sink:");
         out.println("  curl -s -X PUT -H 'Content-Type: application/json' " + rest + "/connectors/adbsync-sink/config \\");
-        out.println("    -d '{\"connector.class\":\"io.adbsync.sink.AdbPgSinkConnector\",\"connection.url\":\"" + sinkUrl
+        out.println("    -d '{\"connector.class\":\"io.adbsync.sink.AdbPgSinkConnector\",\"connection.url\":\"" + JdbcUrls.redact(sinkUrl)
                 + "\",\"connection.user\":\"postgres\",\"topics.regex\":\"adbsync\\\\..*\"}'");
         out.println("Watch them:  curl -s " + rest + "/connectors?expand=status");
         out.println();
@@ -186,7 +192,7 @@ public final class Main {
     private static void verify(Map<String, String> options) {
         String tables = options.getOrDefault("tables", "");
         try {
-            List<TableDiff> diffs = Verify.run(require(options, "source-url"), require(options, "sink-url"),
+            List<TableDiff> diffs = Verify.run(requireUrl(options, "source-url"), requireUrl(options, "sink-url"),
                     tables.isBlank() ? List.of() : List.of(tables.split(",")),
                     Integer.parseInt(options.getOrDefault("chunk-rows", "10000")), System.out);
             System.exit(diffs.stream().allMatch(TableDiff::equal) ? 0 : 1);
@@ -194,6 +200,19 @@ public final class Main {
             System.err.println("verify failed: " + e.getMessage());
             System.exit(2);
         }
+    }
+
+    /** A URL option that must not carry a password: command lines are visible to every user of the machine. */
+    private static String requireUrl(Map<String, String> options, String name) {
+        String url = require(options, name);
+        List<String> secrets = JdbcUrls.secrets(url);
+        if (!secrets.isEmpty()) {
+            System.err.println("--" + name + " carries a secret (" + String.join(", ", secrets) + "), which every user of "
+                    + "this machine can read in ps. Remove it from the URL and give the password in PGPASSWORD or "
+                    + "~/.pgpass (host:port:database:user:password, chmod 600), as for psql.");
+            System.exit(2);
+        }
+        return url;
     }
 
     private static String require(Map<String, String> options, String name) {

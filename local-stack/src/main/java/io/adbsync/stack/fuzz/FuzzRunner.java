@@ -296,7 +296,7 @@ public final class FuzzRunner {
             sinkConfig.remove("connection.password");
             sinkConfig.putAll(Map.of("connection.url", destination.jdbcUrl(destinationDb), "connection.user", destination.user(),
                     "topics.regex", id + "\\.public\\..*", "consumer.override.metadata.max.age.ms", "1000",
-                    "retry.backoff.ms", "200"));
+                    "retry.backoff.ms", "200", "truncate.enabled", "true"));
             if (destination.password() != null) {
                 sinkConfig.put("connection.password", destination.password());
             }

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A server someone else runs, given as a JDBC URL (user and password as URL parameters); databases made here are dropped on close. */
+/**
+ * A server someone else runs, given as a JDBC URL (the user as a URL parameter, the password from PGPASSWORD or
+ * ~/.pgpass, or still as a URL parameter); databases made here are dropped on close.
+ */
 public final class ExternalPostgres implements PostgresServer {
 
     private final String host;
@@ -30,11 +33,13 @@ public final class ExternalPostgres implements PostgresServer {
     public static ExternalPostgres attach(String url) {
         Properties parsed = Driver.parseURL(url, new Properties());
         if (parsed == null) {
-            throw new IllegalArgumentException("ADBSYNC_TEST_PG_URL is not a PostgreSQL JDBC URL: " + url.replaceAll("password=[^&]*", "password=***"));
+            throw new IllegalArgumentException("ADBSYNC_TEST_PG_URL is not a PostgreSQL JDBC URL: " + io.adbsync.common.jdbc.JdbcUrls.redact(url));
         }
-        String user = parsed.getProperty("user", System.getProperty("user.name"));
+        Properties credentials = ClientCredentials.ofProcess().forUrl(url);
+        String user = credentials.getProperty("user");
         ExternalPostgres server = new ExternalPostgres(parsed.getProperty("PGHOST").split(",")[0],
-                Integer.parseInt(parsed.getProperty("PGPORT").split(",")[0]), user, parsed.getProperty("password"));
+                Integer.parseInt(parsed.getProperty("PGPORT").split(",")[0]), user,
+                parsed.getProperty("password", credentials.getProperty("password")));
         try (Connection c = server.connect(parsed.getProperty("PGDBNAME", "postgres"));
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SHOW wal_level")) {

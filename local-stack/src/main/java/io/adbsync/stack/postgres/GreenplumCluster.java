@@ -37,11 +37,12 @@ public final class GreenplumCluster implements PostgresServer {
     static GreenplumCluster attach(String url, String kind) {
         Properties parsed = Driver.parseURL(url, new Properties());
         if (parsed == null) {
-            throw new IllegalArgumentException(kind + " did not give a PostgreSQL JDBC URL: " + url.replaceAll("password=[^&]*", "password=***"));
+            throw new IllegalArgumentException(kind + " did not give a PostgreSQL JDBC URL: " + io.adbsync.common.jdbc.JdbcUrls.redact(url));
         }
+        Properties credentials = ClientCredentials.ofProcess().forUrl(url);
         GreenplumCluster cluster = new GreenplumCluster(parsed.getProperty("PGHOST").split(",")[0],
-                Integer.parseInt(parsed.getProperty("PGPORT").split(",")[0]),
-                parsed.getProperty("user", System.getProperty("user.name")), parsed.getProperty("password"), kind);
+                Integer.parseInt(parsed.getProperty("PGPORT").split(",")[0]), credentials.getProperty("user"),
+                parsed.getProperty("password", credentials.getProperty("password")), kind);
         try (Connection c = cluster.connect(parsed.getProperty("PGDBNAME", "postgres"));
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT version()")) {

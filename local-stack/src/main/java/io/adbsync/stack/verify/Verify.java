@@ -1,5 +1,7 @@
 package io.adbsync.stack.verify;
 
+import io.adbsync.stack.postgres.ClientCredentials;
+
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -13,12 +15,16 @@ public final class Verify {
     private Verify() {
     }
 
-    /** Compares {@code tables} (all source tables with a primary key when empty); returns the per-table outcomes. */
+    /**
+     * Compares {@code tables} (all source tables with a primary key when empty); returns the per-table outcomes. A
+     * URL without a password parameter takes it from PGPASSWORD or the password file, as psql would.
+     */
     public static List<TableDiff> run(String sourceUrl, String sinkUrl, List<String> tables, int chunkRows, PrintStream out)
             throws SQLException {
         List<TableDiff> diffs = new ArrayList<>();
-        try (Connection source = DriverManager.getConnection(sourceUrl);
-             Connection destination = DriverManager.getConnection(sinkUrl)) {
+        ClientCredentials credentials = ClientCredentials.ofProcess();
+        try (Connection source = DriverManager.getConnection(sourceUrl, credentials.forUrl(sourceUrl));
+             Connection destination = DriverManager.getConnection(sinkUrl, credentials.forUrl(sinkUrl))) {
             source.setReadOnly(true);
             List<String> names = tables.isEmpty() ? TableVerifier.tablesWithPrimaryKey(source) : tables;
             TableVerifier verifier = new TableVerifier(chunkRows);

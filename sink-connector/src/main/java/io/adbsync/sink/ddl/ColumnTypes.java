@@ -6,7 +6,6 @@ import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Time;
 import org.apache.kafka.connect.data.Timestamp;
-import org.apache.kafka.connect.errors.ConnectException;
 
 import java.util.regex.Pattern;
 
@@ -33,7 +32,7 @@ public final class ColumnTypes {
         String source = schema.parameters() == null ? null : schema.parameters().get(EventContract.SOURCE_TYPE_PARAMETER);
         if (source != null) {
             if (!TYPE_NAME.matcher(source).matches()) {
-                throw new ConnectException("Column " + column + " of table " + table + " has the source type '" + source
+                throw new RecordSchemaException("Column " + column + " of table " + table + " has the source type '" + source
                         + "' (schema parameter " + EventContract.SOURCE_TYPE_PARAMETER + "), which is not a type name "
                         + "the sink puts into DDL; create the table yourself or fix the producer");
             }
@@ -77,7 +76,7 @@ public final class ColumnTypes {
             case FLOAT64 -> "double precision";
             case STRING -> "text";
             case BYTES -> "bytea";
-            default -> throw new ConnectException("Column " + column + " of table " + table + " has Connect type "
+            default -> throw new RecordSchemaException("Column " + column + " of table " + table + " has Connect type "
                     + schema.type() + ", which has no column type; flatten it (e.g. with an SMT) or create the table yourself");
         };
     }

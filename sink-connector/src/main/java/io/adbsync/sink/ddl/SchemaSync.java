@@ -63,7 +63,7 @@ public final class SchemaSync {
                 return state;
             }
             if (!autoCreate) {
-                throw new ConnectException("Destination table " + changes.table() + " does not exist; create it or set "
+                throw new RecordSchemaException("Destination table " + changes.table() + " does not exist; create it or set "
                         + SinkConfig.AUTO_CREATE + "=true");
             }
             state = create(c, changes);
@@ -76,7 +76,7 @@ public final class SchemaSync {
         }
         if (!missing.isEmpty()) {
             if (!autoEvolve) {
-                throw new ConnectException("Destination table " + changes.table() + " has no column "
+                throw new RecordSchemaException("Destination table " + changes.table() + " has no column "
                         + missing.get(0).name() + " that records carry; add it or set " + SinkConfig.AUTO_EVOLVE + "=true");
             }
             state = evolve(c, changes.table(), missing);
@@ -162,7 +162,7 @@ public final class SchemaSync {
     private ColumnDefinition definition(Connection c, TableId id, Column col, boolean key) throws SQLException {
         String type = ColumnTypes.sqlType(col.schema(), col.name(), id.toString());
         if (!catalog.typeExists(c, type)) {
-            throw new ConnectException("Column " + col.name() + " of table " + id + " has type " + type
+            throw new RecordSchemaException("Column " + col.name() + " of table " + id + " has type " + type
                     + ", which does not exist in the destination; create the type there first");
         }
         return new ColumnDefinition(col.name(), type, key || !col.schema().isOptional());

@@ -2,6 +2,7 @@ package io.adbsync.sink.ddl;
 
 import io.adbsync.sink.naming.TableId;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +16,19 @@ public record TableState(TableId id, boolean exists, Map<String, String> columns
 
     public static TableState missing(TableId id) {
         return new TableState(id, false, Map.of(), List.of(), "heap", List.of());
+    }
+
+    /**
+     * Whether rows matched on {@code keyColumns} are at most one row each, as far as the destination can say: they
+     * contain every column of a unique key. A table without any unique key is trusted only where it could not have
+     * one on these columns: append-optimized storage, or (Greenplum) a distribution key outside them, since a unique
+     * index must contain the distribution key.
+     */
+    public boolean identifiesOneRow(Collection<String> keyColumns) {
+        if (!uniqueKeys.isEmpty()) {
+            return uniqueKeys.stream().anyMatch(keyColumns::containsAll);
+        }
+        return storage.startsWith("ao_") || !distributionKey.isEmpty() && !keyColumns.containsAll(distributionKey);
     }
 
     /** Whether {@code INSERT … ON CONFLICT (keyColumns)} works: a unique index on exactly these columns, on a heap or Beam table. */

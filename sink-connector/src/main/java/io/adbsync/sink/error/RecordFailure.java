@@ -4,6 +4,7 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 import java.sql.SQLException;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -11,6 +12,13 @@ import java.util.regex.Pattern;
 public final class RecordFailure {
 
     private static final Pattern COPY_COLUMN = Pattern.compile("column (\\S+?)(?::|$)");
+    /**
+     * What DDL for a record's columns fails with when the record asks for something no table can have: syntax error
+     * and invalid or too long names (a name the server cannot take), a system column's name (42701), an undefined
+     * type, a reserved name, too many columns or a too large value. Privilege errors are not here: they are the
+     * config's, and must not send every record to the dead-letter queue.
+     */
+    private static final Set<String> SCHEMA_STATES = Set.of("42601", "42602", "42622", "42701", "42704", "42939", "54000", "54011");
 
     private RecordFailure() {
     }
@@ -30,6 +38,12 @@ public final class RecordFailure {
             }
         }
         return null;
+    }
+
+    /** Whether DDL (or a type lookup) for a record failed because of what the record asks for. */
+    public static boolean schemaCaused(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23") || SCHEMA_STATES.contains(state));
     }
 
     public static String message(String coordinates, String table, SQLException e) {

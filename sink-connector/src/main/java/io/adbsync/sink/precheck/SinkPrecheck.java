@@ -6,6 +6,7 @@ import io.adbsync.sink.SinkConfig;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.Dialects;
 import io.adbsync.sink.naming.SourceTable;
+import io.adbsync.sink.naming.TableAllowList;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.naming.TableNamer;
 
@@ -46,15 +47,22 @@ public final class SinkPrecheck {
                 add(errors, SinkConfig.STORAGE_ENGINE, Dialects.unsupportedStorage(dialect, config.storageEngine()));
             }
             TableNamer namer = new TableNamer(config.tableNameFormat(), config.tableNameMap(), config.nameCase());
+            TableAllowList allowList = new TableAllowList(config.tableAllowList());
             Set<TableId> tables = new LinkedHashSet<>();
             for (String topic : topics) {
-                tables.add(namer.tableFor(SourceTable.fromTopic(topic)));
+                TableId table = namer.tableFor(SourceTable.fromTopic(topic));
+                if (allowList.allows(table)) {
+                    tables.add(table);
+                } else {
+                    add(errors, SinkConfig.TABLE_ALLOW_LIST, "Topic " + topic + " maps to destination table " + table
+                            + ", which " + SinkConfig.TABLE_ALLOW_LIST + " does not allow");
+                }
             }
             for (TableId table : tables) {
                 checkTable(c, config, table, errors);
             }
         } catch (SQLException e) {
-            add(errors, ConnectionConfig.URL, "Cannot reach the destination at " + config.connection().url() + " as "
+            add(errors, ConnectionConfig.URL, "Cannot reach the destination at " + config.connection().redactedUrl() + " as "
                     + config.connection().user() + ": " + e.getMessage() + " (SQLState " + e.getSQLState() + ")");
         }
         return errors;
@@ -70,7 +78,9 @@ public final class SinkPrecheck {
                         + SinkConfig.TABLE_CONFLICT_MODE + "=ignore");
             }
             List<String> missing = new ArrayList<>();
-            for (String privilege : List.of("INSERT", "UPDATE", "DELETE", "TRUNCATE")) {
+            List<String> needed = config.truncateEnabled() ? List.of("INSERT", "UPDATE", "DELETE", "TRUNCATE")
+                    : List.of("INSERT", "UPDATE", "DELETE");
+            for (String privilege : needed) {
                 if (!privilege(c, "SELECT has_table_privilege(?, '" + privilege + "')", table.quoted())) {
                     missing.add(privilege);
                 }

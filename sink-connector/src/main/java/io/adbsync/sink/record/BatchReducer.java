@@ -15,6 +15,9 @@ import java.util.Set;
  * discards what came before it, and a key that was deleted before its final upsert is deleted first (so the row ends
  * up exactly as the upsert says, as if the events were applied one by one). An upsert that lacks some values
  * (Debezium's unavailable placeholder) takes them from an earlier upsert of its key, else stays a partial update.
+ * When the key columns of a table's records change within the batch (the source's key changed), the table's
+ * changes are split there, in order: each part is staged and matched by its own key columns, none with NULLs
+ * standing in for columns its records lack.
  */
 public final class BatchReducer {
 
@@ -31,13 +34,23 @@ public final class BatchReducer {
     }
 
     public List<TableChanges> reduce(List<ChangeEvent> events) {
-        Map<TableId, PerTable> tables = new LinkedHashMap<>();
+        Map<TableId, List<PerTable>> tables = new LinkedHashMap<>();
         for (ChangeEvent e : events) {
-            tables.computeIfAbsent(e.table(), t -> new PerTable()).add(e);
+            List<PerTable> parts = tables.computeIfAbsent(e.table(), t -> new ArrayList<>(List.of(new PerTable())));
+            PerTable current = parts.get(parts.size() - 1);
+            if (current.keyedByOther(e)) {
+                current = new PerTable();
+                parts.add(current);
+            }
+            current.add(e);
         }
         List<TableChanges> result = new ArrayList<>(tables.size());
-        tables.forEach((id, t) -> result.add(t.changes(id)));
+        tables.forEach((id, parts) -> parts.forEach(t -> result.add(t.changes(id))));
         return result;
+    }
+
+    private static List<String> names(List<Column> columns) {
+        return columns.stream().map(Column::name).toList();
     }
 
     private final class PerTable {
@@ -48,6 +61,12 @@ public final class BatchReducer {
         /** Snapshot rows (insert-if-absent) that must run before the partial upsert that followed them. */
         final Map<RowKey, ChangeEvent> insertFirst = new HashMap<>();
         List<Column> keyColumns = List.of();
+
+        /** Whether {@code e} is matched by other key columns than the keyed events so far. */
+        boolean keyedByOther(ChangeEvent e) {
+            boolean keyed = e.kind() == ChangeEvent.Kind.DELETE || e.kind() == ChangeEvent.Kind.UPSERT && !appendMode;
+            return keyed && !keyColumns.isEmpty() && !names(keyColumns).equals(names(e.keyColumns()));
+        }
 
         void add(ChangeEvent e) {
             switch (e.kind()) {

@@ -44,6 +44,21 @@ class BatchReducerTest {
     }
 
     @Test
+    void aChangeOfKeyColumnsSplitsTheTableSoThatNoKeyIsStagedWithNulls() {
+        Schema wide = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).field("v", Schema.STRING_SCHEMA).build();
+        ChangeEvent narrowDelete = delete(1);
+        ChangeEvent wideUpsert = parser.parse(new SinkRecord("p.public.t", 0, wide, new Struct(wide).put("id", 5).put("v", "e"),
+                ROW, new Struct(ROW).put("id", 5).put("v", "e"), offset++));
+        ChangeEvent narrowUpsert = upsert(3, "c");
+        List<TableChanges> tables = new BatchReducer(false, true).reduce(List.of(narrowDelete, wideUpsert, narrowUpsert));
+        assertThat(tables).extracting(t -> t.keyColumns().stream().map(Column::name).toList())
+                .containsExactly(List.of("id"), List.of("id", "v"), List.of("id"));
+        assertThat(tables.get(0).deletes()).containsExactly(narrowDelete);
+        assertThat(tables.get(1).upserts()).containsExactly(wideUpsert);
+        assertThat(tables.get(2).upserts()).containsExactly(narrowUpsert);
+    }
+
+    @Test
     void aSnapshotRowAfterAStreamedChangeOfItsKeyNeverUndoesIt() {
         TableChanges t = reduce(envelope("u", 1, "v2"), envelope("r", 1, "v1"));
         assertThat(t.upserts()).extracting(e -> e.fields().get("v")).containsExactly("v2");

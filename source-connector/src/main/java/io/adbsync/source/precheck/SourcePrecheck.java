@@ -179,7 +179,7 @@ public final class SourcePrecheck {
         } else if (state.equals("3D000")) {
             error(values, ConnectionConfig.URL, "The database does not exist: " + e.getMessage());
         } else {
-            error(values, ConnectionConfig.URL, "Cannot connect to " + connection.url() + ": " + e.getMessage());
+            error(values, ConnectionConfig.URL, "Cannot connect to " + connection.redactedUrl() + ": " + e.getMessage());
         }
     }
 

@@ -1,0 +1,79 @@
+package io.adbsync.common.jdbc;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The one place that decides which parts of a JDBC URL are secret: every URL that reaches a log line, an exception
+ * message, a validation response or a printed hint goes through {@link #redact(String)}.
+ */
+public final class JdbcUrls {
+
+    /** What a secret is replaced with. */
+    public static final String HIDDEN = "****";
+
+    /** pgjdbc's URL parameters that carry a secret: the password and the passphrase of the client key. */
+    private static final Set<String> SECRET_PARAMETERS = Set.of("password", "sslpassword");
+    /** {@code //user:secret@host}: pgjdbc does not read it, but a user may still write it and it must not be shown. */
+    private static final Pattern USER_INFO = Pattern.compile("(//[^/?#@]*?:)([^/?#@]*)@");
+
+    private JdbcUrls() {
+    }
+
+    /** {@code url} with the value of every secret parameter (any case) and any {@code user:password@} secret replaced. */
+    public static String redact(String url) {
+        if (url == null) {
+            return null;
+        }
+        String withoutUserInfo = USER_INFO.matcher(url).replaceFirst(m -> Matcher.quoteReplacement(m.group(1) + HIDDEN + "@"));
+        int query = withoutUserInfo.indexOf('?');
+        if (query < 0) {
+            return withoutUserInfo;
+        }
+        StringBuilder out = new StringBuilder(withoutUserInfo.length()).append(withoutUserInfo, 0, query + 1);
+        String[] parameters = withoutUserInfo.substring(query + 1).split("&", -1);
+        for (int i = 0; i < parameters.length; i++) {
+            if (i > 0) {
+                out.append('&');
+            }
+            String parameter = parameters[i];
+            int eq = parameter.indexOf('=');
+            String name = eq < 0 ? parameter : parameter.substring(0, eq);
+            out.append(eq >= 0 && isSecret(name) ? name + "=" + HIDDEN : parameter);
+        }
+        return out.toString();
+    }
+
+    /**
+     * The secrets {@code url} carries, each named as the URL writes it: its secret parameters (any case) and
+     * {@code user:password@} when present. Empty when the URL holds none.
+     */
+    public static List<String> secrets(String url) {
+        List<String> found = new ArrayList<>();
+        if (url == null) {
+            return found;
+        }
+        if (USER_INFO.matcher(url).find()) {
+            found.add("user:password@");
+        }
+        int query = url.indexOf('?');
+        if (query >= 0) {
+            for (String parameter : url.substring(query + 1).split("&")) {
+                int eq = parameter.indexOf('=');
+                String name = eq < 0 ? parameter : parameter.substring(0, eq);
+                if (isSecret(name)) {
+                    found.add(name);
+                }
+            }
+        }
+        return found;
+    }
+
+    private static boolean isSecret(String name) {
+        return SECRET_PARAMETERS.contains(name.trim().toLowerCase(Locale.ROOT));
+    }
+}

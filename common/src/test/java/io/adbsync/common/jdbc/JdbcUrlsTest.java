@@ -1,0 +1,40 @@
+package io.adbsync.common.jdbc;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class JdbcUrlsTest {
+
+    @Test
+    void hidesPasswordsInAnyCaseAndKeepsTheRest() {
+        assertThat(JdbcUrls.redact("jdbc:postgresql://db:5432/app?user=u&password=s3cret&sslmode=verify-full"))
+                .isEqualTo("jdbc:postgresql://db:5432/app?user=u&password=****&sslmode=verify-full");
+        assertThat(JdbcUrls.redact("jdbc:postgresql://db/app?PassWord=s3cret")).isEqualTo("jdbc:postgresql://db/app?PassWord=****");
+        assertThat(JdbcUrls.redact("jdbc:postgresql://db/app?sslkey=/k.pk8&SSLPASSWORD=phrase%26more"))
+                .isEqualTo("jdbc:postgresql://db/app?sslkey=/k.pk8&SSLPASSWORD=****");
+    }
+
+    @Test
+    void hidesUserInfoSecrets() {
+        assertThat(JdbcUrls.redact("jdbc:postgresql://u:s3cret@db:5432/app?password=x"))
+                .isEqualTo("jdbc:postgresql://u:****@db:5432/app?password=****");
+        assertThat(JdbcUrls.secrets("jdbc:postgresql://u:s3cret@db:5432/app")).containsExactly("user:password@");
+    }
+
+    @Test
+    void leavesUrlsWithoutSecretsAlone() {
+        for (String url : new String[] {"jdbc:postgresql://db:5432/app", "jdbc:postgresql://h1:5432,h2:5433/app?targetServerType=primary",
+                "jdbc:postgresql://db/app?sslpasswordcallback=com.example.Callback&passwordless=1", "jdbc:postgresql://db/app?"}) {
+            assertThat(JdbcUrls.redact(url)).isEqualTo(url);
+            assertThat(JdbcUrls.secrets(url)).isEmpty();
+        }
+        assertThat(JdbcUrls.redact(null)).isNull();
+    }
+
+    @Test
+    void namesEverySecretParameterAsWritten() {
+        assertThat(JdbcUrls.secrets("jdbc:postgresql://db/app?Password=a&sslmode=require&sslpassword=b"))
+                .containsExactly("Password", "sslpassword");
+    }
+}
