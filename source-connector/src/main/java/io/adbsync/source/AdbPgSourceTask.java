@@ -121,7 +121,7 @@ public class AdbPgSourceTask extends SourceTask {
             setUp();
             started = true;
             if (disconnectedSince != 0) {
-                log.info("Connected to {} after {} ms", config.connection().url(), System.currentTimeMillis() - disconnectedSince);
+                log.info("Connected to {} after {} ms", config.connection().redactedUrl(), System.currentTimeMillis() - disconnectedSince);
                 disconnectedSince = 0;
             }
             return true;
@@ -135,14 +135,14 @@ public class AdbPgSourceTask extends SourceTask {
                 if (failure instanceof RuntimeException runtime) {
                     throw runtime;
                 }
-                throw new ConnectException("Cannot start streaming from " + config.connection().url() + ": " + e.getMessage()
+                throw new ConnectException("Cannot start streaming from " + config.connection().redactedUrl() + ": " + e.getMessage()
                         + " (SQLState " + e.getSQLState() + ")", e);
             }
             if (disconnectedSince == 0) {
                 disconnectedSince = now;
                 backoffMs = 1_000;
                 log.warn("Cannot start streaming from {} yet ({}, SQLState {}); retrying for up to {} ms ({})",
-                        config.connection().url(), e.getMessage(), e.getSQLState(), config.retryWindowMs(), SourceConfig.RETRY_WINDOW_MS);
+                        config.connection().redactedUrl(), e.getMessage(), e.getSQLState(), config.retryWindowMs(), SourceConfig.RETRY_WINDOW_MS);
             }
             return retryLater(e);
         }
@@ -527,7 +527,7 @@ public class AdbPgSourceTask extends SourceTask {
             backoffMs = 1_000;
             nextAttemptAt = disconnectedSince;
             log.warn("Lost a connection to {} ({}); reconnecting for up to {} ms ({})",
-                    config.connection().url(), e.getMessage(), config.retryWindowMs(), SourceConfig.RETRY_WINDOW_MS);
+                    config.connection().redactedUrl(), e.getMessage(), config.retryWindowMs(), SourceConfig.RETRY_WINDOW_MS);
         }
         lastFailure = e;
     }
@@ -547,7 +547,7 @@ public class AdbPgSourceTask extends SourceTask {
                 connect();
             }
             metrics.reconnected();
-            log.info("Reconnected to {} after {} ms; resuming after {}", config.connection().url(),
+            log.info("Reconnected to {} after {} ms; resuming after {}", config.connection().redactedUrl(),
                     System.currentTimeMillis() - disconnectedSince, describe(changes.position()));
             disconnectedSince = 0;
             return true;
@@ -564,12 +564,12 @@ public class AdbPgSourceTask extends SourceTask {
         lastFailure = e;
         long now = System.currentTimeMillis();
         if (now - disconnectedSince > config.retryWindowMs()) {
-            throw new ConnectException("Could not " + (started ? "reconnect" : "connect") + " to " + config.connection().url() + " within "
+            throw new ConnectException("Could not " + (started ? "reconnect" : "connect") + " to " + config.connection().redactedUrl() + " within "
                     + SourceConfig.RETRY_WINDOW_MS + "=" + config.retryWindowMs() + " ms; last error: " + lastFailure.getMessage(), lastFailure);
         }
         nextAttemptAt = now + backoffMs;
         backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-        log.info("{} to {} failed ({}); next attempt in {} ms", started ? "Reconnect" : "Connect", config.connection().url(),
+        log.info("{} to {} failed ({}); next attempt in {} ms", started ? "Reconnect" : "Connect", config.connection().redactedUrl(),
                 e.getMessage(), nextAttemptAt - now);
         return false;
     }
