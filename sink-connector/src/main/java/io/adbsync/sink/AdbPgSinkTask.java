@@ -89,6 +89,8 @@ public class AdbPgSinkTask extends SinkTask {
      */
     private final Map<TopicPartition, Long> pendingSeeks = new HashMap<>();
     private boolean warnedSnapshotInInsertMode;
+    /** Tables whose truncates truncate.enabled=false left out, already warned about. */
+    private final Set<TableId> truncatesSkipped = new HashSet<>();
 
     @Override
     public void start(Map<String, String> props) {
@@ -248,7 +250,16 @@ public class AdbPgSinkTask extends SinkTask {
     private boolean wanted(ChangeEvent e) {
         String source = e.source().qualifiedName();
         return switch (e.kind()) {
-            case TRUNCATE -> config.truncateEnabled() && operations.applies(source, Operation.TRUNCATE);
+            case TRUNCATE -> {
+                if (!config.truncateEnabled() && truncatesSkipped.add(e.table())) {
+                    // Off by default (a topic writer could empty any table), but never without a word.
+                    log.warn("A TRUNCATE of {} ({}) is not applied to {} because {}=false: the destination keeps the rows "
+                            + "the source truncated (said once per table). Set {}=true when the topics carry only the "
+                            + "source connector's events", source, e.coordinates(), e.table(), SinkConfig.TRUNCATE_ENABLED,
+                            SinkConfig.TRUNCATE_ENABLED);
+                }
+                yield config.truncateEnabled() && operations.applies(source, Operation.TRUNCATE);
+            }
             case DELETE -> config.deleteEnabled() && operations.applies(source, Operation.DELETE);
             case UPSERT -> e.plain()
                     ? operations.applies(source, Operation.INSERT) || operations.applies(source, Operation.UPDATE)
