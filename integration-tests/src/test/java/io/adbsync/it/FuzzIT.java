@@ -38,11 +38,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * its transaction was visible (fixed: the re-read waits for it), and partitioned runs failed on a column added to the
  * root after changes not decoded yet (fixed: the partition router keeps the leaf's own columns). Still left out:
  * <ul>
- *   <li>recreate-table: tables re-created while streaming are now picked up live (SourceToSinkIT covers it), but
- *   runs of seeds 7, 10 and 11 with 40 s of workload stopped the source task for good with "Cannot re-read unchanged
- *   TOASTed column big of public.fz1_composite (relation OID …): the table no longer exists": an update that left a
- *   TOASTed value unchanged, decoded after its table was dropped, can no longer be given that value. Off here until
- *   such a change is carried without it (the destination keeps its value, which the update left unchanged).</li>
+ *   <li>recreate-table: tables re-created while streaming are now picked up live (SourceToSinkIT covers it). Runs of
+ *   seeds 7, 10 and 11 with 40 s of workload found two dropped-table bugs, fixed since (a change needing a TOASTed value
+ *   only the dropped table held stopped the task for good; changes of the dropped relation sent again after a restart
+ *   brought its rows back after the new copy), and one not fixed yet: task setup fails ("Table
+ *   public.fz2_partitioned_p01 (OID …) no longer exists", SQLState 42P01) when a partition is dropped between
+ *   listing and sizing at start. Off here until that is retried and those seeds pass.</li>
  *   <li>keyless: tables without a key are refused by the source (validate() and task start name them) rather than
  *   replicated with possible duplicates.</li>
  *   <li>fault-worker-kill: the worker runs in this JVM; PipelineFaultIT kills worker processes.</li>
