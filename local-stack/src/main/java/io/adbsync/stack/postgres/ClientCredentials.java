@@ -68,9 +68,7 @@ public final class ClientCredentials {
             return null;
         }
         try {
-            // As libpq: a password file others can read is ignored, with a warning.
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-            if (permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+            if (readableByOthers(file)) {
                 log.warn("Password file {} has group or world access; it is ignored (permissions should be u=rw (0600) "
                         + "or less)", file);
                 return null;
@@ -83,11 +81,23 @@ public final class ClientCredentials {
                 }
             }
             return null;
-        } catch (UnsupportedOperationException e) {
-            return null;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read password file " + file, e);
         }
+    }
+
+    /**
+     * As libpq: a password file others can read is ignored. A file system without POSIX permissions has nothing to
+     * check (libpq does not check them on Windows either), so the file is read.
+     */
+    private static boolean readableByOthers(Path file) throws IOException {
+        Set<PosixFilePermission> permissions;
+        try {
+            permissions = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
+        return permissions.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"));
     }
 
     private static boolean matches(String pattern, String value) {
