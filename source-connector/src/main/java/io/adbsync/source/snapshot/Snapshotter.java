@@ -373,7 +373,7 @@ public final class Snapshotter implements AutoCloseable {
             TablePlan plan = rewinding.get(i);
             TablePlan again;
             try {
-                again = plan(plan.table, plan.leaf(), plan.handedOut);
+                again = rebuilt(plan, plan.handedOut);
             } catch (SQLException e) {
                 if (!"42P01".equals(e.getSQLState())) {
                     throw e;
@@ -392,8 +392,6 @@ public final class Snapshotter implements AutoCloseable {
                 }
                 continue;
             }
-            again.shape = plan.shape;
-            again.publicationMember = plan.publicationMember;
             if (plan.replacesEarlierCopy()) {
                 again.replacingEarlierCopy();
                 // The truncate went out only if a round carrying it was handed out, and then handedOut is past it.
@@ -401,9 +399,7 @@ public final class Snapshotter implements AutoCloseable {
                 again.truncateSent = !again.truncatePending;
             }
             pending.remove(plan);
-            all.set(all.indexOf(plan), again);
-            metrics.untrack(plan);
-            metrics.track(again);
+            replace(plan, again);
             rewinding.remove(i);
             if (!again.done()) {
                 pending.addFirst(again);
@@ -471,20 +467,31 @@ public final class Snapshotter implements AutoCloseable {
 
     /** Copies the table again from its first chunk, for a rewrite that moved rows into ranges already copied. */
     private void restart(TablePlan plan) throws SQLException {
-        TablePlan again = plan(plan.table, plan.leaf(), null);
-        again.shape = plan.shape;
-        again.publicationMember = plan.publicationMember;
+        TablePlan again = rebuilt(plan, null);
         // The truncate that drops the earlier copy goes out once, ahead of the first round that read the table.
         if (plan.replacesEarlierCopy() && !plan.truncateSent) {
             again.replacingEarlierCopy();
         }
-        all.set(all.indexOf(plan), again);
-        metrics.untrack(plan);
-        metrics.track(again);
+        replace(plan, again);
         pending.addFirst(again);
         log.warn("Snapshot of {} starts again at its first chunk (~{} rows): the table was rewritten (VACUUM FULL, CLUSTER "
                 + "or pg_repack) during its copy, which may have moved rows into ranges already copied",
                 plan.name(), again.estimatedRows);
+    }
+
+    /** A new plan for {@code plan}'s table (and partition) from {@code stored}, with its shape and publication row. */
+    private TablePlan rebuilt(TablePlan plan, Map<String, Object> stored) throws SQLException {
+        TablePlan again = plan(plan.table, plan.leaf(), stored);
+        again.shape = plan.shape;
+        again.publicationMember = plan.publicationMember;
+        return again;
+    }
+
+    /** Puts {@code again} where {@code plan} was among all plans and in the metrics. */
+    private void replace(TablePlan plan, TablePlan again) {
+        all.set(all.indexOf(plan), again);
+        metrics.untrack(plan);
+        metrics.track(again);
     }
 
     /** The records of one chunk, or none if the chunk found its plan no longer holds ({@code gone}: the table is gone). */
