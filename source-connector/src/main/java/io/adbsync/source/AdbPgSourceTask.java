@@ -460,19 +460,8 @@ public class AdbPgSourceTask extends SourceTask {
     private void snapshotNewTables() throws SQLException {
         newTables.discover(System.currentTimeMillis());
         for (NewTables.Found found : newTables.ready(stream.lastReceivedLsn())) {
-            if (snapshotter == null) {
-                log.warn("Table {} is new to the connector and snapshot.mode=never: rows it had before it was added to the "
-                        + "publication are not captured", found.qualifiedName());
-            } else {
-                try {
-                    snapshotter.planNewTable(found.name(), found.added(), config.tableFilters(), context.offsetStorageReader());
-                } catch (SQLException e) {
-                    if (!"42P01".equals(e.getSQLState())) {
-                        throw e;
-                    }
-                    log.info("Table {} was dropped before its copy began", found.qualifiedName());
-                }
-            }
+            planCopyFoundWhileStreaming("Table " + found.qualifiedName(), () ->
+                    snapshotter.planNewTable(found.name(), found.added(), config.tableFilters(), context.offsetStorageReader()));
             newTables.planned(found);
         }
     }
@@ -481,21 +470,34 @@ public class AdbPgSourceTask extends SourceTask {
     private void snapshotAttachedPartitions() throws SQLException {
         attachedPartitions.discover(System.currentTimeMillis());
         for (AttachedPartitions.Attached a : attachedPartitions.ready(stream.lastReceivedLsn())) {
-            if (snapshotter == null) {
-                log.warn("Partition {} of {} was attached after the start and snapshot.mode=never: rows it had before it "
-                        + "was added to the publication are not captured", a.leaf().qualifiedName(), String.join(".", a.root()));
-            } else {
-                try {
-                    snapshotter.planPartition(a.root(), a.leaf(), config.tableFilters(), context.offsetStorageReader());
-                } catch (SQLException e) {
-                    if (!"42P01".equals(e.getSQLState())) {
-                        throw e;
-                    }
-                    log.info("Partition {} of {} was dropped before its copy began", a.leaf().qualifiedName(),
-                            String.join(".", a.root()));
-                }
-            }
+            planCopyFoundWhileStreaming("Partition " + a.leaf().qualifiedName() + " of " + String.join(".", a.root()), () ->
+                    snapshotter.planPartition(a.root(), a.leaf(), config.tableFilters(), context.offsetStorageReader()));
             attachedPartitions.planned(a);
+        }
+    }
+
+    /** One call that plans a copy with the snapshotter. */
+    private interface CopyPlanning {
+        void plan() throws SQLException;
+    }
+
+    /**
+     * Plans the copy of {@code what} (a table or partition new to the connector while streaming); with
+     * snapshot.mode=never only says what is not captured, and one dropped before its copy began is left out.
+     */
+    private void planCopyFoundWhileStreaming(String what, CopyPlanning planning) throws SQLException {
+        if (snapshotter == null) {
+            log.warn("{} is new to the connector and snapshot.mode=never: rows it had before it was added to the "
+                    + "publication are not captured", what);
+            return;
+        }
+        try {
+            planning.plan();
+        } catch (SQLException e) {
+            if (!"42P01".equals(e.getSQLState())) {
+                throw e;
+            }
+            log.info("{} was dropped before its copy began", what);
         }
     }
 
