@@ -55,6 +55,9 @@ public class AdbPgSourceTask extends SourceTask {
     private static final Logger log = LoggerFactory.getLogger(AdbPgSourceTask.class);
     private static final int STATUS_INTERVAL_SECONDS = 10;
     private static final long MAX_BACKOFF_MS = 30_000;
+    private static final String UNDEFINED_TABLE = "42P01";
+    /** Set-ups in a row that may meet a dropped table before the task fails: each race needs another DROP. */
+    private static final int MAX_SET_UP_RACES = 10;
 
     private SourceConfig config;
     private SourceCatalog catalog;
@@ -88,6 +91,7 @@ public class AdbPgSourceTask extends SourceTask {
     private long backoffMs;
     private long nextAttemptAt;
     private SQLException lastFailure;
+    private int setUpRaces;
 
     @Override
     public String version() {
@@ -104,6 +108,7 @@ public class AdbPgSourceTask extends SourceTask {
         connectorName = props.getOrDefault("name", config.topicPrefix());
         stopping = false;
         started = false;
+        setUpRaces = 0;
         publishedBefore = null;
         streamThrottle = config.streamThrottle();
         snapshotThrottle = config.snapshotThrottle();
@@ -120,6 +125,7 @@ public class AdbPgSourceTask extends SourceTask {
         try {
             setUp();
             started = true;
+            setUpRaces = 0;
             if (disconnectedSince != 0) {
                 log.info("Connected to {} after {} ms", config.connection().redactedUrl(), System.currentTimeMillis() - disconnectedSince);
                 disconnectedSince = 0;
@@ -130,6 +136,11 @@ public class AdbPgSourceTask extends SourceTask {
             SQLException e = sqlCause(failure);
             if (e == null) {
                 throw (RuntimeException) failure;
+            }
+            if (UNDEFINED_TABLE.equals(e.getSQLState()) && ++setUpRaces <= MAX_SET_UP_RACES) {
+                // A table dropped between listing the captured tables and reading it: the next set-up lists it no more.
+                log.info("A captured table was dropped while the task was setting up ({}); setting up again", e.getMessage());
+                return false;
             }
             if (SqlErrors.classify(e) != SqlErrors.Kind.TRANSIENT) {
                 if (failure instanceof RuntimeException runtime) {
@@ -494,7 +505,7 @@ public class AdbPgSourceTask extends SourceTask {
         try {
             planning.plan();
         } catch (SQLException e) {
-            if (!"42P01".equals(e.getSQLState())) {
+            if (!UNDEFINED_TABLE.equals(e.getSQLState())) {
                 throw e;
             }
             log.info("{} was dropped before its copy began", what);
