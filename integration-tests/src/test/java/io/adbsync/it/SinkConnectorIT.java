@@ -184,6 +184,23 @@ class SinkConnectorIT {
         rest.remove("apply");
     }
 
+    /**
+     * A sink deployed with topics.regex before the source made its topics: the local stack's worker refreshes consumer
+     * metadata often enough that the topic is found without an override (the consumer default is five minutes).
+     */
+    @Test
+    void aSinkDeployedBeforeItsTopicsExistFindsThemWithoutAnOverride() throws Exception {
+        String db = pg.createDatabase("sink_late");
+        Map<String, String> config = sinkConfig(db, "unused");
+        config.remove("topics");
+        config.put("topics.regex", "late\\.public\\..*");
+        rest.deploy("late", config);
+        rest.awaitRunning("late", 1, Duration.ofSeconds(60));
+        produce("late.public.items", up(1, "a"), up(2, "b"));
+        awaitRows(db, "public.items", List.of("(1,a)", "(2,b)"));
+        rest.remove("late");
+    }
+
     @Test
     void aRefusedRecordAloneGoesToTheDeadLetterQueueAndTheRestOfTheBatchIsApplied() throws Exception {
         String db = pg.createDatabase("sink_dlq");

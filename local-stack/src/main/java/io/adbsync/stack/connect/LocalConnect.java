@@ -45,6 +45,9 @@ public final class LocalConnect implements AutoCloseable {
         // Source offsets (and so the slot's confirmed LSN) advance at each flush; keep it short locally.
         props.put("offset.flush.interval.ms", "1000");
         props.put("scheduled.rebalance.max.delay.ms", "10000");
+        // A sink subscribed with topics.regex before the source made its topics finds them at the next metadata
+        // refresh, five minutes by default: this worker is ours, so its consumers look every few seconds.
+        props.put("consumer.metadata.max.age.ms", "5000");
         // As in config/connect-distributed.properties: secrets in connector configs are read from files at use,
         // so ${file:path:key} never puts them into the config topic or the REST API.
         props.put("config.providers", "file");
