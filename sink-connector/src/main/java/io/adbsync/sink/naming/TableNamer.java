@@ -6,9 +6,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Maps source tables and columns to destination names: {@code table.name.map}, {@code table.name.format}, {@code name.case}. */
 public final class TableNamer {
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(schema|table|topic)}");
 
     private final String format;
     private final Map<String, TableId> renames;
@@ -60,8 +64,12 @@ public final class TableNamer {
     }
 
     private static String substitute(String template, SourceTable source) {
-        return template.replace("${schema}", source.schema()).replace("${table}", source.table())
-                .replace("${topic}", source.topic());
+        // One pass: a source name that reads like a placeholder ("${table}") is a name, not a placeholder.
+        return PLACEHOLDER.matcher(template).replaceAll(m -> Matcher.quoteReplacement(switch (m.group(1)) {
+            case "schema" -> source.schema();
+            case "table" -> source.table();
+            default -> source.topic();
+        }));
     }
 
     /** The first dot of the format outside a {@code ${...}} placeholder, or -1. */

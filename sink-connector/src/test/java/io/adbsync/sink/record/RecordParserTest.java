@@ -1,6 +1,7 @@
 package io.adbsync.sink.record;
 
 import io.adbsync.common.contract.EventContract;
+import io.adbsync.common.filter.Operation;
 import io.adbsync.common.contract.SourceTableHeader;
 import io.adbsync.sink.SinkConfig.NameCase;
 import io.adbsync.sink.naming.TableId;
@@ -18,6 +19,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 class RecordParserTest {
 
@@ -140,5 +142,114 @@ class RecordParserTest {
         assertThatThrownBy(() -> append.parse(envelope("p.s.t", "s", "t", "u", row)))
                 .isInstanceOf(DataException.class)
                 .hasMessageContaining("Column doc of table s.t from topic p.s.t, partition 0, offset 7");
+    }
+    /** An envelope of ours on topic p.s.t: key id 1, source.snapshot as given. */
+    private static SinkRecord ours(String op, Struct before, Struct after, String snapshot) {
+        Struct source = new Struct(EventContract.SOURCE_SCHEMA).put("version", "1").put("connector", EventContract.CONNECTOR)
+                .put("name", "p").put("ts_ms", 0L).put("db", "d").put("schema", "s").put("table", "t").put("snapshot", snapshot);
+        return new SinkRecord("p.s.t", 0, KEY, new Struct(KEY).put("id", 1), ENVELOPE,
+                new Struct(ENVELOPE).put("op", op).put("source", source).put("before", before).put("after", after), 7);
+    }
+
+    @Test
+    void eachOpBecomesItsKindOperationAndSnapshotFlag() {
+        Struct row = new Struct(ROW).put("id", 1).put("doc", "x");
+        ChangeEvent create = parser.parse(ours("c", null, row, "false"));
+        assertThat(List.<Object>of(create.kind(), create.operation(), create.snapshot(), create.plain()))
+                .containsExactly(ChangeEvent.Kind.UPSERT, Operation.INSERT, false, false);
+        ChangeEvent read = parser.parse(ours("r", null, row, "true"));
+        assertThat(List.<Object>of(read.kind(), read.operation(), read.snapshot()))
+                .containsExactly(ChangeEvent.Kind.UPSERT, Operation.INSERT, true);
+        ChangeEvent update = parser.parse(ours("u", row, row, "false"));
+        assertThat(List.<Object>of(update.kind(), update.operation(), update.snapshot()))
+                .containsExactly(ChangeEvent.Kind.UPSERT, Operation.UPDATE, false);
+        // Debezium marks the last snapshot record "last": still a snapshot record.
+        assertThat(parser.parse(ours("u", null, row, "last")).snapshot()).isTrue();
+        ChangeEvent delete = parser.parse(ours("d", row, null, "false"));
+        assertThat(List.<Object>of(delete.kind(), delete.operation())).containsExactly(ChangeEvent.Kind.DELETE, Operation.DELETE);
+        assertThat(delete.key()).isEqualTo(RowKey.of(List.of(1)));
+        assertThat(delete.fields()).containsExactly(entry("id", "1"));
+        ChangeEvent truncate = parser.parse(ours("t", null, null, "false"));
+        assertThat(List.<Object>of(truncate.kind(), truncate.operation())).containsExactly(ChangeEvent.Kind.TRUNCATE, Operation.TRUNCATE);
+        assertThat(truncate.table()).isEqualTo(new TableId("s", "t"));
+        assertThat(truncate.key()).isNull();
+        assertThat(truncate.columns()).isEmpty();
+    }
+
+    @Test
+    void anUpsertCarriesTheKeyAndEveryColumnRenderedForCopy() {
+        Struct row = new Struct(ROW).put("id", 1).put("doc", "tab\there\nnew line");
+        ChangeEvent e = parser.parse(ours("c", null, row, "false"));
+        assertThat(e.keyColumns()).extracting(Column::name).containsExactly("id");
+        assertThat(e.columns()).extracting(Column::name).containsExactly("id", "doc", "bin", "tags");
+        assertThat(e.fields()).containsExactly(entry("id", "1"), entry("doc", "tab\\there\\nnew line"),
+                entry("bin", CopyText.NULL), entry("tags", CopyText.NULL));
+        assertThat(e.partial()).isFalse();
+    }
+
+    @Test
+    void plainRecordsAreUpsertsAndTheirTombstonesDeletes() {
+        Struct row = new Struct(ROW).put("id", 1).put("doc", "x");
+        ChangeEvent upsert = parser.parse(new SinkRecord("p.s.t", 0, KEY, new Struct(KEY).put("id", 1), ROW, row, 3));
+        assertThat(List.<Object>of(upsert.kind(), upsert.operation(), upsert.plain(), upsert.snapshot()))
+                .containsExactly(ChangeEvent.Kind.UPSERT, Operation.INSERT, true, false);
+        assertThat(upsert.table()).isEqualTo(new TableId("s", "t"));
+        ChangeEvent delete = parser.parse(tombstone("p.s.t"));
+        assertThat(List.<Object>of(delete.kind(), delete.operation())).containsExactly(ChangeEvent.Kind.DELETE, Operation.DELETE);
+        assertThat(delete.key()).isEqualTo(RowKey.of(List.of(1)));
+    }
+
+    @Test
+    void keyColumnsMissingFromTheRowAreAddedAndOriginalColumnNamesAreUsedWithNameCase() {
+        Schema key = SchemaBuilder.struct().field("tenant", Schema.STRING_SCHEMA).field("id", Schema.INT32_SCHEMA).build();
+        Schema row = SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA)
+                .field("a_b", SchemaBuilder.string().optional().parameter(EventContract.COLUMN_NAME_PARAMETER, "A-B").build())
+                .build();
+        RecordParser lower = new RecordParser(new TableNamer("${schema}.${table}", List.of(), NameCase.LOWER), true);
+        ChangeEvent e = lower.parse(new SinkRecord("p.S.T", 0, key, new Struct(key).put("tenant", "acme").put("id", 2),
+                row, new Struct(row).put("id", 2).put("a_b", "v"), 4));
+        assertThat(e.table()).isEqualTo(new TableId("s", "t"));
+        assertThat(e.keyColumns()).extracting(Column::name).containsExactly("tenant", "id");
+        assertThat(e.columns()).extracting(Column::name).containsExactly("id", "a-b", "tenant");
+        assertThat(e.fields()).containsExactly(entry("tenant", "acme"), entry("id", "2"), entry("a-b", "v"));
+        assertThat(e.key()).isEqualTo(RowKey.of(List.of("acme", 2)));
+    }
+
+    @Test
+    void insertModeTakesRecordsWithoutKey() {
+        RecordParser append = new RecordParser(new TableNamer("${schema}.${table}", List.of(), NameCase.KEEP), false);
+        ChangeEvent e = append.parse(new SinkRecord("p.s.t", 0, null, null, ROW, new Struct(ROW).put("id", 5), 3));
+        assertThat(e.key()).isNull();
+        assertThat(e.keyColumns()).isEmpty();
+        assertThat(e.fields()).containsEntry("id", "5");
+    }
+
+    @Test
+    void malformedRecordsAreRefusedNamingTheRecord() {
+        Struct row = new Struct(ROW).put("id", 1).put("doc", "x");
+        assertThatThrownBy(() -> parser.parse(new SinkRecord("p.s.t", 2, null, null, null, "text", 11)))
+                .isInstanceOf(DataException.class)
+                .hasMessage("The value of topic p.s.t, partition 2, offset 11 is a String, not a Struct: use a converter "
+                        + "with schemas (e.g. JsonConverter with schemas.enable=true, Avro)");
+        assertThatThrownBy(() -> parser.parse(ours("x", null, row, "false")))
+                .hasMessage("Unknown op 'x' in the envelope of topic p.s.t, partition 0, offset 7");
+        assertThatThrownBy(() -> parser.parse(ours("u", row, null, "false")))
+                .hasMessage("The envelope of topic p.s.t, partition 0, offset 7 has op 'u' but no 'after' row");
+        assertThatThrownBy(() -> parser.parse(new SinkRecord("p.s.t", 0, null, null, ROW, row, 3)))
+                .hasMessage("Record topic p.s.t, partition 0, offset 3 for table s.t has no key: upserts and deletes need "
+                        + "the primary key as a Struct record key (or set insert.mode=insert)");
+        assertThatThrownBy(() -> parser.parse(new SinkRecord("p.s.t", 0, Schema.INT32_SCHEMA, 1, ROW, row, 3)))
+                .hasMessage("The key of topic p.s.t, partition 0, offset 3 for table s.t is a Integer, not a Struct of "
+                        + "primary-key columns");
+        Schema optionalKey = SchemaBuilder.struct().field("id", Schema.OPTIONAL_INT32_SCHEMA).build();
+        assertThatThrownBy(() -> parser.parse(new SinkRecord("p.s.t", 0, optionalKey, new Struct(optionalKey), ROW, row, 3)))
+                .hasMessage("Key column id of topic p.s.t, partition 0, offset 3 (table s.t) is null");
+        assertThatThrownBy(() -> parser.parse(new SinkRecord("p.s.t", 0, KEY, new Struct(KEY).put("id", 2), ROW, row, 3)))
+                .hasMessage("Column id of topic p.s.t, partition 0, offset 3 (table s.t) has a different value in the key "
+                        + "than in the row");
+        RecordParser append = new RecordParser(new TableNamer("${schema}.${table}", List.of(), NameCase.KEEP), false);
+        assertThatThrownBy(() -> append.parse(new SinkRecord("p.s.t", 0, null, null, null, null, 3)))
+                .hasMessage("A delete (topic p.s.t, partition 0, offset 3, table s.t) needs the primary key in the record "
+                        + "key, but the key is empty");
     }
 }

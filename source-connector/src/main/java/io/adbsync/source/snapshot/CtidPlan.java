@@ -63,8 +63,18 @@ final class CtidPlan extends TablePlan {
                 chunks, ((Number) stored.get(NEXT_CHUNK)).longValue(), fileNode);
     }
 
+    /** The current size of a relation in blocks: the one question a CTID plan asks the catalog. */
+    @FunctionalInterface
+    interface BlockCount {
+        long blocks(int relationOid) throws SQLException;
+    }
+
     @Override
     Chunk next(SourceCatalog catalog) throws SQLException {
+        return nextChunk(oid -> catalog.blocks(oid));
+    }
+
+    Chunk nextChunk(BlockCount catalog) throws SQLException {
         if (done()) {
             return null;
         }

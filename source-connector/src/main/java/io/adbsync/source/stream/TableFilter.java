@@ -1,6 +1,7 @@
 package io.adbsync.source.stream;
 
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -22,7 +23,9 @@ public final class TableFilter {
     private TableFilter(TableFilter base, Collection<String> left) {
         this.include = base.include;
         this.exclude = base.exclude;
-        this.left = Set.copyOf(left);
+        Set<String> all = new HashSet<>(base.left);
+        all.addAll(left);
+        this.left = Set.copyOf(all);
     }
 
     /** This filter minus the tables named ({@code schema.table}), e.g. those that cannot be captured. */

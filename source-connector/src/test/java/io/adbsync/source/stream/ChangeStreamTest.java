@@ -8,6 +8,7 @@ import io.adbsync.source.pgoutput.PgOutputMessage.Commit;
 import io.adbsync.source.pgoutput.PgOutputMessage.Delete;
 import io.adbsync.source.pgoutput.PgOutputMessage.Insert;
 import io.adbsync.source.pgoutput.PgOutputMessage.Relation;
+import io.adbsync.source.pgoutput.PgOutputProtocolException;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -95,6 +97,140 @@ class ChangeStreamTest {
             stream.accept(m, COMMIT, out::add);
         }
         assertThat(ops(out)).containsExactly("c 2");
+    }
+
+    /** Three transactions of one table: T1 inserts 1 and 2, T2 deletes 1 and inserts 3 and 4, T3 inserts 5. */
+    private static final long COMMIT_2 = 0x2000, COMMIT_3 = 0x3000;
+    private static final List<PgOutputMessage> THREE_TRANSACTIONS = List.of(
+            new Begin(COMMIT, 0, 7),
+            relation(OID, "items"),
+            new Insert(OptionalInt.empty(), OID, row("1")),
+            new Insert(OptionalInt.empty(), OID, row("2")),
+            new Commit(0, COMMIT, COMMIT + 0x30, 0),
+            new Begin(COMMIT_2, 0, 8),
+            new Delete(OptionalInt.empty(), OID, 'K', row("1")),
+            new Insert(OptionalInt.empty(), OID, row("3")),
+            new Insert(OptionalInt.empty(), OID, row("4")),
+            new Commit(0, COMMIT_2, COMMIT_2 + 0x30, 0),
+            new Begin(COMMIT_3, 0, 9),
+            new Insert(OptionalInt.empty(), OID, row("5")),
+            new Commit(0, COMMIT_3, COMMIT_3 + 0x30, 0));
+
+    @Test
+    void aResumedStreamSkipsEveryRecordAtOrBeforeItsPositionAndHandsOutEveryLaterOne() {
+        List<SourceRecord> all = feed(stream(true, new LsnAckTracker(), StreamPosition.START), THREE_TRANSACTIONS);
+        assertThat(ops(all)).containsExactly("c 1", "c 2", "d 1", "tombstone 1", "c 3", "c 4", "c 5");
+        assertThat(positions(all)).containsExactly(
+                new StreamPosition(COMMIT, 0), new StreamPosition(COMMIT, 4),
+                new StreamPosition(COMMIT_2, 0), new StreamPosition(COMMIT_2, 1), new StreamPosition(COMMIT_2, 4),
+                new StreamPosition(COMMIT_2, 8), new StreamPosition(COMMIT_3, 0));
+
+        // Resumed at each record in turn, exactly the records after it are handed out again.
+        for (int i = 0; i < all.size(); i++) {
+            StreamPosition at = StreamPosition.fromOffset(all.get(i).sourceOffset());
+            List<SourceRecord> resumed = feed(stream(true, new LsnAckTracker(), at), THREE_TRANSACTIONS);
+            assertThat(positions(resumed)).as("resumed at %s", at).isEqualTo(positions(all.subList(i + 1, all.size())));
+        }
+    }
+
+    @Test
+    void resumingBetweenADeleteAndItsTombstoneHandsOutTheTombstone() {
+        List<SourceRecord> resumed = feed(stream(true, new LsnAckTracker(), new StreamPosition(COMMIT_2, 0)),
+                THREE_TRANSACTIONS);
+        assertThat(ops(resumed)).containsExactly("tombstone 1", "c 3", "c 4", "c 5");
+    }
+
+    @Test
+    void skippedRecordsAreNotTrackedSoTheSlotMovesOnOnceTheRecordsHandedOutAreAcknowledged() {
+        LsnAckTracker tracker = new LsnAckTracker();
+        ChangeStream stream = stream(false, tracker, new StreamPosition(COMMIT_2, 4));
+        List<SourceRecord> resumed = feed(stream, THREE_TRANSACTIONS);
+        assertThat(ops(resumed)).containsExactly("c 4", "c 5");
+        // The skipped transaction's end is reached at once: Kafka had its records before the restart.
+        assertThat(tracker.confirmableLsn()).isEqualTo(COMMIT + 0x30);
+        tracker.acknowledged(resumed.get(0));
+        assertThat(tracker.confirmableLsn()).isEqualTo(COMMIT_2 + 0x30);
+        tracker.acknowledged(resumed.get(1));
+        assertThat(tracker.confirmableLsn()).isEqualTo(COMMIT_3 + 0x30);
+        assertThat(stream.position()).isEqualTo(new StreamPosition(COMMIT_3, 0));
+    }
+
+    @Test
+    void aTransactionCutOffByALostConnectionIsReadAgainFromItsBeginWithoutRepeatingWhatWasHandedOut() {
+        ChangeStream stream = stream(true, new LsnAckTracker(), StreamPosition.START);
+        // The connection is lost after T2's delete and its first insert.
+        List<SourceRecord> before = feed(stream, THREE_TRANSACTIONS.subList(0, 8));
+        assertThat(ops(before)).containsExactly("c 1", "c 2", "d 1", "tombstone 1", "c 3");
+        assertThat(stream.inTransaction()).isTrue();
+        stream.abandonTransaction();
+        assertThat(stream.inTransaction()).isFalse();
+        assertThat(stream.position()).isEqualTo(new StreamPosition(COMMIT_2, 4));
+
+        // The server sends again from the Begin of the transaction the position is in (its commit LSN is not confirmed).
+        List<SourceRecord> after = feed(stream, THREE_TRANSACTIONS.subList(5, THREE_TRANSACTIONS.size()));
+        assertThat(ops(after)).containsExactly("c 4", "c 5");
+    }
+
+    @Test
+    void heartbeatTableChangesBecomeHeartbeatRecordsWithTheirChangesIndexAndAreSkippedLikeOthersOnResume() {
+        ChangeStream.HeartbeatSink heartbeats = new ChangeStream.HeartbeatSink() {
+            @Override
+            public boolean isHeartbeatTable(CapturedTable table) {
+                return table.table().equals("heartbeat");
+            }
+
+            @Override
+            public SourceRecord heartbeat(TransactionContext tx, long event) {
+                return new SourceRecord(Map.of(), ChangeRecordFactory.offset(tx.commitLsn(), event), "beats", null, null);
+            }
+        };
+        List<PgOutputMessage> tx = List.of(new Begin(COMMIT, 0, 7), relation(OID, "items"), relation(OID + 1, "heartbeat"),
+                new Insert(OptionalInt.empty(), OID, row("1")),
+                new PgOutputMessage.Update(OptionalInt.empty(), OID + 1, (char) 0, null, row("1")),
+                new PgOutputMessage.Truncate(OptionalInt.empty(), false, false, List.of(OID + 1)),
+                new Insert(OptionalInt.empty(), OID, row("2")),
+                new Commit(0, COMMIT, COMMIT + 0x30, 0));
+        List<SourceRecord> all = feed(stream(true, new LsnAckTracker(), StreamPosition.START, heartbeats), tx);
+        assertThat(all).extracting(SourceRecord::topic).containsExactly("p.public.items", "beats", "p.public.items");
+        assertThat(positions(all)).containsExactly(new StreamPosition(COMMIT, 0), new StreamPosition(COMMIT, 4),
+                new StreamPosition(COMMIT, 12));
+
+        List<SourceRecord> resumed = feed(stream(true, new LsnAckTracker(), new StreamPosition(COMMIT, 4), heartbeats), tx);
+        assertThat(positions(resumed)).containsExactly(new StreamPosition(COMMIT, 12));
+    }
+
+    @Test
+    void aChangeOutsideATransactionIsAProtocolError() {
+        ChangeStream stream = stream(true, new LsnAckTracker(), StreamPosition.START);
+        stream.accept(relation(OID, "items"), COMMIT, r -> { });
+        assertThatThrownBy(() -> stream.accept(new Insert(OptionalInt.empty(), OID, row("1")), COMMIT, r -> { }))
+                .isInstanceOf(PgOutputProtocolException.class)
+                .hasMessage("pgoutput INSERT arrived outside a transaction");
+    }
+
+    private static ChangeStream stream(boolean tombstones, LsnAckTracker tracker, StreamPosition resumeAt) {
+        return stream(tombstones, tracker, resumeAt, null);
+    }
+
+    private static ChangeStream stream(boolean tombstones, LsnAckTracker tracker, StreamPosition resumeAt,
+                                       ChangeStream.HeartbeatSink heartbeats) {
+        TypeMapper types = new TypeMapper((oid, typmod) -> "x");
+        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
+        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", tombstones, (t, c, k, xid) -> null);
+        return new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
+                OperationFilter.parse(List.of()), tracker, heartbeats, resumeAt);
+    }
+
+    private static List<SourceRecord> feed(ChangeStream stream, List<PgOutputMessage> messages) {
+        List<SourceRecord> out = new ArrayList<>();
+        for (PgOutputMessage m : messages) {
+            stream.accept(m, COMMIT, out::add);
+        }
+        return out;
+    }
+
+    private static List<StreamPosition> positions(List<SourceRecord> records) {
+        return records.stream().map(r -> StreamPosition.fromOffset(r.sourceOffset())).toList();
     }
 
     private static List<SourceRecord> run(boolean tombstones, List<String> exclude, StreamPosition resumeAt) {

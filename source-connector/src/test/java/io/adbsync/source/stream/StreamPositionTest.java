@@ -1,0 +1,93 @@
+package io.adbsync.source.stream;
+
+import org.junit.jupiter.api.Test;
+import org.postgresql.replication.LogSequenceNumber;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@link StreamPosition}: the stored offset's round trip and which records a resumed stream skips. */
+class StreamPositionTest {
+
+    private static final long COMMIT = 0x16B3_7F28L;
+
+    @Test
+    void anOffsetReadsBackAsThePositionItWasWrittenFrom() {
+        StreamPosition position = new StreamPosition(COMMIT, 9);
+        assertThat(StreamPosition.fromOffset(ChangeRecordFactory.offset(position.commitLsn(), position.event())))
+                .isEqualTo(position);
+        // Connect's offset store may read small numbers back as Integer.
+        assertThat(StreamPosition.fromOffset(Map.of("lsn", 4096, "event", 3))).isEqualTo(new StreamPosition(4096, 3));
+    }
+
+    @Test
+    void noStoredOffsetMeansTheStartWhichCoversNothing() {
+        assertThat(StreamPosition.fromOffset(null)).isEqualTo(StreamPosition.START);
+        assertThat(StreamPosition.fromOffset(Map.of())).isEqualTo(StreamPosition.START);
+        assertThat(StreamPosition.START.covers(1, 0)).isFalse();
+        assertThat(StreamPosition.START.covers(COMMIT, 0)).isFalse();
+    }
+
+    @Test
+    void malformedOffsetsAreRefusedNamingWhatIsWrong() {
+        assertThatThrownBy(() -> StreamPosition.fromOffset(Map.of("lsn", COMMIT)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("A source offset must hold numbers 'lsn' and 'event', got {lsn=" + COMMIT + "}");
+        Map<String, Object> text = new HashMap<>();
+        text.put("lsn", "0/16B37F28");
+        text.put("event", 0);
+        assertThatThrownBy(() -> StreamPosition.fromOffset(text))
+                .hasMessageStartingWith("A source offset must hold numbers 'lsn' and 'event', got ");
+        assertThatThrownBy(() -> StreamPosition.fromOffset(Map.of("lsn", 0L, "event", 0L)))
+                .hasMessage("The offset's 'lsn' must be a positive LSN, got 0");
+        assertThatThrownBy(() -> StreamPosition.fromOffset(Map.of("lsn", -5L, "event", 0L)))
+                .hasMessage("The offset's 'lsn' must be a positive LSN, got -5");
+    }
+
+    @Test
+    void recordsAtOrBeforeThePositionAreCoveredAndLaterOnesAreNot() {
+        StreamPosition at = new StreamPosition(COMMIT, 9);
+        assertThat(at.covers(COMMIT - 1, 1_000)).as("every record of an earlier transaction").isTrue();
+        assertThat(at.covers(COMMIT, 0)).isTrue();
+        assertThat(at.covers(COMMIT, 9)).as("the position's own record").isTrue();
+        assertThat(at.covers(COMMIT, 10)).isFalse();
+        assertThat(at.covers(COMMIT + 1, 0)).as("a later transaction's first record").isFalse();
+    }
+
+    @Test
+    void lsnsCompareAsWholePositionsAcrossTheLogFileBoundary() {
+        // 0/FFFFFFFF lies before 1/0: comparing either half alone, or as an int, would get it the wrong way round.
+        long before = LogSequenceNumber.valueOf("0/FFFFFFFF").asLong();
+        long after = LogSequenceNumber.valueOf("1/0").asLong();
+        assertThat(new StreamPosition(after, 0).covers(before, 5)).isTrue();
+        assertThat(new StreamPosition(before, 5).covers(after, 0)).isFalse();
+        long high = LogSequenceNumber.valueOf("7FFFFFFF/FFFFFF00").asLong();
+        assertThat(new StreamPosition(high, 0).covers(after, 0)).isTrue();
+        assertThat(new StreamPosition(after, 0).covers(high, 0)).isFalse();
+        assertThat(StreamPosition.fromOffset(Map.of("lsn", high, "event", 0L)).commitLsn()).isEqualTo(high);
+    }
+
+    @Test
+    void everyChangeHasRoomForItsRecordsAndOldEmittedCountIndicesNeverExceedTheNewOnes() {
+        assertThat(StreamPosition.firstEventOf(0)).isZero();
+        assertThat(StreamPosition.firstEventOf(3)).isEqualTo(12);
+        // A key change yields the most records: delete, tombstone, create.
+        assertThat(StreamPosition.firstEventOf(0) + 2).isLessThan(StreamPosition.firstEventOf(1));
+
+        // Offsets of older versions counted emitted records: resuming from one may repeat but never skip a record.
+        int[] recordsPerChange = {3, 0, 1, 2, 3, 3, 0, 0, 1, 3, 2};
+        long emitted = 0;
+        for (int change = 0; change < recordsPerChange.length; change++) {
+            for (int part = 0; part < recordsPerChange[change]; part++) {
+                long index = StreamPosition.firstEventOf(change) + part;
+                assertThat(emitted).isLessThanOrEqualTo(index);
+                StreamPosition old = new StreamPosition(COMMIT, emitted - 1);
+                assertThat(old.covers(COMMIT, index)).as("record %d of change %d", part, change).isFalse();
+                emitted++;
+            }
+        }
+    }
+}
