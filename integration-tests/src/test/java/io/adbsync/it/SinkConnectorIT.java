@@ -201,6 +201,33 @@ class SinkConnectorIT {
         rest.remove("late");
     }
 
+    /** Array columns as Debezium's PostgreSQL connector sends them (Connect arrays): created and written exactly. */
+    @Test
+    void connectArraysBecomeArrayColumnsWithTheirValuesExact() throws Exception {
+        String db = pg.createDatabase("sink_arrays");
+        Schema row = SchemaBuilder.struct().name("a").field("id", Schema.INT32_SCHEMA)
+                .field("tags", SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).optional().build())
+                .field("grid", SchemaBuilder.array(SchemaBuilder.array(Schema.INT32_SCHEMA).build()).optional().build()).build();
+        Struct first = new Struct(row).put("id", 1).put("tags", java.util.Arrays.asList("a,b", null, "q\"uote", "back\\slash", "NULL", "tab\t{}"))
+                .put("grid", List.of(List.of(1, 2), List.of(3, 4)));
+        Struct second = new Struct(row).put("id", 2).put("tags", List.of()).put("grid", null);
+        produce("arr.public.arrays", new Rec(new Struct(KEY).put("id", 1), first), new Rec(new Struct(KEY).put("id", 2), second));
+        rest.deploy("arrays", sinkConfig(db, "arr.public.arrays"));
+        rest.awaitRunning("arrays", 1, Duration.ofSeconds(60));
+        Awaitility.await("arrays written").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                .until(() -> {
+                    rest.checkNotFailed("arrays");
+                    return "2".equals(scalar(pg, db, "SELECT count(*) FROM pg_tables WHERE tablename = 'arrays'")
+                            .equals("1") ? scalar(pg, db, "SELECT count(*) FROM public.arrays") : "0");
+                });
+        assertThat(scalar(pg, db, "SELECT tags = ARRAY['a,b', NULL, 'q\"uote', 'back\\slash', 'NULL', E'tab\\t{}'] "
+                + "AND grid = '{{1,2},{3,4}}' FROM public.arrays WHERE id = 1")).isEqualTo("t");
+        assertThat(scalar(pg, db, "SELECT tags::text || coalesce(grid::text, 'null') FROM public.arrays WHERE id = 2")).isEqualTo("{}null");
+        assertThat(scalar(pg, db, "SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM pg_attribute "
+                + "WHERE attrelid = 'public.arrays'::regclass AND attnum > 0")).isEqualTo("integer,text[],integer[]");
+        rest.remove("arrays");
+    }
+
     @Test
     void aRefusedRecordAloneGoesToTheDeadLetterQueueAndTheRestOfTheBatchIsApplied() throws Exception {
         String db = pg.createDatabase("sink_dlq");

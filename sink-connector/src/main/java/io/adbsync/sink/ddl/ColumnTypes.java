@@ -76,6 +76,7 @@ public final class ColumnTypes {
             case FLOAT64 -> "double precision";
             case STRING -> "text";
             case BYTES -> "bytea";
+            case ARRAY -> derived(schema.valueSchema(), column, table) + "[]";
             default -> throw new RecordSchemaException("Column " + column + " of table " + table + " has Connect type "
                     + schema.type() + ", which has no column type; flatten it (e.g. with an SMT) or create the table yourself");
         };

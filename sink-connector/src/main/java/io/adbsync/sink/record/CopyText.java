@@ -68,8 +68,40 @@ public final class CopyText {
             case BOOLEAN -> ((Boolean) value) ? "t" : "f";
             case INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, STRING -> value.toString();
             case BYTES -> "\\x" + HexFormat.of().formatHex(bytes(value));
+            case ARRAY -> arrayLiteral(schema.valueSchema(), (java.util.List<?>) value);
             default -> throw new DataException("values of Connect type " + schema.type() + " cannot be written to a column");
         };
+    }
+
+    /**
+     * An array literal as {@code array_in} reads it: nested lists are nested braces, every element is double-quoted
+     * (so commas, braces, blanks and the word NULL inside a value stay data) except SQL NULL.
+     */
+    private static String arrayLiteral(Schema elementSchema, java.util.List<?> elements) {
+        StringBuilder out = new StringBuilder(2 + elements.size() * 8).append('{');
+        for (int i = 0; i < elements.size(); i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            Object element = elements.get(i);
+            if (element == null) {
+                out.append("NULL");
+            } else if (elementSchema.type() == Schema.Type.ARRAY) {
+                out.append(arrayLiteral(elementSchema.valueSchema(), (java.util.List<?>) element));
+            } else {
+                out.append('"');
+                String text = text(elementSchema, element);
+                for (int j = 0; j < text.length(); j++) {
+                    char c = text.charAt(j);
+                    if (c == '"' || c == '\\') {
+                        out.append('\\');
+                    }
+                    out.append(c);
+                }
+                out.append('"');
+            }
+        }
+        return out.append('}').toString();
     }
 
     private static byte[] bytes(Object value) {

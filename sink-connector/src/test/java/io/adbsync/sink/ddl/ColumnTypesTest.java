@@ -25,6 +25,16 @@ class ColumnTypesTest {
         assertThat(ColumnTypes.sqlType(withSourceType(type), "c", "t")).isEqualTo(type);
     }
 
+    @Test
+    void arraysWithoutASourceTypeAreArraysOfTheirElementType() {
+        assertThat(ColumnTypes.sqlType(SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).optional().build(), "c", "t"))
+                .isEqualTo("text[]");
+        assertThat(ColumnTypes.sqlType(SchemaBuilder.array(SchemaBuilder.array(Schema.INT64_SCHEMA).build()).build(), "c", "t"))
+                .isEqualTo("bigint[][]");
+        assertThat(ColumnTypes.sqlType(SchemaBuilder.array(SchemaBuilder.int32().name(EventContract.DATE).build()).build(), "c", "t"))
+                .isEqualTo("date[]");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"integer; DROP TABLE x", "text default 'x'", "int primary key", "numeric(1)--",
             "text collate \"C\"", "a.b.c", ""})

@@ -23,6 +23,23 @@ class CopyTextTest {
         assertThat(CopyText.field(Schema.STRING_SCHEMA, "\\N")).isEqualTo("\\\\N");
     }
 
+    /** Debezium's PostgreSQL connector sends array columns as Connect arrays: written as array literals. */
+    @Test
+    void arraysAreArrayLiteralsWithEveryElementQuoted() {
+        Schema texts = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).build();
+        assertThat(CopyText.text(texts, java.util.Arrays.asList("a", null, "q\"uote", "back\\slash", "", "NULL", "{,}")))
+                .isEqualTo("{\"a\",NULL,\"q\\\"uote\",\"back\\\\slash\",\"\",\"NULL\",\"{,}\"}");
+        assertThat(CopyText.text(SchemaBuilder.array(Schema.INT32_SCHEMA).build(), java.util.List.of())).isEqualTo("{}");
+        Schema matrix = SchemaBuilder.array(SchemaBuilder.array(Schema.INT32_SCHEMA).build()).build();
+        assertThat(CopyText.text(matrix, java.util.List.of(java.util.List.of(1, 2), java.util.List.of(3, 4))))
+                .isEqualTo("{{\"1\",\"2\"},{\"3\",\"4\"}}");
+        // Elements keep their own forms (dates from epoch days), and the whole literal is escaped for COPY.
+        Schema dates = SchemaBuilder.array(DATE).build();
+        assertThat(CopyText.text(dates, java.util.List.of((int) CopyText.epochDays(LocalDate.of(2024, 2, 29)))))
+                .isEqualTo("{\"2024-02-29\"}");
+        assertThat(CopyText.field(texts, java.util.List.of("a\\b\tc"))).isEqualTo("{\"a\\\\\\\\b\\tc\"}");
+    }
+
     @Test
     void byteaIsHexWithItsBackslashEscaped() {
         assertThat(CopyText.field(Schema.BYTES_SCHEMA, new byte[]{0, (byte) 0xff, 0x10})).isEqualTo("\\\\x00ff10");
