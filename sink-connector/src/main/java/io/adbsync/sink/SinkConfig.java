@@ -120,7 +120,9 @@ public final class SinkConfig extends AbstractConfig {
                         + "topic; else the last two dot-separated parts of its topic name (a topic without a dot is a "
                         + "table in schema public), where characters a topic cannot hold are '_'. ${topic} is the "
                         + "topic. An envelope whose source names do not map to its prefix.schema.table topic is "
-                        + "refused. A dot separates schema and table; each part is quoted as written.",
+                        + "refused. The format's own dot separates schema and table (a format without one names a "
+                        + "table in schema public; only dots that ${topic} brings separate there), dots inside source "
+                        + "names stay in their part, and each part is quoted as written.",
                 GROUP_SCHEMA, ++order, Width.LONG, "Table name format");
         def.define(DISTRIBUTION_KEY, Type.LIST, "", Importance.MEDIUM,
                 "Greenplum/AnalyticDB only: columns of DISTRIBUTED BY for created tables; empty means the primary key. "

@@ -49,8 +49,16 @@ public final class TableNamer {
         String what = TableNamer.class.getSimpleName() + " format '" + format + "' for topic " + source.topic();
         int dot = separatorDot(format);
         TableId id;
-        if (dot < 0) {
+        if (dot < 0 && format.contains("${topic}")) {
+            // A topic names prefix.schema.table: the dots it brings separate.
             id = split(substitute(format, source).trim(), what);
+        } else if (dot < 0) {
+            // Dots inside a source schema or table name are part of the name: "a.b" must not land in schema a.
+            String table = substitute(format, source).trim();
+            if (table.isEmpty()) {
+                throw new IllegalArgumentException(what + ": the table name is empty");
+            }
+            id = new TableId("public", table);
         } else {
             // The format's own dot separates schema and table: a source name may hold dots ("my.schema").
             String schema = substitute(format.substring(0, dot), source).trim();

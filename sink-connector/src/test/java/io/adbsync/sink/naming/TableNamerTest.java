@@ -46,6 +46,9 @@ class TableNamerTest {
         assertThat(name("${topic}", NameCase.KEEP, source("sales", "orders"))).isEqualTo(new TableId("p", "sales.orders"));
         assertThat(name("${schema}_${table}", NameCase.KEEP, new SourceTable("s", "t", "orders")))
                 .isEqualTo(new TableId("public", "s_t"));
+        // A dot inside a source name is part of the name, not a separator: a.b must not land in schema a.
+        assertThat(name("${table}", NameCase.KEEP, source("s", "a.b"))).isEqualTo(new TableId("public", "a.b"));
+        assertThat(name("${schema}_${table}", NameCase.KEEP, source("my.schema", "t"))).isEqualTo(new TableId("public", "my.schema_t"));
     }
 
     @Test
