@@ -22,7 +22,13 @@ public final class Jdbc {
         props.putAll(extra);
         // The connector's own class loader holds the driver; DriverManager would not see it from a plugin loader.
         org.postgresql.Driver driver = new org.postgresql.Driver();
-        Connection connection = driver.connect(config.url(), props);
+        Connection connection;
+        try {
+            connection = driver.connect(config.url(), props);
+        } catch (SQLException e) {
+            // pgjdbc's words for a TLS refusal ("PKIX path building failed") do not say which setting to look at.
+            throw TlsFailures.explain(e);
+        }
         if (connection == null) {
             throw new SQLException("The PostgreSQL driver does not accept the URL " + config.redactedUrl(), "08001");
         }
