@@ -36,6 +36,7 @@ public final class TlsFailures {
         boolean missingFile = false;
         boolean key = false;
         boolean hostName = false;
+        boolean keyReadable = false;
         for (Throwable t = e; t != null; t = t.getCause()) {
             handshake |= t instanceof SSLHandshakeException || t instanceof SSLPeerUnverifiedException;
             cutShort |= t instanceof EOFException || t instanceof SocketException;
@@ -45,7 +46,10 @@ public final class TlsFailures {
             key |= t instanceof GeneralSecurityException || t instanceof UnsupportedCallbackException;
             // pgjdbc's message names the verifier class ("... could not be verified by hostnameverifier
             // PgjdbcHostnameVerifier."), which stays in English whatever the driver's language.
-            hostName |= t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains("hostnameverifier");
+            String message = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+            hostName |= message.contains("hostnameverifier");
+            // pgjdbc 42.7 checks the key file's permissions as libpq does; its message has no translation.
+            keyReadable |= message.contains("private key file") && message.contains("group or world access");
         }
         if (handshake) {
             if (cutShort) {
@@ -71,6 +75,10 @@ public final class TlsFailures {
                     + ConnectionConfig.SSL_PASSWORD + ", and pgjdbc reads a PKCS-12 file (.p12) or a DER PKCS-8 key (.pk8), "
                     + "an encrypted .pk8 only with the older PBE schemes (openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES), not "
                     + "openssl's default PBES2";
+        }
+        if (keyReadable) {
+            return "The client key file (sslkey) may be read by other users: make it readable by the Connect worker's "
+                    + "user only (chmod 600)";
         }
         if (hostName) {
             return "The server's certificate does not name the host of " + ConnectionConfig.URL + ": with "

@@ -56,6 +56,15 @@ class TlsFailuresTest {
     }
 
     @Test
+    void aKeyFileOthersMayReadIsARefusalToo() {
+        SQLException e = connectionFailure("private key file \"/k.pk8\" has group or world access; file must have permissions "
+                + "u=rw (0600) or less if owned by the current user, or permissions u=rw,g=r (0640) or less if owned by root. "
+                + "Current permissions: rw-r--r--", null);
+        assertThat(TlsFailures.hint(e)).contains("chmod 600");
+        assertThat(SqlErrors.classify(e)).isEqualTo(SqlErrors.Kind.FATAL);
+    }
+
+    @Test
     void lostConnectionsAndOtherErrorsAreLeftAlone() {
         SSLHandshakeException cut = new SSLHandshakeException("Remote host terminated the handshake");
         cut.initCause(new EOFException("SSL peer shut down incorrectly"));
