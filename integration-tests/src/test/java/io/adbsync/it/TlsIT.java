@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -219,13 +220,13 @@ class TlsIT {
         awaitEqual(src, dst, "public.t");
         ConnectRestClient rest = stack.connect().rest();
 
-        Files.copy(otherCa.certificate(), sinkRoot, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(otherCa.certificate(), sinkRoot, StandardCopyOption.REPLACE_EXISTING);
         rest.restart("tlstask-sink", true);
         sql(pg, src, "INSERT INTO t VALUES (2, 'after')");
         String sinkTrace = awaitFailedTrace("tlstask-sink");
         assertThat(sinkTrace).contains("PKIX").contains("sslrootcert").doesNotContain(SINK_PASSWORD).doesNotContain(KEY_PASSPHRASE);
 
-        Files.copy(otherCa.certificate(), sourceRoot, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(otherCa.certificate(), sourceRoot, StandardCopyOption.REPLACE_EXISTING);
         rest.restart("tlstask-source", true);
         String sourceTrace = awaitFailedTrace("tlstask-source");
         assertThat(sourceTrace).contains("PKIX").contains("sslrootcert");
