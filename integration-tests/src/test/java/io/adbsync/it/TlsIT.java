@@ -73,12 +73,17 @@ class TlsIT {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         if (stack != null) {
             stack.close();
         }
         if (pg != null) {
             pg.close();
+        }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 

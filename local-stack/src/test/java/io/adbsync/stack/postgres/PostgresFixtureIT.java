@@ -84,6 +84,10 @@ class PostgresFixtureIT {
             String plain = "jdbc:postgresql://localhost:" + pg.port() + "/postgres?sslmode=disable";
             assertThatThrownBy(() -> DriverManager.getConnection(plain, app)).isInstanceOf(SQLException.class)
                     .hasMessageContaining("no encryption");
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
