@@ -331,6 +331,64 @@ class SourceToSinkIT {
         }
     }
 
+    /**
+     * Session settings in connection.url's {@code options} (a statement_timeout, a setting of the user's own) add to
+     * the ones the connectors set for themselves instead of replacing them: money keeps its value under lc_monetary
+     * of fr_FR and de_DE (the connectors' lc_monetary=C still applies), and the user's setting reaches the source's
+     * snapshot and row-filter sessions and the sink's session (a destination column default reads it).
+     */
+    @Test
+    void optionsInTheUrlAddToTheSessionSettingsTheConnectorsNeed() throws Exception {
+        String src = pg.createDatabase("opts_src");
+        String dst = pg.createDatabase("opts_dst");
+        for (String[] side : new String[][] {{src, "fr_FR.UTF-8"}, {dst, "de_DE.UTF-8"}}) {
+            Assumptions.assumeTrue(localeWorks(side[0], side[1]) || generateLocale(side[1]) && localeWorks(side[0], side[1]),
+                    "locale " + side[1] + " is not installed and localedef could not generate it");
+            sql(pg, side[0], "ALTER DATABASE " + side[0] + " SET lc_monetary = '" + side[1] + "'");
+        }
+        sql(pg, src, "CREATE TABLE prices (id int PRIMARY KEY, region text, m money)",
+                "INSERT INTO prices VALUES (1, 'eu', -1234567.89), (2, 'us', 1.5)");
+        sql(pg, dst, "CREATE TABLE prices (id int PRIMARY KEY, region text, m money, "
+                + "written_in text DEFAULT current_setting('adbsync.region', true))");
+        String options = "?options=-c%20statement_timeout%3D0%20-c%20adbsync.region%3Deu";
+
+        ConnectRestClient rest = stack.connect().rest();
+        Map<String, String> source = connection(src);
+        source.put("connection.url", pg.jdbcUrl(src) + options);
+        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
+        source.put("topic.prefix", "opts");
+        source.put("slot.name", "opts_slot");
+        source.put("table.filters", "public.prices: region = current_setting('adbsync.region')");
+        source.put("table.filters.mode", "connector");
+        source.put("replica.identity.full", "true");
+        rest.deploy("opts-source", source);
+        rest.awaitRunning("opts-source", 1, Duration.ofSeconds(60));
+        Awaitility.await("slot active").atMost(Duration.ofSeconds(30))
+                .until(() -> "true".equals(scalar(pg, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = 'opts_slot'")));
+        Map<String, String> sink = connection(dst);
+        sink.put("connection.url", pg.jdbcUrl(dst) + options);
+        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        sink.put("topics", "opts.public.prices");
+        rest.deploy("opts-sink", sink);
+        rest.awaitRunning("opts-sink", 1, Duration.ofSeconds(60));
+
+        sql(pg, src, "INSERT INTO prices VALUES (3, 'eu', 0.07), (4, 'us', 2)",
+                "UPDATE prices SET m = 92233720368547758.07 WHERE id = 1");
+        String values = "SELECT string_agg(id || ' ' || region || ' ' || m::numeric || ' ' || coalesce(written_in, 'null'), "
+                + "'; ' ORDER BY id) FROM prices";
+        try {
+            Awaitility.await("destination has the filtered rows").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        rest.checkNotFailed("opts-source");
+                        rest.checkNotFailed("opts-sink");
+                        return "1 eu 92233720368547758.07 eu; 3 eu 0.07 eu".equals(scalar(pg, dst, values));
+                    });
+        } finally {
+            rest.remove("opts-sink");
+            rest.remove("opts-source");
+        }
+    }
+
     /** {@code localedef -i fr_FR -f UTF-8 fr_FR.UTF-8}: new server backends see the locale at once. */
     private static boolean generateLocale(String locale) {
         String[] parts = locale.split("\\.", 2);

@@ -41,7 +41,12 @@ public record ConnectionConfig(String url, String user, Password password, Passw
                                 + "except secrets: a password or sslpassword parameter is refused (the URL is shown in "
                                 + "logs, task traces and the REST API, and pgjdbc would let it override "
                                 + "connection.password); give the password in connection.password, through a "
-                                + "ConfigProvider such as ${file:/path/secrets.properties:password}.",
+                                + "ConfigProvider such as ${file:/path/secrets.properties:password}. TLS: the driver's "
+                                + "default sslmode=prefer does not verify the server; sslmode=verify-full with sslrootcert "
+                                + "does (add sslcert and sslkey for a client certificate), on every connection of the "
+                                + "connector. Server settings in the options parameter (-c name=value ...) apply together "
+                                + "with those the connector sets for itself, which win where both set one (see "
+                                + "docs/security.md).",
                         GROUP, 1, ConfigDef.Width.LONG, "JDBC URL")
                 .define(USER, ConfigDef.Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
                         ConfigDef.Importance.HIGH, "User name to connect to the " + role + " database with.",
@@ -51,8 +56,9 @@ public record ConnectionConfig(String url, String user, Password password, Passw
                                 + "It is never logged; use a ConfigProvider to keep it out of the connector config.",
                         GROUP, 3, ConfigDef.Width.MEDIUM, "Password")
                 .define(SSL_PASSWORD, ConfigDef.Type.PASSWORD, null, ConfigDef.Importance.LOW,
-                        "Passphrase of an encrypted client key (the URL's sslkey), passed to the driver as its "
-                                + "sslpassword, which the URL may not carry. Never logged; use a ConfigProvider.",
+                        "Passphrase of an encrypted client key (the URL's sslkey: a PKCS-12 .p12 file, or a DER "
+                                + "PKCS-8 .pk8 key encrypted with PBE-SHA1-3DES), passed to the driver as its sslpassword, "
+                                + "which the URL may not carry. Never logged; use a ConfigProvider.",
                         GROUP, 4, ConfigDef.Width.MEDIUM, "Client key passphrase");
     }
 

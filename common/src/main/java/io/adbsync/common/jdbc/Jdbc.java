@@ -2,12 +2,27 @@ package io.adbsync.common.jdbc;
 
 import io.adbsync.common.config.ConnectionConfig;
 
+import org.postgresql.PGProperty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Opens connections from a {@link ConnectionConfig} with the PostgreSQL driver. */
+/**
+ * Opens every connection of both connectors from a {@link ConnectionConfig} with the PostgreSQL driver: the one place
+ * where the URL's session options meet the connection's own, and where a refusal by TLS is explained.
+ */
 public final class Jdbc {
+
+    private static final Logger log = LoggerFactory.getLogger(Jdbc.class);
+    private static final String OPTIONS = PGProperty.OPTIONS.getName();
+    /** Collisions already warned about: a task reopens its connections after each failure. */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private Jdbc() {
     }
@@ -16,16 +31,49 @@ public final class Jdbc {
         return open(config, new Properties());
     }
 
+    /** The URL and properties {@link #open(ConnectionConfig, Properties)} hands to the driver. */
+    record DriverArguments(String url, Properties properties) {
+    }
+
     /** Opens a connection; {@code extra} driver properties override the defaults (e.g. {@code replication=database}). */
     public static Connection open(ConnectionConfig config, Properties extra) throws SQLException {
-        Properties props = config.driverProperties();
-        props.putAll(extra);
+        DriverArguments arguments = arguments(config, extra);
         // The connector's own class loader holds the driver; DriverManager would not see it from a plugin loader.
         org.postgresql.Driver driver = new org.postgresql.Driver();
-        Connection connection = driver.connect(config.url(), props);
+        Connection connection;
+        try {
+            connection = driver.connect(arguments.url(), arguments.properties());
+        } catch (SQLException e) {
+            // pgjdbc's words for a TLS refusal ("PKIX path building failed") do not say which setting to look at.
+            throw TlsFailures.explain(e);
+        }
         if (connection == null) {
             throw new SQLException("The PostgreSQL driver does not accept the URL " + config.redactedUrl(), "08001");
         }
         return connection;
+    }
+
+    /**
+     * The driver's URL and properties. pgjdbc lets a URL parameter win over a property, so an {@code options=} in the
+     * URL would replace the session settings a connection sets for itself in {@code extra}: here both are merged into
+     * the property ({@link SessionOptions}) and the parameter leaves the URL.
+     */
+    static DriverArguments arguments(ConnectionConfig config, Properties extra) {
+        Properties props = config.driverProperties();
+        props.putAll(extra);
+        String url = config.url();
+        String ours = extra.getProperty(OPTIONS);
+        Properties parsed = ours == null ? null : org.postgresql.Driver.parseURL(url, null);
+        String users = parsed == null ? null : parsed.getProperty(OPTIONS);
+        if (users != null) {
+            url = JdbcUrls.withoutParameter(url, OPTIONS);
+            props.setProperty(OPTIONS, SessionOptions.merge(users, ours));
+            List<String> collisions = SessionOptions.collisions(users, ours);
+            if (!collisions.isEmpty() && WARNED.add(collisions + " " + ours)) {
+                log.warn("The options of {} set {}, which this connection sets itself ({}): its own values apply, since "
+                        + "reading values exactly depends on them", ConnectionConfig.URL, collisions, ours);
+            }
+        }
+        return new DriverArguments(url, props);
     }
 }

@@ -73,6 +73,25 @@ public final class JdbcUrls {
         return found;
     }
 
+    /**
+     * {@code url} without its parameters named {@code name} (exactly, as pgjdbc matches them), the others kept as
+     * written; the {@code ?} goes too when none is left.
+     */
+    public static String withoutParameter(String url, String name) {
+        int query = url.indexOf('?');
+        if (query < 0) {
+            return url;
+        }
+        List<String> kept = new ArrayList<>();
+        for (String parameter : url.substring(query + 1).split("&")) {
+            int eq = parameter.indexOf('=');
+            if (!(eq < 0 ? parameter : parameter.substring(0, eq)).equals(name) && !parameter.isEmpty()) {
+                kept.add(parameter);
+            }
+        }
+        return kept.isEmpty() ? url.substring(0, query) : url.substring(0, query + 1) + String.join("&", kept);
+    }
+
     private static boolean isSecret(String name) {
         return SECRET_PARAMETERS.contains(name.trim().toLowerCase(Locale.ROOT));
     }

@@ -7,7 +7,7 @@ import java.sql.SQLTransientException;
 /**
  * The one place SQL errors are classified. Connection loss and server overload are transient (retry within the
  * retry window); constraint and data errors belong to the record at hand; authentication, privilege and syntax
- * errors will not go away by retrying.
+ * errors, and a connection TLS refused ({@link TlsFailures}), will not go away by retrying.
  */
 public final class SqlErrors {
 
@@ -25,6 +25,10 @@ public final class SqlErrors {
     }
 
     public static Kind classify(SQLException e) {
+        if (TlsFailures.hint(e) != null) {
+            // Reported like a lost connection, with an I/O exception underneath, but the same again on every retry.
+            return Kind.FATAL;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof IOException || t instanceof SQLTransientException) {
                 return Kind.TRANSIENT;

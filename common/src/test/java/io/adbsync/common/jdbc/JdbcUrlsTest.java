@@ -37,4 +37,14 @@ class JdbcUrlsTest {
         assertThat(JdbcUrls.secrets("jdbc:postgresql://db/app?Password=a&sslmode=require&sslpassword=b"))
                 .containsExactly("Password", "sslpassword");
     }
+
+    @Test
+    void removesOneParameterByItsExactName() {
+        assertThat(JdbcUrls.withoutParameter("jdbc:postgresql://db/app?sslmode=disable&options=-c%20a%3D1&Options=x", "options"))
+                .isEqualTo("jdbc:postgresql://db/app?sslmode=disable&Options=x");
+        assertThat(JdbcUrls.withoutParameter("jdbc:postgresql://db/app?options=-c%20a%3D1", "options")).isEqualTo("jdbc:postgresql://db/app");
+        assertThat(JdbcUrls.withoutParameter("jdbc:postgresql://db/app", "options")).isEqualTo("jdbc:postgresql://db/app");
+        assertThat(JdbcUrls.withoutParameter("jdbc:postgresql://db/app?options&optionsx=1", "options"))
+                .isEqualTo("jdbc:postgresql://db/app?optionsx=1");
+    }
 }

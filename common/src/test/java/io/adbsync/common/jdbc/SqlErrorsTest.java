@@ -2,7 +2,12 @@ package io.adbsync.common.jdbc;
 
 import org.junit.jupiter.api.Test;
 
+import javax.net.ssl.SSLHandshakeException;
 import java.io.EOFException;
+import java.io.FileNotFoundException;
+import java.net.ConnectException;
+import java.security.cert.CertificateException;
+import java.security.spec.InvalidKeySpecException;
 import java.sql.SQLException;
 
 import static io.adbsync.common.jdbc.SqlErrors.Kind.DATA;
@@ -44,5 +49,26 @@ class SqlErrorsTest {
         assertThat(SqlErrors.classify(new SQLException("password", "28P01"))).isEqualTo(FATAL);
         assertThat(SqlErrors.classify(new SQLException("permission", "42501"))).isEqualTo(FATAL);
         assertThat(SqlErrors.classify(new SQLException("no slot", "42704"))).isEqualTo(FATAL);
+    }
+
+    /** Chains as pgjdbc 42.7 builds them (SQLState 08006 throughout): retrying for hours would not change them. */
+    @Test
+    void aConnectionRefusedByTlsIsFatalWhileAHandshakeCutShortIsTransient() {
+        SSLHandshakeException pkix = new SSLHandshakeException("PKIX path building failed");
+        pkix.initCause(new CertificateException("unable to find valid certification path to requested target"));
+        assertThat(SqlErrors.classify(new SQLException("SSL error: PKIX path building failed", "08006", pkix))).isEqualTo(FATAL);
+        assertThat(SqlErrors.classify(new SQLException(
+                "The hostname 127.0.0.1 could not be verified by hostnameverifier PgjdbcHostnameVerifier.", "08006"))).isEqualTo(FATAL);
+        assertThat(SqlErrors.classify(new SQLException("Could not read SSL key file /k.pk8.", "08006",
+                new FileNotFoundException("/k.pk8 (No such file or directory)")))).isEqualTo(FATAL);
+        assertThat(SqlErrors.classify(new SQLException("Could not decrypt SSL key file /k.pk8.", "08006",
+                new InvalidKeySpecException("Cannot retrieve the PKCS8EncodedKeySpec")))).isEqualTo(FATAL);
+
+        SSLHandshakeException cut = new SSLHandshakeException("Remote host terminated the handshake");
+        cut.initCause(new EOFException("SSL peer shut down incorrectly"));
+        assertThat(SqlErrors.classify(new SQLException("SSL error: Remote host terminated the handshake", "08006", cut)))
+                .isEqualTo(TRANSIENT);
+        assertThat(SqlErrors.classify(new SQLException("Connection refused", "08001", new ConnectException("refused"))))
+                .isEqualTo(TRANSIENT);
     }
 }

@@ -67,6 +67,15 @@ public final class LocalPostgres implements PostgresServer {
 
     /** Initialises and starts a new server; {@code settings} are extra postgresql.conf lines (name → value). */
     public static LocalPostgres launch(Map<String, String> settings) {
+        return launch(settings, null);
+    }
+
+    /**
+     * As {@link #launch(Map)}, with TLS on ({@code ssl = on}) when {@code tls} is given: its files are copied into the
+     * data directory and its lines make up {@code pg_hba.conf} after the fixture's own, which let only the superuser of
+     * {@link #user()} in without TLS (test setup and checks); nobody else gets in but by those lines.
+     */
+    public static LocalPostgres launch(Map<String, String> settings, ServerTls tls) {
         Path binDir = findBinDir().orElseThrow(() -> new IllegalStateException(
                 "No PostgreSQL server binaries found: put initdb and pg_ctl on PATH or install them under "
                         + "/usr/lib/postgresql/<version>/bin, or set ADBSYNC_TEST_PG_URL to a server with wal_level=logical"));
@@ -86,7 +95,7 @@ public final class LocalPostgres implements PostgresServer {
         LocalPostgres server = new LocalPostgres(binDir, baseDir, root);
         Runtime.getRuntime().addShutdownHook(server.shutdownHook);
         try {
-            server.initdb(settings);
+            server.initdb(settings, tls);
             server.startOnFreePort();
         } catch (RuntimeException e) {
             server.close();
@@ -95,7 +104,7 @@ public final class LocalPostgres implements PostgresServer {
         return server;
     }
 
-    private void initdb(Map<String, String> settings) {
+    private void initdb(Map<String, String> settings, ServerTls tls) {
         run(List.of(bin("initdb"), "-D", dataDir.toString(), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8",
                 "--locale=C", "--no-sync"), "initdb");
         Map<String, String> conf = new LinkedHashMap<>();
@@ -113,6 +122,9 @@ public final class LocalPostgres implements PostgresServer {
         conf.put("fsync", "off");
         conf.put("full_page_writes", "off");
         conf.put("log_min_messages", "warning");
+        if (tls != null) {
+            conf.putAll(enableTls(tls));
+        }
         conf.putAll(settings);
         StringBuilder lines = new StringBuilder("\n# adbsync local server\n");
         conf.forEach((k, v) -> lines.append(k).append(" = ").append(v).append('\n'));
@@ -120,6 +132,42 @@ public final class LocalPostgres implements PostgresServer {
             Files.writeString(dataDir.resolve("postgresql.conf"), lines, java.nio.file.StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write postgresql.conf in " + dataDir, e);
+        }
+    }
+
+    /** Copies the TLS files where the server reads them, writes pg_hba.conf and returns the settings that turn TLS on. */
+    private Map<String, String> enableTls(ServerTls tls) {
+        List<String> hba = new ArrayList<>(List.of(
+                "# The fixture's own superuser (test setup and checks), also without TLS.",
+                "local all all trust",
+                "host all " + SUPERUSER + " 127.0.0.1/32 trust",
+                "host replication " + SUPERUSER + " 127.0.0.1/32 trust",
+                "# The test's own lines."));
+        hba.addAll(tls.hbaLines());
+        try {
+            copyAsServerFile(tls.certificate(), "server.crt");
+            // The server refuses a key that others may read.
+            copyAsServerFile(tls.key(), "server.key");
+            copyAsServerFile(tls.clientCa(), "client-ca.crt");
+            writeAsServerFile(String.join("\n", hba) + "\n", "pg_hba.conf");
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot install the TLS files in " + dataDir, e);
+        }
+        return Map.of("ssl", "on", "ssl_cert_file", "'server.crt'", "ssl_key_file", "'server.key'",
+                "ssl_ca_file", "'client-ca.crt'");
+    }
+
+    private void copyAsServerFile(Path from, String name) throws IOException {
+        writeAsServerFile(Files.readString(from), name);
+    }
+
+    /** Writes {@code content} into the data directory, readable by the server's user only. */
+    private void writeAsServerFile(String content, String name) throws IOException {
+        Path file = dataDir.resolve(name);
+        Files.writeString(file, content);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        if (asPostgresUser) {
+            Files.setOwner(file, file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER));
         }
     }
 

@@ -2,11 +2,16 @@ package io.adbsync.stack.postgres;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -52,6 +57,36 @@ class PostgresFixtureIT {
             first.start();
             try (Connection c = first.connect(db); Statement s = c.createStatement()) {
                 assertThat(scalar(s, "SELECT v FROM kept")).isEqualTo("before crash");
+            }
+        }
+    }
+
+    @Test
+    void aTlsServerLetsTheTestsRolesInOnlyOverVerifiedTlsWithTheirCertificate() throws Exception {
+        assumeTrue(LocalPostgres.available() && CertificateAuthority.available(), "no PostgreSQL binaries or openssl");
+        Path dir = Files.createTempDirectory("adbsync-fixture-tls-");
+        CertificateAuthority ca = CertificateAuthority.create(dir, "fixture");
+        CertificateAuthority.Issued server = ca.issueServer("server", List.of("localhost"));
+        CertificateAuthority.Issued client = ca.issueClient("client", "app");
+        try (LocalPostgres pg = LocalPostgres.launch(Map.of(), new ServerTls(server.certificate(), server.pemKey(),
+                ca.certificate(), List.of("hostssl all app 127.0.0.1/32 cert")))) {
+            try (Connection c = pg.connect("postgres"); Statement s = c.createStatement()) {
+                s.execute("CREATE ROLE app LOGIN");
+            }
+            String url = "jdbc:postgresql://localhost:" + pg.port() + "/postgres?sslmode=verify-full&sslrootcert="
+                    + ca.certificate() + "&sslcert=" + client.certificate() + "&sslkey=" + client.pk8Key();
+            Properties app = new Properties();
+            app.setProperty("user", "app");
+            try (Connection c = DriverManager.getConnection(url, app); Statement s = c.createStatement()) {
+                assertThat(scalar(s, "SELECT ssl || ' ' || client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))
+                        .isEqualTo("true /CN=app");
+            }
+            String plain = "jdbc:postgresql://localhost:" + pg.port() + "/postgres?sslmode=disable";
+            assertThatThrownBy(() -> DriverManager.getConnection(plain, app)).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("no encryption");
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
