@@ -1,6 +1,7 @@
 package io.adbsync.sink.record;
 
 import io.adbsync.common.contract.EventContract;
+import io.adbsync.common.contract.TemporalText;
 import org.apache.kafka.connect.data.Date;
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Schema;
@@ -10,12 +11,6 @@ import org.apache.kafka.connect.errors.DataException;
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 
 /**
@@ -25,8 +20,6 @@ import java.util.HexFormat;
 public final class CopyText {
 
     public static final String NULL = "\\N";
-    private static final LocalDate EPOCH = LocalDate.of(1970, 1, 1);
-    private static final long MICROS_PER_DAY = 86_400_000_000L;
 
     private CopyText() {
     }
@@ -45,19 +38,19 @@ public final class CopyText {
         if (name != null) {
             switch (name) {
                 case EventContract.DATE:
-                    return date(((Number) value).intValue());
+                    return TemporalText.formatDate(((Number) value).intValue());
                 case EventContract.MICRO_TIME:
-                    return time(((Number) value).longValue());
+                    return TemporalText.formatTime(((Number) value).longValue());
                 case EventContract.MICRO_TIMESTAMP:
-                    return timestamp(((Number) value).longValue());
+                    return TemporalText.formatTimestamp(((Number) value).longValue());
                 case EventContract.ZONED_TIMESTAMP:
-                    return zonedTimestamp((String) value);
+                    return TemporalText.formatTimestamptz((String) value);
                 case Date.LOGICAL_NAME:
-                    return date(Math.toIntExact(((java.util.Date) value).getTime() / 86_400_000L));
+                    return TemporalText.formatDate(Math.toIntExact(((java.util.Date) value).getTime() / 86_400_000L));
                 case Time.LOGICAL_NAME:
-                    return time(((java.util.Date) value).getTime() * 1000L);
+                    return TemporalText.formatTime(((java.util.Date) value).getTime() * 1000L);
                 case Timestamp.LOGICAL_NAME:
-                    return timestamp(Math.multiplyExact(((java.util.Date) value).getTime(), 1000L));
+                    return TemporalText.formatTimestamp(Math.multiplyExact(((java.util.Date) value).getTime(), 1000L));
                 case Decimal.LOGICAL_NAME:
                     return ((BigDecimal) value).toPlainString();
                 default:
@@ -113,61 +106,6 @@ public final class CopyText {
         return (byte[]) value;
     }
 
-    static String date(int days) {
-        return switch (days) {
-            case EventContract.DATE_POSITIVE_INFINITY -> "infinity";
-            case EventContract.DATE_NEGATIVE_INFINITY -> "-infinity";
-            default -> date(EPOCH.plusDays(days));
-        };
-    }
-
-    static String time(long micros) {
-        if (micros == MICROS_PER_DAY) {
-            return "24:00:00";
-        }
-        return String.format("%02d:%02d:%02d.%06d", micros / 3_600_000_000L, micros / 60_000_000L % 60,
-                micros / 1_000_000L % 60, micros % 1_000_000L);
-    }
-
-    static String timestamp(long micros) {
-        if (micros == EventContract.TIMESTAMP_POSITIVE_INFINITY) {
-            return "infinity";
-        }
-        if (micros == EventContract.TIMESTAMP_NEGATIVE_INFINITY) {
-            return "-infinity";
-        }
-        long days = Math.floorDiv(micros, MICROS_PER_DAY);
-        long inDay = Math.floorMod(micros, MICROS_PER_DAY);
-        LocalDate date = EPOCH.plusDays(days);
-        return withEra(date, dateDigits(date) + " " + time(inDay));
-    }
-
-    /** ISO-8601 UTC as the source writes it, negative ISO years included; the server reads it back as UTC with era. */
-    static String zonedTimestamp(String iso) {
-        if (iso.equals("infinity") || iso.equals("-infinity")) {
-            return iso;
-        }
-        LocalDateTime utc = OffsetDateTime.parse(iso, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
-                .withOffsetSameInstant(ZoneOffset.UTC).toLocalDateTime();
-        long micros = utc.toLocalTime().toNanoOfDay() / 1_000;
-        LocalDate date = utc.toLocalDate();
-        return withEra(date, dateDigits(date) + " " + time(micros) + "+00");
-    }
-
-    private static String date(LocalDate date) {
-        return withEra(date, dateDigits(date));
-    }
-
-    /** PostgreSQL has no year 0: ISO year 0 is 1 BC, so BC dates are printed with year {@code 1 - isoYear} and " BC". */
-    private static String dateDigits(LocalDate date) {
-        int year = date.getYear() <= 0 ? 1 - date.getYear() : date.getYear();
-        return String.format("%04d-%02d-%02d", year, date.getMonthValue(), date.getDayOfMonth());
-    }
-
-    private static String withEra(LocalDate date, String text) {
-        return date.getYear() <= 0 ? text + " BC" : text;
-    }
-
     /** Escapes backslash, newline, carriage return and tab: the characters COPY text format treats specially. */
     static String escape(String text) {
         StringBuilder out = null;
@@ -192,10 +130,5 @@ public final class CopyText {
             }
         }
         return out == null ? text : out.toString();
-    }
-
-    /** Days between the epoch and {@code date}; for tests that build values the way the source does. */
-    static long epochDays(LocalDate date) {
-        return ChronoUnit.DAYS.between(EPOCH, date);
     }
 }

@@ -1,5 +1,6 @@
 package io.adbsync.sink.record;
 
+import io.adbsync.common.contract.TemporalText;
 import io.adbsync.common.contract.EventContract;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
@@ -35,7 +36,7 @@ class CopyTextTest {
                 .isEqualTo("{{\"1\",\"2\"},{\"3\",\"4\"}}");
         // Elements keep their own forms (dates from epoch days), and the whole literal is escaped for COPY.
         Schema dates = SchemaBuilder.array(DATE).build();
-        assertThat(CopyText.text(dates, java.util.List.of((int) CopyText.epochDays(LocalDate.of(2024, 2, 29)))))
+        assertThat(CopyText.text(dates, java.util.List.of((int) TemporalText.epochDays(LocalDate.of(2024, 2, 29)))))
                 .isEqualTo("{\"2024-02-29\"}");
         assertThat(CopyText.field(texts, java.util.List.of("a\\b\tc"))).isEqualTo("{\"a\\\\\\\\b\\tc\"}");
     }
@@ -47,18 +48,18 @@ class CopyTextTest {
 
     @Test
     void datesFromEpochDaysIncludingInfinityAndBc() {
-        assertThat(CopyText.text(DATE, (int) CopyText.epochDays(LocalDate.of(2024, 2, 29)))).isEqualTo("2024-02-29");
+        assertThat(CopyText.text(DATE, (int) TemporalText.epochDays(LocalDate.of(2024, 2, 29)))).isEqualTo("2024-02-29");
         assertThat(CopyText.text(DATE, Integer.MAX_VALUE)).isEqualTo("infinity");
         assertThat(CopyText.text(DATE, Integer.MIN_VALUE)).isEqualTo("-infinity");
         // ISO year 0 is 1 BC; ISO year -43 is 44 BC.
-        assertThat(CopyText.text(DATE, (int) CopyText.epochDays(LocalDate.of(0, 1, 1)))).isEqualTo("0001-01-01 BC");
-        assertThat(CopyText.text(DATE, (int) CopyText.epochDays(LocalDate.of(-43, 3, 15)))).isEqualTo("0044-03-15 BC");
-        assertThat(CopyText.text(DATE, (int) CopyText.epochDays(LocalDate.of(12345, 1, 2)))).isEqualTo("12345-01-02");
+        assertThat(CopyText.text(DATE, (int) TemporalText.epochDays(LocalDate.of(0, 1, 1)))).isEqualTo("0001-01-01 BC");
+        assertThat(CopyText.text(DATE, (int) TemporalText.epochDays(LocalDate.of(-43, 3, 15)))).isEqualTo("0044-03-15 BC");
+        assertThat(CopyText.text(DATE, (int) TemporalText.epochDays(LocalDate.of(12345, 1, 2)))).isEqualTo("12345-01-02");
     }
 
     @Test
     void timestampsAndTimesKeepMicroseconds() {
-        long micros = CopyText.epochDays(LocalDate.of(1969, 12, 31)) * 86_400_000_000L + 3_723_000_001L;
+        long micros = TemporalText.epochDays(LocalDate.of(1969, 12, 31)) * 86_400_000_000L + 3_723_000_001L;
         assertThat(CopyText.text(TS, micros)).isEqualTo("1969-12-31 01:02:03.000001");
         assertThat(CopyText.text(TS, Long.MAX_VALUE)).isEqualTo("infinity");
         assertThat(CopyText.text(TS, Long.MIN_VALUE)).isEqualTo("-infinity");

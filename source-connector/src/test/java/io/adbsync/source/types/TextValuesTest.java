@@ -1,5 +1,6 @@
 package io.adbsync.source.types;
 
+import io.adbsync.common.contract.TemporalText;
 import io.adbsync.common.contract.EventContract;
 import org.junit.jupiter.api.Test;
 
@@ -60,43 +61,43 @@ class TextValuesTest {
 
     @Test
     void datesIncludingInfinitiesBcAndFarFuture() {
-        assertThat(TextValues.date("1970-01-01")).isZero();
-        assertThat(TextValues.date("2024-02-29")).isEqualTo(days(2024, 2, 29));
-        assertThat(TextValues.date("infinity")).isEqualTo(EventContract.DATE_POSITIVE_INFINITY);
-        assertThat(TextValues.date("-infinity")).isEqualTo(EventContract.DATE_NEGATIVE_INFINITY);
+        assertThat(TemporalText.parseDate("1970-01-01")).isZero();
+        assertThat(TemporalText.parseDate("2024-02-29")).isEqualTo(days(2024, 2, 29));
+        assertThat(TemporalText.parseDate("infinity")).isEqualTo(EventContract.DATE_POSITIVE_INFINITY);
+        assertThat(TemporalText.parseDate("-infinity")).isEqualTo(EventContract.DATE_NEGATIVE_INFINITY);
         // 44 BC is ISO year -43: there is no year 0 in PostgreSQL's calendar.
-        assertThat(TextValues.date("0044-03-15 BC")).isEqualTo(days(-43, 3, 15));
-        assertThat(TextValues.date("0001-01-01 BC")).isEqualTo(days(0, 1, 1));
-        assertThat(TextValues.date("12345-06-07")).isEqualTo(days(12345, 6, 7));
+        assertThat(TemporalText.parseDate("0044-03-15 BC")).isEqualTo(days(-43, 3, 15));
+        assertThat(TemporalText.parseDate("0001-01-01 BC")).isEqualTo(days(0, 1, 1));
+        assertThat(TemporalText.parseDate("12345-06-07")).isEqualTo(days(12345, 6, 7));
     }
 
     @Test
     void timesInMicrosecondsIncludingTheEndOfDay() {
-        assertThat(TextValues.time("00:00:00")).isZero();
-        assertThat(TextValues.time("13:14:15.123456")).isEqualTo(((13 * 60 + 14) * 60 + 15) * 1_000_000L + 123_456);
-        assertThat(TextValues.time("24:00:00")).isEqualTo(86_400_000_000L);
+        assertThat(TemporalText.parseTime("00:00:00")).isZero();
+        assertThat(TemporalText.parseTime("13:14:15.123456")).isEqualTo(((13 * 60 + 14) * 60 + 15) * 1_000_000L + 123_456);
+        assertThat(TemporalText.parseTime("24:00:00")).isEqualTo(86_400_000_000L);
     }
 
     @Test
     void timestampsInMicrosecondsWithInfinitiesAndBc() {
-        assertThat(TextValues.timestamp("1970-01-01 00:00:00.000001")).isEqualTo(1);
-        assertThat(TextValues.timestamp("1969-12-31 23:59:59.999999")).isEqualTo(-1);
-        assertThat(TextValues.timestamp("2024-02-29 13:14:15.123456"))
+        assertThat(TemporalText.parseTimestamp("1970-01-01 00:00:00.000001")).isEqualTo(1);
+        assertThat(TemporalText.parseTimestamp("1969-12-31 23:59:59.999999")).isEqualTo(-1);
+        assertThat(TemporalText.parseTimestamp("2024-02-29 13:14:15.123456"))
                 .isEqualTo(days(2024, 2, 29) * 86_400_000_000L + ((13 * 60 + 14) * 60 + 15) * 1_000_000L + 123_456);
-        assertThat(TextValues.timestamp("0044-03-15 12:00:00.000001 BC"))
+        assertThat(TemporalText.parseTimestamp("0044-03-15 12:00:00.000001 BC"))
                 .isEqualTo(days(-43, 3, 15) * 86_400_000_000L + 12 * 3_600_000_000L + 1);
-        assertThat(TextValues.timestamp("infinity")).isEqualTo(EventContract.TIMESTAMP_POSITIVE_INFINITY);
-        assertThat(TextValues.timestamp("-infinity")).isEqualTo(EventContract.TIMESTAMP_NEGATIVE_INFINITY);
+        assertThat(TemporalText.parseTimestamp("infinity")).isEqualTo(EventContract.TIMESTAMP_POSITIVE_INFINITY);
+        assertThat(TemporalText.parseTimestamp("-infinity")).isEqualTo(EventContract.TIMESTAMP_NEGATIVE_INFINITY);
     }
 
     @Test
     void timestamptzBecomesIsoInUtc() {
-        assertThat(TextValues.timestamptz("2024-02-29 13:14:15.123456+00")).isEqualTo("2024-02-29T13:14:15.123456Z");
-        assertThat(TextValues.timestamptz("2024-02-29 13:14:15+05:30")).isEqualTo("2024-02-29T07:44:15Z");
-        assertThat(TextValues.timestamptz("2024-01-01 00:00:00-01")).isEqualTo("2024-01-01T01:00:00Z");
-        assertThat(TextValues.timestamptz("0044-03-15 12:00:00.5+00 BC")).isEqualTo("-0043-03-15T12:00:00.5Z");
-        assertThat(TextValues.timestamptz("infinity")).isEqualTo("infinity");
-        assertThat(TextValues.timestamptz("-infinity")).isEqualTo("-infinity");
+        assertThat(TemporalText.parseTimestamptz("2024-02-29 13:14:15.123456+00")).isEqualTo("2024-02-29T13:14:15.123456Z");
+        assertThat(TemporalText.parseTimestamptz("2024-02-29 13:14:15+05:30")).isEqualTo("2024-02-29T07:44:15Z");
+        assertThat(TemporalText.parseTimestamptz("2024-01-01 00:00:00-01")).isEqualTo("2024-01-01T01:00:00Z");
+        assertThat(TemporalText.parseTimestamptz("0044-03-15 12:00:00.5+00 BC")).isEqualTo("-0043-03-15T12:00:00.5Z");
+        assertThat(TemporalText.parseTimestamptz("infinity")).isEqualTo("infinity");
+        assertThat(TemporalText.parseTimestamptz("-infinity")).isEqualTo("-infinity");
     }
 
     @Test
