@@ -24,6 +24,21 @@ public final class SqlErrors {
     private SqlErrors() {
     }
 
+    /**
+     * Whether a transient failure is a lost connection (connection-class SQLState 08, the server shutting down or
+     * starting, 57P0x, or an I/O failure underneath) rather than contention or overload: the two get retry windows
+     * of their own.
+     */
+    public static boolean isConnectionLoss(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException) {
+                return true;
+            }
+        }
+        String state = e.getSQLState();
+        return state == null || state.startsWith("08") || state.startsWith("57P");
+    }
+
     public static Kind classify(SQLException e) {
         if (TlsFailures.hint(e) != null) {
             // Reported like a lost connection, with an I/O exception underneath, but the same again on every retry.

@@ -28,6 +28,17 @@ class SqlErrorsTest {
     }
 
     @Test
+    void lostConnectionsAreToldApartFromContention() {
+        assertThat(SqlErrors.isConnectionLoss(new SQLException("closed", "08006"))).isTrue();
+        assertThat(SqlErrors.isConnectionLoss(new SQLException("shutdown", "57P01"))).isTrue();
+        assertThat(SqlErrors.isConnectionLoss(new SQLException("io", "XX000", new EOFException()))).isTrue();
+        assertThat(SqlErrors.isConnectionLoss(new SQLException("no state"))).isTrue();
+        assertThat(SqlErrors.isConnectionLoss(new SQLException("deadlock", "40P01"))).isFalse();
+        assertThat(SqlErrors.isConnectionLoss(new SQLException("statement timeout", "57014"))).isFalse();
+        assertThat(SqlErrors.isConnectionLoss(new SQLException("lock timeout", "55P03"))).isFalse();
+    }
+
+    @Test
     void statementAndLockTimeoutsAreTransient() {
         // statement_timeout (or a cancel) and lock_timeout: the statement gave up waiting; the same batch may succeed later.
         assertThat(SqlErrors.classify(new SQLException("canceling statement due to statement timeout", "57014"))).isEqualTo(TRANSIENT);

@@ -3,7 +3,6 @@ package io.adbsync.sink.error;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.sink.SinkConfig;
 
-import java.io.IOException;
 import java.sql.SQLException;
 import java.util.function.LongSupplier;
 
@@ -36,7 +35,7 @@ public final class RetryPolicy {
         if (firstFailureAt < 0) {
             firstFailureAt = now;
         }
-        long window = isConnectionLoss(e) ? connectionWindowMs : otherWindowMs;
+        long window = SqlErrors.isConnectionLoss(e) ? connectionWindowMs : otherWindowMs;
         if (now - firstFailureAt >= window) {
             return null;
         }
@@ -47,27 +46,11 @@ public final class RetryPolicy {
 
     /** The config key of the window that applies to {@code e}, for the message when it is used up. */
     public static String windowKey(SQLException e) {
-        return isConnectionLoss(e) ? SinkConfig.RETRY_WINDOW_CONNECTION_MS : SinkConfig.RETRY_WINDOW_OTHER_MS;
+        return SqlErrors.isConnectionLoss(e) ? SinkConfig.RETRY_WINDOW_CONNECTION_MS : SinkConfig.RETRY_WINDOW_OTHER_MS;
     }
 
     public void succeeded() {
         firstFailureAt = -1;
         attempts = 0;
-    }
-
-    /** Connection-class SQLState (08), server shutting down or starting (57P0x), or an I/O failure underneath. */
-    public static boolean isConnectionLoss(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof IOException) {
-                return true;
-            }
-        }
-        String state = e.getSQLState();
-        return state == null || state.startsWith("08") || state.startsWith("57P");
-    }
-
-    /** Shorthand for the shared classifier. */
-    public static SqlErrors.Kind classify(SQLException e) {
-        return SqlErrors.classify(e);
     }
 }
