@@ -285,7 +285,11 @@ public class AdbPgSourceTask extends SourceTask {
                 at.commitLsn(), protocolVersion, STATUS_INTERVAL_SECONDS,
                 inProgress ? Map.of("streaming", "on") : Map.of(), "");
         decoder = new PgOutputDecoder(protocolVersion, false);
-        streamed = inProgress ? new StreamedTransactions(config.spillDirectory(), protocolVersion) : null;
+        String spillOwner = StreamedTransactions.owner(connectorName, config.connection().url(), config.slotName());
+        // The slot is held now, so no other run of this task writes spill files: those of its name are stale. Swept
+        // also when streaming in-progress transactions was turned off since they were written.
+        StreamedTransactions.sweepStale(config.spillDirectory(), spillOwner);
+        streamed = inProgress ? new StreamedTransactions(config.spillDirectory(), spillOwner, protocolVersion) : null;
         changes.abandonTransaction();
         metrics.connected(true);
     }

@@ -170,7 +170,9 @@ public final class SourceConfig extends AbstractConfig {
                         + "Either way the connector's memory does not grow with transaction size.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "Stream in-progress transactions");
         def.define(SPILL_DIRECTORY, Type.STRING, "", Importance.LOW,
-                "Directory for spilled in-progress transactions; empty means the JVM's temporary directory.",
+                "Directory for spilled in-progress transactions; empty means the JVM's temporary directory. Files "
+                        + "are named adbsync-<slot.name>-<digest>-xid-*.spill; when a task starts streaming it removes "
+                        + "those an earlier run of it left behind (a crashed worker), and no other file.",
                 GROUP_REPLICATION, ++order, Width.LONG, "Spill directory");
         order = 0;
         def.define(TOMBSTONES_ON_DELETE, Type.BOOLEAN, true, Importance.MEDIUM,
