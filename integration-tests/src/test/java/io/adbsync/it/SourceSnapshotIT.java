@@ -463,4 +463,68 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
                 .pollInterval(Duration.ofMillis(500)).until(() -> Integer.parseInt(scalar(copying)) == 0);
         assertThat(rest.status(name).get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
     }
+
+    /**
+     * A snapshot offset without its 'chunks' field: PATCH refuses it with the field named; one stored before that check
+     * (written to the worker's offsets topic as Connect writes it) fails the task at start with the field named.
+     */
+    @Test
+    void aSnapshotOffsetMissingAFieldIsRefusedAndOneStoredEarlierFailsTheTaskNamingIt() throws Exception {
+        sql("CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 20) g");
+        rest.deploy(name, config("snapshot.chunking", "ctid"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitTopicEqualsSource("t", Duration.ofSeconds(60));
+        JsonNode[] partition = new JsonNode[1];
+        org.awaitility.Awaitility.await("snapshot offset of public.t").atMost(Duration.ofSeconds(30)).until(() -> {
+            for (JsonNode o : rest.offsets(name).get("offsets")) {
+                if ("public.t".equals(o.get("partition").path("snapshot").asText())) {
+                    partition[0] = o.get("partition");
+                    return true;
+                }
+            }
+            return false;
+        });
+        assertThat(rest.put("connectors/" + name + "/stop", null).ok()).isTrue();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> "STOPPED".equals(rest.status(name).get("connector").get("state").asText()));
+
+        Map<String, Object> withoutChunks = Map.of("chunking", "ctid", "blocks_per_chunk", 1, "next_chunk", 0);
+        var refused = rest.patch("connectors/" + name + "/offsets", Map.of("offsets", List.of(Map.of(
+                "partition", new com.fasterxml.jackson.databind.ObjectMapper().convertValue(partition[0], Map.class),
+                "offset", withoutChunks))));
+        assertThat(refused.ok()).isFalse();
+        assertThat(refused.body().toString()).contains("public.t").contains("'chunks'");
+
+        // The offsets topic holds [connector, partition] -> offset as JSON; the same key bytes in the same topic
+        // partition replace the stored offset, as a PATCH accepted by an earlier version would have.
+        String offsetsTopic = "adbsync-connect-offsets";
+        var stored = io.adbsync.stack.kafka.TopicReader.readUntil(stack.bootstrapServers(), offsetsTopic,
+                records -> records.stream().anyMatch(r -> isSnapshotOffsetOf(r.key(), "public.t")), Duration.ofSeconds(30))
+                .stream().filter(r -> isSnapshotOffsetOf(r.key(), "public.t")).findFirst().orElseThrow();
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(Map.of(
+                "bootstrap.servers", stack.bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(offsetsTopic, stored.partition(), stored.key(),
+                    "{\"chunking\":\"ctid\",\"blocks_per_chunk\":1,\"next_chunk\":0}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .get();
+        }
+        rest.resume(name);
+        String[] trace = new String[1];
+        org.awaitility.Awaitility.await("task FAILED").atMost(Duration.ofSeconds(60)).until(() -> {
+            JsonNode tasks = rest.status(name).get("tasks");
+            if (tasks.isEmpty() || !"FAILED".equals(tasks.get(0).get("state").asText())) {
+                return false;
+            }
+            trace[0] = tasks.get(0).path("trace").asText();
+            return true;
+        });
+        assertThat(trace[0]).contains("The stored snapshot offset of public.t is invalid: field 'chunks'")
+                .doesNotContain("NullPointerException");
+    }
+
+    private boolean isSnapshotOffsetOf(byte[] key, String table) {
+        String k = new String(key, java.nio.charset.StandardCharsets.UTF_8);
+        return k.startsWith("[\"" + name + "\"") && k.contains("\"snapshot\":\"" + table + "\"");
+    }
 }

@@ -183,7 +183,13 @@ public class AdbPgSourceTask extends SourceTask {
                     filtersInConnector ? Map.of() : rowFilters, partitions);
             ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
         }
-        StreamPosition resumeAt = StreamPosition.fromOffset(context.offsetStorageReader().offset(records.partition()));
+        StreamPosition resumeAt;
+        try {
+            resumeAt = StreamPosition.fromOffset(context.offsetStorageReader().offset(records.partition()));
+        } catch (IllegalArgumentException e) {
+            throw new ConnectException("The stored stream offset is invalid: " + e.getMessage() + ". Correct it with "
+                    + "PATCH /connectors/<name>/offsets on the stopped connector");
+        }
         TypeMapper types = new TypeMapper(catalog::formatType);
         RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
         changes = new ChangeStream(relations, types, records, filter, config.operationFilter(), tracker,

@@ -57,10 +57,19 @@ final class CtidPlan extends TablePlan {
         if (stored == null || !CHUNKING.equals(stored.get(OFFSET_CHUNKING))) {
             return null;
         }
-        long chunks = ((Number) stored.get(CHUNKS)).longValue();
-        long fileNode = stored.get(FILE_NODE) instanceof Number n ? n.longValue() : chunks == 1 ? ANY_FILE_NODE : 0;
-        return new CtidPlan(table, filter, estimatedRows, server, ((Number) stored.get(BLOCKS_PER_CHUNK)).longValue(),
-                chunks, ((Number) stored.get(NEXT_CHUNK)).longValue(), fileNode);
+        Stored s = Stored.of(stored);
+        long fileNode = s.fileNode() != null ? s.fileNode() : s.chunks() == 1 ? ANY_FILE_NODE : 0;
+        return new CtidPlan(table, filter, estimatedRows, server, s.blocksPerChunk(), s.chunks(), s.nextChunk(), fileNode);
+    }
+
+    /** The fields of a stored offset of this chunking, each checked ({@link SnapshotOffsets}). */
+    record Stored(long blocksPerChunk, long chunks, long nextChunk, Long fileNode) {
+        static Stored of(Map<String, ?> stored) {
+            long blocksPerChunk = SnapshotOffsets.whole(stored, BLOCKS_PER_CHUNK, 1, Long.MAX_VALUE);
+            long chunks = SnapshotOffsets.whole(stored, CHUNKS, 1, Long.MAX_VALUE);
+            return new Stored(blocksPerChunk, chunks, SnapshotOffsets.whole(stored, NEXT_CHUNK, 0, chunks),
+                    SnapshotOffsets.optionalWhole(stored, FILE_NODE));
+        }
     }
 
     @Override

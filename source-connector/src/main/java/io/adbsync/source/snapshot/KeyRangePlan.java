@@ -56,15 +56,32 @@ final class KeyRangePlan extends TablePlan {
         if (stored == null || !CHUNKING.equals(stored.get(OFFSET_CHUNKING))) {
             return null;
         }
-        int count = ((Number) stored.get(AFTER_COUNT)).intValue();
-        List<String> after = null;
-        if (count >= 0) {
-            after = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                after.add((String) stored.get(AFTER_PREFIX + i));
-            }
+        Stored s = Stored.of(stored);
+        long keyColumns = table.columns().stream().filter(CapturedColumn::key).count();
+        if (s.after() != null && s.after().size() != keyColumns) {
+            throw new IllegalArgumentException("field '" + AFTER_COUNT + "' is " + s.after().size() + " but the key of "
+                    + table.qualifiedName() + " has " + keyColumns + " column(s)");
         }
-        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, after, Boolean.TRUE.equals(stored.get(DONE)));
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, s.after(), s.done());
+    }
+
+    /** The fields of a stored offset of this chunking, each checked ({@link SnapshotOffsets}); {@code after} null: from the start. */
+    record Stored(List<String> after, boolean done) {
+        static Stored of(Map<String, ?> stored) {
+            int count = (int) SnapshotOffsets.whole(stored, AFTER_COUNT, -1, SnapshotOffsets.MAX_KEY_COLUMNS);
+            if (count == 0) {
+                throw new IllegalArgumentException("field '" + AFTER_COUNT + "' must be -1 (nothing copied yet) or the "
+                        + "number of key columns, got 0");
+            }
+            List<String> after = null;
+            if (count >= 0) {
+                after = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    after.add(SnapshotOffsets.text(stored, AFTER_PREFIX + i));
+                }
+            }
+            return new Stored(after, SnapshotOffsets.bool(stored, DONE));
+        }
     }
 
     @Override
