@@ -183,6 +183,41 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         });
     }
 
+    /**
+     * Key-range chunk bounds are values of the key: with standard_conforming_strings=off (still found on old
+     * applications' databases), a backslash in a string literal is an escape, so bounds written into the SQL as
+     * quote-doubled literals would end early or mean another key. Bound as parameters, every row is copied once.
+     */
+    @Test
+    void keyRangeBoundsWithBackslashesAndQuotesCopyEveryRowOnceUnderNonStandardStrings() throws Exception {
+        sql("ALTER DATABASE " + database + " SET standard_conforming_strings = off",
+                "CREATE TABLE odd (k text PRIMARY KEY, v int)",
+                // chr(92) is a backslash, chr(39) a quote: keys like \\\7'\ and 8''\ in every chunk and at its bounds.
+                "INSERT INTO odd SELECT repeat(chr(92), g % 4) || g || repeat(chr(39), g % 3) || chr(92), g "
+                        + "FROM generate_series(1, 3000) g",
+                "ANALYZE odd");
+        assertThat(scalar("SHOW standard_conforming_strings")).isEqualTo("off");
+        Map<String, Integer> expected = new TreeMap<>();
+        try (Connection c = postgres.connect(database); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT k, v FROM odd")) {
+            while (rs.next()) {
+                expected.put(rs.getString(1), rs.getInt(2));
+            }
+        }
+        assertThat(expected).hasSize(3000).containsKey("\\\\\\7'\\");
+        rest.deploy(name, config("snapshot.chunking", "key", "snapshot.chunk.rows", "100", "snapshot.max.threads", "2"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        List<Event> copied = ChangeEvents.readUntil(stack.bootstrapServers(), name + ".public.odd", e -> {
+            rest.checkNotFailed(name);
+            return e.stream().filter(x -> "r".equals(x.op())).count() >= expected.size();
+        }, Duration.ofSeconds(120));
+        Map<String, Integer> rows = new TreeMap<>();
+        for (Event e : copied) {
+            assertThat(rows.put(e.key().get("k").asText(), e.after().get("v").asInt())).as("copied twice: %s", e.key()).isNull();
+        }
+        assertThat(rows).isEqualTo(expected);
+    }
+
     @Test
     void aMillionRowTableIsCopiedWhole() throws Exception {
         sql("CREATE TABLE million (id int PRIMARY KEY, v int)",

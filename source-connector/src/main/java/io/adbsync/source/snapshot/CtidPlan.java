@@ -4,6 +4,7 @@ import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.stream.CapturedTable;
 
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -88,7 +89,7 @@ final class CtidPlan extends TablePlan {
         }
         String condition = chunks == 1 ? null : "ctid >= '(" + chunk * blocksPerChunk + ",0)'::tid"
                 + (chunk < chunks - 1 ? " AND ctid < '(" + (chunk + 1) * blocksPerChunk + ",0)'::tid" : "");
-        return new Chunk(condition, offset(chunk), offset(chunk + 1), "chunk " + (chunk + 1) + " of " + chunks);
+        return new Chunk(condition, List.of(), offset(chunk), offset(chunk + 1), "chunk " + (chunk + 1) + " of " + chunks);
     }
 
     private Map<String, Object> offset(long next) {

@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -570,6 +571,7 @@ public final class Snapshotter implements AutoCloseable {
                 plan.table = t;
                 plan.shape = shape;
             }
+            bindParameters(connection, chunk.parameters());
             long snapshotTime = System.currentTimeMillis();
             List<SourceRecord> out = new ArrayList<>();
             copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql(t, plan, chunk));
@@ -598,6 +600,23 @@ public final class Snapshotter implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             abandon(connection, copy);
             throw e;
+        }
+    }
+
+    /** Binds a chunk's parameters into the settings its condition reads, for the rest of the chunk's transaction. */
+    private static void bindParameters(Connection connection, List<String> parameters) throws SQLException {
+        if (parameters.isEmpty()) {
+            return;
+        }
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < parameters.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("set_config('").append(TablePlan.parameterSetting(i)).append("', ?, true)");
+        }
+        try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
+            for (int i = 0; i < parameters.size(); i++) {
+                ps.setString(i + 1, parameters.get(i));
+            }
+            ps.execute();
         }
     }
 
