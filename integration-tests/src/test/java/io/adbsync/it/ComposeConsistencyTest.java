@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -94,5 +95,44 @@ class ComposeConsistencyTest {
             seen++;
         }
         assertThat(seen).isGreaterThanOrEqualTo(6);
+    }
+
+    /**
+     * Secure by default: what the stack publishes is reachable from this machine only, the UI is the maintained fork
+     * (provectuslabs/kafka-ui is unmaintained, with known vulnerabilities left open), and every default password says
+     * that it is for the demo.
+     */
+    @Test
+    void theComposeStackPublishesPortsOnLoopbackOnlyAndMarksItsDemoPasswords() throws IOException {
+        JsonNode services = yaml("docker-compose.yml").get("services");
+        int published = 0;
+        for (var service = services.fields(); service.hasNext(); ) {
+            var entry = service.next();
+            for (JsonNode port : entry.getValue().path("ports")) {
+                assertThat(port.asText()).as("port of " + entry.getKey()).matches("127\\.0\\.0\\.1:\\d+:\\d+");
+                published++;
+            }
+        }
+        assertThat(published).isGreaterThanOrEqualTo(5);
+        assertThat(services.get("kafka-ui").get("image").asText()).startsWith("ghcr.io/kafbat/kafka-ui:v");
+        List<String> lines = Files.readAllLines(ROOT.resolve("docker-compose.yml"));
+        int passwords = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains("PASSWORD:")) {
+                String marked = lines.get(i) + (i > 0 ? lines.get(i - 1) : "");
+                assertThat(marked.toLowerCase()).as("line %d: %s", i + 1, lines.get(i)).contains("demo only");
+                passwords++;
+            }
+        }
+        assertThat(passwords).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void theWorkerTemplateListensOnLoopbackOnly() throws IOException {
+        Properties worker = new Properties();
+        try (var in = Files.newBufferedReader(ROOT.resolve("config/connect-distributed.properties"))) {
+            worker.load(in);
+        }
+        assertThat(worker.getProperty("listeners")).isEqualTo("http://127.0.0.1:8083");
     }
 }

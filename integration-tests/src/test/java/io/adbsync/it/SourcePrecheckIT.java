@@ -175,4 +175,45 @@ class SourcePrecheckIT extends WithLocalStack {
             assertThat(errors.get("slot.name").get(0)).contains("1 of max_replication_slots=1").contains("mine");
         }
     }
+
+    /**
+     * A row filter whose ')' would end its parentheses in the publication's table list and publish another table:
+     * refused by validate() on table.filters naming the table, refused by the REST API when deployed, and the
+     * publication keeps its tables. A condition the source cannot evaluate on the table is reported the same way.
+     */
+    @Test
+    void aRowFilterThatWouldEscapeItsParenthesesIsRefusedAndThePublicationIsUntouched() throws Exception {
+        String db = postgres.createDatabase("filters");
+        sql(db, "CREATE TABLE orders (id int PRIMARY KEY, status text)", "CREATE TABLE other_table (id int PRIMARY KEY, v text)",
+                "ALTER TABLE orders REPLICA IDENTITY FULL", "CREATE PUBLICATION filtered FOR TABLE orders");
+        String name = "filters_" + ProcessHandle.current().pid();
+        String escape = "public.orders: id > 0), public.other_table WHERE (true";
+        Map<String, String> config = sourceConfig(db, name, "table.include.list", "public\\.orders", "publication.name",
+                "filtered", "table.filters", escape, "table.filters.mode", "publication");
+        var rest = stack.connect().rest();
+        try {
+            var deployed = rest.put("connectors/" + name + "/config", config);
+            assertThat(deployed.ok()).as("deploy answered %s", deployed.body()).isFalse();
+            assertThat(deployed.body().toString()).contains("table.filters").contains("public.orders");
+            Thread.sleep(2000);
+            assertThat(scalar(db, "SELECT string_agg(schemaname || '.' || tablename, ',') FROM pg_publication_tables "
+                    + "WHERE pubname = 'filtered'")).isEqualTo("public.orders");
+
+            Map<String, List<String>> errors = stack.connect().rest().validate(SOURCE, config);
+            assertThat(errors).containsOnlyKeys("table.filters");
+            assertThat(errors.get("table.filters").get(0)).contains("public.orders").contains("')'");
+
+            config.put("table.filters", "public.orders: no_such_column > 0");
+            errors = stack.connect().rest().validate(SOURCE, config);
+            assertThat(errors).containsOnlyKeys("table.filters");
+            assertThat(errors.get("table.filters").get(0)).contains("public.orders").contains("no_such_column");
+
+            config.put("table.filters", "public.orders: status <> 'draft'");
+            assertThat(stack.connect().rest().validate(SOURCE, config)).isEmpty();
+        } finally {
+            if (rest.get("connectors/" + name).ok()) {
+                rest.remove(name);
+            }
+        }
+    }
 }

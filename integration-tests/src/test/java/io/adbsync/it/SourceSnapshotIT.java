@@ -183,6 +183,41 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         });
     }
 
+    /**
+     * Key-range chunk bounds are values of the key: with standard_conforming_strings=off (still found on old
+     * applications' databases), a backslash in a string literal is an escape, so bounds written into the SQL as
+     * quote-doubled literals would end early or mean another key. Bound as parameters, every row is copied once.
+     */
+    @Test
+    void keyRangeBoundsWithBackslashesAndQuotesCopyEveryRowOnceUnderNonStandardStrings() throws Exception {
+        sql("ALTER DATABASE " + database + " SET standard_conforming_strings = off",
+                "CREATE TABLE odd (k text PRIMARY KEY, v int)",
+                // chr(92) is a backslash, chr(39) a quote: keys like \\\7'\ and 8''\ in every chunk and at its bounds.
+                "INSERT INTO odd SELECT repeat(chr(92), g % 4) || g || repeat(chr(39), g % 3) || chr(92), g "
+                        + "FROM generate_series(1, 3000) g",
+                "ANALYZE odd");
+        assertThat(scalar("SHOW standard_conforming_strings")).isEqualTo("off");
+        Map<String, Integer> expected = new TreeMap<>();
+        try (Connection c = postgres.connect(database); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT k, v FROM odd")) {
+            while (rs.next()) {
+                expected.put(rs.getString(1), rs.getInt(2));
+            }
+        }
+        assertThat(expected).hasSize(3000).containsKey("\\\\\\7'\\");
+        rest.deploy(name, config("snapshot.chunking", "key", "snapshot.chunk.rows", "100", "snapshot.max.threads", "2"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        List<Event> copied = ChangeEvents.readUntil(stack.bootstrapServers(), name + ".public.odd", e -> {
+            rest.checkNotFailed(name);
+            return e.stream().filter(x -> "r".equals(x.op())).count() >= expected.size();
+        }, Duration.ofSeconds(120));
+        Map<String, Integer> rows = new TreeMap<>();
+        for (Event e : copied) {
+            assertThat(rows.put(e.key().get("k").asText(), e.after().get("v").asInt())).as("copied twice: %s", e.key()).isNull();
+        }
+        assertThat(rows).isEqualTo(expected);
+    }
+
     @Test
     void aMillionRowTableIsCopiedWhole() throws Exception {
         sql("CREATE TABLE million (id int PRIMARY KEY, v int)",
@@ -485,5 +520,69 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         org.awaitility.Awaitility.await("snapshot connections closed").atMost(Duration.ofSeconds(15))
                 .pollInterval(Duration.ofMillis(500)).until(() -> Integer.parseInt(scalar(copying)) == 0);
         assertThat(rest.status(name).get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+    }
+
+    /**
+     * A snapshot offset without its 'chunks' field: PATCH refuses it with the field named; one stored before that check
+     * (written to the worker's offsets topic as Connect writes it) fails the task at start with the field named.
+     */
+    @Test
+    void aSnapshotOffsetMissingAFieldIsRefusedAndOneStoredEarlierFailsTheTaskNamingIt() throws Exception {
+        sql("CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 20) g");
+        rest.deploy(name, config("snapshot.chunking", "ctid"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitTopicEqualsSource("t", Duration.ofSeconds(60));
+        JsonNode[] partition = new JsonNode[1];
+        org.awaitility.Awaitility.await("snapshot offset of public.t").atMost(Duration.ofSeconds(30)).until(() -> {
+            for (JsonNode o : rest.offsets(name).get("offsets")) {
+                if ("public.t".equals(o.get("partition").path("snapshot").asText())) {
+                    partition[0] = o.get("partition");
+                    return true;
+                }
+            }
+            return false;
+        });
+        assertThat(rest.put("connectors/" + name + "/stop", null).ok()).isTrue();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> "STOPPED".equals(rest.status(name).get("connector").get("state").asText()));
+
+        Map<String, Object> withoutChunks = Map.of("chunking", "ctid", "blocks_per_chunk", 1, "next_chunk", 0);
+        var refused = rest.patch("connectors/" + name + "/offsets", Map.of("offsets", List.of(Map.of(
+                "partition", new com.fasterxml.jackson.databind.ObjectMapper().convertValue(partition[0], Map.class),
+                "offset", withoutChunks))));
+        assertThat(refused.ok()).isFalse();
+        assertThat(refused.body().toString()).contains("public.t").contains("'chunks'");
+
+        // The offsets topic holds [connector, partition] -> offset as JSON; the same key bytes in the same topic
+        // partition replace the stored offset, as a PATCH accepted by an earlier version would have.
+        String offsetsTopic = "adbsync-connect-offsets";
+        var stored = io.adbsync.stack.kafka.TopicReader.readUntil(stack.bootstrapServers(), offsetsTopic,
+                records -> records.stream().anyMatch(r -> isSnapshotOffsetOf(r.key(), "public.t")), Duration.ofSeconds(30))
+                .stream().filter(r -> isSnapshotOffsetOf(r.key(), "public.t")).findFirst().orElseThrow();
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(Map.of(
+                "bootstrap.servers", stack.bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(offsetsTopic, stored.partition(), stored.key(),
+                    "{\"chunking\":\"ctid\",\"blocks_per_chunk\":1,\"next_chunk\":0}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .get();
+        }
+        rest.resume(name);
+        String[] trace = new String[1];
+        org.awaitility.Awaitility.await("task FAILED").atMost(Duration.ofSeconds(60)).until(() -> {
+            JsonNode tasks = rest.status(name).get("tasks");
+            if (tasks.isEmpty() || !"FAILED".equals(tasks.get(0).get("state").asText())) {
+                return false;
+            }
+            trace[0] = tasks.get(0).path("trace").asText();
+            return true;
+        });
+        assertThat(trace[0]).contains("The stored snapshot offset of public.t is invalid: field 'chunks'")
+                .doesNotContain("NullPointerException");
+    }
+
+    private boolean isSnapshotOffsetOf(byte[] key, String table) {
+        String k = new String(key, java.nio.charset.StandardCharsets.UTF_8);
+        return k.startsWith("[\"" + name + "\"") && k.contains("\"snapshot\":\"" + table + "\"");
     }
 }

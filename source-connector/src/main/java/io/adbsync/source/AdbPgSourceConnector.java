@@ -5,6 +5,7 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.precheck.SourcePrecheck;
 import io.adbsync.source.replication.ReplicationSetup;
+import io.adbsync.source.snapshot.SnapshotOffsets;
 import io.adbsync.source.stream.StreamPosition;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
@@ -78,10 +79,11 @@ public class AdbPgSourceConnector extends SourceConnector {
                 continue;
             }
             if (e.getKey().containsKey("snapshot")) {
-                Object chunking = e.getValue().get("chunking");
-                if (!"ctid".equals(chunking) && !"key".equals(chunking)) {
-                    throw new ConnectException("Snapshot offset for " + e.getKey().get("snapshot")
-                            + " must have chunking ctid or key, got " + e.getValue());
+                try {
+                    SnapshotOffsets.check(e.getValue());
+                } catch (IllegalArgumentException bad) {
+                    throw new ConnectException("Invalid snapshot offset for " + e.getKey().get("snapshot") + ": "
+                            + bad.getMessage(), bad);
                 }
             } else {
                 try {

@@ -194,7 +194,13 @@ public class AdbPgSourceTask extends SourceTask {
                     filtersInConnector ? Map.of() : rowFilters, partitions);
             ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
         }
-        StreamPosition resumeAt = StreamPosition.fromOffset(context.offsetStorageReader().offset(records.partition()));
+        StreamPosition resumeAt;
+        try {
+            resumeAt = StreamPosition.fromOffset(context.offsetStorageReader().offset(records.partition()));
+        } catch (IllegalArgumentException e) {
+            throw new ConnectException("The stored stream offset is invalid: " + e.getMessage() + ". Correct it with "
+                    + "PATCH /connectors/<name>/offsets on the stopped connector");
+        }
         TypeMapper types = new TypeMapper(catalog::formatType);
         RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
         changes = new ChangeStream(relations, types, records, filter, config.operationFilter(), tracker,
@@ -296,7 +302,11 @@ public class AdbPgSourceTask extends SourceTask {
                 at.commitLsn(), protocolVersion, STATUS_INTERVAL_SECONDS,
                 inProgress ? Map.of("streaming", "on") : Map.of(), "");
         decoder = new PgOutputDecoder(protocolVersion, false);
-        streamed = inProgress ? new StreamedTransactions(config.spillDirectory(), protocolVersion) : null;
+        String spillOwner = StreamedTransactions.owner(connectorName, config.connection().url(), config.slotName());
+        // The slot is held now, so no other run of this task writes spill files: those of its name are stale. Swept
+        // also when streaming in-progress transactions was turned off since they were written.
+        StreamedTransactions.sweepStale(config.spillDirectory(), spillOwner);
+        streamed = inProgress ? new StreamedTransactions(config.spillDirectory(), spillOwner, protocolVersion) : null;
         changes.abandonTransaction();
         metrics.connected(true);
     }

@@ -3,6 +3,7 @@ package io.adbsync.source;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
 import io.adbsync.source.snapshot.Snapshotter;
+import io.adbsync.source.stream.RowFilterConditions;
 import io.adbsync.common.filter.OperationFilter;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -92,7 +93,10 @@ public final class SourceConfig extends AbstractConfig {
                         + "public.orders: status <> 'draft'; public.items: qty > 0. They apply to the snapshot (WHERE of "
                         + "the copy) and to the stream (see table.filters.mode). An update that moves a row out of the "
                         + "filter becomes a delete, into it an insert. The condition is SQL of the source written by "
-                        + "you, not data; a filtered table must have REPLICA IDENTITY FULL (or set "
+                        + "you, not data, and is put between parentheses: one that closes a parenthesis it did not "
+                        + "open, leaves one open, leaves a quote open or holds a comment is refused (a ';' inside "
+                        + "quotes belongs to the condition), and validate() has the source check it as a condition "
+                        + "on its table. A filtered table must have REPLICA IDENTITY FULL (or set "
                         + "replica.identity.full=true) so updates and deletes can be filtered.",
                 GROUP_TABLES, 3, Width.LONG, "Row filters");
         def.define(TABLE_FILTERS_MODE, Type.STRING, "auto", Validators.oneOf("auto", "publication", "connector"),
@@ -170,7 +174,9 @@ public final class SourceConfig extends AbstractConfig {
                         + "Either way the connector's memory does not grow with transaction size.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "Stream in-progress transactions");
         def.define(SPILL_DIRECTORY, Type.STRING, "", Importance.LOW,
-                "Directory for spilled in-progress transactions; empty means the JVM's temporary directory.",
+                "Directory for spilled in-progress transactions; empty means the JVM's temporary directory. Files "
+                        + "are named adbsync-<slot.name>-<digest>-xid-*.spill; when a task starts streaming it removes "
+                        + "those an earlier run of it left behind (a crashed worker), and no other file.",
                 GROUP_REPLICATION, ++order, Width.LONG, "Spill directory");
         order = 0;
         def.define(TOMBSTONES_ON_DELETE, Type.BOOLEAN, true, Importance.MEDIUM,
@@ -348,25 +354,7 @@ public final class SourceConfig extends AbstractConfig {
     }
 
     static Map<String, String> parseFilters(String value) {
-        Map<String, String> filters = new java.util.LinkedHashMap<>();
-        if (value == null || value.isBlank()) {
-            return filters;
-        }
-        for (String entry : value.split(";")) {
-            if (entry.isBlank()) {
-                continue;
-            }
-            int colon = entry.indexOf(':');
-            String table = colon < 0 ? "" : entry.substring(0, colon).trim();
-            String condition = colon < 0 ? "" : entry.substring(colon + 1).trim();
-            if (!table.matches("[^.\\s]+\\.[^.\\s]+") || condition.isEmpty()) {
-                throw new IllegalArgumentException("Entry '" + entry.trim() + "' must look like schema.table: condition");
-            }
-            if (filters.put(table, condition) != null) {
-                throw new IllegalArgumentException("Table " + table + " has more than one filter");
-            }
-        }
-        return filters;
+        return RowFilterConditions.parse(value);
     }
 
     /** Checks {@value #TABLE_FILTERS} entries with the parser the task uses. */

@@ -3,6 +3,8 @@ package io.adbsync.source;
 import io.adbsync.common.config.ConfigDocsCheck;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -47,6 +49,67 @@ class SourceConfigTest {
         props.put("table.filters", "orders status <> 'draft'");
         assertThatThrownBy(() -> new SourceConfig(props)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("table.filters").hasMessageContaining("schema.table: condition");
+    }
+
+    /** Conditions that stay inside the parentheses they are put in, however they are quoted. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "status <> 'draft'",
+            "(a > 1) AND (b < 2 OR (c IS NULL))",
+            "v = 'it''s ) closed'",
+            "v = 'a;b'",
+            "\"odd)name\" > 0",
+            "\"say \"\"hi\"\" ;)\" IS NOT NULL",
+            "v = $$x) OR (true$$",
+            "v = $tag$ ; ) $ $tag$",
+            "v = E'it\\'s ) here'",
+            "v LIKE 'a\\_b'",
+            "arr[1] > 0 AND v ~ '^[()]'",
+            "price $ 3 IS NULL",
+            "a$b = 1 AND x::text <> U&'d\\0061t)'",
+    })
+    void rowFilterConditionsThatStayInsideTheirParenthesesAreAccepted(String condition) {
+        Map<String, String> props = minimal();
+        props.put("table.filters", "public.orders: " + condition);
+        assertThat(new SourceConfig(props).tableFilters()).containsEntry("public.orders", condition);
+    }
+
+    /**
+     * Conditions that would end the parentheses they are put in (in the publication's table list, the copy's WHERE,
+     * the connector's evaluation) or hide the closing one: refused, naming the table, when the config is parsed, which
+     * is what validate() reports on table.filters and what fails the connector and its task.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "id > 0) , TABLE other_table (id > 0",
+            "id > 0), public.secrets WHERE (true",
+            "id > 0) OR (true",
+            "(id > 0",
+            "id > 0 -- the rest is a comment",
+            "id /* a comment */ > 0",
+            "v = 'not closed",
+            "\"not closed",
+            "v = $$not closed",
+            "v = $a$ not closed $b$",
+            "v = E'escaped quote \\') OR (true",
+            // Read with standard_conforming_strings=off, the backslash escapes the quote and the string does not end.
+            "v = 'x\\') , TABLE other_table WHERE (v = '",
+    })
+    void rowFilterConditionsThatWouldLeaveTheirParenthesesAreRefusedNamingTheTable(String condition) {
+        Map<String, String> props = minimal();
+        props.put("table.filters", "public.orders: " + condition);
+        assertThatThrownBy(() -> new SourceConfig(props)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("table.filters").hasMessageContaining("public.orders");
+    }
+
+    @Test
+    void aSemicolonInAStringIsPartOfTheConditionAndOneOutsideSeparatesEntries() {
+        Map<String, String> props = minimal();
+        props.put("table.filters", "public.a: v = 'x;y'; public.b: w > 0");
+        assertThat(new SourceConfig(props).tableFilters()).containsEntry("public.a", "v = 'x;y'").containsEntry("public.b", "w > 0");
+        props.put("table.filters", "public.a: v > 0; DROP TABLE public.b");
+        assertThatThrownBy(() -> new SourceConfig(props)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("DROP TABLE public.b").hasMessageContaining("schema.table: condition");
     }
 
     @Test

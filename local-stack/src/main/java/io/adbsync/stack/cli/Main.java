@@ -61,17 +61,34 @@ public final class Main {
             System.out.print(USAGE);
             System.exit(args.length == 0 ? 2 : 0);
         }
-        switch (args[0]) {
-            case "stack" -> stack(options(args));
-            case "verify" -> verify(options(args));
-            case "worker" -> worker(options(args));
-            case "demo" -> demo(options(args));
-            case "fuzz" -> fuzz(options(args));
-            default -> {
-                System.err.println("Unknown command: " + args[0]);
-                System.err.print(USAGE);
-                System.exit(2);
+        try {
+            switch (args[0]) {
+                case "stack" -> stack(options(args));
+                case "verify" -> verify(options(args));
+                case "worker" -> worker(options(args));
+                case "demo" -> demo(options(args));
+                case "fuzz" -> fuzz(options(args));
+                default -> throw new UsageException("Unknown command: " + args[0], true);
             }
+        } catch (UsageException e) {
+            System.err.println(e.getMessage());
+            if (e.showUsage) {
+                System.err.print(USAGE);
+            }
+            System.exit(2);
+        }
+    }
+
+    /**
+     * A command line that cannot be run as given: one line saying which option and why, no stack trace. Options are
+     * read before anything starts, so nothing is left to clean up.
+     */
+    static final class UsageException extends RuntimeException {
+        final boolean showUsage;
+
+        UsageException(String message, boolean showUsage) {
+            super(message, null, false, false);
+            this.showUsage = showUsage;
         }
     }
 
@@ -79,19 +96,76 @@ public final class Main {
         Map<String, String> options = new HashMap<>();
         for (int i = 1; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                System.err.println("Expected --option value, got: " + args[i]);
-                System.err.print(USAGE);
-                System.exit(2);
+                throw new UsageException("Expected --option value, got: " + args[i], true);
             }
             options.put(args[i].substring(2), args[++i]);
         }
         return options;
     }
 
+    /** An int option within {@code [min, max]}. */
+    static int intOption(Map<String, String> options, String name, int defaultValue, int min, int max) {
+        return (int) longOption(options, name, defaultValue, min, max);
+    }
+
+    /** A long option within {@code [min, max]}. */
+    static long longOption(Map<String, String> options, String name, long defaultValue, long min, long max) {
+        String value = options.get(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        String range = min == Long.MIN_VALUE ? "" : max == Long.MAX_VALUE || max == Integer.MAX_VALUE
+                ? " of at least " + min : " from " + min + " to " + max;
+        try {
+            long parsed = Long.parseLong(value.trim());
+            if (parsed >= min && parsed <= max) {
+                return parsed;
+            }
+        } catch (NumberFormatException notANumber) {
+            // Reported below with the range, like a number out of it.
+        }
+        throw new UsageException("--" + name + " takes a whole number" + range + ", got '" + value + "'", false);
+    }
+
+    /** A TCP port option: 1 to 65535, or 0 where the option lets the system pick a free port. */
+    static int portOption(Map<String, String> options, String name, int defaultValue, boolean zeroPicksFree) {
+        String value = options.get(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port >= (zeroPicksFree ? 0 : 1) && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException notANumber) {
+            // Reported below.
+        }
+        throw new UsageException("--" + name + " takes a port number from " + (zeroPicksFree ? "0 (any free port)" : "1")
+                + " to 65535, got '" + value + "'", false);
+    }
+
+    /** A positive decimal option, e.g. minutes. */
+    static double positiveDecimalOption(Map<String, String> options, String name, double defaultValue) {
+        String value = options.get(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            double parsed = Double.parseDouble(value.trim());
+            if (parsed > 0 && Double.isFinite(parsed)) {
+                return parsed;
+            }
+        } catch (NumberFormatException notANumber) {
+            // Reported below.
+        }
+        throw new UsageException("--" + name + " takes a number greater than 0, got '" + value + "'", false);
+    }
+
     private static void stack(Map<String, String> options) throws InterruptedException {
         String sourceUrl = requireUrl(options, "source-url");
         String sinkUrl = requireUrl(options, "sink-url");
-        int port = Integer.parseInt(options.getOrDefault("connect-port", "8083"));
+        int port = portOption(options, "connect-port", 8083, true);
         LocalStack stack = LocalStack.start(1, port, Map.of());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -124,7 +198,7 @@ public final class Main {
     private static void worker(Map<String, String> options) throws InterruptedException {
         Map<String, String> props = io.adbsync.stack.connect.LocalConnect.defaultWorkerProps(require(options, "bootstrap-servers"),
                 java.nio.file.Path.of(require(options, "plugin-path")), options.getOrDefault("group-id", "adbsync-connect"),
-                Integer.parseInt(options.getOrDefault("rest-port", "0")));
+                portOption(options, "rest-port", 0, true));
         io.adbsync.stack.connect.LocalConnect worker = io.adbsync.stack.connect.LocalConnect.start(props);
         System.out.println("WORKER READY " + worker.url());
         System.out.flush();
@@ -132,6 +206,12 @@ public final class Main {
     }
 
     private static void demo(Map<String, String> options) throws InterruptedException {
+        Demo.Options demoOptions = new Demo.Options(
+                portOption(options, "connect-port", 8083, true),
+                intOption(options, "accounts", 100_000, 1, Integer.MAX_VALUE),
+                intOption(options, "workload-seconds", 30, 0, Integer.MAX_VALUE),
+                intOption(options, "tps", 200, 1, Integer.MAX_VALUE),
+                false, 0, configDir());
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -143,12 +223,7 @@ public final class Main {
             }
         }, "adbsync-demo-shutdown"));
         try {
-            Demo.run(new Demo.Options(
-                    Integer.parseInt(options.getOrDefault("connect-port", "8083")),
-                    Integer.parseInt(options.getOrDefault("accounts", "100000")),
-                    Integer.parseInt(options.getOrDefault("workload-seconds", "30")),
-                    Integer.parseInt(options.getOrDefault("tps", "200")),
-                    false, 0, configDir()), System.out, stop);
+            Demo.run(demoOptions, System.out, stop);
         } catch (Exception e) {
             System.err.println("The demo failed: " + e.getMessage());
             finished.countDown();
@@ -163,20 +238,18 @@ public final class Main {
             features = Feature.parse(options.getOrDefault("features", "all"));
             features.removeAll(Feature.parse(options.getOrDefault("without", "none")));
         } catch (IllegalArgumentException e) {
-            System.err.println("Unknown feature: " + e.getMessage());
-            System.err.print(USAGE);
-            System.exit(2);
-            return;
+            throw new UsageException("Unknown feature: " + e.getMessage(), true);
         }
-        long seed = options.containsKey("seed") ? Long.parseLong(options.get("seed")) : System.currentTimeMillis();
+        FuzzCommand.Options fuzzOptions = new FuzzCommand.Options(
+                longOption(options, "seed", System.currentTimeMillis(), Long.MIN_VALUE, Long.MAX_VALUE),
+                positiveDecimalOption(options, "minutes", 5), features,
+                intOption(options, "worker-processes", 2, 0, Integer.MAX_VALUE),
+                intOption(options, "rows", 2000, 1, Integer.MAX_VALUE),
+                intOption(options, "ops-per-second", 100, 1, Integer.MAX_VALUE),
+                java.time.Duration.ofSeconds(longOption(options, "converge-seconds", 180, 1, Long.MAX_VALUE)), configDir(),
+                java.nio.file.Path.of(options.getOrDefault("log-dir", "target/fuzz")));
         try {
-            boolean passed = FuzzCommand.run(new FuzzCommand.Options(seed,
-                    Double.parseDouble(options.getOrDefault("minutes", "5")), features,
-                    Integer.parseInt(options.getOrDefault("worker-processes", "2")),
-                    Integer.parseInt(options.getOrDefault("rows", "2000")),
-                    Integer.parseInt(options.getOrDefault("ops-per-second", "100")),
-                    java.time.Duration.ofSeconds(Long.parseLong(options.getOrDefault("converge-seconds", "180"))), configDir(),
-                    java.nio.file.Path.of(options.getOrDefault("log-dir", "target/fuzz"))), System.out);
+            boolean passed = FuzzCommand.run(fuzzOptions, System.out);
             System.exit(passed ? 0 : 1);
         } catch (Exception e) {
             System.err.println("The fuzz run failed: " + e);
@@ -191,10 +264,12 @@ public final class Main {
 
     private static void verify(Map<String, String> options) {
         String tables = options.getOrDefault("tables", "");
+        String sourceUrl = requireUrl(options, "source-url");
+        String sinkUrl = requireUrl(options, "sink-url");
+        int chunkRows = intOption(options, "chunk-rows", 10_000, 1, Integer.MAX_VALUE);
         try {
-            List<TableDiff> diffs = Verify.run(requireUrl(options, "source-url"), requireUrl(options, "sink-url"),
-                    tables.isBlank() ? List.of() : List.of(tables.split(",")),
-                    Integer.parseInt(options.getOrDefault("chunk-rows", "10000")), System.out);
+            List<TableDiff> diffs = Verify.run(sourceUrl, sinkUrl, tables.isBlank() ? List.of() : List.of(tables.split(",")),
+                    chunkRows, System.out);
             System.exit(diffs.stream().allMatch(TableDiff::equal) ? 0 : 1);
         } catch (SQLException e) {
             System.err.println("verify failed: " + e.getMessage());
@@ -207,10 +282,9 @@ public final class Main {
         String url = require(options, name);
         List<String> secrets = JdbcUrls.secrets(url);
         if (!secrets.isEmpty()) {
-            System.err.println("--" + name + " carries a secret (" + String.join(", ", secrets) + "), which every user of "
+            throw new UsageException("--" + name + " carries a secret (" + String.join(", ", secrets) + "), which every user of "
                     + "this machine can read in ps. Remove it from the URL and give the password in PGPASSWORD or "
-                    + "~/.pgpass (host:port:database:user:password, chmod 600), as for psql.");
-            System.exit(2);
+                    + "~/.pgpass (host:port:database:user:password, chmod 600), as for psql.", false);
         }
         return url;
     }
@@ -218,9 +292,7 @@ public final class Main {
     private static String require(Map<String, String> options, String name) {
         String value = options.get(name);
         if (value == null || value.isBlank()) {
-            System.err.println("Missing --" + name);
-            System.err.print(USAGE);
-            System.exit(2);
+            throw new UsageException("Missing --" + name, true);
         }
         return value;
     }

@@ -61,20 +61,44 @@ public final class PgOutputDecoder {
         return decoder;
     }
 
-    /** Decodes one message; the buffer's position moves past it. */
+    /**
+     * Decodes one message; the buffer's position moves past it. Whatever the bytes, the only exception is a
+     * {@link PgOutputProtocolException} naming the message type and the offset in the message where decoding stopped:
+     * every length and count is checked against the bytes left before anything is allocated for it.
+     */
     public PgOutputMessage decode(ByteBuffer buffer) {
         int start = buffer.position();
+        int size = buffer.remaining();
+        if (size == 0) {
+            throw new PgOutputProtocolException("pgoutput message is empty (no type byte) at offset 0");
+        }
         char tag = (char) (buffer.get() & 0xFF);
         try {
             PgOutputMessage message = decode(tag, buffer);
             if (buffer.hasRemaining()) {
-                throw new PgOutputProtocolException("pgoutput message '" + tag + "' has " + buffer.remaining()
-                        + " unexpected trailing byte(s) at offset " + (buffer.position() - start));
+                throw new Malformed(buffer.remaining() + " unexpected trailing byte(s)");
             }
             return message;
         } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
-            throw new PgOutputProtocolException("pgoutput message '" + tag + "' ends early (" + (buffer.limit() - start)
-                    + " bytes) at offset " + (buffer.position() - start));
+            throw new PgOutputProtocolException("pgoutput message '" + tag + "' ends early (" + size + " bytes) at offset "
+                    + (buffer.position() - start));
+        } catch (Malformed e) {
+            throw new PgOutputProtocolException("pgoutput message '" + tag + "'" + (e.endsEarly ? " ends early" : "") + " ("
+                    + size + " bytes) at offset " + (buffer.position() - start) + ": " + e.getMessage());
+        }
+    }
+
+    /** A message that does not follow the protocol; {@link #decode(ByteBuffer)} adds its type and offset. */
+    private static final class Malformed extends RuntimeException {
+        final boolean endsEarly;
+
+        Malformed(String message) {
+            this(message, false);
+        }
+
+        Malformed(String message, boolean endsEarly) {
+            super(message, null, false, false);
+            this.endsEarly = endsEarly;
         }
     }
 
@@ -122,7 +146,7 @@ public final class PgOutputDecoder {
                 requireVersion(tag, 3);
                 yield new StreamPrepare(b.get(), b.getLong(), b.getLong(), b.getLong(), b.getInt(), string(b));
             }
-            default -> throw new PgOutputProtocolException("Unknown pgoutput message type '" + tag + "' (0x"
+            default -> throw new Malformed("Unknown pgoutput message type '" + tag + "' (0x"
                     + Integer.toHexString(tag) + ") for protocol version " + protocolVersion);
         };
     }
@@ -162,7 +186,7 @@ public final class PgOutputDecoder {
             kind = (char) b.get();
         }
         if (kind != 'N') {
-            throw new PgOutputProtocolException("pgoutput Update of relation " + relation + ": expected 'N', 'K' or 'O', got '" + kind + "'");
+            throw new Malformed("Update of relation " + relation + ": expected 'N', 'K' or 'O', got '" + kind + "'");
         }
         return new Update(xid, relation, oldKind, oldTuple, tuple(b));
     }
@@ -172,14 +196,14 @@ public final class PgOutputDecoder {
         int relation = b.getInt();
         char kind = (char) b.get();
         if (kind != 'K' && kind != 'O') {
-            throw new PgOutputProtocolException("pgoutput Delete of relation " + relation + ": expected 'K' or 'O', got '" + kind + "'");
+            throw new Malformed("Delete of relation " + relation + ": expected 'K' or 'O', got '" + kind + "'");
         }
         return new Delete(xid, relation, kind, tuple(b));
     }
 
     private Truncate truncate(ByteBuffer b) {
         OptionalInt xid = xid(b);
-        int count = b.getInt();
+        int count = count(b, b.getInt(), 4, "relation(s)");
         int options = b.get();
         List<Integer> relations = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -193,8 +217,7 @@ public final class PgOutputDecoder {
         boolean transactional = (b.get() & 1) != 0;
         long lsn = b.getLong();
         String prefix = string(b);
-        byte[] content = new byte[b.getInt()];
-        b.get(content);
+        byte[] content = bytes(b, b.getInt(), "message content");
         return new LogicalMessage(xid, transactional, lsn, prefix, content);
     }
 
@@ -229,12 +252,8 @@ public final class PgOutputDecoder {
             values.add(switch (kind) {
                 case 'n' -> TupleData.Value.NULL;
                 case 'u' -> TupleData.Value.UNCHANGED_TOAST;
-                case 't', 'b' -> {
-                    byte[] bytes = new byte[b.getInt()];
-                    b.get(bytes);
-                    yield new TupleData.Value(kind, bytes);
-                }
-                default -> throw new PgOutputProtocolException("Unknown tuple value kind '" + kind + "' in column " + (i + 1));
+                case 't', 'b' -> new TupleData.Value(kind, bytes(b, b.getInt(), "value of column " + (i + 1)));
+                default -> throw new Malformed("Unknown tuple value kind '" + kind + "' in column " + (i + 1));
             });
         }
         return new TupleData(values);
@@ -246,16 +265,42 @@ public final class PgOutputDecoder {
 
     private void requireVersion(char tag, int version) {
         if (protocolVersion < version) {
-            throw new PgOutputProtocolException("pgoutput message '" + tag + "' needs protocol version " + version
-                    + " but version " + protocolVersion + " was negotiated");
+            throw new Malformed("needs protocol version " + version + " but version " + protocolVersion + " was negotiated");
         }
     }
 
     private static void expect(ByteBuffer b, char expected, String message) {
         char actual = (char) b.get();
         if (actual != expected) {
-            throw new PgOutputProtocolException("pgoutput " + message + ": expected '" + expected + "', got '" + actual + "'");
+            throw new Malformed(message + ": expected '" + expected + "', got '" + actual + "'");
         }
+    }
+
+    /**
+     * Reads {@code length} bytes, after checking that the message holds them: a corrupt length must not become a
+     * negative or a 2 GB allocation.
+     */
+    private static byte[] bytes(ByteBuffer b, int length, String what) {
+        if (length < 0 || length > b.remaining()) {
+            int left = b.remaining();
+            // The offset reported is the length field's, where the corruption is.
+            b.position(b.position() - 4);
+            throw new Malformed("the " + what + " claims " + length + " bytes, " + left + " follow", length >= 0);
+        }
+        byte[] bytes = new byte[length];
+        b.get(bytes);
+        return bytes;
+    }
+
+    /** Checks a count of items of at least {@code itemBytes} bytes each against the bytes left, before sizing a list. */
+    private static int count(ByteBuffer b, int count, int itemBytes, String what) {
+        if (count < 0 || (long) count * itemBytes > b.remaining()) {
+            int left = b.remaining();
+            b.position(b.position() - 4);
+            throw new Malformed("it claims " + count + " " + what + " of " + itemBytes + " bytes, " + left + " bytes follow",
+                    count >= 0);
+        }
+        return count;
     }
 
     private static String string(ByteBuffer b) {

@@ -2,6 +2,7 @@ package io.adbsync.source.precheck;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
@@ -40,6 +41,7 @@ public final class SourcePrecheck {
         try (Connection c = Jdbc.open(connection, timeouts)) {
             checkServer(c, config, values);
             checkTables(c, config, values);
+            checkFilters(c, config, values);
             checkSlot(c, config, values);
         } catch (SQLException e) {
             reportConnectionFailure(e, connection, values);
@@ -98,6 +100,41 @@ public final class SourcePrecheck {
                 config.replicaIdentityFull());
         if (!uncapturable.isEmpty()) {
             error(values, SourceConfig.TABLE_INCLUDE_LIST, UncapturableTables.message(uncapturable));
+        }
+    }
+
+    /**
+     * Lets the source judge each row filter as a condition on its table: names it resolves, types, the result being
+     * boolean. Each runs as {@code SELECT 1 FROM table WHERE (condition) LIMIT 0}, which evaluates the condition on no
+     * row, in a read-only transaction that is rolled back. The condition reaches this statement only after
+     * {@link io.adbsync.source.stream.RowFilterConditions} found that it stays inside its parentheses.
+     */
+    private static void checkFilters(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
+        Map<String, String> filters = config.tableFilters();
+        if (filters.isEmpty()) {
+            return;
+        }
+        c.setAutoCommit(false);
+        c.setReadOnly(true);
+        try {
+            for (Map.Entry<String, String> filter : filters.entrySet()) {
+                String[] table = filter.getKey().split("\\.", 2);
+                try (Statement s = c.createStatement()) {
+                    s.execute("SELECT 1 FROM " + SqlIdentifiers.qualified(table[0], table[1]) + " WHERE (" + filter.getValue()
+                            + ") LIMIT 0");
+                } catch (SQLException e) {
+                    if (SqlErrors.classify(e) == SqlErrors.Kind.TRANSIENT) {
+                        throw e;
+                    }
+                    error(values, SourceConfig.TABLE_FILTERS, "The row filter of " + filter.getKey() + " is not a condition "
+                            + "the source can evaluate on that table: " + e.getMessage() + " (SQLState " + e.getSQLState() + ")");
+                } finally {
+                    c.rollback();
+                }
+            }
+        } finally {
+            c.setReadOnly(false);
+            c.setAutoCommit(true);
         }
     }
 

@@ -4,6 +4,7 @@ import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.stream.CapturedTable;
 
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -57,10 +58,19 @@ final class CtidPlan extends TablePlan {
         if (stored == null || !CHUNKING.equals(stored.get(OFFSET_CHUNKING))) {
             return null;
         }
-        long chunks = ((Number) stored.get(CHUNKS)).longValue();
-        long fileNode = stored.get(FILE_NODE) instanceof Number n ? n.longValue() : chunks == 1 ? ANY_FILE_NODE : 0;
-        return new CtidPlan(table, filter, estimatedRows, server, ((Number) stored.get(BLOCKS_PER_CHUNK)).longValue(),
-                chunks, ((Number) stored.get(NEXT_CHUNK)).longValue(), fileNode);
+        Stored s = Stored.of(stored);
+        long fileNode = s.fileNode() != null ? s.fileNode() : s.chunks() == 1 ? ANY_FILE_NODE : 0;
+        return new CtidPlan(table, filter, estimatedRows, server, s.blocksPerChunk(), s.chunks(), s.nextChunk(), fileNode);
+    }
+
+    /** The fields of a stored offset of this chunking, each checked ({@link SnapshotOffsets}). */
+    record Stored(long blocksPerChunk, long chunks, long nextChunk, Long fileNode) {
+        static Stored of(Map<String, ?> stored) {
+            long blocksPerChunk = SnapshotOffsets.whole(stored, BLOCKS_PER_CHUNK, 1, Long.MAX_VALUE);
+            long chunks = SnapshotOffsets.whole(stored, CHUNKS, 1, Long.MAX_VALUE);
+            return new Stored(blocksPerChunk, chunks, SnapshotOffsets.whole(stored, NEXT_CHUNK, 0, chunks),
+                    SnapshotOffsets.optionalWhole(stored, FILE_NODE));
+        }
     }
 
     /** The current size of a relation in blocks: the one question a CTID plan asks the catalog. */
@@ -89,7 +99,7 @@ final class CtidPlan extends TablePlan {
         }
         String condition = chunks == 1 ? null : "ctid >= '(" + chunk * blocksPerChunk + ",0)'::tid"
                 + (chunk < chunks - 1 ? " AND ctid < '(" + (chunk + 1) * blocksPerChunk + ",0)'::tid" : "");
-        return new Chunk(condition, offset(chunk), offset(chunk + 1), "chunk " + (chunk + 1) + " of " + chunks);
+        return new Chunk(condition, List.of(), offset(chunk), offset(chunk + 1), "chunk " + (chunk + 1) + " of " + chunks);
     }
 
     private Map<String, Object> offset(long next) {

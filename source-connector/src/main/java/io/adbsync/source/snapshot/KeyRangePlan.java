@@ -5,19 +5,22 @@ import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.stream.CapturedTable;
 import io.adbsync.source.stream.CapturedTable.CapturedColumn;
 
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /**
  * Chunks of about {@code chunkRows} rows in primary-key order, for servers without TID range scans (before 14,
  * e.g. AnalyticDB 7) or when asked for. Each upper bound is found with one index scan; the offset keeps the last
- * key copied. Key values enter the COPY statement as quoted literals because COPY takes no bind parameters.
+ * key copied. Key values are always bound, never written into SQL: as parameters of the bound query, and as chunk
+ * parameters ({@link TablePlan#parameter(int)}) of the COPY, which takes no bind parameters.
  */
 final class KeyRangePlan extends TablePlan {
 
@@ -56,15 +59,32 @@ final class KeyRangePlan extends TablePlan {
         if (stored == null || !CHUNKING.equals(stored.get(OFFSET_CHUNKING))) {
             return null;
         }
-        int count = ((Number) stored.get(AFTER_COUNT)).intValue();
-        List<String> after = null;
-        if (count >= 0) {
-            after = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                after.add((String) stored.get(AFTER_PREFIX + i));
-            }
+        Stored s = Stored.of(stored);
+        long keyColumns = table.columns().stream().filter(CapturedColumn::key).count();
+        if (s.after() != null && s.after().size() != keyColumns) {
+            throw new IllegalArgumentException("field '" + AFTER_COUNT + "' is " + s.after().size() + " but the key of "
+                    + table.qualifiedName() + " has " + keyColumns + " column(s)");
         }
-        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, after, Boolean.TRUE.equals(stored.get(DONE)));
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, s.after(), s.done());
+    }
+
+    /** The fields of a stored offset of this chunking, each checked ({@link SnapshotOffsets}); {@code after} null: from the start. */
+    record Stored(List<String> after, boolean done) {
+        static Stored of(Map<String, ?> stored) {
+            int count = (int) SnapshotOffsets.whole(stored, AFTER_COUNT, -1, SnapshotOffsets.MAX_KEY_COLUMNS);
+            if (count == 0) {
+                throw new IllegalArgumentException("field '" + AFTER_COUNT + "' must be -1 (nothing copied yet) or the "
+                        + "number of key columns, got 0");
+            }
+            List<String> after = null;
+            if (count >= 0) {
+                after = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    after.add(SnapshotOffsets.text(stored, AFTER_PREFIX + i));
+                }
+            }
+            return new Stored(after, SnapshotOffsets.bool(stored, DONE));
+        }
     }
 
     @Override
@@ -76,18 +96,21 @@ final class KeyRangePlan extends TablePlan {
         List<String> lower = after;
         List<String> upper = upperBound(catalog, keyList, lower);
         List<String> conditions = new ArrayList<>();
+        List<String> parameters = new ArrayList<>();
         if (lower != null) {
-            conditions.add("(" + keyList + ") > (" + literals(lower) + ")");
+            conditions.add("(" + keyList + ") > (" + casts(lower.size(), parameters.size(), TablePlan::parameter) + ")");
+            parameters.addAll(lower);
         }
         if (upper != null) {
-            conditions.add("(" + keyList + ") <= (" + literals(upper) + ")");
+            conditions.add("(" + keyList + ") <= (" + casts(upper.size(), parameters.size(), TablePlan::parameter) + ")");
+            parameters.addAll(upper);
         }
         Map<String, Object> inChunk = offsetOf(lower, false);
         Map<String, Object> afterChunk = offsetOf(upper, upper == null);
         after = upper;
         done = upper == null;
         chunksHandedOut++;
-        return new Chunk(conditions.isEmpty() ? null : String.join(" AND ", conditions), inChunk, afterChunk,
+        return new Chunk(conditions.isEmpty() ? null : String.join(" AND ", conditions), parameters, inChunk, afterChunk,
                 "key range " + chunksHandedOut);
     }
 
@@ -98,7 +121,7 @@ final class KeyRangePlan extends TablePlan {
                 .append(relation());
         List<String> where = new ArrayList<>();
         if (lower != null) {
-            where.add("(" + keyList + ") > (" + literals(lower) + ")");
+            where.add("(" + keyList + ") > (" + casts(lower.size(), 0, i -> "?") + ")");
         }
         if (filter != null) {
             where.add("(" + filter + ")");
@@ -107,22 +130,29 @@ final class KeyRangePlan extends TablePlan {
             sql.append(" WHERE ").append(String.join(" AND ", where));
         }
         sql.append(" ORDER BY ").append(keyList).append(" OFFSET ").append(chunkRows - 1).append(" LIMIT 1");
-        try (Statement s = catalog.connection().createStatement(); ResultSet rs = s.executeQuery(sql.toString())) {
-            if (!rs.next()) {
-                return null;
+        try (PreparedStatement ps = catalog.connection().prepareStatement(sql.toString())) {
+            for (int i = 0; lower != null && i < lower.size(); i++) {
+                // Untyped, as a literal would be: the CAST gives it the key column's type.
+                ps.setObject(i + 1, lower.get(i), Types.OTHER);
             }
-            List<String> bound = new ArrayList<>(key.size());
-            for (int i = 1; i <= key.size(); i++) {
-                bound.add(rs.getString(i));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                List<String> bound = new ArrayList<>(key.size());
+                for (int i = 1; i <= key.size(); i++) {
+                    bound.add(rs.getString(i));
+                }
+                return bound;
             }
-            return bound;
         }
     }
 
-    private String literals(List<String> values) {
-        List<String> out = new ArrayList<>(values.size());
-        for (int i = 0; i < values.size(); i++) {
-            out.add("CAST(" + SqlIdentifiers.literal(values.get(i)) + " AS " + key.get(i).mapping().sourceType() + ")");
+    /** {@code CAST(<value i> AS <type of key column i>), ...} for the key's columns, values named by {@code value}. */
+    private String casts(int count, int firstIndex, IntFunction<String> value) {
+        List<String> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add("CAST(" + value.apply(firstIndex + i) + " AS " + key.get(i).mapping().sourceType() + ")");
         }
         return String.join(", ", out);
     }

@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -160,7 +161,7 @@ public final class Snapshotter implements AutoCloseable {
         List<Map<String, Object>> stored = new ArrayList<>();
         String again = null;
         for (Partitions.Member leaf : readFrom) {
-            Map<String, Object> offset = offsets.offset(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
+            Map<String, Object> offset = storedOffset(offsets, table, leaf);
             stored.add(offset);
             if (again == null) {
                 again = whyCopyAgain(table, offset, member, publishedBefore);
@@ -210,6 +211,28 @@ public final class Snapshotter implements AutoCloseable {
         }
     }
 
+    /**
+     * The stored offset of the copy of {@code table} (or of its partition {@code leaf}), checked: one written through
+     * the REST API before alterOffsets checked offsets may lack a field or hold one of another type.
+     */
+    private Map<String, Object> storedOffset(OffsetStorageReader offsets, CapturedTable table, Partitions.Member leaf) {
+        Map<String, Object> stored = offsets.offset(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
+        if (stored != null) {
+            try {
+                SnapshotOffsets.check(stored);
+            } catch (IllegalArgumentException e) {
+                throw invalidOffset(table, leaf, e);
+            }
+        }
+        return stored;
+    }
+
+    private static ConnectException invalidOffset(CapturedTable table, Partitions.Member leaf, IllegalArgumentException e) {
+        return new ConnectException("The stored snapshot offset of " + TablePlan.key(table.qualifiedName(), leaf)
+                + " is invalid: " + e.getMessage() + ". Correct it, or remove it to copy the table again (a null offset "
+                + "for its partition), with PATCH /connectors/<name>/offsets on the stopped connector");
+    }
+
     /** Whether the copy of partition {@code leaf} of {@code table} has begun: an offset of it is stored. */
     public static boolean copyStarted(OffsetStorageReader offsets, String server, String table, Partitions.Member leaf) {
         return offsets.offset(TablePlan.partition(server, TablePlan.key(table, leaf))) != null;
@@ -227,7 +250,7 @@ public final class Snapshotter implements AutoCloseable {
         PgOutputMessage.Relation shape = catalog.relation(root[0], root[1]);
         // Described, not registered: the stream may not have reached a change of the table's shape the catalog has.
         CapturedTable table = relations.describe(shape);
-        Map<String, Object> stored = offsets.offset(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
+        Map<String, Object> stored = storedOffset(offsets, table, leaf);
         TablePlan plan = plan(table, leaf, stored);
         plan.shape = shape;
         add(plan, null, stored);
@@ -235,8 +258,14 @@ public final class Snapshotter implements AutoCloseable {
 
     /** A plan reading {@code table}'s rows from the table itself, or from its partition {@code leaf}. */
     private TablePlan plan(CapturedTable table, Partitions.Member leaf, Map<String, Object> stored) throws SQLException {
-        TablePlan plan = plan(table, leaf == null ? catalog.sizeOf(table.schema(), table.table(), table.oid())
-                : catalog.sizeOf(leaf.schema(), leaf.table(), leaf.oid()), stored);
+        TablePlan plan;
+        try {
+            plan = plan(table, leaf == null ? catalog.sizeOf(table.schema(), table.table(), table.oid())
+                    : catalog.sizeOf(leaf.schema(), leaf.table(), leaf.oid()), stored);
+        } catch (IllegalArgumentException e) {
+            // Well-formed but not for this table, e.g. bounds for another number of key columns.
+            throw invalidOffset(table, leaf, e);
+        }
         if (leaf != null) {
             plan.readingFrom(leaf, TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
         }
@@ -542,6 +571,7 @@ public final class Snapshotter implements AutoCloseable {
                 plan.table = t;
                 plan.shape = shape;
             }
+            bindParameters(connection, chunk.parameters());
             long snapshotTime = System.currentTimeMillis();
             List<SourceRecord> out = new ArrayList<>();
             copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql(t, plan, chunk));
@@ -570,6 +600,23 @@ public final class Snapshotter implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             abandon(connection, copy);
             throw e;
+        }
+    }
+
+    /** Binds a chunk's parameters into the settings its condition reads, for the rest of the chunk's transaction. */
+    private static void bindParameters(Connection connection, List<String> parameters) throws SQLException {
+        if (parameters.isEmpty()) {
+            return;
+        }
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < parameters.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("set_config('").append(TablePlan.parameterSetting(i)).append("', ?, true)");
+        }
+        try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
+            for (int i = 0; i < parameters.size(); i++) {
+                ps.setString(i + 1, parameters.get(i));
+            }
+            ps.execute();
         }
     }
 

@@ -8,6 +8,7 @@ import io.adbsync.source.stream.CapturedTable;
 
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,11 +25,30 @@ abstract class TablePlan {
     static final String OFFSET_PUBLICATION_MEMBER = "publication_member";
 
     /**
-     * One range of a table: a condition over its rows ({@code null} for the whole table), and the offsets its
-     * records carry — {@code inChunk} on every record but the last, {@code afterChunk} on the last, which states
-     * that the range is complete.
+     * One range of a table: a condition over its rows ({@code null} for the whole table), the values it compares with
+     * ({@code parameters}, which the condition names through {@link #parameter(int)}), and the offsets its records
+     * carry — {@code inChunk} on every record but the last, {@code afterChunk} on the last, which states that the
+     * range is complete.
      */
-    record Chunk(String condition, Map<String, Object> inChunk, Map<String, Object> afterChunk, String label) {
+    record Chunk(String condition, List<String> parameters, Map<String, Object> inChunk, Map<String, Object> afterChunk,
+                 String label) {
+        Chunk {
+            parameters = List.copyOf(parameters);
+        }
+    }
+
+    /**
+     * The name of the session setting that holds parameter {@code index} of a chunk's condition. COPY takes no bind
+     * parameters, so the values are bound into these settings (set_config, local to the chunk's transaction) and the
+     * condition reads them back: no value is ever part of the SQL text, whatever standard_conforming_strings says.
+     */
+    static String parameterSetting(int index) {
+        return "adbsync.snapshot_parameter_" + index;
+    }
+
+    /** SQL that reads parameter {@code index} of a chunk's condition (as text). */
+    static String parameter(int index) {
+        return "current_setting('" + parameterSetting(index) + "')";
     }
 
     /** The shape chunks are read with; a chunk that finds the catalog's shape changed replaces both. */

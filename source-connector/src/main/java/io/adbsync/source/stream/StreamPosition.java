@@ -32,17 +32,22 @@ public record StreamPosition(long commitLsn, long event) {
         if (offset == null || offset.isEmpty()) {
             return START;
         }
-        Object lsn = offset.get(ChangeRecordFactory.OFFSET_LSN);
-        Object event = offset.get(ChangeRecordFactory.OFFSET_EVENT);
-        if (!(lsn instanceof Number) || !(event instanceof Number)) {
-            throw new IllegalArgumentException("A source offset must hold numbers '" + ChangeRecordFactory.OFFSET_LSN + "' and '"
-                    + ChangeRecordFactory.OFFSET_EVENT + "', got " + offset);
-        }
-        long l = ((Number) lsn).longValue();
+        long l = whole(offset, ChangeRecordFactory.OFFSET_LSN);
         if (l <= 0) {
             throw new IllegalArgumentException("The offset's '" + ChangeRecordFactory.OFFSET_LSN + "' must be a positive LSN, got " + l);
         }
-        return new StreamPosition(l, ((Number) event).longValue());
+        return new StreamPosition(l, whole(offset, ChangeRecordFactory.OFFSET_EVENT));
+    }
+
+    /** Connect reads stored integers back as Long; the REST API's JSON parser gives Integer for small ones. */
+    private static long whole(Map<String, ?> offset, String field) {
+        Object value = offset.get(field);
+        if (!(value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte)) {
+            throw new IllegalArgumentException("A source offset's field '" + field + "' must be a whole number, got "
+                    + (value == null ? "nothing (the field is missing)" : value + " (" + value.getClass().getSimpleName() + ")")
+                    + " in " + offset);
+        }
+        return ((Number) value).longValue();
     }
 
     /** Whether record {@code event} of the transaction committing at {@code lsn} was handed out already. */

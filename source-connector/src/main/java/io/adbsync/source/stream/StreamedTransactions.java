@@ -20,13 +20,21 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * In-progress transactions the server streams (pgoutput protocol 2, {@code streaming=on}): their changes are spilled
@@ -37,6 +45,7 @@ import java.util.function.Consumer;
 public final class StreamedTransactions implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StreamedTransactions.class);
+    private static final String SUFFIX = ".spill";
 
     /** Spilled changes of one top-level transaction. */
     private static final class Spill {
@@ -68,14 +77,72 @@ public final class StreamedTransactions implements AutoCloseable {
     }
 
     private final Path directory;
+    private final String owner;
     private final int protocolVersion;
     private final Map<Integer, Spill> spills = new HashMap<>();
     private Spill current;
     private Replay replay;
 
-    public StreamedTransactions(Path directory, int protocolVersion) {
+    /**
+     * @param owner the task's {@link #owner(String, String, String)}, which every spill file's name starts with so
+     *              that a later run of the same task can tell its own files from any other
+     */
+    public StreamedTransactions(Path directory, String owner, int protocolVersion) {
         this.directory = directory;
+        this.owner = owner;
         this.protocolVersion = protocolVersion;
+    }
+
+    /**
+     * The owner part of a task's spill file names: the slot name (for people reading the directory) and a digest of the
+     * connector name, source URL and slot, so that connectors that share a spill directory and a slot name on different
+     * servers never take each other's files for their own.
+     */
+    public static String owner(String connectorName, String connectionUrl, String slotName) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String part : new String[] {connectorName, connectionUrl, slotName}) {
+                sha.update(part.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            }
+            // The slot name is validated as [a-z0-9_]: safe in a file name and in the pattern the sweep matches.
+            return slotName + "-" + HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    /**
+     * Removes the spill files an earlier run of the task {@code owner} left in {@code directory} (a worker that died
+     * mid-transaction never closed them); returns how many. Call it once the replication stream has started and before
+     * anything is spilled: the slot admits one reader, so no other run of this task can be writing a file of its name
+     * then. Only regular files whose whole name is one this task writes are removed; anything else in the directory
+     * (other tasks', other programs', links and directories) is left alone.
+     */
+    public static int sweepStale(Path directory, String owner) {
+        Pattern own = Pattern.compile(Pattern.quote(prefix(owner)) + "[0-9]+-[0-9]+" + Pattern.quote(SUFFIX));
+        int removed = 0;
+        long bytes = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+            for (Path file : files) {
+                if (!own.matcher(file.getFileName().toString()).matches() || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                long size = Files.size(file);
+                if (Files.deleteIfExists(file)) {
+                    removed++;
+                    bytes += size;
+                }
+            }
+        } catch (NoSuchFileException absent) {
+            return 0;
+        } catch (IOException e) {
+            log.warn("Could not remove stale spill files of this task from {}: {}", directory, e.getMessage());
+        }
+        if (removed > 0) {
+            log.info("Removed {} spill file(s) ({} bytes) an earlier run of this task left in {}", removed, bytes, directory);
+        }
+        return removed;
     }
 
     /**
@@ -94,7 +161,7 @@ public final class StreamedTransactions implements AutoCloseable {
             if (message instanceof StreamStart start) {
                 current = spills.get(start.xid());
                 if (current == null) {
-                    current = new Spill(Files.createTempFile(directory, "adbsync-xid-" + Integer.toUnsignedString(start.xid()) + "-", ".spill"));
+                    current = new Spill(Files.createTempFile(directory, prefix(owner) + Integer.toUnsignedString(start.xid()) + "-", SUFFIX));
                     spills.put(start.xid(), current);
                 }
             } else if (message instanceof PgOutputMessage.StreamStop) {
@@ -139,6 +206,11 @@ public final class StreamedTransactions implements AutoCloseable {
         } else {
             spill.abortedSubtransactions.add(abort.subXid());
         }
+    }
+
+    /** The start of a task's spill file names, up to the transaction id. */
+    private static String prefix(String owner) {
+        return "adbsync-" + owner + "-xid-";
     }
 
     /** Whether a committed streamed transaction is being replayed; the caller drains it before reading further. */

@@ -1,12 +1,18 @@
 package io.adbsync.source.snapshot;
 
+import io.adbsync.source.stream.CapturedTable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SnapshotOffsetsTest {
 
@@ -38,5 +44,97 @@ class SnapshotOffsetsTest {
         assertThat(TablePlan.ofAnotherRelation(offset, 77)).isTrue();
         // The next run finds the table in another file: resumed ranges no longer hold.
         assertThat(CtidPlan.resume(table, null, 10_000, "p", offset).fileNode()).isEqualTo(16384L);
+    }
+
+    private static final CapturedTable KEYED = new CapturedTable(16384, "public", "t", "p.public.t",
+            List.of(new CapturedTable.CapturedColumn("id", "id", null, true, 23)), null, null, null);
+
+    private static Map<String, Object> ctid() {
+        return new HashMap<>(Map.of("chunking", "ctid", "oid", 16384L, "publication_member", 0L,
+                "file_node", 16384L, "blocks_per_chunk", 10L, "chunks", 4L, "next_chunk", 1L));
+    }
+
+    private static Map<String, Object> key() {
+        return new HashMap<>(Map.of("chunking", "key", "oid", 16384L, "after_count", 1L, "after_0", "42", "done", false));
+    }
+
+    private static Map<String, Object> with(Map<String, Object> offset, String field, Object value) {
+        if (value == null) {
+            offset.remove(field);
+        } else {
+            offset.put(field, value);
+        }
+        return offset;
+    }
+
+    /** An offset changed in one field, and the words the error must contain. */
+    record Bad(Map<String, Object> offset, String expected) {
+        @Override
+        public String toString() {
+            return offset + " -> " + expected;
+        }
+    }
+
+    static List<Bad> malformed() {
+        return List.of(
+                new Bad(with(ctid(), "chunking", null), "'chunking'"),
+                new Bad(with(ctid(), "chunking", "blocks"), "'chunking'"),
+                new Bad(with(ctid(), "chunks", null), "'chunks'"),
+                new Bad(with(ctid(), "chunks", "4"), "'chunks'"),
+                new Bad(with(ctid(), "chunks", 0L), "'chunks'"),
+                new Bad(with(ctid(), "blocks_per_chunk", null), "'blocks_per_chunk'"),
+                new Bad(with(ctid(), "blocks_per_chunk", 1.5), "'blocks_per_chunk'"),
+                new Bad(with(ctid(), "next_chunk", null), "'next_chunk'"),
+                new Bad(with(ctid(), "next_chunk", 5L), "'next_chunk'"),
+                new Bad(with(ctid(), "next_chunk", -1L), "'next_chunk'"),
+                new Bad(with(ctid(), "file_node", true), "'file_node'"),
+                new Bad(with(ctid(), "oid", "16384"), "'oid'"),
+                new Bad(with(ctid(), "publication_member", List.of()), "'publication_member'"),
+                new Bad(with(key(), "after_count", null), "'after_count'"),
+                new Bad(with(key(), "after_count", "1"), "'after_count'"),
+                new Bad(with(key(), "after_count", -2L), "'after_count'"),
+                new Bad(with(key(), "after_count", 0L), "'after_count'"),
+                new Bad(with(key(), "after_count", (long) Integer.MAX_VALUE), "'after_count'"),
+                new Bad(with(key(), "after_0", null), "'after_0'"),
+                new Bad(with(key(), "after_0", 42L), "'after_0'"),
+                new Bad(with(key(), "done", null), "'done'"),
+                new Bad(with(key(), "done", "false"), "'done'"));
+    }
+
+    @Test
+    void theOffsetsThePlansWriteAreValid() throws Exception {
+        assertThatCode(() -> SnapshotOffsets.check(ctid())).doesNotThrowAnyException();
+        assertThatCode(() -> SnapshotOffsets.check(key())).doesNotThrowAnyException();
+        assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(null, true))).doesNotThrowAnyException();
+        assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(List.of("r1", "42"), false))).doesNotThrowAnyException();
+        CtidPlan plan = CtidPlan.fresh(KEYED, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
+                1000, "p");
+        TablePlan.Chunk chunk = plan.next(null);
+        assertThatCode(() -> SnapshotOffsets.check(chunk.inChunk())).doesNotThrowAnyException();
+        assertThatCode(() -> SnapshotOffsets.check(chunk.afterChunk())).doesNotThrowAnyException();
+        // Integers as the REST API's JSON parser gives them, not only as Connect's offset reader does (Long).
+        assertThatCode(() -> SnapshotOffsets.check(with(ctid(), "chunks", 4))).doesNotThrowAnyException();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformed")
+    void aMalformedOffsetIsRefusedNamingTheField(Bad bad) {
+        assertThatThrownBy(() -> SnapshotOffsets.check(bad.offset()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(bad.expected());
+    }
+
+    @Test
+    void resumingFromAMalformedOffsetFailsNamingTheFieldNotWithANullPointer() {
+        assertThatThrownBy(() -> CtidPlan.resume(KEYED, null, 100, "p", with(ctid(), "chunks", null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'chunks'");
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", with(key(), "after_count", "1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_count'");
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", with(key(), "after_0", null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_0'");
+        // Well-formed, but for a key of two columns where the table has one.
+        Map<String, Object> twoColumns = with(with(key(), "after_count", 2L), "after_1", "x");
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", twoColumns))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_count'")
+                .hasMessageContaining("public.t has 1 column");
     }
 }

@@ -107,7 +107,7 @@ class StreamedTransactionsTest {
         assertThat(out).isEmpty();
         List<Path> files = spillFiles();
         assertThat(files).hasSize(1);
-        assertThat(files.get(0).getFileName().toString()).startsWith("adbsync-xid-600-").endsWith(".spill");
+        assertThat(files.get(0).getFileName().toString()).startsWith("adbsync-slot-").contains("-xid-600-").endsWith(".spill");
         assertThat(Files.size(files.get(0))).isGreaterThan(300L * 16);
 
         streamed.offer(decoder, ByteBuffer.wrap(streamCommit(600, 0x9000, 0x9030)), 0x9000);
@@ -150,7 +150,7 @@ class StreamedTransactionsTest {
     /** What the source task does with each message: a committed streamed transaction is drained before the next. */
     private void receive(byte[]... messages) {
         if (streamed == null) {
-            streamed = new StreamedTransactions(spillDirectory, 2);
+            streamed = new StreamedTransactions(spillDirectory, StreamedTransactions.owner("test", "jdbc:postgresql://h/d", "slot"), 2);
         }
         long walLsn = 0x100;
         for (byte[] message : messages) {

@@ -1,0 +1,55 @@
+package io.adbsync.stack.cli;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code bin/adbsync} run as a user runs it (its own JVM), with option values it cannot use. */
+class MainTest {
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    private static Result run(String commandLine) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(commandLine.split(" ")));
+        Process process = new ProcessBuilder(command).start();
+        process.getOutputStream().close();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(commandLine + " still runs after 60 s");
+        }
+        return new Result(process.exitValue(), new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "fuzz --seed abc | --seed | abc",
+            "fuzz --minutes x | --minutes | x",
+            "fuzz --minutes -1 | --minutes | -1",
+            "fuzz --rows 2000000000000 | --rows | 2000000000000",
+            "demo --tps many | --tps | many",
+            "demo --connect-port 99999 | --connect-port | 99999",
+            "stack --source-url jdbc:postgresql://h/a --sink-url jdbc:postgresql://h/b --connect-port 80a | --connect-port | 80a",
+            "worker --bootstrap-servers localhost:9092 --plugin-path /nonexistent --rest-port http | --rest-port | http",
+            "verify --source-url jdbc:postgresql://h/a --sink-url jdbc:postgresql://h/b --chunk-rows 0 | --chunk-rows | 0",
+    })
+    void aNumberOptionItCannotUseIsOneLineNamingTheOptionAndExitCode2(String commandLine, String option, String value)
+            throws Exception {
+        Result result = run(commandLine);
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+        assertThat(result.err().lines()).as(result.err()).hasSize(1);
+        assertThat(result.err()).contains(option).contains("'" + value + "'").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(result.out()).isEmpty();
+    }
+}

@@ -1,0 +1,40 @@
+package io.adbsync.source;
+
+import org.apache.kafka.connect.errors.ConnectException;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What {@code PATCH /connectors/NAME/offsets} refuses, before anything is stored. */
+class AdbPgSourceConnectorTest {
+
+    private static final Map<String, String> CONFIG = Map.of("connection.url", "jdbc:postgresql://localhost/app",
+            "connection.user", "u", "topic.prefix", "p");
+
+    private static void alter(Map<String, ?> partition, Map<String, ?> offset) {
+        Map<Map<String, ?>, Map<String, ?>> offsets = new HashMap<>();
+        offsets.put(partition, offset);
+        new AdbPgSourceConnector().alterOffsets(CONFIG, offsets);
+    }
+
+    @Test
+    void aSnapshotOffsetWithAMissingOrWrongTypedFieldIsRefusedNamingTableAndField() {
+        Map<String, String> partition = Map.of("server", "p", "snapshot", "public.orders");
+        assertThatThrownBy(() -> alter(partition, Map.of("chunking", "ctid", "blocks_per_chunk", 8, "next_chunk", 0)))
+                .isInstanceOf(ConnectException.class).hasMessageContaining("public.orders").hasMessageContaining("'chunks'");
+        assertThatThrownBy(() -> alter(partition, Map.of("chunking", "key", "after_count", "1", "after_0", "7", "done", false)))
+                .isInstanceOf(ConnectException.class).hasMessageContaining("public.orders").hasMessageContaining("'after_count'");
+    }
+
+    @Test
+    void aStreamOffsetWithAMissingOrWrongTypedFieldIsRefusedNamingTheField() {
+        Map<String, String> partition = Map.of("server", "p");
+        assertThatThrownBy(() -> alter(partition, Map.of("event", 0)))
+                .isInstanceOf(ConnectException.class).hasMessageContaining("'lsn'");
+        assertThatThrownBy(() -> alter(partition, Map.of("lsn", 1000, "event", "first")))
+                .isInstanceOf(ConnectException.class).hasMessageContaining("'event'");
+    }
+}
