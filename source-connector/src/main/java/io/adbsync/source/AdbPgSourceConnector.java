@@ -68,7 +68,8 @@ public class AdbPgSourceConnector extends SourceConnector {
 
     /**
      * Checks offsets written through the REST API (PATCH) so a malformed one is refused with a reason, and on a reset
-     * (DELETE) drops the slot and publication when {@value SourceConfig#SLOT_DROP_ON_OFFSETS_RESET} is true.
+     * (DELETE) drops the slot (and the publication the connector made) when {@value SourceConfig#SLOT_DROP_ON_OFFSETS_RESET}
+     * is true.
      */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
@@ -96,7 +97,8 @@ public class AdbPgSourceConnector extends SourceConnector {
         SourceConfig config = new SourceConfig(connectorConfig);
         if (reset && config.slotDropOnOffsetsReset()) {
             try (SourceCatalog catalog = new SourceCatalog(config.connection())) {
-                ReplicationSetup.drop(catalog, config.slotName(), config.publicationName());
+                ReplicationSetup.drop(catalog, config.slotName(), config.publicationName(),
+                        config.setupMode() == SourceConfig.SetupMode.CREATE);
             } catch (SQLException ex) {
                 throw new ConnectException("Offsets reset, but slot " + config.slotName() + " could not be dropped: "
                         + ex.getMessage() + " (SQLState " + ex.getSQLState() + ")", ex);

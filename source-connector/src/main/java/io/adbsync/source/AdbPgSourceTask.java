@@ -4,6 +4,7 @@ import io.adbsync.common.Version;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.throttle.Throttle;
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.discovery.NewTables;
@@ -15,9 +16,11 @@ import io.adbsync.source.partition.PartitionPublication;
 import io.adbsync.source.partition.PartitionRouter;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.pgoutput.PgOutputDecoder;
+import io.adbsync.source.precheck.SetupCheck;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.ReplicationStream;
+import io.adbsync.source.replication.SetupProblem;
 import io.adbsync.source.snapshot.SnapshotMetrics;
 import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.stream.ChangeRecordFactory;
@@ -38,7 +41,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -165,9 +167,19 @@ public class AdbPgSourceTask extends SourceTask {
         records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog);
         heartbeat = new Heartbeat(config, records.partition());
         TableFilter filter = capturableOnly(new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
+        // Under setup.mode=check nothing below makes or alters anything at the source: it is all there, or the task stops here.
+        boolean create = config.setupMode() == SourceConfig.SetupMode.CREATE;
+        if (!create) {
+            List<SetupProblem> problems = SetupCheck.problems(catalog.connection(), config, filter);
+            if (!problems.isEmpty()) {
+                throw new ConnectException(SetupProblem.failure(problems));
+            }
+        }
         List<String[]> extra = new ArrayList<>();
         if (heartbeat.enabled()) {
-            heartbeat.createTable(catalog.connection());
+            if (create) {
+                heartbeat.createTable(catalog.connection());
+            }
             extra.add(heartbeat.tableName());
         }
         // One reading of the captured tables serves the publication, the snapshot plan and the watch for new tables:
@@ -175,8 +187,8 @@ public class AdbPgSourceTask extends SourceTask {
         List<SourceCatalog.CapturedName> capturedNow = SourceCatalog.capturedTableOids(catalog.connection(), filter);
         List<String[]> captured = new ArrayList<>(capturedNow.stream().map(SourceCatalog.CapturedName::name).toList());
         TopicNames.requireDistinct(config.topicPrefix(), captured);
-        if (config.replicaIdentityFull()) {
-            setReplicaIdentityFull(captured);
+        if (config.replicaIdentityFull() && create) {
+            ReplicaIdentity.makeFull(catalog.connection(), captured);
         }
         Map<String, String> rowFilters = config.tableFilters();
         requireFullIdentityForFilters(rowFilters);
@@ -190,8 +202,10 @@ public class AdbPgSourceTask extends SourceTask {
             publishedBefore = catalog.publishedTables(config.publicationName());
         }
         if (streaming) {
-            ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra,
-                    filtersInConnector ? Map.of() : rowFilters, partitions);
+            if (create) {
+                ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra,
+                        filtersInConnector ? Map.of() : rowFilters, partitions);
+            }
             ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
         }
         StreamPosition resumeAt;
@@ -216,14 +230,14 @@ public class AdbPgSourceTask extends SourceTask {
             attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
                     PartitionPublication.partitionedTables(catalog.connection(), captured),
                     partitions == PartitionMode.LEAVES, filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(),
-                    (root, leaf) -> firstStart || config.snapshotMode() == SourceConfig.SnapshotMode.NEVER
+                    config.setupMode(), (root, leaf) -> firstStart || config.snapshotMode() == SourceConfig.SnapshotMode.NEVER
                             || Snapshotter.copyStarted(context.offsetStorageReader(), config.topicPrefix(),
                             root[0] + "." + root[1], leaf));
         }
         if (streaming) {
             AttachedPartitions attached = attachedPartitions;
             newTables = new NewTables(catalog, config.publicationName(), filter, capturedNow, config.heartbeatTable(),
-                    filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(), partitions,
+                    filtersInConnector ? Map.of() : rowFilters, config.replicaIdentityFull(), partitions, config.setupMode(),
                     (root, leaves) -> {
                         if (attached != null) {
                             attached.watch(root, leaves);
@@ -267,18 +281,6 @@ public class AdbPgSourceTask extends SourceTask {
         return filter.without(skipped.stream().map(UncapturableTables.Uncapturable::table).toList());
     }
 
-    private void setReplicaIdentityFull(List<String[]> captured) throws SQLException {
-        try (Statement s = catalog.connection().createStatement()) {
-            for (String[] t : captured) {
-                s.execute("ALTER TABLE " + SqlIdentifiers.qualified(t[0], t[1]) + " REPLICA IDENTITY FULL");
-                // A partitioned table's setting does not reach its partitions, whose WAL carries the old rows.
-                for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), t[0], t[1])) {
-                    s.execute("ALTER TABLE " + leaf.quoted() + " REPLICA IDENTITY FULL");
-                }
-            }
-        }
-    }
-
     private void requireFullIdentityForFilters(Map<String, String> rowFilters) throws SQLException {
         for (String table : rowFilters.keySet()) {
             String[] t = table.split("\\.", 2);
@@ -288,8 +290,9 @@ public class AdbPgSourceTask extends SourceTask {
             }
             if (identity != 'f') {
                 throw new ConnectException("Table " + table + " has a row filter in " + SourceConfig.TABLE_FILTERS
-                        + " but not REPLICA IDENTITY FULL, so PostgreSQL would reject its updates and deletes; run ALTER TABLE "
-                        + table + " REPLICA IDENTITY FULL or set " + SourceConfig.REPLICA_IDENTITY_FULL + "=true");
+                        + " but not REPLICA IDENTITY FULL, so PostgreSQL would reject its updates and deletes; run "
+                        + ReplicaIdentity.fullStatement(SqlIdentifiers.qualified(t[0], t[1])) + " or set "
+                        + SourceConfig.REPLICA_IDENTITY_FULL + "=true");
             }
         }
     }

@@ -26,6 +26,7 @@ public final class SourceConfig extends AbstractConfig {
     public static final String SLOT_NAME = "slot.name";
     public static final String PUBLICATION_NAME = "publication.name";
     public static final String PUBLICATION_PARTITIONS = "publication.partitions";
+    public static final String SETUP_MODE = "setup.mode";
     public static final String SNAPSHOT_MODE = "snapshot.mode";
     public static final String HEARTBEAT_INTERVAL_MS = "heartbeat.interval.ms";
     public static final String HEARTBEAT_TABLE = "heartbeat.table";
@@ -61,6 +62,15 @@ public final class SourceConfig extends AbstractConfig {
     /** What the connector does before it streams. */
     public enum SnapshotMode {
         INITIAL, NEVER, INITIAL_ONLY;
+
+        public String configValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Whether the connector makes what it streams through at the source, or only checks that an administrator did. */
+    public enum SetupMode {
+        CREATE, CHECK;
 
         public String configValue() {
             return name().toLowerCase(Locale.ROOT);
@@ -115,15 +125,30 @@ public final class SourceConfig extends AbstractConfig {
         def.define(SLOT_NAME, Type.STRING, "adbsync",
                 Validators.matching(slotName, "1 to 63 lower-case letters, digits or underscores (a replication slot name)"),
                 Importance.HIGH,
-                "Name of the logical replication slot (pgoutput) the connector reads from; created if absent. "
-                        + "Each connector needs its own slot.",
+                "Name of the logical replication slot (pgoutput) the connector reads from; created if absent (in either "
+                        + SETUP_MODE + ": that takes only the REPLICATION attribute streaming needs anyway). Each connector "
+                        + "needs its own slot.",
                 GROUP_REPLICATION, ++order, Width.MEDIUM, "Replication slot");
         def.define(PUBLICATION_NAME, Type.STRING, "adbsync_publication",
                 Validators.matching(Pattern.compile("[A-Za-z_][A-Za-z0-9_$]{0,62}"),
                         "1 to 63 letters, digits, '_' or '$', not starting with a digit (a publication name)"),
                 Importance.MEDIUM,
-                "Name of the publication that lists the captured tables; created if absent.",
+                "Name of the publication that lists the captured tables; created if absent, and its table list kept "
+                        + "in step with the include list (" + SETUP_MODE + "=create).",
                 GROUP_REPLICATION, ++order, Width.MEDIUM, "Publication");
+        def.define(SETUP_MODE, Type.STRING, SetupMode.CREATE.configValue(),
+                Validators.oneOf(SetupMode.CREATE.configValue(), SetupMode.CHECK.configValue()), Importance.MEDIUM,
+                "create: at each start the connector makes what it streams through at the source: it creates the "
+                        + "publication or brings its table list in step, creates the heartbeat table, sets REPLICA "
+                        + "IDENTITY FULL (with " + REPLICA_IDENTITY_FULL + "), and publishes tables and partitions that "
+                        + "appear while it streams; that needs a role owning the captured tables. check: the connector "
+                        + "runs no DDL at the source. The publication (listing every captured table and the heartbeat "
+                        + "table), the heartbeat table and the replica identities must already be there: validation and "
+                        + "the task check them and name the SQL an administrator has to run. A table or partition that "
+                        + "appears while streaming is captured (and copied) once an administrator has published it; "
+                        + "until then a warning names the SQL. The replication slot is created when absent in both "
+                        + "modes. See docs/security.md for the grants of each mode.",
+                GROUP_REPLICATION, ++order, Width.SHORT, "Setup at the source");
         def.define(PUBLICATION_PARTITIONS, Type.STRING, "auto", Validators.oneOf("auto", "root", "leaves"), Importance.LOW,
                 "How partitioned tables are published. Either way a partitioned table is captured as one table under "
                         + "its root's name, topic and schema (name the root in table.include.list, not its partitions), and "
@@ -149,7 +174,7 @@ public final class SourceConfig extends AbstractConfig {
                 Validators.matching(Pattern.compile("[^.\\s]+\\.[^.\\s]+"), "schema.table"),
                 Importance.LOW,
                 "Table (schema.table) the heartbeat upserts one row per slot into; created if absent and added to the "
-                        + "publication. Its changes go to the topic " + HEARTBEAT_TOPIC_PREFIX + "<topic.prefix>, "
+                        + "publication (" + SETUP_MODE + "=create). Its changes go to the topic " + HEARTBEAT_TOPIC_PREFIX + "<topic.prefix>, "
                         + "never to a table topic.",
                 GROUP_REPLICATION, ++order, Width.MEDIUM, "Heartbeat table");
         def.define(REPLICA_IDENTITY_FULL, Type.BOOLEAN, false, Importance.MEDIUM,
@@ -160,7 +185,8 @@ public final class SourceConfig extends AbstractConfig {
                         + "refuses tables without one, and a task leaves out any created since, with a warning.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "REPLICA IDENTITY FULL");
         def.define(SLOT_DROP_ON_OFFSETS_RESET, Type.BOOLEAN, false, Importance.MEDIUM,
-                "Drop the replication slot and the publication when the connector's offsets are reset "
+                "Drop the replication slot and the publication (only the slot with " + SETUP_MODE + "=check, where the "
+                        + "publication is the administrator's) when the connector's offsets are reset "
                         + "(DELETE /connectors/<name>/offsets on a stopped connector). That is the way to remove the "
                         + "connector for good without leaving a slot that keeps WAL on the source: PUT "
                         + "/connectors/<name>/stop, DELETE /connectors/<name>/offsets, DELETE /connectors/<name>. A "
@@ -260,6 +286,10 @@ public final class SourceConfig extends AbstractConfig {
     /** The {@code publication.partitions} setting: auto, root or leaves. */
     public String publicationPartitions() {
         return getString(PUBLICATION_PARTITIONS).trim().toLowerCase(Locale.ROOT);
+    }
+
+    public SetupMode setupMode() {
+        return SetupMode.valueOf(getString(SETUP_MODE).trim().toUpperCase(Locale.ROOT));
     }
 
     public SnapshotMode snapshotMode() {

@@ -1,5 +1,6 @@
 package io.adbsync.sink.ddl;
 
+import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.naming.TableId;
 
@@ -74,6 +75,21 @@ public final class DestinationCatalog {
         List<Set<String>> uniqueKeys = new ArrayList<>();
         indexes.values().forEach(cols -> uniqueKeys.add(Set.copyOf(cols)));
         return new TableState(id, true, columns, uniqueKeys, storage, distribution);
+    }
+
+    /**
+     * The statements that make {@code schema} before a table goes into it: none where it exists. CREATE SCHEMA IF NOT
+     * EXISTS checks the database's CREATE privilege before it looks, so it would fail for a role that may create
+     * tables in the schema but not schemas in the database. IF NOT EXISTS stays for another task creating it meanwhile.
+     */
+    public static List<String> createSchemaIfMissing(Connection c, String schema) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?)")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1) ? List.of() : List.of("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifiers.quote(schema));
+            }
+        }
     }
 
     /** Whether {@code typeName} names a type the destination has; the name is a bind parameter, never SQL text. */

@@ -105,8 +105,9 @@ public final class SchemaSync {
         TableDefinition definition = new TableDefinition(id, columns, key, distributionKey);
         for (int attempt = 1; ; attempt++) {
             try {
-                ConcurrentDdl.execute(c, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifiers.quote(id.schema()),
-                        dialect.createTable(definition, storage));
+                List<String> ddl = new ArrayList<>(DestinationCatalog.createSchemaIfMissing(c, id.schema()));
+                ddl.add(dialect.createTable(definition, storage));
+                ConcurrentDdl.execute(c, ddl.toArray(String[]::new));
                 log.info("Created destination table {} ({} columns, key {})", id, columns.size(), key);
                 return catalog.load(c, id);
             } catch (ConcurrentDdl.LostRace e) {

@@ -2,6 +2,7 @@ package io.adbsync.sink.precheck;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.SinkConfig;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.Dialects;
@@ -23,9 +24,9 @@ import java.util.Properties;
 import java.util.Set;
 
 /**
- * The live checks of {@code validate()}: the destination is reachable, the user may create and write the tables of
- * the listed topics, the storage engine exists, and no table conflicts under {@code table.conflict.mode=fail}.
- * Each problem is reported on the config key a user has to change.
+ * The live checks of {@code validate()}: the destination is reachable, the user may create temporary tables and may
+ * create, read and write the tables of the listed topics, the storage engine exists, and no table conflicts under
+ * {@code table.conflict.mode=fail}. Each problem is reported on the config key a user has to change.
  */
 public final class SinkPrecheck {
 
@@ -45,6 +46,12 @@ public final class SinkPrecheck {
             Dialect dialect = Dialects.detect(c);
             if (!dialect.supports(config.storageEngine())) {
                 add(errors, SinkConfig.STORAGE_ENGINE, Dialects.unsupportedStorage(dialect, config.storageEngine()));
+            }
+            if (!bool(c, "SELECT has_database_privilege(current_database(), 'TEMPORARY')", null)) {
+                add(errors, ConnectionConfig.USER, "User " + config.connection().user() + " may not create temporary tables, "
+                        + "which hold each batch before it is merged; run GRANT TEMPORARY ON DATABASE "
+                        + SqlIdentifiers.quote(scalar(c, "SELECT current_database()")) + " TO "
+                        + SqlIdentifiers.quote(scalar(c, "SELECT current_user")));
             }
             TableNamer namer = new TableNamer(config.tableNameFormat(), config.tableNameMap(), config.nameCase());
             TableAllowList allowList = new TableAllowList(config.tableAllowList());
@@ -78,8 +85,9 @@ public final class SinkPrecheck {
                         + SinkConfig.TABLE_CONFLICT_MODE + "=ignore");
             }
             List<String> missing = new ArrayList<>();
-            List<String> needed = config.truncateEnabled() ? List.of("INSERT", "UPDATE", "DELETE", "TRUNCATE")
-                    : List.of("INSERT", "UPDATE", "DELETE");
+            // SELECT: staging tables are made from the table, and upserts and deletes read the rows they replace.
+            List<String> needed = config.truncateEnabled() ? List.of("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
+                    : List.of("SELECT", "INSERT", "UPDATE", "DELETE");
             for (String privilege : needed) {
                 if (!privilege(c, "SELECT has_table_privilege(?, '" + privilege + "')", table.quoted())) {
                     missing.add(privilege);
@@ -120,6 +128,13 @@ public final class SinkPrecheck {
                 rs.next();
                 return rs.getBoolean(1);
             }
+        }
+    }
+
+    private static String scalar(Connection c, String sql) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -2,6 +2,7 @@ package io.adbsync.sink.writer;
 
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.ddl.ConcurrentDdl;
+import io.adbsync.sink.ddl.DestinationCatalog;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.naming.TableId;
 import org.apache.kafka.common.TopicPartition;
@@ -77,12 +78,20 @@ public final class OffsetStore {
                 + " RETURNING " + o + "." + TOPIC + ", " + o + "." + PARTITION;
     }
 
-    /** Creates the table if missing; every task of the connector does so when it connects, possibly at once. */
+    /**
+     * Creates the table if missing; every task of the connector does so when it connects, possibly at once. It looks
+     * first: CREATE TABLE IF NOT EXISTS needs CREATE on the schema even where the table exists, and a table an
+     * administrator made needs no more than SELECT, INSERT and UPDATE.
+     */
     public void ensureTable(Connection c) throws SQLException {
         for (int attempt = 1; ; attempt++) {
+            if (exists(c)) {
+                return;
+            }
             try {
-                ConcurrentDdl.execute(c, "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifiers.quote(table.schema()),
-                        createTable(table, dialect));
+                List<String> ddl = new java.util.ArrayList<>(DestinationCatalog.createSchemaIfMissing(c, table.schema()));
+                ddl.add(createTable(table, dialect));
+                ConcurrentDdl.execute(c, ddl.toArray(String[]::new));
                 return;
             } catch (ConcurrentDdl.LostRace e) {
                 // Another task made the table, or only its schema: look again.

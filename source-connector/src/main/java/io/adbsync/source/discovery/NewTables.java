@@ -2,6 +2,7 @@ package io.adbsync.source.discovery;
 
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.SourceConfig;
+import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.SourceCatalog.CapturedName;
 import io.adbsync.source.catalog.UncapturableTables;
@@ -18,6 +19,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,13 +36,19 @@ import java.util.stream.Collectors;
  * <p>
  * A table that would break writes at the source once published (no key, REPLICA IDENTITY NOTHING) is left out with a
  * warning, as at task start. With a FOR ALL TABLES publication nothing is added: a table is new when its name or OID is.
+ * Under {@code setup.mode=check} the connector adds nothing and alters nothing: a new table is picked up once an
+ * administrator has published it (and given it REPLICA IDENTITY FULL where the config asks), and until then a
+ * warning names the SQL to run, once for each change of what is missing.
  */
 public final class NewTables {
 
     private static final Logger log = LoggerFactory.getLogger(NewTables.class);
     private static final long CHECK_INTERVAL_MS = 3_000;
 
-    /** A table new to the connector at WAL position {@code lsn}; {@code added} if it was added to the publication then. */
+    /**
+     * A table new to the connector at WAL position {@code lsn}; {@code added} if it was not in the publication when
+     * found (and was added to it then, or by an administrator since).
+     */
     public record Found(String[] name, long oid, boolean added, long lsn) {
         public String qualifiedName() {
             return name[0] + "." + name[1];
@@ -55,6 +63,12 @@ public final class NewTables {
     private final boolean replicaIdentityFull;
     private final PartitionMode partitions;
     private final boolean allTables;
+    /** Whether the connector publishes new tables itself ({@code setup.mode=create}) or waits for an administrator. */
+    private final boolean create;
+    /** Tables waiting for an administrator ({@code setup.mode=check}), with the SQL last named in a warning, by name. */
+    private final Map<String, String> awaitingAdministrator = new HashMap<>();
+    /** Tables found unpublished while waiting for an administrator: once published, their copy counts as after a gap. */
+    private final Set<String> foundUnpublished = new HashSet<>();
     /** Told of each partitioned table added, with the partitions it had: later ones are watched for from then on. */
     private final BiConsumer<String[], List<Partitions.Member>> watchPartitions;
     /** OID of each captured table by name, as last seen. */
@@ -68,11 +82,13 @@ public final class NewTables {
      * Watches the tables {@code filter} captures; those {@code planned} at task start (published and copied by the
      * start) are known, any other is new. {@code rowFilters} (by table name) are the publication's row filters, if it
      * has them. {@code watchPartitions} is told of each partitioned table added and the partitions it had, so that
-     * partitions it gets later are published and copied too.
+     * partitions it gets later are published and copied too. Under {@code setup.mode=check} ({@code setup}) nothing is
+     * published or altered: a table waits, with a warning naming the SQL, until an administrator has done it.
      */
     public NewTables(SourceCatalog catalog, String publication, TableFilter filter, List<CapturedName> planned, String[] heartbeat,
                      Map<String, String> rowFilters, boolean replicaIdentityFull, PartitionMode partitions,
-                     BiConsumer<String[], List<Partitions.Member>> watchPartitions) throws SQLException {
+                     SourceConfig.SetupMode setup, BiConsumer<String[], List<Partitions.Member>> watchPartitions) throws SQLException {
+        this.create = setup == SourceConfig.SetupMode.CREATE;
         this.watchPartitions = watchPartitions;
         this.catalog = catalog;
         this.publication = publication;
@@ -115,6 +131,8 @@ public final class NewTables {
                 log.info("Captured table {} was dropped at the source; a table created under its name is copied anew", gone);
             }
         }
+        awaitingAdministrator.keySet().retainAll(names);
+        foundUnpublished.retainAll(names);
         if (candidates.isEmpty()) {
             return;
         }
@@ -132,27 +150,77 @@ public final class NewTables {
                 continue;
             }
             refused.remove(t.qualifiedName());
-            add(t, published != null && !published.contains(t.qualifiedName()));
+            boolean unpublished = published != null && !published.contains(t.qualifiedName());
+            if (create) {
+                add(t, unpublished, unpublished);
+                continue;
+            }
+            if (unpublished) {
+                foundUnpublished.add(t.qualifiedName());
+            }
+            List<String> sql = administratorSql(t, published);
+            if (!sql.isEmpty()) {
+                String statements = String.join(" ", sql.stream().map(statement -> statement + ";").toList());
+                if (!statements.equals(awaitingAdministrator.put(t.qualifiedName(), statements))) {
+                    log.warn("Table {} matches {} and is new to the connector, but {}=check lets the connector change nothing "
+                            + "at the source, so it is not captured until an administrator (its owner or a superuser) runs: {} "
+                            + "It is picked up and copied within seconds of that", t.qualifiedName(),
+                            SourceConfig.TABLE_INCLUDE_LIST, SourceConfig.SETUP_MODE, statements);
+                }
+                continue;
+            }
+            awaitingAdministrator.remove(t.qualifiedName());
+            add(t, false, foundUnpublished.remove(t.qualifiedName()));
         }
     }
 
-    private void add(CapturedName t, boolean addToPublication) throws SQLException {
+    /**
+     * {@code setup.mode=check}: the SQL that makes new table {@code t} capturable as {@link #add} would in create
+     * mode (its replica identity, its place in the publication), or none when an administrator has run it. Leaves are
+     * looked at one by one where they are published, so one partition left out is named.
+     */
+    private List<String> administratorSql(CapturedName t, Set<String> published) throws SQLException {
+        List<String> sql = new ArrayList<>();
+        if (replicaIdentityFull) {
+            sql.addAll(ReplicaIdentity.fullStatements(ReplicaIdentity.notFull(catalog.connection(), List.<String[]>of(t.name()))));
+        }
+        if (published != null) {
+            String where = where(t);
+            List<String> members = partitions == PartitionMode.LEAVES && t.partitioned()
+                    ? Partitions.leaves(catalog.connection(), t.name()[0], t.name()[1]).stream()
+                    .filter(l -> !published.contains(l.qualifiedName())).map(l -> l.quoted() + where).toList()
+                    : published.contains(t.qualifiedName()) ? List.of()
+                    : List.of(SqlIdentifiers.qualified(t.name()[0], t.name()[1]) + where);
+            if (!members.isEmpty()) {
+                sql.add("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
+            }
+        }
+        return sql;
+    }
+
+    private String where(CapturedName t) {
         String condition = rowFilters.get(t.qualifiedName());
-        String where = condition == null ? "" : " WHERE (" + condition + ")";
+        return condition == null ? "" : " WHERE (" + condition + ")";
+    }
+
+    /**
+     * Starts capturing {@code t}. Under {@code setup.mode=create} it is first given REPLICA IDENTITY FULL where the
+     * config asks and, with {@code publish}, added to the publication; under {@code check} nothing is run (the caller
+     * found nothing missing). {@code added} says it was not published when found.
+     */
+    private void add(CapturedName t, boolean publish, boolean added) throws SQLException {
+        String where = where(t);
         try (Statement s = catalog.connection().createStatement()) {
             List<Partitions.Member> leaves = Partitions.leaves(catalog.connection(), t.name()[0], t.name()[1]);
-            if (replicaIdentityFull) {
-                s.execute("ALTER TABLE " + SqlIdentifiers.qualified(t.name()[0], t.name()[1]) + " REPLICA IDENTITY FULL");
-                for (Partitions.Member leaf : leaves) {
-                    s.execute("ALTER TABLE " + leaf.quoted() + " REPLICA IDENTITY FULL");
-                }
+            if (replicaIdentityFull && create) {
+                ReplicaIdentity.makeFull(catalog.connection(), List.<String[]>of(t.name()));
             }
             List<String> members = partitions == PartitionMode.LEAVES && t.partitioned()
                     ? leaves.stream().map(l -> l.quoted() + where).toList()
                     : List.of(SqlIdentifiers.qualified(t.name()[0], t.name()[1]) + where);
             // A partitioned table without partitions is not listed where leaves are published: PostgreSQL 12 refuses
             // it, and later servers would publish its partitions through it, unseen by the look for unpublished tables.
-            if (addToPublication && !members.isEmpty()) {
+            if (publish && !members.isEmpty()) {
                 s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
             }
             if (t.partitioned()) {
@@ -161,10 +229,10 @@ public final class NewTables {
             try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
                 rs.next();
                 waiting.removeIf(w -> w.qualifiedName().equals(t.qualifiedName()));
-                waiting.add(new Found(t.name(), t.oid(), addToPublication, LogSequenceNumber.valueOf(rs.getString(1)).asLong()));
+                waiting.add(new Found(t.name(), t.oid(), added, LogSequenceNumber.valueOf(rs.getString(1)).asLong()));
                 known.put(t.qualifiedName(), t.oid());
                 log.info("Table {} is new to the connector{}; its snapshot starts once the stream passes {}", t.qualifiedName(),
-                        addToPublication ? ", added to publication " + publication : "", rs.getString(1));
+                        publish ? ", added to publication " + publication : "", rs.getString(1));
             }
         }
     }

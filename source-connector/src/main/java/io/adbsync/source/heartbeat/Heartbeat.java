@@ -2,6 +2,7 @@ package io.adbsync.source.heartbeat;
 
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.SourceConfig;
+import io.adbsync.source.replication.SetupProblem;
 import io.adbsync.source.stream.CapturedTable;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
@@ -14,8 +15,11 @@ import org.apache.kafka.connect.source.SourceRecord;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -58,15 +62,83 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
         return new String[] {schema, table};
     }
 
-    /** Creates the heartbeat table if absent; an error names the config key to change. */
+    /** The statement that makes heartbeat table {schema, table}, as the connector or an administrator runs it. */
+    public static String createStatement(String[] table) {
+        return "CREATE TABLE " + SqlIdentifiers.qualified(table[0], table[1]) + COLUMNS;
+    }
+
+    private static final String COLUMNS = " (slot_name text PRIMARY KEY, ts timestamptz NOT NULL)";
+
+    /**
+     * Creates the heartbeat table if absent ({@code setup.mode=create}); an error names the config key to change. It
+     * looks first: CREATE TABLE IF NOT EXISTS needs CREATE on the schema even where the table exists.
+     */
     public void createTable(Connection connection) {
-        try (Statement s = connection.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS " + SqlIdentifiers.qualified(schema, table)
-                    + " (slot_name text PRIMARY KEY, ts timestamptz NOT NULL)");
+        try {
+            if (exists(connection, tableName())) {
+                return;
+            }
+            try (Statement s = connection.createStatement()) {
+                // IF NOT EXISTS: another connector's task may create the table meanwhile.
+                s.execute("CREATE TABLE IF NOT EXISTS " + SqlIdentifiers.qualified(schema, table) + COLUMNS);
+            }
         } catch (SQLException e) {
             throw new ConnectException("Cannot create the heartbeat table " + schema + "." + table + " (" + SourceConfig.HEARTBEAT_TABLE
                     + "): " + e.getMessage() + "; grant CREATE on the schema, create it yourself, or set "
                     + SourceConfig.HEARTBEAT_INTERVAL_MS + "=0", e);
+        }
+    }
+
+    /**
+     * {@code setup.mode=check}: what keeps the connector's role from writing heartbeats into {@code table}
+     * ({schema, table}), with the SQL that puts it right; null when nothing does. The upsert reads the row it
+     * conflicts with, so it needs SELECT besides INSERT and UPDATE.
+     */
+    public static SetupProblem check(Connection c, String[] table) throws SQLException {
+        String quoted = SqlIdentifiers.qualified(table[0], table[1]);
+        String role = SqlIdentifiers.quote(currentUser(c));
+        String name = table[0] + "." + table[1];
+        if (!exists(c, table)) {
+            return new SetupProblem(SourceConfig.HEARTBEAT_TABLE, "Heartbeat table " + name + " does not exist",
+                    List.of(createStatement(table), grant(quoted, role, HEARTBEAT_PRIVILEGES)));
+        }
+        List<String> missing = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege(to_regclass(?), ?)")) {
+            for (String privilege : HEARTBEAT_PRIVILEGES) {
+                ps.setString(1, quoted);
+                ps.setString(2, privilege);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        missing.add(privilege);
+                    }
+                }
+            }
+        }
+        return missing.isEmpty() ? null : new SetupProblem(SourceConfig.HEARTBEAT_TABLE, "User " + currentUser(c) + " lacks "
+                + String.join(", ", missing) + " on heartbeat table " + name, List.of(grant(quoted, role, missing)));
+    }
+
+    private static final List<String> HEARTBEAT_PRIVILEGES = List.of("SELECT", "INSERT", "UPDATE");
+
+    private static String grant(String quotedTable, String quotedRole, List<String> privileges) {
+        return "GRANT " + String.join(", ", privileges) + " ON " + quotedTable + " TO " + quotedRole;
+    }
+
+    private static boolean exists(Connection c, String[] table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, SqlIdentifiers.qualified(table[0], table[1]));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static String currentUser(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_user")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.adbsync.source.partition;
 
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.SourceConfig;
+import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
@@ -11,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -41,6 +44,10 @@ public final class AttachedPartitions {
     private final Map<String, String> rowFilters;
     private final boolean replicaIdentityFull;
     private final boolean addToPublication;
+    /** Whether the connector publishes new partitions itself ({@code setup.mode=create}) or waits for an administrator. */
+    private final boolean create;
+    /** Partitions waiting for an administrator ({@code setup.mode=check}), with the SQL last named in a warning, by OID. */
+    private final Map<Integer, String> awaitingAdministrator = new HashMap<>();
     private final Set<Integer> known = new HashSet<>();
     private final List<Attached> waiting = new ArrayList<>();
     private long nextCheckAt;
@@ -49,12 +56,15 @@ public final class AttachedPartitions {
      * Watches the partitioned tables {@code roots}; {@code addToPublication} when leaves are published, then
      * {@code rowFilters} (by root name) are the publication's row filters, if it has them. Partitions for which
      * {@code captured} is false at the start (attached while the connector was away, or before their copy began) are
-     * handled like ones attached while streaming: their snapshot waits until the stream has passed this point.
+     * handled like ones attached while streaming: their snapshot waits until the stream has passed this point. Under
+     * {@code setup.mode=check} ({@code setup}) nothing is published or altered: a partition waits, with a warning naming
+     * the SQL, until an administrator has done it.
      */
     public AttachedPartitions(SourceCatalog catalog, String publication, List<String[]> roots, boolean addToPublication,
-                              Map<String, String> rowFilters, boolean replicaIdentityFull,
+                              Map<String, String> rowFilters, boolean replicaIdentityFull, SourceConfig.SetupMode setup,
                               BiPredicate<String[], Partitions.Member> captured) throws SQLException {
         this.catalog = catalog;
+        this.create = setup == SourceConfig.SetupMode.CREATE;
         this.publication = publication;
         this.roots = new ArrayList<>(roots);
         this.addToPublication = addToPublication;
@@ -91,33 +101,53 @@ public final class AttachedPartitions {
         nextCheckAt = nowMs + CHECK_INTERVAL_MS;
         for (String[] root : roots) {
             for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), root[0], root[1])) {
-                if (!known.contains(leaf.oid())) {
-                    add(root, leaf);
+                if (!known.contains(leaf.oid()) && add(root, leaf)) {
                     known.add(leaf.oid());
                 }
             }
         }
     }
 
-    private void add(String[] root, Partitions.Member leaf) throws SQLException {
+    /**
+     * Starts capturing {@code leaf}: publishes it and sets its replica identity where needed ({@code setup.mode=create}),
+     * or, under {@code check}, returns false while an administrator has yet to, after a warning naming the SQL.
+     */
+    private boolean add(String[] root, Partitions.Member leaf) throws SQLException {
         String condition = rowFilters.get(root[0] + "." + root[1]);
-        try (Statement s = catalog.connection().createStatement()) {
-            if (replicaIdentityFull) {
-                s.execute("ALTER TABLE " + leaf.quoted() + " REPLICA IDENTITY FULL");
+        List<String> sql = new ArrayList<>();
+        if (replicaIdentityFull) {
+            sql.addAll(ReplicaIdentity.fullStatements(
+                    ReplicaIdentity.notFull(catalog.connection(), List.<String[]>of(new String[] {leaf.schema(), leaf.table()}))));
+        }
+        if (addToPublication && !publishes(leaf)) {
+            sql.add("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + leaf.quoted()
+                    + (condition == null ? "" : " WHERE (" + condition + ")"));
+        }
+        if (!create && !sql.isEmpty()) {
+            String statements = String.join(" ", sql.stream().map(statement -> statement + ";").toList());
+            if (!statements.equals(awaitingAdministrator.put(leaf.oid(), statements))) {
+                log.warn("Partition {} of {} is new to the connector, but {}=check lets the connector change nothing at the "
+                        + "source, so it is not captured until an administrator (its owner or a superuser) runs: {} It is "
+                        + "picked up and copied within seconds of that", leaf.qualifiedName(), root[0] + "." + root[1],
+                        SourceConfig.SETUP_MODE, statements);
             }
-            if (addToPublication && !publishes(leaf)) {
-                s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + leaf.quoted()
-                        + (condition == null ? "" : " WHERE (" + condition + ")"));
+            return false;
+        }
+        awaitingAdministrator.remove(leaf.oid());
+        try (Statement s = catalog.connection().createStatement()) {
+            for (String statement : sql) {
+                s.execute(statement);
             }
             try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
                 rs.next();
                 long lsn = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
                 waiting.add(new Attached(root, leaf, lsn));
                 log.info("Partition {} of {} is new to the connector{}; its snapshot starts once the stream passes {}",
-                        leaf.qualifiedName(), root[0] + "." + root[1], addToPublication ? ", added to publication " + publication : "",
-                        rs.getString(1));
+                        leaf.qualifiedName(), root[0] + "." + root[1],
+                        sql.isEmpty() ? "" : ", made capturable (" + String.join("; ", sql) + ")", rs.getString(1));
             }
         }
+        return true;
     }
 
     private boolean publishes(Partitions.Member leaf) throws SQLException {

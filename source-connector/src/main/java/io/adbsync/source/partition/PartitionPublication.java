@@ -28,19 +28,11 @@ public final class PartitionPublication {
      * their changes would arrive under the leaves' names, which the include list (naming the root) does not capture.
      */
     public static void requireViaRoot(Connection c, String publication, List<String[]> captured) throws SQLException {
-        List<String> partitioned = partitioned(c, captured);
+        List<String> partitioned = notPublishedViaRoot(c, publication, captured);
         if (partitioned.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT pubviaroot FROM pg_publication WHERE pubname = ?")) {
-            ps.setString(1, publication);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || rs.getBoolean(1)) {
-                    return;
-                }
-            }
-        }
-        String alter = "ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " SET (publish_via_partition_root = true)";
+        String alter = viaRootStatement(publication);
         try (Statement s = c.createStatement()) {
             s.execute(alter);
         } catch (SQLException e) {
@@ -52,6 +44,28 @@ public final class PartitionPublication {
         }
         log.info("Publication {} now publishes partitioned tables through their root (publish_via_partition_root = true) "
                 + "for {}", publication, partitioned);
+    }
+
+    /**
+     * The captured partitioned tables whose changes {@code publication} (which exists) would send under their
+     * partitions' names, since it lacks publish_via_partition_root; empty when it has it or none is captured.
+     */
+    public static List<String> notPublishedViaRoot(Connection c, String publication, List<String[]> captured) throws SQLException {
+        List<String> partitioned = partitioned(c, captured);
+        if (partitioned.isEmpty()) {
+            return partitioned;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pubviaroot FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                return !rs.next() || rs.getBoolean(1) ? List.of() : partitioned;
+            }
+        }
+    }
+
+    /** The statement that makes {@code publication} publish partitioned tables through their root. */
+    public static String viaRootStatement(String publication) {
+        return "ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " SET (publish_via_partition_root = true)";
     }
 
     /**

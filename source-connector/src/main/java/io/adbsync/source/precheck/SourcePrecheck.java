@@ -8,6 +8,7 @@ import io.adbsync.source.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.partition.Partitions;
+import io.adbsync.source.replication.SetupProblem;
 import io.adbsync.source.stream.TableFilter;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -43,6 +44,7 @@ public final class SourcePrecheck {
             checkTables(c, config, values);
             checkFilters(c, config, values);
             checkSlot(c, config, values);
+            checkSetup(c, config, values);
         } catch (SQLException e) {
             reportConnectionFailure(e, connection, values);
         }
@@ -135,6 +137,28 @@ public final class SourcePrecheck {
         } finally {
             c.setReadOnly(false);
             c.setAutoCommit(true);
+        }
+    }
+
+    /**
+     * Under {@code setup.mode=check}: the publication, heartbeat table and replica identities an administrator must
+     * have made, each problem on its key with the SQL to run. Only once everything else passed: the SQL it names
+     * depends on the tables and settings the other checks accept.
+     */
+    private static void checkSetup(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
+        if (config.setupMode() != SourceConfig.SetupMode.CHECK
+                || values.values().stream().anyMatch(v -> !v.errorMessages().isEmpty())) {
+            return;
+        }
+        TableFilter filter = new TableFilter(config.tableIncludeList(), config.tableExcludeList());
+        List<String> uncapturable = UncapturableTables.find(c, filter, config.heartbeatTable(), config.replicaIdentityFull())
+                .stream().map(UncapturableTables.Uncapturable::table).toList();
+        try {
+            for (SetupProblem problem : SetupCheck.problems(c, config, filter.without(uncapturable))) {
+                error(values, problem.configKey(), problem.message());
+            }
+        } catch (ConnectException e) {
+            error(values, SourceConfig.PUBLICATION_NAME, e.getMessage());
         }
     }
 

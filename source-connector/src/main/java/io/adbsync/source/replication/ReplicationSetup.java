@@ -23,7 +23,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** Creates the publication and the logical slot when absent, and keeps the publication's table list in step with the filter. */
+/**
+ * Creates the publication and the logical slot when absent, and keeps the publication's table list in step with the
+ * filter ({@code setup.mode=create}); or checks the publication, naming the SQL that would put it right ({@code check}).
+ */
 public final class ReplicationSetup {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicationSetup.class);
@@ -35,25 +38,118 @@ public final class ReplicationSetup {
      * Makes {@code publication} publish exactly the captured tables (plus {@code extraTables}); an existing
      * FOR ALL TABLES publication is left as it is, the client-side filter does the rest. Partitioned tables are
      * published as {@code partitions} says: the root with publish_via_partition_root (an existing publication is
-     * altered to have it), or the leaf partitions, each with its root's row filter.
+     * altered to have it), or the leaf partitions, each with its root's row filter. This is {@code setup.mode=create};
+     * {@link #checkPublication} is its counterpart for {@code check}.
      */
     public static void ensurePublication(SourceCatalog catalog, String publication, TableFilter filter,
                                          List<String[]> extraTables, Map<String, String> rowFilters,
                                          PartitionMode partitions) throws SQLException {
         Connection c = catalog.connection();
-        Boolean allTables = null;
-        try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
-            ps.setString(1, publication);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    allTables = rs.getBoolean(1);
-                }
-            }
-        }
+        Boolean allTables = allTables(c, publication);
         List<String[]> captured = catalog.capturedTables(filter);
         if (allTables != null && partitions == PartitionMode.ROOT) {
             PartitionPublication.requireViaRoot(c, publication, captured);
         }
+        requirePublishable(c, publication, allTables, captured, rowFilters);
+        if (Boolean.TRUE.equals(allTables)) {
+            return;
+        }
+        Map<String, Listed> wanted = wanted(c, captured, extraTables, rowFilters, partitions);
+        try (Statement s = c.createStatement()) {
+            if (allTables == null) {
+                s.execute(createStatement(publication, wanted, partitions));
+                log.info("Created publication {} for {} table(s)", publication, wanted.size());
+                return;
+            }
+            Set<String> current = new TreeSet<>(publishedWithRowFilter(c, publication).keySet());
+            // Row filters cannot be compared reliably as text, so a filtered publication is always set anew.
+            if (!current.equals(wanted.keySet()) || !rowFilters.isEmpty() || hasRowFilters(catalog, publication)) {
+                s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " SET TABLE " + String.join(", ", entries(wanted.values())));
+                log.info("Publication {} now lists {} table(s) (was {})", publication, wanted.size(), current.size());
+            }
+        }
+    }
+
+    /**
+     * {@code setup.mode=check}: what {@code publication} lacks to publish the {@code captured} tables and
+     * {@code extraTables} as {@link #ensurePublication} would make it, with the SQL that adds it; null when nothing is
+     * missing. Tables it lists beyond those are left to the client-side filter. Where a table's row filter is present
+     * in the publication and in {@code rowFilters}, the two are taken to agree: row filters cannot be compared
+     * reliably as text.
+     */
+    public static SetupProblem checkPublication(Connection c, String publication, List<String[]> captured,
+                                                List<String[]> extraTables, Map<String, String> rowFilters,
+                                                PartitionMode partitions) throws SQLException {
+        Boolean allTables = allTables(c, publication);
+        requirePublishable(c, publication, allTables, captured, rowFilters);
+        String quoted = SqlIdentifiers.quote(publication);
+        if (allTables == null) {
+            Map<String, Listed> wanted = wanted(c, captured, extraTables, rowFilters, partitions);
+            return new SetupProblem(SourceConfig.PUBLICATION_NAME, "Publication " + publication + " does not exist",
+                    List.of(createStatement(publication, wanted, partitions)));
+        }
+        List<String> sql = new ArrayList<>();
+        List<String> wrong = new ArrayList<>();
+        if (partitions == PartitionMode.ROOT) {
+            List<String> partitioned = PartitionPublication.notPublishedViaRoot(c, publication, captured);
+            if (!partitioned.isEmpty()) {
+                wrong.add("does not publish the partitioned table(s) " + String.join(", ", partitioned)
+                        + " through their root (publish_via_partition_root)");
+                sql.add(PartitionPublication.viaRootStatement(publication));
+            }
+        }
+        if (!allTables) {
+            Map<String, Listed> wanted = wanted(c, captured, extraTables, rowFilters, partitions);
+            Map<String, Boolean> current = publishedWithRowFilter(c, publication);
+            List<String> missing = new ArrayList<>();
+            List<String> unfiltered = new ArrayList<>();
+            List<String> filtered = new ArrayList<>();
+            for (Map.Entry<String, Listed> t : wanted.entrySet()) {
+                Boolean hasFilter = current.get(t.getKey());
+                boolean wantsFilter = t.getValue().condition() != null;
+                if (hasFilter == null) {
+                    missing.add(t.getKey());
+                } else if (wantsFilter && !hasFilter) {
+                    unfiltered.add(t.getKey());
+                } else if (!wantsFilter && hasFilter) {
+                    filtered.add(t.getKey());
+                }
+            }
+            if (!missing.isEmpty()) {
+                wrong.add("does not list table(s) " + String.join(", ", missing));
+                sql.add("ALTER PUBLICATION " + quoted + " ADD TABLE "
+                        + String.join(", ", missing.stream().map(name -> wanted.get(name).toString()).toList()));
+            }
+            if (!unfiltered.isEmpty()) {
+                wrong.add("lists table(s) " + String.join(", ", unfiltered) + " without the row filter of "
+                        + SourceConfig.TABLE_FILTERS);
+            }
+            if (!filtered.isEmpty()) {
+                wrong.add("filters the rows of table(s) " + String.join(", ", filtered) + ", which the connector captures "
+                        + "whole here (no " + SourceConfig.TABLE_FILTERS + " entry, or " + SourceConfig.TABLE_FILTERS_MODE
+                        + " has the connector apply it)");
+            }
+            for (String name : java.util.stream.Stream.concat(unfiltered.stream(), filtered.stream()).toList()) {
+                sql.add("ALTER PUBLICATION " + quoted + " DROP TABLE " + wanted.get(name).table());
+                sql.add("ALTER PUBLICATION " + quoted + " ADD TABLE " + wanted.get(name));
+            }
+        }
+        return wrong.isEmpty() ? null
+                : new SetupProblem(SourceConfig.PUBLICATION_NAME, "Publication " + publication + " " + String.join(" and ", wrong), sql);
+    }
+
+    private static Boolean allTables(Connection c, String publication) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getBoolean(1) : null;
+            }
+        }
+    }
+
+    /** Refuses what no publication could serve: row filters where none can be, nothing to capture. */
+    private static void requirePublishable(Connection c, String publication, Boolean allTables, List<String[]> captured,
+                                           Map<String, String> rowFilters) throws SQLException {
         if (Boolean.TRUE.equals(allTables)) {
             if (!rowFilters.isEmpty()) {
                 throw new ConnectException("Publication " + publication + " (" + SourceConfig.PUBLICATION_NAME + ") is FOR ALL TABLES, "
@@ -61,48 +157,77 @@ public final class ReplicationSetup {
             }
             return;
         }
-        if (!rowFilters.isEmpty() && catalog.serverVersionNum() < 150000) {
+        if (!rowFilters.isEmpty() && serverVersionNum(c) < 150000) {
             throw new ConnectException("Publication row filters (" + SourceConfig.TABLE_FILTERS_MODE + "=publication) need "
                     + "PostgreSQL 15 or later at the source; use " + SourceConfig.TABLE_FILTERS_MODE + "=connector or auto");
         }
         if (captured.isEmpty()) {
             throw new ConnectException("No table matches " + SourceConfig.TABLE_INCLUDE_LIST + "/" + SourceConfig.TABLE_EXCLUDE_LIST
-                    + " in database " + catalog.database() + "; nothing to capture");
+                    + " in database " + scalar(c, "SELECT current_database()") + "; nothing to capture");
         }
+    }
+
+    /**
+     * The tables the publication must list, by name, each as its entry of a FOR TABLE list: quoted, with its row
+     * filter. Where leaves are published, a partitioned table stands for its leaf partitions, each with the root's filter.
+     */
+    private static Map<String, Listed> wanted(Connection c, List<String[]> captured, List<String[]> extraTables,
+                                              Map<String, String> rowFilters, PartitionMode partitions) throws SQLException {
         Map<String, String> publishedAs = new java.util.HashMap<>();
-        List<String[]> wanted = partitions == PartitionMode.LEAVES
+        List<String[]> tables = partitions == PartitionMode.LEAVES
                 ? PartitionPublication.leavesFor(c, captured, publishedAs) : new ArrayList<>(captured);
-        wanted.addAll(extraTables);
-        Set<String> wantedNames = new TreeSet<>();
-        List<String> quoted = new ArrayList<>();
-        for (String[] t : wanted) {
+        tables.addAll(extraTables);
+        Map<String, Listed> wanted = new java.util.LinkedHashMap<>();
+        for (String[] t : tables) {
             String name = t[0] + "." + t[1];
-            if (wantedNames.add(name)) {
-                String condition = rowFilters.get(publishedAs.getOrDefault(name, name));
-                quoted.add(SqlIdentifiers.qualified(t[0], t[1]) + (condition == null ? "" : " WHERE (" + condition + ")"));
+            if (!wanted.containsKey(name)) {
+                wanted.put(name, new Listed(SqlIdentifiers.qualified(t[0], t[1]), rowFilters.get(publishedAs.getOrDefault(name, name))));
             }
         }
-        try (Statement s = c.createStatement()) {
-            if (allTables == null) {
-                s.execute("CREATE PUBLICATION " + SqlIdentifiers.quote(publication) + " FOR TABLE " + String.join(", ", quoted)
-                        + (partitions == PartitionMode.ROOT ? " WITH (publish_via_partition_root = true)" : ""));
-                log.info("Created publication {} for {} table(s)", publication, quoted.size());
-                return;
-            }
-            Set<String> current = new TreeSet<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = ?")) {
-                ps.setString(1, publication);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        current.add(rs.getString(1));
-                    }
+        return wanted;
+    }
+
+    /** A table as a publication lists it: its quoted name and its row filter, if any. */
+    private record Listed(String table, String condition) {
+        @Override
+        public String toString() {
+            return table + (condition == null ? "" : " WHERE (" + condition + ")");
+        }
+    }
+
+    private static List<String> entries(java.util.Collection<Listed> listed) {
+        return listed.stream().map(Listed::toString).toList();
+    }
+
+    private static String createStatement(String publication, Map<String, Listed> wanted, PartitionMode partitions) {
+        return "CREATE PUBLICATION " + SqlIdentifiers.quote(publication) + " FOR TABLE " + String.join(", ", entries(wanted.values()))
+                + (partitions == PartitionMode.ROOT ? " WITH (publish_via_partition_root = true)" : "");
+    }
+
+    /** The tables {@code publication} lists by name, each with whether it has a row filter (never before PostgreSQL 15). */
+    private static Map<String, Boolean> publishedWithRowFilter(Connection c, String publication) throws SQLException {
+        Map<String, Boolean> tables = new java.util.HashMap<>();
+        String rowFilter = serverVersionNum(c) >= 150000 ? "rowfilter IS NOT NULL" : "false";
+        try (PreparedStatement ps = c.prepareStatement("SELECT schemaname || '.' || tablename, " + rowFilter
+                + " FROM pg_publication_tables WHERE pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.put(rs.getString(1), rs.getBoolean(2));
                 }
             }
-            // Row filters cannot be compared reliably as text, so a filtered publication is always set anew.
-            if (!current.equals(wantedNames) || !rowFilters.isEmpty() || hasRowFilters(catalog, publication)) {
-                s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " SET TABLE " + String.join(", ", quoted));
-                log.info("Publication {} now lists {} table(s) (was {})", publication, quoted.size(), current.size());
-            }
+        }
+        return tables;
+    }
+
+    private static int serverVersionNum(Connection c) throws SQLException {
+        return Integer.parseInt(scalar(c, "SHOW server_version_num"));
+    }
+
+    private static String scalar(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 
@@ -147,14 +272,22 @@ public final class ReplicationSetup {
         return true;
     }
 
-    /** Drops the slot and the publication (connector removed for good, on request). */
-    public static void drop(SourceCatalog catalog, String slot, String publication) throws SQLException {
+    /**
+     * Drops the slot and, with {@code dropPublication} ({@code setup.mode=create}, where the connector made it), the
+     * publication (connector removed for good, on request). Under {@code check} the publication is the administrator's.
+     */
+    public static void drop(SourceCatalog catalog, String slot, String publication, boolean dropPublication) throws SQLException {
+        try (PreparedStatement ps = catalog.connection().prepareStatement(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            ps.execute();
+        }
+        if (!dropPublication) {
+            log.info("Dropped replication slot {}; publication {} is left to its administrator ({}=check)", slot, publication,
+                    SourceConfig.SETUP_MODE);
+            return;
+        }
         try (Statement s = catalog.connection().createStatement()) {
-            try (PreparedStatement ps = catalog.connection().prepareStatement(
-                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
-                ps.setString(1, slot);
-                ps.execute();
-            }
             s.execute("DROP PUBLICATION IF EXISTS " + SqlIdentifiers.quote(publication));
         }
         log.info("Dropped replication slot {} and publication {}", slot, publication);

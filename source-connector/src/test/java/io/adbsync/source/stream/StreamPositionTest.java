@@ -35,12 +35,13 @@ class StreamPositionTest {
     void malformedOffsetsAreRefusedNamingWhatIsWrong() {
         assertThatThrownBy(() -> StreamPosition.fromOffset(Map.of("lsn", COMMIT)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("A source offset must hold numbers 'lsn' and 'event', got {lsn=" + COMMIT + "}");
+                .hasMessage("A source offset's field 'event' must be a whole number, got nothing (the field is missing) in {lsn="
+                        + COMMIT + "}");
         Map<String, Object> text = new HashMap<>();
         text.put("lsn", "0/16B37F28");
         text.put("event", 0);
         assertThatThrownBy(() -> StreamPosition.fromOffset(text))
-                .hasMessageStartingWith("A source offset must hold numbers 'lsn' and 'event', got ");
+                .hasMessageStartingWith("A source offset's field 'lsn' must be a whole number, got 0/16B37F28 (String) in ");
         assertThatThrownBy(() -> StreamPosition.fromOffset(Map.of("lsn", 0L, "event", 0L)))
                 .hasMessage("The offset's 'lsn' must be a positive LSN, got 0");
         assertThatThrownBy(() -> StreamPosition.fromOffset(Map.of("lsn", -5L, "event", 0L)))

@@ -1,0 +1,78 @@
+package io.adbsync.source.precheck;
+
+import io.adbsync.source.SourceConfig;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.heartbeat.Heartbeat;
+import io.adbsync.source.partition.PartitionMode;
+import io.adbsync.source.catalog.ReplicaIdentity;
+import io.adbsync.source.replication.ReplicationSetup;
+import io.adbsync.source.replication.SetupProblem;
+import io.adbsync.source.stream.TableFilter;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code setup.mode=check}: everything the connector would make at the source under {@code create}, looked for and
+ * never made. validate() reports each problem on its config key; a task that finds any does not start.
+ */
+public final class SetupCheck {
+
+    private SetupCheck() {
+    }
+
+    /**
+     * What is missing or wrong for a connector of {@code config} capturing the tables of {@code filter} (the tables
+     * that cannot be captured already left out), each with the SQL that puts it right; empty when nothing is.
+     */
+    public static List<SetupProblem> problems(Connection c, SourceConfig config, TableFilter filter) throws SQLException {
+        List<SetupProblem> problems = new ArrayList<>();
+        boolean streaming = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
+        String[] heartbeat = config.heartbeatTable();
+        List<String[]> extra = new ArrayList<>();
+        if (streaming && config.heartbeatIntervalMs() > 0) {
+            add(problems, Heartbeat.check(c, heartbeat));
+            extra.add(heartbeat);
+        }
+        List<String[]> captured = SourceCatalog.capturedTables(c, filter);
+        Map<String, String> rowFilters = config.tableFilters();
+        // Without replica.identity.full only the filtered tables need FULL: their updates and deletes are filtered.
+        List<String[]> needFull = captured.stream()
+                .filter(t -> !(t[0].equals(heartbeat[0]) && t[1].equals(heartbeat[1])))
+                .filter(t -> config.replicaIdentityFull() || rowFilters.containsKey(t[0] + "." + t[1]))
+                .toList();
+        List<String> notFull = ReplicaIdentity.notFull(c, needFull);
+        if (!notFull.isEmpty()) {
+            problems.add(new SetupProblem(config.replicaIdentityFull() ? SourceConfig.REPLICA_IDENTITY_FULL : SourceConfig.TABLE_FILTERS,
+                    "Table(s) " + String.join(", ", notFull) + " lack REPLICA IDENTITY FULL"
+                            + (config.replicaIdentityFull() ? "" : ", which their row filters need"),
+                    ReplicaIdentity.fullStatements(notFull)));
+        }
+        if (streaming) {
+            int version = Integer.parseInt(scalar(c, "SHOW server_version_num"));
+            boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(version);
+            PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), version);
+            add(problems, ReplicationSetup.checkPublication(c, config.publicationName(), captured, extra,
+                    filtersInConnector ? Map.of() : rowFilters, partitions));
+        }
+        return problems;
+    }
+
+    private static void add(List<SetupProblem> problems, SetupProblem problem) {
+        if (problem != null) {
+            problems.add(problem);
+        }
+    }
+
+    private static String scalar(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
