@@ -57,12 +57,6 @@ public final class LsnAckTracker {
         return byRecord.size();
     }
 
-    /** Forgets everything in flight: after a reconnect those records will be read and tracked again. */
-    public synchronized void reset() {
-        order.clear();
-        byRecord.clear();
-    }
-
     private void drain() {
         while (!order.isEmpty() && order.peekFirst().acked) {
             confirmable = Math.max(confirmable, order.pollFirst().lsn);

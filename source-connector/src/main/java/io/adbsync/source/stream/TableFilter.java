@@ -50,9 +50,4 @@ public final class TableFilter {
         String name = schema + "." + table;
         return exclude.stream().anyMatch(p -> p.matcher(name).matches());
     }
-
-    /** Whether every table is captured (no include patterns), so the publication may be FOR ALL TABLES. */
-    public boolean includesAll() {
-        return include.isEmpty() && exclude.isEmpty() && left.isEmpty();
-    }
 }

@@ -10,9 +10,4 @@ public record TransactionContext(long commitLsn, long commitTimeMicros, long xid
     public long commitTimeMillis() {
         return (commitTimeMicros + PG_EPOCH_OFFSET_MICROS) / 1_000;
     }
-
-    /** Converts a pgoutput timestamp (microseconds since 2000-01-01) to Unix epoch microseconds. */
-    public static long toUnixMicros(long pgMicros) {
-        return pgMicros + PG_EPOCH_OFFSET_MICROS;
-    }
 }
