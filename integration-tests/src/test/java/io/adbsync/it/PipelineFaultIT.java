@@ -187,7 +187,8 @@ class PipelineFaultIT {
     @Test
     void killedWorkerProcessesMidSnapshotAndMidStreamLoseNothing() throws Exception {
         ConnectRestClient first = startWorkerProcess();
-        ConnectRestClient second = startWorkerProcess();
+        // A second worker, so that the tasks have somewhere to go when the first is killed.
+        startWorkerProcess();
         deployPipeline(first);
         first.awaitRunning("source", 1, Duration.ofSeconds(90));
         AtomicBoolean running = new AtomicBoolean(true);
@@ -207,7 +208,6 @@ class PipelineFaultIT {
         third.awaitRunning("source", 1, Duration.ofMinutes(2));
         third.awaitRunning("sink", 1, Duration.ofMinutes(2));
         awaitEqual();
-        assertThat(second).isNotNull();
     }
 
     @Test
