@@ -64,7 +64,6 @@ class TlsIT {
         sinkKey = ca.issueClient("sink", SINK_ROLE).pkcs12(KEY_PASSPHRASE);
         pg = LocalPostgres.launch(Map.of(), new ServerTls(server.certificate(), server.pemKey(), ca.certificate(), List.of(
                 "hostssl all " + SOURCE_ROLE + " 127.0.0.1/32 cert",
-                "hostssl replication " + SOURCE_ROLE + " 127.0.0.1/32 cert",
                 "hostssl all " + SINK_ROLE + " 127.0.0.1/32 scram-sha-256 clientcert=verify-full")));
         // Superusers: the grants each connector needs are another test's subject; this one is about the transport.
         sql(pg, "postgres", "CREATE ROLE " + SqlIdentifiers.quote(SOURCE_ROLE) + " LOGIN SUPERUSER",

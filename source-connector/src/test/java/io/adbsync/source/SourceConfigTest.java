@@ -67,6 +67,8 @@ class SourceConfigTest {
             "arr[1] > 0 AND v ~ '^[()]'",
             "price $ 3 IS NULL",
             "a$b = 1 AND x::text <> U&'d\\0061t)'",
+            // One E'' string continued on the next line, where the backslash still escapes the quote.
+            "v = E'a'\n'b\\'c ) d'",
     })
     void rowFilterConditionsThatStayInsideTheirParenthesesAreAccepted(String condition) {
         Map<String, String> props = minimal();
@@ -94,6 +96,8 @@ class SourceConfigTest {
             "v = E'escaped quote \\') OR (true",
             // Read with standard_conforming_strings=off, the backslash escapes the quote and the string does not end.
             "v = 'x\\') , TABLE other_table WHERE (v = '",
+            // A string continued on the next line is still an E'' string there: the backslash escapes the quote.
+            "v = E'a'\n'\\'' || '\\' ), public.secrets --'",
     })
     void rowFilterConditionsThatWouldLeaveTheirParenthesesAreRefusedNamingTheTable(String condition) {
         Map<String, String> props = minimal();

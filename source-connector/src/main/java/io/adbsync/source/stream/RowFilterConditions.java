@@ -169,12 +169,35 @@ public final class RowFilterConditions {
                     if (i + 1 < s.length() && s.charAt(i + 1) == '\'') {
                         i++;
                     } else {
-                        return i + 1;
+                        int continued = continuation(i + 1);
+                        if (continued < 0) {
+                            return i + 1;
+                        }
+                        i = continued;
                     }
                 }
             }
             problem = "a string that does not end (opened at position " + from + ")";
             return -1;
+        }
+
+        /**
+         * Where a string that closed just before {@code from} goes on, or -1. The server reads a quote after whitespace
+         * holding a newline as the same string continued, with the escapes of its first part: E'a'(newline)'\'' is one
+         * E'' string, so reading its second part as a plain string would end it at another quote.
+         */
+        private int continuation(int from) {
+            int i = from;
+            while (i < s.length() && " \t\f\u000B".indexOf(s.charAt(i)) >= 0) {
+                i++;
+            }
+            if (i >= s.length() || (s.charAt(i) != '\n' && s.charAt(i) != '\r')) {
+                return -1;
+            }
+            while (i < s.length() && " \t\n\r\f\u000B".indexOf(s.charAt(i)) >= 0) {
+                i++;
+            }
+            return i < s.length() && s.charAt(i) == '\'' ? i : -1;
         }
 
         private int skipQuotedIdentifier(int from) {
