@@ -317,14 +317,17 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
     }
 
     private void checkRowFilters(String mode) throws Exception {
-        sql("CREATE TABLE orders (id int PRIMARY KEY, v text, status text)",
-                "INSERT INTO orders VALUES (1, 'one', 'paid'), (2, 'two', 'draft'), (3, 'three', 'paid')");
-        rest.deploy(name, config("table.filters", "public.orders: status <> 'draft'", "replica.identity.full", "true",
-                "table.filters.mode", mode));
+        // The jsonb ? operator: a question mark that is part of the condition, not a parameter of the connector's.
+        sql("CREATE TABLE orders (id int PRIMARY KEY, v text, status text, extra jsonb NOT NULL DEFAULT '{}')",
+                "INSERT INTO orders VALUES (1, 'one', 'paid'), (2, 'two', 'draft'), (3, 'three', 'paid')",
+                "INSERT INTO orders VALUES (7, 'seven', 'paid', '{\"hidden\": true}')");
+        rest.deploy(name, config("table.filters", "public.orders: status <> 'draft' AND NOT extra ? 'hidden'",
+                "replica.identity.full", "true", "table.filters.mode", mode));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
         // The task sets up the slot in its first polls: the changes below must come after it to arrive as changes.
         awaitSlotActive(database, name);
         sql("INSERT INTO orders VALUES (4, 'four', 'draft'), (5, 'five', 'paid')",
+                "INSERT INTO orders VALUES (6, 'six', 'paid', '{\"hidden\": true}')",
                 "UPDATE orders SET status = 'draft' WHERE id = 1",
                 "UPDATE orders SET status = 'paid' WHERE id = 2",
                 "UPDATE orders SET v = 'FOUR' WHERE id = 4",

@@ -387,7 +387,8 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             sql.append(i == 0 ? "" : ", ").append("CAST(? AS ").append(c.mapping().sourceType()).append(") AS ")
                     .append(SqlIdentifiers.quote(c.name()));
         }
-        sql.append(") AS ").append(SqlIdentifiers.quote(table.table())).append(" WHERE (").append(condition).append("))");
+        sql.append(") AS ").append(SqlIdentifiers.quote(table.table())).append(" WHERE (")
+                .append(io.adbsync.source.stream.RowFilterConditions.forPreparedStatement(condition)).append("))");
         try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
             for (int i = 0; i < table.columns().size(); i++) {
                 TupleData.Value v = row.get(i);

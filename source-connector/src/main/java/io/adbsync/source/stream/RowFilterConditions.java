@@ -78,6 +78,30 @@ public final class RowFilterConditions {
         }
     }
 
+    /**
+     * The condition as the text of a JDBC prepared statement: pgjdbc takes a {@code ?} outside quotes for a parameter,
+     * so the condition's own (the jsonb {@code ?} operator) are doubled, which pgjdbc sends as one.
+     */
+    public static String forPreparedStatement(String condition) {
+        Lexer lexer = new Lexer(condition, false);
+        StringBuilder out = new StringBuilder(condition.length() + 4);
+        for (int i = 0; i < condition.length(); ) {
+            int next = lexer.skipQuoted(i);
+            if (next < 0) {
+                return out.append(condition, i, condition.length()).toString();
+            }
+            if (next > i) {
+                out.append(condition, i, next);
+                i = next;
+                continue;
+            }
+            char c = condition.charAt(i);
+            out.append(c == '?' ? "??" : String.valueOf(c));
+            i++;
+        }
+        return out.toString();
+    }
+
     /** PostgreSQL's lexical rules, as far as they decide where quotes, comments and parentheses are. */
     private static final class Lexer {
         private final String s;
