@@ -162,7 +162,8 @@ public class AdbPgSourceTask extends SourceTask {
     private void setUp() throws SQLException {
         catalog = new SourceCatalog(config.connection());
         String database = catalog.database();
-        records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog);
+        records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog,
+                config.topicPartitions());
         heartbeat = new Heartbeat(config, records.partition());
         TableFilter filter = capturableOnly(new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
         List<String[]> extra = new ArrayList<>();
