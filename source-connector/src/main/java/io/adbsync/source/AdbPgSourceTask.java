@@ -162,8 +162,9 @@ public class AdbPgSourceTask extends SourceTask {
     private void setUp() throws SQLException {
         catalog = new SourceCatalog(config.connection());
         String database = catalog.database();
+        boolean streams = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
         records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog,
-                config.topicPartitions());
+                config.topicPartitions(), streams ? ReplicationSetup.systemIdentifier(config.connection()) : "");
         heartbeat = new Heartbeat(config, records.partition());
         TableFilter filter = capturableOnly(new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
         List<String[]> extra = new ArrayList<>();

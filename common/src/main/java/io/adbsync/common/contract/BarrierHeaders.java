@@ -14,8 +14,9 @@ import java.util.Locale;
  *   a table topic. A record on a partition at or above N tells the sink that the topic has more partitions than the
  *   source sends truncate copies to.</li>
  *   <li>{@value #BARRIER}: on each copy of a truncate, an id the same on all copies and on any re-send of them.</li>
- *   <li>{@value #POSITION}: on every streamed record (rows, tombstones, truncate copies), its place in the source's
- *   commit order ({@link Position}); a sink skips a re-sent streamed record that precedes a truncate it applied.</li>
+ *   <li>{@value #POSITION}: on every streamed record (rows, tombstones, truncate copies), its place in the source
+ *   server's commit order ({@link Position}); a sink skips a re-sent streamed record that precedes a truncate it
+ *   applied.</li>
  * </ul>
  * Values are plain text that Connect's default {@code SimpleHeaderConverter} reads back to the same text.
  */
@@ -72,47 +73,50 @@ public final class BarrierHeaders {
     }
 
     /**
-     * Where a streamed change stands in the source's commit order: the commit LSN of its transaction, then its record
-     * index inside the transaction. Every record the source streams after another has a greater position, whatever
-     * restarts happen in between, which is what lets a sink recognize a re-sent older record.
+     * Where a streamed change stands in the source's commit order: the source server (its system identifier, which
+     * stays the same on a promoted standby and differs on any other server), the commit LSN of its transaction, then
+     * its record index inside the transaction. Every record the source streams after another from the same server has
+     * a greater position, whatever restarts happen in between, which is what lets a sink recognize a re-sent older
+     * record. Positions of different servers are not ordered: LSNs of a new server start again from low values.
      */
-    public record Position(long commitLsn, long event) implements Comparable<Position> {
+    public record Position(String source, long commitLsn, long event) {
 
-        @Override
-        public int compareTo(Position other) {
-            int byLsn = Long.compareUnsigned(commitLsn, other.commitLsn);
-            return byLsn != 0 ? byLsn : Long.compare(event, other.event);
-        }
-
-        /** Whether this position comes before {@code other}. */
+        /** Whether this position comes before {@code other}; never when they are of different servers. */
         public boolean before(Position other) {
-            return compareTo(other) < 0;
+            if (!source.equals(other.source)) {
+                return false;
+            }
+            int byLsn = Long.compareUnsigned(commitLsn, other.commitLsn);
+            return byLsn != 0 ? byLsn < 0 : event < other.event;
         }
 
-        /** The LSN as PostgreSQL prints it and the index, e.g. {@code 0/16B3748@12}. */
+        /**
+         * The LSN as PostgreSQL prints it, the index and the server, e.g. {@code 0/16B3748@12@7301234567890123456}
+         * (no ':' — Connect's SimpleHeaderConverter would read a value with one as something else).
+         */
         public String encode() {
             return Long.toHexString(commitLsn >>> 32).toUpperCase(Locale.ROOT) + "/"
-                    + Long.toHexString(commitLsn & 0xFFFFFFFFL).toUpperCase(Locale.ROOT)
-                    + "@" + event;
+                    + Long.toHexString(commitLsn & 0xFFFFFFFFL).toUpperCase(Locale.ROOT) + "@" + event + "@" + source;
         }
 
         public static Position decode(String text) {
             int slash = text.indexOf('/');
             int at = text.indexOf('@');
-            if (slash > 0 && at > slash + 1 && at < text.length() - 1) {
+            int second = at < 0 ? -1 : text.indexOf('@', at + 1);
+            if (slash > 0 && at > slash + 1 && second > at + 1) {
                 try {
                     long high = Long.parseLong(text.substring(0, slash), 16);
                     long low = Long.parseLong(text.substring(slash + 1, at), 16);
-                    long event = Long.parseLong(text.substring(at + 1));
+                    long event = Long.parseLong(text.substring(at + 1, second));
                     if (high >= 0 && high <= 0xFFFFFFFFL && low >= 0 && low <= 0xFFFFFFFFL && event >= 0) {
-                        return new Position(high << 32 | low, event);
+                        return new Position(text.substring(second + 1), high << 32 | low, event);
                     }
                 } catch (NumberFormatException e) {
                     // Reported below with what the header should hold.
                 }
             }
-            throw new IllegalArgumentException("Header " + POSITION + " must read <commit LSN>@<index>, e.g. 0/16B3748@12, not '"
-                    + text + "'");
+            throw new IllegalArgumentException("Header " + POSITION + " must read <commit LSN>@<index>@<server>, e.g. "
+                    + "0/16B3748@12@7301234567890123456, not '" + text + "'");
         }
 
         @Override

@@ -147,6 +147,21 @@ public final class ReplicationSetup {
         return true;
     }
 
+    /**
+     * The server's system identifier ({@code IDENTIFY_SYSTEM}, which needs only the REPLICATION privilege the stream
+     * needs anyway): the same on a promoted standby, another on any other server, whose LSNs start again.
+     */
+    public static String systemIdentifier(ConnectionConfig config) throws SQLException {
+        try (Connection replication = ReplicationStream.openReplicationConnection(config);
+             Statement s = replication.createStatement();
+             ResultSet rs = s.executeQuery("IDENTIFY_SYSTEM")) {
+            if (!rs.next()) {
+                throw new SQLException("IDENTIFY_SYSTEM returned no row", "XX000");
+            }
+            return rs.getString("systemid");
+        }
+    }
+
     /** Drops the slot and the publication (connector removed for good, on request). */
     public static void drop(SourceCatalog catalog, String slot, String publication) throws SQLException {
         try (Statement s = catalog.connection().createStatement()) {

@@ -32,11 +32,17 @@ public final class ChangeRecordFactory {
     private final Map<String, String> partition;
     private final String version = Version.get();
     private final RecordHeaders headers;
+    private final String sourceSystem;
     private Predicate<CapturedTable> laterRemovalDelivered = t -> true;
 
+    /**
+     * {@code sourceSystem}: the source server's system identifier, which streamed records' positions name (see
+     * {@link BarrierHeaders.Position}).
+     */
     public ChangeRecordFactory(String topicPrefix, String database, boolean tombstones, UnchangedToastLoader toastLoader,
-                               TopicPartitions topicPartitions) {
+                               TopicPartitions topicPartitions, String sourceSystem) {
         this.headers = new RecordHeaders(topicPartitions);
+        this.sourceSystem = sourceSystem;
         this.topicPrefix = topicPrefix;
         this.database = database;
         this.tombstones = tombstones;
@@ -108,7 +114,7 @@ public final class ChangeRecordFactory {
         Struct envelope = envelope(t, null, null, EventContract.OP_TRUNCATE, source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn));
         String barrier = "stream:" + LogSequenceNumber.valueOf(tx.commitLsn()).asString() + ":"
                 + event / StreamPosition.RECORDS_PER_CHANGE;
-        BarrierHeaders.Position position = new BarrierHeaders.Position(tx.commitLsn(), event);
+        BarrierHeaders.Position position = new BarrierHeaders.Position(sourceSystem, tx.commitLsn(), event);
         int copies = headers.partitions(t);
         List<SourceRecord> records = new ArrayList<>(copies);
         for (int i = 0; i < copies; i++) {
@@ -153,7 +159,7 @@ public final class ChangeRecordFactory {
         Struct source = source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn);
         return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
                 key == null ? null : t.keySchema(), key, t.envelopeSchema(), envelope(t, before, after, op, source),
-                tx.commitTimeMillis(), headers.of(t, before, after, new BarrierHeaders.Position(tx.commitLsn(), event)));
+                tx.commitTimeMillis(), headers.of(t, before, after, new BarrierHeaders.Position(sourceSystem, tx.commitLsn(), event)));
     }
 
     private Struct source(CapturedTable t, long tsMs, String snapshot, Long txId, Long lsn) {
@@ -182,7 +188,7 @@ public final class ChangeRecordFactory {
     private SourceRecord tombstone(CapturedTable t, Struct key, TransactionContext tx, long event) {
         return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
                 key == null ? null : t.keySchema(), key, null, null, tx.commitTimeMillis(),
-                headers.of(t, null, null, new BarrierHeaders.Position(tx.commitLsn(), event)));
+                headers.of(t, null, null, new BarrierHeaders.Position(sourceSystem, tx.commitLsn(), event)));
     }
 
     private static Struct key(CapturedTable t, Struct row) {

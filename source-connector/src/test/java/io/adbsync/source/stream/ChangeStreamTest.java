@@ -84,7 +84,7 @@ class ChangeStreamTest {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null,
-                TopicPartitions.from(Map.of()));
+                TopicPartitions.from(Map.of()), "7");
         ChangeStream stream = new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
                 OperationFilter.parse(List.of()), new LsnAckTracker(), null, StreamPosition.START);
         // The table with OID was dropped and created again as OID + 2 before the stream got to these changes.
@@ -109,7 +109,7 @@ class ChangeStreamTest {
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
         // The re-read finds no row: it was deleted after the change.
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", tombstones, (t, c, k, xid) -> null,
-                TopicPartitions.from(Map.of()));
+                TopicPartitions.from(Map.of()), "7");
         ChangeStream stream = new ChangeStream(relations, types, factory, new TableFilter(List.of(), exclude),
                 OperationFilter.parse(operations), new LsnAckTracker(), null, resumeAt);
         List<SourceRecord> out = new ArrayList<>();

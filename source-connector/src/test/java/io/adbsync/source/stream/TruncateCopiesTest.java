@@ -52,12 +52,12 @@ class TruncateCopiesTest {
                 .containsExactly(65_536L, 65_537L, 65_538L);
         assertThat(copies).extracting(r -> header(r, BarrierHeaders.BARRIER)).containsOnly("stream:0/16B3748:1");
         // Every copy states the position of the truncate, which every later record of the stream is after.
-        assertThat(copies).extracting(r -> header(r, BarrierHeaders.POSITION)).containsOnly("0/16B3748@65536");
+        assertThat(copies).extracting(r -> header(r, BarrierHeaders.POSITION)).containsOnly("0/16B3748@65536@7");
         // Rows are keyed: the producer picks their partition. All records say how many partitions there are.
         assertThat(out.get(0).kafkaPartition()).isNull();
         assertThat(out).extracting(r -> header(r, BarrierHeaders.PARTITIONS)).containsOnly("3");
         assertThat(out).extracting(r -> header(r, BarrierHeaders.POSITION))
-                .containsExactly("0/16B3748@0", "0/16B3748@65536", "0/16B3748@65536", "0/16B3748@65536", "0/16B3748@131072");
+                .containsExactly("0/16B3748@0@7", "0/16B3748@65536@7", "0/16B3748@65536@7", "0/16B3748@65536@7", "0/16B3748@131072@7");
     }
 
     @Test
@@ -85,7 +85,7 @@ class TruncateCopiesTest {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", true, (t, c, k, xid) -> null,
-                TopicPartitions.from(config));
+                TopicPartitions.from(config), "7");
         ChangeStream stream = new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
                 OperationFilter.parse(List.of()), new LsnAckTracker(), null, resumeAt);
         List<SourceRecord> out = new ArrayList<>();
