@@ -792,15 +792,19 @@ public class AdbPgSinkTask extends SinkTask {
         try {
             c.setAutoCommit(false);
             if (dialect == null) {
-                dialect = Dialects.detect(c);
+                Dialect detected = Dialects.detect(c);
                 c.commit();
-                schemaSync = new SchemaSync(dialect, config.autoCreate(), config.autoEvolve(), config.storageEngine(),
+                // Set together, once the connection that detected them held: a connection lost in between (the
+                // commit above fails) must leave the task to detect again, not half set up.
+                SchemaSync sync = new SchemaSync(detected, config.autoCreate(), config.autoEvolve(), config.storageEngine(),
                         config.distributionKey());
-                writer = new BatchWriter(dialect, schemaSync);
                 if (config.offsetsTable() != null) {
                     String[] parts = config.offsetsTable().split("\\.", 2);
-                    offsetStore = new OffsetStore(new TableId(parts[0], parts[1]), connectorName, dialect);
+                    offsetStore = new OffsetStore(new TableId(parts[0], parts[1]), connectorName, detected);
                 }
+                schemaSync = sync;
+                writer = new BatchWriter(detected, sync);
+                dialect = detected;
                 log.info("Destination dialect: {}", dialect.name());
             }
             if (offsetStore != null) {
