@@ -199,16 +199,7 @@ public class AdbPgSinkTask extends SinkTask {
      */
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(super.preCommit(currentOffsets));
-        Map<TopicPartition, Long> caps = new HashMap<>(rewinds);
-        barriers.heldByBarrier().values().forEach(tps -> tps.forEach(tp -> caps.merge(tp, barriers.holdOf(tp).offset(), Math::min)));
-        caps.forEach((tp, copy) -> {
-            OffsetAndMetadata current = offsets.get(tp);
-            if (current != null && current.offset() > copy) {
-                offsets.put(tp, new OffsetAndMetadata(copy, current.metadata()));
-            }
-        });
-        return offsets;
+        return barriers.notPastCopies(super.preCommit(currentOffsets), rewinds);
     }
 
     @Override
@@ -288,8 +279,11 @@ public class AdbPgSinkTask extends SinkTask {
         String barrier = null;
         if (partitions > 1) {
             try {
-                position = BarrierHeaders.position(record.headers());
                 barrier = BarrierHeaders.barrier(record.headers());
+                // Read only where it can matter: on a barrier's copy, and where a barrier with a position was applied.
+                if (barrier != null || comparesPositions(tp.topic())) {
+                    position = BarrierHeaders.position(record.headers());
+                }
             } catch (IllegalArgumentException e) {
                 throw new ConnectException(e.getMessage() + " (record at topic " + record.topic() + ", partition "
                         + record.kafkaPartition() + ", offset " + record.kafkaOffset() + "); nothing of the batch was written", e);
@@ -372,11 +366,21 @@ public class AdbPgSinkTask extends SinkTask {
     }
 
     private boolean stale(TopicPartition tp, long offset, BarrierHeaders.Position position) throws SQLException {
-        if (!barriers.loaded(tp.topic())) {
-            BarrierStore.Applied applied = barrierStore(connection()).applied(connection(), tp.topic());
-            barriers.load(tp.topic(), applied.offsets(), applied.position());
-        }
+        load(tp.topic());
         return barriers.stale(tp, offset, position);
+    }
+
+    private boolean comparesPositions(String topic) throws SQLException {
+        load(topic);
+        return barriers.comparesPositions(topic);
+    }
+
+    /** Reads what was applied for {@code topic} once after the task got its partitions. */
+    private void load(String topic) throws SQLException {
+        if (!barriers.loaded(topic)) {
+            BarrierStore.Applied applied = barrierStore(connection()).applied(connection(), topic);
+            barriers.load(topic, applied.offsets(), applied.position());
+        }
     }
 
     /** Whether {@code barrier} was applied, by this task or another; asks the destination when this task does not know. */

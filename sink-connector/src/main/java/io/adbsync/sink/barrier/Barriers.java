@@ -1,6 +1,7 @@
 package io.adbsync.sink.barrier;
 
 import io.adbsync.common.contract.BarrierHeaders.Position;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.ArrayList;
@@ -80,6 +81,11 @@ public final class Barriers {
         return position != null && latest != null && position.before(latest);
     }
 
+    /** Whether records of {@code topic} can be stale by their position: a barrier with one was applied. */
+    public boolean comparesPositions(String topic) {
+        return appliedPositions.containsKey(topic);
+    }
+
     public boolean isApplied(BarrierKey barrier) {
         return applied.contains(barrier);
     }
@@ -116,6 +122,24 @@ public final class Barriers {
 
     public boolean holding() {
         return !held.isEmpty();
+    }
+
+    /**
+     * {@code offsets} to commit, none past the copy a partition is held at or is being rewound to ({@code rewinds}):
+     * the records after it were delivered but not applied.
+     */
+    public Map<TopicPartition, OffsetAndMetadata> notPastCopies(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                                                Map<TopicPartition, Long> rewinds) {
+        Map<TopicPartition, Long> copies = new HashMap<>(rewinds);
+        held.forEach((tp, hold) -> copies.merge(tp, hold.offset(), Math::min));
+        Map<TopicPartition, OffsetAndMetadata> capped = new HashMap<>(offsets);
+        copies.forEach((tp, copy) -> {
+            OffsetAndMetadata current = capped.get(tp);
+            if (current != null && current.offset() > copy) {
+                capped.put(tp, new OffsetAndMetadata(copy, current.metadata()));
+            }
+        });
+        return capped;
     }
 
     /** Stops holding {@code tp}; returns the hold it had, or null. */

@@ -1,6 +1,7 @@
 package io.adbsync.sink.barrier;
 
 import io.adbsync.common.contract.BarrierHeaders.Position;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -21,10 +22,12 @@ class BarriersTest {
     void recordsUpToTheCopyOnEachPartitionAndStreamedRecordsBeforeTheTruncateAreStale() {
         Barriers barriers = new Barriers();
         barriers.load("p.public.t", Map.of(), null);
+        assertThat(barriers.comparesPositions("p.public.t")).isFalse();
         assertThat(barriers.stale(P0, 0, new Position("7", 0x10, 0))).isFalse();
 
         barriers.applied(new Completion(B, Map.of(0, 40L, 1, 7L), new Position("7", 0x10, 3 * 65_536L)));
         assertThat(barriers.isApplied(B)).isTrue();
+        assertThat(barriers.comparesPositions("p.public.t")).isTrue();
         // Redelivered by Connect after a crash before its offset commit: at or before the copy of its partition.
         assertThat(barriers.stale(P0, 39, null)).isTrue();
         assertThat(barriers.stale(P0, 40, null)).as("the copy itself").isTrue();
@@ -78,5 +81,19 @@ class BarriersTest {
         // Forgetting what was read never drops a hold: the partition stays at its copy.
         barriers.forget(List.of(P1));
         assertThat(barriers.holdOf(P1)).isEqualTo(new Barriers.Hold(B, 7, 1000));
+    }
+
+    @Test
+    void offsetsAreNeverCommittedPastTheCopyOfAHeldOrRewoundPartition() {
+        Barriers barriers = new Barriers();
+        barriers.hold(P0, B, 40, 1000);
+        Map<TopicPartition, OffsetAndMetadata> current = Map.of(P0, new OffsetAndMetadata(55, "m"), P1, new OffsetAndMetadata(9),
+                OTHER, new OffsetAndMetadata(3));
+        // P0 held at 40 (records up to 54 were delivered, not applied); P1 being rewound to its copy at 7.
+        assertThat(barriers.notPastCopies(current, Map.of(P1, 7L))).containsOnly(Map.entry(P0, new OffsetAndMetadata(40, "m")),
+                Map.entry(P1, new OffsetAndMetadata(7)), Map.entry(OTHER, new OffsetAndMetadata(3)));
+        // Already at or before the copy: left as it is.
+        assertThat(barriers.notPastCopies(Map.of(P0, new OffsetAndMetadata(38)), Map.of())).containsOnly(
+                Map.entry(P0, new OffsetAndMetadata(38)));
     }
 }
