@@ -1,5 +1,6 @@
 package io.adbsync.it;
 
+import io.adbsync.common.contract.BarrierHeaders;
 import io.adbsync.common.contract.EventContract;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -10,18 +11,33 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Change records as the adbsync source writes them (envelopes with op c/u/d/r/t, a tombstone after each delete),
  * produced with the JsonConverter (schemas on) to a {@code prefix.schema.table} topic: with several partitions, each key
- * always to the same one (by its first key field), as per-key order needs.
+ * always to the same one (by its first key field), as per-key order needs. A truncate on several partitions is one
+ * copy per partition with the barrier headers, and every record then states the partition count, as the source does.
  */
 final class Envelopes {
 
-    /** One record; a null {@code key} for a truncate, a null {@code value} for a tombstone. */
-    record Rec(Struct key, Struct value) {
+    /**
+     * One record; a null {@code key} for a truncate, a null {@code value} for a tombstone. {@code partition} null: by
+     * key (partition 0 without one); {@code headers}: besides the partition count.
+     */
+    record Rec(Struct key, Struct value, Integer partition, Map<String, String> headers) {
+        Rec(Struct key, Struct value) {
+            this(key, value, null, Map.of());
+        }
+
+        /** This record on {@code partition}, whatever its key. */
+        Rec on(int partition) {
+            return new Rec(key, value, partition, headers);
+        }
     }
 
     private final String topic;
@@ -63,8 +79,23 @@ final class Envelopes {
         return List.of(new Rec(key(row), envelope(EventContract.OP_DELETE, row, null, false)), new Rec(key(row), null));
     }
 
+    /** A truncate as one record to partition 0, without barrier headers (as Debezium's or older sources send it). */
     Rec truncate(Schema rowSchema) {
         return new Rec(null, envelope(EventContract.OP_TRUNCATE, null, null, false, rowSchema));
+    }
+
+    /** A truncate as the adbsync source sends it: copy i to partition i, each naming barrier {@code id}. */
+    List<Rec> barrier(Schema rowSchema, String id) {
+        List<Rec> copies = new ArrayList<>();
+        for (int i = 0; i < partitions; i++) {
+            copies.add(new Rec(null, envelope(EventContract.OP_TRUNCATE, null, null, false, rowSchema), i,
+                    Map.of(BarrierHeaders.BARRIER, id)));
+        }
+        return copies;
+    }
+
+    int partitions() {
+        return partitions;
     }
 
     private Struct key(Struct row) {
@@ -100,8 +131,15 @@ final class Envelopes {
             for (Rec r : records) {
                 byte[] key = r.key() == null ? null : keys.fromConnectData(topic, keySchema, r.key());
                 byte[] value = r.value() == null ? null : values.fromConnectData(topic, r.value().schema(), r.value());
-                int partition = r.key() == null ? 0 : Math.floorMod(r.key().get(keySchema.fields().get(0)).hashCode(), partitions);
-                producer.send(new ProducerRecord<>(topic, partition, key, value));
+                int partition = r.partition() != null ? r.partition()
+                        : r.key() == null ? 0 : Math.floorMod(r.key().get(keySchema.fields().get(0)).hashCode(), partitions);
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition, key, value);
+                Map<String, String> headers = new LinkedHashMap<>(r.headers());
+                if (partitions > 1) {
+                    headers.putIfAbsent(BarrierHeaders.PARTITIONS, Integer.toString(partitions));
+                }
+                headers.forEach((name, text) -> record.headers().add(name, text.getBytes(StandardCharsets.UTF_8)));
+                producer.send(record);
             }
             producer.flush();
         }

@@ -47,7 +47,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *   <li>fault-worker-kill: the worker runs in this JVM; PipelineFaultIT kills worker processes.</li>
  * </ul>
  * money is on: its text form depends on lc_monetary, and both servers here run in the C locale.
- * Explore with {@code -Dfuzz.features=all -Dfuzz.seeds=1,2,3 -Dfuzz.seconds=60 -Dfuzz.converge.seconds=120}.
+ * Explore with {@code -Dfuzz.features=all -Dfuzz.seeds=1,2,3 -Dfuzz.seconds=60 -Dfuzz.converge.seconds=120}, and with
+ * other connector settings with {@code -Dfuzz.config=DIR} (a directory holding source.json and sink.json, e.g. topics
+ * of several partitions and several sink tasks).
  */
 class FuzzIT {
 
@@ -95,7 +97,8 @@ class FuzzIT {
         FuzzOptions options = new FuzzOptions(seed, Duration.ofSeconds(Long.getLong("fuzz.seconds", 15)),
                 features.isBlank() ? FEATURES : Feature.parse(features), 400, 40, Duration.ofSeconds(Long.getLong("fuzz.converge.seconds", 60)),
                 Path.of("target/fuzz"));
-        FuzzResult result = new FuzzRunner(source, destination, new InProcessWorkers(stack), Path.of("../config"), System.out)
+        FuzzResult result = new FuzzRunner(source, destination, new InProcessWorkers(stack),
+                Path.of(System.getProperty("fuzz.config", "../config")), System.out)
                 .run(options);
         String report = result.describe(false);
         System.out.print(report);

@@ -235,7 +235,7 @@ class GreenplumSinkIT {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
             for (String table : List.of("parallel_heap", "parallel_ao")) {
                 admin.createTopics(List.of(new NewTopic("par.public." + table, 2, (short) 1))).all().get();
-                mixes.put(table, new Mix(new Envelopes("par.public." + table, KEY, 2), table.length(), false));
+                mixes.put(table, new Mix(new Envelopes("par.public." + table, KEY, 2), table.length()));
             }
         }
         rest.deploy("parallel-heap", sinkConfig("par.public.parallel_heap", "tasks.max", "2", "exactly.once.offsets.table", "adbsync.parallel_offsets"));
@@ -250,6 +250,10 @@ class GreenplumSinkIT {
         }
         for (Map.Entry<String, Mix> e : mixes.entrySet()) {
             awaitRows("public." + e.getKey(), "a, b, v", e.getValue().expected(false));
+            // Its truncates went to both partitions, each applied once both tasks reached its copy.
+            assertThat(e.getValue().truncates).as(e.getKey() + " truncates").isPositive();
+            assertThat(scalar(gp, db, "SELECT count(*) FROM public.adbsync_truncate_barriers WHERE applied AND topic = 'par.public."
+                    + e.getKey() + "'")).isEqualTo(Integer.toString(2 * e.getValue().truncates));
         }
         // Each task stored the offsets of its own partition; together they cover both partitions.
         Awaitility.await("offsets of both partitions of both topics").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
@@ -494,17 +498,9 @@ class GreenplumSinkIT {
         int truncates;
         int distributionKeyChanges;
 
-        private final boolean withTruncates;
-
         Mix(Envelopes feed, long seed) {
-            this(feed, seed, true);
-        }
-
-        /** {@code withTruncates} false for topics of several partitions, where a truncate is not ordered with every row. */
-        Mix(Envelopes feed, long seed, boolean withTruncates) {
             this.feed = feed;
             this.random = new Random(seed);
-            this.withTruncates = withTruncates;
         }
 
         List<Envelopes.Rec> batch(int events) {
@@ -512,8 +508,10 @@ class GreenplumSinkIT {
             for (int i = 0; i < events; i++) {
                 int dice = random.nextInt(100);
                 List<Integer> existing = rows.isEmpty() ? null : new ArrayList<>(rows.keySet()).get(random.nextInt(rows.size()));
-                if (dice < 1 && withTruncates && truncates < 3) {
-                    out.add(feed.truncate(ROW));
+                if (dice < 1 && truncates < 3) {
+                    // On several partitions, as the adbsync source sends it: a copy to each, applied as a barrier.
+                    out.addAll(feed.partitions() > 1 ? feed.barrier(ROW, "stream:0/" + (truncates + 1) + ":0")
+                            : List.of(feed.truncate(ROW)));
                     rows.clear();
                     truncates++;
                 } else if (existing == null || dice < 40) {

@@ -1,8 +1,14 @@
 package io.adbsync.sink;
 
 import io.adbsync.common.Version;
+import io.adbsync.common.contract.BarrierHeaders;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.SqlErrors;
+import io.adbsync.sink.barrier.BarrierCopy;
+import io.adbsync.sink.barrier.BarrierKey;
+import io.adbsync.sink.barrier.BarrierStore;
+import io.adbsync.sink.barrier.Barriers;
+import io.adbsync.sink.barrier.Completion;
 import io.adbsync.sink.ddl.RecordSchemaException;
 import io.adbsync.sink.ddl.SchemaSync;
 import io.adbsync.sink.ddl.TableState;
@@ -23,6 +29,7 @@ import io.adbsync.sink.record.TableChanges;
 import io.adbsync.common.throttle.Throttle;
 import io.adbsync.sink.writer.BatchWriter;
 import io.adbsync.sink.writer.OffsetStore;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
@@ -92,6 +99,23 @@ public class AdbPgSinkTask extends SinkTask {
     /** Tables whose truncates truncate.enabled=false left out, already warned about. */
     private final Set<TableId> truncatesSkipped = new HashSet<>();
 
+    /** How often a task holding partitions at a truncate barrier asks whether the barrier was applied. */
+    private static final long HOLD_CHECK_MS = 500;
+    /** After how long a hold is worth a warning, and how often it is repeated. */
+    private static final long HOLD_WARN_AFTER_MS = 60_000;
+    private static final long HOLD_WARN_EVERY_MS = 5 * 60_000;
+    private BarrierStore barrierStore;
+    private final Barriers barriers = new Barriers();
+    /**
+     * Partitions this task asked the runtime to rewind to a barrier's copy, not yet done: the runtime rewinds before
+     * it fetches the next batch, but may commit offsets before that, which must then not pass the copy.
+     */
+    private final Map<TopicPartition, Long> rewinds = new HashMap<>();
+    /** Partitions this task paused (held at a barrier) that a failed resume may have left paused in the runtime. */
+    private final Set<TopicPartition> pausedByUs = new HashSet<>();
+    private long lastHoldCheckMs;
+    private final Map<BarrierKey, Long> holdWarnedAtMs = new HashMap<>();
+
     @Override
     public void start(Map<String, String> props) {
         config = new SinkConfig(props);
@@ -117,6 +141,14 @@ public class AdbPgSinkTask extends SinkTask {
 
     @Override
     public void open(Collection<TopicPartition> partitions) {
+        // Another task may have applied barriers of these topics meanwhile: read them again before any record.
+        barriers.forget(partitions);
+        for (TopicPartition tp : partitions) {
+            if (pausedByUs.remove(tp)) {
+                // Held here before and given back: the new owner starts at the barrier's copy and decides afresh.
+                context.resume(tp);
+            }
+        }
         if (config.offsetsTable() != null) {
             // Read lazily in put(): a destination that is down now must lead to a retry, not a failed rebalance.
             partitionsToResume.addAll(partitions);
@@ -152,13 +184,32 @@ public class AdbPgSinkTask extends SinkTask {
         partitions.forEach(appliedOffsets::remove);
         partitions.forEach(pendingSeeks::remove);
         partitionsToResume.removeAll(partitions);
+        for (TopicPartition tp : partitions) {
+            rewinds.remove(tp);
+            if (barriers.release(tp) != null) {
+                // Its committed offset is the barrier's copy (see preCommit): whoever gets it next reaches the copy.
+                resume(tp);
+            }
+        }
+    }
+
+    /**
+     * Offsets are committed only up to a barrier's copy on partitions held at it or being rewound to it: records after
+     * the copy were delivered but not applied, and a task that gets the partition next must reach the copy.
+     */
+    @Override
+    public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        return barriers.notPastCopies(super.preCommit(currentOffsets), rewinds);
     }
 
     @Override
     public void put(Collection<SinkRecord> records) {
+        // The runtime made the rewinds the last put asked for before it fetched this batch.
+        rewinds.clear();
         // Resume even on an empty put: a consumer already at the end must still be sent back to the stored offset.
         try {
             resumeFromStoredOffsets();
+            releaseAppliedBarriers();
         } catch (SQLException e) {
             throw failure(e, List.of());
         }
@@ -166,43 +217,34 @@ public class AdbPgSinkTask extends SinkTask {
         pendingSeeks.forEach(context::offset);
         if (records.isEmpty()) {
             pendingSeeks.clear();
+            keepPollingWhileHolding();
             return;
         }
         Map<TopicPartition, Long> nextOffsets = new HashMap<>();
         List<ChangeEvent> events = new ArrayList<>(records.size());
-        for (SinkRecord record : records) {
-            TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
-            Long applied = appliedOffsets.get(tp);
-            if (pendingSeeks.containsKey(tp) || applied != null && record.kafkaOffset() < applied) {
-                // Before the seek, records past the stored offset would leave a gap behind them (the stored offset
-                // is behind Kafka's position after a restore); the consumer redelivers them from there in order.
-                continue;
-            }
-            nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
-            ChangeEvent event;
-            try {
-                event = parser.parse(record);
-            } catch (RuntimeException e) {
-                refuse(record, e.getMessage(), e);
-                continue;
-            }
-            if (!allowList.allows(event.table())) {
-                refuse(record, "Destination table " + event.table() + " is not in " + SinkConfig.TABLE_ALLOW_LIST
-                        + " (record at " + event.coordinates() + "); nothing was written. Map the topic to an allowed "
-                        + "table (table.name.format, table.name.map) or widen " + SinkConfig.TABLE_ALLOW_LIST, null);
-                continue;
-            }
-            if (wanted(event)) {
-                if (event.kind() == ChangeEvent.Kind.TRUNCATE) {
-                    requireSinglePartition(record, event);
-                }
-                warnOnSnapshotRowInInsertMode(event);
-                events.add(event);
-            }
-        }
-        List<TableChanges> tables;
+        // Partitions whose records stop at a barrier's copy in this batch: later records of them are not applied now.
+        Map<TopicPartition, BarrierCopy> reached = new LinkedHashMap<>();
         try {
-            tables = apply(events, nextOffsets);
+            for (SinkRecord record : records) {
+                TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
+                Long applied = appliedOffsets.get(tp);
+                if (pendingSeeks.containsKey(tp) || applied != null && record.kafkaOffset() < applied) {
+                    // Before the seek, records past the stored offset would leave a gap behind them (the stored offset
+                    // is behind Kafka's position after a restore); the consumer redelivers them from there in order.
+                    continue;
+                }
+                if (barriers.isHeld(tp) || reached.containsKey(tp)) {
+                    // Not consumed: the partition is rewound to its barrier's copy and delivered again from there.
+                    continue;
+                }
+                accept(record, tp, events, nextOffsets, reached);
+            }
+        } catch (SQLException e) {
+            throw failure(e, List.of());
+        }
+        Outcome outcome;
+        try {
+            outcome = apply(events, nextOffsets, new ArrayList<>(reached.values()));
             retry.succeeded();
         } catch (OffsetStore.OffsetsMovedException e) {
             // Nothing of the batch was committed: read the destination's offsets again and rewind to them.
@@ -217,24 +259,272 @@ public class AdbPgSinkTask extends SinkTask {
             partitionsWithStoredOffset.addAll(nextOffsets.keySet());
         }
         pendingSeeks.clear();
-        pace(tables);
+        afterBarriers(reached.values(), outcome.applied());
+        pace(outcome.tables());
+        keepPollingWhileHolding();
+    }
+
+    /** What a batch wrote, and the barriers applied when it was written (by it or before). */
+    private record Outcome(List<TableChanges> tables, Map<BarrierKey, Completion> applied) {
+    }
+
+    /**
+     * Takes one record into the batch: into {@code events} if it is to be applied, into {@code reached} if it is the
+     * copy of a truncate barrier not applied yet, and into {@code nextOffsets} if it is consumed now.
+     */
+    private void accept(SinkRecord record, TopicPartition tp, List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets,
+                        Map<TopicPartition, BarrierCopy> reached) throws SQLException {
+        int partitions = partitionsOf(record);
+        BarrierHeaders.Position position = null;
+        String barrier = null;
+        if (partitions > 1) {
+            try {
+                barrier = BarrierHeaders.barrier(record.headers());
+                // Read only where it can matter: on a barrier's copy, and where a barrier with a position was applied.
+                if (barrier != null || comparesPositions(tp.topic())) {
+                    position = BarrierHeaders.position(record.headers());
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ConnectException(e.getMessage() + " (record at topic " + record.topic() + ", partition "
+                        + record.kafkaPartition() + ", offset " + record.kafkaOffset() + "); nothing of the batch was written", e);
+            }
+            if (stale(tp, record.kafkaOffset(), position)) {
+                // Older than a truncate already applied: written, it would bring back what the truncate removed.
+                nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+                return;
+            }
+        }
+        ChangeEvent event;
+        try {
+            event = parser.parse(record);
+        } catch (RuntimeException e) {
+            if (barrier != null) {
+                throw new ConnectException("The copy of truncate barrier " + barrier + " at topic " + record.topic() + ", partition "
+                        + record.kafkaPartition() + ", offset " + record.kafkaOffset() + " cannot be read (" + e.getMessage()
+                        + "); it is not sent to the dead-letter queue, since the other partitions of the topic would wait "
+                        + "for it forever", e);
+            }
+            nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+            refuse(record, e.getMessage(), e);
+            return;
+        }
+        if (!allowList.allows(event.table())) {
+            // Every copy of a barrier of this topic is refused alike, so none of its partitions is held.
+            nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+            refuse(record, "Destination table " + event.table() + " is not in " + SinkConfig.TABLE_ALLOW_LIST
+                    + " (record at " + event.coordinates() + "); nothing was written. Map the topic to an allowed "
+                    + "table (table.name.format, table.name.map) or widen " + SinkConfig.TABLE_ALLOW_LIST, null);
+            return;
+        }
+        if (!wanted(event)) {
+            nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+            return;
+        }
+        if (event.kind() == ChangeEvent.Kind.TRUNCATE) {
+            if (barrier != null) {
+                BarrierKey key = new BarrierKey(record.topic(), barrier);
+                if (appliedBarrier(key)) {
+                    // A copy delivered again (after the barrier was applied, or sent again by the source): never twice.
+                    nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+                    return;
+                }
+                reached.put(tp, new BarrierCopy(tp, record.kafkaOffset(), key, partitions, position, event.table()));
+                return;
+            }
+            requireSinglePartition(record, event);
+        }
+        nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+        warnOnSnapshotRowInInsertMode(event);
+        events.add(event);
+    }
+
+    /**
+     * The partition count the record's source states (header adbsync.partitions), 0 when it states none. A record on
+     * a partition at or above it stops the task before anything of the batch is written: a truncate would be sent to
+     * fewer partitions than the topic has, and could not be ordered with that partition's rows.
+     */
+    private int partitionsOf(SinkRecord record) {
+        int partitions;
+        try {
+            partitions = BarrierHeaders.partitions(record.headers());
+        } catch (IllegalArgumentException e) {
+            throw new ConnectException(e.getMessage() + " (record at topic " + record.topic() + ", partition "
+                    + record.kafkaPartition() + ", offset " + record.kafkaOffset() + "); nothing of the batch was written", e);
+        }
+        if (partitions > 0 && record.kafkaPartition() >= partitions) {
+            throw new ConnectException("The record at topic " + record.topic() + ", partition " + record.kafkaPartition()
+                    + ", offset " + record.kafkaOffset() + " says its topic has " + partitions + " partition"
+                    + (partitions == 1 ? "" : "s") + " (header " + BarrierHeaders.PARTITIONS + "), but it is on partition "
+                    + record.kafkaPartition() + ": the topic has more partitions than the source connector sends each "
+                    + "TRUNCATE to, so a truncate could not be ordered with the rows of this partition. Nothing of the "
+                    + "batch was written. Set topic.creation.default.partitions (or the topic.creation group that matches "
+                    + "this topic) in the source connector to the topic's partition count and restart it; records already "
+                    + "in the topic keep their header, so also reset this connector's offsets past them or re-create the "
+                    + "topic with " + partitions + " partition" + (partitions == 1 ? "" : "s"));
+        }
+        return partitions;
+    }
+
+    private boolean stale(TopicPartition tp, long offset, BarrierHeaders.Position position) throws SQLException {
+        load(tp.topic());
+        return barriers.stale(tp, offset, position);
+    }
+
+    private boolean comparesPositions(String topic) throws SQLException {
+        load(topic);
+        return barriers.comparesPositions(topic);
+    }
+
+    /** Reads what was applied for {@code topic} once after the task got its partitions. */
+    private void load(String topic) throws SQLException {
+        if (!barriers.loaded(topic)) {
+            BarrierStore.Applied applied = barrierStore(connection()).applied(connection(), topic);
+            barriers.load(topic, applied.offsets(), applied.position());
+        }
+    }
+
+    /** Whether {@code barrier} was applied, by this task or another; asks the destination when this task does not know. */
+    private boolean appliedBarrier(BarrierKey barrier) throws SQLException {
+        if (barriers.isApplied(barrier)) {
+            return true;
+        }
+        Connection c = connection();
+        BarrierStore store = barrierStore(c);
+        if (!store.exists(c)) {
+            return false;
+        }
+        BarrierStore.State state = store.states(c, List.of(barrier)).get(barrier);
+        if (state.applied()) {
+            barriers.applied(state.completion(barrier));
+        }
+        return state.applied();
+    }
+
+    /**
+     * After the batch committed: each partition that reached a barrier's copy is rewound to it. Where the barrier was
+     * applied (by this batch or before) the copy is then skipped and the records after it follow; otherwise the
+     * partition is paused (held) until it is. Partitions held earlier at a barrier this batch applied go on too.
+     */
+    private void afterBarriers(Collection<BarrierCopy> reached, Map<BarrierKey, Completion> applied) {
+        applied.values().forEach(barriers::applied);
+        long now = System.currentTimeMillis();
+        for (BarrierCopy copy : reached) {
+            rewind(copy.partition(), copy.offset());
+            if (applied.containsKey(copy.barrier())) {
+                continue;
+            }
+            barriers.hold(copy.partition(), copy.barrier(), copy.offset(), now);
+            pause(copy.partition());
+            log.info("Partition {} holds at truncate barrier {} (offset {}) until every one of the topic's {} partitions "
+                    + "has reached it", copy.partition(), copy.barrier(), copy.offset(), copy.partitions());
+        }
+        for (Map.Entry<BarrierKey, List<TopicPartition>> e : barriers.heldByBarrier().entrySet()) {
+            if (applied.containsKey(e.getKey())) {
+                e.getValue().forEach(this::release);
+            }
+        }
+    }
+
+    /** Asks the destination, at most every {@value #HOLD_CHECK_MS} ms, whether the barriers held at were applied. */
+    private void releaseAppliedBarriers() throws SQLException {
+        long now = System.currentTimeMillis();
+        if (!barriers.holding() || now - lastHoldCheckMs < HOLD_CHECK_MS) {
+            return;
+        }
+        lastHoldCheckMs = now;
+        Connection c = connection();
+        Map<BarrierKey, List<TopicPartition>> held = barriers.heldByBarrier();
+        Map<BarrierKey, BarrierStore.State> states = barrierStore(c).states(c, held.keySet());
+        for (Map.Entry<BarrierKey, List<TopicPartition>> e : held.entrySet()) {
+            BarrierStore.State state = states.get(e.getKey());
+            if (state.applied()) {
+                barriers.applied(state.completion(e.getKey()));
+                holdWarnedAtMs.remove(e.getKey());
+                e.getValue().forEach(this::release);
+                log.info("Truncate barrier {} applied; partitions {} go on", e.getKey(), e.getValue());
+            } else {
+                warnIfHeldLong(e.getKey(), e.getValue(), state, now);
+            }
+        }
+    }
+
+    private void warnIfHeldLong(BarrierKey barrier, List<TopicPartition> partitions, BarrierStore.State state, long now) {
+        long since = partitions.stream().mapToLong(tp -> barriers.holdOf(tp).sinceMs()).min().orElse(now);
+        Long warned = holdWarnedAtMs.get(barrier);
+        if (now - since < HOLD_WARN_AFTER_MS || warned != null && now - warned < HOLD_WARN_EVERY_MS) {
+            return;
+        }
+        holdWarnedAtMs.put(barrier, now);
+        log.warn("Partitions {} have been held for {} s at truncate barrier {}: {} of its {} partitions have reached it "
+                        + "(arrivals by partition and offset: {}). The others have not reached their copy yet: a task of this "
+                        + "connector behind or stopped, or a copy that will never come (the source connector reconfigured "
+                        + "while the truncate was on its way). In that last case only, release the barrier without "
+                        + "truncating with: {}", partitions, (now - since) / 1000, barrier, state.arrivals().size(),
+                state.partitions(), state.arrivals(), barrierStore.releaseStatement(barrier));
+    }
+
+    /** The runtime calls put() again within {@value #HOLD_CHECK_MS} ms while partitions are held, even with every partition paused. */
+    private void keepPollingWhileHolding() {
+        if (barriers.holding()) {
+            context.timeout(HOLD_CHECK_MS);
+        }
+    }
+
+    private void rewind(TopicPartition tp, long offset) {
+        context.offset(tp, offset);
+        rewinds.put(tp, offset);
+    }
+
+    private void pause(TopicPartition tp) {
+        context.pause(tp);
+        pausedByUs.add(tp);
+    }
+
+    /** Stops holding {@code tp}: it is delivered again from its barrier's copy, now skipped, and the records after it. */
+    private void release(TopicPartition tp) {
+        Barriers.Hold hold = barriers.release(tp);
+        if (hold != null) {
+            rewind(tp, hold.offset());
+        }
+        resume(tp);
+    }
+
+    private void resume(TopicPartition tp) {
+        try {
+            context.resume(tp);
+            pausedByUs.remove(tp);
+        } catch (RuntimeException e) {
+            // Revoked already (partitions lost): open() resumes it if this task gets it back.
+            log.debug("Cannot resume {} now ({}); it is resumed when assigned again", tp, e.getMessage());
+        }
+    }
+
+    private BarrierStore barrierStore(Connection c) {
+        if (barrierStore == null) {
+            String[] parts = config.truncateBarrierTable().split("\\.", 2);
+            barrierStore = new BarrierStore(new TableId(parts[0], parts[1]), connectorName, dialect);
+        }
+        return barrierStore;
     }
 
     /**
      * A truncate has no key, so it is ordered with the row events only within its partition: on a topic of several
      * partitions rows written before it may be applied after it (and survive) and rows written after it before it (and
-     * be lost). Until truncates are spread as barriers over every partition, such a topic with truncates is refused,
-     * where this task can tell: the truncate is in a partition other than 0, or the task reads several of the topic's.
+     * be lost). The adbsync source sends a copy to every partition, applied as a barrier; a truncate without those
+     * headers (Debezium's, or of an older adbsync source) on a topic of several partitions is refused, where this task
+     * can tell: the truncate is in a partition other than 0, or the task reads several of the topic's.
      */
     private void requireSinglePartition(SinkRecord record, ChangeEvent event) {
         long partitionsRead = context.assignment().stream().filter(tp -> tp.topic().equals(record.topic())).count();
         if (record.kafkaPartition() > 0 || partitionsRead > 1) {
             throw new ConnectException("A TRUNCATE of " + event.source().qualifiedName() + " arrived on topic " + record.topic()
                     + ", which has several partitions (this one is partition " + record.kafkaPartition() + ", offset "
-                    + record.kafkaOffset() + "): a truncate has no key, so rows written before it in other partitions may be "
-                    + "applied after it and rows written after it before it. Give the topic one partition, or leave truncates "
-                    + "out (table.operations at the source, or " + SinkConfig.TRUNCATE_ENABLED + "=false here) knowing the "
-                    + "destination then keeps the truncated rows");
+                    + record.kafkaOffset() + "), without a copy on every partition (header " + BarrierHeaders.BARRIER
+                    + "): a truncate has no key, so rows written before it in other partitions may be applied after it and "
+                    + "rows written after it before it. The adbsync source sends such copies when "
+                    + "topic.creation.default.partitions states the topic's partition count; otherwise give the topic one "
+                    + "partition, or leave truncates out (table.operations at the source, or " + SinkConfig.TRUNCATE_ENABLED
+                    + "=false here) knowing the destination then keeps the truncated rows");
         }
     }
 
@@ -269,18 +559,25 @@ public class AdbPgSinkTask extends SinkTask {
 
     /**
      * One transaction for the whole batch; when the destination refuses a record, the batch is redone record by
-     * record. Returns what was written.
+     * record. The arrivals at the barriers {@code reached} are recorded in the same transaction, after the records
+     * before them, and the one that completes a barrier truncates its table there too. Returns what was written.
      */
-    private List<TableChanges> apply(List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets) throws SQLException {
+    private Outcome apply(List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> reached)
+            throws SQLException {
         Connection c = connection();
+        if (!reached.isEmpty()) {
+            barrierStore(c).ensureTable(c);
+        }
         List<ChangeEvent> admitted = admit(c, events);
         List<TableChanges> tables = reducer.reduce(admitted);
         Map<TableId, TableState> states = writer.prepare(c, tables);
         try {
+            lockBarriers(c, reached);
             writer.write(c, tables, states);
+            Map<BarrierKey, Completion> applied = arrive(c, reached);
             saveOffsets(c, nextOffsets);
             c.commit();
-            return tables;
+            return new Outcome(tables, applied);
         } catch (SQLException e) {
             rollbackQuietly(c);
             if (SqlErrors.classify(e) != SqlErrors.Kind.DATA) {
@@ -289,8 +586,18 @@ public class AdbPgSinkTask extends SinkTask {
             log.warn("The destination refused a record of a batch of {} events ({}); applying them one by one to find it",
                     events.size(), e.getMessage());
         }
-        applyOneByOne(c, admitted, states, nextOffsets);
-        return tables;
+        return new Outcome(tables, applyOneByOne(c, admitted, states, nextOffsets, reached));
+    }
+
+    /** Before any row of the batch: arrivals of one barrier wait for each other, and a truncate never waits on a row lock of a waiting arrival. */
+    private void lockBarriers(Connection c, List<BarrierCopy> reached) throws SQLException {
+        if (!reached.isEmpty()) {
+            barrierStore.lock(c, reached.stream().map(BarrierCopy::barrier).toList());
+        }
+    }
+
+    private Map<BarrierKey, Completion> arrive(Connection c, List<BarrierCopy> reached) throws SQLException {
+        return reached.isEmpty() ? Map.of() : barrierStore.arrive(c, reached);
     }
 
     /**
@@ -380,10 +687,15 @@ public class AdbPgSinkTask extends SinkTask {
                 + "table's primary key, or map the topic to another table";
     }
 
-    /** The slow path after a data error: each event under a savepoint, still one transaction; refused records alone are reported. */
-    private void applyOneByOne(Connection c, List<ChangeEvent> events, Map<TableId, TableState> states,
-                               Map<TopicPartition, Long> nextOffsets) throws SQLException {
+    /**
+     * The slow path after a data error: each event under a savepoint, still one transaction; refused records alone are
+     * reported. Barrier arrivals are never refused: their failure fails the batch like any other.
+     */
+    private Map<BarrierKey, Completion> applyOneByOne(Connection c, List<ChangeEvent> events, Map<TableId, TableState> states,
+                                                      Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> reached)
+            throws SQLException {
         try {
+            lockBarriers(c, reached);
             for (ChangeEvent e : events) {
                 Savepoint savepoint = c.setSavepoint();
                 try {
@@ -397,8 +709,10 @@ public class AdbPgSinkTask extends SinkTask {
                     refuse(e.record(), RecordFailure.message(e.coordinates(), e.table().toString(), failure), failure);
                 }
             }
+            Map<BarrierKey, Completion> applied = arrive(c, reached);
             saveOffsets(c, nextOffsets);
             c.commit();
+            return applied;
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(c);
             throw e;
@@ -482,15 +796,19 @@ public class AdbPgSinkTask extends SinkTask {
         try {
             c.setAutoCommit(false);
             if (dialect == null) {
-                dialect = Dialects.detect(c);
+                Dialect detected = Dialects.detect(c);
                 c.commit();
-                schemaSync = new SchemaSync(dialect, config.autoCreate(), config.autoEvolve(), config.storageEngine(),
+                // Set together, once the connection that detected them held: a connection lost in between (the
+                // commit above fails) must leave the task to detect again, not half set up.
+                SchemaSync sync = new SchemaSync(detected, config.autoCreate(), config.autoEvolve(), config.storageEngine(),
                         config.distributionKey());
-                writer = new BatchWriter(dialect, schemaSync);
                 if (config.offsetsTable() != null) {
                     String[] parts = config.offsetsTable().split("\\.", 2);
-                    offsetStore = new OffsetStore(new TableId(parts[0], parts[1]), connectorName, dialect);
+                    offsetStore = new OffsetStore(new TableId(parts[0], parts[1]), connectorName, detected);
                 }
+                schemaSync = sync;
+                writer = new BatchWriter(detected, sync);
+                dialect = detected;
                 log.info("Destination dialect: {}", dialect.name());
             }
             if (offsetStore != null) {

@@ -30,6 +30,7 @@ public final class SinkConfig extends AbstractConfig {
     public static final String TABLE_CONFLICT_MODE = "table.conflict.mode";
     public static final String TABLE_OPERATIONS = "table.operations";
     public static final String TRUNCATE_ENABLED = "truncate.enabled";
+    public static final String TRUNCATE_BARRIER_TABLE = "truncate.barrier.table";
     public static final String TABLE_ALLOW_LIST = "table.allow.list";
     public static final String RETRY_WINDOW_CONNECTION_MS = "retry.window.connection.ms";
     public static final String RETRY_WINDOW_OTHER_MS = "retry.window.other.ms";
@@ -89,6 +90,16 @@ public final class SinkConfig extends AbstractConfig {
                         + "may write to a consumed topic could otherwise empty a destination table with one record; "
                         + "turn it on when the topics carry only the source connector's events.",
                 GROUP_WRITES, ++order, Width.SHORT, "Apply truncates");
+        def.define(TRUNCATE_BARRIER_TABLE, Type.STRING, "public.adbsync_truncate_barriers",
+                Validators.matching(Pattern.compile("[^.\\s]+\\.[^.\\s]+"), "schema.table"), Importance.LOW,
+                "Destination table (schema.table) where the tasks of this connector meet at a truncate on a topic of "
+                        + "several partitions. The adbsync source sends such a truncate to every partition; a task that "
+                        + "reaches it on a partition writes everything before it, records its arrival here and holds the "
+                        + "partition; the arrival from the last partition truncates the destination table in the same "
+                        + "transaction, and then every partition goes on. Completed truncates stay recorded (one row per "
+                        + "partition) so that records replayed from before one are skipped instead of bringing truncated "
+                        + "rows back. Created on first need; its schema must exist or be creatable.",
+                GROUP_WRITES, ++order, Width.LONG, "Truncate barrier table");
         def.define(TABLE_ALLOW_LIST, Type.LIST, "", Validators.regexList(), Importance.HIGH,
                 "Destination tables the sink may create, alter or write: regexes on the destination schema.table "
                         + "(as named after table.name.format, table.name.map and name.case, unquoted), each "
@@ -230,6 +241,11 @@ public final class SinkConfig extends AbstractConfig {
 
     public boolean truncateEnabled() {
         return getBoolean(TRUNCATE_ENABLED);
+    }
+
+    /** The truncate barrier table as schema and table. */
+    public String truncateBarrierTable() {
+        return getString(TRUNCATE_BARRIER_TABLE).trim();
     }
 
     public long retryWindowConnectionMs() {

@@ -7,6 +7,7 @@ import io.adbsync.source.precheck.SourcePrecheck;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.snapshot.SnapshotOffsets;
 import io.adbsync.source.stream.StreamPosition;
+import io.adbsync.source.stream.TopicPartitions;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;
@@ -15,6 +16,7 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceConnector;
 
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +61,14 @@ public class AdbPgSourceConnector extends SourceConnector {
         for (ConfigValue value : result.configValues()) {
             values.put(value.name(), value);
             wellFormed &= value.errorMessages().isEmpty();
+        }
+        try {
+            TopicPartitions.from(connectorConfigs);
+        } catch (TopicPartitions.Invalid e) {
+            // A Kafka Connect setting, not in this connector's ConfigDef: its error is reported on its own key.
+            result.configValues().add(new ConfigValue(e.key(), connectorConfigs.get(e.key()), new ArrayList<>(),
+                    new ArrayList<>(List.of(e.getMessage()))));
+            wellFormed = false;
         }
         if (wellFormed) {
             SourcePrecheck.check(new SourceConfig(connectorConfigs), values);

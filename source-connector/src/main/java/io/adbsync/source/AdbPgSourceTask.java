@@ -164,7 +164,9 @@ public class AdbPgSourceTask extends SourceTask {
     private void setUp() throws SQLException {
         catalog = new SourceCatalog(config.connection());
         String database = catalog.database();
-        records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog);
+        boolean streams = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
+        records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog,
+                config.topicPartitions(), streams ? ReplicationSetup.systemIdentifier(config.connection()) : "");
         heartbeat = new Heartbeat(config, records.partition());
         TableFilter filter = capturableOnly(new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
         // Under setup.mode=check nothing below makes or alters anything at the source: it is all there, or the task stops here.

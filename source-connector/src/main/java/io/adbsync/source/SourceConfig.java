@@ -4,6 +4,7 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
 import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.stream.RowFilterConditions;
+import io.adbsync.source.stream.TopicPartitions;
 import io.adbsync.common.filter.OperationFilter;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -79,8 +80,12 @@ public final class SourceConfig extends AbstractConfig {
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
+    private final TopicPartitions topicPartitions;
+
     public SourceConfig(Map<String, String> originals) {
         super(CONFIG_DEF, originals);
+        // Kafka Connect's own settings, not this connector's: read from the raw config the worker passes on.
+        topicPartitions = TopicPartitions.from(originals);
     }
 
     private static ConfigDef configDef() {
@@ -261,6 +266,11 @@ public final class SourceConfig extends AbstractConfig {
 
     public ConnectionConfig connection() {
         return ConnectionConfig.from(this);
+    }
+
+    /** The partition count of each table topic, from the connector's topic-creation settings. */
+    public TopicPartitions topicPartitions() {
+        return topicPartitions;
     }
 
     public String topicPrefix() {

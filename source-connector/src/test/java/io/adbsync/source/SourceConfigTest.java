@@ -26,7 +26,12 @@ class SourceConfigTest {
     @Test
     void theConfigReferenceInDocsIsGeneratedFromTheConfigDef() throws Exception {
         ConfigDocsCheck.check(Path.of("../docs/config/source-connector.md"), "Source connector configuration",
-                "Settings of `io.adbsync.source.AdbPgSourceConnector`, by group.", SourceConfig.CONFIG_DEF);
+                "Settings of `io.adbsync.source.AdbPgSourceConnector`, by group. Connect's own source settings apply as "
+                        + "usual; of them, `topic.creation.default.partitions` (and `topic.creation.<group>.partitions` for "
+                        + "the topics of a group) also tell the connector how many partitions each table topic has: it "
+                        + "sends every TRUNCATE to each of them, so set them to the topics' partition count (1 when "
+                        + "absent; -1 is refused). See docs/operations.md, \"Topics with several partitions\".",
+                SourceConfig.CONFIG_DEF);
     }
 
     @Test

@@ -32,4 +32,11 @@ public interface Dialect {
 
     /** A query with one bind parameter (the quoted table name) returning the distribution key columns; null if the product has none. */
     String distributionKeyQuery();
+
+    /**
+     * What follows the column list of a bookkeeping table of the connector's own that has a primary key: row storage
+     * whatever the database's default storage is, and where the product distributes rows, by {@code distributionKey}
+     * (columns of that primary key).
+     */
+    String keyedTableOptions(List<String> distributionKey);
 }

@@ -68,6 +68,12 @@ public final class GreenplumDialect extends PostgresDialect {
     }
 
     @Override
+    public String keyedTableOptions(List<String> distributionKey) {
+        // Explicit heap: with gp_default_storage_options making tables append-optimized, a primary key is refused.
+        return (accessMethods ? " USING heap" : " WITH (appendonly=false)") + " DISTRIBUTED BY (" + columnList(distributionKey) + ")";
+    }
+
+    @Override
     public String storageQuery() {
         if (accessMethods) {
             return super.storageQuery();

@@ -72,6 +72,11 @@ public class PostgresDialect implements Dialect {
         return null;
     }
 
+    @Override
+    public String keyedTableOptions(List<String> distributionKey) {
+        return "";
+    }
+
     protected static String columnList(List<String> columns) {
         return columns.stream().map(SqlIdentifiers::quote).collect(Collectors.joining(", "));
     }

@@ -1,6 +1,7 @@
 package io.adbsync.sink.dialect;
 
 import io.adbsync.sink.SinkConfig.StorageEngine;
+import io.adbsync.sink.barrier.BarrierStore;
 import io.adbsync.sink.ddl.ColumnDefinition;
 import io.adbsync.sink.ddl.SchemaSync;
 import io.adbsync.sink.ddl.TableDefinition;
@@ -43,6 +44,7 @@ final class GoldenSql {
                 List.of()), StorageEngine.HEAP));
         sql.put("create_staging", d.createStaging("adbsync_stage_1", TABLE, COLUMNS, KEYS));
         sql.put("create_offsets_table", OffsetStore.createTable(new TableId("adbsync", "offsets"), d));
+        sql.put("create_truncate_barriers_table", BarrierStore.createTable(new TableId("adbsync", "truncate_barriers"), d));
         return sql;
     }
 

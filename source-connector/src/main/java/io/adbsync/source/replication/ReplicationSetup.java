@@ -273,6 +273,21 @@ public final class ReplicationSetup {
     }
 
     /**
+     * The server's system identifier ({@code IDENTIFY_SYSTEM}, which needs only the REPLICATION privilege the stream
+     * needs anyway): the same on a promoted standby, another on any other server, whose LSNs start again.
+     */
+    public static String systemIdentifier(ConnectionConfig config) throws SQLException {
+        try (Connection replication = ReplicationStream.openReplicationConnection(config);
+             Statement s = replication.createStatement();
+             ResultSet rs = s.executeQuery("IDENTIFY_SYSTEM")) {
+            if (!rs.next()) {
+                throw new SQLException("IDENTIFY_SYSTEM returned no row", "XX000");
+            }
+            return rs.getString("systemid");
+        }
+    }
+
+    /**
      * Drops the slot and, with {@code dropPublication} ({@code setup.mode=create}, where the connector made it), the
      * publication (connector removed for good, on request). Under {@code check} the publication is the administrator's.
      */

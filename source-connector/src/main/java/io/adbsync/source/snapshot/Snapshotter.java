@@ -167,13 +167,22 @@ public final class Snapshotter implements AutoCloseable {
                 again = whyCopyAgain(table, offset, member, publishedBefore);
             }
         }
+        // Counted from what the first partition stored before this copy: the same after a restart that stored nothing
+        // of it, so a truncate sent again names the same barrier.
+        long generation = again == null ? 0 : TablePlan.generationOf(stored.get(0)) + 1;
         for (int i = 0; i < readFrom.size(); i++) {
             Partitions.Member leaf = readFrom.get(i);
             TablePlan plan = plan(table, leaf, again == null ? stored.get(i) : null);
-            // One truncate drops the earlier copy, before the first partition's rows: one per partition would
-            // drop the partitions copied before it.
-            if (again != null && i == 0) {
-                plan.replacingEarlierCopy();
+            if (again != null) {
+                plan.generation = generation;
+                // One truncate drops the earlier copy, before the first partition's rows: one per partition would
+                // drop the partitions copied before it.
+                if (i == 0) {
+                    plan.replacingEarlierCopy(TablePlan.barrierId(table.oid(), generation));
+                    if (TablePlan.partSentTruncate(stored.get(0))) {
+                        plan.owedTruncate = stored.get(0);
+                    }
+                }
             }
             plan.shape = shape;
             plan.publicationMember = member;
@@ -270,6 +279,9 @@ public final class Snapshotter implements AutoCloseable {
             plan.readingFrom(leaf, TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
         }
         plan.handedOut = stored;
+        plan.generation = TablePlan.generationOf(stored);
+        // Stopped after some copies of the truncate that starts this copy: the others go out before its rows.
+        plan.resumingTruncate(stored);
         return plan;
     }
 
@@ -357,8 +369,23 @@ public final class Snapshotter implements AutoCloseable {
                 Connection connection = connection(reads.size());
                 if (plan.truncatePending) {
                     // Sent ahead of the round, whatever becomes of the chunk (rewritten, gone): it must precede every
-                    // row of the new copy, of this partition and of the next ones read in the same round.
-                    leading.add(records.snapshotTruncate(plan.table, plan.partition, chunk.inChunk(), System.currentTimeMillis()));
+                    // row of the new copy, of this partition and of the next ones read in the same round. One copy
+                    // goes to each partition of the topic, each with an offset of its own, so that a restart after
+                    // some of them sends the others (see TablePlan#truncateCopyOffset).
+                    int copies = records.truncateCopies(plan.table);
+                    long now = System.currentTimeMillis();
+                    if (plan.owedTruncate != null) {
+                        String owed = (String) plan.owedTruncate.get(TablePlan.OFFSET_BARRIER);
+                        List<Map<String, Object>> owedOffsets = TablePlan.owedCopyOffsets(plan.owedTruncate, copies);
+                        for (int i = 0; i < owedOffsets.size(); i++) {
+                            leading.add(records.snapshotTruncate(plan.table, plan.partition, owedOffsets.get(i),
+                                    copies - owedOffsets.size() + i, owed, now));
+                        }
+                    }
+                    for (int copy = plan.copiesSent; copy < copies; copy++) {
+                        leading.add(records.snapshotTruncate(plan.table, plan.partition,
+                                plan.truncateCopyOffset(chunk, copy, copies), copy, plan.barrier, now));
+                    }
                     plan.truncatePending = false;
                     plan.truncateSent = true;
                 }
@@ -413,19 +440,25 @@ public final class Snapshotter implements AutoCloseable {
                 all.remove(plan);
                 metrics.untrack(plan);
                 rewinding.remove(i);
-                if (plan.replacesEarlierCopy() && (plan.handedOut == null || plan.truncatePending)) {
+                if (plan.replacesEarlierCopy() && plan.truncateOwed()) {
                     // The truncate that drops the earlier copy was not handed out: the next partition of the table,
                     // rebuilt ahead of this loop or still pending, carries it, so it still precedes all its rows.
                     pending.stream().filter(p -> p.oid == plan.oid && p.table.qualifiedName().equals(plan.table.qualifiedName()))
-                            .findFirst().ifPresent(TablePlan::replacingEarlierCopy);
+                            .findFirst().ifPresent(p -> {
+                                p.replacingEarlierCopy(plan.barrier);
+                                p.copiesSent = plan.copiesSent;
+                            });
                 }
                 continue;
             }
             if (plan.replacesEarlierCopy()) {
-                again.replacingEarlierCopy();
                 // The truncate went out only if a round carrying it was handed out, and then handedOut is past it.
-                again.truncatePending = plan.handedOut == null || plan.truncatePending;
-                again.truncateSent = !again.truncatePending;
+                boolean owed = plan.truncateOwed();
+                again.replacingEarlierCopy(plan.barrier);
+                again.copiesSent = plan.copiesSent;
+                again.owedTruncate = plan.owedTruncate;
+                again.truncatePending = owed;
+                again.truncateSent = !owed;
             }
             pending.remove(plan);
             replace(plan, again);
@@ -499,7 +532,9 @@ public final class Snapshotter implements AutoCloseable {
         TablePlan again = rebuilt(plan, null);
         // The truncate that drops the earlier copy goes out once, ahead of the first round that read the table.
         if (plan.replacesEarlierCopy() && !plan.truncateSent) {
-            again.replacingEarlierCopy();
+            again.replacingEarlierCopy(plan.barrier);
+            again.copiesSent = plan.copiesSent;
+            again.owedTruncate = plan.owedTruncate;
         }
         replace(plan, again);
         pending.addFirst(again);
@@ -511,6 +546,7 @@ public final class Snapshotter implements AutoCloseable {
     /** A new plan for {@code plan}'s table (and partition) from {@code stored}, with its shape and publication row. */
     private TablePlan rebuilt(TablePlan plan, Map<String, Object> stored) throws SQLException {
         TablePlan again = plan(plan.table, plan.leaf(), stored);
+        again.generation = plan.generation;
         again.shape = plan.shape;
         again.publicationMember = plan.publicationMember;
         return again;

@@ -7,6 +7,7 @@ import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.stream.CapturedTable;
 
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,11 @@ abstract class TablePlan {
     static final long ANY_FILE_NODE = -1;
     /** The publication row the table was published under when this copy was made; 0 if not listed by itself. */
     static final String OFFSET_PUBLICATION_MEMBER = "publication_member";
+    /** How many copies of the table began with a truncate of the earlier one; each such copy counts one up. */
+    static final String OFFSET_GENERATION = "generation";
+    /** On the offsets of a truncate's copies but the last: its barrier id, and how many copies were handed out. */
+    static final String OFFSET_BARRIER = "barrier";
+    static final String OFFSET_BARRIER_SENT = "barrier_sent";
 
     /**
      * One range of a table: a condition over its rows ({@code null} for the whole table), the values it compares with
@@ -67,6 +73,19 @@ abstract class TablePlan {
     long publicationMember;
     /** Whether the truncate that drops the earlier copy is still to be sent, with the first chunk. */
     boolean truncatePending;
+    /** The barrier id that truncate's copies carry, stable across restarts (see {@link #barrierId}). */
+    String barrier;
+    /** How many copies of that truncate (copy i goes to partition i) a restart found handed out already. */
+    int copiesSent;
+    /** See {@link #OFFSET_GENERATION}: written on every offset of this plan. */
+    long generation;
+    /**
+     * A truncate of an earlier copy that a restart found part sent (its barrier id, and the stored offset naming how
+     * many copies went out) while this copy starts with a truncate of its own: the rest of its copies go out first.
+     * Some partitions may already hold copies of it, and rows of that earlier copy after them; skipping it would hold
+     * those partitions at its copies forever.
+     */
+    Map<String, Object> owedTruncate;
     /** Whether a chunk carrying that truncate was read and handed out. */
     boolean truncateSent;
     /**
@@ -144,13 +163,79 @@ abstract class TablePlan {
         offset.put(OFFSET_CHUNKING, chunking);
         offset.put(OFFSET_OID, Integer.toUnsignedLong(oid));
         offset.put(OFFSET_PUBLICATION_MEMBER, publicationMember);
+        offset.put(OFFSET_GENERATION, generation);
         return offset;
     }
 
-    /** Marks this plan as replacing an earlier copy of the table; returns it. */
-    TablePlan replacingEarlierCopy() {
+    /** The generation a stored offset states; 0 for none (offsets of older versions hold none). */
+    static long generationOf(Map<String, Object> stored) {
+        return stored != null && stored.get(OFFSET_GENERATION) instanceof Number n ? n.longValue() : 0;
+    }
+
+    /**
+     * The barrier id of the truncate that starts copy {@code generation} of relation {@code oid}. It depends only on
+     * what was stored before that truncate was sent, so a task that restarts before its offsets were stored sends the
+     * same id again, and a sink that holds some copies from before the restart completes with the others.
+     */
+    static String barrierId(int oid, long generation) {
+        return "snapshot:" + Integer.toUnsignedLong(oid) + ":" + generation;
+    }
+
+    /** Whether a stored offset is that of a truncate's copy but the last (see {@link #truncateCopyOffset}). */
+    static boolean partSentTruncate(Map<String, Object> stored) {
+        return stored != null && stored.get(OFFSET_BARRIER) instanceof String && stored.get(OFFSET_BARRIER_SENT) instanceof Number;
+    }
+
+    /** The copies still owed of the part-sent truncate {@code stored} names, each with its offset: the same, one more sent. */
+    static List<Map<String, Object>> owedCopyOffsets(Map<String, Object> stored, int copies) {
+        List<Map<String, Object>> offsets = new ArrayList<>();
+        for (int copy = ((Number) stored.get(OFFSET_BARRIER_SENT)).intValue(); copy < copies; copy++) {
+            Map<String, Object> offset = new HashMap<>(stored);
+            offset.put(OFFSET_BARRIER_SENT, copy + 1);
+            offsets.add(offset);
+        }
+        return offsets;
+    }
+
+    /** The offset of copy {@code copy} of {@code copies} of the truncate, sent ahead of {@code chunk}. */
+    Map<String, Object> truncateCopyOffset(Chunk chunk, int copy, int copies) {
+        if (copy == copies - 1) {
+            // The last copy: once stored, a restart sends none again.
+            return chunk.inChunk();
+        }
+        Map<String, Object> offset = new HashMap<>(chunk.inChunk());
+        offset.put(OFFSET_BARRIER, barrier);
+        offset.put(OFFSET_BARRIER_SENT, copy + 1);
+        return offset;
+    }
+
+    /**
+     * Takes over the truncate a stored offset says was part sent (a restart after some of its copies); false when it
+     * says none.
+     */
+    boolean resumingTruncate(Map<String, Object> stored) {
+        if (!partSentTruncate(stored)) {
+            return false;
+        }
+        replacingEarlierCopy((String) stored.get(OFFSET_BARRIER));
+        copiesSent = ((Number) stored.get(OFFSET_BARRIER_SENT)).intValue();
+        return true;
+    }
+
+    /**
+     * Whether the truncate that starts this copy is still owed: no round carrying it was handed out (nothing handed
+     * out yet, the truncate still pending, or what was handed out is the offset of a copy but the last).
+     */
+    boolean truncateOwed() {
+        return handedOut == null || truncatePending || handedOut.get(OFFSET_BARRIER) != null;
+    }
+
+    /** Marks this plan as replacing an earlier copy of the table, its truncate's copies naming {@code barrierId}; returns it. */
+    TablePlan replacingEarlierCopy(String barrierId) {
         replacesEarlierCopy = true;
         truncatePending = true;
+        barrier = barrierId;
+        copiesSent = 0;
         return this;
     }
 

@@ -1,12 +1,15 @@
 package io.adbsync.source.stream;
 
 import io.adbsync.common.Version;
+import io.adbsync.common.contract.BarrierHeaders;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.stream.CapturedTable.CapturedColumn;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.postgresql.replication.LogSequenceNumber;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,10 +31,18 @@ public final class ChangeRecordFactory {
     private final UnchangedToastLoader toastLoader;
     private final Map<String, String> partition;
     private final String version = Version.get();
-    private final RecordHeaders headers = new RecordHeaders();
+    private final RecordHeaders headers;
+    private final String sourceSystem;
     private Predicate<CapturedTable> laterRemovalDelivered = t -> true;
 
-    public ChangeRecordFactory(String topicPrefix, String database, boolean tombstones, UnchangedToastLoader toastLoader) {
+    /**
+     * {@code sourceSystem}: the source server's system identifier, which streamed records' positions name (see
+     * {@link BarrierHeaders.Position}).
+     */
+    public ChangeRecordFactory(String topicPrefix, String database, boolean tombstones, UnchangedToastLoader toastLoader,
+                               TopicPartitions topicPartitions, String sourceSystem) {
+        this.headers = new RecordHeaders(topicPartitions);
+        this.sourceSystem = sourceSystem;
         this.topicPrefix = topicPrefix;
         this.database = database;
         this.tombstones = tombstones;
@@ -94,19 +105,44 @@ public final class ChangeRecordFactory {
         return tombstones ? List.of(delete, tombstone(t, key, tx, nextEvent + 1)) : List.of(delete);
     }
 
-    public SourceRecord truncate(CapturedTable t, TransactionContext tx, long walLsn, long event) {
-        return record(t, null, null, null, EventContract.OP_TRUNCATE, tx, walLsn, event);
+    /**
+     * A truncate, as one copy for each partition of the table's topic (copy i to partition i, each with a record index
+     * of its own, {@code event + i}): it has no key, so only a copy in every partition can be ordered with the rows of
+     * all of them. Every copy names the same barrier, {@code stream:<commit LSN>:<change>}, which a re-send repeats.
+     */
+    public List<SourceRecord> truncate(CapturedTable t, TransactionContext tx, long walLsn, long event) {
+        Struct envelope = envelope(t, null, null, EventContract.OP_TRUNCATE, source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn));
+        String barrier = "stream:" + LogSequenceNumber.valueOf(tx.commitLsn()).asString() + ":"
+                + event / StreamPosition.RECORDS_PER_CHANGE;
+        BarrierHeaders.Position position = new BarrierHeaders.Position(sourceSystem, tx.commitLsn(), event);
+        int copies = headers.partitions(t);
+        List<SourceRecord> records = new ArrayList<>(copies);
+        for (int i = 0; i < copies; i++) {
+            ConnectHeaders h = headers.of(t, null, null, position);
+            h.addString(BarrierHeaders.BARRIER, barrier);
+            records.add(new SourceRecord(partition, offset(tx.commitLsn(), event + i), t.topic(), i, null, null,
+                    t.envelopeSchema(), envelope, tx.commitTimeMillis(), h));
+        }
+        return records;
+    }
+
+    /** How many copies a truncate of {@code t} has: the partition count of its topic. */
+    public int truncateCopies(CapturedTable t) {
+        return headers.partitions(t);
     }
 
     /**
-     * A truncate that opens a new snapshot of a table whose earlier copy no longer holds (the table was re-created or
-     * not captured for a while): consumers drop rows the new copy does not have. It travels in the snapshot's partition.
+     * Copy {@code copy} (to partition {@code copy}) of a truncate that opens a new snapshot of a table whose earlier
+     * copy no longer holds (the table was re-created or not captured for a while): consumers drop rows the new copy
+     * does not have. It travels in the snapshot's partition; {@code barrier} is the same on every copy and re-send.
      */
     public SourceRecord snapshotTruncate(CapturedTable t, Map<String, ?> snapshotPartition, Map<String, ?> snapshotOffset,
-                                         long snapshotTimeMs) {
+                                         int copy, String barrier, long snapshotTimeMs) {
         Struct envelope = envelope(t, null, null, EventContract.OP_TRUNCATE, source(t, snapshotTimeMs, "true", null, null));
-        return new SourceRecord(snapshotPartition, snapshotOffset, t.topic(), null, null, null, t.envelopeSchema(), envelope,
-                snapshotTimeMs);
+        ConnectHeaders h = headers.of(t, null, null, null);
+        h.addString(BarrierHeaders.BARRIER, barrier);
+        return new SourceRecord(snapshotPartition, snapshotOffset, t.topic(), copy, null, null, t.envelopeSchema(), envelope,
+                snapshotTimeMs, h);
     }
 
     /** A snapshot row: op {@code r}, {@code source.snapshot = true}, in its own partition and offset. */
@@ -115,7 +151,7 @@ public final class ChangeRecordFactory {
         Struct after = row(t, row, null, null);
         Struct envelope = envelope(t, null, after, EventContract.OP_READ, source(t, snapshotTimeMs, "true", null, null));
         return new SourceRecord(snapshotPartition, snapshotOffset, t.topic(), null,
-                t.keySchema(), key(t, after), t.envelopeSchema(), envelope, snapshotTimeMs, headers.of(t, null, after));
+                t.keySchema(), key(t, after), t.envelopeSchema(), envelope, snapshotTimeMs, headers.of(t, null, after, null));
     }
 
     private SourceRecord record(CapturedTable t, Struct key, Struct before, Struct after, String op,
@@ -123,7 +159,7 @@ public final class ChangeRecordFactory {
         Struct source = source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn);
         return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
                 key == null ? null : t.keySchema(), key, t.envelopeSchema(), envelope(t, before, after, op, source),
-                tx.commitTimeMillis(), headers.of(t, before, after));
+                tx.commitTimeMillis(), headers.of(t, before, after, new BarrierHeaders.Position(sourceSystem, tx.commitLsn(), event)));
     }
 
     private Struct source(CapturedTable t, long tsMs, String snapshot, Long txId, Long lsn) {
@@ -151,7 +187,8 @@ public final class ChangeRecordFactory {
 
     private SourceRecord tombstone(CapturedTable t, Struct key, TransactionContext tx, long event) {
         return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
-                key == null ? null : t.keySchema(), key, null, null, tx.commitTimeMillis(), headers.of(t, null, null));
+                key == null ? null : t.keySchema(), key, null, null, tx.commitTimeMillis(),
+                headers.of(t, null, null, new BarrierHeaders.Position(sourceSystem, tx.commitLsn(), event)));
     }
 
     private static Struct key(CapturedTable t, Struct row) {

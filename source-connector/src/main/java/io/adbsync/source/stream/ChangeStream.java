@@ -144,7 +144,7 @@ public final class ChangeStream {
         } else if (message instanceof Truncate t) {
             requireTransaction(t);
             for (int oid : t.relationOids()) {
-                change(oid, Operation.TRUNCATE, out, table -> List.of(records.truncate(table, tx, walLsn, nextEvent)));
+                change(oid, Operation.TRUNCATE, out, table -> records.truncate(table, tx, walLsn, nextEvent));
             }
         } else if (!(message instanceof PgOutputMessage.Origin) && !(message instanceof PgOutputMessage.LogicalMessage)) {
             // Origin (changes replicated from elsewhere are captured like local ones) and logical messages carry

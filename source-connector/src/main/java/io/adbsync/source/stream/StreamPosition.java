@@ -9,18 +9,29 @@ import java.util.Map;
  * A record's index is {@code change * RECORDS_PER_CHANGE + part}: {@code change} counts every decoded change of the
  * transaction (each Insert, Update, Delete, and each relation of a Truncate), whether or not the connector emits
  * anything for it, and {@code part} is the record's place among the records of that change (a delete and its
- * tombstone; a key change's delete, tombstone and create). Indices so depend only on what the server sent, never on
- * settings that may change between restarts (tombstones, table and operation filters, row filters): counting
- * emitted records instead would skip or repeat records after such a change. Offsets written when the index counted
- * emitted records are never above the new index of the same record (a change yields at most three records), so
- * resuming from one may repeat records but never skips any.
+ * tombstone; a key change's delete, tombstone and create; the copies of a truncate, one per partition of its topic).
+ * Indices so depend only on what the server sent, never on settings that may change between restarts (tombstones,
+ * table and operation filters, row filters): counting emitted records instead would skip or repeat records after
+ * such a change. Each copy of a truncate has an index of its own, so a restart after some of them reached Kafka sends
+ * the others.
+ * <p>
+ * {@code RECORDS_PER_CHANGE} was 4 before truncates were copied to every partition; offsets stored then are still
+ * safe to resume from, and so are offsets written when the index counted emitted records. The stored index of a
+ * record was at most {@code change * 4 + part} (an emitted-record count: at most {@code change * 3 + part}), never
+ * above the index it has now, {@code change * RECORDS_PER_CHANGE + part}; and every record after it has a greater
+ * index now: a later part of the same change, or a later change, whose indices start at {@code (change + 1) *
+ * RECORDS_PER_CHANGE}, above any old index of the stored one. Resuming from one may
+ * repeat records but never skips any.
  */
 public record StreamPosition(long commitLsn, long event) {
 
     public static final StreamPosition START = new StreamPosition(0, -1);
 
-    /** Room for the records of one change; at most three are emitted (delete, tombstone, create). */
-    public static final int RECORDS_PER_CHANGE = 4;
+    /**
+     * Room for the records of one change: a row change emits at most three (delete, tombstone, create), a truncate
+     * one per partition of its topic.
+     */
+    public static final int RECORDS_PER_CHANGE = 1 << 16;
 
     /** Index of the first record of the {@code change}-th decoded change of a transaction. */
     public static long firstEventOf(long change) {

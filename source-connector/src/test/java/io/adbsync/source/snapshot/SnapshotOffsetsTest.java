@@ -137,4 +137,38 @@ class SnapshotOffsetsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_count'")
                 .hasMessageContaining("public.t has 1 column");
     }
+
+    @Test
+    void eachCopyOfATruncateHasAnOffsetThatSendsTheOthersAfterARestart() throws Exception {
+        io.adbsync.source.stream.CapturedTable table = new io.adbsync.source.stream.CapturedTable(77, "public", "t", "p.public.t",
+                List.of(), null, null, null);
+        CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
+                1000, "p");
+        plan.generation = 3;
+        plan.replacingEarlierCopy(TablePlan.barrierId(77, 3));
+        TablePlan.Chunk first = plan.next(null);
+
+        List<Map<String, Object>> copies = List.of(plan.truncateCopyOffset(first, 0, 3), plan.truncateCopyOffset(first, 1, 3),
+                plan.truncateCopyOffset(first, 2, 3));
+        copies.forEach(SnapshotOffsetsTest::assertStorable);
+        assertThat(copies.get(0)).containsEntry("barrier", "snapshot:77:3").containsEntry("barrier_sent", 1)
+                .containsEntry("generation", 3L);
+        // The last copy's offset is the chunk's own: stored, it sends no copy again.
+        assertThat(copies.get(2)).isEqualTo(first.inChunk());
+        assertThat(TablePlan.partSentTruncate(copies.get(2))).isFalse();
+
+        // Stopped after the first copy: the resumed plan reads the same chunk and still owes copies 1 and 2.
+        CtidPlan resumed = CtidPlan.resume(table, null, 10_000, "p", copies.get(0));
+        assertThat(resumed.resumingTruncate(copies.get(0))).isTrue();
+        assertThat(resumed.truncatePending).isTrue();
+        assertThat(resumed.barrier).isEqualTo("snapshot:77:3");
+        assertThat(resumed.copiesSent).isEqualTo(1);
+        assertThat(resumed.next(null).condition()).isEqualTo(first.condition());
+        assertThat(TablePlan.generationOf(copies.get(0))).isEqualTo(3);
+
+        // The table replaced again before the restart: the copies still owed of the earlier truncate go out first.
+        List<Map<String, Object>> owed = TablePlan.owedCopyOffsets(copies.get(1), 3);
+        assertThat(owed).hasSize(1);
+        assertThat(owed.get(0)).containsEntry("barrier", "snapshot:77:3").containsEntry("barrier_sent", 3);
+    }
 }

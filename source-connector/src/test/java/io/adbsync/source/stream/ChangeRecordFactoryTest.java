@@ -116,7 +116,7 @@ class ChangeRecordFactoryTest {
     private static ChangeRecordFactory factory(boolean tombstones) {
         return new ChangeRecordFactory("p", "db", tombstones, (t, c, k, xid) -> {
             throw new AssertionError("no value is re-read here");
-        });
+        }, TopicPartitions.from(java.util.Map.of()), "7");
     }
 
     private static CapturedTable table(char identity, List<String> primaryKey, Column... columns) {

@@ -28,6 +28,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** {@link ChangeStream} over decoded messages: what a resumed stream hands out again. */
 class ChangeStreamTest {
 
+    /** The index of the first record of the second change of a transaction. */
+    private static final long R = StreamPosition.RECORDS_PER_CHANGE;
+
     private static final int OID = 16384;
     private static final long COMMIT = 0x1000;
 
@@ -59,7 +62,7 @@ class ChangeStreamTest {
     void recordsOfOneChangeGetConsecutiveIndicesWithinTheChangesRoom() {
         List<SourceRecord> records = run(true, List.of(), StreamPosition.START);
         assertThat(records.stream().map(r -> r.sourceOffset().get(ChangeRecordFactory.OFFSET_EVENT)).toList())
-                .isEqualTo(List.of(0L, 1L, 4L, 8L, 12L, 16L));
+                .isEqualTo(List.of(0L, 1L, 65_536L, 2 * 65_536L, 3 * 65_536L, 4 * 65_536L));
     }
 
     @Test
@@ -84,7 +87,8 @@ class ChangeStreamTest {
     void changesOfATableDroppedBeforeTheyAreDecodedAreSkippedAndItsNewRelationIsNot() {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
-        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null);
+        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null,
+                TopicPartitions.from(Map.of()), "7");
         ChangeStream stream = new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
                 OperationFilter.parse(List.of()), new LsnAckTracker(), null, StreamPosition.START);
         // The table with OID was dropped and created again as OID + 2 before the stream got to these changes.
@@ -121,9 +125,9 @@ class ChangeStreamTest {
         List<SourceRecord> all = feed(stream(true, new LsnAckTracker(), StreamPosition.START), THREE_TRANSACTIONS);
         assertThat(ops(all)).containsExactly("c 1", "c 2", "d 1", "tombstone 1", "c 3", "c 4", "c 5");
         assertThat(positions(all)).containsExactly(
-                new StreamPosition(COMMIT, 0), new StreamPosition(COMMIT, 4),
-                new StreamPosition(COMMIT_2, 0), new StreamPosition(COMMIT_2, 1), new StreamPosition(COMMIT_2, 4),
-                new StreamPosition(COMMIT_2, 8), new StreamPosition(COMMIT_3, 0));
+                new StreamPosition(COMMIT, 0), new StreamPosition(COMMIT, R),
+                new StreamPosition(COMMIT_2, 0), new StreamPosition(COMMIT_2, 1), new StreamPosition(COMMIT_2, R),
+                new StreamPosition(COMMIT_2, 2 * R), new StreamPosition(COMMIT_3, 0));
 
         // Resumed at each record in turn, exactly the records after it are handed out again.
         for (int i = 0; i < all.size(); i++) {
@@ -143,7 +147,7 @@ class ChangeStreamTest {
     @Test
     void skippedRecordsAreNotTrackedSoTheSlotMovesOnOnceTheRecordsHandedOutAreAcknowledged() {
         LsnAckTracker tracker = new LsnAckTracker();
-        ChangeStream stream = stream(false, tracker, new StreamPosition(COMMIT_2, 4));
+        ChangeStream stream = stream(false, tracker, new StreamPosition(COMMIT_2, R));
         List<SourceRecord> resumed = feed(stream, THREE_TRANSACTIONS);
         assertThat(ops(resumed)).containsExactly("c 4", "c 5");
         // The skipped transaction's end is reached at once: Kafka had its records before the restart.
@@ -164,7 +168,7 @@ class ChangeStreamTest {
         assertThat(stream.inTransaction()).isTrue();
         stream.abandonTransaction();
         assertThat(stream.inTransaction()).isFalse();
-        assertThat(stream.position()).isEqualTo(new StreamPosition(COMMIT_2, 4));
+        assertThat(stream.position()).isEqualTo(new StreamPosition(COMMIT_2, R));
 
         // The server sends again from the Begin of the transaction the position is in (its commit LSN is not confirmed).
         List<SourceRecord> after = feed(stream, THREE_TRANSACTIONS.subList(5, THREE_TRANSACTIONS.size()));
@@ -192,11 +196,11 @@ class ChangeStreamTest {
                 new Commit(0, COMMIT, COMMIT + 0x30, 0));
         List<SourceRecord> all = feed(stream(true, new LsnAckTracker(), StreamPosition.START, heartbeats), tx);
         assertThat(all).extracting(SourceRecord::topic).containsExactly("p.public.items", "beats", "p.public.items");
-        assertThat(positions(all)).containsExactly(new StreamPosition(COMMIT, 0), new StreamPosition(COMMIT, 4),
-                new StreamPosition(COMMIT, 12));
+        assertThat(positions(all)).containsExactly(new StreamPosition(COMMIT, 0), new StreamPosition(COMMIT, R),
+                new StreamPosition(COMMIT, 3 * R));
 
-        List<SourceRecord> resumed = feed(stream(true, new LsnAckTracker(), new StreamPosition(COMMIT, 4), heartbeats), tx);
-        assertThat(positions(resumed)).containsExactly(new StreamPosition(COMMIT, 12));
+        List<SourceRecord> resumed = feed(stream(true, new LsnAckTracker(), new StreamPosition(COMMIT, R), heartbeats), tx);
+        assertThat(positions(resumed)).containsExactly(new StreamPosition(COMMIT, 3 * R));
     }
 
     @Test
@@ -216,7 +220,8 @@ class ChangeStreamTest {
                                        ChangeStream.HeartbeatSink heartbeats) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
-        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", tombstones, (t, c, k, xid) -> null);
+        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", tombstones, (t, c, k, xid) -> null,
+                TopicPartitions.from(Map.of()), "7");
         return new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
                 OperationFilter.parse(List.of()), tracker, heartbeats, resumeAt);
     }
@@ -242,7 +247,8 @@ class ChangeStreamTest {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
         // The re-read finds no row: it was deleted after the change.
-        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", tombstones, (t, c, k, xid) -> null);
+        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", tombstones, (t, c, k, xid) -> null,
+                TopicPartitions.from(Map.of()), "7");
         ChangeStream stream = new ChangeStream(relations, types, factory, new TableFilter(List.of(), exclude),
                 OperationFilter.parse(operations), new LsnAckTracker(), null, resumeAt);
         List<SourceRecord> out = new ArrayList<>();

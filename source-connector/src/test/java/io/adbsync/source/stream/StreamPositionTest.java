@@ -74,7 +74,7 @@ class StreamPositionTest {
     @Test
     void everyChangeHasRoomForItsRecordsAndOldEmittedCountIndicesNeverExceedTheNewOnes() {
         assertThat(StreamPosition.firstEventOf(0)).isZero();
-        assertThat(StreamPosition.firstEventOf(3)).isEqualTo(12);
+        assertThat(StreamPosition.firstEventOf(3)).isEqualTo(3L * StreamPosition.RECORDS_PER_CHANGE);
         // A key change yields the most records: delete, tombstone, create.
         assertThat(StreamPosition.firstEventOf(0) + 2).isLessThan(StreamPosition.firstEventOf(1));
 

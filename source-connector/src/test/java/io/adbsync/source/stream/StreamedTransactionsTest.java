@@ -187,7 +187,8 @@ class StreamedTransactionsTest {
     private static ChangeStream changeStream(LsnAckTracker tracker) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
-        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null);
+        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null,
+                TopicPartitions.from(java.util.Map.of()), "7");
         return new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
                 OperationFilter.parse(List.of()), tracker, null, StreamPosition.START);
     }

@@ -1,0 +1,336 @@
+package io.adbsync.sink.barrier;
+
+import io.adbsync.common.contract.BarrierHeaders.Position;
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.sink.ddl.ConcurrentDdl;
+import io.adbsync.sink.dialect.Dialect;
+import io.adbsync.sink.naming.TableId;
+import io.adbsync.sink.writer.MergeSql;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The truncate barriers of one sink connector in the destination ({@code truncate.barrier.table}): one row per
+ * barrier and partition that reached it, written in the same transaction as the records before that copy. The
+ * arrival that makes the count reach the barrier's partition count truncates the destination table in its
+ * transaction and marks the barrier applied. Arrivals of one barrier are serialized by a transaction-scoped advisory
+ * lock on it, taken before any row of the batch is written.
+ */
+public final class BarrierStore {
+
+    private static final Logger log = LoggerFactory.getLogger(BarrierStore.class);
+
+    private static final String CONNECTOR = SqlIdentifiers.quote("connector");
+    private static final String TOPIC = SqlIdentifiers.quote("topic");
+    private static final String BARRIER = SqlIdentifiers.quote("barrier");
+    private static final String PARTITION = SqlIdentifiers.quote("kafka_partition");
+    private static final String OFFSET = SqlIdentifiers.quote("kafka_offset");
+    private static final String PARTITIONS = SqlIdentifiers.quote("partitions");
+    private static final String SERVER = SqlIdentifiers.quote("source_server");
+    private static final String LSN = SqlIdentifiers.quote("source_commit_lsn");
+    private static final String EVENT = SqlIdentifiers.quote("source_event");
+    private static final String APPLIED = SqlIdentifiers.quote("applied");
+    private static final String ARRIVED_AT = SqlIdentifiers.quote("arrived_at");
+    private static final String APPLIED_AT = SqlIdentifiers.quote("applied_at");
+    private static final List<String> KEY = List.of("connector", "topic", "barrier", "kafka_partition");
+    /** Rows of one barrier stay on one segment of an MPP destination: the count and the update touch one segment. */
+    private static final List<String> DISTRIBUTION = List.of("connector", "topic", "barrier");
+
+    private final TableId table;
+    private final String connector;
+    private final Dialect dialect;
+
+    public BarrierStore(TableId table, String connector, Dialect dialect) {
+        this.table = table;
+        this.connector = connector;
+        this.dialect = dialect;
+    }
+
+    public TableId table() {
+        return table;
+    }
+
+    public static String createTable(TableId table, Dialect dialect) {
+        String key = String.join(", ", KEY.stream().map(SqlIdentifiers::quote).toList());
+        return "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (" + CONNECTOR + " text NOT NULL, " + TOPIC + " text NOT NULL, "
+                + BARRIER + " text NOT NULL, " + PARTITION + " integer NOT NULL, " + OFFSET + " bigint NOT NULL, "
+                + PARTITIONS + " integer NOT NULL, " + SERVER + " text, " + LSN + " bigint, " + EVENT + " bigint, " + APPLIED
+                + " boolean NOT NULL DEFAULT false, " + ARRIVED_AT + " timestamptz NOT NULL DEFAULT now(), " + APPLIED_AT
+                + " timestamptz, PRIMARY KEY (" + key + "))"
+                + dialect.keyedTableOptions(DISTRIBUTION);
+    }
+
+    /** Whether the table exists (reading barriers needs nothing to be created). Ends the transaction. */
+    public boolean exists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table.regclassText());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                boolean exists = rs.getBoolean(1);
+                c.commit();
+                return exists;
+            }
+        }
+    }
+
+    /**
+     * Creates the table if missing, and its schema if that is missing too (looked up first: {@code CREATE SCHEMA IF NOT
+     * EXISTS} needs the database's CREATE privilege even when the schema exists). Tasks of the connector may race here.
+     */
+    public void ensureTable(Connection c) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            if (exists(c)) {
+                return;
+            }
+            try {
+                List<String> ddl = new ArrayList<>();
+                if (!schemaExists(c)) {
+                    ddl.add("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifiers.quote(table.schema()));
+                }
+                ddl.add(createTable(table, dialect));
+                ConcurrentDdl.execute(c, ddl.toArray(String[]::new));
+                return;
+            } catch (ConcurrentDdl.LostRace e) {
+                if (attempt == ConcurrentDdl.ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private boolean schemaExists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?")) {
+            ps.setString(1, table.schema());
+            try (ResultSet rs = ps.executeQuery()) {
+                boolean exists = rs.next();
+                c.commit();
+                return exists;
+            }
+        }
+    }
+
+    /** Locks {@code barriers} until the caller's transaction ends, always in the same order so two tasks cannot deadlock. */
+    public void lock(Connection c, Collection<BarrierKey> barriers) throws SQLException {
+        List<Long> keys = barriers.stream().distinct().map(this::lockKey).sorted().toList();
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            for (long key : keys) {
+                ps.setLong(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                }
+            }
+        }
+    }
+
+    /** A 64-bit advisory lock key for a barrier of this connector; a collision only makes two barriers wait for each other. */
+    long lockKey(BarrierKey barrier) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String part : List.of(connector, barrier.topic(), barrier.id())) {
+                sha.update(part.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            }
+            return ByteBuffer.wrap(sha.digest()).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+
+    /**
+     * Inside the caller's transaction, after {@link #lock}: records {@code copies} (an arrival already recorded for a
+     * partition is kept), and applies each barrier that now has an arrival from every partition: truncates its table
+     * and marks it applied. Returns every barrier of {@code copies} that is applied, by this call or earlier.
+     */
+    public Map<BarrierKey, Completion> arrive(Connection c, List<BarrierCopy> copies) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table.quoted() + " (" + CONNECTOR + ", " + TOPIC + ", "
+                + BARRIER + ", " + PARTITION + ", " + OFFSET + ", " + PARTITIONS + ", " + SERVER + ", " + LSN + ", " + EVENT
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (" + String.join(", ", KEY.stream().map(SqlIdentifiers::quote).toList())
+                + ") DO NOTHING")) {
+            for (BarrierCopy copy : copies) {
+                ps.setString(1, connector);
+                ps.setString(2, copy.barrier().topic());
+                ps.setString(3, copy.barrier().id());
+                ps.setInt(4, copy.partition().partition());
+                ps.setLong(5, copy.offset());
+                ps.setInt(6, copy.partitions());
+                if (copy.position() == null) {
+                    ps.setNull(7, Types.VARCHAR);
+                    ps.setNull(8, Types.BIGINT);
+                    ps.setNull(9, Types.BIGINT);
+                } else {
+                    ps.setString(7, copy.position().source());
+                    ps.setLong(8, copy.position().commitLsn());
+                    ps.setLong(9, copy.position().event());
+                }
+                ps.executeUpdate();
+            }
+        }
+        Map<BarrierKey, BarrierCopy> byBarrier = new LinkedHashMap<>();
+        copies.forEach(copy -> byBarrier.putIfAbsent(copy.barrier(), copy));
+        Map<BarrierKey, Completion> applied = new LinkedHashMap<>();
+        for (BarrierCopy copy : byBarrier.values()) {
+            State state = state(c, copy.barrier());
+            if (state.applied()) {
+                applied.put(copy.barrier(), state.completion(copy.barrier()));
+            } else if (state.arrivals().size() >= state.partitions()) {
+                truncateIfExists(c, copy.table());
+                log.info("Truncate barrier {} reached on all {} partitions: truncating {} (arrivals by partition and offset: {})",
+                        copy.barrier(), state.partitions(), copy.table(), state.arrivals());
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + table.quoted() + " SET " + APPLIED + " = true, "
+                        + APPLIED_AT + " = now() WHERE " + CONNECTOR + " = ? AND " + TOPIC + " = ? AND " + BARRIER + " = ?")) {
+                    ps.setString(1, connector);
+                    ps.setString(2, copy.barrier().topic());
+                    ps.setString(3, copy.barrier().id());
+                    ps.executeUpdate();
+                }
+                applied.put(copy.barrier(), state.completion(copy.barrier()));
+            }
+        }
+        return applied;
+    }
+
+    private static void truncateIfExists(Connection c, TableId target) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, target.regclassText());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    // Nothing was ever written to it: nothing to remove.
+                    return;
+                }
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute(MergeSql.truncate(target));
+        }
+    }
+
+    /** Where a barrier stands: the offset of the arrival of each partition, its partition count, whether it is applied. */
+    public record State(Map<Integer, Long> arrivals, int partitions, boolean applied, Position position) {
+
+        public Completion completion(BarrierKey barrier) {
+            return new Completion(barrier, arrivals, position);
+        }
+    }
+
+    /** Where {@code barrier} stands, inside the caller's transaction; no arrivals and not applied when it has no row. */
+    public State state(Connection c, BarrierKey barrier) throws SQLException {
+        Map<Integer, Long> arrivals = new TreeMap<>();
+        int partitions = 0;
+        boolean applied = false;
+        Position earliest = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + PARTITION + ", " + OFFSET + ", " + PARTITIONS + ", " + APPLIED
+                + ", " + SERVER + ", " + LSN + ", " + EVENT + " FROM " + table.quoted() + " WHERE " + CONNECTOR + " = ? AND "
+                + TOPIC + " = ? AND " + BARRIER + " = ?")) {
+            ps.setString(1, connector);
+            ps.setString(2, barrier.topic());
+            ps.setString(3, barrier.id());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    arrivals.put(rs.getInt(1), rs.getLong(2));
+                    int n = rs.getInt(3);
+                    if (partitions != 0 && n != partitions) {
+                        throw new ConnectException("The copies of truncate barrier " + barrier + " state different partition "
+                                + "counts (" + partitions + " and " + n + ", in " + table + "): the source connector's "
+                                + "topic.creation settings changed while the truncate was on its way. Set them back to the "
+                                + "topic's partition count, or release the barrier by hand (see docs/operations.md)");
+                    }
+                    partitions = n;
+                    applied |= rs.getBoolean(4);
+                    long lsn = rs.getLong(6);
+                    if (!rs.wasNull()) {
+                        Position p = new Position(rs.getString(5), lsn, rs.getLong(7));
+                        earliest = earliest == null || p.before(earliest) ? p : earliest;
+                    }
+                }
+            }
+        }
+        return new State(arrivals, partitions, applied, earliest);
+    }
+
+    /** {@link #state} of each of {@code barriers} read in a transaction of its own (the table must exist). */
+    public Map<BarrierKey, State> states(Connection c, Collection<BarrierKey> barriers) throws SQLException {
+        Map<BarrierKey, State> states = new HashMap<>();
+        try {
+            for (BarrierKey b : barriers) {
+                states.put(b, state(c, b));
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        }
+        return states;
+    }
+
+    /**
+     * What is applied for {@code topic}: per partition the offset of the latest applied copy, and the position of the
+     * barrier applied last that has one.
+     */
+    public record Applied(Map<Integer, Long> offsets, Position position) {
+    }
+
+    /** Reads {@link Applied} for {@code topic} in a transaction of its own; nothing when the table does not exist. */
+    public Applied applied(Connection c, String topic) throws SQLException {
+        if (!exists(c)) {
+            return new Applied(Map.of(), null);
+        }
+        Map<Integer, Long> offsets = new HashMap<>();
+        Position position = null;
+        try {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + PARTITION + ", max(" + OFFSET + ") FROM " + table.quoted()
+                    + " WHERE " + CONNECTOR + " = ? AND " + TOPIC + " = ? AND " + APPLIED + " GROUP BY " + PARTITION)) {
+                ps.setString(1, connector);
+                ps.setString(2, topic);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        offsets.put(rs.getInt(1), rs.getLong(2));
+                    }
+                }
+            }
+            // The barrier applied last: barriers of a topic are applied in the order the source sent them.
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + SERVER + ", " + LSN + ", " + EVENT + " FROM " + table.quoted()
+                    + " WHERE " + CONNECTOR + " = ? AND " + TOPIC + " = ? AND " + APPLIED + " AND " + LSN + " IS NOT NULL ORDER BY "
+                    + APPLIED_AT + " DESC, " + LSN + " DESC, " + EVENT + " DESC LIMIT 1")) {
+                ps.setString(1, connector);
+                ps.setString(2, topic);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        position = new Position(rs.getString(1), rs.getLong(2), rs.getLong(3));
+                    }
+                }
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        }
+        return new Applied(offsets, position);
+    }
+
+    /** The statement that releases a barrier that can never complete, for the message that says how. */
+    public String releaseStatement(BarrierKey barrier) {
+        return "UPDATE " + table.quoted() + " SET " + APPLIED + " = true, " + APPLIED_AT + " = now() WHERE " + CONNECTOR + " = "
+                + SqlIdentifiers.literal(connector) + " AND " + TOPIC + " = " + SqlIdentifiers.literal(barrier.topic()) + " AND "
+                + BARRIER + " = " + SqlIdentifiers.literal(barrier.id());
+    }
+}

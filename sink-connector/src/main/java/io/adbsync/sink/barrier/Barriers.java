@@ -1,0 +1,149 @@
+package io.adbsync.sink.barrier;
+
+import io.adbsync.common.contract.BarrierHeaders.Position;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What one sink task knows about truncate barriers: the partitions it holds at a barrier's copy until every partition
+ * has reached one, and the barriers already applied, which make older records stale.
+ * <p>
+ * A record is stale, and skipped, when it comes before an applied barrier: on its partition at or before the offset of
+ * that barrier's copy (Connect redelivers records after a crash before its offset commit), or, for a streamed record,
+ * before the barrier applied last in the same source server's commit order (the source re-sends records after a
+ * crash before its offset commit, and those land after the copy). Either way applying it would bring back a row the
+ * truncate removed, or a value older than the truncate. Records of another server are never stale by position: a
+ * new server's LSNs start again from low values.
+ */
+public final class Barriers {
+
+    /** A partition held at the copy of {@code barrier} at {@code offset}, since {@code sinceMs}. */
+    public record Hold(BarrierKey barrier, long offset, long sinceMs) {
+    }
+
+    private final Map<TopicPartition, Hold> held = new LinkedHashMap<>();
+    private final Map<TopicPartition, Long> appliedOffsets = new HashMap<>();
+    private final Map<String, Position> appliedPositions = new HashMap<>();
+    private final Set<String> loadedTopics = new HashSet<>();
+    private final Set<BarrierKey> applied = new HashSet<>();
+
+    /** Whether the barriers applied for {@code topic} were read from the destination since the task got its partitions. */
+    public boolean loaded(String topic) {
+        return loadedTopics.contains(topic);
+    }
+
+    /**
+     * What the destination says was applied for {@code topic}: per partition the latest copy's offset, and the position
+     * of the barrier applied last.
+     */
+    public void load(String topic, Map<Integer, Long> offsets, Position position) {
+        loadedTopics.add(topic);
+        offsets.forEach((partition, offset) -> appliedOffsets.merge(new TopicPartition(topic, partition), offset, Math::max));
+        if (position != null) {
+            appliedPositions.merge(topic, position, Barriers::later);
+        }
+    }
+
+    /** Of two positions of barriers, the one applied later: the greater of one server, else the one seen last. */
+    private static Position later(Position earlier, Position seenLast) {
+        return earlier.source().equals(seenLast.source()) && seenLast.before(earlier) ? earlier : seenLast;
+    }
+
+    /**
+     * Forgets what was read for the topics of {@code partitions}: another task may have applied barriers of them while
+     * this one did not own them, so they are read again before their records are applied.
+     */
+    public void forget(Collection<TopicPartition> partitions) {
+        Set<String> topics = new HashSet<>();
+        partitions.forEach(tp -> topics.add(tp.topic()));
+        loadedTopics.removeAll(topics);
+        appliedOffsets.keySet().removeIf(tp -> topics.contains(tp.topic()));
+        appliedPositions.keySet().removeAll(topics);
+        applied.removeIf(b -> topics.contains(b.topic()));
+    }
+
+    /** Whether the record at {@code offset} of {@code tp} (at {@code position} in commit order, if streamed) is older than an applied barrier. */
+    public boolean stale(TopicPartition tp, long offset, Position position) {
+        Long copy = appliedOffsets.get(tp);
+        if (copy != null && offset <= copy) {
+            return true;
+        }
+        Position latest = appliedPositions.get(tp.topic());
+        return position != null && latest != null && position.before(latest);
+    }
+
+    /** Whether records of {@code topic} can be stale by their position: a barrier with one was applied. */
+    public boolean comparesPositions(String topic) {
+        return appliedPositions.containsKey(topic);
+    }
+
+    public boolean isApplied(BarrierKey barrier) {
+        return applied.contains(barrier);
+    }
+
+    /** Records a barrier applied at the destination (by this task or another). */
+    public void applied(Completion completion) {
+        String topic = completion.barrier().topic();
+        applied.add(completion.barrier());
+        completion.offsets().forEach((partition, offset) -> appliedOffsets.merge(new TopicPartition(topic, partition), offset, Math::max));
+        if (completion.position() != null) {
+            appliedPositions.merge(topic, completion.position(), Barriers::later);
+        }
+    }
+
+    public void hold(TopicPartition tp, BarrierKey barrier, long offset, long nowMs) {
+        held.put(tp, new Hold(barrier, offset, nowMs));
+    }
+
+    public boolean isHeld(TopicPartition tp) {
+        return held.containsKey(tp);
+    }
+
+    /** The hold of {@code tp}, or null. */
+    public Hold holdOf(TopicPartition tp) {
+        return held.get(tp);
+    }
+
+    /** The held partitions by barrier, in the order they were held. */
+    public Map<BarrierKey, List<TopicPartition>> heldByBarrier() {
+        Map<BarrierKey, List<TopicPartition>> by = new LinkedHashMap<>();
+        held.forEach((tp, h) -> by.computeIfAbsent(h.barrier(), b -> new ArrayList<>()).add(tp));
+        return by;
+    }
+
+    public boolean holding() {
+        return !held.isEmpty();
+    }
+
+    /**
+     * {@code offsets} to commit, none past the copy a partition is held at or is being rewound to ({@code rewinds}):
+     * the records after it were delivered but not applied.
+     */
+    public Map<TopicPartition, OffsetAndMetadata> notPastCopies(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                                                Map<TopicPartition, Long> rewinds) {
+        Map<TopicPartition, Long> copies = new HashMap<>(rewinds);
+        held.forEach((tp, hold) -> copies.merge(tp, hold.offset(), Math::min));
+        Map<TopicPartition, OffsetAndMetadata> capped = new HashMap<>(offsets);
+        copies.forEach((tp, copy) -> {
+            OffsetAndMetadata current = capped.get(tp);
+            if (current != null && current.offset() > copy) {
+                capped.put(tp, new OffsetAndMetadata(copy, current.metadata()));
+            }
+        });
+        return capped;
+    }
+
+    /** Stops holding {@code tp}; returns the hold it had, or null. */
+    public Hold release(TopicPartition tp) {
+        return held.remove(tp);
+    }
+}
