@@ -204,6 +204,17 @@ public class AdbPgSinkTask extends SinkTask {
 
     @Override
     public void put(Collection<SinkRecord> records) {
+        try {
+            putBatch(records);
+        } catch (RuntimeException e) {
+            // The failure may have come after the commit (its reply lost): the batch is redelivered, and whether its
+            // arrivals at barriers were recorded is read again from the destination before it is applied.
+            barriers.forget(context.assignment());
+            throw e;
+        }
+    }
+
+    private void putBatch(Collection<SinkRecord> records) {
         // The runtime made the rewinds the last put asked for before it fetched this batch.
         rewinds.clear();
         // Resume even on an empty put: a consumer already at the end must still be sent back to the stored offset.
@@ -379,7 +390,7 @@ public class AdbPgSinkTask extends SinkTask {
     private void load(String topic) throws SQLException {
         if (!barriers.loaded(topic)) {
             BarrierStore.Applied applied = barrierStore(connection()).applied(connection(), topic);
-            barriers.load(topic, applied.offsets(), applied.position());
+            barriers.load(topic, applied.offsets(), applied.arrivals(), applied.position());
         }
     }
 
@@ -409,6 +420,7 @@ public class AdbPgSinkTask extends SinkTask {
         applied.values().forEach(barriers::applied);
         long now = System.currentTimeMillis();
         for (BarrierCopy copy : reached) {
+            barriers.arrived(copy);
             rewind(copy.partition(), copy.offset());
             if (applied.containsKey(copy.barrier())) {
                 continue;

@@ -283,27 +283,34 @@ public final class BarrierStore {
     }
 
     /**
-     * What is applied for {@code topic}: per partition the offset of the latest applied copy, and the position of the
-     * barrier applied last that has one.
+     * What is recorded for {@code topic}: per partition the offset of the latest applied copy ({@code offsets}) and of
+     * the latest copy whose arrival is recorded, applied or not ({@code arrivals}), and the position of the barrier
+     * applied last that has one.
      */
-    public record Applied(Map<Integer, Long> offsets, Position position) {
+    public record Applied(Map<Integer, Long> offsets, Map<Integer, Long> arrivals, Position position) {
     }
 
     /** Reads {@link Applied} for {@code topic} in a transaction of its own; nothing when the table does not exist. */
     public Applied applied(Connection c, String topic) throws SQLException {
         if (!exists(c)) {
-            return new Applied(Map.of(), null);
+            return new Applied(Map.of(), Map.of(), null);
         }
         Map<Integer, Long> offsets = new HashMap<>();
+        Map<Integer, Long> arrivals = new HashMap<>();
         Position position = null;
         try {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + PARTITION + ", max(" + OFFSET + ") FROM " + table.quoted()
-                    + " WHERE " + CONNECTOR + " = ? AND " + TOPIC + " = ? AND " + APPLIED + " GROUP BY " + PARTITION)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + PARTITION + ", max(CASE WHEN " + APPLIED + " THEN " + OFFSET
+                    + " END), max(" + OFFSET + ") FROM " + table.quoted() + " WHERE " + CONNECTOR + " = ? AND " + TOPIC + " = ? "
+                    + "GROUP BY " + PARTITION)) {
                 ps.setString(1, connector);
                 ps.setString(2, topic);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        offsets.put(rs.getInt(1), rs.getLong(2));
+                        long applied = rs.getLong(2);
+                        if (!rs.wasNull()) {
+                            offsets.put(rs.getInt(1), applied);
+                        }
+                        arrivals.put(rs.getInt(1), rs.getLong(3));
                     }
                 }
             }
@@ -324,7 +331,7 @@ public final class BarrierStore {
             c.rollback();
             throw e;
         }
-        return new Applied(offsets, position);
+        return new Applied(offsets, arrivals, position);
     }
 
     /** The statement that releases a barrier that can never complete, for the message that says how. */

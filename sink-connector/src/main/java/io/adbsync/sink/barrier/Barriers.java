@@ -23,6 +23,26 @@ import java.util.Set;
  * crash before its offset commit, and those land after the copy). Either way applying it would bring back a row the
  * truncate removed, or a value older than the truncate. Records of another server are never stale by position: a
  * new server's LSNs start again from low values.
+ * <p>
+ * A record is also stale when it is on its partition before the copy of a barrier whose arrival is recorded, applied
+ * or not. Why that is safe and why it is needed:
+ * <ul>
+ *   <li>Safe: an arrival is recorded in the same destination transaction as the records of its partition before the
+ *   copy (earlier ones were committed before), so every record before it was already processed; skipping it again
+ *   loses nothing.</li>
+ *   <li>Needed: a task may replay them after its arrival committed (it died before Connect committed the partition's
+ *   offset, its partitions were lost, or a put whose commit succeeded failed on the way back and is retried). The
+ *   barrier is then complete without this partition, so another task can apply the truncate at any moment, and a
+ *   replayed row written after that would come back from before the truncate. No lock can order that replay after
+ *   the truncate; not writing it does.</li>
+ *   <li>Complete: a partition's arrivals are written only by the task that owns it. When a task gets a partition it
+ *   reads every arrival recorded for it before its first record ({@link #load}); after that it records the partition's
+ *   arrivals itself and notes them ({@link #arrived}). After a failed put what it knows is forgotten and read again,
+ *   since the failed commit may have happened. A partition's arrival that is not recorded yet therefore cannot be
+ *   recorded by anyone else before this task writes the records before the copy, together with it, and the barrier
+ *   cannot complete (and truncate) without that arrival: a record before a copy whose arrival is not recorded is
+ *   always written before the truncate.</li>
+ * </ul>
  */
 public final class Barriers {
 
@@ -32,6 +52,8 @@ public final class Barriers {
 
     private final Map<TopicPartition, Hold> held = new LinkedHashMap<>();
     private final Map<TopicPartition, Long> appliedOffsets = new HashMap<>();
+    /** Per partition, the offset of the latest copy whose arrival is recorded, applied or not. */
+    private final Map<TopicPartition, Long> arrivedOffsets = new HashMap<>();
     private final Map<String, Position> appliedPositions = new HashMap<>();
     private final Set<String> loadedTopics = new HashSet<>();
     private final Set<BarrierKey> applied = new HashSet<>();
@@ -42,12 +64,13 @@ public final class Barriers {
     }
 
     /**
-     * What the destination says was applied for {@code topic}: per partition the latest copy's offset, and the position
-     * of the barrier applied last.
+     * What the destination says of {@code topic}: per partition the latest applied copy's offset and the latest
+     * recorded arrival's offset (applied or not), and the position of the barrier applied last.
      */
-    public void load(String topic, Map<Integer, Long> offsets, Position position) {
+    public void load(String topic, Map<Integer, Long> offsets, Map<Integer, Long> arrivals, Position position) {
         loadedTopics.add(topic);
         offsets.forEach((partition, offset) -> appliedOffsets.merge(new TopicPartition(topic, partition), offset, Math::max));
+        arrivals.forEach((partition, offset) -> arrivedOffsets.merge(new TopicPartition(topic, partition), offset, Math::max));
         if (position != null) {
             appliedPositions.merge(topic, position, Barriers::later);
         }
@@ -67,14 +90,22 @@ public final class Barriers {
         partitions.forEach(tp -> topics.add(tp.topic()));
         loadedTopics.removeAll(topics);
         appliedOffsets.keySet().removeIf(tp -> topics.contains(tp.topic()));
+        arrivedOffsets.keySet().removeIf(tp -> topics.contains(tp.topic()));
         appliedPositions.keySet().removeAll(topics);
         applied.removeIf(b -> topics.contains(b.topic()));
     }
 
-    /** Whether the record at {@code offset} of {@code tp} (at {@code position} in commit order, if streamed) is older than an applied barrier. */
+    /**
+     * Whether the record at {@code offset} of {@code tp} (at {@code position} in commit order, if streamed) is older than
+     * an applied barrier, or before a copy whose arrival is recorded.
+     */
     public boolean stale(TopicPartition tp, long offset, Position position) {
         Long copy = appliedOffsets.get(tp);
         if (copy != null && offset <= copy) {
+            return true;
+        }
+        Long arrival = arrivedOffsets.get(tp);
+        if (arrival != null && offset < arrival) {
             return true;
         }
         Position latest = appliedPositions.get(tp.topic());
@@ -98,6 +129,11 @@ public final class Barriers {
         if (completion.position() != null) {
             appliedPositions.merge(topic, completion.position(), Barriers::later);
         }
+    }
+
+    /** Notes an arrival this task recorded (committed): the records of its partition before the copy are processed. */
+    public void arrived(BarrierCopy copy) {
+        arrivedOffsets.merge(copy.partition(), copy.offset(), Math::max);
     }
 
     public void hold(TopicPartition tp, BarrierKey barrier, long offset, long nowMs) {

@@ -133,6 +133,15 @@ class BarrierStoreIT {
 
             BarrierStore.Applied read = store.applied(b, TOPIC);
             assertThat(read.offsets()).isEqualTo(Map.of(0, 40L, 1, 7L));
+            assertThat(read.arrivals()).isEqualTo(Map.of(0, 40L, 1, 7L));
+            // A pending arrival reads back too: the records of its partition before the copy were processed with it.
+            BarrierKey next = new BarrierKey(TOPIC, "stream:0/30:1");
+            store.lock(a, List.of(next));
+            store.arrive(a, List.of(new BarrierCopy(new TopicPartition(TOPIC, 0), 60, next, 2, position, ITEMS)));
+            a.commit();
+            BarrierStore.Applied pending = store.applied(b, TOPIC);
+            assertThat(pending.offsets()).as("applied only").isEqualTo(Map.of(0, 40L, 1, 7L));
+            assertThat(pending.arrivals()).isEqualTo(Map.of(0, 60L, 1, 7L));
             assertThat(read.position()).isEqualTo(position);
             assertThat(store.applied(b, "p.public.other").offsets()).isEmpty();
             assertThat(new BarrierStore(BARRIERS, "another sink", dialect).applied(b, TOPIC).offsets()).isEmpty();

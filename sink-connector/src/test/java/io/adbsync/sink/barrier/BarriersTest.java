@@ -21,7 +21,7 @@ class BarriersTest {
     @Test
     void recordsUpToTheCopyOnEachPartitionAndStreamedRecordsBeforeTheTruncateAreStale() {
         Barriers barriers = new Barriers();
-        barriers.load("p.public.t", Map.of(), null);
+        barriers.load("p.public.t", Map.of(), Map.of(), null);
         assertThat(barriers.comparesPositions("p.public.t")).isFalse();
         assertThat(barriers.stale(P0, 0, new Position("7", 0x10, 0))).isFalse();
 
@@ -53,7 +53,7 @@ class BarriersTest {
     @Test
     void theLatestAppliedBarrierDecidesAndAReassignmentForgetsWhatWasRead() {
         Barriers barriers = new Barriers();
-        barriers.load("p.public.t", Map.of(0, 100L), new Position("7", 0x20, 0));
+        barriers.load("p.public.t", Map.of(0, 100L), Map.of(0, 100L), new Position("7", 0x20, 0));
         barriers.applied(new Completion(B, Map.of(0, 40L), new Position("7", 0x10, 0)));
         assertThat(barriers.stale(P0, 99, null)).isTrue();
         assertThat(barriers.stale(P0, 200, new Position("7", 0x1F, 0))).isTrue();
@@ -63,6 +63,23 @@ class BarriersTest {
         assertThat(barriers.loaded("p.public.t")).isFalse();
         assertThat(barriers.isApplied(B)).isFalse();
         assertThat(barriers.stale(P0, 99, new Position("7", 0x1F, 0))).isFalse();
+    }
+
+    @Test
+    void recordsBeforeACopyWhoseArrivalIsRecordedAreStaleWhetherOrNotItsBarrierWasApplied() {
+        Barriers barriers = new Barriers();
+        // Read at load: partition 0 arrived at a copy at offset 40, not applied yet.
+        barriers.load("p.public.t", Map.of(), Map.of(0, 40L), null);
+        assertThat(barriers.stale(P0, 39, null)).as("processed in the arrival's transaction or before").isTrue();
+        assertThat(barriers.stale(P0, 40, null)).as("the copy itself, to be held at or skipped").isFalse();
+        assertThat(barriers.stale(P1, 0, null)).as("no arrival of its own").isFalse();
+        // Recorded by this task.
+        barriers.arrived(new BarrierCopy(P1, 7, B, 2, null, null));
+        assertThat(barriers.stale(P1, 6, null)).isTrue();
+        assertThat(barriers.stale(P1, 7, null)).isFalse();
+        barriers.forget(List.of(P0));
+        assertThat(barriers.stale(P0, 39, null)).as("read again after a reassignment or a failed put").isFalse();
+        assertThat(barriers.stale(P1, 6, null)).isFalse();
     }
 
     @Test

@@ -1,0 +1,85 @@
+package io.adbsync.sink.barrier;
+
+import io.adbsync.sink.AdbPgSinkTask;
+import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.stack.postgres.PostgresServer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.adbsync.sink.barrier.SinkTaskFixture.TOPIC;
+import static io.adbsync.sink.barrier.SinkTaskFixture.ids;
+import static io.adbsync.sink.barrier.SinkTaskFixture.rec2;
+import static io.adbsync.sink.barrier.SinkTaskFixture.task;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Records of a partition replayed from before its recorded arrival at a truncate barrier (a task that died before
+ * Connect committed its offsets, partitions lost) while another partition completes that barrier: the rows before the
+ * truncate must not come back.
+ */
+class BarrierReplayIT {
+
+    private final TopicPartition p0 = new TopicPartition(TOPIC, 0);
+    private final TopicPartition p1 = new TopicPartition(TOPIC, 1);
+    private PostgresServer pg;
+    private String db;
+
+    @BeforeEach
+    void createDatabase() throws Exception {
+        pg = Postgres.shared();
+        db = pg.createDatabase("barrier_replay");
+    }
+
+    @AfterEach
+    void dropDatabase() throws Exception {
+        pg.dropDatabase(db);
+    }
+
+    @Test
+    void aTaskReplayingAfterOneThatDiedAtItsArrivalDoesNotBringBackTruncatedRows() throws Exception {
+        // Task A (partition 0) applies rows 0 and 1 and records its arrival at the copy at offset 2, then dies
+        // before Connect commits any offset of partition 0 (offset.flush.interval.ms is 60 s by default).
+        AdbPgSinkTask a = task(pg, db, p0);
+        a.put(List.of(rec2(0, 0, 0, null), rec2(0, 1, 1, null), rec2(0, 2, null, "b1")));
+        a.stop();
+
+        // Task A2 gets partition 0 and replays it from its committed offset (0); its first batch ends before the copy.
+        AdbPgSinkTask a2 = task(pg, db, p0);
+        a2.put(List.of(rec2(0, 0, 0, null)));
+
+        // Meanwhile task B reaches the copy of partition 1: the last arrival, so it truncates.
+        AdbPgSinkTask b = task(pg, db, p1);
+        b.put(List.of(rec2(1, 0, 10, null), rec2(1, 1, null, "b1")));
+        assertThat(ids(pg, db)).as("right after the truncate").isEmpty();
+
+        // A2 goes on with the replay: row 1 (before the truncate at the source), the copy, then a row after it.
+        a2.put(List.of(rec2(0, 1, 1, null), rec2(0, 2, null, "b1"), rec2(0, 3, 3, null)));
+        a2.stop();
+        b.stop();
+
+        assertThat(ids(pg, db)).as("only row 3 was written after the truncate").containsExactly(3);
+    }
+
+    @Test
+    void aTaskThatLostItsPartitionAfterItsArrivalAndGotItBackDoesNotBringBackTruncatedRows() throws Exception {
+        AdbPgSinkTask a = task(pg, db, p0);
+        a.put(List.of(rec2(0, 0, 0, null), rec2(0, 1, 1, null), rec2(0, 2, null, "b1")));
+        // Partitions lost (no offset commit), then assigned to the same task again: it replays from offset 0.
+        a.close(List.of(p0));
+        a.open(List.of(p0));
+        a.put(List.of(rec2(0, 0, 0, null)));
+
+        AdbPgSinkTask b = task(pg, db, p1);
+        b.put(List.of(rec2(1, 0, 10, null), rec2(1, 1, null, "b1")));
+
+        a.put(List.of(rec2(0, 1, 1, null), rec2(0, 2, null, "b1"), rec2(0, 3, 3, null)));
+        a.stop();
+        b.stop();
+
+        assertThat(ids(pg, db)).containsExactly(3);
+    }
+}
