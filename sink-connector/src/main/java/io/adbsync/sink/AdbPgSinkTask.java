@@ -98,6 +98,8 @@ public class AdbPgSinkTask extends SinkTask {
     private boolean warnedSnapshotInInsertMode;
     /** Tables whose truncates truncate.enabled=false left out, already warned about. */
     private final Set<TableId> truncatesSkipped = new HashSet<>();
+    /** Topics with records beyond the partitions the source sends truncates to, where truncates are not applied: warned. */
+    private final Set<String> beyondPartitionsWarned = new HashSet<>();
 
     /** How often a task holding partitions at a truncate barrier asks whether the barrier was applied. */
     private static final long HOLD_CHECK_MS = 500;
@@ -285,25 +287,31 @@ public class AdbPgSinkTask extends SinkTask {
      */
     private void accept(SinkRecord record, TopicPartition tp, List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets,
                         Map<TopicPartition, BarrierCopy> reached) throws SQLException {
-        int partitions = partitionsOf(record);
+        int partitions = 0;
         BarrierHeaders.Position position = null;
         String barrier = null;
-        if (partitions > 1) {
-            try {
+        String malformed = null;
+        try {
+            partitions = BarrierHeaders.partitions(record.headers());
+            if (partitions > 1 && record.kafkaPartition() < partitions) {
                 barrier = BarrierHeaders.barrier(record.headers());
                 // Read only where it can matter: on a barrier's copy, and where a barrier with a position was applied.
                 if (barrier != null || comparesPositions(tp.topic())) {
                     position = BarrierHeaders.position(record.headers());
                 }
-            } catch (IllegalArgumentException e) {
-                throw new ConnectException(e.getMessage() + " (record at topic " + record.topic() + ", partition "
-                        + record.kafkaPartition() + ", offset " + record.kafkaOffset() + "); nothing of the batch was written", e);
             }
-            if (stale(tp, record.kafkaOffset(), position)) {
-                // Older than a truncate already applied: written, it would bring back what the truncate removed.
-                nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
-                return;
-            }
+        } catch (IllegalArgumentException e) {
+            // The record's own fault: refused like any unreadable record, unless it is a truncate that would be applied.
+            malformed = e.getMessage() + " (record at topic " + record.topic() + ", partition " + record.kafkaPartition()
+                    + ", offset " + record.kafkaOffset() + ")";
+            partitions = 0;
+            barrier = null;
+            position = null;
+        }
+        if (partitions > 1 && record.kafkaPartition() < partitions && stale(tp, record.kafkaOffset(), position)) {
+            // Older than a truncate already applied: written, it would bring back what the truncate removed.
+            nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+            return;
         }
         ChangeEvent event;
         try {
@@ -326,6 +334,20 @@ public class AdbPgSinkTask extends SinkTask {
                     + " (record at " + event.coordinates() + "); nothing was written. Map the topic to an allowed "
                     + "table (table.name.format, table.name.map) or widen " + SinkConfig.TABLE_ALLOW_LIST, null);
             return;
+        }
+        if (malformed != null) {
+            if (event.kind() == ChangeEvent.Kind.TRUNCATE && truncatesApplied(event)) {
+                // Whether it is a copy of a barrier cannot be told: neither applied alone nor dropped.
+                throw new ConnectException(malformed + ": a TRUNCATE whose barrier headers cannot be read is neither applied "
+                        + "nor sent to the dead-letter queue, since the other partitions of the topic may wait for it; "
+                        + "nothing of the batch was written");
+            }
+            nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+            refuse(record, malformed + "; nothing was written", null);
+            return;
+        }
+        if (partitions > 0 && record.kafkaPartition() >= partitions) {
+            beyondSentPartitions(record, event, partitions);
         }
         if (!wanted(event)) {
             nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
@@ -350,30 +372,31 @@ public class AdbPgSinkTask extends SinkTask {
     }
 
     /**
-     * The partition count the record's source states (header adbsync.partitions), 0 when it states none. A record on
-     * a partition at or above it stops the task before anything of the batch is written: a truncate would be sent to
-     * fewer partitions than the topic has, and could not be ordered with that partition's rows.
+     * A record on partition {@code partition >= partitions}, the count its source states (header adbsync.partitions):
+     * the topic has more partitions than the source sends each TRUNCATE to, so a truncate could not be ordered with
+     * this partition's rows. Where this sink would apply the table's truncates that stops the task before anything of
+     * the batch is written; elsewhere it only matters to truncates that are not applied anyway, so it is said once
+     * per topic and the record is applied as one of a topic without barriers.
      */
-    private int partitionsOf(SinkRecord record) {
-        int partitions;
-        try {
-            partitions = BarrierHeaders.partitions(record.headers());
-        } catch (IllegalArgumentException e) {
-            throw new ConnectException(e.getMessage() + " (record at topic " + record.topic() + ", partition "
-                    + record.kafkaPartition() + ", offset " + record.kafkaOffset() + "); nothing of the batch was written", e);
-        }
-        if (partitions > 0 && record.kafkaPartition() >= partitions) {
+    private void beyondSentPartitions(SinkRecord record, ChangeEvent event, int partitions) {
+        String fix = "topic.creation.default.partitions (or the topic.creation group that matches this topic) in the "
+                + "source connector to the topic's partition count";
+        if (truncatesApplied(event)) {
             throw new ConnectException("The record at topic " + record.topic() + ", partition " + record.kafkaPartition()
                     + ", offset " + record.kafkaOffset() + " says its topic has " + partitions + " partition"
                     + (partitions == 1 ? "" : "s") + " (header " + BarrierHeaders.PARTITIONS + "), but it is on partition "
                     + record.kafkaPartition() + ": the topic has more partitions than the source connector sends each "
                     + "TRUNCATE to, so a truncate could not be ordered with the rows of this partition. Nothing of the "
-                    + "batch was written. Set topic.creation.default.partitions (or the topic.creation group that matches "
-                    + "this topic) in the source connector to the topic's partition count and restart it; records already "
+                    + "batch was written. Set " + fix + " and restart it; records already "
                     + "in the topic keep their header, so also reset this connector's offsets past them or re-create the "
                     + "topic with " + partitions + " partition" + (partitions == 1 ? "" : "s"));
         }
-        return partitions;
+        if (beyondPartitionsWarned.add(record.topic())) {
+            log.warn("Topic {} has more partitions than the source connector sends each TRUNCATE to (a record on partition {} "
+                            + "says {}, header {}). Truncates of {} are not applied by this sink, so its rows are applied as "
+                            + "usual (said once per topic); before truncates are applied, set {}", record.topic(),
+                    record.kafkaPartition(), partitions, BarrierHeaders.PARTITIONS, event.source().qualifiedName(), fix);
+        }
     }
 
     private boolean stale(TopicPartition tp, long offset, BarrierHeaders.Position position) throws SQLException {
@@ -549,6 +572,11 @@ public class AdbPgSinkTask extends SinkTask {
         }
     }
 
+    /** Whether this sink applies the truncates of {@code e}'s source table. */
+    private boolean truncatesApplied(ChangeEvent e) {
+        return config.truncateEnabled() && operations.applies(e.source().qualifiedName(), Operation.TRUNCATE);
+    }
+
     private boolean wanted(ChangeEvent e) {
         String source = e.source().qualifiedName();
         return switch (e.kind()) {
@@ -560,7 +588,7 @@ public class AdbPgSinkTask extends SinkTask {
                             + "source connector's events", source, e.coordinates(), e.table(), SinkConfig.TRUNCATE_ENABLED,
                             SinkConfig.TRUNCATE_ENABLED);
                 }
-                yield config.truncateEnabled() && operations.applies(source, Operation.TRUNCATE);
+                yield truncatesApplied(e);
             }
             case DELETE -> config.deleteEnabled() && operations.applies(source, Operation.DELETE);
             case UPSERT -> e.plain()

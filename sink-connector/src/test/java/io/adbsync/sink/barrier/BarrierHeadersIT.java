@@ -1,0 +1,100 @@
+package io.adbsync.sink.barrier;
+
+import io.adbsync.common.contract.BarrierHeaders;
+import io.adbsync.sink.AdbPgSinkTask;
+import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.stack.postgres.PostgresServer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static io.adbsync.sink.barrier.SinkTaskFixture.TOPIC;
+import static io.adbsync.sink.barrier.SinkTaskFixture.ids;
+import static io.adbsync.sink.barrier.SinkTaskFixture.rec;
+import static io.adbsync.sink.barrier.SinkTaskFixture.task;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * What a sink does with the barrier headers a topic writer controls: a topic with more partitions than the source
+ * sends truncates to stops the task only where truncates would be applied, and a malformed header is the record's
+ * fault (dead-letter queue), not the task's.
+ */
+class BarrierHeadersIT {
+
+    private final TopicPartition p0 = new TopicPartition(TOPIC, 0);
+    private final TopicPartition p1 = new TopicPartition(TOPIC, 1);
+    private PostgresServer pg;
+    private String db;
+
+    @BeforeEach
+    void createDatabase() throws Exception {
+        pg = Postgres.shared();
+        db = pg.createDatabase("barrier_headers");
+    }
+
+    @AfterEach
+    void dropDatabase() throws Exception {
+        pg.dropDatabase(db);
+    }
+
+    private static SinkRecord onePartitionTopic(int partition, long offset, int id) {
+        return rec(partition, offset, id, BarrierHeaders.PARTITIONS, "1");
+    }
+
+    @Test
+    void rowsBeyondThePartitionsTheSourceSendsTruncatesToAreAppliedWhereTruncatesAreNot() throws Exception {
+        // Topics created before with several partitions, a source that was never told (N=1): as before barriers.
+        for (Map<String, String> config : List.of(Map.of("truncate.enabled", "false"),
+                Map.of("table.operations", "public.items=insert|update|delete"))) {
+            AdbPgSinkTask task = task(pg, db, config, null, p0, p1);
+            task.put(List.of(onePartitionTopic(0, 0, 1), onePartitionTopic(1, 0, 2), onePartitionTopic(1, 1, 3)));
+            task.stop();
+            assertThat(ids(pg, db)).as("%s", config).containsExactly(1, 2, 3);
+        }
+    }
+
+    @Test
+    void aRowBeyondThePartitionsTheSourceSendsTruncatesToStopsTheTaskWhereTruncatesAreApplied() throws Exception {
+        AdbPgSinkTask task = task(pg, db, p0, p1);
+        assertThatThrownBy(() -> task.put(List.of(onePartitionTopic(0, 0, 1), onePartitionTopic(1, 0, 2))))
+                .isInstanceOf(ConnectException.class)
+                .hasMessageStartingWith("The record at topic p.public.items, partition 1, offset 0 says its topic has 1 "
+                        + "partition (header adbsync.partitions), but it is on partition 1: the topic has more partitions "
+                        + "than the source connector sends each TRUNCATE to")
+                .hasMessageContaining("Nothing of the batch was written. Set topic.creation.default.partitions");
+        task.stop();
+    }
+
+    @Test
+    void aRowWithAMalformedBarrierHeaderGoesToTheDeadLetterQueueAndTheOthersAreApplied() throws Exception {
+        SinkTaskFixture.Context[] context = new SinkTaskFixture.Context[1];
+        AdbPgSinkTask task = task(pg, db, Map.of("errors.tolerance", "all"), context, p0, p1);
+        SinkRecord badCount = rec(0, 1, 1, BarrierHeaders.PARTITIONS, "x");
+        SinkRecord countBelowItsPartition = rec(1, 0, 2, BarrierHeaders.PARTITIONS, "0");
+        SinkRecord blankBarrierOnARow = rec(0, 2, 4, BarrierHeaders.PARTITIONS, "2", BarrierHeaders.BARRIER, " ");
+        task.put(List.of(rec(0, 0, 5, BarrierHeaders.PARTITIONS, "2")));
+        task.put(List.of(badCount, countBelowItsPartition, blankBarrierOnARow, rec(0, 3, 6, BarrierHeaders.PARTITIONS, "2")));
+        task.stop();
+        assertThat(context[0].errant).containsExactly(badCount, countBelowItsPartition, blankBarrierOnARow);
+        assertThat(ids(pg, db)).containsExactly(5, 6);
+    }
+
+    @Test
+    void aMalformedHeaderStopsTheTaskWithoutToleranceNamingTheRecord() throws Exception {
+        AdbPgSinkTask task = task(pg, db, p0);
+        task.put(List.of(onePartitionTopic(0, 0, 1)));
+        assertThatThrownBy(() -> task.put(List.of(onePartitionTopic(0, 1, 2), rec(0, 2, 3, BarrierHeaders.PARTITIONS, "x"))))
+                .isInstanceOf(ConnectException.class)
+                .hasMessageStartingWith("Header adbsync.partitions must be a partition count of at least 1, not 'x' "
+                        + "(record at topic p.public.items, partition 0, offset 2)");
+        task.stop();
+        assertThat(ids(pg, db)).containsExactly(1);
+    }
+}
