@@ -308,10 +308,15 @@ public class AdbPgSinkTask extends SinkTask {
             barrier = null;
             position = null;
         }
-        if (partitions > 1 && record.kafkaPartition() < partitions && stale(tp, record.kafkaOffset(), position)) {
-            // Older than a truncate already applied: written, it would bring back what the truncate removed.
-            nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
-            return;
+        if (partitions > 1 && record.kafkaPartition() < partitions) {
+            if (stale(tp, record.kafkaOffset(), position)) {
+                // Older than a truncate already applied: written, it would bring back what the truncate removed.
+                nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+                return;
+            }
+            if (barrier == null) {
+                barriers.saw(tp, record.headers());
+            }
         }
         ChangeEvent event;
         try {
@@ -361,7 +366,8 @@ public class AdbPgSinkTask extends SinkTask {
                     nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
                     return;
                 }
-                reached.put(tp, new BarrierCopy(tp, record.kafkaOffset(), key, partitions, position, event.table()));
+                reached.put(tp, new BarrierCopy(tp, record.kafkaOffset(), key, partitions, position, event.table(),
+                        barriers.seenBefore(tp)));
                 return;
             }
             requireSinglePartition(record, event);
@@ -413,7 +419,7 @@ public class AdbPgSinkTask extends SinkTask {
     private void load(String topic) throws SQLException {
         if (!barriers.loaded(topic)) {
             BarrierStore.Applied applied = barrierStore(connection()).applied(connection(), topic);
-            barriers.load(topic, applied.offsets(), applied.arrivals(), applied.position());
+            barriers.load(topic, applied.offsets(), applied.arrivals(), applied.position(), applied.caps());
         }
     }
 

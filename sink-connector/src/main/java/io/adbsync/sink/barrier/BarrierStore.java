@@ -48,6 +48,8 @@ public final class BarrierStore {
     private static final String SERVER = SqlIdentifiers.quote("source_server");
     private static final String LSN = SqlIdentifiers.quote("source_commit_lsn");
     private static final String EVENT = SqlIdentifiers.quote("source_event");
+    private static final String SEEN_LSN = SqlIdentifiers.quote("seen_commit_lsn");
+    private static final String SEEN_EVENT = SqlIdentifiers.quote("seen_event");
     private static final String APPLIED = SqlIdentifiers.quote("applied");
     private static final String ARRIVED_AT = SqlIdentifiers.quote("arrived_at");
     private static final String APPLIED_AT = SqlIdentifiers.quote("applied_at");
@@ -73,7 +75,8 @@ public final class BarrierStore {
         String key = String.join(", ", KEY.stream().map(SqlIdentifiers::quote).toList());
         return "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (" + CONNECTOR + " text NOT NULL, " + TOPIC + " text NOT NULL, "
                 + BARRIER + " text NOT NULL, " + PARTITION + " integer NOT NULL, " + OFFSET + " bigint NOT NULL, "
-                + PARTITIONS + " integer NOT NULL, " + SERVER + " text, " + LSN + " bigint, " + EVENT + " bigint, " + APPLIED
+                + PARTITIONS + " integer NOT NULL, " + SERVER + " text, " + LSN + " bigint, " + EVENT + " bigint, " + SEEN_LSN
+                + " bigint, " + SEEN_EVENT + " bigint, " + APPLIED
                 + " boolean NOT NULL DEFAULT false, " + ARRIVED_AT + " timestamptz NOT NULL DEFAULT now(), " + APPLIED_AT
                 + " timestamptz, PRIMARY KEY (" + key + "))"
                 + dialect.keyedTableOptions(DISTRIBUTION);
@@ -163,7 +166,7 @@ public final class BarrierStore {
     public Map<BarrierKey, Completion> arrive(Connection c, List<BarrierCopy> copies) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table.quoted() + " (" + CONNECTOR + ", " + TOPIC + ", "
                 + BARRIER + ", " + PARTITION + ", " + OFFSET + ", " + PARTITIONS + ", " + SERVER + ", " + LSN + ", " + EVENT
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (" + String.join(", ", KEY.stream().map(SqlIdentifiers::quote).toList())
+                + ", " + SEEN_LSN + ", " + SEEN_EVENT + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (" + String.join(", ", KEY.stream().map(SqlIdentifiers::quote).toList())
                 + ") DO NOTHING")) {
             for (BarrierCopy copy : copies) {
                 ps.setString(1, connector);
@@ -180,6 +183,14 @@ public final class BarrierStore {
                     ps.setString(7, copy.position().source());
                     ps.setLong(8, copy.position().commitLsn());
                     ps.setLong(9, copy.position().event());
+                }
+                // Only a place of the same server caps the copy's: places of two servers are not ordered.
+                if (copy.position() != null && copy.seen() != null && copy.seen().source().equals(copy.position().source())) {
+                    ps.setLong(10, copy.seen().commitLsn());
+                    ps.setLong(11, copy.seen().event());
+                } else {
+                    ps.setNull(10, Types.BIGINT);
+                    ps.setNull(11, Types.BIGINT);
                 }
                 ps.executeUpdate();
             }
@@ -224,11 +235,15 @@ public final class BarrierStore {
         }
     }
 
-    /** Where a barrier stands: the offset of the arrival of each partition, its partition count, whether it is applied. */
-    public record State(Map<Integer, Long> arrivals, int partitions, boolean applied, Position position) {
+    /**
+     * Where a barrier stands: the offset of the arrival of each partition, its partition count, whether it is applied,
+     * the earliest position its copies state, and per partition the place of the last record seen before the copy.
+     */
+    public record State(Map<Integer, Long> arrivals, int partitions, boolean applied, Position position,
+                        Map<Integer, Position> caps) {
 
         public Completion completion(BarrierKey barrier) {
-            return new Completion(barrier, arrivals, position);
+            return new Completion(barrier, arrivals, position, caps);
         }
     }
 
@@ -238,8 +253,9 @@ public final class BarrierStore {
         int partitions = 0;
         boolean applied = false;
         Position earliest = null;
+        Map<Integer, Position> caps = new TreeMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT " + PARTITION + ", " + OFFSET + ", " + PARTITIONS + ", " + APPLIED
-                + ", " + SERVER + ", " + LSN + ", " + EVENT + " FROM " + table.quoted() + " WHERE " + CONNECTOR + " = ? AND "
+                + ", " + SERVER + ", " + LSN + ", " + EVENT + ", " + SEEN_LSN + ", " + SEEN_EVENT + " FROM " + table.quoted() + " WHERE " + CONNECTOR + " = ? AND "
                 + TOPIC + " = ? AND " + BARRIER + " = ?")) {
             ps.setString(1, connector);
             ps.setString(2, barrier.topic());
@@ -260,11 +276,15 @@ public final class BarrierStore {
                     if (!rs.wasNull()) {
                         Position p = new Position(rs.getString(5), lsn, rs.getLong(7));
                         earliest = earliest == null || p.before(earliest) ? p : earliest;
+                        long seenLsn = rs.getLong(8);
+                        if (!rs.wasNull()) {
+                            caps.put(rs.getInt(1), new Position(rs.getString(5), seenLsn, rs.getLong(9)));
+                        }
                     }
                 }
             }
         }
-        return new State(arrivals, partitions, applied, earliest);
+        return new State(arrivals, partitions, applied, earliest, caps);
     }
 
     /** {@link #state} of each of {@code barriers} read in a transaction of its own (the table must exist). */
@@ -285,19 +305,21 @@ public final class BarrierStore {
     /**
      * What is recorded for {@code topic}: per partition the offset of the latest applied copy ({@code offsets}) and of
      * the latest copy whose arrival is recorded, applied or not ({@code arrivals}), and the position of the barrier
-     * applied last that has one.
+     * applied last that has one, with its caps per partition.
      */
-    public record Applied(Map<Integer, Long> offsets, Map<Integer, Long> arrivals, Position position) {
+    public record Applied(Map<Integer, Long> offsets, Map<Integer, Long> arrivals, Position position,
+                          Map<Integer, Position> caps) {
     }
 
     /** Reads {@link Applied} for {@code topic} in a transaction of its own; nothing when the table does not exist. */
     public Applied applied(Connection c, String topic) throws SQLException {
         if (!exists(c)) {
-            return new Applied(Map.of(), Map.of(), null);
+            return new Applied(Map.of(), Map.of(), null, Map.of());
         }
         Map<Integer, Long> offsets = new HashMap<>();
         Map<Integer, Long> arrivals = new HashMap<>();
         Position position = null;
+        Map<Integer, Position> caps = Map.of();
         try {
             try (PreparedStatement ps = c.prepareStatement("SELECT " + PARTITION + ", max(CASE WHEN " + APPLIED + " THEN " + OFFSET
                     + " END), max(" + OFFSET + ") FROM " + table.quoted() + " WHERE " + CONNECTOR + " = ? AND " + TOPIC + " = ? "
@@ -315,7 +337,8 @@ public final class BarrierStore {
                 }
             }
             // The barrier applied last: barriers of a topic are applied in the order the source sent them.
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + SERVER + ", " + LSN + ", " + EVENT + " FROM " + table.quoted()
+            String last = null;
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + SERVER + ", " + LSN + ", " + EVENT + ", " + BARRIER + " FROM " + table.quoted()
                     + " WHERE " + CONNECTOR + " = ? AND " + TOPIC + " = ? AND " + APPLIED + " AND " + LSN + " IS NOT NULL ORDER BY "
                     + APPLIED_AT + " DESC, " + LSN + " DESC, " + EVENT + " DESC LIMIT 1")) {
                 ps.setString(1, connector);
@@ -323,15 +346,21 @@ public final class BarrierStore {
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         position = new Position(rs.getString(1), rs.getLong(2), rs.getLong(3));
+                        last = rs.getString(4);
                     }
                 }
+            }
+            if (last != null) {
+                State state = state(c, new BarrierKey(topic, last));
+                position = state.position();
+                caps = state.caps();
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {
             c.rollback();
             throw e;
         }
-        return new Applied(offsets, arrivals, position);
+        return new Applied(offsets, arrivals, position, caps);
     }
 
     /** The statement that releases a barrier that can never complete, for the message that says how. */

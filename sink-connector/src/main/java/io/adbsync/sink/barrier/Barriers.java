@@ -2,7 +2,9 @@ package io.adbsync.sink.barrier;
 
 import io.adbsync.common.contract.BarrierHeaders.Position;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import io.adbsync.common.contract.BarrierHeaders;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.header.Headers;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,6 +25,15 @@ import java.util.Set;
  * crash before its offset commit, and those land after the copy). Either way applying it would bring back a row the
  * truncate removed, or a value older than the truncate. Records of another server are never stale by position: a
  * new server's LSNs start again from low values.
+ * <p>
+ * Staleness by position is capped per partition: a record after the copy is stale only if it is also at or before the
+ * last record the task that recorded the partition's arrival saw there before the copy (when it saw one). A record the
+ * source re-sends after a crash was sent to the same partition before the copy (one key, one partition; the source
+ * sends in commit order), so it is never later than the last record before the copy: the cap never lets one through.
+ * What the cap stops is a barrier position far ahead of the source (a copy forged by a topic writer, or a source that
+ * went back in time without changing its system identifier) making every later record of the topic stale; such a
+ * position now makes stale only what was before the copy anyway. The cap is as good as the records it was taken from:
+ * a topic writer who forges the rows before the copy too can still forge it (see docs/security.md).
  * <p>
  * A record is also stale when it is on its partition before the copy of a barrier whose arrival is recorded, applied
  * or not. Why that is safe and why it is needed:
@@ -55,7 +66,11 @@ public final class Barriers {
     /** Per partition, the offset of the latest copy whose arrival is recorded, applied or not. */
     private final Map<TopicPartition, Long> arrivedOffsets = new HashMap<>();
     private final Map<String, Position> appliedPositions = new HashMap<>();
+    /** The caps of the barrier whose position is in {@link #appliedPositions}, per partition where known. */
+    private final Map<TopicPartition, Position> positionCaps = new HashMap<>();
     private final Set<String> loadedTopics = new HashSet<>();
+    /** Per partition, the headers of the last record this task took (not stale, not a copy) since it got it. */
+    private final Map<TopicPartition, Headers> lastSeen = new HashMap<>();
     private final Set<BarrierKey> applied = new HashSet<>();
 
     /** Whether the barriers applied for {@code topic} were read from the destination since the task got its partitions. */
@@ -67,13 +82,26 @@ public final class Barriers {
      * What the destination says of {@code topic}: per partition the latest applied copy's offset and the latest
      * recorded arrival's offset (applied or not), and the position of the barrier applied last.
      */
-    public void load(String topic, Map<Integer, Long> offsets, Map<Integer, Long> arrivals, Position position) {
+    public void load(String topic, Map<Integer, Long> offsets, Map<Integer, Long> arrivals, Position position,
+                     Map<Integer, Position> caps) {
         loadedTopics.add(topic);
         offsets.forEach((partition, offset) -> appliedOffsets.merge(new TopicPartition(topic, partition), offset, Math::max));
         arrivals.forEach((partition, offset) -> arrivedOffsets.merge(new TopicPartition(topic, partition), offset, Math::max));
-        if (position != null) {
-            appliedPositions.merge(topic, position, Barriers::later);
+        appliedPosition(topic, position, caps);
+    }
+
+    /** Takes {@code position} (with its caps) as the topic's if it comes from a barrier applied after the one it has. */
+    private void appliedPosition(String topic, Position position, Map<Integer, Position> caps) {
+        if (position == null) {
+            return;
         }
+        Position current = appliedPositions.get(topic);
+        if (current != null && later(current, position) == current) {
+            return;
+        }
+        appliedPositions.put(topic, position);
+        positionCaps.keySet().removeIf(tp -> tp.topic().equals(topic));
+        caps.forEach((partition, cap) -> positionCaps.put(new TopicPartition(topic, partition), cap));
     }
 
     /** Of two positions of barriers, the one applied later: the greater of one server, else the one seen last. */
@@ -92,6 +120,8 @@ public final class Barriers {
         appliedOffsets.keySet().removeIf(tp -> topics.contains(tp.topic()));
         arrivedOffsets.keySet().removeIf(tp -> topics.contains(tp.topic()));
         appliedPositions.keySet().removeAll(topics);
+        positionCaps.keySet().removeIf(tp -> topics.contains(tp.topic()));
+        lastSeen.keySet().removeIf(tp -> topics.contains(tp.topic()));
         applied.removeIf(b -> topics.contains(b.topic()));
     }
 
@@ -109,7 +139,11 @@ public final class Barriers {
             return true;
         }
         Position latest = appliedPositions.get(tp.topic());
-        return position != null && latest != null && position.before(latest);
+        if (position == null || latest == null || !position.before(latest)) {
+            return false;
+        }
+        Position cap = positionCaps.get(tp);
+        return cap == null || !cap.before(position);
     }
 
     /** Whether records of {@code topic} can be stale by their position: a barrier with one was applied. */
@@ -126,8 +160,27 @@ public final class Barriers {
         String topic = completion.barrier().topic();
         applied.add(completion.barrier());
         completion.offsets().forEach((partition, offset) -> appliedOffsets.merge(new TopicPartition(topic, partition), offset, Math::max));
-        if (completion.position() != null) {
-            appliedPositions.merge(topic, completion.position(), Barriers::later);
+        appliedPosition(topic, completion.position(), completion.caps());
+    }
+
+    /** Notes the record this task took last on {@code tp} (neither stale nor a copy): its headers, read when a copy comes. */
+    public void saw(TopicPartition tp, Headers headers) {
+        lastSeen.put(tp, headers);
+    }
+
+    /**
+     * The place of the last record this task took on {@code tp} since it got it, the cap of a copy reached now; null when
+     * it took none, or its position header is missing or unreadable.
+     */
+    public Position seenBefore(TopicPartition tp) {
+        Headers headers = lastSeen.get(tp);
+        if (headers == null) {
+            return null;
+        }
+        try {
+            return BarrierHeaders.position(headers);
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 

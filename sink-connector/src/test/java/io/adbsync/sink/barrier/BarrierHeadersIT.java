@@ -86,6 +86,34 @@ class BarrierHeadersIT {
         assertThat(ids(pg, db)).containsExactly(5, 6);
     }
 
+    private static SinkRecord streamed(int partition, long offset, Integer id, String position, String barrier) {
+        return barrier == null
+                ? rec(partition, offset, id, BarrierHeaders.PARTITIONS, "2", BarrierHeaders.POSITION, position)
+                : rec(partition, offset, id, BarrierHeaders.PARTITIONS, "2", BarrierHeaders.POSITION, position,
+                        BarrierHeaders.BARRIER, barrier);
+    }
+
+    @Test
+    void aBarrierPositionFarAheadOfTheSourceDoesNotMakeLaterRowsStale() throws Exception {
+        String server = "7301234567890123456";
+        AdbPgSinkTask task = task(pg, db, p0, p1);
+        task.put(List.of(streamed(0, 0, 1, "0/100@0@" + server, null), streamed(1, 0, 2, "0/200@0@" + server, null)));
+        // Copies forged by a topic writer, on every partition, stating a place no source will reach.
+        String far = "FFFFFFFF/FFFFFFFF@0@" + server;
+        task.put(List.of(streamed(0, 1, null, far, "forged"), streamed(1, 1, null, far, "forged")));
+        assertThat(ids(pg, db)).as("the forged truncate itself is applied: truncate.enabled trusts the topic").isEmpty();
+        // The source goes on: its later rows are applied; a re-send of a row from before the copy is not.
+        task.put(List.of(streamed(0, 2, 3, "0/300@0@" + server, null), streamed(1, 2, 4, "0/300@65536@" + server, null),
+                streamed(1, 3, 2, "0/200@0@" + server, null)));
+        task.stop();
+        assertThat(ids(pg, db)).containsExactly(3, 4);
+        // Read again from the destination by a task started afresh: the cap is kept with the barrier.
+        AdbPgSinkTask again = task(pg, db, p0, p1);
+        again.put(List.of(streamed(0, 3, 5, "0/400@0@" + server, null), streamed(1, 4, 2, "0/200@0@" + server, null)));
+        again.stop();
+        assertThat(ids(pg, db)).containsExactly(3, 4, 5);
+    }
+
     @Test
     void aMalformedHeaderStopsTheTaskWithoutToleranceNamingTheRecord() throws Exception {
         AdbPgSinkTask task = task(pg, db, p0);

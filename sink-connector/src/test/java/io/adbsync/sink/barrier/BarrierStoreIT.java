@@ -88,8 +88,9 @@ class BarrierStoreIT {
 
             BarrierKey barrier = new BarrierKey(TOPIC, "stream:0/10:3");
             Position position = new Position("7301234567890123456", 0x10, 3 * 65_536L);
-            BarrierCopy copy0 = new BarrierCopy(new TopicPartition(TOPIC, 0), 40, barrier, 2, position, ITEMS);
-            BarrierCopy copy1 = new BarrierCopy(new TopicPartition(TOPIC, 1), 7, barrier, 2, position, ITEMS);
+            BarrierCopy copy0 = new BarrierCopy(new TopicPartition(TOPIC, 0), 40, barrier, 2, position, ITEMS,
+                    new Position("7301234567890123456", 0x10, 2 * 65_536L));
+            BarrierCopy copy1 = new BarrierCopy(new TopicPartition(TOPIC, 1), 7, barrier, 2, position, ITEMS, null);
 
             // Task a: its rows before the copy of partition 0, then its arrival, in one transaction left open.
             store.lock(a, List.of(barrier));
@@ -118,6 +119,8 @@ class BarrierStoreIT {
             assertThat(applied).containsOnlyKeys(barrier);
             assertThat(applied.get(barrier).offsets()).isEqualTo(Map.of(0, 40L, 1, 7L));
             assertThat(applied.get(barrier).position()).isEqualTo(position);
+            assertThat(applied.get(barrier).caps()).as("partition 1's task saw nothing before its copy")
+                    .isEqualTo(Map.of(0, new Position("7301234567890123456", 0x10, 2 * 65_536L)));
             // b's arrival, the last, truncated everything written before either copy.
             assertThat(rows(a)).isEmpty();
 
@@ -126,7 +129,7 @@ class BarrierStoreIT {
             execute(a, "INSERT INTO items VALUES (3, 'after')");
             a.commit();
             store.lock(a, List.of(barrier));
-            BarrierCopy again = new BarrierCopy(new TopicPartition(TOPIC, 0), 55, barrier, 2, position, ITEMS);
+            BarrierCopy again = new BarrierCopy(new TopicPartition(TOPIC, 0), 55, barrier, 2, position, ITEMS, null);
             assertThat(store.arrive(a, List.of(again)).get(barrier).offsets()).isEqualTo(Map.of(0, 40L, 1, 7L));
             a.commit();
             assertThat(rows(a)).containsExactly("3");
@@ -137,12 +140,13 @@ class BarrierStoreIT {
             // A pending arrival reads back too: the records of its partition before the copy were processed with it.
             BarrierKey next = new BarrierKey(TOPIC, "stream:0/30:1");
             store.lock(a, List.of(next));
-            store.arrive(a, List.of(new BarrierCopy(new TopicPartition(TOPIC, 0), 60, next, 2, position, ITEMS)));
+            store.arrive(a, List.of(new BarrierCopy(new TopicPartition(TOPIC, 0), 60, next, 2, position, ITEMS, null)));
             a.commit();
             BarrierStore.Applied pending = store.applied(b, TOPIC);
             assertThat(pending.offsets()).as("applied only").isEqualTo(Map.of(0, 40L, 1, 7L));
             assertThat(pending.arrivals()).isEqualTo(Map.of(0, 60L, 1, 7L));
             assertThat(read.position()).isEqualTo(position);
+            assertThat(read.caps()).isEqualTo(Map.of(0, new Position("7301234567890123456", 0x10, 2 * 65_536L)));
             assertThat(store.applied(b, "p.public.other").offsets()).isEmpty();
             assertThat(new BarrierStore(BARRIERS, "another sink", dialect).applied(b, TOPIC).offsets()).isEmpty();
 
@@ -150,15 +154,15 @@ class BarrierStoreIT {
             BarrierKey snapshot = new BarrierKey("p.public.never", "snapshot:99:1");
             store.lock(a, List.of(snapshot));
             assertThat(store.arrive(a, List.of(new BarrierCopy(new TopicPartition("p.public.never", 0), 0, snapshot, 1, null,
-                    new TableId("public", "never"))))).containsKey(snapshot);
+                    new TableId("public", "never"), null)))).containsKey(snapshot);
             a.commit();
             assertThat(store.states(a, List.of(snapshot)).get(snapshot).applied()).isTrue();
 
             // Copies that disagree on the partition count: the source was reconfigured in between.
             BarrierKey mixed = new BarrierKey(TOPIC, "stream:0/20:1");
             store.lock(a, List.of(mixed));
-            store.arrive(a, List.of(new BarrierCopy(new TopicPartition(TOPIC, 0), 60, mixed, 3, null, ITEMS)));
-            assertThatThrownBy(() -> store.arrive(a, List.of(new BarrierCopy(new TopicPartition(TOPIC, 1), 9, mixed, 2, null, ITEMS))))
+            store.arrive(a, List.of(new BarrierCopy(new TopicPartition(TOPIC, 0), 60, mixed, 3, null, ITEMS, null)));
+            assertThatThrownBy(() -> store.arrive(a, List.of(new BarrierCopy(new TopicPartition(TOPIC, 1), 9, mixed, 2, null, ITEMS, null))))
                     .isInstanceOf(ConnectException.class)
                     .hasMessageContaining("The copies of truncate barrier stream:0/20:1 of topic p.public.items state different "
                             + "partition counts (3 and 2");

@@ -21,7 +21,7 @@ class BarriersTest {
     @Test
     void recordsUpToTheCopyOnEachPartitionAndStreamedRecordsBeforeTheTruncateAreStale() {
         Barriers barriers = new Barriers();
-        barriers.load("p.public.t", Map.of(), Map.of(), null);
+        barriers.load("p.public.t", Map.of(), Map.of(), null, Map.of());
         assertThat(barriers.comparesPositions("p.public.t")).isFalse();
         assertThat(barriers.stale(P0, 0, new Position("7", 0x10, 0))).isFalse();
 
@@ -53,7 +53,7 @@ class BarriersTest {
     @Test
     void theLatestAppliedBarrierDecidesAndAReassignmentForgetsWhatWasRead() {
         Barriers barriers = new Barriers();
-        barriers.load("p.public.t", Map.of(0, 100L), Map.of(0, 100L), new Position("7", 0x20, 0));
+        barriers.load("p.public.t", Map.of(0, 100L), Map.of(0, 100L), new Position("7", 0x20, 0), Map.of());
         barriers.applied(new Completion(B, Map.of(0, 40L), new Position("7", 0x10, 0)));
         assertThat(barriers.stale(P0, 99, null)).isTrue();
         assertThat(barriers.stale(P0, 200, new Position("7", 0x1F, 0))).isTrue();
@@ -69,17 +69,51 @@ class BarriersTest {
     void recordsBeforeACopyWhoseArrivalIsRecordedAreStaleWhetherOrNotItsBarrierWasApplied() {
         Barriers barriers = new Barriers();
         // Read at load: partition 0 arrived at a copy at offset 40, not applied yet.
-        barriers.load("p.public.t", Map.of(), Map.of(0, 40L), null);
+        barriers.load("p.public.t", Map.of(), Map.of(0, 40L), null, Map.of());
         assertThat(barriers.stale(P0, 39, null)).as("processed in the arrival's transaction or before").isTrue();
         assertThat(barriers.stale(P0, 40, null)).as("the copy itself, to be held at or skipped").isFalse();
         assertThat(barriers.stale(P1, 0, null)).as("no arrival of its own").isFalse();
         // Recorded by this task.
-        barriers.arrived(new BarrierCopy(P1, 7, B, 2, null, null));
+        barriers.arrived(new BarrierCopy(P1, 7, B, 2, null, null, null));
         assertThat(barriers.stale(P1, 6, null)).isTrue();
         assertThat(barriers.stale(P1, 7, null)).isFalse();
         barriers.forget(List.of(P0));
         assertThat(barriers.stale(P0, 39, null)).as("read again after a reassignment or a failed put").isFalse();
         assertThat(barriers.stale(P1, 6, null)).isFalse();
+    }
+
+    @Test
+    void aBarrierPositionMakesStaleOnlyWhatIsNotLaterThanTheLastRecordSeenBeforeItsCopy() {
+        Barriers barriers = new Barriers();
+        barriers.load("p.public.t", Map.of(), Map.of(), null, Map.of());
+        // A position far ahead of the source (forged): partition 0's last record before the copy was at 0/10.
+        Position far = new Position("7", 0xFFFFFFFFFFL, 0);
+        barriers.applied(new Completion(B, Map.of(0, 40L, 1, 7L), far, Map.of(0, new Position("7", 0x10, 5))));
+        assertThat(barriers.stale(P0, 41, new Position("7", 0x10, 5))).as("a re-send of the last record before the copy").isTrue();
+        assertThat(barriers.stale(P0, 41, new Position("7", 0x0F, 0))).isTrue();
+        assertThat(barriers.stale(P0, 41, new Position("7", 0x10, 6))).as("later than anything before the copy").isFalse();
+        assertThat(barriers.stale(P0, 41, new Position("7", 0x30, 0))).isFalse();
+        // Partition 1's task saw nothing before its copy (it started there): the barrier's position alone decides.
+        assertThat(barriers.stale(P1, 8, new Position("7", 0x30, 0))).isTrue();
+        // A barrier applied later replaces the caps with its own.
+        barriers.applied(new Completion(new BarrierKey("p.public.t", "stream:1/0:0"), Map.of(0, 50L), new Position("8", 0x40, 0)));
+        assertThat(barriers.stale(P0, 51, new Position("8", 0x30, 0))).isTrue();
+    }
+
+    @Test
+    void theLastRecordTakenOnAPartitionIsReadWhenACopyComesAndForgottenWithThePartition() {
+        Barriers barriers = new Barriers();
+        assertThat(barriers.seenBefore(P0)).isNull();
+        org.apache.kafka.connect.header.ConnectHeaders headers = new org.apache.kafka.connect.header.ConnectHeaders();
+        headers.addString("adbsync.position", "0/10@5@7");
+        barriers.saw(P0, headers);
+        assertThat(barriers.seenBefore(P0)).isEqualTo(new Position("7", 0x10, 5));
+        org.apache.kafka.connect.header.ConnectHeaders unreadable = new org.apache.kafka.connect.header.ConnectHeaders();
+        unreadable.addString("adbsync.position", "later");
+        barriers.saw(P1, unreadable);
+        assertThat(barriers.seenBefore(P1)).as("no cap rather than a wrong one").isNull();
+        barriers.forget(List.of(P0));
+        assertThat(barriers.seenBefore(P0)).isNull();
     }
 
     @Test
