@@ -30,6 +30,7 @@ import io.adbsync.source.stream.TopicNames;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.StreamedTransactions;
 import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.stream.TopicPartitions;
 import io.adbsync.source.types.TypeMapper;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -165,8 +166,11 @@ public class AdbPgSourceTask extends SourceTask {
         catalog = new SourceCatalog(config.connection());
         String database = catalog.database();
         boolean streams = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
-        records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog,
-                config.topicPartitions(), streams ? ReplicationSetup.systemIdentifier(config.connection()) : "");
+        // The server's identifier is only part of positions, which only topics of several partitions carry: with none,
+        // no extra replication connection is opened at each start (the previous task's walsender may still hold one).
+        TopicPartitions topicPartitions = config.topicPartitions();
+        records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(), catalog, topicPartitions,
+                streams && topicPartitions.anyWithSeveral() ? ReplicationSetup.systemIdentifier(config.connection()) : "");
         heartbeat = new Heartbeat(config, records.partition());
         TableFilter filter = capturableOnly(new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
         // Under setup.mode=check nothing below makes or alters anything at the source: it is all there, or the task stops here.

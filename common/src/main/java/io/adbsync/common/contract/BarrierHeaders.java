@@ -14,7 +14,8 @@ import java.util.Locale;
  *   a table topic. A record on a partition at or above N tells the sink that the topic has more partitions than the
  *   source sends truncate copies to.</li>
  *   <li>{@value #BARRIER}: on each copy of a truncate, an id the same on all copies and on any re-send of them.</li>
- *   <li>{@value #POSITION}: on every streamed record (rows, tombstones, truncate copies), its place in the source
+ *   <li>{@value #POSITION}: on every streamed record (rows, tombstones, truncate copies) of a topic of several
+ *   partitions, its place in the source
  *   server's commit order ({@link Position}); a sink skips a re-sent streamed record that precedes a truncate it
  *   applied.</li>
  * </ul>

@@ -9,9 +9,9 @@ import org.apache.kafka.connect.header.ConnectHeaders;
 
 /**
  * The headers of every record the source emits: the exact source table (topic names cannot carry it), the
- * partition count of its topic and, on streamed records, their place in commit order (see {@link BarrierHeaders}),
- * and the float columns holding NaN, ±Infinity or -0 so that a sink notices a converter that lost them. What a table
- * needs is worked out once per captured table shape, not per record.
+ * partition count of its topic and, on streamed records of topics of several partitions, their place in commit order
+ * (see {@link BarrierHeaders}), and the float columns holding NaN, ±Infinity or -0 so that a sink notices a converter
+ * that lost them. What a table needs is worked out once per captured table shape, not per record.
  */
 final class RecordHeaders {
 
@@ -39,7 +39,9 @@ final class RecordHeaders {
         ConnectHeaders headers = new ConnectHeaders();
         headers.addString(SourceTableHeader.HEADER, known.sourceTable());
         headers.addString(BarrierHeaders.PARTITIONS, known.partitionsText());
-        if (position != null) {
+        // A position orders records across partitions only; on a topic of one, Kafka's order is the source's, and the
+        // header would only add its bytes to every record.
+        if (position != null && known.partitions() > 1) {
             headers.addString(BarrierHeaders.POSITION, position.encode());
         }
         if (known.hasFloats()) {

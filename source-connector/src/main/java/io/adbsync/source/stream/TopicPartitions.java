@@ -60,6 +60,11 @@ public final class TopicPartitions {
         return new TopicPartitions(defaultCount, List.copyOf(groups));
     }
 
+    /** Whether some topic can have several partitions (and so need truncate copies and positions). */
+    public boolean anyWithSeveral() {
+        return defaultCount > 1 || groups.stream().anyMatch(g -> g.partitions() > 1);
+    }
+
     /** The partition count of {@code topic}. */
     public int of(String topic) {
         return byTopic.computeIfAbsent(topic, t -> {

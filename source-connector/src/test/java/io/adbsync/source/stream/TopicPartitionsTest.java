@@ -32,6 +32,15 @@ class TopicPartitionsTest {
     }
 
     @Test
+    void whetherAnyTopicCanHaveSeveralPartitions() {
+        assertThat(TopicPartitions.from(Map.of()).anyWithSeveral()).isFalse();
+        assertThat(TopicPartitions.from(Map.of("topic.creation.default.partitions", "1")).anyWithSeveral()).isFalse();
+        assertThat(TopicPartitions.from(Map.of("topic.creation.default.partitions", "2")).anyWithSeveral()).isTrue();
+        assertThat(TopicPartitions.from(Map.of("topic.creation.groups", "big", "topic.creation.big.include", "p\\.x",
+                "topic.creation.big.partitions", "4")).anyWithSeveral()).isTrue();
+    }
+
+    @Test
     void theBrokersDefaultIsRefusedOnItsKeyBecauseItLeavesTheCountUnknown() {
         assertThatThrownBy(() -> TopicPartitions.from(Map.of("topic.creation.default.partitions", "-1")))
                 .isInstanceOfSatisfying(TopicPartitions.Invalid.class, e -> assertThat(e.key()).isEqualTo("topic.creation.default.partitions"))
