@@ -237,6 +237,8 @@ public class AdbPgSinkTask extends SinkTask {
         List<ChangeEvent> events = new ArrayList<>(records.size());
         // Partitions whose records stop at a barrier's copy in this batch: later records of them are not applied now.
         Map<TopicPartition, BarrierCopy> reached = new LinkedHashMap<>();
+        // Copies of truncates this sink does not apply: their partitions go on, and only note that they passed them.
+        List<BarrierCopy> passed = new ArrayList<>();
         try {
             for (SinkRecord record : records) {
                 TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
@@ -250,14 +252,14 @@ public class AdbPgSinkTask extends SinkTask {
                     // Not consumed: the partition is rewound to its barrier's copy and delivered again from there.
                     continue;
                 }
-                accept(record, tp, events, nextOffsets, reached);
+                accept(record, tp, events, nextOffsets, reached, passed);
             }
         } catch (SQLException e) {
             throw failure(e, List.of());
         }
         Outcome outcome;
         try {
-            outcome = apply(events, nextOffsets, new ArrayList<>(reached.values()));
+            outcome = apply(events, nextOffsets, new ArrayList<>(reached.values()), passed);
             retry.succeeded();
         } catch (OffsetStore.OffsetsMovedException e) {
             // Nothing of the batch was committed: read the destination's offsets again and rewind to them.
@@ -286,7 +288,7 @@ public class AdbPgSinkTask extends SinkTask {
      * copy of a truncate barrier not applied yet, and into {@code nextOffsets} if it is consumed now.
      */
     private void accept(SinkRecord record, TopicPartition tp, List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets,
-                        Map<TopicPartition, BarrierCopy> reached) throws SQLException {
+                        Map<TopicPartition, BarrierCopy> reached, List<BarrierCopy> passed) throws SQLException {
         int partitions = 0;
         BarrierHeaders.Position position = null;
         String barrier = null;
@@ -355,6 +357,11 @@ public class AdbPgSinkTask extends SinkTask {
             beyondSentPartitions(record, event, partitions);
         }
         if (!wanted(event)) {
+            if (event.kind() == ChangeEvent.Kind.TRUNCATE && barrier != null) {
+                // Noted, so that a barrier other partitions reached while truncates were applied still completes.
+                passed.add(new BarrierCopy(tp, record.kafkaOffset(), new BarrierKey(record.topic(), barrier), partitions, null,
+                        event.table(), null, false));
+            }
             nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
             return;
         }
@@ -606,13 +613,19 @@ public class AdbPgSinkTask extends SinkTask {
     /**
      * One transaction for the whole batch; when the destination refuses a record, the batch is redone record by
      * record. The arrivals at the barriers {@code reached} are recorded in the same transaction, after the records
-     * before them, and the one that completes a barrier truncates its table there too. Returns what was written.
+     * before them, and the one that completes a barrier truncates its table there too. Copies {@code passed} unapplied
+     * are noted as arrivals too, where the barrier table exists (a sink that never applied a truncate has none to
+     * complete). Returns what was written.
      */
-    private Outcome apply(List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> reached)
-            throws SQLException {
+    private Outcome apply(List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> applying,
+                          List<BarrierCopy> passed) throws SQLException {
         Connection c = connection();
-        if (!reached.isEmpty()) {
+        List<BarrierCopy> reached = new ArrayList<>(applying);
+        if (!applying.isEmpty()) {
             barrierStore(c).ensureTable(c);
+            reached.addAll(passed);
+        } else if (!passed.isEmpty() && barrierStore(c).exists(c)) {
+            reached.addAll(passed);
         }
         List<ChangeEvent> admitted = admit(c, events);
         List<TableChanges> tables = reducer.reduce(admitted);

@@ -22,6 +22,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +52,7 @@ public final class BarrierStore {
     private static final String SEEN_LSN = SqlIdentifiers.quote("seen_commit_lsn");
     private static final String SEEN_EVENT = SqlIdentifiers.quote("seen_event");
     private static final String APPLIED = SqlIdentifiers.quote("applied");
+    private static final String TRUNCATES = SqlIdentifiers.quote("truncates");
     private static final String ARRIVED_AT = SqlIdentifiers.quote("arrived_at");
     private static final String APPLIED_AT = SqlIdentifiers.quote("applied_at");
     private static final List<String> KEY = List.of("connector", "topic", "barrier", "kafka_partition");
@@ -76,7 +78,7 @@ public final class BarrierStore {
         return "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (" + CONNECTOR + " text NOT NULL, " + TOPIC + " text NOT NULL, "
                 + BARRIER + " text NOT NULL, " + PARTITION + " integer NOT NULL, " + OFFSET + " bigint NOT NULL, "
                 + PARTITIONS + " integer NOT NULL, " + SERVER + " text, " + LSN + " bigint, " + EVENT + " bigint, " + SEEN_LSN
-                + " bigint, " + SEEN_EVENT + " bigint, " + APPLIED
+                + " bigint, " + SEEN_EVENT + " bigint, " + TRUNCATES + " boolean NOT NULL DEFAULT true, " + APPLIED
                 + " boolean NOT NULL DEFAULT false, " + ARRIVED_AT + " timestamptz NOT NULL DEFAULT now(), " + APPLIED_AT
                 + " timestamptz, PRIMARY KEY (" + key + "))"
                 + dialect.keyedTableOptions(DISTRIBUTION);
@@ -166,7 +168,7 @@ public final class BarrierStore {
     public Map<BarrierKey, Completion> arrive(Connection c, List<BarrierCopy> copies) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table.quoted() + " (" + CONNECTOR + ", " + TOPIC + ", "
                 + BARRIER + ", " + PARTITION + ", " + OFFSET + ", " + PARTITIONS + ", " + SERVER + ", " + LSN + ", " + EVENT
-                + ", " + SEEN_LSN + ", " + SEEN_EVENT + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (" + String.join(", ", KEY.stream().map(SqlIdentifiers::quote).toList())
+                + ", " + SEEN_LSN + ", " + SEEN_EVENT + ", " + TRUNCATES + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (" + String.join(", ", KEY.stream().map(SqlIdentifiers::quote).toList())
                 + ") DO NOTHING")) {
             for (BarrierCopy copy : copies) {
                 ps.setString(1, connector);
@@ -175,7 +177,8 @@ public final class BarrierStore {
                 ps.setInt(4, copy.partition().partition());
                 ps.setLong(5, copy.offset());
                 ps.setInt(6, copy.partitions());
-                if (copy.position() == null) {
+                // A copy passed unapplied states no position: a barrier it is part of is never applied as a truncate.
+                if (copy.position() == null || !copy.truncates()) {
                     ps.setNull(7, Types.VARCHAR);
                     ps.setNull(8, Types.BIGINT);
                     ps.setNull(9, Types.BIGINT);
@@ -185,13 +188,15 @@ public final class BarrierStore {
                     ps.setLong(9, copy.position().event());
                 }
                 // Only a place of the same server caps the copy's: places of two servers are not ordered.
-                if (copy.position() != null && copy.seen() != null && copy.seen().source().equals(copy.position().source())) {
+                if (copy.truncates() && copy.position() != null && copy.seen() != null
+                        && copy.seen().source().equals(copy.position().source())) {
                     ps.setLong(10, copy.seen().commitLsn());
                     ps.setLong(11, copy.seen().event());
                 } else {
                     ps.setNull(10, Types.BIGINT);
                     ps.setNull(11, Types.BIGINT);
                 }
+                ps.setBoolean(12, copy.truncates());
                 ps.executeUpdate();
             }
         }
@@ -203,9 +208,21 @@ public final class BarrierStore {
             if (state.applied()) {
                 applied.put(copy.barrier(), state.completion(copy.barrier()));
             } else if (state.arrivals().size() >= state.partitions()) {
-                truncateIfExists(c, copy.table());
-                log.info("Truncate barrier {} reached on all {} partitions: truncating {} (arrivals by partition and offset: {})",
-                        copy.barrier(), state.partitions(), copy.table(), state.arrivals());
+                if (state.truncates()) {
+                    truncateIfExists(c, copy.table());
+                    log.info("Truncate barrier {} reached on all {} partitions: truncating {} (arrivals by partition and offset: {})",
+                            copy.barrier(), state.partitions(), copy.table(), state.arrivals());
+                } else if (state.passed().size() == state.arrivals().size()) {
+                    log.debug("Truncate barrier {} passed on all {} partitions by a sink that does not apply it", copy.barrier(),
+                            state.partitions());
+                } else {
+                    // Some partition went on past its copy (truncates were not applied when it passed): truncating now
+                    // would remove the rows it has written since.
+                    log.warn("Truncate barrier {} reached on all {} partitions, but partitions {} passed their copy while this "
+                            + "sink did not apply truncates of {} ({} or {} changed meanwhile): the truncate is not applied, "
+                            + "and {} keeps the rows it removed at the source", copy.barrier(), state.partitions(),
+                            state.passed(), copy.table(), "truncate.enabled", "table.operations", copy.table());
+                }
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + table.quoted() + " SET " + APPLIED + " = true, "
                         + APPLIED_AT + " = now() WHERE " + CONNECTOR + " = ? AND " + TOPIC + " = ? AND " + BARRIER + " = ?")) {
                     ps.setString(1, connector);
@@ -240,10 +257,16 @@ public final class BarrierStore {
      * the earliest position its copies state, and per partition the place of the last record seen before the copy.
      */
     public record State(Map<Integer, Long> arrivals, int partitions, boolean applied, Position position,
-                        Map<Integer, Position> caps) {
+                        Map<Integer, Position> caps, List<Integer> passed) {
 
+        /** Whether every arrival is of a copy this sink applied: only then is the barrier a truncate. */
+        public boolean truncates() {
+            return passed.isEmpty();
+        }
+
+        /** What the barrier makes stale; no position when it is not applied as a truncate (nothing was removed). */
         public Completion completion(BarrierKey barrier) {
-            return new Completion(barrier, arrivals, position, caps);
+            return truncates() ? new Completion(barrier, arrivals, position, caps) : new Completion(barrier, arrivals, null, Map.of());
         }
     }
 
@@ -254,8 +277,9 @@ public final class BarrierStore {
         boolean applied = false;
         Position earliest = null;
         Map<Integer, Position> caps = new TreeMap<>();
+        List<Integer> passed = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT " + PARTITION + ", " + OFFSET + ", " + PARTITIONS + ", " + APPLIED
-                + ", " + SERVER + ", " + LSN + ", " + EVENT + ", " + SEEN_LSN + ", " + SEEN_EVENT + " FROM " + table.quoted() + " WHERE " + CONNECTOR + " = ? AND "
+                + ", " + SERVER + ", " + LSN + ", " + EVENT + ", " + SEEN_LSN + ", " + SEEN_EVENT + ", " + TRUNCATES + " FROM " + table.quoted() + " WHERE " + CONNECTOR + " = ? AND "
                 + TOPIC + " = ? AND " + BARRIER + " = ?")) {
             ps.setString(1, connector);
             ps.setString(2, barrier.topic());
@@ -263,6 +287,9 @@ public final class BarrierStore {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     arrivals.put(rs.getInt(1), rs.getLong(2));
+                    if (!rs.getBoolean(10)) {
+                        passed.add(rs.getInt(1));
+                    }
                     int n = rs.getInt(3);
                     if (partitions != 0 && n != partitions) {
                         throw new ConnectException("The copies of truncate barrier " + barrier + " state different partition "
@@ -284,7 +311,8 @@ public final class BarrierStore {
                 }
             }
         }
-        return new State(arrivals, partitions, applied, earliest, caps);
+        Collections.sort(passed);
+        return new State(arrivals, partitions, applied, earliest, caps, passed);
     }
 
     /** {@link #state} of each of {@code barriers} read in a transaction of its own (the table must exist). */
@@ -336,13 +364,18 @@ public final class BarrierStore {
                     }
                 }
             }
-            // The barrier applied last: barriers of a topic are applied in the order the source sent them.
+            // The truncate applied last: barriers of a topic are applied in the order the source sent them. One that
+            // some partition passed unapplied removed nothing, so it makes nothing stale by position.
             String last = null;
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + SERVER + ", " + LSN + ", " + EVENT + ", " + BARRIER + " FROM " + table.quoted()
-                    + " WHERE " + CONNECTOR + " = ? AND " + TOPIC + " = ? AND " + APPLIED + " AND " + LSN + " IS NOT NULL ORDER BY "
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + SERVER + ", " + LSN + ", " + EVENT + ", " + BARRIER + " FROM "
+                    + table.quoted() + " WHERE " + CONNECTOR + " = ? AND " + TOPIC + " = ? AND " + APPLIED + " AND " + LSN
+                    + " IS NOT NULL AND " + BARRIER + " NOT IN (SELECT " + BARRIER + " FROM " + table.quoted() + " WHERE "
+                    + CONNECTOR + " = ? AND " + TOPIC + " = ? AND NOT " + TRUNCATES + ") ORDER BY "
                     + APPLIED_AT + " DESC, " + LSN + " DESC, " + EVENT + " DESC LIMIT 1")) {
                 ps.setString(1, connector);
                 ps.setString(2, topic);
+                ps.setString(3, connector);
+                ps.setString(4, topic);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         position = new Position(rs.getString(1), rs.getLong(2), rs.getLong(3));
@@ -351,9 +384,10 @@ public final class BarrierStore {
                 }
             }
             if (last != null) {
-                State state = state(c, new BarrierKey(topic, last));
-                position = state.position();
-                caps = state.caps();
+                BarrierKey key = new BarrierKey(topic, last);
+                Completion completion = state(c, key).completion(key);
+                position = completion.position();
+                caps = completion.caps();
             }
             c.commit();
         } catch (SQLException | RuntimeException e) {
