@@ -100,6 +100,8 @@ public class AdbPgSinkTask extends SinkTask {
     private final Set<TableId> truncatesSkipped = new HashSet<>();
     /** Topics with records beyond the partitions the source sends truncates to, where truncates are not applied: warned. */
     private final Set<String> beyondPartitionsWarned = new HashSet<>();
+    /** The tables this connector keeps its own state in, by the setting that names them: never a record's destination. */
+    private final Map<TableId, String> bookkeeping = new HashMap<>();
 
     /** How often a task holding partitions at a truncate barrier asks whether the barrier was applied. */
     private static final long HOLD_CHECK_MS = 500;
@@ -131,6 +133,11 @@ public class AdbPgSinkTask extends SinkTask {
                 System::currentTimeMillis);
         throttle = new Throttle(config.maxRowsPerSecond(), config.maxBytesPerSecond());
         connectorName = props.getOrDefault("name", "adbsync-sink");
+        bookkeeping.clear();
+        bookkeeping.put(tableId(config.truncateBarrierTable()), SinkConfig.TRUNCATE_BARRIER_TABLE);
+        if (config.offsetsTable() != null) {
+            bookkeeping.put(tableId(config.offsetsTable()), SinkConfig.OFFSETS_TABLE);
+        }
         tolerateAll = "all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim());
         try {
             reporter = context.errantRecordReporter();
@@ -342,6 +349,15 @@ public class AdbPgSinkTask extends SinkTask {
                     + "table (table.name.format, table.name.map) or widen " + SinkConfig.TABLE_ALLOW_LIST, null);
             return;
         }
+        String own = bookkeeping.get(event.table());
+        if (own != null) {
+            // Written by a record, it would forge or erase what this connector knows (applied truncates, offsets).
+            nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+            refuse(record, "Destination table " + event.table() + " is one this connector keeps its own state in (" + own
+                    + "; record at " + event.coordinates() + "): nothing was written. Map the topic to another table "
+                    + "(table.name.format, table.name.map) or set " + own + " to another one", null);
+            return;
+        }
         if (malformed != null) {
             if (event.kind() == ChangeEvent.Kind.TRUNCATE && truncatesApplied(event)) {
                 // Whether it is a copy of a barrier cannot be told: neither applied alone nor dropped.
@@ -549,10 +565,15 @@ public class AdbPgSinkTask extends SinkTask {
 
     private BarrierStore barrierStore(Connection c) {
         if (barrierStore == null) {
-            String[] parts = config.truncateBarrierTable().split("\\.", 2);
-            barrierStore = new BarrierStore(new TableId(parts[0], parts[1]), connectorName, dialect);
+            barrierStore = new BarrierStore(tableId(config.truncateBarrierTable()), connectorName, dialect);
         }
         return barrierStore;
+    }
+
+    /** A {@code schema.table} setting (validated by SinkConfig) as a table id. */
+    private static TableId tableId(String qualified) {
+        String[] parts = qualified.split("\\.", 2);
+        return new TableId(parts[0], parts[1]);
     }
 
     /**
@@ -862,8 +883,7 @@ public class AdbPgSinkTask extends SinkTask {
                 SchemaSync sync = new SchemaSync(detected, config.autoCreate(), config.autoEvolve(), config.storageEngine(),
                         config.distributionKey());
                 if (config.offsetsTable() != null) {
-                    String[] parts = config.offsetsTable().split("\\.", 2);
-                    offsetStore = new OffsetStore(new TableId(parts[0], parts[1]), connectorName, detected);
+                    offsetStore = new OffsetStore(tableId(config.offsetsTable()), connectorName, detected);
                 }
                 schemaSync = sync;
                 writer = new BatchWriter(detected, sync);

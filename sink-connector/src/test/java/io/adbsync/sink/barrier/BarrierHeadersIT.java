@@ -115,6 +115,22 @@ class BarrierHeadersIT {
     }
 
     @Test
+    void aRecordMappedToTheConnectorsOwnBookkeepingTablesIsRefused() throws Exception {
+        for (String table : List.of("public.adbsync_truncate_barriers", "public.sink_offsets")) {
+            AdbPgSinkTask task = task(pg, db, Map.of("table.name.map", "public.items=" + table,
+                    "exactly.once.offsets.table", "public.sink_offsets"), null, p0);
+            SinkRecord record = onePartitionTopic(0, 0, 1);
+            assertThatThrownBy(() -> task.put(List.of(record)))
+                    .isInstanceOf(ConnectException.class)
+                    .hasMessageStartingWith("Destination table " + table + " is one this connector keeps its own state in ("
+                            + (table.endsWith("barriers") ? "truncate.barrier.table" : "exactly.once.offsets.table")
+                            + "; record at topic p.public.items, partition 0, offset 0): nothing was written. Map the topic "
+                            + "to another table");
+            task.stop();
+        }
+    }
+
+    @Test
     void aMalformedHeaderStopsTheTaskWithoutToleranceNamingTheRecord() throws Exception {
         AdbPgSinkTask task = task(pg, db, p0);
         task.put(List.of(onePartitionTopic(0, 0, 1)));
