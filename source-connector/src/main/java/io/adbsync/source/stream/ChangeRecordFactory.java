@@ -108,12 +108,14 @@ public final class ChangeRecordFactory {
     /**
      * A truncate, as one copy for each partition of the table's topic (copy i to partition i, each with a record index
      * of its own, {@code event + i}): it has no key, so only a copy in every partition can be ordered with the rows of
-     * all of them. Every copy names the same barrier, {@code stream:<commit LSN>:<change>}, which a re-send repeats.
+     * all of them. Every copy names the same barrier, {@code stream:<commit LSN>:<change>@<server>}, which a re-send
+     * repeats; the server's system identifier keeps a truncate of a new server at the same LSN from looking applied
+     * (it is known only where some topic has several partitions, the only topics whose sinks read barrier ids).
      */
     public List<SourceRecord> truncate(CapturedTable t, TransactionContext tx, long walLsn, long event) {
         Struct envelope = envelope(t, null, null, EventContract.OP_TRUNCATE, source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn));
         String barrier = "stream:" + LogSequenceNumber.valueOf(tx.commitLsn()).asString() + ":"
-                + event / StreamPosition.RECORDS_PER_CHANGE;
+                + event / StreamPosition.RECORDS_PER_CHANGE + (sourceSystem.isEmpty() ? "" : "@" + sourceSystem);
         BarrierHeaders.Position position = new BarrierHeaders.Position(sourceSystem, tx.commitLsn(), event);
         int copies = headers.partitions(t);
         List<SourceRecord> records = new ArrayList<>(copies);

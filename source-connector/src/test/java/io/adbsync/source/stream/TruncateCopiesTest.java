@@ -50,7 +50,7 @@ class TruncateCopiesTest {
         assertThat(copies).extracting(SourceRecord::kafkaPartition).containsExactly(0, 1, 2);
         assertThat(copies).extracting(r -> (Object) r.sourceOffset().get(ChangeRecordFactory.OFFSET_EVENT))
                 .containsExactly(65_536L, 65_537L, 65_538L);
-        assertThat(copies).extracting(r -> header(r, BarrierHeaders.BARRIER)).containsOnly("stream:0/16B3748:1");
+        assertThat(copies).extracting(r -> header(r, BarrierHeaders.BARRIER)).containsOnly("stream:0/16B3748:1@7");
         // Every copy states the position of the truncate, which every later record of the stream is after.
         assertThat(copies).extracting(r -> header(r, BarrierHeaders.POSITION)).containsOnly("0/16B3748@65536@7");
         // Rows are keyed: the producer picks their partition. All records say how many partitions there are.
@@ -69,7 +69,7 @@ class TruncateCopiesTest {
 
         List<SourceRecord> resumed = run(config, committed);
         assertThat(resumed).extracting(SourceRecord::kafkaPartition).containsExactly(1, 2, null);
-        assertThat(resumed.subList(0, 2)).extracting(r -> header(r, BarrierHeaders.BARRIER)).containsOnly("stream:0/16B3748:1");
+        assertThat(resumed.subList(0, 2)).extracting(r -> header(r, BarrierHeaders.BARRIER)).containsOnly("stream:0/16B3748:1@7");
     }
 
     @Test
@@ -77,7 +77,7 @@ class TruncateCopiesTest {
         List<SourceRecord> out = run(Map.of(), StreamPosition.START);
         assertThat(out).hasSize(3);
         assertThat(out.get(1).kafkaPartition()).isZero();
-        assertThat(header(out.get(1), BarrierHeaders.BARRIER)).isEqualTo("stream:0/16B3748:1");
+        assertThat(header(out.get(1), BarrierHeaders.BARRIER)).isEqualTo("stream:0/16B3748:1@7");
         assertThat(out).extracting(r -> header(r, BarrierHeaders.PARTITIONS)).containsOnly("1");
         // Positions order records across partitions only: on a topic of one, Kafka's order is the source's.
         assertThat(out).extracting(r -> header(r, BarrierHeaders.POSITION)).containsOnlyNulls();
