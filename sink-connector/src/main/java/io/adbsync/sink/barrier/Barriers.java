@@ -1,8 +1,8 @@
 package io.adbsync.sink.barrier;
 
+import io.adbsync.common.contract.BarrierHeaders;
 import io.adbsync.common.contract.BarrierHeaders.Position;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import io.adbsync.common.contract.BarrierHeaders;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.header.Headers;
 
@@ -46,7 +46,8 @@ import java.util.Set;
  *   barrier is then complete without this partition, so another task can apply the truncate at any moment, and a
  *   replayed row written after that would come back from before the truncate. No lock can order that replay after
  *   the truncate; not writing it does.</li>
- *   <li>Complete: a partition's arrivals are written only by the task that owns it. When a task gets a partition it
+ *   <li>Complete: a partition's arrivals (including those of copies passed unapplied, see {@link BarrierStore}) are
+ *   written only by the task that owns it. When a task gets a partition it
  *   reads every arrival recorded for it before its first record ({@link #load}); after that it records the partition's
  *   arrivals itself and notes them ({@link #arrived}). After a failed put what it knows is forgotten and read again,
  *   since the failed commit may have happened. A partition's arrival that is not recorded yet therefore cannot be
