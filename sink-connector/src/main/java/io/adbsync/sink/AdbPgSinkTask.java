@@ -342,7 +342,9 @@ public class AdbPgSinkTask extends SinkTask {
             return;
         }
         if (!allowList.allows(event.table())) {
-            // Every copy of a barrier of this topic is refused alike, so none of its partitions is held.
+            // Every copy of a barrier of this topic is refused alike, so none of its partitions is held; a partition that
+            // reached its copy before the setting changed does not wait for this one, which is passed.
+            passIfCopy(record, tp, event, barrier, partitions, passed);
             nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
             refuse(record, "Destination table " + event.table() + " is not in " + SinkConfig.TABLE_ALLOW_LIST
                     + " (record at " + event.coordinates() + "); nothing was written. Map the topic to an allowed "
@@ -352,6 +354,7 @@ public class AdbPgSinkTask extends SinkTask {
         String own = bookkeeping.get(event.table());
         if (own != null) {
             // Written by a record, it would forge or erase what this connector knows (applied truncates, offsets).
+            passIfCopy(record, tp, event, barrier, partitions, passed);
             nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
             refuse(record, "Destination table " + event.table() + " is one this connector keeps its own state in (" + own
                     + "; record at " + event.coordinates() + "): nothing was written. Map the topic to another table "
@@ -373,11 +376,8 @@ public class AdbPgSinkTask extends SinkTask {
             beyondSentPartitions(record, event, partitions);
         }
         if (!wanted(event)) {
-            if (event.kind() == ChangeEvent.Kind.TRUNCATE && barrier != null) {
-                // Noted, so that a barrier other partitions reached while truncates were applied still completes.
-                passed.add(new BarrierCopy(tp, record.kafkaOffset(), new BarrierKey(record.topic(), barrier), partitions, null,
-                        event.table(), null, false));
-            }
+            // Noted, so that a barrier other partitions reached while truncates were applied still completes.
+            passIfCopy(record, tp, event, barrier, partitions, passed);
             nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
             return;
         }
@@ -398,6 +398,15 @@ public class AdbPgSinkTask extends SinkTask {
         nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
         warnOnSnapshotRowInInsertMode(event);
         events.add(event);
+    }
+
+    /** Notes a copy of a truncate barrier that this sink consumes without applying it (see {@link BarrierStore}). */
+    private static void passIfCopy(SinkRecord record, TopicPartition tp, ChangeEvent event, String barrier, int partitions,
+                                   List<BarrierCopy> passed) {
+        if (event.kind() == ChangeEvent.Kind.TRUNCATE && barrier != null) {
+            passed.add(new BarrierCopy(tp, record.kafkaOffset(), new BarrierKey(record.topic(), barrier), partitions, null,
+                    event.table(), null, false));
+        }
     }
 
     /**

@@ -75,6 +75,29 @@ class BarrierReconfigurationIT {
     }
 
     @Test
+    void aCopyRefusedByTheAllowListIsPassedSoTheOtherPartitionsDoNotWaitForIt() throws Exception {
+        AdbPgSinkTask first = task(pg, db, p0, p1);
+        first.put(List.of(rec2(0, 0, 1, null), rec2(0, 1, null, "b0"), rec2(1, 0, null, "b0")));
+        first.stop();
+
+        // The table taken out of table.allow.list while a truncate is on its way; refused records go to the DLQ.
+        SinkTaskFixture.Context[] refusing = new SinkTaskFixture.Context[1];
+        AdbPgSinkTask a = task(pg, db, Map.of("table.allow.list", "public\\.other", "errors.tolerance", "all"), refusing, p0);
+        a.put(List.of(rec2(0, 2, null, "b1"), rec2(0, 3, 2, null)));
+        a.stop();
+        assertThat(refusing[0].errant).hasSize(2);
+
+        // Allowed again: partition 1 does not wait for partition 0, which went on past its copy.
+        SinkTaskFixture.Context[] on = new SinkTaskFixture.Context[1];
+        AdbPgSinkTask b = task(pg, db, Map.of(), on, p1);
+        b.put(List.of(rec2(1, 1, 10, null), rec2(1, 2, null, "b1"), rec2(1, 3, 11, null)));
+        assertThat(on[0].paused).as("partition 1 is not held").isEmpty();
+        b.put(List.of(rec2(1, 2, null, "b1"), rec2(1, 3, 11, null)));
+        b.stop();
+        assertThat(ids(pg, db)).containsExactly(10, 11);
+    }
+
+    @Test
     void aSinkThatNeverAppliedATruncateCreatesNoBarrierTableForCopiesItPasses() throws Exception {
         AdbPgSinkTask task = task(pg, db, Map.of("truncate.enabled", "false"), null, p0, p1);
         task.put(List.of(rec2(0, 0, 1, null), rec2(0, 1, null, "b1"), rec2(1, 0, null, "b1"), rec2(1, 1, 2, null)));
