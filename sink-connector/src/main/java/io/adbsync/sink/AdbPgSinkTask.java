@@ -292,7 +292,8 @@ public class AdbPgSinkTask extends SinkTask {
 
     /**
      * Takes one record into the batch: into {@code events} if it is to be applied, into {@code reached} if it is the
-     * copy of a truncate barrier not applied yet, and into {@code nextOffsets} if it is consumed now.
+     * copy of a truncate barrier not applied yet, into {@code passed} if it is a copy consumed without being applied,
+     * and into {@code nextOffsets} if it is consumed now.
      */
     private void accept(SinkRecord record, TopicPartition tp, List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets,
                         Map<TopicPartition, BarrierCopy> reached, List<BarrierCopy> passed) throws SQLException {
