@@ -178,7 +178,7 @@ public final class Snapshotter implements AutoCloseable {
                 // One truncate drops the earlier copy, before the first partition's rows: one per partition would
                 // drop the partitions copied before it.
                 if (i == 0) {
-                    plan.replacingEarlierCopy(TablePlan.barrierId(table.oid(), generation));
+                    plan.replacingEarlierCopy(TablePlan.barrierId(table.oid(), member, generation, records.sourceSystem()));
                     if (TablePlan.partSentTruncate(stored.get(0))) {
                         plan.owedTruncate = stored.get(0);
                     }

@@ -173,12 +173,17 @@ abstract class TablePlan {
     }
 
     /**
-     * The barrier id of the truncate that starts copy {@code generation} of relation {@code oid}. It depends only on
-     * what was stored before that truncate was sent, so a task that restarts before its offsets were stored sends the
-     * same id again, and a sink that holds some copies from before the restart completes with the others.
+     * The barrier id of the truncate that starts copy {@code generation} of relation {@code oid}, published as
+     * publication row {@code member}, on source server {@code system}. It depends only on what was stored before that
+     * truncate was sent and on the catalog, so a task that restarts before its offsets were stored sends the same id
+     * again, and a sink that holds some copies from before the restart completes with the others. The relation and
+     * publication row change with what makes a table copied again (re-created, or left out of the publication and
+     * added back), so a generation counted again from 0 after the source's offsets were reset does not give an id
+     * the sink has applied before.
      */
-    static String barrierId(int oid, long generation) {
-        return "snapshot:" + Integer.toUnsignedLong(oid) + ":" + generation;
+    static String barrierId(int oid, long member, long generation, String system) {
+        return "snapshot:" + Integer.toUnsignedLong(oid) + ":" + member + ":" + generation
+                + (system == null || system.isEmpty() ? "" : "@" + system);
     }
 
     /** Whether a stored offset is that of a truncate's copy but the last (see {@link #truncateCopyOffset}). */

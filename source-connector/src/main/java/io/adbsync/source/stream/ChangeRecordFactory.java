@@ -70,6 +70,11 @@ public final class ChangeRecordFactory {
         return offset;
     }
 
+    /** The source server's system identifier, or empty where no topic can have several partitions. */
+    public String sourceSystem() {
+        return sourceSystem;
+    }
+
     /** Builds the records of one change; {@code nextEvent} is the index of the first of them in its transaction. */
     public List<SourceRecord> insert(CapturedTable t, TupleData row, TransactionContext tx, long walLsn, long nextEvent) {
         Struct after = row(t, row, null, tx);

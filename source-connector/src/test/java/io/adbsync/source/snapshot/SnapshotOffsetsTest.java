@@ -145,13 +145,13 @@ class SnapshotOffsetsTest {
         CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
                 1000, "p");
         plan.generation = 3;
-        plan.replacingEarlierCopy(TablePlan.barrierId(77, 3));
+        plan.replacingEarlierCopy(TablePlan.barrierId(77, 0, 3, ""));
         TablePlan.Chunk first = plan.next(null);
 
         List<Map<String, Object>> copies = List.of(plan.truncateCopyOffset(first, 0, 3), plan.truncateCopyOffset(first, 1, 3),
                 plan.truncateCopyOffset(first, 2, 3));
         copies.forEach(SnapshotOffsetsTest::assertStorable);
-        assertThat(copies.get(0)).containsEntry("barrier", "snapshot:77:3").containsEntry("barrier_sent", 1)
+        assertThat(copies.get(0)).containsEntry("barrier", "snapshot:77:0:3").containsEntry("barrier_sent", 1)
                 .containsEntry("generation", 3L);
         // The last copy's offset is the chunk's own: stored, it sends no copy again.
         assertThat(copies.get(2)).isEqualTo(first.inChunk());
@@ -161,7 +161,7 @@ class SnapshotOffsetsTest {
         CtidPlan resumed = CtidPlan.resume(table, null, 10_000, "p", copies.get(0));
         assertThat(resumed.resumingTruncate(copies.get(0))).isTrue();
         assertThat(resumed.truncatePending).isTrue();
-        assertThat(resumed.barrier).isEqualTo("snapshot:77:3");
+        assertThat(resumed.barrier).isEqualTo("snapshot:77:0:3");
         assertThat(resumed.copiesSent).isEqualTo(1);
         assertThat(resumed.next(null).condition()).isEqualTo(first.condition());
         assertThat(TablePlan.generationOf(copies.get(0))).isEqualTo(3);
@@ -169,6 +169,19 @@ class SnapshotOffsetsTest {
         // The table replaced again before the restart: the copies still owed of the earlier truncate go out first.
         List<Map<String, Object>> owed = TablePlan.owedCopyOffsets(copies.get(1), 3);
         assertThat(owed).hasSize(1);
-        assertThat(owed.get(0)).containsEntry("barrier", "snapshot:77:3").containsEntry("barrier_sent", 3);
+        assertThat(owed.get(0)).containsEntry("barrier", "snapshot:77:0:3").containsEntry("barrier_sent", 3);
+    }
+
+    /**
+     * After the source's offsets were reset, generations count from 0 again: the id must still differ from one the
+     * sink applied before, which the publication row (new when the table was left out and added back) and the
+     * relation (new when re-created) see to; the server's identifier keeps another server's ids apart.
+     */
+    @Test
+    void aReCopysTruncateIsNamedByRelationPublicationRowGenerationAndServer() {
+        assertThat(TablePlan.barrierId(16400, 24001, 1, "7301")).isEqualTo("snapshot:16400:24001:1@7301");
+        assertThat(TablePlan.barrierId(16400, 24001, 1, "7301")).isNotEqualTo(TablePlan.barrierId(16400, 24107, 1, "7301"))
+                .isNotEqualTo(TablePlan.barrierId(16400, 24001, 1, "9999"));
+        assertThat(TablePlan.barrierId(16400, 0, 2, "")).isEqualTo("snapshot:16400:0:2");
     }
 }
