@@ -2,19 +2,13 @@ package io.adbsync.sink.barrier;
 
 import io.adbsync.common.contract.BarrierHeaders;
 import io.adbsync.sink.AdbPgSinkTask;
-import io.adbsync.stack.postgres.Postgres;
-import io.adbsync.stack.postgres.PostgresServer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 
-import static io.adbsync.sink.barrier.SinkTaskFixture.TOPIC;
 import static io.adbsync.sink.barrier.SinkTaskFixture.ids;
 import static io.adbsync.sink.barrier.SinkTaskFixture.rec;
 import static io.adbsync.sink.barrier.SinkTaskFixture.task;
@@ -26,22 +20,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * sends truncates to stops the task only where truncates would be applied, and a malformed header is the record's
  * fault (dead-letter queue), not the task's.
  */
-class BarrierHeadersIT {
+class BarrierHeadersIT extends SinkTaskDatabaseTest {
 
-    private final TopicPartition p0 = new TopicPartition(TOPIC, 0);
-    private final TopicPartition p1 = new TopicPartition(TOPIC, 1);
-    private PostgresServer pg;
-    private String db;
-
-    @BeforeEach
-    void createDatabase() throws Exception {
-        pg = Postgres.shared();
-        db = pg.createDatabase("barrier_headers");
-    }
-
-    @AfterEach
-    void dropDatabase() throws Exception {
-        pg.dropDatabase(db);
+    @Override
+    String databasePrefix() {
+        return "barrier_headers";
     }
 
     private static SinkRecord onePartitionTopic(int partition, long offset, int id) {

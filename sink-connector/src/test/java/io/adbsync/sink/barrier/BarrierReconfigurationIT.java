@@ -1,11 +1,6 @@
 package io.adbsync.sink.barrier;
 
 import io.adbsync.sink.AdbPgSinkTask;
-import io.adbsync.stack.postgres.Postgres;
-import io.adbsync.stack.postgres.PostgresServer;
-import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -14,7 +9,6 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 
-import static io.adbsync.sink.barrier.SinkTaskFixture.TOPIC;
 import static io.adbsync.sink.barrier.SinkTaskFixture.ids;
 import static io.adbsync.sink.barrier.SinkTaskFixture.rec2;
 import static io.adbsync.sink.barrier.SinkTaskFixture.task;
@@ -24,22 +18,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A sink reconfigured while a truncate is on its way (truncates turned on after some partitions passed their copy
  * unapplied): the barrier still completes, without truncating, instead of holding the other partitions forever.
  */
-class BarrierReconfigurationIT {
+class BarrierReconfigurationIT extends SinkTaskDatabaseTest {
 
-    private final TopicPartition p0 = new TopicPartition(TOPIC, 0);
-    private final TopicPartition p1 = new TopicPartition(TOPIC, 1);
-    private PostgresServer pg;
-    private String db;
-
-    @BeforeEach
-    void createDatabase() throws Exception {
-        pg = Postgres.shared();
-        db = pg.createDatabase("barrier_reconfig");
-    }
-
-    @AfterEach
-    void dropDatabase() throws Exception {
-        pg.dropDatabase(db);
+    @Override
+    String databasePrefix() {
+        return "barrier_reconfig";
     }
 
     @Test

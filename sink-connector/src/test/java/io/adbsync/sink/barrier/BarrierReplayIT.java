@@ -3,12 +3,7 @@ package io.adbsync.sink.barrier;
 import io.adbsync.sink.AdbPgSinkTask;
 import io.adbsync.sink.dialect.Dialects;
 import io.adbsync.sink.naming.TableId;
-import io.adbsync.stack.postgres.Postgres;
-import io.adbsync.stack.postgres.PostgresServer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.RetriableException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -27,22 +22,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Connect committed its offsets, partitions lost, a put retried after its commit succeeded) while another partition
  * completes that barrier: the rows before the truncate must not come back.
  */
-class BarrierReplayIT {
+class BarrierReplayIT extends SinkTaskDatabaseTest {
 
-    private final TopicPartition p0 = new TopicPartition(TOPIC, 0);
-    private final TopicPartition p1 = new TopicPartition(TOPIC, 1);
-    private PostgresServer pg;
-    private String db;
-
-    @BeforeEach
-    void createDatabase() throws Exception {
-        pg = Postgres.shared();
-        db = pg.createDatabase("barrier_replay");
-    }
-
-    @AfterEach
-    void dropDatabase() throws Exception {
-        pg.dropDatabase(db);
+    @Override
+    String databasePrefix() {
+        return "barrier_replay";
     }
 
     @Test
