@@ -118,6 +118,8 @@ public class AdbPgSinkTask extends SinkTask {
     /** Partitions this task paused (held at a barrier) that a failed resume may have left paused in the runtime. */
     private final Set<TopicPartition> pausedByUs = new HashSet<>();
     private long lastHoldCheckMs;
+    /** Whether the barrier table is known to exist on the current connection's destination. */
+    private boolean barrierTableReady;
     private final Map<BarrierKey, Long> holdWarnedAtMs = new HashMap<>();
 
     @Override
@@ -214,7 +216,16 @@ public class AdbPgSinkTask extends SinkTask {
     @Override
     public void put(Collection<SinkRecord> records) {
         try {
-            putBatch(records);
+            try {
+                putBatch(records);
+            } catch (ArrivalRecordedElsewhere e) {
+                // Nothing was written; read the barriers again, which makes the records before that arrival stale.
+                log.warn("Another task (one that lost {} while its put ran past max.poll.interval.ms) recorded an arrival at "
+                        + "a truncate barrier after this task read them; the batch is applied again without the records "
+                        + "before it", e.partitions);
+                barriers.forget(e.partitions);
+                putBatch(records);
+            }
         } catch (RuntimeException e) {
             // The failure may have come after the commit (its reply lost): the batch is redelivered, and whether its
             // arrivals at barriers were recorded is read again from the destination before it is applied.
@@ -246,6 +257,8 @@ public class AdbPgSinkTask extends SinkTask {
         Map<TopicPartition, BarrierCopy> reached = new LinkedHashMap<>();
         // Copies of truncates this sink does not apply: their partitions go on, and only note that they passed them.
         List<BarrierCopy> passed = new ArrayList<>();
+        // Per partition where a truncate can apply, the first offset of a record written: checked against arrivals.
+        Map<TopicPartition, Long> fenced = new HashMap<>();
         try {
             for (SinkRecord record : records) {
                 TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
@@ -259,14 +272,14 @@ public class AdbPgSinkTask extends SinkTask {
                     // Not consumed: the partition is rewound to its barrier's copy and delivered again from there.
                     continue;
                 }
-                accept(record, tp, events, nextOffsets, reached, passed);
+                accept(record, tp, events, nextOffsets, reached, passed, fenced);
             }
         } catch (SQLException e) {
             throw failure(e, List.of());
         }
         Outcome outcome;
         try {
-            outcome = apply(events, nextOffsets, new ArrayList<>(reached.values()), passed);
+            outcome = apply(events, nextOffsets, new ArrayList<>(reached.values()), passed, fenced);
             retry.succeeded();
         } catch (OffsetStore.OffsetsMovedException e) {
             // Nothing of the batch was committed: read the destination's offsets again and rewind to them.
@@ -293,10 +306,12 @@ public class AdbPgSinkTask extends SinkTask {
     /**
      * Takes one record into the batch: into {@code events} if it is to be applied, into {@code reached} if it is the
      * copy of a truncate barrier not applied yet, into {@code passed} if it is a copy consumed without being applied,
-     * and into {@code nextOffsets} if it is consumed now.
+     * and into {@code nextOffsets} if it is consumed now. A record applied where a truncate barrier can apply goes into
+     * {@code fenced} too.
      */
     private void accept(SinkRecord record, TopicPartition tp, List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets,
-                        Map<TopicPartition, BarrierCopy> reached, List<BarrierCopy> passed) throws SQLException {
+                        Map<TopicPartition, BarrierCopy> reached, List<BarrierCopy> passed, Map<TopicPartition, Long> fenced)
+            throws SQLException {
         int partitions = 0;
         BarrierHeaders.Position position = null;
         String barrier = null;
@@ -399,6 +414,9 @@ public class AdbPgSinkTask extends SinkTask {
         nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
         warnOnSnapshotRowInInsertMode(event);
         events.add(event);
+        if (partitions > 1 && record.kafkaPartition() < partitions && truncatesApplied(event)) {
+            fenced.merge(tp, record.kafkaOffset(), Math::min);
+        }
     }
 
     /** Notes a copy of a truncate barrier that this sink consumes without applying it (see {@link BarrierStore}). */
@@ -646,14 +664,19 @@ public class AdbPgSinkTask extends SinkTask {
      * record. The arrivals at the barriers {@code reached} are recorded in the same transaction, after the records
      * before them, and the one that completes a barrier truncates its table there too. Copies {@code passed} unapplied
      * are noted as arrivals too, where the barrier table exists (a sink that never applied a truncate has none to
-     * complete). Returns what was written.
+     * complete). Before any row, the partitions {@code fenced} are checked for arrivals recorded by another task (see
+     * {@link Barriers}). Returns what was written.
      */
     private Outcome apply(List<ChangeEvent> events, Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> applying,
-                          List<BarrierCopy> passed) throws SQLException {
+                          List<BarrierCopy> passed, Map<TopicPartition, Long> fenced) throws SQLException {
         Connection c = connection();
         List<BarrierCopy> reached = new ArrayList<>(applying);
-        if (!applying.isEmpty()) {
+        if (!applying.isEmpty() || !fenced.isEmpty() && !barrierTableReady) {
+            // Created for rows too: a task that lost the partition may create it and record an arrival meanwhile.
             barrierStore(c).ensureTable(c);
+            barrierTableReady = true;
+        }
+        if (!applying.isEmpty()) {
             reached.addAll(passed);
         } else if (!passed.isEmpty() && barrierStore(c).exists(c)) {
             reached.addAll(passed);
@@ -662,7 +685,7 @@ public class AdbPgSinkTask extends SinkTask {
         List<TableChanges> tables = reducer.reduce(admitted);
         Map<TableId, TableState> states = writer.prepare(c, tables);
         try {
-            lockBarriers(c, reached);
+            lockBarriers(c, reached, fenced);
             writer.write(c, tables, states);
             Map<BarrierKey, Completion> applied = arrive(c, reached);
             saveOffsets(c, nextOffsets);
@@ -676,13 +699,49 @@ public class AdbPgSinkTask extends SinkTask {
             log.warn("The destination refused a record of a batch of {} events ({}); applying them one by one to find it",
                     events.size(), e.getMessage());
         }
-        return new Outcome(tables, applyOneByOne(c, admitted, states, nextOffsets, reached));
+        return new Outcome(tables, applyOneByOne(c, admitted, states, nextOffsets, reached, fenced));
     }
 
-    /** Before any row of the batch: arrivals of one barrier wait for each other, and a truncate never waits on a row lock of a waiting arrival. */
-    private void lockBarriers(Connection c, List<BarrierCopy> reached) throws SQLException {
+    /**
+     * Before any row of the batch: arrivals of one barrier wait for each other, and a truncate never waits on a row lock
+     * of a waiting arrival. Then the arrivals of the partitions this batch records ({@code reached}) or writes rows of
+     * ({@code fenced}) are locked, and the latter read: an arrival above a row of the batch was recorded by a task that
+     * lost the partition after this one read the barriers (a zombie, its put past max.poll.interval.ms), and the rows
+     * before it may have been truncated already. The lock makes the read see every such arrival committed, and holds
+     * off any other until this batch is committed, before its truncate.
+     */
+    private void lockBarriers(Connection c, List<BarrierCopy> reached, Map<TopicPartition, Long> fenced) throws SQLException {
         if (!reached.isEmpty()) {
             barrierStore.lock(c, reached.stream().map(BarrierCopy::barrier).toList());
+        }
+        if (fenced.isEmpty() && reached.isEmpty()) {
+            return;
+        }
+        Set<TopicPartition> arriving = new HashSet<>();
+        reached.forEach(copy -> arriving.add(copy.partition()));
+        barrierStore(c).lockArrivals(c, arriving, fenced.keySet());
+        if (fenced.isEmpty()) {
+            return;
+        }
+        List<TopicPartition> moved = new ArrayList<>();
+        barrierStore.arrivals(c, fenced.keySet()).forEach((tp, arrival) -> {
+            if (arrival > fenced.get(tp)) {
+                moved.add(tp);
+            }
+        });
+        if (!moved.isEmpty()) {
+            rollbackQuietly(c);
+            throw new ArrivalRecordedElsewhere(moved);
+        }
+    }
+
+    /** Another task recorded an arrival above records of the batch, which is rolled back; retried, they are stale. */
+    private static final class ArrivalRecordedElsewhere extends RetriableException {
+        private final List<TopicPartition> partitions;
+
+        ArrivalRecordedElsewhere(List<TopicPartition> partitions) {
+            super("Arrivals at truncate barriers of " + partitions + " were recorded by another task after this one read them");
+            this.partitions = partitions;
         }
     }
 
@@ -782,10 +841,10 @@ public class AdbPgSinkTask extends SinkTask {
      * reported. Barrier arrivals are never refused: their failure fails the batch like any other.
      */
     private Map<BarrierKey, Completion> applyOneByOne(Connection c, List<ChangeEvent> events, Map<TableId, TableState> states,
-                                                      Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> reached)
-            throws SQLException {
+                                                      Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> reached,
+                                                      Map<TopicPartition, Long> fenced) throws SQLException {
         try {
-            lockBarriers(c, reached);
+            lockBarriers(c, reached, fenced);
             for (ChangeEvent e : events) {
                 Savepoint savepoint = c.setSavepoint();
                 try {
@@ -929,6 +988,7 @@ public class AdbPgSinkTask extends SinkTask {
             }
             connection = null;
         }
+        barrierTableReady = false;
         if (schemaSync != null) {
             schemaSync.forget();
         }

@@ -6,6 +6,7 @@ import io.adbsync.sink.ddl.ConcurrentDdl;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.writer.MergeSql;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,11 +150,70 @@ public final class BarrierStore {
         }
     }
 
+    /**
+     * Locks, until the caller's transaction ends, the arrivals of partitions: {@code exclusive} those whose arrival the
+     * transaction records, shared the others it writes records of. Call after {@link #lock}, before any row is written:
+     * every transaction takes these locks in one order, after the barriers' and before any lock on a row or table, so
+     * they cannot deadlock. A transaction holding the shared lock then reads every arrival committed before it
+     * ({@link #arrivals}), and none can be committed until it ends.
+     */
+    public void lockArrivals(Connection c, Collection<TopicPartition> exclusive, Collection<TopicPartition> shared)
+            throws SQLException {
+        TreeMap<Long, Boolean> keys = new TreeMap<>();
+        shared.forEach(tp -> keys.put(arrivalLockKey(tp), false));
+        exclusive.forEach(tp -> keys.put(arrivalLockKey(tp), true));
+        if (keys.isEmpty()) {
+            return;
+        }
+        // One round trip; the function scan takes the locks in the arrays' order, which is sorted.
+        try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN x THEN pg_advisory_xact_lock(k) ELSE "
+                + "pg_advisory_xact_lock_shared(k) END FROM unnest(?::bigint[], ?::boolean[]) AS u(k, x)")) {
+            ps.setArray(1, c.createArrayOf("bigint", keys.keySet().toArray(Long[]::new)));
+            ps.setArray(2, c.createArrayOf("boolean", keys.values().toArray(Boolean[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    // Each row is one lock taken.
+                }
+            }
+        }
+    }
+
+    /**
+     * Inside the caller's transaction, after {@link #lockArrivals}: per partition of {@code partitions}, the offset of
+     * the latest copy whose arrival is recorded; partitions with none are left out.
+     */
+    public Map<TopicPartition, Long> arrivals(Connection c, Collection<TopicPartition> partitions) throws SQLException {
+        List<TopicPartition> list = List.copyOf(partitions);
+        Map<TopicPartition, Long> arrivals = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + TOPIC + ", " + PARTITION + ", max(" + OFFSET + ") FROM "
+                + table.quoted() + " WHERE " + CONNECTOR + " = ? AND (" + TOPIC + ", " + PARTITION + ") IN (SELECT t, p FROM "
+                + "unnest(?::text[], ?::integer[]) AS u(t, p)) GROUP BY " + TOPIC + ", " + PARTITION)) {
+            ps.setString(1, connector);
+            ps.setArray(2, c.createArrayOf("text", list.stream().map(TopicPartition::topic).toArray(String[]::new)));
+            ps.setArray(3, c.createArrayOf("integer", list.stream().map(TopicPartition::partition).toArray(Integer[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    arrivals.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
+                }
+            }
+        }
+        return arrivals;
+    }
+
+    /** The advisory lock key of a partition's arrivals; like {@link #lockKey}, a collision only makes two waits one. */
+    long arrivalLockKey(TopicPartition tp) {
+        return hash(List.of(connector, tp.topic(), "arrivals of partition", Integer.toString(tp.partition())));
+    }
+
     /** A 64-bit advisory lock key for a barrier of this connector; a collision only makes two barriers wait for each other. */
     long lockKey(BarrierKey barrier) {
+        return hash(List.of(connector, barrier.topic(), barrier.id()));
+    }
+
+    private static long hash(List<String> parts) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (String part : List.of(connector, barrier.topic(), barrier.id())) {
+            for (String part : parts) {
                 sha.update(part.getBytes(StandardCharsets.UTF_8));
                 sha.update((byte) 0);
             }

@@ -47,13 +47,17 @@ import java.util.Set;
  *   replayed row written after that would come back from before the truncate. No lock can order that replay after
  *   the truncate; not writing it does.</li>
  *   <li>Complete: a partition's arrivals (including those of copies passed unapplied, see {@link BarrierStore}) are
- *   written only by the task that owns it. When a task gets a partition it
+ *   written by the task that owns it, and by a task that lost it without knowing yet (a zombie: its put ran past
+ *   {@code max.poll.interval.ms} and the group gave the partition to another task). When a task gets a partition it
  *   reads every arrival recorded for it before its first record ({@link #load}); after that it records the partition's
  *   arrivals itself and notes them ({@link #arrived}). After a failed put what it knows is forgotten and read again,
- *   since the failed commit may have happened. A partition's arrival that is not recorded yet therefore cannot be
- *   recorded by anyone else before this task writes the records before the copy, together with it, and the barrier
- *   cannot complete (and truncate) without that arrival: a record before a copy whose arrival is not recorded is
- *   always written before the truncate.</li>
+ *   since the failed commit may have happened. A zombie's arrival can be committed after that read: so, on a topic
+ *   where truncates apply, every transaction that writes records of a partition takes a shared advisory lock on the
+ *   partition's arrivals and reads them again before its first row, and every transaction that records an arrival
+ *   takes the exclusive form of that lock ({@link BarrierStore#lockArrivals}). An arrival above a record of the batch
+ *   was committed by another task: the batch is rolled back and applied again, that record now stale. Any other
+ *   arrival waits for the batch to commit, and the barrier cannot complete (and truncate) without it: a record before
+ *   a copy whose arrival is not recorded is always written before the truncate.</li>
  * </ul>
  */
 public final class Barriers {

@@ -102,4 +102,21 @@ class BarrierReplayIT extends SinkTaskDatabaseTest {
         b.stop();
         assertThat(ids(pg, db)).containsExactly(3);
     }
+
+    @Test
+    void aZombieTaskRecordingTheArrivalAfterTheNewOwnerLoadedDoesNotLetTruncatedRowsBack() throws Exception {
+        AdbPgSinkTask a = task(pg, db, p0);
+        a.put(List.of(rec2(0, 0, 0, null)));
+        AdbPgSinkTask c = task(pg, db, p1);
+        c.put(List.of(rec2(1, 0, 10, null), rec2(1, 1, null, "b1")));      // P1 holds
+        AdbPgSinkTask b = task(pg, db, p0);                                   // A kicked out; B owns P0
+        b.put(List.of(rec2(0, 0, 0, null)));                                  // B loads: no arrival of P0
+        a.put(List.of(rec2(0, 1, 1, null), rec2(0, 2, null, "b1")));          // zombie A commits arrival + truncate
+        assertThat(ids(pg, db)).as("right after the truncate").isEmpty();
+        b.put(List.of(rec2(0, 1, 1, null), rec2(0, 2, null, "b1"), rec2(0, 3, 3, null)));
+        a.stop();
+        b.stop();
+        c.stop();
+        assertThat(ids(pg, db)).as("only row 3 was written after the truncate").containsExactly(3);
+    }
 }
