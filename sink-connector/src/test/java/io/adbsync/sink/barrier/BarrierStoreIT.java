@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The truncate barrier table on real servers: tasks arriving at one barrier at once are serialized, the last
- * arrival truncates exactly once in its own transaction, and what was applied reads back.
+ * arrival truncates exactly once in its own transaction, what was applied reads back, and a batch and an arrival on one
+ * partition commit one after the other.
  */
 class BarrierStoreIT {
 
@@ -42,6 +43,7 @@ class BarrierStoreIT {
         String db = pg.createDatabase("barrier_store");
         try {
             lastArrivalTruncatesOnceAndWhatWasAppliedReadsBack(pg, db);
+            aBatchAndAnArrivalOnOnePartitionWaitForEachOther(pg, db);
         } finally {
             pg.dropDatabase(db);
         }
@@ -54,6 +56,7 @@ class BarrierStoreIT {
         String db = gp.createDatabase("barrier_store");
         try {
             lastArrivalTruncatesOnceAndWhatWasAppliedReadsBack(gp, db);
+            aBatchAndAnArrivalOnOnePartitionWaitForEachOther(gp, db);
             try (Connection c = gp.connect(db); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT am.amname, pg_get_table_distributedby(c.oid) FROM pg_class c "
                          + "JOIN pg_am am ON am.oid = c.relam WHERE c.oid = 'adbsync.barriers'::regclass")) {
@@ -168,6 +171,66 @@ class BarrierStoreIT {
                             + "partition counts (3 and 2");
             a.rollback();
         }
+    }
+
+    /**
+     * A batch's shared lock on a partition's arrivals and an arrival's exclusive lock: each transaction commits wholly
+     * before the other reads, so a batch either commits before a zombie's arrival or reads it before its first row.
+     */
+    private static void aBatchAndAnArrivalOnOnePartitionWaitForEachOther(PostgresServer server, String db) throws Exception {
+        Dialect dialect;
+        try (Connection c = server.connect(db)) {
+            dialect = Dialects.detect(c);
+        }
+        BarrierStore store = new BarrierStore(BARRIERS, "zombie sink", dialect);
+        TopicPartition p0 = new TopicPartition(TOPIC, 0);
+        TopicPartition p1 = new TopicPartition(TOPIC, 1);
+        TopicPartition other = new TopicPartition("p.public.other", 0);
+        BarrierKey barrier = new BarrierKey(TOPIC, "stream:0/40:1");
+        try (Connection owner = open(server, db); Connection zombie = open(server, db)) {
+            // The new owner of partition 0 writes a batch: no arrival of it yet.
+            store.lockArrivals(owner, List.of(), List.of(p0, other));
+            assertThat(store.arrivals(owner, List.of(p0, other))).isEmpty();
+            CompletableFuture<Void> arrival = async(() -> {
+                store.lock(zombie, List.of(barrier));
+                store.lockArrivals(zombie, List.of(p0), List.of());
+                store.arrive(zombie, List.of(new BarrierCopy(p0, 12, barrier, 2, null, ITEMS, null)));
+                zombie.commit();
+                return null;
+            });
+            Thread.sleep(300);
+            assertThat(arrival).as("the zombie's arrival waits for the owner's batch").isNotDone();
+            owner.commit();
+            arrival.get(30, TimeUnit.SECONDS);
+
+            // The other way round: an arrival being recorded, then a batch of that partition, which reads it.
+            store.lock(zombie, List.of(barrier));
+            store.lockArrivals(zombie, List.of(p1), List.of());
+            store.arrive(zombie, List.of(new BarrierCopy(p1, 5, barrier, 2, null, ITEMS, null)));
+            CompletableFuture<Map<TopicPartition, Long>> read = async(() -> {
+                store.lockArrivals(owner, List.of(), List.of(p0, p1, other));
+                return store.arrivals(owner, List.of(p0, p1, other));
+            });
+            Thread.sleep(300);
+            assertThat(read).as("the batch waits for the arrival").isNotDone();
+            zombie.commit();
+            assertThat(read.get(30, TimeUnit.SECONDS)).isEqualTo(Map.of(p0, 12L, p1, 5L));
+            owner.commit();
+        }
+    }
+
+    private interface SqlCall<T> {
+        T call() throws SQLException;
+    }
+
+    private static <T> CompletableFuture<T> async(SqlCall<T> call) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return call.call();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static Connection open(PostgresServer server, String db) throws SQLException {
