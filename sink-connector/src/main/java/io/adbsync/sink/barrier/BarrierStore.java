@@ -35,7 +35,8 @@ import java.util.TreeMap;
  * barrier and partition that reached it, written in the same transaction as the records before that copy. The
  * arrival that makes the count reach the barrier's partition count truncates the destination table in its
  * transaction and marks the barrier applied. Arrivals of one barrier are serialized by a transaction-scoped advisory
- * lock on it, taken before any row of the batch is written. A copy the sink does not apply (truncates off for its
+ * lock on it, taken before any row of the batch is written; an arrival and a batch writing rows of the same partition
+ * are ordered by another ({@link #lockArrivals}). A copy the sink does not apply (truncates off for its
  * table) is recorded too, as passed: its partition went on past it, so a barrier with such an arrival completes
  * without truncating (a truncate then would remove rows written after the copy), whatever the sink's settings were
  * when its other partitions arrived.
