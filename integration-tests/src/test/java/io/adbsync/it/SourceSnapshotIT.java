@@ -418,8 +418,7 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         rest.deploy(name, config("table.include.list", "public\\.(keep|t)"));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
         awaitTopicEqualsSource("t", Duration.ofSeconds(60));
-        rest.deploy(name, config("table.include.list", "public\\.keep"));
-        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        redeploy(config("table.include.list", "public\\.keep"));
         sql("DELETE FROM t WHERE id <= 20", "UPDATE t SET v = 'while excluded' WHERE id > 90",
                 "INSERT INTO t VALUES (500, 'added while excluded')", "UPDATE keep SET v = 'moved on' WHERE id = 1");
         List<Event> keep = ChangeEvents.readUntil(stack.bootstrapServers(), name + ".public.keep",
@@ -428,6 +427,97 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         rest.deploy(name, config("table.include.list", "public\\.(keep|t)"));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
         awaitTopicEqualsSourceWhileRunning("t", Duration.ofSeconds(120));
+    }
+
+    @Test
+    void aTableExcludedAndIncludedAgainUnderAPublicationForAllTablesIsCopiedAgain() throws Exception {
+        // The publication lists every table, so it says nothing of what was captured: only the connector's offsets can.
+        sql("CREATE TABLE keep (id int PRIMARY KEY, v text)", "CREATE TABLE t (id int PRIMARY KEY, v text)",
+                "INSERT INTO keep SELECT g, 'k' FROM generate_series(1, 10) g",
+                "INSERT INTO t SELECT g, 'old' FROM generate_series(1, 100) g",
+                "CREATE PUBLICATION everything FOR ALL TABLES");
+        rest.deploy(name, config("publication.name", "everything", "table.include.list", "public\\.(keep|t)"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitTopicEqualsSource("t", Duration.ofSeconds(60));
+        redeploy(config("publication.name", "everything", "table.include.list", "public\\.keep"));
+        // Until its copy's mark is stored t is still streamed; its changes from then on are left out.
+        awaitCopyMarked("public.t");
+        sql("DELETE FROM t WHERE id <= 20", "UPDATE t SET v = 'while excluded' WHERE id > 90",
+                "INSERT INTO t VALUES (500, 'added while excluded')", "UPDATE keep SET v = 'moved on' WHERE id = 1");
+        List<Event> keep = ChangeEvents.readUntil(stack.bootstrapServers(), name + ".public.keep",
+                e -> e.stream().anyMatch(x -> "u".equals(x.op())), Duration.ofSeconds(60));
+        assertThat(keep).isNotEmpty();
+        awaitSlotConfirmedPastNow();
+        rest.deploy(name, config("publication.name", "everything", "table.include.list", "public\\.(keep|t)"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitTopicEqualsSourceWhileRunning("t", Duration.ofSeconds(120));
+    }
+
+    @Test
+    void aTableThatCouldNotBeCapturedForAWhileIsCopiedAgainOnceItCan() throws Exception {
+        sql("CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'old' FROM generate_series(1, 100) g",
+                "ALTER TABLE t REPLICA IDENTITY FULL", "CREATE PUBLICATION everything FOR ALL TABLES");
+        rest.deploy(name, config("publication.name", "everything", "table.include.list", "public\\.t"));
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitTopicEqualsSource("t", Duration.ofSeconds(60));
+        // Keyless, its records could not be applied: from its next start the task leaves it out.
+        sql("ALTER TABLE t DROP CONSTRAINT t_pkey");
+        restartAndAwaitTakenOver();
+        awaitCopyMarked("public.t");
+        sql("DELETE FROM t WHERE id <= 20", "UPDATE t SET v = 'while keyless' WHERE id > 90",
+                "INSERT INTO t VALUES (500, 'added while keyless')");
+        awaitSlotConfirmedPastNow();
+        sql("ALTER TABLE t ADD PRIMARY KEY (id)");
+        restartAndAwaitTakenOver();
+        awaitTopicEqualsSourceWhileRunning("t", Duration.ofSeconds(120));
+    }
+
+    /** Waits until the stored offset of {@code table}'s copy says the table was left out of capture. */
+    private void awaitCopyMarked(String table) {
+        org.awaitility.Awaitility.await("the copy of " + table + " marked as left out").atMost(Duration.ofSeconds(60))
+                .until(() -> {
+                    for (JsonNode o : rest.offsets(name).get("offsets")) {
+                        if (table.equals(o.get("partition").path("snapshot").asText())) {
+                            return o.get("offset").hasNonNull("left");
+                        }
+                    }
+                    return false;
+                });
+    }
+
+    private void restartAndAwaitTakenOver() throws Exception {
+        String streamedBy = slotPid();
+        rest.restart(name, true);
+        awaitSlotReadByAnother(streamedBy);
+    }
+
+    private void awaitSlotReadByAnother(String streamedBy) {
+        org.awaitility.Awaitility.await("the slot read by a new task").atMost(Duration.ofSeconds(60))
+                .until(() -> {
+                    String pid = slotPid();
+                    return pid != null && !pid.equals(streamedBy);
+                });
+    }
+
+    /** Waits until the slot confirmed every change made so far: those of tables left out were read and skipped. */
+    private void awaitSlotConfirmedPastNow() throws SQLException {
+        String now = scalar("SELECT pg_current_wal_lsn()::text");
+        org.awaitility.Awaitility.await("slot confirmed past " + now).atMost(Duration.ofSeconds(60))
+                .until(() -> "true".equals(scalar("SELECT (confirmed_flush_lsn >= '" + now + "'::pg_lsn)::text "
+                        + "FROM pg_replication_slots WHERE slot_name = '" + config().get("slot.name") + "'")));
+    }
+
+    /** Deploys {@code config} and waits until its task reads the slot: the earlier task streams until the worker stops it. */
+    private void redeploy(Map<String, String> config) throws Exception {
+        String streamedBy = slotPid();
+        rest.deploy(name, config);
+        rest.awaitRunning(name, 1, Duration.ofSeconds(60));
+        awaitSlotReadByAnother(streamedBy);
+    }
+
+    /** The process reading this test's slot, or null when none does. */
+    private String slotPid() throws SQLException {
+        return scalar("SELECT active_pid::text FROM pg_replication_slots WHERE slot_name = '" + config().get("slot.name") + "'");
     }
 
     @Test

@@ -22,6 +22,7 @@ import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.ReplicationStream;
 import io.adbsync.source.replication.SetupProblem;
 import io.adbsync.source.snapshot.SnapshotMetrics;
+import io.adbsync.source.snapshot.LeftTables;
 import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
@@ -47,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * Reads the replication slot and turns committed changes into records. All database I/O happens on the task
@@ -74,6 +76,8 @@ public class AdbPgSourceTask extends SourceTask {
     private Snapshotter snapshotter;
     private AttachedPartitions attachedPartitions;
     private NewTables newTables;
+    /** The tables no longer captured whose copies this task marks; see {@link LeftTables}. */
+    private volatile LeftTables leftTables = LeftTables.none();
     /** The tables the publication held when this task first looked, before it brought the publication in step. */
     private Set<String> publishedBefore;
     private SnapshotMetrics snapshotMetrics = new SnapshotMetrics();
@@ -221,9 +225,16 @@ public class AdbPgSourceTask extends SourceTask {
             throw new ConnectException("The stored stream offset is invalid: " + e.getMessage() + ". Correct it with "
                     + "PATCH /connectors/<name>/offsets on the stopped connector");
         }
+        // Before the stream's filter is made: a table left out of capture is streamed until its copy's mark is stored.
+        leftTables = streaming && config.snapshotMode() != SourceConfig.SnapshotMode.NEVER
+                ? LeftTables.find(catalog.connection(), captured.stream().map(t -> t[0] + "." + t[1]).collect(Collectors.toSet()),
+                        new TableFilter(config.tableIncludeList(), config.tableExcludeList()), config.topicPrefix(),
+                        context.offsetStorageReader(), (partition, offset) -> heartbeat.carrying(partition, offset,
+                                resumeAt.commitLsn(), System.currentTimeMillis()))
+                : LeftTables.none();
         TypeMapper types = new TypeMapper(catalog::formatType);
         RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
-        changes = new ChangeStream(relations, types, records, filter, config.operationFilter(), tracker,
+        changes = new ChangeStream(relations, types, records, filter.alsoCapturing(leftTables.kept()), config.operationFilter(), tracker,
                 heartbeat.enabled() ? heartbeat : null, resumeAt);
         if (filtersInConnector) {
             changes.rowFilter(catalog.rowFilter(rowFilters));
@@ -265,7 +276,10 @@ public class AdbPgSourceTask extends SourceTask {
             snapshotMetrics.register(connectorName, "0");
         }
         metrics.register(connectorName, "0");
-        if (streaming) {
+        if (streaming && leftTables.holdsStream()) {
+            log.info("Streaming database {} from slot {} waits until the marks of the tables no longer captured are stored",
+                    database, config.slotName());
+        } else if (streaming) {
             connect();
             log.info("Streaming database {} from slot {} (publication {}) starting after {} into topics {}.*", database,
                     config.slotName(), config.publicationName(), describe(resumeAt), config.topicPrefix());
@@ -331,6 +345,11 @@ public class AdbPgSourceTask extends SourceTask {
     }
 
     private List<SourceRecord> pollLocked() throws InterruptedException {
+        leftTables.pollStarted();
+        List<SourceRecord> marks = leftTables.takeMarks();
+        if (!marks.isEmpty()) {
+            return new ArrayList<>(marks);
+        }
         // A lost connection (the stream's or the snapshot's) is brought back before anything else is read.
         if (disconnectedSince != 0 && !reconnect()) {
             return null;
@@ -353,6 +372,19 @@ public class AdbPgSourceTask extends SourceTask {
         }
         if (System.nanoTime() < streamAllowedAtNanos) {
             return waitUntil(streamAllowedAtNanos);
+        }
+        if (leftTables.holdsStream()) {
+            return waitUntil(snapshotPending ? snapshotAllowedAtNanos : System.nanoTime() + config.pollIntervalMs() * 1_000_000L);
+        }
+        if (stream == null && disconnectedSince == 0) {
+            // Held back at set-up until the marks of tables no longer captured were stored.
+            try {
+                connect();
+                log.info("Streaming from slot {} starts after {}", config.slotName(), describe(changes.position()));
+            } catch (SQLException e) {
+                lost(e);
+                return null;
+            }
         }
         if (stream == null && !reconnect()) {
             return null;
@@ -609,6 +641,12 @@ public class AdbPgSourceTask extends SourceTask {
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) {
         tracker.acknowledged(record);
+        leftTables.acknowledged(record);
+    }
+
+    @Override
+    public void commit() {
+        leftTables.committed();
     }
 
     @Override

@@ -161,6 +161,16 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
         return t.schema().equals(schema) && t.table().equals(table);
     }
 
+    /**
+     * A heartbeat at {@code lsn} that carries {@code offset} for another source {@code partition}: how the task stores an
+     * offset of a partition it has no other record for (a mark on a table's copy).
+     */
+    public SourceRecord carrying(Map<String, ?> partition, Map<String, ?> offset, long lsn, long nowMs) {
+        Struct key = new Struct(KEY_SCHEMA).put("slot", slot);
+        Struct value = new Struct(VALUE_SCHEMA).put("ts_ms", nowMs).put("lsn", lsn);
+        return new SourceRecord(partition, offset, topic, null, KEY_SCHEMA, key, VALUE_SCHEMA, value, nowMs);
+    }
+
     @Override
     public SourceRecord heartbeat(TransactionContext tx, long event) {
         Struct key = new Struct(KEY_SCHEMA).put("slot", slot);

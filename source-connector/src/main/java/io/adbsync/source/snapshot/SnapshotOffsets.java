@@ -20,6 +20,9 @@ public final class SnapshotOffsets {
         Object chunking = offset.get(TablePlan.OFFSET_CHUNKING);
         optionalWhole(offset, TablePlan.OFFSET_OID);
         optionalWhole(offset, TablePlan.OFFSET_PUBLICATION_MEMBER);
+        if (offset.get(LeftTables.OFFSET_LEFT) != null) {
+            text(offset, LeftTables.OFFSET_LEFT);
+        }
         if (CtidPlan.CHUNKING.equals(chunking)) {
             CtidPlan.Stored.of(offset);
         } else if (KeyRangePlan.CHUNKING.equals(chunking)) {

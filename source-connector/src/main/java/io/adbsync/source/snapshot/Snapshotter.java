@@ -178,7 +178,8 @@ public final class Snapshotter implements AutoCloseable {
                 // One truncate drops the earlier copy, before the first partition's rows: one per partition would
                 // drop the partitions copied before it.
                 if (i == 0) {
-                    plan.replacingEarlierCopy(TablePlan.barrierId(table.oid(), member, generation, records.sourceSystem()));
+                    plan.replacingEarlierCopy(TablePlan.barrierId(table.oid(), member, generation,
+                            LeftTables.nonce(stored.get(0)), records.sourceSystem()));
                     if (TablePlan.partSentTruncate(stored.get(0))) {
                         plan.owedTruncate = stored.get(0);
                     }
@@ -192,6 +193,9 @@ public final class Snapshotter implements AutoCloseable {
 
     /** Why the earlier copy of {@code table} no longer holds, or null if it does (or there is none). */
     private String whyCopyAgain(CapturedTable table, Map<String, Object> stored, long member, Set<String> publishedBefore) {
+        if (LeftTables.nonce(stored) != null) {
+            return "was not captured for a while (left out by the include or exclude list, or not capturable)";
+        }
         if (TablePlan.ofAnotherRelation(stored, table.oid())) {
             return "was dropped and created again";
         }

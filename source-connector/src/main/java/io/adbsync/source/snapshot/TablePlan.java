@@ -179,10 +179,11 @@ abstract class TablePlan {
      * again, and a sink that holds some copies from before the restart completes with the others. The relation and
      * publication row change with what makes a table copied again (re-created, or left out of the publication and
      * added back), so a generation counted again from 0 after the source's offsets were reset does not give an id
-     * the sink has applied before.
+     * the sink has applied before. A table that was only left out of capture keeps both; the random {@code nonce} its
+     * copy's offset was marked with then tells the copies apart (null when there is none).
      */
-    static String barrierId(int oid, long member, long generation, String system) {
-        return "snapshot:" + Integer.toUnsignedLong(oid) + ":" + member + ":" + generation
+    static String barrierId(int oid, long member, long generation, String nonce, String system) {
+        return "snapshot:" + Integer.toUnsignedLong(oid) + ":" + member + ":" + generation + (nonce == null ? "" : ":" + nonce)
                 + (system == null || system.isEmpty() ? "" : "@" + system);
     }
 

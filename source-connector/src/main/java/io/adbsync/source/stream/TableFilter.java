@@ -13,24 +13,35 @@ public final class TableFilter {
     private final List<Pattern> include;
     private final List<Pattern> exclude;
     private final Set<String> left;
+    private final Set<String> also;
 
     public TableFilter(List<String> include, List<String> exclude) {
         this.include = include.stream().map(Pattern::compile).toList();
         this.exclude = exclude.stream().map(Pattern::compile).toList();
         this.left = Set.of();
+        this.also = Set.of();
     }
 
-    private TableFilter(TableFilter base, Collection<String> left) {
+    private TableFilter(TableFilter base, Collection<String> left, Set<String> also) {
         this.include = base.include;
         this.exclude = base.exclude;
         Set<String> all = new HashSet<>(base.left);
         all.addAll(left);
         this.left = Set.copyOf(all);
+        this.also = also;
     }
 
     /** This filter minus the tables named ({@code schema.table}), e.g. those that cannot be captured. */
     public TableFilter without(Collection<String> tables) {
-        return new TableFilter(this, tables);
+        return new TableFilter(this, tables, also);
+    }
+
+    /**
+     * This filter plus the tables {@code also} names ({@code schema.table}), read live: a table removed from that set
+     * is no longer captured (tables left out of capture, streamed until that is stored; see LeftTables).
+     */
+    public TableFilter alsoCapturing(Set<String> also) {
+        return new TableFilter(this, List.of(), also);
     }
 
     public boolean captures(String schema, String table) {
@@ -38,6 +49,9 @@ public final class TableFilter {
             return false;
         }
         String name = schema + "." + table;
+        if (also.contains(name)) {
+            return true;
+        }
         if (left.contains(name)) {
             return false;
         }

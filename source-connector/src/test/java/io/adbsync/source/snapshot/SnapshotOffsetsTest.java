@@ -98,7 +98,8 @@ class SnapshotOffsetsTest {
                 new Bad(with(key(), "after_0", null), "'after_0'"),
                 new Bad(with(key(), "after_0", 42L), "'after_0'"),
                 new Bad(with(key(), "done", null), "'done'"),
-                new Bad(with(key(), "done", "false"), "'done'"));
+                new Bad(with(key(), "done", "false"), "'done'"),
+                new Bad(with(key(), "left", 7L), "'left'"));
     }
 
     @Test
@@ -114,6 +115,7 @@ class SnapshotOffsetsTest {
         assertThatCode(() -> SnapshotOffsets.check(chunk.afterChunk())).doesNotThrowAnyException();
         // Integers as the REST API's JSON parser gives them, not only as Connect's offset reader does (Long).
         assertThatCode(() -> SnapshotOffsets.check(with(ctid(), "chunks", 4))).doesNotThrowAnyException();
+        assertThatCode(() -> SnapshotOffsets.check(with(key(), "left", "5f0c"))).doesNotThrowAnyException();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -145,7 +147,7 @@ class SnapshotOffsetsTest {
         CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
                 1000, "p");
         plan.generation = 3;
-        plan.replacingEarlierCopy(TablePlan.barrierId(77, 0, 3, ""));
+        plan.replacingEarlierCopy(TablePlan.barrierId(77, 0, 3, null, ""));
         TablePlan.Chunk first = plan.next(null);
 
         List<Map<String, Object>> copies = List.of(plan.truncateCopyOffset(first, 0, 3), plan.truncateCopyOffset(first, 1, 3),
@@ -179,9 +181,11 @@ class SnapshotOffsetsTest {
      */
     @Test
     void aReCopysTruncateIsNamedByRelationPublicationRowGenerationAndServer() {
-        assertThat(TablePlan.barrierId(16400, 24001, 1, "7301")).isEqualTo("snapshot:16400:24001:1@7301");
-        assertThat(TablePlan.barrierId(16400, 24001, 1, "7301")).isNotEqualTo(TablePlan.barrierId(16400, 24107, 1, "7301"))
-                .isNotEqualTo(TablePlan.barrierId(16400, 24001, 1, "9999"));
-        assertThat(TablePlan.barrierId(16400, 0, 2, "")).isEqualTo("snapshot:16400:0:2");
+        assertThat(TablePlan.barrierId(16400, 24001, 1, null, "7301")).isEqualTo("snapshot:16400:24001:1@7301");
+        assertThat(TablePlan.barrierId(16400, 24001, 1, null, "7301")).isNotEqualTo(TablePlan.barrierId(16400, 24107, 1, null, "7301"))
+                .isNotEqualTo(TablePlan.barrierId(16400, 24001, 1, null, "9999"))
+                .isNotEqualTo(TablePlan.barrierId(16400, 24001, 1, "5f0c", "7301"));
+        assertThat(TablePlan.barrierId(16400, 0, 2, null, "")).isEqualTo("snapshot:16400:0:2");
+        assertThat(TablePlan.barrierId(16400, 0, 2, "5f0c", "7301")).isEqualTo("snapshot:16400:0:2:5f0c@7301");
     }
 }

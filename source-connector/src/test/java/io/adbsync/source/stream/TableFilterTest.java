@@ -75,4 +75,17 @@ class TableFilterTest {
         assertThatThrownBy(() -> new TableFilter(List.of("public\\.(orders"), List.of()))
                 .isInstanceOf(java.util.regex.PatternSyntaxException.class);
     }
+
+    @Test
+    void tablesAlsoCapturedAreReadLiveUntilRemoved() {
+        java.util.Set<String> kept = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        kept.add("public.audit_log");
+        TableFilter filter = new TableFilter(List.of("public\\..*"), List.of("public\\.audit_.*")).alsoCapturing(kept);
+        assertThat(filter.captures("public", "audit_log")).isTrue();
+        assertThat(filter.captures("public", "audit_other")).isFalse();
+        assertThat(filter.without(List.of("public.orders")).captures("public", "audit_log")).isTrue();
+        kept.clear();
+        assertThat(filter.captures("public", "audit_log")).isFalse();
+        assertThat(filter.captures("public", "orders")).isTrue();
+    }
 }
