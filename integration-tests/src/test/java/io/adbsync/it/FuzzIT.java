@@ -58,7 +58,8 @@ class FuzzIT {
             Feature.COMPOSITE_KEYS, Feature.PARTITIONED, Feature.TOAST, Feature.KEY_CHANGES,
             Feature.TRUNCATE, Feature.ADD_COLUMN, Feature.VACUUM_FULL, Feature.CLUSTER, Feature.LARGE_TRANSACTIONS,
             Feature.MONEY, Feature.RECREATE_TABLE, Feature.FAULT_CONNECTOR_RESTART,
-            Feature.FAULT_RECONFIGURE, Feature.FAULT_WALSENDER, Feature.FAULT_DESTINATION_RESTART, Feature.FAULT_SOURCE_RESTART);
+            Feature.FAULT_RECONFIGURE, Feature.FAULT_WALSENDER, Feature.FAULT_DESTINATION_RESTART, Feature.FAULT_SOURCE_RESTART,
+            Feature.FAULT_EXCLUDE_TABLE);
 
     private static LocalPostgres source;
     private static LocalPostgres destination;

@@ -48,7 +48,13 @@ public enum Feature {
     /** Fault: the source server killed (immediate stop) and started again. */
     FAULT_SOURCE_RESTART,
     /** Fault: SIGKILL of a Connect worker process; needs workers running as child processes. */
-    FAULT_WORKER_KILL;
+    FAULT_WORKER_KILL,
+    /**
+     * Fault: redeploy the source with one table in {@code table.exclude.list}, and at the next such fault without it
+     * (the table is copied again); the seed also chooses whether the publication is {@code FOR ALL TABLES}, where the
+     * table's changes keep coming and the stream skips them.
+     */
+    FAULT_EXCLUDE_TABLE;
 
     /** Every feature. */
     public static Set<Feature> all() {

@@ -2,6 +2,7 @@ package io.adbsync.stack.fuzz;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.stack.connect.ConnectRestClient;
 import io.adbsync.stack.postgres.PostgresServer;
 import io.adbsync.stack.verify.TableDiff;
@@ -83,12 +84,16 @@ public final class FuzzRunner {
         String sourceDb = source.createDatabase(id);
         String destinationDb = destination.createDatabase(id);
         Path logFile = options.logDirectory() == null ? null : options.logDirectory().resolve("fuzz-" + seed + ".sql");
-        Pipeline pipeline = new Pipeline(id, sourceDb, destinationDb);
+        Pipeline pipeline = new Pipeline(id, sourceDb, destinationDb, generator);
         Workload workload = new Workload(sourceDb, opLog);
         String failure;
         try {
             for (Step step : generator.setup(options.rowsPerTable())) {
                 workload.execute(step, pipeline);
+            }
+            if (generator.allTablesPublication()) {
+                workload.execute(Step.sql("CREATE PUBLICATION " + SqlIdentifiers.quote(pipeline.publication())
+                        + " FOR ALL TABLES WITH (publish_via_partition_root = true)"), pipeline);
             }
             out.printf("seed %d: %d tables (%s), source %s, destination %s%n", seed, generator.tables().size(),
                     String.join(", ", generator.tableNames()), source.jdbcUrl(sourceDb), destination.jdbcUrl(destinationDb));
@@ -102,6 +107,10 @@ public final class FuzzRunner {
             }
             if (failure == null) {
                 failure = runWorkload(options, generator, workload, pipeline);
+            }
+            if (failure == null && pipeline.excluded() != null) {
+                opLog.add("-- workload over; " + pipeline.excluded() + " is captured again before verifying");
+                pipeline.includeAgain();
             }
             if (failure == null) {
                 opLog.add("-- workload over; a last insert into each table carries its latest columns");
@@ -279,8 +288,12 @@ public final class FuzzRunner {
         private final Map<String, String> sourceConfig;
         private final Map<String, String> sinkConfig;
         private final String slot;
+        private final Generator generator;
+        /** The table the source's config leaves out now (EXCLUDE_TABLE), or null. */
+        private String excluded;
 
-        private Pipeline(String id, String sourceDb, String destinationDb) throws IOException {
+        private Pipeline(String id, String sourceDb, String destinationDb, Generator generator) throws IOException {
+            this.generator = generator;
             this.sourceName = id + "-source";
             this.sinkName = id + "-sink";
             this.slot = "adbsync_" + id;
@@ -316,6 +329,22 @@ public final class FuzzRunner {
         void deploy() {
             workers.rest().deploy(sourceName, sourceConfig);
             workers.rest().deploy(sinkName, sinkConfig);
+        }
+
+        /** The source's publication: the connector's own, or one FOR ALL TABLES the run made beforehand. */
+        String publication() {
+            return slot;
+        }
+
+        String excluded() {
+            return excluded;
+        }
+
+        /** Redeploys the source with nothing left out: the table left out is copied again. */
+        void includeAgain() {
+            excluded = null;
+            sourceConfig.remove("table.exclude.list");
+            workers.rest().deploy(sourceName, sourceConfig);
         }
 
         /** The first line of a FAILED connector's or task's trace, or null. */
@@ -370,6 +399,15 @@ public final class FuzzRunner {
                     source.start();
                 }
                 case KILL_WORKER -> workers.kill(argument);
+                case EXCLUDE_TABLE -> {
+                    if (excluded != null) {
+                        includeAgain();
+                    } else {
+                        excluded = generator.tables().get(argument).name();
+                        sourceConfig.put("table.exclude.list", "public\\." + excluded);
+                        rest.deploy(sourceName, sourceConfig);
+                    }
+                }
             }
         }
 

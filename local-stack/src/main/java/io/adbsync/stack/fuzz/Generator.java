@@ -51,6 +51,7 @@ public final class Generator {
     private final List<Fault> faults = new ArrayList<>();
     private int totalWeight;
     private int columnCounter;
+    private boolean allTablesPublication;
 
     public Generator(long seed, Set<Feature> features) {
         this.random = new Random(seed);
@@ -102,7 +103,16 @@ public final class Generator {
             state.nextId = rows + 1;
         }
         steps.add(Step.sql("ANALYZE"));
+        allTablesPublication = features.contains(Feature.FAULT_EXCLUDE_TABLE) && random.nextBoolean();
         return steps;
+    }
+
+    /**
+     * Whether the source publishes through a publication {@code FOR ALL TABLES} made beforehand (known after
+     * {@link #setup}): a table left out of the include list then still sends its changes.
+     */
+    public boolean allTablesPublication() {
+        return allTablesPublication;
     }
 
     public List<TableDef> tables() {
@@ -154,6 +164,7 @@ public final class Generator {
             case RECONFIGURE_SINK -> 100 << random.nextInt(6);
             case RESTART_DESTINATION, RESTART_SOURCE -> 500 + random.nextInt(2500);
             case KILL_WORKER -> random.nextInt(2);
+            case EXCLUDE_TABLE -> random.nextInt(tables.size());
             case RESTART_CONNECTORS, TERMINATE_WALSENDER -> 0;
         };
         return Step.fault(f, argument);
