@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -340,8 +341,13 @@ public final class FuzzRunner {
             return excluded;
         }
 
-        /** Redeploys the source with nothing left out: the table left out is copied again. */
-        void includeAgain() {
+        /**
+         * Redeploys the source with nothing left out: the table left out is copied again. First the source catches up
+         * with every change made so far, so the changes of the table left out were read and skipped, not still ahead
+         * of a lagging stream that will read them with the table captured again.
+         */
+        void includeAgain() throws SQLException, InterruptedException {
+            awaitSourceCaughtUp();
             excluded = null;
             sourceConfig.remove("table.exclude.list");
             workers.rest().deploy(sourceName, sourceConfig);
@@ -408,6 +414,32 @@ public final class FuzzRunner {
                         rest.deploy(sourceName, sourceConfig);
                     }
                 }
+            }
+        }
+
+        /** Waits (up to a minute, then goes on) until the slot confirmed every change the source has now. */
+        private void awaitSourceCaughtUp() throws SQLException, InterruptedException {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            try (Connection c = source.connect("postgres")) {
+                String target;
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                    rs.next();
+                    target = rs.getString(1);
+                }
+                try (PreparedStatement caughtUp = c.prepareStatement(
+                        "SELECT confirmed_flush_lsn >= ?::pg_lsn FROM pg_replication_slots WHERE slot_name = ?")) {
+                    caughtUp.setString(1, target);
+                    caughtUp.setString(2, slot);
+                    while (System.nanoTime() < deadline) {
+                        try (ResultSet rs = caughtUp.executeQuery()) {
+                            if (rs.next() && rs.getBoolean(1)) {
+                                return;
+                            }
+                        }
+                        Thread.sleep(200);
+                    }
+                }
+                log.info("The source did not catch up with {} within a minute; {} is captured again anyway", target, excluded);
             }
         }
 
