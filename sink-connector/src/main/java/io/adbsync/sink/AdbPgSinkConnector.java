@@ -2,6 +2,7 @@ package io.adbsync.sink;
 
 import io.adbsync.common.Version;
 import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.sink.config.SinkConfig;
 import io.adbsync.sink.precheck.SinkPrecheck;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;

@@ -9,6 +9,7 @@ import io.adbsync.sink.barrier.BarrierKey;
 import io.adbsync.sink.barrier.BarrierStore;
 import io.adbsync.sink.barrier.Barriers;
 import io.adbsync.sink.barrier.Completion;
+import io.adbsync.sink.config.SinkConfig;
 import io.adbsync.sink.ddl.RecordSchemaException;
 import io.adbsync.sink.ddl.SchemaSync;
 import io.adbsync.sink.ddl.TableState;
@@ -905,7 +906,7 @@ public class AdbPgSinkTask extends SinkTask {
                 return new RetriableException("Transient failure writing to " + what + ": " + e.getMessage(), e);
             }
             return new ConnectException("Giving up writing to " + what + " after the retry window ("
-                    + RetryPolicy.windowKey(e) + "): " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+                    + SinkConfig.retryWindowKey(e) + "): " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
         }
         closeConnection();
         return new ConnectException("Cannot write to " + what + ": " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
@@ -949,6 +950,9 @@ public class AdbPgSinkTask extends SinkTask {
                 c.commit();
                 // Set together, once the connection that detected them held: a connection lost in between (the
                 // commit above fails) must leave the task to detect again, not half set up.
+                if (!detected.supports(config.storageEngine())) {
+                    throw new ConnectException(SinkConfig.unsupportedStorage(detected, config.storageEngine()));
+                }
                 SchemaSync sync = new SchemaSync(detected, config.autoCreate(), config.autoEvolve(), config.storageEngine(),
                         config.distributionKey());
                 if (config.offsetsTable() != null) {
