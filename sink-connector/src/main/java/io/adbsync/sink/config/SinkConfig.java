@@ -7,6 +7,7 @@ import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.StorageEngine;
 import io.adbsync.sink.naming.NameCase;
+import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.naming.TableNamer;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -19,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -241,9 +243,8 @@ public final class SinkConfig extends AbstractConfig {
         return getBoolean(TRUNCATE_ENABLED);
     }
 
-    /** The truncate barrier table as schema and table. */
-    public String truncateBarrierTable() {
-        return getString(TRUNCATE_BARRIER_TABLE).trim();
+    public TableId truncateBarrierTable() {
+        return tableId(getString(TRUNCATE_BARRIER_TABLE).trim());
     }
 
     public long retryWindowConnectionMs() {
@@ -258,10 +259,16 @@ public final class SinkConfig extends AbstractConfig {
         return getLong(RETRY_BACKOFF_MS);
     }
 
-    /** The exactly-once offsets table as schema and table, or null when off. */
-    public String offsetsTable() {
+    /** The exactly-once offsets table; empty when off. */
+    public Optional<TableId> offsetsTable() {
         String value = getString(OFFSETS_TABLE).trim();
-        return value.isEmpty() ? null : value;
+        return value.isEmpty() ? Optional.empty() : Optional.of(tableId(value));
+    }
+
+    /** A {@code schema.table} setting (its validator admits nothing else) as a table. */
+    private static TableId tableId(String qualified) {
+        String[] parts = qualified.split("\\.", 2);
+        return new TableId(parts[0], parts[1]);
     }
 
     public long maxRowsPerSecond() {
