@@ -1,7 +1,8 @@
 package io.adbsync.sink;
 
 import io.adbsync.common.Version;
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.config.ConnectorValidation;
+import io.adbsync.sink.config.SinkConfig;
 import io.adbsync.sink.precheck.SinkPrecheck;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
@@ -11,7 +12,6 @@ import org.apache.kafka.connect.sink.SinkConnector;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -48,26 +48,16 @@ public class AdbPgSinkConnector extends SinkConnector {
     /** The precheck: static validation first, then live checks against the destination when the connection keys are valid. */
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
-        Config result = super.validate(connectorConfigs);
-        ConnectionConfig.redactUrlIn(result);
-        Map<String, ConfigValue> values = new HashMap<>();
-        boolean anyError = false;
-        for (ConfigValue v : result.configValues()) {
-            values.put(v.name(), v);
-            anyError |= !v.errorMessages().isEmpty();
-        }
-        if (anyError) {
-            return result;
-        }
-        String topics = connectorConfigs.getOrDefault("topics", "");
-        List<String> listed = Arrays.stream(topics.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
-        SinkPrecheck.run(new SinkConfig(connectorConfigs), listed).forEach((key, messages) -> {
-            ConfigValue value = values.get(key);
-            if (value != null) {
-                messages.forEach(value::addErrorMessage);
-            }
+        return ConnectorValidation.withLiveChecks(super.validate(connectorConfigs), values -> {
+            String topics = connectorConfigs.getOrDefault("topics", "");
+            List<String> listed = Arrays.stream(topics.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+            SinkPrecheck.run(new SinkConfig(connectorConfigs), listed).forEach((key, messages) -> {
+                ConfigValue value = values.get(key);
+                if (value != null) {
+                    messages.forEach(value::addErrorMessage);
+                }
+            });
         });
-        return result;
     }
 
     @Override

@@ -9,11 +9,9 @@ import io.adbsync.sink.barrier.BarrierKey;
 import io.adbsync.sink.barrier.BarrierStore;
 import io.adbsync.sink.barrier.Barriers;
 import io.adbsync.sink.barrier.Completion;
+import io.adbsync.sink.config.SinkConfig;
 import io.adbsync.sink.ddl.RecordSchemaException;
-import io.adbsync.sink.ddl.SchemaSync;
 import io.adbsync.sink.ddl.TableState;
-import io.adbsync.sink.dialect.Dialect;
-import io.adbsync.sink.dialect.Dialects;
 import io.adbsync.sink.error.RecordFailure;
 import io.adbsync.sink.error.RetryPolicy;
 import io.adbsync.sink.naming.TableAllowList;
@@ -27,7 +25,6 @@ import io.adbsync.common.filter.OperationFilter;
 import io.adbsync.sink.record.RecordParser;
 import io.adbsync.sink.record.TableChanges;
 import io.adbsync.common.throttle.Throttle;
-import io.adbsync.sink.writer.BatchWriter;
 import io.adbsync.sink.writer.OffsetStore;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -52,6 +49,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -78,10 +76,8 @@ public class AdbPgSinkTask extends SinkTask {
     private String connectorName;
 
     private Connection connection;
-    private Dialect dialect;
-    private SchemaSync schemaSync;
-    private BatchWriter writer;
-    private OffsetStore offsetStore;
+    /** Built on the first connection, once the product is known; the same for every connection after it. */
+    private Destination destination;
     /** Exactly-once mode: the next offset the destination has applied, per partition; older records are skipped. */
     private final Map<TopicPartition, Long> appliedOffsets = new HashMap<>();
     private final Set<TopicPartition> partitionsToResume = new HashSet<>();
@@ -108,7 +104,6 @@ public class AdbPgSinkTask extends SinkTask {
     /** After how long a hold is worth a warning, and how often it is repeated. */
     private static final long HOLD_WARN_AFTER_MS = 60_000;
     private static final long HOLD_WARN_EVERY_MS = 5 * 60_000;
-    private BarrierStore barrierStore;
     private final Barriers barriers = new Barriers();
     /**
      * Partitions this task asked the runtime to rewind to a barrier's copy, not yet done: the runtime rewinds before
@@ -136,10 +131,8 @@ public class AdbPgSinkTask extends SinkTask {
         throttle = new Throttle(config.maxRowsPerSecond(), config.maxBytesPerSecond());
         connectorName = props.getOrDefault("name", "adbsync-sink");
         bookkeeping.clear();
-        bookkeeping.put(tableId(config.truncateBarrierTable()), SinkConfig.TRUNCATE_BARRIER_TABLE);
-        if (config.offsetsTable() != null) {
-            bookkeeping.put(tableId(config.offsetsTable()), SinkConfig.OFFSETS_TABLE);
-        }
+        bookkeeping.put(config.truncateBarrierTable(), SinkConfig.TRUNCATE_BARRIER_TABLE);
+        config.offsetsTable().ifPresent(table -> bookkeeping.put(table, SinkConfig.OFFSETS_TABLE));
         tolerateAll = "all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim());
         try {
             reporter = context.errantRecordReporter();
@@ -160,7 +153,7 @@ public class AdbPgSinkTask extends SinkTask {
                 context.resume(tp);
             }
         }
-        if (config.offsetsTable() != null) {
+        if (config.offsetsTable().isPresent()) {
             // Read lazily in put(): a destination that is down now must lead to a retry, not a failed rebalance.
             partitionsToResume.addAll(partitions);
         }
@@ -172,6 +165,8 @@ public class AdbPgSinkTask extends SinkTask {
             return;
         }
         Connection c = connection();
+        // Only partitions of a task with an offsets table are ever to resume.
+        OffsetStore offsetStore = destination.offsetStore().orElseThrow();
         Map<TopicPartition, Long> stored = offsetStore.load(c, partitionsToResume);
         List<TopicPartition> vanished = partitionsToResume.stream()
                 .filter(tp -> partitionsWithStoredOffset.contains(tp) && !stored.containsKey(tp)).sorted(
@@ -290,7 +285,7 @@ public class AdbPgSinkTask extends SinkTask {
             throw failure(e, reducer.reduce(events));
         }
         appliedOffsets.putAll(nextOffsets);
-        if (offsetStore != null) {
+        if (destination.offsetStore().isPresent()) {
             partitionsWithStoredOffset.addAll(nextOffsets.keySet());
         }
         pendingSeeks.clear();
@@ -469,7 +464,8 @@ public class AdbPgSinkTask extends SinkTask {
     /** Reads what was applied for {@code topic} once after the task got its partitions. */
     private void load(String topic) throws SQLException {
         if (!barriers.loaded(topic)) {
-            BarrierStore.Applied applied = barrierStore(connection()).applied(connection(), topic);
+            Connection c = connection();
+            BarrierStore.Applied applied = destination.barrierStore().applied(c, topic);
             barriers.load(topic, applied.offsets(), applied.arrivals(), applied.position(), applied.caps());
         }
     }
@@ -480,7 +476,7 @@ public class AdbPgSinkTask extends SinkTask {
             return true;
         }
         Connection c = connection();
-        BarrierStore store = barrierStore(c);
+        BarrierStore store = destination.barrierStore();
         if (!store.exists(c)) {
             return false;
         }
@@ -526,7 +522,7 @@ public class AdbPgSinkTask extends SinkTask {
         lastHoldCheckMs = now;
         Connection c = connection();
         Map<BarrierKey, List<TopicPartition>> held = barriers.heldByBarrier();
-        Map<BarrierKey, BarrierStore.State> states = barrierStore(c).states(c, held.keySet());
+        Map<BarrierKey, BarrierStore.State> states = destination.barrierStore().states(c, held.keySet());
         for (Map.Entry<BarrierKey, List<TopicPartition>> e : held.entrySet()) {
             BarrierStore.State state = states.get(e.getKey());
             if (state.applied()) {
@@ -552,7 +548,7 @@ public class AdbPgSinkTask extends SinkTask {
                         + "connector behind or stopped, or a copy that will never come (the source connector reconfigured "
                         + "while the truncate was on its way). In that last case only, release the barrier without "
                         + "truncating with: {}", partitions, (now - since) / 1000, barrier, state.arrivals().size(),
-                state.partitions(), state.arrivals(), barrierStore.releaseStatement(barrier));
+                state.partitions(), state.arrivals(), destination.barrierStore().releaseStatement(barrier));
     }
 
     /** The runtime calls put() again within {@value #HOLD_CHECK_MS} ms while partitions are held, even with every partition paused. */
@@ -589,19 +585,6 @@ public class AdbPgSinkTask extends SinkTask {
             // Revoked already (partitions lost): open() resumes it if this task gets it back.
             log.debug("Cannot resume {} now ({}); it is resumed when assigned again", tp, e.getMessage());
         }
-    }
-
-    private BarrierStore barrierStore(Connection c) {
-        if (barrierStore == null) {
-            barrierStore = new BarrierStore(tableId(config.truncateBarrierTable()), connectorName, dialect);
-        }
-        return barrierStore;
-    }
-
-    /** A {@code schema.table} setting (validated by SinkConfig) as a table id. */
-    private static TableId tableId(String qualified) {
-        String[] parts = qualified.split("\\.", 2);
-        return new TableId(parts[0], parts[1]);
     }
 
     /**
@@ -673,20 +656,20 @@ public class AdbPgSinkTask extends SinkTask {
         List<BarrierCopy> reached = new ArrayList<>(applying);
         if (!applying.isEmpty() || !fenced.isEmpty() && !barrierTableReady) {
             // Created for rows too: a task that lost the partition may create it and record an arrival meanwhile.
-            barrierStore(c).ensureTable(c);
+            destination.barrierStore().ensureTable(c);
             barrierTableReady = true;
         }
         if (!applying.isEmpty()) {
             reached.addAll(passed);
-        } else if (!passed.isEmpty() && barrierStore(c).exists(c)) {
+        } else if (!passed.isEmpty() && destination.barrierStore().exists(c)) {
             reached.addAll(passed);
         }
         List<ChangeEvent> admitted = admit(c, events);
         List<TableChanges> tables = reducer.reduce(admitted);
-        Map<TableId, TableState> states = writer.prepare(c, tables);
+        Map<TableId, TableState> states = destination.writer().prepare(c, tables);
         try {
             lockBarriers(c, reached, fenced);
-            writer.write(c, tables, states);
+            destination.writer().write(c, tables, states);
             Map<BarrierKey, Completion> applied = arrive(c, reached);
             saveOffsets(c, nextOffsets);
             c.commit();
@@ -712,19 +695,19 @@ public class AdbPgSinkTask extends SinkTask {
      */
     private void lockBarriers(Connection c, List<BarrierCopy> reached, Map<TopicPartition, Long> fenced) throws SQLException {
         if (!reached.isEmpty()) {
-            barrierStore.lock(c, reached.stream().map(BarrierCopy::barrier).toList());
+            destination.barrierStore().lock(c, reached.stream().map(BarrierCopy::barrier).toList());
         }
         if (fenced.isEmpty() && reached.isEmpty()) {
             return;
         }
         Set<TopicPartition> arriving = new HashSet<>();
         reached.forEach(copy -> arriving.add(copy.partition()));
-        barrierStore(c).lockArrivals(c, arriving, fenced.keySet());
+        destination.barrierStore().lockArrivals(c, arriving, fenced.keySet());
         if (fenced.isEmpty()) {
             return;
         }
         List<TopicPartition> moved = new ArrayList<>();
-        barrierStore.arrivals(c, fenced.keySet()).forEach((tp, arrival) -> {
+        destination.barrierStore().arrivals(c, fenced.keySet()).forEach((tp, arrival) -> {
             if (arrival > fenced.get(tp)) {
                 moved.add(tp);
             }
@@ -746,7 +729,7 @@ public class AdbPgSinkTask extends SinkTask {
     }
 
     private Map<BarrierKey, Completion> arrive(Connection c, List<BarrierCopy> reached) throws SQLException {
-        return reached.isEmpty() ? Map.of() : barrierStore.arrive(c, reached);
+        return reached.isEmpty() ? Map.of() : destination.barrierStore().arrive(c, reached);
     }
 
     /**
@@ -770,7 +753,8 @@ public class AdbPgSinkTask extends SinkTask {
                 }
             }
             List<ChangeEvent> remaining = tableEvents.stream().filter(e -> !refused.contains(e)).toList();
-            TableState state = remaining.isEmpty() ? null : writer.prepare(c, reducer.reduce(remaining)).get(remaining.get(0).table());
+            TableState state = remaining.isEmpty() ? null
+                    : destination.writer().prepare(c, reducer.reduce(remaining)).get(remaining.get(0).table());
             if (state == null || !state.exists()) {
                 continue;
             }
@@ -790,7 +774,7 @@ public class AdbPgSinkTask extends SinkTask {
      */
     private boolean ensureSchema(Connection c, List<ChangeEvent> events) throws SQLException {
         try {
-            writer.prepare(c, reducer.reduce(events));
+            destination.writer().prepare(c, reducer.reduce(events));
             return true;
         } catch (RecordSchemaException e) {
             rollbackQuietly(c);
@@ -848,7 +832,7 @@ public class AdbPgSinkTask extends SinkTask {
             for (ChangeEvent e : events) {
                 Savepoint savepoint = c.setSavepoint();
                 try {
-                    writer.write(c, reducer.reduce(List.of(e)), states);
+                    destination.writer().write(c, reducer.reduce(List.of(e)), states);
                     c.releaseSavepoint(savepoint);
                 } catch (SQLException failure) {
                     if (SqlErrors.classify(failure) != SqlErrors.Kind.DATA) {
@@ -869,8 +853,9 @@ public class AdbPgSinkTask extends SinkTask {
     }
 
     private void saveOffsets(Connection c, Map<TopicPartition, Long> nextOffsets) throws SQLException {
-        if (offsetStore != null) {
-            offsetStore.save(c, nextOffsets, appliedOffsets);
+        Optional<OffsetStore> offsetStore = destination.offsetStore();
+        if (offsetStore.isPresent()) {
+            offsetStore.get().save(c, nextOffsets, appliedOffsets);
         }
     }
 
@@ -905,7 +890,7 @@ public class AdbPgSinkTask extends SinkTask {
                 return new RetriableException("Transient failure writing to " + what + ": " + e.getMessage(), e);
             }
             return new ConnectException("Giving up writing to " + what + " after the retry window ("
-                    + RetryPolicy.windowKey(e) + "): " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+                    + SinkConfig.retryWindowKey(e) + "): " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
         }
         closeConnection();
         return new ConnectException("Cannot write to " + what + ": " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
@@ -944,29 +929,21 @@ public class AdbPgSinkTask extends SinkTask {
         Connection c = Jdbc.open(config.connection(), session);
         try {
             c.setAutoCommit(false);
-            if (dialect == null) {
-                Dialect detected = Dialects.detect(c);
-                c.commit();
-                // Set together, once the connection that detected them held: a connection lost in between (the
-                // commit above fails) must leave the task to detect again, not half set up.
-                SchemaSync sync = new SchemaSync(detected, config.autoCreate(), config.autoEvolve(), config.storageEngine(),
-                        config.distributionKey());
-                if (config.offsetsTable() != null) {
-                    offsetStore = new OffsetStore(tableId(config.offsetsTable()), connectorName, detected);
-                }
-                schemaSync = sync;
-                writer = new BatchWriter(detected, sync);
-                dialect = detected;
-                log.info("Destination dialect: {}", dialect.name());
+            if (destination == null) {
+                // Only once the connection that detected the product held: a connection lost before (the detection's
+                // commit fails) leaves the task to detect again.
+                destination = Destination.detect(c, config, connectorName);
+                log.info("Destination dialect: {}", destination.dialect().name());
             }
-            if (offsetStore != null) {
-                offsetStore.ensureTable(c);
+            Optional<OffsetStore> offsetStore = destination.offsetStore();
+            if (offsetStore.isPresent()) {
+                offsetStore.get().ensureTable(c);
             }
         } catch (SQLException | RuntimeException e) {
             c.close();
             throw e;
         }
-        schemaSync.forget();
+        destination.schemaSync().forget();
         connection = c;
         return c;
     }
@@ -989,8 +966,8 @@ public class AdbPgSinkTask extends SinkTask {
             connection = null;
         }
         barrierTableReady = false;
-        if (schemaSync != null) {
-            schemaSync.forget();
+        if (destination != null) {
+            destination.schemaSync().forget();
         }
     }
 

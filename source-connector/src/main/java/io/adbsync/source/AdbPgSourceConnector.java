@@ -1,7 +1,7 @@
 package io.adbsync.source;
 
 import io.adbsync.common.Version;
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.config.ConnectorValidation;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.precheck.SourcePrecheck;
 import io.adbsync.source.replication.ReplicationSetup;
@@ -17,7 +17,6 @@ import org.apache.kafka.connect.source.SourceConnector;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -55,25 +54,14 @@ public class AdbPgSourceConnector extends SourceConnector {
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
         Config result = super.validate(connectorConfigs);
-        ConnectionConfig.redactUrlIn(result);
-        Map<String, ConfigValue> values = new HashMap<>();
-        boolean wellFormed = true;
-        for (ConfigValue value : result.configValues()) {
-            values.put(value.name(), value);
-            wellFormed &= value.errorMessages().isEmpty();
-        }
         try {
             TopicPartitions.from(connectorConfigs);
         } catch (TopicPartitions.Invalid e) {
             // A Kafka Connect setting, not in this connector's ConfigDef: its error is reported on its own key.
             result.configValues().add(new ConfigValue(e.key(), connectorConfigs.get(e.key()), new ArrayList<>(),
                     new ArrayList<>(List.of(e.getMessage()))));
-            wellFormed = false;
         }
-        if (wellFormed) {
-            SourcePrecheck.check(new SourceConfig(connectorConfigs), values);
-        }
-        return result;
+        return ConnectorValidation.withLiveChecks(result, values -> SourcePrecheck.check(new SourceConfig(connectorConfigs), values));
     }
 
     /**

@@ -2,7 +2,7 @@ package io.adbsync.sink.barrier;
 
 import io.adbsync.common.contract.BarrierHeaders.Position;
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.sink.ddl.ConcurrentDdl;
+import io.adbsync.sink.ddl.BookkeepingTables;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.writer.MergeSql;
@@ -91,51 +91,12 @@ public final class BarrierStore {
 
     /** Whether the table exists (reading barriers needs nothing to be created). Ends the transaction. */
     public boolean exists(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table.regclassText());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                boolean exists = rs.getBoolean(1);
-                c.commit();
-                return exists;
-            }
-        }
+        return BookkeepingTables.exists(c, table);
     }
 
-    /**
-     * Creates the table if missing, and its schema if that is missing too (looked up first: {@code CREATE SCHEMA IF NOT
-     * EXISTS} needs the database's CREATE privilege even when the schema exists). Tasks of the connector may race here.
-     */
+    /** Creates the table if missing, and its schema if that is missing too. Tasks of the connector may race here. */
     public void ensureTable(Connection c) throws SQLException {
-        for (int attempt = 1; ; attempt++) {
-            if (exists(c)) {
-                return;
-            }
-            try {
-                List<String> ddl = new ArrayList<>();
-                if (!schemaExists(c)) {
-                    ddl.add("CREATE SCHEMA IF NOT EXISTS " + SqlIdentifiers.quote(table.schema()));
-                }
-                ddl.add(createTable(table, dialect));
-                ConcurrentDdl.execute(c, ddl.toArray(String[]::new));
-                return;
-            } catch (ConcurrentDdl.LostRace e) {
-                if (attempt == ConcurrentDdl.ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private boolean schemaExists(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?")) {
-            ps.setString(1, table.schema());
-            try (ResultSet rs = ps.executeQuery()) {
-                boolean exists = rs.next();
-                c.commit();
-                return exists;
-            }
-        }
+        BookkeepingTables.ensure(c, table, createTable(table, dialect));
     }
 
     /** Locks {@code barriers} until the caller's transaction ends, always in the same order so two tasks cannot deadlock. */

@@ -2,6 +2,7 @@ package io.adbsync.sink.ddl;
 
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.dialect.Dialect;
+import io.adbsync.sink.dialect.StorageEngine;
 import io.adbsync.sink.naming.TableId;
 
 import java.sql.Connection;
@@ -31,16 +32,16 @@ public final class DestinationCatalog {
     }
 
     public TableState load(Connection c, TableId id) throws SQLException {
-        String storage = null;
+        String accessMethod = null;
         try (PreparedStatement ps = c.prepareStatement(dialect.storageQuery())) {
             ps.setString(1, id.regclassText());
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
-                    storage = rs.getString(1);
+                    accessMethod = rs.getString(1);
                 }
             }
         }
-        if (storage == null) {
+        if (accessMethod == null) {
             return TableState.missing(id);
         }
         Map<String, String> columns = new LinkedHashMap<>();
@@ -62,7 +63,7 @@ public final class DestinationCatalog {
             }
         }
         List<String> distribution = new ArrayList<>();
-        if (dialect.distributionKeyQuery() != null) {
+        if (dialect.distributesRows()) {
             try (PreparedStatement ps = c.prepareStatement(dialect.distributionKeyQuery())) {
                 ps.setString(1, id.regclassText());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -74,7 +75,7 @@ public final class DestinationCatalog {
         }
         List<Set<String>> uniqueKeys = new ArrayList<>();
         indexes.values().forEach(cols -> uniqueKeys.add(Set.copyOf(cols)));
-        return new TableState(id, true, columns, uniqueKeys, storage, distribution);
+        return new TableState(id, true, columns, uniqueKeys, StorageEngine.ofAccessMethod(accessMethod), distribution);
     }
 
     /**

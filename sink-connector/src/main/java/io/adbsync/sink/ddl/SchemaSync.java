@@ -1,10 +1,10 @@
 package io.adbsync.sink.ddl;
 
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.sink.SinkConfig;
-import io.adbsync.sink.SinkConfig.StorageEngine;
+import io.adbsync.sink.dialect.ColumnDefinition;
 import io.adbsync.sink.dialect.Dialect;
-import io.adbsync.sink.dialect.Dialects;
+import io.adbsync.sink.dialect.StorageEngine;
+import io.adbsync.sink.dialect.TableDefinition;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.record.Column;
 import io.adbsync.sink.record.TableChanges;
@@ -21,7 +21,8 @@ import java.util.Map;
 
 /**
  * Makes destination tables fit the records: creates missing tables ({@code auto.create}) and adds missing columns
- * ({@code auto.evolve}). Table states are cached; the cache is dropped whenever a batch fails.
+ * ({@code auto.evolve}). Table states are cached; the cache is dropped whenever a batch fails. A refusal names the
+ * setting that allows what it refused; {@code storage} must be one the dialect supports.
  */
 public final class SchemaSync {
 
@@ -42,9 +43,6 @@ public final class SchemaSync {
         this.autoEvolve = autoEvolve;
         this.storage = storage;
         this.distributionKey = List.copyOf(distributionKey);
-        if (!dialect.supports(storage)) {
-            throw new ConnectException(Dialects.unsupportedStorage(dialect, storage));
-        }
     }
 
     public void forget() {
@@ -64,7 +62,7 @@ public final class SchemaSync {
             }
             if (!autoCreate) {
                 throw new RecordSchemaException("Destination table " + changes.table() + " does not exist; create it or set "
-                        + SinkConfig.AUTO_CREATE + "=true");
+                        + "auto.create=true");
             }
             state = create(c, changes);
         }
@@ -77,7 +75,7 @@ public final class SchemaSync {
         if (!missing.isEmpty()) {
             if (!autoEvolve) {
                 throw new RecordSchemaException("Destination table " + changes.table() + " has no column "
-                        + missing.get(0).name() + " that records carry; add it or set " + SinkConfig.AUTO_EVOLVE + "=true");
+                        + missing.get(0).name() + " that records carry; add it or set auto.evolve=true");
             }
             state = evolve(c, changes.table(), missing);
         }
@@ -91,11 +89,11 @@ public final class SchemaSync {
         List<String> key = changes.keyColumns().stream().map(Column::name).toList();
         for (String d : distributionKey) {
             if (!key.isEmpty() && !key.contains(d)) {
-                throw new ConnectException(SinkConfig.DISTRIBUTION_KEY + " column " + d + " is not part of the primary key "
+                throw new ConnectException("distribution.key column " + d + " is not part of the primary key "
                         + key + " of table " + id + "; a unique key must contain every distribution-key column");
             }
             if (changes.columns().stream().noneMatch(col -> col.name().equals(d))) {
-                throw new ConnectException(SinkConfig.DISTRIBUTION_KEY + " column " + d + " is not a column of table " + id);
+                throw new ConnectException("distribution.key column " + d + " is not a column of table " + id);
             }
         }
         List<ColumnDefinition> columns = new ArrayList<>();

@@ -1,21 +1,23 @@
 package io.adbsync.sink.ddl;
 
+import io.adbsync.sink.dialect.StorageEngine;
 import io.adbsync.sink.naming.TableId;
 
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * What the destination says about a table: its columns with their types, the column sets of its unique indexes,
- * its storage ({@code heap}, {@code ao_row}, {@code ao_column}, {@code beam}) and its distribution key.
+ * its storage (empty for an access method the sink does not know, e.g. one of an extension) and its distribution key.
  */
 public record TableState(TableId id, boolean exists, Map<String, String> columns, List<Set<String>> uniqueKeys,
-                         String storage, List<String> distributionKey) {
+                         Optional<StorageEngine> storage, List<String> distributionKey) {
 
     public static TableState missing(TableId id) {
-        return new TableState(id, false, Map.of(), List.of(), "heap", List.of());
+        return new TableState(id, false, Map.of(), List.of(), Optional.of(StorageEngine.HEAP), List.of());
     }
 
     /**
@@ -28,12 +30,13 @@ public record TableState(TableId id, boolean exists, Map<String, String> columns
         if (!uniqueKeys.isEmpty()) {
             return uniqueKeys.stream().anyMatch(keyColumns::containsAll);
         }
-        return storage.startsWith("ao_") || !distributionKey.isEmpty() && !keyColumns.containsAll(distributionKey);
+        return storage.map(StorageEngine::appendOptimized).orElse(false)
+                || !distributionKey.isEmpty() && !keyColumns.containsAll(distributionKey);
     }
 
     /** Whether {@code INSERT … ON CONFLICT (keyColumns)} works: a unique index on exactly these columns, on a heap or Beam table. */
     public boolean supportsOnConflict(List<String> keyColumns) {
-        if (!(storage.equals("heap") || storage.equals("beam")) || keyColumns.isEmpty()) {
+        if (storage.isEmpty() || storage.get().appendOptimized() || keyColumns.isEmpty()) {
             return false;
         }
         Set<String> key = Set.copyOf(keyColumns);

@@ -1,7 +1,5 @@
 package io.adbsync.sink.dialect;
 
-import io.adbsync.sink.SinkConfig.StorageEngine;
-import io.adbsync.sink.ddl.TableDefinition;
 import io.adbsync.sink.naming.TableId;
 
 import java.util.List;
@@ -30,7 +28,13 @@ public interface Dialect {
      */
     String storageQuery();
 
-    /** A query with one bind parameter (the quoted table name) returning the distribution key columns; null if the product has none. */
+    /** Whether the product spreads a table's rows over segments by a distribution key ({@code DISTRIBUTED BY}). */
+    boolean distributesRows();
+
+    /**
+     * A query with one bind parameter (the quoted table name) returning the distribution key columns; only for a
+     * product that {@link #distributesRows()}.
+     */
     String distributionKeyQuery();
 
     /**

@@ -1,15 +1,9 @@
 package io.adbsync.sink.dialect;
 
-import io.adbsync.sink.SinkConfig;
-import io.adbsync.sink.SinkConfig.StorageEngine;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,17 +37,5 @@ public final class Dialects {
         Matcher m = PG_MAJOR.matcher(version);
         int major = m.find() ? Integer.parseInt(m.group(1)) : 9;
         return new GreenplumDialect(major >= 12, beam);
-    }
-
-    /** Why {@code storage} cannot be used on a destination of {@code dialect}, and what can: for the precheck and the task. */
-    public static String unsupportedStorage(Dialect dialect, StorageEngine storage) {
-        String name = storage.name().toLowerCase(Locale.ROOT);
-        String why = storage == StorageEngine.BEAM
-                ? "it has no beam table access method (Beam exists on AnalyticDB for PostgreSQL 7.0.6.2 and later)"
-                : "it has no " + name + " storage";
-        String supported = Arrays.stream(StorageEngine.values()).filter(dialect::supports)
-                .map(s -> s.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "));
-        return SinkConfig.STORAGE_ENGINE + "=" + name + " is not available on the destination (" + dialect.name() + "): "
-                + why + "; use " + supported;
     }
 }

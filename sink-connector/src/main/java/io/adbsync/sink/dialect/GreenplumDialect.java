@@ -1,8 +1,5 @@
 package io.adbsync.sink.dialect;
 
-import io.adbsync.sink.SinkConfig.StorageEngine;
-import io.adbsync.sink.ddl.TableDefinition;
-
 import java.util.List;
 
 /**
@@ -53,7 +50,7 @@ public final class GreenplumDialect extends PostgresDialect {
 
     @Override
     public boolean storageHasPrimaryKey(StorageEngine storage) {
-        return storage == StorageEngine.HEAP || storage == StorageEngine.BEAM;
+        return !storage.appendOptimized();
     }
 
     @Override
@@ -80,6 +77,11 @@ public final class GreenplumDialect extends PostgresDialect {
         }
         return "SELECT CASE c.relstorage WHEN 'a' THEN 'ao_row' WHEN 'c' THEN 'ao_column' ELSE 'heap' END "
                 + "FROM pg_catalog.pg_class c WHERE c.oid = to_regclass(?)";
+    }
+
+    @Override
+    public boolean distributesRows() {
+        return true;
     }
 
     @Override

@@ -1,9 +1,6 @@
 package io.adbsync.sink.dialect;
 
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.sink.SinkConfig.StorageEngine;
-import io.adbsync.sink.ddl.ColumnDefinition;
-import io.adbsync.sink.ddl.TableDefinition;
 import io.adbsync.sink.naming.TableId;
 
 import java.util.List;
@@ -68,8 +65,13 @@ public class PostgresDialect implements Dialect {
     }
 
     @Override
+    public boolean distributesRows() {
+        return false;
+    }
+
+    @Override
     public String distributionKeyQuery() {
-        return null;
+        throw new UnsupportedOperationException(name() + " has no distribution keys");
     }
 
     @Override

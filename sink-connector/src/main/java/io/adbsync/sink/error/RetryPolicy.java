@@ -1,7 +1,6 @@
 package io.adbsync.sink.error;
 
 import io.adbsync.common.jdbc.SqlErrors;
-import io.adbsync.sink.SinkConfig;
 
 import java.sql.SQLException;
 import java.util.function.LongSupplier;
@@ -42,11 +41,6 @@ public final class RetryPolicy {
         long backoff = Math.min(MAX_BACKOFF_MS, initialBackoffMs << Math.min(attempts, 20));
         attempts++;
         return Math.min(backoff, Math.max(1, window - (now - firstFailureAt)));
-    }
-
-    /** The config key of the window that applies to {@code e}, for the message when it is used up. */
-    public static String windowKey(SQLException e) {
-        return SqlErrors.isConnectionLoss(e) ? SinkConfig.RETRY_WINDOW_CONNECTION_MS : SinkConfig.RETRY_WINDOW_OTHER_MS;
     }
 
     public void succeeded() {

@@ -1,7 +1,5 @@
 package io.adbsync.sink.naming;
 
-import io.adbsync.sink.SinkConfig.NameCase;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;

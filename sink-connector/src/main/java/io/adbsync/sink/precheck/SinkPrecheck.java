@@ -3,7 +3,7 @@ package io.adbsync.sink.precheck;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.sink.SinkConfig;
+import io.adbsync.sink.config.SinkConfig;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.Dialects;
 import io.adbsync.sink.naming.SourceTable;
@@ -45,7 +45,7 @@ public final class SinkPrecheck {
         try (Connection c = Jdbc.open(config.connection(), timeouts)) {
             Dialect dialect = Dialects.detect(c);
             if (!dialect.supports(config.storageEngine())) {
-                add(errors, SinkConfig.STORAGE_ENGINE, Dialects.unsupportedStorage(dialect, config.storageEngine()));
+                add(errors, SinkConfig.STORAGE_ENGINE, SinkConfig.unsupportedStorage(dialect, config.storageEngine()));
             }
             if (!bool(c, "SELECT has_database_privilege(current_database(), 'TEMPORARY')", null)) {
                 add(errors, ConnectionConfig.USER, "User " + config.connection().user() + " may not create temporary tables, "

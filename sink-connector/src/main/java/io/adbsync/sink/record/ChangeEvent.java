@@ -13,20 +13,77 @@ import java.util.TreeSet;
 
 /**
  * One record turned into what the writer needs: the destination table, what to do, the key, and each column's value
- * already rendered as a COPY field (so a value that cannot be written fails here, for this record alone).
+ * already rendered as a COPY field (so a value that cannot be written fails here, for this record alone). Made by the
+ * factories, one for each thing a record can ask for.
  */
 public record ChangeEvent(SinkRecord record, SourceTable source, TableId table, Kind kind, Operation operation,
-                          boolean plain, boolean snapshot, List<Column> keyColumns, RowKey key,
-                          List<Column> columns, Map<String, String> fields, Set<String> unavailable) {
+                          boolean plain, boolean snapshot, Row row) {
 
-    /** {@code unavailable}: columns whose value the record does not carry (see {@link UnavailableValue}); no field. */
-    public ChangeEvent {
-        unavailable = Set.copyOf(unavailable);
+    /**
+     * What a record carries of its row: the key columns and their values, every column it writes with its COPY field
+     * ({@code fields}, key columns included), and the columns whose value it does not carry ({@code unavailable}, see
+     * {@link UnavailableValue}; no field).
+     */
+    public record Row(List<Column> keyColumns, RowKey key, List<Column> columns, Map<String, String> fields,
+                      Set<String> unavailable) {
+
+        public Row {
+            unavailable = Set.copyOf(unavailable);
+        }
+
+        /** A row known by its key alone: what a delete carries. */
+        public static Row ofKey(List<Column> keyColumns, RowKey key, Map<String, String> keyFields) {
+            return new Row(keyColumns, key, keyColumns, keyFields, Set.of());
+        }
+
+        private static final Row NONE = new Row(List.of(), null, List.of(), Map.of(), Set.of());
+    }
+
+    /** An insert or update of an envelope ({@code op} c or u), or a row of the source's snapshot ({@code snapshot}). */
+    public static ChangeEvent upsert(SinkRecord record, SourceTable source, TableId table, Operation operation,
+                                     boolean snapshot, Row row) {
+        return new ChangeEvent(record, source, table, Kind.UPSERT, operation, false, snapshot, row);
+    }
+
+    /** A record without an envelope (key and row): an insert or an update, the record cannot say which. */
+    public static ChangeEvent plainUpsert(SinkRecord record, SourceTable source, TableId table, Row row) {
+        return new ChangeEvent(record, source, table, Kind.UPSERT, Operation.INSERT, true, false, row);
+    }
+
+    /** A delete by key: an envelope's op d, or a record without a value (tombstone). */
+    public static ChangeEvent delete(SinkRecord record, SourceTable source, TableId table, Row key) {
+        return new ChangeEvent(record, source, table, Kind.DELETE, Operation.DELETE, false, false, key);
+    }
+
+    /** A truncate of the whole table (op t). */
+    public static ChangeEvent truncate(SinkRecord record, SourceTable source, TableId table) {
+        return new ChangeEvent(record, source, table, Kind.TRUNCATE, Operation.TRUNCATE, false, false, Row.NONE);
+    }
+
+    public List<Column> keyColumns() {
+        return row.keyColumns();
+    }
+
+    /** The key's values; null for a truncate, and for a row without key columns (insert mode). */
+    public RowKey key() {
+        return row.key();
+    }
+
+    public List<Column> columns() {
+        return row.columns();
+    }
+
+    public Map<String, String> fields() {
+        return row.fields();
+    }
+
+    public Set<String> unavailable() {
+        return row.unavailable();
     }
 
     /** An upsert that must leave some columns of an existing row as they are. */
     public boolean partial() {
-        return !unavailable.isEmpty();
+        return !row.unavailable().isEmpty();
     }
 
     /**
@@ -34,17 +91,17 @@ public record ChangeEvent(SinkRecord record, SourceTable source, TableId table, 
      * take the earlier values, as applying both one by one would leave them.
      */
     public ChangeEvent over(ChangeEvent earlier) {
-        Map<String, String> merged = new LinkedHashMap<>(fields);
+        Map<String, String> merged = new LinkedHashMap<>(fields());
         Set<String> stillUnavailable = new TreeSet<>();
-        for (String column : unavailable) {
-            if (earlier.fields.containsKey(column) && !earlier.unavailable.contains(column)) {
-                merged.put(column, earlier.fields.get(column));
+        for (String column : unavailable()) {
+            if (earlier.fields().containsKey(column) && !earlier.unavailable().contains(column)) {
+                merged.put(column, earlier.fields().get(column));
             } else {
                 stillUnavailable.add(column);
             }
         }
-        return new ChangeEvent(record, source, table, kind, operation, plain, snapshot, keyColumns, key, columns,
-                merged, stillUnavailable);
+        return new ChangeEvent(record, source, table, kind, operation, plain, snapshot,
+                new Row(keyColumns(), key(), columns(), merged, stillUnavailable));
     }
 
     /** What the event does to its table. */
@@ -60,7 +117,7 @@ public record ChangeEvent(SinkRecord record, SourceTable source, TableId table, 
     /** Approximate size of the COPY text of this event, for throttling. */
     public long textBytes() {
         long bytes = 0;
-        for (String f : fields.values()) {
+        for (String f : fields().values()) {
             bytes += f.length() + 1;
         }
         return bytes;

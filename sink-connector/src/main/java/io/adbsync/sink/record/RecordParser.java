@@ -51,9 +51,10 @@ public final class RecordParser {
         }
         SourceTable source = byHeader(record, byTopic);
         if (struct == null) {
-            return delete(record, source, Operation.DELETE, false);
+            return delete(record, source);
         }
-        return upsert(record, source, struct, Operation.INSERT, true, false, false);
+        TableId table = namer.tableFor(source);
+        return ChangeEvent.plainUpsert(record, source, table, row(record, table, struct, false));
     }
 
     private static boolean isEnvelope(Schema schema) {
@@ -88,12 +89,11 @@ public final class RecordParser {
         }
         boolean placeholders = UnavailableValue.mayHold(src);
         return switch (op == null ? "" : op) {
-            case EventContract.OP_CREATE -> upsert(record, source, after(record, envelope), Operation.INSERT, false, false, placeholders);
-            case EventContract.OP_READ -> upsert(record, source, after(record, envelope), Operation.INSERT, false, true, placeholders);
-            case EventContract.OP_UPDATE -> upsert(record, source, after(record, envelope), Operation.UPDATE, false, snapshot, placeholders);
-            case EventContract.OP_DELETE -> delete(record, source, Operation.DELETE, false);
-            case EventContract.OP_TRUNCATE -> new ChangeEvent(record, source, namer.tableFor(source), ChangeEvent.Kind.TRUNCATE,
-                    Operation.TRUNCATE, false, false, List.of(), null, List.of(), Map.of(), Set.of());
+            case EventContract.OP_CREATE -> upsert(record, source, Operation.INSERT, false, after(record, envelope), placeholders);
+            case EventContract.OP_READ -> upsert(record, source, Operation.INSERT, true, after(record, envelope), placeholders);
+            case EventContract.OP_UPDATE -> upsert(record, source, Operation.UPDATE, snapshot, after(record, envelope), placeholders);
+            case EventContract.OP_DELETE -> delete(record, source);
+            case EventContract.OP_TRUNCATE -> ChangeEvent.truncate(record, source, namer.tableFor(source));
             default -> throw new DataException("Unknown op '" + op + "' in the envelope of " + where(record));
         };
     }
@@ -141,10 +141,14 @@ public final class RecordParser {
         return byHeader(record, routed);
     }
 
-    /** {@code placeholders}: the row comes from Debezium's PostgreSQL connector, which stands in for unavailable values. */
-    private ChangeEvent upsert(SinkRecord record, SourceTable source, Struct row, Operation op, boolean plain, boolean snapshot,
+    private ChangeEvent upsert(SinkRecord record, SourceTable source, Operation op, boolean snapshot, Struct after,
                                boolean placeholders) {
         TableId table = namer.tableFor(source);
+        return ChangeEvent.upsert(record, source, table, op, snapshot, row(record, table, after, placeholders));
+    }
+
+    /** {@code placeholders}: the row comes from Debezium's PostgreSQL connector, which stands in for unavailable values. */
+    private ChangeEvent.Row row(SinkRecord record, TableId table, Struct row, boolean placeholders) {
         List<Column> keyColumns = new ArrayList<>();
         List<Object> keyValues = new ArrayList<>();
         Map<String, String> fields = new LinkedHashMap<>();
@@ -182,11 +186,10 @@ public final class RecordParser {
             }
         }
         RowKey key = keyColumns.isEmpty() ? null : RowKey.of(keyValues);
-        return new ChangeEvent(record, source, table, ChangeEvent.Kind.UPSERT, op, plain, snapshot, keyColumns, key,
-                columns, fields, unavailable);
+        return new ChangeEvent.Row(keyColumns, key, columns, fields, unavailable);
     }
 
-    private ChangeEvent delete(SinkRecord record, SourceTable source, Operation op, boolean plain) {
+    private ChangeEvent delete(SinkRecord record, SourceTable source) {
         TableId table = namer.tableFor(source);
         List<Column> keyColumns = new ArrayList<>();
         List<Object> keyValues = new ArrayList<>();
@@ -196,8 +199,7 @@ public final class RecordParser {
             throw new DataException("A delete (" + where(record) + ", table " + table + ") needs the primary key in the "
                     + "record key, but the key is empty");
         }
-        return new ChangeEvent(record, source, table, ChangeEvent.Kind.DELETE, op, plain, false, keyColumns,
-                RowKey.of(keyValues), keyColumns, fields, Set.of());
+        return ChangeEvent.delete(record, source, table, ChangeEvent.Row.ofKey(keyColumns, RowKey.of(keyValues), fields));
     }
 
     private void readKey(SinkRecord record, TableId table, List<Column> keyColumns, List<Object> keyValues,

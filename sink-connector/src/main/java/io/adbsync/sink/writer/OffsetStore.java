@@ -1,8 +1,7 @@
 package io.adbsync.sink.writer;
 
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.sink.ddl.ConcurrentDdl;
-import io.adbsync.sink.ddl.DestinationCatalog;
+import io.adbsync.sink.ddl.BookkeepingTables;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.naming.TableId;
 import org.apache.kafka.common.TopicPartition;
@@ -47,7 +46,7 @@ public final class OffsetStore {
         String sql = "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (" + CONNECTOR + " text NOT NULL, " + TOPIC
                 + " text NOT NULL, " + PARTITION + " integer NOT NULL, " + NEXT_OFFSET + " bigint NOT NULL, "
                 + "PRIMARY KEY (" + KEY + "))";
-        return dialect.distributionKeyQuery() == null ? sql : sql + " DISTRIBUTED BY (" + KEY + ")";
+        return dialect.distributesRows() ? sql + " DISTRIBUTED BY (" + KEY + ")" : sql;
     }
 
     private static final String WRITTEN = " RETURNING " + TOPIC + ", " + PARTITION;
@@ -78,43 +77,9 @@ public final class OffsetStore {
                 + " RETURNING " + o + "." + TOPIC + ", " + o + "." + PARTITION;
     }
 
-    /**
-     * Creates the table if missing; every task of the connector does so when it connects, possibly at once. It looks
-     * first: CREATE TABLE IF NOT EXISTS needs CREATE on the schema even where the table exists, and a table an
-     * administrator made needs no more than SELECT, INSERT and UPDATE.
-     */
+    /** Creates the table if missing; every task of the connector does so when it connects, possibly at once. */
     public void ensureTable(Connection c) throws SQLException {
-        for (int attempt = 1; ; attempt++) {
-            if (exists(c)) {
-                return;
-            }
-            try {
-                List<String> ddl = new java.util.ArrayList<>(DestinationCatalog.createSchemaIfMissing(c, table.schema()));
-                ddl.add(createTable(table, dialect));
-                ConcurrentDdl.execute(c, ddl.toArray(String[]::new));
-                return;
-            } catch (ConcurrentDdl.LostRace e) {
-                // Another task made the table, or only its schema: look again.
-                if (exists(c)) {
-                    return;
-                }
-                if (attempt == ConcurrentDdl.ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private boolean exists(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table.quoted());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                boolean exists = rs.getBoolean(1);
-                c.commit();
-                return exists;
-            }
-        }
+        BookkeepingTables.ensure(c, table, createTable(table, dialect));
     }
 
     /** The next offset to consume of each of {@code partitions} that has one stored. */

@@ -74,10 +74,10 @@ class BarrierStoreIT {
         Dialect dialect;
         try (Connection c = server.connect(db); Statement s = c.createStatement()) {
             dialect = Dialects.detect(c);
-            if (dialect.distributionKeyQuery() != null) {
+            if (dialect.distributesRows()) {
                 s.execute("ALTER DATABASE " + db + " SET default_table_access_method = 'ao_row'");
             }
-            s.execute("CREATE TABLE items (id int PRIMARY KEY, v text)" + (dialect.distributionKeyQuery() == null ? "" : " USING heap"));
+            s.execute("CREATE TABLE items (id int PRIMARY KEY, v text)" + (dialect.distributesRows() ? " USING heap" : ""));
         }
         BarrierStore store = new BarrierStore(BARRIERS, "sink", dialect);
         try (Connection a = open(server, db); Connection b = open(server, db)) {

@@ -1,8 +1,8 @@
 package io.adbsync.sink.ddl;
 
-import io.adbsync.sink.SinkConfig.StorageEngine;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.Dialects;
+import io.adbsync.sink.dialect.StorageEngine;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.record.Column;
 import io.adbsync.sink.record.TableChanges;

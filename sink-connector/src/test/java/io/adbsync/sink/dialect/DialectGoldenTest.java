@@ -39,9 +39,9 @@ class DialectGoldenTest {
         assertThat(Dialects.forVersion("PostgreSQL 14.4 (Cloudberry Database 1.6.0 build 1) on x86_64", false).name())
                 .isEqualTo("greenplum7");
         Dialect adb = Dialects.forVersion("PostgreSQL 12.12 (Greenplum Database 7.0.0 build dev) AnalyticDB", true);
-        assertThat(adb.supports(io.adbsync.sink.SinkConfig.StorageEngine.BEAM)).isTrue();
+        assertThat(adb.supports(StorageEngine.BEAM)).isTrue();
         assertThat(Dialects.forVersion("PostgreSQL 9.4.24 (Greenplum Database 6.3.0 build dev)", false)
-                .supports(io.adbsync.sink.SinkConfig.StorageEngine.BEAM)).isFalse();
+                .supports(StorageEngine.BEAM)).isFalse();
     }
 
     private static void compare(Path dir, Map<String, String> statements, List<String> mismatches) throws IOException {

@@ -1,10 +1,7 @@
 package io.adbsync.sink.dialect;
 
-import io.adbsync.sink.SinkConfig.StorageEngine;
 import io.adbsync.sink.barrier.BarrierStore;
-import io.adbsync.sink.ddl.ColumnDefinition;
 import io.adbsync.sink.ddl.SchemaSync;
-import io.adbsync.sink.ddl.TableDefinition;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.writer.MergeSql;
 import io.adbsync.sink.writer.OffsetStore;
@@ -35,7 +32,7 @@ final class GoldenSql {
         Map<String, String> sql = new LinkedHashMap<>();
         for (StorageEngine storage : StorageEngine.values()) {
             if (d.supports(storage)) {
-                sql.put("create_table_" + storage.name().toLowerCase(), d.createTable(DEFINITION, storage));
+                sql.put("create_table_" + storage.accessMethod(), d.createTable(DEFINITION, storage));
             }
         }
         sql.put("create_table_distributed_by_order", d.createTable(new TableDefinition(TABLE, DEFINITION.columns(),

@@ -22,7 +22,6 @@ class RetryPolicyTest {
         assertThat(policy.nextBackoff(lost)).isEqualTo(1_000);
         now.set(60_000);
         assertThat(policy.nextBackoff(lost)).isNull();
-        assertThat(RetryPolicy.windowKey(lost)).isEqualTo("retry.window.connection.ms");
     }
 
     @Test
@@ -33,6 +32,5 @@ class RetryPolicyTest {
         assertThat(policy.nextBackoff(deadlock)).isNull();
         policy.succeeded();
         assertThat(policy.nextBackoff(deadlock)).isEqualTo(1_000);
-        assertThat(RetryPolicy.windowKey(deadlock)).isEqualTo("retry.window.other.ms");
     }
 }

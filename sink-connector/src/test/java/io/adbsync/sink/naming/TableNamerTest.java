@@ -1,6 +1,5 @@
 package io.adbsync.sink.naming;
 
-import io.adbsync.sink.SinkConfig.NameCase;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.adbsync.sink.record;
 
-import io.adbsync.sink.SinkConfig.NameCase;
+import io.adbsync.sink.naming.NameCase;
 import io.adbsync.sink.naming.TableNamer;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;

@@ -3,7 +3,7 @@ package io.adbsync.sink.record;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.filter.Operation;
 import io.adbsync.common.contract.SourceTableHeader;
-import io.adbsync.sink.SinkConfig.NameCase;
+import io.adbsync.sink.naming.NameCase;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.naming.TableNamer;
 import org.apache.kafka.connect.data.Schema;

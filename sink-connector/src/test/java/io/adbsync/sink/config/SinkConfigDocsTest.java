@@ -1,4 +1,4 @@
-package io.adbsync.sink;
+package io.adbsync.sink.config;
 
 import io.adbsync.common.config.ConfigDocsCheck;
 import org.junit.jupiter.api.Test;

@@ -1,19 +1,28 @@
-package io.adbsync.sink;
+package io.adbsync.sink.config;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
-import io.adbsync.sink.naming.TableNamer;
 import io.adbsync.common.filter.OperationFilter;
+import io.adbsync.common.jdbc.SqlErrors;
+import io.adbsync.sink.dialect.Dialect;
+import io.adbsync.sink.dialect.StorageEngine;
+import io.adbsync.sink.naming.NameCase;
+import io.adbsync.sink.naming.TableId;
+import io.adbsync.sink.naming.TableNamer;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 
+import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /** Every setting of {@link AdbPgSinkConnector}, declared once with its documentation, default and validator. */
 public final class SinkConfig extends AbstractConfig {
@@ -49,19 +58,9 @@ public final class SinkConfig extends AbstractConfig {
         UPSERT, INSERT
     }
 
-    /** Capitalization of destination table and column names derived from the source. */
-    public enum NameCase {
-        KEEP, LOWER, UPPER
-    }
-
     /** What to do when a destination table already exists before the connector first writes to it. */
     public enum ConflictMode {
         FAIL, IGNORE
-    }
-
-    /** Storage of tables the sink creates on Greenplum/AnalyticDB (PostgreSQL always uses heap). */
-    public enum StorageEngine {
-        HEAP, AO_ROW, AO_COLUMN, BEAM
     }
 
     public static final ConfigDef CONFIG_DEF = configDef();
@@ -140,7 +139,8 @@ public final class SinkConfig extends AbstractConfig {
                         + "They must be part of the primary key.",
                 GROUP_SCHEMA, ++order, Width.LONG, "Distribution key");
         def.define(STORAGE_ENGINE, Type.STRING, "heap",
-                Validators.oneOf("heap", "ao_row", "ao_column", "beam"), Importance.MEDIUM,
+                Validators.oneOf(Arrays.stream(StorageEngine.values()).map(StorageEngine::accessMethod).toArray(String[]::new)),
+                Importance.MEDIUM,
                 "Greenplum/AnalyticDB only: storage of created tables. heap and beam support upserts with "
                         + "ON CONFLICT; ao_row and ao_column (append-optimized) are merged with DELETE + INSERT.",
                 GROUP_SCHEMA, ++order, Width.SHORT, "Storage engine");
@@ -243,9 +243,8 @@ public final class SinkConfig extends AbstractConfig {
         return getBoolean(TRUNCATE_ENABLED);
     }
 
-    /** The truncate barrier table as schema and table. */
-    public String truncateBarrierTable() {
-        return getString(TRUNCATE_BARRIER_TABLE).trim();
+    public TableId truncateBarrierTable() {
+        return tableId(getString(TRUNCATE_BARRIER_TABLE).trim());
     }
 
     public long retryWindowConnectionMs() {
@@ -260,10 +259,16 @@ public final class SinkConfig extends AbstractConfig {
         return getLong(RETRY_BACKOFF_MS);
     }
 
-    /** The exactly-once offsets table as schema and table, or null when off. */
-    public String offsetsTable() {
+    /** The exactly-once offsets table; empty when off. */
+    public Optional<TableId> offsetsTable() {
         String value = getString(OFFSETS_TABLE).trim();
-        return value.isEmpty() ? null : value;
+        return value.isEmpty() ? Optional.empty() : Optional.of(tableId(value));
+    }
+
+    /** A {@code schema.table} setting (its validator admits nothing else) as a table. */
+    private static TableId tableId(String qualified) {
+        String[] parts = qualified.split("\\.", 2);
+        return new TableId(parts[0], parts[1]);
     }
 
     public long maxRowsPerSecond() {
@@ -276,5 +281,21 @@ public final class SinkConfig extends AbstractConfig {
 
     public StorageEngine storageEngine() {
         return StorageEngine.valueOf(getString(STORAGE_ENGINE).trim().toUpperCase(Locale.ROOT));
+    }
+
+    /** The key of the retry window that applies to {@code e}, for the message when it is used up. */
+    public static String retryWindowKey(SQLException e) {
+        return SqlErrors.isConnectionLoss(e) ? RETRY_WINDOW_CONNECTION_MS : RETRY_WINDOW_OTHER_MS;
+    }
+
+    /** Why {@code storage} cannot be used on a destination of {@code dialect}, and what can: for the precheck and the task. */
+    public static String unsupportedStorage(Dialect dialect, StorageEngine storage) {
+        String why = storage == StorageEngine.BEAM
+                ? "it has no beam table access method (Beam exists on AnalyticDB for PostgreSQL 7.0.6.2 and later)"
+                : "it has no " + storage.accessMethod() + " storage";
+        String supported = Arrays.stream(StorageEngine.values()).filter(dialect::supports)
+                .map(StorageEngine::accessMethod).collect(Collectors.joining(", "));
+        return STORAGE_ENGINE + "=" + storage.accessMethod() + " is not available on the destination (" + dialect.name()
+                + "): " + why + "; use " + supported;
     }
 }

@@ -1,4 +1,4 @@
-package io.adbsync.sink.ddl;
+package io.adbsync.sink.dialect;
 
 import io.adbsync.sink.naming.TableId;
 

@@ -1,4 +1,4 @@
-package io.adbsync.sink;
+package io.adbsync.sink.config;
 
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
