@@ -943,6 +943,9 @@ public class AdbPgSinkTask extends SinkTask {
         PGProperty.OPTIONS.set(session, "-c lc_monetary=C");
         Connection c = Jdbc.open(config.connection(), session);
         try {
+            // Whatever the destination's default: a barrier arrival, and a batch fenced against a zombie's, read what the
+            // transaction they waited for (an advisory lock) committed, which a snapshot taken before the wait misses.
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             c.setAutoCommit(false);
             if (dialect == null) {
                 Dialect detected = Dialects.detect(c);
