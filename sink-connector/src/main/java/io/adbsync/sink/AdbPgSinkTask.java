@@ -928,6 +928,9 @@ public class AdbPgSinkTask extends SinkTask {
         PGProperty.OPTIONS.set(session, "-c lc_monetary=C");
         Connection c = Jdbc.open(config.connection(), session);
         try {
+            // Whatever the destination's default: a barrier arrival, and a batch fenced against a zombie's, read what the
+            // transaction they waited for (an advisory lock) committed, which a snapshot taken before the wait misses.
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             c.setAutoCommit(false);
             if (destination == null) {
                 // Only once the connection that detected the product held: a connection lost before (the detection's

@@ -345,7 +345,7 @@ public class AdbPgSourceTask extends SourceTask {
     }
 
     private List<SourceRecord> pollLocked() throws InterruptedException {
-        leftTables.pollStarted();
+        leftTables.lookWhetherStored(context.offsetStorageReader());
         List<SourceRecord> marks = leftTables.takeMarks();
         if (!marks.isEmpty()) {
             return new ArrayList<>(marks);

@@ -2,6 +2,7 @@ package io.adbsync.source.snapshot;
 
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.stream.TableFilter;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.storage.OffsetStorageReader;
 import org.slf4j.Logger;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 
 /**
@@ -37,32 +39,50 @@ import java.util.function.BiFunction;
  * <p>Until the marks are stored, nothing of a marked table may be lost: a table the config leaves out is still streamed
  * ({@link #kept()}), and a table left out because it cannot be captured (no key any more) holds the stream back
  * ({@link #holdsStream()}): a task that stops before the marks are stored finds the copies as they were, with no
- * change missing. The marks are stored once an offset commit that began after Kafka acknowledged them has finished:
- * Connect gathers committable offsets before each poll, and runs commits one after another, so the second commit
- * that ends after the first poll following the acknowledgements is such a commit.
+ * change missing. Whether they are stored is read back from the connector's offsets after each offset commit that
+ * ended once Kafka had acknowledged every mark, never inferred from Connect's calls: Connect calls commitRecord for a
+ * record a transform or converter dropped, whose offset it never stores, and calls it for a sent record just before it
+ * counts the record's offset as committable. Marks that still do not read back once that can no longer be the reason
+ * ({@link #FAIL_AFTER_COMMITS}) were dropped: the task fails, saying so.
  */
 public final class LeftTables {
 
     private static final Logger log = LoggerFactory.getLogger(LeftTables.class);
     /** On a copy's offset: the table was not captured for a while, and the nonce that names its next copy's truncate. */
     static final String OFFSET_LEFT = "left";
-    private static final int COMMITS_TO_BE_STORED = 2;
+    /**
+     * Offset commits ended since the second poll after Kafka acknowledged every mark, after which marks still not stored
+     * never will be: Connect gathers committable offsets before each poll (the first may have gathered before it counted
+     * the marks) and runs commits one after another, so the second of them began after the marks were committable.
+     */
+    static final int FAIL_AFTER_COMMITS = 3;
 
     private final List<SourceRecord> marks;
+    /** The source partitions the marks are stored under. */
+    private final List<Map<String, String>> partitions;
     private final Set<SourceRecord> unacknowledged = Collections.newSetFromMap(Collections.synchronizedMap(new IdentityHashMap<>()));
     private final Set<String> kept = ConcurrentHashMap.newKeySet();
     private final List<String> named;
     private volatile boolean held;
     private boolean handedOut;
-    private volatile boolean acknowledgedBeforePoll;
-    private int commitsSince;
+    /** Offset commits that ended after Kafka acknowledged every mark (counted on Connect's committer thread). */
+    private final AtomicInteger commitsSinceAcknowledged = new AtomicInteger();
+    /** Of those, how many the task thread has looked after. */
+    private int commitsLookedAfter;
+    /** Polls begun since the task thread saw every mark acknowledged, and the commits counted at the second. */
+    private int pollsSinceAcknowledged;
+    private int commitsAtSecondPoll = -1;
+    /** Whether every mark read back (none to mark: from the start). */
+    private volatile boolean stored;
 
     LeftTables(List<SourceRecord> marks, Set<String> kept, boolean held, List<String> named) {
         this.marks = marks;
+        this.partitions = marks.stream().map(LeftTables::partitionOf).toList();
         this.unacknowledged.addAll(marks);
         this.kept.addAll(kept);
         this.held = held;
         this.named = named;
+        this.stored = marks.isEmpty();
     }
 
     /** Nothing to mark. */
@@ -124,8 +144,8 @@ public final class LeftTables {
         named.addAll(holding);
         log.info("{} table(s) with a copy are no longer captured ({}): their copies are marked, so capturing one again copies "
                 + "it again; {}", named.size(), String.join(", ", named), holding.isEmpty()
-                ? "their changes still go to their topics until the marks are stored (two offset commits)"
-                : "streaming waits until the marks are stored (two offset commits)");
+                ? "their changes still go to their topics until the marks are stored (read back after an offset commit)"
+                : "streaming waits until the marks are stored (read back after an offset commit)");
         return new LeftTables(marks, kept, !holding.isEmpty(), named);
     }
 
@@ -153,24 +173,66 @@ public final class LeftTables {
         unacknowledged.remove(record);
     }
 
-    /** A poll begins: Connect has gathered the offsets of every record acknowledged before it. */
-    public void pollStarted() {
-        if (handedOut && !acknowledgedBeforePoll && unacknowledged.isEmpty()) {
-            acknowledgedBeforePoll = true;
+    /** Connect committed offsets: once every mark is acknowledged, the next look reads them back ({@link #lookWhetherStored}). */
+    public void committed() {
+        if (!stored && unacknowledged.isEmpty()) {
+            commitsSinceAcknowledged.incrementAndGet();
         }
     }
 
-    /** Connect committed offsets; once the marks are stored the kept tables are left out and the stream may go on. */
-    public synchronized void committed() {
-        if (!acknowledgedBeforePoll || (kept.isEmpty() && !held)) {
+    /**
+     * On the task thread, before a poll: after each offset commit that ended since every mark was acknowledged, reads
+     * the marked offsets back; once each holds a mark the kept tables are left out and the stream may go on. Any mark
+     * will do: one stored by an earlier run of the task marks the copy as well as this run's. Fails the task when they
+     * still do not read back after {@link #FAIL_AFTER_COMMITS} commits that ended since the second poll after that.
+     */
+    public void lookWhetherStored(OffsetStorageReader offsets) {
+        if (stored) {
             return;
         }
-        if (++commitsSince >= COMMITS_TO_BE_STORED) {
+        int commits = commitsSinceAcknowledged.get();
+        if (handedOut && unacknowledged.isEmpty() && ++pollsSinceAcknowledged == 2) {
+            commitsAtSecondPoll = commits;
+        }
+        if (commits == commitsLookedAfter) {
+            return;
+        }
+        commitsLookedAfter = commits;
+        List<String> missing = new ArrayList<>();
+        try {
+            Map<Map<String, String>, Map<String, Object>> read = offsets.offsets(partitions);
+            for (Map<String, String> partition : partitions) {
+                if (nonce(read.get(partition)) == null) {
+                    missing.add(String.valueOf(partition.get(TablePlan.PARTITION_SNAPSHOT)));
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("Cannot read the connector's offsets to see whether the marks of the tables no longer captured are "
+                    + "stored ({}); looking again after the next offset commit", e.getMessage());
+            return;
+        }
+        if (missing.isEmpty()) {
+            stored = true;
             kept.clear();
             held = false;
             log.info("The marks of the tables no longer captured are stored; their changes are left out from now on ({})",
                     String.join(", ", named));
+        } else if (commitsAtSecondPoll >= 0 && commits - commitsAtSecondPoll >= FAIL_AFTER_COMMITS) {
+            // Going on would either skip the tables' changes with their copies unmarked (lost for good once they are
+            // captured again), or stream tables the config now leaves out for as long as the task runs.
+            throw new ConnectException("The marks on the copies of " + String.join(", ", missing) + " (tables no longer "
+                    + "captured) were acknowledged by Kafka but are not in the connector's offsets after " + commits
+                    + " offset commits: a transform or converter drops the records of topic " + marks.get(0).topic()
+                    + ", which carry them. Without its mark a copy would be taken as current when its table is captured "
+                    + "again, and the changes left out meanwhile would be lost. Let that topic's records through (e.g. "
+                    + "leave it out of the transform's predicate), then restart the task");
         }
+    }
+
+    private static Map<String, String> partitionOf(SourceRecord mark) {
+        Map<String, String> partition = new HashMap<>();
+        mark.sourcePartition().forEach((k, v) -> partition.put(k, (String) v));
+        return partition;
     }
 
     /** The nonce a stored offset's mark holds, or null when it has none (see {@link #OFFSET_LEFT}). */
