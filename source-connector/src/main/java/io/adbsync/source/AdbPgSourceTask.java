@@ -226,7 +226,8 @@ public class AdbPgSourceTask extends SourceTask {
                     + "PATCH /connectors/<name>/offsets on the stopped connector");
         }
         // Before the stream's filter is made: a table left out of capture is streamed until its copy's mark is stored.
-        leftTables = streaming && config.snapshotMode() != SourceConfig.SnapshotMode.NEVER
+        // Also under snapshot.mode=never: copies stored before a change of mode are taken as current when it changes back.
+        leftTables = streaming
                 ? LeftTables.find(catalog.connection(), captured.stream().map(t -> t[0] + "." + t[1]).collect(Collectors.toSet()),
                         new TableFilter(config.tableIncludeList(), config.tableExcludeList()), config.topicPrefix(),
                         context.offsetStorageReader(), (partition, offset) -> heartbeat.carrying(partition, offset,

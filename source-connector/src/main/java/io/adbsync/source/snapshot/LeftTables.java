@@ -101,8 +101,12 @@ public final class LeftTables {
         // Which table (schema, name) each stored copy's partition belongs to: the table's own, and one per partition of a
         // partitioned table.
         Map<Map<String, String>, String[]> partitions = new LinkedHashMap<>();
+        // A table without key could not be streamed as it was: its records would have none.
+        Set<String> keyless = new java.util.HashSet<>();
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT n.nspname, c.relname, l.oid, ln.nspname, l.relname FROM pg_class c "
+                "SELECT n.nspname, c.relname, l.oid, ln.nspname, l.relname, "
+                        + "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND (i.indisprimary OR i.indisreplident)) "
+                        + "FROM pg_class c "
                         + "JOIN pg_namespace n ON n.oid = c.relnamespace "
                         + "LEFT JOIN LATERAL (SELECT t.relid FROM pg_partition_tree(c.oid) t WHERE c.relkind = 'p' AND t.isleaf) "
                         + "t ON true LEFT JOIN pg_class l ON l.oid = t.relid AND l.relkind = 'r' "
@@ -116,6 +120,9 @@ public final class LeftTables {
                     continue;
                 }
                 partitions.put(TablePlan.partition(server, name), table);
+                if (!rs.getBoolean(6)) {
+                    keyless.add(name);
+                }
                 if (rs.getString(5) != null) {
                     Partitions.Member leaf = new Partitions.Member(rs.getInt(3), rs.getString(4), rs.getString(5));
                     partitions.put(TablePlan.partition(server, TablePlan.key(name, leaf)), table);
@@ -135,7 +142,8 @@ public final class LeftTables {
             marked.put(OFFSET_LEFT, UUID.randomUUID().toString());
             marks.add(carrier.apply(p.getKey(), marked));
             String[] table = p.getValue();
-            (configured.captures(table[0], table[1]) ? holding : kept).add(table[0] + "." + table[1]);
+            String name = table[0] + "." + table[1];
+            (configured.captures(table[0], table[1]) || keyless.contains(name) ? holding : kept).add(name);
         }
         if (marks.isEmpty()) {
             return none();

@@ -170,6 +170,8 @@ public final class Snapshotter implements AutoCloseable {
         // Counted from what the first partition stored before this copy: the same after a restart that stored nothing
         // of it, so a truncate sent again names the same barrier.
         long generation = again == null ? 0 : TablePlan.generationOf(stored.get(0)) + 1;
+        // Any partition's mark names the re-copy: leaf 0 may have been copied (and so unmarked) after the others.
+        String nonce = stored.stream().map(LeftTables::nonce).filter(java.util.Objects::nonNull).findFirst().orElse(null);
         for (int i = 0; i < readFrom.size(); i++) {
             Partitions.Member leaf = readFrom.get(i);
             TablePlan plan = plan(table, leaf, again == null ? stored.get(i) : null);
@@ -178,8 +180,8 @@ public final class Snapshotter implements AutoCloseable {
                 // One truncate drops the earlier copy, before the first partition's rows: one per partition would
                 // drop the partitions copied before it.
                 if (i == 0) {
-                    plan.replacingEarlierCopy(TablePlan.barrierId(table.oid(), member, generation,
-                            LeftTables.nonce(stored.get(0)), records.sourceSystem()));
+                    plan.replacingEarlierCopy(TablePlan.barrierId(table.oid(), member, generation, nonce,
+                            records.sourceSystem()));
                     if (TablePlan.partSentTruncate(stored.get(0))) {
                         plan.owedTruncate = stored.get(0);
                     }
