@@ -2,6 +2,7 @@ package io.adbsync.source.snapshot;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.Partitions;
@@ -435,7 +436,7 @@ public final class Snapshotter implements AutoCloseable {
             try {
                 again = rebuilt(plan, plan.handedOut);
             } catch (SQLException e) {
-                if (!"42P01".equals(e.getSQLState())) {
+                if (!SqlErrors.isUndefinedTable(e)) {
                     throw e;
                 }
                 // Dropped while the connection was lost: its copy stops, as when a chunk finds the table gone.
@@ -579,7 +580,7 @@ public final class Snapshotter implements AutoCloseable {
                 locked = SourceCatalog.lockAndDescribe(connection, plan.table.schema(), plan.table.table(), plan.oid,
                         plan.leaf() == null ? null : plan.leaf().quoted(), plan.readOid());
             } catch (SQLException e) {
-                if ("42P01".equals(e.getSQLState())) {
+                if (SqlErrors.isUndefinedTable(e)) {
                     connection.rollback();
                     return ChunkRead.GONE;
                 }
