@@ -4,6 +4,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
 import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -73,6 +74,34 @@ public final class Validators {
             @Override
             public String toString() {
                 return "one of " + String.join(", ", allowed);
+            }
+        };
+    }
+
+    /**
+     * A value the task's own {@code parser} accepts (it throws IllegalArgumentException saying why not), so that
+     * validation and the running task never disagree; {@code description} tells the user what a valid value looks like.
+     * {@code T} is the setting's parsed type: String for STRING, {@code List<String>} for LIST.
+     */
+    public static <T> ConfigDef.Validator parsedBy(Function<T, ?> parser, String description) {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value == null) {
+                    return;
+                }
+                try {
+                    @SuppressWarnings("unchecked")
+                    T typed = (T) value;
+                    parser.apply(typed);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(name, value, e.getMessage());
+                }
+            }
+
+            @Override
+            public String toString() {
+                return description;
             }
         };
     }
