@@ -93,19 +93,19 @@ public final class SnapshotOffsets {
     }
 
     static String text(Map<String, ?> offset, String field) {
-        Object value = offset.get(field);
-        if (!(value instanceof String s)) {
-            throw new IllegalArgumentException("field '" + field + "' must be a string, got " + describe(value));
-        }
-        return s;
+        return typed(offset, field, String.class, "a string");
     }
 
     static boolean bool(Map<String, ?> offset, String field) {
+        return typed(offset, field, Boolean.class, "true or false");
+    }
+
+    private static <T> T typed(Map<String, ?> offset, String field, Class<T> type, String what) {
         Object value = offset.get(field);
-        if (!(value instanceof Boolean b)) {
-            throw new IllegalArgumentException("field '" + field + "' must be true or false, got " + describe(value));
+        if (!type.isInstance(value)) {
+            throw new IllegalArgumentException("field '" + field + "' must be " + what + ", got " + describe(value));
         }
-        return b;
+        return type.cast(value);
     }
 
     /** Connect reads stored integers back as Long; the REST API's JSON parser gives Integer for small ones. */
