@@ -11,7 +11,6 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
-import org.apache.kafka.common.config.ConfigException;
 
 import java.util.List;
 import java.util.Locale;
@@ -103,7 +102,7 @@ public final class SourceConfig extends AbstractConfig {
                 "Comma-separated regular expressions matched against schema.table (whole name). Only matching "
                         + "tables are captured; empty captures every table except the system schemas.",
                 GROUP_TABLES, ++order, Width.LONG, "Tables to include");
-        def.define(TABLE_FILTERS, Type.STRING, "", new FiltersValidator(), Importance.MEDIUM,
+        def.define(TABLE_FILTERS, Type.STRING, "", Validators.parsedBy(RowFilterConditions::parse, "schema.table: condition; ..."), Importance.MEDIUM,
                 "Per-table row filters as schema.table:SQL condition entries separated by ';', e.g. "
                         + "public.orders: status <> 'draft'; public.items: qty > 0. They apply to the snapshot (WHERE of "
                         + "the copy) and to the stream (see table.filters.mode). An update that moves a row out of the "
@@ -213,7 +212,7 @@ public final class SourceConfig extends AbstractConfig {
         def.define(TOMBSTONES_ON_DELETE, Type.BOOLEAN, true, Importance.MEDIUM,
                 "Follow each delete event with a tombstone (same key, null value) so compacted topics drop the key.",
                 GROUP_EVENTS, ++order, Width.SHORT, "Tombstones");
-        def.define(TABLE_OPERATIONS, Type.LIST, "", new OperationsValidator(), Importance.MEDIUM,
+        def.define(TABLE_OPERATIONS, Type.LIST, "", Validators.parsedBy(OperationFilter::parse, "entries regex=insert|update|delete|truncate"), Importance.MEDIUM,
                 "Per-table choice of the operations to capture, as entries regex=op|op, e.g. "
                         + "public\\.audit=insert,public\\..*=insert|update|delete. The first entry whose regex matches "
                         + "schema.table decides; tables no entry matches get insert, update, delete and truncate.",
@@ -390,46 +389,6 @@ public final class SourceConfig extends AbstractConfig {
 
     /** Row filters by schema.table. */
     public Map<String, String> tableFilters() {
-        return parseFilters(getString(TABLE_FILTERS));
-    }
-
-    static Map<String, String> parseFilters(String value) {
-        return RowFilterConditions.parse(value);
-    }
-
-    /** Checks {@value #TABLE_FILTERS} entries with the parser the task uses. */
-    private static final class FiltersValidator implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            try {
-                parseFilters((String) value);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(name, value, e.getMessage());
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "schema.table: condition; ...";
-        }
-    }
-
-    /** Checks {@value #TABLE_OPERATIONS} entries with the same parser the task uses. */
-    private static final class OperationsValidator implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            try {
-                @SuppressWarnings("unchecked")
-                List<String> entries = (List<String>) value;
-                OperationFilter.parse(entries);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(name, value, e.getMessage());
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "entries regex=insert|update|delete|truncate";
-        }
+        return RowFilterConditions.parse(getString(TABLE_FILTERS));
     }
 }

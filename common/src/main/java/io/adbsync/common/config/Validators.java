@@ -4,6 +4,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
 import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -15,64 +16,72 @@ public final class Validators {
 
     /** Every element of a comma-separated list must be a valid Java regular expression. */
     public static ConfigDef.Validator regexList() {
-        return new ConfigDef.Validator() {
-            @Override
-            public void ensureValid(String name, Object value) {
-                if (value == null) {
-                    return;
-                }
-                @SuppressWarnings("unchecked")
-                List<String> patterns = (List<String>) value;
-                for (String p : patterns) {
-                    try {
-                        Pattern.compile(p);
-                    } catch (PatternSyntaxException e) {
-                        throw new ConfigException(name, p, "Not a valid regular expression: " + e.getDescription());
-                    }
+        return described("comma-separated regular expressions matched against schema.table", (name, value) -> {
+            if (value == null) {
+                return;
+            }
+            @SuppressWarnings("unchecked")
+            List<String> patterns = (List<String>) value;
+            for (String p : patterns) {
+                try {
+                    Pattern.compile(p);
+                } catch (PatternSyntaxException e) {
+                    throw new ConfigException(name, p, "Not a valid regular expression: " + e.getDescription());
                 }
             }
-
-            @Override
-            public String toString() {
-                return "comma-separated regular expressions matched against schema.table";
-            }
-        };
+        });
     }
 
     /** A value matching {@code pattern}; {@code description} tells the user what that means. */
     public static ConfigDef.Validator matching(Pattern pattern, String description) {
-        return new ConfigDef.Validator() {
-            @Override
-            public void ensureValid(String name, Object value) {
-                if (value == null) {
-                    return;
-                }
-                if (!pattern.matcher((String) value).matches()) {
-                    throw new ConfigException(name, value, "Must be " + description);
-                }
+        return described(description, (name, value) -> {
+            if (value != null && !pattern.matcher((String) value).matches()) {
+                throw new ConfigException(name, value, "Must be " + description);
             }
-
-            @Override
-            public String toString() {
-                return description;
-            }
-        };
+        });
     }
 
     /** One of {@code values}, ignoring case; the error lists them in the order given, as the docs do. */
     public static ConfigDef.Validator oneOf(String... values) {
         List<String> allowed = List.of(values);
+        return described("one of " + String.join(", ", allowed), (name, value) -> {
+            if (value == null || allowed.stream().noneMatch(v -> v.equalsIgnoreCase(((String) value).trim()))) {
+                throw new ConfigException(name, value, "Must be one of " + String.join(", ", allowed));
+            }
+        });
+    }
+
+    /**
+     * A value the task's own {@code parser} accepts (it throws IllegalArgumentException saying why not), so that
+     * validation and the running task never disagree; {@code description} tells the user what a valid value looks like.
+     * {@code T} is the setting's parsed type: String for STRING, {@code List<String>} for LIST.
+     */
+    public static <T> ConfigDef.Validator parsedBy(Function<T, ?> parser, String description) {
+        return described(description, (name, value) -> {
+            if (value == null) {
+                return;
+            }
+            try {
+                @SuppressWarnings("unchecked")
+                T typed = (T) value;
+                parser.apply(typed);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name, value, e.getMessage());
+            }
+        });
+    }
+
+    /** {@code check}, shown as {@code description} where ConfigDef prints a validator (the generated docs, errors). */
+    private static ConfigDef.Validator described(String description, ConfigDef.Validator check) {
         return new ConfigDef.Validator() {
             @Override
             public void ensureValid(String name, Object value) {
-                if (value == null || allowed.stream().noneMatch(v -> v.equalsIgnoreCase(((String) value).trim()))) {
-                    throw new ConfigException(name, value, "Must be one of " + String.join(", ", allowed));
-                }
+                check.ensureValid(name, value);
             }
 
             @Override
             public String toString() {
-                return "one of " + String.join(", ", allowed);
+                return description;
             }
         };
     }

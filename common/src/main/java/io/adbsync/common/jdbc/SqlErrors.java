@@ -39,6 +39,21 @@ public final class SqlErrors {
         return state == null || state.startsWith("08") || state.startsWith("57P");
     }
 
+    /** Whether the server refused the login: wrong password or user, or no entry in pg_hba.conf (SQLState class 28). */
+    public static boolean isAuthenticationFailure(SQLException e) {
+        return e.getSQLState() != null && e.getSQLState().startsWith("28");
+    }
+
+    /** Whether the database to connect to does not exist (3D000). */
+    public static boolean isUndefinedDatabase(SQLException e) {
+        return "3D000".equals(e.getSQLState());
+    }
+
+    /** Whether a table named or looked up is gone (42P01): dropped, or never there. */
+    public static boolean isUndefinedTable(SQLException e) {
+        return "42P01".equals(e.getSQLState());
+    }
+
     public static Kind classify(SQLException e) {
         if (TlsFailures.hint(e) != null) {
             // Reported like a lost connection, with an I/O exception underneath, but the same again on every retry.

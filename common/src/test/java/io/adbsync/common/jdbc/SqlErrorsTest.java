@@ -82,4 +82,15 @@ class SqlErrorsTest {
         assertThat(SqlErrors.classify(new SQLException("Connection refused", "08001", new ConnectException("refused"))))
                 .isEqualTo(TRANSIENT);
     }
+
+    @Test
+    void aPrecheckTellsALoginRefusedAndAMissingDatabaseFromOtherFailures() {
+        assertThat(SqlErrors.isAuthenticationFailure(new SQLException("password authentication failed", "28P01"))).isTrue();
+        assertThat(SqlErrors.isAuthenticationFailure(new SQLException("no pg_hba.conf entry", "28000"))).isTrue();
+        assertThat(SqlErrors.isAuthenticationFailure(new SQLException("no state"))).isFalse();
+        assertThat(SqlErrors.isUndefinedDatabase(new SQLException("database \"x\" does not exist", "3D000"))).isTrue();
+        assertThat(SqlErrors.isUndefinedDatabase(new SQLException("closed", "08006"))).isFalse();
+        assertThat(SqlErrors.isUndefinedTable(new SQLException("relation \"t\" does not exist", "42P01"))).isTrue();
+        assertThat(SqlErrors.isUndefinedTable(new SQLException("no state"))).isFalse();
+    }
 }

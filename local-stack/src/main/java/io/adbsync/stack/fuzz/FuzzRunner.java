@@ -2,6 +2,7 @@ package io.adbsync.stack.fuzz;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.stack.connect.ConnectRestClient;
 import io.adbsync.stack.postgres.PostgresServer;
@@ -247,7 +248,7 @@ public final class FuzzRunner {
                 }
             } catch (SQLException e) {
                 opLog.add("-- error: " + e.getMessage().replace('\n', ' '));
-                if (e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+                if (SqlErrors.isConnectionLoss(e)) {
                     closeQuietly();
                     Thread.sleep(300);
                 } else {

@@ -5,7 +5,6 @@ import org.testcontainers.containers.PostgreSQLContainer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 
 /** A PostgreSQL server in a Testcontainers container, used where a Docker engine answers. */
 public final class ContainerPostgres implements PostgresServer {
@@ -64,11 +63,6 @@ public final class ContainerPostgres implements PostgresServer {
     @Override
     public String kind() {
         return "testcontainers " + IMAGE;
-    }
-
-    @Override
-    public String createDatabase(String prefix) throws SQLException {
-        return DatabaseNames.create(this, prefix);
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -251,11 +250,6 @@ public final class LocalPostgres implements PostgresServer {
     @Override
     public String kind() {
         return "local binaries " + binDir;
-    }
-
-    @Override
-    public String createDatabase(String prefix) throws SQLException {
-        return DatabaseNames.create(this, prefix);
     }
 
     private String bin(String name) {

@@ -26,7 +26,9 @@ public interface PostgresServer extends AutoCloseable {
     }
 
     /** Creates a fresh database named {@code prefix} plus a unique suffix and returns its name. */
-    String createDatabase(String prefix) throws SQLException;
+    default String createDatabase(String prefix) throws SQLException {
+        return DatabaseNames.create(this, prefix);
+    }
 
     /** Drops a database made by {@link #createDatabase}, ending the sessions still connected to it. */
     default void dropDatabase(String name) throws SQLException {

@@ -1,5 +1,6 @@
 package io.adbsync.stack.verify;
 
+import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.sql.SqlIdentifiers;
 
 import java.sql.Connection;
@@ -26,17 +27,14 @@ public final class TableVerifier {
 
     /** Tables of the source that have a primary key, as schema.table, excluding system schemas and the heartbeat table. */
     public static List<String> tablesWithPrimaryKey(Connection source) throws SQLException {
-        List<String> tables = new ArrayList<>();
-        try (Statement s = source.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        + "JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary "
-                        + "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-                        + "AND n.nspname NOT LIKE 'pg_%' AND c.relname <> 'adbsync_heartbeat' ORDER BY 1")) {
-            while (rs.next()) {
-                tables.add(rs.getString(1));
-            }
-        }
-        return tables;
+        return PgCatalog.tables(source, true).stream()
+                .filter(t -> t.primaryKey() && !systemSchema(t.schema()) && !t.name().equals("adbsync_heartbeat"))
+                .map(PgCatalog.Table::qualifiedName).toList();
+    }
+
+    /** pg_catalog, information_schema, and every schema whose name is "pg" and more (as {@code LIKE 'pg_%'} matched them). */
+    private static boolean systemSchema(String schema) {
+        return schema.equals("pg_catalog") || schema.equals("information_schema") || (schema.startsWith("pg") && schema.length() > 2);
     }
 
     public TableDiff compare(Connection source, Connection destination, String qualifiedTable) throws SQLException {
@@ -45,7 +43,7 @@ public final class TableVerifier {
             return new TableDiff(qualifiedTable, 0, 0, 0, List.of(), "not a schema.table name");
         }
         String table = SqlIdentifiers.qualified(parts[0], parts[1]);
-        List<String[]> key = keyColumns(source, parts[0], parts[1]);
+        List<PgCatalog.KeyColumn> key = keyColumns(source, parts[0], parts[1]);
         if (key.isEmpty()) {
             return new TableDiff(qualifiedTable, 0, 0, 0, List.of(), "has no primary key at the source; not compared");
         }
@@ -56,8 +54,8 @@ public final class TableVerifier {
         long sourceRows = count(source, table);
         long destinationRows = count(destination, table);
         // Text keys compare byte-wise on both sides, whatever collation each database defaults to.
-        String keyList = key.stream().map(k -> SqlIdentifiers.quote(k[0]) + collate(k[1])).collect(Collectors.joining(", "));
-        String keyParams = key.stream().map(k -> "CAST(? AS " + k[1] + ")" + collate(k[1])).collect(Collectors.joining(", "));
+        String keyList = key.stream().map(k -> SqlIdentifiers.quote(k.name()) + collate(k.type())).collect(Collectors.joining(", "));
+        String keyParams = key.stream().map(k -> "CAST(? AS " + k.type() + ")" + collate(k.type())).collect(Collectors.joining(", "));
         List<List<String>> bounds = boundaries(source, table, key, keyList);
         String rowText = "md5(string_agg(concat_ws('|', " + columns.stream()
                 .map(c -> "coalesce(" + SqlIdentifiers.quote(c) + "::text, '\\N')").collect(Collectors.joining(", "))
@@ -84,10 +82,10 @@ public final class TableVerifier {
         return new TableDiff(qualifiedTable, sourceRows, destinationRows, bounds.size() + 1, differing, null);
     }
 
-    private List<List<String>> boundaries(Connection source, String table, List<String[]> key, String keyList)
+    private List<List<String>> boundaries(Connection source, String table, List<PgCatalog.KeyColumn> key, String keyList)
             throws SQLException {
-        String keyText = key.stream().map(k -> SqlIdentifiers.quote(k[0]) + "::text").collect(Collectors.joining(", "));
-        String keyNames = key.stream().map(k -> SqlIdentifiers.quote(k[0])).collect(Collectors.joining(", "));
+        String keyText = key.stream().map(k -> SqlIdentifiers.quote(k.name()) + "::text").collect(Collectors.joining(", "));
+        String keyNames = key.stream().map(k -> SqlIdentifiers.quote(k.name())).collect(Collectors.joining(", "));
         String sql = "SELECT " + keyText + " FROM (SELECT " + keyNames + ", row_number() OVER (ORDER BY " + keyList
                 + ") AS rn FROM " + table + ") k WHERE rn % " + chunkRows + " = 1 AND rn > 1 ORDER BY rn";
         List<List<String>> bounds = new ArrayList<>();
@@ -132,34 +130,13 @@ public final class TableVerifier {
     }
 
     private static boolean tableExists(Connection c, String schema, String table) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
-            ps.setString(1, schema);
-            ps.setString(2, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
+        return PgCatalog.relationOid(c, schema, table) != null;
     }
 
     /** Primary-key columns in key order with their types. */
-    private static List<String[]> keyColumns(Connection c, String schema, String table) throws SQLException {
-        List<String[]> key = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_index i "
-                        + "JOIN pg_class cl ON cl.oid = i.indrelid JOIN pg_namespace n ON n.oid = cl.relnamespace "
-                        + "JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true "
-                        + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-                        + "WHERE n.nspname = ? AND cl.relname = ? AND i.indisprimary ORDER BY k.ord")) {
-            ps.setString(1, schema);
-            ps.setString(2, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    key.add(new String[] {rs.getString(1), rs.getString(2)});
-                }
-            }
-        }
-        return key;
+    private static List<PgCatalog.KeyColumn> keyColumns(Connection c, String schema, String table) throws SQLException {
+        Long oid = PgCatalog.relationOid(c, schema, table);
+        return oid == null ? List.of() : PgCatalog.primaryKey(c, oid);
     }
 
     /** The table's columns in attribute order. */

@@ -2,6 +2,7 @@ package io.adbsync.source.catalog;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.pgoutput.TupleData;
@@ -90,19 +91,8 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     }
 
     public List<String> primaryKey(int relationOid) {
-        String sql = "SELECT a.attname FROM pg_index i "
-                + "JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true "
-                + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-                + "WHERE i.indrelid = ? AND i.indisprimary ORDER BY k.ord";
-        try (PreparedStatement ps = connection().prepareStatement(sql)) {
-            ps.setLong(1, relationOid & 0xFFFFFFFFL);
-            List<String> columns = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    columns.add(rs.getString(1));
-                }
-            }
-            return columns;
+        try {
+            return PgCatalog.primaryKey(connection(), Integer.toUnsignedLong(relationOid)).stream().map(PgCatalog.KeyColumn::name).toList();
         } catch (SQLException e) {
             throw new ConnectException("Cannot read the primary key of relation OID " + relationOid + ": " + e.getMessage(), e);
         }
@@ -150,17 +140,8 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
 
     /** The tables {@code filter} captures (partitions stand for their root), with their relation OIDs. */
     public static List<CapturedName> capturedTableOids(Connection connection, TableFilter filter) throws SQLException {
-        List<CapturedName> tables = new ArrayList<>();
-        try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT n.nspname, c.relname, c.oid, c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                     + "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2")) {
-            while (rs.next()) {
-                if (filter.captures(rs.getString(1), rs.getString(2))) {
-                    tables.add(new CapturedName(new String[] {rs.getString(1), rs.getString(2)}, rs.getLong(3), rs.getBoolean(4)));
-                }
-            }
-        }
-        return tables;
+        return PgCatalog.tables(connection, false).stream().filter(t -> filter.captures(t.schema(), t.name()))
+                .map(t -> new CapturedName(new String[] {t.schema(), t.name()}, t.oid(), t.partitioned())).toList();
     }
 
     /**
@@ -359,7 +340,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
 
     /** {@code server_version_num}, e.g. 150004. */
     public int serverVersionNum() throws SQLException {
-        return Integer.parseInt(scalar("SHOW server_version_num"));
+        return PgCatalog.serverVersionNum(connection());
     }
 
     /**
@@ -501,9 +482,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     }
 
     public String scalar(String sql) throws SQLException {
-        try (Statement s = connection().createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
+        return PgCatalog.scalar(connection(), sql);
     }
 
     @Override

@@ -1,12 +1,11 @@
 package io.adbsync.source.catalog;
 
+import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.source.SourceConfig;
 import io.adbsync.source.stream.TableFilter;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,27 +34,15 @@ public final class UncapturableTables {
     public static List<Uncapturable> find(Connection c, TableFilter filter, String[] heartbeat, boolean identityFullForAll)
             throws SQLException {
         List<Uncapturable> found = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT n.nspname, c.relname, c.relreplident, "
-                        + "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), "
-                        + "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident) "
-                        + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        + "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1, 2")) {
-            while (rs.next()) {
-                String schema = rs.getString(1);
-                String table = rs.getString(2);
-                if (!filter.captures(schema, table) || (schema.equals(heartbeat[0]) && table.equals(heartbeat[1]))) {
-                    continue;
-                }
-                char identity = rs.getString(3).charAt(0);
-                boolean primaryKey = rs.getBoolean(4);
-                boolean identityIndex = identity == 'i' && rs.getBoolean(5);
-                String name = schema + "." + table;
-                if (!primaryKey && !identityIndex) {
-                    found.add(new Uncapturable(name, "no primary key or replica identity index"));
-                } else if (identity == 'n' && !identityFullForAll) {
-                    found.add(new Uncapturable(name, "REPLICA IDENTITY NOTHING"));
-                }
+        for (PgCatalog.Table t : PgCatalog.tables(c, false)) {
+            if (!filter.captures(t.schema(), t.name()) || (t.schema().equals(heartbeat[0]) && t.name().equals(heartbeat[1]))) {
+                continue;
+            }
+            boolean identityIndex = t.replicaIdentity() == 'i' && t.replicaIdentityIndex();
+            if (!t.primaryKey() && !identityIndex) {
+                found.add(new Uncapturable(t.qualifiedName(), "no primary key or replica identity index"));
+            } else if (t.replicaIdentity() == 'n' && !identityFullForAll) {
+                found.add(new Uncapturable(t.qualifiedName(), "REPLICA IDENTITY NOTHING"));
             }
         }
         return found;

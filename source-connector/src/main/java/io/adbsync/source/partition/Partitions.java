@@ -1,5 +1,6 @@
 package io.adbsync.source.partition;
 
+import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.SourceConfig;
 import io.adbsync.source.stream.TableFilter;
@@ -74,11 +75,9 @@ public final class Partitions {
      * by the exclude list leaves its partitions out too, whatever the include list says.
      */
     public static void requireRootsNamed(Connection c, TableFilter filter) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW server_version_num")) {
-            // Older servers are refused elsewhere; they lack pg_partition_root, and the message here would hide why.
-            if (rs.next() && Integer.parseInt(rs.getString(1)) < 120000) {
-                return;
-            }
+        // Older servers are refused elsewhere; they lack pg_partition_root, and the message here would hide why.
+        if (PgCatalog.serverVersionNum(c) < 120000) {
+            return;
         }
         String sql = "SELECT n.nspname, c.relname, rn.nspname, r.relname FROM pg_class c "
                 + "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_class r ON r.oid = pg_partition_root(c.oid) "

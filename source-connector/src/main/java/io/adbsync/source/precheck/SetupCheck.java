@@ -1,5 +1,6 @@
 package io.adbsync.source.precheck;
 
+import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.source.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.heartbeat.Heartbeat;
@@ -10,9 +11,7 @@ import io.adbsync.source.replication.SetupProblem;
 import io.adbsync.source.stream.TableFilter;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +53,7 @@ public final class SetupCheck {
                     ReplicaIdentity.fullStatements(notFull)));
         }
         if (streaming) {
-            int version = Integer.parseInt(scalar(c, "SHOW server_version_num"));
+            int version = PgCatalog.serverVersionNum(c);
             boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(version);
             PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), version);
             add(problems, ReplicationSetup.checkPublication(c, config.publicationName(), captured, extra,
@@ -66,13 +65,6 @@ public final class SetupCheck {
     private static void add(List<SetupProblem> problems, SetupProblem problem) {
         if (problem != null) {
             problems.add(problem);
-        }
-    }
-
-    private static String scalar(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
         }
     }
 }

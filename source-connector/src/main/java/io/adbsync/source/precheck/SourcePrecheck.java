@@ -2,12 +2,14 @@ package io.adbsync.source.precheck;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.partition.Partitions;
+import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.SetupProblem;
 import io.adbsync.source.stream.TableFilter;
 import org.apache.kafka.common.config.ConfigValue;
@@ -21,6 +23,8 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+
+import static io.adbsync.common.jdbc.PgCatalog.scalar;
 
 /**
  * The live checks {@code validate()} runs against the source (what the managed service calls its precheck), each
@@ -51,7 +55,7 @@ public final class SourcePrecheck {
     }
 
     private static void checkServer(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
-        int version = Integer.parseInt(scalar(c, "SHOW server_version_num"));
+        int version = PgCatalog.serverVersionNum(c);
         if (version < MIN_VERSION) {
             error(values, ConnectionConfig.URL, "The source runs PostgreSQL " + scalar(c, "SHOW server_version")
                     + "; logical replication with pgoutput needs 12 or later (AnalyticDB for PostgreSQL 7.2.1.4+)");
@@ -185,24 +189,15 @@ public final class SourcePrecheck {
         if (config.snapshotMode() == SourceConfig.SnapshotMode.INITIAL_ONLY) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT plugin, slot_type, database FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, config.slotName());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    String database = scalar(c, "SELECT current_database()");
-                    if (!"logical".equals(rs.getString(2)) || !"pgoutput".equals(rs.getString(1))) {
-                        error(values, SourceConfig.SLOT_NAME, "Slot " + config.slotName() + " exists as a " + rs.getString(2)
-                                + " slot of plugin " + rs.getString(1) + "; choose another slot.name or drop it");
-                    } else if (!database.equals(rs.getString(3))) {
-                        error(values, SourceConfig.SLOT_NAME, "Slot " + config.slotName() + " belongs to database "
-                                + rs.getString(3) + ", not " + database + "; choose another slot.name");
-                    } else {
-                        checkSlotReader(c, config, values);
-                    }
-                    return;
-                }
+        ReplicationSetup.ExistingSlot existing = ReplicationSetup.existingSlot(c, config.slotName());
+        if (existing != null) {
+            String problem = existing.problem(scalar(c, "SELECT current_database()"));
+            if (problem != null) {
+                error(values, SourceConfig.SLOT_NAME, problem);
+            } else {
+                checkSlotReader(c, config, values);
             }
+            return;
         }
         int used = Integer.parseInt(scalar(c, "SELECT count(*) FROM pg_replication_slots"));
         int max = Integer.parseInt(scalar(c, "SHOW max_replication_slots"));
@@ -234,10 +229,9 @@ public final class SourcePrecheck {
     }
 
     private static void reportConnectionFailure(SQLException e, ConnectionConfig connection, Map<String, ConfigValue> values) {
-        String state = e.getSQLState() == null ? "" : e.getSQLState();
-        if (state.startsWith("28")) {
+        if (SqlErrors.isAuthenticationFailure(e)) {
             error(values, ConnectionConfig.PASSWORD, "Authentication of user " + connection.user() + " failed: " + e.getMessage());
-        } else if (state.equals("3D000")) {
+        } else if (SqlErrors.isUndefinedDatabase(e)) {
             error(values, ConnectionConfig.URL, "The database does not exist: " + e.getMessage());
         } else {
             error(values, ConnectionConfig.URL, "Cannot connect to " + connection.redactedUrl() + ": " + e.getMessage());
@@ -246,12 +240,5 @@ public final class SourcePrecheck {
 
     private static void error(Map<String, ConfigValue> values, String key, String message) {
         values.get(key).addErrorMessage(message);
-    }
-
-    private static String scalar(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 }

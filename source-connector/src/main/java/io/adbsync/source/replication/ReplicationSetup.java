@@ -1,6 +1,7 @@
 package io.adbsync.source.replication;
 
 import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
@@ -157,13 +158,13 @@ public final class ReplicationSetup {
             }
             return;
         }
-        if (!rowFilters.isEmpty() && serverVersionNum(c) < 150000) {
+        if (!rowFilters.isEmpty() && PgCatalog.serverVersionNum(c) < 150000) {
             throw new ConnectException("Publication row filters (" + SourceConfig.TABLE_FILTERS_MODE + "=publication) need "
                     + "PostgreSQL 15 or later at the source; use " + SourceConfig.TABLE_FILTERS_MODE + "=connector or auto");
         }
         if (captured.isEmpty()) {
             throw new ConnectException("No table matches " + SourceConfig.TABLE_INCLUDE_LIST + "/" + SourceConfig.TABLE_EXCLUDE_LIST
-                    + " in database " + scalar(c, "SELECT current_database()") + "; nothing to capture");
+                    + " in database " + PgCatalog.scalar(c, "SELECT current_database()") + "; nothing to capture");
         }
     }
 
@@ -207,7 +208,7 @@ public final class ReplicationSetup {
     /** The tables {@code publication} lists by name, each with whether it has a row filter (never before PostgreSQL 15). */
     private static Map<String, Boolean> publishedWithRowFilter(Connection c, String publication) throws SQLException {
         Map<String, Boolean> tables = new java.util.HashMap<>();
-        String rowFilter = serverVersionNum(c) >= 150000 ? "rowfilter IS NOT NULL" : "false";
+        String rowFilter = PgCatalog.serverVersionNum(c) >= 150000 ? "rowfilter IS NOT NULL" : "false";
         try (PreparedStatement ps = c.prepareStatement("SELECT schemaname || '.' || tablename, " + rowFilter
                 + " FROM pg_publication_tables WHERE pubname = ?")) {
             ps.setString(1, publication);
@@ -218,17 +219,6 @@ public final class ReplicationSetup {
             }
         }
         return tables;
-    }
-
-    private static int serverVersionNum(Connection c) throws SQLException {
-        return Integer.parseInt(scalar(c, "SHOW server_version_num"));
-    }
-
-    private static String scalar(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 
     private static boolean hasRowFilters(SourceCatalog catalog, String publication) throws SQLException {
@@ -245,24 +235,43 @@ public final class ReplicationSetup {
         }
     }
 
-    /** Creates the pgoutput slot {@code slot} if absent; returns true if it was created. */
-    public static boolean ensureSlot(ConnectionConfig config, SourceCatalog catalog, String slot) throws SQLException {
-        try (PreparedStatement ps = catalog.connection().prepareStatement(
+    /** A replication slot as {@code pg_replication_slots} shows it. */
+    public record ExistingSlot(String name, String plugin, String type, String database) {
+
+        /** Why this connector cannot read the slot from database {@code currentDatabase}; null when it can. */
+        public String problem(String currentDatabase) {
+            if (!"pgoutput".equals(plugin) || !"logical".equals(type)) {
+                return "Replication slot " + name + " (" + SourceConfig.SLOT_NAME + ") exists as a " + type + " slot of plugin "
+                        + plugin + "; choose another " + SourceConfig.SLOT_NAME + " or drop it";
+            }
+            if (!currentDatabase.equals(database)) {
+                return "Replication slot " + name + " (" + SourceConfig.SLOT_NAME + ") belongs to database " + database
+                        + ", not " + currentDatabase + "; choose another " + SourceConfig.SLOT_NAME;
+            }
+            return null;
+        }
+    }
+
+    /** Slot {@code slot} as it exists, or null when there is none. */
+    public static ExistingSlot existingSlot(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
                 "SELECT plugin, slot_type, database FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    if (!"pgoutput".equals(rs.getString(1)) || !"logical".equals(rs.getString(2))) {
-                        throw new ConnectException("Replication slot " + slot + " (" + SourceConfig.SLOT_NAME + ") exists but is a "
-                                + rs.getString(2) + " slot of plugin " + rs.getString(1) + "; choose another slot.name");
-                    }
-                    if (!catalog.database().equals(rs.getString(3))) {
-                        throw new ConnectException("Replication slot " + slot + " (" + SourceConfig.SLOT_NAME + ") belongs to database "
-                                + rs.getString(3) + ", not " + catalog.database() + "; choose another slot.name");
-                    }
-                    return false;
-                }
+                return rs.next() ? new ExistingSlot(slot, rs.getString(1), rs.getString(2), rs.getString(3)) : null;
             }
+        }
+    }
+
+    /** Creates the pgoutput slot {@code slot} if absent; returns true if it was created. */
+    public static boolean ensureSlot(ConnectionConfig config, SourceCatalog catalog, String slot) throws SQLException {
+        ExistingSlot existing = existingSlot(catalog.connection(), slot);
+        if (existing != null) {
+            String problem = existing.problem(catalog.database());
+            if (problem != null) {
+                throw new ConnectException(problem);
+            }
+            return false;
         }
         try (Connection replication = ReplicationStream.openReplicationConnection(config)) {
             replication.unwrap(PGConnection.class).getReplicationAPI()

@@ -54,17 +54,16 @@ final class CtidPlan extends TablePlan {
      * without a file node (written by an older version) cannot show that the table was not rewritten meanwhile, so
      * its copy starts over at the first chunk.
      */
-    static CtidPlan resume(CapturedTable table, String filter, long estimatedRows, String server, Map<String, Object> stored) {
-        if (stored == null || !CHUNKING.equals(stored.get(OFFSET_CHUNKING))) {
+    static CtidPlan resume(CapturedTable table, String filter, long estimatedRows, String server, SnapshotOffsets.Offset stored) {
+        if (stored == null || !(stored.position() instanceof Stored s)) {
             return null;
         }
-        Stored s = Stored.of(stored);
         long fileNode = s.fileNode() != null ? s.fileNode() : s.chunks() == 1 ? ANY_FILE_NODE : 0;
         return new CtidPlan(table, filter, estimatedRows, server, s.blocksPerChunk(), s.chunks(), s.nextChunk(), fileNode);
     }
 
     /** The fields of a stored offset of this chunking, each checked ({@link SnapshotOffsets}). */
-    record Stored(long blocksPerChunk, long chunks, long nextChunk, Long fileNode) {
+    record Stored(long blocksPerChunk, long chunks, long nextChunk, Long fileNode) implements SnapshotOffsets.Position {
         static Stored of(Map<String, ?> stored) {
             long blocksPerChunk = SnapshotOffsets.whole(stored, BLOCKS_PER_CHUNK, 1, Long.MAX_VALUE);
             long chunks = SnapshotOffsets.whole(stored, CHUNKS, 1, Long.MAX_VALUE);

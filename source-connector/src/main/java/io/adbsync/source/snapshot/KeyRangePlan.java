@@ -55,11 +55,10 @@ final class KeyRangePlan extends TablePlan {
     }
 
     static KeyRangePlan resume(CapturedTable table, String filter, long estimatedRows, long chunkRows, String server,
-                               Map<String, Object> stored) {
-        if (stored == null || !CHUNKING.equals(stored.get(OFFSET_CHUNKING))) {
+                               SnapshotOffsets.Offset stored) {
+        if (stored == null || !(stored.position() instanceof Stored s)) {
             return null;
         }
-        Stored s = Stored.of(stored);
         long keyColumns = table.columns().stream().filter(CapturedColumn::key).count();
         if (s.after() != null && s.after().size() != keyColumns) {
             throw new IllegalArgumentException("field '" + AFTER_COUNT + "' is " + s.after().size() + " but the key of "
@@ -69,7 +68,7 @@ final class KeyRangePlan extends TablePlan {
     }
 
     /** The fields of a stored offset of this chunking, each checked ({@link SnapshotOffsets}); {@code after} null: from the start. */
-    record Stored(List<String> after, boolean done) {
+    record Stored(List<String> after, boolean done) implements SnapshotOffsets.Position {
         static Stored of(Map<String, ?> stored) {
             int count = (int) SnapshotOffsets.whole(stored, AFTER_COUNT, -1, SnapshotOffsets.MAX_KEY_COLUMNS);
             if (count == 0) {

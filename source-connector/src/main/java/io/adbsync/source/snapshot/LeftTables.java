@@ -244,7 +244,7 @@ public final class LeftTables {
     }
 
     /** The nonce a stored offset's mark holds, or null when it has none (see {@link #OFFSET_LEFT}). */
-    static String nonce(Map<String, Object> stored) {
-        return stored != null && stored.get(OFFSET_LEFT) instanceof String s ? s : null;
+    static String nonce(SnapshotOffsets.Offset stored) {
+        return stored == null ? null : stored.left();
     }
 }

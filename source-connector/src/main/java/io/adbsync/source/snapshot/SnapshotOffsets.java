@@ -1,11 +1,15 @@
 package io.adbsync.source.snapshot;
 
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Reads the stored offset of a table's snapshot field by field. Offsets can be written through the REST API
- * ({@code PATCH /connectors/NAME/offsets}), so any field may be missing or of another type: each is an error naming the
- * field, never a NullPointerException or ClassCastException at task start.
+ * The format of a table's stored snapshot offset, read in one place: {@link #parse} checks every field and gives the
+ * values the task resumes from, and {@code alterOffsets} runs the same parse, so an offset it accepts cannot fail at
+ * task start for its form (only for not fitting the table, e.g. a key of another number of columns). Offsets can be
+ * written through the REST API ({@code PATCH /connectors/NAME/offsets}), so any field may be missing or of another
+ * type: each is an error naming the field, never a NullPointerException or ClassCastException.
  */
 public final class SnapshotOffsets {
 
@@ -15,22 +19,59 @@ public final class SnapshotOffsets {
     private SnapshotOffsets() {
     }
 
-    /** Checks every field the plans read; throws IllegalArgumentException naming the first that is missing or wrong. */
-    public static void check(Map<String, ?> offset) {
-        Object chunking = offset.get(TablePlan.OFFSET_CHUNKING);
-        optionalWhole(offset, TablePlan.OFFSET_OID);
-        optionalWhole(offset, TablePlan.OFFSET_PUBLICATION_MEMBER);
-        if (offset.get(LeftTables.OFFSET_LEFT) != null) {
-            text(offset, LeftTables.OFFSET_LEFT);
+    /** Where in the table the copy stands, in the terms of the offset's chunking. */
+    sealed interface Position permits CtidPlan.Stored, KeyRangePlan.Stored {
+    }
+
+    /**
+     * A stored offset, parsed. {@code oid} and {@code publicationMember} are null where older versions did not write
+     * them, {@code generation} 0; {@code left} is the mark of a copy left out of capture ({@link LeftTables}), null if
+     * none; {@code barrier} and {@code barrierSent} name a truncate part sent ({@link TablePlan#truncateCopyOffset}),
+     * null and 0 if none. {@code fields} is the offset as stored, for the offsets written from it.
+     */
+    record Offset(Map<String, Object> fields, Position position, Long oid, Long publicationMember, long generation,
+                  String left, String barrier, int barrierSent) {
+
+        /** Whether it is the offset of a truncate's copy but the last, so that the copies after it are still owed. */
+        boolean partSentTruncate() {
+            return barrier != null;
         }
+    }
+
+    /** Checks every field the task reads; throws IllegalArgumentException naming the first that is missing or wrong. */
+    public static void check(Map<String, ?> offset) {
+        parse(offset);
+    }
+
+    /** The offset's values, every field checked as {@link #check} does; null for null (no offset stored). */
+    static Offset parse(Map<String, ?> offset) {
+        if (offset == null) {
+            return null;
+        }
+        Object chunking = offset.get(TablePlan.OFFSET_CHUNKING);
+        Long oid = optionalWhole(offset, TablePlan.OFFSET_OID);
+        Long member = optionalWhole(offset, TablePlan.OFFSET_PUBLICATION_MEMBER);
+        Long generation = offset.get(TablePlan.OFFSET_GENERATION) == null ? null
+                : whole(offset, TablePlan.OFFSET_GENERATION, 0, Long.MAX_VALUE);
+        String left = offset.get(LeftTables.OFFSET_LEFT) == null ? null : text(offset, LeftTables.OFFSET_LEFT);
+        String barrier = null;
+        int barrierSent = 0;
+        if (offset.get(TablePlan.OFFSET_BARRIER) != null || offset.get(TablePlan.OFFSET_BARRIER_SENT) != null) {
+            // Written together on a truncate's copies but the last: the barrier, and how many copies went out.
+            barrier = text(offset, TablePlan.OFFSET_BARRIER);
+            barrierSent = (int) whole(offset, TablePlan.OFFSET_BARRIER_SENT, 1, Integer.MAX_VALUE);
+        }
+        Position position;
         if (CtidPlan.CHUNKING.equals(chunking)) {
-            CtidPlan.Stored.of(offset);
+            position = CtidPlan.Stored.of(offset);
         } else if (KeyRangePlan.CHUNKING.equals(chunking)) {
-            KeyRangePlan.Stored.of(offset);
+            position = KeyRangePlan.Stored.of(offset);
         } else {
             throw new IllegalArgumentException("field '" + TablePlan.OFFSET_CHUNKING + "' must be \"" + CtidPlan.CHUNKING
                     + "\" or \"" + KeyRangePlan.CHUNKING + "\", got " + describe(chunking));
         }
+        return new Offset(Collections.unmodifiableMap(new HashMap<>(offset)), position, oid, member,
+                generation == null ? 0 : generation, left, barrier, barrierSent);
     }
 
     /** A whole number within {@code [min, max]}. */
@@ -52,19 +93,19 @@ public final class SnapshotOffsets {
     }
 
     static String text(Map<String, ?> offset, String field) {
-        Object value = offset.get(field);
-        if (!(value instanceof String s)) {
-            throw new IllegalArgumentException("field '" + field + "' must be a string, got " + describe(value));
-        }
-        return s;
+        return typed(offset, field, String.class, "a string");
     }
 
     static boolean bool(Map<String, ?> offset, String field) {
+        return typed(offset, field, Boolean.class, "true or false");
+    }
+
+    private static <T> T typed(Map<String, ?> offset, String field, Class<T> type, String what) {
         Object value = offset.get(field);
-        if (!(value instanceof Boolean b)) {
-            throw new IllegalArgumentException("field '" + field + "' must be true or false, got " + describe(value));
+        if (!type.isInstance(value)) {
+            throw new IllegalArgumentException("field '" + field + "' must be " + what + ", got " + describe(value));
         }
-        return b;
+        return type.cast(value);
     }
 
     /** Connect reads stored integers back as Long; the REST API's JSON parser gives Integer for small ones. */

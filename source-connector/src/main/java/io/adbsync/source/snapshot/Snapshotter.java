@@ -2,6 +2,7 @@ package io.adbsync.source.snapshot;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.Partitions;
@@ -158,10 +159,10 @@ public final class Snapshotter implements AutoCloseable {
                 readFrom.add(leaf);
             }
         }
-        List<Map<String, Object>> stored = new ArrayList<>();
+        List<SnapshotOffsets.Offset> stored = new ArrayList<>();
         String again = null;
         for (Partitions.Member leaf : readFrom) {
-            Map<String, Object> offset = storedOffset(offsets, table, leaf);
+            SnapshotOffsets.Offset offset = storedOffset(offsets, table, leaf);
             stored.add(offset);
             if (again == null) {
                 again = whyCopyAgain(table, offset, member, publishedBefore);
@@ -194,7 +195,7 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /** Why the earlier copy of {@code table} no longer holds, or null if it does (or there is none). */
-    private String whyCopyAgain(CapturedTable table, Map<String, Object> stored, long member, Set<String> publishedBefore) {
+    private String whyCopyAgain(CapturedTable table, SnapshotOffsets.Offset stored, long member, Set<String> publishedBefore) {
         if (LeftTables.nonce(stored) != null) {
             return "was not captured for a while (left out by the include or exclude list, or not capturable)";
         }
@@ -210,7 +211,7 @@ public final class Snapshotter implements AutoCloseable {
         return null;
     }
 
-    private void add(TablePlan plan, String again, Map<String, Object> stored) {
+    private void add(TablePlan plan, String again, SnapshotOffsets.Offset stored) {
         all.add(plan);
         metrics.track(plan);
         if (plan.done()) {
@@ -227,19 +228,15 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /**
-     * The stored offset of the copy of {@code table} (or of its partition {@code leaf}), checked: one written through
+     * The stored offset of the copy of {@code table} (or of its partition {@code leaf}), parsed: one written through
      * the REST API before alterOffsets checked offsets may lack a field or hold one of another type.
      */
-    private Map<String, Object> storedOffset(OffsetStorageReader offsets, CapturedTable table, Partitions.Member leaf) {
-        Map<String, Object> stored = offsets.offset(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)));
-        if (stored != null) {
-            try {
-                SnapshotOffsets.check(stored);
-            } catch (IllegalArgumentException e) {
-                throw invalidOffset(table, leaf, e);
-            }
+    private SnapshotOffsets.Offset storedOffset(OffsetStorageReader offsets, CapturedTable table, Partitions.Member leaf) {
+        try {
+            return SnapshotOffsets.parse(offsets.offset(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf))));
+        } catch (IllegalArgumentException e) {
+            throw invalidOffset(table, leaf, e);
         }
-        return stored;
     }
 
     private static ConnectException invalidOffset(CapturedTable table, Partitions.Member leaf, IllegalArgumentException e) {
@@ -265,14 +262,14 @@ public final class Snapshotter implements AutoCloseable {
         PgOutputMessage.Relation shape = catalog.relation(root[0], root[1]);
         // Described, not registered: the stream may not have reached a change of the table's shape the catalog has.
         CapturedTable table = relations.describe(shape);
-        Map<String, Object> stored = storedOffset(offsets, table, leaf);
+        SnapshotOffsets.Offset stored = storedOffset(offsets, table, leaf);
         TablePlan plan = plan(table, leaf, stored);
         plan.shape = shape;
         add(plan, null, stored);
     }
 
     /** A plan reading {@code table}'s rows from the table itself, or from its partition {@code leaf}. */
-    private TablePlan plan(CapturedTable table, Partitions.Member leaf, Map<String, Object> stored) throws SQLException {
+    private TablePlan plan(CapturedTable table, Partitions.Member leaf, SnapshotOffsets.Offset stored) throws SQLException {
         TablePlan plan;
         try {
             plan = plan(table, leaf == null ? catalog.sizeOf(table.schema(), table.table(), table.oid())
@@ -291,7 +288,7 @@ public final class Snapshotter implements AutoCloseable {
         return plan;
     }
 
-    private TablePlan plan(CapturedTable table, SourceCatalog.RelationSize size, Map<String, Object> stored) throws SQLException {
+    private TablePlan plan(CapturedTable table, SourceCatalog.RelationSize size, SnapshotOffsets.Offset stored) throws SQLException {
         String filter = conditions.get(table.qualifiedName());
         TablePlan resumed = CtidPlan.resume(table, filter, size.estimatedRows(), server, stored);
         if (resumed == null) {
@@ -381,7 +378,7 @@ public final class Snapshotter implements AutoCloseable {
                     int copies = records.truncateCopies(plan.table);
                     long now = System.currentTimeMillis();
                     if (plan.owedTruncate != null) {
-                        String owed = (String) plan.owedTruncate.get(TablePlan.OFFSET_BARRIER);
+                        String owed = plan.owedTruncate.barrier();
                         List<Map<String, Object>> owedOffsets = TablePlan.owedCopyOffsets(plan.owedTruncate, copies);
                         for (int i = 0; i < owedOffsets.size(); i++) {
                             leading.add(records.snapshotTruncate(plan.table, plan.partition, owedOffsets.get(i),
@@ -437,7 +434,7 @@ public final class Snapshotter implements AutoCloseable {
             try {
                 again = rebuilt(plan, plan.handedOut);
             } catch (SQLException e) {
-                if (!"42P01".equals(e.getSQLState())) {
+                if (!SqlErrors.isUndefinedTable(e)) {
                     throw e;
                 }
                 // Dropped while the connection was lost: its copy stops, as when a chunk finds the table gone.
@@ -508,7 +505,7 @@ public final class Snapshotter implements AutoCloseable {
             TablePlan plan = inFlightPlans.get(i);
             if (read.records() != null) {
                 out.addAll(read.records());
-                plan.handedOut = inFlightChunks.get(i).afterChunk();
+                plan.handedOut = SnapshotOffsets.parse(inFlightChunks.get(i).afterChunk());
             } else if (!restarted.contains(plan) && all.contains(plan)) {
                 restarted.add(plan);
                 pending.remove(plan);
@@ -550,7 +547,7 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /** A new plan for {@code plan}'s table (and partition) from {@code stored}, with its shape and publication row. */
-    private TablePlan rebuilt(TablePlan plan, Map<String, Object> stored) throws SQLException {
+    private TablePlan rebuilt(TablePlan plan, SnapshotOffsets.Offset stored) throws SQLException {
         TablePlan again = plan(plan.table, plan.leaf(), stored);
         again.generation = plan.generation;
         again.shape = plan.shape;
@@ -581,7 +578,7 @@ public final class Snapshotter implements AutoCloseable {
                 locked = SourceCatalog.lockAndDescribe(connection, plan.table.schema(), plan.table.table(), plan.oid,
                         plan.leaf() == null ? null : plan.leaf().quoted(), plan.readOid());
             } catch (SQLException e) {
-                if ("42P01".equals(e.getSQLState())) {
+                if (SqlErrors.isUndefinedTable(e)) {
                     connection.rollback();
                     return ChunkRead.GONE;
                 }

@@ -85,14 +85,14 @@ abstract class TablePlan {
      * Some partitions may already hold copies of it, and rows of that earlier copy after them; skipping it would hold
      * those partitions at its copies forever.
      */
-    Map<String, Object> owedTruncate;
+    SnapshotOffsets.Offset owedTruncate;
     /** Whether a chunk carrying that truncate was read and handed out. */
     boolean truncateSent;
     /**
      * Where the copy stands as far as records handed out say: the offset after the last chunk handed out, or the
      * stored offset it resumed from (null: from the start). A round that fails is read again from here.
      */
-    Map<String, Object> handedOut;
+    SnapshotOffsets.Offset handedOut;
 
     TablePlan(CapturedTable table, String filter, long estimatedRows, String server) {
         this.table = table;
@@ -147,14 +147,14 @@ abstract class TablePlan {
     }
 
     /** Whether a stored offset was written for another relation than {@code oid} (offsets of older versions hold none). */
-    static boolean ofAnotherRelation(Map<String, Object> stored, int oid) {
-        return stored != null && stored.get(OFFSET_OID) instanceof Number n && n.longValue() != Integer.toUnsignedLong(oid);
+    static boolean ofAnotherRelation(SnapshotOffsets.Offset stored, int oid) {
+        return stored != null && stored.oid() != null && stored.oid() != Integer.toUnsignedLong(oid);
     }
 
     /** Whether a stored offset was written while the table was published under another publication row. */
-    static boolean underAnotherPublicationMember(Map<String, Object> stored, long member) {
-        return stored != null && member != 0 && stored.get(OFFSET_PUBLICATION_MEMBER) instanceof Number n
-                && n.longValue() != 0 && n.longValue() != member;
+    static boolean underAnotherPublicationMember(SnapshotOffsets.Offset stored, long member) {
+        return stored != null && member != 0 && stored.publicationMember() != null && stored.publicationMember() != 0
+                && stored.publicationMember() != member;
     }
 
     /** The entries every offset of this plan has: its chunking and the relation it belongs to. */
@@ -168,8 +168,8 @@ abstract class TablePlan {
     }
 
     /** The generation a stored offset states; 0 for none (offsets of older versions hold none). */
-    static long generationOf(Map<String, Object> stored) {
-        return stored != null && stored.get(OFFSET_GENERATION) instanceof Number n ? n.longValue() : 0;
+    static long generationOf(SnapshotOffsets.Offset stored) {
+        return stored == null ? 0 : stored.generation();
     }
 
     /**
@@ -188,15 +188,15 @@ abstract class TablePlan {
     }
 
     /** Whether a stored offset is that of a truncate's copy but the last (see {@link #truncateCopyOffset}). */
-    static boolean partSentTruncate(Map<String, Object> stored) {
-        return stored != null && stored.get(OFFSET_BARRIER) instanceof String && stored.get(OFFSET_BARRIER_SENT) instanceof Number;
+    static boolean partSentTruncate(SnapshotOffsets.Offset stored) {
+        return stored != null && stored.partSentTruncate();
     }
 
     /** The copies still owed of the part-sent truncate {@code stored} names, each with its offset: the same, one more sent. */
-    static List<Map<String, Object>> owedCopyOffsets(Map<String, Object> stored, int copies) {
+    static List<Map<String, Object>> owedCopyOffsets(SnapshotOffsets.Offset stored, int copies) {
         List<Map<String, Object>> offsets = new ArrayList<>();
-        for (int copy = ((Number) stored.get(OFFSET_BARRIER_SENT)).intValue(); copy < copies; copy++) {
-            Map<String, Object> offset = new HashMap<>(stored);
+        for (int copy = stored.barrierSent(); copy < copies; copy++) {
+            Map<String, Object> offset = new HashMap<>(stored.fields());
             offset.put(OFFSET_BARRIER_SENT, copy + 1);
             offsets.add(offset);
         }
@@ -219,12 +219,12 @@ abstract class TablePlan {
      * Takes over the truncate a stored offset says was part sent (a restart after some of its copies); false when it
      * says none.
      */
-    boolean resumingTruncate(Map<String, Object> stored) {
+    boolean resumingTruncate(SnapshotOffsets.Offset stored) {
         if (!partSentTruncate(stored)) {
             return false;
         }
-        replacingEarlierCopy((String) stored.get(OFFSET_BARRIER));
-        copiesSent = ((Number) stored.get(OFFSET_BARRIER_SENT)).intValue();
+        replacingEarlierCopy(stored.barrier());
+        copiesSent = stored.barrierSent();
         return true;
     }
 
@@ -233,7 +233,7 @@ abstract class TablePlan {
      * out yet, the truncate still pending, or what was handed out is the offset of a copy but the last).
      */
     boolean truncateOwed() {
-        return handedOut == null || truncatePending || handedOut.get(OFFSET_BARRIER) != null;
+        return handedOut == null || truncatePending || handedOut.partSentTruncate();
     }
 
     /** Marks this plan as replacing an earlier copy of the table, its truncate's copies naming {@code barrierId}; returns it. */

@@ -69,7 +69,7 @@ class CtidPlanTest {
         // Kafka has everything up to the end of chunk 4.
         Map<String, Object> stored = all.get(3).afterChunk();
 
-        CtidPlan resumed = CtidPlan.resume(TABLE, null, 10_000, "p", stored);
+        CtidPlan resumed = CtidPlan.resume(TABLE, null, 10_000, "p", SnapshotOffsets.parse(stored));
         assertThat(resumed.fileNode()).isEqualTo(FILE_NODE);
         assertThat(resumed.position()).isEqualTo("chunk 4 of 10");
         List<TablePlan.Chunk> rest = drain(resumed, oid -> 100);
@@ -78,10 +78,10 @@ class CtidPlanTest {
         assertThat(rest.get(0).label()).isEqualTo("chunk 5 of 10");
 
         // Stored within a chunk: that chunk is read again.
-        assertThat(range(CtidPlan.resume(TABLE, null, 10_000, "p", all.get(3).inChunk()).nextChunk(NOT_ASKED)))
+        assertThat(range(CtidPlan.resume(TABLE, null, 10_000, "p", SnapshotOffsets.parse(all.get(3).inChunk())).nextChunk(NOT_ASKED)))
                 .isEqualTo(new Range(30, 40));
         // Stored after the last chunk: nothing is left.
-        CtidPlan finished = CtidPlan.resume(TABLE, null, 10_000, "p", all.get(9).afterChunk());
+        CtidPlan finished = CtidPlan.resume(TABLE, null, 10_000, "p", SnapshotOffsets.parse(all.get(9).afterChunk()));
         assertThat(finished.done()).isTrue();
         assertThat(finished.nextChunk(NOT_ASKED)).isNull();
     }
@@ -89,15 +89,15 @@ class CtidPlanTest {
     @Test
     void anOffsetOfAnotherChunkingIsNotResumed() {
         assertThat(CtidPlan.resume(TABLE, null, 10, "p", null)).isNull();
-        assertThat(CtidPlan.resume(TABLE, null, 10, "p", Map.of("chunking", "key"))).isNull();
+        assertThat(CtidPlan.resume(TABLE, null, 10, "p", SnapshotOffsets.parse(KeyRangePlan.offset(null, false)))).isNull();
     }
 
     @Test
     void anOffsetWithoutFileNodeTiesAMultiChunkPlanToNoFileAndASingleChunkToAny() {
         Map<String, Object> old = Map.of("chunking", "ctid", "blocks_per_chunk", 10L, "chunks", 10L, "next_chunk", 4L);
-        assertThat(CtidPlan.resume(TABLE, null, 10, "p", old).fileNode()).isZero();
+        assertThat(CtidPlan.resume(TABLE, null, 10, "p", SnapshotOffsets.parse(old)).fileNode()).isZero();
         Map<String, Object> single = Map.of("chunking", "ctid", "blocks_per_chunk", 10L, "chunks", 1L, "next_chunk", 0L);
-        assertThat(CtidPlan.resume(TABLE, null, 10, "p", single).fileNode()).isEqualTo(TablePlan.ANY_FILE_NODE);
+        assertThat(CtidPlan.resume(TABLE, null, 10, "p", SnapshotOffsets.parse(single)).fileNode()).isEqualTo(TablePlan.ANY_FILE_NODE);
     }
 
     @Test
@@ -120,7 +120,7 @@ class CtidPlanTest {
         assertCoversOnce(chunks.stream().map(CtidPlanTest::range).toList(), "grown");
 
         // The grown plan is what its offsets store: a resume goes on with it.
-        CtidPlan resumed = CtidPlan.resume(TABLE, null, 10_000, "p", chunks.get(11).afterChunk());
+        CtidPlan resumed = CtidPlan.resume(TABLE, null, 10_000, "p", SnapshotOffsets.parse(chunks.get(11).afterChunk()));
         assertThat(resumed.position()).isEqualTo("chunk 12 of 14");
         assertThat(range(resumed.nextChunk(NOT_ASKED))).isEqualTo(new Range(120, 130));
     }

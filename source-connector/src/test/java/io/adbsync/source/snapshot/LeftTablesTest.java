@@ -140,8 +140,10 @@ class LeftTablesTest {
 
     @Test
     void theNonceIsReadFromAMarkedOffsetOnly() {
-        assertThat(LeftTables.nonce(Map.of(LeftTables.OFFSET_LEFT, "5f0c"))).isEqualTo("5f0c");
-        assertThat(LeftTables.nonce(Map.of("generation", 2L))).isNull();
+        Map<String, Object> marked = new java.util.HashMap<>(KeyRangePlan.offset(null, false));
+        marked.put(LeftTables.OFFSET_LEFT, "5f0c");
+        assertThat(LeftTables.nonce(SnapshotOffsets.parse(marked))).isEqualTo("5f0c");
+        assertThat(LeftTables.nonce(SnapshotOffsets.parse(KeyRangePlan.offset(null, false)))).isNull();
         assertThat(LeftTables.nonce(null)).isNull();
     }
 }

@@ -40,10 +40,10 @@ class SnapshotOffsetsTest {
         assertStorable(offset);
         // OIDs are unsigned: -5 is OID 4294967291.
         assertThat(offset).containsEntry("oid", 4294967291L).containsEntry("file_node", 16384L).containsEntry("chunks", 10L);
-        assertThat(TablePlan.ofAnotherRelation(offset, -5)).isFalse();
-        assertThat(TablePlan.ofAnotherRelation(offset, 77)).isTrue();
+        assertThat(TablePlan.ofAnotherRelation(SnapshotOffsets.parse(offset), -5)).isFalse();
+        assertThat(TablePlan.ofAnotherRelation(SnapshotOffsets.parse(offset), 77)).isTrue();
         // The next run finds the table in another file: resumed ranges no longer hold.
-        assertThat(CtidPlan.resume(table, null, 10_000, "p", offset).fileNode()).isEqualTo(16384L);
+        assertThat(CtidPlan.resume(table, null, 10_000, "p", SnapshotOffsets.parse(offset)).fileNode()).isEqualTo(16384L);
     }
 
     private static final CapturedTable KEYED = new CapturedTable(16384, "public", "t", "p.public.t",
@@ -99,7 +99,14 @@ class SnapshotOffsetsTest {
                 new Bad(with(key(), "after_0", 42L), "'after_0'"),
                 new Bad(with(key(), "done", null), "'done'"),
                 new Bad(with(key(), "done", "false"), "'done'"),
-                new Bad(with(key(), "left", 7L), "'left'"));
+                new Bad(with(key(), "left", 7L), "'left'"),
+                new Bad(with(ctid(), "generation", "3"), "'generation'"),
+                new Bad(with(ctid(), "generation", -1L), "'generation'"),
+                new Bad(with(ctid(), "barrier", "snapshot:16384:0:1"), "'barrier_sent'"),
+                new Bad(with(ctid(), "barrier_sent", 1L), "'barrier'"),
+                new Bad(with(with(ctid(), "barrier", 7L), "barrier_sent", 1L), "'barrier'"),
+                new Bad(with(with(ctid(), "barrier", "b"), "barrier_sent", "1"), "'barrier_sent'"),
+                new Bad(with(with(ctid(), "barrier", "b"), "barrier_sent", 0L), "'barrier_sent'"));
     }
 
     @Test
@@ -118,6 +125,20 @@ class SnapshotOffsetsTest {
         assertThatCode(() -> SnapshotOffsets.check(with(key(), "left", "5f0c"))).doesNotThrowAnyException();
     }
 
+    /** What alterOffsets accepts is what the task resumes from: the values a restart reads are the ones it checked. */
+    @Test
+    void theTaskReadsTheValuesAlterOffsetsChecked() {
+        Map<String, Object> patched = with(with(with(ctid(), "generation", 3), "barrier", "snapshot:16384:0:3"), "barrier_sent", 2);
+        SnapshotOffsets.check(patched);
+        SnapshotOffsets.Offset read = SnapshotOffsets.parse(patched);
+        assertThat(TablePlan.generationOf(read)).isEqualTo(3);
+        assertThat(TablePlan.partSentTruncate(read)).isTrue();
+        assertThat(TablePlan.owedCopyOffsets(read, 4)).extracting(o -> o.get("barrier_sent")).containsExactly(3, 4);
+        assertThat(read.position()).isEqualTo(new CtidPlan.Stored(10, 4, 1, 16384L));
+        assertThat(TablePlan.ofAnotherRelation(read, 16384)).isFalse();
+        assertThat(SnapshotOffsets.parse(null)).isNull();
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformed")
     void aMalformedOffsetIsRefusedNamingTheField(Bad bad) {
@@ -127,15 +148,15 @@ class SnapshotOffsetsTest {
 
     @Test
     void resumingFromAMalformedOffsetFailsNamingTheFieldNotWithANullPointer() {
-        assertThatThrownBy(() -> CtidPlan.resume(KEYED, null, 100, "p", with(ctid(), "chunks", null)))
+        assertThatThrownBy(() -> CtidPlan.resume(KEYED, null, 100, "p", SnapshotOffsets.parse(with(ctid(), "chunks", null))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'chunks'");
-        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", with(key(), "after_count", "1")))
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", SnapshotOffsets.parse(with(key(), "after_count", "1"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_count'");
-        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", with(key(), "after_0", null)))
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", SnapshotOffsets.parse(with(key(), "after_0", null))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_0'");
         // Well-formed, but for a key of two columns where the table has one.
         Map<String, Object> twoColumns = with(with(key(), "after_count", 2L), "after_1", "x");
-        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", twoColumns))
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", SnapshotOffsets.parse(twoColumns)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_count'")
                 .hasMessageContaining("public.t has 1 column");
     }
@@ -157,19 +178,19 @@ class SnapshotOffsetsTest {
                 .containsEntry("generation", 3L);
         // The last copy's offset is the chunk's own: stored, it sends no copy again.
         assertThat(copies.get(2)).isEqualTo(first.inChunk());
-        assertThat(TablePlan.partSentTruncate(copies.get(2))).isFalse();
+        assertThat(TablePlan.partSentTruncate(SnapshotOffsets.parse(copies.get(2)))).isFalse();
 
         // Stopped after the first copy: the resumed plan reads the same chunk and still owes copies 1 and 2.
-        CtidPlan resumed = CtidPlan.resume(table, null, 10_000, "p", copies.get(0));
-        assertThat(resumed.resumingTruncate(copies.get(0))).isTrue();
+        CtidPlan resumed = CtidPlan.resume(table, null, 10_000, "p", SnapshotOffsets.parse(copies.get(0)));
+        assertThat(resumed.resumingTruncate(SnapshotOffsets.parse(copies.get(0)))).isTrue();
         assertThat(resumed.truncatePending).isTrue();
         assertThat(resumed.barrier).isEqualTo("snapshot:77:0:3");
         assertThat(resumed.copiesSent).isEqualTo(1);
         assertThat(resumed.next(null).condition()).isEqualTo(first.condition());
-        assertThat(TablePlan.generationOf(copies.get(0))).isEqualTo(3);
+        assertThat(TablePlan.generationOf(SnapshotOffsets.parse(copies.get(0)))).isEqualTo(3);
 
         // The table replaced again before the restart: the copies still owed of the earlier truncate go out first.
-        List<Map<String, Object>> owed = TablePlan.owedCopyOffsets(copies.get(1), 3);
+        List<Map<String, Object>> owed = TablePlan.owedCopyOffsets(SnapshotOffsets.parse(copies.get(1)), 3);
         assertThat(owed).hasSize(1);
         assertThat(owed.get(0)).containsEntry("barrier", "snapshot:77:0:3").containsEntry("barrier_sent", 3);
     }
