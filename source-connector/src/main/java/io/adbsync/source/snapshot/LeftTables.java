@@ -210,7 +210,8 @@ public final class LeftTables {
         try {
             Map<Map<String, String>, Map<String, Object>> read = offsets.offsets(partitions);
             for (Map<String, String> partition : partitions) {
-                if (nonce(read.get(partition)) == null) {
+                Map<String, Object> offset = read.get(partition);
+                if (offset == null || !(offset.get(OFFSET_LEFT) instanceof String)) {
                     missing.add(String.valueOf(partition.get(TablePlan.PARTITION_SNAPSHOT)));
                 }
             }
