@@ -40,7 +40,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * since tables re-created while streaming are picked up live: seeds 7, 10 and 11 with 40 s of workload had found a
  * change needing a TOASTed value only the dropped table held stopping the task, changes of the dropped relation sent
  * again after a restart bringing its rows back after the new copy, and a partition dropped while the task set up
- * failing it (42P01); all three fixed, and those seeds with 1, 2 and 3 passed. Still left out:
+ * failing it (42P01); all three fixed, and those seeds with 1, 2 and 3 passed. fault-exclude-table is on since
+ * left-out tables are marked: with the marks taken out, seed 2 (fz0_simple left out under a publication FOR ALL
+ * TABLES) failed to converge, the changes made while the table was left out missing. Still left out:
  * <ul>
  *   <li>keyless: tables without a key are refused by the source (validate() and task start name them) rather than
  *   replicated with possible duplicates.</li>

@@ -505,6 +505,11 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
                 "INSERT INTO t VALUES (500, 'added while excluded')");
         // The new config starts a new task: it captures t again, from the stream position the failed task stored.
         rest.deploy(name, withExtra(config("table.include.list", "public\\.(keep|t)"), dropHeartbeats));
+        // Until the worker has replaced it, the status still shows the failed task.
+        org.awaitility.Awaitility.await("the failed task replaced").atMost(Duration.ofSeconds(60)).until(() -> {
+            JsonNode tasks = rest.status(name).get("tasks");
+            return tasks.size() > 0 && !"FAILED".equals(tasks.get(0).get("state").asText());
+        });
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
         awaitTopicEqualsSourceWhileRunning("t", Duration.ofSeconds(120));
     }
