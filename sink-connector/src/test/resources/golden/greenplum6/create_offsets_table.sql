@@ -1,1 +1,1 @@
-CREATE TABLE IF NOT EXISTS "adbsync"."offsets" ("connector" text NOT NULL, "topic" text NOT NULL, "kafka_partition" integer NOT NULL, "next_offset" bigint NOT NULL, PRIMARY KEY ("connector", "topic", "kafka_partition")) DISTRIBUTED BY ("connector", "topic", "kafka_partition");
+CREATE TABLE IF NOT EXISTS "adbsync"."offsets" ("connector" text NOT NULL, "topic" text NOT NULL, "kafka_partition" integer NOT NULL, "next_offset" bigint NOT NULL, PRIMARY KEY ("connector", "topic", "kafka_partition")) WITH (appendonly=false) DISTRIBUTED BY ("connector", "topic", "kafka_partition");

@@ -46,7 +46,7 @@ public final class OffsetStore {
         String sql = "CREATE TABLE IF NOT EXISTS " + table.quoted() + " (" + CONNECTOR + " text NOT NULL, " + TOPIC
                 + " text NOT NULL, " + PARTITION + " integer NOT NULL, " + NEXT_OFFSET + " bigint NOT NULL, "
                 + "PRIMARY KEY (" + KEY + "))";
-        return dialect.distributesRows() ? sql + " DISTRIBUTED BY (" + KEY + ")" : sql;
+        return sql + dialect.keyedTableOptions(List.of("connector", "topic", "kafka_partition"));
     }
 
     private static final String WRITTEN = " RETURNING " + TOPIC + ", " + PARTITION;
