@@ -10,8 +10,8 @@ import io.adbsync.stack.verify.Verify;
 
 import java.io.PrintStream;
 import java.sql.SQLException;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -50,7 +50,7 @@ public final class Main {
                   Features: composite-keys, partitioned, keyless, toast, key-changes, truncate, add-column,
                   vacuum-full, cluster, large-transactions, recreate-table, nan-floats, money,
                   fault-connector-restart, fault-reconfigure, fault-walsender, fault-destination-restart,
-                  fault-source-restart, fault-worker-kill.
+                  fault-source-restart, fault-worker-kill, fault-exclude-table.
             """;
 
     private Main() {
@@ -63,11 +63,12 @@ public final class Main {
         }
         try {
             switch (args[0]) {
-                case "stack" -> stack(options(args));
-                case "verify" -> verify(options(args));
-                case "worker" -> worker(options(args));
-                case "demo" -> demo(options(args));
-                case "fuzz" -> fuzz(options(args));
+                case "stack" -> stack(options(args, "source-url", "sink-url", "connect-port"));
+                case "verify" -> verify(options(args, "source-url", "sink-url", "tables", "chunk-rows"));
+                case "worker" -> worker(options(args, "bootstrap-servers", "plugin-path", "rest-port", "group-id"));
+                case "demo" -> demo(options(args, "connect-port", "accounts", "workload-seconds", "tps"));
+                case "fuzz" -> fuzz(options(args, "seed", "minutes", "features", "without", "worker-processes", "rows",
+                        "ops-per-second", "converge-seconds", "log-dir"));
                 default -> throw new UsageException("Unknown command: " + args[0], true);
             }
         } catch (UsageException e) {
@@ -92,13 +93,21 @@ public final class Main {
         }
     }
 
-    private static Map<String, String> options(String[] args) {
+    /** The {@code --option value} pairs of command {@code args[0]}, which takes the options {@code known}. */
+    private static Map<String, String> options(String[] args, String... known) {
         Map<String, String> options = new HashMap<>();
+        List<String> takes = List.of(known);
         for (int i = 1; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new UsageException("Expected --option value, got: " + args[i], true);
             }
-            options.put(args[i].substring(2), args[++i]);
+            String name = args[i].substring(2);
+            // A misspelt option would otherwise be ignored, and its default used without a word.
+            if (!takes.contains(name)) {
+                throw new UsageException("Unknown option --" + name + " for " + args[0] + "; it takes "
+                        + takes.stream().map(o -> "--" + o).collect(java.util.stream.Collectors.joining(", ")), false);
+            }
+            options.put(name, args[++i]);
         }
         return options;
     }

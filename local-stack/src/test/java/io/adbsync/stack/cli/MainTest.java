@@ -52,4 +52,20 @@ class MainTest {
         assertThat(result.err()).contains(option).contains("'" + value + "'").doesNotContain("Exception").doesNotContain("\tat ");
         assertThat(result.out()).isEmpty();
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "fuzz --sed 5 | --sed | --seed",
+            "demo --account 10 | --account | --accounts",
+            "verify --source-url jdbc:postgresql://h/a --sink-url jdbc:postgresql://h/b --table s.t | --table | --tables",
+    })
+    void anOptionTheCommandDoesNotTakeIsRefusedNamingWhatItTakes(String commandLine, String option, String known)
+            throws Exception {
+        Result result = run(commandLine);
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+        assertThat(result.err().lines().findFirst().orElse("")).contains("Unknown option " + option + " for "
+                + commandLine.split(" ")[0]).contains(known);
+        assertThat(result.err()).doesNotContain("Exception");
+        assertThat(result.out()).isEmpty();
+    }
 }
