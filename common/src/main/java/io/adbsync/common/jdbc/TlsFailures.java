@@ -37,6 +37,7 @@ public final class TlsFailures {
         boolean key = false;
         boolean hostName = false;
         boolean keyReadable = false;
+        boolean noTlsAtServer = false;
         for (Throwable t = e; t != null; t = t.getCause()) {
             handshake |= t instanceof SSLHandshakeException || t instanceof SSLPeerUnverifiedException;
             cutShort |= t instanceof EOFException || t instanceof SocketException;
@@ -50,6 +51,13 @@ public final class TlsFailures {
             hostName |= message.contains("hostnameverifier");
             // pgjdbc 42.7 checks the key file's permissions as libpq does; its message has no translation.
             keyReadable |= message.contains("private key file") && message.contains("group or world access");
+            // The server answered the TLS request with "no": not a restart (a server that has TLS keeps it), a setting.
+            noTlsAtServer |= message.contains("does not support ssl");
+        }
+        if (noTlsAtServer) {
+            return "The server does not accept TLS connections, and the sslmode of " + ConnectionConfig.URL + " requires "
+                    + "TLS: turn TLS on at the server (ssl = on with a certificate; see docs/security.md), or, only on a "
+                    + "network you trust, lower sslmode";
         }
         if (handshake) {
             if (cutShort) {

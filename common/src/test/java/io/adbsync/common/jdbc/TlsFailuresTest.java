@@ -75,4 +75,13 @@ class TlsFailuresTest {
         // Outside connection failures an I/O or security exception underneath is someone else's business.
         assertThat(TlsFailures.hint(new SQLException("copy failed", "XX000", new FileNotFoundException("x")))).isNull();
     }
+
+    @Test
+    void aServerWithoutTlsWhereTheUrlAsksForItIsARefusalNamingSslmode() {
+        // pgjdbc 42.7 against a server with ssl=off and sslmode=require; 08004 is also its SQLState for a missing password.
+        SQLException e = new SQLException("The server does not support SSL.", "08004");
+        assertThat(TlsFailures.explain(e).getMessage()).startsWith("The server does not support SSL. ").contains("sslmode")
+                .contains("ssl = on");
+        assertThat(SqlErrors.classify(e)).isEqualTo(SqlErrors.Kind.FATAL);
+    }
 }
