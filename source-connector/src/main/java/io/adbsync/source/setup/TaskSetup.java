@@ -54,8 +54,6 @@ public final class TaskSetup {
 
     /** Set-ups in a row that may meet a dropped table before the task fails: each race needs another DROP. */
     public static final int MAX_SET_UP_RACES = 10;
-    /** How often the replication connection reports its position, and so what the slot may confirm, to the server. */
-    public static final long STATUS_INTERVAL_MS = 10_000;
 
     private static final Logger log = LoggerFactory.getLogger(TaskSetup.class);
     private static final String UNDEFINED_TABLE = "42P01";
@@ -265,7 +263,7 @@ public final class TaskSetup {
         return new StreamReader.Settings(config.connection(), config.slotName(), config.publicationName(),
                 config.streamInProgressTransactions(), config.spillDirectory(),
                 StreamedTransactions.owner(connectorName, config.connection().url(), config.slotName()),
-                STATUS_INTERVAL_MS, config.heartbeatTopic());
+                config.statusUpdateIntervalMs(), config.heartbeatTopic());
     }
 
     /**
