@@ -79,7 +79,7 @@ public class AdbPgSourceTask extends SourceTask {
         stopping = false;
         capture = null;
         setup = new TaskSetup(config, props.getOrDefault("name", config.topicPrefix()),
-                "0", context.offsetStorageReader(), tracker, metrics);
+                props.getOrDefault(AdbPgSourceConnector.TASK_ID, "0"), context.offsetStorageReader(), tracker, metrics);
         scheduler = new PollScheduler(config.snapshotMode() == SourceConfig.SnapshotMode.INITIAL_ONLY,
                 config.pollIntervalMs(), config.maxBatchSize(), config.streamThrottle(), config.snapshotThrottle(),
                 config.snapshotQueryThrottle(), System::nanoTime);
