@@ -66,8 +66,7 @@ public final class RetryPolicy {
         return Math.min(backoff, Math.max(1, window - (now - firstFailureAt)));
     }
 
-    /** The window that applies to {@code e}; its key is what the message names when it is used up. */
-    public Window window(SQLException e) {
+    private Window window(SQLException e) {
         return SqlErrors.isConnectionLoss(e) ? connectionLoss : other;
     }
 

@@ -40,11 +40,6 @@ public final class FoundTables {
         this.offsets = offsets;
     }
 
-    /** Nothing is watched: for a task that does not stream. */
-    public static FoundTables none() {
-        return new FoundTables(null, null, null, Map.of(), null);
-    }
-
     /** Looks for new tables and partitions and plans the copies of those the stream, at {@code receivedLsn}, is past. */
     public void check(long receivedLsn, long nowMs) throws SQLException {
         if (attachedPartitions != null) {
