@@ -4,6 +4,7 @@ import io.adbsync.common.Version;
 import io.adbsync.common.contract.BarrierHeaders;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.SqlErrors;
+import io.adbsync.common.retry.RetryPolicy;
 import io.adbsync.sink.barrier.BarrierCopy;
 import io.adbsync.sink.barrier.BarrierKey;
 import io.adbsync.sink.barrier.BarrierStore;
@@ -13,7 +14,6 @@ import io.adbsync.sink.config.SinkConfig;
 import io.adbsync.sink.ddl.RecordSchemaException;
 import io.adbsync.sink.ddl.TableState;
 import io.adbsync.sink.error.RecordFailure;
-import io.adbsync.sink.error.RetryPolicy;
 import io.adbsync.sink.naming.TableAllowList;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.naming.TableNamer;
@@ -63,6 +63,8 @@ import java.util.concurrent.TimeUnit;
 public class AdbPgSinkTask extends SinkTask {
 
     private static final Logger log = LoggerFactory.getLogger(AdbPgSinkTask.class);
+    /** The most a retried batch waits, as retry.backoff.ms's doc says: the backoff doubles up to one minute. */
+    private static final long MAX_RETRY_BACKOFF_MS = 60_000;
 
     private SinkConfig config;
     private RecordParser parser;
@@ -126,8 +128,9 @@ public class AdbPgSinkTask extends SinkTask {
         operations = OperationFilter.parse(config.tableOperations());
         allowList = new TableAllowList(config.tableAllowList());
         reducer = new BatchReducer(append, config.conflictMode() == SinkConfig.ConflictMode.IGNORE);
-        retry = new RetryPolicy(config.retryWindowConnectionMs(), config.retryWindowOtherMs(), config.retryBackoffMs(),
-                System::currentTimeMillis);
+        retry = new RetryPolicy(new RetryPolicy.Window(SinkConfig.RETRY_WINDOW_CONNECTION_MS, config.retryWindowConnectionMs()),
+                new RetryPolicy.Window(SinkConfig.RETRY_WINDOW_OTHER_MS, config.retryWindowOtherMs()), config.retryBackoffMs(),
+                MAX_RETRY_BACKOFF_MS, System::currentTimeMillis);
         throttle = new Throttle(config.maxRowsPerSecond(), config.maxBytesPerSecond());
         connectorName = props.getOrDefault("name", "adbsync-sink");
         bookkeeping.clear();
@@ -890,7 +893,7 @@ public class AdbPgSinkTask extends SinkTask {
                 return new RetriableException("Transient failure writing to " + what + ": " + e.getMessage(), e);
             }
             return new ConnectException("Giving up writing to " + what + " after the retry window ("
-                    + SinkConfig.retryWindowKey(e) + "): " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
+                    + retry.windowKey(e) + "): " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
         }
         closeConnection();
         return new ConnectException("Cannot write to " + what + ": " + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);

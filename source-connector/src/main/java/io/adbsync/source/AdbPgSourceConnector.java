@@ -17,11 +17,18 @@ import org.apache.kafka.connect.source.SourceConnector;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /** Kafka Connect entry point of the source side: snapshots and streams a PostgreSQL-protocol database into topics. */
 public class AdbPgSourceConnector extends SourceConnector {
+
+    /**
+     * The task's number among the connector's tasks, which {@link #taskConfigs} adds to each task's config: Connect
+     * tells a task nothing about itself, and its metrics beans are named by it. Not a setting users make.
+     */
+    public static final String TASK_ID = "task.id";
 
     private Map<String, String> props;
 
@@ -40,7 +47,9 @@ public class AdbPgSourceConnector extends SourceConnector {
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
         // One replication slot is read by exactly one task.
-        return List.of(props);
+        Map<String, String> task = new HashMap<>(props);
+        task.put(TASK_ID, "0");
+        return List.of(task);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.adbsync.source;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
+import io.adbsync.source.reconnect.ConnectionRetry;
 import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.stream.RowFilterConditions;
 import io.adbsync.source.stream.TopicPartitions;
@@ -39,6 +40,7 @@ public final class SourceConfig extends AbstractConfig {
     public static final String SLOT_DROP_ON_OFFSETS_RESET = "slot.drop.on.offsets.reset";
     public static final String STREAM_IN_PROGRESS = "stream.in.progress.transactions";
     public static final String SPILL_DIRECTORY = "spill.directory";
+    public static final String STATUS_UPDATE_INTERVAL_MS = "status.update.interval.ms";
     public static final String STREAM_MAX_RECORDS_PER_SECOND = "stream.max.records.per.second";
     public static final String STREAM_MAX_MEGABYTES_PER_SECOND = "stream.max.megabytes.per.second";
     public static final String SNAPSHOT_MAX_ROWS_PER_SECOND = "snapshot.max.rows.per.second";
@@ -208,6 +210,11 @@ public final class SourceConfig extends AbstractConfig {
                         + "are named adbsync-<slot.name>-<digest>-xid-*.spill; when a task starts streaming it removes "
                         + "those an earlier run of it left behind (a crashed worker), and no other file.",
                 GROUP_REPLICATION, ++order, Width.LONG, "Spill directory");
+        def.define(STATUS_UPDATE_INTERVAL_MS, Type.LONG, 10_000L, ConfigDef.Range.between(100, 3_600_000), Importance.LOW,
+                "How often, in milliseconds, the task reports to the server the position Kafka has acknowledged, which "
+                        + "lets the slot release WAL up to it: the slot's confirmed_flush_lsn moves at this pace. Shorter "
+                        + "shows progress sooner, for a few more messages to the server.",
+                GROUP_REPLICATION, ++order, Width.SHORT, "Status update interval");
         order = 0;
         def.define(TOMBSTONES_ON_DELETE, Type.BOOLEAN, true, Importance.MEDIUM,
                 "Follow each delete event with a tombstone (same key, null value) so compacted topics drop the key.",
@@ -256,9 +263,11 @@ public final class SourceConfig extends AbstractConfig {
                 GROUP_THROTTLING, ++order, Width.SHORT, "Snapshot queries/s");
         order = 0;
         def.define(RETRY_WINDOW_MS, Type.LONG, 720L * 60_000, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
-                "How long the task keeps trying, with backoff, to connect at start (source down, or the replication "
-                        + "slot still held by the previous task) and to reconnect after losing the source connection, "
-                        + "before it fails (default 720 minutes).",
+                "How long the task keeps trying to connect at start (source down, or the replication slot still held "
+                        + "by the previous task) and to reconnect after losing the source connection, before it fails "
+                        + "(default 720 minutes). A lost connection is tried again at once; after a failed attempt the task "
+                        + "waits " + ConnectionRetry.INITIAL_BACKOFF_MS + " ms, a wait that doubles up to "
+                        + ConnectionRetry.MAX_BACKOFF_MS + " ms.",
                 GROUP_RELIABILITY, ++order, Width.SHORT, "Retry window for lost connections");
         return def;
     }
@@ -340,6 +349,10 @@ public final class SourceConfig extends AbstractConfig {
 
     public long pollIntervalMs() {
         return getLong(POLL_INTERVAL_MS);
+    }
+
+    public long statusUpdateIntervalMs() {
+        return getLong(STATUS_UPDATE_INTERVAL_MS);
     }
 
     public boolean slotDropOnOffsetsReset() {

@@ -4,11 +4,13 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** What {@code PATCH /connectors/NAME/offsets} refuses, before anything is stored. */
+/** What {@code PATCH /connectors/NAME/offsets} refuses, before anything is stored; what each task is given. */
 class AdbPgSourceConnectorTest {
 
     private static final Map<String, String> CONFIG = Map.of("connection.url", "jdbc:postgresql://localhost/app",
@@ -36,5 +38,14 @@ class AdbPgSourceConnectorTest {
                 .isInstanceOf(ConnectException.class).hasMessageContaining("'lsn'");
         assertThatThrownBy(() -> alter(partition, Map.of("lsn", 1000, "event", "first")))
                 .isInstanceOf(ConnectException.class).hasMessageContaining("'event'");
+    }
+
+    @Test
+    void theOneTaskGetsTheConnectorsSettingsAndItsTaskIdWhateverTasksMaxSays() {
+        AdbPgSourceConnector connector = new AdbPgSourceConnector();
+        connector.start(CONFIG);
+        List<Map<String, String>> tasks = connector.taskConfigs(3);
+        assertThat(tasks).hasSize(1);
+        assertThat(tasks.get(0)).containsAllEntriesOf(CONFIG).containsEntry(AdbPgSourceConnector.TASK_ID, "0");
     }
 }

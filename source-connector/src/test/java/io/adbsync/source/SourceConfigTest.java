@@ -41,7 +41,21 @@ class SourceConfigTest {
         assertThat(config.slotName()).isEqualTo("adbsync");
         assertThat(config.heartbeatTopic()).isEqualTo("__adbsync-heartbeat.app");
         assertThat(config.retryWindowMs()).isEqualTo(720L * 60_000);
+        assertThat(config.statusUpdateIntervalMs()).isEqualTo(10_000);
         assertThat(config.tableFilters()).isEmpty();
+    }
+
+    @Test
+    void theStatusUpdateIntervalIsBoundedSoThatItFitsTheReplicationApi() {
+        Map<String, String> props = minimal();
+        props.put("status.update.interval.ms", "250");
+        assertThat(new SourceConfig(props).statusUpdateIntervalMs()).isEqualTo(250);
+        props.put("status.update.interval.ms", "99");
+        assertThatThrownBy(() -> new SourceConfig(props)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("status.update.interval.ms");
+        props.put("status.update.interval.ms", "3600001");
+        assertThatThrownBy(() -> new SourceConfig(props)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("status.update.interval.ms");
     }
 
     @Test

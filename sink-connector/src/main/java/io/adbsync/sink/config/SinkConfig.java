@@ -3,7 +3,6 @@ package io.adbsync.sink.config;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
 import io.adbsync.common.filter.OperationFilter;
-import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.StorageEngine;
 import io.adbsync.sink.naming.NameCase;
@@ -15,7 +14,6 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 
-import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -281,11 +279,6 @@ public final class SinkConfig extends AbstractConfig {
 
     public StorageEngine storageEngine() {
         return StorageEngine.valueOf(getString(STORAGE_ENGINE).trim().toUpperCase(Locale.ROOT));
-    }
-
-    /** The key of the retry window that applies to {@code e}, for the message when it is used up. */
-    public static String retryWindowKey(SQLException e) {
-        return SqlErrors.isConnectionLoss(e) ? RETRY_WINDOW_CONNECTION_MS : RETRY_WINDOW_OTHER_MS;
     }
 
     /** Why {@code storage} cannot be used on a destination of {@code dialect}, and what can: for the precheck and the task. */

@@ -5,7 +5,6 @@ import io.adbsync.sink.dialect.PostgresDialect;
 import io.adbsync.sink.dialect.StorageEngine;
 import org.junit.jupiter.api.Test;
 
-import java.sql.SQLException;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,12 +22,6 @@ class SinkConfigTest {
             assertThat(config(storage.accessMethod()).storageEngine()).isEqualTo(storage);
             assertThat(config(" " + storage.name() + " ").storageEngine()).isEqualTo(storage);
         }
-    }
-
-    @Test
-    void theRetryWindowUsedUpIsNamedByItsKey() {
-        assertThat(SinkConfig.retryWindowKey(new SQLException("gone", "08006"))).isEqualTo("retry.window.connection.ms");
-        assertThat(SinkConfig.retryWindowKey(new SQLException("deadlock", "40P01"))).isEqualTo("retry.window.other.ms");
     }
 
     @Test

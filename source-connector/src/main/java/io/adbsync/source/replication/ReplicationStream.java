@@ -51,11 +51,11 @@ public final class ReplicationStream implements AutoCloseable {
 
     /**
      * Starts streaming {@code slot} at {@code startLsn} (0: where the slot stands) with the given publication and
-     * pgoutput protocol version.
+     * pgoutput protocol version, reporting its position to the server every {@code statusIntervalMs}.
      */
     public static ReplicationStream start(ConnectionConfig config, String slot, String publication, long startLsn,
-                                          int protocolVersion, int statusIntervalSeconds) throws SQLException {
-        return start(config, slot, publication, startLsn, protocolVersion, statusIntervalSeconds, Map.of(), "");
+                                          int protocolVersion, long statusIntervalMs) throws SQLException {
+        return start(config, slot, publication, startLsn, protocolVersion, statusIntervalMs, Map.of(), "");
     }
 
     /**
@@ -63,7 +63,7 @@ public final class ReplicationStream implements AutoCloseable {
      * session settings (e.g. {@code -c logical_decoding_work_mem=64kB}).
      */
     public static ReplicationStream start(ConnectionConfig config, String slot, String publication, long startLsn,
-                                          int protocolVersion, int statusIntervalSeconds,
+                                          int protocolVersion, long statusIntervalMs,
                                           Map<String, String> options, String sessionOptions) throws SQLException {
         Connection connection = openReplicationConnection(config, sessionOptions);
         try {
@@ -74,7 +74,7 @@ public final class ReplicationStream implements AutoCloseable {
                     .withStartPosition(startLsn == 0 ? LogSequenceNumber.INVALID_LSN : LogSequenceNumber.valueOf(startLsn))
                     .withSlotOption("proto_version", String.valueOf(protocolVersion))
                     .withSlotOption("publication_names", SqlIdentifiers.quote(publication))
-                    .withStatusInterval(statusIntervalSeconds, TimeUnit.SECONDS)
+                    .withStatusInterval(Math.toIntExact(statusIntervalMs), TimeUnit.MILLISECONDS)
                     // pgjdbc would otherwise report a keepalive's WAL position as flushed whenever everything up to
                     // the last message's start was confirmed: inside a transaction that began before the last
                     // acknowledged commit that moves the slot past records Kafka does not have yet.

@@ -46,7 +46,7 @@ final class PgOutputCapture {
         ConnectionConfig config = new ConnectionConfig(server.jdbcUrl(database), server.user(),
                 server.password() == null ? null : new Password(server.password()));
         List<byte[]> messages = new ArrayList<>();
-        try (ReplicationStream stream = ReplicationStream.start(config, slot, "capture", 0, protocolVersion, 10,
+        try (ReplicationStream stream = ReplicationStream.start(config, slot, "capture", 0, protocolVersion, 10_000,
                 options, sessionOptions)) {
             long quietSince = System.currentTimeMillis();
             while (System.currentTimeMillis() - quietSince < 1_500) {

@@ -54,7 +54,7 @@ class ReplicationStreamIT {
         long acknowledgedCommit = 0;
         int unacknowledged = 0;
         // Short wal_sender_timeout: the server asks for replies (keepalives) every second while it sends B.
-        try (ReplicationStream stream = ReplicationStream.start(config, slot, "p", 0, 1, 3600, Map.of(),
+        try (ReplicationStream stream = ReplicationStream.start(config, slot, "p", 0, 1, 3_600_000, Map.of(),
                 "-c wal_sender_timeout=3s")) {
             boolean inA = true;
             long quietSince = System.currentTimeMillis();

@@ -1,0 +1,87 @@
+package io.adbsync.source.discovery;
+
+import io.adbsync.source.partition.AttachedPartitions;
+import io.adbsync.source.snapshot.Snapshotter;
+import org.apache.kafka.connect.storage.OffsetStorageReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.util.Map;
+
+/**
+ * Tables created or re-created under the include list ({@link NewTables}) and partitions attached
+ * ({@link AttachedPartitions}) while the task streams: looked for between reads, published, and each copy planned
+ * once the stream has passed the point where the table was added.
+ */
+public final class FoundTables {
+
+    private static final Logger log = LoggerFactory.getLogger(FoundTables.class);
+    private static final String UNDEFINED_TABLE = "42P01";
+
+    private final NewTables newTables;
+    private final AttachedPartitions attachedPartitions;
+    private final Snapshotter snapshotter;
+    private final Map<String, String> rowFilters;
+    private final OffsetStorageReader offsets;
+
+    /**
+     * @param newTables          null when nothing is streamed
+     * @param attachedPartitions null when partitions need no watch
+     * @param snapshotter        null under snapshot.mode=never: what is found is then only named, not copied
+     * @param rowFilters         the row filters by schema.table, applied to the copies
+     */
+    public FoundTables(NewTables newTables, AttachedPartitions attachedPartitions, Snapshotter snapshotter,
+                       Map<String, String> rowFilters, OffsetStorageReader offsets) {
+        this.newTables = newTables;
+        this.attachedPartitions = attachedPartitions;
+        this.snapshotter = snapshotter;
+        this.rowFilters = rowFilters;
+        this.offsets = offsets;
+    }
+
+    /** Looks for new tables and partitions and plans the copies of those the stream, at {@code receivedLsn}, is past. */
+    public void check(long receivedLsn, long nowMs) throws SQLException {
+        if (attachedPartitions != null) {
+            attachedPartitions.discover(nowMs);
+            for (AttachedPartitions.Attached a : attachedPartitions.ready(receivedLsn)) {
+                planCopy("Partition " + a.leaf().qualifiedName() + " of " + String.join(".", a.root()), () ->
+                        snapshotter.planPartition(a.root(), a.leaf(), rowFilters, offsets));
+                attachedPartitions.planned(a);
+            }
+        }
+        if (newTables != null) {
+            newTables.discover(nowMs);
+            for (NewTables.Found found : newTables.ready(receivedLsn)) {
+                planCopy("Table " + found.qualifiedName(), () ->
+                        snapshotter.planNewTable(found.name(), found.added(), rowFilters, offsets));
+                newTables.planned(found);
+            }
+        }
+    }
+
+    /** One call that plans a copy with the snapshotter. */
+    private interface CopyPlanning {
+        void plan() throws SQLException;
+    }
+
+    /**
+     * Plans the copy of {@code what} (a table or partition new to the connector while streaming); with
+     * snapshot.mode=never only says what is not captured, and one dropped before its copy began is left out.
+     */
+    private void planCopy(String what, CopyPlanning planning) throws SQLException {
+        if (snapshotter == null) {
+            log.warn("{} is new to the connector and snapshot.mode=never: rows it had before it was added to the "
+                    + "publication are not captured", what);
+            return;
+        }
+        try {
+            planning.plan();
+        } catch (SQLException e) {
+            if (!UNDEFINED_TABLE.equals(e.getSQLState())) {
+                throw e;
+            }
+            log.info("{} was dropped before its copy began", what);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package io.adbsync.source.reader;
+
+import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.discovery.FoundTables;
+import io.adbsync.source.heartbeat.Heartbeat;
+import io.adbsync.source.metrics.StreamingMetrics;
+import io.adbsync.source.pgoutput.PgOutputDecoder;
+import io.adbsync.source.reconnect.ConnectionRetry;
+import io.adbsync.source.replication.LsnAckTracker;
+import io.adbsync.source.replication.ReplicationStream;
+import io.adbsync.source.stream.ChangeStream;
+import io.adbsync.source.stream.StreamPosition;
+import io.adbsync.source.stream.StreamedTransactions;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Reads the replication slot into batches of records. It holds the replication connection, its pgoutput decoder and
+ * the spill of in-progress transactions; between reads it keeps the heartbeat going, looks for tables new to the
+ * connector, and hands the LSN Kafka has acknowledged to the server. All of it on the task thread.
+ */
+public final class StreamReader implements AutoCloseable {
+
+    /** How long the read loop sleeps when the slot has nothing for it, before it asks again. */
+    public static final long IDLE_SLEEP_MS = 5;
+
+    private static final Logger log = LoggerFactory.getLogger(StreamReader.class);
+
+    /**
+     * Where and how the reader streams.
+     *
+     * @param inProgress       ask the server for in-progress transactions (protocol 2, streaming=on), spilled to files
+     * @param spillOwner       names this task's spill files ({@link StreamedTransactions#owner})
+     * @param statusIntervalMs how often the replication connection reports its position to the server
+     * @param heartbeatTopic   the topic whose records count as heartbeats in the metrics
+     */
+    public record Settings(ConnectionConfig connection, String slot, String publication, boolean inProgress,
+                           Path spillDirectory, String spillOwner, long statusIntervalMs, String heartbeatTopic) {
+    }
+
+    /**
+     * One batch: the records read, the bytes of pgoutput they came from, and the failure that ended the batch early
+     * (null when none): the records read before it are handed out all the same, their LSNs are tracked.
+     */
+    public record Batch(List<SourceRecord> records, long bytes, SQLException lost) {
+    }
+
+    private final Settings settings;
+    private final SourceCatalog catalog;
+    private final ChangeStream changes;
+    private final LsnAckTracker tracker;
+    private final StreamingMetrics metrics;
+    private final Heartbeat heartbeat;
+    private final FoundTables found;
+    private ReplicationStream stream;
+    private PgOutputDecoder decoder;
+    private StreamedTransactions streamed;
+
+    public StreamReader(Settings settings, SourceCatalog catalog, ChangeStream changes, LsnAckTracker tracker,
+                        StreamingMetrics metrics, Heartbeat heartbeat, FoundTables found) {
+        this.settings = settings;
+        this.catalog = catalog;
+        this.changes = changes;
+        this.tracker = tracker;
+        this.metrics = metrics;
+        this.heartbeat = heartbeat;
+        this.found = found;
+    }
+
+    /** Whether the replication connection is open. */
+    public boolean connected() {
+        return stream != null;
+    }
+
+    /** Whether the stream is between transactions: not inside one, nor replaying a spilled one. */
+    public boolean betweenTransactions() {
+        return !changes.inTransaction() && (streamed == null || !streamed.replaying());
+    }
+
+    /** Opens the replication connection at the position of the last record handed out. */
+    public void connect() throws SQLException {
+        StreamPosition at = changes.position();
+        int protocolVersion = settings.inProgress() ? 2 : 1;
+        stream = ReplicationStream.start(settings.connection(), settings.slot(), settings.publication(),
+                at.commitLsn(), protocolVersion, settings.statusIntervalMs(),
+                settings.inProgress() ? Map.of("streaming", "on") : Map.of(), "");
+        decoder = new PgOutputDecoder(protocolVersion, false);
+        // The slot is held now, so no other run of this task writes spill files: those of its name are stale. Swept
+        // also when streaming in-progress transactions was turned off since they were written.
+        StreamedTransactions.sweepStale(settings.spillDirectory(), settings.spillOwner());
+        streamed = settings.inProgress()
+                ? new StreamedTransactions(settings.spillDirectory(), settings.spillOwner(), protocolVersion) : null;
+        changes.abandonTransaction();
+        metrics.connected(true);
+    }
+
+    /**
+     * Reads up to {@code maxRecords} records (about {@code maxBytes} of pgoutput), waiting at most {@code idleMs} when
+     * the slot has nothing; returns early with what it has when the slot runs dry or {@code stopping} turns true. A
+     * lost connection (the stream's, or the catalog's while converting a change) ends the batch and is returned in it;
+     * any other failure is thrown.
+     */
+    public Batch read(long maxRecords, long maxBytes, long idleMs, BooleanSupplier stopping) throws InterruptedException {
+        List<SourceRecord> batch = new ArrayList<>();
+        long bytes = 0;
+        long deadline = System.currentTimeMillis() + idleMs;
+        Consumer<SourceRecord> emit = record -> {
+            batch.add(record);
+            metrics.recordChange(record.timestamp(), changes.position().commitLsn(),
+                    record.topic().equals(settings.heartbeatTopic()));
+        };
+        try {
+            while (batch.size() < maxRecords && bytes < maxBytes && !stopping.getAsBoolean()) {
+                if (streamed != null && streamed.replaying()) {
+                    streamed.replayNext(changes, emit);
+                    continue;
+                }
+                ByteBuffer message = stream.readPending();
+                if (message == null) {
+                    if (!batch.isEmpty() || System.currentTimeMillis() >= deadline) {
+                        break;
+                    }
+                    idle();
+                    continue;
+                }
+                long walLsn = stream.lastReceivedLsn();
+                bytes += message.remaining();
+                if (streamed == null || !streamed.offer(decoder, message, walLsn)) {
+                    changes.accept(decoder.decode(message), walLsn, emit);
+                }
+            }
+            confirmAcknowledged();
+            return new Batch(batch, bytes, null);
+        } catch (SQLException e) {
+            return new Batch(batch, bytes, e);
+        } catch (ConnectException e) {
+            // A catalog query made while converting a change (TOAST re-read, row filter, a Relation's key, type or
+            // partition) lost its connection: that is a lost connection like the stream's, and the change is read
+            // again after the reconnect.
+            SQLException cause = ConnectionRetry.transientCause(e);
+            if (cause == null) {
+                throw e;
+            }
+            return new Batch(batch, bytes, cause);
+        }
+    }
+
+    /** Nothing to read: keep the heartbeat going, look for new tables, hand confirmed LSNs to the server, wait a moment. */
+    private void idle() throws SQLException, InterruptedException {
+        if (heartbeat.beatIfDue(catalog.connection(), System.currentTimeMillis())) {
+            log.debug("Heartbeat written for slot {}", settings.slot());
+        }
+        found.check(stream.lastReceivedLsn(), System.currentTimeMillis());
+        confirmAcknowledged();
+        Thread.sleep(IDLE_SLEEP_MS);
+    }
+
+    /** Lets the slot confirm what Kafka has acknowledged; sent with the next status update. */
+    private void confirmAcknowledged() {
+        long lsn = tracker.confirmableLsn();
+        if (lsn > 0) {
+            stream.confirm(lsn);
+            metrics.confirmed(lsn);
+        }
+    }
+
+    /** Where the next record starts, for the logs. */
+    public String describePosition() {
+        StreamPosition p = changes.position();
+        return p.commitLsn() == 0 ? "the slot's confirmed position" : "commit LSN " + LogSequenceNumber.valueOf(p.commitLsn()).asString()
+                + " record " + p.event();
+    }
+
+    /** Closes the replication connection, first telling the server what Kafka has acknowledged. */
+    @Override
+    public void close() {
+        if (stream != null) {
+            try {
+                confirmAcknowledged();
+                stream.sendStatus();
+            } catch (SQLException | RuntimeException ignored) {
+                // The connection is going away; the slot keeps the last confirmed LSN it received.
+            }
+            stream.close();
+            stream = null;
+            if (streamed != null) {
+                streamed.close();
+                streamed = null;
+            }
+            metrics.connected(false);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.adbsync.source.setup;
+
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.reader.StreamReader;
+import io.adbsync.source.snapshot.LeftTables;
+import io.adbsync.source.snapshot.SnapshotMetrics;
+import io.adbsync.source.snapshot.SnapshotRounds;
+import io.adbsync.source.snapshot.Snapshotter;
+
+import java.sql.SQLException;
+
+/**
+ * What {@link TaskSetup} built for one run of the source task: the catalog connection, the stream reader, the
+ * snapshot (absent under snapshot.mode=never) and the tables left out of capture. Closing it closes them all.
+ *
+ * @param snapshotter null under snapshot.mode=never
+ * @param rounds      null under snapshot.mode=never
+ * @param streaming   false under snapshot.mode=initial_only: the reader is never connected
+ */
+public record Capture(SourceCatalog catalog, StreamReader reader, Snapshotter snapshotter, SnapshotRounds rounds,
+                      SnapshotMetrics snapshotMetrics, LeftTables leftTables, boolean streaming) implements AutoCloseable {
+
+    /** Whether the snapshot has chunks left to read. */
+    public boolean snapshotPending() {
+        return snapshotter != null && snapshotter.hasWork();
+    }
+
+    /** Whether a snapshot round was started and is not read whole yet. */
+    public boolean roundInFlight() {
+        return snapshotter != null && snapshotter.roundInFlight();
+    }
+
+    /** Connects again after a lost connection: the catalog's most likely died with the stream's, so both start afresh. */
+    public void reconnect() throws SQLException {
+        catalog.reset();
+        catalog.scalar("SELECT 1");
+        if (streaming) {
+            reader.connect();
+        }
+    }
+
+    @Override
+    public void close() {
+        reader.close();
+        if (snapshotter != null) {
+            snapshotter.close();
+        }
+        snapshotMetrics.unregister();
+        catalog.close();
+    }
+}

@@ -1,0 +1,300 @@
+package io.adbsync.source.setup;
+
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.SourceConfig;
+import io.adbsync.source.catalog.ReplicaIdentity;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.catalog.UncapturableTables;
+import io.adbsync.source.discovery.FoundTables;
+import io.adbsync.source.discovery.NewTables;
+import io.adbsync.source.heartbeat.Heartbeat;
+import io.adbsync.source.metrics.StreamingMetrics;
+import io.adbsync.source.partition.AttachedPartitions;
+import io.adbsync.source.partition.PartitionMode;
+import io.adbsync.source.partition.PartitionPublication;
+import io.adbsync.source.partition.PartitionRouter;
+import io.adbsync.source.partition.Partitions;
+import io.adbsync.source.precheck.SetupCheck;
+import io.adbsync.source.reader.StreamReader;
+import io.adbsync.source.replication.LsnAckTracker;
+import io.adbsync.source.replication.ReplicationSetup;
+import io.adbsync.source.replication.SetupProblem;
+import io.adbsync.source.snapshot.LeftTables;
+import io.adbsync.source.snapshot.SnapshotMetrics;
+import io.adbsync.source.snapshot.SnapshotRounds;
+import io.adbsync.source.snapshot.Snapshotter;
+import io.adbsync.source.stream.ChangeRecordFactory;
+import io.adbsync.source.stream.ChangeStream;
+import io.adbsync.source.stream.RelationRegistry;
+import io.adbsync.source.stream.StreamPosition;
+import io.adbsync.source.stream.StreamedTransactions;
+import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.stream.TopicNames;
+import io.adbsync.source.stream.TopicPartitions;
+import io.adbsync.source.types.TypeMapper;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.storage.OffsetStorageReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Sets the source task up: lists the captured tables, brings the publication in step and creates the slot (or, under
+ * setup.mode=check, only checks what is there), creates the heartbeat table, finds the tables left out of capture,
+ * plans the snapshot, registers the metrics and opens the stream; returns the {@link Capture} it built. One instance
+ * serves the attempts of one task start, since what the first attempt saw of the publication is what counts.
+ */
+public final class TaskSetup {
+
+    /** Set-ups in a row that may meet a dropped table before the task fails: each race needs another DROP. */
+    public static final int MAX_SET_UP_RACES = 10;
+
+    private static final Logger log = LoggerFactory.getLogger(TaskSetup.class);
+    private static final String UNDEFINED_TABLE = "42P01";
+
+    private final SourceConfig config;
+    private final String connectorName;
+    private final String taskId;
+    private final OffsetStorageReader offsets;
+    private final LsnAckTracker tracker;
+    private final StreamingMetrics metrics;
+    /** The tables the publication held when this task first looked, before it brought the publication in step. */
+    private Set<String> publishedBefore;
+    private int races;
+
+    /**
+     * @param taskId  names the task's metrics beans
+     * @param tracker the task's record of acknowledged LSNs, which the stream confirms to the slot
+     * @param metrics the task's stream metrics, registered once set up
+     */
+    public TaskSetup(SourceConfig config, String connectorName, String taskId, OffsetStorageReader offsets,
+                     LsnAckTracker tracker, StreamingMetrics metrics) {
+        this.config = config;
+        this.connectorName = connectorName;
+        this.taskId = taskId;
+        this.offsets = offsets;
+        this.tracker = tracker;
+        this.metrics = metrics;
+    }
+
+    /**
+     * One attempt at setting up. On a failure, what it opened is closed again and the failure thrown: the caller
+     * decides whether to try again ({@link #raced}, the retry window).
+     */
+    public Capture run() throws SQLException {
+        SourceCatalog catalog = new SourceCatalog(config.connection());
+        Built built = new Built();
+        try {
+            Capture capture = build(catalog, built);
+            races = 0;
+            return capture;
+        } catch (SQLException | RuntimeException e) {
+            if (built.reader != null) {
+                built.reader.close();
+            }
+            if (built.snapshotter != null) {
+                built.snapshotter.close();
+            }
+            built.snapshotMetrics.unregister();
+            metrics.unregister();
+            catalog.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Whether {@code failure} of an attempt is a captured table dropped between listing the captured tables and
+     * reading it: the next attempt lists it no more, so it goes at once, up to {@value #MAX_SET_UP_RACES} in a row.
+     */
+    public boolean raced(Exception failure) {
+        SQLException e = failure instanceof SQLException sql ? sql : failure.getCause() instanceof SQLException sql ? sql : null;
+        if (e == null || !UNDEFINED_TABLE.equals(e.getSQLState()) || ++races > MAX_SET_UP_RACES) {
+            return false;
+        }
+        log.info("A captured table was dropped while the task was setting up ({}); setting up again", e.getMessage());
+        return true;
+    }
+
+    /** What an attempt opened so far, for closing it when the attempt fails. */
+    private static final class Built {
+        SnapshotMetrics snapshotMetrics = new SnapshotMetrics();
+        Snapshotter snapshotter;
+        StreamReader reader;
+    }
+
+    private Capture build(SourceCatalog catalog, Built built) throws SQLException {
+        String database = catalog.database();
+        boolean streaming = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
+        // The server's identifier is only part of positions, which only topics of several partitions carry: with none,
+        // no extra replication connection is opened at each start (the previous task's walsender may still hold one).
+        TopicPartitions topicPartitions = config.topicPartitions();
+        ChangeRecordFactory records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(),
+                catalog, topicPartitions,
+                streaming && topicPartitions.anyWithSeveral() ? ReplicationSetup.systemIdentifier(config.connection()) : "");
+        Heartbeat heartbeat = new Heartbeat(config, records.partition());
+        TableFilter filter = capturableOnly(catalog, new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
+        // Under setup.mode=check nothing below makes or alters anything at the source: it is all there, or the task stops here.
+        boolean create = config.setupMode() == SourceConfig.SetupMode.CREATE;
+        if (!create) {
+            List<SetupProblem> problems = SetupCheck.problems(catalog.connection(), config, filter);
+            if (!problems.isEmpty()) {
+                throw new ConnectException(SetupProblem.failure(problems));
+            }
+        }
+        List<String[]> extra = new ArrayList<>();
+        if (heartbeat.enabled()) {
+            if (create) {
+                heartbeat.createTable(catalog.connection());
+            }
+            extra.add(heartbeat.tableName());
+        }
+        // One reading of the captured tables serves the publication, the snapshot plan and the watch for new tables:
+        // a table created after it is found by that watch and copied, not taken as known.
+        List<SourceCatalog.CapturedName> capturedNow = SourceCatalog.capturedTableOids(catalog.connection(), filter);
+        List<String[]> captured = new ArrayList<>(capturedNow.stream().map(SourceCatalog.CapturedName::name).toList());
+        TopicNames.requireDistinct(config.topicPrefix(), captured);
+        if (config.replicaIdentityFull() && create) {
+            ReplicaIdentity.makeFull(catalog.connection(), captured);
+        }
+        Map<String, String> rowFilters = config.tableFilters();
+        requireFullIdentityForFilters(catalog, rowFilters);
+        boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(catalog.serverVersionNum());
+        Map<String, String> publicationFilters = filtersInConnector ? Map.of() : rowFilters;
+        PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), catalog.serverVersionNum());
+        Partitions.requireRootsNamed(catalog.connection(), filter);
+        // Read before the publication is brought in step: a table added now was not published, and lost changes.
+        // Only the first attempt's reading counts: a retried setup finds the publication already brought in step.
+        if (publishedBefore == null && streaming) {
+            publishedBefore = catalog.publishedTables(config.publicationName());
+        }
+        if (streaming) {
+            if (create) {
+                ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra, publicationFilters,
+                        partitions);
+            }
+            ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
+        }
+        StreamPosition resumeAt = resumePosition(records);
+        // Before the stream's filter is made: a table left out of capture is streamed until its copy's mark is stored.
+        // Also under snapshot.mode=never: copies stored before a change of mode are taken as current when it changes back.
+        LeftTables leftTables = streaming
+                ? LeftTables.find(catalog.connection(), captured.stream().map(t -> t[0] + "." + t[1]).collect(Collectors.toSet()),
+                        new TableFilter(config.tableIncludeList(), config.tableExcludeList()), config.topicPrefix(),
+                        offsets, (partition, offset) -> heartbeat.carrying(partition, offset,
+                                resumeAt.commitLsn(), System.currentTimeMillis()))
+                : LeftTables.none();
+        TypeMapper types = new TypeMapper(catalog::formatType);
+        RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
+        ChangeStream changes = new ChangeStream(relations, types, records, filter.alsoCapturing(leftTables.kept()),
+                config.operationFilter(), tracker, heartbeat.enabled() ? heartbeat : null, resumeAt);
+        if (filtersInConnector) {
+            changes.rowFilter(catalog.rowFilter(rowFilters));
+        }
+        changes.partitions(PartitionRouter.over(catalog));
+        changes.relationExists(catalog::relationExists);
+        AttachedPartitions attachedPartitions = null;
+        if (streaming && (partitions == PartitionMode.LEAVES || config.snapshotMode() != SourceConfig.SnapshotMode.NEVER)) {
+            // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
+            boolean firstStart = resumeAt.commitLsn() == 0;
+            attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
+                    PartitionPublication.partitionedTables(catalog.connection(), captured),
+                    partitions == PartitionMode.LEAVES, publicationFilters, config.replicaIdentityFull(),
+                    config.setupMode(), (root, leaf) -> firstStart || config.snapshotMode() == SourceConfig.SnapshotMode.NEVER
+                            || Snapshotter.copyStarted(offsets, config.topicPrefix(), root[0] + "." + root[1], leaf));
+        }
+        NewTables newTables = null;
+        if (streaming) {
+            AttachedPartitions attached = attachedPartitions;
+            newTables = new NewTables(catalog, config.publicationName(), filter, capturedNow, config.heartbeatTable(),
+                    publicationFilters, config.replicaIdentityFull(), partitions, config.setupMode(),
+                    (root, leaves) -> {
+                        if (attached != null) {
+                            attached.watch(root, leaves);
+                        }
+                    });
+        }
+        Snapshotter snapshotter = null;
+        if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
+            // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
+            snapshotter = new Snapshotter(config.connection(), catalog, relations, records, config.topicPrefix(),
+                    config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),
+                    config.snapshotChunking(), built.snapshotMetrics);
+            built.snapshotter = snapshotter;
+            List<String[]> tables = captured.stream()
+                    .filter(t -> !(t[0] + "." + t[1]).equals(String.join(".", heartbeat.tableName()))).toList();
+            if (attachedPartitions != null) {
+                snapshotter.deferPartitions(attachedPartitions::deferred);
+            }
+            snapshotter.plan(tables, rowFilters, offsets, publishedBefore);
+            built.snapshotMetrics.register(connectorName, taskId);
+        }
+        metrics.register(connectorName, taskId);
+        StreamReader reader = new StreamReader(readerSettings(), catalog, changes, tracker, metrics, heartbeat,
+                new FoundTables(newTables, attachedPartitions, snapshotter, rowFilters, offsets));
+        built.reader = reader;
+        if (streaming && leftTables.holdsStream()) {
+            log.info("Streaming database {} from slot {} waits until the marks of the tables no longer captured are stored",
+                    database, config.slotName());
+        } else if (streaming) {
+            reader.connect();
+            log.info("Streaming database {} from slot {} (publication {}) starting after {} into topics {}.*", database,
+                    config.slotName(), config.publicationName(), reader.describePosition(), config.topicPrefix());
+        }
+        return new Capture(catalog, reader, snapshotter,
+                snapshotter == null ? null : new SnapshotRounds(snapshotter, config.pollIntervalMs(), config.topicPrefix()),
+                built.snapshotMetrics, leftTables, streaming);
+    }
+
+    private StreamPosition resumePosition(ChangeRecordFactory records) {
+        try {
+            return StreamPosition.fromOffset(offsets.offset(records.partition()));
+        } catch (IllegalArgumentException e) {
+            throw new ConnectException("The stored stream offset is invalid: " + e.getMessage() + ". Correct it with "
+                    + "PATCH /connectors/<name>/offsets on the stopped connector");
+        }
+    }
+
+    private StreamReader.Settings readerSettings() {
+        return new StreamReader.Settings(config.connection(), config.slotName(), config.publicationName(),
+                config.streamInProgressTransactions(), config.spillDirectory(),
+                StreamedTransactions.owner(connectorName, config.connection().url(), config.slotName()),
+                config.statusUpdateIntervalMs(), config.heartbeatTopic());
+    }
+
+    /**
+     * Leaves out the tables that cannot be captured. Publishing a table without replica identity would make the
+     * source application's own UPDATE and DELETE on it fail, and a keyless table's records could not be applied:
+     * validate() refuses such tables, and one created since is skipped here with the same message.
+     */
+    private TableFilter capturableOnly(SourceCatalog catalog, TableFilter filter) throws SQLException {
+        List<UncapturableTables.Uncapturable> skipped = UncapturableTables.find(catalog.connection(), filter,
+                config.heartbeatTable(), config.replicaIdentityFull());
+        if (skipped.isEmpty()) {
+            return filter;
+        }
+        log.warn("{}. They are not captured; after the change, restart the task to capture them", UncapturableTables.message(skipped));
+        return filter.without(skipped.stream().map(UncapturableTables.Uncapturable::table).toList());
+    }
+
+    private void requireFullIdentityForFilters(SourceCatalog catalog, Map<String, String> rowFilters) throws SQLException {
+        for (String table : rowFilters.keySet()) {
+            String[] t = table.split("\\.", 2);
+            char identity = catalog.relation(t[0], t[1]).replicaIdentity();
+            for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), t[0], t[1])) {
+                identity = identity == 'f' ? catalog.relation(leaf.schema(), leaf.table()).replicaIdentity() : identity;
+            }
+            if (identity != 'f') {
+                throw new ConnectException("Table " + table + " has a row filter in " + SourceConfig.TABLE_FILTERS
+                        + " but not REPLICA IDENTITY FULL, so PostgreSQL would reject its updates and deletes; run "
+                        + ReplicaIdentity.fullStatement(SqlIdentifiers.qualified(t[0], t[1])) + " or set "
+                        + SourceConfig.REPLICA_IDENTITY_FULL + "=true");
+            }
+        }
+    }
+}

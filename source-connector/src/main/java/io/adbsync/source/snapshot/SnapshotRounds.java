@@ -1,0 +1,66 @@
+package io.adbsync.source.snapshot;
+
+import io.adbsync.source.reconnect.ConnectionRetry;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * Reads the snapshot one round at a time for the task's polls: a round is started in one poll and awaited over as
+ * many as it takes, each for at most a poll interval, since KAFKA-10792 stop() runs only after poll() returns, and
+ * until then the old task keeps the slot the next task needs.
+ */
+public final class SnapshotRounds {
+
+    private static final Logger log = LoggerFactory.getLogger(SnapshotRounds.class);
+
+    /** A round read whole: its records (the rows and the leading truncates), and what it cost, for the throttles. */
+    public record Round(List<SourceRecord> records, long bytes, int queries) {
+    }
+
+    private final Snapshotter snapshotter;
+    private final long pollIntervalMs;
+    private final String topicPrefix;
+
+    public SnapshotRounds(Snapshotter snapshotter, long pollIntervalMs, String topicPrefix) {
+        this.snapshotter = snapshotter;
+        this.pollIntervalMs = pollIntervalMs;
+        this.topicPrefix = topicPrefix;
+    }
+
+    /**
+     * Starts a round if none is in flight and waits for it at most a poll interval: the round once read whole, else
+     * null. A transient failure abandons the round (nothing of it was handed out, so it is read again) and is thrown
+     * for the task to reconnect; any other fails the task.
+     */
+    public Round next() throws SQLException, InterruptedException {
+        try {
+            if (!snapshotter.roundInFlight()) {
+                snapshotter.startRound();
+            }
+            List<SourceRecord> rows = snapshotter.awaitRound(pollIntervalMs);
+            if (rows == null) {
+                return null;
+            }
+            if (!snapshotter.hasWork()) {
+                log.info("Snapshot complete for connector {}", topicPrefix);
+            }
+            return new Round(rows, snapshotter.lastRoundBytes(), snapshotter.lastRoundQueries());
+        } catch (SQLException | ConnectException failure) {
+            SQLException e = ConnectionRetry.transientCause(failure);
+            if (e == null) {
+                SQLException sql = ConnectionRetry.sqlCause(failure);
+                throw new ConnectException("Snapshot failed: " + failure.getMessage()
+                        + (sql == null ? "" : " (SQLState " + sql.getSQLState() + ")")
+                        + "; it resumes at the last completed chunk when the task restarts", failure);
+            }
+            // The stream's connections most likely went with the snapshot's: the task brings both back.
+            snapshotter.abandonRound();
+            throw e;
+        }
+    }
+}

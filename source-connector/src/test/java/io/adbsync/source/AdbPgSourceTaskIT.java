@@ -1,0 +1,163 @@
+package io.adbsync.source;
+
+import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.stack.postgres.PostgresServer;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The task driven as the Connect worker drives it (initialize, start, poll, commitRecord, stop), with an in-memory
+ * context, against a real server: a few seconds instead of a worker and a broker.
+ */
+class AdbPgSourceTaskIT {
+
+    private PostgresServer server;
+    private String database;
+    private String slot;
+    private AdbPgSourceTask task;
+    private InMemoryTaskContext context;
+
+    @BeforeEach
+    void createTable() throws SQLException {
+        server = Postgres.shared();
+        database = server.createDatabase("taskit");
+        slot = ("slot_" + database).toLowerCase().replaceAll("[^a-z0-9_]", "_");
+        sql("CREATE TABLE orders (id int PRIMARY KEY, note text)", "INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 3) g");
+    }
+
+    @AfterEach
+    void dropSlot() throws SQLException {
+        if (task != null) {
+            task.stop();
+        }
+        sql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+        server.dropDatabase(database);
+    }
+
+    private void sql(String... statements) throws SQLException {
+        try (Connection c = server.connect(database); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    private long lsn(String query) throws SQLException {
+        try (Connection c = server.connect(database); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT (" + query + ") - '0/0'::pg_lsn")) {
+            return rs.next() && rs.getObject(1) != null ? rs.getLong(1) : -1;
+        }
+    }
+
+    private void start(Map<String, String> extra) {
+        Map<String, String> props = new HashMap<>();
+        props.put("name", "orders-source");
+        props.put("connection.url", server.jdbcUrl(database));
+        props.put("connection.user", server.user());
+        if (server.password() != null) {
+            props.put("connection.password", server.password());
+        }
+        props.put("topic.prefix", "taskit");
+        props.put("slot.name", slot);
+        props.put("publication.name", "pub_taskit");
+        props.put("poll.interval.ms", "100");
+        props.putAll(extra);
+        task = new AdbPgSourceTask();
+        context = new InMemoryTaskContext(props);
+        task.initialize(context);
+        task.start(props);
+    }
+
+    /** Polls (acknowledging and committing each record as the worker would) until records matching {@code done} came. */
+    private List<SourceRecord> pollUntil(Predicate<List<SourceRecord>> done) throws InterruptedException {
+        List<SourceRecord> all = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!done.test(all)) {
+            assertThat(System.currentTimeMillis()).as("records so far: %s", all).isLessThan(deadline);
+            List<SourceRecord> batch = task.poll();
+            if (batch == null) {
+                continue;
+            }
+            for (SourceRecord record : batch) {
+                task.commitRecord(record, null);
+                context.commit(record);
+                all.add(record);
+            }
+            task.commit();
+        }
+        return all;
+    }
+
+    private static boolean isOp(SourceRecord record, String op) {
+        return record.topic().equals("taskit.public.orders") && record.value() != null
+                && op.equals(((Struct) record.value()).getString("op"));
+    }
+
+    private static Predicate<List<SourceRecord>> ops(String op, int count) {
+        return records -> records.stream().filter(r -> isOp(r, op)).count() >= count;
+    }
+
+    private static boolean registered(String type, String task) throws Exception {
+        MBeanServer beans = ManagementFactory.getPlatformMBeanServer();
+        return beans.isRegistered(new ObjectName("io.adbsync:type=" + type + ",connector=" + ObjectName.quote("orders-source")
+                + ",task=" + ObjectName.quote(task)));
+    }
+
+    @Test
+    void theTaskCopiesThenStreamsAndNamesItsMetricsByTheTaskIdTheConnectorGaveIt() throws Exception {
+        start(Map.of(AdbPgSourceConnector.TASK_ID, "3"));
+        pollUntil(ops("r", 3));
+        assertThat(registered("source-streaming", "3")).isTrue();
+        assertThat(registered("source-snapshot", "3")).isTrue();
+        assertThat(registered("source-streaming", "0")).isFalse();
+
+        sql("INSERT INTO orders VALUES (4, 'streamed')");
+        pollUntil(ops("c", 1));
+        task.stop();
+        assertThat(registered("source-streaming", "3")).isFalse();
+        assertThat(registered("source-snapshot", "3")).isFalse();
+    }
+
+    @Test
+    void theSlotConfirmsWhatKafkaAcknowledgedAtTheStatusUpdateInterval() throws Exception {
+        // With the default interval (10 s) the first confirmation would come after the deadline below.
+        start(Map.of("snapshot.mode", "never", "heartbeat.interval.ms", "0", "status.update.interval.ms", "200"));
+        pollUntil(records -> slotActive());
+        sql("INSERT INTO orders VALUES (4, 'streamed')");
+        SourceRecord created = pollUntil(ops("c", 1)).stream().filter(r -> isOp(r, "c")).findFirst().orElseThrow();
+        long commitLsn = ((Number) created.sourceOffset().get("lsn")).longValue();
+        long deadline = System.currentTimeMillis() + 3_000;
+        while (lsn("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'") < commitLsn) {
+            assertThat(System.currentTimeMillis()).as("the slot's confirmed_flush_lsn reaches the insert's commit")
+                    .isLessThan(deadline);
+            task.poll();
+        }
+    }
+
+    private boolean slotActive() {
+        try (Connection c = server.connect(database); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
+            return rs.next() && rs.getBoolean(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
