@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The facts the per-segment mode rests on, checked with the connector's own slot creation, replication stream and
  * pgoutput decoder on a real Greenplum 7 cluster: a publication made on the coordinator is decoded on every segment;
  * each change of a distributed table is decoded on exactly the segment that holds the row; a distribution-key update
- * is a DELETE on the old segment and an INSERT on the new one; a write to a replicated table and a TRUNCATE are
+ * is a DELETE on the old segment and an INSERT on the new one (on one segment, still not an UPDATE); a write to a replicated table and a TRUNCATE are
  * decoded on every segment, the truncate under one distributed xid; a redistribution moves rows with no decoded change.
  */
 class SegmentDecodingIT {
@@ -76,6 +76,12 @@ class SegmentDecodingIT {
         source.sql("DELETE FROM orders WHERE id = " + target,
                 "UPDATE orders SET id = " + target + " WHERE id = " + moved);
         assertThat(segmentsOf("orders", "id").get(target)).isEqualTo(home.get(target)).isNotEqualTo(home.get(moved));
+        // And one that stays on its segment: still a DELETE and an INSERT, not an UPDATE.
+        int stays = free(home, home.get(moved), Set.of(moved, target));
+        int staysAs = free(home, home.get(moved), Set.of(moved, target, stays));
+        source.sql("DELETE FROM orders WHERE id = " + staysAs,
+                "UPDATE orders SET id = " + staysAs + " WHERE id = " + stays);
+        assertThat(segmentsOf("orders", "id").get(staysAs)).isEqualTo(home.get(moved));
         // As the heartbeat writes it: an upsert, once inserting and once updating.
         for (int i = 0; i < 2; i++) {
             source.sql("INSERT INTO adbsync_heartbeat (slot_name, ts) VALUES ('hb', now()) "
@@ -122,6 +128,10 @@ class SegmentDecodingIT {
             expected.add(ids(home, content, 5, 5, "D "));
             expected.add(home.get(target) == content ? Set.of("D " + target) : Set.of());
             expected.add(home.get(moved) == content ? Set.of("D " + moved) : home.get(target) == content ? Set.of("I " + target) : Set.of());
+            if (home.get(moved) == content) {
+                expected.add(Set.of("D " + staysAs));
+                expected.add(Set.of("D " + stays, "I " + staysAs));
+            }
             expected.add(Set.of("T"));
             expected.removeIf(Set::isEmpty);
             assertThat(byTransaction(e.getValue(), "orders"))
@@ -231,6 +241,13 @@ class SegmentDecodingIT {
 
     private static int idOnAnotherSegment(Map<Integer, Integer> home, int segment) {
         return home.entrySet().stream().filter(e -> e.getValue() != segment && e.getKey() % 3 != 0 && e.getKey() % 5 != 0)
+                .mapToInt(Map.Entry::getKey).min().orElseThrow();
+    }
+
+    /** The smallest id on {@code segment} that the workload has not touched otherwise and is not in {@code taken}. */
+    private static int free(Map<Integer, Integer> home, int segment, Set<Integer> taken) {
+        return home.entrySet().stream().filter(e -> e.getValue() == segment && e.getKey() % 3 != 0 && e.getKey() % 5 != 0
+                        && !taken.contains(e.getKey()))
                 .mapToInt(Map.Entry::getKey).min().orElseThrow();
     }
 
