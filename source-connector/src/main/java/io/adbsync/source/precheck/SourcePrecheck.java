@@ -53,7 +53,8 @@ public final class SourcePrecheck {
         try (Connection c = Jdbc.open(connection, timeouts)) {
             SourceTopology topology = SourceTopology.detect(c, config.sourceMode());
             reportMode(topology, values);
-            boolean perSegment = topology.mode() == SourceMode.GREENPLUM_SEGMENTS;
+            // A mode that does not fit the server is reported above; the server is then checked as one server.
+            boolean perSegment = topology.mode() == SourceMode.GREENPLUM_SEGMENTS && topology.problem().isEmpty();
             checkServer(c, config, values, perSegment);
             checkTables(c, config, values);
             checkFilters(c, config, values);
