@@ -5,8 +5,6 @@ import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.source.AdbPgSourceConnector;
 import io.adbsync.source.SourceConfig;
 import io.adbsync.source.SourceConfig.SourceMode;
-import io.adbsync.stack.postgres.Postgres;
-import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigValue;
 import org.junit.jupiter.api.AfterAll;
@@ -17,7 +15,6 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,9 +25,9 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What {@code validate()} (the REST precheck) tells a user about the source mode, against a real Greenplum 7 cluster
- * and a real PostgreSQL server: the mode it would use and why, a mode that does not fit, and each primary segment it
- * cannot read, named with its content id and host:port and what to do.
+ * What {@code validate()} (the REST precheck) tells a user about the source mode against a real Greenplum 7 cluster:
+ * the mode it would use and why, a mode that does not fit, and each primary segment it cannot read, named with its
+ * content id and host:port and what to do.
  */
 class GreenplumPrecheckIT {
 
@@ -196,32 +193,5 @@ class GreenplumPrecheckIT {
                 down -> assertThat(down).isEqualTo(prefix + "segment " + (n + 3) + " at sdw9:6009 is marked down in "
                         + "gp_segment_configuration and no primary of content " + (n + 3) + " is up, so its rows cannot be "
                         + "read: recover it (gprecoverseg) and validate again"));
-    }
-
-    @Test
-    void plainPostgresIsReadAsOneServerAndRefusesThePerSegmentMode() throws SQLException {
-        PostgresServer pg = Postgres.shared();
-        String db = pg.createDatabase("pg_mode");
-        try {
-            try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
-                s.execute("CREATE TABLE orders (id int PRIMARY KEY, note text)");
-            }
-            Map<String, String> config = config(pg.jdbcUrl(db), pg.user(), SourceConfig.SLOT_NAME, db);
-            if (pg.password() != null) {
-                config.put(ConnectionConfig.PASSWORD, pg.password());
-            }
-            Config validated = new AdbPgSourceConnector().validate(config);
-            assertThat(errors(validated)).isEmpty();
-            assertThat(value(validated, SourceConfig.SOURCE_MODE).recommendedValues()).containsExactly("postgres");
-            config.put(SourceConfig.SOURCE_MODE, "greenplum_segments");
-            Map<String, List<String>> errors = errors(new AdbPgSourceConnector().validate(config));
-            assertThat(errors).containsOnlyKeys(SourceConfig.SOURCE_MODE);
-            assertThat(errors.get(SourceConfig.SOURCE_MODE)).singleElement().asString()
-                    .startsWith("source.mode=greenplum_segments needs a Greenplum-family coordinator in connection.url, but "
-                            + "version() names no Greenplum-family product (PostgreSQL ")
-                    .endsWith("): set source.mode=auto or postgres");
-        } finally {
-            pg.dropDatabase(db);
-        }
     }
 }
