@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 /** Every setting of {@link AdbPgSourceConnector}, declared once with its documentation, default and validator. */
 public final class SourceConfig extends AbstractConfig {
 
+    public static final String SOURCE_MODE = "source.mode";
     public static final String TOPIC_PREFIX = "topic.prefix";
     public static final String TABLE_INCLUDE_LIST = "table.include.list";
     public static final String TABLE_EXCLUDE_LIST = "table.exclude.list";
@@ -79,6 +80,15 @@ public final class SourceConfig extends AbstractConfig {
         }
     }
 
+    /** Which servers the connector reads changes from: see {@link io.adbsync.source.greenplum.SourceTopology}. */
+    public enum SourceMode {
+        AUTO, POSTGRES, GREENPLUM_SEGMENTS, COORDINATOR;
+
+        public String configValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     public static final ConfigDef CONFIG_DEF = configDef();
 
     private final TopicPartitions topicPartitions;
@@ -91,6 +101,24 @@ public final class SourceConfig extends AbstractConfig {
 
     private static ConfigDef configDef() {
         ConfigDef def = ConnectionConfig.define(new ConfigDef(), "source");
+        def.define(SOURCE_MODE, Type.STRING, SourceMode.AUTO.configValue(),
+                Validators.oneOf(SourceMode.AUTO.configValue(), SourceMode.POSTGRES.configValue(),
+                        SourceMode.GREENPLUM_SEGMENTS.configValue(), SourceMode.COORDINATOR.configValue()),
+                Importance.MEDIUM,
+                "Which servers the changes are decoded on. postgres: the server of connection.url, as one PostgreSQL "
+                        + "server. greenplum_segments: connection.url names a Greenplum coordinator, whose own decoding "
+                        + "cannot read changes of distributed tables (Greenplum 7); each primary segment "
+                        + "(gp_segment_configuration: content >= 0, role p, status u) is read on connections of its own in "
+                        + "utility mode (-c gp_role=utility, read-only), at the address and port that catalog lists, with "
+                        + "connection.url's other parameters, the same credentials and the same TLS settings, so every "
+                        + "Connect worker needs a route to every segment and sslmode=verify-full needs segment "
+                        + "certificates valid for those addresses. coordinator: a Greenplum-family coordinator that "
+                        + "decodes changes itself (AnalyticDB for PostgreSQL 7.2.1.4+, whose managed service does not "
+                        + "expose segments). auto: postgres unless version() names Greenplum, Cloudberry or AnalyticDB; "
+                        + "then coordinator for AnalyticDB or a coordinator listing no primary segment, else "
+                        + "greenplum_segments. validate() names the mode it would use as this key's recommended value, "
+                        + "and why in each message about it.",
+                ConnectionConfig.GROUP, 5, Width.SHORT, "Source mode");
         int order = 0;
         def.define(TOPIC_PREFIX, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
                 Validators.matching(Pattern.compile("[a-zA-Z0-9._-]{1,200}"),
@@ -270,6 +298,10 @@ public final class SourceConfig extends AbstractConfig {
                         + ConnectionRetry.MAX_BACKOFF_MS + " ms.",
                 GROUP_RELIABILITY, ++order, Width.SHORT, "Retry window for lost connections");
         return def;
+    }
+
+    public SourceMode sourceMode() {
+        return SourceMode.valueOf(getString(SOURCE_MODE).trim().toUpperCase(Locale.ROOT));
     }
 
     public ConnectionConfig connection() {

@@ -1,5 +1,7 @@
 package io.adbsync.common.jdbc;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +17,8 @@ public final class JdbcUrls {
 
     /** What a secret is replaced with. */
     public static final String HIDDEN = "****";
+
+    private static final String PREFIX = "jdbc:postgresql://";
 
     /** pgjdbc's URL parameters that carry a secret: the password and the passphrase of the client key. */
     private static final Set<String> SECRET_PARAMETERS = Set.of("password", "sslpassword");
@@ -90,6 +94,35 @@ public final class JdbcUrls {
             }
         }
         return kept.isEmpty() ? url.substring(0, query) : url.substring(0, query + 1) + String.join("&", kept);
+    }
+
+    /**
+     * {@code url} pointed at the one server {@code host:port} instead of its host list (one host or several for
+     * failover), the database and every parameter kept as written. An IPv6 literal is bracketed as pgjdbc reads it.
+     */
+    public static String withHost(String url, String host, int port) {
+        if (!url.startsWith(PREFIX)) {
+            throw new IllegalArgumentException("Not a " + PREFIX + " URL: " + redact(url));
+        }
+        int query = url.indexOf('?');
+        int slash = url.indexOf('/', PREFIX.length());
+        // pgjdbc refuses a URL without the '/' that ends the host list, so there always is one before any '?'.
+        if (slash < 0 || (query >= 0 && slash > query)) {
+            throw new IllegalArgumentException("The URL has no '/' after its host and port: " + redact(url));
+        }
+        String address = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+        return PREFIX + address + ":" + port + url.substring(slash);
+    }
+
+    /**
+     * {@code url} with parameter {@code name} set to {@code value}, replacing any parameter of that exact name, the
+     * others kept as written. The value is percent-encoded, as pgjdbc decodes every parameter value.
+     */
+    public static String withParameter(String url, String name, String value) {
+        String without = withoutParameter(url, name);
+        String encoded = URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+        String separator = without.indexOf('?') < 0 ? "?" : without.endsWith("?") || without.endsWith("&") ? "" : "&";
+        return without + separator + name + "=" + encoded;
     }
 
     private static boolean isSecret(String name) {

@@ -3,6 +3,7 @@ package io.adbsync.common.jdbc;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class JdbcUrlsTest {
 
@@ -46,5 +47,28 @@ class JdbcUrlsTest {
         assertThat(JdbcUrls.withoutParameter("jdbc:postgresql://db/app", "options")).isEqualTo("jdbc:postgresql://db/app");
         assertThat(JdbcUrls.withoutParameter("jdbc:postgresql://db/app?options&optionsx=1", "options"))
                 .isEqualTo("jdbc:postgresql://db/app?optionsx=1");
+    }
+
+    @Test
+    void pointsAUrlAtAnotherServerKeepingDatabaseAndParameters() {
+        assertThat(JdbcUrls.withHost("jdbc:postgresql://coord:5432/sales?sslmode=verify-full&sslrootcert=/ca.pem", "sdw1", 6000))
+                .isEqualTo("jdbc:postgresql://sdw1:6000/sales?sslmode=verify-full&sslrootcert=/ca.pem");
+        assertThat(JdbcUrls.withHost("jdbc:postgresql://h1:5432,h2:5433/sales?targetServerType=primary", "sdw2", 6001))
+                .isEqualTo("jdbc:postgresql://sdw2:6001/sales?targetServerType=primary");
+        assertThat(JdbcUrls.withHost("jdbc:postgresql://coord/sales", "fd00::7", 6000)).isEqualTo("jdbc:postgresql://[fd00::7]:6000/sales");
+        assertThat(JdbcUrls.withHost("jdbc:postgresql://[::1]:5432/", "[::2]", 6000)).isEqualTo("jdbc:postgresql://[::2]:6000/");
+        assertThatThrownBy(() -> JdbcUrls.withHost("jdbc:postgresql://coord:5432?a=/b", "sdw1", 6000))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no '/' after its host");
+    }
+
+    @Test
+    void setsOneParameterEncodedAsPgjdbcDecodesIt() {
+        String url = JdbcUrls.withParameter("jdbc:postgresql://db/app?options=-c%20a%3D1&sslmode=require", "options",
+                "-c a=1 -c gp_role=utility");
+        assertThat(url).isEqualTo("jdbc:postgresql://db/app?sslmode=require&options=-c%20a%3D1%20-c%20gp_role%3Dutility");
+        assertThat(org.postgresql.Driver.parseURL(url, null).getProperty("options")).isEqualTo("-c a=1 -c gp_role=utility");
+        assertThat(JdbcUrls.withParameter("jdbc:postgresql://db/app", "options", "-c x=a+b"))
+                .isEqualTo("jdbc:postgresql://db/app?options=-c%20x%3Da%2Bb");
+        assertThat(JdbcUrls.withParameter("jdbc:postgresql://db/app?", "ApplicationName", "x")).isEqualTo("jdbc:postgresql://db/app?ApplicationName=x");
     }
 }

@@ -6,14 +6,20 @@ import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.SourceConfig;
+import io.adbsync.source.SourceConfig.SourceMode;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
+import io.adbsync.source.greenplum.SegmentPrecheck;
+import io.adbsync.source.greenplum.SourceTopology;
+import io.adbsync.source.greenplum.TopologyProblem;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.SetupProblem;
 import io.adbsync.source.stream.TableFilter;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -32,6 +38,7 @@ import static io.adbsync.common.jdbc.PgCatalog.scalar;
  */
 public final class SourcePrecheck {
 
+    private static final Logger log = LoggerFactory.getLogger(SourcePrecheck.class);
     private static final int MIN_VERSION = 120000;
 
     private SourcePrecheck() {
@@ -44,24 +51,47 @@ public final class SourcePrecheck {
         timeouts.setProperty("socketTimeout", "30");
         timeouts.setProperty("loginTimeout", "10");
         try (Connection c = Jdbc.open(connection, timeouts)) {
-            checkServer(c, config, values);
+            SourceTopology topology = SourceTopology.detect(c, config.sourceMode());
+            reportMode(topology, values);
+            // A mode that does not fit the server is reported above; the server is then checked as one server.
+            boolean perSegment = topology.mode() == SourceMode.GREENPLUM_SEGMENTS && topology.problem().isEmpty();
+            checkServer(c, config, values, perSegment);
             checkTables(c, config, values);
             checkFilters(c, config, values);
-            checkSlot(c, config, values);
+            if (perSegment) {
+                // The slots live on the segments; the coordinator's own are not used.
+                for (TopologyProblem problem : SegmentPrecheck.check(c, topology, config, timeouts)) {
+                    error(values, problem.configKey(), problem.message());
+                }
+            } else {
+                checkSlot(c, config, values);
+            }
             checkSetup(c, config, values);
         } catch (SQLException e) {
             reportConnectionFailure(e, connection, values);
         }
     }
 
-    private static void checkServer(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
+    /**
+     * Names the mode the connector would use: Connect's validation response has no field for a notice, so it is the
+     * recommended value of {@code source.mode}, and the reason is in the log and in every message about the mode.
+     */
+    private static void reportMode(SourceTopology topology, Map<String, ConfigValue> values) {
+        log.info("Source mode {}", topology.describe());
+        values.get(SourceConfig.SOURCE_MODE).recommendedValues(List.of(topology.mode().configValue()));
+        topology.problem().ifPresent(p -> error(values, p.configKey(), p.message()));
+    }
+
+    private static void checkServer(Connection c, SourceConfig config, Map<String, ConfigValue> values, boolean perSegment)
+            throws SQLException {
         int version = PgCatalog.serverVersionNum(c);
         if (version < MIN_VERSION) {
             error(values, ConnectionConfig.URL, "The source runs PostgreSQL " + scalar(c, "SHOW server_version")
                     + "; logical replication with pgoutput needs 12 or later (AnalyticDB for PostgreSQL 7.2.1.4+)");
         }
+        // Per segment, the coordinator decodes nothing: each segment's wal_level is checked on the segment.
         String walLevel = scalar(c, "SHOW wal_level");
-        if (!"logical".equals(walLevel)) {
+        if (!perSegment && !"logical".equals(walLevel)) {
             error(values, ConnectionConfig.URL, "The source has wal_level=" + walLevel
                     + "; set wal_level = logical (ALTER SYSTEM SET wal_level = logical) and restart the server");
         }

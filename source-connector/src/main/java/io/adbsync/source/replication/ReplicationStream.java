@@ -40,7 +40,14 @@ public final class ReplicationStream implements AutoCloseable {
 
     /** As above; {@code extraSessionOptions} ({@code -c name=value ...}) adds server settings for this session. */
     public static Connection openReplicationConnection(ConnectionConfig config, String extraSessionOptions) throws SQLException {
+        return openReplicationConnection(config, extraSessionOptions, new Properties());
+    }
+
+    /** As above; {@code extra} adds driver properties (e.g. timeouts for a check that must not hang). */
+    public static Connection openReplicationConnection(ConnectionConfig config, String extraSessionOptions, Properties extra)
+            throws SQLException {
         Properties props = new Properties();
+        props.putAll(extra);
         PGProperty.REPLICATION.set(props, "database");
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "12");
         PGProperty.PREFER_QUERY_MODE.set(props, "simple");
