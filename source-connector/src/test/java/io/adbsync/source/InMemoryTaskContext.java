@@ -14,12 +14,12 @@ import java.util.Map;
  * Test double of what the Connect worker gives a source task: its config, and offsets read from a map that the test
  * fills as the worker's offset commits would ({@link #commit}).
  */
-final class InMemoryTaskContext implements SourceTaskContext {
+public final class InMemoryTaskContext implements SourceTaskContext {
 
     private final Map<String, String> configs;
     private final Map<Map<String, ?>, Map<String, Object>> offsets = new HashMap<>();
 
-    InMemoryTaskContext(Map<String, String> configs) {
+    public InMemoryTaskContext(Map<String, String> configs) {
         this.configs = configs;
     }
 

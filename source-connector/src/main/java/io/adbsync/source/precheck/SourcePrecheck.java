@@ -80,6 +80,7 @@ public final class SourcePrecheck {
         log.info("Source mode {}", topology.describe());
         values.get(SourceConfig.SOURCE_MODE).recommendedValues(List.of(topology.mode().configValue()));
         topology.problem().ifPresent(p -> error(values, p.configKey(), p.message()));
+        topology.notRunYet().ifPresent(message -> error(values, SourceConfig.SOURCE_MODE, message));
     }
 
     private static void checkServer(Connection c, SourceConfig config, Map<String, ConfigValue> values, boolean perSegment)

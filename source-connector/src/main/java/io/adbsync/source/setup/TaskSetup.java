@@ -7,6 +7,7 @@ import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.discovery.FoundTables;
 import io.adbsync.source.discovery.NewTables;
+import io.adbsync.source.greenplum.SourceTopology;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.metrics.StreamingMetrics;
 import io.adbsync.source.partition.AttachedPartitions;
@@ -41,6 +42,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -129,6 +131,10 @@ public final class TaskSetup {
     }
 
     private Capture build(SourceCatalog catalog, Built built) throws SQLException {
+        Optional<String> notRunYet = SourceTopology.detect(catalog.connection(), config.sourceMode()).notRunYet();
+        if (notRunYet.isPresent()) {
+            throw new ConnectException(notRunYet.get());
+        }
         String database = catalog.database();
         boolean streaming = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
         // The server's identifier is only part of positions, which only topics of several partitions carry: with none,

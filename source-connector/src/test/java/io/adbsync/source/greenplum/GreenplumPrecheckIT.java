@@ -77,11 +77,36 @@ class GreenplumPrecheckIT {
     @Test
     void aGreenplumCoordinatorIsValidatedForThePerSegmentModeWhichIsNamedAsTheRecommendedValue() {
         Config validated = new AdbPgSourceConnector().validate(gpConfig());
-        assertThat(errors(validated)).isEmpty();
+        // Everything else about the segments passes; only that the tasks do not stream per segment yet is refused.
+        assertThat(errors(validated)).containsOnlyKeys(SourceConfig.SOURCE_MODE);
+        assertThat(errors(validated).get(SourceConfig.SOURCE_MODE)).singleElement().asString()
+                .startsWith("source.mode resolves to greenplum_segments (").contains("does not yet stream from Greenplum "
+                        + "segments").endsWith("(AnalyticDB for PostgreSQL 7.2.1.4+)");
         assertThat(value(validated, SourceConfig.SOURCE_MODE).recommendedValues()).containsExactly("greenplum_segments");
         Config explicit = new AdbPgSourceConnector().validate(gpConfig(SourceConfig.SOURCE_MODE, "greenplum_segments"));
-        assertThat(errors(explicit)).isEmpty();
+        assertThat(errors(explicit)).containsOnlyKeys(SourceConfig.SOURCE_MODE);
         assertThat(value(explicit, SourceConfig.SOURCE_MODE).recommendedValues()).containsExactly("greenplum_segments");
+    }
+
+    @Test
+    void aTaskStartedOnACoordinatorStopsAtOnceSayingWhy() {
+        Map<String, String> props = gpConfig();
+        props.put("name", "gp-source");
+        if (source.coordinator.password() != null) {
+            props.put(ConnectionConfig.PASSWORD, source.coordinator.password().value());
+        }
+        io.adbsync.source.AdbPgSourceTask task = new io.adbsync.source.AdbPgSourceTask();
+        task.initialize(new io.adbsync.source.InMemoryTaskContext(props));
+        task.start(props);
+        try {
+            // Not after copying, at the first change of a distributed table, with the server decoder's error.
+            org.assertj.core.api.Assertions.assertThatThrownBy(task::poll)
+                    .isInstanceOf(org.apache.kafka.connect.errors.ConnectException.class)
+                    .hasMessageStartingWith("source.mode resolves to greenplum_segments (")
+                    .hasMessageContaining("does not yet stream from Greenplum segments");
+        } finally {
+            task.stop();
+        }
     }
 
     @Test
@@ -99,12 +124,13 @@ class GreenplumPrecheckIT {
     void aHashDistributedHeartbeatTableIsNamedWithTheStatementThatMakesItReachEverySegment() throws SQLException {
         source.sql("CREATE SCHEMA beat", "CREATE TABLE beat.hb (slot_name text PRIMARY KEY, ts timestamptz NOT NULL)");
         Map<String, String> config = gpConfig(SourceConfig.HEARTBEAT_TABLE, "beat.hb");
-        assertThat(errors(new AdbPgSourceConnector().validate(config))).isEqualTo(Map.of(SourceConfig.HEARTBEAT_TABLE, List.of(
+        assertThat(errors(new AdbPgSourceConnector().validate(config)).get(SourceConfig.HEARTBEAT_TABLE)).isEqualTo(List.of(
                 "Heartbeat table beat.hb is DISTRIBUTED BY (slot_name), so each heartbeat reaches one segment and the slots of "
                         + "the others do not advance while the captured tables are idle; make it replicated: ALTER TABLE "
-                        + "\"beat\".\"hb\" SET DISTRIBUTED REPLICATED")));
+                        + "\"beat\".\"hb\" SET DISTRIBUTED REPLICATED"));
         source.sql("ALTER TABLE \"beat\".\"hb\" SET DISTRIBUTED REPLICATED");
-        assertThat(errors(new AdbPgSourceConnector().validate(config))).isEmpty();
+        // Left: only that per-segment tasks are not built yet.
+        assertThat(errors(new AdbPgSourceConnector().validate(config))).containsOnlyKeys(SourceConfig.SOURCE_MODE);
     }
 
     /**
