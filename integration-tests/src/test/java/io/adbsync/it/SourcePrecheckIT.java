@@ -151,7 +151,9 @@ class SourcePrecheckIT extends WithLocalStack {
             config.put("heartbeat.interval.ms", "2000");
             // PUT of a new config runs validate() while the old task still reads the slot.
             rest.deploy(name, config);
-            assertThat(rest.get("connectors/" + name + "/config").body().get("heartbeat.interval.ms").asText()).isEqualTo("2000");
+            // The PUT passed validate(); the worker's view of the config follows once it has read the config topic.
+            Awaitility.await("the new config").atMost(Duration.ofSeconds(30)).until(() ->
+                    rest.get("connectors/" + name + "/config").body().path("heartbeat.interval.ms").asText().equals("2000"));
         } finally {
             rest.remove(name);
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
