@@ -1,7 +1,8 @@
 package io.adbsync.source.precheck;
 
+import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.common.jdbc.PgCatalog;
-import io.adbsync.source.SourceConfig;
+import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.partition.PartitionMode;
@@ -31,7 +32,7 @@ public final class SetupCheck {
      */
     public static List<SetupProblem> problems(Connection c, SourceConfig config, TableFilter filter) throws SQLException {
         List<SetupProblem> problems = new ArrayList<>();
-        boolean streaming = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
+        boolean streaming = config.snapshotMode() != SnapshotMode.INITIAL_ONLY;
         String[] heartbeat = config.heartbeatTable();
         List<String[]> extra = new ArrayList<>();
         if (streaming && config.heartbeatIntervalMs() > 0) {
