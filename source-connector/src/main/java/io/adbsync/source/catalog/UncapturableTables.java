@@ -1,7 +1,6 @@
 package io.adbsync.source.catalog;
 
 import io.adbsync.common.jdbc.PgCatalog;
-import io.adbsync.source.stream.TableFilter;
 
 import java.sql.Connection;
 import java.sql.SQLException;

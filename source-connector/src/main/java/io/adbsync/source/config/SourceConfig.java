@@ -7,7 +7,7 @@ import io.adbsync.source.reconnect.ConnectionRetry;
 import io.adbsync.source.replication.SetupMode;
 import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.source.snapshot.Snapshotter;
-import io.adbsync.source.stream.RowFilterConditions;
+import io.adbsync.source.catalog.RowFilterConditions;
 import io.adbsync.source.stream.TopicPartitions;
 import io.adbsync.common.filter.OperationFilter;
 import org.apache.kafka.common.config.AbstractConfig;

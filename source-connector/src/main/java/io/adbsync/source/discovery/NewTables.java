@@ -7,7 +7,7 @@ import io.adbsync.source.catalog.SourceCatalog.CapturedName;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.partition.PartitionMode;
 import io.adbsync.source.partition.Partitions;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

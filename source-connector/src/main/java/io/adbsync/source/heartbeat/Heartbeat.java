@@ -2,7 +2,7 @@ package io.adbsync.source.heartbeat;
 
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.replication.SetupProblem;
-import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
 import io.adbsync.source.stream.TransactionContext;

@@ -2,7 +2,7 @@ package io.adbsync.source.partition;
 
 import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 import org.apache.kafka.connect.errors.ConnectException;
 
 import java.sql.Connection;

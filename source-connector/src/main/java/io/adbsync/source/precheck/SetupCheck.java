@@ -9,7 +9,7 @@ import io.adbsync.source.partition.PartitionMode;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.SetupProblem;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -17,7 +17,7 @@ import io.adbsync.source.greenplum.TopologyProblem;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.SetupProblem;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
@@ -146,7 +146,7 @@ public final class SourcePrecheck {
      * Lets the source judge each row filter as a condition on its table: names it resolves, types, the result being
      * boolean. Each runs as {@code SELECT 1 FROM table WHERE (condition) LIMIT 0}, which evaluates the condition on no
      * row, in a read-only transaction that is rolled back. The condition reaches this statement only after
-     * {@link io.adbsync.source.stream.RowFilterConditions} found that it stays inside its parentheses.
+     * {@link io.adbsync.source.catalog.RowFilterConditions} found that it stays inside its parentheses.
      */
     private static void checkFilters(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
         Map<String, String> filters = config.tableFilters();

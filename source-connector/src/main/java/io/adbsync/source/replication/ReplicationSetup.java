@@ -6,7 +6,7 @@ import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.PartitionMode;
 import io.adbsync.source.partition.PartitionPublication;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;

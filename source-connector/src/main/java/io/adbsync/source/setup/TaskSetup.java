@@ -31,7 +31,7 @@ import io.adbsync.source.stream.ChangeStream;
 import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.StreamedTransactions;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 import io.adbsync.source.stream.TopicNames;
 import io.adbsync.source.stream.TopicPartitions;
 import io.adbsync.source.types.TypeMapper;
