@@ -1,5 +1,7 @@
 package io.adbsync.source;
 
+import io.adbsync.source.config.SourceConfig;
+import io.adbsync.source.replication.SetupMode;
 import io.adbsync.common.Version;
 import io.adbsync.common.config.ConnectorValidation;
 import io.adbsync.source.catalog.SourceCatalog;
@@ -105,7 +107,7 @@ public class AdbPgSourceConnector extends SourceConnector {
         if (reset && config.slotDropOnOffsetsReset()) {
             try (SourceCatalog catalog = new SourceCatalog(config.connection())) {
                 ReplicationSetup.drop(catalog, config.slotName(), config.publicationName(),
-                        config.setupMode() == SourceConfig.SetupMode.CREATE);
+                        config.setupMode() == SetupMode.CREATE);
             } catch (SQLException ex) {
                 throw new ConnectException("Offsets reset, but slot " + config.slotName() + " could not be dropped: "
                         + ex.getMessage() + " (SQLState " + ex.getSQLState() + ")", ex);

@@ -1,5 +1,7 @@
 package io.adbsync.source;
 
+import io.adbsync.source.config.SourceConfig;
+import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.common.Version;
 import io.adbsync.common.retry.RetryPolicy;
 import io.adbsync.source.metrics.StreamingMetrics;
@@ -80,7 +82,7 @@ public class AdbPgSourceTask extends SourceTask {
         capture = null;
         setup = new TaskSetup(config, props.getOrDefault("name", config.topicPrefix()),
                 props.getOrDefault(AdbPgSourceConnector.TASK_ID, "0"), context.offsetStorageReader(), tracker, metrics);
-        scheduler = new PollScheduler(config.snapshotMode() == SourceConfig.SnapshotMode.INITIAL_ONLY,
+        scheduler = new PollScheduler(config.snapshotMode() == SnapshotMode.INITIAL_ONLY,
                 config.pollIntervalMs(), config.maxBatchSize(), config.streamThrottle(), config.snapshotThrottle(),
                 config.snapshotQueryThrottle(), System::nanoTime);
         retry = new ConnectionRetry(config.connection().redactedUrl(), config.slotName(),

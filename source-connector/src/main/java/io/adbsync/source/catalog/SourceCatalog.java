@@ -6,11 +6,7 @@ import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.pgoutput.TupleData;
-import io.adbsync.source.stream.CapturedTable;
-import io.adbsync.source.stream.RowFilter;
-import io.adbsync.source.stream.TableFilter;
-import io.adbsync.source.stream.UnchangedToastLoader;
-import io.adbsync.source.stream.UnchangedToastLoader.RelationGone;
+import io.adbsync.source.catalog.UnchangedToastLoader.RelationGone;
 import io.adbsync.source.types.TextForms;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.postgresql.PGProperty;
@@ -369,7 +365,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
                     .append(SqlIdentifiers.quote(c.name()));
         }
         sql.append(") AS ").append(SqlIdentifiers.quote(table.table())).append(" WHERE (")
-                .append(io.adbsync.source.stream.RowFilterConditions.forPreparedStatement(condition)).append("))");
+                .append(io.adbsync.source.catalog.RowFilterConditions.forPreparedStatement(condition)).append("))");
         try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
             for (int i = 0; i < table.columns().size(); i++) {
                 TupleData.Value v = row.get(i);

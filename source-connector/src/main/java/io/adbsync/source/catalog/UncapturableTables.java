@@ -1,8 +1,6 @@
 package io.adbsync.source.catalog;
 
 import io.adbsync.common.jdbc.PgCatalog;
-import io.adbsync.source.SourceConfig;
-import io.adbsync.source.stream.TableFilter;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -52,13 +50,13 @@ public final class UncapturableTables {
     public static String message(List<Uncapturable> tables) {
         List<String> named = tables.subList(0, Math.min(MAX_TABLES_NAMED, tables.size())).stream()
                 .map(t -> t.table() + " (" + t.reason() + ")").toList();
-        return tables.size() + " table(s) matched by " + SourceConfig.TABLE_INCLUDE_LIST + " cannot be captured: "
+        return tables.size() + " table(s) matched by table.include.list cannot be captured: "
                 + String.join(", ", named)
                 + (tables.size() > MAX_TABLES_NAMED ? " and " + (tables.size() - MAX_TABLES_NAMED) + " more" : "")
                 + ". Without a primary key their records would have no key, so the sink could not apply them; without a "
                 + "replica identity, publishing them would make their own UPDATE and DELETE fail at the source. Add a "
                 + "primary key (or ALTER TABLE ... REPLICA IDENTITY USING INDEX on a unique index of NOT NULL columns; "
                 + "for REPLICA IDENTITY NOTHING, ALTER TABLE ... REPLICA IDENTITY DEFAULT), or leave them out with "
-                + SourceConfig.TABLE_EXCLUDE_LIST;
+                + "table.exclude.list";
     }
 }

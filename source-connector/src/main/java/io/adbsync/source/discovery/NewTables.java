@@ -1,14 +1,13 @@
 package io.adbsync.source.discovery;
 
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.source.SourceConfig;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.SourceCatalog.CapturedName;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.partition.PartitionMode;
 import io.adbsync.source.partition.Partitions;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,13 +81,13 @@ public final class NewTables {
      * Watches the tables {@code filter} captures; those {@code planned} at task start (published and copied by the
      * start) are known, any other is new. {@code rowFilters} (by table name) are the publication's row filters, if it
      * has them. {@code watchPartitions} is told of each partitioned table added and the partitions it had, so that
-     * partitions it gets later are published and copied too. Under {@code setup.mode=check} ({@code setup}) nothing is
+     * partitions it gets later are published and copied too. Unless {@code create} ({@code setup.mode=check}) nothing is
      * published or altered: a table waits, with a warning naming the SQL, until an administrator has done it.
      */
     public NewTables(SourceCatalog catalog, String publication, TableFilter filter, List<CapturedName> planned, String[] heartbeat,
                      Map<String, String> rowFilters, boolean replicaIdentityFull, PartitionMode partitions,
-                     SourceConfig.SetupMode setup, BiConsumer<String[], List<Partitions.Member>> watchPartitions) throws SQLException {
-        this.create = setup == SourceConfig.SetupMode.CREATE;
+                     boolean create, BiConsumer<String[], List<Partitions.Member>> watchPartitions) throws SQLException {
+        this.create = create;
         this.watchPartitions = watchPartitions;
         this.catalog = catalog;
         this.publication = publication;
@@ -146,7 +145,7 @@ public final class NewTables {
                 }
                 log.warn("Table {} matches {} but is not captured: {}; publishing it would make the source's own UPDATE and "
                         + "DELETE on it fail. Give it a primary key and it is picked up", t.qualifiedName(),
-                        SourceConfig.TABLE_INCLUDE_LIST, reason);
+                        "table.include.list", reason);
                 continue;
             }
             refused.remove(t.qualifiedName());
@@ -165,7 +164,7 @@ public final class NewTables {
                     log.warn("Table {} matches {} and is new to the connector, but {}=check lets the connector change nothing "
                             + "at the source, so it is not captured until an administrator (its owner or a superuser) runs: {} "
                             + "It is picked up and copied within seconds of that", t.qualifiedName(),
-                            SourceConfig.TABLE_INCLUDE_LIST, SourceConfig.SETUP_MODE, statements);
+                            "table.include.list", "setup.mode", statements);
                 }
                 continue;
             }

@@ -4,10 +4,9 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.source.SourceConfig;
-import io.adbsync.source.SourceConfig.SourceMode;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.ReplicationStream;
+import io.adbsync.source.snapshot.SnapshotMode;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -36,12 +35,17 @@ public final class SegmentPrecheck {
     private SegmentPrecheck() {
     }
 
+    /** What the connector is set to read: the settings the segments are checked against. */
+    public record Settings(ConnectionConfig connection, SnapshotMode snapshotMode, String slotName, long heartbeatIntervalMs,
+                           String[] heartbeatTable) {
+    }
+
     /**
      * The problems of reading {@code topology}'s segments for {@code config}; {@code coordinator} is a connection to
      * the coordinator, {@code driverProperties} the timeouts every check's connection uses. Empty unless the mode is
      * {@code greenplum_segments} and usable on this server.
      */
-    public static List<TopologyProblem> check(Connection coordinator, SourceTopology topology, SourceConfig config,
+    public static List<TopologyProblem> check(Connection coordinator, SourceTopology topology, Settings config,
                                               Properties driverProperties) throws SQLException {
         List<TopologyProblem> problems = new ArrayList<>();
         if (topology.mode() != SourceMode.GREENPLUM_SEGMENTS || topology.problem().isPresent()) {
@@ -78,7 +82,7 @@ public final class SegmentPrecheck {
         return problems;
     }
 
-    private static List<TopologyProblem> checkSegment(Segment segment, SourceConfig config, Properties driverProperties,
+    private static List<TopologyProblem> checkSegment(Segment segment, Settings config, Properties driverProperties,
                                                       String prefix) {
         List<TopologyProblem> problems = new ArrayList<>();
         if (!segment.up()) {
@@ -94,7 +98,7 @@ public final class SegmentPrecheck {
                     : unreachableMessage(prefix, segment, e.getMessage())));
             return problems;
         }
-        if (config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY) {
+        if (config.snapshotMode() != SnapshotMode.INITIAL_ONLY) {
             try (Connection r = ReplicationStream.openReplicationConnection(connection, "", driverProperties);
                  Statement s = r.createStatement();
                  ResultSet rs = s.executeQuery("IDENTIFY_SYSTEM")) {
@@ -106,7 +110,7 @@ public final class SegmentPrecheck {
         return problems;
     }
 
-    private static void checkInstance(Connection c, Segment segment, SourceConfig config, String prefix,
+    private static void checkInstance(Connection c, Segment segment, Settings config, String prefix,
                                       List<TopologyProblem> problems) throws SQLException {
         int content;
         String walLevel;
@@ -134,7 +138,7 @@ public final class SegmentPrecheck {
         if (!"logical".equals(walLevel)) {
             problems.add(mode(walLevelMessage(prefix, segment, walLevel)));
         }
-        if (config.snapshotMode() == SourceConfig.SnapshotMode.INITIAL_ONLY) {
+        if (config.snapshotMode() == SnapshotMode.INITIAL_ONLY) {
             return;
         }
         String slot = config.slotName();
@@ -142,17 +146,17 @@ public final class SegmentPrecheck {
         if (existing != null) {
             String problem = existing.problem(database);
             if (problem != null) {
-                problems.add(new TopologyProblem(SourceConfig.SLOT_NAME, "On " + segment.describe() + ": " + problem));
+                problems.add(new TopologyProblem("slot.name", "On " + segment.describe() + ": " + problem));
             } else {
                 String reader = otherReader(c, slot);
                 if (reader != null) {
-                    problems.add(new TopologyProblem(SourceConfig.SLOT_NAME, "Slot " + slot + " on " + segment.describe()
+                    problems.add(new TopologyProblem("slot.name", "Slot " + slot + " on " + segment.describe()
                             + " is being read by " + reader + "; a slot serves one reader at a time. Stop that consumer "
-                            + "or choose another " + SourceConfig.SLOT_NAME));
+                            + "or choose another slot.name"));
                 }
             }
         } else if (usedSlots >= maxSlots) {
-            problems.add(new TopologyProblem(SourceConfig.SLOT_NAME, noFreeSlotMessage(segment, slot, database, usedSlots, maxSlots)));
+            problems.add(new TopologyProblem("slot.name", noFreeSlotMessage(segment, slot, database, usedSlots, maxSlots)));
         }
     }
 
@@ -174,8 +178,8 @@ public final class SegmentPrecheck {
      * A heartbeat table that exists and is hash-distributed: its one row lives on one segment, so on an idle database
      * the other segments' slots would never advance. A missing one is made by the task (or named by setup.mode=check).
      */
-    private static TopologyProblem heartbeatProblem(Connection coordinator, SourceConfig config) throws SQLException {
-        if (config.heartbeatIntervalMs() == 0 || config.snapshotMode() == SourceConfig.SnapshotMode.INITIAL_ONLY) {
+    private static TopologyProblem heartbeatProblem(Connection coordinator, Settings config) throws SQLException {
+        if (config.heartbeatIntervalMs() == 0 || config.snapshotMode() == SnapshotMode.INITIAL_ONLY) {
             return null;
         }
         String[] table = config.heartbeatTable();
@@ -187,7 +191,7 @@ public final class SegmentPrecheck {
                 if (!rs.next() || "r".equals(rs.getString(1))) {
                     return null;
                 }
-                return new TopologyProblem(SourceConfig.HEARTBEAT_TABLE, heartbeatMessage(table[0] + "." + table[1],
+                return new TopologyProblem("heartbeat.table", heartbeatMessage(table[0] + "." + table[1],
                         rs.getString(2), qualified));
             }
         }
@@ -203,7 +207,7 @@ public final class SegmentPrecheck {
                 + "needs a route to every primary segment at the address and port gp_segment_configuration lists: make "
                 + segment.host() + " resolvable and port " + segment.port() + " reachable from the workers (DNS, /etc/hosts, "
                 + "firewall); on AnalyticDB's managed service, which does not expose segments, set "
-                + SourceConfig.SOURCE_MODE + "=coordinator";
+                + "source.mode=coordinator";
     }
 
     static String refusedMessage(String prefix, Segment segment, String user, String error) {
@@ -238,6 +242,6 @@ public final class SegmentPrecheck {
     }
 
     private static TopologyProblem mode(String message) {
-        return new TopologyProblem(SourceConfig.SOURCE_MODE, message);
+        return new TopologyProblem("source.mode", message);
     }
 }

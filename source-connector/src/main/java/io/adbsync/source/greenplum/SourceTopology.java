@@ -1,8 +1,6 @@
 package io.adbsync.source.greenplum;
 
 import io.adbsync.common.config.ConnectionConfig;
-import io.adbsync.source.SourceConfig;
-import io.adbsync.source.SourceConfig.SourceMode;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -146,7 +144,7 @@ public final class SourceTopology {
                 }
                 if (!coordinator) {
                     return of(requested, SourceMode.POSTGRES, notCoordinator, problem(ConnectionConfig.URL, notCoordinator
-                            + ": point " + ConnectionConfig.URL + " at the coordinator, or set " + SourceConfig.SOURCE_MODE
+                            + ": point " + ConnectionConfig.URL + " at the coordinator, or set source.mode"
                             + "=postgres to read this one instance on purpose"), version, segments);
                 }
                 if (version.contains("AnalyticDB")) {
@@ -163,26 +161,26 @@ public final class SourceTopology {
                         + "segment decodes its own rows", null, version, segments);
             }
             case POSTGRES -> {
-                TopologyProblem p = coordinator ? problem(SourceConfig.SOURCE_MODE, SourceConfig.SOURCE_MODE + "=postgres "
+                TopologyProblem p = coordinator ? problem("source.mode", "source.mode=postgres "
                         + "reads " + ConnectionConfig.URL + " as one PostgreSQL server, but it is a Greenplum-family "
-                        + "coordinator (" + product + ") and " + lists + ": set " + SourceConfig.SOURCE_MODE
+                        + "coordinator (" + product + ") and " + lists + ": set source.mode"
                         + "=greenplum_segments (decode on each segment), coordinator (decode at the coordinator, as "
                         + "AnalyticDB 7.2.1.4+ does) or auto") : null;
                 return of(requested, requested, chosen(requested), p, version, segments);
             }
             case GREENPLUM_SEGMENTS, COORDINATOR -> {
-                String needs = SourceConfig.SOURCE_MODE + "=" + requested.configValue() + " needs a Greenplum-family "
+                String needs = "source.mode=" + requested.configValue() + " needs a Greenplum-family "
                         + "coordinator in " + ConnectionConfig.URL;
                 TopologyProblem p = null;
                 if (!family) {
-                    p = problem(SourceConfig.SOURCE_MODE, needs + ", but version() names no Greenplum-family product ("
-                            + product + "): set " + SourceConfig.SOURCE_MODE + "=auto or postgres");
+                    p = problem("source.mode", needs + ", but version() names no Greenplum-family product ("
+                            + product + "): set source.mode=auto or postgres");
                 } else if (!coordinator) {
                     p = problem(ConnectionConfig.URL, needs + ", but " + notCoordinator + ": point " + ConnectionConfig.URL
                             + " at the coordinator");
                 } else if (requested == SourceMode.GREENPLUM_SEGMENTS && segments.isEmpty()) {
-                    p = problem(SourceConfig.SOURCE_MODE, needs + " with segments, but gp_segment_configuration of " + product
-                            + " lists no primary segment: set " + SourceConfig.SOURCE_MODE + "=coordinator");
+                    p = problem("source.mode", needs + " with segments, but gp_segment_configuration of " + product
+                            + " lists no primary segment: set source.mode=coordinator");
                 }
                 return of(requested, requested, chosen(requested), p, version, segments);
             }
@@ -200,7 +198,7 @@ public final class SourceTopology {
     }
 
     private static String chosen(SourceMode requested) {
-        return "set by " + SourceConfig.SOURCE_MODE + "=" + requested.configValue();
+        return "set by source.mode=" + requested.configValue();
     }
 
     /** The Greenplum-family products {@code version()} names in parentheses, else its text before " on ". */

@@ -1,9 +1,8 @@
 package io.adbsync.source.heartbeat;
 
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.source.SourceConfig;
 import io.adbsync.source.replication.SetupProblem;
-import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
 import io.adbsync.source.stream.TransactionContext;
@@ -44,13 +43,13 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
     private final Map<String, String> partition;
     private long lastWrite;
 
-    public Heartbeat(SourceConfig config, Map<String, String> partition) {
-        String[] t = config.heartbeatTable();
-        this.schema = t[0];
-        this.table = t[1];
-        this.slot = config.slotName();
-        this.topic = config.heartbeatTopic();
-        this.intervalMs = config.heartbeatIntervalMs();
+    /** {@code table} is {schema, name}; an {@code intervalMs} of 0 turns the heartbeat off. */
+    public Heartbeat(String[] table, String slot, String topic, long intervalMs, Map<String, String> partition) {
+        this.schema = table[0];
+        this.table = table[1];
+        this.slot = slot;
+        this.topic = topic;
+        this.intervalMs = intervalMs;
         this.partition = partition;
     }
 
@@ -83,9 +82,9 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
                 s.execute("CREATE TABLE IF NOT EXISTS " + SqlIdentifiers.qualified(schema, table) + COLUMNS);
             }
         } catch (SQLException e) {
-            throw new ConnectException("Cannot create the heartbeat table " + schema + "." + table + " (" + SourceConfig.HEARTBEAT_TABLE
+            throw new ConnectException("Cannot create the heartbeat table " + schema + "." + table + " (heartbeat.table"
                     + "): " + e.getMessage() + "; grant CREATE on the schema, create it yourself, or set "
-                    + SourceConfig.HEARTBEAT_INTERVAL_MS + "=0", e);
+                    + "heartbeat.interval.ms=0", e);
         }
     }
 
@@ -99,7 +98,7 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
         String role = SqlIdentifiers.quote(currentUser(c));
         String name = table[0] + "." + table[1];
         if (!exists(c, table)) {
-            return new SetupProblem(SourceConfig.HEARTBEAT_TABLE, "Heartbeat table " + name + " does not exist",
+            return new SetupProblem("heartbeat.table", "Heartbeat table " + name + " does not exist",
                     List.of(createStatement(table), grant(quoted, role, HEARTBEAT_PRIVILEGES)));
         }
         List<String> missing = new ArrayList<>();
@@ -115,7 +114,7 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
                 }
             }
         }
-        return missing.isEmpty() ? null : new SetupProblem(SourceConfig.HEARTBEAT_TABLE, "User " + currentUser(c) + " lacks "
+        return missing.isEmpty() ? null : new SetupProblem("heartbeat.table", "User " + currentUser(c) + " lacks "
                 + String.join(", ", missing) + " on heartbeat table " + name, List.of(grant(quoted, role, missing)));
     }
 

@@ -1,7 +1,6 @@
 package io.adbsync.source.partition;
 
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.source.SourceConfig;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import org.postgresql.replication.LogSequenceNumber;
@@ -56,15 +55,15 @@ public final class AttachedPartitions {
      * Watches the partitioned tables {@code roots}; {@code addToPublication} when leaves are published, then
      * {@code rowFilters} (by root name) are the publication's row filters, if it has them. Partitions for which
      * {@code captured} is false at the start (attached while the connector was away, or before their copy began) are
-     * handled like ones attached while streaming: their snapshot waits until the stream has passed this point. Under
-     * {@code setup.mode=check} ({@code setup}) nothing is published or altered: a partition waits, with a warning naming
+     * handled like ones attached while streaming: their snapshot waits until the stream has passed this point. Unless
+     * {@code create} ({@code setup.mode=check}) nothing is published or altered: a partition waits, with a warning naming
      * the SQL, until an administrator has done it.
      */
     public AttachedPartitions(SourceCatalog catalog, String publication, List<String[]> roots, boolean addToPublication,
-                              Map<String, String> rowFilters, boolean replicaIdentityFull, SourceConfig.SetupMode setup,
+                              Map<String, String> rowFilters, boolean replicaIdentityFull, boolean create,
                               BiPredicate<String[], Partitions.Member> captured) throws SQLException {
         this.catalog = catalog;
-        this.create = setup == SourceConfig.SetupMode.CREATE;
+        this.create = create;
         this.publication = publication;
         this.roots = new ArrayList<>(roots);
         this.addToPublication = addToPublication;
@@ -129,7 +128,7 @@ public final class AttachedPartitions {
                 log.warn("Partition {} of {} is new to the connector, but {}=check lets the connector change nothing at the "
                         + "source, so it is not captured until an administrator (its owner or a superuser) runs: {} It is "
                         + "picked up and copied within seconds of that", leaf.qualifiedName(), root[0] + "." + root[1],
-                        SourceConfig.SETUP_MODE, statements);
+                        "setup.mode", statements);
             }
             return false;
         }

@@ -1,6 +1,5 @@
 package io.adbsync.source.partition;
 
-import io.adbsync.source.SourceConfig;
 import org.apache.kafka.connect.errors.ConnectException;
 
 /**
@@ -15,7 +14,7 @@ public enum PartitionMode {
         switch (setting) {
             case "root":
                 if (serverVersionNum < 130000) {
-                    throw new ConnectException(SourceConfig.PUBLICATION_PARTITIONS + "=root needs PostgreSQL 13 or later at "
+                    throw new ConnectException("publication.partitions=root needs PostgreSQL 13 or later at "
                             + "the source (publish_via_partition_root); this server is " + serverVersionNum
                             + ": use leaves or auto");
                 }

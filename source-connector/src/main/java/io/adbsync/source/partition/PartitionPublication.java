@@ -1,7 +1,6 @@
 package io.adbsync.source.partition;
 
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.source.SourceConfig;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,11 +35,11 @@ public final class PartitionPublication {
         try (Statement s = c.createStatement()) {
             s.execute(alter);
         } catch (SQLException e) {
-            throw new ConnectException("Publication " + publication + " (" + SourceConfig.PUBLICATION_NAME + ") does not publish "
+            throw new ConnectException("Publication " + publication + " (publication.name) does not publish "
                     + "through the partition root, so changes of the partitioned table(s) " + String.join(", ", partitioned)
                     + " would arrive under their partitions' names and not be captured; the connector could not change "
                     + "that (" + e.getMessage() + "). Run " + alter + " as the publication's owner, or set "
-                    + SourceConfig.PUBLICATION_PARTITIONS + "=leaves", e);
+                    + "publication.partitions=leaves", e);
         }
         log.info("Publication {} now publishes partitioned tables through their root (publish_via_partition_root = true) "
                 + "for {}", publication, partitioned);

@@ -2,8 +2,7 @@ package io.adbsync.source.partition;
 
 import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.source.SourceConfig;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 import org.apache.kafka.connect.errors.ConnectException;
 
 import java.sql.Connection;
@@ -98,10 +97,10 @@ public final class Partitions {
             }
         }
         if (!misnamed.isEmpty()) {
-            throw new ConnectException(SourceConfig.TABLE_INCLUDE_LIST + " names partition(s) " + String.join(", ", misnamed)
+            throw new ConnectException("table.include.list names partition(s) " + String.join(", ", misnamed)
                     + " but not their partitioned table(s) " + String.join(", ", roots) + ". Partitions are captured only "
                     + "through their root, as one table under the root's name and topic: add " + String.join(", ", roots)
-                    + " to " + SourceConfig.TABLE_INCLUDE_LIST + " (or leave the partitions out)");
+                    + " to table.include.list (or leave the partitions out)");
         }
     }
 }

@@ -1,14 +1,15 @@
 package io.adbsync.source.precheck;
 
+import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.common.jdbc.PgCatalog;
-import io.adbsync.source.SourceConfig;
+import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.partition.PartitionMode;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.SetupProblem;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -31,7 +32,7 @@ public final class SetupCheck {
      */
     public static List<SetupProblem> problems(Connection c, SourceConfig config, TableFilter filter) throws SQLException {
         List<SetupProblem> problems = new ArrayList<>();
-        boolean streaming = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
+        boolean streaming = config.snapshotMode() != SnapshotMode.INITIAL_ONLY;
         String[] heartbeat = config.heartbeatTable();
         List<String[]> extra = new ArrayList<>();
         if (streaming && config.heartbeatIntervalMs() > 0) {

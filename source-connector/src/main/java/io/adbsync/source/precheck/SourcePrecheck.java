@@ -1,12 +1,14 @@
 package io.adbsync.source.precheck;
 
+import io.adbsync.source.greenplum.SourceMode;
+import io.adbsync.source.replication.SetupMode;
+import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.source.SourceConfig;
-import io.adbsync.source.SourceConfig.SourceMode;
+import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.greenplum.SegmentPrecheck;
@@ -15,7 +17,7 @@ import io.adbsync.source.greenplum.TopologyProblem;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.SetupProblem;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
@@ -60,7 +62,7 @@ public final class SourcePrecheck {
             checkFilters(c, config, values);
             if (perSegment) {
                 // The slots live on the segments; the coordinator's own are not used.
-                for (TopologyProblem problem : SegmentPrecheck.check(c, topology, config, timeouts)) {
+                for (TopologyProblem problem : SegmentPrecheck.check(c, topology, segmentSettings(config), timeouts)) {
                     error(values, problem.configKey(), problem.message());
                 }
             } else {
@@ -144,7 +146,7 @@ public final class SourcePrecheck {
      * Lets the source judge each row filter as a condition on its table: names it resolves, types, the result being
      * boolean. Each runs as {@code SELECT 1 FROM table WHERE (condition) LIMIT 0}, which evaluates the condition on no
      * row, in a read-only transaction that is rolled back. The condition reaches this statement only after
-     * {@link io.adbsync.source.stream.RowFilterConditions} found that it stays inside its parentheses.
+     * {@link io.adbsync.source.catalog.RowFilterConditions} found that it stays inside its parentheses.
      */
     private static void checkFilters(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
         Map<String, String> filters = config.tableFilters();
@@ -181,7 +183,7 @@ public final class SourcePrecheck {
      * depends on the tables and settings the other checks accept.
      */
     private static void checkSetup(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
-        if (config.setupMode() != SourceConfig.SetupMode.CHECK
+        if (config.setupMode() != SetupMode.CHECK
                 || values.values().stream().anyMatch(v -> !v.errorMessages().isEmpty())) {
             return;
         }
@@ -217,7 +219,7 @@ public final class SourcePrecheck {
     }
 
     private static void checkSlot(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
-        if (config.snapshotMode() == SourceConfig.SnapshotMode.INITIAL_ONLY) {
+        if (config.snapshotMode() == SnapshotMode.INITIAL_ONLY) {
             return;
         }
         ReplicationSetup.ExistingSlot existing = ReplicationSetup.existingSlot(c, config.slotName());
@@ -271,5 +273,11 @@ public final class SourcePrecheck {
 
     private static void error(Map<String, ConfigValue> values, String key, String message) {
         values.get(key).addErrorMessage(message);
+    }
+
+    /** The settings {@link SegmentPrecheck} checks the segments against. */
+    public static SegmentPrecheck.Settings segmentSettings(SourceConfig config) {
+        return new SegmentPrecheck.Settings(config.connection(), config.snapshotMode(), config.slotName(),
+                config.heartbeatIntervalMs(), config.heartbeatTable());
     }
 }

@@ -3,11 +3,10 @@ package io.adbsync.source.replication;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.source.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.PartitionMode;
 import io.adbsync.source.partition.PartitionPublication;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -86,7 +85,7 @@ public final class ReplicationSetup {
         String quoted = SqlIdentifiers.quote(publication);
         if (allTables == null) {
             Map<String, Listed> wanted = wanted(c, captured, extraTables, rowFilters, partitions);
-            return new SetupProblem(SourceConfig.PUBLICATION_NAME, "Publication " + publication + " does not exist",
+            return new SetupProblem("publication.name", "Publication " + publication + " does not exist",
                     List.of(createStatement(publication, wanted, partitions)));
         }
         List<String> sql = new ArrayList<>();
@@ -123,11 +122,11 @@ public final class ReplicationSetup {
             }
             if (!unfiltered.isEmpty()) {
                 wrong.add("lists table(s) " + String.join(", ", unfiltered) + " without the row filter of "
-                        + SourceConfig.TABLE_FILTERS);
+                        + "table.filters");
             }
             if (!filtered.isEmpty()) {
                 wrong.add("filters the rows of table(s) " + String.join(", ", filtered) + ", which the connector captures "
-                        + "whole here (no " + SourceConfig.TABLE_FILTERS + " entry, or " + SourceConfig.TABLE_FILTERS_MODE
+                        + "whole here (no table.filters entry, or table.filters.mode"
                         + " has the connector apply it)");
             }
             for (String name : java.util.stream.Stream.concat(unfiltered.stream(), filtered.stream()).toList()) {
@@ -136,7 +135,7 @@ public final class ReplicationSetup {
             }
         }
         return wrong.isEmpty() ? null
-                : new SetupProblem(SourceConfig.PUBLICATION_NAME, "Publication " + publication + " " + String.join(" and ", wrong), sql);
+                : new SetupProblem("publication.name", "Publication " + publication + " " + String.join(" and ", wrong), sql);
     }
 
     private static Boolean allTables(Connection c, String publication) throws SQLException {
@@ -153,17 +152,17 @@ public final class ReplicationSetup {
                                            Map<String, String> rowFilters) throws SQLException {
         if (Boolean.TRUE.equals(allTables)) {
             if (!rowFilters.isEmpty()) {
-                throw new ConnectException("Publication " + publication + " (" + SourceConfig.PUBLICATION_NAME + ") is FOR ALL TABLES, "
-                        + "which cannot carry the row filters of " + SourceConfig.TABLE_FILTERS + "; name another publication");
+                throw new ConnectException("Publication " + publication + " (publication.name) is FOR ALL TABLES, "
+                        + "which cannot carry the row filters of table.filters; name another publication");
             }
             return;
         }
         if (!rowFilters.isEmpty() && PgCatalog.serverVersionNum(c) < 150000) {
-            throw new ConnectException("Publication row filters (" + SourceConfig.TABLE_FILTERS_MODE + "=publication) need "
-                    + "PostgreSQL 15 or later at the source; use " + SourceConfig.TABLE_FILTERS_MODE + "=connector or auto");
+            throw new ConnectException("Publication row filters (table.filters.mode=publication) need "
+                    + "PostgreSQL 15 or later at the source; use table.filters.mode=connector or auto");
         }
         if (captured.isEmpty()) {
-            throw new ConnectException("No table matches " + SourceConfig.TABLE_INCLUDE_LIST + "/" + SourceConfig.TABLE_EXCLUDE_LIST
+            throw new ConnectException("No table matches table.include.list/table.exclude.list"
                     + " in database " + PgCatalog.scalar(c, "SELECT current_database()") + "; nothing to capture");
         }
     }
@@ -241,12 +240,12 @@ public final class ReplicationSetup {
         /** Why this connector cannot read the slot from database {@code currentDatabase}; null when it can. */
         public String problem(String currentDatabase) {
             if (!"pgoutput".equals(plugin) || !"logical".equals(type)) {
-                return "Replication slot " + name + " (" + SourceConfig.SLOT_NAME + ") exists as a " + type + " slot of plugin "
-                        + plugin + "; choose another " + SourceConfig.SLOT_NAME + " or drop it";
+                return "Replication slot " + name + " (slot.name) exists as a " + type + " slot of plugin "
+                        + plugin + "; choose another slot.name or drop it";
             }
             if (!currentDatabase.equals(database)) {
-                return "Replication slot " + name + " (" + SourceConfig.SLOT_NAME + ") belongs to database " + database
-                        + ", not " + currentDatabase + "; choose another " + SourceConfig.SLOT_NAME;
+                return "Replication slot " + name + " (slot.name) belongs to database " + database
+                        + ", not " + currentDatabase + "; choose another slot.name";
             }
             return null;
         }
@@ -308,7 +307,7 @@ public final class ReplicationSetup {
         }
         if (!dropPublication) {
             log.info("Dropped replication slot {}; publication {} is left to its administrator ({}=check)", slot, publication,
-                    SourceConfig.SETUP_MODE);
+                    "setup.mode");
             return;
         }
         try (Statement s = catalog.connection().createStatement()) {

@@ -1,6 +1,5 @@
 package io.adbsync.source.replication;
 
-import io.adbsync.source.SourceConfig;
 
 import java.util.List;
 
@@ -16,7 +15,7 @@ public record SetupProblem(String configKey, String what, List<String> sql) {
 
     /** What is wrong and the statements that put it right, each ending in ';' so the text can be pasted into psql. */
     public String message() {
-        return what + "; " + SourceConfig.SETUP_MODE + "=check runs no DDL at the source, so run (as the tables' owner "
+        return what + "; setup.mode=check runs no DDL at the source, so run (as the tables' owner "
                 + "or a superuser): " + statements();
     }
 
@@ -27,7 +26,7 @@ public record SetupProblem(String configKey, String what, List<String> sql) {
 
     /** One message for all {@code problems}, as a task that cannot start reports them. */
     public static String failure(List<SetupProblem> problems) {
-        StringBuilder text = new StringBuilder("The source is not set up for this connector, and " + SourceConfig.SETUP_MODE
+        StringBuilder text = new StringBuilder("The source is not set up for this connector, and setup.mode"
                 + "=check runs no DDL there. Run as the tables' owner (or a superuser), then restart the task:");
         for (SetupProblem p : problems) {
             text.append(' ').append(p.what()).append(" (").append(p.configKey()).append("): ").append(p.statements());

@@ -1,7 +1,9 @@
 package io.adbsync.source.setup;
 
+import io.adbsync.source.replication.SetupMode;
+import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.source.SourceConfig;
+import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
@@ -29,7 +31,7 @@ import io.adbsync.source.stream.ChangeStream;
 import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.StreamedTransactions;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 import io.adbsync.source.stream.TopicNames;
 import io.adbsync.source.stream.TopicPartitions;
 import io.adbsync.source.types.TypeMapper;
@@ -136,17 +138,18 @@ public final class TaskSetup {
             throw new ConnectException(notRunYet.get());
         }
         String database = catalog.database();
-        boolean streaming = config.snapshotMode() != SourceConfig.SnapshotMode.INITIAL_ONLY;
+        boolean streaming = config.snapshotMode() != SnapshotMode.INITIAL_ONLY;
         // The server's identifier is only part of positions, which only topics of several partitions carry: with none,
         // no extra replication connection is opened at each start (the previous task's walsender may still hold one).
         TopicPartitions topicPartitions = config.topicPartitions();
         ChangeRecordFactory records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(),
                 catalog, topicPartitions,
                 streaming && topicPartitions.anyWithSeveral() ? ReplicationSetup.systemIdentifier(config.connection()) : "");
-        Heartbeat heartbeat = new Heartbeat(config, records.partition());
+        Heartbeat heartbeat = new Heartbeat(config.heartbeatTable(), config.slotName(), config.heartbeatTopic(),
+                config.heartbeatIntervalMs(), records.partition());
         TableFilter filter = capturableOnly(catalog, new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
         // Under setup.mode=check nothing below makes or alters anything at the source: it is all there, or the task stops here.
-        boolean create = config.setupMode() == SourceConfig.SetupMode.CREATE;
+        boolean create = config.setupMode() == SetupMode.CREATE;
         if (!create) {
             List<SetupProblem> problems = SetupCheck.problems(catalog.connection(), config, filter);
             if (!problems.isEmpty()) {
@@ -205,20 +208,20 @@ public final class TaskSetup {
         changes.partitions(PartitionRouter.over(catalog));
         changes.relationExists(catalog::relationExists);
         AttachedPartitions attachedPartitions = null;
-        if (streaming && (partitions == PartitionMode.LEAVES || config.snapshotMode() != SourceConfig.SnapshotMode.NEVER)) {
+        if (streaming && (partitions == PartitionMode.LEAVES || config.snapshotMode() != SnapshotMode.NEVER)) {
             // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
             boolean firstStart = resumeAt.commitLsn() == 0;
             attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
                     PartitionPublication.partitionedTables(catalog.connection(), captured),
                     partitions == PartitionMode.LEAVES, publicationFilters, config.replicaIdentityFull(),
-                    config.setupMode(), (root, leaf) -> firstStart || config.snapshotMode() == SourceConfig.SnapshotMode.NEVER
+                    create, (root, leaf) -> firstStart || config.snapshotMode() == SnapshotMode.NEVER
                             || Snapshotter.copyStarted(offsets, config.topicPrefix(), root[0] + "." + root[1], leaf));
         }
         NewTables newTables = null;
         if (streaming) {
             AttachedPartitions attached = attachedPartitions;
             newTables = new NewTables(catalog, config.publicationName(), filter, capturedNow, config.heartbeatTable(),
-                    publicationFilters, config.replicaIdentityFull(), partitions, config.setupMode(),
+                    publicationFilters, config.replicaIdentityFull(), partitions, create,
                     (root, leaves) -> {
                         if (attached != null) {
                             attached.watch(root, leaves);
@@ -226,7 +229,7 @@ public final class TaskSetup {
                     });
         }
         Snapshotter snapshotter = null;
-        if (config.snapshotMode() != SourceConfig.SnapshotMode.NEVER) {
+        if (config.snapshotMode() != SnapshotMode.NEVER) {
             // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
             snapshotter = new Snapshotter(config.connection(), catalog, relations, records, config.topicPrefix(),
                     config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),

@@ -1,7 +1,7 @@
 package io.adbsync.source.snapshot;
 
 import io.adbsync.source.catalog.SourceCatalog;
-import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.catalog.CapturedTable;
 
 import java.sql.SQLException;
 import java.util.List;

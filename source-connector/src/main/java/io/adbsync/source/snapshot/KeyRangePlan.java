@@ -2,8 +2,8 @@ package io.adbsync.source.snapshot;
 
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
-import io.adbsync.source.stream.CapturedTable;
-import io.adbsync.source.stream.CapturedTable.CapturedColumn;
+import io.adbsync.source.catalog.CapturedTable;
+import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

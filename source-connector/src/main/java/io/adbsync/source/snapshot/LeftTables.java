@@ -1,7 +1,7 @@
 package io.adbsync.source.snapshot;
 
 import io.adbsync.source.partition.Partitions;
-import io.adbsync.source.stream.TableFilter;
+import io.adbsync.source.catalog.TableFilter;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.storage.OffsetStorageReader;

@@ -8,7 +8,7 @@ import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.pgoutput.TupleData;
-import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.types.TextForms;

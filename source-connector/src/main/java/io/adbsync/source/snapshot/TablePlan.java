@@ -4,7 +4,7 @@ import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.pgoutput.PgOutputMessage;
-import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.catalog.CapturedTable;
 
 import java.sql.SQLException;
 import java.util.ArrayList;

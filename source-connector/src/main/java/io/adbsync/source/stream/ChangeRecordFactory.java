@@ -1,10 +1,12 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.source.catalog.CapturedTable;
+import io.adbsync.source.catalog.UnchangedToastLoader;
 import io.adbsync.common.Version;
 import io.adbsync.common.contract.BarrierHeaders;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.source.pgoutput.TupleData;
-import io.adbsync.source.stream.CapturedTable.CapturedColumn;
+import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.header.ConnectHeaders;

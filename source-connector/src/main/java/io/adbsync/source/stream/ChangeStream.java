@@ -1,5 +1,9 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.source.catalog.CapturedTable;
+import io.adbsync.source.catalog.RowFilter;
+import io.adbsync.source.catalog.TableFilter;
+import io.adbsync.source.catalog.UnchangedToastLoader;
 import io.adbsync.common.filter.OperationFilter;
 import io.adbsync.common.filter.Operation;
 import io.adbsync.source.pgoutput.PgOutputMessage;

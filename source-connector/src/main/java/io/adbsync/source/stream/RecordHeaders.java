@@ -1,5 +1,6 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.common.cache.IdentityMemo;
 import io.adbsync.common.contract.BarrierHeaders;
 import io.adbsync.common.contract.SourceTableHeader;

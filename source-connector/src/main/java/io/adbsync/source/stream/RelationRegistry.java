@@ -1,10 +1,11 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.common.contract.AvroNames;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.source.pgoutput.PgOutputMessage.Column;
 import io.adbsync.source.pgoutput.PgOutputMessage.Relation;
-import io.adbsync.source.stream.CapturedTable.CapturedColumn;
+import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
 import io.adbsync.source.types.ColumnMapping;
 import io.adbsync.source.types.TypeMapper;
 import org.apache.kafka.connect.data.Schema;

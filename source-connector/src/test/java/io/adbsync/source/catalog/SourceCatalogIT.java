@@ -1,10 +1,9 @@
 package io.adbsync.source.catalog;
 
 import io.adbsync.common.config.ConnectionConfig;
-import io.adbsync.source.stream.CapturedTable;
-import io.adbsync.source.stream.CapturedTable.CapturedColumn;
+import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
 import io.adbsync.source.stream.RelationRegistry;
-import io.adbsync.source.stream.UnchangedToastLoader.KeyValue;
+import io.adbsync.source.catalog.UnchangedToastLoader.KeyValue;
 import io.adbsync.source.types.TypeMapper;
 import io.adbsync.stack.postgres.LocalPostgres;
 import io.adbsync.stack.postgres.Postgres;

@@ -3,8 +3,8 @@ package io.adbsync.source.greenplum;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.source.AdbPgSourceConnector;
-import io.adbsync.source.SourceConfig;
-import io.adbsync.source.SourceConfig.SourceMode;
+import io.adbsync.source.config.SourceConfig;
+import io.adbsync.source.precheck.SourcePrecheck;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigValue;
 import org.junit.jupiter.api.AfterAll;
@@ -145,7 +145,7 @@ class GreenplumPrecheckIT {
             SourceConfig config = new SourceConfig(config(source.coordinator.url(), role));
             List<TopologyProblem> problems;
             try (Connection c = Jdbc.open(source.coordinator)) {
-                problems = SegmentPrecheck.check(c, source.topology, config, new Properties());
+                problems = SegmentPrecheck.check(c, source.topology, SourcePrecheck.segmentSettings(config), new Properties());
             }
             assertThat(problems).extracting(TopologyProblem::configKey).containsOnly(SourceConfig.SOURCE_MODE);
             assertThat(problems).hasSize(source.topology.segments().size());
@@ -199,7 +199,7 @@ class GreenplumPrecheckIT {
         timeouts.setProperty("connectTimeout", "5");
         List<TopologyProblem> problems;
         try (Connection c = Jdbc.open(source.coordinator)) {
-            problems = SegmentPrecheck.check(c, topology, config, timeouts);
+            problems = SegmentPrecheck.check(c, topology, SourcePrecheck.segmentSettings(config), timeouts);
         }
         String prefix = "Source mode " + topology.describe() + " reads every primary segment in utility mode, but ";
         assertThat(problems).extracting(TopologyProblem::configKey).containsOnly(SourceConfig.SOURCE_MODE);

@@ -1,8 +1,7 @@
 package io.adbsync.source.greenplum;
 
 import io.adbsync.common.config.ConnectionConfig;
-import io.adbsync.source.SourceConfig;
-import io.adbsync.source.SourceConfig.SourceMode;
+import io.adbsync.source.config.SourceConfig;
 import org.apache.kafka.common.config.types.Password;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package io.adbsync.source.setup;
 
-import io.adbsync.source.SourceConfig;
+import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.metrics.StreamingMetrics;
 import io.adbsync.source.replication.LsnAckTracker;
 import org.apache.kafka.connect.errors.ConnectException;

@@ -1,7 +1,7 @@
 package io.adbsync.source.snapshot;
 
 import io.adbsync.source.catalog.SourceCatalog.RelationSize;
-import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.catalog.CapturedTable;
 import org.junit.jupiter.api.Test;
 
 import java.sql.SQLException;

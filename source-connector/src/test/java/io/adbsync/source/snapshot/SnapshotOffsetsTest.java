@@ -1,6 +1,6 @@
 package io.adbsync.source.snapshot;
 
-import io.adbsync.source.stream.CapturedTable;
+import io.adbsync.source.catalog.CapturedTable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,7 +32,7 @@ class SnapshotOffsetsTest {
 
     @Test
     void ctidOffsetsNameTheRelationAndTheFileTheirRangesLieIn() throws Exception {
-        io.adbsync.source.stream.CapturedTable table = new io.adbsync.source.stream.CapturedTable(-5, "public", "t", "p.public.t",
+        io.adbsync.source.catalog.CapturedTable table = new io.adbsync.source.catalog.CapturedTable(-5, "public", "t", "p.public.t",
                 List.of(), null, null, null);
         CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
                 1000, "p");
@@ -163,7 +163,7 @@ class SnapshotOffsetsTest {
 
     @Test
     void eachCopyOfATruncateHasAnOffsetThatSendsTheOthersAfterARestart() throws Exception {
-        io.adbsync.source.stream.CapturedTable table = new io.adbsync.source.stream.CapturedTable(77, "public", "t", "p.public.t",
+        io.adbsync.source.catalog.CapturedTable table = new io.adbsync.source.catalog.CapturedTable(77, "public", "t", "p.public.t",
                 List.of(), null, null, null);
         CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
                 1000, "p");

@@ -1,5 +1,7 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.source.catalog.CapturedTable;
+import io.adbsync.source.catalog.TableFilter;
 import io.adbsync.common.filter.OperationFilter;
 import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.pgoutput.PgOutputMessage.Begin;

@@ -1,5 +1,6 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.source.pgoutput.PgOutputMessage.Column;
 import io.adbsync.source.pgoutput.PgOutputMessage.Relation;

@@ -1,5 +1,6 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.source.catalog.TableFilter;
 import io.adbsync.common.contract.BarrierHeaders;
 import io.adbsync.common.filter.OperationFilter;
 import io.adbsync.source.pgoutput.PgOutputMessage;

@@ -1,10 +1,13 @@
-package io.adbsync.source;
+package io.adbsync.source.config;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
+import io.adbsync.source.greenplum.SourceMode;
 import io.adbsync.source.reconnect.ConnectionRetry;
+import io.adbsync.source.replication.SetupMode;
+import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.source.snapshot.Snapshotter;
-import io.adbsync.source.stream.RowFilterConditions;
+import io.adbsync.source.catalog.RowFilterConditions;
 import io.adbsync.source.stream.TopicPartitions;
 import io.adbsync.common.filter.OperationFilter;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -18,7 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Every setting of {@link AdbPgSourceConnector}, declared once with its documentation, default and validator. */
+/** Every setting of {@code AdbPgSourceConnector}, declared once with its documentation, default and validator. */
 public final class SourceConfig extends AbstractConfig {
 
     public static final String SOURCE_MODE = "source.mode";
@@ -62,32 +65,8 @@ public final class SourceConfig extends AbstractConfig {
     private static final String GROUP_SNAPSHOT = "Snapshot";
     private static final String GROUP_THROTTLING = "Throttling";
 
-    /** What the connector does before it streams. */
-    public enum SnapshotMode {
-        INITIAL, NEVER, INITIAL_ONLY;
 
-        public String configValue() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
-    /** Whether the connector makes what it streams through at the source, or only checks that an administrator did. */
-    public enum SetupMode {
-        CREATE, CHECK;
-
-        public String configValue() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
-    /** Which servers the connector reads changes from: see {@link io.adbsync.source.greenplum.SourceTopology}. */
-    public enum SourceMode {
-        AUTO, POSTGRES, GREENPLUM_SEGMENTS, COORDINATOR;
-
-        public String configValue() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
     public static final ConfigDef CONFIG_DEF = configDef();
 

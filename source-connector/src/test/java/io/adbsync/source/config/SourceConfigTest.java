@@ -1,5 +1,6 @@
-package io.adbsync.source;
+package io.adbsync.source.config;
 
+import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.common.config.ConfigDocsCheck;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class SourceConfigTest {
     @Test
     void defaultsAreUsable() {
         SourceConfig config = new SourceConfig(minimal());
-        assertThat(config.snapshotMode()).isEqualTo(SourceConfig.SnapshotMode.INITIAL);
+        assertThat(config.snapshotMode()).isEqualTo(SnapshotMode.INITIAL);
         assertThat(config.slotName()).isEqualTo("adbsync");
         assertThat(config.heartbeatTopic()).isEqualTo("__adbsync-heartbeat.app");
         assertThat(config.retryWindowMs()).isEqualTo(720L * 60_000);

@@ -1,4 +1,4 @@
-package io.adbsync.source.stream;
+package io.adbsync.source.catalog;
 
 import io.adbsync.source.pgoutput.TupleData;
 
