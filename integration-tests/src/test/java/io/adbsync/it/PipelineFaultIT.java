@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static io.adbsync.it.Tables.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -67,14 +68,6 @@ class PipelineFaultIT {
         }
         if (destination != null) {
             destination.close();
-        }
-    }
-
-    private static void sql(LocalPostgres server, String db, String... statements) throws SQLException {
-        try (Connection c = server.connect(db); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
         }
     }
 

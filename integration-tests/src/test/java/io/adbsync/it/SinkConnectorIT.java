@@ -1,9 +1,7 @@
 package io.adbsync.it;
 
-import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
 import io.adbsync.stack.kafka.TopicReader;
-import io.adbsync.stack.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -16,7 +14,6 @@ import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +22,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,9 +31,8 @@ import static io.adbsync.it.Tables.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The packaged sink connector through a real Connect worker, fed with plain records written by a producer. */
-class SinkConnectorIT {
+class SinkConnectorIT extends WithLocalStack {
 
-    private static final String SINK = "io.adbsync.sink.AdbPgSinkConnector";
     private static final Schema KEY = SchemaBuilder.struct().name("k").field("id", Schema.INT32_SCHEMA).build();
     private static final Schema ROW = SchemaBuilder.struct().name("v").field("id", Schema.INT32_SCHEMA)
             .field("name", Schema.OPTIONAL_STRING_SCHEMA).build();
@@ -46,25 +41,14 @@ class SinkConnectorIT {
     private static final Schema ROW2 = SchemaBuilder.struct().name("v").field("id", Schema.INT32_SCHEMA)
             .field("name", Schema.OPTIONAL_STRING_SCHEMA)
             .field("price", SchemaBuilder.string().optional().parameter("adbsync.source.type", "numeric(8,2)").build()).build();
-    private static LocalStack stack;
-    private static PostgresServer pg;
     private static ConnectRestClient rest;
     private static JsonConverter converter;
 
     @BeforeAll
-    static void start() {
-        pg = Postgres.shared();
-        stack = LocalStack.start(1);
+    static void clients() {
         rest = stack.connect().rest();
         converter = new JsonConverter();
         converter.configure(Map.of("schemas.enable", "true", "converter.type", "value"));
-    }
-
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
     }
 
     /** {@code sourceTable}: the value of our source's adbsync.source.table header, or null for none. */
@@ -142,15 +126,7 @@ class SinkConnectorIT {
     }
 
     private static Map<String, String> sinkConfig(String db, String topic, String... extra) {
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", SINK);
-        config.put("tasks.max", "1");
-        config.put("topics", topic);
-        config.put("connection.url", pg.jdbcUrl(db));
-        config.put("connection.user", pg.user());
-        if (pg.password() != null) {
-            config.put("connection.password", pg.password());
-        }
+        Map<String, String> config = sinkConfigInto(db, "tasks.max", "1", "topics", topic);
         for (int i = 0; i < extra.length; i += 2) {
             config.put(extra[i], extra[i + 1]);
         }
@@ -159,12 +135,12 @@ class SinkConnectorIT {
 
     private static void awaitRows(String db, String table, List<String> expected) {
         Awaitility.await(table + " = " + expected).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
-                .untilAsserted(() -> assertThat(rows(pg, db, table)).isEqualTo(expected));
+                .untilAsserted(() -> assertThat(rows(postgres, db, table)).isEqualTo(expected));
     }
 
     @Test
     void upsertsDeletesAndKeyOrderInsideOneBatchThenEvolvesTheTable() throws Exception {
-        String db = pg.createDatabase("sink_apply");
+        String db = postgres.createDatabase("sink_apply");
         String topic = "plain.public.items";
         // upsert 1 -> delete 1 -> upsert 1 must leave 1 present; 2 is deleted last; 3 is a key change 30 -> 3.
         produce(topic, up(1, "a"), del(1), up(1, "b"), up(2, "x"), up(30, "moved"), del(30), up(3, "moved"), del(2),
@@ -172,14 +148,14 @@ class SinkConnectorIT {
         rest.deploy("apply", sinkConfig(db, topic));
         rest.awaitRunning("apply", 1, Duration.ofSeconds(60));
         awaitRows(db, "public.items", List.of("(1,b)", "(3,moved)", "(4,\"tab\tand\nnewline\")"));
-        assertThat(scalar(pg, db, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'public.items'::regclass AND contype = 'p'"))
+        assertThat(scalar(postgres, db, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'public.items'::regclass AND contype = 'p'"))
                 .isEqualTo("PRIMARY KEY (id)");
 
         // A record with a new column: the table gains it with the exact source type.
         Struct withPrice = new Struct(ROW2).put("id", 5).put("name", "e").put("price", "12.50");
         produce(topic, new Rec(new Struct(KEY).put("id", 5), withPrice), up(1, "c"));
         awaitRows(db, "public.items", List.of("(1,c,)", "(3,moved,)", "(4,\"tab\tand\nnewline\",)", "(5,e,12.50)"));
-        assertThat(scalar(pg, db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'public.items'::regclass AND attname = 'price'"))
+        assertThat(scalar(postgres, db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'public.items'::regclass AND attname = 'price'"))
                 .isEqualTo("numeric(8,2)");
         rest.remove("apply");
     }
@@ -190,7 +166,7 @@ class SinkConnectorIT {
      */
     @Test
     void aSinkDeployedBeforeItsTopicsExistFindsThemWithoutAnOverride() throws Exception {
-        String db = pg.createDatabase("sink_late");
+        String db = postgres.createDatabase("sink_late");
         Map<String, String> config = sinkConfig(db, "unused");
         config.remove("topics");
         config.put("topics.regex", "late\\.public\\..*");
@@ -204,7 +180,7 @@ class SinkConnectorIT {
     /** Array columns as Debezium's PostgreSQL connector sends them (Connect arrays): created and written exactly. */
     @Test
     void connectArraysBecomeArrayColumnsWithTheirValuesExact() throws Exception {
-        String db = pg.createDatabase("sink_arrays");
+        String db = postgres.createDatabase("sink_arrays");
         Schema row = SchemaBuilder.struct().name("a").field("id", Schema.INT32_SCHEMA)
                 .field("tags", SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).optional().build())
                 .field("grid", SchemaBuilder.array(SchemaBuilder.array(Schema.INT32_SCHEMA).build()).optional().build()).build();
@@ -217,22 +193,22 @@ class SinkConnectorIT {
         Awaitility.await("arrays written").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
                 .until(() -> {
                     rest.checkNotFailed("arrays");
-                    return "2".equals(scalar(pg, db, "SELECT count(*) FROM pg_tables WHERE tablename = 'arrays'")
-                            .equals("1") ? scalar(pg, db, "SELECT count(*) FROM public.arrays") : "0");
+                    return "2".equals(scalar(postgres, db, "SELECT count(*) FROM pg_tables WHERE tablename = 'arrays'")
+                            .equals("1") ? scalar(postgres, db, "SELECT count(*) FROM public.arrays") : "0");
                 });
-        assertThat(scalar(pg, db, "SELECT tags = ARRAY['a,b', NULL, 'q\"uote', 'back\\slash', 'NULL', E'tab\\t{}'] "
+        assertThat(scalar(postgres, db, "SELECT tags = ARRAY['a,b', NULL, 'q\"uote', 'back\\slash', 'NULL', E'tab\\t{}'] "
                 + "AND grid = '{{1,2},{3,4}}' FROM public.arrays WHERE id = 1")).isEqualTo("t");
-        assertThat(scalar(pg, db, "SELECT tags::text || coalesce(grid::text, 'null') FROM public.arrays WHERE id = 2")).isEqualTo("{}null");
-        assertThat(scalar(pg, db, "SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM pg_attribute "
+        assertThat(scalar(postgres, db, "SELECT tags::text || coalesce(grid::text, 'null') FROM public.arrays WHERE id = 2")).isEqualTo("{}null");
+        assertThat(scalar(postgres, db, "SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM pg_attribute "
                 + "WHERE attrelid = 'public.arrays'::regclass AND attnum > 0")).isEqualTo("integer,text[],integer[]");
         rest.remove("arrays");
     }
 
     @Test
     void aRefusedRecordAloneGoesToTheDeadLetterQueueAndTheRestOfTheBatchIsApplied() throws Exception {
-        String db = pg.createDatabase("sink_dlq");
+        String db = postgres.createDatabase("sink_dlq");
         String topic = "dlq.public.checked";
-        sql(pg, db, "CREATE TABLE checked (id int PRIMARY KEY, name text CHECK (name <> 'bad'))");
+        sql(postgres, db, "CREATE TABLE checked (id int PRIMARY KEY, name text CHECK (name <> 'bad'))");
         produce(topic, up(1, "ok"), up(2, "bad"), up(3, "fine"));
         rest.deploy("dlq", sinkConfig(db, topic, "errors.tolerance", "all",
                 "errors.deadletterqueue.topic.name", "dlq-out", "errors.deadletterqueue.topic.replication.factor", "1",
@@ -248,9 +224,9 @@ class SinkConnectorIT {
 
     @Test
     void withoutToleranceTheTaskFailsNamingRecordTableAndColumn() throws Exception {
-        String db = pg.createDatabase("sink_fail");
+        String db = postgres.createDatabase("sink_fail");
         String topic = "fail.public.strict";
-        sql(pg, db, "CREATE TABLE strict (id int PRIMARY KEY, name varchar(3))");
+        sql(postgres, db, "CREATE TABLE strict (id int PRIMARY KEY, name varchar(3))");
         produce(topic, up(1, "ok"), up(2, "too long"));
         rest.deploy("fail", sinkConfig(db, topic));
         Awaitility.await("task FAILED").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
@@ -262,13 +238,13 @@ class SinkConnectorIT {
         assertThat(trace).contains("topic fail.public.strict, partition 0, offset 1").contains("public.strict")
                 .contains("column name").contains("22001");
         // No batch is half-applied: the good record of the failed batch is not there either.
-        assertThat(rows(pg, db, "public.strict")).isEmpty();
+        assertThat(rows(postgres, db, "public.strict")).isEmpty();
         rest.remove("fail");
     }
 
     @Test
     void aLostDestinationConnectionMidStreamIsRetriedWithoutLossAndOffsetsLandInTheDestination() throws Exception {
-        String db = pg.createDatabase("sink_retry");
+        String db = postgres.createDatabase("sink_retry");
         String topic = "retry.public.counter";
         rest.deploy("retry", sinkConfig(db, topic, "retry.backoff.ms", "100", "exactly.once.offsets.table", "adbsync.offsets"));
         rest.awaitRunning("retry", 1, Duration.ofSeconds(60));
@@ -280,7 +256,7 @@ class SinkConnectorIT {
                 batch[i] = up(id, "r" + round);
             }
             produce(topic, batch);
-            sql(pg, db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            sql(postgres, db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
                     + "AND application_name = 'adbsync' AND pid <> pg_backend_pid()");
         }
         for (int id = 0; id < 1000; id++) {
@@ -289,27 +265,27 @@ class SinkConnectorIT {
         expected.sort(String::compareTo);
         awaitRows(db, "public.counter", expected);
         Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
-                .until(() -> "1000".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+                .until(() -> "1000".equals(scalar(postgres, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
         assertThat(rest.status("retry").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
         rest.remove("retry");
     }
 
     @Test
     void aTableLockedLongerThanTheLockTimeoutIsRetriedAndTheRowsArriveOnceItIsReleased() throws Exception {
-        String db = pg.createDatabase("sink_lock");
+        String db = postgres.createDatabase("sink_lock");
         String topic = "lock.public.locked";
-        sql(pg, db, "CREATE TABLE locked (id int PRIMARY KEY, name text)");
+        sql(postgres, db, "CREATE TABLE locked (id int PRIMARY KEY, name text)");
         // The sink sets no session settings of its own: a user gives them in the URL, as here a short lock_timeout.
         Map<String, String> config = sinkConfig(db, topic, "retry.backoff.ms", "200");
-        config.put("connection.url", pg.jdbcUrl(db) + "?options=-c%20lock_timeout%3D500");
-        try (Connection locker = pg.connect(db); Statement s = locker.createStatement()) {
+        config.put("connection.url", postgres.jdbcUrl(db) + "?options=-c%20lock_timeout%3D500");
+        try (Connection locker = postgres.connect(db); Statement s = locker.createStatement()) {
             locker.setAutoCommit(false);
             s.execute("LOCK TABLE locked IN ACCESS EXCLUSIVE MODE");
             rest.deploy("lock", config);
             rest.awaitRunning("lock", 1, Duration.ofSeconds(60));
             produce(topic, up(1, "a"), up(2, "b"));
             Awaitility.await("the sink waits on the lock").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> "1".equals(scalar(pg, db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    .until(() -> "1".equals(scalar(postgres, db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                             + "AND application_name = 'adbsync' AND wait_event_type = 'Lock'")));
             // Several lock timeouts of 500 ms while the lock is held.
             Thread.sleep(3000);
@@ -365,7 +341,7 @@ class SinkConnectorIT {
 
     @Test
     void aSnapshotRowInTheSameBatchAsAStreamedChangeOfItsKeyNeverUndoesIt() throws Exception {
-        String db = pg.createDatabase("sink_snapshot_order");
+        String db = postgres.createDatabase("sink_snapshot_order");
         String topic = "snap.public.items";
         rest.deploy("snapshot-order", sinkConfig(db, topic));
         rest.awaitRunning("snapshot-order", 1, Duration.ofSeconds(60));
@@ -379,7 +355,7 @@ class SinkConnectorIT {
 
     @Test
     void aStoredOffsetBehindKafkaReplaysExactlyTheMissingRecordsInOrder() throws Exception {
-        String db = pg.createDatabase("sink_rewind");
+        String db = postgres.createDatabase("sink_rewind");
         String topic = "rewind.public.items";
         Map<String, String> config = sinkConfig(db, topic, "exactly.once.offsets.table", "adbsync.offsets");
         rest.deploy("rewind", config);
@@ -395,13 +371,13 @@ class SinkConnectorIT {
         }
         awaitRows(db, "public.items", expected);
         Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
-                .until(() -> "10".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+                .until(() -> "10".equals(scalar(postgres, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
 
         // As a restore from a backup taken after offset 3: the destination forgets offsets 4..9 and their rows.
         assertThat(rest.put("connectors/rewind/stop", null).ok()).isTrue();
         Awaitility.await("stopped").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
                 .until(() -> "STOPPED".equals(rest.status("rewind").get("connector").get("state").asText()));
-        sql(pg, db, "UPDATE adbsync.offsets SET next_offset = 4", "DELETE FROM public.items WHERE id >= 4",
+        sql(postgres, db, "UPDATE adbsync.offsets SET next_offset = 4", "DELETE FROM public.items WHERE id >= 4",
                 "UPDATE public.items SET name = 'restored' WHERE id = 3");
         rest.resume("rewind");
         rest.awaitRunning("rewind", 1, Duration.ofSeconds(60));
@@ -414,13 +390,13 @@ class SinkConnectorIT {
         expected.sort(String::compareTo);
         awaitRows(db, "public.items", expected);
         Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
-                .until(() -> "12".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+                .until(() -> "12".equals(scalar(postgres, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
         rest.remove("rewind");
     }
 
     @Test
     void aDestinationThatFallsBehindUnderARunningTaskGetsTheMissingRecordsReplayed() throws Exception {
-        String db = pg.createDatabase("sink_failover");
+        String db = postgres.createDatabase("sink_failover");
         String topic = "failover.public.items";
         rest.deploy("failover", sinkConfig(db, topic, "exactly.once.offsets.table", "adbsync.offsets"));
         rest.awaitRunning("failover", 1, Duration.ofSeconds(60));
@@ -433,33 +409,33 @@ class SinkConnectorIT {
         produce(topic, first);
         awaitRows(db, "public.items", expected);
         Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
-                .until(() -> "10".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+                .until(() -> "10".equals(scalar(postgres, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
 
         // As a failover to a replica that lagged behind offset 4, while the task keeps running.
-        sql(pg, db, "UPDATE adbsync.offsets SET next_offset = 4", "DELETE FROM public.items WHERE id >= 4");
+        sql(postgres, db, "UPDATE adbsync.offsets SET next_offset = 4", "DELETE FROM public.items WHERE id >= 4");
         produce(topic, up(10, "b10"));
         expected.add("(10,b10)");
         expected.sort(String::compareTo);
         awaitRows(db, "public.items", expected);
         Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
-                .until(() -> "11".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+                .until(() -> "11".equals(scalar(postgres, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
         assertThat(rest.status("failover").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
         rest.remove("failover");
     }
 
     @Test
     void aStoredOffsetThatVanishedUnderARunningTaskStopsItNamingThePartitionAndHowToRecover() throws Exception {
-        String db = pg.createDatabase("sink_vanished");
+        String db = postgres.createDatabase("sink_vanished");
         String topic = "vanished.public.items";
         rest.deploy("vanished", sinkConfig(db, topic, "exactly.once.offsets.table", "adbsync.offsets"));
         rest.awaitRunning("vanished", 1, Duration.ofSeconds(60));
         produce(topic, up(1, "a"), up(2, "b"), up(3, "c"));
         awaitRows(db, "public.items", List.of("(1,a)", "(2,b)", "(3,c)"));
         Awaitility.await("offsets stored").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
-                .until(() -> "3".equals(scalar(pg, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
+                .until(() -> "3".equals(scalar(postgres, db, "SELECT next_offset::text FROM adbsync.offsets WHERE topic = '" + topic + "'")));
 
         // As a restore from a backup taken before the sink's first write: rows and offsets gone.
-        sql(pg, db, "DELETE FROM adbsync.offsets", "DELETE FROM public.items");
+        sql(postgres, db, "DELETE FROM adbsync.offsets", "DELETE FROM public.items");
         produce(topic, up(4, "d"));
         Awaitility.await("sink task FAILED").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
                 .until(() -> {
@@ -470,17 +446,17 @@ class SinkConnectorIT {
         assertThat(trace).contains("The offsets of [vanished.public.items-0] stored in adbsync.offsets for connector "
                 + "vanished are gone").contains("INSERT INTO \"adbsync\".\"offsets\" (\"connector\"").contains("--group connect-vanished");
         // Nothing was applied past the lost offsets, and no offset was stored where the consumer stood.
-        assertThat(rows(pg, db, "public.items")).isEmpty();
-        assertThat(scalar(pg, db, "SELECT count(*)::text FROM adbsync.offsets")).isEqualTo("0");
+        assertThat(rows(postgres, db, "public.items")).isEmpty();
+        assertThat(scalar(postgres, db, "SELECT count(*)::text FROM adbsync.offsets")).isEqualTo("0");
         rest.remove("vanished");
     }
 
     @Test
     void envelopesAndOurTombstonesGoToTheSourcesExactTableWhoseNameTheTopicCannotHold() throws Exception {
-        String db = pg.createDatabase("sink_routing");
+        String db = postgres.createDatabase("sink_routing");
         // The source table "Order Items" travels in a topic whose name cannot hold its space.
         String topic = "route.public.Order_Items";
-        sql(pg, db, "CREATE TABLE public.orders (id int PRIMARY KEY, name text)", "INSERT INTO public.orders VALUES (9, 'kept')");
+        sql(postgres, db, "CREATE TABLE public.orders (id int PRIMARY KEY, name text)", "INSERT INTO public.orders VALUES (9, 'kept')");
         rest.deploy("routing", sinkConfig(db, topic, "table.name.map", "public.Order Items=public.orders"));
         rest.awaitRunning("routing", 1, Duration.ofSeconds(60));
         // Our source's tombstone names its table in a header; Debezium's carries none and goes by the topic name,
@@ -489,7 +465,7 @@ class SinkConnectorIT {
                 env("Order Items", "c", row(3, "c")), env("Order Items", "d", row(1, "a")), del(1),
                 del(3).from("public", "Order Items"), del(2));
         awaitRows(db, "public.orders", List.of("(2,b)", "(9,kept)"));
-        assertThat(scalar(pg, db, "SELECT count(*)::text FROM pg_tables WHERE schemaname = 'public'")).isEqualTo("1");
+        assertThat(scalar(postgres, db, "SELECT count(*)::text FROM pg_tables WHERE schemaname = 'public'")).isEqualTo("1");
         rest.remove("routing");
     }
 
@@ -504,7 +480,7 @@ class SinkConnectorIT {
 
     @Test
     void debeziumUnavailableValuesKeepTheDestinationValueAndANewRowWithOneIsRefused() throws Exception {
-        String db = pg.createDatabase("sink_toast");
+        String db = postgres.createDatabase("sink_toast");
         String topic = "toast.public.docs";
         rest.deploy("toast", sinkConfig(db, topic, "errors.tolerance", "all",
                 "errors.deadletterqueue.topic.name", "toast-dlq", "errors.deadletterqueue.topic.replication.factor", "1",
@@ -545,8 +521,8 @@ class SinkConnectorIT {
 
     @Test
     void recordsTheDestinationCannotTakeGoToTheDeadLetterQueueAndTheSinkGoesOn() throws Exception {
-        String db = pg.createDatabase("sink_bad_input");
-        sql(pg, db, "CREATE TABLE big (k text PRIMARY KEY, v text)");
+        String db = postgres.createDatabase("sink_bad_input");
+        sql(postgres, db, "CREATE TABLE big (k text PRIMARY KEY, v text)");
         String topic = "bad.public.items";
         Schema optionalText = Schema.OPTIONAL_STRING_SCHEMA;
         produce(topic, up(1, "ok"),
@@ -583,8 +559,8 @@ class SinkConnectorIT {
 
     @Test
     void aRecordWhoseKeyIsNotAUniqueKeyOfTheDestinationIsRefused() throws Exception {
-        String db = pg.createDatabase("sink_key_check");
-        sql(pg, db, "CREATE TABLE accounts (id int PRIMARY KEY, branch int, name text)",
+        String db = postgres.createDatabase("sink_key_check");
+        sql(postgres, db, "CREATE TABLE accounts (id int PRIMARY KEY, branch int, name text)",
                 "INSERT INTO accounts VALUES (1, 10, 'a'), (2, 10, 'b'), (3, 10, 'c')");
         String topic = "keys.public.accounts";
         Schema byBranch = SchemaBuilder.struct().name("branchKey").field("branch", Schema.INT32_SCHEMA).build();
@@ -614,8 +590,8 @@ class SinkConnectorIT {
 
     @Test
     void aBatchWhoseKeySchemaChangesAppliesEveryRecordByItsOwnKey() throws Exception {
-        String db = pg.createDatabase("sink_mixed_keys");
-        sql(pg, db, "CREATE TABLE items (id int PRIMARY KEY, name text)", "INSERT INTO items VALUES (1, 'a'), (2, 'b')");
+        String db = postgres.createDatabase("sink_mixed_keys");
+        sql(postgres, db, "CREATE TABLE items (id int PRIMARY KEY, name text)", "INSERT INTO items VALUES (1, 'a'), (2, 'b')");
         String topic = "mixed.public.items";
         // The source's key grew from (id) to (id, name) mid-stream; both kinds arrive in one batch.
         Schema wideKey = SchemaBuilder.struct().name("wide").field("id", Schema.INT32_SCHEMA).field("name", Schema.STRING_SCHEMA).build();
@@ -629,7 +605,7 @@ class SinkConnectorIT {
 
     @Test
     void truncatesAreSkippedUnlessEnabled() throws Exception {
-        String db = pg.createDatabase("sink_trunc_off");
+        String db = postgres.createDatabase("sink_trunc_off");
         String topic = "truncoff.public.items";
         produce(topic, up(1, "a"), truncateOf("items"), up(2, "b"));
         rest.deploy("trunc-off", sinkConfig(db, topic));
@@ -637,7 +613,7 @@ class SinkConnectorIT {
         awaitRows(db, "public.items", List.of("(1,a)", "(2,b)"));
         rest.remove("trunc-off");
 
-        String on = pg.createDatabase("sink_trunc_on");
+        String on = postgres.createDatabase("sink_trunc_on");
         rest.deploy("trunc-on", sinkConfig(on, topic, "truncate.enabled", "true"));
         rest.awaitRunning("trunc-on", 1, Duration.ofSeconds(60));
         awaitRows(on, "public.items", List.of("(2,b)"));
@@ -646,8 +622,8 @@ class SinkConnectorIT {
 
     @Test
     void aRecordForATableOutsideTheAllowListIsRefusedBeforeAnyDdlOrWrite() throws Exception {
-        String db = pg.createDatabase("sink_allow");
-        sql(pg, db, "CREATE TABLE victim (id int PRIMARY KEY, name text)", "INSERT INTO victim VALUES (7, 'keep')");
+        String db = postgres.createDatabase("sink_allow");
+        sql(postgres, db, "CREATE TABLE victim (id int PRIMARY KEY, name text)", "INSERT INTO victim VALUES (7, 'keep')");
         produce("allow.public.allowed", up(1, "a"));
         // A topic writer aims at a table the sink was not given: an existing one and one it would create.
         produce("allow.public.victim", del(7), up(8, "evil"));
@@ -673,8 +649,8 @@ class SinkConnectorIT {
                 "Destination table public.victim is not in table.allow.list (record at topic allow.public.victim, partition 0, "
                         + "offset 1); nothing was written. Map the topic to an allowed table (table.name.format, table.name.map) "
                         + "or widen table.allow.list");
-        assertThat(rows(pg, db, "public.victim")).containsExactly("(7,keep)");
-        assertThat(scalar(pg, db, "SELECT to_regclass('public.created') IS NULL")).isEqualTo("t");
+        assertThat(rows(postgres, db, "public.victim")).containsExactly("(7,keep)");
+        assertThat(scalar(postgres, db, "SELECT to_regclass('public.created') IS NULL")).isEqualTo("t");
         rest.remove("allow");
 
         Map<String, List<String>> errors = rest.validate(SINK, sinkConfig(db, "allow.public.allowed,allow.public.victim",
@@ -686,7 +662,7 @@ class SinkConnectorIT {
 
     @Test
     void aTruncateOnATopicOfSeveralPartitionsStopsTheTaskInsteadOfBeingAppliedOutOfOrder() throws Exception {
-        String db = pg.createDatabase("sink_trunc");
+        String db = postgres.createDatabase("sink_trunc");
         String topic = "trunc.public.items";
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
@@ -709,8 +685,8 @@ class SinkConnectorIT {
 
     @Test
     void validateReportsConflictingTablesAndAnUnreachableDestinationOnTheirKeys() throws Exception {
-        String db = pg.createDatabase("sink_check");
-        sql(pg, db, "CREATE TABLE taken (id int PRIMARY KEY)");
+        String db = postgres.createDatabase("sink_check");
+        sql(postgres, db, "CREATE TABLE taken (id int PRIMARY KEY)");
         Map<String, List<String>> errors = rest.validate(SINK, sinkConfig(db, "x.public.taken,x.public.free",
                 "table.conflict.mode", "fail"));
         assertThat(errors).containsOnlyKeys("table.conflict.mode");

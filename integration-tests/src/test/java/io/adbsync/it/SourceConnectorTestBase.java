@@ -5,10 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInfo;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Map;
 
 /**
@@ -47,18 +44,11 @@ abstract class SourceConnectorTestBase extends WithLocalStack {
     abstract Map<String, String> baseConfig();
 
     void sql(String... statements) throws SQLException {
-        try (Connection c = postgres.connect(database); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
+        Tables.sql(postgres, database, statements);
     }
 
     String scalar(String query) throws SQLException {
-        try (Connection c = postgres.connect(database); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return Tables.scalar(postgres, database, query);
     }
 
     /** The connector config: connection to this test's database, topic prefix and slot named after the test, then {@code extra} pairs. */

@@ -11,8 +11,6 @@ import org.postgresql.replication.PGReplicationStream;
 import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
@@ -20,19 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import static io.adbsync.it.Tables.scalar;
+import static io.adbsync.it.Tables.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** validate() through the REST API checks the real source and puts each problem on the key to change. */
 class SourcePrecheckIT extends WithLocalStack {
-
-
-    private static void sql(String db, String... statements) throws SQLException {
-        try (Connection c = postgres.connect(db); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
-    }
 
     private static Map<String, List<String>> validate(String url, String user, String... extra) {
         Map<String, String> config = new HashMap<>();
@@ -48,7 +39,7 @@ class SourcePrecheckIT extends WithLocalStack {
     @Test
     void aGoodSourcePassesAndEachProblemLandsOnItsKey() throws Exception {
         String db = postgres.createDatabase("precheck");
-        sql(db, "CREATE TABLE keyed (id int PRIMARY KEY)", "CREATE TABLE loose (v text)");
+        sql(postgres, db, "CREATE TABLE keyed (id int PRIMARY KEY)", "CREATE TABLE loose (v text)");
         String url = postgres.jdbcUrl(db);
 
         assertThat(validate(url, postgres.user(), "table.include.list", "public\\.keyed")).isEmpty();
@@ -61,7 +52,7 @@ class SourcePrecheckIT extends WithLocalStack {
         assertThat(fullIdentity).containsOnlyKeys("table.include.list");
         assertThat(fullIdentity.get("table.include.list").get(0)).contains("public.loose").doesNotContain("public.keyed")
                 .contains("no key").contains("table.exclude.list");
-        sql(db, "ALTER TABLE loose REPLICA IDENTITY FULL");
+        sql(postgres, db, "ALTER TABLE loose REPLICA IDENTITY FULL");
         assertThat(validate(url, postgres.user()).get("table.include.list").get(0)).contains("public.loose");
 
         Map<String, List<String>> nothing = validate(url, postgres.user(), "table.include.list", "sales\\..*");
@@ -71,8 +62,8 @@ class SourcePrecheckIT extends WithLocalStack {
     @Test
     void aUserWithoutReplicationAndAHyphenatedDatabaseAreReported() throws Exception {
         String role = "norepl_" + ProcessHandle.current().pid();
-        sql("postgres", "CREATE ROLE " + role + " LOGIN", "DROP DATABASE IF EXISTS \"pre-check\"", "CREATE DATABASE \"pre-check\"");
-        sql("pre-check", "CREATE TABLE t (id int PRIMARY KEY)");
+        sql(postgres, "postgres", "CREATE ROLE " + role + " LOGIN", "DROP DATABASE IF EXISTS \"pre-check\"", "CREATE DATABASE \"pre-check\"");
+        sql(postgres, "pre-check", "CREATE TABLE t (id int PRIMARY KEY)");
         Map<String, List<String>> errors = validate(postgres.jdbcUrl("pre-check"), role);
         assertThat(errors.get("connection.user").get(0)).contains(role).contains("REPLICATION");
         assertThat(errors.get("connection.url").get(0)).contains("hyphen");
@@ -89,19 +80,12 @@ class SourcePrecheckIT extends WithLocalStack {
         assertThat(errors.get("connection.url").get(0)).contains("Cannot connect");
     }
 
-    private static String scalar(String db, String query) throws SQLException {
-        try (Connection c = postgres.connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
     @Test
     void aSlotOfAnotherPluginOrReadByAnotherProgramIsReportedOnTheSlotName() throws Exception {
         String db = postgres.createDatabase("precheck");
         String foreign = "pre_foreign_" + ProcessHandle.current().pid();
         String busy = "pre_busy_" + ProcessHandle.current().pid();
-        sql(db, "CREATE TABLE keyed (id int PRIMARY KEY)", "CREATE PUBLICATION other_pub FOR TABLE keyed",
+        sql(postgres, db, "CREATE TABLE keyed (id int PRIMARY KEY)", "CREATE PUBLICATION other_pub FOR TABLE keyed",
                 "SELECT pg_create_logical_replication_slot('" + foreign + "', 'test_decoding')");
         String url = postgres.jdbcUrl(db);
         Properties props = new Properties();
@@ -119,7 +103,7 @@ class SourcePrecheckIT extends WithLocalStack {
             try (PGReplicationStream stream = pg.getReplicationAPI().replicationStream().logical().withSlotName(busy)
                     .withSlotOption("proto_version", "1").withSlotOption("publication_names", "other_pub").start()) {
                 Awaitility.await("slot " + busy + " active").atMost(Duration.ofSeconds(30)).until(() ->
-                        "true".equals(scalar(db, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + busy + "'")));
+                        "true".equals(scalar(postgres, db, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + busy + "'")));
 
                 Map<String, List<String>> wrongPlugin = validate(url, postgres.user(), "slot.name", foreign);
                 assertThat(wrongPlugin).containsOnlyKeys("slot.name");
@@ -132,7 +116,7 @@ class SourcePrecheckIT extends WithLocalStack {
             }
         } finally {
             // The shared server's slots are few and other tests need them.
-            sql(db, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('"
+            sql(postgres, db, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('"
                     + foreign + "', '" + busy + "') AND NOT active");
         }
     }
@@ -140,7 +124,7 @@ class SourcePrecheckIT extends WithLocalStack {
     @Test
     void aRunningConnectorsOwnSlotDoesNotBlockAnUpdateOfItsConfig() throws Exception {
         String db = postgres.createDatabase("precheck");
-        sql(db, "CREATE TABLE keyed (id int PRIMARY KEY)");
+        sql(postgres, db, "CREATE TABLE keyed (id int PRIMARY KEY)");
         String name = "precheck_self_" + ProcessHandle.current().pid();
         Map<String, String> config = sourceConfig(db, name, "snapshot.mode", "never");
         var rest = stack.connect().rest();
@@ -157,8 +141,8 @@ class SourcePrecheckIT extends WithLocalStack {
         } finally {
             rest.remove(name);
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
-                    "0".equals(scalar(db, "SELECT count(*) FILTER (WHERE active)::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
-            sql(db, "SELECT pg_drop_replication_slot('" + name + "')");
+                    "0".equals(scalar(postgres, db, "SELECT count(*) FILTER (WHERE active)::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
+            sql(postgres, db, "SELECT pg_drop_replication_slot('" + name + "')");
         }
     }
 
@@ -186,7 +170,7 @@ class SourcePrecheckIT extends WithLocalStack {
     @Test
     void aRowFilterThatWouldEscapeItsParenthesesIsRefusedAndThePublicationIsUntouched() throws Exception {
         String db = postgres.createDatabase("filters");
-        sql(db, "CREATE TABLE orders (id int PRIMARY KEY, status text)", "CREATE TABLE other_table (id int PRIMARY KEY, v text)",
+        sql(postgres, db, "CREATE TABLE orders (id int PRIMARY KEY, status text)", "CREATE TABLE other_table (id int PRIMARY KEY, v text)",
                 "ALTER TABLE orders REPLICA IDENTITY FULL", "CREATE PUBLICATION filtered FOR TABLE orders");
         String name = "filters_" + ProcessHandle.current().pid();
         String escape = "public.orders: id > 0), public.other_table WHERE (true";
@@ -198,7 +182,7 @@ class SourcePrecheckIT extends WithLocalStack {
             assertThat(deployed.ok()).as("deploy answered %s", deployed.body()).isFalse();
             assertThat(deployed.body().toString()).contains("table.filters").contains("public.orders");
             Thread.sleep(2000);
-            assertThat(scalar(db, "SELECT string_agg(schemaname || '.' || tablename, ',') FROM pg_publication_tables "
+            assertThat(scalar(postgres, db, "SELECT string_agg(schemaname || '.' || tablename, ',') FROM pg_publication_tables "
                     + "WHERE pubname = 'filtered'")).isEqualTo("public.orders");
 
             Map<String, List<String>> errors = stack.connect().rest().validate(SOURCE, config);

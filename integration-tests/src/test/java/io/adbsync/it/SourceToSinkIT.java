@@ -1,18 +1,12 @@
 package io.adbsync.it;
 
-import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
-import io.adbsync.stack.postgres.Postgres;
-import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,42 +16,18 @@ import static io.adbsync.it.Tables.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The packaged source connector feeding the packaged sink connector: the destination ends equal to the source. */
-class SourceToSinkIT {
+class SourceToSinkIT extends WithLocalStack {
 
-    private static LocalStack stack;
-    private static PostgresServer pg;
 
-    @BeforeAll
-    static void start() {
-        pg = Postgres.shared();
-        stack = LocalStack.start(1);
-    }
 
-    @AfterAll
-    static void stop() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
-    private static Map<String, String> connection(String db) {
-        Map<String, String> config = new HashMap<>();
-        config.put("tasks.max", "1");
-        config.put("connection.url", pg.jdbcUrl(db));
-        config.put("connection.user", pg.user());
-        if (pg.password() != null) {
-            config.put("connection.password", pg.password());
-        }
-        return config;
-    }
 
     @Test
     void everyTypeRoundTripsThroughSourceAndSinkRowByRow() throws Exception {
-        String src = pg.createDatabase("s2s_src");
-        String dst = pg.createDatabase("s2s_dst");
+        String src = postgres.createDatabase("s2s_src");
+        String dst = postgres.createDatabase("s2s_dst");
         String prefix = "s2s";
         String type = "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')";
-        sql(pg, src, type, """
+        sql(postgres, src, type, """
                 CREATE TABLE everything (
                   id int PRIMARY KEY, b boolean, i2 smallint, i8 bigint, n numeric(12,3), nn numeric, r real,
                   d double precision, m money, c char(3), vc varchar(20), t text, by bytea, u uuid, j json, jb jsonb,
@@ -65,21 +35,16 @@ class SourceToSinkIT {
                   vb varbit(8), ip inet, net cidr, mac macaddr, pt point, bx box, arr int[], tarr text[],
                   rng int4range, tsv tsvector, mo mood, "Mixed Case" text)""",
                 "CREATE TABLE orders (id int PRIMARY KEY, status text)");
-        sql(pg, dst, type);
+        sql(postgres, dst, type);
 
         ConnectRestClient rest = stack.connect().rest();
-        Map<String, String> source = connection(src);
-        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
-        source.put("topic.prefix", prefix);
-        source.put("slot.name", "s2s_slot");
+        Map<String, String> source = sourceConfig(src, prefix, "slot.name", "s2s_slot", "tasks.max", "1");
         source.put("snapshot.mode", "never");
         rest.deploy("s2s-source", source);
         rest.awaitRunning("s2s-source", 1, Duration.ofSeconds(60));
-        Awaitility.await("slot active").atMost(Duration.ofSeconds(30))
-                .until(() -> "true".equals(scalar(pg, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = 's2s_slot'")));
+        awaitSlotActive(src, "s2s_slot");
 
-        Map<String, String> sink = connection(dst);
-        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        Map<String, String> sink = sinkConfigInto(dst, "tasks.max", "1");
         sink.put("truncate.enabled", "true");
         sink.put("topics.regex", prefix + "\\.public\\..*");
         // A regex subscription sees topics created later only at its next metadata refresh (5 minutes by default).
@@ -89,7 +54,7 @@ class SourceToSinkIT {
 
         // Float NaN/Infinity/-0 are left out: the JsonConverter this worker uses cannot carry them (the sink refuses
         // them, and SchemaCachingJsonConverter and Avro carry them: see the tests below).
-        sql(pg, src, """
+        sql(postgres, src, """
                 INSERT INTO everything VALUES
                  (1, true, -32768, 9223372036854775807, 123456789.123, 'NaN', 3.4028235e38, 1.0000000000000002, 12.34,
                   'ab', 'tab\tnew\nline\\back', 'text "quoted"', '\\x00ff5c0a', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
@@ -115,21 +80,21 @@ class SourceToSinkIT {
 
         Awaitility.await("destination equals source").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> {
-                    assertThat(rows(pg, dst, "public.everything")).isEqualTo(rows(pg, src, "public.everything"));
-                    assertThat(rows(pg, dst, "public.orders")).isEqualTo(rows(pg, src, "public.orders"));
+                    assertThat(rows(postgres, dst, "public.everything")).isEqualTo(rows(postgres, src, "public.everything"));
+                    assertThat(rows(postgres, dst, "public.orders")).isEqualTo(rows(postgres, src, "public.orders"));
                 });
-        assertThat(rows(pg, dst, "public.everything")).hasSize(3);
-        assertThat(rows(pg, dst, "public.orders")).hasSize(240);
+        assertThat(rows(postgres, dst, "public.everything")).hasSize(3);
+        assertThat(rows(postgres, dst, "public.orders")).hasSize(240);
         // Types are exact, not approximations: compare the declared type of every column.
         String columns = "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod) || ' ' || attnotnull, ', ' ORDER BY attnum) "
                 + "FROM pg_attribute WHERE attrelid = 'public.everything'::regclass AND attnum > 0 AND NOT attisdropped";
-        assertThat(scalar(pg, dst, columns)).isEqualTo(scalar(pg, src, columns));
-        assertThat(scalar(pg, dst, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'public.orders'::regclass AND contype = 'p'"))
+        assertThat(scalar(postgres, dst, columns)).isEqualTo(scalar(postgres, src, columns));
+        assertThat(scalar(postgres, dst, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'public.orders'::regclass AND contype = 'p'"))
                 .isEqualTo("PRIMARY KEY (id)");
 
-        sql(pg, src, "TRUNCATE orders");
+        sql(postgres, src, "TRUNCATE orders");
         Awaitility.await("truncate applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .until(() -> rows(pg, dst, "public.orders").isEmpty());
+                .until(() -> rows(postgres, dst, "public.orders").isEmpty());
         rest.remove("s2s-sink");
         rest.remove("s2s-source");
     }
@@ -140,13 +105,9 @@ class SourceToSinkIT {
     private static ConnectRestClient deployPair(String src, String dst, String prefix, String snapshotMode, String converter)
             throws Exception {
         ConnectRestClient rest = stack.connect().rest();
-        Map<String, String> source = connection(src);
-        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
-        source.put("topic.prefix", prefix);
-        source.put("slot.name", prefix + "_slot");
+        Map<String, String> source = sourceConfig(src, prefix, "slot.name", prefix + "_slot", "tasks.max", "1");
         source.put("snapshot.mode", snapshotMode);
-        Map<String, String> sink = connection(dst);
-        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        Map<String, String> sink = sinkConfigInto(dst, "tasks.max", "1");
         sink.put("topics.regex", prefix + "\\.public\\..*");
         sink.put("consumer.override.metadata.max.age.ms", "500");
         // A table re-created at the source arrives as a truncate and a new copy.
@@ -159,8 +120,7 @@ class SourceToSinkIT {
         }
         rest.deploy(prefix + "-source", source);
         rest.awaitRunning(prefix + "-source", 1, Duration.ofSeconds(60));
-        Awaitility.await("slot active").atMost(Duration.ofSeconds(30)).until(() -> "true".equals(
-                scalar(pg, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + prefix + "_slot'")));
+        awaitSlotActive(src, prefix + "_slot");
         rest.deploy(prefix + "-sink", sink);
         rest.awaitRunning(prefix + "-sink", 1, Duration.ofSeconds(60));
         return rest;
@@ -168,22 +128,22 @@ class SourceToSinkIT {
 
     @Test
     void nanInfinityAndNegativeZeroFloatsArriveExactlyThroughSchemaCachingJsonConverter() throws Exception {
-        String src = pg.createDatabase("s2s_fsrc");
-        String dst = pg.createDatabase("s2s_fdst");
-        sql(pg, src, "CREATE TABLE floats (id int PRIMARY KEY, r real, d double precision, ra real[], da double precision[])",
+        String src = postgres.createDatabase("s2s_fsrc");
+        String dst = postgres.createDatabase("s2s_fdst");
+        sql(postgres, src, "CREATE TABLE floats (id int PRIMARY KEY, r real, d double precision, ra real[], da double precision[])",
                 "INSERT INTO floats VALUES (1, 'NaN', 'Infinity', '{NaN,Infinity,-Infinity,-0,1.5}', '{-Infinity,NULL,-0}'),"
                         + " (2, '-Infinity', '-0', NULL, '{NaN}'), (3, 1.5, -2.25, '{1}', '{2}')");
         ConnectRestClient rest = deployPair(src, dst, "s2sf", "initial", OUR_CONVERTER);
         Awaitility.await("snapshot: destination equals source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(pg, dst, "public.floats")).isEqualTo(rows(pg, src, "public.floats")));
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.floats")).isEqualTo(rows(postgres, src, "public.floats")));
 
-        sql(pg, src, "INSERT INTO floats VALUES (4, '-0', 'NaN', '{-0}', '{Infinity,NaN}')",
+        sql(postgres, src, "INSERT INTO floats VALUES (4, '-0', 'NaN', '{-0}', '{Infinity,NaN}')",
                 "UPDATE floats SET r = 'Infinity', d = '-Infinity' WHERE id = 3",
                 "UPDATE floats SET d = 1 WHERE id = 1",
                 "DELETE FROM floats WHERE id = 2");
         Awaitility.await("stream: destination equals source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(pg, dst, "public.floats")).isEqualTo(rows(pg, src, "public.floats")));
-        assertThat(rows(pg, dst, "public.floats")).containsExactly(
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.floats")).isEqualTo(rows(postgres, src, "public.floats")));
+        assertThat(rows(postgres, dst, "public.floats")).containsExactly(
                 "(1,NaN,1,\"{NaN,Infinity,-Infinity,-0,1.5}\",\"{-Infinity,NULL,-0}\")",
                 "(3,Infinity,-Infinity,{1},{2})",
                 "(4,-0,NaN,{-0},\"{Infinity,NaN}\")");
@@ -193,12 +153,12 @@ class SourceToSinkIT {
 
     @Test
     void withKafkasJsonConverterTheSinkFailsNamingTheFloatColumnInsteadOfWritingZeros() throws Exception {
-        String src = pg.createDatabase("s2s_psrc");
-        String dst = pg.createDatabase("s2s_pdst");
-        sql(pg, src, "CREATE TABLE floats (id int PRIMARY KEY, r real, d double precision)");
+        String src = postgres.createDatabase("s2s_psrc");
+        String dst = postgres.createDatabase("s2s_pdst");
+        sql(postgres, src, "CREATE TABLE floats (id int PRIMARY KEY, r real, d double precision)");
         // No converter set: the worker's default, Kafka's JsonConverter, on both sides, as a new user has it.
         ConnectRestClient rest = deployPair(src, dst, "s2sp", "never", null);
-        sql(pg, src, "INSERT INTO floats VALUES (1, 1.5, 2.5), (2, 1, 'NaN')");
+        sql(postgres, src, "INSERT INTO floats VALUES (1, 1.5, 2.5), (2, 1, 'NaN')");
         Awaitility.await("sink task FAILED").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
                 .until(() -> {
                     var tasks = rest.status("s2sp-sink").get("tasks");
@@ -207,69 +167,61 @@ class SourceToSinkIT {
         String trace = rest.status("s2sp-sink").get("tasks").get(0).get("trace").asText();
         assertThat(trace).contains("Column d of public.floats held NaN, Infinity or -0 at the source but reads as 0.0 here "
                 + "(topic s2sp.public.floats, partition 0, offset 1)").contains("SchemaCachingJsonConverter or Avro");
-        assertThat(rows(pg, dst, "public.floats")).noneMatch(row -> row.startsWith("(2,"));
+        assertThat(rows(postgres, dst, "public.floats")).noneMatch(row -> row.startsWith("(2,"));
         rest.remove("s2sp-sink");
         rest.remove("s2sp-source");
     }
 
     @Test
     void tablesWhoseNamesTopicNamesCannotHoldArriveUnderTheirExactNames() throws Exception {
-        String src = pg.createDatabase("s2s_nsrc");
-        String dst = pg.createDatabase("s2s_ndst");
+        String src = postgres.createDatabase("s2s_nsrc");
+        String dst = postgres.createDatabase("s2s_ndst");
         String tables = """
                 CREATE SCHEMA "my.schema"; CREATE SCHEMA schema;
                 CREATE TABLE "my.schema".t (id int PRIMARY KEY, v text);
                 CREATE TABLE schema.t (id int PRIMARY KEY, v text);
                 CREATE TABLE public."Order Items" (id int PRIMARY KEY, v text)""";
-        sql(pg, src, tables);
-        sql(pg, dst, "CREATE SCHEMA \"my.schema\"; CREATE SCHEMA schema");
+        sql(postgres, src, tables);
+        sql(postgres, dst, "CREATE SCHEMA \"my.schema\"; CREATE SCHEMA schema");
         ConnectRestClient rest = stack.connect().rest();
-        Map<String, String> source = connection(src);
-        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
-        source.put("topic.prefix", "s2sn");
-        source.put("slot.name", "s2sn_slot");
+        Map<String, String> source = sourceConfig(src, "s2sn", "slot.name", "s2sn_slot", "tasks.max", "1");
         source.put("snapshot.mode", "initial");
-        Map<String, String> sink = connection(dst);
-        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        Map<String, String> sink = sinkConfigInto(dst, "tasks.max", "1");
         sink.put("topics.regex", "s2sn\\..*");
         sink.put("consumer.override.metadata.max.age.ms", "500");
-        sql(pg, src, "INSERT INTO \"my.schema\".t VALUES (1, 'dotted'), (2, 'dotted')",
+        sql(postgres, src, "INSERT INTO \"my.schema\".t VALUES (1, 'dotted'), (2, 'dotted')",
                 "INSERT INTO schema.t VALUES (1, 'plain'), (3, 'plain')",
                 "INSERT INTO \"Order Items\" VALUES (1, 'snap'), (2, 'snap')");
         rest.deploy("s2sn-source", source);
         rest.awaitRunning("s2sn-source", 1, Duration.ofSeconds(60));
         rest.deploy("s2sn-sink", sink);
         rest.awaitRunning("s2sn-sink", 1, Duration.ofSeconds(60));
-        Awaitility.await("slot active").atMost(Duration.ofSeconds(30)).until(() -> "true".equals(
-                scalar(pg, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = 's2sn_slot'")));
+        awaitSlotActive(src, "s2sn_slot");
 
-        sql(pg, src, "INSERT INTO \"my.schema\".t VALUES (4, 'streamed')", "UPDATE \"my.schema\".t SET v = 'upd' WHERE id = 1",
+        sql(postgres, src, "INSERT INTO \"my.schema\".t VALUES (4, 'streamed')", "UPDATE \"my.schema\".t SET v = 'upd' WHERE id = 1",
                 "DELETE FROM \"my.schema\".t WHERE id = 2", "UPDATE \"my.schema\".t SET id = 5 WHERE id = 4",
                 "DELETE FROM schema.t WHERE id = 3",
                 "INSERT INTO \"Order Items\" VALUES (3, 'streamed')", "UPDATE \"Order Items\" SET v = 'upd' WHERE id = 1",
                 "DELETE FROM \"Order Items\" WHERE id = 2", "UPDATE \"Order Items\" SET id = 6 WHERE id = 3");
         Awaitility.await("destination equals source").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> {
-                    assertThat(rows(pg, dst, "\"my.schema\".t")).containsExactly("(1,upd)", "(5,streamed)");
-                    assertThat(rows(pg, dst, "schema.t")).containsExactly("(1,plain)");
-                    assertThat(rows(pg, dst, "public.\"Order Items\"")).containsExactly("(1,upd)", "(6,streamed)");
+                    assertThat(rows(postgres, dst, "\"my.schema\".t")).containsExactly("(1,upd)", "(5,streamed)");
+                    assertThat(rows(postgres, dst, "schema.t")).containsExactly("(1,plain)");
+                    assertThat(rows(postgres, dst, "public.\"Order Items\"")).containsExactly("(1,upd)", "(6,streamed)");
                 });
-        assertThat(rows(pg, dst, "\"my.schema\".t")).isEqualTo(rows(pg, src, "\"my.schema\".t"));
-        assertThat(rows(pg, dst, "public.\"Order Items\"")).isEqualTo(rows(pg, src, "public.\"Order Items\""));
-        assertThat(scalar(pg, dst, "SELECT count(*) FROM pg_tables WHERE tablename = 'Order_Items'")).isEqualTo("0");
+        assertThat(rows(postgres, dst, "\"my.schema\".t")).isEqualTo(rows(postgres, src, "\"my.schema\".t"));
+        assertThat(rows(postgres, dst, "public.\"Order Items\"")).isEqualTo(rows(postgres, src, "public.\"Order Items\""));
+        assertThat(scalar(postgres, dst, "SELECT count(*) FROM pg_tables WHERE tablename = 'Order_Items'")).isEqualTo("0");
         rest.remove("s2sn-sink");
         rest.remove("s2sn-source");
     }
 
     @Test
     void twoCapturedTablesWhoseNamesMapToOneTopicAreRefusedAtStartNamingBoth() throws Exception {
-        String src = pg.createDatabase("s2s_csrc");
-        sql(pg, src, "CREATE TABLE \"订单\" (id int PRIMARY KEY)", "CREATE TABLE \"客户\" (id int PRIMARY KEY)");
+        String src = postgres.createDatabase("s2s_csrc");
+        sql(postgres, src, "CREATE TABLE \"订单\" (id int PRIMARY KEY)", "CREATE TABLE \"客户\" (id int PRIMARY KEY)");
         ConnectRestClient rest = stack.connect().rest();
-        Map<String, String> source = connection(src);
-        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
-        source.put("topic.prefix", "s2sc");
-        source.put("slot.name", "s2sc_slot");
+        Map<String, String> source = sourceConfig(src, "s2sc", "slot.name", "s2sc_slot", "tasks.max", "1");
         rest.deploy("s2sc-source", source);
         Awaitility.await("source task FAILED").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
                 .until(() -> {
@@ -279,7 +231,7 @@ class SourceToSinkIT {
         assertThat(rest.status("s2sc-source").get("tasks").get(0).get("trace").asText())
                 .contains("both map to topic s2sc.public.__").contains("\"public\".\"客户\"")
                 .contains("\"public\".\"订单\"").contains("table.exclude.list");
-        assertThat(scalar(pg, src, "SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = 's2sc_slot'")).isEqualTo("0");
+        assertThat(scalar(postgres, src, "SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = 's2sc_slot'")).isEqualTo("0");
         rest.remove("s2sc-source");
     }
 
@@ -290,39 +242,34 @@ class SourceToSinkIT {
      */
     @Test
     void moneyKeepsItsValueWhateverEachSidesLcMonetary() throws Exception {
-        String src = pg.createDatabase("money_src");
-        String dst = pg.createDatabase("money_dst");
+        String src = postgres.createDatabase("money_src");
+        String dst = postgres.createDatabase("money_dst");
         for (String[] side : new String[][] {{src, "fr_FR.UTF-8"}, {dst, "de_DE.UTF-8"}}) {
             Assumptions.assumeTrue(localeWorks(side[0], side[1]) || generateLocale(side[1]) && localeWorks(side[0], side[1]),
                     "locale " + side[1] + " is not installed and localedef could not generate it");
-            sql(pg, side[0], "ALTER DATABASE " + side[0] + " SET lc_monetary = '" + side[1] + "'");
+            sql(postgres, side[0], "ALTER DATABASE " + side[0] + " SET lc_monetary = '" + side[1] + "'");
         }
-        sql(pg, src, "CREATE TABLE prices (id int PRIMARY KEY, m money, ms money[])");
+        sql(postgres, src, "CREATE TABLE prices (id int PRIMARY KEY, m money, ms money[])");
 
         ConnectRestClient rest = stack.connect().rest();
-        Map<String, String> source = connection(src);
-        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
-        source.put("topic.prefix", "money");
-        source.put("slot.name", "money_slot");
+        Map<String, String> source = sourceConfig(src, "money", "slot.name", "money_slot", "tasks.max", "1");
         rest.deploy("money-source", source);
         rest.awaitRunning("money-source", 1, Duration.ofSeconds(60));
-        Awaitility.await("slot active").atMost(Duration.ofSeconds(30))
-                .until(() -> "true".equals(scalar(pg, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = 'money_slot'")));
-        Map<String, String> sink = connection(dst);
-        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        awaitSlotActive(src, "money_slot");
+        Map<String, String> sink = sinkConfigInto(dst, "tasks.max", "1");
         sink.put("topics", "money.public.prices");
         rest.deploy("money-sink", sink);
         rest.awaitRunning("money-sink", 1, Duration.ofSeconds(60));
 
         // Numeric literals, cast without regard to the locale.
-        sql(pg, src, "INSERT INTO prices VALUES (1, -1234567.89, ARRAY[1234.5::money, (-0.01)::money]), (2, 0.07, NULL), "
+        sql(postgres, src, "INSERT INTO prices VALUES (1, -1234567.89, ARRAY[1234.5::money, (-0.01)::money]), (2, 0.07, NULL), "
                 + "(3, NULL, '{}'), (4, -92233720368547758.08, NULL), (5, 92233720368547758.07, NULL)");
         String values = "SELECT string_agg(id || ' ' || coalesce(m::numeric::text, 'null') || ' '"
                 + " || coalesce((SELECT string_agg(e::numeric::text, ',') FROM unnest(ms) e), 'null'), '; ' ORDER BY id) FROM prices";
         try {
             Awaitility.await("destination has the rows").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                    .ignoreExceptions().until(() -> "5".equals(scalar(pg, dst, "SELECT count(*)::text FROM prices")));
-            assertThat(scalar(pg, dst, values)).isEqualTo(scalar(pg, src, values))
+                    .ignoreExceptions().until(() -> "5".equals(scalar(postgres, dst, "SELECT count(*)::text FROM prices")));
+            assertThat(scalar(postgres, dst, values)).isEqualTo(scalar(postgres, src, values))
                     .isEqualTo("1 -1234567.89 1234.50,-0.01; 2 0.07 null; 3 null null; 4 -92233720368547758.08 null; "
                             + "5 92233720368547758.07 null");
         } finally {
@@ -339,40 +286,35 @@ class SourceToSinkIT {
      */
     @Test
     void optionsInTheUrlAddToTheSessionSettingsTheConnectorsNeed() throws Exception {
-        String src = pg.createDatabase("opts_src");
-        String dst = pg.createDatabase("opts_dst");
+        String src = postgres.createDatabase("opts_src");
+        String dst = postgres.createDatabase("opts_dst");
         for (String[] side : new String[][] {{src, "fr_FR.UTF-8"}, {dst, "de_DE.UTF-8"}}) {
             Assumptions.assumeTrue(localeWorks(side[0], side[1]) || generateLocale(side[1]) && localeWorks(side[0], side[1]),
                     "locale " + side[1] + " is not installed and localedef could not generate it");
-            sql(pg, side[0], "ALTER DATABASE " + side[0] + " SET lc_monetary = '" + side[1] + "'");
+            sql(postgres, side[0], "ALTER DATABASE " + side[0] + " SET lc_monetary = '" + side[1] + "'");
         }
-        sql(pg, src, "CREATE TABLE prices (id int PRIMARY KEY, region text, m money)",
+        sql(postgres, src, "CREATE TABLE prices (id int PRIMARY KEY, region text, m money)",
                 "INSERT INTO prices VALUES (1, 'eu', -1234567.89), (2, 'us', 1.5)");
-        sql(pg, dst, "CREATE TABLE prices (id int PRIMARY KEY, region text, m money, "
+        sql(postgres, dst, "CREATE TABLE prices (id int PRIMARY KEY, region text, m money, "
                 + "written_in text DEFAULT current_setting('adbsync.region', true))");
         String options = "?options=-c%20statement_timeout%3D0%20-c%20adbsync.region%3Deu";
 
         ConnectRestClient rest = stack.connect().rest();
-        Map<String, String> source = connection(src);
-        source.put("connection.url", pg.jdbcUrl(src) + options);
-        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
-        source.put("topic.prefix", "opts");
-        source.put("slot.name", "opts_slot");
+        Map<String, String> source = sourceConfig(src, "opts", "slot.name", "opts_slot", "tasks.max", "1");
+        source.put("connection.url", postgres.jdbcUrl(src) + options);
         source.put("table.filters", "public.prices: region = current_setting('adbsync.region')");
         source.put("table.filters.mode", "connector");
         source.put("replica.identity.full", "true");
         rest.deploy("opts-source", source);
         rest.awaitRunning("opts-source", 1, Duration.ofSeconds(60));
-        Awaitility.await("slot active").atMost(Duration.ofSeconds(30))
-                .until(() -> "true".equals(scalar(pg, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = 'opts_slot'")));
-        Map<String, String> sink = connection(dst);
-        sink.put("connection.url", pg.jdbcUrl(dst) + options);
-        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        awaitSlotActive(src, "opts_slot");
+        Map<String, String> sink = sinkConfigInto(dst, "tasks.max", "1");
+        sink.put("connection.url", postgres.jdbcUrl(dst) + options);
         sink.put("topics", "opts.public.prices");
         rest.deploy("opts-sink", sink);
         rest.awaitRunning("opts-sink", 1, Duration.ofSeconds(60));
 
-        sql(pg, src, "INSERT INTO prices VALUES (3, 'eu', 0.07), (4, 'us', 2)",
+        sql(postgres, src, "INSERT INTO prices VALUES (3, 'eu', 0.07), (4, 'us', 2)",
                 "UPDATE prices SET m = 92233720368547758.07 WHERE id = 1");
         String values = "SELECT string_agg(id || ' ' || region || ' ' || m::numeric || ' ' || coalesce(written_in, 'null'), "
                 + "'; ' ORDER BY id) FROM prices";
@@ -381,7 +323,7 @@ class SourceToSinkIT {
                     .until(() -> {
                         rest.checkNotFailed("opts-source");
                         rest.checkNotFailed("opts-sink");
-                        return "1 eu 92233720368547758.07 eu; 3 eu 0.07 eu".equals(scalar(pg, dst, values));
+                        return "1 eu 92233720368547758.07 eu; 3 eu 0.07 eu".equals(scalar(postgres, dst, values));
                     });
         } finally {
             rest.remove("opts-sink");
@@ -407,7 +349,7 @@ class SourceToSinkIT {
 
     private static boolean localeWorks(String db, String locale) {
         try {
-            scalar(pg, db, "SELECT set_config('lc_monetary', '" + locale + "', false)");
+            scalar(postgres, db, "SELECT set_config('lc_monetary', '" + locale + "', false)");
             return true;
         } catch (Exception e) {
             return false;
@@ -431,11 +373,11 @@ class SourceToSinkIT {
      * topics exist, and the destination ends equal to the source row by row.
      */
     private void partitionedTablesEndEqualAtTheDestination(String mode) throws Exception {
-        String src = pg.createDatabase("s2sp_src");
-        String dst = pg.createDatabase("s2sp_dst");
+        String src = postgres.createDatabase("s2sp_src");
+        String dst = postgres.createDatabase("s2sp_dst");
         String prefix = "s2sp" + mode;
         String slot = "s2sp_" + mode;
-        sql(pg, src,
+        sql(postgres, src,
                 "CREATE TABLE events (id int, day date, note text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)",
                 "CREATE TABLE events_2024_01 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')",
                 "CREATE TABLE events_2024_02 PARTITION OF events FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')",
@@ -452,30 +394,25 @@ class SourceToSinkIT {
                 "ANALYZE events", "ANALYZE metrics");
         if (mode.equals("root")) {
             // A publication made before, without publish_via_partition_root: the connector must alter it.
-            sql(pg, src, "CREATE PUBLICATION adbsync_publication FOR TABLE events, metrics");
+            sql(postgres, src, "CREATE PUBLICATION adbsync_publication FOR TABLE events, metrics");
         }
 
         ConnectRestClient rest = stack.connect().rest();
-        Map<String, String> source = connection(src);
-        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
-        source.put("topic.prefix", prefix);
-        source.put("slot.name", slot);
+        Map<String, String> source = sourceConfig(src, prefix, "slot.name", slot, "tasks.max", "1");
         source.put("table.include.list", "public\\.events,public\\.metrics");
         source.put("publication.partitions", mode);
         source.put("snapshot.chunk.rows", "500");
         rest.deploy(prefix + "-source", source);
         rest.awaitRunning(prefix + "-source", 1, Duration.ofSeconds(60));
-        Map<String, String> sink = connection(dst);
-        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        Map<String, String> sink = sinkConfigInto(dst, "tasks.max", "1");
         sink.put("truncate.enabled", "true");
         sink.put("topics.regex", prefix + "\\.public\\..*");
         sink.put("consumer.override.metadata.max.age.ms", "500");
         rest.deploy(prefix + "-sink", sink);
         rest.awaitRunning(prefix + "-sink", 1, Duration.ofSeconds(60));
-        Awaitility.await("slot active").atMost(Duration.ofSeconds(30))
-                .until(() -> "true".equals(scalar(pg, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'")));
+        awaitSlotActive(src, slot);
 
-        sql(pg, src,
+        sql(postgres, src,
                 "INSERT INTO events VALUES (5001, '2024-01-15', 'jan'), (5002, '2024-02-15', 'feb'), (5003, '2024-08-01', 'default')",
                 // Attached while streaming, with rows of its own and its columns in another order than the root's.
                 "CREATE TABLE events_2024_03 (note text, day date NOT NULL, id int NOT NULL)",
@@ -497,10 +434,10 @@ class SourceToSinkIT {
                 "DELETE FROM events_default WHERE day >= '2024-07-01' AND day < '2024-08-01'",
                 "ALTER TABLE events ATTACH PARTITION events_2024_07 FOR VALUES FROM ('2024-07-01') TO ('2024-08-01')");
         if (mode.equals("leaves")) {
-            Awaitility.await("attached partition published").atMost(Duration.ofSeconds(30)).until(() -> "1".equals(scalar(pg, src,
+            Awaitility.await("attached partition published").atMost(Duration.ofSeconds(30)).until(() -> "1".equals(scalar(postgres, src,
                     "SELECT count(*) FROM pg_publication_tables WHERE tablename = 'events_2024_03'")));
         }
-        sql(pg, src,
+        sql(postgres, src,
                 "INSERT INTO events VALUES (6003, '2024-03-07', 'march, later')",
                 "UPDATE events SET note = 'march, updated' WHERE id = 6001",
                 "UPDATE events SET day = '2024-01-02', note = 'moved out of march' WHERE id = 6002",
@@ -509,17 +446,17 @@ class SourceToSinkIT {
 
         Awaitility.await("destination equals source").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> {
-                    assertThat(rows(pg, dst, "public.events")).isEqualTo(rows(pg, src, "public.events"));
-                    assertThat(rows(pg, dst, "public.metrics")).isEqualTo(rows(pg, src, "public.metrics"));
+                    assertThat(rows(postgres, dst, "public.events")).isEqualTo(rows(postgres, src, "public.events"));
+                    assertThat(rows(postgres, dst, "public.metrics")).isEqualTo(rows(postgres, src, "public.metrics"));
                 });
 
         // While the connector is away (slot and offsets kept), rows land in the default partition and are split out.
         rest.remove(prefix + "-source");
         Awaitility.await("slot released").atMost(Duration.ofSeconds(30))
-                .until(() -> "false".equals(scalar(pg, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'")));
+                .until(() -> "false".equals(scalar(postgres, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'")));
         // A column added to the root between changes the restarted task decodes: the server describes each leaf as
         // it was at the change, while the catalog already has the column.
-        sql(pg, src,
+        sql(postgres, src,
                 "UPDATE events SET note = 'before the column' WHERE id = 20",
                 "ALTER TABLE events ADD COLUMN extra int",
                 "UPDATE events SET note = 'after the column', extra = 7 WHERE id = 22",
@@ -532,12 +469,12 @@ class SourceToSinkIT {
         rest.awaitRunning(prefix + "-source", 1, Duration.ofSeconds(60));
         Awaitility.await("destination equals source after the restart").atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(pg, dst, "public.events")).isEqualTo(rows(pg, src, "public.events")));
-        assertThat(rows(pg, dst, "public.events")).hasSize(Integer.parseInt(scalar(pg, src, "SELECT count(*) FROM events")));
-        assertThat(scalar(pg, dst, "SELECT count(*) FROM events WHERE note LIKE 'august%'")).isEqualTo("200");
-        assertThat(scalar(pg, dst, "SELECT note FROM events WHERE id = 11")).isEqualTo("moved into march");
-        assertThat(scalar(pg, dst, "SELECT note || ' ' || extra FROM events WHERE id = 22")).isEqualTo("after the column 7");
-        assertThat(scalar(pg, src, "SELECT pubviaroot::text FROM pg_publication")).isEqualTo(mode.equals("root") ? "true" : "false");
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.events")).isEqualTo(rows(postgres, src, "public.events")));
+        assertThat(rows(postgres, dst, "public.events")).hasSize(Integer.parseInt(scalar(postgres, src, "SELECT count(*) FROM events")));
+        assertThat(scalar(postgres, dst, "SELECT count(*) FROM events WHERE note LIKE 'august%'")).isEqualTo("200");
+        assertThat(scalar(postgres, dst, "SELECT note FROM events WHERE id = 11")).isEqualTo("moved into march");
+        assertThat(scalar(postgres, dst, "SELECT note || ' ' || extra FROM events WHERE id = 22")).isEqualTo("after the column 7");
+        assertThat(scalar(postgres, src, "SELECT pubviaroot::text FROM pg_publication")).isEqualTo(mode.equals("root") ? "true" : "false");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
             assertThat(admin.listTopics().names().get().stream().filter(t -> t.startsWith(prefix + ".")).sorted().toList())
                     .containsExactly(prefix + ".public.events", prefix + ".public.metrics");
@@ -548,34 +485,30 @@ class SourceToSinkIT {
 
     @Test
     void aTableDroppedAndCreatedAgainEndsWithExactlyItsNewRowsAtTheDestination() throws Exception {
-        String src = pg.createDatabase("s2s_re_src");
-        String dst = pg.createDatabase("s2s_re_dst");
-        sql(pg, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'old' FROM generate_series(1, 200) g");
+        String src = postgres.createDatabase("s2s_re_src");
+        String dst = postgres.createDatabase("s2s_re_dst");
+        sql(postgres, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'old' FROM generate_series(1, 200) g");
         ConnectRestClient rest = stack.connect().rest();
-        Map<String, String> source = connection(src);
-        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
-        source.put("topic.prefix", "s2sre");
-        source.put("slot.name", "s2s_re_slot");
+        Map<String, String> source = sourceConfig(src, "s2sre", "slot.name", "s2s_re_slot", "tasks.max", "1");
         rest.deploy("s2s-re-source", source);
         rest.awaitRunning("s2s-re-source", 1, Duration.ofSeconds(60));
-        Map<String, String> sink = connection(dst);
-        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        Map<String, String> sink = sinkConfigInto(dst, "tasks.max", "1");
         sink.put("topics", "s2sre.public.t");
         // The re-created table's copy starts with a truncate that drops the old rows.
         sink.put("truncate.enabled", "true");
         rest.deploy("s2s-re-sink", sink);
         rest.awaitRunning("s2s-re-sink", 1, Duration.ofSeconds(60));
         Awaitility.await("first copy applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .until(() -> rows(pg, dst, "public.t").size() == 200);
+                .until(() -> rows(postgres, dst, "public.t").size() == 200);
 
-        sql(pg, src, "DROP TABLE t", "CREATE TABLE t (id int PRIMARY KEY, v text)",
+        sql(postgres, src, "DROP TABLE t", "CREATE TABLE t (id int PRIMARY KEY, v text)",
                 "INSERT INTO t SELECT g, 'new' FROM generate_series(150, 260) g");
         rest.restart("s2s-re-source", true);
         rest.awaitRunning("s2s-re-source", 1, Duration.ofSeconds(60));
-        sql(pg, src, "UPDATE t SET v = 'streamed' WHERE id = 200", "DELETE FROM t WHERE id = 260");
+        sql(postgres, src, "UPDATE t SET v = 'streamed' WHERE id = 200", "DELETE FROM t WHERE id = 260");
         Awaitility.await("destination equals the re-created table").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(pg, dst, "public.t")).isEqualTo(rows(pg, src, "public.t")));
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t")));
         rest.remove("s2s-re-sink");
         rest.remove("s2s-re-source");
     }
@@ -588,20 +521,20 @@ class SourceToSinkIT {
      */
     @Test
     void unchangedToastedValuesOfKeyChangesAreReadOnlyOnceTheirTransactionIsVisible() throws Exception {
-        String src = pg.createDatabase("s2s_vis_src");
-        String dst = pg.createDatabase("s2s_vis_dst");
-        sql(pg, src, "CREATE TABLE docs (id int PRIMARY KEY, body text)", "ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL",
+        String src = postgres.createDatabase("s2s_vis_src");
+        String dst = postgres.createDatabase("s2s_vis_dst");
+        sql(postgres, src, "CREATE TABLE docs (id int PRIMARY KEY, body text)", "ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL",
                 "INSERT INTO docs VALUES (1, repeat('a', 5000)), (2, repeat('b', 5000)), (5, repeat('c', 5000))");
         ConnectRestClient rest = deployPair(src, dst, "s2svis", "initial", OUR_CONVERTER);
         Awaitility.await("snapshot: destination equals source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(pg, dst, "public.docs")).isEqualTo(rows(pg, src, "public.docs")));
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.docs")).isEqualTo(rows(postgres, src, "public.docs")));
 
         Thread writer;
-        sql(pg, src, "ALTER SYSTEM SET synchronous_standby_names = 'adbsync_absent_standby'", "SELECT pg_reload_conf()");
+        sql(postgres, src, "ALTER SYSTEM SET synchronous_standby_names = 'adbsync_absent_standby'", "SELECT pg_reload_conf()");
         try {
             writer = new Thread(() -> {
                 try {
-                    sql(pg, src, "BEGIN; DELETE FROM docs WHERE id = 2; UPDATE docs SET id = 2 WHERE id = 1; "
+                    sql(postgres, src, "BEGIN; DELETE FROM docs WHERE id = 2; UPDATE docs SET id = 2 WHERE id = 1; "
                             + "UPDATE docs SET id = 6 WHERE id = 5; COMMIT");
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
@@ -609,20 +542,20 @@ class SourceToSinkIT {
             });
             writer.start();
             Awaitility.await("commit in the WAL, waiting for the absent standby").atMost(Duration.ofSeconds(30))
-                    .until(() -> scalar(pg, src, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'").equals("1"));
-            String flushed = scalar(pg, src, "SELECT pg_current_wal_flush_lsn()::text");
-            Awaitility.await("the commit sent to the connector").atMost(Duration.ofSeconds(30)).until(() -> "t".equals(scalar(pg, src,
+                    .until(() -> scalar(postgres, src, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'").equals("1"));
+            String flushed = scalar(postgres, src, "SELECT pg_current_wal_flush_lsn()::text");
+            Awaitility.await("the commit sent to the connector").atMost(Duration.ofSeconds(30)).until(() -> "t".equals(scalar(postgres, src,
                     "SELECT r.sent_lsn >= '" + flushed + "'::pg_lsn FROM pg_stat_replication r JOIN pg_replication_slots s "
                             + "ON s.active_pid = r.pid WHERE s.slot_name = 's2svis_slot'")));
             // Longer than a re-read waits (2 s): the task also gives up, reconnects and converts it again.
             Thread.sleep(8_000);
         } finally {
-            sql(pg, src, "ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()");
+            sql(postgres, src, "ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()");
         }
         writer.join(30_000);
-        assertThat(rows(pg, src, "public.docs")).hasSize(2);
+        assertThat(rows(postgres, src, "public.docs")).hasSize(2);
         Awaitility.await("stream: destination equals source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(pg, dst, "public.docs")).isEqualTo(rows(pg, src, "public.docs")));
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.docs")).isEqualTo(rows(postgres, src, "public.docs")));
         rest.remove("s2svis-sink");
         rest.remove("s2svis-source");
     }
@@ -634,38 +567,38 @@ class SourceToSinkIT {
      */
     @Test
     void tablesCreatedOrReCreatedWhileStreamingArriveWithoutARestart() throws Exception {
-        String src = pg.createDatabase("s2s_live_src");
-        String dst = pg.createDatabase("s2s_live_dst");
-        sql(pg, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'old' FROM generate_series(1, 200) g");
+        String src = postgres.createDatabase("s2s_live_src");
+        String dst = postgres.createDatabase("s2s_live_dst");
+        sql(postgres, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t SELECT g, 'old' FROM generate_series(1, 200) g");
         ConnectRestClient rest = deployPair(src, dst, "s2slive", "initial", OUR_CONVERTER);
         Awaitility.await("first copy applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .until(() -> rows(pg, dst, "public.t").size() == 200);
+                .until(() -> rows(postgres, dst, "public.t").size() == 200);
 
-        sql(pg, src, "DROP TABLE t", "CREATE TABLE t (id int PRIMARY KEY, v text)",
+        sql(postgres, src, "DROP TABLE t", "CREATE TABLE t (id int PRIMARY KEY, v text)",
                 "INSERT INTO t SELECT g, 'new' FROM generate_series(150, 260) g",
                 "CREATE TABLE fresh (id int PRIMARY KEY, v text)", "INSERT INTO fresh SELECT g, 'fresh' FROM generate_series(1, 50) g",
                 "CREATE TABLE keyless (v text)");
-        sql(pg, src, "UPDATE t SET v = 'streamed' WHERE id = 200", "DELETE FROM t WHERE id = 260",
+        sql(postgres, src, "UPDATE t SET v = 'streamed' WHERE id = 200", "DELETE FROM t WHERE id = 260",
                 "UPDATE fresh SET v = 'streamed' WHERE id = 7");
         Awaitility.await("destination equals the source's new tables").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                    assertThat(rows(pg, dst, "public.t")).isEqualTo(rows(pg, src, "public.t"));
-                    assertThat(rows(pg, dst, "public.fresh")).isEqualTo(rows(pg, src, "public.fresh"));
+                    assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t"));
+                    assertThat(rows(postgres, dst, "public.fresh")).isEqualTo(rows(postgres, src, "public.fresh"));
                 });
-        sql(pg, src, "UPDATE t SET v = 'later' WHERE id = 151", "INSERT INTO fresh VALUES (51, 'later')", "INSERT INTO keyless VALUES ('x')");
+        sql(postgres, src, "UPDATE t SET v = 'later' WHERE id = 151", "INSERT INTO fresh VALUES (51, 'later')", "INSERT INTO keyless VALUES ('x')");
         Awaitility.await("and streamed from then on").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> {
-                    assertThat(rows(pg, dst, "public.t")).isEqualTo(rows(pg, src, "public.t"));
-                    assertThat(rows(pg, dst, "public.fresh")).isEqualTo(rows(pg, src, "public.fresh"));
+                    assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t"));
+                    assertThat(rows(postgres, dst, "public.fresh")).isEqualTo(rows(postgres, src, "public.fresh"));
                 });
-        assertThat(rows(pg, dst, "public.t")).hasSize(110).allMatch(row -> !row.contains("old"));
+        assertThat(rows(postgres, dst, "public.t")).hasSize(110).allMatch(row -> !row.contains("old"));
         // A table without a key is not added to the publication: the application's own UPDATEs keep working.
-        sql(pg, src, "UPDATE keyless SET v = 'y'");
-        assertThat(scalar(pg, src, "SELECT count(*) FROM pg_publication_tables WHERE tablename = 'keyless'")).isEqualTo("0");
+        sql(postgres, src, "UPDATE keyless SET v = 'y'");
+        assertThat(scalar(postgres, src, "SELECT count(*) FROM pg_publication_tables WHERE tablename = 'keyless'")).isEqualTo("0");
         // Given a key, it is picked up.
-        sql(pg, src, "ALTER TABLE keyless ADD COLUMN id serial PRIMARY KEY");
+        sql(postgres, src, "ALTER TABLE keyless ADD COLUMN id serial PRIMARY KEY");
         Awaitility.await("a table given a key is captured").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(pg, dst, "public.keyless")).isEqualTo(rows(pg, src, "public.keyless")).hasSize(1));
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.keyless")).isEqualTo(rows(postgres, src, "public.keyless")).hasSize(1));
         rest.checkNotFailed("s2slive-source");
         rest.remove("s2slive-sink");
         rest.remove("s2slive-source");
@@ -678,39 +611,34 @@ class SourceToSinkIT {
      */
     @Test
     void partitionedTablesCreatedWhileStreamingInLeavesModeGetTheirLaterPartitions() throws Exception {
-        String src = pg.createDatabase("s2s_lvl_src");
-        String dst = pg.createDatabase("s2s_lvl_dst");
-        sql(pg, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t VALUES (1, 'one')");
+        String src = postgres.createDatabase("s2s_lvl_src");
+        String dst = postgres.createDatabase("s2s_lvl_dst");
+        sql(postgres, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t VALUES (1, 'one')");
         ConnectRestClient rest = stack.connect().rest();
-        Map<String, String> source = connection(src);
-        source.put("connector.class", "io.adbsync.source.AdbPgSourceConnector");
-        source.put("topic.prefix", "s2slvl");
-        source.put("slot.name", "s2slvl_slot");
+        Map<String, String> source = sourceConfig(src, "s2slvl", "slot.name", "s2slvl_slot", "tasks.max", "1");
         source.put("publication.partitions", "leaves");
         rest.deploy("s2slvl-source", source);
         rest.awaitRunning("s2slvl-source", 1, Duration.ofSeconds(60));
-        Map<String, String> sink = connection(dst);
-        sink.put("connector.class", "io.adbsync.sink.AdbPgSinkConnector");
+        Map<String, String> sink = sinkConfigInto(dst, "tasks.max", "1");
         sink.put("topics.regex", "s2slvl\\.public\\..*");
         sink.put("consumer.override.metadata.max.age.ms", "500");
         rest.deploy("s2slvl-sink", sink);
         rest.awaitRunning("s2slvl-sink", 1, Duration.ofSeconds(60));
-        Awaitility.await("slot active").atMost(Duration.ofSeconds(30)).until(() -> "true".equals(
-                scalar(pg, src, "SELECT active::text FROM pg_replication_slots WHERE slot_name = 's2slvl_slot'")));
+        awaitSlotActive(src, "s2slvl_slot");
 
-        sql(pg, src, "CREATE TABLE empty_root (id int, day date, v text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)",
+        sql(postgres, src, "CREATE TABLE empty_root (id int, day date, v text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)",
                 "CREATE TABLE grown (id int, day date, v text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)",
                 "CREATE TABLE grown_01 PARTITION OF grown FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')",
                 "INSERT INTO grown SELECT g, date '2024-01-01' + g % 28, 'jan' FROM generate_series(1, 20) g");
         Awaitility.await("the new table with a partition arrives").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                     rest.checkNotFailed("s2slvl-source");
-                    assertThat(rows(pg, dst, "public.grown")).isEqualTo(rows(pg, src, "public.grown")).hasSize(20);
+                    assertThat(rows(postgres, dst, "public.grown")).isEqualTo(rows(postgres, src, "public.grown")).hasSize(20);
                 });
         // Several looks for new tables pass while the first one still has no partition.
         Thread.sleep(7_000);
         rest.checkNotFailed("s2slvl-source");
-        sql(pg, src, "CREATE TABLE empty_root_01 PARTITION OF empty_root FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')",
+        sql(postgres, src, "CREATE TABLE empty_root_01 PARTITION OF empty_root FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')",
                 "INSERT INTO empty_root SELECT g, date '2024-01-01' + g % 28, 'first' FROM generate_series(1, 10) g",
                 "CREATE TABLE grown_02 PARTITION OF grown FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')",
                 "CREATE TABLE grown_03 (id int NOT NULL, day date NOT NULL, v text)",
@@ -718,13 +646,13 @@ class SourceToSinkIT {
                 "ALTER TABLE grown ATTACH PARTITION grown_03 FOR VALUES FROM ('2024-03-01') TO ('2024-04-01')",
                 "INSERT INTO grown SELECT g, date '2024-02-01' + g % 28, 'feb' FROM generate_series(21, 30) g",
                 "UPDATE grown SET v = 'moved' , day = '2024-02-10' WHERE id = 3");
-        sql(pg, src, "INSERT INTO t VALUES (2, 'two')");
+        sql(postgres, src, "INSERT INTO t VALUES (2, 'two')");
         Awaitility.await("partitions of tables new while streaming arrive").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                     rest.checkNotFailed("s2slvl-source");
-                    assertThat(rows(pg, dst, "public.t")).isEqualTo(rows(pg, src, "public.t"));
-                    assertThat(rows(pg, dst, "public.empty_root")).isEqualTo(rows(pg, src, "public.empty_root")).hasSize(10);
-                    assertThat(rows(pg, dst, "public.grown")).isEqualTo(rows(pg, src, "public.grown")).hasSize(31);
+                    assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t"));
+                    assertThat(rows(postgres, dst, "public.empty_root")).isEqualTo(rows(postgres, src, "public.empty_root")).hasSize(10);
+                    assertThat(rows(postgres, dst, "public.grown")).isEqualTo(rows(postgres, src, "public.grown")).hasSize(31);
                 });
         rest.remove("s2slvl-sink");
         rest.remove("s2slvl-source");
@@ -737,25 +665,25 @@ class SourceToSinkIT {
      */
     @Test
     void aChangeNeedingAValueOnlyADroppedTableHeldDoesNotStopTheTask() throws Exception {
-        String src = pg.createDatabase("s2s_drop_src");
-        String dst = pg.createDatabase("s2s_drop_dst");
-        sql(pg, src, "CREATE TABLE docs (id int PRIMARY KEY, body text, v int)", "ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL",
+        String src = postgres.createDatabase("s2s_drop_src");
+        String dst = postgres.createDatabase("s2s_drop_dst");
+        sql(postgres, src, "CREATE TABLE docs (id int PRIMARY KEY, body text, v int)", "ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL",
                 "INSERT INTO docs SELECT g, repeat('x', 5000), 0 FROM generate_series(1, 5) g");
         ConnectRestClient rest = deployPair(src, dst, "s2sdrop", "initial", OUR_CONVERTER);
         Awaitility.await("snapshot: destination equals source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(pg, dst, "public.docs")).isEqualTo(rows(pg, src, "public.docs")));
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.docs")).isEqualTo(rows(postgres, src, "public.docs")));
 
         rest.pause("s2sdrop-source");
         Awaitility.await("source paused").atMost(Duration.ofSeconds(30)).until(() ->
                 "PAUSED".equals(rest.status("s2sdrop-source").get("tasks").get(0).get("state").asText()));
-        sql(pg, src, "UPDATE docs SET v = 1 WHERE id = 1", "DROP TABLE docs",
+        sql(postgres, src, "UPDATE docs SET v = 1 WHERE id = 1", "DROP TABLE docs",
                 "CREATE TABLE docs (id int PRIMARY KEY, body text, v int)", "INSERT INTO docs VALUES (7, 'new', 7)");
         rest.resume("s2sdrop-source");
         Awaitility.await("destination equals the new table").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(pg, dst, "public.docs")).isEqualTo(rows(pg, src, "public.docs")));
-        sql(pg, src, "UPDATE docs SET v = 8 WHERE id = 7");
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.docs")).isEqualTo(rows(postgres, src, "public.docs")));
+        sql(postgres, src, "UPDATE docs SET v = 8 WHERE id = 7");
         Awaitility.await("and streamed").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(pg, dst, "public.docs")).containsExactly("(7,new,8)"));
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.docs")).containsExactly("(7,new,8)"));
         rest.checkNotFailed("s2sdrop-source");
         rest.remove("s2sdrop-sink");
         rest.remove("s2sdrop-source");

@@ -22,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.adbsync.it.Tables.scalar;
+import static io.adbsync.it.Tables.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -162,7 +164,7 @@ class SourceTypesIT extends WithLocalStack {
             create.append(", ").append(c.name()).append(' ').append(c.type());
             insert.append(", ").append(c.literal());
         }
-        sql(database, "CREATE TYPE mood AS ENUM ('sad', 'happy')",
+        sql(postgres, database, "CREATE TYPE mood AS ENUM ('sad', 'happy')",
                 "CREATE DOMAIN posint AS integer CHECK (VALUE > 0)",
                 "CREATE TYPE pair AS (a integer, b text)",
                 create.append(')').toString());
@@ -173,7 +175,7 @@ class SourceTypesIT extends WithLocalStack {
         try {
             rest.awaitRunning(name, 1, Duration.ofSeconds(60));
             awaitSlotActive(database, name);
-            sql(database, insert.append(')').toString());
+            sql(postgres, database, insert.append(')').toString());
 
             Event event = ChangeEvents.read(stack.bootstrapServers(), name + ".public.every_type", 1).get(0);
             JsonNode after = event.after();
@@ -206,9 +208,9 @@ class SourceTypesIT extends WithLocalStack {
             soft.assertAll();
         } finally {
             rest.remove(name);
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> "0".equals(scalar(database,
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> "0".equals(scalar(postgres, database,
                     "SELECT count(*) FILTER (WHERE active)::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")));
-            sql(database, "SELECT pg_drop_replication_slot('" + name + "')");
+            sql(postgres, database, "SELECT pg_drop_replication_slot('" + name + "')");
         }
     }
 
@@ -281,20 +283,5 @@ class SourceTypesIT extends WithLocalStack {
                 yield Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000) + " µs UTC";
             }
         };
-    }
-
-    private static void sql(String database, String... statements) throws SQLException {
-        try (Connection c = postgres.connect(database); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
-    }
-
-    private static String scalar(String database, String query) throws SQLException {
-        try (Connection c = postgres.connect(database); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 }

@@ -18,6 +18,7 @@ import java.util.Map;
 abstract class WithLocalStack {
 
     static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
+    static final String SINK = "io.adbsync.sink.AdbPgSinkConnector";
 
     static LocalStack stack;
     static PostgresServer postgres;
@@ -28,19 +29,36 @@ abstract class WithLocalStack {
         stack = LocalStack.start(1);
     }
 
-    /** A source connector config for {@code database} of the shared server, topic prefix and slot both {@code name}. */
-    static Map<String, String> sourceConfig(String database, String name, String... extra) {
+    /** The connection settings (URL, user, password if any) for {@code database} of the shared server. */
+    static Map<String, String> connection(String database) {
         Map<String, String> config = new HashMap<>();
-        config.put("connector.class", SOURCE);
         config.put("connection.url", postgres.jdbcUrl(database));
         config.put("connection.user", postgres.user());
         if (postgres.password() != null) {
             config.put("connection.password", postgres.password());
         }
+        return config;
+    }
+
+    /** A source connector config for {@code database} of the shared server, topic prefix and slot both {@code name}. */
+    static Map<String, String> sourceConfig(String database, String name, String... extra) {
+        Map<String, String> config = connection(database);
+        config.put("connector.class", SOURCE);
         config.put("topic.prefix", name);
         config.put("slot.name", name);
-        for (int i = 0; i < extra.length; i += 2) {
-            config.put(extra[i], extra[i + 1]);
+        return with(config, extra);
+    }
+
+    /** A sink connector config writing into {@code database} of the shared server; {@code extra} pairs name its topics. */
+    static Map<String, String> sinkConfigInto(String database, String... extra) {
+        Map<String, String> config = connection(database);
+        config.put("connector.class", SINK);
+        return with(config, extra);
+    }
+
+    private static Map<String, String> with(Map<String, String> config, String... pairs) {
+        for (int i = 0; i < pairs.length; i += 2) {
+            config.put(pairs[i], pairs[i + 1]);
         }
         return config;
     }

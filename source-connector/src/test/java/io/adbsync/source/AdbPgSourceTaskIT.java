@@ -53,11 +53,7 @@ class AdbPgSourceTaskIT {
     }
 
     private void sql(String... statements) throws SQLException {
-        try (Connection c = server.connect(database); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
+        Sql.sql(server, database, statements);
     }
 
     private long lsn(String query) throws SQLException {

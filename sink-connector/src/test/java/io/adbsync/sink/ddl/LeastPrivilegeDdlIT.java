@@ -17,10 +17,10 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
 
+import static io.adbsync.sink.Sql.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -80,14 +80,6 @@ class LeastPrivilegeDdlIT {
         props.setProperty("user", role);
         props.setProperty("password", "least-privilege");
         return DriverManager.getConnection(pg.jdbcUrl(db), props);
-    }
-
-    private static void sql(PostgresServer pg, String db, String... statements) throws SQLException {
-        try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
     }
 
     private static boolean bool(Connection c, String query) throws SQLException {

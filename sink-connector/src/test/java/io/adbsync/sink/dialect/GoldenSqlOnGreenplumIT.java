@@ -4,6 +4,7 @@ import io.adbsync.sink.config.SinkConfig;
 import io.adbsync.sink.ddl.DestinationCatalog;
 import io.adbsync.sink.ddl.TableState;
 import io.adbsync.sink.naming.TableId;
+import io.adbsync.sink.Sql;
 import io.adbsync.sink.precheck.SinkPrecheck;
 import io.adbsync.stack.postgres.Greenplum;
 import io.adbsync.stack.postgres.PostgresServer;
@@ -332,17 +333,11 @@ class GoldenSqlOnGreenplumIT {
     }
 
     private static void sql(String... statements) throws SQLException {
-        try (Connection c = gp.connect(db); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
+        Sql.sql(gp, db, statements);
     }
 
     private static String scalar(String query) throws SQLException {
-        try (Connection c = gp.connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
+        return Sql.scalar(gp, db, query);
     }
 
     /**

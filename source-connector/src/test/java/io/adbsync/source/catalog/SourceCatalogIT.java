@@ -1,6 +1,7 @@
 package io.adbsync.source.catalog;
 
 import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.source.Sql;
 import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
 import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.catalog.UnchangedToastLoader.KeyValue;
@@ -201,10 +202,6 @@ class SourceCatalogIT {
     }
 
     private void sql(String... statements) throws SQLException {
-        try (Connection c = server.connect(database); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
+        Sql.sql(server, database, statements);
     }
 }

@@ -6,12 +6,10 @@ import io.adbsync.source.AdbPgSourceConnector;
 import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.precheck.SourcePrecheck;
 import org.apache.kafka.common.config.Config;
-import org.apache.kafka.common.config.ConfigValue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -20,8 +18,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Collectors;
 
+import static io.adbsync.source.greenplum.Validated.errors;
+import static io.adbsync.source.greenplum.Validated.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -62,16 +61,6 @@ class GreenplumPrecheckIT {
 
     private static Map<String, String> gpConfig(String... more) {
         return config(source.coordinator.url(), source.coordinator.user(), more);
-    }
-
-    /** Every key with errors, and its messages. */
-    private static Map<String, List<String>> errors(Config validated) {
-        return validated.configValues().stream().filter(v -> !v.errorMessages().isEmpty())
-                .collect(Collectors.toMap(ConfigValue::name, ConfigValue::errorMessages));
-    }
-
-    private static ConfigValue value(Config validated, String key) {
-        return validated.configValues().stream().filter(v -> v.name().equals(key)).findFirst().orElseThrow();
     }
 
     @Test

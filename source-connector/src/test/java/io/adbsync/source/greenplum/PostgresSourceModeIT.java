@@ -6,7 +6,6 @@ import io.adbsync.source.config.SourceConfig;
 import io.adbsync.stack.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.common.config.Config;
-import org.apache.kafka.common.config.ConfigValue;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -15,22 +14,13 @@ import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
+import static io.adbsync.source.greenplum.Validated.errors;
+import static io.adbsync.source.greenplum.Validated.value;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What {@code validate()} tells a user about the source mode of a real PostgreSQL server. */
 class PostgresSourceModeIT {
-
-    /** Every key with errors, and its messages. */
-    private static Map<String, List<String>> errors(Config validated) {
-        return validated.configValues().stream().filter(v -> !v.errorMessages().isEmpty())
-                .collect(Collectors.toMap(ConfigValue::name, ConfigValue::errorMessages));
-    }
-
-    private static ConfigValue value(Config validated, String key) {
-        return validated.configValues().stream().filter(v -> v.name().equals(key)).findFirst().orElseThrow();
-    }
 
     @Test
     void plainPostgresIsReadAsOneServerAndRefusesThePerSegmentMode() throws SQLException {
