@@ -4,7 +4,11 @@ import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.replication.SetupMode;
 import io.adbsync.common.Version;
 import io.adbsync.common.config.ConnectorValidation;
+import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.greenplum.SourceMode;
+import io.adbsync.source.greenplum.SourceTopology;
+import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.source.precheck.SourcePrecheck;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.snapshot.SnapshotOffsets;
@@ -16,15 +20,19 @@ import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /** Kafka Connect entry point of the source side: snapshots and streams a PostgreSQL-protocol database into topics. */
 public class AdbPgSourceConnector extends SourceConnector {
+
+    private static final Logger log = LoggerFactory.getLogger(AdbPgSourceConnector.class);
 
     /**
      * The task's number among the connector's tasks, which {@link #taskConfigs} adds to each task's config: Connect
@@ -46,12 +54,35 @@ public class AdbPgSourceConnector extends SourceConnector {
         return AdbPgSourceTask.class;
     }
 
+    /**
+     * One task per replication slot: one for a source read as one stream, one per primary segment under
+     * {@code source.mode=greenplum_segments} (see {@link TaskSegments}).
+     */
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
-        // One replication slot is read by exactly one task.
-        Map<String, String> task = new HashMap<>(props);
-        task.put(TASK_ID, "0");
-        return List.of(task);
+        return TaskSegments.taskConfigs(props, topology(), maxTasks, TASK_ID);
+    }
+
+    /**
+     * The source's topology where the mode may be per segment, else null (no connection needed). A source that cannot
+     * be reached now gets one task, as before: it retries its connection, and if it then finds segments to read it
+     * stops saying the connector must be restarted to make their tasks.
+     */
+    private SourceTopology topology() {
+        SourceConfig config = new SourceConfig(props);
+        SourceMode requested = config.sourceMode();
+        if (requested == SourceMode.POSTGRES || requested == SourceMode.COORDINATOR) {
+            return null;
+        }
+        try (Connection c = Jdbc.open(config.connection(), Jdbc.timeouts(10, 30))) {
+            SourceTopology topology = SourceTopology.detect(c, requested);
+            log.info("Source mode {}", topology.describe());
+            return topology;
+        } catch (SQLException e) {
+            log.warn("Cannot reach the source at {} to find its topology ({}); making one task", config.connection()
+                    .redactedUrl(), e.getMessage());
+            return null;
+        }
     }
 
     @Override
@@ -72,6 +103,9 @@ public class AdbPgSourceConnector extends SourceConnector {
             result.configValues().add(new ConfigValue(e.key(), connectorConfigs.get(e.key()), new ArrayList<>(),
                     new ArrayList<>(List.of(e.getMessage()))));
         }
+        // Connect's own setting, which its herder validates: added so the check of the segments' tasks can name it.
+        result.configValues().add(new ConfigValue(TaskSegments.TASKS_MAX, connectorConfigs.getOrDefault(TaskSegments.TASKS_MAX,
+                "1"), new ArrayList<>(), new ArrayList<>()));
         return ConnectorValidation.withLiveChecks(result, values -> SourcePrecheck.check(new SourceConfig(connectorConfigs), values));
     }
 

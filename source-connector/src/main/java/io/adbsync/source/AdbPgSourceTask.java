@@ -10,6 +10,7 @@ import io.adbsync.source.reconnect.ConnectionRetry;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.schedule.PollScheduler;
 import io.adbsync.source.setup.Capture;
+import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.source.setup.TaskSetup;
 import io.adbsync.source.snapshot.LeftTables;
 import io.adbsync.source.snapshot.SnapshotRounds;
@@ -81,7 +82,8 @@ public class AdbPgSourceTask extends SourceTask {
         stopping = false;
         capture = null;
         setup = new TaskSetup(config, props.getOrDefault("name", config.topicPrefix()),
-                props.getOrDefault(AdbPgSourceConnector.TASK_ID, "0"), context.offsetStorageReader(), tracker, metrics);
+                props.getOrDefault(AdbPgSourceConnector.TASK_ID, "0"), TaskSegments.assigned(props),
+                context.offsetStorageReader(), tracker, metrics);
         scheduler = new PollScheduler(config.snapshotMode() == SnapshotMode.INITIAL_ONLY,
                 config.pollIntervalMs(), config.maxBatchSize(), config.streamThrottle(), config.snapshotThrottle(),
                 config.snapshotQueryThrottle(), System::nanoTime);

@@ -31,6 +31,18 @@ public final class Jdbc {
         return open(config, new Properties());
     }
 
+    /**
+     * Driver properties for a connection that must not hang on an unreachable or stuck server: {@code connectSeconds}
+     * to connect and log in, {@code socketSeconds} for any reply.
+     */
+    public static Properties timeouts(int connectSeconds, int socketSeconds) {
+        Properties timeouts = new Properties();
+        timeouts.setProperty("connectTimeout", Integer.toString(connectSeconds));
+        timeouts.setProperty("loginTimeout", Integer.toString(connectSeconds));
+        timeouts.setProperty("socketTimeout", Integer.toString(socketSeconds));
+        return timeouts;
+    }
+
     /** The URL and properties {@link #open(ConnectionConfig, Properties)} hands to the driver. */
     record DriverArguments(String url, Properties properties) {
     }

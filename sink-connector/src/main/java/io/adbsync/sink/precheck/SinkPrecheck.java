@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -38,11 +37,7 @@ public final class SinkPrecheck {
     /** Errors by config key; {@code topics} are the explicitly listed topics (a regex cannot be resolved here). */
     public static Map<String, List<String>> run(SinkConfig config, List<String> topics) {
         Map<String, List<String>> errors = new LinkedHashMap<>();
-        Properties timeouts = new Properties();
-        timeouts.setProperty("loginTimeout", String.valueOf(TIMEOUT_SECONDS));
-        timeouts.setProperty("connectTimeout", String.valueOf(TIMEOUT_SECONDS));
-        timeouts.setProperty("socketTimeout", String.valueOf(2 * TIMEOUT_SECONDS));
-        try (Connection c = Jdbc.open(config.connection(), timeouts)) {
+        try (Connection c = Jdbc.open(config.connection(), Jdbc.timeouts(TIMEOUT_SECONDS, 2 * TIMEOUT_SECONDS))) {
             Dialect dialect = Dialects.detect(c);
             if (!dialect.supports(config.storageEngine())) {
                 add(errors, SinkConfig.STORAGE_ENGINE, SinkConfig.unsupportedStorage(dialect, config.storageEngine()));

@@ -254,23 +254,6 @@ public final class SourceTopology {
         return segments.get(0);
     }
 
-    /**
-     * Why this version's task cannot stream from the server in this mode, or empty when it can. Decoding per segment is
-     * checked by validate() (segments, slots, heartbeat table) but its tasks are not built yet: a task on the
-     * coordinator would fail at the first change of a distributed table, after copying, with an error from the
-     * server's decoder; refusing up front says why.
-     */
-    public Optional<String> notRunYet() {
-        if (mode != SourceMode.GREENPLUM_SEGMENTS || problem != null) {
-            // A mode that does not fit the server is refused by problem() already.
-            return Optional.empty();
-        }
-        return Optional.of("source.mode resolves to greenplum_segments (" + reason + "), and this version of the connector "
-                + "does not yet stream from Greenplum segments: its coordinator cannot decode changes of distributed "
-                + "tables, so a task would fail at the first one. Use source.mode=coordinator only where the coordinator "
-                + "decodes changes itself (AnalyticDB for PostgreSQL 7.2.1.4+)");
-    }
-
     /** The mode and why, as logs and validation messages name it: {@code greenplum_segments (auto: version() names ...)}. */
     public String describe() {
         return mode.configValue() + " (" + (requested == SourceMode.AUTO ? "auto: " : "") + reason + ")";

@@ -73,13 +73,22 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
      * looks first: CREATE TABLE IF NOT EXISTS needs CREATE on the schema even where the table exists.
      */
     public void createTable(Connection connection) {
+        createTable(connection, false);
+    }
+
+    /**
+     * As {@link #createTable(Connection)}; {@code onEverySegment} makes it {@code DISTRIBUTED REPLICATED} on a Greenplum
+     * coordinator, so that each heartbeat is decoded on every segment and every segment's slot advances.
+     */
+    public void createTable(Connection connection, boolean onEverySegment) {
         try {
             if (exists(connection, tableName())) {
                 return;
             }
             try (Statement s = connection.createStatement()) {
                 // IF NOT EXISTS: another connector's task may create the table meanwhile.
-                s.execute("CREATE TABLE IF NOT EXISTS " + SqlIdentifiers.qualified(schema, table) + COLUMNS);
+                s.execute("CREATE TABLE IF NOT EXISTS " + SqlIdentifiers.qualified(schema, table) + COLUMNS
+                        + (onEverySegment ? " DISTRIBUTED REPLICATED" : ""));
             }
         } catch (SQLException e) {
             throw new ConnectException("Cannot create the heartbeat table " + schema + "." + table + " (heartbeat.table"

@@ -13,6 +13,7 @@ import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.greenplum.SegmentPrecheck;
 import io.adbsync.source.greenplum.SourceTopology;
+import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.source.greenplum.TopologyProblem;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.replication.ReplicationSetup;
@@ -48,10 +49,7 @@ public final class SourcePrecheck {
 
     public static void check(SourceConfig config, Map<String, ConfigValue> values) {
         ConnectionConfig connection = config.connection();
-        Properties timeouts = new Properties();
-        timeouts.setProperty("connectTimeout", "10");
-        timeouts.setProperty("socketTimeout", "30");
-        timeouts.setProperty("loginTimeout", "10");
+        Properties timeouts = Jdbc.timeouts(10, 30);
         try (Connection c = Jdbc.open(connection, timeouts)) {
             SourceTopology topology = SourceTopology.detect(c, config.sourceMode());
             reportMode(topology, values);
@@ -82,7 +80,11 @@ public final class SourcePrecheck {
         log.info("Source mode {}", topology.describe());
         values.get(SourceConfig.SOURCE_MODE).recommendedValues(List.of(topology.mode().configValue()));
         topology.problem().ifPresent(p -> error(values, p.configKey(), p.message()));
-        topology.notRunYet().ifPresent(message -> error(values, SourceConfig.SOURCE_MODE, message));
+        ConfigValue tasksMax = values.get(TaskSegments.TASKS_MAX);
+        if (tasksMax != null && topology.problem().isEmpty()) {
+            TaskSegments.tooFewTasks(topology, tasksMax.value() == null ? 1 : Integer.parseInt(tasksMax.value().toString().trim()))
+                    .ifPresent(tasksMax::addErrorMessage);
+        }
     }
 
     private static void checkServer(Connection c, SourceConfig config, Map<String, ConfigValue> values, boolean perSegment)

@@ -44,7 +44,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -65,6 +65,7 @@ public final class TaskSetup {
     private final SourceConfig config;
     private final String connectorName;
     private final String taskId;
+    private final OptionalInt segment;
     private final OffsetStorageReader offsets;
     private final LsnAckTracker tracker;
     private final StreamingMetrics metrics;
@@ -74,12 +75,14 @@ public final class TaskSetup {
 
     /**
      * @param taskId  names the task's metrics beans
+     * @param segment the content id of the Greenplum segment the task reads, empty where it reads the source as one
      * @param tracker the task's record of acknowledged LSNs, which the stream confirms to the slot
      * @param metrics the task's stream metrics, registered once set up
      */
-    public TaskSetup(SourceConfig config, String connectorName, String taskId, OffsetStorageReader offsets,
-                     LsnAckTracker tracker, StreamingMetrics metrics) {
+    public TaskSetup(SourceConfig config, String connectorName, String taskId, OptionalInt segment,
+                     OffsetStorageReader offsets, LsnAckTracker tracker, StreamingMetrics metrics) {
         this.config = config;
+        this.segment = segment;
         this.connectorName = connectorName;
         this.taskId = taskId;
         this.offsets = offsets;
@@ -133,18 +136,16 @@ public final class TaskSetup {
     }
 
     private Capture build(SourceCatalog catalog, Built built) throws SQLException {
-        Optional<String> notRunYet = SourceTopology.detect(catalog.connection(), config.sourceMode()).notRunYet();
-        if (notRunYet.isPresent()) {
-            throw new ConnectException(notRunYet.get());
-        }
+        ReadSite site = ReadSite.of(SourceTopology.detect(catalog.connection(), config.sourceMode()), segment, config,
+                catalog);
         String database = catalog.database();
         boolean streaming = config.snapshotMode() != SnapshotMode.INITIAL_ONLY;
         // The server's identifier is only part of positions, which only topics of several partitions carry: with none,
         // no extra replication connection is opened at each start (the previous task's walsender may still hold one).
         TopicPartitions topicPartitions = config.topicPartitions();
-        ChangeRecordFactory records = new ChangeRecordFactory(config.topicPrefix(), database, config.tombstonesOnDelete(),
-                catalog, topicPartitions,
-                streaming && topicPartitions.anyWithSeveral() ? ReplicationSetup.systemIdentifier(config.connection()) : "");
+        ChangeRecordFactory records = new ChangeRecordFactory(config.topicPrefix(), site.scope(), database,
+                config.tombstonesOnDelete(), catalog, topicPartitions,
+                streaming && topicPartitions.anyWithSeveral() ? ReplicationSetup.systemIdentifier(site.data()) : "");
         Heartbeat heartbeat = new Heartbeat(config.heartbeatTable(), config.slotName(), config.heartbeatTopic(),
                 config.heartbeatIntervalMs(), records.partition());
         TableFilter filter = capturableOnly(catalog, new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
@@ -159,7 +160,7 @@ public final class TaskSetup {
         List<String[]> extra = new ArrayList<>();
         if (heartbeat.enabled()) {
             if (create) {
-                heartbeat.createTable(catalog.connection());
+                heartbeat.createTable(catalog.connection(), site.perSegment());
             }
             extra.add(heartbeat.tableName());
         }
@@ -187,14 +188,14 @@ public final class TaskSetup {
                 ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra, publicationFilters,
                         partitions);
             }
-            ReplicationSetup.ensureSlot(config.connection(), catalog, config.slotName());
+            site.ensureSlot(config.slotName());
         }
         StreamPosition resumeAt = resumePosition(records);
         // Before the stream's filter is made: a table left out of capture is streamed until its copy's mark is stored.
         // Also under snapshot.mode=never: copies stored before a change of mode are taken as current when it changes back.
         LeftTables leftTables = streaming
                 ? LeftTables.find(catalog.connection(), captured.stream().map(t -> t[0] + "." + t[1]).collect(Collectors.toSet()),
-                        new TableFilter(config.tableIncludeList(), config.tableExcludeList()), config.topicPrefix(),
+                        new TableFilter(config.tableIncludeList(), config.tableExcludeList()), site.scope(),
                         offsets, (partition, offset) -> heartbeat.carrying(partition, offset,
                                 resumeAt.commitLsn(), System.currentTimeMillis()))
                 : LeftTables.none();
@@ -207,6 +208,7 @@ public final class TaskSetup {
         }
         changes.partitions(PartitionRouter.over(catalog));
         changes.relationExists(catalog::relationExists);
+        changes.share(site.share());
         AttachedPartitions attachedPartitions = null;
         if (streaming && (partitions == PartitionMode.LEAVES || config.snapshotMode() != SnapshotMode.NEVER)) {
             // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
@@ -215,7 +217,7 @@ public final class TaskSetup {
                     PartitionPublication.partitionedTables(catalog.connection(), captured),
                     partitions == PartitionMode.LEAVES, publicationFilters, config.replicaIdentityFull(),
                     create, (root, leaf) -> firstStart || config.snapshotMode() == SnapshotMode.NEVER
-                            || Snapshotter.copyStarted(offsets, config.topicPrefix(), root[0] + "." + root[1], leaf));
+                            || Snapshotter.copyStarted(offsets, site.scope(), root[0] + "." + root[1], leaf));
         }
         NewTables newTables = null;
         if (streaming) {
@@ -231,10 +233,11 @@ public final class TaskSetup {
         Snapshotter snapshotter = null;
         if (config.snapshotMode() != SnapshotMode.NEVER) {
             // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
-            snapshotter = new Snapshotter(config.connection(), catalog, relations, records, config.topicPrefix(),
+            snapshotter = new Snapshotter(site.data(), catalog, relations, records, site.scope(),
                     config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),
                     config.snapshotChunking(), built.snapshotMetrics);
             built.snapshotter = snapshotter;
+            snapshotter.share(site.share());
             List<String[]> tables = captured.stream()
                     .filter(t -> !(t[0] + "." + t[1]).equals(String.join(".", heartbeat.tableName()))).toList();
             if (attachedPartitions != null) {
@@ -244,7 +247,7 @@ public final class TaskSetup {
             built.snapshotMetrics.register(connectorName, taskId);
         }
         metrics.register(connectorName, taskId);
-        StreamReader reader = new StreamReader(readerSettings(), catalog, changes, tracker, metrics, heartbeat,
+        StreamReader reader = new StreamReader(readerSettings(site), catalog, changes, tracker, metrics, heartbeat,
                 new FoundTables(newTables, attachedPartitions, snapshotter, rowFilters, offsets));
         built.reader = reader;
         if (streaming && leftTables.holdsStream()) {
@@ -252,8 +255,9 @@ public final class TaskSetup {
                     database, config.slotName());
         } else if (streaming) {
             reader.connect();
-            log.info("Streaming database {} from slot {} (publication {}) starting after {} into topics {}.*", database,
-                    config.slotName(), config.publicationName(), reader.describePosition(), config.topicPrefix());
+            log.info("Streaming database {} from slot {}{} (publication {}) starting after {} into topics {}.*", database,
+                    config.slotName(), site.describe(), config.publicationName(), reader.describePosition(),
+                    config.topicPrefix());
         }
         return new Capture(catalog, reader, snapshotter,
                 snapshotter == null ? null : new SnapshotRounds(snapshotter, config.pollIntervalMs(), config.topicPrefix()),
@@ -269,10 +273,10 @@ public final class TaskSetup {
         }
     }
 
-    private StreamReader.Settings readerSettings() {
-        return new StreamReader.Settings(config.connection(), config.slotName(), config.publicationName(),
+    private StreamReader.Settings readerSettings(ReadSite site) {
+        return new StreamReader.Settings(site.data(), config.slotName(), config.publicationName(),
                 config.streamInProgressTransactions(), config.spillDirectory(),
-                StreamedTransactions.owner(connectorName, config.connection().url(), config.slotName()),
+                StreamedTransactions.owner(connectorName, site.data().url(), config.slotName()),
                 config.statusUpdateIntervalMs(), config.heartbeatTopic());
     }
 

@@ -2,6 +2,7 @@ package io.adbsync.source.snapshot;
 
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.CapturedTable;
+import io.adbsync.source.stream.OffsetScope;
 
 import java.sql.SQLException;
 import java.util.List;
@@ -27,7 +28,7 @@ final class CtidPlan extends TablePlan {
     private final long fileNode;
     private long nextChunk;
 
-    private CtidPlan(CapturedTable table, String filter, long estimatedRows, String server, long blocksPerChunk, long chunks,
+    private CtidPlan(CapturedTable table, String filter, long estimatedRows, OffsetScope server, long blocksPerChunk, long chunks,
                      long nextChunk, long fileNode) {
         super(table, filter, estimatedRows, server);
         this.blocksPerChunk = blocksPerChunk;
@@ -36,7 +37,7 @@ final class CtidPlan extends TablePlan {
         this.fileNode = fileNode;
     }
 
-    static CtidPlan fresh(CapturedTable table, String filter, SourceCatalog.RelationSize size, long chunkRows, String server) {
+    static CtidPlan fresh(CapturedTable table, String filter, SourceCatalog.RelationSize size, long chunkRows, OffsetScope server) {
         long blocks = size.blocks();
         long rows = Math.max(size.estimatedRows(), 1);
         long blocksPerChunk = Math.max(1, (long) Math.ceil((double) chunkRows * Math.max(blocks, 1) / rows));
@@ -45,7 +46,7 @@ final class CtidPlan extends TablePlan {
     }
 
     /** The whole table as one chunk: for tables without a key on servers that cannot scan TID ranges. */
-    static CtidPlan whole(CapturedTable table, String filter, long estimatedRows, String server) {
+    static CtidPlan whole(CapturedTable table, String filter, long estimatedRows, OffsetScope server) {
         return new CtidPlan(table, filter, estimatedRows, server, Long.MAX_VALUE / 2, 1, 0, ANY_FILE_NODE);
     }
 
@@ -54,7 +55,7 @@ final class CtidPlan extends TablePlan {
      * without a file node (written by an older version) cannot show that the table was not rewritten meanwhile, so
      * its copy starts over at the first chunk.
      */
-    static CtidPlan resume(CapturedTable table, String filter, long estimatedRows, String server, SnapshotOffsets.Offset stored) {
+    static CtidPlan resume(CapturedTable table, String filter, long estimatedRows, OffsetScope server, SnapshotOffsets.Offset stored) {
         if (stored == null || !(stored.position() instanceof Stored s)) {
             return null;
         }

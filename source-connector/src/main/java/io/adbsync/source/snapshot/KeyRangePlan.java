@@ -4,6 +4,7 @@ import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
+import io.adbsync.source.stream.OffsetScope;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,7 +37,7 @@ final class KeyRangePlan extends TablePlan {
     private boolean done;
     private long chunksHandedOut;
 
-    private KeyRangePlan(CapturedTable table, String filter, long estimatedRows, String server, long chunkRows,
+    private KeyRangePlan(CapturedTable table, String filter, long estimatedRows, OffsetScope server, long chunkRows,
                          List<String> after, boolean done) {
         super(table, filter, estimatedRows, server);
         this.chunkRows = chunkRows;
@@ -50,11 +51,11 @@ final class KeyRangePlan extends TablePlan {
         return table.columns().stream().anyMatch(CapturedColumn::key);
     }
 
-    static KeyRangePlan fresh(CapturedTable table, String filter, long estimatedRows, long chunkRows, String server) {
+    static KeyRangePlan fresh(CapturedTable table, String filter, long estimatedRows, long chunkRows, OffsetScope server) {
         return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, null, false);
     }
 
-    static KeyRangePlan resume(CapturedTable table, String filter, long estimatedRows, long chunkRows, String server,
+    static KeyRangePlan resume(CapturedTable table, String filter, long estimatedRows, long chunkRows, OffsetScope server,
                                SnapshotOffsets.Offset stored) {
         if (stored == null || !(stored.position() instanceof Stored s)) {
             return null;

@@ -1,6 +1,7 @@
 package io.adbsync.source.snapshot;
 
 import io.adbsync.source.partition.Partitions;
+import io.adbsync.source.stream.OffsetScope;
 import io.adbsync.source.catalog.TableFilter;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -95,7 +96,7 @@ public final class LeftTables {
      * {@code configured} captures is left out only because it cannot be captured. {@code carrier} makes the record that
      * carries a mark: given the copy's source partition and the marked offset.
      */
-    public static LeftTables find(Connection c, Set<String> captured, TableFilter configured, String server,
+    public static LeftTables find(Connection c, Set<String> captured, TableFilter configured, OffsetScope server,
                                   OffsetStorageReader offsets,
                                   BiFunction<Map<String, String>, Map<String, Object>, SourceRecord> carrier) throws SQLException {
         // Which table (schema, name) each stored copy's partition belongs to: the table's own, and one per partition of a

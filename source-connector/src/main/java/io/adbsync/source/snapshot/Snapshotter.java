@@ -10,6 +10,8 @@ import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.stream.ChangeRecordFactory;
+import io.adbsync.source.stream.OffsetScope;
+import io.adbsync.source.stream.TableShare;
 import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.types.TextForms;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -64,7 +66,8 @@ public final class Snapshotter implements AutoCloseable {
     private final SourceCatalog catalog;
     private final RelationRegistry relations;
     private final ChangeRecordFactory records;
-    private final String server;
+    private final OffsetScope server;
+    private TableShare share = TableShare.WHOLE;
     private final int parallelism;
     private final long chunkRows;
     private final Chunking chunking;
@@ -97,7 +100,7 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     public Snapshotter(ConnectionConfig connectionConfig, SourceCatalog catalog, RelationRegistry relations,
-                       ChangeRecordFactory records, String server, String publication, int parallelism, long chunkRows,
+                       ChangeRecordFactory records, OffsetScope server, String publication, int parallelism, long chunkRows,
                        Chunking chunking, SnapshotMetrics metrics) {
         this.publication = publication;
         this.chunking = chunking;
@@ -110,7 +113,7 @@ public final class Snapshotter implements AutoCloseable {
         this.chunkRows = chunkRows;
         this.metrics = metrics;
         this.readers = Executors.newFixedThreadPool(parallelism, r -> {
-            Thread t = new Thread(r, "adbsync-snapshot-" + server);
+            Thread t = new Thread(r, "adbsync-snapshot-" + server.describe());
             t.setDaemon(true);
             return t;
         });
@@ -146,6 +149,9 @@ public final class Snapshotter implements AutoCloseable {
         PgOutputMessage.Relation shape = catalog.relation(name[0], name[1]);
         // While streaming the table is described, not registered: the stream may not have reached its Relation yet.
         CapturedTable table = whileStreaming ? relations.describe(shape) : relations.update(shape);
+        if (!share.reads(table.oid())) {
+            return;
+        }
         long member = members.getOrDefault(table.qualifiedName(), 0L);
         // A partitioned table is read leaf by leaf, each chunked as a table of its own, its rows the root's records.
         List<Partitions.Member> readFrom = new ArrayList<>();
@@ -167,6 +173,9 @@ public final class Snapshotter implements AutoCloseable {
             if (again == null) {
                 again = whyCopyAgain(table, offset, member, publishedBefore);
             }
+        }
+        if (again != null && !share.readsAllRows(table.oid())) {
+            throw new ConnectException(segmentRecopy(table, again));
         }
         // Counted from what the first partition stored before this copy: the same after a restart that stored nothing
         // of it, so a truncate sent again names the same barrier.
@@ -192,6 +201,26 @@ public final class Snapshotter implements AutoCloseable {
             plan.publicationMember = member;
             add(plan, again, stored.get(i));
         }
+    }
+
+    /**
+     * Why {@code table}, read here in part (one segment's rows), cannot be copied again: the new copy must start with a
+     * truncate that drops the earlier one, and sent by one segment's task it would also drop the rows the other
+     * segments' tasks copied or streamed after it (see ChangeStream.segmentTruncate).
+     */
+    static String segmentRecopy(CapturedTable table, String again) {
+        return "Table " + table.qualifiedName() + " " + again + ", so its earlier copy no longer holds and must be "
+                + "replaced, starting with a truncate of the destination table. Read per segment (source.mode="
+                + "greenplum_segments), each segment's task copies only its own rows, and this version cannot yet make "
+                + "the segments' tasks meet at that truncate, so the task stops rather than lose rows at the destination. "
+                + "To go on: stop this connector, empty the destination tables, delete its offsets (DELETE "
+                + "/connectors/<name>/offsets, with slot.drop.on.offsets.reset=true so the segments' slots go too) and "
+                + "start it again: every table is copied anew";
+    }
+
+    /** Reads only the tables of {@code share} (one segment's, where each segment has a task). */
+    public void share(TableShare share) {
+        this.share = share;
     }
 
     /** Why the earlier copy of {@code table} no longer holds, or null if it does (or there is none). */
@@ -246,7 +275,7 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /** Whether the copy of partition {@code leaf} of {@code table} has begun: an offset of it is stored. */
-    public static boolean copyStarted(OffsetStorageReader offsets, String server, String table, Partitions.Member leaf) {
+    public static boolean copyStarted(OffsetStorageReader offsets, OffsetScope server, String table, Partitions.Member leaf) {
         return offsets.offset(TablePlan.partition(server, TablePlan.key(table, leaf))) != null;
     }
 
@@ -262,6 +291,9 @@ public final class Snapshotter implements AutoCloseable {
         PgOutputMessage.Relation shape = catalog.relation(root[0], root[1]);
         // Described, not registered: the stream may not have reached a change of the table's shape the catalog has.
         CapturedTable table = relations.describe(shape);
+        if (!share.reads(table.oid())) {
+            return;
+        }
         SnapshotOffsets.Offset stored = storedOffset(offsets, table, leaf);
         TablePlan plan = plan(table, leaf, stored);
         plan.shape = shape;

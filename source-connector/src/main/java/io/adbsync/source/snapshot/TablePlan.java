@@ -5,6 +5,7 @@ import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.catalog.CapturedTable;
+import io.adbsync.source.stream.OffsetScope;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /** How one table is split into chunks and how far its copy has come; the stored offset is what makes it resumable. */
 abstract class TablePlan {
 
-    static final String PARTITION_SNAPSHOT = "snapshot";
+    static final String PARTITION_SNAPSHOT = OffsetScope.SNAPSHOT;
     static final String OFFSET_CHUNKING = "chunking";
     /** The relation OID the offset belongs to: a table dropped and created again under the same name has another. */
     static final String OFFSET_OID = "oid";
@@ -94,7 +95,7 @@ abstract class TablePlan {
      */
     SnapshotOffsets.Offset handedOut;
 
-    TablePlan(CapturedTable table, String filter, long estimatedRows, String server) {
+    TablePlan(CapturedTable table, String filter, long estimatedRows, OffsetScope server) {
         this.table = table;
         this.oid = table.oid();
         this.filter = filter;
@@ -134,16 +135,9 @@ abstract class TablePlan {
         return leaf == null ? table : table + "/" + leaf.qualifiedName();
     }
 
-    /**
-     * The source partition of a table's snapshot. Connect stores partitions as JSON in map iteration order and
-     * looks them up the same way, so the order must not depend on the JVM: a HashMap's order is fixed by the keys'
-     * hashes (and is what Connect itself builds when it reads partitions back), Map.of's changes per run.
-     */
-    static Map<String, String> partition(String server, String table) {
-        Map<String, String> partition = new java.util.HashMap<>();
-        partition.put("server", server);
-        partition.put(PARTITION_SNAPSHOT, table);
-        return partition;
+    /** The source partition of a table's snapshot (see {@link OffsetScope#snapshot}). */
+    static Map<String, String> partition(OffsetScope server, String table) {
+        return server.snapshot(table);
     }
 
     /** Whether a stored offset was written for another relation than {@code oid} (offsets of older versions hold none). */

@@ -25,7 +25,6 @@ public final class ChangeRecordFactory {
 
     public static final String OFFSET_LSN = "lsn";
     public static final String OFFSET_EVENT = "event";
-    public static final String PARTITION_SERVER = "server";
 
     private final String topicPrefix;
     private final String database;
@@ -43,13 +42,19 @@ public final class ChangeRecordFactory {
      */
     public ChangeRecordFactory(String topicPrefix, String database, boolean tombstones, UnchangedToastLoader toastLoader,
                                TopicPartitions topicPartitions, String sourceSystem) {
+        this(topicPrefix, OffsetScope.of(topicPrefix), database, tombstones, toastLoader, topicPartitions, sourceSystem);
+    }
+
+    /** As above, for records whose offsets belong to {@code scope} (one segment's stream of the source). */
+    public ChangeRecordFactory(String topicPrefix, OffsetScope scope, String database, boolean tombstones,
+                               UnchangedToastLoader toastLoader, TopicPartitions topicPartitions, String sourceSystem) {
         this.headers = new RecordHeaders(topicPartitions);
         this.sourceSystem = sourceSystem;
         this.topicPrefix = topicPrefix;
         this.database = database;
         this.tombstones = tombstones;
         this.toastLoader = toastLoader;
-        this.partition = Map.of(PARTITION_SERVER, topicPrefix);
+        this.partition = scope.stream();
     }
 
     /**

@@ -19,6 +19,7 @@ import io.adbsync.source.partition.PartitionRouter;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
@@ -52,6 +53,7 @@ public final class ChangeStream {
     private final TypeMapper types;
     private final ChangeRecordFactory records;
     private final TableFilter filter;
+    private TableShare share = TableShare.WHOLE;
     private final LsnAckTracker tracker;
     private final HeartbeatSink heartbeats;
     private final OperationFilter operations;
@@ -84,6 +86,29 @@ public final class ChangeStream {
         this.position = resumeAt;
         records.laterRemovalDelivered(t -> operations.applies(t.qualifiedName(), Operation.DELETE)
                 && operations.applies(t.qualifiedName(), Operation.UPDATE));
+    }
+
+    /** The tables this task reads where several read one source (one per Greenplum segment); all by default. */
+    public void share(TableShare share) {
+        this.share = share;
+    }
+
+    /**
+     * Why a truncate of {@code table}, read here in part (this segment's rows), cannot be sent. Each segment decodes
+     * its own copy of it; sent from every segment's task, a slow segment's copy would also empty rows that a fast
+     * segment wrote after the truncate and that were applied already. Ordering it needs the segments' tasks to meet
+     * at the truncate (see SourceTopology), which this version does not do: stopping is what keeps the destination
+     * from losing rows silently.
+     */
+    static String segmentTruncate(CapturedTable table, long commitLsn) {
+        return "Table " + table.qualifiedName() + " was truncated (in the transaction committed at "
+                + LogSequenceNumber.valueOf(commitLsn) + " on this segment). Read per segment (source.mode=greenplum_segments), "
+                + "a truncate of a distributed table is decoded on every segment, and this version cannot yet order those "
+                + "copies with the rows the other segments wrote after it, so the task stops rather than lose rows at the "
+                + "destination. To go on: stop this connector, empty the destination tables, delete its offsets (DELETE "
+                + "/connectors/<name>/offsets, with slot.drop.on.offsets.reset=true so the segments' slots go too) and "
+                + "start it again: every table is copied anew. Until then, avoid TRUNCATE of captured tables (DELETE is "
+                + "streamed)";
     }
 
     /** Filters rows of some tables in the connector (servers without publication row filters). */
@@ -194,8 +219,11 @@ public final class ChangeStream {
             return;
         }
         if (!filter.captures(table.schema(), table.table()) || !operations.applies(table.qualifiedName(), operation)
-                || dropped.contains(relationOid)) {
+                || dropped.contains(relationOid) || !share.reads(relationOid)) {
             return;
+        }
+        if (operation == Operation.TRUNCATE && !share.readsAllRows(relationOid)) {
+            throw new ConnectException(segmentTruncate(table, tx.commitLsn()));
         }
         List<SourceRecord> built;
         try {

@@ -64,38 +64,56 @@ class GreenplumPrecheckIT {
     }
 
     @Test
-    void aGreenplumCoordinatorIsValidatedForThePerSegmentModeWhichIsNamedAsTheRecommendedValue() {
-        Config validated = new AdbPgSourceConnector().validate(gpConfig());
-        // Everything else about the segments passes; only that the tasks do not stream per segment yet is refused.
-        assertThat(errors(validated)).containsOnlyKeys(SourceConfig.SOURCE_MODE);
-        assertThat(errors(validated).get(SourceConfig.SOURCE_MODE)).singleElement().asString()
-                .startsWith("source.mode resolves to greenplum_segments (").contains("does not yet stream from Greenplum "
-                        + "segments").endsWith("(AnalyticDB for PostgreSQL 7.2.1.4+)");
+    void aGreenplumCoordinatorIsValidatedForThePerSegmentModeWhichIsNamedAsTheRecommendedValueWithATaskPerSegment() {
+        int segments = source.topology.segments().size();
+        Config validated = new AdbPgSourceConnector().validate(gpConfig(TaskSegments.TASKS_MAX, Integer.toString(segments)));
+        assertThat(errors(validated)).isEmpty();
         assertThat(value(validated, SourceConfig.SOURCE_MODE).recommendedValues()).containsExactly("greenplum_segments");
         Config explicit = new AdbPgSourceConnector().validate(gpConfig(SourceConfig.SOURCE_MODE, "greenplum_segments"));
-        assertThat(errors(explicit)).containsOnlyKeys(SourceConfig.SOURCE_MODE);
+        // Connect runs one task unless told more: one per segment is needed.
+        assertThat(errors(explicit)).containsOnlyKeys(TaskSegments.TASKS_MAX);
+        assertThat(errors(explicit).get(TaskSegments.TASKS_MAX)).singleElement().asString()
+                .startsWith("Source mode greenplum_segments (set by source.mode=greenplum_segments) reads each of the "
+                        + segments + " primary segments with a task of its own, but tasks.max=1: set tasks.max to at least "
+                        + segments);
         assertThat(value(explicit, SourceConfig.SOURCE_MODE).recommendedValues()).containsExactly("greenplum_segments");
     }
 
     @Test
-    void aTaskStartedOnACoordinatorStopsAtOnceSayingWhy() {
-        Map<String, String> props = gpConfig();
+    void theConnectorMakesOneTaskPerSegmentAndRefusesTooFew() {
+        int segments = source.topology.segments().size();
+        AdbPgSourceConnector connector = new AdbPgSourceConnector();
+        connector.start(withPassword(gpConfig()));
+        assertThat(connector.taskConfigs(segments + 3)).extracting(t -> t.get(TaskSegments.TASK_SEGMENT))
+                .containsExactlyElementsOf(source.topology.segments().stream().map(s -> Integer.toString(s.content())).toList());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> connector.taskConfigs(segments - 1))
+                .isInstanceOf(org.apache.kafka.connect.errors.ConnectException.class)
+                .hasMessageEndingWith("set tasks.max to at least " + segments);
+    }
+
+    @Test
+    void aTaskMadeWithoutASegmentOnACoordinatorStopsAtOnceSayingWhatToDo() {
+        Map<String, String> props = withPassword(gpConfig());
         props.put("name", "gp-source");
-        if (source.coordinator.password() != null) {
-            props.put(ConnectionConfig.PASSWORD, source.coordinator.password().value());
-        }
         io.adbsync.source.AdbPgSourceTask task = new io.adbsync.source.AdbPgSourceTask();
         task.initialize(new io.adbsync.source.InMemoryTaskContext(props));
         task.start(props);
         try {
-            // Not after copying, at the first change of a distributed table, with the server decoder's error.
             org.assertj.core.api.Assertions.assertThatThrownBy(task::poll)
                     .isInstanceOf(org.apache.kafka.connect.errors.ConnectException.class)
-                    .hasMessageStartingWith("source.mode resolves to greenplum_segments (")
-                    .hasMessageContaining("does not yet stream from Greenplum segments");
+                    .hasMessageStartingWith("Source mode greenplum_segments (auto: ")
+                    .hasMessageEndingWith("but this task was made without one (the connector could not reach the source "
+                            + "when it made its tasks): restart the connector (POST /connectors/<name>/restart?includeTasks=true)");
         } finally {
             task.stop();
         }
+    }
+
+    private static Map<String, String> withPassword(Map<String, String> props) {
+        if (source.coordinator.password() != null) {
+            props.put(ConnectionConfig.PASSWORD, source.coordinator.password().value());
+        }
+        return props;
     }
 
     @Test
@@ -118,8 +136,8 @@ class GreenplumPrecheckIT {
                         + "the others do not advance while the captured tables are idle; make it replicated: ALTER TABLE "
                         + "\"beat\".\"hb\" SET DISTRIBUTED REPLICATED"));
         source.sql("ALTER TABLE \"beat\".\"hb\" SET DISTRIBUTED REPLICATED");
-        // Left: only that per-segment tasks are not built yet.
-        assertThat(errors(new AdbPgSourceConnector().validate(config))).containsOnlyKeys(SourceConfig.SOURCE_MODE);
+        config.put(TaskSegments.TASKS_MAX, Integer.toString(source.topology.segments().size()));
+        assertThat(errors(new AdbPgSourceConnector().validate(config))).isEmpty();
     }
 
     /**

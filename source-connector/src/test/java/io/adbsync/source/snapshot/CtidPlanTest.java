@@ -18,6 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@link CtidPlan}: its ranges of heap blocks cover every block exactly once, however the plan is resumed or the table grows. */
 class CtidPlanTest {
 
+    private static final io.adbsync.source.stream.OffsetScope P = io.adbsync.source.stream.OffsetScope.of("p");
+
     private static final long OPEN = Long.MAX_VALUE;
     private static final long FILE_NODE = 16390;
     private static final Pattern CONDITION =
@@ -33,7 +35,7 @@ class CtidPlanTest {
 
     @Test
     void chunksOfAFreshPlanAreConsecutiveRangesOfThePlannedSizeEndingOpen() throws SQLException {
-        CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE), 1_000, "p");
+        CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE), 1_000, P);
         List<TablePlan.Chunk> chunks = drain(plan, oid -> 100);
         assertThat(chunks).extracting(CtidPlanTest::range).containsExactly(
                 new Range(0, 10), new Range(10, 20), new Range(20, 30), new Range(30, 40), new Range(40, 50),
@@ -54,7 +56,7 @@ class CtidPlanTest {
         for (long blocks : new long[] {0, 1, 2, 7, 99, 100, 101, 1_099}) {
             for (long rows : new long[] {0, 1, 50, 10_000, 3_000_000}) {
                 for (long chunkRows : new long[] {1, 7, 1_000, 250_000}) {
-                    CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(blocks, rows, FILE_NODE), chunkRows, "p");
+                    CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(blocks, rows, FILE_NODE), chunkRows, P);
                     List<Range> ranges = drain(plan, oid -> blocks).stream().map(CtidPlanTest::range).toList();
                     assertCoversOnce(ranges, "blocks " + blocks + ", rows " + rows + ", chunk rows " + chunkRows);
                 }
@@ -64,12 +66,12 @@ class CtidPlanTest {
 
     @Test
     void aPlanResumedFromAStoredOffsetGoesOnWithTheNextChunk() throws SQLException {
-        CtidPlan first = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE), 1_000, "p");
+        CtidPlan first = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE), 1_000, P);
         List<TablePlan.Chunk> all = drain(first, oid -> 100);
         // Kafka has everything up to the end of chunk 4.
         Map<String, Object> stored = all.get(3).afterChunk();
 
-        CtidPlan resumed = CtidPlan.resume(TABLE, null, 10_000, "p", SnapshotOffsets.parse(stored));
+        CtidPlan resumed = CtidPlan.resume(TABLE, null, 10_000, P, SnapshotOffsets.parse(stored));
         assertThat(resumed.fileNode()).isEqualTo(FILE_NODE);
         assertThat(resumed.position()).isEqualTo("chunk 4 of 10");
         List<TablePlan.Chunk> rest = drain(resumed, oid -> 100);
@@ -78,31 +80,31 @@ class CtidPlanTest {
         assertThat(rest.get(0).label()).isEqualTo("chunk 5 of 10");
 
         // Stored within a chunk: that chunk is read again.
-        assertThat(range(CtidPlan.resume(TABLE, null, 10_000, "p", SnapshotOffsets.parse(all.get(3).inChunk())).nextChunk(NOT_ASKED)))
+        assertThat(range(CtidPlan.resume(TABLE, null, 10_000, P, SnapshotOffsets.parse(all.get(3).inChunk())).nextChunk(NOT_ASKED)))
                 .isEqualTo(new Range(30, 40));
         // Stored after the last chunk: nothing is left.
-        CtidPlan finished = CtidPlan.resume(TABLE, null, 10_000, "p", SnapshotOffsets.parse(all.get(9).afterChunk()));
+        CtidPlan finished = CtidPlan.resume(TABLE, null, 10_000, P, SnapshotOffsets.parse(all.get(9).afterChunk()));
         assertThat(finished.done()).isTrue();
         assertThat(finished.nextChunk(NOT_ASKED)).isNull();
     }
 
     @Test
     void anOffsetOfAnotherChunkingIsNotResumed() {
-        assertThat(CtidPlan.resume(TABLE, null, 10, "p", null)).isNull();
-        assertThat(CtidPlan.resume(TABLE, null, 10, "p", SnapshotOffsets.parse(KeyRangePlan.offset(null, false)))).isNull();
+        assertThat(CtidPlan.resume(TABLE, null, 10, P, null)).isNull();
+        assertThat(CtidPlan.resume(TABLE, null, 10, P, SnapshotOffsets.parse(KeyRangePlan.offset(null, false)))).isNull();
     }
 
     @Test
     void anOffsetWithoutFileNodeTiesAMultiChunkPlanToNoFileAndASingleChunkToAny() {
         Map<String, Object> old = Map.of("chunking", "ctid", "blocks_per_chunk", 10L, "chunks", 10L, "next_chunk", 4L);
-        assertThat(CtidPlan.resume(TABLE, null, 10, "p", SnapshotOffsets.parse(old)).fileNode()).isZero();
+        assertThat(CtidPlan.resume(TABLE, null, 10, P, SnapshotOffsets.parse(old)).fileNode()).isZero();
         Map<String, Object> single = Map.of("chunking", "ctid", "blocks_per_chunk", 10L, "chunks", 1L, "next_chunk", 0L);
-        assertThat(CtidPlan.resume(TABLE, null, 10, "p", SnapshotOffsets.parse(single)).fileNode()).isEqualTo(TablePlan.ANY_FILE_NODE);
+        assertThat(CtidPlan.resume(TABLE, null, 10, P, SnapshotOffsets.parse(single)).fileNode()).isEqualTo(TablePlan.ANY_FILE_NODE);
     }
 
     @Test
     void growthOfTheTableAfterPlanningIsSplitIntoChunksOfThePlannedSize() throws SQLException {
-        CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE), 1_000, "p");
+        CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE), 1_000, P);
         // The table has 135 blocks when the last planned chunk comes up, 152 when the new last one does, and no more
         // when the last one after that does.
         Deque<Long> sizes = new ArrayDeque<>(List.of(135L, 152L, 152L));
@@ -120,14 +122,14 @@ class CtidPlanTest {
         assertCoversOnce(chunks.stream().map(CtidPlanTest::range).toList(), "grown");
 
         // The grown plan is what its offsets store: a resume goes on with it.
-        CtidPlan resumed = CtidPlan.resume(TABLE, null, 10_000, "p", SnapshotOffsets.parse(chunks.get(11).afterChunk()));
+        CtidPlan resumed = CtidPlan.resume(TABLE, null, 10_000, P, SnapshotOffsets.parse(chunks.get(11).afterChunk()));
         assertThat(resumed.position()).isEqualTo("chunk 12 of 14");
         assertThat(range(resumed.nextChunk(NOT_ASKED))).isEqualTo(new Range(120, 130));
     }
 
     @Test
     void aTableWithNoBlocksIsOneChunkOfTheWholeTableUnlessItGrewMeanwhile() throws SQLException {
-        CtidPlan empty = CtidPlan.fresh(TABLE, null, new RelationSize(0, 0, FILE_NODE), 1_000, "p");
+        CtidPlan empty = CtidPlan.fresh(TABLE, null, new RelationSize(0, 0, FILE_NODE), 1_000, P);
         TablePlan.Chunk only = empty.nextChunk(oid -> 0);
         assertThat(only.condition()).isNull();
         assertThat(only.label()).isEqualTo("chunk 1 of 1");
@@ -135,7 +137,7 @@ class CtidPlanTest {
 
         // Planned empty, it has 2 500 blocks by the time it is read: chunks of the planned size (rows unknown, so
         // one row a block) instead of one chunk read whole into memory.
-        CtidPlan grown = CtidPlan.fresh(TABLE, null, new RelationSize(0, 0, FILE_NODE), 1_000, "p");
+        CtidPlan grown = CtidPlan.fresh(TABLE, null, new RelationSize(0, 0, FILE_NODE), 1_000, P);
         List<TablePlan.Chunk> chunks = drain(grown, oid -> 2_500);
         assertThat(chunks).extracting(CtidPlanTest::range)
                 .containsExactly(new Range(0, 1_000), new Range(1_000, 2_000), new Range(2_000, OPEN));
@@ -143,7 +145,7 @@ class CtidPlanTest {
 
     @Test
     void aWholeTablePlanIsOneChunkWithoutConditionAndNeverAsksTheCatalog() throws SQLException {
-        CtidPlan whole = CtidPlan.whole(TABLE, "region = 'eu'", 5_000_000, "p");
+        CtidPlan whole = CtidPlan.whole(TABLE, "region = 'eu'", 5_000_000, P);
         TablePlan.Chunk chunk = whole.nextChunk(NOT_ASKED);
         assertThat(chunk.condition()).isNull();
         assertThat(whole.done()).isTrue();

@@ -16,8 +16,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LeftTablesTest {
 
+    private static final io.adbsync.source.stream.OffsetScope P = io.adbsync.source.stream.OffsetScope.of("p");
+
     private static SourceRecord mark(String table) {
-        return new SourceRecord(TablePlan.partition("p", table), Map.of(LeftTables.OFFSET_LEFT, "n"), "__adbsync-heartbeat.p",
+        return new SourceRecord(TablePlan.partition(P, table), Map.of(LeftTables.OFFSET_LEFT, "n"), "__adbsync-heartbeat.p",
                 null, null, null, null);
     }
 

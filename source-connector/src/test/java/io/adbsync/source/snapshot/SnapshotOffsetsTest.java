@@ -16,6 +16,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class SnapshotOffsetsTest {
 
+    private static final io.adbsync.source.stream.OffsetScope P = io.adbsync.source.stream.OffsetScope.of("p");
+
     /** What Connect's offset writer accepts: it refuses lists and maps, which would silently stop resumption. */
     private static void assertStorable(Map<String, Object> offset) {
         assertThat(offset.values()).allMatch(v -> v == null || v instanceof String || v instanceof Number || v instanceof Boolean);
@@ -35,7 +37,7 @@ class SnapshotOffsetsTest {
         io.adbsync.source.catalog.CapturedTable table = new io.adbsync.source.catalog.CapturedTable(-5, "public", "t", "p.public.t",
                 List.of(), null, null, null);
         CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
-                1000, "p");
+                1000, P);
         Map<String, Object> offset = plan.next(null).afterChunk();
         assertStorable(offset);
         // OIDs are unsigned: -5 is OID 4294967291.
@@ -43,7 +45,7 @@ class SnapshotOffsetsTest {
         assertThat(TablePlan.ofAnotherRelation(SnapshotOffsets.parse(offset), -5)).isFalse();
         assertThat(TablePlan.ofAnotherRelation(SnapshotOffsets.parse(offset), 77)).isTrue();
         // The next run finds the table in another file: resumed ranges no longer hold.
-        assertThat(CtidPlan.resume(table, null, 10_000, "p", SnapshotOffsets.parse(offset)).fileNode()).isEqualTo(16384L);
+        assertThat(CtidPlan.resume(table, null, 10_000, P, SnapshotOffsets.parse(offset)).fileNode()).isEqualTo(16384L);
     }
 
     private static final CapturedTable KEYED = new CapturedTable(16384, "public", "t", "p.public.t",
@@ -116,7 +118,7 @@ class SnapshotOffsetsTest {
         assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(null, true))).doesNotThrowAnyException();
         assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(List.of("r1", "42"), false))).doesNotThrowAnyException();
         CtidPlan plan = CtidPlan.fresh(KEYED, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
-                1000, "p");
+                1000, P);
         TablePlan.Chunk chunk = plan.next(null);
         assertThatCode(() -> SnapshotOffsets.check(chunk.inChunk())).doesNotThrowAnyException();
         assertThatCode(() -> SnapshotOffsets.check(chunk.afterChunk())).doesNotThrowAnyException();
@@ -148,15 +150,15 @@ class SnapshotOffsetsTest {
 
     @Test
     void resumingFromAMalformedOffsetFailsNamingTheFieldNotWithANullPointer() {
-        assertThatThrownBy(() -> CtidPlan.resume(KEYED, null, 100, "p", SnapshotOffsets.parse(with(ctid(), "chunks", null))))
+        assertThatThrownBy(() -> CtidPlan.resume(KEYED, null, 100, P, SnapshotOffsets.parse(with(ctid(), "chunks", null))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'chunks'");
-        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", SnapshotOffsets.parse(with(key(), "after_count", "1"))))
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, P, SnapshotOffsets.parse(with(key(), "after_count", "1"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_count'");
-        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", SnapshotOffsets.parse(with(key(), "after_0", null))))
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, P, SnapshotOffsets.parse(with(key(), "after_0", null))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_0'");
         // Well-formed, but for a key of two columns where the table has one.
         Map<String, Object> twoColumns = with(with(key(), "after_count", 2L), "after_1", "x");
-        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, "p", SnapshotOffsets.parse(twoColumns)))
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, P, SnapshotOffsets.parse(twoColumns)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_count'")
                 .hasMessageContaining("public.t has 1 column");
     }
@@ -166,7 +168,7 @@ class SnapshotOffsetsTest {
         io.adbsync.source.catalog.CapturedTable table = new io.adbsync.source.catalog.CapturedTable(77, "public", "t", "p.public.t",
                 List.of(), null, null, null);
         CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
-                1000, "p");
+                1000, P);
         plan.generation = 3;
         plan.replacingEarlierCopy(TablePlan.barrierId(77, 0, 3, null, ""));
         TablePlan.Chunk first = plan.next(null);
@@ -181,7 +183,7 @@ class SnapshotOffsetsTest {
         assertThat(TablePlan.partSentTruncate(SnapshotOffsets.parse(copies.get(2)))).isFalse();
 
         // Stopped after the first copy: the resumed plan reads the same chunk and still owes copies 1 and 2.
-        CtidPlan resumed = CtidPlan.resume(table, null, 10_000, "p", SnapshotOffsets.parse(copies.get(0)));
+        CtidPlan resumed = CtidPlan.resume(table, null, 10_000, P, SnapshotOffsets.parse(copies.get(0)));
         assertThat(resumed.resumingTruncate(SnapshotOffsets.parse(copies.get(0)))).isTrue();
         assertThat(resumed.truncatePending).isTrue();
         assertThat(resumed.barrier).isEqualTo("snapshot:77:0:3");

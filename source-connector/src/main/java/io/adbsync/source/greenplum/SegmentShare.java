@@ -1,0 +1,64 @@
+package io.adbsync.source.greenplum;
+
+import io.adbsync.source.stream.TableShare;
+import org.apache.kafka.connect.errors.ConnectException;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * The share of the rows a segment's task reads, from the coordinator's {@code gp_distribution_policy}: its own rows of
+ * every hash-distributed table, and all rows of a replicated table where it is the segment that reads those (each
+ * replicated row is on every segment, and each write to it is decoded on every segment: read on one, per-key order
+ * holds as on PostgreSQL).
+ */
+public final class SegmentShare implements TableShare {
+
+    private final Callable<Connection> coordinator;
+    private final boolean readsReplicated;
+    /** Policy type per relation: 'p' hash-distributed, 'r' replicated; absent: not yet asked. */
+    private final Map<Integer, Character> policies = new HashMap<>();
+
+    /**
+     * @param coordinator the connection the task reads the coordinator's catalog with
+     * @param segment     the segment the task reads
+     * @param reader      the segment that reads replicated tables ({@link SourceTopology#replicatedTableReader()})
+     */
+    public SegmentShare(Callable<Connection> coordinator, Segment segment, Segment reader) {
+        this.coordinator = coordinator;
+        this.readsReplicated = segment.content() == reader.content();
+    }
+
+    @Override
+    public boolean reads(int relationOid) {
+        return !replicated(relationOid) || readsReplicated;
+    }
+
+    @Override
+    public boolean readsAllRows(int relationOid) {
+        return replicated(relationOid);
+    }
+
+    private boolean replicated(int relationOid) {
+        return policies.computeIfAbsent(relationOid, this::policy) == 'r';
+    }
+
+    private char policy(int relationOid) {
+        try (PreparedStatement ps = coordinator.call().prepareStatement(
+                "SELECT policytype FROM gp_distribution_policy WHERE localoid = ?::oid")) {
+            ps.setLong(1, Integer.toUnsignedLong(relationOid));
+            try (ResultSet rs = ps.executeQuery()) {
+                // A relation without a policy (a partitioned table's parent may have none) is taken as distributed.
+                return rs.next() ? rs.getString(1).charAt(0) : 'p';
+            }
+        } catch (Exception e) {
+            throw new ConnectException("Cannot read the distribution policy of relation OID "
+                    + Integer.toUnsignedLong(relationOid) + " at the coordinator: " + e.getMessage(), e);
+        }
+    }
+}

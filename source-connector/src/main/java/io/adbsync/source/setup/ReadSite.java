@@ -1,0 +1,63 @@
+package io.adbsync.source.setup;
+
+import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.config.SourceConfig;
+import io.adbsync.source.greenplum.Segment;
+import io.adbsync.source.greenplum.SegmentShare;
+import io.adbsync.source.greenplum.SourceMode;
+import io.adbsync.source.greenplum.SourceTopology;
+import io.adbsync.source.greenplum.TaskSegments;
+import io.adbsync.source.replication.ReplicationSetup;
+import io.adbsync.source.stream.OffsetScope;
+import io.adbsync.source.stream.TableShare;
+import org.apache.kafka.connect.errors.ConnectException;
+
+import java.sql.SQLException;
+import java.util.OptionalInt;
+
+/**
+ * Where a task reads: the server its slot, stream and snapshot chunks are on (the source itself, or under
+ * {@code source.mode=greenplum_segments} its segment in utility mode), whose offsets they are, and which tables' rows
+ * it sends. Everything the task writes at the source (publication, replica identity, heartbeats) and the catalog it
+ * describes tables with stay on {@code connection.url}: a Greenplum coordinator dispatches them to every segment, and
+ * relation OIDs are the same on all of them.
+ *
+ * @param segment the segment read, null where the source is read as one stream
+ */
+record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, TableShare share) {
+
+    /** The site of a task assigned {@code assigned} (a segment's content id, or none) on a source of {@code topology}. */
+    static ReadSite of(SourceTopology topology, OptionalInt assigned, SourceConfig config, SourceCatalog catalog) {
+        if (topology.problem().isPresent()) {
+            throw new ConnectException(topology.problem().get().message());
+        }
+        if (topology.mode() != SourceMode.GREENPLUM_SEGMENTS) {
+            if (assigned.isPresent()) {
+                // Made for a per-segment source that is no longer one: fails naming what to do.
+                TaskSegments.segment(topology, assigned);
+            }
+            return new ReadSite(config.connection(), OffsetScope.of(config.topicPrefix()), null, TableShare.WHOLE);
+        }
+        Segment segment = TaskSegments.segment(topology, assigned);
+        return new ReadSite(segment.utilityConnection(config.connection()),
+                OffsetScope.ofSegment(config.topicPrefix(), segment.content()), segment,
+                new SegmentShare(catalog::connection, segment, topology.replicatedTableReader()));
+    }
+
+    boolean perSegment() {
+        return segment != null;
+    }
+
+    /** Creates the task's slot where it reads, if absent. */
+    void ensureSlot(String slot) throws SQLException {
+        try (SourceCatalog site = new SourceCatalog(data)) {
+            ReplicationSetup.ensureSlot(data, site, slot);
+        }
+    }
+
+    /** How logs name the site after a slot name: empty, or {@code " on segment 1 at sdw2:6001"}. */
+    String describe() {
+        return segment == null ? "" : " on " + segment.describe();
+    }
+}
