@@ -6,6 +6,7 @@ import io.adbsync.common.Version;
 import io.adbsync.common.config.ConnectorValidation;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.greenplum.Segment;
 import io.adbsync.source.greenplum.SourceMode;
 import io.adbsync.source.greenplum.SourceTopology;
 import io.adbsync.source.greenplum.TaskSegments;
@@ -140,8 +141,21 @@ public class AdbPgSourceConnector extends SourceConnector {
         SourceConfig config = new SourceConfig(connectorConfig);
         if (reset && config.slotDropOnOffsetsReset()) {
             try (SourceCatalog catalog = new SourceCatalog(config.connection())) {
-                ReplicationSetup.drop(catalog, config.slotName(), config.publicationName(),
-                        config.setupMode() == SetupMode.CREATE);
+                SourceTopology topology = SourceTopology.detect(catalog.connection(), config.sourceMode());
+                List<SourceCatalog> slotServers = new ArrayList<>();
+                try {
+                    if (topology.mode() == SourceMode.GREENPLUM_SEGMENTS) {
+                        for (Segment segment : topology.segments()) {
+                            slotServers.add(new SourceCatalog(segment.utilityConnection(config.connection())));
+                        }
+                    } else {
+                        slotServers.add(catalog);
+                    }
+                    ReplicationSetup.drop(catalog, slotServers, config.slotName(), config.publicationName(),
+                            config.setupMode() == SetupMode.CREATE);
+                } finally {
+                    slotServers.stream().filter(s -> s != catalog).forEach(SourceCatalog::close);
+                }
             } catch (SQLException ex) {
                 throw new ConnectException("Offsets reset, but slot " + config.slotName() + " could not be dropped: "
                         + ex.getMessage() + " (SQLState " + ex.getSQLState() + ")", ex);

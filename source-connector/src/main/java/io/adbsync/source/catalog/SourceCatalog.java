@@ -48,6 +48,8 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     private final ConnectionConfig config;
     private Connection connection;
 
+    private ConnectionConfig streamServer;
+
     public SourceCatalog(ConnectionConfig config) {
         this.config = config;
     }
@@ -62,6 +64,29 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             connection.setAutoCommit(true);
         }
         return connection;
+    }
+
+    /**
+     * Where the task's stream reads, when not here: a Greenplum segment, whose WAL positions are its own. Positions
+     * compared with the stream's ({@link #streamServerLsn()}) are read there.
+     */
+    public void streamReadOn(ConnectionConfig streamServer) {
+        this.streamServer = streamServer;
+    }
+
+    /**
+     * The current WAL position ({@code pg_current_wal_lsn()}, text) of the server the task's stream reads: a change
+     * made before this call is behind it, so a stream past it has passed the change.
+     */
+    public String streamServerLsn() throws SQLException {
+        String query = "SELECT pg_current_wal_lsn()::text";
+        if (streamServer == null) {
+            return scalar(query);
+        }
+        try (Connection c = Jdbc.open(streamServer); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     /** Drops the connection after a failure; the next call opens a new one. */

@@ -225,14 +225,12 @@ public final class NewTables {
             if (t.partitioned()) {
                 watchPartitions.accept(t.name(), leaves);
             }
-            try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-                rs.next();
-                waiting.removeIf(w -> w.qualifiedName().equals(t.qualifiedName()));
-                waiting.add(new Found(t.name(), t.oid(), added, LogSequenceNumber.valueOf(rs.getString(1)).asLong()));
-                known.put(t.qualifiedName(), t.oid());
-                log.info("Table {} is new to the connector{}; its snapshot starts once the stream passes {}", t.qualifiedName(),
-                        publish ? ", added to publication " + publication : "", rs.getString(1));
-            }
+            String position = catalog.streamServerLsn();
+            waiting.removeIf(w -> w.qualifiedName().equals(t.qualifiedName()));
+            waiting.add(new Found(t.name(), t.oid(), added, LogSequenceNumber.valueOf(position).asLong()));
+            known.put(t.qualifiedName(), t.oid());
+            log.info("Table {} is new to the connector{}; its snapshot starts once the stream passes {}", t.qualifiedName(),
+                    publish ? ", added to publication " + publication : "", position);
         }
     }
 

@@ -137,14 +137,11 @@ public final class AttachedPartitions {
             for (String statement : sql) {
                 s.execute(statement);
             }
-            try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-                rs.next();
-                long lsn = LogSequenceNumber.valueOf(rs.getString(1)).asLong();
-                waiting.add(new Attached(root, leaf, lsn));
-                log.info("Partition {} of {} is new to the connector{}; its snapshot starts once the stream passes {}",
-                        leaf.qualifiedName(), root[0] + "." + root[1],
-                        sql.isEmpty() ? "" : ", made capturable (" + String.join("; ", sql) + ")", rs.getString(1));
-            }
+            String position = catalog.streamServerLsn();
+            waiting.add(new Attached(root, leaf, LogSequenceNumber.valueOf(position).asLong()));
+            log.info("Partition {} of {} is new to the connector{}; its snapshot starts once the stream passes {}",
+                    leaf.qualifiedName(), root[0] + "." + root[1],
+                    sql.isEmpty() ? "" : ", made capturable (" + String.join("; ", sql) + ")", position);
         }
         return true;
     }

@@ -300,10 +300,21 @@ public final class ReplicationSetup {
      * publication (connector removed for good, on request). Under {@code check} the publication is the administrator's.
      */
     public static void drop(SourceCatalog catalog, String slot, String publication, boolean dropPublication) throws SQLException {
-        try (PreparedStatement ps = catalog.connection().prepareStatement(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            ps.execute();
+        drop(catalog, List.of(catalog), slot, publication, dropPublication);
+    }
+
+    /**
+     * As above, where the slots are on {@code slotServers} (each segment of a Greenplum source read per segment) and
+     * the publication on {@code catalog}'s server.
+     */
+    public static void drop(SourceCatalog catalog, List<SourceCatalog> slotServers, String slot, String publication,
+                            boolean dropPublication) throws SQLException {
+        for (SourceCatalog server : slotServers) {
+            try (PreparedStatement ps = server.connection().prepareStatement(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                ps.execute();
+            }
         }
         if (!dropPublication) {
             log.info("Dropped replication slot {}; publication {} is left to its administrator ({}=check)", slot, publication,

@@ -13,6 +13,8 @@ import io.adbsync.source.stream.OffsetScope;
 import io.adbsync.source.stream.TableShare;
 import org.apache.kafka.connect.errors.ConnectException;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.OptionalInt;
 
@@ -24,8 +26,9 @@ import java.util.OptionalInt;
  * relation OIDs are the same on all of them.
  *
  * @param segment the segment read, null where the source is read as one stream
+ * @param writer  see {@link #writes()}
  */
-record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, TableShare share) {
+record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, TableShare share, boolean writer) {
 
     /** The site of a task assigned {@code assigned} (a segment's content id, or none) on a source of {@code topology}. */
     static ReadSite of(SourceTopology topology, OptionalInt assigned, SourceConfig config, SourceCatalog catalog) {
@@ -37,16 +40,46 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, Table
                 // Made for a per-segment source that is no longer one: fails naming what to do.
                 TaskSegments.segment(topology, assigned);
             }
-            return new ReadSite(config.connection(), OffsetScope.of(config.topicPrefix()), null, TableShare.WHOLE);
+            return new ReadSite(config.connection(), OffsetScope.of(config.topicPrefix()), null, TableShare.WHOLE, true);
         }
         Segment segment = TaskSegments.segment(topology, assigned);
         return new ReadSite(segment.utilityConnection(config.connection()),
                 OffsetScope.ofSegment(config.topicPrefix(), segment.content()), segment,
-                new SegmentShare(catalog::connection, segment, topology.replicatedTableReader()));
+                new SegmentShare(catalog::connection, segment, topology.replicatedTableReader()),
+                segment.content() == topology.replicatedTableReader().content());
     }
 
     boolean perSegment() {
         return segment != null;
+    }
+
+    /**
+     * Whether this task makes the changes at the source that tables found while streaming need (publication, replica
+     * identity): every task looks, one acts (the one reading replicated tables), and the others wait until they see
+     * the change done, as under {@code setup.mode=check}; several acting at once would fail on each other's changes.
+     */
+    boolean writes() {
+        return writer;
+    }
+
+    /** Takes the lock that makes the tasks sharing {@code publication} set up one at a time; per segment only. */
+    void lockSetup(Connection coordinator, String publication) throws SQLException {
+        if (segment != null) {
+            advisory(coordinator, "pg_advisory_lock", publication);
+        }
+    }
+
+    void unlockSetup(Connection coordinator, String publication) throws SQLException {
+        if (segment != null) {
+            advisory(coordinator, "pg_advisory_unlock", publication);
+        }
+    }
+
+    private static void advisory(Connection c, String function, String publication) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + function + "(hashtext(?))")) {
+            ps.setString(1, "adbsync setup of publication " + publication);
+            ps.execute();
+        }
     }
 
     /** Creates the task's slot where it reads, if absent. */

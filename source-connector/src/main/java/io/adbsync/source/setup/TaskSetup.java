@@ -138,6 +138,9 @@ public final class TaskSetup {
     private Capture build(SourceCatalog catalog, Built built) throws SQLException {
         ReadSite site = ReadSite.of(SourceTopology.detect(catalog.connection(), config.sourceMode()), segment, config,
                 catalog);
+        if (site.perSegment()) {
+            catalog.streamReadOn(site.data());
+        }
         String database = catalog.database();
         boolean streaming = config.snapshotMode() != SnapshotMode.INITIAL_ONLY;
         // The server's identifier is only part of positions, which only topics of several partitions carry: with none,
@@ -151,6 +154,9 @@ public final class TaskSetup {
         TableFilter filter = capturableOnly(catalog, new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
         // Under setup.mode=check nothing below makes or alters anything at the source: it is all there, or the task stops here.
         boolean create = config.setupMode() == SetupMode.CREATE;
+        // The tasks of a per-segment source start together and would each look, then create: one at a time. A failed
+        // attempt closes the catalog's session, which releases the lock.
+        site.lockSetup(catalog.connection(), config.publicationName());
         if (!create) {
             List<SetupProblem> problems = SetupCheck.problems(catalog.connection(), config, filter);
             if (!problems.isEmpty()) {
@@ -190,6 +196,9 @@ public final class TaskSetup {
             }
             site.ensureSlot(config.slotName());
         }
+        site.unlockSetup(catalog.connection(), config.publicationName());
+        if (streaming) {
+        }
         StreamPosition resumeAt = resumePosition(records);
         // Before the stream's filter is made: a table left out of capture is streamed until its copy's mark is stored.
         // Also under snapshot.mode=never: copies stored before a change of mode are taken as current when it changes back.
@@ -216,14 +225,14 @@ public final class TaskSetup {
             attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
                     PartitionPublication.partitionedTables(catalog.connection(), captured),
                     partitions == PartitionMode.LEAVES, publicationFilters, config.replicaIdentityFull(),
-                    create, (root, leaf) -> firstStart || config.snapshotMode() == SnapshotMode.NEVER
+                    create && site.writes(), (root, leaf) -> firstStart || config.snapshotMode() == SnapshotMode.NEVER
                             || Snapshotter.copyStarted(offsets, site.scope(), root[0] + "." + root[1], leaf));
         }
         NewTables newTables = null;
         if (streaming) {
             AttachedPartitions attached = attachedPartitions;
             newTables = new NewTables(catalog, config.publicationName(), filter, capturedNow, config.heartbeatTable(),
-                    publicationFilters, config.replicaIdentityFull(), partitions, create,
+                    publicationFilters, config.replicaIdentityFull(), partitions, create && site.writes(),
                     (root, leaves) -> {
                         if (attached != null) {
                             attached.watch(root, leaves);

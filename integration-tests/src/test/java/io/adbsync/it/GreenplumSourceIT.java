@@ -1,0 +1,342 @@
+package io.adbsync.it;
+
+import io.adbsync.stack.postgres.Greenplum;
+import io.adbsync.stack.postgres.PostgresServer;
+import io.adbsync.stack.verify.TableDiff;
+import io.adbsync.stack.verify.Verify;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.adbsync.it.Tables.scalar;
+import static io.adbsync.it.Tables.sql;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A Greenplum 7 cluster as the source, read per segment (one task per primary segment, each with its own slot and
+ * snapshot chunks), through a real Connect worker into PostgreSQL and into Greenplum, under a concurrent workload with
+ * distribution-key updates (rows moving between segments) and writes to a replicated table: both destinations end
+ * equal to the source, as {@code bin/adbsync verify} finds them.
+ */
+class GreenplumSourceIT extends WithLocalStack {
+
+    private static final String TABLES = "public\\.(orders|lines|regions)";
+    private static PostgresServer gp;
+    private static int segments;
+
+    @BeforeAll
+    static void cluster() throws SQLException {
+        assumeTrue(Greenplum.unavailableReason().isEmpty(), () -> Greenplum.unavailableReason().orElseThrow());
+        gp = Greenplum.shared();
+        segments = Integer.parseInt(scalar(gp, "postgres",
+                "SELECT count(*) FROM gp_segment_configuration WHERE content >= 0 AND role = 'p'"));
+    }
+
+    @Test
+    void aSourceReadPerSegmentEndsEqualInPostgresAndGreenplumUnderLoadWithDistributionKeyUpdates() throws Exception {
+        Pipeline p = new Pipeline("gps");
+        try {
+            p.createSource(3_000);
+            Workload load = new Workload(p.src, 7);
+            load.start();
+            p.deploy();
+            Thread.sleep(8_000);
+            load.stopAndCheck();
+            assertThat(load.distributionKeyUpdates.get()).as("distribution-key updates").isGreaterThan(20);
+            p.awaitEqual();
+
+            // Each segment's task stored its own offsets, and the heartbeat table reaches every segment.
+            JsonNode offsets = rest().offsets("gps-source").get("offsets");
+            Set<String> segmentsStored = new TreeSet<>();
+            offsets.forEach(o -> {
+                if (o.get("partition").has("segment")) {
+                    segmentsStored.add(o.get("partition").get("segment").asText());
+                }
+            });
+            assertThat(segmentsStored).hasSize(segments);
+            assertThat(scalar(gp, p.src, "SELECT policytype FROM gp_distribution_policy "
+                    + "WHERE localoid = 'public.adbsync_heartbeat'::regclass")).isEqualTo("r");
+        } finally {
+            p.close();
+        }
+    }
+
+    @Test
+    void aSegmentRestartedMidStreamLosesNothing() throws Exception {
+        Path dataDirectory = Path.of(scalar(gp, "postgres",
+                "SELECT datadir FROM gp_segment_configuration WHERE content = " + (segments - 1) + " AND role = 'p'"));
+        assumeTrue(Files.isReadable(dataDirectory.resolve("postmaster.pid")),
+                () -> "The segment's data directory " + dataDirectory + " is not on this machine: it cannot be restarted here");
+        Pipeline p = new Pipeline("gpr");
+        try {
+            p.createSource(1_000);
+            p.deploy();
+            p.awaitEqual();
+            Workload load = new Workload(p.src, 11);
+            load.start();
+            Thread.sleep(2_000);
+            restart(dataDirectory);
+            Thread.sleep(4_000);
+            load.stop();
+            assertThat(load.committed.get()).as("transactions committed").isGreaterThan(50);
+            p.awaitEqual();
+        } finally {
+            p.close();
+        }
+    }
+
+    /** Restarts the segment whose data directory is {@code dataDirectory} (fast shutdown), as its own OS user. */
+    private static void restart(Path dataDirectory) throws IOException, InterruptedException {
+        String pid = Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim();
+        Path postgresBinary = Path.of("/proc", pid, "exe").toRealPath();
+        String owner = Files.getOwner(dataDirectory).getName();
+        String pgCtl = postgresBinary.resolveSibling("pg_ctl").toString();
+        List<String> command = List.of("su", owner, "-c", pgCtl + " restart -w -t 60 -m fast -D " + dataDirectory
+                + " -l " + dataDirectory.resolve("restart.log"));
+        Process restart = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(restart.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(restart.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        assertThat(restart.exitValue()).as(output).isZero();
+    }
+
+    private static io.adbsync.stack.connect.ConnectRestClient rest() {
+        return stack.connect().rest();
+    }
+
+    /** A source database on the cluster, the source connector on it, and sinks into PostgreSQL and into Greenplum. */
+    private static final class Pipeline implements AutoCloseable {
+        final String name;
+        final String src;
+        final String pgDestination;
+        final String gpDestination;
+
+        Pipeline(String name) throws SQLException {
+            this.name = name;
+            this.src = gp.createDatabase(name + "_src");
+            this.pgDestination = postgres.createDatabase(name + "_dst");
+            this.gpDestination = gp.createDatabase(name + "_dst");
+        }
+
+        void createSource(int rows) throws SQLException {
+            sql(gp, src,
+                    "CREATE TABLE orders (id int PRIMARY KEY, region int NOT NULL, note text, amount numeric(12,2)) "
+                            + "DISTRIBUTED BY (id)",
+                    // The key holds the distribution key a: updating a moves the row to another segment.
+                    "CREATE TABLE lines (a int, b int, v text, PRIMARY KEY (a, b)) DISTRIBUTED BY (a)",
+                    "CREATE TABLE regions (id int PRIMARY KEY, name text) DISTRIBUTED REPLICATED",
+                    "INSERT INTO orders SELECT g, g % 13, 'o' || g, g * 1.25 FROM generate_series(1, " + rows + ") g",
+                    "INSERT INTO lines SELECT g % 500, g, repeat('l', g % 40) FROM generate_series(1, " + rows + ") g",
+                    "INSERT INTO regions SELECT g, 'r' || g FROM generate_series(0, 12) g");
+        }
+
+        void deploy() {
+            Map<String, String> source = new HashMap<>();
+            source.put("connector.class", SOURCE);
+            source.put("tasks.max", Integer.toString(segments));
+            source.put("connection.url", gp.jdbcUrl(src));
+            source.put("connection.user", gp.user());
+            if (gp.password() != null) {
+                source.put("connection.password", gp.password());
+            }
+            source.put("topic.prefix", name);
+            // Slots are named per instance: the database's unique name keeps runs apart.
+            source.put("slot.name", src);
+            source.put("table.include.list", TABLES);
+            source.put("snapshot.chunk.rows", "400");
+            source.put("heartbeat.interval.ms", "1000");
+            rest().deploy(name + "-source", source);
+            Map<String, String> toPostgres = sinkConfigInto(pgDestination, "topics.regex", name + "\\.public\\..*",
+                    "auto.create", "true", "insert.mode", "upsert", "delete.enabled", "true", "truncate.enabled", "true",
+                    "table.name.format", "${schema}.${table}", "consumer.override.metadata.max.age.ms", "1000");
+            rest().deploy(name + "-pg", toPostgres);
+            Map<String, String> toGreenplum = new HashMap<>(toPostgres);
+            toGreenplum.put("connection.url", gp.jdbcUrl(gpDestination));
+            toGreenplum.put("connection.user", gp.user());
+            toGreenplum.remove("connection.password");
+            if (gp.password() != null) {
+                toGreenplum.put("connection.password", gp.password());
+            }
+            rest().deploy(name + "-gp", toGreenplum);
+            rest().awaitRunning(name + "-source", segments, Duration.ofSeconds(60));
+            rest().awaitRunning(name + "-pg", 1, Duration.ofSeconds(60));
+            rest().awaitRunning(name + "-gp", 1, Duration.ofSeconds(60));
+        }
+
+        /** Waits until verify finds both destinations equal to the source, table by table. */
+        void awaitEqual() {
+            for (PostgresServer server : List.of(postgres, gp)) {
+                String destination = server == gp ? gpDestination : pgDestination;
+                StringBuilder last = new StringBuilder();
+                Awaitility.await("destination " + destination + " equals the source").atMost(Duration.ofSeconds(180))
+                        .pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                            for (String connector : List.of(name + "-source", name + "-pg", name + "-gp")) {
+                                rest().checkNotFailed(connector);
+                            }
+                            ByteArrayOutputStream report = new ByteArrayOutputStream();
+                            List<TableDiff> diffs = Verify.run(urlWithUser(gp, src), urlWithUser(server, destination),
+                                    List.of("public.orders", "public.lines", "public.regions"), 500,
+                                    new PrintStream(report, true, StandardCharsets.UTF_8));
+                            last.setLength(0);
+                            last.append(report.toString(StandardCharsets.UTF_8));
+                            assertThat(diffs).as(last.toString()).hasSize(3).allSatisfy(d -> assertThat(d.equal()).isTrue());
+                        });
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            for (String connector : List.of(name + "-source", name + "-pg", name + "-gp")) {
+                if (rest().get("connectors/" + connector).ok()) {
+                    rest().remove(connector);
+                }
+            }
+            dropSlots(src);
+            gp.dropDatabase(src);
+            gp.dropDatabase(gpDestination);
+            postgres.dropDatabase(pgDestination);
+        }
+    }
+
+    /** Drops slot {@code slot} on every segment once no task reads it: a slot keeps its database from being dropped. */
+    private static void dropSlots(String slot) {
+        Awaitility.await("slots " + slot + " dropped").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+            for (String[] segment : segmentAddresses()) {
+                String url = "jdbc:postgresql://" + segment[0] + ":" + segment[1] + "/" + slot
+                        + "?options=-c%20gp_role%3Dutility";
+                try (Connection c = DriverManager.getConnection(url, gp.user(), gp.password());
+                     Statement s = c.createStatement()) {
+                    s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
+                            + slot + "'");
+                }
+            }
+            return true;
+        });
+    }
+
+    private static List<String[]> segmentAddresses() throws SQLException {
+        List<String[]> addresses = new ArrayList<>();
+        for (String address : scalar(gp, "postgres", "SELECT string_agg(address || ':' || port, ',') "
+                + "FROM gp_segment_configuration WHERE content >= 0 AND role = 'p'").split(",")) {
+            addresses.add(address.split(":"));
+        }
+        return addresses;
+    }
+
+    private static String urlWithUser(PostgresServer server, String database) {
+        return server.jdbcUrl(database) + "?user=" + server.user()
+                + (server.password() == null ? "" : "&password=" + server.password());
+    }
+
+    /**
+     * Random transactions on the source until stopped: inserts, updates and deletes of orders, distribution-key updates
+     * of lines (each moves a row to the segment its new key hashes to), and writes to the replicated table. A
+     * transaction that fails (a segment restarting) is left as the server left it: the check is the final state.
+     */
+    private static final class Workload {
+        final AtomicInteger committed = new AtomicInteger();
+        final AtomicInteger distributionKeyUpdates = new AtomicInteger();
+        private final String db;
+        private final Random random;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final ExecutorService thread = Executors.newSingleThreadExecutor();
+        private Future<?> done;
+
+        Workload(String db, long seed) {
+            this.db = db;
+            this.random = new Random(seed);
+        }
+
+        void start() {
+            done = thread.submit(() -> {
+                int next = 1_000_000;
+                while (running.get()) {
+                    try (Connection c = gp.connect(db)) {
+                        c.setAutoCommit(false);
+                        while (running.get()) {
+                            try (Statement s = c.createStatement()) {
+                                for (int i = 0; i < 1 + random.nextInt(4); i++) {
+                                    next = step(s, next);
+                                }
+                                c.commit();
+                                committed.incrementAndGet();
+                            }
+                        }
+                    } catch (SQLException e) {
+                        // A segment restarting aborts the transaction; the next one opens a new session.
+                        sleepQuietly();
+                    }
+                }
+                return null;
+            });
+        }
+
+        private int step(Statement s, int next) throws SQLException {
+            int id = 1 + random.nextInt(3_000);
+            switch (random.nextInt(8)) {
+                case 0 -> s.execute("INSERT INTO orders VALUES (" + next++ + ", " + random.nextInt(13) + ", 'new', 1.5)");
+                case 1 -> s.execute("UPDATE orders SET note = note || '+', amount = amount + 1 WHERE id = " + id);
+                case 2 -> s.execute("DELETE FROM orders WHERE id = " + id);
+                case 3, 4 -> {
+                    int a = random.nextInt(500);
+                    // Moves the lines of key a to key a + 500..999 (another hash, mostly another segment), or back.
+                    int moved = s.executeUpdate("UPDATE lines SET a = CASE WHEN a < 500 THEN a + 500 ELSE a - 500 END, "
+                            + "v = v || 'm' WHERE a IN (" + a + ", " + (a + 500) + ")");
+                    if (moved > 0) {
+                        distributionKeyUpdates.incrementAndGet();
+                    }
+                }
+                case 5 -> s.execute("DELETE FROM lines WHERE a = " + random.nextInt(1_000) + " AND b % 3 = 0");
+                case 6 -> s.execute("UPDATE regions SET name = name || '*' WHERE id = " + random.nextInt(13));
+                default -> s.execute("INSERT INTO lines VALUES (" + random.nextInt(1_000) + ", " + next++ + ", 'n')");
+            }
+            return next;
+        }
+
+        void stop() throws Exception {
+            running.set(false);
+            done.get(60, TimeUnit.SECONDS);
+            thread.shutdown();
+        }
+
+        /** Stops, and fails the test if the workload itself could not commit (a broken test, not a broken connector). */
+        void stopAndCheck() throws Exception {
+            stop();
+            assertThat(committed.get()).as("transactions committed").isGreaterThan(50);
+        }
+
+        private static void sleepQuietly() {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
