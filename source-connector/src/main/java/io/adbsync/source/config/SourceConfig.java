@@ -2,6 +2,7 @@ package io.adbsync.source.config;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
+import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.source.greenplum.SourceMode;
 import io.adbsync.source.reconnect.ConnectionRetry;
 import io.adbsync.source.replication.SetupMode;
@@ -407,10 +408,15 @@ public final class SourceConfig extends AbstractConfig {
         return Snapshotter.Chunking.valueOf(getString(SNAPSHOT_CHUNKING).trim().toUpperCase(Locale.ROOT));
     }
 
-    /** Whether the stream's row filters are evaluated by the connector rather than by the publication. */
-    public boolean filtersInConnector(int serverVersionNum) {
+    /** Whether the stream's row filters are evaluated by the connector rather than by the publication of {@code server}. */
+    public boolean filtersInConnector(ServerCapabilities server) {
         String mode = getString(TABLE_FILTERS_MODE).trim().toLowerCase(Locale.ROOT);
-        return mode.equals("connector") || (mode.equals("auto") && serverVersionNum < 150000);
+        return mode.equals("connector") || (mode.equals("auto") && !server.publicationRowFilters());
+    }
+
+    /** {@link #filtersInConnector(ServerCapabilities)} on a server of {@code serverVersionNum}. */
+    public boolean filtersInConnector(int serverVersionNum) {
+        return filtersInConnector(new ServerCapabilities(serverVersionNum));
     }
 
     /** Row filters by schema.table. */
