@@ -368,7 +368,7 @@ public final class Snapshotter implements AutoCloseable {
                 touchedInFlight.add(plan);
             }
             TablePlan.Chunk chunk = plan.next(catalog);
-            lastRoundQueries += plan instanceof KeyRangePlan ? 2 : 1;
+            lastRoundQueries += plan.queriesPerChunk();
             if (chunk != null) {
                 Connection connection = connection(reads.size());
                 if (plan.truncatePending) {
