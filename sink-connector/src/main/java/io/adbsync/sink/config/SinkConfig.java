@@ -88,7 +88,7 @@ public final class SinkConfig extends AbstractConfig {
                         + "turn it on when the topics carry only the source connector's events.",
                 GROUP_WRITES, ++order, Width.SHORT, "Apply truncates");
         def.define(TRUNCATE_BARRIER_TABLE, Type.STRING, "public.adbsync_truncate_barriers",
-                Validators.matching(Pattern.compile("[^.\\s]+\\.[^.\\s]+"), "schema.table"), Importance.LOW,
+                Validators.matching(Validators.SCHEMA_TABLE, "schema.table"), Importance.LOW,
                 "Destination table (schema.table) where the tasks of this connector meet at a truncate on a topic of "
                         + "several partitions. The adbsync source sends such a truncate to every partition; a task that "
                         + "reaches it on a partition writes everything before it, records its arrival here and holds the "
@@ -170,7 +170,7 @@ public final class SinkConfig extends AbstractConfig {
                 "First wait before a retried batch is redelivered; it doubles on each retry up to one minute.",
                 GROUP_ERRORS, ++order, Width.SHORT, "Retry backoff");
         def.define(OFFSETS_TABLE, Type.STRING, "",
-                Validators.matching(Pattern.compile("|[^.\\s]+\\.[^.\\s]+"), "empty or schema.table"),
+                Validators.matching(Pattern.compile("|" + Validators.SCHEMA_TABLE.pattern()), "empty or schema.table"),
                 Importance.MEDIUM,
                 "Exactly-once effect: when set (schema.table), consumed offsets are stored in this destination table "
                         + "in the same transaction as the changes, and the task resumes from them, so a replay after a "

@@ -187,7 +187,7 @@ public final class SourceConfig extends AbstractConfig {
                         + "lets the slot advance and release WAL; 0 turns heartbeats off.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "Heartbeat interval");
         def.define(HEARTBEAT_TABLE, Type.STRING, "public.adbsync_heartbeat",
-                Validators.matching(Pattern.compile("[^.\\s]+\\.[^.\\s]+"), "schema.table"),
+                Validators.matching(Validators.SCHEMA_TABLE, "schema.table"),
                 Importance.LOW,
                 "Table (schema.table) the heartbeat upserts one row per slot into; created if absent and added to the "
                         + "publication (" + SETUP_MODE + "=create). Its changes go to the topic " + HEARTBEAT_TOPIC_PREFIX + "<topic.prefix>, "
