@@ -2,6 +2,7 @@ package io.adbsync.source.config;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
+import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.source.greenplum.SourceMode;
 import io.adbsync.source.reconnect.ConnectionRetry;
@@ -186,7 +187,7 @@ public final class SourceConfig extends AbstractConfig {
                 "How often, in milliseconds, the connector writes a heartbeat so an idle or filtered database still "
                         + "lets the slot advance and release WAL; 0 turns heartbeats off.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "Heartbeat interval");
-        def.define(HEARTBEAT_TABLE, Type.STRING, "public.adbsync_heartbeat",
+        def.define(HEARTBEAT_TABLE, Type.STRING, EventContract.DEFAULT_HEARTBEAT_TABLE,
                 Validators.matching(Validators.SCHEMA_TABLE, "schema.table"),
                 Importance.LOW,
                 "Table (schema.table) the heartbeat upserts one row per slot into; created if absent and added to the "
