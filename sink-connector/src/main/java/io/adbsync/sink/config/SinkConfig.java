@@ -105,7 +105,7 @@ public final class SinkConfig extends AbstractConfig {
                         + "errors.tolerance=all). Empty (the default) allows every table the database user can reach: "
                         + "whoever may write to a consumed topic then may write to all of them.",
                 GROUP_WRITES, ++order, Width.LONG, "Allowed destination tables");
-        def.define(TABLE_OPERATIONS, Type.LIST, "", ParsedListValidator.of(OperationFilter::parse, "entries schema\\.table=insert|update|delete|truncate"), Importance.MEDIUM,
+        def.define(TABLE_OPERATIONS, Type.LIST, "", Validators.parsedBy(OperationFilter::parse, "entries schema\\.table=insert|update|delete|truncate"), Importance.MEDIUM,
                 "Per-table choice of the operations to apply: entries like public\\.orders=insert|update (a regex on "
                         + "the source schema.table as routing names it (see table.name.format), then the operations among insert, update, delete, truncate). The "
                         + "first matching entry decides; tables matching none get every operation. Plain records "
@@ -142,7 +142,7 @@ public final class SinkConfig extends AbstractConfig {
                 "Greenplum/AnalyticDB only: storage of created tables. heap and beam support upserts with "
                         + "ON CONFLICT; ao_row and ao_column (append-optimized) are merged with DELETE + INSERT.",
                 GROUP_SCHEMA, ++order, Width.SHORT, "Storage engine");
-        def.define(TABLE_NAME_MAP, Type.LIST, "", ParsedListValidator.of(TableNamer::parseMap, "entries source_schema.source_table=dest_schema.dest_table"), Importance.MEDIUM,
+        def.define(TABLE_NAME_MAP, Type.LIST, "", Validators.parsedBy(TableNamer::parseMap, "entries source_schema.source_table=dest_schema.dest_table"), Importance.MEDIUM,
                 "Per-table rename: entries source_schema.source_table=dest_schema.dest_table, the source named "
                         + "as table.name.format's ${schema}.${table} (e.g. public.Order Items). A mapped table takes "
                         + "this name as written; other tables follow table.name.format.",
