@@ -11,6 +11,9 @@ import java.util.regex.PatternSyntaxException;
 /** Config validators the connectors share, each with a message that says what a valid value looks like. */
 public final class Validators {
 
+    /** schema.table as the connectors' settings and {@code bin/adbsync} take a table: two names, no dot or space in either. */
+    public static final Pattern SCHEMA_TABLE = Pattern.compile("[^.\\s]+\\.[^.\\s]+");
+
     private Validators() {
     }
 

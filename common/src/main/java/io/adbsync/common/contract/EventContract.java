@@ -11,6 +11,12 @@ public final class EventContract {
 
     public static final String CONNECTOR = "adbsync-postgresql";
 
+    /**
+     * The source's heartbeat table (schema.table) unless {@code heartbeat.table} names another. Its changes go to the
+     * heartbeat topic, never to a table topic, so no destination has a copy and {@code verify} leaves it out.
+     */
+    public static final String DEFAULT_HEARTBEAT_TABLE = "public.adbsync_heartbeat";
+
     public static final String BEFORE = "before";
     public static final String AFTER = "after";
     public static final String SOURCE = "source";

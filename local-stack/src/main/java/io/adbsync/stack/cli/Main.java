@@ -1,5 +1,7 @@
 package io.adbsync.stack.cli;
 
+import io.adbsync.common.config.Validators;
+import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.jdbc.JdbcUrls;
 import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.demo.Demo;
@@ -31,9 +33,11 @@ public final class Main {
               worker --bootstrap-servers HOST:PORT --plugin-path DIR [--rest-port 0] [--group-id adbsync-connect]
                   One more Connect worker for a running local cluster (used by fault tests).
               verify --source-url URL --sink-url URL [--tables s.t,s.t2] [--chunk-rows 10000]
+                     [--heartbeat-table public.adbsync_heartbeat]
                   Compare source and destination per table (row counts, then md5 checksums of the rows'
                   text forms per chunk of primary-key order). Exit code 0 when all tables are equal, 1 when
-                  any differs. The user goes into the URL (?user=NAME; else PGUSER or your OS user), the
+                  any differs. Without --tables, every source table with a primary key but the source
+                  connector's heartbeat.table (give yours in --heartbeat-table) is compared. The user goes into the URL (?user=NAME; else PGUSER or your OS user), the
                   password into PGPASSWORD or ~/.pgpass (PGPASSFILE), as for psql: a password in a URL on
                   the command line is refused, since every user of the machine sees it in ps.
               demo [--connect-port 8083] [--accounts 100000] [--workload-seconds 30] [--tps 200]
@@ -64,7 +68,7 @@ public final class Main {
         try {
             switch (args[0]) {
                 case "stack" -> stack(options(args, "source-url", "sink-url", "connect-port"));
-                case "verify" -> verify(options(args, "source-url", "sink-url", "tables", "chunk-rows"));
+                case "verify" -> verify(options(args, "source-url", "sink-url", "tables", "chunk-rows", "heartbeat-table"));
                 case "worker" -> worker(options(args, "bootstrap-servers", "plugin-path", "rest-port", "group-id"));
                 case "demo" -> demo(options(args, "connect-port", "accounts", "workload-seconds", "tps"));
                 case "fuzz" -> fuzz(options(args, "seed", "minutes", "features", "without", "worker-processes", "rows",
@@ -276,9 +280,14 @@ public final class Main {
         String sourceUrl = requireUrl(options, "source-url");
         String sinkUrl = requireUrl(options, "sink-url");
         int chunkRows = intOption(options, "chunk-rows", 10_000, 1, Integer.MAX_VALUE);
+        String heartbeatTable = options.getOrDefault("heartbeat-table", EventContract.DEFAULT_HEARTBEAT_TABLE);
+        if (!Validators.SCHEMA_TABLE.matcher(heartbeatTable).matches()) {
+            throw new UsageException("--heartbeat-table takes schema.table, as the source connector's heartbeat.table, got '"
+                    + heartbeatTable + "'", false);
+        }
         try {
             List<TableDiff> diffs = Verify.run(sourceUrl, sinkUrl, tables.isBlank() ? List.of() : List.of(tables.split(",")),
-                    chunkRows, System.out);
+                    heartbeatTable, chunkRows, System.out);
             System.exit(diffs.stream().allMatch(TableDiff::equal) ? 0 : 1);
         } catch (SQLException e) {
             System.err.println("verify failed: " + e.getMessage());

@@ -1,9 +1,9 @@
 package io.adbsync.stack.postgres;
 
+import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.sql.SqlIdentifiers;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
@@ -38,7 +38,7 @@ final class DatabaseNames {
             // Slots keep a database busy; a test that leaves one behind must not leak the database too.
             s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = "
                     + SqlIdentifiers.literal(name) + " AND NOT active");
-            if (serverVersion(s) >= 130_000) {
+            if (ServerCapabilities.of(c).dropDatabaseForce()) {
                 s.execute("DROP DATABASE IF EXISTS " + SqlIdentifiers.quote(name) + " WITH (FORCE)");
             } else {
                 dropWithoutForce(s, name);
@@ -69,13 +69,6 @@ final class DatabaseNames {
                 Thread.currentThread().interrupt();
                 throw new SQLException("Interrupted while dropping database " + name, e);
             }
-        }
-    }
-
-    private static int serverVersion(Statement s) throws SQLException {
-        try (ResultSet rs = s.executeQuery("SHOW server_version_num")) {
-            rs.next();
-            return Integer.parseInt(rs.getString(1));
         }
     }
 }

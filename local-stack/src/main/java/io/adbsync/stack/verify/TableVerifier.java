@@ -25,10 +25,13 @@ public final class TableVerifier {
         this.chunkRows = chunkRows;
     }
 
-    /** Tables of the source that have a primary key, as schema.table, excluding system schemas and the heartbeat table. */
-    public static List<String> tablesWithPrimaryKey(Connection source) throws SQLException {
+    /**
+     * Tables of the source that have a primary key, as schema.table, excluding system schemas and {@code heartbeatTable}
+     * (schema.table, as the source connector's {@code heartbeat.table} names it).
+     */
+    public static List<String> tablesWithPrimaryKey(Connection source, String heartbeatTable) throws SQLException {
         return PgCatalog.tables(source, true).stream()
-                .filter(t -> t.primaryKey() && !systemSchema(t.schema()) && !t.name().equals("adbsync_heartbeat"))
+                .filter(t -> t.primaryKey() && !systemSchema(t.schema()) && !t.qualifiedName().equals(heartbeatTable))
                 .map(PgCatalog.Table::qualifiedName).toList();
     }
 

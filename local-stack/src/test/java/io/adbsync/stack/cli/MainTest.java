@@ -1,5 +1,6 @@
 package io.adbsync.stack.cli;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -66,6 +67,15 @@ class MainTest {
         assertThat(result.err().lines().findFirst().orElse("")).contains("Unknown option " + option + " for "
                 + commandLine.split(" ")[0]).contains(known);
         assertThat(result.err()).doesNotContain("Exception");
+        assertThat(result.out()).isEmpty();
+    }
+
+    @Test
+    void aHeartbeatTableThatIsNotSchemaDotTableIsOneLineNamingTheOptionAndExitCode2() throws Exception {
+        Result result = run("verify --source-url jdbc:postgresql://h/a --sink-url jdbc:postgresql://h/b --heartbeat-table beat");
+        assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+        assertThat(result.err().lines()).as(result.err()).singleElement().asString()
+                .isEqualTo("--heartbeat-table takes schema.table, as the source connector's heartbeat.table, got 'beat'");
         assertThat(result.out()).isEmpty();
     }
 }

@@ -88,7 +88,7 @@ public final class SinkConfig extends AbstractConfig {
                         + "turn it on when the topics carry only the source connector's events.",
                 GROUP_WRITES, ++order, Width.SHORT, "Apply truncates");
         def.define(TRUNCATE_BARRIER_TABLE, Type.STRING, "public.adbsync_truncate_barriers",
-                Validators.matching(Pattern.compile("[^.\\s]+\\.[^.\\s]+"), "schema.table"), Importance.LOW,
+                Validators.matching(Validators.SCHEMA_TABLE, "schema.table"), Importance.LOW,
                 "Destination table (schema.table) where the tasks of this connector meet at a truncate on a topic of "
                         + "several partitions. The adbsync source sends such a truncate to every partition; a task that "
                         + "reaches it on a partition writes everything before it, records its arrival here and holds the "
@@ -105,7 +105,7 @@ public final class SinkConfig extends AbstractConfig {
                         + "errors.tolerance=all). Empty (the default) allows every table the database user can reach: "
                         + "whoever may write to a consumed topic then may write to all of them.",
                 GROUP_WRITES, ++order, Width.LONG, "Allowed destination tables");
-        def.define(TABLE_OPERATIONS, Type.LIST, "", ParsedListValidator.of(OperationFilter::parse, "entries schema\\.table=insert|update|delete|truncate"), Importance.MEDIUM,
+        def.define(TABLE_OPERATIONS, Type.LIST, "", Validators.parsedBy(OperationFilter::parse, "entries schema\\.table=insert|update|delete|truncate"), Importance.MEDIUM,
                 "Per-table choice of the operations to apply: entries like public\\.orders=insert|update (a regex on "
                         + "the source schema.table as routing names it (see table.name.format), then the operations among insert, update, delete, truncate). The "
                         + "first matching entry decides; tables matching none get every operation. Plain records "
@@ -142,7 +142,7 @@ public final class SinkConfig extends AbstractConfig {
                 "Greenplum/AnalyticDB only: storage of created tables. heap and beam support upserts with "
                         + "ON CONFLICT; ao_row and ao_column (append-optimized) are merged with DELETE + INSERT.",
                 GROUP_SCHEMA, ++order, Width.SHORT, "Storage engine");
-        def.define(TABLE_NAME_MAP, Type.LIST, "", ParsedListValidator.of(TableNamer::parseMap, "entries source_schema.source_table=dest_schema.dest_table"), Importance.MEDIUM,
+        def.define(TABLE_NAME_MAP, Type.LIST, "", Validators.parsedBy(TableNamer::parseMap, "entries source_schema.source_table=dest_schema.dest_table"), Importance.MEDIUM,
                 "Per-table rename: entries source_schema.source_table=dest_schema.dest_table, the source named "
                         + "as table.name.format's ${schema}.${table} (e.g. public.Order Items). A mapped table takes "
                         + "this name as written; other tables follow table.name.format.",
@@ -170,7 +170,7 @@ public final class SinkConfig extends AbstractConfig {
                 "First wait before a retried batch is redelivered; it doubles on each retry up to one minute.",
                 GROUP_ERRORS, ++order, Width.SHORT, "Retry backoff");
         def.define(OFFSETS_TABLE, Type.STRING, "",
-                Validators.matching(Pattern.compile("|[^.\\s]+\\.[^.\\s]+"), "empty or schema.table"),
+                Validators.matching(Pattern.compile("|" + Validators.SCHEMA_TABLE.pattern()), "empty or schema.table"),
                 Importance.MEDIUM,
                 "Exactly-once effect: when set (schema.table), consumed offsets are stored in this destination table "
                         + "in the same transaction as the changes, and the task resumes from them, so a replay after a "

@@ -1,5 +1,7 @@
 package io.adbsync.source.catalog;
 
+import io.adbsync.common.config.Validators;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,7 +35,7 @@ public final class RowFilterConditions {
             int colon = entry.indexOf(':');
             String table = colon < 0 ? "" : entry.substring(0, colon).trim();
             String condition = colon < 0 ? "" : entry.substring(colon + 1).trim();
-            if (!table.matches("[^.\\s]+\\.[^.\\s]+") || condition.isEmpty()) {
+            if (!Validators.SCHEMA_TABLE.matcher(table).matches() || condition.isEmpty()) {
                 throw new IllegalArgumentException("Entry '" + entry.trim() + "' must look like schema.table: condition");
             }
             check(table, condition);

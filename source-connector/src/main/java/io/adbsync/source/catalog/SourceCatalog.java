@@ -3,6 +3,7 @@ package io.adbsync.source.catalog;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.PgCatalog;
+import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.pgoutput.TupleData;
@@ -359,9 +360,14 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         return members;
     }
 
-    /** {@code server_version_num}, e.g. 150004. */
+    /** What the source server can do. */
+    public ServerCapabilities capabilities() throws SQLException {
+        return ServerCapabilities.of(connection());
+    }
+
+    /** {@code server_version_num}, e.g. 150004; for callers that still pass the number rather than {@link #capabilities()}. */
     public int serverVersionNum() throws SQLException {
-        return PgCatalog.serverVersionNum(connection());
+        return capabilities().versionNum();
     }
 
     /**

@@ -2,6 +2,8 @@ package io.adbsync.source.config;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
+import io.adbsync.common.contract.EventContract;
+import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.source.greenplum.SourceMode;
 import io.adbsync.source.reconnect.ConnectionRetry;
 import io.adbsync.source.replication.SetupMode;
@@ -185,8 +187,8 @@ public final class SourceConfig extends AbstractConfig {
                 "How often, in milliseconds, the connector writes a heartbeat so an idle or filtered database still "
                         + "lets the slot advance and release WAL; 0 turns heartbeats off.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "Heartbeat interval");
-        def.define(HEARTBEAT_TABLE, Type.STRING, "public.adbsync_heartbeat",
-                Validators.matching(Pattern.compile("[^.\\s]+\\.[^.\\s]+"), "schema.table"),
+        def.define(HEARTBEAT_TABLE, Type.STRING, EventContract.DEFAULT_HEARTBEAT_TABLE,
+                Validators.matching(Validators.SCHEMA_TABLE, "schema.table"),
                 Importance.LOW,
                 "Table (schema.table) the heartbeat upserts one row per slot into; created if absent and added to the "
                         + "publication (" + SETUP_MODE + "=create). Its changes go to the topic " + HEARTBEAT_TOPIC_PREFIX + "<topic.prefix>, "
@@ -407,10 +409,15 @@ public final class SourceConfig extends AbstractConfig {
         return Snapshotter.Chunking.valueOf(getString(SNAPSHOT_CHUNKING).trim().toUpperCase(Locale.ROOT));
     }
 
-    /** Whether the stream's row filters are evaluated by the connector rather than by the publication. */
-    public boolean filtersInConnector(int serverVersionNum) {
+    /** Whether the stream's row filters are evaluated by the connector rather than by the publication of {@code server}. */
+    public boolean filtersInConnector(ServerCapabilities server) {
         String mode = getString(TABLE_FILTERS_MODE).trim().toLowerCase(Locale.ROOT);
-        return mode.equals("connector") || (mode.equals("auto") && serverVersionNum < 150000);
+        return mode.equals("connector") || (mode.equals("auto") && !server.publicationRowFilters());
+    }
+
+    /** {@link #filtersInConnector(ServerCapabilities)} on a server of {@code serverVersionNum}. */
+    public boolean filtersInConnector(int serverVersionNum) {
+        return filtersInConnector(new ServerCapabilities(serverVersionNum));
     }
 
     /** Row filters by schema.table. */

@@ -1,5 +1,6 @@
 package io.adbsync.source.partition;
 
+import io.adbsync.common.jdbc.ServerCapabilities;
 import org.apache.kafka.connect.errors.ConnectException;
 
 /**
@@ -9,20 +10,25 @@ import org.apache.kafka.connect.errors.ConnectException;
 public enum PartitionMode {
     ROOT, LEAVES;
 
-    /** The mode for a {@code publication.partitions} setting on a server of {@code serverVersionNum}. */
-    public static PartitionMode resolve(String setting, int serverVersionNum) {
+    /** The mode for a {@code publication.partitions} setting on {@code server}. */
+    public static PartitionMode resolve(String setting, ServerCapabilities server) {
         switch (setting) {
             case "root":
-                if (serverVersionNum < 130000) {
+                if (!server.publishViaPartitionRoot()) {
                     throw new ConnectException("publication.partitions=root needs PostgreSQL 13 or later at "
-                            + "the source (publish_via_partition_root); this server is " + serverVersionNum
+                            + "the source (publish_via_partition_root); this server is " + server.versionNum()
                             + ": use leaves or auto");
                 }
                 return ROOT;
             case "leaves":
                 return LEAVES;
             default:
-                return serverVersionNum >= 130000 ? ROOT : LEAVES;
+                return server.publishViaPartitionRoot() ? ROOT : LEAVES;
         }
+    }
+
+    /** {@link #resolve(String, ServerCapabilities)} on a server of {@code serverVersionNum}. */
+    public static PartitionMode resolve(String setting, int serverVersionNum) {
+        return resolve(setting, new ServerCapabilities(serverVersionNum));
     }
 }

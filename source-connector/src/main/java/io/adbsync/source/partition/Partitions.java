@@ -1,6 +1,6 @@
 package io.adbsync.source.partition;
 
-import io.adbsync.common.jdbc.PgCatalog;
+import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.TableFilter;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -75,7 +75,7 @@ public final class Partitions {
      */
     public static void requireRootsNamed(Connection c, TableFilter filter) throws SQLException {
         // Older servers are refused elsewhere; they lack pg_partition_root, and the message here would hide why.
-        if (PgCatalog.serverVersionNum(c) < 120000) {
+        if (!ServerCapabilities.of(c).partitionRootFunction()) {
             return;
         }
         String sql = "SELECT n.nspname, c.relname, rn.nspname, r.relname FROM pg_class c "

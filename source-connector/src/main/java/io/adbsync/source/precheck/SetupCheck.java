@@ -1,7 +1,7 @@
 package io.adbsync.source.precheck;
 
 import io.adbsync.source.snapshot.SnapshotMode;
-import io.adbsync.common.jdbc.PgCatalog;
+import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.heartbeat.Heartbeat;
@@ -54,9 +54,9 @@ public final class SetupCheck {
                     ReplicaIdentity.fullStatements(notFull)));
         }
         if (streaming) {
-            int version = PgCatalog.serverVersionNum(c);
-            boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(version);
-            PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), version);
+            ServerCapabilities server = ServerCapabilities.of(c);
+            boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(server);
+            PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), server);
             add(problems, ReplicationSetup.checkPublication(c, config.publicationName(), captured, extra,
                     filtersInConnector ? Map.of() : rowFilters, partitions));
         }

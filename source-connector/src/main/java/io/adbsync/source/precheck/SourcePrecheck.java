@@ -5,7 +5,7 @@ import io.adbsync.source.replication.SetupMode;
 import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
-import io.adbsync.common.jdbc.PgCatalog;
+import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.config.SourceConfig;
@@ -42,7 +42,6 @@ import static io.adbsync.common.jdbc.PgCatalog.scalar;
 public final class SourcePrecheck {
 
     private static final Logger log = LoggerFactory.getLogger(SourcePrecheck.class);
-    private static final int MIN_VERSION = 120000;
 
     private SourcePrecheck() {
     }
@@ -89,8 +88,8 @@ public final class SourcePrecheck {
 
     private static void checkServer(Connection c, SourceConfig config, Map<String, ConfigValue> values, boolean perSegment)
             throws SQLException {
-        int version = PgCatalog.serverVersionNum(c);
-        if (version < MIN_VERSION) {
+        ServerCapabilities server = ServerCapabilities.of(c);
+        if (!server.supported()) {
             error(values, ConnectionConfig.URL, "The source runs PostgreSQL " + scalar(c, "SHOW server_version")
                     + "; logical replication with pgoutput needs 12 or later (AnalyticDB for PostgreSQL 7.2.1.4+)");
         }
@@ -109,12 +108,12 @@ public final class SourcePrecheck {
         if (database.contains("-")) {
             error(values, ConnectionConfig.URL, hyphenMessage(database));
         }
-        if (config.publicationPartitions().equals("root") && version < 130000) {
+        if (config.publicationPartitions().equals("root") && !server.publishViaPartitionRoot()) {
             error(values, SourceConfig.PUBLICATION_PARTITIONS, SourceConfig.PUBLICATION_PARTITIONS + "=root needs PostgreSQL 13 "
                     + "or later at the source (publish_via_partition_root); this server is " + scalar(c, "SHOW server_version")
                     + ": use leaves or auto");
         }
-        if (!config.tableFilters().isEmpty() && version < 150000 && !config.filtersInConnector(version)) {
+        if (!config.tableFilters().isEmpty() && !server.publicationRowFilters() && !config.filtersInConnector(server)) {
             error(values, SourceConfig.TABLE_FILTERS_MODE, "Publication row filters need PostgreSQL 15 or later at the source; "
                     + "this server is " + scalar(c, "SHOW server_version") + ": use table.filters.mode=connector or auto");
         }

@@ -2,6 +2,7 @@ package io.adbsync.source.replication;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.PgCatalog;
+import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.PartitionMode;
@@ -157,7 +158,7 @@ public final class ReplicationSetup {
             }
             return;
         }
-        if (!rowFilters.isEmpty() && PgCatalog.serverVersionNum(c) < 150000) {
+        if (!rowFilters.isEmpty() && !ServerCapabilities.of(c).publicationRowFilters()) {
             throw new ConnectException("Publication row filters (table.filters.mode=publication) need "
                     + "PostgreSQL 15 or later at the source; use table.filters.mode=connector or auto");
         }
@@ -207,7 +208,7 @@ public final class ReplicationSetup {
     /** The tables {@code publication} lists by name, each with whether it has a row filter (never before PostgreSQL 15). */
     private static Map<String, Boolean> publishedWithRowFilter(Connection c, String publication) throws SQLException {
         Map<String, Boolean> tables = new java.util.HashMap<>();
-        String rowFilter = PgCatalog.serverVersionNum(c) >= 150000 ? "rowfilter IS NOT NULL" : "false";
+        String rowFilter = ServerCapabilities.of(c).publicationRowFilters() ? "rowfilter IS NOT NULL" : "false";
         try (PreparedStatement ps = c.prepareStatement("SELECT schemaname || '.' || tablename, " + rowFilter
                 + " FROM pg_publication_tables WHERE pubname = ?")) {
             ps.setString(1, publication);
@@ -221,7 +222,7 @@ public final class ReplicationSetup {
     }
 
     private static boolean hasRowFilters(SourceCatalog catalog, String publication) throws SQLException {
-        if (catalog.serverVersionNum() < 150000) {
+        if (!catalog.capabilities().publicationRowFilters()) {
             return false;
         }
         try (PreparedStatement ps = catalog.connection().prepareStatement(

@@ -116,6 +116,12 @@ final class CtidPlan extends TablePlan {
         return nextChunk >= chunks;
     }
 
+    /** The COPY: the ranges come from the planned size (the one block count before the last chunk goes uncounted). */
+    @Override
+    int queriesPerChunk() {
+        return 1;
+    }
+
     @Override
     long fileNode() {
         return fileNode;

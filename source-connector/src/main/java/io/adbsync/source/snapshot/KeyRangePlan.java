@@ -114,6 +114,12 @@ final class KeyRangePlan extends TablePlan {
                 "key range " + chunksHandedOut);
     }
 
+    /** The upper-bound lookup and the COPY. */
+    @Override
+    int queriesPerChunk() {
+        return 2;
+    }
+
     /** The key of the {@code chunkRows}-th row after {@code lower}, or null if fewer rows remain. */
     private List<String> upperBound(SourceCatalog catalog, String keyList, List<String> lower) throws SQLException {
         String keyText = key.stream().map(c -> SqlIdentifiers.quote(c.name()) + "::text").collect(Collectors.joining(", "));

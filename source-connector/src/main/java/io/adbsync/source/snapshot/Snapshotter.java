@@ -2,6 +2,7 @@ package io.adbsync.source.snapshot;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
@@ -73,7 +74,7 @@ public final class Snapshotter implements AutoCloseable {
     private final Chunking chunking;
     private final String publication;
     private Map<String, String> conditions = Map.of();
-    private int serverVersion;
+    private ServerCapabilities capabilities;
     private final Deque<TablePlan> pending = new ArrayDeque<>();
     private final List<TablePlan> all = new ArrayList<>();
     private final List<Connection> connections = new ArrayList<>();
@@ -329,10 +330,10 @@ public final class Snapshotter implements AutoCloseable {
         if (resumed != null) {
             return resumed;
         }
-        if (serverVersion == 0) {
-            serverVersion = catalog.serverVersionNum();
+        if (capabilities == null) {
+            capabilities = catalog.capabilities();
         }
-        boolean tidRanges = serverVersion >= 140000;
+        boolean tidRanges = capabilities.tidRangeScans();
         boolean byKey = chunking == Chunking.KEY || (chunking == Chunking.AUTO && !tidRanges);
         if (byKey && KeyRangePlan.applicable(table)) {
             return KeyRangePlan.fresh(table, filter, size.estimatedRows(), chunkRows, server);
@@ -399,7 +400,7 @@ public final class Snapshotter implements AutoCloseable {
                 touchedInFlight.add(plan);
             }
             TablePlan.Chunk chunk = plan.next(catalog);
-            lastRoundQueries += plan instanceof KeyRangePlan ? 2 : 1;
+            lastRoundQueries += plan.queriesPerChunk();
             if (chunk != null) {
                 Connection connection = connection(reads.size());
                 if (plan.truncatePending) {

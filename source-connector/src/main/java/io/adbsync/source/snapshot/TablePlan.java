@@ -248,6 +248,9 @@ abstract class TablePlan {
 
     abstract boolean done();
 
+    /** The queries that taking a chunk and copying it send to the source, for throttling: the COPY and any lookup. */
+    abstract int queriesPerChunk();
+
     /** How far the plan is, for logs and metrics, e.g. "chunk 3 of 20". */
     abstract String position();
 
