@@ -42,8 +42,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * A Greenplum 7 cluster as the source, read per segment (one task per primary segment, each with its own slot and
  * snapshot chunks), through a real Connect worker into PostgreSQL and into Greenplum, under a concurrent workload with
- * distribution-key updates (rows moving between segments) and writes to a replicated table: both destinations end
- * equal to the source, as {@code bin/adbsync verify} finds them.
+ * distribution-key updates (rows moving between segments), truncates (decoded on every segment) and writes to a
+ * replicated table: both destinations end equal to the source, as {@code bin/adbsync verify} finds them.
  */
 class GreenplumSourceIT extends WithLocalStack {
 
@@ -67,9 +67,10 @@ class GreenplumSourceIT extends WithLocalStack {
             Workload load = new Workload(p.src, 7);
             load.start();
             p.deploy();
-            Thread.sleep(8_000);
+            Thread.sleep(10_000);
             load.stopAndCheck();
             assertThat(load.distributionKeyUpdates.get()).as("distribution-key updates").isGreaterThan(20);
+            assertThat(load.truncates.get()).as("truncates").isGreaterThan(2);
             p.awaitEqual();
 
             // Each segment's task stored its own offsets, and the heartbeat table reaches every segment.
@@ -262,6 +263,7 @@ class GreenplumSourceIT extends WithLocalStack {
     private static final class Workload {
         final AtomicInteger committed = new AtomicInteger();
         final AtomicInteger distributionKeyUpdates = new AtomicInteger();
+        final AtomicInteger truncates = new AtomicInteger();
         private final String db;
         private final Random random;
         private final AtomicBoolean running = new AtomicBoolean(true);
@@ -299,6 +301,16 @@ class GreenplumSourceIT extends WithLocalStack {
 
         private int step(Statement s, int next) throws SQLException {
             int id = 1 + random.nextInt(3_000);
+            if (random.nextInt(60) == 0) {
+                // Decoded on every segment; the rows inserted after it in the same transaction land on all of them.
+                String table = random.nextBoolean() ? "orders" : "lines";
+                s.execute("TRUNCATE " + table);
+                s.execute(table.equals("orders")
+                        ? "INSERT INTO orders SELECT g, g % 13, 'refilled', 2 FROM generate_series(1, 300) g"
+                        : "INSERT INTO lines SELECT g % 500, " + next + " + g, 'refilled' FROM generate_series(1, 300) g");
+                truncates.incrementAndGet();
+                return next + 301;
+            }
             switch (random.nextInt(8)) {
                 case 0 -> s.execute("INSERT INTO orders VALUES (" + next++ + ", " + random.nextInt(13) + ", 'new', 1.5)");
                 case 1 -> s.execute("UPDATE orders SET note = note || '+', amount = amount + 1 WHERE id = " + id);

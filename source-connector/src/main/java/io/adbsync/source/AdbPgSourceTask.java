@@ -11,9 +11,11 @@ import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.schedule.PollScheduler;
 import io.adbsync.source.setup.Capture;
 import io.adbsync.source.greenplum.TaskSegments;
+import io.adbsync.source.greenplum.TruncateRendezvous;
 import io.adbsync.source.setup.TaskSetup;
 import io.adbsync.source.snapshot.LeftTables;
 import io.adbsync.source.snapshot.SnapshotRounds;
+import io.adbsync.source.stream.HeldTruncate;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
@@ -24,6 +26,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -36,6 +39,8 @@ import java.util.function.LongSupplier;
 public class AdbPgSourceTask extends SourceTask {
 
     private static final Logger log = LoggerFactory.getLogger(AdbPgSourceTask.class);
+    /** How long a poll waits while the stream is held at a truncate the segments' tasks meet at. */
+    private static final long HELD_POLL_MS = 100;
 
     /** Waits on the task thread; tests pass one that moves their clock instead. */
     interface Sleeper {
@@ -45,6 +50,8 @@ public class AdbPgSourceTask extends SourceTask {
     private final LongSupplier clock;
     private final Sleeper sleeper;
     private final LsnAckTracker tracker = new LsnAckTracker();
+    /** Records poll() handed out that Kafka has not acknowledged yet (nor an SMT dropped). */
+    private final AtomicLong inFlight = new AtomicLong();
     private final StreamingMetrics metrics = new StreamingMetrics();
     /** Held by poll() while it uses the connections, so stop() closes them only between polls. */
     private final Object ioLock = new Object();
@@ -97,7 +104,11 @@ public class AdbPgSourceTask extends SourceTask {
             if (stopping || (capture == null && !startWhenReady())) {
                 return null;
             }
-            return pollSetUp();
+            List<SourceRecord> records = pollSetUp();
+            if (records != null) {
+                inFlight.addAndGet(records.size());
+            }
+            return records;
         }
     }
 
@@ -131,6 +142,9 @@ public class AdbPgSourceTask extends SourceTask {
         // A lost connection (the stream's or the snapshot's) is brought back before anything else is read.
         if (retry.disconnected() && !reconnect()) {
             return null;
+        }
+        if (capture.reader().held().isPresent()) {
+            return heldAtTruncate(capture.reader().held().get());
         }
         PollScheduler.Step step = scheduler.next(new PollScheduler.State(capture.roundInFlight(), capture.snapshotPending(),
                 capture.reader().betweenTransactions(), leftTables.holdsStream()));
@@ -189,6 +203,33 @@ public class AdbPgSourceTask extends SourceTask {
         return batch.records().isEmpty() ? null : batch.records();
     }
 
+    /**
+     * One step at a truncate the stream is held at (a Greenplum segment's share of one; see TruncateRendezvous): the
+     * copies to send, or nothing while the segments' tasks meet; the stream goes on once they have.
+     */
+    private List<SourceRecord> heldAtTruncate(HeldTruncate held) throws InterruptedException {
+        StreamReader reader = capture.reader();
+        try {
+            reader.keepAlive();
+            TruncateRendezvous.Step step = capture.truncates().step(held, inFlight.get() == 0);
+            if (step instanceof TruncateRendezvous.Send) {
+                List<SourceRecord> copies = reader.sendHeld();
+                return copies.isEmpty() ? null : copies;
+            }
+            if (step instanceof TruncateRendezvous.Go) {
+                reader.releaseHeld();
+                return null;
+            }
+        } catch (SQLException e) {
+            if (!stopping) {
+                lost(e);
+            }
+            return null;
+        }
+        sleeper.sleep(Math.min(config.pollIntervalMs(), HELD_POLL_MS));
+        return null;
+    }
+
     /** A connection was lost: the stream goes too, and both are brought back within the retry window. */
     private void lost(SQLException e) {
         capture.reader().close();
@@ -224,6 +265,7 @@ public class AdbPgSourceTask extends SourceTask {
 
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) {
+        inFlight.decrementAndGet();
         tracker.acknowledged(record);
         leftTables.acknowledged(record);
     }

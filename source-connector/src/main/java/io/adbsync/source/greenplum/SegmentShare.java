@@ -21,16 +21,26 @@ public final class SegmentShare implements TableShare {
 
     private final Callable<Connection> coordinator;
     private final boolean readsReplicated;
-    /** Policy type per relation: 'p' hash-distributed, 'r' replicated; absent: not yet asked. */
-    private final Map<Integer, Character> policies = new HashMap<>();
+    private final int allSegments;
+    /** Distribution policy per relation; absent: not yet asked. */
+    private final Map<Integer, Policy> policies = new HashMap<>();
+
+    /**
+     * A relation's {@code gp_distribution_policy}: {@code type} 'p' hash-distributed, 'r' replicated; its rows are on
+     * the segments of content id 0 .. {@code segments}-1 (fewer than all while a cluster is being expanded).
+     */
+    private record Policy(char type, int segments) {
+    }
 
     /**
      * @param coordinator the connection the task reads the coordinator's catalog with
      * @param segment     the segment the task reads
      * @param reader      the segment that reads replicated tables ({@link SourceTopology#replicatedTableReader()})
+     * @param allSegments how many primary segments the cluster has
      */
-    public SegmentShare(Callable<Connection> coordinator, Segment segment, Segment reader) {
+    public SegmentShare(Callable<Connection> coordinator, Segment segment, Segment reader, int allSegments) {
         this.coordinator = coordinator;
+        this.allSegments = allSegments;
         this.readsReplicated = segment.content() == reader.content();
     }
 
@@ -41,20 +51,32 @@ public final class SegmentShare implements TableShare {
 
     @Override
     public boolean readsAllRows(int relationOid) {
-        return replicated(relationOid);
+        Policy policy = policy(relationOid);
+        return policy.type() == 'r' || policy.segments() == 1;
+    }
+
+    /** How many segments hold rows of relation {@code relationOid}: those of content id 0 .. n-1. */
+    public int segmentsHolding(int relationOid) {
+        Policy policy = policy(relationOid);
+        return policy.type() == 'r' ? 1 : policy.segments();
     }
 
     private boolean replicated(int relationOid) {
-        return policies.computeIfAbsent(relationOid, this::policy) == 'r';
+        return policy(relationOid).type() == 'r';
     }
 
-    private char policy(int relationOid) {
+    private Policy policy(int relationOid) {
+        return policies.computeIfAbsent(relationOid, this::read);
+    }
+
+    private Policy read(int relationOid) {
         try (PreparedStatement ps = coordinator.call().prepareStatement(
-                "SELECT policytype FROM gp_distribution_policy WHERE localoid = ?::oid")) {
+                "SELECT policytype, numsegments FROM gp_distribution_policy WHERE localoid = ?::oid")) {
             ps.setLong(1, Integer.toUnsignedLong(relationOid));
             try (ResultSet rs = ps.executeQuery()) {
-                // A relation without a policy (a partitioned table's parent may have none) is taken as distributed.
-                return rs.next() ? rs.getString(1).charAt(0) : 'p';
+                // A relation without a policy (a partitioned table's parent may have none) is taken as distributed
+                // over every segment.
+                return rs.next() ? new Policy(rs.getString(1).charAt(0), rs.getInt(2)) : new Policy('p', allSegments);
             }
         } catch (Exception e) {
             throw new ConnectException("Cannot read the distribution policy of relation OID "

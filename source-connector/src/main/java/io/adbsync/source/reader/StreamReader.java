@@ -10,6 +10,7 @@ import io.adbsync.source.reconnect.ConnectionRetry;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.replication.ReplicationStream;
 import io.adbsync.source.stream.ChangeStream;
+import io.adbsync.source.stream.HeldTruncate;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.StreamedTransactions;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -24,6 +25,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -68,6 +70,7 @@ public final class StreamReader implements AutoCloseable {
     private ReplicationStream stream;
     private PgOutputDecoder decoder;
     private StreamedTransactions streamed;
+    private long lastKeepAlive;
 
     public StreamReader(Settings settings, SourceCatalog catalog, ChangeStream changes, LsnAckTracker tracker,
                         StreamingMetrics metrics, Heartbeat heartbeat, FoundTables found) {
@@ -123,7 +126,7 @@ public final class StreamReader implements AutoCloseable {
                     record.topic().equals(settings.heartbeatTopic()));
         };
         try {
-            while (batch.size() < maxRecords && bytes < maxBytes && !stopping.getAsBoolean()) {
+            while (batch.size() < maxRecords && bytes < maxBytes && !stopping.getAsBoolean() && changes.held().isEmpty()) {
                 if (streamed != null && streamed.replaying()) {
                     streamed.replayNext(changes, emit);
                     continue;
@@ -174,6 +177,36 @@ public final class StreamReader implements AutoCloseable {
         if (lsn > 0) {
             stream.confirm(lsn);
             metrics.confirmed(lsn);
+        }
+    }
+
+    /** The truncate the stream is stopped at (a Greenplum segment's share of one), if it is. */
+    public Optional<HeldTruncate> held() {
+        return changes.held();
+    }
+
+    /** The held truncate's copies, for every segment; the stream stays stopped until {@link #releaseHeld}. */
+    public List<SourceRecord> sendHeld() {
+        List<SourceRecord> copies = new ArrayList<>();
+        changes.sendHeld(copies::add);
+        return copies;
+    }
+
+    /** Goes on past the held truncate. */
+    public void releaseHeld() {
+        changes.releaseHeld();
+    }
+
+    /**
+     * While the stream is held: keeps the replication connection alive (a walsender that hears nothing within
+     * wal_sender_timeout ends it) and hands on what Kafka acknowledged.
+     */
+    public void keepAlive() throws SQLException {
+        long now = System.currentTimeMillis();
+        if (now - lastKeepAlive >= settings.statusIntervalMs()) {
+            confirmAcknowledged();
+            stream.sendStatus();
+            lastKeepAlive = now;
         }
     }
 

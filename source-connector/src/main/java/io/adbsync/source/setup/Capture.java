@@ -1,6 +1,7 @@
 package io.adbsync.source.setup;
 
 import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.greenplum.TruncateRendezvous;
 import io.adbsync.source.reader.StreamReader;
 import io.adbsync.source.snapshot.LeftTables;
 import io.adbsync.source.snapshot.SnapshotMetrics;
@@ -16,9 +17,12 @@ import java.sql.SQLException;
  * @param snapshotter null under snapshot.mode=never
  * @param rounds      null under snapshot.mode=never
  * @param streaming   false under snapshot.mode=initial_only: the reader is never connected
+ * @param truncates   where a Greenplum segment's task meets the others at a truncate; null where the source is read
+ *                    as one stream
  */
 public record Capture(SourceCatalog catalog, StreamReader reader, Snapshotter snapshotter, SnapshotRounds rounds,
-                      SnapshotMetrics snapshotMetrics, LeftTables leftTables, boolean streaming) implements AutoCloseable {
+                      SnapshotMetrics snapshotMetrics, LeftTables leftTables, boolean streaming,
+                      TruncateRendezvous truncates) implements AutoCloseable {
 
     /** Whether the snapshot has chunks left to read. */
     public boolean snapshotPending() {

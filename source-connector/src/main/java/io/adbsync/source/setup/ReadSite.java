@@ -5,9 +5,11 @@ import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.greenplum.Segment;
 import io.adbsync.source.greenplum.SegmentShare;
+import io.adbsync.source.greenplum.SegmentSlots;
 import io.adbsync.source.greenplum.SourceMode;
 import io.adbsync.source.greenplum.SourceTopology;
 import io.adbsync.source.greenplum.TaskSegments;
+import io.adbsync.source.greenplum.TruncateRendezvous;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.stream.OffsetScope;
 import io.adbsync.source.stream.TableShare;
@@ -16,6 +18,7 @@ import org.apache.kafka.connect.errors.ConnectException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -26,9 +29,12 @@ import java.util.OptionalInt;
  * relation OIDs are the same on all of them.
  *
  * @param segment the segment read, null where the source is read as one stream
+ * @param segments     every primary segment, where the source is read per segment
+ * @param segmentShare its share of the rows, null where the source is read as one stream
  * @param writer  see {@link #writes()}
  */
-record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, TableShare share, boolean writer) {
+record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<Segment> segments, SegmentShare segmentShare,
+                boolean writer) {
 
     /** The site of a task assigned {@code assigned} (a segment's content id, or none) on a source of {@code topology}. */
     static ReadSite of(SourceTopology topology, OptionalInt assigned, SourceConfig config, SourceCatalog catalog) {
@@ -40,13 +46,18 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, Table
                 // Made for a per-segment source that is no longer one: fails naming what to do.
                 TaskSegments.segment(topology, assigned);
             }
-            return new ReadSite(config.connection(), OffsetScope.of(config.topicPrefix()), null, TableShare.WHOLE, true);
+            return new ReadSite(config.connection(), OffsetScope.of(config.topicPrefix()), null, List.of(), null, true);
         }
         Segment segment = TaskSegments.segment(topology, assigned);
         return new ReadSite(segment.utilityConnection(config.connection()),
-                OffsetScope.ofSegment(config.topicPrefix(), segment.content()), segment,
-                new SegmentShare(catalog::connection, segment, topology.replicatedTableReader()),
+                OffsetScope.ofSegment(config.topicPrefix(), segment.content()), segment, topology.segments(),
+                new SegmentShare(catalog::connection, segment, topology.replicatedTableReader(), topology.segments().size()),
                 segment.content() == topology.replicatedTableReader().content());
+    }
+
+    /** The tables' rows this task sends: all, or its segment's share. */
+    TableShare share() {
+        return segmentShare == null ? TableShare.WHOLE : segmentShare;
     }
 
     boolean perSegment() {
@@ -82,8 +93,21 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, Table
         }
     }
 
-    /** Creates the task's slot where it reads, if absent. */
-    void ensureSlot(String slot) throws SQLException {
+    /** Where this segment's task meets the others at a truncate; null where the source is read as one stream. */
+    TruncateRendezvous truncates(SourceCatalog catalog, String[] heartbeatTable, String slot) {
+        return segment == null ? null : new TruncateRendezvous(catalog::connection, segmentShare,
+                heartbeatTable, slot, segment.content());
+    }
+
+    /**
+     * Creates the task's slot where it reads, if absent; per segment, on every segment that lacks it at one moment
+     * ({@link SegmentSlots}), the {@code captured} tables locked meanwhile.
+     */
+    void ensureSlot(String slot, ConnectionConfig coordinator, List<String[]> captured) throws SQLException {
+        if (segment != null) {
+            SegmentSlots.ensure(coordinator, segments, slot, captured);
+            return;
+        }
         try (SourceCatalog site = new SourceCatalog(data)) {
             ReplicationSetup.ensureSlot(data, site, slot);
         }

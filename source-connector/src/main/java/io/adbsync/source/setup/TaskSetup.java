@@ -164,10 +164,11 @@ public final class TaskSetup {
             }
         }
         List<String[]> extra = new ArrayList<>();
+        // Per segment, the table is also where the segments' tasks meet at a truncate.
+        if ((heartbeat.enabled() || site.perSegment()) && create) {
+            heartbeat.createTable(catalog.connection(), site.perSegment());
+        }
         if (heartbeat.enabled()) {
-            if (create) {
-                heartbeat.createTable(catalog.connection(), site.perSegment());
-            }
             extra.add(heartbeat.tableName());
         }
         // One reading of the captured tables serves the publication, the snapshot plan and the watch for new tables:
@@ -194,7 +195,7 @@ public final class TaskSetup {
                 ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra, publicationFilters,
                         partitions);
             }
-            site.ensureSlot(config.slotName());
+            site.ensureSlot(config.slotName(), config.connection(), captured);
         }
         site.unlockSetup(catalog.connection(), config.publicationName());
         if (streaming) {
@@ -270,7 +271,7 @@ public final class TaskSetup {
         }
         return new Capture(catalog, reader, snapshotter,
                 snapshotter == null ? null : new SnapshotRounds(snapshotter, config.pollIntervalMs(), config.topicPrefix()),
-                built.snapshotMetrics, leftTables, streaming);
+                built.snapshotMetrics, leftTables, streaming, site.truncates(catalog, heartbeat.tableName(), config.slotName()));
     }
 
     private StreamPosition resumePosition(ChangeRecordFactory records) {

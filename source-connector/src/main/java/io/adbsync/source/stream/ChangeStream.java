@@ -19,14 +19,15 @@ import io.adbsync.source.partition.PartitionRouter;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
-import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -54,6 +55,9 @@ public final class ChangeStream {
     private final ChangeRecordFactory records;
     private final TableFilter filter;
     private TableShare share = TableShare.WHOLE;
+    private HeldTruncate held;
+    private List<HeldCopy> heldCopies = List.of();
+    private int heldInTransaction;
     private final LsnAckTracker tracker;
     private final HeartbeatSink heartbeats;
     private final OperationFilter operations;
@@ -93,22 +97,51 @@ public final class ChangeStream {
         this.share = share;
     }
 
+    /** A truncate of a table read here in part, held until it may be sent (by this task, or by another for all). */
+    private record HeldCopy(CapturedTable table, long walLsn, long event) {
+    }
+
     /**
-     * Why a truncate of {@code table}, read here in part (this segment's rows), cannot be sent. Each segment decodes
-     * its own copy of it; sent from every segment's task, a slow segment's copy would also empty rows that a fast
-     * segment wrote after the truncate and that were applied already. Ordering it needs the segments' tasks to meet
-     * at the truncate (see SourceTopology), which this version does not do: stopping is what keeps the destination
-     * from losing rows silently.
+     * Stops the stream at a truncate of tables this task reads only part of (one Greenplum segment's rows): each
+     * segment decodes its own copy of it, and sent from every segment's task, a slow segment's copy would also empty
+     * rows that faster segments wrote after the truncate and that were applied already. The task's caller makes the
+     * segments' tasks meet at it (see SourceTopology) and then has it sent once ({@link #sendHeld}) or not at all,
+     * and goes on ({@link #releaseHeld}). A truncate whose copies are all behind the stored position (a restart after
+     * it was passed) is not held again.
      */
-    static String segmentTruncate(CapturedTable table, long commitLsn) {
-        return "Table " + table.qualifiedName() + " was truncated (in the transaction committed at "
-                + LogSequenceNumber.valueOf(commitLsn) + " on this segment). Read per segment (source.mode=greenplum_segments), "
-                + "a truncate of a distributed table is decoded on every segment, and this version cannot yet order those "
-                + "copies with the rows the other segments wrote after it, so the task stops rather than lose rows at the "
-                + "destination. To go on: stop this connector, empty the destination tables, delete its offsets (DELETE "
-                + "/connectors/<name>/offsets, with slot.drop.on.offsets.reset=true so the segments' slots go too) and "
-                + "start it again: every table is copied anew. Until then, avoid TRUNCATE of captured tables (DELETE is "
-                + "streamed)";
+    private void hold(List<HeldCopy> apart) {
+        int ordinal = heldInTransaction++;
+        long last = 0;
+        for (HeldCopy copy : apart) {
+            last = Math.max(last, copy.event() + records.truncateCopies(copy.table()) - 1);
+        }
+        if (position.covers(tx.commitLsn(), last)) {
+            return;
+        }
+        held = new HeldTruncate(tx.xid(), tx.commitLsn(), apart.stream().map(c -> c.table().oid()).toList(),
+                apart.stream().map(c -> c.table().qualifiedName()).toList(), ordinal);
+        heldCopies = List.copyOf(apart);
+    }
+
+    /** The truncate the stream is stopped at, if it is. */
+    public Optional<HeldTruncate> held() {
+        return Optional.ofNullable(held);
+    }
+
+    /** Sends the held truncate's copies (every partition of each table's topic) to {@code out}; the stream stays held. */
+    public void sendHeld(Consumer<SourceRecord> out) {
+        // Nothing was accepted since the truncate: the stream's transaction is still the truncate's.
+        for (HeldCopy copy : heldCopies) {
+            for (SourceRecord record : records.truncate(copy.table(), tx, copy.walLsn(), copy.event())) {
+                emit(record, out);
+            }
+        }
+    }
+
+    /** Goes on past the held truncate. */
+    public void releaseHeld() {
+        held = null;
+        heldCopies = List.of();
     }
 
     /** Filters rows of some tables in the connector (servers without publication row filters). */
@@ -134,6 +167,8 @@ public final class ChangeStream {
     /** Forgets a transaction cut off by a lost connection; the server sends it again from its Begin. */
     public void abandonTransaction() {
         tx = null;
+        // A truncate held in it is held again when the server sends it again.
+        releaseHeld();
     }
 
     /** Whether a transaction is open (between Begin and Commit). */
@@ -147,6 +182,7 @@ public final class ChangeStream {
         if (message instanceof Begin b) {
             tx = new TransactionContext(b.finalLsn(), b.commitTime(), Integer.toUnsignedLong(b.xid()));
             nextChange = 0;
+            heldInTransaction = 0;
         } else if (message instanceof Commit c) {
             requireTransaction(c);
             tracker.reached(c.endLsn());
@@ -172,8 +208,18 @@ public final class ChangeStream {
                     ? List.of() : records.delete(t, d.oldTuple(), tx, walLsn, nextEvent));
         } else if (message instanceof Truncate t) {
             requireTransaction(t);
+            List<HeldCopy> apart = new ArrayList<>();
             for (int oid : t.relationOids()) {
-                change(oid, Operation.TRUNCATE, out, table -> records.truncate(table, tx, walLsn, nextEvent));
+                change(oid, Operation.TRUNCATE, out, table -> {
+                    if (share.readsAllRows(oid)) {
+                        return records.truncate(table, tx, walLsn, nextEvent);
+                    }
+                    apart.add(new HeldCopy(table, walLsn, nextEvent));
+                    return List.of();
+                });
+            }
+            if (!apart.isEmpty()) {
+                hold(apart);
             }
         } else if (!(message instanceof PgOutputMessage.Origin) && !(message instanceof PgOutputMessage.LogicalMessage)) {
             // Origin (changes replicated from elsewhere are captured like local ones) and logical messages carry
@@ -221,9 +267,6 @@ public final class ChangeStream {
         if (!filter.captures(table.schema(), table.table()) || !operations.applies(table.qualifiedName(), operation)
                 || dropped.contains(relationOid) || !share.reads(relationOid)) {
             return;
-        }
-        if (operation == Operation.TRUNCATE && !share.readsAllRows(relationOid)) {
-            throw new ConnectException(segmentTruncate(table, tx.commitLsn()));
         }
         List<SourceRecord> built;
         try {

@@ -1,0 +1,113 @@
+package io.adbsync.source.greenplum;
+
+import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.replication.ReplicationSetup;
+import io.adbsync.source.replication.ReplicationStream;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+/**
+ * Creates a per-segment source's slots, on every segment that lacks one, at one moment for all of them as far as the
+ * captured tables go: while the coordinator holds SHARE locks on those tables, which no transaction writing them can
+ * pass. Slots created one by one, as each task starts, would begin their streams at different transactions: a
+ * truncate committed between two slots' creations would then be in one segment's stream and not in another's, and
+ * the segments' tasks could never meet at it ({@link TruncateRendezvous}); rows one segment sent before it would be
+ * emptied after another segment copied its rows from after it.
+ */
+public final class SegmentSlots {
+
+    private static final Logger log = LoggerFactory.getLogger(SegmentSlots.class);
+    /** How long the captured tables' writers may hold the lock up before the attempt gives way (and is tried again). */
+    private static final String LOCK_TIMEOUT = "30s";
+    /**
+     * How long one slot's creation may take: it waits for the segment's running transactions, and one of them may be
+     * a writer waiting for the lock held here; giving way ends that wait.
+     */
+    private static final int CREATE_TIMEOUT_SECONDS = 60;
+
+    private SegmentSlots() {
+    }
+
+    /**
+     * Makes slot {@code slot} exist on every segment of {@code segments}, creating the missing ones together under
+     * SHARE locks of {@code captured} ({schema, table} pairs) taken through {@code coordinator}.
+     */
+    public static void ensure(ConnectionConfig coordinator, List<Segment> segments, String slot, List<String[]> captured)
+            throws SQLException {
+        List<Segment> missing = new ArrayList<>();
+        for (Segment segment : segments) {
+            try (SourceCatalog catalog = new SourceCatalog(segment.utilityConnection(coordinator))) {
+                ReplicationSetup.ExistingSlot existing = ReplicationSetup.existingSlot(catalog.connection(), slot);
+                if (existing == null) {
+                    missing.add(segment);
+                } else if (existing.problem(catalog.database()) != null) {
+                    throw new ConnectException(existing.problem(catalog.database()) + " (on " + segment.describe() + ")");
+                }
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        long started = System.currentTimeMillis();
+        List<Segment> created = new ArrayList<>();
+        try (Connection c = Jdbc.open(coordinator)) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
+                if (!captured.isEmpty()) {
+                    s.execute("LOCK TABLE " + captured.stream().map(t -> SqlIdentifiers.qualified(t[0], t[1]))
+                            .collect(Collectors.joining(", ")) + " IN SHARE MODE");
+                }
+                for (Segment segment : missing) {
+                    create(segment.utilityConnection(coordinator), slot);
+                    created.add(segment);
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                dropAgain(coordinator, created, slot);
+                throw e;
+            }
+        }
+        log.info("Created logical replication slot {} (pgoutput) on {} together, the captured tables locked against "
+                + "writes for {} ms", slot, missing.stream().map(Segment::describe).toList(), System.currentTimeMillis() - started);
+    }
+
+    private static void create(ConnectionConfig segment, String slot) throws SQLException {
+        Properties timeout = new Properties();
+        timeout.setProperty("socketTimeout", Integer.toString(CREATE_TIMEOUT_SECONDS));
+        try (Connection replication = ReplicationStream.openReplicationConnection(segment, "", timeout)) {
+            replication.unwrap(PGConnection.class).getReplicationAPI()
+                    .createReplicationSlot().logical().withSlotName(slot).withOutputPlugin("pgoutput").make();
+        }
+    }
+
+    /** Drops the slots an attempt that failed had created, so the next attempt creates them all together again. */
+    private static void dropAgain(ConnectionConfig coordinator, List<Segment> created, String slot) {
+        for (Segment segment : created) {
+            try (Connection c = Jdbc.open(segment.utilityConnection(coordinator));
+                 PreparedStatement ps = c.prepareStatement(
+                         "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                ps.execute();
+            } catch (SQLException e) {
+                log.warn("Slot {} created on {} by an attempt that failed could not be dropped again ({}): drop it "
+                        + "there before the connector creates its slots again", slot, segment.describe(), e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package io.adbsync.source.greenplum;
+
+import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.stream.HeldTruncate;
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+
+/**
+ * Makes the segments' tasks meet at a truncate of a distributed table, so that it reaches Kafka once, ordered with
+ * every segment's rows (see {@link SourceTopology}): each task stops its stream at its segment's copy of the truncate,
+ * waits until Kafka has every record it sent before, and reports its arrival; once every segment holding the table
+ * has arrived, the task of segment 0 sends the truncate (to every partition of each table's topic), waits until
+ * Kafka has it, and reports it sent; the others go on only then. On each partition, every segment's rows from before
+ * the truncate then precede it, and rows from after follow it.
+ *
+ * <p>How the tasks know they are at the same truncate: by counting. Truncates of one table take its ACCESS EXCLUSIVE
+ * lock at the coordinator, so they commit one after the other on every segment, in the same order; and the slots
+ * were created together while no truncate could run ({@link SegmentSlots}), so every segment's stream holds the same
+ * truncates of a table. The n-th truncate of table T in one segment's stream is the n-th in every other's. (Each
+ * segment decodes a truncate under a local xid of its own, and Greenplum's {@code gp_distributed_log}, which maps
+ * them to the distributed one, keeps entries only while some transaction may still need them: it was found empty.)
+ *
+ * <p>Where they meet: rows of the heartbeat table, written through the coordinator, so the connector needs no other
+ * table and no privilege beyond the heartbeat's: {@code <slot>/truncate/<T's OID>/<n>/<segment>@<position>} for an
+ * arrival, where the position (commit LSN and which truncate of the transaction it is) is the segment's own, and
+ * {@code .../<n>/sent}. A task restarted anywhere in this finds its arrival by that position and so the same n; a
+ * truncate reported sent is not sent again. A truncate of several tables counts as one of the first it names.
+ */
+public final class TruncateRendezvous {
+
+    private static final Logger log = LoggerFactory.getLogger(TruncateRendezvous.class);
+    private static final long WAIT_LOG_INTERVAL_MS = 30_000;
+    private static final int SENDER = 0;
+    private static final String SENT = "sent";
+
+    /** What the task does next with the held truncate. */
+    public sealed interface Step {
+    }
+
+    /** Nothing yet: poll again later. */
+    public record Wait() implements Step {
+    }
+
+    /** Send the truncate's copies now (this is segment 0's task, and every segment arrived). */
+    public record Send() implements Step {
+    }
+
+    /** Go on past the truncate. */
+    public record Go() implements Step {
+    }
+
+    private enum Phase { ARRIVE, AWAIT_ALL, SENDING, AWAIT_SENT }
+
+    private final Callable<Connection> coordinator;
+    private final SegmentShare share;
+    private final String table;
+    private final String slot;
+    private final int content;
+    private HeldTruncate current;
+    private Phase phase;
+    /** {@code <slot>/truncate/<oid>/<n>/}: the rows of the truncate met. */
+    private String key;
+    private long since;
+    private long lastLog;
+
+    /**
+     * @param coordinator    the task's connection to the coordinator, which every write goes through
+     * @param heartbeatTable {schema, name} of the heartbeat table, which holds the arrivals
+     * @param content        the content id of the task's segment
+     */
+    public TruncateRendezvous(Callable<Connection> coordinator, SegmentShare share, String[] heartbeatTable, String slot,
+                              int content) {
+        this.coordinator = coordinator;
+        this.share = share;
+        this.table = SqlIdentifiers.qualified(heartbeatTable[0], heartbeatTable[1]);
+        this.slot = slot;
+        this.content = content;
+    }
+
+    /**
+     * The next step for {@code held}; {@code nothingInFlight} says Kafka has acknowledged every record the task
+     * handed out.
+     */
+    public Step step(HeldTruncate held, boolean nothingInFlight) throws SQLException {
+        if (!held.equals(current)) {
+            current = held;
+            phase = Phase.ARRIVE;
+            key = null;
+            since = System.currentTimeMillis();
+            lastLog = since;
+        }
+        switch (phase) {
+            case ARRIVE -> {
+                if (!nothingInFlight) {
+                    return waiting("Kafka to acknowledge the records sent before it");
+                }
+                String tablePrefix = slot + "/truncate/" + Integer.toUnsignedLong(held.relationOids().get(0)) + "/";
+                key = tablePrefix + ordinal(tablePrefix, position(held)) + "/";
+                upsert(key + content + "@" + position(held));
+                log.info("Stream of segment {} reached the truncate of {} ({}); waiting for the other segments' tasks",
+                        content, held.tables(), key);
+                phase = Phase.AWAIT_ALL;
+                return arrived(held);
+            }
+            case AWAIT_ALL -> {
+                return arrived(held);
+            }
+            case SENDING -> {
+                if (!nothingInFlight) {
+                    return waiting("Kafka to acknowledge the truncate");
+                }
+                upsert(key + SENT);
+                log.info("Truncate of {} sent for every segment ({})", held.tables(), key);
+                return go();
+            }
+            case AWAIT_SENT -> {
+                if (!names(key + SENT).isEmpty()) {
+                    log.info("Truncate of {} sent by segment {}'s task; segment {} goes on", held.tables(), SENDER, content);
+                    return go();
+                }
+                return waiting("segment " + SENDER + "'s task to send it");
+            }
+            default -> throw new IllegalStateException("Unknown phase " + phase);
+        }
+    }
+
+    /** Where the truncate is in this segment's stream: its transaction's commit LSN, and which of its truncates. */
+    private static String position(HeldTruncate held) {
+        return LogSequenceNumber.valueOf(held.commitLsn()).asString() + "." + held.ordinal();
+    }
+
+    /**
+     * Which truncate of the table this is, counted from 0: the one this segment arrived at from {@code position}
+     * before (a restart), else the one after the last it arrived at.
+     */
+    private int ordinal(String tablePrefix, String position) throws SQLException {
+        int last = -1;
+        String mine = "/" + content + "@";
+        for (String name : names(tablePrefix)) {
+            String rest = name.substring(tablePrefix.length());
+            int slash = rest.indexOf('/');
+            int at = rest.indexOf(mine);
+            if (slash < 0 || at != slash) {
+                continue;
+            }
+            int n = Integer.parseInt(rest.substring(0, slash));
+            if (rest.substring(at + mine.length()).equals(position)) {
+                return n;
+            }
+            last = Math.max(last, n);
+        }
+        return last + 1;
+    }
+
+    private Step arrived(HeldTruncate held) throws SQLException {
+        int holding = held.relationOids().stream().mapToInt(share::segmentsHolding).max().orElse(1);
+        Set<Integer> arrived = new TreeSet<>();
+        for (String name : names(key)) {
+            String rest = name.substring(key.length());
+            int at = rest.indexOf('@');
+            if (at > 0) {
+                arrived.add(Integer.parseInt(rest.substring(0, at)));
+            }
+        }
+        arrived.removeIf(segment -> segment >= holding);
+        if (arrived.size() < holding) {
+            return waiting((holding - arrived.size()) + " of " + holding + " segments' tasks to reach it");
+        }
+        if (content != SENDER) {
+            phase = Phase.AWAIT_SENT;
+            return step(held, false);
+        }
+        if (!names(key + SENT).isEmpty()) {
+            // Sent before this task restarted: sending again could follow rows the others wrote after it.
+            return go();
+        }
+        phase = Phase.SENDING;
+        return new Send();
+    }
+
+    private Step waiting(String what) {
+        long now = System.currentTimeMillis();
+        if (now - lastLog >= WAIT_LOG_INTERVAL_MS) {
+            lastLog = now;
+            log.info("Stream of segment {} is held at the truncate of {} for {} s, waiting for {}", content,
+                    current.tables(), (now - since) / 1000, what);
+        }
+        return new Wait();
+    }
+
+    private Step go() {
+        forgetOld();
+        current = null;
+        return new Go();
+    }
+
+    /**
+     * Deletes this segment's arrivals at the table's truncates before the one just met, and segment 0's sent marks of
+     * them: later truncates are counted from the last arrival, which stays. A role without DELETE on the heartbeat
+     * table keeps them: a few rows per truncate.
+     */
+    private void forgetOld() {
+        String tablePrefix = key.substring(0, key.lastIndexOf('/', key.length() - 2) + 1);
+        int met = Integer.parseInt(key.substring(tablePrefix.length(), key.length() - 1));
+        try {
+            List<String> old = new ArrayList<>();
+            for (String name : names(tablePrefix)) {
+                String rest = name.substring(tablePrefix.length());
+                int slash = rest.indexOf('/');
+                String what = slash > 0 ? rest.substring(slash + 1) : "";
+                if (slash > 0 && Integer.parseInt(rest.substring(0, slash)) < met
+                        && (what.startsWith(content + "@") || content == SENDER && what.equals(SENT))) {
+                    old.add(name);
+                }
+            }
+            if (!old.isEmpty()) {
+                try (PreparedStatement ps = coordinator().prepareStatement("DELETE FROM " + table + " WHERE slot_name = ANY (?)")) {
+                    ps.setArray(1, coordinator().createArrayOf("text", old.toArray()));
+                    ps.execute();
+                }
+            }
+        } catch (SQLException e) {
+            log.debug("Rows of truncates met before are kept in {}: {}", table, e.getMessage());
+        }
+    }
+
+    private void upsert(String name) throws SQLException {
+        try (PreparedStatement ps = coordinator().prepareStatement("INSERT INTO " + table + " (slot_name, ts) VALUES (?, now()) "
+                + "ON CONFLICT (slot_name) DO UPDATE SET ts = EXCLUDED.ts")) {
+            ps.setString(1, name);
+            ps.execute();
+        }
+    }
+
+    /** The names in the heartbeat table that start with {@code prefix}. */
+    private List<String> names(String prefix) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement ps = coordinator().prepareStatement("SELECT slot_name FROM " + table
+                + " WHERE left(slot_name, length(?)) = ?")) {
+            ps.setString(1, prefix);
+            ps.setString(2, prefix);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
+    }
+
+    private Connection coordinator() throws SQLException {
+        try {
+            return coordinator.call();
+        } catch (SQLException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SQLException("Cannot reach the coordinator: " + e.getMessage(), "08006", e);
+        }
+    }
+}
