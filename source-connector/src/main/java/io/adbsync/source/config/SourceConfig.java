@@ -98,9 +98,10 @@ public final class SourceConfig extends AbstractConfig {
                         + "expose segments). auto: postgres unless version() names Greenplum, Cloudberry or AnalyticDB; "
                         + "then coordinator for AnalyticDB or a coordinator listing no primary segment, else "
                         + "greenplum_segments. validate() names the mode it would use as this key's recommended value, "
-                        + "and why in each message about it. This version checks greenplum_segments in full (every "
-                        + "segment reachable in utility mode, logical WAL, replication, slots, a replicated heartbeat "
-                        + "table) but does not stream from segments yet: validate() and the task refuse it, saying so.",
+                        + "and why in each message about it. greenplum_segments runs one task per primary segment "
+                        + "(tasks.max must be at least their number), each with its own slot on its segment and its own "
+                        + "offsets; validate() checks every segment (reachable in utility mode, logical WAL, replication, "
+                        + "slots, a replicated heartbeat table).",
                 ConnectionConfig.GROUP, 5, Width.SHORT, "Source mode");
         int order = 0;
         def.define(TOPIC_PREFIX, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,

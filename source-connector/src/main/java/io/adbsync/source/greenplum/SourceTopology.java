@@ -58,14 +58,17 @@ import java.util.regex.Pattern;
  * the lowest content id, which also holds the rows of a table that has not been expanded to newer segments.
  *
  * <p><b>TRUNCATE</b> of a distributed table is decoded on every segment, each copy ordered only with that segment's
- * rows. The copies are one statement: each segment decodes it under its own local xid, but
- * {@code gp_distributed_log} maps each of those xids to the same distributed xid. Sent as today's truncate from every
- * task, a slow segment's rows from before the truncate could arrive after a fast segment's truncate was applied, and
- * the slow segment's own copy would then also empty the fast segment's rows written after it. It must become one
- * barrier: every segment's task stops at its copy until Kafka has everything it sent before, reports the arrival
- * (keyed by the distributed xid) where all tasks see it, and waits until all segments arrived; one task then sends the
- * copies to every partition as today, and the others go on once those are acknowledged. On each partition, rows from
- * before the truncate then precede its copy and rows from after follow it, and the sink's barrier works unchanged.
+ * rows, under a local xid of each segment. Sent as a truncate from every task, a slow segment's rows from before the
+ * truncate could arrive after a fast segment's copy was applied, and the slow segment's own copy would then also
+ * empty the fast segment's rows written after it. So it is one barrier ({@link TruncateRendezvous}): every segment's
+ * task stops at its copy until Kafka has everything it sent before and reports its arrival where all tasks see it;
+ * once all segments holding the table arrived, one task sends the copies to every partition, and the others go on
+ * once those are acknowledged. On each partition, rows from before the truncate then precede its copy and rows from
+ * after follow it, and the sink's barrier works unchanged. The tasks recognise one truncate by its rank among the
+ * table's truncates, which is the same on every segment because truncates of a table commit one after another
+ * (ACCESS EXCLUSIVE at the coordinator) and every segment's slot was created while none could commit
+ * ({@link SegmentSlots}). A copy that must begin with a truncate (a table created again) would need the same meeting
+ * before any segment sends rows of it; it is refused instead, naming the table.
  *
  * <p><b>Heartbeats</b> must reach every segment: a segment's slot advances only with a transaction decoded there. A
  * write to a {@code DISTRIBUTED REPLICATED} heartbeat table, made through the coordinator, is decoded on every segment
