@@ -69,8 +69,7 @@ public final class SegmentSlots {
             try (Statement s = c.createStatement()) {
                 s.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
                 if (!captured.isEmpty()) {
-                    s.execute("LOCK TABLE " + captured.stream().map(t -> SqlIdentifiers.qualified(t[0], t[1]))
-                            .collect(Collectors.joining(", ")) + " IN SHARE MODE");
+                    lock(s, captured, slot, missing);
                 }
                 for (Segment segment : missing) {
                     create(segment.utilityConnection(coordinator), slot);
@@ -85,6 +84,24 @@ public final class SegmentSlots {
         }
         log.info("Created logical replication slot {} (pgoutput) on {} together, the captured tables locked against "
                 + "writes for {} ms", slot, missing.stream().map(Segment::describe).toList(), System.currentTimeMillis() - started);
+    }
+
+    private static void lock(Statement s, List<String[]> captured, String slot, List<Segment> missing) throws SQLException {
+        String tables = captured.stream().map(t -> SqlIdentifiers.qualified(t[0], t[1])).collect(Collectors.joining(", "));
+        try {
+            s.execute("LOCK TABLE " + tables + " IN SHARE MODE");
+        } catch (SQLException e) {
+            if (!"42501".equals(e.getSQLState())) {
+                throw e;
+            }
+            throw new ConnectException("Slot " + slot + " must be created on " + missing.stream().map(Segment::describe)
+                    .toList() + " while no write to the captured tables can commit, which takes LOCK TABLE " + tables
+                    + " IN SHARE MODE at the coordinator, and it was refused: " + e.getMessage() + ". Let the "
+                    + "connector's user lock them (it owns them, or has UPDATE, DELETE or TRUNCATE on them), or create "
+                    + "the slot yourself on every segment at once: in one coordinator session run BEGIN; LOCK TABLE "
+                    + tables + " IN SHARE MODE; then on each segment in utility mode SELECT "
+                    + "pg_create_logical_replication_slot('" + slot + "', 'pgoutput'); then COMMIT", e);
+        }
     }
 
     private static void create(ConnectionConfig segment, String slot) throws SQLException {

@@ -214,6 +214,92 @@ class ChangeStreamTest {
                 .hasMessage("pgoutput INSERT arrived outside a transaction");
     }
 
+    /** A transaction on a segment: a row, a truncate of a distributed table (read here in part), a row after it. */
+    private static final List<PgOutputMessage> TRUNCATING = List.of(
+            new Begin(COMMIT, 0, 7),
+            relation(OID, "items"),
+            new Insert(OptionalInt.empty(), OID, row("1")),
+            new PgOutputMessage.Truncate(OptionalInt.empty(), false, false, List.of(OID)),
+            new Insert(OptionalInt.empty(), OID, row("2")),
+            new Commit(0, COMMIT, COMMIT + 0x30, 0));
+
+    private static final TableShare ONE_SEGMENTS_ROWS = new TableShare() {
+        @Override
+        public boolean reads(int relationOid) {
+            return true;
+        }
+
+        @Override
+        public boolean readsAllRows(int relationOid) {
+            return false;
+        }
+    };
+
+    @Test
+    void aTruncateOfATableReadInPartHoldsTheStreamAndIsSentOnlyWhenAskedThenTheRowsAfterItFollow() {
+        for (boolean sender : List.of(true, false)) {
+            ChangeStream stream = stream(false, new LsnAckTracker(), StreamPosition.START);
+            stream.share(ONE_SEGMENTS_ROWS);
+            List<SourceRecord> out = new ArrayList<>();
+            int fed = 0;
+            while (stream.held().isEmpty()) {
+                stream.accept(TRUNCATING.get(fed++), COMMIT, out::add);
+            }
+            // Held right at the truncate: the row before it went out, nothing else did.
+            assertThat(fed).isEqualTo(4);
+            assertThat(opsAndTruncates(out)).containsExactly("c 1");
+            assertThat(stream.held().get()).isEqualTo(new HeldTruncate(7, COMMIT, List.of(OID), List.of("public.items"), 0));
+            if (sender) {
+                stream.sendHeld(out::add);
+            }
+            assertThat(stream.held()).as("held until released").isPresent();
+            stream.releaseHeld();
+            for (PgOutputMessage m : TRUNCATING.subList(fed, TRUNCATING.size())) {
+                stream.accept(m, COMMIT, out::add);
+            }
+            assertThat(opsAndTruncates(out)).containsExactlyElementsOf(sender ? List.of("c 1", "t", "c 2") : List.of("c 1", "c 2"));
+        }
+    }
+
+    @Test
+    void aTruncatePassedBeforeARestartIsNotHeldAgainButOneNotYetPassedIs() {
+        List<SourceRecord> first = new ArrayList<>();
+        ChangeStream stream = stream(false, new LsnAckTracker(), StreamPosition.START);
+        stream.share(ONE_SEGMENTS_ROWS);
+        for (PgOutputMessage m : TRUNCATING) {
+            stream.accept(m, COMMIT, first::add);
+            if (stream.held().isPresent()) {
+                stream.sendHeld(first::add);
+                stream.releaseHeld();
+            }
+        }
+        StreamPosition afterTruncate = StreamPosition.fromOffset(first.get(1).sourceOffset());
+        StreamPosition beforeTruncate = StreamPosition.fromOffset(first.get(0).sourceOffset());
+
+        ChangeStream resumedAfter = stream(false, new LsnAckTracker(), afterTruncate);
+        resumedAfter.share(ONE_SEGMENTS_ROWS);
+        List<SourceRecord> again = feed(resumedAfter, TRUNCATING);
+        assertThat(resumedAfter.held()).isEmpty();
+        assertThat(opsAndTruncates(again)).containsExactly("c 2");
+
+        ChangeStream resumedBefore = stream(false, new LsnAckTracker(), beforeTruncate);
+        resumedBefore.share(ONE_SEGMENTS_ROWS);
+        List<SourceRecord> out = new ArrayList<>();
+        for (PgOutputMessage m : TRUNCATING.subList(0, 4)) {
+            resumedBefore.accept(m, COMMIT, out::add);
+        }
+        assertThat(resumedBefore.held()).isPresent();
+        assertThat(out).isEmpty();
+        // A lost connection drops the hold: the server sends the transaction again, and the truncate is held again.
+        resumedBefore.abandonTransaction();
+        assertThat(resumedBefore.held()).isEmpty();
+    }
+
+    private static List<String> opsAndTruncates(List<SourceRecord> records) {
+        return records.stream().map(r -> r.key() == null ? ((Struct) r.value()).getString("op")
+                : ((Struct) r.value()).getString("op") + " " + ((Struct) r.key()).get("id")).toList();
+    }
+
     private static ChangeStream stream(boolean tombstones, LsnAckTracker tracker, StreamPosition resumeAt) {
         return stream(tombstones, tracker, resumeAt, null);
     }
