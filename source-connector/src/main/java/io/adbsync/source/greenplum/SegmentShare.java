@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
 public final class SegmentShare implements TableShare {
 
     private final Callable<Connection> coordinator;
+    private final int content;
     private final boolean readsReplicated;
     private final int allSegments;
     /** Distribution policy per relation; absent: not yet asked. */
@@ -41,12 +42,16 @@ public final class SegmentShare implements TableShare {
     public SegmentShare(Callable<Connection> coordinator, Segment segment, Segment reader, int allSegments) {
         this.coordinator = coordinator;
         this.allSegments = allSegments;
+        this.content = segment.content();
         this.readsReplicated = segment.content() == reader.content();
     }
 
     @Override
     public boolean reads(int relationOid) {
-        return !replicated(relationOid) || readsReplicated;
+        Policy policy = policy(relationOid);
+        // A segment beyond a table's numsegments holds none of its rows, yet still decodes its truncates: sent from
+        // here, one could follow, on a partition, rows the holding segments wrote after it.
+        return policy.type() == 'r' ? readsReplicated : content < policy.segments();
     }
 
     @Override
@@ -59,10 +64,6 @@ public final class SegmentShare implements TableShare {
     public int segmentsHolding(int relationOid) {
         Policy policy = policy(relationOid);
         return policy.type() == 'r' ? 1 : policy.segments();
-    }
-
-    private boolean replicated(int relationOid) {
-        return policy(relationOid).type() == 'r';
     }
 
     private Policy policy(int relationOid) {
