@@ -57,6 +57,8 @@ public final class ChangeStream {
     private TableShare share = TableShare.WHOLE;
     private HeldTruncate held;
     private List<HeldCopy> heldCopies = List.of();
+    /** Whether the held truncate's copies were handed out: only its release may then let the stream go on. */
+    private boolean heldSent;
     private int heldInTransaction;
     private final LsnAckTracker tracker;
     private final HeartbeatSink heartbeats;
@@ -136,12 +138,14 @@ public final class ChangeStream {
                 emit(record, out);
             }
         }
+        heldSent = true;
     }
 
     /** Goes on past the held truncate. */
     public void releaseHeld() {
         held = null;
         heldCopies = List.of();
+        heldSent = false;
     }
 
     /** Filters rows of some tables in the connector (servers without publication row filters). */
@@ -167,8 +171,12 @@ public final class ChangeStream {
     /** Forgets a transaction cut off by a lost connection; the server sends it again from its Begin. */
     public void abandonTransaction() {
         tx = null;
-        // A truncate held in it is held again when the server sends it again.
-        releaseHeld();
+        // A truncate held in it is held again when the server sends it again, unless its copies were handed out: read
+        // again, they are behind the position and would not hold the stream, which would then go on before the task
+        // told the other segments' tasks they were sent (and those would wait for that forever).
+        if (!heldSent) {
+            releaseHeld();
+        }
     }
 
     /** Whether a transaction is open (between Begin and Commit). */
