@@ -20,7 +20,6 @@ import java.util.concurrent.Callable;
 public final class SegmentShare implements TableShare {
 
     private final Callable<Connection> coordinator;
-    private final int content;
     private final boolean readsReplicated;
     private final int allSegments;
     /** Distribution policy per relation; absent: not yet asked. */
@@ -42,28 +41,29 @@ public final class SegmentShare implements TableShare {
     public SegmentShare(Callable<Connection> coordinator, Segment segment, Segment reader, int allSegments) {
         this.coordinator = coordinator;
         this.allSegments = allSegments;
-        this.content = segment.content();
         this.readsReplicated = segment.content() == reader.content();
     }
 
     @Override
     public boolean reads(int relationOid) {
-        Policy policy = policy(relationOid);
-        // A segment beyond a table's numsegments holds none of its rows, yet still decodes its truncates: sent from
-        // here, one could follow, on a partition, rows the holding segments wrote after it.
-        return policy.type() == 'r' ? readsReplicated : content < policy.segments();
+        return !replicated(relationOid) || readsReplicated;
     }
 
     @Override
     public boolean readsAllRows(int relationOid) {
-        Policy policy = policy(relationOid);
-        return policy.type() == 'r' || policy.segments() == 1;
+        // Not a hash-distributed table on one segment either: every segment decodes its truncates, also those holding
+        // none of its rows, so those go through the segments' rendezvous like any other's.
+        return policy(relationOid).type() == 'r';
     }
 
     /** How many segments hold rows of relation {@code relationOid}: those of content id 0 .. n-1. */
     public int segmentsHolding(int relationOid) {
         Policy policy = policy(relationOid);
         return policy.type() == 'r' ? 1 : policy.segments();
+    }
+
+    private boolean replicated(int relationOid) {
+        return policy(relationOid).type() == 'r';
     }
 
     private Policy policy(int relationOid) {
