@@ -44,10 +44,11 @@ public final class SegmentSlots {
 
     /**
      * Makes slot {@code slot} exist on every segment of {@code segments}, creating the missing ones together under
-     * SHARE locks of {@code captured} ({schema, table} pairs) taken through {@code coordinator}.
+     * SHARE locks of {@code captured} ({schema, table} pairs) taken through {@code coordinator}; {@code heartbeatTable}
+     * ({schema, table}) holds the segments' rendezvous at truncates ({@link TruncateRendezvous}).
      */
-    public static void ensure(ConnectionConfig coordinator, List<Segment> segments, String slot, List<String[]> captured)
-            throws SQLException {
+    public static void ensure(ConnectionConfig coordinator, List<Segment> segments, String slot, List<String[]> captured,
+                              String[] heartbeatTable) throws SQLException {
         List<Segment> missing = new ArrayList<>();
         for (Segment segment : segments) {
             try (SourceCatalog catalog = new SourceCatalog(segment.utilityConnection(coordinator))) {
@@ -61,6 +62,13 @@ public final class SegmentSlots {
         }
         if (missing.isEmpty()) {
             return;
+        }
+        if (missing.size() == segments.size()) {
+            // Not in the transaction that locks: a write there takes an xid on every segment, and each slot's creation
+            // would wait for that transaction to end.
+            try (Connection c = Jdbc.open(coordinator)) {
+                forgetRendezvous(c, slot, heartbeatTable);
+            }
         }
         long started = System.currentTimeMillis();
         List<Segment> created = new ArrayList<>();
@@ -85,6 +93,32 @@ public final class SegmentSlots {
         }
         log.info("Created logical replication slot {} (pgoutput) on {} together, the captured tables locked against "
                 + "writes for {} ms", slot, missing.stream().map(Segment::describe).toList(), System.currentTimeMillis() - started);
+    }
+
+    /**
+     * Deletes the rendezvous rows of earlier slots of this name (dropped by an offsets reset, or by a connector removed
+     * before): they count arrivals in streams that are gone, and the new slots' tasks would count on from them, each
+     * from where its own segment had got to, and so never meet, or take an old arrival for a new one.
+     */
+    private static void forgetRendezvous(Connection c, String slot, String[] heartbeatTable) throws SQLException {
+        String table = SqlIdentifiers.qualified(heartbeatTable[0], heartbeatTable[1]);
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table);
+            try (var rs = ps.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return;
+                }
+            }
+        }
+        String prefix = TruncateRendezvous.prefix(slot);
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE left(slot_name, length(?)) = ?")) {
+            ps.setString(1, prefix);
+            ps.setString(2, prefix);
+            int deleted = ps.executeUpdate();
+            if (deleted > 0) {
+                log.info("Deleted {} rendezvous row(s) of earlier slots {} from {}", deleted, slot, table);
+            }
+        }
     }
 
     private static void create(ConnectionConfig segment, String slot) throws SQLException {

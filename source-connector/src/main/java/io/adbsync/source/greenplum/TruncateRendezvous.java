@@ -105,7 +105,7 @@ public final class TruncateRendezvous {
                 if (!nothingInFlight) {
                     return waiting("Kafka to acknowledge the records sent before it");
                 }
-                String tablePrefix = slot + "/truncate/" + Integer.toUnsignedLong(held.relationOids().get(0)) + "/";
+                String tablePrefix = prefix(slot) + Integer.toUnsignedLong(held.relationOids().get(0)) + "/";
                 key = tablePrefix + ordinal(tablePrefix, position(held)) + "/";
                 upsert(key + content + "@" + position(held));
                 log.info("Stream of segment {} reached the truncate of {} ({}); waiting for the other segments' tasks",
@@ -133,6 +133,11 @@ public final class TruncateRendezvous {
             }
             default -> throw new IllegalStateException("Unknown phase " + phase);
         }
+    }
+
+    /** What the names of the rendezvous rows of slot {@code slot} start with. */
+    static String prefix(String slot) {
+        return slot + "/truncate/";
     }
 
     /** Where the truncate is in this segment's stream: its transaction's commit LSN, and which of its truncates. */

@@ -26,10 +26,11 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The share of a table's rows each segment's task reads, on a real Greenplum 7 cluster, for a table whose rows are
- * on fewer segments than the cluster has ({@code numsegments} below all: a table not yet expanded by gpexpand).
+ * Truncates of distributed tables on a real Greenplum 7 cluster, read per segment: each segment's decoded stream goes
+ * through the connector's ChangeStream, SegmentShare and TruncateRendezvous as its task's would, and the truncate
+ * reaches Kafka once, from segment 0's task, after every segment's task has met the others at it.
  */
-class SegmentShareIT {
+class SegmentTruncatesIT {
 
     private GreenplumSource source;
     private String slot;
@@ -95,6 +96,54 @@ class SegmentShareIT {
         }
     }
 
+    /**
+     * The rendezvous rows of slots dropped before (an offsets reset with slot.drop.on.offsets.reset, or a connector
+     * deleted and made again with the slot name) name arrivals in streams that no longer exist: counted for the new
+     * slots, segment 1's task (which had arrived at a truncate segment 0's task had not reached) would wait at the
+     * next truncate for ever, and segment 0's would take segment 1's old arrival for a new one.
+     */
+    @Test
+    void truncatesMetBySlotsDroppedBeforeDoNotCountForTheSlotsCreatedAgain() throws Exception {
+        source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
+                "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED",
+                "CREATE PUBLICATION pub FOR TABLE orders");
+        long orders;
+        try (var s = coordinator.createStatement(); var rs = s.executeQuery("SELECT 'orders'::regclass::oid")) {
+            rs.next();
+            orders = rs.getLong(1);
+        }
+        // Left by the slots before: segment 1's task arrived at their first truncate of orders, segment 0's had not.
+        source.sql("INSERT INTO adbsync_heartbeat VALUES ('" + slot + "/truncate/" + orders + "/0/1@0/16B0000.0', now())");
+        source.dropsSlot(slot);
+        SegmentSlots.ensure(source.coordinator, source.topology.segments(), slot,
+                List.<String[]>of(new String[] {"public", "orders"}), new String[] {"public", "adbsync_heartbeat"});
+        source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 20) g",
+                "TRUNCATE orders",
+                "INSERT INTO orders SELECT g, 'after' FROM generate_series(101, 120) g");
+
+        List<SegmentTask> tasks = run(source.readAll(slot, "pub"));
+        for (SegmentTask task : tasks) {
+            assertThat(task.done()).as("segment " + task.segment.content() + " read its stream").isTrue();
+            assertThat(task.ops().stream().filter("t"::equals).count()).as("truncates sent by segment "
+                    + task.segment.content()).isEqualTo(task.segment.content() == 0 ? 1 : 0);
+        }
+    }
+
+    /** The segments' tasks, taking turns as tasks on any workers may, until every one read its whole stream. */
+    private List<SegmentTask> run(Map<Segment, List<Decoded>> decoded) throws SQLException {
+        Segment first = source.topology.segments().get(0);
+        List<SegmentTask> tasks = new ArrayList<>();
+        for (Map.Entry<Segment, List<Decoded>> e : decoded.entrySet()) {
+            tasks.add(new SegmentTask(e.getKey(), first, e.getValue()));
+        }
+        for (int round = 0; round < 20 && tasks.stream().anyMatch(t -> !t.done()); round++) {
+            for (SegmentTask task : tasks) {
+                task.poll();
+            }
+        }
+        return tasks;
+    }
+
     /** What a segment's task does with its decoded stream: reads it, and meets the others at held truncates. */
     private final class SegmentTask {
         final Segment segment;
@@ -127,6 +176,10 @@ class SegmentShareIT {
             while (next < messages.size() && stream.held().isEmpty()) {
                 stream.accept(messages.get(next++).message(), 0, out::add);
             }
+        }
+
+        List<String> ops() {
+            return out.stream().map(r -> ((Struct) r.value()).getString("op")).toList();
         }
 
         boolean done() {
