@@ -140,6 +140,30 @@ public final class TruncateRendezvous {
         return slot + "/truncate/";
     }
 
+    /**
+     * A truncate this segment's stream read again but did not hold, its copies behind the stored position: on segment
+     * 0, a task that stopped after Kafka had the copies and before it reported them sent. The report is made now (the
+     * others wait for it); a truncate whose arrival is gone was reported before that arrival was forgotten.
+     */
+    public void passed(HeldTruncate truncate) throws SQLException {
+        if (content != SENDER) {
+            return;
+        }
+        String tablePrefix = prefix(slot) + Integer.toUnsignedLong(truncate.relationOids().get(0)) + "/";
+        String arrival = "/" + content + "@" + position(truncate);
+        for (String name : names(tablePrefix)) {
+            if (name.endsWith(arrival)) {
+                String sent = name.substring(0, name.length() - arrival.length()) + "/" + SENT;
+                if (names(sent).isEmpty()) {
+                    upsert(sent);
+                    log.info("Truncate of {} was sent before this task restarted; reported sent now ({})",
+                            truncate.tables(), sent);
+                }
+                return;
+            }
+        }
+    }
+
     /** Where the truncate is in this segment's stream: its transaction's commit LSN, and which of its truncates. */
     private static String position(HeldTruncate held) {
         return LogSequenceNumber.valueOf(held.commitLsn()).asString() + "." + held.ordinal();

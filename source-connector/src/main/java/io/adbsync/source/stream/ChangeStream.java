@@ -60,6 +60,8 @@ public final class ChangeStream {
     /** Whether the held truncate's copies were handed out: only its release may then let the stream go on. */
     private boolean heldSent;
     private int heldInTransaction;
+    /** Truncates not held again because their copies are behind the position; see {@link #takePassed}. */
+    private final List<HeldTruncate> passed = new ArrayList<>();
     private final LsnAckTracker tracker;
     private final HeartbeatSink heartbeats;
     private final OperationFilter operations;
@@ -117,12 +119,28 @@ public final class ChangeStream {
         for (HeldCopy copy : apart) {
             last = Math.max(last, copy.event() + records.truncateCopies(copy.table()) - 1);
         }
+        HeldTruncate truncate = new HeldTruncate(tx.xid(), tx.commitLsn(), apart.stream().map(c -> c.table().oid()).toList(),
+                apart.stream().map(c -> c.table().qualifiedName()).toList(), ordinal);
         if (position.covers(tx.commitLsn(), last)) {
+            passed.add(truncate);
             return;
         }
-        held = new HeldTruncate(tx.xid(), tx.commitLsn(), apart.stream().map(c -> c.table().oid()).toList(),
-                apart.stream().map(c -> c.table().qualifiedName()).toList(), ordinal);
+        held = truncate;
         heldCopies = List.copyOf(apart);
+    }
+
+    /**
+     * The truncates read that were not held because their copies are behind the position (a restart after they were
+     * sent, whose report that they were sent may still be owed to the other segments' tasks), until each is
+     * {@linkplain #passedReported reported}.
+     */
+    public List<HeldTruncate> passed() {
+        return List.copyOf(passed);
+    }
+
+    /** {@code truncate} of {@link #passed} needs nothing more. */
+    public void passedReported(HeldTruncate truncate) {
+        passed.remove(truncate);
     }
 
     /** The truncate the stream is stopped at, if it is. */

@@ -7,6 +7,7 @@ import io.adbsync.source.greenplum.GreenplumSource.Decoded;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
+import io.adbsync.source.stream.HeldTruncate;
 import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.TopicPartitions;
@@ -76,7 +77,7 @@ class SegmentTruncatesIT {
         Segment first = source.topology.segments().get(0);
         List<SegmentTask> tasks = new ArrayList<>();
         for (Map.Entry<Segment, List<Decoded>> e : source.readAll(slot, "pub").entrySet()) {
-            tasks.add(new SegmentTask(e.getKey(), first, e.getValue()));
+            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), StreamPosition.START));
         }
         // The tasks take turns, as tasks on any workers may, until every one read its whole stream.
         for (int round = 0; round < 20 && tasks.stream().anyMatch(t -> !t.done()); round++) {
@@ -129,12 +130,55 @@ class SegmentTruncatesIT {
         }
     }
 
+    /**
+     * Segment 0's task restarts after Kafka took the truncate's copies, before it reported them sent: its stored
+     * position is past them, so its stream no longer stops at the truncate, and the report is still owed to the
+     * other segments' tasks, which wait for it.
+     */
+    @Test
+    void segmentZerosTaskRestartedAfterSendingATruncateStillReportsItSent() throws Exception {
+        source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
+                "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED",
+                "CREATE PUBLICATION pub FOR TABLE orders");
+        source.createSlots(slot);
+        source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 20) g",
+                "TRUNCATE orders",
+                "INSERT INTO orders SELECT g, 'after' FROM generate_series(101, 120) g");
+        Map<Segment, List<Decoded>> decoded = source.readAll(slot, "pub");
+        Segment first = source.topology.segments().get(0);
+        List<SegmentTask> tasks = new ArrayList<>();
+        for (Map.Entry<Segment, List<Decoded>> e : decoded.entrySet()) {
+            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), StreamPosition.START));
+        }
+        SegmentTask zero = tasks.get(0);
+        for (int round = 0; round < 20 && zero.out.stream().noneMatch(r -> "t".equals(((Struct) r.value()).getString("op")));
+             round++) {
+            for (SegmentTask task : tasks) {
+                task.poll();
+            }
+        }
+        SourceRecord copy = zero.out.get(zero.out.size() - 1);
+        assertThat(((Struct) copy.value()).getString("op")).isEqualTo("t");
+
+        // Kafka has the copy and its offset is stored; the task stops before its next poll and starts again from there.
+        tasks.set(0, new SegmentTask(first, first, decoded.get(first), StreamPosition.fromOffset(copy.sourceOffset())));
+        for (int round = 0; round < 20 && tasks.stream().anyMatch(t -> !t.done()); round++) {
+            for (SegmentTask task : tasks) {
+                task.poll();
+            }
+        }
+        for (SegmentTask task : tasks) {
+            assertThat(task.done()).as("segment " + task.segment.content() + " read its stream").isTrue();
+            assertThat(task.ops()).as("segment " + task.segment.content()).doesNotContain("t");
+        }
+    }
+
     /** The segments' tasks, taking turns as tasks on any workers may, until every one read its whole stream. */
     private List<SegmentTask> run(Map<Segment, List<Decoded>> decoded) throws SQLException {
         Segment first = source.topology.segments().get(0);
         List<SegmentTask> tasks = new ArrayList<>();
         for (Map.Entry<Segment, List<Decoded>> e : decoded.entrySet()) {
-            tasks.add(new SegmentTask(e.getKey(), first, e.getValue()));
+            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), StreamPosition.START));
         }
         for (int round = 0; round < 20 && tasks.stream().anyMatch(t -> !t.done()); round++) {
             for (SegmentTask task : tasks) {
@@ -149,12 +193,13 @@ class SegmentTruncatesIT {
         final Segment segment;
         final List<SourceRecord> out = new ArrayList<>();
         private final List<Decoded> messages;
-        private final ChangeStream stream = stream();
+        private final ChangeStream stream;
         private final TruncateRendezvous rendezvous;
         private int next;
 
-        SegmentTask(Segment segment, Segment first, List<Decoded> messages) {
+        SegmentTask(Segment segment, Segment first, List<Decoded> messages, StreamPosition resumeAt) {
             this.segment = segment;
+            this.stream = stream(resumeAt);
             this.messages = messages;
             SegmentShare share = new SegmentShare(() -> coordinator, segment, first, source.topology.segments().size());
             stream.share(share);
@@ -163,6 +208,10 @@ class SegmentTruncatesIT {
         }
 
         void poll() throws SQLException {
+            for (HeldTruncate passed : stream.passed()) {
+                rendezvous.passed(passed);
+                stream.passedReported(passed);
+            }
             if (stream.held().isPresent()) {
                 // Kafka has everything handed out: these records go nowhere else.
                 TruncateRendezvous.Step step = rendezvous.step(stream.held().get(), true);
@@ -196,12 +245,12 @@ class SegmentTruncatesIT {
         return ops.toArray(String[]::new);
     }
 
-    private static ChangeStream stream() {
+    private static ChangeStream stream(StreamPosition resumeAt) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null,
                 TopicPartitions.from(Map.of()), "7");
         return new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
-                OperationFilter.parse(List.of()), new LsnAckTracker(), null, StreamPosition.START);
+                OperationFilter.parse(List.of()), new LsnAckTracker(), null, resumeAt);
     }
 }
