@@ -63,6 +63,15 @@ public final class SegmentSlots {
         if (missing.isEmpty()) {
             return;
         }
+        if (missing.size() < segments.size()) {
+            List<Segment> having = segments.stream().filter(s -> !missing.contains(s)).toList();
+            throw new ConnectException("Replication slot " + slot + " exists on " + describe(having) + " but not on "
+                    + describe(missing) + ". A slot made there now would start its stream at another transaction than "
+                    + "the others (the segments' tasks could not meet at truncates), and the changes made there since "
+                    + "the old slots' start would be lost. Drop slot " + slot + " on " + describe(having) + " (in utility "
+                    + "mode), delete the connector's offsets and start it again, so that every table is copied anew "
+                    + "from slots made together");
+        }
         if (missing.size() == segments.size()) {
             // Not in the transaction that locks: a write there takes an xid on every segment, and each slot's creation
             // would wait for that transaction to end.
@@ -128,6 +137,10 @@ public final class SegmentSlots {
             replication.unwrap(PGConnection.class).getReplicationAPI()
                     .createReplicationSlot().logical().withSlotName(slot).withOutputPlugin("pgoutput").make();
         }
+    }
+
+    private static String describe(List<Segment> segments) {
+        return segments.stream().map(Segment::describe).collect(Collectors.joining(", "));
     }
 
     /** Drops the slots an attempt that failed had created, so the next attempt creates them all together again. */

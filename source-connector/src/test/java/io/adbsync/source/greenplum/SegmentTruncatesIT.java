@@ -3,7 +3,10 @@ package io.adbsync.source.greenplum;
 import io.adbsync.common.filter.OperationFilter;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.source.catalog.TableFilter;
+import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.greenplum.GreenplumSource.Decoded;
+import io.adbsync.source.replication.ReplicationSetup;
+import org.apache.kafka.connect.errors.ConnectException;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Truncates of distributed tables on a real Greenplum 7 cluster, read per segment: each segment's decoded stream goes
@@ -170,6 +174,35 @@ class SegmentTruncatesIT {
         for (SegmentTask task : tasks) {
             assertThat(task.done()).as("segment " + task.segment.content() + " read its stream").isTrue();
             assertThat(task.ops()).as("segment " + task.segment.content()).doesNotContain("t");
+        }
+    }
+
+    /**
+     * A slot on some segments only (a mirror promoted without its primary's slot, or an earlier attempt whose slots
+     * could not all be dropped again) must not be completed with slots made now: the new ones would start at another
+     * transaction than the old ones, the streams would differ by the truncates and rows in between, and that
+     * segment's changes from before would be lost without a word.
+     */
+    @Test
+    void slotsOnSomeSegmentsOnlyAreNotCompletedWithNewOnes() throws Exception {
+        source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
+                "CREATE PUBLICATION pub FOR TABLE orders");
+        Segment first = source.topology.segments().get(0);
+        source.dropsSlot(slot);
+        try (SourceCatalog catalog = new SourceCatalog(source.utility(first))) {
+            ReplicationSetup.ensureSlot(source.utility(first), catalog, slot);
+        }
+        assertThatThrownBy(() -> SegmentSlots.ensure(source.coordinator, source.topology.segments(), slot,
+                List.<String[]>of(new String[] {"public", "orders"}), new String[] {"public", "adbsync_heartbeat"}))
+                .isInstanceOf(ConnectException.class)
+                .hasMessageContaining("Replication slot " + slot + " exists on segment 0")
+                .hasMessageContaining("but not on segment 1");
+        for (Segment segment : source.topology.segments().subList(1, source.topology.segments().size())) {
+            try (Connection c = Jdbc.open(source.utility(segment)); var s = c.createStatement();
+                 var rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("slots made on segment " + segment.content()).isZero();
+            }
         }
     }
 
