@@ -118,7 +118,10 @@ class SegmentTruncatesIT {
             orders = rs.getLong(1);
         }
         // Left by the slots before: segment 1's task arrived at their first truncate of orders, segment 0's had not.
-        source.sql("INSERT INTO adbsync_heartbeat VALUES ('" + slot + "/truncate/" + orders + "/0/1@0/16B0000.0', now())");
+        try (var ps = coordinator.prepareStatement("INSERT INTO adbsync_heartbeat VALUES (?, now())")) {
+            ps.setString(1, slot + "/truncate/" + orders + "/0/1@0/16B0000.0");
+            ps.execute();
+        }
         source.dropsSlot(slot);
         SegmentSlots.ensure(source.coordinator, source.topology.segments(), slot,
                 List.<String[]>of(new String[] {"public", "orders"}), new String[] {"public", "adbsync_heartbeat"});
@@ -198,10 +201,13 @@ class SegmentTruncatesIT {
                 .hasMessageContaining("Replication slot " + slot + " exists on segment 0")
                 .hasMessageContaining("but not on segment 1");
         for (Segment segment : source.topology.segments().subList(1, source.topology.segments().size())) {
-            try (Connection c = Jdbc.open(source.utility(segment)); var s = c.createStatement();
-                 var rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
-                rs.next();
-                assertThat(rs.getInt(1)).as("slots made on segment " + segment.content()).isZero();
+            try (Connection c = Jdbc.open(source.utility(segment));
+                 var ps = c.prepareStatement("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).as("slots made on segment " + segment.content()).isZero();
+                }
             }
         }
     }
