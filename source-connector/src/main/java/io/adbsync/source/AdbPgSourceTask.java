@@ -143,6 +143,9 @@ public class AdbPgSourceTask extends SourceTask {
         if (retry.disconnected() && !reconnect()) {
             return null;
         }
+        if (capture.truncates() != null && !reportPassed()) {
+            return null;
+        }
         if (capture.reader().held().isPresent()) {
             return heldAtTruncate(capture.reader().held().get());
         }
@@ -228,6 +231,22 @@ public class AdbPgSourceTask extends SourceTask {
         }
         sleeper.sleep(Math.min(config.pollIntervalMs(), HELD_POLL_MS));
         return null;
+    }
+
+    /** Has the rendezvous report the truncates the stream passed as sent before a restart; false if it failed. */
+    private boolean reportPassed() {
+        try {
+            for (HeldTruncate passed : capture.reader().passed()) {
+                capture.truncates().passed(passed);
+                capture.reader().passedReported(passed);
+            }
+            return true;
+        } catch (SQLException e) {
+            if (!stopping) {
+                lost(e);
+            }
+            return false;
+        }
     }
 
     /** A connection was lost: the stream goes too, and both are brought back within the retry window. */

@@ -51,8 +51,9 @@ public final class SegmentShare implements TableShare {
 
     @Override
     public boolean readsAllRows(int relationOid) {
-        Policy policy = policy(relationOid);
-        return policy.type() == 'r' || policy.segments() == 1;
+        // Not a hash-distributed table on one segment either: every segment decodes its truncates, also those holding
+        // none of its rows, so those go through the segments' rendezvous like any other's.
+        return policy(relationOid).type() == 'r';
     }
 
     /** How many segments hold rows of relation {@code relationOid}: those of content id 0 .. n-1. */

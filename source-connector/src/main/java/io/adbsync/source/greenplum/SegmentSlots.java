@@ -44,10 +44,11 @@ public final class SegmentSlots {
 
     /**
      * Makes slot {@code slot} exist on every segment of {@code segments}, creating the missing ones together under
-     * SHARE locks of {@code captured} ({schema, table} pairs) taken through {@code coordinator}.
+     * SHARE locks of {@code captured} ({schema, table} pairs) taken through {@code coordinator}; {@code heartbeatTable}
+     * ({schema, table}) holds the segments' rendezvous at truncates ({@link TruncateRendezvous}).
      */
-    public static void ensure(ConnectionConfig coordinator, List<Segment> segments, String slot, List<String[]> captured)
-            throws SQLException {
+    public static void ensure(ConnectionConfig coordinator, List<Segment> segments, String slot, List<String[]> captured,
+                              String[] heartbeatTable) throws SQLException {
         List<Segment> missing = new ArrayList<>();
         for (Segment segment : segments) {
             try (SourceCatalog catalog = new SourceCatalog(segment.utilityConnection(coordinator))) {
@@ -61,6 +62,22 @@ public final class SegmentSlots {
         }
         if (missing.isEmpty()) {
             return;
+        }
+        if (missing.size() < segments.size()) {
+            List<Segment> having = segments.stream().filter(s -> !missing.contains(s)).toList();
+            throw new ConnectException("Replication slot " + slot + " exists on " + describe(having) + " but not on "
+                    + describe(missing) + ". A slot made there now would start its stream at another transaction than "
+                    + "the others (the segments' tasks could not meet at truncates), and the changes made there since "
+                    + "the old slots' start would be lost. Drop slot " + slot + " on " + describe(having) + " (in utility "
+                    + "mode), delete the connector's offsets and start it again, so that every table is copied anew "
+                    + "from slots made together");
+        }
+        if (missing.size() == segments.size()) {
+            // Not in the transaction that locks: a write there takes an xid on every segment, and each slot's creation
+            // would wait for that transaction to end.
+            try (Connection c = Jdbc.open(coordinator)) {
+                forgetRendezvous(c, slot, heartbeatTable);
+            }
         }
         long started = System.currentTimeMillis();
         List<Segment> created = new ArrayList<>();
@@ -104,6 +121,32 @@ public final class SegmentSlots {
         }
     }
 
+    /**
+     * Deletes the rendezvous rows of earlier slots of this name (dropped by an offsets reset, or by a connector removed
+     * before): they count arrivals in streams that are gone, and the new slots' tasks would count on from them, each
+     * from where its own segment had got to, and so never meet, or take an old arrival for a new one.
+     */
+    private static void forgetRendezvous(Connection c, String slot, String[] heartbeatTable) throws SQLException {
+        String table = SqlIdentifiers.qualified(heartbeatTable[0], heartbeatTable[1]);
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table);
+            try (var rs = ps.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return;
+                }
+            }
+        }
+        String prefix = TruncateRendezvous.prefix(slot);
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE left(slot_name, length(?)) = ?")) {
+            ps.setString(1, prefix);
+            ps.setString(2, prefix);
+            int deleted = ps.executeUpdate();
+            if (deleted > 0) {
+                log.info("Deleted {} rendezvous row(s) of earlier slots {} from {}", deleted, slot, table);
+            }
+        }
+    }
+
     private static void create(ConnectionConfig segment, String slot) throws SQLException {
         Properties timeout = new Properties();
         timeout.setProperty("socketTimeout", Integer.toString(CREATE_TIMEOUT_SECONDS));
@@ -111,6 +154,10 @@ public final class SegmentSlots {
             replication.unwrap(PGConnection.class).getReplicationAPI()
                     .createReplicationSlot().logical().withSlotName(slot).withOutputPlugin("pgoutput").make();
         }
+    }
+
+    private static String describe(List<Segment> segments) {
+        return segments.stream().map(Segment::describe).collect(Collectors.joining(", "));
     }
 
     /** Drops the slots an attempt that failed had created, so the next attempt creates them all together again. */

@@ -105,7 +105,7 @@ public final class TruncateRendezvous {
                 if (!nothingInFlight) {
                     return waiting("Kafka to acknowledge the records sent before it");
                 }
-                String tablePrefix = slot + "/truncate/" + Integer.toUnsignedLong(held.relationOids().get(0)) + "/";
+                String tablePrefix = prefix(slot) + Integer.toUnsignedLong(held.relationOids().get(0)) + "/";
                 key = tablePrefix + ordinal(tablePrefix, position(held)) + "/";
                 upsert(key + content + "@" + position(held));
                 log.info("Stream of segment {} reached the truncate of {} ({}); waiting for the other segments' tasks",
@@ -132,6 +132,35 @@ public final class TruncateRendezvous {
                 return waiting("segment " + SENDER + "'s task to send it");
             }
             default -> throw new IllegalStateException("Unknown phase " + phase);
+        }
+    }
+
+    /** What the names of the rendezvous rows of slot {@code slot} start with. */
+    static String prefix(String slot) {
+        return slot + "/truncate/";
+    }
+
+    /**
+     * A truncate this segment's stream read again but did not hold, its copies behind the stored position: on segment
+     * 0, a task that stopped after Kafka had the copies and before it reported them sent. The report is made now (the
+     * others wait for it); a truncate whose arrival is gone was reported before that arrival was forgotten.
+     */
+    public void passed(HeldTruncate truncate) throws SQLException {
+        if (content != SENDER) {
+            return;
+        }
+        String tablePrefix = prefix(slot) + Integer.toUnsignedLong(truncate.relationOids().get(0)) + "/";
+        String arrival = "/" + content + "@" + position(truncate);
+        for (String name : names(tablePrefix)) {
+            if (name.endsWith(arrival)) {
+                String sent = name.substring(0, name.length() - arrival.length()) + "/" + SENT;
+                if (names(sent).isEmpty()) {
+                    upsert(sent);
+                    log.info("Truncate of {} was sent before this task restarted; reported sent now ({})",
+                            truncate.tables(), sent);
+                }
+                return;
+            }
         }
     }
 

@@ -192,6 +192,16 @@ public final class StreamReader implements AutoCloseable {
         return copies;
     }
 
+    /** See {@link ChangeStream#passed}. */
+    public List<HeldTruncate> passed() {
+        return changes.passed();
+    }
+
+    /** See {@link ChangeStream#passedReported}. */
+    public void passedReported(HeldTruncate truncate) {
+        changes.passedReported(truncate);
+    }
+
     /** Goes on past the held truncate. */
     public void releaseHeld() {
         changes.releaseHeld();

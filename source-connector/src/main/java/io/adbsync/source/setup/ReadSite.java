@@ -101,11 +101,13 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
 
     /**
      * Creates the task's slot where it reads, if absent; per segment, on every segment that lacks it at one moment
-     * ({@link SegmentSlots}), the {@code captured} tables locked meanwhile.
+     * ({@link SegmentSlots}), the {@code captured} tables locked meanwhile; {@code heartbeatTable} holds
+     * the segments' rendezvous at truncates.
      */
-    void ensureSlot(String slot, ConnectionConfig coordinator, List<String[]> captured) throws SQLException {
+    void ensureSlot(String slot, ConnectionConfig coordinator, List<String[]> captured, String[] heartbeatTable)
+            throws SQLException {
         if (segment != null) {
-            SegmentSlots.ensure(coordinator, segments, slot, captured);
+            SegmentSlots.ensure(coordinator, segments, slot, captured, heartbeatTable);
             return;
         }
         try (SourceCatalog site = new SourceCatalog(data)) {

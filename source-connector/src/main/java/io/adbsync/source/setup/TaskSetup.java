@@ -195,7 +195,7 @@ public final class TaskSetup {
                 ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra, publicationFilters,
                         partitions);
             }
-            site.ensureSlot(config.slotName(), config.connection(), captured);
+            site.ensureSlot(config.slotName(), config.connection(), captured, heartbeat.tableName());
         }
         site.unlockSetup(catalog.connection(), config.publicationName());
         if (streaming) {

@@ -57,7 +57,11 @@ public final class ChangeStream {
     private TableShare share = TableShare.WHOLE;
     private HeldTruncate held;
     private List<HeldCopy> heldCopies = List.of();
+    /** Whether the held truncate's copies were handed out: only its release may then let the stream go on. */
+    private boolean heldSent;
     private int heldInTransaction;
+    /** Truncates not held again because their copies are behind the position; see {@link #takePassed}. */
+    private final List<HeldTruncate> passed = new ArrayList<>();
     private final LsnAckTracker tracker;
     private final HeartbeatSink heartbeats;
     private final OperationFilter operations;
@@ -115,12 +119,28 @@ public final class ChangeStream {
         for (HeldCopy copy : apart) {
             last = Math.max(last, copy.event() + records.truncateCopies(copy.table()) - 1);
         }
+        HeldTruncate truncate = new HeldTruncate(tx.xid(), tx.commitLsn(), apart.stream().map(c -> c.table().oid()).toList(),
+                apart.stream().map(c -> c.table().qualifiedName()).toList(), ordinal);
         if (position.covers(tx.commitLsn(), last)) {
+            passed.add(truncate);
             return;
         }
-        held = new HeldTruncate(tx.xid(), tx.commitLsn(), apart.stream().map(c -> c.table().oid()).toList(),
-                apart.stream().map(c -> c.table().qualifiedName()).toList(), ordinal);
+        held = truncate;
         heldCopies = List.copyOf(apart);
+    }
+
+    /**
+     * The truncates read that were not held because their copies are behind the position (a restart after they were
+     * sent, whose report that they were sent may still be owed to the other segments' tasks), until each is
+     * {@linkplain #passedReported reported}.
+     */
+    public List<HeldTruncate> passed() {
+        return List.copyOf(passed);
+    }
+
+    /** {@code truncate} of {@link #passed} needs nothing more. */
+    public void passedReported(HeldTruncate truncate) {
+        passed.remove(truncate);
     }
 
     /** The truncate the stream is stopped at, if it is. */
@@ -136,12 +156,14 @@ public final class ChangeStream {
                 emit(record, out);
             }
         }
+        heldSent = true;
     }
 
     /** Goes on past the held truncate. */
     public void releaseHeld() {
         held = null;
         heldCopies = List.of();
+        heldSent = false;
     }
 
     /** Filters rows of some tables in the connector (servers without publication row filters). */
@@ -167,8 +189,12 @@ public final class ChangeStream {
     /** Forgets a transaction cut off by a lost connection; the server sends it again from its Begin. */
     public void abandonTransaction() {
         tx = null;
-        // A truncate held in it is held again when the server sends it again.
-        releaseHeld();
+        // A truncate held in it is held again when the server sends it again, unless its copies were handed out: read
+        // again, they are behind the position and would not hold the stream, which would then go on before the task
+        // told the other segments' tasks they were sent (and those would wait for that forever).
+        if (!heldSent) {
+            releaseHeld();
+        }
     }
 
     /** Whether a transaction is open (between Begin and Commit). */

@@ -76,6 +76,11 @@ final class GreenplumSource implements AutoCloseable {
         }
     }
 
+    /** Has {@link #close()} drop slot {@code slot}, made on the segments by the connector's code. */
+    void dropsSlot(String slot) {
+        slots.add(slot);
+    }
+
     /** A decoded message with the segment-local xid of its transaction. */
     record Decoded(int xid, PgOutputMessage message) {
     }

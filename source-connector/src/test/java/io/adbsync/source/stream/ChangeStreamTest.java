@@ -205,6 +205,74 @@ class ChangeStreamTest {
         assertThat(positions(resumed)).containsExactly(new StreamPosition(COMMIT, 3 * R));
     }
 
+    /** A share of a Greenplum segment's task: some of every table's rows. */
+    private static final TableShare PART = new TableShare() {
+        @Override
+        public boolean reads(int relationOid) {
+            return true;
+        }
+
+        @Override
+        public boolean readsAllRows(int relationOid) {
+            return false;
+        }
+    };
+
+    /** The messages of one slot as StreamReader reads them: until the stream is held, again from a Begin on reconnect. */
+    private static final class Slot {
+        private final ChangeStream stream;
+        private final List<PgOutputMessage> messages;
+        private int next;
+
+        Slot(ChangeStream stream, List<PgOutputMessage> messages) {
+            this.stream = stream;
+            this.messages = messages;
+        }
+
+        List<SourceRecord> read() {
+            List<SourceRecord> out = new ArrayList<>();
+            while (next < messages.size() && stream.held().isEmpty()) {
+                stream.accept(messages.get(next++), COMMIT, out::add);
+            }
+            return out;
+        }
+
+        /** A lost connection: the server sends the open transaction again from its Begin. */
+        void reconnect() {
+            stream.abandonTransaction();
+            while (next > 0 && !(messages.get(next - 1) instanceof Begin)) {
+                next--;
+            }
+            next = Math.max(0, next - 1);
+        }
+    }
+
+    @Test
+    void aTruncateWhoseCopiesWereSentStaysHeldAcrossALostConnectionUntilReleased() {
+        ChangeStream stream = stream(true, new LsnAckTracker(), StreamPosition.START);
+        stream.share(PART);
+        Slot slot = new Slot(stream, List.of(new Begin(COMMIT, 0, 7), relation(OID, "items"),
+                new Insert(OptionalInt.empty(), OID, row("1")),
+                new PgOutputMessage.Truncate(OptionalInt.empty(), false, false, List.of(OID)),
+                new Insert(OptionalInt.empty(), OID, row("2")),
+                new Commit(0, COMMIT, COMMIT + 0x30, 0)));
+        assertThat(ops(slot.read())).containsExactly("c 1");
+        assertThat(stream.held()).isPresent();
+        List<SourceRecord> copies = new ArrayList<>();
+        stream.sendHeld(copies::add);
+        assertThat(copies).hasSize(1);
+
+        // The connection is lost before the task reported the copies sent: the others wait for that report, so the
+        // stream must stay held at the truncate until the task releases it.
+        slot.reconnect();
+        assertThat(slot.read()).isEmpty();
+        assertThat(stream.held()).as("held after the reconnect").isPresent();
+
+        stream.releaseHeld();
+        assertThat(ops(slot.read())).containsExactly("c 2");
+        assertThat(stream.held()).isEmpty();
+    }
+
     @Test
     void aChangeOutsideATransactionIsAProtocolError() {
         ChangeStream stream = stream(true, new LsnAckTracker(), StreamPosition.START);

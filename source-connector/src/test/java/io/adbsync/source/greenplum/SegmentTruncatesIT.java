@@ -1,0 +1,295 @@
+package io.adbsync.source.greenplum;
+
+import io.adbsync.common.filter.OperationFilter;
+import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.source.catalog.TableFilter;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.greenplum.GreenplumSource.Decoded;
+import io.adbsync.source.replication.ReplicationSetup;
+import org.apache.kafka.connect.errors.ConnectException;
+import io.adbsync.source.replication.LsnAckTracker;
+import io.adbsync.source.stream.ChangeRecordFactory;
+import io.adbsync.source.stream.ChangeStream;
+import io.adbsync.source.stream.HeldTruncate;
+import io.adbsync.source.stream.RelationRegistry;
+import io.adbsync.source.stream.StreamPosition;
+import io.adbsync.source.stream.TopicPartitions;
+import io.adbsync.source.types.TypeMapper;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Truncates of distributed tables on a real Greenplum 7 cluster, read per segment: each segment's decoded stream goes
+ * through the connector's ChangeStream, SegmentShare and TruncateRendezvous as its task's would, and the truncate
+ * reaches Kafka once, from segment 0's task, after every segment's task has met the others at it.
+ */
+class SegmentTruncatesIT {
+
+    private GreenplumSource source;
+    private String slot;
+    private Connection coordinator;
+
+    @BeforeEach
+    void database() throws SQLException {
+        source = GreenplumSource.create("gp_share");
+        slot = source.database;
+        coordinator = Jdbc.open(source.coordinator);
+    }
+
+    @AfterEach
+    void drop() throws SQLException {
+        if (coordinator != null) {
+            coordinator.close();
+        }
+        if (source != null) {
+            source.close();
+        }
+    }
+
+    /**
+     * Every segment decodes a truncate of the table, also those holding none of its rows. Sent from such a segment's
+     * task, at its own pace, it could reach a topic partition after rows segment 0 wrote after the truncate, and
+     * empty them at the destination: the segments' tasks meet at it, and segment 0's task sends it once.
+     */
+    @Test
+    void aTruncateOfATableOnSegmentZeroOnlyIsSentOnceBySegmentZerosTask() throws Exception {
+        source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
+                "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED");
+        // What gpexpand leaves behind for a table it has not expanded yet: its rows stay on the old segments.
+        try (var s = coordinator.createStatement()) {
+            s.execute("SET allow_system_table_mods = on");
+            s.execute("UPDATE gp_distribution_policy SET numsegments = 1 WHERE localoid = 'orders'::regclass");
+        }
+        source.sql("CREATE PUBLICATION pub FOR TABLE orders");
+        source.createSlots(slot);
+        source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 20) g",
+                "TRUNCATE orders",
+                "INSERT INTO orders VALUES (100, 'after')");
+
+        Segment first = source.topology.segments().get(0);
+        List<SegmentTask> tasks = new ArrayList<>();
+        for (Map.Entry<Segment, List<Decoded>> e : source.readAll(slot, "pub").entrySet()) {
+            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), StreamPosition.START));
+        }
+        // The tasks take turns, as tasks on any workers may, until every one read its whole stream.
+        for (int round = 0; round < 20 && tasks.stream().anyMatch(t -> !t.done()); round++) {
+            for (SegmentTask task : tasks) {
+                task.poll();
+            }
+        }
+        for (SegmentTask task : tasks) {
+            assertThat(task.done()).as("segment " + task.segment.content() + " read its stream").isTrue();
+            List<String> ops = task.out.stream().map(r -> ((Struct) r.value()).getString("op")).toList();
+            if (task.segment.content() == 0) {
+                assertThat(ops).as("segment 0's records").containsExactly(repeat("c", 20, "t", "c"));
+            } else {
+                assertThat(ops).as("records of segment " + task.segment.content() + ", which holds no row of the table")
+                        .isEmpty();
+            }
+        }
+    }
+
+    /**
+     * The rendezvous rows of slots dropped before (an offsets reset with slot.drop.on.offsets.reset, or a connector
+     * deleted and made again with the slot name) name arrivals in streams that no longer exist: counted for the new
+     * slots, segment 1's task (which had arrived at a truncate segment 0's task had not reached) would wait at the
+     * next truncate for ever, and segment 0's would take segment 1's old arrival for a new one.
+     */
+    @Test
+    void truncatesMetBySlotsDroppedBeforeDoNotCountForTheSlotsCreatedAgain() throws Exception {
+        source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
+                "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED",
+                "CREATE PUBLICATION pub FOR TABLE orders");
+        long orders;
+        try (var s = coordinator.createStatement(); var rs = s.executeQuery("SELECT 'orders'::regclass::oid")) {
+            rs.next();
+            orders = rs.getLong(1);
+        }
+        // Left by the slots before: segment 1's task arrived at their first truncate of orders, segment 0's had not.
+        try (var ps = coordinator.prepareStatement("INSERT INTO adbsync_heartbeat VALUES (?, now())")) {
+            ps.setString(1, slot + "/truncate/" + orders + "/0/1@0/16B0000.0");
+            ps.execute();
+        }
+        source.dropsSlot(slot);
+        SegmentSlots.ensure(source.coordinator, source.topology.segments(), slot,
+                List.<String[]>of(new String[] {"public", "orders"}), new String[] {"public", "adbsync_heartbeat"});
+        source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 20) g",
+                "TRUNCATE orders",
+                "INSERT INTO orders SELECT g, 'after' FROM generate_series(101, 120) g");
+
+        List<SegmentTask> tasks = run(source.readAll(slot, "pub"));
+        for (SegmentTask task : tasks) {
+            assertThat(task.done()).as("segment " + task.segment.content() + " read its stream").isTrue();
+            assertThat(task.ops().stream().filter("t"::equals).count()).as("truncates sent by segment "
+                    + task.segment.content()).isEqualTo(task.segment.content() == 0 ? 1 : 0);
+        }
+    }
+
+    /**
+     * Segment 0's task restarts after Kafka took the truncate's copies, before it reported them sent: its stored
+     * position is past them, so its stream no longer stops at the truncate, and the report is still owed to the
+     * other segments' tasks, which wait for it.
+     */
+    @Test
+    void segmentZerosTaskRestartedAfterSendingATruncateStillReportsItSent() throws Exception {
+        source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
+                "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED",
+                "CREATE PUBLICATION pub FOR TABLE orders");
+        source.createSlots(slot);
+        source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 20) g",
+                "TRUNCATE orders",
+                "INSERT INTO orders SELECT g, 'after' FROM generate_series(101, 120) g");
+        Map<Segment, List<Decoded>> decoded = source.readAll(slot, "pub");
+        Segment first = source.topology.segments().get(0);
+        List<SegmentTask> tasks = new ArrayList<>();
+        for (Map.Entry<Segment, List<Decoded>> e : decoded.entrySet()) {
+            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), StreamPosition.START));
+        }
+        SegmentTask zero = tasks.get(0);
+        for (int round = 0; round < 20 && zero.out.stream().noneMatch(r -> "t".equals(((Struct) r.value()).getString("op")));
+             round++) {
+            for (SegmentTask task : tasks) {
+                task.poll();
+            }
+        }
+        SourceRecord copy = zero.out.get(zero.out.size() - 1);
+        assertThat(((Struct) copy.value()).getString("op")).isEqualTo("t");
+
+        // Kafka has the copy and its offset is stored; the task stops before its next poll and starts again from there.
+        tasks.set(0, new SegmentTask(first, first, decoded.get(first), StreamPosition.fromOffset(copy.sourceOffset())));
+        for (int round = 0; round < 20 && tasks.stream().anyMatch(t -> !t.done()); round++) {
+            for (SegmentTask task : tasks) {
+                task.poll();
+            }
+        }
+        for (SegmentTask task : tasks) {
+            assertThat(task.done()).as("segment " + task.segment.content() + " read its stream").isTrue();
+            assertThat(task.ops()).as("segment " + task.segment.content()).doesNotContain("t");
+        }
+    }
+
+    /**
+     * A slot on some segments only (a mirror promoted without its primary's slot, or an earlier attempt whose slots
+     * could not all be dropped again) must not be completed with slots made now: the new ones would start at another
+     * transaction than the old ones, the streams would differ by the truncates and rows in between, and that
+     * segment's changes from before would be lost without a word.
+     */
+    @Test
+    void slotsOnSomeSegmentsOnlyAreNotCompletedWithNewOnes() throws Exception {
+        source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
+                "CREATE PUBLICATION pub FOR TABLE orders");
+        Segment first = source.topology.segments().get(0);
+        source.dropsSlot(slot);
+        try (SourceCatalog catalog = new SourceCatalog(source.utility(first))) {
+            ReplicationSetup.ensureSlot(source.utility(first), catalog, slot);
+        }
+        assertThatThrownBy(() -> SegmentSlots.ensure(source.coordinator, source.topology.segments(), slot,
+                List.<String[]>of(new String[] {"public", "orders"}), new String[] {"public", "adbsync_heartbeat"}))
+                .isInstanceOf(ConnectException.class)
+                .hasMessageContaining("Replication slot " + slot + " exists on segment 0")
+                .hasMessageContaining("but not on segment 1");
+        for (Segment segment : source.topology.segments().subList(1, source.topology.segments().size())) {
+            try (Connection c = Jdbc.open(source.utility(segment));
+                 var ps = c.prepareStatement("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).as("slots made on segment " + segment.content()).isZero();
+                }
+            }
+        }
+    }
+
+    /** The segments' tasks, taking turns as tasks on any workers may, until every one read its whole stream. */
+    private List<SegmentTask> run(Map<Segment, List<Decoded>> decoded) throws SQLException {
+        Segment first = source.topology.segments().get(0);
+        List<SegmentTask> tasks = new ArrayList<>();
+        for (Map.Entry<Segment, List<Decoded>> e : decoded.entrySet()) {
+            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), StreamPosition.START));
+        }
+        for (int round = 0; round < 20 && tasks.stream().anyMatch(t -> !t.done()); round++) {
+            for (SegmentTask task : tasks) {
+                task.poll();
+            }
+        }
+        return tasks;
+    }
+
+    /** What a segment's task does with its decoded stream: reads it, and meets the others at held truncates. */
+    private final class SegmentTask {
+        final Segment segment;
+        final List<SourceRecord> out = new ArrayList<>();
+        private final List<Decoded> messages;
+        private final ChangeStream stream;
+        private final TruncateRendezvous rendezvous;
+        private int next;
+
+        SegmentTask(Segment segment, Segment first, List<Decoded> messages, StreamPosition resumeAt) {
+            this.segment = segment;
+            this.stream = stream(resumeAt);
+            this.messages = messages;
+            SegmentShare share = new SegmentShare(() -> coordinator, segment, first, source.topology.segments().size());
+            stream.share(share);
+            rendezvous = new TruncateRendezvous(() -> coordinator, share, new String[] {"public", "adbsync_heartbeat"},
+                    slot, segment.content());
+        }
+
+        void poll() throws SQLException {
+            for (HeldTruncate passed : stream.passed()) {
+                rendezvous.passed(passed);
+                stream.passedReported(passed);
+            }
+            if (stream.held().isPresent()) {
+                // Kafka has everything handed out: these records go nowhere else.
+                TruncateRendezvous.Step step = rendezvous.step(stream.held().get(), true);
+                if (step instanceof TruncateRendezvous.Send) {
+                    stream.sendHeld(out::add);
+                } else if (step instanceof TruncateRendezvous.Go) {
+                    stream.releaseHeld();
+                }
+                return;
+            }
+            while (next < messages.size() && stream.held().isEmpty()) {
+                stream.accept(messages.get(next++).message(), 0, out::add);
+            }
+        }
+
+        List<String> ops() {
+            return out.stream().map(r -> ((Struct) r.value()).getString("op")).toList();
+        }
+
+        boolean done() {
+            return next == messages.size() && stream.held().isEmpty();
+        }
+    }
+
+    private static String[] repeat(String op, int times, String... then) {
+        List<String> ops = new ArrayList<>();
+        for (int i = 0; i < times; i++) {
+            ops.add(op);
+        }
+        ops.addAll(List.of(then));
+        return ops.toArray(String[]::new);
+    }
+
+    private static ChangeStream stream(StreamPosition resumeAt) {
+        TypeMapper types = new TypeMapper((oid, typmod) -> "x");
+        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
+        ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null,
+                TopicPartitions.from(Map.of()), "7");
+        return new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
+                OperationFilter.parse(List.of()), new LsnAckTracker(), null, resumeAt);
+    }
+}
