@@ -301,7 +301,7 @@ class GreenplumSourceIT extends WithLocalStack {
 
         private int step(Statement s, int next) throws SQLException {
             int id = 1 + random.nextInt(3_000);
-            if (random.nextInt(60) == 0) {
+            if (random.nextInt(200) == 0) {
                 // Decoded on every segment; the rows inserted after it in the same transaction land on all of them.
                 String table = random.nextBoolean() ? "orders" : "lines";
                 s.execute("TRUNCATE " + table);

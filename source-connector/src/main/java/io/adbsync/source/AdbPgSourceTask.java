@@ -16,6 +16,7 @@ import io.adbsync.source.setup.TaskSetup;
 import io.adbsync.source.snapshot.LeftTables;
 import io.adbsync.source.snapshot.SnapshotRounds;
 import io.adbsync.source.stream.HeldTruncate;
+import io.adbsync.source.stream.StreamPosition;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
@@ -52,6 +53,10 @@ public class AdbPgSourceTask extends SourceTask {
     private final LsnAckTracker tracker = new LsnAckTracker();
     /** Records poll() handed out that Kafka has not acknowledged yet (nor an SMT dropped). */
     private final AtomicLong inFlight = new AtomicLong();
+    /** Offsets were committed since the stored stream position was last read (see everythingStored). */
+    private volatile boolean offsetsCommitted;
+    /** The stored stream position as last read while the stream is held at a truncate; null when not held. */
+    private StreamPosition storedAtHold;
     private final StreamingMetrics metrics = new StreamingMetrics();
     /** Held by poll() while it uses the connections, so stop() closes them only between polls. */
     private final Object ioLock = new Object();
@@ -214,14 +219,15 @@ public class AdbPgSourceTask extends SourceTask {
         StreamReader reader = capture.reader();
         try {
             reader.keepAlive();
-            TruncateRendezvous.Step step = capture.truncates().step(held, inFlight.get() == 0);
+            TruncateRendezvous.Step step = capture.truncates().step(held, everythingStored(reader));
             if (step instanceof TruncateRendezvous.Send) {
                 List<SourceRecord> copies = reader.sendHeld();
                 return copies.isEmpty() ? null : copies;
             }
             if (step instanceof TruncateRendezvous.Go) {
-                reader.releaseHeld();
-                return null;
+                storedAtHold = null;
+                List<SourceRecord> marker = reader.releaseHeld();
+                return marker.isEmpty() ? null : marker;
             }
         } catch (SQLException e) {
             if (!stopping) {
@@ -233,6 +239,23 @@ public class AdbPgSourceTask extends SourceTask {
         return null;
     }
 
+    /**
+     * Whether every record the stream handed out is in Kafka and its offset stored by Connect: only then may the
+     * segments' tasks go past a truncate, since a restart resumes at the stored offset, and a record sent again after
+     * a truncate the others went on from would bring back a row it emptied. The stored offset is read again after
+     * each offset commit.
+     */
+    private boolean everythingStored(StreamReader reader) {
+        if (inFlight.get() != 0) {
+            return false;
+        }
+        if (storedAtHold == null || offsetsCommitted) {
+            offsetsCommitted = false;
+            storedAtHold = StreamPosition.fromOffset(context.offsetStorageReader().offset(reader.sourcePartition()));
+        }
+        StreamPosition handedOut = reader.position();
+        return handedOut.commitLsn() == 0 || storedAtHold.covers(handedOut.commitLsn(), handedOut.event());
+    }
     /** Has the rendezvous report the truncates the stream passed as sent before a restart; false if it failed. */
     private boolean reportPassed() {
         try {
@@ -291,6 +314,7 @@ public class AdbPgSourceTask extends SourceTask {
 
     @Override
     public void commit() {
+        offsetsCommitted = true;
         leftTables.committed();
     }
 

@@ -89,10 +89,10 @@ public final class TruncateRendezvous {
     }
 
     /**
-     * The next step for {@code held}; {@code nothingInFlight} says Kafka has acknowledged every record the task
-     * handed out.
+     * The next step for {@code held}; {@code everythingStored} says Kafka has every record the task's stream handed
+     * out and Connect stored their offsets, so a restart would not send any of them again.
      */
-    public Step step(HeldTruncate held, boolean nothingInFlight) throws SQLException {
+    public Step step(HeldTruncate held, boolean everythingStored) throws SQLException {
         if (!held.equals(current)) {
             current = held;
             phase = Phase.ARRIVE;
@@ -102,12 +102,16 @@ public final class TruncateRendezvous {
         }
         switch (phase) {
             case ARRIVE -> {
-                if (!nothingInFlight) {
-                    return waiting("Kafka to acknowledge the records sent before it");
+                if (!everythingStored) {
+                    return waiting("Kafka to have, and Connect to store the offsets of, the records sent before it");
                 }
                 String tablePrefix = prefix(slot) + Integer.toUnsignedLong(held.relationOids().get(0)) + "/";
-                key = tablePrefix + ordinal(tablePrefix, position(held)) + "/";
+                int met = ordinal(tablePrefix, position(held));
+                key = tablePrefix + met + "/";
                 upsert(key + content + "@" + position(held));
+                // Everything this task sent is stored up to here, the marker of its last truncate included: a restart
+                // resumes after that one, and no longer needs its arrival to count.
+                forget(tablePrefix, met, content + "@");
                 log.info("Stream of segment {} reached the truncate of {} ({}); waiting for the other segments' tasks",
                         content, held.tables(), key);
                 phase = Phase.AWAIT_ALL;
@@ -117,8 +121,8 @@ public final class TruncateRendezvous {
                 return arrived(held);
             }
             case SENDING -> {
-                if (!nothingInFlight) {
-                    return waiting("Kafka to acknowledge the truncate");
+                if (!everythingStored) {
+                    return waiting("Kafka to have, and Connect to store the offsets of, the truncate");
                 }
                 upsert(key + SENT);
                 log.info("Truncate of {} sent for every segment ({})", held.tables(), key);
@@ -210,6 +214,9 @@ public final class TruncateRendezvous {
             phase = Phase.AWAIT_SENT;
             return step(held, false);
         }
+        // Every segment holding the table went past the table's earlier truncates: none waits for their marks.
+        String tablePrefix = key.substring(0, key.lastIndexOf('/', key.length() - 2) + 1);
+        forget(tablePrefix, Integer.parseInt(key.substring(tablePrefix.length(), key.length() - 1)), SENT);
         if (!names(key + SENT).isEmpty()) {
             // Sent before this task restarted: sending again could follow rows the others wrote after it.
             return go();
@@ -229,27 +236,23 @@ public final class TruncateRendezvous {
     }
 
     private Step go() {
-        forgetOld();
         current = null;
         return new Go();
     }
 
     /**
-     * Deletes this segment's arrivals at the table's truncates before the one just met, and segment 0's sent marks of
-     * them: later truncates are counted from the last arrival, which stays. A role without DELETE on the heartbeat
-     * table keeps them: a few rows per truncate.
+     * Deletes the rows of the table's truncates before the {@code before}-th whose part after the count starts with
+     * {@code what} (this segment's arrivals, or the sent marks). A role without DELETE on the heartbeat table keeps
+     * them: a few rows per truncate.
      */
-    private void forgetOld() {
-        String tablePrefix = key.substring(0, key.lastIndexOf('/', key.length() - 2) + 1);
-        int met = Integer.parseInt(key.substring(tablePrefix.length(), key.length() - 1));
+    private void forget(String tablePrefix, int before, String what) {
         try {
             List<String> old = new ArrayList<>();
             for (String name : names(tablePrefix)) {
                 String rest = name.substring(tablePrefix.length());
                 int slash = rest.indexOf('/');
-                String what = slash > 0 ? rest.substring(slash + 1) : "";
-                if (slash > 0 && Integer.parseInt(rest.substring(0, slash)) < met
-                        && (what.startsWith(content + "@") || content == SENDER && what.equals(SENT))) {
+                if (slash > 0 && Integer.parseInt(rest.substring(0, slash)) < before
+                        && rest.substring(slash + 1).startsWith(what)) {
                     old.add(name);
                 }
             }

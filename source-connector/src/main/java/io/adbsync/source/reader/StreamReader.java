@@ -202,9 +202,20 @@ public final class StreamReader implements AutoCloseable {
         changes.passedReported(truncate);
     }
 
-    /** Goes on past the held truncate. */
-    public void releaseHeld() {
-        changes.releaseHeld();
+    /** Goes on past the held truncate; the marker of its position where this task did not send it (see ChangeStream). */
+    public List<SourceRecord> releaseHeld() {
+        List<SourceRecord> marker = new ArrayList<>();
+        changes.releaseHeld(marker::add);
+        return marker;
+    }
+
+    /** The position of the last record handed out from the stream, and the partition whose offsets hold it. */
+    public StreamPosition position() {
+        return changes.position();
+    }
+
+    public Map<String, String> sourcePartition() {
+        return changes.sourcePartition();
     }
 
     /**

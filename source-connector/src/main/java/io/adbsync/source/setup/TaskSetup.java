@@ -198,8 +198,6 @@ public final class TaskSetup {
             site.ensureSlot(config.slotName(), config.connection(), captured, heartbeat.tableName());
         }
         site.unlockSetup(catalog.connection(), config.publicationName());
-        if (streaming) {
-        }
         StreamPosition resumeAt = resumePosition(records);
         // Before the stream's filter is made: a table left out of capture is streamed until its copy's mark is stored.
         // Also under snapshot.mode=never: copies stored before a change of mode are taken as current when it changes back.
@@ -212,7 +210,9 @@ public final class TaskSetup {
         TypeMapper types = new TypeMapper(catalog::formatType);
         RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
         ChangeStream changes = new ChangeStream(relations, types, records, filter.alsoCapturing(leftTables.kept()),
-                config.operationFilter(), tracker, heartbeat.enabled() ? heartbeat : null, resumeAt);
+                config.operationFilter(), tracker,
+                // Per segment, also the marker a task leaves at a truncate it went past without sending it.
+                heartbeat.enabled() || site.perSegment() ? heartbeat : null, resumeAt);
         if (filtersInConnector) {
             changes.rowFilter(catalog.rowFilter(rowFilters));
         }

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -59,6 +60,7 @@ public final class ChangeStream {
     private List<HeldCopy> heldCopies = List.of();
     /** Whether the held truncate's copies were handed out: only its release may then let the stream go on. */
     private boolean heldSent;
+    private long heldLastEvent;
     private int heldInTransaction;
     /** Truncates not held again because their copies are behind the position; see {@link #takePassed}. */
     private final List<HeldTruncate> passed = new ArrayList<>();
@@ -127,6 +129,7 @@ public final class ChangeStream {
         }
         held = truncate;
         heldCopies = List.copyOf(apart);
+        heldLastEvent = last;
     }
 
     /**
@@ -159,11 +162,27 @@ public final class ChangeStream {
         heldSent = true;
     }
 
-    /** Goes on past the held truncate. */
-    public void releaseHeld() {
+    /**
+     * Goes on past the held truncate. Where this task did not send it, a heartbeat record at the truncate's position
+     * goes to {@code out}: once Kafka and Connect store it, a restart resumes after the truncate, whose meeting may be
+     * forgotten by then (see TruncateRendezvous).
+     */
+    public void releaseHeld(Consumer<SourceRecord> out) {
+        if (held != null && !heldSent && tx != null && heartbeats != null) {
+            emit(heartbeats.heartbeat(tx, heldLastEvent), out);
+        }
+        releaseHeld();
+    }
+
+    private void releaseHeld() {
         held = null;
         heldCopies = List.of();
         heldSent = false;
+    }
+
+    /** The source partition of the stream's records. */
+    public Map<String, String> sourcePartition() {
+        return records.partition();
     }
 
     /** Filters rows of some tables in the connector (servers without publication row filters). */

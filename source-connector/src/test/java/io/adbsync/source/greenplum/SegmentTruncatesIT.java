@@ -257,7 +257,7 @@ class SegmentTruncatesIT {
                 if (step instanceof TruncateRendezvous.Send) {
                     stream.sendHeld(out::add);
                 } else if (step instanceof TruncateRendezvous.Go) {
-                    stream.releaseHeld();
+                    stream.releaseHeld(r -> { });
                 }
                 return;
             }

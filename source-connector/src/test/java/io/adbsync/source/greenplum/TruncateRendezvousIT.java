@@ -88,11 +88,17 @@ class TruncateRendezvousIT {
         tasks.set(0, task(0));
         assertThat(tasks.get(0).step(held(0x1000), true)).isInstanceOf(TruncateRendezvous.Go.class);
 
-        // The table's next truncate is the next meeting: segment 0 waits for the others again.
+        // The table's next truncate is the next meeting: segment 0 waits for the others again. Its arrival at the first
+        // is forgotten (everything it sent is stored past it), the first's sent mark is not: others may still wait for it.
+        String table = "slot_a/truncate/" + Integer.toUnsignedLong(oid) + "/";
+        assertThat(tasks.get(0).step(held(0x2000), false)).as("not before its offsets are stored")
+                .isInstanceOf(TruncateRendezvous.Wait.class);
         assertThat(tasks.get(0).step(held(0x2000), true)).isInstanceOf(TruncateRendezvous.Wait.class);
+        assertThat(names()).contains(table + "0/sent", table + "0/1@0/1001.0").doesNotContain(table + "0/0@0/1000.0");
         for (int content = 1; content < segments; content++) {
             assertThat(tasks.get(content).step(held(0x2000 + content), true)).isInstanceOf(TruncateRendezvous.Wait.class);
         }
+        assertThat(names()).doesNotContain(table + "0/1@0/1001.0");
         assertThat(tasks.get(0).step(held(0x2000), true)).isInstanceOf(TruncateRendezvous.Send.class);
         assertThat(tasks.get(0).step(held(0x2000), true)).isInstanceOf(TruncateRendezvous.Go.class);
         for (int content = 1; content < segments; content++) {

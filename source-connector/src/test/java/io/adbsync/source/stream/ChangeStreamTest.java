@@ -268,7 +268,7 @@ class ChangeStreamTest {
         assertThat(slot.read()).isEmpty();
         assertThat(stream.held()).as("held after the reconnect").isPresent();
 
-        stream.releaseHeld();
+        stream.releaseHeld(r -> { });
         assertThat(ops(slot.read())).containsExactly("c 2");
         assertThat(stream.held()).isEmpty();
     }
@@ -321,11 +321,51 @@ class ChangeStreamTest {
                 stream.sendHeld(out::add);
             }
             assertThat(stream.held()).as("held until released").isPresent();
-            stream.releaseHeld();
+            stream.releaseHeld(r -> { });
             for (PgOutputMessage m : TRUNCATING.subList(fed, TRUNCATING.size())) {
                 stream.accept(m, COMMIT, out::add);
             }
             assertThat(opsAndTruncates(out)).containsExactlyElementsOf(sender ? List.of("c 1", "t", "c 2") : List.of("c 1", "c 2"));
+        }
+    }
+
+    @Test
+    void aTaskThatWentPastATruncateWithoutSendingItLeavesAHeartbeatAtItsPositionSoARestartResumesAfterIt() {
+        ChangeStream.HeartbeatSink beats = new ChangeStream.HeartbeatSink() {
+            @Override
+            public boolean isHeartbeatTable(io.adbsync.source.catalog.CapturedTable table) {
+                return false;
+            }
+
+            @Override
+            public SourceRecord heartbeat(TransactionContext tx, long event) {
+                return new SourceRecord(Map.of("server", "p"), ChangeRecordFactory.offset(tx.commitLsn(), event),
+                        "hb", null, null, null, null);
+            }
+        };
+        for (boolean sender : List.of(true, false)) {
+            ChangeStream stream = stream(false, new LsnAckTracker(), StreamPosition.START, beats);
+            stream.share(ONE_SEGMENTS_ROWS);
+            List<SourceRecord> out = new ArrayList<>();
+            for (PgOutputMessage m : TRUNCATING.subList(0, 4)) {
+                stream.accept(m, COMMIT, out::add);
+            }
+            if (sender) {
+                stream.sendHeld(out::add);
+            }
+            List<SourceRecord> marker = new ArrayList<>();
+            stream.releaseHeld(marker::add);
+            if (sender) {
+                // The copies already carry the truncate's position.
+                assertThat(marker).isEmpty();
+            } else {
+                assertThat(marker).singleElement().satisfies(m -> {
+                    assertThat(m.topic()).isEqualTo("hb");
+                    assertThat(StreamPosition.fromOffset(m.sourceOffset())).isEqualTo(stream.position());
+                    assertThat(stream.position().covers(COMMIT, StreamPosition.fromOffset(out.get(0).sourceOffset()).event() + R))
+                            .as("past the truncate's one copy").isTrue();
+                });
+            }
         }
     }
 
@@ -338,7 +378,7 @@ class ChangeStreamTest {
             stream.accept(m, COMMIT, first::add);
             if (stream.held().isPresent()) {
                 stream.sendHeld(first::add);
-                stream.releaseHeld();
+                stream.releaseHeld(r -> { });
             }
         }
         StreamPosition afterTruncate = StreamPosition.fromOffset(first.get(1).sourceOffset());
