@@ -103,6 +103,42 @@ public final class SegmentSlots {
                 + "writes for {} ms", slot, missing.stream().map(Segment::describe).toList(), System.currentTimeMillis() - started);
     }
 
+    /**
+     * Why the connector's user could not create the slots (it may not lock {@code captured} in SHARE mode), or null:
+     * asked only while some segment lacks slot {@code slot}, since that is when the lock is taken.
+     */
+    public static String lockProblem(Connection coordinator, ConnectionConfig config, List<Segment> segments, String slot,
+                                     List<String[]> captured) throws SQLException {
+        boolean missing = false;
+        for (Segment segment : segments) {
+            try (SourceCatalog catalog = new SourceCatalog(segment.utilityConnection(config))) {
+                missing |= ReplicationSetup.existingSlot(catalog.connection(), slot) == null;
+            }
+        }
+        if (!missing || captured.isEmpty()) {
+            return null;
+        }
+        List<String> refused = new ArrayList<>();
+        try (PreparedStatement ps = coordinator.prepareStatement("SELECT NOT (has_table_privilege(to_regclass(?), 'UPDATE') "
+                + "OR has_table_privilege(to_regclass(?), 'DELETE') OR has_table_privilege(to_regclass(?), 'TRUNCATE'))")) {
+            for (String[] t : captured) {
+                String quoted = SqlIdentifiers.qualified(t[0], t[1]);
+                ps.setString(1, quoted);
+                ps.setString(2, quoted);
+                ps.setString(3, quoted);
+                try (var rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        refused.add(t[0] + "." + t[1]);
+                    }
+                }
+            }
+        }
+        return refused.isEmpty() ? null : "User " + config.user() + " may not lock " + String.join(", ", refused)
+                + " in SHARE mode, which the connector does at the coordinator while it creates slot " + slot + " on every "
+                + "segment together (so that no write to the captured tables commits in between): grant it UPDATE, "
+                + "DELETE or TRUNCATE on them, or create the slots yourself (see docs/operations.md, Greenplum sources)";
+    }
+
     private static void lock(Statement s, List<String[]> captured, String slot, List<Segment> missing) throws SQLException {
         String tables = captured.stream().map(t -> SqlIdentifiers.qualified(t[0], t[1])).collect(Collectors.joining(", "));
         try {

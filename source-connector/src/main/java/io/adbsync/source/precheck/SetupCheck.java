@@ -29,14 +29,19 @@ public final class SetupCheck {
     /**
      * What is missing or wrong for a connector of {@code config} capturing the tables of {@code filter} (the tables
      * that cannot be captured already left out), each with the SQL that puts it right; empty when nothing is.
+     * {@code perSegment}: the source is read per Greenplum segment.
      */
-    public static List<SetupProblem> problems(Connection c, SourceConfig config, TableFilter filter) throws SQLException {
+    public static List<SetupProblem> problems(Connection c, SourceConfig config, TableFilter filter, boolean perSegment)
+            throws SQLException {
         List<SetupProblem> problems = new ArrayList<>();
         boolean streaming = config.snapshotMode() != SnapshotMode.INITIAL_ONLY;
         String[] heartbeat = config.heartbeatTable();
         List<String[]> extra = new ArrayList<>();
-        if (streaming && config.heartbeatIntervalMs() > 0) {
+        if (streaming && (config.heartbeatIntervalMs() > 0 || perSegment)) {
+            // Per segment the table is also where the segments' tasks meet at truncates, heartbeats or not.
             add(problems, Heartbeat.check(c, heartbeat));
+        }
+        if (streaming && config.heartbeatIntervalMs() > 0) {
             extra.add(heartbeat);
         }
         List<String[]> captured = SourceCatalog.capturedTables(c, filter);

@@ -12,6 +12,7 @@ import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.greenplum.SegmentPrecheck;
+import io.adbsync.source.greenplum.SegmentSlots;
 import io.adbsync.source.greenplum.SourceTopology;
 import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.source.greenplum.TopologyProblem;
@@ -65,7 +66,14 @@ public final class SourcePrecheck {
             } else {
                 checkSlot(c, config, values);
             }
-            checkSetup(c, config, values);
+            checkSetup(c, config, values, perSegment);
+            if (perSegment) {
+                String lock = SegmentSlots.lockProblem(c, config.connection(), topology.segments(), config.slotName(),
+                        SourceCatalog.capturedTables(c, new TableFilter(config.tableIncludeList(), config.tableExcludeList())));
+                if (lock != null) {
+                    error(values, ConnectionConfig.USER, lock);
+                }
+            }
         } catch (SQLException e) {
             reportConnectionFailure(e, connection, values);
         }
@@ -183,7 +191,8 @@ public final class SourcePrecheck {
      * have made, each problem on its key with the SQL to run. Only once everything else passed: the SQL it names
      * depends on the tables and settings the other checks accept.
      */
-    private static void checkSetup(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
+    private static void checkSetup(Connection c, SourceConfig config, Map<String, ConfigValue> values, boolean perSegment)
+            throws SQLException {
         if (config.setupMode() != SetupMode.CHECK
                 || values.values().stream().anyMatch(v -> !v.errorMessages().isEmpty())) {
             return;
@@ -192,7 +201,7 @@ public final class SourcePrecheck {
         List<String> uncapturable = UncapturableTables.find(c, filter, config.heartbeatTable(), config.replicaIdentityFull())
                 .stream().map(UncapturableTables.Uncapturable::table).toList();
         try {
-            for (SetupProblem problem : SetupCheck.problems(c, config, filter.without(uncapturable))) {
+            for (SetupProblem problem : SetupCheck.problems(c, config, filter.without(uncapturable), perSegment)) {
                 error(values, problem.configKey(), problem.message());
             }
         } catch (ConnectException e) {

@@ -158,7 +158,7 @@ public final class TaskSetup {
         // attempt closes the catalog's session, which releases the lock.
         site.lockSetup(catalog.connection(), config.publicationName());
         if (!create) {
-            List<SetupProblem> problems = SetupCheck.problems(catalog.connection(), config, filter);
+            List<SetupProblem> problems = SetupCheck.problems(catalog.connection(), config, filter, site.perSegment());
             if (!problems.isEmpty()) {
                 throw new ConnectException(SetupProblem.failure(problems));
             }

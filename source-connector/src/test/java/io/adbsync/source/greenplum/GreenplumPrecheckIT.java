@@ -117,6 +117,15 @@ class GreenplumPrecheckIT {
     }
 
     @Test
+    void underSetupModeCheckTheHeartbeatTableIsNeededPerSegmentEvenWithHeartbeatsOff() {
+        // Per segment it is also where the segments' tasks meet at truncates.
+        Map<String, String> config = gpConfig(TaskSegments.TASKS_MAX, Integer.toString(source.topology.segments().size()),
+                "setup.mode", "check", SourceConfig.HEARTBEAT_TABLE, "public.no_such_heartbeat", "heartbeat.interval.ms", "0");
+        assertThat(errors(new AdbPgSourceConnector().validate(config)).get(SourceConfig.HEARTBEAT_TABLE))
+                .singleElement().asString().startsWith("Heartbeat table public.no_such_heartbeat does not exist");
+    }
+
+    @Test
     void postgresModeOnACoordinatorIsRefusedWithTheModesThatFit() {
         Map<String, List<String>> errors = errors(new AdbPgSourceConnector().validate(gpConfig(SourceConfig.SOURCE_MODE, "postgres")));
         assertThat(errors).containsOnlyKeys(SourceConfig.SOURCE_MODE);
