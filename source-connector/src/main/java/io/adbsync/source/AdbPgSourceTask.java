@@ -6,17 +6,15 @@ import io.adbsync.common.Version;
 import io.adbsync.common.retry.RetryPolicy;
 import io.adbsync.source.metrics.StreamingMetrics;
 import io.adbsync.source.reader.StreamReader;
+import io.adbsync.source.reader.TruncateMeeting;
 import io.adbsync.source.reconnect.ConnectionRetry;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.schedule.PollScheduler;
 import io.adbsync.source.setup.Capture;
 import io.adbsync.source.greenplum.TaskSegments;
-import io.adbsync.source.greenplum.TruncateRendezvous;
 import io.adbsync.source.setup.TaskSetup;
 import io.adbsync.source.snapshot.LeftTables;
 import io.adbsync.source.snapshot.SnapshotRounds;
-import io.adbsync.source.stream.HeldTruncate;
-import io.adbsync.source.stream.StreamPosition;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
@@ -53,10 +51,8 @@ public class AdbPgSourceTask extends SourceTask {
     private final LsnAckTracker tracker = new LsnAckTracker();
     /** Records poll() handed out that Kafka has not acknowledged yet (nor an SMT dropped). */
     private final AtomicLong inFlight = new AtomicLong();
-    /** Offsets were committed since the stored stream position was last read (see everythingStored). */
-    private volatile boolean offsetsCommitted;
-    /** The stored stream position as last read while the stream is held at a truncate; null when not held. */
-    private StreamPosition storedAtHold;
+    /** Where a Greenplum segment's stream meets the other segments' at truncates; null where the source is one stream. */
+    private volatile TruncateMeeting truncates;
     private final StreamingMetrics metrics = new StreamingMetrics();
     /** Held by poll() while it uses the connections, so stop() closes them only between polls. */
     private final Object ioLock = new Object();
@@ -93,6 +89,7 @@ public class AdbPgSourceTask extends SourceTask {
         config = new SourceConfig(props);
         stopping = false;
         capture = null;
+        truncates = null;
         setup = new TaskSetup(config, props.getOrDefault("name", config.topicPrefix()),
                 props.getOrDefault(AdbPgSourceConnector.TASK_ID, "0"), TaskSegments.assigned(props),
                 context.offsetStorageReader(), tracker, metrics);
@@ -131,6 +128,7 @@ public class AdbPgSourceTask extends SourceTask {
             return false;
         }
         leftTables = capture.leftTables();
+        truncates = capture.truncates() == null ? null : new TruncateMeeting(capture.reader(), capture.truncates());
         long downMs = retry.connected();
         if (downMs >= 0) {
             log.info("Connected to {} after {} ms", config.connection().redactedUrl(), downMs);
@@ -148,11 +146,22 @@ public class AdbPgSourceTask extends SourceTask {
         if (retry.disconnected() && !reconnect()) {
             return null;
         }
-        if (capture.truncates() != null && !reportPassed()) {
-            return null;
-        }
-        if (capture.reader().held().isPresent()) {
-            return heldAtTruncate(capture.reader().held().get());
+        if (truncates != null) {
+            try {
+                truncates.reportPassed();
+                if (truncates.holding()) {
+                    List<SourceRecord> records = truncates.step(context.offsetStorageReader(), inFlight.get() == 0);
+                    if (records == null) {
+                        sleeper.sleep(Math.min(config.pollIntervalMs(), HELD_POLL_MS));
+                    }
+                    return records == null || records.isEmpty() ? null : records;
+                }
+            } catch (SQLException e) {
+                if (!stopping) {
+                    lost(e);
+                }
+                return null;
+            }
         }
         PollScheduler.Step step = scheduler.next(new PollScheduler.State(capture.roundInFlight(), capture.snapshotPending(),
                 capture.reader().betweenTransactions(), leftTables.holdsStream()));
@@ -211,66 +220,7 @@ public class AdbPgSourceTask extends SourceTask {
         return batch.records().isEmpty() ? null : batch.records();
     }
 
-    /**
-     * One step at a truncate the stream is held at (a Greenplum segment's share of one; see TruncateRendezvous): the
-     * copies to send, or nothing while the segments' tasks meet; the stream goes on once they have.
-     */
-    private List<SourceRecord> heldAtTruncate(HeldTruncate held) throws InterruptedException {
-        StreamReader reader = capture.reader();
-        try {
-            reader.keepAlive();
-            TruncateRendezvous.Step step = capture.truncates().step(held, everythingStored(reader));
-            if (step instanceof TruncateRendezvous.Send) {
-                List<SourceRecord> copies = reader.sendHeld();
-                return copies.isEmpty() ? null : copies;
-            }
-            if (step instanceof TruncateRendezvous.Go) {
-                storedAtHold = null;
-                List<SourceRecord> marker = reader.releaseHeld();
-                return marker.isEmpty() ? null : marker;
-            }
-        } catch (SQLException e) {
-            if (!stopping) {
-                lost(e);
-            }
-            return null;
-        }
-        sleeper.sleep(Math.min(config.pollIntervalMs(), HELD_POLL_MS));
-        return null;
-    }
 
-    /**
-     * Whether every record the stream handed out is in Kafka and its offset stored by Connect: only then may the
-     * segments' tasks go past a truncate, since a restart resumes at the stored offset, and a record sent again after
-     * a truncate the others went on from would bring back a row it emptied. The stored offset is read again after
-     * each offset commit.
-     */
-    private boolean everythingStored(StreamReader reader) {
-        if (inFlight.get() != 0) {
-            return false;
-        }
-        if (storedAtHold == null || offsetsCommitted) {
-            offsetsCommitted = false;
-            storedAtHold = StreamPosition.fromOffset(context.offsetStorageReader().offset(reader.sourcePartition()));
-        }
-        StreamPosition handedOut = reader.position();
-        return handedOut.commitLsn() == 0 || storedAtHold.covers(handedOut.commitLsn(), handedOut.event());
-    }
-    /** Has the rendezvous report the truncates the stream passed as sent before a restart; false if it failed. */
-    private boolean reportPassed() {
-        try {
-            for (HeldTruncate passed : capture.reader().passed()) {
-                capture.truncates().passed(passed);
-                capture.reader().passedReported(passed);
-            }
-            return true;
-        } catch (SQLException e) {
-            if (!stopping) {
-                lost(e);
-            }
-            return false;
-        }
-    }
 
     /** A connection was lost: the stream goes too, and both are brought back within the retry window. */
     private void lost(SQLException e) {
@@ -314,7 +264,10 @@ public class AdbPgSourceTask extends SourceTask {
 
     @Override
     public void commit() {
-        offsetsCommitted = true;
+        TruncateMeeting meeting = truncates;
+        if (meeting != null) {
+            meeting.offsetsCommitted();
+        }
         leftTables.committed();
     }
 
@@ -325,6 +278,7 @@ public class AdbPgSourceTask extends SourceTask {
             if (capture != null) {
                 capture.close();
                 capture = null;
+                truncates = null;
             }
             metrics.unregister();
         }

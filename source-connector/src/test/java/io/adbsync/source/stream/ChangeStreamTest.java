@@ -291,23 +291,12 @@ class ChangeStreamTest {
             new Insert(OptionalInt.empty(), OID, row("2")),
             new Commit(0, COMMIT, COMMIT + 0x30, 0));
 
-    private static final TableShare ONE_SEGMENTS_ROWS = new TableShare() {
-        @Override
-        public boolean reads(int relationOid) {
-            return true;
-        }
-
-        @Override
-        public boolean readsAllRows(int relationOid) {
-            return false;
-        }
-    };
 
     @Test
     void aTruncateOfATableReadInPartHoldsTheStreamAndIsSentOnlyWhenAskedThenTheRowsAfterItFollow() {
         for (boolean sender : List.of(true, false)) {
             ChangeStream stream = stream(false, new LsnAckTracker(), StreamPosition.START);
-            stream.share(ONE_SEGMENTS_ROWS);
+            stream.share(PART);
             List<SourceRecord> out = new ArrayList<>();
             int fed = 0;
             while (stream.held().isEmpty()) {
@@ -345,7 +334,7 @@ class ChangeStreamTest {
         };
         for (boolean sender : List.of(true, false)) {
             ChangeStream stream = stream(false, new LsnAckTracker(), StreamPosition.START, beats);
-            stream.share(ONE_SEGMENTS_ROWS);
+            stream.share(PART);
             List<SourceRecord> out = new ArrayList<>();
             for (PgOutputMessage m : TRUNCATING.subList(0, 4)) {
                 stream.accept(m, COMMIT, out::add);
@@ -373,7 +362,7 @@ class ChangeStreamTest {
     void aTruncatePassedBeforeARestartIsNotHeldAgainButOneNotYetPassedIs() {
         List<SourceRecord> first = new ArrayList<>();
         ChangeStream stream = stream(false, new LsnAckTracker(), StreamPosition.START);
-        stream.share(ONE_SEGMENTS_ROWS);
+        stream.share(PART);
         for (PgOutputMessage m : TRUNCATING) {
             stream.accept(m, COMMIT, first::add);
             if (stream.held().isPresent()) {
@@ -385,13 +374,13 @@ class ChangeStreamTest {
         StreamPosition beforeTruncate = StreamPosition.fromOffset(first.get(0).sourceOffset());
 
         ChangeStream resumedAfter = stream(false, new LsnAckTracker(), afterTruncate);
-        resumedAfter.share(ONE_SEGMENTS_ROWS);
+        resumedAfter.share(PART);
         List<SourceRecord> again = feed(resumedAfter, TRUNCATING);
         assertThat(resumedAfter.held()).isEmpty();
         assertThat(opsAndTruncates(again)).containsExactly("c 2");
 
         ChangeStream resumedBefore = stream(false, new LsnAckTracker(), beforeTruncate);
-        resumedBefore.share(ONE_SEGMENTS_ROWS);
+        resumedBefore.share(PART);
         List<SourceRecord> out = new ArrayList<>();
         for (PgOutputMessage m : TRUNCATING.subList(0, 4)) {
             resumedBefore.accept(m, COMMIT, out::add);
