@@ -63,8 +63,8 @@ public final class DestinationCatalog {
             }
         }
         List<String> distribution = new ArrayList<>();
-        if (dialect.distributesRows()) {
-            try (PreparedStatement ps = c.prepareStatement(dialect.distributionKeyQuery())) {
+        if (dialect.distributionKeyQuery().isPresent()) {
+            try (PreparedStatement ps = c.prepareStatement(dialect.distributionKeyQuery().get())) {
                 ps.setString(1, id.regclassText());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -3,6 +3,7 @@ package io.adbsync.sink.dialect;
 import io.adbsync.sink.naming.TableId;
 
 import java.util.List;
+import java.util.Optional;
 
 /** What differs between destination products; everything else is the same SQL for all of them. */
 public interface Dialect {
@@ -29,13 +30,15 @@ public interface Dialect {
     String storageQuery();
 
     /** Whether the product spreads a table's rows over segments by a distribution key ({@code DISTRIBUTED BY}). */
-    boolean distributesRows();
+    default boolean distributesRows() {
+        return distributionKeyQuery().isPresent();
+    }
 
     /**
-     * A query with one bind parameter (the quoted table name) returning the distribution key columns; only for a
-     * product that {@link #distributesRows()}.
+     * A query with one bind parameter (the quoted table name) returning the distribution key columns; empty where the
+     * product has no distribution keys.
      */
-    String distributionKeyQuery();
+    Optional<String> distributionKeyQuery();
 
     /**
      * What follows the column list of a bookkeeping table of the connector's own that has a primary key: row storage

@@ -1,6 +1,7 @@
 package io.adbsync.sink.dialect;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Greenplum and the products built on it (AnalyticDB for PostgreSQL, Cloudberry): distribution keys, and
@@ -80,16 +81,11 @@ public final class GreenplumDialect extends PostgresDialect {
     }
 
     @Override
-    public boolean distributesRows() {
-        return true;
-    }
-
-    @Override
-    public String distributionKeyQuery() {
+    public Optional<String> distributionKeyQuery() {
         // In the key's own order: a join on ANY (distkey) returns the columns in whatever order the join yields.
-        return "SELECT a.attname FROM pg_catalog.gp_distribution_policy p "
+        return Optional.of("SELECT a.attname FROM pg_catalog.gp_distribution_policy p "
                 + "CROSS JOIN LATERAL unnest(p.distkey::int2[]) WITH ORDINALITY AS k (attnum, n) "
                 + "JOIN pg_catalog.pg_attribute a ON a.attrelid = p.localoid AND a.attnum = k.attnum "
-                + "WHERE p.localoid = to_regclass(?) ORDER BY k.n";
+                + "WHERE p.localoid = to_regclass(?) ORDER BY k.n");
     }
 }

@@ -4,6 +4,7 @@ import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.naming.TableId;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /** PostgreSQL: heap tables only, no distribution. */
@@ -65,13 +66,8 @@ public class PostgresDialect implements Dialect {
     }
 
     @Override
-    public boolean distributesRows() {
-        return false;
-    }
-
-    @Override
-    public String distributionKeyQuery() {
-        throw new UnsupportedOperationException(name() + " has no distribution keys");
+    public Optional<String> distributionKeyQuery() {
+        return Optional.empty();
     }
 
     @Override
