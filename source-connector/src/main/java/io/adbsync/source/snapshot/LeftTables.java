@@ -1,5 +1,6 @@
 package io.adbsync.source.snapshot;
 
+import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.stream.OffsetScope;
 import io.adbsync.source.catalog.TableFilter;
@@ -10,9 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -25,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import java.util.regex.Pattern;
 
 /**
  * Marks the stored copy of every table this task no longer captures, so that the table is copied again when it is
@@ -91,6 +91,10 @@ public final class LeftTables {
         return new LeftTables(List.of(), Set.of(), false, List.of());
     }
 
+    /** Schemas of the server's own, whose tables are never captured. */
+    private static final Pattern SYSTEM_SCHEMA =
+            Pattern.compile("pg_catalog|information_schema|gp_toolkit|pg_toast.*|pg_temp.*");
+
     /**
      * Finds the tables with a stored copy, unmarked, that are not among {@code captured} ({@code schema.table}); a table
      * {@code configured} captures is left out only because it cannot be captured. {@code carrier} makes the record that
@@ -104,28 +108,18 @@ public final class LeftTables {
         Map<Map<String, String>, String[]> partitions = new LinkedHashMap<>();
         // A table without key could not be streamed as it was: its records would have none.
         Set<String> keyless = new java.util.HashSet<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT n.nspname, c.relname, l.oid, ln.nspname, l.relname, "
-                        + "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND (i.indisprimary OR i.indisreplident)) "
-                        + "FROM pg_class c "
-                        + "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        + "LEFT JOIN LATERAL (SELECT t.relid FROM pg_partition_tree(c.oid) t WHERE c.relkind = 'p' AND t.isleaf) "
-                        + "t ON true LEFT JOIN pg_class l ON l.oid = t.relid AND l.relkind = 'r' "
-                        + "LEFT JOIN pg_namespace ln ON ln.oid = l.relnamespace "
-                        + "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'gp_toolkit') "
-                        + "AND n.nspname !~ '^pg_(toast|temp)' ORDER BY 1, 2, 4, 5")) {
-            while (rs.next()) {
-                String[] table = {rs.getString(1), rs.getString(2)};
-                String name = table[0] + "." + table[1];
-                if (captured.contains(name)) {
-                    continue;
-                }
-                partitions.put(TablePlan.partition(server, name), table);
-                if (!rs.getBoolean(6)) {
-                    keyless.add(name);
-                }
-                if (rs.getString(5) != null) {
-                    Partitions.Member leaf = new Partitions.Member(rs.getInt(3), rs.getString(4), rs.getString(5));
+        for (PgCatalog.Table t : PgCatalog.tables(c, true)) {
+            String name = t.qualifiedName();
+            if (captured.contains(name) || SYSTEM_SCHEMA.matcher(t.schema()).matches()) {
+                continue;
+            }
+            String[] table = {t.schema(), t.name()};
+            partitions.put(TablePlan.partition(server, name), table);
+            if (!t.primaryKey() && !t.replicaIdentityIndex()) {
+                keyless.add(name);
+            }
+            if (t.partitioned()) {
+                for (Partitions.Member leaf : Partitions.leaves(c, t.schema(), t.name())) {
                     partitions.put(TablePlan.partition(server, TablePlan.key(name, leaf)), table);
                 }
             }
