@@ -29,6 +29,9 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** Kafka Connect entry point of the source side: snapshots and streams a PostgreSQL-protocol database into topics. */
 public class AdbPgSourceConnector extends SourceConnector {
@@ -42,6 +45,17 @@ public class AdbPgSourceConnector extends SourceConnector {
     public static final String TASK_ID = "task.id";
 
     private Map<String, String> props;
+    /** Asks for the source's topology again after it could not be reached when the tasks were made; null when not. */
+    private ScheduledExecutorService topologyWatch;
+    private final long topologyRetrySeconds;
+
+    public AdbPgSourceConnector() {
+        this(30);
+    }
+
+    AdbPgSourceConnector(long topologyRetrySeconds) {
+        this.topologyRetrySeconds = topologyRetrySeconds;
+    }
 
     @Override
     public void start(Map<String, String> props) {
@@ -75,19 +89,62 @@ public class AdbPgSourceConnector extends SourceConnector {
         if (requested == SourceMode.POSTGRES || requested == SourceMode.COORDINATOR) {
             return null;
         }
-        try (Connection c = Jdbc.open(config.connection(), Jdbc.timeouts(10, 30))) {
-            SourceTopology topology = SourceTopology.detect(c, requested);
+        try {
+            SourceTopology topology = detect(config);
             log.info("Source mode {}", topology.describe());
             return topology;
         } catch (SQLException e) {
-            log.warn("Cannot reach the source at {} to find its topology ({}); making one task", config.connection()
-                    .redactedUrl(), e.getMessage());
+            log.warn("Cannot reach the source at {} to find its topology ({}); making one task, and asking again every "
+                    + "{} s", config.connection().redactedUrl(), e.getMessage(), topologyRetrySeconds);
+            watchTopology(config);
             return null;
+        }
+    }
+
+    private static SourceTopology detect(SourceConfig config) throws SQLException {
+        try (Connection c = Jdbc.open(config.connection(), Jdbc.timeouts(10, 30))) {
+            return SourceTopology.detect(c, config.sourceMode());
+        }
+    }
+
+    /**
+     * Asks the source for its topology until it answers, then, where it is read per segment, has Connect make the
+     * tasks again (one per segment); the one task made meanwhile stops saying the tasks must be made again.
+     */
+    private synchronized void watchTopology(SourceConfig config) {
+        if (topologyWatch != null) {
+            return;
+        }
+        topologyWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "adbsync-topology-" + config.topicPrefix());
+            t.setDaemon(true);
+            return t;
+        });
+        topologyWatch.scheduleWithFixedDelay(() -> {
+            try {
+                SourceTopology topology = detect(config);
+                stopWatchingTopology();
+                if (topology.mode() == SourceMode.GREENPLUM_SEGMENTS) {
+                    log.info("Source mode {}: making a task per segment", topology.describe());
+                    context().requestTaskReconfiguration();
+                }
+            } catch (SQLException | RuntimeException e) {
+                // Caught whatever it is: a scheduled run that throws ends every later one.
+                log.debug("The source still cannot be reached to find its topology: {}", e.toString());
+            }
+        }, topologyRetrySeconds, topologyRetrySeconds, TimeUnit.SECONDS);
+    }
+
+    private synchronized void stopWatchingTopology() {
+        if (topologyWatch != null) {
+            topologyWatch.shutdownNow();
+            topologyWatch = null;
         }
     }
 
     @Override
     public void stop() {
+        stopWatchingTopology();
     }
 
     /**

@@ -84,7 +84,8 @@ public final class TaskSegments {
         if (content.isEmpty()) {
             throw new ConnectException("Source mode " + topology.describe() + " reads each segment with a task of its own, "
                     + "but this task was made without one (the connector could not reach the source when it made its "
-                    + "tasks): restart the connector (POST /connectors/<name>/restart?includeTasks=true)");
+                    + "tasks; it makes them again once it can, or restart it: POST /connectors/<name>/restart?"
+                    + "includeTasks=true)");
         }
         return topology.segments().stream().filter(s -> s.content() == content.getAsInt()).findFirst()
                 .orElseThrow(() -> new ConnectException("This task reads segment " + content.getAsInt() + ", which "

@@ -103,7 +103,8 @@ class GreenplumPrecheckIT {
                     .isInstanceOf(org.apache.kafka.connect.errors.ConnectException.class)
                     .hasMessageStartingWith("Source mode greenplum_segments (auto: ")
                     .hasMessageEndingWith("but this task was made without one (the connector could not reach the source "
-                            + "when it made its tasks): restart the connector (POST /connectors/<name>/restart?includeTasks=true)");
+                            + "when it made its tasks; it makes them again once it can, or restart it: POST "
+                            + "/connectors/<name>/restart?includeTasks=true)");
         } finally {
             task.stop();
         }
