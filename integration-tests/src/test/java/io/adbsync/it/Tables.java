@@ -16,11 +16,7 @@ final class Tables {
     }
 
     static void sql(PostgresServer pg, String db, String... statements) throws SQLException {
-        try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
-            for (String statement : statements) {
-                s.execute(statement);
-            }
-        }
+        pg.execute(db, statements);
     }
 
     /** Each row as {@code row::text}, ordered by it: compares every column in the server's own text form. */
@@ -41,8 +37,6 @@ final class Tables {
     }
 
     static String scalar(PostgresServer pg, String db, String query) throws SQLException {
-        try (Connection c = pg.connect(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
+        return pg.scalar(db, query);
     }
 }

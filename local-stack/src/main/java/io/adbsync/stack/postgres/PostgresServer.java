@@ -2,7 +2,9 @@ package io.adbsync.stack.postgres;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Properties;
 
 /** A running PostgreSQL server with {@code wal_level=logical} that hands out databases to tests and the demo. */
@@ -42,6 +44,22 @@ public interface PostgresServer extends AutoCloseable {
             props.setProperty("password", password());
         }
         return DriverManager.getConnection(jdbcUrl(database), props);
+    }
+
+    /** Runs {@code statements} in order on one connection to {@code database}. */
+    default void execute(String database, String... statements) throws SQLException {
+        try (Connection c = connect(database); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+    }
+
+    /** The first column of the first row of {@code query} in {@code database}, or null where it returns no row. */
+    default String scalar(String database, String query) throws SQLException {
+        try (Connection c = connect(database); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
     }
 
     /** Whether {@link #stop()} and {@link #start()} can take this server down and up again (fault tests). */
