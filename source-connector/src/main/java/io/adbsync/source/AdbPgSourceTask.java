@@ -220,8 +220,6 @@ public class AdbPgSourceTask extends SourceTask {
         return batch.records().isEmpty() ? null : batch.records();
     }
 
-
-
     /** A connection was lost: the stream goes too, and both are brought back within the retry window. */
     private void lost(SQLException e) {
         capture.reader().close();

@@ -53,7 +53,12 @@ public final class SegmentShare implements TableShare {
     public boolean readsAllRows(int relationOid) {
         // Not a hash-distributed table on one segment either: every segment decodes its truncates, also those holding
         // none of its rows, so those go through the segments' rendezvous like any other's.
-        return policy(relationOid).type() == 'r';
+        return replicated(relationOid);
+    }
+
+    /** Whether this is the segment whose task reads replicated tables. */
+    public boolean readsReplicated() {
+        return readsReplicated;
     }
 
     /** How many segments hold rows of relation {@code relationOid}: those of content id 0 .. n-1. */

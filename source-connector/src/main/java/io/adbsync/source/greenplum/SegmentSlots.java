@@ -50,14 +50,11 @@ public final class SegmentSlots {
     public static void ensure(ConnectionConfig coordinator, List<Segment> segments, String slot, List<String[]> captured,
                               String[] heartbeatTable) throws SQLException {
         List<Segment> missing = new ArrayList<>();
-        for (Segment segment : segments) {
-            try (SourceCatalog catalog = new SourceCatalog(segment.utilityConnection(coordinator))) {
-                ReplicationSetup.ExistingSlot existing = ReplicationSetup.existingSlot(catalog.connection(), slot);
-                if (existing == null) {
-                    missing.add(segment);
-                } else if (existing.problem(catalog.database()) != null) {
-                    throw new ConnectException(existing.problem(catalog.database()) + " (on " + segment.describe() + ")");
-                }
+        for (Found found : look(coordinator, segments, slot)) {
+            if (found.slot() == null) {
+                missing.add(found.segment());
+            } else if (found.slot().problem(found.database()) != null) {
+                throw new ConnectException(found.slot().problem(found.database()) + " (on " + found.segment().describe() + ")");
             }
         }
         if (missing.isEmpty()) {
@@ -76,7 +73,7 @@ public final class SegmentSlots {
             // Not in the transaction that locks: a write there takes an xid on every segment, and each slot's creation
             // would wait for that transaction to end.
             try (Connection c = Jdbc.open(coordinator)) {
-                forgetRendezvous(c, slot, heartbeatTable);
+                TruncateRendezvous.forgetAll(c, heartbeatTable, slot);
             }
         }
         long started = System.currentTimeMillis();
@@ -109,12 +106,7 @@ public final class SegmentSlots {
      */
     public static String lockProblem(Connection coordinator, ConnectionConfig config, List<Segment> segments, String slot,
                                      List<String[]> captured) throws SQLException {
-        boolean missing = false;
-        for (Segment segment : segments) {
-            try (SourceCatalog catalog = new SourceCatalog(segment.utilityConnection(config))) {
-                missing |= ReplicationSetup.existingSlot(catalog.connection(), slot) == null;
-            }
-        }
+        boolean missing = look(config, segments, slot).stream().anyMatch(found -> found.slot() == null);
         if (!missing || captured.isEmpty()) {
             return null;
         }
@@ -157,30 +149,18 @@ public final class SegmentSlots {
         }
     }
 
-    /**
-     * Deletes the rendezvous rows of earlier slots of this name (dropped by an offsets reset, or by a connector removed
-     * before): they count arrivals in streams that are gone, and the new slots' tasks would count on from them, each
-     * from where its own segment had got to, and so never meet, or take an old arrival for a new one.
-     */
-    private static void forgetRendezvous(Connection c, String slot, String[] heartbeatTable) throws SQLException {
-        String table = SqlIdentifiers.qualified(heartbeatTable[0], heartbeatTable[1]);
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table);
-            try (var rs = ps.executeQuery()) {
-                if (!rs.next() || !rs.getBoolean(1)) {
-                    return;
-                }
+    /** Slot {@code slot} as each segment has it (null where it does not), with the database it is read from. */
+    private record Found(Segment segment, ReplicationSetup.ExistingSlot slot, String database) {
+    }
+
+    private static List<Found> look(ConnectionConfig coordinator, List<Segment> segments, String slot) throws SQLException {
+        List<Found> found = new ArrayList<>();
+        for (Segment segment : segments) {
+            try (SourceCatalog catalog = new SourceCatalog(segment.utilityConnection(coordinator))) {
+                found.add(new Found(segment, ReplicationSetup.existingSlot(catalog.connection(), slot), catalog.database()));
             }
         }
-        String prefix = TruncateRendezvous.prefix(slot);
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE left(slot_name, length(?)) = ?")) {
-            ps.setString(1, prefix);
-            ps.setString(2, prefix);
-            int deleted = ps.executeUpdate();
-            if (deleted > 0) {
-                log.info("Deleted {} rendezvous row(s) of earlier slots {} from {}", deleted, slot, table);
-            }
-        }
+        return found;
     }
 
     private static void create(ConnectionConfig segment, String slot) throws SQLException {
@@ -199,11 +179,8 @@ public final class SegmentSlots {
     /** Drops the slots an attempt that failed had created, so the next attempt creates them all together again. */
     private static void dropAgain(ConnectionConfig coordinator, List<Segment> created, String slot) {
         for (Segment segment : created) {
-            try (Connection c = Jdbc.open(segment.utilityConnection(coordinator));
-                 PreparedStatement ps = c.prepareStatement(
-                         "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
-                ps.setString(1, slot);
-                ps.execute();
+            try (Connection c = Jdbc.open(segment.utilityConnection(coordinator))) {
+                ReplicationSetup.dropSlot(c, slot);
             } catch (SQLException e) {
                 log.warn("Slot {} created on {} by an attempt that failed could not be dropped again ({}): drop it "
                         + "there before the connector creates its slots again", slot, segment.describe(), e.getMessage());

@@ -1,6 +1,7 @@
 package io.adbsync.source.greenplum;
 
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.stream.HeldTruncate;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
@@ -43,6 +44,8 @@ public final class TruncateRendezvous {
     private static final long WAIT_LOG_INTERVAL_MS = 30_000;
     private static final int SENDER = 0;
     private static final String SENT = "sent";
+    /** The rows whose name starts with the bound text (bound twice). */
+    private static final String STARTS_WITH = "left(slot_name, length(?)) = ?";
 
     /** What the task does next with the held truncate. */
     public sealed interface Step {
@@ -69,6 +72,10 @@ public final class TruncateRendezvous {
     private final int content;
     private HeldTruncate current;
     private Phase phase;
+    /** {@code <slot>/truncate/<oid>/}: the rows of the table's truncates. */
+    private String tablePrefix;
+    /** Which of the table's truncates this is. */
+    private int met;
     /** {@code <slot>/truncate/<oid>/<n>/}: the rows of the truncate met. */
     private String key;
     private long since;
@@ -105,8 +112,8 @@ public final class TruncateRendezvous {
                 if (!everythingStored) {
                     return waiting("Kafka to have, and Connect to store the offsets of, the records sent before it");
                 }
-                String tablePrefix = prefix(slot) + Integer.toUnsignedLong(held.relationOids().get(0)) + "/";
-                int met = ordinal(tablePrefix, position(held));
+                tablePrefix = tablePrefix(held);
+                met = ordinal(tablePrefix, position(held));
                 key = tablePrefix + met + "/";
                 upsert(key + content + "@" + position(held));
                 // Everything this task sent is stored up to here, the marker of its last truncate included: a restart
@@ -153,9 +160,8 @@ public final class TruncateRendezvous {
         if (content != SENDER) {
             return;
         }
-        String tablePrefix = prefix(slot) + Integer.toUnsignedLong(truncate.relationOids().get(0)) + "/";
         String arrival = "/" + content + "@" + position(truncate);
-        for (String name : names(tablePrefix)) {
+        for (String name : names(tablePrefix(truncate))) {
             if (name.endsWith(arrival)) {
                 String sent = name.substring(0, name.length() - arrival.length()) + "/" + SENT;
                 if (names(sent).isEmpty()) {
@@ -166,6 +172,32 @@ public final class TruncateRendezvous {
                 return;
             }
         }
+    }
+
+    /**
+     * Deletes every rendezvous row of slot {@code slot} from {@code heartbeatTable} ({schema, name}), where it exists:
+     * when the slots are made anew, the rows count arrivals in streams that are gone, and the new slots' tasks would
+     * count on from them, each from where its own segment had got to, and so never meet, or take an old arrival for a
+     * new one.
+     */
+    static void forgetAll(Connection c, String[] heartbeatTable, String slot) throws SQLException {
+        if (!Heartbeat.exists(c, heartbeatTable)) {
+            return;
+        }
+        String table = SqlIdentifiers.qualified(heartbeatTable[0], heartbeatTable[1]);
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE " + STARTS_WITH)) {
+            ps.setString(1, prefix(slot));
+            ps.setString(2, prefix(slot));
+            int deleted = ps.executeUpdate();
+            if (deleted > 0) {
+                log.info("Deleted {} rendezvous row(s) of earlier slots {} from {}", deleted, slot, table);
+            }
+        }
+    }
+
+    /** The rows of the truncated table's truncates: {@code <slot>/truncate/<OID of the first table it names>/}. */
+    private String tablePrefix(HeldTruncate truncate) {
+        return prefix(slot) + Integer.toUnsignedLong(truncate.relationOids().get(0)) + "/";
     }
 
     /** Where the truncate is in this segment's stream: its transaction's commit LSN, and which of its truncates. */
@@ -215,8 +247,7 @@ public final class TruncateRendezvous {
             return step(held, false);
         }
         // Every segment holding the table went past the table's earlier truncates: none waits for their marks.
-        String tablePrefix = key.substring(0, key.lastIndexOf('/', key.length() - 2) + 1);
-        forget(tablePrefix, Integer.parseInt(key.substring(tablePrefix.length(), key.length() - 1)), SENT);
+        forget(tablePrefix, met, SENT);
         if (!names(key + SENT).isEmpty()) {
             // Sent before this task restarted: sending again could follow rows the others wrote after it.
             return go();
@@ -278,8 +309,7 @@ public final class TruncateRendezvous {
     /** The names in the heartbeat table that start with {@code prefix}. */
     private List<String> names(String prefix) throws SQLException {
         List<String> names = new ArrayList<>();
-        try (PreparedStatement ps = coordinator().prepareStatement("SELECT slot_name FROM " + table
-                + " WHERE left(slot_name, length(?)) = ?")) {
+        try (PreparedStatement ps = coordinator().prepareStatement("SELECT slot_name FROM " + table + " WHERE " + STARTS_WITH)) {
             ps.setString(1, prefix);
             ps.setString(2, prefix);
             try (ResultSet rs = ps.executeQuery()) {

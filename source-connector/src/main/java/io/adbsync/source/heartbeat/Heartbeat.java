@@ -133,7 +133,8 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
         return "GRANT " + String.join(", ", privileges) + " ON " + quotedTable + " TO " + quotedRole;
     }
 
-    private static boolean exists(Connection c, String[] table) throws SQLException {
+    /** Whether table {schema, name} exists. */
+    public static boolean exists(Connection c, String[] table) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
             ps.setString(1, SqlIdentifiers.qualified(table[0], table[1]));
             try (ResultSet rs = ps.executeQuery()) {

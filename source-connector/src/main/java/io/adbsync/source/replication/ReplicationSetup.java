@@ -296,6 +296,15 @@ public final class ReplicationSetup {
         }
     }
 
+    /** Drops slot {@code slot} of the server {@code c} is connected to, if it exists. */
+    public static void dropSlot(Connection c, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            ps.execute();
+        }
+    }
+
     /**
      * Drops the slot and, with {@code dropPublication} ({@code setup.mode=create}, where the connector made it), the
      * publication (connector removed for good, on request). Under {@code check} the publication is the administrator's.
@@ -311,11 +320,7 @@ public final class ReplicationSetup {
     public static void drop(SourceCatalog catalog, List<SourceCatalog> slotServers, String slot, String publication,
                             boolean dropPublication) throws SQLException {
         for (SourceCatalog server : slotServers) {
-            try (PreparedStatement ps = server.connection().prepareStatement(
-                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
-                ps.setString(1, slot);
-                ps.execute();
-            }
+            dropSlot(server.connection(), slot);
         }
         if (!dropPublication) {
             log.info("Dropped replication slot {}; publication {} is left to its administrator ({}=check)", slot, publication,

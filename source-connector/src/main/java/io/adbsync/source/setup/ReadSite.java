@@ -31,10 +31,8 @@ import java.util.OptionalInt;
  * @param segment the segment read, null where the source is read as one stream
  * @param segments     every primary segment, where the source is read per segment
  * @param segmentShare its share of the rows, null where the source is read as one stream
- * @param writer  see {@link #writes()}
  */
-record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<Segment> segments, SegmentShare segmentShare,
-                boolean writer) {
+record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<Segment> segments, SegmentShare segmentShare) {
 
     /** The site of a task assigned {@code assigned} (a segment's content id, or none) on a source of {@code topology}. */
     static ReadSite of(SourceTopology topology, OptionalInt assigned, SourceConfig config, SourceCatalog catalog) {
@@ -46,13 +44,12 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
                 // Made for a per-segment source that is no longer one: fails naming what to do.
                 TaskSegments.segment(topology, assigned);
             }
-            return new ReadSite(config.connection(), OffsetScope.of(config.topicPrefix()), null, List.of(), null, true);
+            return new ReadSite(config.connection(), OffsetScope.of(config.topicPrefix()), null, List.of(), null);
         }
         Segment segment = TaskSegments.segment(topology, assigned);
         return new ReadSite(segment.utilityConnection(config.connection()),
                 OffsetScope.ofSegment(config.topicPrefix(), segment.content()), segment, topology.segments(),
-                new SegmentShare(catalog::connection, segment, topology.replicatedTableReader(), topology.segments().size()),
-                segment.content() == topology.replicatedTableReader().content());
+                new SegmentShare(catalog::connection, segment, topology.replicatedTableReader(), topology.segments().size()));
     }
 
     /** The tables' rows this task sends: all, or its segment's share. */
@@ -70,7 +67,7 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
      * the change done, as under {@code setup.mode=check}; several acting at once would fail on each other's changes.
      */
     boolean writes() {
-        return writer;
+        return segmentShare == null || segmentShare.readsReplicated();
     }
 
     /** Takes the lock that makes the tasks sharing {@code publication} set up one at a time; per segment only. */
