@@ -121,18 +121,6 @@ final class GreenplumSource implements AutoCloseable {
         return all;
     }
 
-    /** The distributed xid Greenplum ran the segment-local transaction {@code localXid} of {@code segment} under. */
-    String distributedXid(Segment segment, int localXid) throws SQLException {
-        try (Connection c = Jdbc.open(utility(segment));
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT distributed_xid::text FROM gp_distributed_log WHERE local_transaction::text = ?")) {
-            ps.setString(1, Integer.toUnsignedString(localXid));
-            try (var rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
-    }
-
     private static void sleep() {
         try {
             Thread.sleep(20);

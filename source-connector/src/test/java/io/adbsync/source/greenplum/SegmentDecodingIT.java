@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * pgoutput decoder on a real Greenplum 7 cluster: a publication made on the coordinator is decoded on every segment;
  * each change of a distributed table is decoded on exactly the segment that holds the row; a distribution-key update
  * is a DELETE on the old segment and an INSERT on the new one (on one segment, still not an UPDATE); a write to a replicated table and a TRUNCATE are
- * decoded on every segment, the truncate under one distributed xid; a redistribution moves rows with no decoded change.
+ * decoded on every segment; a redistribution moves rows with no decoded change.
  */
 class SegmentDecodingIT {
 
@@ -140,19 +140,10 @@ class SegmentDecodingIT {
                     .as("the replicated heartbeat table on segment " + content).containsExactly(Set.of("I hb"), Set.of("U hb"));
         }
 
-        // The moved row's two halves are parts of one distributed transaction, decoded under each segment's own xid.
-        Change delete = last(changes.get(home.get(moved)), 'D', String.valueOf(moved));
-        Change insert = last(changes.get(home.get(target)), 'I', String.valueOf(target));
-        Segment from = source.topology.segments().get(home.get(moved));
-        Segment to = source.topology.segments().get(home.get(target));
-        assertThat(source.distributedXid(from, delete.xid())).isNotNull().isEqualTo(source.distributedXid(to, insert.xid()));
-        // Every segment decodes the one TRUNCATE under its own xid, all mapped to the same distributed xid.
+        // Every segment decodes the one TRUNCATE, each under a local xid of its own. (Which distributed transaction
+        // a local xid belonged to cannot be asked reliably: gp_distributed_log keeps entries only while a
+        // transaction may still need them, so the connector counts truncates instead; see TruncateRendezvous.)
         assertThat(truncateXid).hasSize(source.topology.segments().size());
-        Set<String> distributed = new HashSet<>();
-        for (Segment segment : source.topology.segments()) {
-            distributed.add(source.distributedXid(segment, truncateXid.get(segment.content())));
-        }
-        assertThat(distributed).hasSize(1).doesNotContainNull();
     }
 
     @Test
@@ -215,12 +206,6 @@ class SegmentDecodingIT {
             }
         }
         return ids;
-    }
-
-    /** The last change {@code op} of {@code key} in orders. */
-    private static Change last(List<Change> changes, char op, String key) {
-        return changes.stream().filter(c -> c.op() == op && key.equals(c.key()) && "orders".equals(c.table()))
-                .reduce((a, b) -> b).orElseThrow(() -> new AssertionError("No " + op + " " + key + " in " + changes));
     }
 
     private static String key(TupleData tuple) {
