@@ -2,7 +2,7 @@ package io.adbsync.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.stack.kafka.TopicReader;
+import io.adbsync.fixtures.kafka.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.io.PrintStream;

@@ -1,6 +1,6 @@
 package io.adbsync.it;
 
-import io.adbsync.stack.kafka.TopicReader;
+import io.adbsync.fixtures.kafka.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.json.JsonConverter;

@@ -2,7 +2,7 @@ package io.adbsync.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.adbsync.stack.kafka.TopicReader;
+import io.adbsync.fixtures.kafka.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.io.IOException;

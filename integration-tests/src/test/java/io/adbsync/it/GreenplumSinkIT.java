@@ -2,9 +2,9 @@ package io.adbsync.it;
 
 import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
-import io.adbsync.stack.kafka.TopicReader;
-import io.adbsync.stack.postgres.Greenplum;
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.fixtures.kafka.TopicReader;
+import io.adbsync.fixtures.postgres.Greenplum;
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import io.adbsync.stack.verify.TableDiff;
 import io.adbsync.stack.verify.Verify;

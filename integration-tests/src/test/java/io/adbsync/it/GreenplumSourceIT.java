@@ -1,6 +1,6 @@
 package io.adbsync.it;
 
-import io.adbsync.stack.postgres.Greenplum;
+import io.adbsync.fixtures.postgres.Greenplum;
 import io.adbsync.stack.postgres.PostgresServer;
 import io.adbsync.stack.verify.TableDiff;
 import io.adbsync.stack.verify.Verify;

@@ -1,7 +1,7 @@
 package io.adbsync.it;
 
 import io.adbsync.stack.connect.ConnectRestClient;
-import io.adbsync.stack.kafka.TopicReader;
+import io.adbsync.fixtures.kafka.TopicReader;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -305,7 +305,7 @@ class SinkConnectorIT extends WithLocalStack {
     void aDestinationServerKilledAndRestartedMidStreamLosesNothing() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.adbsync.stack.postgres.LocalPostgres.available(),
                 "restarting a server needs the machine's PostgreSQL binaries");
-        try (PostgresServer destination = io.adbsync.stack.postgres.Postgres.startRestartable()) {
+        try (PostgresServer destination = io.adbsync.fixtures.postgres.Postgres.startRestartable()) {
             String db = destination.createDatabase("sink_restart");
             String topic = "restart.public.counter";
             Map<String, String> config = sinkConfig(db, topic, "retry.backoff.ms", "200");

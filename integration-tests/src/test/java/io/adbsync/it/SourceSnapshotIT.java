@@ -699,7 +699,7 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         // The offsets topic holds [connector, partition] -> offset as JSON; the same key bytes in the same topic
         // partition replace the stored offset, as a PATCH accepted by an earlier version would have.
         String offsetsTopic = "adbsync-connect-offsets";
-        var stored = io.adbsync.stack.kafka.TopicReader.readUntil(stack.bootstrapServers(), offsetsTopic,
+        var stored = io.adbsync.fixtures.kafka.TopicReader.readUntil(stack.bootstrapServers(), offsetsTopic,
                 records -> records.stream().anyMatch(r -> isSnapshotOffsetOf(r.key(), "public.t")), Duration.ofSeconds(30))
                 .stream().filter(r -> isSnapshotOffsetOf(r.key(), "public.t")).findFirst().orElseThrow();
         try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(Map.of(

@@ -3,7 +3,7 @@ package io.adbsync.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.it.ChangeEvents.Event;
 import io.adbsync.stack.postgres.LocalPostgres;
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.awaitility.Awaitility;

@@ -3,7 +3,7 @@ package io.adbsync.it;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
-import io.adbsync.stack.postgres.CertificateAuthority;
+import io.adbsync.fixtures.postgres.CertificateAuthority;
 import io.adbsync.stack.postgres.LocalPostgres;
 import io.adbsync.stack.postgres.ServerTls;
 import org.awaitility.Awaitility;

@@ -1,7 +1,7 @@
 package io.adbsync.it;
 
 import io.adbsync.stack.LocalStack;
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;

@@ -1,6 +1,6 @@
 package io.adbsync.source;
 
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;

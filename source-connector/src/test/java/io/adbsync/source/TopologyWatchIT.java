@@ -3,7 +3,7 @@ package io.adbsync.source;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.greenplum.TaskSegments;
-import io.adbsync.stack.postgres.Greenplum;
+import io.adbsync.fixtures.postgres.Greenplum;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.connect.source.SourceConnectorContext;
 import org.awaitility.Awaitility;

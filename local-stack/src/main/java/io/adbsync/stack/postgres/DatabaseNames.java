@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /** Creates uniquely named databases, so tests sharing one server never see each other's tables. */
-final class DatabaseNames {
+public final class DatabaseNames {
 
     private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,40}");
     private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -21,7 +21,7 @@ final class DatabaseNames {
     private DatabaseNames() {
     }
 
-    static String create(PostgresServer server, String prefix) throws SQLException {
+    public static String create(PostgresServer server, String prefix) throws SQLException {
         String lower = prefix.toLowerCase(Locale.ROOT);
         if (!PREFIX.matcher(lower).matches()) {
             throw new IllegalArgumentException("A database prefix must be a lower-case identifier of at most 41 characters: " + prefix);
@@ -33,7 +33,7 @@ final class DatabaseNames {
         return name;
     }
 
-    static void drop(PostgresServer server, String name) throws SQLException {
+    public static void drop(PostgresServer server, String name) throws SQLException {
         try (Connection c = server.connect("postgres"); Statement s = c.createStatement()) {
             // Slots keep a database busy; a test that leaves one behind must not leak the database too.
             s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = "

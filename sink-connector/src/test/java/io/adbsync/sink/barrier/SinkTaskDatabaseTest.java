@@ -1,6 +1,6 @@
 package io.adbsync.sink.barrier;
 
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;

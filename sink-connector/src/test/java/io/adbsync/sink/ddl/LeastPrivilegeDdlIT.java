@@ -7,7 +7,7 @@ import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.record.Column;
 import io.adbsync.sink.record.TableChanges;
 import io.adbsync.sink.writer.OffsetStore;
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.connect.data.Schema;
 import org.junit.jupiter.api.Test;

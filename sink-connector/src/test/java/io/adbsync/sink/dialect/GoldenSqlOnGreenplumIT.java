@@ -6,7 +6,7 @@ import io.adbsync.sink.ddl.TableState;
 import io.adbsync.sink.naming.TableId;
 import io.adbsync.sink.Sql;
 import io.adbsync.sink.precheck.SinkPrecheck;
-import io.adbsync.stack.postgres.Greenplum;
+import io.adbsync.fixtures.postgres.Greenplum;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,6 @@
 package io.adbsync.sink.dialect;
 
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;

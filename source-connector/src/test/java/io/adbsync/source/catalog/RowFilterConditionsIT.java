@@ -1,6 +1,6 @@
 package io.adbsync.source.catalog;
 
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

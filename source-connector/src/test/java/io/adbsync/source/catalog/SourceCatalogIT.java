@@ -7,7 +7,7 @@ import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.catalog.UnchangedToastLoader.KeyValue;
 import io.adbsync.source.types.TypeMapper;
 import io.adbsync.stack.postgres.LocalPostgres;
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.connect.errors.ConnectException;

@@ -7,7 +7,7 @@ import io.adbsync.source.pgoutput.PgOutputDecoder;
 import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.ReplicationStream;
-import io.adbsync.stack.postgres.Greenplum;
+import io.adbsync.fixtures.postgres.Greenplum;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.common.config.types.Password;
 

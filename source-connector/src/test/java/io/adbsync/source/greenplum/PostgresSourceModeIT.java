@@ -3,7 +3,7 @@ package io.adbsync.source.greenplum;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.source.AdbPgSourceConnector;
 import io.adbsync.source.config.SourceConfig;
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.common.config.Config;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package io.adbsync.source.replication;
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.source.pgoutput.PgOutputDecoder;
 import io.adbsync.source.pgoutput.PgOutputMessage;
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.common.config.types.Password;
 import org.junit.jupiter.api.Test;

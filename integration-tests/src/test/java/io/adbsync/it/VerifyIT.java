@@ -1,6 +1,9 @@
-package io.adbsync.stack.verify;
+package io.adbsync.it;
 
-import io.adbsync.stack.postgres.Postgres;
+import io.adbsync.stack.verify.Verify;
+import io.adbsync.stack.verify.TableDiff;
+
+import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.junit.jupiter.api.Test;
 
