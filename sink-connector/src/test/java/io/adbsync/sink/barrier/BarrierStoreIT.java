@@ -3,7 +3,7 @@ package io.adbsync.sink.barrier;
 import io.adbsync.common.contract.BarrierHeaders.Position;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.Dialects;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.stack.postgres.Greenplum;
 import io.adbsync.stack.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
