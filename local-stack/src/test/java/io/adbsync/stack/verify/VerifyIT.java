@@ -1,5 +1,6 @@
 package io.adbsync.stack.verify;
 
+import io.adbsync.common.sql.TableId;
 import io.adbsync.stack.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.junit.jupiter.api.Test;
@@ -72,7 +73,7 @@ class VerifyIT {
                 "INSERT INTO ops.beat VALUES ('slot', now())");
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), "ops.beat", 1000, new PrintStream(out, true));
+        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), new TableId("ops", "beat"), 1000, new PrintStream(out, true));
 
         assertThat(diffs).extracting(TableDiff::table).containsExactly("public.same");
         assertThat(out.toString()).contains("All 1 table(s) equal.");
