@@ -2,8 +2,8 @@ package io.adbsync.it;
 
 import io.adbsync.stack.verify.Verify;
 import io.adbsync.stack.verify.TableDiff;
-
 import io.adbsync.fixtures.postgres.Postgres;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +75,7 @@ class VerifyIT {
                 "INSERT INTO ops.beat VALUES ('slot', now())");
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), "ops.beat", 1000, new PrintStream(out, true));
+        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), new TableId("ops", "beat"), 1000, new PrintStream(out, true));
 
         assertThat(diffs).extracting(TableDiff::table).containsExactly("public.same");
         assertThat(out.toString()).contains("All 1 table(s) equal.");

@@ -15,7 +15,7 @@ import io.adbsync.sink.ddl.RecordSchemaException;
 import io.adbsync.sink.ddl.TableState;
 import io.adbsync.sink.error.RecordFailure;
 import io.adbsync.sink.naming.TableAllowList;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.naming.TableNamer;
 import io.adbsync.sink.record.BatchReducer;
 import io.adbsync.sink.record.ChangeEvent;

@@ -3,6 +3,7 @@ package io.adbsync.stack.cli;
 import io.adbsync.common.config.Validators;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.jdbc.JdbcUrls;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.demo.Demo;
 import io.adbsync.stack.fuzz.Feature;
@@ -287,7 +288,7 @@ public final class Main {
         }
         try {
             List<TableDiff> diffs = Verify.run(sourceUrl, sinkUrl, tables.isBlank() ? List.of() : List.of(tables.split(",")),
-                    heartbeatTable, chunkRows, System.out);
+                    TableId.parse(heartbeatTable), chunkRows, System.out);
             System.exit(diffs.stream().allMatch(TableDiff::equal) ? 0 : 1);
         } catch (SQLException e) {
             System.err.println("verify failed: " + e.getMessage());

@@ -2,6 +2,7 @@ package io.adbsync.stack.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
 import io.adbsync.stack.postgres.LocalPostgres;
@@ -43,8 +44,10 @@ public final class Demo {
                           boolean exitWhenMatched, int maxWaitSeconds, Path configDir) {
     }
 
-    private static final List<String> TABLES = List.of("public.branches", "public.tellers", "public.accounts",
-            "public.history", "public.all_types");
+    private static final List<TableId> TABLES = List.of(new TableId("public", "branches"), new TableId("public", "tellers"),
+            new TableId("public", "accounts"), new TableId("public", "history"), new TableId("public", "all_types"));
+    /** {@link #TABLES} as the schema.table names {@link Verify} reads. */
+    private static final List<String> TABLE_NAMES = TABLES.stream().map(TableId::toString).toList();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Demo() {
@@ -152,7 +155,7 @@ public final class Demo {
             if (!workloadRunning.get() && matches(source, destination)) {
                 out.println();
                 out.println("The destination matches the source, table by table:");
-                Verify.run(url(source), url(destination), TABLES, 10_000, out);
+                Verify.run(url(source), url(destination), TABLE_NAMES, 10_000, out);
                 return true;
             }
         }
@@ -196,17 +199,16 @@ public final class Demo {
     }
 
     private static boolean matches(LocalPostgres source, LocalPostgres destination) throws SQLException {
-        List<TableDiff> diffs = Verify.run(url(source), url(destination), TABLES, 10_000, new PrintStream(OutputStream.nullOutputStream()));
+        List<TableDiff> diffs = Verify.run(url(source), url(destination), TABLE_NAMES, 10_000, new PrintStream(OutputStream.nullOutputStream()));
         return diffs.stream().allMatch(TableDiff::equal);
     }
 
     private static long rowCount(LocalPostgres destination) throws SQLException {
         long total = 0;
         try (Connection c = destination.connect("demo"); Statement s = c.createStatement()) {
-            for (String table : TABLES) {
-                String[] t = table.split("\\.");
+            for (TableId table : TABLES) {
                 try (PreparedStatement exists = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-                    exists.setString(1, table);
+                    exists.setString(1, table.toString());
                     try (ResultSet rs = exists.executeQuery()) {
                         rs.next();
                         if (!rs.getBoolean(1)) {
@@ -214,7 +216,7 @@ public final class Demo {
                         }
                     }
                 }
-                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + io.adbsync.common.sql.SqlIdentifiers.qualified(t[0], t[1]))) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table.quoted())) {
                     rs.next();
                     total += rs.getLong(1);
                 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.stack.connect.ConnectRestClient;
 import io.adbsync.stack.postgres.PostgresServer;
 import io.adbsync.stack.verify.TableDiff;
@@ -187,7 +188,7 @@ public final class FuzzRunner {
             for (TableDef table : generator.tables()) {
                 diffs.add(table.shape() == TableDef.Shape.KEYLESS
                         ? KeylessVerifier.compare(s, d, "public", table.name())
-                        : verifier.compare(s, d, "public." + table.name()));
+                        : verifier.compare(s, d, new TableId("public", table.name())));
             }
         }
         return diffs;

@@ -2,6 +2,7 @@ package io.adbsync.stack.verify;
 
 import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,13 +27,14 @@ public final class TableVerifier {
     }
 
     /**
-     * Tables of the source that have a primary key, as schema.table, excluding system schemas and {@code heartbeatTable}
-     * (schema.table, as the source connector's {@code heartbeat.table} names it).
+     * Tables of the source that have a primary key, excluding system schemas and {@code heartbeatTable} (the source
+     * connector's {@code heartbeat.table}).
      */
-    public static List<String> tablesWithPrimaryKey(Connection source, String heartbeatTable) throws SQLException {
+    public static List<TableId> tablesWithPrimaryKey(Connection source, TableId heartbeatTable) throws SQLException {
         return PgCatalog.tables(source, true).stream()
-                .filter(t -> t.primaryKey() && !systemSchema(t.schema()) && !t.qualifiedName().equals(heartbeatTable))
-                .map(PgCatalog.Table::qualifiedName).toList();
+                .filter(t -> t.primaryKey() && !systemSchema(t.schema()))
+                .map(t -> new TableId(t.schema(), t.name()))
+                .filter(t -> !t.equals(heartbeatTable)).toList();
     }
 
     /** pg_catalog, information_schema, and every schema whose name is "pg" and more (as {@code LIKE 'pg_%'} matched them). */
@@ -40,18 +42,15 @@ public final class TableVerifier {
         return schema.equals("pg_catalog") || schema.equals("information_schema") || (schema.startsWith("pg") && schema.length() > 2);
     }
 
-    public TableDiff compare(Connection source, Connection destination, String qualifiedTable) throws SQLException {
-        String[] parts = qualifiedTable.split("\\.", 2);
-        if (parts.length != 2) {
-            return new TableDiff(qualifiedTable, 0, 0, 0, List.of(), "not a schema.table name");
-        }
-        String table = SqlIdentifiers.qualified(parts[0], parts[1]);
-        List<PgCatalog.KeyColumn> key = keyColumns(source, parts[0], parts[1]);
+    public TableDiff compare(Connection source, Connection destination, TableId id) throws SQLException {
+        String qualifiedTable = id.toString();
+        String table = id.quoted();
+        List<PgCatalog.KeyColumn> key = keyColumns(source, id.schema(), id.table());
         if (key.isEmpty()) {
             return new TableDiff(qualifiedTable, 0, 0, 0, List.of(), "has no primary key at the source; not compared");
         }
-        List<String> columns = columns(source, parts[0], parts[1]);
-        if (!tableExists(destination, parts[0], parts[1])) {
+        List<String> columns = columns(source, id.schema(), id.table());
+        if (!tableExists(destination, id.schema(), id.table())) {
             return new TableDiff(qualifiedTable, count(source, table), 0, 0, List.of(), "missing at the destination");
         }
         long sourceRows = count(source, table);

@@ -1,7 +1,7 @@
 package io.adbsync.sink.barrier;
 
 import io.adbsync.common.contract.BarrierHeaders.Position;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import org.apache.kafka.common.TopicPartition;
 
 /**

@@ -4,7 +4,7 @@ import io.adbsync.common.contract.BarrierHeaders.Position;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.ddl.BookkeepingTables;
 import io.adbsync.sink.dialect.Dialect;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.writer.MergeSql;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;

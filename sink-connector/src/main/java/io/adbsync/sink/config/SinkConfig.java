@@ -6,7 +6,7 @@ import io.adbsync.common.filter.OperationFilter;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.StorageEngine;
 import io.adbsync.sink.naming.NameCase;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.naming.TableNamer;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -242,7 +242,7 @@ public final class SinkConfig extends AbstractConfig {
     }
 
     public TableId truncateBarrierTable() {
-        return tableId(getString(TRUNCATE_BARRIER_TABLE).trim());
+        return TableId.parse(getString(TRUNCATE_BARRIER_TABLE).trim());
     }
 
     public long retryWindowConnectionMs() {
@@ -260,13 +260,7 @@ public final class SinkConfig extends AbstractConfig {
     /** The exactly-once offsets table; empty when off. */
     public Optional<TableId> offsetsTable() {
         String value = getString(OFFSETS_TABLE).trim();
-        return value.isEmpty() ? Optional.empty() : Optional.of(tableId(value));
-    }
-
-    /** A {@code schema.table} setting (its validator admits nothing else) as a table. */
-    private static TableId tableId(String qualified) {
-        String[] parts = qualified.split("\\.", 2);
-        return new TableId(parts[0], parts[1]);
+        return value.isEmpty() ? Optional.empty() : Optional.of(TableId.parse(value));
     }
 
     public long maxRowsPerSecond() {

@@ -1,6 +1,6 @@
 package io.adbsync.sink.ddl;
 
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

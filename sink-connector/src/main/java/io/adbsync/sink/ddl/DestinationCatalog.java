@@ -3,7 +3,7 @@ package io.adbsync.sink.ddl;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.StorageEngine;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -5,7 +5,7 @@ import io.adbsync.sink.dialect.ColumnDefinition;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.StorageEngine;
 import io.adbsync.sink.dialect.TableDefinition;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.record.Column;
 import io.adbsync.sink.record.TableChanges;
 import org.apache.kafka.connect.errors.ConnectException;

@@ -1,7 +1,7 @@
 package io.adbsync.sink.dialect;
 
 import io.adbsync.common.sql.SqlIdentifiers;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 
 import java.util.List;
 import java.util.Optional;

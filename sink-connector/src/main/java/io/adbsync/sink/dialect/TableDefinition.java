@@ -1,6 +1,6 @@
 package io.adbsync.sink.dialect;
 
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 
 import java.util.List;
 

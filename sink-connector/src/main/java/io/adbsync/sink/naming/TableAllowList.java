@@ -1,5 +1,7 @@
 package io.adbsync.sink.naming;
 
+import io.adbsync.common.sql.TableId;
+
 import java.util.List;
 import java.util.regex.Pattern;
 

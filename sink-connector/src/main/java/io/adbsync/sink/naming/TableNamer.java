@@ -1,5 +1,7 @@
 package io.adbsync.sink.naming;
 
+import io.adbsync.common.sql.TableId;
+
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -109,12 +111,9 @@ public final class TableNamer {
     /** {@code schema.table}, or just {@code table} in schema public; the first dot separates them. */
     private static TableId split(String name, String what) {
         int dot = name.indexOf('.');
-        if (dot < 0) {
-            return new TableId("public", name);
-        }
         if (dot == 0 || dot == name.length() - 1) {
             throw new IllegalArgumentException(what + ": '" + name + "' is not a valid schema.table name");
         }
-        return new TableId(name.substring(0, dot), name.substring(dot + 1));
+        return TableId.parse(name, "public");
     }
 }

@@ -8,7 +8,7 @@ import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.Dialects;
 import io.adbsync.sink.naming.SourceTable;
 import io.adbsync.sink.naming.TableAllowList;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.naming.TableNamer;
 
 import java.sql.Connection;

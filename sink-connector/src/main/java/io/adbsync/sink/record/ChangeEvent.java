@@ -2,7 +2,7 @@ package io.adbsync.sink.record;
 
 import io.adbsync.common.filter.Operation;
 import io.adbsync.sink.naming.SourceTable;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 import java.util.LinkedHashMap;

@@ -5,7 +5,7 @@ import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.contract.SourceTableHeader;
 import io.adbsync.common.contract.SpecialFloatColumns;
 import io.adbsync.sink.naming.SourceTable;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.naming.TableNamer;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;

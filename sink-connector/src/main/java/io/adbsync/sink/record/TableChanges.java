@@ -1,6 +1,6 @@
 package io.adbsync.sink.record;
 
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

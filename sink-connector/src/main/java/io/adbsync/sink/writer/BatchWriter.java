@@ -3,7 +3,7 @@ package io.adbsync.sink.writer;
 import io.adbsync.sink.ddl.SchemaSync;
 import io.adbsync.sink.ddl.TableState;
 import io.adbsync.sink.dialect.Dialect;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.record.ChangeEvent;
 import io.adbsync.sink.record.Column;
 import io.adbsync.sink.record.CopyText;

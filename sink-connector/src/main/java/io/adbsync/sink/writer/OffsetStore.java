@@ -3,7 +3,7 @@ package io.adbsync.sink.writer;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.ddl.BookkeepingTables;
 import io.adbsync.sink.dialect.Dialect;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import org.apache.kafka.common.TopicPartition;
 
 import java.sql.Connection;

@@ -2,7 +2,7 @@ package io.adbsync.sink.barrier;
 
 import io.adbsync.sink.AdbPgSinkTask;
 import io.adbsync.sink.dialect.Dialects;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.junit.jupiter.api.Test;
 

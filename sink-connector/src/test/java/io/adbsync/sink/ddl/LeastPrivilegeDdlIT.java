@@ -3,7 +3,7 @@ package io.adbsync.sink.ddl;
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.Dialects;
 import io.adbsync.sink.dialect.StorageEngine;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.record.Column;
 import io.adbsync.sink.record.TableChanges;
 import io.adbsync.sink.writer.OffsetStore;

@@ -1,7 +1,7 @@
 package io.adbsync.sink.ddl;
 
 import io.adbsync.sink.dialect.StorageEngine;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

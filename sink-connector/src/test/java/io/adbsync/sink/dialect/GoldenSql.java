@@ -2,7 +2,7 @@ package io.adbsync.sink.dialect;
 
 import io.adbsync.sink.barrier.BarrierStore;
 import io.adbsync.sink.ddl.SchemaSync;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.writer.MergeSql;
 import io.adbsync.sink.writer.OffsetStore;
 

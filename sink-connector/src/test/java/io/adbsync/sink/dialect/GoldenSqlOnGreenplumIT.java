@@ -3,7 +3,7 @@ package io.adbsync.sink.dialect;
 import io.adbsync.sink.config.SinkConfig;
 import io.adbsync.sink.ddl.DestinationCatalog;
 import io.adbsync.sink.ddl.TableState;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.Sql;
 import io.adbsync.sink.precheck.SinkPrecheck;
 import io.adbsync.fixtures.postgres.Greenplum;

@@ -1,5 +1,6 @@
 package io.adbsync.sink.naming;
 
+import io.adbsync.common.sql.TableId;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

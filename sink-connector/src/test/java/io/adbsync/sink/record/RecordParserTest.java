@@ -4,7 +4,7 @@ import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.filter.Operation;
 import io.adbsync.common.contract.SourceTableHeader;
 import io.adbsync.sink.naming.NameCase;
-import io.adbsync.sink.naming.TableId;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.naming.TableNamer;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;

@@ -2,8 +2,8 @@ package io.adbsync.sink.writer;
 
 import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.Dialects;
-import io.adbsync.sink.naming.TableId;
 import io.adbsync.fixtures.postgres.Greenplum;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,7 @@
 package io.adbsync.source.catalog;
 
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -31,12 +32,12 @@ public final class ReplicaIdentity {
         return "ALTER TABLE " + quotedTable + " REPLICA IDENTITY FULL";
     }
 
-    /** Quoted names of {@code tables} ({schema, table} each) and of their leaf partitions that lack REPLICA IDENTITY FULL. */
-    public static List<String> notFull(Connection c, List<String[]> tables) throws SQLException {
+    /** Quoted names of {@code tables} and of their leaf partitions that lack REPLICA IDENTITY FULL. */
+    public static List<String> notFull(Connection c, List<TableId> tables) throws SQLException {
         List<String> missing = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(TREE)) {
-            for (String[] t : tables) {
-                ps.setString(1, SqlIdentifiers.qualified(t[0], t[1]));
+            for (TableId t : tables) {
+                ps.setString(1, t.regclassText());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         if (!"f".equals(rs.getString(3))) {
@@ -53,7 +54,7 @@ public final class ReplicaIdentity {
      * Sets REPLICA IDENTITY FULL where {@code tables} or their partitions lack it. Looking first keeps a restart from
      * running DDL (and needing ownership of the tables) when nothing changed.
      */
-    public static void makeFull(Connection c, List<String[]> tables) throws SQLException {
+    public static void makeFull(Connection c, List<TableId> tables) throws SQLException {
         List<String> missing = notFull(c, tables);
         try (Statement s = c.createStatement()) {
             for (String table : missing) {

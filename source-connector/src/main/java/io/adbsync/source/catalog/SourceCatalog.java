@@ -5,6 +5,7 @@ import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.catalog.UnchangedToastLoader.RelationGone;
@@ -143,27 +144,27 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         }
     }
 
-    /** The ordinary and partitioned tables the filter captures, as {@code schema.table} pairs in name order. */
-    public List<String[]> capturedTables(TableFilter filter) throws SQLException {
+    /** The ordinary and partitioned tables the filter captures, in name order. */
+    public List<TableId> capturedTables(TableFilter filter) throws SQLException {
         return capturedTables(connection(), filter);
     }
 
     /** {@link #capturedTables(TableFilter)} over {@code connection}. */
-    public static List<String[]> capturedTables(Connection connection, TableFilter filter) throws SQLException {
+    public static List<TableId> capturedTables(Connection connection, TableFilter filter) throws SQLException {
         return capturedTableOids(connection, filter).stream().map(CapturedName::name).toList();
     }
 
     /** A captured table's name and relation OID, and whether it is a partitioned table. */
-    public record CapturedName(String[] name, long oid, boolean partitioned) {
+    public record CapturedName(TableId name, long oid, boolean partitioned) {
         public String qualifiedName() {
-            return name[0] + "." + name[1];
+            return name.toString();
         }
     }
 
     /** The tables {@code filter} captures (partitions stand for their root), with their relation OIDs. */
     public static List<CapturedName> capturedTableOids(Connection connection, TableFilter filter) throws SQLException {
         return PgCatalog.tables(connection, false).stream().filter(t -> filter.captures(t.schema(), t.name()))
-                .map(t -> new CapturedName(new String[] {t.schema(), t.name()}, t.oid(), t.partitioned())).toList();
+                .map(t -> new CapturedName(new TableId(t.schema(), t.name()), t.oid(), t.partitioned())).toList();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.adbsync.source.catalog;
 
 import io.adbsync.common.jdbc.PgCatalog;
+import io.adbsync.common.sql.TableId;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -25,15 +26,15 @@ public final class UncapturableTables {
     }
 
     /**
-     * The captured tables (per {@code filter}, without the heartbeat table {schema, table}) that cannot be captured;
+     * The captured tables (per {@code filter}, without the heartbeat table) that cannot be captured;
      * with {@code identityFullForAll} the task sets REPLICA IDENTITY FULL on every captured table, so only the key is
      * missing where there is no primary key.
      */
-    public static List<Uncapturable> find(Connection c, TableFilter filter, String[] heartbeat, boolean identityFullForAll)
+    public static List<Uncapturable> find(Connection c, TableFilter filter, TableId heartbeat, boolean identityFullForAll)
             throws SQLException {
         List<Uncapturable> found = new ArrayList<>();
         for (PgCatalog.Table t : PgCatalog.tables(c, false)) {
-            if (!filter.captures(t.schema(), t.name()) || (t.schema().equals(heartbeat[0]) && t.name().equals(heartbeat[1]))) {
+            if (!filter.captures(t.schema(), t.name()) || (t.schema().equals(heartbeat.schema()) && t.name().equals(heartbeat.table()))) {
                 continue;
             }
             boolean identityIndex = t.replicaIdentity() == 'i' && t.replicaIdentityIndex();

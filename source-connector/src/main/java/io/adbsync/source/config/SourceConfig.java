@@ -4,6 +4,7 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.config.Validators;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.jdbc.ServerCapabilities;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.greenplum.SourceMode;
 import io.adbsync.source.reconnect.ConnectionRetry;
 import io.adbsync.source.replication.SetupMode;
@@ -334,9 +335,9 @@ public final class SourceConfig extends AbstractConfig {
         return getLong(HEARTBEAT_INTERVAL_MS);
     }
 
-    /** The heartbeat table as {schema, table}. */
-    public String[] heartbeatTable() {
-        return getString(HEARTBEAT_TABLE).split("\\.", 2);
+    /** The heartbeat table ({@code heartbeat.table}, validated as schema.table). */
+    public TableId heartbeatTable() {
+        return TableId.parse(getString(HEARTBEAT_TABLE));
     }
 
     public String heartbeatTopic() {

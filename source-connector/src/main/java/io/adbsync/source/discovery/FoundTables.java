@@ -45,7 +45,7 @@ public final class FoundTables {
         if (attachedPartitions != null) {
             attachedPartitions.discover(nowMs);
             for (AttachedPartitions.Attached a : attachedPartitions.ready(receivedLsn)) {
-                planCopy("Partition " + a.leaf().qualifiedName() + " of " + String.join(".", a.root()), () ->
+                planCopy("Partition " + a.leaf().qualifiedName() + " of " + a.root(), () ->
                         snapshotter.planPartition(a.root(), a.leaf(), rowFilters, offsets));
                 attachedPartitions.planned(a);
             }

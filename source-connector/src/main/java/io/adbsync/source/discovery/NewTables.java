@@ -1,6 +1,7 @@
 package io.adbsync.source.discovery;
 
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.SourceCatalog.CapturedName;
@@ -48,16 +49,16 @@ public final class NewTables {
      * A table new to the connector at WAL position {@code lsn}; {@code added} if it was not in the publication when
      * found (and was added to it then, or by an administrator since).
      */
-    public record Found(String[] name, long oid, boolean added, long lsn) {
+    public record Found(TableId name, long oid, boolean added, long lsn) {
         public String qualifiedName() {
-            return name[0] + "." + name[1];
+            return name.toString();
         }
     }
 
     private final SourceCatalog catalog;
     private final String publication;
     private final TableFilter filter;
-    private final String[] heartbeat;
+    private final TableId heartbeat;
     private final Map<String, String> rowFilters;
     private final boolean replicaIdentityFull;
     private final PartitionMode partitions;
@@ -69,7 +70,7 @@ public final class NewTables {
     /** Tables found unpublished while waiting for an administrator: once published, their copy counts as after a gap. */
     private final Set<String> foundUnpublished = new HashSet<>();
     /** Told of each partitioned table added, with the partitions it had: later ones are watched for from then on. */
-    private final BiConsumer<String[], List<Partitions.Member>> watchPartitions;
+    private final BiConsumer<TableId, List<Partitions.Member>> watchPartitions;
     /** OID of each captured table by name, as last seen. */
     private final Map<String, Long> known = new HashMap<>();
     /** Tables left out because publishing them would break the source's writes (warned about once), by name. */
@@ -84,9 +85,9 @@ public final class NewTables {
      * partitions it gets later are published and copied too. Unless {@code create} ({@code setup.mode=check}) nothing is
      * published or altered: a table waits, with a warning naming the SQL, until an administrator has done it.
      */
-    public NewTables(SourceCatalog catalog, String publication, TableFilter filter, List<CapturedName> planned, String[] heartbeat,
+    public NewTables(SourceCatalog catalog, String publication, TableFilter filter, List<CapturedName> planned, TableId heartbeat,
                      Map<String, String> rowFilters, boolean replicaIdentityFull, PartitionMode partitions,
-                     boolean create, BiConsumer<String[], List<Partitions.Member>> watchPartitions) throws SQLException {
+                     boolean create, BiConsumer<TableId, List<Partitions.Member>> watchPartitions) throws SQLException {
         this.create = create;
         this.watchPartitions = watchPartitions;
         this.catalog = catalog;
@@ -113,7 +114,7 @@ public final class NewTables {
         List<CapturedName> candidates = new ArrayList<>();
         for (CapturedName t : captured) {
             String name = t.qualifiedName();
-            boolean isHeartbeat = t.name()[0].equals(heartbeat[0]) && t.name()[1].equals(heartbeat[1]);
+            boolean isHeartbeat = t.name().equals(heartbeat);
             boolean changed = !Long.valueOf(t.oid()).equals(known.get(name));
             // Where leaves are published, a partitioned table counts as published through its partitions: one without
             // partitions yet has nothing to publish, and its later partitions are the watch of attached partitions'.
@@ -181,15 +182,15 @@ public final class NewTables {
     private List<String> administratorSql(CapturedName t, Set<String> published) throws SQLException {
         List<String> sql = new ArrayList<>();
         if (replicaIdentityFull) {
-            sql.addAll(ReplicaIdentity.fullStatements(ReplicaIdentity.notFull(catalog.connection(), List.<String[]>of(t.name()))));
+            sql.addAll(ReplicaIdentity.fullStatements(ReplicaIdentity.notFull(catalog.connection(), List.of(t.name()))));
         }
         if (published != null) {
             String where = where(t);
             List<String> members = partitions == PartitionMode.LEAVES && t.partitioned()
-                    ? Partitions.leaves(catalog.connection(), t.name()[0], t.name()[1]).stream()
+                    ? Partitions.leaves(catalog.connection(), t.name().schema(), t.name().table()).stream()
                     .filter(l -> !published.contains(l.qualifiedName())).map(l -> l.quoted() + where).toList()
                     : published.contains(t.qualifiedName()) ? List.of()
-                    : List.of(SqlIdentifiers.qualified(t.name()[0], t.name()[1]) + where);
+                    : List.of(t.name().quoted() + where);
             if (!members.isEmpty()) {
                 sql.add("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
             }
@@ -210,13 +211,13 @@ public final class NewTables {
     private void add(CapturedName t, boolean publish, boolean added) throws SQLException {
         String where = where(t);
         try (Statement s = catalog.connection().createStatement()) {
-            List<Partitions.Member> leaves = Partitions.leaves(catalog.connection(), t.name()[0], t.name()[1]);
+            List<Partitions.Member> leaves = Partitions.leaves(catalog.connection(), t.name().schema(), t.name().table());
             if (replicaIdentityFull && create) {
-                ReplicaIdentity.makeFull(catalog.connection(), List.<String[]>of(t.name()));
+                ReplicaIdentity.makeFull(catalog.connection(), List.of(t.name()));
             }
             List<String> members = partitions == PartitionMode.LEAVES && t.partitioned()
                     ? leaves.stream().map(l -> l.quoted() + where).toList()
-                    : List.of(SqlIdentifiers.qualified(t.name()[0], t.name()[1]) + where);
+                    : List.of(t.name().quoted() + where);
             // A partitioned table without partitions is not listed where leaves are published: PostgreSQL 12 refuses
             // it, and later servers would publish its partitions through it, unseen by the look for unpublished tables.
             if (publish && !members.isEmpty()) {

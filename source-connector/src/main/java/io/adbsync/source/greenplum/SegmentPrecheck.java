@@ -4,6 +4,7 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.ReplicationStream;
 import io.adbsync.source.snapshot.SnapshotMode;
@@ -37,7 +38,7 @@ public final class SegmentPrecheck {
 
     /** What the connector is set to read: the settings the segments are checked against. */
     public record Settings(ConnectionConfig connection, SnapshotMode snapshotMode, String slotName, long heartbeatIntervalMs,
-                           String[] heartbeatTable) {
+                           TableId heartbeatTable) {
     }
 
     /**
@@ -182,8 +183,8 @@ public final class SegmentPrecheck {
         if (config.heartbeatIntervalMs() == 0 || config.snapshotMode() == SnapshotMode.INITIAL_ONLY) {
             return null;
         }
-        String[] table = config.heartbeatTable();
-        String qualified = SqlIdentifiers.qualified(table[0], table[1]);
+        TableId table = config.heartbeatTable();
+        String qualified = table.quoted();
         try (PreparedStatement ps = coordinator.prepareStatement("SELECT p.policytype, pg_get_table_distributedby(p.localoid) "
                 + "FROM gp_distribution_policy p WHERE p.localoid = to_regclass(?)")) {
             ps.setString(1, qualified);
@@ -191,7 +192,7 @@ public final class SegmentPrecheck {
                 if (!rs.next() || "r".equals(rs.getString(1))) {
                     return null;
                 }
-                return new TopologyProblem("heartbeat.table", heartbeatMessage(table[0] + "." + table[1],
+                return new TopologyProblem("heartbeat.table", heartbeatMessage(table.toString(),
                         rs.getString(2), qualified));
             }
         }

@@ -2,7 +2,7 @@ package io.adbsync.source.greenplum;
 
 import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
-import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.ReplicationStream;
@@ -44,11 +44,11 @@ public final class SegmentSlots {
 
     /**
      * Makes slot {@code slot} exist on every segment of {@code segments}, creating the missing ones together under
-     * SHARE locks of {@code captured} ({schema, table} pairs) taken through {@code coordinator}; {@code heartbeatTable}
-     * ({schema, table}) holds the segments' rendezvous at truncates ({@link TruncateRendezvous}).
+     * SHARE locks of {@code captured} taken through {@code coordinator}; {@code heartbeatTable}
+     * holds the segments' rendezvous at truncates ({@link TruncateRendezvous}).
      */
-    public static void ensure(ConnectionConfig coordinator, List<Segment> segments, String slot, List<String[]> captured,
-                              String[] heartbeatTable) throws SQLException {
+    public static void ensure(ConnectionConfig coordinator, List<Segment> segments, String slot, List<TableId> captured,
+                              TableId heartbeatTable) throws SQLException {
         List<Segment> missing = new ArrayList<>();
         for (Found found : look(coordinator, segments, slot)) {
             if (found.slot() == null) {
@@ -105,7 +105,7 @@ public final class SegmentSlots {
      * asked only while some segment lacks slot {@code slot}, since that is when the lock is taken.
      */
     public static String lockProblem(Connection coordinator, ConnectionConfig config, List<Segment> segments, String slot,
-                                     List<String[]> captured) throws SQLException {
+                                     List<TableId> captured) throws SQLException {
         boolean missing = look(config, segments, slot).stream().anyMatch(found -> found.slot() == null);
         if (!missing || captured.isEmpty()) {
             return null;
@@ -113,14 +113,14 @@ public final class SegmentSlots {
         List<String> refused = new ArrayList<>();
         try (PreparedStatement ps = coordinator.prepareStatement("SELECT NOT (has_table_privilege(to_regclass(?), 'UPDATE') "
                 + "OR has_table_privilege(to_regclass(?), 'DELETE') OR has_table_privilege(to_regclass(?), 'TRUNCATE'))")) {
-            for (String[] t : captured) {
-                String quoted = SqlIdentifiers.qualified(t[0], t[1]);
+            for (TableId t : captured) {
+                String quoted = t.quoted();
                 ps.setString(1, quoted);
                 ps.setString(2, quoted);
                 ps.setString(3, quoted);
                 try (var rs = ps.executeQuery()) {
                     if (rs.next() && rs.getBoolean(1)) {
-                        refused.add(t[0] + "." + t[1]);
+                        refused.add(t.toString());
                     }
                 }
             }
@@ -131,8 +131,8 @@ public final class SegmentSlots {
                 + "DELETE or TRUNCATE on them, or create the slots yourself (see docs/operations.md, Greenplum sources)";
     }
 
-    private static void lock(Statement s, List<String[]> captured, String slot, List<Segment> missing) throws SQLException {
-        String tables = captured.stream().map(t -> SqlIdentifiers.qualified(t[0], t[1])).collect(Collectors.joining(", "));
+    private static void lock(Statement s, List<TableId> captured, String slot, List<Segment> missing) throws SQLException {
+        String tables = captured.stream().map(TableId::quoted).collect(Collectors.joining(", "));
         try {
             s.execute("LOCK TABLE " + tables + " IN SHARE MODE");
         } catch (SQLException e) {

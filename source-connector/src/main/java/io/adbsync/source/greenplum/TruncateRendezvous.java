@@ -1,6 +1,6 @@
 package io.adbsync.source.greenplum;
 
-import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.stream.HeldTruncate;
 import org.postgresql.replication.LogSequenceNumber;
@@ -83,14 +83,14 @@ public final class TruncateRendezvous {
 
     /**
      * @param coordinator    the task's connection to the coordinator, which every write goes through
-     * @param heartbeatTable {schema, name} of the heartbeat table, which holds the arrivals
+     * @param heartbeatTable the heartbeat table, which holds the arrivals
      * @param content        the content id of the task's segment
      */
-    public TruncateRendezvous(Callable<Connection> coordinator, SegmentShare share, String[] heartbeatTable, String slot,
+    public TruncateRendezvous(Callable<Connection> coordinator, SegmentShare share, TableId heartbeatTable, String slot,
                               int content) {
         this.coordinator = coordinator;
         this.share = share;
-        this.table = SqlIdentifiers.qualified(heartbeatTable[0], heartbeatTable[1]);
+        this.table = heartbeatTable.quoted();
         this.slot = slot;
         this.content = content;
     }
@@ -175,16 +175,16 @@ public final class TruncateRendezvous {
     }
 
     /**
-     * Deletes every rendezvous row of slot {@code slot} from {@code heartbeatTable} ({schema, name}), where it exists:
+     * Deletes every rendezvous row of slot {@code slot} from {@code heartbeatTable}, where it exists:
      * when the slots are made anew, the rows count arrivals in streams that are gone, and the new slots' tasks would
      * count on from them, each from where its own segment had got to, and so never meet, or take an old arrival for a
      * new one.
      */
-    static void forgetAll(Connection c, String[] heartbeatTable, String slot) throws SQLException {
+    static void forgetAll(Connection c, TableId heartbeatTable, String slot) throws SQLException {
         if (!Heartbeat.exists(c, heartbeatTable)) {
             return;
         }
-        String table = SqlIdentifiers.qualified(heartbeatTable[0], heartbeatTable[1]);
+        String table = heartbeatTable.quoted();
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE " + STARTS_WITH)) {
             ps.setString(1, prefix(slot));
             ps.setString(2, prefix(slot));

@@ -1,6 +1,7 @@
 package io.adbsync.source.heartbeat;
 
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.replication.SetupProblem;
 import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.stream.ChangeRecordFactory;
@@ -43,10 +44,10 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
     private final Map<String, String> partition;
     private long lastWrite;
 
-    /** {@code table} is {schema, name}; an {@code intervalMs} of 0 turns the heartbeat off. */
-    public Heartbeat(String[] table, String slot, String topic, long intervalMs, Map<String, String> partition) {
-        this.schema = table[0];
-        this.table = table[1];
+    /** An {@code intervalMs} of 0 turns the heartbeat off. */
+    public Heartbeat(TableId table, String slot, String topic, long intervalMs, Map<String, String> partition) {
+        this.schema = table.schema();
+        this.table = table.table();
         this.slot = slot;
         this.topic = topic;
         this.intervalMs = intervalMs;
@@ -57,13 +58,13 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
         return intervalMs > 0;
     }
 
-    public String[] tableName() {
-        return new String[] {schema, table};
+    public TableId tableName() {
+        return new TableId(schema, table);
     }
 
-    /** The statement that makes heartbeat table {schema, table}, as the connector or an administrator runs it. */
-    public static String createStatement(String[] table) {
-        return "CREATE TABLE " + SqlIdentifiers.qualified(table[0], table[1]) + COLUMNS;
+    /** The statement that makes heartbeat table {@code table}, as the connector or an administrator runs it. */
+    public static String createStatement(TableId table) {
+        return "CREATE TABLE " + table.quoted() + COLUMNS;
     }
 
     private static final String COLUMNS = " (slot_name text PRIMARY KEY, ts timestamptz NOT NULL)";
@@ -99,13 +100,13 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
 
     /**
      * {@code setup.mode=check}: what keeps the connector's role from writing heartbeats into {@code table}
-     * ({schema, table}), with the SQL that puts it right; null when nothing does. The upsert reads the row it
+     * with the SQL that puts it right; null when nothing does. The upsert reads the row it
      * conflicts with, so it needs SELECT besides INSERT and UPDATE.
      */
-    public static SetupProblem check(Connection c, String[] table) throws SQLException {
-        String quoted = SqlIdentifiers.qualified(table[0], table[1]);
+    public static SetupProblem check(Connection c, TableId table) throws SQLException {
+        String quoted = table.quoted();
         String role = SqlIdentifiers.quote(currentUser(c));
-        String name = table[0] + "." + table[1];
+        String name = table.toString();
         if (!exists(c, table)) {
             return new SetupProblem("heartbeat.table", "Heartbeat table " + name + " does not exist",
                     List.of(createStatement(table), grant(quoted, role, HEARTBEAT_PRIVILEGES)));
@@ -133,10 +134,10 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
         return "GRANT " + String.join(", ", privileges) + " ON " + quotedTable + " TO " + quotedRole;
     }
 
-    /** Whether table {schema, name} exists. */
-    public static boolean exists(Connection c, String[] table) throws SQLException {
+    /** Whether {@code table} exists. */
+    public static boolean exists(Connection c, TableId table) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, SqlIdentifiers.qualified(table[0], table[1]));
+            ps.setString(1, table.regclassText());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);

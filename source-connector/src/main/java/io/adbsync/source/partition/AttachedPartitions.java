@@ -1,6 +1,7 @@
 package io.adbsync.source.partition;
 
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import org.postgresql.replication.LogSequenceNumber;
@@ -34,12 +35,12 @@ public final class AttachedPartitions {
     private static final long CHECK_INTERVAL_MS = 3_000;
 
     /** A partition added to the publication at WAL position {@code lsn}, of the captured partitioned table {@code root}. */
-    public record Attached(String[] root, Partitions.Member leaf, long lsn) {
+    public record Attached(TableId root, Partitions.Member leaf, long lsn) {
     }
 
     private final SourceCatalog catalog;
     private final String publication;
-    private final List<String[]> roots;
+    private final List<TableId> roots;
     private final Map<String, String> rowFilters;
     private final boolean replicaIdentityFull;
     private final boolean addToPublication;
@@ -59,9 +60,9 @@ public final class AttachedPartitions {
      * {@code create} ({@code setup.mode=check}) nothing is published or altered: a partition waits, with a warning naming
      * the SQL, until an administrator has done it.
      */
-    public AttachedPartitions(SourceCatalog catalog, String publication, List<String[]> roots, boolean addToPublication,
+    public AttachedPartitions(SourceCatalog catalog, String publication, List<TableId> roots, boolean addToPublication,
                               Map<String, String> rowFilters, boolean replicaIdentityFull, boolean create,
-                              BiPredicate<String[], Partitions.Member> captured) throws SQLException {
+                              BiPredicate<TableId, Partitions.Member> captured) throws SQLException {
         this.catalog = catalog;
         this.create = create;
         this.publication = publication;
@@ -69,8 +70,8 @@ public final class AttachedPartitions {
         this.addToPublication = addToPublication;
         this.rowFilters = Map.copyOf(rowFilters);
         this.replicaIdentityFull = replicaIdentityFull;
-        for (String[] root : roots) {
-            Partitions.leaves(catalog.connection(), root[0], root[1]).stream()
+        for (TableId root : roots) {
+            Partitions.leaves(catalog.connection(), root.schema(), root.table()).stream()
                     .filter(l -> captured.test(root, l)).forEach(l -> known.add(l.oid()));
         }
     }
@@ -80,8 +81,8 @@ public final class AttachedPartitions {
      * published and are copied with it: partitions it gets later are added and copied like those of the roots watched
      * from the start.
      */
-    public void watch(String[] root, List<Partitions.Member> published) {
-        if (roots.stream().noneMatch(r -> r[0].equals(root[0]) && r[1].equals(root[1]))) {
+    public void watch(TableId root, List<Partitions.Member> published) {
+        if (!roots.contains(root)) {
             roots.add(root);
         }
         published.forEach(leaf -> known.add(leaf.oid()));
@@ -98,8 +99,8 @@ public final class AttachedPartitions {
             return;
         }
         nextCheckAt = nowMs + CHECK_INTERVAL_MS;
-        for (String[] root : roots) {
-            for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), root[0], root[1])) {
+        for (TableId root : roots) {
+            for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), root.schema(), root.table())) {
                 if (!known.contains(leaf.oid()) && add(root, leaf)) {
                     known.add(leaf.oid());
                 }
@@ -111,12 +112,12 @@ public final class AttachedPartitions {
      * Starts capturing {@code leaf}: publishes it and sets its replica identity where needed ({@code setup.mode=create}),
      * or, under {@code check}, returns false while an administrator has yet to, after a warning naming the SQL.
      */
-    private boolean add(String[] root, Partitions.Member leaf) throws SQLException {
-        String condition = rowFilters.get(root[0] + "." + root[1]);
+    private boolean add(TableId root, Partitions.Member leaf) throws SQLException {
+        String condition = rowFilters.get(root.toString());
         List<String> sql = new ArrayList<>();
         if (replicaIdentityFull) {
             sql.addAll(ReplicaIdentity.fullStatements(
-                    ReplicaIdentity.notFull(catalog.connection(), List.<String[]>of(new String[] {leaf.schema(), leaf.table()}))));
+                    ReplicaIdentity.notFull(catalog.connection(), List.of(new TableId(leaf.schema(), leaf.table())))));
         }
         if (addToPublication && !publishes(leaf)) {
             sql.add("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + leaf.quoted()
@@ -127,7 +128,7 @@ public final class AttachedPartitions {
             if (!statements.equals(awaitingAdministrator.put(leaf.oid(), statements))) {
                 log.warn("Partition {} of {} is new to the connector, but {}=check lets the connector change nothing at the "
                         + "source, so it is not captured until an administrator (its owner or a superuser) runs: {} It is "
-                        + "picked up and copied within seconds of that", leaf.qualifiedName(), root[0] + "." + root[1],
+                        + "picked up and copied within seconds of that", leaf.qualifiedName(), root,
                         "setup.mode", statements);
             }
             return false;
@@ -140,7 +141,7 @@ public final class AttachedPartitions {
             String position = catalog.streamServerLsn();
             waiting.add(new Attached(root, leaf, LogSequenceNumber.valueOf(position).asLong()));
             log.info("Partition {} of {} is new to the connector{}; its snapshot starts once the stream passes {}",
-                    leaf.qualifiedName(), root[0] + "." + root[1],
+                    leaf.qualifiedName(), root,
                     sql.isEmpty() ? "" : ", made capturable (" + String.join("; ", sql) + ")", position);
         }
         return true;

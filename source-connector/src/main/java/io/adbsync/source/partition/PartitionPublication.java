@@ -1,6 +1,7 @@
 package io.adbsync.source.partition;
 
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,7 @@ public final class PartitionPublication {
      * Makes an existing publication publish the captured partitioned tables through their root. Without the option
      * their changes would arrive under the leaves' names, which the include list (naming the root) does not capture.
      */
-    public static void requireViaRoot(Connection c, String publication, List<String[]> captured) throws SQLException {
+    public static void requireViaRoot(Connection c, String publication, List<TableId> captured) throws SQLException {
         List<String> partitioned = notPublishedViaRoot(c, publication, captured);
         if (partitioned.isEmpty()) {
             return;
@@ -49,7 +50,7 @@ public final class PartitionPublication {
      * The captured partitioned tables whose changes {@code publication} (which exists) would send under their
      * partitions' names, since it lacks publish_via_partition_root; empty when it has it or none is captured.
      */
-    public static List<String> notPublishedViaRoot(Connection c, String publication, List<String[]> captured) throws SQLException {
+    public static List<String> notPublishedViaRoot(Connection c, String publication, List<TableId> captured) throws SQLException {
         List<String> partitioned = partitioned(c, captured);
         if (partitioned.isEmpty()) {
             return partitioned;
@@ -71,38 +72,38 @@ public final class PartitionPublication {
      * The tables to publish when leaves are published: each captured partitioned table is replaced by its leaf
      * partitions; {@code publishedAs} maps each leaf's name to its root's, whose row filter it takes.
      */
-    public static List<String[]> leavesFor(Connection c, List<String[]> captured, Map<String, String> publishedAs)
+    public static List<TableId> leavesFor(Connection c, List<TableId> captured, Map<String, String> publishedAs)
             throws SQLException {
-        List<String[]> tables = new ArrayList<>();
-        for (String[] t : captured) {
-            if (!isPartitioned(c, t[0], t[1])) {
+        List<TableId> tables = new ArrayList<>();
+        for (TableId t : captured) {
+            if (!isPartitioned(c, t.schema(), t.table())) {
                 tables.add(t);
                 continue;
             }
-            for (Partitions.Member leaf : Partitions.leaves(c, t[0], t[1])) {
-                tables.add(new String[] {leaf.schema(), leaf.table()});
-                publishedAs.put(leaf.qualifiedName(), t[0] + "." + t[1]);
+            for (Partitions.Member leaf : Partitions.leaves(c, t.schema(), t.table())) {
+                tables.add(new TableId(leaf.schema(), leaf.table()));
+                publishedAs.put(leaf.qualifiedName(), t.toString());
             }
         }
         return tables;
     }
 
     /** The names of the partitioned tables among {@code tables}. */
-    public static List<String> partitioned(Connection c, List<String[]> tables) throws SQLException {
+    public static List<String> partitioned(Connection c, List<TableId> tables) throws SQLException {
         List<String> partitioned = new ArrayList<>();
-        for (String[] t : tables) {
-            if (isPartitioned(c, t[0], t[1])) {
-                partitioned.add(t[0] + "." + t[1]);
+        for (TableId t : tables) {
+            if (isPartitioned(c, t.schema(), t.table())) {
+                partitioned.add(t.toString());
             }
         }
         return partitioned;
     }
 
     /** The partitioned tables among {@code tables}. */
-    public static List<String[]> partitionedTables(Connection c, List<String[]> tables) throws SQLException {
-        List<String[]> partitioned = new ArrayList<>();
-        for (String[] t : tables) {
-            if (isPartitioned(c, t[0], t[1])) {
+    public static List<TableId> partitionedTables(Connection c, List<TableId> tables) throws SQLException {
+        List<TableId> partitioned = new ArrayList<>();
+        for (TableId t : tables) {
+            if (isPartitioned(c, t.schema(), t.table())) {
                 partitioned.add(t);
             }
         }

@@ -1,5 +1,6 @@
 package io.adbsync.source.precheck;
 
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.source.config.SourceConfig;
@@ -35,8 +36,8 @@ public final class SetupCheck {
             throws SQLException {
         List<SetupProblem> problems = new ArrayList<>();
         boolean streaming = config.snapshotMode() != SnapshotMode.INITIAL_ONLY;
-        String[] heartbeat = config.heartbeatTable();
-        List<String[]> extra = new ArrayList<>();
+        TableId heartbeat = config.heartbeatTable();
+        List<TableId> extra = new ArrayList<>();
         if (streaming && (config.heartbeatIntervalMs() > 0 || perSegment)) {
             // Per segment the table is also where the segments' tasks meet at truncates, heartbeats or not.
             add(problems, Heartbeat.check(c, heartbeat));
@@ -44,12 +45,12 @@ public final class SetupCheck {
         if (streaming && config.heartbeatIntervalMs() > 0) {
             extra.add(heartbeat);
         }
-        List<String[]> captured = SourceCatalog.capturedTables(c, filter);
+        List<TableId> captured = SourceCatalog.capturedTables(c, filter);
         Map<String, String> rowFilters = config.tableFilters();
         // Without replica.identity.full only the filtered tables need FULL: their updates and deletes are filtered.
-        List<String[]> needFull = captured.stream()
-                .filter(t -> !(t[0].equals(heartbeat[0]) && t[1].equals(heartbeat[1])))
-                .filter(t -> config.replicaIdentityFull() || rowFilters.containsKey(t[0] + "." + t[1]))
+        List<TableId> needFull = captured.stream()
+                .filter(t -> !t.equals(heartbeat))
+                .filter(t -> config.replicaIdentityFull() || rowFilters.containsKey(t.toString()))
                 .toList();
         List<String> notFull = ReplicaIdentity.notFull(c, needFull);
         if (!notFull.isEmpty()) {

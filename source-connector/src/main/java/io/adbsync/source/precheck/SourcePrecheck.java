@@ -1,5 +1,6 @@
 package io.adbsync.source.precheck;
 
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.greenplum.SourceMode;
 import io.adbsync.source.replication.SetupMode;
 import io.adbsync.source.snapshot.SnapshotMode;
@@ -129,9 +130,8 @@ public final class SourcePrecheck {
 
     private static void checkTables(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
         TableFilter filter = new TableFilter(config.tableIncludeList(), config.tableExcludeList());
-        String[] heartbeat = config.heartbeatTable();
-        boolean captured = SourceCatalog.capturedTables(c, filter).stream()
-                .anyMatch(t -> !(t[0].equals(heartbeat[0]) && t[1].equals(heartbeat[1])));
+        TableId heartbeat = config.heartbeatTable();
+        boolean captured = SourceCatalog.capturedTables(c, filter).stream().anyMatch(t -> !t.equals(heartbeat));
         try {
             Partitions.requireRootsNamed(c, filter);
         } catch (ConnectException e) {
@@ -166,9 +166,9 @@ public final class SourcePrecheck {
         c.setReadOnly(true);
         try {
             for (Map.Entry<String, String> filter : filters.entrySet()) {
-                String[] table = filter.getKey().split("\\.", 2);
+                TableId table = TableId.parse(filter.getKey());
                 try (Statement s = c.createStatement()) {
-                    s.execute("SELECT 1 FROM " + SqlIdentifiers.qualified(table[0], table[1]) + " WHERE (" + filter.getValue()
+                    s.execute("SELECT 1 FROM " + table.quoted() + " WHERE (" + filter.getValue()
                             + ") LIMIT 0");
                 } catch (SQLException e) {
                     if (SqlErrors.classify(e) == SqlErrors.Kind.TRANSIENT) {

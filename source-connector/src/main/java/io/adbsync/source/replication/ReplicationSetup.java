@@ -4,6 +4,7 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.PartitionMode;
 import io.adbsync.source.partition.PartitionPublication;
@@ -43,11 +44,11 @@ public final class ReplicationSetup {
      * {@link #checkPublication} is its counterpart for {@code check}.
      */
     public static void ensurePublication(SourceCatalog catalog, String publication, TableFilter filter,
-                                         List<String[]> extraTables, Map<String, String> rowFilters,
+                                         List<TableId> extraTables, Map<String, String> rowFilters,
                                          PartitionMode partitions) throws SQLException {
         Connection c = catalog.connection();
         Boolean allTables = allTables(c, publication);
-        List<String[]> captured = catalog.capturedTables(filter);
+        List<TableId> captured = catalog.capturedTables(filter);
         if (allTables != null && partitions == PartitionMode.ROOT) {
             PartitionPublication.requireViaRoot(c, publication, captured);
         }
@@ -78,8 +79,8 @@ public final class ReplicationSetup {
      * in the publication and in {@code rowFilters}, the two are taken to agree: row filters cannot be compared
      * reliably as text.
      */
-    public static SetupProblem checkPublication(Connection c, String publication, List<String[]> captured,
-                                                List<String[]> extraTables, Map<String, String> rowFilters,
+    public static SetupProblem checkPublication(Connection c, String publication, List<TableId> captured,
+                                                List<TableId> extraTables, Map<String, String> rowFilters,
                                                 PartitionMode partitions) throws SQLException {
         Boolean allTables = allTables(c, publication);
         requirePublishable(c, publication, allTables, captured, rowFilters);
@@ -149,7 +150,7 @@ public final class ReplicationSetup {
     }
 
     /** Refuses what no publication could serve: row filters where none can be, nothing to capture. */
-    private static void requirePublishable(Connection c, String publication, Boolean allTables, List<String[]> captured,
+    private static void requirePublishable(Connection c, String publication, Boolean allTables, List<TableId> captured,
                                            Map<String, String> rowFilters) throws SQLException {
         if (Boolean.TRUE.equals(allTables)) {
             if (!rowFilters.isEmpty()) {
@@ -172,17 +173,17 @@ public final class ReplicationSetup {
      * The tables the publication must list, by name, each as its entry of a FOR TABLE list: quoted, with its row
      * filter. Where leaves are published, a partitioned table stands for its leaf partitions, each with the root's filter.
      */
-    private static Map<String, Listed> wanted(Connection c, List<String[]> captured, List<String[]> extraTables,
+    private static Map<String, Listed> wanted(Connection c, List<TableId> captured, List<TableId> extraTables,
                                               Map<String, String> rowFilters, PartitionMode partitions) throws SQLException {
         Map<String, String> publishedAs = new java.util.HashMap<>();
-        List<String[]> tables = partitions == PartitionMode.LEAVES
+        List<TableId> tables = partitions == PartitionMode.LEAVES
                 ? PartitionPublication.leavesFor(c, captured, publishedAs) : new ArrayList<>(captured);
         tables.addAll(extraTables);
         Map<String, Listed> wanted = new java.util.LinkedHashMap<>();
-        for (String[] t : tables) {
-            String name = t[0] + "." + t[1];
+        for (TableId t : tables) {
+            String name = t.toString();
             if (!wanted.containsKey(name)) {
-                wanted.put(name, new Listed(SqlIdentifiers.qualified(t[0], t[1]), rowFilters.get(publishedAs.getOrDefault(name, name))));
+                wanted.put(name, new Listed(t.quoted(), rowFilters.get(publishedAs.getOrDefault(name, name))));
             }
         }
         return wanted;

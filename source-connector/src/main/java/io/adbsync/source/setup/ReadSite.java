@@ -1,6 +1,7 @@
 package io.adbsync.source.setup;
 
 import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.greenplum.Segment;
@@ -91,7 +92,7 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
     }
 
     /** Where this segment's task meets the others at a truncate; null where the source is read as one stream. */
-    TruncateRendezvous truncates(SourceCatalog catalog, String[] heartbeatTable, String slot) {
+    TruncateRendezvous truncates(SourceCatalog catalog, TableId heartbeatTable, String slot) {
         return segment == null ? null : new TruncateRendezvous(catalog::connection, segmentShare,
                 heartbeatTable, slot, segment.content());
     }
@@ -101,7 +102,7 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
      * ({@link SegmentSlots}), the {@code captured} tables locked meanwhile; {@code heartbeatTable} holds
      * the segments' rendezvous at truncates.
      */
-    void ensureSlot(String slot, ConnectionConfig coordinator, List<String[]> captured, String[] heartbeatTable)
+    void ensureSlot(String slot, ConnectionConfig coordinator, List<TableId> captured, TableId heartbeatTable)
             throws SQLException {
         if (segment != null) {
             SegmentSlots.ensure(coordinator, segments, slot, captured, heartbeatTable);

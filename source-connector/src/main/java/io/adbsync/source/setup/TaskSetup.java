@@ -1,8 +1,8 @@
 package io.adbsync.source.setup;
 
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.replication.SetupMode;
 import io.adbsync.source.snapshot.SnapshotMode;
-import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
@@ -163,7 +163,7 @@ public final class TaskSetup {
                 throw new ConnectException(SetupProblem.failure(problems));
             }
         }
-        List<String[]> extra = new ArrayList<>();
+        List<TableId> extra = new ArrayList<>();
         // Per segment, the table is also where the segments' tasks meet at a truncate.
         if ((heartbeat.enabled() || site.perSegment()) && create) {
             heartbeat.createTable(catalog.connection(), site.perSegment());
@@ -174,7 +174,7 @@ public final class TaskSetup {
         // One reading of the captured tables serves the publication, the snapshot plan and the watch for new tables:
         // a table created after it is found by that watch and copied, not taken as known.
         List<SourceCatalog.CapturedName> capturedNow = SourceCatalog.capturedTableOids(catalog.connection(), filter);
-        List<String[]> captured = new ArrayList<>(capturedNow.stream().map(SourceCatalog.CapturedName::name).toList());
+        List<TableId> captured = new ArrayList<>(capturedNow.stream().map(SourceCatalog.CapturedName::name).toList());
         TopicNames.requireDistinct(config.topicPrefix(), captured);
         if (config.replicaIdentityFull() && create) {
             ReplicaIdentity.makeFull(catalog.connection(), captured);
@@ -202,7 +202,7 @@ public final class TaskSetup {
         // Before the stream's filter is made: a table left out of capture is streamed until its copy's mark is stored.
         // Also under snapshot.mode=never: copies stored before a change of mode are taken as current when it changes back.
         LeftTables leftTables = streaming
-                ? LeftTables.find(catalog.connection(), captured.stream().map(t -> t[0] + "." + t[1]).collect(Collectors.toSet()),
+                ? LeftTables.find(catalog.connection(), captured.stream().map(TableId::toString).collect(Collectors.toSet()),
                         new TableFilter(config.tableIncludeList(), config.tableExcludeList()), site.scope(),
                         offsets, (partition, offset) -> heartbeat.carrying(partition, offset,
                                 resumeAt.commitLsn(), System.currentTimeMillis()))
@@ -227,7 +227,7 @@ public final class TaskSetup {
                     PartitionPublication.partitionedTables(catalog.connection(), captured),
                     partitions == PartitionMode.LEAVES, publicationFilters, config.replicaIdentityFull(),
                     create && site.writes(), (root, leaf) -> firstStart || config.snapshotMode() == SnapshotMode.NEVER
-                            || Snapshotter.copyStarted(offsets, site.scope(), root[0] + "." + root[1], leaf));
+                            || Snapshotter.copyStarted(offsets, site.scope(), root.toString(), leaf));
         }
         NewTables newTables = null;
         if (streaming) {
@@ -248,8 +248,7 @@ public final class TaskSetup {
                     config.snapshotChunking(), built.snapshotMetrics);
             built.snapshotter = snapshotter;
             snapshotter.share(site.share());
-            List<String[]> tables = captured.stream()
-                    .filter(t -> !(t[0] + "." + t[1]).equals(String.join(".", heartbeat.tableName()))).toList();
+            List<TableId> tables = captured.stream().filter(t -> !t.equals(heartbeat.tableName())).toList();
             if (attachedPartitions != null) {
                 snapshotter.deferPartitions(attachedPartitions::deferred);
             }
@@ -307,15 +306,15 @@ public final class TaskSetup {
 
     private void requireFullIdentityForFilters(SourceCatalog catalog, Map<String, String> rowFilters) throws SQLException {
         for (String table : rowFilters.keySet()) {
-            String[] t = table.split("\\.", 2);
-            char identity = catalog.relation(t[0], t[1]).replicaIdentity();
-            for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), t[0], t[1])) {
+            TableId t = TableId.parse(table);
+            char identity = catalog.relation(t.schema(), t.table()).replicaIdentity();
+            for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), t.schema(), t.table())) {
                 identity = identity == 'f' ? catalog.relation(leaf.schema(), leaf.table()).replicaIdentity() : identity;
             }
             if (identity != 'f') {
                 throw new ConnectException("Table " + table + " has a row filter in " + SourceConfig.TABLE_FILTERS
                         + " but not REPLICA IDENTITY FULL, so PostgreSQL would reject its updates and deletes; run "
-                        + ReplicaIdentity.fullStatement(SqlIdentifiers.qualified(t[0], t[1])) + " or set "
+                        + ReplicaIdentity.fullStatement(t.quoted()) + " or set "
                         + SourceConfig.REPLICA_IDENTITY_FULL + "=true");
             }
         }

@@ -1,6 +1,7 @@
 package io.adbsync.source.snapshot;
 
 import io.adbsync.common.jdbc.PgCatalog;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.stream.OffsetScope;
 import io.adbsync.source.catalog.TableFilter;
@@ -103,9 +104,9 @@ public final class LeftTables {
     public static LeftTables find(Connection c, Set<String> captured, TableFilter configured, OffsetScope server,
                                   OffsetStorageReader offsets,
                                   BiFunction<Map<String, String>, Map<String, Object>, SourceRecord> carrier) throws SQLException {
-        // Which table (schema, name) each stored copy's partition belongs to: the table's own, and one per partition of a
+        // Which table each stored copy's partition belongs to: the table's own, and one per partition of a
         // partitioned table.
-        Map<Map<String, String>, String[]> partitions = new LinkedHashMap<>();
+        Map<Map<String, String>, TableId> partitions = new LinkedHashMap<>();
         // A table without key could not be streamed as it was: its records would have none.
         Set<String> keyless = new java.util.HashSet<>();
         for (PgCatalog.Table t : PgCatalog.tables(c, true)) {
@@ -113,7 +114,7 @@ public final class LeftTables {
             if (captured.contains(name) || SYSTEM_SCHEMA.matcher(t.schema()).matches()) {
                 continue;
             }
-            String[] table = {t.schema(), t.name()};
+            TableId table = new TableId(t.schema(), t.name());
             partitions.put(TablePlan.partition(server, name), table);
             if (!t.primaryKey() && !t.replicaIdentityIndex()) {
                 keyless.add(name);
@@ -128,7 +129,7 @@ public final class LeftTables {
         Set<String> kept = new java.util.TreeSet<>();
         Set<String> holding = new java.util.TreeSet<>();
         Map<Map<String, String>, Map<String, Object>> stored = offsets.offsets(partitions.keySet());
-        for (Map.Entry<Map<String, String>, String[]> p : partitions.entrySet()) {
+        for (Map.Entry<Map<String, String>, TableId> p : partitions.entrySet()) {
             Map<String, Object> offset = stored.get(p.getKey());
             if (offset == null || offset.get(OFFSET_LEFT) != null) {
                 continue;
@@ -136,9 +137,9 @@ public final class LeftTables {
             Map<String, Object> marked = new HashMap<>(offset);
             marked.put(OFFSET_LEFT, UUID.randomUUID().toString());
             marks.add(carrier.apply(p.getKey(), marked));
-            String[] table = p.getValue();
-            String name = table[0] + "." + table[1];
-            (configured.captures(table[0], table[1]) || keyless.contains(name) ? holding : kept).add(name);
+            TableId table = p.getValue();
+            String name = table.toString();
+            (configured.captures(table.schema(), table.table()) || keyless.contains(name) ? holding : kept).add(name);
         }
         if (marks.isEmpty()) {
             return none();

@@ -5,6 +5,7 @@ import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.pgoutput.PgOutputMessage;
@@ -125,11 +126,11 @@ public final class Snapshotter implements AutoCloseable {
      * skipped. {@code publishedBefore} names the tables the publication held before this task started (null when
      * nothing is streamed): a table that had a copy but was not published lost the changes made meanwhile.
      */
-    public void plan(List<String[]> tables, Map<String, String> conditions, OffsetStorageReader offsets,
+    public void plan(List<TableId> tables, Map<String, String> conditions, OffsetStorageReader offsets,
                      Set<String> publishedBefore) throws SQLException {
         this.conditions = conditions;
         Map<String, Long> members = publishedBefore == null ? Map.of() : catalog.publicationMembers(publication);
-        for (String[] name : tables) {
+        for (TableId name : tables) {
             planTable(name, offsets, members, publishedBefore, false);
         }
     }
@@ -139,15 +140,15 @@ public final class Snapshotter implements AutoCloseable {
      * another relation of that name, or one made before the table was {@code added} to the publication just now (it
      * was not captured meanwhile), is replaced.
      */
-    public void planNewTable(String[] name, boolean added, Map<String, String> conditions, OffsetStorageReader offsets)
+    public void planNewTable(TableId name, boolean added, Map<String, String> conditions, OffsetStorageReader offsets)
             throws SQLException {
         this.conditions = conditions;
         planTable(name, offsets, catalog.publicationMembers(publication), added ? Set.of() : null, true);
     }
 
-    private void planTable(String[] name, OffsetStorageReader offsets, Map<String, Long> members, Set<String> publishedBefore,
+    private void planTable(TableId name, OffsetStorageReader offsets, Map<String, Long> members, Set<String> publishedBefore,
                            boolean whileStreaming) throws SQLException {
-        PgOutputMessage.Relation shape = catalog.relation(name[0], name[1]);
+        PgOutputMessage.Relation shape = catalog.relation(name.schema(), name.table());
         // While streaming the table is described, not registered: the stream may not have reached its Relation yet.
         CapturedTable table = whileStreaming ? relations.describe(shape) : relations.update(shape);
         if (!share.reads(table.oid())) {
@@ -156,7 +157,7 @@ public final class Snapshotter implements AutoCloseable {
         long member = members.getOrDefault(table.qualifiedName(), 0L);
         // A partitioned table is read leaf by leaf, each chunked as a table of its own, its rows the root's records.
         List<Partitions.Member> readFrom = new ArrayList<>();
-        List<Partitions.Member> leaves = Partitions.leaves(catalog.connection(), name[0], name[1]);
+        List<Partitions.Member> leaves = Partitions.leaves(catalog.connection(), name.schema(), name.table());
         if (leaves.isEmpty()) {
             readFrom.add(null);
         }
@@ -286,10 +287,10 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /** Plans the copy of a partition attached to the partitioned table {@code root} while streaming. */
-    public void planPartition(String[] root, Partitions.Member leaf, Map<String, String> conditions, OffsetStorageReader offsets)
+    public void planPartition(TableId root, Partitions.Member leaf, Map<String, String> conditions, OffsetStorageReader offsets)
             throws SQLException {
         this.conditions = conditions;
-        PgOutputMessage.Relation shape = catalog.relation(root[0], root[1]);
+        PgOutputMessage.Relation shape = catalog.relation(root.schema(), root.table());
         // Described, not registered: the stream may not have reached a change of the table's shape the catalog has.
         CapturedTable table = relations.describe(shape);
         if (!share.reads(table.oid())) {

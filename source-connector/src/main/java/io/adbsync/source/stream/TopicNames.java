@@ -2,6 +2,7 @@ package io.adbsync.source.stream;
 
 import io.adbsync.common.contract.AvroNames;
 import io.adbsync.common.sql.SqlIdentifiers;
+import io.adbsync.common.sql.TableId;
 import org.apache.kafka.connect.errors.ConnectException;
 
 import java.util.HashMap;
@@ -29,11 +30,11 @@ public final class TopicNames {
         return prefix + "." + AvroNames.topicPart(schema) + "." + AvroNames.topicPart(table);
     }
 
-    /** At task start: every captured table ({@code [schema, table]}) must have a topic of its own. */
-    public static void requireDistinct(String prefix, List<String[]> tables) {
+    /** At task start: every captured table must have a topic of its own. */
+    public static void requireDistinct(String prefix, List<TableId> tables) {
         TopicNames names = new TopicNames(prefix);
-        for (String[] t : tables) {
-            names.claim(-1, t[0], t[1]);
+        for (TableId t : tables) {
+            names.claim(-1, t.schema(), t.table());
         }
     }
 

@@ -2,6 +2,7 @@ package io.adbsync.source.greenplum;
 
 import io.adbsync.common.filter.OperationFilter;
 import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.TableFilter;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.greenplum.GreenplumSource.Decoded;
@@ -124,7 +125,7 @@ class SegmentTruncatesIT {
         }
         source.dropsSlot(slot);
         SegmentSlots.ensure(source.coordinator, source.topology.segments(), slot,
-                List.<String[]>of(new String[] {"public", "orders"}), new String[] {"public", "adbsync_heartbeat"});
+                List.of(new TableId("public", "orders")), new TableId("public", "adbsync_heartbeat"));
         source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 20) g",
                 "TRUNCATE orders",
                 "INSERT INTO orders SELECT g, 'after' FROM generate_series(101, 120) g");
@@ -196,7 +197,7 @@ class SegmentTruncatesIT {
             ReplicationSetup.ensureSlot(source.utility(first), catalog, slot);
         }
         assertThatThrownBy(() -> SegmentSlots.ensure(source.coordinator, source.topology.segments(), slot,
-                List.<String[]>of(new String[] {"public", "orders"}), new String[] {"public", "adbsync_heartbeat"}))
+                List.of(new TableId("public", "orders")), new TableId("public", "adbsync_heartbeat")))
                 .isInstanceOf(ConnectException.class)
                 .hasMessageContaining("Replication slot " + slot + " exists on segment 0")
                 .hasMessageContaining("but not on segment 1");
@@ -242,7 +243,7 @@ class SegmentTruncatesIT {
             this.messages = messages;
             SegmentShare share = new SegmentShare(() -> coordinator, segment, first, source.topology.segments().size());
             stream.share(share);
-            rendezvous = new TruncateRendezvous(() -> coordinator, share, new String[] {"public", "adbsync_heartbeat"},
+            rendezvous = new TruncateRendezvous(() -> coordinator, share, new TableId("public", "adbsync_heartbeat"),
                     slot, segment.content());
         }
 

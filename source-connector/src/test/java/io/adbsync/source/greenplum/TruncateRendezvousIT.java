@@ -1,6 +1,7 @@
 package io.adbsync.source.greenplum;
 
 import io.adbsync.common.jdbc.Jdbc;
+import io.adbsync.common.sql.TableId;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.stream.HeldTruncate;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TruncateRendezvousIT {
 
-    private static final String[] HEARTBEAT = {"public", "adbsync_heartbeat"};
+    private static final TableId HEARTBEAT = new TableId("public", "adbsync_heartbeat");
     private static GreenplumSource source;
     private static Connection coordinator;
     private static int oid;

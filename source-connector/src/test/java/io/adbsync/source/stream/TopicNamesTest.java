@@ -1,5 +1,6 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.common.sql.TableId;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.junit.jupiter.api.Test;
 
@@ -12,15 +13,15 @@ class TopicNamesTest {
 
     @Test
     void twoCapturedTablesOnOneTopicAreRefusedAtStartNamingBoth() {
-        assertThatThrownBy(() -> TopicNames.requireDistinct("p", List.of(new String[] {"public", "订单"},
-                new String[] {"public", "客户"})))
+        assertThatThrownBy(() -> TopicNames.requireDistinct("p", List.of(new TableId("public", "订单"),
+                new TableId("public", "客户"))))
                 .isInstanceOf(ConnectException.class)
                 .hasMessageStartingWith("Tables \"public\".\"订单\" and \"public\".\"客户\" both map to topic p.public.__");
-        assertThatThrownBy(() -> TopicNames.requireDistinct("p", List.of(new String[] {"my.schema", "t"},
-                new String[] {"my", "schema.t"})))
+        assertThatThrownBy(() -> TopicNames.requireDistinct("p", List.of(new TableId("my.schema", "t"),
+                new TableId("my", "schema.t"))))
                 .hasMessageStartingWith("Tables \"my.schema\".\"t\" and \"my\".\"schema.t\" both map to topic p.my.schema.t");
-        TopicNames.requireDistinct("p", List.of(new String[] {"my.schema", "t"}, new String[] {"schema", "t"},
-                new String[] {"public", "Order Items"}));
+        TopicNames.requireDistinct("p", List.of(new TableId("my.schema", "t"), new TableId("schema", "t"),
+                new TableId("public", "Order Items")));
     }
 
     @Test
