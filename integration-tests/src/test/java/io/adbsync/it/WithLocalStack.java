@@ -6,6 +6,7 @@ import io.adbsync.stack.postgres.PostgresServer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInfo;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,7 +15,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A Kafka broker and one Connect worker (with the packaged plugin) per test class, and the shared PostgreSQL server. */
+/**
+ * A Kafka broker and one Connect worker (with the packaged plugin) per test class, and the shared PostgreSQL server;
+ * a schema registry and the Avro converter too for a class annotated {@link WithSchemaRegistry}.
+ */
 abstract class WithLocalStack {
 
     static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
@@ -24,9 +28,10 @@ abstract class WithLocalStack {
     static PostgresServer postgres;
 
     @BeforeAll
-    static void startStack() {
+    static void startStack(TestInfo test) {
         postgres = Postgres.shared();
-        stack = LocalStack.start(1);
+        boolean registry = test.getTestClass().map(c -> c.isAnnotationPresent(WithSchemaRegistry.class)).orElse(false);
+        stack = LocalStack.start(1, 0, Map.of(), java.util.List.of(), registry);
     }
 
     /** The connection settings (URL, user, password if any) for {@code database} of the shared server. */

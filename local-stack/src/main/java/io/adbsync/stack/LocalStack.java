@@ -3,6 +3,7 @@ package io.adbsync.stack;
 import io.adbsync.stack.connect.LocalConnect;
 import io.adbsync.stack.connect.PluginArchive;
 import io.adbsync.stack.kafka.LocalKafka;
+import io.adbsync.stack.registry.LocalRegistry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /** A Kafka broker and one or more Connect workers in this JVM, with the packaged adbsync plugin on their plugin.path. */
@@ -21,11 +23,13 @@ public final class LocalStack implements AutoCloseable {
     private final Path pluginPath;
     private final List<LocalConnect> workers = new ArrayList<>();
     private final String groupId;
+    private final LocalRegistry registry;
 
-    private LocalStack(LocalKafka kafka, Path pluginPath, String groupId) {
+    private LocalStack(LocalKafka kafka, Path pluginPath, String groupId, LocalRegistry registry) {
         this.kafka = kafka;
         this.pluginPath = pluginPath;
         this.groupId = groupId;
+        this.registry = registry;
     }
 
     /** Starts a broker and {@code workerCount} workers on free ports, the plugin unpacked from the packaged zip. */
@@ -43,17 +47,38 @@ public final class LocalStack implements AutoCloseable {
      * directory holding one plugin's jars (an unpacked Debezium tarball, say), linked into the plugin.path.
      */
     public static LocalStack start(int workerCount, int firstRestPort, Map<String, String> workerOverrides, List<Path> otherPlugins) {
+        return start(workerCount, firstRestPort, workerOverrides, otherPlugins, false);
+    }
+
+    /**
+     * As {@link #start(int, int, Map, List)}, and with {@code schemaRegistry} a schema registry beside the broker
+     * ({@link LocalRegistry}) and Apicurio's Avro converter on the plugin.path ({@link #registry()}).
+     */
+    public static LocalStack start(int workerCount, int firstRestPort, Map<String, String> workerOverrides, List<Path> otherPlugins,
+                                   boolean schemaRegistry) {
         Path pluginPath;
         try {
             pluginPath = PluginArchive.unpack(PluginArchive.locate(), Files.createTempDirectory("adbsync-plugins-"));
+            if (schemaRegistry) {
+                PluginArchive.unpack(PluginArchive.locateAvroConverter(), pluginPath);
+            }
             for (Path plugin : otherPlugins) {
                 Files.createSymbolicLink(pluginPath.resolve(plugin.getFileName()), plugin.toAbsolutePath());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create a plugin directory", e);
         }
-        LocalKafka kafka = LocalKafka.start();
-        LocalStack stack = new LocalStack(kafka, pluginPath, "adbsync-connect");
+        LocalRegistry registry = schemaRegistry ? LocalRegistry.start() : null;
+        LocalKafka kafka;
+        try {
+            kafka = LocalKafka.start();
+        } catch (RuntimeException e) {
+            if (registry != null) {
+                registry.close();
+            }
+            throw e;
+        }
+        LocalStack stack = new LocalStack(kafka, pluginPath, "adbsync-connect", registry);
         try {
             for (int i = 0; i < workerCount; i++) {
                 stack.addWorker(i == 0 ? firstRestPort : 0, workerOverrides);
@@ -96,6 +121,11 @@ public final class LocalStack implements AutoCloseable {
         return pluginPath;
     }
 
+    /** The schema registry, when the stack was started with one. */
+    public Optional<LocalRegistry> registry() {
+        return Optional.ofNullable(registry);
+    }
+
     @Override
     public void close() {
         for (LocalConnect worker : workers) {
@@ -103,6 +133,9 @@ public final class LocalStack implements AutoCloseable {
         }
         workers.clear();
         kafka.close();
+        if (registry != null) {
+            registry.close();
+        }
         try (Stream<Path> paths = Files.walk(pluginPath)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

@@ -18,36 +18,50 @@ public final class PluginArchive {
 
     /** System property that names the zip explicitly (the build sets it for integration tests). */
     public static final String ZIP_PROPERTY = "adbsync.plugin.zip";
+    /** System property that names the Avro converter's zip explicitly. */
+    public static final String AVRO_CONVERTER_ZIP_PROPERTY = "adbsync.avro.converter.zip";
 
     private PluginArchive() {
     }
 
-    /** The zip from {@value #ZIP_PROPERTY}, else the newest {@code connect-plugin/target/*.zip} above the working directory. */
+    /** The zip from {@value #ZIP_PROPERTY}, else the newest {@code connect-plugin/target/adbsync-connect-plugin-*.zip} above the working directory. */
     public static Path locate() {
-        String explicit = System.getProperty(ZIP_PROPERTY);
+        return locate(ZIP_PROPERTY, "adbsync-connect-plugin-");
+    }
+
+    /**
+     * The zip of Apicurio's Avro converter the build packs beside the plugin's: {@value #AVRO_CONVERTER_ZIP_PROPERTY},
+     * else the newest {@code connect-plugin/target/adbsync-avro-converter-*.zip} above the working directory.
+     */
+    public static Path locateAvroConverter() {
+        return locate(AVRO_CONVERTER_ZIP_PROPERTY, "adbsync-avro-converter-");
+    }
+
+    private static Path locate(String property, String prefix) {
+        String explicit = System.getProperty(property);
         if (explicit != null && !explicit.isBlank()) {
             Path zip = Paths.get(explicit);
             if (!Files.isRegularFile(zip)) {
-                throw new IllegalStateException(ZIP_PROPERTY + " names " + zip + ", which does not exist; run `mvn package` first");
+                throw new IllegalStateException(property + " names " + zip + ", which does not exist; run `mvn package` first");
             }
             return zip;
         }
         for (Path dir = Paths.get("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Optional<Path> zip = newestZip(dir.resolve("connect-plugin").resolve("target"));
+            Optional<Path> zip = newestZip(dir.resolve("connect-plugin").resolve("target"), prefix);
             if (zip.isPresent()) {
                 return zip.get();
             }
         }
-        throw new IllegalStateException("The plugin archive connect-plugin/target/adbsync-connect-plugin-*.zip was not found; "
+        throw new IllegalStateException("The archive connect-plugin/target/" + prefix + "*.zip was not found; "
                 + "run `mvn -DskipTests package` from the repository root first");
     }
 
-    private static Optional<Path> newestZip(Path target) {
+    private static Optional<Path> newestZip(Path target, String prefix) {
         if (!Files.isDirectory(target)) {
             return Optional.empty();
         }
         try (Stream<Path> files = Files.list(target)) {
-            return files.filter(p -> p.getFileName().toString().matches("adbsync-connect-plugin-.*\\.zip"))
+            return files.filter(p -> p.getFileName().toString().startsWith(prefix) && p.getFileName().toString().endsWith(".zip"))
                     .max(Comparator.comparingLong(p -> p.toFile().lastModified()));
         } catch (IOException e) {
             return Optional.empty();
