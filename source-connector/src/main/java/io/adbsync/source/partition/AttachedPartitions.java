@@ -3,7 +3,7 @@ package io.adbsync.source.partition;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
-import org.postgresql.replication.LogSequenceNumber;
+import io.adbsync.source.wal.Lsn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +34,7 @@ public final class AttachedPartitions {
     private static final long CHECK_INTERVAL_MS = 3_000;
 
     /** A partition added to the publication at WAL position {@code lsn}, of the captured partitioned table {@code root}. */
-    public record Attached(String[] root, Partitions.Member leaf, long lsn) {
+    public record Attached(String[] root, Partitions.Member leaf, Lsn lsn) {
     }
 
     private final SourceCatalog catalog;
@@ -137,8 +137,8 @@ public final class AttachedPartitions {
             for (String statement : sql) {
                 s.execute(statement);
             }
-            String position = catalog.streamServerLsn();
-            waiting.add(new Attached(root, leaf, LogSequenceNumber.valueOf(position).asLong()));
+            Lsn position = catalog.streamServerLsn();
+            waiting.add(new Attached(root, leaf, position));
             log.info("Partition {} of {} is new to the connector{}; its snapshot starts once the stream passes {}",
                     leaf.qualifiedName(), root[0] + "." + root[1],
                     sql.isEmpty() ? "" : ", made capturable (" + String.join("; ", sql) + ")", position);
@@ -162,10 +162,10 @@ public final class AttachedPartitions {
      * The added partitions whose publication change the stream has passed ({@code receivedLsn}); each stays until
      * {@link #planned} says its copy is planned, so a failure while planning (a lost connection) does not lose it.
      */
-    public List<Attached> ready(long receivedLsn) {
+    public List<Attached> ready(Lsn receivedLsn) {
         List<Attached> ready = new ArrayList<>();
         for (Attached a : waiting) {
-            if (receivedLsn >= a.lsn()) {
+            if (!receivedLsn.isBefore(a.lsn())) {
                 ready.add(a);
             }
         }

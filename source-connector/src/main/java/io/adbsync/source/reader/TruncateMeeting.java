@@ -8,6 +8,7 @@ import org.apache.kafka.connect.storage.OffsetStorageReader;
 
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Takes a segment's stream through the truncates it is held at (see {@link TruncateRendezvous}): each poll, one step
@@ -21,8 +22,8 @@ public final class TruncateMeeting {
     private final TruncateRendezvous rendezvous;
     /** Offsets were committed since the stored stream position was last read. */
     private volatile boolean offsetsCommitted;
-    /** The stored stream position as last read while the stream is held; null when it is not. */
-    private StreamPosition storedAtHold;
+    /** The stored stream position (empty: none stored) as last read while the stream is held; null when not read. */
+    private Optional<StreamPosition> storedAtHold;
 
     public TruncateMeeting(StreamReader reader, TruncateRendezvous rendezvous) {
         this.reader = reader;
@@ -75,7 +76,7 @@ public final class TruncateMeeting {
             offsetsCommitted = false;
             storedAtHold = StreamPosition.fromOffset(offsets.offset(reader.sourcePartition()));
         }
-        StreamPosition handedOut = reader.position();
-        return handedOut.commitLsn() == 0 || storedAtHold.covers(handedOut.commitLsn(), handedOut.event());
+        StreamPosition handedOut = reader.position().orElse(null);
+        return handedOut == null || storedAtHold.map(s -> s.covers(handedOut.commitLsn(), handedOut.event())).orElse(false);
     }
 }
