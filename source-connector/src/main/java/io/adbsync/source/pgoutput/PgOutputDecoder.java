@@ -1,6 +1,5 @@
 package io.adbsync.source.pgoutput;
 
-import io.adbsync.source.wal.Lsn;
 import io.adbsync.source.pgoutput.PgOutputMessage.Begin;
 import io.adbsync.source.pgoutput.PgOutputMessage.BeginPrepare;
 import io.adbsync.source.pgoutput.PgOutputMessage.Column;
@@ -21,6 +20,7 @@ import io.adbsync.source.pgoutput.PgOutputMessage.StreamStop;
 import io.adbsync.source.pgoutput.PgOutputMessage.Truncate;
 import io.adbsync.source.pgoutput.PgOutputMessage.Type;
 import io.adbsync.source.pgoutput.PgOutputMessage.Update;
+import io.adbsync.source.wal.Lsn;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
