@@ -10,6 +10,7 @@ import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.catalog.UnchangedToastLoader.RelationGone;
 import io.adbsync.source.types.TextForms;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.postgresql.PGProperty;
 
@@ -77,17 +78,17 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     }
 
     /**
-     * The current WAL position ({@code pg_current_wal_lsn()}, text) of the server the task's stream reads: a change
+     * The current WAL position ({@code pg_current_wal_lsn()}) of the server the task's stream reads: a change
      * made before this call is behind it, so a stream past it has passed the change.
      */
-    public String streamServerLsn() throws SQLException {
+    public Lsn streamServerLsn() throws SQLException {
         String query = "SELECT pg_current_wal_lsn()::text";
         if (streamServer == null) {
-            return scalar(query);
+            return Lsn.parse(scalar(query));
         }
         try (Connection c = Jdbc.open(streamServer); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
             rs.next();
-            return rs.getString(1);
+            return Lsn.parse(rs.getString(1));
         }
     }
 

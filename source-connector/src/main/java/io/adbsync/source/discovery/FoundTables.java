@@ -2,6 +2,7 @@ package io.adbsync.source.discovery;
 
 import io.adbsync.source.partition.AttachedPartitions;
 import io.adbsync.source.snapshot.Snapshotter;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.storage.OffsetStorageReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,7 @@ public final class FoundTables {
     }
 
     /** Looks for new tables and partitions and plans the copies of those the stream, at {@code receivedLsn}, is past. */
-    public void check(long receivedLsn, long nowMs) throws SQLException {
+    public void check(Lsn receivedLsn, long nowMs) throws SQLException {
         if (attachedPartitions != null) {
             attachedPartitions.discover(nowMs);
             for (AttachedPartitions.Attached a : attachedPartitions.ready(receivedLsn)) {

@@ -9,7 +9,7 @@ import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.partition.PartitionMode;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.catalog.TableFilter;
-import org.postgresql.replication.LogSequenceNumber;
+import io.adbsync.source.wal.Lsn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +49,7 @@ public final class NewTables {
      * A table new to the connector at WAL position {@code lsn}; {@code added} if it was not in the publication when
      * found (and was added to it then, or by an administrator since).
      */
-    public record Found(TableId name, long oid, boolean added, long lsn) {
+    public record Found(TableId name, long oid, boolean added, Lsn lsn) {
         public String qualifiedName() {
             return name.toString();
         }
@@ -226,9 +226,9 @@ public final class NewTables {
             if (t.partitioned()) {
                 watchPartitions.accept(t.name(), leaves);
             }
-            String position = catalog.streamServerLsn();
+            Lsn position = catalog.streamServerLsn();
             waiting.removeIf(w -> w.qualifiedName().equals(t.qualifiedName()));
-            waiting.add(new Found(t.name(), t.oid(), added, LogSequenceNumber.valueOf(position).asLong()));
+            waiting.add(new Found(t.name(), t.oid(), added, position));
             known.put(t.qualifiedName(), t.oid());
             log.info("Table {} is new to the connector{}; its snapshot starts once the stream passes {}", t.qualifiedName(),
                     publish ? ", added to publication " + publication : "", position);
@@ -239,8 +239,8 @@ public final class NewTables {
      * The tables whose publication change the stream has passed ({@code receivedLsn}); each stays until
      * {@link #planned} says its copy is planned, so a failure while planning (a lost connection) does not lose it.
      */
-    public List<Found> ready(long receivedLsn) {
-        return waiting.stream().filter(f -> receivedLsn >= f.lsn()).toList();
+    public List<Found> ready(Lsn receivedLsn) {
+        return waiting.stream().filter(f -> !receivedLsn.isBefore(f.lsn())).toList();
     }
 
     /** {@code found}'s copy is planned (or the table is gone again): it is no longer returned by {@link #ready}. */

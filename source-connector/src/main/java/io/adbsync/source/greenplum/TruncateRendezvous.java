@@ -3,7 +3,6 @@ package io.adbsync.source.greenplum;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.stream.HeldTruncate;
-import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -202,7 +201,7 @@ public final class TruncateRendezvous {
 
     /** Where the truncate is in this segment's stream: its transaction's commit LSN, and which of its truncates. */
     private static String position(HeldTruncate held) {
-        return LogSequenceNumber.valueOf(held.commitLsn()).asString() + "." + held.ordinal();
+        return held.commitLsn() + "." + held.ordinal();
     }
 
     /**

@@ -7,6 +7,7 @@ import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
 import io.adbsync.source.stream.TransactionContext;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
@@ -21,6 +22,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Writes a row into the heartbeat table in a transaction at each interval, so an idle or filtered database still
@@ -172,19 +174,21 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
     }
 
     /**
-     * A heartbeat at {@code lsn} that carries {@code offset} for another source {@code partition}: how the task stores an
-     * offset of a partition it has no other record for (a mark on a table's copy).
+     * A heartbeat at {@code lsn} (empty: the stream has no position yet) that carries {@code offset} for another source
+     * {@code partition}: how the task stores an offset of a partition it has no other record for (a mark on a table's
+     * copy).
      */
-    public SourceRecord carrying(Map<String, ?> partition, Map<String, ?> offset, long lsn, long nowMs) {
+    public SourceRecord carrying(Map<String, ?> partition, Map<String, ?> offset, Optional<Lsn> lsn, long nowMs) {
         Struct key = new Struct(KEY_SCHEMA).put("slot", slot);
-        Struct value = new Struct(VALUE_SCHEMA).put("ts_ms", nowMs).put("lsn", lsn);
+        // The value's lsn is required: without a position it has always been 0.
+        Struct value = new Struct(VALUE_SCHEMA).put("ts_ms", nowMs).put("lsn", lsn.map(Lsn::value).orElse(0L));
         return new SourceRecord(partition, offset, topic, null, KEY_SCHEMA, key, VALUE_SCHEMA, value, nowMs);
     }
 
     @Override
     public SourceRecord heartbeat(TransactionContext tx, long event) {
         Struct key = new Struct(KEY_SCHEMA).put("slot", slot);
-        Struct value = new Struct(VALUE_SCHEMA).put("ts_ms", tx.commitTimeMillis()).put("lsn", tx.commitLsn());
+        Struct value = new Struct(VALUE_SCHEMA).put("ts_ms", tx.commitTimeMillis()).put("lsn", tx.commitLsn().value());
         return new SourceRecord(partition, ChangeRecordFactory.offset(tx.commitLsn(), event), topic, null,
                 KEY_SCHEMA, key, VALUE_SCHEMA, value, tx.commitTimeMillis());
     }

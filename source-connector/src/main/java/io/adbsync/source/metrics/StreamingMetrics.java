@@ -1,9 +1,10 @@
 package io.adbsync.source.metrics;
 
 import io.adbsync.common.metrics.MBeans;
-import org.postgresql.replication.LogSequenceNumber;
+import io.adbsync.source.wal.Lsn;
 
 import javax.management.ObjectName;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Counters of one source task's stream, registered as a JMX MBean for the lag dashboard. */
@@ -13,8 +14,10 @@ public final class StreamingMetrics implements StreamingMetricsMBean {
     private final AtomicLong changes = new AtomicLong();
     private final AtomicLong heartbeats = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
-    private volatile long lastCommitLsn;
-    private volatile long confirmedLsn;
+    /** Null before the first record. */
+    private volatile Lsn lastCommitLsn;
+    /** Null before the first confirmation. */
+    private volatile Lsn confirmedLsn;
     private volatile boolean connected;
     private ObjectName name;
 
@@ -27,13 +30,13 @@ public final class StreamingMetrics implements StreamingMetricsMBean {
         name = null;
     }
 
-    public void recordChange(long commitTimeMs, long commitLsn, boolean heartbeat) {
+    public void recordChange(long commitTimeMs, Optional<Lsn> commitLsn, boolean heartbeat) {
         lagMs.set(Math.max(0, System.currentTimeMillis() - commitTimeMs));
-        lastCommitLsn = commitLsn;
+        lastCommitLsn = commitLsn.orElse(null);
         (heartbeat ? heartbeats : changes).incrementAndGet();
     }
 
-    public void confirmed(long lsn) {
+    public void confirmed(Lsn lsn) {
         confirmedLsn = lsn;
     }
 
@@ -62,12 +65,17 @@ public final class StreamingMetrics implements StreamingMetricsMBean {
 
     @Override
     public String getLastCommitLsn() {
-        return LogSequenceNumber.valueOf(lastCommitLsn).asString();
+        return text(lastCommitLsn);
     }
 
     @Override
     public String getConfirmedLsn() {
-        return LogSequenceNumber.valueOf(confirmedLsn).asString();
+        return text(confirmedLsn);
+    }
+
+    /** Before there is one, the attribute reads 0/0, as it always did: dashboards may key on that. */
+    private static String text(Lsn lsn) {
+        return lsn == null ? "0/0" : lsn.toString();
     }
 
     @Override

@@ -4,7 +4,7 @@ import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
-import org.postgresql.replication.LogSequenceNumber;
+import io.adbsync.source.wal.Lsn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +35,7 @@ public final class AttachedPartitions {
     private static final long CHECK_INTERVAL_MS = 3_000;
 
     /** A partition added to the publication at WAL position {@code lsn}, of the captured partitioned table {@code root}. */
-    public record Attached(TableId root, Partitions.Member leaf, long lsn) {
+    public record Attached(TableId root, Partitions.Member leaf, Lsn lsn) {
     }
 
     private final SourceCatalog catalog;
@@ -138,8 +138,8 @@ public final class AttachedPartitions {
             for (String statement : sql) {
                 s.execute(statement);
             }
-            String position = catalog.streamServerLsn();
-            waiting.add(new Attached(root, leaf, LogSequenceNumber.valueOf(position).asLong()));
+            Lsn position = catalog.streamServerLsn();
+            waiting.add(new Attached(root, leaf, position));
             log.info("Partition {} of {} is new to the connector{}; its snapshot starts once the stream passes {}",
                     leaf.qualifiedName(), root,
                     sql.isEmpty() ? "" : ", made capturable (" + String.join("; ", sql) + ")", position);
@@ -163,10 +163,10 @@ public final class AttachedPartitions {
      * The added partitions whose publication change the stream has passed ({@code receivedLsn}); each stays until
      * {@link #planned} says its copy is planned, so a failure while planning (a lost connection) does not lose it.
      */
-    public List<Attached> ready(long receivedLsn) {
+    public List<Attached> ready(Lsn receivedLsn) {
         List<Attached> ready = new ArrayList<>();
         for (Attached a : waiting) {
-            if (receivedLsn >= a.lsn()) {
+            if (!receivedLsn.isBefore(a.lsn())) {
                 ready.add(a);
             }
         }

@@ -20,12 +20,14 @@ import io.adbsync.source.pgoutput.PgOutputMessage.StreamStop;
 import io.adbsync.source.pgoutput.PgOutputMessage.Truncate;
 import io.adbsync.source.pgoutput.PgOutputMessage.Type;
 import io.adbsync.source.pgoutput.PgOutputMessage.Update;
+import io.adbsync.source.wal.Lsn;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -109,9 +111,9 @@ public final class PgOutputDecoder {
 
     private PgOutputMessage decode(char tag, ByteBuffer b) {
         return switch (tag) {
-            case 'B' -> new Begin(b.getLong(), b.getLong(), b.getInt());
-            case 'C' -> new Commit(b.get(), b.getLong(), b.getLong(), b.getLong());
-            case 'O' -> new Origin(b.getLong(), string(b));
+            case 'B' -> new Begin(lsn(b), b.getLong(), b.getInt());
+            case 'C' -> new Commit(b.get(), lsn(b), lsn(b), b.getLong());
+            case 'O' -> new Origin(lsn(b), string(b));
             case 'R' -> relation(b);
             case 'Y' -> new Type(xid(b), b.getInt(), string(b), string(b));
             case 'I' -> insert(b);
@@ -123,28 +125,28 @@ public final class PgOutputDecoder {
             case 'E' -> streamStop();
             case 'c' -> {
                 requireVersion(tag, 2);
-                yield new StreamCommit(b.getInt(), b.get(), b.getLong(), b.getLong(), b.getLong());
+                yield new StreamCommit(b.getInt(), b.get(), lsn(b), lsn(b), b.getLong());
             }
             case 'A' -> streamAbort(b);
             case 'b' -> {
                 requireVersion(tag, 3);
-                yield new BeginPrepare(b.getLong(), b.getLong(), b.getLong(), b.getInt(), string(b));
+                yield new BeginPrepare(lsn(b), lsn(b), b.getLong(), b.getInt(), string(b));
             }
             case 'P' -> {
                 requireVersion(tag, 3);
-                yield new Prepare(b.get(), b.getLong(), b.getLong(), b.getLong(), b.getInt(), string(b));
+                yield new Prepare(b.get(), lsn(b), lsn(b), b.getLong(), b.getInt(), string(b));
             }
             case 'K' -> {
                 requireVersion(tag, 3);
-                yield new CommitPrepared(b.get(), b.getLong(), b.getLong(), b.getLong(), b.getInt(), string(b));
+                yield new CommitPrepared(b.get(), lsn(b), lsn(b), b.getLong(), b.getInt(), string(b));
             }
             case 'r' -> {
                 requireVersion(tag, 3);
-                yield new RollbackPrepared(b.get(), b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getInt(), string(b));
+                yield new RollbackPrepared(b.get(), lsn(b), lsn(b), b.getLong(), b.getLong(), b.getInt(), string(b));
             }
             case 'p' -> {
                 requireVersion(tag, 3);
-                yield new StreamPrepare(b.get(), b.getLong(), b.getLong(), b.getLong(), b.getInt(), string(b));
+                yield new StreamPrepare(b.get(), lsn(b), lsn(b), b.getLong(), b.getInt(), string(b));
             }
             default -> throw new Malformed("Unknown pgoutput message type '" + tag + "' (0x"
                     + Integer.toHexString(tag) + ") for protocol version " + protocolVersion);
@@ -212,10 +214,14 @@ public final class PgOutputDecoder {
         return new Truncate(xid, (options & 1) != 0, (options & 2) != 0, relations);
     }
 
+    private static Lsn lsn(ByteBuffer b) {
+        return new Lsn(b.getLong());
+    }
+
     private LogicalMessage logicalMessage(ByteBuffer b) {
         OptionalInt xid = xid(b);
         boolean transactional = (b.get() & 1) != 0;
-        long lsn = b.getLong();
+        Lsn lsn = lsn(b);
         String prefix = string(b);
         byte[] content = bytes(b, b.getInt(), "message content");
         return new LogicalMessage(xid, transactional, lsn, prefix, content);
@@ -239,9 +245,9 @@ public final class PgOutputDecoder {
         int xid = b.getInt();
         int subXid = b.getInt();
         if (protocolVersion >= 4 && parallelStreaming) {
-            return new StreamAbort(xid, subXid, b.getLong(), b.getLong());
+            return new StreamAbort(xid, subXid, Optional.of(lsn(b)), b.getLong());
         }
-        return new StreamAbort(xid, subXid, 0, 0);
+        return new StreamAbort(xid, subXid, Optional.empty(), 0);
     }
 
     private static TupleData tuple(ByteBuffer b) {

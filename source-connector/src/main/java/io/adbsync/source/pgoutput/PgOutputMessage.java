@@ -1,25 +1,27 @@
 package io.adbsync.source.pgoutput;
 
+import io.adbsync.source.wal.Lsn;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
  * One message of the pgoutput logical replication protocol (versions 1 to 4), decoded into an immutable value.
- * LSNs are unsigned 64-bit positions; timestamps are microseconds since 2000-01-01 as the server sends them.
+ * LSNs are WAL positions; timestamps are microseconds since 2000-01-01 as the server sends them.
  * {@code xid} is present on data messages only inside a streamed (in-progress) transaction block.
  */
 public sealed interface PgOutputMessage {
 
     /** Start of a transaction; {@code finalLsn} is the LSN of its commit record. */
-    record Begin(long finalLsn, long commitTime, int xid) implements PgOutputMessage {
+    record Begin(Lsn finalLsn, long commitTime, int xid) implements PgOutputMessage {
     }
 
     /** End of a transaction. */
-    record Commit(int flags, long commitLsn, long endLsn, long commitTime) implements PgOutputMessage {
+    record Commit(int flags, Lsn commitLsn, Lsn endLsn, long commitTime) implements PgOutputMessage {
     }
 
     /** The transaction came from another origin (replication cascade). */
-    record Origin(long originCommitLsn, String name) implements PgOutputMessage {
+    record Origin(Lsn originCommitLsn, String name) implements PgOutputMessage {
     }
 
     /** A relation's shape: sent before its first change in a session and again after any change of it. */
@@ -61,7 +63,7 @@ public sealed interface PgOutputMessage {
     }
 
     /** A message written with pg_logical_emit_message. */
-    record LogicalMessage(OptionalInt xid, boolean transactional, long lsn, String prefix, byte[] content)
+    record LogicalMessage(OptionalInt xid, boolean transactional, Lsn lsn, String prefix, byte[] content)
             implements PgOutputMessage {
     }
 
@@ -72,33 +74,33 @@ public sealed interface PgOutputMessage {
     record StreamStop() implements PgOutputMessage {
     }
 
-    record StreamCommit(int xid, int flags, long commitLsn, long endLsn, long commitTime) implements PgOutputMessage {
+    record StreamCommit(int xid, int flags, Lsn commitLsn, Lsn endLsn, long commitTime) implements PgOutputMessage {
     }
 
     /**
      * A streamed (sub)transaction was aborted. {@code abortLsn} and {@code abortTime} come only with protocol 4
-     * and parallel streaming; they are 0 otherwise.
+     * and parallel streaming; otherwise the LSN is empty and the time 0.
      */
-    record StreamAbort(int xid, int subXid, long abortLsn, long abortTime) implements PgOutputMessage {
+    record StreamAbort(int xid, int subXid, Optional<Lsn> abortLsn, long abortTime) implements PgOutputMessage {
     }
 
     /** Two-phase commit (protocol 3+): start of a prepared transaction's changes. */
-    record BeginPrepare(long prepareLsn, long endLsn, long prepareTime, int xid, String gid) implements PgOutputMessage {
+    record BeginPrepare(Lsn prepareLsn, Lsn endLsn, long prepareTime, int xid, String gid) implements PgOutputMessage {
     }
 
-    record Prepare(int flags, long prepareLsn, long endLsn, long prepareTime, int xid, String gid)
+    record Prepare(int flags, Lsn prepareLsn, Lsn endLsn, long prepareTime, int xid, String gid)
             implements PgOutputMessage {
     }
 
-    record CommitPrepared(int flags, long commitLsn, long endLsn, long commitTime, int xid, String gid)
+    record CommitPrepared(int flags, Lsn commitLsn, Lsn endLsn, long commitTime, int xid, String gid)
             implements PgOutputMessage {
     }
 
-    record RollbackPrepared(int flags, long prepareEndLsn, long rollbackEndLsn, long prepareTime, long rollbackTime,
+    record RollbackPrepared(int flags, Lsn prepareEndLsn, Lsn rollbackEndLsn, long prepareTime, long rollbackTime,
                             int xid, String gid) implements PgOutputMessage {
     }
 
-    record StreamPrepare(int flags, long prepareLsn, long endLsn, long prepareTime, int xid, String gid)
+    record StreamPrepare(int flags, Lsn prepareLsn, Lsn endLsn, long prepareTime, int xid, String gid)
             implements PgOutputMessage {
     }
 }

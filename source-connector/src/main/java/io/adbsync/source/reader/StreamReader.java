@@ -13,9 +13,9 @@ import io.adbsync.source.stream.ChangeStream;
 import io.adbsync.source.stream.HeldTruncate;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.StreamedTransactions;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,10 +95,9 @@ public final class StreamReader implements AutoCloseable {
 
     /** Opens the replication connection at the position of the last record handed out. */
     public void connect() throws SQLException {
-        StreamPosition at = changes.position();
         int protocolVersion = settings.inProgress() ? 2 : 1;
         stream = ReplicationStream.start(settings.connection(), settings.slot(), settings.publication(),
-                at.commitLsn(), protocolVersion, settings.statusIntervalMs(),
+                changes.position().map(StreamPosition::commitLsn), protocolVersion, settings.statusIntervalMs(),
                 settings.inProgress() ? Map.of("streaming", "on") : Map.of(), "");
         decoder = new PgOutputDecoder(protocolVersion, false);
         // The slot is held now, so no other run of this task writes spill files: those of its name are stale. Swept
@@ -122,7 +121,7 @@ public final class StreamReader implements AutoCloseable {
         long deadline = System.currentTimeMillis() + idleMs;
         Consumer<SourceRecord> emit = record -> {
             batch.add(record);
-            metrics.recordChange(record.timestamp(), changes.position().commitLsn(),
+            metrics.recordChange(record.timestamp(), changes.position().map(StreamPosition::commitLsn),
                     record.topic().equals(settings.heartbeatTopic()));
         };
         try {
@@ -139,7 +138,7 @@ public final class StreamReader implements AutoCloseable {
                     idle();
                     continue;
                 }
-                long walLsn = stream.lastReceivedLsn();
+                Lsn walLsn = stream.lastReceivedLsn();
                 bytes += message.remaining();
                 if (streamed == null || !streamed.offer(decoder, message, walLsn)) {
                     changes.accept(decoder.decode(message), walLsn, emit);
@@ -173,11 +172,10 @@ public final class StreamReader implements AutoCloseable {
 
     /** Lets the slot confirm what Kafka has acknowledged; sent with the next status update. */
     private void confirmAcknowledged() {
-        long lsn = tracker.confirmableLsn();
-        if (lsn > 0) {
+        tracker.confirmableLsn().ifPresent(lsn -> {
             stream.confirm(lsn);
             metrics.confirmed(lsn);
-        }
+        });
     }
 
     /** The truncate the stream is stopped at (a Greenplum segment's share of one), if it is. */
@@ -210,7 +208,7 @@ public final class StreamReader implements AutoCloseable {
     }
 
     /** The position of the last record handed out from the stream, and the partition whose offsets hold it. */
-    public StreamPosition position() {
+    public Optional<StreamPosition> position() {
         return changes.position();
     }
 
@@ -233,9 +231,8 @@ public final class StreamReader implements AutoCloseable {
 
     /** Where the next record starts, for the logs. */
     public String describePosition() {
-        StreamPosition p = changes.position();
-        return p.commitLsn() == 0 ? "the slot's confirmed position" : "commit LSN " + LogSequenceNumber.valueOf(p.commitLsn()).asString()
-                + " record " + p.event();
+        return changes.position().map(p -> "commit LSN " + p.commitLsn() + " record " + p.event())
+                .orElse("the slot's confirmed position");
     }
 
     /** Closes the replication connection, first telling the server what Kafka has acknowledged. */

@@ -21,7 +21,9 @@ public final class TruncateMeeting {
     private final TruncateRendezvous rendezvous;
     /** Offsets were committed since the stored stream position was last read. */
     private volatile boolean offsetsCommitted;
-    /** The stored stream position as last read while the stream is held; null when it is not. */
+    /** The stored stream position was read while the stream is held. */
+    private boolean storedReadAtHold;
+    /** The stored stream position as last read while the stream is held; null when none is stored or not read. */
     private StreamPosition storedAtHold;
 
     public TruncateMeeting(StreamReader reader, TruncateRendezvous rendezvous) {
@@ -59,6 +61,7 @@ public final class TruncateMeeting {
             return reader.sendHeld();
         }
         if (step instanceof TruncateRendezvous.Go) {
+            storedReadAtHold = false;
             storedAtHold = null;
             return reader.releaseHeld();
         }
@@ -71,11 +74,12 @@ public final class TruncateMeeting {
      * others went on from would bring back a row it emptied.
      */
     private boolean stored(OffsetStorageReader offsets) {
-        if (storedAtHold == null || offsetsCommitted) {
+        if (!storedReadAtHold || offsetsCommitted) {
             offsetsCommitted = false;
-            storedAtHold = StreamPosition.fromOffset(offsets.offset(reader.sourcePartition()));
+            storedAtHold = StreamPosition.fromOffset(offsets.offset(reader.sourcePartition())).orElse(null);
+            storedReadAtHold = true;
         }
-        StreamPosition handedOut = reader.position();
-        return handedOut.commitLsn() == 0 || storedAtHold.covers(handedOut.commitLsn(), handedOut.event());
+        StreamPosition handedOut = reader.position().orElse(null);
+        return handedOut == null || storedAtHold != null && storedAtHold.covers(handedOut.commitLsn(), handedOut.event());
     }
 }

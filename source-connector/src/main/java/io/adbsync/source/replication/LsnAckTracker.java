@@ -1,8 +1,10 @@
 package io.adbsync.source.replication;
 
+import io.adbsync.source.wal.Lsn;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Works out which LSN the slot may confirm: the position of the longest prefix of handed-out records that Kafka has
@@ -12,10 +14,10 @@ import java.util.Map;
 public final class LsnAckTracker {
 
     private static final class Entry {
-        final long lsn;
+        final Lsn lsn;
         boolean acked;
 
-        Entry(long lsn, boolean acked) {
+        Entry(Lsn lsn, boolean acked) {
             this.lsn = lsn;
             this.acked = acked;
         }
@@ -23,17 +25,18 @@ public final class LsnAckTracker {
 
     private final ArrayDeque<Entry> order = new ArrayDeque<>();
     private final Map<Object, Entry> byRecord = new IdentityHashMap<>();
-    private long confirmable;
+    /** Null until a first position is confirmable. */
+    private Lsn confirmable;
 
     /** A record handed to Connect; once it and all before it are acknowledged the slot may confirm {@code lsn}. */
-    public synchronized void track(Object record, long lsn) {
+    public synchronized void track(Object record, Lsn lsn) {
         Entry e = new Entry(lsn, false);
         order.addLast(e);
         byRecord.put(record, e);
     }
 
     /** A position reached without a record (end of a transaction, a filtered change): confirmable once all before it are. */
-    public synchronized void reached(long lsn) {
+    public synchronized void reached(Lsn lsn) {
         order.addLast(new Entry(lsn, true));
         drain();
     }
@@ -47,9 +50,9 @@ public final class LsnAckTracker {
         }
     }
 
-    /** The highest LSN whose records are all in Kafka; 0 before any. */
-    public synchronized long confirmableLsn() {
-        return confirmable;
+    /** The highest LSN whose records are all in Kafka; empty before any. */
+    public synchronized Optional<Lsn> confirmableLsn() {
+        return Optional.ofNullable(confirmable);
     }
 
     /** Records handed out and not yet acknowledged. */
@@ -59,7 +62,8 @@ public final class LsnAckTracker {
 
     private void drain() {
         while (!order.isEmpty() && order.peekFirst().acked) {
-            confirmable = Math.max(confirmable, order.pollFirst().lsn);
+            Lsn next = order.pollFirst().lsn;
+            confirmable = confirmable == null ? next : Lsn.max(confirmable, next);
         }
     }
 }

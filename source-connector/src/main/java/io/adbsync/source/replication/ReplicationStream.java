@@ -4,6 +4,7 @@ import io.adbsync.common.config.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.types.TextForms;
+import io.adbsync.source.wal.Lsn;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
@@ -14,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
@@ -26,7 +28,8 @@ public final class ReplicationStream implements AutoCloseable {
 
     private final Connection connection;
     private final PGReplicationStream stream;
-    private long confirmed;
+    /** Null until something is confirmed. */
+    private Lsn confirmed;
 
     private ReplicationStream(Connection connection, PGReplicationStream stream) {
         this.connection = connection;
@@ -57,10 +60,10 @@ public final class ReplicationStream implements AutoCloseable {
     }
 
     /**
-     * Starts streaming {@code slot} at {@code startLsn} (0: where the slot stands) with the given publication and
+     * Starts streaming {@code slot} at {@code startLsn} (empty: where the slot stands) with the given publication and
      * pgoutput protocol version, reporting its position to the server every {@code statusIntervalMs}.
      */
-    public static ReplicationStream start(ConnectionConfig config, String slot, String publication, long startLsn,
+    public static ReplicationStream start(ConnectionConfig config, String slot, String publication, Optional<Lsn> startLsn,
                                           int protocolVersion, long statusIntervalMs) throws SQLException {
         return start(config, slot, publication, startLsn, protocolVersion, statusIntervalMs, Map.of(), "");
     }
@@ -69,7 +72,7 @@ public final class ReplicationStream implements AutoCloseable {
      * As above, with further pgoutput options (e.g. {@code streaming}, {@code two_phase}, {@code messages}) and
      * session settings (e.g. {@code -c logical_decoding_work_mem=64kB}).
      */
-    public static ReplicationStream start(ConnectionConfig config, String slot, String publication, long startLsn,
+    public static ReplicationStream start(ConnectionConfig config, String slot, String publication, Optional<Lsn> startLsn,
                                           int protocolVersion, long statusIntervalMs,
                                           Map<String, String> options, String sessionOptions) throws SQLException {
         Connection connection = openReplicationConnection(config, sessionOptions);
@@ -78,7 +81,7 @@ public final class ReplicationStream implements AutoCloseable {
                     .replicationStream()
                     .logical()
                     .withSlotName(slot)
-                    .withStartPosition(startLsn == 0 ? LogSequenceNumber.INVALID_LSN : LogSequenceNumber.valueOf(startLsn))
+                    .withStartPosition(startLsn.map(Lsn::toPgjdbc).orElse(LogSequenceNumber.INVALID_LSN))
                     .withSlotOption("proto_version", String.valueOf(protocolVersion))
                     .withSlotOption("publication_names", SqlIdentifiers.quote(publication))
                     .withStatusInterval(Math.toIntExact(statusIntervalMs), TimeUnit.MILLISECONDS)
@@ -101,15 +104,15 @@ public final class ReplicationStream implements AutoCloseable {
     }
 
     /** WAL position of the message last returned by {@link #readPending()}. */
-    public long lastReceivedLsn() {
-        return stream.getLastReceiveLSN().asLong();
+    public Lsn lastReceivedLsn() {
+        return Lsn.of(stream.getLastReceiveLSN());
     }
 
     /** Lets the server release WAL up to {@code lsn}; sent with the next status update. Never moves backwards. */
-    public void confirm(long lsn) {
-        if (lsn > confirmed) {
+    public void confirm(Lsn lsn) {
+        if (confirmed == null || lsn.isAfter(confirmed)) {
             confirmed = lsn;
-            LogSequenceNumber l = LogSequenceNumber.valueOf(lsn);
+            LogSequenceNumber l = lsn.toPgjdbc();
             stream.setFlushedLSN(l);
             stream.setAppliedLSN(l);
         }

@@ -44,6 +44,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -198,14 +199,14 @@ public final class TaskSetup {
             site.ensureSlot(config.slotName(), config.connection(), captured, heartbeat.tableName());
         }
         site.unlockSetup(catalog.connection(), config.publicationName());
-        StreamPosition resumeAt = resumePosition(records);
+        Optional<StreamPosition> resumeAt = resumePosition(records);
         // Before the stream's filter is made: a table left out of capture is streamed until its copy's mark is stored.
         // Also under snapshot.mode=never: copies stored before a change of mode are taken as current when it changes back.
         LeftTables leftTables = streaming
                 ? LeftTables.find(catalog.connection(), captured.stream().map(TableId::toString).collect(Collectors.toSet()),
                         new TableFilter(config.tableIncludeList(), config.tableExcludeList()), site.scope(),
                         offsets, (partition, offset) -> heartbeat.carrying(partition, offset,
-                                resumeAt.commitLsn(), System.currentTimeMillis()))
+                                resumeAt.map(StreamPosition::commitLsn), System.currentTimeMillis()))
                 : LeftTables.none();
         TypeMapper types = new TypeMapper(catalog::formatType);
         RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
@@ -222,7 +223,7 @@ public final class TaskSetup {
         AttachedPartitions attachedPartitions = null;
         if (streaming && (partitions == PartitionMode.LEAVES || config.snapshotMode() != SnapshotMode.NEVER)) {
             // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
-            boolean firstStart = resumeAt.commitLsn() == 0;
+            boolean firstStart = resumeAt.isEmpty();
             attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
                     PartitionPublication.partitionedTables(catalog.connection(), captured),
                     partitions == PartitionMode.LEAVES, publicationFilters, config.replicaIdentityFull(),
@@ -273,7 +274,7 @@ public final class TaskSetup {
                 built.snapshotMetrics, leftTables, streaming, site.truncates(catalog, heartbeat.tableName(), config.slotName()));
     }
 
-    private StreamPosition resumePosition(ChangeRecordFactory records) {
+    private Optional<StreamPosition> resumePosition(ChangeRecordFactory records) {
         try {
             return StreamPosition.fromOffset(offsets.offset(records.partition()));
         } catch (IllegalArgumentException e) {

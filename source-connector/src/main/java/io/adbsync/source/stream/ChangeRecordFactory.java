@@ -7,11 +7,11 @@ import io.adbsync.common.contract.BarrierHeaders;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.postgresql.replication.LogSequenceNumber;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -70,9 +70,10 @@ public final class ChangeRecordFactory {
     }
 
     /** Position of a record: the commit LSN of its transaction and its index among the transaction's records. */
-    public static Map<String, Object> offset(long commitLsn, long event) {
+    public static Map<String, Object> offset(Lsn commitLsn, long event) {
         Map<String, Object> offset = new HashMap<>();
-        offset.put(OFFSET_LSN, commitLsn);
+        // Stored as the signed long of the LSN's bits, as it always was.
+        offset.put(OFFSET_LSN, commitLsn.value());
         offset.put(OFFSET_EVENT, event);
         return offset;
     }
@@ -83,13 +84,13 @@ public final class ChangeRecordFactory {
     }
 
     /** Builds the records of one change; {@code nextEvent} is the index of the first of them in its transaction. */
-    public List<SourceRecord> insert(CapturedTable t, TupleData row, TransactionContext tx, long walLsn, long nextEvent) {
+    public List<SourceRecord> insert(CapturedTable t, TupleData row, TransactionContext tx, Lsn walLsn, long nextEvent) {
         Struct after = row(t, row, null, tx);
         return List.of(record(t, key(t, after), null, after, EventContract.OP_CREATE, tx, walLsn, nextEvent));
     }
 
     public List<SourceRecord> update(CapturedTable t, char oldKind, TupleData oldRow, TupleData newRow,
-                                     TransactionContext tx, long walLsn, long nextEvent) {
+                                     TransactionContext tx, Lsn walLsn, long nextEvent) {
         Struct before = oldKind == 'O' ? row(t, oldRow, null, tx) : null;
         Struct after = row(t, newRow, oldKind == 'O' ? oldRow : null, tx);
         Struct newKey = key(t, after);
@@ -110,7 +111,7 @@ public final class ChangeRecordFactory {
         return List.of(record(t, newKey, before, after, EventContract.OP_UPDATE, tx, walLsn, nextEvent));
     }
 
-    public List<SourceRecord> delete(CapturedTable t, TupleData oldRow, TransactionContext tx, long walLsn, long nextEvent) {
+    public List<SourceRecord> delete(CapturedTable t, TupleData oldRow, TransactionContext tx, Lsn walLsn, long nextEvent) {
         Struct before = row(t, oldRow, null, tx);
         Struct key = key(t, before);
         SourceRecord delete = record(t, key, before, null, EventContract.OP_DELETE, tx, walLsn, nextEvent);
@@ -124,11 +125,11 @@ public final class ChangeRecordFactory {
      * repeats; the server's system identifier keeps a truncate of a new server at the same LSN from looking applied
      * (it is known only where some topic has several partitions, the only topics whose sinks read barrier ids).
      */
-    public List<SourceRecord> truncate(CapturedTable t, TransactionContext tx, long walLsn, long event) {
-        Struct envelope = envelope(t, null, null, EventContract.OP_TRUNCATE, source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn));
-        String barrier = "stream:" + LogSequenceNumber.valueOf(tx.commitLsn()).asString() + ":"
+    public List<SourceRecord> truncate(CapturedTable t, TransactionContext tx, Lsn walLsn, long event) {
+        Struct envelope = envelope(t, null, null, EventContract.OP_TRUNCATE, source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn.value()));
+        String barrier = "stream:" + tx.commitLsn() + ":"
                 + event / StreamPosition.RECORDS_PER_CHANGE + (sourceSystem.isEmpty() ? "" : "@" + sourceSystem);
-        BarrierHeaders.Position position = new BarrierHeaders.Position(sourceSystem, tx.commitLsn(), event);
+        BarrierHeaders.Position position = new BarrierHeaders.Position(sourceSystem, tx.commitLsn().value(), event);
         int copies = headers.partitions(t);
         List<SourceRecord> records = new ArrayList<>(copies);
         for (int i = 0; i < copies; i++) {
@@ -169,11 +170,11 @@ public final class ChangeRecordFactory {
     }
 
     private SourceRecord record(CapturedTable t, Struct key, Struct before, Struct after, String op,
-                                TransactionContext tx, long walLsn, long event) {
-        Struct source = source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn);
+                                TransactionContext tx, Lsn walLsn, long event) {
+        Struct source = source(t, tx.commitTimeMillis(), "false", tx.xid(), walLsn.value());
         return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
                 key == null ? null : t.keySchema(), key, t.envelopeSchema(), envelope(t, before, after, op, source),
-                tx.commitTimeMillis(), headers.of(t, before, after, new BarrierHeaders.Position(sourceSystem, tx.commitLsn(), event)));
+                tx.commitTimeMillis(), headers.of(t, before, after, new BarrierHeaders.Position(sourceSystem, tx.commitLsn().value(), event)));
     }
 
     private Struct source(CapturedTable t, long tsMs, String snapshot, Long txId, Long lsn) {
@@ -202,7 +203,7 @@ public final class ChangeRecordFactory {
     private SourceRecord tombstone(CapturedTable t, Struct key, TransactionContext tx, long event) {
         return new SourceRecord(partition, offset(tx.commitLsn(), event), t.topic(), null,
                 key == null ? null : t.keySchema(), key, null, null, tx.commitTimeMillis(),
-                headers.of(t, null, null, new BarrierHeaders.Position(sourceSystem, tx.commitLsn(), event)));
+                headers.of(t, null, null, new BarrierHeaders.Position(sourceSystem, tx.commitLsn().value(), event)));
     }
 
     private static Struct key(CapturedTable t, Struct row) {

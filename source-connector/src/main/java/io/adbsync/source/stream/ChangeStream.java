@@ -19,8 +19,8 @@ import io.adbsync.source.partition.PartitionRouter;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +69,7 @@ public final class ChangeStream {
     private final OperationFilter operations;
     private RowFilter rowFilter = RowFilter.NONE;
     private PartitionRouter partitions;
+    /** Null until a record was handed out or stored: nothing is behind it. */
     private StreamPosition position;
     private TransactionContext tx;
     /** Index of the next decoded change in the transaction, counted whether or not it yields records. */
@@ -85,7 +86,7 @@ public final class ChangeStream {
     private IntPredicate relationExists = oid -> true;
 
     public ChangeStream(RelationRegistry relations, TypeMapper types, ChangeRecordFactory records, TableFilter filter,
-                        OperationFilter operations, LsnAckTracker tracker, HeartbeatSink heartbeats, StreamPosition resumeAt) {
+                        OperationFilter operations, LsnAckTracker tracker, HeartbeatSink heartbeats, Optional<StreamPosition> resumeAt) {
         this.relations = relations;
         this.types = types;
         this.records = records;
@@ -93,7 +94,7 @@ public final class ChangeStream {
         this.operations = operations;
         this.tracker = tracker;
         this.heartbeats = heartbeats;
-        this.position = resumeAt;
+        this.position = resumeAt.orElse(null);
         records.laterRemovalDelivered(t -> operations.applies(t.qualifiedName(), Operation.DELETE)
                 && operations.applies(t.qualifiedName(), Operation.UPDATE));
     }
@@ -104,7 +105,7 @@ public final class ChangeStream {
     }
 
     /** A truncate of a table read here in part, held until it may be sent (by this task, or by another for all). */
-    private record HeldCopy(CapturedTable table, long walLsn, long event) {
+    private record HeldCopy(CapturedTable table, Lsn walLsn, long event) {
     }
 
     /**
@@ -123,7 +124,7 @@ public final class ChangeStream {
         }
         HeldTruncate truncate = new HeldTruncate(tx.xid(), tx.commitLsn(), apart.stream().map(c -> c.table().oid()).toList(),
                 apart.stream().map(c -> c.table().qualifiedName()).toList(), ordinal);
-        if (position.covers(tx.commitLsn(), last)) {
+        if (position != null && position.covers(tx.commitLsn(), last)) {
             passed.add(truncate);
             return;
         }
@@ -201,8 +202,8 @@ public final class ChangeStream {
     }
 
     /** The position of the last record handed out; a reconnect resumes here. */
-    public StreamPosition position() {
-        return position;
+    public Optional<StreamPosition> position() {
+        return Optional.ofNullable(position);
     }
 
     /** Forgets a transaction cut off by a lost connection; the server sends it again from its Begin. */
@@ -222,7 +223,7 @@ public final class ChangeStream {
     }
 
     /** Handles one message; records it yields go to {@code out}. {@code walLsn} is the message's WAL position. */
-    public void accept(PgOutputMessage received, long walLsn, Consumer<SourceRecord> out) {
+    public void accept(PgOutputMessage received, Lsn walLsn, Consumer<SourceRecord> out) {
         PgOutputMessage message = partitions == null ? received : partitions.route(received);
         if (message instanceof Begin b) {
             tx = new TransactionContext(b.finalLsn(), b.commitTime(), Integer.toUnsignedLong(b.xid()));
@@ -275,7 +276,7 @@ public final class ChangeStream {
     }
 
     /** An update, or under a connector-side row filter what it means for the filtered view: update, delete or insert. */
-    private List<SourceRecord> update(CapturedTable t, Update u, long walLsn) {
+    private List<SourceRecord> update(CapturedTable t, Update u, Lsn walLsn) {
         if (!rowFilter.filters(t)) {
             return records.update(t, u.oldKind(), u.oldTuple(), u.newTuple(), tx, walLsn, nextEvent);
         }
@@ -324,7 +325,7 @@ public final class ChangeStream {
                     + "decoded, and that change needs a TOASTed value only the dropped table held: it and the table's "
                     + "later changes still in the stream are skipped, so its destination table keeps the state before "
                     + "them. A table created again under its name is copied anew. ({})", table.qualifiedName(),
-                    Integer.toUnsignedLong(relationOid), LogSequenceNumber.valueOf(tx.commitLsn()), gone.getMessage());
+                    Integer.toUnsignedLong(relationOid), tx.commitLsn(), gone.getMessage());
             return;
         }
         for (SourceRecord record : built) {
@@ -334,7 +335,7 @@ public final class ChangeStream {
 
     private void emit(SourceRecord record, Consumer<SourceRecord> out) {
         long event = ((Number) record.sourceOffset().get(ChangeRecordFactory.OFFSET_EVENT)).longValue();
-        if (position.covers(tx.commitLsn(), event)) {
+        if (position != null && position.covers(tx.commitLsn(), event)) {
             return;
         }
         position = new StreamPosition(tx.commitLsn(), event);

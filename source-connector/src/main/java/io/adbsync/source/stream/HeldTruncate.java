@@ -1,5 +1,6 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.source.wal.Lsn;
 import java.util.List;
 
 /**
@@ -12,5 +13,5 @@ import java.util.List;
  * @param tables       their names, for messages
  * @param ordinal      which of the transaction's truncates it is (0 for the first), the same on every segment
  */
-public record HeldTruncate(long localXid, long commitLsn, List<Integer> relationOids, List<String> tables, int ordinal) {
+public record HeldTruncate(long localXid, Lsn commitLsn, List<Integer> relationOids, List<String> tables, int ordinal) {
 }

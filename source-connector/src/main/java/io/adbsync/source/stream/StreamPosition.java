@@ -1,6 +1,8 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.source.wal.Lsn;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Where the stream stands: the commit LSN of a transaction and the index of the last record of it already handed
@@ -23,9 +25,7 @@ import java.util.Map;
  * RECORDS_PER_CHANGE}, above any old index of the stored one. Resuming from one may
  * repeat records but never skips any.
  */
-public record StreamPosition(long commitLsn, long event) {
-
-    public static final StreamPosition START = new StreamPosition(0, -1);
+public record StreamPosition(Lsn commitLsn, long event) {
 
     /**
      * Room for the records of one change: a row change emits at most three (delete, tombstone, create), a truncate
@@ -38,16 +38,20 @@ public record StreamPosition(long commitLsn, long event) {
         return change * RECORDS_PER_CHANGE;
     }
 
-    /** Reads a stored source offset; a missing or malformed offset is an error naming what is wrong. */
-    public static StreamPosition fromOffset(Map<String, ?> offset) {
+    /**
+     * Reads a stored source offset: empty when none is stored (the stream starts where the slot stands); a malformed
+     * offset is an error naming what is wrong.
+     */
+    public static Optional<StreamPosition> fromOffset(Map<String, ?> offset) {
         if (offset == null || offset.isEmpty()) {
-            return START;
+            return Optional.empty();
         }
         long l = whole(offset, ChangeRecordFactory.OFFSET_LSN);
+        // Stored as the signed long of the LSN's bits; no stored position was ever 0 or from 2^63 on.
         if (l <= 0) {
             throw new IllegalArgumentException("The offset's '" + ChangeRecordFactory.OFFSET_LSN + "' must be a positive LSN, got " + l);
         }
-        return new StreamPosition(l, whole(offset, ChangeRecordFactory.OFFSET_EVENT));
+        return Optional.of(new StreamPosition(new Lsn(l), whole(offset, ChangeRecordFactory.OFFSET_EVENT)));
     }
 
     /** Connect reads stored integers back as Long; the REST API's JSON parser gives Integer for small ones. */
@@ -62,7 +66,7 @@ public record StreamPosition(long commitLsn, long event) {
     }
 
     /** Whether record {@code event} of the transaction committing at {@code lsn} was handed out already. */
-    public boolean covers(long lsn, long eventIndex) {
-        return lsn < commitLsn || (lsn == commitLsn && eventIndex <= event);
+    public boolean covers(Lsn lsn, long eventIndex) {
+        return lsn.isBefore(commitLsn) || (lsn.equals(commitLsn) && eventIndex <= event);
     }
 }

@@ -8,6 +8,7 @@ import io.adbsync.source.pgoutput.PgOutputMessage.StreamAbort;
 import io.adbsync.source.pgoutput.PgOutputMessage.StreamCommit;
 import io.adbsync.source.pgoutput.PgOutputMessage.StreamStart;
 import io.adbsync.source.pgoutput.PgOutputProtocolException;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -149,7 +150,7 @@ public final class StreamedTransactions implements AutoCloseable {
      * Takes the message if it belongs to streaming: Stream Start/Stop/Abort/Commit and every message inside a stream
      * block. Returns false for messages of ordinary transactions, which the caller hands to the change stream.
      */
-    public boolean offer(PgOutputDecoder decoder, ByteBuffer raw, long walLsn) {
+    public boolean offer(PgOutputDecoder decoder, ByteBuffer raw, Lsn walLsn) {
         char tag = (char) (raw.get(raw.position()) & 0xFF);
         if (!decoder.inStreamBlock() && tag != 'S' && tag != 'A' && tag != 'c') {
             return false;
@@ -182,7 +183,7 @@ public final class StreamedTransactions implements AutoCloseable {
                     throw new PgOutputProtocolException("Streamed change outside a stream block: " + message);
                 }
                 current.out.writeInt(subtransactionOf(message));
-                current.out.writeLong(walLsn);
+                current.out.writeLong(walLsn.value());
                 current.out.writeInt(bytes.length);
                 current.out.write(bytes);
                 current.messages++;
@@ -235,7 +236,7 @@ public final class StreamedTransactions implements AutoCloseable {
                 finishReplay();
                 return;
             }
-            long walLsn = r.in.readLong();
+            Lsn walLsn = new Lsn(r.in.readLong());
             byte[] bytes = new byte[r.in.readInt()];
             r.in.readFully(bytes);
             PgOutputMessage message = r.decoder.decode(ByteBuffer.wrap(bytes));

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -92,7 +93,7 @@ final class GreenplumSource implements AutoCloseable {
     List<Decoded> read(Segment segment, String slot, String publication) throws SQLException {
         List<Decoded> messages = new ArrayList<>();
         PgOutputDecoder decoder = new PgOutputDecoder(1, false);
-        try (ReplicationStream stream = ReplicationStream.start(utility(segment), slot, publication, 0, 1, 10)) {
+        try (ReplicationStream stream = ReplicationStream.start(utility(segment), slot, publication, Optional.empty(), 1, 10)) {
             long quietSince = System.currentTimeMillis();
             int xid = 0;
             while (System.currentTimeMillis() - quietSince < 2_000) {

@@ -16,6 +16,7 @@ import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.TopicPartitions;
 import io.adbsync.source.types.TypeMapper;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -27,6 +28,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -82,7 +84,7 @@ class SegmentTruncatesIT {
         Segment first = source.topology.segments().get(0);
         List<SegmentTask> tasks = new ArrayList<>();
         for (Map.Entry<Segment, List<Decoded>> e : source.readAll(slot, "pub").entrySet()) {
-            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), StreamPosition.START));
+            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), Optional.empty()));
         }
         // The tasks take turns, as tasks on any workers may, until every one read its whole stream.
         for (int round = 0; round < 20 && tasks.stream().anyMatch(t -> !t.done()); round++) {
@@ -156,7 +158,7 @@ class SegmentTruncatesIT {
         Segment first = source.topology.segments().get(0);
         List<SegmentTask> tasks = new ArrayList<>();
         for (Map.Entry<Segment, List<Decoded>> e : decoded.entrySet()) {
-            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), StreamPosition.START));
+            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), Optional.empty()));
         }
         SegmentTask zero = tasks.get(0);
         for (int round = 0; round < 20 && zero.out.stream().noneMatch(r -> "t".equals(((Struct) r.value()).getString("op")));
@@ -218,7 +220,7 @@ class SegmentTruncatesIT {
         Segment first = source.topology.segments().get(0);
         List<SegmentTask> tasks = new ArrayList<>();
         for (Map.Entry<Segment, List<Decoded>> e : decoded.entrySet()) {
-            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), StreamPosition.START));
+            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), Optional.empty()));
         }
         for (int round = 0; round < 20 && tasks.stream().anyMatch(t -> !t.done()); round++) {
             for (SegmentTask task : tasks) {
@@ -237,7 +239,7 @@ class SegmentTruncatesIT {
         private final TruncateRendezvous rendezvous;
         private int next;
 
-        SegmentTask(Segment segment, Segment first, List<Decoded> messages, StreamPosition resumeAt) {
+        SegmentTask(Segment segment, Segment first, List<Decoded> messages, Optional<StreamPosition> resumeAt) {
             this.segment = segment;
             this.stream = stream(resumeAt);
             this.messages = messages;
@@ -263,7 +265,7 @@ class SegmentTruncatesIT {
                 return;
             }
             while (next < messages.size() && stream.held().isEmpty()) {
-                stream.accept(messages.get(next++).message(), 0, out::add);
+                stream.accept(messages.get(next++).message(), new Lsn(0), out::add);
             }
         }
 
@@ -285,7 +287,7 @@ class SegmentTruncatesIT {
         return ops.toArray(String[]::new);
     }
 
-    private static ChangeStream stream(StreamPosition resumeAt) {
+    private static ChangeStream stream(Optional<StreamPosition> resumeAt) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null,

@@ -4,6 +4,7 @@ import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.stream.HeldTruncate;
+import io.adbsync.source.wal.Lsn;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,7 +60,7 @@ class TruncateRendezvousIT {
 
     /** Segment {@code content}'s copy of a truncate: its own commit LSN. */
     private static HeldTruncate held(long commitLsn) {
-        return new HeldTruncate(100, commitLsn, List.of(oid), List.of("public.orders"), 0);
+        return new HeldTruncate(100, new Lsn(commitLsn), List.of(oid), List.of("public.orders"), 0);
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Captures the raw pgoutput messages a real server sends for a workload, for decoder tests and byte fixtures. */
 final class PgOutputCapture {
@@ -46,7 +47,7 @@ final class PgOutputCapture {
         ConnectionConfig config = new ConnectionConfig(server.jdbcUrl(database), server.user(),
                 server.password() == null ? null : new Password(server.password()));
         List<byte[]> messages = new ArrayList<>();
-        try (ReplicationStream stream = ReplicationStream.start(config, slot, "capture", 0, protocolVersion, 10_000,
+        try (ReplicationStream stream = ReplicationStream.start(config, slot, "capture", Optional.empty(), protocolVersion, 10_000,
                 options, sessionOptions)) {
             long quietSince = System.currentTimeMillis();
             while (System.currentTimeMillis() - quietSince < 1_500) {

@@ -1,5 +1,6 @@
 package io.adbsync.source.pgoutput;
 
+import io.adbsync.source.wal.Lsn;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,7 +35,7 @@ class PgOutputDecoderTest {
         ByteBuffer b = ByteBuffer.allocate(1 + 4 + 4 + 8 + 8);
         b.put((byte) 'A').putInt(700).putInt(701).putLong(0x1_0000_0042L).putLong(123_456_789L).flip();
         PgOutputMessage.StreamAbort abort = (PgOutputMessage.StreamAbort) new PgOutputDecoder(4, true).decode(b);
-        assertThat(abort).isEqualTo(new PgOutputMessage.StreamAbort(700, 701, 0x1_0000_0042L, 123_456_789L));
+        assertThat(abort).isEqualTo(new PgOutputMessage.StreamAbort(700, 701, Optional.of(new Lsn(0x1_0000_0042L)), 123_456_789L));
     }
 
     @Test

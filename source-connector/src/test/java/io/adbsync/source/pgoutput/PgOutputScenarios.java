@@ -19,6 +19,7 @@ import io.adbsync.source.pgoutput.PgOutputMessage.StreamStop;
 import io.adbsync.source.pgoutput.PgOutputMessage.Truncate;
 import io.adbsync.source.pgoutput.PgOutputMessage.Type;
 import io.adbsync.source.pgoutput.PgOutputMessage.Update;
+import io.adbsync.source.wal.Lsn;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -168,7 +169,7 @@ final class PgOutputScenarios {
 
         Origin origin = only(messages, Origin.class).get(0);
         assertThat(origin.name()).isEqualTo("upstream");
-        assertThat(origin.originCommitLsn()).isEqualTo(0x10);
+        assertThat(origin.originCommitLsn()).isEqualTo(new Lsn(0x10));
 
         List<Begin> begins = only(messages, Begin.class);
         List<Commit> commits = only(messages, Commit.class);
@@ -190,7 +191,7 @@ final class PgOutputScenarios {
         assertThat(commits).hasSize(2);
         List<StreamAbort> aborts = only(messages, StreamAbort.class);
         assertThat(aborts).anyMatch(a -> a.xid() == a.subXid()).anyMatch(a -> a.xid() != a.subXid());
-        assertThat(aborts).allMatch(a -> a.abortLsn() == 0);
+        assertThat(aborts).allMatch(a -> a.abortLsn().isEmpty());
         StreamCommit subtransactionCommit = commits.get(1);
         assertThat(aborts).anyMatch(a -> a.xid() == subtransactionCommit.xid() && a.subXid() != a.xid());
     }

@@ -5,6 +5,7 @@ import io.adbsync.source.pgoutput.PgOutputMessage.Column;
 import io.adbsync.source.pgoutput.PgOutputMessage.Relation;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.types.TypeMapper;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ class ChangeRecordFactoryTest {
 
     private static final int OID = 16384;
     private static final long COMMIT = 0x4000, WAL = 0x3F00;
-    private static final TransactionContext TX = new TransactionContext(COMMIT, 1_000_000, 812);
+    private static final TransactionContext TX = new TransactionContext(new Lsn(COMMIT), 1_000_000, 812);
     private static final TupleData.Value UNCHANGED = TupleData.Value.UNCHANGED_TOAST;
     private static final TupleData.Value NULL = TupleData.Value.NULL;
 
@@ -33,7 +34,7 @@ class ChangeRecordFactoryTest {
 
     @Test
     void anUpdateThatChangesTheKeyIsADeleteOfTheOldKeyATombstoneAndACreateOfTheNewKeyInThatOrder() {
-        List<SourceRecord> records = factory(true).update(items, 'K', row(t("1"), NULL), row(t("2"), t("x")), TX, WAL, 8);
+        List<SourceRecord> records = factory(true).update(items, 'K', row(t("1"), NULL), row(t("2"), t("x")), TX, new Lsn(WAL), 8);
         assertThat(describe(records)).containsExactly(
                 "8 d key={id=1} before={id=1, v=null} after=null",
                 "9 tombstone key={id=1}",
@@ -43,7 +44,7 @@ class ChangeRecordFactoryTest {
 
     @Test
     void withoutTombstonesAKeyChangeIsADeleteAndACreate() {
-        List<SourceRecord> records = factory(false).update(items, 'K', row(t("1"), NULL), row(t("2"), t("x")), TX, WAL, 8);
+        List<SourceRecord> records = factory(false).update(items, 'K', row(t("1"), NULL), row(t("2"), t("x")), TX, new Lsn(WAL), 8);
         assertThat(describe(records)).containsExactly(
                 "8 d key={id=1} before={id=1, v=null} after=null",
                 "9 c key={id=2} before=null after={id=2, v=x}");
@@ -51,7 +52,7 @@ class ChangeRecordFactoryTest {
 
     @Test
     void underReplicaIdentityFullAKeyChangeDeletesTheWholeOldRowAndTheNewRowKeepsItsUnchangedToastedValue() {
-        List<SourceRecord> records = factory(true).update(full, 'O', row(t("1"), t("long")), row(t("2"), UNCHANGED), TX, WAL, 0);
+        List<SourceRecord> records = factory(true).update(full, 'O', row(t("1"), t("long")), row(t("2"), UNCHANGED), TX, new Lsn(WAL), 0);
         assertThat(describe(records)).containsExactly(
                 "0 d key={id=1} before={id=1, v=long} after=null",
                 "1 tombstone key={id=1}",
@@ -63,7 +64,7 @@ class ChangeRecordFactoryTest {
         CapturedTable composite = table('d', List.of("a", "b"),
                 new Column(true, "a", 23, -1), new Column(true, "b", 23, -1), new Column(false, "v", 25, -1));
         List<SourceRecord> records = factory(false).update(composite, 'K', row(t("1"), t("1"), NULL),
-                row(t("1"), t("2"), t("x")), TX, WAL, 4);
+                row(t("1"), t("2"), t("x")), TX, new Lsn(WAL), 4);
         assertThat(describe(records)).containsExactly(
                 "4 d key={a=1, b=1} before={a=1, b=1, v=null} after=null",
                 "5 c key={a=1, b=2} before=null after={a=1, b=2, v=x}");
@@ -72,34 +73,34 @@ class ChangeRecordFactoryTest {
     @Test
     void anUpdateThatKeepsTheKeyIsOneUpdateRecord() {
         // No old tuple: the key did not change.
-        assertThat(describe(factory(true).update(items, (char) 0, null, row(t("1"), t("y")), TX, WAL, 4)))
+        assertThat(describe(factory(true).update(items, (char) 0, null, row(t("1"), t("y")), TX, new Lsn(WAL), 4)))
                 .containsExactly("4 u key={id=1} before=null after={id=1, v=y}");
         // The old key sent although it did not change (a TOASTed key value): still one update.
-        assertThat(describe(factory(true).update(items, 'K', row(t("1"), NULL), row(t("1"), t("y")), TX, WAL, 4)))
+        assertThat(describe(factory(true).update(items, 'K', row(t("1"), NULL), row(t("1"), t("y")), TX, new Lsn(WAL), 4)))
                 .containsExactly("4 u key={id=1} before=null after={id=1, v=y}");
         // REPLICA IDENTITY FULL: the whole old row is the before image.
-        assertThat(describe(factory(true).update(full, 'O', row(t("1"), t("x")), row(t("1"), t("y")), TX, WAL, 4)))
+        assertThat(describe(factory(true).update(full, 'O', row(t("1"), t("x")), row(t("1"), t("y")), TX, new Lsn(WAL), 4)))
                 .containsExactly("4 u key={id=1} before={id=1, v=x} after={id=1, v=y}");
     }
 
     @Test
     void aTableWithoutKeyHasNoKeyChangesAndNoKeys() {
         CapturedTable keyless = table('f', List.of(), new Column(true, "id", 23, -1), new Column(true, "v", 25, -1));
-        assertThat(describe(factory(true).update(keyless, 'O', row(t("1"), t("x")), row(t("2"), t("y")), TX, WAL, 0)))
+        assertThat(describe(factory(true).update(keyless, 'O', row(t("1"), t("x")), row(t("2"), t("y")), TX, new Lsn(WAL), 0)))
                 .containsExactly("0 u key=null before={id=1, v=x} after={id=2, v=y}");
     }
 
     @Test
     void aDeleteIsFollowedByItsTombstoneWhenTombstonesAreOn() {
-        assertThat(describe(factory(true).delete(items, row(t("1"), NULL), TX, WAL, 12)))
+        assertThat(describe(factory(true).delete(items, row(t("1"), NULL), TX, new Lsn(WAL), 12)))
                 .containsExactly("12 d key={id=1} before={id=1, v=null} after=null", "13 tombstone key={id=1}");
-        assertThat(describe(factory(false).delete(items, row(t("1"), NULL), TX, WAL, 12)))
+        assertThat(describe(factory(false).delete(items, row(t("1"), NULL), TX, new Lsn(WAL), 12)))
                 .containsExactly("12 d key={id=1} before={id=1, v=null} after=null");
     }
 
     @Test
     void recordsCarryTheTransactionsPositionAndTheChangesSource() {
-        SourceRecord insert = factory(true).insert(items, row(t("1"), t("x")), TX, WAL, 4).get(0);
+        SourceRecord insert = factory(true).insert(items, row(t("1"), t("x")), TX, new Lsn(WAL), 4).get(0);
         assertThat(insert.sourcePartition()).isEqualTo(Map.of("server", "p"));
         assertThat(insert.sourceOffset()).isEqualTo(Map.of("lsn", COMMIT, "event", 4L));
         Struct source = ((Struct) insert.value()).getStruct("source");

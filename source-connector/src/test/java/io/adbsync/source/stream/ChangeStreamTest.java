@@ -14,6 +14,7 @@ import io.adbsync.source.pgoutput.PgOutputProtocolException;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,7 +40,7 @@ class ChangeStreamTest {
 
     /** One transaction: delete id 1, insert id 2, insert id 3, insert into an excluded table, insert id 4. */
     private static final List<PgOutputMessage> TRANSACTION = List.of(
-            new Begin(COMMIT, 0, 7),
+            new Begin(new Lsn(COMMIT), 0, 7),
             relation(OID, "items"),
             relation(OID + 1, "other"),
             new Delete(OptionalInt.empty(), OID, 'K', row("1")),
@@ -46,14 +48,14 @@ class ChangeStreamTest {
             new Insert(OptionalInt.empty(), OID, row("3")),
             new Insert(OptionalInt.empty(), OID + 1, row("9")),
             new Insert(OptionalInt.empty(), OID, row("4")),
-            new Commit(0, COMMIT, COMMIT + 0x30, 0));
+            new Commit(0, new Lsn(COMMIT), new Lsn(COMMIT + 0x30), 0));
 
     @Test
     void aRestartWithOtherSettingsNeitherSkipsNorRepeatsRecords() {
         // First run: tombstones on, everything captured. Kafka has the records up to and including insert 2.
-        List<SourceRecord> first = run(true, List.of(), StreamPosition.START);
+        List<SourceRecord> first = run(true, List.of(), Optional.empty());
         assertThat(ops(first)).containsExactly("d 1", "tombstone 1", "c 2", "c 3", "c 9", "c 4");
-        StreamPosition committed = StreamPosition.fromOffset(first.get(2).sourceOffset());
+        Optional<StreamPosition> committed = StreamPosition.fromOffset(first.get(2).sourceOffset());
 
         // Restart with tombstones off and the other table excluded: only what came after insert 2 is handed out.
         List<SourceRecord> resumed = run(false, List.of("public\\.other"), committed);
@@ -62,7 +64,7 @@ class ChangeStreamTest {
 
     @Test
     void recordsOfOneChangeGetConsecutiveIndicesWithinTheChangesRoom() {
-        List<SourceRecord> records = run(true, List.of(), StreamPosition.START);
+        List<SourceRecord> records = run(true, List.of(), Optional.empty());
         assertThat(records.stream().map(r -> r.sourceOffset().get(ChangeRecordFactory.OFFSET_EVENT)).toList())
                 .isEqualTo(List.of(0L, 1L, 65_536L, 2 * 65_536L, 3 * 65_536L, 4 * 65_536L));
     }
@@ -70,16 +72,16 @@ class ChangeStreamTest {
     @Test
     void aRowGoneBeforeItsToastedValueIsReReadIsLeftToItsLaterRemovalOnlyWhereThatIsDelivered() {
         List<PgOutputMessage> tx = List.of(
-                new Begin(COMMIT, 0, 7),
+                new Begin(new Lsn(COMMIT), 0, 7),
                 new Relation(OptionalInt.empty(), OID, "public", "docs", 'd',
                         List.of(new Column(true, "id", 23, -1), new Column(false, "body", 25, -1))),
                 new PgOutputMessage.Update(OptionalInt.empty(), OID, (char) 0, null,
                         new TupleData(List.of(row("1").get(0), TupleData.Value.UNCHANGED_TOAST))),
-                new Commit(0, COMMIT, COMMIT + 0x30, 0));
-        List<SourceRecord> delivered = run(tx, true, List.of(), List.of(), StreamPosition.START);
+                new Commit(0, new Lsn(COMMIT), new Lsn(COMMIT + 0x30), 0));
+        List<SourceRecord> delivered = run(tx, true, List.of(), List.of(), Optional.empty());
         assertThat(ops(delivered)).containsExactly("u 1");
 
-        assertThatThrownBy(() -> run(tx, true, List.of(), List.of("public\\.docs=insert|update"), StreamPosition.START))
+        assertThatThrownBy(() -> run(tx, true, List.of(), List.of("public\\.docs=insert|update"), Optional.empty()))
                 .hasMessage("Cannot re-read unchanged TOASTed column body of public.docs: the row no longer exists at the "
                         + "source, and the later DELETE or key change that removed it is not delivered for this table "
                         + "(table.operations), so the column would keep a wrong value; set REPLICA IDENTITY FULL on the table");
@@ -92,15 +94,15 @@ class ChangeStreamTest {
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null,
                 TopicPartitions.from(Map.of()), "7");
         ChangeStream stream = new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
-                OperationFilter.parse(List.of()), new LsnAckTracker(), null, StreamPosition.START);
+                OperationFilter.parse(List.of()), new LsnAckTracker(), null, Optional.empty());
         // The table with OID was dropped and created again as OID + 2 before the stream got to these changes.
         stream.relationExists(oid -> oid != OID);
         List<SourceRecord> out = new ArrayList<>();
-        for (PgOutputMessage m : List.of(new Begin(COMMIT, 0, 7), relation(OID, "items"),
-                new Insert(OptionalInt.empty(), OID, row("1")), new Commit(0, COMMIT, COMMIT + 0x30, 0),
-                new Begin(COMMIT + 0x100, 0, 8), relation(OID + 2, "items"),
-                new Insert(OptionalInt.empty(), OID + 2, row("2")), new Commit(0, COMMIT + 0x100, COMMIT + 0x130, 0))) {
-            stream.accept(m, COMMIT, out::add);
+        for (PgOutputMessage m : List.of(new Begin(new Lsn(COMMIT), 0, 7), relation(OID, "items"),
+                new Insert(OptionalInt.empty(), OID, row("1")), new Commit(0, new Lsn(COMMIT), new Lsn(COMMIT + 0x30), 0),
+                new Begin(new Lsn(COMMIT + 0x100), 0, 8), relation(OID + 2, "items"),
+                new Insert(OptionalInt.empty(), OID + 2, row("2")), new Commit(0, new Lsn(COMMIT + 0x100), new Lsn(COMMIT + 0x130), 0))) {
+            stream.accept(m, new Lsn(COMMIT), out::add);
         }
         assertThat(ops(out)).containsExactly("c 2");
     }
@@ -108,40 +110,40 @@ class ChangeStreamTest {
     /** Three transactions of one table: T1 inserts 1 and 2, T2 deletes 1 and inserts 3 and 4, T3 inserts 5. */
     private static final long COMMIT_2 = 0x2000, COMMIT_3 = 0x3000;
     private static final List<PgOutputMessage> THREE_TRANSACTIONS = List.of(
-            new Begin(COMMIT, 0, 7),
+            new Begin(new Lsn(COMMIT), 0, 7),
             relation(OID, "items"),
             new Insert(OptionalInt.empty(), OID, row("1")),
             new Insert(OptionalInt.empty(), OID, row("2")),
-            new Commit(0, COMMIT, COMMIT + 0x30, 0),
-            new Begin(COMMIT_2, 0, 8),
+            new Commit(0, new Lsn(COMMIT), new Lsn(COMMIT + 0x30), 0),
+            new Begin(new Lsn(COMMIT_2), 0, 8),
             new Delete(OptionalInt.empty(), OID, 'K', row("1")),
             new Insert(OptionalInt.empty(), OID, row("3")),
             new Insert(OptionalInt.empty(), OID, row("4")),
-            new Commit(0, COMMIT_2, COMMIT_2 + 0x30, 0),
-            new Begin(COMMIT_3, 0, 9),
+            new Commit(0, new Lsn(COMMIT_2), new Lsn(COMMIT_2 + 0x30), 0),
+            new Begin(new Lsn(COMMIT_3), 0, 9),
             new Insert(OptionalInt.empty(), OID, row("5")),
-            new Commit(0, COMMIT_3, COMMIT_3 + 0x30, 0));
+            new Commit(0, new Lsn(COMMIT_3), new Lsn(COMMIT_3 + 0x30), 0));
 
     @Test
     void aResumedStreamSkipsEveryRecordAtOrBeforeItsPositionAndHandsOutEveryLaterOne() {
-        List<SourceRecord> all = feed(stream(true, new LsnAckTracker(), StreamPosition.START), THREE_TRANSACTIONS);
+        List<SourceRecord> all = feed(stream(true, new LsnAckTracker(), Optional.empty()), THREE_TRANSACTIONS);
         assertThat(ops(all)).containsExactly("c 1", "c 2", "d 1", "tombstone 1", "c 3", "c 4", "c 5");
         assertThat(positions(all)).containsExactly(
-                new StreamPosition(COMMIT, 0), new StreamPosition(COMMIT, R),
-                new StreamPosition(COMMIT_2, 0), new StreamPosition(COMMIT_2, 1), new StreamPosition(COMMIT_2, R),
-                new StreamPosition(COMMIT_2, 2 * R), new StreamPosition(COMMIT_3, 0));
+                new StreamPosition(new Lsn(COMMIT), 0), new StreamPosition(new Lsn(COMMIT), R),
+                new StreamPosition(new Lsn(COMMIT_2), 0), new StreamPosition(new Lsn(COMMIT_2), 1), new StreamPosition(new Lsn(COMMIT_2), R),
+                new StreamPosition(new Lsn(COMMIT_2), 2 * R), new StreamPosition(new Lsn(COMMIT_3), 0));
 
         // Resumed at each record in turn, exactly the records after it are handed out again.
         for (int i = 0; i < all.size(); i++) {
-            StreamPosition at = StreamPosition.fromOffset(all.get(i).sourceOffset());
-            List<SourceRecord> resumed = feed(stream(true, new LsnAckTracker(), at), THREE_TRANSACTIONS);
+            StreamPosition at = StreamPosition.fromOffset(all.get(i).sourceOffset()).orElseThrow();
+            List<SourceRecord> resumed = feed(stream(true, new LsnAckTracker(), Optional.of(at)), THREE_TRANSACTIONS);
             assertThat(positions(resumed)).as("resumed at %s", at).isEqualTo(positions(all.subList(i + 1, all.size())));
         }
     }
 
     @Test
     void resumingBetweenADeleteAndItsTombstoneHandsOutTheTombstone() {
-        List<SourceRecord> resumed = feed(stream(true, new LsnAckTracker(), new StreamPosition(COMMIT_2, 0)),
+        List<SourceRecord> resumed = feed(stream(true, new LsnAckTracker(), Optional.of(new StreamPosition(new Lsn(COMMIT_2), 0))),
                 THREE_TRANSACTIONS);
         assertThat(ops(resumed)).containsExactly("tombstone 1", "c 3", "c 4", "c 5");
     }
@@ -149,28 +151,28 @@ class ChangeStreamTest {
     @Test
     void skippedRecordsAreNotTrackedSoTheSlotMovesOnOnceTheRecordsHandedOutAreAcknowledged() {
         LsnAckTracker tracker = new LsnAckTracker();
-        ChangeStream stream = stream(false, tracker, new StreamPosition(COMMIT_2, R));
+        ChangeStream stream = stream(false, tracker, Optional.of(new StreamPosition(new Lsn(COMMIT_2), R)));
         List<SourceRecord> resumed = feed(stream, THREE_TRANSACTIONS);
         assertThat(ops(resumed)).containsExactly("c 4", "c 5");
         // The skipped transaction's end is reached at once: Kafka had its records before the restart.
-        assertThat(tracker.confirmableLsn()).isEqualTo(COMMIT + 0x30);
+        assertThat(tracker.confirmableLsn()).contains(new Lsn(COMMIT + 0x30));
         tracker.acknowledged(resumed.get(0));
-        assertThat(tracker.confirmableLsn()).isEqualTo(COMMIT_2 + 0x30);
+        assertThat(tracker.confirmableLsn()).contains(new Lsn(COMMIT_2 + 0x30));
         tracker.acknowledged(resumed.get(1));
-        assertThat(tracker.confirmableLsn()).isEqualTo(COMMIT_3 + 0x30);
-        assertThat(stream.position()).isEqualTo(new StreamPosition(COMMIT_3, 0));
+        assertThat(tracker.confirmableLsn()).contains(new Lsn(COMMIT_3 + 0x30));
+        assertThat(stream.position()).contains(new StreamPosition(new Lsn(COMMIT_3), 0));
     }
 
     @Test
     void aTransactionCutOffByALostConnectionIsReadAgainFromItsBeginWithoutRepeatingWhatWasHandedOut() {
-        ChangeStream stream = stream(true, new LsnAckTracker(), StreamPosition.START);
+        ChangeStream stream = stream(true, new LsnAckTracker(), Optional.empty());
         // The connection is lost after T2's delete and its first insert.
         List<SourceRecord> before = feed(stream, THREE_TRANSACTIONS.subList(0, 8));
         assertThat(ops(before)).containsExactly("c 1", "c 2", "d 1", "tombstone 1", "c 3");
         assertThat(stream.inTransaction()).isTrue();
         stream.abandonTransaction();
         assertThat(stream.inTransaction()).isFalse();
-        assertThat(stream.position()).isEqualTo(new StreamPosition(COMMIT_2, R));
+        assertThat(stream.position()).contains(new StreamPosition(new Lsn(COMMIT_2), R));
 
         // The server sends again from the Begin of the transaction the position is in (its commit LSN is not confirmed).
         List<SourceRecord> after = feed(stream, THREE_TRANSACTIONS.subList(5, THREE_TRANSACTIONS.size()));
@@ -190,19 +192,19 @@ class ChangeStreamTest {
                 return new SourceRecord(Map.of(), ChangeRecordFactory.offset(tx.commitLsn(), event), "beats", null, null);
             }
         };
-        List<PgOutputMessage> tx = List.of(new Begin(COMMIT, 0, 7), relation(OID, "items"), relation(OID + 1, "heartbeat"),
+        List<PgOutputMessage> tx = List.of(new Begin(new Lsn(COMMIT), 0, 7), relation(OID, "items"), relation(OID + 1, "heartbeat"),
                 new Insert(OptionalInt.empty(), OID, row("1")),
                 new PgOutputMessage.Update(OptionalInt.empty(), OID + 1, (char) 0, null, row("1")),
                 new PgOutputMessage.Truncate(OptionalInt.empty(), false, false, List.of(OID + 1)),
                 new Insert(OptionalInt.empty(), OID, row("2")),
-                new Commit(0, COMMIT, COMMIT + 0x30, 0));
-        List<SourceRecord> all = feed(stream(true, new LsnAckTracker(), StreamPosition.START, heartbeats), tx);
+                new Commit(0, new Lsn(COMMIT), new Lsn(COMMIT + 0x30), 0));
+        List<SourceRecord> all = feed(stream(true, new LsnAckTracker(), Optional.empty(), heartbeats), tx);
         assertThat(all).extracting(SourceRecord::topic).containsExactly("p.public.items", "beats", "p.public.items");
-        assertThat(positions(all)).containsExactly(new StreamPosition(COMMIT, 0), new StreamPosition(COMMIT, R),
-                new StreamPosition(COMMIT, 3 * R));
+        assertThat(positions(all)).containsExactly(new StreamPosition(new Lsn(COMMIT), 0), new StreamPosition(new Lsn(COMMIT), R),
+                new StreamPosition(new Lsn(COMMIT), 3 * R));
 
-        List<SourceRecord> resumed = feed(stream(true, new LsnAckTracker(), new StreamPosition(COMMIT, R), heartbeats), tx);
-        assertThat(positions(resumed)).containsExactly(new StreamPosition(COMMIT, 3 * R));
+        List<SourceRecord> resumed = feed(stream(true, new LsnAckTracker(), Optional.of(new StreamPosition(new Lsn(COMMIT), R)), heartbeats), tx);
+        assertThat(positions(resumed)).containsExactly(new StreamPosition(new Lsn(COMMIT), 3 * R));
     }
 
     /** A share of a Greenplum segment's task: some of every table's rows. */
@@ -232,7 +234,7 @@ class ChangeStreamTest {
         List<SourceRecord> read() {
             List<SourceRecord> out = new ArrayList<>();
             while (next < messages.size() && stream.held().isEmpty()) {
-                stream.accept(messages.get(next++), COMMIT, out::add);
+                stream.accept(messages.get(next++), new Lsn(COMMIT), out::add);
             }
             return out;
         }
@@ -249,13 +251,13 @@ class ChangeStreamTest {
 
     @Test
     void aTruncateWhoseCopiesWereSentStaysHeldAcrossALostConnectionUntilReleased() {
-        ChangeStream stream = stream(true, new LsnAckTracker(), StreamPosition.START);
+        ChangeStream stream = stream(true, new LsnAckTracker(), Optional.empty());
         stream.share(PART);
-        Slot slot = new Slot(stream, List.of(new Begin(COMMIT, 0, 7), relation(OID, "items"),
+        Slot slot = new Slot(stream, List.of(new Begin(new Lsn(COMMIT), 0, 7), relation(OID, "items"),
                 new Insert(OptionalInt.empty(), OID, row("1")),
                 new PgOutputMessage.Truncate(OptionalInt.empty(), false, false, List.of(OID)),
                 new Insert(OptionalInt.empty(), OID, row("2")),
-                new Commit(0, COMMIT, COMMIT + 0x30, 0)));
+                new Commit(0, new Lsn(COMMIT), new Lsn(COMMIT + 0x30), 0)));
         assertThat(ops(slot.read())).containsExactly("c 1");
         assertThat(stream.held()).isPresent();
         List<SourceRecord> copies = new ArrayList<>();
@@ -275,44 +277,44 @@ class ChangeStreamTest {
 
     @Test
     void aChangeOutsideATransactionIsAProtocolError() {
-        ChangeStream stream = stream(true, new LsnAckTracker(), StreamPosition.START);
-        stream.accept(relation(OID, "items"), COMMIT, r -> { });
-        assertThatThrownBy(() -> stream.accept(new Insert(OptionalInt.empty(), OID, row("1")), COMMIT, r -> { }))
+        ChangeStream stream = stream(true, new LsnAckTracker(), Optional.empty());
+        stream.accept(relation(OID, "items"), new Lsn(COMMIT), r -> { });
+        assertThatThrownBy(() -> stream.accept(new Insert(OptionalInt.empty(), OID, row("1")), new Lsn(COMMIT), r -> { }))
                 .isInstanceOf(PgOutputProtocolException.class)
                 .hasMessage("pgoutput INSERT arrived outside a transaction");
     }
 
     /** A transaction on a segment: a row, a truncate of a distributed table (read here in part), a row after it. */
     private static final List<PgOutputMessage> TRUNCATING = List.of(
-            new Begin(COMMIT, 0, 7),
+            new Begin(new Lsn(COMMIT), 0, 7),
             relation(OID, "items"),
             new Insert(OptionalInt.empty(), OID, row("1")),
             new PgOutputMessage.Truncate(OptionalInt.empty(), false, false, List.of(OID)),
             new Insert(OptionalInt.empty(), OID, row("2")),
-            new Commit(0, COMMIT, COMMIT + 0x30, 0));
+            new Commit(0, new Lsn(COMMIT), new Lsn(COMMIT + 0x30), 0));
 
 
     @Test
     void aTruncateOfATableReadInPartHoldsTheStreamAndIsSentOnlyWhenAskedThenTheRowsAfterItFollow() {
         for (boolean sender : List.of(true, false)) {
-            ChangeStream stream = stream(false, new LsnAckTracker(), StreamPosition.START);
+            ChangeStream stream = stream(false, new LsnAckTracker(), Optional.empty());
             stream.share(PART);
             List<SourceRecord> out = new ArrayList<>();
             int fed = 0;
             while (stream.held().isEmpty()) {
-                stream.accept(TRUNCATING.get(fed++), COMMIT, out::add);
+                stream.accept(TRUNCATING.get(fed++), new Lsn(COMMIT), out::add);
             }
             // Held right at the truncate: the row before it went out, nothing else did.
             assertThat(fed).isEqualTo(4);
             assertThat(opsAndTruncates(out)).containsExactly("c 1");
-            assertThat(stream.held().get()).isEqualTo(new HeldTruncate(7, COMMIT, List.of(OID), List.of("public.items"), 0));
+            assertThat(stream.held().get()).isEqualTo(new HeldTruncate(7, new Lsn(COMMIT), List.of(OID), List.of("public.items"), 0));
             if (sender) {
                 stream.sendHeld(out::add);
             }
             assertThat(stream.held()).as("held until released").isPresent();
             stream.releaseHeld(r -> { });
             for (PgOutputMessage m : TRUNCATING.subList(fed, TRUNCATING.size())) {
-                stream.accept(m, COMMIT, out::add);
+                stream.accept(m, new Lsn(COMMIT), out::add);
             }
             assertThat(opsAndTruncates(out)).containsExactlyElementsOf(sender ? List.of("c 1", "t", "c 2") : List.of("c 1", "c 2"));
         }
@@ -333,11 +335,11 @@ class ChangeStreamTest {
             }
         };
         for (boolean sender : List.of(true, false)) {
-            ChangeStream stream = stream(false, new LsnAckTracker(), StreamPosition.START, beats);
+            ChangeStream stream = stream(false, new LsnAckTracker(), Optional.empty(), beats);
             stream.share(PART);
             List<SourceRecord> out = new ArrayList<>();
             for (PgOutputMessage m : TRUNCATING.subList(0, 4)) {
-                stream.accept(m, COMMIT, out::add);
+                stream.accept(m, new Lsn(COMMIT), out::add);
             }
             if (sender) {
                 stream.sendHeld(out::add);
@@ -351,7 +353,7 @@ class ChangeStreamTest {
                 assertThat(marker).singleElement().satisfies(m -> {
                     assertThat(m.topic()).isEqualTo("hb");
                     assertThat(StreamPosition.fromOffset(m.sourceOffset())).isEqualTo(stream.position());
-                    assertThat(stream.position().covers(COMMIT, StreamPosition.fromOffset(out.get(0).sourceOffset()).event() + R))
+                    assertThat(stream.position().orElseThrow().covers(new Lsn(COMMIT), StreamPosition.fromOffset(out.get(0).sourceOffset()).orElseThrow().event() + R))
                             .as("past the truncate's one copy").isTrue();
                 });
             }
@@ -361,17 +363,17 @@ class ChangeStreamTest {
     @Test
     void aTruncatePassedBeforeARestartIsNotHeldAgainButOneNotYetPassedIs() {
         List<SourceRecord> first = new ArrayList<>();
-        ChangeStream stream = stream(false, new LsnAckTracker(), StreamPosition.START);
+        ChangeStream stream = stream(false, new LsnAckTracker(), Optional.empty());
         stream.share(PART);
         for (PgOutputMessage m : TRUNCATING) {
-            stream.accept(m, COMMIT, first::add);
+            stream.accept(m, new Lsn(COMMIT), first::add);
             if (stream.held().isPresent()) {
                 stream.sendHeld(first::add);
                 stream.releaseHeld(r -> { });
             }
         }
-        StreamPosition afterTruncate = StreamPosition.fromOffset(first.get(1).sourceOffset());
-        StreamPosition beforeTruncate = StreamPosition.fromOffset(first.get(0).sourceOffset());
+        Optional<StreamPosition> afterTruncate = StreamPosition.fromOffset(first.get(1).sourceOffset());
+        Optional<StreamPosition> beforeTruncate = StreamPosition.fromOffset(first.get(0).sourceOffset());
 
         ChangeStream resumedAfter = stream(false, new LsnAckTracker(), afterTruncate);
         resumedAfter.share(PART);
@@ -383,7 +385,7 @@ class ChangeStreamTest {
         resumedBefore.share(PART);
         List<SourceRecord> out = new ArrayList<>();
         for (PgOutputMessage m : TRUNCATING.subList(0, 4)) {
-            resumedBefore.accept(m, COMMIT, out::add);
+            resumedBefore.accept(m, new Lsn(COMMIT), out::add);
         }
         assertThat(resumedBefore.held()).isPresent();
         assertThat(out).isEmpty();
@@ -397,11 +399,11 @@ class ChangeStreamTest {
                 : ((Struct) r.value()).getString("op") + " " + ((Struct) r.key()).get("id")).toList();
     }
 
-    private static ChangeStream stream(boolean tombstones, LsnAckTracker tracker, StreamPosition resumeAt) {
+    private static ChangeStream stream(boolean tombstones, LsnAckTracker tracker, Optional<StreamPosition> resumeAt) {
         return stream(tombstones, tracker, resumeAt, null);
     }
 
-    private static ChangeStream stream(boolean tombstones, LsnAckTracker tracker, StreamPosition resumeAt,
+    private static ChangeStream stream(boolean tombstones, LsnAckTracker tracker, Optional<StreamPosition> resumeAt,
                                        ChangeStream.HeartbeatSink heartbeats) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
@@ -414,21 +416,21 @@ class ChangeStreamTest {
     private static List<SourceRecord> feed(ChangeStream stream, List<PgOutputMessage> messages) {
         List<SourceRecord> out = new ArrayList<>();
         for (PgOutputMessage m : messages) {
-            stream.accept(m, COMMIT, out::add);
+            stream.accept(m, new Lsn(COMMIT), out::add);
         }
         return out;
     }
 
     private static List<StreamPosition> positions(List<SourceRecord> records) {
-        return records.stream().map(r -> StreamPosition.fromOffset(r.sourceOffset())).toList();
+        return records.stream().map(r -> StreamPosition.fromOffset(r.sourceOffset()).orElseThrow()).toList();
     }
 
-    private static List<SourceRecord> run(boolean tombstones, List<String> exclude, StreamPosition resumeAt) {
+    private static List<SourceRecord> run(boolean tombstones, List<String> exclude, Optional<StreamPosition> resumeAt) {
         return run(TRANSACTION, tombstones, exclude, List.of(), resumeAt);
     }
 
     private static List<SourceRecord> run(List<PgOutputMessage> transaction, boolean tombstones, List<String> exclude,
-                                          List<String> operations, StreamPosition resumeAt) {
+                                          List<String> operations, Optional<StreamPosition> resumeAt) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
         // The re-read finds no row: it was deleted after the change.
@@ -438,7 +440,7 @@ class ChangeStreamTest {
                 OperationFilter.parse(operations), new LsnAckTracker(), null, resumeAt);
         List<SourceRecord> out = new ArrayList<>();
         for (PgOutputMessage m : transaction) {
-            stream.accept(m, COMMIT, out::add);
+            stream.accept(m, new Lsn(COMMIT), out::add);
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package io.adbsync.source.stream;
 
 import io.adbsync.source.pgoutput.PgOutputDecoder;
+import io.adbsync.source.wal.Lsn;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,8 +44,8 @@ class SpillFileSweepTest {
         String owner = StreamedTransactions.owner("orders-source", URL, "orders");
         StreamedTransactions crashed = new StreamedTransactions(directory, owner, 2);
         PgOutputDecoder decoder = new PgOutputDecoder(2, false);
-        crashed.offer(decoder, streamStart(700), 0x100);
-        crashed.offer(decoder, streamedInsert(700), 0x108);
+        crashed.offer(decoder, streamStart(700), new Lsn(0x100));
+        crashed.offer(decoder, streamedInsert(700), new Lsn(0x108));
         // No Stream Stop, no close(): the worker died here.
         assertThat(files()).hasSize(1);
         assertThat(files().get(0)).startsWith("adbsync-").contains("orders").endsWith(".spill");

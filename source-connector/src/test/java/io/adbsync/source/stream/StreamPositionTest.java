@@ -1,7 +1,7 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.source.wal.Lsn;
 import org.junit.jupiter.api.Test;
-import org.postgresql.replication.LogSequenceNumber;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -16,19 +16,17 @@ class StreamPositionTest {
 
     @Test
     void anOffsetReadsBackAsThePositionItWasWrittenFrom() {
-        StreamPosition position = new StreamPosition(COMMIT, 9);
+        StreamPosition position = new StreamPosition(new Lsn(COMMIT), 9);
         assertThat(StreamPosition.fromOffset(ChangeRecordFactory.offset(position.commitLsn(), position.event())))
-                .isEqualTo(position);
+                .contains(position);
         // Connect's offset store may read small numbers back as Integer.
-        assertThat(StreamPosition.fromOffset(Map.of("lsn", 4096, "event", 3))).isEqualTo(new StreamPosition(4096, 3));
+        assertThat(StreamPosition.fromOffset(Map.of("lsn", 4096, "event", 3))).contains(new StreamPosition(new Lsn(4096), 3));
     }
 
     @Test
-    void noStoredOffsetMeansTheStartWhichCoversNothing() {
-        assertThat(StreamPosition.fromOffset(null)).isEqualTo(StreamPosition.START);
-        assertThat(StreamPosition.fromOffset(Map.of())).isEqualTo(StreamPosition.START);
-        assertThat(StreamPosition.START.covers(1, 0)).isFalse();
-        assertThat(StreamPosition.START.covers(COMMIT, 0)).isFalse();
+    void noStoredOffsetMeansNoPosition() {
+        assertThat(StreamPosition.fromOffset(null)).isEmpty();
+        assertThat(StreamPosition.fromOffset(Map.of())).isEmpty();
     }
 
     @Test
@@ -50,25 +48,29 @@ class StreamPositionTest {
 
     @Test
     void recordsAtOrBeforeThePositionAreCoveredAndLaterOnesAreNot() {
-        StreamPosition at = new StreamPosition(COMMIT, 9);
-        assertThat(at.covers(COMMIT - 1, 1_000)).as("every record of an earlier transaction").isTrue();
-        assertThat(at.covers(COMMIT, 0)).isTrue();
-        assertThat(at.covers(COMMIT, 9)).as("the position's own record").isTrue();
-        assertThat(at.covers(COMMIT, 10)).isFalse();
-        assertThat(at.covers(COMMIT + 1, 0)).as("a later transaction's first record").isFalse();
+        StreamPosition at = new StreamPosition(new Lsn(COMMIT), 9);
+        assertThat(at.covers(new Lsn(COMMIT - 1), 1_000)).as("every record of an earlier transaction").isTrue();
+        assertThat(at.covers(new Lsn(COMMIT), 0)).isTrue();
+        assertThat(at.covers(new Lsn(COMMIT), 9)).as("the position's own record").isTrue();
+        assertThat(at.covers(new Lsn(COMMIT), 10)).isFalse();
+        assertThat(at.covers(new Lsn(COMMIT + 1), 0)).as("a later transaction's first record").isFalse();
     }
 
     @Test
     void lsnsCompareAsWholePositionsAcrossTheLogFileBoundary() {
         // 0/FFFFFFFF lies before 1/0: comparing either half alone, or as an int, would get it the wrong way round.
-        long before = LogSequenceNumber.valueOf("0/FFFFFFFF").asLong();
-        long after = LogSequenceNumber.valueOf("1/0").asLong();
+        Lsn before = Lsn.parse("0/FFFFFFFF");
+        Lsn after = Lsn.parse("1/0");
         assertThat(new StreamPosition(after, 0).covers(before, 5)).isTrue();
         assertThat(new StreamPosition(before, 5).covers(after, 0)).isFalse();
-        long high = LogSequenceNumber.valueOf("7FFFFFFF/FFFFFF00").asLong();
+        Lsn high = Lsn.parse("7FFFFFFF/FFFFFF00");
         assertThat(new StreamPosition(high, 0).covers(after, 0)).isTrue();
         assertThat(new StreamPosition(after, 0).covers(high, 0)).isFalse();
-        assertThat(StreamPosition.fromOffset(Map.of("lsn", high, "event", 0L)).commitLsn()).isEqualTo(high);
+        assertThat(StreamPosition.fromOffset(Map.of("lsn", high.value(), "event", 0L)).orElseThrow().commitLsn()).isEqualTo(high);
+        // From 2^63 on the bits are negative as a long: a signed comparison would put such a position before 0/1.
+        Lsn top = Lsn.parse("80000000/10");
+        assertThat(new StreamPosition(top, 0).covers(high, 0)).isTrue();
+        assertThat(new StreamPosition(high, 0).covers(top, 0)).isFalse();
     }
 
     @Test
@@ -85,8 +87,8 @@ class StreamPositionTest {
             for (int part = 0; part < recordsPerChange[change]; part++) {
                 long index = StreamPosition.firstEventOf(change) + part;
                 assertThat(emitted).isLessThanOrEqualTo(index);
-                StreamPosition old = new StreamPosition(COMMIT, emitted - 1);
-                assertThat(old.covers(COMMIT, index)).as("record %d of change %d", part, change).isFalse();
+                StreamPosition old = new StreamPosition(new Lsn(COMMIT), emitted - 1);
+                assertThat(old.covers(new Lsn(COMMIT), index)).as("record %d of change %d", part, change).isFalse();
                 emitted++;
             }
         }

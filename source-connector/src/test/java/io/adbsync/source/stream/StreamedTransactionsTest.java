@@ -6,6 +6,7 @@ import io.adbsync.source.pgoutput.PgOutputDecoder;
 import io.adbsync.source.pgoutput.PgOutputProtocolException;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -65,9 +67,9 @@ class StreamedTransactionsTest {
         assertThat(ids()).containsExactly(1, 3, 5);
         // Aborted changes are not counted: indices are those of the same transaction sent whole at its commit
         // (protocol 1, or too small to stream), which never holds them, so a restart may receive it either way.
-        assertThat(positions()).containsExactly(new StreamPosition(0x5000, 0),
-                new StreamPosition(0x5000, StreamPosition.RECORDS_PER_CHANGE),
-                new StreamPosition(0x5000, 2L * StreamPosition.RECORDS_PER_CHANGE));
+        assertThat(positions()).containsExactly(new StreamPosition(new Lsn(0x5000), 0),
+                new StreamPosition(new Lsn(0x5000), StreamPosition.RECORDS_PER_CHANGE),
+                new StreamPosition(new Lsn(0x5000), 2L * StreamPosition.RECORDS_PER_CHANGE));
     }
 
     @Test
@@ -95,9 +97,9 @@ class StreamedTransactionsTest {
                 streamCommit(300, 0x8000, 0x8030));
         assertThat(ids()).containsExactly(50, 40, 30, 31, 32);
         assertThat(positions()).extracting(StreamPosition::commitLsn)
-                .containsExactly(0x6000L, 0x7000L, 0x8000L, 0x8000L, 0x8000L);
+                .containsExactly(new Lsn(0x6000L), new Lsn(0x7000L), new Lsn(0x8000L), new Lsn(0x8000L), new Lsn(0x8000L));
         out.forEach(tracker::acknowledged);
-        assertThat(tracker.confirmableLsn()).isEqualTo(0x8030);
+        assertThat(tracker.confirmableLsn()).contains(new Lsn(0x8030));
     }
 
     @Test
@@ -112,7 +114,7 @@ class StreamedTransactionsTest {
         assertThat(files.get(0).getFileName().toString()).startsWith("adbsync-slot-").contains("-xid-600-").endsWith(".spill");
         assertThat(Files.size(files.get(0))).isGreaterThan(300L * 16);
 
-        streamed.offer(decoder, ByteBuffer.wrap(streamCommit(600, 0x9000, 0x9030)), 0x9000);
+        streamed.offer(decoder, ByteBuffer.wrap(streamCommit(600, 0x9000, 0x9030)), new Lsn(0x9000));
         assertThat(streamed.replaying()).isTrue();
         streamed.replayNext(changes, out::add); // Begin and the first spilled message, the Relation
         assertThat(out).isEmpty();
@@ -158,8 +160,8 @@ class StreamedTransactionsTest {
         for (byte[] message : messages) {
             drain();
             ByteBuffer raw = ByteBuffer.wrap(message);
-            if (!streamed.offer(decoder, raw, walLsn)) {
-                changes.accept(decoder.decode(raw), walLsn, out::add);
+            if (!streamed.offer(decoder, raw, new Lsn(walLsn))) {
+                changes.accept(decoder.decode(raw), new Lsn(walLsn), out::add);
             }
             walLsn += 0x10;
         }
@@ -183,7 +185,7 @@ class StreamedTransactionsTest {
     }
 
     private List<StreamPosition> positions() {
-        return out.stream().map(r -> StreamPosition.fromOffset(r.sourceOffset())).toList();
+        return out.stream().map(r -> StreamPosition.fromOffset(r.sourceOffset()).orElseThrow()).toList();
     }
 
     private static ChangeStream changeStream(LsnAckTracker tracker) {
@@ -192,7 +194,7 @@ class StreamedTransactionsTest {
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null,
                 TopicPartitions.from(java.util.Map.of()), "7");
         return new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
-                OperationFilter.parse(List.of()), tracker, null, StreamPosition.START);
+                OperationFilter.parse(List.of()), tracker, null, Optional.empty());
     }
 
     // pgoutput protocol 2 messages, laid out as the protocol documents them.

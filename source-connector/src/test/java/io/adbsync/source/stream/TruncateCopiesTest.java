@@ -13,6 +13,7 @@ import io.adbsync.source.pgoutput.PgOutputMessage.Truncate;
 import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
+import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,16 +36,16 @@ class TruncateCopiesTest {
 
     /** insert 1, truncate, insert 2, in one transaction. */
     private static final List<PgOutputMessage> TRANSACTION = List.of(
-            new Begin(COMMIT, 0, 7),
+            new Begin(new Lsn(COMMIT), 0, 7),
             new Relation(OptionalInt.empty(), OID, "public", "items", 'd', List.of(new Column(true, "id", 23, -1))),
             new Insert(OptionalInt.empty(), OID, row("1")),
             new Truncate(OptionalInt.empty(), false, false, List.of(OID)),
             new Insert(OptionalInt.empty(), OID, row("2")),
-            new Commit(0, COMMIT, COMMIT + 0x30, 0));
+            new Commit(0, new Lsn(COMMIT), new Lsn(COMMIT + 0x30), 0));
 
     @Test
     void aTruncateIsOneCopyPerPartitionEachWithItsOwnIndexAndTheSameBarrier() {
-        List<SourceRecord> out = run(Map.of("topic.creation.default.partitions", "3"), StreamPosition.START);
+        List<SourceRecord> out = run(Map.of("topic.creation.default.partitions", "3"), Optional.empty());
 
         assertThat(out).hasSize(5);
         List<SourceRecord> copies = out.subList(1, 4);
@@ -64,9 +66,9 @@ class TruncateCopiesTest {
     @Test
     void aRestartAfterSomeCopiesReachedKafkaSendsTheOthers() {
         Map<String, String> config = Map.of("topic.creation.default.partitions", "3");
-        List<SourceRecord> first = run(config, StreamPosition.START);
+        List<SourceRecord> first = run(config, Optional.empty());
         // Kafka acknowledged the records up to the truncate's copy to partition 0.
-        StreamPosition committed = StreamPosition.fromOffset(first.get(1).sourceOffset());
+        Optional<StreamPosition> committed = StreamPosition.fromOffset(first.get(1).sourceOffset());
 
         List<SourceRecord> resumed = run(config, committed);
         assertThat(resumed).extracting(SourceRecord::kafkaPartition).containsExactly(1, 2, null);
@@ -75,7 +77,7 @@ class TruncateCopiesTest {
 
     @Test
     void withOnePartitionATruncateIsOneRecordToPartitionZeroStillNamingItsBarrier() {
-        List<SourceRecord> out = run(Map.of(), StreamPosition.START);
+        List<SourceRecord> out = run(Map.of(), Optional.empty());
         assertThat(out).hasSize(3);
         assertThat(out.get(1).kafkaPartition()).isZero();
         assertThat(header(out.get(1), BarrierHeaders.BARRIER)).isEqualTo("stream:0/16B3748:1@7");
@@ -84,7 +86,7 @@ class TruncateCopiesTest {
         assertThat(out).extracting(r -> header(r, BarrierHeaders.POSITION)).containsOnlyNulls();
     }
 
-    private static List<SourceRecord> run(Map<String, String> config, StreamPosition resumeAt) {
+    private static List<SourceRecord> run(Map<String, String> config, Optional<StreamPosition> resumeAt) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
         RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", true, (t, c, k, xid) -> null,
@@ -93,7 +95,7 @@ class TruncateCopiesTest {
                 OperationFilter.parse(List.of()), new LsnAckTracker(), null, resumeAt);
         List<SourceRecord> out = new ArrayList<>();
         for (PgOutputMessage m : TRANSACTION) {
-            stream.accept(m, COMMIT, out::add);
+            stream.accept(m, new Lsn(COMMIT), out::add);
         }
         return out;
     }
