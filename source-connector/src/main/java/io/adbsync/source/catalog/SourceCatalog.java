@@ -367,11 +367,6 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         return ServerCapabilities.of(connection());
     }
 
-    /** {@code server_version_num}, e.g. 150004; for callers that still pass the number rather than {@link #capabilities()}. */
-    public int serverVersionNum() throws SQLException {
-        return capabilities().versionNum();
-    }
-
     /**
      * A connector-side row filter: each tuple is checked by the source server itself, by selecting the condition over
      * the tuple's values cast to the columns' types, so the condition means exactly what it would in a publication.

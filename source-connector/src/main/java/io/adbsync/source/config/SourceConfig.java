@@ -417,11 +417,6 @@ public final class SourceConfig extends AbstractConfig {
         return mode.equals("connector") || (mode.equals("auto") && !server.publicationRowFilters());
     }
 
-    /** {@link #filtersInConnector(ServerCapabilities)} on a server of {@code serverVersionNum}. */
-    public boolean filtersInConnector(int serverVersionNum) {
-        return filtersInConnector(new ServerCapabilities(serverVersionNum));
-    }
-
     /** Row filters by schema.table. */
     public Map<String, String> tableFilters() {
         return RowFilterConditions.parse(getString(TABLE_FILTERS));

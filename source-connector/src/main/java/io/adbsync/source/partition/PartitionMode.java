@@ -26,9 +26,4 @@ public enum PartitionMode {
                 return server.publishViaPartitionRoot() ? ROOT : LEAVES;
         }
     }
-
-    /** {@link #resolve(String, ServerCapabilities)} on a server of {@code serverVersionNum}. */
-    public static PartitionMode resolve(String setting, int serverVersionNum) {
-        return resolve(setting, new ServerCapabilities(serverVersionNum));
-    }
 }

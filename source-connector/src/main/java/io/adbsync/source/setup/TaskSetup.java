@@ -4,7 +4,6 @@ import io.adbsync.common.sql.TableId;
 import io.adbsync.source.replication.SetupMode;
 import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.source.config.SourceConfig;
-import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.UncapturableTables;
 import io.adbsync.source.discovery.FoundTables;
@@ -16,12 +15,9 @@ import io.adbsync.source.partition.AttachedPartitions;
 import io.adbsync.source.partition.PartitionMode;
 import io.adbsync.source.partition.PartitionPublication;
 import io.adbsync.source.partition.PartitionRouter;
-import io.adbsync.source.partition.Partitions;
-import io.adbsync.source.precheck.SetupCheck;
 import io.adbsync.source.reader.StreamReader;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.replication.ReplicationSetup;
-import io.adbsync.source.replication.SetupProblem;
 import io.adbsync.source.snapshot.LeftTables;
 import io.adbsync.source.snapshot.SnapshotMetrics;
 import io.adbsync.source.snapshot.SnapshotRounds;
@@ -32,7 +28,6 @@ import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.StreamedTransactions;
 import io.adbsync.source.catalog.TableFilter;
-import io.adbsync.source.stream.TopicNames;
 import io.adbsync.source.stream.TopicPartitions;
 import io.adbsync.source.types.TypeMapper;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -41,19 +36,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Sets the source task up: lists the captured tables, brings the publication in step and creates the slot (or, under
- * setup.mode=check, only checks what is there), creates the heartbeat table, finds the tables left out of capture,
- * plans the snapshot, registers the metrics and opens the stream; returns the {@link Capture} it built. One instance
- * serves the attempts of one task start, since what the first attempt saw of the publication is what counts.
+ * Sets the source task up: finds where it reads, has {@link SourceBootstrap} bring the publication, slot and heartbeat
+ * table in step, finds the tables left out of capture, builds the change stream, plans the snapshot, registers the
+ * metrics and opens the stream; returns the {@link Capture} it built. One instance serves the attempts of one task start.
  */
 public final class TaskSetup {
 
@@ -70,8 +62,7 @@ public final class TaskSetup {
     private final OffsetStorageReader offsets;
     private final LsnAckTracker tracker;
     private final StreamingMetrics metrics;
-    /** The tables the publication held when this task first looked, before it brought the publication in step. */
-    private Set<String> publishedBefore;
+    private final SourceBootstrap bootstrap;
     private int races;
 
     /**
@@ -89,6 +80,7 @@ public final class TaskSetup {
         this.offsets = offsets;
         this.tracker = tracker;
         this.metrics = metrics;
+        this.bootstrap = new SourceBootstrap(config);
     }
 
     /**
@@ -153,52 +145,11 @@ public final class TaskSetup {
         Heartbeat heartbeat = new Heartbeat(config.heartbeatTable(), config.slotName(), config.heartbeatTopic(),
                 config.heartbeatIntervalMs(), records.partition());
         TableFilter filter = capturableOnly(catalog, new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
-        // Under setup.mode=check nothing below makes or alters anything at the source: it is all there, or the task stops here.
-        boolean create = config.setupMode() == SetupMode.CREATE;
-        // The tasks of a per-segment source start together and would each look, then create: one at a time. A failed
-        // attempt closes the catalog's session, which releases the lock.
-        site.lockSetup(catalog.connection(), config.publicationName());
-        if (!create) {
-            List<SetupProblem> problems = SetupCheck.problems(catalog.connection(), config, filter, site.perSegment());
-            if (!problems.isEmpty()) {
-                throw new ConnectException(SetupProblem.failure(problems));
-            }
-        }
-        List<TableId> extra = new ArrayList<>();
-        // Per segment, the table is also where the segments' tasks meet at a truncate.
-        if ((heartbeat.enabled() || site.perSegment()) && create) {
-            heartbeat.createTable(catalog.connection(), site.perSegment());
-        }
-        if (heartbeat.enabled()) {
-            extra.add(heartbeat.tableName());
-        }
-        // One reading of the captured tables serves the publication, the snapshot plan and the watch for new tables:
-        // a table created after it is found by that watch and copied, not taken as known.
-        List<SourceCatalog.CapturedName> capturedNow = SourceCatalog.capturedTableOids(catalog.connection(), filter);
-        List<TableId> captured = new ArrayList<>(capturedNow.stream().map(SourceCatalog.CapturedName::name).toList());
-        TopicNames.requireDistinct(config.topicPrefix(), captured);
-        if (config.replicaIdentityFull() && create) {
-            ReplicaIdentity.makeFull(catalog.connection(), captured);
-        }
-        Map<String, String> rowFilters = config.tableFilters();
-        requireFullIdentityForFilters(catalog, rowFilters);
-        boolean filtersInConnector = !rowFilters.isEmpty() && config.filtersInConnector(catalog.serverVersionNum());
-        Map<String, String> publicationFilters = filtersInConnector ? Map.of() : rowFilters;
-        PartitionMode partitions = PartitionMode.resolve(config.publicationPartitions(), catalog.serverVersionNum());
-        Partitions.requireRootsNamed(catalog.connection(), filter);
-        // Read before the publication is brought in step: a table added now was not published, and lost changes.
-        // Only the first attempt's reading counts: a retried setup finds the publication already brought in step.
-        if (publishedBefore == null && streaming) {
-            publishedBefore = catalog.publishedTables(config.publicationName());
-        }
-        if (streaming) {
-            if (create) {
-                ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra, publicationFilters,
-                        partitions);
-            }
-            site.ensureSlot(config.slotName(), config.connection(), captured, heartbeat.tableName());
-        }
-        site.unlockSetup(catalog.connection(), config.publicationName());
+        // Per segment, the table is also where the segments' tasks meet at a truncate, and where a task leaves its mark
+        // at a truncate it went past without sending it.
+        boolean heartbeatTable = heartbeat.enabled() || site.perSegment();
+        SourceBootstrap.Result setUp = bootstrap.run(catalog, site, filter, heartbeat, heartbeatTable, streaming);
+        List<TableId> captured = setUp.captured();
         Optional<StreamPosition> resumeAt = resumePosition(records);
         // Before the stream's filter is made: a table left out of capture is streamed until its copy's mark is stored.
         // Also under snapshot.mode=never: copies stored before a change of mode are taken as current when it changes back.
@@ -211,54 +162,20 @@ public final class TaskSetup {
         TypeMapper types = new TypeMapper(catalog::formatType);
         RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
         ChangeStream changes = new ChangeStream(relations, types, records, filter.alsoCapturing(leftTables.kept()),
-                config.operationFilter(), tracker,
-                // Per segment, also the marker a task leaves at a truncate it went past without sending it.
-                heartbeat.enabled() || site.perSegment() ? heartbeat : null, resumeAt);
-        if (filtersInConnector) {
-            changes.rowFilter(catalog.rowFilter(rowFilters));
+                config.operationFilter(), tracker, heartbeatTable ? heartbeat : null, resumeAt);
+        if (setUp.filtersInConnector()) {
+            changes.rowFilter(catalog.rowFilter(setUp.rowFilters()));
         }
         changes.partitions(PartitionRouter.over(catalog));
         changes.relationExists(catalog::relationExists);
         changes.share(site.share());
-        AttachedPartitions attachedPartitions = null;
-        if (streaming && (partitions == PartitionMode.LEAVES || config.snapshotMode() != SnapshotMode.NEVER)) {
-            // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
-            boolean firstStart = resumeAt.isEmpty();
-            attachedPartitions = new AttachedPartitions(catalog, config.publicationName(),
-                    PartitionPublication.partitionedTables(catalog.connection(), captured),
-                    partitions == PartitionMode.LEAVES, publicationFilters, config.replicaIdentityFull(),
-                    create && site.writes(), (root, leaf) -> firstStart || config.snapshotMode() == SnapshotMode.NEVER
-                            || Snapshotter.copyStarted(offsets, site.scope(), root.toString(), leaf));
-        }
-        NewTables newTables = null;
-        if (streaming) {
-            AttachedPartitions attached = attachedPartitions;
-            newTables = new NewTables(catalog, config.publicationName(), filter, capturedNow, config.heartbeatTable(),
-                    publicationFilters, config.replicaIdentityFull(), partitions, create && site.writes(),
-                    (root, leaves) -> {
-                        if (attached != null) {
-                            attached.watch(root, leaves);
-                        }
-                    });
-        }
-        Snapshotter snapshotter = null;
-        if (config.snapshotMode() != SnapshotMode.NEVER) {
-            // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
-            snapshotter = new Snapshotter(site.data(), catalog, relations, records, site.scope(),
-                    config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),
-                    config.snapshotChunking(), built.snapshotMetrics);
-            built.snapshotter = snapshotter;
-            snapshotter.share(site.share());
-            List<TableId> tables = captured.stream().filter(t -> !t.equals(heartbeat.tableName())).toList();
-            if (attachedPartitions != null) {
-                snapshotter.deferPartitions(attachedPartitions::deferred);
-            }
-            snapshotter.plan(tables, rowFilters, offsets, publishedBefore);
-            built.snapshotMetrics.register(connectorName, taskId);
-        }
+        AttachedPartitions attachedPartitions = streaming ? attachedPartitions(catalog, site, setUp, resumeAt.isEmpty()) : null;
+        NewTables newTables = streaming ? newTables(catalog, site, setUp, filter, attachedPartitions) : null;
+        Snapshotter snapshotter = config.snapshotMode() == SnapshotMode.NEVER ? null
+                : planSnapshot(catalog, site, setUp, relations, records, heartbeat, attachedPartitions, built);
         metrics.register(connectorName, taskId);
         StreamReader reader = new StreamReader(readerSettings(site), catalog, changes, tracker, metrics, heartbeat,
-                new FoundTables(newTables, attachedPartitions, snapshotter, rowFilters, offsets));
+                new FoundTables(newTables, attachedPartitions, snapshotter, setUp.rowFilters(), offsets));
         built.reader = reader;
         if (streaming && leftTables.holdsStream()) {
             log.info("Streaming database {} from slot {} waits until the marks of the tables no longer captured are stored",
@@ -272,6 +189,57 @@ public final class TaskSetup {
         return new Capture(catalog, reader, snapshotter,
                 snapshotter == null ? null : new SnapshotRounds(snapshotter, config.pollIntervalMs(), config.topicPrefix()),
                 built.snapshotMetrics, leftTables, streaming, site.truncates(catalog, heartbeat.tableName(), config.slotName()));
+    }
+
+    /** The watch for partitions attached while streaming; null where none needs watching. */
+    private AttachedPartitions attachedPartitions(SourceCatalog catalog, ReadSite site, SourceBootstrap.Result setUp,
+                                                  boolean firstStart) throws SQLException {
+        PartitionMode partitions = setUp.partitions();
+        if (partitions != PartitionMode.LEAVES && config.snapshotMode() == SnapshotMode.NEVER) {
+            return null;
+        }
+        // On the first start the slot is younger than every partition; later, a partition not yet copied waits.
+        return new AttachedPartitions(catalog, config.publicationName(),
+                PartitionPublication.partitionedTables(catalog.connection(), setUp.captured()),
+                partitions == PartitionMode.LEAVES, setUp.publicationFilters(), config.replicaIdentityFull(),
+                creates(site), (root, leaf) -> firstStart || config.snapshotMode() == SnapshotMode.NEVER
+                        || Snapshotter.copyStarted(offsets, site.scope(), root.toString(), leaf));
+    }
+
+    /** The watch for tables created while streaming; their partitions go to {@code attached}'s watch. */
+    private NewTables newTables(SourceCatalog catalog, ReadSite site, SourceBootstrap.Result setUp, TableFilter filter,
+                                AttachedPartitions attached) throws SQLException {
+        return new NewTables(catalog, config.publicationName(), filter, setUp.capturedNow(), config.heartbeatTable(),
+                setUp.publicationFilters(), config.replicaIdentityFull(), setUp.partitions(), creates(site),
+                (root, leaves) -> {
+                    if (attached != null) {
+                        attached.watch(root, leaves);
+                    }
+                });
+    }
+
+    /** The snapshot of the captured tables but the heartbeat's, planned from the stored offsets. */
+    private Snapshotter planSnapshot(SourceCatalog catalog, ReadSite site, SourceBootstrap.Result setUp,
+                                     RelationRegistry relations, ChangeRecordFactory records, Heartbeat heartbeat,
+                                     AttachedPartitions attached, Built built) throws SQLException {
+        // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
+        Snapshotter snapshotter = new Snapshotter(site.data(), catalog, relations, records, site.scope(),
+                config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),
+                config.snapshotChunking(), built.snapshotMetrics);
+        built.snapshotter = snapshotter;
+        snapshotter.share(site.share());
+        if (attached != null) {
+            snapshotter.deferPartitions(attached::deferred);
+        }
+        List<TableId> tables = setUp.captured().stream().filter(t -> !t.equals(heartbeat.tableName())).toList();
+        snapshotter.plan(tables, setUp.rowFilters(), offsets, setUp.publishedBefore());
+        built.snapshotMetrics.register(connectorName, taskId);
+        return snapshotter;
+    }
+
+    /** Whether this task changes the publication (under setup.mode=create; per segment, only the task that writes). */
+    private boolean creates(ReadSite site) {
+        return config.setupMode() == SetupMode.CREATE && site.writes();
     }
 
     private Optional<StreamPosition> resumePosition(ChangeRecordFactory records) {
@@ -303,21 +271,5 @@ public final class TaskSetup {
         }
         log.warn("{}. They are not captured; after the change, restart the task to capture them", UncapturableTables.message(skipped));
         return filter.without(skipped.stream().map(UncapturableTables.Uncapturable::table).toList());
-    }
-
-    private void requireFullIdentityForFilters(SourceCatalog catalog, Map<String, String> rowFilters) throws SQLException {
-        for (String table : rowFilters.keySet()) {
-            TableId t = TableId.parse(table);
-            char identity = catalog.relation(t.schema(), t.table()).replicaIdentity();
-            for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), t.schema(), t.table())) {
-                identity = identity == 'f' ? catalog.relation(leaf.schema(), leaf.table()).replicaIdentity() : identity;
-            }
-            if (identity != 'f') {
-                throw new ConnectException("Table " + table + " has a row filter in " + SourceConfig.TABLE_FILTERS
-                        + " but not REPLICA IDENTITY FULL, so PostgreSQL would reject its updates and deletes; run "
-                        + ReplicaIdentity.fullStatement(t.quoted()) + " or set "
-                        + SourceConfig.REPLICA_IDENTITY_FULL + "=true");
-            }
-        }
     }
 }
