@@ -2,6 +2,7 @@ package io.adbsync.bench;
 
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.stack.connect.ConnectRestClient;
+import io.adbsync.stack.connect.LoneWorker;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -106,12 +107,8 @@ final class MemoryBench {
 
     /** A worker of a Connect cluster of its own (own group and topics) in a child JVM with the heap limit under test. */
     private Process startWorker(Engine engine, Path gcLog, Path workerLog) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = List.of(java, "-Xmx" + HEAP, "-Xlog:gc:file=" + gcLog,
-                "-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""),
-                "-cp", System.getProperty("java.class.path"), "io.adbsync.stack.cli.Main", "worker",
-                "--bootstrap-servers", stack.stack().bootstrapServers(), "--plugin-path", stack.stack().pluginPath().toString(),
-                "--group-id", "bench-memory-" + engine.id());
+        List<String> command = LoneWorker.command(stack.stack().bootstrapServers(), stack.stack().pluginPath(),
+                "bench-memory-" + engine.id(), List.of("-Xmx" + HEAP, "-Xlog:gc:file=" + gcLog));
         Files.createDirectories(workDir);
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(workerLog.toFile()).start();
@@ -123,8 +120,8 @@ final class MemoryBench {
             if (Files.exists(workerLog)) {
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(workerLog), StandardCharsets.UTF_8))) {
                     for (String line; (line = in.readLine()) != null; ) {
-                        if (line.startsWith("WORKER READY ")) {
-                            return new ConnectRestClient(URI.create(line.substring("WORKER READY ".length())));
+                        if (line.startsWith(LoneWorker.READY)) {
+                            return new ConnectRestClient(URI.create(line.substring(LoneWorker.READY.length())));
                         }
                     }
                 }

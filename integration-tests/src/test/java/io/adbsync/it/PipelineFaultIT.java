@@ -2,6 +2,7 @@ package io.adbsync.it;
 
 import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
+import io.adbsync.stack.connect.LoneWorker;
 import io.adbsync.stack.postgres.LocalPostgres;
 import io.adbsync.stack.verify.TableDiff;
 import io.adbsync.stack.verify.Verify;
@@ -10,11 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -73,23 +71,9 @@ class PipelineFaultIT {
 
     /** Starts a Connect worker in its own JVM and waits until its REST API answers. */
     private ConnectRestClient startWorkerProcess() throws Exception {
-        Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx512m", "-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""),
-                "-cp", System.getProperty("java.class.path"), "io.adbsync.stack.cli.Main", "worker",
-                "--bootstrap-servers", stack.bootstrapServers(), "--plugin-path", stack.pluginPath().toString())
-                .redirectErrorStream(true).start();
-        workers.add(process);
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        for (String line; (line = out.readLine()) != null; ) {
-            if (line.startsWith("WORKER READY ")) {
-                URI url = URI.create(line.substring("WORKER READY ".length()));
-                Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "worker-output");
-                drain.setDaemon(true);
-                drain.start();
-                return new ConnectRestClient(url);
-            }
-        }
-        throw new IllegalStateException("The worker process exited before it was ready: " + process.waitFor());
+        LoneWorker.Started worker = LoneWorker.start(stack.bootstrapServers(), stack.pluginPath());
+        workers.add(worker.process());
+        return worker.rest();
     }
 
     private void deployPipeline(ConnectRestClient rest) {

@@ -1,6 +1,6 @@
 package io.adbsync.source;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.fixtures.postgres.Greenplum;

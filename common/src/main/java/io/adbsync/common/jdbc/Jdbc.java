@@ -1,6 +1,5 @@
 package io.adbsync.common.jdbc;
 
-import io.adbsync.common.config.ConnectionConfig;
 
 import org.postgresql.PGProperty;
 import org.slf4j.Logger;

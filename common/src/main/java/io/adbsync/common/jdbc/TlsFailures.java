@@ -1,6 +1,5 @@
 package io.adbsync.common.jdbc;
 
-import io.adbsync.common.config.ConnectionConfig;
 
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;

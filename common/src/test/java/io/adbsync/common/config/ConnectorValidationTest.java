@@ -1,5 +1,6 @@
 package io.adbsync.common.config;
 
+import io.adbsync.common.jdbc.ConnectionConfig;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;

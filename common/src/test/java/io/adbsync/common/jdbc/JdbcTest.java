@@ -1,6 +1,6 @@
 package io.adbsync.common.jdbc;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import org.junit.jupiter.api.Test;
 import org.postgresql.Driver;
 

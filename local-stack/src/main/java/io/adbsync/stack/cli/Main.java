@@ -210,13 +210,8 @@ public final class Main {
 
     /** A lone Connect worker joining an existing local cluster: lets fault tests kill a worker process outright. */
     private static void worker(Map<String, String> options) throws InterruptedException {
-        Map<String, String> props = io.adbsync.stack.connect.LocalConnect.defaultWorkerProps(require(options, "bootstrap-servers"),
-                java.nio.file.Path.of(require(options, "plugin-path")), options.getOrDefault("group-id", "adbsync-connect"),
-                portOption(options, "rest-port", 0, true));
-        io.adbsync.stack.connect.LocalConnect worker = io.adbsync.stack.connect.LocalConnect.start(props);
-        System.out.println("WORKER READY " + worker.url());
-        System.out.flush();
-        new CountDownLatch(1).await();
+        io.adbsync.stack.connect.LoneWorker.run(require(options, "bootstrap-servers"), java.nio.file.Path.of(require(options, "plugin-path")),
+                options.getOrDefault("group-id", "adbsync-connect"), portOption(options, "rest-port", 0, true));
     }
 
     private static void demo(Map<String, String> options) throws InterruptedException {

@@ -2,13 +2,10 @@ package io.adbsync.stack.fuzz;
 
 import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
+import io.adbsync.stack.connect.LoneWorker;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,24 +30,8 @@ public final class ProcessWorkers implements Workers {
 
     private Worker start() {
         try {
-            Process process = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                    "-Xmx512m", "-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""),
-                    "-cp", System.getProperty("java.class.path"), "io.adbsync.stack.cli.Main", "worker",
-                    "--bootstrap-servers", stack.bootstrapServers(), "--plugin-path", stack.pluginPath().toString())
-                    .redirectErrorStream(true).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            for (String line; (line = out.readLine()) != null; ) {
-                if (line.startsWith("WORKER READY ")) {
-                    URI url = URI.create(line.substring("WORKER READY ".length()));
-                    // The worker logs to its stdout; it must be drained or the worker blocks.
-                    Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "fuzz-worker-output");
-                    drain.setDaemon(true);
-                    drain.start();
-                    return new Worker(process, new ConnectRestClient(url));
-                }
-            }
-            process.destroyForcibly();
-            throw new IllegalStateException("A worker process exited before it was ready: exit code " + process.waitFor());
+            LoneWorker.Started started = LoneWorker.start(stack.bootstrapServers(), stack.pluginPath());
+            return new Worker(started.process(), started.rest());
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot start a worker process", e);
         } catch (InterruptedException e) {

@@ -1,6 +1,6 @@
 package io.adbsync.stack.registry;
 
-import io.adbsync.stack.FreePort;
+import io.adbsync.stack.net.FreePort;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

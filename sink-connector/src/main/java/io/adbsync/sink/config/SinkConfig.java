@@ -1,6 +1,6 @@
 package io.adbsync.sink.config;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.common.config.Validators;
 import io.adbsync.common.filter.OperationFilter;
 import io.adbsync.sink.dialect.Dialect;

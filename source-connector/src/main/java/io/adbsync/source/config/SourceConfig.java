@@ -1,6 +1,6 @@
 package io.adbsync.source.config;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.common.config.Validators;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.jdbc.ServerCapabilities;

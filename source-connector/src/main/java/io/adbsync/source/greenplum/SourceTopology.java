@@ -1,6 +1,6 @@
 package io.adbsync.source.greenplum;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 
 import java.sql.Connection;
 import java.sql.ResultSet;

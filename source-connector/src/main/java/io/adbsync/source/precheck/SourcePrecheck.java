@@ -4,7 +4,7 @@ import io.adbsync.common.sql.TableId;
 import io.adbsync.source.greenplum.SourceMode;
 import io.adbsync.source.replication.SetupMode;
 import io.adbsync.source.snapshot.SnapshotMode;
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.jdbc.SqlErrors;

@@ -1,6 +1,6 @@
 package io.adbsync.source.reader;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.discovery.FoundTables;
 import io.adbsync.source.heartbeat.Heartbeat;

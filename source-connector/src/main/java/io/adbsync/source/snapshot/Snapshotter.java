@@ -1,6 +1,6 @@
 package io.adbsync.source.snapshot;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.jdbc.SqlErrors;

@@ -1,6 +1,6 @@
 package io.adbsync.source.catalog;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.source.Sql;
 import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
 import io.adbsync.source.stream.RelationRegistry;

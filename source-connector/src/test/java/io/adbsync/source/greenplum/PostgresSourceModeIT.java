@@ -1,6 +1,6 @@
 package io.adbsync.source.greenplum;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.source.AdbPgSourceConnector;
 import io.adbsync.source.config.SourceConfig;
 import io.adbsync.fixtures.postgres.Postgres;

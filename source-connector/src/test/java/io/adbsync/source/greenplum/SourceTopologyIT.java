@@ -1,6 +1,6 @@
 package io.adbsync.source.greenplum;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.JdbcUrls;
 import io.adbsync.source.config.SourceConfig;

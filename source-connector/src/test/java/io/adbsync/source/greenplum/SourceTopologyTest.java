@@ -1,6 +1,6 @@
 package io.adbsync.source.greenplum;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.source.config.SourceConfig;
 import org.apache.kafka.common.config.types.Password;
 import org.junit.jupiter.api.Test;

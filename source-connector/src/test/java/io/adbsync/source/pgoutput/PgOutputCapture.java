@@ -1,6 +1,6 @@
 package io.adbsync.source.pgoutput;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.source.replication.ReplicationStream;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.common.config.types.Password;

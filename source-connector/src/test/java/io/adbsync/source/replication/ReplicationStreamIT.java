@@ -1,6 +1,6 @@
 package io.adbsync.source.replication;
 
-import io.adbsync.common.config.ConnectionConfig;
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.source.pgoutput.PgOutputDecoder;
 import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.fixtures.postgres.Postgres;

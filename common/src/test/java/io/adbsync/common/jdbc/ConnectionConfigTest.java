@@ -1,5 +1,6 @@
-package io.adbsync.common.config;
+package io.adbsync.common.jdbc;
 
+import io.adbsync.common.config.Validators;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;

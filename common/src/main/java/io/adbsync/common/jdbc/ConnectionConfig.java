@@ -1,6 +1,5 @@
-package io.adbsync.common.config;
+package io.adbsync.common.jdbc;
 
-import io.adbsync.common.jdbc.JdbcUrls;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;

@@ -1,4 +1,4 @@
-package io.adbsync.stack;
+package io.adbsync.stack.net;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
