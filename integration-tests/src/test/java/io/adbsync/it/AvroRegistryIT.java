@@ -14,6 +14,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,23 +42,15 @@ class AvroRegistryIT extends WithLocalStack {
         return new ConnectRestClient(URI.create(registry().confluentApiUrl() + "/"));
     }
 
-    private static ConnectRestClient deployPair(String src, String dst, String prefix, String registryApiUrl, String... sinkExtra) {
-        ConnectRestClient rest = stack.connect().rest();
-        Map<String, String> source = sourceConfig(src, prefix, "slot.name", prefix + "_slot", "tasks.max", "1",
-                "snapshot.mode", "initial", "heartbeat.interval.ms", "0");
-        source.putAll(AvroConverterSettings.forConnector(registryApiUrl));
-        Map<String, String> sink = sinkConfigInto(dst, "tasks.max", "1", "topics.regex", prefix + "\\.public\\..*",
-                "consumer.override.metadata.max.age.ms", "500", "truncate.enabled", "true");
-        for (int i = 0; i < sinkExtra.length; i += 2) {
-            sink.put(sinkExtra[i], sinkExtra[i + 1]);
-        }
-        sink.putAll(AvroConverterSettings.forConnector(registryApiUrl));
-        rest.deploy(prefix + "-source", source);
-        rest.awaitRunning(prefix + "-source", 1, Duration.ofSeconds(60));
-        awaitSlotActive(src, prefix + "_slot");
-        rest.deploy(prefix + "-sink", sink);
-        rest.awaitRunning(prefix + "-sink", 1, Duration.ofSeconds(60));
-        return rest;
+    /** Source and sink through Avro and the registry API at {@code registryApiUrl}, with {@code sinkExtra} on the sink. */
+    private static ConnectRestClient deployAvroPair(String src, String dst, String prefix, String registryApiUrl,
+                                                    Map<String, String> sinkExtra) {
+        Map<String, String> avro = AvroConverterSettings.forConnector(registryApiUrl);
+        Map<String, String> source = new HashMap<>(avro);
+        source.putAll(Map.of("snapshot.mode", "initial", "heartbeat.interval.ms", "0"));
+        Map<String, String> sink = new HashMap<>(avro);
+        sink.putAll(sinkExtra);
+        return deployPair(src, dst, prefix, source, sink);
     }
 
     @Test
@@ -98,8 +91,8 @@ class AvroRegistryIT extends WithLocalStack {
                 "INSERT INTO lines SELECT o, l, o * l FROM generate_series(1, 20) o, generate_series(1, 3) l",
                 "INSERT INTO renamed VALUES (1, 'one')");
 
-        ConnectRestClient rest = deployPair(src, dst, prefix, registry().registryApiUrl(),
-                "table.name.map", "public.renamed=public.renamed_here");
+        ConnectRestClient rest = deployAvroPair(src, dst, prefix, registry().registryApiUrl(),
+                Map.of("table.name.map", "public.renamed=public.renamed_here"));
 
         sql(postgres, src, "INSERT INTO everything VALUES " + row3,
                 "INSERT INTO everything SELECT id + 10, b, i2, i8, n, nn, r, d, m, c, vc, t, by, u, j, jb, x, dt, tm, ttz, ts, tstz, iv, "
@@ -171,7 +164,7 @@ class AvroRegistryIT extends WithLocalStack {
         assertThat(api.put("config/" + subject, Map.of("compatibility", "BACKWARD")).ok()).isTrue();
         sql(postgres, src, "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2))",
                 "INSERT INTO items SELECT g, 'item ' || g, g FROM generate_series(1, 10) g");
-        ConnectRestClient rest = deployPair(src, dst, prefix, registry().registryApiUrl());
+        ConnectRestClient rest = deployAvroPair(src, dst, prefix, registry().registryApiUrl(), Map.of());
         Awaitility.await("snapshot").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> assertThat(rows(postgres, dst, "public.items")).isEqualTo(rows(postgres, src, "public.items")));
         int before = api.get("subjects/" + subject + "/versions").body().size();
@@ -208,7 +201,7 @@ class AvroRegistryIT extends WithLocalStack {
                 "INSERT INTO events SELECT g, 'v' || g FROM generate_series(1, 50) g");
         try (TcpProxy proxy = TcpProxy.start("127.0.0.1", registry().port())) {
             String viaProxy = "http://127.0.0.1:" + proxy.port() + "/apis/registry/v2";
-            ConnectRestClient rest = deployPair(src, dst, prefix, viaProxy);
+            ConnectRestClient rest = deployAvroPair(src, dst, prefix, viaProxy, Map.of());
             Awaitility.await("snapshot").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                     .untilAsserted(() -> assertThat(rows(postgres, dst, "public.events")).isEqualTo(rows(postgres, src, "public.events")));
 

@@ -101,29 +101,12 @@ class SourceToSinkIT extends WithLocalStack {
 
     private static final String OUR_CONVERTER = "io.adbsync.common.json.SchemaCachingJsonConverter";
 
-    /** Source and sink of one table through this worker; {@code converters} sets key and value converters of both. */
-    private static ConnectRestClient deployPair(String src, String dst, String prefix, String snapshotMode, String converter)
-            throws Exception {
-        ConnectRestClient rest = stack.connect().rest();
-        Map<String, String> source = sourceConfig(src, prefix, "slot.name", prefix + "_slot", "tasks.max", "1");
+    /** Source and sink of one table through this worker; {@code converter}, when given, is the key and value converter of both. */
+    private static ConnectRestClient deployPair(String src, String dst, String prefix, String snapshotMode, String converter) {
+        Map<String, String> converters = converter == null ? Map.of() : Map.of("key.converter", converter, "value.converter", converter);
+        Map<String, String> source = new java.util.HashMap<>(converters);
         source.put("snapshot.mode", snapshotMode);
-        Map<String, String> sink = sinkConfigInto(dst, "tasks.max", "1");
-        sink.put("topics.regex", prefix + "\\.public\\..*");
-        sink.put("consumer.override.metadata.max.age.ms", "500");
-        // A table re-created at the source arrives as a truncate and a new copy.
-        sink.put("truncate.enabled", "true");
-        if (converter != null) {
-            for (Map<String, String> config : List.of(source, sink)) {
-                config.put("key.converter", converter);
-                config.put("value.converter", converter);
-            }
-        }
-        rest.deploy(prefix + "-source", source);
-        rest.awaitRunning(prefix + "-source", 1, Duration.ofSeconds(60));
-        awaitSlotActive(src, prefix + "_slot");
-        rest.deploy(prefix + "-sink", sink);
-        rest.awaitRunning(prefix + "-sink", 1, Duration.ofSeconds(60));
-        return rest;
+        return WithLocalStack.deployPair(src, dst, prefix, source, converters);
     }
 
     @Test

@@ -61,6 +61,28 @@ abstract class WithLocalStack {
         return with(config, extra);
     }
 
+    /**
+     * Deploys a source of {@code src} (topic prefix {@code prefix}, slot {@code <prefix>_slot}) and a sink of its
+     * topics into {@code dst}, one task each, with {@code sourceExtra} and {@code sinkExtra} on top, and waits until
+     * both run and the slot is read. The sink applies truncates: a table re-created at the source arrives as one.
+     */
+    static io.adbsync.stack.connect.ConnectRestClient deployPair(String src, String dst, String prefix,
+                                                                 Map<String, String> sourceExtra, Map<String, String> sinkExtra) {
+        io.adbsync.stack.connect.ConnectRestClient rest = stack.connect().rest();
+        Map<String, String> source = sourceConfig(src, prefix, "slot.name", prefix + "_slot", "tasks.max", "1");
+        source.putAll(sourceExtra);
+        Map<String, String> sink = sinkConfigInto(dst, "tasks.max", "1", "topics.regex", prefix + "\\.public\\..*",
+                // A regex subscription sees topics created later only at its next metadata refresh (5 minutes by default).
+                "consumer.override.metadata.max.age.ms", "500", "truncate.enabled", "true");
+        sink.putAll(sinkExtra);
+        rest.deploy(prefix + "-source", source);
+        rest.awaitRunning(prefix + "-source", 1, Duration.ofSeconds(60));
+        awaitSlotActive(src, prefix + "_slot");
+        rest.deploy(prefix + "-sink", sink);
+        rest.awaitRunning(prefix + "-sink", 1, Duration.ofSeconds(60));
+        return rest;
+    }
+
     private static Map<String, String> with(Map<String, String> config, String... pairs) {
         for (int i = 0; i < pairs.length; i += 2) {
             config.put(pairs[i], pairs[i + 1]);
