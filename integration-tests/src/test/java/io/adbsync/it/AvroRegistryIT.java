@@ -155,41 +155,70 @@ class AvroRegistryIT extends WithLocalStack {
     }
 
     @Test
-    void columnsAddedAndDroppedMidStreamRegisterNewVersionsUnderBackwardCompatibility() throws Exception {
+    void columnsAddedAndDroppedMidStreamRegisterNewVersionsUnderBackwardAndFullCompatibility() throws Exception {
         String src = postgres.createDatabase("avro_evo_src");
         String dst = postgres.createDatabase("avro_evo_dst");
         String prefix = "avevo";
-        String subject = prefix + ".public.items-value";
         ConnectRestClient api = confluentApi();
-        assertThat(api.put("config/" + subject, Map.of("compatibility", "BACKWARD")).ok()).isTrue();
+        // items under BACKWARD (what consumers upgraded first need), things under FULL (both directions).
+        assertThat(api.put("config/" + prefix + ".public.items-value", Map.of("compatibility", "BACKWARD")).ok()).isTrue();
+        assertThat(api.put("config/" + prefix + ".public.things-value", Map.of("compatibility", "FULL")).ok()).isTrue();
         sql(postgres, src, "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2))",
-                "INSERT INTO items SELECT g, 'item ' || g, g FROM generate_series(1, 10) g");
+                "INSERT INTO items SELECT g, 'item ' || g, g FROM generate_series(1, 10) g",
+                "CREATE TABLE things (id int PRIMARY KEY, a text NOT NULL)",
+                "INSERT INTO things SELECT g, 'a' || g FROM generate_series(1, 5) g");
         ConnectRestClient rest = deployAvroPair(src, dst, prefix, registry().registryApiUrl(), Map.of());
         Awaitility.await("snapshot").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.items")).isEqualTo(rows(postgres, src, "public.items")));
-        int before = api.get("subjects/" + subject + "/versions").body().size();
+                .untilAsserted(() -> {
+                    assertThat(rows(postgres, dst, "public.items")).isEqualTo(rows(postgres, src, "public.items"));
+                    assertThat(rows(postgres, dst, "public.things")).isEqualTo(rows(postgres, src, "public.things"));
+                });
+        int itemsBefore = versions(api, prefix + ".public.items-value");
+        int thingsBefore = versions(api, prefix + ".public.things-value");
 
+        // Added columns (every non-key column is optional in the schema, with default null, NOT NULL or not).
         sql(postgres, src, "ALTER TABLE items ADD COLUMN color text",
                 "INSERT INTO items VALUES (11, 'eleven', 11, 'red')",
-                "UPDATE items SET color = 'blue' WHERE id = 1");
-        Awaitility.await("added column applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.items")).isEqualTo(rows(postgres, src, "public.items")));
-        int afterAdd = api.get("subjects/" + subject + "/versions").body().size();
-        assertThat(afterAdd).as("a new version for the added column").isGreaterThan(before);
+                "UPDATE items SET color = 'blue' WHERE id = 1",
+                "ALTER TABLE things ADD COLUMN b int",
+                "INSERT INTO things VALUES (6, 'a6', 8)",
+                "UPDATE things SET b = id",
+                "ALTER TABLE things ALTER COLUMN b SET NOT NULL");
+        Awaitility.await("added columns applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    assertThat(rows(postgres, dst, "public.items")).isEqualTo(rows(postgres, src, "public.items"));
+                    assertThat(rows(postgres, dst, "public.things")).isEqualTo(rows(postgres, src, "public.things"));
+                });
+        int itemsAfterAdd = versions(api, prefix + ".public.items-value");
+        int thingsAfterAdd = versions(api, prefix + ".public.things-value");
+        assertThat(itemsAfterAdd).as("a new version for the added column").isGreaterThan(itemsBefore);
+        assertThat(thingsAfterAdd).as("a new version for the added column, under FULL").isGreaterThan(thingsBefore);
 
+        // Dropped: a nullable column, and a NOT NULL one.
         sql(postgres, src, "ALTER TABLE items DROP COLUMN price",
                 "INSERT INTO items VALUES (12, 'twelve', 'green')",
-                "UPDATE items SET name = 'renamed' WHERE id = 2");
-        Awaitility.await("rows after the drop applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(postgres, dst, "(SELECT id, name, color FROM public.items)"))
-                        .isEqualTo(rows(postgres, src, "(SELECT id, name, color FROM public.items)")));
-        assertThat(api.get("subjects/" + subject + "/versions").body().size()).as("a new version without the dropped column")
-                .isGreaterThan(afterAdd);
+                "UPDATE items SET name = 'renamed' WHERE id = 2",
+                "ALTER TABLE things DROP COLUMN a",
+                "INSERT INTO things VALUES (7, 9)");
+        Awaitility.await("rows after the drops applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    assertThat(rows(postgres, dst, "(SELECT id, name, color FROM public.items)"))
+                            .isEqualTo(rows(postgres, src, "(SELECT id, name, color FROM public.items)"));
+                    assertThat(rows(postgres, dst, "(SELECT id, b FROM public.things)"))
+                            .isEqualTo(rows(postgres, src, "(SELECT id, b FROM public.things)"));
+                });
+        assertThat(versions(api, prefix + ".public.items-value")).as("a new version without the dropped column").isGreaterThan(itemsAfterAdd);
+        assertThat(versions(api, prefix + ".public.things-value")).as("a new version without the dropped NOT NULL column, under FULL")
+                .isGreaterThan(thingsAfterAdd);
         assertThat(rest.status(prefix + "-source").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
-        JsonNode latest = api.get("subjects/" + subject + "/versions/latest").body();
+        JsonNode latest = api.get("subjects/" + prefix + ".public.items-value/versions/latest").body();
         assertThat(latest.get("schema").asText()).contains("\"color\"").doesNotContain("\"price\"");
         rest.remove(prefix + "-sink");
         rest.remove(prefix + "-source");
+    }
+
+    private static int versions(ConnectRestClient api, String subject) {
+        return api.get("subjects/" + subject + "/versions").body().size();
     }
 
     @Test

@@ -16,15 +16,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class DemoIT {
 
     @Test
-    void theDemoReachesADestinationEqualToTheSource() throws Exception {
+    void theDemoReachesADestinationEqualToTheSourceWithAvroThroughTheRegistry() throws Exception {
         assumeTrue(LocalPostgres.available(), "the demo starts PostgreSQL from the machine's binaries");
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buffer, true);
-        boolean matched = Demo.run(new Demo.Options(0, 20_000, 8, 150, true, 240, Path.of("../config")), out,
+        boolean matched = Demo.run(new Demo.Options(0, 20_000, 8, 150, true, 240, Path.of("../config"), Demo.Format.AVRO), out,
                 new CountDownLatch(1));
         String output = buffer.toString();
         assertThat(matched).as(output).isTrue();
-        assertThat(output).contains("The destination matches the source")
+        assertThat(output).contains("Schema registry http://127.0.0.1:")
+                .contains("The destination matches the source")
                 .contains("public.accounts: equal (20000 rows")
                 .contains("public.all_types: equal (1000 rows")
                 .contains("All 5 table(s) equal.");

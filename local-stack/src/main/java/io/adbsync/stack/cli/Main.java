@@ -5,6 +5,8 @@ import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.jdbc.JdbcUrls;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.stack.LocalStack;
+import io.adbsync.stack.registry.AvroConverterSettings;
+import io.adbsync.stack.registry.LocalRegistry;
 import io.adbsync.stack.demo.Demo;
 import io.adbsync.stack.fuzz.Feature;
 import io.adbsync.stack.fuzz.FuzzCommand;
@@ -27,8 +29,9 @@ public final class Main {
 
             commands:
               stack --source-url URL --sink-url URL [--connect-port 8083]
-                  Start a local Kafka broker and one Connect worker (distributed mode) with the adbsync
-                  plugin on its plugin.path, for your own databases. Prints how to deploy the connectors.
+                  Start a local Kafka broker, a schema registry and one Connect worker (distributed mode) with
+                  the adbsync plugin and an Avro converter on its plugin.path, for your own databases. Prints
+                  how to deploy the connectors, with JSON or with Avro.
                   The URLs carry no password (refused: see verify); connectors take theirs from
                   connection.password, best through a ConfigProvider (docs/security.md).
               worker --bootstrap-servers HOST:PORT --plugin-path DIR [--rest-port 0] [--group-id adbsync-connect]
@@ -41,11 +44,12 @@ public final class Main {
                   connector's heartbeat.table (give yours in --heartbeat-table) is compared. The user goes into the URL (?user=NAME; else PGUSER or your OS user), the
                   password into PGPASSWORD or ~/.pgpass (PGPASSFILE), as for psql: a password in a URL on
                   the command line is refused, since every user of the machine sees it in ps.
-              demo [--connect-port 8083] [--accounts 100000] [--workload-seconds 30] [--tps 200]
+              demo [--connect-port 8083] [--accounts 100000] [--workload-seconds 30] [--tps 200] [--format avro]
                   The whole pipeline on this machine: two local PostgreSQL servers (from the machine's
-                  binaries), a Kafka broker and a Connect worker in this JVM, config/source.json and
-                  config/sink.json deployed through the REST API, a pgbench-style workload, and progress
-                  until the destination matches the source. Ctrl-C stops and cleans up everything.
+                  binaries), a Kafka broker, a schema registry and a Connect worker, config/source-avro.json
+                  and config/sink-avro.json deployed through the REST API (--format json: config/source.json
+                  and config/sink.json, no registry), a pgbench-style workload, and progress until the
+                  destination matches the source. Ctrl-C stops and cleans up everything.
               fuzz [--seed N] [--minutes 5] [--features all] [--without f1,f2] [--worker-processes 2]
                    [--rows 2000] [--ops-per-second 100] [--converge-seconds 180] [--log-dir target/fuzz]
                   Randomized test of the whole pipeline (docs/fuzzing.md): generated tables, a concurrent workload
@@ -71,7 +75,7 @@ public final class Main {
                 case "stack" -> stack(options(args, "source-url", "sink-url", "connect-port"));
                 case "verify" -> verify(options(args, "source-url", "sink-url", "tables", "chunk-rows", "heartbeat-table"));
                 case "worker" -> worker(options(args, "bootstrap-servers", "plugin-path", "rest-port", "group-id"));
-                case "demo" -> demo(options(args, "connect-port", "accounts", "workload-seconds", "tps"));
+                case "demo" -> demo(options(args, "connect-port", "accounts", "workload-seconds", "tps", "format"));
                 case "fuzz" -> fuzz(options(args, "seed", "minutes", "features", "without", "worker-processes", "rows",
                         "ops-per-second", "converge-seconds", "log-dir"));
                 default -> throw new UsageException("Unknown command: " + args[0], true);
@@ -180,7 +184,7 @@ public final class Main {
         String sourceUrl = requireUrl(options, "source-url");
         String sinkUrl = requireUrl(options, "sink-url");
         int port = portOption(options, "connect-port", 8083, true);
-        LocalStack stack = LocalStack.start(1, port, Map.of());
+        LocalStack stack = LocalStack.start(1, port, Map.of(), java.util.List.of(), true);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();
@@ -192,6 +196,8 @@ public final class Main {
         out.println("Kafka bootstrap servers: " + stack.bootstrapServers());
         out.println("Connect REST API:        " + rest);
         out.println("Plugin path:             " + stack.pluginPath());
+        LocalRegistry registry = stack.registry().orElseThrow();
+        out.println("Schema registry:         " + registry.url() + " (Confluent-compatible API " + registry.confluentApiUrl() + ")");
         out.println();
         out.println("Deploy the source (connection.user as your source needs; connection.password from a file through the");
         out.println("worker's FileConfigProvider, e.g. \"${file:/etc/adbsync/secrets.properties:source.password}\"):");
@@ -202,6 +208,12 @@ public final class Main {
         out.println("  curl -s -X PUT -H 'Content-Type: application/json' " + rest + "/connectors/adbsync-sink/config \\");
         out.println("    -d '{\"connector.class\":\"io.adbsync.sink.AdbPgSinkConnector\",\"connection.url\":\"" + JdbcUrls.redact(sinkUrl)
                 + "\",\"connection.user\":\"postgres\",\"topics.regex\":\"adbsync\\\\..*\"}'");
+        out.println("For Avro through the schema registry, add to both connectors' configs (Apicurio's converter on this");
+        out.println("worker writes Confluent's wire format; config/*-avro.json name Confluent's converter, for Confluent's images):");
+        StringBuilder avro = new StringBuilder();
+        AvroConverterSettings.forConnector(registry.registryApiUrl()).forEach((k, v) ->
+                avro.append(avro.isEmpty() ? "" : ",").append('"').append(k).append("\":\"").append(v).append('"'));
+        out.println("    " + avro);
         out.println("Watch them:  curl -s " + rest + "/connectors?expand=status");
         out.println();
         out.println("Ctrl-C stops the worker and the broker and removes their data.");
@@ -220,7 +232,7 @@ public final class Main {
                 intOption(options, "accounts", 100_000, 1, Integer.MAX_VALUE),
                 intOption(options, "workload-seconds", 30, 0, Integer.MAX_VALUE),
                 intOption(options, "tps", 200, 1, Integer.MAX_VALUE),
-                false, 0, configDir());
+                false, 0, configDir(), format(options));
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -301,6 +313,15 @@ public final class Main {
                     + "~/.pgpass (host:port:database:user:password, chmod 600), as for psql.", false);
         }
         return url;
+    }
+
+    private static Demo.Format format(Map<String, String> options) {
+        String value = options.getOrDefault("format", "avro");
+        return switch (value) {
+            case "avro" -> Demo.Format.AVRO;
+            case "json" -> Demo.Format.JSON;
+            default -> throw new UsageException("--format takes avro or json, got '" + value + "'", false);
+        };
     }
 
     private static String require(Map<String, String> options, String name) {

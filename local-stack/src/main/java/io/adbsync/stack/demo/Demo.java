@@ -6,6 +6,8 @@ import io.adbsync.common.sql.TableId;
 import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
 import io.adbsync.stack.postgres.LocalPostgres;
+import io.adbsync.stack.registry.AvroConverterSettings;
+import io.adbsync.stack.registry.LocalRegistry;
 import io.adbsync.stack.verify.TableDiff;
 import io.adbsync.stack.verify.Verify;
 
@@ -33,15 +35,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code bin/adbsync demo}: two local PostgreSQL servers, a broker and a Connect worker in this JVM, both connectors
- * deployed from config/source.json and config/sink.json through the REST API, a live pgbench-style workload, and a
- * progress line until the destination matches the source.
+ * {@code bin/adbsync demo}: two local PostgreSQL servers, a broker, a schema registry and a Connect worker, both
+ * connectors deployed from config/source-avro.json and config/sink-avro.json (or, as JSON, config/source.json and
+ * config/sink.json) through the REST API, a live pgbench-style workload, and a progress line until the destination
+ * matches the source.
  */
 public final class Demo {
 
+    /** How records travel through Kafka. */
+    public enum Format {
+        /** Avro with the schemas in the local schema registry, Confluent's wire format. */
+        AVRO,
+        /** JSON with the schema in every record, no registry. */
+        JSON
+    }
+
     /** Settings of one demo run. */
     public record Options(int connectPort, int accounts, int workloadSeconds, int transactionsPerSecond,
-                          boolean exitWhenMatched, int maxWaitSeconds, Path configDir) {
+                          boolean exitWhenMatched, int maxWaitSeconds, Path configDir, Format format) {
     }
 
     private static final List<TableId> TABLES = List.of(new TableId("public", "branches"), new TableId("public", "tellers"),
@@ -70,22 +81,26 @@ public final class Demo {
             out.printf("Source      %s (database demo): %,d accounts, %d branches, %d tellers, 1,000 rows of many types%n",
                     source.jdbcUrl("demo"), options.accounts(), DemoData.BRANCHES, DemoData.TELLERS);
             out.printf("Destination %s (database demo), empty%n", destination.jdbcUrl("demo"));
-            out.println("Starting a Kafka broker and a Connect worker with the adbsync plugin...");
-            try (LocalStack stack = LocalStack.start(1, options.connectPort(), Map.of())) {
+            boolean avro = options.format() == Format.AVRO;
+            out.println(avro ? "Starting a Kafka broker, a schema registry and a Connect worker with the adbsync plugin and an Avro converter..."
+                    : "Starting a Kafka broker and a Connect worker with the adbsync plugin...");
+            try (LocalStack stack = LocalStack.start(1, options.connectPort(), Map.of(), List.of(), avro)) {
                 ConnectRestClient rest = stack.connect().rest();
-                String sourceName = deploy(rest, options.configDir().resolve("source.json"), Map.of(
+                String registryApi = stack.registry().map(LocalRegistry::registryApiUrl).orElse(null);
+                stack.registry().ifPresent(r -> out.printf("Schema registry %s (Confluent-compatible API %s)%n", r.url(), r.confluentApiUrl()));
+                String sourceName = deploy(rest, options.configDir().resolve(avro ? "source-avro.json" : "source.json"), Map.of(
                         "connection.url", source.jdbcUrl("demo"), "connection.user", source.user(),
                         "topic.prefix", "demo", "slot.name", "adbsync_demo", "publication.name", "adbsync_demo",
-                        "table.include.list", "public\\..*"));
-                String sinkName = deploy(rest, options.configDir().resolve("sink.json"), Map.of(
+                        "table.include.list", "public\\..*"), registryApi);
+                String sinkName = deploy(rest, options.configDir().resolve(avro ? "sink-avro.json" : "sink.json"), Map.of(
                         "connection.url", destination.jdbcUrl("demo"), "connection.user", destination.user(),
-                        "topics.regex", "demo\\.public\\..*", "consumer.override.metadata.max.age.ms", "1000"));
+                        "topics.regex", "demo\\.public\\..*", "consumer.override.metadata.max.age.ms", "1000"), registryApi);
                 rest.awaitRunning(sourceName, 1, Duration.ofSeconds(120));
                 rest.awaitRunning(sinkName, 1, Duration.ofSeconds(120));
                 out.printf("Deployed %s and %s through %s%n", sourceName, sinkName, stack.connect().url());
                 boolean matched = watch(options, out, stop, source, destination, rest, List.of(sourceName, sinkName));
                 if (matched) {
-                    printHowToInspect(out, stack);
+                    printHowToInspect(out, stack, sourceName);
                     if (!options.exitWhenMatched()) {
                         out.println("Ctrl-C stops everything and removes its data.");
                         stop.await();
@@ -102,8 +117,12 @@ public final class Demo {
         }
     }
 
-    /** Deploys a connector file of the REST API's own format, with {@code overrides} for the local servers. */
-    private static String deploy(ConnectRestClient rest, Path file, Map<String, String> overrides) throws IOException {
+    /**
+     * Deploys a connector file of the REST API's own format, with {@code overrides} for the local servers; a converter
+     * of the file set to Confluent's AvroConverter becomes Apicurio's on the local registry ({@code registryApi}).
+     */
+    private static String deploy(ConnectRestClient rest, Path file, Map<String, String> overrides, String registryApi)
+            throws IOException {
         JsonNode root = JSON.readTree(Files.readString(file));
         Map<String, String> config = new LinkedHashMap<>();
         root.get("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
@@ -111,7 +130,7 @@ public final class Demo {
         config.remove("connection.password");
         config.putAll(overrides);
         String name = root.get("name").asText();
-        rest.deploy(name, config);
+        rest.deploy(name, registryApi == null ? config : AvroConverterSettings.replacingConfluentConverters(config, registryApi));
         return name;
     }
 
@@ -247,13 +266,14 @@ public final class Demo {
         return server.jdbcUrl("demo") + "?user=" + server.user();
     }
 
-    private static void printHowToInspect(PrintStream out, LocalStack stack) {
+    private static void printHowToInspect(PrintStream out, LocalStack stack, String sourceName) {
         String rest = stack.connect().url().toString().replaceAll("/$", "");
         out.println();
         out.println("Inspect it while it runs:");
         out.println("  curl -s " + rest + "/connectors?expand=status        # connectors and tasks");
-        out.println("  curl -s " + rest + "/connectors/adbsync-source/offsets  # committed source offsets (LSNs)");
+        out.println("  curl -s " + rest + "/connectors/" + sourceName + "/offsets  # committed source offsets (LSNs)");
         out.println("  Kafka bootstrap servers: " + stack.bootstrapServers() + " (topics demo.public.<table>)");
+        stack.registry().ifPresent(r -> out.println("  curl -s " + r.confluentApiUrl() + "/subjects  # schemas in the registry"));
         out.println("  JMX: io.adbsync:type=source-streaming / source-snapshot in this JVM (jconsole)");
     }
 }
