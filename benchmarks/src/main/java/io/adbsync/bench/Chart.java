@@ -38,7 +38,10 @@ public final class Chart {
 
     public static void write(Report report, Path png) throws IOException {
         List<Series> series = series(report);
-        int groups = THROUGHPUT.size() + LAG.size();
+        // Only the scenarios the run measured (--only), so a partial run draws no empty groups.
+        List<Scenario> throughput = measured(report, THROUGHPUT);
+        List<Scenario> lag = measured(report, LAG);
+        int groups = throughput.size() + lag.size();
         int height = 90 + groups * (series.size() * BAR + 22) + 60;
         BufferedImage image = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -52,19 +55,25 @@ public final class Chart {
             g.drawString("adbsync benchmark (log scale): throughput, longer is better; lag, shorter is better", 20, 28);
             legend(g, report, series);
             int y = 80;
-            for (Scenario scenario : THROUGHPUT) {
+            for (Scenario scenario : throughput) {
                 y = group(g, report, series, scenario, y);
             }
-            g.setColor(Color.LIGHT_GRAY);
-            g.setStroke(new BasicStroke(1));
-            g.drawLine(20, y - 8, WIDTH - 20, y - 8);
-            for (Scenario scenario : LAG) {
+            if (!throughput.isEmpty() && !lag.isEmpty()) {
+                g.setColor(Color.LIGHT_GRAY);
+                g.setStroke(new BasicStroke(1));
+                g.drawLine(20, y - 8, WIDTH - 20, y - 8);
+            }
+            for (Scenario scenario : lag) {
                 y = group(g, report, series, scenario, y + 6);
             }
         } finally {
             g.dispose();
         }
         ImageIO.write(image, "png", png.toFile());
+    }
+
+    private static List<Scenario> measured(Report report, List<Scenario> scenarios) {
+        return scenarios.stream().filter(s -> report.measurements().stream().anyMatch(m -> m.scenario().equals(s))).toList();
     }
 
     /** The bars of every group: each format's engines, then the limit; only those the run measured. */
