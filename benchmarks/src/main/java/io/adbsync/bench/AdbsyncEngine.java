@@ -8,7 +8,19 @@ import java.util.stream.Collectors;
 /** adbsync's source and sink, configured as config/source.json and config/sink.json suggest. */
 public final class AdbsyncEngine implements Engine {
 
-    static final String CONVERTER = "io.adbsync.common.json.SchemaCachingJsonConverter";
+    /** Kafka's JsonConverter, byte for byte, without writing or parsing each record's schema anew (config/*.json). */
+    static final Map<String, String> JSON_CONVERTERS = Map.of(
+            "key.converter", "io.adbsync.common.json.SchemaCachingJsonConverter",
+            "value.converter", "io.adbsync.common.json.SchemaCachingJsonConverter");
+
+    private final Format format;
+    private final Map<String, String> converters;
+
+    /** An engine writing {@code format} through {@code converters} (key.converter, value.converter and their settings). */
+    public AdbsyncEngine(Format format, Map<String, String> converters) {
+        this.format = format;
+        this.converters = Map.copyOf(converters);
+    }
 
     @Override
     public String system() {
@@ -21,13 +33,18 @@ public final class AdbsyncEngine implements Engine {
     }
 
     @Override
+    public Format format() {
+        return format;
+    }
+
+    @Override
     public String id() {
-        return "ours";
+        return "ours_" + format.key();
     }
 
     @Override
     public String topic(String table) {
-        return "ours.public." + table;
+        return id() + ".public." + table;
     }
 
     @Override
@@ -37,14 +54,12 @@ public final class AdbsyncEngine implements Engine {
         config.put("tasks.max", "1");
         config.put("connection.url", stack.source().jdbcUrl(stack.sourceDb()));
         config.put("connection.user", stack.source().user());
-        config.put("topic.prefix", "ours");
+        config.put("topic.prefix", id());
         config.put("table.include.list", tables.stream().map(t -> "public\\." + t).collect(Collectors.joining(",")));
         config.put("slot.name", slot);
         config.put("publication.name", slot);
         config.putAll(PRODUCER_TUNING);
-        // Kafka's JsonConverter, byte for byte, without writing or parsing each record's schema anew (config/*.json).
-        config.put("key.converter", CONVERTER);
-        config.put("value.converter", CONVERTER);
+        config.putAll(converters);
         config.put("snapshot.mode", snapshot ? "initial" : "never");
         config.put("tombstones.on.delete", "true");
         return config;
@@ -64,8 +79,7 @@ public final class AdbsyncEngine implements Engine {
         config.put("auto.evolve", "true");
         config.put("table.name.format", "${schema}.${table}");
         config.putAll(CONSUMER_TUNING);
-        config.put("key.converter", CONVERTER);
-        config.put("value.converter", CONVERTER);
+        config.putAll(converters);
         return config;
     }
 

@@ -8,22 +8,28 @@ import java.sql.Connection;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** {@code bin/adbsync bench}: runs every scenario once and writes the table, the chart and the raw JSON. */
 public final class BenchMain {
 
     private static final String USAGE = """
-            usage: bin/adbsync bench [--quick] [--out DIR] [--only source,sink,lag,memory]
+            usage: bin/adbsync bench [--quick] [--out DIR] [--only source,sink,lag,memory] [--format json|avro|both]
                    bin/adbsync bench --render DIR
 
               Starts a source and a destination PostgreSQL, a Kafka broker and a Connect worker with adbsync's and
-              Debezium's plugins, and measures snapshot, streaming, sink, end-to-end lag and memory of both beside
-              raw COPY and pg_recvlogical. --quick takes under 5 minutes, the full run under 30. Writes
-              results.md, results.json and chart.png to DIR (default benchmarks/target/bench-<time>).
+              Debezium's plugins, and measures snapshot, streaming, record size, sink, end-to-end lag and memory of
+              both beside raw COPY and pg_recvlogical. --quick takes under 5 minutes per format, the full run under
+              30. Writes results.md, results.json and chart.png to DIR (default benchmarks/target/bench-<time>).
+              --format picks the records' format (default both): json runs each engine with its JSON converter
+              (the same bytes), avro runs both with the same Avro converter on a local schema registry (started
+              only then); both measures each engine in each format, with ratios only within a format.
               --render writes results.md and chart.png again from DIR/results.json.
             """;
     private static final Set<String> SCENARIOS = Set.of("source", "sink", "lag", "memory");
@@ -36,6 +42,7 @@ public final class BenchMain {
         Path out = null;
         Path peers = Path.of(System.getProperty("adbsync.bench.peers", "benchmarks/target/peers"));
         Set<String> only = SCENARIOS;
+        List<Format> formats = List.of(Format.JSON, Format.AVRO);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> size = BenchSize.quick();
@@ -52,6 +59,14 @@ public final class BenchMain {
                         usage("--only takes some of " + SCENARIOS + ", got " + only);
                     }
                 }
+                case "--format" -> {
+                    String value = value(args, ++i);
+                    try {
+                        formats = Format.parseOption(value);
+                    } catch (IllegalArgumentException e) {
+                        usage(e.getMessage());
+                    }
+                }
                 case "--help", "-h" -> {
                     System.out.print(USAGE);
                     return;
@@ -63,10 +78,10 @@ public final class BenchMain {
             out = Path.of("benchmarks", "target", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         Files.createDirectories(out);
-        System.exit(run(size, only, peers, out, System.out));
+        System.exit(run(size, only, formats, peers, out, System.out));
     }
 
-    static int run(BenchSize size, Set<String> only, Path peers, Path out, PrintStream log) throws Exception {
+    static int run(BenchSize size, Set<String> only, List<Format> formats, Path peers, Path out, PrintStream log) throws Exception {
         List<Path> plugins = new ArrayList<>();
         Optional<String> debezium = debeziumVersion(peers);
         for (String plugin : List.of("debezium-connector-postgres", "debezium-connector-jdbc")) {
@@ -74,16 +89,16 @@ public final class BenchMain {
                 plugins.add(peers.resolve(plugin).toAbsolutePath());
             }
         }
-        List<Engine> engines = new ArrayList<>(List.of(new AdbsyncEngine()));
-        if (plugins.size() == 2 && debezium.isPresent()) {
-            engines.add(new DebeziumEngine(debezium.get()));
-        } else {
+        boolean withDebezium = plugins.size() == 2 && debezium.isPresent();
+        if (!withDebezium) {
             log.println("Debezium's plugins are not under " + peers + " (bin/adbsync bench fetches them): measuring adbsync alone");
         }
         long started = System.nanoTime();
-        log.printf("bench: %s run, results in %s%n", size.name(), out.toAbsolutePath());
+        log.printf("bench: %s run in %s, results in %s%n", size.name(),
+                formats.stream().map(Format::title).collect(Collectors.joining(" and ")), out.toAbsolutePath());
         List<Measurement> results = new ArrayList<>();
-        try (BenchStack stack = BenchStack.start(plugins)) {
+        try (BenchStack stack = BenchStack.start(plugins, formats.contains(Format.AVRO))) {
+            List<Engine> engines = engines(stack, formats, withDebezium ? debezium : Optional.empty());
             if (only.contains("source")) {
                 results.addAll(new SourceBench(stack, size, log).run(engines));
             }
@@ -96,10 +111,12 @@ public final class BenchMain {
             if (only.contains("memory")) {
                 results.addAll(new MemoryBench(stack, size, log, out).run(engines));
             }
+            Map<String, Object> settings = new LinkedHashMap<>(size.describe());
+            settings.put("formats", formats.stream().map(Format::key).collect(Collectors.joining(", ")));
             Report report;
             try (Connection c = stack.sourceConnection()) {
                 report = new Report(results, MachineInfo.describe(c, System.getProperty("adbsync.version", "dev"),
-                        debezium.orElse("not measured")), size.describe());
+                        debezium.orElse("not measured")), settings);
             }
             report.writeJson(out.resolve("results.json"));
             render(report, out);
@@ -108,6 +125,22 @@ public final class BenchMain {
             log.printf("%nbench: done in %.1f min; %s%n", (System.nanoTime() - started) / 60e9, out.toAbsolutePath());
         }
         return 0;
+    }
+
+    /**
+     * adbsync and (when its plugins are there) Debezium in each format: JSON with each engine's JSON converter,
+     * Avro with the one converter and registry of the stack for both, so the engines of a format differ only in
+     * the connectors.
+     */
+    static List<Engine> engines(BenchStack stack, List<Format> formats, Optional<String> debezium) {
+        List<Engine> engines = new ArrayList<>();
+        for (Format format : formats) {
+            Map<String, String> ours = format == Format.AVRO ? stack.avroConverters() : AdbsyncEngine.JSON_CONVERTERS;
+            Map<String, String> peer = format == Format.AVRO ? stack.avroConverters() : DebeziumEngine.JSON_CONVERTERS;
+            engines.add(new AdbsyncEngine(format, ours));
+            debezium.ifPresent(version -> engines.add(new DebeziumEngine(version, format, peer)));
+        }
+        return engines;
     }
 
     private static void render(Report report, Path dir) throws IOException {

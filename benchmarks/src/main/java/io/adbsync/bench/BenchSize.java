@@ -25,8 +25,6 @@ public record BenchSize(String name, int snapshotRows, int streamChanges, int si
         settings.put("lag load", lagRate + " rows/s for " + lagSeconds + " s after a warm-up at that rate");
         settings.put("big transaction", bigTxnMb + " MB with a " + MemoryBench.HEAP + " heap");
         settings.put("sink batch", Engine.SINK_BATCH + " records");
-        settings.put("record format", "JSON with schemas: Debezium through Kafka's JsonConverter, adbsync through its "
-                + "SchemaCachingJsonConverter (the same bytes)");
         settings.put("client overrides (both engines)", "producer batch.size 1 MB, linger.ms 20; consumer max.poll.records "
                 + Engine.SINK_BATCH + ", fetch sizes 32/64 MB");
         return settings;

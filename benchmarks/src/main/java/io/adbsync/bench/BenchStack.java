@@ -4,6 +4,8 @@ import io.adbsync.stack.LocalStack;
 import io.adbsync.stack.connect.ConnectRestClient;
 import io.adbsync.stack.postgres.LocalPostgres;
 import io.adbsync.stack.postgres.PostgresServer;
+import io.adbsync.stack.registry.AvroConverterSettings;
+import io.adbsync.stack.registry.LocalRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -45,15 +47,19 @@ public final class BenchStack implements AutoCloseable {
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()));
     }
 
-    /** Starts everything; {@code peerPlugins} are unpacked plugin directories loaded beside adbsync's. */
-    public static BenchStack start(List<Path> peerPlugins) throws SQLException {
+    /**
+     * Starts everything; {@code peerPlugins} are unpacked plugin directories loaded beside adbsync's. With
+     * {@code schemaRegistry}, also the local registry and Apicurio's Avro converter on the plugin.path (only a run
+     * measuring Avro pays for the registry's start).
+     */
+    public static BenchStack start(List<Path> peerPlugins, boolean schemaRegistry) throws SQLException {
         PostgresServer source = LocalPostgres.launch(SERVER_SETTINGS);
         PostgresServer destination = null;
         LocalStack stack = null;
         try {
             destination = LocalPostgres.launch(SERVER_SETTINGS);
             // Debezium's jars carry ServiceLoader manifests too, so the default service_load discovery finds them.
-            stack = LocalStack.start(1, 0, Map.of("connector.client.config.override.policy", "All"), peerPlugins);
+            stack = LocalStack.start(1, 0, Map.of("connector.client.config.override.policy", "All"), peerPlugins, schemaRegistry);
             return new BenchStack(source, destination, stack, source.createDatabase("bench"));
         } catch (RuntimeException | SQLException e) {
             if (stack != null) {
@@ -85,6 +91,13 @@ public final class BenchStack implements AutoCloseable {
 
     public LocalStack stack() {
         return stack;
+    }
+
+    /** Key and value converter settings of the Avro converter on the stack's registry, the same for every engine. */
+    public Map<String, String> avroConverters() {
+        LocalRegistry registry = stack.registry()
+                .orElseThrow(() -> new IllegalStateException("The bench stack was started without a schema registry"));
+        return AvroConverterSettings.forConnector(registry.registryApiUrl());
     }
 
     public ConnectRestClient rest() {

@@ -8,10 +8,20 @@ import java.util.stream.Collectors;
 /** Debezium's PostgreSQL source and JDBC sink, with the settings their documentation gives for this pipeline. */
 public final class DebeziumEngine implements Engine {
 
-    private final String version;
+    /** Kafka's JsonConverter with schemas, the worker default Debezium's documentation starts from. */
+    static final Map<String, String> JSON_CONVERTERS = Map.of(
+            "key.converter", "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter", "org.apache.kafka.connect.json.JsonConverter");
 
-    public DebeziumEngine(String version) {
+    private final String version;
+    private final Format format;
+    private final Map<String, String> converters;
+
+    /** Debezium {@code version} writing {@code format} through {@code converters} (key.converter, value.converter and settings). */
+    public DebeziumEngine(String version, Format format, Map<String, String> converters) {
         this.version = version;
+        this.format = format;
+        this.converters = Map.copyOf(converters);
     }
 
     @Override
@@ -25,13 +35,18 @@ public final class DebeziumEngine implements Engine {
     }
 
     @Override
+    public Format format() {
+        return format;
+    }
+
+    @Override
     public String id() {
-        return "dbz";
+        return "dbz_" + format.key();
     }
 
     @Override
     public String topic(String table) {
-        return "dbz.public." + table;
+        return id() + ".public." + table;
     }
 
     @Override
@@ -43,7 +58,7 @@ public final class DebeziumEngine implements Engine {
         config.put("database.port", String.valueOf(stack.source().port()));
         config.put("database.user", stack.source().user());
         config.put("database.dbname", stack.sourceDb());
-        config.put("topic.prefix", "dbz");
+        config.put("topic.prefix", id());
         config.put("plugin.name", "pgoutput");
         config.put("slot.name", slot);
         config.put("publication.name", slot);
@@ -51,6 +66,7 @@ public final class DebeziumEngine implements Engine {
         config.put("table.include.list", tables.stream().map(t -> "public." + t).collect(Collectors.joining(",")));
         config.putAll(PRODUCER_TUNING);
         config.put("snapshot.mode", snapshot ? "initial" : "no_data");
+        config.putAll(converters);
         return config;
     }
 
@@ -69,6 +85,7 @@ public final class DebeziumEngine implements Engine {
         config.put("schema.evolution", "basic");
         config.put("batch.size", String.valueOf(SINK_BATCH));
         config.putAll(CONSUMER_TUNING);
+        config.putAll(converters);
         return config;
     }
 

@@ -11,7 +11,18 @@ public interface Engine {
 
     Role role();
 
-    /** Short name for connector, slot and database names. */
+    /** The record format the engine's connectors are configured with. */
+    Format format();
+
+    /** Name in the progress log: the system and its format. */
+    default String label() {
+        return system() + " (" + format().title() + ")";
+    }
+
+    /**
+     * Short name for connector, slot, database names and the topic prefix; it names the format too, so the engines
+     * of both formats run in one stack without sharing a topic, slot or database.
+     */
     String id();
 
     /** The topic the source writes changes of {@code public.<table>} to. */

@@ -21,9 +21,9 @@ final class EngineRuns {
             try {
                 results.addAll(run.measure(engine));
             } catch (Exception e) {
-                log.printf("%s: %s failed: %s%n", label, engine.system(), e.getMessage());
+                log.printf("%s: %s failed: %s%n", label, engine.label(), e.getMessage());
                 for (Scenario scenario : scenarios) {
-                    results.add(Measurement.failed(scenario, engine.system(), engine.role(), SourceBench.firstLine(e)));
+                    results.add(Measurement.failed(engine, scenario, SourceBench.firstLine(e)));
                 }
             }
         }

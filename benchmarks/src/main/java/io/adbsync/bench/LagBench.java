@@ -64,10 +64,10 @@ final class LagBench {
             // A warm-up at the same rate first: the JIT compiles the converters and both connectors' hot paths, as in
             // any pipeline that has run for a minute. Only rows after it are measured.
             long warmup = load(src, 1, Math.max(5, size.lagSeconds() / 3));
-            stack.await(engine.system() + " warm-up rows at the destination", () -> count(dst, table) >= warmup + 1, System.nanoTime(),
+            stack.await(engine.label() + " warm-up rows at the destination", () -> count(dst, table) >= warmup + 1, System.nanoTime(),
                     size.timeout(), source, sink);
             long rows = load(src, warmup + 1, size.lagSeconds());
-            stack.await(engine.system() + " lag rows at the destination", () -> count(dst, table) >= warmup + rows + 1,
+            stack.await(engine.label() + " lag rows at the destination", () -> count(dst, table) >= warmup + rows + 1,
                     System.nanoTime(), size.timeout(), source, sink);
             try (PreparedStatement s = dst.prepareStatement("SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY ms), "
                     + "percentile_disc(0.99) WITHIN GROUP (ORDER BY ms), max(ms) FROM (SELECT extract(epoch FROM applied_at - written_at) "
@@ -79,11 +79,11 @@ final class LagBench {
                     double p99 = rs.getDouble(2);
                     Map<String, Object> details = Map.of("rate_per_s", size.lagRate(), "seconds", size.lagSeconds(), "rows", rows,
                             "warmup_rows", warmup, "max_ms", rs.getDouble(3), "rows_per_txn", size.lagRate() / TICKS_PER_SECOND);
-                    log.printf("lag: %s p50 %.0f ms, p99 %.0f ms, max %.0f ms at %,d rows/s%n", engine.system(), p50, p99,
+                    log.printf("lag: %s p50 %.0f ms, p99 %.0f ms, max %.0f ms at %,d rows/s%n", engine.label(), p50, p99,
                             rs.getDouble(3), size.lagRate());
-                    log.printf("lag: %s worst lag per second of the load (ms): %s%n", engine.system(), perSecondMax(dst, table, warmup));
-                    return List.of(new Measurement(Scenario.LAG_P50, engine.system(), engine.role(), p50, details),
-                            new Measurement(Scenario.LAG_P99, engine.system(), engine.role(), p99, details));
+                    log.printf("lag: %s worst lag per second of the load (ms): %s%n", engine.label(), perSecondMax(dst, table, warmup));
+                    return List.of(Measurement.of(engine, Scenario.LAG_P50, p50, details),
+                            Measurement.of(engine, Scenario.LAG_P99, p99, details));
                 }
             }
         } finally {

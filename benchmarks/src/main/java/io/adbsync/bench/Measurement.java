@@ -2,16 +2,33 @@ package io.adbsync.bench;
 
 import java.util.Map;
 
-/** One measured figure: a scenario, the system measured, its value, and the raw numbers it was computed from. */
-public record Measurement(Scenario scenario, String system, Role role, double value, Map<String, Object> details) {
+/**
+ * One measured figure: a scenario, the system measured, its value, and the raw numbers it was computed from.
+ * {@code format} is the record format the engine ran with; null for the database's own limits (raw COPY,
+ * pg_recvlogical), which go through no converter and stand beside every format's figures.
+ */
+public record Measurement(Scenario scenario, String system, Role role, Format format, double value, Map<String, Object> details) {
 
     public Measurement {
         details = Map.copyOf(details);
+        if ((role == Role.LIMIT) != (format == null)) {
+            throw new IllegalArgumentException("A limit has no format and an engine has one: " + role + ", " + format);
+        }
     }
 
-    /** A run that did not produce a figure (the connector failed, timed out): kept so the report says so. */
-    public static Measurement failed(Scenario scenario, String system, Role role, String reason) {
-        return new Measurement(scenario, system, role, Double.NaN, Map.of("error", reason));
+    /** A figure of {@code engine}, in the engine's format. */
+    public static Measurement of(Engine engine, Scenario scenario, double value, Map<String, Object> details) {
+        return new Measurement(scenario, engine.system(), engine.role(), engine.format(), value, details);
+    }
+
+    /** A figure of the database's own limit. */
+    public static Measurement limit(Scenario scenario, String system, double value, Map<String, Object> details) {
+        return new Measurement(scenario, system, Role.LIMIT, null, value, details);
+    }
+
+    /** A run of {@code engine} that did not produce a figure (the connector failed, timed out): kept so the report says so. */
+    public static Measurement failed(Engine engine, Scenario scenario, String reason) {
+        return new Measurement(scenario, engine.system(), engine.role(), engine.format(), Double.NaN, Map.of("error", reason));
     }
 
     public boolean ok() {

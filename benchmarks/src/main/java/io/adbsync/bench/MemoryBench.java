@@ -65,7 +65,7 @@ final class MemoryBench {
             rest.deploy(name, engine.source(stack, slot, List.of(TABLE), false));
             stack.awaitSlotActive(slot, size.timeout(), name);
             long baseRss = rssKb(worker.pid(), "VmRSS");
-            log.printf("memory: %s writing one transaction of %,d MB (%,d rows)%n", engine.system(), size.bigTxnMb(), rows);
+            log.printf("memory: %s writing one transaction of %,d MB (%,d rows)%n", engine.label(), size.bigTxnMb(), rows);
             try (Connection c = stack.sourceConnection();
                  PreparedStatement s = c.prepareStatement("INSERT INTO " + Workload.name(TABLE)
                          + " SELECT g, repeat(md5(g::text), " + ROW_BYTES / 32 + ") FROM generate_series(1, ?::bigint) g")) {
@@ -75,7 +75,7 @@ final class MemoryBench {
             long start = System.nanoTime();
             long nanos;
             try {
-                nanos = stack.await(engine.system() + " streaming the big transaction", () -> {
+                nanos = stack.await(engine.label() + " streaming the big transaction", () -> {
                     if (!worker.isAlive()) {
                         throw new IllegalStateException("the worker process exited with " + worker.exitValue());
                     }
@@ -91,9 +91,9 @@ final class MemoryBench {
                     "heap_limit", HEAP, "max_heap_before_gc_mb", gc.maxBeforeMb(), "max_heap_after_gc_mb", gc.maxAfterMb(),
                     "gc_pauses", gc.collections(), "rss_before_mb", baseRss / 1024, "peak_rss_mb", peakRssKb / 1024);
             log.printf("memory: %s done in %.0f s; live heap peak %d MB, RSS peak %d MB (before the transaction %d MB)%n",
-                    engine.system(), nanos / 1e9, gc.maxAfterMb(), peakRssKb / 1024, baseRss / 1024);
-            return List.of(new Measurement(Scenario.PEAK_HEAP, engine.system(), engine.role(), gc.maxAfterMb(), details),
-                    new Measurement(Scenario.PEAK_RSS, engine.system(), engine.role(), peakRssKb / 1024.0, details));
+                    engine.label(), nanos / 1e9, gc.maxAfterMb(), peakRssKb / 1024, baseRss / 1024);
+            return List.of(Measurement.of(engine, Scenario.PEAK_HEAP, gc.maxAfterMb(), details),
+                    Measurement.of(engine, Scenario.PEAK_RSS, peakRssKb / 1024.0, details));
         } finally {
             worker.destroy();
             if (!worker.waitFor(30, TimeUnit.SECONDS)) {

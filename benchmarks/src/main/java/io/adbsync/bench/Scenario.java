@@ -9,6 +9,8 @@ public record Scenario(String key, String title, String unit, boolean higherIsBe
             ">= 3x Debezium, >= 50% of COPY TO");
     public static final Scenario STREAMING = new Scenario("streaming", "Streaming (backlog drain)", "events/s", true,
             ">= 3x Debezium, >= 70% of pg_recvlogical");
+    public static final Scenario RECORD_BYTES = new Scenario("record.bytes", "Record size, key + value (snapshot)", "bytes", false,
+            "");
     public static final Scenario SINK_UPSERT = new Scenario("sink.upsert", "Sink, upsert-heavy", "rows/s", true,
             ">= 5x Debezium JDBC, >= 60% of COPY");
     public static final Scenario SINK_DELETE = new Scenario("sink.delete", "Sink, delete-heavy", "rows/s", true,

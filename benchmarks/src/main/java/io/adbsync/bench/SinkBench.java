@@ -71,7 +71,7 @@ final class SinkBench {
                 long nanos = RawLimits.copyFrom(c, mix.table, copyRows);
                 double rate = copyRows / (nanos / 1e9);
                 log.printf("sink: %s raw COPY %,.0f rows/s%n", mix, rate);
-                results.add(new Measurement(mix.scenario, "COPY FROM STDIN", Role.LIMIT, rate,
+                results.add(Measurement.limit(mix.scenario, "COPY FROM STDIN", rate,
                         Map.of("rows", copyRows, "seconds", nanos / 1e9)));
             }
             for (Engine engine : engines) {
@@ -134,25 +134,24 @@ final class SinkBench {
                 long deployed = System.nanoTime();
                 stack.rest().deploy(name, engine.sink(stack, database, topic));
                 // Timed from the first applied batch on: task start, group join and table creation are a fixed cost.
-                stack.await(engine.system() + " first row of " + topic, () -> anyRow(c, table), deployed, size.timeout(), name);
+                stack.await(engine.label() + " first row of " + topic, () -> anyRow(c, table), deployed, size.timeout(), name);
                 long start = System.nanoTime();
-                long nanos = stack.await(engine.system() + " sink applying " + topic, () -> sentinelVisible(c, table),
+                long nanos = stack.await(engine.label() + " sink applying " + topic, () -> sentinelVisible(c, table),
                         start, size.timeout(), name);
                 long left = count(c, table);
                 double rate = mix.events(rows) / (nanos / 1e9);
-                log.printf("sink: %s %s %,.0f rows/s (%,d rows left, %,d expected)%n", engine.system(), mix, rate, left,
+                log.printf("sink: %s %s %,.0f rows/s (%,d rows left, %,d expected)%n", engine.label(), mix, rate, left,
                         mix.rowsLeft(rows));
                 if (left != mix.rowsLeft(rows)) {
-                    return Measurement.failed(mix.scenario, engine.system(), engine.role(),
-                            "destination has " + left + " rows, source " + mix.rowsLeft(rows));
+                    return Measurement.failed(engine, mix.scenario, "destination has " + left + " rows, source " + mix.rowsLeft(rows));
                 }
-                return new Measurement(mix.scenario, engine.system(), engine.role(), rate,
+                return Measurement.of(engine, mix.scenario, rate,
                         Map.of("events", mix.events(rows), "seconds", nanos / 1e9, "rows_left", left,
                                 "seconds_from_deploy", (System.nanoTime() - deployed) / 1e9));
             }
         } catch (Exception e) {
-            log.printf("sink: %s %s failed: %s%n", engine.system(), mix, e.getMessage());
-            return Measurement.failed(mix.scenario, engine.system(), engine.role(), SourceBench.firstLine(e));
+            log.printf("sink: %s %s failed: %s%n", engine.label(), mix, e.getMessage());
+            return Measurement.failed(engine, mix.scenario, SourceBench.firstLine(e));
         } finally {
             stack.removeConnector(name);
         }

@@ -23,6 +23,8 @@ final class SourceBench {
 
     static final String TABLE = "accounts";
     private static final double MB = 1024.0 * 1024.0;
+    /** Records read from the start of a topic to average their size. */
+    private static final int RECORD_SAMPLE = 100;
 
     private final BenchStack stack;
     private final BenchSize size;
@@ -46,8 +48,8 @@ final class SourceBench {
             double seconds = copy.nanos() / 1e9;
             Map<String, Object> details = Map.of("rows", size.snapshotRows(), "seconds", seconds, "table_bytes", tableBytes,
                     "copy_text_bytes", copy.bytes());
-            results.add(new Measurement(Scenario.SNAPSHOT_ROWS, "COPY TO STDOUT", Role.LIMIT, size.snapshotRows() / seconds, details));
-            results.add(new Measurement(Scenario.SNAPSHOT_MB, "COPY TO STDOUT", Role.LIMIT, tableBytes / MB / seconds, details));
+            results.add(Measurement.limit(Scenario.SNAPSHOT_ROWS, "COPY TO STDOUT", size.snapshotRows() / seconds, details));
+            results.add(Measurement.limit(Scenario.SNAPSHOT_MB, "COPY TO STDOUT", tableBytes / MB / seconds, details));
             log.printf("source: COPY TO %,.0f rows/s%n", size.snapshotRows() / seconds);
             results.add(rawStreaming(c));
         }
@@ -69,7 +71,7 @@ final class SourceBench {
             long nanos = RawLimits.recvlogical(stack, slot, slot, end);
             double rate = size.streamChanges() / (nanos / 1e9);
             log.printf("source: pg_recvlogical %,.0f events/s%n", rate);
-            return new Measurement(Scenario.STREAMING, "pg_recvlogical", Role.LIMIT, rate,
+            return Measurement.limit(Scenario.STREAMING, "pg_recvlogical", rate,
                     Map.of("events", size.streamChanges(), "seconds", nanos / 1e9, "txn_rows", Workload.TXN_ROWS));
         } finally {
             stack.dropSlot(slot);
@@ -88,28 +90,32 @@ final class SourceBench {
             long deployed = System.nanoTime();
             stack.rest().deploy(name, engine.source(stack, slot, List.of(TABLE), true));
             // Timed from the first record on: task start and slot creation are a fixed cost, not throughput.
-            stack.await(engine.system() + " first snapshot record", () -> stack.topicCount(topic) > 0, deployed, size.timeout(), name);
+            stack.await(engine.label() + " first snapshot record", () -> stack.topicCount(topic) > 0, deployed, size.timeout(), name);
             long start = System.nanoTime();
-            long nanos = stack.await(engine.system() + " snapshot of " + size.snapshotRows() + " rows",
+            long nanos = stack.await(engine.label() + " snapshot of " + size.snapshotRows() + " rows",
                     () -> stack.topicCount(topic) >= size.snapshotRows(), start, size.timeout(), name);
             double seconds = nanos / 1e9;
+            long recordBytes = recordBytes(topic);
             Map<String, Object> details = Map.of("rows", size.snapshotRows(), "seconds", seconds, "table_bytes", tableBytes,
-                    "record_bytes", recordBytes(topic), "seconds_from_deploy", (System.nanoTime() - deployed) / 1e9);
-            results.add(new Measurement(Scenario.SNAPSHOT_ROWS, engine.system(), engine.role(), size.snapshotRows() / seconds, details));
-            results.add(new Measurement(Scenario.SNAPSHOT_MB, engine.system(), engine.role(), tableBytes / MB / seconds, details));
-            log.printf("source: %s snapshot %,.0f rows/s, %d bytes per record%n", engine.system(), size.snapshotRows() / seconds,
-                    details.get("record_bytes"));
+                    "record_bytes", recordBytes, "seconds_from_deploy", (System.nanoTime() - deployed) / 1e9);
+            results.add(Measurement.of(engine, Scenario.SNAPSHOT_ROWS, size.snapshotRows() / seconds, details));
+            results.add(Measurement.of(engine, Scenario.SNAPSHOT_MB, tableBytes / MB / seconds, details));
+            // What the format changes most: the bytes the broker stores and every consumer reads per change.
+            results.add(Measurement.of(engine, Scenario.RECORD_BYTES, recordBytes,
+                    Map.of("records_sampled", RECORD_SAMPLE)));
+            log.printf("source: %s snapshot %,.0f rows/s, %d bytes per record%n", engine.label(), size.snapshotRows() / seconds,
+                    recordBytes);
         } catch (RuntimeException e) {
-            log.printf("source: %s snapshot failed: %s%n", engine.system(), e.getMessage());
-            results.add(Measurement.failed(Scenario.SNAPSHOT_ROWS, engine.system(), engine.role(), firstLine(e)));
+            log.printf("source: %s snapshot failed: %s%n", engine.label(), e.getMessage());
+            results.add(Measurement.failed(engine, Scenario.SNAPSHOT_ROWS, firstLine(e)));
             cleanUp(name, slot);
             return results;
         }
         try {
             results.add(streaming(engine, name, topic));
         } catch (Exception e) {
-            log.printf("source: %s streaming failed: %s%n", engine.system(), e.getMessage());
-            results.add(Measurement.failed(Scenario.STREAMING, engine.system(), engine.role(), firstLine(e)));
+            log.printf("source: %s streaming failed: %s%n", engine.label(), e.getMessage());
+            results.add(Measurement.failed(engine, Scenario.STREAMING, firstLine(e)));
         } finally {
             cleanUp(name, slot);
         }
@@ -126,17 +132,17 @@ final class SourceBench {
         }
         long start = System.nanoTime();
         stack.rest().resume(name);
-        long nanos = stack.await(engine.system() + " streaming of " + size.streamChanges() + " changes",
+        long nanos = stack.await(engine.label() + " streaming of " + size.streamChanges() + " changes",
                 () -> stack.topicCount(topic) >= base + size.streamChanges(), start, size.timeout(), name);
         double rate = size.streamChanges() / (nanos / 1e9);
-        log.printf("source: %s streaming %,.0f events/s%n", engine.system(), rate);
-        return new Measurement(Scenario.STREAMING, engine.system(), engine.role(), rate,
+        log.printf("source: %s streaming %,.0f events/s%n", engine.label(), rate);
+        return Measurement.of(engine, Scenario.STREAMING, rate,
                 Map.of("events", size.streamChanges(), "seconds", nanos / 1e9, "txn_rows", Workload.TXN_ROWS));
     }
 
     /** Average key plus value size of the first records of {@code topic}: what the converter and the broker carry. */
     private long recordBytes(String topic) {
-        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.read(stack.stack().bootstrapServers(), topic, 100, Duration.ofSeconds(30));
+        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.read(stack.stack().bootstrapServers(), topic, RECORD_SAMPLE, Duration.ofSeconds(30));
         return records.stream().mapToLong(r -> (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length))
                 .sum() / Math.max(1, records.size());
     }
