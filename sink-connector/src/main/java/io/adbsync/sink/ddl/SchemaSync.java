@@ -29,6 +29,12 @@ public final class SchemaSync {
 
     private static final Logger log = LoggerFactory.getLogger(SchemaSync.class);
 
+    /**
+     * Makes the literals of this transaction's DDL read exactly as {@link SqlIdentifiers#literal} writes them: with
+     * {@code standard_conforming_strings} off a backslash in a value would be taken as an escape.
+     */
+    static final String EXACT_LITERALS = "SET LOCAL standard_conforming_strings = on";
+
     private final Dialect dialect;
     private final DestinationCatalog catalog;
     private final boolean autoCreate;
@@ -128,6 +134,7 @@ public final class SchemaSync {
         List<Column> toAdd = missing;
         for (int attempt = 1; ; attempt++) {
             List<String> statements = new ArrayList<>();
+            boolean filled = false;
             for (Column col : toAdd) {
                 ColumnDefinition d = definition(c, id, col, false);
                 // The added column is nullable whatever the record says: rows already there may have no value for it.
@@ -141,7 +148,11 @@ public final class SchemaSync {
                     // for them, so the rows here get it too. Defaults are not replicated, so it goes again at once.
                     statements.add(addColumnFilled(id, added, stored));
                     statements.add(dropDefault(id, added.name()));
+                    filled = true;
                 }
+            }
+            if (filled) {
+                statements.add(0, EXACT_LITERALS);
             }
             try {
                 ConcurrentDdl.execute(c, statements.toArray(String[]::new));
