@@ -217,6 +217,27 @@ class AvroRegistryIT extends WithLocalStack {
         rest.remove(prefix + "-source");
     }
 
+    /** The stored value of a fast default travels as a schema parameter through the registry to the sink. */
+    @Test
+    void aColumnAddedWithAFastDefaultFillsTheDestinationsRowsThroughTheRegistry() throws Exception {
+        String src = postgres.createDatabase("avro_fd_src");
+        String dst = postgres.createDatabase("avro_fd_dst");
+        String prefix = "avfd";
+        assertThat(confluentApi().put("config/" + prefix + ".public.t-value", Map.of("compatibility", "FULL")).ok()).isTrue();
+        sql(postgres, src, "CREATE TABLE t (id int PRIMARY KEY, a text)", "INSERT INTO t VALUES (1, 'a1'), (2, 'a2')");
+        ConnectRestClient rest = deployAvroPair(src, dst, prefix, registry().registryApiUrl(), Map.of());
+        Awaitility.await("snapshot").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t")));
+
+        sql(postgres, src, "ALTER TABLE t ADD COLUMN b int NOT NULL DEFAULT 7, ADD COLUMN c timestamptz DEFAULT now()",
+                "UPDATE t SET a = 'changed' WHERE id = 2");
+        Awaitility.await("added columns applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t")));
+        assertThat(rows(postgres, dst, "public.t").get(0)).startsWith("(1,a1,7,\"");
+        rest.remove(prefix + "-sink");
+        rest.remove(prefix + "-source");
+    }
+
     private static int versions(ConnectRestClient api, String subject) {
         return api.get("subjects/" + subject + "/versions").body().size();
     }

@@ -109,6 +109,34 @@ class SourceToSinkIT extends WithLocalStack {
         return WithLocalStack.deployPair(src, dst, prefix, source, converters);
     }
 
+    /**
+     * Columns added with a non-volatile default give the rows already there that value at the source without a table
+     * rewrite or any decoded change (PostgreSQL 11+ "fast default"); the destination's rows must get the same stored
+     * value, now() included as it was evaluated at the ALTER, not again at the destination.
+     */
+    @Test
+    void columnsAddedWithAFastDefaultGiveTheExistingDestinationRowsTheSourcesStoredValue() throws Exception {
+        String src = postgres.createDatabase("s2s_fd_src");
+        String dst = postgres.createDatabase("s2s_fd_dst");
+        sql(postgres, src, "CREATE TABLE t (id int PRIMARY KEY, a text)", "INSERT INTO t VALUES (1, 'a1'), (2, 'a2'), (3, 'a3')");
+        ConnectRestClient rest = deployPair(src, dst, "s2sfd", "initial", OUR_CONVERTER);
+        Awaitility.await("snapshot: destination equals source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t")));
+
+        sql(postgres, src, "ALTER TABLE t ADD COLUMN b int NOT NULL DEFAULT 7",
+                "ALTER TABLE t ADD COLUMN c text DEFAULT 'a, \"b\" \\x'",
+                "ALTER TABLE t ADD COLUMN d timestamptz DEFAULT now()",
+                "ALTER TABLE t ADD COLUMN e numeric DEFAULT 1.50, ADD COLUMN f boolean DEFAULT true",
+                "UPDATE t SET a = 'a2 changed' WHERE id = 2");
+        assertThat(scalar(postgres, src, "SELECT count(*) FROM pg_attribute WHERE attrelid = 't'::regclass AND atthasmissing"))
+                .isEqualTo("5");
+        Awaitility.await("stream: destination equals source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t")));
+        assertThat(rows(postgres, dst, "public.t").get(0)).startsWith("(1,a1,7,\"a, \"\"b\"\" \\\\x\",\"");
+        rest.remove("s2sfd-sink");
+        rest.remove("s2sfd-source");
+    }
+
     @Test
     void nanInfinityAndNegativeZeroFloatsArriveExactlyThroughSchemaCachingJsonConverter() throws Exception {
         String src = postgres.createDatabase("s2s_fsrc");

@@ -31,6 +31,13 @@ public final class EventContract {
 
     /** Schema parameter on every column schema: the source column's type as {@code format_type} prints it. */
     public static final String SOURCE_TYPE_PARAMETER = "adbsync.source.type";
+    /**
+     * Schema parameter on a column schema whose column was added with a non-volatile default (PostgreSQL 11+ "fast
+     * default": {@code pg_attribute.atthasmissing}): the stored value, in the column type's text form, that the rows
+     * older than the column have without any change being decoded for them. A sink that adds the column to a table
+     * already holding rows fills them with it; it is not a default for new rows, which always carry their value.
+     */
+    public static final String MISSING_VALUE_PARAMETER = "adbsync.column.missing";
     /** Schema parameter on a column schema whose field name had to be changed to be a valid Avro name. */
     public static final String COLUMN_NAME_PARAMETER = "adbsync.column.name";
 

@@ -1,5 +1,6 @@
 package io.adbsync.sink.ddl;
 
+import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.dialect.ColumnDefinition;
 import io.adbsync.sink.dialect.Dialect;
@@ -27,6 +28,12 @@ import java.util.Map;
 public final class SchemaSync {
 
     private static final Logger log = LoggerFactory.getLogger(SchemaSync.class);
+
+    /**
+     * Makes the literals of this transaction's DDL read exactly as {@link SqlIdentifiers#literal} writes them: with
+     * {@code standard_conforming_strings} off a backslash in a value would be taken as an escape.
+     */
+    static final String EXACT_LITERALS = "SET LOCAL standard_conforming_strings = on";
 
     private final Dialect dialect;
     private final DestinationCatalog catalog;
@@ -127,10 +134,25 @@ public final class SchemaSync {
         List<Column> toAdd = missing;
         for (int attempt = 1; ; attempt++) {
             List<String> statements = new ArrayList<>();
+            boolean filled = false;
             for (Column col : toAdd) {
                 ColumnDefinition d = definition(c, id, col, false);
-                // Rows already there have no value for it: the added column is nullable whatever the record says.
-                statements.add(addColumn(id, new ColumnDefinition(d.name(), d.type(), false)));
+                // The added column is nullable whatever the record says: rows already there may have no value for it.
+                ColumnDefinition added = new ColumnDefinition(d.name(), d.type(), false);
+                String stored = col.schema().parameters() == null ? null
+                        : col.schema().parameters().get(EventContract.MISSING_VALUE_PARAMETER);
+                if (stored == null) {
+                    statements.add(addColumn(id, added));
+                } else {
+                    // Added at the source with a fast default: its older rows have that value with no change decoded
+                    // for them, so the rows here get it too. Defaults are not replicated, so it goes again at once.
+                    statements.add(addColumnFilled(id, added, stored));
+                    statements.add(dropDefault(id, added.name()));
+                    filled = true;
+                }
+            }
+            if (filled) {
+                statements.add(0, EXACT_LITERALS);
             }
             try {
                 ConcurrentDdl.execute(c, statements.toArray(String[]::new));
@@ -156,6 +178,19 @@ public final class SchemaSync {
     public static String addColumn(TableId id, ColumnDefinition column) {
         return "ALTER TABLE " + id.quoted() + " ADD COLUMN " + SqlIdentifiers.quote(column.name()) + " " + column.type()
                 + (column.notNull() ? " NOT NULL" : "");
+    }
+
+    /**
+     * {@code ALTER TABLE … ADD COLUMN … DEFAULT 'value'::type}: the column added with every existing row holding
+     * {@code value}, the text of a value of its type (the source's stored value, never an expression evaluated here).
+     */
+    public static String addColumnFilled(TableId id, ColumnDefinition column, String value) {
+        return addColumn(id, column) + " DEFAULT " + SqlIdentifiers.literal(value) + "::" + column.type();
+    }
+
+    /** {@code ALTER TABLE … ALTER COLUMN … DROP DEFAULT}; the same on every product. */
+    public static String dropDefault(TableId id, String column) {
+        return "ALTER TABLE " + id.quoted() + " ALTER COLUMN " + SqlIdentifiers.quote(column) + " DROP DEFAULT";
     }
 
     private ColumnDefinition definition(Connection c, TableId id, Column col, boolean key) throws SQLException {

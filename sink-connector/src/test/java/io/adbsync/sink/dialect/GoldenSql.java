@@ -49,6 +49,9 @@ final class GoldenSql {
     static Map<String, String> shared() {
         Map<String, String> sql = new LinkedHashMap<>();
         sql.put("add_column", SchemaSync.addColumn(TABLE, new ColumnDefinition("shipped", "timestamp with time zone", false)));
+        sql.put("add_column_filled", SchemaSync.addColumnFilled(TABLE,
+                new ColumnDefinition("remark", "character varying(20)", false), "it's 'a', \"b\" \\x"));
+        sql.put("drop_default", SchemaSync.dropDefault(TABLE, "remark"));
         sql.put("copy_in", MergeSql.copyIn("adbsync_stage_1", COLUMNS));
         sql.put("truncate", MergeSql.truncate(TABLE));
         sql.put("delete_using", MergeSql.deleteUsing(TABLE, "adbsync_stage_1", KEYS));

@@ -173,6 +173,27 @@ class GoldenSqlOnGreenplumIT {
     }
 
     @Test
+    void aColumnAddedFilledGivesTheRowsThereTheValueAndNewRowsNoDefault() throws Exception {
+        Map<String, String> ddl = GoldenSql.ddl(dialect);
+        Map<String, String> shared = GoldenSql.shared();
+        for (String storage : List.of("heap", "ao_row", "ao_column")) {
+            try (Connection c = gp.connect(db); Statement s = c.createStatement()) {
+                s.execute(ddl.get("create_table_" + storage));
+                s.execute("INSERT INTO sales.\"Order Lines\" VALUES (1, 1, 1.00, 'old', '{a}'), (3, 1, 9.99, 'kept', NULL)");
+                s.execute(shared.get("add_column_filled"));
+                s.execute(shared.get("drop_default"));
+                s.execute("INSERT INTO sales.\"Order Lines\" (order_id, line) VALUES (4, 1)");
+                try (ResultSet rs = s.executeQuery("SELECT string_agg(coalesce(remark, 'null'), ';' ORDER BY order_id) "
+                        + "FROM sales.\"Order Lines\"")) {
+                    rs.next();
+                    assertThat(rs.getString(1)).as(storage).isEqualTo("it's 'a', \"b\" \\x;it's 'a', \"b\" \\x;null");
+                }
+                s.execute("DROP TABLE " + TABLE.quoted());
+            }
+        }
+    }
+
+    @Test
     void onAppendOptimizedTablesTheDeleteInsertStatementsRunAndMerge() throws Exception {
         Map<String, String> ddl = GoldenSql.ddl(dialect);
         Map<String, String> shared = GoldenSql.shared();

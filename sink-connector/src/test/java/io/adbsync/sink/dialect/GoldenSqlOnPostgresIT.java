@@ -92,6 +92,26 @@ class GoldenSqlOnPostgresIT {
         }
     }
 
+    @Test
+    void aColumnAddedFilledGivesTheRowsThereTheValueAndNewRowsNoDefault() throws Exception {
+        PostgresServer pg = Postgres.shared();
+        String db = pg.createDatabase("golden_filled");
+        Map<String, String> shared = GoldenSql.shared();
+        try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA sales");
+            s.execute(GoldenSql.ddl(new PostgresDialect()).get("create_table_heap"));
+            s.execute("INSERT INTO sales.\"Order Lines\" VALUES (1, 1, 1.00, 'old', '{a}'), (3, 1, 9.99, 'kept', NULL)");
+            s.execute(shared.get("add_column_filled"));
+            s.execute(shared.get("drop_default"));
+            s.execute("INSERT INTO sales.\"Order Lines\" (order_id, line) VALUES (4, 1)");
+            try (ResultSet rs = s.executeQuery("SELECT string_agg(coalesce(remark, 'null'), ';' ORDER BY order_id) "
+                    + "FROM sales.\"Order Lines\"")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("it's 'a', \"b\" \\x;it's 'a', \"b\" \\x;null");
+            }
+        }
+    }
+
     /** The partitions an offsets statement returns as written, as {@code topic/partition} in order. */
     private static String written(PreparedStatement ps) throws Exception {
         StringBuilder sb = new StringBuilder();

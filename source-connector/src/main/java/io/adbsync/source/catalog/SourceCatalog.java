@@ -21,6 +21,7 @@ import java.sql.SQLException;
 import java.sql.SQLTransientException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -119,6 +120,29 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             return PgCatalog.primaryKey(connection(), Integer.toUnsignedLong(relationOid)).stream().map(PgCatalog.KeyColumn::name).toList();
         } catch (SQLException e) {
             throw new ConnectException("Cannot read the primary key of relation OID " + relationOid + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The fast defaults of relation {@code relationOid}: column name to the text of the value that rows older than the
+     * column have ({@code attmissingval}, a one-element array of the column's type), in this connection's text forms.
+     * {@code array_to_string} prints the element with the type's own output function, so no array quoting is undone
+     * here. The server sets {@code atthasmissing} only for a non-null value, so the element is never NULL.
+     */
+    public Map<String, String> missingValues(int relationOid) {
+        try (PreparedStatement ps = connection().prepareStatement("SELECT attname, array_to_string(attmissingval, '') "
+                + "FROM pg_attribute WHERE attrelid = ?::oid AND attnum > 0 AND NOT attisdropped AND atthasmissing")) {
+            ps.setLong(1, Integer.toUnsignedLong(relationOid));
+            Map<String, String> values = new HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    values.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            return values;
+        } catch (SQLException e) {
+            throw new ConnectException("Cannot read the values of columns added with a default to relation OID "
+                    + Integer.toUnsignedLong(relationOid) + ": " + e.getMessage(), e);
         }
     }
 

@@ -160,7 +160,7 @@ public final class TaskSetup {
                                 resumeAt.map(StreamPosition::commitLsn), System.currentTimeMillis()))
                 : LeftTables.none();
         TypeMapper types = new TypeMapper(catalog::formatType);
-        RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey);
+        RelationRegistry relations = new RelationRegistry(config.topicPrefix(), types, catalog::primaryKey, catalog::missingValues);
         ChangeStream changes = new ChangeStream(relations, types, records, filter.alsoCapturing(leftTables.kept()),
                 config.operationFilter(), tracker, heartbeatTable ? heartbeat : null, resumeAt);
         if (setUp.filtersInConnector()) {

@@ -31,16 +31,28 @@ public final class RelationRegistry {
         List<String> primaryKey(int relationOid);
     }
 
+    /**
+     * Looks up the fast defaults of a relation: for each column added with a non-volatile default, the text of the
+     * value rows older than the column have (no change is decoded for them); columns without one are absent.
+     */
+    @FunctionalInterface
+    public interface MissingValueLookup {
+        Map<String, String> missingValues(int relationOid);
+    }
+
     private final String topicPrefix;
     private final TypeMapper types;
     private final PrimaryKeyLookup primaryKeys;
+    private final MissingValueLookup missingValues;
     private final Map<Integer, CapturedTable> tables = new HashMap<>();
     private final TopicNames topicNames;
 
-    public RelationRegistry(String topicPrefix, TypeMapper types, PrimaryKeyLookup primaryKeys) {
+    public RelationRegistry(String topicPrefix, TypeMapper types, PrimaryKeyLookup primaryKeys,
+                            MissingValueLookup missingValues) {
         this.topicPrefix = topicPrefix;
         this.types = types;
         this.primaryKeys = primaryKeys;
+        this.missingValues = missingValues;
         this.topicNames = new TopicNames(topicPrefix);
     }
 
@@ -67,10 +79,13 @@ public final class RelationRegistry {
         SchemaBuilder key = SchemaBuilder.struct().name(recordName + ".Key");
         List<CapturedColumn> columns = new ArrayList<>();
         Set<String> fieldNames = new HashSet<>();
+        // Asked once per description (a Relation message, a snapshot plan), never per row.
+        Map<String, String> missing = missingValues.missingValues(relation.oid());
         for (Column c : relation.columns()) {
             String field = uniqueFieldName(AvroNames.name(c.name()), fieldNames);
             boolean isKey = keyNames.contains(c.name());
-            ColumnMapping mapping = types.map(c.typeOid(), c.typeModifier(), !isKey, c.name(), !field.equals(c.name()));
+            ColumnMapping mapping = types.map(c.typeOid(), c.typeModifier(), !isKey, c.name(), !field.equals(c.name()),
+                    missing.get(c.name()));
             columns.add(new CapturedColumn(c.name(), field, mapping, isKey, c.typeOid()));
             row.field(field, mapping.schema());
         }

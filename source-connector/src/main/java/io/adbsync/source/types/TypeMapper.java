@@ -31,8 +31,12 @@ public final class TypeMapper {
         catalogNames.keySet().removeIf(k -> (int) (k >>> 32) == oid);
     }
 
-    /** The mapping of a column of type {@code oid} with modifier {@code typmod}; key columns are required. */
-    public ColumnMapping map(int oid, int typmod, boolean optional, String originalColumnName, boolean nameChanged) {
+    /**
+     * The mapping of a column of type {@code oid} with modifier {@code typmod}; key columns are required.
+     * {@code missingValue}, if not null, is the text of the value rows older than the column have (a fast default).
+     */
+    public ColumnMapping map(int oid, int typmod, boolean optional, String originalColumnName, boolean nameChanged,
+                             String missingValue) {
         ValueKind kind = ValueKind.TEXT;
         String sourceType;
         BuiltinTypes.Builtin builtin = BuiltinTypes.byOid(oid);
@@ -49,6 +53,9 @@ public final class TypeMapper {
         SchemaBuilder builder = schemaBuilder(kind).parameter(EventContract.SOURCE_TYPE_PARAMETER, sourceType);
         if (nameChanged) {
             builder.parameter(EventContract.COLUMN_NAME_PARAMETER, originalColumnName);
+        }
+        if (missingValue != null) {
+            builder.parameter(EventContract.MISSING_VALUE_PARAMETER, missingValue);
         }
         if (optional) {
             builder.optional();

@@ -1,5 +1,6 @@
 package io.adbsync.source.catalog;
 
+import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.source.Sql;
 import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
@@ -50,7 +51,7 @@ class SourceCatalogIT {
         catalog = new SourceCatalog(new ConnectionConfig(server.jdbcUrl(database), server.user(),
                 server.password() == null ? null : new Password(server.password())));
         TypeMapper types = new TypeMapper(catalog::formatType);
-        docs = new RelationRegistry("p", types, catalog::primaryKey).update(catalog.relation("public", "docs"));
+        docs = new RelationRegistry("p", types, catalog::primaryKey, catalog::missingValues).update(catalog.relation("public", "docs"));
     }
 
     @AfterEach
@@ -69,6 +70,36 @@ class SourceCatalogIT {
         assertThat(load("span", 1)).isEqualTo("P1DT2H");
         assertThat(load("at", 1)).isEqualTo("2024-02-29 13:14:15+00");
         assertThat(load("code", 1)).isEqualTo("ab    ");
+    }
+
+    @Test
+    void columnsAddedWithANonVolatileDefaultReportTheStoredValueInTheStreamsTextForms() throws SQLException {
+        sql("CREATE TYPE mood AS ENUM ('ok', 'sad face')",
+                "CREATE TABLE added (id int PRIMARY KEY, made text DEFAULT 'with the table')",
+                "INSERT INTO added VALUES (1)",
+                "ALTER TABLE added ADD COLUMN i int NOT NULL DEFAULT 7, ADD COLUMN t text DEFAULT ' a, \"b\" \\x',"
+                        + " ADD COLUMN e text DEFAULT '', ADD COLUMN n text DEFAULT 'NULL', ADD COLUMN z text DEFAULT NULL,"
+                        + " ADD COLUMN at timestamptz DEFAULT '2024-02-29 13:14:15.5+00', ADD COLUMN num numeric DEFAULT 1.50,"
+                        + " ADD COLUMN b boolean DEFAULT true, ADD COLUMN m mood DEFAULT 'sad face',"
+                        + " ADD COLUMN arr text[] DEFAULT '{\"a b\",NULL}', ADD COLUMN span interval DEFAULT '1 day 2 hours',"
+                        + " ADD COLUMN plain int",
+                "ALTER TABLE added ADD COLUMN dropped int DEFAULT 1", "ALTER TABLE added DROP COLUMN dropped");
+        int oid = catalog.relation("public", "added").oid();
+        assertThat(catalog.missingValues(oid)).containsOnly(
+                java.util.Map.entry("i", "7"), java.util.Map.entry("t", " a, \"b\" \\x"), java.util.Map.entry("e", ""),
+                java.util.Map.entry("n", "NULL"), java.util.Map.entry("at", "2024-02-29 13:14:15.5+00"),
+                java.util.Map.entry("num", "1.50"), java.util.Map.entry("b", "t"), java.util.Map.entry("m", "sad face"),
+                java.util.Map.entry("arr", "{\"a b\",NULL}"), java.util.Map.entry("span", "P1DT2H"));
+        CapturedTable added = new RelationRegistry("p", new TypeMapper(catalog::formatType), catalog::primaryKey,
+                catalog::missingValues).update(catalog.relation("public", "added"));
+        assertThat(added.rowSchema().field("m").schema().parameters())
+                .containsEntry(EventContract.MISSING_VALUE_PARAMETER, "sad face")
+                .containsEntry(EventContract.SOURCE_TYPE_PARAMETER, "public.mood");
+        assertThat(added.rowSchema().field("made").schema().parameters()).doesNotContainKey(EventContract.MISSING_VALUE_PARAMETER);
+
+        // A volatile default rewrites the table with a value per row: nothing is stored, and the rewrite drops the rest.
+        sql("ALTER TABLE added ADD COLUMN r float8 DEFAULT random()");
+        assertThat(catalog.missingValues(oid)).isEmpty();
     }
 
     @Test
@@ -162,7 +193,8 @@ class SourceCatalogIT {
                     epochOne.password() == null ? null : new Password(epochOne.password())));
                  Connection older = epochOne.connect(db); Statement o = older.createStatement();
                  Connection writer = epochOne.connect(db); Statement w = writer.createStatement()) {
-                CapturedTable table = new RelationRegistry("p", new TypeMapper(epochCatalog::formatType), epochCatalog::primaryKey)
+                CapturedTable table = new RelationRegistry("p", new TypeMapper(epochCatalog::formatType), epochCatalog::primaryKey,
+                        epochCatalog::missingValues)
                         .update(epochCatalog.relation("public", "docs"));
                 older.setAutoCommit(false);
                 try (ResultSet rs = o.executeQuery("SELECT txid_current()")) {

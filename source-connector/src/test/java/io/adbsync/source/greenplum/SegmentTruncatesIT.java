@@ -289,7 +289,7 @@ class SegmentTruncatesIT {
 
     private static ChangeStream stream(Optional<StreamPosition> resumeAt) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
-        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
+        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"), oid -> Map.of());
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null,
                 TopicPartitions.from(Map.of()), "7");
         return new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),

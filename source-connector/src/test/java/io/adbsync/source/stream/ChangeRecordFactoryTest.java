@@ -123,7 +123,7 @@ class ChangeRecordFactoryTest {
 
     private static CapturedTable table(char identity, List<String> primaryKey, Column... columns) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
-        return new RelationRegistry("p", types, oid -> primaryKey)
+        return new RelationRegistry("p", types, oid -> primaryKey, oid -> Map.of())
                 .update(new Relation(OptionalInt.empty(), OID, "public", "items", identity, Arrays.asList(columns)));
     }
 

@@ -90,7 +90,7 @@ class ChangeStreamTest {
     @Test
     void changesOfATableDroppedBeforeTheyAreDecodedAreSkippedAndItsNewRelationIsNot() {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
-        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
+        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"), oid -> Map.of());
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null,
                 TopicPartitions.from(Map.of()), "7");
         ChangeStream stream = new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
@@ -406,7 +406,7 @@ class ChangeStreamTest {
     private static ChangeStream stream(boolean tombstones, LsnAckTracker tracker, Optional<StreamPosition> resumeAt,
                                        ChangeStream.HeartbeatSink heartbeats) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
-        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
+        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"), oid -> Map.of());
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", tombstones, (t, c, k, xid) -> null,
                 TopicPartitions.from(Map.of()), "7");
         return new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),
@@ -432,7 +432,7 @@ class ChangeStreamTest {
     private static List<SourceRecord> run(List<PgOutputMessage> transaction, boolean tombstones, List<String> exclude,
                                           List<String> operations, Optional<StreamPosition> resumeAt) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
-        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
+        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"), oid -> Map.of());
         // The re-read finds no row: it was deleted after the change.
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", tombstones, (t, c, k, xid) -> null,
                 TopicPartitions.from(Map.of()), "7");

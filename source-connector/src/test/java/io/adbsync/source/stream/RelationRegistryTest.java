@@ -26,10 +26,16 @@ class RelationRegistryTest {
 
     private final Map<Integer, List<String>> catalogKeys = new HashMap<>();
     private final List<Integer> keysAsked = new ArrayList<>();
+    private final Map<Integer, Map<String, String>> catalogMissing = new HashMap<>();
+    private final List<Integer> missingAsked = new ArrayList<>();
     private final RelationRegistry registry = new RelationRegistry("shop", new TypeMapper((oid, typmod) -> "public.mood"),
             oid -> {
                 keysAsked.add(oid);
                 return catalogKeys.getOrDefault(oid, List.of());
+            },
+            oid -> {
+                missingAsked.add(oid);
+                return catalogMissing.getOrDefault(oid, Map.of());
             });
 
     @Test
@@ -110,6 +116,20 @@ class RelationRegistryTest {
         registry.update(relation('d', key("id"), col("added")));
         assertThat(names(registry.get(OID).rowSchema())).containsExactly("id", "added");
         assertThat(registry.get(OID).topic()).isEqualTo("shop.public.items");
+    }
+
+    @Test
+    void onlyColumnsWithAFastDefaultCarryTheStoredValueAskedOncePerRelationMessage() {
+        catalogMissing.put(OID, Map.of("b", "7", "c", "a, \"b\"", "gone", "1"));
+        CapturedTable t = registry.update(relation('d', key("id"), col("a"), col("b"), col("c")));
+        assertThat(t.rowSchema().field("b").schema().parameters()).containsEntry(EventContract.MISSING_VALUE_PARAMETER, "7")
+                .containsEntry(EventContract.SOURCE_TYPE_PARAMETER, "integer");
+        assertThat(t.rowSchema().field("c").schema().parameters())
+                .containsEntry(EventContract.MISSING_VALUE_PARAMETER, "a, \"b\"");
+        assertThat(t.rowSchema().field("id").schema().parameters()).doesNotContainKey(EventContract.MISSING_VALUE_PARAMETER);
+        assertThat(t.rowSchema().field("a").schema().parameters()).doesNotContainKey(EventContract.MISSING_VALUE_PARAMETER);
+        assertThat(t.keySchema().field("id").schema().parameters()).doesNotContainKey(EventContract.MISSING_VALUE_PARAMETER);
+        assertThat(missingAsked).containsExactly(OID);
     }
 
     @Test

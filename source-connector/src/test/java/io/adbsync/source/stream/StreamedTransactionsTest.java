@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -190,7 +191,7 @@ class StreamedTransactionsTest {
 
     private static ChangeStream changeStream(LsnAckTracker tracker) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
-        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
+        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"), oid -> Map.of());
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", false, (t, c, k, xid) -> null,
                 TopicPartitions.from(java.util.Map.of()), "7");
         return new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),

@@ -88,7 +88,7 @@ class TruncateCopiesTest {
 
     private static List<SourceRecord> run(Map<String, String> config, Optional<StreamPosition> resumeAt) {
         TypeMapper types = new TypeMapper((oid, typmod) -> "x");
-        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"));
+        RelationRegistry relations = new RelationRegistry("p", types, oid -> List.of("id"), oid -> Map.of());
         ChangeRecordFactory factory = new ChangeRecordFactory("p", "db", true, (t, c, k, xid) -> null,
                 TopicPartitions.from(config), "7");
         ChangeStream stream = new ChangeStream(relations, types, factory, new TableFilter(List.of(), List.of()),

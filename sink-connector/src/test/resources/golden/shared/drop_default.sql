@@ -1,0 +1,1 @@
+ALTER TABLE "sales"."Order Lines" ALTER COLUMN "remark" DROP DEFAULT;
