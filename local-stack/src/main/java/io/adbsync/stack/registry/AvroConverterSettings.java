@@ -4,14 +4,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Connector settings for Avro through the local registry: Apicurio's converter configured to write Confluent's wire
- * format (magic byte, 4-byte schema id, Avro binary), so a consumer using Confluent's deserializer against the
- * registry's Confluent-compatible API reads what it wrote. Also turns a config written for Confluent's converter
+ * Connector settings for Avro through the local registry: Apicurio's converter (in adbsync's retrying wrapper)
+ * configured to write Confluent's wire format (magic byte, 4-byte schema id, Avro binary), so a consumer using
+ * Confluent's deserializer against the registry's Confluent-compatible API reads what it wrote. Also turns a config written for Confluent's converter
  * (config/*-avro.json, docker-compose) into one for this stack, which cannot have Confluent's (not on Maven Central).
  */
 public final class AvroConverterSettings {
 
-    public static final String CONVERTER_CLASS = "io.apicurio.registry.utils.converter.AvroConverter";
+    /** Apicurio's AvroConverter whose registry outages are retriable (the avro-converter module). */
+    public static final String CONVERTER_CLASS = "io.adbsync.converter.RetryingAvroConverter";
+    /**
+     * How long Connect retries a conversion the registry's absence made fail, before the task fails: a registry
+     * restart or a network blip holds the task up instead of stopping it.
+     */
+    static final String RETRY_TIMEOUT_MS = "600000";
     static final String CONFLUENT_CONVERTER_CLASS = "io.confluent.connect.avro.AvroConverter";
 
     private AvroConverterSettings() {
@@ -24,13 +30,19 @@ public final class AvroConverterSettings {
             config.put(converter, CONVERTER_CLASS);
             config.putAll(settings(converter, registryApiUrl));
         }
+        config.putAll(retries());
         return config;
+    }
+
+    /** Connect's retry of retriable conversion failures (none by default), as long as a registry restart may take. */
+    private static Map<String, String> retries() {
+        return Map.of("errors.retry.timeout", RETRY_TIMEOUT_MS, "errors.retry.delay.max.ms", "5000");
     }
 
     /**
      * {@code config} with every converter set to Confluent's AvroConverter replaced by Apicurio's on
      * {@code registryApiUrl}; the {@code schema.registry.url} of those converters is dropped (it named the other
-     * registry). Everything else is kept as it is.
+     * registry), and Connect's retry of conversions is set unless the config sets it. Everything else is kept as it is.
      */
     public static Map<String, String> replacingConfluentConverters(Map<String, String> config, String registryApiUrl) {
         Map<String, String> result = new LinkedHashMap<>(config);
@@ -39,6 +51,7 @@ public final class AvroConverterSettings {
                 result.put(converter, CONVERTER_CLASS);
                 result.remove(converter + ".schema.registry.url");
                 result.putAll(settings(converter, registryApiUrl));
+                retries().forEach(result::putIfAbsent);
             }
         }
         return result;

@@ -31,6 +31,7 @@ class AvroConverterSettingsTest {
                 .containsEntry("value.converter.apicurio.registry.id-handler", "io.apicurio.registry.serde.Legacy4ByteIdHandler")
                 .containsEntry("value.converter.apicurio.registry.headers.enabled", "false")
                 .containsEntry("producer.override.linger.ms", "20")
+                .containsEntry("errors.retry.timeout", AvroConverterSettings.RETRY_TIMEOUT_MS)
                 .doesNotContainKeys("key.converter.schema.registry.url", "value.converter.schema.registry.url");
     }
 
