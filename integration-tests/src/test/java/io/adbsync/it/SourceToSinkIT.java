@@ -138,6 +138,51 @@ class SourceToSinkIT extends WithLocalStack {
     }
 
     @Test
+    void rowsChangedBeforeAFastDefaultColumnInTheSameSinkBatchKeepTheFilledValue() throws Exception {
+        String src = postgres.createDatabase("s2s_fdb_src");
+        String dst = postgres.createDatabase("s2s_fdb_dst");
+        sql(postgres, src, "CREATE TABLE t (id int PRIMARY KEY, a text)", "INSERT INTO t VALUES (1, 'a1'), (2, 'a2'), (3, 'a3')");
+        ConnectRestClient rest = deployPair(src, dst, "s2sfdb", "initial", OUR_CONVERTER);
+        Awaitility.await("snapshot: destination equals source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t")));
+
+        // The sink paused, so that changes from before and after the ALTER reach it in one batch.
+        rest.pause("s2sfdb-sink");
+        Awaitility.await("sink paused").atMost(Duration.ofSeconds(30))
+                .until(() -> "PAUSED".equals(rest.status("s2sfdb-sink").get("tasks").get(0).get("state").asText()));
+        sql(postgres, src, "UPDATE t SET a = 'a1 changed' WHERE id = 1",
+                "INSERT INTO t VALUES (4, 'a4')",
+                "ALTER TABLE t ADD COLUMN b int NOT NULL DEFAULT 7",
+                "UPDATE t SET a = 'a2 changed' WHERE id = 2");
+        io.adbsync.fixtures.kafka.TopicReader.readUntil(stack.bootstrapServers(), "s2sfdb.public.t", records -> records.size() >= 6,
+                Duration.ofSeconds(60));
+        rest.resume("s2sfdb-sink");
+        Awaitility.await("destination equals source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t")));
+        rest.remove("s2sfdb-sink");
+        rest.remove("s2sfdb-source");
+    }
+
+    @Test
+    void aPartitionedTablePublishedThroughItsRootGetsTheFastDefaultOfItsPartitions() throws Exception {
+        String src = postgres.createDatabase("s2s_fdp_src");
+        String dst = postgres.createDatabase("s2s_fdp_dst");
+        sql(postgres, src, "CREATE TABLE p (id int PRIMARY KEY, a text) PARTITION BY RANGE (id)",
+                "CREATE TABLE p_low PARTITION OF p FOR VALUES FROM (0) TO (100)",
+                "CREATE TABLE p_high PARTITION OF p FOR VALUES FROM (100) TO (200)",
+                "INSERT INTO p VALUES (1, 'a1'), (2, 'a2'), (150, 'a150')");
+        ConnectRestClient rest = deployPair(src, dst, "s2sfdp", "initial", OUR_CONVERTER);
+        Awaitility.await("snapshot: destination equals source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.p")).isEqualTo(rows(postgres, src, "public.p")));
+
+        sql(postgres, src, "ALTER TABLE p ADD COLUMN b int DEFAULT 7", "UPDATE p SET a = 'a2 changed' WHERE id = 2");
+        Awaitility.await("stream: destination equals source").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.p")).isEqualTo(rows(postgres, src, "public.p")));
+        rest.remove("s2sfdp-sink");
+        rest.remove("s2sfdp-source");
+    }
+
+    @Test
     void nanInfinityAndNegativeZeroFloatsArriveExactlyThroughSchemaCachingJsonConverter() throws Exception {
         String src = postgres.createDatabase("s2s_fsrc");
         String dst = postgres.createDatabase("s2s_fdst");

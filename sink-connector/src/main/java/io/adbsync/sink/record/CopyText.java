@@ -107,7 +107,7 @@ public final class CopyText {
     }
 
     /** Escapes backslash, newline, carriage return and tab: the characters COPY text format treats specially. */
-    static String escape(String text) {
+    public static String escape(String text) {
         StringBuilder out = null;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

@@ -1,5 +1,6 @@
 package io.adbsync.sink.writer;
 
+import io.adbsync.common.contract.EventContract;
 import io.adbsync.sink.ddl.SchemaSync;
 import io.adbsync.sink.ddl.TableState;
 import io.adbsync.sink.dialect.Dialect;
@@ -130,18 +131,39 @@ public final class BatchWriter {
         }
     }
 
+    /**
+     * What a column some events lack holds for them: a column added at the source with a fast default
+     * ({@link EventContract#MISSING_VALUE_PARAMETER}) holds that value in every row older than it, which is every row
+     * an event from before the column describes; any other column holds NULL there.
+     */
+    private static Map<String, String> absentAs(List<ChangeEvent> events) {
+        Map<String, String> values = new java.util.HashMap<>();
+        for (ChangeEvent e : events) {
+            for (Column column : e.columns()) {
+                String missing = column.schema().parameters() == null ? null
+                        : column.schema().parameters().get(EventContract.MISSING_VALUE_PARAMETER);
+                if (missing != null) {
+                    values.putIfAbsent(column.name(), CopyText.escape(missing));
+                }
+            }
+        }
+        return values;
+    }
+
     /** Creates a staging table with {@code columns} of the target and COPYs the events' values into it. */
     private String stage(Connection c, TableId table, List<String> columns, List<String> keys, List<ChangeEvent> events)
             throws SQLException {
         String staging = "adbsync_stage_" + (++stagingCounter);
         execute(c, dialect.createStaging(staging, table, columns, keys));
         StringBuilder text = new StringBuilder(events.size() * 64);
+        Map<String, String> absentAs = absentAs(events);
         for (ChangeEvent e : events) {
             for (int i = 0; i < columns.size(); i++) {
                 if (i > 0) {
                     text.append('\t');
                 }
-                text.append(e.fields().getOrDefault(columns.get(i), CopyText.NULL));
+                String column = columns.get(i);
+                text.append(e.fields().getOrDefault(column, absentAs.getOrDefault(column, CopyText.NULL)));
             }
             text.append('\n');
         }

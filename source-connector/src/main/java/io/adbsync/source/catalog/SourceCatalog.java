@@ -12,6 +12,8 @@ import io.adbsync.source.catalog.UnchangedToastLoader.RelationGone;
 import io.adbsync.source.types.TextForms;
 import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.postgresql.PGProperty;
 
 import java.sql.Connection;
@@ -48,6 +50,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             + "FROM (SELECT txid_current_snapshot() AS s) snapshot) parts";
 
     private static final int SAMPLE_BLOCKS = 64;
+    private static final Logger log = LoggerFactory.getLogger(SourceCatalog.class);
 
     private final ConnectionConfig config;
     private Connection connection;
@@ -130,13 +133,24 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
      * here. The server sets {@code atthasmissing} only for a non-null value, so the element is never NULL.
      */
     public Map<String, String> missingValues(int relationOid) {
-        try (PreparedStatement ps = connection().prepareStatement("SELECT attname, array_to_string(attmissingval, '') "
-                + "FROM pg_attribute WHERE attrelid = ?::oid AND attnum > 0 AND NOT attisdropped AND atthasmissing")) {
+        // A partitioned table stores no rows and so no missing values: its leaves do, each its own (pg_partition_tree
+        // lists none for a plain table, hence the relation itself too). A column whose leaves disagree has no one value.
+        try (PreparedStatement ps = connection().prepareStatement("SELECT attname, min(v), count(DISTINCT v) FROM ("
+                + "SELECT a.attname, array_to_string(a.attmissingval, '') AS v FROM pg_attribute a "
+                + "WHERE a.attrelid IN (SELECT relid FROM pg_partition_tree(?::oid) WHERE isleaf UNION SELECT ?::oid) "
+                + "AND a.attnum > 0 AND NOT a.attisdropped AND a.atthasmissing) m GROUP BY attname")) {
             ps.setLong(1, Integer.toUnsignedLong(relationOid));
+            ps.setLong(2, Integer.toUnsignedLong(relationOid));
             Map<String, String> values = new HashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    values.put(rs.getString(1), rs.getString(2));
+                    if (rs.getLong(3) == 1) {
+                        values.put(rs.getString(1), rs.getString(2));
+                    } else {
+                        log.warn("Column {} of relation OID {} was added with a default whose value differs between the "
+                                + "table's partitions: the destination's earlier rows get NULL in it; copy the table again "
+                                + "(docs/operations.md)", rs.getString(1), Integer.toUnsignedLong(relationOid));
+                    }
                 }
             }
             return values;
