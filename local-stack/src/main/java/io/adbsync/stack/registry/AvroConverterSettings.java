@@ -15,9 +15,10 @@ public final class AvroConverterSettings {
     public static final String CONVERTER_CLASS = "io.adbsync.converter.RetryingAvroConverter";
     /**
      * How long Connect retries a conversion the registry's absence made fail, before the task fails: a registry
-     * restart or a network blip holds the task up instead of stopping it.
+     * restart or a network blip holds the task up instead of stopping it. Under the consumer's default
+     * max.poll.interval.ms (5 minutes), past which a sink task held up would be put out of its group.
      */
-    static final String RETRY_TIMEOUT_MS = "600000";
+    static final String RETRY_TIMEOUT_MS = "240000";
     static final String CONFLUENT_CONVERTER_CLASS = "io.confluent.connect.avro.AvroConverter";
 
     private AvroConverterSettings() {
