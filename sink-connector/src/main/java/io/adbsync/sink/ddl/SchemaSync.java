@@ -1,6 +1,5 @@
 package io.adbsync.sink.ddl;
 
-import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.dialect.ColumnDefinition;
 import io.adbsync.sink.dialect.Dialect;
@@ -139,8 +138,7 @@ public final class SchemaSync {
                 ColumnDefinition d = definition(c, id, col, false);
                 // The added column is nullable whatever the record says: rows already there may have no value for it.
                 ColumnDefinition added = new ColumnDefinition(d.name(), d.type(), false);
-                String stored = col.schema().parameters() == null ? null
-                        : col.schema().parameters().get(EventContract.MISSING_VALUE_PARAMETER);
+                String stored = col.missingValue();
                 if (stored == null) {
                     statements.add(addColumn(id, added));
                 } else {

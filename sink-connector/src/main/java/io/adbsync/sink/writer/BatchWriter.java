@@ -1,6 +1,5 @@
 package io.adbsync.sink.writer;
 
-import io.adbsync.common.contract.EventContract;
 import io.adbsync.sink.ddl.SchemaSync;
 import io.adbsync.sink.ddl.TableState;
 import io.adbsync.sink.dialect.Dialect;
@@ -133,15 +132,14 @@ public final class BatchWriter {
 
     /**
      * What a column some events lack holds for them: a column added at the source with a fast default
-     * ({@link EventContract#MISSING_VALUE_PARAMETER}) holds that value in every row older than it, which is every row
+     * ({@link Column#missingValue()}) holds that value in every row older than it, which is every row
      * an event from before the column describes; any other column holds NULL there.
      */
     private static Map<String, String> absentAs(List<ChangeEvent> events) {
         Map<String, String> values = new java.util.HashMap<>();
         for (ChangeEvent e : events) {
             for (Column column : e.columns()) {
-                String missing = column.schema().parameters() == null ? null
-                        : column.schema().parameters().get(EventContract.MISSING_VALUE_PARAMETER);
+                String missing = column.missingValue();
                 if (missing != null) {
                     values.putIfAbsent(column.name(), CopyText.escape(missing));
                 }
