@@ -1,19 +1,34 @@
 package io.adbsync.converter;
 
 import io.apicurio.registry.rest.client.exception.RestClientException;
+import io.apicurio.registry.serde.SerdeConfig;
 import io.apicurio.registry.utils.converter.AvroConverter;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.errors.RetriableException;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * Apicurio's Avro converter whose registry failures that pass by themselves (the registry unreachable, a 5xx answer,
  * rate limiting) are {@link RetriableException}s: Connect then retries the conversion for {@code errors.retry.timeout}
  * instead of failing the task, which Apicurio's own client does after one try. A refusal (an incompatible schema, 409;
  * a bad request) stays what it is and fails the task with the registry's message.
+ * <p>
+ * Unless {@code apicurio.registry.schema-resolver} says otherwise, schemas are resolved by {@link SchemaInstanceResolver},
+ * which spares each record the printing and hashing of its schema.
  */
 public class RetryingAvroConverter extends AvroConverter<Object> {
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        Map<String, Object> withResolver = new HashMap<>(configs);
+        // A class, not an instance: the serializer and the deserializer each make their own.
+        withResolver.putIfAbsent(SerdeConfig.SCHEMA_RESOLVER, SchemaInstanceResolver.class);
+        super.configure(withResolver, isKey);
+    }
 
     @Override
     public byte[] fromConnectData(String topic, Schema schema, Object value) {

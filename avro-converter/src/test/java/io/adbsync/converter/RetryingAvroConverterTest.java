@@ -4,7 +4,11 @@ import io.apicurio.registry.rest.client.exception.RestClientException;
 import io.apicurio.registry.rest.v2.beans.Error;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.errors.RetriableException;
+import io.apicurio.registry.resolver.SchemaResolver;
+import io.apicurio.registry.serde.AbstractKafkaSerializer;
 import org.junit.jupiter.api.Test;
+
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,5 +42,27 @@ class RetryingAvroConverterTest {
         assertThat(RetryingAvroConverter.retriableIfPassing(incompatible)).isSameAs(incompatible);
         DataException other = new DataException("not Avro");
         assertThat(RetryingAvroConverter.retriableIfPassing(other)).isSameAs(other);
+    }
+
+    /** Exposes the serializer's resolver, which Apicurio keeps to its subclasses. */
+    private static final class Inspected extends RetryingAvroConverter {
+        SchemaResolver<?, ?> resolver() {
+            return ((AbstractKafkaSerializer<?, ?>) serializer).getSchemaResolver();
+        }
+    }
+
+    private static final Map<String, Object> REGISTRY = Map.of("apicurio.registry.url", "http://127.0.0.1:1/apis/registry/v2",
+            "apicurio.registry.auto-register", "true");
+
+    @Test
+    void schemasAreResolvedByInstanceUnlessTheConfigNamesAResolver() {
+        Inspected converter = new Inspected();
+        converter.configure(REGISTRY, false);
+        assertThat(converter.resolver()).isInstanceOf(SchemaInstanceResolver.class);
+
+        Inspected chosen = new Inspected();
+        chosen.configure(Map.of("apicurio.registry.url", "http://127.0.0.1:1/apis/registry/v2",
+                "apicurio.registry.schema-resolver", "io.apicurio.registry.resolver.DefaultSchemaResolver"), false);
+        assertThat(chosen.resolver()).isNotInstanceOf(SchemaInstanceResolver.class);
     }
 }

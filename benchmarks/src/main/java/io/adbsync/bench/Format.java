@@ -8,7 +8,7 @@ public enum Format {
     /** JSON with the schema in every record (adbsync's SchemaCachingJsonConverter, Kafka's JsonConverter: the same bytes). */
     JSON("json", "JSON", "JSON with schemas: adbsync's SchemaCachingJsonConverter, Kafka's JsonConverter for Debezium (the same bytes)"),
     /** Avro in Confluent's wire format through the local schema registry, the same converter for both engines. */
-    AVRO("avro", "Avro", "Avro: Apicurio's AvroConverter in Confluent's wire format on one local registry, for both engines");
+    AVRO("avro", "Avro", "Avro: adbsync's RetryingAvroConverter (Apicurio's AvroConverter, schemas resolved once per schema instance) in Confluent's wire format on one local registry, for both engines");
 
     private final String key;
     private final String title;
