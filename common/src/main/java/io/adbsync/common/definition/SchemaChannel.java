@@ -1,0 +1,38 @@
+package io.adbsync.common.definition;
+
+/**
+ * Names shared by the source, which writes object definitions to the schema topic, and the sink, which applies them
+ * before the data that needs them.
+ * <p>
+ * The topic is {@code <topic.prefix>.schema-changes}: under the prefix, so a sink subscribed with
+ * {@code topics.regex=<prefix>\..*} receives it, and of one name part where every data topic has two
+ * ({@code <prefix>.<schema>.<table>}), so no table's topic can be it. One partition, so definitions keep the order the
+ * source sent them in (an object after what it depends on).
+ */
+public final class SchemaChannel {
+
+    /** What follows {@code <topic.prefix>.} in the schema topic's name. */
+    public static final String TOPIC_SUFFIX = "schema-changes";
+
+    /**
+     * The header on every data record of a table whose definition went through the channel: the
+     * {@link Definition#version()} the record was written under. A sink with {@code schema.sync=all} writes the record
+     * only once that version of its table was applied.
+     */
+    public static final String VERSION_HEADER = "adbsync.definition";
+
+    /** The header naming the schema topic that carries the version above, so that a sink's messages can say where to look. */
+    public static final String TOPIC_HEADER = "adbsync.definition.topic";
+
+    private SchemaChannel() {
+    }
+
+    public static String topic(String topicPrefix) {
+        return topicPrefix + "." + TOPIC_SUFFIX;
+    }
+
+    /** Whether {@code topic} is a schema topic by its name. */
+    public static boolean isSchemaTopic(String topic) {
+        return topic.endsWith("." + TOPIC_SUFFIX);
+    }
+}
