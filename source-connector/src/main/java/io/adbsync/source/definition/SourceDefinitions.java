@@ -1,0 +1,17 @@
+package io.adbsync.source.definition;
+
+import io.adbsync.common.definition.Definition;
+
+import java.util.List;
+
+/**
+ * What one read of the source's catalog found: the definitions in the order a destination creates them (each after
+ * everything in its {@code dependsOn}), and what was left out, each with its reason.
+ */
+public record SourceDefinitions(List<Definition> definitions, List<Skipped> skipped) {
+
+    public SourceDefinitions {
+        definitions = List.copyOf(definitions);
+        skipped = List.copyOf(skipped);
+    }
+}
