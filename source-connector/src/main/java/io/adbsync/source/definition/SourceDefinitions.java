@@ -1,6 +1,7 @@
 package io.adbsync.source.definition;
 
 import io.adbsync.common.definition.Definition;
+import io.adbsync.common.definition.ObjectRef;
 
 import java.util.List;
 
@@ -13,5 +14,10 @@ public record SourceDefinitions(List<Definition> definitions, List<Skipped> skip
     public SourceDefinitions {
         definitions = List.copyOf(definitions);
         skipped = List.copyOf(skipped);
+    }
+
+    /** The sequences among the definitions, whose positions {@link DefinitionReader#positions} reads on an interval. */
+    public List<ObjectRef> sequences() {
+        return definitions.stream().filter(d -> d.sequence() != null).map(Definition::ref).toList();
     }
 }

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@link DefinitionReader} on a real PostgreSQL schema with every kind of object the schema channel carries. */
 class DefinitionReaderIT {
@@ -216,6 +217,8 @@ class DefinitionReaderIT {
                 "table:\"shop\".\"products\"");
         assertThat(byKey.get("table:\"shop\".\"events\"").table().primaryKey()).containsExactly("id", "at");
 
+        assertThat(read.sequences()).extracting(ObjectRef::key).containsExactly("sequence:\"shop\".\"products_id_seq\"",
+                "sequence:\"shop\".\"tickets\"", "sequence:\"shop\".\"customers_id_seq\"", "sequence:\"shop\".\"orders_id_seq\"");
         assertThat(byKey.get("sequence:\"shop\".\"tickets\"").sequence())
                 .isEqualTo(new SequenceShape("bigint", 100, 5, 1, Long.MAX_VALUE, 1, false, null, 100L, false));
         assertThat(byKey.get("sequence:\"shop\".\"products_id_seq\"").sequence())
@@ -290,6 +293,25 @@ class DefinitionReaderIT {
                     Map.entry(sequences.get(1), new SequencePosition(1L, false)));
             Definition moved = positions.get(sequences.get(0)).applyTo(byKey(first).get("sequence:\"shop\".\"tickets\""));
             assertThat(moved).isEqualTo(byKey(second).get("sequence:\"shop\".\"tickets\""));
+        }
+    }
+
+    @Test
+    void theCallersSessionIsLeftAsItWas() throws SQLException {
+        try (Connection c = server.connect(database)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("SET search_path = shop, public");
+            }
+            DefinitionReader reader = DefinitionReader.of(c);
+            reader.read(c, captured(c));
+            assertThat(c.getAutoCommit()).isTrue();
+            try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SHOW search_path")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("shop, public");
+            }
+            c.setAutoCommit(false);
+            assertThatThrownBy(() -> reader.read(c, List.of())).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("The definition reader runs its own transaction: give it a connection in autocommit mode");
         }
     }
 
