@@ -362,6 +362,69 @@ class DefinitionReaderIT {
         }
     }
 
+    /**
+     * Names that need quoting everywhere, a function that calls another in a SQL-standard body, a NOT VALID domain
+     * constraint and a rule on a view, rebuilt in an empty database.
+     */
+    @Test
+    void quotedNamesAndLessCommonFormsRebuildTheSameDefinitions() throws SQLException {
+        server.execute(database, "CREATE SCHEMA \"Sales Dept\"",
+                "CREATE TYPE \"Sales Dept\".\"Status\" AS ENUM ('Open', 'Don''t know')",
+                "CREATE FUNCTION \"Sales Dept\".plus(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE "
+                        + "RETURN a + b",
+                "CREATE FUNCTION \"Sales Dept\".\"Double\"(x integer) RETURNS integer LANGUAGE sql IMMUTABLE "
+                        + "BEGIN ATOMIC SELECT \"Sales Dept\".plus(x, x); END",
+                "CREATE DOMAIN \"Sales Dept\".\"Amount\" AS numeric",
+                "ALTER DOMAIN \"Sales Dept\".\"Amount\" ADD CONSTRAINT \"Not Huge\" CHECK (VALUE < 1000000) NOT VALID",
+                "CREATE TABLE \"Sales Dept\".\"Order Items\" (\"Item ID\" integer PRIMARY KEY, \"Unit Price\" \"Sales Dept\".\"Amount\", "
+                        + "\"State\" \"Sales Dept\".\"Status\" DEFAULT 'Don''t know', \"Qty\" integer "
+                        + "CONSTRAINT \"Qty Doubled\" CHECK (\"Sales Dept\".\"Double\"(\"Qty\") < 100))",
+                "CREATE INDEX \"By Price\" ON \"Sales Dept\".\"Order Items\" (\"Unit Price\" DESC) INCLUDE (\"State\")",
+                "CREATE VIEW \"Sales Dept\".\"Open Items\" AS SELECT \"Item ID\", \"Qty\" FROM \"Sales Dept\".\"Order Items\" "
+                        + "WHERE \"State\" = 'Open'",
+                "CREATE RULE \"Insert Open\" AS ON INSERT TO \"Sales Dept\".\"Open Items\" DO INSTEAD "
+                        + "INSERT INTO \"Sales Dept\".\"Order Items\" (\"Item ID\", \"Qty\", \"State\") VALUES (NEW.\"Item ID\", NEW.\"Qty\", 'Open')");
+        List<TableId> tables = List.of(new TableId("Sales Dept", "Order Items"));
+        SourceDefinitions source;
+        try (Connection c = server.connect(database)) {
+            source = DefinitionReader.of(c).read(c, tables);
+        }
+        assertThat(keys(source)).containsExactly(
+                "schema:\"Sales Dept\".\"Sales Dept\"",
+                "enum:\"Sales Dept\".\"Status\"",
+                "domain:\"Sales Dept\".\"Amount\"",
+                "function:\"Sales Dept\".\"plus(a integer, b integer)\"",
+                "function:\"Sales Dept\".\"Double(x integer)\"",
+                "table:\"Sales Dept\".\"Order Items\"",
+                "index:\"Sales Dept\".\"By Price\"",
+                "view:\"Sales Dept\".\"Open Items\"",
+                "rule:\"Sales Dept\".\"Insert Open on Open Items\"");
+        assertThat(source.skipped()).isEmpty();
+        Map<String, Definition> byKey = byKey(source);
+        assertThat(byKey.get("domain:\"Sales Dept\".\"Amount\"").statements()).containsExactly(
+                "CREATE DOMAIN \"Sales Dept\".\"Amount\" AS numeric",
+                "ALTER DOMAIN \"Sales Dept\".\"Amount\" ADD CONSTRAINT \"Not Huge\" CHECK ((VALUE < (1000000)::numeric)) NOT VALID");
+        assertThat(byKey.get("function:\"Sales Dept\".\"Double(x integer)\"").dependsOn()).extracting(ObjectRef::key)
+                .containsExactly("schema:\"Sales Dept\".\"Sales Dept\"", "function:\"Sales Dept\".\"plus(a integer, b integer)\"");
+        assertThat(byKey.get("index:\"Sales Dept\".\"By Price\"").index().keys()).containsExactly("\"Unit Price\" DESC");
+        assertThat(byKey.get("index:\"Sales Dept\".\"By Price\"").index().include()).containsExactly("State");
+        assertThat(byKey.get("rule:\"Sales Dept\".\"Insert Open on Open Items\"").dependsOn()).extracting(ObjectRef::key)
+                .containsExactly("schema:\"Sales Dept\".\"Sales Dept\"", "enum:\"Sales Dept\".\"Status\"",
+                        "table:\"Sales Dept\".\"Order Items\"", "view:\"Sales Dept\".\"Open Items\"");
+
+        String destination = server.createDatabase("definitions_quoted");
+        try {
+            try (Connection c = server.connect(destination); Statement s = c.createStatement()) {
+                ShapeRenderer.apply(s, source.definitions());
+            }
+            try (Connection c = server.connect(destination)) {
+                assertThat(versions(DefinitionReader.of(c).read(c, tables))).isEqualTo(versions(source));
+            }
+        } finally {
+            server.dropDatabase(destination);
+        }
+    }
+
     @Test
     void foreignKeysThatFormACycleLeaveOneOutAndSayHowToAddIt() throws SQLException {
         server.execute(database, "CREATE SCHEMA ring",
