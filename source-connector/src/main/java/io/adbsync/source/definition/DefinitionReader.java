@@ -28,8 +28,8 @@ import java.util.Map;
  * queries do not grow with the number of tables, columns or indexes: each asks about all objects at once, by OID
  * array. It asks a dozen, plus six per level of the chain of types and functions (a column's domain whose CHECK calls
  * a function taking another type is two levels; most schemas have two or three). Definitions come out in dependency
- * order: each after everything its {@code dependsOn} names, and
- * otherwise by {@link ObjectKind} and name, so the same catalog gives the same definitions, versions and order.
+ * order: each after everything its {@code dependsOn} names, and otherwise by {@link ObjectKind} and name, so the same
+ * catalog gives the same definitions, versions and order ({@link DependencyOrder}: how a cycle is broken).
  *
  * <h2>What is read, per kind</h2>
  * <ul>
@@ -41,19 +41,21 @@ import java.util.Map;
  * and EXCLUDE constraints as {@code pg_get_constraintdef} writes them. On a Greenplum-family source
  * ({@code gp_distribution_policy} exists) also the distribution ({@code hash} by the key columns in key order,
  * {@code random}, {@code replicated}) and the storage ({@code heap}, {@code ao_row}, {@code ao_column}: the access
- * method, as Greenplum 7 has it; for a partitioned table, its leaves' one when they all agree). A table depends on the
+ * method, as Greenplum 7 has it; for a partitioned table, which has none, its leaves' one, or none and a report when
+ * they differ). A table depends on the
  * types of its columns, the functions and sequences its defaults and CHECKs use, and the captured tables its
  * foreign keys reference.
  * <ul>
  * <li>A foreign key to a table that is not captured is left out (the destination would not have the table) and
- * reported with the {@code ALTER TABLE … ADD CONSTRAINT} to run by hand. Foreign keys between captured tables that
- * form a cycle: the one that closes the cycle is left out and reported the same way.</li>
+ * reported with the {@code ALTER TABLE … ADD CONSTRAINT} to run by hand. A foreign key to the table itself is kept.
+ * Foreign keys between captured tables that form a cycle: the one that closes the cycle is left out and reported the
+ * same way.</li>
  * <li>A partitioned table is sent as one plain table (the sink writes all its partitions' rows into it); its partition
  * key and partitions are not carried, which is reported. A table that inherits (or a partition captured on its own)
  * is sent as a plain table with all its columns, without the link, also reported.</li>
- * <li>Column collations, storage parameters ({@code WITH (fillfactor…)}), tablespaces, triggers, policies (row
- * level security), comments, owners and grants are not carried; neither is a Greenplum 6 source's storage (the
- * connectors need PostgreSQL 12 or later, Greenplum 7).</li>
+ * <li>Column collations (a column's shape has no place for one), storage parameters ({@code WITH (fillfactor…)}),
+ * tablespaces, triggers, policies (row level security), comments, owners and grants are not carried; neither is a
+ * Greenplum 6 source's storage (the connectors need PostgreSQL 12 or later, Greenplum 7).</li>
  * </ul></li>
  * <li><b>ENUM, COMPOSITE, DOMAIN, RANGE</b>: the types captured columns use, and recursively the types those use
  * (array element types, composite attributes, domain base types, range subtypes, types in functions' signatures and
@@ -73,8 +75,9 @@ import java.util.Map;
  * {@code plpgsql}: a function in C or another language, {@code internal} functions under another name, aggregates
  * and window functions are reported, as is any function that belongs to an extension (create the extension). What
  * a function body reads (tables, other functions) is not tracked unless the body is SQL-standard
- * ({@code BEGIN ATOMIC}): PostgreSQL records nothing for it. A destination should apply {@code LANGUAGE sql} functions with
- * {@code check_function_bodies = off}, as {@code pg_dump}'s output does, since what their bodies read may come later.</li>
+ * ({@code BEGIN ATOMIC}): PostgreSQL records nothing for it. A destination should apply {@code LANGUAGE sql}
+ * functions with {@code check_function_bodies = off}, as {@code pg_dump}'s output does, since what their bodies read
+ * may come later.</li>
  * <li><b>SEQUENCE</b>: the sequences captured tables own (serial columns, {@code OWNED BY}), those of their identity
  * columns, and those their defaults, views and rules use: data type, start, increment, min, max, cache, cycle, the
  * owning column ({@code "schema"."table"."column"}, only where that table is captured) and the position
@@ -84,8 +87,9 @@ import java.util.Map;
  * interval.</li>
  * <li><b>INDEX</b>: each valid index of a captured table that no primary key, UNIQUE or EXCLUDE constraint owns (those
  * come with the constraint): unique or not, access method, each key as {@code pg_get_indexdef(oid, n, true)} writes it
- * followed by its collation and operator class where not the default and its ordering ({@code DESC},
- * {@code NULLS FIRST/LAST}), the {@code INCLUDE} columns, the predicate of a partial index. An invalid index (a
+ * (a column name quoted where it needs it, an expression in parentheses unless a function call), followed by its
+ * collation and operator class where not the default and its ordering ({@code DESC}, {@code NULLS FIRST/LAST}), which
+ * that function leaves out; the {@code INCLUDE} columns (plain names); the predicate of a partial index. An invalid index (a
  * failed {@code CREATE INDEX CONCURRENTLY}) is reported. Storage parameters and tablespaces are not carried.</li>
  * <li><b>VIEW</b>: each view that reads a captured table, directly or through other views, when everything it reads
  * is a captured table, a sequence sent or another view sent: {@code CREATE OR REPLACE VIEW … AS}
