@@ -24,7 +24,8 @@ import java.util.Map;
  * <p>
  * One {@link #read} is one read-only REPEATABLE READ transaction with {@code search_path} set to {@code pg_catalog}
  * alone, so that every name the server writes (in types, defaults, constraints, view queries, function headers) is
- * schema-qualified unless built in, and the statements run the same whatever the destination's search path. Its
+ * schema-qualified unless built in, and the statements run the same whatever the destination's search path; and with
+ * pg_dump's DateStyle, IntervalStyle, extra_float_digits (and UTC, hex bytea), so that constants read the same. Its
  * queries do not grow with the number of tables, columns or indexes: each asks about all objects at once, by OID
  * array. It asks a dozen, plus six per level of the chain of types and functions (a column's domain whose CHECK calls
  * a function taking another type is two levels; most schemas have two or three). Definitions come out in dependency
@@ -107,6 +108,16 @@ import java.util.Map;
  */
 public final class DefinitionReader {
 
+    /**
+     * For the read's transaction only: names qualified unless built in, and constants in defaults and constraints
+     * written as pg_dump writes them, the same text (and so the same versions) whatever the session's settings, and
+     * read the same by any destination.
+     */
+    private static final String SESSION = "SELECT set_config('search_path', 'pg_catalog', true), "
+            + "set_config('DateStyle', 'ISO', true), set_config('IntervalStyle', 'postgres', true), "
+            + "set_config('TimeZone', 'UTC', true), set_config('extra_float_digits', '3', true), "
+            + "set_config('bytea_output', 'hex', true)";
+
     private final ServerCapabilities capabilities;
     private final boolean greenplum;
 
@@ -142,7 +153,7 @@ public final class DefinitionReader {
         SQLException failure = null;
         try (Statement s = connection.createStatement()) {
             s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-            s.execute("SET LOCAL search_path = pg_catalog");
+            s.execute(SESSION);
             Reading reading = new Reading(connection, capabilities, greenplum);
             Relations relations = new Relations(reading);
             relations.read(List.copyOf(tables));

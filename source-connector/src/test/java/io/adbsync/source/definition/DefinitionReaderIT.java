@@ -296,6 +296,32 @@ class DefinitionReaderIT {
         }
     }
 
+    /** Constants in defaults and constraints are written the same whatever the session's date and time settings. */
+    @Test
+    void constantsReadTheSameWhateverTheSessionsSettings() throws SQLException {
+        server.execute(database, "CREATE TABLE shop.slots (id integer PRIMARY KEY, day date DEFAULT '2024-02-29', "
+                + "at timestamptz DEFAULT '2024-02-29 13:14:15+00', span interval DEFAULT '1 day 2 hours', "
+                + "ratio double precision DEFAULT 0.1, CONSTRAINT slots_day_check CHECK (day > '2000-01-31'))");
+        List<TableId> slots = List.of(new TableId("shop", "slots"));
+        SourceDefinitions plain;
+        try (Connection c = server.connect(database)) {
+            plain = DefinitionReader.of(c).read(c, slots);
+        }
+        server.execute(database, "ALTER DATABASE " + database + " SET DateStyle = 'SQL, DMY'",
+                "ALTER DATABASE " + database + " SET IntervalStyle = 'iso_8601'",
+                "ALTER DATABASE " + database + " SET TimeZone = 'Asia/Tokyo'",
+                "ALTER DATABASE " + database + " SET extra_float_digits = -3");
+        SourceDefinitions other;
+        try (Connection c = server.connect(database)) {
+            other = DefinitionReader.of(c).read(c, slots);
+        }
+        assertThat(versions(other)).isEqualTo(versions(plain));
+        TableShape t = byKey(plain).get("table:\"shop\".\"slots\"").table();
+        assertThat(t.columns()).extracting(ColumnShape::defaultExpression).containsExactly(null, "'2024-02-29'::date",
+                "'2024-02-29 13:14:15+00'::timestamp with time zone", "'1 day 02:00:00'::interval", "0.1");
+        assertThat(t.constraints()).extracting(ConstraintShape::definition).containsExactly("CHECK ((day > '2000-01-31'::date))");
+    }
+
     @Test
     void theCallersSessionIsLeftAsItWas() throws SQLException {
         try (Connection c = server.connect(database)) {
