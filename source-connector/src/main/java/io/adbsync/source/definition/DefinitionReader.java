@@ -38,8 +38,9 @@ import java.util.Map;
  * object depends on its schema. Owners and privileges are not carried.</li>
  * <li><b>TABLE</b> (each captured table): columns in order (dropped ones left out) with {@code format_type}, NOT
  * NULL, default ({@code pg_get_expr}), identity ({@code ALWAYS} / {@code BY DEFAULT}, with no default) and the
- * expression of a stored generated column (with no default); the primary key in key order; UNIQUE, CHECK, FOREIGN KEY
- * and EXCLUDE constraints as {@code pg_get_constraintdef} writes them. On a Greenplum-family source
+ * expression of a generated column (with no default; a virtual one, PostgreSQL 18, is reported and sent as stored);
+ * the primary key in key order; UNIQUE, CHECK, FOREIGN KEY and EXCLUDE constraints as {@code pg_get_constraintdef}
+ * writes them. On a Greenplum-family source
  * ({@code gp_distribution_policy} exists) also the distribution ({@code hash} by the key columns in key order,
  * {@code random}, {@code replicated}) and the storage ({@code heap}, {@code ao_row}, {@code ao_column}: the access
  * method, as Greenplum 7 has it; for a partitioned table, which has none, its leaves' one, or none and a report when

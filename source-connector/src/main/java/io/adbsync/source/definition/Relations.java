@@ -45,7 +45,8 @@ final class Relations {
 
     private static final String COLUMNS = "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
             + "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, a.attidentity::text, "
-            + "CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END, a.atttypid, d.oid "
+            + "CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, a.atttypid, d.oid, "
+            + "a.attgenerated = 'v' "
             + "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
             + "WHERE a.attrelid = ANY (?::oid[]) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum";
 
@@ -122,7 +123,7 @@ final class Relations {
     }
 
     private record Column(long table, String name, String type, boolean notNull, String defaultExpression, String identity,
-                          String generated, long typeOid, long attrdef) {
+                          String generated, long typeOid, long attrdef, boolean virtual) {
     }
 
     private record Constraint(long table, long oid, String name, char type, String definition, long referenced,
@@ -170,7 +171,7 @@ final class Relations {
         List<Long> tableOids = List.copyOf(tables.keySet());
         reading.query(COLUMNS, rs -> columns.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(new Column(rs.getLong(1),
                 rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getString(5), identity(rs.getString(6)), rs.getString(7),
-                rs.getLong(8), rs.getLong(9))), reading.oids(tableOids));
+                rs.getLong(8), rs.getLong(9), rs.getBoolean(10))), reading.oids(tableOids));
         reading.query(CONSTRAINTS, rs -> constraints.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(new Constraint(
                 rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4).charAt(0), rs.getString(5), rs.getLong(6),
                 rs.getString(7) == null ? null : rs.getString(7) + "." + rs.getString(8), Reading.strings(rs, 9))),
@@ -443,6 +444,10 @@ final class Relations {
         List<ColumnShape> shapes = new ArrayList<>();
         for (Column c : columns.getOrDefault(t.oid, List.of())) {
             shapes.add(new ColumnShape(c.name, c.type, c.notNull, c.defaultExpression, c.identity, c.generated));
+            if (c.virtual) {
+                reading.skip("column " + c.name + " of " + t.ref, "is a virtual generated column: it is sent as a stored one "
+                        + "(GENERATED ALWAYS AS (" + c.generated + ") STORED), which has the same values");
+            }
             ObjectRef type = support.type(c.typeOid);
             if (type != null) {
                 node.dependsOn.add(type);
