@@ -140,7 +140,9 @@ public final class DefinitionReader {
     }
 
     /**
-     * The definitions of {@code tables} and of what they need, in dependency order, and what was left out. Runs its
+     * The definitions of {@code tables} and of what they need, in dependency order, and what was left out. Give it every
+     * captured table, not only the one about to be sent: a foreign key, a view or a rule is kept only when what it
+     * references is among {@code tables}, and the definitions of the others come out the same (same versions). Runs its
      * own read-only transaction on {@code connection}, which must be in autocommit mode and is left so. A table
      * dropped since it was captured is reported, not an error; an object dropped while the read runs can fail it with
      * the server's error (42P01, 42704), and reading again succeeds.
