@@ -50,6 +50,9 @@ final class Sequences {
             + "JOIN pg_namespace n ON n.nspname = t.s JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.r "
             + "AND c.relkind = 'S' ORDER BY t.ord";
 
+    /** Sequences read by one statement: one plan of a few hundred scans, far below the limit of bind parameters. */
+    private static final int PER_STATEMENT = 500;
+
     private Sequences() {
     }
 
@@ -102,35 +105,37 @@ final class Sequences {
     }
 
     /**
-     * The positions of {@code sequences}, in one statement; a sequence the role may not read gets a null
-     * {@code lastValue} and a report.
+     * The positions of {@code sequences}, in one statement per {@value #PER_STATEMENT}; a sequence the role may not read
+     * gets a null {@code lastValue} and a report.
      */
     static Map<ObjectRef, SequencePosition> positions(Reading reading, List<Readable> sequences) throws SQLException {
         Map<ObjectRef, SequencePosition> positions = new HashMap<>();
-        StringBuilder sql = new StringBuilder();
         List<ObjectRef> read = new ArrayList<>();
         for (Readable s : sequences) {
-            if (!s.mayRead()) {
-                positions.put(s.ref(), new SequencePosition(null, false));
-                reading.skip(s.ref().toString() + " (its position)", "the connector's role may not read it: GRANT SELECT ON "
-                        + "SEQUENCE " + SqlIdentifiers.qualified(s.ref().schema(), s.ref().name()) + " TO the role, so "
-                        + "that the destination's sequence is moved past the source's");
+            if (s.mayRead()) {
+                read.add(s.ref());
                 continue;
             }
-            sql.append(read.isEmpty() ? "" : " UNION ALL ").append("SELECT ?::int, last_value, is_called FROM ")
-                    .append(SqlIdentifiers.qualified(s.ref().schema(), s.ref().name()));
-            read.add(s.ref());
+            positions.put(s.ref(), new SequencePosition(null, false));
+            reading.skip(s.ref().toString() + " (its position)", "the connector's role may not read it: GRANT SELECT ON "
+                    + "SEQUENCE " + SqlIdentifiers.qualified(s.ref().schema(), s.ref().name()) + " TO the role, so "
+                    + "that the destination's sequence is moved past the source's");
         }
-        if (read.isEmpty()) {
-            return positions;
-        }
-        try (PreparedStatement ps = reading.connection.prepareStatement(sql.toString())) {
-            for (int i = 0; i < read.size(); i++) {
-                ps.setInt(i + 1, i);
+        for (int from = 0; from < read.size(); from += PER_STATEMENT) {
+            List<ObjectRef> part = read.subList(from, Math.min(read.size(), from + PER_STATEMENT));
+            StringBuilder sql = new StringBuilder();
+            for (ObjectRef ref : part) {
+                sql.append(sql.length() == 0 ? "" : " UNION ALL ").append("SELECT ?::int, last_value, is_called FROM ")
+                        .append(SqlIdentifiers.qualified(ref.schema(), ref.name()));
             }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    positions.put(read.get(rs.getInt(1)), new SequencePosition(rs.getLong(2), rs.getBoolean(3)));
+            try (PreparedStatement ps = reading.connection.prepareStatement(sql.toString())) {
+                for (int i = 0; i < part.size(); i++) {
+                    ps.setInt(i + 1, i);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        positions.put(part.get(rs.getInt(1)), new SequencePosition(rs.getLong(2), rs.getBoolean(3)));
+                    }
                 }
             }
         }

@@ -341,6 +341,25 @@ class DefinitionReaderIT {
         }
     }
 
+    /** More sequences than one statement reads: each is read, in statements of a few hundred. */
+    @Test
+    void positionsOfManySequences() throws SQLException {
+        server.execute(database, "CREATE SCHEMA many",
+                "DO $$BEGIN FOR i IN 1..1234 LOOP EXECUTE format('CREATE SEQUENCE many.s%s START %s', i, i); END LOOP; END$$",
+                "SELECT nextval('many.s1234')");
+        List<ObjectRef> sequences = new java.util.ArrayList<>();
+        for (int i = 1; i <= 1234; i++) {
+            sequences.add(new ObjectRef(ObjectKind.SEQUENCE, "many", "s" + i));
+        }
+        try (Connection c = server.connect(database)) {
+            Map<ObjectRef, SequencePosition> positions = DefinitionReader.of(c).positions(c, sequences);
+            assertThat(positions).hasSize(1234);
+            assertThat(positions.get(sequences.get(0))).isEqualTo(new SequencePosition(1L, false));
+            assertThat(positions.get(sequences.get(700))).isEqualTo(new SequencePosition(701L, false));
+            assertThat(positions.get(sequences.get(1233))).isEqualTo(new SequencePosition(1234L, true));
+        }
+    }
+
     @Test
     void aSequenceTheRoleMayNotReadHasNoPositionAndIsReported() throws SQLException {
         String role = "limited_" + database;
