@@ -140,6 +140,10 @@ final class SupportObjects {
             List<Source> sources = new ArrayList<>();
             Set<Long> nextFunctions = new LinkedHashSet<>();
             for (TypeInfo t : found) {
+                if (t.extension != null) {
+                    // Created by its extension at the destination, with whatever it needs.
+                    continue;
+                }
                 if (t.type == 'd' || t.type == 'r') {
                     sources.add(new Source("pg_type", t.oid));
                 }
