@@ -48,6 +48,11 @@ public record ServerCapabilities(int versionNum) {
         return versionNum >= PG14;
     }
 
+    /** Multirange types (PostgreSQL 14): every range type has one, {@code pg_range.rngmultitypid} names it. */
+    public boolean multiranges() {
+        return versionNum >= PG14;
+    }
+
     /** Publication row filters, {@code FOR TABLE t WHERE (…)} and {@code pg_publication_tables.rowfilter} (PostgreSQL 15). */
     public boolean publicationRowFilters() {
         return versionNum >= PG15;

@@ -46,6 +46,12 @@ class ServerCapabilitiesTest {
     }
 
     @Test
+    void multirangesFrom14() {
+        assertThat(PG13_LAST.multiranges()).isFalse();
+        assertThat(PG14.multiranges()).isTrue();
+    }
+
+    @Test
     void publicationRowFiltersFrom15() {
         assertThat(PG14_LAST.publicationRowFilters()).isFalse();
         assertThat(PG15.publicationRowFilters()).isTrue();
