@@ -1,6 +1,9 @@
 package io.adbsync.source;
 
+import io.adbsync.source.catalog.TableFilter;
 import io.adbsync.source.config.SourceConfig;
+import io.adbsync.source.definition.CatalogDefinitions;
+import io.adbsync.source.definition.SchemaChannelGate;
 import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.common.Version;
 import io.adbsync.common.retry.RetryPolicy;
@@ -27,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 
 /**
  * Reads the replication slot and turns committed changes into records: the Connect side of the source. All database
@@ -65,6 +69,10 @@ public class AdbPgSourceTask extends SourceTask {
     /** The tables no longer captured whose copies this task marks; see {@link LeftTables}. */
     private volatile LeftTables leftTables = LeftTables.none();
     private volatile boolean stopping;
+    /** Puts definitions on the schema topic ahead of the data (schema.changes.enabled); null when off or not set up. */
+    private SchemaChannelGate definitions;
+    /** Records read but not handed out because reading their definitions failed: handed out first after reconnecting. */
+    private List<SourceRecord> awaitingDefinitions;
 
     public AdbPgSourceTask() {
         this(System::currentTimeMillis, Thread::sleep);
@@ -90,6 +98,8 @@ public class AdbPgSourceTask extends SourceTask {
         stopping = false;
         capture = null;
         truncates = null;
+        definitions = null;
+        awaitingDefinitions = null;
         setup = new TaskSetup(config, props.getOrDefault("name", config.topicPrefix()),
                 props.getOrDefault(AdbPgSourceConnector.TASK_ID, "0"), TaskSegments.assigned(props),
                 context.offsetStorageReader(), tracker, metrics);
@@ -106,11 +116,40 @@ public class AdbPgSourceTask extends SourceTask {
             if (stopping || (capture == null && !startWhenReady())) {
                 return null;
             }
-            List<SourceRecord> records = pollSetUp();
+            List<SourceRecord> records = withDefinitions();
             if (records != null) {
                 inFlight.addAndGet(records.size());
             }
             return records;
+        }
+    }
+
+    /**
+     * The next records, after the definitions they need. When the definitions cannot be read (the catalog connection
+     * lost) the records wait, in order, until the connections are back: none is dropped and none overtakes them.
+     */
+    private List<SourceRecord> withDefinitions() throws InterruptedException {
+        List<SourceRecord> records;
+        if (awaitingDefinitions != null) {
+            if (retry.disconnected() && !reconnect()) {
+                return null;
+            }
+            records = awaitingDefinitions;
+            awaitingDefinitions = null;
+        } else {
+            records = pollSetUp();
+        }
+        if (definitions == null) {
+            return records;
+        }
+        try {
+            return definitions.gate(records);
+        } catch (SQLException e) {
+            awaitingDefinitions = records == null || records.isEmpty() ? null : records;
+            if (!stopping) {
+                lost(e);
+            }
+            return null;
         }
     }
 
@@ -128,6 +167,12 @@ public class AdbPgSourceTask extends SourceTask {
             return false;
         }
         leftTables = capture.leftTables();
+        if (config.schemaChangesEnabled() && definitions == null) {
+            definitions = new SchemaChannelGate(config.topicPrefix(), new CatalogDefinitions(capture.catalog(),
+                    new TableFilter(config.tableIncludeList(), config.tableExcludeList()), config.heartbeatTable(),
+                    config.sequenceIncludeList().stream().map(Pattern::compile).toList()),
+                    config.schemaRefreshIntervalMs(), System::currentTimeMillis);
+        }
         truncates = capture.truncates() == null ? null : new TruncateMeeting(capture.reader(), capture.truncates());
         long downMs = retry.connected();
         if (downMs >= 0) {

@@ -21,6 +21,13 @@ public final class SchemaChannel {
      */
     public static final String VERSION_HEADER = "adbsync.definition";
 
+    /**
+     * The header with the time (ms) the source read the definition named by {@link #VERSION_HEADER}. A sink may write
+     * the record under a definition of its table read at that time or later (the schema topic may have been compacted
+     * down to the latest): the record then fits the table as well as a record written before a later change does.
+     */
+    public static final String TIME_HEADER = "adbsync.definition.ts";
+
     /** The header naming the schema topic that carries the version above, so that a sink's messages can say where to look. */
     public static final String TOPIC_HEADER = "adbsync.definition.topic";
 

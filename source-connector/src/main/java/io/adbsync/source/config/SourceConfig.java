@@ -1,5 +1,6 @@
 package io.adbsync.source.config;
 
+import io.adbsync.common.definition.SchemaChannel;
 import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.common.config.Validators;
 import io.adbsync.common.contract.EventContract;
@@ -59,6 +60,9 @@ public final class SourceConfig extends AbstractConfig {
     public static final String TABLE_FILTERS = "table.filters";
     public static final String TABLE_FILTERS_MODE = "table.filters.mode";
     public static final String HEARTBEAT_TOPIC_PREFIX = "__adbsync-heartbeat.";
+    public static final String SCHEMA_CHANGES_ENABLED = "schema.changes.enabled";
+    public static final String SCHEMA_REFRESH_INTERVAL_MS = "schema.refresh.interval.ms";
+    public static final String SEQUENCE_INCLUDE_LIST = "sequence.include.list";
 
     private static final String GROUP_TOPICS = "Topics";
     private static final String GROUP_TABLES = "Tables";
@@ -67,6 +71,7 @@ public final class SourceConfig extends AbstractConfig {
     private static final String GROUP_RELIABILITY = "Reliability";
     private static final String GROUP_SNAPSHOT = "Snapshot";
     private static final String GROUP_THROTTLING = "Throttling";
+    private static final String GROUP_SCHEMA = "Schema";
 
 
 
@@ -112,6 +117,30 @@ public final class SourceConfig extends AbstractConfig {
                 "Prefix of every topic this connector writes: changes of table s.t go to <topic.prefix>.s.t. "
                         + "It also names the record schemas, so keep it stable once data has been written.",
                 GROUP_TOPICS, ++order, Width.MEDIUM, "Topic prefix");
+        order = 0;
+        def.define(SCHEMA_CHANGES_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                "Send the definitions of the captured tables and of what they depend on (schemas, enum, composite, "
+                        + "domain and range types, sequences with their positions, functions used by defaults and "
+                        + "checks, indexes, constraints, views and rules over captured tables; on a Greenplum-family "
+                        + "source the distribution policy and storage) to the topic <topic.prefix>." + SchemaChannel.TOPIC_SUFFIX
+                        + ", each object after what it depends on, before the first data of a table and again when "
+                        + "a definition changes. Data records then name their table's definition version in the "
+                        + "header " + SchemaChannel.VERSION_HEADER + "; a sink with schema.sync=all subscribed to that "
+                        + "topic (topics.regex=<topic.prefix>\\..*) creates and alters the destination from them "
+                        + "before it writes the data. Other consumers of topics.regex=<topic.prefix>\\..* must "
+                        + "exclude that topic, or set this to false.",
+                GROUP_SCHEMA, ++order, Width.SHORT, "Send definitions");
+        def.define(SCHEMA_REFRESH_INTERVAL_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1_000L), Importance.LOW,
+                "How often the definitions of the captured tables are read again (an index, constraint or default "
+                        + "changed at the source reaches the schema topic within this time; a column change goes "
+                        + "before the table's next record at once) and the positions of their sequences, which are sent "
+                        + "when they moved, so destination sequences are never far behind the source's.",
+                GROUP_SCHEMA, ++order, Width.SHORT, "Definition re-read interval");
+        def.define(SEQUENCE_INCLUDE_LIST, Type.LIST, "", Validators.regexList(), Importance.LOW,
+                "Sequences (regexes on schema.sequence, whole name) kept in step besides those the captured tables use "
+                        + "(serial and identity columns, nextval defaults), e.g. sequences the application calls "
+                        + "nextval on itself.",
+                GROUP_SCHEMA, ++order, Width.LONG, "More sequences");
         order = 0;
         def.define(TABLE_INCLUDE_LIST, Type.LIST, "", Validators.regexList(), Importance.HIGH,
                 "Comma-separated regular expressions matched against schema.table (whole name). Only matching "
@@ -296,6 +325,18 @@ public final class SourceConfig extends AbstractConfig {
     /** The partition count of each table topic, from the connector's topic-creation settings. */
     public TopicPartitions topicPartitions() {
         return topicPartitions;
+    }
+
+    public boolean schemaChangesEnabled() {
+        return getBoolean(SCHEMA_CHANGES_ENABLED);
+    }
+
+    public long schemaRefreshIntervalMs() {
+        return getLong(SCHEMA_REFRESH_INTERVAL_MS);
+    }
+
+    public List<String> sequenceIncludeList() {
+        return getList(SEQUENCE_INCLUDE_LIST);
     }
 
     public String topicPrefix() {

@@ -13,8 +13,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads, from the source's catalog, the definitions of the captured tables and of everything they need, for the
@@ -119,6 +122,11 @@ public final class DefinitionReader {
             + "set_config('TimeZone', 'UTC', true), set_config('extra_float_digits', '3', true), "
             + "set_config('bytea_output', 'hex', true)";
 
+    /** Sequences outside the system schemas, for sequence.include.list. */
+    private static final String LISTABLE_SEQUENCES = "SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c "
+            + "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' "
+            + "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+
     private final ServerCapabilities capabilities;
     private final boolean greenplum;
 
@@ -148,6 +156,14 @@ public final class DefinitionReader {
      * the server's error (42P01, 42704), and reading again succeeds.
      */
     public SourceDefinitions read(Connection connection, Collection<TableId> tables) throws SQLException {
+        return read(connection, tables, List.of());
+    }
+
+    /**
+     * {@link #read(Connection, Collection)}, and the sequences whose schema.name matches one of {@code sequences}
+     * (regexes, whole name) whether or not a captured table uses them: sequences an application calls nextval on itself.
+     */
+    public SourceDefinitions read(Connection connection, Collection<TableId> tables, Collection<Pattern> sequences) throws SQLException {
         if (!connection.getAutoCommit()) {
             throw new IllegalArgumentException("The definition reader runs its own transaction: give it a connection in "
                     + "autocommit mode");
@@ -162,7 +178,16 @@ public final class DefinitionReader {
             relations.read(List.copyOf(tables));
             SupportObjects support = new SupportObjects(reading);
             support.require(relations.typesUsed(), relations.functionsUsed());
-            Sequences.read(reading, relations.tableOids(), relations.sequencesUsed());
+            Set<Long> sequenceOids = new LinkedHashSet<>(relations.sequencesUsed());
+            if (!sequences.isEmpty()) {
+                reading.query(LISTABLE_SEQUENCES, rs -> {
+                    String name = rs.getString(2) + "." + rs.getString(3);
+                    if (sequences.stream().anyMatch(p -> p.matcher(name).matches())) {
+                        sequenceOids.add(rs.getLong(1));
+                    }
+                });
+            }
+            Sequences.read(reading, relations.tableOids(), sequenceOids);
             support.addNodes();
             relations.addNodes(support);
             List<Definition> ordered = DependencyOrder.order(reading.nodes, reading.skipped);

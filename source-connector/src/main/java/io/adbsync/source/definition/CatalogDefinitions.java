@@ -1,0 +1,56 @@
+package io.adbsync.source.definition;
+
+import io.adbsync.common.definition.ObjectRef;
+import io.adbsync.common.sql.TableId;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.catalog.TableFilter;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** The schema channel's definitions read from the source's catalog, for every table the task captures now. */
+public final class CatalogDefinitions implements SchemaChannelGate.Reader {
+
+    private final SourceCatalog catalog;
+    private final TableFilter filter;
+    private final TableId heartbeat;
+    private final List<Pattern> sequences;
+    private DefinitionReader reader;
+
+    /**
+     * @param filter    the tables captured (include and exclude lists): tables created since the task started are read too
+     * @param heartbeat the heartbeat table, never a destination table
+     * @param sequences sequence.include.list
+     */
+    public CatalogDefinitions(SourceCatalog catalog, TableFilter filter, TableId heartbeat, List<Pattern> sequences) {
+        this.catalog = catalog;
+        this.filter = filter;
+        this.heartbeat = heartbeat;
+        this.sequences = List.copyOf(sequences);
+    }
+
+    @Override
+    public SchemaChannelGate.Read definitions() throws SQLException {
+        Connection c = catalog.connection();
+        List<TableId> tables = SourceCatalog.capturedTables(c, filter).stream().filter(t -> !t.equals(heartbeat)).toList();
+        SourceDefinitions read = reader(c).read(c, tables, sequences);
+        return new SchemaChannelGate.Read(read.definitions(), read.skipped());
+    }
+
+    @Override
+    public Map<ObjectRef, SequencePosition> positions(Collection<ObjectRef> sequenceRefs) throws SQLException {
+        Connection c = catalog.connection();
+        return reader(c).positions(c, sequenceRefs);
+    }
+
+    private DefinitionReader reader(Connection c) throws SQLException {
+        if (reader == null) {
+            reader = DefinitionReader.of(c);
+        }
+        return reader;
+    }
+}

@@ -1,0 +1,227 @@
+package io.adbsync.source.definition;
+
+import io.adbsync.common.contract.SourceTableHeader;
+import io.adbsync.common.definition.Definition;
+import io.adbsync.common.definition.DefinitionCodec;
+import io.adbsync.common.definition.ObjectKind;
+import io.adbsync.common.definition.ObjectRef;
+import io.adbsync.common.definition.SchemaChannel;
+import io.adbsync.common.definition.SequenceShape;
+import io.adbsync.common.sql.TableId;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.header.Header;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * Puts the definitions of a table and of what it depends on onto the schema topic ahead of the table's data, and again
+ * when they change; marks every data record with the version of its table's definition.
+ * <p>
+ * Every read covers all captured tables (one catalog transaction), so definitions of tables whose data comes later
+ * are sent early; a table is read again when its first record comes and it was not among them (created since).
+ * <p>
+ * Why this order is enough: a sink with {@code schema.sync=all} writes a record only once the definition version the
+ * record names (or a later one of its table) was applied, so the definition need not reach Kafka first, only at all; it
+ * is handed to Connect in the same poll as, and before, the first record that names it. Definitions are sent when this
+ * task first emits a table's data (each task run sends them again: applying one twice changes nothing), when a table's
+ * records change schema (a column added, dropped or retyped: the stream's relation changed), and when a periodic
+ * re-read finds a change (an index, a constraint, a default: nothing in the stream announces those). Sequence positions
+ * are re-read on the same interval and sent when they moved, so destination sequences follow the source's.
+ * <p>
+ * The records carry no source offset: losing one in a crash loses nothing, since the next run sends them again before
+ * its first data.
+ */
+public final class SchemaChannelGate {
+
+    private static final Logger log = LoggerFactory.getLogger(SchemaChannelGate.class);
+    /** Past this many record schemas seen for one table, the oldest are forgotten (a schema seen again is only a re-read). */
+    private static final int SCHEMAS_PER_TABLE = 16;
+
+    /** Where definitions come from: the catalog, in production. */
+    public interface Reader {
+
+        /**
+         * The definitions of every captured table and of everything they depend on, each after what it depends on (all
+         * at once: a foreign key or a view is kept only where what it references is captured too).
+         */
+        Read definitions() throws SQLException;
+
+        /** The current positions of {@code sequences}; a sequence that no longer exists is left out. */
+        Map<ObjectRef, SequencePosition> positions(Collection<ObjectRef> sequences) throws SQLException;
+    }
+
+    /** What a read found: the definitions in dependency order, and what it left out with the reason. */
+    public record Read(List<Definition> definitions, List<Skipped> skipped) {
+    }
+
+    private final String topic;
+    private final Reader reader;
+    private final long refreshMs;
+    private final LongSupplier clockMs;
+    /** The version of each object last sent, and for sequences the position sent with it. */
+    private final Map<ObjectRef, String> sent = new HashMap<>();
+    private final Map<ObjectRef, Definition> sentSequences = new HashMap<>();
+    /** The definition version each table's records name; a table is here once its definitions were sent. */
+    private final Map<TableId, Version> tables = new LinkedHashMap<>();
+    /** The record schemas seen per table, by identity: a new one means the relation may have changed. */
+    private final Map<TableId, Set<Schema>> schemasSeen = new HashMap<>();
+    /** Tables whose first record led to a read (whether or not the reader had them): read again only on a schema change. */
+    private final Set<TableId> attempted = new HashSet<>();
+    private final Set<Skipped> skippedWarned = new HashSet<>();
+    private long lastRefreshMs;
+
+    private record Version(String version, long tsMs) {
+    }
+
+    public SchemaChannelGate(String topicPrefix, Reader reader, long refreshMs, LongSupplier clockMs) {
+        this.topic = SchemaChannel.topic(topicPrefix);
+        this.reader = reader;
+        this.refreshMs = refreshMs;
+        this.clockMs = clockMs;
+        this.lastRefreshMs = clockMs.getAsLong();
+    }
+
+    /** The records to hand to Connect: definitions due, then {@code records} (possibly null) with their version headers. */
+    public List<SourceRecord> gate(List<SourceRecord> records) throws SQLException {
+        List<SourceRecord> out = new ArrayList<>((records == null ? 0 : records.size()) + 4);
+        long now = clockMs.getAsLong();
+        if (now - lastRefreshMs >= refreshMs) {
+            lastRefreshMs = now;
+            out.addAll(refresh(now));
+        }
+        if (records != null) {
+            for (SourceRecord record : records) {
+                TableId table = tableOf(record);
+                if (table != null) {
+                    // Unknown: created since the last read. Changed: a record schema not seen before, after another.
+                    boolean unknown = !tables.containsKey(table) && attempted.add(table);
+                    boolean changed = newSchema(table, record.valueSchema());
+                    if (unknown || changed) {
+                        out.addAll(send(reader.definitions(), now));
+                    }
+                    mark(record, table);
+                }
+                out.add(record);
+            }
+        }
+        return out.isEmpty() && records == null ? null : out;
+    }
+
+    private List<SourceRecord> refresh(long now) throws SQLException {
+        if (tables.isEmpty()) {
+            return List.of();
+        }
+        List<SourceRecord> out = send(reader.definitions(), now);
+        if (!sentSequences.isEmpty()) {
+            Map<ObjectRef, SequencePosition> positions = reader.positions(sentSequences.keySet());
+            for (Map.Entry<ObjectRef, SequencePosition> e : positions.entrySet()) {
+                Definition before = sentSequences.get(e.getKey());
+                Definition at = e.getValue().applyTo(before);
+                if (moved(before.sequence(), at.sequence())) {
+                    out.add(record(at, now));
+                    sentSequences.put(e.getKey(), at);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean moved(SequenceShape before, SequenceShape at) {
+        return !Objects.equals(before.lastValue(), at.lastValue()) || before.isCalled() != at.isCalled();
+    }
+
+    private List<SourceRecord> send(Read read, long now) {
+        List<SourceRecord> out = new ArrayList<>();
+        for (Definition d : read.definitions()) {
+            String version = d.version();
+            boolean changed = !version.equals(sent.get(d.ref()));
+            if (d.ref().kind() == ObjectKind.SEQUENCE && d.sequence() != null) {
+                Definition before = sentSequences.get(d.ref());
+                changed |= before == null || moved(before.sequence(), d.sequence());
+                sentSequences.put(d.ref(), d);
+            }
+            if (changed) {
+                out.add(record(d, now));
+                if (sent.put(d.ref(), version) != null && d.ref().kind() != ObjectKind.SEQUENCE) {
+                    log.info("Definition of {} changed (version {}); sent to {}", d.ref(), version, topic);
+                }
+            }
+            if (d.ref().kind() == ObjectKind.TABLE) {
+                TableId table = new TableId(d.ref().schema(), d.ref().name());
+                Version current = tables.get(table);
+                if (current == null || !current.version().equals(version)) {
+                    tables.put(table, new Version(version, now));
+                }
+            }
+        }
+        for (Skipped skipped : read.skipped()) {
+            if (skippedWarned.add(skipped)) {
+                log.warn("Not sent to {}: {}", topic, skipped);
+            }
+        }
+        return out;
+    }
+
+    private SourceRecord record(Definition d, long now) {
+        // Partition 0 whatever the topic's partition count: the sink applies definitions in the order they were sent.
+        return new SourceRecord(null, null, topic, 0, DefinitionCodec.KEY_SCHEMA, d.ref().key(),
+                DefinitionCodec.VALUE_SCHEMA, DefinitionCodec.encode(d, null, now), now);
+    }
+
+    /** Notes the schema of a record of {@code table}; true when it is new and another was seen before it. */
+    private boolean newSchema(TableId table, Schema schema) {
+        if (schema == null) {
+            return false;
+        }
+        Set<Schema> seen = schemasSeen.computeIfAbsent(table, t -> Collections.newSetFromMap(new IdentityHashMap<>()));
+        if (seen.contains(schema)) {
+            return false;
+        }
+        boolean after = !seen.isEmpty();
+        if (seen.size() >= SCHEMAS_PER_TABLE) {
+            seen.clear();
+        }
+        seen.add(schema);
+        return after;
+    }
+
+    private void mark(SourceRecord record, TableId table) {
+        Version version = tables.get(table);
+        if (version == null) {
+            // Skipped by the reader (it says why, once): the record goes without a version, and a sink writes it as
+            // records of a source without the schema channel.
+            return;
+        }
+        record.headers().remove(SchemaChannel.VERSION_HEADER).remove(SchemaChannel.TIME_HEADER).remove(SchemaChannel.TOPIC_HEADER)
+                .addString(SchemaChannel.VERSION_HEADER, version.version())
+                .addLong(SchemaChannel.TIME_HEADER, version.tsMs())
+                .addString(SchemaChannel.TOPIC_HEADER, topic);
+    }
+
+    private TableId tableOf(SourceRecord record) {
+        if (topic.equals(record.topic())) {
+            return null;
+        }
+        Header header = record.headers().lastWithName(SourceTableHeader.HEADER);
+        if (header == null || !(header.value() instanceof String value)) {
+            return null;
+        }
+        SourceTableHeader.Name name = SourceTableHeader.decode(value);
+        return new TableId(name.schema(), name.table());
+    }
+}
