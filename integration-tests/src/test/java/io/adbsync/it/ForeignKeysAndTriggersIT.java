@@ -82,7 +82,9 @@ class ForeignKeysAndTriggersIT extends WithLocalStack {
                         + "'c' || g || '@example.com', g % 60 + 1 FROM generate_series(1, 100) g",
                 "INSERT INTO payment SELECT g, g % 100 + 1, g % 50 + 0.99, DATE '2024-01-01' + g % 60 FROM generate_series(1, 300) g");
 
-        ConnectRestClient rest = deployPair(src, dst, "fk", Map.of("snapshot.mode", "initial"), Map.of());
+        // The connector's own table is written in the same sessions.
+        ConnectRestClient rest = deployPair(src, dst, "fk", Map.of("snapshot.mode", "initial"),
+                Map.of("exactly.once.offsets.table", "public.adbsync_offsets"));
         awaitEqual(rest, dst, src);
 
         // Streamed: children right after their parents, updates that the triggers stamp, a parent deleted with its
@@ -111,6 +113,8 @@ class ForeignKeysAndTriggersIT extends WithLocalStack {
         // and its ENABLE ALWAYS trigger on each of them.
         assertThat(scalar(postgres, dst, "SELECT count(*) FROM replicated_customer WHERE customer_id = 5000 AND action = 'INSERT'"))
                 .isEqualTo("1");
+        assertThat(scalar(postgres, dst, "SELECT count(DISTINCT topic) FROM public.adbsync_offsets WHERE next_offset > 0"))
+                .isEqualTo(String.valueOf(TABLES.size()));
         rest.remove("fk-sink");
         rest.remove("fk-source");
     }
