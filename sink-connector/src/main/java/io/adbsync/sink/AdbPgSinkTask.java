@@ -24,6 +24,7 @@ import io.adbsync.common.filter.Operation;
 import io.adbsync.common.filter.OperationFilter;
 import io.adbsync.sink.record.RecordParser;
 import io.adbsync.sink.record.TableChanges;
+import io.adbsync.sink.session.ReplicationRoleSession;
 import io.adbsync.common.throttle.Throttle;
 import io.adbsync.sink.writer.OffsetStore;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -931,6 +932,11 @@ public class AdbPgSinkTask extends SinkTask {
         PGProperty.OPTIONS.set(session, "-c lc_monetary=C");
         Connection c = Jdbc.open(config.connection(), session);
         try {
+            // Before the first transaction: a SET inside one would end with its rollback.
+            String refused = ReplicationRoleSession.apply(c, config.replicationRole());
+            if (refused != null) {
+                throw new ConnectException(refused);
+            }
             // Whatever the destination's default: a barrier arrival, and a batch fenced against a zombie's, read what the
             // transaction they waited for (an advisory lock) committed, which a snapshot taken before the wait misses.
             c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);

@@ -45,6 +45,7 @@ public final class SinkConfig extends AbstractConfig {
     public static final String OFFSETS_TABLE = "exactly.once.offsets.table";
     public static final String MAX_ROWS_PER_SECOND = "max.rows.per.second";
     public static final String MAX_MEGABYTES_PER_SECOND = "max.megabytes.per.second";
+    public static final String SESSION_REPLICATION_ROLE = "session.replication.role";
 
     private static final String GROUP_WRITES = "Writes";
     private static final String GROUP_SCHEMA = "Schema";
@@ -54,6 +55,19 @@ public final class SinkConfig extends AbstractConfig {
     /** How a change is written. */
     public enum InsertMode {
         UPSERT, INSERT
+    }
+
+    /**
+     * The {@code session_replication_role} the sink's sessions run under: whether the destination's foreign keys and
+     * ordinary triggers act on the rows it writes ({@code ORIGIN}) or not ({@code REPLICA}).
+     */
+    public enum ReplicationRole {
+        REPLICA, ORIGIN;
+
+        /** The server's name of the value. */
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     /** What to do when a destination table already exists before the connector first writes to it. */
@@ -111,6 +125,22 @@ public final class SinkConfig extends AbstractConfig {
                         + "first matching entry decides; tables matching none get every operation. Plain records "
                         + "(no envelope) count as an insert or update.",
                 GROUP_WRITES, ++order, Width.LONG, "Operations per table");
+        def.define(SESSION_REPLICATION_ROLE, Type.STRING, "replica", Validators.oneOf("replica", "origin"), Importance.HIGH,
+                "replica: the sink's sessions run with session_replication_role = replica, the way PostgreSQL's own "
+                        + "logical replication applies changes: foreign keys, ordinary triggers and rules of the "
+                        + "destination tables do not act on the rows the sink writes (a batch writes its tables in any "
+                        + "order, so a child row may come before its parent; and the source's triggers already made the "
+                        + "values). Primary key, unique, CHECK and NOT NULL constraints still apply, and triggers enabled "
+                        + "with ALTER TABLE ... ENABLE ALWAYS TRIGGER (or ENABLE REPLICA TRIGGER) still fire. Setting it "
+                        + "takes a superuser, or on PostgreSQL 15 and later GRANT SET ON PARAMETER "
+                        + "session_replication_role; or an administrator makes it the role's own with ALTER ROLE ... SET "
+                        + "session_replication_role = replica, which the sink then finds set. The precheck and the task "
+                        + "say which when the user may not. origin: the destination's foreign keys and triggers act on "
+                        + "every row the sink writes, so a foreign key between replicated tables fails a batch whenever "
+                        + "a child comes before its parent, and a trigger that changes values rewrites what the sink "
+                        + "copies: drop or disable them until switchover (docs/operations.md, \"Foreign keys and "
+                        + "triggers at the destination\").",
+                GROUP_WRITES, ++order, Width.SHORT, "Session replication role");
         order = 0;
         def.define(AUTO_CREATE, Type.BOOLEAN, true, Importance.HIGH,
                 "Create a missing destination table from the record schema (columns, types, primary key, and on "
@@ -269,6 +299,10 @@ public final class SinkConfig extends AbstractConfig {
 
     public double maxBytesPerSecond() {
         return getDouble(MAX_MEGABYTES_PER_SECOND) * 1_000_000d;
+    }
+
+    public ReplicationRole replicationRole() {
+        return ReplicationRole.valueOf(getString(SESSION_REPLICATION_ROLE).trim().toUpperCase(Locale.ROOT));
     }
 
     public StorageEngine storageEngine() {

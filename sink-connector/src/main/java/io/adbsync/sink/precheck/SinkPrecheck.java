@@ -10,6 +10,7 @@ import io.adbsync.sink.naming.SourceTable;
 import io.adbsync.sink.naming.TableAllowList;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.naming.TableNamer;
+import io.adbsync.sink.session.ReplicationRoleSession;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,9 +24,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The live checks of {@code validate()}: the destination is reachable, the user may create temporary tables and may
- * create, read and write the tables of the listed topics, the storage engine exists, and no table conflicts under
- * {@code table.conflict.mode=fail}. Each problem is reported on the config key a user has to change.
+ * The live checks of {@code validate()}: the destination is reachable, the user may run under the session replication
+ * role the sink asks for, may create temporary tables and may create, read and write the tables of the listed topics,
+ * the storage engine exists, and no table conflicts under {@code table.conflict.mode=fail}. Each problem is reported
+ * on the config key a user has to change.
  */
 public final class SinkPrecheck {
 
@@ -41,6 +43,10 @@ public final class SinkPrecheck {
             Dialect dialect = Dialects.detect(c);
             if (!dialect.supports(config.storageEngine())) {
                 add(errors, SinkConfig.STORAGE_ENGINE, SinkConfig.unsupportedStorage(dialect, config.storageEngine()));
+            }
+            String refused = ReplicationRoleSession.apply(c, config.replicationRole());
+            if (refused != null) {
+                add(errors, SinkConfig.SESSION_REPLICATION_ROLE, refused);
             }
             if (!bool(c, "SELECT has_database_privilege(current_database(), 'TEMPORARY')", null)) {
                 add(errors, ConnectionConfig.USER, "User " + config.connection().user() + " may not create temporary tables, "

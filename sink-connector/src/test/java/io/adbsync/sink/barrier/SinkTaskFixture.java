@@ -27,11 +27,11 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Sink tasks driven the way the Connect runtime drives them (start, open, put, close, stop) against a real destination,
  * with records of topic {@value #TOPIC} built here: for what a runtime cannot be made to do on cue, such as a task
- * that dies between its commit at the destination and Connect's offset commit.
+ * that dies between its commit at the destination and Connect's offset commit, or a destination user's privileges.
  */
-final class SinkTaskFixture {
+public final class SinkTaskFixture {
 
-    static final String TOPIC = "p.public.items";
+    public static final String TOPIC = "p.public.items";
     private static final Schema KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
     private static final Schema ROW = SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA)
             .field("v", Schema.OPTIONAL_STRING_SCHEMA).build();
@@ -41,7 +41,7 @@ final class SinkTaskFixture {
     }
 
     /** What the runtime gives a task: its assignment, pauses, rewinds, and the records it reported as errant. */
-    static final class Context implements SinkTaskContext {
+    public static final class Context implements SinkTaskContext {
         final Map<String, String> configs;
         final Set<TopicPartition> assignment = new HashSet<>();
         final Set<TopicPartition> paused = new HashSet<>();
@@ -105,7 +105,8 @@ final class SinkTaskFixture {
     }
 
     /** A started task of connector {@code name} with {@code tps} assigned and opened. */
-    static AdbPgSinkTask task(PostgresServer pg, String db, Map<String, String> extra, Context[] contextOut, TopicPartition... tps) {
+    public static AdbPgSinkTask task(PostgresServer pg, String db, Map<String, String> extra, Context[] contextOut,
+                                     TopicPartition... tps) {
         Map<String, String> config = new HashMap<>();
         config.put("name", "barrier-fixture");
         config.put("topics", TOPIC);
@@ -133,7 +134,7 @@ final class SinkTaskFixture {
     }
 
     /** A row insert ({@code id} set) or, with {@code id} null, a truncate; {@code headers} in pairs name, value. */
-    static SinkRecord rec(int partition, long offset, Integer id, String... headers) {
+    public static SinkRecord rec(int partition, long offset, Integer id, String... headers) {
         Struct source = new Struct(EventContract.SOURCE_SCHEMA).put("version", "1").put("connector", "postgresql").put("name", "p")
                 .put("ts_ms", 0L).put("db", "d").put("schema", "public").put("table", "items");
         Struct envelope = new Struct(ENVELOPE).put("op", id == null ? "t" : "c").put("source", source);
