@@ -1,0 +1,115 @@
+package io.adbsync.sink.definition;
+
+import io.adbsync.common.definition.Definition;
+import io.adbsync.common.definition.ObjectKind;
+import io.adbsync.common.definition.ObjectRef;
+import io.adbsync.common.sql.TableId;
+import io.adbsync.fixtures.postgres.Greenplum;
+import io.adbsync.sink.config.SinkConfig;
+import io.adbsync.sink.definition.Applied.Outcome;
+import io.adbsync.sink.dialect.Dialect;
+import io.adbsync.sink.dialect.Dialects;
+import io.adbsync.sink.naming.NameCase;
+import io.adbsync.stack.postgres.PostgresServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static io.adbsync.sink.Sql.scalar;
+import static io.adbsync.sink.Sql.sql;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The golden definition SQL of Greenplum 7 runs on a real Greenplum 7 cluster, and the sample schema applied there
+ * gets the source's distribution and storage, with what Greenplum cannot have left out and said.
+ */
+class DefinitionOnGreenplumIT {
+
+    private static PostgresServer gp;
+    private static final List<String> databases = new ArrayList<>();
+
+    @BeforeAll
+    static void cluster() {
+        assumeTrue(Greenplum.unavailableReason().isEmpty(), () -> Greenplum.unavailableReason().orElseThrow());
+        gp = Greenplum.shared();
+    }
+
+    @AfterAll
+    static void drop() throws SQLException {
+        for (String db : databases) {
+            gp.dropDatabase(db);
+        }
+    }
+
+    private static String database(String prefix) throws SQLException {
+        String db = gp.createDatabase(prefix);
+        databases.add(db);
+        return db;
+    }
+
+    @Test
+    void everyGoldenDefinitionStatementOfGreenplum7Runs() throws Exception {
+        String db = database("defgolden_gp");
+        try (Connection c = gp.connect(db)) {
+            assertThat(Dialects.detect(c).name()).isEqualTo("greenplum7");
+        }
+        assertThat(DefinitionGoldenRun.run(gp, db, "greenplum7")).containsExactly("definition_create_index_orders_customer_code_idx");
+        assertThat(scalar(gp, db, "SELECT pg_get_table_distributedby('sales.order_lines'::regclass) || ' ' || amname "
+                + "FROM pg_class JOIN pg_am ON pg_am.oid = relam WHERE pg_class.oid = 'sales.order_lines'::regclass"))
+                .isEqualTo("DISTRIBUTED BY (customer_id) ao_column");
+        assertThat(scalar(gp, db, "SELECT pg_get_table_distributedby('sales.countries'::regclass)")).isEqualTo("DISTRIBUTED REPLICATED");
+    }
+
+    @Test
+    void theSampleSchemaAppliedOnGreenplumLeavesOutWhatGreenplumCannotHaveAndSaysWhy() throws Exception {
+        String db = database("defapply_gp");
+        // Greenplum 7 (PostgreSQL 12) has no multiranges: the range type as the user would make it there.
+        sql(gp, db, "CREATE SCHEMA sales", "CREATE TYPE sales.price_range AS RANGE (subtype = numeric)");
+        Map<ObjectRef, Applied> results = new LinkedHashMap<>();
+        try (Connection c = gp.connect(db)) {
+            Dialect dialect = Dialects.detect(c);
+            DefinitionApplier applier = new DefinitionApplier(dialect, DefinitionGolden.names(NameCase.KEEP),
+                    new DestinationSettings(Optional.empty(), List.of(), SinkConfig.ConflictMode.FAIL));
+            for (int pass = 0; pass < 2; pass++) {
+                for (Definition d : SampleSchema.definitions()) {
+                    if (d.ref().kind() == ObjectKind.RANGE) {
+                        continue;
+                    }
+                    results.put(d.ref(), applier.apply(c, d, pass == 0 ? null : d));
+                }
+            }
+            for (Definition d : List.of(SampleSchema.ORDERS_FROM_GREENPLUM, SampleSchema.COUNTRIES_FROM_GREENPLUM)) {
+                results.put(d.ref(), applier.apply(c, d, null));
+            }
+        }
+        assertThat(results.get(SampleSchema.ORDERS).skipped()).extracting(Applied.Skip::what)
+                .contains("unique constraint orders_code_key", "foreign key constraint orders_customer_id_fkey");
+        assertThat(results.get(SampleSchema.BOOKINGS).skipped()).extracting(Applied.Skip::what)
+                .containsExactly("exclude constraint bookings_during_excl");
+        assertThat(results.get(SampleSchema.ORDERS_CUSTOMER_CODE_IDX.ref()).outcome()).isEqualTo(Outcome.SKIPPED);
+        assertThat(results.get(SampleSchema.ORDERS_ID_SEQ).outcome()).as(results.get(SampleSchema.ORDERS_ID_SEQ).summary())
+                .isEqualTo(Outcome.UNCHANGED);
+        assertThat(scalar(gp, db, "SELECT pg_get_table_distributedby('sales.orders'::regclass)")).isEqualTo("DISTRIBUTED BY (id)");
+        assertThat(scalar(gp, db, "SELECT pg_get_table_distributedby('sales.bookings'::regclass)")).isEqualTo("DISTRIBUTED RANDOMLY");
+        assertThat(scalar(gp, db, "SELECT pg_get_table_distributedby('sales.order_lines'::regclass)"))
+                .isEqualTo("DISTRIBUTED BY (customer_id)");
+        assertThat(scalar(gp, db, "SELECT pg_get_table_distributedby('sales.countries'::regclass)")).isEqualTo("DISTRIBUTED REPLICATED");
+        // The sink writes rows as it does on Greenplum: explicit identity values, the default's function on the coordinator.
+        sql(gp, db, "INSERT INTO sales.customers (id, name) VALUES (1, 'a')",
+                "INSERT INTO sales.orders (id, customer_id, quantity, price) VALUES (7, 1, 2, 60)",
+                "INSERT INTO sales.orders (id, customer_id, quantity, price) VALUES (7, 1, 3, 60) "
+                        + "ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity");
+        assertThat(scalar(gp, db, "SELECT code || ' ' || total FROM sales.orders")).isEqualTo("C-100 180.00");
+        assertThat(scalar(gp, db, "SELECT count(*) FROM sales.big_orders")).isEqualTo("1");
+        assertThat(new TableId("sales", "orders").toString()).isEqualTo("sales.orders");
+    }
+}
