@@ -48,12 +48,13 @@ import java.util.regex.Pattern;
  *   <li><b>schema</b>: created where missing, under the source's name.</li>
  *   <li><b>table</b>: created under the name its records get ({@link DefinitionNames}), as {@link DefinitionSql#createTable}
  *   renders it. An existing table follows {@code table.conflict.mode}: with {@code fail}, a table the sink has applied
- *   no definition of ({@code previous} null) stops the sink; otherwise its columns are reconciled:
+ *   no definition of (none {@linkplain AppliedDefinitions#previous recorded}) stops the sink; otherwise its columns
+ *   are reconciled:
  *   <ul>
- *     <li>applied: missing columns added; columns {@code previous} had and the definition no longer has dropped
+ *     <li>applied: missing columns added; columns the previous definition had and this one no longer has dropped
  *     (columns the source never had are kept: they are the destination's own); a different type changed with
  *     {@code USING column::type}; NOT NULL set or dropped; defaults set or dropped; identity added or dropped;
- *     constraints the definition has and the table lacks (by name) added, those {@code previous} had and it no longer
+ *     constraints the definition has and the table lacks (by name) added, those the previous one had and it no longer
  *     has dropped;</li>
  *     <li>left as they are, with the reason: NOT NULL or a constraint that rows already there break; a different
  *     generation expression, primary key, storage or distribution (those need the table made again);</li>
@@ -104,32 +105,34 @@ public final class DefinitionApplier {
     }
 
     /**
-     * Applies {@code definition} and commits.
+     * Applies {@code definition} and commits, after {@code applied} recorded it in the same transaction.
      *
-     * @param previous the definition of the same object this sink applied last (from its own record of what it
-     *                 applied), or null where it applied none: then an existing table is one it did not make, which
-     *                 {@code table.conflict.mode=fail} refuses and whose extra columns are never dropped
+     * @param applied the sink's record of what it applied, shared by its tasks: an existing table it has no previous
+     *                definition of is one the sink did not make, which {@code table.conflict.mode=fail} refuses and whose
+     *                extra columns are never dropped
      * @return what was done and what was left out, for one log line ({@link Applied#summary()})
      * @throws DefinitionException where the destination cannot be brought to the definition without someone
-     *                             deciding; the message says what to do
+     *                             deciding; the message says what to do; nothing was committed
      * @throws SQLException        where the destination failed (connection, privileges): retriable as the caller judges
      */
-    public Applied apply(Connection c, Definition definition, Definition previous) throws SQLException {
+    public Applied apply(Connection c, Definition definition, AppliedDefinitions applied) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
             boolean raced = false;
             for (int attempt = 1; ; attempt++) {
-                Work work = new Work(c);
+                Work work = new Work(c, applied);
                 try {
                     work.run(EXACT_LITERALS, false);
-                    Applied applied = applyOnce(work, definition, previous, raced);
+                    Applied result = applyOnce(work, definition, raced);
+                    applied.record(c, definition);
                     c.commit();
-                    return applied;
+                    return result;
                 } catch (SQLException e) {
                     c.rollback();
-                    if (ConcurrentDdl.lostRace(e) && attempt < ConcurrentDdl.ATTEMPTS) {
-                        // Another task made the object meanwhile, from the same definition: it is the sink's own.
+                    if (concurrent(e) && attempt < ConcurrentDdl.ATTEMPTS) {
+                        // Another task made or changed the object meanwhile, from the same definition: it is the
+                        // sink's own, and the catalog read again says what is left to do.
                         raced = true;
                         continue;
                     }
@@ -144,11 +147,30 @@ public final class DefinitionApplier {
         }
     }
 
-    private Applied applyOnce(Work work, Definition d, Definition previous, boolean raced) throws SQLException {
+    /**
+     * {@link #apply(Connection, Definition, AppliedDefinitions)} for a sink that knows of no definition applied before:
+     * every existing table is one it did not make.
+     */
+    public Applied apply(Connection c, Definition definition) throws SQLException {
+        return apply(c, definition, AppliedDefinitions.of(null));
+    }
+
+    /**
+     * Whether {@code e} is what another session doing the same DDL at the same moment causes: a duplicate object, a
+     * catalog row it updated first ({@code CREATE OR REPLACE} of one function by two sessions), a relation it renamed
+     * while this one waited to rename it too, a deadlock.
+     */
+    private static boolean concurrent(SQLException e) {
+        return ConcurrentDdl.lostRace(e) || "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState())
+                || "42P01".equals(e.getSQLState())
+                || "XX000".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("tuple concurrently updated");
+    }
+
+    private Applied applyOnce(Work work, Definition d, boolean raced) throws SQLException {
         ObjectRef ref = d.ref();
         return switch (ref.kind()) {
             case SCHEMA -> schema(work, ref);
-            case TABLE -> d.table() == null ? missingShape(ref, "table") : table(work, d, previous, raced);
+            case TABLE -> d.table() == null ? missingShape(ref, "table") : table(work, d, raced);
             case SEQUENCE -> d.sequence() == null ? missingShape(ref, "sequence") : sequence(work, d);
             case INDEX -> d.index() == null ? missingShape(ref, "index") : index(work, ref, d.index());
             case ENUM, COMPOSITE, DOMAIN, RANGE, FUNCTION, VIEW, RULE -> statements(work, d);
@@ -170,7 +192,7 @@ public final class DefinitionApplier {
 
     // ---- tables
 
-    private Applied table(Work work, Definition d, Definition previous, boolean raced) throws SQLException {
+    private Applied table(Work work, Definition d, boolean raced) throws SQLException {
         ObjectRef ref = d.ref();
         TableId id = names.table(ref);
         Optional<TableInfo> existing = catalog.table(work.c, id);
@@ -183,6 +205,8 @@ public final class DefinitionApplier {
             work.skipped.addAll(create.skipped());
             return work.result(ref, id.toString(), Outcome.CREATED);
         }
+        // Read after the table was found: a task that made it committed its record with it.
+        Definition previous = work.applied.previous(work.c, ref);
         if (previous == null && !raced && settings.conflictMode() == SinkConfig.ConflictMode.FAIL) {
             throw new DefinitionException("Destination table " + id + " for source table " + ref.qualifiedName()
                     + " already exists and the sink has applied no definition of it (" + SinkConfig.TABLE_CONFLICT_MODE
@@ -425,9 +449,17 @@ public final class DefinitionApplier {
                             + " has no sequence at the destination"));
                     return work.result(ref, ownerTable + "." + ownerColumn, Outcome.SKIPPED);
                 }
-                alterParameters(work, own.get(), s);
-                moveForward(work, own.get(), s);
-                return work.result(ref, own.get().toString(), work.statements.isEmpty() ? Outcome.UNCHANGED : Outcome.CHANGED);
+                TableId identitySequence = own.get();
+                if (!identitySequence.equals(sequence) && identitySequence.schema().equals(sequence.schema())
+                        && !catalog.relationExists(work.c, sequence)) {
+                    // The destination named it otherwise (its default name was taken when the table was made): the
+                    // source's name, which the application's code may use.
+                    work.run("ALTER SEQUENCE " + identitySequence.quoted() + " RENAME TO " + SqlIdentifiers.quote(sequence.table()), true);
+                    identitySequence = sequence;
+                }
+                alterParameters(work, identitySequence, s);
+                moveForward(work, identitySequence, s);
+                return work.result(ref, identitySequence.toString(), work.statements.isEmpty() ? Outcome.UNCHANGED : Outcome.CHANGED);
             }
             if (ownerInfo.isEmpty() && d.dependsOn().contains(ownerRef)) {
                 work.skipped.add(new Skip(ref.toString(), "it belongs to table " + ownerRef.qualifiedName() + " (an identity "
@@ -594,14 +626,13 @@ public final class DefinitionApplier {
             String run = CREATE_FUNCTION.matcher(statement).replaceFirst("$1 OR REPLACE $2");
             SQLException e = work.attempt(run);
             if (e != null) {
-                if (ConcurrentDdl.lostRace(e)) {
+                if (concurrent(e)) {
                     throw e;
                 }
                 throw new DefinitionException("The destination refused the source's definition of " + ref + ": "
                         + e.getMessage().trim() + " (SQLState " + e.getSQLState() + "). Statement: " + abbreviate(run)
                         + ". Drop or change the object at the destination (or what it depends on) and the sink applies it again.", e);
             }
-            work.statements.add(run);
         }
         return work.result(ref, destination, exists ? Outcome.CHANGED : Outcome.CREATED);
     }
@@ -729,9 +760,11 @@ public final class DefinitionApplier {
         final Connection c;
         final List<String> statements = new ArrayList<>();
         final List<Skip> skipped = new ArrayList<>();
+        final AppliedDefinitions applied;
 
-        Work(Connection c) {
+        Work(Connection c, AppliedDefinitions applied) {
             this.c = c;
+            this.applied = applied;
         }
 
         void run(String statement, boolean record) throws SQLException {

@@ -84,11 +84,11 @@ class DefinitionOnGreenplumIT {
                     if (d.ref().kind() == ObjectKind.RANGE) {
                         continue;
                     }
-                    results.put(d.ref(), applier.apply(c, d, pass == 0 ? null : d));
+                    results.put(d.ref(), applier.apply(c, d, AppliedDefinitions.of(pass == 0 ? null : d)));
                 }
             }
             for (Definition d : List.of(SampleSchema.ORDERS_FROM_GREENPLUM, SampleSchema.COUNTRIES_FROM_GREENPLUM)) {
-                results.put(d.ref(), applier.apply(c, d, null));
+                results.put(d.ref(), applier.apply(c, d));
             }
         }
         assertThat(results.get(SampleSchema.ORDERS).skipped()).extracting(Applied.Skip::what)
