@@ -1,6 +1,7 @@
 package io.adbsync.sink.definition;
 
 import io.adbsync.common.definition.Definition;
+import io.adbsync.common.definition.IndexShape;
 import io.adbsync.common.definition.ObjectKind;
 import io.adbsync.common.definition.ObjectRef;
 import io.adbsync.common.sql.TableId;
@@ -87,7 +88,15 @@ class DefinitionOnGreenplumIT {
                     results.put(d.ref(), applier.apply(c, d, AppliedDefinitions.of(pass == 0 ? null : d)));
                 }
             }
-            for (Definition d : List.of(SampleSchema.ORDERS_FROM_GREENPLUM, SampleSchema.COUNTRIES_FROM_GREENPLUM)) {
+            ObjectRef orderLines = SampleSchema.ORDERS_FROM_GREENPLUM.ref();
+            for (Definition d : List.of(SampleSchema.ORDERS_FROM_GREENPLUM, SampleSchema.COUNTRIES_FROM_GREENPLUM,
+                    // What Greenplum 7 takes: a unique index holding the distribution key, any index on AO storage.
+                    Definition.ofIndex(SampleSchema.ref(ObjectKind.INDEX, "orders_id_code_idx"), List.of(SampleSchema.ORDERS),
+                            new IndexShape(SampleSchema.ORDERS, true, "btree", List.of("id", "code"), List.of(), null)),
+                    Definition.ofIndex(SampleSchema.ref(ObjectKind.INDEX, "order_lines_customer_idx"), List.of(orderLines),
+                            new IndexShape(orderLines, false, "btree", List.of("customer_id"), List.of(), "(amount > (0)::numeric)")),
+                    Definition.ofIndex(SampleSchema.ref(ObjectKind.INDEX, "order_lines_order_idx"), List.of(orderLines),
+                            new IndexShape(orderLines, true, "btree", List.of("customer_id", "order_id"), List.of(), null)))) {
                 results.put(d.ref(), applier.apply(c, d));
             }
         }
@@ -96,6 +105,13 @@ class DefinitionOnGreenplumIT {
         assertThat(results.get(SampleSchema.BOOKINGS).skipped()).extracting(Applied.Skip::what)
                 .containsExactly("exclude constraint bookings_during_excl");
         assertThat(results.get(SampleSchema.ORDERS_CUSTOMER_CODE_IDX.ref()).outcome()).isEqualTo(Outcome.SKIPPED);
+        assertThat(results.get(SampleSchema.ref(ObjectKind.INDEX, "orders_id_code_idx")).outcome()).isEqualTo(Outcome.CREATED);
+        assertThat(results.get(SampleSchema.ref(ObjectKind.INDEX, "order_lines_customer_idx")).outcome()).isEqualTo(Outcome.CREATED);
+        assertThat(results.get(SampleSchema.ref(ObjectKind.INDEX, "order_lines_order_idx")).summary())
+                .contains("append-optimized (ao_column) tables have no unique constraints or indexes");
+        assertThat(results.get(SampleSchema.COUNTRIES_FROM_GREENPLUM.ref()).skipped()).isEmpty();
+        assertThat(scalar(gp, db, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'countries_name_key'"))
+                .isEqualTo("UNIQUE (name) DEFERRABLE INITIALLY DEFERRED");
         assertThat(results.get(SampleSchema.ORDERS_ID_SEQ).outcome()).as(results.get(SampleSchema.ORDERS_ID_SEQ).summary())
                 .isEqualTo(Outcome.UNCHANGED);
         assertThat(scalar(gp, db, "SELECT pg_get_table_distributedby('sales.orders'::regclass)")).isEqualTo("DISTRIBUTED BY (id)");

@@ -87,6 +87,19 @@ class DefinitionSqlTest {
         assertThat(new TableId("sales", "orders")).isEqualTo(DefinitionGolden.ORDERS);
     }
 
+    @Test
+    void storageEngineCountsAsSetOnlyWhereTheUserGaveIt() {
+        java.util.Map<String, String> props = new java.util.HashMap<>(java.util.Map.of("connection.url",
+                "jdbc:postgresql://localhost/db", "connection.user", "u", "distribution.key", "id",
+                "table.conflict.mode", "fail"));
+        DestinationSettings defaults = DestinationSettings.of(new SinkConfig(props));
+        assertThat(defaults.storage()).isEmpty();
+        assertThat(defaults.distributionKey()).containsExactly("id");
+        assertThat(defaults.conflictMode()).isEqualTo(SinkConfig.ConflictMode.FAIL);
+        props.put("storage.engine", "heap");
+        assertThat(DestinationSettings.of(new SinkConfig(props)).storage()).contains(StorageEngine.HEAP);
+    }
+
     private static DefinitionSql sql(TableNamer namer) {
         return new DefinitionSql(new PostgresDialect(), new DefinitionNames(namer, "src"), DefinitionGolden.DEFAULTS);
     }
