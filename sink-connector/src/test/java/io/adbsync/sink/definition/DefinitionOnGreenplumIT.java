@@ -1,9 +1,11 @@
 package io.adbsync.sink.definition;
 
+import io.adbsync.common.definition.ColumnShape;
 import io.adbsync.common.definition.Definition;
 import io.adbsync.common.definition.IndexShape;
 import io.adbsync.common.definition.ObjectKind;
 import io.adbsync.common.definition.ObjectRef;
+import io.adbsync.common.definition.TableShape;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.fixtures.postgres.Greenplum;
 import io.adbsync.sink.config.SinkConfig;
@@ -27,6 +29,7 @@ import java.util.Optional;
 import static io.adbsync.sink.Sql.scalar;
 import static io.adbsync.sink.Sql.sql;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -68,6 +71,48 @@ class DefinitionOnGreenplumIT {
                 + "FROM pg_class JOIN pg_am ON pg_am.oid = relam WHERE pg_class.oid = 'sales.order_lines'::regclass"))
                 .isEqualTo("DISTRIBUTED BY (customer_id) ao_column");
         assertThat(scalar(gp, db, "SELECT pg_get_table_distributedby('sales.countries'::regclass)")).isEqualTo("DISTRIBUTED REPLICATED");
+    }
+
+    @Test
+    void anAppendOptimizedTableIsReconciledOnTheSegmentsAndARefusedCastStopsWithWhatToDo() throws Exception {
+        String db = database("defreconcile_gp");
+        sql(gp, db, "CREATE SCHEMA sales");
+        Definition v1 = SampleSchema.ORDERS_FROM_GREENPLUM;
+        TableShape t1 = v1.table();
+        Definition v2 = Definition.ofTable(v1.ref(), v1.dependsOn(), new TableShape(List.of(
+                t1.columns().get(0), t1.columns().get(1),
+                new ColumnShape("amount", "numeric(14,2)", true, "0", null, null),
+                new ColumnShape("note", "text", false, null, null, null)),
+                t1.primaryKey(), t1.constraints(), t1.distribution(), t1.storage()));
+        Definition v3 = Definition.ofTable(v1.ref(), v1.dependsOn(), new TableShape(List.of(
+                t1.columns().get(0), t1.columns().get(1),
+                new ColumnShape("amount", "numeric(14,2)", true, "0", null, null),
+                new ColumnShape("note", "integer", false, null, null, null)),
+                t1.primaryKey(), t1.constraints(), t1.distribution(), t1.storage()));
+        try (Connection c = gp.connect(db)) {
+            DefinitionApplier applier = new DefinitionApplier(Dialects.detect(c), DefinitionGolden.names(NameCase.KEEP),
+                    new DestinationSettings(Optional.empty(), List.of(), SinkConfig.ConflictMode.FAIL));
+            assertThat(applier.apply(c, v1).outcome()).isEqualTo(Outcome.CREATED);
+            sql(gp, db, "INSERT INTO sales.order_lines VALUES (1, 1, 5), (2, 2, 7), (3, 3, 9)");
+            Applied applied = applier.apply(c, v2, AppliedDefinitions.of(v1));
+            assertThat(applied.statements()).containsExactly(
+                    "ALTER TABLE \"sales\".\"order_lines\" ALTER COLUMN \"amount\" DROP DEFAULT",
+                    "ALTER TABLE \"sales\".\"order_lines\" ALTER COLUMN \"amount\" TYPE numeric(14,2) USING \"amount\"::numeric(14,2)",
+                    "ALTER TABLE \"sales\".\"order_lines\" ALTER COLUMN \"amount\" SET DEFAULT 0",
+                    "ALTER TABLE \"sales\".\"order_lines\" ALTER COLUMN \"amount\" SET NOT NULL",
+                    "ALTER TABLE \"sales\".\"order_lines\" ADD COLUMN \"note\" text");
+            sql(gp, db, "UPDATE sales.order_lines SET note = 'n' || order_id");
+            assertThatThrownBy(() -> applier.apply(c, v3, AppliedDefinitions.of(v2)))
+                    .isInstanceOf(DefinitionException.class)
+                    .hasMessageStartingWith("Column note of destination table sales.order_lines is text and the source's "
+                            + "definition makes it integer.")
+                    .hasMessageContaining("invalid input syntax for type integer");
+        }
+        assertThat(scalar(gp, db, "SELECT pg_get_table_distributedby('sales.order_lines'::regclass) || ' ' "
+                + "|| (SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod), ',' ORDER BY attnum) "
+                + "FROM pg_attribute WHERE attrelid = 'sales.order_lines'::regclass AND attnum > 0 AND NOT attisdropped)"))
+                .isEqualTo("DISTRIBUTED BY (customer_id) order_id:bigint,customer_id:integer,amount:numeric(14,2),note:text");
+        assertThat(scalar(gp, db, "SELECT sum(amount) FROM sales.order_lines")).isEqualTo("21.00");
     }
 
     @Test
