@@ -36,7 +36,7 @@ public final class ConcurrentDdl {
             c.commit();
         } catch (SQLException e) {
             c.rollback();
-            if (DUPLICATE.contains(e.getSQLState())) {
+            if (lostRace(e)) {
                 throw new LostRace(e);
             }
             throw e;
@@ -44,6 +44,11 @@ public final class ConcurrentDdl {
             c.rollback();
             throw e;
         }
+    }
+
+    /** Whether {@code e} is the failure of DDL that another session made the same object with first. */
+    public static boolean lostRace(SQLException e) {
+        return DUPLICATE.contains(e.getSQLState());
     }
 
     /** The DDL was rolled back because another session made the same object first; same message and SQLState. */

@@ -14,6 +14,13 @@ public interface Dialect {
     /** {@code CREATE TABLE} with columns, primary key and, where the product has them, storage and distribution. */
     String createTable(TableDefinition table, StorageEngine storage);
 
+    /**
+     * Whether the server takes PostgreSQL 12's DDL: identity and generated columns, {@code CREATE SEQUENCE … AS type},
+     * {@code IF NOT EXISTS} on sequences and indexes, {@code INCLUDE} in indexes, and the catalog columns that go with
+     * them ({@code attidentity}, {@code attgenerated}, {@code pg_sequence}).
+     */
+    boolean postgres12Ddl();
+
     /** Whether a table of {@code storage} may have a primary key (append-optimized tables may not). */
     boolean storageHasPrimaryKey(StorageEngine storage);
 

@@ -45,8 +45,18 @@ public final class GreenplumDialect extends PostgresDialect {
             }
         }
         List<String> distribution = table.distributionKey().isEmpty() ? table.primaryKey() : table.distributionKey();
-        sql.append(distribution.isEmpty() ? " DISTRIBUTED RANDOMLY" : " DISTRIBUTED BY (" + columnList(distribution) + ")");
+        switch (table.placement()) {
+            case REPLICATED -> sql.append(" DISTRIBUTED REPLICATED");
+            case RANDOM -> sql.append(" DISTRIBUTED RANDOMLY");
+            case KEY -> sql.append(distribution.isEmpty() ? " DISTRIBUTED RANDOMLY" : " DISTRIBUTED BY (" + columnList(distribution) + ")");
+        }
         return sql.toString();
+    }
+
+    @Override
+    public boolean postgres12Ddl() {
+        // Greenplum 6 is PostgreSQL 9.4: no identity or generated columns, no CREATE SEQUENCE … AS, no INCLUDE.
+        return accessMethods;
     }
 
     @Override

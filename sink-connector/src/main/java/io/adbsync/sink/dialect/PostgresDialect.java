@@ -21,6 +21,9 @@ public class PostgresDialect implements Dialect {
         String sep = "\n  ";
         for (ColumnDefinition c : table.columns()) {
             sql.append(sep).append(SqlIdentifiers.quote(c.name())).append(' ').append(c.type());
+            if (!c.clauses().isEmpty()) {
+                sql.append(' ').append(c.clauses());
+            }
             if (c.notNull()) {
                 sql.append(" NOT NULL");
             }
@@ -28,6 +31,9 @@ public class PostgresDialect implements Dialect {
         }
         if (!table.primaryKey().isEmpty() && storageHasPrimaryKey(storage)) {
             sql.append(sep).append("PRIMARY KEY (").append(columnList(table.primaryKey())).append(')');
+        }
+        for (String constraint : table.constraints()) {
+            sql.append(sep).append(constraint);
         }
         sql.append("\n)");
         sql.append(tableOptions(table, storage));
@@ -37,6 +43,11 @@ public class PostgresDialect implements Dialect {
     /** What follows the column list: storage and distribution clauses where the product has them. */
     protected String tableOptions(TableDefinition table, StorageEngine storage) {
         return "";
+    }
+
+    @Override
+    public boolean postgres12Ddl() {
+        return true;
     }
 
     @Override

@@ -1,0 +1,1 @@
+-- skipped: index orders_customer_code_idx: greenplum6 has no INCLUDE columns in indexes

@@ -1,0 +1,1 @@
+CREATE INDEX "orders_open_idx" ON "sales"."orders" USING "btree" (placed_at) WHERE ((note IS NULL));

@@ -1,0 +1,5 @@
+CREATE TABLE "sales"."bookings" (
+  "room" integer NOT NULL,
+  "during" tstzrange NOT NULL
+) DISTRIBUTED RANDOMLY;
+-- skipped: exclude constraint bookings_during_excl: greenplum6: exclusion constraints are left to PostgreSQL destinations

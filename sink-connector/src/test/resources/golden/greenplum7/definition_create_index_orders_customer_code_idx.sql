@@ -1,0 +1,1 @@
+-- skipped: index orders_customer_code_idx: on Greenplum a unique constraint or index must contain every column of the distribution key [id]

@@ -1,0 +1,1 @@
+ALTER TABLE "sales"."orders" ADD CONSTRAINT "orders_note_check" CHECK ((note)::text <> ''::text);

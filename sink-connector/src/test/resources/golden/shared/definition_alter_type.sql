@@ -1,0 +1,1 @@
+ALTER TABLE "sales"."orders" ALTER COLUMN "note" TYPE text USING "note"::text;

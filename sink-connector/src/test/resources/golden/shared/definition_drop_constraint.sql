@@ -1,0 +1,1 @@
+ALTER TABLE "sales"."orders" DROP CONSTRAINT "orders_note_check";

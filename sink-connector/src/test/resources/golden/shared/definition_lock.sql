@@ -1,0 +1,1 @@
+LOCK TABLE "sales"."orders" IN ACCESS EXCLUSIVE MODE;

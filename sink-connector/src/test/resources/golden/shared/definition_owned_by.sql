@@ -1,0 +1,1 @@
+ALTER SEQUENCE "sales"."code_seq" OWNED BY "sales"."orders"."id";
