@@ -11,6 +11,12 @@ import io.adbsync.sink.barrier.BarrierStore;
 import io.adbsync.sink.barrier.Barriers;
 import io.adbsync.sink.barrier.Completion;
 import io.adbsync.sink.config.SinkConfig;
+import io.adbsync.common.definition.Definition;
+import io.adbsync.common.definition.ObjectRef;
+import io.adbsync.sink.definition.DefinitionApplier;
+import io.adbsync.sink.definition.DefinitionNames;
+import io.adbsync.sink.definition.DestinationSettings;
+import io.adbsync.sink.definition.SchemaChannelSink;
 import io.adbsync.sink.ddl.RecordSchemaException;
 import io.adbsync.sink.ddl.TableState;
 import io.adbsync.sink.error.RecordFailure;
@@ -97,6 +103,11 @@ public class AdbPgSinkTask extends SinkTask {
     private boolean warnedSnapshotInInsertMode;
     /** Tables whose truncates truncate.enabled=false left out, already warned about. */
     private final Set<TableId> truncatesSkipped = new HashSet<>();
+    private TableNamer namer;
+    /** schema.sync=all: what applies the definitions of each source (by topic prefix) through this sink's settings. */
+    private final Map<String, DefinitionApplier> appliers = new HashMap<>();
+    /** Schema topics whose definitions this task skips (schema.sync is not all), said once each. */
+    private final Set<String> schemaTopicsSkipped = new HashSet<>();
     /** Topics with records beyond the partitions the source sends truncates to, where truncates are not applied: warned. */
     private final Set<String> beyondPartitionsWarned = new HashSet<>();
     /** The tables this connector keeps its own state in, by the setting that names them: never a record's destination. */
@@ -123,7 +134,8 @@ public class AdbPgSinkTask extends SinkTask {
     @Override
     public void start(Map<String, String> props) {
         config = new SinkConfig(props);
-        TableNamer namer = new TableNamer(config.tableNameFormat(), config.tableNameMap(), config.nameCase());
+        namer = new TableNamer(config.tableNameFormat(), config.tableNameMap(), config.nameCase());
+        appliers.clear();
         boolean append = config.insertMode() == SinkConfig.InsertMode.INSERT;
         parser = new RecordParser(namer, !append);
         operations = OperationFilter.parse(config.tableOperations());
@@ -136,6 +148,7 @@ public class AdbPgSinkTask extends SinkTask {
         connectorName = props.getOrDefault("name", "adbsync-sink");
         bookkeeping.clear();
         bookkeeping.put(config.truncateBarrierTable(), SinkConfig.TRUNCATE_BARRIER_TABLE);
+        bookkeeping.put(config.schemaSyncTable(), SinkConfig.SCHEMA_SYNC_TABLE);
         config.offsetsTable().ifPresent(table -> bookkeeping.put(table, SinkConfig.OFFSETS_TABLE));
         tolerateAll = "all".equalsIgnoreCase(props.getOrDefault("errors.tolerance", "none").trim());
         try {
@@ -194,6 +207,9 @@ public class AdbPgSinkTask extends SinkTask {
         partitions.forEach(appliedOffsets::remove);
         partitions.forEach(pendingSeeks::remove);
         partitionsToResume.removeAll(partitions);
+        if (destination != null) {
+            destination.definitions().ifPresent(d -> d.forget(partitions).forEach(this::resume));
+        }
         for (TopicPartition tp : partitions) {
             rewinds.remove(tp);
             if (barriers.release(tp) != null) {
@@ -229,6 +245,9 @@ public class AdbPgSinkTask extends SinkTask {
             // The failure may have come after the commit (its reply lost): the batch is redelivered, and whether its
             // arrivals at barriers were recorded is read again from the destination before it is applied.
             barriers.forget(context.assignment());
+            if (destination != null) {
+                destination.definitions().ifPresent(SchemaChannelSink::dropNewHolds);
+            }
             throw e;
         }
     }
@@ -240,6 +259,7 @@ public class AdbPgSinkTask extends SinkTask {
         try {
             resumeFromStoredOffsets();
             releaseAppliedBarriers();
+            releaseAppliedDefinitions();
         } catch (SQLException e) {
             throw failure(e, List.of());
         }
@@ -259,6 +279,7 @@ public class AdbPgSinkTask extends SinkTask {
         // Per partition where a truncate can apply, the first offset of a record written: checked against arrivals.
         Map<TopicPartition, Long> fenced = new HashMap<>();
         try {
+            applyDefinitions(records);
             for (SinkRecord record : records) {
                 TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
                 Long applied = appliedOffsets.get(tp);
@@ -269,6 +290,14 @@ public class AdbPgSinkTask extends SinkTask {
                 }
                 if (barriers.isHeld(tp) || reached.containsKey(tp)) {
                     // Not consumed: the partition is rewound to its barrier's copy and delivered again from there.
+                    continue;
+                }
+                if (SchemaChannelSink.isDefinition(record)) {
+                    // Applied before the loop (schema.sync=all) or not wanted here: consumed either way.
+                    nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+                    continue;
+                }
+                if (!definitionAllows(record, tp, nextOffsets)) {
                     continue;
                 }
                 accept(record, tp, events, nextOffsets, reached, passed, fenced);
@@ -294,6 +323,7 @@ public class AdbPgSinkTask extends SinkTask {
         }
         pendingSeeks.clear();
         afterBarriers(reached.values(), outcome.applied());
+        afterDefinitionHolds();
         pace(outcome.tables());
         keepPollingWhileHolding();
     }
@@ -557,9 +587,105 @@ public class AdbPgSinkTask extends SinkTask {
 
     /** The runtime calls put() again within {@value #HOLD_CHECK_MS} ms while partitions are held, even with every partition paused. */
     private void keepPollingWhileHolding() {
-        if (barriers.holding()) {
+        if (barriers.holding() || destination != null && destination.definitions().map(SchemaChannelSink::holding).orElse(false)) {
             context.timeout(HOLD_CHECK_MS);
         }
+    }
+
+    /** Definitions applied through this task's naming, dialect and settings, only to tables it may write. */
+    private final class DefinitionAppliers implements SchemaChannelSink.Appliers {
+
+        @Override
+        public DefinitionApplier applier(String topicPrefix) {
+            return appliers.computeIfAbsent(topicPrefix, p -> new DefinitionApplier(destination.dialect(),
+                    new DefinitionNames(namer, p), DestinationSettings.of(config)));
+        }
+
+        @Override
+        public String refusal(String topicPrefix, Definition definition) {
+            ObjectRef table = switch (definition.ref().kind()) {
+                case TABLE -> definition.ref();
+                case INDEX -> definition.index() == null ? null : definition.index().table();
+                default -> null;
+            };
+            if (table == null) {
+                return null;
+            }
+            TableId destinationTable = new DefinitionNames(namer, topicPrefix).table(table);
+            String own = bookkeeping.get(destinationTable);
+            if (own != null) {
+                return "Destination table " + destinationTable + " of " + definition.ref() + " is one this connector keeps its own "
+                        + "state in (" + own + ")";
+            }
+            if (!allowList.allows(destinationTable)) {
+                return "Destination table " + destinationTable + " of " + definition.ref() + " is not in " + SinkConfig.TABLE_ALLOW_LIST;
+            }
+            return null;
+        }
+    }
+
+    /** schema.sync=all: applies the batch's definitions first, so its records that name them are written now. */
+    private void applyDefinitions(Collection<SinkRecord> records) throws SQLException {
+        if (destination != null) {
+            destination.definitions().ifPresent(SchemaChannelSink::startBatch);
+        }
+        if (records.stream().noneMatch(SchemaChannelSink::isDefinition)) {
+            return;
+        }
+        if (config.schemaSync() != SinkConfig.SchemaSyncMode.ALL) {
+            for (SinkRecord record : records) {
+                if (SchemaChannelSink.isDefinition(record) && schemaTopicsSkipped.add(record.topic())) {
+                    log.info("Definitions on {} are not applied ({}={}); they are consumed and skipped", record.topic(),
+                            SinkConfig.SCHEMA_SYNC, config.schemaSync().name().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+            return;
+        }
+        Connection c = connection();
+        destination.definitions().orElseThrow().applyDefinitions(c, records, (record, message) -> refuse(record, message, null));
+    }
+
+    /**
+     * schema.sync=all: whether the record may be written now, or its partition waits for the definition it names
+     * (held from it once the batch is written). A malformed header refuses the record.
+     */
+    private boolean definitionAllows(SinkRecord record, TopicPartition tp, Map<TopicPartition, Long> nextOffsets) throws SQLException {
+        if (config.schemaSync() != SinkConfig.SchemaSyncMode.ALL) {
+            return true;
+        }
+        // connection() first: the destination (and what holds records for it) is known once connected.
+        Connection c = connection();
+        Optional<SchemaChannelSink> definitions = destination.definitions();
+        if (definitions.get().isHeld(tp)) {
+            return false;
+        }
+        try {
+            return definitions.get().mayWrite(c, record, tp);
+        } catch (IllegalArgumentException e) {
+            nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
+            refuse(record, "Malformed " + e.getMessage() + " (record at topic " + record.topic() + ", partition "
+                    + record.kafkaPartition() + ", offset " + record.kafkaOffset() + "); nothing was written", e);
+            return false;
+        }
+    }
+
+    /** After the batch committed: partitions that reached a record whose definition is not applied wait there. */
+    private void afterDefinitionHolds() {
+        if (destination == null || destination.definitions().isEmpty()) {
+            return;
+        }
+        destination.definitions().get().takeNewHolds().forEach((tp, hold) -> {
+            rewind(tp, hold.offset());
+            pause(tp);
+        });
+    }
+
+    /** Releases partitions whose definitions were applied meanwhile (by this task or the one reading the schema topic). */
+    private void releaseAppliedDefinitions() throws SQLException {
+        if (destination == null || destination.definitions().isEmpty() || !destination.definitions().get().holding()) {
+            return;
+        }
+        destination.definitions().get().releaseApplied(connection()).forEach(this::resume);
     }
 
     private void rewind(TopicPartition tp, long offset) {
@@ -944,7 +1070,7 @@ public class AdbPgSinkTask extends SinkTask {
             if (destination == null) {
                 // Only once the connection that detected the product held: a connection lost before (the detection's
                 // commit fails) leaves the task to detect again.
-                destination = Destination.detect(c, config, connectorName);
+                destination = Destination.detect(c, config, connectorName, new DefinitionAppliers());
                 log.info("Destination dialect: {}", destination.dialect().name());
             }
             Optional<OffsetStore> offsetStore = destination.offsetStore();
@@ -956,6 +1082,7 @@ public class AdbPgSinkTask extends SinkTask {
             throw e;
         }
         destination.schemaSync().forget();
+        destination.definitions().ifPresent(SchemaChannelSink::newConnection);
         connection = c;
         return c;
     }

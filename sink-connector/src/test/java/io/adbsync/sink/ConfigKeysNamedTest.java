@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ConfigKeysNamedTest {
 
-    private static final Set<String> CONNECT_SETTINGS = Set.of("errors.tolerance", "schemas.enable");
+    private static final Set<String> CONNECT_SETTINGS = Set.of("errors.tolerance", "schemas.enable", "topics.regex");
 
     @Test
     void everySettingNamedInAMessageIsDeclared() throws IOException {

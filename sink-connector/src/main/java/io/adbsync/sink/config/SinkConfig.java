@@ -29,6 +29,9 @@ public final class SinkConfig extends AbstractConfig {
     public static final String DELETE_ENABLED = "delete.enabled";
     public static final String AUTO_CREATE = "auto.create";
     public static final String AUTO_EVOLVE = "auto.evolve";
+    public static final String SCHEMA_SYNC = "schema.sync";
+    public static final String SCHEMA_SYNC_TABLE = "schema.sync.table";
+    public static final String SCHEMA_SYNC_WAIT_MS = "schema.sync.wait.ms";
     public static final String TABLE_NAME_FORMAT = "table.name.format";
     public static final String DISTRIBUTION_KEY = "distribution.key";
     public static final String STORAGE_ENGINE = "storage.engine";
@@ -68,6 +71,16 @@ public final class SinkConfig extends AbstractConfig {
         public String value() {
             return name().toLowerCase(Locale.ROOT);
         }
+    }
+
+    /** What the sink creates and alters at the destination. */
+    public enum SchemaSyncMode {
+        /** No DDL at all: the destination's tables must exist and fit. */
+        NONE,
+        /** Tables from the records' schemas, as auto.create and auto.evolve say. */
+        TABLES,
+        /** Everything the source sends on its schema topic, before the data that needs it; tables from records otherwise. */
+        ALL
     }
 
     /** What to do when a destination table already exists before the connector first writes to it. */
@@ -149,6 +162,28 @@ public final class SinkConfig extends AbstractConfig {
         def.define(AUTO_EVOLVE, Type.BOOLEAN, true, Importance.MEDIUM,
                 "Add columns to the destination table when records carry columns it lacks.",
                 GROUP_SCHEMA, ++order, Width.SHORT, "Add columns");
+        def.define(SCHEMA_SYNC, Type.STRING, "tables", Validators.oneOf("none", "tables", "all"), Importance.HIGH,
+                "none: no DDL at the destination, whatever auto.create and auto.evolve say. tables: create and "
+                        + "evolve tables from the records' schemas as auto.create and auto.evolve say. all: also apply "
+                        + "what an adbsync source sends on its schema topic <topic.prefix>.schema-changes (schemas, "
+                        + "types, sequences kept in step, functions, tables with their constraints, defaults and "
+                        + "indexes, views, rules; see docs/schema-sync.md), through this sink's naming, distribution "
+                        + "and storage settings, before the data that needs it. The topic must be among this "
+                        + "connector's topics (topics.regex=<topic.prefix>\\..* includes it); a record naming a "
+                        + "definition this connector has not applied waits for it (" + SCHEMA_SYNC_WAIT_MS + ").",
+                GROUP_SCHEMA, ++order, Width.SHORT, "Schema sync");
+        def.define(SCHEMA_SYNC_TABLE, Type.STRING, "public.adbsync_schema_sync",
+                Validators.matching(Validators.SCHEMA_TABLE, "schema.table"), Importance.LOW,
+                "Destination table (schema.table) where schema.sync=all records each definition it applied (object, "
+                        + "version, when the source read it), in the same transaction as its DDL: the tasks of this "
+                        + "connector read it to know that a table's definition is in place before they write its "
+                        + "records. Created on first need; its schema must exist or be creatable.",
+                GROUP_SCHEMA, ++order, Width.LONG, "Schema sync table");
+        def.define(SCHEMA_SYNC_WAIT_MS, Type.LONG, 10L * 60_000, ConfigDef.Range.atLeast(1_000L), Importance.LOW,
+                "With schema.sync=all, how long a record waits for the definition version it names (header "
+                        + "adbsync.definition) to be applied before the task fails with a message naming the table "
+                        + "and the schema topic. Its partition is paused meanwhile; other partitions go on.",
+                GROUP_SCHEMA, ++order, Width.SHORT, "Wait for definitions");
         def.define(TABLE_NAME_FORMAT, Type.STRING, "${schema}.${table}",
                 Validators.matching(Pattern.compile("(?s).*\\S.*"), "a non-blank name template"),
                 Importance.MEDIUM,
@@ -237,6 +272,18 @@ public final class SinkConfig extends AbstractConfig {
 
     public boolean autoEvolve() {
         return getBoolean(AUTO_EVOLVE);
+    }
+
+    public SchemaSyncMode schemaSync() {
+        return SchemaSyncMode.valueOf(getString(SCHEMA_SYNC).trim().toUpperCase(Locale.ROOT));
+    }
+
+    public TableId schemaSyncTable() {
+        return TableId.parse(getString(SCHEMA_SYNC_TABLE).trim());
+    }
+
+    public long schemaSyncWaitMs() {
+        return getLong(SCHEMA_SYNC_WAIT_MS);
     }
 
     public String tableNameFormat() {

@@ -138,9 +138,10 @@ public final class SourceConfig extends AbstractConfig {
                 GROUP_SCHEMA, ++order, Width.SHORT, "Definition re-read interval");
         def.define(SEQUENCE_INCLUDE_LIST, Type.LIST, "", Validators.regexList(), Importance.LOW,
                 "Sequences (regexes on schema.sequence, whole name) kept in step besides those the captured tables use "
-                        + "(serial and identity columns, nextval defaults), e.g. sequences the application calls "
-                        + "nextval on itself.",
-                GROUP_SCHEMA, ++order, Width.LONG, "More sequences");
+                        + "(serial and identity columns, nextval defaults). Empty (the default): every sequence of the "
+                        + "schemas that hold captured tables, since sequences a function or the application calls "
+                        + "nextval on are tied to no column.",
+                GROUP_SCHEMA, ++order, Width.LONG, "Sequences");
         order = 0;
         def.define(TABLE_INCLUDE_LIST, Type.LIST, "", Validators.regexList(), Importance.HIGH,
                 "Comma-separated regular expressions matched against schema.table (whole name). Only matching "

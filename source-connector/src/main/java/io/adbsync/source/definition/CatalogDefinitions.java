@@ -24,7 +24,7 @@ public final class CatalogDefinitions implements SchemaChannelGate.Reader {
     /**
      * @param filter    the tables captured (include and exclude lists): tables created since the task started are read too
      * @param heartbeat the heartbeat table, never a destination table
-     * @param sequences sequence.include.list
+     * @param sequences sequence.include.list; empty: every sequence of the schemas holding captured tables
      */
     public CatalogDefinitions(SourceCatalog catalog, TableFilter filter, TableId heartbeat, List<Pattern> sequences) {
         this.catalog = catalog;
@@ -37,7 +37,14 @@ public final class CatalogDefinitions implements SchemaChannelGate.Reader {
     public SchemaChannelGate.Read definitions() throws SQLException {
         Connection c = catalog.connection();
         List<TableId> tables = SourceCatalog.capturedTables(c, filter).stream().filter(t -> !t.equals(heartbeat)).toList();
-        SourceDefinitions read = reader(c).read(c, tables, sequences);
+        List<Pattern> listed = sequences;
+        if (listed.isEmpty()) {
+            // Sequences a function or the application calls nextval on are not tied to a column: keep every sequence
+            // of the captured tables' schemas in step, as a switchover needs.
+            listed = tables.stream().map(TableId::schema).distinct().map(schema -> Pattern.compile(Pattern.quote(schema) + "\\..*"))
+                    .toList();
+        }
+        SourceDefinitions read = reader(c).read(c, tables, listed);
         return new SchemaChannelGate.Read(read.definitions(), read.skipped());
     }
 

@@ -1,0 +1,198 @@
+package io.adbsync.sink.definition;
+
+import io.adbsync.common.definition.Definition;
+import io.adbsync.common.definition.DefinitionCodec;
+import io.adbsync.common.definition.SchemaChannel;
+import io.adbsync.sink.definition.DefinitionHolds.Hold;
+import io.adbsync.sink.definition.DefinitionHolds.Naming;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The sink's side of the schema channel under {@code schema.sync=all}: applies the definitions arriving on a schema
+ * topic (each committed with its ledger row), and holds a partition whose next record names a
+ * definition not applied yet (see {@link DefinitionHolds}) until the ledger shows it, for at most
+ * {@code schema.sync.wait.ms}.
+ * <p>
+ * Only one task reads the schema topic's partition; the ledger in the destination is how the others learn what it
+ * applied. A definition applied twice (a redelivered batch, another run of the source) changes nothing.
+ */
+public final class SchemaChannelSink {
+
+    private static final Logger log = LoggerFactory.getLogger(SchemaChannelSink.class);
+    /** How often held partitions ask the ledger, and after how long a hold is worth a warning. */
+    private static final long CHECK_MS = 500;
+    private static final long WARN_AFTER_MS = 60_000;
+
+    private final DefinitionLedger ledger;
+    private final Appliers appliers;
+    private final long waitMs;
+    private final LongSupplier clockMs;
+    private final DefinitionHolds holds = new DefinitionHolds();
+    private final Set<TopicPartition> warned = new HashSet<>();
+    private long lastCheckMs;
+
+    /** What applies the definitions of one source (schema topic {@code <topicPrefix>.schema-changes}) here. */
+    public interface Appliers {
+
+        DefinitionApplier applier(String topicPrefix);
+
+        /**
+         * Why {@code definition} may not be applied here (a table outside table.allow.list, or one the connector keeps
+         * its own state in), or null where it may.
+         */
+        String refusal(String topicPrefix, Definition definition);
+    }
+
+    public SchemaChannelSink(DefinitionLedger ledger, Appliers appliers, long waitMs, LongSupplier clockMs) {
+        this.ledger = ledger;
+        this.appliers = appliers;
+        this.waitMs = waitMs;
+        this.clockMs = clockMs;
+    }
+
+    /** Whether {@code record} is a definition on a schema topic (by its topic's name and its value's schema). */
+    public static boolean isDefinition(SinkRecord record) {
+        return SchemaChannel.isSchemaTopic(record.topic()) && DefinitionCodec.isDefinition(record.valueSchema());
+    }
+
+    /**
+     * Applies the definitions among {@code records}, in order, each committed with its ledger row. A value that cannot
+     * be read is handed to {@code refuse} with the reason (dead-letter queue or failure, as the task's tolerance says).
+     */
+    public void applyDefinitions(Connection c, Collection<SinkRecord> records, BiConsumer<SinkRecord, String> refuse)
+            throws SQLException {
+        boolean ensured = false;
+        for (SinkRecord record : records) {
+            if (!isDefinition(record) || record.value() == null) {
+                continue;
+            }
+            DefinitionCodec.Received received;
+            try {
+                received = DefinitionCodec.decode((Struct) record.value());
+            } catch (DataException | ClassCastException e) {
+                refuse.accept(record, "Schema-channel record at topic " + record.topic() + ", partition " + record.kafkaPartition()
+                        + ", offset " + record.kafkaOffset() + " cannot be read: " + e.getMessage());
+                continue;
+            }
+            if (!ensured) {
+                ledger.ensure(c);
+                ensured = true;
+            }
+            Definition definition = received.definition();
+            String prefix = record.topic().substring(0, record.topic().length() - SchemaChannel.TOPIC_SUFFIX.length() - 1);
+            String refused = appliers.refusal(prefix, definition);
+            if (refused != null) {
+                refuse.accept(record, refused + " (definition at topic " + record.topic() + ", partition " + record.kafkaPartition()
+                        + ", offset " + record.kafkaOffset() + "); nothing was applied");
+                continue;
+            }
+            Applied applied = appliers.applier(prefix).apply(c, definition, ledger.applying(received));
+            String object = definition.ref().key();
+            holds.applied(object, received.version(), received.tsMs());
+            if (applied.outcome() != Applied.Outcome.UNCHANGED || !applied.skipped().isEmpty()) {
+                log.info("Schema sync: {}", applied.summary());
+            }
+        }
+    }
+
+    /** A new batch: each object's ledger rows may be read once more. */
+    public void startBatch() {
+        holds.startBatch();
+    }
+
+    public boolean isHeld(TopicPartition tp) {
+        return holds.isHeld(tp);
+    }
+
+    /**
+     * Whether the record at {@code offset} of {@code tp} may be written now; when not, its partition is held from it.
+     * An {@link IllegalArgumentException} says which header of the record is malformed.
+     */
+    public boolean mayWrite(Connection c, SinkRecord record, TopicPartition tp) throws SQLException {
+        Naming naming = DefinitionHolds.naming(record.headers());
+        if (naming == null) {
+            return true;
+        }
+        ledger.ensure(c);
+        return holds.mayWrite(ledger, c, tp, record.kafkaOffset(), naming, clockMs.getAsLong());
+    }
+
+    /** The partitions this batch held, now that it was written: each to be rewound to its offset and paused. */
+    public Map<TopicPartition, Hold> takeNewHolds() {
+        Map<TopicPartition, Hold> taken = holds.takeNewHolds();
+        taken.forEach((tp, h) -> log.info("Partition {} waits at offset {} for definition {} of {} from {} (not applied yet)",
+                tp, h.offset(), h.needed().version(), h.table(), h.schemaTopic()));
+        return taken;
+    }
+
+    public void dropNewHolds() {
+        holds.dropNewHolds();
+    }
+
+    public boolean holding() {
+        return holds.holding();
+    }
+
+    /**
+     * At most every {@value #CHECK_MS} ms: the held partitions whose definitions are applied now, released. Fails the task
+     * when a partition has waited longer than {@code schema.sync.wait.ms}.
+     */
+    public List<TopicPartition> releaseApplied(Connection c) throws SQLException {
+        long now = clockMs.getAsLong();
+        if (!holds.holding() || now - lastCheckMs < CHECK_MS) {
+            return List.of();
+        }
+        lastCheckMs = now;
+        List<TopicPartition> released = holds.releaseApplied(ledger, c);
+        released.forEach(tp -> {
+            warned.remove(tp);
+            log.info("Definition for partition {} applied; it goes on", tp);
+        });
+        for (Map.Entry<TopicPartition, Hold> e : holds.held().entrySet()) {
+            Hold h = e.getValue();
+            long waited = now - h.sinceMs();
+            if (waited > waitMs) {
+                throw new ConnectException("Records of source table " + h.table() + " at " + e.getKey() + ", offset " + h.offset()
+                        + " name definition version " + h.needed().version() + ", which this connector has not applied in "
+                        + waited / 1000 + " s. It comes on " + h.schemaTopic() + ": make that topic one of this connector's "
+                        + "topics (topics.regex=<topic.prefix>\\\\..* includes it), or set schema.sync=tables to write "
+                        + "such records without waiting (tables are then created from the records alone). Nothing after "
+                        + "that offset was written.");
+            }
+            if (waited > WARN_AFTER_MS && warned.add(e.getKey())) {
+                log.warn("Partition {} has waited {} s for definition {} of {} from {}; is that topic among this connector's "
+                        + "topics?", e.getKey(), waited / 1000, h.needed().version(), h.table(), h.schemaTopic());
+            }
+        }
+        return released;
+    }
+
+    /** The partitions given up: their holds are dropped; returns those that were held (to be resumed). */
+    public List<TopicPartition> forget(Collection<TopicPartition> partitions) {
+        List<TopicPartition> dropped = holds.forget(partitions);
+        dropped.forEach(warned::remove);
+        return dropped;
+    }
+
+    /** A new connection: the ledger's existence and what was applied are read again. */
+    public void newConnection() {
+        ledger.forget();
+        holds.forgetApplied();
+    }
+}
