@@ -13,7 +13,9 @@ import io.adbsync.sink.barrier.Completion;
 import io.adbsync.sink.config.SinkConfig;
 import io.adbsync.common.definition.Definition;
 import io.adbsync.common.definition.ObjectRef;
+import io.adbsync.common.definition.SchemaChannel;
 import io.adbsync.sink.definition.DefinitionApplier;
+import io.adbsync.sink.definition.DefinitionHolds;
 import io.adbsync.sink.definition.DefinitionNames;
 import io.adbsync.sink.definition.DestinationSettings;
 import io.adbsync.sink.definition.SchemaChannelSink;
@@ -608,17 +610,19 @@ public class AdbPgSinkTask extends SinkTask {
                 case INDEX -> definition.index() == null ? null : definition.index().table();
                 default -> null;
             };
-            if (table == null) {
-                return null;
-            }
+            return table == null ? null : tableRefusal(topicPrefix, table, definition.ref());
+        }
+
+        /** Why definitions and records of source table {@code table} are not for this sink, or null. */
+        String tableRefusal(String topicPrefix, ObjectRef table, ObjectRef of) {
             TableId destinationTable = new DefinitionNames(namer, topicPrefix).table(table);
             String own = bookkeeping.get(destinationTable);
             if (own != null) {
-                return "Destination table " + destinationTable + " of " + definition.ref() + " is one this connector keeps its own "
+                return "Destination table " + destinationTable + " of " + of + " is one this connector keeps its own "
                         + "state in (" + own + ")";
             }
             if (!allowList.allows(destinationTable)) {
-                return "Destination table " + destinationTable + " of " + definition.ref() + " is not in " + SinkConfig.TABLE_ALLOW_LIST;
+                return "Destination table " + destinationTable + " of " + of + " is not in " + SinkConfig.TABLE_ALLOW_LIST;
             }
             return null;
         }
@@ -660,7 +664,16 @@ public class AdbPgSinkTask extends SinkTask {
             return false;
         }
         try {
-            return definitions.get().mayWrite(c, record, tp);
+            DefinitionHolds.Naming naming = DefinitionHolds.naming(record.headers());
+            if (naming == null) {
+                return true;
+            }
+            String prefix = naming.schemaTopic().substring(0, naming.schemaTopic().length() - SchemaChannel.TOPIC_SUFFIX.length() - 1);
+            if (new DefinitionAppliers().tableRefusal(prefix, naming.ref(), naming.ref()) != null) {
+                // Never waited for: the record is refused as one for a table this sink may not write (its definition was).
+                return true;
+            }
+            return definitions.get().mayWrite(c, naming, tp, record.kafkaOffset());
         } catch (IllegalArgumentException e) {
             nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
             refuse(record, "Malformed " + e.getMessage() + " (record at topic " + record.topic() + ", partition "

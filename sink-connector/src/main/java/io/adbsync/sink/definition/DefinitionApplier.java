@@ -69,7 +69,9 @@ import java.util.regex.Pattern;
  *   <li><b>index</b>: created where missing, on the destination table; left out where the table is not there.</li>
  *   <li><b>enum, composite, domain, range</b>: the source's statements, where the type is missing; an existing enum
  *   gets the labels it lacks.</li>
- *   <li><b>function, view, rule</b>: the source's statements as {@code CREATE OR REPLACE}, unless they depend on a
+ *   <li><b>rule</b> on a table: left out with the statement to run at switchover (under {@code origin} it would act on
+ *   the sink's own writes, and {@code INSERT … ON CONFLICT} refuses tables with INSERT or UPDATE rules).</li>
+ *   <li><b>function, view, rule</b> (on a view): the source's statements as {@code CREATE OR REPLACE}, unless they depend on a
  *   table the sink names differently or (views, rules) name a column it renames. C and internal functions are left
  *   out: their code is a library of the source's server. A function's body is not read: one that names renamed tables
  *   fails when called.</li>
@@ -84,6 +86,7 @@ import java.util.regex.Pattern;
 public final class DefinitionApplier {
 
     private static final Pattern LANGUAGE = Pattern.compile("(?i)\\bLANGUAGE\\s+\"?([a-z0-9_]+)\"?");
+    private static final Pattern RULE_TARGET = Pattern.compile("(?is)\\bON\\s+(SELECT|INSERT|UPDATE|DELETE)\\s+TO\\s+");
     private static final Pattern STATEMENT_START = Pattern.compile("(?is)\\s*(CREATE|ALTER|COMMENT\\s+ON)\\b.*");
     private static final Pattern CREATE_FUNCTION = Pattern.compile("(?is)^(\\s*CREATE)\\s+(FUNCTION|PROCEDURE|VIEW|RULE)\\b");
     private static final Pattern ENUM_LABELS = Pattern.compile("(?is)\\bAS\\s+ENUM\\s*\\(");
@@ -569,6 +572,24 @@ public final class DefinitionApplier {
 
     // ---- objects from the source's statements
 
+    /** Whether a rule's definition puts it on a view it depends on (rules on views do not touch what the sink writes). */
+    private static boolean onView(Definition rule) {
+        if (rule.statements().isEmpty()) {
+            return false;
+        }
+        String sql = rule.statements().get(0);
+        Matcher target = RULE_TARGET.matcher(sql);
+        if (!target.find()) {
+            return false;
+        }
+        SqlText.QualifiedName name = SqlText.qualifiedName(sql, target.end());
+        if (name == null || name.parts().size() != 2) {
+            return false;
+        }
+        return rule.dependsOn().stream().anyMatch(dep -> dep.kind() == ObjectKind.VIEW
+                && dep.schema().equals(name.parts().get(0)) && dep.name().equals(name.parts().get(1)));
+    }
+
     private Applied statements(Work work, Definition d) throws SQLException {
         ObjectRef ref = d.ref();
         String destination = ref.qualifiedName();
@@ -583,7 +604,19 @@ public final class DefinitionApplier {
             work.skipped.add(new Skip(ref.toString(), "the definition carries no statements"));
             return work.result(ref, destination, Outcome.SKIPPED);
         }
+        if (ref.kind() == ObjectKind.RULE && !onView(d)) {
+            // Under session.replication.role=origin a rule on a table would rewrite the sink's own writes (and PostgreSQL
+            // refuses INSERT … ON CONFLICT on a table with INSERT or UPDATE rules): those wait for the switchover.
+            work.skipped.add(new Skip(ref.toString(), "rules are not created while replicating, since they would act on the "
+                    + "sink's writes; create it at switchover: " + abbreviate(String.join("; ", d.statements()))));
+            return work.result(ref, destination, Outcome.SKIPPED);
+        }
         for (String statement : d.statements()) {
+            if (!SqlText.singleStatement(statement)) {
+                work.skipped.add(new Skip(ref.toString(), "a statement of its definition holds more than one statement; none "
+                        + "was run: " + abbreviate(statement)));
+                return work.result(ref, destination, Outcome.SKIPPED);
+            }
             if (!STATEMENT_START.matcher(statement).matches()) {
                 work.skipped.add(new Skip(ref.toString(), "only CREATE, ALTER and COMMENT statements are run; it has: "
                         + abbreviate(statement)));

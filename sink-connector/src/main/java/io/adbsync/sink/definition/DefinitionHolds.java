@@ -35,7 +35,7 @@ public final class DefinitionHolds {
     }
 
     /** What a record names, or null when it names no definition. */
-    public record Naming(String object, String table, Needed needed, String schemaTopic) {
+    public record Naming(String object, ObjectRef ref, String table, Needed needed, String schemaTopic) {
     }
 
     private final Map<TopicPartition, Hold> holds = new LinkedHashMap<>();
@@ -64,9 +64,14 @@ public final class DefinitionHolds {
             throw new IllegalArgumentException("header " + SchemaChannel.TIME_HEADER + " is not a number: " + ts.value(), e);
         }
         Header topic = headers.lastWithName(SchemaChannel.TOPIC_HEADER);
-        String object = new ObjectRef(ObjectKind.TABLE, name.schema(), name.table()).key();
-        return new Naming(object, name.schema() + "." + name.table(), new Needed(version.value().toString(), tsMs),
-                topic == null || topic.value() == null ? "the source's schema topic" : topic.value().toString());
+        if (topic == null || topic.value() == null || !SchemaChannel.isSchemaTopic(topic.value().toString())) {
+            throw new IllegalArgumentException("header " + SchemaChannel.VERSION_HEADER + " without a schema topic in header "
+                    + SchemaChannel.TOPIC_HEADER);
+        }
+        String schemaTopic = topic.value().toString();
+        ObjectRef ref = new ObjectRef(ObjectKind.TABLE, name.schema(), name.table());
+        return new Naming(DefinitionLedger.object(schemaTopic, ref), ref, name.schema() + "." + name.table(),
+                new Needed(version.value().toString(), tsMs), schemaTopic);
     }
 
     /** A new batch: the ledger may be asked again about each object once. */

@@ -90,22 +90,42 @@ public final class DefinitionLedger {
      * The applier's view of this ledger for applying {@code received}: its previous definitions, and the row recording
      * it, both in the applier's transaction (the row commits with the DDL).
      */
-    public AppliedDefinitions applying(DefinitionCodec.Received received) {
+    public AppliedDefinitions applying(String schemaTopic, DefinitionCodec.Received received) {
         return new AppliedDefinitions() {
             @Override
             public Definition previous(Connection c, ObjectRef ref) throws SQLException {
-                return latest(c, ref.key());
+                return latest(c, object(schemaTopic, ref));
             }
 
             @Override
             public void record(Connection c, Definition applied) throws SQLException {
-                insert(c, new DefinitionCodec.Received(applied, received.version(), received.lsn(), received.tsMs()));
+                insert(c, object(schemaTopic, applied.ref()),
+                        new DefinitionCodec.Received(applied, received.version(), received.lsn(), received.tsMs()));
             }
         };
     }
 
-    private void insert(Connection c, DefinitionCodec.Received received) throws SQLException {
-        String object = received.definition().ref().key();
+    /**
+     * The ledger's name of an object: the schema topic it came on and its key, so that two sources with a table of the
+     * same name, applied at one destination, never answer for each other.
+     */
+    public static String object(String schemaTopic, ObjectRef ref) {
+        return schemaTopic + " " + ref.key();
+    }
+
+    private void insert(Connection c, String object, DefinitionCodec.Received received) throws SQLException {
+        // A version seen again (a table changed back): its row takes the later time, which decides what is latest.
+        String update = "UPDATE " + table.quoted() + " SET " + q("source_ts_ms") + " = ?, " + q("definition") + " = ?, "
+                + q("applied_at") + " = now() WHERE " + q("object") + " = ? AND " + q("version") + " = ? AND "
+                + q("source_ts_ms") + " < ?";
+        try (PreparedStatement ps = c.prepareStatement(update)) {
+            ps.setLong(1, received.tsMs());
+            ps.setString(2, text(received));
+            ps.setString(3, object);
+            ps.setString(4, received.version());
+            ps.setLong(5, received.tsMs());
+            ps.executeUpdate();
+        }
         // No ON CONFLICT: Greenplum 6 has none. One task reads the schema topic, so a duplicate is a replay.
         String sql = "INSERT INTO " + table.quoted() + " (" + q("object") + ", " + q("version") + ", " + q("source_ts_ms") + ", "
                 + q("definition") + ") SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM " + table.quoted() + " WHERE "

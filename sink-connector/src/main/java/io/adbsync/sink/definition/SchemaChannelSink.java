@@ -96,14 +96,21 @@ public final class SchemaChannelSink {
             }
             Definition definition = received.definition();
             String prefix = record.topic().substring(0, record.topic().length() - SchemaChannel.TOPIC_SUFFIX.length() - 1);
+            String object = DefinitionLedger.object(record.topic(), definition.ref());
+            DefinitionLedger.Applied latest = ledger.applied(c, List.of(object)).getOrDefault(object, DefinitionLedger.Applied.NONE);
+            if (received.tsMs() < latest.latestTsMs()) {
+                // Read before what was applied already (a redelivered batch, a replay from the start): applying it would
+                // undo the later definition (drop its columns, and their values).
+                log.debug("Definition {} of {} is older than the one applied; not applied again", received.version(), definition.ref());
+                continue;
+            }
             String refused = appliers.refusal(prefix, definition);
             if (refused != null) {
                 refuse.accept(record, refused + " (definition at topic " + record.topic() + ", partition " + record.kafkaPartition()
                         + ", offset " + record.kafkaOffset() + "); nothing was applied");
                 continue;
             }
-            Applied applied = appliers.applier(prefix).apply(c, definition, ledger.applying(received));
-            String object = definition.ref().key();
+            Applied applied = appliers.applier(prefix).apply(c, definition, ledger.applying(record.topic(), received));
             holds.applied(object, received.version(), received.tsMs());
             if (applied.outcome() != Applied.Outcome.UNCHANGED || !applied.skipped().isEmpty()) {
                 log.info("Schema sync: {}", applied.summary());
@@ -121,16 +128,12 @@ public final class SchemaChannelSink {
     }
 
     /**
-     * Whether the record at {@code offset} of {@code tp} may be written now; when not, its partition is held from it.
-     * An {@link IllegalArgumentException} says which header of the record is malformed.
+     * Whether the record at {@code offset} of {@code tp}, naming {@code naming} ({@link DefinitionHolds#naming}), may be
+     * written now; when not, its partition is held from it.
      */
-    public boolean mayWrite(Connection c, SinkRecord record, TopicPartition tp) throws SQLException {
-        Naming naming = DefinitionHolds.naming(record.headers());
-        if (naming == null) {
-            return true;
-        }
+    public boolean mayWrite(Connection c, Naming naming, TopicPartition tp, long offset) throws SQLException {
         ledger.ensure(c);
-        return holds.mayWrite(ledger, c, tp, record.kafkaOffset(), naming, clockMs.getAsLong());
+        return holds.mayWrite(ledger, c, tp, offset, naming, clockMs.getAsLong());
     }
 
     /** The partitions this batch held, now that it was written: each to be rewound to its offset and paused. */

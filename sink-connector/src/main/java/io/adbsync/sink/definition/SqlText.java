@@ -61,6 +61,58 @@ final class SqlText {
     }
 
     /**
+     * Whether {@code sql} is one statement: no {@code ;} outside literals, quoted names, dollar quotes and comments, but
+     * a trailing one, or those of a SQL-standard function body ({@code BEGIN ATOMIC … END}) that ends the text.
+     */
+    static boolean singleStatement(String sql) {
+        int n = sql.length();
+        int i = 0;
+        String previousWord = "";
+        boolean atomic = false;
+        String lastWord = "";
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (c == '\'') {
+                i = skipLiteral(sql, i, false);
+            } else if ((c == 'E' || c == 'e') && i + 1 < n && sql.charAt(i + 1) == '\'' && !identifierChar(sql, i - 1)) {
+                i = skipLiteral(sql, i + 1, true);
+            } else if (c == '"') {
+                i = readQuoted(sql, i, new StringBuilder());
+                lastWord = "";
+            } else if (c == '$' && !identifierChar(sql, i - 1)) {
+                i = skipDollar(sql, i);
+            } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+                int eol = sql.indexOf('\n', i);
+                i = eol < 0 ? n : eol + 1;
+            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+                int end = sql.indexOf("*/", i + 2);
+                i = end < 0 ? n : end + 2;
+            } else if (Character.isLetter(c) || c == '_') {
+                int start = i;
+                while (identifierChar(sql, i)) {
+                    i++;
+                }
+                String word = sql.substring(start, i).toLowerCase(Locale.ROOT);
+                atomic |= previousWord.equals("begin") && word.equals("atomic");
+                previousWord = word;
+                lastWord = word;
+            } else if (c == ';') {
+                if (!atomic && !sql.substring(i + 1).isBlank()) {
+                    return false;
+                }
+                i++;
+            } else {
+                if (!Character.isWhitespace(c)) {
+                    lastWord = "";
+                }
+                i++;
+            }
+        }
+        // A standard body ends the statement: nothing may follow its END.
+        return !atomic || lastWord.equals("end");
+    }
+
+    /**
      * The identifiers of a parenthesized list starting at or after {@code from} ({@code (a, "B c")}), as the server
      * reads them; null when the text there is not a plain identifier list (an expression, for instance).
      */

@@ -44,9 +44,9 @@ public final class SinkTaskFixture {
     public static final class Context implements SinkTaskContext {
         final Map<String, String> configs;
         final Set<TopicPartition> assignment = new HashSet<>();
-        final Set<TopicPartition> paused = new HashSet<>();
+        public final Set<TopicPartition> paused = new HashSet<>();
         final Map<TopicPartition, Long> offsets = new HashMap<>();
-        final List<SinkRecord> errant = new ArrayList<>();
+        public final List<SinkRecord> errant = new ArrayList<>();
 
         Context(Map<String, String> configs) {
             this.configs = configs;

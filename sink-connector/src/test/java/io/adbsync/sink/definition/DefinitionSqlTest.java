@@ -24,6 +24,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class DefinitionSqlTest {
 
     @Test
+    void aStatementIsOneStatementWhateverItsLiteralsAndBodiesHold() {
+        assertThat(SqlText.singleStatement("CREATE VIEW v AS SELECT 'a;b' AS x, \"c;d\" FROM t -- ; comment\n")).isTrue();
+        assertThat(SqlText.singleStatement("CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $f$ BEGIN RETURN 1; END $f$;")).isTrue();
+        assertThat(SqlText.singleStatement("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END")).isTrue();
+        assertThat(SqlText.singleStatement("CREATE VIEW v AS SELECT 1; DROP TABLE t")).isFalse();
+        assertThat(SqlText.singleStatement("CREATE VIEW v AS SELECT 1 /* ; */; DROP TABLE t;")).isFalse();
+        assertThat(SqlText.singleStatement("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END; DROP TABLE t")).isFalse();
+    }
+
+    @Test
     void identifiersAreReadOutsideLiteralsAndUnquotedOnesFolded() {
         assertThat(SqlText.identifiers("(\"Price\" * 1.2e3) || 'Code' || E'it\\'s \"X\"' || $q$ y $q$ || lower(code) -- z"))
                 .containsExactly("Price", "lower", "code");

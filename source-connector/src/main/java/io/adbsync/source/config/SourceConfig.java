@@ -125,9 +125,9 @@ public final class SourceConfig extends AbstractConfig {
                         + "source the distribution policy and storage) to the topic <topic.prefix>." + SchemaChannel.TOPIC_SUFFIX
                         + ", each object after what it depends on, before the first data of a table and again when "
                         + "a definition changes. Data records then name their table's definition version in the "
-                        + "header " + SchemaChannel.VERSION_HEADER + "; a sink with schema.sync=all subscribed to that "
-                        + "topic (topics.regex=<topic.prefix>\\..*) creates and alters the destination from them "
-                        + "before it writes the data. Other consumers of topics.regex=<topic.prefix>\\..* must "
+                        + "header " + SchemaChannel.VERSION_HEADER + "; an adbsync sink whose schema.sync is all, subscribed to "
+                        + "that topic (its topics.regex matching <topic.prefix>\\..*), creates and alters the destination "
+                        + "from them before it writes the data. Other consumers subscribed to all of <topic.prefix>\\..* must "
                         + "exclude that topic, or set this to false.",
                 GROUP_SCHEMA, ++order, Width.SHORT, "Send definitions");
         def.define(SCHEMA_REFRESH_INTERVAL_MS, Type.LONG, 30_000L, ConfigDef.Range.atLeast(1_000L), Importance.LOW,

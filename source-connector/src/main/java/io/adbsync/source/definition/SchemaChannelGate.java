@@ -17,10 +17,8 @@ import org.slf4j.LoggerFactory;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +33,7 @@ import java.util.function.LongSupplier;
  * Every read covers all captured tables (one catalog transaction), so definitions of tables whose data comes later
  * are sent early; a table is read again when its first record comes and it was not among them (created since).
  * <p>
- * Why this order is enough: a sink with {@code schema.sync=all} writes a record only once the definition version the
+ * Why this order is enough: a sink whose {@code schema.sync} is {@code all} writes a record only once the definition version the
  * record names (or a later one of its table) was applied, so the definition need not reach Kafka first, only at all; it
  * is handed to Connect in the same poll as, and before, the first record that names it. Definitions are sent when this
  * task first emits a table's data (each task run sends them again: applying one twice changes nothing), when a table's
@@ -49,8 +47,6 @@ import java.util.function.LongSupplier;
 public final class SchemaChannelGate {
 
     private static final Logger log = LoggerFactory.getLogger(SchemaChannelGate.class);
-    /** Past this many record schemas seen for one table, the oldest are forgotten (a schema seen again is only a re-read). */
-    private static final int SCHEMAS_PER_TABLE = 16;
 
     /** Where definitions come from: the catalog, in production. */
     public interface Reader {
@@ -78,8 +74,11 @@ public final class SchemaChannelGate {
     private final Map<ObjectRef, Definition> sentSequences = new HashMap<>();
     /** The definition version each table's records name; a table is here once its definitions were sent. */
     private final Map<TableId, Version> tables = new LinkedHashMap<>();
-    /** The record schemas seen per table, by identity: a new one means the relation may have changed. */
+    /** The last record schema seen per table, and every schema seen (by value): one never seen means the relation changed. */
+    private final Map<TableId, Schema> lastSchema = new HashMap<>();
     private final Map<TableId, Set<Schema>> schemasSeen = new HashMap<>();
+    /** Past this many record schemas of one table, those seen are forgotten (one seen again is then only a re-read). */
+    private static final int SCHEMAS_PER_TABLE = 16;
     /** Tables whose first record led to a read (whether or not the reader had them): read again only on a schema change. */
     private final Set<TableId> attempted = new HashSet<>();
     private final Set<Skipped> skippedWarned = new HashSet<>();
@@ -96,23 +95,40 @@ public final class SchemaChannelGate {
         this.lastRefreshMs = clockMs.getAsLong();
     }
 
-    /** The records to hand to Connect: definitions due, then {@code records} (possibly null) with their version headers. */
+    /**
+     * The records to hand to Connect: definitions due, then {@code records} (possibly null) with their version headers.
+     * When a read fails, the gate forgets everything it sent and throws: the caller hands the same records in again,
+     * and they then go after all the definitions once more, never marked with a version that was not handed out.
+     */
     public List<SourceRecord> gate(List<SourceRecord> records) throws SQLException {
+        try {
+            return pass(records);
+        } catch (SQLException | RuntimeException e) {
+            reset();
+            throw e;
+        }
+    }
+
+    private List<SourceRecord> pass(List<SourceRecord> records) throws SQLException {
         List<SourceRecord> out = new ArrayList<>((records == null ? 0 : records.size()) + 4);
         long now = clockMs.getAsLong();
+        // One read covers every captured table: at most one per call, however many tables or schemas it meets.
+        boolean read = false;
         if (now - lastRefreshMs >= refreshMs) {
             lastRefreshMs = now;
             out.addAll(refresh(now));
+            read = !tables.isEmpty();
         }
         if (records != null) {
             for (SourceRecord record : records) {
                 TableId table = tableOf(record);
                 if (table != null) {
-                    // Unknown: created since the last read. Changed: a record schema not seen before, after another.
+                    // Unknown: created since the last read. Changed: a record schema that differs from the last one.
                     boolean unknown = !tables.containsKey(table) && attempted.add(table);
                     boolean changed = newSchema(table, record.valueSchema());
-                    if (unknown || changed) {
+                    if ((unknown || changed) && !read) {
                         out.addAll(send(reader.definitions(), now));
+                        read = true;
                     }
                     mark(record, table);
                 }
@@ -120,6 +136,17 @@ public final class SchemaChannelGate {
             }
         }
         return out.isEmpty() && records == null ? null : out;
+    }
+
+    /** Forgets what was sent: the next records go after every definition again. */
+    private void reset() {
+        sent.clear();
+        sentSequences.clear();
+        tables.clear();
+        attempted.clear();
+        lastSchema.clear();
+        schemasSeen.clear();
+        lastRefreshMs = clockMs.getAsLong();
     }
 
     private List<SourceRecord> refresh(long now) throws SQLException {
@@ -183,21 +210,22 @@ public final class SchemaChannelGate {
                 DefinitionCodec.VALUE_SCHEMA, DefinitionCodec.encode(d, null, now), now);
     }
 
-    /** Notes the schema of a record of {@code table}; true when it is new and another was seen before it. */
+    /**
+     * Notes the schema of a record of {@code table}; true when it is one not seen before for that table (after another).
+     * Compared by value where the instance is new: pgoutput sends a table's relation again after every reconnect and
+     * cache invalidation, which makes an equal schema of a new instance.
+     */
     private boolean newSchema(TableId table, Schema schema) {
-        if (schema == null) {
+        if (schema == null || lastSchema.get(table) == schema) {
             return false;
         }
-        Set<Schema> seen = schemasSeen.computeIfAbsent(table, t -> Collections.newSetFromMap(new IdentityHashMap<>()));
-        if (seen.contains(schema)) {
-            return false;
-        }
-        boolean after = !seen.isEmpty();
+        Schema last = lastSchema.put(table, schema);
+        Set<Schema> seen = schemasSeen.computeIfAbsent(table, t -> new HashSet<>());
         if (seen.size() >= SCHEMAS_PER_TABLE) {
             seen.clear();
         }
-        seen.add(schema);
-        return after;
+        // By value, and only when the instance changed: records of one relation share their schema instance.
+        return seen.add(schema) && last != null;
     }
 
     private void mark(SourceRecord record, TableId table) {

@@ -1,0 +1,95 @@
+package io.adbsync.sink.definition;
+
+import io.adbsync.common.contract.SourceTableHeader;
+import io.adbsync.common.definition.ColumnShape;
+import io.adbsync.common.definition.Definition;
+import io.adbsync.common.definition.DefinitionCodec;
+import io.adbsync.common.definition.ObjectKind;
+import io.adbsync.common.definition.ObjectRef;
+import io.adbsync.common.definition.SchemaChannel;
+import io.adbsync.common.definition.TableShape;
+import io.adbsync.fixtures.postgres.Postgres;
+import io.adbsync.sink.AdbPgSinkTask;
+import io.adbsync.sink.barrier.SinkTaskFixture;
+import io.adbsync.stack.postgres.PostgresServer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.adbsync.sink.barrier.SinkTaskFixture.rec;
+import static io.adbsync.sink.barrier.SinkTaskFixture.task;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Sink tasks under schema.sync=all, driven as the Connect runtime drives them, against a real destination. */
+class SchemaSyncTaskIT {
+
+    private static final ObjectRef ITEMS = new ObjectRef(ObjectKind.TABLE, "public", "items");
+    private static final Definition V1 = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
+            new ColumnShape("id", "integer", true, null, null, null)), List.of("id"), List.of(), null, null));
+    private static final Definition V2 = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
+            new ColumnShape("id", "integer", true, null, null, null),
+            new ColumnShape("v", "text", false, null, null, null)), List.of("id"), List.of(), null, null));
+
+    private final TopicPartition items = new TopicPartition(SinkTaskFixture.TOPIC, 0);
+    private final TopicPartition schema = new TopicPartition("p.schema-changes", 0);
+    private PostgresServer pg;
+    private String db;
+
+    @BeforeEach
+    void createDatabase() throws Exception {
+        pg = Postgres.shared();
+        db = pg.createDatabase("schemasynctask");
+    }
+
+    @AfterEach
+    void dropDatabase() throws Exception {
+        pg.dropDatabase(db);
+    }
+
+    private static SinkRecord definition(Definition d, long tsMs, long offset) {
+        return new SinkRecord("p.schema-changes", 0, DefinitionCodec.KEY_SCHEMA, d.ref().key(), DefinitionCodec.VALUE_SCHEMA,
+                DefinitionCodec.encode(d, null, tsMs), offset);
+    }
+
+    private static SinkRecord row(long offset, Definition under, long tsMs) {
+        return rec(0, offset, 1, SchemaChannel.VERSION_HEADER, under.version(), SchemaChannel.TIME_HEADER, Long.toString(tsMs),
+                SchemaChannel.TOPIC_HEADER, "p.schema-changes", SourceTableHeader.HEADER, SourceTableHeader.encode("public", "items"));
+    }
+
+    @Test
+    void recordsOfATableOutsideTheAllowListAreRefusedNotHeld() throws Exception {
+        SinkTaskFixture.Context[] context = new SinkTaskFixture.Context[1];
+        AdbPgSinkTask task = task(pg, db, Map.of("schema.sync", "all", "table.allow.list", "public\\.other", "errors.tolerance", "all",
+                "schema.sync.wait.ms", "1000", "topics", "p.public.items,p.schema-changes"), context, items, schema);
+        task.put(List.of(definition(V2, 1_000, 0), row(0, V2, 1_000)));
+        Thread.sleep(1_200);
+        task.put(List.of());
+        assertThat(context[0].errant).as("the definition and the record, refused").hasSize(2);
+        assertThat(context[0].paused).isEmpty();
+        task.stop();
+    }
+
+    @Test
+    void definitionsDeliveredAgainAfterNewerOnesAreNotAppliedAgain() throws Exception {
+        Map<String, String> config = Map.of("schema.sync", "all", "exactly.once.offsets.table", "public.adbsync_offsets",
+                "topics", "p.public.items,p.schema-changes");
+        List<SinkRecord> definitions = List.of(definition(V1, 1_000, 0), definition(V2, 2_000, 1));
+        AdbPgSinkTask first = task(pg, db, config, null, items, schema);
+        List<SinkRecord> batch = new ArrayList<>(definitions);
+        batch.add(row(0, V2, 2_000));
+        first.put(batch);
+        first.stop();
+        assertThat(pg.scalar(db, "SELECT v FROM public.items WHERE id = 1")).isEqualTo("v1");
+        // Connect had not committed the schema topic's offsets: the next task gets the definitions again.
+        AdbPgSinkTask next = task(pg, db, config, null, items, schema);
+        next.put(definitions);
+        next.stop();
+        assertThat(pg.scalar(db, "SELECT coalesce(v, '<null>') FROM public.items WHERE id = 1")).isEqualTo("v1");
+    }
+}

@@ -1,0 +1,110 @@
+package io.adbsync.source.definition;
+
+import io.adbsync.common.contract.SourceTableHeader;
+import io.adbsync.common.definition.ColumnShape;
+import io.adbsync.common.definition.Definition;
+import io.adbsync.common.definition.ObjectKind;
+import io.adbsync.common.definition.ObjectRef;
+import io.adbsync.common.definition.SchemaChannel;
+import io.adbsync.common.definition.TableShape;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SchemaChannelGateFailureTest {
+
+    private static final ObjectRef ORDERS = new ObjectRef(ObjectKind.TABLE, "public", "orders");
+
+    private static final class Catalog implements SchemaChannelGate.Reader {
+        List<String> columns = new ArrayList<>(List.of("id"));
+        int reads;
+        int failOnRead = -1;
+
+        Definition table() {
+            List<ColumnShape> cols = columns.stream().map(c -> new ColumnShape(c, "bigint", c.equals("id"), null, null, null)).toList();
+            return Definition.ofTable(ORDERS, List.of(), new TableShape(cols, List.of("id"), List.of(), null, null));
+        }
+
+        @Override
+        public SchemaChannelGate.Read definitions() throws SQLException {
+            reads++;
+            if (reads == failOnRead) {
+                throw new SQLException("connection lost", "08006");
+            }
+            return new SchemaChannelGate.Read(List.of(table()), List.of());
+        }
+
+        @Override
+        public Map<ObjectRef, SequencePosition> positions(Collection<ObjectRef> sequences) {
+            return Map.of();
+        }
+    }
+
+    private final Catalog catalog = new Catalog();
+    private final AtomicLong now = new AtomicLong(1_000);
+    private final SchemaChannelGate gate = new SchemaChannelGate("p", catalog, 30_000, now::get);
+
+    private static Schema schema(String... extra) {
+        SchemaBuilder b = SchemaBuilder.struct().name("p.public.orders.Envelope").field("id", Schema.INT64_SCHEMA);
+        for (String e : extra) {
+            b.field(e, Schema.OPTIONAL_INT64_SCHEMA);
+        }
+        return b.build();
+    }
+
+    private static SourceRecord row(Schema schema, long id) {
+        SourceRecord r = new SourceRecord(Map.of("slot", "s"), Map.of("lsn", id), "p.public.orders", null, null, null, schema,
+                new Struct(schema).put("id", id));
+        r.headers().addString(SourceTableHeader.HEADER, SourceTableHeader.encode("public", "orders"));
+        return r;
+    }
+
+    /** pgoutput re-sends an unchanged Relation after every reconnect/relcache invalidation: a new but equal schema. */
+    @Test
+    void anEqualSchemaInstanceReadsTheWholeCatalogAgain() throws Exception {
+        gate.gate(List.of(row(schema(), 1)));
+        for (int i = 0; i < 5; i++) {
+            gate.gate(List.of(row(schema(), 2 + i)));
+        }
+        assertThat(catalog.reads).as("full catalog reads for 6 records of one unchanged table").isEqualTo(1);
+    }
+
+    /** A read fails after definitions were sent before: the batch, handed in again, goes after all of them again. */
+    @Test
+    void aFailedReadSendsEverythingAgainBeforeTheRecords() throws Exception {
+        gate.gate(List.of(row(schema(), 1)));
+        catalog.columns.add("note");
+        now.addAndGet(30_000);
+        catalog.failOnRead = 2; // the refresh's read
+        List<SourceRecord> batch = List.of(row(schema("note"), 2));
+        assertThatThrownBy(() -> gate.gate(batch)).isInstanceOf(SQLException.class);
+        // AdbPgSourceTask keeps the batch in awaitingDefinitions and gates it again after reconnecting.
+        List<SourceRecord> out = gate.gate(batch);
+        String named = (String) out.get(out.size() - 1).headers().lastWithName(SchemaChannel.VERSION_HEADER).value();
+        assertThat(named).isEqualTo(catalog.table().version());
+        assertThat(out.stream().filter(r -> r.topic().equals("p.schema-changes")).toList())
+                .as("the definition the record names is handed to Connect").isNotEmpty();
+    }
+
+    /** A new table's first read fails: after the reconnect its records go without the version header. */
+    @Test
+    void aFailedFirstReadLetsTheRecordsOfANewTableThroughUnmarked() throws Exception {
+        catalog.failOnRead = 1;
+        List<SourceRecord> batch = List.of(row(schema(), 1));
+        assertThatThrownBy(() -> gate.gate(batch)).isInstanceOf(SQLException.class);
+        List<SourceRecord> out = gate.gate(batch);
+        assertThat(out.get(out.size() - 1).headers().lastWithName(SchemaChannel.VERSION_HEADER)).as("version header").isNotNull();
+    }
+}
