@@ -532,8 +532,9 @@ class SourceToSinkIT extends WithLocalStack {
         assertThat(scalar(postgres, dst, "SELECT note || ' ' || extra FROM events WHERE id = 22")).isEqualTo("after the column 7");
         assertThat(scalar(postgres, src, "SELECT pubviaroot::text FROM pg_publication")).isEqualTo(mode.equals("root") ? "true" : "false");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            // Data topics: one per root, none per leaf (the schema channel's topic is there too).
             assertThat(admin.listTopics().names().get().stream().filter(t -> t.startsWith(prefix + ".")).sorted().toList())
-                    .containsExactly(prefix + ".public.events", prefix + ".public.metrics");
+                    .containsExactly(prefix + ".public.events", prefix + ".public.metrics", prefix + ".schema-changes");
         }
         rest.remove(prefix + "-sink");
         rest.remove(prefix + "-source");

@@ -94,7 +94,7 @@ public final class Demo {
                         "table.include.list", "public\\..*"), registryApi);
                 String sinkName = deploy(rest, options.configDir().resolve(avro ? "sink-avro.json" : "sink.json"), Map.of(
                         "connection.url", destination.jdbcUrl("demo"), "connection.user", destination.user(),
-                        "topics.regex", "demo\\.public\\..*", "consumer.override.metadata.max.age.ms", "1000"), registryApi);
+                        "topics.regex", "demo\\..*", "consumer.override.metadata.max.age.ms", "1000"), registryApi);
                 rest.awaitRunning(sourceName, 1, Duration.ofSeconds(120));
                 rest.awaitRunning(sinkName, 1, Duration.ofSeconds(120));
                 out.printf("Deployed %s and %s through %s%n", sourceName, sinkName, stack.connect().url());
