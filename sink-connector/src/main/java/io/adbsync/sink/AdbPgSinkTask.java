@@ -647,6 +647,8 @@ public class AdbPgSinkTask extends SinkTask {
         }
         Connection c = connection();
         destination.definitions().orElseThrow().applyDefinitions(c, records, (record, message) -> refuse(record, message, null));
+        // What the writer knows of the tables' columns is from before the definitions changed them.
+        destination.schemaSync().forget();
     }
 
     /**

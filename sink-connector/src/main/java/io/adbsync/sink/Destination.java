@@ -36,7 +36,7 @@ record Destination(Dialect dialect, SchemaSync schemaSync, BatchWriter writer, O
         }
         boolean ddl = config.schemaSync() != SinkConfig.SchemaSyncMode.NONE;
         SchemaSync schemaSync = new SchemaSync(dialect, ddl && config.autoCreate(), ddl && config.autoEvolve(), config.storageEngine(),
-                config.distributionKey());
+                config.distributionKey(), config.schemaSync() == SinkConfig.SchemaSyncMode.ALL);
         Optional<SchemaChannelSink> definitions = config.schemaSync() == SinkConfig.SchemaSyncMode.ALL
                 ? Optional.of(new SchemaChannelSink(new DefinitionLedger(config.schemaSyncTable(), dialect), appliers,
                         config.schemaSyncWaitMs(), System::currentTimeMillis))

@@ -1,5 +1,6 @@
 package io.adbsync.sink.ddl;
 
+import io.adbsync.common.definition.SchemaChannel;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.dialect.ColumnDefinition;
 import io.adbsync.sink.dialect.Dialect;
@@ -16,8 +17,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Makes destination tables fit the records: creates missing tables ({@code auto.create}) and adds missing columns
@@ -41,14 +44,33 @@ public final class SchemaSync {
     private final StorageEngine storage;
     private final List<String> distributionKey;
     private final Map<TableId, TableState> cache = new HashMap<>();
+    /** schema.sync=all: for tables whose records name a definition, the definitions decide the columns, not the records. */
+    private final boolean definitionsDecideColumns;
+    private final Set<String> droppedSaid = new HashSet<>();
 
     public SchemaSync(Dialect dialect, boolean autoCreate, boolean autoEvolve, StorageEngine storage, List<String> distributionKey) {
+        this(dialect, autoCreate, autoEvolve, storage, distributionKey, false);
+    }
+
+    /**
+     * @param definitionsDecideColumns schema.sync=all: a table whose records name a definition (header
+     *                                 {@value SchemaChannel#VERSION_HEADER}) never gains columns from records; the
+     *                                 schema channel adds and drops them
+     */
+    public SchemaSync(Dialect dialect, boolean autoCreate, boolean autoEvolve, StorageEngine storage, List<String> distributionKey,
+                      boolean definitionsDecideColumns) {
         this.dialect = dialect;
         this.catalog = new DestinationCatalog(dialect);
         this.autoCreate = autoCreate;
         this.autoEvolve = autoEvolve;
         this.storage = storage;
         this.distributionKey = List.copyOf(distributionKey);
+        this.definitionsDecideColumns = definitionsDecideColumns;
+    }
+
+    private static boolean namesDefinition(TableChanges changes) {
+        return changes.rowEvents().stream().anyMatch(e -> e.record() != null
+                && e.record().headers().lastWithName(SchemaChannel.VERSION_HEADER) != null);
     }
 
     public void forget() {
@@ -77,6 +99,17 @@ public final class SchemaSync {
             if (!state.columns().containsKey(col.name())) {
                 missing.add(col);
             }
+        }
+        if (!missing.isEmpty() && definitionsDecideColumns && namesDefinition(changes)) {
+            // The table's definitions (schema.sync=all) decide its columns, and the latest one applied lacks these:
+            // dropped at the source after the records were written. Their values are not written.
+            for (Column col : missing) {
+                if (droppedSaid.add(changes.table() + "." + col.name())) {
+                    log.info("Column {} of {} is not in the table's latest definition (dropped at the source); values of it "
+                            + "in records written before are not written", col.name(), changes.table());
+                }
+            }
+            missing.clear();
         }
         if (!missing.isEmpty()) {
             if (!autoEvolve) {

@@ -66,7 +66,8 @@ public final class BatchWriter {
     private void writeTable(Connection c, TableChanges t, TableState state) throws SQLException {
         TableId table = t.table();
         List<String> keys = t.keyColumns().stream().map(Column::name).toList();
-        List<String> columns = t.columns().stream().map(Column::name).toList();
+        // All of them but where the schema channel's definitions decide the columns and dropped some the records carry.
+        List<String> columns = t.columns().stream().map(Column::name).filter(state.columns()::containsKey).toList();
         if (t.truncate()) {
             execute(c, MergeSql.truncate(table));
         }
