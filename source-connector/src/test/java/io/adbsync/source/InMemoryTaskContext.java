@@ -23,8 +23,14 @@ public final class InMemoryTaskContext implements SourceTaskContext {
         this.configs = configs;
     }
 
-    /** Stores the record's offset, as the worker does once Kafka has the record and it commits offsets. */
+    /**
+     * Stores the record's offset, as the worker does once Kafka has the record and it commits offsets; a record without
+     * one (a schema-channel definition) stores nothing, as there.
+     */
     void commit(SourceRecord record) {
+        if (record.sourcePartition() == null || record.sourceOffset() == null) {
+            return;
+        }
         offsets.put(Map.copyOf(record.sourcePartition()), new HashMap<>(record.sourceOffset()));
     }
 
