@@ -655,6 +655,13 @@ public final class DefinitionApplier {
         if (exists && sameAsDestination(work, ref, d.statements().get(0))) {
             return work.result(ref, destination, Outcome.UNCHANGED);
         }
+        if (exists && settings.conflictMode() == SinkConfig.ConflictMode.FAIL && work.applied.previous(work.c, ref) == null) {
+            // Not the sink's own (it applied no definition of it): replacing it would silently change what the
+            // destination's own code relies on.
+            throw new DefinitionException(ref + " already exists at the destination, differs from the source's, and the sink "
+                    + "has applied no definition of it (" + SinkConfig.TABLE_CONFLICT_MODE + "=fail); drop or rename it, or set "
+                    + SinkConfig.TABLE_CONFLICT_MODE + "=ignore to replace it with the source's");
+        }
         for (String statement : d.statements()) {
             String run = CREATE_FUNCTION.matcher(statement).replaceFirst("$1 OR REPLACE $2");
             SQLException e = work.attempt(run);

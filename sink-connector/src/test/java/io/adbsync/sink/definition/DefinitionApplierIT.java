@@ -269,6 +269,24 @@ class DefinitionApplierIT {
     }
 
     @Test
+    void aFunctionOrViewOfTheDestinationsOwnIsNotReplacedUnderFail() throws Exception {
+        String destination = database("defownfn");
+        sql(pg, destination, "CREATE SCHEMA app", "CREATE FUNCTION app.tax(numeric) RETURNS numeric LANGUAGE sql AS 'SELECT $1 * 0.2'");
+        Definition sources = Definition.ofStatements(new ObjectRef(ObjectKind.FUNCTION, "app", "tax(numeric)"), List.of(), List.of(
+                "CREATE OR REPLACE FUNCTION app.tax(numeric)\n RETURNS numeric\n LANGUAGE sql\nAS $function$SELECT $1 * 0.1$function$\n"));
+        try (Connection c = pg.connect(destination)) {
+            DefinitionApplier fail = applier(c, NameCase.KEEP, SinkConfig.ConflictMode.FAIL);
+            assertThatThrownBy(() -> fail.apply(c, sources)).isInstanceOf(DefinitionException.class)
+                    .hasMessageContaining("function app.tax(numeric) already exists at the destination, differs from the source's")
+                    .hasMessageContaining("table.conflict.mode=ignore");
+            assertThat(scalar(pg, destination, "SELECT app.tax(10)")).isEqualTo("2.0");
+            // One the sink applied before is its own: replaced.
+            assertThat(fail.apply(c, sources, AppliedDefinitions.of(sources)).outcome()).isEqualTo(Outcome.CHANGED);
+            assertThat(scalar(pg, destination, "SELECT app.tax(10)")).isEqualTo("1.0");
+        }
+    }
+
+    @Test
     void columnsAreReconciledAndATypeChangeTheValuesRefuseStopsWithWhatToDo() throws Exception {
         String destination = database("defreconcile");
         ObjectRef ref = new ObjectRef(ObjectKind.TABLE, "public", "items");
