@@ -25,7 +25,10 @@ import java.util.stream.Collectors;
 /** {@code bin/adbsync topics}: every topic of a cluster with its partitions, size on disk and end offsets. */
 public final class TopicList {
 
-    /** One topic: its partitions' end offsets and the records they hold (end less start), and its bytes on the leaders. */
+    /**
+     * One topic: its partitions' end offsets and the records they hold (end less start), and its bytes on the leaders
+     * (-1 where the cluster does not let this user describe its log directories).
+     */
     public record TopicSummary(String name, int partitions, long records, long bytes, Map<Integer, Long> endOffsets) {
     }
 
@@ -64,8 +67,18 @@ public final class TopicList {
             // Sizes from the leaders' log directories: replicas would count the same records more than once.
             Map<TopicPartition, Long> sizes = new HashMap<>();
             List<Integer> brokers = admin.describeCluster().nodes().get(20, TimeUnit.SECONDS).stream().map(Node::id).toList();
-            Map<Integer, Map<String, LogDirDescription>> dirs = admin.describeLogDirs(brokers).allDescriptions().get(20, TimeUnit.SECONDS);
-            dirs.forEach((broker, byDir) -> byDir.values().forEach(dir -> {
+            Map<Integer, Map<String, LogDirDescription>> dirs;
+            try {
+                dirs = admin.describeLogDirs(brokers).allDescriptions().get(20, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                // Describing log directories needs DESCRIBE on the cluster: without it, sizes are unknown, not fatal.
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.AuthorizationException)) {
+                    throw e;
+                }
+                dirs = null;
+            }
+            boolean sized = dirs != null;
+            (sized ? dirs : Map.<Integer, Map<String, LogDirDescription>>of()).forEach((broker, byDir) -> byDir.values().forEach(dir -> {
                 for (Map.Entry<TopicPartition, ReplicaInfo> replica : dir.replicaInfos().entrySet()) {
                     if (broker.equals(leaders.get(replica.getKey())) && !replica.getValue().isFuture()) {
                         sizes.merge(replica.getKey(), replica.getValue().size(), Long::sum);
@@ -84,7 +97,7 @@ public final class TopicList {
                     records += end - starts.get(tp).offset();
                     bytes += sizes.getOrDefault(tp, 0L);
                 }
-                result.add(new TopicSummary(topic.name(), topic.partitions().size(), records, bytes, endOffsets));
+                result.add(new TopicSummary(topic.name(), topic.partitions().size(), records, sized ? bytes : -1, endOffsets));
             }
             result.sort(java.util.Comparator.comparing(TopicSummary::name));
             return result;
@@ -105,6 +118,9 @@ public final class TopicList {
 
     /** {@code bytes} in B, KiB, MiB or GiB, one decimal. */
     static String bytes(long bytes) {
+        if (bytes < 0) {
+            return "?";
+        }
         if (bytes < 1024) {
             return bytes + " B";
         }
