@@ -133,6 +133,11 @@ class MonitoringIT extends WithLocalStack {
                 .untilAsserted(() -> assertThat(rows(postgres, dst, "public.accounts"))
                         .isEqualTo(rows(postgres, src, "public.accounts").stream().filter(r -> !r.startsWith("(-1,")).toList()));
 
+        // One series per partition the sink reads, under the topic's real name: Kafka's consumer also registers each
+        // partition's metrics under the topic name with '.' made '_' (an older form kept beside it), which would count it twice.
+        assertThat(query("kafka_connect_sink_consumer_records_lag{connector=\"mon-sink\"}"))
+                .extracting(series -> series.get("metric").get("topic").asText() + "/" + series.get("metric").get("partition").asText())
+                .containsExactly("mon.public.accounts/0");
         // Idle: the sink has read everything, and heartbeats bring the source lag down to about nothing.
         awaitValue("sink consumer lag falls to 0", "sum(kafka_connect_sink_consumer_records_lag{connector=\"mon-sink\"})", v -> v == 0);
         awaitValue("source lag falls to ~0 when idle", "adbsync_source_streaming_millisecondsbehindsource{connector=\"mon-source\"}",
