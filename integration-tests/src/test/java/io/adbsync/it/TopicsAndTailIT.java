@@ -42,7 +42,10 @@ class TopicsAndTailIT extends WithLocalStack {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", stack.bootstrapServers()),
                 new StringSerializer(), new StringSerializer())) {
             for (int i = 0; i < count; i++) {
-                producer.send(new ProducerRecord<>(topic, i % 2, "{\"id\":" + i + "}", "{\"n\":" + i + ",\"text\":\"row " + i + "\"}")).get();
+                ProducerRecord<String, String> record = new ProducerRecord<>(topic, i % 2, "{\"id\":" + i + "}",
+                        "{\"n\":" + i + ",\"text\":\"row " + i + "\"}");
+                record.headers().add("origin", ("producer " + i).getBytes(StandardCharsets.UTF_8));
+                producer.send(record).get();
             }
         }
     }
@@ -87,6 +90,7 @@ class TopicsAndTailIT extends WithLocalStack {
         assertThat(nine.get("partition").asInt()).isEqualTo(1);
         assertThat(nine.get("offset").asLong()).isEqualTo(4);
         assertThat(nine.get("value").get("text").asText()).isEqualTo("row 9");
+        assertThat(nine.get("headers").get("origin").asText()).isEqualTo("producer 9");
 
         List<JsonNode> all = tail(new Tail.Options(stack.bootstrapServers(), "tt.json", 2, true, null, false, false));
         assertThat(all).extracting(r -> r.get("value").get("n").asInt()).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);

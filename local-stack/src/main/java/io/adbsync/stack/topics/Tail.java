@@ -109,6 +109,13 @@ public final class Tail {
         node.put("partition", record.partition());
         node.put("offset", record.offset());
         node.put("timestamp", Instant.ofEpochMilli(record.timestamp()).toString());
+        // Headers as text: where a dead-letter queue's records say what failed (errors.deadletterqueue.context.headers.enable).
+        if (record.headers().iterator().hasNext()) {
+            ObjectNode headers = node.putObject("headers");
+            for (var header : record.headers()) {
+                headers.put(header.key(), header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+            }
+        }
         node.set("key", decode(record.key()));
         node.set("value", decode(record.value()));
         try {
