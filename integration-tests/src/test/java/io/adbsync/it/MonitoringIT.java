@@ -129,6 +129,13 @@ class MonitoringIT extends WithLocalStack {
         Awaitility.await("the dead-letter alert fires").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> assertThat(query("ALERTS{alertname=\"AdbsyncDeadLetterRecords\",alertstate=\"firing\","
                         + "connector=\"mon-sink\"}")).hasSize(1));
+        // What the alert's description tells the reader to do: bin/adbsync tail on the dead-letter topic shows the row and why.
+        java.io.ByteArrayOutputStream dlq = new java.io.ByteArrayOutputStream();
+        io.adbsync.stack.topics.Tail.run(new io.adbsync.stack.topics.Tail.Options(stack.bootstrapServers(), "mon-dlq", 10, true,
+                null, false, false), new java.io.PrintStream(dlq, true, StandardCharsets.UTF_8), () -> false);
+        JsonNode dead = JSON.readTree(dlq.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow());
+        assertThat(dead.get("value").toString()).contains("-100");
+        assertThat(dead.get("headers").get("__connect.errors.exception.message").asText()).contains("accounts_balance_check");
         Awaitility.await("destination equals source but the refused row").atMost(Duration.ofSeconds(60))
                 .untilAsserted(() -> assertThat(rows(postgres, dst, "public.accounts"))
                         .isEqualTo(rows(postgres, src, "public.accounts").stream().filter(r -> !r.startsWith("(-1,")).toList()));
