@@ -38,7 +38,9 @@ class ComposeConsistencyTest {
     void theAvroConnectorConfigsPointAtServicesOfTheStack() throws IOException {
         JsonNode services = yaml("docker-compose.yml").get("services");
         assertThat(services.fieldNames()).toIterable().contains("kafka", "connect", "schema-registry", "source-db", "sink-db",
-                "prometheus", "grafana", "kafka-ui", "jmx-exporter", "plugin-unpack");
+                "prometheus", "grafana", "kafka-ui", "plugin-unpack");
+        // The exporter runs as the worker's Java agent: the separate exporter image (bitnami's, no longer published) is gone.
+        assertThat(services.fieldNames()).toIterable().doesNotContain("jmx-exporter");
 
         for (String file : List.of("source-avro.json", "sink-avro.json")) {
             JsonNode config = connector(file);
@@ -59,7 +61,7 @@ class ComposeConsistencyTest {
     }
 
     @Test
-    void theWorkerLoadsThePluginZipTheBuildProducesAndExposesJmxToTheExporter() throws IOException {
+    void theWorkerLoadsThePluginZipTheBuildProduces() throws IOException {
         JsonNode services = yaml("docker-compose.yml").get("services");
         JsonNode connect = services.get("connect");
         assertThat(connect.get("environment").get("CONNECT_PLUGIN_PATH").asText()).contains("/plugins");
@@ -69,32 +71,64 @@ class ComposeConsistencyTest {
         try (var zips = Files.list(ROOT.resolve("connect-plugin/target"))) {
             assertThat(zips.map(p -> p.getFileName().toString())).anyMatch(n -> n.matches("adbsync-connect-plugin-.*\\.zip"));
         }
-        String jmxPort = connect.get("environment").get("KAFKA_JMX_PORT").asText();
-        assertThat(yaml("config/monitoring/jmx-exporter.yml").get("hostPort").asText()).isEqualTo("connect:" + jmxPort);
-        assertThat(yaml("config/monitoring/prometheus.yml").toString()).contains("jmx-exporter:5556");
+    }
+
+    /**
+     * The worker runs the JMX exporter's Java agent from the jar the build copies, with the rules file the local stack
+     * uses, on the port Prometheus scrapes; Prometheus loads the alert rules AlertRulesTest tests.
+     */
+    @Test
+    void theWorkerRunsTheExporterAgentThatPrometheusScrapes() throws IOException {
+        JsonNode services = yaml("docker-compose.yml").get("services");
+        JsonNode connect = services.get("connect");
+        Matcher agent = Pattern.compile("-javaagent:(/[^=]+/)([^/=]+\\.jar)=(\\d+):(\\S+)")
+                .matcher(connect.get("environment").get("KAFKA_OPTS").asText());
+        assertThat(agent.find()).as("KAFKA_OPTS names the agent").isTrue();
+        String volumes = connect.get("volumes").toString();
+        assertThat(volumes).contains("./local-stack/target/jmx-exporter:" + agent.group(1).replaceAll("/$", ""))
+                .contains("./config/monitoring/jmx-exporter.yml:" + agent.group(4));
+        assertThat(ROOT.resolve("local-stack/target/jmx-exporter").resolve(agent.group(2))).as("the agent jar the build copies")
+                .isRegularFile();
+        // In agent mode the exporter refuses rules that name a remote JMX port to read.
+        JsonNode rules = yaml("config/monitoring/jmx-exporter.yml");
+        assertThat(rules.has("hostPort")).isFalse();
+        assertThat(rules.has("jmxUrl")).isFalse();
+        JsonNode prometheus = yaml("config/monitoring/prometheus.yml");
+        assertThat(prometheus.get("scrape_configs").toString()).contains("\"connect:" + agent.group(3) + "\"");
+        assertThat(prometheus.get("rule_files").get(0).asText()).isEqualTo("alerts.yml");
+        assertThat(services.get("prometheus").get("volumes").toString())
+                .contains("./config/monitoring/alerts.yml:/etc/prometheus/alerts.yml")
+                .contains("./config/monitoring/prometheus.yml:/etc/prometheus/prometheus.yml");
     }
 
     @Test
-    void everyMetricTheDashboardShowsIsProducedByAnExporterRule() throws IOException {
+    void everyMetricTheDashboardAndTheAlertsUseIsProducedByAnExporterRule() throws IOException {
         List<String> produced = new ArrayList<>();
         for (JsonNode rule : yaml("config/monitoring/jmx-exporter.yml").get("rules")) {
             String pattern = rule.get("pattern").asText();
-            // The attribute is the pattern's last group, and the name refers to it by number.
-            int attributeGroup = Pattern.compile(pattern).matcher("").groupCount();
+            String name = rule.get("name").asText();
             Matcher attributes = Pattern.compile("><>\\(([^)]+)\\)").matcher(pattern);
-            assertThat(attributes.find()).as(pattern).isTrue();
+            if (!attributes.find()) {
+                // A rule for one attribute, its name fixed.
+                assertThat(name).as(pattern).doesNotContain("$");
+                produced.add(name);
+                continue;
+            }
+            // The attributes are the pattern's last group, and the name refers to it by number.
+            int attributeGroup = Pattern.compile(pattern).matcher("").groupCount();
             for (String attribute : attributes.group(1).split("\\|")) {
-                produced.add(rule.get("name").asText().replace("$" + attributeGroup, attribute).toLowerCase().replace('-', '_'));
+                produced.add(name.replace("$" + attributeGroup, attribute).toLowerCase().replace('-', '_'));
             }
         }
-        JsonNode dashboard = JSON.readTree(Files.readString(ROOT.resolve("config/monitoring/grafana/dashboards/adbsync.json")));
-        Matcher metric = Pattern.compile("\\b(adbsync_[a-z_]+|kafka_[a-z_]+)\\b").matcher(dashboard.toString());
+        String used = JSON.readTree(Files.readString(ROOT.resolve("config/monitoring/grafana/dashboards/adbsync.json"))).toString()
+                + Files.readString(ROOT.resolve("config/monitoring/alerts.yml"));
+        Matcher metric = Pattern.compile("\\b(adbsync_[a-z_]+|kafka_[a-z_]+)\\b").matcher(used);
         int seen = 0;
         while (metric.find()) {
-            assertThat(produced).as("dashboard metric " + metric.group(1)).contains(metric.group(1));
+            assertThat(produced).as("metric " + metric.group(1) + " of the dashboard or the alerts").contains(metric.group(1));
             seen++;
         }
-        assertThat(seen).isGreaterThanOrEqualTo(6);
+        assertThat(seen).isGreaterThanOrEqualTo(12);
     }
 
     /**

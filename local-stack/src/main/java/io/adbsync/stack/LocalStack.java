@@ -3,6 +3,7 @@ package io.adbsync.stack;
 import io.adbsync.stack.connect.LocalConnect;
 import io.adbsync.stack.connect.PluginArchive;
 import io.adbsync.stack.kafka.LocalKafka;
+import io.adbsync.stack.metrics.MetricsExporter;
 import io.adbsync.stack.registry.LocalRegistry;
 
 import java.io.IOException;
@@ -24,6 +25,8 @@ public final class LocalStack implements AutoCloseable {
     private final List<LocalConnect> workers = new ArrayList<>();
     private final String groupId;
     private final LocalRegistry registry;
+    private MetricsExporter metrics;
+    private RunningStack published;
 
     private LocalStack(LocalKafka kafka, Path pluginPath, String groupId, LocalRegistry registry) {
         this.kafka = kafka;
@@ -126,8 +129,44 @@ public final class LocalStack implements AutoCloseable {
         return Optional.ofNullable(registry);
     }
 
+    /**
+     * Serves the workers' and connectors' MBeans for Prometheus on loopback port {@code port} (0 = any free port),
+     * named by the JMX exporter rules in {@code rules} (config/monitoring/jmx-exporter.yml); stopped with the stack.
+     */
+    public synchronized MetricsExporter exposeMetrics(int port, Path rules) {
+        if (metrics != null) {
+            throw new IllegalStateException("Metrics are already served on port " + metrics.port());
+        }
+        metrics = MetricsExporter.start(port, rules);
+        return metrics;
+    }
+
+    /** The metrics endpoint, when {@link #exposeMetrics} started one. */
+    public synchronized Optional<MetricsExporter> metrics() {
+        return Optional.ofNullable(metrics);
+    }
+
+    /**
+     * Describes this stack in {@link RunningStack#file()}, so that {@code bin/adbsync topics} and {@code tail} find it;
+     * withdrawn when the stack closes.
+     */
+    public synchronized void publish() {
+        published = RunningStack.of(this);
+        published.publish();
+    }
+
     @Override
     public void close() {
+        synchronized (this) {
+            if (published != null) {
+                published.withdraw();
+                published = null;
+            }
+            if (metrics != null) {
+                metrics.close();
+                metrics = null;
+            }
+        }
         for (LocalConnect worker : workers) {
             worker.close();
         }

@@ -28,10 +28,12 @@ public final class Main {
             usage: bin/adbsync <command> [options]
 
             commands:
-              stack --source-url URL --sink-url URL [--connect-port 8083]
+              stack --source-url URL --sink-url URL [--connect-port 8083] [--metrics PORT]
                   Start a local Kafka broker, a schema registry and one Connect worker (distributed mode) with
                   the adbsync plugin and an Avro converter on its plugin.path, for your own databases. Prints
-                  how to deploy the connectors, with JSON or with Avro.
+                  how to deploy the connectors, with JSON or with Avro. --metrics serves the worker's and the
+                  connectors' metrics for Prometheus on http://127.0.0.1:PORT/metrics (the JMX exporter with
+                  config/monitoring/jmx-exporter.yml).
                   The URLs carry no password (refused: see verify); connectors take theirs from
                   connection.password, best through a ConfigProvider (docs/security.md).
               worker --bootstrap-servers HOST:PORT --plugin-path DIR [--rest-port 0] [--group-id adbsync-connect]
@@ -45,11 +47,21 @@ public final class Main {
                   password into PGPASSWORD or ~/.pgpass (PGPASSFILE), as for psql: a password in a URL on
                   the command line is refused, since every user of the machine sees it in ps.
               demo [--connect-port 8083] [--accounts 100000] [--workload-seconds 30] [--tps 200] [--format avro]
+                   [--metrics PORT]
                   The whole pipeline on this machine: two local PostgreSQL servers (from the machine's
                   binaries), a Kafka broker, a schema registry and a Connect worker, config/source-avro.json
                   and config/sink-avro.json deployed through the REST API (--format json: config/source.json
                   and config/sink.json, no registry), a pgbench-style workload, and progress until the
-                  destination matches the source. Ctrl-C stops and cleans up everything.
+                  destination matches the source. Ctrl-C stops and cleans up everything. --metrics as for stack.
+              topics [--bootstrap-servers HOST:PORT] [--internal]
+                  The topics with their partitions, records, size on disk and end offsets. Without
+                  --bootstrap-servers, those of the running bin/adbsync stack or demo.
+              tail TOPIC [-n 10] [--from-beginning] [--follow] [--pretty] [--bootstrap-servers HOST:PORT]
+                   [--registry-url URL]
+                  The last N records of each partition of TOPIC (or all of them), decoded, one JSON object
+                  per line (--pretty: indented): Avro through the schema registry (Confluent-compatible API;
+                  the running stack's by default), JSON as it is. --follow keeps printing new records until
+                  Ctrl-C.
               fuzz [--seed N] [--minutes 5] [--features all] [--without f1,f2] [--worker-processes 2]
                    [--rows 2000] [--ops-per-second 100] [--converge-seconds 180] [--log-dir target/fuzz]
                   Randomized test of the whole pipeline (docs/fuzzing.md): generated tables, a concurrent workload
@@ -72,10 +84,12 @@ public final class Main {
         }
         try {
             switch (args[0]) {
-                case "stack" -> stack(options(args, "source-url", "sink-url", "connect-port"));
+                case "stack" -> stack(options(args, "source-url", "sink-url", "connect-port", "metrics"));
+                case "topics" -> topics(args);
+                case "tail" -> tail(args);
                 case "verify" -> verify(options(args, "source-url", "sink-url", "tables", "chunk-rows", "heartbeat-table"));
                 case "worker" -> worker(options(args, "bootstrap-servers", "plugin-path", "rest-port", "group-id"));
-                case "demo" -> demo(options(args, "connect-port", "accounts", "workload-seconds", "tps", "format"));
+                case "demo" -> demo(options(args, "connect-port", "accounts", "workload-seconds", "tps", "format", "metrics"));
                 case "fuzz" -> fuzz(options(args, "seed", "minutes", "features", "without", "worker-processes", "rows",
                         "ops-per-second", "converge-seconds", "log-dir"));
                 default -> throw new UsageException("Unknown command: " + args[0], true);
@@ -184,16 +198,22 @@ public final class Main {
         String sourceUrl = requireUrl(options, "source-url");
         String sinkUrl = requireUrl(options, "sink-url");
         int port = portOption(options, "connect-port", 8083, true);
+        int metricsPort = portOption(options, "metrics", -1, true);
         LocalStack stack = LocalStack.start(1, port, Map.of(), java.util.List.of(), true);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stack.close();
             stopped.countDown();
         }, "adbsync-stack-shutdown"));
+        if (metricsPort >= 0) {
+            stack.exposeMetrics(metricsPort, exporterRules());
+        }
+        stack.publish();
         PrintStream out = System.out;
         String rest = stack.connect().url().toString().replaceAll("/$", "");
         out.println();
         out.println("Kafka bootstrap servers: " + stack.bootstrapServers());
+        stack.metrics().ifPresent(m -> out.println("Prometheus metrics:      " + m.url()));
         out.println("Connect REST API:        " + rest);
         out.println("Plugin path:             " + stack.pluginPath());
         LocalRegistry registry = stack.registry().orElseThrow();
@@ -215,6 +235,7 @@ public final class Main {
                 avro.append(avro.isEmpty() ? "" : ",").append('"').append(k).append("\":\"").append(v).append('"'));
         out.println("    " + avro);
         out.println("Watch them:  curl -s " + rest + "/connectors?expand=status");
+        out.println("Topics:      bin/adbsync topics; bin/adbsync tail TOPIC [-n N] [--from-beginning] [--follow]");
         out.println();
         out.println("Ctrl-C stops the worker and the broker and removes their data.");
         stopped.await();
@@ -232,7 +253,7 @@ public final class Main {
                 intOption(options, "accounts", 100_000, 1, Integer.MAX_VALUE),
                 intOption(options, "workload-seconds", 30, 0, Integer.MAX_VALUE),
                 intOption(options, "tps", 200, 1, Integer.MAX_VALUE),
-                false, 0, configDir(), format(options));
+                false, 0, configDir(), format(options), portOption(options, "metrics", -1, true));
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -276,6 +297,107 @@ public final class Main {
             System.err.println("The fuzz run failed: " + e);
             System.exit(2);
         }
+    }
+
+    /** The JMX exporter's rules: which MBeans become which Prometheus metrics. */
+    static java.nio.file.Path exporterRules() {
+        return configDir().resolve("monitoring").resolve("jmx-exporter.yml");
+    }
+
+    private static void topics(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        boolean internal = false;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--internal" -> internal = true;
+                case "--bootstrap-servers" -> options.put("bootstrap-servers", value(args, ++i, "--bootstrap-servers"));
+                default -> throw new UsageException("Unknown option " + args[i] + " for topics; it takes --bootstrap-servers, --internal", false);
+            }
+        }
+        String servers = options.containsKey("bootstrap-servers") ? options.get("bootstrap-servers") : runningStack().bootstrapServers();
+        try {
+            io.adbsync.stack.topics.TopicList.print(io.adbsync.stack.topics.TopicList.read(servers, internal), System.out);
+        } catch (Exception e) {
+            System.err.println("Cannot list the topics at " + servers + ": " + (e.getCause() != null ? e.getCause() : e));
+            System.exit(1);
+        }
+    }
+
+    private static void tail(String[] args) {
+        io.adbsync.stack.topics.Tail.Options tail = tailOptions(args);
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch finished = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                finished.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "adbsync-tail-shutdown"));
+        try {
+            io.adbsync.stack.topics.Tail.run(tail, System.out, () -> stop.getCount() == 0);
+        } catch (RuntimeException e) {
+            System.err.println(e.getMessage());
+            finished.countDown();
+            System.exit(1);
+        }
+        finished.countDown();
+    }
+
+    /** {@code tail TOPIC [-n N] [--from-beginning] [--follow] [--pretty] [--bootstrap-servers H:P] [--registry-url URL]}. */
+    static io.adbsync.stack.topics.Tail.Options tailOptions(String[] args) {
+        String topic = null;
+        Map<String, String> options = new HashMap<>();
+        boolean fromBeginning = false;
+        boolean follow = false;
+        boolean pretty = false;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "-n" -> options.put("n", value(args, ++i, "-n"));
+                case "--from-beginning" -> fromBeginning = true;
+                case "--follow", "-f" -> follow = true;
+                case "--pretty" -> pretty = true;
+                case "--bootstrap-servers" -> options.put("bootstrap-servers", value(args, ++i, "--bootstrap-servers"));
+                case "--registry-url" -> options.put("registry-url", value(args, ++i, "--registry-url"));
+                default -> {
+                    if (args[i].startsWith("-") || topic != null) {
+                        throw new UsageException("Unexpected " + args[i] + " for tail: it takes TOPIC [-n N] [--from-beginning] "
+                                + "[--follow] [--pretty] [--bootstrap-servers HOST:PORT] [--registry-url URL]", false);
+                    }
+                    topic = args[i];
+                }
+            }
+        }
+        if (topic == null) {
+            throw new UsageException("tail needs a TOPIC (bin/adbsync topics lists them)", false);
+        }
+        if (fromBeginning && options.containsKey("n")) {
+            throw new UsageException("tail takes -n or --from-beginning, not both", false);
+        }
+        int last = intOption(Map.of("n", options.getOrDefault("n", "10")), "n", 10, 0, Integer.MAX_VALUE);
+        String servers = options.get("bootstrap-servers");
+        String registry = options.get("registry-url");
+        if (servers == null) {
+            io.adbsync.stack.RunningStack running = runningStack();
+            servers = running.bootstrapServers();
+            if (registry == null) {
+                registry = running.registryUrl();
+            }
+        }
+        return new io.adbsync.stack.topics.Tail.Options(servers, topic, last, fromBeginning, registry, follow, pretty);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new UsageException(option + " needs a value", false);
+        }
+        return args[i];
+    }
+
+    private static io.adbsync.stack.RunningStack runningStack() {
+        return io.adbsync.stack.RunningStack.read().orElseThrow(() -> new UsageException("No bin/adbsync stack or demo is running "
+                + "(none described in " + io.adbsync.stack.RunningStack.file() + "): start one, or give --bootstrap-servers HOST:PORT", false));
     }
 
     private static java.nio.file.Path configDir() {

@@ -52,7 +52,13 @@ public final class Demo {
 
     /** Settings of one demo run. */
     public record Options(int connectPort, int accounts, int workloadSeconds, int transactionsPerSecond,
-                          boolean exitWhenMatched, int maxWaitSeconds, Path configDir, Format format) {
+                          boolean exitWhenMatched, int maxWaitSeconds, Path configDir, Format format, int metricsPort) {
+
+        /** Without a metrics endpoint. */
+        public Options(int connectPort, int accounts, int workloadSeconds, int transactionsPerSecond,
+                       boolean exitWhenMatched, int maxWaitSeconds, Path configDir, Format format) {
+            this(connectPort, accounts, workloadSeconds, transactionsPerSecond, exitWhenMatched, maxWaitSeconds, configDir, format, -1);
+        }
     }
 
     private static final List<TableId> TABLES = List.of(new TableId("public", "branches"), new TableId("public", "tellers"),
@@ -85,6 +91,11 @@ public final class Demo {
             out.println(avro ? "Starting a Kafka broker, a schema registry and a Connect worker with the adbsync plugin and an Avro converter..."
                     : "Starting a Kafka broker and a Connect worker with the adbsync plugin...");
             try (LocalStack stack = LocalStack.start(1, options.connectPort(), Map.of(), List.of(), avro)) {
+                if (options.metricsPort() >= 0) {
+                    out.println("Prometheus metrics " + stack.exposeMetrics(options.metricsPort(),
+                            options.configDir().resolve("monitoring").resolve("jmx-exporter.yml")).url());
+                }
+                stack.publish();
                 ConnectRestClient rest = stack.connect().rest();
                 String registryApi = stack.registry().map(LocalRegistry::registryApiUrl).orElse(null);
                 stack.registry().ifPresent(r -> out.printf("Schema registry %s (Confluent-compatible API %s)%n", r.url(), r.confluentApiUrl()));
@@ -274,6 +285,8 @@ public final class Demo {
         out.println("  curl -s " + rest + "/connectors/" + sourceName + "/offsets  # committed source offsets (LSNs)");
         out.println("  Kafka bootstrap servers: " + stack.bootstrapServers() + " (topics demo.public.<table>)");
         stack.registry().ifPresent(r -> out.println("  curl -s " + r.confluentApiUrl() + "/subjects  # schemas in the registry"));
-        out.println("  JMX: io.adbsync:type=source-streaming / source-snapshot in this JVM (jconsole)");
+        out.println("  bin/adbsync topics; bin/adbsync tail demo.public.accounts -n 3 --pretty  # topics and decoded records");
+        stack.metrics().ifPresentOrElse(m -> out.println("  curl -s " + m.url() + "  # Prometheus metrics"),
+                () -> out.println("  JMX: io.adbsync:type=source-streaming / source-snapshot in this JVM (jconsole); --metrics PORT serves them for Prometheus"));
     }
 }

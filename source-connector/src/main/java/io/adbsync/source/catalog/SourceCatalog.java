@@ -96,6 +96,30 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         }
     }
 
+    /**
+     * Bytes of WAL that slot {@code slot} keeps on the server the task's stream reads (its current WAL position less
+     * the slot's restart_lsn), or -1 when the slot is not there.
+     */
+    public long retainedWalBytes(String slot) throws SQLException {
+        String query = "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots"
+                + " WHERE slot_name = ?";
+        if (streamServer == null) {
+            return retainedWalBytes(connection(), query, slot);
+        }
+        try (Connection c = Jdbc.open(streamServer)) {
+            return retainedWalBytes(c, query, slot);
+        }
+    }
+
+    private static long retainedWalBytes(Connection c, String query, String slot) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(query)) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getObject(1) != null ? rs.getLong(1) : -1;
+            }
+        }
+    }
+
     /** Drops the connection after a failure; the next call opens a new one. */
     public void reset() {
         close();

@@ -14,6 +14,7 @@ public final class StreamingMetrics implements StreamingMetricsMBean {
     private final AtomicLong changes = new AtomicLong();
     private final AtomicLong heartbeats = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
+    private final AtomicLong retainedWalBytes = new AtomicLong(-1);
     /** Null before the first record. */
     private volatile Lsn lastCommitLsn;
     /** Null before the first confirmation. */
@@ -42,6 +43,15 @@ public final class StreamingMetrics implements StreamingMetricsMBean {
 
     public void connected(boolean value) {
         connected = value;
+    }
+
+    public void retainedWal(long bytes) {
+        retainedWalBytes.set(bytes);
+    }
+
+    @Override
+    public long getRetainedWalBytes() {
+        return retainedWalBytes.get();
     }
 
     public void reconnected() {

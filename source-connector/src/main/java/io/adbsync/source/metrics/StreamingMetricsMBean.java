@@ -19,4 +19,7 @@ public interface StreamingMetricsMBean {
     boolean isConnected();
 
     long getReconnects();
+
+    /** Bytes of WAL the server keeps for the slot (current WAL position less restart_lsn); -1 before it is measured. */
+    long getRetainedWalBytes();
 }

@@ -38,6 +38,8 @@ public final class StreamReader implements AutoCloseable {
 
     /** How long the read loop sleeps when the slot has nothing for it, before it asks again. */
     public static final long IDLE_SLEEP_MS = 5;
+    /** How often the WAL the slot retains is measured for the metrics: one catalog query each time. */
+    static final long RETAINED_WAL_SAMPLE_MS = 10_000;
 
     private static final Logger log = LoggerFactory.getLogger(StreamReader.class);
 
@@ -71,6 +73,7 @@ public final class StreamReader implements AutoCloseable {
     private PgOutputDecoder decoder;
     private StreamedTransactions streamed;
     private long lastKeepAlive;
+    private long lastWalSample;
 
     public StreamReader(Settings settings, SourceCatalog catalog, ChangeStream changes, LsnAckTracker tracker,
                         StreamingMetrics metrics, Heartbeat heartbeat, FoundTables found) {
@@ -119,6 +122,7 @@ public final class StreamReader implements AutoCloseable {
         List<SourceRecord> batch = new ArrayList<>();
         long bytes = 0;
         long deadline = System.currentTimeMillis() + idleMs;
+        sampleRetainedWal();
         Consumer<SourceRecord> emit = record -> {
             batch.add(record);
             metrics.recordChange(record.timestamp(), changes.position().map(StreamPosition::commitLsn),
@@ -168,6 +172,23 @@ public final class StreamReader implements AutoCloseable {
         found.check(stream.lastReceivedLsn(), System.currentTimeMillis());
         confirmAcknowledged();
         Thread.sleep(IDLE_SLEEP_MS);
+    }
+
+    /**
+     * Measures the WAL the slot keeps, at most every {@link #RETAINED_WAL_SAMPLE_MS}: what the retained-WAL alert
+     * watches. A failure only leaves the last value: a lost connection shows up in the stream's own next read.
+     */
+    private void sampleRetainedWal() {
+        long now = System.currentTimeMillis();
+        if (now - lastWalSample < RETAINED_WAL_SAMPLE_MS) {
+            return;
+        }
+        lastWalSample = now;
+        try {
+            metrics.retainedWal(catalog.retainedWalBytes(settings.slot()));
+        } catch (SQLException e) {
+            log.debug("Cannot measure the WAL slot {} retains: {}", settings.slot(), e.getMessage());
+        }
     }
 
     /** Lets the slot confirm what Kafka has acknowledged; sent with the next status update. */
