@@ -84,6 +84,13 @@ class GreenplumSourceIT extends WithLocalStack {
             assertThat(segmentsStored).hasSize(segments);
             assertThat(scalar(gp, p.src, "SELECT policytype FROM gp_distribution_policy "
                     + "WHERE localoid = 'public.adbsync_heartbeat'::regclass")).isEqualTo("r");
+            // Through the schema channel the Greenplum destination distributes as the source does (not by the key).
+            for (String table : List.of("orders", "lines", "regions")) {
+                String policy = "SELECT pg_get_table_distributedby('public." + table + "'::regclass)";
+                assertThat(scalar(gp, p.gpDestination, policy)).as(table).isEqualTo(scalar(gp, p.src, policy));
+            }
+            assertThat(scalar(gp, p.gpDestination, "SELECT pg_get_table_distributedby('public.lines'::regclass)"))
+                    .isEqualTo("DISTRIBUTED BY (a)");
         } finally {
             p.close();
         }
@@ -184,6 +191,9 @@ class GreenplumSourceIT extends WithLocalStack {
             if (gp.password() != null) {
                 toGreenplum.put("connection.password", gp.password());
             }
+            // The Greenplum destination is built by the schema channel: the source's distribution policies are kept.
+            toGreenplum.put("schema.sync", "all");
+            toGreenplum.put("topics.regex", name + "\\..*");
             rest().deploy(name + "-gp", toGreenplum);
             rest().awaitRunning(name + "-source", segments, Duration.ofSeconds(60));
             rest().awaitRunning(name + "-pg", 1, Duration.ofSeconds(60));
