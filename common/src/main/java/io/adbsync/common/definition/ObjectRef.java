@@ -1,5 +1,7 @@
 package io.adbsync.common.definition;
 
+import io.adbsync.common.contract.SourceTableHeader;
+
 import java.util.Objects;
 
 /**
@@ -17,7 +19,8 @@ public record ObjectRef(ObjectKind kind, String schema, String name) {
 
     /** The record key on the schema topic and in the sink's bookkeeping: {@code table:"public"."orders"}. */
     public String key() {
-        return kind.label() + ":" + quote(schema) + "." + quote(name);
+        // The names as the source-table header writes them: quoted, inner quotes doubled.
+        return kind.label() + ":" + SourceTableHeader.encode(schema, name);
     }
 
     /** Parses what {@link #key()} wrote; an {@link IllegalArgumentException} says what is malformed. */
@@ -27,16 +30,13 @@ public record ObjectRef(ObjectKind kind, String schema, String name) {
             throw new IllegalArgumentException("Malformed schema-channel key '" + key + "'");
         }
         ObjectKind kind = ObjectKind.fromLabel(key.substring(0, colon));
-        StringBuilder schema = new StringBuilder();
-        int next = unquote(key, colon + 1, schema);
-        if (next >= key.length() || key.charAt(next) != '.') {
-            throw new IllegalArgumentException("Malformed schema-channel key '" + key + "'");
+        SourceTableHeader.Name names;
+        try {
+            names = SourceTableHeader.decode(key.substring(colon + 1));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Malformed schema-channel key '" + key + "'", e);
         }
-        StringBuilder name = new StringBuilder();
-        if (unquote(key, next + 1, name) != key.length()) {
-            throw new IllegalArgumentException("Malformed schema-channel key '" + key + "'");
-        }
-        return new ObjectRef(kind, schema.toString(), name.toString());
+        return new ObjectRef(kind, names.schema(), names.table());
     }
 
     /** The source's qualified name for messages: {@code public.orders}. */
@@ -47,30 +47,5 @@ public record ObjectRef(ObjectKind kind, String schema, String name) {
     @Override
     public String toString() {
         return kind.label() + " " + qualifiedName();
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\"", "\"\"") + "\"";
-    }
-
-    private static int unquote(String value, int from, StringBuilder out) {
-        if (from >= value.length() || value.charAt(from) != '"') {
-            throw new IllegalArgumentException("Malformed schema-channel key '" + value + "'");
-        }
-        int i = from + 1;
-        while (i < value.length()) {
-            char c = value.charAt(i);
-            if (c == '"') {
-                if (i + 1 < value.length() && value.charAt(i + 1) == '"') {
-                    out.append('"');
-                    i += 2;
-                    continue;
-                }
-                return i + 1;
-            }
-            out.append(c);
-            i++;
-        }
-        throw new IllegalArgumentException("Malformed schema-channel key '" + value + "'");
     }
 }

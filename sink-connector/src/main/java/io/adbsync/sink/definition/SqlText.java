@@ -27,22 +27,13 @@ final class SqlText {
         int n = sql.length();
         while (i < n) {
             char c = sql.charAt(i);
-            if (c == '\'') {
-                i = skipLiteral(sql, i, false);
-            } else if ((c == 'E' || c == 'e') && i + 1 < n && sql.charAt(i + 1) == '\'' && !identifierChar(sql, i - 1)) {
-                i = skipLiteral(sql, i + 1, true);
+            int skipped = skipNonCode(sql, i);
+            if (skipped >= 0) {
+                i = skipped;
             } else if (c == '"') {
                 StringBuilder name = new StringBuilder();
                 i = readQuoted(sql, i, name);
                 out.add(name.toString());
-            } else if (c == '$' && !identifierChar(sql, i - 1)) {
-                i = skipDollar(sql, i);
-            } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-                int eol = sql.indexOf('\n', i);
-                i = eol < 0 ? n : eol + 1;
-            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-                int end = sql.indexOf("*/", i + 2);
-                i = end < 0 ? n : end + 2;
             } else if (Character.isDigit(c)) {
                 while (i < n && (Character.isLetterOrDigit(sql.charAt(i)) || sql.charAt(i) == '.' || sql.charAt(i) == '_')) {
                     i++;
@@ -72,21 +63,12 @@ final class SqlText {
         String lastWord = "";
         while (i < n) {
             char c = sql.charAt(i);
-            if (c == '\'') {
-                i = skipLiteral(sql, i, false);
-            } else if ((c == 'E' || c == 'e') && i + 1 < n && sql.charAt(i + 1) == '\'' && !identifierChar(sql, i - 1)) {
-                i = skipLiteral(sql, i + 1, true);
+            int skipped = skipNonCode(sql, i);
+            if (skipped >= 0) {
+                i = skipped;
             } else if (c == '"') {
                 i = readQuoted(sql, i, new StringBuilder());
                 lastWord = "";
-            } else if (c == '$' && !identifierChar(sql, i - 1)) {
-                i = skipDollar(sql, i);
-            } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
-                int eol = sql.indexOf('\n', i);
-                i = eol < 0 ? n : eol + 1;
-            } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-                int end = sql.indexOf("*/", i + 2);
-                i = end < 0 ? n : end + 2;
             } else if (Character.isLetter(c) || c == '_') {
                 int start = i;
                 while (identifierChar(sql, i)) {
@@ -129,17 +111,9 @@ final class SqlText {
                 return null;
             }
             StringBuilder name = new StringBuilder();
-            if (sql.charAt(i) == '"') {
-                i = readQuoted(sql, i, name);
-            } else {
-                int start = i;
-                while (identifierChar(sql, i)) {
-                    i++;
-                }
-                if (start == i) {
-                    return null;
-                }
-                name.append(sql.substring(start, i).toLowerCase(Locale.ROOT));
+            i = readName(sql, i, name);
+            if (i < 0) {
+                return null;
             }
             names.add(name.toString());
             i = skipSpaces(sql, i);
@@ -165,17 +139,9 @@ final class SqlText {
         int i = skipSpaces(sql, from);
         while (true) {
             StringBuilder part = new StringBuilder();
-            if (i < sql.length() && sql.charAt(i) == '"') {
-                i = readQuoted(sql, i, part);
-            } else {
-                int start = i;
-                while (identifierChar(sql, i)) {
-                    i++;
-                }
-                if (start == i) {
-                    return null;
-                }
-                part.append(sql.substring(start, i).toLowerCase(Locale.ROOT));
+            i = readName(sql, i, part);
+            if (i < 0) {
+                return null;
             }
             parts.add(part.toString());
             if (i < sql.length() && sql.charAt(i) == '.') {
@@ -188,6 +154,52 @@ final class SqlText {
 
     /** A name read from SQL text: its parts, and the index just after it. */
     record QualifiedName(List<String> parts, int end) {
+    }
+
+    /**
+     * Where the text that cannot hold code starting at {@code i} ends: a string literal ({@code '…'}, {@code E'…'}), a
+     * dollar-quoted string, a comment; -1 where none starts there. Quoted names are not skipped (they are names).
+     */
+    private static int skipNonCode(String sql, int i) {
+        int n = sql.length();
+        char c = sql.charAt(i);
+        if (c == '\'') {
+            return skipLiteral(sql, i, false);
+        }
+        if ((c == 'E' || c == 'e') && i + 1 < n && sql.charAt(i + 1) == '\'' && !identifierChar(sql, i - 1)) {
+            return skipLiteral(sql, i + 1, true);
+        }
+        if (c == '$' && !identifierChar(sql, i - 1)) {
+            return skipDollar(sql, i);
+        }
+        if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+            int eol = sql.indexOf('\n', i);
+            return eol < 0 ? n : eol + 1;
+        }
+        if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+            int end = sql.indexOf("*/", i + 2);
+            return end < 0 ? n : end + 2;
+        }
+        return -1;
+    }
+
+    /**
+     * Reads the name starting at {@code i} into {@code out} as the server reads it (quoted exactly, bare folded to lower
+     * case); returns the index after it, or -1 where no name starts there.
+     */
+    private static int readName(String sql, int i, StringBuilder out) {
+        if (i < sql.length() && sql.charAt(i) == '"') {
+            return readQuoted(sql, i, out);
+        }
+        int start = i;
+        while (identifierChar(sql, i)) {
+            i++;
+        }
+        if (start == i) {
+            return -1;
+        }
+        out.append(sql.substring(start, i).toLowerCase(Locale.ROOT));
+        return i;
     }
 
     private static boolean identifierChar(String sql, int i) {
