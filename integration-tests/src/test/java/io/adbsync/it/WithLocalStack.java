@@ -7,10 +7,14 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,6 +28,7 @@ abstract class WithLocalStack {
     static final String SOURCE = "io.adbsync.source.AdbPgSourceConnector";
     static final String SINK = "io.adbsync.sink.AdbPgSinkConnector";
 
+    private static final Logger log = LoggerFactory.getLogger(WithLocalStack.class);
     static LocalStack stack;
     static PostgresServer postgres;
 
@@ -108,6 +113,20 @@ abstract class WithLocalStack {
         if (stack != null) {
             stack.close();
             stack = null;
+        }
+        dropIdleSlots();
+    }
+
+    /**
+     * The slots this class's source connectors left on the shared server (removing a connector keeps its slot, as a
+     * user's would): the next classes need slots of their own.
+     */
+    private static void dropIdleSlots() {
+        try (Connection c = postgres.connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active AND slot_type = 'logical'");
+        } catch (SQLException e) {
+            // Only room for later classes: a slot still in use (a stopping walsender) is dropped by the next class.
+            log.warn("Could not drop idle replication slots: {}", e.getMessage());
         }
     }
 }

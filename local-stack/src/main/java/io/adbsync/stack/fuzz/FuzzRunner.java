@@ -311,7 +311,8 @@ public final class FuzzRunner {
             sinkConfig = fileConfig("sink.json", "io.adbsync.sink.AdbPgSinkConnector");
             sinkConfig.remove("connection.password");
             sinkConfig.putAll(Map.of("connection.url", destination.jdbcUrl(destinationDb), "connection.user", destination.user(),
-                    "topics.regex", id + "\\.public\\..*", "consumer.override.metadata.max.age.ms", "1000",
+                    // Data topics and the schema topic: config/sink.json applies the schema channel (schema.sync=all).
+                    "topics.regex", id + "\\..*", "consumer.override.metadata.max.age.ms", "1000",
                     "retry.backoff.ms", "200", "truncate.enabled", "true"));
             if (destination.password() != null) {
                 sinkConfig.put("connection.password", destination.password());

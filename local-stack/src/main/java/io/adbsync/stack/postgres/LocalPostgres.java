@@ -111,7 +111,8 @@ public final class LocalPostgres implements PostgresServer {
         conf.put("listen_addresses", "'127.0.0.1'");
         conf.put("unix_socket_directories", "'" + baseDir + "'");
         conf.put("wal_level", "logical");
-        conf.put("max_replication_slots", "64");
+        // Test suites leave a slot per source connector they deploy on one shared server.
+        conf.put("max_replication_slots", "128");
         conf.put("max_wal_senders", "64");
         conf.put("max_connections", "200");
         // Two-phase commit decoding needs prepared transactions.
