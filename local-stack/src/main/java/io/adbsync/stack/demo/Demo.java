@@ -8,6 +8,7 @@ import io.adbsync.stack.connect.ConnectRestClient;
 import io.adbsync.stack.postgres.LocalPostgres;
 import io.adbsync.stack.registry.AvroConverterSettings;
 import io.adbsync.stack.registry.LocalRegistry;
+import io.adbsync.stack.verify.SequenceVerifier;
 import io.adbsync.stack.verify.TableDiff;
 import io.adbsync.stack.verify.Verify;
 
@@ -102,7 +103,7 @@ public final class Demo {
                 String sourceName = deploy(rest, options.configDir().resolve(avro ? "source-avro.json" : "source.json"), Map.of(
                         "connection.url", source.jdbcUrl("demo"), "connection.user", source.user(),
                         "topic.prefix", "demo", "slot.name", "adbsync_demo", "publication.name", "adbsync_demo",
-                        "table.include.list", "public\\..*"), registryApi);
+                        "table.include.list", "public\\..*", "schema.refresh.interval.ms", "2000"), registryApi);
                 String sinkName = deploy(rest, options.configDir().resolve(avro ? "sink-avro.json" : "sink.json"), Map.of(
                         "connection.url", destination.jdbcUrl("demo"), "connection.user", destination.user(),
                         "topics.regex", "demo\\..*", "consumer.override.metadata.max.age.ms", "1000"), registryApi);
@@ -228,9 +229,15 @@ public final class Demo {
         }
     }
 
+    /** Every table equal, and every sequence at or past the source's (the schema channel moves them on its interval). */
     private static boolean matches(LocalPostgres source, LocalPostgres destination) throws SQLException {
         List<TableDiff> diffs = Verify.run(url(source), url(destination), TABLE_NAMES, 10_000, new PrintStream(OutputStream.nullOutputStream()));
-        return diffs.stream().allMatch(TableDiff::equal);
+        if (!diffs.stream().allMatch(TableDiff::equal)) {
+            return false;
+        }
+        try (Connection s = source.connect("demo"); Connection d = destination.connect("demo")) {
+            return SequenceVerifier.compare(s, d, List.of("public")).stream().allMatch(SequenceVerifier.SequenceDiff::ready);
+        }
     }
 
     private static long rowCount(LocalPostgres destination) throws SQLException {
