@@ -2,6 +2,7 @@ package io.adbsync.sink.definition;
 
 import io.adbsync.common.definition.Definition;
 import io.adbsync.common.definition.DefinitionCodec;
+import io.adbsync.common.definition.ObjectKind;
 import io.adbsync.common.definition.SchemaChannel;
 import io.adbsync.sink.definition.DefinitionHolds.Hold;
 import io.adbsync.sink.definition.DefinitionHolds.Naming;
@@ -112,7 +113,12 @@ public final class SchemaChannelSink {
             }
             Applied applied = appliers.applier(prefix).apply(c, definition, ledger.applying(record.topic(), received));
             holds.applied(object, received.version(), received.tsMs());
-            if (applied.outcome() != Applied.Outcome.UNCHANGED || !applied.skipped().isEmpty()) {
+            boolean positionOnly = definition.ref().kind() == ObjectKind.SEQUENCE && applied.outcome() == Applied.Outcome.CHANGED
+                    && applied.skipped().isEmpty();
+            if (positionOnly) {
+                // A sequence moved forward: every refresh interval, for every sequence in use; not news.
+                log.debug("Schema sync: {}", applied.summary());
+            } else if (applied.outcome() != Applied.Outcome.UNCHANGED || !applied.skipped().isEmpty()) {
                 log.info("Schema sync: {}", applied.summary());
             }
         }
