@@ -1,15 +1,12 @@
 package io.adbsync.source.definition;
 
-import io.adbsync.common.definition.ObjectRef;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.TableFilter;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /** The schema channel's definitions read from the source's catalog, for every table the task captures now. */
@@ -48,11 +45,6 @@ public final class CatalogDefinitions implements SchemaChannelGate.Reader {
         return new SchemaChannelGate.Read(read.definitions(), read.skipped());
     }
 
-    @Override
-    public Map<ObjectRef, SequencePosition> positions(Collection<ObjectRef> sequenceRefs) throws SQLException {
-        Connection c = catalog.connection();
-        return reader(c).positions(c, sequenceRefs);
-    }
 
     private DefinitionReader reader(Connection c) throws SQLException {
         if (reader == null) {

@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -56,9 +55,6 @@ public final class SchemaChannelGate {
          * at once: a foreign key or a view is kept only where what it references is captured too).
          */
         Read definitions() throws SQLException;
-
-        /** The current positions of {@code sequences}; a sequence that no longer exists is left out. */
-        Map<ObjectRef, SequencePosition> positions(Collection<ObjectRef> sequences) throws SQLException;
     }
 
     /** What a read found: the definitions in dependency order, and what it left out with the reason. */
@@ -153,19 +149,8 @@ public final class SchemaChannelGate {
         if (tables.isEmpty()) {
             return List.of();
         }
-        List<SourceRecord> out = send(reader.definitions(), now);
-        if (!sentSequences.isEmpty()) {
-            Map<ObjectRef, SequencePosition> positions = reader.positions(sentSequences.keySet());
-            for (Map.Entry<ObjectRef, SequencePosition> e : positions.entrySet()) {
-                Definition before = sentSequences.get(e.getKey());
-                Definition at = e.getValue().applyTo(before);
-                if (moved(before.sequence(), at.sequence())) {
-                    out.add(record(at, now));
-                    sentSequences.put(e.getKey(), at);
-                }
-            }
-        }
-        return out;
+        // The read carries every sequence's position too: send() sends those that moved.
+        return send(reader.definitions(), now);
     }
 
     private static boolean moved(SequenceShape before, SequenceShape at) {

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,10 +45,6 @@ class SchemaChannelGateFailureTest {
             return new SchemaChannelGate.Read(List.of(table()), List.of());
         }
 
-        @Override
-        public Map<ObjectRef, SequencePosition> positions(Collection<ObjectRef> sequences) {
-            return Map.of();
-        }
     }
 
     private final Catalog catalog = new Catalog();

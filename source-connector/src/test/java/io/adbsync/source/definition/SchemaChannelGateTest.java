@@ -16,8 +16,6 @@ import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,12 +54,6 @@ class SchemaChannelGateTest {
             return new SchemaChannelGate.Read(List.of(type, sequence(), table()), List.of());
         }
 
-        @Override
-        public Map<ObjectRef, SequencePosition> positions(Collection<ObjectRef> sequences) {
-            Map<ObjectRef, SequencePosition> out = new HashMap<>();
-            out.put(SEQ, new SequencePosition(sequenceAt, true));
-            return out;
-        }
     }
 
     private final Catalog catalog = new Catalog();
