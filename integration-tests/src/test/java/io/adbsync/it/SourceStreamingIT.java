@@ -363,7 +363,7 @@ class SourceStreamingIT extends SourceConnectorTestBase {
             assertThat(created.ok()).as("create %s: %s", name, created.body()).isTrue();
             server.stop(false);
             rest.resume(name);
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> rest.status(name).get("tasks").size() == 1);
+            rest.awaitTasksAssigned(name, 1, Duration.ofSeconds(30));
             assertNeverFailsFor(10);
             server.start();
             try (Connection c = server.connect(db); Statement s = c.createStatement()) {
@@ -398,7 +398,7 @@ class SourceStreamingIT extends SourceConnectorTestBase {
                     .withSlotOption("publication_names", "adbsync_publication").start();
             awaitSlotActive(database, name);
             rest.deploy(name, config("snapshot.mode", "initial", "poll.interval.ms", "200"));
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> rest.status(name).get("tasks").size() == 1);
+            rest.awaitTasksAssigned(name, 1, Duration.ofSeconds(30));
             assertNeverFailsFor(6);
             held.close();
         }

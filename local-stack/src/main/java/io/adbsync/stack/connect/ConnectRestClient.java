@@ -116,6 +116,19 @@ public final class ConnectRestClient {
         return expectOk(get("connectors/" + encode(name) + "/status"), "status of " + name).body();
     }
 
+    /**
+     * Waits until the connector's status lists {@code tasks} tasks in any state; a status not written yet (404 right
+     * after a deploy, before the worker's status store has it) counts as not yet.
+     */
+    public void awaitTasksAssigned(String name, int tasks, Duration timeout) {
+        Awaitility.await("connector " + name + " with " + tasks + " task(s) assigned").atMost(timeout)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    Response r = get("connectors/" + encode(name) + "/status");
+                    return r.ok() && r.body().get("tasks").size() == tasks;
+                });
+    }
+
     /** Waits until the connector and at least {@code tasks} tasks are RUNNING; fails early with the trace of a FAILED task. */
     public void awaitRunning(String name, int tasks, Duration timeout) {
         Awaitility.await("connector " + name + " RUNNING with " + tasks + " task(s)").atMost(timeout)
