@@ -56,6 +56,15 @@ public final class Main {
               topics [--bootstrap-servers HOST:PORT] [--internal]
                   The topics with their partitions, records, size on disk and end offsets. Without
                   --bootstrap-servers, those of the running bin/adbsync stack or demo.
+              status [--watch] [--interval 2] [--connect URL] [--bootstrap-servers HOST:PORT] [--source-url URL]
+                  One screen of the pipeline: connectors and tasks (state, worker, failure), each source's slot
+                  (lag, retained WAL, WAL not yet in Kafka), snapshot progress per table, records produced/s,
+                  each sink's lag per topic partition, records applied/s and dead-letter records. --watch
+                  redraws it every --interval seconds until Ctrl-C. Without --connect, the running bin/adbsync
+                  stack or demo's worker (else http://127.0.0.1:8083); Kafka without --bootstrap-servers only for
+                  the local stack. The source database is the one in each source connector's connection.url
+                  (--source-url replaces it), the password from PGPASSWORD or ~/.pgpass. Exit code 1 when a
+                  connector or task is FAILED or Connect does not answer.
               tail TOPIC [-n 10] [--from-beginning] [--follow] [--pretty] [--bootstrap-servers HOST:PORT]
                    [--registry-url URL]
                   The last N records of each partition of TOPIC (or all of them), decoded, one JSON object
@@ -86,6 +95,7 @@ public final class Main {
             switch (args[0]) {
                 case "stack" -> stack(options(args, "source-url", "sink-url", "connect-port", "metrics"));
                 case "topics" -> topics(args);
+                case "status" -> status(args);
                 case "tail" -> tail(args);
                 case "verify" -> verify(options(args, "source-url", "sink-url", "tables", "chunk-rows", "heartbeat-table"));
                 case "worker" -> worker(options(args, "bootstrap-servers", "plugin-path", "rest-port", "group-id"));
@@ -320,6 +330,44 @@ public final class Main {
         } catch (Exception e) {
             System.err.println("Cannot list the topics at " + servers + ": " + (e.getCause() != null ? e.getCause() : e));
             System.exit(1);
+        }
+    }
+
+    private static void status(String[] args) throws InterruptedException {
+        Map<String, String> options = new HashMap<>();
+        boolean watch = false;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--watch", "-w" -> watch = true;
+                case "--connect" -> options.put("connect", value(args, ++i, "--connect"));
+                case "--bootstrap-servers" -> options.put("bootstrap-servers", value(args, ++i, "--bootstrap-servers"));
+                case "--source-url" -> options.put("source-url", value(args, ++i, "--source-url"));
+                case "--interval" -> options.put("interval", value(args, ++i, "--interval"));
+                default -> throw new UsageException("Unknown option " + args[i] + " for status; it takes --connect, "
+                        + "--bootstrap-servers, --source-url, --interval, --watch", false);
+            }
+        }
+        java.util.Optional<io.adbsync.stack.RunningStack> local = io.adbsync.stack.RunningStack.read();
+        String connect = options.getOrDefault("connect", local.map(io.adbsync.stack.RunningStack::connectUrl)
+                .orElse("http://127.0.0.1:8083"));
+        java.net.URI connectUrl;
+        try {
+            connectUrl = java.net.URI.create(connect);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--connect is not a URL: " + connect, false);
+        }
+        // Kafka's address is not in the REST API: the local stack's when it is the one asked, else only when given.
+        String servers = options.containsKey("bootstrap-servers") ? options.get("bootstrap-servers")
+                : local.filter(l -> l.connectUrl().equals(connect.replaceAll("/$", ""))).map(io.adbsync.stack.RunningStack::bootstrapServers)
+                .orElse(null);
+        String sourceUrl = options.containsKey("source-url") ? requireUrl(options, "source-url") : null;
+        int interval = intOption(options, "interval", 2, 1, 3600);
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "adbsync-status-shutdown"));
+        int code = io.adbsync.stack.status.StatusCommand.run(new io.adbsync.stack.status.StatusCommand.Options(connectUrl, servers,
+                sourceUrl, io.adbsync.stack.postgres.ClientCredentials.ofProcess(), watch, java.time.Duration.ofSeconds(interval)), System.out, () -> stop.getCount() == 0);
+        if (!watch) {
+            System.exit(code);
         }
     }
 

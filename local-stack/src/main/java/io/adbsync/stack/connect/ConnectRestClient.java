@@ -44,6 +44,11 @@ public final class ConnectRestClient {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET());
     }
 
+    /** GET of a connector's sub-resource ({@code status}, {@code offsets}, ...), its name encoded. */
+    public Response getConnector(String name, String resource) {
+        return get("connectors/" + encode(name) + "/" + resource);
+    }
+
     public Response put(String path, Object body) {
         return send(HttpRequest.newBuilder(base.resolve(path)).PUT(jsonBody(body)).header("Content-Type", "application/json"));
     }

@@ -43,12 +43,19 @@ public final class ClientCredentials {
      * property when none is found (trust or certificate authentication).
      */
     public Properties forUrl(String url) {
+        return forUrl(url, null);
+    }
+
+    /** As {@link #forUrl(String)}, for {@code user} when not null (a connector's {@code connection.user}). */
+    public Properties forUrl(String url, String user) {
         Properties parsed = Driver.parseURL(url, new Properties());
         if (parsed == null) {
             throw new IllegalArgumentException("Not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)");
         }
         Properties props = new Properties();
-        String user = parsed.getProperty("user", environment.getOrDefault("PGUSER", System.getProperty("user.name")));
+        if (user == null || user.isBlank()) {
+            user = parsed.getProperty("user", environment.getOrDefault("PGUSER", System.getProperty("user.name")));
+        }
         props.setProperty("user", user);
         String password = environment.get("PGPASSWORD");
         if (password == null) {

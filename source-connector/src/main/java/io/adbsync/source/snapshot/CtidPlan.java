@@ -1,5 +1,6 @@
 package io.adbsync.source.snapshot;
 
+import io.adbsync.common.contract.SnapshotProgress;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.stream.OffsetScope;
@@ -17,10 +18,10 @@ import java.util.Map;
  */
 final class CtidPlan extends TablePlan {
 
-    static final String CHUNKING = "ctid";
+    static final String CHUNKING = SnapshotProgress.CTID;
     private static final String BLOCKS_PER_CHUNK = "blocks_per_chunk";
-    private static final String CHUNKS = "chunks";
-    private static final String NEXT_CHUNK = "next_chunk";
+    private static final String CHUNKS = SnapshotProgress.CHUNKS;
+    private static final String NEXT_CHUNK = SnapshotProgress.NEXT_CHUNK;
     private static final String FILE_NODE = "file_node";
 
     private final long blocksPerChunk;

@@ -1,5 +1,6 @@
 package io.adbsync.source.snapshot;
 
+import io.adbsync.common.contract.SnapshotProgress;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.CapturedTable;
@@ -25,11 +26,11 @@ import java.util.stream.Collectors;
  */
 final class KeyRangePlan extends TablePlan {
 
-    static final String CHUNKING = "key";
+    static final String CHUNKING = SnapshotProgress.KEY;
     /** Connect offsets hold only primitives, so the last key is stored as after_count and after_0..after_n. */
     private static final String AFTER_COUNT = "after_count";
     private static final String AFTER_PREFIX = "after_";
-    private static final String DONE = "done";
+    private static final String DONE = SnapshotProgress.DONE;
 
     private final long chunkRows;
     private final List<CapturedColumn> key;

@@ -1,5 +1,6 @@
 package io.adbsync.source.snapshot;
 
+import io.adbsync.common.contract.SnapshotProgress;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.Partitions;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 abstract class TablePlan {
 
     static final String PARTITION_SNAPSHOT = OffsetScope.SNAPSHOT;
-    static final String OFFSET_CHUNKING = "chunking";
+    static final String OFFSET_CHUNKING = SnapshotProgress.CHUNKING;
     /** The relation OID the offset belongs to: a table dropped and created again under the same name has another. */
     static final String OFFSET_OID = "oid";
     /** {@link #fileNode()} of a plan that does not depend on where rows lie. */

@@ -1,5 +1,7 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.common.contract.SnapshotProgress;
+
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -17,7 +19,7 @@ public record OffsetScope(String server, OptionalInt segment) {
 
     public static final String SERVER = "server";
     public static final String SEGMENT = "segment";
-    public static final String SNAPSHOT = "snapshot";
+    public static final String SNAPSHOT = SnapshotProgress.PARTITION_TABLE;
 
     /** The scope of a source read as one stream. */
     public static OffsetScope of(String server) {

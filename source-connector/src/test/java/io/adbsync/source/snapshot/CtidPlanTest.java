@@ -1,5 +1,6 @@
 package io.adbsync.source.snapshot;
 
+import io.adbsync.common.contract.SnapshotProgress;
 import io.adbsync.source.catalog.SourceCatalog.RelationSize;
 import io.adbsync.source.catalog.CapturedTable;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,17 @@ class CtidPlanTest {
         assertThat(plan.done()).isTrue();
         assertThat(plan.nextChunk(NOT_ASKED)).isNull();
         assertThat(plan.position()).isEqualTo("chunk 10 of 10");
+    }
+
+    @Test
+    void theOffsetsItWritesTellBinAdbsyncStatusHowFarTheCopyHasCome() throws SQLException {
+        List<TablePlan.Chunk> chunks = drain(CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE), 1_000, P), oid -> 100);
+        assertThat(SnapshotProgress.of(chunks.get(3).afterChunk())).hasValue(new SnapshotProgress("ctid", 10, 4, false));
+        assertThat(SnapshotProgress.of(chunks.get(3).afterChunk()).orElseThrow().fraction()).hasValue(0.4);
+        assertThat(SnapshotProgress.of(chunks.get(9).afterChunk())).hasValueSatisfying(p -> assertThat(p.done()).isTrue());
+        assertThat(SnapshotProgress.of(KeyRangePlan.offset(null, false))).hasValue(new SnapshotProgress("key", -1, -1, false));
+        assertThat(SnapshotProgress.of(KeyRangePlan.offset(null, true)).orElseThrow().fraction()).hasValue(1.0);
+        assertThat(SnapshotProgress.of(Map.of("lsn", 42L))).isEmpty();
     }
 
     @Test

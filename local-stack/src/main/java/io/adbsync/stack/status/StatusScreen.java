@@ -1,0 +1,157 @@
+package io.adbsync.stack.status;
+
+import io.adbsync.common.contract.SnapshotProgress;
+import io.adbsync.stack.status.StatusSample.Connector;
+import io.adbsync.stack.status.StatusSample.PartitionLag;
+import io.adbsync.stack.status.StatusSample.Sink;
+import io.adbsync.stack.status.StatusSample.Slot;
+import io.adbsync.stack.status.StatusSample.Source;
+import io.adbsync.stack.status.StatusSample.TableCopy;
+import io.adbsync.stack.status.StatusSample.Task;
+
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/** Renders a {@link StatusSample} as the one screen of {@code bin/adbsync status}; rates come from the sample before. */
+public final class StatusScreen {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+
+    private StatusScreen() {
+    }
+
+    /**
+     * The screen for {@code now}; {@code before} (null for none) is the sample the records/s figures are measured
+     * against, {@code where} the header's line naming what was read.
+     */
+    public static String render(StatusSample now, StatusSample before, String where) {
+        StringBuilder out = new StringBuilder();
+        out.append("adbsync status · ").append(where).append(" · ").append(TIME.format(now.at())).append('\n');
+        if (now.connectProblem() != null) {
+            out.append("\nConnect: ").append(now.connectProblem()).append('\n');
+            return out.toString();
+        }
+        if (now.connectors().isEmpty()) {
+            out.append("\nNo connectors deployed.\n");
+            return out.toString();
+        }
+        out.append('\n').append(String.format(Locale.ROOT, "%-32s %-7s %-10s %s%n", "CONNECTOR", "TYPE", "STATE", "TASKS"));
+        for (Connector c : now.connectors()) {
+            long running = c.tasks().stream().filter(t -> "RUNNING".equals(t.state())).count();
+            out.append(String.format(Locale.ROOT, "%-32s %-7s %-10s %d/%d running%n", c.name(), c.type(), c.state(), running,
+                    c.tasks().size()));
+            if (c.trace() != null) {
+                out.append("    connector on ").append(c.workerId()).append(": ").append(c.trace()).append('\n');
+            }
+            for (Task t : c.tasks()) {
+                out.append(String.format(Locale.ROOT, "    task %-3d %-10s on %s%s%n", t.id(), t.state(), t.workerId(),
+                        t.trace() == null ? "" : "  " + t.trace()));
+            }
+        }
+        double seconds = before == null ? 0 : Duration.between(before.at(), now.at()).toMillis() / 1000.0;
+        for (Connector c : now.connectors()) {
+            Connector earlier = before == null ? null : before.connectors().stream().filter(b -> b.name().equals(c.name()))
+                    .findFirst().orElse(null);
+            if (c.source() != null) {
+                source(out, c, earlier == null ? null : earlier.source(), seconds);
+            } else if (c.sink() != null) {
+                sink(out, c, earlier == null ? null : earlier.sink(), seconds);
+            }
+        }
+        return out.toString();
+    }
+
+    private static void source(StringBuilder out, Connector c, Source before, double seconds) {
+        Source s = c.source();
+        out.append("\nSOURCE ").append(c.name()).append(" → topics ").append(s.topicPrefix()).append(".*");
+        String rate = rate(s.producedRecords(), before == null ? null : before.producedRecords(), seconds);
+        if (rate != null) {
+            out.append(" · ").append(rate).append(" produced");
+        }
+        out.append('\n');
+        if (s.databaseProblem() != null) {
+            out.append("  ").append(s.databaseProblem()).append('\n');
+        } else if (s.slot().isEmpty()) {
+            out.append("  slot ").append(s.slotName()).append(": not on the source (created when the task starts)\n");
+        } else {
+            Slot slot = s.slot().get();
+            out.append("  slot ").append(s.slotName()).append(": ").append(slot.active() ? "streaming" : "INACTIVE (no task reads it)")
+                    .append(" · lag ").append(slot.active() ? slot.writeLagMs() == null ? "0 ms (idle)" : slot.writeLagMs() + " ms" : "-")
+                    .append(" · retained WAL ").append(bytes(slot.retainedWalBytes()))
+                    .append(" · not yet in Kafka ").append(bytes(slot.unconfirmedWalBytes())).append('\n');
+        }
+        if (s.tables().isEmpty()) {
+            return;
+        }
+        out.append(String.format(Locale.ROOT, "  %-40s %14s  %s%n", "TABLE", "ROWS (est.)", "SNAPSHOT"));
+        for (TableCopy t : s.tables()) {
+            out.append(String.format(Locale.ROOT, "  %-40s %14s  %s%n", t.table(),
+                    t.estimatedRows() < 0 ? "?" : String.format(Locale.ROOT, "%,d", t.estimatedRows()), copy(t, s.snapshotMode())));
+        }
+    }
+
+    private static String copy(TableCopy t, String snapshotMode) {
+        if (t.progress().isEmpty()) {
+            return "never".equals(snapshotMode) ? "not copied (snapshot.mode=never)" : "waiting";
+        }
+        SnapshotProgress p = t.progress().get();
+        String parts = t.parts() > 1 ? " (" + t.partsDone() + "/" + t.parts() + " partitions)" : "";
+        if (p.done()) {
+            return "done" + parts;
+        }
+        return p.fraction().map(f -> String.format(Locale.ROOT, "%3.0f%% (%d/%d chunks)", f * 100, p.chunksDone(), p.chunks()))
+                .orElse("copying by key ranges") + parts;
+    }
+
+    private static void sink(StringBuilder out, Connector c, Sink before, double seconds) {
+        Sink s = c.sink();
+        long lag = s.partitions().stream().mapToLong(PartitionLag::lag).sum();
+        out.append("\nSINK ").append(c.name()).append(" · lag ").append(String.format(Locale.ROOT, "%,d", lag)).append(" records");
+        String rate = rate(s.committedRecords(), before == null ? null : before.committedRecords(), seconds);
+        if (rate != null) {
+            out.append(" · ").append(rate).append(" applied");
+        }
+        if (s.deadLetterTopic() == null) {
+            out.append(" · no dead-letter queue");
+        } else {
+            out.append(" · dead letters ").append(s.deadLetterRecords() < 0 ? "0 (no topic yet)"
+                    : String.format(Locale.ROOT, "%,d", s.deadLetterRecords())).append(" in ").append(s.deadLetterTopic());
+        }
+        out.append('\n');
+        if (s.kafkaProblem() != null) {
+            out.append("  ").append(s.kafkaProblem()).append('\n');
+        }
+        if (s.partitions().isEmpty()) {
+            return;
+        }
+        out.append(String.format(Locale.ROOT, "  %-48s %4s %12s %12s %10s%n", "TOPIC", "PART", "END", "COMMITTED", "LAG"));
+        for (PartitionLag p : s.partitions()) {
+            out.append(String.format(Locale.ROOT, "  %-48s %4d %12d %12s %10d%n", p.topic(), p.partition(), p.endOffset(),
+                    p.committedOffset() < 0 ? "-" : Long.toString(p.committedOffset()), p.lag()));
+        }
+    }
+
+    /** Records per second between two counts, null without an earlier one; a count that went down (a reset) shows none. */
+    static String rate(long now, Long before, double seconds) {
+        if (before == null || seconds <= 0 || now < before) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "%,.0f records/s", (now - before) / seconds);
+    }
+
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"kB", "MB", "GB", "TB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}
