@@ -177,6 +177,9 @@ class MonitoringIT extends WithLocalStack {
         }
         assertThat(groups.get("data").get("groups").get(0).get("rules")).hasSize(6);
         assertThat(unhealthy).isEmpty();
+        // The worker JVM's own metrics, as the Java agent serves them beside the rules' output.
+        assertThat(value("sum(jvm_memory_used_bytes{area=\"heap\"})")).isPositive();
+        assertThat(query("jvm_gc_collection_seconds_count")).isNotEmpty();
         // Nothing but the dead-letter alert fires for a healthy pipeline.
         assertThat(query("ALERTS{alertstate=\"firing\",alertname!=\"AdbsyncDeadLetterRecords\"}")).isEmpty();
 

@@ -2,6 +2,7 @@ package io.adbsync.stack.metrics;
 
 import io.prometheus.jmx.JmxCollector;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 import java.io.IOException;
@@ -28,6 +29,7 @@ public final class MetricsExporter implements AutoCloseable {
         try {
             PrometheusRegistry registry = new PrometheusRegistry();
             new JmxCollector(rules.toFile(), JmxCollector.Mode.AGENT).register(registry);
+            JvmMetrics.builder().register(registry);
             // Loopback only, as the rest of the local stack: nothing here asks for authentication.
             return new MetricsExporter(HTTPServer.builder().hostname("127.0.0.1").port(port).registry(registry).buildAndStart());
         } catch (IOException e) {
