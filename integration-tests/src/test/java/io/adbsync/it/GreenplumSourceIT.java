@@ -82,6 +82,22 @@ class GreenplumSourceIT extends WithLocalStack {
                 }
             });
             assertThat(segmentsStored).hasSize(segments);
+            // bin/adbsync status finds the slots where they are: on each segment, each read by its task.
+            Map<String, String> env = new java.util.HashMap<>();
+            if (gp.password() != null) {
+                env.put("PGPASSWORD", gp.password());
+            }
+            try (io.adbsync.stack.status.StatusReader status = new io.adbsync.stack.status.StatusReader(rest(),
+                    stack.bootstrapServers(), null, new io.adbsync.stack.postgres.ClientCredentials(env, java.nio.file.Path.of("/nonexistent")),
+                    java.time.Clock.systemUTC())) {
+                var source = status.read().connectors().stream().filter(c -> c.name().equals("gps-source")).findFirst().orElseThrow().source();
+                assertThat(source.databaseProblem()).isNull();
+                assertThat(source.slots()).extracting(slot -> slot.site() + " " + slot.active() + " " + slot.problem())
+                        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, segments)
+                                .mapToObj(content -> "segment " + content + " true null").toList());
+                assertThat(source.tables()).extracting(io.adbsync.stack.status.StatusSample.TableCopy::table)
+                        .contains("public.orders", "public.lines", "public.regions");
+            }
             assertThat(scalar(gp, p.src, "SELECT policytype FROM gp_distribution_policy "
                     + "WHERE localoid = 'public.adbsync_heartbeat'::regclass")).isEqualTo("r");
             // Through the schema channel the Greenplum destination distributes as the source does (not by the key).

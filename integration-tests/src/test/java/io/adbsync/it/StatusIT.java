@@ -72,7 +72,7 @@ class StatusIT extends WithLocalStack {
                         StatusSample.Connector source = connector(sample, "st-source");
                         assertThat(source.state()).isEqualTo("RUNNING");
                         assertThat(source.source().databaseProblem()).isNull();
-                        assertThat(source.source().slot()).hasValueSatisfying(slot -> {
+                        assertThat(source.source().slots()).singleElement().satisfies(slot -> {
                             assertThat(slot.active()).isTrue();
                             assertThat(slot.retainedWalBytes()).isPositive();
                         });

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.contract.SnapshotProgress;
 import io.adbsync.common.jdbc.ConnectionConfig;
+import io.adbsync.common.jdbc.JdbcUrls;
+import io.adbsync.common.jdbc.SessionOptions;
 import io.adbsync.stack.connect.ConnectRestClient;
 import io.adbsync.stack.postgres.ClientCredentials;
 import io.adbsync.stack.status.StatusSample.Connector;
@@ -56,6 +58,9 @@ public final class StatusReader implements AutoCloseable {
     private static final String TOPIC_PREFIX = "topic.prefix";
     private static final String SNAPSHOT_MODE = "snapshot.mode";
     private static final String HEARTBEAT_TABLE = "heartbeat.table";
+    private static final String SOURCE_MODE = "source.mode";
+    /** The products whose coordinator may have its slots on the segments (as the source's SourceTopology decides). */
+    private static final Pattern FAMILY = Pattern.compile("Greenplum|Cloudberry|AnalyticDB");
     private static final String DEAD_LETTER_TOPIC = "errors.deadletterqueue.topic.name";
     private static final int TIMEOUT_SECONDS = 10;
 
@@ -202,7 +207,7 @@ public final class StatusReader implements AutoCloseable {
         String snapshotMode = config.getOrDefault(SNAPSHOT_MODE, "initial");
         Map<String, List<SnapshotProgress>> copies = snapshotOffsets(name);
         String url = sourceUrl != null ? sourceUrl : config.get(ConnectionConfig.URL);
-        Optional<Slot> slot = Optional.empty();
+        List<Slot> slots = List.of();
         List<TableCopy> tables = List.of();
         String problem = null;
         if (url == null) {
@@ -213,7 +218,7 @@ public final class StatusReader implements AutoCloseable {
             props.setProperty("connectTimeout", "5");
             props.setProperty("socketTimeout", "10");
             try (Connection db = DriverManager.getConnection(url, props)) {
-                slot = slot(db, slotName);
+                slots = slots(db, url, props, slotName, config.getOrDefault(SOURCE_MODE, "auto"));
                 tables = tables(db, config.getOrDefault(PUBLICATION_NAME, "adbsync_publication"), copies);
                 // The heartbeat table is published for its changes to keep the slot moving; it is not copied.
                 String heartbeat = config.getOrDefault(HEARTBEAT_TABLE, EventContract.DEFAULT_HEARTBEAT_TABLE);
@@ -228,7 +233,7 @@ public final class StatusReader implements AutoCloseable {
             copies.forEach((table, parts) -> named.add(copy(table, -1, parts)));
             tables = named;
         }
-        return new Source(prefix, produced, slot, slotName, tables, snapshotMode, problem);
+        return new Source(prefix, produced, slots, slotName, tables, snapshotMode, problem);
     }
 
     /** The copies' offsets by table; a table copied partition by partition has one per partition. */
@@ -261,7 +266,49 @@ public final class StatusReader implements AutoCloseable {
         return byTable;
     }
 
-    private static Optional<Slot> slot(Connection db, String slotName) throws SQLException {
+    /**
+     * The connector's slots: on the server of connection.url, and where that is a Greenplum coordinator read per
+     * segment ({@code source.mode} auto or greenplum_segments), on each primary segment, reached in utility mode as
+     * the source task reaches it. A segment that cannot be reached is a slot line saying so, not a failed screen.
+     */
+    private static List<Slot> slots(Connection db, String url, Properties props, String slotName, String sourceMode)
+            throws SQLException {
+        List<Slot> slots = new ArrayList<>();
+        slot(db, "", slotName).ifPresent(slots::add);
+        if (!"auto".equals(sourceMode) && !"greenplum_segments".equals(sourceMode)) {
+            return slots;
+        }
+        List<String[]> segments = new ArrayList<>();
+        try (PreparedStatement s = db.prepareStatement("SELECT version(), current_setting('gp_role', true)");
+             ResultSet rs = s.executeQuery()) {
+            rs.next();
+            if (!FAMILY.matcher(rs.getString(1)).find() || rs.getString(1).contains("AnalyticDB") || !"dispatch".equals(rs.getString(2))) {
+                return slots;
+            }
+        }
+        try (PreparedStatement s = db.prepareStatement(
+                "SELECT content, address, port FROM gp_segment_configuration WHERE content >= 0 AND role = 'p' ORDER BY content");
+             ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                segments.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+            }
+        }
+        for (String[] segment : segments) {
+            String site = "segment " + segment[0];
+            Properties parsed = org.postgresql.Driver.parseURL(url, null);
+            String users = parsed == null ? null : parsed.getProperty("options");
+            String segmentUrl = JdbcUrls.withParameter(JdbcUrls.withHost(url, segment[1], Integer.parseInt(segment[2])), "options",
+                    SessionOptions.merge(users, "-c gp_role=utility -c default_transaction_read_only=on"));
+            try (Connection c = DriverManager.getConnection(segmentUrl, props)) {
+                slots.add(slot(c, site, slotName).orElse(new Slot(site, false, 0, 0, null, "no slot on this segment (created when the task starts)")));
+            } catch (SQLException e) {
+                slots.add(new Slot(site, false, 0, 0, null, "unreachable: " + e.getMessage()));
+            }
+        }
+        return slots;
+    }
+
+    private static Optional<Slot> slot(Connection db, String site, String slotName) throws SQLException {
         String sql = """
                 SELECT s.active,
                        pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint,
@@ -275,7 +322,7 @@ public final class StatusReader implements AutoCloseable {
                     return Optional.empty();
                 }
                 long lag = rs.getLong(4);
-                return Optional.of(new Slot(rs.getBoolean(1), rs.getLong(2), rs.getLong(3), rs.wasNull() ? null : lag));
+                return Optional.of(new Slot(site, rs.getBoolean(1), rs.getLong(2), rs.getLong(3), rs.wasNull() ? null : lag, null));
             }
         }
     }

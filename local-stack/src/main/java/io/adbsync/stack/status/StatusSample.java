@@ -22,16 +22,18 @@ public record StatusSample(Instant at, List<Connector> connectors, String connec
      * A source connector's side: the records in its topics (sum of end offsets, for the rate), its slot, and its
      * tables' copies. {@code databaseProblem} says why the slot and table list could not be read (null when they were).
      */
-    public record Source(String topicPrefix, long producedRecords, Optional<Slot> slot, String slotName,
+    public record Source(String topicPrefix, long producedRecords, List<Slot> slots, String slotName,
                          List<TableCopy> tables, String snapshotMode, String databaseProblem) {
     }
 
     /**
-     * The replication slot: whether a walsender holds it, the WAL the server keeps for it (from restart_lsn), the WAL
-     * not yet confirmed as sent to Kafka (from confirmed_flush_lsn), and the walsender's write lag (null when caught up
-     * or not streaming).
+     * A replication slot of the source: where it is ("" for the server of connection.url, "segment N" for a Greenplum
+     * segment's), whether a walsender holds it, the WAL the server keeps for it (from restart_lsn), the WAL not yet
+     * confirmed as sent to Kafka (from confirmed_flush_lsn), and the walsender's write lag (null when caught up or not
+     * streaming); {@code problem} says why a segment's slot could not be read (null when it was).
      */
-    public record Slot(boolean active, long retainedWalBytes, long unconfirmedWalBytes, Long writeLagMs) {
+    public record Slot(String site, boolean active, long retainedWalBytes, long unconfirmedWalBytes, Long writeLagMs,
+                       String problem) {
     }
 
     /** A captured table: its estimated row count (-1 unknown) and its copy's progress (empty before the copy began). */

@@ -73,14 +73,20 @@ public final class StatusScreen {
         out.append('\n');
         if (s.databaseProblem() != null) {
             out.append("  ").append(s.databaseProblem()).append('\n');
-        } else if (s.slot().isEmpty()) {
+        } else if (s.slots().isEmpty()) {
             out.append("  slot ").append(s.slotName()).append(": not on the source (created when the task starts)\n");
         } else {
-            Slot slot = s.slot().get();
-            out.append("  slot ").append(s.slotName()).append(": ").append(slot.active() ? "streaming" : "INACTIVE (no task reads it)")
-                    .append(" · lag ").append(slot.active() ? slot.writeLagMs() == null ? "0 ms (idle)" : slot.writeLagMs() + " ms" : "-")
-                    .append(" · retained WAL ").append(bytes(slot.retainedWalBytes()))
-                    .append(" · not yet in Kafka ").append(bytes(slot.unconfirmedWalBytes())).append('\n');
+            for (Slot slot : s.slots()) {
+                out.append("  slot ").append(s.slotName()).append(slot.site().isEmpty() ? "" : " on " + slot.site()).append(": ");
+                if (slot.problem() != null) {
+                    out.append(slot.problem()).append('\n');
+                    continue;
+                }
+                out.append(slot.active() ? "streaming" : "INACTIVE (no task reads it)")
+                        .append(" · lag ").append(slot.active() ? slot.writeLagMs() == null ? "0 ms (idle)" : slot.writeLagMs() + " ms" : "-")
+                        .append(" · retained WAL ").append(bytes(slot.retainedWalBytes()))
+                        .append(" · not yet in Kafka ").append(bytes(slot.unconfirmedWalBytes())).append('\n');
+            }
         }
         if (s.tables().isEmpty()) {
             return;

@@ -21,7 +21,7 @@ class StatusScreenTest {
     private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
 
     private static StatusSample sample(Instant at, long produced, long committed, long end, String sinkTaskState, String trace) {
-        Source source = new Source("app", produced, Optional.of(new Slot(true, 3 * 1024 * 1024, 2048, null)), "adbsync_app",
+        Source source = new Source("app", produced, List.of(new Slot("", true, 3 * 1024 * 1024, 2048, null, null)), "adbsync_app",
                 List.of(new TableCopy("public.accounts", 100_000, Optional.of(new SnapshotProgress("ctid", 20, 5, false)), 1, 0),
                         new TableCopy("public.history", 50, Optional.of(new SnapshotProgress("key", -1, -1, true)), 1, 1),
                         new TableCopy("public.orders", 10, Optional.of(new SnapshotProgress("key", -1, -1, false)), 3, 1),
@@ -62,6 +62,18 @@ class StatusScreenTest {
                 + "constraint \"accounts_balance_check\"").doesNotContain("records/s");
         assertThat(StatusCommand.healthy(sample(T0, 0, 0, 0, "FAILED", "x"))).isFalse();
         assertThat(StatusCommand.healthy(sample(T0, 0, 0, 0, "PAUSED", null))).isTrue();
+    }
+
+    @Test
+    void aSourceReadPerSegmentShowsASlotLinePerSegmentAndWhatCouldNotBeRead() {
+        Source source = new Source("gp", 0, List.of(new Slot("segment 0", true, 4096, 0, 12L, null),
+                new Slot("segment 1", false, 0, 0, null, "unreachable: Connection refused")), "gp_slot", List.of(), "initial", null);
+        StatusSample sample = new StatusSample(T0, List.of(new Connector("gps", "source", "RUNNING", "w", null,
+                List.of(new Task(0, "RUNNING", "w", null), new Task(1, "RUNNING", "w", null)), source, null)), null);
+        assertThat(StatusScreen.render(sample, null, "x"))
+                .contains("slot gp_slot on segment 0: streaming · lag 12 ms · retained WAL 4.0 kB · not yet in Kafka 0 B")
+                .contains("slot gp_slot on segment 1: unreachable: Connection refused")
+                .containsPattern("gps +source +RUNNING +2/2 running");
     }
 
     @Test
