@@ -171,7 +171,7 @@ public class AdbPgSourceTask extends SourceTask {
             definitions = new SchemaChannelGate(config.topicPrefix(), new CatalogDefinitions(capture.catalog(),
                     new TableFilter(config.tableIncludeList(), config.tableExcludeList()), config.heartbeatTable(),
                     config.sequenceIncludeList().stream().map(Pattern::compile).toList()),
-                    config.schemaRefreshIntervalMs(), System::currentTimeMillis);
+                    config.schemaRefreshIntervalMs(), config.schemaResendIntervalMs(), System::currentTimeMillis);
         }
         truncates = capture.truncates() == null ? null : new TruncateMeeting(capture.reader(), capture.truncates());
         long downMs = retry.connected();

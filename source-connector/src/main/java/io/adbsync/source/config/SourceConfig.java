@@ -62,6 +62,7 @@ public final class SourceConfig extends AbstractConfig {
     public static final String HEARTBEAT_TOPIC_PREFIX = "__adbsync-heartbeat.";
     public static final String SCHEMA_CHANGES_ENABLED = "schema.changes.enabled";
     public static final String SCHEMA_REFRESH_INTERVAL_MS = "schema.refresh.interval.ms";
+    public static final String SCHEMA_RESEND_INTERVAL_MS = "schema.resend.interval.ms";
     public static final String SEQUENCE_INCLUDE_LIST = "sequence.include.list";
 
     private static final String GROUP_TOPICS = "Topics";
@@ -136,6 +137,13 @@ public final class SourceConfig extends AbstractConfig {
                         + "before the table's next record at once) and the positions of their sequences, which are sent "
                         + "when they moved, so destination sequences are never far behind the source's.",
                 GROUP_SCHEMA, ++order, Width.SHORT, "Definition re-read interval");
+        def.define(SCHEMA_RESEND_INTERVAL_MS, Type.LONG, 86_400_000L, ConfigDef.Range.atLeast(60_000L), Importance.LOW,
+                "How often every definition is sent to the schema topic again, changed or not (at the next re-read "
+                        + "after this time). The schema topic is an ordinary topic whose retention deletes old "
+                        + "definitions; a sink started later, or reset to the earliest offsets, still finds a complete, "
+                        + "ordered set as long as the topic's retention.ms is longer than this (a day by default, "
+                        + "Kafka's default retention is 7 days). A sink applies a definition it already has as a no-op.",
+                GROUP_SCHEMA, ++order, Width.SHORT, "Definition resend interval");
         def.define(SEQUENCE_INCLUDE_LIST, Type.LIST, "", Validators.regexList(), Importance.LOW,
                 "Sequences (regexes on schema.sequence, whole name) kept in step besides those the captured tables use "
                         + "(serial and identity columns, nextval defaults). Empty (the default): every sequence of the "
@@ -334,6 +342,10 @@ public final class SourceConfig extends AbstractConfig {
 
     public long schemaRefreshIntervalMs() {
         return getLong(SCHEMA_REFRESH_INTERVAL_MS);
+    }
+
+    public long schemaResendIntervalMs() {
+        return getLong(SCHEMA_RESEND_INTERVAL_MS);
     }
 
     public List<String> sequenceIncludeList() {

@@ -42,6 +42,11 @@ import java.util.function.LongSupplier;
  * <p>
  * The records carry no source offset: losing one in a crash loses nothing, since the next run sends them again before
  * its first data.
+ * <p>
+ * Every definition is also sent again, changed or not, once per resend interval: the schema topic's retention deletes
+ * old records like any topic's, and a sink that starts after the first definitions were deleted must still find every
+ * definition its tables' records need, in dependency order (compaction would keep the latest per object, but out of
+ * that order).
  */
 public final class SchemaChannelGate {
 
@@ -64,6 +69,7 @@ public final class SchemaChannelGate {
     private final String topic;
     private final Reader reader;
     private final long refreshMs;
+    private final long resendMs;
     private final LongSupplier clockMs;
     /** The version of each object last sent, and for sequences the position sent with it. */
     private final Map<ObjectRef, String> sent = new HashMap<>();
@@ -79,16 +85,23 @@ public final class SchemaChannelGate {
     private final Set<TableId> attempted = new HashSet<>();
     private final Set<Skipped> skippedWarned = new HashSet<>();
     private long lastRefreshMs;
+    private long lastResendMs;
 
     private record Version(String version, long tsMs) {
     }
 
-    public SchemaChannelGate(String topicPrefix, Reader reader, long refreshMs, LongSupplier clockMs) {
+    /**
+     * @param refreshMs how often the definitions are read again (changes are sent)
+     * @param resendMs  how often, at a re-read, every definition is sent whether it changed or not
+     */
+    public SchemaChannelGate(String topicPrefix, Reader reader, long refreshMs, long resendMs, LongSupplier clockMs) {
         this.topic = SchemaChannel.topic(topicPrefix);
         this.reader = reader;
         this.refreshMs = refreshMs;
+        this.resendMs = resendMs;
         this.clockMs = clockMs;
         this.lastRefreshMs = clockMs.getAsLong();
+        this.lastResendMs = lastRefreshMs;
     }
 
     /**
@@ -112,6 +125,13 @@ public final class SchemaChannelGate {
         boolean read = false;
         if (now - lastRefreshMs >= refreshMs) {
             lastRefreshMs = now;
+            if (now - lastResendMs >= resendMs && !tables.isEmpty()) {
+                lastResendMs = now;
+                sent.clear();
+                sentSequences.clear();
+                log.info("Sending every definition to {} again (schema.resend.interval.ms), for sinks that start after "
+                        + "the topic's retention deleted the first ones", topic);
+            }
             out.addAll(refresh(now));
             read = !tables.isEmpty();
         }
@@ -143,6 +163,7 @@ public final class SchemaChannelGate {
         lastSchema.clear();
         schemasSeen.clear();
         lastRefreshMs = clockMs.getAsLong();
+        lastResendMs = lastRefreshMs;
     }
 
     private List<SourceRecord> refresh(long now) throws SQLException {

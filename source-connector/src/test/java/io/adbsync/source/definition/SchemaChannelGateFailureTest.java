@@ -49,7 +49,7 @@ class SchemaChannelGateFailureTest {
 
     private final Catalog catalog = new Catalog();
     private final AtomicLong now = new AtomicLong(1_000);
-    private final SchemaChannelGate gate = new SchemaChannelGate("p", catalog, 30_000, now::get);
+    private final SchemaChannelGate gate = new SchemaChannelGate("p", catalog, 30_000, 3_600_000, now::get);
 
     private static Schema schema(String... extra) {
         SchemaBuilder b = SchemaBuilder.struct().name("p.public.orders.Envelope").field("id", Schema.INT64_SCHEMA);

@@ -58,7 +58,7 @@ class SchemaChannelGateTest {
 
     private final Catalog catalog = new Catalog();
     private final AtomicLong now = new AtomicLong(1_000);
-    private final SchemaChannelGate gate = new SchemaChannelGate("p", catalog, 30_000, now::get);
+    private final SchemaChannelGate gate = new SchemaChannelGate("p", catalog, 30_000, 3_600_000, now::get);
 
     private static SourceRecord row(Schema schema, long id) {
         SourceRecord r = new SourceRecord(Map.of("slot", "s"), Map.of("lsn", id), "p.public.orders", null, null, null, schema,
@@ -117,6 +117,24 @@ class SchemaChannelGateTest {
         assertThat(keysOnSchemaTopic(out)).containsExactly(SEQ.key());
         Struct sequence = ((Struct) out.get(0).value()).getStruct("sequence");
         assertThat(sequence.getInt64("last_value")).isEqualTo(500L);
+        now.addAndGet(30_000);
+        assertThat(gate.gate(null)).isNull();
+    }
+
+    @Test
+    void everyDefinitionGoesAgainOncePerResendIntervalInDependencyOrderSoRetentionCannotLoseThem() throws Exception {
+        gate.gate(List.of(row(V1, 1)));
+        // Re-reads within the hour send nothing unchanged.
+        for (int i = 0; i < 119; i++) {
+            now.addAndGet(30_000);
+            assertThat(gate.gate(null)).isNull();
+        }
+        now.addAndGet(30_000);
+        List<SourceRecord> out = gate.gate(List.of(row(V1, 2)));
+        assertThat(keysOnSchemaTopic(out)).containsExactly(ENUM.key(), SEQ.key(), ORDERS.key());
+        // The data keeps naming the same version: nothing changed, only the definitions were repeated.
+        assertThat(out.get(3).headers().lastWithName(SchemaChannel.VERSION_HEADER).value()).isEqualTo(catalog.table().version());
+        assertThat(out.get(3).headers().lastWithName(SchemaChannel.TIME_HEADER).value()).isEqualTo(1_000L);
         now.addAndGet(30_000);
         assertThat(gate.gate(null)).isNull();
     }
