@@ -7,8 +7,11 @@ import io.adbsync.common.definition.ObjectKind;
 import io.adbsync.common.definition.ObjectRef;
 import io.adbsync.common.definition.SchemaChannel;
 import io.adbsync.common.definition.SequenceShape;
+import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.TableId;
+import io.adbsync.source.config.SourceConfig;
 import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -112,7 +115,16 @@ public final class SchemaChannelGate {
     public List<SourceRecord> gate(List<SourceRecord> records) throws SQLException {
         try {
             return pass(records);
-        } catch (SQLException | RuntimeException e) {
+        } catch (SQLException e) {
+            reset();
+            if (SqlErrors.classify(e) != SqlErrors.Kind.TRANSIENT) {
+                // Reconnecting would fail the same way: the task's stream is fine, the catalog read is not.
+                throw new ConnectException("Cannot read the definitions of the captured tables for " + topic + ": "
+                        + e.getMessage() + " (SQLState " + e.getSQLState() + "). Grant the connector's user what it "
+                        + "lacks, or set " + SourceConfig.SCHEMA_CHANGES_ENABLED + "=false to run without the schema channel.", e);
+            }
+            throw e;
+        } catch (RuntimeException e) {
             reset();
             throw e;
         }

@@ -30,6 +30,7 @@ class SchemaChannelGateFailureTest {
         List<String> columns = new ArrayList<>(List.of("id"));
         int reads;
         int failOnRead = -1;
+        SQLException failure = new SQLException("connection lost", "08006");
 
         Definition table() {
             List<ColumnShape> cols = columns.stream().map(c -> new ColumnShape(c, "bigint", c.equals("id"), null, null, null)).toList();
@@ -40,7 +41,7 @@ class SchemaChannelGateFailureTest {
         public SchemaChannelGate.Read definitions() throws SQLException {
             reads++;
             if (reads == failOnRead) {
-                throw new SQLException("connection lost", "08006");
+                throw failure;
             }
             return new SchemaChannelGate.Read(List.of(table()), List.of());
         }
@@ -64,6 +65,28 @@ class SchemaChannelGateFailureTest {
                 new Struct(schema).put("id", id));
         r.headers().addString(SourceTableHeader.HEADER, SourceTableHeader.encode("public", "orders"));
         return r;
+    }
+
+    /**
+     * A read that fails for a reason reconnecting cannot cure (a privilege, a catalog the server lacks) fails the task
+     * with what failed and what to do, not as a lost replication stream.
+     */
+    @Test
+    void aReadThatCannotSucceedFailsWithWhatToDo() {
+        catalog.failOnRead = 1;
+        catalog.failure = new SQLException("ERROR: permission denied for table pg_proc", "42501");
+        assertThatThrownBy(() -> gate.gate(List.of(row(schema(), 1))))
+                .isInstanceOf(org.apache.kafka.connect.errors.ConnectException.class)
+                .hasMessage("Cannot read the definitions of the captured tables for p.schema-changes: ERROR: permission "
+                        + "denied for table pg_proc (SQLState 42501). Grant the connector's user what it lacks, or set "
+                        + "schema.changes.enabled=false to run without the schema channel.");
+    }
+
+    /** A lost connection is left to the task, which reconnects and hands the same records in again. */
+    @Test
+    void aLostConnectionIsThrownAsItIsForTheTaskToReconnect() {
+        catalog.failOnRead = 1;
+        assertThatThrownBy(() -> gate.gate(List.of(row(schema(), 1)))).isSameAs(catalog.failure);
     }
 
     /** pgoutput re-sends an unchanged Relation after every reconnect/relcache invalidation: a new but equal schema. */
