@@ -89,7 +89,8 @@ class PipelineFaultIT {
         Map<String, String> sinkConfig = new HashMap<>(Map.of(
                 "connector.class", "io.adbsync.sink.AdbPgSinkConnector",
                 "connection.url", destination.jdbcUrl("app"), "connection.user", destination.user(),
-                "topics.regex", "app\\.public\\..*", "consumer.override.metadata.max.age.ms", "1000",
+                // The data topics and the schema topic: definitions and sequence positions go through the faults too.
+                "topics.regex", "app\\..*", "schema.sync", "all", "consumer.override.metadata.max.age.ms", "1000",
                 "retry.backoff.ms", "200", "tasks.max", String.valueOf(sinkTasks)));
         rest.deploy("source", sourceConfig);
         rest.deploy("sink", sinkConfig);
@@ -137,6 +138,15 @@ class PipelineFaultIT {
         }
     }
 
+    /** Whether every destination sequence of the replicated schema is at or past the source's (history's hid). */
+    private boolean sequencesInStep() throws SQLException {
+        try (Connection src = source.connect("app"); Connection dst = destination.connect("app")) {
+            List<io.adbsync.stack.verify.SequenceVerifier.SequenceDiff> diffs =
+                    io.adbsync.stack.verify.SequenceVerifier.compare(src, dst, List.of("public"));
+            return !diffs.isEmpty() && diffs.stream().allMatch(io.adbsync.stack.verify.SequenceVerifier.SequenceDiff::ready);
+        }
+    }
+
     private void awaitEqual() {
         String src = source.jdbcUrl("app") + "?user=" + source.user();
         String dst = destination.jdbcUrl("app") + "?user=" + destination.user();
@@ -147,7 +157,8 @@ class PipelineFaultIT {
             // broker and two servers that has taken over four minutes in a full suite run.
             Awaitility.await("destination equal to source").atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(2))
                     .ignoreExceptions()
-                    .until(() -> Verify.run(src, dst, TABLES, 20_000, quiet).stream().allMatch(TableDiff::equal));
+                    .until(() -> Verify.run(src, dst, TABLES, 20_000, quiet).stream().allMatch(TableDiff::equal)
+                            && sequencesInStep());
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // Say what differs, so a failure tells lost rows from a pipeline that is only slow.
             java.io.ByteArrayOutputStream report = new java.io.ByteArrayOutputStream();
@@ -155,6 +166,12 @@ class PipelineFaultIT {
                 Verify.run(src, dst, TABLES, 20_000, new PrintStream(report, true, java.nio.charset.StandardCharsets.UTF_8));
             } catch (java.sql.SQLException verifyFailed) {
                 e.addSuppressed(verifyFailed);
+            }
+            try (Connection srcDb = source.connect("app"); Connection dstDb = destination.connect("app")) {
+                io.adbsync.stack.verify.SequenceVerifier.compare(srcDb, dstDb, List.of("public"))
+                        .forEach(d -> report.writeBytes((d.describe() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            } catch (SQLException sequencesFailed) {
+                e.addSuppressed(sequencesFailed);
             }
             throw new AssertionError("Destination still differs from the source after 8 minutes:\n"
                     + report.toString(java.nio.charset.StandardCharsets.UTF_8), e);
