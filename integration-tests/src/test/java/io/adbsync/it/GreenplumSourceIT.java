@@ -83,20 +83,19 @@ class GreenplumSourceIT extends WithLocalStack {
             });
             assertThat(segmentsStored).hasSize(segments);
             // bin/adbsync status finds the slots where they are: on each segment, each read by its task.
-            Map<String, String> env = new java.util.HashMap<>();
-            if (gp.password() != null) {
-                env.put("PGPASSWORD", gp.password());
-            }
             try (io.adbsync.stack.status.StatusReader status = new io.adbsync.stack.status.StatusReader(rest(),
-                    stack.bootstrapServers(), null, new io.adbsync.stack.postgres.ClientCredentials(env, java.nio.file.Path.of("/nonexistent")),
-                    java.time.Clock.systemUTC())) {
+                    stack.bootstrapServers(), new java.util.Properties(), gp.password() == null ? null : p.sourceUrl(),
+                    new io.adbsync.stack.postgres.ClientCredentials(gp.password() == null ? Map.of() : Map.of("PGPASSWORD", gp.password()),
+                            java.nio.file.Path.of("/nonexistent")), java.time.Clock.systemUTC())) {
                 var source = status.read().connectors().stream().filter(c -> c.name().equals("gps-source")).findFirst().orElseThrow().source();
                 assertThat(source.databaseProblem()).isNull();
                 assertThat(source.slots()).extracting(slot -> slot.site() + " " + slot.active() + " " + slot.problem())
                         .containsExactlyElementsOf(java.util.stream.IntStream.range(0, segments)
                                 .mapToObj(content -> "segment " + content + " true null").toList());
-                assertThat(source.tables()).extracting(io.adbsync.stack.status.StatusSample.TableCopy::table)
-                        .contains("public.orders", "public.lines", "public.regions");
+                // Distributed tables are copied on every segment, a replicated one (regions) from one of them.
+                assertThat(source.tables()).extracting(t -> t.table() + " " + t.partsDone() + "/" + t.parts())
+                        .contains("public.orders " + segments + "/" + segments, "public.lines " + segments + "/" + segments,
+                                "public.regions 1/1");
             }
             assertThat(scalar(gp, p.src, "SELECT policytype FROM gp_distribution_policy "
                     + "WHERE localoid = 'public.adbsync_heartbeat'::regclass")).isEqualTo("r");
@@ -178,6 +177,10 @@ class GreenplumSourceIT extends WithLocalStack {
                     "INSERT INTO orders SELECT g, g % 13, 'o' || g, g * 1.25 FROM generate_series(1, " + rows + ") g",
                     "INSERT INTO lines SELECT g % 500, g, repeat('l', g % 40) FROM generate_series(1, " + rows + ") g",
                     "INSERT INTO regions SELECT g, 'r' || g FROM generate_series(0, 12) g");
+        }
+
+        String sourceUrl() {
+            return gp.jdbcUrl(src);
         }
 
         void deploy() {

@@ -12,8 +12,11 @@ import java.util.Optional;
  * @param chunks    chunks planned (CTID chunking), -1 for key ranges, whose count is not known in advance
  * @param chunksDone chunks copied (CTID chunking), -1 for key ranges
  * @param done      whether the copy is complete
+ * @param oid       the relation the copy was of (null in offsets of older versions): another OID now means the table was
+ *                  dropped and created again, and will be copied again
+ * @param left      whether the table was left out of capture for a while since, which also makes it copied again
  */
-public record SnapshotProgress(String chunking, long chunks, long chunksDone, boolean done) {
+public record SnapshotProgress(String chunking, long chunks, long chunksDone, boolean done, Long oid, boolean left) {
 
     /** Key of the source partition that names the table of a snapshot offset. */
     public static final String PARTITION_TABLE = "snapshot";
@@ -25,6 +28,10 @@ public record SnapshotProgress(String chunking, long chunks, long chunksDone, bo
     public static final String NEXT_CHUNK = "next_chunk";
     /** Key-range chunking: set once the range after the last key read is empty. */
     public static final String DONE = "done";
+    /** The relation OID the offset belongs to. */
+    public static final String OID = "oid";
+    /** Set on a copy's offset when its table stopped being captured; its next copy starts over. */
+    public static final String LEFT = "left";
 
     /** The progress an offset states; empty for an offset that is not a snapshot offset or is not of a known form. */
     public static Optional<SnapshotProgress> of(Map<String, ?> offset) {
@@ -32,12 +39,14 @@ public record SnapshotProgress(String chunking, long chunks, long chunksDone, bo
             return Optional.empty();
         }
         Object chunking = offset.get(CHUNKING);
+        Long oid = offset.get(OID) instanceof Number n ? n.longValue() : null;
+        boolean left = offset.get(LEFT) instanceof String;
         if (CTID.equals(chunking) && offset.get(CHUNKS) instanceof Number chunks && offset.get(NEXT_CHUNK) instanceof Number next) {
             return Optional.of(new SnapshotProgress(CTID, chunks.longValue(), next.longValue(),
-                    next.longValue() >= chunks.longValue()));
+                    next.longValue() >= chunks.longValue(), oid, left));
         }
         if (KEY.equals(chunking) && offset.get(DONE) instanceof Boolean done) {
-            return Optional.of(new SnapshotProgress(KEY, -1, -1, done));
+            return Optional.of(new SnapshotProgress(KEY, -1, -1, done, oid, left));
         }
         return Optional.empty();
     }

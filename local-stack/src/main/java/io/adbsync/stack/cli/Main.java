@@ -56,15 +56,17 @@ public final class Main {
               topics [--bootstrap-servers HOST:PORT] [--internal]
                   The topics with their partitions, records, size on disk and end offsets. Without
                   --bootstrap-servers, those of the running bin/adbsync stack or demo.
-              status [--watch] [--interval 2] [--connect URL] [--bootstrap-servers HOST:PORT] [--source-url URL]
-                  One screen of the pipeline: connectors and tasks (state, worker, failure), each source's slot
-                  (lag, retained WAL, WAL not yet in Kafka), snapshot progress per table, records produced/s,
-                  each sink's lag per topic partition, records applied/s and dead-letter records. --watch
-                  redraws it every --interval seconds until Ctrl-C. Without --connect, the running bin/adbsync
-                  stack or demo's worker (else http://127.0.0.1:8083); Kafka without --bootstrap-servers only for
-                  the local stack. The source database is the one in each source connector's connection.url
-                  (--source-url replaces it), the password from PGPASSWORD or ~/.pgpass. Exit code 1 when a
-                  connector or task is FAILED or Connect does not answer.
+              status [--watch] [--interval 2] [--connect URL] [--bootstrap-servers HOST:PORT]
+                     [--command-config FILE] [--source-url URL]
+                  One screen of the pipeline: connectors and tasks (state, worker, failure), each source's slots
+                  (lag, retained WAL, WAL not yet in Kafka), snapshot progress per table, each sink's lag per topic
+                  partition and dead-letter records; with --watch, redrawn every --interval seconds until Ctrl-C,
+                  with records produced/s and applied/s. Without --connect, the running bin/adbsync stack or
+                  demo's worker (else http://127.0.0.1:8083); Kafka without --bootstrap-servers only for the
+                  local stack (--command-config: admin client properties, e.g. SASL/TLS). The source database is
+                  the one in each source connector's connection.url, with the password of ~/.pgpass for that host;
+                  --source-url replaces it and may use PGPASSWORD. Exit code 1 when a connector or task is FAILED
+                  or Connect does not answer.
               tail TOPIC [-n 10] [--from-beginning] [--follow] [--pretty] [--bootstrap-servers HOST:PORT]
                    [--registry-url URL]
                   The last N records of each partition of TOPIC (or all of them), decoded, one JSON object
@@ -343,8 +345,9 @@ public final class Main {
                 case "--bootstrap-servers" -> options.put("bootstrap-servers", value(args, ++i, "--bootstrap-servers"));
                 case "--source-url" -> options.put("source-url", value(args, ++i, "--source-url"));
                 case "--interval" -> options.put("interval", value(args, ++i, "--interval"));
+                case "--command-config" -> options.put("command-config", value(args, ++i, "--command-config"));
                 default -> throw new UsageException("Unknown option " + args[i] + " for status; it takes --connect, "
-                        + "--bootstrap-servers, --source-url, --interval, --watch", false);
+                        + "--bootstrap-servers, --command-config, --source-url, --interval, --watch", false);
             }
         }
         java.util.Optional<io.adbsync.stack.RunningStack> local = io.adbsync.stack.RunningStack.read();
@@ -354,7 +357,15 @@ public final class Main {
         try {
             connectUrl = java.net.URI.create(connect);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--connect is not a URL: " + connect, false);
+            throw new UsageException("--connect is not a URL (http://HOST:PORT)", false);
+        }
+        java.util.Properties adminSettings = new java.util.Properties();
+        if (options.containsKey("command-config")) {
+            try (java.io.Reader in = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(options.get("command-config")))) {
+                adminSettings.load(in);
+            } catch (java.io.IOException e) {
+                throw new UsageException("--command-config: cannot read " + options.get("command-config") + ": " + e.getMessage(), false);
+            }
         }
         // Kafka's address is not in the REST API: the local stack's when it is the one asked, else only when given.
         String servers = options.containsKey("bootstrap-servers") ? options.get("bootstrap-servers")
@@ -365,7 +376,8 @@ public final class Main {
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "adbsync-status-shutdown"));
         int code = io.adbsync.stack.status.StatusCommand.run(new io.adbsync.stack.status.StatusCommand.Options(connectUrl, servers,
-                sourceUrl, io.adbsync.stack.postgres.ClientCredentials.ofProcess(), watch, java.time.Duration.ofSeconds(interval)), System.out, () -> stop.getCount() == 0);
+                adminSettings, sourceUrl, io.adbsync.stack.postgres.ClientCredentials.ofProcess(), watch,
+                java.time.Duration.ofSeconds(interval), System.console() != null), System.out, () -> stop.getCount() == 0);
         if (!watch) {
             System.exit(code);
         }

@@ -26,11 +26,18 @@ public final class ConnectRestClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final URI base;
+    private final Duration requestTimeout;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     public ConnectRestClient(URI base) {
+        this(base, Duration.ofSeconds(120));
+    }
+
+    /** A client whose every request gives up after {@code requestTimeout}. */
+    public ConnectRestClient(URI base, Duration requestTimeout) {
         String s = base.toString();
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
+        this.requestTimeout = requestTimeout;
     }
 
     /** A response of the REST API: status code and parsed body (null when empty). */
@@ -204,7 +211,7 @@ public final class ConnectRestClient {
 
     private Response send(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(120)).build(),
+            HttpResponse<String> response = http.send(request.timeout(requestTimeout).build(),
                     HttpResponse.BodyHandlers.ofString());
             String body = response.body();
             return new Response(response.statusCode(), body == null || body.isBlank() ? null : JSON.readTree(body));

@@ -48,6 +48,15 @@ public final class ClientCredentials {
 
     /** As {@link #forUrl(String)}, for {@code user} when not null (a connector's {@code connection.user}). */
     public Properties forUrl(String url, String user) {
+        return forUrl(url, user, true);
+    }
+
+    /**
+     * As {@link #forUrl(String, String)}; {@code environmentPassword} false leaves PGPASSWORD out, for a URL the user
+     * did not give (one read from a connector's config): only the password file's line for that very host and
+     * database may go there.
+     */
+    public Properties forUrl(String url, String user, boolean environmentPassword) {
         Properties parsed = Driver.parseURL(url, new Properties());
         if (parsed == null) {
             throw new IllegalArgumentException("Not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database)");
@@ -57,7 +66,7 @@ public final class ClientCredentials {
             user = parsed.getProperty("user", environment.getOrDefault("PGUSER", System.getProperty("user.name")));
         }
         props.setProperty("user", user);
-        String password = environment.get("PGPASSWORD");
+        String password = environmentPassword ? environment.get("PGPASSWORD") : null;
         if (password == null) {
             password = fromPasswordFile(parsed.getProperty("PGHOST", "localhost").split(",")[0],
                     parsed.getProperty("PGPORT", "5432").split(",")[0], parsed.getProperty("PGDBNAME", user), user);

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 
 import java.sql.Connection;
@@ -29,10 +30,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -41,15 +44,19 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * Reads one {@link StatusSample}: connectors and tasks from the Connect REST API, snapshot offsets through it too,
- * end offsets and the dead-letter topics from Kafka's admin client, and each source's slot and table list from the
- * source database named in its config (the password from PGPASSWORD or ~/.pgpass, never from the REST API). A part
- * that cannot be read is reported in the sample and the rest still shown: a status view is most needed when
- * something is down.
+ * Reads one {@link StatusSample}: connectors and tasks from the Connect REST API, snapshot offsets through it too, the
+ * end offsets of the topics the connectors use and their dead-letter topics from Kafka's admin client, and each
+ * source's slots and tables from the source database. A part that cannot be read is reported in the sample (and
+ * shown as unknown, never as 0) and the rest still read: a status view is most needed when something is down.
+ * <p>
+ * The source database is the one in each source connector's {@code connection.url}, a URL anyone who may write
+ * connector configs chooses: it gets only the password of {@code ~/.pgpass} matched on its host, port and database;
+ * {@code PGPASSWORD} goes only to a URL the user gave ({@code --source-url}). Passwords are never read from the REST API.
  */
 public final class StatusReader implements AutoCloseable {
 
@@ -59,37 +66,58 @@ public final class StatusReader implements AutoCloseable {
     private static final String SNAPSHOT_MODE = "snapshot.mode";
     private static final String HEARTBEAT_TABLE = "heartbeat.table";
     private static final String SOURCE_MODE = "source.mode";
+    private static final String DEAD_LETTER_TOPIC = "errors.deadletterqueue.topic.name";
     /** The products whose coordinator may have its slots on the segments (as the source's SourceTopology decides). */
     private static final Pattern FAMILY = Pattern.compile("Greenplum|Cloudberry|AnalyticDB");
-    private static final String DEAD_LETTER_TOPIC = "errors.deadletterqueue.topic.name";
+    /** Session settings of a connection to a Greenplum segment, as the source task's (Segment.UTILITY_OPTIONS). */
+    private static final String UTILITY_OPTIONS = "-c gp_role=utility -c default_transaction_read_only=on";
     private static final int TIMEOUT_SECONDS = 10;
 
     private final ConnectRestClient connect;
     private final Admin admin;
+    private final String adminProblem;
     private final String sourceUrl;
     private final ClientCredentials credentials;
     private final Clock clock;
 
     /**
-     * @param bootstrapServers the Kafka cluster the worker uses; null leaves lag, rates and dead-letter counts out
+     * @param bootstrapServers the Kafka cluster the worker uses; null leaves lag, rates and dead-letter counts unknown
+     * @param adminSettings    more admin client settings (security protocol, SASL, TLS), may be empty
      * @param sourceUrl        a JDBC URL that replaces every source connector's {@code connection.url} (for a worker that
      *                         reaches the database under another name than this machine does); null to use the config's
      */
-    public StatusReader(ConnectRestClient connect, String bootstrapServers, String sourceUrl, ClientCredentials credentials,
-                        Clock clock) {
+    public StatusReader(ConnectRestClient connect, String bootstrapServers, Properties adminSettings, String sourceUrl,
+                        ClientCredentials credentials, Clock clock) {
         this.connect = connect;
-        this.admin = bootstrapServers == null ? null : Admin.create(adminProps(bootstrapServers));
+        Admin created = null;
+        String problem = null;
+        if (bootstrapServers == null) {
+            problem = "Kafka not read (give --bootstrap-servers)";
+        } else {
+            Properties props = new Properties();
+            props.putAll(adminSettings);
+            props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+            props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+            try {
+                created = Admin.create(props);
+            } catch (KafkaException e) {
+                problem = "Kafka: " + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")");
+            }
+        }
+        this.admin = created;
+        this.adminProblem = problem;
         this.sourceUrl = sourceUrl;
         this.credentials = credentials;
         this.clock = clock;
     }
 
-    private static Properties adminProps(String bootstrapServers) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-        return props;
+    /** A connector's REST answer with its config as strings. */
+    private record Deployed(String name, String type, JsonNode status, Map<String, String> config) {
+    }
+
+    /** What was read from Kafka: end and start offsets of the partitions of the topics that matter; problem if not. */
+    private record Offsets(Map<TopicPartition, Long> ends, Map<TopicPartition, Long> starts, String problem) {
     }
 
     public StatusSample read() {
@@ -103,32 +131,74 @@ public final class StatusReader implements AutoCloseable {
         } catch (RuntimeException e) {
             return new StatusSample(clock.instant(), List.of(), e.getMessage());
         }
-        Map<String, Long> endOffsets = new HashMap<>();
-        Map<TopicPartition, Long> partitionEnds = new HashMap<>();
-        Map<TopicPartition, Long> partitionStarts = new HashMap<>();
-        String kafkaProblem = readOffsets(partitionEnds, partitionStarts);
-        partitionEnds.forEach((tp, end) -> endOffsets.merge(tp.topic(), end, Long::sum));
+        List<Deployed> deployed = new ArrayList<>();
+        Map<String, JsonNode> byName = new TreeMap<>();
+        all.fields().forEachRemaining(e -> byName.put(e.getKey(), e.getValue()));
+        byName.forEach((name, node) -> {
+            Map<String, String> config = new HashMap<>();
+            node.path("info").path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+            String type = node.path("info").path("type").asText(node.path("status").path("type").asText("unknown"));
+            deployed.add(new Deployed(name, type, node.path("status"), config));
+        });
+        Offsets offsets = readOffsets(relevantTopics(deployed));
         List<Connector> connectors = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = new TreeMap<>(toMap(all)).entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            connectors.add(connector(e.getKey(), e.getValue(), endOffsets, partitionEnds, partitionStarts, kafkaProblem));
+        for (Deployed d : deployed) {
+            connectors.add(connector(d, offsets));
         }
         return new StatusSample(clock.instant(), connectors, null);
     }
 
-    private static Map<String, JsonNode> toMap(JsonNode node) {
-        Map<String, JsonNode> map = new LinkedHashMap<>();
-        node.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue()));
-        return map;
+    /** The topics worth reading: the sources' (by prefix), those the sinks subscribe to, and the dead-letter topics. */
+    private static Predicate<String> relevantTopics(List<Deployed> deployed) {
+        List<Predicate<String>> wanted = new ArrayList<>();
+        for (Deployed d : deployed) {
+            if ("source".equals(d.type)) {
+                String prefix = d.config.getOrDefault(TOPIC_PREFIX, "") + ".";
+                wanted.add(t -> t.startsWith(prefix));
+            } else if ("sink".equals(d.type)) {
+                wanted.add(subscription(d.config));
+                String dlq = d.config.get(DEAD_LETTER_TOPIC);
+                if (dlq != null && !dlq.isBlank()) {
+                    wanted.add(dlq::equals);
+                }
+            }
+        }
+        return t -> wanted.stream().anyMatch(w -> w.test(t));
     }
 
-    /** End and start offsets of every partition of the cluster; a message when Kafka could not be read. */
-    private String readOffsets(Map<TopicPartition, Long> ends, Map<TopicPartition, Long> starts) {
+    /** The topics a sink reads, as Connect subscribes it: {@code topics} or {@code topics.regex}. */
+    private static Predicate<String> subscription(Map<String, String> config) {
+        String regex = config.get("topics.regex");
+        if (regex != null && !regex.isBlank()) {
+            try {
+                Pattern pattern = Pattern.compile(regex);
+                return t -> pattern.matcher(t).matches();
+            } catch (PatternSyntaxException e) {
+                return t -> false;
+            }
+        }
+        Set<String> listed = new HashSet<>();
+        for (String t : config.getOrDefault("topics", "").split(",")) {
+            if (!t.isBlank()) {
+                listed.add(t.strip());
+            }
+        }
+        return listed::contains;
+    }
+
+    private Offsets readOffsets(Predicate<String> relevant) {
         if (admin == null) {
-            return "Kafka not read (give --bootstrap-servers)";
+            return new Offsets(null, null, adminProblem);
         }
         try {
-            Set<String> names = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            // Kafka's internal topics are left out by listTopics: a pattern like .* never counts __consumer_offsets.
+            Set<String> names = new HashSet<>(admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            names.removeIf(relevant.negate());
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            Map<TopicPartition, Long> starts = new HashMap<>();
+            if (names.isEmpty()) {
+                return new Offsets(ends, starts, null);
+            }
             Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
@@ -144,39 +214,28 @@ public final class StatusReader implements AutoCloseable {
                     : admin.listOffsets(earliest).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).entrySet()) {
                 starts.put(e.getKey(), e.getValue().offset());
             }
-            return null;
+            return new Offsets(ends, starts, null);
         } catch (ExecutionException e) {
-            return "Kafka: " + e.getCause().getMessage();
+            return new Offsets(null, null, "Kafka: " + e.getCause().getMessage());
         } catch (TimeoutException e) {
-            return "Kafka did not answer within " + TIMEOUT_SECONDS + " s";
+            return new Offsets(null, null, "Kafka did not answer within " + TIMEOUT_SECONDS + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "interrupted";
+            return new Offsets(null, null, "interrupted");
         }
     }
 
-    private Connector connector(String name, JsonNode node, Map<String, Long> endOffsets, Map<TopicPartition, Long> ends,
-                                Map<TopicPartition, Long> starts, String kafkaProblem) {
-        JsonNode status = node.path("status");
-        JsonNode info = node.path("info");
-        Map<String, String> config = new HashMap<>();
-        info.path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
-        String type = info.path("type").asText(status.path("type").asText("unknown"));
+    private Connector connector(Deployed d, Offsets offsets) {
         List<Task> tasks = new ArrayList<>();
-        for (JsonNode t : status.path("tasks")) {
+        for (JsonNode t : d.status.path("tasks")) {
             tasks.add(new Task(t.path("id").asInt(), t.path("state").asText(), t.path("worker_id").asText(),
-                    firstLine(t.path("trace").asText(null))));
+                    reason(t.path("trace").asText(null))));
         }
-        JsonNode c = status.path("connector");
-        Source source = null;
-        Sink sink = null;
-        if ("source".equals(type)) {
-            source = source(name, config, endOffsets);
-        } else if ("sink".equals(type)) {
-            sink = sink(name, config, ends, starts, kafkaProblem);
-        }
-        return new Connector(name, type, c.path("state").asText("UNKNOWN"), c.path("worker_id").asText(""),
-                firstLine(c.path("trace").asText(null)), tasks, source, sink);
+        JsonNode c = d.status.path("connector");
+        Source source = "source".equals(d.type) ? source(d.name, d.config, offsets) : null;
+        Sink sink = "sink".equals(d.type) ? sink(d.name, d.config, offsets) : null;
+        return new Connector(d.name, d.type, c.path("state").asText("UNKNOWN"), c.path("worker_id").asText(""),
+                reason(c.path("trace").asText(null)), tasks, source, sink);
     }
 
     /**
@@ -184,7 +243,7 @@ public final class StatusReader implements AutoCloseable {
      * innermost one's, since Connect's own first line ("Exiting WorkerSinkTask due to unrecoverable exception") hides
      * the reason a user can act on.
      */
-    static String firstLine(String trace) {
+    static String reason(String trace) {
         if (trace == null || trace.isBlank()) {
             return null;
         }
@@ -199,77 +258,91 @@ public final class StatusReader implements AutoCloseable {
         return root == null || root.equals(first) ? first : first + " ← " + root;
     }
 
-    private Source source(String name, Map<String, String> config, Map<String, Long> endOffsets) {
+    /** A stored copy offset's table key ({@code table} or {@code table/partition}) and segment (null: not per segment). */
+    private record CopyKey(String table, String segment) {
+    }
+
+    private Source source(String name, Map<String, String> config, Offsets offsets) {
         String prefix = config.getOrDefault(TOPIC_PREFIX, "");
-        long produced = endOffsets.entrySet().stream().filter(e -> e.getKey().startsWith(prefix + "."))
-                .mapToLong(Map.Entry::getValue).sum();
+        Map<String, Long> ends = null;
+        if (offsets.ends() != null) {
+            ends = new TreeMap<>();
+            for (Map.Entry<TopicPartition, Long> e : offsets.ends().entrySet()) {
+                if (e.getKey().topic().startsWith(prefix + ".")) {
+                    ends.put(e.getKey().topic() + "/" + e.getKey().partition(), e.getValue());
+                }
+            }
+        }
         String slotName = config.getOrDefault(SLOT_NAME, "adbsync");
         String snapshotMode = config.getOrDefault(SNAPSHOT_MODE, "initial");
-        Map<String, List<SnapshotProgress>> copies = snapshotOffsets(name);
-        String url = sourceUrl != null ? sourceUrl : config.get(ConnectionConfig.URL);
+        Map<CopyKey, SnapshotProgress> copies = copyOffsets(name, prefix);
+        boolean given = sourceUrl != null;
+        String url = given ? sourceUrl : config.get(ConnectionConfig.URL);
         List<Slot> slots = List.of();
-        List<TableCopy> tables = List.of();
+        List<TableCopy> tables = null;
         String problem = null;
         if (url == null) {
             problem = "no " + ConnectionConfig.URL + " in the connector's config";
         } else {
-            Properties props = credentials.forUrl(url, config.get(ConnectionConfig.USER));
-            props.setProperty("ApplicationName", "adbsync-status");
-            props.setProperty("connectTimeout", "5");
-            props.setProperty("socketTimeout", "10");
-            try (Connection db = DriverManager.getConnection(url, props)) {
-                slots = slots(db, url, props, slotName, config.getOrDefault(SOURCE_MODE, "auto"));
-                tables = tables(db, config.getOrDefault(PUBLICATION_NAME, "adbsync_publication"), copies);
-                // The heartbeat table is published for its changes to keep the slot moving; it is not copied.
-                String heartbeat = config.getOrDefault(HEARTBEAT_TABLE, EventContract.DEFAULT_HEARTBEAT_TABLE);
-                tables = tables.stream().filter(t -> !t.table().equals(heartbeat)).toList();
-            } catch (SQLException e) {
+            try {
+                Properties props = credentials.forUrl(url, config.get(ConnectionConfig.USER), given);
+                props.setProperty("ApplicationName", "adbsync-status");
+                props.setProperty("connectTimeout", "5");
+                props.setProperty("socketTimeout", "10");
+                try (Connection db = DriverManager.getConnection(url, props)) {
+                    slots = slots(db, url, props, slotName, config.getOrDefault(SOURCE_MODE, "auto").toLowerCase(Locale.ROOT));
+                    long segments = slots.stream().filter(s -> s.site().startsWith("segment ")).count();
+                    tables = tables(db, config.getOrDefault(PUBLICATION_NAME, "adbsync_publication"), copies,
+                            heartbeatTable(config), (int) Math.max(1, segments));
+                }
+            } catch (SQLException | RuntimeException e) {
+                // A URL of ${file:...} placeholders (resolved only inside the worker) is one of these, not a crash.
                 problem = "source database: " + e.getMessage();
             }
         }
-        if (problem != null) {
-            // Without the database the table list is what the offsets name.
-            List<TableCopy> named = new ArrayList<>();
-            copies.forEach((table, parts) -> named.add(copy(table, -1, parts)));
-            tables = named;
+        if (tables == null) {
+            tables = tablesFromOffsets(copies);
         }
-        return new Source(prefix, produced, slots, slotName, tables, snapshotMode, problem);
+        return new Source(prefix, ends, slots, slotName, tables, snapshotMode, problem);
     }
 
-    /** The copies' offsets by table; a table copied partition by partition has one per partition. */
-    private Map<String, List<SnapshotProgress>> snapshotOffsets(String connector) {
-        Map<String, List<SnapshotProgress>> byTable = new TreeMap<>();
+    private static String heartbeatTable(Map<String, String> config) {
+        String table = config.getOrDefault(HEARTBEAT_TABLE, EventContract.DEFAULT_HEARTBEAT_TABLE);
+        return table.contains(".") ? table : "public." + table;
+    }
+
+    /** The copy offsets this connector stored under its current topic prefix (older prefixes' offsets are others'). */
+    private Map<CopyKey, SnapshotProgress> copyOffsets(String connector, String prefix) {
+        Map<CopyKey, SnapshotProgress> copies = new HashMap<>();
         ConnectRestClient.Response r;
         try {
             r = connect.getConnector(connector, "offsets");
         } catch (RuntimeException e) {
-            return byTable;
+            return copies;
         }
         if (!r.ok() || r.body() == null) {
-            return byTable;
+            return copies;
         }
         for (JsonNode o : r.body().path("offsets")) {
-            JsonNode table = o.path("partition").path(SnapshotProgress.PARTITION_TABLE);
-            if (!table.isTextual()) {
+            JsonNode partition = o.path("partition");
+            JsonNode table = partition.path(SnapshotProgress.PARTITION_TABLE);
+            if (!table.isTextual() || !prefix.equals(partition.path("server").asText(null))) {
                 continue;
             }
             Map<String, Object> offset = new HashMap<>();
             o.path("offset").fields().forEachRemaining(f -> offset.put(f.getKey(),
                     f.getValue().isNumber() ? (Object) f.getValue().longValue()
                             : f.getValue().isBoolean() ? (Object) f.getValue().booleanValue() : f.getValue().asText()));
-            String name = table.asText();
-            // A partitioned table's copy is stored per partition as "table/partition".
-            int slash = name.indexOf('/');
-            SnapshotProgress.of(offset).ifPresent(p -> byTable.computeIfAbsent(slash < 0 ? name : name.substring(0, slash),
-                    k -> new ArrayList<>()).add(p));
+            String segment = partition.hasNonNull("segment") ? partition.get("segment").asText() : null;
+            SnapshotProgress.of(offset).ifPresent(p -> copies.put(new CopyKey(table.asText(), segment), p));
         }
-        return byTable;
+        return copies;
     }
 
     /**
      * The connector's slots: on the server of connection.url, and where that is a Greenplum coordinator read per
-     * segment ({@code source.mode} auto or greenplum_segments), on each primary segment, reached in utility mode as
-     * the source task reaches it. A segment that cannot be reached is a slot line saying so, not a failed screen.
+     * segment ({@code source.mode} auto or greenplum_segments), on each primary segment that is up, reached in
+     * utility mode as the source task reaches it. A segment that cannot be reached is a slot line saying so.
      */
     private static List<Slot> slots(Connection db, String url, Properties props, String slotName, String sourceMode)
             throws SQLException {
@@ -278,149 +351,247 @@ public final class StatusReader implements AutoCloseable {
         if (!"auto".equals(sourceMode) && !"greenplum_segments".equals(sourceMode)) {
             return slots;
         }
-        List<String[]> segments = new ArrayList<>();
         try (PreparedStatement s = db.prepareStatement("SELECT version(), current_setting('gp_role', true)");
              ResultSet rs = s.executeQuery()) {
             rs.next();
-            if (!FAMILY.matcher(rs.getString(1)).find() || rs.getString(1).contains("AnalyticDB") || !"dispatch".equals(rs.getString(2))) {
+            boolean coordinator = FAMILY.matcher(rs.getString(1)).find() && "dispatch".equals(rs.getString(2));
+            // AnalyticDB decodes at the coordinator unless segments were asked for (source.mode=greenplum_segments).
+            if (!coordinator || ("auto".equals(sourceMode) && rs.getString(1).contains("AnalyticDB"))) {
                 return slots;
             }
         }
-        try (PreparedStatement s = db.prepareStatement(
-                "SELECT content, address, port FROM gp_segment_configuration WHERE content >= 0 AND role = 'p' ORDER BY content");
+        List<String[]> segments = new ArrayList<>();
+        try (PreparedStatement s = db.prepareStatement("SELECT content, address, port, status = 'u' FROM gp_segment_configuration "
+                + "WHERE content >= 0 AND role = 'p' ORDER BY content");
              ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                segments.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+                segments.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), Boolean.toString(rs.getBoolean(4))});
             }
         }
+        Properties parsed = org.postgresql.Driver.parseURL(url, null);
+        String users = parsed == null ? null : parsed.getProperty("options");
         for (String[] segment : segments) {
             String site = "segment " + segment[0];
-            Properties parsed = org.postgresql.Driver.parseURL(url, null);
-            String users = parsed == null ? null : parsed.getProperty("options");
+            if (!Boolean.parseBoolean(segment[3])) {
+                slots.add(new Slot(site, false, null, null, null, null, null, "down (gp_segment_configuration)"));
+                continue;
+            }
             String segmentUrl = JdbcUrls.withParameter(JdbcUrls.withHost(url, segment[1], Integer.parseInt(segment[2])), "options",
-                    SessionOptions.merge(users, "-c gp_role=utility -c default_transaction_read_only=on"));
+                    SessionOptions.merge(users, UTILITY_OPTIONS));
             try (Connection c = DriverManager.getConnection(segmentUrl, props)) {
-                slots.add(slot(c, site, slotName).orElse(new Slot(site, false, 0, 0, null, "no slot on this segment (created when the task starts)")));
+                slots.add(slot(c, site, slotName).orElse(new Slot(site, false, null, null, null, null, null,
+                        "no slot on this segment (created when the task starts)")));
             } catch (SQLException e) {
-                slots.add(new Slot(site, false, 0, 0, null, "unreachable: " + e.getMessage()));
+                slots.add(new Slot(site, false, null, null, null, null, null, "unreachable: " + e.getMessage()));
             }
         }
         return slots;
     }
 
     private static Optional<Slot> slot(Connection db, String site, String slotName) throws SQLException {
-        String sql = """
-                SELECT s.active,
-                       pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint,
-                       pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint,
-                       (SELECT (extract(epoch FROM r.write_lag) * 1000)::bigint FROM pg_stat_replication r WHERE r.pid = s.active_pid)
-                FROM pg_replication_slots s WHERE s.slot_name = ?""";
+        boolean walStatus = db.getMetaData().getDatabaseMajorVersion() >= 13;
+        String sql = "SELECT s.active, " + (walStatus ? "s.wal_status" : "NULL::text") + ", "
+                + "pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint, "
+                + "pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint, "
+                + "(SELECT (extract(epoch FROM r.write_lag) * 1000)::bigint FROM pg_stat_replication r WHERE r.pid = s.active_pid), "
+                + "(SELECT (extract(epoch FROM r.flush_lag) * 1000)::bigint FROM pg_stat_replication r WHERE r.pid = s.active_pid) "
+                + "FROM pg_replication_slots s WHERE s.slot_name = ?";
         try (PreparedStatement s = db.prepareStatement(sql)) {
             s.setString(1, slotName);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                long lag = rs.getLong(4);
-                return Optional.of(new Slot(site, rs.getBoolean(1), rs.getLong(2), rs.getLong(3), rs.wasNull() ? null : lag, null));
+                return Optional.of(new Slot(site, rs.getBoolean(1), rs.getString(2), nullableLong(rs, 3), nullableLong(rs, 4),
+                        nullableLong(rs, 5), nullableLong(rs, 6), null));
             }
         }
     }
 
-    private static List<TableCopy> tables(Connection db, String publication, Map<String, List<SnapshotProgress>> copies)
-            throws SQLException {
+    private static Long nullableLong(ResultSet rs, int column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    /** One published relation as the copy sees it: its root table (itself if not a partition) and leaf (null if none). */
+    private record Member(String root, long rootOid, String leaf, long estimatedRows) {
+    }
+
+    private static List<TableCopy> tables(Connection db, String publication, Map<CopyKey, SnapshotProgress> copies,
+                                          String heartbeat, int segments) throws SQLException {
+        // Partitioned tables are copied leaf by leaf under "root/leaf", whether the publication lists the root
+        // (publish_via_partition_root) or the leaves (PostgreSQL 12): both come to the same roots and leaves here.
         String sql = """
-                SELECT p.schemaname || '.' || p.tablename, c.reltuples::bigint
-                FROM pg_publication_tables p
-                JOIN pg_namespace n ON n.nspname = p.schemaname
-                JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
-                WHERE p.pubname = ? ORDER BY 1""";
-        List<TableCopy> tables = new ArrayList<>();
+                WITH pub AS (
+                    SELECT c.oid, c.relkind FROM pg_publication_tables p
+                    JOIN pg_namespace n ON n.nspname = p.schemaname
+                    JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+                    WHERE p.pubname = ?),
+                members AS (
+                    SELECT coalesce(pg_partition_root(pub.oid), pub.oid) AS root, t.relid AS leaf
+                    FROM pub, pg_partition_tree(pub.oid) t WHERE pub.relkind = 'p' AND t.isleaf
+                    UNION
+                    SELECT coalesce(pg_partition_root(pub.oid), pub.oid), pub.oid FROM pub WHERE pub.relkind <> 'p')
+                SELECT rn.nspname || '.' || r.relname, r.oid,
+                       CASE WHEN m.leaf = m.root THEN NULL ELSE ln.nspname || '.' || l.relname END, l.reltuples::bigint
+                FROM members m
+                JOIN pg_class r ON r.oid = m.root JOIN pg_namespace rn ON rn.oid = r.relnamespace
+                JOIN pg_class l ON l.oid = m.leaf JOIN pg_namespace ln ON ln.oid = l.relnamespace
+                ORDER BY 1, 3""";
+        Map<String, List<Member>> roots = new LinkedHashMap<>();
         try (PreparedStatement s = db.prepareStatement(sql)) {
             s.setString(1, publication);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    String table = rs.getString(1);
-                    tables.add(copy(table, rs.getLong(2), copies.getOrDefault(table, List.of())));
+                    Member m = new Member(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4));
+                    // The heartbeat table is published for its changes to keep the slot moving; it is not copied.
+                    if (!m.root().equals(heartbeat)) {
+                        roots.computeIfAbsent(m.root(), k -> new ArrayList<>()).add(m);
+                    }
                 }
             }
+        }
+        Set<String> segmentIds = new HashSet<>();
+        copies.keySet().forEach(k -> {
+            if (k.segment() != null) {
+                segmentIds.add(k.segment());
+            }
+        });
+        List<String> sites = new ArrayList<>();
+        if (segments > 1 || !segmentIds.isEmpty()) {
+            for (int i = 0; i < Math.max(segments, segmentIds.size()); i++) {
+                sites.add(Integer.toString(i));
+            }
+        } else {
+            sites.add(null);
+        }
+        // A replicated table (Greenplum) has all its rows on every segment and is copied from one of them.
+        Set<Long> replicated = new HashSet<>();
+        if (sites.get(0) != null) {
+            try (PreparedStatement s = db.prepareStatement("SELECT localoid::bigint FROM gp_distribution_policy WHERE policytype = 'r'");
+                 ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    replicated.add(rs.getLong(1));
+                }
+            }
+        }
+        List<TableCopy> tables = new ArrayList<>();
+        for (Map.Entry<String, List<Member>> root : roots.entrySet()) {
+            List<SnapshotProgress> parts = new ArrayList<>();
+            long rows = 0;
+            long rootOid = root.getValue().get(0).rootOid();
+            for (Member m : root.getValue()) {
+                rows += Math.max(0, m.estimatedRows());
+                String key = m.leaf() == null ? m.root() : m.root() + "/" + m.leaf();
+                if (replicated.contains(rootOid)) {
+                    parts.add(sites.stream().map(site -> copies.get(new CopyKey(key, site))).filter(java.util.Objects::nonNull)
+                            .findFirst().orElse(null));
+                    continue;
+                }
+                for (String site : sites) {
+                    parts.add(copies.get(new CopyKey(key, site)));
+                }
+            }
+            boolean unknownRows = root.getValue().stream().allMatch(m -> m.estimatedRows() < 0);
+            tables.add(copy(root.getKey(), unknownRows ? -1 : rows, parts, rootOid));
         }
         return tables;
     }
 
-    private static TableCopy copy(String table, long estimatedRows, List<SnapshotProgress> parts) {
-        if (parts.isEmpty()) {
-            return new TableCopy(table, estimatedRows, Optional.empty(), 0, 0);
-        }
-        if (parts.size() == 1) {
-            return new TableCopy(table, estimatedRows, Optional.of(parts.get(0)), 1, parts.get(0).done() ? 1 : 0);
-        }
-        long done = parts.stream().filter(SnapshotProgress::done).count();
-        long chunks = 0;
-        long chunksDone = 0;
-        boolean counted = true;
-        for (SnapshotProgress p : parts) {
-            if (p.chunks() < 0) {
-                counted = false;
-            }
-            chunks += p.chunks();
-            chunksDone += p.chunksDone();
-        }
-        SnapshotProgress whole = new SnapshotProgress(counted ? SnapshotProgress.CTID : SnapshotProgress.KEY,
-                counted ? chunks : -1, counted ? chunksDone : -1, done == parts.size());
-        return new TableCopy(table, estimatedRows, Optional.of(whole), parts.size(), (int) done);
+    /** Without the database: the tables the offsets name, each part counted as stored (parts not begun are unknown). */
+    private static List<TableCopy> tablesFromOffsets(Map<CopyKey, SnapshotProgress> copies) {
+        Map<String, List<SnapshotProgress>> byRoot = new TreeMap<>();
+        copies.forEach((key, progress) -> {
+            int slash = key.table().indexOf('/');
+            byRoot.computeIfAbsent(slash < 0 ? key.table() : key.table().substring(0, slash), k -> new ArrayList<>()).add(progress);
+        });
+        List<TableCopy> tables = new ArrayList<>();
+        byRoot.forEach((table, parts) -> tables.add(copy(table, -1, parts, -1)));
+        return tables;
     }
 
-    private Sink sink(String name, Map<String, String> config, Map<TopicPartition, Long> ends, Map<TopicPartition, Long> starts,
-                      String kafkaProblem) {
-        Map<TopicPartition, Long> committed = new HashMap<>();
+    /**
+     * A table's copy from its parts' offsets (null: not begun): done when every part is; the share copied when each
+     * part's is known (done, not begun, or CTID chunks); to be copied again when any stored part is of another
+     * relation OID than the table's now ({@code rootOid}; -1 unknown) or was left out of capture.
+     */
+    static TableCopy copy(String table, long estimatedRows, List<SnapshotProgress> parts, long rootOid) {
+        int started = 0;
+        int done = 0;
+        boolean again = false;
+        boolean known = true;
+        double sum = 0;
+        for (SnapshotProgress p : parts) {
+            if (p == null) {
+                continue;
+            }
+            started++;
+            boolean stale = p.left() || (rootOid >= 0 && p.oid() != null && p.oid() != rootOid);
+            again |= stale;
+            if (stale) {
+                continue;
+            }
+            if (p.done()) {
+                done++;
+                sum += 1;
+            } else if (p.fraction().isPresent()) {
+                sum += p.fraction().get();
+            } else {
+                known = false;
+            }
+        }
+        Optional<Double> fraction = known && !parts.isEmpty() ? Optional.of(sum / parts.size()) : Optional.empty();
+        Optional<SnapshotProgress> single = parts.size() == 1 ? Optional.ofNullable(parts.get(0)) : Optional.empty();
+        return new TableCopy(table, estimatedRows, parts.size(), started, done, fraction, single, again);
+    }
+
+    private Sink sink(String name, Map<String, String> config, Offsets offsets) {
+        Map<String, Long> committed = null;
+        String problem = offsets.problem();
+        Map<TopicPartition, Long> byPartition = new HashMap<>();
         try {
             ConnectRestClient.Response r = connect.getConnector(name, "offsets");
             if (r.ok() && r.body() != null) {
+                committed = new TreeMap<>();
                 for (JsonNode o : r.body().path("offsets")) {
-                    committed.put(new TopicPartition(o.path("partition").path("kafka_topic").asText(),
-                            o.path("partition").path("kafka_partition").asInt()), o.path("offset").path("kafka_offset").asLong());
+                    TopicPartition tp = new TopicPartition(o.path("partition").path("kafka_topic").asText(),
+                            o.path("partition").path("kafka_partition").asInt());
+                    long offset = o.path("offset").path("kafka_offset").asLong();
+                    byPartition.put(tp, offset);
+                    committed.put(tp.topic() + "/" + tp.partition(), offset);
                 }
+            } else if (problem == null) {
+                problem = "committed offsets: Connect answered HTTP " + r.status();
             }
         } catch (RuntimeException e) {
-            kafkaProblem = kafkaProblem == null ? e.getMessage() : kafkaProblem;
+            problem = problem == null ? "committed offsets: " + e.getMessage() : problem;
         }
-        Pattern regex = null;
-        Set<String> listed = Set.of();
-        if (config.get("topics.regex") != null && !config.get("topics.regex").isBlank()) {
-            try {
-                regex = Pattern.compile(config.get("topics.regex"));
-            } catch (PatternSyntaxException e) {
-                kafkaProblem = "topics.regex does not compile: " + e.getDescription();
-            }
-        } else if (config.get("topics") != null) {
-            listed = Set.copyOf(List.of(config.get("topics").split("\\s*,\\s*")));
+        Predicate<String> subscribed = subscription(config);
+        Set<TopicPartition> read = new HashSet<>();
+        byPartition.keySet().stream().filter(tp -> subscribed.test(tp.topic())).forEach(read::add);
+        if (offsets.ends() != null) {
+            offsets.ends().keySet().stream().filter(tp -> subscribed.test(tp.topic())).forEach(read::add);
         }
-        String deadLetter = config.get(DEAD_LETTER_TOPIC);
         List<PartitionLag> partitions = new ArrayList<>();
-        Set<TopicPartition> read = new java.util.HashSet<>(committed.keySet());
-        for (TopicPartition tp : ends.keySet()) {
-            if (listed.contains(tp.topic()) || (regex != null && regex.matcher(tp.topic()).matches())) {
-                read.add(tp);
-            }
-        }
-        long committedTotal = 0;
         for (TopicPartition tp : read) {
-            long c = committed.getOrDefault(tp, -1L);
-            partitions.add(new PartitionLag(tp.topic(), tp.partition(), ends.getOrDefault(tp, Math.max(c, 0)), c));
-            committedTotal += Math.max(c, 0);
+            partitions.add(new PartitionLag(tp.topic(), tp.partition(), offsets.starts() == null ? null : offsets.starts().get(tp),
+                    offsets.ends() == null ? null : offsets.ends().get(tp), byPartition.getOrDefault(tp, -1L)));
         }
-        partitions.sort(java.util.Comparator.comparing(PartitionLag::topic).thenComparingInt(PartitionLag::partition));
-        long deadLetters = -1;
-        if (deadLetter != null && !deadLetter.isBlank()) {
-            for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+        partitions.sort(Comparator.comparing(PartitionLag::topic).thenComparingInt(PartitionLag::partition));
+        String deadLetter = config.get(DEAD_LETTER_TOPIC);
+        if (deadLetter != null && deadLetter.isBlank()) {
+            deadLetter = null;
+        }
+        Long deadLetters = null;
+        if (deadLetter != null && offsets.ends() != null) {
+            deadLetters = -1L;
+            for (Map.Entry<TopicPartition, Long> e : offsets.ends().entrySet()) {
                 if (e.getKey().topic().equals(deadLetter)) {
-                    deadLetters = Math.max(deadLetters, 0) + e.getValue() - starts.getOrDefault(e.getKey(), 0L);
+                    deadLetters = Math.max(deadLetters, 0) + e.getValue() - offsets.starts().getOrDefault(e.getKey(), 0L);
                 }
             }
         }
-        return new Sink(partitions, committedTotal, deadLetter == null || deadLetter.isBlank() ? null : deadLetter,
-                deadLetters, kafkaProblem);
+        return new Sink(partitions, committed, deadLetter, deadLetters, problem);
     }
 
     @Override

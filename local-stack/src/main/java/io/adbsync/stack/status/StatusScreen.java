@@ -13,8 +13,12 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Map;
 
-/** Renders a {@link StatusSample} as the one screen of {@code bin/adbsync status}; rates come from the sample before. */
+/**
+ * Renders a {@link StatusSample} as the one screen of {@code bin/adbsync status}; rates come from an earlier sample.
+ * What was not read is shown as {@code ?}, never as 0: a lag of 0 must mean caught up.
+ */
 public final class StatusScreen {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
@@ -66,27 +70,43 @@ public final class StatusScreen {
     private static void source(StringBuilder out, Connector c, Source before, double seconds) {
         Source s = c.source();
         out.append("\nSOURCE ").append(c.name()).append(" → topics ").append(s.topicPrefix()).append(".*");
-        String rate = rate(s.producedRecords(), before == null ? null : before.producedRecords(), seconds);
-        if (rate != null) {
-            out.append(" · ").append(rate).append(" produced");
+        if (s.endOffsets() == null) {
+            out.append(" · ? records/s produced");
+        } else {
+            String rate = rate(s.endOffsets(), before == null ? null : before.endOffsets(), seconds);
+            if (rate != null) {
+                out.append(" · ").append(rate).append(" produced");
+            }
         }
         out.append('\n');
         if (s.databaseProblem() != null) {
             out.append("  ").append(s.databaseProblem()).append('\n');
         } else if (s.slots().isEmpty()) {
             out.append("  slot ").append(s.slotName()).append(": not on the source (created when the task starts)\n");
-        } else {
-            for (Slot slot : s.slots()) {
-                out.append("  slot ").append(s.slotName()).append(slot.site().isEmpty() ? "" : " on " + slot.site()).append(": ");
-                if (slot.problem() != null) {
-                    out.append(slot.problem()).append('\n');
-                    continue;
-                }
-                out.append(slot.active() ? "streaming" : "INACTIVE (no task reads it)")
-                        .append(" · lag ").append(slot.active() ? slot.writeLagMs() == null ? "0 ms (idle)" : slot.writeLagMs() + " ms" : "-")
-                        .append(" · retained WAL ").append(bytes(slot.retainedWalBytes()))
-                        .append(" · not yet in Kafka ").append(bytes(slot.unconfirmedWalBytes())).append('\n');
+        }
+        for (Slot slot : s.slots()) {
+            out.append("  slot ").append(s.slotName()).append(slot.site().isEmpty() ? "" : " on " + slot.site()).append(": ");
+            if (slot.problem() != null) {
+                out.append(slot.problem()).append('\n');
+                continue;
             }
+            if ("lost".equals(slot.walStatus()) || slot.retainedWalBytes() == null) {
+                out.append("LOST: the server removed WAL it still needed (wal_status ").append(slot.walStatus())
+                        .append("); changes are missing, the tables must be copied again\n");
+                continue;
+            }
+            out.append(slot.active() ? "streaming" : "INACTIVE (no task reads it)");
+            if (slot.active()) {
+                out.append(" · lag received ").append(millis(slot.writeLagMs())).append(", in Kafka ").append(millis(slot.flushLagMs()));
+            }
+            out.append(" · retained WAL ").append(bytes(slot.retainedWalBytes()));
+            if (slot.unconfirmedWalBytes() != null) {
+                out.append(" · not yet in Kafka ").append(bytes(slot.unconfirmedWalBytes()));
+            }
+            if (slot.walStatus() != null && !"reserved".equals(slot.walStatus())) {
+                out.append(" · wal_status ").append(slot.walStatus());
+            }
+            out.append('\n');
         }
         if (s.tables().isEmpty()) {
             return;
@@ -98,31 +118,57 @@ public final class StatusScreen {
         }
     }
 
-    private static String copy(TableCopy t, String snapshotMode) {
-        if (t.progress().isEmpty()) {
+    private static String millis(Long ms) {
+        return ms == null ? "0 ms (idle)" : ms + " ms";
+    }
+
+    static String copy(TableCopy t, String snapshotMode) {
+        if (t.copyAgain()) {
+            return "to be copied again (dropped and created again, or left out of capture since its copy)";
+        }
+        if (t.partsStarted() == 0) {
             return "never".equals(snapshotMode) ? "not copied (snapshot.mode=never)" : "waiting";
         }
-        SnapshotProgress p = t.progress().get();
-        String parts = t.parts() > 1 ? " (" + t.partsDone() + "/" + t.parts() + " partitions)" : "";
-        if (p.done()) {
-            return "done" + parts;
+        if (t.parts() == 1 && t.single().isPresent()) {
+            SnapshotProgress p = t.single().get();
+            if (p.done()) {
+                return "done";
+            }
+            return p.fraction().map(f -> String.format(Locale.ROOT, "%3.0f%% (%d/%d chunks)", f * 100, p.chunksDone(), p.chunks()))
+                    .orElse("copying by key ranges");
         }
-        return p.fraction().map(f -> String.format(Locale.ROOT, "%3.0f%% (%d/%d chunks)", f * 100, p.chunksDone(), p.chunks()))
-                .orElse("copying by key ranges") + parts;
+        String parts = t.partsDone() + "/" + t.parts() + " parts done";
+        if (t.partsDone() == t.parts()) {
+            return "done (" + parts + ")";
+        }
+        return t.fraction().map(f -> String.format(Locale.ROOT, "%3.0f%% (%s)", f * 100, parts)).orElse("copying (" + parts + ")");
     }
 
     private static void sink(StringBuilder out, Connector c, Sink before, double seconds) {
         Sink s = c.sink();
-        long lag = s.partitions().stream().mapToLong(PartitionLag::lag).sum();
-        out.append("\nSINK ").append(c.name()).append(" · lag ").append(String.format(Locale.ROOT, "%,d", lag)).append(" records");
-        String rate = rate(s.committedRecords(), before == null ? null : before.committedRecords(), seconds);
-        if (rate != null) {
-            out.append(" · ").append(rate).append(" applied");
+        long lag = 0;
+        boolean known = true;
+        for (PartitionLag p : s.partitions()) {
+            if (p.lag() == null) {
+                known = false;
+            } else {
+                lag += p.lag();
+            }
+        }
+        out.append("\nSINK ").append(c.name()).append(" · lag ").append(known ? String.format(Locale.ROOT, "%,d", lag) : "?")
+                .append(" records");
+        if (s.committedOffsets() == null) {
+            out.append(" · ? records/s applied");
+        } else {
+            String rate = rate(s.committedOffsets(), before == null ? null : before.committedOffsets(), seconds);
+            if (rate != null) {
+                out.append(" · ").append(rate).append(" applied");
+            }
         }
         if (s.deadLetterTopic() == null) {
             out.append(" · no dead-letter queue");
         } else {
-            out.append(" · dead letters ").append(s.deadLetterRecords() < 0 ? "0 (no topic yet)"
+            out.append(" · dead letters ").append(s.deadLetterRecords() == null ? "?" : s.deadLetterRecords() < 0 ? "0 (no topic yet)"
                     : String.format(Locale.ROOT, "%,d", s.deadLetterRecords())).append(" in ").append(s.deadLetterTopic());
         }
         out.append('\n');
@@ -134,17 +180,29 @@ public final class StatusScreen {
         }
         out.append(String.format(Locale.ROOT, "  %-48s %4s %12s %12s %10s%n", "TOPIC", "PART", "END", "COMMITTED", "LAG"));
         for (PartitionLag p : s.partitions()) {
-            out.append(String.format(Locale.ROOT, "  %-48s %4d %12d %12s %10d%n", p.topic(), p.partition(), p.endOffset(),
-                    p.committedOffset() < 0 ? "-" : Long.toString(p.committedOffset()), p.lag()));
+            out.append(String.format(Locale.ROOT, "  %-48s %4d %12s %12s %10s%s%n", p.topic(), p.partition(),
+                    p.endOffset() == null ? "?" : p.endOffset(), p.committedOffset() < 0 ? "-" : Long.toString(p.committedOffset()),
+                    p.lag() == null ? "?" : p.lag(), p.pastEnd() ? "  committed past the end: topic re-created?" : ""));
         }
     }
 
-    /** Records per second between two counts, null without an earlier one; a count that went down (a reset) shows none. */
-    static String rate(long now, Long before, double seconds) {
-        if (before == null || seconds <= 0 || now < before) {
+    /**
+     * Records per second between two samples of per-partition offsets: only partitions known in both count, and one
+     * that went back (a reset, a re-created topic) counts nothing, so a partition first seen at a high offset or a
+     * sample that could not be read makes no spike. Null without an earlier sample.
+     */
+    static String rate(Map<String, Long> now, Map<String, Long> before, double seconds) {
+        if (now == null || before == null || seconds <= 0) {
             return null;
         }
-        return String.format(Locale.ROOT, "%,.0f records/s", (now - before) / seconds);
+        long records = 0;
+        for (Map.Entry<String, Long> e : now.entrySet()) {
+            Long earlier = before.get(e.getKey());
+            if (earlier != null && e.getValue() > earlier) {
+                records += e.getValue() - earlier;
+            }
+        }
+        return String.format(Locale.ROOT, "%,.0f records/s", records / seconds);
     }
 
     static String bytes(long n) {

@@ -1,5 +1,6 @@
 package io.adbsync.source.snapshot;
 
+import io.adbsync.common.contract.SnapshotProgress;
 import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.source.partition.Partitions;
@@ -51,7 +52,7 @@ public final class LeftTables {
 
     private static final Logger log = LoggerFactory.getLogger(LeftTables.class);
     /** On a copy's offset: the table was not captured for a while, and the nonce that names its next copy's truncate. */
-    static final String OFFSET_LEFT = "left";
+    static final String OFFSET_LEFT = SnapshotProgress.LEFT;
     /**
      * Offset commits ended since the second poll after Kafka acknowledged every mark, after which marks still not stored
      * never will be: Connect gathers committable offsets before each poll (the first may have gathered before it counted

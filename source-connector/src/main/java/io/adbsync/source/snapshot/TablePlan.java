@@ -21,7 +21,7 @@ abstract class TablePlan {
     static final String PARTITION_SNAPSHOT = OffsetScope.SNAPSHOT;
     static final String OFFSET_CHUNKING = SnapshotProgress.CHUNKING;
     /** The relation OID the offset belongs to: a table dropped and created again under the same name has another. */
-    static final String OFFSET_OID = "oid";
+    static final String OFFSET_OID = SnapshotProgress.OID;
     /** {@link #fileNode()} of a plan that does not depend on where rows lie. */
     static final long ANY_FILE_NODE = -1;
     /** The publication row the table was published under when this copy was made; 0 if not listed by itself. */
