@@ -10,6 +10,7 @@ import io.adbsync.stack.registry.LocalRegistry;
 import io.adbsync.stack.demo.Demo;
 import io.adbsync.stack.fuzz.Feature;
 import io.adbsync.stack.fuzz.FuzzCommand;
+import io.adbsync.stack.switchover.Switchover;
 import io.adbsync.stack.verify.TableDiff;
 import io.adbsync.stack.verify.Verify;
 
@@ -46,6 +47,16 @@ public final class Main {
                   connector's heartbeat.table (give yours in --heartbeat-table) is compared. The user goes into the URL (?user=NAME; else PGUSER or your OS user), the
                   password into PGPASSWORD or ~/.pgpass (PGPASSFILE), as for psql: a password in a URL on
                   the command line is refused, since every user of the machine sees it in ps.
+              switchover --source-url URL --sink-url URL [--tables s.t,s.t2] [--apply]
+                  What schema.sync=all leaves different at the destination until switchover, one line each:
+                  identity columns GENERATED ALWAYS at the source but BY DEFAULT there, rules on tables not
+                  created there, sequences behind the source's (normally none); then the statements that settle
+                  them as an SQL script. Nothing is changed without --apply; with it, they run on the destination
+                  in one transaction (setval last: a rollback does not undo it). Run it once the sink has stopped
+                  writing: an ALWAYS identity refuses its values. Tables as for verify, matched by the same
+                  schema.table name (tables renamed by table.name.map or name.case are not). Credentials as for
+                  verify. Exit code 0 when nothing is left to do (or all was applied), 3 when statements or
+                  findings to settle by hand are pending, 1 when applying failed (rolled back).
               demo [--connect-port 8083] [--accounts 100000] [--workload-seconds 30] [--tps 200] [--format avro]
                    [--metrics PORT]
                   The whole pipeline on this machine: two local PostgreSQL servers (from the machine's
@@ -100,6 +111,7 @@ public final class Main {
                 case "status" -> status(args);
                 case "tail" -> tail(args);
                 case "verify" -> verify(options(args, "source-url", "sink-url", "tables", "chunk-rows", "heartbeat-table"));
+                case "switchover" -> switchover(args);
                 case "worker" -> worker(options(args, "bootstrap-servers", "plugin-path", "rest-port", "group-id"));
                 case "demo" -> demo(options(args, "connect-port", "accounts", "workload-seconds", "tps", "format", "metrics"));
                 case "fuzz" -> fuzz(options(args, "seed", "minutes", "features", "without", "worker-processes", "rows",
@@ -481,6 +493,41 @@ public final class Main {
             System.exit(diffs.stream().allMatch(TableDiff::equal) ? 0 : 1);
         } catch (SQLException e) {
             System.err.println("verify failed: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void switchover(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        boolean apply = false;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--apply" -> apply = true;
+                case "--source-url", "--sink-url", "--tables" -> {
+                    String option = args[i];
+                    options.put(option.substring(2), value(args, ++i, option));
+                }
+                default -> throw new UsageException("Unknown option " + args[i] + " for switchover; it takes --source-url, "
+                        + "--sink-url, --tables, --apply", false);
+            }
+        }
+        String sourceUrl = requireUrl(options, "source-url");
+        String sinkUrl = requireUrl(options, "sink-url");
+        List<TableId> tables = new java.util.ArrayList<>();
+        for (String table : options.getOrDefault("tables", "").split(",")) {
+            if (table.isBlank()) {
+                continue;
+            }
+            if (!Validators.SCHEMA_TABLE.matcher(table.trim()).matches()) {
+                throw new UsageException("--tables takes schema.table names separated by commas, got '" + table.trim() + "'", false);
+            }
+            tables.add(TableId.parse(table.trim()));
+        }
+        try {
+            System.exit(Switchover.run(new Switchover.Options(sourceUrl, sinkUrl, tables, apply,
+                    io.adbsync.stack.postgres.ClientCredentials.ofProcess()), System.out));
+        } catch (SQLException e) {
+            System.err.println("switchover failed: " + e.getMessage());
             System.exit(2);
         }
     }

@@ -17,11 +17,19 @@ import java.util.TreeMap;
  */
 public final class SequenceVerifier {
 
+    /** The problem of a source sequence the destination does not have. */
+    public static final String MISSING = "missing at the destination";
+
     /** One sequence: its positions ({@code last_value}, null where never used) and what is wrong, if anything. */
     public record SequenceDiff(String sequence, Long source, Long destination, String problem) {
 
         public boolean ready() {
             return problem == null;
+        }
+
+        /** The destination has no sequence of this name. */
+        public boolean missing() {
+            return MISSING.equals(problem);
         }
 
         public String describe() {
@@ -51,7 +59,7 @@ public final class SequenceVerifier {
             Position s = e.getValue();
             Position d = there.get(e.getKey());
             if (d == null) {
-                diffs.add(new SequenceDiff(e.getKey(), s.lastValue(), null, "missing at the destination"));
+                diffs.add(new SequenceDiff(e.getKey(), s.lastValue(), null, MISSING));
             } else if (s.lastValue() != null && (d.lastValue() == null
                     || (s.increment() > 0 ? d.lastValue() < s.lastValue() : d.lastValue() > s.lastValue()))) {
                 diffs.add(new SequenceDiff(e.getKey(), s.lastValue(), d.lastValue(), "BEHIND — source at " + s.lastValue()

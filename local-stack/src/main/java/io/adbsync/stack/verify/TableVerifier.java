@@ -38,7 +38,7 @@ public final class TableVerifier {
     }
 
     /** pg_catalog, information_schema, and every schema whose name is "pg" and more (as {@code LIKE 'pg_%'} matched them). */
-    private static boolean systemSchema(String schema) {
+    public static boolean systemSchema(String schema) {
         return schema.equals("pg_catalog") || schema.equals("information_schema") || (schema.startsWith("pg") && schema.length() > 2);
     }
 

@@ -44,6 +44,7 @@ class MainTest {
             "stack --source-url jdbc:postgresql://h/a --sink-url jdbc:postgresql://h/b --connect-port 80a | --connect-port | 80a",
             "worker --bootstrap-servers localhost:9092 --plugin-path /nonexistent --rest-port http | --rest-port | http",
             "verify --source-url jdbc:postgresql://h/a --sink-url jdbc:postgresql://h/b --chunk-rows 0 | --chunk-rows | 0",
+            "switchover --source-url jdbc:postgresql://h/a --sink-url jdbc:postgresql://h/b --tables public.t,beat | --tables | beat",
     })
     void aNumberOptionItCannotUseIsOneLineNamingTheOptionAndExitCode2(String commandLine, String option, String value)
             throws Exception {
@@ -59,6 +60,7 @@ class MainTest {
             "fuzz --sed 5 | --sed | --seed",
             "demo --account 10 | --account | --accounts",
             "verify --source-url jdbc:postgresql://h/a --sink-url jdbc:postgresql://h/b --table s.t | --table | --tables",
+            "switchover --source-url jdbc:postgresql://h/a --sink-url jdbc:postgresql://h/b --aply | --aply | --apply",
     })
     void anOptionTheCommandDoesNotTakeIsRefusedNamingWhatItTakes(String commandLine, String option, String known)
             throws Exception {

@@ -1,0 +1,106 @@
+package io.adbsync.stack.switchover;
+
+import io.adbsync.common.sql.TableId;
+import io.adbsync.stack.postgres.ClientCredentials;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code bin/adbsync switchover}: what {@code schema.sync=all} deliberately leaves different at the destination until
+ * the switchover (identity columns {@code BY DEFAULT}, rules on tables not created, a sequence behind), printed as an
+ * SQL script and, with {@code apply}, run there in one transaction.
+ */
+public final class Switchover {
+
+    /** Exit code when nothing is left to do, or everything was applied. */
+    public static final int DONE = 0;
+    /** Exit code when applying failed and was rolled back. */
+    public static final int FAILED = 1;
+    /** Exit code when statements (or findings that take a person) are pending. */
+    public static final int PENDING = 3;
+
+    /** The command line: URLs without passwords ({@link ClientCredentials} finds them), tables (empty: all), apply or not. */
+    public record Options(String sourceUrl, String sinkUrl, List<TableId> tables, boolean apply, ClientCredentials credentials) {
+
+        public Options {
+            tables = List.copyOf(tables);
+        }
+    }
+
+    private Switchover() {
+    }
+
+    /** Compares, prints the findings and the script, applies it when asked; returns the exit code. */
+    public static int run(Options options, PrintStream out) throws SQLException {
+        try (Connection source = DriverManager.getConnection(options.sourceUrl(), options.credentials().forUrl(options.sourceUrl()));
+             Connection destination = DriverManager.getConnection(options.sinkUrl(), options.credentials().forUrl(options.sinkUrl()))) {
+            source.setReadOnly(true);
+            try (Statement s = source.createStatement()) {
+                // pg_get_ruledef then qualifies every relation, so the rule means the same whatever the destination's path.
+                s.execute("SET search_path = pg_catalog");
+            }
+            SwitchoverPlan plan = SwitchoverPlan.read(source, destination, options.tables());
+            print(plan, out);
+            List<Fix> statements = plan.statements();
+            if (statements.isEmpty()) {
+                out.println(plan.byHand().isEmpty() ? "Nothing to do: identity columns, table rules and sequences are as at the source."
+                        : "No statement to run; " + plan.byHand().size() + " finding(s) to settle by hand (see above).");
+                return plan.byHand().isEmpty() ? DONE : PENDING;
+            }
+            if (!options.apply()) {
+                out.println(statements.size() + " statement(s) pending" + (plan.byHand().isEmpty() ? ""
+                        : ", " + plan.byHand().size() + " finding(s) to settle by hand")
+                        + "; nothing was changed. Run again with --apply to run them on the destination in one transaction.");
+                return PENDING;
+            }
+            return apply(destination, statements, plan, out);
+        }
+    }
+
+    private static void print(SwitchoverPlan plan, PrintStream out) {
+        out.println("Compared " + plan.tables().size() + " table(s) present at both under the same schema.table name "
+                + "(tables renamed by table.name.map or name.case are not matched).");
+        if (!plan.unmatched().isEmpty()) {
+            out.println("Not at the destination under the same name, not compared: "
+                    + plan.unmatched().stream().map(TableId::toString).collect(Collectors.joining(", ")));
+        }
+        plan.findings().forEach(f -> out.println(f.describe()));
+        if (!plan.statements().isEmpty()) {
+            out.println();
+            out.println("-- For the destination, in one transaction; setval last, since a rollback does not undo it.");
+            out.print(plan.script());
+            out.println();
+        }
+    }
+
+    private static int apply(Connection destination, List<Fix> statements, SwitchoverPlan plan, PrintStream out) throws SQLException {
+        destination.setAutoCommit(false);
+        boolean sequenceSet = false;
+        for (Fix fix : statements) {
+            try {
+                fix.apply(destination);
+                sequenceSet |= !fix.transactional();
+            } catch (SQLException e) {
+                destination.rollback();
+                out.println("Failed, rolled back: the destination's identity columns and rules are unchanged"
+                        + (sequenceSet ? " (sequences set before the failure keep their new positions: setval is not transactional)" : "")
+                        + ".");
+                out.println("Failing statement: " + fix.sql() + ";");
+                out.println("Error: " + e.getMessage());
+                return FAILED;
+            }
+        }
+        destination.commit();
+        out.println("Applied on the destination in one transaction:");
+        statements.forEach(f -> out.println(f.sql() + ";"));
+        out.println(statements.size() + " statement(s) applied" + (plan.byHand().isEmpty() ? "."
+                : "; " + plan.byHand().size() + " finding(s) still to settle by hand (see above)."));
+        return plan.byHand().isEmpty() ? DONE : PENDING;
+    }
+}
