@@ -99,7 +99,7 @@ class StatusIT extends WithLocalStack {
         int code = StatusCommand.run(options(false), new PrintStream(out, true, StandardCharsets.UTF_8), () -> false);
         String screen = out.toString(StandardCharsets.UTF_8);
         assertThat(code).as(screen).isZero();
-        assertThat(screen).contains("st-source", "st-sink", "slot st_slot: streaming", "dead letters 1 in st-dlq")
+        assertThat(screen).contains("st-source", "st-sink", "slot st_slot: streaming", "dead letters 1 in st-dlq", "walsender's view")
                 .containsPattern("public\\.accounts +3,000 +done").containsPattern("public\\.sales +100 +done \\(2/2 parts done\\)");
 
         // Without Kafka's address the lag is unknown, not 0.
@@ -110,13 +110,29 @@ class StatusIT extends WithLocalStack {
         }
 
         // --watch redraws in place and measures rates between screens.
-        sql(postgres, src, "UPDATE accounts SET balance = balance + 1 WHERE id > 0");
+        // A workload while it watches, so that both rates have something to measure.
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread workload = new Thread(() -> {
+            for (int round = 0; writing.get(); round++) {
+                try {
+                    sql(postgres, src, "UPDATE accounts SET balance = balance + 1 WHERE id % 10 = " + round % 10 + " AND id > 0");
+                    Thread.sleep(200);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        workload.start();
+        // With the worker's metrics endpoint (always served by bin/adbsync stack and demo) the source lag is the tasks'.
+        URI metrics = stack.exposeMetrics(0, Path.of("..", "config", "monitoring", "jmx-exporter.yml").toAbsolutePath().normalize()).url();
         ByteArrayOutputStream watched = new ByteArrayOutputStream();
-        StatusCommand.run(options(true), new PrintStream(watched, true, StandardCharsets.UTF_8),
+        StatusCommand.run(options(true, metrics), new PrintStream(watched, true, StandardCharsets.UTF_8),
                 () -> watched.toString(StandardCharsets.UTF_8).split("\033\\[H\033\\[2J", -1).length > 3);
+        writing.set(false);
+        workload.join();
         String screens = watched.toString(StandardCharsets.UTF_8);
         assertThat(screens.split("\033\\[H\033\\[2J", -1)).hasSize(4);
-        assertThat(screens).containsPattern("SOURCE st-source → topics st\\.\\* · [1-9][0-9,]* records/s produced")
+        assertThat(screens).containsPattern("SOURCE st-source → topics st\\.\\* · lag [0-9,]+ ms · [1-9][0-9,]* records/s produced")
                 .containsPattern("[1-9][0-9,]* records/s applied");
 
         // A sink the destination refuses without a dead-letter queue fails; status says which task and why.
@@ -158,8 +174,12 @@ class StatusIT extends WithLocalStack {
     }
 
     private static StatusCommand.Options options(boolean watch) {
+        return options(watch, null);
+    }
+
+    private static StatusCommand.Options options(boolean watch, URI metrics) {
         return new StatusCommand.Options(URI.create(stack.connect().url().toString()), stack.bootstrapServers(), new Properties(),
-                null, credentials(), watch, Duration.ofSeconds(1), true);
+                null, credentials(), metrics, watch, Duration.ofSeconds(1), true);
     }
 
     private static StatusSample.Connector connector(StatusSample sample, String name) {

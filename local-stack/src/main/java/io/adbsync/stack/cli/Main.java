@@ -32,8 +32,9 @@ public final class Main {
               stack --source-url URL --sink-url URL [--connect-port 8083] [--metrics PORT]
                   Start a local Kafka broker, a schema registry and one Connect worker (distributed mode) with
                   the adbsync plugin and an Avro converter on its plugin.path, for your own databases. Prints
-                  how to deploy the connectors, with JSON or with Avro. --metrics serves the worker's and the
-                  connectors' metrics for Prometheus on http://127.0.0.1:PORT/metrics (the JMX exporter with
+                  how to deploy the connectors, with JSON or with Avro. The worker's and the connectors'
+                  metrics are served for Prometheus on http://127.0.0.1:PORT/metrics (a free port unless --metrics
+                  names one; the JMX exporter with
                   config/monitoring/jmx-exporter.yml).
                   The URLs carry no password (refused: see verify); connectors take theirs from
                   connection.password, best through a ConfigProvider (docs/security.md).
@@ -68,13 +69,15 @@ public final class Main {
                   The topics with their partitions, records, size on disk and end offsets. Without
                   --bootstrap-servers, those of the running bin/adbsync stack or demo.
               status [--watch] [--interval 2] [--connect URL] [--bootstrap-servers HOST:PORT]
-                     [--command-config FILE] [--source-url URL]
+                     [--command-config FILE] [--metrics-url URL] [--source-url URL]
                   One screen of the pipeline: connectors and tasks (state, worker, failure), each source's slots
                   (lag, retained WAL, WAL not yet in Kafka), snapshot progress per table, each sink's lag per topic
                   partition and dead-letter records; with --watch, redrawn every --interval seconds until Ctrl-C,
                   with records produced/s and applied/s. Without --connect, the running bin/adbsync stack or
                   demo's worker (else http://127.0.0.1:8083); Kafka without --bootstrap-servers only for the
-                  local stack (--command-config: admin client properties, e.g. SASL/TLS). The source database is
+                  local stack (--command-config: admin client properties, e.g. SASL/TLS). The source lag comes
+                  from the worker's Prometheus endpoint (--metrics-url; the local stack's by default), else from
+                  the walsender (an upper bound). The source database is
                   the one in each source connector's connection.url, with the password of ~/.pgpass for that host;
                   --source-url replaces it and may use PGPASSWORD. Exit code 1 when a connector or task is FAILED
                   or Connect does not answer.
@@ -229,9 +232,8 @@ public final class Main {
             stack.close();
             stopped.countDown();
         }, "adbsync-stack-shutdown"));
-        if (metricsPort >= 0) {
-            stack.exposeMetrics(metricsPort, exporterRules());
-        }
+        // Always served (on a free port unless --metrics names one): bin/adbsync status reads the source lag there.
+        stack.exposeMetrics(Math.max(metricsPort, 0), exporterRules());
         stack.publish();
         PrintStream out = System.out;
         String rest = stack.connect().url().toString().replaceAll("/$", "");
@@ -358,8 +360,9 @@ public final class Main {
                 case "--source-url" -> options.put("source-url", value(args, ++i, "--source-url"));
                 case "--interval" -> options.put("interval", value(args, ++i, "--interval"));
                 case "--command-config" -> options.put("command-config", value(args, ++i, "--command-config"));
+                case "--metrics-url" -> options.put("metrics-url", value(args, ++i, "--metrics-url"));
                 default -> throw new UsageException("Unknown option " + args[i] + " for status; it takes --connect, "
-                        + "--bootstrap-servers, --command-config, --source-url, --interval, --watch", false);
+                        + "--bootstrap-servers, --command-config, --metrics-url, --source-url, --interval, --watch", false);
             }
         }
         java.util.Optional<io.adbsync.stack.RunningStack> local = io.adbsync.stack.RunningStack.read();
@@ -383,12 +386,21 @@ public final class Main {
         String servers = options.containsKey("bootstrap-servers") ? options.get("bootstrap-servers")
                 : local.filter(l -> l.connectUrl().equals(connect.replaceAll("/$", ""))).map(io.adbsync.stack.RunningStack::bootstrapServers)
                 .orElse(null);
+        String metrics = options.containsKey("metrics-url") ? options.get("metrics-url")
+                : local.filter(l -> l.connectUrl().equals(connect.replaceAll("/$", ""))).map(io.adbsync.stack.RunningStack::metricsUrl)
+                .orElse(null);
+        java.net.URI metricsUrl;
+        try {
+            metricsUrl = metrics == null ? null : java.net.URI.create(metrics);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--metrics-url is not a URL (http://HOST:PORT/metrics)", false);
+        }
         String sourceUrl = options.containsKey("source-url") ? requireUrl(options, "source-url") : null;
         int interval = intOption(options, "interval", 2, 1, 3600);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "adbsync-status-shutdown"));
         int code = io.adbsync.stack.status.StatusCommand.run(new io.adbsync.stack.status.StatusCommand.Options(connectUrl, servers,
-                adminSettings, sourceUrl, io.adbsync.stack.postgres.ClientCredentials.ofProcess(), watch,
+                adminSettings, sourceUrl, io.adbsync.stack.postgres.ClientCredentials.ofProcess(), metricsUrl, watch,
                 java.time.Duration.ofSeconds(interval), System.console() != null), System.out, () -> stop.getCount() == 0);
         if (!watch) {
             System.exit(code);

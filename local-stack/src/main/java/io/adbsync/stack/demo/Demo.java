@@ -92,10 +92,9 @@ public final class Demo {
             out.println(avro ? "Starting a Kafka broker, a schema registry and a Connect worker with the adbsync plugin and an Avro converter..."
                     : "Starting a Kafka broker and a Connect worker with the adbsync plugin...");
             try (LocalStack stack = LocalStack.start(1, options.connectPort(), Map.of(), List.of(), avro)) {
-                if (options.metricsPort() >= 0) {
-                    out.println("Prometheus metrics " + stack.exposeMetrics(options.metricsPort(),
-                            options.configDir().resolve("monitoring").resolve("jmx-exporter.yml")).url());
-                }
+                // Always served (on a free port unless --metrics names one): bin/adbsync status reads the source lag there.
+                out.println("Prometheus metrics " + stack.exposeMetrics(Math.max(options.metricsPort(), 0),
+                        options.configDir().resolve("monitoring").resolve("jmx-exporter.yml")).url());
                 stack.publish();
                 ConnectRestClient rest = stack.connect().rest();
                 String registryApi = stack.registry().map(LocalRegistry::registryApiUrl).orElse(null);
@@ -293,7 +292,7 @@ public final class Demo {
         out.println("  Kafka bootstrap servers: " + stack.bootstrapServers() + " (topics demo.public.<table>)");
         stack.registry().ifPresent(r -> out.println("  curl -s " + r.confluentApiUrl() + "/subjects  # schemas in the registry"));
         out.println("  bin/adbsync topics; bin/adbsync tail demo.public.accounts -n 3 --pretty  # topics and decoded records");
-        stack.metrics().ifPresentOrElse(m -> out.println("  curl -s " + m.url() + "  # Prometheus metrics"),
-                () -> out.println("  JMX: io.adbsync:type=source-streaming / source-snapshot in this JVM (jconsole); --metrics PORT serves them for Prometheus"));
+        out.println("  bin/adbsync status --watch  # connectors, snapshot, lag, slot, dead letters, live");
+        stack.metrics().ifPresent(m -> out.println("  curl -s " + m.url() + "  # Prometheus metrics"));
     }
 }

@@ -34,10 +34,11 @@ public final class StatusCommand {
      * @param adminSettings    more Kafka admin client settings (security protocol, SASL, TLS)
      * @param sourceUrl        replaces the source connectors' connection.url, null to use theirs
      * @param credentials      where the source databases' passwords are found
+     * @param metricsUrl       the worker's Prometheus endpoint (the source lag is read there), null if none
      * @param terminal         whether the output is a terminal (--watch then redraws in place; else screens follow)
      */
     public record Options(URI connectUrl, String bootstrapServers, Properties adminSettings, String sourceUrl,
-                          ClientCredentials credentials, boolean watch, Duration interval, boolean terminal) {
+                          ClientCredentials credentials, URI metricsUrl, boolean watch, Duration interval, boolean terminal) {
     }
 
     private StatusCommand() {
@@ -48,7 +49,8 @@ public final class StatusCommand {
         String where = "Connect " + withoutUserInfo(options.connectUrl()) + (options.bootstrapServers() == null ? ""
                 : " · Kafka " + options.bootstrapServers());
         try (StatusReader reader = new StatusReader(new ConnectRestClient(options.connectUrl(), REQUEST_TIMEOUT),
-                options.bootstrapServers(), options.adminSettings(), options.sourceUrl(), options.credentials(), Clock.systemUTC())) {
+                options.bootstrapServers(), options.adminSettings(), options.sourceUrl(), options.credentials(), Clock.systemUTC())
+                .withMetrics(options.metricsUrl())) {
             if (!options.watch()) {
                 StatusSample sample = reader.read();
                 out.print(StatusScreen.render(sample, null, where));

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -79,6 +80,7 @@ public final class StatusReader implements AutoCloseable {
     private final String sourceUrl;
     private final ClientCredentials credentials;
     private final Clock clock;
+    private URI metricsUrl;
 
     /**
      * @param bootstrapServers the Kafka cluster the worker uses; null leaves lag, rates and dead-letter counts unknown
@@ -112,6 +114,16 @@ public final class StatusReader implements AutoCloseable {
         this.clock = clock;
     }
 
+    /**
+     * Reads the source tasks' lag from this Prometheus endpoint of the worker (the JMX exporter's, as the local stack
+     * and docker-compose serve it): the time from a change's commit to its record, which the walsender's view cannot
+     * give (it measures the task's feedback, sent every few seconds).
+     */
+    public StatusReader withMetrics(URI url) {
+        this.metricsUrl = url;
+        return this;
+    }
+
     /** A connector's REST answer with its config as strings. */
     private record Deployed(String name, String type, JsonNode status, Map<String, String> config) {
     }
@@ -140,10 +152,19 @@ public final class StatusReader implements AutoCloseable {
             String type = node.path("info").path("type").asText(node.path("status").path("type").asText("unknown"));
             deployed.add(new Deployed(name, type, node.path("status"), config));
         });
+        // The sinks' committed offsets before the end offsets: both only grow, so read in this order a committed offset
+        // past the end can only mean a topic deleted and created again, never a sink faster than this read.
+        Map<String, Committed> committed = new HashMap<>();
+        for (Deployed d : deployed) {
+            if ("sink".equals(d.type)) {
+                committed.put(d.name, committed(d.name));
+            }
+        }
         Offsets offsets = readOffsets(relevantTopics(deployed));
+        Map<String, Long> behind = SourceLagMetrics.read(metricsUrl);
         List<Connector> connectors = new ArrayList<>();
         for (Deployed d : deployed) {
-            connectors.add(connector(d, offsets));
+            connectors.add(connector(d, offsets, behind, committed));
         }
         return new StatusSample(clock.instant(), connectors, null);
     }
@@ -225,15 +246,15 @@ public final class StatusReader implements AutoCloseable {
         }
     }
 
-    private Connector connector(Deployed d, Offsets offsets) {
+    private Connector connector(Deployed d, Offsets offsets, Map<String, Long> behind, Map<String, Committed> committed) {
         List<Task> tasks = new ArrayList<>();
         for (JsonNode t : d.status.path("tasks")) {
             tasks.add(new Task(t.path("id").asInt(), t.path("state").asText(), t.path("worker_id").asText(),
                     reason(t.path("trace").asText(null))));
         }
         JsonNode c = d.status.path("connector");
-        Source source = "source".equals(d.type) ? source(d.name, d.config, offsets) : null;
-        Sink sink = "sink".equals(d.type) ? sink(d.name, d.config, offsets) : null;
+        Source source = "source".equals(d.type) ? source(d.name, d.config, offsets, behind == null ? null : behind.get(d.name)) : null;
+        Sink sink = "sink".equals(d.type) ? sink(d.config, offsets, committed.get(d.name)) : null;
         return new Connector(d.name, d.type, c.path("state").asText("UNKNOWN"), c.path("worker_id").asText(""),
                 reason(c.path("trace").asText(null)), tasks, source, sink);
     }
@@ -262,7 +283,7 @@ public final class StatusReader implements AutoCloseable {
     private record CopyKey(String table, String segment) {
     }
 
-    private Source source(String name, Map<String, String> config, Offsets offsets) {
+    private Source source(String name, Map<String, String> config, Offsets offsets, Long millisBehind) {
         String prefix = config.getOrDefault(TOPIC_PREFIX, "");
         Map<String, Long> ends = null;
         if (offsets.ends() != null) {
@@ -303,7 +324,7 @@ public final class StatusReader implements AutoCloseable {
         if (tables == null) {
             tables = tablesFromOffsets(copies);
         }
-        return new Source(prefix, ends, slots, slotName, tables, snapshotMode, problem);
+        return new Source(prefix, ends, millisBehind, slots, slotName, tables, snapshotMode, problem);
     }
 
     private static String heartbeatTable(Map<String, String> config) {
@@ -545,26 +566,36 @@ public final class StatusReader implements AutoCloseable {
         return new TableCopy(table, estimatedRows, parts.size(), started, done, fraction, single, again);
     }
 
-    private Sink sink(String name, Map<String, String> config, Offsets offsets) {
-        Map<String, Long> committed = null;
-        String problem = offsets.problem();
-        Map<TopicPartition, Long> byPartition = new HashMap<>();
+    /** A sink's committed offsets by partition, null with the reason when the REST API did not give them. */
+    private record Committed(Map<TopicPartition, Long> offsets, String problem) {
+    }
+
+    private Committed committed(String name) {
         try {
             ConnectRestClient.Response r = connect.getConnector(name, "offsets");
-            if (r.ok() && r.body() != null) {
-                committed = new TreeMap<>();
-                for (JsonNode o : r.body().path("offsets")) {
-                    TopicPartition tp = new TopicPartition(o.path("partition").path("kafka_topic").asText(),
-                            o.path("partition").path("kafka_partition").asInt());
-                    long offset = o.path("offset").path("kafka_offset").asLong();
-                    byPartition.put(tp, offset);
-                    committed.put(tp.topic() + "/" + tp.partition(), offset);
-                }
-            } else if (problem == null) {
-                problem = "committed offsets: Connect answered HTTP " + r.status();
+            if (!r.ok() || r.body() == null) {
+                return new Committed(null, "committed offsets: Connect answered HTTP " + r.status());
             }
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            for (JsonNode o : r.body().path("offsets")) {
+                offsets.put(new TopicPartition(o.path("partition").path("kafka_topic").asText(),
+                        o.path("partition").path("kafka_partition").asInt()), o.path("offset").path("kafka_offset").asLong());
+            }
+            return new Committed(offsets, null);
         } catch (RuntimeException e) {
-            problem = problem == null ? "committed offsets: " + e.getMessage() : problem;
+            return new Committed(null, "committed offsets: " + e.getMessage());
+        }
+    }
+
+    private Sink sink(Map<String, String> config, Offsets offsets, Committed given) {
+        String problem = offsets.problem() != null ? offsets.problem() : given.problem();
+        Map<TopicPartition, Long> byPartition = given.offsets() == null ? Map.of() : given.offsets();
+        Map<String, Long> committed = null;
+        if (given.offsets() != null) {
+            committed = new TreeMap<>();
+            for (Map.Entry<TopicPartition, Long> e : byPartition.entrySet()) {
+                committed.put(e.getKey().topic() + "/" + e.getKey().partition(), e.getValue());
+            }
         }
         Predicate<String> subscribed = subscription(config);
         Set<TopicPartition> read = new HashSet<>();

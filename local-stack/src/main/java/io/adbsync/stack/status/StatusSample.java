@@ -21,10 +21,11 @@ public record StatusSample(Instant at, List<Connector> connectors, String connec
 
     /**
      * A source connector's side. {@code endOffsets} are its topics' partitions' end offsets ({@code topic/partition}),
-     * for the records produced per second, null when Kafka was not read; {@code databaseProblem} says why the slots and
-     * tables could not be read (null when they were).
+     * for the records produced per second, null when Kafka was not read; {@code millisBehindSource} the largest of its
+     * tasks' lag from commit to record (null without the worker's metrics); {@code databaseProblem} says why the slots
+     * and tables could not be read (null when they were).
      */
-    public record Source(String topicPrefix, Map<String, Long> endOffsets, List<Slot> slots, String slotName,
+    public record Source(String topicPrefix, Map<String, Long> endOffsets, Long millisBehindSource, List<Slot> slots, String slotName,
                          List<TableCopy> tables, String snapshotMode, String databaseProblem) {
     }
 

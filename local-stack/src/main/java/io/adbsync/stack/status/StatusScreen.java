@@ -69,7 +69,8 @@ public final class StatusScreen {
 
     private static void source(StringBuilder out, Connector c, Source before, double seconds) {
         Source s = c.source();
-        out.append("\nSOURCE ").append(c.name()).append(" → topics ").append(s.topicPrefix()).append(".*");
+        out.append("\nSOURCE ").append(c.name()).append(" → topics ").append(s.topicPrefix()).append(".*").append(" · lag ")
+                .append(lag(s));
         if (s.endOffsets() == null) {
             out.append(" · ? records/s produced");
         } else {
@@ -96,9 +97,6 @@ public final class StatusScreen {
                 continue;
             }
             out.append(slot.active() ? "streaming" : "INACTIVE (no task reads it)");
-            if (slot.active()) {
-                out.append(" · lag received ").append(millis(slot.writeLagMs())).append(", in Kafka ").append(millis(slot.flushLagMs()));
-            }
             out.append(" · retained WAL ").append(bytes(slot.retainedWalBytes()));
             if (slot.unconfirmedWalBytes() != null) {
                 out.append(" · not yet in Kafka ").append(bytes(slot.unconfirmedWalBytes()));
@@ -118,8 +116,31 @@ public final class StatusScreen {
         }
     }
 
-    private static String millis(Long ms) {
-        return ms == null ? "0 ms (idle)" : ms + " ms";
+    /**
+     * The source's lag: from the tasks' metrics (commit to record) when the worker's metrics were read; else the
+     * walsender's view of WAL reaching Kafka, which moves only with the task's feedback (every few seconds), so it is
+     * an upper bound and said to be one.
+     */
+    private static String lag(Source s) {
+        if (s.millisBehindSource() != null) {
+            return String.format(Locale.ROOT, "%,d ms", s.millisBehindSource());
+        }
+        Long walsender = null;
+        boolean streaming = false;
+        for (Slot slot : s.slots()) {
+            if (slot.active() && slot.problem() == null) {
+                streaming = true;
+                Long ms = slot.flushLagMs() != null ? slot.flushLagMs() : slot.writeLagMs();
+                if (ms != null) {
+                    walsender = walsender == null ? ms : Math.max(walsender, ms);
+                }
+            }
+        }
+        if (!streaming) {
+            return "?";
+        }
+        return walsender == null ? "0 ms (caught up, walsender's view)"
+                : String.format(Locale.ROOT, "≤ %,d ms (walsender's view, moves with the task's feedback)", walsender);
     }
 
     static String copy(TableCopy t, String snapshotMode) {

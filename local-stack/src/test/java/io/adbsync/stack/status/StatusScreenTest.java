@@ -33,7 +33,7 @@ class StatusScreenTest {
     }
 
     private static StatusSample sample(Instant at, long produced, long committed, long end, String sinkTaskState, String trace) {
-        Source source = new Source("app", Map.of("app.public.accounts/0", produced), List.of(new Slot("", true, "reserved",
+        Source source = new Source("app", Map.of("app.public.accounts/0", produced), 35L, List.of(new Slot("", true, "reserved",
                 3L * 1024 * 1024, 2048L, null, 40L, null)), "adbsync_app",
                 List.of(StatusReader.copy("public.accounts", 100_000, List.of(ctid(20, 5)), OID),
                         StatusReader.copy("public.history", 50, List.of(key(true)), OID),
@@ -57,9 +57,8 @@ class StatusScreenTest {
                 .contains("adbsync status · Connect http://w1:8083 · 2026-11-27 10:00:10 UTC")
                 .containsPattern("src +source +RUNNING +1/1 running")
                 .contains("task 0   RUNNING    on w2:8083")
-                .contains("SOURCE src → topics app.* · 500 records/s produced")
-                .contains("slot adbsync_app: streaming · lag received 0 ms (idle), in Kafka 40 ms · retained WAL 3.0 MB · "
-                        + "not yet in Kafka 2.0 kB\n")
+                .contains("SOURCE src → topics app.* · lag 35 ms · 500 records/s produced")
+                .contains("slot adbsync_app: streaming · retained WAL 3.0 MB · not yet in Kafka 2.0 kB\n")
                 .containsPattern("public\\.accounts +100,000 +25% \\(5/20 chunks\\)")
                 .containsPattern("public\\.history +50 +done")
                 // A partitioned table of three leaves: one done, one copying by key ranges, one not begun.
@@ -82,13 +81,13 @@ class StatusScreenTest {
 
     @Test
     void whatWasNotReadIsUnknownNeverZero() {
-        Source source = new Source("app", null, List.of(), "s", List.of(), "initial", "source database: Connection refused");
+        Source source = new Source("app", null, null, List.of(), "s", List.of(), "initial", "source database: Connection refused");
         Sink sink = new Sink(List.of(new PartitionLag("app.public.t", 0, null, null, 10)), null, "dlq", null,
                 "Kafka not read (give --bootstrap-servers)");
         StatusSample sample = new StatusSample(T0, List.of(new Connector("src", "source", "RUNNING", "w", null, List.of(), source, null),
                 new Connector("snk", "sink", "RUNNING", "w", null, List.of(), null, sink)), null);
         assertThat(StatusScreen.render(sample, sample, "x"))
-                .contains("SOURCE src → topics app.* · ? records/s produced\n  source database: Connection refused")
+                .contains("SOURCE src → topics app.* · lag ? · ? records/s produced\n  source database: Connection refused")
                 .contains("SINK snk · lag ? records · ? records/s applied · dead letters ? in dlq\n  Kafka not read")
                 .containsPattern("app\\.public\\.t +0 +\\? +10 +\\?");
     }
@@ -114,17 +113,32 @@ class StatusScreenTest {
 
     @Test
     void aSourceReadPerSegmentShowsASlotLinePerSegmentAndWhatCouldNotBeRead() {
-        Source source = new Source("gp", Map.of(), List.of(new Slot("segment 0", true, null, 4096L, 0L, 12L, 15L, null),
+        Source source = new Source("gp", Map.of(), null, List.of(new Slot("segment 0", true, null, 4096L, 0L, 12L, 15L, null),
                 new Slot("segment 1", false, null, null, null, null, null, "unreachable: Connection refused"),
                 new Slot("segment 2", false, "lost", null, 100L, null, null, null)), "gp_slot", List.of(), "initial", null);
         StatusSample sample = new StatusSample(T0, List.of(new Connector("gps", "source", "RUNNING", "w", null,
                 List.of(new Task(0, "RUNNING", "w", null), new Task(1, "RUNNING", "w", null)), source, null)), null);
         assertThat(StatusScreen.render(sample, null, "x"))
-                .contains("slot gp_slot on segment 0: streaming · lag received 12 ms, in Kafka 15 ms · retained WAL 4.0 kB · "
-                        + "not yet in Kafka 0 B")
+                // Without the worker's metrics the lag is the walsender's, an upper bound, and said to be one.
+                .contains("SOURCE gps → topics gp.* · lag ≤ 15 ms (walsender's view, moves with the task's feedback)")
+                .contains("slot gp_slot on segment 0: streaming · retained WAL 4.0 kB · not yet in Kafka 0 B")
                 .contains("slot gp_slot on segment 1: unreachable: Connection refused")
                 .contains("slot gp_slot on segment 2: LOST: the server removed WAL it still needed (wal_status lost)")
                 .containsPattern("gps +source +RUNNING +2/2 running");
+    }
+
+    @Test
+    void theSourceLagIsReadFromTheWorkersMetricsLargestTaskPerConnector() {
+        String exposition = """
+                # HELP adbsync_source_streaming_millisecondsbehindsource MilliSecondsBehindSource
+                # TYPE adbsync_source_streaming_millisecondsbehindsource untyped
+                adbsync_source_streaming_millisecondsbehindsource{connector="src",task="0",} 12.0
+                adbsync_source_streaming_millisecondsbehindsource{connector="src",task="1",} 40.0
+                adbsync_source_streaming_millisecondsbehindsource{connector="idle",task="0",} -1.0
+                adbsync_source_streaming_totalchangerecords{connector="src",task="0",} 99.0
+                """;
+        assertThat(SourceLagMetrics.parse(exposition)).containsExactly(Map.entry("src", 40L));
+        assertThat(SourceLagMetrics.read(null)).isNull();
     }
 
     @Test
