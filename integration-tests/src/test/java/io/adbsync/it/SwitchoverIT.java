@@ -118,6 +118,12 @@ class SwitchoverIT extends WithLocalStack {
         Run again = switchover(src, dst, false, List.of());
         assertThat(again.exitCode()).as(again.out()).isEqualTo(0);
         assertThat(again.out()).endsWith("Nothing to do: identity columns, table rules and sequences are as at the source.\n");
+
+        // A destination where no table is found under the source's names (renamed by the sink) is not "nothing to do".
+        String renamed = postgres.createDatabase("sw_renamed");
+        Run none = switchover(src, renamed, false, List.of());
+        assertThat(none.exitCode()).as(none.out()).isEqualTo(3);
+        assertThat(none.out()).contains("No table compared: nothing can be said of the destination.");
     }
 
     @Test
@@ -164,7 +170,11 @@ class SwitchoverIT extends WithLocalStack {
                     }
                     assertThat(switchover(src, dst, false, List.of()).out()).doesNotContain("sequence ");
                 });
-        // The sink must not write any more: an ALWAYS identity refuses its values.
+        // The sink must not write any more: an ALWAYS identity refuses its values. While it runs, --apply refuses.
+        Run refused = switchover(src, dst, true, List.of());
+        assertThat(refused.exitCode()).as(refused.out()).isEqualTo(1);
+        assertThat(refused.out()).contains("Not applied: the destination has ", "stop the sink connector first");
+        assertThat(scalar(postgres, dst, IDENTITY)).isEqualTo("d");
         rest.remove("swp-sink");
         rest.remove("swp-source");
         String rule = scalarQualified(src);
@@ -177,9 +187,9 @@ class SwitchoverIT extends WithLocalStack {
                 .contains("ALTER TABLE \"public\".\"orders\" ALTER COLUMN \"id\" SET GENERATED ALWAYS;\n" + rule + "\n")
                 .contains("2 statement(s) pending");
 
-        Run applied = switchover(src, dst, true, List.of());
-
-        assertThat(applied.exitCode()).as(applied.out()).isEqualTo(0);
+        // The removed sink's sessions close within moments.
+        Awaitility.await("applied once the sink's sessions are gone").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> switchover(src, dst, true, List.of()).exitCode() == 0);
         assertThat(scalar(postgres, dst, IDENTITY)).isEqualTo("a");
         assertThat(scalarQualified(dst)).isEqualTo(rule);
         // The application's next insert at the destination takes a key the source never gave out.

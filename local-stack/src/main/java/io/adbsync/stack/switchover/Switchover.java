@@ -1,11 +1,14 @@
 package io.adbsync.stack.switchover;
 
+import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.stack.postgres.ClientCredentials;
 
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -48,10 +51,15 @@ public final class Switchover {
             SwitchoverPlan plan = SwitchoverPlan.read(source, destination, options.tables());
             print(plan, out);
             List<Fix> statements = plan.statements();
+            if (!plan.complete()) {
+                out.println("No table compared: nothing can be said of the destination. Where the sink renames tables "
+                        + "(table.name.map, name.case), compare them by hand.");
+            }
             if (statements.isEmpty()) {
-                out.println(plan.byHand().isEmpty() ? "Nothing to do: identity columns, table rules and sequences are as at the source."
+                out.println(plan.byHand().isEmpty() && plan.complete()
+                        ? "Nothing to do: identity columns, table rules and sequences are as at the source."
                         : "No statement to run; " + plan.byHand().size() + " finding(s) to settle by hand (see above).");
-                return plan.byHand().isEmpty() ? DONE : PENDING;
+                return plan.byHand().isEmpty() && plan.complete() ? DONE : PENDING;
             }
             if (!options.apply()) {
                 out.println(statements.size() + " statement(s) pending" + (plan.byHand().isEmpty() ? ""
@@ -59,11 +67,20 @@ public final class Switchover {
                         + "; nothing was changed. Run again with --apply to run them on the destination in one transaction.");
                 return PENDING;
             }
+            int writers = sinkSessions(destination);
+            if (writers > 0) {
+                // Once applied, GENERATED ALWAYS refuses the sink's own identity values and a table rule acts on its writes.
+                out.println("Not applied: the destination has " + writers + " other session(s) of the connectors "
+                        + "(application_name " + ConnectionConfig.APPLICATION_NAME + "): stop the sink connector first "
+                        + "(docs/operations.md, switchover checklist), then run --apply again.");
+                return FAILED;
+            }
             return apply(destination, statements, plan, out);
         }
     }
 
     private static void print(SwitchoverPlan plan, PrintStream out) {
+        plan.notes().forEach(out::println);
         out.println("Compared " + plan.tables().size() + " table(s) present at both under the same schema.table name "
                 + "(tables renamed by table.name.map or name.case are not matched).");
         if (!plan.unmatched().isEmpty()) {
@@ -79,8 +96,24 @@ public final class Switchover {
         }
     }
 
+    /** The connectors' sessions on the destination but this command's: a sink still writing. */
+    private static int sinkSessions(Connection destination) throws SQLException {
+        try (PreparedStatement ps = destination.prepareStatement("SELECT count(*) FROM pg_catalog.pg_stat_activity "
+                + "WHERE datname = current_database() AND application_name = ? AND pid <> pg_backend_pid()")) {
+            ps.setString(1, ConnectionConfig.APPLICATION_NAME);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
     private static int apply(Connection destination, List<Fix> statements, SwitchoverPlan plan, PrintStream out) throws SQLException {
         destination.setAutoCommit(false);
+        try (Statement s = destination.createStatement()) {
+            // ALTER TABLE waits for its lock behind any reader; better to fail with the table named than to hang.
+            s.execute("SET LOCAL lock_timeout = '10s'");
+        }
         boolean sequenceSet = false;
         for (Fix fix : statements) {
             try {

@@ -41,7 +41,7 @@ class FixTest {
         Fix rule = new Fix.CreateRule(new TableId("s", "t"), "r", "CREATE RULE r AS ON DELETE TO s.t DO INSTEAD NOTHING;");
         SwitchoverPlan plan = new SwitchoverPlan(List.of(new TableId("s", "t")), List.of(), List.of(
                 new Finding("sequence s.q", "behind", sequence), new Finding("identity s.t.id", "differs", identity),
-                new Finding("sequence s.gone", "missing at the destination", null), new Finding("rule r on s.t", "missing", rule)));
+                new Finding("sequence s.gone", "missing at the destination", null), new Finding("rule r on s.t", "missing", rule)), List.of());
 
         assertThat(plan.statements()).containsExactly(identity, rule, sequence);
         assertThat(plan.script()).isEqualTo("""
