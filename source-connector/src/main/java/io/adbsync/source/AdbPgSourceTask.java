@@ -144,6 +144,12 @@ public class AdbPgSourceTask extends SourceTask {
         }
         try {
             return definitions.gate(records);
+        } catch (SchemaChannelGate.ReadAgain e) {
+            awaitingDefinitions = records == null || records.isEmpty() ? null : records;
+            log.warn("Reading the definitions for the schema topic failed ({}, SQLState {}); reading them again",
+                    e.getMessage(), e.getSQLState());
+            sleeper.sleep(Math.min(config.pollIntervalMs(), HELD_POLL_MS));
+            return null;
         } catch (SQLException e) {
             awaitingDefinitions = records == null || records.isEmpty() ? null : records;
             if (!stopping) {

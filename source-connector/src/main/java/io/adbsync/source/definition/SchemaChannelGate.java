@@ -69,6 +69,11 @@ public final class SchemaChannelGate {
     public record Read(List<Definition> definitions, List<Skipped> skipped) {
     }
 
+    /** Consecutive failed reads after which one that is not a lost connection fails the task. */
+    static final int READ_ATTEMPTS = 5;
+    /** Failures no other read cures: privileges (42501), a function or feature the server lacks (42883, 0A000). */
+    private static final Set<String> REFUSALS = Set.of("42501", "42883", "0A000");
+
     private final String topic;
     private final Reader reader;
     private final long refreshMs;
@@ -89,6 +94,7 @@ public final class SchemaChannelGate {
     private final Set<Skipped> skippedWarned = new HashSet<>();
     private long lastRefreshMs;
     private long lastResendMs;
+    private int failedReads;
 
     private record Version(String version, long tsMs) {
     }
@@ -114,19 +120,37 @@ public final class SchemaChannelGate {
      */
     public List<SourceRecord> gate(List<SourceRecord> records) throws SQLException {
         try {
-            return pass(records);
+            List<SourceRecord> out = pass(records);
+            failedReads = 0;
+            return out;
         } catch (SQLException e) {
             reset();
-            if (SqlErrors.classify(e) != SqlErrors.Kind.TRANSIENT) {
-                // Reconnecting would fail the same way: the task's stream is fine, the catalog read is not.
-                throw new ConnectException("Cannot read the definitions of the captured tables for " + topic + ": "
-                        + e.getMessage() + " (SQLState " + e.getSQLState() + "). Grant the connector's user what it "
-                        + "lacks, or set " + SourceConfig.SCHEMA_CHANGES_ENABLED + "=false to run without the schema channel.", e);
+            if (SqlErrors.classify(e) == SqlErrors.Kind.TRANSIENT) {
+                throw e;
             }
-            throw e;
+            // pg_get_*def and format_type read the live catalog, not the read's snapshot: an object dropped meanwhile
+            // fails them. Reading again on the same connection cures that; a privilege or a missing feature does not.
+            if (!REFUSALS.contains(e.getSQLState()) && !e.getSQLState().startsWith("28") && ++failedReads < READ_ATTEMPTS) {
+                throw new ReadAgain(e);
+            }
+            failedReads = 0;
+            throw new ConnectException("Cannot read the definitions of the captured tables for " + topic
+                    + (REFUSALS.contains(e.getSQLState()) ? "" : " (" + READ_ATTEMPTS + " attempts)") + ": "
+                    + e.getMessage() + " (SQLState " + e.getSQLState() + "). Grant the connector's user what it "
+                    + "lacks, or set " + SourceConfig.SCHEMA_CHANGES_ENABLED + "=false to run without the schema channel.", e);
         } catch (RuntimeException e) {
             reset();
             throw e;
+        }
+    }
+
+    /**
+     * A definition read that failed in a way another read may not (a table dropped while it was read): the caller
+     * hands the same records in again after a pause, without reconnecting.
+     */
+    public static final class ReadAgain extends SQLException {
+        ReadAgain(SQLException cause) {
+            super(cause.getMessage(), cause.getSQLState(), cause);
         }
     }
 

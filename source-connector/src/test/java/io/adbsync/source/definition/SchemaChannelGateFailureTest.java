@@ -30,6 +30,7 @@ class SchemaChannelGateFailureTest {
         List<String> columns = new ArrayList<>(List.of("id"));
         int reads;
         int failOnRead = -1;
+        int failuresLeft = 1;
         SQLException failure = new SQLException("connection lost", "08006");
 
         Definition table() {
@@ -40,7 +41,7 @@ class SchemaChannelGateFailureTest {
         @Override
         public SchemaChannelGate.Read definitions() throws SQLException {
             reads++;
-            if (reads == failOnRead) {
+            if (reads >= failOnRead && failOnRead > 0 && failuresLeft-- > 0) {
                 throw failure;
             }
             return new SchemaChannelGate.Read(List.of(table()), List.of());
@@ -80,6 +81,30 @@ class SchemaChannelGateFailureTest {
                 .hasMessage("Cannot read the definitions of the captured tables for p.schema-changes: ERROR: permission "
                         + "denied for table pg_proc (SQLState 42501). Grant the connector's user what it lacks, or set "
                         + "schema.changes.enabled=false to run without the schema channel.");
+    }
+
+    /**
+     * A table dropped while its definition is read makes the catalog functions fail ("cache lookup failed", XX000, or
+     * "could not open relation", 42P01): the read is worth trying again, on the same connection, not a failed task.
+     */
+    @Test
+    void aReadRacingADropIsReadAgainAndOnlyARepeatedFailureFailsTheTask() throws Exception {
+        catalog.failOnRead = 1;
+        catalog.failure = new SQLException("ERROR: cache lookup failed for relation 16999", "XX000");
+        assertThatThrownBy(() -> gate.gate(List.of(row(schema(), 1)))).isInstanceOf(SchemaChannelGate.ReadAgain.class)
+                .hasCause(catalog.failure);
+        // Handed in again: this read works, and the records go after the definitions.
+        assertThat(gate.gate(List.of(row(schema(), 1)))).hasSize(2);
+
+        catalog.failuresLeft = 100;
+        catalog.columns.add("note");
+        for (int i = 1; i < SchemaChannelGate.READ_ATTEMPTS; i++) {
+            assertThatThrownBy(() -> gate.gate(List.of(row(schema("note"), 2)))).isInstanceOf(SchemaChannelGate.ReadAgain.class);
+        }
+        assertThatThrownBy(() -> gate.gate(List.of(row(schema("note"), 2))))
+                .isInstanceOf(org.apache.kafka.connect.errors.ConnectException.class)
+                .hasMessageStartingWith("Cannot read the definitions of the captured tables for p.schema-changes ("
+                        + SchemaChannelGate.READ_ATTEMPTS + " attempts): ERROR: cache lookup failed for relation 16999 (SQLState XX000)");
     }
 
     /** A lost connection is left to the task, which reconnects and hands the same records in again. */
