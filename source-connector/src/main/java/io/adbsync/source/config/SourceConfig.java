@@ -141,7 +141,7 @@ public final class SourceConfig extends AbstractConfig {
                 "How often every definition is sent to the schema topic again, changed or not (at the next re-read "
                         + "after this time). The schema topic is an ordinary topic whose retention deletes old "
                         + "definitions; a sink started later, or reset to the earliest offsets, still finds a complete, "
-                        + "ordered set as long as the topic's retention.ms is longer than this (a day by default, "
+                        + "ordered set as long as the topic's retention.ms is longer than twice this (a day by default, "
                         + "Kafka's default retention is 7 days). A sink applies a definition it already has as a no-op.",
                 GROUP_SCHEMA, ++order, Width.SHORT, "Definition resend interval");
         def.define(SEQUENCE_INCLUDE_LIST, Type.LIST, "", Validators.regexList(), Importance.LOW,
