@@ -61,7 +61,11 @@ class MonitoringIT extends WithLocalStack {
         int port = FreePort.find();
         Files.writeString(prometheusHome.resolve("prometheus.yml"), """
                 global:
-                  scrape_interval: 1s
+                  # A scrape that outlasts its timeout (at most the interval) marks every series stale, and instant
+                  # queries then find none: the in-process worker shares its JVM's MBeans with the broker, a long walk
+                  # on two busy cores.
+                  scrape_interval: 2s
+                  scrape_timeout: 2s
                   evaluation_interval: 1s
                 rule_files:
                   - %s
@@ -142,9 +146,11 @@ class MonitoringIT extends WithLocalStack {
 
         // One series per partition the sink reads, under the topic's real name: Kafka's consumer also registers each
         // partition's metrics under the topic name with '.' made '_' (an older form kept beside it), which would count it twice.
-        assertThat(query("kafka_connect_sink_consumer_records_lag{connector=\"mon-sink\"}"))
-                .extracting(series -> series.get("metric").get("topic").asText() + "/" + series.get("metric").get("partition").asText())
-                .containsExactly("mon.public.accounts/0");
+        Awaitility.await("the sink's lag series").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(query("kafka_connect_sink_consumer_records_lag{connector=\"mon-sink\"}"))
+                        .extracting(series -> series.get("metric").get("topic").asText() + "/"
+                                + series.get("metric").get("partition").asText())
+                        .containsExactly("mon.public.accounts/0"));
         // Idle: the sink has read everything, and heartbeats bring the source lag down to about nothing.
         awaitValue("sink consumer lag falls to 0", "sum(kafka_connect_sink_consumer_records_lag{connector=\"mon-sink\"})", v -> v == 0);
         awaitValue("source lag falls to ~0 when idle", "adbsync_source_streaming_millisecondsbehindsource{connector=\"mon-source\"}",
