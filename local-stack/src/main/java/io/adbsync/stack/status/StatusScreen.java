@@ -8,6 +8,7 @@ import io.adbsync.stack.status.StatusSample.Slot;
 import io.adbsync.stack.status.StatusSample.Source;
 import io.adbsync.stack.status.StatusSample.TableCopy;
 import io.adbsync.stack.status.StatusSample.Task;
+import io.adbsync.stack.topics.TopicList;
 
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -227,16 +228,6 @@ public final class StatusScreen {
     }
 
     static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"kB", "MB", "GB", "TB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+        return TopicList.bytes(n);
     }
 }

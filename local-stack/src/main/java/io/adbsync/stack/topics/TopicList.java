@@ -116,8 +116,8 @@ public final class TopicList {
         }
     }
 
-    /** {@code bytes} in B, KiB, MiB or GiB, one decimal. */
-    static String bytes(long bytes) {
+    /** A size for people: bytes, KiB, MiB, GiB or TiB with one decimal; {@code ?} for a negative (unknown) size. */
+    public static String bytes(long bytes) {
         if (bytes < 0) {
             return "?";
         }

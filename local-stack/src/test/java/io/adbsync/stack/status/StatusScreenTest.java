@@ -58,7 +58,7 @@ class StatusScreenTest {
                 .containsPattern("src +source +RUNNING +1/1 running")
                 .contains("task 0   RUNNING    on w2:8083")
                 .contains("SOURCE src → topics app.* · lag 35 ms · 500 records/s produced")
-                .contains("slot adbsync_app: streaming · retained WAL 3.0 MB · not yet in Kafka 2.0 kB\n")
+                .contains("slot adbsync_app: streaming · retained WAL 3.0 MiB · not yet in Kafka 2.0 KiB\n")
                 .containsPattern("public\\.accounts +100,000 +25% \\(5/20 chunks\\)")
                 .containsPattern("public\\.history +50 +done")
                 // A partitioned table of three leaves: one done, one copying by key ranges, one not begun.
@@ -121,7 +121,7 @@ class StatusScreenTest {
         assertThat(StatusScreen.render(sample, null, "x"))
                 // Without the worker's metrics the lag is the walsender's, an upper bound, and said to be one.
                 .contains("SOURCE gps → topics gp.* · lag ≤ 15 ms (walsender's view, moves with the task's feedback)")
-                .contains("slot gp_slot on segment 0: streaming · retained WAL 4.0 kB · not yet in Kafka 0 B")
+                .contains("slot gp_slot on segment 0: streaming · retained WAL 4.0 KiB · not yet in Kafka 0 B")
                 .contains("slot gp_slot on segment 1: unreachable: Connection refused")
                 .contains("slot gp_slot on segment 2: LOST: the server removed WAL it still needed (wal_status lost)")
                 .containsPattern("gps +source +RUNNING +2/2 running");
@@ -156,7 +156,7 @@ class StatusScreenTest {
         assertThat(StatusReader.reason("java.lang.IllegalStateException: one line")).isEqualTo("java.lang.IllegalStateException: one line");
         assertThat(StatusReader.reason(null)).isNull();
         assertThat(StatusScreen.bytes(1023)).isEqualTo("1023 B");
-        assertThat(StatusScreen.bytes(5L * 1024 * 1024 * 1024)).isEqualTo("5.0 GB");
+        assertThat(StatusScreen.bytes(5L * 1024 * 1024 * 1024)).isEqualTo("5.0 GiB");
         assertThat(StatusCommand.withoutUserInfo(URI.create("https://admin:secret@connect:8083"))).isEqualTo("https://connect:8083");
     }
 }
