@@ -1,6 +1,8 @@
 package io.adbsync.sink.definition;
 
+import io.adbsync.common.definition.AggregateOperatorSql;
 import io.adbsync.common.definition.ObjectKind;
+import io.adbsync.common.definition.ObjectRef;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.ddl.DestinationCatalog;
@@ -182,8 +184,9 @@ final class DefinitionCatalog {
     }
 
     /**
-     * The destination's own text of a function ({@code pg_get_functiondef}), view ({@code pg_get_viewdef}) or rule
-     * ({@code pg_get_ruledef}), as the source's catalog functions write the source's; null where it has none.
+     * The destination's own text of a function ({@code pg_get_functiondef}), view ({@code pg_get_viewdef}), rule
+     * ({@code pg_get_ruledef}), aggregate or operator ({@link AggregateOperatorSql}), as the source's text was made;
+     * null where it has none.
      */
     String currentDefinition(Connection c, ObjectKind kind, String schema, String name) throws SQLException {
         String saved = catalogPath(c);
@@ -195,6 +198,7 @@ final class DefinitionCatalog {
                             : SqlIdentifiers.qualified(schema, name.substring(0, paren)) + name.substring(paren);
                     yield string(c, "SELECT pg_get_functiondef(to_regprocedure(?))", regprocedure);
                 }
+                case AGGREGATE, OPERATOR -> AggregateOperatorSql.current(c, new ObjectRef(kind, schema, name));
                 case VIEW -> string(c, "SELECT pg_get_viewdef(to_regclass(?))", SqlIdentifiers.qualified(schema, name));
                 case RULE -> string(c, "SELECT pg_get_ruledef(r.oid) FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class t "
                         + "ON t.oid = r.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "

@@ -177,7 +177,7 @@ public final class DefinitionReader {
             Relations relations = new Relations(reading);
             relations.read(List.copyOf(tables));
             SupportObjects support = new SupportObjects(reading);
-            support.require(relations.typesUsed(), relations.functionsUsed());
+            support.require(relations.typesUsed(), relations.functionsUsed(), relations.operatorsUsed());
             Set<Long> sequenceOids = new LinkedHashSet<>(relations.sequencesUsed());
             if (!sequences.isEmpty()) {
                 reading.query(LISTABLE_SEQUENCES, rs -> {
