@@ -68,7 +68,7 @@ public final class AggregateOperatorSql {
             + "AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY o.oid";
 
     private static final String AGGREGATE_BY_NAME = "SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-            + "WHERE p.prokind = 'a' AND n.nspname = ? AND p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' = ?";
+            + "WHERE EXISTS (SELECT 1 FROM pg_aggregate a WHERE a.aggfnoid = p.oid) AND n.nspname = ? AND p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' = ?";
 
     /** A shell operator (made by another's COMMUTATOR or NEGATOR, oprcode 0) is not there yet. */
     private static final String OPERATOR_BY_NAME = "SELECT o.oid FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace "

@@ -637,6 +637,12 @@ public final class DefinitionApplier {
                 return work.result(ref, destination, Outcome.SKIPPED);
             }
         }
+        if ((ref.kind() == ObjectKind.AGGREGATE || ref.kind() == ObjectKind.OPERATOR) && !dialect.postgres12Ddl()) {
+            work.skipped.add(new Skip(ref.toString(), dialect.name() + " predates the options the source's statement uses "
+                    + "(PostgreSQL 11's CREATE AGGREGATE and CREATE OPERATOR); create it at the destination by hand: "
+                    + abbreviate(d.statements().get(0))));
+            return work.result(ref, destination, Outcome.SKIPPED);
+        }
         if (ref.kind() == ObjectKind.VIEW || ref.kind() == ObjectKind.RULE) {
             Set<String> renamed = renamedColumnsOfTables(work, d);
             if (!renamed.isEmpty()) {
