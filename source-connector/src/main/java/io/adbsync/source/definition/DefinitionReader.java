@@ -77,12 +77,18 @@ import java.util.regex.Pattern;
  * predicates, views, rules, domains (default and CHECKs) and ranges use, through {@code pg_depend}, and those such
  * functions' own signatures or SQL-standard bodies use; as {@code pg_get_functiondef} writes them ({@code CREATE OR
  * REPLACE FUNCTION}, with their SET options, volatility, strictness, security). Only languages {@code sql} and
- * {@code plpgsql}: a function in C or another language, {@code internal} functions under another name, aggregates
- * and window functions are reported, as is any function that belongs to an extension (create the extension). What
+ * {@code plpgsql}: a function in C or another language, {@code internal} functions under another name and window
+ * functions are reported, as is any function that belongs to an extension (create the extension). What
  * a function body reads (tables, other functions) is not tracked unless the body is SQL-standard
  * ({@code BEGIN ATOMIC}): PostgreSQL records nothing for it. A destination should apply {@code LANGUAGE sql}
  * functions with {@code check_function_bodies = off}, as {@code pg_dump}'s output does, since what their bodies read
  * may come later.</li>
+ * <li><b>AGGREGATE, OPERATOR</b>: the user-defined aggregates and operators that the same expressions (and views,
+ * rules) use, through {@code pg_depend} as functions, with what they use in turn (an aggregate's support functions and
+ * sort operator; an operator's function and estimators, and its commutator and negator, sent too but not depended on,
+ * since each names the other), as {@code CREATE AGGREGATE} / {@code CREATE OPERATOR} built from the catalog
+ * ({@link io.adbsync.common.definition.AggregateOperatorSql}). Built-in ones are never sent; one whose support
+ * function is C or {@code internal} under another name is reported naming it; an extension's is reported.</li>
  * <li><b>SEQUENCE</b>: the sequences captured tables own (serial columns, {@code OWNED BY}), those of their identity
  * columns, and those their defaults, views and rules use: data type, start, increment, min, max, cache, cycle, the
  * owning column ({@code "schema"."table"."column"}, only where that table is captured) and the position
@@ -107,7 +113,7 @@ import java.util.regex.Pattern;
  * captured is reported.</li>
  * </ul>
  * A definition never names in {@code dependsOn} an object that is not sent: where it needs one (a type from an
- * extension, a C function), the report says what to create at the destination first. Aggregates, operators,
+ * extension, a C function), the report says what to create at the destination first. Operator classes and families,
  * collations, text search objects, extensions, triggers, policies, publications, owners and grants are not read.
  */
 public final class DefinitionReader {
