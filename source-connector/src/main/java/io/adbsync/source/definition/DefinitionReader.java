@@ -30,8 +30,8 @@ import java.util.regex.Pattern;
  * schema-qualified unless built in, and the statements run the same whatever the destination's search path; and with
  * pg_dump's DateStyle, IntervalStyle, extra_float_digits (and UTC, hex bytea), so that constants read the same. Its
  * queries do not grow with the number of tables, columns or indexes: each asks about all objects at once, by OID
- * array. It asks a dozen, plus six per level of the chain of types and functions (a column's domain whose CHECK calls
- * a function taking another type is two levels; most schemas have two or three). Definitions come out in dependency
+ * array. It asks a dozen, plus up to eight per level of the chain of types, functions, aggregates and operators (a
+ * column's domain whose CHECK calls a function taking another type is two levels; most schemas have two or three). Definitions come out in dependency
  * order: each after everything its {@code dependsOn} names, and otherwise by {@link ObjectKind} and name, so the same
  * catalog gives the same definitions, versions and order ({@link DependencyOrder}: how a cycle is broken).
  *
