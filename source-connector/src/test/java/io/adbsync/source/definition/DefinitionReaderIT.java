@@ -566,6 +566,48 @@ class DefinitionReaderIT {
         }
     }
 
+    /** An ordered-set aggregate (direct and aggregated arguments) keeps both in its key and statement, and rebuilds. */
+    @Test
+    void anOrderedSetAggregateIsCarriedWithItsDirectArguments() throws SQLException {
+        server.execute(database, "CREATE SCHEMA os",
+                "CREATE FUNCTION os.collect(state numeric[], x numeric) RETURNS numeric[] LANGUAGE sql IMMUTABLE "
+                        + "AS $$SELECT array_append(state, x)$$",
+                "CREATE FUNCTION os.pick(state numeric[], frac numeric) RETURNS numeric LANGUAGE sql IMMUTABLE "
+                        + "AS $$SELECT state[greatest(1, ceil(frac * cardinality(state))::integer)]$$",
+                "CREATE AGGREGATE os.fraction_point(frac numeric ORDER BY x numeric) (SFUNC = os.collect, STYPE = numeric[], "
+                        + "FINALFUNC = os.pick, INITCOND = '{}')",
+                "CREATE TABLE os.samples (id integer PRIMARY KEY, v numeric)",
+                "CREATE VIEW os.median AS SELECT os.fraction_point(0.5) WITHIN GROUP (ORDER BY v) AS m FROM os.samples");
+        List<TableId> tables = List.of(new TableId("os", "samples"));
+        SourceDefinitions source;
+        try (Connection c = server.connect(database)) {
+            source = DefinitionReader.of(c).read(c, tables);
+        }
+        assertThat(source.skipped()).isEmpty();
+        assertDependenciesComeFirst(source.definitions());
+        assertThat(byKey(source).get("aggregate:\"os\".\"fraction_point(frac numeric ORDER BY x numeric)\"").statements())
+                .containsExactly("CREATE AGGREGATE \"os\".\"fraction_point\"(frac numeric ORDER BY x numeric) (SFUNC = "
+                        + "\"os\".\"collect\", STYPE = numeric[], FINALFUNC = \"os\".\"pick\", FINALFUNC_MODIFY = READ_WRITE, "
+                        + "INITCOND = '{}')");
+        String destination = server.createDatabase("definitions_os");
+        try {
+            try (Connection c = server.connect(destination); Statement s = c.createStatement()) {
+                ShapeRenderer.apply(s, source.definitions());
+            }
+            server.execute(destination, "INSERT INTO os.samples SELECT g, g * 10 FROM generate_series(1, 9) g");
+            try (Connection c = server.connect(destination); Statement s = c.createStatement();
+                 var rs = s.executeQuery("SELECT m::text FROM os.median")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("50");
+            }
+            try (Connection c = server.connect(destination)) {
+                assertThat(versions(DefinitionReader.of(c).read(c, tables))).isEqualTo(versions(source));
+            }
+        } finally {
+            server.dropDatabase(destination);
+        }
+    }
+
     @Test
     void foreignKeysThatFormACycleLeaveOneOutAndSayHowToAddIt() throws SQLException {
         server.execute(database, "CREATE SCHEMA ring",
