@@ -608,6 +608,59 @@ class DefinitionReaderIT {
         }
     }
 
+    /** Combine function and sort operator, moving-aggregate functions, FINALFUNC_EXTRA: written out, and rebuilt the same. */
+    @Test
+    void lessCommonAggregateOptionsRebuildTheSame() throws SQLException {
+        server.execute(database, "CREATE SCHEMA m",
+                "CREATE FUNCTION m.bigger(a numeric, b numeric) RETURNS numeric LANGUAGE sql IMMUTABLE STRICT AS 'SELECT greatest(a, b)'",
+                "CREATE FUNCTION m.plus(s numeric, x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE STRICT AS 'SELECT s + x'",
+                "CREATE FUNCTION m.minus(s numeric, x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE STRICT AS 'SELECT s - x'",
+                "CREATE FUNCTION m.finish(s numeric, x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT s * 2'",
+                "CREATE AGGREGATE m.biggest(numeric) (SFUNC = m.bigger, STYPE = numeric, COMBINEFUNC = m.bigger, SORTOP = >, "
+                        + "PARALLEL = SAFE)",
+                "CREATE AGGREGATE m.total(numeric) (SFUNC = m.plus, STYPE = numeric, INITCOND = '0', MSFUNC = m.plus, "
+                        + "MINVFUNC = m.minus, MSTYPE = numeric, MINITCOND = '0')",
+                "CREATE AGGREGATE m.doubled(numeric) (SFUNC = m.plus, STYPE = numeric, FINALFUNC = m.finish, FINALFUNC_EXTRA, "
+                        + "INITCOND = '0')",
+                "CREATE TABLE m.t (id integer PRIMARY KEY, v numeric)",
+                "CREATE VIEW m.summary AS SELECT m.biggest(v) AS b, m.total(v) AS t, m.doubled(v) AS d FROM m.t",
+                "CREATE VIEW m.running AS SELECT id, m.total(v) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS r FROM m.t");
+        List<TableId> tables = List.of(new TableId("m", "t"));
+        SourceDefinitions source;
+        try (Connection c = server.connect(database)) {
+            source = DefinitionReader.of(c).read(c, tables);
+        }
+        assertThat(source.skipped()).isEmpty();
+        Map<String, Definition> byKey = byKey(source);
+        assertThat(byKey.get("aggregate:\"m\".\"biggest(numeric)\"").statements()).containsExactly("CREATE AGGREGATE "
+                + "\"m\".\"biggest\"(numeric) (SFUNC = \"m\".\"bigger\", STYPE = numeric, COMBINEFUNC = \"m\".\"bigger\", "
+                + "SORTOP = OPERATOR(\"pg_catalog\".>), PARALLEL = SAFE)");
+        assertThat(byKey.get("aggregate:\"m\".\"total(numeric)\"").statements()).containsExactly("CREATE AGGREGATE "
+                + "\"m\".\"total\"(numeric) (SFUNC = \"m\".\"plus\", STYPE = numeric, INITCOND = '0', MSFUNC = \"m\".\"plus\", "
+                + "MINVFUNC = \"m\".\"minus\", MSTYPE = numeric, MINITCOND = '0')");
+        assertThat(byKey.get("aggregate:\"m\".\"doubled(numeric)\"").statements()).containsExactly("CREATE AGGREGATE "
+                + "\"m\".\"doubled\"(numeric) (SFUNC = \"m\".\"plus\", STYPE = numeric, FINALFUNC = \"m\".\"finish\", "
+                + "FINALFUNC_EXTRA, FINALFUNC_MODIFY = READ_ONLY, INITCOND = '0')");
+        String destination = server.createDatabase("definitions_m");
+        try {
+            try (Connection c = server.connect(destination); Statement s = c.createStatement()) {
+                ShapeRenderer.apply(s, source.definitions());
+            }
+            String query = "SELECT (SELECT b || '/' || t || '/' || d FROM m.summary) || ' ' || "
+                    + "(SELECT string_agg(r::text, ',' ORDER BY id) FROM m.running)";
+            server.execute(destination, "INSERT INTO m.t VALUES (1, 3), (2, 7), (3, 5)");
+            try (Connection c = server.connect(destination); Statement s = c.createStatement(); var rs = s.executeQuery(query)) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("7/15/30 3,10,12");
+            }
+            try (Connection c = server.connect(destination)) {
+                assertThat(versions(DefinitionReader.of(c).read(c, tables))).isEqualTo(versions(source));
+            }
+        } finally {
+            server.dropDatabase(destination);
+        }
+    }
+
     @Test
     void foreignKeysThatFormACycleLeaveOneOutAndSayHowToAddIt() throws SQLException {
         server.execute(database, "CREATE SCHEMA ring",
