@@ -12,6 +12,7 @@ import static io.adbsync.it.Tables.rows;
 import static io.adbsync.it.Tables.scalar;
 import static io.adbsync.it.Tables.sql;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * An application schema (not just tables) replicated into an empty destination through the schema channel: the
@@ -116,6 +117,58 @@ class SchemaSyncIT extends WithLocalStack {
         awaitSequencesAhead(src, dst);
         rest.remove("ss-sink");
         rest.remove("ss-source");
+    }
+
+    /**
+     * A user-defined aggregate a view uses and an operator (with its commutator) a CHECK uses travel source → schema
+     * topic → sink: at the destination the view gives the source's results and the CHECK refuses what the source's does.
+     */
+    @Test
+    void aggregatesAndOperatorsArriveAndTheDestinationsViewAndCheckWorkAsTheSources() throws Exception {
+        String src = postgres.createDatabase("ssa_src");
+        String dst = postgres.createDatabase("ssa_dst");
+        sql(postgres, src,
+                "CREATE SCHEMA stats",
+                "CREATE FUNCTION stats.add_square(state numeric, x numeric) RETURNS numeric LANGUAGE plpgsql IMMUTABLE "
+                        + "AS $$BEGIN RETURN state + x * x; END$$",
+                "CREATE FUNCTION stats.root(state numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$SELECT round(sqrt(state), 6)$$",
+                "CREATE AGGREGATE stats.norm(numeric) (SFUNC = stats.add_square, STYPE = numeric, FINALFUNC = stats.root, "
+                        + "INITCOND = '0', PARALLEL = SAFE)",
+                "CREATE FUNCTION stats.well_below(a numeric, b numeric) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$SELECT a < b - 10$$",
+                "CREATE FUNCTION stats.well_above(a numeric, b numeric) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$SELECT a > b + 10$$",
+                "CREATE OPERATOR stats.<<< (FUNCTION = stats.well_below, LEFTARG = numeric, RIGHTARG = numeric, "
+                        + "COMMUTATOR = OPERATOR(stats.>>>), RESTRICT = scalarltsel, JOIN = scalarltjoinsel)",
+                "CREATE OPERATOR stats.>>> (FUNCTION = stats.well_above, LEFTARG = numeric, RIGHTARG = numeric, "
+                        + "RESTRICT = scalargtsel, JOIN = scalargtjoinsel)",
+                "CREATE TABLE stats.readings (id integer PRIMARY KEY, low numeric NOT NULL, high numeric NOT NULL, "
+                        + "CONSTRAINT spread CHECK (low OPERATOR(stats.<<<) high))",
+                "CREATE VIEW stats.norms AS SELECT stats.norm(high) AS high_norm, stats.norm(low) AS low_norm, count(*) AS n "
+                        + "FROM stats.readings",
+                "INSERT INTO stats.readings SELECT g, g, g * 20 FROM generate_series(1, 30) g");
+
+        ConnectRestClient rest = deployPair(src, dst, "ssa", Map.of("schema.refresh.interval.ms", "1000"),
+                Map.of("topics.regex", "ssa\\..*", "schema.sync", "all"));
+        sql(postgres, src, "INSERT INTO stats.readings VALUES (31, 1, 1000)", "DELETE FROM stats.readings WHERE id = 2");
+        awaitEqual(src, dst, "stats.readings");
+
+        String view = "SELECT high_norm || '/' || low_norm || '/' || n FROM stats.norms";
+        assertThat(scalar(postgres, dst, view)).isEqualTo(scalar(postgres, src, view));
+        String constraint = "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'spread'";
+        assertThat(scalar(postgres, dst, constraint)).isEqualTo(scalar(postgres, src, constraint))
+                .isEqualTo("CHECK ((low OPERATOR(stats.<<<) high))");
+        String operators = "SELECT string_agg(o.oprname || ' ' || o.oprcode::text || ' ' || c.oprname || ' ' || o.oprrest::text, ',' "
+                + "ORDER BY o.oprname) FROM pg_operator o JOIN pg_operator c ON c.oid = o.oprcom "
+                + "WHERE o.oprnamespace = 'stats'::regnamespace";
+        assertThat(scalar(postgres, dst, operators)).isEqualTo(scalar(postgres, src, operators));
+        String aggregate = "SELECT aggtransfn::text || ' ' || aggfinalfn::text || ' ' || agginitval FROM pg_aggregate "
+                + "WHERE aggfnoid = 'stats.norm(numeric)'::regprocedure";
+        assertThat(scalar(postgres, dst, aggregate)).isEqualTo(scalar(postgres, src, aggregate));
+        for (String db : List.of(src, dst)) {
+            assertThatThrownBy(() -> sql(postgres, db, "INSERT INTO stats.readings VALUES (100, 50, 55)"))
+                    .as(db).hasMessageContaining("spread");
+        }
+        rest.remove("ssa-sink");
+        rest.remove("ssa-source");
     }
 
     /**

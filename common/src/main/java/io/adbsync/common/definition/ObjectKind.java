@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** The kinds of database object the schema channel carries, in the order a destination can create them. */
 public enum ObjectKind {
-    SCHEMA, ENUM, COMPOSITE, DOMAIN, RANGE, FUNCTION, SEQUENCE, TABLE, INDEX, VIEW, RULE;
+    SCHEMA, ENUM, COMPOSITE, DOMAIN, RANGE, FUNCTION, AGGREGATE, OPERATOR, SEQUENCE, TABLE, INDEX, VIEW, RULE;
 
     /** The kind as it appears in keys and messages: {@code enum}, {@code table}, … */
     public String label() {

@@ -7,7 +7,9 @@ import java.util.Objects;
 /**
  * One object of the source by kind and source name. For a function the name carries its argument types as
  * {@code pg_get_function_identity_arguments} writes them ({@code add_tax(numeric, integer)}), since overloads share a
- * name; for a schema, {@code schema} and {@code name} are both the schema's name.
+ * name; an aggregate's the same way ({@code norm(numeric)}); an operator's carries its operand types as
+ * {@code format_type} writes them, {@code NONE} for a missing one ({@code <<<(numeric, numeric)}); for a schema,
+ * {@code schema} and {@code name} are both the schema's name.
  */
 public record ObjectRef(ObjectKind kind, String schema, String name) {
 

@@ -27,7 +27,8 @@ class DefinitionCodecTest {
     @Test
     void keysRoundTripWhateverTheNames() {
         for (ObjectRef ref : List.of(ORDERS, MOOD, new ObjectRef(ObjectKind.FUNCTION, "a.b", "f(integer, text)"),
-                new ObjectRef(ObjectKind.SCHEMA, "s:x", "s:x"))) {
+                new ObjectRef(ObjectKind.SCHEMA, "s:x", "s:x"), new ObjectRef(ObjectKind.AGGREGATE, "stats", "norm(numeric)"),
+                new ObjectRef(ObjectKind.OPERATOR, "stats", "<<<(numeric, numeric)"), new ObjectRef(ObjectKind.OPERATOR, "s", "!!(NONE, text)"))) {
             assertThat(ObjectRef.parse(ref.key())).isEqualTo(ref);
         }
         assertThat(ORDERS.key()).isEqualTo("table:\"shop\".\"Order \"\"Items\"\"\"");

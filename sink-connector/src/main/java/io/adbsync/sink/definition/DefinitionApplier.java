@@ -1,5 +1,6 @@
 package io.adbsync.sink.definition;
 
+import io.adbsync.common.definition.AggregateOperatorSql;
 import io.adbsync.common.definition.ColumnShape;
 import io.adbsync.common.definition.ConstraintShape;
 import io.adbsync.common.definition.Definition;
@@ -71,6 +72,11 @@ import java.util.regex.Pattern;
  *   gets the labels it lacks.</li>
  *   <li><b>rule</b> on a table: left out with the statement to run at switchover (under {@code origin} it would act on
  *   the sink's own writes, and {@code INSERT … ON CONFLICT} refuses tables with INSERT or UPDATE rules).</li>
+ *   <li><b>aggregate, operator</b>: the source's {@code CREATE AGGREGATE} / {@code CREATE OPERATOR}, where missing (an
+ *   operator that another's COMMUTATOR or NEGATOR made a shell of is missing). One that exists is compared with the
+ *   source's, built the same way from the destination's catalog ({@link AggregateOperatorSql}): the same is left alone;
+ *   a different one stops the sink under {@code table.conflict.mode=fail} when the sink has applied no definition of
+ *   it, and is otherwise left as it is, with the reason: neither can be replaced in place.</li>
  *   <li><b>function, view, rule</b> (on a view): the source's statements as {@code CREATE OR REPLACE}, unless they depend on a
  *   table the sink names differently or (views, rules) name a column it renames. C and internal functions are left
  *   out: their code is a library of the source's server. A function's body is not read: one that names renamed tables
@@ -176,7 +182,7 @@ public final class DefinitionApplier {
             case TABLE -> d.table() == null ? missingShape(ref, "table") : table(work, d, raced);
             case SEQUENCE -> d.sequence() == null ? missingShape(ref, "sequence") : sequence(work, d);
             case INDEX -> d.index() == null ? missingShape(ref, "index") : index(work, ref, d.index());
-            case ENUM, COMPOSITE, DOMAIN, RANGE, FUNCTION, VIEW, RULE -> statements(work, d);
+            case ENUM, COMPOSITE, DOMAIN, RANGE, FUNCTION, AGGREGATE, OPERATOR, VIEW, RULE -> statements(work, d);
         };
     }
 
@@ -631,6 +637,12 @@ public final class DefinitionApplier {
                 return work.result(ref, destination, Outcome.SKIPPED);
             }
         }
+        if ((ref.kind() == ObjectKind.AGGREGATE || ref.kind() == ObjectKind.OPERATOR) && !dialect.postgres12Ddl()) {
+            work.skipped.add(new Skip(ref.toString(), dialect.name() + " predates the options the source's statement uses "
+                    + "(PostgreSQL 11's CREATE AGGREGATE and CREATE OPERATOR); create it at the destination by hand: "
+                    + abbreviate(d.statements().get(0))));
+            return work.result(ref, destination, Outcome.SKIPPED);
+        }
         if (ref.kind() == ObjectKind.VIEW || ref.kind() == ObjectKind.RULE) {
             Set<String> renamed = renamedColumnsOfTables(work, d);
             if (!renamed.isEmpty()) {
@@ -641,6 +653,7 @@ public final class DefinitionApplier {
         boolean exists = switch (ref.kind()) {
             case ENUM, COMPOSITE, DOMAIN, RANGE -> catalog.typeExists(work.c, ref.schema(), ref.name());
             case FUNCTION -> catalog.functionExists(work.c, ref.schema(), ref.name());
+            case AGGREGATE, OPERATOR -> catalog.currentDefinition(work.c, ref.kind(), ref.schema(), ref.name()) != null;
             case VIEW -> catalog.relationExists(work.c, new TableId(ref.schema(), ref.name()));
             case RULE -> catalog.ruleExists(work.c, ref.schema(), ref.name());
             default -> false;
@@ -656,11 +669,24 @@ public final class DefinitionApplier {
             return work.result(ref, destination, Outcome.UNCHANGED);
         }
         if (exists && settings.conflictMode() == SinkConfig.ConflictMode.FAIL && work.applied.previous(work.c, ref) == null) {
+            if (ref.kind() == ObjectKind.AGGREGATE || ref.kind() == ObjectKind.OPERATOR) {
+                throw new DefinitionException(ref + " already exists at the destination, differs from the source's, and the "
+                        + "sink has applied no definition of it (" + SinkConfig.TABLE_CONFLICT_MODE + "=fail); drop it (or "
+                        + "make it the same), or set " + SinkConfig.TABLE_CONFLICT_MODE + "=ignore to leave it as it is");
+            }
             // Not the sink's own (it applied no definition of it): replacing it would silently change what the
             // destination's own code relies on.
             throw new DefinitionException(ref + " already exists at the destination, differs from the source's, and the sink "
                     + "has applied no definition of it (" + SinkConfig.TABLE_CONFLICT_MODE + "=fail); drop or rename it, or set "
                     + SinkConfig.TABLE_CONFLICT_MODE + "=ignore to replace it with the source's");
+        }
+        if (exists && (ref.kind() == ObjectKind.AGGREGATE || ref.kind() == ObjectKind.OPERATOR)) {
+            // PostgreSQL has no CREATE OR REPLACE OPERATOR, and CREATE OR REPLACE AGGREGATE only from 14 on, where it
+            // cannot change the state type either: dropping would take the views and constraints using it along.
+            work.skipped.add(new Skip(ref.toString(), "it exists at the destination with another definition, which is left as it "
+                    + "is (" + ref.kind().label() + "s cannot be replaced in place); to take the source's, drop it at the "
+                    + "destination (with what uses it) and the sink creates it again: " + abbreviate(d.statements().get(0))));
+            return work.result(ref, destination, Outcome.SKIPPED);
         }
         for (String statement : d.statements()) {
             String run = CREATE_FUNCTION.matcher(statement).replaceFirst("$1 OR REPLACE $2");
@@ -678,8 +704,8 @@ public final class DefinitionApplier {
     }
 
     /**
-     * Whether the destination's own text of the function, view or rule reads as the source's statement (whitespace
-     * aside): then replacing it would change nothing.
+     * Whether the destination's own text of the function, aggregate, operator, view or rule reads as the source's
+     * statement (whitespace aside): then replacing it would change nothing.
      */
     private boolean sameAsDestination(Work work, ObjectRef ref, String statement) throws SQLException {
         String current = catalog.currentDefinition(work.c, ref.kind(), ref.schema(), ref.name());

@@ -1,6 +1,8 @@
 package io.adbsync.sink.definition;
 
+import io.adbsync.common.definition.AggregateOperatorSql;
 import io.adbsync.common.definition.ObjectKind;
+import io.adbsync.common.definition.ObjectRef;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.ddl.DestinationCatalog;
@@ -113,6 +115,15 @@ final class DefinitionCatalog {
         return bool(c, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?)", schema);
     }
 
+    /**
+     * A function (not an aggregate) by schema and ObjectRef name, as the source wrote it: {@code search_path} must be
+     * pg_catalog alone, as it was there, so that argument types are qualified the same.
+     */
+    private static final String FUNCTION_BY_SIGNATURE = "SELECT p.oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n "
+            + "ON n.oid = p.pronamespace WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_aggregate a WHERE a.aggfnoid = p.oid) "
+            + "AND n.nspname = ? "
+            + "AND p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')' = ?";
+
     boolean relationExists(Connection c, TableId relation) throws SQLException {
         return bool(c, "SELECT to_regclass(?) IS NOT NULL", relation.regclassText());
     }
@@ -121,12 +132,17 @@ final class DefinitionCatalog {
         return bool(c, "SELECT to_regtype(?) IS NOT NULL", SqlIdentifiers.qualified(schema, name));
     }
 
-    /** Whether function {@code name(arguments)} exists in {@code schema}; {@code signature} as ObjectRef names functions. */
+    /**
+     * Whether function {@code name(arguments)} exists in {@code schema}; {@code signature} as ObjectRef names functions:
+     * with {@code pg_get_function_identity_arguments}' text, argument names included, which to_regprocedure refuses.
+     */
     boolean functionExists(Connection c, String schema, String signature) throws SQLException {
-        int paren = signature.indexOf('(');
-        String regprocedure = paren < 0 ? SqlIdentifiers.qualified(schema, signature) + "()"
-                : SqlIdentifiers.qualified(schema, signature.substring(0, paren)) + signature.substring(paren);
-        return bool(c, "SELECT to_regprocedure(?) IS NOT NULL", regprocedure);
+        String saved = catalogPath(c);
+        try {
+            return bool(c, "SELECT EXISTS (" + FUNCTION_BY_SIGNATURE + ")", schema, signature);
+        } finally {
+            restorePath(c, saved);
+        }
     }
 
     boolean ruleExists(Connection c, String schema, String name) throws SQLException {
@@ -182,19 +198,16 @@ final class DefinitionCatalog {
     }
 
     /**
-     * The destination's own text of a function ({@code pg_get_functiondef}), view ({@code pg_get_viewdef}) or rule
-     * ({@code pg_get_ruledef}), as the source's catalog functions write the source's; null where it has none.
+     * The destination's own text of a function ({@code pg_get_functiondef}), view ({@code pg_get_viewdef}), rule
+     * ({@code pg_get_ruledef}), aggregate or operator ({@link AggregateOperatorSql}), as the source's text was made;
+     * null where it has none.
      */
     String currentDefinition(Connection c, ObjectKind kind, String schema, String name) throws SQLException {
         String saved = catalogPath(c);
         try {
             return switch (kind) {
-                case FUNCTION -> {
-                    int paren = name.indexOf('(');
-                    String regprocedure = paren < 0 ? SqlIdentifiers.qualified(schema, name) + "()"
-                            : SqlIdentifiers.qualified(schema, name.substring(0, paren)) + name.substring(paren);
-                    yield string(c, "SELECT pg_get_functiondef(to_regprocedure(?))", regprocedure);
-                }
+                case FUNCTION -> string(c, "SELECT pg_get_functiondef(p.oid) FROM (" + FUNCTION_BY_SIGNATURE + ") p", schema, name);
+                case AGGREGATE, OPERATOR -> AggregateOperatorSql.current(c, new ObjectRef(kind, schema, name));
                 case VIEW -> string(c, "SELECT pg_get_viewdef(to_regclass(?))", SqlIdentifiers.qualified(schema, name));
                 case RULE -> string(c, "SELECT pg_get_ruledef(r.oid) FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class t "
                         + "ON t.oid = r.ev_class JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "

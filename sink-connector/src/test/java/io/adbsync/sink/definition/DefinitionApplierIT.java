@@ -286,6 +286,111 @@ class DefinitionApplierIT {
         }
     }
 
+    /** Definitions of an aggregate a view uses and of operators a CHECK uses, as the source's reader sends them. */
+    static final class Stats {
+        static final ObjectRef SCHEMA = new ObjectRef(ObjectKind.SCHEMA, "stats", "stats");
+        static final ObjectRef ADD_SQUARE = new ObjectRef(ObjectKind.FUNCTION, "stats", "add_square(state numeric, x numeric)");
+        static final ObjectRef ROOT = new ObjectRef(ObjectKind.FUNCTION, "stats", "root(state numeric)");
+        static final ObjectRef WELL_ABOVE = new ObjectRef(ObjectKind.FUNCTION, "stats", "well_above(a numeric, b numeric)");
+        static final ObjectRef WELL_BELOW = new ObjectRef(ObjectKind.FUNCTION, "stats", "well_below(a numeric, b numeric)");
+        static final ObjectRef NORM = new ObjectRef(ObjectKind.AGGREGATE, "stats", "norm(numeric)");
+        static final ObjectRef BELOW = new ObjectRef(ObjectKind.OPERATOR, "stats", "<<<(numeric, numeric)");
+        static final ObjectRef ABOVE = new ObjectRef(ObjectKind.OPERATOR, "stats", ">>>(numeric, numeric)");
+        static final ObjectRef READINGS = new ObjectRef(ObjectKind.TABLE, "stats", "readings");
+        static final ObjectRef NORMS = new ObjectRef(ObjectKind.VIEW, "stats", "norms");
+        static final String NORM_SQL = "CREATE AGGREGATE \"stats\".\"norm\"(numeric) (SFUNC = \"stats\".\"add_square\", "
+                + "STYPE = numeric, FINALFUNC = \"stats\".\"root\", FINALFUNC_MODIFY = READ_ONLY, INITCOND = '0', PARALLEL = SAFE)";
+
+        static List<Definition> definitions() {
+            return List.of(
+                    Definition.ofStatements(SCHEMA, List.of(), List.of("CREATE SCHEMA IF NOT EXISTS \"stats\"")),
+                    Definition.ofStatements(ADD_SQUARE, List.of(SCHEMA), List.of("CREATE OR REPLACE FUNCTION "
+                            + "stats.add_square(state numeric, x numeric)\n RETURNS numeric\n LANGUAGE plpgsql\n IMMUTABLE\n"
+                            + "AS $function$BEGIN RETURN state + x * x; END$function$")),
+                    Definition.ofStatements(ROOT, List.of(SCHEMA), List.of("CREATE OR REPLACE FUNCTION stats.root(state numeric)\n"
+                            + " RETURNS numeric\n LANGUAGE sql\n IMMUTABLE\nAS $function$SELECT round(sqrt(state), 6)$function$")),
+                    Definition.ofStatements(WELL_ABOVE, List.of(SCHEMA), List.of("CREATE OR REPLACE FUNCTION "
+                            + "stats.well_above(a numeric, b numeric)\n RETURNS boolean\n LANGUAGE sql\n IMMUTABLE\n"
+                            + "AS $function$SELECT a > b + 10$function$")),
+                    Definition.ofStatements(WELL_BELOW, List.of(SCHEMA), List.of("CREATE OR REPLACE FUNCTION "
+                            + "stats.well_below(a numeric, b numeric)\n RETURNS boolean\n LANGUAGE sql\n IMMUTABLE\n"
+                            + "AS $function$SELECT a < b - 10$function$")),
+                    Definition.ofStatements(NORM, List.of(SCHEMA, ADD_SQUARE, ROOT), List.of(NORM_SQL)),
+                    Definition.ofStatements(BELOW, List.of(SCHEMA, WELL_BELOW), List.of("CREATE OPERATOR \"stats\".<<< ("
+                            + "FUNCTION = \"stats\".\"well_below\", LEFTARG = numeric, RIGHTARG = numeric, "
+                            + "COMMUTATOR = OPERATOR(\"stats\".>>>), RESTRICT = \"pg_catalog\".\"scalarltsel\", "
+                            + "JOIN = \"pg_catalog\".\"scalarltjoinsel\")")),
+                    Definition.ofStatements(ABOVE, List.of(SCHEMA, WELL_ABOVE), List.of("CREATE OPERATOR \"stats\".>>> ("
+                            + "FUNCTION = \"stats\".\"well_above\", LEFTARG = numeric, RIGHTARG = numeric, "
+                            + "COMMUTATOR = OPERATOR(\"stats\".<<<), RESTRICT = \"pg_catalog\".\"scalargtsel\", "
+                            + "JOIN = \"pg_catalog\".\"scalargtjoinsel\")")),
+                    Definition.ofTable(READINGS, List.of(SCHEMA, BELOW), new TableShape(List.of(
+                            new ColumnShape("id", "integer", true, null, null, null),
+                            new ColumnShape("low", "numeric", true, null, null, null),
+                            new ColumnShape("high", "numeric", true, null, null, null)), List.of("id"),
+                            List.of(new ConstraintShape("spread", "CHECK", "CHECK ((low OPERATOR(stats.<<<) high))")), null, null)),
+                    Definition.ofStatements(NORMS, List.of(SCHEMA, NORM, READINGS), List.of("CREATE OR REPLACE VIEW "
+                            + "\"stats\".\"norms\" AS\n SELECT stats.norm(high) AS high_norm,\n    count(*) AS n\n   FROM stats.readings")));
+        }
+    }
+
+    @Test
+    void aggregatesAndOperatorsAreCreatedThenFoundTheSameAndTheDestinationUsesThem() throws Exception {
+        String destination = database("defaggops");
+        List<Definition> definitions = Stats.definitions();
+        Map<ObjectRef, Definition> applied = new HashMap<>();
+        List<Applied> first;
+        List<Applied> again;
+        try (Connection c = pg.connect(destination)) {
+            DefinitionApplier applier = applier(c, NameCase.KEEP, SinkConfig.ConflictMode.FAIL);
+            first = applyAll(applier, c, definitions, applied);
+            again = applyAll(applier, c, definitions, applied);
+            // With no record of having applied them (fail would refuse one that differs): found the same as the source's.
+            List<Definition> aggregatesAndOperators = definitions.stream()
+                    .filter(d -> d.ref().kind() == ObjectKind.AGGREGATE || d.ref().kind() == ObjectKind.OPERATOR).toList();
+            assertThat(applyAll(applier, c, aggregatesAndOperators, new HashMap<>())).hasSize(3)
+                    .extracting(Applied::outcome).containsOnly(Outcome.UNCHANGED);
+        }
+        assertThat(first).extracting(Applied::outcome).as(first.stream().map(Applied::summary).toList().toString())
+                .containsOnly(Outcome.CREATED);
+        // The shell of >>> that <<<'s COMMUTATOR made is not taken for the operator: >>> is created over it.
+        assertThat(summary(first, Stats.ABOVE)).startsWith("operator stats.>>>(numeric, numeric): created");
+        // The view is run again (CREATE OR REPLACE, no change): the sink reads views back unpretty, the source pretty.
+        assertThat(again.stream().filter(a -> a.ref().kind() != ObjectKind.VIEW)).extracting(Applied::outcome)
+                .as(again.stream().map(Applied::summary).toList().toString()).containsOnly(Outcome.UNCHANGED);
+
+        sql(pg, destination, "INSERT INTO stats.readings VALUES (1, 1, 20), (2, 5, 100)");
+        assertThatThrownBy(() -> sql(pg, destination, "INSERT INTO stats.readings VALUES (3, 50, 55)"))
+                .hasMessageContaining("spread");
+        assertThat(scalar(pg, destination, "SELECT high_norm || '/' || n FROM stats.norms")).isEqualTo("101.980390/2");
+        assertThat(scalar(pg, destination, "SELECT count(*) FROM stats.readings WHERE 100::numeric OPERATOR(stats.>>>) low")).isEqualTo("2");
+    }
+
+    @Test
+    void anAggregateOfTheDestinationsOwnThatDiffersStopsUnderFailAndIsLeftAsItIsUnderIgnore() throws Exception {
+        String destination = database("defownagg");
+        sql(pg, destination, "CREATE SCHEMA stats",
+                "CREATE FUNCTION stats.add_square(state numeric, x numeric) RETURNS numeric LANGUAGE plpgsql IMMUTABLE "
+                        + "AS $$BEGIN RETURN state + x * x; END$$",
+                "CREATE AGGREGATE stats.norm(numeric) (SFUNC = stats.add_square, STYPE = numeric, INITCOND = '1')");
+        Definition norm = Stats.definitions().stream().filter(d -> d.ref().equals(Stats.NORM)).findFirst().orElseThrow();
+        try (Connection c = pg.connect(destination)) {
+            DefinitionApplier fail = applier(c, NameCase.KEEP, SinkConfig.ConflictMode.FAIL);
+            assertThatThrownBy(() -> fail.apply(c, norm)).isInstanceOf(DefinitionException.class)
+                    .hasMessage("aggregate stats.norm(numeric) already exists at the destination, differs from the source's, "
+                            + "and the sink has applied no definition of it (table.conflict.mode=fail); drop it (or make it "
+                            + "the same), or set table.conflict.mode=ignore to leave it as it is");
+            DefinitionApplier ignore = applier(c, NameCase.KEEP, SinkConfig.ConflictMode.IGNORE);
+            Applied applied = ignore.apply(c, norm);
+            assertThat(applied.outcome()).isEqualTo(Outcome.SKIPPED);
+            assertThat(applied.summary()).contains("exists at the destination with another definition, which is left as it is "
+                    + "(aggregates cannot be replaced in place); to take the source's, drop it at the destination (with what "
+                    + "uses it) and the sink creates it again: CREATE AGGREGATE \"stats\".\"norm\"(numeric)");
+        }
+        assertThat(scalar(pg, destination, "SELECT agginitval FROM pg_aggregate WHERE aggfnoid = 'stats.norm(numeric)'::regprocedure"))
+                .isEqualTo("1");
+    }
+
     @Test
     void columnsAreReconciledAndATypeChangeTheValuesRefuseStopsWithWhatToDo() throws Exception {
         String destination = database("defreconcile");

@@ -173,4 +173,27 @@ class DefinitionOnGreenplumIT {
         assertThat(scalar(gp, db, "SELECT count(*) FROM sales.big_orders")).isEqualTo("1");
         assertThat(new TableId("sales", "orders").toString()).isEqualTo("sales.orders");
     }
+
+    /** The aggregate and operators of {@link DefinitionApplierIT.Stats} are created on Greenplum 7, then found the same. */
+    @Test
+    void aggregatesAndOperatorsAreCreatedOnGreenplumAndFoundTheSame() throws Exception {
+        String db = database("gp_defaggops");
+        try (Connection c = gp.connect(db)) {
+            DefinitionApplier applier = new DefinitionApplier(Dialects.detect(c), DefinitionGolden.names(NameCase.KEEP),
+                    new DestinationSettings(Optional.empty(), List.of(), SinkConfig.ConflictMode.FAIL));
+            for (Definition d : DefinitionApplierIT.Stats.definitions()) {
+                Applied applied = applier.apply(c, d);
+                assertThat(applied.outcome()).as(applied.summary()).isEqualTo(Outcome.CREATED);
+            }
+            for (Definition d : DefinitionApplierIT.Stats.definitions()) {
+                if (d.ref().kind() == ObjectKind.AGGREGATE || d.ref().kind() == ObjectKind.OPERATOR) {
+                    Applied applied = applier.apply(c, d);
+                    assertThat(applied.outcome()).as(applied.summary()).isEqualTo(Outcome.UNCHANGED);
+                }
+            }
+        }
+        sql(gp, db, "INSERT INTO stats.readings VALUES (1, 1, 20), (2, 5, 100)");
+        assertThat(scalar(gp, db, "SELECT high_norm || '/' || n FROM stats.norms")).isEqualTo("101.980390/2");
+        assertThatThrownBy(() -> sql(gp, db, "INSERT INTO stats.readings VALUES (3, 50, 55)")).hasMessageContaining("spread");
+    }
 }

@@ -30,8 +30,8 @@ import java.util.regex.Pattern;
  * schema-qualified unless built in, and the statements run the same whatever the destination's search path; and with
  * pg_dump's DateStyle, IntervalStyle, extra_float_digits (and UTC, hex bytea), so that constants read the same. Its
  * queries do not grow with the number of tables, columns or indexes: each asks about all objects at once, by OID
- * array. It asks a dozen, plus six per level of the chain of types and functions (a column's domain whose CHECK calls
- * a function taking another type is two levels; most schemas have two or three). Definitions come out in dependency
+ * array. It asks a dozen, plus up to eight per level of the chain of types, functions, aggregates and operators (a
+ * column's domain whose CHECK calls a function taking another type is two levels; most schemas have two or three). Definitions come out in dependency
  * order: each after everything its {@code dependsOn} names, and otherwise by {@link ObjectKind} and name, so the same
  * catalog gives the same definitions, versions and order ({@link DependencyOrder}: how a cycle is broken).
  *
@@ -77,12 +77,18 @@ import java.util.regex.Pattern;
  * predicates, views, rules, domains (default and CHECKs) and ranges use, through {@code pg_depend}, and those such
  * functions' own signatures or SQL-standard bodies use; as {@code pg_get_functiondef} writes them ({@code CREATE OR
  * REPLACE FUNCTION}, with their SET options, volatility, strictness, security). Only languages {@code sql} and
- * {@code plpgsql}: a function in C or another language, {@code internal} functions under another name, aggregates
- * and window functions are reported, as is any function that belongs to an extension (create the extension). What
+ * {@code plpgsql}: a function in C or another language, {@code internal} functions under another name and window
+ * functions are reported, as is any function that belongs to an extension (create the extension). What
  * a function body reads (tables, other functions) is not tracked unless the body is SQL-standard
  * ({@code BEGIN ATOMIC}): PostgreSQL records nothing for it. A destination should apply {@code LANGUAGE sql}
  * functions with {@code check_function_bodies = off}, as {@code pg_dump}'s output does, since what their bodies read
  * may come later.</li>
+ * <li><b>AGGREGATE, OPERATOR</b>: the user-defined aggregates and operators that the same expressions (and views,
+ * rules) use, through {@code pg_depend} as functions, with what they use in turn (an aggregate's support functions and
+ * sort operator; an operator's function and estimators, and its commutator and negator, sent too but not depended on,
+ * since each names the other), as {@code CREATE AGGREGATE} / {@code CREATE OPERATOR} built from the catalog
+ * ({@link io.adbsync.common.definition.AggregateOperatorSql}). Built-in ones are never sent; one whose support
+ * function is C or {@code internal} under another name is reported naming it; an extension's is reported.</li>
  * <li><b>SEQUENCE</b>: the sequences captured tables own (serial columns, {@code OWNED BY}), those of their identity
  * columns, and those their defaults, views and rules use: data type, start, increment, min, max, cache, cycle, the
  * owning column ({@code "schema"."table"."column"}, only where that table is captured) and the position
@@ -107,7 +113,7 @@ import java.util.regex.Pattern;
  * captured is reported.</li>
  * </ul>
  * A definition never names in {@code dependsOn} an object that is not sent: where it needs one (a type from an
- * extension, a C function), the report says what to create at the destination first. Aggregates, operators,
+ * extension, a C function), the report says what to create at the destination first. Operator classes and families,
  * collations, text search objects, extensions, triggers, policies, publications, owners and grants are not read.
  */
 public final class DefinitionReader {
@@ -177,7 +183,7 @@ public final class DefinitionReader {
             Relations relations = new Relations(reading);
             relations.read(List.copyOf(tables));
             SupportObjects support = new SupportObjects(reading);
-            support.require(relations.typesUsed(), relations.functionsUsed());
+            support.require(relations.typesUsed(), relations.functionsUsed(), relations.operatorsUsed());
             Set<Long> sequenceOids = new LinkedHashSet<>(relations.sequencesUsed());
             if (!sequences.isEmpty()) {
                 reading.query(LISTABLE_SEQUENCES, rs -> {

@@ -156,6 +156,7 @@ final class Relations {
     /** What each table (its defaults and constraints), index, view and rule uses, by its relation or rule OID. */
     private final Map<Long, Set<Long>> usesTypes = new HashMap<>();
     private final Map<Long, Set<Long>> usesFunctions = new HashMap<>();
+    private final Map<Long, Set<Long>> usesOperators = new HashMap<>();
     private final Map<Long, Set<Long>> usesSequences = new HashMap<>();
 
     Relations(Reading reading) {
@@ -350,6 +351,7 @@ final class Relations {
             switch (d.kind()) {
                 case "proc" -> usesFunctions.computeIfAbsent(o, k -> new LinkedHashSet<>()).add(d.oid());
                 case "type" -> usesTypes.computeIfAbsent(o, k -> new LinkedHashSet<>()).add(d.oid());
+                case "oper" -> usesOperators.computeIfAbsent(o, k -> new LinkedHashSet<>()).add(d.oid());
                 default -> {
                     if ("S".equals(d.relkind())) {
                         usesSequences.computeIfAbsent(o, k -> new LinkedHashSet<>()).add(d.oid());
@@ -389,6 +391,12 @@ final class Relations {
     Set<Long> functionsUsed() {
         Set<Long> all = new LinkedHashSet<>();
         usesFunctions.values().forEach(all::addAll);
+        return all;
+    }
+
+    Set<Long> operatorsUsed() {
+        Set<Long> all = new LinkedHashSet<>();
+        usesOperators.values().forEach(all::addAll);
         return all;
     }
 
@@ -501,6 +509,12 @@ final class Relations {
     private void uses(Node node, long owner, SupportObjects support) {
         for (long f : usesFunctions.getOrDefault(owner, Set.of())) {
             ObjectRef ref = support.function(f);
+            if (ref != null) {
+                node.dependsOn.add(ref);
+            }
+        }
+        for (long o : usesOperators.getOrDefault(owner, Set.of())) {
+            ObjectRef ref = support.operator(o);
             if (ref != null) {
                 node.dependsOn.add(ref);
             }

@@ -1,5 +1,6 @@
 package io.adbsync.source.definition;
 
+import io.adbsync.common.definition.AggregateOperatorSql;
 import io.adbsync.common.definition.ObjectKind;
 import io.adbsync.common.definition.ObjectRef;
 import io.adbsync.common.sql.SqlIdentifiers;
@@ -19,10 +20,12 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The user-defined types and functions that captured objects use, found round by round: the types a set of types
- * reaches (array elements, domain base types, range subtypes, composite attributes) in one recursive query, then the
- * functions and further types that those types' defaults and constraints and the functions found use. Each round is a
- * fixed number of queries; a chain that alternates types and functions n times takes n rounds.
+ * The user-defined types, functions, aggregates and operators that captured objects use, found round by round: the
+ * types a set of types reaches (array elements, domain base types, range subtypes, composite attributes) in one
+ * recursive query, then the functions, aggregates, operators and further types that those types' defaults and
+ * constraints, and the functions, aggregates and operators found, use (an aggregate's state, final and other support
+ * functions and sort operator; an operator's function, estimators, commutator and negator). Each round is a fixed
+ * number of queries; a chain that alternates types and functions n times takes n rounds.
  */
 final class SupportObjects {
 
@@ -113,8 +116,16 @@ final class SupportObjects {
     private final Map<Long, List<String>> labels = new HashMap<>();
     private final Map<Long, List<Attribute>> attributes = new HashMap<>();
     private final Map<Long, List<Check>> checks = new HashMap<>();
-    /** Emitted functions by OID; a function looked at and skipped maps to null. */
+    /** Emitted functions and aggregates (FUNCTION or AGGREGATE refs) by OID; one looked at and skipped maps to null. */
     private final Map<Long, ObjectRef> functions = new HashMap<>();
+    /** Emitted operators by OID; one looked at and skipped (or built in) maps to null. */
+    private final Map<Long, ObjectRef> operators = new HashMap<>();
+    private final Map<Long, String> aggregateStatements = new HashMap<>();
+    private final Map<Long, String> operatorStatements = new HashMap<>();
+    private final Map<Long, Set<Long>> typeUsesOperators = new HashMap<>();
+    private final Map<Long, Set<Long>> functionUsesOperators = new HashMap<>();
+    private final Map<Long, Set<Long>> operatorUsesFunctions = new HashMap<>();
+    private final Map<Long, Set<Long>> operatorUsesTypes = new HashMap<>();
     /** What each type's default, constraints and range functions use, and what each function uses, by OID. */
     private final Map<Long, Set<Long>> typeUsesFunctions = new HashMap<>();
     private final Map<Long, Set<Long>> typeUsesTypes = new HashMap<>();
@@ -128,15 +139,19 @@ final class SupportObjects {
         this.reading = reading;
     }
 
-    /** Reads the types and functions given, and everything they use, round by round. */
-    void require(Collection<Long> typeOids, Collection<Long> functionOids) throws SQLException {
+    /** Reads the types, functions (aggregates among them) and operators given, and everything they use, round by round. */
+    void require(Collection<Long> typeOids, Collection<Long> functionOids, Collection<Long> operatorOids) throws SQLException {
         Set<Long> pendingTypes = new LinkedHashSet<>(typeOids);
         pendingTypes.removeAll(seenTypes);
         Set<Long> pendingFunctions = new LinkedHashSet<>(functionOids);
         pendingFunctions.removeAll(functions.keySet());
-        while (!pendingTypes.isEmpty() || !pendingFunctions.isEmpty()) {
+        Set<Long> pendingOperators = new LinkedHashSet<>(operatorOids);
+        pendingOperators.removeAll(operators.keySet());
+        while (!pendingTypes.isEmpty() || !pendingFunctions.isEmpty() || !pendingOperators.isEmpty()) {
             List<TypeInfo> found = readTypes(pendingTypes);
             List<Long> emittedFunctions = readFunctions(pendingFunctions);
+            Set<Long> nextOperators = new LinkedHashSet<>();
+            List<Long> emittedOperators = readOperators(pendingOperators, nextOperators);
             List<Source> sources = new ArrayList<>();
             Set<Long> nextFunctions = new LinkedHashSet<>();
             for (TypeInfo t : found) {
@@ -162,26 +177,46 @@ final class SupportObjects {
                 }
             }
             emittedFunctions.forEach(f -> sources.add(new Source("pg_proc", f)));
+            emittedOperators.forEach(o -> sources.add(new Source("pg_operator", o)));
             Set<Long> nextTypes = new LinkedHashSet<>();
             for (Dependency d : Dependencies.of(reading, sources)) {
                 long owner = switch (d.source().catalog()) {
                     case "pg_constraint" -> checkOwner.get(d.source().oid());
                     default -> d.source().oid();
                 };
-                boolean ofFunction = d.source().catalog().equals("pg_proc");
+                String of = d.source().catalog();
                 if (d.kind().equals("proc")) {
                     nextFunctions.add(d.oid());
-                    (ofFunction ? functionUsesFunctions : typeUsesFunctions).computeIfAbsent(owner, k -> new LinkedHashSet<>()).add(d.oid());
+                    uses(of, functionUsesFunctions, typeUsesFunctions, operatorUsesFunctions).computeIfAbsent(owner,
+                            k -> new LinkedHashSet<>()).add(d.oid());
                 } else if (d.kind().equals("type")) {
                     nextTypes.add(d.oid());
-                    (ofFunction ? functionUsesTypes : typeUsesTypes).computeIfAbsent(owner, k -> new LinkedHashSet<>()).add(d.oid());
+                    uses(of, functionUsesTypes, typeUsesTypes, operatorUsesTypes).computeIfAbsent(owner,
+                            k -> new LinkedHashSet<>()).add(d.oid());
+                } else if (d.kind().equals("oper")) {
+                    nextOperators.add(d.oid());
+                    uses(of, functionUsesOperators, typeUsesOperators, null).computeIfAbsent(owner,
+                            k -> new LinkedHashSet<>()).add(d.oid());
                 }
             }
             nextTypes.removeAll(seenTypes);
             nextFunctions.removeAll(functions.keySet());
+            nextOperators.removeAll(operators.keySet());
             pendingTypes = nextTypes;
             pendingFunctions = nextFunctions;
+            pendingOperators = nextOperators;
         }
+    }
+
+    /** Which map records what an object of catalog {@code of} uses: a function's (or aggregate's), a type's, an operator's. */
+    private static Map<Long, Set<Long>> uses(String of, Map<Long, Set<Long>> ofFunction, Map<Long, Set<Long>> ofType,
+                                             Map<Long, Set<Long>> ofOperator) {
+        return switch (of) {
+            case "pg_proc" -> ofFunction;
+            // An operator's own dependencies on operators are its commutator and negator, read from pg_operator.
+            case "pg_operator" -> ofOperator == null ? new HashMap<>() : ofOperator;
+            default -> ofType;
+        };
     }
 
     private List<TypeInfo> readTypes(Set<Long> oids) throws SQLException {
@@ -243,6 +278,7 @@ final class SupportObjects {
             return emitted;
         }
         oids.forEach(o -> functions.put(o, null));
+        List<Long> aggregates = new ArrayList<>();
         reading.query(FUNCTIONS, rs -> {
             long oid = rs.getLong(1);
             ObjectRef ref = new ObjectRef(ObjectKind.FUNCTION, rs.getString(2), rs.getString(3) + "(" + rs.getString(4) + ")");
@@ -253,9 +289,11 @@ final class SupportObjects {
             String object = "function " + ref.qualifiedName();
             if (extension != null) {
                 reading.skip(object, belongsTo(extension));
-            } else if (kind == 'a' || kind == 'w') {
-                reading.skip(object, "is " + (kind == 'a' ? "an aggregate" : "a window function") + ", which the schema "
-                        + "channel does not carry: create it at the destination by hand");
+            } else if (kind == 'a') {
+                aggregates.add(oid);
+            } else if (kind == 'w') {
+                reading.skip(object, "is a window function, which the schema channel does not carry: create it at the "
+                        + "destination by hand");
             } else if (definition == null) {
                 reading.skip(object, switch (language) {
                     case "c" -> "is written in C (compiled code in a shared library), which the schema channel cannot carry: "
@@ -271,7 +309,57 @@ final class SupportObjects {
                 emitted.add(oid);
             }
         }, reading.oids(oids));
+        if (!aggregates.isEmpty()) {
+            for (AggregateOperatorSql.Aggregate a : AggregateOperatorSql.aggregates(reading.connection, reading.oids(aggregates))) {
+                if (a.uncarried() != null) {
+                    reading.skip("aggregate " + a.ref().qualifiedName(), "uses " + a.uncarried() + ", which the schema channel "
+                            + "cannot carry (only sql and plpgsql functions): create the function and the aggregate at the "
+                            + "destination by hand");
+                    continue;
+                }
+                functions.put(a.oid(), a.ref());
+                aggregateStatements.put(a.oid(), a.statement());
+                emitted.add(a.oid());
+            }
+        }
         return emitted;
+    }
+
+    /**
+     * Reads the operators given; returns those that are sent, and adds their commutators and negators to {@code next}:
+     * those are sent too, but not depended on, since each names the other (CREATE OPERATOR makes a shell of the one
+     * not there yet, which the other's definition then completes).
+     */
+    private List<Long> readOperators(Set<Long> oids, Set<Long> next) throws SQLException {
+        List<Long> emitted = new ArrayList<>();
+        if (oids.isEmpty()) {
+            return emitted;
+        }
+        oids.forEach(o -> operators.put(o, null));
+        for (AggregateOperatorSql.Operator o : AggregateOperatorSql.operators(reading.connection, reading.oids(oids))) {
+            String object = "operator " + o.ref().qualifiedName();
+            if (o.extension() != null) {
+                reading.skip(object, belongsTo(o.extension()));
+            } else if (o.uncarried() != null) {
+                reading.skip(object, "uses " + o.uncarried() + ", which the schema channel cannot carry (only sql and "
+                        + "plpgsql functions): create the function and the operator at the destination by hand");
+            } else {
+                operators.put(o.oid(), o.ref());
+                operatorStatements.put(o.oid(), o.statement());
+                emitted.add(o.oid());
+                for (long other : new long[] {o.commutator(), o.negator()}) {
+                    if (other != 0 && !operators.containsKey(other)) {
+                        next.add(other);
+                    }
+                }
+            }
+        }
+        return emitted;
+    }
+
+    /** The operator sent for {@code oid}, or null (built in, or skipped). */
+    ObjectRef operator(long oid) {
+        return operators.get(oid);
     }
 
     static String belongsTo(String extension) {
@@ -413,15 +501,27 @@ final class SupportObjects {
             node.statements = statements;
             typeUsesTypes.getOrDefault(t.oid, Set.of()).forEach(u -> dependOn(node, type(u)));
             typeUsesFunctions.getOrDefault(t.oid, Set.of()).forEach(f -> dependOn(node, function(f)));
+            typeUsesOperators.getOrDefault(t.oid, Set.of()).forEach(o -> dependOn(node, operator(o)));
         }
         for (Map.Entry<Long, ObjectRef> f : functions.entrySet()) {
             if (f.getValue() == null) {
                 continue;
             }
             Node node = reading.node(f.getValue());
-            node.statements = List.of(functionDefinitions.get(f.getKey()));
+            node.statements = List.of(f.getValue().kind() == ObjectKind.AGGREGATE ? aggregateStatements.get(f.getKey())
+                    : functionDefinitions.get(f.getKey()));
             functionUsesTypes.getOrDefault(f.getKey(), Set.of()).forEach(t -> dependOn(node, type(t)));
             functionUsesFunctions.getOrDefault(f.getKey(), Set.of()).forEach(g -> dependOn(node, function(g)));
+            functionUsesOperators.getOrDefault(f.getKey(), Set.of()).forEach(o -> dependOn(node, operator(o)));
+        }
+        for (Map.Entry<Long, ObjectRef> o : operators.entrySet()) {
+            if (o.getValue() == null) {
+                continue;
+            }
+            Node node = reading.node(o.getValue());
+            node.statements = List.of(operatorStatements.get(o.getKey()));
+            operatorUsesTypes.getOrDefault(o.getKey(), Set.of()).forEach(t -> dependOn(node, type(t)));
+            operatorUsesFunctions.getOrDefault(o.getKey(), Set.of()).forEach(g -> dependOn(node, function(g)));
         }
     }
 

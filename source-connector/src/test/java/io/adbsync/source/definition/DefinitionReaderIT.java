@@ -261,6 +261,11 @@ class DefinitionReaderIT {
                         + "at the destination by hand",
                 "materialized view shop.order_counts: materialized views are not carried (their rows are not replicated): "
                         + "create it at the destination and refresh it there",
+                // The view top_customers groups by a citext column: its GROUP BY uses the extension's = and <.
+                "operator public.<(public.citext, public.citext): belongs to extension citext: create the extension "
+                        + "at the destination (CREATE EXTENSION \"citext\") before the objects that use it arrive",
+                "operator public.=(public.citext, public.citext): belongs to extension citext: create the extension "
+                        + "at the destination (CREATE EXTENSION \"citext\") before the objects that use it arrive",
                 "partitioning of table shop.events: is partitioned (PARTITION BY RANGE (at)): it is sent as one plain table, "
                         + "which receives the rows of all its partitions; to partition it at the destination, create it there "
                         + "by hand before the data arrives",
@@ -461,6 +466,192 @@ class DefinitionReaderIT {
         try {
             try (Connection c = server.connect(destination); Statement s = c.createStatement()) {
                 ShapeRenderer.apply(s, source.definitions());
+            }
+            try (Connection c = server.connect(destination)) {
+                assertThat(versions(DefinitionReader.of(c).read(c, tables))).isEqualTo(versions(source));
+            }
+        } finally {
+            server.dropDatabase(destination);
+        }
+    }
+
+    /** An aggregate a view uses and an operator (with its commutator) a CHECK uses; their schema and objects. */
+    static final String[] STATS = {
+            "CREATE SCHEMA stats",
+            "CREATE FUNCTION stats.add_square(state numeric, x numeric) RETURNS numeric LANGUAGE plpgsql IMMUTABLE "
+                    + "AS $$BEGIN RETURN state + x * x; END$$",
+            "CREATE FUNCTION stats.root(state numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$SELECT round(sqrt(state), 6)$$",
+            "CREATE AGGREGATE stats.norm(numeric) (SFUNC = stats.add_square, STYPE = numeric, FINALFUNC = stats.root, "
+                    + "INITCOND = '0', PARALLEL = SAFE)",
+            "CREATE FUNCTION stats.well_below(a numeric, b numeric) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$SELECT a < b - 10$$",
+            "CREATE FUNCTION stats.well_above(a numeric, b numeric) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$SELECT a > b + 10$$",
+            "CREATE OPERATOR stats.<<< (FUNCTION = stats.well_below, LEFTARG = numeric, RIGHTARG = numeric, COMMUTATOR = OPERATOR(stats.>>>), "
+                    + "RESTRICT = scalarltsel, JOIN = scalarltjoinsel)",
+            "CREATE OPERATOR stats.>>> (FUNCTION = stats.well_above, LEFTARG = numeric, RIGHTARG = numeric, "
+                    + "RESTRICT = scalargtsel, JOIN = scalargtjoinsel)",
+            // A C function (any symbol of a library will do: it is never called) as the state function of an aggregate.
+            "CREATE FUNCTION stats.c_pick(text, text) RETURNS text LANGUAGE c IMMUTABLE STRICT AS '$libdir/citext', 'citext_larger'",
+            "CREATE AGGREGATE stats.pick(text) (SFUNC = stats.c_pick, STYPE = text)",
+            "CREATE TABLE stats.readings (id integer PRIMARY KEY, low numeric NOT NULL, high numeric NOT NULL, note text, "
+                    + "CONSTRAINT spread CHECK (low OPERATOR(stats.<<<) high))",
+            "CREATE VIEW stats.norms AS SELECT stats.norm(high) AS high_norm, count(*) AS n FROM stats.readings",
+            "CREATE VIEW stats.picks AS SELECT stats.pick(note) AS note FROM stats.readings",
+    };
+
+    /**
+     * The aggregate and operators come after the functions they use and before the view and table using them; the
+     * aggregate with a C state function is reported with it; the statements rebuild the same definitions elsewhere.
+     */
+    @Test
+    void aggregatesAndOperatorsComeAfterTheirFunctionsAndRebuildTheSame() throws SQLException {
+        server.execute(database, STATS);
+        List<TableId> tables = List.of(new TableId("stats", "readings"));
+        SourceDefinitions source;
+        try (Connection c = server.connect(database)) {
+            source = DefinitionReader.of(c).read(c, tables);
+        }
+        assertThat(keys(source)).containsExactly(
+                "schema:\"stats\".\"stats\"",
+                "function:\"stats\".\"add_square(state numeric, x numeric)\"",
+                "function:\"stats\".\"root(state numeric)\"",
+                "function:\"stats\".\"well_above(a numeric, b numeric)\"",
+                "function:\"stats\".\"well_below(a numeric, b numeric)\"",
+                "aggregate:\"stats\".\"norm(numeric)\"",
+                "operator:\"stats\".\"<<<(numeric, numeric)\"",
+                "operator:\"stats\".\">>>(numeric, numeric)\"",
+                "table:\"stats\".\"readings\"",
+                "view:\"stats\".\"norms\"",
+                "view:\"stats\".\"picks\"");
+        assertDependenciesComeFirst(source.definitions());
+        Map<String, Definition> byKey = byKey(source);
+        Definition norm = byKey.get("aggregate:\"stats\".\"norm(numeric)\"");
+        assertThat(norm.statements()).containsExactly("CREATE AGGREGATE \"stats\".\"norm\"(numeric) (SFUNC = "
+                + "\"stats\".\"add_square\", STYPE = numeric, FINALFUNC = \"stats\".\"root\", FINALFUNC_MODIFY = READ_ONLY, "
+                + "INITCOND = '0', PARALLEL = SAFE)");
+        assertThat(norm.dependsOn()).extracting(ObjectRef::key).containsExactly("schema:\"stats\".\"stats\"",
+                "function:\"stats\".\"add_square(state numeric, x numeric)\"", "function:\"stats\".\"root(state numeric)\"");
+        Definition below = byKey.get("operator:\"stats\".\"<<<(numeric, numeric)\"");
+        assertThat(below.statements()).containsExactly("CREATE OPERATOR \"stats\".<<< (FUNCTION = \"stats\".\"well_below\", "
+                + "LEFTARG = numeric, RIGHTARG = numeric, COMMUTATOR = OPERATOR(\"stats\".>>>), "
+                + "RESTRICT = \"pg_catalog\".\"scalarltsel\", JOIN = \"pg_catalog\".\"scalarltjoinsel\")");
+        assertThat(below.dependsOn()).extracting(ObjectRef::key).containsExactly("schema:\"stats\".\"stats\"",
+                "function:\"stats\".\"well_below(a numeric, b numeric)\"");
+        assertThat(byKey.get("table:\"stats\".\"readings\"").dependsOn()).extracting(ObjectRef::key)
+                .contains("operator:\"stats\".\"<<<(numeric, numeric)\"");
+        assertThat(byKey.get("view:\"stats\".\"norms\"").dependsOn()).extracting(ObjectRef::key)
+                .contains("aggregate:\"stats\".\"norm(numeric)\"");
+        assertThat(source.skipped()).extracting(Skipped::toString).containsExactly("aggregate stats.pick(text): uses "
+                + "stats.c_pick(text,text) (language c), which the schema channel cannot carry (only sql and plpgsql "
+                + "functions): create the function and the aggregate at the destination by hand");
+
+        String destination = server.createDatabase("definitions_stats");
+        try {
+            server.execute(destination, "CREATE EXTENSION citext", "CREATE SCHEMA stats", STATS[8], STATS[9]);
+            try (Connection c = server.connect(destination); Statement s = c.createStatement()) {
+                ShapeRenderer.apply(s, source.definitions());
+            }
+            server.execute(destination, "INSERT INTO stats.readings VALUES (1, 1, 20, 'a'), (2, 5, 100, 'b')");
+            assertThatThrownBy(() -> server.execute(destination, "INSERT INTO stats.readings VALUES (3, 50, 55, 'c')"))
+                    .hasMessageContaining("spread");
+            try (Connection c = server.connect(destination); Statement s = c.createStatement();
+                 var rs = s.executeQuery("SELECT high_norm::text, n FROM stats.norms")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("101.980390");
+            }
+            try (Connection c = server.connect(destination)) {
+                assertThat(versions(DefinitionReader.of(c).read(c, tables))).isEqualTo(versions(source));
+            }
+        } finally {
+            server.dropDatabase(destination);
+        }
+    }
+
+    /** An ordered-set aggregate (direct and aggregated arguments) keeps both in its key and statement, and rebuilds. */
+    @Test
+    void anOrderedSetAggregateIsCarriedWithItsDirectArguments() throws SQLException {
+        server.execute(database, "CREATE SCHEMA os",
+                "CREATE FUNCTION os.collect(state numeric[], x numeric) RETURNS numeric[] LANGUAGE sql IMMUTABLE "
+                        + "AS $$SELECT array_append(state, x)$$",
+                "CREATE FUNCTION os.pick(state numeric[], frac numeric) RETURNS numeric LANGUAGE sql IMMUTABLE "
+                        + "AS $$SELECT state[greatest(1, ceil(frac * cardinality(state))::integer)]$$",
+                "CREATE AGGREGATE os.fraction_point(frac numeric ORDER BY x numeric) (SFUNC = os.collect, STYPE = numeric[], "
+                        + "FINALFUNC = os.pick, INITCOND = '{}')",
+                "CREATE TABLE os.samples (id integer PRIMARY KEY, v numeric)",
+                "CREATE VIEW os.median AS SELECT os.fraction_point(0.5) WITHIN GROUP (ORDER BY v) AS m FROM os.samples");
+        List<TableId> tables = List.of(new TableId("os", "samples"));
+        SourceDefinitions source;
+        try (Connection c = server.connect(database)) {
+            source = DefinitionReader.of(c).read(c, tables);
+        }
+        assertThat(source.skipped()).isEmpty();
+        assertDependenciesComeFirst(source.definitions());
+        assertThat(byKey(source).get("aggregate:\"os\".\"fraction_point(frac numeric ORDER BY x numeric)\"").statements())
+                .containsExactly("CREATE AGGREGATE \"os\".\"fraction_point\"(frac numeric ORDER BY x numeric) (SFUNC = "
+                        + "\"os\".\"collect\", STYPE = numeric[], FINALFUNC = \"os\".\"pick\", FINALFUNC_MODIFY = READ_WRITE, "
+                        + "INITCOND = '{}')");
+        String destination = server.createDatabase("definitions_os");
+        try {
+            try (Connection c = server.connect(destination); Statement s = c.createStatement()) {
+                ShapeRenderer.apply(s, source.definitions());
+            }
+            server.execute(destination, "INSERT INTO os.samples SELECT g, g * 10 FROM generate_series(1, 9) g");
+            try (Connection c = server.connect(destination); Statement s = c.createStatement();
+                 var rs = s.executeQuery("SELECT m::text FROM os.median")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("50");
+            }
+            try (Connection c = server.connect(destination)) {
+                assertThat(versions(DefinitionReader.of(c).read(c, tables))).isEqualTo(versions(source));
+            }
+        } finally {
+            server.dropDatabase(destination);
+        }
+    }
+
+    /** Combine function and sort operator, moving-aggregate functions, FINALFUNC_EXTRA: written out, and rebuilt the same. */
+    @Test
+    void lessCommonAggregateOptionsRebuildTheSame() throws SQLException {
+        server.execute(database, "CREATE SCHEMA m",
+                "CREATE FUNCTION m.bigger(a numeric, b numeric) RETURNS numeric LANGUAGE sql IMMUTABLE STRICT AS 'SELECT greatest(a, b)'",
+                "CREATE FUNCTION m.plus(s numeric, x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE STRICT AS 'SELECT s + x'",
+                "CREATE FUNCTION m.minus(s numeric, x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE STRICT AS 'SELECT s - x'",
+                "CREATE FUNCTION m.finish(s numeric, x numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS 'SELECT s * 2'",
+                "CREATE AGGREGATE m.biggest(numeric) (SFUNC = m.bigger, STYPE = numeric, COMBINEFUNC = m.bigger, SORTOP = >, "
+                        + "PARALLEL = SAFE)",
+                "CREATE AGGREGATE m.total(numeric) (SFUNC = m.plus, STYPE = numeric, INITCOND = '0', MSFUNC = m.plus, "
+                        + "MINVFUNC = m.minus, MSTYPE = numeric, MINITCOND = '0')",
+                "CREATE AGGREGATE m.doubled(numeric) (SFUNC = m.plus, STYPE = numeric, FINALFUNC = m.finish, FINALFUNC_EXTRA, "
+                        + "INITCOND = '0')",
+                "CREATE TABLE m.t (id integer PRIMARY KEY, v numeric)",
+                "CREATE VIEW m.summary AS SELECT m.biggest(v) AS b, m.total(v) AS t, m.doubled(v) AS d FROM m.t",
+                "CREATE VIEW m.running AS SELECT id, m.total(v) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS r FROM m.t");
+        List<TableId> tables = List.of(new TableId("m", "t"));
+        SourceDefinitions source;
+        try (Connection c = server.connect(database)) {
+            source = DefinitionReader.of(c).read(c, tables);
+        }
+        assertThat(source.skipped()).isEmpty();
+        Map<String, Definition> byKey = byKey(source);
+        assertThat(byKey.get("aggregate:\"m\".\"biggest(numeric)\"").statements()).containsExactly("CREATE AGGREGATE "
+                + "\"m\".\"biggest\"(numeric) (SFUNC = \"m\".\"bigger\", STYPE = numeric, COMBINEFUNC = \"m\".\"bigger\", "
+                + "SORTOP = OPERATOR(\"pg_catalog\".>), PARALLEL = SAFE)");
+        assertThat(byKey.get("aggregate:\"m\".\"total(numeric)\"").statements()).containsExactly("CREATE AGGREGATE "
+                + "\"m\".\"total\"(numeric) (SFUNC = \"m\".\"plus\", STYPE = numeric, INITCOND = '0', MSFUNC = \"m\".\"plus\", "
+                + "MINVFUNC = \"m\".\"minus\", MSTYPE = numeric, MINITCOND = '0')");
+        assertThat(byKey.get("aggregate:\"m\".\"doubled(numeric)\"").statements()).containsExactly("CREATE AGGREGATE "
+                + "\"m\".\"doubled\"(numeric) (SFUNC = \"m\".\"plus\", STYPE = numeric, FINALFUNC = \"m\".\"finish\", "
+                + "FINALFUNC_EXTRA, FINALFUNC_MODIFY = READ_ONLY, INITCOND = '0')");
+        String destination = server.createDatabase("definitions_m");
+        try {
+            try (Connection c = server.connect(destination); Statement s = c.createStatement()) {
+                ShapeRenderer.apply(s, source.definitions());
+            }
+            String query = "SELECT (SELECT b || '/' || t || '/' || d FROM m.summary) || ' ' || "
+                    + "(SELECT string_agg(r::text, ',' ORDER BY id) FROM m.running)";
+            server.execute(destination, "INSERT INTO m.t VALUES (1, 3), (2, 7), (3, 5)");
+            try (Connection c = server.connect(destination); Statement s = c.createStatement(); var rs = s.executeQuery(query)) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("7/15/30 3,10,12");
             }
             try (Connection c = server.connect(destination)) {
                 assertThat(versions(DefinitionReader.of(c).read(c, tables))).isEqualTo(versions(source));

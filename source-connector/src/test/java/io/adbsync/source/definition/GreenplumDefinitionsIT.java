@@ -82,4 +82,48 @@ class GreenplumDefinitionsIT {
             gp.dropDatabase(db);
         }
     }
+
+    /**
+     * The aggregate and operators of {@link DefinitionReaderIT#STATS} (without the C function, whose library Greenplum
+     * lacks) read from Greenplum 7's catalog as from PostgreSQL's, and their statements run there.
+     */
+    @Test
+    void aggregatesAndOperatorsReadAndRunOnGreenplum() throws SQLException {
+        assumeTrue(Greenplum.unavailableReason().isEmpty(), () -> Greenplum.unavailableReason().orElseThrow());
+        PostgresServer gp = Greenplum.shared();
+        String db = gp.createDatabase("gp_aggops");
+        String copy = gp.createDatabase("gp_aggops_copy");
+        try {
+            gp.execute(db, java.util.Arrays.stream(DefinitionReaderIT.STATS)
+                    .filter(sql -> !sql.contains("c_pick") && !sql.contains("stats.pick")).toArray(String[]::new));
+            List<TableId> tables = List.of(new TableId("stats", "readings"));
+            SourceDefinitions read;
+            try (Connection c = gp.connect(db)) {
+                read = DefinitionReader.of(c).read(c, tables);
+            }
+            assertDependenciesComeFirst(read.definitions());
+            assertThat(read.skipped()).isEmpty();
+            Map<String, Definition> byKey = byKey(read);
+            assertThat(byKey.get("aggregate:\"stats\".\"norm(numeric)\"").statements()).containsExactly("CREATE AGGREGATE "
+                    + "\"stats\".\"norm\"(numeric) (SFUNC = \"stats\".\"add_square\", STYPE = numeric, FINALFUNC = "
+                    + "\"stats\".\"root\", FINALFUNC_MODIFY = READ_ONLY, INITCOND = '0', PARALLEL = SAFE)");
+            assertThat(byKey).containsKeys("operator:\"stats\".\"<<<(numeric, numeric)\"",
+                    "operator:\"stats\".\">>>(numeric, numeric)\"", "view:\"stats\".\"norms\"");
+            try (Connection c = gp.connect(copy); java.sql.Statement s = c.createStatement()) {
+                ShapeRenderer.apply(s, read.definitions());
+            }
+            gp.execute(copy, "INSERT INTO stats.readings VALUES (1, 1, 20, 'a'), (2, 5, 100, 'b')");
+            try (Connection c = gp.connect(copy); java.sql.Statement s = c.createStatement();
+                 java.sql.ResultSet rs = s.executeQuery("SELECT high_norm::text FROM stats.norms")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("101.980390");
+            }
+            try (Connection c = gp.connect(copy)) {
+                assertThat(versions(DefinitionReader.of(c).read(c, tables))).isEqualTo(versions(read));
+            }
+        } finally {
+            gp.dropDatabase(db);
+            gp.dropDatabase(copy);
+        }
+    }
 }
