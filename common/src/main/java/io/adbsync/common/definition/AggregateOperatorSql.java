@@ -38,9 +38,9 @@ public final class AggregateOperatorSql {
             + "p.pronargs, a.aggkind::text, " + String.format(EXTENSION_OF, "pg_proc", "p.oid") + ", "
             + "tn.nspname, tf.proname, format_type(a.aggtranstype, NULL), a.aggtransspace, "
             + "fn.nspname, ff.proname, a.aggfinalextra, a.aggfinalmodify::text, "
-            + "cn.nspname, cf.proname, sn.nspname, sf.proname, dn.nspname, df.proname, a.agginitval, "
+            + "cn.nspname, cf.proname, sn.nspname, sf.proname, dn.nspname, df.proname, quote_literal(a.agginitval), "
             + "mtn.nspname, mtf.proname, mivn.nspname, mif.proname, format_type(NULLIF(a.aggmtranstype, 0), NULL), "
-            + "a.aggmtransspace, mfn.nspname, mff.proname, a.aggmfinalextra, a.aggmfinalmodify::text, a.aggminitval, "
+            + "a.aggmtransspace, mfn.nspname, mff.proname, a.aggmfinalextra, a.aggmfinalmodify::text, quote_literal(a.aggminitval), "
             + "son.nspname, so.oprname, p.proparallel::text, "
             + String.format(UNCARRIED, "a.aggtransfn::oid, a.aggfinalfn::oid, a.aggcombinefn::oid, a.aggserialfn::oid, "
             + "a.aggdeserialfn::oid, a.aggmtransfn::oid, a.aggminvtransfn::oid, a.aggmfinalfn::oid") + " "
@@ -181,7 +181,9 @@ public final class AggregateOperatorSql {
         optional(options, "SERIALFUNC", rs, 18, 19);
         optional(options, "DESERIALFUNC", rs, 20, 21);
         if (rs.getString(22) != null) {
-            options.add("INITCOND = " + SqlIdentifiers.literal(rs.getString(22)));
+            // quote_literal: E'…' where the value has a backslash, so the text means the same whatever the session's
+            // standard_conforming_strings (the statement may be pasted by hand from a skip message).
+            options.add("INITCOND = " + rs.getString(22));
         }
         if (rs.getString(24) != null) {
             options.add("MSFUNC = " + name(rs, 23, 24));
@@ -198,7 +200,7 @@ public final class AggregateOperatorSql {
                 options.add("MFINALFUNC_MODIFY = " + modify(rs.getString(32)));
             }
             if (rs.getString(33) != null) {
-                options.add("MINITCOND = " + SqlIdentifiers.literal(rs.getString(33)));
+                options.add("MINITCOND = " + rs.getString(33));
             }
         }
         if (rs.getString(35) != null) {
@@ -256,6 +258,34 @@ public final class AggregateOperatorSql {
     /** {@code OPERATOR("schema".===)}: an operator's name is not an identifier and is never quoted, its schema is. */
     static String operatorName(String schema, String name) {
         return "OPERATOR(" + operatorPath(schema, name) + ")";
+    }
+
+    /**
+     * The start every statement of {@code ref} (an aggregate or an operator) has as this class writes it: the sink runs
+     * only a statement that creates the very object its record names, whatever else a topic's writer put there.
+     * Empty for an operator name that is not made of operator characters.
+     */
+    public static java.util.Optional<String> statementStart(ObjectRef ref) {
+        int paren = ref.name().indexOf('(');
+        if (paren <= 0) {
+            return java.util.Optional.empty();
+        }
+        String name = ref.name().substring(0, paren);
+        return switch (ref.kind()) {
+            case AGGREGATE -> java.util.Optional.of("CREATE AGGREGATE " + SqlIdentifiers.qualified(ref.schema(), name) + "(");
+            case OPERATOR -> OPERATOR_CHARACTERS.matcher(name).matches()
+                    ? java.util.Optional.of("CREATE OPERATOR " + operatorPath(ref.schema(), name) + " (")
+                    : java.util.Optional.empty();
+            default -> java.util.Optional.empty();
+        };
+    }
+
+    /** What an operator's name may be made of (PostgreSQL's CREATE OPERATOR), at most NAMEDATALEN - 1 characters. */
+    private static final java.util.regex.Pattern OPERATOR_CHARACTERS = java.util.regex.Pattern.compile("[+\\-*/<>=~!@#%^&|`?]{1,63}");
+
+    /** Whether {@code ref} is a postfix operator (no right operand), which PostgreSQL 14 and later no longer have. */
+    public static boolean postfix(ObjectRef ref) {
+        return ref.kind() == ObjectKind.OPERATOR && ref.name().endsWith(", NONE)");
     }
 
     private static String operatorPath(String schema, String name) {

@@ -637,6 +637,20 @@ public final class DefinitionApplier {
                 return work.result(ref, destination, Outcome.SKIPPED);
             }
         }
+        if (ref.kind() == ObjectKind.AGGREGATE || ref.kind() == ObjectKind.OPERATOR) {
+            // Built from the catalog, not written by hand: the statement must create the object the record names.
+            java.util.Optional<String> start = AggregateOperatorSql.statementStart(ref);
+            if (start.isEmpty() || d.statements().size() != 1 || !d.statements().get(0).startsWith(start.get())) {
+                work.skipped.add(new Skip(ref.toString(), "its statement does not create the " + ref.kind().label()
+                        + " its record names; none was run: " + abbreviate(String.join("; ", d.statements()))));
+                return work.result(ref, destination, Outcome.SKIPPED);
+            }
+            if (AggregateOperatorSql.postfix(ref) && work.c.getMetaData().getDatabaseMajorVersion() >= 14) {
+                work.skipped.add(new Skip(ref.toString(), "PostgreSQL 14 and later have no postfix operators; rewrite what "
+                        + "uses it at the destination (e.g. as a function): " + abbreviate(d.statements().get(0))));
+                return work.result(ref, destination, Outcome.SKIPPED);
+            }
+        }
         if ((ref.kind() == ObjectKind.AGGREGATE || ref.kind() == ObjectKind.OPERATOR) && !dialect.postgres12Ddl()) {
             work.skipped.add(new Skip(ref.toString(), dialect.name() + " predates the options the source's statement uses "
                     + "(PostgreSQL 11's CREATE AGGREGATE and CREATE OPERATOR); create it at the destination by hand: "

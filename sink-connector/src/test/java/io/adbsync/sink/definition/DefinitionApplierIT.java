@@ -366,6 +366,42 @@ class DefinitionApplierIT {
         assertThat(scalar(pg, destination, "SELECT count(*) FROM stats.readings WHERE 100::numeric OPERATOR(stats.>>>) low")).isEqualTo("2");
     }
 
+    /**
+     * An aggregate's or operator's statement is built from the catalog, so the sink runs only one that creates the very
+     * object its record names: a topic writer cannot smuggle another statement under either kind, nor a postfix
+     * operator onto a server without them.
+     */
+    @Test
+    void anAggregateOrOperatorRecordWhoseStatementCreatesSomethingElseIsNotRun() throws Exception {
+        String destination = database("defhostile");
+        sql(pg, destination, "CREATE SCHEMA stats", "CREATE ROLE defhostile_victim NOLOGIN");
+        List<Definition> hostile = List.of(
+                Definition.ofStatements(new ObjectRef(ObjectKind.OPERATOR, "stats", "<<<(numeric, numeric)"), List.of(),
+                        List.of("ALTER ROLE defhostile_victim SUPERUSER")),
+                Definition.ofStatements(new ObjectRef(ObjectKind.AGGREGATE, "stats", "norm(numeric)"), List.of(),
+                        List.of("CREATE AGGREGATE \"stats\".\"other\"(numeric) (SFUNC = numeric_add, STYPE = numeric)")),
+                Definition.ofStatements(new ObjectRef(ObjectKind.OPERATOR, "stats", "plus(numeric, numeric)"), List.of(),
+                        List.of("CREATE OPERATOR \"stats\".plus (FUNCTION = numeric_add, LEFTARG = numeric, RIGHTARG = numeric)")),
+                Definition.ofStatements(new ObjectRef(ObjectKind.OPERATOR, "stats", "!!!(numeric, NONE)"), List.of(),
+                        List.of("CREATE OPERATOR \"stats\".!!! (FUNCTION = pg_catalog.numeric_fac, LEFTARG = numeric)")));
+        try (Connection c = pg.connect(destination)) {
+            DefinitionApplier applier = applier(c, NameCase.KEEP, SinkConfig.ConflictMode.IGNORE);
+            for (Definition d : hostile.subList(0, 3)) {
+                Applied applied = applier.apply(c, d);
+                assertThat(applied.outcome()).as(applied.summary()).isEqualTo(Outcome.SKIPPED);
+                assertThat(applied.summary()).contains("does not create the " + d.ref().kind().label() + " its record names");
+            }
+            if (c.getMetaData().getDatabaseMajorVersion() >= 14) {
+                Applied postfix = applier.apply(c, hostile.get(3));
+                assertThat(postfix.outcome()).isEqualTo(Outcome.SKIPPED);
+                assertThat(postfix.summary()).contains("PostgreSQL 14 and later have no postfix operators");
+            }
+        }
+        assertThat(scalar(pg, destination, "SELECT rolsuper FROM pg_roles WHERE rolname = 'defhostile_victim'")).isEqualTo("f");
+        assertThat(scalar(pg, destination, "SELECT count(*) FROM pg_proc WHERE proname = 'other'")).isEqualTo("0");
+        sql(pg, destination, "DROP ROLE defhostile_victim");
+    }
+
     @Test
     void anAggregateOfTheDestinationsOwnThatDiffersStopsUnderFailAndIsLeftAsItIsUnderIgnore() throws Exception {
         String destination = database("defownagg");
