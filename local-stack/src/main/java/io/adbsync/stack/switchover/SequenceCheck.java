@@ -1,6 +1,5 @@
 package io.adbsync.stack.switchover;
 
-import io.adbsync.common.sql.TableId;
 import io.adbsync.stack.verify.SequenceVerifier;
 import io.adbsync.stack.verify.SequenceVerifier.SequenceDiff;
 
@@ -28,7 +27,7 @@ final class SequenceCheck {
             } else if (!diff.ready()) {
                 findings.add(new Finding(subject, "behind: source at " + diff.source() + ", destination at "
                         + (diff.destination() == null ? "not used yet" : diff.destination()),
-                        new Fix.AdvanceSequence(TableId.parse(diff.sequence()), diff.source())));
+                        new Fix.AdvanceSequence(diff.id(), diff.source())));
             }
         }
         return findings;

@@ -1,5 +1,6 @@
 package io.adbsync.stack.verify;
 
+import io.adbsync.common.sql.TableId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Compares the sequences of the source with the destination's of the same name: before a switchover each must be at or
@@ -20,8 +20,16 @@ public final class SequenceVerifier {
     /** The problem of a source sequence the destination does not have. */
     public static final String MISSING = "missing at the destination";
 
-    /** One sequence: its positions ({@code last_value}, null where never used) and what is wrong, if anything. */
-    public record SequenceDiff(String sequence, Long source, Long destination, String problem) {
+    /**
+     * One sequence: its name ({@code id}; {@code sequence} as messages show it), its positions ({@code last_value}, null
+     * where never used) and what is wrong, if anything.
+     */
+    public record SequenceDiff(TableId id, Long source, Long destination, String problem) {
+
+        /** {@code schema.name}, for messages only: a schema or name may itself hold a dot. */
+        public String sequence() {
+            return id.schema() + "." + id.table();
+        }
 
         public boolean ready() {
             return problem == null;
@@ -34,9 +42,9 @@ public final class SequenceVerifier {
 
         public String describe() {
             if (problem != null) {
-                return "sequence " + sequence + ": " + problem;
+                return "sequence " + sequence() + ": " + problem;
             }
-            return "sequence " + sequence + ": ready (source " + text(source) + ", destination " + text(destination) + ")";
+            return "sequence " + sequence() + ": ready (source " + text(source) + ", destination " + text(destination) + ")";
         }
 
         private static String text(Long value) {
@@ -52,10 +60,10 @@ public final class SequenceVerifier {
 
     /** Every sequence of {@code schemas} at the source, compared with the destination's. */
     public static List<SequenceDiff> compare(Connection source, Connection destination, Collection<String> schemas) throws SQLException {
-        Map<String, Position> at = positions(source, schemas);
-        Map<String, Position> there = positions(destination, schemas);
+        Map<TableId, Position> at = positions(source, schemas);
+        Map<TableId, Position> there = positions(destination, schemas);
         List<SequenceDiff> diffs = new ArrayList<>();
-        for (Map.Entry<String, Position> e : at.entrySet()) {
+        for (Map.Entry<TableId, Position> e : at.entrySet()) {
             Position s = e.getValue();
             Position d = there.get(e.getKey());
             if (d == null) {
@@ -72,8 +80,9 @@ public final class SequenceVerifier {
         return diffs;
     }
 
-    private static Map<String, Position> positions(Connection c, Collection<String> schemas) throws SQLException {
-        Map<String, Position> out = new TreeMap<>();
+    private static Map<TableId, Position> positions(Connection c, Collection<String> schemas) throws SQLException {
+        // In the query's order (schema, name).
+        Map<TableId, Position> out = new java.util.LinkedHashMap<>();
         // pg_sequences shows last_value null where the role may not read the sequence, as where it was never used.
         try (PreparedStatement ps = c.prepareStatement("SELECT schemaname, sequencename, last_value, increment_by "
                 + "FROM pg_catalog.pg_sequences WHERE schemaname = ANY (?) ORDER BY 1, 2")) {
@@ -81,7 +90,7 @@ public final class SequenceVerifier {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long last = rs.getLong(3);
-                    out.put(rs.getString(1) + "." + rs.getString(2), new Position(rs.wasNull() ? null : last, rs.getLong(4)));
+                    out.put(new TableId(rs.getString(1), rs.getString(2)), new Position(rs.wasNull() ? null : last, rs.getLong(4)));
                 }
             }
         }
