@@ -127,6 +127,28 @@ class SwitchoverIT extends WithLocalStack {
     }
 
     @Test
+    void aSameNamedRuleThatDoesSomethingElseAtTheDestinationIsReplaced() throws Exception {
+        String src = postgres.createDatabase("swr_src");
+        String dst = postgres.createDatabase("swr_dst");
+        for (String db : List.of(src, dst)) {
+            sql(postgres, db, "CREATE TABLE ledger (id int PRIMARY KEY, amount int)");
+        }
+        sql(postgres, src, "CREATE RULE frozen AS ON UPDATE TO ledger DO INSTEAD NOTHING");
+        sql(postgres, dst, "CREATE RULE frozen AS ON UPDATE TO ledger WHERE false DO INSTEAD NOTHING");
+
+        Run dryRun = switchover(src, dst, false, List.of());
+
+        assertThat(dryRun.exitCode()).as(dryRun.out()).isEqualTo(3);
+        assertThat(dryRun.out()).contains("rule frozen on public.ledger: differs at the destination: CREATE RULE frozen AS\n"
+                + "    ON UPDATE TO public.ledger\n   WHERE false DO INSTEAD NOTHING;")
+                .contains("CREATE OR REPLACE RULE frozen AS\n    ON UPDATE TO public.ledger DO INSTEAD NOTHING;\n");
+        assertThat(switchover(src, dst, true, List.of()).exitCode()).isZero();
+        sql(postgres, dst, "INSERT INTO ledger VALUES (1, 10)", "UPDATE ledger SET amount = 20");
+        assertThat(scalar(postgres, dst, "SELECT amount FROM ledger")).isEqualTo("10");
+        assertThat(switchover(src, dst, false, List.of()).exitCode()).isZero();
+    }
+
+    @Test
     void aStatementTheDestinationRefusesRollsBackTheOthersAndIsPrintedWithTheError() throws Exception {
         String src = postgres.createDatabase("swf_src");
         String dst = postgres.createDatabase("swf_dst");

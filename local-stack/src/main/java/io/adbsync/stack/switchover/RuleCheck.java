@@ -21,18 +21,29 @@ final class RuleCheck {
     private static final String RULES = "SELECT r.rulename, pg_catalog.pg_get_ruledef(r.oid, true) FROM pg_catalog.pg_rewrite r "
             + "WHERE r.ev_class = ?::oid AND r.rulename <> '_RETURN' ORDER BY r.rulename";
 
+    private static final java.util.regex.Pattern REPLACE = java.util.regex.Pattern.compile("^CREATE RULE");
+
     private RuleCheck() {
     }
 
-    /** The source connection's {@code search_path} must be {@code pg_catalog}, so the definitions name relations in full. */
+    /**
+     * Both connections' {@code search_path} must be {@code pg_catalog}, so the definitions name relations in full and
+     * read the same where the rules are the same.
+     */
     static List<Finding> compare(Connection source, Connection destination, TableId table, long sourceOid, long destinationOid)
             throws SQLException {
         Map<String, String> there = rules(destination, destinationOid);
         List<Finding> findings = new ArrayList<>();
         for (Map.Entry<String, String> rule : rules(source, sourceOid).entrySet()) {
-            if (!there.containsKey(rule.getKey())) {
+            String has = there.get(rule.getKey());
+            if (has == null) {
                 findings.add(new Finding("rule " + rule.getKey() + " on " + table, "missing at the destination",
                         new Fix.CreateRule(table, rule.getKey(), rule.getValue())));
+            } else if (!has.strip().equals(rule.getValue().strip())) {
+                // Both read under search_path pg_catalog, so equal rules read the same; a same-named rule doing
+                // something else would otherwise pass unnoticed.
+                findings.add(new Finding("rule " + rule.getKey() + " on " + table, "differs at the destination: " + has.strip(),
+                        new Fix.CreateRule(table, rule.getKey(), REPLACE.matcher(rule.getValue().strip()).replaceFirst("CREATE OR REPLACE RULE"))));
             }
         }
         return findings;

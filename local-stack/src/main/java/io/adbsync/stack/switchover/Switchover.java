@@ -44,9 +44,12 @@ public final class Switchover {
         try (Connection source = DriverManager.getConnection(options.sourceUrl(), options.credentials().forUrl(options.sourceUrl()));
              Connection destination = DriverManager.getConnection(options.sinkUrl(), options.credentials().forUrl(options.sinkUrl()))) {
             source.setReadOnly(true);
-            try (Statement s = source.createStatement()) {
-                // pg_get_ruledef then qualifies every relation, so the rule means the same whatever the destination's path.
-                s.execute("SET search_path = pg_catalog");
+            // pg_get_ruledef then qualifies every relation, so a rule means the same whatever the destination's path, and
+            // the two sides' definitions of one rule read alike. Every statement run here is schema-qualified.
+            for (Connection c : List.of(source, destination)) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET search_path = pg_catalog");
+                }
             }
             SwitchoverPlan plan = SwitchoverPlan.read(source, destination, options.tables());
             print(plan, out);
