@@ -204,6 +204,24 @@ public final class Main {
                 + " to 65535, got '" + value + "'", false);
     }
 
+    /**
+     * A port option the local stack is to listen on, checked free before anything starts: taken, the worker failed
+     * deep in its start with "Unable to initialize REST server", after the broker and the servers were up.
+     */
+    static int freePortOption(Map<String, String> options, String name, int defaultValue) {
+        int port = portOption(options, name, defaultValue, true);
+        if (port > 0) {
+            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+            } catch (java.io.IOException e) {
+                throw new UsageException("Port " + port + " is in use (another bin/adbsync stack or demo, or a Connect "
+                        + "worker?): stop it, or give --" + name + " another port (0 picks a free one)", false);
+            }
+        }
+        return port;
+    }
+
     /** A positive decimal option, e.g. minutes. */
     static double positiveDecimalOption(Map<String, String> options, String name, double defaultValue) {
         String value = options.get(name);
@@ -224,8 +242,8 @@ public final class Main {
     private static void stack(Map<String, String> options) throws InterruptedException {
         String sourceUrl = requireUrl(options, "source-url");
         String sinkUrl = requireUrl(options, "sink-url");
-        int port = portOption(options, "connect-port", 8083, true);
-        int metricsPort = portOption(options, "metrics", -1, true);
+        int port = freePortOption(options, "connect-port", 8083);
+        int metricsPort = freePortOption(options, "metrics", -1);
         LocalStack stack = LocalStack.start(1, port, Map.of(), java.util.List.of(), true);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -275,11 +293,11 @@ public final class Main {
 
     private static void demo(Map<String, String> options) throws InterruptedException {
         Demo.Options demoOptions = new Demo.Options(
-                portOption(options, "connect-port", 8083, true),
+                freePortOption(options, "connect-port", 8083),
                 intOption(options, "accounts", 100_000, 1, Integer.MAX_VALUE),
                 intOption(options, "workload-seconds", 30, 0, Integer.MAX_VALUE),
                 intOption(options, "tps", 200, 1, Integer.MAX_VALUE),
-                false, 0, configDir(), format(options), portOption(options, "metrics", -1, true));
+                false, 0, configDir(), format(options), freePortOption(options, "metrics", -1));
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -73,6 +73,17 @@ class MainTest {
     }
 
     @Test
+    void aConnectPortInUseIsOneLineBeforeAnythingStarts() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Result result = run("demo --connect-port " + taken.getLocalPort());
+            assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
+            assertThat(result.err().lines()).as(result.err()).singleElement().asString()
+                    .isEqualTo("Port " + taken.getLocalPort() + " is in use (another bin/adbsync stack or demo, or a Connect "
+                            + "worker?): stop it, or give --connect-port another port (0 picks a free one)");
+        }
+    }
+
+    @Test
     void aHeartbeatTableThatIsNotSchemaDotTableIsOneLineNamingTheOptionAndExitCode2() throws Exception {
         Result result = run("verify --source-url jdbc:postgresql://h/a --sink-url jdbc:postgresql://h/b --heartbeat-table beat");
         assertThat(result.exitCode()).as(result.err()).isEqualTo(2);
