@@ -161,7 +161,7 @@ public final class SchemaChannelGate {
         boolean read = false;
         if (now - lastRefreshMs >= refreshMs) {
             lastRefreshMs = now;
-            if (now - lastResendMs >= resendMs && !tables.isEmpty()) {
+            if (now - lastResendMs >= resendMs) {
                 lastResendMs = now;
                 sent.clear();
                 sentSequences.clear();
@@ -169,7 +169,7 @@ public final class SchemaChannelGate {
                         + "the topic's retention deleted the first ones", topic);
             }
             out.addAll(refresh(now));
-            read = !tables.isEmpty();
+            read = true;
         }
         if (records != null) {
             for (SourceRecord record : records) {
@@ -203,10 +203,9 @@ public final class SchemaChannelGate {
     }
 
     private List<SourceRecord> refresh(long now) throws SQLException {
-        if (tables.isEmpty()) {
-            return List.of();
-        }
-        // The read carries every sequence's position too: send() sends those that moved.
+        // Also before any table's data: a task started after the last change (moved by a rebalance) sees none, and the
+        // sequences' last moves must still reach the destination. The read carries every sequence's position; send()
+        // sends those that moved (all of them, the first time).
         return send(reader.definitions(), now);
     }
 

@@ -139,6 +139,26 @@ class SchemaChannelGateTest {
         assertThat(gate.gate(null)).isNull();
     }
 
+    /**
+     * A task started after the last change (a rebalance moved it) sees no table record, yet the sequences' last moves
+     * must still reach the destination: the first re-read sends every definition and the sequences' positions.
+     */
+    @Test
+    void aTaskThatSeesNoDataStillSendsTheSequencesOnTheInterval() throws Exception {
+        assertThat(gate.gate(null)).isNull();
+        catalog.sequenceAt = 700;
+        now.addAndGet(30_000);
+        List<SourceRecord> out = gate.gate(null);
+        assertThat(keysOnSchemaTopic(out)).containsExactly(ENUM.key(), SEQ.key(), ORDERS.key());
+        assertThat(((Struct) out.get(1).value()).getStruct("sequence").getInt64("last_value")).isEqualTo(700L);
+        // Then only what moves, as for a task that saw data.
+        now.addAndGet(30_000);
+        assertThat(gate.gate(null)).isNull();
+        catalog.sequenceAt = 800;
+        now.addAndGet(30_000);
+        assertThat(keysOnSchemaTopic(gate.gate(null))).containsExactly(SEQ.key());
+    }
+
     @Test
     void recordsOfOtherTopicsOrWithoutASourceTablePassUnmarked() throws Exception {
         SourceRecord heartbeat = new SourceRecord(Map.of(), Map.of(), "__adbsync-heartbeat.p", null, null, null, null, null);
