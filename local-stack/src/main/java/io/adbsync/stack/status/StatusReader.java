@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.contract.SnapshotProgress;
 import io.adbsync.common.jdbc.ConnectionConfig;
-import io.adbsync.common.jdbc.JdbcUrls;
-import io.adbsync.common.jdbc.SessionOptions;
+import io.adbsync.common.jdbc.GreenplumSegments;
 import io.adbsync.stack.connect.ConnectRestClient;
 import io.adbsync.stack.postgres.ClientCredentials;
 import io.adbsync.stack.status.StatusSample.Connector;
@@ -68,10 +67,6 @@ public final class StatusReader implements AutoCloseable {
     private static final String HEARTBEAT_TABLE = "heartbeat.table";
     private static final String SOURCE_MODE = "source.mode";
     private static final String DEAD_LETTER_TOPIC = "errors.deadletterqueue.topic.name";
-    /** The products whose coordinator may have its slots on the segments (as the source's SourceTopology decides). */
-    private static final Pattern FAMILY = Pattern.compile("Greenplum|Cloudberry|AnalyticDB");
-    /** Session settings of a connection to a Greenplum segment, as the source task's (Segment.UTILITY_OPTIONS). */
-    private static final String UTILITY_OPTIONS = "-c gp_role=utility -c default_transaction_read_only=on";
     private static final int TIMEOUT_SECONDS = 10;
 
     private final ConnectRestClient connect;
@@ -375,7 +370,7 @@ public final class StatusReader implements AutoCloseable {
         try (PreparedStatement s = db.prepareStatement("SELECT version(), current_setting('gp_role', true)");
              ResultSet rs = s.executeQuery()) {
             rs.next();
-            boolean coordinator = FAMILY.matcher(rs.getString(1)).find() && "dispatch".equals(rs.getString(2));
+            boolean coordinator = GreenplumSegments.FAMILY.matcher(rs.getString(1)).find() && "dispatch".equals(rs.getString(2));
             // AnalyticDB decodes at the coordinator unless segments were asked for (source.mode=greenplum_segments).
             if (!coordinator || ("auto".equals(sourceMode) && rs.getString(1).contains("AnalyticDB"))) {
                 return slots;
@@ -389,16 +384,13 @@ public final class StatusReader implements AutoCloseable {
                 segments.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3), Boolean.toString(rs.getBoolean(4))});
             }
         }
-        Properties parsed = org.postgresql.Driver.parseURL(url, null);
-        String users = parsed == null ? null : parsed.getProperty("options");
         for (String[] segment : segments) {
             String site = "segment " + segment[0];
             if (!Boolean.parseBoolean(segment[3])) {
                 slots.add(new Slot(site, false, null, null, null, null, null, "down (gp_segment_configuration)"));
                 continue;
             }
-            String segmentUrl = JdbcUrls.withParameter(JdbcUrls.withHost(url, segment[1], Integer.parseInt(segment[2])), "options",
-                    SessionOptions.merge(users, UTILITY_OPTIONS));
+            String segmentUrl = GreenplumSegments.utilityUrl(url, segment[1], Integer.parseInt(segment[2]));
             try (Connection c = DriverManager.getConnection(segmentUrl, props)) {
                 slots.add(slot(c, site, slotName).orElse(new Slot(site, false, null, null, null, null, null,
                         "no slot on this segment (created when the task starts)")));

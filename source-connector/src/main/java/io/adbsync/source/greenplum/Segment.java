@@ -1,11 +1,7 @@
 package io.adbsync.source.greenplum;
 
 import io.adbsync.common.jdbc.ConnectionConfig;
-import io.adbsync.common.jdbc.JdbcUrls;
-import io.adbsync.common.jdbc.SessionOptions;
-import org.postgresql.PGProperty;
-
-import java.util.Properties;
+import io.adbsync.common.jdbc.GreenplumSegments;
 
 /**
  * A primary segment of a Greenplum cluster as the coordinator's {@code gp_segment_configuration} lists it, and how to
@@ -19,13 +15,8 @@ import java.util.Properties;
  */
 public record Segment(int content, int dbid, String host, int port, boolean up) {
 
-    /**
-     * The session settings of every connection to a segment. A primary segment refuses sessions that are not in utility
-     * mode. Read-only because a write in utility mode would change this segment's rows only, behind the coordinator's
-     * back (a replicated table's copies would differ, a distributed row could land on the wrong segment): every write
-     * the connector makes (heartbeats, publication, replica identity) goes through the coordinator.
-     */
-    public static final String UTILITY_OPTIONS = "-c gp_role=utility -c default_transaction_read_only=on";
+    /** The session settings of every connection to a segment ({@link GreenplumSegments#UTILITY_OPTIONS}). */
+    public static final String UTILITY_OPTIONS = GreenplumSegments.UTILITY_OPTIONS;
 
     /** How messages name it: {@code segment 1 at sdw2:6001}. */
     public String describe() {
@@ -40,11 +31,7 @@ public record Segment(int content, int dbid, String host, int port, boolean up) 
      * reaches the segment unchanged, and adds its own session options after these.
      */
     public ConnectionConfig utilityConnection(ConnectionConfig coordinator) {
-        String options = PGProperty.OPTIONS.getName();
-        Properties parsed = org.postgresql.Driver.parseURL(coordinator.url(), null);
-        String users = parsed == null ? null : parsed.getProperty(options);
-        String url = JdbcUrls.withParameter(JdbcUrls.withHost(coordinator.url(), host, port), options,
-                SessionOptions.merge(users, UTILITY_OPTIONS));
+        String url = GreenplumSegments.utilityUrl(coordinator.url(), host, port);
         return new ConnectionConfig(url, coordinator.user(), coordinator.password(), coordinator.sslPassword());
     }
 }

@@ -1,6 +1,7 @@
 package io.adbsync.source.greenplum;
 
 import io.adbsync.common.jdbc.ConnectionConfig;
+import io.adbsync.common.jdbc.GreenplumSegments;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -83,7 +84,7 @@ import java.util.regex.Pattern;
  */
 public final class SourceTopology {
 
-    private static final Pattern FAMILY = Pattern.compile("Greenplum|Cloudberry|AnalyticDB");
+    private static final Pattern FAMILY = GreenplumSegments.FAMILY;
     /** The parenthesised product in {@code version()}, e.g. {@code (Greenplum Database 7.0.0+ build dev)}. */
     private static final Pattern PRODUCT = Pattern.compile("\\(([^()]*(?:Greenplum|Cloudberry|AnalyticDB)[^()]*)\\)");
     private static final String SEGMENTS = "SELECT content, dbid, address, port, status = 'u' FROM gp_segment_configuration "
