@@ -314,6 +314,49 @@ class SourceStreamingIT extends SourceConnectorTestBase {
         rest.remove(name);
     }
 
+    /**
+     * A slot lost while the connector was stopped (dropped by hand, or a failover without slot synchronisation) took
+     * the changes made since with it: a new slot starts now. The task must say so rather than stream on from the new
+     * slot as if nothing was missing, and the remedy its message gives must bring the missing change.
+     */
+    @Test
+    void aSlotLostWhileStoppedFailsTheTaskInsteadOfSkippingTheChangesItHeld() throws Exception {
+        sql("CREATE TABLE kept (id int PRIMARY KEY)");
+        deploy();
+        sql("INSERT INTO kept VALUES (1)");
+        ChangeEvents.read(stack.bootstrapServers(), topic("kept"), 1);
+        Awaitility.await("stream offset stored").atMost(Duration.ofSeconds(30))
+                .until(() -> rest.offsets(name).toString().contains("\"lsn\""));
+        assertThat(rest.put("connectors/" + name + "/stop", null).ok()).isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> "STOPPED".equals(rest.status(name).get("connector").get("state").asText()));
+        Awaitility.await("slot released").atMost(Duration.ofSeconds(30)).until(() -> "0".equals(
+                scalar("SELECT count(*)::text FROM pg_replication_slots WHERE active AND slot_name = '" + name + "'")));
+        sql("SELECT pg_drop_replication_slot('" + name + "')", "INSERT INTO kept VALUES (2)");
+
+        rest.resume(name);
+        String trace = Awaitility.await("the task FAILED").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300))
+                .until(() -> {
+                    JsonNode tasks = rest.status(name).get("tasks");
+                    return tasks.size() > 0 && "FAILED".equals(tasks.get(0).get("state").asText())
+                            ? tasks.get(0).get("trace").asText() : null;
+                }, t -> t != null);
+        assertThat(trace).contains("Replication slot " + name + " does not exist, but the connector's stored offsets "
+                + "say it streamed up to ").contains("DELETE /connectors/" + name + "/offsets");
+        assertThat(scalar("SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")).isEqualTo("0");
+
+        // The remedy the message gives: offsets deleted on the stopped connector, then every table copied again.
+        assertThat(rest.put("connectors/" + name + "/stop", null).ok()).isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> "STOPPED".equals(rest.status(name).get("connector").get("state").asText()));
+        assertThat(rest.delete("connectors/" + name + "/offsets").ok()).isTrue();
+        rest.deploy(name, config("snapshot.mode", "initial"));
+        rest.resume(name);
+        List<Event> events = ChangeEvents.readUntil(stack.bootstrapServers(), topic("kept"), e -> ids(e).contains(2),
+                Duration.ofSeconds(60));
+        assertThat(ids(events)).contains(1, 2);
+    }
+
     @Test
     void anIdleCaptureStillReleasesWalThroughHeartbeats() throws Exception {
         sql("CREATE TABLE quiet (id int PRIMARY KEY)", "CREATE TABLE noisy (id int PRIMARY KEY, pad text)");

@@ -49,14 +49,7 @@ public final class SegmentSlots {
      */
     public static void ensure(ConnectionConfig coordinator, List<Segment> segments, String slot, List<TableId> captured,
                               TableId heartbeatTable) throws SQLException {
-        List<Segment> missing = new ArrayList<>();
-        for (Found found : look(coordinator, segments, slot)) {
-            if (found.slot() == null) {
-                missing.add(found.segment());
-            } else if (found.slot().problem(found.database()) != null) {
-                throw new ConnectException(found.slot().problem(found.database()) + " (on " + found.segment().describe() + ")");
-            }
-        }
+        List<Segment> missing = missing(coordinator, segments, slot);
         if (missing.isEmpty()) {
             return;
         }
@@ -98,6 +91,19 @@ public final class SegmentSlots {
         }
         log.info("Created logical replication slot {} (pgoutput) on {} together, the captured tables locked against "
                 + "writes for {} ms", slot, missing.stream().map(Segment::describe).toList(), System.currentTimeMillis() - started);
+    }
+
+    /** The segments of {@code segments} that lack slot {@code slot}; a slot there that cannot serve fails naming why. */
+    public static List<Segment> missing(ConnectionConfig coordinator, List<Segment> segments, String slot) throws SQLException {
+        List<Segment> missing = new ArrayList<>();
+        for (Found found : look(coordinator, segments, slot)) {
+            if (found.slot() == null) {
+                missing.add(found.segment());
+            } else if (found.slot().problem(found.database()) != null) {
+                throw new ConnectException(found.slot().problem(found.database()) + " (on " + found.segment().describe() + ")");
+            }
+        }
+        return missing;
     }
 
     /**

@@ -13,6 +13,7 @@ import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.source.greenplum.TruncateRendezvous;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.stream.OffsetScope;
+import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.TableShare;
 import org.apache.kafka.connect.errors.ConnectException;
 
@@ -20,6 +21,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -102,15 +104,36 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
      * ({@link SegmentSlots}), the {@code captured} tables locked meanwhile; {@code heartbeatTable} holds
      * the segments' rendezvous at truncates.
      */
-    void ensureSlot(String slot, ConnectionConfig coordinator, List<TableId> captured, TableId heartbeatTable)
-            throws SQLException {
+    void ensureSlot(String slot, ConnectionConfig coordinator, List<TableId> captured, TableId heartbeatTable,
+                    StoredStreams stored, String connector) throws SQLException {
         if (segment != null) {
+            List<Segment> missing = SegmentSlots.missing(coordinator, segments, slot);
+            // Where only some segments lack it, SegmentSlots refuses with what to do about the others' slots.
+            if (missing.size() == segments.size()) {
+                for (Segment s : missing) {
+                    Optional<StreamPosition> at = stored.at(OffsetScope.ofSegment(scope.server(), s.content()));
+                    if (at.isPresent()) {
+                        throw LostSlot.failure(slot, " on " + s.describe(), at.get(), connector);
+                    }
+                }
+            }
             SegmentSlots.ensure(coordinator, segments, slot, captured, heartbeatTable);
             return;
         }
         try (SourceCatalog site = new SourceCatalog(data)) {
+            Optional<StreamPosition> at = ReplicationSetup.existingSlot(site.connection(), slot) == null
+                    ? stored.at(scope) : Optional.empty();
+            if (at.isPresent()) {
+                throw LostSlot.failure(slot, "", at.get(), connector);
+            }
             ReplicationSetup.ensureSlot(data, site, slot);
         }
+    }
+
+    /** The stream position the connector's offsets hold for a stream, if any. */
+    @FunctionalInterface
+    interface StoredStreams {
+        Optional<StreamPosition> at(OffsetScope scope);
     }
 
     /** How logs name the site after a slot name: empty, or {@code " on segment 1 at sdw2:6001"}. */

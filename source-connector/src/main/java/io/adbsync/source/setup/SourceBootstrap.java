@@ -50,11 +50,19 @@ final class SourceBootstrap {
     }
 
     private final SourceConfig config;
+    private final String connector;
+    private final ReadSite.StoredStreams stored;
     /** The tables the publication held when this task first looked, before it brought the publication in step. */
     private Set<String> publishedBefore;
 
-    SourceBootstrap(SourceConfig config) {
+    /**
+     * @param connector the connector's name
+     * @param stored    the stream positions in the connector's offsets, which a slot about to be made must not have
+     */
+    SourceBootstrap(SourceConfig config, String connector, ReadSite.StoredStreams stored) {
         this.config = config;
+        this.connector = connector;
+        this.stored = stored;
     }
 
     /**
@@ -99,7 +107,7 @@ final class SourceBootstrap {
                 ReplicationSetup.ensurePublication(catalog, config.publicationName(), filter, extra,
                         result.publicationFilters(), partitions);
             }
-            site.ensureSlot(config.slotName(), config.connection(), captured, heartbeat.tableName());
+            site.ensureSlot(config.slotName(), config.connection(), captured, heartbeat.tableName(), stored, connector);
         }
         site.unlockSetup(catalog.connection(), config.publicationName());
         return result;

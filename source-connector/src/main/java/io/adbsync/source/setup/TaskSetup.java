@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -80,7 +81,7 @@ public final class TaskSetup {
         this.offsets = offsets;
         this.tracker = tracker;
         this.metrics = metrics;
-        this.bootstrap = new SourceBootstrap(config);
+        this.bootstrap = new SourceBootstrap(config, connectorName, scope -> storedPosition(scope.stream()));
     }
 
     /**
@@ -243,8 +244,12 @@ public final class TaskSetup {
     }
 
     private Optional<StreamPosition> resumePosition(ChangeRecordFactory records) {
+        return storedPosition(records.partition());
+    }
+
+    private Optional<StreamPosition> storedPosition(Map<String, String> streamPartition) {
         try {
-            return StreamPosition.fromOffset(offsets.offset(records.partition()));
+            return StreamPosition.fromOffset(offsets.offset(streamPartition));
         } catch (IllegalArgumentException e) {
             throw new ConnectException("The stored stream offset is invalid: " + e.getMessage() + ". Correct it with "
                     + "PATCH /connectors/<name>/offsets on the stopped connector");
