@@ -228,6 +228,13 @@ public final class TruncateRendezvous {
     }
 
     private Step arrived(HeldTruncate held) throws SQLException {
+        if (content != SENDER && !names(key + SENT).isEmpty()) {
+            // Marked sent only once every segment had arrived: this task met it again after a restart, and the others'
+            // arrivals may be gone already (each forgets its own on reaching the table's next truncate).
+            log.info("Truncate of {} was sent for every segment before this task restarted; segment {} goes on ({})",
+                    held.tables(), content, key);
+            return go();
+        }
         int holding = held.relationOids().stream().mapToInt(share::segmentsHolding).max().orElse(1);
         Set<Integer> arrived = new TreeSet<>();
         for (String name : names(key)) {
