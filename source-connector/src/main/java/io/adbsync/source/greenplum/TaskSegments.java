@@ -46,7 +46,9 @@ public final class TaskSegments {
      */
     public static List<Map<String, String>> taskConfigs(Map<String, String> props, SourceTopology topology, int maxTasks,
                                                         String taskIdKey) {
-        if (topology == null || topology.mode() != SourceMode.GREENPLUM_SEGMENTS) {
+        // A mode that does not fit the server lists no segment: one task then fails with the reason, where no task
+        // at all would leave the connector RUNNING with nothing to say.
+        if (topology == null || topology.mode() != SourceMode.GREENPLUM_SEGMENTS || topology.problem().isPresent()) {
             Map<String, String> task = new HashMap<>(props);
             task.put(taskIdKey, "0");
             return List.of(task);
