@@ -308,6 +308,14 @@ class SourceStreamingIT extends SourceConnectorTestBase {
         assertThat(malformed.ok()).isFalse();
         assertThat(malformed.body().toString()).contains("positive LSN");
 
+        // Copying one table again (its snapshot offset nulled) is no reset of the stream: the slot holds what the stored
+        // stream position still needs, and dropping it would lose that.
+        var oneTable = new HashMap<String, Object>();
+        oneTable.put("partition", java.util.Map.of("server", name, "snapshot", "public.gone"));
+        oneTable.put("offset", null);
+        assertThat(rest.patch("connectors/" + name + "/offsets", java.util.Map.of("offsets", List.of(oneTable))).ok()).isTrue();
+        assertThat(scalar("SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")).isEqualTo("1");
+
         assertThat(rest.delete("connectors/" + name + "/offsets").ok()).isTrue();
         assertThat(scalar("SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = '" + name + "'")).isEqualTo("0");
         assertThat(scalar("SELECT count(*)::text FROM pg_publication WHERE pubname = 'adbsync_publication'")).isEqualTo("0");

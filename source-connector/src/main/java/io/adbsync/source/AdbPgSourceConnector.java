@@ -13,6 +13,7 @@ import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.source.precheck.SourcePrecheck;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.snapshot.SnapshotOffsets;
+import io.adbsync.source.stream.OffsetScope;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.TopicPartitions;
 import org.apache.kafka.common.config.Config;
@@ -27,16 +28,21 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /** Kafka Connect entry point of the source side: snapshots and streams a PostgreSQL-protocol database into topics. */
 public class AdbPgSourceConnector extends SourceConnector {
 
     private static final Logger log = LoggerFactory.getLogger(AdbPgSourceConnector.class);
+    /** In {@link #alterOffsets}, the stream of a source read as one. */
+    private static final String WHOLE_SOURCE = "";
 
     /**
      * The task's number among the connector's tasks, which {@link #taskConfigs} adds to each task's config: Connect
@@ -174,10 +180,14 @@ public class AdbPgSourceConnector extends SourceConnector {
      */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
-        boolean reset = false;
+        // The streams whose stored position is deleted: the whole source's (null), or segments' content ids.
+        Set<String> streamsReset = new HashSet<>();
         for (Map.Entry<Map<String, ?>, Map<String, ?>> e : offsets.entrySet()) {
             if (e.getValue() == null) {
-                reset = true;
+                if (!e.getKey().containsKey(OffsetScope.SNAPSHOT)) {
+                    Object segment = e.getKey().get(OffsetScope.SEGMENT);
+                    streamsReset.add(segment == null ? WHOLE_SOURCE : segment.toString());
+                }
                 continue;
             }
             if (e.getKey().containsKey("snapshot")) {
@@ -196,9 +206,19 @@ public class AdbPgSourceConnector extends SourceConnector {
             }
         }
         SourceConfig config = new SourceConfig(connectorConfig);
-        if (reset && config.slotDropOnOffsetsReset()) {
+        if (!streamsReset.isEmpty() && config.slotDropOnOffsetsReset()) {
             try (SourceCatalog catalog = new SourceCatalog(config.connection())) {
                 SourceTopology topology = SourceTopology.detect(catalog.connection(), config.sourceMode());
+                // A slot still serves every stream position left stored (a table's copy reset alone, one segment's
+                // stream): dropped, the changes it holds for them would be gone.
+                Set<String> streams = topology.mode() == SourceMode.GREENPLUM_SEGMENTS
+                        ? topology.segments().stream().map(s -> Integer.toString(s.content())).collect(Collectors.toSet())
+                        : Set.of(WHOLE_SOURCE);
+                if (!streamsReset.containsAll(streams)) {
+                    log.info("Offsets of {} reset; slot {} kept, since the stored positions of streams {} still need it",
+                            streamsReset, config.slotName(), streams.stream().filter(x -> !streamsReset.contains(x)).toList());
+                    return true;
+                }
                 List<SourceCatalog> slotServers = new ArrayList<>();
                 try {
                     if (topology.mode() == SourceMode.GREENPLUM_SEGMENTS) {

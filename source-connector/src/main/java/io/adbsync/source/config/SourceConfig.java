@@ -247,7 +247,8 @@ public final class SourceConfig extends AbstractConfig {
                         + "(DELETE /connectors/<name>/offsets on a stopped connector). That is the way to remove the "
                         + "connector for good without leaving a slot that keeps WAL on the source: PUT "
                         + "/connectors/<name>/stop, DELETE /connectors/<name>/offsets, DELETE /connectors/<name>. A "
-                        + "restart, rebalance or plain delete never drops anything.",
+                        + "restart, rebalance or plain delete never drops anything, nor does a reset that leaves some "
+                        + "stream position stored (a table's copy alone, or some Greenplum segments' streams).",
                 GROUP_REPLICATION, ++order, Width.SHORT, "Drop slot on offsets reset");
         def.define(STREAM_IN_PROGRESS, Type.BOOLEAN, false, Importance.MEDIUM,
                 "Ask the server (PostgreSQL 14+) to send transactions larger than its logical_decoding_work_mem while "
