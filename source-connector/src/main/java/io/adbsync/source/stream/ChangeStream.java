@@ -105,7 +105,8 @@ public final class ChangeStream {
     }
 
     /** A truncate of a table read here in part, held until it may be sent (by this task, or by another for all). */
-    private record HeldCopy(CapturedTable table, Lsn walLsn, long event) {
+    /** @param send whether this task sends it (captured, not dropped); held either way, so every task meets there */
+    private record HeldCopy(CapturedTable table, Lsn walLsn, long event, boolean send) {
     }
 
     /**
@@ -120,7 +121,7 @@ public final class ChangeStream {
         int ordinal = heldInTransaction++;
         long last = 0;
         for (HeldCopy copy : apart) {
-            last = Math.max(last, copy.event() + records.truncateCopies(copy.table()) - 1);
+            last = Math.max(last, copy.send() ? copy.event() + records.truncateCopies(copy.table()) - 1 : copy.event());
         }
         HeldTruncate truncate = new HeldTruncate(tx.xid(), tx.commitLsn(), apart.stream().map(c -> c.table().oid()).toList(),
                 apart.stream().map(c -> c.table().qualifiedName()).toList(), ordinal);
@@ -156,11 +157,14 @@ public final class ChangeStream {
     public void sendHeld(Consumer<SourceRecord> out) {
         // Nothing was accepted since the truncate: the stream's transaction is still the truncate's.
         for (HeldCopy copy : heldCopies) {
+            if (!copy.send()) {
+                continue;
+            }
             for (SourceRecord record : records.truncate(copy.table(), tx, copy.walLsn(), copy.event())) {
                 emit(record, out);
+                heldSent = true;
             }
         }
-        heldSent = true;
     }
 
     /**
@@ -256,13 +260,16 @@ public final class ChangeStream {
             requireTransaction(t);
             List<HeldCopy> apart = new ArrayList<>();
             for (int oid : t.relationOids()) {
-                change(oid, Operation.TRUNCATE, out, table -> {
-                    if (share.readsAllRows(oid)) {
-                        return records.truncate(table, tx, walLsn, nextEvent);
-                    }
-                    apart.add(new HeldCopy(table, walLsn, nextEvent));
-                    return List.of();
-                });
+                if (!share.readsAllRows(oid) && !isHeartbeat(oid)) {
+                    // Every segment's task stops here, whatever it now thinks of the table (dropped, no longer
+                    // captured): the others count on meeting it at this truncate. Only what it sends depends on that.
+                    requireTransaction(Operation.TRUNCATE);
+                    nextEvent = StreamPosition.firstEventOf(nextChange++);
+                    CapturedTable table = relations.get(oid);
+                    apart.add(new HeldCopy(table, walLsn, nextEvent, sends(table, Operation.TRUNCATE)));
+                    continue;
+                }
+                change(oid, Operation.TRUNCATE, out, table -> records.truncate(table, tx, walLsn, nextEvent));
             }
             if (!apart.isEmpty()) {
                 hold(apart);
@@ -299,6 +306,16 @@ public final class ChangeStream {
         return List.of();
     }
 
+    /** Whether this task sends {@code operation}'s changes of {@code table}: captured, not dropped, read here. */
+    private boolean sends(CapturedTable table, Operation operation) {
+        return filter.captures(table.schema(), table.table()) && operations.applies(table.qualifiedName(), operation)
+                && !dropped.contains(table.oid()) && share.reads(table.oid());
+    }
+
+    private boolean isHeartbeat(int relationOid) {
+        return heartbeats != null && heartbeats.isHeartbeatTable(relations.get(relationOid));
+    }
+
     private void change(int relationOid, Operation operation, Consumer<SourceRecord> out,
                         Function<CapturedTable, List<SourceRecord>> build) {
         requireTransaction(operation);
@@ -310,8 +327,7 @@ public final class ChangeStream {
             }
             return;
         }
-        if (!filter.captures(table.schema(), table.table()) || !operations.applies(table.qualifiedName(), operation)
-                || dropped.contains(relationOid) || !share.reads(relationOid)) {
+        if (!sends(table, operation)) {
             return;
         }
         List<SourceRecord> built;

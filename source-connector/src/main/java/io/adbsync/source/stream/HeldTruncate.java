@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param localXid     the xid of the truncating transaction on the server this task reads (unsigned)
  * @param commitLsn    that transaction's commit LSN there
- * @param relationOids the truncated tables this task captures, in the order of the truncate
+ * @param relationOids the truncated tables this task reads in part, in the order of the truncate: captured or not, since
+ *                     every segment's task must stop at the same truncates
  * @param tables       their names, for messages
  * @param ordinal      which of the transaction's truncates it is (0 for the first), the same on every segment
  */
