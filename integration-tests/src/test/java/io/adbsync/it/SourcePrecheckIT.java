@@ -59,6 +59,16 @@ class SourcePrecheckIT extends WithLocalStack {
         assertThat(nothing.get("table.include.list").get(0)).contains("No table").contains("sales\\..*");
     }
 
+    /** A tasks.max that is no number is an error on the key, not a failed validate call (HTTP 500). */
+    @Test
+    void aTasksMaxThatIsNoNumberIsAnErrorOnItsKey() throws Exception {
+        String db = postgres.createDatabase("precheck_tasks");
+        sql(postgres, db, "CREATE TABLE keyed (id int PRIMARY KEY)");
+        Map<String, List<String>> errors = validate(postgres.jdbcUrl(db), postgres.user(), "tasks.max", "four");
+        assertThat(errors).containsOnlyKeys("tasks.max");
+        assertThat(errors.get("tasks.max")).contains("tasks.max must be a whole number, got 'four'");
+    }
+
     @Test
     void aUserWithoutReplicationAndAHyphenatedDatabaseAreReported() throws Exception {
         String role = "norepl_" + ProcessHandle.current().pid();

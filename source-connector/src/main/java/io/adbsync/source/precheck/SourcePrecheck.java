@@ -33,6 +33,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Properties;
 
 import static io.adbsync.common.jdbc.PgCatalog.scalar;
@@ -89,9 +90,23 @@ public final class SourcePrecheck {
         values.get(SourceConfig.SOURCE_MODE).recommendedValues(List.of(topology.mode().configValue()));
         topology.problem().ifPresent(p -> error(values, p.configKey(), p.message()));
         ConfigValue tasksMax = values.get(TaskSegments.TASKS_MAX);
-        if (tasksMax != null && topology.problem().isEmpty()) {
-            TaskSegments.tooFewTasks(topology, tasksMax.value() == null ? 1 : Integer.parseInt(tasksMax.value().toString().trim()))
-                    .ifPresent(tasksMax::addErrorMessage);
+        OptionalInt tasks = tasksMax == null ? OptionalInt.empty() : wholeNumber(tasksMax.value());
+        if (tasksMax != null && tasks.isEmpty()) {
+            tasksMax.addErrorMessage(TaskSegments.TASKS_MAX + " must be a whole number, got '" + tasksMax.value() + "'");
+        } else if (tasks.isPresent() && topology.problem().isEmpty()) {
+            TaskSegments.tooFewTasks(topology, tasks.getAsInt()).ifPresent(tasksMax::addErrorMessage);
+        }
+    }
+
+    /** {@code tasks.max} as a number (1 where unset); none where it is not one. */
+    private static OptionalInt wholeNumber(Object value) {
+        if (value == null) {
+            return OptionalInt.of(1);
+        }
+        try {
+            return OptionalInt.of(Integer.parseInt(value.toString().trim()));
+        } catch (NumberFormatException e) {
+            return OptionalInt.empty();
         }
     }
 
