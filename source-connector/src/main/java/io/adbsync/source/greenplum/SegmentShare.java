@@ -4,9 +4,6 @@ import io.adbsync.source.stream.TableShare;
 import org.apache.kafka.connect.errors.ConnectException;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -22,6 +19,8 @@ public final class SegmentShare implements TableShare {
     private final Callable<Connection> coordinator;
     private final boolean readsReplicated;
     private final int allSegments;
+    /** The policies recorded when the slots were made, which a table's must still be; null: not compared. */
+    private final RecordedPolicies recorded;
     /** Distribution policy per relation; absent: not yet asked. */
     private final Map<Integer, Policy> policies = new HashMap<>();
 
@@ -39,9 +38,22 @@ public final class SegmentShare implements TableShare {
      * @param allSegments how many primary segments the cluster has
      */
     public SegmentShare(Callable<Connection> coordinator, Segment segment, Segment reader, int allSegments) {
+        this(coordinator, segment, reader, allSegments, null);
+    }
+
+    /** As above, each table's policy compared with {@code recorded} when first read and after each Relation message. */
+    public SegmentShare(Callable<Connection> coordinator, Segment segment, Segment reader, int allSegments,
+                        RecordedPolicies recorded) {
         this.coordinator = coordinator;
         this.allSegments = allSegments;
         this.readsReplicated = segment.content() == reader.content();
+        this.recorded = recorded;
+    }
+
+    /** A Relation message came for it: its relation cache was invalidated, as a redistribution does. */
+    @Override
+    public void relationChanged(int relationOid) {
+        policies.remove(relationOid);
     }
 
     @Override
@@ -76,14 +88,18 @@ public final class SegmentShare implements TableShare {
     }
 
     private Policy read(int relationOid) {
-        try (PreparedStatement ps = coordinator.call().prepareStatement(
-                "SELECT policytype, numsegments FROM gp_distribution_policy WHERE localoid = ?::oid")) {
-            ps.setLong(1, Integer.toUnsignedLong(relationOid));
-            try (ResultSet rs = ps.executeQuery()) {
-                // A relation without a policy (a partitioned table's parent may have none) is taken as distributed
-                // over every segment.
-                return rs.next() ? new Policy(rs.getString(1).charAt(0), rs.getInt(2)) : new Policy('p', allSegments);
+        try {
+            String now = RecordedPolicies.current(coordinator.call(), relationOid);
+            String policy = recorded == null ? now : recorded.check(relationOid, now);
+            // A relation without a policy (a partitioned table's parent may have none) is taken as distributed over
+            // every segment.
+            if (RecordedPolicies.NONE.equals(policy)) {
+                return new Policy('p', allSegments);
             }
+            String[] parts = policy.split(":", 3);
+            return new Policy(parts[0].charAt(0), Integer.parseInt(parts[1]));
+        } catch (ConnectException e) {
+            throw e;
         } catch (Exception e) {
             throw new ConnectException("Cannot read the distribution policy of relation OID "
                     + Integer.toUnsignedLong(relationOid) + " at the coordinator: " + e.getMessage(), e);

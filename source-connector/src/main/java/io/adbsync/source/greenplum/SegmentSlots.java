@@ -67,6 +67,8 @@ public final class SegmentSlots {
             // would wait for that transaction to end.
             try (Connection c = Jdbc.open(coordinator)) {
                 TruncateRendezvous.forgetAll(c, heartbeatTable, slot);
+                RecordedPolicies.forgetAll(c, heartbeatTable, slot);
+                RecordedPolicies.recordAll(c, heartbeatTable, slot, captured);
             }
         }
         long started = System.currentTimeMillis();
@@ -77,6 +79,11 @@ public final class SegmentSlots {
                 s.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
                 if (!captured.isEmpty()) {
                     lock(s, captured, slot, missing);
+                    if (missing.size() == segments.size()) {
+                        // Recorded before this transaction (a write here would be a running transaction the slots
+                        // wait for); locked now, no redistribution can run until the slots exist.
+                        RecordedPolicies.requireRecorded(c, heartbeatTable, slot, captured);
+                    }
                 }
                 for (Segment segment : missing) {
                     create(segment.utilityConnection(coordinator), slot);

@@ -4,6 +4,7 @@ import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.config.SourceConfig;
+import io.adbsync.source.greenplum.RecordedPolicies;
 import io.adbsync.source.greenplum.Segment;
 import io.adbsync.source.greenplum.SegmentShare;
 import io.adbsync.source.greenplum.SegmentSlots;
@@ -52,7 +53,8 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
         Segment segment = TaskSegments.segment(topology, assigned);
         return new ReadSite(segment.utilityConnection(config.connection()),
                 OffsetScope.ofSegment(config.topicPrefix(), segment.content()), segment, topology.segments(),
-                new SegmentShare(catalog::connection, segment, topology.replicatedTableReader(), topology.segments().size()));
+                new SegmentShare(catalog::connection, segment, topology.replicatedTableReader(), topology.segments().size(),
+                        new RecordedPolicies(catalog::connection, config.heartbeatTable(), config.slotName())));
     }
 
     /** The tables' rows this task sends: all, or its segment's share. */

@@ -239,6 +239,7 @@ public final class ChangeStream {
             tx = null;
         } else if (message instanceof Relation r) {
             CapturedTable table = relations.update(r);
+            share.relationChanged(r.oid());
             if (relationExists.test(r.oid())) {
                 dropped.remove(r.oid());
             } else if (dropped.add(r.oid()) && filter.captures(table.schema(), table.table())) {

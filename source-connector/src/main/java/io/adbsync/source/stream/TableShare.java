@@ -25,4 +25,8 @@ public interface TableShare {
 
     /** Whether the rows this task reads of relation {@code relationOid} are all of its rows. */
     boolean readsAllRows(int relationOid);
+
+    /** The stream described relation {@code relationOid} again (its definition or storage may have changed). */
+    default void relationChanged(int relationOid) {
+    }
 }

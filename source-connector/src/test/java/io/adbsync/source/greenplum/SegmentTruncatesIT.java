@@ -264,6 +264,57 @@ class SegmentTruncatesIT {
         }
     }
 
+    /**
+     * {@code SET DISTRIBUTED BY} moves rows between segments by a rewrite pgoutput does not send: a key's later changes
+     * come from another segment's task, which may be ahead of the one that had it. Every task stops at the table's
+     * next change, before sending anything of the new distribution, naming the table and what to do.
+     */
+    @Test
+    void aTableRedistributedWhileStreamedStopsEveryTaskBeforeItsNextChange() throws Exception {
+        source.sql("CREATE TABLE orders (id int, k int, note text, PRIMARY KEY (id, k)) DISTRIBUTED BY (id)",
+                "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED",
+                "CREATE PUBLICATION pub FOR TABLE orders");
+        source.dropsSlot(slot);
+        SegmentSlots.ensure(source.coordinator, source.topology.segments(), slot,
+                List.of(new TableId("public", "orders")), new TableId("public", "adbsync_heartbeat"));
+        source.sql("INSERT INTO orders SELECT g, 100 - g, 'n' FROM generate_series(1, 40) g");
+        int orders;
+        try (var st = coordinator.createStatement(); var rs = st.executeQuery("SELECT 'orders'::regclass::oid")) {
+            rs.next();
+            orders = (int) rs.getLong(1);
+        }
+        // Running tasks read the table's policy at its first change, before the redistribution.
+        Segment first = source.topology.segments().get(0);
+        Map<Segment, SegmentShare> shares = new java.util.HashMap<>();
+        for (Segment segment : source.topology.segments()) {
+            SegmentShare share = share(segment, first);
+            assertThat(share.reads(orders)).isTrue();
+            shares.put(segment, share);
+        }
+        source.sql("ALTER TABLE orders SET DISTRIBUTED BY (k)", "UPDATE orders SET note = 'after'");
+        Map<Segment, List<Decoded>> decoded = source.readAll(slot, "pub");
+        for (Map.Entry<Segment, List<Decoded>> e : decoded.entrySet()) {
+            SegmentTask task = new SegmentTask(e.getKey(), e.getValue(), Optional.empty(),
+                    new TableFilter(List.of(), List.of()), shares.get(e.getKey()));
+            assertThatThrownBy(() -> {
+                for (int round = 0; round < 5; round++) {
+                    task.poll();
+                }
+            }).as("segment " + e.getKey().content()).isInstanceOf(ConnectException.class)
+                    .hasMessageContaining("Table orders (relation OID ")
+                    .hasMessageContaining(") was redistributed since slot " + slot + " was made on the segments")
+                    .hasMessageContaining("Copy every table again");
+            assertThat(task.ops()).as("segment " + e.getKey().content() + " sent only changes from before")
+                    .doesNotContain("u");
+        }
+    }
+
+    /** Segment {@code segment}'s share, its tables' policies compared with those recorded for the slot. */
+    private SegmentShare share(Segment segment, Segment first) {
+        return new SegmentShare(() -> coordinator, segment, first, source.topology.segments().size(),
+                new RecordedPolicies(() -> coordinator, new TableId("public", "adbsync_heartbeat"), slot));
+    }
+
     /** The segments' tasks, taking turns as tasks on any workers may, until every one read its whole stream. */
     private List<SegmentTask> run(Map<Segment, List<Decoded>> decoded) throws SQLException {
         Segment first = source.topology.segments().get(0);
@@ -294,10 +345,14 @@ class SegmentTruncatesIT {
 
         SegmentTask(Segment segment, Segment first, List<Decoded> messages, Optional<StreamPosition> resumeAt,
                     TableFilter filter) {
+            this(segment, messages, resumeAt, filter, share(segment, first));
+        }
+
+        SegmentTask(Segment segment, List<Decoded> messages, Optional<StreamPosition> resumeAt, TableFilter filter,
+                    SegmentShare share) {
             this.segment = segment;
             this.stream = stream(resumeAt, filter);
             this.messages = messages;
-            SegmentShare share = new SegmentShare(() -> coordinator, segment, first, source.topology.segments().size());
             stream.share(share);
             rendezvous = new TruncateRendezvous(() -> coordinator, share, new TableId("public", "adbsync_heartbeat"),
                     slot, segment.content());

@@ -1,0 +1,182 @@
+package io.adbsync.source.greenplum;
+
+import io.adbsync.common.sql.TableId;
+import io.adbsync.source.config.SourceConfig;
+import io.adbsync.source.heartbeat.Heartbeat;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * The distribution policy each captured table had when the segments' slots were made, kept as rows of the heartbeat
+ * table ({@code <slot>/policy/<OID>/<policy>}, written through the coordinator). Per-key order across the segments'
+ * tasks rests on a key's rows staying on one segment; {@code ALTER TABLE ... SET DISTRIBUTED BY} and gpexpand move
+ * rows by a rewrite pgoutput does not send, after which a key's changes come from another segment's task, which may
+ * be ahead of the one that had them. The rewrite invalidates the table's relation cache on every segment, so each
+ * segment's stream carries a Relation message before the table's next change: there the task compares the policy with
+ * the recorded one and stops before sending anything of the new distribution.
+ */
+public final class RecordedPolicies {
+
+    private static final Logger log = LoggerFactory.getLogger(RecordedPolicies.class);
+    /** The policy of a relation gp_distribution_policy has no row for (gone, or a partitioned table's parent). */
+    static final String NONE = "none";
+    private static final String STARTS_WITH = "left(slot_name, length(?)) = ?";
+
+    private final Callable<Connection> coordinator;
+    private final String table;
+    private final String slot;
+
+    /**
+     * @param coordinator    the task's connection to the coordinator
+     * @param heartbeatTable the heartbeat table, which holds the records
+     */
+    public RecordedPolicies(Callable<Connection> coordinator, TableId heartbeatTable, String slot) {
+        this.coordinator = coordinator;
+        this.table = heartbeatTable.quoted();
+        this.slot = slot;
+    }
+
+    static String prefix(String slot) {
+        return slot + "/policy/";
+    }
+
+    /** The text form of relation {@code relationOid}'s policy now, or {@link #NONE}. */
+    static String current(Connection c, int relationOid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT policytype || ':' || numsegments || ':' || distkey::text "
+                + "|| ':' || distclass::text FROM gp_distribution_policy WHERE localoid = ?::oid")) {
+            ps.setLong(1, Integer.toUnsignedLong(relationOid));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : NONE;
+            }
+        }
+    }
+
+    /**
+     * Records the policies of {@code tables} as they are now, replacing what earlier slots of the name recorded; called
+     * while the tables are locked against DDL and the slots are made.
+     */
+    static void recordAll(Connection c, TableId heartbeatTable, String slot, List<TableId> tables) throws SQLException {
+        if (tables.isEmpty() || !Heartbeat.exists(c, heartbeatTable)) {
+            return;
+        }
+        String table = heartbeatTable.quoted();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (slot_name, ts) "
+                + "SELECT ? || p.localoid::bigint || '/' || p.policytype || ':' || p.numsegments || ':' || p.distkey::text "
+                + "|| ':' || p.distclass::text, now() FROM gp_distribution_policy p WHERE p.localoid = to_regclass(?) "
+                + "ON CONFLICT (slot_name) DO NOTHING")) {
+            for (TableId t : tables) {
+                ps.setString(1, prefix(slot));
+                ps.setString(2, t.quoted());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /**
+     * Fails where a table of {@code tables} is no longer distributed as {@link #recordAll} recorded: redistributed in
+     * between, before the lock that keeps it from happening again was taken.
+     */
+    static void requireRecorded(Connection c, TableId heartbeatTable, String slot, List<TableId> tables) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT t.name FROM unnest(?::text[]) AS t(name) "
+                + "JOIN gp_distribution_policy p ON p.localoid = to_regclass(t.name) WHERE NOT EXISTS (SELECT 1 FROM "
+                + heartbeatTable.quoted() + " h WHERE h.slot_name = ? || p.localoid::bigint || '/' || p.policytype || ':' "
+                + "|| p.numsegments || ':' || p.distkey::text || ':' || p.distclass::text)")) {
+            ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableId::quoted).toArray()));
+            ps.setString(2, prefix(slot));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    throw new ConnectException("Table " + rs.getString(1) + " was redistributed while slot " + slot
+                            + " was being made on the segments; the slots were not made: restart the task");
+                }
+            }
+        }
+    }
+
+    /** Deletes the records of earlier slots named {@code slot}, where the heartbeat table exists. */
+    static void forgetAll(Connection c, TableId heartbeatTable, String slot) throws SQLException {
+        if (!Heartbeat.exists(c, heartbeatTable)) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + heartbeatTable.quoted() + " WHERE " + STARTS_WITH)) {
+            ps.setString(1, prefix(slot));
+            ps.setString(2, prefix(slot));
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Compares relation {@code relationOid}'s policy {@code now} with the recorded one: records it where none is (a table
+     * captured after the slots were made, or slots made before policies were recorded), and fails naming the table
+     * where it changed. Returns the recorded policy where the relation has none now (dropped): its last rows were
+     * distributed by that.
+     */
+    String check(int relationOid, String now) throws SQLException {
+        String mine = prefix(slot) + Integer.toUnsignedLong(relationOid) + "/";
+        Optional<String> recorded = recorded(mine);
+        if (NONE.equals(now)) {
+            return recorded.orElse(NONE);
+        }
+        if (recorded.isEmpty()) {
+            try (PreparedStatement ps = coordinator().prepareStatement("INSERT INTO " + table + " (slot_name, ts) VALUES (?, now()) "
+                    + "ON CONFLICT (slot_name) DO NOTHING")) {
+                ps.setString(1, mine + now);
+                ps.execute();
+            }
+            return now;
+        }
+        if (!recorded.get().equals(now)) {
+            throw new ConnectException("Table " + name(relationOid) + " (relation OID " + Integer.toUnsignedLong(relationOid)
+                    + ") was redistributed since slot " + slot + " was made on the segments: its distribution policy "
+                    + "(type:segments:key columns:operator classes) was " + recorded.get() + " and is now " + now
+                    + " (ALTER TABLE ... SET DISTRIBUTED BY, or gpexpand). Its rows moved between segments without a "
+                    + "decoded change, and a key's later changes come from another segment's task, which may be ahead of "
+                    + "the one that had it: per-key order would no longer hold, so this task stops before sending any "
+                    + "change of the new distribution. Copy every table again: PUT /connectors/<name>/stop, DELETE "
+                    + "/connectors/<name>/offsets (with " + SourceConfig.SLOT_DROP_ON_OFFSETS_RESET + "=true, or drop slot "
+                    + slot + " on every segment yourself), then PUT /connectors/<name>/resume");
+        }
+        return now;
+    }
+
+    private Optional<String> recorded(String mine) throws SQLException {
+        try (PreparedStatement ps = coordinator().prepareStatement("SELECT slot_name FROM " + table + " WHERE " + STARTS_WITH)) {
+            ps.setString(1, mine);
+            ps.setString(2, mine);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1).substring(mine.length())) : Optional.empty();
+            }
+        }
+    }
+
+    private String name(int relationOid) {
+        try (PreparedStatement ps = coordinator().prepareStatement("SELECT ?::oid::regclass::text")) {
+            ps.setLong(1, Integer.toUnsignedLong(relationOid));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "?";
+            }
+        } catch (SQLException e) {
+            log.debug("Cannot name relation {}: {}", relationOid, e.getMessage());
+            return "?";
+        }
+    }
+
+    private Connection coordinator() throws SQLException {
+        try {
+            return coordinator.call();
+        } catch (SQLException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SQLException("Cannot reach the coordinator: " + e.getMessage(), "08006", e);
+        }
+    }
+}
