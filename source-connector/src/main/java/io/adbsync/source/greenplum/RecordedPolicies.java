@@ -1,7 +1,6 @@
 package io.adbsync.source.greenplum;
 
 import io.adbsync.common.sql.TableId;
-import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.heartbeat.Heartbeat;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
@@ -34,15 +33,18 @@ public final class RecordedPolicies {
     private final Callable<Connection> coordinator;
     private final String table;
     private final String slot;
+    private final String dropSlotsKey;
 
     /**
      * @param coordinator    the task's connection to the coordinator
      * @param heartbeatTable the heartbeat table, which holds the records
+     * @param dropSlotsKey   the setting that drops the slots with the offsets, for the remedy a failure gives
      */
-    public RecordedPolicies(Callable<Connection> coordinator, TableId heartbeatTable, String slot) {
+    public RecordedPolicies(Callable<Connection> coordinator, TableId heartbeatTable, String slot, String dropSlotsKey) {
         this.coordinator = coordinator;
         this.table = heartbeatTable.quoted();
         this.slot = slot;
+        this.dropSlotsKey = dropSlotsKey;
     }
 
     static String prefix(String slot) {
@@ -142,7 +144,7 @@ public final class RecordedPolicies {
                     + "decoded change, and a key's later changes come from another segment's task, which may be ahead of "
                     + "the one that had it: per-key order would no longer hold, so this task stops before sending any "
                     + "change of the new distribution. Copy every table again: PUT /connectors/<name>/stop, DELETE "
-                    + "/connectors/<name>/offsets (with " + SourceConfig.SLOT_DROP_ON_OFFSETS_RESET + "=true, or drop slot "
+                    + "/connectors/<name>/offsets (with " + dropSlotsKey + "=true, or drop slot "
                     + slot + " on every segment yourself), then PUT /connectors/<name>/resume");
         }
         return now;

@@ -54,7 +54,8 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
         return new ReadSite(segment.utilityConnection(config.connection()),
                 OffsetScope.ofSegment(config.topicPrefix(), segment.content()), segment, topology.segments(),
                 new SegmentShare(catalog::connection, segment, topology.replicatedTableReader(), topology.segments().size(),
-                        new RecordedPolicies(catalog::connection, config.heartbeatTable(), config.slotName())));
+                        new RecordedPolicies(catalog::connection, config.heartbeatTable(), config.slotName(),
+                                SourceConfig.SLOT_DROP_ON_OFFSETS_RESET)));
     }
 
     /** The tables' rows this task sends: all, or its segment's share. */

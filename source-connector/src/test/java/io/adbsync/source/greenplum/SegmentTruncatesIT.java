@@ -312,7 +312,8 @@ class SegmentTruncatesIT {
     /** Segment {@code segment}'s share, its tables' policies compared with those recorded for the slot. */
     private SegmentShare share(Segment segment, Segment first) {
         return new SegmentShare(() -> coordinator, segment, first, source.topology.segments().size(),
-                new RecordedPolicies(() -> coordinator, new TableId("public", "adbsync_heartbeat"), slot));
+                new RecordedPolicies(() -> coordinator, new TableId("public", "adbsync_heartbeat"), slot,
+                        "slot.drop.on.offsets.reset"));
     }
 
     /** The segments' tasks, taking turns as tasks on any workers may, until every one read its whole stream. */
