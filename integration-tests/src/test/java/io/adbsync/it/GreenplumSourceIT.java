@@ -99,6 +99,16 @@ class GreenplumSourceIT extends WithLocalStack {
             }
             assertThat(scalar(gp, p.src, "SELECT policytype FROM gp_distribution_policy "
                     + "WHERE localoid = 'public.adbsync_heartbeat'::regclass")).isEqualTo("r");
+            // With nothing written to the captured tables, the heartbeats still move every segment's slot on.
+            List<String> before = confirmedPositions(p.src);
+            Awaitility.await("every segment's slot confirmed past " + before).atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                        List<String> now = confirmedPositions(p.src);
+                        for (int i = 0; i < before.size(); i++) {
+                            assertThat(Long.parseUnsignedLong(now.get(i)))
+                                    .as("segment " + i + "'s slot").isGreaterThan(Long.parseUnsignedLong(before.get(i)));
+                        }
+                    });
             // Through the schema channel the Greenplum destination distributes as the source does (not by the key).
             for (String table : List.of("orders", "lines", "regions")) {
                 String policy = "SELECT pg_get_table_distributedby('public." + table + "'::regclass)";
@@ -252,6 +262,24 @@ class GreenplumSourceIT extends WithLocalStack {
             gp.dropDatabase(gpDestination);
             postgres.dropDatabase(pgDestination);
         }
+    }
+
+    /** The confirmed position of slot {@code slot} (named like its database) on each segment, as a number. */
+    private static List<String> confirmedPositions(String slot) throws SQLException {
+        List<String> positions = new ArrayList<>();
+        for (String[] segment : segmentAddresses()) {
+            String url = "jdbc:postgresql://" + segment[0] + ":" + segment[1] + "/" + slot + "?options=-c%20gp_role%3Dutility";
+            try (Connection c = DriverManager.getConnection(url, gp.user(), gp.password());
+                 var ps = c.prepareStatement("SELECT (confirmed_flush_lsn - '0/0')::text FROM pg_replication_slots "
+                         + "WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                try (var rs = ps.executeQuery()) {
+                    assertThat(rs.next()).as("slot " + slot + " on " + segment[0] + ":" + segment[1]).isTrue();
+                    positions.add(rs.getString(1));
+                }
+            }
+        }
+        return positions;
     }
 
     /** Drops slot {@code slot} on every segment once no task reads it: a slot keeps its database from being dropped. */
