@@ -87,6 +87,9 @@ public final class SourceTopology {
     private static final Pattern FAMILY = GreenplumSegments.FAMILY;
     /** The parenthesised product in {@code version()}, e.g. {@code (Greenplum Database 7.0.0+ build dev)}. */
     private static final Pattern PRODUCT = Pattern.compile("\\(([^()]*(?:Greenplum|Cloudberry|AnalyticDB)[^()]*)\\)");
+    private static final Pattern ADB_KERNEL = Pattern.compile("AnalyticDB for PostgreSQL (\\d+(?:\\.\\d+)*)");
+    /** The first AnalyticDB kernel whose coordinator decodes changes (logical replication), per its vendor. */
+    private static final String ADB_CODING_KERNEL = "7.2.1.4";
     private static final String SEGMENTS = "SELECT content, dbid, address, port, status = 'u' FROM gp_segment_configuration "
             + "WHERE content >= 0 AND role = 'p' ORDER BY content, dbid";
 
@@ -154,7 +157,7 @@ public final class SourceTopology {
                 if (version.contains("AnalyticDB")) {
                     return of(requested, SourceMode.COORDINATOR, "version() names AnalyticDB (" + product + "), whose managed "
                             + "service does not expose its segments and decodes changes at the coordinator (kernel 7.2.1.4+)",
-                            null, version, segments);
+                            coordinatorProblem(version, product), version, segments);
                 }
                 if (segments.isEmpty()) {
                     return of(requested, SourceMode.COORDINATOR, "version() names a Greenplum-family server (" + product
@@ -185,6 +188,8 @@ public final class SourceTopology {
                 } else if (requested == SourceMode.GREENPLUM_SEGMENTS && segments.isEmpty()) {
                     p = problem("source.mode", needs + " with segments, but gp_segment_configuration of " + product
                             + " lists no primary segment: set source.mode=coordinator");
+                } else if (requested == SourceMode.COORDINATOR) {
+                    p = coordinatorProblem(version, product);
                 }
                 return of(requested, requested, chosen(requested), p, version, segments);
             }
@@ -199,6 +204,37 @@ public final class SourceTopology {
 
     private static TopologyProblem problem(String key, String message) {
         return new TopologyProblem(key, message);
+    }
+
+    /**
+     * Why a coordinator of {@code version} cannot decode the changes of distributed tables itself, or null: AnalyticDB
+     * does so from kernel 7.2.1.4 (its vendor's documentation). Other products are taken at their word when the mode is
+     * set explicitly (a Greenplum 7.0 coordinator fails at the first change of a distributed table, but builds and forks
+     * differ).
+     */
+    private static TopologyProblem coordinatorProblem(String version, String product) {
+        Matcher adb = ADB_KERNEL.matcher(version);
+        if (adb.find()) {
+            return atLeast(adb.group(1), ADB_CODING_KERNEL) ? null : problem("source.mode", "AnalyticDB (" + product
+                    + ") decodes changes at the coordinator only from kernel " + ADB_CODING_KERNEL + " on, and its managed "
+                    + "service does not expose its segments: upgrade the instance's minor version to "
+                    + ADB_CODING_KERNEL + " or later");
+        }
+        return null;
+    }
+
+    /** Whether dotted version {@code version} is {@code least} or later. */
+    static boolean atLeast(String version, String least) {
+        String[] a = version.split("\\.");
+        String[] b = least.split("\\.");
+        for (int i = 0; i < Math.max(a.length, b.length); i++) {
+            int x = i < a.length ? Integer.parseInt(a[i]) : 0;
+            int y = i < b.length ? Integer.parseInt(b[i]) : 0;
+            if (x != y) {
+                return x > y;
+            }
+        }
+        return true;
     }
 
     private static String chosen(SourceMode requested) {

@@ -53,6 +53,20 @@ class SourceTopologyTest {
     }
 
     @Test
+    void anAnalyticDbKernelThatCannotDecodeAtTheCoordinatorIsRefused() {
+        String oldAdb = ADB.replace("7.2.1.4", "7.0.6.2");
+        assertThat(SourceTopology.resolve(SourceMode.AUTO, oldAdb, "dispatch", TWO).problem().orElseThrow().message())
+                .isEqualTo("AnalyticDB (Greenplum Database 7.0.0 build dev, AnalyticDB for PostgreSQL 7.0.6.2) decodes "
+                        + "changes at the coordinator only from kernel 7.2.1.4 on, and its managed service does not expose "
+                        + "its segments: upgrade the instance's minor version to 7.2.1.4 or later");
+        assertThat(SourceTopology.resolve(SourceMode.COORDINATOR, oldAdb, "dispatch", TWO).problem()).isPresent();
+        assertThat(SourceTopology.resolve(SourceMode.COORDINATOR, ADB.replace("7.2.1.4", "7.3.0.0"), "dispatch", TWO)
+                .problem()).isEmpty();
+        assertThat(SourceTopology.atLeast("7.2.1.10", "7.2.1.4")).isTrue();
+        assertThat(SourceTopology.atLeast("7.2", "7.2.1.4")).isFalse();
+    }
+
+    @Test
     void autoOnASegmentReachedDirectlyAsksForTheCoordinatorOrAnExplicitPostgres() {
         SourceTopology t = SourceTopology.resolve(SourceMode.AUTO, GP7, "utility", List.of());
         assertThat(t.mode()).isEqualTo(SourceMode.POSTGRES);
