@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -63,8 +64,8 @@ public final class RecordedPolicies {
     }
 
     /**
-     * Records the policies of {@code tables} as they are now, replacing what earlier slots of the name recorded; called
-     * while the tables are locked against DDL and the slots are made.
+     * Records the policies of {@code tables} and of their partitions (whose OIDs the changes come under) as they are
+     * now; called before the slots are made, {@link #requireRecorded} checking them once the tables are locked.
      */
     static void recordAll(Connection c, TableId heartbeatTable, String slot, List<TableId> tables) throws SQLException {
         if (tables.isEmpty() || !Heartbeat.exists(c, heartbeatTable)) {
@@ -73,7 +74,8 @@ public final class RecordedPolicies {
         String table = heartbeatTable.quoted();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (slot_name, ts) "
                 + "SELECT ? || p.localoid::bigint || '/' || p.policytype || ':' || p.numsegments || ':' || p.distkey::text "
-                + "|| ':' || p.distclass::text, now() FROM gp_distribution_policy p WHERE p.localoid = to_regclass(?) "
+                + "|| ':' || p.distclass::text, now() FROM gp_distribution_policy p "
+                + "WHERE p.localoid IN (SELECT relid FROM pg_partition_tree(to_regclass(?))) "
                 + "ON CONFLICT (slot_name) DO NOTHING")) {
             for (TableId t : tables) {
                 ps.setString(1, prefix(slot));
@@ -90,7 +92,8 @@ public final class RecordedPolicies {
      */
     static void requireRecorded(Connection c, TableId heartbeatTable, String slot, List<TableId> tables) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT t.name FROM unnest(?::text[]) AS t(name) "
-                + "JOIN gp_distribution_policy p ON p.localoid = to_regclass(t.name) WHERE NOT EXISTS (SELECT 1 FROM "
+                + "CROSS JOIN LATERAL pg_partition_tree(to_regclass(t.name)) tree "
+                + "JOIN gp_distribution_policy p ON p.localoid = tree.relid WHERE NOT EXISTS (SELECT 1 FROM "
                 + heartbeatTable.quoted() + " h WHERE h.slot_name = ? || p.localoid::bigint || '/' || p.policytype || ':' "
                 + "|| p.numsegments || ':' || p.distkey::text || ':' || p.distclass::text)")) {
             ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableId::quoted).toArray()));
@@ -119,22 +122,25 @@ public final class RecordedPolicies {
     /**
      * Compares relation {@code relationOid}'s policy {@code now} with the recorded one: records it where none is (a table
      * captured after the slots were made, or slots made before policies were recorded), and fails naming the table
-     * where it changed. Returns the recorded policy where the relation has none now (dropped): its last rows were
-     * distributed by that.
+     * where it changed (or where two rows disagree: recorded on either side of a redistribution). A relation without a
+     * policy now (dropped) is not compared.
      */
-    String check(int relationOid, String now) throws SQLException {
+    void check(int relationOid, String now) throws SQLException {
         String mine = prefix(slot) + Integer.toUnsignedLong(relationOid) + "/";
-        Optional<String> recorded = recorded(mine);
+        List<String> all = recordedAll(mine);
         if (NONE.equals(now)) {
-            return recorded.orElse(NONE);
+            return;
         }
+        // Two rows: tasks recorded it on either side of a redistribution (each at its first sight of the table).
+        Optional<String> recorded = all.stream().filter(p -> !p.equals(now)).findFirst()
+                .or(() -> all.stream().findFirst());
         if (recorded.isEmpty()) {
             try (PreparedStatement ps = coordinator().prepareStatement("INSERT INTO " + table + " (slot_name, ts) VALUES (?, now()) "
                     + "ON CONFLICT (slot_name) DO NOTHING")) {
                 ps.setString(1, mine + now);
                 ps.execute();
             }
-            return now;
+            return;
         }
         if (!recorded.get().equals(now)) {
             throw new ConnectException("Table " + name(relationOid) + " (relation OID " + Integer.toUnsignedLong(relationOid)
@@ -147,17 +153,26 @@ public final class RecordedPolicies {
                     + "/connectors/<name>/offsets (with " + dropSlotsKey + "=true, or drop slot "
                     + slot + " on every segment yourself), then PUT /connectors/<name>/resume");
         }
-        return now;
     }
 
-    private Optional<String> recorded(String mine) throws SQLException {
-        try (PreparedStatement ps = coordinator().prepareStatement("SELECT slot_name FROM " + table + " WHERE " + STARTS_WITH)) {
+    /** The policy recorded for relation {@code relationOid}, if any. */
+    Optional<String> recorded(int relationOid) throws SQLException {
+        return recordedAll(prefix(slot) + Integer.toUnsignedLong(relationOid) + "/").stream().findFirst();
+    }
+
+    private List<String> recordedAll(String mine) throws SQLException {
+        List<String> found = new ArrayList<>();
+        try (PreparedStatement ps = coordinator().prepareStatement("SELECT slot_name FROM " + table + " WHERE " + STARTS_WITH
+                + " ORDER BY ts, slot_name")) {
             ps.setString(1, mine);
             ps.setString(2, mine);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getString(1).substring(mine.length())) : Optional.empty();
+                while (rs.next()) {
+                    found.add(rs.getString(1).substring(mine.length()));
+                }
             }
         }
+        return found;
     }
 
     private String name(int relationOid) {

@@ -4,8 +4,11 @@ import io.adbsync.source.stream.TableShare;
 import org.apache.kafka.connect.errors.ConnectException;
 
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
@@ -23,12 +26,15 @@ public final class SegmentShare implements TableShare {
     private final RecordedPolicies recorded;
     /** Distribution policy per relation; absent: not yet asked. */
     private final Map<Integer, Policy> policies = new HashMap<>();
+    /** The relations whose policy was compared with the recorded one since their last Relation message. */
+    private final Set<Integer> compared = new HashSet<>();
 
     /**
      * A relation's {@code gp_distribution_policy}: {@code type} 'p' hash-distributed, 'r' replicated; its rows are on
-     * the segments of content id 0 .. {@code segments}-1 (fewer than all while a cluster is being expanded).
+     * the segments of content id 0 .. {@code segments}-1 (fewer than all while a cluster is being expanded); {@code text}
+     * its text form ({@link RecordedPolicies#current}).
      */
-    private record Policy(char type, int segments) {
+    private record Policy(char type, int segments, String text) {
     }
 
     /**
@@ -54,11 +60,26 @@ public final class SegmentShare implements TableShare {
     @Override
     public void relationChanged(int relationOid) {
         policies.remove(relationOid);
+        compared.remove(relationOid);
     }
 
+    /**
+     * Asked for the tables whose changes this task sends (captured, not dropped): only theirs are compared with the
+     * recorded policies, so a table outside the capture (a publication FOR ALL TABLES) may be redistributed freely.
+     */
     @Override
     public boolean reads(int relationOid) {
-        return !replicated(relationOid) || readsReplicated;
+        Policy policy = policy(relationOid);
+        if (recorded != null && !compared.contains(relationOid)) {
+            try {
+                recorded.check(relationOid, policy.text());
+            } catch (SQLException e) {
+                throw new ConnectException("Cannot compare the distribution policy of relation OID "
+                        + Integer.toUnsignedLong(relationOid) + " with the recorded one: " + e.getMessage(), e);
+            }
+            compared.add(relationOid);
+        }
+        return policy.type() != 'r' || readsReplicated;
     }
 
     @Override
@@ -90,16 +111,16 @@ public final class SegmentShare implements TableShare {
     private Policy read(int relationOid) {
         try {
             String now = RecordedPolicies.current(coordinator.call(), relationOid);
-            String policy = recorded == null ? now : recorded.check(relationOid, now);
+            // Gone (dropped): its last rows were distributed as recorded, where it was.
+            String policy = RecordedPolicies.NONE.equals(now) && recorded != null
+                    ? recorded.recorded(relationOid).orElse(now) : now;
             // A relation without a policy (a partitioned table's parent may have none) is taken as distributed over
             // every segment.
             if (RecordedPolicies.NONE.equals(policy)) {
-                return new Policy('p', allSegments);
+                return new Policy('p', allSegments, now);
             }
             String[] parts = policy.split(":", 3);
-            return new Policy(parts[0].charAt(0), Integer.parseInt(parts[1]));
-        } catch (ConnectException e) {
-            throw e;
+            return new Policy(parts[0].charAt(0), Integer.parseInt(parts[1]), now);
         } catch (Exception e) {
             throw new ConnectException("Cannot read the distribution policy of relation OID "
                     + Integer.toUnsignedLong(relationOid) + " at the coordinator: " + e.getMessage(), e);

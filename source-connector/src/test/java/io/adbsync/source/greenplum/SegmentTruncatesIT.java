@@ -309,6 +309,56 @@ class SegmentTruncatesIT {
         }
     }
 
+    /**
+     * A table the publication holds but the connector does not capture (a publication FOR ALL TABLES) is the user's to
+     * redistribute: its truncates are met (every task stops at them), but its policy is not compared.
+     */
+    @Test
+    void aTableOutsideTheCaptureMayBeRedistributed() throws Exception {
+        source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
+                "CREATE TABLE stg (id int, k int, PRIMARY KEY (id, k)) DISTRIBUTED BY (id)",
+                "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED",
+                "CREATE PUBLICATION pub FOR TABLE orders, stg");
+        source.dropsSlot(slot);
+        SegmentSlots.ensure(source.coordinator, source.topology.segments(), slot,
+                List.of(new TableId("public", "orders")), new TableId("public", "adbsync_heartbeat"));
+        source.sql("INSERT INTO stg SELECT g, g FROM generate_series(1, 20) g", "TRUNCATE stg");
+        int stg;
+        try (var st = coordinator.createStatement(); var rs = st.executeQuery("SELECT 'stg'::regclass::oid")) {
+            rs.next();
+            stg = (int) rs.getLong(1);
+        }
+        // Running tasks look at the table's policy when they meet its first truncate, before the redistribution.
+        Segment first = source.topology.segments().get(0);
+        Map<Segment, SegmentShare> shares = new java.util.HashMap<>();
+        for (Segment segment : source.topology.segments()) {
+            SegmentShare share = share(segment, first);
+            assertThat(share.readsAllRows(stg)).isFalse();
+            shares.put(segment, share);
+        }
+        source.sql("ALTER TABLE stg SET DISTRIBUTED BY (k)",
+                "INSERT INTO stg SELECT g, g FROM generate_series(1, 20) g", "TRUNCATE stg",
+                "INSERT INTO orders SELECT g, 'n' FROM generate_series(1, 20) g");
+        Map<Segment, List<Decoded>> decoded = source.readAll(slot, "pub");
+        List<SegmentTask> tasks = new ArrayList<>();
+        for (Map.Entry<Segment, List<Decoded>> e : decoded.entrySet()) {
+            tasks.add(new SegmentTask(e.getKey(), e.getValue(), Optional.empty(),
+                    new TableFilter(List.of("public\\.orders"), List.of()), shares.get(e.getKey())));
+        }
+        for (int round = 0; round < 20 && tasks.stream().anyMatch(t -> !t.done()); round++) {
+            for (SegmentTask task : tasks) {
+                task.poll();
+            }
+        }
+        long orders = 0;
+        for (SegmentTask task : tasks) {
+            assertThat(task.done()).as("segment " + task.segment.content() + " read its stream").isTrue();
+            assertThat(task.ops()).as("segment " + task.segment.content()).doesNotContain("t");
+            orders += task.ops().size();
+        }
+        assertThat(orders).as("rows of orders sent").isEqualTo(20);
+    }
+
     /** Segment {@code segment}'s share, its tables' policies compared with those recorded for the slot. */
     private SegmentShare share(Segment segment, Segment first) {
         return new SegmentShare(() -> coordinator, segment, first, source.topology.segments().size(),
