@@ -173,7 +173,10 @@ public final class ChangeStream {
      * forgotten by then (see TruncateRendezvous).
      */
     public void releaseHeld(Consumer<SourceRecord> out) {
-        if (held != null && !heldSent && tx != null && heartbeats != null) {
+        // Also where this task sent copies, but not the last change's (a table it does not send): a restart must
+        // resume after the whole truncate, not meet it again once the others have forgotten it.
+        if (held != null && tx != null && heartbeats != null
+                && (position == null || !position.covers(tx.commitLsn(), heldLastEvent))) {
             emit(heartbeats.heartbeat(tx, heldLastEvent), out);
         }
         releaseHeld();
@@ -261,7 +264,7 @@ public final class ChangeStream {
             requireTransaction(t);
             List<HeldCopy> apart = new ArrayList<>();
             for (int oid : t.relationOids()) {
-                if (!share.readsAllRows(oid) && !isHeartbeat(oid)) {
+                if (!isHeartbeat(oid) && !share.readsAllRows(oid)) {
                     // Every segment's task stops here, whatever it now thinks of the table (dropped, no longer
                     // captured): the others count on meeting it at this truncate. Only what it sends depends on that.
                     requireTransaction(Operation.TRUNCATE);

@@ -360,6 +360,43 @@ class ChangeStreamTest {
         }
     }
 
+    /**
+     * TRUNCATE items, gone where the second table is one this task does not send (dropped already): the sender's copies
+     * of items end before the truncate's last change, so a marker must carry the position past all of it. Without it a
+     * restart would meet the truncate again after the other tasks forgot it, and wait for them for ever.
+     */
+    @Test
+    void aSenderWhoseTruncateEndsWithATableItDoesNotSendStillMovesPastTheWholeTruncate() {
+        ChangeStream.HeartbeatSink beats = new ChangeStream.HeartbeatSink() {
+            @Override
+            public boolean isHeartbeatTable(io.adbsync.source.catalog.CapturedTable table) {
+                return false;
+            }
+
+            @Override
+            public SourceRecord heartbeat(TransactionContext tx, long event) {
+                return new SourceRecord(Map.of("server", "p"), ChangeRecordFactory.offset(tx.commitLsn(), event),
+                        "hb", null, null, null, null);
+            }
+        };
+        ChangeStream stream = stream(false, new LsnAckTracker(), Optional.empty(), beats);
+        stream.share(PART);
+        stream.relationExists(oid -> oid != OID + 1);
+        List<SourceRecord> out = new ArrayList<>();
+        for (PgOutputMessage m : List.of(new Begin(new Lsn(COMMIT), 0, 7), relation(OID, "items"), relation(OID + 1, "gone"),
+                new PgOutputMessage.Truncate(OptionalInt.empty(), false, false, List.of(OID, OID + 1)))) {
+            stream.accept(m, new Lsn(COMMIT), out::add);
+        }
+        assertThat(stream.held()).isPresent();
+        stream.sendHeld(out::add);
+        assertThat(opsAndTruncates(out)).containsExactly("t");
+        List<SourceRecord> marker = new ArrayList<>();
+        stream.releaseHeld(marker::add);
+        assertThat(marker).as("a marker past the table not sent").singleElement()
+                .satisfies(m -> assertThat(StreamPosition.fromOffset(m.sourceOffset()).orElseThrow())
+                        .isEqualTo(new StreamPosition(new Lsn(COMMIT), R)));
+    }
+
     @Test
     void aTruncatePassedBeforeARestartIsNotHeldAgainButOneNotYetPassedIs() {
         List<SourceRecord> first = new ArrayList<>();
