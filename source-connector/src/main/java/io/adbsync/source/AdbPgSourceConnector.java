@@ -184,7 +184,8 @@ public class AdbPgSourceConnector extends SourceConnector {
         Set<String> streamsReset = new HashSet<>();
         for (Map.Entry<Map<String, ?>, Map<String, ?>> e : offsets.entrySet()) {
             if (e.getValue() == null) {
-                if (!e.getKey().containsKey(OffsetScope.SNAPSHOT)) {
+                if (!e.getKey().containsKey(OffsetScope.SNAPSHOT)
+                        && String.valueOf(e.getKey().get(OffsetScope.SERVER)).equals(connectorConfig.get(SourceConfig.TOPIC_PREFIX))) {
                     Object segment = e.getKey().get(OffsetScope.SEGMENT);
                     streamsReset.add(segment == null ? WHOLE_SOURCE : segment.toString());
                 }
@@ -215,8 +216,11 @@ public class AdbPgSourceConnector extends SourceConnector {
                         ? topology.segments().stream().map(s -> Integer.toString(s.content())).collect(Collectors.toSet())
                         : Set.of(WHOLE_SOURCE);
                 if (!streamsReset.containsAll(streams)) {
-                    log.info("Offsets of {} reset; slot {} kept, since the stored positions of streams {} still need it",
-                            streamsReset, config.slotName(), streams.stream().filter(x -> !streamsReset.contains(x)).toList());
+                    log.warn("Offsets reset, but slot {} kept: the stream position(s) of {} were not reset with them and "
+                            + "still need it. If the connector is being removed and those streams never stored a position "
+                            + "(heartbeats off), drop the slot yourself: SELECT pg_drop_replication_slot('{}')",
+                            config.slotName(), streams.stream().filter(x -> !streamsReset.contains(x))
+                                    .map(x -> x.isEmpty() ? "the source" : "segment " + x).toList(), config.slotName());
                     return true;
                 }
                 List<SourceCatalog> slotServers = new ArrayList<>();

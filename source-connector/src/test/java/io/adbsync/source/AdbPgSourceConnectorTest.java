@@ -22,6 +22,24 @@ class AdbPgSourceConnectorTest {
         new AdbPgSourceConnector().alterOffsets(CONFIG, offsets);
     }
 
+    /**
+     * Only a reset of this source's stream positions gives up the slot: resetting a table's copy, or the stream of
+     * another topic.prefix the connector had before, leaves it (the server is not even asked: it does not exist here).
+     */
+    @Test
+    void aResetThatLeavesThisSourcesStreamPositionKeepsTheSlot() {
+        Map<String, String> dropping = new HashMap<>(CONFIG);
+        dropping.put("slot.drop.on.offsets.reset", "true");
+        dropping.put("connection.url", "jdbc:postgresql://127.0.0.1:1/none?connectTimeout=2");
+        Map<Map<String, ?>, Map<String, ?>> offsets = new HashMap<>();
+        offsets.put(Map.of("server", "p", "snapshot", "public.orders"), null);
+        offsets.put(Map.of("server", "old-prefix"), null);
+        assertThat(new AdbPgSourceConnector().alterOffsets(dropping, offsets)).isTrue();
+        offsets.put(Map.of("server", "p"), null);
+        assertThatThrownBy(() -> new AdbPgSourceConnector().alterOffsets(dropping, offsets))
+                .isInstanceOf(ConnectException.class).hasMessageContaining("could not be dropped");
+    }
+
     @Test
     void aSnapshotOffsetWithAMissingOrWrongTypedFieldIsRefusedNamingTableAndField() {
         Map<String, String> partition = Map.of("server", "p", "snapshot", "public.orders");
