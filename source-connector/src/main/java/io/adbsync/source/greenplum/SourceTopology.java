@@ -87,8 +87,11 @@ public final class SourceTopology {
     private static final Pattern FAMILY = GreenplumSegments.FAMILY;
     /** The parenthesised product in {@code version()}, e.g. {@code (Greenplum Database 7.0.0+ build dev)}. */
     private static final Pattern PRODUCT = Pattern.compile("\\(([^()]*(?:Greenplum|Cloudberry|AnalyticDB)[^()]*)\\)");
-    private static final Pattern ADB_KERNEL = Pattern.compile("AnalyticDB for PostgreSQL (\\d+(?:\\.\\d+)*)");
-    /** The first AnalyticDB kernel whose coordinator decodes changes (logical replication), per its vendor. */
+    private static final Pattern ADB_KERNEL = Pattern.compile("AnalyticDB for PostgreSQL (\\d+\\.\\d+\\.\\d+\\.\\d+)");
+    /**
+     * The first AnalyticDB kernel whose coordinator decodes changes (logical replication), per its vendor. Only a
+     * four-part kernel version in {@code version()} is compared: a product version (7.0) is not a kernel version.
+     */
     private static final String ADB_CODING_KERNEL = "7.2.1.4";
     private static final String SEGMENTS = "SELECT content, dbid, address, port, status = 'u' FROM gp_segment_configuration "
             + "WHERE content >= 0 AND role = 'p' ORDER BY content, dbid";
