@@ -10,7 +10,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -29,7 +28,7 @@ public final class RecordedPolicies {
     private static final Logger log = LoggerFactory.getLogger(RecordedPolicies.class);
     /** The policy of a relation gp_distribution_policy has no row for (gone, or a partitioned table's parent). */
     static final String NONE = "none";
-    private static final String STARTS_WITH = "left(slot_name, length(?)) = ?";
+    private static final String STARTS_WITH = HeartbeatRows.STARTS_WITH;
 
     private final Callable<Connection> coordinator;
     private final String table;
@@ -161,18 +160,7 @@ public final class RecordedPolicies {
     }
 
     private List<String> recordedAll(String mine) throws SQLException {
-        List<String> found = new ArrayList<>();
-        try (PreparedStatement ps = coordinator().prepareStatement("SELECT slot_name FROM " + table + " WHERE " + STARTS_WITH
-                + " ORDER BY ts, slot_name")) {
-            ps.setString(1, mine);
-            ps.setString(2, mine);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    found.add(rs.getString(1).substring(mine.length()));
-                }
-            }
-        }
-        return found;
+        return HeartbeatRows.names(coordinator(), table, mine).stream().map(n -> n.substring(mine.length())).toList();
     }
 
     private String name(int relationOid) {
@@ -188,12 +176,6 @@ public final class RecordedPolicies {
     }
 
     private Connection coordinator() throws SQLException {
-        try {
-            return coordinator.call();
-        } catch (SQLException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new SQLException("Cannot reach the coordinator: " + e.getMessage(), "08006", e);
-        }
+        return HeartbeatRows.coordinator(coordinator);
     }
 }

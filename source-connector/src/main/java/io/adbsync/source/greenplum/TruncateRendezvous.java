@@ -8,7 +8,6 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,8 +42,7 @@ public final class TruncateRendezvous {
     private static final long WAIT_LOG_INTERVAL_MS = 30_000;
     private static final int SENDER = 0;
     private static final String SENT = "sent";
-    /** The rows whose name starts with the bound text (bound twice). */
-    private static final String STARTS_WITH = "left(slot_name, length(?)) = ?";
+    private static final String STARTS_WITH = HeartbeatRows.STARTS_WITH;
 
     /** What the task does next with the held truncate. */
     public sealed interface Step {
@@ -314,26 +312,10 @@ public final class TruncateRendezvous {
 
     /** The names in the heartbeat table that start with {@code prefix}. */
     private List<String> names(String prefix) throws SQLException {
-        List<String> names = new ArrayList<>();
-        try (PreparedStatement ps = coordinator().prepareStatement("SELECT slot_name FROM " + table + " WHERE " + STARTS_WITH)) {
-            ps.setString(1, prefix);
-            ps.setString(2, prefix);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    names.add(rs.getString(1));
-                }
-            }
-        }
-        return names;
+        return HeartbeatRows.names(coordinator(), table, prefix);
     }
 
     private Connection coordinator() throws SQLException {
-        try {
-            return coordinator.call();
-        } catch (SQLException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new SQLException("Cannot reach the coordinator: " + e.getMessage(), "08006", e);
-        }
+        return HeartbeatRows.coordinator(coordinator);
     }
 }

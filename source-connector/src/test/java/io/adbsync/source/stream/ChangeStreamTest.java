@@ -207,6 +207,20 @@ class ChangeStreamTest {
         assertThat(positions(resumed)).containsExactly(new StreamPosition(new Lsn(COMMIT), 3 * R));
     }
 
+    /** Heartbeats (markers) to topic "hb"; no table is the heartbeat table. */
+    private static final ChangeStream.HeartbeatSink MARKERS = new ChangeStream.HeartbeatSink() {
+        @Override
+        public boolean isHeartbeatTable(io.adbsync.source.catalog.CapturedTable table) {
+            return false;
+        }
+
+        @Override
+        public SourceRecord heartbeat(TransactionContext tx, long event) {
+            return new SourceRecord(Map.of("server", "p"), ChangeRecordFactory.offset(tx.commitLsn(), event),
+                    "hb", null, null, null, null);
+        }
+    };
+
     /** A share of a Greenplum segment's task: some of every table's rows. */
     private static final TableShare PART = new TableShare() {
         @Override
@@ -322,18 +336,7 @@ class ChangeStreamTest {
 
     @Test
     void aTaskThatWentPastATruncateWithoutSendingItLeavesAHeartbeatAtItsPositionSoARestartResumesAfterIt() {
-        ChangeStream.HeartbeatSink beats = new ChangeStream.HeartbeatSink() {
-            @Override
-            public boolean isHeartbeatTable(io.adbsync.source.catalog.CapturedTable table) {
-                return false;
-            }
-
-            @Override
-            public SourceRecord heartbeat(TransactionContext tx, long event) {
-                return new SourceRecord(Map.of("server", "p"), ChangeRecordFactory.offset(tx.commitLsn(), event),
-                        "hb", null, null, null, null);
-            }
-        };
+        ChangeStream.HeartbeatSink beats = MARKERS;
         for (boolean sender : List.of(true, false)) {
             ChangeStream stream = stream(false, new LsnAckTracker(), Optional.empty(), beats);
             stream.share(PART);
@@ -367,18 +370,7 @@ class ChangeStreamTest {
      */
     @Test
     void aSenderWhoseTruncateEndsWithATableItDoesNotSendStillMovesPastTheWholeTruncate() {
-        ChangeStream.HeartbeatSink beats = new ChangeStream.HeartbeatSink() {
-            @Override
-            public boolean isHeartbeatTable(io.adbsync.source.catalog.CapturedTable table) {
-                return false;
-            }
-
-            @Override
-            public SourceRecord heartbeat(TransactionContext tx, long event) {
-                return new SourceRecord(Map.of("server", "p"), ChangeRecordFactory.offset(tx.commitLsn(), event),
-                        "hb", null, null, null, null);
-            }
-        };
+        ChangeStream.HeartbeatSink beats = MARKERS;
         ChangeStream stream = stream(false, new LsnAckTracker(), Optional.empty(), beats);
         stream.share(PART);
         stream.relationExists(oid -> oid != OID + 1);

@@ -1,0 +1,49 @@
+package io.adbsync.source.greenplum;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * Rows of the heartbeat table that the segments' tasks share through the coordinator, named by paths under the slot's
+ * name (truncate meetings, recorded distribution policies): the one table every task may already write.
+ */
+final class HeartbeatRows {
+
+    /** The rows whose name starts with the bound text (bound twice). */
+    static final String STARTS_WITH = "left(slot_name, length(?)) = ?";
+
+    private HeartbeatRows() {
+    }
+
+    /** The names in {@code quotedTable} that start with {@code prefix}, oldest first. */
+    static List<String> names(Connection c, String quotedTable, String prefix) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT slot_name FROM " + quotedTable + " WHERE " + STARTS_WITH
+                + " ORDER BY ts, slot_name")) {
+            ps.setString(1, prefix);
+            ps.setString(2, prefix);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** The task's coordinator connection, a failure to get it as an SQLException of a lost connection. */
+    static Connection coordinator(Callable<Connection> coordinator) throws SQLException {
+        try {
+            return coordinator.call();
+        } catch (SQLException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new SQLException("Cannot reach the coordinator: " + e.getMessage(), "08006", e);
+        }
+    }
+}
