@@ -177,6 +177,9 @@ class ReportTest {
                 .contains("| Snapshot CPU (CPU-ms / M records) | 11,000 (10,000–12,000) | 33,000 (30,000–36,000) | – "
                         + "| 3.0× lower (2.5–3.6×) | – |")
                 .contains("the median of 3 runs");
+        assertThat(Report.limitRatio(Scenario.SNAPSHOT_CPU, 45.18)).isEqualTo("45×");
+        assertThat(Report.limitRatio(Scenario.SNAPSHOT_CPU, 3.26)).isEqualTo("3.3×");
+        assertThat(Report.limitRatio(Scenario.SNAPSHOT_ROWS, 0.034)).isEqualTo("3 %");
         assertThat(report.spreadTooWide(Scenario.SNAPSHOT_ROWS, Role.PEER, Format.JSON)).isFalse();
     }
 
