@@ -25,8 +25,8 @@ public final class BenchMain {
 
               Starts a source and a destination PostgreSQL, a Kafka broker and a Connect worker with adbsync's and
               Debezium's plugins, and measures snapshot, streaming, record size, sink, end-to-end lag and memory of
-              both beside raw COPY and pg_recvlogical. --quick takes under 5 minutes per format, the full run under
-              30. Writes results.md, results.json and chart.png to DIR (default benchmarks/target/bench-<time>).
+              both beside raw COPY and pg_recvlogical. --quick takes about 7 minutes for both formats on 2 shared
+              cores; the full run, with 3 repetitions, about 35. Writes results.md, results.json and chart.png to DIR (default benchmarks/target/bench-<time>).
               --format picks the records' format (default both): json runs each engine with its JSON converter
               (the same bytes), avro runs both with the same Avro converter on a local schema registry (started
               only then); both measures each engine in each format, with ratios only within a format.
