@@ -16,20 +16,22 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-/** {@code bin/adbsync bench}: runs every scenario once and writes the table, the chart and the raw JSON. */
+/** {@code bin/adbsync bench}: runs every scenario (the throughput ones --repeat times) and writes the table, the chart and the raw JSON. */
 public final class BenchMain {
 
     private static final String USAGE = """
-            usage: bin/adbsync bench [--quick] [--out DIR] [--only source,sink,lag,memory] [--format json|avro|both]
+            usage: bin/adbsync bench [--quick] [--repeat N] [--out DIR] [--only source,sink,lag,memory] [--format json|avro|both]
                    bin/adbsync bench --render DIR
 
               Starts a source and a destination PostgreSQL, a Kafka broker and a Connect worker with adbsync's and
               Debezium's plugins, and measures snapshot, streaming, record size, sink, end-to-end lag and memory of
-              both beside raw COPY and pg_recvlogical. --quick takes under 5 minutes per format, the full run under
-              30. Writes results.md, results.json and chart.png to DIR (default benchmarks/target/bench-<time>).
+              both beside raw COPY and pg_recvlogical. --quick takes about 7 minutes for both formats on 2 shared
+              cores; the full run, with 3 repetitions, about 35. Writes results.md, results.json and chart.png to DIR (default benchmarks/target/bench-<time>).
               --format picks the records' format (default both): json runs each engine with its JSON converter
               (the same bytes), avro runs both with the same Avro converter on a local schema registry (started
               only then); both measures each engine in each format, with ratios only within a format.
+              --repeat runs snapshot, streaming, Kafka ingest and sink N times (default 1 with --quick, 3 in the full run)
+              and reports each figure's median with the runs' range; a ratio whose two ranges overlap is not printed.
               --render writes results.md and chart.png again from DIR/results.json.
             """;
     private static final Set<String> SCENARIOS = Set.of("source", "sink", "lag", "memory");
@@ -43,9 +45,21 @@ public final class BenchMain {
         Path peers = Path.of(System.getProperty("adbsync.bench.peers", "benchmarks/target/peers"));
         Set<String> only = SCENARIOS;
         List<Format> formats = List.of(Format.JSON, Format.AVRO);
+        Integer repeat = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> size = BenchSize.quick();
+                case "--repeat" -> {
+                    String value = value(args, ++i);
+                    try {
+                        repeat = Integer.parseInt(value);
+                    } catch (NumberFormatException e) {
+                        usage("--repeat takes a number, got " + value);
+                    }
+                    if (repeat < 1) {
+                        usage("--repeat takes a number of at least 1, got " + repeat);
+                    }
+                }
                 case "--out" -> out = Path.of(value(args, ++i));
                 case "--render" -> {
                     Path dir = Path.of(value(args, ++i));
@@ -73,6 +87,9 @@ public final class BenchMain {
                 }
                 default -> usage("Unknown option " + args[i]);
             }
+        }
+        if (repeat != null) {
+            size = size.withRepeat(repeat);
         }
         if (out == null) {
             out = Path.of("benchmarks", "target", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -113,6 +130,8 @@ public final class BenchMain {
             }
             Map<String, Object> settings = new LinkedHashMap<>(size.describe());
             settings.put("formats", formats.stream().map(Format::key).collect(Collectors.joining(", ")));
+            // One figure per scenario and system: the median of its repetitions, every run's value kept beside it.
+            results = Runs.combine(results);
             Report report;
             try (Connection c = stack.sourceConnection()) {
                 report = new Report(results, MachineInfo.describe(c, System.getProperty("adbsync.version", "dev"),

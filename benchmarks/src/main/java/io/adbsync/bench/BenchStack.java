@@ -8,6 +8,7 @@ import io.adbsync.stack.registry.AvroConverterSettings;
 import io.adbsync.stack.registry.LocalRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
 
@@ -38,6 +40,7 @@ public final class BenchStack implements AutoCloseable {
     private final LocalStack stack;
     private final Admin admin;
     private final String sourceDb;
+    private CpuMeter cpu;
 
     private BenchStack(PostgresServer source, PostgresServer destination, LocalStack stack, String sourceDb) {
         this.source = source;
@@ -100,6 +103,40 @@ public final class BenchStack implements AutoCloseable {
         return AvroConverterSettings.forConnector(registry.registryApiUrl());
     }
 
+    /**
+     * Reads the CPU time of the benchmark's JVM, both PostgreSQL servers and the schema registry (when running):
+     * made once, after the stack is up, as it needs each server's postmaster pid and the registry's.
+     */
+    synchronized CpuMeter cpu() {
+        if (cpu == null) {
+            Map<String, Long> servers = new java.util.LinkedHashMap<>();
+            try (Connection s = sourceConnection(); Connection d = destination.connect("postgres")) {
+                servers.put("source PostgreSQL", postmaster(s));
+                servers.put("destination PostgreSQL", postmaster(d));
+            } catch (SQLException e) {
+                throw new IllegalStateException("Cannot find the PostgreSQL servers' processes", e);
+            }
+            Map<String, Long> others = new java.util.LinkedHashMap<>();
+            // The registry is the one child JVM running Apicurio; LocalRegistry keeps its Process to itself.
+            ProcessHandle.current().children()
+                    .filter(p -> p.info().commandLine().map(c -> c.contains("apicurio-registry")).orElse(false))
+                    .findFirst().ifPresent(p -> others.put("schema registry", p.pid()));
+            cpu = new CpuMeter(Path.of("/proc"), CpuMeter.ticksPerSecond(), ProcessHandle.current().pid(), servers, others);
+        }
+        return cpu;
+    }
+
+    /** The server's postmaster: the parent of the backend serving {@code c}. */
+    private static long postmaster(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            long backend = rs.getLong(1);
+            return ProcStat.read(Path.of("/proc"), backend).map(ProcStat::parentPid)
+                    .orElseThrow(() -> new IllegalStateException("No /proc entry for PostgreSQL backend " + backend
+                            + ": the server is not on this machine, so its CPU cannot be measured"));
+        }
+    }
+
     public ConnectRestClient rest() {
         return stack.connect().rest();
     }
@@ -116,6 +153,33 @@ public final class BenchStack implements AutoCloseable {
                 return 0;
             }
             throw new IllegalStateException("Cannot read the end offsets of " + topic, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted", e);
+        }
+    }
+
+    /** Creates {@code topic} with as many partitions as {@code like} has (replication factor as the broker's default). */
+    void createTopicLike(String topic, String like) {
+        try {
+            int partitions = admin.describeTopics(List.of(like)).allTopicNames().get().get(like).partitions().size();
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Cannot create topic " + topic, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted", e);
+        }
+    }
+
+    /** Deletes {@code topic} if it exists: the broker's ingest limit leaves nothing on the disk the next scenario uses. */
+    void deleteTopic(String topic) {
+        try {
+            admin.deleteTopics(List.of(topic)).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                throw new IllegalStateException("Cannot delete topic " + topic, e.getCause());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted", e);

@@ -34,11 +34,15 @@ final class RawLimits {
         return new CopyOut(sink.bytes, System.nanoTime() - start);
     }
 
+    /** Nanoseconds and CPU of a {@code COPY … FROM STDIN}. */
+    record CopyIn(long nanos, CpuMeter.Usage cpu) {
+    }
+
     /**
-     * Nanoseconds for {@code COPY … FROM STDIN} of {@code rows} accounts rows into a new table with a primary key,
-     * the rows rendered beforehand so only the database's work is timed.
+     * Time and CPU of {@code COPY … FROM STDIN} of {@code rows} accounts rows into a new table with a primary key,
+     * the rows rendered beforehand so only the database's work (and the client's sending) is measured.
      */
-    static long copyFrom(Connection c, String table, int rows) throws SQLException, IOException {
+    static CopyIn copyFrom(Connection c, String table, int rows, CpuMeter cpu) throws SQLException, IOException {
         Workload.createAccounts(c, table, 0);
         StringBuilder text = new StringBuilder(rows * 100);
         String filler = " ".repeat(84);
@@ -49,9 +53,11 @@ final class RawLimits {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(true);
         try {
+            CpuMeter.Sample before = cpu.sample();
             long start = System.nanoTime();
             copy.copyIn("COPY " + Workload.name(table) + " FROM STDIN", new StringReader(text.toString()));
-            return System.nanoTime() - start;
+            long nanos = System.nanoTime() - start;
+            return new CopyIn(nanos, cpu.since(before, rows));
         } finally {
             c.setAutoCommit(auto);
         }

@@ -18,9 +18,15 @@ import java.util.stream.Collectors;
 public final class Report {
 
     /** The order scenarios appear in, in the table and the chart. */
-    public static final List<Scenario> SCENARIOS = List.of(Scenario.SNAPSHOT_ROWS, Scenario.SNAPSHOT_MB, Scenario.STREAMING,
-            Scenario.RECORD_BYTES, Scenario.SINK_UPSERT, Scenario.SINK_DELETE, Scenario.LAG_P50, Scenario.LAG_P99,
-            Scenario.PEAK_HEAP, Scenario.PEAK_RSS);
+    public static final List<Scenario> SCENARIOS = List.of(Scenario.SNAPSHOT_ROWS, Scenario.SNAPSHOT_MB, Scenario.SNAPSHOT_CPU,
+            Scenario.STREAMING, Scenario.STREAMING_CPU, Scenario.KAFKA_INGEST, Scenario.KAFKA_INGEST_MB, Scenario.KAFKA_INGEST_CPU,
+            Scenario.RECORD_BYTES, Scenario.SINK_UPSERT, Scenario.SINK_UPSERT_CPU, Scenario.SINK_DELETE, Scenario.SINK_DELETE_CPU,
+            Scenario.LAG_P50, Scenario.LAG_P99, Scenario.PEAK_HEAP, Scenario.PEAK_RSS);
+    /** The CPU figures, each after the throughput it was measured with. */
+    static final List<Scenario> CPU = List.of(Scenario.SNAPSHOT_CPU, Scenario.STREAMING_CPU, Scenario.KAFKA_INGEST_CPU,
+            Scenario.SINK_UPSERT_CPU, Scenario.SINK_DELETE_CPU);
+    /** What a ratio cell says instead of a ratio when the runs of both sides overlap (see {@link Runs.Spread#overlaps}). */
+    static final String SPREAD_TOO_WIDE = "spread too wide";
 
     private final List<Measurement> measurements;
     private final Map<String, String> machine;
@@ -45,11 +51,12 @@ public final class Report {
 
     /**
      * The figure of {@code role} for {@code scenario} in {@code format}; the database's limits have no format and
-     * are found for every format.
+     * are found for every format, a limit measured with a format's records only for that format.
      */
     public Optional<Measurement> find(Scenario scenario, Role role, Format format) {
         return measurements.stream()
-                .filter(m -> m.scenario().equals(scenario) && m.role() == role && (role == Role.LIMIT || m.format() == format))
+                .filter(m -> m.scenario().equals(scenario) && m.role() == role
+                        && (m.format() == format || role == Role.LIMIT && m.format() == null))
                 .findFirst();
     }
 
@@ -63,6 +70,63 @@ public final class Report {
         return Optional.of(ours.get().value() / them.get().value());
     }
 
+    /**
+     * Whether the ratio of ours over {@code other} is withheld: both were repeated or not, their runs' ranges
+     * overlap, so the runs do not say which of the two is ahead (a single run on each side is never refused).
+     */
+    public boolean spreadTooWide(Scenario scenario, Role other, Format format) {
+        Optional<Measurement> ours = find(scenario, Role.OURS, format).filter(Measurement::ok);
+        Optional<Measurement> them = find(scenario, other, format).filter(Measurement::ok);
+        if (ours.isEmpty() || them.isEmpty()) {
+            return false;
+        }
+        Runs.Spread a = Runs.Spread.of(ours.get());
+        Runs.Spread b = Runs.Spread.of(them.get());
+        return (a.runs() > 1 || b.runs() > 1) && a.overlaps(b);
+    }
+
+    /** The ratio cell: the median ratio, the range of run-over-run quotients when repeated, or why there is none. */
+    String ratioCell(Scenario scenario, Role other, Format format) {
+        Optional<Double> ratio = ratio(scenario, other, format);
+        if (ratio.isEmpty()) {
+            return "–";
+        }
+        Runs.Spread a = Runs.Spread.of(find(scenario, Role.OURS, format).orElseThrow());
+        Runs.Spread b = Runs.Spread.of(find(scenario, other, format).orElseThrow());
+        double[] range = a.ratioRange(b);
+        if (spreadTooWide(scenario, other, format)) {
+            return String.format(Locale.ROOT, "%s (%.2f–%.2f×)", SPREAD_TOO_WIDE, range[0], range[1]);
+        }
+        String median = other == Role.LIMIT ? limitRatio(scenario, ratio.get()) : peerRatio(scenario, ratio.get());
+        if (a.runs() == 1 && b.runs() == 1) {
+            return median;
+        }
+        if (other == Role.LIMIT && scenario.higherIsBetter()) {
+            return median + " (" + percent(range[0]).replace(" %", "") + "–" + percent(range[1]) + ")";
+        }
+        if (other == Role.LIMIT) {
+            return median + String.format(Locale.ROOT, " (%.1f–%.1f×)", range[0], range[1]);
+        }
+        if (!scenario.higherIsBetter() && ratio.get() < 1) {
+            return median + String.format(Locale.ROOT, " (%.1f–%.1f×)", 1 / range[1], 1 / range[0]);
+        }
+        return median + String.format(Locale.ROOT, " (%.2f–%.2f×)", range[0], range[1]);
+    }
+
+    /**
+     * ours / limit: a share of the limit for a rate; for a cost (CPU per record), how many times the limit's cost,
+     * since "4518 %" of the CPU COPY spends reads worse than "45×".
+     */
+    static String limitRatio(Scenario scenario, double ratio) {
+        if (scenario.higherIsBetter()) {
+            return percent(ratio);
+        }
+        return String.format(Locale.ROOT, ratio >= 10 ? "%.0f×" : "%.1f×", ratio);
+    }
+
+    private static String percent(double ratio) {
+        return String.format(Locale.ROOT, "%.0f %%", ratio * 100);
+    }
     /**
      * One table per format with the engines, the limit and the ratios between them, then (with several formats)
      * the engines' figures of every format side by side, then the machine and the settings.
@@ -82,12 +146,13 @@ public final class Report {
                         .append(" | ").append(cell(scenario, Role.OURS, format, false))
                         .append(" | ").append(cell(scenario, Role.PEER, format, false))
                         .append(" | ").append(cell(scenario, Role.LIMIT, format, true))
-                        .append(" | ").append(ratio(scenario, Role.PEER, format).map(r -> peerRatio(scenario, r)).orElse("–"))
-                        .append(" | ").append(ratio(scenario, Role.LIMIT, format)
-                                .map(r -> String.format(Locale.ROOT, "%.0f %%", r * 100)).orElse("–"))
+                        .append(" | ").append(ratioCell(scenario, Role.PEER, format))
+                        .append(" | ").append(ratioCell(scenario, Role.LIMIT, format))
                         .append(" | ").append(scenario.target()).append(" |\n");
             }
             md.append('\n');
+            brokerLimit(md, format);
+            cpuByProcess(md, format);
         }
         List<Format> formats = formats();
         if (formats.size() > 1) {
@@ -101,7 +166,71 @@ public final class Report {
         parts.clear();
         settings.forEach((k, v) -> parts.add(k + " = " + v));
         md.append(String.join("; ", parts)).append(".\n");
+        int runs = measurements.stream().mapToInt(m -> Runs.Spread.of(m).runs()).max().orElse(1);
+        if (runs > 1) {
+            md.append("\nThroughput and CPU figures are the median of ").append(runs)
+                    .append(" runs, the runs' lowest and highest in brackets; a ratio's brackets hold the lowest and highest")
+                    .append(" quotient of a run over a run. Where the two systems' ranges overlap the ratio reads \"")
+                    .append(SPREAD_TOO_WIDE).append("\": the runs do not say which is ahead.\n");
+        }
         return md.toString();
+    }
+
+    /** adbsync's source figures over the broker's ingest of the same records, when both were measured. */
+    private void brokerLimit(StringBuilder md, Format format) {
+        Optional<Measurement> broker = find(Scenario.KAFKA_INGEST, Role.LIMIT, format).filter(Measurement::ok);
+        if (broker.isEmpty()) {
+            return;
+        }
+        List<String> parts = new ArrayList<>();
+        for (Scenario scenario : List.of(Scenario.SNAPSHOT_ROWS, Scenario.STREAMING)) {
+            for (Role role : List.of(Role.OURS, Role.PEER)) {
+                find(scenario, role, format).filter(Measurement::ok).ifPresent(m -> parts.add(
+                        m.system() + " " + scenario.title().toLowerCase(Locale.ROOT) + " " + percent(m.value() / broker.get().value())));
+            }
+        }
+        if (!parts.isEmpty()) {
+            md.append("Against the broker's ingest limit (").append(format(broker.get().value()))
+                    .append(" records/s of these records from a plain producer): ").append(String.join(", ", parts)).append(".\n\n");
+        }
+    }
+
+    /** Each CPU figure split by process: where a record's CPU went. */
+    private void cpuByProcess(StringBuilder md, Format format) {
+        List<Measurement> rows = new ArrayList<>();
+        for (Scenario scenario : CPU) {
+            for (Role role : List.of(Role.OURS, Role.PEER, Role.LIMIT)) {
+                find(scenario, role, format).filter(Measurement::ok).filter(m -> m.details().get("cpu_ms_per_million") instanceof Map)
+                        .ifPresent(rows::add);
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        List<String> parts = new ArrayList<>();
+        for (Measurement m : rows) {
+            ((Map<?, ?>) m.details().get("cpu_ms_per_million")).keySet().forEach(k -> {
+                if (!parts.contains(String.valueOf(k))) {
+                    parts.add(String.valueOf(k));
+                }
+            });
+        }
+        md.append("CPU by process (").append(Scenario.CPU_UNIT).append(", the run at the median):\n\n| Scenario | System |");
+        parts.forEach(p -> md.append(' ').append(p).append(" |"));
+        md.append(" Total |\n|---|---|").append("---:|".repeat(parts.size() + 1)).append('\n');
+        for (Measurement m : rows) {
+            Map<?, ?> per = (Map<?, ?>) m.details().get("cpu_ms_per_million");
+            md.append("| ").append(m.scenario().title()).append(" | ").append(m.system()).append(" |");
+            double total = 0;
+            for (String part : parts) {
+                Object v = per.get(part);
+                double value = v == null ? 0 : ((Number) v).doubleValue();
+                total += value;
+                md.append(' ').append(v == null ? "–" : format(value)).append(" |");
+            }
+            md.append(' ').append(format(total)).append(" |\n");
+        }
+        md.append('\n');
     }
 
     /** Each engine's figures in every format, next to each other; no ratios, as the formats are not the comparison. */
@@ -117,7 +246,7 @@ public final class Report {
         }
         md.append('\n').append(rule).append('\n');
         for (Scenario scenario : SCENARIOS) {
-            if (measurements.stream().noneMatch(m -> m.scenario().equals(scenario) && m.format() != null)) {
+            if (measurements.stream().noneMatch(m -> m.scenario().equals(scenario) && m.role() != Role.LIMIT)) {
                 continue;
             }
             md.append("| ").append(title(scenario)).append(" |");
@@ -153,7 +282,11 @@ public final class Report {
             if (!m.ok()) {
                 return "failed (" + m.details().getOrDefault("error", "no figure") + ")";
             }
+            Runs.Spread spread = Runs.Spread.of(m);
             String value = format(m.value());
+            if (spread.runs() > 1) {
+                value += " (" + format(spread.min()) + "–" + format(spread.max()) + ")";
+            }
             return named ? value + " (" + m.system() + ")" : value;
         }).orElse("–");
     }
@@ -177,8 +310,8 @@ public final class Report {
             Object value = row.get("value");
             Role role = Role.valueOf(((String) row.get("role")).toUpperCase(Locale.ROOT));
             // Runs from before the format was recorded measured the engines in JSON only.
-            Format format = role == Role.LIMIT ? null
-                    : row.get("format") == null ? Format.JSON : Format.ofKey((String) row.get("format"));
+            Format format = row.get("format") != null ? Format.ofKey((String) row.get("format"))
+                    : role == Role.LIMIT ? null : Format.JSON;
             measurements.add(new Measurement(scenario, (String) row.get("system"), role, format,
                     value == null ? Double.NaN : ((Number) value).doubleValue(), (Map<String, Object>) row.get("details")));
         }
@@ -208,8 +341,14 @@ public final class Report {
         for (Format format : formats()) {
             Map<String, Object> ofFormat = new LinkedHashMap<>();
             for (Scenario scenario : SCENARIOS) {
-                ratio(scenario, Role.PEER, format).ifPresent(r -> ofFormat.put(scenario.key() + ".ours_over_peer", r));
-                ratio(scenario, Role.LIMIT, format).ifPresent(r -> ofFormat.put(scenario.key() + ".ours_over_limit", r));
+                for (Role other : List.of(Role.PEER, Role.LIMIT)) {
+                    String key = scenario.key() + (other == Role.PEER ? ".ours_over_peer" : ".ours_over_limit");
+                    if (spreadTooWide(scenario, other, format)) {
+                        ofFormat.put(key, SPREAD_TOO_WIDE);
+                    } else {
+                        ratio(scenario, other, format).ifPresent(r -> ofFormat.put(key, r));
+                    }
+                }
             }
             ratios.put(format.key(), ofFormat);
         }

@@ -20,15 +20,17 @@ final class SinkBench {
 
     /** A change mix: its table and how many change events it writes for {@code rows} rows. */
     enum Mix {
-        UPSERT("sink_upsert", Scenario.SINK_UPSERT),
-        DELETE("sink_delete", Scenario.SINK_DELETE);
+        UPSERT("sink_upsert", Scenario.SINK_UPSERT, Scenario.SINK_UPSERT_CPU),
+        DELETE("sink_delete", Scenario.SINK_DELETE, Scenario.SINK_DELETE_CPU);
 
         final String table;
         final Scenario scenario;
+        final Scenario cpu;
 
-        Mix(String table, Scenario scenario) {
+        Mix(String table, Scenario scenario, Scenario cpu) {
             this.table = table;
             this.scenario = scenario;
+            this.cpu = cpu;
         }
 
         /** Change events (no tombstones): inserts, then updates of all rows or deletes of nine in ten, then the sentinel. */
@@ -64,18 +66,25 @@ final class SinkBench {
         fillTopics(engines);
         List<Measurement> results = new ArrayList<>();
         int rows = size.sinkRows();
-        for (Mix mix : Mix.values()) {
-            String database = stack.destination().createDatabase("raw_" + mix.table);
-            try (Connection c = stack.destination().connect(database)) {
-                int copyRows = (int) mix.events(rows);
-                long nanos = RawLimits.copyFrom(c, mix.table, copyRows);
-                double rate = copyRows / (nanos / 1e9);
-                log.printf("sink: %s raw COPY %,.0f rows/s%n", mix, rate);
-                results.add(Measurement.limit(mix.scenario, "COPY FROM STDIN", rate,
-                        Map.of("rows", copyRows, "seconds", nanos / 1e9)));
-            }
-            for (Engine engine : engines) {
-                results.add(apply(engine, mix));
+        // Each repetition applies every topic again from its start, with a new connector (a new consumer group) into
+        // a new database; the limit and the engines take turns within a repetition.
+        for (int run = 1; run <= size.repeat(); run++) {
+            for (Mix mix : Mix.values()) {
+                String database = stack.destination().createDatabase("raw_" + mix.table + SourceBench.suffix(run));
+                try (Connection c = stack.destination().connect(database)) {
+                    int copyRows = (int) mix.events(rows);
+                    RawLimits.CopyIn copy = RawLimits.copyFrom(c, mix.table, copyRows, stack.cpu());
+                    double rate = copyRows / (copy.nanos() / 1e9);
+                    CpuMeter.Usage usage = copy.cpu();
+                    log.printf("sink%s: %s raw COPY %,.0f rows/s, %,.0f CPU-ms per million rows%n", runLabel(run), mix, rate,
+                            usage.totalPerMillion());
+                    results.add(Measurement.limit(mix.scenario, "COPY FROM STDIN", rate,
+                            Map.of("rows", copyRows, "seconds", copy.nanos() / 1e9)));
+                    results.add(Measurement.limit(mix.cpu, "COPY FROM STDIN", usage.totalPerMillion(), usage.details()));
+                }
+                for (Engine engine : engines) {
+                    results.addAll(apply(engine, mix, run));
+                }
             }
         }
         return results;
@@ -123,35 +132,42 @@ final class SinkBench {
         }
     }
 
-    private Measurement apply(Engine engine, Mix mix) {
+    private String runLabel(int run) {
+        return size.repeat() == 1 ? "" : " (run " + run + "/" + size.repeat() + ")";
+    }
+
+    private List<Measurement> apply(Engine engine, Mix mix, int run) {
         int rows = size.sinkRows();
-        String name = engine.id() + "-sink-" + mix.table;
+        String name = engine.id() + "-sink-" + mix.table + SourceBench.suffix(run);
         String topic = engine.topic(mix.table);
         String table = engine.destinationTable(topic);
         try {
-            String database = stack.destination().createDatabase(engine.id() + "_" + mix.table);
+            String database = stack.destination().createDatabase(engine.id() + "_" + mix.table + SourceBench.suffix(run));
             try (Connection c = stack.destination().connect(database)) {
                 long deployed = System.nanoTime();
                 stack.rest().deploy(name, engine.sink(stack, database, topic));
                 // Timed from the first applied batch on: task start, group join and table creation are a fixed cost.
                 stack.await(engine.label() + " first row of " + topic, () -> anyRow(c, table), deployed, size.timeout(), name);
+                CpuMeter.Sample cpu = stack.cpu().sample();
                 long start = System.nanoTime();
                 long nanos = stack.await(engine.label() + " sink applying " + topic, () -> sentinelVisible(c, table),
                         start, size.timeout(), name);
+                CpuMeter.Usage usage = stack.cpu().since(cpu, mix.events(rows));
                 long left = count(c, table);
                 double rate = mix.events(rows) / (nanos / 1e9);
-                log.printf("sink: %s %s %,.0f rows/s (%,d rows left, %,d expected)%n", engine.label(), mix, rate, left,
-                        mix.rowsLeft(rows));
+                log.printf("sink%s: %s %s %,.0f rows/s, %,.0f CPU-ms per million rows (%,d rows left, %,d expected)%n", runLabel(run),
+                        engine.label(), mix, rate, usage.totalPerMillion(), left, mix.rowsLeft(rows));
                 if (left != mix.rowsLeft(rows)) {
-                    return Measurement.failed(engine, mix.scenario, "destination has " + left + " rows, source " + mix.rowsLeft(rows));
+                    return List.of(Measurement.failed(engine, mix.scenario, "destination has " + left + " rows, source " + mix.rowsLeft(rows)));
                 }
-                return Measurement.of(engine, mix.scenario, rate,
+                return List.of(Measurement.of(engine, mix.scenario, rate,
                         Map.of("events", mix.events(rows), "seconds", nanos / 1e9, "rows_left", left,
-                                "seconds_from_deploy", (System.nanoTime() - deployed) / 1e9));
+                                "seconds_from_deploy", (System.nanoTime() - deployed) / 1e9)),
+                        Measurement.of(engine, mix.cpu, usage.totalPerMillion(), usage.details()));
             }
         } catch (Exception e) {
-            log.printf("sink: %s %s failed: %s%n", engine.label(), mix, e.getMessage());
-            return Measurement.failed(engine, mix.scenario, SourceBench.firstLine(e));
+            log.printf("sink%s: %s %s failed: %s%n", runLabel(run), engine.label(), mix, e.getMessage());
+            return List.of(Measurement.failed(engine, mix.scenario, SourceBench.firstLine(e)));
         } finally {
             stack.removeConnector(name);
         }

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.fixtures.kafka.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -11,6 +15,9 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.List;
 import java.util.Map;
 
@@ -25,10 +32,13 @@ final class SourceBench {
     private static final double MB = 1024.0 * 1024.0;
     /** Records read from the start of a topic to average their size. */
     private static final int RECORD_SAMPLE = 100;
+    /** Records of a snapshot topic the broker's ingest limit sends over and over: enough to vary keys and values. */
+    private static final int INGEST_SAMPLE = 1000;
 
     private final BenchStack stack;
     private final BenchSize size;
     private final PrintStream log;
+    private final Map<Format, List<ConsumerRecord<byte[], byte[]>>> ingestSamples = new EnumMap<>(Format.class);
 
     SourceBench(BenchStack stack, BenchSize size, PrintStream log) {
         this.stack = stack;
@@ -36,6 +46,11 @@ final class SourceBench {
         this.log = log;
     }
 
+    /**
+     * Each repetition measures the limits and then every engine in turn (so a drift of the machine touches all of
+     * them alike), and after adbsync's run in a format the broker's ingest of the same records; one figure per
+     * repetition, combined by {@link Runs#combine}.
+     */
     List<Measurement> run(List<Engine> engines) throws Exception {
         List<Measurement> results = new ArrayList<>();
         long tableBytes;
@@ -44,23 +59,124 @@ final class SourceBench {
             Workload.createAccounts(c, TABLE, size.snapshotRows());
             tableBytes = tableBytes(c);
             RawLimits.copyTo(c, TABLE); // warms the cache the connectors will also read from
-            RawLimits.CopyOut copy = RawLimits.copyTo(c, TABLE);
-            double seconds = copy.nanos() / 1e9;
-            Map<String, Object> details = Map.of("rows", size.snapshotRows(), "seconds", seconds, "table_bytes", tableBytes,
-                    "copy_text_bytes", copy.bytes());
-            results.add(Measurement.limit(Scenario.SNAPSHOT_ROWS, "COPY TO STDOUT", size.snapshotRows() / seconds, details));
-            results.add(Measurement.limit(Scenario.SNAPSHOT_MB, "COPY TO STDOUT", tableBytes / MB / seconds, details));
-            log.printf("source: COPY TO %,.0f rows/s%n", size.snapshotRows() / seconds);
-            results.add(rawStreaming(c));
         }
-        for (Engine engine : engines) {
-            results.addAll(engineRun(engine, tableBytes));
+        for (int run = 1; run <= size.repeat(); run++) {
+            try (Connection c = stack.sourceConnection()) {
+                if (run > 1) {
+                    // Each streaming run leaves a dead version of the rows it updated; the next snapshot should not read them.
+                    try (Statement s = c.createStatement()) {
+                        s.execute("VACUUM " + Workload.name(TABLE));
+                    }
+                }
+                results.addAll(copyTo(c, tableBytes, run));
+                results.addAll(rawStreaming(c, run));
+            }
+            for (Engine engine : engines) {
+                results.addAll(engineRun(engine, tableBytes, run));
+                if (engine.role() == Role.OURS) {
+                    results.addAll(kafkaIngest(engine, run));
+                }
+            }
         }
         return results;
     }
 
-    private Measurement rawStreaming(Connection c) throws Exception {
-        String slot = "bench_raw";
+    private List<Measurement> copyTo(Connection c, long tableBytes, int run) throws Exception {
+        CpuMeter.Sample cpu = stack.cpu().sample();
+        RawLimits.CopyOut copy = RawLimits.copyTo(c, TABLE);
+        CpuMeter.Usage usage = stack.cpu().since(cpu, size.snapshotRows());
+        double seconds = copy.nanos() / 1e9;
+        Map<String, Object> details = Map.of("rows", size.snapshotRows(), "seconds", seconds, "table_bytes", tableBytes,
+                "copy_text_bytes", copy.bytes());
+        log.printf("source%s: COPY TO %,.0f rows/s, %,.0f CPU-ms per million rows%n", runLabel(run), size.snapshotRows() / seconds,
+                usage.totalPerMillion());
+        return List.of(Measurement.limit(Scenario.SNAPSHOT_ROWS, "COPY TO STDOUT", size.snapshotRows() / seconds, details),
+                Measurement.limit(Scenario.SNAPSHOT_MB, "COPY TO STDOUT", tableBytes / MB / seconds, details),
+                Measurement.limit(Scenario.SNAPSHOT_CPU, "COPY TO STDOUT", usage.totalPerMillion(), usage.details()));
+    }
+
+    /**
+     * The broker's ingest limit for the pipeline's own records: a plain KafkaProducer with a Connect source producer's
+     * settings and the engines' overrides sends {@code snapshotRows} records, cycling through the first records of
+     * {@code engine}'s snapshot topic as they are (already serialized), to a new topic with as many partitions.
+     */
+    private List<Measurement> kafkaIngest(Engine engine, int run) {
+        String source = engine.topic(TABLE);
+        String target = "bench_kafka_ingest_" + engine.format().key() + "_" + run;
+        String system = "Kafka producer";
+        try {
+            List<ConsumerRecord<byte[], byte[]>> sample = ingestSamples.computeIfAbsent(engine.format(),
+                    f -> TopicReader.read(stack.stack().bootstrapServers(), source, INGEST_SAMPLE, Duration.ofSeconds(60)));
+            if (sample.isEmpty()) {
+                throw new IllegalStateException("no records in " + source + " to send");
+            }
+            stack.createTopicLike(target, source);
+            long rows = size.snapshotRows();
+            long bytes = 0;
+            CpuMeter.Sample cpu;
+            long nanos;
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(), new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                producer.partitionsFor(target); // metadata fetched before the clock starts, as a running task has it
+                cpu = stack.cpu().sample();
+                long start = System.nanoTime();
+                for (long i = 0; i < rows; i++) {
+                    ConsumerRecord<byte[], byte[]> r = sample.get((int) (i % sample.size()));
+                    bytes += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+                    producer.send(new ProducerRecord<>(target, r.key(), r.value()), (meta, e) -> {
+                        if (e != null) {
+                            failure.compareAndSet(null, e);
+                        }
+                    });
+                }
+                producer.flush();
+                nanos = System.nanoTime() - start;
+            }
+            CpuMeter.Usage usage = stack.cpu().since(cpu, rows);
+            if (failure.get() != null) {
+                throw new IllegalStateException("a send failed: " + failure.get().getMessage(), failure.get());
+            }
+            double seconds = nanos / 1e9;
+            Map<String, Object> details = Map.of("records", rows, "seconds", seconds, "bytes", bytes,
+                    "sampled_from", source, "records_sampled", sample.size());
+            log.printf("source%s: Kafka ingest of %s records %,.0f records/s, %.1f MB/s, %,.0f CPU-ms per million records%n",
+                    runLabel(run), engine.format().title(), rows / seconds, bytes / MB / seconds, usage.totalPerMillion());
+            return List.of(Measurement.limit(Scenario.KAFKA_INGEST, system, engine.format(), rows / seconds, details),
+                    Measurement.limit(Scenario.KAFKA_INGEST_MB, system, engine.format(), bytes / MB / seconds, details),
+                    Measurement.limit(Scenario.KAFKA_INGEST_CPU, system, engine.format(), usage.totalPerMillion(), usage.details()));
+        } catch (RuntimeException e) {
+            log.printf("source%s: Kafka ingest of %s records failed: %s%n", runLabel(run), engine.format().title(), e.getMessage());
+            return List.of(new Measurement(Scenario.KAFKA_INGEST, system, Role.LIMIT, engine.format(), Double.NaN,
+                    Map.of("error", firstLine(e))));
+        } finally {
+            stack.deleteTopic(target);
+        }
+    }
+
+    /** What Kafka Connect gives a source task's producer (Worker.baseProducerConfigs), with the engines' overrides. */
+    private Map<String, Object> producerSettings() {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.stack().bootstrapServers());
+        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        settings.put(ProducerConfig.ACKS_CONFIG, "all");
+        settings.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+        settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Integer.MAX_VALUE));
+        Engine.PRODUCER_TUNING.forEach((k, v) -> settings.put(k.substring("producer.override.".length()), v));
+        return settings;
+    }
+
+    private String runLabel(int run) {
+        return size.repeat() == 1 ? "" : " (run " + run + "/" + size.repeat() + ")";
+    }
+
+    /** Names of a repetition's connector, slot and database: the first run keeps the plain names. */
+    static String suffix(int run) {
+        return run == 1 ? "" : "_r" + run;
+    }
+
+    private List<Measurement> rawStreaming(Connection c, int run) throws Exception {
+        String slot = "bench_raw" + suffix(run);
         try (Statement s = c.createStatement()) {
             s.execute("CREATE PUBLICATION " + SqlIdentifiers.quote(slot) + " FOR TABLE " + Workload.name(TABLE));
             s.execute("SELECT pg_create_logical_replication_slot(" + SqlIdentifiers.literal(slot) + ", 'pgoutput')");
@@ -68,11 +184,15 @@ final class SourceBench {
         try {
             Workload.updateBacklog(c, TABLE, size.snapshotRows(), size.streamChanges());
             String end = RawLimits.currentLsn(c);
+            CpuMeter.Sample cpu = stack.cpu().sample();
             long nanos = RawLimits.recvlogical(stack, slot, slot, end);
+            CpuMeter.Usage usage = stack.cpu().since(cpu, size.streamChanges());
             double rate = size.streamChanges() / (nanos / 1e9);
-            log.printf("source: pg_recvlogical %,.0f events/s%n", rate);
-            return Measurement.limit(Scenario.STREAMING, "pg_recvlogical", rate,
-                    Map.of("events", size.streamChanges(), "seconds", nanos / 1e9, "txn_rows", Workload.TXN_ROWS));
+            log.printf("source%s: pg_recvlogical %,.0f events/s, %,.0f CPU-ms per million events%n", runLabel(run), rate,
+                    usage.totalPerMillion());
+            return List.of(Measurement.limit(Scenario.STREAMING, "pg_recvlogical", rate,
+                    Map.of("events", size.streamChanges(), "seconds", nanos / 1e9, "txn_rows", Workload.TXN_ROWS)),
+                    Measurement.limit(Scenario.STREAMING_CPU, "pg_recvlogical", usage.totalPerMillion(), usage.details()));
         } finally {
             stack.dropSlot(slot);
             try (Statement s = c.createStatement()) {
@@ -81,40 +201,47 @@ final class SourceBench {
         }
     }
 
-    private List<Measurement> engineRun(Engine engine, long tableBytes) {
-        String name = engine.id() + "-source";
-        String slot = "bench_" + engine.id();
+    private List<Measurement> engineRun(Engine engine, long tableBytes, int run) {
+        // A connector of its own per repetition: the worker keeps a removed connector's source offsets, under which
+        // a connector of the same name would skip its snapshot. Its records go to the same topic, counted from its end.
+        String name = engine.id() + "-source" + suffix(run);
+        String slot = "bench_" + engine.id() + suffix(run);
         String topic = engine.topic(TABLE);
         List<Measurement> results = new ArrayList<>();
         try {
+            long base = stack.topicCount(topic);
             long deployed = System.nanoTime();
             stack.rest().deploy(name, engine.source(stack, slot, List.of(TABLE), true));
             // Timed from the first record on: task start and slot creation are a fixed cost, not throughput.
-            stack.await(engine.label() + " first snapshot record", () -> stack.topicCount(topic) > 0, deployed, size.timeout(), name);
+            stack.await(engine.label() + " first snapshot record", () -> stack.topicCount(topic) > base, deployed, size.timeout(), name);
+            CpuMeter.Sample cpu = stack.cpu().sample();
             long start = System.nanoTime();
             long nanos = stack.await(engine.label() + " snapshot of " + size.snapshotRows() + " rows",
-                    () -> stack.topicCount(topic) >= size.snapshotRows(), start, size.timeout(), name);
+                    () -> stack.topicCount(topic) >= base + size.snapshotRows(), start, size.timeout(), name);
+            CpuMeter.Usage usage = stack.cpu().since(cpu, size.snapshotRows());
             double seconds = nanos / 1e9;
-            long recordBytes = recordBytes(topic);
             Map<String, Object> details = Map.of("rows", size.snapshotRows(), "seconds", seconds, "table_bytes", tableBytes,
-                    "record_bytes", recordBytes, "seconds_from_deploy", (System.nanoTime() - deployed) / 1e9);
+                    "seconds_from_deploy", (System.nanoTime() - deployed) / 1e9);
             results.add(Measurement.of(engine, Scenario.SNAPSHOT_ROWS, size.snapshotRows() / seconds, details));
             results.add(Measurement.of(engine, Scenario.SNAPSHOT_MB, tableBytes / MB / seconds, details));
-            // What the format changes most: the bytes the broker stores and every consumer reads per change.
-            results.add(Measurement.of(engine, Scenario.RECORD_BYTES, recordBytes,
-                    Map.of("records_sampled", RECORD_SAMPLE)));
-            log.printf("source: %s snapshot %,.0f rows/s, %d bytes per record%n", engine.label(), size.snapshotRows() / seconds,
-                    recordBytes);
+            results.add(Measurement.of(engine, Scenario.SNAPSHOT_CPU, usage.totalPerMillion(), usage.details()));
+            if (run == 1) {
+                // What the format changes most: the bytes the broker stores and every consumer reads per change.
+                long recordBytes = recordBytes(topic);
+                results.add(Measurement.of(engine, Scenario.RECORD_BYTES, recordBytes, Map.of("records_sampled", RECORD_SAMPLE)));
+            }
+            log.printf("source%s: %s snapshot %,.0f rows/s, %,.0f CPU-ms per million rows%n", runLabel(run), engine.label(),
+                    size.snapshotRows() / seconds, usage.totalPerMillion());
         } catch (RuntimeException e) {
-            log.printf("source: %s snapshot failed: %s%n", engine.label(), e.getMessage());
+            log.printf("source%s: %s snapshot failed: %s%n", runLabel(run), engine.label(), e.getMessage());
             results.add(Measurement.failed(engine, Scenario.SNAPSHOT_ROWS, firstLine(e)));
             cleanUp(name, slot);
             return results;
         }
         try {
-            results.add(streaming(engine, name, topic));
+            results.addAll(streaming(engine, name, topic, run));
         } catch (Exception e) {
-            log.printf("source: %s streaming failed: %s%n", engine.label(), e.getMessage());
+            log.printf("source%s: %s streaming failed: %s%n", runLabel(run), engine.label(), e.getMessage());
             results.add(Measurement.failed(engine, Scenario.STREAMING, firstLine(e)));
         } finally {
             cleanUp(name, slot);
@@ -122,7 +249,7 @@ final class SourceBench {
         return results;
     }
 
-    private Measurement streaming(Engine engine, String name, String topic) throws Exception {
+    private List<Measurement> streaming(Engine engine, String name, String topic, int run) throws Exception {
         stack.rest().pause(name);
         stack.await(name + " paused", () -> allInState(name, "PAUSED"), System.nanoTime(), Duration.ofSeconds(60), name);
         BenchStack.sleep(Duration.ofSeconds(2)); // lets a batch that was in flight at the pause land
@@ -130,14 +257,18 @@ final class SourceBench {
         try (Connection c = stack.sourceConnection()) {
             Workload.updateBacklog(c, TABLE, size.snapshotRows(), size.streamChanges());
         }
+        CpuMeter.Sample cpu = stack.cpu().sample();
         long start = System.nanoTime();
         stack.rest().resume(name);
         long nanos = stack.await(engine.label() + " streaming of " + size.streamChanges() + " changes",
                 () -> stack.topicCount(topic) >= base + size.streamChanges(), start, size.timeout(), name);
+        CpuMeter.Usage usage = stack.cpu().since(cpu, size.streamChanges());
         double rate = size.streamChanges() / (nanos / 1e9);
-        log.printf("source: %s streaming %,.0f events/s%n", engine.label(), rate);
-        return Measurement.of(engine, Scenario.STREAMING, rate,
-                Map.of("events", size.streamChanges(), "seconds", nanos / 1e9, "txn_rows", Workload.TXN_ROWS));
+        log.printf("source%s: %s streaming %,.0f events/s, %,.0f CPU-ms per million events%n", runLabel(run), engine.label(), rate,
+                usage.totalPerMillion());
+        return List.of(Measurement.of(engine, Scenario.STREAMING, rate,
+                Map.of("events", size.streamChanges(), "seconds", nanos / 1e9, "txn_rows", Workload.TXN_ROWS)),
+                Measurement.of(engine, Scenario.STREAMING_CPU, usage.totalPerMillion(), usage.details()));
     }
 
     /** Average key plus value size of the first records of {@code topic}: what the converter and the broker carry. */

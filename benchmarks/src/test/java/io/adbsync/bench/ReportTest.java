@@ -140,11 +140,103 @@ class ReportTest {
     }
 
     @Test
-    void aLimitHasNoFormatAndAnEngineHasOne() {
-        assertThatThrownBy(() -> new Measurement(Scenario.STREAMING, "pg_recvlogical", Role.LIMIT, Format.JSON, 1, Map.of()))
-                .isInstanceOf(IllegalArgumentException.class);
+    void anEngineHasAFormatAndALimitMayHaveOne() {
+        assertThat(Measurement.limit(Scenario.KAFKA_INGEST, "Kafka producer", Format.JSON, 1, Map.of()).format()).isEqualTo(Format.JSON);
         assertThatThrownBy(() -> new Measurement(Scenario.STREAMING, "adbsync", Role.OURS, null, 1, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static Measurement repeated(Scenario scenario, Role role, Format format, double... runs) {
+        List<Measurement> each = new java.util.ArrayList<>();
+        for (double run : runs) {
+            each.add(role == Role.LIMIT ? Measurement.limit(scenario, "COPY TO STDOUT", run, Map.of())
+                    : engine(scenario, role, format, run));
+        }
+        return Runs.combine(each).get(0);
+    }
+
+    /** Three runs each: snapshot clearly apart, streaming overlapping, CPU apart with the lower figure ours. */
+    private static Report threeRuns() {
+        return new Report(List.of(
+                repeated(Scenario.SNAPSHOT_ROWS, Role.OURS, Format.JSON, 100, 110, 120),
+                repeated(Scenario.SNAPSHOT_ROWS, Role.PEER, Format.JSON, 50, 55, 60),
+                repeated(Scenario.SNAPSHOT_ROWS, Role.LIMIT, null, 1000, 1100, 1200),
+                repeated(Scenario.STREAMING, Role.OURS, Format.JSON, 90, 100, 130),
+                repeated(Scenario.STREAMING, Role.PEER, Format.JSON, 80, 95, 100),
+                repeated(Scenario.SNAPSHOT_CPU, Role.OURS, Format.JSON, 10_000, 11_000, 12_000),
+                repeated(Scenario.SNAPSHOT_CPU, Role.PEER, Format.JSON, 30_000, 33_000, 36_000)),
+                MACHINE, Map.of("mode", "full"));
+    }
+
+    @Test
+    void repeatedFiguresShowTheirMedianAndRangeAndRatiosTheirRange() {
+        Report report = threeRuns();
+        String md = report.markdown();
+        assertThat(md).contains("| Snapshot (rows/s) | 110 (100–120) | 55.0 (50.0–60.0) | 1,100 (1,000–1,200) (COPY TO STDOUT) "
+                        + "| 2.00× (1.67–2.40×) | 10 % (8–12 %) |")
+                .contains("| Snapshot CPU (CPU-ms / M records) | 11,000 (10,000–12,000) | 33,000 (30,000–36,000) | – "
+                        + "| 3.0× lower (2.5–3.6×) | – |")
+                .contains("the median of 3 runs");
+        assertThat(Report.limitRatio(Scenario.SNAPSHOT_CPU, 45.18)).isEqualTo("45×");
+        assertThat(Report.limitRatio(Scenario.SNAPSHOT_CPU, 3.26)).isEqualTo("3.3×");
+        assertThat(Report.limitRatio(Scenario.SNAPSHOT_ROWS, 0.034)).isEqualTo("3 %");
+        assertThat(report.spreadTooWide(Scenario.SNAPSHOT_ROWS, Role.PEER, Format.JSON)).isFalse();
+    }
+
+    @Test
+    void noRatioWhereTheRunsOfBothSidesOverlap(@TempDir Path dir) throws Exception {
+        Report report = threeRuns();
+        assertThat(report.spreadTooWide(Scenario.STREAMING, Role.PEER, Format.JSON)).isTrue();
+        assertThat(report.ratio(Scenario.STREAMING, Role.PEER, Format.JSON)).as("the median ratio is still known").contains(100.0 / 95);
+        assertThat(report.markdown()).contains("| Streaming (backlog drain) (events/s) | 100 (90.0–130) | 95.0 (80.0–100) | – "
+                + "| spread too wide (0.90–1.63×) | – |");
+        report.writeJson(dir.resolve("results.json"));
+        JsonNode root = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+        assertThat(root.get("ratios").get("json").get("streaming.ours_over_peer").asText()).isEqualTo("spread too wide");
+        assertThat(root.get("ratios").get("json").get("snapshot.rows.ours_over_peer").asDouble()).isEqualTo(2.0);
+        assertThat(root.get("measurements").get(0).get("details").get("runs")).hasSize(3);
+        assertThat(Report.readJson(dir.resolve("results.json")).markdown()).isEqualTo(report.markdown());
+    }
+
+    @Test
+    void singleRunsAreNeverRefusedEvenWhenEqual() {
+        Report report = new Report(List.of(engine(Scenario.STREAMING, Role.OURS, Format.JSON, 100),
+                engine(Scenario.STREAMING, Role.PEER, Format.JSON, 100)), MACHINE, Map.of());
+        assertThat(report.spreadTooWide(Scenario.STREAMING, Role.PEER, Format.JSON)).isFalse();
+        assertThat(report.markdown()).contains("| 100 | 100 | – | 1.00× |").doesNotContain("runs");
+    }
+
+    @Test
+    void theBrokersIngestLimitStandsInItsFormatsTableWithTheSourcesShareOfIt(@TempDir Path dir) throws Exception {
+        Map<String, Object> cpu = Map.of("records", 1000, "cpu_ms_per_million",
+                new LinkedHashMap<>(Map.of(CpuMeter.JVM, 5000.0)));
+        Map<String, Object> ourCpu = new LinkedHashMap<>();
+        ourCpu.put("records", 1000);
+        Map<String, Double> parts = new LinkedHashMap<>();
+        parts.put(CpuMeter.JVM, 20_000.0);
+        parts.put("source PostgreSQL", 1_500.0);
+        ourCpu.put("cpu_ms_per_million", parts);
+        Report report = new Report(List.of(
+                engine(Scenario.SNAPSHOT_ROWS, Role.OURS, Format.JSON, 50_000),
+                engine(Scenario.SNAPSHOT_ROWS, Role.OURS, Format.AVRO, 100_000),
+                new Measurement(Scenario.SNAPSHOT_CPU, "adbsync", Role.OURS, Format.JSON, 21_500, ourCpu),
+                Measurement.limit(Scenario.KAFKA_INGEST, "Kafka producer", Format.JSON, 200_000, Map.of()),
+                Measurement.limit(Scenario.KAFKA_INGEST_CPU, "Kafka producer", Format.JSON, 5_000, cpu),
+                Measurement.limit(Scenario.KAFKA_INGEST, "Kafka producer", Format.AVRO, 400_000, Map.of())),
+                MACHINE, Map.of());
+        String md = report.markdown();
+        String json = md.substring(md.indexOf("### JSON"), md.indexOf("### Avro\n"));
+        String avro = md.substring(md.indexOf("### Avro\n"), md.indexOf("### JSON and Avro side by side"));
+        assertThat(json).contains("| Kafka ingest, plain producer (records/s) | – | – | 200,000 (Kafka producer) |")
+                .contains("Against the broker's ingest limit (200,000 records/s of these records from a plain producer): "
+                        + "adbsync snapshot 25 %.")
+                .contains("| Scenario | System | benchmark JVM | source PostgreSQL | Total |")
+                .contains("| Snapshot CPU | adbsync | 20,000 | 1,500 | 21,500 |")
+                .contains("| Kafka ingest CPU | Kafka producer | 5,000 | – | 5,000 |");
+        assertThat(avro).contains("400,000 (Kafka producer)").doesNotContain("200,000").contains("adbsync snapshot 25 %.");
+        assertThat(md.substring(md.indexOf("side by side"))).doesNotContain("Kafka ingest");
+        report.writeJson(dir.resolve("results.json"));
+        assertThat(Report.readJson(dir.resolve("results.json")).markdown()).isEqualTo(md);
     }
 
     @Test
