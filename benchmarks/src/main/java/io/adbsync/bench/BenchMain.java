@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 public final class BenchMain {
 
     private static final String USAGE = """
-            usage: bin/adbsync bench [--quick] [--repeat N] [--out DIR] [--only source,sink,lag,memory] [--format json|avro|both]
+            usage: bin/adbsync bench [--quick] [--repeat N] [--warmup] [--out DIR] [--only source,sink,lag,memory] [--format json|avro|both]
                    bin/adbsync bench --render DIR
 
               Starts a source and a destination PostgreSQL, a Kafka broker and a Connect worker with adbsync's and
@@ -32,6 +32,7 @@ public final class BenchMain {
               only then); both measures each engine in each format, with ratios only within a format.
               --repeat runs snapshot, streaming, Kafka ingest and sink N times (default 1 with --quick, 3 in the full run)
               and reports each figure's median with the runs' range; a ratio whose two ranges overlap is not printed.
+              --warmup runs them once more first and drops those figures (the first run on a fresh JVM is the JIT's).
               --render writes results.md and chart.png again from DIR/results.json.
             """;
     private static final Set<String> SCENARIOS = Set.of("source", "sink", "lag", "memory");
@@ -46,6 +47,7 @@ public final class BenchMain {
         Set<String> only = SCENARIOS;
         List<Format> formats = List.of(Format.JSON, Format.AVRO);
         Integer repeat = null;
+        boolean warmup = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> size = BenchSize.quick();
@@ -60,6 +62,7 @@ public final class BenchMain {
                         usage("--repeat takes a number of at least 1, got " + repeat);
                     }
                 }
+                case "--warmup" -> warmup = true;
                 case "--out" -> out = Path.of(value(args, ++i));
                 case "--render" -> {
                     Path dir = Path.of(value(args, ++i));
@@ -90,6 +93,9 @@ public final class BenchMain {
         }
         if (repeat != null) {
             size = size.withRepeat(repeat);
+        }
+        if (warmup) {
+            size = size.withWarmup();
         }
         if (out == null) {
             out = Path.of("benchmarks", "target", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

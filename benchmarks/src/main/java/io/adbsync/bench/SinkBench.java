@@ -68,7 +68,9 @@ final class SinkBench {
         int rows = size.sinkRows();
         // Each repetition applies every topic again from its start, with a new connector (a new consumer group) into
         // a new database; the limit and the engines take turns within a repetition.
-        for (int run = 1; run <= size.repeat(); run++) {
+        for (int run = size.firstRun(); run <= size.repeat(); run++) {
+            // The warm-up (run 0) runs as any other; its figures are dropped.
+            List<Measurement> recorded = run == 0 ? new ArrayList<>() : results;
             for (Mix mix : Mix.values()) {
                 String database = stack.destination().createDatabase("raw_" + mix.table + SourceBench.suffix(run));
                 try (Connection c = stack.destination().connect(database)) {
@@ -78,12 +80,12 @@ final class SinkBench {
                     CpuMeter.Usage usage = copy.cpu();
                     log.printf("sink%s: %s raw COPY %,.0f rows/s, %,.0f CPU-ms per million rows%n", runLabel(run), mix, rate,
                             usage.totalPerMillion());
-                    results.add(Measurement.limit(mix.scenario, "COPY FROM STDIN", rate,
+                    recorded.add(Measurement.limit(mix.scenario, "COPY FROM STDIN", rate,
                             Map.of("rows", copyRows, "seconds", copy.nanos() / 1e9)));
-                    results.add(Measurement.limit(mix.cpu, "COPY FROM STDIN", usage.totalPerMillion(), usage.details()));
+                    recorded.add(Measurement.limit(mix.cpu, "COPY FROM STDIN", usage.totalPerMillion(), usage.details()));
                 }
                 for (Engine engine : engines) {
-                    results.addAll(apply(engine, mix, run));
+                    recorded.addAll(apply(engine, mix, run));
                 }
             }
         }
@@ -133,7 +135,7 @@ final class SinkBench {
     }
 
     private String runLabel(int run) {
-        return size.repeat() == 1 ? "" : " (run " + run + "/" + size.repeat() + ")";
+        return SourceBench.label(size, run);
     }
 
     private List<Measurement> apply(Engine engine, Mix mix, int run) {

@@ -60,21 +60,23 @@ final class SourceBench {
             tableBytes = tableBytes(c);
             RawLimits.copyTo(c, TABLE); // warms the cache the connectors will also read from
         }
-        for (int run = 1; run <= size.repeat(); run++) {
+        for (int run = size.firstRun(); run <= size.repeat(); run++) {
+            // The warm-up (run 0) runs as any other; its figures are dropped.
+            List<Measurement> recorded = run == 0 ? new ArrayList<>() : results;
             try (Connection c = stack.sourceConnection()) {
-                if (run > 1) {
+                if (run != size.firstRun()) {
                     // Each streaming run leaves a dead version of the rows it updated; the next snapshot should not read them.
                     try (Statement s = c.createStatement()) {
                         s.execute("VACUUM " + Workload.name(TABLE));
                     }
                 }
-                results.addAll(copyTo(c, tableBytes, run));
-                results.addAll(rawStreaming(c, run));
+                recorded.addAll(copyTo(c, tableBytes, run));
+                recorded.addAll(rawStreaming(c, run));
             }
             for (Engine engine : engines) {
-                results.addAll(engineRun(engine, tableBytes, run));
+                recorded.addAll(engineRun(engine, tableBytes, run));
                 if (engine.role() == Role.OURS) {
-                    results.addAll(kafkaIngest(engine, run));
+                    recorded.addAll(kafkaIngest(engine, run));
                 }
             }
         }
@@ -167,7 +169,12 @@ final class SourceBench {
     }
 
     private String runLabel(int run) {
-        return size.repeat() == 1 ? "" : " (run " + run + "/" + size.repeat() + ")";
+        return label(size, run);
+    }
+
+    /** How logs name run {@code run}: nothing for a lone run, the warm-up, or "(run 2/3)". */
+    static String label(BenchSize size, int run) {
+        return run == 0 ? " (warm-up, not recorded)" : size.repeat() == 1 ? "" : " (run " + run + "/" + size.repeat() + ")";
     }
 
     /** Names of a repetition's connector, slot and database: the first run keeps the plain names. */
