@@ -87,15 +87,21 @@ class GreenplumSourceIT extends WithLocalStack {
                     stack.bootstrapServers(), new java.util.Properties(), gp.password() == null ? null : p.sourceUrl(),
                     new io.adbsync.stack.postgres.ClientCredentials(gp.password() == null ? Map.of() : Map.of("PGPASSWORD", gp.password()),
                             java.nio.file.Path.of("/nonexistent")), java.time.Clock.systemUTC())) {
-                var source = status.read().connectors().stream().filter(c -> c.name().equals("gps-source")).findFirst().orElseThrow().source();
-                assertThat(source.databaseProblem()).isNull();
-                assertThat(source.slots()).extracting(slot -> slot.site() + " " + slot.active() + " " + slot.problem())
-                        .containsExactlyElementsOf(java.util.stream.IntStream.range(0, segments)
-                                .mapToObj(content -> "segment " + content + " true null").toList());
-                // Distributed tables are copied on every segment, a replicated one (regions) from one of them.
-                assertThat(source.tables()).extracting(t -> t.table() + " " + t.partsDone() + "/" + t.parts())
-                        .contains("public.orders " + segments + "/" + segments, "public.lines " + segments + "/" + segments,
-                                "public.regions 1/1");
+                // The destination can be equal before a copy's last offsets are stored (a truncate made the rest moot):
+                // status reads stored offsets, so it is awaited.
+                Awaitility.await("every copy done in the stored offsets").atMost(Duration.ofSeconds(90))
+                        .pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+                            var source = status.read().connectors().stream().filter(c -> c.name().equals("gps-source"))
+                                    .findFirst().orElseThrow().source();
+                            assertThat(source.databaseProblem()).isNull();
+                            assertThat(source.slots()).extracting(slot -> slot.site() + " " + slot.active() + " " + slot.problem())
+                                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, segments)
+                                            .mapToObj(content -> "segment " + content + " true null").toList());
+                            // Distributed tables are copied on every segment, a replicated one (regions) from one of them.
+                            assertThat(source.tables()).extracting(t -> t.table() + " " + t.partsDone() + "/" + t.parts())
+                                    .contains("public.orders " + segments + "/" + segments,
+                                            "public.lines " + segments + "/" + segments, "public.regions 1/1");
+                        });
             }
             assertThat(scalar(gp, p.src, "SELECT policytype FROM gp_distribution_policy "
                     + "WHERE localoid = 'public.adbsync_heartbeat'::regclass")).isEqualTo("r");
