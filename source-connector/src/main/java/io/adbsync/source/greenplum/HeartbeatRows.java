@@ -1,5 +1,8 @@
 package io.adbsync.source.greenplum;
 
+import io.adbsync.common.sql.TableId;
+import io.adbsync.source.heartbeat.Heartbeat;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,6 +37,18 @@ final class HeartbeatRows {
             }
         }
         return names;
+    }
+
+    /** Deletes the rows of {@code heartbeatTable} whose name starts with {@code prefix}, where the table exists. */
+    static int deleteStartingWith(Connection c, TableId heartbeatTable, String prefix) throws SQLException {
+        if (!Heartbeat.exists(c, heartbeatTable)) {
+            return 0;
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + heartbeatTable.quoted() + " WHERE " + STARTS_WITH)) {
+            ps.setString(1, prefix);
+            ps.setString(2, prefix);
+            return ps.executeUpdate();
+        }
     }
 
     /** The task's coordinator connection, a failure to get it as an SQLException of a lost connection. */

@@ -28,7 +28,12 @@ public final class RecordedPolicies {
     private static final Logger log = LoggerFactory.getLogger(RecordedPolicies.class);
     /** The policy of a relation gp_distribution_policy has no row for (gone, or a partitioned table's parent). */
     static final String NONE = "none";
-    private static final String STARTS_WITH = HeartbeatRows.STARTS_WITH;
+    /**
+     * A policy's text form, of {@code gp_distribution_policy p}: type, segment count, key columns, operator classes.
+     * Written once, since a recorded and a current policy are compared as text.
+     */
+    private static final String POLICY_TEXT = "p.policytype || ':' || p.numsegments || ':' || p.distkey::text || ':' "
+            + "|| p.distclass::text";
 
     private final Callable<Connection> coordinator;
     private final String table;
@@ -53,8 +58,8 @@ public final class RecordedPolicies {
 
     /** The text form of relation {@code relationOid}'s policy now, or {@link #NONE}. */
     static String current(Connection c, int relationOid) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT policytype || ':' || numsegments || ':' || distkey::text "
-                + "|| ':' || distclass::text FROM gp_distribution_policy WHERE localoid = ?::oid")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + POLICY_TEXT + " FROM gp_distribution_policy p "
+                + "WHERE p.localoid = ?::oid")) {
             ps.setLong(1, Integer.toUnsignedLong(relationOid));
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) : NONE;
@@ -72,8 +77,7 @@ public final class RecordedPolicies {
         }
         String table = heartbeatTable.quoted();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (slot_name, ts) "
-                + "SELECT ? || p.localoid::bigint || '/' || p.policytype || ':' || p.numsegments || ':' || p.distkey::text "
-                + "|| ':' || p.distclass::text, now() FROM gp_distribution_policy p "
+                + "SELECT ? || p.localoid::bigint || '/' || " + POLICY_TEXT + ", now() FROM gp_distribution_policy p "
                 + "WHERE p.localoid IN (SELECT relid FROM pg_partition_tree(to_regclass(?))) "
                 + "ON CONFLICT (slot_name) DO NOTHING")) {
             for (TableId t : tables) {
@@ -93,8 +97,7 @@ public final class RecordedPolicies {
         try (PreparedStatement ps = c.prepareStatement("SELECT t.name FROM unnest(?::text[]) AS t(name) "
                 + "CROSS JOIN LATERAL pg_partition_tree(to_regclass(t.name)) tree "
                 + "JOIN gp_distribution_policy p ON p.localoid = tree.relid WHERE NOT EXISTS (SELECT 1 FROM "
-                + heartbeatTable.quoted() + " h WHERE h.slot_name = ? || p.localoid::bigint || '/' || p.policytype || ':' "
-                + "|| p.numsegments || ':' || p.distkey::text || ':' || p.distclass::text)")) {
+                + heartbeatTable.quoted() + " h WHERE h.slot_name = ? || p.localoid::bigint || '/' || " + POLICY_TEXT + ")")) {
             ps.setArray(1, c.createArrayOf("text", tables.stream().map(TableId::quoted).toArray()));
             ps.setString(2, prefix(slot));
             try (ResultSet rs = ps.executeQuery()) {
@@ -108,14 +111,7 @@ public final class RecordedPolicies {
 
     /** Deletes the records of earlier slots named {@code slot}, where the heartbeat table exists. */
     static void forgetAll(Connection c, TableId heartbeatTable, String slot) throws SQLException {
-        if (!Heartbeat.exists(c, heartbeatTable)) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + heartbeatTable.quoted() + " WHERE " + STARTS_WITH)) {
-            ps.setString(1, prefix(slot));
-            ps.setString(2, prefix(slot));
-            ps.executeUpdate();
-        }
+        HeartbeatRows.deleteStartingWith(c, heartbeatTable, prefix(slot));
     }
 
     /**
@@ -125,11 +121,11 @@ public final class RecordedPolicies {
      * policy now (dropped) is not compared.
      */
     void check(int relationOid, String now) throws SQLException {
-        String mine = prefix(slot) + Integer.toUnsignedLong(relationOid) + "/";
-        List<String> all = recordedAll(mine);
         if (NONE.equals(now)) {
             return;
         }
+        String mine = prefix(slot) + Integer.toUnsignedLong(relationOid) + "/";
+        List<String> all = recordedAll(mine);
         // Two rows: tasks recorded it on either side of a redistribution (each at its first sight of the table).
         Optional<String> recorded = all.stream().filter(p -> !p.equals(now)).findFirst()
                 .or(() -> all.stream().findFirst());

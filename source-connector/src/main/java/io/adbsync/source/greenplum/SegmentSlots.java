@@ -49,7 +49,12 @@ public final class SegmentSlots {
      */
     public static void ensure(ConnectionConfig coordinator, List<Segment> segments, String slot, List<TableId> captured,
                               TableId heartbeatTable) throws SQLException {
-        List<Segment> missing = missing(coordinator, segments, slot);
+        ensure(coordinator, segments, missing(coordinator, segments, slot), slot, captured, heartbeatTable);
+    }
+
+    /** As above, where the caller has just asked which segments lack the slot ({@link #missing}). */
+    public static void ensure(ConnectionConfig coordinator, List<Segment> segments, List<Segment> missing, String slot,
+                              List<TableId> captured, TableId heartbeatTable) throws SQLException {
         if (missing.isEmpty()) {
             return;
         }

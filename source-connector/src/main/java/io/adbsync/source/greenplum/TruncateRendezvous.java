@@ -1,7 +1,6 @@
 package io.adbsync.source.greenplum;
 
 import io.adbsync.common.sql.TableId;
-import io.adbsync.source.heartbeat.Heartbeat;
 import io.adbsync.source.stream.HeldTruncate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +41,6 @@ public final class TruncateRendezvous {
     private static final long WAIT_LOG_INTERVAL_MS = 30_000;
     private static final int SENDER = 0;
     private static final String SENT = "sent";
-    private static final String STARTS_WITH = HeartbeatRows.STARTS_WITH;
 
     /** What the task does next with the held truncate. */
     public sealed interface Step {
@@ -178,19 +176,12 @@ public final class TruncateRendezvous {
      * new one.
      */
     static void forgetAll(Connection c, TableId heartbeatTable, String slot) throws SQLException {
-        if (!Heartbeat.exists(c, heartbeatTable)) {
-            return;
-        }
-        String table = heartbeatTable.quoted();
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE " + STARTS_WITH)) {
-            ps.setString(1, prefix(slot));
-            ps.setString(2, prefix(slot));
-            int deleted = ps.executeUpdate();
-            if (deleted > 0) {
-                log.info("Deleted {} rendezvous row(s) of earlier slots {} from {}", deleted, slot, table);
-            }
+        int deleted = HeartbeatRows.deleteStartingWith(c, heartbeatTable, prefix(slot));
+        if (deleted > 0) {
+            log.info("Deleted {} rendezvous row(s) of earlier slots {} from {}", deleted, slot, heartbeatTable.quoted());
         }
     }
+
 
     /** The rows of the truncated table's truncates: {@code <slot>/truncate/<OID of the first table it names>/}. */
     private String tablePrefix(HeldTruncate truncate) {

@@ -120,7 +120,7 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
                     }
                 }
             }
-            SegmentSlots.ensure(coordinator, segments, slot, captured, heartbeatTable);
+            SegmentSlots.ensure(coordinator, segments, missing, slot, captured, heartbeatTable);
             return;
         }
         try (SourceCatalog site = new SourceCatalog(data)) {
