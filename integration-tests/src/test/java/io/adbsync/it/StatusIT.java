@@ -59,7 +59,8 @@ class StatusIT extends WithLocalStack {
             Awaitility.await("the copy of accounts seen part way").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
                     .until(() -> {
                         StatusSample.TableCopy copy = table(reader.read(), "st-source", "public.accounts");
-                        if (copy.single().isPresent() && !copy.single().get().done()) {
+                        // Started and not yet done, with at least one chunk stored (the first read may come before it).
+                        if (copy.single().isPresent() && !copy.single().get().done() && copy.single().get().chunksDone() > 0) {
                             partWay.set(copy);
                             return true;
                         }
