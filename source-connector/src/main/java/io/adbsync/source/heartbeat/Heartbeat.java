@@ -176,7 +176,7 @@ public final class Heartbeat implements ChangeStream.HeartbeatSink {
     /**
      * A heartbeat at {@code lsn} (empty: the stream has no position yet) that carries {@code offset} for another source
      * {@code partition}: how the task stores an offset of a partition it has no other record for (a mark on a table's
-     * copy).
+     * copy, the end of a copy no row carries).
      */
     public SourceRecord carrying(Map<String, ?> partition, Map<String, ?> offset, Optional<Lsn> lsn, long nowMs) {
         Struct key = new Struct(KEY_SCHEMA).put("slot", slot);

@@ -226,7 +226,8 @@ public final class TaskSetup {
         // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
         Snapshotter snapshotter = new Snapshotter(site.data(), catalog, relations, records, site.scope(),
                 config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(),
-                config.snapshotChunking(), built.snapshotMetrics);
+                config.snapshotChunking(), built.snapshotMetrics,
+                (partition, offset) -> heartbeat.carrying(partition, offset, Optional.empty(), System.currentTimeMillis()));
         built.snapshotter = snapshotter;
         snapshotter.share(site.share());
         if (attached != null) {

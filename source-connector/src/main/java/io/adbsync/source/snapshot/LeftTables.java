@@ -25,7 +25,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -104,7 +103,7 @@ public final class LeftTables {
      */
     public static LeftTables find(Connection c, Set<String> captured, TableFilter configured, OffsetScope server,
                                   OffsetStorageReader offsets,
-                                  BiFunction<Map<String, String>, Map<String, Object>, SourceRecord> carrier) throws SQLException {
+                                  OffsetCarrier carrier) throws SQLException {
         // Which table each stored copy's partition belongs to: the table's own, and one per partition of a
         // partitioned table.
         Map<Map<String, String>, TableId> partitions = new LinkedHashMap<>();
@@ -137,7 +136,7 @@ public final class LeftTables {
             }
             Map<String, Object> marked = new HashMap<>(offset);
             marked.put(OFFSET_LEFT, UUID.randomUUID().toString());
-            marks.add(carrier.apply(p.getKey(), marked));
+            marks.add(carrier.carry(p.getKey(), marked));
             TableId table = p.getValue();
             String name = table.toString();
             (configured.captures(table.schema(), table.table()) || keyless.contains(name) ? holding : kept).add(name);

@@ -68,6 +68,7 @@ public final class Snapshotter implements AutoCloseable {
     private final SourceCatalog catalog;
     private final RelationRegistry relations;
     private final ChangeRecordFactory records;
+    private final OffsetCarrier carrier;
     private final OffsetScope server;
     private TableShare share = TableShare.WHOLE;
     private final int parallelism;
@@ -103,13 +104,14 @@ public final class Snapshotter implements AutoCloseable {
 
     public Snapshotter(ConnectionConfig connectionConfig, SourceCatalog catalog, RelationRegistry relations,
                        ChangeRecordFactory records, OffsetScope server, String publication, int parallelism, long chunkRows,
-                       Chunking chunking, SnapshotMetrics metrics) {
+                       Chunking chunking, SnapshotMetrics metrics, OffsetCarrier carrier) {
         this.publication = publication;
         this.chunking = chunking;
         this.connectionConfig = connectionConfig;
         this.catalog = catalog;
         this.relations = relations;
         this.records = records;
+        this.carrier = carrier;
         this.server = server;
         this.parallelism = parallelism;
         this.chunkRows = chunkRows;
@@ -663,6 +665,10 @@ public final class Snapshotter implements AutoCloseable {
             copy = null;
             if (held != null) {
                 out.add(records.read(t, held, plan.partition, chunk.afterChunk(), snapshotTime));
+            } else if (chunk.ends()) {
+                // No row carries the offset saying the copy is done (an empty table, a last range found empty): without
+                // it status shows the copy as started for ever, and a restart reads the table's end again.
+                out.add(carrier.carry(plan.partition, chunk.afterChunk()));
             }
             connection.commit();
             synchronized (this) {

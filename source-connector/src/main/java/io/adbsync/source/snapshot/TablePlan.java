@@ -43,6 +43,11 @@ abstract class TablePlan {
         Chunk {
             parameters = List.copyOf(parameters);
         }
+
+        /** Whether the copy is done once this chunk is: its offset after says so, as status reads it. */
+        boolean ends() {
+            return SnapshotProgress.of(afterChunk).map(SnapshotProgress::done).orElse(false);
+        }
     }
 
     /**
