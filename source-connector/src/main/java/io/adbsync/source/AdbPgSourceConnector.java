@@ -10,6 +10,8 @@ import io.adbsync.source.greenplum.Segment;
 import io.adbsync.source.greenplum.SourceMode;
 import io.adbsync.source.greenplum.SourceTopology;
 import io.adbsync.source.greenplum.TaskSegments;
+import io.adbsync.source.shard.KeyShard;
+import io.adbsync.source.shard.ShardSlots;
 import io.adbsync.source.precheck.SourcePrecheck;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.snapshot.SnapshotOffsets;
@@ -180,14 +182,15 @@ public class AdbPgSourceConnector extends SourceConnector {
      */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
-        // The streams whose stored position is deleted: the whole source's (null), or segments' content ids.
+        // The streams whose stored position is deleted: the whole source's (""), segments' content ids, or key shards.
         Set<String> streamsReset = new HashSet<>();
         for (Map.Entry<Map<String, ?>, Map<String, ?>> e : offsets.entrySet()) {
             if (e.getValue() == null) {
                 if (!e.getKey().containsKey(OffsetScope.SNAPSHOT)
                         && String.valueOf(e.getKey().get(OffsetScope.SERVER)).equals(connectorConfig.get(SourceConfig.TOPIC_PREFIX))) {
                     Object segment = e.getKey().get(OffsetScope.SEGMENT);
-                    streamsReset.add(segment == null ? WHOLE_SOURCE : segment.toString());
+                    Object shard = e.getKey().get(OffsetScope.SHARD);
+                    streamsReset.add(segment != null ? segment.toString() : shard != null ? shard.toString() : WHOLE_SOURCE);
                 }
                 continue;
             }
@@ -212,15 +215,21 @@ public class AdbPgSourceConnector extends SourceConnector {
                 SourceTopology topology = SourceTopology.detect(catalog.connection(), config.sourceMode());
                 // A slot still serves every stream position left stored (a table's copy reset alone, one segment's
                 // stream): dropped, the changes it holds for them would be gone.
+                // Read as one stream, the slots found say how: one slot, or one per key shard.
+                Map<String, ReplicationSetup.ExistingSlot> found = topology.mode() == SourceMode.GREENPLUM_SEGMENTS
+                        ? Map.of() : ShardSlots.existing(catalog.connection(), config.slotName());
+                List<String> slots = found.isEmpty() ? List.of(config.slotName()) : new ArrayList<>(found.keySet());
                 Set<String> streams = topology.mode() == SourceMode.GREENPLUM_SEGMENTS
                         ? topology.segments().stream().map(s -> Integer.toString(s.content())).collect(Collectors.toSet())
-                        : Set.of(WHOLE_SOURCE);
+                        : slots.stream().map(slot -> ShardSlots.shardOf(slot, config.slotName()).map(KeyShard::toString)
+                                .orElse(WHOLE_SOURCE)).collect(Collectors.toSet());
                 if (!streamsReset.containsAll(streams)) {
-                    log.warn("Offsets reset, but slot {} kept: the stream position(s) of {} were not reset with them and "
-                            + "still need it. If the connector is being removed and those streams never stored a position "
-                            + "(heartbeats off), drop the slot yourself: SELECT pg_drop_replication_slot('{}')",
-                            config.slotName(), streams.stream().filter(x -> !streamsReset.contains(x))
-                                    .map(x -> x.isEmpty() ? "the source" : "segment " + x).toList(), config.slotName());
+                    log.warn("Offsets reset, but slot(s) {} kept: the stream position(s) of {} were not reset with them "
+                            + "and still need them. If the connector is being removed and those streams never stored a "
+                            + "position (heartbeats off), drop the slot(s) yourself: SELECT pg_drop_replication_slot('<name>')",
+                            slots, streams.stream().filter(x -> !streamsReset.contains(x))
+                                    .map(x -> x.isEmpty() ? "the source" : x.contains("/") ? "key shard " + x : "segment " + x)
+                                    .toList());
                     return true;
                 }
                 List<SourceCatalog> slotServers = new ArrayList<>();
@@ -232,7 +241,11 @@ public class AdbPgSourceConnector extends SourceConnector {
                     } else {
                         slotServers.add(catalog);
                     }
-                    ReplicationSetup.drop(catalog, slotServers, config.slotName(), config.publicationName(),
+                    // Key shards' slots first; the publication goes with the last, which reads it until then.
+                    for (String slot : slots.subList(0, slots.size() - 1)) {
+                        ReplicationSetup.dropSlot(catalog.connection(), slot);
+                    }
+                    ReplicationSetup.drop(catalog, slotServers, slots.get(slots.size() - 1), config.publicationName(),
                             config.setupMode() == SetupMode.CREATE);
                 } finally {
                     slotServers.stream().filter(s -> s != catalog).forEach(SourceCatalog::close);

@@ -15,6 +15,7 @@ import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.schedule.PollScheduler;
 import io.adbsync.source.setup.Capture;
 import io.adbsync.source.greenplum.TaskSegments;
+import io.adbsync.source.shard.TaskShards;
 import io.adbsync.source.setup.TaskSetup;
 import io.adbsync.source.snapshot.LeftTables;
 import io.adbsync.source.snapshot.SnapshotRounds;
@@ -101,7 +102,7 @@ public class AdbPgSourceTask extends SourceTask {
         definitions = null;
         awaitingDefinitions = null;
         setup = new TaskSetup(config, props.getOrDefault("name", config.topicPrefix()),
-                props.getOrDefault(AdbPgSourceConnector.TASK_ID, "0"), TaskSegments.assigned(props),
+                props.getOrDefault(AdbPgSourceConnector.TASK_ID, "0"), TaskSegments.assigned(props), TaskShards.assigned(props),
                 context.offsetStorageReader(), tracker, metrics);
         scheduler = new PollScheduler(config.snapshotMode() == SnapshotMode.INITIAL_ONLY,
                 config.pollIntervalMs(), config.maxBatchSize(), config.streamThrottle(), config.snapshotThrottle(),

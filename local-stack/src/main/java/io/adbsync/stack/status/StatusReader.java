@@ -2,6 +2,7 @@ package io.adbsync.stack.status;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.adbsync.common.contract.EventContract;
+import io.adbsync.common.contract.KeyShards;
 import io.adbsync.common.contract.SnapshotProgress;
 import io.adbsync.common.jdbc.ConnectionConfig;
 import io.adbsync.common.jdbc.GreenplumSegments;
@@ -275,7 +276,8 @@ public final class StatusReader implements AutoCloseable {
     }
 
     /** A stored copy offset's table key ({@code table} or {@code table/partition}) and segment (null: not per segment). */
-    private record CopyKey(String table, String segment) {
+    /** A copy's offset: of a table (or "root/leaf"), at a site: a segment's content id, a key shard's index/count, or null. */
+    private record CopyKey(String table, String site) {
     }
 
     private Source source(String name, Map<String, String> config, Offsets offsets, Long millisBehind) {
@@ -306,10 +308,12 @@ public final class StatusReader implements AutoCloseable {
                 props.setProperty("connectTimeout", "5");
                 props.setProperty("socketTimeout", "10");
                 try (Connection db = DriverManager.getConnection(url, props)) {
-                    slots = slots(db, url, props, slotName, config.getOrDefault(SOURCE_MODE, "auto").toLowerCase(Locale.ROOT));
+                    String mode = config.getOrDefault(SOURCE_MODE, "auto").toLowerCase(Locale.ROOT);
+                    int shards = "greenplum_segments".equals(mode) ? 1 : tasksMax(config);
+                    slots = shards > 1 ? shardSlots(db, slotName, shards) : slots(db, url, props, slotName, mode);
                     long segments = slots.stream().filter(s -> s.site().startsWith("segment ")).count();
                     tables = tables(db, config.getOrDefault(PUBLICATION_NAME, "adbsync_publication"), copies,
-                            heartbeatTable(config), (int) Math.max(1, segments));
+                            heartbeatTable(config), (int) Math.max(1, segments), shards);
                 }
             } catch (SQLException | RuntimeException e) {
                 // A URL of ${file:...} placeholders (resolved only inside the worker) is one of these, not a crash.
@@ -320,6 +324,26 @@ public final class StatusReader implements AutoCloseable {
             tables = tablesFromOffsets(copies);
         }
         return new Source(prefix, ends, millisBehind, slots, slotName, tables, snapshotMode, problem);
+    }
+
+    /** Connect's tasks.max, which splits a source read as one stream by key among that many tasks; 1 when not a number. */
+    private static int tasksMax(Map<String, String> config) {
+        try {
+            return Math.max(1, Integer.parseInt(config.getOrDefault("tasks.max", "1").trim()));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /** The slots of a source split by key among {@code shards} tasks, one per shard, each named after slot.name. */
+    private static List<Slot> shardSlots(Connection db, String slotName, int shards) throws SQLException {
+        List<Slot> slots = new ArrayList<>();
+        for (int i = 0; i < shards; i++) {
+            String site = "key shard " + KeyShards.partitionValue(i, shards) + " (" + KeyShards.slotName(slotName, i, shards) + ")";
+            slots.add(slot(db, site, KeyShards.slotName(slotName, i, shards)).orElse(new Slot(site, false, null, null, null,
+                    null, null, "no slot (created when the tasks start)")));
+        }
+        return slots;
     }
 
     private static String heartbeatTable(Map<String, String> config) {
@@ -349,8 +373,9 @@ public final class StatusReader implements AutoCloseable {
             o.path("offset").fields().forEachRemaining(f -> offset.put(f.getKey(),
                     f.getValue().isNumber() ? (Object) f.getValue().longValue()
                             : f.getValue().isBoolean() ? (Object) f.getValue().booleanValue() : f.getValue().asText()));
-            String segment = partition.hasNonNull("segment") ? partition.get("segment").asText() : null;
-            SnapshotProgress.of(offset).ifPresent(p -> copies.put(new CopyKey(table.asText(), segment), p));
+            String site = partition.hasNonNull("segment") ? partition.get("segment").asText()
+                    : partition.hasNonNull(KeyShards.PARTITION_SHARD) ? partition.get(KeyShards.PARTITION_SHARD).asText() : null;
+            SnapshotProgress.of(offset).ifPresent(p -> copies.put(new CopyKey(table.asText(), site), p));
         }
         return copies;
     }
@@ -431,7 +456,7 @@ public final class StatusReader implements AutoCloseable {
     }
 
     private static List<TableCopy> tables(Connection db, String publication, Map<CopyKey, SnapshotProgress> copies,
-                                          String heartbeat, int segments) throws SQLException {
+                                          String heartbeat, int segments, int shards) throws SQLException {
         // Partitioned tables are copied leaf by leaf under "root/leaf", whether the publication lists the root
         // (publish_via_partition_root) or the leaves (PostgreSQL 12): both come to the same roots and leaves here.
         String sql = """
@@ -466,12 +491,18 @@ public final class StatusReader implements AutoCloseable {
         }
         Set<String> segmentIds = new HashSet<>();
         copies.keySet().forEach(k -> {
-            if (k.segment() != null) {
-                segmentIds.add(k.segment());
+            if (k.site() != null && !k.site().contains("/")) {
+                segmentIds.add(k.site());
             }
         });
         List<String> sites = new ArrayList<>();
-        if (segments > 1 || !segmentIds.isEmpty()) {
+        boolean perSegment = shards <= 1 && (segments > 1 || !segmentIds.isEmpty());
+        if (shards > 1) {
+            // Split by key: each shard copies its keys of every table, so a table's copy has a part per shard.
+            for (int i = 0; i < shards; i++) {
+                sites.add(KeyShards.partitionValue(i, shards));
+            }
+        } else if (perSegment) {
             for (int i = 0; i < Math.max(segments, segmentIds.size()); i++) {
                 sites.add(Integer.toString(i));
             }
@@ -480,7 +511,7 @@ public final class StatusReader implements AutoCloseable {
         }
         // A replicated table (Greenplum) has all its rows on every segment and is copied from one of them.
         Set<Long> replicated = new HashSet<>();
-        if (sites.get(0) != null) {
+        if (perSegment) {
             try (PreparedStatement s = db.prepareStatement("SELECT localoid::bigint FROM gp_distribution_policy WHERE policytype = 'r'");
                  ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {

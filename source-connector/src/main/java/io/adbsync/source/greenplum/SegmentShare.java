@@ -95,7 +95,8 @@ public final class SegmentShare implements TableShare {
     }
 
     /** How many segments hold rows of relation {@code relationOid}: those of content id 0 .. n-1. */
-    public int segmentsHolding(int relationOid) {
+    @Override
+    public int partiesHolding(int relationOid) {
         Policy policy = policy(relationOid);
         return policy.type() == 'r' ? 1 : policy.segments();
     }

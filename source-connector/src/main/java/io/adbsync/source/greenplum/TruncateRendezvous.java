@@ -2,6 +2,7 @@ package io.adbsync.source.greenplum;
 
 import io.adbsync.common.sql.TableId;
 import io.adbsync.source.stream.HeldTruncate;
+import io.adbsync.source.stream.TableShare;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +16,12 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /**
- * Makes the segments' tasks meet at a truncate of a distributed table, so that it reaches Kafka once, ordered with
+ * Makes the tasks that each read part of a table's rows meet at its truncates: the segments' tasks at a truncate of a
+ * distributed table, and the key shards' tasks at any truncate (each reads the same stream with a slot of its own,
+ * the slots made to start at one position, see {@code ShardSlots}). What follows says "segment"; for shards read
+ * "shard": the same counting holds, since every shard's stream is the same WAL from the same start.
+ *
+ * <p>For segments: so that it reaches Kafka once, ordered with
  * every segment's rows (see {@link SourceTopology}): each task stops its stream at its segment's copy of the truncate,
  * waits until Kafka has every record it sent before, and reports its arrival; once every segment holding the table
  * has arrived, the task of segment 0 sends the truncate (to every partition of each table's topic), waits until
@@ -61,7 +67,9 @@ public final class TruncateRendezvous {
     private enum Phase { ARRIVE, AWAIT_ALL, SENDING, AWAIT_SENT }
 
     private final Callable<Connection> coordinator;
-    private final SegmentShare share;
+    private final TableShare share;
+    /** What a party is called in logs: "segment" or "shard". */
+    private final String party;
     private final String table;
     private final String slot;
     private final int content;
@@ -79,12 +87,14 @@ public final class TruncateRendezvous {
     /**
      * @param coordinator    the task's connection to the coordinator, which every write goes through
      * @param heartbeatTable the heartbeat table, which holds the arrivals
-     * @param content        the content id of the task's segment
+     * @param party          what a party is called in logs ("segment", "shard")
+     * @param content        the task's party: the content id of its segment, or its shard's index
      */
-    public TruncateRendezvous(Callable<Connection> coordinator, SegmentShare share, TableId heartbeatTable, String slot,
-                              int content) {
+    public TruncateRendezvous(Callable<Connection> coordinator, TableShare share, TableId heartbeatTable, String slot,
+                              String party, int content) {
         this.coordinator = coordinator;
         this.share = share;
+        this.party = party;
         this.table = heartbeatTable.quoted();
         this.slot = slot;
         this.content = content;
@@ -114,8 +124,8 @@ public final class TruncateRendezvous {
                 // Everything this task sent is stored up to here, the marker of its last truncate included: a restart
                 // resumes after that one, and no longer needs its arrival to count.
                 forget(tablePrefix, met, content + "@");
-                log.info("Stream of segment {} reached the truncate of {} ({}); waiting for the other segments' tasks",
-                        content, held.tables(), key);
+                log.info("Stream of {} {} reached the truncate of {} ({}); waiting for the other {}s' tasks",
+                        party, content, held.tables(), key, party);
                 phase = Phase.AWAIT_ALL;
                 return arrived(held);
             }
@@ -127,15 +137,15 @@ public final class TruncateRendezvous {
                     return waiting("Kafka to have, and Connect to store the offsets of, the truncate");
                 }
                 upsert(key + SENT);
-                log.info("Truncate of {} sent for every segment ({})", held.tables(), key);
+                log.info("Truncate of {} sent for every {} ({})", held.tables(), party, key);
                 return go();
             }
             case AWAIT_SENT -> {
                 if (!names(key + SENT).isEmpty()) {
-                    log.info("Truncate of {} sent by segment {}'s task; segment {} goes on", held.tables(), SENDER, content);
+                    log.info("Truncate of {} sent by {} {}'s task; {} {} goes on", held.tables(), party, SENDER, party, content);
                     return go();
                 }
-                return waiting("segment " + SENDER + "'s task to send it");
+                return waiting(party + " " + SENDER + "'s task to send it");
             }
             default -> throw new IllegalStateException("Unknown phase " + phase);
         }
@@ -175,7 +185,7 @@ public final class TruncateRendezvous {
      * count on from them, each from where its own segment had got to, and so never meet, or take an old arrival for a
      * new one.
      */
-    static void forgetAll(Connection c, TableId heartbeatTable, String slot) throws SQLException {
+    public static void forgetAll(Connection c, TableId heartbeatTable, String slot) throws SQLException {
         int deleted = HeartbeatRows.deleteStartingWith(c, heartbeatTable, prefix(slot));
         if (deleted > 0) {
             log.info("Deleted {} rendezvous row(s) of earlier slots {} from {}", deleted, slot, heartbeatTable.quoted());
@@ -220,11 +230,11 @@ public final class TruncateRendezvous {
         if (content != SENDER && !names(key + SENT).isEmpty()) {
             // Marked sent only once every segment had arrived: this task met it again after a restart, and the others'
             // arrivals may be gone already (each forgets its own on reaching the table's next truncate).
-            log.info("Truncate of {} was sent for every segment before this task restarted; segment {} goes on ({})",
-                    held.tables(), content, key);
+            log.info("Truncate of {} was sent for every {} before this task restarted; {} {} goes on ({})",
+                    held.tables(), party, party, content, key);
             return go();
         }
-        int holding = held.relationOids().stream().mapToInt(share::segmentsHolding).max().orElse(1);
+        int holding = held.relationOids().stream().mapToInt(share::partiesHolding).max().orElse(1);
         Set<Integer> arrived = new TreeSet<>();
         for (String name : names(key)) {
             String rest = name.substring(key.length());
@@ -235,7 +245,7 @@ public final class TruncateRendezvous {
         }
         arrived.removeIf(segment -> segment >= holding);
         if (arrived.size() < holding) {
-            return waiting((holding - arrived.size()) + " of " + holding + " segments' tasks to reach it");
+            return waiting((holding - arrived.size()) + " of " + holding + " " + party + "s' tasks to reach it");
         }
         if (content != SENDER) {
             phase = Phase.AWAIT_SENT;
@@ -255,7 +265,7 @@ public final class TruncateRendezvous {
         long now = System.currentTimeMillis();
         if (now - lastLog >= WAIT_LOG_INTERVAL_MS) {
             lastLog = now;
-            log.info("Stream of segment {} is held at the truncate of {} for {} s, waiting for {}", content,
+            log.info("Stream of {} {} is held at the truncate of {} for {} s, waiting for {}", party, content,
                     current.tables(), (now - since) / 1000, what);
         }
         return new Wait();

@@ -19,6 +19,7 @@ import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.source.greenplum.TopologyProblem;
 import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.replication.ReplicationSetup;
+import io.adbsync.source.shard.ShardSlots;
 import io.adbsync.source.replication.SetupProblem;
 import io.adbsync.source.catalog.TableFilter;
 import org.apache.kafka.common.config.ConfigValue;
@@ -67,6 +68,7 @@ public final class SourcePrecheck {
                 }
             } else {
                 checkSlot(c, config, values);
+                checkShardCount(c, config, values);
             }
             checkSetup(c, config, values, perSegment);
             if (perSegment) {
@@ -241,6 +243,21 @@ public final class SourcePrecheck {
                 + application + "'" + (client == null ? "" : ", client " + client) + "); a slot serves one reader at a "
                 + "time. Stop that consumer (SELECT pg_terminate_backend(" + pid + ")) or choose another "
                 + SourceConfig.SLOT_NAME;
+    }
+
+    /**
+     * A source read as one stream is split by key among tasks.max tasks, each with its slot: slots made for another count
+     * (or the one slot of an unsharded source) mean the count changed, which the tasks refuse; said here, on tasks.max.
+     */
+    private static void checkShardCount(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
+        ConfigValue tasksMax = values.get(TaskSegments.TASKS_MAX);
+        OptionalInt tasks = tasksMax == null ? OptionalInt.of(1) : wholeNumber(tasksMax.value());
+        if (tasks.isEmpty() || config.snapshotMode() == SnapshotMode.INITIAL_ONLY) {
+            return;
+        }
+        ShardSlots.madeForAnotherCount(ShardSlots.existing(c, config.slotName()), config.slotName(),
+                        Math.max(1, tasks.getAsInt()), String.valueOf(config.originals().getOrDefault("name", "<name>")))
+                .ifPresent(problem -> error(values, TaskSegments.TASKS_MAX, problem));
     }
 
     private static void checkSlot(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {

@@ -13,6 +13,9 @@ import io.adbsync.source.greenplum.SourceTopology;
 import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.source.greenplum.TruncateRendezvous;
 import io.adbsync.source.replication.ReplicationSetup;
+import io.adbsync.source.shard.KeyShard;
+import io.adbsync.source.shard.KeyShare;
+import io.adbsync.source.shard.ShardSlots;
 import io.adbsync.source.stream.OffsetScope;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.TableShare;
@@ -22,6 +25,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -35,11 +39,17 @@ import java.util.OptionalInt;
  * @param segment the segment read, null where the source is read as one stream
  * @param segments     every primary segment, where the source is read per segment
  * @param segmentShare its share of the rows, null where the source is read as one stream
+ * @param shard        the key shard read where the source is read as one stream by several tasks, else null
  */
-record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<Segment> segments, SegmentShare segmentShare) {
+record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<Segment> segments, SegmentShare segmentShare,
+                KeyShard shard) {
 
-    /** The site of a task assigned {@code assigned} (a segment's content id, or none) on a source of {@code topology}. */
-    static ReadSite of(SourceTopology topology, OptionalInt assigned, SourceConfig config, SourceCatalog catalog) {
+    /**
+     * The site of a task assigned {@code assigned} (a segment's content id, or none) or {@code shard} (a key shard, or
+     * null) on a source of {@code topology}.
+     */
+    static ReadSite of(SourceTopology topology, OptionalInt assigned, KeyShard shard, SourceConfig config,
+                       SourceCatalog catalog) {
         if (topology.problem().isPresent()) {
             throw new ConnectException(topology.problem().get().message());
         }
@@ -48,19 +58,38 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
                 // Made for a per-segment source that is no longer one: fails naming what to do.
                 TaskSegments.segment(topology, assigned);
             }
-            return new ReadSite(config.connection(), OffsetScope.of(config.topicPrefix()), null, List.of(), null);
+            if (shard != null) {
+                return new ReadSite(config.connection(), OffsetScope.ofShard(config.topicPrefix(), shard.toString()), null,
+                        List.of(), null, shard);
+            }
+            return new ReadSite(config.connection(), OffsetScope.of(config.topicPrefix()), null, List.of(), null, null);
+        }
+        if (shard != null) {
+            throw new ConnectException("This task was made to read key shard " + shard + ", but the source mode is now "
+                    + topology.describe() + ", read with a task per segment: restart the connector (POST /connectors/"
+                    + "<name>/restart?includeTasks=true) so its tasks are made for that mode");
         }
         Segment segment = TaskSegments.segment(topology, assigned);
         return new ReadSite(segment.utilityConnection(config.connection()),
                 OffsetScope.ofSegment(config.topicPrefix(), segment.content()), segment, topology.segments(),
                 new SegmentShare(catalog::connection, segment, topology.replicatedTableReader(), topology.segments().size(),
                         new RecordedPolicies(catalog::connection, config.heartbeatTable(), config.slotName(),
-                                SourceConfig.SLOT_DROP_ON_OFFSETS_RESET)));
+                                SourceConfig.SLOT_DROP_ON_OFFSETS_RESET)), null);
     }
 
-    /** The tables' rows this task sends: all, or its segment's share. */
+    /** The tables' rows this task sends: all, its segment's share, or its key shard's. */
     TableShare share() {
-        return segmentShare == null ? TableShare.WHOLE : segmentShare;
+        return segmentShare != null ? segmentShare : shard != null ? new KeyShare(shard) : TableShare.WHOLE;
+    }
+
+    /** The slot this task reads, of the connector's {@code slot.name} {@code base}: its own where it reads a key shard. */
+    String slot(String base) {
+        return shard == null ? base : ShardSlots.name(base, shard);
+    }
+
+    /** Whether several tasks read parts of one source's rows, meeting at truncates in the heartbeat table. */
+    boolean shared() {
+        return segment != null || shard != null;
     }
 
     boolean perSegment() {
@@ -73,18 +102,18 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
      * the change done, as under {@code setup.mode=check}; several acting at once would fail on each other's changes.
      */
     boolean writes() {
-        return segmentShare == null || segmentShare.readsReplicated();
+        return shard != null ? shard.index() == 0 : segmentShare == null || segmentShare.readsReplicated();
     }
 
-    /** Takes the lock that makes the tasks sharing {@code publication} set up one at a time; per segment only. */
+    /** Takes the lock that makes the tasks sharing {@code publication} set up one at a time; where tasks share a source. */
     void lockSetup(Connection coordinator, String publication) throws SQLException {
-        if (segment != null) {
+        if (shared()) {
             advisory(coordinator, "pg_advisory_lock", publication);
         }
     }
 
     void unlockSetup(Connection coordinator, String publication) throws SQLException {
-        if (segment != null) {
+        if (shared()) {
             advisory(coordinator, "pg_advisory_unlock", publication);
         }
     }
@@ -96,10 +125,13 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
         }
     }
 
-    /** Where this segment's task meets the others at a truncate; null where the source is read as one stream. */
+    /** Where this task meets the others at a truncate; null where one task reads the source. */
     TruncateRendezvous truncates(SourceCatalog catalog, TableId heartbeatTable, String slot) {
+        if (shard != null) {
+            return new TruncateRendezvous(catalog::connection, share(), heartbeatTable, slot, "shard", shard.index());
+        }
         return segment == null ? null : new TruncateRendezvous(catalog::connection, segmentShare,
-                heartbeatTable, slot, segment.content());
+                heartbeatTable, slot, "segment", segment.content());
     }
 
     /**
@@ -124,6 +156,17 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
             return;
         }
         try (SourceCatalog site = new SourceCatalog(data)) {
+            // Slots of another count of key shards (or the one slot of an unsharded source) are refused either way.
+            Map<String, ReplicationSetup.ExistingSlot> found = ShardSlots.existing(site.connection(), slot);
+            int count = shard == null ? 1 : shard.count();
+            Optional<String> another = ShardSlots.madeForAnotherCount(found, slot, count, connector);
+            if (another.isPresent()) {
+                throw new ConnectException(another.get());
+            }
+            if (shard != null) {
+                ensureShardSlots(site, slot, found, heartbeatTable, stored, connector);
+                return;
+            }
             Optional<StreamPosition> at = ReplicationSetup.existingSlot(site.connection(), slot) == null
                     ? stored.at(scope) : Optional.empty();
             if (at.isPresent()) {
@@ -133,14 +176,47 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
         }
     }
 
+    /**
+     * Makes the key shards' slots together where none exists; some existing and some not is refused, as is a missing set
+     * whose streams the offsets say were read.
+     */
+    private void ensureShardSlots(SourceCatalog site, String base, Map<String, ReplicationSetup.ExistingSlot> found,
+                                  TableId heartbeatTable, StoredStreams stored, String connector) throws SQLException {
+        for (ReplicationSetup.ExistingSlot existing : found.values()) {
+            String problem = existing.problem(site.database());
+            if (problem != null) {
+                throw new ConnectException(problem);
+            }
+        }
+        List<KeyShard> missing = ShardSlots.missing(found, base, shard.count());
+        if (missing.isEmpty()) {
+            return;
+        }
+        if (missing.size() < shard.count()) {
+            throw new ConnectException("Replication slot(s) " + found.keySet() + " exist but not "
+                    + missing.stream().map(s -> ShardSlots.name(base, s)).toList() + ". A slot made now would start its "
+                    + "stream at another transaction than the others (the shards' tasks could not meet at truncates), and "
+                    + "the changes of its keys made since the others' start would be lost. Stop the connector, drop "
+                    + found.keySet() + ", DELETE its offsets and start it again, so that every table is copied anew from "
+                    + "slots made together");
+        }
+        for (KeyShard s : missing) {
+            Optional<StreamPosition> at = stored.at(OffsetScope.ofShard(scope.server(), s.toString()));
+            if (at.isPresent()) {
+                throw LostSlot.failure(ShardSlots.name(base, s), "", at.get(), connector);
+            }
+        }
+        ShardSlots.createAll(data, site, base, shard.count(), heartbeatTable);
+    }
+
     /** The stream position the connector's offsets hold for a stream, if any. */
     @FunctionalInterface
     interface StoredStreams {
         Optional<StreamPosition> at(OffsetScope scope);
     }
 
-    /** How logs name the site after a slot name: empty, or {@code " on segment 1 at sdw2:6001"}. */
+    /** How logs name the site after a slot name: empty, {@code " on segment 1 at sdw2:6001"} or {@code " (key shard 1/4)"}. */
     String describe() {
-        return segment == null ? "" : " on " + segment.describe();
+        return segment != null ? " on " + segment.describe() : shard != null ? " (key shard " + shard + ")" : "";
     }
 }

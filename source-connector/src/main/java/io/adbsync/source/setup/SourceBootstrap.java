@@ -73,11 +73,11 @@ final class SourceBootstrap {
                boolean streaming) throws SQLException {
         // Under setup.mode=check nothing below makes or alters anything at the source: it is all there, or the task stops here.
         boolean create = config.setupMode() == SetupMode.CREATE;
-        // The tasks of a per-segment source start together and would each look, then create: one at a time. A failed
+        // The tasks of a per-segment or key-sharded source start together and would each look, then create: one at a time. A failed
         // attempt closes the catalog's session, which releases the lock.
         site.lockSetup(catalog.connection(), config.publicationName());
         if (!create) {
-            List<SetupProblem> problems = SetupCheck.problems(catalog.connection(), config, filter, site.perSegment());
+            List<SetupProblem> problems = SetupCheck.problems(catalog.connection(), config, filter, site.shared());
             if (!problems.isEmpty()) {
                 throw new ConnectException(SetupProblem.failure(problems));
             }

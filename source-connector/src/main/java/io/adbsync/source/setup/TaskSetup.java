@@ -16,6 +16,7 @@ import io.adbsync.source.partition.PartitionMode;
 import io.adbsync.source.partition.PartitionPublication;
 import io.adbsync.source.partition.PartitionRouter;
 import io.adbsync.source.reader.StreamReader;
+import io.adbsync.source.shard.KeyShard;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.snapshot.LeftTables;
@@ -60,6 +61,7 @@ public final class TaskSetup {
     private final String connectorName;
     private final String taskId;
     private final OptionalInt segment;
+    private final KeyShard shard;
     private final OffsetStorageReader offsets;
     private final LsnAckTracker tracker;
     private final StreamingMetrics metrics;
@@ -69,13 +71,15 @@ public final class TaskSetup {
     /**
      * @param taskId  names the task's metrics beans
      * @param segment the content id of the Greenplum segment the task reads, empty where it reads the source as one
+     * @param shard   the key shard the task reads where several read the source as one stream, else null
      * @param tracker the task's record of acknowledged LSNs, which the stream confirms to the slot
      * @param metrics the task's stream metrics, registered once set up
      */
-    public TaskSetup(SourceConfig config, String connectorName, String taskId, OptionalInt segment,
+    public TaskSetup(SourceConfig config, String connectorName, String taskId, OptionalInt segment, KeyShard shard,
                      OffsetStorageReader offsets, LsnAckTracker tracker, StreamingMetrics metrics) {
         this.config = config;
         this.segment = segment;
+        this.shard = shard;
         this.connectorName = connectorName;
         this.taskId = taskId;
         this.offsets = offsets;
@@ -130,7 +134,7 @@ public final class TaskSetup {
     }
 
     private Capture build(SourceCatalog catalog, Built built) throws SQLException {
-        ReadSite site = ReadSite.of(SourceTopology.detect(catalog.connection(), config.sourceMode()), segment, config,
+        ReadSite site = ReadSite.of(SourceTopology.detect(catalog.connection(), config.sourceMode()), segment, shard, config,
                 catalog);
         if (site.perSegment()) {
             catalog.streamReadOn(site.data());
@@ -148,7 +152,7 @@ public final class TaskSetup {
         TableFilter filter = capturableOnly(catalog, new TableFilter(config.tableIncludeList(), config.tableExcludeList()));
         // Per segment, the table is also where the segments' tasks meet at a truncate, and where a task leaves its mark
         // at a truncate it went past without sending it.
-        boolean heartbeatTable = heartbeat.enabled() || site.perSegment();
+        boolean heartbeatTable = heartbeat.enabled() || site.shared();
         SourceBootstrap.Result setUp = bootstrap.run(catalog, site, filter, heartbeat, heartbeatTable, streaming);
         List<TableId> captured = setUp.captured();
         Optional<StreamPosition> resumeAt = resumePosition(records);
@@ -180,11 +184,11 @@ public final class TaskSetup {
         built.reader = reader;
         if (streaming && leftTables.holdsStream()) {
             log.info("Streaming database {} from slot {} waits until the marks of the tables no longer captured are stored",
-                    database, config.slotName());
+                    database, site.slot(config.slotName()));
         } else if (streaming) {
             reader.connect();
             log.info("Streaming database {} from slot {}{} (publication {}) starting after {} into topics {}.*", database,
-                    config.slotName(), site.describe(), config.publicationName(), reader.describePosition(),
+                    site.slot(config.slotName()), site.describe(), config.publicationName(), reader.describePosition(),
                     config.topicPrefix());
         }
         return new Capture(catalog, reader, snapshotter,
@@ -258,9 +262,9 @@ public final class TaskSetup {
     }
 
     private StreamReader.Settings readerSettings(ReadSite site) {
-        return new StreamReader.Settings(site.data(), config.slotName(), config.publicationName(),
+        return new StreamReader.Settings(site.data(), site.slot(config.slotName()), config.publicationName(),
                 config.streamInProgressTransactions(), config.spillDirectory(),
-                StreamedTransactions.owner(connectorName, site.data().url(), config.slotName()),
+                StreamedTransactions.owner(connectorName, site.data().url(), site.slot(config.slotName())),
                 config.statusUpdateIntervalMs(), config.heartbeatTopic());
     }
 

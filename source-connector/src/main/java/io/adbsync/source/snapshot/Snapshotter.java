@@ -654,13 +654,19 @@ public final class Snapshotter implements AutoCloseable {
             long rows = 0;
             // Each row becomes a record as it arrives; only the last is held back, to carry the chunk-complete offset.
             TupleData held = null;
+            boolean splits = share.splitsRows();
             for (byte[] line; (line = copy.readFromCopy()) != null; ) {
+                TupleData row = CopyTextRows.parse(line);
+                bytes += line.length;
+                rows++;
+                // Where rows are split by key, each task reads every row and converts only its own.
+                if (splits && !share.owns(t, row)) {
+                    continue;
+                }
                 if (held != null) {
                     out.add(records.read(t, held, plan.partition, chunk.inChunk(), snapshotTime));
                 }
-                held = CopyTextRows.parse(line);
-                bytes += line.length;
-                rows++;
+                held = row;
             }
             copy = null;
             if (held != null) {

@@ -1,5 +1,6 @@
 package io.adbsync.source.stream;
 
+import io.adbsync.common.contract.EventContract;
 import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.catalog.RowFilter;
 import io.adbsync.source.catalog.TableFilter;
@@ -20,6 +21,7 @@ import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.types.TypeMapper;
 import io.adbsync.source.wal.Lsn;
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -253,12 +255,14 @@ public final class ChangeStream {
         } else if (message instanceof PgOutputMessage.Type t) {
             types.typeAnnounced(t.oid());
         } else if (message instanceof Insert i) {
-            change(i.relationOid(), Operation.INSERT, out, t -> rowFilter.filters(t) && !rowFilter.matches(t, i.newTuple())
+            change(i.relationOid(), Operation.INSERT, out, t -> !share.owns(t, i.newTuple())
+                    || rowFilter.filters(t) && !rowFilter.matches(t, i.newTuple())
                     ? List.of() : records.insert(t, i.newTuple(), tx, walLsn, nextEvent));
         } else if (message instanceof Update u) {
-            change(u.relationOid(), Operation.UPDATE, out, t -> update(t, u, walLsn));
+            change(u.relationOid(), Operation.UPDATE, out, t -> share.splitsRows() ? ownedUpdate(t, u, walLsn) : update(t, u, walLsn));
         } else if (message instanceof Delete d) {
-            change(d.relationOid(), Operation.DELETE, out, t -> rowFilter.filters(t) && !rowFilter.matches(t, d.oldTuple())
+            change(d.relationOid(), Operation.DELETE, out, t -> !share.owns(t, d.oldTuple())
+                    || rowFilter.filters(t) && !rowFilter.matches(t, d.oldTuple())
                     ? List.of() : records.delete(t, d.oldTuple(), tx, walLsn, nextEvent));
         } else if (message instanceof Truncate t) {
             requireTransaction(t);
@@ -284,6 +288,31 @@ public final class ChangeStream {
             throw new PgOutputProtocolException("Unexpected pgoutput message " + message.getClass().getSimpleName()
                     + ": streaming and two-phase messages are not requested by this connector");
         }
+    }
+
+    /**
+     * What this task sends of an update where rows are split by key: all of it when it owns the key (before and after),
+     * nothing when it owns neither; when the key moved between tasks, the old key's task sends its removal (delete and
+     * tombstone) and the new key's task its creation. Converted only when owned: that is the work sharding splits.
+     */
+    private List<SourceRecord> ownedUpdate(CapturedTable t, Update u, Lsn walLsn) {
+        TupleData newRow = u.oldKind() == 'O' ? u.newTuple().withUnchangedToastFrom(u.oldTuple()) : u.newTuple();
+        boolean ownsNew = share.owns(t, newRow);
+        boolean ownsOld = u.oldKind() == 0 ? ownsNew : share.owns(t, u.oldTuple());
+        if (!ownsOld && !ownsNew) {
+            return List.of();
+        }
+        List<SourceRecord> all = update(t, u, walLsn);
+        if (ownsOld && ownsNew) {
+            return all;
+        }
+        return all.stream().filter(r -> ownsOld == removal(r)).toList();
+    }
+
+    /** Whether {@code record} removes its key: a delete or a tombstone. */
+    private static boolean removal(SourceRecord record) {
+        return record.value() == null
+                || EventContract.OP_DELETE.equals(((Struct) record.value()).getString("op"));
     }
 
     /** An update, or under a connector-side row filter what it means for the filtered view: update, delete or insert. */

@@ -406,7 +406,7 @@ class SegmentTruncatesIT {
             this.messages = messages;
             stream.share(share);
             rendezvous = new TruncateRendezvous(() -> coordinator, share, new TableId("public", "adbsync_heartbeat"),
-                    slot, segment.content());
+                    slot, "segment", segment.content());
         }
 
         void poll() throws SQLException {

@@ -55,7 +55,7 @@ class TruncateRendezvousIT {
     private static TruncateRendezvous task(int content) {
         List<Segment> segments = source.topology.segments();
         SegmentShare share = new SegmentShare(() -> coordinator, segments.get(content), segments.get(0), segments.size());
-        return new TruncateRendezvous(() -> coordinator, share, HEARTBEAT, "slot_a", content);
+        return new TruncateRendezvous(() -> coordinator, share, HEARTBEAT, "slot_a", "segment", content);
     }
 
     /** Segment {@code content}'s copy of a truncate: its own commit LSN. */

@@ -423,6 +423,50 @@ class ChangeStreamTest {
         assertThat(resumedBefore.held()).isEmpty();
     }
 
+    /**
+     * Three key shards each read the whole stream: together they hand out exactly what one task would, each key's
+     * records from one shard only; a key moving to another shard is removed by its old shard and created by its new one.
+     */
+    @Test
+    void keyShardsSplitTheStreamByKeyAndAKeyMovingBetweenShardsIsRemovedByOneAndCreatedByTheOther() {
+        List<PgOutputMessage> inserts = new ArrayList<>(List.of(new Begin(new Lsn(COMMIT), 0, 7), relation(OID, "items")));
+        for (int id = 1; id <= 60; id++) {
+            inserts.add(new Insert(OptionalInt.empty(), OID, row(Integer.toString(id))));
+        }
+        inserts.add(new Commit(0, new Lsn(COMMIT), new Lsn(COMMIT + 0x30), 0));
+        Map<Object, Integer> shardOf = new java.util.HashMap<>();
+        List<List<String>> byShard = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            List<String> ops = ops(feedShard(i, inserts));
+            byShard.add(ops);
+            for (String op : ops) {
+                assertThat(shardOf.put(op.substring(2), i)).as("shard of " + op).isNull();
+            }
+        }
+        assertThat(shardOf).hasSize(60);
+        assertThat(byShard).allSatisfy(ops -> assertThat(ops).hasSizeBetween(10, 30));
+        // Key 1 moves to a key of another shard (not inserted in this stream), and is updated there.
+        String to = shardOf.entrySet().stream().filter(e -> !e.getValue().equals(shardOf.get("1"))).findFirst()
+                .orElseThrow().getKey().toString();
+        List<PgOutputMessage> move = List.of(new Begin(new Lsn(COMMIT), 0, 7), relation(OID, "items"),
+                new Insert(OptionalInt.empty(), OID, row("1")),
+                new PgOutputMessage.Update(OptionalInt.empty(), OID, 'K', row("1"), row(to)),
+                new PgOutputMessage.Update(OptionalInt.empty(), OID, (char) 0, null, row(to)),
+                new Commit(0, new Lsn(COMMIT), new Lsn(COMMIT + 0x30), 0));
+        assertThat(ops(feedShard(shardOf.get("1"), move))).containsExactly("c 1", "d 1", "tombstone 1");
+        assertThat(ops(feedShard(shardOf.get(to), move))).containsExactly("c " + to, "u " + to);
+        int third = 3 - shardOf.get("1") - shardOf.get(to);
+        if (third >= 0 && third < 3 && third != shardOf.get("1") && third != shardOf.get(to)) {
+            assertThat(feedShard(third, move)).isEmpty();
+        }
+    }
+
+    private static List<SourceRecord> feedShard(int index, List<PgOutputMessage> messages) {
+        ChangeStream stream = stream(true, new LsnAckTracker(), Optional.empty());
+        stream.share(new io.adbsync.source.shard.KeyShare(new io.adbsync.source.shard.KeyShard(index, 3)));
+        return feed(stream, messages);
+    }
+
     private static List<String> opsAndTruncates(List<SourceRecord> records) {
         return records.stream().map(r -> r.key() == null ? ((Struct) r.value()).getString("op")
                 : ((Struct) r.value()).getString("op") + " " + ((Struct) r.key()).get("id")).toList();
