@@ -34,6 +34,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
 
@@ -255,9 +256,23 @@ public final class SourcePrecheck {
         if (tasks.isEmpty() || config.snapshotMode() == SnapshotMode.INITIAL_ONLY) {
             return;
         }
-        ShardSlots.madeForAnotherCount(ShardSlots.existing(c, config.slotName()), config.slotName(),
-                        Math.max(1, tasks.getAsInt()), String.valueOf(config.originals().getOrDefault("name", "<name>")))
-                .ifPresent(problem -> error(values, TaskSegments.TASKS_MAX, problem));
+        int count = Math.max(1, tasks.getAsInt());
+        Map<String, ReplicationSetup.ExistingSlot> found = ShardSlots.existing(c, config.slotName());
+        Optional<String> another = ShardSlots.madeForAnotherCount(found, config.slotName(), count,
+                String.valueOf(config.originals().getOrDefault("name", "<name>")));
+        if (another.isPresent()) {
+            error(values, TaskSegments.TASKS_MAX, another.get());
+            return;
+        }
+        int needed = count > 1 ? ShardSlots.missing(found, config.slotName(), count).size() : 0;
+        int used = Integer.parseInt(scalar(c, "SELECT count(*) FROM pg_replication_slots"));
+        int max = Integer.parseInt(scalar(c, "SHOW max_replication_slots"));
+        if (needed > 0 && used + needed > max) {
+            error(values, TaskSegments.TASKS_MAX, "tasks.max=" + count + " splits the source by key among " + count
+                    + " tasks, each with a slot of its own, but the server has room for " + Math.max(0, max - used)
+                    + " more replication slot(s) (max_replication_slots=" + max + ", " + used + " in use): raise "
+                    + "max_replication_slots (and max_wal_senders) or lower tasks.max");
+        }
     }
 
     private static void checkSlot(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
