@@ -55,7 +55,7 @@ class ShardedSourceIT extends WithLocalStack {
 
         ConnectRestClient rest = stack.connect().rest();
         Map<String, String> source = sourceConfig(src, "sh", "slot.name", "sh_slot", "tasks.max", "4",
-                "snapshot.chunk.rows", "2000", "heartbeat.interval.ms", "1000",
+                "snapshot.chunk.rows", "2000", "heartbeat.interval.ms", "1000", "slot.drop.on.offsets.reset", "true",
                 "topic.creation.default.partitions", "3", "topic.creation.default.replication.factor", "1");
         rest.deploy("sh-source", source);
         rest.awaitRunning("sh-source", 4, Duration.ofSeconds(90));
@@ -146,5 +146,31 @@ class ShardedSourceIT extends WithLocalStack {
         assertThat(rest.validate("io.adbsync.source.AdbPgSourceConnector", two).get("tasks.max")).singleElement()
                 .asString().contains("This source was read by 4 task(s)", "sh_slot_0of4", "tasks.max=2",
                         "Set tasks.max back to 4");
+
+        // A table dropped and created again would need its new copy to start with a truncate sent once for all shards:
+        // not built, so the tasks stop saying so rather than have one shard's truncate empty the others' rows.
+        sql(postgres, src, "DROP TABLE pairs", "CREATE TABLE pairs (region text, id int, v text, PRIMARY KEY (region, id))",
+                "INSERT INTO pairs VALUES ('x', 1, 'again')");
+        String trace = Awaitility.await("a task FAILED").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    for (JsonNode task : rest.status("sh-source").get("tasks")) {
+                        if ("FAILED".equals(task.get("state").asText())) {
+                            return task.get("trace").asText();
+                        }
+                    }
+                    return null;
+                }, t -> t != null);
+        assertThat(trace).contains("Table public.pairs", "Read by several tasks split by key (tasks.max above 1)",
+                "slot.drop.on.offsets.reset=true so the key shards' slots go too");
+
+        // Removing the connector for good: offsets deleted, every shard's slot dropped with them.
+        assertThat(rest.put("connectors/sh-source/stop", null).ok()).isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> "STOPPED".equals(rest.status("sh-source").get("connector").get("state").asText()));
+        assertThat(rest.delete("connectors/sh-source/offsets").ok()).isTrue();
+        assertThat(scalar(postgres, src, "SELECT count(*)::text FROM pg_replication_slots WHERE slot_name LIKE 'sh\\_slot%'"))
+                .isEqualTo("0");
+        rest.remove("sh-source");
+        rest.remove("sh-sink");
     }
 }

@@ -179,7 +179,7 @@ public final class Snapshotter implements AutoCloseable {
             }
         }
         if (again != null && !share.readsAllRows(table.oid())) {
-            throw new ConnectException(segmentRecopy(table, again));
+            throw new ConnectException(partRecopy(table, again, share.splitsRows()));
         }
         // Counted from what the first partition stored before this copy: the same after a restart that stored nothing
         // of it, so a truncate sent again names the same barrier.
@@ -208,18 +208,20 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /**
-     * Why {@code table}, read here in part (one segment's rows), cannot be copied again: the new copy must start with a
-     * truncate that drops the earlier one, and sent by one segment's task it would also drop the rows the other
-     * segments' tasks copied or streamed after it (see ChangeStream.segmentTruncate).
+     * Why {@code table}, read here in part (one segment's rows, or one key shard's), cannot be copied again: the new copy
+     * must start with a truncate that drops the earlier one, and sent by one task it would also drop the rows the other
+     * tasks copied or streamed after it.
      */
-    static String segmentRecopy(CapturedTable table, String again) {
+    static String partRecopy(CapturedTable table, String again, boolean byKey) {
+        String parts = byKey ? "key shard" : "segment";
         return "Table " + table.qualifiedName() + " " + again + ", so its earlier copy no longer holds and must be "
-                + "replaced, starting with a truncate of the destination table. Read per segment (source.mode="
-                + "greenplum_segments), each segment's task copies only its own rows, and this version cannot yet make "
-                + "the segments' tasks meet at that truncate, so the task stops rather than lose rows at the destination. "
-                + "To go on: stop this connector, empty the destination tables, delete its offsets (DELETE "
-                + "/connectors/<name>/offsets, with slot.drop.on.offsets.reset=true so the segments' slots go too) and "
-                + "start it again: every table is copied anew";
+                + "replaced, starting with a truncate of the destination table. Read " + (byKey
+                ? "by several tasks split by key (tasks.max above 1)" : "per segment (source.mode=greenplum_segments)")
+                + ", each " + parts + "'s task copies only its own rows, and this version cannot yet make the tasks meet "
+                + "at that truncate, so the task stops rather than lose rows at the destination. To go on: stop this "
+                + "connector, empty the destination tables, delete its offsets (DELETE /connectors/<name>/offsets, with "
+                + "slot.drop.on.offsets.reset=true so the " + parts + "s' slots go too) and start it again: every table "
+                + "is copied anew";
     }
 
     /** Reads only the tables of {@code share} (one segment's, where each segment has a task). */
