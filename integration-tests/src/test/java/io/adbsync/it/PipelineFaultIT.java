@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The whole pipeline under faults: worker processes killed outright (SIGKILL) mid-snapshot and mid-stream, and
- * source and destination servers killed and restarted; each time the destination must end equal to the source.
+ * source and destination servers killed and restarted; each time the destination must end equal to the source. The
+ * worker kills and the server restarts run with the source split by key among four tasks.
  */
 class PipelineFaultIT {
 
@@ -76,16 +77,21 @@ class PipelineFaultIT {
         return worker.rest();
     }
 
-    private void deployPipeline(ConnectRestClient rest) {
-        deployPipeline(rest, 1);
-    }
+    /** Source tasks of the faults run split by key ({@code tasks.max=4}, topics of three partitions). */
+    private static final int SHARDS = 4;
 
-    private void deployPipeline(ConnectRestClient rest, int sinkTasks) {
+    /** With {@code sourceTasks} above 1 the source is split by key among them, into topics of three partitions. */
+    private void deployPipeline(ConnectRestClient rest, int sinkTasks, int sourceTasks) {
         Map<String, String> sourceConfig = new HashMap<>(Map.of(
                 "connector.class", "io.adbsync.source.AdbPgSourceConnector",
                 "connection.url", source.jdbcUrl("app"), "connection.user", source.user(),
                 "topic.prefix", "app", "slot.name", "adbsync_app", "snapshot.chunk.rows", "5000",
                 "heartbeat.interval.ms", "1000"));
+        sourceConfig.put("tasks.max", String.valueOf(sourceTasks));
+        if (sourceTasks > 1) {
+            sourceConfig.put("topic.creation.default.partitions", "3");
+            sourceConfig.put("topic.creation.default.replication.factor", "1");
+        }
         Map<String, String> sinkConfig = new HashMap<>(Map.of(
                 "connector.class", "io.adbsync.sink.AdbPgSinkConnector",
                 "connection.url", destination.jdbcUrl("app"), "connection.user", destination.user(),
@@ -183,8 +189,8 @@ class PipelineFaultIT {
         ConnectRestClient first = startWorkerProcess();
         // A second worker, so that the tasks have somewhere to go when the first is killed.
         startWorkerProcess();
-        deployPipeline(first);
-        first.awaitRunning("source", 1, Duration.ofSeconds(90));
+        deployPipeline(first, 1, SHARDS);
+        first.awaitRunning("source", SHARDS, Duration.ofSeconds(90));
         AtomicBoolean running = new AtomicBoolean(true);
         Thread load = workload(running);
 
@@ -199,7 +205,7 @@ class PipelineFaultIT {
         Thread.sleep(3000);
         running.set(false);
         load.join();
-        third.awaitRunning("source", 1, Duration.ofMinutes(2));
+        third.awaitRunning("source", SHARDS, Duration.ofMinutes(2));
         third.awaitRunning("sink", 1, Duration.ofMinutes(2));
         awaitEqual();
     }
@@ -207,7 +213,7 @@ class PipelineFaultIT {
     @Test
     void rebalancesAcrossThreeWorkersLoseNothing() throws Exception {
         ConnectRestClient first = startWorkerProcess();
-        deployPipeline(first, 3);
+        deployPipeline(first, 3, 1);
         first.awaitRunning("source", 1, Duration.ofSeconds(90));
         AtomicBoolean running = new AtomicBoolean(true);
         Thread load = workload(running);
@@ -238,9 +244,9 @@ class PipelineFaultIT {
     }
 
     /** Deploys the pipeline through {@code rest}, starts the workload and waits until every snapshot row is applied. */
-    private Thread runUntilSnapshotApplied(ConnectRestClient rest, AtomicBoolean running) {
-        deployPipeline(rest);
-        rest.awaitRunning("source", 1, Duration.ofSeconds(90));
+    private Thread runUntilSnapshotApplied(ConnectRestClient rest, AtomicBoolean running, int sourceTasks) {
+        deployPipeline(rest, 1, sourceTasks);
+        rest.awaitRunning("source", sourceTasks, Duration.ofSeconds(90));
         Thread load = workload(running);
         Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> destinationRows() == 100_000);
         return load;
@@ -250,7 +256,7 @@ class PipelineFaultIT {
     void aBrokerRestartMidStreamLosesNothing() throws Exception {
         ConnectRestClient rest = startWorkerProcess();
         AtomicBoolean running = new AtomicBoolean(true);
-        Thread load = runUntilSnapshotApplied(rest, running);
+        Thread load = runUntilSnapshotApplied(rest, running, 1);
         stack.restartBroker(Duration.ofSeconds(3));
         Thread.sleep(3000);
         running.set(false);
@@ -264,7 +270,7 @@ class PipelineFaultIT {
     void sourceAndDestinationServersKilledAndRestartedLoseNothing() throws Exception {
         ConnectRestClient rest = startWorkerProcess();
         AtomicBoolean running = new AtomicBoolean(true);
-        Thread load = runUntilSnapshotApplied(rest, running);
+        Thread load = runUntilSnapshotApplied(rest, running, SHARDS);
         source.stop(true);
         Thread.sleep(2000);
         source.start();
@@ -276,7 +282,8 @@ class PipelineFaultIT {
         running.set(false);
         load.join();
         awaitEqual();
-        assertThat(rest.status("source").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
+        assertThat(rest.status("source").get("tasks")).hasSize(SHARDS)
+                .allSatisfy(task -> assertThat(task.get("state").asText()).isEqualTo("RUNNING"));
         assertThat(rest.status("sink").get("tasks").get(0).get("state").asText()).isEqualTo("RUNNING");
     }
 }

@@ -11,6 +11,7 @@ import io.adbsync.source.greenplum.SourceMode;
 import io.adbsync.source.greenplum.SourceTopology;
 import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.source.shard.KeyShard;
+import io.adbsync.source.shard.TaskShards;
 import io.adbsync.source.shard.ShardSlots;
 import io.adbsync.source.precheck.SourcePrecheck;
 import io.adbsync.source.replication.ReplicationSetup;
@@ -78,12 +79,18 @@ public class AdbPgSourceConnector extends SourceConnector {
     }
 
     /**
-     * One task per replication slot: one for a source read as one stream, one per primary segment under
-     * {@code source.mode=greenplum_segments} (see {@link TaskSegments}).
+     * One task per replication slot: one per key shard of {@code tasks.max} for a source read as one stream (one task
+     * when it is 1, see {@link TaskShards}), one per primary segment under {@code source.mode=greenplum_segments} (see
+     * {@link TaskSegments}).
      */
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
-        return TaskSegments.taskConfigs(props, topology(), maxTasks, TASK_ID);
+        SourceTopology topology = topology();
+        if (topology == null || (topology.mode() != SourceMode.GREENPLUM_SEGMENTS && topology.problem().isEmpty())) {
+            // Read as one stream: by one task, or split by key among tasks.max of them.
+            return TaskShards.configs(props, maxTasks, TASK_ID);
+        }
+        return TaskSegments.taskConfigs(props, topology, maxTasks, TASK_ID);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.adbsync.source;
 
+import io.adbsync.source.shard.KeyShard;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.junit.jupiter.api.Test;
 
@@ -59,11 +60,17 @@ class AdbPgSourceConnectorTest {
     }
 
     @Test
-    void theOneTaskGetsTheConnectorsSettingsAndItsTaskIdWhateverTasksMaxSays() {
+    void oneTaskReadsTheWholeSourceAndTasksMaxAboveOneSplitsItByKey() {
         AdbPgSourceConnector connector = new AdbPgSourceConnector();
         connector.start(CONFIG);
-        List<Map<String, String>> tasks = connector.taskConfigs(3);
-        assertThat(tasks).hasSize(1);
-        assertThat(tasks.get(0)).containsAllEntriesOf(CONFIG).containsEntry(AdbPgSourceConnector.TASK_ID, "0");
+        List<Map<String, String>> one = connector.taskConfigs(1);
+        assertThat(one).singleElement().satisfies(task -> assertThat(task).containsAllEntriesOf(CONFIG)
+                .containsEntry(AdbPgSourceConnector.TASK_ID, "0").doesNotContainKey(KeyShard.TASK_SHARD));
+        List<Map<String, String>> three = connector.taskConfigs(3);
+        assertThat(three).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(three.get(i)).containsAllEntriesOf(CONFIG).containsEntry(AdbPgSourceConnector.TASK_ID, Integer.toString(i))
+                    .containsEntry(KeyShard.TASK_SHARD, i + "/3");
+        }
     }
 }

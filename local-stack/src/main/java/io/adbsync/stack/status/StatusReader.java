@@ -309,7 +309,7 @@ public final class StatusReader implements AutoCloseable {
                 props.setProperty("socketTimeout", "10");
                 try (Connection db = DriverManager.getConnection(url, props)) {
                     String mode = config.getOrDefault(SOURCE_MODE, "auto").toLowerCase(Locale.ROOT);
-                    int shards = "greenplum_segments".equals(mode) ? 1 : tasksMax(config);
+                    int shards = shardCount(db, slotName, mode, tasksMax(config));
                     slots = shards > 1 ? shardSlots(db, slotName, shards) : slots(db, url, props, slotName, mode);
                     long segments = slots.stream().filter(s -> s.site().startsWith("segment ")).count();
                     tables = tables(db, config.getOrDefault(PUBLICATION_NAME, "adbsync_publication"), copies,
@@ -333,6 +333,27 @@ public final class StatusReader implements AutoCloseable {
         } catch (NumberFormatException e) {
             return 1;
         }
+    }
+
+    /**
+     * How many key shards the source is split into: as many as its shards' slots say where they exist; else tasks.max
+     * where the mode reads the source as one stream (postgres, coordinator); 1 otherwise (auto may be per segment, whose
+     * tasks.max counts segments).
+     */
+    private static int shardCount(Connection db, String slotName, String mode, int tasksMax) throws SQLException {
+        try (PreparedStatement s = db.prepareStatement("SELECT slot_name FROM pg_replication_slots WHERE left(slot_name, length(?)) = ?")) {
+            s.setString(1, slotName + "_");
+            s.setString(2, slotName + "_");
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    Optional<int[]> shard = KeyShards.ofSlot(rs.getString(1), slotName);
+                    if (shard.isPresent()) {
+                        return shard.get()[1];
+                    }
+                }
+            }
+        }
+        return "postgres".equals(mode) || "coordinator".equals(mode) ? tasksMax : 1;
     }
 
     /** The slots of a source split by key among {@code shards} tasks, one per shard, each named after slot.name. */

@@ -1,6 +1,5 @@
 package io.adbsync.source.greenplum;
 
-import io.adbsync.source.shard.TaskShards;
 import org.apache.kafka.connect.errors.ConnectException;
 
 import java.util.ArrayList;
@@ -42,8 +41,8 @@ public final class TaskSegments {
 
     /**
      * The configs of the tasks reading {@code topology}: one per primary segment (each {@code props} plus its
-     * {@value #TASK_SEGMENT} and {@code taskId} under {@code taskIdKey}), or where the source is one stream, one per key
-     * shard of {@code maxTasks} ({@link TaskShards}).
+     * {@value #TASK_SEGMENT} and {@code taskId} under {@code taskIdKey}), or one task without a segment where the
+     * source is one stream.
      */
     public static List<Map<String, String>> taskConfigs(Map<String, String> props, SourceTopology topology, int maxTasks,
                                                         String taskIdKey) {
@@ -55,8 +54,9 @@ public final class TaskSegments {
             return List.of(task);
         }
         if (topology == null || topology.mode() != SourceMode.GREENPLUM_SEGMENTS) {
-            // Read as one stream: by one task, or split by key among tasks.max of them.
-            return TaskShards.configs(props, maxTasks, taskIdKey);
+            Map<String, String> task = new HashMap<>(props);
+            task.put(taskIdKey, "0");
+            return List.of(task);
         }
         Optional<String> tooFew = tooFewTasks(topology, maxTasks);
         if (tooFew.isPresent()) {

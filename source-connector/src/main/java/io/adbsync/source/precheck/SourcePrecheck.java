@@ -68,7 +68,10 @@ public final class SourcePrecheck {
                     error(values, problem.configKey(), problem.message());
                 }
             } else {
-                checkSlot(c, config, values);
+                // Split by key, the tasks read slots of their own (checked with the count); one task reads slot.name.
+                if (taskCount(values) <= 1) {
+                    checkSlot(c, config, values);
+                }
                 checkShardCount(c, config, values);
             }
             checkSetup(c, config, values, perSegment);
@@ -99,6 +102,13 @@ public final class SourcePrecheck {
         } else if (tasks.isPresent() && topology.problem().isEmpty()) {
             TaskSegments.tooFewTasks(topology, tasks.getAsInt()).ifPresent(tasksMax::addErrorMessage);
         }
+    }
+
+    /** How many tasks {@code tasks.max} asks for: 1 where unset or not a number (reported on the key). */
+    private static int taskCount(Map<String, ConfigValue> values) {
+        ConfigValue tasksMax = values.get(TaskSegments.TASKS_MAX);
+        OptionalInt tasks = tasksMax == null ? OptionalInt.of(1) : wholeNumber(tasksMax.value());
+        return Math.max(1, tasks.orElse(1));
     }
 
     /** {@code tasks.max} as a number (1 where unset); none where it is not one. */
@@ -251,18 +261,28 @@ public final class SourcePrecheck {
      * (or the one slot of an unsharded source) mean the count changed, which the tasks refuse; said here, on tasks.max.
      */
     private static void checkShardCount(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
-        ConfigValue tasksMax = values.get(TaskSegments.TASKS_MAX);
-        OptionalInt tasks = tasksMax == null ? OptionalInt.of(1) : wholeNumber(tasksMax.value());
-        if (tasks.isEmpty() || config.snapshotMode() == SnapshotMode.INITIAL_ONLY) {
+        if (config.snapshotMode() == SnapshotMode.INITIAL_ONLY) {
             return;
         }
-        int count = Math.max(1, tasks.getAsInt());
+        int count = taskCount(values);
+        Optional<String> tooLong = ShardSlots.nameTooLong(config.slotName(), count);
+        if (tooLong.isPresent()) {
+            error(values, SourceConfig.SLOT_NAME, tooLong.get());
+            return;
+        }
         Map<String, ReplicationSetup.ExistingSlot> found = ShardSlots.existing(c, config.slotName());
         Optional<String> another = ShardSlots.madeForAnotherCount(found, config.slotName(), count,
                 String.valueOf(config.originals().getOrDefault("name", "<name>")));
         if (another.isPresent()) {
             error(values, TaskSegments.TASKS_MAX, another.get());
             return;
+        }
+        String database = scalar(c, "SELECT current_database()");
+        for (ReplicationSetup.ExistingSlot slot : found.values()) {
+            String problem = count > 1 ? slot.problem(database) : null;
+            if (problem != null) {
+                error(values, SourceConfig.SLOT_NAME, problem);
+            }
         }
         int needed = count > 1 ? ShardSlots.missing(found, config.slotName(), count).size() : 0;
         int used = Integer.parseInt(scalar(c, "SELECT count(*) FROM pg_replication_slots"));

@@ -20,6 +20,8 @@ import io.adbsync.source.stream.OffsetScope;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.TableShare;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -43,6 +45,8 @@ import java.util.OptionalInt;
  */
 record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<Segment> segments, SegmentShare segmentShare,
                 KeyShard shard) {
+
+    private static final Logger log = LoggerFactory.getLogger(ReadSite.class);
 
     /**
      * The site of a task assigned {@code assigned} (a segment's content id, or none) or {@code shard} (a key shard, or
@@ -190,6 +194,24 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
         }
         List<KeyShard> missing = ShardSlots.missing(found, base, shard.count());
         if (missing.isEmpty()) {
+            return;
+        }
+        Optional<String> tooLong = ShardSlots.nameTooLong(base, shard.count());
+        if (tooLong.isPresent()) {
+            throw new ConnectException(tooLong.get());
+        }
+        boolean anyStored = false;
+        for (int i = 0; i < shard.count(); i++) {
+            anyStored |= stored.at(OffsetScope.ofShard(scope.server(), new KeyShard(i, shard.count()).toString())).isPresent();
+        }
+        if (missing.size() < shard.count() && !anyStored) {
+            // Made in part (a task stopped while making them) and never read: made again, all together.
+            for (String name : found.keySet()) {
+                ReplicationSetup.dropSlot(site.connection(), name);
+            }
+            log.info("Dropped replication slot(s) {}, made without the others of their key shards and never read; making "
+                    + "all {} again together", found.keySet(), shard.count());
+            ShardSlots.createAll(data, site, base, shard.count(), heartbeatTable);
             return;
         }
         if (missing.size() < shard.count()) {

@@ -6,7 +6,10 @@ import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
 import io.adbsync.source.pgoutput.TupleData;
 import org.apache.kafka.connect.errors.ConnectException;
 
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One of the {@code count} shards of a key-sharded source ({@code tasks.max > 1} on a source read as one stream): the
@@ -73,9 +76,38 @@ public record KeyShard(int index, int count) {
                         + "that owns the key cannot be found. Key-sharded source tasks need the key in every change: "
                         + "set REPLICA IDENTITY FULL on the table, or run the source with tasks.max=1");
             }
-            h = 31 * h + hashBytes(v.bytes());
+            h = 31 * h + hashBytes(canonical(columns.get(i), v.bytes()));
         }
         return Math.floorMod(mix(h), count);
+    }
+
+    /** Type OIDs whose equal values can have several text forms. */
+    private static final int NUMERIC = 1700;
+    private static final int FLOAT4 = 700;
+    private static final int FLOAT8 = 701;
+
+    /**
+     * One text form for values the key column's equality takes as one key: numeric 1.0 = 1.00, float 0 = -0, citext
+     * 'Bob' = 'bob'. Two forms on two shards would send an update between them as a delete from one task and a create
+     * from another, which nothing orders: applied the other way round, the delete removes the row.
+     */
+    static byte[] canonical(CapturedColumn column, byte[] text) {
+        int type = column.typeOid();
+        if (type == NUMERIC) {
+            String s = new String(text, StandardCharsets.UTF_8);
+            if (s.isEmpty() || !Character.isDigit(s.charAt(s.length() - 1))) {
+                return text; // NaN, Infinity, -Infinity: one form each
+            }
+            return new BigDecimal(s).stripTrailingZeros().toPlainString().getBytes(StandardCharsets.UTF_8);
+        }
+        if ((type == FLOAT4 || type == FLOAT8) && text.length == 2 && text[0] == '-' && text[1] == '0') {
+            return new byte[] {'0'};
+        }
+        String sourceType = column.mapping() == null ? null : column.mapping().sourceType();
+        if (sourceType != null && (sourceType.equals("citext") || sourceType.endsWith(".citext"))) {
+            return new String(text, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8);
+        }
+        return text;
     }
 
     /** A polynomial hash of the UTF-8 bytes: the text forms of both paths are compared byte for byte. */

@@ -45,6 +45,20 @@ public final class ShardSlots {
         return KeyShards.slotName(base, shard.index(), shard.count());
     }
 
+    /** PostgreSQL's longest name (NAMEDATALEN - 1 bytes), which slot names are held to. */
+    private static final int MAX_NAME_BYTES = 63;
+
+    /** Why the slots of {@code count} shards cannot be named after {@code base}: too long; empty when they can. */
+    public static Optional<String> nameTooLong(String base, int count) {
+        String longest = KeyShards.slotName(base, count - 1, count);
+        if (count < 2 || longest.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_NAME_BYTES) {
+            return Optional.empty();
+        }
+        return Optional.of("slot.name " + base + " is too long for the slots of " + count + " key shards (tasks.max="
+                + count + "): " + longest + " is longer than PostgreSQL's " + MAX_NAME_BYTES + " bytes; choose a slot.name of "
+                + (MAX_NAME_BYTES - (longest.length() - base.length())) + " characters or fewer");
+    }
+
     /** Slot {@code base} and the shard slots named after it on the server of {@code c}, by name. */
     public static Map<String, ExistingSlot> existing(Connection c, String base) throws SQLException {
         Map<String, ExistingSlot> found = new TreeMap<>();

@@ -296,7 +296,9 @@ public final class ChangeStream {
      * tombstone) and the new key's task its creation. Converted only when owned: that is the work sharding splits.
      */
     private List<SourceRecord> ownedUpdate(CapturedTable t, Update u, Lsn walLsn) {
-        TupleData newRow = u.oldKind() == 'O' ? u.newTuple().withUnchangedToastFrom(u.oldTuple()) : u.newTuple();
+        // A key column the update left alone and TOASTed is absent from the new row; the old row (whole, or its key)
+        // has it.
+        TupleData newRow = u.oldKind() != 0 ? u.newTuple().withUnchangedToastFrom(u.oldTuple()) : u.newTuple();
         boolean ownsNew = share.owns(t, newRow);
         boolean ownsOld = u.oldKind() == 0 ? ownsNew : share.owns(t, u.oldTuple());
         if (!ownsOld && !ownsNew) {
