@@ -1,6 +1,10 @@
 package io.adbsync.bench;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
@@ -20,8 +24,12 @@ final class ThreadCpu {
     static final String TASKS = "worker: source tasks";
     /** The broker's and its controller's threads. */
     static final String BROKER = "broker";
-    /** What neither accounts for: the Connect framework, GC, JIT and the benchmark's own driver. */
-    static final String REST = "rest of the JVM (Connect framework, GC, JIT, driver)";
+    /** The JVM's garbage collector threads (no Java threads: read from /proc/self/task). */
+    static final String GC = "JVM GC";
+    /** The JIT compiler threads. */
+    static final String JIT = "JVM JIT";
+    /** What none of the others accounts for: the Connect framework, the benchmark's driver, the JVM's other threads. */
+    static final String REST = "rest of the JVM (Connect framework, driver)";
 
     /**
      * Name prefixes of the threads of an in-process KRaft broker (KafkaClusterTestKit): request handlers, network
@@ -30,10 +38,12 @@ final class ThreadCpu {
      */
     private static final List<String> BROKER_PREFIXES = List.of("data-plane-kafka", "kafka-request-handler",
             "kafka-network-thread", "broker-", "controller-", "quorum-controller", "kafka-raft", "raft-",
-            "kafka-scheduler", "kafka-log", "log-cleaner", "ExpirationReaper", "ReplicaFetcher", "ReplicaAlterLogDirs",
+            "executor-", "kafka-scheduler", "kafka-log", "log-cleaner", "ExpirationReaper", "ReplicaFetcher", "ReplicaAlterLogDirs",
             "LogDirFailureHandler", "group-coordinator", "share-coordinator", "transaction-", "TxnMarkerSenderThread",
             "metadata-", "AddPartitionsToTxnSender", "RemoteLogManager", "kafka-coordinator", "DelayedOperation",
             "client-metrics");
+
+    private static final Path PROC = Path.of("/proc");
 
     private ThreadCpu() {
     }
@@ -57,17 +67,53 @@ final class ThreadCpu {
     }
 
     /**
-     * The benchmark JVM's CPU ({@code jvmMillis}, from /proc: it also holds GC and JIT, which are no Java threads)
-     * split into the tasks', the broker's and the rest: the rest is what is left, never below zero.
+     * The benchmark JVM's CPU ({@code jvmMillis}, from /proc) split into the tasks', the broker's, GC's and JIT's
+     * ({@code threadMillis}) and the rest: the rest is what is left, never below zero.
      */
     static Map<String, Double> split(double jvmMillis, Map<String, Double> threadMillis) {
-        double tasks = threadMillis.getOrDefault(TASKS, 0.0);
-        double broker = threadMillis.getOrDefault(BROKER, 0.0);
         Map<String, Double> parts = new LinkedHashMap<>();
-        parts.put(TASKS, tasks);
-        parts.put(BROKER, broker);
-        parts.put(REST, Math.max(0, jvmMillis - tasks - broker));
+        double counted = 0;
+        for (String part : List.of(TASKS, BROKER, GC, JIT)) {
+            double ms = threadMillis.getOrDefault(part, 0.0);
+            parts.put(part, ms);
+            counted += ms;
+        }
+        parts.put(REST, Math.max(0, jvmMillis - counted));
         return parts;
+    }
+
+    /**
+     * Which part a thread of the JVM's own, by its name in /proc (15 characters at most), counts in: GC's ("GC
+     * Thread#0", "G1 Conc#0", "G1 Refine#0", "G1 Service", ...) and the JIT's ("C2 CompilerThre"); empty for others.
+     */
+    static java.util.Optional<String> nativePart(String comm) {
+        if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
+            return java.util.Optional.of(GC);
+        }
+        if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+            return java.util.Optional.of(JIT);
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Clock ticks so far of the GC's and JIT's threads of process {@code pid}, read from /proc. */
+    static Map<String, Long> nativeTicks(Path procRoot, long pid) {
+        Map<String, Long> ticks = new LinkedHashMap<>();
+        ticks.put(GC, 0L);
+        ticks.put(JIT, 0L);
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(procRoot.resolve(String.valueOf(pid)).resolve("task"))) {
+            for (Path task : tasks) {
+                try {
+                    ProcStat stat = ProcStat.parse(Files.readString(task.resolve("stat")));
+                    nativePart(stat.command()).ifPresent(part -> ticks.merge(part, stat.ownTicks(), Long::sum));
+                } catch (IOException | RuntimeException e) {
+                    // The thread ended between the listing and the read: its ticks are gone with it.
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot list the threads of " + pid, e);
+        }
+        return ticks;
     }
 
     /** Starts tracking the JVM's threads for connector {@code connector}. */
@@ -83,11 +129,14 @@ final class ThreadCpu {
         private final Map<Long, Long> start = new HashMap<>();
         private final Map<Long, Long> latest = new HashMap<>();
         private final Map<Long, String> names = new HashMap<>();
+        private final Map<String, Long> nativeStart;
+        private final long ticksPerSecond = CpuMeter.ticksPerSecond();
         private long lastPoll;
 
         private Tracker(String connector) {
             this.connector = connector;
             read(start);
+            nativeStart = nativeTicks(PROC, ProcessHandle.current().pid());
             lastPoll = System.nanoTime();
         }
 
@@ -99,12 +148,21 @@ final class ThreadCpu {
             }
         }
 
-        /** Milliseconds of CPU per part since tracking began ({@link #TASKS}, {@link #BROKER}, {@link #REST} threads). */
+        /**
+         * Milliseconds of CPU per part since tracking began: the Java threads' by name ({@link #TASKS}, {@link #BROKER},
+         * {@link #REST}) and the GC's and JIT's threads ({@link #GC}, {@link #JIT}).
+         */
         Map<String, Double> millis() {
             read(latest);
             Map<String, Double> parts = new LinkedHashMap<>();
-            latest.forEach((id, nanos) -> parts.merge(part(names.get(id), connector),
-                    (nanos - start.getOrDefault(id, 0L)) / 1e6, Double::sum));
+            latest.forEach((id, nanos) -> {
+                // A compiler thread the MXBean shows is counted from /proc with the others.
+                if (nativePart(names.get(id)).isEmpty()) {
+                    parts.merge(part(names.get(id), connector), (nanos - start.getOrDefault(id, 0L)) / 1e6, Double::sum);
+                }
+            });
+            nativeTicks(PROC, ProcessHandle.current().pid()).forEach((part, ticks) ->
+                    parts.put(part, Math.max(0, ticks - nativeStart.getOrDefault(part, 0L)) * 1000.0 / ticksPerSecond));
             return parts;
         }
 

@@ -120,12 +120,33 @@ class ScalingReportTest {
         assertThat(ThreadCpu.part("kafka-producer-network-thread | producer-1", c)).as("the worker's own producer")
                 .isEqualTo(ThreadCpu.REST);
         assertThat(ThreadCpu.part("DistributedHerder-connect-1", c)).isEqualTo(ThreadCpu.REST);
+        assertThat(ThreadCpu.part("executor-Fetch", c)).as("the broker's delayed fetches").isEqualTo(ThreadCpu.BROKER);
+    }
+
+    @Test
+    void theJvmsOwnThreadsAreTheGcsOrTheJits() {
+        assertThat(ThreadCpu.nativePart("GC Thread#1")).contains(ThreadCpu.GC);
+        assertThat(ThreadCpu.nativePart("G1 Conc#0")).contains(ThreadCpu.GC);
+        assertThat(ThreadCpu.nativePart("G1 Refine#0")).contains(ThreadCpu.GC);
+        assertThat(ThreadCpu.nativePart("C2 CompilerThre")).contains(ThreadCpu.JIT);
+        assertThat(ThreadCpu.nativePart("C1 CompilerThread0")).contains(ThreadCpu.JIT);
+        assertThat(ThreadCpu.nativePart("task-thread-sca")).isEmpty();
+    }
+
+    @Test
+    void thisJvmsGcAndJitThreadsAreFoundInProc() {
+        Map<String, Long> ticks = ThreadCpu.nativeTicks(Path.of("/proc"), ProcessHandle.current().pid());
+        assertThat(ticks).containsOnlyKeys(ThreadCpu.GC, ThreadCpu.JIT);
+        assertThat(ticks.get(ThreadCpu.JIT)).as("a JVM that ran this far compiled something").isPositive();
     }
 
     @Test
     void theJvmsCpuSplitsIntoTasksBrokerAndTheRestNeverBelowZero() {
-        assertThat(ThreadCpu.split(1000, Map.of(ThreadCpu.TASKS, 600.0, ThreadCpu.BROKER, 300.0)))
-                .containsExactly(Map.entry(ThreadCpu.TASKS, 600.0), Map.entry(ThreadCpu.BROKER, 300.0), Map.entry(ThreadCpu.REST, 100.0));
+        assertThat(ThreadCpu.split(1000, Map.of(ThreadCpu.TASKS, 500.0, ThreadCpu.BROKER, 300.0, ThreadCpu.GC, 60.0,
+                ThreadCpu.JIT, 40.0, ThreadCpu.REST, 12.0)))
+                .as("the rest is what the JVM used beyond the parts named, not the unnamed threads' own sum")
+                .containsExactly(Map.entry(ThreadCpu.TASKS, 500.0), Map.entry(ThreadCpu.BROKER, 300.0), Map.entry(ThreadCpu.GC, 60.0),
+                        Map.entry(ThreadCpu.JIT, 40.0), Map.entry(ThreadCpu.REST, 100.0));
         // Thread CPU read at finer grain than /proc's ticks can exceed the process's for a short scenario.
         assertThat(ThreadCpu.split(890, Map.of(ThreadCpu.TASKS, 600.0, ThreadCpu.BROKER, 300.0)).get(ThreadCpu.REST)).isZero();
     }
@@ -140,7 +161,8 @@ class ScalingReportTest {
         Map<String, Double> parts = ScalingBench.cpuParts(new CpuMeter.Usage(millis, 100),
                 Map.of(ThreadCpu.TASKS, 700.0, ThreadCpu.BROKER, 200.0, ThreadCpu.REST, 50.0));
         assertThat(parts).containsExactly(Map.entry(ThreadCpu.TASKS, 700.0), Map.entry(ThreadCpu.BROKER, 200.0),
-                Map.entry(ThreadCpu.REST, 100.0), Map.entry("source PostgreSQL", 400.0));
+                Map.entry(ThreadCpu.GC, 0.0), Map.entry(ThreadCpu.JIT, 0.0), Map.entry(ThreadCpu.REST, 100.0),
+                Map.entry("source PostgreSQL", 400.0));
     }
 
     @Test
