@@ -331,6 +331,15 @@ public final class Report {
     }
 
     /**
+     * The rate one of the source's {@code tasks} readers could serve: each walsender decodes every change (each task's
+     * COPY reads every chunk), so one reader's CPU per record is the source PostgreSQL's divided by N, and a core of it
+     * serves 10^9 / that. Every N's stream is capped there, however many tasks convert it.
+     */
+    static double readerCap(int tasks, double sourceCpuPerMillion) {
+        return tasks * 1e9 / sourceCpuPerMillion;
+    }
+
+    /**
      * adbsync's source with tasks.max = 1, 2, 4: the rates and their speed-up over one task, then the CPU per record
      * by process and the throughput it predicts with a worker per task.
      */
@@ -379,8 +388,9 @@ public final class Report {
         md.append("CPU by process (").append(Scenario.CPU_UNIT).append(", the run at the median) and what it predicts:\n\n")
                 .append("| Phase | tasks.max |");
         parts.forEach(p -> md.append(' ').append(p).append(" |"));
-        md.append(" Total | Records/s per core of task CPU | Predicted, a core per task | Source PostgreSQL cores at that rate |\n")
-                .append("|---|---:|").append("---:|".repeat(parts.size() + 4)).append('\n');
+        md.append(" Total | Records/s per core of task CPU | Predicted, a core per task | Source PostgreSQL cores at that rate"
+                        + " | Source cap, one reader's rate |\n")
+                .append("|---|---:|").append("---:|".repeat(parts.size() + 5)).append('\n');
         for (Measurement m : rows) {
             Map<?, ?> per = (Map<?, ?>) m.details().get("cpu_ms_per_million");
             int tasks = ((Number) m.details().get(ScalingBench.TASKS)).intValue();
@@ -400,15 +410,19 @@ public final class Report {
                 double prediction = predicted(tasks, t.doubleValue());
                 md.append(' ').append(format(1e9 / t.doubleValue())).append(" | ").append(format(prediction)).append(" | ")
                         .append(pgCpu instanceof Number p ? String.format(Locale.ROOT, "%.2f", prediction * p.doubleValue() / 1e9)
-                                : "–").append(" |\n");
+                                : "–").append(" |");
             } else {
-                md.append(" – | – | – |\n");
+                md.append(" – | – | – |");
             }
+            md.append(' ').append(pgCpu instanceof Number p && p.doubleValue() > 0 ? format(readerCap(tasks, p.doubleValue())) : "–")
+                    .append(" |\n");
         }
         md.append("\nPredicted: N × the records a core of source-task CPU moves, as if each task had a worker core of its own")
                 .append(" and the broker and PostgreSQL kept up. Each task decodes the whole stream and reads every snapshot")
                 .append(" chunk, so the tasks' and the source PostgreSQL's CPU per record grow with N (N walsenders decode")
-                .append(" the same WAL); the last column is the source PostgreSQL CPU that rate takes.\n\n");
+                .append(" the same WAL); the next column is the source PostgreSQL CPU that rate takes. The")
+                .append(" source cap is what one reader (a walsender, or a task's COPY) could serve with a core: N × 10^9 / the")
+                .append(" source PostgreSQL's CPU per million records (background processes included); it does not grow with N.\n\n");
     }
 
     static String format(double value) {

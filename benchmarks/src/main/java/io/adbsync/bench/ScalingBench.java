@@ -116,6 +116,12 @@ final class ScalingBench {
             }
             stack.executeSource("DROP PUBLICATION IF EXISTS " + SqlIdentifiers.quote(slot));
             stack.deleteTopic(topic);
+            // A slot left behind would hold WAL for every later N and scenario: say so rather than skew them unseen.
+            long left = stack.querySource("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ? "
+                    + "OR left(slot_name::text, length(?)) = ?", slot, slot + "_", slot + "_");
+            if (left > 0) {
+                log.printf("scaling: %d slot(s) named after %s are left on the source%n", left, slot);
+            }
         }
         return results;
     }

@@ -56,6 +56,13 @@ class ScalingReportTest {
     }
 
     @Test
+    void aReadersCapIsOneCoreOverItsShareOfTheSourcesCpu() {
+        // Four walsenders together at 40,000 CPU-ms per million events: each decodes every event at 10,000.
+        assertThat(Report.readerCap(4, 40_000)).isCloseTo(100_000, within(1e-6));
+        assertThat(Report.readerCap(1, 10_000)).isCloseTo(100_000, within(1e-6));
+    }
+
+    @Test
     void scalingSectionShowsRatesSpeedUpsCpuByProcessAndThePrediction() {
         String md = scalingOnly().markdown();
         assertThat(md).as("no comparison table when only scaling ran").doesNotContain("### JSON\n")
@@ -67,12 +74,14 @@ class ScalingReportTest {
                 .contains("| 4 | failed (Timed out) | – | – | – |")
                 .contains("| Phase | tasks.max | worker: source tasks | broker | " + ThreadCpu.REST
                         + " | source PostgreSQL | Total | Records/s per core of task CPU | Predicted, a core per task"
-                        + " | Source PostgreSQL cores at that rate |")
+                        + " | Source PostgreSQL cores at that rate | Source cap, one reader's rate |")
                 // 10^9 / 20,000 = 50,000 records/s per core; 50,000 × 3,000 ms per million = 0.15 cores.
-                .contains("| Snapshot | 1 | 20,000 | 4,000 | 2,000 | 3,000 | 29,000 | 50,000 | 50,000 | 0.15 |")
+                // One reader: 10^9 / 3,000 = 333,333 records/s.
+                .contains("| Snapshot | 1 | 20,000 | 4,000 | 2,000 | 3,000 | 29,000 | 50,000 | 50,000 | 0.15 | 333,333 |")
                 // Two tasks at 25,000 ms per million: 40,000 per core, 80,000 with two; 80,000 × 6,000 / 10^9 = 0.48.
-                .contains("| Snapshot | 2 | 25,000 | 4,000 | 2,000 | 6,000 | 37,000 | 40,000 | 80,000 | 0.48 |")
-                .contains("| Streaming | 2 | 32,000 | 4,000 | 2,000 | 10,000 | 48,000 | 31,250 | 62,500 | 0.63 |")
+                .contains("| Snapshot | 2 | 25,000 | 4,000 | 2,000 | 6,000 | 37,000 | 40,000 | 80,000 | 0.48 | 333,333 |")
+                // Two walsenders at 10,000 ms per million together: each 5,000, so one serves 200,000 events/s.
+                .contains("| Streaming | 2 | 32,000 | 4,000 | 2,000 | 10,000 | 48,000 | 31,250 | 62,500 | 0.63 | 200,000 |")
                 .contains("N walsenders decode the same WAL");
         assertThat(md.indexOf("| Snapshot | 2 |")).as("snapshot rows first, by N").isLessThan(md.indexOf("| Streaming | 1 |"));
     }
