@@ -27,7 +27,7 @@ public final class BenchMain {
               Starts a source and a destination PostgreSQL, a Kafka broker and a Connect worker with adbsync's and
               Debezium's plugins, and measures snapshot, streaming, record size, sink, end-to-end lag and memory of
               both beside raw COPY and pg_recvlogical. --quick takes about 7 minutes for both formats on 2 shared
-              cores; the full run, with 3 repetitions, about 35. Writes results.md, results.json and chart.png to DIR (default benchmarks/target/bench-<time>).
+              cores; the full run, with 3 repetitions, about 35, plus an estimated 15-20 for scaling. Writes results.md, results.json and chart.png to DIR (default benchmarks/target/bench-<time>).
               --format picks the records' format (default both): json runs each engine with its JSON converter
               (the same bytes), avro runs both with the same Avro converter on a local schema registry (started
               only then); both measures each engine in each format, with ratios only within a format.
@@ -35,7 +35,7 @@ public final class BenchMain {
               and reports each figure's median with the runs' range; a ratio whose two ranges overlap is not printed.
               --warmup runs them once more first and drops those figures (the first run on a fresh JVM is the JIT's).
               --only picks scenarios; without it the full run measures all five and --quick all but scaling (which
-              alone takes about 3 minutes with --quick). scaling runs adbsync's source with tasks.max = each of --tasks
+              alone takes 3-4 minutes with --quick). scaling runs adbsync's source with tasks.max = each of --tasks
               (default 1,2 with --quick, 1,2,4 in the full run) in JSON, whatever --format says.
               --render writes results.md and chart.png again from DIR/results.json.
             """;
