@@ -422,7 +422,8 @@ public final class Report {
                 .append(" chunk, so the tasks' and the source PostgreSQL's CPU per record grow with N (N walsenders decode")
                 .append(" the same WAL); the next column is the source PostgreSQL CPU that rate takes. The")
                 .append(" source cap is what one reader (a walsender, or a task's COPY) could serve with a core: N × 10^9 / the")
-                .append(" source PostgreSQL's CPU per million records (background processes included); it does not grow with N.\n\n");
+                .append(" source PostgreSQL's CPU per million records; in principle the same for every N, but the server's background")
+                .append(" processes (autovacuum, checkpointer) count in it per second, not per record, so a slow run reads lower.\n\n");
     }
 
     static String format(double value) {
