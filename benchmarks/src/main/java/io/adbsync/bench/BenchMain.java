@@ -20,22 +20,28 @@ import java.util.stream.Stream;
 public final class BenchMain {
 
     private static final String USAGE = """
-            usage: bin/adbsync bench [--quick] [--repeat N] [--warmup] [--out DIR] [--only source,sink,lag,memory] [--format json|avro|both]
+            usage: bin/adbsync bench [--quick] [--repeat N] [--warmup] [--out DIR] [--only source,sink,lag,memory,scaling]
+                          [--format json|avro|both] [--tasks 1,2,4]
                    bin/adbsync bench --render DIR
 
               Starts a source and a destination PostgreSQL, a Kafka broker and a Connect worker with adbsync's and
               Debezium's plugins, and measures snapshot, streaming, record size, sink, end-to-end lag and memory of
               both beside raw COPY and pg_recvlogical. --quick takes about 7 minutes for both formats on 2 shared
-              cores; the full run, with 3 repetitions, about 35. Writes results.md, results.json and chart.png to DIR (default benchmarks/target/bench-<time>).
+              cores; the full run, with 3 repetitions, about 35, plus an estimated 15-20 for scaling. Writes results.md, results.json and chart.png to DIR (default benchmarks/target/bench-<time>).
               --format picks the records' format (default both): json runs each engine with its JSON converter
               (the same bytes), avro runs both with the same Avro converter on a local schema registry (started
               only then); both measures each engine in each format, with ratios only within a format.
               --repeat runs snapshot, streaming, Kafka ingest and sink N times (default 1 with --quick, 3 in the full run)
               and reports each figure's median with the runs' range; a ratio whose two ranges overlap is not printed.
               --warmup runs them once more first and drops those figures (the first run on a fresh JVM is the JIT's).
+              --only picks scenarios; without it the full run measures all five and --quick all but scaling (which
+              alone takes 3-4 minutes with --quick). scaling runs adbsync's source with tasks.max = each of --tasks
+              (default 1,2 with --quick, 1,2,4 in the full run) in JSON, whatever --format says.
               --render writes results.md and chart.png again from DIR/results.json.
             """;
-    private static final Set<String> SCENARIOS = Set.of("source", "sink", "lag", "memory");
+    private static final Set<String> SCENARIOS = Set.of("source", "sink", "lag", "memory", "scaling");
+    /** What --quick runs without --only: scaling is left out to keep it within its few minutes. */
+    private static final Set<String> QUICK_SCENARIOS = Set.of("source", "sink", "lag", "memory");
 
     private BenchMain() {
     }
@@ -44,7 +50,8 @@ public final class BenchMain {
         BenchSize size = BenchSize.full();
         Path out = null;
         Path peers = Path.of(System.getProperty("adbsync.bench.peers", "benchmarks/target/peers"));
-        Set<String> only = SCENARIOS;
+        Set<String> only = null;
+        List<Integer> tasks = null;
         List<Format> formats = List.of(Format.JSON, Format.AVRO);
         Integer repeat = null;
         boolean warmup = false;
@@ -76,6 +83,14 @@ public final class BenchMain {
                         usage("--only takes some of " + SCENARIOS + ", got " + only);
                     }
                 }
+                case "--tasks" -> {
+                    String value = value(args, ++i);
+                    try {
+                        tasks = parseTasks(value);
+                    } catch (IllegalArgumentException e) {
+                        usage(e.getMessage());
+                    }
+                }
                 case "--format" -> {
                     String value = value(args, ++i);
                     try {
@@ -91,6 +106,12 @@ public final class BenchMain {
                 default -> usage("Unknown option " + args[i]);
             }
         }
+        if (only == null) {
+            only = size.name().equals("quick") ? QUICK_SCENARIOS : SCENARIOS;
+        }
+        if (tasks == null) {
+            tasks = size.name().equals("quick") ? List.of(1, 2) : List.of(1, 2, 4);
+        }
         if (repeat != null) {
             size = size.withRepeat(repeat);
         }
@@ -101,10 +122,32 @@ public final class BenchMain {
             out = Path.of("benchmarks", "target", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         Files.createDirectories(out);
-        System.exit(run(size, only, formats, peers, out, System.out));
+        System.exit(run(size, only, formats, tasks, peers, out, System.out));
     }
 
-    static int run(BenchSize size, Set<String> only, List<Format> formats, Path peers, Path out, PrintStream log) throws Exception {
+    /** --tasks: a comma-separated list of distinct task counts, each at least 1, run in the order given. */
+    static List<Integer> parseTasks(String value) {
+        List<Integer> tasks = new ArrayList<>();
+        for (String part : value.split(",")) {
+            int n;
+            try {
+                n = Integer.parseInt(part.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--tasks takes task counts like 1,2,4, got " + value);
+            }
+            if (n < 1 || tasks.contains(n)) {
+                throw new IllegalArgumentException("--tasks takes distinct task counts of at least 1, got " + value);
+            }
+            tasks.add(n);
+        }
+        return List.copyOf(tasks);
+    }
+
+    static int run(BenchSize size, Set<String> only, List<Format> formats, List<Integer> tasks, Path peers, Path out,
+                   PrintStream log) throws Exception {
+        if (only.equals(Set.of("scaling"))) {
+            formats = List.of(Format.JSON); // the scaling scenario runs in JSON alone: no registry to start
+        }
         List<Path> plugins = new ArrayList<>();
         Optional<String> debezium = debeziumVersion(peers);
         for (String plugin : List.of("debezium-connector-postgres", "debezium-connector-jdbc")) {
@@ -134,8 +177,18 @@ public final class BenchMain {
             if (only.contains("memory")) {
                 results.addAll(new MemoryBench(stack, size, log, out).run(engines));
             }
+            if (only.contains("scaling")) {
+                // JSON only: what N changes is the tasks' share of the work, the same in either format.
+                results.addAll(new ScalingBench(stack, size, log, tasks)
+                        .run(new AdbsyncEngine(Format.JSON, AdbsyncEngine.JSON_CONVERTERS)));
+            }
             Map<String, Object> settings = new LinkedHashMap<>(size.describe());
             settings.put("formats", formats.stream().map(Format::key).collect(Collectors.joining(", ")));
+            if (only.contains("scaling")) {
+                settings.put("scaling", "adbsync source, JSON, tasks.max " + tasks.stream().map(String::valueOf)
+                        .collect(Collectors.joining(", ")) + ", topics of " + tasks.stream().mapToInt(Integer::intValue).max()
+                        .orElse(1) + " partitions");
+            }
             // One figure per scenario and system: the median of its repetitions, every run's value kept beside it.
             results = Runs.combine(results);
             Report report;

@@ -22,6 +22,9 @@ public final class Report {
             Scenario.STREAMING, Scenario.STREAMING_CPU, Scenario.KAFKA_INGEST, Scenario.KAFKA_INGEST_MB, Scenario.KAFKA_INGEST_CPU,
             Scenario.RECORD_BYTES, Scenario.SINK_UPSERT, Scenario.SINK_UPSERT_CPU, Scenario.SINK_DELETE, Scenario.SINK_DELETE_CPU,
             Scenario.LAG_P50, Scenario.LAG_P99, Scenario.PEAK_HEAP, Scenario.PEAK_RSS);
+    /** adbsync's source by tasks.max ({@link ScalingBench}): a section of their own, one row per N. */
+    public static final List<Scenario> SCALING = List.of(Scenario.SCALING_SNAPSHOT, Scenario.SCALING_STREAMING,
+            Scenario.SCALING_SNAPSHOT_CPU, Scenario.SCALING_STREAMING_CPU);
     /** The CPU figures, each after the throughput it was measured with. */
     static final List<Scenario> CPU = List.of(Scenario.SNAPSHOT_CPU, Scenario.STREAMING_CPU, Scenario.KAFKA_INGEST_CPU,
             Scenario.SINK_UPSERT_CPU, Scenario.SINK_DELETE_CPU);
@@ -42,10 +45,14 @@ public final class Report {
         return measurements;
     }
 
-    /** The formats the engines ran with, in {@link Format} order (JSON first). */
+    /** The formats the engines ran with in the comparison's scenarios, in {@link Format} order (JSON first). */
     public List<Format> formats() {
+        return formatsOf(SCENARIOS);
+    }
+
+    private List<Format> formatsOf(List<Scenario> scenarios) {
         return Arrays.stream(Format.values())
-                .filter(f -> measurements.stream().anyMatch(m -> m.format() == f))
+                .filter(f -> measurements.stream().anyMatch(m -> m.format() == f && scenarios.contains(m.scenario())))
                 .toList();
     }
 
@@ -157,6 +164,9 @@ public final class Report {
         List<Format> formats = formats();
         if (formats.size() > 1) {
             sideBySide(md, peer, formats);
+        }
+        for (Format format : formatsOf(SCALING)) {
+            scaling(md, format);
         }
         md.append("Machine and versions: ");
         List<String> parts = new ArrayList<>();
@@ -279,16 +289,141 @@ public final class Report {
 
     private String cell(Scenario scenario, Role role, Format format, boolean named) {
         return find(scenario, role, format).map(m -> {
-            if (!m.ok()) {
-                return "failed (" + m.details().getOrDefault("error", "no figure") + ")";
-            }
-            Runs.Spread spread = Runs.Spread.of(m);
-            String value = format(m.value());
-            if (spread.runs() > 1) {
-                value += " (" + format(spread.min()) + "–" + format(spread.max()) + ")";
-            }
-            return named ? value + " (" + m.system() + ")" : value;
+            String value = figure(m);
+            return named && m.ok() ? value + " (" + m.system() + ")" : value;
         }).orElse("–");
+    }
+
+    /** A figure's cell: its value, the runs' range when repeated, or why it failed. */
+    private static String figure(Measurement m) {
+        if (!m.ok()) {
+            return "failed (" + m.details().getOrDefault("error", "no figure") + ")";
+        }
+        Runs.Spread spread = Runs.Spread.of(m);
+        String value = format(m.value());
+        if (spread.runs() > 1) {
+            value += " (" + format(spread.min()) + "–" + format(spread.max()) + ")";
+        }
+        return value;
+    }
+
+    /** The figure of {@code scenario} with {@code tasks} source tasks in {@code format}. */
+    Optional<Measurement> scaled(Scenario scenario, int tasks, Format format) {
+        return measurements.stream().filter(m -> m.scenario().equals(scenario) && m.format() == format
+                && m.details().get(ScalingBench.TASKS) instanceof Number n && n.intValue() == tasks).findFirst();
+    }
+
+    /** The task counts the scaling scenario ran with in {@code format}, ascending. */
+    List<Integer> taskCounts(Format format) {
+        return measurements.stream().filter(m -> SCALING.contains(m.scenario()) && m.format() == format)
+                .map(m -> m.details().get(ScalingBench.TASKS)).filter(Number.class::isInstance)
+                .map(n -> ((Number) n).intValue()).distinct().sorted().toList();
+    }
+
+    /**
+     * Records per second that {@code tasks} tasks would move with a core each, from the source tasks' CPU per
+     * million records: a core moves 10^9 / (CPU-ms per million) records/s, N cores N times that. The tasks' CPU per
+     * record already holds what N costs (each task decodes the whole stream and reads every chunk), so the
+     * prediction flattens as N grows; it assumes the broker and PostgreSQL keep up.
+     */
+    static double predicted(int tasks, double taskCpuPerMillion) {
+        return tasks * 1e9 / taskCpuPerMillion;
+    }
+
+    /**
+     * The rate one of the source's {@code tasks} readers could serve: each walsender decodes every change (each task's
+     * COPY reads every chunk), so one reader's CPU per record is the source PostgreSQL's divided by N, and a core of it
+     * serves 10^9 / that. Every N's stream is capped there, however many tasks convert it.
+     */
+    static double readerCap(int tasks, double sourceCpuPerMillion) {
+        return tasks * 1e9 / sourceCpuPerMillion;
+    }
+
+    /**
+     * adbsync's source with tasks.max = 1, 2, 4: the rates and their speed-up over one task, then the CPU per record
+     * by process and the throughput it predicts with a worker per task.
+     */
+    private void scaling(StringBuilder md, Format format) {
+        List<Integer> counts = taskCounts(format);
+        if (counts.isEmpty()) {
+            return;
+        }
+        md.append("### Source scaling by tasks.max (").append(format.title()).append(")\n\n");
+        Object partitions = measurements.stream().filter(m -> SCALING.contains(m.scenario()) && m.format() == format)
+                .map(m -> m.details().get(ScalingBench.PARTITIONS)).filter(p -> p != null).findFirst().orElse("?");
+        md.append("One adbsync source connector with key-sharded tasks, each N with its own slots, topics (")
+                .append(partitions).append(" partitions) and connector, all on this machine; the speed-up is over tasks.max=")
+                .append(counts.get(0)).append(".\n\n");
+        md.append("| tasks.max | Snapshot (rows/s) | Speed-up | Streaming (events/s) | Speed-up |\n|---:|---:|---:|---:|---:|\n");
+        for (int tasks : counts) {
+            md.append("| ").append(tasks);
+            for (Scenario scenario : List.of(Scenario.SCALING_SNAPSHOT, Scenario.SCALING_STREAMING)) {
+                Optional<Measurement> m = scaled(scenario, tasks, format);
+                Optional<Measurement> first = scaled(scenario, counts.get(0), format).filter(Measurement::ok);
+                md.append(" | ").append(m.map(Report::figure).orElse("–")).append(" | ")
+                        .append(m.filter(Measurement::ok).flatMap(x -> first.map(f -> String.format(Locale.ROOT, "%.2f×",
+                                x.value() / f.value()))).orElse("–"));
+            }
+            md.append(" |\n");
+        }
+        md.append('\n');
+        List<Measurement> rows = new ArrayList<>();
+        for (Scenario scenario : List.of(Scenario.SCALING_SNAPSHOT_CPU, Scenario.SCALING_STREAMING_CPU)) {
+            for (int tasks : counts) {
+                scaled(scenario, tasks, format).filter(Measurement::ok)
+                        .filter(m -> m.details().get("cpu_ms_per_million") instanceof Map).ifPresent(rows::add);
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        List<String> parts = new ArrayList<>();
+        for (Measurement m : rows) {
+            ((Map<?, ?>) m.details().get("cpu_ms_per_million")).keySet().forEach(k -> {
+                if (!parts.contains(String.valueOf(k))) {
+                    parts.add(String.valueOf(k));
+                }
+            });
+        }
+        md.append("CPU by process (").append(Scenario.CPU_UNIT).append(", the run at the median) and what it predicts:\n\n")
+                .append("| Phase | tasks.max |");
+        parts.forEach(p -> md.append(' ').append(p).append(" |"));
+        md.append(" Total | Records/s per core of task CPU | Predicted, a core per task | Source PostgreSQL cores at that rate"
+                        + " | Source cap, one reader's rate |\n")
+                .append("|---|---:|").append("---:|".repeat(parts.size() + 5)).append('\n');
+        for (Measurement m : rows) {
+            Map<?, ?> per = (Map<?, ?>) m.details().get("cpu_ms_per_million");
+            int tasks = ((Number) m.details().get(ScalingBench.TASKS)).intValue();
+            md.append("| ").append(m.scenario() == Scenario.SCALING_SNAPSHOT_CPU ? "Snapshot" : "Streaming")
+                    .append(" | ").append(tasks).append(" |");
+            double total = 0;
+            for (String part : parts) {
+                Object v = per.get(part);
+                double value = v == null ? 0 : ((Number) v).doubleValue();
+                total += value;
+                md.append(' ').append(v == null ? "–" : format(value)).append(" |");
+            }
+            md.append(' ').append(format(total)).append(" |");
+            Object taskCpu = per.get(ThreadCpu.TASKS);
+            Object pgCpu = per.get(ScalingBench.SOURCE_PG);
+            if (taskCpu instanceof Number t && t.doubleValue() > 0) {
+                double prediction = predicted(tasks, t.doubleValue());
+                md.append(' ').append(format(1e9 / t.doubleValue())).append(" | ").append(format(prediction)).append(" | ")
+                        .append(pgCpu instanceof Number p ? String.format(Locale.ROOT, "%.2f", prediction * p.doubleValue() / 1e9)
+                                : "–").append(" |");
+            } else {
+                md.append(" – | – | – |");
+            }
+            md.append(' ').append(pgCpu instanceof Number p && p.doubleValue() > 0 ? format(readerCap(tasks, p.doubleValue())) : "–")
+                    .append(" |\n");
+        }
+        md.append("\nPredicted: N × the records a core of source-task CPU moves, as if each task had a worker core of its own")
+                .append(" and the broker and PostgreSQL kept up. Each task decodes the whole stream and reads every snapshot")
+                .append(" chunk, so the tasks' and the source PostgreSQL's CPU per record grow with N (N walsenders decode")
+                .append(" the same WAL); the next column is the source PostgreSQL CPU that rate takes. The")
+                .append(" source cap is what one reader (a walsender, or a task's COPY) could serve with a core: N × 10^9 / the")
+                .append(" source PostgreSQL's CPU per million records; in principle the same for every N, but the server's background")
+                .append(" processes (autovacuum, checkpointer) count in it per second, not per record, so a slow run reads lower.\n\n");
     }
 
     static String format(double value) {
@@ -305,7 +440,8 @@ public final class Report {
         Map<String, Object> root = json.readValue(file.toFile(), Map.class);
         List<Measurement> measurements = new ArrayList<>();
         for (Map<String, Object> row : (List<Map<String, Object>>) root.get("measurements")) {
-            Scenario scenario = SCENARIOS.stream().filter(s -> s.key().equals(row.get("scenario"))).findFirst()
+            Scenario scenario = java.util.stream.Stream.concat(SCENARIOS.stream(), SCALING.stream())
+                    .filter(s -> s.key().equals(row.get("scenario"))).findFirst()
                     .orElseThrow(() -> new IOException("Unknown scenario " + row.get("scenario") + " in " + file));
             Object value = row.get("value");
             Role role = Role.valueOf(((String) row.get("role")).toUpperCase(Locale.ROOT));

@@ -26,6 +26,14 @@ public record Scenario(String key, String title, String unit, boolean higherIsBe
             ">= 5x Debezium JDBC, >= 60% of COPY");
     public static final Scenario SINK_UPSERT_CPU = new Scenario("sink.upsert.cpu", "Sink CPU, upsert-heavy", CPU_UNIT, false, "");
     public static final Scenario SINK_DELETE_CPU = new Scenario("sink.delete.cpu", "Sink CPU, delete-heavy", CPU_UNIT, false, "");
+    /** adbsync's source with tasks.max = N (the system names N): {@link ScalingBench}. */
+    public static final Scenario SCALING_SNAPSHOT = new Scenario("scaling.snapshot", "Snapshot by tasks.max", "rows/s", true, "");
+    public static final Scenario SCALING_STREAMING = new Scenario("scaling.streaming", "Streaming by tasks.max", "events/s", true,
+            "");
+    public static final Scenario SCALING_SNAPSHOT_CPU = new Scenario("scaling.snapshot.cpu", "Snapshot CPU by tasks.max", CPU_UNIT,
+            false, "");
+    public static final Scenario SCALING_STREAMING_CPU = new Scenario("scaling.streaming.cpu", "Streaming CPU by tasks.max",
+            CPU_UNIT, false, "");
     public static final Scenario LAG_P50 = new Scenario("lag.p50", "End-to-end lag p50", "ms", false, "");
     public static final Scenario LAG_P99 = new Scenario("lag.p99", "End-to-end lag p99", "ms", false, "< 1000 ms at 10k changes/s");
     public static final Scenario PEAK_HEAP = new Scenario("memory.heap", "Heap after GC (max), big transaction", "MB", false,

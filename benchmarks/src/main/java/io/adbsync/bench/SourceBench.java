@@ -258,7 +258,7 @@ final class SourceBench {
 
     private List<Measurement> streaming(Engine engine, String name, String topic, int run) throws Exception {
         stack.rest().pause(name);
-        stack.await(name + " paused", () -> allInState(name, "PAUSED"), System.nanoTime(), Duration.ofSeconds(60), name);
+        stack.await(name + " paused", () -> allInState(stack, name, "PAUSED"), System.nanoTime(), Duration.ofSeconds(60), name);
         BenchStack.sleep(Duration.ofSeconds(2)); // lets a batch that was in flight at the pause land
         long base = stack.topicCount(topic);
         try (Connection c = stack.sourceConnection()) {
@@ -285,7 +285,8 @@ final class SourceBench {
                 .sum() / Math.max(1, records.size());
     }
 
-    private boolean allInState(String name, String state) {
+    /** Whether connector {@code name} and every one of its tasks are in {@code state}. */
+    static boolean allInState(BenchStack stack, String name, String state) {
         JsonNode status = stack.rest().status(name);
         if (!state.equals(status.path("connector").path("state").asText())) {
             return false;
