@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -44,6 +45,8 @@ public final class PartitionRouter {
         List<Partitions.Member> leaves(String schema, String table);
     }
 
+    /** The relations of the truncate last routed that stand for a truncate of only some leaves of their root. */
+    private final Set<Integer> partial = new HashSet<>();
     private final Catalog catalog;
     private final Map<Integer, Partitions.Member> roots = new HashMap<>();
     private final Map<Integer, int[]> reorders = new HashMap<>();
@@ -164,7 +167,16 @@ public final class PartitionRouter {
      * leaves cannot be said of the root without emptying its other partitions at the destination, so it is left out
      * and said loudly (with publish_via_partition_root the server itself does not send it).
      */
+    /**
+     * Whether relation {@code oid} of the truncate last routed stands for a truncate of only some of its root's leaves,
+     * which is not replicated (see {@link #truncate}).
+     */
+    public boolean partial(int oid) {
+        return partial.contains(oid);
+    }
+
     private Truncate truncate(Truncate t) {
+        partial.clear();
         List<Integer> kept = new ArrayList<>();
         Map<Partitions.Member, Set<Integer>> byRoot = new LinkedHashMap<>();
         for (int oid : t.relationOids()) {
@@ -181,6 +193,11 @@ public final class PartitionRouter {
             if (leaves.stream().allMatch(l -> e.getValue().contains(l.oid()))) {
                 kept.add(e.getValue().iterator().next());
             } else {
+                // Kept, marked partial: where several tasks read the table, each decodes this truncate at its own time
+                // and may judge it otherwise (a partition attached in between); all must meet at it, and none sends it.
+                Integer first = e.getValue().iterator().next();
+                kept.add(first);
+                partial.add(first);
                 List<String> names = leaves.stream().filter(l -> e.getValue().contains(l.oid())).map(Partitions.Member::qualifiedName).toList();
                 log.warn("TRUNCATE of partition(s) {} of {} is not replicated: it cannot be expressed as a change of {} "
                         + "without emptying its other partitions at the destination, which keeps the truncated rows",

@@ -268,13 +268,18 @@ public final class ChangeStream {
             requireTransaction(t);
             List<HeldCopy> apart = new ArrayList<>();
             for (int oid : t.relationOids()) {
+                // A truncate of some leaves of a partitioned table only: not replicated (the router said why).
+                boolean partial = partitions != null && partitions.partial(oid);
                 if (!isHeartbeat(oid) && !share.readsAllRows(oid)) {
-                    // Every segment's task stops here, whatever it now thinks of the table (dropped, no longer
-                    // captured): the others count on meeting it at this truncate. Only what it sends depends on that.
+                    // Every task stops here, whatever it now thinks of the table (dropped, no longer captured, truncated
+                    // only in part): the others count on meeting it at this truncate. Only what it sends depends on that.
                     requireTransaction(Operation.TRUNCATE);
                     nextEvent = StreamPosition.firstEventOf(nextChange++);
                     CapturedTable table = relations.get(oid);
-                    apart.add(new HeldCopy(table, walLsn, nextEvent, sends(table, Operation.TRUNCATE)));
+                    apart.add(new HeldCopy(table, walLsn, nextEvent, !partial && sends(table, Operation.TRUNCATE)));
+                    continue;
+                }
+                if (partial) {
                     continue;
                 }
                 change(oid, Operation.TRUNCATE, out, table -> records.truncate(table, tx, walLsn, nextEvent));
