@@ -288,7 +288,7 @@ public final class SourcePrecheck {
         int used = Integer.parseInt(scalar(c, "SELECT count(*) FROM pg_replication_slots"));
         int max = Integer.parseInt(scalar(c, "SHOW max_replication_slots"));
         if (needed > 0 && used + needed > max) {
-            error(values, TaskSegments.TASKS_MAX, "tasks.max=" + count + " splits the source by key among " + count
+            error(values, TaskSegments.TASKS_MAX, TaskSegments.TASKS_MAX + "=" + count + " splits the source by key among " + count
                     + " tasks, each with a slot of its own, but the server has room for " + Math.max(0, max - used)
                     + " more replication slot(s) (max_replication_slots=" + max + ", " + used + " in use): raise "
                     + "max_replication_slots (and max_wal_senders) or lower tasks.max");

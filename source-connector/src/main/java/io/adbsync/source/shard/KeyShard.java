@@ -4,6 +4,7 @@ import io.adbsync.common.contract.KeyShards;
 import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
 import io.adbsync.source.pgoutput.TupleData;
+import io.adbsync.source.greenplum.TaskSegments;
 import org.apache.kafka.connect.errors.ConnectException;
 
 import java.math.BigDecimal;
@@ -74,7 +75,7 @@ public record KeyShard(int index, int count) {
                 throw new ConnectException("Table " + table.qualifiedName() + ": the value of key column "
                         + columns.get(i).name() + " did not come with the change (kind '" + v.kind() + "'), so the task "
                         + "that owns the key cannot be found. Key-sharded source tasks need the key in every change: "
-                        + "set REPLICA IDENTITY FULL on the table, or run the source with tasks.max=1");
+                        + "set REPLICA IDENTITY FULL on the table, or run the source with " + TaskSegments.TASKS_MAX + "=1");
             }
             h = 31 * h + hashBytes(canonical(columns.get(i), v.bytes()));
         }

@@ -8,6 +8,7 @@ import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.greenplum.TruncateRendezvous;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.replication.ReplicationSetup.ExistingSlot;
+import io.adbsync.source.greenplum.TaskSegments;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +55,7 @@ public final class ShardSlots {
         if (count < 2 || longest.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_NAME_BYTES) {
             return Optional.empty();
         }
-        return Optional.of("slot.name " + base + " is too long for the slots of " + count + " key shards (tasks.max="
+        return Optional.of("slot.name " + base + " is too long for the slots of " + count + " key shards (" + TaskSegments.TASKS_MAX + "="
                 + count + "): " + longest + " is longer than PostgreSQL's " + MAX_NAME_BYTES + " bytes; choose a slot.name of "
                 + (MAX_NAME_BYTES - (longest.length() - base.length())) + " characters or fewer");
     }
@@ -99,11 +100,11 @@ public final class ShardSlots {
             return Optional.empty();
         }
         return Optional.of("This source was read by " + otherCount + " task(s) (replication slot(s) " + String.join(", ", others)
-                + " exist) but tasks.max=" + count + " now asks for " + count + ": each key's changes would move to "
+                + " exist) but " + TaskSegments.TASKS_MAX + "=" + count + " now asks for " + count + ": each key's changes would move to "
                 + "another task with changes of it still unsent by the first, and could arrive out of order. Set "
                 + "tasks.max back to " + otherCount + ". To change the count: PUT /connectors/" + connector + "/stop, "
                 + "drop slot(s) " + String.join(", ", others) + " (SELECT pg_drop_replication_slot(...)), DELETE "
-                + "/connectors/" + connector + "/offsets, then PUT /connectors/" + connector + "/resume with tasks.max="
+                + "/connectors/" + connector + "/offsets, then PUT /connectors/" + connector + "/resume with " + TaskSegments.TASKS_MAX + "="
                 + count + " and " + SourceConfig.SNAPSHOT_MODE + "=initial: every table is copied anew by the new tasks");
     }
 
