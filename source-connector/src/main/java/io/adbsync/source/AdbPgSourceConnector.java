@@ -95,8 +95,9 @@ public class AdbPgSourceConnector extends SourceConnector {
 
     /**
      * The source's topology where the mode may be per segment, else null (no connection needed). A source that cannot
-     * be reached now gets one task, as before: it retries its connection, and if it then finds segments to read it
-     * stops saying the connector must be restarted to make their tasks.
+     * be reached now gets the tasks of a source read as one stream: they retry their connection, and if they then find
+     * segments to read they stop (before making anything) saying the tasks must be made again, which the watch of the
+     * topology has Connect do.
      */
     private SourceTopology topology() {
         SourceConfig config = new SourceConfig(props);
@@ -109,8 +110,9 @@ public class AdbPgSourceConnector extends SourceConnector {
             log.info("Source mode {}", topology.describe());
             return topology;
         } catch (SQLException e) {
-            log.warn("Cannot reach the source at {} to find its topology ({}); making one task, and asking again every "
-                    + "{} s", config.connection().redactedUrl(), e.getMessage(), topologyRetrySeconds);
+            log.warn("Cannot reach the source at {} to find its topology ({}); making the tasks of a source read as one "
+                    + "stream, and asking again every {} s", config.connection().redactedUrl(), e.getMessage(),
+                    topologyRetrySeconds);
             watchTopology(config);
             return null;
         }

@@ -70,8 +70,9 @@ class TopologyWatchIT {
         });
         connector.start(props);
         try (ServerSocket forwarder = new ServerSocket()) {
-            assertThat(connector.taskConfigs(8)).singleElement()
-                    .satisfies(task -> assertThat(task).doesNotContainKey(TaskSegments.TASK_SEGMENT));
+            // Unknown yet: tasks for a source read as one stream (split by key), which stop saying why if it is not.
+            assertThat(connector.taskConfigs(8)).hasSize(8)
+                    .allSatisfy(task -> assertThat(task).doesNotContainKey(TaskSegments.TASK_SEGMENT));
             forwarder.setReuseAddress(true);
             forwarder.bind(new java.net.InetSocketAddress("127.0.0.1", port));
             forward(forwarder, coordinator.getHost(), coordinator.getPort());
