@@ -146,18 +146,29 @@ class GreenplumSourceIT extends WithLocalStack {
             load.stop();
             assertThat(load.committed.get()).as("transactions committed").isGreaterThan(50);
             p.awaitEqual();
-        } finally {
-            p.close();
+        } catch (Throwable failure) {
+            // The clean-up's own failure (a segment still down) must not hide why the test failed.
+            try {
+                p.close();
+            } catch (Exception closeFailed) {
+                failure.addSuppressed(closeFailed);
+            }
+            throw failure;
         }
+        p.close();
     }
 
-    /** Restarts the segment whose data directory is {@code dataDirectory} (fast shutdown), as its own OS user. */
+    /**
+     * Restarts the segment whose data directory is {@code dataDirectory} as its own OS user, after an immediate stop (a
+     * crash, recovered at start): a fast shutdown waits for each logical walsender's client to confirm everything sent,
+     * which under load outlasted pg_ctl's wait, and pg_ctl then gave up without starting the segment again.
+     */
     private static void restart(Path dataDirectory) throws IOException, InterruptedException {
         String pid = Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim();
         Path postgresBinary = Path.of("/proc", pid, "exe").toRealPath();
         String owner = Files.getOwner(dataDirectory).getName();
         String pgCtl = postgresBinary.resolveSibling("pg_ctl").toString();
-        List<String> command = List.of("su", owner, "-c", pgCtl + " restart -w -t 60 -m fast -D " + dataDirectory
+        List<String> command = List.of("su", owner, "-c", pgCtl + " restart -w -t 60 -m immediate -D " + dataDirectory
                 + " -l " + dataDirectory.resolve("restart.log"));
         Process restart = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(restart.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
