@@ -205,6 +205,19 @@ public final class Report {
         }
     }
 
+    /** The processes (or parts of one) that {@code rows}' CPU figures name, in the order first named. */
+    private static List<String> cpuParts(List<Measurement> rows) {
+        List<String> parts = new ArrayList<>();
+        for (Measurement m : rows) {
+            ((Map<?, ?>) m.details().get("cpu_ms_per_million")).keySet().forEach(k -> {
+                if (!parts.contains(String.valueOf(k))) {
+                    parts.add(String.valueOf(k));
+                }
+            });
+        }
+        return parts;
+    }
+
     /** Each CPU figure split by process: where a record's CPU went. */
     private void cpuByProcess(StringBuilder md, Format format) {
         List<Measurement> rows = new ArrayList<>();
@@ -217,14 +230,7 @@ public final class Report {
         if (rows.isEmpty()) {
             return;
         }
-        List<String> parts = new ArrayList<>();
-        for (Measurement m : rows) {
-            ((Map<?, ?>) m.details().get("cpu_ms_per_million")).keySet().forEach(k -> {
-                if (!parts.contains(String.valueOf(k))) {
-                    parts.add(String.valueOf(k));
-                }
-            });
-        }
+        List<String> parts = cpuParts(rows);
         md.append("CPU by process (").append(Scenario.CPU_UNIT).append(", the run at the median):\n\n| Scenario | System |");
         parts.forEach(p -> md.append(' ').append(p).append(" |"));
         md.append(" Total |\n|---|---|").append("---:|".repeat(parts.size() + 1)).append('\n');
@@ -377,14 +383,7 @@ public final class Report {
         if (rows.isEmpty()) {
             return;
         }
-        List<String> parts = new ArrayList<>();
-        for (Measurement m : rows) {
-            ((Map<?, ?>) m.details().get("cpu_ms_per_million")).keySet().forEach(k -> {
-                if (!parts.contains(String.valueOf(k))) {
-                    parts.add(String.valueOf(k));
-                }
-            });
-        }
+        List<String> parts = cpuParts(rows);
         md.append("CPU by process (").append(Scenario.CPU_UNIT).append(", the run at the median) and what it predicts:\n\n")
                 .append("| Phase | tasks.max |");
         parts.forEach(p -> md.append(' ').append(p).append(" |"));

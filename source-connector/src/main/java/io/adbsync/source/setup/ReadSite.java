@@ -200,11 +200,13 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
         if (tooLong.isPresent()) {
             throw new ConnectException(tooLong.get());
         }
-        boolean anyStored = false;
+        // Each shard's stored stream position, read once: whether any was read decides, and a missing one read is lost.
+        Map<KeyShard, StreamPosition> read = new java.util.HashMap<>();
         for (int i = 0; i < shard.count(); i++) {
-            anyStored |= stored.at(OffsetScope.ofShard(scope.server(), new KeyShard(i, shard.count()).toString())).isPresent();
+            KeyShard s = new KeyShard(i, shard.count());
+            stored.at(OffsetScope.ofShard(scope.server(), s.toString())).ifPresent(at -> read.put(s, at));
         }
-        if (missing.size() < shard.count() && !anyStored) {
+        if (missing.size() < shard.count() && read.isEmpty()) {
             // Made in part (a task stopped while making them) and never read: made again, all together.
             for (String name : found.keySet()) {
                 ReplicationSetup.dropSlot(site.connection(), name);
@@ -223,9 +225,8 @@ record ReadSite(ConnectionConfig data, OffsetScope scope, Segment segment, List<
                     + "slots made together");
         }
         for (KeyShard s : missing) {
-            Optional<StreamPosition> at = stored.at(OffsetScope.ofShard(scope.server(), s.toString()));
-            if (at.isPresent()) {
-                throw LostSlot.failure(ShardSlots.name(base, s), "", at.get(), connector);
+            if (read.containsKey(s)) {
+                throw LostSlot.failure(ShardSlots.name(base, s), "", read.get(s), connector);
             }
         }
         ShardSlots.createAll(data, site, base, shard.count(), heartbeatTable);
