@@ -242,6 +242,16 @@ public class AdbPgSinkTask extends SinkTask {
                         + "before it", e.partitions);
                 barriers.forget(e.partitions);
                 putBatch(records);
+            } catch (ColumnsChangedMeanwhile e) {
+                // Another task applied a definition of the table after this one had read its columns: read them again.
+                log.info("{}; the batch is applied again with the table's columns read again", e.getMessage());
+                destination.schemaSync().forget();
+                destination.definitions().ifPresent(SchemaChannelSink::dropNewHolds);
+                try {
+                    putBatch(records);
+                } catch (ColumnsChangedMeanwhile again) {
+                    throw failure(again.cause, again.tables);
+                }
             }
         } catch (RuntimeException e) {
             // The failure may have come after the commit (its reply lost): the batch is redelivered, and whether its
@@ -317,6 +327,9 @@ public class AdbPgSinkTask extends SinkTask {
             partitionsToResume.addAll(e.partitions());
             throw new RetriableException(e.getMessage(), e);
         } catch (SQLException e) {
+            if (config.schemaSync() == SinkConfig.SchemaSyncMode.ALL && UNDEFINED_COLUMN.equals(e.getSQLState())) {
+                throw new ColumnsChangedMeanwhile(e, reducer.reduce(events));
+            }
             throw failure(e, reducer.reduce(events));
         }
         appliedOffsets.putAll(nextOffsets);
@@ -860,6 +873,26 @@ public class AdbPgSinkTask extends SinkTask {
         if (!moved.isEmpty()) {
             rollbackQuietly(c);
             throw new ArrivalRecordedElsewhere(moved);
+        }
+    }
+
+    /** SQLState of a column the statement names and the table does not have. */
+    private static final String UNDEFINED_COLUMN = "42703";
+
+    /**
+     * schema.sync=all: a column this task knew is gone, dropped by a definition another task (the schema topic's
+     * reader) applied since this one read the table's columns; the batch was rolled back. Written again once (a second
+     * such failure is the task's failure, with the destination's message).
+     */
+    private static final class ColumnsChangedMeanwhile extends RetriableException {
+        private final SQLException cause;
+        private final List<TableChanges> tables;
+
+        ColumnsChangedMeanwhile(SQLException cause, List<TableChanges> tables) {
+            super("A column of the destination is gone since this task read the table's columns (" + cause.getMessage()
+                    + "); another task applied a definition of the schema channel meanwhile", cause);
+            this.cause = cause;
+            this.tables = tables;
         }
     }
 

@@ -80,7 +80,8 @@ public final class SchemaSync {
     /** The table's state after any DDL the changes need; DDL runs and commits on {@code c} before the data. */
     public TableState ensure(Connection c, TableChanges changes) throws SQLException {
         TableState state = cache.get(changes.table());
-        if (state == null) {
+        boolean cached = state != null;
+        if (!cached) {
             state = catalog.load(c, changes.table());
         }
         if (!state.exists()) {
@@ -94,11 +95,12 @@ public final class SchemaSync {
             }
             state = create(c, changes);
         }
-        List<Column> missing = new ArrayList<>();
-        for (Column col : changes.columns()) {
-            if (!state.columns().containsKey(col.name())) {
-                missing.add(col);
-            }
+        List<Column> missing = missing(changes, state);
+        if (!missing.isEmpty() && cached) {
+            // Another task may have added them since (a definition it applied, or its own records): judged on what the
+            // destination says now, never on what this task saw before.
+            state = catalog.load(c, changes.table());
+            missing = missing(changes, state);
         }
         if (!missing.isEmpty() && definitionsDecideColumns && namesDefinition(changes)) {
             // The table's definitions (schema.sync=all) decide its columns, and the latest one applied lacks these:
@@ -120,6 +122,16 @@ public final class SchemaSync {
         }
         cache.put(changes.table(), state);
         return state;
+    }
+
+    private static List<Column> missing(TableChanges changes, TableState state) {
+        List<Column> missing = new ArrayList<>();
+        for (Column col : changes.columns()) {
+            if (!state.columns().containsKey(col.name())) {
+                missing.add(col);
+            }
+        }
+        return missing;
     }
 
     /** Creates the table, or finds it made by another task meanwhile; returns its state. */

@@ -58,7 +58,11 @@ class SchemaSyncTaskIT {
     }
 
     private static SinkRecord row(long offset, Definition under, long tsMs) {
-        return rec(0, offset, 1, SchemaChannel.VERSION_HEADER, under.version(), SchemaChannel.TIME_HEADER, Long.toString(tsMs),
+        return row(0, offset, 1, under, tsMs);
+    }
+
+    private static SinkRecord row(int partition, long offset, int id, Definition under, long tsMs) {
+        return rec(partition, offset, id, SchemaChannel.VERSION_HEADER, under.version(), SchemaChannel.TIME_HEADER, Long.toString(tsMs),
                 SchemaChannel.TOPIC_HEADER, "p.schema-changes", SourceTableHeader.HEADER, SourceTableHeader.encode("public", "items"));
     }
 
@@ -92,6 +96,61 @@ class SchemaSyncTaskIT {
         assertThat(pg.scalar(db, "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute "
                 + "WHERE attrelid = 'public.items'::regclass AND attnum > 0 AND NOT attisdropped")).isEqualTo("id");
         assertThat(pg.scalar(db, "SELECT string_agg(id::text, ',' ORDER BY id) FROM public.items")).isEqualTo("1,2");
+    }
+
+    /**
+     * Two tasks, one of them reading the schema topic: a column the other task's records carry, added by a definition
+     * the first task applied after the second had looked at the table, must be written, not judged dropped.
+     */
+    @Test
+    void aColumnAddedByAnotherTasksDefinitionIsWrittenByEveryTask() throws Exception {
+        Map<String, String> config = Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes");
+        TopicPartition items1 = new TopicPartition(SinkTaskFixture.TOPIC, 1);
+        AdbPgSinkTask reader = task(pg, db, config, null, items, schema);
+        AdbPgSinkTask other = task(pg, db, config, null, items1);
+        reader.put(List.of(definition(V1, 1_000, 0), row(0, V1, 1_000)));
+        other.put(List.of(row(1, 0, 2, V1, 1_000)));
+        reader.put(List.of(definition(V2, 2_000, 1), row(0, 1, 3, V2, 2_000)));
+        other.put(List.of(row(1, 1, 4, V2, 2_000)));
+        reader.stop();
+        other.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+                .as("v of rows 3 and 4 (written under the definition with v), by both tasks")
+                .isEqualTo("1=<null>,2=<null>,3=v3,4=v4");
+    }
+
+    /**
+     * Two tasks, one of them reading the schema topic: a column the other task knew, dropped by a definition the first
+     * task applied since, while that task's records written before the drop still carry it. Written without it (as
+     * one task would), not a failed task.
+     */
+    @Test
+    void aColumnDroppedByAnotherTasksDefinitionDoesNotStopATask() throws Exception {
+        Map<String, String> config = Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes");
+        TopicPartition items1 = new TopicPartition(SinkTaskFixture.TOPIC, 1);
+        AdbPgSinkTask reader = task(pg, db, config, null, items, schema);
+        AdbPgSinkTask other = task(pg, db, config, null, items1);
+        reader.put(List.of(definition(V2, 1_000, 0), row(0, V2, 1_000)));
+        other.put(List.of(row(1, 0, 2, V2, 1_000)));
+        reader.put(List.of(definition(V1, 2_000, 1)));
+        putAsTheRuntimeDoes(other, List.of(row(1, 1, 3, V2, 1_000)));
+        reader.stop();
+        other.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id::text, ',' ORDER BY id) FROM public.items")).isEqualTo("1,2,3");
+        assertThat(pg.scalar(db, "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute "
+                + "WHERE attrelid = 'public.items'::regclass AND attnum > 0 AND NOT attisdropped")).isEqualTo("id");
+    }
+
+    /** put() as the runtime calls it: a batch that failed with a retriable error is delivered again. */
+    private static void putAsTheRuntimeDoes(AdbPgSinkTask task, List<SinkRecord> batch) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                task.put(batch);
+                return;
+            } catch (org.apache.kafka.connect.errors.RetriableException e) {
+                assertThat(attempt).as("attempts; last failure: %s", e.getMessage()).isLessThan(3);
+            }
+        }
     }
 
     @Test
