@@ -94,7 +94,9 @@ class SourcePrecheckIT extends WithLocalStack {
     void aSlotOfAnotherPluginOrReadByAnotherProgramIsReportedOnTheSlotName() throws Exception {
         String db = postgres.createDatabase("precheck");
         String foreign = "pre_foreign_" + ProcessHandle.current().pid();
-        String busy = "pre_busy_" + ProcessHandle.current().pid();
+        // Named as the slot of key shard 1 of 2, so that it is also one of a source split by key among two tasks.
+        String busyBase = "pre_busy_" + ProcessHandle.current().pid();
+        String busy = busyBase + "_1of2";
         sql(postgres, db, "CREATE TABLE keyed (id int PRIMARY KEY)", "CREATE PUBLICATION other_pub FOR TABLE keyed",
                 "SELECT pg_create_logical_replication_slot('" + foreign + "', 'test_decoding')");
         String url = postgres.jdbcUrl(db);
@@ -123,6 +125,10 @@ class SourcePrecheckIT extends WithLocalStack {
                 assertThat(inUse).containsOnlyKeys("slot.name");
                 assertThat(inUse.get("slot.name").get(0)).contains(busy).contains("other-reader")
                         .contains("pg_terminate_backend");
+
+                Map<String, List<String>> shardInUse = validate(url, postgres.user(), "slot.name", busyBase, "tasks.max", "2");
+                assertThat(shardInUse).containsOnlyKeys("slot.name");
+                assertThat(shardInUse.get("slot.name").get(0)).contains(busy).contains("other-reader");
             }
         } finally {
             // The shared server's slots are few and other tests need them.

@@ -278,10 +278,15 @@ public final class SourcePrecheck {
             return;
         }
         String database = scalar(c, "SELECT current_database()");
-        for (ReplicationSetup.ExistingSlot slot : found.values()) {
-            String problem = count > 1 ? slot.problem(database) : null;
+        for (Map.Entry<String, ReplicationSetup.ExistingSlot> slot : found.entrySet()) {
+            if (count == 1) {
+                break;
+            }
+            String problem = slot.getValue().problem(database);
             if (problem != null) {
                 error(values, SourceConfig.SLOT_NAME, problem);
+            } else {
+                checkSlotReader(c, slot.getKey(), values);
             }
         }
         int needed = count > 1 ? ShardSlots.missing(found, config.slotName(), count).size() : 0;
@@ -305,7 +310,7 @@ public final class SourcePrecheck {
             if (problem != null) {
                 error(values, SourceConfig.SLOT_NAME, problem);
             } else {
-                checkSlotReader(c, config, values);
+                checkSlotReader(c, config.slotName(), values);
             }
             return;
         }
@@ -321,16 +326,16 @@ public final class SourcePrecheck {
      * let through: it is most likely this connector's own task, and validate() also runs when a running connector's
      * config is updated.
      */
-    private static void checkSlotReader(Connection c, SourceConfig config, Map<String, ConfigValue> values) throws SQLException {
+    private static void checkSlotReader(Connection c, String slotName, Map<String, ConfigValue> values) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT s.active_pid, a.application_name, a.client_addr::text FROM pg_replication_slots s "
                         + "LEFT JOIN pg_stat_activity a ON a.pid = s.active_pid WHERE s.slot_name = ? AND s.active")) {
-            ps.setString(1, config.slotName());
+            ps.setString(1, slotName);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     String application = rs.getString(2);
                     if (application != null && !application.equals(ConnectionConfig.APPLICATION_NAME)) {
-                        error(values, SourceConfig.SLOT_NAME, slotInUseMessage(config.slotName(), rs.getInt(1), application,
+                        error(values, SourceConfig.SLOT_NAME, slotInUseMessage(slotName, rs.getInt(1), application,
                                 rs.getString(3)));
                     }
                 }
