@@ -6,6 +6,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -659,6 +661,39 @@ class SourceToSinkIT extends WithLocalStack {
         rest.checkNotFailed("s2slive-source");
         rest.remove("s2slive-sink");
         rest.remove("s2slive-source");
+    }
+
+    /**
+     * A table created while streaming and locked by another transaction (a long CREATE INDEX, here LOCK TABLE … IN SHARE
+     * MODE) before the task adds it to the publication: the other tables stream on meanwhile, and the table is captured
+     * once the lock goes.
+     */
+    @Test
+    void aNewTableLockedByAnotherTransactionDoesNotHoldUpTheStream() throws Exception {
+        String src = postgres.createDatabase("s2s_locked_src");
+        String dst = postgres.createDatabase("s2s_locked_dst");
+        sql(postgres, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t VALUES (1, 'copied')");
+        ConnectRestClient rest = deployPair(src, dst, "s2slocked", "initial", OUR_CONVERTER);
+        Awaitility.await("first copy applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> rows(postgres, dst, "public.t").size() == 1);
+        sql(postgres, src, "CREATE TABLE busy (id int PRIMARY KEY, v text)", "INSERT INTO busy VALUES (1, 'before')");
+        try (Connection locker = postgres.connect(src); Statement s = locker.createStatement()) {
+            locker.setAutoCommit(false);
+            s.execute("LOCK TABLE busy IN SHARE MODE");
+            Awaitility.await("the task asking for a lock on busy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> !"0".equals(scalar(postgres, src,
+                            "SELECT count(*) FROM pg_locks WHERE relation = 'public.busy'::regclass AND NOT granted")));
+            sql(postgres, src, "INSERT INTO t VALUES (2, 'streamed while busy is locked')");
+            Awaitility.await("t streamed while busy is locked").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t")));
+            locker.commit();
+        }
+        sql(postgres, src, "INSERT INTO busy VALUES (2, 'after')");
+        Awaitility.await("busy captured once the lock went").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.busy")).isEqualTo(rows(postgres, src, "public.busy")).hasSize(2));
+        rest.checkNotFailed("s2slocked-source");
+        rest.remove("s2slocked-sink");
+        rest.remove("s2slocked-source");
     }
 
     /**

@@ -13,6 +13,7 @@ import io.adbsync.source.wal.Lsn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -44,6 +45,15 @@ public final class NewTables {
 
     private static final Logger log = LoggerFactory.getLogger(NewTables.class);
     private static final long CHECK_INTERVAL_MS = 3_000;
+    /**
+     * How long adding a table waits for a lock another transaction holds on it (a CREATE INDEX, a VACUUM FULL, an
+     * explicit LOCK): the task reads the stream on the same thread, so it must not wait for as long as that runs.
+     */
+    static final String LOCK_TIMEOUT = "1s";
+    /** After a lock was not granted, the table is tried again this much later. */
+    static final long LOCKED_RETRY_MS = 15_000;
+    /** SQLState of a lock not granted within lock_timeout. */
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     /**
      * A table new to the connector at WAL position {@code lsn}; {@code added} if it was not in the publication when
@@ -76,6 +86,8 @@ public final class NewTables {
     /** Tables left out because publishing them would break the source's writes (warned about once), by name. */
     private final Map<String, Long> refused = new HashMap<>();
     private final List<Found> waiting = new ArrayList<>();
+    /** Tables whose lock was not granted, by name: when to try again. */
+    private final Map<String, Long> lockedUntil = new HashMap<>();
     private long nextCheckAt;
 
     /**
@@ -152,7 +164,23 @@ public final class NewTables {
             refused.remove(t.qualifiedName());
             boolean unpublished = published != null && !published.contains(t.qualifiedName());
             if (create) {
-                add(t, unpublished, unpublished);
+                if (nowMs < lockedUntil.getOrDefault(t.qualifiedName(), Long.MIN_VALUE)) {
+                    continue;
+                }
+                try {
+                    add(t, unpublished, unpublished);
+                    lockedUntil.remove(t.qualifiedName());
+                } catch (SQLException e) {
+                    if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    if (lockedUntil.put(t.qualifiedName(), nowMs + LOCKED_RETRY_MS) == null) {
+                        log.warn("Table {} is new to the connector, but another transaction holds a lock on it that adding it "
+                                + "to publication {} must wait for (a CREATE INDEX, VACUUM FULL or LOCK TABLE); the other "
+                                + "tables stream on, and it is tried again every {} s until that transaction ends",
+                                t.qualifiedName(), publication, LOCKED_RETRY_MS / 1000);
+                    }
+                }
                 continue;
             }
             if (unpublished) {
@@ -210,29 +238,46 @@ public final class NewTables {
      */
     private void add(CapturedName t, boolean publish, boolean added) throws SQLException {
         String where = where(t);
-        try (Statement s = catalog.connection().createStatement()) {
-            List<Partitions.Member> leaves = Partitions.leaves(catalog.connection(), t.name().schema(), t.name().table());
-            if (replicaIdentityFull && create) {
-                ReplicaIdentity.makeFull(catalog.connection(), List.of(t.name()));
+        Connection c = catalog.connection();
+        List<Partitions.Member> leaves = Partitions.leaves(c, t.name().schema(), t.name().table());
+        List<String> members = partitions == PartitionMode.LEAVES && t.partitioned()
+                ? leaves.stream().map(l -> l.quoted() + where).toList()
+                : List.of(t.name().quoted() + where);
+        // A partitioned table without partitions is not listed where leaves are published: PostgreSQL 12 refuses
+        // it, and later servers would publish its partitions through it, unseen by the look for unpublished tables.
+        boolean publishing = publish && !members.isEmpty();
+        boolean makeFull = replicaIdentityFull && create;
+        if (publishing || makeFull) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
+                if (makeFull) {
+                    ReplicaIdentity.makeFull(c, List.of(t.name()));
+                }
+                if (publishing) {
+                    s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                    c.setAutoCommit(true);
+                } catch (SQLException lost) {
+                    e.addSuppressed(lost);
+                }
+                throw e;
             }
-            List<String> members = partitions == PartitionMode.LEAVES && t.partitioned()
-                    ? leaves.stream().map(l -> l.quoted() + where).toList()
-                    : List.of(t.name().quoted() + where);
-            // A partitioned table without partitions is not listed where leaves are published: PostgreSQL 12 refuses
-            // it, and later servers would publish its partitions through it, unseen by the look for unpublished tables.
-            if (publish && !members.isEmpty()) {
-                s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
-            }
-            if (t.partitioned()) {
-                watchPartitions.accept(t.name(), leaves);
-            }
-            Lsn position = catalog.streamServerLsn();
-            waiting.removeIf(w -> w.qualifiedName().equals(t.qualifiedName()));
-            waiting.add(new Found(t.name(), t.oid(), added, position));
-            known.put(t.qualifiedName(), t.oid());
-            log.info("Table {} is new to the connector{}; its snapshot starts once the stream passes {}", t.qualifiedName(),
-                    publish ? ", added to publication " + publication : "", position);
+            c.setAutoCommit(true);
         }
+        if (t.partitioned()) {
+            watchPartitions.accept(t.name(), leaves);
+        }
+        Lsn position = catalog.streamServerLsn();
+        waiting.removeIf(w -> w.qualifiedName().equals(t.qualifiedName()));
+        waiting.add(new Found(t.name(), t.oid(), added, position));
+        known.put(t.qualifiedName(), t.oid());
+        log.info("Table {} is new to the connector{}; its snapshot starts once the stream passes {}", t.qualifiedName(),
+                publish ? ", added to publication " + publication : "", position);
     }
 
     /**
