@@ -664,33 +664,45 @@ class SourceToSinkIT extends WithLocalStack {
     }
 
     /**
-     * A table created while streaming and locked by another transaction (a long CREATE INDEX, here LOCK TABLE … IN SHARE
-     * MODE) before the task adds it to the publication: the other tables stream on meanwhile, and the table is captured
-     * once the lock goes.
+     * A table created and a partition attached while streaming, each locked by another transaction (a long CREATE INDEX,
+     * here LOCK TABLE … IN SHARE MODE) before the task publishes it (leaves published, so the partition is added on its
+     * own): the other tables stream on meanwhile, and both are captured once the locks go.
      */
     @Test
-    void aNewTableLockedByAnotherTransactionDoesNotHoldUpTheStream() throws Exception {
+    void aNewTableOrPartitionLockedByAnotherTransactionDoesNotHoldUpTheStream() throws Exception {
         String src = postgres.createDatabase("s2s_locked_src");
         String dst = postgres.createDatabase("s2s_locked_dst");
-        sql(postgres, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t VALUES (1, 'copied')");
-        ConnectRestClient rest = deployPair(src, dst, "s2slocked", "initial", OUR_CONVERTER);
+        sql(postgres, src, "CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t VALUES (1, 'copied')",
+                "CREATE TABLE p (id int, day date, v text, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)",
+                "CREATE TABLE p_01 PARTITION OF p FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')",
+                "INSERT INTO p VALUES (1, '2024-01-05', 'copied')");
+        ConnectRestClient rest = WithLocalStack.deployPair(src, dst, "s2slocked", Map.of("snapshot.mode", "initial",
+                "publication.partitions", "leaves", "key.converter", OUR_CONVERTER, "value.converter", OUR_CONVERTER),
+                Map.of("key.converter", OUR_CONVERTER, "value.converter", OUR_CONVERTER));
         Awaitility.await("first copy applied").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .until(() -> rows(postgres, dst, "public.t").size() == 1);
-        sql(postgres, src, "CREATE TABLE busy (id int PRIMARY KEY, v text)", "INSERT INTO busy VALUES (1, 'before')");
+                .until(() -> rows(postgres, dst, "public.t").size() == 1 && rows(postgres, dst, "public.p").size() == 1);
+        sql(postgres, src, "CREATE TABLE busy (id int PRIMARY KEY, v text)", "INSERT INTO busy VALUES (1, 'before')",
+                "CREATE TABLE p_02 PARTITION OF p FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')",
+                "INSERT INTO p VALUES (2, '2024-02-05', 'before')");
         try (Connection locker = postgres.connect(src); Statement s = locker.createStatement()) {
             locker.setAutoCommit(false);
-            s.execute("LOCK TABLE busy IN SHARE MODE");
-            Awaitility.await("the task asking for a lock on busy").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> !"0".equals(scalar(postgres, src,
-                            "SELECT count(*) FROM pg_locks WHERE relation = 'public.busy'::regclass AND NOT granted")));
-            sql(postgres, src, "INSERT INTO t VALUES (2, 'streamed while busy is locked')");
-            Awaitility.await("t streamed while busy is locked").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+            s.execute("LOCK TABLE busy, p_02 IN SHARE MODE");
+            for (String locked : List.of("public.busy", "public.p_02")) {
+                Awaitility.await("the task asking for a lock on " + locked).atMost(Duration.ofSeconds(40))
+                        .pollInterval(Duration.ofMillis(100)).until(() -> !"0".equals(scalar(postgres, src,
+                                "SELECT count(*) FROM pg_locks WHERE relation = '" + locked + "'::regclass AND NOT granted")));
+            }
+            sql(postgres, src, "INSERT INTO t VALUES (2, 'streamed while busy and p_02 are locked')");
+            Awaitility.await("t streamed while busy and p_02 are locked").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                     .untilAsserted(() -> assertThat(rows(postgres, dst, "public.t")).isEqualTo(rows(postgres, src, "public.t")));
             locker.commit();
         }
-        sql(postgres, src, "INSERT INTO busy VALUES (2, 'after')");
-        Awaitility.await("busy captured once the lock went").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> assertThat(rows(postgres, dst, "public.busy")).isEqualTo(rows(postgres, src, "public.busy")).hasSize(2));
+        sql(postgres, src, "INSERT INTO busy VALUES (2, 'after')", "INSERT INTO p VALUES (3, '2024-02-07', 'after')");
+        Awaitility.await("busy and p_02 captured once the locks went").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    assertThat(rows(postgres, dst, "public.busy")).isEqualTo(rows(postgres, src, "public.busy")).hasSize(2);
+                    assertThat(rows(postgres, dst, "public.p")).isEqualTo(rows(postgres, src, "public.p")).hasSize(3);
+                });
         rest.checkNotFailed("s2slocked-source");
         rest.remove("s2slocked-sink");
         rest.remove("s2slocked-source");

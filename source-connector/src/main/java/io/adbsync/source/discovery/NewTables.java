@@ -2,6 +2,7 @@ package io.adbsync.source.discovery;
 
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.common.sql.TableId;
+import io.adbsync.source.catalog.LockBoundedDdl;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.SourceCatalog.CapturedName;
@@ -17,7 +18,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -45,15 +45,6 @@ public final class NewTables {
 
     private static final Logger log = LoggerFactory.getLogger(NewTables.class);
     private static final long CHECK_INTERVAL_MS = 3_000;
-    /**
-     * How long adding a table waits for a lock another transaction holds on it (a CREATE INDEX, a VACUUM FULL, an
-     * explicit LOCK): the task reads the stream on the same thread, so it must not wait for as long as that runs.
-     */
-    static final String LOCK_TIMEOUT = "1s";
-    /** After a lock was not granted, the table is tried again this much later. */
-    static final long LOCKED_RETRY_MS = 15_000;
-    /** SQLState of a lock not granted within lock_timeout. */
-    private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     /**
      * A table new to the connector at WAL position {@code lsn}; {@code added} if it was not in the publication when
@@ -86,8 +77,8 @@ public final class NewTables {
     /** Tables left out because publishing them would break the source's writes (warned about once), by name. */
     private final Map<String, Long> refused = new HashMap<>();
     private final List<Found> waiting = new ArrayList<>();
-    /** Tables whose lock was not granted, by name: when to try again. */
-    private final Map<String, Long> lockedUntil = new HashMap<>();
+    /** Publishing a table waits only briefly for a lock another transaction holds on it, by name. */
+    private final LockBoundedDdl<String> ddl = new LockBoundedDdl<>();
     private long nextCheckAt;
 
     /**
@@ -140,6 +131,7 @@ public final class NewTables {
         for (String gone : new ArrayList<>(known.keySet())) {
             if (!names.contains(gone)) {
                 known.remove(gone);
+                ddl.forget(gone);
                 log.info("Captured table {} was dropped at the source; a table created under its name is copied anew", gone);
             }
         }
@@ -164,22 +156,8 @@ public final class NewTables {
             refused.remove(t.qualifiedName());
             boolean unpublished = published != null && !published.contains(t.qualifiedName());
             if (create) {
-                if (nowMs < lockedUntil.getOrDefault(t.qualifiedName(), Long.MIN_VALUE)) {
-                    continue;
-                }
-                try {
-                    add(t, unpublished, unpublished);
-                    lockedUntil.remove(t.qualifiedName());
-                } catch (SQLException e) {
-                    if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
-                        throw e;
-                    }
-                    if (lockedUntil.put(t.qualifiedName(), nowMs + LOCKED_RETRY_MS) == null) {
-                        log.warn("Table {} is new to the connector, but another transaction holds a lock on it that adding it "
-                                + "to publication {} must wait for (a CREATE INDEX, VACUUM FULL or LOCK TABLE); the other "
-                                + "tables stream on, and it is tried again every {} s until that transaction ends",
-                                t.qualifiedName(), publication, LOCKED_RETRY_MS / 1000);
-                    }
+                if (ddl.due(t.qualifiedName(), nowMs)) {
+                    add(t, unpublished, unpublished, nowMs);
                 }
                 continue;
             }
@@ -198,7 +176,7 @@ public final class NewTables {
                 continue;
             }
             awaitingAdministrator.remove(t.qualifiedName());
-            add(t, false, foundUnpublished.remove(t.qualifiedName()));
+            add(t, false, foundUnpublished.remove(t.qualifiedName()), nowMs);
         }
     }
 
@@ -236,38 +214,31 @@ public final class NewTables {
      * config asks and, with {@code publish}, added to the publication; under {@code check} nothing is run (the caller
      * found nothing missing). {@code added} says it was not published when found.
      */
-    private void add(CapturedName t, boolean publish, boolean added) throws SQLException {
+    private void add(CapturedName t, boolean publish, boolean added, long nowMs) throws SQLException {
         String where = where(t);
         Connection c = catalog.connection();
         List<Partitions.Member> leaves = Partitions.leaves(c, t.name().schema(), t.name().table());
         List<String> members = partitions == PartitionMode.LEAVES && t.partitioned()
                 ? leaves.stream().map(l -> l.quoted() + where).toList()
                 : List.of(t.name().quoted() + where);
+        List<String> sql = new ArrayList<>();
+        if (replicaIdentityFull && create) {
+            sql.addAll(ReplicaIdentity.fullStatements(ReplicaIdentity.notFull(c, List.of(t.name()))));
+        }
         // A partitioned table without partitions is not listed where leaves are published: PostgreSQL 12 refuses
         // it, and later servers would publish its partitions through it, unseen by the look for unpublished tables.
-        boolean publishing = publish && !members.isEmpty();
-        boolean makeFull = replicaIdentityFull && create;
-        if (publishing || makeFull) {
-            c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                s.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
-                if (makeFull) {
-                    ReplicaIdentity.makeFull(c, List.of(t.name()));
-                }
-                if (publishing) {
-                    s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                    c.setAutoCommit(true);
-                } catch (SQLException lost) {
-                    e.addSuppressed(lost);
-                }
-                throw e;
+        if (publish && !members.isEmpty()) {
+            sql.add("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
+        }
+        LockBoundedDdl.Outcome outcome = ddl.run(c, t.qualifiedName(), nowMs, sql);
+        if (outcome != LockBoundedDdl.Outcome.DONE) {
+            if (outcome == LockBoundedDdl.Outcome.LOCKED_FIRST) {
+                log.warn("Table {} is new to the connector, but another transaction holds a lock on it that making it "
+                        + "capturable must wait for (a CREATE INDEX, VACUUM FULL or LOCK TABLE); the other tables stream "
+                        + "on, and it is tried again every {} s until that transaction ends", t.qualifiedName(),
+                        LockBoundedDdl.RETRY_MS / 1000);
             }
-            c.setAutoCommit(true);
+            return;
         }
         if (t.partitioned()) {
             watchPartitions.accept(t.name(), leaves);

@@ -2,6 +2,7 @@ package io.adbsync.source.partition;
 
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.common.sql.TableId;
+import io.adbsync.source.catalog.LockBoundedDdl;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.wal.Lsn;
@@ -11,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -50,6 +50,8 @@ public final class AttachedPartitions {
     private final Map<Integer, String> awaitingAdministrator = new HashMap<>();
     private final Set<Integer> known = new HashSet<>();
     private final List<Attached> waiting = new ArrayList<>();
+    /** Publishing a partition waits only briefly for a lock another transaction holds on it, by OID. */
+    private final LockBoundedDdl<Integer> ddl = new LockBoundedDdl<>();
     private long nextCheckAt;
 
     /**
@@ -101,7 +103,7 @@ public final class AttachedPartitions {
         nextCheckAt = nowMs + CHECK_INTERVAL_MS;
         for (TableId root : roots) {
             for (Partitions.Member leaf : Partitions.leaves(catalog.connection(), root.schema(), root.table())) {
-                if (!known.contains(leaf.oid()) && add(root, leaf)) {
+                if (!known.contains(leaf.oid()) && ddl.due(leaf.oid(), nowMs) && add(root, leaf, nowMs)) {
                     known.add(leaf.oid());
                 }
             }
@@ -112,7 +114,7 @@ public final class AttachedPartitions {
      * Starts capturing {@code leaf}: publishes it and sets its replica identity where needed ({@code setup.mode=create}),
      * or, under {@code check}, returns false while an administrator has yet to, after a warning naming the SQL.
      */
-    private boolean add(TableId root, Partitions.Member leaf) throws SQLException {
+    private boolean add(TableId root, Partitions.Member leaf, long nowMs) throws SQLException {
         String condition = rowFilters.get(root.toString());
         List<String> sql = new ArrayList<>();
         if (replicaIdentityFull) {
@@ -134,16 +136,21 @@ public final class AttachedPartitions {
             return false;
         }
         awaitingAdministrator.remove(leaf.oid());
-        try (Statement s = catalog.connection().createStatement()) {
-            for (String statement : sql) {
-                s.execute(statement);
+        LockBoundedDdl.Outcome outcome = ddl.run(catalog.connection(), leaf.oid(), nowMs, sql);
+        if (outcome != LockBoundedDdl.Outcome.DONE) {
+            if (outcome == LockBoundedDdl.Outcome.LOCKED_FIRST) {
+                log.warn("Partition {} of {} is new to the connector, but another transaction holds a lock on it that making "
+                        + "it capturable must wait for (a CREATE INDEX, VACUUM FULL or LOCK TABLE); the other tables stream "
+                        + "on, and it is tried again every {} s until that transaction ends", leaf.qualifiedName(), root,
+                        LockBoundedDdl.RETRY_MS / 1000);
             }
-            Lsn position = catalog.streamServerLsn();
-            waiting.add(new Attached(root, leaf, position));
-            log.info("Partition {} of {} is new to the connector{}; its snapshot starts once the stream passes {}",
-                    leaf.qualifiedName(), root,
-                    sql.isEmpty() ? "" : ", made capturable (" + String.join("; ", sql) + ")", position);
+            return false;
         }
+        Lsn position = catalog.streamServerLsn();
+        waiting.add(new Attached(root, leaf, position));
+        log.info("Partition {} of {} is new to the connector{}; its snapshot starts once the stream passes {}",
+                leaf.qualifiedName(), root,
+                sql.isEmpty() ? "" : ", made capturable (" + String.join("; ", sql) + ")", position);
         return true;
     }
 
