@@ -2,6 +2,7 @@ package io.adbsync.sink.definition;
 
 import io.adbsync.common.contract.SourceTableHeader;
 import io.adbsync.common.definition.ColumnShape;
+import io.adbsync.common.definition.ConstraintShape;
 import io.adbsync.common.definition.Definition;
 import io.adbsync.common.definition.DefinitionCodec;
 import io.adbsync.common.definition.ObjectKind;
@@ -36,6 +37,12 @@ class SchemaSyncTaskIT {
             new ColumnShape("id", "integer", true, null, null, null),
             new ColumnShape("v", "text", false, null, null, null)), List.of("id"), List.of(), null, null));
 
+    /** A table without a primary key, its records keyed by a unique constraint (the source's replica identity index). */
+    private static final Definition UNIQUE_ID = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
+            new ColumnShape("id", "integer", true, null, null, null),
+            new ColumnShape("v", "text", false, null, null, null)), List.of(),
+            List.of(new ConstraintShape("items_id_key", "UNIQUE", "UNIQUE (id)")), null, null));
+
     private final TopicPartition items = new TopicPartition(SinkTaskFixture.TOPIC, 0);
     private final TopicPartition schema = new TopicPartition("p.schema-changes", 0);
     private PostgresServer pg;
@@ -64,6 +71,19 @@ class SchemaSyncTaskIT {
     private static SinkRecord row(int partition, long offset, int id, Definition under, long tsMs) {
         return rec(partition, offset, id, SchemaChannel.VERSION_HEADER, under.version(), SchemaChannel.TIME_HEADER, Long.toString(tsMs),
                 SchemaChannel.TOPIC_HEADER, "p.schema-changes", SourceTableHeader.HEADER, SourceTableHeader.encode("public", "items"));
+    }
+
+    /**
+     * A table without a primary key whose records are keyed by a unique constraint (the source's replica identity
+     * index): the sink makes the constraint deferrable, which PostgreSQL refuses as the arbiter of ON CONFLICT.
+     */
+    @Test
+    void rowsOfATableKeyedByAUniqueConstraintAreWritten() throws Exception {
+        AdbPgSinkTask task = task(pg, db, Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes"), null, items, schema);
+        task.put(List.of(definition(UNIQUE_ID, 1_000, 0), row(0, 1, 1, UNIQUE_ID, 1_000)));
+        task.put(List.of(row(0, 2, 1, UNIQUE_ID, 1_000), row(0, 3, 2, UNIQUE_ID, 1_000)));
+        task.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || v, ',' ORDER BY id) FROM public.items")).isEqualTo("1=v1,2=v2");
     }
 
     @Test
