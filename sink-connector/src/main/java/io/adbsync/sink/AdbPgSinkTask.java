@@ -936,7 +936,15 @@ public class AdbPgSinkTask extends SinkTask {
             if (state == null || !state.exists()) {
                 continue;
             }
+            boolean readAgain = false;
             for (ChangeEvent e : remaining) {
+                if (matchedByKey(e) && !state.identifiesOneRow(columnNames(e.keyColumns())) && !readAgain) {
+                    // What this task saw of the table may be from before a unique key was added (by a definition another
+                    // task applied, or by hand): judged on the table as it is now before a record is refused.
+                    readAgain = true;
+                    destination.schemaSync().forget(e.table());
+                    state = destination.writer().prepare(c, reducer.reduce(remaining)).get(e.table());
+                }
                 if (matchedByKey(e) && !state.identifiesOneRow(columnNames(e.keyColumns()))) {
                     refuse(e.record(), notAUniqueKey(e, state), null);
                     refused.add(e);

@@ -1,6 +1,7 @@
 package io.adbsync.sink.definition;
 
 import io.adbsync.common.contract.SourceTableHeader;
+import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.definition.ColumnShape;
 import io.adbsync.common.definition.ConstraintShape;
 import io.adbsync.common.definition.Definition;
@@ -14,11 +15,16 @@ import io.adbsync.sink.AdbPgSinkTask;
 import io.adbsync.sink.barrier.SinkTaskFixture;
 import io.adbsync.stack.postgres.PostgresServer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +43,18 @@ class SchemaSyncTaskIT {
             new ColumnShape("id", "integer", true, null, null, null),
             new ColumnShape("v", "text", false, null, null, null)), List.of("id"), List.of(), null, null));
 
-    /** A table without a primary key, its records keyed by a unique constraint (the source's replica identity index). */
+    /** A table without a primary key (its records keyed by a replica identity index), before and after UNIQUE (id). */
+    private static final Definition KEYLESS = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
+            new ColumnShape("id", "integer", true, null, null, null),
+            new ColumnShape("v", "text", false, null, null, null)), List.of(), List.of(), null, null));
     private static final Definition UNIQUE_ID = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
             new ColumnShape("id", "integer", true, null, null, null),
             new ColumnShape("v", "text", false, null, null, null)), List.of(),
             List.of(new ConstraintShape("items_id_key", "UNIQUE", "UNIQUE (id)")), null, null));
+    private static final Schema KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+    private static final Schema ROW = SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA)
+            .field("v", Schema.OPTIONAL_STRING_SCHEMA).build();
+    private static final Schema ENVELOPE = EventContract.envelope(SinkTaskFixture.TOPIC, ROW);
 
     private final TopicPartition items = new TopicPartition(SinkTaskFixture.TOPIC, 0);
     private final TopicPartition schema = new TopicPartition("p.schema-changes", 0);
@@ -71,6 +84,52 @@ class SchemaSyncTaskIT {
     private static SinkRecord row(int partition, long offset, int id, Definition under, long tsMs) {
         return rec(partition, offset, id, SchemaChannel.VERSION_HEADER, under.version(), SchemaChannel.TIME_HEADER, Long.toString(tsMs),
                 SchemaChannel.TOPIC_HEADER, "p.schema-changes", SourceTableHeader.HEADER, SourceTableHeader.encode("public", "items"));
+    }
+
+    /** A delete of row {@code id}, keyed by it, naming definition {@code under}. */
+    private static SinkRecord delete(int partition, long offset, int id, Definition under, long tsMs) {
+        Struct source = new Struct(EventContract.SOURCE_SCHEMA).put("version", "1").put("connector", "postgresql").put("name", "p")
+                .put("ts_ms", 0L).put("db", "d").put("schema", "public").put("table", "items");
+        Struct envelope = new Struct(ENVELOPE).put("op", "d").put("source", source)
+                .put("before", new Struct(ROW).put("id", id).put("v", "v" + id));
+        SinkRecord r = new SinkRecord(SinkTaskFixture.TOPIC, partition, KEY, new Struct(KEY).put("id", id), ENVELOPE, envelope, offset);
+        r.headers().addString(SchemaChannel.VERSION_HEADER, under.version()).addString(SchemaChannel.TIME_HEADER, Long.toString(tsMs))
+                .addString(SchemaChannel.TOPIC_HEADER, "p.schema-changes")
+                .addString(SourceTableHeader.HEADER, SourceTableHeader.encode("public", "items"));
+        return r;
+    }
+
+    private void execute(String sql) throws Exception {
+        try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    /**
+     * Two tasks, one of them reading the schema topic: a unique key a definition gives a table without a primary key,
+     * applied by that task after the other had looked at the table. The other task's deletes by that key are matched
+     * on one row now: written, not refused as deletes that could remove many rows.
+     */
+    @Test
+    void aUniqueKeyAddedByAnotherTasksDefinitionIsSeenByEveryTask() throws Exception {
+        Map<String, String> config = Map.of("schema.sync", "all", "errors.tolerance", "all",
+                "topics", "p.public.items,p.schema-changes");
+        TopicPartition items1 = new TopicPartition(SinkTaskFixture.TOPIC, 1);
+        SinkTaskFixture.Context[] otherContext = new SinkTaskFixture.Context[1];
+        AdbPgSinkTask reader = task(pg, db, config, null, items, schema);
+        AdbPgSinkTask other = task(pg, db, config, otherContext, items1);
+        reader.put(List.of(definition(KEYLESS, 1_000, 0)));
+        // No unique key yet: a delete by id could remove several rows, and is refused (rightly).
+        other.put(List.of(delete(1, 0, 7, KEYLESS, 1_000)));
+        assertThat(otherContext[0].errant).hasSize(1);
+        reader.put(List.of(definition(UNIQUE_ID, 2_000, 1)));
+        execute("INSERT INTO public.items VALUES (1, 'v1'), (2, 'v2')");
+        other.put(List.of(delete(1, 1, 1, UNIQUE_ID, 2_000)));
+        reader.stop();
+        other.stop();
+        assertThat(otherContext[0].errant).as("records refused; the last: %s", otherContext[0].errant.isEmpty() ? null
+                : otherContext[0].errant.get(otherContext[0].errant.size() - 1)).hasSize(1);
+        assertThat(pg.scalar(db, "SELECT string_agg(id::text, ',' ORDER BY id) FROM public.items")).isEqualTo("2");
     }
 
     /**
