@@ -176,6 +176,38 @@ class SchemaSyncTaskIT {
                 .isEqualTo("5=v5");
     }
 
+    /**
+     * A column added at the source with a default that is dropped at once (ALTER TABLE ADD COLUMN w int NOT NULL DEFAULT
+     * 0; ALTER TABLE ALTER w DROP DEFAULT, as Django migrations do): the source's older rows hold 0 (a fast default), its
+     * definition has no default but that value. The destination's older rows must hold 0 too, and w stays NOT NULL.
+     */
+    @Test
+    void aColumnAddedWithAFastDefaultHoldsItsValueInTheOlderRows() throws Exception {
+        Definition withW = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
+                new ColumnShape("id", "integer", true, null, null, null),
+                new ColumnShape("v", "text", false, null, null, null),
+                new ColumnShape("w", "integer", true, null, null, null, "0")), List.of("id"), List.of(), null, null));
+        Schema row = SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA).field("v", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("w", SchemaBuilder.int32().parameter(EventContract.MISSING_VALUE_PARAMETER, "0").build()).build();
+        Schema envelopeSchema = EventContract.envelope(SinkTaskFixture.TOPIC, row);
+        Struct source = new Struct(EventContract.SOURCE_SCHEMA).put("version", "1").put("connector", "postgresql").put("name", "p")
+                .put("ts_ms", 0L).put("db", "d").put("schema", "public").put("table", "items");
+        Struct envelope = new Struct(envelopeSchema).put("op", "c").put("source", source)
+                .put("after", new Struct(row).put("id", 2).put("v", "v2").put("w", 5));
+        SinkRecord second = new SinkRecord(SinkTaskFixture.TOPIC, 0, KEY, new Struct(KEY).put("id", 2), envelopeSchema, envelope, 2);
+        second.headers().addString(SchemaChannel.VERSION_HEADER, withW.version()).addString(SchemaChannel.TIME_HEADER, "2000")
+                .addString(SchemaChannel.TOPIC_HEADER, "p.schema-changes")
+                .addString(SourceTableHeader.HEADER, SourceTableHeader.encode("public", "items"));
+        AdbPgSinkTask task = task(pg, db, Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes"), null, items, schema);
+        task.put(List.of(definition(V2, 1_000, 0), row(0, 1, 1, V2, 1_000)));
+        task.put(List.of(definition(withW, 2_000, 1), second));
+        task.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(w::text, '<null>'), ',' ORDER BY id) FROM public.items"))
+                .isEqualTo("1=0,2=5");
+        assertThat(pg.scalar(db, "SELECT attnotnull::text || ',' || atthasdef::text FROM pg_attribute "
+                + "WHERE attrelid = 'public.items'::regclass AND attname = 'w'")).as("NOT NULL, no default").isEqualTo("true,false");
+    }
+
     @Test
     void recordsOfATableOutsideTheAllowListAreRefusedNotHeld() throws Exception {
         SinkTaskFixture.Context[] context = new SinkTaskFixture.Context[1];
