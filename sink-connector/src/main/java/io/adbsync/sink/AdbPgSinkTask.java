@@ -840,6 +840,10 @@ public class AdbPgSinkTask extends SinkTask {
             log.warn("The destination refused a record of a batch of {} events ({}); applying them one by one to find it",
                     events.size(), e.getMessage());
         }
+        // What this task saw of the tables may be from before another task changed them (a column added with a fast
+        // default, whose value rows from before it need): read again before any record is refused.
+        destination.schemaSync().forget();
+        states = destination.writer().prepare(c, tables);
         return new Outcome(tables, applyOneByOne(c, admitted, states, nextOffsets, reached, fenced));
     }
 

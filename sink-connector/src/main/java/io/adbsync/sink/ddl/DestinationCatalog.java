@@ -21,6 +21,13 @@ public final class DestinationCatalog {
 
     private static final String COLUMNS = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
             + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    /**
+     * NOT NULL columns without a default that were added with one: the rows older than them hold its value (PostgreSQL
+     * 11+). A record from before such a column was added at the source carries no value of it; its row holds that one.
+     */
+    private static final String FILLS = "SELECT a.attname, array_to_string(a.attmissingval, '') FROM pg_catalog.pg_attribute a "
+            + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND a.atthasmissing AND a.attnotnull "
+            + "AND NOT a.atthasdef";
     private static final String UNIQUE_KEYS = "SELECT i.indexrelid, a.attname, i.indimmediate FROM pg_catalog.pg_index i "
             + "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[]) "
             + "WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL";
@@ -77,6 +84,17 @@ public final class DestinationCatalog {
                 }
             }
         }
+        Map<String, String> fills = new LinkedHashMap<>();
+        if (dialect.postgres12Ddl()) {
+            try (PreparedStatement ps = c.prepareStatement(FILLS)) {
+                ps.setString(1, id.regclassText());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        fills.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+        }
         List<Set<String>> uniqueKeys = new ArrayList<>();
         List<Set<String>> immediate = new ArrayList<>();
         indexes.forEach((index, cols) -> {
@@ -85,7 +103,8 @@ public final class DestinationCatalog {
                 immediate.add(Set.copyOf(cols));
             }
         });
-        return new TableState(id, true, columns, uniqueKeys, immediate, StorageEngine.ofAccessMethod(accessMethod), distribution);
+        return new TableState(id, true, columns, uniqueKeys, immediate, StorageEngine.ofAccessMethod(accessMethod), distribution,
+                fills);
     }
 
     /**

@@ -12,15 +12,17 @@ import java.util.Set;
 /**
  * What the destination says about a table: its columns with their types, the column sets of its unique indexes (and
  * of those among them checked at once, not deferrable), its storage (empty for an access method the sink does not
- * know, e.g. one of an extension) and its distribution key.
+ * know, e.g. one of an extension) and its distribution key; and {@code fills}: the NOT NULL columns without a default
+ * that were added with one (a fast default, {@code attmissingval}), each with the value the rows older than it hold.
  */
 public record TableState(TableId id, boolean exists, Map<String, String> columns, List<Set<String>> uniqueKeys,
-                         List<Set<String>> immediateUniqueKeys, Optional<StorageEngine> storage, List<String> distributionKey) {
+                         List<Set<String>> immediateUniqueKeys, Optional<StorageEngine> storage, List<String> distributionKey,
+                         Map<String, String> fills) {
 
-    /** A table none of whose unique indexes is deferrable. */
+    /** A table none of whose unique indexes is deferrable, and without columns to fill. */
     public TableState(TableId id, boolean exists, Map<String, String> columns, List<Set<String>> uniqueKeys,
                       Optional<StorageEngine> storage, List<String> distributionKey) {
-        this(id, exists, columns, uniqueKeys, uniqueKeys, storage, distributionKey);
+        this(id, exists, columns, uniqueKeys, uniqueKeys, storage, distributionKey, Map.of());
     }
 
     public static TableState missing(TableId id) {

@@ -208,6 +208,33 @@ class SchemaSyncTaskIT {
                 + "WHERE attrelid = 'public.items'::regclass AND attname = 'w'")).as("NOT NULL, no default").isEqualTo("true,false");
     }
 
+    /**
+     * Rows inserted at the source before a column added with a fast default, whose records arrive after the column
+     * was added here (late in their partition, or on a task behind the schema topic's reader): their records carry no
+     * value of it, and the rows hold the fast default at the source. Written with it, not refused by NOT NULL.
+     */
+    @Test
+    void rowsInsertedBeforeAColumnWithAFastDefaultArrivingLateHoldItsValue() throws Exception {
+        Definition withW = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
+                new ColumnShape("id", "integer", true, null, null, null),
+                new ColumnShape("v", "text", false, null, null, null),
+                new ColumnShape("w", "integer", true, null, null, null, "0")), List.of("id"), List.of(), null, null));
+        Map<String, String> config = Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes");
+        TopicPartition items1 = new TopicPartition(SinkTaskFixture.TOPIC, 1);
+        AdbPgSinkTask reader = task(pg, db, config, null, items, schema);
+        AdbPgSinkTask other = task(pg, db, config, null, items1);
+        reader.put(List.of(definition(V2, 1_000, 0), row(0, 1, 1, V2, 1_000)));
+        other.put(List.of(row(1, 0, 2, V2, 1_000)));
+        reader.put(List.of(definition(withW, 2_000, 1)));
+        // Rows 3 and 4 were inserted before w was added; row 2 changed then too.
+        other.put(List.of(row(1, 1, 3, V2, 1_000), row(1, 2, 2, V2, 1_000)));
+        reader.put(List.of(row(0, 2, 4, V2, 1_000)));
+        reader.stop();
+        other.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || v || '/' || coalesce(w::text, '<null>'), ',' ORDER BY id) "
+                + "FROM public.items")).isEqualTo("1=v1/0,2=v2/0,3=v3/0,4=v4/0");
+    }
+
     @Test
     void recordsOfATableOutsideTheAllowListAreRefusedNotHeld() throws Exception {
         SinkTaskFixture.Context[] context = new SinkTaskFixture.Context[1];
