@@ -840,6 +840,10 @@ public class AdbPgSinkTask extends SinkTask {
             log.warn("The destination refused a record of a batch of {} events ({}); applying them one by one to find it",
                     events.size(), e.getMessage());
         }
+        // What this task saw of the tables may be from before another task changed them (a column added with a fast
+        // default, whose value rows from before it need): read again before any record is refused.
+        destination.schemaSync().forget();
+        states = destination.writer().prepare(c, tables);
         return new Outcome(tables, applyOneByOne(c, admitted, states, nextOffsets, reached, fenced));
     }
 
@@ -936,7 +940,15 @@ public class AdbPgSinkTask extends SinkTask {
             if (state == null || !state.exists()) {
                 continue;
             }
+            boolean readAgain = false;
             for (ChangeEvent e : remaining) {
+                if (matchedByKey(e) && !state.identifiesOneRow(columnNames(e.keyColumns())) && !readAgain) {
+                    // What this task saw of the table may be from before a unique key was added (by a definition another
+                    // task applied, or by hand): judged on the table as it is now before a record is refused.
+                    readAgain = true;
+                    destination.schemaSync().forget(e.table());
+                    state = destination.writer().prepare(c, reducer.reduce(remaining)).get(e.table());
+                }
                 if (matchedByKey(e) && !state.identifiesOneRow(columnNames(e.keyColumns()))) {
                     refuse(e.record(), notAUniqueKey(e, state), null);
                     refused.add(e);

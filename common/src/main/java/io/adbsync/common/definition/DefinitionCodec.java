@@ -26,6 +26,7 @@ public final class DefinitionCodec {
             .field("default", Schema.OPTIONAL_STRING_SCHEMA)
             .field("identity", Schema.OPTIONAL_STRING_SCHEMA)
             .field("generated", Schema.OPTIONAL_STRING_SCHEMA)
+            .field("missing", Schema.OPTIONAL_STRING_SCHEMA)
             .build();
 
     private static final Schema CONSTRAINT = SchemaBuilder.struct().name("io.adbsync.definition.Constraint")
@@ -124,7 +125,8 @@ public final class DefinitionCodec {
         List<Struct> columns = new ArrayList<>();
         for (ColumnShape c : t.columns()) {
             columns.add(new Struct(COLUMN).put("name", c.name()).put("type", c.type()).put("not_null", c.notNull())
-                    .put("default", c.defaultExpression()).put("identity", c.identity()).put("generated", c.generated()));
+                    .put("default", c.defaultExpression()).put("identity", c.identity()).put("generated", c.generated())
+                    .put("missing", c.missingValue()));
         }
         List<Struct> constraints = new ArrayList<>();
         for (ConstraintShape c : t.constraints()) {
@@ -173,8 +175,10 @@ public final class DefinitionCodec {
         }
         List<ColumnShape> columns = new ArrayList<>();
         for (Struct c : t.<Struct>getArray("columns")) {
+            // Absent from definitions of a source that did not send it (and from ledger rows it wrote).
+            String missing = c.schema().field("missing") == null ? null : c.getString("missing");
             columns.add(new ColumnShape(c.getString("name"), c.getString("type"), c.getBoolean("not_null"), c.getString("default"),
-                    c.getString("identity"), c.getString("generated")));
+                    c.getString("identity"), c.getString("generated"), missing));
         }
         List<ConstraintShape> constraints = new ArrayList<>();
         for (Struct c : t.<Struct>getArray("constraints")) {

@@ -21,7 +21,14 @@ public final class DestinationCatalog {
 
     private static final String COLUMNS = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
             + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
-    private static final String UNIQUE_KEYS = "SELECT i.indexrelid, a.attname FROM pg_catalog.pg_index i "
+    /**
+     * NOT NULL columns without a default that were added with one: the rows older than them hold its value (PostgreSQL
+     * 11+). A record from before such a column was added at the source carries no value of it; its row holds that one.
+     */
+    private static final String FILLS = "SELECT a.attname, array_to_string(a.attmissingval, '') FROM pg_catalog.pg_attribute a "
+            + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND a.atthasmissing AND a.attnotnull "
+            + "AND NOT a.atthasdef";
+    private static final String UNIQUE_KEYS = "SELECT i.indexrelid, a.attname, i.indimmediate FROM pg_catalog.pg_index i "
             + "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[]) "
             + "WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL";
 
@@ -54,11 +61,15 @@ public final class DestinationCatalog {
             }
         }
         Map<Long, Set<String>> indexes = new LinkedHashMap<>();
+        Set<Long> deferrable = new HashSet<>();
         try (PreparedStatement ps = c.prepareStatement(UNIQUE_KEYS)) {
             ps.setString(1, id.regclassText());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     indexes.computeIfAbsent(rs.getLong(1), k -> new HashSet<>()).add(rs.getString(2));
+                    if (!rs.getBoolean(3)) {
+                        deferrable.add(rs.getLong(1));
+                    }
                 }
             }
         }
@@ -73,9 +84,27 @@ public final class DestinationCatalog {
                 }
             }
         }
+        Map<String, String> fills = new LinkedHashMap<>();
+        if (dialect.postgres12Ddl()) {
+            try (PreparedStatement ps = c.prepareStatement(FILLS)) {
+                ps.setString(1, id.regclassText());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        fills.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+        }
         List<Set<String>> uniqueKeys = new ArrayList<>();
-        indexes.values().forEach(cols -> uniqueKeys.add(Set.copyOf(cols)));
-        return new TableState(id, true, columns, uniqueKeys, StorageEngine.ofAccessMethod(accessMethod), distribution);
+        List<Set<String>> immediate = new ArrayList<>();
+        indexes.forEach((index, cols) -> {
+            uniqueKeys.add(Set.copyOf(cols));
+            if (!deferrable.contains(index)) {
+                immediate.add(Set.copyOf(cols));
+            }
+        });
+        return new TableState(id, true, columns, uniqueKeys, immediate, StorageEngine.ofAccessMethod(accessMethod), distribution,
+                fills);
     }
 
     /**

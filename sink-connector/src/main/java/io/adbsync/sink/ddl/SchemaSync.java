@@ -77,6 +77,11 @@ public final class SchemaSync {
         cache.clear();
     }
 
+    /** Forgets what this task saw of {@code table}: the next {@link #ensure} reads it again. */
+    public void forget(TableId table) {
+        cache.remove(table);
+    }
+
     /** The table's state after any DDL the changes need; DDL runs and commits on {@code c} before the data. */
     public TableState ensure(Connection c, TableChanges changes) throws SQLException {
         TableState state = cache.get(changes.table());

@@ -10,11 +10,20 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What the destination says about a table: its columns with their types, the column sets of its unique indexes,
- * its storage (empty for an access method the sink does not know, e.g. one of an extension) and its distribution key.
+ * What the destination says about a table: its columns with their types, the column sets of its unique indexes (and
+ * of those among them checked at once, not deferrable), its storage (empty for an access method the sink does not
+ * know, e.g. one of an extension) and its distribution key; and {@code fills}: the NOT NULL columns without a default
+ * that were added with one (a fast default, {@code attmissingval}), each with the value the rows older than it hold.
  */
 public record TableState(TableId id, boolean exists, Map<String, String> columns, List<Set<String>> uniqueKeys,
-                         Optional<StorageEngine> storage, List<String> distributionKey) {
+                         List<Set<String>> immediateUniqueKeys, Optional<StorageEngine> storage, List<String> distributionKey,
+                         Map<String, String> fills) {
+
+    /** A table none of whose unique indexes is deferrable, and without columns to fill. */
+    public TableState(TableId id, boolean exists, Map<String, String> columns, List<Set<String>> uniqueKeys,
+                      Optional<StorageEngine> storage, List<String> distributionKey) {
+        this(id, exists, columns, uniqueKeys, uniqueKeys, storage, distributionKey, Map.of());
+    }
 
     public static TableState missing(TableId id) {
         return new TableState(id, false, Map.of(), List.of(), Optional.of(StorageEngine.HEAP), List.of());
@@ -34,12 +43,16 @@ public record TableState(TableId id, boolean exists, Map<String, String> columns
                 || !distributionKey.isEmpty() && !keyColumns.containsAll(distributionKey);
     }
 
-    /** Whether {@code INSERT … ON CONFLICT (keyColumns)} works: a unique index on exactly these columns, on a heap or Beam table. */
+    /**
+     * Whether {@code INSERT … ON CONFLICT (keyColumns)} works: a unique index on exactly these columns, on a heap or Beam
+     * table, and not deferrable (PostgreSQL refuses a deferrable one as the arbiter; schema.sync=all makes UNIQUE
+     * constraints deferrable, and a table without a primary key may be keyed by one).
+     */
     public boolean supportsOnConflict(List<String> keyColumns) {
         if (storage.isEmpty() || storage.get().appendOptimized() || keyColumns.isEmpty()) {
             return false;
         }
         Set<String> key = Set.copyOf(keyColumns);
-        return uniqueKeys.contains(key) && key.containsAll(distributionKey);
+        return immediateUniqueKeys.contains(key) && key.containsAll(distributionKey);
     }
 }

@@ -348,6 +348,18 @@ public final class DefinitionApplier {
 
     private void addColumn(TableId id, ColumnShape want, Set<String> renamed, List<Step> steps, List<Skip> skipped) {
         ColumnDefinition column = sql.column(want, renamed, skipped);
+        if (want.missingValue() != null && want.identity() == null && want.generated() == null) {
+            // Added at the source with a default: its rows older than the column hold that value (a fast default) with no
+            // change decoded for them, whatever the default is now (often none: added with one, dropped at once). The
+            // rows here older than the column get it too; then the column takes the source's default, or none.
+            String fill = "DEFAULT " + SqlIdentifiers.literal(want.missingValue()) + "::" + column.type();
+            steps.add(new Step(DefinitionSql.addColumn(id, new ColumnDefinition(column.name(), column.type(), column.notNull(), fill)),
+                    "column " + column.name(), Step.Failure.FAILS, null));
+            steps.add(new Step(column.clauses().isEmpty() ? DefinitionSql.dropDefault(id, column.name())
+                    : DefinitionSql.setDefault(id, column.name(), column.clauses().substring("DEFAULT ".length())),
+                    "default of column " + column.name(), Step.Failure.FAILS, null));
+            return;
+        }
         // Rows already there have no value for a NOT NULL column without a default: made nullable, then tried.
         boolean filled = !column.clauses().isEmpty();
         ColumnDefinition added = filled ? column : new ColumnDefinition(column.name(), column.type(), false, column.clauses());

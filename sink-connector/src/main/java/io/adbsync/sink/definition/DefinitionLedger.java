@@ -41,11 +41,14 @@ public final class DefinitionLedger {
         public static final Applied NONE = new Applied(List.of(), Long.MIN_VALUE);
 
         /**
-         * Whether a record naming {@code needed} may be written: its version was applied, or one the source read at
-         * the same time or later (the topic compacted to the latest, or the sink behind the schema topic's reader).
+         * Whether a record naming {@code needed} may be written: a definition the source read at the same time or
+         * later was applied (that version, which takes the later time when applied again, or a later one: the topic
+         * compacted to the latest, or the sink behind the schema topic's reader). The version alone answers only for a
+         * record without the time: a table changed back (a column dropped and added again) names a version applied
+         * before, and its records wait until it is applied again, or they would be written without that column.
          */
         public boolean satisfies(Needed needed) {
-            return versions.contains(needed.version()) || latestTsMs >= needed.tsMs();
+            return latestTsMs >= needed.tsMs() || needed.tsMs() == Long.MAX_VALUE && versions.contains(needed.version());
         }
     }
 

@@ -68,6 +68,16 @@ public final class BatchWriter {
         List<String> keys = t.keyColumns().stream().map(Column::name).toList();
         // All of them but where the schema channel's definitions decide the columns and dropped some the records carry.
         List<String> columns = t.columns().stream().map(Column::name).filter(state.columns()::containsKey).toList();
+        // Rows new here whose records carry no value of a column added at the source with a fast default are from before
+        // it: they hold its value there (and NOT NULL refuses them without it). A row already here keeps its own.
+        Map<String, String> fills = new LinkedHashMap<>();
+        state.fills().forEach((column, value) -> {
+            if (!columns.contains(column)) {
+                fills.put(column, CopyText.escape(value));
+            }
+        });
+        List<String> inserted = new ArrayList<>(columns);
+        inserted.addAll(fills.keySet());
         if (t.truncate()) {
             execute(c, MergeSql.truncate(table));
         }
@@ -77,24 +87,24 @@ public final class BatchWriter {
         }
         boolean onConflict = state.supportsOnConflict(keys);
         if (!t.upserts().isEmpty()) {
-            String staging = stage(c, table, columns, keys, t.upserts());
+            String staging = stage(c, table, inserted, keys, t.upserts(), fills);
             if (onConflict) {
-                execute(c, MergeSql.upsert(table, staging, columns, keys));
+                execute(c, MergeSql.upsert(table, staging, inserted, columns, keys));
             } else {
-                execute(c, MergeSql.deleteUsing(table, staging, keys), MergeSql.insert(table, staging, columns));
+                execute(c, MergeSql.deleteUsing(table, staging, keys), MergeSql.insert(table, staging, inserted));
             }
         }
         if (!t.insertsIfAbsent().isEmpty()) {
-            String staging = stage(c, table, columns, keys, t.insertsIfAbsent());
-            execute(c, onConflict ? MergeSql.insertIfAbsentOnConflict(table, staging, columns, keys)
-                    : MergeSql.insertIfAbsent(table, staging, columns, keys));
+            String staging = stage(c, table, inserted, keys, t.insertsIfAbsent(), fills);
+            execute(c, onConflict ? MergeSql.insertIfAbsentOnConflict(table, staging, inserted, keys)
+                    : MergeSql.insertIfAbsent(table, staging, inserted, keys));
         }
         if (!t.partials().isEmpty()) {
             writePartials(c, t, keys, columns);
         }
         if (!t.appends().isEmpty()) {
-            String staging = stage(c, table, columns, keys, t.appends());
-            execute(c, MergeSql.insert(table, staging, columns));
+            String staging = stage(c, table, inserted, keys, t.appends(), fills);
+            execute(c, MergeSql.insert(table, staging, inserted));
         }
     }
 
@@ -149,13 +159,22 @@ public final class BatchWriter {
         return values;
     }
 
-    /** Creates a staging table with {@code columns} of the target and COPYs the events' values into it. */
     private String stage(Connection c, TableId table, List<String> columns, List<String> keys, List<ChangeEvent> events)
             throws SQLException {
+        return stage(c, table, columns, keys, events, Map.of());
+    }
+
+    /**
+     * Creates a staging table with {@code columns} of the target and COPYs the events' values into it; a column an event
+     * lacks holds what {@code fills} says (COPY text), where the events' own columns say nothing.
+     */
+    private String stage(Connection c, TableId table, List<String> columns, List<String> keys, List<ChangeEvent> events,
+                         Map<String, String> fills) throws SQLException {
         String staging = "adbsync_stage_" + (++stagingCounter);
         execute(c, dialect.createStaging(staging, table, columns, keys));
         StringBuilder text = new StringBuilder(events.size() * 64);
         Map<String, String> absentAs = absentAs(events);
+        fills.forEach(absentAs::putIfAbsent);
         for (ChangeEvent e : events) {
             for (int i = 0; i < columns.size(); i++) {
                 if (i > 0) {

@@ -35,7 +35,12 @@ public final class MergeSql {
 
     /** Inserts every staged row, or overwrites the row with the same key. */
     public static String upsert(TableId table, String staging, List<String> columns, List<String> keys) {
-        List<String> updated = columns.stream().filter(c -> !keys.contains(c)).toList();
+        return upsert(table, staging, columns, columns, keys);
+    }
+
+    /** As {@link #upsert(TableId, String, List, List)}, a row already there keeping the columns not in {@code updating}. */
+    public static String upsert(TableId table, String staging, List<String> columns, List<String> updating, List<String> keys) {
+        List<String> updated = updating.stream().filter(c -> !keys.contains(c)).toList();
         String action = updated.isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + updated.stream()
                 .map(c -> SqlIdentifiers.quote(c) + " = EXCLUDED." + SqlIdentifiers.quote(c))
                 .collect(Collectors.joining(", "));

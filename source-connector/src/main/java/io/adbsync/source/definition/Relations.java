@@ -46,7 +46,11 @@ final class Relations {
     private static final String COLUMNS = "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
             + "CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END, a.attidentity::text, "
             + "CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END, a.atttypid, d.oid, "
-            + "a.attgenerated = 'v' "
+            + "a.attgenerated = 'v', "
+            // A partitioned table's rows, and so their fast defaults, are its leaves'; a value the leaves disagree on is none.
+            + "(SELECT CASE WHEN count(DISTINCT v) = 1 THEN min(v) END FROM (SELECT array_to_string(m.attmissingval, '') AS v "
+            + "FROM pg_attribute m WHERE m.attrelid IN (SELECT relid FROM pg_partition_tree(a.attrelid) WHERE isleaf "
+            + "UNION SELECT a.attrelid) AND m.attname = a.attname AND m.atthasmissing) x) "
             + "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
             + "WHERE a.attrelid = ANY (?::oid[]) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum";
 
@@ -123,7 +127,7 @@ final class Relations {
     }
 
     private record Column(long table, String name, String type, boolean notNull, String defaultExpression, String identity,
-                          String generated, long typeOid, long attrdef, boolean virtual) {
+                          String generated, long typeOid, long attrdef, boolean virtual, String missingValue) {
     }
 
     private record Constraint(long table, long oid, String name, char type, String definition, long referenced,
@@ -172,7 +176,7 @@ final class Relations {
         List<Long> tableOids = List.copyOf(tables.keySet());
         reading.query(COLUMNS, rs -> columns.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(new Column(rs.getLong(1),
                 rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getString(5), identity(rs.getString(6)), rs.getString(7),
-                rs.getLong(8), rs.getLong(9), rs.getBoolean(10))), reading.oids(tableOids));
+                rs.getLong(8), rs.getLong(9), rs.getBoolean(10), rs.getString(11))), reading.oids(tableOids));
         reading.query(CONSTRAINTS, rs -> constraints.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(new Constraint(
                 rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4).charAt(0), rs.getString(5), rs.getLong(6),
                 rs.getString(7) == null ? null : rs.getString(7) + "." + rs.getString(8), Reading.strings(rs, 9))),
@@ -451,7 +455,7 @@ final class Relations {
         Node node = reading.node(t.ref);
         List<ColumnShape> shapes = new ArrayList<>();
         for (Column c : columns.getOrDefault(t.oid, List.of())) {
-            shapes.add(new ColumnShape(c.name, c.type, c.notNull, c.defaultExpression, c.identity, c.generated));
+            shapes.add(new ColumnShape(c.name, c.type, c.notNull, c.defaultExpression, c.identity, c.generated, c.missingValue));
             if (c.virtual) {
                 reading.skip("column " + c.name + " of " + t.ref, "is a virtual generated column: it is sent as a stored one "
                         + "(GENERATED ALWAYS AS (" + c.generated + ") STORED), which has the same values");

@@ -301,6 +301,26 @@ class DefinitionReaderIT {
         }
     }
 
+    /**
+     * A column added with a default that is dropped at once (as Django migrations do): the rows older than it hold the
+     * default's value (a fast default) and the definition says so, the current default (none) aside.
+     */
+    @Test
+    void aColumnAddedWithADefaultCarriesTheValueItsOlderRowsHold() throws SQLException {
+        server.execute(database, "CREATE TABLE shop.tags (id integer PRIMARY KEY)", "INSERT INTO shop.tags VALUES (1)",
+                "ALTER TABLE shop.tags ADD COLUMN w integer NOT NULL DEFAULT 7",
+                "ALTER TABLE shop.tags ALTER COLUMN w DROP DEFAULT",
+                "ALTER TABLE shop.tags ADD COLUMN day date DEFAULT '2024-02-29'",
+                "ALTER TABLE shop.tags ADD COLUMN note text");
+        SourceDefinitions read;
+        try (Connection c = server.connect(database)) {
+            read = DefinitionReader.of(c).read(c, List.of(new TableId("shop", "tags")));
+        }
+        TableShape t = byKey(read).get("table:\"shop\".\"tags\"").table();
+        assertThat(t.columns()).extracting(ColumnShape::missingValue).containsExactly(null, "7", "2024-02-29", null);
+        assertThat(t.columns()).extracting(ColumnShape::defaultExpression).containsExactly(null, null, "'2024-02-29'::date", null);
+    }
+
     /** Constants in defaults and constraints are written the same whatever the session's date and time settings. */
     @Test
     void constantsReadTheSameWhateverTheSessionsSettings() throws SQLException {
