@@ -927,10 +927,15 @@ public class AdbPgSinkTask extends SinkTask {
         Set<ChangeEvent> refused = Collections.newSetFromMap(new IdentityHashMap<>());
         for (List<ChangeEvent> tableEvents : byTable.values()) {
             if (!ensureSchema(c, tableEvents)) {
-                // Find the records at fault: each one's DDL alone.
-                for (ChangeEvent e : tableEvents) {
-                    if (!ensureSchema(c, List.of(e))) {
-                        refused.add(e);
+                if (tableEvents.size() == 1) {
+                    // Reported as the record at fault already.
+                    refused.add(tableEvents.get(0));
+                } else {
+                    // Find the records at fault: each one's DDL alone.
+                    for (ChangeEvent e : tableEvents) {
+                        if (!ensureSchema(c, List.of(e))) {
+                            refused.add(e);
+                        }
                     }
                 }
             }

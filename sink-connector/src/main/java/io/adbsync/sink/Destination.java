@@ -35,12 +35,13 @@ record Destination(Dialect dialect, SchemaSync schemaSync, BatchWriter writer, O
             throw new ConnectException(SinkConfig.unsupportedStorage(dialect, config.storageEngine()));
         }
         boolean ddl = config.schemaSync() != SinkConfig.SchemaSyncMode.NONE;
-        SchemaSync schemaSync = new SchemaSync(dialect, ddl && config.autoCreate(), ddl && config.autoEvolve(), config.storageEngine(),
-                config.distributionKey(), config.schemaSync() == SinkConfig.SchemaSyncMode.ALL);
         Optional<SchemaChannelSink> definitions = config.schemaSync() == SinkConfig.SchemaSyncMode.ALL
                 ? Optional.of(new SchemaChannelSink(new DefinitionLedger(config.schemaSyncTable(), dialect), appliers,
                         config.schemaSyncWaitMs(), System::currentTimeMillis))
                 : Optional.empty();
+        SchemaSync schemaSync = new SchemaSync(dialect, ddl && config.autoCreate(), ddl && config.autoEvolve(), config.storageEngine(),
+                config.distributionKey(), definitions.<SchemaSync.ColumnsDefined>map(d -> (connection, changes) -> d.definedColumns(connection,
+                        SchemaSync.headersNamingDefinition(changes))).orElse(null));
         return new Destination(dialect, schemaSync, new BatchWriter(dialect, schemaSync),
                 config.offsetsTable().map(table -> new OffsetStore(table, connectorName, dialect)),
                 new BarrierStore(config.truncateBarrierTable(), connectorName, dialect), definitions);

@@ -10,6 +10,7 @@ import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.record.Column;
 import io.adbsync.sink.record.TableChanges;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,30 +48,46 @@ public final class SchemaSync {
     /** schema.sync=all: for tables whose records name a definition, the definitions decide the columns, not the records. */
     private final boolean definitionsDecideColumns;
     private final Set<String> droppedSaid = new HashSet<>();
+    private final ColumnsDefined columnsDefined;
+
+    /** schema.sync=all: the destination names of the columns of the latest definition applied for a table. */
+    @FunctionalInterface
+    public interface ColumnsDefined {
+        /** Those of the table {@code changes}' records name a definition of, or null when unknown. */
+        Set<String> of(Connection c, TableChanges changes) throws SQLException;
+    }
 
     public SchemaSync(Dialect dialect, boolean autoCreate, boolean autoEvolve, StorageEngine storage, List<String> distributionKey) {
-        this(dialect, autoCreate, autoEvolve, storage, distributionKey, false);
+        this(dialect, autoCreate, autoEvolve, storage, distributionKey, null);
     }
 
     /**
-     * @param definitionsDecideColumns schema.sync=all: a table whose records name a definition (header
-     *                                 {@value SchemaChannel#VERSION_HEADER}) never gains columns from records; the
-     *                                 schema channel adds and drops them
+     * @param columnsDefined schema.sync=all, else null: a table whose records name a definition (header
+     *                       {@value SchemaChannel#VERSION_HEADER}) never gains columns from records; the schema channel
+     *                       adds and drops them, and a column of the records it lacks is one dropped at the source unless
+     *                       the latest definition has it
      */
     public SchemaSync(Dialect dialect, boolean autoCreate, boolean autoEvolve, StorageEngine storage, List<String> distributionKey,
-                      boolean definitionsDecideColumns) {
+                      ColumnsDefined columnsDefined) {
         this.dialect = dialect;
         this.catalog = new DestinationCatalog(dialect);
         this.autoCreate = autoCreate;
         this.autoEvolve = autoEvolve;
         this.storage = storage;
         this.distributionKey = List.copyOf(distributionKey);
-        this.definitionsDecideColumns = definitionsDecideColumns;
+        this.definitionsDecideColumns = columnsDefined != null;
+        this.columnsDefined = columnsDefined;
     }
 
     private static boolean namesDefinition(TableChanges changes) {
-        return changes.rowEvents().stream().anyMatch(e -> e.record() != null
-                && e.record().headers().lastWithName(SchemaChannel.VERSION_HEADER) != null);
+        return headersNamingDefinition(changes) != null;
+    }
+
+    /** The headers of a record among {@code changes} that names a definition of its table, or null. */
+    public static Headers headersNamingDefinition(TableChanges changes) {
+        return changes.rowEvents().stream().filter(e -> e.record() != null
+                && e.record().headers().lastWithName(SchemaChannel.VERSION_HEADER) != null)
+                .map(e -> e.record().headers()).findFirst().orElse(null);
     }
 
     public void forget() {
@@ -110,7 +127,14 @@ public final class SchemaSync {
         if (!missing.isEmpty() && definitionsDecideColumns && namesDefinition(changes)) {
             // The table's definitions (schema.sync=all) decide its columns, and the latest one applied lacks these:
             // dropped at the source after the records were written. Their values are not written.
+            Set<String> defined = columnsDefined.of(c, changes);
             for (Column col : missing) {
+                if (defined != null && defined.contains(col.name())) {
+                    throw new RecordSchemaException("Destination table " + changes.table() + " has no column " + col.name()
+                            + ", which the table's latest definition from the source has (dropped here by hand?): its values "
+                            + "cannot be written. Add the column back (ALTER TABLE " + changes.table().quoted()
+                            + " ADD COLUMN " + SqlIdentifiers.quote(col.name()) + " ...)");
+                }
                 if (droppedSaid.add(changes.table() + "." + col.name())) {
                     log.info("Column {} of {} is not in the table's latest definition (dropped at the source); values of it "
                             + "in records written before are not written", col.name(), changes.table());

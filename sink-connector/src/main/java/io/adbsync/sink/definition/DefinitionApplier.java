@@ -113,6 +113,11 @@ public final class DefinitionApplier {
         this.catalog = new DefinitionCatalog(dialect);
     }
 
+    /** How this applier names the source's tables and columns here. */
+    public DefinitionNames names() {
+        return names;
+    }
+
     /**
      * Applies {@code definition} and commits, after {@code applied} recorded it in the same transaction.
      *

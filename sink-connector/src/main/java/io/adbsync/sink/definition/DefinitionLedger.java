@@ -145,7 +145,7 @@ public final class DefinitionLedger {
     }
 
     /** The definition of {@code object} applied last (the latest the source read), or null; in the caller's transaction. */
-    private Definition latest(Connection c, String object) throws SQLException {
+    Definition latest(Connection c, String object) throws SQLException {
         String sql = "SELECT " + q("definition") + " FROM " + table.quoted() + " WHERE " + q("object") + " = ? ORDER BY "
                 + q("source_ts_ms") + " DESC, " + q("applied_at") + " DESC LIMIT 1";
         String text = null;

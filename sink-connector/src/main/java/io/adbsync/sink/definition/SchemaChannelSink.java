@@ -10,6 +10,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.header.Headers;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,6 +123,27 @@ public final class SchemaChannelSink {
                 log.info("Schema sync: {}", applied.summary());
             }
         }
+    }
+
+    /**
+     * The destination names of the columns of the latest definition applied for the table a record with {@code headers}
+     * names, or null when it names none or none was applied.
+     */
+    public Set<String> definedColumns(Connection c, Headers headers) throws SQLException {
+        Naming naming = DefinitionHolds.naming(headers);
+        if (naming == null) {
+            return null;
+        }
+        ledger.ensure(c);
+        Definition latest = ledger.latest(c, naming.object());
+        if (latest == null || latest.table() == null) {
+            return null;
+        }
+        String prefix = naming.schemaTopic().substring(0, naming.schemaTopic().length() - SchemaChannel.TOPIC_SUFFIX.length() - 1);
+        DefinitionNames names = appliers.applier(prefix).names();
+        Set<String> columns = new HashSet<>();
+        latest.table().columns().forEach(column -> columns.add(names.column(column.name())));
+        return columns;
     }
 
     /** A new batch: each object's ledger rows may be read once more. */

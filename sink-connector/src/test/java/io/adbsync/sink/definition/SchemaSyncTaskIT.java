@@ -249,6 +249,23 @@ class SchemaSyncTaskIT {
     }
 
     /**
+     * A column the table's latest definition still has, dropped at the destination by hand: its values cannot be
+     * written, and that is said (the record refused, naming table and column), not taken for a drop at the source.
+     */
+    @Test
+    void aColumnDroppedAtTheDestinationByHandIsNotTakenForOneDroppedAtTheSource() throws Exception {
+        SinkTaskFixture.Context[] context = new SinkTaskFixture.Context[1];
+        AdbPgSinkTask task = task(pg, db, Map.of("schema.sync", "all", "errors.tolerance", "all",
+                "topics", "p.public.items,p.schema-changes"), context, items, schema);
+        task.put(List.of(definition(V2, 1_000, 0), row(0, V2, 1_000)));
+        execute("ALTER TABLE public.items DROP COLUMN v");
+        task.put(List.of(row(0, 1, 2, V2, 1_000)));
+        task.stop();
+        assertThat(context[0].errant).as("the record whose v cannot be written").hasSize(1);
+        assertThat(pg.scalar(db, "SELECT string_agg(id::text, ',' ORDER BY id) FROM public.items")).isEqualTo("1");
+    }
+
+    /**
      * A column dropped at the source while records written before the drop are on their way: the definition without it
      * is applied first (the batch's definitions go first), and those records must not bring the column back.
      */
