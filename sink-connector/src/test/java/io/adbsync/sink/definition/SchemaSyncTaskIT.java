@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -58,6 +59,8 @@ class SchemaSyncTaskIT {
 
     private final TopicPartition items = new TopicPartition(SinkTaskFixture.TOPIC, 0);
     private final TopicPartition schema = new TopicPartition("p.schema-changes", 0);
+    /** Read by a task that does not read the schema topic. */
+    private final TopicPartition items1 = new TopicPartition(SinkTaskFixture.TOPIC, 1);
     private PostgresServer pg;
     private String db;
 
@@ -99,6 +102,26 @@ class SchemaSyncTaskIT {
         return r;
     }
 
+    /** Two tasks of one connector under schema.sync=all: one reads the schema topic too, the other does not. */
+    private record TwoTasks(AdbPgSinkTask reader, AdbPgSinkTask other, SinkTaskFixture.Context otherContext) {
+        void stop() {
+            reader.stop();
+            other.stop();
+        }
+    }
+
+    /** {@code reader} with partition 0 of the items topic and the schema topic, {@code other} with partition 1; config pairs {@code extra}. */
+    private TwoTasks twoTasks(String... extra) {
+        Map<String, String> config = new HashMap<>(Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes"));
+        for (int i = 0; i < extra.length; i += 2) {
+            config.put(extra[i], extra[i + 1]);
+        }
+        SinkTaskFixture.Context[] otherContext = new SinkTaskFixture.Context[1];
+        AdbPgSinkTask reader = task(pg, db, config, null, items, schema);
+        AdbPgSinkTask other = task(pg, db, config, otherContext, items1);
+        return new TwoTasks(reader, other, otherContext[0]);
+    }
+
     private void execute(String sql) throws Exception {
         try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
             s.execute(sql);
@@ -112,23 +135,20 @@ class SchemaSyncTaskIT {
      */
     @Test
     void aUniqueKeyAddedByAnotherTasksDefinitionIsSeenByEveryTask() throws Exception {
-        Map<String, String> config = Map.of("schema.sync", "all", "errors.tolerance", "all",
-                "topics", "p.public.items,p.schema-changes");
-        TopicPartition items1 = new TopicPartition(SinkTaskFixture.TOPIC, 1);
-        SinkTaskFixture.Context[] otherContext = new SinkTaskFixture.Context[1];
-        AdbPgSinkTask reader = task(pg, db, config, null, items, schema);
-        AdbPgSinkTask other = task(pg, db, config, otherContext, items1);
+        TwoTasks tasks = twoTasks("errors.tolerance", "all");
+        AdbPgSinkTask reader = tasks.reader();
+        AdbPgSinkTask other = tasks.other();
+        SinkTaskFixture.Context otherContext = tasks.otherContext();
         reader.put(List.of(definition(KEYLESS, 1_000, 0)));
         // No unique key yet: a delete by id could remove several rows, and is refused (rightly).
         other.put(List.of(delete(1, 0, 7, KEYLESS, 1_000)));
-        assertThat(otherContext[0].errant).hasSize(1);
+        assertThat(otherContext.errant).hasSize(1);
         reader.put(List.of(definition(UNIQUE_ID, 2_000, 1)));
         execute("INSERT INTO public.items VALUES (1, 'v1'), (2, 'v2')");
         other.put(List.of(delete(1, 1, 1, UNIQUE_ID, 2_000)));
-        reader.stop();
-        other.stop();
-        assertThat(otherContext[0].errant).as("records refused; the last: %s", otherContext[0].errant.isEmpty() ? null
-                : otherContext[0].errant.get(otherContext[0].errant.size() - 1)).hasSize(1);
+        tasks.stop();
+        assertThat(otherContext.errant).as("records refused; the last: %s", otherContext.errant.isEmpty() ? null
+                : otherContext.errant.get(otherContext.errant.size() - 1)).hasSize(1);
         assertThat(pg.scalar(db, "SELECT string_agg(id::text, ',' ORDER BY id) FROM public.items")).isEqualTo("2");
     }
 
@@ -152,26 +172,24 @@ class SchemaSyncTaskIT {
      */
     @Test
     void recordsOfATableChangedBackWaitForTheDefinitionAppliedAgain() throws Exception {
-        Map<String, String> config = Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes");
-        TopicPartition items1 = new TopicPartition(SinkTaskFixture.TOPIC, 1);
-        SinkTaskFixture.Context[] otherContext = new SinkTaskFixture.Context[1];
-        AdbPgSinkTask reader = task(pg, db, config, null, items, schema);
-        AdbPgSinkTask other = task(pg, db, config, otherContext, items1);
+        TwoTasks tasks = twoTasks();
+        AdbPgSinkTask reader = tasks.reader();
+        AdbPgSinkTask other = tasks.other();
+        SinkTaskFixture.Context otherContext = tasks.otherContext();
         reader.put(List.of(definition(V2, 1_000, 0)));
         reader.put(List.of(definition(V1, 2_000, 1)));
         // v added again at the source: V2 again, read at 3000; the reader has not got there yet.
         other.put(List.of(row(1, 0, 5, V2, 3_000)));
-        boolean held = otherContext[0].paused.contains(items1);
+        boolean held = otherContext.paused.contains(items1);
         reader.put(List.of(definition(V2, 3_000, 2)));
         Thread.sleep(600);
         other.put(List.of());
         if (held) {
-            assertThat(otherContext[0].paused).as("released once the definition is applied again").doesNotContain(items1);
+            assertThat(otherContext.paused).as("released once the definition is applied again").doesNotContain(items1);
             // Delivered again from where it waited, as the runtime does after the rewind.
             other.put(List.of(row(1, 0, 5, V2, 3_000)));
         }
-        reader.stop();
-        other.stop();
+        tasks.stop();
         assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
                 .isEqualTo("5=v5");
     }
@@ -219,18 +237,16 @@ class SchemaSyncTaskIT {
                 new ColumnShape("id", "integer", true, null, null, null),
                 new ColumnShape("v", "text", false, null, null, null),
                 new ColumnShape("w", "integer", true, null, null, null, "0")), List.of("id"), List.of(), null, null));
-        Map<String, String> config = Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes");
-        TopicPartition items1 = new TopicPartition(SinkTaskFixture.TOPIC, 1);
-        AdbPgSinkTask reader = task(pg, db, config, null, items, schema);
-        AdbPgSinkTask other = task(pg, db, config, null, items1);
+        TwoTasks tasks = twoTasks();
+        AdbPgSinkTask reader = tasks.reader();
+        AdbPgSinkTask other = tasks.other();
         reader.put(List.of(definition(V2, 1_000, 0), row(0, 1, 1, V2, 1_000)));
         other.put(List.of(row(1, 0, 2, V2, 1_000)));
         reader.put(List.of(definition(withW, 2_000, 1)));
         // Rows 3 and 4 were inserted before w was added; row 2 changed then too.
         other.put(List.of(row(1, 1, 3, V2, 1_000), row(1, 2, 2, V2, 1_000)));
         reader.put(List.of(row(0, 2, 4, V2, 1_000)));
-        reader.stop();
-        other.stop();
+        tasks.stop();
         assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || v || '/' || coalesce(w::text, '<null>'), ',' ORDER BY id) "
                 + "FROM public.items")).isEqualTo("1=v1/0,2=v2/0,3=v3/0,4=v4/0");
     }
@@ -290,16 +306,14 @@ class SchemaSyncTaskIT {
      */
     @Test
     void aColumnAddedByAnotherTasksDefinitionIsWrittenByEveryTask() throws Exception {
-        Map<String, String> config = Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes");
-        TopicPartition items1 = new TopicPartition(SinkTaskFixture.TOPIC, 1);
-        AdbPgSinkTask reader = task(pg, db, config, null, items, schema);
-        AdbPgSinkTask other = task(pg, db, config, null, items1);
+        TwoTasks tasks = twoTasks();
+        AdbPgSinkTask reader = tasks.reader();
+        AdbPgSinkTask other = tasks.other();
         reader.put(List.of(definition(V1, 1_000, 0), row(0, V1, 1_000)));
         other.put(List.of(row(1, 0, 2, V1, 1_000)));
         reader.put(List.of(definition(V2, 2_000, 1), row(0, 1, 3, V2, 2_000)));
         other.put(List.of(row(1, 1, 4, V2, 2_000)));
-        reader.stop();
-        other.stop();
+        tasks.stop();
         assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
                 .as("v of rows 3 and 4 (written under the definition with v), by both tasks")
                 .isEqualTo("1=<null>,2=<null>,3=v3,4=v4");
@@ -312,16 +326,14 @@ class SchemaSyncTaskIT {
      */
     @Test
     void aColumnDroppedByAnotherTasksDefinitionDoesNotStopATask() throws Exception {
-        Map<String, String> config = Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes");
-        TopicPartition items1 = new TopicPartition(SinkTaskFixture.TOPIC, 1);
-        AdbPgSinkTask reader = task(pg, db, config, null, items, schema);
-        AdbPgSinkTask other = task(pg, db, config, null, items1);
+        TwoTasks tasks = twoTasks();
+        AdbPgSinkTask reader = tasks.reader();
+        AdbPgSinkTask other = tasks.other();
         reader.put(List.of(definition(V2, 1_000, 0), row(0, V2, 1_000)));
         other.put(List.of(row(1, 0, 2, V2, 1_000)));
         reader.put(List.of(definition(V1, 2_000, 1)));
         putAsTheRuntimeDoes(other, List.of(row(1, 1, 3, V2, 1_000)));
-        reader.stop();
-        other.stop();
+        tasks.stop();
         assertThat(pg.scalar(db, "SELECT string_agg(id::text, ',' ORDER BY id) FROM public.items")).isEqualTo("1,2,3");
         assertThat(pg.scalar(db, "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute "
                 + "WHERE attrelid = 'public.items'::regclass AND attnum > 0 AND NOT attisdropped")).isEqualTo("id");
