@@ -81,6 +81,8 @@ public class AdbPgSinkTask extends SinkTask {
     private TableAllowList allowList;
     private BatchReducer reducer;
     private RetryPolicy retry;
+    /** Records reported as errant during the current put(), which may apply its batch more than once. */
+    private final Set<TopicPartitionOffset> reportedThisPut = new HashSet<>();
     private Throttle throttle;
     private ErrantRecordReporter reporter;
     private boolean tolerateAll;
@@ -232,6 +234,7 @@ public class AdbPgSinkTask extends SinkTask {
 
     @Override
     public void put(Collection<SinkRecord> records) {
+        reportedThisPut.clear();
         try {
             try {
                 putBatch(records);
@@ -880,6 +883,10 @@ public class AdbPgSinkTask extends SinkTask {
         }
     }
 
+    /** A record's place in its topic. */
+    private record TopicPartitionOffset(String topic, int partition, long offset) {
+    }
+
     /** SQLState of a column the statement names and the table does not have. */
     private static final String UNDEFINED_COLUMN = "42703";
 
@@ -1057,6 +1064,10 @@ public class AdbPgSinkTask extends SinkTask {
     /** A record that cannot be applied: to the dead-letter queue when tolerated, else the task fails naming it. */
     private void refuse(SinkRecord record, String message, Exception cause) {
         if (tolerateAll && reporter != null) {
+            if (!reportedThisPut.add(new TopicPartitionOffset(record.topic(), record.kafkaPartition(), record.kafkaOffset()))) {
+                // The batch is applied again within this put (see put()): reported in the first attempt.
+                return;
+            }
             log.warn("Sending a record to the errant-record reporter: {}", message);
             try {
                 reporter.report(record, new ConnectException(message, cause)).get();

@@ -339,6 +339,24 @@ class SchemaSyncTaskIT {
                 + "WHERE attrelid = 'public.items'::regclass AND attnum > 0 AND NOT attisdropped")).isEqualTo("id");
     }
 
+    /**
+     * A batch applied again within one put (a column dropped meanwhile by another task's definition) reports a record
+     * it refused once, not once per attempt.
+     */
+    @Test
+    void aRecordRefusedInABatchAppliedAgainIsReportedOnce() throws Exception {
+        TwoTasks tasks = twoTasks("errors.tolerance", "all");
+        tasks.reader().put(List.of(definition(V2, 1_000, 0), row(0, V2, 1_000)));
+        tasks.other().put(List.of(row(1, 0, 2, V2, 1_000)));
+        tasks.reader().put(List.of(definition(V1, 2_000, 1)));
+        // A version header without the source table's: malformed, refused where it is read.
+        SinkRecord malformed = SinkTaskFixture.rec(1, 1, 3, SchemaChannel.VERSION_HEADER, V2.version());
+        tasks.other().put(List.of(malformed, row(1, 2, 4, V2, 1_000)));
+        tasks.stop();
+        assertThat(tasks.otherContext().errant).as("reports of the malformed record").hasSize(1);
+        assertThat(pg.scalar(db, "SELECT string_agg(id::text, ',' ORDER BY id) FROM public.items")).isEqualTo("1,2,4");
+    }
+
     /** put() as the runtime calls it: a batch that failed with a retriable error is delivered again. */
     private static void putAsTheRuntimeDoes(AdbPgSinkTask task, List<SinkRecord> batch) {
         for (int attempt = 1; ; attempt++) {
