@@ -253,7 +253,7 @@ public class AdbPgSinkTask extends SinkTask {
                 try {
                     putBatch(records);
                 } catch (ColumnsChangedMeanwhile again) {
-                    throw failure(again.cause, again.tables);
+                    throw failure((SQLException) again.getCause(), again.tables);
                 }
             }
         } catch (RuntimeException e) {
@@ -686,7 +686,7 @@ public class AdbPgSinkTask extends SinkTask {
             if (naming == null) {
                 return true;
             }
-            String prefix = naming.schemaTopic().substring(0, naming.schemaTopic().length() - SchemaChannel.TOPIC_SUFFIX.length() - 1);
+            String prefix = SchemaChannel.topicPrefix(naming.schemaTopic());
             if (new DefinitionAppliers().tableRefusal(prefix, naming.ref(), naming.ref()) != null) {
                 // Never waited for: the record is refused as one for a table this sink may not write (its definition was).
                 return true;
@@ -896,13 +896,11 @@ public class AdbPgSinkTask extends SinkTask {
      * such failure is the task's failure, with the destination's message).
      */
     private static final class ColumnsChangedMeanwhile extends RetriableException {
-        private final SQLException cause;
         private final List<TableChanges> tables;
 
         ColumnsChangedMeanwhile(SQLException cause, List<TableChanges> tables) {
             super("A column of the destination is gone since this task read the table's columns (" + cause.getMessage()
                     + "); another task applied a definition of the schema channel meanwhile", cause);
-            this.cause = cause;
             this.tables = tables;
         }
     }
@@ -954,17 +952,21 @@ public class AdbPgSinkTask extends SinkTask {
             }
             boolean readAgain = false;
             for (ChangeEvent e : remaining) {
-                if (matchedByKey(e) && !state.identifiesOneRow(columnNames(e.keyColumns())) && !readAgain) {
+                if (!matchedByKey(e) || state.identifiesOneRow(columnNames(e.keyColumns()))) {
+                    continue;
+                }
+                if (!readAgain) {
                     // What this task saw of the table may be from before a unique key was added (by a definition another
                     // task applied, or by hand): judged on the table as it is now before a record is refused.
                     readAgain = true;
                     destination.schemaSync().forget(e.table());
                     state = destination.writer().prepare(c, reducer.reduce(remaining)).get(e.table());
+                    if (state.identifiesOneRow(columnNames(e.keyColumns()))) {
+                        continue;
+                    }
                 }
-                if (matchedByKey(e) && !state.identifiesOneRow(columnNames(e.keyColumns()))) {
-                    refuse(e.record(), notAUniqueKey(e, state), null);
-                    refused.add(e);
-                }
+                refuse(e.record(), notAUniqueKey(e, state), null);
+                refused.add(e);
             }
         }
         return refused.isEmpty() ? events : events.stream().filter(e -> !refused.contains(e)).toList();

@@ -40,8 +40,7 @@ record Destination(Dialect dialect, SchemaSync schemaSync, BatchWriter writer, O
                         config.schemaSyncWaitMs(), System::currentTimeMillis))
                 : Optional.empty();
         SchemaSync schemaSync = new SchemaSync(dialect, ddl && config.autoCreate(), ddl && config.autoEvolve(), config.storageEngine(),
-                config.distributionKey(), definitions.<SchemaSync.ColumnsDefined>map(d -> (connection, changes) -> d.definedColumns(connection,
-                        SchemaSync.headersNamingDefinition(changes))).orElse(null));
+                config.distributionKey(), definitions.<SchemaSync.ColumnsDefined>map(d -> d::definedColumns).orElse(null));
         return new Destination(dialect, schemaSync, new BatchWriter(dialect, schemaSync),
                 config.offsetsTable().map(table -> new OffsetStore(table, connectorName, dialect)),
                 new BarrierStore(config.truncateBarrierTable(), connectorName, dialect), definitions);

@@ -38,6 +38,11 @@ public final class SchemaChannel {
         return topicPrefix + "." + TOPIC_SUFFIX;
     }
 
+    /** The {@code topic.prefix} of schema topic {@code schemaTopic}: {@link #topic}'s inverse. */
+    public static String topicPrefix(String schemaTopic) {
+        return schemaTopic.substring(0, schemaTopic.length() - TOPIC_SUFFIX.length() - 1);
+    }
+
     /** Whether {@code topic} is a schema topic by its name. */
     public static boolean isSchemaTopic(String topic) {
         return topic.endsWith("." + TOPIC_SUFFIX);

@@ -45,16 +45,18 @@ public final class SchemaSync {
     private final StorageEngine storage;
     private final List<String> distributionKey;
     private final Map<TableId, TableState> cache = new HashMap<>();
-    /** schema.sync=all: for tables whose records name a definition, the definitions decide the columns, not the records. */
-    private final boolean definitionsDecideColumns;
     private final Set<String> droppedSaid = new HashSet<>();
+    /**
+     * schema.sync=all, else null: for tables whose records name a definition, the definitions decide the columns, not
+     * the records; this says which columns the latest one applied has.
+     */
     private final ColumnsDefined columnsDefined;
 
     /** schema.sync=all: the destination names of the columns of the latest definition applied for a table. */
     @FunctionalInterface
     public interface ColumnsDefined {
-        /** Those of the table {@code changes}' records name a definition of, or null when unknown. */
-        Set<String> of(Connection c, TableChanges changes) throws SQLException;
+        /** Those of the table a record with {@code headers} names a definition of, or null when unknown. */
+        Set<String> of(Connection c, Headers headers) throws SQLException;
     }
 
     public SchemaSync(Dialect dialect, boolean autoCreate, boolean autoEvolve, StorageEngine storage, List<String> distributionKey) {
@@ -75,16 +77,11 @@ public final class SchemaSync {
         this.autoEvolve = autoEvolve;
         this.storage = storage;
         this.distributionKey = List.copyOf(distributionKey);
-        this.definitionsDecideColumns = columnsDefined != null;
         this.columnsDefined = columnsDefined;
     }
 
-    private static boolean namesDefinition(TableChanges changes) {
-        return headersNamingDefinition(changes) != null;
-    }
-
     /** The headers of a record among {@code changes} that names a definition of its table, or null. */
-    public static Headers headersNamingDefinition(TableChanges changes) {
+    private static Headers headersNamingDefinition(TableChanges changes) {
         return changes.rowEvents().stream().filter(e -> e.record() != null
                 && e.record().headers().lastWithName(SchemaChannel.VERSION_HEADER) != null)
                 .map(e -> e.record().headers()).findFirst().orElse(null);
@@ -124,10 +121,11 @@ public final class SchemaSync {
             state = catalog.load(c, changes.table());
             missing = missing(changes, state);
         }
-        if (!missing.isEmpty() && definitionsDecideColumns && namesDefinition(changes)) {
+        Headers naming = missing.isEmpty() || columnsDefined == null ? null : headersNamingDefinition(changes);
+        if (naming != null) {
             // The table's definitions (schema.sync=all) decide its columns, and the latest one applied lacks these:
             // dropped at the source after the records were written. Their values are not written.
-            Set<String> defined = columnsDefined.of(c, changes);
+            Set<String> defined = columnsDefined.of(c, naming);
             for (Column col : missing) {
                 if (defined != null && defined.contains(col.name())) {
                     throw new RecordSchemaException("Destination table " + changes.table() + " has no column " + col.name()

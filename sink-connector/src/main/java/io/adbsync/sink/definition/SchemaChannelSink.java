@@ -97,7 +97,7 @@ public final class SchemaChannelSink {
                 ensured = true;
             }
             Definition definition = received.definition();
-            String prefix = record.topic().substring(0, record.topic().length() - SchemaChannel.TOPIC_SUFFIX.length() - 1);
+            String prefix = SchemaChannel.topicPrefix(record.topic());
             String object = DefinitionLedger.object(record.topic(), definition.ref());
             DefinitionLedger.Applied latest = ledger.applied(c, List.of(object)).getOrDefault(object, DefinitionLedger.Applied.NONE);
             if (received.tsMs() < latest.latestTsMs()) {
@@ -139,8 +139,7 @@ public final class SchemaChannelSink {
         if (latest == null || latest.table() == null) {
             return null;
         }
-        String prefix = naming.schemaTopic().substring(0, naming.schemaTopic().length() - SchemaChannel.TOPIC_SUFFIX.length() - 1);
-        DefinitionNames names = appliers.applier(prefix).names();
+        DefinitionNames names = appliers.applier(SchemaChannel.topicPrefix(naming.schemaTopic())).names();
         Set<String> columns = new HashSet<>();
         latest.table().columns().forEach(column -> columns.add(names.column(column.name())));
         return columns;
