@@ -1,5 +1,8 @@
 package io.adbsync.source.catalog;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,19 +20,11 @@ import java.util.Map;
  */
 public final class LockBoundedDdl<K> {
 
+    private static final Logger log = LoggerFactory.getLogger(LockBoundedDdl.class);
     static final String LOCK_TIMEOUT = "1s";
-    public static final long RETRY_MS = 15_000;
+    static final long RETRY_MS = 15_000;
     /** SQLState of a lock not granted within lock_timeout. */
     private static final String LOCK_NOT_AVAILABLE = "55P03";
-
-    /** What came of {@link #run}. */
-    public enum Outcome {
-        DONE,
-        /** A lock was not granted; nothing was changed. The first time for this key since it was last done. */
-        LOCKED_FIRST,
-        /** A lock was not granted again; nothing was changed. */
-        LOCKED_AGAIN
-    }
 
     private final Map<K, Long> lockedUntil = new HashMap<>();
 
@@ -39,11 +34,14 @@ public final class LockBoundedDdl<K> {
         return until == null || nowMs >= until;
     }
 
-    /** Runs {@code statements} on {@code c} (in autocommit mode) in one transaction, all or nothing. */
-    public Outcome run(Connection c, K key, long nowMs, List<String> statements) throws SQLException {
+    /**
+     * Runs {@code statements} on {@code c} (in autocommit mode) in one transaction, all or nothing; false when a lock
+     * was not granted (nothing changed), said once in a warning naming {@code what} until it is done.
+     */
+    public boolean run(Connection c, K key, String what, long nowMs, List<String> statements) throws SQLException {
         if (statements.isEmpty()) {
             lockedUntil.remove(key);
-            return Outcome.DONE;
+            return true;
         }
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
@@ -61,13 +59,18 @@ public final class LockBoundedDdl<K> {
                 throw e;
             }
             if (e instanceof SQLException sql && LOCK_NOT_AVAILABLE.equals(sql.getSQLState())) {
-                return lockedUntil.put(key, nowMs + RETRY_MS) == null ? Outcome.LOCKED_FIRST : Outcome.LOCKED_AGAIN;
+                if (lockedUntil.put(key, nowMs + RETRY_MS) == null) {
+                    log.warn("{} is new to the connector, but another transaction holds a lock on it that making it "
+                            + "capturable must wait for (a CREATE INDEX, VACUUM FULL or LOCK TABLE); the other tables stream "
+                            + "on, and it is tried again every {} s until that transaction ends", what, RETRY_MS / 1000);
+                }
+                return false;
             }
             throw e;
         }
         c.setAutoCommit(true);
         lockedUntil.remove(key);
-        return Outcome.DONE;
+        return true;
     }
 
     /** Forgets {@code key} (the table is gone). */

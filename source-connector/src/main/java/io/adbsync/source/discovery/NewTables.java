@@ -230,14 +230,7 @@ public final class NewTables {
         if (publish && !members.isEmpty()) {
             sql.add("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
         }
-        LockBoundedDdl.Outcome outcome = ddl.run(c, t.qualifiedName(), nowMs, sql);
-        if (outcome != LockBoundedDdl.Outcome.DONE) {
-            if (outcome == LockBoundedDdl.Outcome.LOCKED_FIRST) {
-                log.warn("Table {} is new to the connector, but another transaction holds a lock on it that making it "
-                        + "capturable must wait for (a CREATE INDEX, VACUUM FULL or LOCK TABLE); the other tables stream "
-                        + "on, and it is tried again every {} s until that transaction ends", t.qualifiedName(),
-                        LockBoundedDdl.RETRY_MS / 1000);
-            }
+        if (!ddl.run(c, t.qualifiedName(), "Table " + t.qualifiedName(), nowMs, sql)) {
             return;
         }
         if (t.partitioned()) {

@@ -136,14 +136,7 @@ public final class AttachedPartitions {
             return false;
         }
         awaitingAdministrator.remove(leaf.oid());
-        LockBoundedDdl.Outcome outcome = ddl.run(catalog.connection(), leaf.oid(), nowMs, sql);
-        if (outcome != LockBoundedDdl.Outcome.DONE) {
-            if (outcome == LockBoundedDdl.Outcome.LOCKED_FIRST) {
-                log.warn("Partition {} of {} is new to the connector, but another transaction holds a lock on it that making "
-                        + "it capturable must wait for (a CREATE INDEX, VACUUM FULL or LOCK TABLE); the other tables stream "
-                        + "on, and it is tried again every {} s until that transaction ends", leaf.qualifiedName(), root,
-                        LockBoundedDdl.RETRY_MS / 1000);
-            }
+        if (!ddl.run(catalog.connection(), leaf.oid(), "Partition " + leaf.qualifiedName() + " of " + root, nowMs, sql)) {
             return false;
         }
         Lsn position = catalog.streamServerLsn();

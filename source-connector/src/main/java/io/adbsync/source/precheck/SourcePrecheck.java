@@ -277,16 +277,15 @@ public final class SourcePrecheck {
             error(values, TaskSegments.TASKS_MAX, another.get());
             return;
         }
-        String database = scalar(c, "SELECT current_database()");
-        for (Map.Entry<String, ReplicationSetup.ExistingSlot> slot : found.entrySet()) {
-            if (count == 1) {
-                break;
-            }
-            String problem = slot.getValue().problem(database);
-            if (problem != null) {
-                error(values, SourceConfig.SLOT_NAME, problem);
-            } else {
-                checkSlotReader(c, slot.getKey(), values);
+        if (count > 1) {
+            String database = scalar(c, "SELECT current_database()");
+            for (Map.Entry<String, ReplicationSetup.ExistingSlot> slot : found.entrySet()) {
+                String problem = slot.getValue().problem(database);
+                if (problem != null) {
+                    error(values, SourceConfig.SLOT_NAME, problem);
+                } else {
+                    checkSlotReader(c, slot.getKey(), values);
+                }
             }
         }
         int needed = count > 1 ? ShardSlots.missing(found, config.slotName(), count).size() : 0;
