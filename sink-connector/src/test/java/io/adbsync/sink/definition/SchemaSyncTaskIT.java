@@ -251,6 +251,25 @@ class SchemaSyncTaskIT {
                 + "FROM public.items")).isEqualTo("1=v1/0,2=v2/0,3=v3/0,4=v4/0");
     }
 
+    /**
+     * A column dropped at the source and another of the same name added later: a record written before the drop that
+     * arrives after both (late in its partition, or on a task behind the schema topic's reader) must not put the old
+     * column's value into the new column, which holds no value (NULL) for that row at the source.
+     */
+    @Test
+    void aValueOfADroppedColumnDoesNotGoIntoANewColumnOfTheSameName() throws Exception {
+        Definition readded = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
+                new ColumnShape("id", "integer", true, null, null, null),
+                new ColumnShape("v", "text", false, null, null, null)), List.of("id"),
+                List.of(new ConstraintShape("items_v_check", "CHECK", "CHECK ((v <> ''::text))")), null, null));
+        AdbPgSinkTask task = task(pg, db, Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes"), null, items, schema);
+        task.put(List.of(definition(V2, 1_000, 0), definition(V1, 2_000, 1), definition(readded, 3_000, 2),
+                row(0, 3, 7, V2, 1_000)));
+        task.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+                .isEqualTo("7=<null>");
+    }
+
     @Test
     void recordsOfATableOutsideTheAllowListAreRefusedNotHeld() throws Exception {
         SinkTaskFixture.Context[] context = new SinkTaskFixture.Context[1];
