@@ -110,6 +110,8 @@ public class AdbPgSinkTask extends SinkTask {
     private TableNamer namer;
     /** schema.sync=all: what applies the definitions of each source (by topic prefix) through this sink's settings. */
     private final Map<String, DefinitionApplier> appliers = new HashMap<>();
+    /** Columns whose values in records from before they were dropped and added again were left out, said once each. */
+    private final Set<String> replacedSaid = new HashSet<>();
     /** Schema topics whose definitions this task skips (schema.sync is not all), said once each. */
     private final Set<String> schemaTopicsSkipped = new HashSet<>();
     /** Topics with records beyond the partitions the source sends truncates to, where truncates are not applied: warned. */
@@ -460,10 +462,32 @@ public class AdbPgSinkTask extends SinkTask {
         }
         nextOffsets.merge(tp, record.kafkaOffset() + 1, Math::max);
         warnOnSnapshotRowInInsertMode(event);
-        events.add(event);
+        events.add(withoutReplacedColumns(event));
         if (partitions > 1 && record.kafkaPartition() < partitions && truncatesApplied(event)) {
             fenced.merge(tp, record.kafkaOffset(), Math::min);
         }
+    }
+
+    /**
+     * schema.sync=all: the event without its values of columns dropped at the source after its record was written and
+     * added again under the same name since (they belong to the dropped column, not to the one of that name now).
+     */
+    private ChangeEvent withoutReplacedColumns(ChangeEvent event) throws SQLException {
+        if (config.schemaSync() != SinkConfig.SchemaSyncMode.ALL || event.kind() != ChangeEvent.Kind.UPSERT) {
+            return event;
+        }
+        Set<String> replaced = destination.definitions().orElseThrow().replacedColumns(connection(), event.record().headers());
+        ChangeEvent kept = event.without(replaced);
+        if (kept != event) {
+            for (Column column : event.columns()) {
+                if (!kept.columns().contains(column) && replacedSaid.add(event.table() + "." + column.name())) {
+                    log.info("Column {} of {} was dropped at the source and added again after records at {} were written: "
+                            + "their values of it, which are the dropped column's, are not written (said once per column)",
+                            column.name(), event.table(), event.coordinates());
+                }
+            }
+        }
+        return kept;
     }
 
     /** Notes a copy of a truncate barrier that this sink consumes without applying it (see {@link BarrierStore}). */

@@ -1,5 +1,6 @@
 package io.adbsync.sink.definition;
 
+import io.adbsync.common.definition.ColumnShape;
 import io.adbsync.common.definition.Definition;
 import io.adbsync.common.definition.DefinitionCodec;
 import io.adbsync.common.definition.ObjectRef;
@@ -157,8 +158,35 @@ public final class DefinitionLedger {
                 }
             }
         }
-        return text == null ? null : DefinitionCodec.decode((Struct) JSON.toConnectData(table.toString(),
-                text.getBytes(StandardCharsets.UTF_8)).value()).definition();
+        return text == null ? null : decode(text);
+    }
+
+    private Definition decode(String text) {
+        return DefinitionCodec.decode((Struct) JSON.toConnectData(table.toString(), text.getBytes(StandardCharsets.UTF_8)).value())
+                .definition();
+    }
+
+    /**
+     * The column names of each table definition of {@code object} the source read after {@code tsMs}, in the order it
+     * read them (the latest last); in the caller's transaction.
+     */
+    List<List<String>> columnsReadAfter(Connection c, String object, long tsMs) throws SQLException {
+        String sql = "SELECT " + q("definition") + " FROM " + table.quoted() + " WHERE " + q("object") + " = ? AND "
+                + q("source_ts_ms") + " > ? ORDER BY " + q("source_ts_ms") + ", " + q("applied_at");
+        List<List<String>> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, object);
+            ps.setLong(2, tsMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Definition d = decode(rs.getString(1));
+                    if (d.table() != null) {
+                        out.add(d.table().columns().stream().map(ColumnShape::name).toList());
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     private String text(DefinitionCodec.Received received) {

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,8 @@ public final class SchemaChannelSink {
     private final LongSupplier clockMs;
     private final DefinitionHolds holds = new DefinitionHolds();
     private final Set<TopicPartition> warned = new HashSet<>();
+    /** {@link #replacedColumns} per object and definition time, read once per batch (the ledger grows meanwhile). */
+    private final Map<String, Set<String>> replacedThisBatch = new HashMap<>();
     private long lastCheckMs;
 
     /** What applies the definitions of one source (schema topic {@code <topicPrefix>.schema-changes}) here. */
@@ -145,9 +148,43 @@ public final class SchemaChannelSink {
         return columns;
     }
 
+    /**
+     * The destination names of the columns whose values a record with {@code headers} holds from a column since dropped
+     * at the source and added again under the same name (a type changed by DROP and ADD, a table changed back): a
+     * definition the source read after the record's lacks the column, and the latest has it. Those values are the
+     * dropped column's; the new one holds its own for the record's row. Empty when there are none or the record names
+     * no definition. Ends the transaction.
+     */
+    public Set<String> replacedColumns(Connection c, Headers headers) throws SQLException {
+        Naming naming = DefinitionHolds.naming(headers);
+        if (naming == null || naming.needed().tsMs() == Long.MAX_VALUE) {
+            return Set.of();
+        }
+        String key = naming.object() + " " + naming.needed().tsMs();
+        Set<String> cached = replacedThisBatch.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        ledger.ensure(c);
+        List<List<String>> later = ledger.columnsReadAfter(c, naming.object(), naming.needed().tsMs());
+        c.commit();
+        Set<String> replaced = new HashSet<>();
+        if (!later.isEmpty()) {
+            DefinitionNames names = appliers.applier(SchemaChannel.topicPrefix(naming.schemaTopic())).names();
+            for (String column : later.get(later.size() - 1)) {
+                if (later.stream().anyMatch(columns -> !columns.contains(column))) {
+                    replaced.add(names.column(column));
+                }
+            }
+        }
+        replacedThisBatch.put(key, Set.copyOf(replaced));
+        return replacedThisBatch.get(key);
+    }
+
     /** A new batch: each object's ledger rows may be read once more. */
     public void startBatch() {
         holds.startBatch();
+        replacedThisBatch.clear();
     }
 
     public boolean isHeld(TopicPartition tp) {

@@ -104,6 +104,29 @@ public record ChangeEvent(SinkRecord record, SourceTable source, TableId table, 
                 new Row(keyColumns(), key(), columns(), merged, stillUnavailable));
     }
 
+    /**
+     * This event without its values of {@code dropped} (key columns kept): written like an event from before those
+     * columns, so a row new here gets what the column holds for older rows and a row already here keeps its own.
+     */
+    public ChangeEvent without(Set<String> dropped) {
+        List<Column> kept = columns().stream().filter(c -> !dropped.contains(c.name()) || isKey(c.name())).toList();
+        if (kept.size() == columns().size()) {
+            return this;
+        }
+        Map<String, String> fields = new LinkedHashMap<>(fields());
+        Set<String> unavailable = new TreeSet<>(unavailable());
+        columns().stream().filter(c -> !kept.contains(c)).forEach(c -> {
+            fields.remove(c.name());
+            unavailable.remove(c.name());
+        });
+        return new ChangeEvent(record, source, table, kind, operation, plain, snapshot,
+                new Row(keyColumns(), key(), kept, fields, unavailable));
+    }
+
+    private boolean isKey(String column) {
+        return keyColumns().stream().anyMatch(k -> k.name().equals(column));
+    }
+
     /** What the event does to its table. */
     public enum Kind {
         UPSERT, DELETE, TRUNCATE
