@@ -42,7 +42,7 @@ public final class CatalogDefinitions implements SchemaChannelGate.Reader {
                     .toList();
         }
         SourceDefinitions read = reader(c).read(c, tables, listed);
-        return new SchemaChannelGate.Read(read.definitions(), read.skipped());
+        return new SchemaChannelGate.Read(read.definitions(), read.skipped(), read.readAtMs());
     }
 
 

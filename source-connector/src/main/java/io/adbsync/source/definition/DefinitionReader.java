@@ -9,6 +9,7 @@ import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.TableId;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collection;
@@ -126,7 +127,9 @@ public final class DefinitionReader {
     private static final String SESSION = "SELECT set_config('search_path', 'pg_catalog', true), "
             + "set_config('DateStyle', 'ISO', true), set_config('IntervalStyle', 'postgres', true), "
             + "set_config('TimeZone', 'UTC', true), set_config('extra_float_digits', '3', true), "
-            + "set_config('bytea_output', 'hex', true)";
+            + "set_config('bytea_output', 'hex', true), "
+            // The first statement takes the REPEATABLE READ snapshot: its start is when the catalog was read.
+            + "(extract(epoch FROM statement_timestamp()) * 1000)::bigint";
 
     /** Sequences outside the system schemas, for sequence.include.list. */
     private static final String LISTABLE_SEQUENCES = "SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c "
@@ -178,7 +181,11 @@ public final class DefinitionReader {
         SQLException failure = null;
         try (Statement s = connection.createStatement()) {
             s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-            s.execute(SESSION);
+            long readAtMs;
+            try (ResultSet rs = s.executeQuery(SESSION)) {
+                rs.next();
+                readAtMs = rs.getLong(7);
+            }
             Reading reading = new Reading(connection, capabilities, greenplum);
             Relations relations = new Relations(reading);
             relations.read(List.copyOf(tables));
@@ -198,7 +205,7 @@ public final class DefinitionReader {
             relations.addNodes(support);
             List<Definition> ordered = DependencyOrder.order(reading.nodes, reading.skipped);
             reading.skipped.sort(Comparator.comparing(Skipped::object).thenComparing(Skipped::reason));
-            return new SourceDefinitions(ordered, reading.skipped);
+            return new SourceDefinitions(ordered, reading.skipped, readAtMs);
         } catch (SQLException e) {
             failure = e;
             throw e;

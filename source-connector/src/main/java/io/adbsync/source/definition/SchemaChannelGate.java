@@ -65,8 +65,17 @@ public final class SchemaChannelGate {
         Read definitions() throws SQLException;
     }
 
-    /** What a read found: the definitions in dependency order, and what it left out with the reason. */
-    public record Read(List<Definition> definitions, List<Skipped> skipped) {
+    /**
+     * What a read found: the definitions in dependency order, what it left out with the reason, and when it read them by
+     * the source server's clock ({@link #UNTIMED}: the gate's own clock stands in).
+     */
+    public record Read(List<Definition> definitions, List<Skipped> skipped, long readAtMs) {
+
+        public static final long UNTIMED = Long.MIN_VALUE;
+
+        public Read(List<Definition> definitions, List<Skipped> skipped) {
+            this(definitions, skipped, UNTIMED);
+        }
     }
 
     /** Consecutive failed reads after which one that is not a lost connection fails the task. */
@@ -94,6 +103,8 @@ public final class SchemaChannelGate {
     private final Set<Skipped> skippedWarned = new HashSet<>();
     private long lastRefreshMs;
     private long lastResendMs;
+    /** The time of the latest read sent (see {@link #send}). */
+    private long lastReadAtMs = Long.MIN_VALUE;
     private int failedReads;
 
     private record Version(String version, long tsMs) {
@@ -214,6 +225,10 @@ public final class SchemaChannelGate {
     }
 
     private List<SourceRecord> send(Read read, long now) {
+        // The definition's time, which a sink ranks definitions and records by: the source server's, since tasks on
+        // other workers (key shards, Greenplum segments) read the same tables and their clocks differ. Never back.
+        long at = Math.max(read.readAtMs() == Read.UNTIMED ? now : read.readAtMs(), lastReadAtMs);
+        lastReadAtMs = at;
         List<SourceRecord> out = new ArrayList<>();
         for (Definition d : read.definitions()) {
             String version = d.version();
@@ -224,7 +239,7 @@ public final class SchemaChannelGate {
                 sentSequences.put(d.ref(), d);
             }
             if (changed) {
-                out.add(record(d, now));
+                out.add(record(d, at));
                 if (sent.put(d.ref(), version) != null && d.ref().kind() != ObjectKind.SEQUENCE) {
                     log.info("Definition of {} changed (version {}); sent to {}", d.ref(), version, topic);
                 }
@@ -233,7 +248,7 @@ public final class SchemaChannelGate {
                 TableId table = new TableId(d.ref().schema(), d.ref().name());
                 Version current = tables.get(table);
                 if (current == null || !current.version().equals(version)) {
-                    tables.put(table, new Version(version, now));
+                    tables.put(table, new Version(version, at));
                 }
             }
         }
@@ -245,10 +260,10 @@ public final class SchemaChannelGate {
         return out;
     }
 
-    private SourceRecord record(Definition d, long now) {
+    private SourceRecord record(Definition d, long readAtMs) {
         // Partition 0 whatever the topic's partition count: the sink applies definitions in the order they were sent.
         return new SourceRecord(null, null, topic, 0, DefinitionCodec.KEY_SCHEMA, d.ref().key(),
-                DefinitionCodec.VALUE_SCHEMA, DefinitionCodec.encode(d, null, now), now);
+                DefinitionCodec.VALUE_SCHEMA, DefinitionCodec.encode(d, null, readAtMs), readAtMs);
     }
 
     /**

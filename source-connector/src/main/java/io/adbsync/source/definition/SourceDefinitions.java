@@ -8,8 +8,11 @@ import java.util.List;
 /**
  * What one read of the source's catalog found: the definitions in the order a destination creates them (each after
  * everything in its {@code dependsOn}), and what was left out, each with its reason.
+ *
+ * @param readAtMs the source server's clock (ms since the epoch) when the read's snapshot was taken: one clock for every
+ *                 task reading that server, so reads by tasks on different workers rank by it as they happened
  */
-public record SourceDefinitions(List<Definition> definitions, List<Skipped> skipped) {
+public record SourceDefinitions(List<Definition> definitions, List<Skipped> skipped, long readAtMs) {
 
     public SourceDefinitions {
         definitions = List.copyOf(definitions);

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashSet;
@@ -273,6 +274,23 @@ class DefinitionReaderIT {
                         + "EXTENSION \"citext\") before the objects that use it arrive",
                 "view shop.region_orders: reads public.regions, which is not captured: capture it, or create the view at the "
                         + "destination by hand");
+    }
+
+    /** A read is timed by the source server's clock, which every task reading it shares (see SchemaChannelGate). */
+    @Test
+    void aReadIsTimedByTheServersClock() throws SQLException {
+        long before = serverClockMs();
+        SourceDefinitions read = read(database);
+        long after = serverClockMs();
+        assertThat(read.readAtMs()).isBetween(before, after);
+    }
+
+    private long serverClockMs() throws SQLException {
+        try (Connection c = server.connect(database); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     @Test

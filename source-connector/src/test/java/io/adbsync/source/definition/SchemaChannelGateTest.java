@@ -47,11 +47,14 @@ class SchemaChannelGateTest {
                     "\"public\".\"orders\".\"id\"", sequenceAt, true));
         }
 
+        /** The source server's clock at a read; {@link SchemaChannelGate.Read#UNTIMED} for a reader that gives none. */
+        long serverMs = SchemaChannelGate.Read.UNTIMED;
+
         @Override
         public SchemaChannelGate.Read definitions() {
             reads++;
             Definition type = Definition.ofStatements(ENUM, List.of(), List.of("CREATE TYPE public.mood AS ENUM ('a')"));
-            return new SchemaChannelGate.Read(List.of(type, sequence(), table()), List.of());
+            return new SchemaChannelGate.Read(List.of(type, sequence(), table()), List.of(), serverMs);
         }
 
     }
@@ -92,6 +95,27 @@ class SchemaChannelGateTest {
 
         assertThat(keysOnSchemaTopic(gate.gate(List.of(row(V1, 3))))).isEmpty();
         assertThat(catalog.reads).isEqualTo(1);
+    }
+
+    /**
+     * Two tasks (key shards) on workers whose clocks differ read the same source: the one that read the table later,
+     * after a column was added, must name a later time than the one that read it before, whatever their clocks say, or
+     * a sink ranks the older definition latest and leaves out the new column's values.
+     */
+    @Test
+    void definitionsAreTimedByTheSourceServerNotTheWorkersClock() throws Exception {
+        AtomicLong aheadClock = new AtomicLong(60_000);
+        SchemaChannelGate ahead = new SchemaChannelGate("p", catalog, 30_000, 3_600_000, aheadClock::get);
+        catalog.serverMs = 5_000;
+        List<SourceRecord> before = ahead.gate(List.of(row(V1, 1)));
+        catalog.columns.add("note");
+        catalog.serverMs = 6_000;
+        List<SourceRecord> after = gate.gate(List.of(row(V2, 2)));
+        long readBefore = (Long) before.get(before.size() - 1).headers().lastWithName(SchemaChannel.TIME_HEADER).value();
+        long readAfter = (Long) after.get(after.size() - 1).headers().lastWithName(SchemaChannel.TIME_HEADER).value();
+        assertThat(readAfter).isGreaterThan(readBefore);
+        Struct table = (Struct) after.get(2).value();
+        assertThat(DefinitionCodec.decode(table).tsMs()).isEqualTo(readAfter);
     }
 
     @Test
