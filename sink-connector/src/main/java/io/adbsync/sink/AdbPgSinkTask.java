@@ -248,15 +248,7 @@ public class AdbPgSinkTask extends SinkTask {
                 barriers.forget(e.partitions);
                 putBatch(records);
             } catch (ColumnsChangedMeanwhile e) {
-                // Another task applied a definition of the table after this one had read its columns: read them again.
-                log.info("{}; the batch is applied again with the table's columns read again", e.getMessage());
-                destination.schemaSync().forget();
-                destination.definitions().ifPresent(SchemaChannelSink::dropNewHolds);
-                try {
-                    putBatch(records);
-                } catch (ColumnsChangedMeanwhile again) {
-                    throw failure((SQLException) again.getCause(), again.tables);
-                }
+                applyAgainWithColumnsReadAgain(records, e);
             }
         } catch (RuntimeException e) {
             // The failure may have come after the commit (its reply lost): the batch is redelivered, and whether its
@@ -267,6 +259,27 @@ public class AdbPgSinkTask extends SinkTask {
             }
             throw e;
         }
+    }
+
+    /**
+     * Another task applied a definition of a table after this one had read its columns: read them again and apply the
+     * batch again. Several definitions applied one after the other (two columns dropped by two statements) can each
+     * meet one attempt, so a few are made; what fails every one of them is the task's failure.
+     */
+    private void applyAgainWithColumnsReadAgain(Collection<SinkRecord> records, ColumnsChangedMeanwhile first) {
+        ColumnsChangedMeanwhile last = first;
+        for (int attempt = 2; attempt <= COLUMNS_CHANGED_ATTEMPTS; attempt++) {
+            log.info("{}; the batch is applied again with the table's columns read again", last.getMessage());
+            destination.schemaSync().forget();
+            destination.definitions().ifPresent(SchemaChannelSink::dropNewHolds);
+            try {
+                putBatch(records);
+                return;
+            } catch (ColumnsChangedMeanwhile again) {
+                last = again;
+            }
+        }
+        throw failure((SQLException) last.getCause(), last.tables);
     }
 
     private void putBatch(Collection<SinkRecord> records) {
@@ -913,11 +926,13 @@ public class AdbPgSinkTask extends SinkTask {
 
     /** SQLState of a column the statement names and the table does not have. */
     private static final String UNDEFINED_COLUMN = "42703";
+    /** Attempts at a batch that meets columns dropped by another task meanwhile (see {@link ColumnsChangedMeanwhile}). */
+    private static final int COLUMNS_CHANGED_ATTEMPTS = 5;
 
     /**
      * schema.sync=all: a column this task knew is gone, dropped by a definition another task (the schema topic's
-     * reader) applied since this one read the table's columns; the batch was rolled back. Written again once (a second
-     * such failure is the task's failure, with the destination's message).
+     * reader) applied since this one read the table's columns; the batch was rolled back. Written again a few times (see
+     * {@link #applyAgainWithColumnsReadAgain}; then the task fails with the destination's message).
      */
     private static final class ColumnsChangedMeanwhile extends RetriableException {
         private final List<TableChanges> tables;
