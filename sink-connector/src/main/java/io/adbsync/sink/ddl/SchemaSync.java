@@ -46,6 +46,8 @@ public final class SchemaSync {
     private final List<String> distributionKey;
     private final Map<TableId, TableState> cache = new HashMap<>();
     private final Set<String> droppedSaid = new HashSet<>();
+    /** Per table, the columns of its latest definition as last seen (a new instance: a new definition). */
+    private final Map<TableId, Map<String, String>> definedSeen = new HashMap<>();
     /**
      * schema.sync=all, else null: for tables whose records name a definition, the definitions decide the columns, not
      * the records; this says which columns the latest one applied has.
@@ -55,8 +57,11 @@ public final class SchemaSync {
     /** schema.sync=all: the destination names of the columns of the latest definition applied for a table. */
     @FunctionalInterface
     public interface ColumnsDefined {
-        /** Those of the table a record with {@code headers} names a definition of, or null when unknown. */
-        Set<String> of(Connection c, Headers headers) throws SQLException;
+        /**
+         * Those of the table a record with {@code headers} names a definition of, each with the value the source's rows
+         * older than it hold (null: none), or null when unknown.
+         */
+        Map<String, String> of(Connection c, Headers headers) throws SQLException;
     }
 
     public SchemaSync(Dialect dialect, boolean autoCreate, boolean autoEvolve, StorageEngine storage, List<String> distributionKey) {
@@ -89,6 +94,7 @@ public final class SchemaSync {
 
     public void forget() {
         cache.clear();
+        definedSeen.clear();
     }
 
     /** Forgets what this task saw of {@code table}: the next {@link #ensure} reads it again. */
@@ -114,20 +120,27 @@ public final class SchemaSync {
             }
             state = create(c, changes);
         }
+        Headers naming = columnsDefined == null ? null : headersNamingDefinition(changes);
+        Map<String, String> defined = naming == null ? null : columnsDefined.of(c, naming);
+        boolean newDefinition = defined != null && definedSeen.put(changes.table(), defined) != defined;
         List<Column> missing = missing(changes, state);
-        if (!missing.isEmpty() && cached) {
+        if (cached && (!missing.isEmpty() || newDefinition && filledColumnLacking(defined, state))) {
             // Another task may have added them since (a definition it applied, or its own records): judged on what the
-            // destination says now, never on what this task saw before.
+            // destination says now, never on what this task saw before. Records from before a column added with a fast
+            // default lack it, so only the definition says it came.
             state = catalog.load(c, changes.table());
             missing = missing(changes, state);
         }
-        Headers naming = missing.isEmpty() || columnsDefined == null ? null : headersNamingDefinition(changes);
-        if (naming != null) {
+        if (defined != null) {
+            // Rows from before a nullable column added with a fast default hold its value too, which only the
+            // definition says (the destination cannot tell such a column from one of its own).
+            state = state.withFills(defined);
+        }
+        if (naming != null && !missing.isEmpty()) {
             // The table's definitions (schema.sync=all) decide its columns, and the latest one applied lacks these:
             // dropped at the source after the records were written. Their values are not written.
-            Set<String> defined = columnsDefined.of(c, naming);
             for (Column col : missing) {
-                if (defined != null && defined.contains(col.name())) {
+                if (defined != null && defined.containsKey(col.name())) {
                     throw new RecordSchemaException("Destination table " + changes.table() + " has no column " + col.name()
                             + ", which the table's latest definition from the source has (dropped here by hand?): its values "
                             + "cannot be written. Add the column back (ALTER TABLE " + changes.table().quoted()
@@ -149,6 +162,10 @@ public final class SchemaSync {
         }
         cache.put(changes.table(), state);
         return state;
+    }
+
+    private static boolean filledColumnLacking(Map<String, String> defined, TableState state) {
+        return defined.entrySet().stream().anyMatch(e -> e.getValue() != null && !state.columns().containsKey(e.getKey()));
     }
 
     private static List<Column> missing(TableChanges changes, TableState state) {

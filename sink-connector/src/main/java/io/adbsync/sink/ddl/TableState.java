@@ -12,8 +12,9 @@ import java.util.Set;
 /**
  * What the destination says about a table: its columns with their types, the column sets of its unique indexes (and
  * of those among them checked at once, not deferrable), its storage (empty for an access method the sink does not
- * know, e.g. one of an extension) and its distribution key; and {@code fills}: the NOT NULL columns without a default
- * that were added with one (a fast default, {@code attmissingval}), each with the value the rows older than it hold.
+ * know, e.g. one of an extension) and its distribution key; and {@code fills}: the columns whose rows older than them
+ * hold a value (a fast default, {@code attmissingval}), each with that value: NOT NULL columns without a default that
+ * were added with one here, and under schema.sync=all those the source's latest definition says so of.
  */
 public record TableState(TableId id, boolean exists, Map<String, String> columns, List<Set<String>> uniqueKeys,
                          List<Set<String>> immediateUniqueKeys, Optional<StorageEngine> storage, List<String> distributionKey,
@@ -23,6 +24,22 @@ public record TableState(TableId id, boolean exists, Map<String, String> columns
     public TableState(TableId id, boolean exists, Map<String, String> columns, List<Set<String>> uniqueKeys,
                       Optional<StorageEngine> storage, List<String> distributionKey) {
         this(id, exists, columns, uniqueKeys, uniqueKeys, storage, distributionKey, Map.of());
+    }
+
+    /**
+     * This state with {@code more} columns to fill (those it has already kept), for columns of the table only: the
+     * schema channel's definitions say which nullable columns hold a fast default's value in rows older than them,
+     * where the destination's catalog cannot tell them from columns of its own.
+     */
+    public TableState withFills(Map<String, String> more) {
+        Map<String, String> all = new java.util.LinkedHashMap<>(fills);
+        more.forEach((column, value) -> {
+            if (value != null && columns.containsKey(column)) {
+                all.putIfAbsent(column, value);
+            }
+        });
+        return all.equals(fills) ? this : new TableState(id, exists, columns, uniqueKeys, immediateUniqueKeys, storage,
+                distributionKey, Map.copyOf(all));
     }
 
     public static TableState missing(TableId id) {

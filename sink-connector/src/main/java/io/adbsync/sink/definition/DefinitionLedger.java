@@ -145,6 +145,18 @@ public final class DefinitionLedger {
         }
     }
 
+    /** The version of {@code object} applied last (the latest the source read), or null; in the caller's transaction. */
+    String latestVersion(Connection c, String object) throws SQLException {
+        String sql = "SELECT " + q("version") + " FROM " + table.quoted() + " WHERE " + q("object") + " = ? ORDER BY "
+                + q("source_ts_ms") + " DESC, " + q("applied_at") + " DESC LIMIT 1";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, object);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     /** The definition of {@code object} applied last (the latest the source read), or null; in the caller's transaction. */
     Definition latest(Connection c, String object) throws SQLException {
         String sql = "SELECT " + q("definition") + " FROM " + table.quoted() + " WHERE " + q("object") + " = ? ORDER BY "

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -48,6 +49,12 @@ public final class SchemaChannelSink {
     private final LongSupplier clockMs;
     private final DefinitionHolds holds = new DefinitionHolds();
     private final Set<TopicPartition> warned = new HashSet<>();
+    /** {@link #definedColumns} per object, for the version that was latest when read (the same instance while it is). */
+    private final Map<String, Defined> defined = new HashMap<>();
+
+    private record Defined(String version, Map<String, String> columns) {
+    }
+
     /** {@link #replacedColumns} per object and definition time, read once per batch (the ledger grows meanwhile). */
     private final Map<String, Set<String>> replacedThisBatch = new HashMap<>();
     private long lastCheckMs;
@@ -130,22 +137,32 @@ public final class SchemaChannelSink {
 
     /**
      * The destination names of the columns of the latest definition applied for the table a record with {@code headers}
-     * names, or null when it names none or none was applied.
+     * names, each with the value rows older than it hold at the source (a fast default; null: none), or null when it
+     * names none or none was applied.
      */
-    public Set<String> definedColumns(Connection c, Headers headers) throws SQLException {
+    public Map<String, String> definedColumns(Connection c, Headers headers) throws SQLException {
         Naming naming = DefinitionHolds.naming(headers);
         if (naming == null) {
             return null;
         }
         ledger.ensure(c);
+        String latestVersion = ledger.latestVersion(c, naming.object());
+        Defined known = defined.get(naming.object());
+        if (latestVersion == null) {
+            return null;
+        }
+        if (known != null && known.version().equals(latestVersion)) {
+            return known.columns();
+        }
         Definition latest = ledger.latest(c, naming.object());
         if (latest == null || latest.table() == null) {
             return null;
         }
         DefinitionNames names = appliers.applier(SchemaChannel.topicPrefix(naming.schemaTopic())).names();
-        Set<String> columns = new HashSet<>();
-        latest.table().columns().forEach(column -> columns.add(names.column(column.name())));
-        return columns;
+        Map<String, String> columns = new HashMap<>();
+        latest.table().columns().forEach(column -> columns.put(names.column(column.name()), column.missingValue()));
+        defined.put(naming.object(), new Defined(latestVersion, Collections.unmodifiableMap(columns)));
+        return defined.get(naming.object()).columns();
     }
 
     /**

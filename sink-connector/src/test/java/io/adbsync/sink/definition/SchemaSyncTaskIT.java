@@ -22,6 +22,8 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.sql.Connection;
 import java.sql.Statement;
@@ -231,12 +233,13 @@ class SchemaSyncTaskIT {
      * was added here (late in their partition, or on a task behind the schema topic's reader): their records carry no
      * value of it, and the rows hold the fast default at the source. Written with it, not refused by NOT NULL.
      */
-    @Test
-    void rowsInsertedBeforeAColumnWithAFastDefaultArrivingLateHoldItsValue() throws Exception {
+    @ParameterizedTest(name = "w NOT NULL: {0}")
+    @ValueSource(booleans = {true, false})
+    void rowsInsertedBeforeAColumnWithAFastDefaultArrivingLateHoldItsValue(boolean notNull) throws Exception {
         Definition withW = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
                 new ColumnShape("id", "integer", true, null, null, null),
                 new ColumnShape("v", "text", false, null, null, null),
-                new ColumnShape("w", "integer", true, null, null, null, "0")), List.of("id"), List.of(), null, null));
+                new ColumnShape("w", "integer", notNull, null, null, null, "0")), List.of("id"), List.of(), null, null));
         TwoTasks tasks = twoTasks();
         AdbPgSinkTask reader = tasks.reader();
         AdbPgSinkTask other = tasks.other();
