@@ -67,15 +67,30 @@ public final class Jdbc {
     /**
      * The driver's URL and properties. pgjdbc lets a URL parameter win over a property, so an {@code options=} in the
      * URL would replace the session settings a connection sets for itself in {@code extra}: here both are merged into
-     * the property ({@link SessionOptions}) and the parameter leaves the URL.
+     * the property ({@link SessionOptions}) and the parameter leaves the URL. Any other parameter the connection sets
+     * itself leaves the URL too.
      */
     static DriverArguments arguments(ConnectionConfig config, Properties extra) {
         Properties props = config.driverProperties();
         props.putAll(extra);
         String url = config.url();
         String ours = extra.getProperty(OPTIONS);
-        Properties parsed = ours == null ? null : org.postgresql.Driver.parseURL(url, null);
-        String users = parsed == null ? null : parsed.getProperty(OPTIONS);
+        Properties parsed = extra.isEmpty() ? null : org.postgresql.Driver.parseURL(url, null);
+        if (parsed != null) {
+            // The connection's own properties (replication=database and the simple protocol for a stream, timeouts
+            // chosen for the call) are what it needs to work: the URL's parameter of the same name leaves it.
+            for (String name : extra.stringPropertyNames()) {
+                String theirs = parsed.getProperty(name);
+                if (!name.equals(OPTIONS) && theirs != null) {
+                    url = JdbcUrls.withoutParameter(url, name);
+                    if (!theirs.equals(extra.getProperty(name)) && WARNED.add(name + "=" + theirs)) {
+                        log.warn("{} sets {}={}, which this connection sets itself to {}: its own value applies", ConnectionConfig.URL,
+                                name, theirs, extra.getProperty(name));
+                    }
+                }
+            }
+        }
+        String users = ours == null || parsed == null ? null : parsed.getProperty(OPTIONS);
         if (users != null) {
             url = JdbcUrls.withoutParameter(url, OPTIONS);
             props.setProperty(OPTIONS, SessionOptions.merge(users, ours));

@@ -40,6 +40,23 @@ class JdbcTest {
                 .getProperty("options")).isEqualTo("-c search_path=my\\ schema " + OURS);
     }
 
+    /**
+     * A replication connection needs replication=database and the simple query protocol; a URL saying otherwise (one
+     * pasted from an application's settings) would have won and broken the stream. The connection's own values win.
+     */
+    @Test
+    void aConnectionsOwnPropertiesWinOverTheSameParametersInTheUrl() {
+        Properties extra = new Properties();
+        extra.setProperty("replication", "database");
+        extra.setProperty("preferQueryMode", "simple");
+        Jdbc.DriverArguments arguments = Jdbc.arguments(new ConnectionConfig(
+                "jdbc:postgresql://db/app?preferQueryMode=extendedCacheEverything&sslmode=require&replication=false", "u", null), extra);
+        Properties p = Driver.parseURL(arguments.url(), arguments.properties());
+        assertThat(p.getProperty("replication")).isEqualTo("database");
+        assertThat(p.getProperty("preferQueryMode")).isEqualTo("simple");
+        assertThat(p.getProperty("sslmode")).isEqualTo("require");
+    }
+
     @Test
     void withoutOptionsOnEitherSideNothingChanges() {
         assertThat(effective("jdbc:postgresql://db/app?sslmode=disable", OURS).getProperty("options")).isEqualTo(OURS);
