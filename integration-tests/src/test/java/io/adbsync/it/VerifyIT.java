@@ -80,4 +80,21 @@ class VerifyIT {
         assertThat(diffs).extracting(TableDiff::table).containsExactly("public.same");
         assertThat(out.toString()).contains("All 1 table(s) equal.");
     }
+
+    /** Only pg_catalog, information_schema and pg_* schemas are the server's: a schema named pgadmin or pgbench is compared. */
+    @Test
+    void aUsersSchemaWhoseNameStartsWithPgIsCompared() throws Exception {
+        String a = server.createDatabase("verify_pg_a");
+        String b = server.createDatabase("verify_pg_b");
+        for (String db : List.of(a, b)) {
+            sql(db, "CREATE SCHEMA pgbench", "CREATE TABLE pgbench.accounts (aid int PRIMARY KEY, abalance int)");
+        }
+        sql(a, "INSERT INTO pgbench.accounts VALUES (1, 10)");
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), 1000, new PrintStream(out, true));
+
+        assertThat(diffs).extracting(TableDiff::table).containsExactly("pgbench.accounts");
+        assertThat(diffs.get(0).equal()).isFalse();
+    }
 }

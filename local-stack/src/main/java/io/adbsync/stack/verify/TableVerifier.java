@@ -37,9 +37,9 @@ public final class TableVerifier {
                 .filter(t -> !t.equals(heartbeatTable)).toList();
     }
 
-    /** pg_catalog, information_schema, and every schema whose name is "pg" and more (as {@code LIKE 'pg_%'} matched them). */
+    /** pg_catalog, information_schema and the other pg_ schemas (pg_toast, pg_temp_N): names a user's schema cannot have. */
     public static boolean systemSchema(String schema) {
-        return schema.equals("pg_catalog") || schema.equals("information_schema") || (schema.startsWith("pg") && schema.length() > 2);
+        return schema.equals("information_schema") || schema.startsWith("pg_");
     }
 
     public TableDiff compare(Connection source, Connection destination, TableId id) throws SQLException {
