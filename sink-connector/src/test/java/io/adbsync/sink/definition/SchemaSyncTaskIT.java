@@ -295,6 +295,29 @@ class SchemaSyncTaskIT {
                 .isEqualTo("3=<null>,4=<null>,8=v8,9=v9");
     }
 
+    /**
+     * A source with two key-shard tasks (tasks.max=2), each reading and timing definitions itself. Task A read the table
+     * while v was absent (V1, at 2000) and after it was added again (V2 at 3000: the table changed back); task B read
+     * it only before the drop (V2 at 1000), and every read of B since found that same version, so B still names V2 at
+     * 1000 on the records it writes after the column came back. Those hold the new column's values (committed at
+     * 3500, after the re-add): written, not left out as values of the dropped column.
+     */
+    @Test
+    void recordsWrittenAfterAColumnCameBackKeepItsValuesWhateverTheirTasksLastRead() throws Exception {
+        AdbPgSinkTask task = task(pg, db, Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes"), null, items, schema);
+        task.put(List.of(definition(V2, 1_000, 0), definition(V1, 2_000, 1), definition(V2, 3_000, 2),
+                committedAt(row(0, 3, 9, V2, 1_000), 3_500), committedAt(row(0, 4, 7, V2, 1_000), 1_500)));
+        task.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+                .isEqualTo("7=<null>,9=v9");
+    }
+
+    /** {@code record} with its source's commit time ({@code source.ts_ms}) set to {@code commitMs}. */
+    private static SinkRecord committedAt(SinkRecord record, long commitMs) {
+        ((Struct) record.value()).getStruct(EventContract.SOURCE).put("ts_ms", commitMs);
+        return record;
+    }
+
     @Test
     void recordsOfATableOutsideTheAllowListAreRefusedNotHeld() throws Exception {
         SinkTaskFixture.Context[] context = new SinkTaskFixture.Context[1];
