@@ -312,6 +312,26 @@ class SchemaSyncTaskIT {
                 .isEqualTo("7=<null>,9=v9");
     }
 
+    /**
+     * Records from before a column was dropped and added again, in one batch with a record written after it came back:
+     * theirs are left out, and must stay left out in the batch's one merge: a row already here keeps what its new column
+     * holds, and a row new here gets what the source's older rows hold (the new column's fast default), not NULL.
+     */
+    @Test
+    void leftOutValuesStayLeftOutInABatchWithRecordsThatCarryTheColumn() throws Exception {
+        Definition readded = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
+                new ColumnShape("id", "integer", true, null, null, null),
+                new ColumnShape("v", "text", false, null, null, null, "m")), List.of("id"), List.of(), null, null));
+        AdbPgSinkTask task = task(pg, db, Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes"), null, items, schema);
+        task.put(List.of(definition(V2, 1_000, 0), definition(V1, 2_000, 1), definition(readded, 3_000, 2)));
+        execute("INSERT INTO public.items VALUES (4, 'd')");
+        task.put(List.of(committedAt(row(0, 0, 3, V2, 1_000), 1_500), committedAt(row(0, 1, 4, V2, 1_000), 1_500),
+                committedAt(row(0, 2, 9, readded, 3_000), 3_500)));
+        task.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+                .isEqualTo("3=m,4=d,9=v9");
+    }
+
     /** {@code record} with its source's commit time ({@code source.ts_ms}) set to {@code commitMs}. */
     private static SinkRecord committedAt(SinkRecord record, long commitMs) {
         ((Struct) record.value()).getStruct(EventContract.SOURCE).put("ts_ms", commitMs);
