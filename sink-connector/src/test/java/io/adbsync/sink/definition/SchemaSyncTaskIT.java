@@ -332,6 +332,23 @@ class SchemaSyncTaskIT {
                 .isEqualTo("3=m,4=d,9=v9");
     }
 
+    /**
+     * Two key-shard source tasks: task A read the table while v was absent (V1 at 2000), task B only after it was added
+     * again (V2 at 3000), and B's definition reached the schema topic first. A's, older than the one applied, is not
+     * applied, but it still says v was absent at 2000: a record committed at 1500 holds the dropped column's value.
+     */
+    @Test
+    void aDefinitionSkippedAsOlderStillSaysAColumnWasAbsent() throws Exception {
+        AdbPgSinkTask task = task(pg, db, Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes"), null, items, schema);
+        task.put(List.of(definition(V2, 1_000, 0), definition(V2, 3_000, 1), definition(V1, 2_000, 2),
+                committedAt(row(0, 3, 7, V2, 1_000), 1_500), committedAt(row(0, 4, 9, V2, 3_000), 3_500)));
+        task.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+                .isEqualTo("7=<null>,9=v9");
+        assertThat(pg.scalar(db, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns "
+                + "WHERE table_schema = 'public' AND table_name = 'items'")).isEqualTo("id,v");
+    }
+
     /** {@code record} with its source's commit time ({@code source.ts_ms}) set to {@code commitMs}. */
     private static SinkRecord committedAt(SinkRecord record, long commitMs) {
         ((Struct) record.value()).getStruct(EventContract.SOURCE).put("ts_ms", commitMs);
