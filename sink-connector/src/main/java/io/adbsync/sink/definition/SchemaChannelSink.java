@@ -117,6 +117,13 @@ public final class SchemaChannelSink {
                 // Read before what was applied already (a redelivered batch, a replay from the start): applying it would
                 // undo the later definition (drop its columns, and their values).
                 log.debug("Definition {} of {} is older than the one applied; not applied again", received.version(), definition.ref());
+                if (definition.table() != null && appliers.refusal(prefix, definition) == null) {
+                    // Kept in the ledger all the same, where it is not the latest: the columns it lacks were absent
+                    // when the source read it (another source task's read, sent late), which is how records from before
+                    // a column was dropped and added again are told apart (see replacedColumns).
+                    ledger.applying(record.topic(), received).record(c, definition);
+                    c.commit();
+                }
                 continue;
             }
             String refused = appliers.refusal(prefix, definition);
