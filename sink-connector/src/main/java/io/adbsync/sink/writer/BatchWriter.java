@@ -106,15 +106,18 @@ public final class BatchWriter {
     }
 
     /**
-     * Events carrying the same columns: those columns ({@code columns}, the table's that the events carry), what a row
-     * new here is inserted with ({@code inserted}: those and the columns to fill), and the fills' values.
+     * Events carrying the same columns: those it updates in a row already here ({@code columns}, the table's that the
+     * events carry), what a row new here is inserted with ({@code inserted}: every column of the batch's records, as
+     * one staging of them all would, and the columns to fill), and the values of the columns the events lack.
      */
     private record Rows(List<ChangeEvent> events, List<String> columns, List<String> inserted, Map<String, String> fills) {
     }
 
     /**
      * {@code events} grouped by the columns they carry, in order of first appearance (a batch holds one event per key,
-     * so the groups' order does not matter); {@code missing}: what older rows hold in a column they lack.
+     * so the groups' order does not matter); {@code missing}: what older rows hold in a column they lack. A row new here
+     * is inserted as before the grouping (a column an event lacks: its fill, else NULL, never the destination's
+     * default, which the source's older rows need not hold); only a row already here keeps its own.
      */
     private static List<Rows> byColumns(List<ChangeEvent> events, List<String> tableColumns, Map<String, String> missing,
                                         TableState state) {
@@ -127,14 +130,16 @@ public final class BatchWriter {
         List<Rows> out = new ArrayList<>();
         groups.forEach((carried, group) -> {
             List<String> columns = tableColumns.stream().filter(carried::contains).toList();
+            List<String> inserted = new ArrayList<>(tableColumns);
             Map<String, String> fills = new LinkedHashMap<>();
             missing.forEach((column, value) -> {
                 if (!carried.contains(column) && state.columns().containsKey(column)) {
                     fills.put(column, value);
+                    if (!inserted.contains(column)) {
+                        inserted.add(column);
+                    }
                 }
             });
-            List<String> inserted = new ArrayList<>(columns);
-            inserted.addAll(fills.keySet());
             out.add(new Rows(group, columns, inserted, fills));
         });
         return out;
