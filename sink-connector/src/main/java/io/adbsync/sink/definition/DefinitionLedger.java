@@ -179,26 +179,42 @@ public final class DefinitionLedger {
     }
 
     /**
-     * The column names of each table definition of {@code object} the source read after {@code tsMs}, in the order it
-     * read them (the latest last); in the caller's transaction.
+     * Each version of {@code object} applied, with the latest time the source read it, in the order it read them (the
+     * latest last): a few short rows, without the definitions; in the caller's transaction.
      */
-    List<List<String>> columnsReadAfter(Connection c, String object, long tsMs) throws SQLException {
-        String sql = "SELECT " + q("definition") + " FROM " + table.quoted() + " WHERE " + q("object") + " = ? AND "
-                + q("source_ts_ms") + " > ? ORDER BY " + q("source_ts_ms") + ", " + q("applied_at");
-        List<List<String>> out = new ArrayList<>();
+    List<Needed> versionsRead(Connection c, String object) throws SQLException {
+        String sql = "SELECT " + q("version") + ", " + q("source_ts_ms") + " FROM " + table.quoted() + " WHERE " + q("object")
+                + " = ? ORDER BY " + q("source_ts_ms") + ", " + q("applied_at");
+        List<Needed> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, object);
-            ps.setLong(2, tsMs);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    Definition d = decode(rs.getString(1));
-                    if (d.table() != null) {
-                        out.add(d.table().columns().stream().map(ColumnShape::name).toList());
-                    }
+                    out.add(new Needed(rs.getString(1), rs.getLong(2)));
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * The column names of version {@code version} of table {@code object}, or null when the ledger has no such table
+     * definition; in the caller's transaction. A version's columns never change (the version is their digest).
+     */
+    List<String> columnsOf(Connection c, String object, String version) throws SQLException {
+        String sql = "SELECT " + q("definition") + " FROM " + table.quoted() + " WHERE " + q("object") + " = ? AND "
+                + q("version") + " = ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, object);
+            ps.setString(2, version);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                Definition d = decode(rs.getString(1));
+                return d.table() == null ? null : d.table().columns().stream().map(ColumnShape::name).toList();
+            }
+        }
     }
 
     private String text(DefinitionCodec.Received received) {

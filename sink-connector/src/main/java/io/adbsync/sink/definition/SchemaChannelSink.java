@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -55,8 +56,10 @@ public final class SchemaChannelSink {
     private record Defined(String version, Map<String, String> columns) {
     }
 
-    /** {@link #replacedColumns} per object and definition time, read once per batch (the ledger grows meanwhile). */
-    private final Map<String, Set<String>> replacedThisBatch = new HashMap<>();
+    /** {@link #lastAbsent} per object, read once per batch (the ledger grows meanwhile). */
+    private final Map<String, Map<String, Long>> absentThisBatch = new HashMap<>();
+    /** The column names of each table version in the ledger, by object and version (null: not a table's). */
+    private final Map<String, List<String>> versionColumns = new HashMap<>();
     private long lastCheckMs;
 
     /** What applies the definitions of one source (schema topic {@code <topicPrefix>.schema-changes}) here. */
@@ -114,6 +117,13 @@ public final class SchemaChannelSink {
                 // Read before what was applied already (a redelivered batch, a replay from the start): applying it would
                 // undo the later definition (drop its columns, and their values).
                 log.debug("Definition {} of {} is older than the one applied; not applied again", received.version(), definition.ref());
+                if (definition.table() != null && appliers.refusal(prefix, definition) == null) {
+                    // Kept in the ledger all the same, where it is not the latest: the columns it lacks were absent
+                    // when the source read it (another source task's read, sent late), which is how records from before
+                    // a column was dropped and added again are told apart (see replacedColumns).
+                    ledger.applying(record.topic(), received).record(c, definition);
+                    c.commit();
+                }
                 continue;
             }
             String refused = appliers.refusal(prefix, definition);
@@ -166,42 +176,83 @@ public final class SchemaChannelSink {
     }
 
     /**
-     * The destination names of the columns whose values a record with {@code headers} holds from a column since dropped
+     * The destination names of the columns whose values a record with {@code headers}, written at the source at
+     * {@code writtenAtMs} (its commit time, by the source server's clock; 0: unknown), holds from a column since dropped
      * at the source and added again under the same name (a type changed by DROP and ADD, a table changed back): a
-     * definition the source read after the record's lacks the column, and the latest has it. Those values are the
-     * dropped column's; the new one holds its own for the record's row. Empty when there are none or the record names
-     * no definition. Ends the transaction.
+     * definition the source read after the record was written lacks the column, and the latest has it. Those values are
+     * the dropped column's; the new one holds its own for the record's row. Empty when there are none or the record
+     * names no definition. Ends the transaction.
+     * <p>
+     * Judged by when the record was written, not by when its definition was read: with several source tasks (key
+     * shards, Greenplum segments) each reads and times definitions itself, and one that read nothing while the column
+     * was absent names, on records written after it came back, a read from before the drop. The definition's time stands
+     * in only for a record that says nothing of its commit.
      */
-    public Set<String> replacedColumns(Connection c, Headers headers) throws SQLException {
+    public Set<String> replacedColumns(Connection c, Headers headers, long writtenAtMs) throws SQLException {
         Naming naming = DefinitionHolds.naming(headers);
-        if (naming == null || naming.needed().tsMs() == Long.MAX_VALUE) {
+        if (naming == null) {
             return Set.of();
         }
-        String key = naming.object() + " " + naming.needed().tsMs();
-        Set<String> cached = replacedThisBatch.get(key);
-        if (cached != null) {
-            return cached;
+        long at = writtenAtMs > 0 ? writtenAtMs : naming.needed().tsMs();
+        if (at == Long.MAX_VALUE) {
+            return Set.of();
         }
-        ledger.ensure(c);
-        List<List<String>> later = ledger.columnsReadAfter(c, naming.object(), naming.needed().tsMs());
-        c.commit();
+        Map<String, Long> absent = absentThisBatch.get(naming.object());
+        if (absent == null) {
+            ledger.ensure(c);
+            absent = lastAbsent(c, naming);
+            c.commit();
+            absentThisBatch.put(naming.object(), absent);
+        }
         Set<String> replaced = new HashSet<>();
-        if (!later.isEmpty()) {
-            DefinitionNames names = appliers.applier(SchemaChannel.topicPrefix(naming.schemaTopic())).names();
-            for (String column : later.get(later.size() - 1)) {
-                if (later.stream().anyMatch(columns -> !columns.contains(column))) {
-                    replaced.add(names.column(column));
+        absent.forEach((column, lastAbsentMs) -> {
+            if (lastAbsentMs > at) {
+                replaced.add(column);
+            }
+        });
+        return replaced;
+    }
+
+    /**
+     * For each column of the latest definition of the object {@code naming} names that an earlier-applied one lacks,
+     * by its destination name: the latest time the source read a definition without it. One short query per object
+     * and batch; each version's columns are decoded once.
+     */
+    private Map<String, Long> lastAbsent(Connection c, Naming naming) throws SQLException {
+        List<DefinitionLedger.Needed> versions = ledger.versionsRead(c, naming.object());
+        List<List<String>> columns = new ArrayList<>();
+        List<Long> times = new ArrayList<>();
+        for (DefinitionLedger.Needed v : versions) {
+            String key = naming.object() + " " + v.version();
+            List<String> of = versionColumns.get(key);
+            if (of == null && !versionColumns.containsKey(key)) {
+                of = ledger.columnsOf(c, naming.object(), v.version());
+                versionColumns.put(key, of);
+            }
+            if (of != null) {
+                columns.add(of);
+                times.add(v.tsMs());
+            }
+        }
+        if (columns.size() < 2) {
+            return Map.of();
+        }
+        DefinitionNames names = appliers.applier(SchemaChannel.topicPrefix(naming.schemaTopic())).names();
+        Map<String, Long> out = new HashMap<>();
+        for (String column : columns.get(columns.size() - 1)) {
+            for (int i = 0; i < columns.size() - 1; i++) {
+                if (!columns.get(i).contains(column)) {
+                    out.merge(names.column(column), times.get(i), Math::max);
                 }
             }
         }
-        replacedThisBatch.put(key, Set.copyOf(replaced));
-        return replacedThisBatch.get(key);
+        return Map.copyOf(out);
     }
 
     /** A new batch: each object's ledger rows may be read once more. */
     public void startBatch() {
         holds.startBatch();
-        replacedThisBatch.clear();
+        absentThisBatch.clear();
     }
 
     public boolean isHeld(TopicPartition tp) {

@@ -70,14 +70,8 @@ public final class BatchWriter {
         List<String> columns = t.columns().stream().map(Column::name).filter(state.columns()::containsKey).toList();
         // Rows new here whose records carry no value of a column added at the source with a fast default are from before
         // it: they hold its value there (and NOT NULL refuses them without it). A row already here keeps its own.
-        Map<String, String> fills = new LinkedHashMap<>();
-        state.fills().forEach((column, value) -> {
-            if (!columns.contains(column)) {
-                fills.put(column, CopyText.escape(value));
-            }
-        });
-        List<String> inserted = new ArrayList<>(columns);
-        inserted.addAll(fills.keySet());
+        Map<String, String> missing = absentAs(t.rowEvents());
+        state.fills().forEach((column, value) -> missing.putIfAbsent(column, CopyText.escape(value)));
         if (t.truncate()) {
             execute(c, MergeSql.truncate(table));
         }
@@ -86,26 +80,69 @@ public final class BatchWriter {
             execute(c, MergeSql.deleteUsing(table, staging, keys));
         }
         boolean onConflict = state.supportsOnConflict(keys);
-        if (!t.upserts().isEmpty()) {
-            String staging = stage(c, table, inserted, keys, t.upserts(), fills);
+        // Staged apart by the columns their records carry: a record without a column (from before it, or its values
+        // left out as those of a column dropped and added again) must not write NULL over what a row holds in it.
+        for (Rows rows : byColumns(t.upserts(), columns, missing, state)) {
+            String staging = stage(c, table, rows.inserted(), keys, rows.events(), rows.fills());
             if (onConflict) {
-                execute(c, MergeSql.upsert(table, staging, inserted, columns, keys));
+                execute(c, MergeSql.upsert(table, staging, rows.inserted(), rows.columns(), keys));
             } else {
-                execute(c, MergeSql.deleteUsing(table, staging, keys), MergeSql.insert(table, staging, inserted));
+                // Delete + insert replaces the whole row (append-optimized tables): what it lacks takes the fill.
+                execute(c, MergeSql.deleteUsing(table, staging, keys), MergeSql.insert(table, staging, rows.inserted()));
             }
         }
-        if (!t.insertsIfAbsent().isEmpty()) {
-            String staging = stage(c, table, inserted, keys, t.insertsIfAbsent(), fills);
-            execute(c, onConflict ? MergeSql.insertIfAbsentOnConflict(table, staging, inserted, keys)
-                    : MergeSql.insertIfAbsent(table, staging, inserted, keys));
+        for (Rows rows : byColumns(t.insertsIfAbsent(), columns, missing, state)) {
+            String staging = stage(c, table, rows.inserted(), keys, rows.events(), rows.fills());
+            execute(c, onConflict ? MergeSql.insertIfAbsentOnConflict(table, staging, rows.inserted(), keys)
+                    : MergeSql.insertIfAbsent(table, staging, rows.inserted(), keys));
         }
         if (!t.partials().isEmpty()) {
             writePartials(c, t, keys, columns);
         }
-        if (!t.appends().isEmpty()) {
-            String staging = stage(c, table, inserted, keys, t.appends(), fills);
-            execute(c, MergeSql.insert(table, staging, inserted));
+        for (Rows rows : byColumns(t.appends(), columns, missing, state)) {
+            String staging = stage(c, table, rows.inserted(), keys, rows.events(), rows.fills());
+            execute(c, MergeSql.insert(table, staging, rows.inserted()));
         }
+    }
+
+    /**
+     * Events carrying the same columns: those it updates in a row already here ({@code columns}, the table's that the
+     * events carry), what a row new here is inserted with ({@code inserted}: every column of the batch's records, as
+     * one staging of them all would, and the columns to fill), and the values of the columns the events lack.
+     */
+    private record Rows(List<ChangeEvent> events, List<String> columns, List<String> inserted, Map<String, String> fills) {
+    }
+
+    /**
+     * {@code events} grouped by the columns they carry, in order of first appearance (a batch holds one event per key,
+     * so the groups' order does not matter); {@code missing}: what older rows hold in a column they lack. A row new here
+     * is inserted as before the grouping (a column an event lacks: its fill, else NULL, never the destination's
+     * default, which the source's older rows need not hold); only a row already here keeps its own.
+     */
+    private static List<Rows> byColumns(List<ChangeEvent> events, List<String> tableColumns, Map<String, String> missing,
+                                        TableState state) {
+        Map<Set<String>, List<ChangeEvent>> groups = new LinkedHashMap<>();
+        for (ChangeEvent e : events) {
+            Set<String> carried = new java.util.HashSet<>();
+            e.columns().forEach(column -> carried.add(column.name()));
+            groups.computeIfAbsent(carried, k -> new ArrayList<>()).add(e);
+        }
+        List<Rows> out = new ArrayList<>();
+        groups.forEach((carried, group) -> {
+            List<String> columns = tableColumns.stream().filter(carried::contains).toList();
+            List<String> inserted = new ArrayList<>(tableColumns);
+            Map<String, String> fills = new LinkedHashMap<>();
+            missing.forEach((column, value) -> {
+                if (!carried.contains(column) && state.columns().containsKey(column)) {
+                    fills.put(column, value);
+                    if (!inserted.contains(column)) {
+                        inserted.add(column);
+                    }
+                }
+            });
+            out.add(new Rows(group, columns, inserted, fills));
+        });
+        return out;
     }
 
     /**

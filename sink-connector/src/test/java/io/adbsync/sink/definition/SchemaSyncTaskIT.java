@@ -295,6 +295,66 @@ class SchemaSyncTaskIT {
                 .isEqualTo("3=<null>,4=<null>,8=v8,9=v9");
     }
 
+    /**
+     * A source with two key-shard tasks (tasks.max=2), each reading and timing definitions itself. Task A read the table
+     * while v was absent (V1, at 2000) and after it was added again (V2 at 3000: the table changed back); task B read
+     * it only before the drop (V2 at 1000), and every read of B since found that same version, so B still names V2 at
+     * 1000 on the records it writes after the column came back. Those hold the new column's values (committed at
+     * 3500, after the re-add): written, not left out as values of the dropped column.
+     */
+    @Test
+    void recordsWrittenAfterAColumnCameBackKeepItsValuesWhateverTheirTasksLastRead() throws Exception {
+        AdbPgSinkTask task = task(pg, db, Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes"), null, items, schema);
+        task.put(List.of(definition(V2, 1_000, 0), definition(V1, 2_000, 1), definition(V2, 3_000, 2),
+                committedAt(row(0, 3, 9, V2, 1_000), 3_500), committedAt(row(0, 4, 7, V2, 1_000), 1_500)));
+        task.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+                .isEqualTo("7=<null>,9=v9");
+    }
+
+    /**
+     * Records from before a column was dropped and added again, in one batch with a record written after it came back:
+     * theirs are left out, and must stay left out in the batch's one merge: a row already here keeps what its new column
+     * holds, and a row new here gets what the source's older rows hold (the new column's fast default), not NULL.
+     */
+    @Test
+    void leftOutValuesStayLeftOutInABatchWithRecordsThatCarryTheColumn() throws Exception {
+        Definition readded = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
+                new ColumnShape("id", "integer", true, null, null, null),
+                new ColumnShape("v", "text", false, null, null, null, "m")), List.of("id"), List.of(), null, null));
+        AdbPgSinkTask task = task(pg, db, Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes"), null, items, schema);
+        task.put(List.of(definition(V2, 1_000, 0), definition(V1, 2_000, 1), definition(readded, 3_000, 2)));
+        execute("INSERT INTO public.items VALUES (4, 'd')");
+        task.put(List.of(committedAt(row(0, 0, 3, V2, 1_000), 1_500), committedAt(row(0, 1, 4, V2, 1_000), 1_500),
+                committedAt(row(0, 2, 9, readded, 3_000), 3_500)));
+        task.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+                .isEqualTo("3=m,4=d,9=v9");
+    }
+
+    /**
+     * Two key-shard source tasks: task A read the table while v was absent (V1 at 2000), task B only after it was added
+     * again (V2 at 3000), and B's definition reached the schema topic first. A's, older than the one applied, is not
+     * applied, but it still says v was absent at 2000: a record committed at 1500 holds the dropped column's value.
+     */
+    @Test
+    void aDefinitionSkippedAsOlderStillSaysAColumnWasAbsent() throws Exception {
+        AdbPgSinkTask task = task(pg, db, Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes"), null, items, schema);
+        task.put(List.of(definition(V2, 1_000, 0), definition(V2, 3_000, 1), definition(V1, 2_000, 2),
+                committedAt(row(0, 3, 7, V2, 1_000), 1_500), committedAt(row(0, 4, 9, V2, 3_000), 3_500)));
+        task.stop();
+        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+                .isEqualTo("7=<null>,9=v9");
+        assertThat(pg.scalar(db, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns "
+                + "WHERE table_schema = 'public' AND table_name = 'items'")).isEqualTo("id,v");
+    }
+
+    /** {@code record} with its source's commit time ({@code source.ts_ms}) set to {@code commitMs}. */
+    private static SinkRecord committedAt(SinkRecord record, long commitMs) {
+        ((Struct) record.value()).getStruct(EventContract.SOURCE).put("ts_ms", commitMs);
+        return record;
+    }
+
     @Test
     void recordsOfATableOutsideTheAllowListAreRefusedNotHeld() throws Exception {
         SinkTaskFixture.Context[] context = new SinkTaskFixture.Context[1];

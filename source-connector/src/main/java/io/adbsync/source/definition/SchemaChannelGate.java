@@ -1,5 +1,7 @@
 package io.adbsync.source.definition;
 
+import io.adbsync.common.contract.AvroNames;
+import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.contract.SourceTableHeader;
 import io.adbsync.common.definition.Definition;
 import io.adbsync.common.definition.DefinitionCodec;
@@ -10,6 +12,7 @@ import io.adbsync.common.definition.SequenceShape;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.source.config.SourceConfig;
+import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.header.Header;
@@ -27,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 
 /**
  * Puts the definitions of a table and of what it depends on onto the schema topic ahead of the table's data, and again
@@ -101,13 +105,16 @@ public final class SchemaChannelGate {
     /** Tables whose first record led to a read (whether or not the reader had them): read again only on a schema change. */
     private final Set<TableId> attempted = new HashSet<>();
     private final Set<Skipped> skippedWarned = new HashSet<>();
+    /** Per table, the record schemas seen again that carried columns its current version lacks and led to a read. */
+    private final Map<TableId, Set<Schema>> checkedAgainst = new HashMap<>();
     private long lastRefreshMs;
     private long lastResendMs;
     /** The time of the latest read sent (see {@link #send}). */
     private long lastReadAtMs = Long.MIN_VALUE;
     private int failedReads;
 
-    private record Version(String version, long tsMs) {
+    /** A table's definition version as read, with the record field names of its columns (null: not compared). */
+    private record Version(String version, long tsMs, Set<String> fields) {
     }
 
     /**
@@ -209,6 +216,7 @@ public final class SchemaChannelGate {
         attempted.clear();
         lastSchema.clear();
         schemasSeen.clear();
+        checkedAgainst.clear();
         lastRefreshMs = clockMs.getAsLong();
         lastResendMs = lastRefreshMs;
     }
@@ -248,7 +256,9 @@ public final class SchemaChannelGate {
                 TableId table = new TableId(d.ref().schema(), d.ref().name());
                 Version current = tables.get(table);
                 if (current == null || !current.version().equals(version)) {
-                    tables.put(table, new Version(version, at));
+                    checkedAgainst.remove(table);
+                    tables.put(table, new Version(version, at, d.table() == null ? null : d.table().columns().stream()
+                            .map(c -> AvroNames.name(c.name())).collect(Collectors.toSet())));
                 }
             }
         }
@@ -281,7 +291,31 @@ public final class SchemaChannelGate {
             seen.clear();
         }
         // By value, and only when the instance changed: records of one relation share their schema instance.
-        return seen.add(schema) && last != null;
+        if (seen.add(schema)) {
+            return last != null;
+        }
+        // Seen before: the relation sent again (a reconnect), records from before a change after a snapshot's, or the
+        // table changed back to it (a column dropped and added again as it was). The last needs a read: its records
+        // carry a column the definition they would name lacks (read at the drop), and a sink would leave their values
+        // out. Once per schema and version, so records of both sides of a change interleaved do not read each time.
+        Version current = tables.get(table);
+        if (last == null || last.equals(schema) || current == null || current.fields() == null
+                || current.fields().containsAll(fieldsOf(schema))) {
+            return false;
+        }
+        return checkedAgainst.computeIfAbsent(table, t -> new HashSet<>()).add(schema);
+    }
+
+    /** The field names of the row a record with envelope {@code schema} carries (its {@code after}, else its own). */
+    private static Set<String> fieldsOf(Schema schema) {
+        Field after = schema.type() == Schema.Type.STRUCT ? schema.field(EventContract.AFTER) : null;
+        Schema row = after != null && after.schema().type() == Schema.Type.STRUCT ? after.schema() : schema;
+        if (row.type() != Schema.Type.STRUCT) {
+            return Set.of();
+        }
+        Set<String> out = new HashSet<>();
+        row.fields().forEach(f -> out.add(f.name()));
+        return out;
     }
 
     private void mark(SourceRecord record, TableId table) {
