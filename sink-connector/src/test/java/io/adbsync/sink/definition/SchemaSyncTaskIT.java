@@ -124,6 +124,11 @@ class SchemaSyncTaskIT {
         return new TwoTasks(reader, other, otherContext[0]);
     }
 
+    /** The destination's rows of public.items as {@code id=v,…} ({@code <null>} for NULL), by id. */
+    private String itemRows() throws Exception {
+        return pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items");
+    }
+
     private void execute(String sql) throws Exception {
         try (Connection c = pg.connect(db); Statement s = c.createStatement()) {
             s.execute(sql);
@@ -192,7 +197,7 @@ class SchemaSyncTaskIT {
             other.put(List.of(row(1, 0, 5, V2, 3_000)));
         }
         tasks.stop();
-        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+        assertThat(itemRows())
                 .isEqualTo("5=v5");
     }
 
@@ -269,7 +274,7 @@ class SchemaSyncTaskIT {
         task.put(List.of(definition(V2, 1_000, 0), definition(V1, 2_000, 1), definition(readded, 3_000, 2),
                 row(0, 3, 7, V2, 1_000)));
         task.stop();
-        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+        assertThat(itemRows())
                 .isEqualTo("7=<null>");
     }
 
@@ -291,7 +296,7 @@ class SchemaSyncTaskIT {
                 row(1, 3, 9, readded, 3_000)));
         tasks.stop();
         assertThat(tasks.otherContext().paused).isEmpty();
-        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+        assertThat(itemRows())
                 .isEqualTo("3=<null>,4=<null>,8=v8,9=v9");
     }
 
@@ -308,7 +313,7 @@ class SchemaSyncTaskIT {
         task.put(List.of(definition(V2, 1_000, 0), definition(V1, 2_000, 1), definition(V2, 3_000, 2),
                 committedAt(row(0, 3, 9, V2, 1_000), 3_500), committedAt(row(0, 4, 7, V2, 1_000), 1_500)));
         task.stop();
-        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+        assertThat(itemRows())
                 .isEqualTo("7=<null>,9=v9");
     }
 
@@ -328,7 +333,7 @@ class SchemaSyncTaskIT {
         task.put(List.of(committedAt(row(0, 0, 3, V2, 1_000), 1_500), committedAt(row(0, 1, 4, V2, 1_000), 1_500),
                 committedAt(row(0, 2, 9, readded, 3_000), 3_500)));
         task.stop();
-        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+        assertThat(itemRows())
                 .isEqualTo("3=m,4=d,9=v9");
     }
 
@@ -343,7 +348,7 @@ class SchemaSyncTaskIT {
         task.put(List.of(definition(V2, 1_000, 0), definition(V2, 3_000, 1), definition(V1, 2_000, 2),
                 committedAt(row(0, 3, 7, V2, 1_000), 1_500), committedAt(row(0, 4, 9, V2, 3_000), 3_500)));
         task.stop();
-        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+        assertThat(itemRows())
                 .isEqualTo("7=<null>,9=v9");
         assertThat(pg.scalar(db, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns "
                 + "WHERE table_schema = 'public' AND table_name = 'items'")).isEqualTo("id,v");
@@ -418,7 +423,7 @@ class SchemaSyncTaskIT {
         reader.put(List.of(definition(V2, 2_000, 1), row(0, 1, 3, V2, 2_000)));
         other.put(List.of(row(1, 1, 4, V2, 2_000)));
         tasks.stop();
-        assertThat(pg.scalar(db, "SELECT string_agg(id || '=' || coalesce(v, '<null>'), ',' ORDER BY id) FROM public.items"))
+        assertThat(itemRows())
                 .as("v of rows 3 and 4 (written under the definition with v), by both tasks")
                 .isEqualTo("1=<null>,2=<null>,3=v3,4=v4");
     }
