@@ -71,8 +71,24 @@ public final class LocalConnect implements AutoCloseable {
         return rest;
     }
 
+    /** The name Connect gives the JVM shutdown hook it registers when it starts (Connect.ShutdownHook). */
+    private static final String CONNECT_SHUTDOWN_HOOK = "connect-shutdown-hook";
+
     @Override
     public void close() {
         connect.stop();
+        // At JVM exit Connect's own hook stops the worker at the same time as ours, and stop() returns at once to the
+        // second caller: without waiting for that hook, the broker closed next under a worker still stopping against
+        // it, which took ~25 s of client timeouts. (A hook thread is alive only while the JVM exits.)
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (CONNECT_SHUTDOWN_HOOK.equals(thread.getName()) && thread != Thread.currentThread()) {
+                try {
+                    thread.join(Duration.ofSeconds(60).toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 }
