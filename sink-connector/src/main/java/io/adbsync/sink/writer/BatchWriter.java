@@ -196,22 +196,21 @@ public final class BatchWriter {
         return values;
     }
 
+    /** {@link #stage(Connection, TableId, List, List, List, Map)}, what a column some events lack holds taken from them. */
     private String stage(Connection c, TableId table, List<String> columns, List<String> keys, List<ChangeEvent> events)
             throws SQLException {
-        return stage(c, table, columns, keys, events, Map.of());
+        return stage(c, table, columns, keys, events, absentAs(events));
     }
 
     /**
      * Creates a staging table with {@code columns} of the target and COPYs the events' values into it; a column an event
-     * lacks holds what {@code fills} says (COPY text), where the events' own columns say nothing.
+     * lacks holds what {@code absentAs} says (COPY text), else NULL.
      */
     private String stage(Connection c, TableId table, List<String> columns, List<String> keys, List<ChangeEvent> events,
-                         Map<String, String> fills) throws SQLException {
+                         Map<String, String> absentAs) throws SQLException {
         String staging = "adbsync_stage_" + (++stagingCounter);
         execute(c, dialect.createStaging(staging, table, columns, keys));
         StringBuilder text = new StringBuilder(events.size() * 64);
-        Map<String, String> absentAs = absentAs(events);
-        fills.forEach(absentAs::putIfAbsent);
         for (ChangeEvent e : events) {
             for (int i = 0; i < columns.size(); i++) {
                 if (i > 0) {
