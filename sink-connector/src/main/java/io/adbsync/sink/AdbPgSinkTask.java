@@ -2,7 +2,6 @@ package io.adbsync.sink;
 
 import io.adbsync.common.Version;
 import io.adbsync.common.contract.BarrierHeaders;
-import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.jdbc.Jdbc;
 import io.adbsync.common.jdbc.SqlErrors;
 import io.adbsync.common.retry.RetryPolicy;
@@ -41,7 +40,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
-import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
@@ -492,7 +490,7 @@ public class AdbPgSinkTask extends SinkTask {
             return event;
         }
         Set<String> replaced = destination.definitions().orElseThrow().replacedColumns(connection(), event.record().headers(),
-                committedAtMs(event));
+                RecordParser.committedAtMs(event.record()));
         ChangeEvent kept = event.without(replaced);
         if (kept != event) {
             for (Column column : event.columns()) {
@@ -504,19 +502,6 @@ public class AdbPgSinkTask extends SinkTask {
             }
         }
         return kept;
-    }
-
-    /**
-     * When the event's change was committed at the source (its envelope's {@code source.ts_ms}, the source server's
-     * clock, which times the definitions too), or 0 where the record does not say.
-     */
-    private static long committedAtMs(ChangeEvent event) {
-        if (event.record().value() instanceof Struct envelope && envelope.schema().field(EventContract.SOURCE) != null
-                && envelope.get(EventContract.SOURCE) instanceof Struct source && source.schema().field(EventContract.TS_MS) != null
-                && source.get(EventContract.TS_MS) instanceof Long ts) {
-            return ts;
-        }
-        return 0;
     }
 
     /** Notes a copy of a truncate barrier that this sink consumes without applying it (see {@link BarrierStore}). */

@@ -77,6 +77,19 @@ public final class RecordParser {
         return byTopic.withSourceNames(name.schema(), name.table());
     }
 
+    /**
+     * When the record's change was committed at the source (its envelope's {@code source.ts_ms}: the source server's
+     * clock, which times the schema channel's definitions too), or 0 where the record does not say.
+     */
+    public static long committedAtMs(SinkRecord record) {
+        if (record.value() instanceof Struct envelope && envelope.schema().field(EventContract.SOURCE) != null
+                && envelope.get(EventContract.SOURCE) instanceof Struct source && source.schema().field(EventContract.TS_MS) != null
+                && source.get(EventContract.TS_MS) instanceof Long ts) {
+            return ts;
+        }
+        return 0;
+    }
+
     private ChangeEvent envelope(SinkRecord record, SourceTable byTopic, Struct envelope) {
         String op = envelope.getString(EventContract.OP);
         SourceTable source = sourceOf(record, byTopic, envelope);
