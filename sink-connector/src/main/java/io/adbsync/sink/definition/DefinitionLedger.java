@@ -1,9 +1,9 @@
 package io.adbsync.sink.definition;
 
-import io.adbsync.common.definition.ColumnShape;
 import io.adbsync.common.definition.Definition;
 import io.adbsync.common.definition.DefinitionCodec;
 import io.adbsync.common.definition.ObjectRef;
+import io.adbsync.common.definition.TableShape;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.sink.ddl.BookkeepingTables;
@@ -147,7 +147,18 @@ public final class DefinitionLedger {
 
     /** The version of {@code object} applied last (the latest the source read), or null; in the caller's transaction. */
     String latestVersion(Connection c, String object) throws SQLException {
-        String sql = "SELECT " + q("version") + " FROM " + table.quoted() + " WHERE " + q("object") + " = ? ORDER BY "
+        return latestOf(c, object, "version");
+    }
+
+    /** The definition of {@code object} applied last (the latest the source read), or null; in the caller's transaction. */
+    Definition latest(Connection c, String object) throws SQLException {
+        String text = latestOf(c, object, "definition");
+        return text == null ? null : decode(text);
+    }
+
+    /** Column {@code column} of the row of {@code object} the source read last, or null when there is none. */
+    private String latestOf(Connection c, String object, String column) throws SQLException {
+        String sql = "SELECT " + q(column) + " FROM " + table.quoted() + " WHERE " + q("object") + " = ? ORDER BY "
                 + q("source_ts_ms") + " DESC, " + q("applied_at") + " DESC LIMIT 1";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, object);
@@ -155,22 +166,6 @@ public final class DefinitionLedger {
                 return rs.next() ? rs.getString(1) : null;
             }
         }
-    }
-
-    /** The definition of {@code object} applied last (the latest the source read), or null; in the caller's transaction. */
-    Definition latest(Connection c, String object) throws SQLException {
-        String sql = "SELECT " + q("definition") + " FROM " + table.quoted() + " WHERE " + q("object") + " = ? ORDER BY "
-                + q("source_ts_ms") + " DESC, " + q("applied_at") + " DESC LIMIT 1";
-        String text = null;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, object);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    text = rs.getString(1);
-                }
-            }
-        }
-        return text == null ? null : decode(text);
     }
 
     private Definition decode(String text) {
@@ -198,10 +193,10 @@ public final class DefinitionLedger {
     }
 
     /**
-     * The column names of version {@code version} of table {@code object}, or null when the ledger has no such table
-     * definition; in the caller's transaction. A version's columns never change (the version is their digest).
+     * The table of version {@code version} of {@code object}, or null when the ledger has no such table definition; in
+     * the caller's transaction. A version's definition never changes (the version is its digest).
      */
-    List<String> columnsOf(Connection c, String object, String version) throws SQLException {
+    TableShape tableOf(Connection c, String object, String version) throws SQLException {
         String sql = "SELECT " + q("definition") + " FROM " + table.quoted() + " WHERE " + q("object") + " = ? AND "
                 + q("version") + " = ?";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -211,8 +206,7 @@ public final class DefinitionLedger {
                 if (!rs.next()) {
                     return null;
                 }
-                Definition d = decode(rs.getString(1));
-                return d.table() == null ? null : d.table().columns().stream().map(ColumnShape::name).toList();
+                return decode(rs.getString(1)).table();
             }
         }
     }

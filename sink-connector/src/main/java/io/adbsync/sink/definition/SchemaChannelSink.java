@@ -1,9 +1,11 @@
 package io.adbsync.sink.definition;
 
+import io.adbsync.common.definition.ColumnShape;
 import io.adbsync.common.definition.Definition;
 import io.adbsync.common.definition.DefinitionCodec;
 import io.adbsync.common.definition.ObjectKind;
 import io.adbsync.common.definition.SchemaChannel;
+import io.adbsync.common.definition.TableShape;
 import io.adbsync.sink.definition.DefinitionHolds.Hold;
 import io.adbsync.sink.definition.DefinitionHolds.Naming;
 import org.apache.kafka.common.TopicPartition;
@@ -58,8 +60,8 @@ public final class SchemaChannelSink {
 
     /** {@link #lastAbsent} per object, read once per batch (the ledger grows meanwhile). */
     private final Map<String, Map<String, Long>> absentThisBatch = new HashMap<>();
-    /** The column names of each table version in the ledger, by object and version (null: not a table's). */
-    private final Map<String, List<String>> versionColumns = new HashMap<>();
+    /** The table of each version in the ledger, by object and version (null: not a table's), decoded once. */
+    private final Map<String, TableShape> versionTables = new HashMap<>();
     private long lastCheckMs;
 
     /** What applies the definitions of one source (schema topic {@code <topicPrefix>.schema-changes}) here. */
@@ -164,13 +166,13 @@ public final class SchemaChannelSink {
         if (known != null && known.version().equals(latestVersion)) {
             return known.columns();
         }
-        Definition latest = ledger.latest(c, naming.object());
-        if (latest == null || latest.table() == null) {
+        TableShape latest = table(c, naming.object(), latestVersion);
+        if (latest == null) {
             return null;
         }
         DefinitionNames names = appliers.applier(SchemaChannel.topicPrefix(naming.schemaTopic())).names();
         Map<String, String> columns = new HashMap<>();
-        latest.table().columns().forEach(column -> columns.put(names.column(column.name()), column.missingValue()));
+        latest.columns().forEach(column -> columns.put(names.column(column.name()), column.missingValue()));
         defined.put(naming.object(), new Defined(latestVersion, Collections.unmodifiableMap(columns)));
         return defined.get(naming.object()).columns();
     }
@@ -223,14 +225,9 @@ public final class SchemaChannelSink {
         List<List<String>> columns = new ArrayList<>();
         List<Long> times = new ArrayList<>();
         for (DefinitionLedger.Needed v : versions) {
-            String key = naming.object() + " " + v.version();
-            List<String> of = versionColumns.get(key);
-            if (of == null && !versionColumns.containsKey(key)) {
-                of = ledger.columnsOf(c, naming.object(), v.version());
-                versionColumns.put(key, of);
-            }
+            TableShape of = table(c, naming.object(), v.version());
             if (of != null) {
-                columns.add(of);
+                columns.add(of.columns().stream().map(ColumnShape::name).toList());
                 times.add(v.tsMs());
             }
         }
@@ -247,6 +244,15 @@ public final class SchemaChannelSink {
             }
         }
         return Map.copyOf(out);
+    }
+
+    /** The table of version {@code version} of {@code object} in the ledger (null: none), read and decoded once per task. */
+    private TableShape table(Connection c, String object, String version) throws SQLException {
+        String key = object + " " + version;
+        if (!versionTables.containsKey(key)) {
+            versionTables.put(key, ledger.tableOf(c, object, version));
+        }
+        return versionTables.get(key);
     }
 
     /** A new batch: each object's ledger rows may be read once more. */
