@@ -3,6 +3,7 @@ package io.adbsync.source.discovery;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.LockBoundedDdl;
+import io.adbsync.source.catalog.PublishingLock;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.catalog.SourceCatalog.CapturedName;
@@ -190,18 +191,25 @@ public final class NewTables {
         if (replicaIdentityFull) {
             sql.addAll(ReplicaIdentity.fullStatements(ReplicaIdentity.notFull(catalog.connection(), List.of(t.name()))));
         }
+        List<String> added = List.of();
         if (published != null) {
-            String where = where(t);
-            List<String> members = partitions == PartitionMode.LEAVES && t.partitioned()
+            added = partitions == PartitionMode.LEAVES && t.partitioned()
                     ? Partitions.leaves(catalog.connection(), t.name().schema(), t.name().table()).stream()
-                    .filter(l -> !published.contains(l.qualifiedName())).map(l -> l.quoted() + where).toList()
+                    .filter(l -> !published.contains(l.qualifiedName())).map(Partitions.Member::quoted).toList()
                     : published.contains(t.qualifiedName()) ? List.of()
-                    : List.of(t.name().quoted() + where);
-            if (!members.isEmpty()) {
-                sql.add("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
+                    : List.of(t.name().quoted());
+            if (!added.isEmpty()) {
+                sql.add(addStatement(t, added));
             }
         }
-        return sql;
+        return PublishingLock.forAdministrator(added, sql);
+    }
+
+    /** {@code ALTER PUBLICATION ... ADD TABLE} for {@code members} (quoted) of {@code t}, each with its row filter. */
+    private String addStatement(CapturedName t, List<String> members) {
+        String where = where(t);
+        return "ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE "
+                + String.join(", ", members.stream().map(member -> member + where).toList());
     }
 
     private String where(CapturedName t) {
@@ -215,22 +223,24 @@ public final class NewTables {
      * found nothing missing). {@code added} says it was not published when found.
      */
     private void add(CapturedName t, boolean publish, boolean added, long nowMs) throws SQLException {
-        String where = where(t);
         Connection c = catalog.connection();
         List<Partitions.Member> leaves = Partitions.leaves(c, t.name().schema(), t.name().table());
         List<String> members = partitions == PartitionMode.LEAVES && t.partitioned()
-                ? leaves.stream().map(l -> l.quoted() + where).toList()
-                : List.of(t.name().quoted() + where);
+                ? leaves.stream().map(Partitions.Member::quoted).toList()
+                : List.of(t.name().quoted());
         List<String> sql = new ArrayList<>();
         if (replicaIdentityFull && create) {
             sql.addAll(ReplicaIdentity.fullStatements(ReplicaIdentity.notFull(c, List.of(t.name()))));
         }
         // A partitioned table without partitions is not listed where leaves are published: PostgreSQL 12 refuses
         // it, and later servers would publish its partitions through it, unseen by the look for unpublished tables.
-        if (publish && !members.isEmpty()) {
-            sql.add("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + String.join(", ", members));
+        List<String> publishing = publish ? members : List.of();
+        if (!publishing.isEmpty()) {
+            sql.add(addStatement(t, publishing));
         }
-        if (!ddl.run(c, t.qualifiedName(), "Table " + t.qualifiedName(), nowMs, sql)) {
+        // The table locked before it is published, in the same transaction: see PublishingLock.
+        if (!ddl.run(c, t.qualifiedName(), "Table " + t.qualifiedName(), nowMs,
+                PublishingLock.lockedFirst(publishing, sql))) {
             return;
         }
         if (t.partitioned()) {

@@ -3,6 +3,7 @@ package io.adbsync.source.partition;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.LockBoundedDdl;
+import io.adbsync.source.catalog.PublishingLock;
 import io.adbsync.source.catalog.ReplicaIdentity;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.wal.Lsn;
@@ -121,12 +122,14 @@ public final class AttachedPartitions {
             sql.addAll(ReplicaIdentity.fullStatements(
                     ReplicaIdentity.notFull(catalog.connection(), List.of(new TableId(leaf.schema(), leaf.table())))));
         }
-        if (addToPublication && !publishes(leaf)) {
+        List<String> added = addToPublication && !publishes(leaf) ? List.of(leaf.quoted()) : List.of();
+        if (!added.isEmpty()) {
             sql.add("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " ADD TABLE " + leaf.quoted()
                     + (condition == null ? "" : " WHERE (" + condition + ")"));
         }
         if (!create && !sql.isEmpty()) {
-            String statements = String.join(" ", sql.stream().map(statement -> statement + ";").toList());
+            String statements = String.join(" ", PublishingLock.forAdministrator(added, sql).stream()
+                    .map(statement -> statement + ";").toList());
             if (!statements.equals(awaitingAdministrator.put(leaf.oid(), statements))) {
                 log.warn("Partition {} of {} is new to the connector, but {}=check lets the connector change nothing at the "
                         + "source, so it is not captured until an administrator (its owner or a superuser) runs: {} It is "
@@ -136,7 +139,9 @@ public final class AttachedPartitions {
             return false;
         }
         awaitingAdministrator.remove(leaf.oid());
-        if (!ddl.run(catalog.connection(), leaf.oid(), "Partition " + leaf.qualifiedName() + " of " + root, nowMs, sql)) {
+        // The partition locked before it is published, in the same transaction: see PublishingLock.
+        if (!ddl.run(catalog.connection(), leaf.oid(), "Partition " + leaf.qualifiedName() + " of " + root, nowMs,
+                PublishingLock.lockedFirst(added, sql))) {
             return false;
         }
         Lsn position = catalog.streamServerLsn();

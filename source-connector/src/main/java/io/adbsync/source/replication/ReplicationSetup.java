@@ -5,6 +5,8 @@ import io.adbsync.common.jdbc.PgCatalog;
 import io.adbsync.common.jdbc.ServerCapabilities;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.common.sql.TableId;
+import io.adbsync.source.catalog.LockBoundedDdl;
+import io.adbsync.source.catalog.PublishingLock;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.partition.PartitionMode;
 import io.adbsync.source.partition.PartitionPublication;
@@ -57,19 +59,86 @@ public final class ReplicationSetup {
             return;
         }
         Map<String, Listed> wanted = wanted(c, captured, extraTables, rowFilters, partitions);
-        try (Statement s = c.createStatement()) {
-            if (allTables == null) {
+        if (allTables == null) {
+            // No slot has decoded with a publication that did not exist: nothing to lock against (see PublishingLock).
+            try (Statement s = c.createStatement()) {
                 s.execute(createStatement(publication, wanted, partitions));
-                log.info("Created publication {} for {} table(s)", publication, wanted.size());
-                return;
             }
-            Set<String> current = new TreeSet<>(publishedWithRowFilter(c, publication).keySet());
-            // Row filters cannot be compared reliably as text, so a filtered publication is always set anew.
-            if (!current.equals(wanted.keySet()) || !rowFilters.isEmpty() || hasRowFilters(catalog, publication)) {
-                s.execute("ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " SET TABLE " + String.join(", ", entries(wanted.values())));
-                log.info("Publication {} now lists {} table(s) (was {})", publication, wanted.size(), current.size());
+            log.info("Created publication {} for {} table(s)", publication, wanted.size());
+            return;
+        }
+        Set<String> current = new TreeSet<>(publishedWithRowFilter(c, publication).keySet());
+        // Row filters cannot be compared reliably as text, so a filtered publication is always set anew.
+        boolean filtered = !rowFilters.isEmpty() || hasRowFilters(catalog, publication);
+        if (current.equals(wanted.keySet()) && !filtered) {
+            return;
+        }
+        String set = "ALTER PUBLICATION " + SqlIdentifiers.quote(publication) + " SET TABLE "
+                + String.join(", ", entries(wanted.values()));
+        // Only what the change publishes anew (a table added, or its row filter changed) is locked first: the server
+        // keeps the rows of tables whose entry is unchanged, so it is learnt by trying, in a transaction rolled back.
+        List<String> anew = setWithoutLock(c, publication, set);
+        if (!anew.isEmpty()) {
+            try {
+                LockBoundedDdl.inOneTransaction(c, PublishingLock.lockedFirst(anew, List.of(set)));
+            } catch (SQLException e) {
+                if (LockBoundedDdl.lockNotGranted(e)) {
+                    // Still transient (the task's start is retried within its retry window), and says why.
+                    throw new SQLException("Publication " + publication + " must list table(s) " + anew + " anew, which "
+                            + "waits until no transaction writing to them is open (LOCK TABLE ... IN SHARE ROW EXCLUSIVE "
+                            + "MODE, see docs/operations.md): " + e.getMessage(), e.getSQLState(), e);
+                }
+                throw e;
             }
         }
+        log.info("Publication {} now lists {} table(s) (was {})", publication, wanted.size(), current.size());
+    }
+
+    /**
+     * Runs {@code set} (an {@code ALTER PUBLICATION ... SET TABLE}) in a transaction of its own and keeps it where it
+     * publishes no table anew, else rolls it back: returns the tables it would publish anew (quoted), which the change
+     * must then lock first (see {@link PublishingLock}). A row the server writes anew gets a new OID.
+     */
+    private static List<String> setWithoutLock(Connection c, String publication, String set) throws SQLException {
+        String rows = "SELECT pr.oid, n.nspname, cl.relname FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = "
+                + "pr.prpubid JOIN pg_class cl ON cl.oid = pr.prrelid JOIN pg_namespace n ON n.oid = cl.relnamespace "
+                + "WHERE p.pubname = ?";
+        c.setAutoCommit(false);
+        List<String> anew = new ArrayList<>();
+        try (Statement s = c.createStatement(); PreparedStatement ps = c.prepareStatement(rows)) {
+            LockBoundedDdl.bound(s);
+            ps.setString(1, publication);
+            Set<Long> before = new java.util.HashSet<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    before.add(rs.getLong(1));
+                }
+            }
+            s.execute(set);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!before.contains(rs.getLong(1))) {
+                        anew.add(new TableId(rs.getString(2), rs.getString(3)).quoted());
+                    }
+                }
+            }
+            if (anew.isEmpty()) {
+                c.commit();
+            } else {
+                c.rollback();
+            }
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException lost) {
+                e.addSuppressed(lost);
+                throw e;
+            }
+            c.setAutoCommit(true);
+            throw e;
+        }
+        c.setAutoCommit(true);
+        return anew;
     }
 
     /**
@@ -117,10 +186,12 @@ public final class ReplicationSetup {
                     filtered.add(t.getKey());
                 }
             }
+            List<String> publishing = new ArrayList<>();
             if (!missing.isEmpty()) {
                 wrong.add("does not list table(s) " + String.join(", ", missing));
                 sql.add("ALTER PUBLICATION " + quoted + " ADD TABLE "
                         + String.join(", ", missing.stream().map(name -> wanted.get(name).toString()).toList()));
+                missing.forEach(name -> publishing.add(wanted.get(name).table()));
             }
             if (!unfiltered.isEmpty()) {
                 wrong.add("lists table(s) " + String.join(", ", unfiltered) + " without the row filter of "
@@ -134,7 +205,10 @@ public final class ReplicationSetup {
             for (String name : java.util.stream.Stream.concat(unfiltered.stream(), filtered.stream()).toList()) {
                 sql.add("ALTER PUBLICATION " + quoted + " DROP TABLE " + wanted.get(name).table());
                 sql.add("ALTER PUBLICATION " + quoted + " ADD TABLE " + wanted.get(name));
+                publishing.add(wanted.get(name).table());
             }
+            // Tables published anew are locked first, in the same transaction (see PublishingLock).
+            sql = new ArrayList<>(PublishingLock.forAdministrator(publishing, sql));
         }
         return wrong.isEmpty() ? null
                 : new SetupProblem("publication.name", "Publication " + publication + " " + String.join(" and ", wrong), sql);
