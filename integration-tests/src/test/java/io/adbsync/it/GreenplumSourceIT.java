@@ -152,7 +152,7 @@ class GreenplumSourceIT extends WithLocalStack {
                 // Found in the few ms before the UPDATE (it looks every 3 s), the table was published with no writer
                 // open: nothing straddles the change, and only the rest of the test holds.
                 boolean straddled = scalar(gp, p.src, published).equals("0");
-                // Long enough for the connector to find the table and try to publish it more than once.
+                // Long enough for the connector to find the table (it looks every 3 s) and try to publish it.
                 long until = System.currentTimeMillis() + 8_000;
                 while (System.currentTimeMillis() < until && scalar(gp, p.src, published).equals("0")) {
                     Thread.sleep(200);

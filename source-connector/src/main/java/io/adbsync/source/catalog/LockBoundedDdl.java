@@ -77,13 +77,36 @@ public final class LockBoundedDdl<K> {
      * again after, unless it was lost.
      */
     public static void inOneTransaction(Connection c, List<String> statements) throws SQLException {
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            bound(s);
+        inTransaction(c, s -> {
             for (String statement : statements) {
                 s.execute(statement);
             }
-            c.commit();
+            return true;
+        });
+    }
+
+    /** What one transaction run by {@link #inTransaction} does. */
+    @FunctionalInterface
+    public interface Work {
+        /** Runs the transaction's statements on {@code s}; returns whether to commit them (else they are rolled back). */
+        boolean run(Statement s) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on {@code c} (in autocommit mode) in one transaction whose waits are bounded as
+     * {@link #inOneTransaction}'s are, committed or rolled back as it says, rolled back if it fails; {@code c} is in
+     * autocommit mode again after, or closed where the transaction could not be ended.
+     */
+    public static void inTransaction(Connection c, Work work) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
+            s.execute("SET LOCAL statement_timeout = '" + STATEMENT_TIMEOUT + "'");
+            if (work.run(s)) {
+                c.commit();
+            } else {
+                c.rollback();
+            }
         } catch (SQLException | RuntimeException e) {
             try {
                 c.rollback();
@@ -100,12 +123,6 @@ public final class LockBoundedDdl<K> {
             throw e;
         }
         c.setAutoCommit(true);
-    }
-
-    /** Bounds the waits of the rest of the transaction {@code s} runs in, as {@link #inOneTransaction} does. */
-    public static void bound(Statement s) throws SQLException {
-        s.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
-        s.execute("SET LOCAL statement_timeout = '" + STATEMENT_TIMEOUT + "'");
     }
 
     /** Whether {@code e} is a lock not granted in time (or a deadlock that cancelled this side): nothing was changed. */

@@ -22,6 +22,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -103,41 +104,27 @@ public final class ReplicationSetup {
         String rows = "SELECT pr.oid, n.nspname, cl.relname FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = "
                 + "pr.prpubid JOIN pg_class cl ON cl.oid = pr.prrelid JOIN pg_namespace n ON n.oid = cl.relnamespace "
                 + "WHERE p.pubname = ?";
-        c.setAutoCommit(false);
         List<String> anew = new ArrayList<>();
-        try (Statement s = c.createStatement(); PreparedStatement ps = c.prepareStatement(rows)) {
-            LockBoundedDdl.bound(s);
-            ps.setString(1, publication);
-            Set<Long> before = new java.util.HashSet<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    before.add(rs.getLong(1));
+        LockBoundedDdl.inTransaction(c, s -> {
+            try (PreparedStatement ps = c.prepareStatement(rows)) {
+                ps.setString(1, publication);
+                Set<Long> before = new HashSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        before.add(rs.getLong(1));
+                    }
                 }
-            }
-            s.execute(set);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    if (!before.contains(rs.getLong(1))) {
-                        anew.add(new TableId(rs.getString(2), rs.getString(3)).quoted());
+                s.execute(set);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (!before.contains(rs.getLong(1))) {
+                            anew.add(new TableId(rs.getString(2), rs.getString(3)).quoted());
+                        }
                     }
                 }
             }
-            if (anew.isEmpty()) {
-                c.commit();
-            } else {
-                c.rollback();
-            }
-        } catch (SQLException | RuntimeException e) {
-            try {
-                c.rollback();
-            } catch (SQLException lost) {
-                e.addSuppressed(lost);
-                throw e;
-            }
-            c.setAutoCommit(true);
-            throw e;
-        }
-        c.setAutoCommit(true);
+            return anew.isEmpty();
+        });
         return anew;
     }
 
