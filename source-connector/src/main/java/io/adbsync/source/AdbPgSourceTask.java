@@ -230,9 +230,6 @@ public class AdbPgSourceTask extends SourceTask {
     private List<SourceRecord> snapshotRound() {
         try {
             SnapshotRounds.Round round = capture.rounds().next();
-            if (round == null) {
-                return null;
-            }
             scheduler.snapshotRoundRead(round.records().size(), round.bytes(), round.queries());
             return round.records().isEmpty() ? null : round.records();
         } catch (SQLException e) {

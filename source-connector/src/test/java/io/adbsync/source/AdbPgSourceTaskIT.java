@@ -1,5 +1,6 @@
 package io.adbsync.source;
 
+import io.adbsync.common.contract.SnapshotProgress;
 import io.adbsync.source.shard.KeyShard;
 import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.stack.postgres.PostgresServer;
@@ -164,6 +165,35 @@ class AdbPgSourceTaskIT {
                     .isLessThan(deadline);
             task.poll();
         }
+    }
+
+    /**
+     * A snapshot chunk goes to Connect over several polls, at most max.batch.size records each, in order, the last
+     * saying the copy is done. (Red before: the first poll held the whole chunk, 40000 records.)
+     */
+    @Test
+    void aSnapshotChunkGoesOutAtMostMaxBatchSizeRecordsAPoll() throws Exception {
+        sql("TRUNCATE orders", "INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 40000) g", "ANALYZE orders");
+        start(Map.of("snapshot.chunk.rows", "1000000", "max.batch.size", "1000"));
+        List<SourceRecord> rows = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (rows.size() < 40_000) {
+            assertThat(System.currentTimeMillis()).as("rows so far: %d", rows.size()).isLessThan(deadline);
+            List<SourceRecord> batch = task.poll();
+            if (batch == null) {
+                continue;
+            }
+            assertThat(batch).as("records of one poll").hasSizeLessThanOrEqualTo(1000);
+            batch.stream().filter(r -> isOp(r, "r")).forEach(rows::add);
+            batch.forEach(r -> {
+                task.commitRecord(r, null);
+                context.commit(r);
+            });
+            task.commit();
+        }
+        assertThat(rows.stream().map(r -> ((Struct) r.key()).getInt32("id")).distinct().count()).isEqualTo(40_000);
+        assertThat(rows).allSatisfy(r -> assertThat(SnapshotProgress.of(r.sourceOffset()).map(SnapshotProgress::done))
+                .contains(r == rows.get(rows.size() - 1)));
     }
 
     private boolean slotActive() {

@@ -38,7 +38,7 @@ public final class PollScheduler {
     /**
      * What the scheduler needs to know of the task at one poll.
      *
-     * @param roundInFlight       a snapshot round was started and is not read whole yet
+     * @param roundInFlight       a snapshot round was started and is not handed out whole yet
      * @param snapshotPending     the snapshot has chunks left
      * @param betweenTransactions the stream is not inside a transaction (nor replaying a spilled one)
      * @param streamHeld          the stream waits until the marks of tables no longer captured are stored
@@ -124,7 +124,10 @@ public final class PollScheduler {
         streamAllowedAtNanos = now + streamThrottle.afterBatch(records, bytes, now);
     }
 
-    /** A snapshot round was read: the next one waits as the stricter of the snapshot's throttles says. */
+    /**
+     * Records of a snapshot round were handed out ({@code bytes} and {@code queries} with the round's last): the next
+     * round waits as the stricter of the snapshot's throttles says.
+     */
     public void snapshotRoundRead(long rows, long bytes, long queries) {
         long now = nanoTime.getAsLong();
         snapshotAllowedAtNanos = now + Math.max(snapshotThrottle.afterBatch(rows, bytes, now),

@@ -29,7 +29,7 @@ public record Capture(SourceCatalog catalog, StreamReader reader, Snapshotter sn
         return snapshotter != null && snapshotter.hasWork();
     }
 
-    /** Whether a snapshot round was started and is not read whole yet. */
+    /** Whether a snapshot round was started and is not handed out whole yet. */
     public boolean roundInFlight() {
         return snapshotter != null && snapshotter.roundInFlight();
     }

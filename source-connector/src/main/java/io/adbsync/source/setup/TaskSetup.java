@@ -192,7 +192,7 @@ public final class TaskSetup {
                     config.topicPrefix());
         }
         return new Capture(catalog, reader, snapshotter,
-                snapshotter == null ? null : new SnapshotRounds(snapshotter, config.pollIntervalMs(), config.topicPrefix()),
+                snapshotter == null ? null : new SnapshotRounds(snapshotter, config.pollIntervalMs(), config.maxBatchSize(), config.topicPrefix()),
                 built.snapshotMetrics, leftTables, streaming, site.truncates(catalog, heartbeat.tableName(), config.slotName()));
     }
 

@@ -10,46 +10,51 @@ import java.sql.SQLException;
 import java.util.List;
 
 /**
- * Reads the snapshot one round at a time for the task's polls: a round is started in one poll and awaited over as
- * many as it takes, each for at most a poll interval, since KAFKA-10792 stop() runs only after poll() returns, and
- * until then the old task keeps the slot the next task needs.
+ * Reads the snapshot one round at a time for the task's polls: a round is started in one poll and handed out over as
+ * many as it takes, its records as its readers convert them, each poll waiting at most a poll interval, since
+ * KAFKA-10792 stop() runs only after poll() returns, and until then the old task keeps the slot the next task needs.
  */
 public final class SnapshotRounds {
 
     private static final Logger log = LoggerFactory.getLogger(SnapshotRounds.class);
 
-    /** A round read whole: its records (the rows and the leading truncates), and what it cost, for the throttles. */
-    public record Round(List<SourceRecord> records, long bytes, int queries) {
+    /**
+     * What one poll takes of a round: records (the rows and the leading truncates), whether the round is now handed
+     * out whole, and, once it is, what the round cost, for the throttles.
+     */
+    public record Round(List<SourceRecord> records, boolean ended, long bytes, int queries) {
     }
 
     private final Snapshotter snapshotter;
     private final long pollIntervalMs;
+    private final int maxRecords;
     private final String topicPrefix;
 
-    public SnapshotRounds(Snapshotter snapshotter, long pollIntervalMs, String topicPrefix) {
+    public SnapshotRounds(Snapshotter snapshotter, long pollIntervalMs, int maxRecords, String topicPrefix) {
         this.snapshotter = snapshotter;
         this.pollIntervalMs = pollIntervalMs;
+        this.maxRecords = maxRecords;
         this.topicPrefix = topicPrefix;
     }
 
     /**
-     * Starts a round if none is in flight and waits for it at most a poll interval: the round once read whole, else
-     * null. A transient failure abandons the round (nothing of it was handed out, so it is read again) and is thrown
-     * for the task to reconnect; any other fails the task.
+     * Starts a round if none is in flight and takes its next records, waiting for them at most a poll interval. A
+     * transient failure abandons the round (its plans are read again from what was handed out) and is thrown for the
+     * task to reconnect; any other fails the task.
      */
     public Round next() throws SQLException, InterruptedException {
         try {
             if (!snapshotter.roundInFlight()) {
                 snapshotter.startRound();
             }
-            List<SourceRecord> rows = snapshotter.awaitRound(pollIntervalMs);
-            if (rows == null) {
-                return null;
+            Snapshotter.Taken taken = snapshotter.takeFromRound(pollIntervalMs, maxRecords);
+            if (!taken.roundEnded()) {
+                return new Round(taken.records(), false, 0, 0);
             }
             if (!snapshotter.hasWork()) {
                 log.info("Snapshot complete for connector {}", topicPrefix);
             }
-            return new Round(rows, snapshotter.lastRoundBytes(), snapshotter.lastRoundQueries());
+            return new Round(taken.records(), true, snapshotter.lastRoundBytes(), snapshotter.lastRoundQueries());
         } catch (SQLException | ConnectException failure) {
             SQLException e = ConnectionRetry.transientCause(failure);
             if (e == null) {

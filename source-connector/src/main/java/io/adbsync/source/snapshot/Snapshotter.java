@@ -31,6 +31,7 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -41,7 +42,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -63,6 +63,8 @@ public final class Snapshotter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Snapshotter.class);
     private static final long PROGRESS_LOG_INTERVAL_MS = 10_000;
     private static final long CLOSE_WAIT_SECONDS = 5;
+    /** Records per batch a reader passes to the task (see ChunkFeed). */
+    private static final int FEED_BATCH_RECORDS = 512;
 
     private final ConnectionConfig connectionConfig;
     private final SourceCatalog catalog;
@@ -87,10 +89,21 @@ public final class Snapshotter implements AutoCloseable {
     private int lastRoundQueries;
     private Predicate<Partitions.Member> deferredPartitions = leaf -> false;
     private List<Future<ChunkRead>> inFlight;
+    private List<ChunkFeed> inFlightFeeds = List.of();
     private List<TablePlan> inFlightPlans = List.of();
     /** Truncates that drop earlier copies, handed out ahead of the round's rows. */
-    private List<SourceRecord> inFlightLeading = List.of();
+    private List<Leading> inFlightLeading = List.of();
+    /** The chunk of the round whose records are handed out now, and whether its reader said it is over. */
+    private int takingChunk;
+    private boolean takingChunkEnded;
+    /** What a poll left of the batch it took last, when the whole batch did not fit within its records. */
+    private List<SourceRecord> takingRest;
     private List<TablePlan> finishedInFlight = List.of();
+    /**
+     * Plans of the round that a chunk found rewritten or gone: the records of their later chunks in the round are
+     * dropped, since a later chunk's offset stored before the new copy's would let a restart skip the range not copied.
+     */
+    private List<TablePlan> restartedInFlight = List.of();
     private List<TablePlan.Chunk> inFlightChunks = List.of();
     /** Every plan the round in flight took a chunk from or found done. */
     private List<TablePlan> touchedInFlight = List.of();
@@ -376,29 +389,36 @@ public final class Snapshotter implements AutoCloseable {
         }
         rewind();
         List<Future<ChunkRead>> reads = new ArrayList<>();
+        List<ChunkFeed> feeds = new ArrayList<>();
         List<TablePlan> readPlans = new ArrayList<>();
         List<TablePlan.Chunk> chunks = new ArrayList<>();
         List<TablePlan> finished = new ArrayList<>();
-        List<SourceRecord> leading = new ArrayList<>();
+        List<Leading> leading = new ArrayList<>();
         // Published before the first query, so that a failure part way leaves what to undo (see abandonRound).
         inFlight = reads;
+        inFlightFeeds = feeds;
         inFlightLeading = leading;
         inFlightPlans = readPlans;
         inFlightChunks = chunks;
         finishedInFlight = finished;
+        restartedInFlight = new ArrayList<>();
         touchedInFlight = new ArrayList<>();
+        takingChunk = 0;
+        takingChunkEnded = false;
+        takingRest = null;
         lastRoundBytes = 0;
         lastRoundQueries = 0;
         try {
-            takeChunks(reads, readPlans, chunks, finished, leading);
+            takeChunks(reads, feeds, readPlans, chunks, finished, leading);
         } catch (SQLException | RuntimeException e) {
             abandonRound();
             throw e;
         }
     }
 
-    private void takeChunks(List<Future<ChunkRead>> reads, List<TablePlan> readPlans, List<TablePlan.Chunk> chunks,
-                            List<TablePlan> finished, List<SourceRecord> leading) throws SQLException {
+    private void takeChunks(List<Future<ChunkRead>> reads, List<ChunkFeed> feeds, List<TablePlan> readPlans,
+                            List<TablePlan.Chunk> chunks, List<TablePlan> finished, List<Leading> leading)
+            throws SQLException {
         while (reads.size() < parallelism && !pending.isEmpty()) {
             TablePlan plan = pending.peekFirst();
             if (!touchedInFlight.contains(plan)) {
@@ -419,18 +439,26 @@ public final class Snapshotter implements AutoCloseable {
                         String owed = plan.owedTruncate.barrier();
                         List<Map<String, Object>> owedOffsets = TablePlan.owedCopyOffsets(plan.owedTruncate, copies);
                         for (int i = 0; i < owedOffsets.size(); i++) {
-                            leading.add(records.snapshotTruncate(plan.table, plan.partition, owedOffsets.get(i),
-                                    copies - owedOffsets.size() + i, owed, now));
+                            leading.add(new Leading(plan, records.snapshotTruncate(plan.table, plan.partition,
+                                    owedOffsets.get(i), copies - owedOffsets.size() + i, owed, now)));
                         }
                     }
                     for (int copy = plan.copiesSent; copy < copies; copy++) {
-                        leading.add(records.snapshotTruncate(plan.table, plan.partition,
-                                plan.truncateCopyOffset(chunk, copy, copies), copy, plan.barrier, now));
+                        leading.add(new Leading(plan, records.snapshotTruncate(plan.table, plan.partition,
+                                plan.truncateCopyOffset(chunk, copy, copies), copy, plan.barrier, now)));
                     }
                     plan.truncatePending = false;
                     plan.truncateSent = true;
                 }
-                reads.add(readers.submit(() -> readChunk(connection, plan, chunk)));
+                ChunkFeed feed = new ChunkFeed(FEED_BATCH_RECORDS);
+                reads.add(readers.submit(() -> {
+                    try {
+                        return readChunk(connection, plan, chunk, feed);
+                    } finally {
+                        feed.end();
+                    }
+                }));
+                feeds.add(feed);
                 readPlans.add(plan);
                 chunks.add(chunk);
             }
@@ -442,9 +470,10 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /**
-     * Gives up the round in flight after a failure (a lost connection): its reads are cancelled, nothing of it was
-     * handed out, and each plan it touched is read again from where the records handed out left it, its truncate
-     * too if the round carried it. Safe to call when no round is in flight.
+     * Gives up the round in flight after a failure (a lost connection): its reads are cancelled, and each plan it
+     * touched is read again from where the records handed out left it (as a restart would from stored offsets: the
+     * chunk a record handed out was in is read again, and a truncate handed out is not sent again). Safe to call when
+     * no round is in flight.
      */
     public void abandonRound() {
         if (inFlight == null) {
@@ -452,6 +481,8 @@ public final class Snapshotter implements AutoCloseable {
         }
         inFlight.forEach(read -> read.cancel(true));
         inFlight = null;
+        inFlightFeeds = List.of();
+        takingRest = null;
         for (TablePlan plan : touchedInFlight) {
             if (!rewinding.contains(plan) && all.contains(plan)) {
                 rewinding.add(plan);
@@ -510,62 +541,124 @@ public final class Snapshotter implements AutoCloseable {
         }
     }
 
+    /** Records one call of {@link #takeFromRound} hands out, and whether the round is now read and handed out whole. */
+    public record Taken(List<SourceRecord> records, boolean roundEnded) {
+    }
+
+    /** A truncate handed out ahead of the round's rows, and the plan whose copy it starts. */
+    private record Leading(TablePlan plan, SourceRecord record) {
+    }
+
     /**
-     * The records of the round started, in table and chunk order, once all its chunks are read; null if that takes
-     * longer than {@code timeoutMs}, so that the task thread comes back (a stop is not held up by a long chunk).
+     * The next records of the round started, in table and chunk order, as its readers convert them: at least one batch
+     * unless none came within {@code timeoutMs} (the task thread comes back, so a stop is not held up by a long chunk),
+     * at most {@code maxRecords} besides the truncates that lead the round. A call either hands out its records or throws having handed out none of them;
+     * a failed chunk is thrown by the first call that reaches it with nothing else to hand out.
      */
-    public List<SourceRecord> awaitRound(long timeoutMs) throws SQLException, InterruptedException {
+    public Taken takeFromRound(long timeoutMs, int maxRecords) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        List<SourceRecord> out = new ArrayList<>(inFlightLeading);
-        List<ChunkRead> results = new ArrayList<>();
-        try {
-            for (Future<ChunkRead> read : inFlight) {
-                results.add(read.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
-            }
-        } catch (TimeoutException e) {
-            return null;
-        } catch (ExecutionException e) {
-            abandonRound();
-            Throwable cause = e.getCause();
-            if (cause instanceof SQLException sql) {
-                throw sql;
-            }
-            if (cause instanceof ConnectException connect) {
-                throw connect;
-            }
-            throw new IllegalStateException("Snapshot chunk failed: " + cause.getMessage(), cause);
+        List<SourceRecord> out = new ArrayList<>();
+        // Where each plan stands once these records are handed out; applied only then (see abandonRound).
+        Map<TablePlan, Map<String, ?>> reached = new IdentityHashMap<>();
+        for (Leading leading : inFlightLeading) {
+            out.add(leading.record());
+            reached.put(leading.plan(), leading.record().sourceOffset());
         }
-        inFlight = null;
-        List<TablePlan> finished = new ArrayList<>(finishedInFlight);
-        List<TablePlan> restarted = new ArrayList<>();
-        for (int i = 0; i < results.size(); i++) {
-            ChunkRead read = results.get(i);
-            TablePlan plan = inFlightPlans.get(i);
-            if (read.records() != null) {
-                out.addAll(read.records());
-                plan.handedOut = SnapshotOffsets.parse(inFlightChunks.get(i).afterChunk());
-            } else if (!restarted.contains(plan) && all.contains(plan)) {
-                restarted.add(plan);
-                pending.remove(plan);
-                finished.remove(plan);
-                if (read.gone()) {
-                    log.warn("Snapshot of {} stops: the table was dropped during its copy", plan.name());
-                    all.remove(plan);
-                    metrics.untrack(plan);
+        while (takingChunk < inFlight.size() && out.size() < maxRecords) {
+            TablePlan plan = inFlightPlans.get(takingChunk);
+            if (!takingChunkEnded) {
+                List<SourceRecord> batch = takingRest;
+                takingRest = null;
+                if (batch == null) {
+                    batch = inFlightFeeds.get(takingChunk).poll(out.isEmpty() ? deadline - System.nanoTime() : 0);
+                }
+                if (batch == null) {
+                    break;
+                }
+                if (batch != ChunkFeed.END && restartedInFlight.contains(plan)) {
                     continue;
                 }
-                restart(plan);
+                if (batch != ChunkFeed.END) {
+                    int room = maxRecords - out.size();
+                    if (batch.size() > room) {
+                        takingRest = batch.subList(room, batch.size());
+                        batch = batch.subList(0, room);
+                    }
+                    out.addAll(batch);
+                    reached.put(plan, batch.get(batch.size() - 1).sourceOffset());
+                    continue;
+                }
+                takingChunkEnded = true;
             }
+            ChunkRead read;
+            try {
+                read = inFlight.get(takingChunk).get();
+            } catch (InterruptedException e) {
+                if (out.isEmpty()) {
+                    throw e;
+                }
+                // What was taken goes out; the chunk's end is looked at again by the next call.
+                Thread.currentThread().interrupt();
+                break;
+            } catch (ExecutionException e) {
+                if (!out.isEmpty()) {
+                    break;
+                }
+                abandonRound();
+                Throwable cause = e.getCause();
+                if (cause instanceof SQLException sql) {
+                    throw sql;
+                }
+                if (cause instanceof ConnectException connect) {
+                    throw connect;
+                }
+                throw new IllegalStateException("Snapshot chunk failed: " + cause.getMessage(), cause);
+            }
+            // A later chunk of a plan copied again or stopped neither completes nor restarts anything.
+            if (!restartedInFlight.contains(plan)) {
+                if (read.complete()) {
+                    reached.put(plan, inFlightChunks.get(takingChunk).afterChunk());
+                } else {
+                    chunkNoLongerHolds(plan, read);
+                }
+            }
+            takingChunk++;
+            takingChunkEnded = false;
         }
-        for (TablePlan plan : finished) {
-            log.info("Snapshot of {} read: {} rows ({})", plan.name(), plan.rowsDone.get(), plan.position());
+        inFlightLeading = List.of();
+        reached.forEach((plan, offset) -> plan.handedOut = SnapshotOffsets.parse(offset));
+        if (takingChunk < inFlight.size()) {
+            return new Taken(out, false);
+        }
+        inFlight = null;
+        inFlightFeeds = List.of();
+        for (TablePlan plan : finishedInFlight) {
+            if (!restartedInFlight.contains(plan)) {
+                log.info("Snapshot of {} read: {} rows ({})", plan.name(), plan.rowsDone.get(), plan.position());
+            }
         }
         logProgress();
         if (pending.isEmpty()) {
             // Until a partition attached later is planned, the connections would only hold server slots and memory.
             closeConnections();
         }
-        return out;
+        return new Taken(out, true);
+    }
+
+    /** A chunk found its plan no longer holds: the table was dropped (its copy stops) or rewritten (copied again). */
+    private void chunkNoLongerHolds(TablePlan plan, ChunkRead read) throws SQLException {
+        if (restartedInFlight.contains(plan) || !all.contains(plan)) {
+            return;
+        }
+        restartedInFlight.add(plan);
+        pending.remove(plan);
+        if (read.gone()) {
+            log.warn("Snapshot of {} stops: the table was dropped during its copy", plan.name());
+            all.remove(plan);
+            metrics.untrack(plan);
+            return;
+        }
+        restart(plan);
     }
 
     /** Copies the table again from its first chunk, for a rewrite that moved rows into ranges already copied. */
@@ -600,13 +693,15 @@ public final class Snapshotter implements AutoCloseable {
         metrics.track(again);
     }
 
-    /** The records of one chunk, or none if the chunk found its plan no longer holds ({@code gone}: the table is gone). */
-    private record ChunkRead(List<SourceRecord> records, boolean gone) {
-        static final ChunkRead REWRITTEN = new ChunkRead(null, false);
-        static final ChunkRead GONE = new ChunkRead(null, true);
+    /** How a chunk's read ended: read whole, or it found its plan no longer holds ({@code gone}: the table is gone). */
+    private record ChunkRead(boolean complete, boolean gone) {
+        static final ChunkRead COMPLETE = new ChunkRead(true, false);
+        static final ChunkRead REWRITTEN = new ChunkRead(false, false);
+        static final ChunkRead GONE = new ChunkRead(false, true);
     }
 
-    private ChunkRead readChunk(Connection connection, TablePlan plan, TablePlan.Chunk chunk)
+    /** Reads one chunk, its records passed to {@code feed} as they are converted. */
+    private ChunkRead readChunk(Connection connection, TablePlan plan, TablePlan.Chunk chunk, ChunkFeed feed)
             throws SQLException {
         CopyOut copy = null;
         try {
@@ -650,7 +745,6 @@ public final class Snapshotter implements AutoCloseable {
             }
             bindParameters(connection, chunk.parameters());
             long snapshotTime = System.currentTimeMillis();
-            List<SourceRecord> out = new ArrayList<>();
             copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql(t, plan, chunk));
             long bytes = 0;
             long rows = 0;
@@ -666,24 +760,25 @@ public final class Snapshotter implements AutoCloseable {
                     continue;
                 }
                 if (held != null) {
-                    out.add(records.read(t, held, plan.partition, chunk.inChunk(), snapshotTime));
+                    feed.add(records.read(t, held, plan.partition, chunk.inChunk(), snapshotTime));
                 }
                 held = row;
             }
             copy = null;
             if (held != null) {
-                out.add(records.read(t, held, plan.partition, chunk.afterChunk(), snapshotTime));
+                feed.add(records.read(t, held, plan.partition, chunk.afterChunk(), snapshotTime));
             } else if (chunk.ends()) {
                 // No row carries the offset saying the copy is done (an empty table, a last range found empty): without
                 // it status shows the copy as started for ever, and a restart reads the table's end again.
-                out.add(carrier.carry(plan.partition, chunk.afterChunk()));
+                feed.add(carrier.carry(plan.partition, chunk.afterChunk()));
             }
             connection.commit();
+            feed.flush();
             synchronized (this) {
                 lastRoundBytes += bytes;
             }
             plan.rowsDone.addAndGet(rows);
-            return new ChunkRead(out, false);
+            return ChunkRead.COMPLETE;
         } catch (SQLException | RuntimeException e) {
             abandon(connection, copy);
             throw e;
