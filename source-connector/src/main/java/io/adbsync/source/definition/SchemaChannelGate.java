@@ -15,7 +15,9 @@ import io.adbsync.source.config.SourceConfig;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.header.Header;
+import org.apache.kafka.connect.header.Headers;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,9 +114,15 @@ public final class SchemaChannelGate {
     /** The time of the latest read sent (see {@link #send}). */
     private long lastReadAtMs = Long.MIN_VALUE;
     private int failedReads;
+    /** The source table header value decoded last, and its table. */
+    private String lastTableHeader;
+    private TableId lastTableId;
 
-    /** A table's definition version as read, with the record field names of its columns (null: not compared). */
-    private record Version(String version, long tsMs, Set<String> fields) {
+    /**
+     * A table's definition version as read, with the record field names of its columns (null: not compared), and the
+     * headers that mark its records (built once: every record of the table carries the same three).
+     */
+    private record Version(String version, long tsMs, Set<String> fields, List<Header> headers) {
     }
 
     /**
@@ -258,7 +266,7 @@ public final class SchemaChannelGate {
                 if (current == null || !current.version().equals(version)) {
                     checkedAgainst.remove(table);
                     tables.put(table, new Version(version, at, d.table() == null ? null : d.table().columns().stream()
-                            .map(c -> AvroNames.name(c.name())).collect(Collectors.toSet())));
+                            .map(c -> AvroNames.name(c.name())).collect(Collectors.toSet()), markOf(version, at)));
                 }
             }
         }
@@ -318,6 +326,14 @@ public final class SchemaChannelGate {
         return out;
     }
 
+    /** The headers that mark a record with definition {@code version} read at {@code readAtMs}. */
+    private List<Header> markOf(String version, long readAtMs) {
+        List<Header> headers = new ArrayList<>(3);
+        new ConnectHeaders().addString(SchemaChannel.VERSION_HEADER, version).addLong(SchemaChannel.TIME_HEADER, readAtMs)
+                .addString(SchemaChannel.TOPIC_HEADER, topic).forEach(headers::add);
+        return List.copyOf(headers);
+    }
+
     private void mark(SourceRecord record, TableId table) {
         Version version = tables.get(table);
         if (version == null) {
@@ -325,10 +341,9 @@ public final class SchemaChannelGate {
             // records of a source without the schema channel.
             return;
         }
-        record.headers().remove(SchemaChannel.VERSION_HEADER).remove(SchemaChannel.TIME_HEADER).remove(SchemaChannel.TOPIC_HEADER)
-                .addString(SchemaChannel.VERSION_HEADER, version.version())
-                .addLong(SchemaChannel.TIME_HEADER, version.tsMs())
-                .addString(SchemaChannel.TOPIC_HEADER, topic);
+        Headers headers = record.headers().remove(SchemaChannel.VERSION_HEADER).remove(SchemaChannel.TIME_HEADER)
+                .remove(SchemaChannel.TOPIC_HEADER);
+        version.headers().forEach(headers::add);
     }
 
     private TableId tableOf(SourceRecord record) {
@@ -339,7 +354,12 @@ public final class SchemaChannelGate {
         if (header == null || !(header.value() instanceof String value)) {
             return null;
         }
-        SourceTableHeader.Name name = SourceTableHeader.decode(value);
-        return new TableId(name.schema(), name.table());
+        // Records of a table share one header value instance (see RecordHeaders): decoded once per run of them.
+        if (value != lastTableHeader) {
+            SourceTableHeader.Name name = SourceTableHeader.decode(value);
+            lastTableId = new TableId(name.schema(), name.table());
+            lastTableHeader = value;
+        }
+        return lastTableId;
     }
 }
