@@ -37,6 +37,25 @@ public final class AvroNames {
 
     /** A Kafka topic name part: characters other than letters, digits, '.', '_' and '-' become '_'. */
     public static String topicPart(String raw) {
-        return raw.replaceAll("[^a-zA-Z0-9._-]", "_");
+        // Called for every record a sink routes: no regex, and no copy when nothing is replaced (the usual case).
+        int i = 0;
+        while (i < raw.length() && topicChar(raw.charAt(i))) {
+            i++;
+        }
+        if (i == raw.length()) {
+            return raw;
+        }
+        StringBuilder out = new StringBuilder(raw.length()).append(raw, 0, i);
+        while (i < raw.length()) {
+            int c = raw.codePointAt(i);
+            // One '_' per character, as a regex class matches a surrogate pair as one.
+            out.append(c < 128 && topicChar((char) c) ? (char) c : '_');
+            i += Character.charCount(c);
+        }
+        return out.toString();
+    }
+
+    private static boolean topicChar(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-';
     }
 }

@@ -49,5 +49,8 @@ class AvroNamesTest {
         assertThat(AvroNames.topicPart("Order Items")).isEqualTo("Order_Items");
         assertThat(AvroNames.topicPart("订单")).isEqualTo("__");
         assertThat(AvroNames.topicPart("1st")).isEqualTo("1st");
+        // A character outside the BMP is one character: one '_', as the regex this replaced gave.
+        assertThat(AvroNames.topicPart("a\uD83D\uDE00b")).isEqualTo("a_b");
+        assertThat(AvroNames.topicPart("é~z")).isEqualTo("__z");
     }
 }

@@ -23,7 +23,13 @@ public record SourceTable(String schema, String table, String topic) {
         if (!namesSchemaAndTable()) {
             return true;
         }
-        return topic.endsWith("." + AvroNames.topicPart(sourceSchema) + "." + AvroNames.topicPart(sourceTable));
+        // topic ends with "." + schema part + "." + table part, checked without building that string (once per record).
+        String schema = AvroNames.topicPart(sourceSchema);
+        String table = AvroNames.topicPart(sourceTable);
+        int tableAt = topic.length() - table.length();
+        int schemaAt = tableAt - 1 - schema.length();
+        return schemaAt >= 1 && topic.startsWith(table, tableAt) && topic.charAt(tableAt - 1) == '.'
+                && topic.startsWith(schema, schemaAt) && topic.charAt(schemaAt - 1) == '.';
     }
 
     /**
