@@ -991,8 +991,14 @@ public class AdbPgSinkTask extends SinkTask {
                 continue;
             }
             boolean readAgain = false;
+            // Records of one key schema share their key column list: judged once per run of them, not per record.
+            List<Column> judged = null;
             for (ChangeEvent e : remaining) {
-                if (!matchedByKey(e) || state.identifiesOneRow(columnNames(e.keyColumns()))) {
+                if (!matchedByKey(e) || e.keyColumns() == judged) {
+                    continue;
+                }
+                if (state.identifiesOneRow(columnNames(e.keyColumns()))) {
+                    judged = e.keyColumns();
                     continue;
                 }
                 if (!readAgain) {
@@ -1001,7 +1007,9 @@ public class AdbPgSinkTask extends SinkTask {
                     readAgain = true;
                     destination.schemaSync().forget(e.table());
                     state = destination.writer().prepare(c, reducer.reduce(remaining)).get(e.table());
+                    judged = null;
                     if (state.identifiesOneRow(columnNames(e.keyColumns()))) {
+                        judged = e.keyColumns();
                         continue;
                     }
                 }

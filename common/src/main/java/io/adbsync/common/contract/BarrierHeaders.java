@@ -35,7 +35,13 @@ public final class BarrierHeaders {
      * {@link IllegalArgumentException} says what is malformed.
      */
     public static int partitions(Headers headers) {
-        String text = text(headers, PARTITIONS);
+        Header header = headers == null ? null : headers.lastWithName(PARTITIONS);
+        // Connect's header converter reads "4" back as a number: taken as it is, not printed and parsed per record.
+        if (header != null && (header.value() instanceof Byte || header.value() instanceof Short
+                || header.value() instanceof Integer) && ((Number) header.value()).intValue() >= 1) {
+            return ((Number) header.value()).intValue();
+        }
+        String text = header == null || header.value() == null ? null : header.value().toString();
         if (text == null) {
             return 0;
         }

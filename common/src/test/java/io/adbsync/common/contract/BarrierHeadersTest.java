@@ -73,6 +73,13 @@ class BarrierHeadersTest {
         }
         assertThat(new ConnectHeaders().addInt(BarrierHeaders.PARTITIONS, 3).lastWithName(BarrierHeaders.PARTITIONS).schema())
                 .isEqualTo(Schema.INT32_SCHEMA);
+        // As Connect's header converter reads them back: numbers, taken as they are where they are counts.
+        assertThat(BarrierHeaders.partitions(new ConnectHeaders().addByte(BarrierHeaders.PARTITIONS, (byte) 4))).isEqualTo(4);
+        assertThat(BarrierHeaders.partitions(new ConnectHeaders().addLong(BarrierHeaders.PARTITIONS, 4L))).isEqualTo(4);
+        assertThatThrownBy(() -> BarrierHeaders.partitions(new ConnectHeaders().addByte(BarrierHeaders.PARTITIONS, (byte) 0)))
+                .hasMessage("Header adbsync.partitions must be a partition count of at least 1, not '0'");
+        assertThatThrownBy(() -> BarrierHeaders.partitions(new ConnectHeaders().addInt(BarrierHeaders.PARTITIONS, -1)))
+                .hasMessage("Header adbsync.partitions must be a partition count of at least 1, not '-1'");
         assertThat(BarrierHeaders.partitions(new ConnectHeaders().addInt(BarrierHeaders.PARTITIONS, 3))).isEqualTo(3);
     }
 }

@@ -25,6 +25,8 @@ import java.util.stream.Collectors;
 /** Every setting of {@link AdbPgSinkConnector}, declared once with its documentation, default and validator. */
 public final class SinkConfig extends AbstractConfig {
 
+    private final SchemaSyncMode schemaSync;
+
     public static final String INSERT_MODE = "insert.mode";
     public static final String DELETE_ENABLED = "delete.enabled";
     public static final String AUTO_CREATE = "auto.create";
@@ -92,6 +94,8 @@ public final class SinkConfig extends AbstractConfig {
 
     public SinkConfig(Map<String, String> originals) {
         super(CONFIG_DEF, originals);
+        // Read for every record: parsed once.
+        schemaSync = SchemaSyncMode.valueOf(getString(SCHEMA_SYNC).trim().toUpperCase(Locale.ROOT));
     }
 
     private static ConfigDef configDef() {
@@ -275,7 +279,7 @@ public final class SinkConfig extends AbstractConfig {
     }
 
     public SchemaSyncMode schemaSync() {
-        return SchemaSyncMode.valueOf(getString(SCHEMA_SYNC).trim().toUpperCase(Locale.ROOT));
+        return schemaSync;
     }
 
     public TableId schemaSyncTable() {

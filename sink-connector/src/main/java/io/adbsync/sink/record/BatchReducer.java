@@ -49,8 +49,17 @@ public final class BatchReducer {
         return result;
     }
 
-    private static List<String> names(List<Column> columns) {
-        return columns.stream().map(Column::name).toList();
+    /** Whether both lists name the same columns in the same order (per event: no lists built to compare). */
+    private static boolean sameNames(List<Column> a, List<Column> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).name().equals(b.get(i).name())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private final class PerTable {
@@ -65,7 +74,7 @@ public final class BatchReducer {
         /** Whether {@code e} is matched by other key columns than the keyed events so far. */
         boolean keyedByOther(ChangeEvent e) {
             boolean keyed = e.kind() == ChangeEvent.Kind.DELETE || e.kind() == ChangeEvent.Kind.UPSERT && !appendMode;
-            return keyed && !keyColumns.isEmpty() && !names(keyColumns).equals(names(e.keyColumns()));
+            return keyed && !keyColumns.isEmpty() && !sameNames(keyColumns, e.keyColumns());
         }
 
         void add(ChangeEvent e) {

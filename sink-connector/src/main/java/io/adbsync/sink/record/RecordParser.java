@@ -29,6 +29,17 @@ public final class RecordParser {
 
     private final TableNamer namer;
     private final boolean keyRequired;
+    /**
+     * The destination columns of a row or key schema, field by field: records of a table share their schemas, so the
+     * names are mapped once per schema, not per record, and records of one key schema share one list of key columns.
+     */
+    private final SchemaMemo<List<Column>> columnsOf = new SchemaMemo<>(
+            schema -> schema.fields().stream().map(f -> new Column(columnName(f), f.schema())).toList());
+    private final SchemaMemo<EnvelopeShape> envelopes = new SchemaMemo<>(EnvelopeShape::of);
+    private final SchemaMemo<EnvelopeShape.Source> sources = new SchemaMemo<>(EnvelopeShape.Source::of);
+    /** The topic routed last and its table by topic name: records of a partition come in runs. */
+    private String lastTopic;
+    private SourceTable lastByTopic;
 
     /** {@code keyRequired}: upsert mode needs a primary key on every record; insert mode does not. */
     public RecordParser(TableNamer namer, boolean keyRequired) {
@@ -45,7 +56,11 @@ public final class RecordParser {
         Struct struct = (Struct) value;
         // Topic names are lossy ('.' kept, other characters '_'): the exact names, where a record carries them and
         // they map to its topic, decide the table; the topic name only where a record carries none.
-        SourceTable byTopic = SourceTable.fromTopic(record.topic());
+        if (!record.topic().equals(lastTopic)) {
+            lastByTopic = SourceTable.fromTopic(record.topic());
+            lastTopic = record.topic();
+        }
+        SourceTable byTopic = lastByTopic;
         if (struct != null && isEnvelope(struct.schema())) {
             return envelope(record, byTopic, struct);
         }
@@ -91,20 +106,27 @@ public final class RecordParser {
     }
 
     private ChangeEvent envelope(SinkRecord record, SourceTable byTopic, Struct envelope) {
-        String op = envelope.getString(EventContract.OP);
-        SourceTable source = sourceOf(record, byTopic, envelope);
+        EnvelopeShape shape = envelopes.get(envelope.schema());
+        // By field where the type is the expected one; by name otherwise, for Struct's own error on a wrong type.
+        String op = shape.op().schema().type() == Schema.Type.STRING ? (String) EnvelopeShape.value(envelope, shape.op())
+                : envelope.getString(EventContract.OP);
+        SourceTable source = sourceOf(record, byTopic, envelope, shape);
         verifySpecialFloats(record, envelope, source);
         boolean snapshot = false;
-        Struct src = envelope.schema().field(EventContract.SOURCE) == null ? null : envelope.getStruct(EventContract.SOURCE);
-        if (src != null && src.schema().field("snapshot") != null) {
-            Object flag = src.get("snapshot");
+        Struct src = shape.source() == null ? null
+                : shape.sourceIsStruct() ? (Struct) EnvelopeShape.value(envelope, shape.source())
+                : envelope.getStruct(EventContract.SOURCE);
+        EnvelopeShape.Source srcShape = src == null ? null : sources.get(src.schema());
+        if (src != null && srcShape.snapshot() != null) {
+            Object flag = src.get(srcShape.snapshot());
             snapshot = flag != null && !"false".equals(flag.toString());
         }
-        boolean placeholders = UnavailableValue.mayHold(src);
+        boolean placeholders = src != null && srcShape.connector() != null
+                && UnavailableValue.writtenBy(src.get(srcShape.connector()));
         return switch (op == null ? "" : op) {
-            case EventContract.OP_CREATE -> upsert(record, source, Operation.INSERT, false, after(record, envelope), placeholders);
-            case EventContract.OP_READ -> upsert(record, source, Operation.INSERT, true, after(record, envelope), placeholders);
-            case EventContract.OP_UPDATE -> upsert(record, source, Operation.UPDATE, snapshot, after(record, envelope), placeholders);
+            case EventContract.OP_CREATE -> upsert(record, source, Operation.INSERT, false, after(record, envelope, shape), placeholders);
+            case EventContract.OP_READ -> upsert(record, source, Operation.INSERT, true, after(record, envelope, shape), placeholders);
+            case EventContract.OP_UPDATE -> upsert(record, source, Operation.UPDATE, snapshot, after(record, envelope, shape), placeholders);
             case EventContract.OP_DELETE -> delete(record, source);
             case EventContract.OP_TRUNCATE -> ChangeEvent.truncate(record, source, namer.tableFor(source));
             default -> throw new DataException("Unknown op '" + op + "' in the envelope of " + where(record));
@@ -122,8 +144,9 @@ public final class RecordParser {
         SpecialFloatColumns.verify(header.value().toString(), key, after, namer.tableFor(source).toString(), where(record));
     }
 
-    private static Struct after(SinkRecord record, Struct envelope) {
-        Struct after = envelope.getStruct(EventContract.AFTER);
+    private static Struct after(SinkRecord record, Struct envelope, EnvelopeShape shape) {
+        Struct after = shape.after() != null && shape.after().schema().type() == Schema.Type.STRUCT
+                ? (Struct) EnvelopeShape.value(envelope, shape.after()) : envelope.getStruct(EventContract.AFTER);
         if (after == null) {
             throw new DataException("The envelope of " + where(record) + " has op '" + envelope.getString(EventContract.OP)
                     + "' but no 'after' row");
@@ -135,14 +158,14 @@ public final class RecordParser {
      * An envelope goes to the table its source.schema/source.table name, which must agree with a
      * {@code prefix.schema.table} topic; without them, as a record without an envelope.
      */
-    private SourceTable sourceOf(SinkRecord record, SourceTable routed, Struct envelope) {
-        Field sourceField = envelope.schema().field(EventContract.SOURCE);
-        if (sourceField != null && sourceField.schema().type() == Schema.Type.STRUCT) {
-            Struct source = envelope.getStruct(EventContract.SOURCE);
-            if (source != null && source.schema().field("schema") != null && source.schema().field("table") != null
-                    && source.get("schema") != null && source.get("table") != null) {
-                String schema = source.get("schema").toString();
-                String table = source.get("table").toString();
+    private SourceTable sourceOf(SinkRecord record, SourceTable routed, Struct envelope, EnvelopeShape shape) {
+        if (shape.sourceIsStruct()) {
+            Struct source = (Struct) EnvelopeShape.value(envelope, shape.source());
+            EnvelopeShape.Source fields = source == null ? null : sources.get(source.schema());
+            if (source != null && fields.schema() != null && fields.table() != null
+                    && source.get(fields.schema()) != null && source.get(fields.table()) != null) {
+                String schema = source.get(fields.schema()).toString();
+                String table = source.get(fields.table()).toString();
                 if (!routed.agreesWith(schema, table)) {
                     throw new DataException("The envelope of " + where(record) + " names source table " + schema + "."
                             + table + ", but its topic routes it to " + namer.tableFor(routed) + " (the source table "
@@ -162,16 +185,17 @@ public final class RecordParser {
 
     /** {@code placeholders}: the row comes from Debezium's PostgreSQL connector, which stands in for unavailable values. */
     private ChangeEvent.Row row(SinkRecord record, TableId table, Struct row, boolean placeholders) {
-        List<Column> keyColumns = new ArrayList<>();
         List<Object> keyValues = new ArrayList<>();
         Map<String, String> fields = new LinkedHashMap<>();
         List<Column> columns = new ArrayList<>();
-        readKey(record, table, keyColumns, keyValues, fields);
+        List<Column> keyColumns = readKey(record, table, keyValues, fields);
         // Allocated only for the rare record that holds a placeholder.
         Set<String> unavailable = Set.of();
-        for (Field f : row.schema().fields()) {
-            Column column = new Column(columnName(f), f.schema());
-            Object value = row.get(f);
+        List<Field> rowFields = row.schema().fields();
+        List<Column> rowColumns = columnsOf.get(row.schema());
+        for (int i = 0; i < rowFields.size(); i++) {
+            Column column = rowColumns.get(i);
+            Object value = row.get(rowFields.get(i));
             if (placeholders && UnavailableValue.is(value) && !fields.containsKey(column.name())) {
                 if (!keyRequired) {
                     throw new DataException("Column " + column.name() + " of table " + table + " from " + where(record)
@@ -194,7 +218,7 @@ public final class RecordParser {
             columns.add(column);
         }
         for (Column k : keyColumns) {
-            if (columns.stream().noneMatch(c -> c.name().equals(k.name()))) {
+            if (!named(rowColumns, k.name())) {
                 columns.add(k);
             }
         }
@@ -204,10 +228,9 @@ public final class RecordParser {
 
     private ChangeEvent delete(SinkRecord record, SourceTable source) {
         TableId table = namer.tableFor(source);
-        List<Column> keyColumns = new ArrayList<>();
         List<Object> keyValues = new ArrayList<>();
         Map<String, String> fields = new LinkedHashMap<>();
-        readKey(record, table, keyColumns, keyValues, fields);
+        List<Column> keyColumns = readKey(record, table, keyValues, fields);
         if (keyColumns.isEmpty()) {
             throw new DataException("A delete (" + where(record) + ", table " + table + ") needs the primary key in the "
                     + "record key, but the key is empty");
@@ -215,30 +238,41 @@ public final class RecordParser {
         return ChangeEvent.delete(record, source, table, ChangeEvent.Row.ofKey(keyColumns, RowKey.of(keyValues), fields));
     }
 
-    private void readKey(SinkRecord record, TableId table, List<Column> keyColumns, List<Object> keyValues,
-                         Map<String, String> fields) {
+    /** The key's columns (shared by records of one key schema), its values into {@code keyValues} and {@code fields}. */
+    private List<Column> readKey(SinkRecord record, TableId table, List<Object> keyValues, Map<String, String> fields) {
         Object key = record.key();
         if (key == null) {
             if (keyRequired) {
                 throw new DataException("Record " + where(record) + " for table " + table + " has no key: upserts and "
                         + "deletes need the primary key as a Struct record key (or set insert.mode=insert)");
             }
-            return;
+            return List.of();
         }
         if (!(key instanceof Struct keyStruct)) {
             throw new DataException("The key of " + where(record) + " for table " + table + " is a "
                     + key.getClass().getSimpleName() + ", not a Struct of primary-key columns");
         }
-        for (Field f : keyStruct.schema().fields()) {
-            Column column = new Column(columnName(f), f.schema());
-            Object value = keyStruct.get(f);
+        List<Field> keyFields = keyStruct.schema().fields();
+        List<Column> keyColumns = columnsOf.get(keyStruct.schema());
+        for (int i = 0; i < keyFields.size(); i++) {
+            Column column = keyColumns.get(i);
+            Object value = keyStruct.get(keyFields.get(i));
             if (value == null) {
                 throw new DataException("Key column " + column.name() + " of " + where(record) + " (table " + table + ") is null");
             }
-            keyColumns.add(column);
             keyValues.add(value);
             fields.put(column.name(), render(record, table, column, value));
         }
+        return keyColumns;
+    }
+
+    private static boolean named(List<Column> columns, String name) {
+        for (Column c : columns) {
+            if (c.name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String columnName(Field f) {

@@ -1,6 +1,5 @@
 package io.adbsync.sink.record;
 
-import org.apache.kafka.connect.data.Struct;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -24,10 +23,9 @@ public final class UnavailableValue {
     private UnavailableValue() {
     }
 
-    /** Whether the envelope's {@code source} block comes from Debezium's PostgreSQL connector, the one writing placeholders. */
-    public static boolean mayHold(Struct source) {
-        return source != null && source.schema().field("connector") != null
-                && DEBEZIUM_POSTGRES_CONNECTOR.equals(String.valueOf(source.get("connector")));
+    /** Whether an envelope's {@code source.connector} names Debezium's PostgreSQL connector, the one writing placeholders. */
+    public static boolean writtenBy(Object connector) {
+        return DEBEZIUM_POSTGRES_CONNECTOR.equals(String.valueOf(connector));
     }
 
     public static boolean is(Object value) {

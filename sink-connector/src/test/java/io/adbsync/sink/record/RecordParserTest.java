@@ -235,6 +235,12 @@ class RecordParserTest {
                 .hasMessage("Unknown op 'x' in the envelope of topic p.s.t, partition 0, offset 7");
         assertThatThrownBy(() -> parser.parse(ours("u", row, null, "false")))
                 .hasMessage("The envelope of topic p.s.t, partition 0, offset 7 has op 'u' but no 'after' row");
+        // A schema's default is not the record's value: an envelope without an op has none, as Struct's getters read it.
+        Schema defaulted = SchemaBuilder.struct().field(EventContract.OP, SchemaBuilder.string().optional().defaultValue("u").build())
+                .field(EventContract.AFTER, ROW).build();
+        assertThatThrownBy(() -> parser.parse(new SinkRecord("p.s.t", 0, KEY, new Struct(KEY).put("id", 1), defaulted,
+                new Struct(defaulted).put(EventContract.AFTER, row), 5)))
+                .hasMessage("Unknown op 'null' in the envelope of topic p.s.t, partition 0, offset 5");
         assertThatThrownBy(() -> parser.parse(new SinkRecord("p.s.t", 0, null, null, ROW, row, 3)))
                 .hasMessage("Record topic p.s.t, partition 0, offset 3 for table s.t has no key: upserts and deletes need "
                         + "the primary key as a Struct record key (or set insert.mode=insert)");
