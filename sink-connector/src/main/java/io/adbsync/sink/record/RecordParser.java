@@ -40,6 +40,9 @@ public final class RecordParser {
     /** The topic routed last and its table by topic name: records of a partition come in runs. */
     private String lastTopic;
     private SourceTable lastByTopic;
+    /** The source table header decoded last, and its names. */
+    private String lastHeader;
+    private SourceTableHeader.Name lastHeaderName;
 
     /** {@code keyRequired}: upsert mode needs a primary key on every record; insert mode does not. */
     public RecordParser(TableNamer namer, boolean keyRequired) {
@@ -78,18 +81,22 @@ public final class RecordParser {
     }
 
     /** Our source names the exact table of every record in a header, tombstones included. */
-    private static SourceTable byHeader(SinkRecord record, SourceTable byTopic) {
+    private SourceTable byHeader(SinkRecord record, SourceTable byTopic) {
         Header header = record.headers().lastWithName(SourceTableHeader.HEADER);
         if (header == null || header.value() == null) {
             return byTopic;
         }
-        SourceTableHeader.Name name;
-        try {
-            name = SourceTableHeader.decode(header.value().toString());
-        } catch (IllegalArgumentException e) {
-            throw new DataException(e.getMessage() + " (" + where(record) + ")", e);
+        String value = header.value().toString();
+        // Records of a table come in runs, each with its own copy of the same header value: decoded once per run.
+        if (!value.equals(lastHeader)) {
+            try {
+                lastHeaderName = SourceTableHeader.decode(value);
+            } catch (IllegalArgumentException e) {
+                throw new DataException(e.getMessage() + " (" + where(record) + ")", e);
+            }
+            lastHeader = value;
         }
-        return byTopic.withSourceNames(name.schema(), name.table());
+        return byTopic.withSourceNames(lastHeaderName.schema(), lastHeaderName.table());
     }
 
     /**
@@ -185,13 +192,14 @@ public final class RecordParser {
 
     /** {@code placeholders}: the row comes from Debezium's PostgreSQL connector, which stands in for unavailable values. */
     private ChangeEvent.Row row(SinkRecord record, TableId table, Struct row, boolean placeholders) {
+        List<Field> rowFields = row.schema().fields();
         List<Object> keyValues = new ArrayList<>();
-        Map<String, String> fields = new LinkedHashMap<>();
-        List<Column> columns = new ArrayList<>();
+        // Sized for the row's fields: no rehashing on the way.
+        Map<String, String> fields = new LinkedHashMap<>(rowFields.size() * 4 / 3 + 2);
+        List<Column> columns = new ArrayList<>(rowFields.size());
         List<Column> keyColumns = readKey(record, table, keyValues, fields);
         // Allocated only for the rare record that holds a placeholder.
         Set<String> unavailable = Set.of();
-        List<Field> rowFields = row.schema().fields();
         List<Column> rowColumns = columnsOf.get(row.schema());
         for (int i = 0; i < rowFields.size(); i++) {
             Column column = rowColumns.get(i);
