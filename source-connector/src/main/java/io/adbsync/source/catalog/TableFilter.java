@@ -3,7 +3,9 @@ package io.adbsync.source.catalog;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /** Decides from {@code table.include.list} and {@code table.exclude.list} whether a table is captured. */
@@ -14,6 +16,13 @@ public final class TableFilter {
     private final List<Pattern> exclude;
     private final Set<String> left;
     private final Set<String> also;
+    /**
+     * What the include and exclude patterns say of each table name seen: the stream asks for every change, and the
+     * regexes were a tenth of the stream's own time. The patterns never change; {@code left} and {@code also} are read
+     * each time (the latter is live).
+     */
+    private final Map<String, Boolean> byPatterns = new ConcurrentHashMap<>();
+    private static final int BY_PATTERNS_CAPACITY = 10_000;
 
     public TableFilter(List<String> include, List<String> exclude) {
         this.include = include.stream().map(Pattern::compile).toList();
@@ -55,8 +64,16 @@ public final class TableFilter {
         if (left.contains(name)) {
             return false;
         }
-        boolean included = include.isEmpty() || include.stream().anyMatch(p -> p.matcher(name).matches());
-        return included && exclude.stream().noneMatch(p -> p.matcher(name).matches());
+        Boolean verdict = byPatterns.get(name);
+        if (verdict == null) {
+            verdict = (include.isEmpty() || include.stream().anyMatch(p -> p.matcher(name).matches()))
+                    && exclude.stream().noneMatch(p -> p.matcher(name).matches());
+            if (byPatterns.size() >= BY_PATTERNS_CAPACITY) {
+                byPatterns.clear();
+            }
+            byPatterns.put(name, verdict);
+        }
+        return verdict;
     }
 
     /** Whether the exclude list names the table (so it stays out whatever the include list says). */

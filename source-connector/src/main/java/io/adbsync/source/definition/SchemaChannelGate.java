@@ -341,8 +341,11 @@ public final class SchemaChannelGate {
             // records of a source without the schema channel.
             return;
         }
-        Headers headers = record.headers().remove(SchemaChannel.VERSION_HEADER).remove(SchemaChannel.TIME_HEADER)
-                .remove(SchemaChannel.TOPIC_HEADER);
+        Headers headers = record.headers();
+        // Only records handed in again (after a failed read) carry marks already; the topic header is added last.
+        if (headers.lastWithName(SchemaChannel.TOPIC_HEADER) != null) {
+            headers.remove(SchemaChannel.VERSION_HEADER).remove(SchemaChannel.TIME_HEADER).remove(SchemaChannel.TOPIC_HEADER);
+        }
         version.headers().forEach(headers::add);
     }
 

@@ -141,6 +141,17 @@ class SchemaChannelGateFailureTest {
                 .as("the definition the record names is handed to Connect").isNotEmpty();
     }
 
+    /** A record handed in again (its batch was held after a failed read) carries one set of marks, the latest. */
+    @Test
+    void aRecordHandedInAgainCarriesOneSetOfMarks() throws Exception {
+        SourceRecord record = row(schema(), 1);
+        gate.gate(List.of(record));
+        gate.gate(List.of(record));
+        for (String header : List.of(SchemaChannel.VERSION_HEADER, SchemaChannel.TIME_HEADER, SchemaChannel.TOPIC_HEADER)) {
+            assertThat(record.headers().allWithName(header)).toIterable().as(header).hasSize(1);
+        }
+    }
+
     /** A new table's first read fails: after the reconnect its records go without the version header. */
     @Test
     void aFailedFirstReadLetsTheRecordsOfANewTableThroughUnmarked() throws Exception {
