@@ -229,6 +229,11 @@ public class AdbPgSourceTask extends SourceTask {
 
     private List<SourceRecord> snapshotRound() {
         try {
+            // The stream is held while a round is handed out, over as many polls as it takes: its walsender must still
+            // hear from the task within wal_sender_timeout.
+            if (capture.reader().connected()) {
+                capture.reader().keepAlive();
+            }
             SnapshotRounds.Round round = capture.rounds().next();
             scheduler.snapshotRoundRead(round.records().size(), round.bytes(), round.queries());
             return round.records().isEmpty() ? null : round.records();

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * batches, so that the task hands rows out while the chunk is still being read. The reader never waits for the task:
  * a reader paused inside its chunk's transaction would hold the table's lock and snapshot for as long as Kafka takes,
  * and a DDL statement queued behind that lock, holding one the round's first chunk waits for, would be a deadlock
- * the server cannot see. A chunk is therefore still the unit of memory use, as before.
+ * the server cannot see. A round (snapshot.max.threads chunks) is therefore still read into memory whole, as before.
  */
 final class ChunkFeed {
 

@@ -374,10 +374,11 @@ public final class Snapshotter implements AutoCloseable {
 
     /** Whether chunks remain to be read, or a round started is not yet handed out. */
     public boolean hasWork() {
-        return !pending.isEmpty() || inFlight != null;
+        // A failed round's plans too: when it was the last, nothing else would start the round that reads them again.
+        return !pending.isEmpty() || inFlight != null || !rewinding.isEmpty();
     }
 
-    /** Whether a round is being read: the stream must wait until it is handed out (see the class comment). */
+    /** Whether a round is being read or handed out: the stream must wait until it is handed out whole (see the class comment). */
     public boolean roundInFlight() {
         return inFlight != null;
     }
@@ -552,8 +553,9 @@ public final class Snapshotter implements AutoCloseable {
     /**
      * The next records of the round started, in table and chunk order, as its readers convert them: at least one batch
      * unless none came within {@code timeoutMs} (the task thread comes back, so a stop is not held up by a long chunk),
-     * at most {@code maxRecords} besides the truncates that lead the round. A call either hands out its records or throws having handed out none of them;
-     * a failed chunk is thrown by the first call that reaches it with nothing else to hand out.
+     * at most {@code maxRecords} unless the truncates that lead the round alone are more. A call either hands out its
+     * records or throws having handed out none of them; a chunk that failed, or found its plan no longer holds, is
+     * dealt with by the first call that reaches it with nothing else to hand out.
      */
     public Taken takeFromRound(long timeoutMs, int maxRecords) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
@@ -614,6 +616,11 @@ public final class Snapshotter implements AutoCloseable {
                 }
                 throw new IllegalStateException("Snapshot chunk failed: " + cause.getMessage(), cause);
             }
+            if (!read.complete() && !restartedInFlight.contains(plan) && !out.isEmpty()) {
+                // Restarting or stopping a plan changes state a later failure in this call could not undo: the
+                // records taken go out first, and the next call deals with this chunk.
+                break;
+            }
             // A later chunk of a plan copied again or stopped neither completes nor restarts anything.
             if (!restartedInFlight.contains(plan)) {
                 if (read.complete()) {
@@ -650,6 +657,8 @@ public final class Snapshotter implements AutoCloseable {
         if (restartedInFlight.contains(plan) || !all.contains(plan)) {
             return;
         }
+        // Planned before anything changes: a failure here leaves the round to be abandoned and read again as it was.
+        TablePlan again = read.gone() ? null : rebuilt(plan, null);
         restartedInFlight.add(plan);
         pending.remove(plan);
         if (read.gone()) {
@@ -658,12 +667,11 @@ public final class Snapshotter implements AutoCloseable {
             metrics.untrack(plan);
             return;
         }
-        restart(plan);
+        restart(plan, again);
     }
 
     /** Copies the table again from its first chunk, for a rewrite that moved rows into ranges already copied. */
-    private void restart(TablePlan plan) throws SQLException {
-        TablePlan again = rebuilt(plan, null);
+    private void restart(TablePlan plan, TablePlan again) {
         // The truncate that drops the earlier copy goes out once, ahead of the first round that read the table.
         if (plan.replacesEarlierCopy() && !plan.truncateSent) {
             again.replacingEarlierCopy(plan.barrier);

@@ -93,11 +93,12 @@ abstract class TablePlan {
      * those partitions at its copies forever.
      */
     SnapshotOffsets.Offset owedTruncate;
-    /** Whether a chunk carrying that truncate was read and handed out. */
+    /** Whether a round carrying that truncate was started (it goes out first in the round's first poll). */
     boolean truncateSent;
     /**
-     * Where the copy stands as far as records handed out say: the offset after the last chunk handed out, or the
-     * stored offset it resumed from (null: from the start). A round that fails is read again from here.
+     * Where the copy stands as far as records handed out say: the offset of its last record handed out (inside a
+     * chunk, after one, or a truncate's copy), or the stored offset it resumed from (null: from the start). A round
+     * that fails is read again from here, as a restart would from the same offset stored.
      */
     SnapshotOffsets.Offset handedOut;
 
