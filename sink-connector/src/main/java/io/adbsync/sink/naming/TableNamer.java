@@ -1,12 +1,12 @@
 package io.adbsync.sink.naming;
 
+import io.adbsync.common.cache.Memo;
 import io.adbsync.common.sql.TableId;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,8 +18,8 @@ public final class TableNamer {
     private final String format;
     private final Map<String, TableId> renames;
     private final NameCase nameCase;
-    private final Map<SourceTable, TableId> resolved = new ConcurrentHashMap<>();
-    private static final int RESOLVED_CAPACITY = 10_000;
+    /** Each source table's destination: asked for every record. */
+    private final Memo<SourceTable, TableId> resolved = new Memo<>(10_000, this::resolve);
 
     public TableNamer(String format, List<String> mapEntries, NameCase nameCase) {
         this.format = format;
@@ -44,19 +44,9 @@ public final class TableNamer {
         return map;
     }
 
-    /** The destination table of a source table, resolved once per source table (it is asked for every record). */
+    /** The destination table of a source table, resolved once per source table. */
     public TableId tableFor(SourceTable source) {
-        TableId known = resolved.get(source);
-        if (known != null) {
-            return known;
-        }
-        TableId id = resolve(source);
-        if (resolved.size() >= RESOLVED_CAPACITY) {
-            // More source tables than a sink writes in practice: starting over is simpler than LRU.
-            resolved.clear();
-        }
-        resolved.put(source, id);
-        return id;
+        return resolved.get(source);
     }
 
     private TableId resolve(SourceTable source) {

@@ -25,6 +25,15 @@ record EnvelopeShape(Field op, Field after, Field source) {
         return field.schema().defaultValue() == null ? envelope.get(field) : envelope.getWithoutDefault(field.name());
     }
 
+    /**
+     * The struct an envelope field holds, read by field where the field is a struct; by {@code name} otherwise, for
+     * Struct's own error (no such field, or not a struct).
+     */
+    static Struct struct(Struct envelope, Field field, String name) {
+        return field != null && field.schema().type() == Schema.Type.STRUCT ? (Struct) value(envelope, field)
+                : envelope.getStruct(name);
+    }
+
     /** Whether the envelope has a {@code source} block that is a struct. */
     boolean sourceIsStruct() {
         return source != null && source.schema().type() == Schema.Type.STRUCT;

@@ -120,9 +120,7 @@ public final class RecordParser {
         SourceTable source = sourceOf(record, byTopic, envelope, shape);
         verifySpecialFloats(record, envelope, source);
         boolean snapshot = false;
-        Struct src = shape.source() == null ? null
-                : shape.sourceIsStruct() ? (Struct) EnvelopeShape.value(envelope, shape.source())
-                : envelope.getStruct(EventContract.SOURCE);
+        Struct src = shape.source() == null ? null : EnvelopeShape.struct(envelope, shape.source(), EventContract.SOURCE);
         EnvelopeShape.Source srcShape = src == null ? null : sources.get(src.schema());
         if (src != null && srcShape.snapshot() != null) {
             Object flag = src.get(srcShape.snapshot());
@@ -152,8 +150,7 @@ public final class RecordParser {
     }
 
     private static Struct after(SinkRecord record, Struct envelope, EnvelopeShape shape) {
-        Struct after = shape.after() != null && shape.after().schema().type() == Schema.Type.STRUCT
-                ? (Struct) EnvelopeShape.value(envelope, shape.after()) : envelope.getStruct(EventContract.AFTER);
+        Struct after = EnvelopeShape.struct(envelope, shape.after(), EventContract.AFTER);
         if (after == null) {
             throw new DataException("The envelope of " + where(record) + " has op '" + envelope.getString(EventContract.OP)
                     + "' but no 'after' row");

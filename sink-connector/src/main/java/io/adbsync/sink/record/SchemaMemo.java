@@ -9,7 +9,8 @@ import java.util.function.Function;
 /**
  * What the parser works out from a schema, remembered by the schema's identity for one task's thread: records of a
  * table share their schema instances, so a lookup replaces the work per record. A converter making a new instance per
- * record only costs a map entry each, up to a bound after which it starts afresh.
+ * record only costs a map entry each, up to a bound after which it starts afresh (common's IdentityMemo, made for
+ * lookups from several threads without a lock, copies its whole map on each new entry instead).
  */
 final class SchemaMemo<V> {
 

@@ -1,11 +1,11 @@
 package io.adbsync.source.catalog;
 
+import io.adbsync.common.cache.Memo;
+
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /** Decides from {@code table.include.list} and {@code table.exclude.list} whether a table is captured. */
@@ -21,8 +21,7 @@ public final class TableFilter {
      * regexes were a tenth of the stream's own time. The patterns never change; {@code left} and {@code also} are read
      * each time (the latter is live).
      */
-    private final Map<String, Boolean> byPatterns = new ConcurrentHashMap<>();
-    private static final int BY_PATTERNS_CAPACITY = 10_000;
+    private final Memo<String, Boolean> byPatterns = new Memo<>(10_000, this::matchesPatterns);
 
     public TableFilter(List<String> include, List<String> exclude) {
         this.include = include.stream().map(Pattern::compile).toList();
@@ -64,16 +63,12 @@ public final class TableFilter {
         if (left.contains(name)) {
             return false;
         }
-        Boolean verdict = byPatterns.get(name);
-        if (verdict == null) {
-            verdict = (include.isEmpty() || include.stream().anyMatch(p -> p.matcher(name).matches()))
-                    && exclude.stream().noneMatch(p -> p.matcher(name).matches());
-            if (byPatterns.size() >= BY_PATTERNS_CAPACITY) {
-                byPatterns.clear();
-            }
-            byPatterns.put(name, verdict);
-        }
-        return verdict;
+        return byPatterns.get(name);
+    }
+
+    private boolean matchesPatterns(String name) {
+        return (include.isEmpty() || include.stream().anyMatch(p -> p.matcher(name).matches()))
+                && exclude.stream().noneMatch(p -> p.matcher(name).matches());
     }
 
     /** Whether the exclude list names the table (so it stays out whatever the include list says). */

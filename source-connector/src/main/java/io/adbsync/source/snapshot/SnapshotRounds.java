@@ -19,10 +19,10 @@ public final class SnapshotRounds {
     private static final Logger log = LoggerFactory.getLogger(SnapshotRounds.class);
 
     /**
-     * What one poll takes of a round: records (the rows and the leading truncates), whether the round is now handed
-     * out whole, and, once it is, what the round cost, for the throttles.
+     * What one poll takes of a round: records (the rows and the leading truncates) and, with the round's last records,
+     * what the round cost, for the throttles (0 before).
      */
-    public record Round(List<SourceRecord> records, boolean ended, long bytes, int queries) {
+    public record Round(List<SourceRecord> records, long bytes, int queries) {
     }
 
     private final Snapshotter snapshotter;
@@ -49,12 +49,12 @@ public final class SnapshotRounds {
             }
             Snapshotter.Taken taken = snapshotter.takeFromRound(pollIntervalMs, maxRecords);
             if (!taken.roundEnded()) {
-                return new Round(taken.records(), false, 0, 0);
+                return new Round(taken.records(), 0, 0);
             }
             if (!snapshotter.hasWork()) {
                 log.info("Snapshot complete for connector {}", topicPrefix);
             }
-            return new Round(taken.records(), true, snapshotter.lastRoundBytes(), snapshotter.lastRoundQueries());
+            return new Round(taken.records(), snapshotter.lastRoundBytes(), snapshotter.lastRoundQueries());
         } catch (SQLException | ConnectException failure) {
             SQLException e = ConnectionRetry.transientCause(failure);
             if (e == null) {
