@@ -61,13 +61,17 @@ class GreenplumSourceIT extends WithLocalStack {
 
     @Test
     void aSourceReadPerSegmentEndsEqualInPostgresAndGreenplumUnderLoadWithDistributionKeyUpdates() throws Exception {
-        Pipeline p = new Pipeline("gps");
-        try {
+        // try-with-resources: a failing clean-up is added to the test's own failure, never hides it.
+        try (Pipeline p = new Pipeline("gps")) {
             p.createSource(3_000);
             Workload load = new Workload(p.src, 7);
             load.start();
             p.deploy();
             Thread.sleep(10_000);
+            // The workload's pace follows the machine's: on a loaded one, ten seconds may hold a single truncate.
+            Awaitility.await("the workload's truncates and distribution-key updates").atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> load.truncates.get() > 2 && load.distributionKeyUpdates.get() > 20);
             load.stopAndCheck();
             assertThat(load.distributionKeyUpdates.get()).as("distribution-key updates").isGreaterThan(20);
             assertThat(load.truncates.get()).as("truncates").isGreaterThan(2);
@@ -122,8 +126,6 @@ class GreenplumSourceIT extends WithLocalStack {
             }
             assertThat(scalar(gp, p.gpDestination, "SELECT pg_get_table_distributedby('public.lines'::regclass)"))
                     .isEqualTo("DISTRIBUTED BY (a)");
-        } finally {
-            p.close();
         }
     }
 
@@ -133,8 +135,8 @@ class GreenplumSourceIT extends WithLocalStack {
         // the table was added to the publication and commits after it is decoded with the older catalog, and the
         // walsender then takes the table for unpublished for as long as it runs. The connector must not publish a
         // table under such a transaction.
-        Pipeline p = new Pipeline("gpw");
-        try {
+        // try-with-resources: a failing clean-up is added to the test's own failure, never hides it.
+        try (Pipeline p = new Pipeline("gpw")) {
             p.createSource(300);
             p.deploy();
             p.awaitEqual();
@@ -171,8 +173,6 @@ class GreenplumSourceIT extends WithLocalStack {
                 Thread.sleep(300);
             }
             p.awaitEqual(List.of("public.orders", "public.lines", "public.regions", "public.late"));
-        } finally {
-            p.close();
         }
     }
 
@@ -354,18 +354,71 @@ class GreenplumSourceIT extends WithLocalStack {
 
     /** Drops slot {@code slot} on every segment once no task reads it: a slot keeps its database from being dropped. */
     private static void dropSlots(String slot) {
-        Awaitility.await("slots " + slot + " dropped").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+        java.util.concurrent.atomic.AtomicReference<SQLException> last = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            Awaitility.await("slots " + slot + " dropped").atMost(Duration.ofSeconds(60)).until(() -> {
+                try {
+                    for (String[] segment : segmentAddresses()) {
+                        String url = "jdbc:postgresql://" + segment[0] + ":" + segment[1] + "/" + slot
+                                + "?options=-c%20gp_role%3Dutility";
+                        try (Connection c = DriverManager.getConnection(url, gp.user(), gp.password());
+                             Statement s = c.createStatement()) {
+                            s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                                    + "WHERE slot_name = '" + slot + "'");
+                        }
+                    }
+                    return true;
+                } catch (SQLException e) {
+                    last.set(e);
+                    return false;
+                }
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("slot " + slot + " not dropped 60 s after its connector was removed (last: "
+                    + (last.get() == null ? null : last.get().getMessage()) + "); read by: " + slotHolders(slot)
+                    + "; task threads of the worker: " + taskThreads(slot), e);
+        }
+    }
+
+    /** Who reads slot {@code slot} on each segment, for a failure message. */
+    private static String slotHolders(String slot) {
+        List<String> holders = new ArrayList<>();
+        try {
             for (String[] segment : segmentAddresses()) {
-                String url = "jdbc:postgresql://" + segment[0] + ":" + segment[1] + "/" + slot
-                        + "?options=-c%20gp_role%3Dutility";
+                String url = "jdbc:postgresql://" + segment[0] + ":" + segment[1] + "/postgres?options=-c%20gp_role%3Dutility";
                 try (Connection c = DriverManager.getConnection(url, gp.user(), gp.password());
-                     Statement s = c.createStatement()) {
-                    s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
-                            + slot + "'");
+                     var ps = c.prepareStatement("SELECT s.active_pid, a.state, a.wait_event_type, a.wait_event, "
+                             + "a.backend_start, a.client_port FROM pg_replication_slots s LEFT JOIN pg_stat_activity a "
+                             + "ON a.pid = s.active_pid WHERE s.slot_name = ?")) {
+                    ps.setString(1, slot);
+                    try (var rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            holders.add(segment[1] + ": pid " + rs.getString(1) + " " + rs.getString(2) + " waiting "
+                                    + rs.getString(3) + "/" + rs.getString(4) + " since " + rs.getString(5)
+                                    + " client port " + rs.getString(6));
+                        }
+                    }
                 }
             }
-            return true;
+        } catch (SQLException e) {
+            holders.add("(" + e.getMessage() + ")");
+        }
+        return holders.toString();
+    }
+
+    /** The stacks of the worker's threads running tasks of the connector named like {@code slot}'s pipeline. */
+    private static String taskThreads(String slot) {
+        String prefix = slot.substring(0, slot.indexOf('_'));
+        StringBuilder out = new StringBuilder();
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            if (thread.getName().contains(prefix + "-source")) {
+                out.append("\n").append(thread.getName()).append(' ').append(thread.getState());
+                for (StackTraceElement frame : stack) {
+                    out.append("\n    at ").append(frame);
+                }
+            }
         });
+        return out.length() == 0 ? "none" : out.toString();
     }
 
     private static List<String[]> segmentAddresses() throws SQLException {
