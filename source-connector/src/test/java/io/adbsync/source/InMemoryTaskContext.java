@@ -17,10 +17,20 @@ import java.util.Map;
 public final class InMemoryTaskContext implements SourceTaskContext {
 
     private final Map<String, String> configs;
-    private final Map<Map<String, ?>, Map<String, Object>> offsets = new HashMap<>();
+    private final Map<Map<String, ?>, Map<String, Object>> offsets;
 
     public InMemoryTaskContext(Map<String, String> configs) {
+        this(configs, new HashMap<>());
+    }
+
+    private InMemoryTaskContext(Map<String, String> configs, Map<Map<String, ?>, Map<String, Object>> offsets) {
         this.configs = configs;
+        this.offsets = offsets;
+    }
+
+    /** The context of the connector's next task after a config change: the same stored offsets, new configs. */
+    InMemoryTaskContext reconfigured(Map<String, String> newConfigs) {
+        return new InMemoryTaskContext(newConfigs, offsets);
     }
 
     /**
