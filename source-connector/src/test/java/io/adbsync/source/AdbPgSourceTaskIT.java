@@ -298,6 +298,49 @@ class AdbPgSourceTaskIT {
         assertThat(order).containsExactly("truncate after 0 rows");
     }
 
+    /**
+     * Rows of ~1.5 kB (stored inline, five to a heap block): 6,000 of them are fewer than snapshot.chunk.rows, and would
+     * be one chunk of 9 MB read whole into memory; with snapshot.chunk.bytes at 256 kB they are read in CTID ranges of
+     * about that many bytes, and every row comes whole.
+     */
+    @Test
+    void aTableOfWideRowsIsCopiedInChunksOfAtMostSnapshotChunkBytesByCtid() throws Exception {
+        sql("TRUNCATE orders", "INSERT INTO orders SELECT g, (SELECT string_agg(md5(g::text || i::text), '') "
+                + "FROM generate_series(1, 47) i) FROM generate_series(1, 6000) g", "ANALYZE orders");
+        assertWideRowsCopiedInChunks(6_000, 1_504, Map.of("snapshot.chunk.bytes", "262144", "snapshot.chunking", "ctid"));
+    }
+
+    /**
+     * Rows of ~100 kB (TOASTed: the heap holds pointers, a few blocks for the whole table, so its size on disk says
+     * nothing of a row's width) split by key: chunks of about ten rows, not one chunk of 30 MB.
+     */
+    @Test
+    void aTableOfWideToastedRowsIsCopiedInChunksOfAtMostSnapshotChunkBytesByKey() throws Exception {
+        sql("TRUNCATE orders", "INSERT INTO orders SELECT g, (SELECT string_agg(md5(g::text || i::text), '') "
+                + "FROM generate_series(1, 3125) i) FROM generate_series(1, 300) g", "ANALYZE orders");
+        assertWideRowsCopiedInChunks(300, 100_000, Map.of("snapshot.chunk.bytes", "1048576", "snapshot.chunking", "key"));
+    }
+
+    private void assertWideRowsCopiedInChunks(int rows, int width, Map<String, String> config) throws Exception {
+        start(config);
+        List<SourceRecord> records = pollUntil(ops("r", rows));
+        BitSet ids = new BitSet();
+        java.util.Set<Map<String, ?>> chunkOffsets = new java.util.HashSet<>();
+        for (SourceRecord r : records) {
+            if (isOp(r, "r")) {
+                Struct after = ((Struct) r.value()).getStruct("after");
+                assertThat(after.getString("note")).as("row %d", after.getInt32("id")).hasSize(width);
+                ids.set(after.getInt32("id"));
+                chunkOffsets.add(r.sourceOffset());
+            }
+        }
+        assertThat(ids.nextClearBit(1)).isEqualTo(rows + 1);
+        // A chunk's rows carry the offset of its start, its last row the offset of the next chunk's start.
+        long bytes = Long.parseLong(config.get("snapshot.chunk.bytes"));
+        int expectedChunks = (int) ((long) rows * width / bytes);
+        assertThat(chunkOffsets.size() - 1).as("chunks").isBetween(expectedChunks / 2, expectedChunks * 2);
+    }
+
     private boolean slotActive() {
         try (Connection c = server.connect(database); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT active FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {

@@ -50,6 +50,8 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             + "FROM (SELECT txid_current_snapshot() AS s) snapshot) parts";
 
     private static final int SAMPLE_BLOCKS = 64;
+    /** Rows whose width is measured: enough for an average, few enough that rows of megabytes stay cheap to sample. */
+    private static final int WIDTH_SAMPLE_ROWS = 200;
     private static final Logger log = LoggerFactory.getLogger(SourceCatalog.class);
 
     private final ConnectionConfig config;
@@ -358,6 +360,37 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         return new RelationSize(blocks, sampledRows(schema, table, blocks), fileNode);
     }
 
+    /**
+     * The average width of a row of a table as text (about what COPY sends for it), over at most
+     * {@value #WIDTH_SAMPLE_ROWS} rows of a block sample of about {@value #SAMPLE_BLOCKS} blocks of its {@code blocks};
+     * 0 when the sample holds no row or the server cannot sample the table. Statistics cannot tell: the sizes on disk
+     * and {@code pg_stats.avg_width} count values compressed, and a chunk holds them as text.
+     */
+    public long textBytesPerRow(String schema, String table, long blocks) throws SQLException {
+        double percent = Math.min(100.0, 100.0 * SAMPLE_BLOCKS / Math.max(blocks, 1));
+        try (Statement s = connection().createStatement();
+             ResultSet rs = s.executeQuery("SELECT coalesce(avg(octet_length(r::text)), 0)::bigint FROM (SELECT * FROM "
+                     + SqlIdentifiers.qualified(schema, table) + " TABLESAMPLE SYSTEM (" + percent + ") REPEATABLE (0) LIMIT "
+                     + WIDTH_SAMPLE_ROWS + ") r")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            return unsampled(schema, table, e);
+        }
+    }
+
+    /**
+     * 0 (not known) for a table the server cannot sample: Greenplum samples heap tables only, not the append-optimized
+     * ones (the usual kind for analytics there); other failures are thrown.
+     */
+    private static long unsampled(String schema, String table, SQLException e) throws SQLException {
+        if (!"0A000".equals(e.getSQLState())) {
+            throw e;
+        }
+        log.debug("Cannot sample the rows of {}.{}: {}", schema, table, e.getMessage());
+        return 0;
+    }
+
     /** Rows of a table estimated from a block sample of about {@value #SAMPLE_BLOCKS} blocks. */
     private long sampledRows(String schema, String table, long blocks) throws SQLException {
         double percent = Math.min(100.0, 100.0 * SAMPLE_BLOCKS / blocks);
@@ -366,6 +399,9 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
                      + " TABLESAMPLE SYSTEM (" + percent + ") REPEATABLE (0)")) {
             rs.next();
             return Math.round(rs.getLong(1) * 100.0 / percent);
+        } catch (SQLException e) {
+            // An estimate for progress only: an append-optimized table without statistics shows its rows as not known.
+            return unsampled(schema, table, e);
         }
     }
 

@@ -56,6 +56,7 @@ public final class SourceConfig extends AbstractConfig {
     public static final String SNAPSHOT_MAX_QUERIES_PER_SECOND = "snapshot.max.queries.per.second";
     public static final String SNAPSHOT_MAX_THREADS = "snapshot.max.threads";
     public static final String SNAPSHOT_CHUNK_ROWS = "snapshot.chunk.rows";
+    public static final String SNAPSHOT_CHUNK_BYTES = "snapshot.chunk.bytes";
     public static final String SNAPSHOT_CHUNKING = "snapshot.chunking";
     public static final String TABLE_FILTERS = "table.filters";
     public static final String TABLE_FILTERS_MODE = "table.filters.mode";
@@ -287,9 +288,19 @@ public final class SourceConfig extends AbstractConfig {
                 "How many chunks the snapshot copies at once, each on its own connection.",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot threads");
         def.define(SNAPSHOT_CHUNK_ROWS, Type.LONG, 20_000L, ConfigDef.Range.between(100, 10_000_000), Importance.LOW,
-                "Rows per snapshot chunk (for CTID ranges estimated from table statistics). A chunk is the unit of "
-                        + "resumption and of memory use.",
+                "Rows per snapshot chunk (for CTID ranges estimated from table statistics), fewer for wide rows (see "
+                        + "snapshot.chunk.bytes). A chunk is the unit of resumption and of memory use.",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk size");
+        def.define(SNAPSHOT_CHUNK_BYTES, Type.LONG, 32L << 20, ConfigDef.Range.between(64L << 10, 1L << 32), Importance.LOW,
+                "Most bytes of row text a snapshot chunk is planned to hold: a table whose rows are wider than this "
+                        + "over snapshot.chunk.rows gets chunks of fewer rows, so that wide rows (large text, JSON or bytea "
+                        + "values) do not make a chunk, read whole into memory, outgrow the heap. The width is measured "
+                        + "on a sample of the table's rows when its copy is planned (not on Greenplum's append-optimized "
+                        + "tables, which cannot be sampled). A chunk of a CTID range holds at least one heap block, which "
+                        + "with values stored out of line (TOAST) can be a few hundred rows; one of a key range (snapshot."
+                        + "chunking=key) can be a single row. The snapshot holds about snapshot.max.threads chunks in "
+                        + "memory at once, as records several times their text size.",
+                GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk bytes");
         def.define(SNAPSHOT_CHUNKING, Type.STRING, "auto", Validators.oneOf("auto", "ctid", "key"), Importance.LOW,
                 "How tables are split: ctid (ranges of heap blocks, scanned directly on PostgreSQL 14+), key (ranges "
                         + "of the primary key, one index scan per boundary; for older servers such as AnalyticDB 7), or "
@@ -460,6 +471,10 @@ public final class SourceConfig extends AbstractConfig {
 
     public long snapshotChunkRows() {
         return getLong(SNAPSHOT_CHUNK_ROWS);
+    }
+
+    public long snapshotChunkBytes() {
+        return getLong(SNAPSHOT_CHUNK_BYTES);
     }
 
     public Snapshotter.Chunking snapshotChunking() {

@@ -74,7 +74,7 @@ public final class Snapshotter implements AutoCloseable {
     private final OffsetScope server;
     private TableShare share = TableShare.WHOLE;
     private final int parallelism;
-    private final long chunkRows;
+    private final ChunkSize chunkSize;
     private final Chunking chunking;
     private final String publication;
     private Map<String, String> conditions = Map.of();
@@ -117,7 +117,7 @@ public final class Snapshotter implements AutoCloseable {
 
     public Snapshotter(ConnectionConfig connectionConfig, SourceCatalog catalog, RelationRegistry relations,
                        ChangeRecordFactory records, OffsetScope server, String publication, int parallelism, long chunkRows,
-                       Chunking chunking, SnapshotMetrics metrics, OffsetCarrier carrier) {
+                       long chunkBytes, Chunking chunking, SnapshotMetrics metrics, OffsetCarrier carrier) {
         this.publication = publication;
         this.chunking = chunking;
         this.connectionConfig = connectionConfig;
@@ -127,7 +127,7 @@ public final class Snapshotter implements AutoCloseable {
         this.carrier = carrier;
         this.server = server;
         this.parallelism = parallelism;
-        this.chunkRows = chunkRows;
+        this.chunkSize = new ChunkSize(chunkRows, chunkBytes);
         this.metrics = metrics;
         this.readers = Executors.newFixedThreadPool(parallelism, r -> {
             Thread t = new Thread(r, "adbsync-snapshot-" + server.describe());
@@ -323,8 +323,9 @@ public final class Snapshotter implements AutoCloseable {
     private TablePlan plan(CapturedTable table, Partitions.Member leaf, SnapshotOffsets.Offset stored) throws SQLException {
         TablePlan plan;
         try {
-            plan = plan(table, leaf == null ? catalog.sizeOf(table.schema(), table.table(), table.oid())
-                    : catalog.sizeOf(leaf.schema(), leaf.table(), leaf.oid()), stored);
+            TableId read = leaf == null ? new TableId(table.schema(), table.table()) : new TableId(leaf.schema(), leaf.table());
+            plan = plan(table, read, catalog.sizeOf(read.schema(), read.table(), leaf == null ? table.oid() : leaf.oid()),
+                    stored);
         } catch (IllegalArgumentException e) {
             // Well-formed but not for this table, e.g. bounds for another number of key columns.
             throw invalidOffset(table, leaf, e);
@@ -339,12 +340,15 @@ public final class Snapshotter implements AutoCloseable {
         return plan;
     }
 
-    private TablePlan plan(CapturedTable table, SourceCatalog.RelationSize size, SnapshotOffsets.Offset stored) throws SQLException {
+    private TablePlan plan(CapturedTable table, TableId read, SourceCatalog.RelationSize size, SnapshotOffsets.Offset stored)
+            throws SQLException {
         String filter = conditions.get(table.qualifiedName());
         TablePlan resumed = CtidPlan.resume(table, filter, size.estimatedRows(), server, stored);
-        if (resumed == null) {
-            resumed = KeyRangePlan.resume(table, filter, size.estimatedRows(), chunkRows, server, stored);
+        if (resumed != null) {
+            return resumed;
         }
+        long chunkRows = chunkRows(table, read, size);
+        resumed = KeyRangePlan.resume(table, filter, size.estimatedRows(), chunkRows, server, stored);
         if (resumed != null) {
             return resumed;
         }
@@ -360,6 +364,22 @@ public final class Snapshotter implements AutoCloseable {
             return CtidPlan.whole(table, filter, size.estimatedRows(), server);
         }
         return CtidPlan.fresh(table, filter, size, chunkRows, server);
+    }
+
+    /** Rows per chunk for the table (or partition) {@code read}: fewer than snapshot.chunk.rows where its rows are wide. */
+    private long chunkRows(CapturedTable table, TableId read, SourceCatalog.RelationSize size) throws SQLException {
+        if (size.blocks() == 0) {
+            return chunkSize.rows();
+        }
+        long width = catalog.textBytesPerRow(read.schema(), read.table(), size.blocks());
+        long rows = chunkSize.rowsFor(width);
+        if (rows < chunkSize.rows()) {
+            log.info("Snapshot of {} reads chunks of {} rows: its rows take ~{} bytes as text, and a chunk at most {} "
+                    + "(snapshot.chunk.bytes)", table.qualifiedName() + (read.table().equals(table.table())
+                    && read.schema().equals(table.schema()) ? "" : " (partition " + read.schema() + "." + read.table() + ")"), rows, width,
+                    chunkSize.bytes());
+        }
+        return rows;
     }
 
     /** Bytes the last round copied (COPY text), for throttling. */
