@@ -50,8 +50,6 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             + "FROM (SELECT txid_current_snapshot() AS s) snapshot) parts";
 
     private static final int SAMPLE_BLOCKS = 64;
-    /** Rows whose width is measured: enough for an average, few enough that rows of megabytes stay cheap to sample. */
-    private static final int WIDTH_SAMPLE_ROWS = 200;
     private static final Logger log = LoggerFactory.getLogger(SourceCatalog.class);
 
     private final ConnectionConfig config;
@@ -323,22 +321,30 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     }
 
     /** A table's size for planning snapshot chunks: blocks, estimated rows and the file node the blocks are in. */
-    public record RelationSize(long blocks, long estimatedRows, long fileNode) {
+    /**
+     * A relation's size in blocks, its estimated rows, its file node, and whether it is a heap table: the one kind of
+     * table {@code TABLESAMPLE} reads (Greenplum's append-optimized tables, the usual kind for analytics there, are not).
+     */
+    public record RelationSize(long blocks, long estimatedRows, long fileNode, boolean heap) {
     }
 
     /**
      * Size of a table in blocks and its estimated row count. The estimate scales the statistics' rows per page to the
-     * current size, as the planner does; a table never analysed ({@code reltuples} -1 on 14+, 0 with pages before) is
-     * sampled instead, so that it is not planned as one chunk of unknown size.
+     * current size, as the planner does; a heap table never analysed ({@code reltuples} -1 on 14+, 0 with pages before)
+     * is sampled instead, so that it is not planned as one chunk of unknown size; another kind of table without
+     * statistics has its rows not known (0): the estimate only shows progress there, as such tables have no key to
+     * split by on the servers that have them.
      */
     public RelationSize sizeOf(String schema, String table, int relationOid) throws SQLException {
         long blocks;
         double reltuples;
         long relpages;
         long fileNode;
+        boolean heap;
         try (PreparedStatement ps = connection().prepareStatement(
                 "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint, c.reltuples, c.relpages, "
-                        + "coalesce(pg_relation_filenode(c.oid), 0) FROM pg_class c WHERE c.oid = ?")) {
+                        + "coalesce(pg_relation_filenode(c.oid), 0), coalesce(am.amname = 'heap', false) FROM pg_class c "
+                        + "LEFT JOIN pg_am am ON am.oid = c.relam WHERE c.oid = ?")) {
             ps.setLong(1, relationOid & 0xFFFFFFFFL);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -349,46 +355,46 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
                 reltuples = rs.getDouble(2);
                 relpages = rs.getLong(3);
                 fileNode = rs.getLong(4);
+                heap = rs.getBoolean(5);
             }
         }
         if (blocks == 0) {
-            return new RelationSize(0, 0, fileNode);
+            return new RelationSize(0, 0, fileNode, heap);
         }
         if (reltuples >= 0 && relpages > 0) {
-            return new RelationSize(blocks, Math.round(reltuples / relpages * blocks), fileNode);
+            return new RelationSize(blocks, Math.round(reltuples / relpages * blocks), fileNode, heap);
         }
-        return new RelationSize(blocks, sampledRows(schema, table, blocks), fileNode);
+        return new RelationSize(blocks, heap ? sampledRows(schema, table, blocks) : 0, fileNode, heap);
     }
 
     /**
-     * The average width of a row of a table as text (about what COPY sends for it), over at most
-     * {@value #WIDTH_SAMPLE_ROWS} rows of a block sample of about {@value #SAMPLE_BLOCKS} blocks of its {@code blocks};
-     * 0 when the sample holds no row or the server cannot sample the table. Statistics cannot tell: the sizes on disk
-     * and {@code pg_stats.avg_width} count values compressed, and a chunk holds them as text.
+     * The average width of a row of heap table {@code relation} as COPY text of {@code columns} (each value's text, or
+     * 2 bytes for a NULL, plus a separator), over {@code rows} rows picked at random from a block sample of about
+     * {@value #SAMPLE_BLOCKS} blocks, of those {@code filter} (SQL, or null) keeps; 0 when none is found. Statistics
+     * cannot tell: sizes on disk and {@code pg_stats.avg_width} count values compressed, and a chunk holds them as text.
+     * The rows are picked at random, not the first ones of the sample, which are those of its first block or two.
      */
-    public long textBytesPerRow(String schema, String table, long blocks) throws SQLException {
-        double percent = Math.min(100.0, 100.0 * SAMPLE_BLOCKS / Math.max(blocks, 1));
+    public long textBytesPerRow(TableId relation, RelationSize size, List<String> columns, String filter, int rows)
+            throws SQLException {
+        if (!size.heap() || size.blocks() == 0 || columns.isEmpty()) {
+            return 0;
+        }
+        double percent = Math.min(100.0, 100.0 * SAMPLE_BLOCKS / size.blocks());
+        StringBuilder width = new StringBuilder(String.valueOf(columns.size()));
+        StringBuilder list = new StringBuilder();
+        for (String column : columns) {
+            String quoted = SqlIdentifiers.quote(column);
+            width.append(" + coalesce(octet_length(r.").append(quoted).append("::text), 2)");
+            list.append(list.isEmpty() ? "" : ", ").append(quoted);
+        }
         try (Statement s = connection().createStatement();
-             ResultSet rs = s.executeQuery("SELECT coalesce(avg(octet_length(r::text)), 0)::bigint FROM (SELECT * FROM "
-                     + SqlIdentifiers.qualified(schema, table) + " TABLESAMPLE SYSTEM (" + percent + ") REPEATABLE (0) LIMIT "
-                     + WIDTH_SAMPLE_ROWS + ") r")) {
+             ResultSet rs = s.executeQuery("SELECT coalesce(avg(" + width + "), 0)::bigint FROM (SELECT " + list + " FROM "
+                     + SqlIdentifiers.qualified(relation.schema(), relation.table()) + " TABLESAMPLE SYSTEM (" + percent
+                     + ") REPEATABLE (0)" + (filter == null ? "" : " WHERE (" + filter + ")") + " ORDER BY random() LIMIT "
+                     + rows + ") r")) {
             rs.next();
             return rs.getLong(1);
-        } catch (SQLException e) {
-            return unsampled(schema, table, e);
         }
-    }
-
-    /**
-     * 0 (not known) for a table the server cannot sample: Greenplum samples heap tables only, not the append-optimized
-     * ones (the usual kind for analytics there); other failures are thrown.
-     */
-    private static long unsampled(String schema, String table, SQLException e) throws SQLException {
-        if (!"0A000".equals(e.getSQLState())) {
-            throw e;
-        }
-        log.debug("Cannot sample the rows of {}.{}: {}", schema, table, e.getMessage());
-        return 0;
     }
 
     /** Rows of a table estimated from a block sample of about {@value #SAMPLE_BLOCKS} blocks. */
@@ -399,9 +405,6 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
                      + " TABLESAMPLE SYSTEM (" + percent + ") REPEATABLE (0)")) {
             rs.next();
             return Math.round(rs.getLong(1) * 100.0 / percent);
-        } catch (SQLException e) {
-            // An estimate for progress only: an append-optimized table without statistics shows its rows as not known.
-            return unsampled(schema, table, e);
         }
     }
 

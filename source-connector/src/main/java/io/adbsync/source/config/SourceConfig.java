@@ -294,12 +294,15 @@ public final class SourceConfig extends AbstractConfig {
         def.define(SNAPSHOT_CHUNK_BYTES, Type.LONG, 32L << 20, ConfigDef.Range.between(64L << 10, 1L << 32), Importance.LOW,
                 "Most bytes of row text a snapshot chunk is planned to hold: a table whose rows are wider than this "
                         + "over snapshot.chunk.rows gets chunks of fewer rows, so that wide rows (large text, JSON or bytea "
-                        + "values) do not make a chunk, read whole into memory, outgrow the heap. The width is measured "
-                        + "on a sample of the table's rows when its copy is planned (not on Greenplum's append-optimized "
-                        + "tables, which cannot be sampled). A chunk of a CTID range holds at least one heap block, which "
-                        + "with values stored out of line (TOAST) can be a few hundred rows; one of a key range (snapshot."
-                        + "chunking=key) can be a single row. The snapshot holds about snapshot.max.threads chunks in "
-                        + "memory at once, as records several times their text size.",
+                        + "values) do not make a chunk, read whole into memory, outgrow the heap. The width is the average "
+                        + "of a sample of the table's rows (about 1 %, 20 to 200, the table's filter applied) taken when "
+                        + "its copy is planned: rows much wider than the average still make a chunk larger. A CTID range "
+                        + "is at least one heap block, which with values stored out of line (TOAST) holds a few hundred "
+                        + "rows: such a table is split by key instead under snapshot.chunking=auto. Not measured: "
+                        + "Greenplum's append-optimized tables (they cannot be sampled, and have no key to split by), "
+                        + "tables without a key before PostgreSQL 14 (copied whole) and a copy resumed by CTID (it keeps "
+                        + "the size it started with). The snapshot holds about snapshot.max.threads chunks in memory at "
+                        + "once, as records several times their text size.",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk bytes");
         def.define(SNAPSHOT_CHUNKING, Type.STRING, "auto", Validators.oneOf("auto", "ctid", "key"), Importance.LOW,
                 "How tables are split: ctid (ranges of heap blocks, scanned directly on PostgreSQL 14+), key (ranges "

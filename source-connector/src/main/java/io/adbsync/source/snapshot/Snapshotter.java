@@ -75,6 +75,12 @@ public final class Snapshotter implements AutoCloseable {
     private TableShare share = TableShare.WHOLE;
     private final int parallelism;
     private final ChunkSize chunkSize;
+    /**
+     * Bounds of the rows whose width is measured: about 1 % of a table's rows, so that the sample of a large table costs
+     * little beside its copy, and enough of them for an average.
+     */
+    private static final int WIDTH_SAMPLE_MIN_ROWS = 20;
+    private static final int WIDTH_SAMPLE_MAX_ROWS = 200;
     private final Chunking chunking;
     private final String publication;
     private Map<String, String> conditions = Map.of();
@@ -323,9 +329,8 @@ public final class Snapshotter implements AutoCloseable {
     private TablePlan plan(CapturedTable table, Partitions.Member leaf, SnapshotOffsets.Offset stored) throws SQLException {
         TablePlan plan;
         try {
-            TableId read = leaf == null ? new TableId(table.schema(), table.table()) : new TableId(leaf.schema(), leaf.table());
-            plan = plan(table, read, catalog.sizeOf(read.schema(), read.table(), leaf == null ? table.oid() : leaf.oid()),
-                    stored);
+            plan = plan(table, leaf, leaf == null ? catalog.sizeOf(table.schema(), table.table(), table.oid())
+                    : catalog.sizeOf(leaf.schema(), leaf.table(), leaf.oid()), stored);
         } catch (IllegalArgumentException e) {
             // Well-formed but not for this table, e.g. bounds for another number of key columns.
             throw invalidOffset(table, leaf, e);
@@ -340,17 +345,17 @@ public final class Snapshotter implements AutoCloseable {
         return plan;
     }
 
-    private TablePlan plan(CapturedTable table, TableId read, SourceCatalog.RelationSize size, SnapshotOffsets.Offset stored)
-            throws SQLException {
+    private TablePlan plan(CapturedTable table, Partitions.Member leaf, SourceCatalog.RelationSize size,
+                           SnapshotOffsets.Offset stored) throws SQLException {
         String filter = conditions.get(table.qualifiedName());
         TablePlan resumed = CtidPlan.resume(table, filter, size.estimatedRows(), server, stored);
         if (resumed != null) {
+            // Its stored chunk number counts chunks of the stored size: the copy keeps that size to its end.
             return resumed;
         }
-        long chunkRows = chunkRows(table, read, size);
-        resumed = KeyRangePlan.resume(table, filter, size.estimatedRows(), chunkRows, server, stored);
-        if (resumed != null) {
-            return resumed;
+        if (stored != null && stored.position() instanceof KeyRangePlan.Stored key) {
+            long rows = key.done() ? chunkSize.rows() : chunkRows(table, leaf, size, filter);
+            return KeyRangePlan.resume(table, filter, size.estimatedRows(), rows, server, stored);
         }
         if (capabilities == null) {
             capabilities = catalog.capabilities();
@@ -358,26 +363,43 @@ public final class Snapshotter implements AutoCloseable {
         boolean tidRanges = capabilities.tidRangeScans();
         boolean byKey = chunking == Chunking.KEY || (chunking == Chunking.AUTO && !tidRanges);
         if (byKey && KeyRangePlan.applicable(table)) {
-            return KeyRangePlan.fresh(table, filter, size.estimatedRows(), chunkRows, server);
+            return KeyRangePlan.fresh(table, filter, size.estimatedRows(), chunkRows(table, leaf, size, filter), server);
         }
         if (!tidRanges) {
             return CtidPlan.whole(table, filter, size.estimatedRows(), server);
         }
-        return CtidPlan.fresh(table, filter, size, chunkRows, server);
+        long rows = chunkRows(table, leaf, size, filter);
+        // A CTID range is at least one heap block, and a block of values stored out of line (TOAST pointers) holds a few
+        // hundred rows of any width: where fewer rows make a chunk, key ranges can split finer.
+        double rowsPerBlock = (double) size.estimatedRows() / Math.max(size.blocks(), 1);
+        if (rows < rowsPerBlock) {
+            if (chunking == Chunking.AUTO && KeyRangePlan.applicable(table)) {
+                log.info("Snapshot of {} is split by key, not by CTID: a heap block holds ~{} of its rows, more than a "
+                        + "chunk of {} rows", TablePlan.nameOf(table, leaf), Math.round(rowsPerBlock), rows);
+                return KeyRangePlan.fresh(table, filter, size.estimatedRows(), rows, server);
+            }
+            log.warn("Snapshot of {} reads chunks of one heap block, ~{} rows, more than the {} rows snapshot.chunk.bytes "
+                    + "allows: a CTID range cannot be smaller{}", TablePlan.nameOf(table, leaf), Math.round(rowsPerBlock),
+                    rows, KeyRangePlan.applicable(table) ? " (snapshot.chunking=auto or key splits it by key)" : "");
+        }
+        return CtidPlan.fresh(table, filter, size, rows, server);
     }
 
-    /** Rows per chunk for the table (or partition) {@code read}: fewer than snapshot.chunk.rows where its rows are wide. */
-    private long chunkRows(CapturedTable table, TableId read, SourceCatalog.RelationSize size) throws SQLException {
-        if (size.blocks() == 0) {
-            return chunkSize.rows();
-        }
-        long width = catalog.textBytesPerRow(read.schema(), read.table(), size.blocks());
+    /**
+     * Rows per chunk for {@code table} (or its partition {@code leaf}): snapshot.chunk.rows, or fewer where the width
+     * of its rows, measured on a sample of about 1 % of them (20 to 200), makes that many hold more than
+     * snapshot.chunk.bytes.
+     */
+    private long chunkRows(CapturedTable table, Partitions.Member leaf, SourceCatalog.RelationSize size, String filter)
+            throws SQLException {
+        int sample = (int) Math.max(WIDTH_SAMPLE_MIN_ROWS, Math.min(WIDTH_SAMPLE_MAX_ROWS, size.estimatedRows() / 100));
+        TableId read = leaf == null ? new TableId(table.schema(), table.table()) : new TableId(leaf.schema(), leaf.table());
+        long width = catalog.textBytesPerRow(read, size, table.columns().stream().map(CapturedTable.CapturedColumn::name)
+                .toList(), filter, sample);
         long rows = chunkSize.rowsFor(width);
         if (rows < chunkSize.rows()) {
-            log.info("Snapshot of {} reads chunks of {} rows: its rows take ~{} bytes as text, and a chunk at most {} "
-                    + "(snapshot.chunk.bytes)", table.qualifiedName() + (read.table().equals(table.table())
-                    && read.schema().equals(table.schema()) ? "" : " (partition " + read.schema() + "." + read.table() + ")"), rows, width,
-                    chunkSize.bytes());
+            log.info("Snapshot of {} plans chunks of {} rows: its rows take ~{} bytes as text on average, and "
+                    + "snapshot.chunk.bytes is {}", TablePlan.nameOf(table, leaf), rows, width, chunkSize.bytes());
         }
         return rows;
     }

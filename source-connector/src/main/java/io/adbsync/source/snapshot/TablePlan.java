@@ -134,6 +134,11 @@ abstract class TablePlan {
 
     /** The table, and the partition read, for logs and metrics. */
     String name() {
+        return nameOf(table, leaf);
+    }
+
+    /** {@link #name} of a plan of {@code table} reading {@code leaf} (null: the table itself). */
+    static String nameOf(CapturedTable table, Partitions.Member leaf) {
         return leaf == null ? table.qualifiedName() : table.qualifiedName() + " (partition " + leaf.qualifiedName() + ")";
     }
 

@@ -59,6 +59,42 @@ class SourceCatalogIT {
         catalog.close();
     }
 
+    /**
+     * Narrow rows first and wide ones after them: the rows measured are picked at random across the sampled blocks, so
+     * the wide ones count (the first 200 rows of the sample, all narrow, measured ~10 bytes against an average of ~1,800).
+     */
+    @Test
+    void theWidthOfRowsIsMeasuredAcrossTheSampleNotOnItsFirstRows() throws SQLException {
+        sql("CREATE TABLE mixed (id int PRIMARY KEY, v text)",
+                "INSERT INTO mixed SELECT g, 'n' FROM generate_series(1, 20000) g",
+                "INSERT INTO mixed SELECT g, (SELECT string_agg(md5(g::text || i::text), '') FROM generate_series(1, 625) i) "
+                        + "FROM generate_series(20001, 22000) g", "ANALYZE mixed");
+        SourceCatalog.RelationSize size = catalog.sizeOf("public", "mixed", oid("mixed"));
+        // 2,000 of 22,000 rows are 20,000 bytes wide: ~1,820 bytes a row.
+        assertThat(catalog.textBytesPerRow(new io.adbsync.common.sql.TableId("public", "mixed"), size,
+                List.of("id", "v"), null, 200)).isBetween(900L, 3_600L);
+        // The configured row filter is the copy's: only its rows are measured.
+        assertThat(catalog.textBytesPerRow(new io.adbsync.common.sql.TableId("public", "mixed"), size,
+                List.of("id", "v"), "id <= 20000", 200)).isLessThan(10L);
+    }
+
+    /** Each value as COPY would send it, whatever the columns are called: a column named like the sample's alias counts as one. */
+    @Test
+    void theWidthOfRowsCountsEachCopiedColumnsText() throws SQLException {
+        sql("CREATE TABLE \"we\"\"ird\" (r int PRIMARY KEY, \"quo\"\"ted\" text, skipped text)",
+                "INSERT INTO \"we\"\"ird\" SELECT g, repeat('\"', 1000), repeat('s', 5000) FROM generate_series(1, 500) g");
+        SourceCatalog.RelationSize size = catalog.sizeOf("public", "we\"ird", oid("\"we\"\"ird\""));
+        // 1,000 quote characters (the record text form would double them), the key's 1 to 3 digits, two separators;
+        // the column the copy does not read is not measured.
+        assertThat(catalog.textBytesPerRow(new io.adbsync.common.sql.TableId("public", "we\"ird"), size,
+                List.of("r", "quo\"ted"), null, 200)).isBetween(1_003L, 1_006L);
+    }
+
+    private int oid(String quotedTable) throws SQLException {
+        return Integer.parseUnsignedInt(server.scalar(database, "SELECT '" + quotedTable.replace("'", "''")
+                + "'::regclass::oid"));
+    }
+
     @Test
     void rereadsTheTableByOidWithTheStreamsTextForms() throws SQLException {
         // The table is renamed after the change and another one takes its name.

@@ -9,7 +9,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.adbsync.common.sql.TableId;
+
 import java.sql.SQLException;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -51,7 +54,9 @@ class SourceCatalogOnGreenplumIT {
         int oid = Integer.parseUnsignedInt(gp.scalar(database, "SELECT 'facts'::regclass::oid"));
         SourceCatalog.RelationSize size = catalog.sizeOf("public", "facts", oid);
         assertThat(size.blocks()).isPositive();
-        assertThat(catalog.textBytesPerRow("public", "facts", size.blocks())).isZero();
+        assertThat(size.heap()).isFalse();
+        assertThat(size.estimatedRows()).as("not known").isZero();
+        assertThat(catalog.textBytesPerRow(new TableId("public", "facts"), size, List.of("id", "v"), null, 200)).isZero();
     }
 
     @Test
@@ -61,7 +66,9 @@ class SourceCatalogOnGreenplumIT {
         int oid = Integer.parseUnsignedInt(gp.scalar(database, "SELECT 'docs'::regclass::oid"));
         SourceCatalog.RelationSize size = catalog.sizeOf("public", "docs", oid);
         assertThat(size.estimatedRows()).isBetween(400L, 600L);
-        // "(id,vvv…)": the value's 3,000 bytes and a few more.
-        assertThat(catalog.textBytesPerRow("public", "docs", size.blocks())).isBetween(3_000L, 3_010L);
+        // The value's 3,000 bytes, the id's one to three digits and two separators.
+        assertThat(size.heap()).isTrue();
+        assertThat(catalog.textBytesPerRow(new TableId("public", "docs"), size, List.of("id", "v"), null, 200))
+                .isBetween(3_002L, 3_008L);
     }
 }

@@ -36,7 +36,7 @@ class CtidPlanTest {
 
     @Test
     void chunksOfAFreshPlanAreConsecutiveRangesOfThePlannedSizeEndingOpen() throws SQLException {
-        CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE), 1_000, P);
+        CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE, true), 1_000, P);
         List<TablePlan.Chunk> chunks = drain(plan, oid -> 100);
         assertThat(chunks).extracting(CtidPlanTest::range).containsExactly(
                 new Range(0, 10), new Range(10, 20), new Range(20, 30), new Range(30, 40), new Range(40, 50),
@@ -54,7 +54,7 @@ class CtidPlanTest {
 
     @Test
     void theOffsetsItWritesTellBinAdbsyncStatusHowFarTheCopyHasCome() throws SQLException {
-        List<TablePlan.Chunk> chunks = drain(CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE), 1_000, P), oid -> 100);
+        List<TablePlan.Chunk> chunks = drain(CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE, true), 1_000, P), oid -> 100);
         assertThat(SnapshotProgress.of(chunks.get(3).afterChunk())).hasValueSatisfying(p -> {
             assertThat(p.chunks()).isEqualTo(10);
             assertThat(p.chunksDone()).isEqualTo(4);
@@ -74,7 +74,7 @@ class CtidPlanTest {
         for (long blocks : new long[] {0, 1, 2, 7, 99, 100, 101, 1_099}) {
             for (long rows : new long[] {0, 1, 50, 10_000, 3_000_000}) {
                 for (long chunkRows : new long[] {1, 7, 1_000, 250_000}) {
-                    CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(blocks, rows, FILE_NODE), chunkRows, P);
+                    CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(blocks, rows, FILE_NODE, true), chunkRows, P);
                     List<Range> ranges = drain(plan, oid -> blocks).stream().map(CtidPlanTest::range).toList();
                     assertCoversOnce(ranges, "blocks " + blocks + ", rows " + rows + ", chunk rows " + chunkRows);
                 }
@@ -84,7 +84,7 @@ class CtidPlanTest {
 
     @Test
     void aPlanResumedFromAStoredOffsetGoesOnWithTheNextChunk() throws SQLException {
-        CtidPlan first = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE), 1_000, P);
+        CtidPlan first = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE, true), 1_000, P);
         List<TablePlan.Chunk> all = drain(first, oid -> 100);
         // Kafka has everything up to the end of chunk 4.
         Map<String, Object> stored = all.get(3).afterChunk();
@@ -122,7 +122,7 @@ class CtidPlanTest {
 
     @Test
     void growthOfTheTableAfterPlanningIsSplitIntoChunksOfThePlannedSize() throws SQLException {
-        CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE), 1_000, P);
+        CtidPlan plan = CtidPlan.fresh(TABLE, null, new RelationSize(100, 10_000, FILE_NODE, true), 1_000, P);
         // The table has 135 blocks when the last planned chunk comes up, 152 when the new last one does, and no more
         // when the last one after that does.
         Deque<Long> sizes = new ArrayDeque<>(List.of(135L, 152L, 152L));
@@ -147,7 +147,7 @@ class CtidPlanTest {
 
     @Test
     void aTableWithNoBlocksIsOneChunkOfTheWholeTableUnlessItGrewMeanwhile() throws SQLException {
-        CtidPlan empty = CtidPlan.fresh(TABLE, null, new RelationSize(0, 0, FILE_NODE), 1_000, P);
+        CtidPlan empty = CtidPlan.fresh(TABLE, null, new RelationSize(0, 0, FILE_NODE, true), 1_000, P);
         TablePlan.Chunk only = empty.nextChunk(oid -> 0);
         assertThat(only.condition()).isNull();
         assertThat(only.label()).isEqualTo("chunk 1 of 1");
@@ -155,7 +155,7 @@ class CtidPlanTest {
 
         // Planned empty, it has 2 500 blocks by the time it is read: chunks of the planned size (rows unknown, so
         // one row a block) instead of one chunk read whole into memory.
-        CtidPlan grown = CtidPlan.fresh(TABLE, null, new RelationSize(0, 0, FILE_NODE), 1_000, P);
+        CtidPlan grown = CtidPlan.fresh(TABLE, null, new RelationSize(0, 0, FILE_NODE, true), 1_000, P);
         List<TablePlan.Chunk> chunks = drain(grown, oid -> 2_500);
         assertThat(chunks).extracting(CtidPlanTest::range)
                 .containsExactly(new Range(0, 1_000), new Range(1_000, 2_000), new Range(2_000, OPEN));

@@ -36,7 +36,7 @@ class SnapshotOffsetsTest {
     void ctidOffsetsNameTheRelationAndTheFileTheirRangesLieIn() throws Exception {
         io.adbsync.source.catalog.CapturedTable table = new io.adbsync.source.catalog.CapturedTable(-5, "public", "t", "p.public.t",
                 List.of(), null, null, null);
-        CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
+        CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384, true),
                 1000, P);
         Map<String, Object> offset = plan.next(null).afterChunk();
         assertStorable(offset);
@@ -117,7 +117,7 @@ class SnapshotOffsetsTest {
         assertThatCode(() -> SnapshotOffsets.check(key())).doesNotThrowAnyException();
         assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(null, true))).doesNotThrowAnyException();
         assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(List.of("r1", "42"), false))).doesNotThrowAnyException();
-        CtidPlan plan = CtidPlan.fresh(KEYED, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
+        CtidPlan plan = CtidPlan.fresh(KEYED, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384, true),
                 1000, P);
         TablePlan.Chunk chunk = plan.next(null);
         assertThatCode(() -> SnapshotOffsets.check(chunk.inChunk())).doesNotThrowAnyException();
@@ -167,7 +167,7 @@ class SnapshotOffsetsTest {
     void eachCopyOfATruncateHasAnOffsetThatSendsTheOthersAfterARestart() throws Exception {
         io.adbsync.source.catalog.CapturedTable table = new io.adbsync.source.catalog.CapturedTable(77, "public", "t", "p.public.t",
                 List.of(), null, null, null);
-        CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384),
+        CtidPlan plan = CtidPlan.fresh(table, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384, true),
                 1000, P);
         plan.generation = 3;
         plan.replacingEarlierCopy(TablePlan.barrierId(77, 0, 3, null, ""));
