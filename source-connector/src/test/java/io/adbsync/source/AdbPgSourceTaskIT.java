@@ -325,24 +325,51 @@ class AdbPgSourceTaskIT {
         assertWideRowsCopiedInChunks(300, 100_000, Map.of("snapshot.chunk.bytes", "1048576"));
     }
 
+    /**
+     * Narrow rows, then wide ones under the later keys: the sample's average plans chunks of ~126 rows, 6 MB where the
+     * rows are wide. The key ranges after the first chunk that read wide rows go by the width read: ~20 rows each.
+     */
+    @Test
+    void keyRangesAfterAChunkOfWiderRowsThanTheSampleSaidHoldFewerRows() throws Exception {
+        sql("TRUNCATE orders", "INSERT INTO orders SELECT g, 'n' FROM generate_series(1, 3000) g",
+                "INSERT INTO orders SELECT g, (SELECT string_agg(md5(g::text || i::text), '') FROM generate_series(1, 1563) i) "
+                        + "FROM generate_series(3001, 3600) g", "ANALYZE orders");
+        start(Map.of("snapshot.chunk.bytes", "1048576", "snapshot.chunking", "key", "snapshot.max.threads", "1"));
+        List<SourceRecord> records = pollUntil(ops("r", 3_600));
+        Map<Map<String, ?>, Integer> wideRowsByOffset = new HashMap<>();
+        for (SourceRecord r : records) {
+            if (isOp(r, "r") && ((Struct) r.key()).getInt32("id") > 3_000) {
+                wideRowsByOffset.merge(r.sourceOffset(), 1, Integer::sum);
+            }
+        }
+        // 1 MB holds 20 rows of 50 kB: past the chunk that found them wide (and the one planned with it), none holds
+        // many more.
+        assertThat(wideRowsByOffset.values().stream().filter(n -> n > 41).count())
+                .as("chunks of more than 41 wide rows: %s", wideRowsByOffset.values()).isLessThanOrEqualTo(2);
+    }
+
     private void assertWideRowsCopiedInChunks(int rows, int width, Map<String, String> config) throws Exception {
         start(config);
         List<SourceRecord> records = pollUntil(ops("r", rows));
         BitSet ids = new BitSet();
-        java.util.Set<Map<String, ?>> chunkOffsets = new java.util.HashSet<>();
+        // A chunk's rows carry the offset of its start, its last row the offset of the next chunk's start.
+        Map<Map<String, ?>, Integer> rowsByOffset = new HashMap<>();
         for (SourceRecord r : records) {
             if (isOp(r, "r")) {
                 Struct after = ((Struct) r.value()).getStruct("after");
                 assertThat(after.getString("note")).as("row %d", after.getInt32("id")).hasSize(width);
                 ids.set(after.getInt32("id"));
-                chunkOffsets.add(r.sourceOffset());
+                rowsByOffset.merge(r.sourceOffset(), 1, Integer::sum);
             }
         }
         assertThat(ids.nextClearBit(1)).isEqualTo(rows + 1);
-        // A chunk's rows carry the offset of its start, its last row the offset of the next chunk's start.
         long bytes = Long.parseLong(config.get("snapshot.chunk.bytes"));
         int expectedChunks = (int) ((long) rows * width / bytes);
-        assertThat(chunkOffsets.size() - 1).as("chunks").isBetween(expectedChunks / 2, expectedChunks * 2);
+        assertThat(rowsByOffset.size() - 1).as("chunks").isBetween(expectedChunks / 2, expectedChunks * 2);
+        // No chunk much over the bytes: the largest holds at most twice the rows they allow (and the row carrying
+        // the previous chunk's end).
+        assertThat(java.util.Collections.max(rowsByOffset.values())).as("rows of the largest chunk, by offset: %s",
+                rowsByOffset.values()).isLessThanOrEqualTo((int) (2 * bytes / width) + 1);
     }
 
     private boolean slotActive() {

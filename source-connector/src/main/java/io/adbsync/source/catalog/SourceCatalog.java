@@ -320,9 +320,8 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
                 fileNode);
     }
 
-    /** A table's size for planning snapshot chunks: blocks, estimated rows and the file node the blocks are in. */
     /**
-     * A relation's size in blocks, its estimated rows, its file node, and whether it is a heap table: the one kind of
+     * A table's size for planning snapshot chunks: its size in blocks, its estimated rows, its file node, and whether it is a heap table: the one kind of
      * table {@code TABLESAMPLE} reads (Greenplum's append-optimized tables, the usual kind for analytics there, are not).
      */
     public record RelationSize(long blocks, long estimatedRows, long fileNode, boolean heap) {
@@ -368,9 +367,9 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     }
 
     /**
-     * The average width of a row of heap table {@code relation} as COPY text of {@code columns} (each value's text, or
-     * 2 bytes for a NULL, plus a separator), over {@code rows} rows picked at random from a block sample of about
-     * {@value #SAMPLE_BLOCKS} blocks, of those {@code filter} (SQL, or null) keeps; 0 when none is found. Statistics
+     * The average width of a row of heap table {@code relation} as COPY text of {@code columns} (each value's text plus
+     * a separator), over {@code rows} rows picked at random from a block sample of about {@value #SAMPLE_BLOCKS} blocks,
+     * of those {@code filter} (SQL, or null) keeps; 0 when none is found. Statistics
      * cannot tell: sizes on disk and {@code pg_stats.avg_width} count values compressed, and a chunk holds them as text.
      * The rows are picked at random, not the first ones of the sample, which are those of its first block or two.
      */
@@ -384,7 +383,9 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         StringBuilder list = new StringBuilder();
         for (String column : columns) {
             String quoted = SqlIdentifiers.quote(column);
-            width.append(" + coalesce(octet_length(r.").append(quoted).append("::text), 2)");
+            // concat() prints with the type's output function, as COPY does (a char(n) padded, a boolean 't'); NULL
+            // counts 0 bytes instead of 2, nothing beside the values.
+            width.append(" + octet_length(concat(r.").append(quoted).append("))");
             list.append(list.isEmpty() ? "" : ", ").append(quoted);
         }
         try (Statement s = connection().createStatement();

@@ -295,19 +295,23 @@ public final class SourceConfig extends AbstractConfig {
                 "Most bytes of row text a snapshot chunk is planned to hold: a table whose rows are wider than this "
                         + "over snapshot.chunk.rows gets chunks of fewer rows, so that wide rows (large text, JSON or bytea "
                         + "values) do not make a chunk, read whole into memory, outgrow the heap. The width is the average "
-                        + "of a sample of the table's rows (about 1 %, 20 to 200, the table's filter applied) taken when "
-                        + "its copy is planned: rows much wider than the average still make a chunk larger. A CTID range "
+                        + "of 20 to 200 of the table's rows (picked at random from a sample of its blocks, the table's "
+                        + "filter applied) taken when its copy is planned; a copy by key range then goes by the width of "
+                        + "the chunks it read, so a chunk of rows much wider than the average is followed by smaller "
+                        + "ones, while a copy by CTID range keeps its planned size. A CTID range "
                         + "is at least one heap block, which with values stored out of line (TOAST) holds a few hundred "
                         + "rows: such a table is split by key instead under snapshot.chunking=auto. Not measured: "
-                        + "Greenplum's append-optimized tables (they cannot be sampled, and have no key to split by), "
-                        + "tables without a key before PostgreSQL 14 (copied whole) and a copy resumed by CTID (it keeps "
-                        + "the size it started with). The snapshot holds about snapshot.max.threads chunks in memory at "
+                        + "tables other than heap ones, such as Greenplum's append-optimized tables (TABLESAMPLE cannot "
+                        + "read them), tables without a key before PostgreSQL 14 (copied whole) and a copy resumed by "
+                        + "CTID (it keeps the size it started with). The snapshot holds about snapshot.max.threads chunks in memory at "
                         + "once, as records several times their text size.",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk bytes");
         def.define(SNAPSHOT_CHUNKING, Type.STRING, "auto", Validators.oneOf("auto", "ctid", "key"), Importance.LOW,
                 "How tables are split: ctid (ranges of heap blocks, scanned directly on PostgreSQL 14+), key (ranges "
                         + "of the primary key, one index scan per boundary; for older servers such as AnalyticDB 7), or "
-                        + "auto (ctid on 14+, else key; tables without a key on older servers are copied whole).",
+                        + "auto (ctid on 14+, else key; key on 14+ too for a table whose rows are so wide that a heap "
+                        + "block holds more of them than snapshot.chunk.bytes allows a chunk; tables without a key on "
+                        + "older servers are copied whole).",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunking");
         order = 0;
         def.define(STREAM_MAX_RECORDS_PER_SECOND, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
@@ -32,7 +33,7 @@ final class KeyRangePlan extends TablePlan {
     private static final String AFTER_PREFIX = "after_";
     private static final String DONE = SnapshotProgress.DONE;
 
-    private final long chunkRows;
+    private long chunkRows;
     private final List<CapturedColumn> key;
     private List<String> after;
     private boolean done;
@@ -115,6 +116,17 @@ final class KeyRangePlan extends TablePlan {
                 "key range " + chunksHandedOut);
     }
 
+    /**
+     * The next boundaries go by the width of the rows read: the sample taken at planning is an average, and the rows of
+     * one key range (the newest, say) may be much wider. A boundary is a key, so ranges of another size resume alike.
+     */
+    @Override
+    void chunkCopied(long rows, long bytes, ChunkSize size) {
+        if (rows > 0) {
+            chunkRows = size.rowsFor(Math.max(1, (bytes + rows - 1) / rows));
+        }
+    }
+
     /** The upper-bound lookup and the COPY. */
     @Override
     int queriesPerChunk() {
@@ -123,8 +135,18 @@ final class KeyRangePlan extends TablePlan {
 
     /** The key of the {@code chunkRows}-th row after {@code lower}, or null if fewer rows remain. */
     private List<String> upperBound(SourceCatalog catalog, String keyList, List<String> lower) throws SQLException {
-        String keyText = key.stream().map(c -> SqlIdentifiers.quote(c.name()) + "::text").collect(Collectors.joining(", "));
-        StringBuilder sql = new StringBuilder("SELECT ").append(keyText).append(" FROM ")
+        // Each text form under a name no column has: an output column named like the key column would be what ORDER BY
+        // names, and the rows would be sorted as text (a full sort for every chunk, chunks of any size).
+        Set<String> names = table.columns().stream().map(CapturedColumn::name).collect(Collectors.toSet());
+        List<String> keyText = new ArrayList<>(key.size());
+        for (int i = 0; i < key.size(); i++) {
+            String alias = "key_text_" + i;
+            while (names.contains(alias)) {
+                alias = "_" + alias;
+            }
+            keyText.add(SqlIdentifiers.quote(key.get(i).name()) + "::text AS " + SqlIdentifiers.quote(alias));
+        }
+        StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", keyText)).append(" FROM ")
                 .append(relation());
         List<String> where = new ArrayList<>();
         if (lower != null) {

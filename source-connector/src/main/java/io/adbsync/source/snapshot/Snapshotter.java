@@ -386,16 +386,21 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /**
-     * Rows per chunk for {@code table} (or its partition {@code leaf}): snapshot.chunk.rows, or fewer where the width
-     * of its rows, measured on a sample of about 1 % of them (20 to 200), makes that many hold more than
-     * snapshot.chunk.bytes.
+     * Rows per chunk for {@code table} (or its partition {@code leaf}): snapshot.chunk.rows, or fewer where the average
+     * width of its rows, measured on 20 to 200 of them (about 1 % of a small table), makes that many hold more than
+     * snapshot.chunk.bytes. A copy by key range then goes by the width of the chunks it read (see
+     * {@link TablePlan#chunkCopied}).
      */
     private long chunkRows(CapturedTable table, Partitions.Member leaf, SourceCatalog.RelationSize size, String filter)
             throws SQLException {
         int sample = (int) Math.max(WIDTH_SAMPLE_MIN_ROWS, Math.min(WIDTH_SAMPLE_MAX_ROWS, size.estimatedRows() / 100));
         TableId read = leaf == null ? new TableId(table.schema(), table.table()) : new TableId(leaf.schema(), leaf.table());
-        long width = catalog.textBytesPerRow(read, size, table.columns().stream().map(CapturedTable.CapturedColumn::name)
-                .toList(), filter, sample);
+        List<String> columns = table.columns().stream().map(CapturedTable.CapturedColumn::name).toList();
+        long width = catalog.textBytesPerRow(read, size, columns, filter, sample);
+        if (width == 0 && filter != null) {
+            // The filter kept none of the sampled rows: the rows it keeps elsewhere are as wide as any, for all it knows.
+            width = catalog.textBytesPerRow(read, size, columns, null, sample);
+        }
         long rows = chunkSize.rowsFor(width);
         if (rows < chunkSize.rows()) {
             log.info("Snapshot of {} plans chunks of {} rows: its rows take ~{} bytes as text on average, and "
@@ -667,6 +672,7 @@ public final class Snapshotter implements AutoCloseable {
             if (!restartedInFlight.contains(plan)) {
                 if (read.complete()) {
                     reached.put(plan, inFlightChunks.get(takingChunk).afterChunk());
+                    plan.chunkCopied(read.rows(), read.bytes(), chunkSize);
                 } else {
                     chunkNoLongerHolds(plan, read);
                 }
@@ -744,10 +750,14 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /** How a chunk's read ended: read whole, or it found its plan no longer holds ({@code gone}: the table is gone). */
-    private record ChunkRead(boolean complete, boolean gone) {
-        static final ChunkRead COMPLETE = new ChunkRead(true, false);
-        static final ChunkRead REWRITTEN = new ChunkRead(false, false);
-        static final ChunkRead GONE = new ChunkRead(false, true);
+    private record ChunkRead(boolean complete, boolean gone, long rows, long bytes) {
+        static final ChunkRead REWRITTEN = new ChunkRead(false, false, 0, 0);
+        static final ChunkRead GONE = new ChunkRead(false, true, 0, 0);
+
+        /** Read whole: {@code rows} rows of {@code bytes} bytes of COPY text. */
+        static ChunkRead complete(long rows, long bytes) {
+            return new ChunkRead(true, false, rows, bytes);
+        }
     }
 
     /** Reads one chunk, its records passed to {@code feed} as they are converted. */
@@ -828,7 +838,7 @@ public final class Snapshotter implements AutoCloseable {
                 lastRoundBytes += bytes;
             }
             plan.rowsDone.addAndGet(rows);
-            return ChunkRead.COMPLETE;
+            return ChunkRead.complete(rows, bytes);
         } catch (SQLException | RuntimeException e) {
             abandon(connection, copy);
             throw e;

@@ -258,6 +258,13 @@ abstract class TablePlan {
     /** The next range to copy, or null when every range has been handed out. */
     abstract Chunk next(SourceCatalog catalog) throws SQLException;
 
+    /**
+     * A chunk of this plan was read whole: {@code rows} rows of {@code bytes} bytes of text. A plan whose later ranges
+     * can take another number of rows sizes them by {@code size} from that width; the others keep theirs.
+     */
+    void chunkCopied(long rows, long bytes, ChunkSize size) {
+    }
+
     abstract boolean done();
 
     /** The queries that taking a chunk and copying it send to the source, for throttling: the COPY and any lookup. */
