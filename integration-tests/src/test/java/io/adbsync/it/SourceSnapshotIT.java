@@ -370,8 +370,11 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         rest.deploy(name, config("table.filters", "public.orders: status <> 'draft' AND NOT extra ? 'hidden'",
                 "replica.identity.full", "true", "table.filters.mode", mode));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
-        // The task sets up the slot in its first polls: the changes below must come after it to arrive as changes.
+        // The task sets up the slot in its first polls: the changes below must come after it to arrive as changes,
+        // and after the copy (rows 1 and 3), which would otherwise read them as rows and leave the stream nothing to
+        // show (the slot is streamed from before the copy's first round).
         awaitSlotActive(database, name);
+        ChangeEvents.read(stack.bootstrapServers(), name + ".public.orders", 2);
         sql("INSERT INTO orders VALUES (4, 'four', 'draft'), (5, 'five', 'paid')",
                 "INSERT INTO orders VALUES (6, 'six', 'paid', '{\"hidden\": true}')",
                 "UPDATE orders SET status = 'draft' WHERE id = 1",

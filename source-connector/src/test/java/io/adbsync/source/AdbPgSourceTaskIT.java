@@ -222,30 +222,7 @@ class AdbPgSourceTaskIT {
                 "ANALYZE orders");
         // One chunk: the copy's first round is its last.
         start(Map.of("snapshot.chunk.rows", "10000000", "max.batch.size", "1000"));
-        BitSet ids = new BitSet();
-        long deadline = System.currentTimeMillis() + 90_000;
-        boolean lost = false;
-        while (ids.cardinality() < rows) {
-            assertThat(System.currentTimeMillis()).as("rows so far: %d", ids.cardinality()).isLessThan(deadline);
-            List<SourceRecord> batch = task.poll();
-            if (batch == null) {
-                continue;
-            }
-            batch.stream().filter(r -> isOp(r, "r")).forEach(r -> ids.set(((Struct) r.key()).getInt32("id")));
-            batch.forEach(r -> {
-                task.commitRecord(r, null);
-                context.commit(r);
-            });
-            task.commit();
-            if (!lost && !ids.isEmpty()) {
-                lost = true;
-                assertThat(server.scalar(database, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
-                        + "datname = current_database() AND application_name = 'adbsync-snapshot' AND state = 'active' "
-                        + "AND query LIKE 'COPY %'")).as("the round's COPY was running when its connection was lost")
-                        .isEqualTo("1");
-            }
-        }
-        assertThat(ids.nextClearBit(1)).isEqualTo(rows + 1);
+        copyLosingItsConnectionOnce(rows);
     }
 
     /**
@@ -265,8 +242,16 @@ class AdbPgSourceTaskIT {
         sql("INSERT INTO orders SELECT g, repeat('x', 80) || g FROM generate_series(4, " + rows + ") g", "ANALYZE orders");
         // One chunk, so the connection is lost in the middle of the copy's only round.
         restart(Map.of("snapshot.chunk.rows", "10000000", "max.batch.size", "1000"));
+        assertThat(copyLosingItsConnectionOnce(rows)).containsExactly("truncate after 0 rows");
+    }
+
+    /**
+     * Polls until rows 1 to {@code rows} came as copied rows, terminating the copy's COPY once its first rows went out;
+     * returns where truncates of the table came, as "truncate after N rows".
+     */
+    private List<String> copyLosingItsConnectionOnce(int rows) throws Exception {
         BitSet ids = new BitSet();
-        List<String> order = new ArrayList<>();
+        List<String> truncates = new ArrayList<>();
         long deadline = System.currentTimeMillis() + 90_000;
         boolean lost = false;
         while (ids.cardinality() < rows) {
@@ -277,7 +262,7 @@ class AdbPgSourceTaskIT {
             }
             for (SourceRecord r : batch) {
                 if (isOp(r, "t")) {
-                    order.add("truncate after " + ids.cardinality() + " rows");
+                    truncates.add("truncate after " + ids.cardinality() + " rows");
                 }
                 if (isOp(r, "r")) {
                     ids.set(((Struct) r.key()).getInt32("id"));
@@ -296,7 +281,7 @@ class AdbPgSourceTaskIT {
             }
         }
         assertThat(ids.nextClearBit(1)).isEqualTo(rows + 1);
-        assertThat(order).containsExactly("truncate after 0 rows");
+        return truncates;
     }
 
     /**
