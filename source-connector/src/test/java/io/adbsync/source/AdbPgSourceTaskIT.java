@@ -333,6 +333,41 @@ class AdbPgSourceTaskIT {
                 .as("chunks of more than 41 wide rows: %s", wideRowsByOffset.values()).isLessThanOrEqualTo(2);
     }
 
+    /**
+     * A chunk that holds more than snapshot.chunk.bytes (here one CTID block of TOASTed rows, 15 MB against 1 MB, as
+     * explicit ctid chunking cannot split a block) keeps that much in memory and the rest on disk, converted after its
+     * transaction ended: every row comes whole, in order, and the snapshot metrics show the bytes spilled.
+     */
+    @Test
+    void aChunkHoldingMoreThanSnapshotChunkBytesSpillsTheRestAndLosesNothing() throws Exception {
+        assumeTrue(Integer.parseInt(server.scalar(database, "SHOW server_version_num")) >= 140_000,
+                "CTID ranges are scanned from PostgreSQL 14 on");
+        sql("TRUNCATE orders", "INSERT INTO orders SELECT g, (SELECT string_agg(md5(g::text || i::text), '') "
+                + "FROM generate_series(1, 3125) i) FROM generate_series(1, 300) g", "ANALYZE orders");
+        start(Map.of("snapshot.chunk.bytes", "1048576", "snapshot.chunking", "ctid", "max.batch.size", "50",
+                AdbPgSourceConnector.TASK_ID, "7"));
+        List<SourceRecord> records = pollUntil(ops("r", 300));
+        List<Integer> ids = new ArrayList<>();
+        for (SourceRecord r : records) {
+            if (isOp(r, "r")) {
+                Struct after = ((Struct) r.value()).getStruct("after");
+                assertThat(after.getString("note")).as("row %d", after.getInt32("id")).hasSize(100_000)
+                        .startsWith(md5(after.getInt32("id") + "1"));
+                ids.add(after.getInt32("id"));
+            }
+        }
+        assertThat(ids).hasSize(300).doesNotHaveDuplicates();
+        MBeanServer beans = ManagementFactory.getPlatformMBeanServer();
+        long spilled = (Long) beans.getAttribute(new ObjectName("io.adbsync:type=source-snapshot,connector="
+                + ObjectName.quote("orders-source") + ",task=" + ObjectName.quote("7")), "BytesSpilled");
+        assertThat(spilled).as("bytes spilled").isGreaterThan(20_000_000L);
+    }
+
+    private static String md5(String text) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     private void assertWideRowsCopiedInChunks(int rows, int width, Map<String, String> config) throws Exception {
         start(config);
         List<SourceRecord> records = pollUntil(ops("r", rows));

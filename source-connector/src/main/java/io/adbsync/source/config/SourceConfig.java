@@ -259,9 +259,12 @@ public final class SourceConfig extends AbstractConfig {
                         + "Either way the connector's memory does not grow with transaction size.",
                 GROUP_REPLICATION, ++order, Width.SHORT, "Stream in-progress transactions");
         def.define(SPILL_DIRECTORY, Type.STRING, "", Importance.LOW,
-                "Directory for spilled in-progress transactions; empty means the JVM's temporary directory. Files "
-                        + "are named adbsync-<slot.name>-<digest>-xid-*.spill; when a task starts streaming it removes "
-                        + "those an earlier run of it left behind (a crashed worker), and no other file.",
+                "Directory for spilled in-progress transactions and for the rows of snapshot chunks past what "
+                        + "snapshot.chunk.bytes lets them hold in memory; empty means the JVM's temporary directory. "
+                        + "Transactions' files are named adbsync-<slot.name>-<digest>-xid-*.spill; when a task starts "
+                        + "streaming it removes those an earlier run of it left behind (a crashed worker), and no other "
+                        + "file. A snapshot chunk's file (adbsync-snapshot-*.spill) is removed from the directory as soon "
+                        + "as it is open on Linux (elsewhere when the chunk is done): it takes space only while in use.",
                 GROUP_REPLICATION, ++order, Width.LONG, "Spill directory");
         def.define(STATUS_UPDATE_INTERVAL_MS, Type.LONG, 10_000L, ConfigDef.Range.between(100, 3_600_000), Importance.LOW,
                 "How often, in milliseconds, the task reports to the server the position Kafka has acknowledged, which "
@@ -303,8 +306,10 @@ public final class SourceConfig extends AbstractConfig {
                         + "rows: such a table is split by key instead under snapshot.chunking=auto. Not measured: "
                         + "tables other than heap ones, such as Greenplum's append-optimized tables (TABLESAMPLE cannot "
                         + "read them), tables without a key before PostgreSQL 14 (copied whole) and a copy resumed by "
-                        + "CTID (it keeps the size it started with). The snapshot holds about snapshot.max.threads chunks in memory at "
-                        + "once, as records several times their text size.",
+                        + "CTID (it keeps the size it started with). A chunk holds at most this much row text in memory at once (as records "
+                        + "several times that size), snapshot.max.threads chunks at a time: the rest of a bigger chunk goes "
+                        + "to a file in spill.directory while its COPY runs, and is converted from there after the chunk's "
+                        + "transaction ended, as the task hands the rows out.",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk bytes");
         def.define(SNAPSHOT_CHUNKING, Type.STRING, "auto", Validators.oneOf("auto", "ctid", "key"), Importance.LOW,
                 "How tables are split: ctid (ranges of heap blocks, scanned directly on PostgreSQL 14+), key (ranges "

@@ -229,7 +229,7 @@ public final class TaskSetup {
                                      AttachedPartitions attached, Built built) throws SQLException {
         // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
         Snapshotter snapshotter = new Snapshotter(site.data(), catalog, relations, records, site.scope(),
-                config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(), config.snapshotChunkBytes(),
+                config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(), config.snapshotChunkBytes(), config.spillDirectory(),
                 config.snapshotChunking(), built.snapshotMetrics,
                 (partition, offset) -> heartbeat.carrying(partition, offset, Optional.empty(), System.currentTimeMillis()));
         built.snapshotter = snapshotter;

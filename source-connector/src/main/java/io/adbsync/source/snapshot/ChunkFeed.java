@@ -2,58 +2,101 @@ package io.adbsync.source.snapshot;
 
 import org.apache.kafka.connect.source.SourceRecord;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One chunk's records on their way from the reader thread that converts them to the task that hands them out, in
- * batches, so that the task hands rows out while the chunk is still being read. The reader never waits for the task:
- * a reader paused inside its chunk's transaction would hold the table's lock and snapshot for as long as Kafka takes,
- * and a DDL statement queued behind that lock, holding one the round's first chunk waits for, would be a deadlock
- * the server cannot see. A round (snapshot.max.threads chunks) is therefore still read into memory whole, as before.
+ * batches, so that the task hands rows out while the chunk is still being read. The reader never waits for the task
+ * inside its chunk's transaction: a reader paused there would hold the table's lock and snapshot for as long as Kafka
+ * takes, and a DDL statement queued behind that lock, holding one another chunk of the round waits for, would be a
+ * deadlock the server cannot see. So the feed counts the bytes (of row text) it holds: past its budget the reader
+ * spills the rest of its COPY to disk ({@link SpilledRows}), ends its transaction, and only then waits for room
+ * ({@link #awaitRoom}) as it converts the spilled rows.
  */
 final class ChunkFeed {
 
     /** What {@link #poll} gives once the reader is done with the chunk, whether it read it whole or failed. */
     static final List<SourceRecord> END = new ArrayList<>(0);
 
-    private final LinkedBlockingQueue<List<SourceRecord>> batches = new LinkedBlockingQueue<>();
-    private final int batchRecords;
-    private List<SourceRecord> filling;
-
-    ChunkFeed(int batchRecords) {
-        this.batchRecords = batchRecords;
+    private record Batch(List<SourceRecord> records, long bytes) {
     }
 
-    /** Reader: adds the chunk's next record. */
-    void add(SourceRecord record) {
+    private final int batchRecords;
+    private final long budgetBytes;
+    /** Guarded by this. */
+    private final ArrayDeque<Batch> batches = new ArrayDeque<>();
+    /** Bytes of the batches queued; guarded by this. */
+    private long queuedBytes;
+    private List<SourceRecord> filling;
+    private long fillingBytes;
+
+    ChunkFeed(int batchRecords, long budgetBytes) {
+        this.batchRecords = batchRecords;
+        this.budgetBytes = budgetBytes;
+    }
+
+    /** Reader: adds the chunk's next record, converted from {@code bytes} bytes of row text. */
+    void add(SourceRecord record, long bytes) {
         if (filling == null) {
             filling = new ArrayList<>(batchRecords);
         }
         filling.add(record);
+        fillingBytes += bytes;
         if (filling.size() >= batchRecords) {
             flush();
+        }
+    }
+
+    /** Reader: whether the feed holds more than its budget, queued or being filled. */
+    synchronized boolean overBudget() {
+        return queuedBytes + fillingBytes > budgetBytes;
+    }
+
+    /** Reader, outside any transaction: waits until the task has taken enough that the feed is within its budget. */
+    synchronized void awaitRoom() throws InterruptedException {
+        while (queuedBytes + fillingBytes > budgetBytes && queuedBytes > 0) {
+            wait();
         }
     }
 
     /** Reader: passes on the records added since the last full batch (the chunk read whole). */
     void flush() {
         if (filling != null && !filling.isEmpty()) {
-            batches.add(filling);
+            put(new Batch(filling, fillingBytes));
         }
         filling = null;
+        fillingBytes = 0;
     }
 
     /** Reader: says the chunk's read is over, read whole or not; records added and not flushed are dropped. */
     void end() {
         filling = null;
-        batches.add(END);
+        fillingBytes = 0;
+        put(new Batch(END, 0));
+    }
+
+    private synchronized void put(Batch batch) {
+        batches.add(batch);
+        queuedBytes += batch.bytes();
+        notifyAll();
     }
 
     /** Task: the next batch, or {@link #END}; null if none came within {@code timeoutNanos}. */
-    List<SourceRecord> poll(long timeoutNanos) throws InterruptedException {
-        return timeoutNanos <= 0 ? batches.poll() : batches.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+    synchronized List<SourceRecord> poll(long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (batches.isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        Batch batch = batches.poll();
+        queuedBytes -= batch.bytes();
+        notifyAll();
+        return batch.records();
     }
 }

@@ -10,6 +10,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class SnapshotMetrics implements SnapshotMetricsMBean {
 
     private final List<TablePlan> plans = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong bytesSpilled = new java.util.concurrent.atomic.AtomicLong();
+
+    void spilled(long bytes) {
+        bytesSpilled.addAndGet(bytes);
+    }
+
+    @Override
+    public long getBytesSpilled() {
+        return bytesSpilled.get();
+    }
     private ObjectName name;
 
     void track(TablePlan plan) {

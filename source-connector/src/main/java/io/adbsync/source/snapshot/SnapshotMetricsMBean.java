@@ -10,6 +10,12 @@ public interface SnapshotMetricsMBean {
 
     int getTablesTotal();
 
+    /**
+     * Bytes of row text that chunks holding more than snapshot.chunk.bytes in memory wrote to spill.directory until the
+     * task handed them out, since the task started.
+     */
+    long getBytesSpilled();
+
     int getTablesRemaining();
 
     /** One line per table: {@code schema.table rowsDone/estimated chunk n/m}. */

@@ -25,6 +25,8 @@ import org.postgresql.copy.CopyOut;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -75,6 +77,8 @@ public final class Snapshotter implements AutoCloseable {
     private TableShare share = TableShare.WHOLE;
     private final int parallelism;
     private final ChunkSize chunkSize;
+    /** Where a chunk's rows past what its feed may hold wait on disk (spill.directory). */
+    private final Path spillDirectory;
     /**
      * Bounds of the rows whose width is measured: about 1 % of a table's rows, so that the sample of a large table costs
      * little beside its copy, and enough of them for an average.
@@ -123,7 +127,7 @@ public final class Snapshotter implements AutoCloseable {
 
     public Snapshotter(ConnectionConfig connectionConfig, SourceCatalog catalog, RelationRegistry relations,
                        ChangeRecordFactory records, OffsetScope server, String publication, int parallelism, long chunkRows,
-                       long chunkBytes, Chunking chunking, SnapshotMetrics metrics, OffsetCarrier carrier) {
+                       long chunkBytes, Path spillDirectory, Chunking chunking, SnapshotMetrics metrics, OffsetCarrier carrier) {
         this.publication = publication;
         this.chunking = chunking;
         this.connectionConfig = connectionConfig;
@@ -134,6 +138,7 @@ public final class Snapshotter implements AutoCloseable {
         this.server = server;
         this.parallelism = parallelism;
         this.chunkSize = new ChunkSize(chunkRows, chunkBytes);
+        this.spillDirectory = spillDirectory;
         this.metrics = metrics;
         this.readers = Executors.newFixedThreadPool(parallelism, r -> {
             Thread t = new Thread(r, "adbsync-snapshot-" + server.describe());
@@ -498,7 +503,7 @@ public final class Snapshotter implements AutoCloseable {
                     plan.truncatePending = false;
                     plan.truncateSent = true;
                 }
-                ChunkFeed feed = new ChunkFeed(FEED_BATCH_RECORDS);
+                ChunkFeed feed = new ChunkFeed(FEED_BATCH_RECORDS, chunkSize.bytes());
                 reads.add(readers.submit(() -> {
                     try {
                         return readChunk(connection, plan, chunk, feed);
@@ -808,32 +813,49 @@ public final class Snapshotter implements AutoCloseable {
             copy = connection.unwrap(PGConnection.class).getCopyAPI().copyOut(copySql(t, plan, chunk));
             long bytes = 0;
             long rows = 0;
-            // Each row becomes a record as it arrives; only the last is held back, to carry the chunk-complete offset.
-            TupleData held = null;
-            boolean splits = share.splitsRows();
-            for (byte[] line; (line = copy.readFromCopy()) != null; ) {
-                TupleData row = CopyTextRows.parse(line);
-                bytes += line.length;
-                rows++;
-                // Where rows are split by key, each task reads every row and converts only its own.
-                if (splits && !share.owns(t, row)) {
-                    continue;
+            ChunkRecords out = new ChunkRecords(t, plan, chunk, feed, snapshotTime);
+            SpilledRows spill = null;
+            try {
+                for (byte[] line; (line = copy.readFromCopy()) != null; ) {
+                    bytes += line.length;
+                    rows++;
+                    if (spill == null && feed.overBudget()) {
+                        spill = spill(plan, chunk);
+                    }
+                    if (spill != null) {
+                        spill.add(line);
+                    } else {
+                        out.line(line);
+                    }
                 }
-                if (held != null) {
-                    feed.add(records.read(t, held, plan.partition, chunk.inChunk(), snapshotTime));
+                copy = null;
+                if (spill != null) {
+                    // The table's lock and snapshot go before the reader waits for the task (see ChunkFeed).
+                    connection.commit();
+                    metrics.spilled(spill.bytes());
+                    SpilledRows.Lines lines = spill.lines();
+                    for (byte[] line; (line = lines.next()) != null; ) {
+                        feed.awaitRoom();
+                        out.line(line);
+                    }
                 }
-                held = row;
+                out.end();
+                if (spill == null) {
+                    connection.commit();
+                }
+                feed.flush();
+            } catch (IOException e) {
+                throw new ConnectException("Cannot spill the snapshot rows of " + plan.name() + " to " + spillDirectory
+                        + " (spill.directory): " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                // The round is given up (or the task stops): nothing waits for this chunk any more.
+                Thread.currentThread().interrupt();
+                throw new SQLException("Snapshot of " + plan.name() + " interrupted", "57014", e);
+            } finally {
+                if (spill != null) {
+                    spill.close();
+                }
             }
-            copy = null;
-            if (held != null) {
-                feed.add(records.read(t, held, plan.partition, chunk.afterChunk(), snapshotTime));
-            } else if (chunk.ends()) {
-                // No row carries the offset saying the copy is done (an empty table, a last range found empty): without
-                // it status shows the copy as started for ever, and a restart reads the table's end again.
-                feed.add(carrier.carry(plan.partition, chunk.afterChunk()));
-            }
-            connection.commit();
-            feed.flush();
             synchronized (this) {
                 lastRoundBytes += bytes;
             }
@@ -842,6 +864,63 @@ public final class Snapshotter implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             abandon(connection, copy);
             throw e;
+        }
+    }
+
+    /** A file for the rows of {@code chunk} past what its feed may hold; said once per plan. */
+    private SpilledRows spill(TablePlan plan, TablePlan.Chunk chunk) throws IOException {
+        if (!plan.spilled) {
+            plan.spilled = true;
+            log.info("Snapshot of {} holds more rows in memory than snapshot.chunk.bytes ({}) allows a chunk ({}): the "
+                    + "rest of the chunk goes to a file in {} until the task hands it out", plan.name(), chunkSize.bytes(),
+                    chunk.label(), spillDirectory);
+        }
+        return SpilledRows.create(spillDirectory);
+    }
+
+    /**
+     * Turns a chunk's COPY lines into records in its feed, each as it comes but the last, held back to carry the
+     * offset saying the chunk is done.
+     */
+    private final class ChunkRecords {
+        private final CapturedTable t;
+        private final TablePlan plan;
+        private final TablePlan.Chunk chunk;
+        private final ChunkFeed feed;
+        private final long snapshotTime;
+        private final boolean splits = share.splitsRows();
+        private TupleData held;
+        private long heldBytes;
+
+        ChunkRecords(CapturedTable t, TablePlan plan, TablePlan.Chunk chunk, ChunkFeed feed, long snapshotTime) {
+            this.t = t;
+            this.plan = plan;
+            this.chunk = chunk;
+            this.feed = feed;
+            this.snapshotTime = snapshotTime;
+        }
+
+        void line(byte[] line) {
+            TupleData row = CopyTextRows.parse(line);
+            // Where rows are split by key, each task reads every row and converts only its own.
+            if (splits && !share.owns(t, row)) {
+                return;
+            }
+            if (held != null) {
+                feed.add(records.read(t, held, plan.partition, chunk.inChunk(), snapshotTime), heldBytes);
+            }
+            held = row;
+            heldBytes = line.length;
+        }
+
+        void end() {
+            if (held != null) {
+                feed.add(records.read(t, held, plan.partition, chunk.afterChunk(), snapshotTime), heldBytes);
+            } else if (chunk.ends()) {
+                // No row carries the offset saying the copy is done (an empty table, a last range found empty): without
+                // it status shows the copy as started for ever, and a restart reads the table's end again.
+                feed.add(carrier.carry(plan.partition, chunk.afterChunk()), 0);
+            }
         }
     }
 

@@ -72,6 +72,8 @@ abstract class TablePlan {
     final long estimatedRows;
     Map<String, String> partition;
     final AtomicLong rowsDone = new AtomicLong();
+    /** Whether a chunk of this plan spilled rows to disk: said once. Set by reader threads. */
+    volatile boolean spilled;
     /** The leaf partition read, when {@code table} is a partitioned table; its rows are the table's records. */
     private Partitions.Member leaf;
     /** Whether the earlier copy of this table no longer holds, so consumers must drop it before this one. */

@@ -1,0 +1,96 @@
+package io.adbsync.source.snapshot;
+
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@link ChunkFeed}: batches in order, a byte budget the reader can test, and a wait for room the task ends. */
+class ChunkFeedTest {
+
+    private static SourceRecord record(int i) {
+        return new SourceRecord(Map.of(), Map.of(), "t", null, i);
+    }
+
+    @Test
+    void batchesComeInOrderThenTheEnd() throws Exception {
+        ChunkFeed feed = new ChunkFeed(2, 1_000);
+        for (int i = 0; i < 5; i++) {
+            feed.add(record(i), 10);
+        }
+        feed.flush();
+        feed.end();
+        assertThat(feed.poll(0)).extracting(SourceRecord::value).containsExactly(0, 1);
+        assertThat(feed.poll(0)).extracting(SourceRecord::value).containsExactly(2, 3);
+        assertThat(feed.poll(0)).extracting(SourceRecord::value).containsExactly(4);
+        assertThat(feed.poll(0)).isSameAs(ChunkFeed.END);
+        assertThat(feed.poll(TimeUnit.MILLISECONDS.toNanos(10))).isNull();
+    }
+
+    @Test
+    void theBudgetCountsBytesQueuedAndBeingFilledUntilTheTaskTakesThem() throws Exception {
+        ChunkFeed feed = new ChunkFeed(2, 25);
+        feed.add(record(0), 10);
+        feed.add(record(1), 10);
+        assertThat(feed.overBudget()).isFalse();
+        feed.add(record(2), 10);
+        assertThat(feed.overBudget()).as("20 queued and 10 filling").isTrue();
+        feed.poll(0);
+        assertThat(feed.overBudget()).isFalse();
+    }
+
+    @Test
+    void aReaderWaitingForRoomGoesOnOnceTheTaskTookEnough() throws Exception {
+        ChunkFeed feed = new ChunkFeed(1, 15);
+        feed.add(record(0), 10);
+        feed.add(record(1), 10);
+        CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> {
+            try {
+                feed.awaitRoom();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(100);
+        assertThat(waiting).as("20 bytes queued against 15").isNotDone();
+        assertThat(feed.poll(0)).extracting(SourceRecord::value).containsExactly(0);
+        waiting.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void oneBatchOverTheBudgetAloneDoesNotWaitForever() throws Exception {
+        ChunkFeed feed = new ChunkFeed(10, 5);
+        feed.add(record(0), 100);
+        // Nothing queued for the task to take: the reader goes on (and flushes what it holds).
+        feed.awaitRoom();
+        feed.flush();
+        assertThat(feed.poll(0)).hasSize(1);
+    }
+
+    @Test
+    void aWaitingReaderIsInterruptedWhenTheRoundIsGivenUp() throws Exception {
+        ChunkFeed feed = new ChunkFeed(1, 5);
+        feed.add(record(0), 10);
+        feed.add(record(1), 10);
+        Thread reader = new Thread(() -> {
+            try {
+                feed.awaitRoom();
+            } catch (InterruptedException expected) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        reader.start();
+        Thread.sleep(50);
+        reader.interrupt();
+        reader.join(10_000);
+        assertThat(reader.isAlive()).isFalse();
+        // The end is queued whatever the feed holds: the task is never left waiting for it.
+        feed.end();
+        assertThat(List.of(feed.poll(0), feed.poll(0), feed.poll(0))).last().isSameAs(ChunkFeed.END);
+    }
+}
