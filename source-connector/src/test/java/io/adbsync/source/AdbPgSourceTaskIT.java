@@ -334,9 +334,10 @@ class AdbPgSourceTaskIT {
     }
 
     /**
-     * A chunk that holds more than snapshot.chunk.bytes (here one CTID block of TOASTed rows, 15 MB against 1 MB, as
-     * explicit ctid chunking cannot split a block) keeps that much in memory and the rest on disk, converted after its
-     * transaction ended: every row comes whole, in order, and the snapshot metrics show the bytes spilled.
+     * A chunk much bigger than snapshot.chunk.bytes (here one CTID block of ~150 TOASTed rows of 100 kB, 15 MB against
+     * 1 MB, as explicit ctid chunking cannot split a block) keeps at most twice that in memory and the rest on disk,
+     * converted after its transaction ended: every row comes whole, once, in order, and the snapshot metrics show the
+     * bytes spilled.
      */
     @Test
     void aChunkHoldingMoreThanSnapshotChunkBytesSpillsTheRestAndLosesNothing() throws Exception {
@@ -356,11 +357,11 @@ class AdbPgSourceTaskIT {
                 ids.add(after.getInt32("id"));
             }
         }
-        assertThat(ids).hasSize(300).doesNotHaveDuplicates();
+        assertThat(ids).hasSize(300).doesNotHaveDuplicates().isSorted();
         MBeanServer beans = ManagementFactory.getPlatformMBeanServer();
         long spilled = (Long) beans.getAttribute(new ObjectName("io.adbsync:type=source-snapshot,connector="
                 + ObjectName.quote("orders-source") + ",task=" + ObjectName.quote("7")), "BytesSpilled");
-        assertThat(spilled).as("bytes spilled").isGreaterThan(20_000_000L);
+        assertThat(spilled).as("bytes spilled").isGreaterThan(10_000_000L);
     }
 
     private static String md5(String text) throws Exception {

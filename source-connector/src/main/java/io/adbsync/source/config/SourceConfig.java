@@ -260,11 +260,16 @@ public final class SourceConfig extends AbstractConfig {
                 GROUP_REPLICATION, ++order, Width.SHORT, "Stream in-progress transactions");
         def.define(SPILL_DIRECTORY, Type.STRING, "", Importance.LOW,
                 "Directory for spilled in-progress transactions and for the rows of snapshot chunks past what "
-                        + "snapshot.chunk.bytes lets them hold in memory; empty means the JVM's temporary directory. "
-                        + "Transactions' files are named adbsync-<slot.name>-<digest>-xid-*.spill; when a task starts "
-                        + "streaming it removes those an earlier run of it left behind (a crashed worker), and no other "
-                        + "file. A snapshot chunk's file (adbsync-snapshot-*.spill) is removed from the directory as soon "
-                        + "as it is open on Linux (elsewhere when the chunk is done): it takes space only while in use.",
+                        + "snapshot.chunk.bytes lets them hold in memory; empty means the JVM's temporary directory "
+                        + "(mind a tmpfs there: it is memory). Transactions' files are named "
+                        + "adbsync-<slot.name>-<digest>-xid-*.spill; when a task starts streaming it removes those an "
+                        + "earlier run of it left behind (a crashed worker), and no other file. A snapshot chunk's file "
+                        + "(adbsync-snapshot-*.spill, the rows of the chunk this task converts, as COPY text) is removed "
+                        + "from the directory as soon as it is open where the system allows it (Linux, macOS), so a dead "
+                        + "worker leaves nothing, and ls and du do not show it while in use (df and lsof +L1 do); it "
+                        + "can be as big as the rest of a table copied whole (no key before PostgreSQL 14, Greenplum's "
+                        + "append-optimized tables), one such file per snapshot thread. The task fails, naming the "
+                        + "directory and the error, when it cannot write there.",
                 GROUP_REPLICATION, ++order, Width.LONG, "Spill directory");
         def.define(STATUS_UPDATE_INTERVAL_MS, Type.LONG, 10_000L, ConfigDef.Range.between(100, 3_600_000), Importance.LOW,
                 "How often, in milliseconds, the task reports to the server the position Kafka has acknowledged, which "
@@ -296,20 +301,18 @@ public final class SourceConfig extends AbstractConfig {
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk size");
         def.define(SNAPSHOT_CHUNK_BYTES, Type.LONG, 32L << 20, ConfigDef.Range.between(64L << 10, 1L << 32), Importance.LOW,
                 "Most bytes of row text a snapshot chunk is planned to hold: a table whose rows are wider than this "
-                        + "over snapshot.chunk.rows gets chunks of fewer rows, so that wide rows (large text, JSON or bytea "
-                        + "values) do not make a chunk, read whole into memory, outgrow the heap. The width is the average "
-                        + "of 20 to 200 of the table's rows (picked at random from a sample of its blocks, the table's "
-                        + "filter applied) taken when its copy is planned; a copy by key range then goes by the width of "
-                        + "the chunks it read, so a chunk of rows much wider than the average is followed by smaller "
-                        + "ones, while a copy by CTID range keeps its planned size. A CTID range "
-                        + "is at least one heap block, which with values stored out of line (TOAST) holds a few hundred "
-                        + "rows: such a table is split by key instead under snapshot.chunking=auto. Not measured: "
-                        + "tables other than heap ones, such as Greenplum's append-optimized tables (TABLESAMPLE cannot "
-                        + "read them), tables without a key before PostgreSQL 14 (copied whole) and a copy resumed by "
-                        + "CTID (it keeps the size it started with). A chunk holds at most this much row text in memory at once (as records "
-                        + "several times that size), snapshot.max.threads chunks at a time: the rest of a bigger chunk goes "
-                        + "to a file in spill.directory while its COPY runs, and is converted from there after the chunk's "
-                        + "transaction ended, as the task hands the rows out.",
+                        + "over snapshot.chunk.rows gets chunks of fewer rows. The width is the average of 20 to 200 of "
+                        + "the table's rows (picked at random from a sample of its blocks, the table's filter applied) "
+                        + "taken when its copy is planned; a copy by key range then goes by the width of the chunks it "
+                        + "read, while a copy by CTID range keeps its planned size. A CTID range is at least one heap "
+                        + "block, which with values stored out of line (TOAST) holds a few hundred rows: such a table is "
+                        + "split by key instead under snapshot.chunking=auto. Not measured: tables other than heap ones, "
+                        + "such as Greenplum's append-optimized tables (TABLESAMPLE cannot read them), tables without a "
+                        + "key before PostgreSQL 14 (copied whole) and a copy resumed by CTID (it keeps the size it "
+                        + "started with). Memory: a chunk holds at most twice this much row text (as records several "
+                        + "times that size) and one row, snapshot.max.threads chunks at a time; the rest of a bigger "
+                        + "chunk goes to a file in spill.directory while its COPY runs, and is converted from there "
+                        + "after the chunk's transaction ended, as the task hands the rows out.",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk bytes");
         def.define(SNAPSHOT_CHUNKING, Type.STRING, "auto", Validators.oneOf("auto", "ctid", "key"), Importance.LOW,
                 "How tables are split: ctid (ranges of heap blocks, scanned directly on PostgreSQL 14+), key (ranges "

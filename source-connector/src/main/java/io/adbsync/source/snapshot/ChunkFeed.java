@@ -24,12 +24,15 @@ final class ChunkFeed {
     private record Batch(List<SourceRecord> records, long bytes) {
     }
 
+    /** A batch is passed on once it holds this share of the budget, whatever its record count. */
+    private static final int FILLING_SHARE = 8;
+
     private final int batchRecords;
     private final long budgetBytes;
     /** Guarded by this. */
     private final ArrayDeque<Batch> batches = new ArrayDeque<>();
-    /** Bytes of the batches queued; guarded by this. */
-    private long queuedBytes;
+    /** Bytes of the batches queued; written under this, read by the reader without it. */
+    private volatile long queuedBytes;
     private List<SourceRecord> filling;
     private long fillingBytes;
 
@@ -45,21 +48,31 @@ final class ChunkFeed {
         }
         filling.add(record);
         fillingBytes += bytes;
-        if (filling.size() >= batchRecords) {
+        // By bytes too: what is being filled is out of the task's reach, so it stays a small part of the budget.
+        if (filling.size() >= batchRecords || fillingBytes >= budgetBytes / FILLING_SHARE) {
             flush();
         }
     }
 
     /** Reader: whether the feed holds more than its budget, queued or being filled. */
-    synchronized boolean overBudget() {
+    boolean overBudget() {
         return queuedBytes + fillingBytes > budgetBytes;
     }
 
-    /** Reader, outside any transaction: waits until the task has taken enough that the feed is within its budget. */
+    /**
+     * Reader, outside any transaction: waits until the task has taken enough that the feed is within its budget, so
+     * that it holds at most its budget and one row. Never waits for nothing: a row bigger than the budget is flushed
+     * and goes once the task has taken the rest.
+     */
     synchronized void awaitRoom() throws InterruptedException {
         while (queuedBytes + fillingBytes > budgetBytes && queuedBytes > 0) {
             wait();
         }
+    }
+
+    /** Bytes of row text the feed holds, queued or being filled: for tests. */
+    synchronized long heldBytes() {
+        return queuedBytes + fillingBytes;
     }
 
     /** Reader: passes on the records added since the last full batch (the chunk read whole). */

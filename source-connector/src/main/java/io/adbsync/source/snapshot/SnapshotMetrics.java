@@ -5,21 +5,13 @@ import io.adbsync.common.metrics.MBeans;
 import javax.management.ObjectName;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Per-table snapshot progress of one source task, registered as a JMX MBean. */
 public final class SnapshotMetrics implements SnapshotMetricsMBean {
 
     private final List<TablePlan> plans = new CopyOnWriteArrayList<>();
-    private final java.util.concurrent.atomic.AtomicLong bytesSpilled = new java.util.concurrent.atomic.AtomicLong();
-
-    void spilled(long bytes) {
-        bytesSpilled.addAndGet(bytes);
-    }
-
-    @Override
-    public long getBytesSpilled() {
-        return bytesSpilled.get();
-    }
+    private final AtomicLong bytesSpilled = new AtomicLong();
     private ObjectName name;
 
     void track(TablePlan plan) {
@@ -37,6 +29,15 @@ public final class SnapshotMetrics implements SnapshotMetricsMBean {
     public void unregister() {
         MBeans.unregister(name);
         name = null;
+    }
+
+    void spilled(long bytes) {
+        bytesSpilled.addAndGet(bytes);
+    }
+
+    @Override
+    public long getBytesSpilled() {
+        return bytesSpilled.get();
     }
 
     @Override

@@ -503,7 +503,8 @@ public final class Snapshotter implements AutoCloseable {
                     plan.truncatePending = false;
                     plan.truncateSent = true;
                 }
-                ChunkFeed feed = new ChunkFeed(FEED_BATCH_RECORDS, chunkSize.bytes());
+                // Twice the planned size: a chunk as planned is held whole, and only one much bigger spills.
+                ChunkFeed feed = new ChunkFeed(FEED_BATCH_RECORDS, 2 * chunkSize.bytes());
                 reads.add(readers.submit(() -> {
                     try {
                         return readChunk(connection, plan, chunk, feed);
@@ -822,10 +823,10 @@ public final class Snapshotter implements AutoCloseable {
                     if (spill == null && feed.overBudget()) {
                         spill = spill(plan, chunk);
                     }
-                    if (spill != null) {
-                        spill.add(line);
-                    } else {
+                    if (spill == null) {
                         out.line(line);
+                    } else if (out.owns(line)) {
+                        spill.add(line);
                     }
                 }
                 copy = null;
@@ -844,13 +845,14 @@ public final class Snapshotter implements AutoCloseable {
                     connection.commit();
                 }
                 feed.flush();
-            } catch (IOException e) {
-                throw new ConnectException("Cannot spill the snapshot rows of " + plan.name() + " to " + spillDirectory
-                        + " (spill.directory): " + e.getMessage(), e);
-            } catch (InterruptedException e) {
+            } catch (java.nio.channels.ClosedByInterruptException | InterruptedException e) {
                 // The round is given up (or the task stops): nothing waits for this chunk any more.
                 Thread.currentThread().interrupt();
                 throw new SQLException("Snapshot of " + plan.name() + " interrupted", "57014", e);
+            } catch (IOException e) {
+                // The exception's own text names what failed: a path alone (no such directory, access denied) says little.
+                throw new ConnectException("Cannot spill the snapshot rows of " + plan.name() + " to " + spillDirectory
+                        + " (spill.directory): " + e, e);
             } finally {
                 if (spill != null) {
                     spill.close();
@@ -871,9 +873,9 @@ public final class Snapshotter implements AutoCloseable {
     private SpilledRows spill(TablePlan plan, TablePlan.Chunk chunk) throws IOException {
         if (!plan.spilled) {
             plan.spilled = true;
-            log.info("Snapshot of {} holds more rows in memory than snapshot.chunk.bytes ({}) allows a chunk ({}): the "
-                    + "rest of the chunk goes to a file in {} until the task hands it out", plan.name(), chunkSize.bytes(),
-                    chunk.label(), spillDirectory);
+            log.info("Snapshot of {} holds more rows in memory than twice snapshot.chunk.bytes ({}) allows a chunk "
+                    + "({}): the rest of the chunk goes to a file in {} until the task hands it out", plan.name(),
+                    chunkSize.bytes(), chunk.label(), spillDirectory);
         }
         return SpilledRows.create(spillDirectory);
     }
@@ -898,6 +900,11 @@ public final class Snapshotter implements AutoCloseable {
             this.chunk = chunk;
             this.feed = feed;
             this.snapshotTime = snapshotTime;
+        }
+
+        /** Whether this task converts the row (rows split by key: its own only); parsed once more to say so. */
+        boolean owns(byte[] line) {
+            return !splits || share.owns(t, CopyTextRows.parse(line));
         }
 
         void line(byte[] line) {

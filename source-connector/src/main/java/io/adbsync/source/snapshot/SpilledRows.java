@@ -26,6 +26,7 @@ final class SpilledRows implements AutoCloseable {
     private final boolean unlinked;
     private DataOutputStream out;
     private long bytes;
+    private long lines;
 
     private SpilledRows(Path path, FileChannel channel, boolean unlinked) {
         this.path = path;
@@ -37,7 +38,13 @@ final class SpilledRows implements AutoCloseable {
     /** A new, empty file under {@code directory}. */
     static SpilledRows create(Path directory) throws IOException {
         Path path = Files.createTempFile(directory, "adbsync-snapshot-", ".spill");
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            Files.deleteIfExists(path);
+            throw e;
+        }
         boolean unlinked;
         try {
             Files.delete(path);
@@ -53,6 +60,7 @@ final class SpilledRows implements AutoCloseable {
         out.writeInt(line.length);
         out.write(line);
         bytes += line.length;
+        lines++;
     }
 
     /** Bytes of row text spilled. */
@@ -72,16 +80,25 @@ final class SpilledRows implements AutoCloseable {
         out = null;
         channel.position(0);
         DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), BUFFER_BYTES));
-        return () -> {
-            int length;
-            try {
-                length = in.readInt();
-            } catch (EOFException end) {
-                return null;
+        long written = lines;
+        return new Lines() {
+            private long read;
+
+            @Override
+            public byte[] next() throws IOException {
+                if (read == written) {
+                    return null;
+                }
+                try {
+                    byte[] line = new byte[in.readInt()];
+                    in.readFully(line);
+                    read++;
+                    return line;
+                } catch (EOFException e) {
+                    // A file cut short must not pass for a chunk with fewer rows.
+                    throw new IOException("the file ends after " + read + " of the " + written + " rows written to it", e);
+                }
             }
-            byte[] line = new byte[length];
-            in.readFully(line);
-            return line;
         };
     }
 

@@ -63,13 +63,40 @@ class ChunkFeedTest {
     }
 
     @Test
-    void oneBatchOverTheBudgetAloneDoesNotWaitForever() throws Exception {
+    void aRowBiggerThanTheBudgetGoesOutAtOnceAndTheReaderGoesOnOnceItIsTaken() throws Exception {
         ChunkFeed feed = new ChunkFeed(10, 5);
         feed.add(record(0), 100);
-        // Nothing queued for the task to take: the reader goes on (and flushes what it holds).
+        assertThat(feed.poll(0)).as("passed on at once, not held out of the task's reach").hasSize(1);
         feed.awaitRoom();
-        feed.flush();
-        assertThat(feed.poll(0)).hasSize(1);
+    }
+
+    /** A reader that waits for room before each row, and a slow task: the feed never holds more than its budget and a row. */
+    @Test
+    void aReaderWaitingForRoomBeforeEachRowHoldsAtMostTheBudgetAndOneRow() throws Exception {
+        ChunkFeed feed = new ChunkFeed(512, 1_000);
+        java.util.concurrent.atomic.AtomicLong most = new java.util.concurrent.atomic.AtomicLong();
+        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
+            try {
+                for (int i = 0; i < 2_000; i++) {
+                    feed.awaitRoom();
+                    feed.add(record(i), 37);
+                    most.accumulateAndGet(feed.heldBytes(), Math::max);
+                }
+                feed.flush();
+                feed.end();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        List<Object> taken = new java.util.ArrayList<>();
+        for (List<SourceRecord> batch; (batch = feed.poll(TimeUnit.SECONDS.toNanos(10))) != ChunkFeed.END; ) {
+            assertThat(batch).as("a batch within 10 s").isNotNull();
+            batch.forEach(r -> taken.add(r.value()));
+            Thread.sleep(1);
+        }
+        reader.get(10, TimeUnit.SECONDS);
+        assertThat(taken).hasSize(2_000).isSortedAccordingTo((a, b) -> Integer.compare((Integer) a, (Integer) b));
+        assertThat(most.get()).isLessThanOrEqualTo(1_000 + 37);
     }
 
     @Test
@@ -77,18 +104,19 @@ class ChunkFeedTest {
         ChunkFeed feed = new ChunkFeed(1, 5);
         feed.add(record(0), 10);
         feed.add(record(1), 10);
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try {
                 feed.awaitRoom();
+                outcome.complete(null);
             } catch (InterruptedException expected) {
-                Thread.currentThread().interrupt();
+                outcome.complete(expected);
             }
         });
         reader.start();
         Thread.sleep(50);
         reader.interrupt();
-        reader.join(10_000);
-        assertThat(reader.isAlive()).isFalse();
+        assertThat(outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
         // The end is queued whatever the feed holds: the task is never left waiting for it.
         feed.end();
         assertThat(List.of(feed.poll(0), feed.poll(0), feed.poll(0))).last().isSameAs(ChunkFeed.END);

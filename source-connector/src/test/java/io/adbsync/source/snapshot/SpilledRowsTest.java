@@ -28,9 +28,11 @@ class SpilledRowsTest {
             }
             rows.add(new byte[0]);
             written.add("");
-            // Unlinked once open (Linux): a worker that dies leaves no file.
-            try (var files = Files.list(directory)) {
-                assertThat(files).isEmpty();
+            if (!System.getProperty("os.name").startsWith("Windows")) {
+                // Unlinked once open: a worker that dies leaves no file.
+                try (var files = Files.list(directory)) {
+                    assertThat(files).isEmpty();
+                }
             }
             List<String> read = new ArrayList<>();
             SpilledRows.Lines lines = rows.lines();
