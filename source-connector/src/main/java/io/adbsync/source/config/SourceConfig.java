@@ -297,7 +297,7 @@ public final class SourceConfig extends AbstractConfig {
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot threads");
         def.define(SNAPSHOT_CHUNK_ROWS, Type.LONG, 20_000L, ConfigDef.Range.between(100, 10_000_000), Importance.LOW,
                 "Rows per snapshot chunk (for CTID ranges estimated from table statistics), fewer for wide rows (see "
-                        + "snapshot.chunk.bytes). A chunk is the unit of resumption and of memory use.",
+                        + "snapshot.chunk.bytes). A chunk is the unit of resumption: a restart reads the chunk it stopped in again.",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk size");
         def.define(SNAPSHOT_CHUNK_BYTES, Type.LONG, 32L << 20, ConfigDef.Range.between(64L << 10, 1L << 32), Importance.LOW,
                 "Most bytes of row text a snapshot chunk is planned to hold: a table whose rows are wider than this "
@@ -310,7 +310,7 @@ public final class SourceConfig extends AbstractConfig {
                         + "such as Greenplum's append-optimized tables (TABLESAMPLE cannot read them), tables without a "
                         + "key before PostgreSQL 14 (copied whole) and a copy resumed by CTID (it keeps the size it "
                         + "started with). Memory: a chunk holds at most twice this much row text (as records several "
-                        + "times that size) and one row, snapshot.max.threads chunks at a time; the rest of a bigger "
+                        + "times that size) and a few rows, snapshot.max.threads chunks at a time; the rest of a bigger "
                         + "chunk goes to a file in spill.directory while its COPY runs, and is converted from there "
                         + "after the chunk's transaction ended, as the task hands the rows out.",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk bytes");

@@ -44,7 +44,7 @@ final class ChunkFeed {
     /** Reader: adds the chunk's next record, converted from {@code bytes} bytes of row text. */
     void add(SourceRecord record, long bytes) {
         if (filling == null) {
-            filling = new ArrayList<>(batchRecords);
+            filling = new ArrayList<>();
         }
         filling.add(record);
         fillingBytes += bytes;

@@ -2,7 +2,8 @@ package io.adbsync.source.snapshot;
 
 /**
  * How many rows a table's snapshot chunks hold: {@code snapshot.chunk.rows}, or fewer where the table's rows are so wide
- * that as many would hold more than {@code snapshot.chunk.bytes} of text (a chunk is read whole into memory).
+ * that as many would hold more than {@code snapshot.chunk.bytes} of text (a chunk's rows wait in memory for the task,
+ * up to twice that; see ChunkFeed).
  */
 record ChunkSize(long rows, long bytes) {
 

@@ -92,7 +92,7 @@ final class CtidPlan extends TablePlan {
         long chunk = nextChunk++;
         if (chunk == chunks - 1 && fileNode != ANY_FILE_NODE) {
             // The open-ended last range holds whatever the table grew by since it was planned: split that growth into
-            // ranges of the planned size, so that no chunk (read whole into memory) outgrows the others.
+            // ranges of the planned size, so that no chunk (held in memory up to a bound, the rest spilled) outgrows the others.
             long blocks = catalog.blocks(readOid());
             if (blocks > chunks * blocksPerChunk) {
                 chunks = (blocks + blocksPerChunk - 1) / blocksPerChunk;

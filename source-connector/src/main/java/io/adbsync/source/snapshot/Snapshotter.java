@@ -835,8 +835,12 @@ public final class Snapshotter implements AutoCloseable {
                     connection.commit();
                     metrics.spilled(spill.bytes());
                     SpilledRows.Lines lines = spill.lines();
-                    for (byte[] line; (line = lines.next()) != null; ) {
-                        feed.awaitRoom();
+                    // Room first, then the next row: what the reader holds while it waits is the feed and one row.
+                    for (feed.awaitRoom(); ; feed.awaitRoom()) {
+                        byte[] line = lines.next();
+                        if (line == null) {
+                            break;
+                        }
                         out.line(line);
                     }
                 }
@@ -852,7 +856,7 @@ public final class Snapshotter implements AutoCloseable {
             } catch (IOException e) {
                 // The exception's own text names what failed: a path alone (no such directory, access denied) says little.
                 throw new ConnectException("Cannot spill the snapshot rows of " + plan.name() + " to " + spillDirectory
-                        + " (spill.directory): " + e, e);
+                        + " (spill.directory), or read them back: " + e, e);
             } finally {
                 if (spill != null) {
                     spill.close();

@@ -14,8 +14,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The COPY lines of a chunk beyond what its feed may hold in memory, in a file until the reader converts them once its
- * transaction has ended. The file is unlinked as soon as it is open where the system allows it (Linux), so a worker
- * that dies leaves nothing behind; elsewhere it is removed on close.
+ * transaction has ended. The file is unlinked as soon as it is open where the system allows it (Linux, macOS), so a
+ * worker that dies leaves nothing behind; elsewhere it is removed on close.
  */
 final class SpilledRows implements AutoCloseable {
 
@@ -42,7 +42,11 @@ final class SpilledRows implements AutoCloseable {
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            Files.deleteIfExists(path);
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException removing) {
+                e.addSuppressed(removing);
+            }
             throw e;
         }
         boolean unlinked;
