@@ -368,12 +368,13 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
 
     /**
      * The average width of a row of heap table {@code relation} as COPY text of {@code columns} (each value's text plus
-     * a separator), over {@code rows} rows picked at random from a block sample of about {@value #SAMPLE_BLOCKS} blocks,
-     * of those {@code filter} (SQL, or null) keeps; 0 when none is found. Statistics
-     * cannot tell: sizes on disk and {@code pg_stats.avg_width} count values compressed, and a chunk holds them as text.
-     * The rows are picked at random, not the first ones of the sample, which are those of its first block or two.
+     * a separator), over {@code rows} rows picked at random from a block sample of about {@value #SAMPLE_BLOCKS} blocks;
+     * 0 when none is found. Statistics cannot tell: sizes on disk and {@code pg_stats.avg_width} count values
+     * compressed, and a chunk holds them as text. The rows are picked at random, not the first ones of the sample,
+     * which are those of its first block or two. The table's row filter is not applied: it is the user's SQL, which
+     * may be slow or wait (as the copy may), and this runs while the task sets up, before it reads its slot.
      */
-    public long textBytesPerRow(TableId relation, RelationSize size, List<String> columns, String filter, int rows)
+    public long textBytesPerRow(TableId relation, RelationSize size, List<String> columns, int rows)
             throws SQLException {
         if (!size.heap() || size.blocks() == 0 || columns.isEmpty()) {
             return 0;
@@ -391,7 +392,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         try (Statement s = connection().createStatement();
              ResultSet rs = s.executeQuery("SELECT coalesce(avg(" + width + "), 0)::bigint FROM (SELECT " + list + " FROM "
                      + SqlIdentifiers.qualified(relation.schema(), relation.table()) + " TABLESAMPLE SYSTEM (" + percent
-                     + ") REPEATABLE (0)" + (filter == null ? "" : " WHERE (" + filter + ")") + " ORDER BY random() LIMIT "
+                     + ") REPEATABLE (0) ORDER BY random() LIMIT "
                      + rows + ") r")) {
             rs.next();
             return rs.getLong(1);

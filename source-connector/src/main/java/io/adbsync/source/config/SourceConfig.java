@@ -302,7 +302,7 @@ public final class SourceConfig extends AbstractConfig {
         def.define(SNAPSHOT_CHUNK_BYTES, Type.LONG, 32L << 20, ConfigDef.Range.between(64L << 10, 1L << 32), Importance.LOW,
                 "Most bytes of row text a snapshot chunk is planned to hold: a table whose rows are wider than this "
                         + "over snapshot.chunk.rows gets chunks of fewer rows. The width is the average of 20 to 200 of "
-                        + "the table's rows (picked at random from a sample of its blocks, the table's filter applied) "
+                        + "the table's rows (picked at random from a sample of its blocks, its row filter not applied) "
                         + "taken when its copy is planned; a copy by key range then goes by the width of the chunks it "
                         + "read, while a copy by CTID range keeps its planned size. A CTID range is at least one heap "
                         + "block, which with values stored out of line (TOAST) holds a few hundred rows: such a table is "

@@ -359,7 +359,7 @@ public final class Snapshotter implements AutoCloseable {
             return resumed;
         }
         if (stored != null && stored.position() instanceof KeyRangePlan.Stored key) {
-            long rows = key.done() ? chunkSize.rows() : chunkRows(table, leaf, size, filter);
+            long rows = key.done() ? chunkSize.rows() : chunkRows(table, leaf, size);
             return KeyRangePlan.resume(table, filter, size.estimatedRows(), rows, server, stored);
         }
         if (capabilities == null) {
@@ -368,12 +368,12 @@ public final class Snapshotter implements AutoCloseable {
         boolean tidRanges = capabilities.tidRangeScans();
         boolean byKey = chunking == Chunking.KEY || (chunking == Chunking.AUTO && !tidRanges);
         if (byKey && KeyRangePlan.applicable(table)) {
-            return KeyRangePlan.fresh(table, filter, size.estimatedRows(), chunkRows(table, leaf, size, filter), server);
+            return KeyRangePlan.fresh(table, filter, size.estimatedRows(), chunkRows(table, leaf, size), server);
         }
         if (!tidRanges) {
             return CtidPlan.whole(table, filter, size.estimatedRows(), server);
         }
-        long rows = chunkRows(table, leaf, size, filter);
+        long rows = chunkRows(table, leaf, size);
         // A CTID range is at least one heap block, and a block of values stored out of line (TOAST pointers) holds a few
         // hundred rows of any width: where fewer rows make a chunk, key ranges can split finer.
         double rowsPerBlock = (double) size.estimatedRows() / Math.max(size.blocks(), 1);
@@ -396,16 +396,12 @@ public final class Snapshotter implements AutoCloseable {
      * snapshot.chunk.bytes. A copy by key range then goes by the width of the chunks it read (see
      * {@link TablePlan#chunkCopied}).
      */
-    private long chunkRows(CapturedTable table, Partitions.Member leaf, SourceCatalog.RelationSize size, String filter)
+    private long chunkRows(CapturedTable table, Partitions.Member leaf, SourceCatalog.RelationSize size)
             throws SQLException {
         int sample = (int) Math.max(WIDTH_SAMPLE_MIN_ROWS, Math.min(WIDTH_SAMPLE_MAX_ROWS, size.estimatedRows() / 100));
         TableId read = leaf == null ? new TableId(table.schema(), table.table()) : new TableId(leaf.schema(), leaf.table());
         List<String> columns = table.columns().stream().map(CapturedTable.CapturedColumn::name).toList();
-        long width = catalog.textBytesPerRow(read, size, columns, filter, sample);
-        if (width == 0 && filter != null) {
-            // The filter kept none of the sampled rows: the rows it keeps elsewhere are as wide as any, for all it knows.
-            width = catalog.textBytesPerRow(read, size, columns, null, sample);
-        }
+        long width = catalog.textBytesPerRow(read, size, columns, sample);
         long rows = chunkSize.rowsFor(width);
         if (rows < chunkSize.rows()) {
             log.info("Snapshot of {} plans chunks of {} rows: its rows take ~{} bytes as text on average, and "

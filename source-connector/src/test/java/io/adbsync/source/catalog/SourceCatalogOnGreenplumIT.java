@@ -56,7 +56,7 @@ class SourceCatalogOnGreenplumIT {
         assertThat(size.blocks()).isPositive();
         assertThat(size.heap()).isFalse();
         assertThat(size.estimatedRows()).as("not known").isZero();
-        assertThat(catalog.textBytesPerRow(new TableId("public", "facts"), size, List.of("id", "v"), null, 200)).isZero();
+        assertThat(catalog.textBytesPerRow(new TableId("public", "facts"), size, List.of("id", "v"), 200)).isZero();
     }
 
     @Test
@@ -68,7 +68,7 @@ class SourceCatalogOnGreenplumIT {
         assertThat(size.estimatedRows()).isBetween(400L, 600L);
         // The value's 3,000 bytes, the id's one to three digits and two separators.
         assertThat(size.heap()).isTrue();
-        assertThat(catalog.textBytesPerRow(new TableId("public", "docs"), size, List.of("id", "v"), null, 200))
+        assertThat(catalog.textBytesPerRow(new TableId("public", "docs"), size, List.of("id", "v"), 200))
                 .isBetween(3_002L, 3_008L);
     }
 }
