@@ -338,7 +338,7 @@ class GreenplumSourceIT extends WithLocalStack {
     private static List<String> confirmedPositions(String slot) throws SQLException {
         List<String> positions = new ArrayList<>();
         for (String[] segment : segmentAddresses()) {
-            String url = "jdbc:postgresql://" + segment[0] + ":" + segment[1] + "/" + slot + "?options=-c%20gp_role%3Dutility";
+            String url = utilityUrl(segment, slot);
             try (Connection c = DriverManager.getConnection(url, gp.user(), gp.password());
                  var ps = c.prepareStatement("SELECT (confirmed_flush_lsn - '0/0')::text FROM pg_replication_slots "
                          + "WHERE slot_name = ?")) {
@@ -359,8 +359,7 @@ class GreenplumSourceIT extends WithLocalStack {
             Awaitility.await("slots " + slot + " dropped").atMost(Duration.ofSeconds(60)).until(() -> {
                 try {
                     for (String[] segment : segmentAddresses()) {
-                        String url = "jdbc:postgresql://" + segment[0] + ":" + segment[1] + "/" + slot
-                                + "?options=-c%20gp_role%3Dutility";
+                        String url = utilityUrl(segment, slot);
                         try (Connection c = DriverManager.getConnection(url, gp.user(), gp.password());
                              Statement s = c.createStatement()) {
                             s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
@@ -385,7 +384,7 @@ class GreenplumSourceIT extends WithLocalStack {
         List<String> holders = new ArrayList<>();
         try {
             for (String[] segment : segmentAddresses()) {
-                String url = "jdbc:postgresql://" + segment[0] + ":" + segment[1] + "/postgres?options=-c%20gp_role%3Dutility";
+                String url = utilityUrl(segment, "postgres");
                 try (Connection c = DriverManager.getConnection(url, gp.user(), gp.password());
                      var ps = c.prepareStatement("SELECT s.active_pid, a.state, a.wait_event_type, a.wait_event, "
                              + "a.backend_start, a.client_port FROM pg_replication_slots s LEFT JOIN pg_stat_activity a "
@@ -419,6 +418,11 @@ class GreenplumSourceIT extends WithLocalStack {
             }
         });
         return out.length() == 0 ? "none" : out.toString();
+    }
+
+    /** A session on one segment by itself ({address, port}), in utility mode, to {@code database}. */
+    private static String utilityUrl(String[] segment, String database) {
+        return "jdbc:postgresql://" + segment[0] + ":" + segment[1] + "/" + database + "?options=-c%20gp_role%3Dutility";
     }
 
     private static List<String[]> segmentAddresses() throws SQLException {

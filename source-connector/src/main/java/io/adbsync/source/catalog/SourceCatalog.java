@@ -321,8 +321,9 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     }
 
     /**
-     * A table's size for planning snapshot chunks: its size in blocks, its estimated rows, its file node, and whether it is a heap table: the one kind of
-     * table {@code TABLESAMPLE} reads (Greenplum's append-optimized tables, the usual kind for analytics there, are not).
+     * A table's size for planning snapshot chunks: its size in blocks, its estimated rows, its file node, and whether it
+     * is a heap table: the one kind of table {@code TABLESAMPLE} reads (Greenplum's append-optimized tables, the usual
+     * kind for analytics there, are not).
      */
     public record RelationSize(long blocks, long estimatedRows, long fileNode, boolean heap) {
     }
@@ -379,7 +380,6 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         if (!size.heap() || size.blocks() == 0 || columns.isEmpty()) {
             return 0;
         }
-        double percent = Math.min(100.0, 100.0 * SAMPLE_BLOCKS / size.blocks());
         StringBuilder width = new StringBuilder(String.valueOf(columns.size()));
         StringBuilder list = new StringBuilder();
         for (String column : columns) {
@@ -391,9 +391,8 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         }
         try (Statement s = connection().createStatement();
              ResultSet rs = s.executeQuery("SELECT coalesce(avg(" + width + "), 0)::bigint FROM (SELECT " + list + " FROM "
-                     + SqlIdentifiers.qualified(relation.schema(), relation.table()) + " TABLESAMPLE SYSTEM (" + percent
-                     + ") REPEATABLE (0) ORDER BY random() LIMIT "
-                     + rows + ") r")) {
+                     + SqlIdentifiers.qualified(relation.schema(), relation.table()) + blockSample(size.blocks())
+                     + " ORDER BY random() LIMIT " + rows + ") r")) {
             rs.next();
             return rs.getLong(1);
         }
@@ -401,13 +400,22 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
 
     /** Rows of a table estimated from a block sample of about {@value #SAMPLE_BLOCKS} blocks. */
     private long sampledRows(String schema, String table, long blocks) throws SQLException {
-        double percent = Math.min(100.0, 100.0 * SAMPLE_BLOCKS / blocks);
         try (Statement s = connection().createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM " + SqlIdentifiers.qualified(schema, table)
-                     + " TABLESAMPLE SYSTEM (" + percent + ") REPEATABLE (0)")) {
+                     + blockSample(blocks))) {
             rs.next();
-            return Math.round(rs.getLong(1) * 100.0 / percent);
+            return Math.round(rs.getLong(1) * 100.0 / samplePercent(blocks));
         }
+    }
+
+    /** The share of a table of {@code blocks} blocks that holds about {@value #SAMPLE_BLOCKS} of them, in percent. */
+    private static double samplePercent(long blocks) {
+        return Math.min(100.0, 100.0 * SAMPLE_BLOCKS / blocks);
+    }
+
+    /** The clause reading the same ~{@value #SAMPLE_BLOCKS} blocks of a table of {@code blocks} blocks each time. */
+    private static String blockSample(long blocks) {
+        return " TABLESAMPLE SYSTEM (" + samplePercent(blocks) + ") REPEATABLE (0)";
     }
 
     /** The current size of a relation in blocks. */

@@ -35,6 +35,8 @@ final class KeyRangePlan extends TablePlan {
 
     private long chunkRows;
     private final List<CapturedColumn> key;
+    /** The boundary lookup's select list: each key column's text form. */
+    private final String keyText;
     private List<String> after;
     private boolean done;
     private long chunksHandedOut;
@@ -44,6 +46,7 @@ final class KeyRangePlan extends TablePlan {
         super(table, filter, estimatedRows, server);
         this.chunkRows = chunkRows;
         this.key = table.columns().stream().filter(CapturedColumn::key).toList();
+        this.keyText = keyText(key);
         this.after = after;
         this.done = done;
     }
@@ -135,19 +138,7 @@ final class KeyRangePlan extends TablePlan {
 
     /** The key of the {@code chunkRows}-th row after {@code lower}, or null if fewer rows remain. */
     private List<String> upperBound(SourceCatalog catalog, String keyList, List<String> lower) throws SQLException {
-        // Each text form under a name no column has: an output column named like the key column would be what ORDER BY
-        // names, and the rows would be sorted as text (a full sort for every chunk, chunks of any size).
-        Set<String> names = table.columns().stream().map(CapturedColumn::name).collect(Collectors.toSet());
-        List<String> keyText = new ArrayList<>(key.size());
-        for (int i = 0; i < key.size(); i++) {
-            String alias = "key_text_" + i;
-            while (names.contains(alias)) {
-                alias = "_" + alias;
-            }
-            keyText.add(SqlIdentifiers.quote(key.get(i).name()) + "::text AS " + SqlIdentifiers.quote(alias));
-        }
-        StringBuilder sql = new StringBuilder("SELECT ").append(String.join(", ", keyText)).append(" FROM ")
-                .append(relation());
+        StringBuilder sql = new StringBuilder("SELECT ").append(keyText).append(" FROM ").append(relation());
         List<String> where = new ArrayList<>();
         if (lower != null) {
             where.add("(" + keyList + ") > (" + casts(lower.size(), 0, i -> "?") + ")");
@@ -175,6 +166,24 @@ final class KeyRangePlan extends TablePlan {
                 return bound;
             }
         }
+    }
+
+    /**
+     * Each key column's text form under a name no key column has: ORDER BY takes a bare name for an output column
+     * first, so a text form named like its key column would sort the rows as text (a full sort for every chunk, chunks
+     * of any size).
+     */
+    private static String keyText(List<CapturedColumn> key) {
+        Set<String> names = key.stream().map(CapturedColumn::name).collect(Collectors.toSet());
+        List<String> columns = new ArrayList<>(key.size());
+        for (int i = 0; i < key.size(); i++) {
+            String alias = "key_text_" + i;
+            while (names.contains(alias)) {
+                alias = "_" + alias;
+            }
+            columns.add(SqlIdentifiers.quote(key.get(i).name()) + "::text AS " + SqlIdentifiers.quote(alias));
+        }
+        return String.join(", ", columns);
     }
 
     /** {@code CAST(<value i> AS <type of key column i>), ...} for the key's columns, values named by {@code value}. */

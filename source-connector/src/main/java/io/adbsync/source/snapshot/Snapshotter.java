@@ -67,6 +67,12 @@ public final class Snapshotter implements AutoCloseable {
     private static final long CLOSE_WAIT_SECONDS = 5;
     /** Records per batch a reader passes to the task (see ChunkFeed). */
     private static final int FEED_BATCH_RECORDS = 512;
+    /**
+     * Bounds of the rows whose width is measured: about 1 % of a table's rows, so that the sample of a large table costs
+     * little beside its copy, and enough of them for an average.
+     */
+    private static final int WIDTH_SAMPLE_MIN_ROWS = 20;
+    private static final int WIDTH_SAMPLE_MAX_ROWS = 200;
 
     private final ConnectionConfig connectionConfig;
     private final SourceCatalog catalog;
@@ -79,12 +85,6 @@ public final class Snapshotter implements AutoCloseable {
     private final ChunkSize chunkSize;
     /** Where a chunk's rows past what its feed may hold wait on disk (spill.directory). */
     private final Path spillDirectory;
-    /**
-     * Bounds of the rows whose width is measured: about 1 % of a table's rows, so that the sample of a large table costs
-     * little beside its copy, and enough of them for an average.
-     */
-    private static final int WIDTH_SAMPLE_MIN_ROWS = 20;
-    private static final int WIDTH_SAMPLE_MAX_ROWS = 200;
     private final Chunking chunking;
     private final String publication;
     private Map<String, String> conditions = Map.of();
@@ -837,7 +837,7 @@ public final class Snapshotter implements AutoCloseable {
                         if (line == null) {
                             break;
                         }
-                        out.line(line);
+                        out.ownedLine(line);
                     }
                 }
                 out.end();
@@ -902,22 +902,31 @@ public final class Snapshotter implements AutoCloseable {
             this.snapshotTime = snapshotTime;
         }
 
-        /** Whether this task converts the row (rows split by key: its own only); parsed once more to say so. */
+        /** Whether this task converts the row of {@code line} (rows split by key: its own only). */
         boolean owns(byte[] line) {
             return !splits || share.owns(t, CopyTextRows.parse(line));
         }
 
+        /** A line of the COPY: its row converted if this task converts it. */
         void line(byte[] line) {
             TupleData row = CopyTextRows.parse(line);
             // Where rows are split by key, each task reads every row and converts only its own.
-            if (splits && !share.owns(t, row)) {
-                return;
+            if (!splits || share.owns(t, row)) {
+                add(row, line.length);
             }
+        }
+
+        /** A line found to be this task's ({@link #owns}) before it was spilled. */
+        void ownedLine(byte[] line) {
+            add(CopyTextRows.parse(line), line.length);
+        }
+
+        private void add(TupleData row, long bytes) {
             if (held != null) {
                 feed.add(records.read(t, held, plan.partition, chunk.inChunk(), snapshotTime), heldBytes);
             }
             held = row;
-            heldBytes = line.length;
+            heldBytes = bytes;
         }
 
         void end() {
