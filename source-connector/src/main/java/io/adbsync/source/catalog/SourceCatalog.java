@@ -142,6 +142,31 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         }
     }
 
+    /** The columns of relation {@code relationOid}'s key index (its replica identity's, else its primary key) in index order. */
+    private static final String KEY_INDEX_ORDER = "SELECT a.attname FROM pg_class c "
+            + "JOIN pg_index i ON i.indrelid = c.oid AND CASE c.relreplident WHEN 'i' THEN i.indisreplident ELSE i.indisprimary END "
+            + "JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true "
+            + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
+            + "WHERE c.oid = ?::oid ORDER BY k.ord";
+
+    /**
+     * The key columns of relation {@code relationOid} in the order of the index that makes them the key (the replica
+     * identity index, else the primary key); empty where there is none. A range of keys compared in this order is a
+     * range of that index.
+     */
+    public List<String> keyIndexOrder(int relationOid) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (PreparedStatement ps = connection().prepareStatement(KEY_INDEX_ORDER)) {
+            ps.setLong(1, Integer.toUnsignedLong(relationOid));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
+    }
+
     public List<String> primaryKey(int relationOid) {
         try {
             return PgCatalog.primaryKey(connection(), Integer.toUnsignedLong(relationOid)).stream().map(PgCatalog.KeyColumn::name).toList();

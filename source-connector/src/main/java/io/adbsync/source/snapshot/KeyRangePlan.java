@@ -20,9 +20,10 @@ import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /**
- * Chunks of about {@code chunkRows} rows in primary-key order, for servers without TID range scans (before 14,
- * e.g. AnalyticDB 7) or when asked for. Each upper bound is found with one index scan; the offset keeps the last
- * key copied. Key values are always bound, never written into SQL: as parameters of the bound query, and as chunk
+ * Chunks of about {@code chunkRows} rows in key order, for servers without TID range scans (before 14,
+ * e.g. AnalyticDB 7) or when asked for. The key's columns are compared in the order of the index that makes them the
+ * key, so each upper bound is found with one index scan and each chunk is an index range; the offset keeps that order
+ * and the last key copied. Key values are always bound, never written into SQL: as parameters of the bound query, and as chunk
  * parameters ({@link TablePlan#parameter(int)}) of the COPY, which takes no bind parameters.
  */
 final class KeyRangePlan extends TablePlan {
@@ -31,6 +32,9 @@ final class KeyRangePlan extends TablePlan {
     /** Connect offsets hold only primitives, so the last key is stored as after_count and after_0..after_n. */
     private static final String AFTER_COUNT = "after_count";
     private static final String AFTER_PREFIX = "after_";
+    /** The key's column names in the order the ranges compare them: order_count and order_0..order_n. */
+    private static final String ORDER_COUNT = "order_count";
+    private static final String ORDER_PREFIX = "order_";
     private static final String DONE = SnapshotProgress.DONE;
 
     private long chunkRows;
@@ -42,10 +46,10 @@ final class KeyRangePlan extends TablePlan {
     private long chunksHandedOut;
 
     private KeyRangePlan(CapturedTable table, String filter, long estimatedRows, OffsetScope server, long chunkRows,
-                         List<String> after, boolean done) {
+                         List<CapturedColumn> key, List<String> after, boolean done) {
         super(table, filter, estimatedRows, server);
         this.chunkRows = chunkRows;
-        this.key = table.columns().stream().filter(CapturedColumn::key).toList();
+        this.key = key;
         this.keyText = keyText(key);
         this.after = after;
         this.done = done;
@@ -56,8 +60,25 @@ final class KeyRangePlan extends TablePlan {
         return table.columns().stream().anyMatch(CapturedColumn::key);
     }
 
-    static KeyRangePlan fresh(CapturedTable table, String filter, long estimatedRows, long chunkRows, OffsetScope server) {
-        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, null, false);
+    /**
+     * A copy from the start, its ranges in {@code indexOrder} (the key index's columns, {@link
+     * SourceCatalog#keyIndexOrder}) where it names the key's columns, else in column order.
+     */
+    static KeyRangePlan fresh(CapturedTable table, String filter, long estimatedRows, long chunkRows, OffsetScope server,
+                              List<String> indexOrder) {
+        List<CapturedColumn> inColumnOrder = table.columns().stream().filter(CapturedColumn::key).toList();
+        List<CapturedColumn> key = inColumnOrder;
+        if (indexOrder.size() == inColumnOrder.size()) {
+            List<CapturedColumn> ordered = indexOrder.stream().map(name -> keyColumn(table, name)).toList();
+            if (!ordered.contains(null) && Set.copyOf(ordered).size() == ordered.size()) {
+                key = ordered;
+            }
+        }
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, key, null, false);
+    }
+
+    private static CapturedColumn keyColumn(CapturedTable table, String name) {
+        return table.columns().stream().filter(c -> c.key() && c.name().equals(name)).findFirst().orElse(null);
     }
 
     static KeyRangePlan resume(CapturedTable table, String filter, long estimatedRows, long chunkRows, OffsetScope server,
@@ -65,17 +86,46 @@ final class KeyRangePlan extends TablePlan {
         if (stored == null || !(stored.position() instanceof Stored s)) {
             return null;
         }
-        long keyColumns = table.columns().stream().filter(CapturedColumn::key).count();
-        if (s.after() != null && s.after().size() != keyColumns) {
-            throw new IllegalArgumentException("field '" + AFTER_COUNT + "' is " + s.after().size() + " but the key of "
-                    + table.qualifiedName() + " has " + keyColumns + " column(s)");
+        List<CapturedColumn> key = table.columns().stream().filter(CapturedColumn::key).toList();
+        if (s.order() != null) {
+            // The stored bound is a key in the stored order: the copy goes on in that order, whatever the index is now.
+            if (s.order().size() != key.size()) {
+                throw new IllegalArgumentException("field '" + ORDER_COUNT + "' is " + s.order().size() + " but the key of "
+                        + table.qualifiedName() + " has " + key.size() + " column(s)");
+            }
+            List<CapturedColumn> ordered = new ArrayList<>(key.size());
+            for (int i = 0; i < s.order().size(); i++) {
+                CapturedColumn c = keyColumn(table, s.order().get(i));
+                if (c == null || ordered.contains(c)) {
+                    throw new IllegalArgumentException("field '" + ORDER_PREFIX + i + "' names " + s.order().get(i)
+                            + ", which is not " + (c == null ? "a column of the key of " : "named once in the key of ")
+                            + table.qualifiedName());
+                }
+                ordered.add(c);
+            }
+            key = ordered;
         }
-        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, s.after(), s.done());
+        if (s.after() != null && s.after().size() != key.size()) {
+            throw new IllegalArgumentException("field '" + AFTER_COUNT + "' is " + s.after().size() + " but the key of "
+                    + table.qualifiedName() + " has " + key.size() + " column(s)");
+        }
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, key, s.after(), s.done());
     }
 
-    /** The fields of a stored offset of this chunking, each checked ({@link SnapshotOffsets}); {@code after} null: from the start. */
-    record Stored(List<String> after, boolean done) implements SnapshotOffsets.Position {
+    /**
+     * The fields of a stored offset of this chunking, each checked ({@link SnapshotOffsets}); {@code after} null: from
+     * the start; {@code order} null: the key's columns in column order (as versions before the order was stored ranged).
+     */
+    record Stored(List<String> order, List<String> after, boolean done) implements SnapshotOffsets.Position {
         static Stored of(Map<String, ?> stored) {
+            List<String> order = null;
+            if (stored.get(ORDER_COUNT) != null) {
+                int count = (int) SnapshotOffsets.whole(stored, ORDER_COUNT, 1, SnapshotOffsets.MAX_KEY_COLUMNS);
+                order = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    order.add(SnapshotOffsets.text(stored, ORDER_PREFIX + i));
+                }
+            }
             int count = (int) SnapshotOffsets.whole(stored, AFTER_COUNT, -1, SnapshotOffsets.MAX_KEY_COLUMNS);
             if (count == 0) {
                 throw new IllegalArgumentException("field '" + AFTER_COUNT + "' must be -1 (nothing copied yet) or the "
@@ -88,7 +138,11 @@ final class KeyRangePlan extends TablePlan {
                     after.add(SnapshotOffsets.text(stored, AFTER_PREFIX + i));
                 }
             }
-            return new Stored(after, SnapshotOffsets.bool(stored, DONE));
+            if (order != null && after != null && after.size() != order.size()) {
+                throw new IllegalArgumentException("field '" + AFTER_COUNT + "' is " + after.size() + " but field '"
+                        + ORDER_COUNT + "' is " + order.size());
+            }
+            return new Stored(order, after, SnapshotOffsets.bool(stored, DONE));
         }
     }
 
@@ -197,13 +251,17 @@ final class KeyRangePlan extends TablePlan {
 
     private Map<String, Object> offsetOf(List<String> after, boolean done) {
         Map<String, Object> offset = offsetOf(CHUNKING);
-        offset.putAll(offset(after, done));
+        offset.putAll(offset(key.stream().map(CapturedColumn::name).toList(), after, done));
         return offset;
     }
 
-    static Map<String, Object> offset(List<String> after, boolean done) {
+    static Map<String, Object> offset(List<String> order, List<String> after, boolean done) {
         Map<String, Object> offset = new HashMap<>();
         offset.put(OFFSET_CHUNKING, CHUNKING);
+        offset.put(ORDER_COUNT, order.size());
+        for (int i = 0; i < order.size(); i++) {
+            offset.put(ORDER_PREFIX + i, order.get(i));
+        }
         offset.put(AFTER_COUNT, after == null ? -1 : after.size());
         if (after != null) {
             for (int i = 0; i < after.size(); i++) {

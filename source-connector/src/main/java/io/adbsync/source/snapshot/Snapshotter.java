@@ -368,7 +368,8 @@ public final class Snapshotter implements AutoCloseable {
         boolean tidRanges = capabilities.tidRangeScans();
         boolean byKey = chunking == Chunking.KEY || (chunking == Chunking.AUTO && !tidRanges);
         if (byKey && KeyRangePlan.applicable(table)) {
-            return KeyRangePlan.fresh(table, filter, size.estimatedRows(), chunkRows(table, leaf, size), server);
+            return KeyRangePlan.fresh(table, filter, size.estimatedRows(), chunkRows(table, leaf, size), server,
+                    keyIndexOrder(table, leaf));
         }
         if (!tidRanges) {
             return CtidPlan.whole(table, filter, size.estimatedRows(), server);
@@ -381,13 +382,18 @@ public final class Snapshotter implements AutoCloseable {
             if (chunking == Chunking.AUTO && KeyRangePlan.applicable(table)) {
                 log.info("Snapshot of {} is split by key, not by CTID: a heap block holds ~{} of its rows, more than a "
                         + "chunk of {} rows", TablePlan.nameOf(table, leaf), Math.round(rowsPerBlock), rows);
-                return KeyRangePlan.fresh(table, filter, size.estimatedRows(), rows, server);
+                return KeyRangePlan.fresh(table, filter, size.estimatedRows(), rows, server, keyIndexOrder(table, leaf));
             }
             log.warn("Snapshot of {} reads chunks of one heap block, ~{} rows, more than the {} rows snapshot.chunk.bytes "
                     + "allows: a CTID range cannot be smaller{}", TablePlan.nameOf(table, leaf), Math.round(rowsPerBlock),
                     rows, KeyRangePlan.applicable(table) ? " (snapshot.chunking=auto or key splits it by key)" : "");
         }
         return CtidPlan.fresh(table, filter, size, rows, server);
+    }
+
+    /** The key index's column order of the relation the rows are read from. */
+    private List<String> keyIndexOrder(CapturedTable table, Partitions.Member leaf) throws SQLException {
+        return catalog.keyIndexOrder(leaf == null ? table.oid() : leaf.oid());
     }
 
     /**

@@ -25,11 +25,12 @@ class SnapshotOffsetsTest {
 
     @Test
     void keyRangeOffsetsHoldOnlyPrimitives() {
-        assertStorable(KeyRangePlan.offset(List.of("r1", "42"), false));
-        assertStorable(KeyRangePlan.offset(null, true));
-        assertStorable(KeyRangePlan.offset(Arrays.asList("a,b", "x\\y"), false));
-        assertThat(KeyRangePlan.offset(List.of("a,b", "7"), false)).containsEntry("after_count", 2)
-                .containsEntry("after_0", "a,b").containsEntry("after_1", "7");
+        assertStorable(KeyRangePlan.offset(List.of("b", "a"), List.of("r1", "42"), false));
+        assertStorable(KeyRangePlan.offset(List.of("b", "a"), null, true));
+        assertStorable(KeyRangePlan.offset(List.of("b", "a"), Arrays.asList("a,b", "x\\y"), false));
+        assertThat(KeyRangePlan.offset(List.of("b", "a"), List.of("a,b", "7"), false)).containsEntry("after_count", 2)
+                .containsEntry("after_0", "a,b").containsEntry("after_1", "7")
+                .containsEntry("order_count", 2).containsEntry("order_0", "b").containsEntry("order_1", "a");
     }
 
     @Test
@@ -58,6 +59,11 @@ class SnapshotOffsetsTest {
 
     private static Map<String, Object> key() {
         return new HashMap<>(Map.of("chunking", "key", "oid", 16384L, "after_count", 1L, "after_0", "42", "done", false));
+    }
+
+    /** A key offset of a version that stores the order its ranges compare the key's columns in. */
+    private static Map<String, Object> ordered() {
+        return with(with(key(), "order_count", 1L), "order_0", "id");
     }
 
     private static Map<String, Object> with(Map<String, Object> offset, String field, Object value) {
@@ -99,6 +105,12 @@ class SnapshotOffsetsTest {
                 new Bad(with(key(), "after_count", (long) Integer.MAX_VALUE), "'after_count'"),
                 new Bad(with(key(), "after_0", null), "'after_0'"),
                 new Bad(with(key(), "after_0", 42L), "'after_0'"),
+                new Bad(with(key(), "order_count", "1"), "'order_count'"),
+                new Bad(with(key(), "order_count", 0L), "'order_count'"),
+                new Bad(with(key(), "order_count", 33L), "'order_count'"),
+                new Bad(with(ordered(), "order_count", 2L), "'order_1'"),
+                new Bad(with(ordered(), "order_0", 7L), "'order_0'"),
+                new Bad(with(with(with(key(), "order_count", 2L), "order_0", "a"), "order_1", "b"), "'after_count'"),
                 new Bad(with(key(), "done", null), "'done'"),
                 new Bad(with(key(), "done", "false"), "'done'"),
                 new Bad(with(key(), "left", 7L), "'left'"),
@@ -115,8 +127,8 @@ class SnapshotOffsetsTest {
     void theOffsetsThePlansWriteAreValid() throws Exception {
         assertThatCode(() -> SnapshotOffsets.check(ctid())).doesNotThrowAnyException();
         assertThatCode(() -> SnapshotOffsets.check(key())).doesNotThrowAnyException();
-        assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(null, true))).doesNotThrowAnyException();
-        assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(List.of("r1", "42"), false))).doesNotThrowAnyException();
+        assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(List.of("id"), null, true))).doesNotThrowAnyException();
+        assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(List.of("b", "a"), List.of("r1", "42"), false))).doesNotThrowAnyException();
         CtidPlan plan = CtidPlan.fresh(KEYED, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384, true),
                 1000, P);
         TablePlan.Chunk chunk = plan.next(null);
@@ -161,6 +173,12 @@ class SnapshotOffsetsTest {
         assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, P, SnapshotOffsets.parse(twoColumns)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_count'")
                 .hasMessageContaining("public.t has 1 column");
+        // Well-formed, but its ranges went by a column that is not (or no more) the key's.
+        Map<String, Object> otherOrder = with(with(key(), "order_count", 1L), "order_0", "note");
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, P, SnapshotOffsets.parse(otherOrder)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'order_0'")
+                .hasMessageContaining("note, which is not a column of the key of public.t");
+        assertThat(KeyRangePlan.resume(KEYED, null, 100, 1000, P, SnapshotOffsets.parse(ordered()))).isNotNull();
     }
 
     @Test
