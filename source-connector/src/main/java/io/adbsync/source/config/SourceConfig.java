@@ -312,11 +312,14 @@ public final class SourceConfig extends AbstractConfig {
                         + "started with). Memory: a chunk holds at most twice this much row text (as records several "
                         + "times that size) and a few rows, snapshot.max.threads chunks at a time; the rest of a bigger "
                         + "chunk goes to a file in spill.directory while its COPY runs, and is converted from there "
-                        + "after the chunk's transaction ended, as the task hands the rows out.",
+                        + "after the chunk's transaction ended, as the task hands the rows out. Size the worker's heap "
+                        + "for snapshot.max.threads x 2 x this much text per source task (128 MiB with the defaults) "
+                        + "as records; lower it where several source tasks share a small heap.",
                 GROUP_SNAPSHOT, ++order, Width.SHORT, "Snapshot chunk bytes");
         def.define(SNAPSHOT_CHUNKING, Type.STRING, "auto", Validators.oneOf("auto", "ctid", "key"), Importance.LOW,
                 "How tables are split: ctid (ranges of heap blocks, scanned directly on PostgreSQL 14+), key (ranges "
-                        + "of the primary key, one index scan per boundary; for older servers such as AnalyticDB 7), or "
+                        + "of the key, in the order of its index, one index scan per boundary; for older servers such as "
+                        + "AnalyticDB 7), or "
                         + "auto (ctid on 14+, else key; key on 14+ too for a table whose rows are so wide that a heap "
                         + "block holds more of them than snapshot.chunk.bytes allows a chunk; tables without a key on "
                         + "older servers are copied whole).",
