@@ -3,6 +3,7 @@ package io.adbsync.converter;
 import io.apicurio.registry.rest.client.exception.RestClientException;
 import io.apicurio.registry.serde.SerdeConfig;
 import io.apicurio.registry.utils.converter.AvroConverter;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
@@ -18,7 +19,8 @@ import java.util.Map;
  * a bad request) stays what it is and fails the task with the registry's message.
  * <p>
  * Unless {@code apicurio.registry.schema-resolver} says otherwise, schemas are resolved by {@link SchemaInstanceResolver},
- * which spares each record the printing and hashing of its schema.
+ * which spares each record the printing and hashing of its schema and bounds each registry request
+ * ({@code registry.request.timeout.ms}); a registry that does not answer in time is a failure that passes.
  */
 public class RetryingAvroConverter extends AvroConverter<Object> {
 
@@ -28,6 +30,11 @@ public class RetryingAvroConverter extends AvroConverter<Object> {
         // A class, not an instance: the serializer and the deserializer each make their own.
         withResolver.putIfAbsent(SerdeConfig.SCHEMA_RESOLVER, SchemaInstanceResolver.class);
         super.configure(withResolver, isKey);
+    }
+
+    @Override
+    public ConfigDef config() {
+        return RegistryRequests.define(super.config());
     }
 
     @Override
@@ -69,6 +76,9 @@ public class RetryingAvroConverter extends AvroConverter<Object> {
     /** {@code e} as a RetriableException when a registry failure that passes is among its causes, else {@code e}. */
     static RuntimeException retriableIfPassing(RuntimeException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof RegistryRequests.NoAnswer silent) {
+                return new RetriableException(silent.getMessage() + "; Connect retries for errors.retry.timeout", e);
+            }
             if (t instanceof RestClientException rest && passes(rest)) {
                 return new RetriableException("The schema registry could not be reached or failed ("
                         + describe(rest) + "); Connect retries for errors.retry.timeout", e);

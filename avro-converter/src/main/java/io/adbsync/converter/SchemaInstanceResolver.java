@@ -4,11 +4,14 @@ import io.apicurio.registry.resolver.DefaultSchemaResolver;
 import io.apicurio.registry.resolver.SchemaLookupResult;
 import io.apicurio.registry.resolver.SchemaParser;
 import io.apicurio.registry.resolver.data.Record;
+import io.apicurio.registry.rest.client.RegistryClient;
 import io.apicurio.registry.serde.data.KafkaSerdeMetadata;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericContainer;
 
+import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 
 /**
  * Apicurio's schema resolver, answering again from memory for a schema instance it resolved on the same topic within
@@ -18,15 +21,42 @@ import java.util.Map;
  * record before it finds its cached answer; for a change event's envelope that was most of the source task's time
  * (JFR: about 60 % of both adbsync's and Debezium's task threads in a snapshot). The answer depends only on the topic,
  * on key or value (fixed per serializer) and on the schema, so for the same schema instance it is the same.
+ * <p>
+ * Each call to the registry is given up after {@code registry.request.timeout.ms} ({@link RegistryRequests}).
  */
 public class SchemaInstanceResolver<T> extends DefaultSchemaResolver<Schema, T> {
 
     private ResolvedSchemas<SchemaLookupResult<Schema>> resolved;
+    private ExecutorService registryCaller;
+    private RegistryClient unbounded;
+    private RegistryClient bounded;
 
     @Override
     public void configure(Map<String, ?> configs, SchemaParser<Schema, T> schemaParser) {
+        long timeoutMs = RegistryRequests.timeoutMs(configs);
+        if (client != null && client == bounded) {
+            // Configured again: bound the client itself, not the bounded one, whose calls would wait for their own thread.
+            setClient(unbounded);
+        }
         super.configure(configs, schemaParser);
         resolved = new ResolvedSchemas<>(config.getCheckPeriod().toMillis(), System::nanoTime);
+        if (registryCaller == null) {
+            registryCaller = RegistryRequests.caller();
+        }
+        unbounded = client;
+        bounded = RegistryRequests.bounded(unbounded, registryCaller, timeoutMs);
+        setClient(bounded);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            super.close();
+        } finally {
+            if (registryCaller != null) {
+                registryCaller.shutdownNow();
+            }
+        }
     }
 
     @Override

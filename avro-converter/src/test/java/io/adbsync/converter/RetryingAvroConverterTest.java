@@ -1,6 +1,8 @@
 package io.adbsync.converter;
 
+import io.adbsync.common.config.ConfigDocsCheck;
 import io.apicurio.registry.rest.client.exception.RestClientException;
+import org.apache.kafka.common.config.ConfigDef;
 import io.apicurio.registry.rest.v2.beans.Error;
 import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.errors.RetriableException;
@@ -8,6 +10,7 @@ import io.apicurio.registry.resolver.SchemaResolver;
 import io.apicurio.registry.serde.AbstractKafkaSerializer;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,5 +67,23 @@ class RetryingAvroConverterTest {
         chosen.configure(Map.of("apicurio.registry.url", "http://127.0.0.1:1/apis/registry/v2",
                 "apicurio.registry.schema-resolver", "io.apicurio.registry.resolver.DefaultSchemaResolver"), false);
         assertThat(chosen.resolver()).isNotInstanceOf(SchemaInstanceResolver.class);
+    }
+
+    @Test
+    void theConfigReferenceInDocsIsGeneratedFromTheConfigDef() throws Exception {
+        ConfigDocsCheck.check(Path.of("../docs/config/avro-converter.md"), "Avro converter configuration",
+                "Settings of `io.adbsync.converter.RetryingAvroConverter` of its own, given with the converter's prefix "
+                        + "(`value.converter.registry.request.timeout.ms`). Apicurio's settings (`apicurio.registry.*`) "
+                        + "apply as documented by Apicurio; see docs/avro.md.",
+                RegistryRequests.define(new ConfigDef()));
+        assertThat(new RetryingAvroConverter().config().names()).contains(RegistryRequests.TIMEOUT_CONFIG);
+    }
+
+    @Test
+    void aBadRequestTimeoutIsRefusedNamingTheKey() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RetryingAvroConverter().configure(
+                        Map.of("apicurio.registry.url", "http://127.0.0.1:1/apis/registry/v2", RegistryRequests.TIMEOUT_CONFIG, "0"),
+                        false))
+                .hasMessageContaining(RegistryRequests.TIMEOUT_CONFIG);
     }
 }
