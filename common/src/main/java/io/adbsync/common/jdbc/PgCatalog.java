@@ -24,11 +24,14 @@ public final class PgCatalog {
             + "EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident) "
             + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p')";
 
-    /** The columns of relation {@code ?}'s primary key in key order, each with its type as {@code format_type} prints it. */
+    /**
+     * The columns of relation {@code ?}'s primary key in key order, each with its type as {@code format_type} prints it;
+     * not its INCLUDE columns, which are stored in the index but are no part of the key.
+     */
     private static final String PRIMARY_KEY = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_index i "
             + "JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true "
             + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-            + "WHERE i.indrelid = ?::oid AND i.indisprimary ORDER BY k.ord";
+            + "WHERE i.indrelid = ?::oid AND i.indisprimary AND k.ord <= i.indnkeyatts ORDER BY k.ord";
 
     private PgCatalog() {
     }

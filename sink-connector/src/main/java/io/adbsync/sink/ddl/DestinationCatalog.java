@@ -28,9 +28,18 @@ public final class DestinationCatalog {
     private static final String FILLS = "SELECT a.attname, array_to_string(a.attmissingval, '') FROM pg_catalog.pg_attribute a "
             + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND a.atthasmissing AND a.attnotnull "
             + "AND NOT a.atthasdef";
-    private static final String UNIQUE_KEYS = "SELECT i.indexrelid, a.attname, i.indimmediate FROM pg_catalog.pg_index i "
-            + "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[]) "
-            + "WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL";
+    private static final String UNIQUE_KEYS = uniqueKeys("i.indkey::int2[]");
+    /**
+     * From PostgreSQL 11 an index's key is its first indnkeyatts columns (int2vector subscripts start at 0): the INCLUDE
+     * columns after them are stored, not compared, so they identify nothing and no ON CONFLICT names them.
+     */
+    private static final String UNIQUE_KEYS_12 = uniqueKeys("(i.indkey::int2[])[0:i.indnkeyatts - 1]");
+
+    private static String uniqueKeys(String keyColumns) {
+        return "SELECT i.indexrelid, a.attname, i.indimmediate FROM pg_catalog.pg_index i "
+                + "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (" + keyColumns + ") "
+                + "WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL";
+    }
 
     private final Dialect dialect;
 
@@ -62,7 +71,7 @@ public final class DestinationCatalog {
         }
         Map<Long, Set<String>> indexes = new LinkedHashMap<>();
         Set<Long> deferrable = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement(UNIQUE_KEYS)) {
+        try (PreparedStatement ps = c.prepareStatement(dialect.postgres12Ddl() ? UNIQUE_KEYS_12 : UNIQUE_KEYS)) {
             ps.setString(1, id.regclassText());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -38,10 +38,16 @@ final class DefinitionCatalog {
             + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
     private static final String CONSTRAINTS = "SELECT conname, contype::text, pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint "
             + "WHERE conrelid = to_regclass(?) AND contype IN ('u', 'c', 'f', 'x') ORDER BY conname";
-    private static final String PRIMARY_KEY = "SELECT a.attname FROM pg_catalog.pg_index i "
-            + "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k (attnum, n) "
-            + "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-            + "WHERE i.indrelid = to_regclass(?) AND i.indisprimary ORDER BY k.n";
+    private static final String PRIMARY_KEY = primaryKey("");
+    /** From PostgreSQL 11 a primary key's INCLUDE columns follow its indnkeyatts key columns and are no part of it. */
+    private static final String PRIMARY_KEY_12 = primaryKey(" AND k.n <= i.indnkeyatts");
+
+    private static String primaryKey(String keyColumnsOnly) {
+        return "SELECT a.attname FROM pg_catalog.pg_index i "
+                + "CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k (attnum, n) "
+                + "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                + "WHERE i.indrelid = to_regclass(?) AND i.indisprimary" + keyColumnsOnly + " ORDER BY k.n";
+    }
 
     private final Dialect dialect;
     private final DestinationCatalog tables;
@@ -90,7 +96,7 @@ final class DefinitionCatalog {
         } finally {
             restorePath(c, saved);
         }
-        List<String> primaryKey = strings(c, PRIMARY_KEY, id.regclassText());
+        List<String> primaryKey = strings(c, dialect.postgres12Ddl() ? PRIMARY_KEY_12 : PRIMARY_KEY, id.regclassText());
         Placement placement = Placement.KEY;
         if (dialect.distributesRows()) {
             String policy = string(c, "SELECT policytype::text FROM pg_catalog.gp_distribution_policy WHERE localoid = to_regclass(?)",

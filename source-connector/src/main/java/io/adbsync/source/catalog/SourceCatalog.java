@@ -147,7 +147,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             + "JOIN pg_index i ON i.indrelid = c.oid AND CASE c.relreplident WHEN 'i' THEN i.indisreplident ELSE i.indisprimary END "
             + "JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true "
             + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
-            + "WHERE c.oid = ?::oid ORDER BY k.ord";
+            + "WHERE c.oid = ?::oid AND k.ord <= i.indnkeyatts ORDER BY k.ord";
 
     /**
      * The key columns of relation {@code relationOid} in the order of the index that makes them the key (the replica
@@ -263,10 +263,15 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         return relation(connection(), schema, table);
     }
 
-    /** The columns of {@link #relation}: published columns in order, each flagged as key by the replica identity. */
+    /**
+     * The columns of {@link #relation}: published columns in order, each flagged as key by the replica identity. An
+     * index's key is its first indnkeyatts columns (int2vector subscripts start at 0); the rest are INCLUDE columns,
+     * which pgoutput does not flag either.
+     */
     private static final String RELATION_COLUMNS = "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
             + "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false "
-            + "WHEN 'i' THEN a.attnum = ANY(ri.indkey::int2[]) ELSE a.attnum = ANY(pk.indkey::int2[]) END, "
+            + "WHEN 'i' THEN a.attnum = ANY((ri.indkey::int2[])[0:ri.indnkeyatts - 1]) "
+            + "ELSE a.attnum = ANY((pk.indkey::int2[])[0:pk.indnkeyatts - 1]) END, "
             + "coalesce(pg_relation_filenode(c.oid), 0) "
             + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
