@@ -7,6 +7,9 @@ import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
 import io.adbsync.source.stream.OffsetScope;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,17 +31,24 @@ import java.util.stream.Collectors;
  */
 final class KeyRangePlan extends TablePlan {
 
+    private static final Logger log = LoggerFactory.getLogger(KeyRangePlan.class);
+
     static final String CHUNKING = SnapshotProgress.KEY;
     /** Connect offsets hold only primitives, so the last key is stored as after_count and after_0..after_n. */
     private static final String AFTER_COUNT = "after_count";
     private static final String AFTER_PREFIX = "after_";
-    /** The key's column names in the order the ranges compare them: order_count and order_0..order_n. */
+    /**
+     * The order the ranges compare the key's columns in, as positions among the key's columns in column order (a
+     * rename leaves them as they are): order_count and order_0..order_n.
+     */
     private static final String ORDER_COUNT = "order_count";
     private static final String ORDER_PREFIX = "order_";
     private static final String DONE = SnapshotProgress.DONE;
 
     private long chunkRows;
     private final List<CapturedColumn> key;
+    /** Each key column's position among the key's columns in column order, as stored in the offset. */
+    private final List<Integer> order;
     /** The boundary lookup's select list: each key column's text form. */
     private final String keyText;
     private List<String> after;
@@ -50,6 +60,9 @@ final class KeyRangePlan extends TablePlan {
         super(table, filter, estimatedRows, server);
         this.chunkRows = chunkRows;
         this.key = key;
+        // Fixed with the key: the shape the plan reads with may be replaced during the copy (columns added or renamed).
+        List<CapturedColumn> inColumnOrder = keyInColumnOrder(table);
+        this.order = key.stream().map(inColumnOrder::indexOf).toList();
         this.keyText = keyText(key);
         this.after = after;
         this.done = done;
@@ -60,71 +73,107 @@ final class KeyRangePlan extends TablePlan {
         return table.columns().stream().anyMatch(CapturedColumn::key);
     }
 
+    /** The key index's column names, in its order ({@link SourceCatalog#keyIndexOrder}), asked only when needed. */
+    interface IndexOrder {
+        List<String> names() throws SQLException;
+    }
+
     /**
-     * A copy from the start, its ranges in {@code indexOrder} (the key index's columns, {@link
-     * SourceCatalog#keyIndexOrder}) where it names the key's columns, else in column order.
+     * A copy from the start, its ranges in {@code indexOrder} (the key index's columns) where it names the key's
+     * columns, else in column order.
      */
     static KeyRangePlan fresh(CapturedTable table, String filter, long estimatedRows, long chunkRows, OffsetScope server,
-                              List<String> indexOrder) {
-        List<CapturedColumn> inColumnOrder = table.columns().stream().filter(CapturedColumn::key).toList();
-        List<CapturedColumn> key = inColumnOrder;
+                              IndexOrder indexOrder) throws SQLException {
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, inIndexOrder(table, indexOrder.names()),
+                null, false);
+    }
+
+    private static List<CapturedColumn> inIndexOrder(CapturedTable table, List<String> indexOrder) {
+        List<CapturedColumn> inColumnOrder = keyInColumnOrder(table);
         if (indexOrder.size() == inColumnOrder.size()) {
-            List<CapturedColumn> ordered = indexOrder.stream().map(name -> keyColumn(table, name)).toList();
+            List<CapturedColumn> ordered = indexOrder.stream().map(name -> inColumnOrder.stream()
+                    .filter(c -> c.name().equals(name)).findFirst().orElse(null)).toList();
             if (!ordered.contains(null) && Set.copyOf(ordered).size() == ordered.size()) {
-                key = ordered;
+                return ordered;
             }
         }
-        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, key, null, false);
+        if (inColumnOrder.size() > 1) {
+            log.warn("Snapshot of {} ranges its key in column order ({}): no index was found whose key columns are "
+                    + "exactly these (the index found orders {}), so each key range may be a scan and sort of the rest of "
+                    + "the table", table.qualifiedName(), names(inColumnOrder), indexOrder);
+        }
+        return inColumnOrder;
     }
 
-    private static CapturedColumn keyColumn(CapturedTable table, String name) {
-        return table.columns().stream().filter(c -> c.key() && c.name().equals(name)).findFirst().orElse(null);
+    private static List<CapturedColumn> keyInColumnOrder(CapturedTable table) {
+        return table.columns().stream().filter(CapturedColumn::key).toList();
     }
 
+    private static List<String> names(List<CapturedColumn> columns) {
+        return columns.stream().map(CapturedColumn::name).toList();
+    }
+
+    /**
+     * The copy a stored offset describes. A bound is a key in the order it was written in: the copy goes on in that
+     * order whatever the index is now (the stored order, or column order where an earlier version stored none). A copy
+     * with nothing copied yet starts in the index's order, and a copy done ranges over nothing: neither reads the
+     * stored order, so a key changed since (a column renamed or added, another primary key) does not stop it.
+     */
     static KeyRangePlan resume(CapturedTable table, String filter, long estimatedRows, long chunkRows, OffsetScope server,
-                               SnapshotOffsets.Offset stored) {
+                               SnapshotOffsets.Offset stored, IndexOrder indexOrder) throws SQLException {
         if (stored == null || !(stored.position() instanceof Stored s)) {
             return null;
         }
-        List<CapturedColumn> key = table.columns().stream().filter(CapturedColumn::key).toList();
-        if (s.order() != null) {
-            // The stored bound is a key in the stored order: the copy goes on in that order, whatever the index is now.
-            if (s.order().size() != key.size()) {
-                throw new IllegalArgumentException("field '" + ORDER_COUNT + "' is " + s.order().size() + " but the key of "
-                        + table.qualifiedName() + " has " + key.size() + " column(s)");
-            }
-            List<CapturedColumn> ordered = new ArrayList<>(key.size());
-            for (int i = 0; i < s.order().size(); i++) {
-                CapturedColumn c = keyColumn(table, s.order().get(i));
-                if (c == null || ordered.contains(c)) {
-                    throw new IllegalArgumentException("field '" + ORDER_PREFIX + i + "' names " + s.order().get(i)
-                            + ", which is not " + (c == null ? "a column of the key of " : "named once in the key of ")
-                            + table.qualifiedName());
-                }
-                ordered.add(c);
-            }
-            key = ordered;
+        List<CapturedColumn> inColumnOrder = keyInColumnOrder(table);
+        if (s.done()) {
+            return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, inColumnOrder, null, true);
         }
-        if (s.after() != null && s.after().size() != key.size()) {
+        if (s.after() == null) {
+            return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, inIndexOrder(table, indexOrder.names()),
+                    null, false);
+        }
+        if (s.after().size() != inColumnOrder.size()) {
             throw new IllegalArgumentException("field '" + AFTER_COUNT + "' is " + s.after().size() + " but the key of "
-                    + table.qualifiedName() + " has " + key.size() + " column(s)");
+                    + table.qualifiedName() + " has " + inColumnOrder.size() + " column(s)");
         }
-        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, key, s.after(), s.done());
+        List<CapturedColumn> key = inColumnOrder;
+        if (s.order() != null) {
+            key = new ArrayList<>(inColumnOrder.size());
+            for (int i = 0; i < s.order().size(); i++) {
+                int position = s.order().get(i);
+                if (position >= inColumnOrder.size() || key.contains(inColumnOrder.get(position))) {
+                    throw new IllegalArgumentException("field '" + ORDER_PREFIX + i + "' is " + position + ", not the "
+                            + "position of another of the " + inColumnOrder.size() + " key column(s) of " + table.qualifiedName());
+                }
+                key.add(inColumnOrder.get(position));
+            }
+        }
+        List<String> now = indexOrder.names();
+        if (!names(key).equals(now) && key.size() > 1) {
+            log.warn("Snapshot of {} goes on in the key order it started in ({}), not the key index's order now ({}): its "
+                    + "stored bound is a key in that order, and each key range may now be a scan and sort of the rest of "
+                    + "the table", table.qualifiedName(), names(key), now);
+        }
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, key, s.after(), false);
     }
 
     /**
      * The fields of a stored offset of this chunking, each checked ({@link SnapshotOffsets}); {@code after} null: from
      * the start; {@code order} null: the key's columns in column order (as versions before the order was stored ranged).
      */
-    record Stored(List<String> order, List<String> after, boolean done) implements SnapshotOffsets.Position {
+    record Stored(List<Integer> order, List<String> after, boolean done) implements SnapshotOffsets.Position {
         static Stored of(Map<String, ?> stored) {
-            List<String> order = null;
+            List<Integer> order = null;
             if (stored.get(ORDER_COUNT) != null) {
                 int count = (int) SnapshotOffsets.whole(stored, ORDER_COUNT, 1, SnapshotOffsets.MAX_KEY_COLUMNS);
                 order = new ArrayList<>(count);
                 for (int i = 0; i < count; i++) {
-                    order.add(SnapshotOffsets.text(stored, ORDER_PREFIX + i));
+                    order.add((int) SnapshotOffsets.whole(stored, ORDER_PREFIX + i, 0, count - 1));
                 }
+            } else if (stored.get(ORDER_PREFIX + 0) != null) {
+                // An order without its count would be ignored, and the bound read in column order.
+                throw new IllegalArgumentException("field '" + ORDER_PREFIX + "0' is set but field '" + ORDER_COUNT
+                        + "' is missing");
             }
             int count = (int) SnapshotOffsets.whole(stored, AFTER_COUNT, -1, SnapshotOffsets.MAX_KEY_COLUMNS);
             if (count == 0) {
@@ -251,11 +300,11 @@ final class KeyRangePlan extends TablePlan {
 
     private Map<String, Object> offsetOf(List<String> after, boolean done) {
         Map<String, Object> offset = offsetOf(CHUNKING);
-        offset.putAll(offset(key.stream().map(CapturedColumn::name).toList(), after, done));
+        offset.putAll(offset(order, after, done));
         return offset;
     }
 
-    static Map<String, Object> offset(List<String> order, List<String> after, boolean done) {
+    static Map<String, Object> offset(List<Integer> order, List<String> after, boolean done) {
         Map<String, Object> offset = new HashMap<>();
         offset.put(OFFSET_CHUNKING, CHUNKING);
         offset.put(ORDER_COUNT, order.size());

@@ -360,7 +360,7 @@ public final class Snapshotter implements AutoCloseable {
         }
         if (stored != null && stored.position() instanceof KeyRangePlan.Stored key) {
             long rows = key.done() ? chunkSize.rows() : chunkRows(table, leaf, size);
-            return KeyRangePlan.resume(table, filter, size.estimatedRows(), rows, server, stored);
+            return KeyRangePlan.resume(table, filter, size.estimatedRows(), rows, server, stored, () -> keyIndexOrder(table, leaf));
         }
         if (capabilities == null) {
             capabilities = catalog.capabilities();
@@ -369,7 +369,7 @@ public final class Snapshotter implements AutoCloseable {
         boolean byKey = chunking == Chunking.KEY || (chunking == Chunking.AUTO && !tidRanges);
         if (byKey && KeyRangePlan.applicable(table)) {
             return KeyRangePlan.fresh(table, filter, size.estimatedRows(), chunkRows(table, leaf, size), server,
-                    keyIndexOrder(table, leaf));
+                    () -> keyIndexOrder(table, leaf));
         }
         if (!tidRanges) {
             return CtidPlan.whole(table, filter, size.estimatedRows(), server);
@@ -382,7 +382,7 @@ public final class Snapshotter implements AutoCloseable {
             if (chunking == Chunking.AUTO && KeyRangePlan.applicable(table)) {
                 log.info("Snapshot of {} is split by key, not by CTID: a heap block holds ~{} of its rows, more than a "
                         + "chunk of {} rows", TablePlan.nameOf(table, leaf), Math.round(rowsPerBlock), rows);
-                return KeyRangePlan.fresh(table, filter, size.estimatedRows(), rows, server, keyIndexOrder(table, leaf));
+                return KeyRangePlan.fresh(table, filter, size.estimatedRows(), rows, server, () -> keyIndexOrder(table, leaf));
             }
             log.warn("Snapshot of {} reads chunks of one heap block, ~{} rows, more than the {} rows snapshot.chunk.bytes "
                     + "allows: a CTID range cannot be smaller{}", TablePlan.nameOf(table, leaf), Math.round(rowsPerBlock),

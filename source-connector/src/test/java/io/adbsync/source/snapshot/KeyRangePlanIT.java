@@ -40,8 +40,7 @@ class KeyRangePlanIT {
         }
         catalog = new SourceCatalog(new ConnectionConfig(server.jdbcUrl(database), server.user(),
                 server.password() == null ? null : new Password(server.password())));
-        pairs = new RelationRegistry("p", new TypeMapper(catalog::formatType), catalog::primaryKey, catalog::missingValues)
-                .update(catalog.relation("public", "pairs"));
+        pairs = describe();
     }
 
     @AfterEach
@@ -50,17 +49,22 @@ class KeyRangePlanIT {
         server.dropDatabase(database);
     }
 
+    private KeyRangePlan.IndexOrder indexOrder() {
+        return () -> catalog.keyIndexOrder(pairs.oid());
+    }
+
     @Test
     void aFreshCopyRangesInTheKeyIndexsOrderAndStoresIt() throws SQLException {
         assertThat(catalog.keyIndexOrder(pairs.oid())).containsExactly("b", "a");
-        KeyRangePlan plan = KeyRangePlan.fresh(pairs, null, 100, 30, P, catalog.keyIndexOrder(pairs.oid()));
+        KeyRangePlan plan = KeyRangePlan.fresh(pairs, null, 100, 30, P, indexOrder());
         TablePlan.Chunk first = plan.next(catalog);
         assertThat(first.condition()).isEqualTo("(\"b\", \"a\") <= (CAST(" + TablePlan.parameter(0) + " AS integer), CAST("
                 + TablePlan.parameter(1) + " AS integer))");
         // The 30th row in (b, a) order is b = 2, a = 9.
         assertThat(first.parameters()).containsExactly("2", "9");
-        assertThat(first.afterChunk()).containsEntry("order_count", 2).containsEntry("order_0", "b")
-                .containsEntry("order_1", "a").containsEntry("after_0", "2").containsEntry("after_1", "9");
+        // The order as positions among the key's columns in column order (a, b): b is 1, a is 0.
+        assertThat(first.afterChunk()).containsEntry("order_count", 2).containsEntry("order_0", 1)
+                .containsEntry("order_1", 0).containsEntry("after_0", "2").containsEntry("after_1", "9");
     }
 
     /** A copy stored by a version that ranged in column order goes on in that order: its bound is an (a, b) key. */
@@ -68,21 +72,66 @@ class KeyRangePlanIT {
     void aCopyStoredWithoutItsOrderGoesOnInColumnOrder() throws SQLException {
         Map<String, Object> stored = new HashMap<>(Map.of("chunking", "key", "oid", (long) pairs.oid(), "after_count", 2L,
                 "after_0", "4", "after_1", "7", "done", false));
-        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, 30, P, SnapshotOffsets.parse(stored));
+        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, 30, P, SnapshotOffsets.parse(stored), indexOrder());
         TablePlan.Chunk next = plan.next(catalog);
         assertThat(next.condition()).startsWith("(\"a\", \"b\") > (");
-        assertThat(next.parameters()).startsWith("4", "7");
         // Rows with (a, b) after (4, 7) in (a, b) order: the 30th is a = 7, b = 7.
-        assertThat(next.parameters().subList(2, 4)).containsExactly("7", "7");
-        assertThat(next.afterChunk()).containsEntry("order_0", "a").containsEntry("order_1", "b");
+        assertThat(next.parameters()).containsExactly("4", "7", "7", "7");
+        assertThat(next.afterChunk()).containsEntry("order_0", 0).containsEntry("order_1", 1);
     }
 
     @Test
     void aCopyStoredWithItsOrderGoesOnInThatOrder() throws SQLException {
-        Map<String, Object> stored = new HashMap<>(KeyRangePlan.offset(List.of("b", "a"), List.of("2", "9"), false));
-        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, 30, P, SnapshotOffsets.parse(stored));
+        Map<String, Object> stored = new HashMap<>(KeyRangePlan.offset(List.of(1, 0), List.of("2", "9"), false));
+        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, 30, P, SnapshotOffsets.parse(stored), indexOrder());
         TablePlan.Chunk next = plan.next(catalog);
         assertThat(next.condition()).startsWith("(\"b\", \"a\") > (");
         assertThat(next.parameters()).containsExactly("2", "9", "5", "9");
+    }
+
+    /** The order is kept as positions: a key column renamed during the copy is still the one the bound is of. */
+    @Test
+    void aCopyGoesOnInItsOrderAfterAKeyColumnWasRenamed() throws SQLException {
+        Map<String, Object> stored = new HashMap<>(KeyRangePlan.offset(List.of(1, 0), List.of("2", "9"), false));
+        sql("ALTER TABLE pairs RENAME COLUMN b TO bee");
+        CapturedTable renamed = describe();
+        KeyRangePlan plan = KeyRangePlan.resume(renamed, null, 100, 30, P, SnapshotOffsets.parse(stored),
+                () -> catalog.keyIndexOrder(renamed.oid()));
+        TablePlan.Chunk next = plan.next(catalog);
+        assertThat(next.condition()).startsWith("(\"bee\", \"a\") > (");
+        assertThat(next.parameters()).containsExactly("2", "9", "5", "9");
+    }
+
+    /**
+     * Neither a copy done nor one with nothing copied yet has a bound to read in an order: a key changed since (here a
+     * third column in the primary key, and the key now declared (c, a, b)) does not stop them, and the latter starts in
+     * the index's order now.
+     */
+    @Test
+    void aCopyDoneOrNotBegunIgnoresTheOrderItStoredWhenTheKeyChanged() throws SQLException {
+        Map<String, Object> done = new HashMap<>(KeyRangePlan.offset(List.of(1, 0), null, true));
+        Map<String, Object> notBegun = new HashMap<>(KeyRangePlan.offset(List.of(1, 0), null, false));
+        sql("ALTER TABLE pairs ADD COLUMN c int NOT NULL DEFAULT 0", "ALTER TABLE pairs DROP CONSTRAINT pairs_pkey",
+                "ALTER TABLE pairs ADD PRIMARY KEY (c, a, b)");
+        CapturedTable changed = describe();
+        KeyRangePlan.IndexOrder now = () -> catalog.keyIndexOrder(changed.oid());
+        assertThat(KeyRangePlan.resume(changed, null, 100, 30, P, SnapshotOffsets.parse(done), now).next(catalog)).isNull();
+        TablePlan.Chunk first = KeyRangePlan.resume(changed, null, 100, 30, P, SnapshotOffsets.parse(notBegun), now)
+                .next(catalog);
+        assertThat(first.condition()).startsWith("(\"c\", \"a\", \"b\") <= (");
+        assertThat(first.afterChunk()).containsEntry("order_0", 2).containsEntry("order_1", 0).containsEntry("order_2", 1);
+    }
+
+    private CapturedTable describe() throws SQLException {
+        return new RelationRegistry("p", new TypeMapper(catalog::formatType), catalog::primaryKey, catalog::missingValues)
+                .update(catalog.relation("public", "pairs"));
+    }
+
+    private void sql(String... statements) throws SQLException {
+        try (var c = server.connect(database); var s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
     }
 }
