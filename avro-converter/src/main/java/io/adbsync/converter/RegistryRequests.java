@@ -3,6 +3,8 @@ package io.adbsync.converter;
 import io.apicurio.registry.rest.client.RegistryClient;
 import org.apache.kafka.common.config.ConfigDef;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -45,7 +47,7 @@ final class RegistryRequests {
         return (Long) define(new ConfigDef()).parse(Map.of(TIMEOUT_CONFIG, value)).get(TIMEOUT_CONFIG);
     }
 
-    /** A registry that did not answer in time. */
+    /** A registry that did not answer in time, or whose answer broke off. */
     static final class NoAnswer extends RuntimeException {
         NoAnswer(String message) {
             super(message);
@@ -68,7 +70,16 @@ final class RegistryRequests {
 
     private static Object call(RegistryClient client, Method method, Object[] args, ExecutorService caller, long timeoutMs)
             throws Throwable {
-        Future<Object> result = caller.submit(() -> method.invoke(client, args));
+        Future<Object> result = caller.submit(() -> {
+            Object answer = method.invoke(client, args);
+            if (answer instanceof InputStream body) {
+                // Apicurio's client hands a body back unread once the head came: read within the bound, not after it.
+                try (body) {
+                    return new ByteArrayInputStream(body.readAllBytes());
+                }
+            }
+            return answer;
+        });
         try {
             return result.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -81,6 +92,11 @@ final class RegistryRequests {
             throw new NoAnswer("Interrupted while waiting for the schema registry (" + method.getName() + ")");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof InvocationTargetException target ? target.getCause() : e.getCause();
+            if (cause instanceof java.io.IOException io) {
+                // The body broke off while read: a failure that passes, like no answer (and a checked exception the
+                // interface does not declare would surface undeclared).
+                throw new NoAnswer("The schema registry's answer broke off (" + method.getName() + "): " + io);
+            }
             throw cause;
         }
     }

@@ -27,7 +27,7 @@ public class RetryingAvroConverter extends AvroConverter<Object> {
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
         Map<String, Object> withResolver = new HashMap<>(configs);
-        // A class, not an instance: the serializer and the deserializer each make their own.
+        // A class: the serializer makes the resolver, and Apicurio's converter hands it to the deserializer too.
         withResolver.putIfAbsent(SerdeConfig.SCHEMA_RESOLVER, SchemaInstanceResolver.class);
         super.configure(withResolver, isKey);
     }

@@ -48,15 +48,19 @@ public class SchemaInstanceResolver<T> extends DefaultSchemaResolver<Schema, T> 
         setClient(bounded);
     }
 
+    /**
+     * Closes the client itself, not through the bounded one, and stops its thread; the serializer and the deserializer
+     * of one converter share this resolver, so it is closed twice.
+     */
     @Override
     public void close() throws IOException {
-        try {
-            super.close();
-        } finally {
-            if (registryCaller != null) {
-                registryCaller.shutdownNow();
-            }
+        if (registryCaller == null) {
+            return;
         }
+        registryCaller.shutdownNow();
+        registryCaller = null;
+        setClient(unbounded);
+        super.close();
     }
 
     @Override

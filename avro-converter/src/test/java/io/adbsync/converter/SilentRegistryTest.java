@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SilentRegistryTest {
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aRegistryThatNeverAnswersFailsTheConversionAsRetriableAfterTheRequestTimeout() throws Exception {
         List<Socket> held = new CopyOnWriteArrayList<>();
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -60,6 +60,67 @@ class SilentRegistryTest {
             for (Socket s : held) {
                 s.close();
             }
+        }
+    }
+
+    /**
+     * A registry that sends the head of its answer and stalls in the body (the schema the sink's converter fetches by
+     * its id): the body is read within the same timeout, not after it on the task's thread.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aRegistryThatStallsInTheBodyOfItsAnswerFailsTheConversionAsRetriable() throws Exception {
+        List<Socket> held = new CopyOnWriteArrayList<>();
+        try (ServerSocket stalling = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try {
+                    while (true) {
+                        Socket s = stalling.accept();
+                        held.add(s);
+                        Thread answering = new Thread(() -> answerStallingInTheSchema(s));
+                        answering.setDaemon(true);
+                        answering.start();
+                    }
+                } catch (Exception closed) {
+                    // the test is over
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            RetryingAvroConverter converter = new RetryingAvroConverter();
+            converter.configure(Map.of("apicurio.registry.url", "http://127.0.0.1:" + stalling.getLocalPort() + "/apis/registry/v2",
+                    RegistryRequests.TIMEOUT_CONFIG, "500"), false);
+            // Apicurio's wire format: magic byte, the schema's global id (8 bytes), then the Avro body.
+            byte[] record = java.nio.ByteBuffer.allocate(11).put((byte) 0).putLong(42L).put(new byte[] {2, 0}).array();
+            assertThatThrownBy(() -> converter.toConnectData("p.public.t", record))
+                    .isInstanceOf(RetriableException.class)
+                    .hasMessageContaining("did not answer within 500 ms");
+            assertThat(held).isNotEmpty();
+            converter.close();
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    /** Answers a schema's references (none) whole, and the schema itself with a head and a body that stalls. */
+    private static void answerStallingInTheSchema(Socket s) {
+        try {
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            for (String request; (request = in.readLine()) != null; ) {
+                for (String header = in.readLine(); header != null && !header.isEmpty(); header = in.readLine()) {
+                    // the request's headers
+                }
+                String body = request.contains("/references") ? "[]" : "{\"type\":";
+                s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                        + (request.contains("/references") ? 2 : 1000) + "\r\n\r\n" + body)
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+            }
+        } catch (Exception closed) {
+            // the test is over
         }
     }
 }

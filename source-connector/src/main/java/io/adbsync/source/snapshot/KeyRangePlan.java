@@ -37,18 +37,15 @@ final class KeyRangePlan extends TablePlan {
     /** Connect offsets hold only primitives, so the last key is stored as after_count and after_0..after_n. */
     private static final String AFTER_COUNT = "after_count";
     private static final String AFTER_PREFIX = "after_";
-    /**
-     * The order the ranges compare the key's columns in, as positions among the key's columns in column order (a
-     * rename leaves them as they are): order_count and order_0..order_n.
-     */
+    /** The key's column names in the order the ranges compare them: order_count and order_0..order_n. */
     private static final String ORDER_COUNT = "order_count";
     private static final String ORDER_PREFIX = "order_";
     private static final String DONE = SnapshotProgress.DONE;
 
     private long chunkRows;
     private final List<CapturedColumn> key;
-    /** Each key column's position among the key's columns in column order, as stored in the offset. */
-    private final List<Integer> order;
+    /** The key's column names in range order, as stored in the offset. */
+    private final List<String> order;
     /** The boundary lookup's select list: each key column's text form. */
     private final String keyText;
     private List<String> after;
@@ -60,9 +57,7 @@ final class KeyRangePlan extends TablePlan {
         super(table, filter, estimatedRows, server);
         this.chunkRows = chunkRows;
         this.key = key;
-        // Fixed with the key: the shape the plan reads with may be replaced during the copy (columns added or renamed).
-        List<CapturedColumn> inColumnOrder = keyInColumnOrder(table);
-        this.order = key.stream().map(inColumnOrder::indexOf).toList();
+        this.order = names(key);
         this.keyText = keyText(key);
         this.after = after;
         this.done = done;
@@ -114,10 +109,12 @@ final class KeyRangePlan extends TablePlan {
     }
 
     /**
-     * The copy a stored offset describes. A bound is a key in the order it was written in: the copy goes on in that
-     * order whatever the index is now (the stored order, or column order where an earlier version stored none). A copy
-     * with nothing copied yet starts in the index's order, and a copy done ranges over nothing: neither reads the
-     * stored order, so a key changed since (a column renamed or added, another primary key) does not stop it.
+     * The copy a stored offset describes, or null where it is to be planned afresh. A bound is a key in the order it was
+     * written in: the copy goes on in that order whatever the index is now (the stored order, or column order where an
+     * earlier version stored none). A copy done ranges over nothing and reads no order; a copy with nothing copied yet
+     * is planned afresh. So is one whose bound is not a key of the table's key columns now (a key column renamed,
+     * another key): the bound cannot say which rows were copied, and copying the table again from its start only sends
+     * rows again, as a rewrite does.
      */
     static KeyRangePlan resume(CapturedTable table, String filter, long estimatedRows, long chunkRows, OffsetScope server,
                                SnapshotOffsets.Offset stored, IndexOrder indexOrder) throws SQLException {
@@ -128,25 +125,14 @@ final class KeyRangePlan extends TablePlan {
         if (s.done()) {
             return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, inColumnOrder, null, true);
         }
-        if (s.after() == null) {
-            return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, inIndexOrder(table, indexOrder.names()),
-                    null, false);
-        }
-        if (s.after().size() != inColumnOrder.size()) {
-            throw new IllegalArgumentException("field '" + AFTER_COUNT + "' is " + s.after().size() + " but the key of "
-                    + table.qualifiedName() + " has " + inColumnOrder.size() + " column(s)");
-        }
-        List<CapturedColumn> key = inColumnOrder;
-        if (s.order() != null) {
-            key = new ArrayList<>(inColumnOrder.size());
-            for (int i = 0; i < s.order().size(); i++) {
-                int position = s.order().get(i);
-                if (position >= inColumnOrder.size() || key.contains(inColumnOrder.get(position))) {
-                    throw new IllegalArgumentException("field '" + ORDER_PREFIX + i + "' is " + position + ", not the "
-                            + "position of another of the " + inColumnOrder.size() + " key column(s) of " + table.qualifiedName());
-                }
-                key.add(inColumnOrder.get(position));
+        List<CapturedColumn> key = s.after() == null ? null : storedOrder(inColumnOrder, s);
+        if (key == null) {
+            if (s.after() != null) {
+                log.warn("Snapshot of {} starts its copy again: its stored bound is a key of {}, and its key now is {}",
+                        table.qualifiedName(), s.order() != null ? s.order() : s.after().size() + " column(s) in column order",
+                        names(inColumnOrder));
             }
+            return null;
         }
         List<String> now = indexOrder.names();
         if (!names(key).equals(now) && key.size() > 1) {
@@ -157,18 +143,37 @@ final class KeyRangePlan extends TablePlan {
         return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, key, s.after(), false);
     }
 
+    /** The key columns the stored bound is of, in its order; null where they are not exactly the key's columns now. */
+    private static List<CapturedColumn> storedOrder(List<CapturedColumn> inColumnOrder, Stored s) {
+        if (s.after().size() != inColumnOrder.size() || inColumnOrder.isEmpty()) {
+            return null;
+        }
+        if (s.order() == null) {
+            return inColumnOrder;
+        }
+        List<CapturedColumn> key = new ArrayList<>(inColumnOrder.size());
+        for (String name : s.order()) {
+            CapturedColumn c = inColumnOrder.stream().filter(k -> k.name().equals(name)).findFirst().orElse(null);
+            if (c == null || key.contains(c)) {
+                return null;
+            }
+            key.add(c);
+        }
+        return key;
+    }
+
     /**
      * The fields of a stored offset of this chunking, each checked ({@link SnapshotOffsets}); {@code after} null: from
      * the start; {@code order} null: the key's columns in column order (as versions before the order was stored ranged).
      */
-    record Stored(List<Integer> order, List<String> after, boolean done) implements SnapshotOffsets.Position {
+    record Stored(List<String> order, List<String> after, boolean done) implements SnapshotOffsets.Position {
         static Stored of(Map<String, ?> stored) {
-            List<Integer> order = null;
+            List<String> order = null;
             if (stored.get(ORDER_COUNT) != null) {
                 int count = (int) SnapshotOffsets.whole(stored, ORDER_COUNT, 1, SnapshotOffsets.MAX_KEY_COLUMNS);
                 order = new ArrayList<>(count);
                 for (int i = 0; i < count; i++) {
-                    order.add((int) SnapshotOffsets.whole(stored, ORDER_PREFIX + i, 0, count - 1));
+                    order.add(SnapshotOffsets.text(stored, ORDER_PREFIX + i));
                 }
             } else if (stored.get(ORDER_PREFIX + 0) != null) {
                 // An order without its count would be ignored, and the bound read in column order.
@@ -304,7 +309,7 @@ final class KeyRangePlan extends TablePlan {
         return offset;
     }
 
-    static Map<String, Object> offset(List<Integer> order, List<String> after, boolean done) {
+    static Map<String, Object> offset(List<String> order, List<String> after, boolean done) {
         Map<String, Object> offset = new HashMap<>();
         offset.put(OFFSET_CHUNKING, CHUNKING);
         offset.put(ORDER_COUNT, order.size());

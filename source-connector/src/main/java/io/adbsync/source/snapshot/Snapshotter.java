@@ -360,7 +360,12 @@ public final class Snapshotter implements AutoCloseable {
         }
         if (stored != null && stored.position() instanceof KeyRangePlan.Stored key) {
             long rows = key.done() ? chunkSize.rows() : chunkRows(table, leaf, size);
-            return KeyRangePlan.resume(table, filter, size.estimatedRows(), rows, server, stored, () -> keyIndexOrder(table, leaf));
+            KeyRangePlan resumedByKey = KeyRangePlan.resume(table, filter, size.estimatedRows(), rows, server, stored,
+                    () -> keyIndexOrder(table, leaf));
+            if (resumedByKey != null) {
+                return resumedByKey;
+            }
+            // Its bound is not a key of the table now: planned afresh, as if nothing were stored.
         }
         if (capabilities == null) {
             capabilities = catalog.capabilities();
