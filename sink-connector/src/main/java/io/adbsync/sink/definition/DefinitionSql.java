@@ -237,6 +237,11 @@ public final class DefinitionSql {
                     skipped.add(new Skip(what, "the primary key already holds these columns unique"));
                     return null;
                 }
+                if (!dialect.postgres12Ddl() && SqlText.hasIncludeList(def)) {
+                    // As for an index with INCLUDE columns: a statement that would fail there.
+                    skipped.add(new Skip(what, dialect.name() + " has no INCLUDE columns in indexes"));
+                    return null;
+                }
                 String refusal = layout.uniqueRefusal(dialect.distributesRows(), columns);
                 if (refusal != null) {
                     skipped.add(new Skip(what, refusal));

@@ -131,6 +131,23 @@ final class SqlText {
     }
 
     /**
+     * Whether a key constraint's definition as pg_get_constraintdef writes it ({@code UNIQUE (a, "b)") INCLUDE (c)}) has
+     * INCLUDE columns after its key list.
+     */
+    static boolean hasIncludeList(String definition) {
+        int i = definition.indexOf('(');
+        if (i < 0) {
+            return false;
+        }
+        i++;
+        while (i < definition.length() && definition.charAt(i) != ')') {
+            i = definition.charAt(i) == '"' ? readQuoted(definition, i, new StringBuilder()) : i + 1;
+        }
+        i = skipSpaces(definition, i + 1);
+        return definition.regionMatches(true, i, "INCLUDE", 0, 7) && !identifierChar(definition, i + 7);
+    }
+
+    /**
      * A possibly qualified name starting at {@code from} ({@code public.t}, {@code "My Schema"."T"}, {@code t}): its
      * parts as the server reads them, and where the name ends; null when no name starts there.
      */

@@ -77,6 +77,30 @@ class DefinitionSqlTest {
                 "it references sales.customers, which the sink names SALES.CUSTOMERS");
     }
 
+    /**
+     * A UNIQUE constraint with INCLUDE columns: Greenplum 6 (PostgreSQL 9.4 inside) has no INCLUDE, so the constraint is
+     * left out with a skip saying so, as an index with INCLUDE columns is, instead of a statement that fails there.
+     */
+    @Test
+    void aUniqueConstraintWithIncludeColumnsIsSkippedWhereTheDestinationHasNone() {
+        DefinitionNames names = DefinitionGolden.names(NameCase.KEEP);
+        ConstraintShape unique = new ConstraintShape("orders_code_key", "UNIQUE", "UNIQUE (customer_id, code) INCLUDE (price)");
+        Layout byCustomer = new Layout(StorageEngine.HEAP, io.adbsync.sink.dialect.TableDefinition.Placement.KEY,
+                List.of("customer_id"));
+        List<Applied.Skip> skipped = new ArrayList<>();
+        DefinitionSql greenplum6 = new DefinitionSql(new GreenplumDialect(false, false), names, DefinitionGolden.DEFAULTS);
+        assertThat(greenplum6.constraint(unique, Set.of(), List.of("id"), byCustomer, skipped)).isNull();
+        assertThat(skipped).extracting(Applied.Skip::what, Applied.Skip::reason)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("unique constraint orders_code_key",
+                        "greenplum6 has no INCLUDE columns in indexes"));
+        DefinitionSql greenplum7 = new DefinitionSql(new GreenplumDialect(true, false), names, DefinitionGolden.DEFAULTS);
+        assertThat(greenplum7.constraint(unique, Set.of(), List.of("id"), byCustomer, new ArrayList<>()))
+                .contains("UNIQUE (customer_id, code) INCLUDE (price)");
+        assertThat(SqlText.hasIncludeList("UNIQUE (\"a) INCLUDE (\", b)")).isFalse();
+        assertThat(SqlText.hasIncludeList("UNIQUE (include, b) DEFERRABLE")).isFalse();
+        assertThat(SqlText.hasIncludeList("UNIQUE (\"x)\") include (y)")).isTrue();
+    }
+
     @Test
     void distributionKeyMustFitTheTableAndStorageMustExistAtTheDestination() {
         DefinitionNames names = DefinitionGolden.names(NameCase.KEEP);
