@@ -73,6 +73,11 @@ final class KeyRangePlan extends TablePlan {
         List<String> names() throws SQLException;
     }
 
+    /** Rows per chunk for a resumed copy, asked only when the copy resumes (its width is measured on the table). */
+    interface ChunkRows {
+        long rows() throws SQLException;
+    }
+
     /**
      * A copy from the start, its ranges in {@code indexOrder} (the key index's columns) where it names the key's
      * columns, else in column order.
@@ -85,12 +90,9 @@ final class KeyRangePlan extends TablePlan {
 
     private static List<CapturedColumn> inIndexOrder(CapturedTable table, List<String> indexOrder) {
         List<CapturedColumn> inColumnOrder = keyInColumnOrder(table);
-        if (indexOrder.size() == inColumnOrder.size()) {
-            List<CapturedColumn> ordered = indexOrder.stream().map(name -> inColumnOrder.stream()
-                    .filter(c -> c.name().equals(name)).findFirst().orElse(null)).toList();
-            if (!ordered.contains(null) && Set.copyOf(ordered).size() == ordered.size()) {
-                return ordered;
-            }
+        List<CapturedColumn> ordered = named(inColumnOrder, indexOrder);
+        if (ordered != null) {
+            return ordered;
         }
         if (inColumnOrder.size() > 1) {
             log.warn("Snapshot of {} ranges its key in column order ({}): no index was found whose key columns are "
@@ -102,6 +104,22 @@ final class KeyRangePlan extends TablePlan {
 
     private static List<CapturedColumn> keyInColumnOrder(CapturedTable table) {
         return table.columns().stream().filter(CapturedColumn::key).toList();
+    }
+
+    /** The key's columns in the order {@code names} names them, each once; null where they do not name exactly these. */
+    private static List<CapturedColumn> named(List<CapturedColumn> inColumnOrder, List<String> names) {
+        if (names.size() != inColumnOrder.size()) {
+            return null;
+        }
+        List<CapturedColumn> ordered = new ArrayList<>(names.size());
+        for (String name : names) {
+            CapturedColumn c = inColumnOrder.stream().filter(k -> k.name().equals(name)).findFirst().orElse(null);
+            if (c == null || ordered.contains(c)) {
+                return null;
+            }
+            ordered.add(c);
+        }
+        return ordered;
     }
 
     private static List<String> names(List<CapturedColumn> columns) {
@@ -116,14 +134,14 @@ final class KeyRangePlan extends TablePlan {
      * another key): the bound cannot say which rows were copied, and copying the table again from its start only sends
      * rows again, as a rewrite does.
      */
-    static KeyRangePlan resume(CapturedTable table, String filter, long estimatedRows, long chunkRows, OffsetScope server,
+    static KeyRangePlan resume(CapturedTable table, String filter, long estimatedRows, ChunkRows chunkRows, OffsetScope server,
                                SnapshotOffsets.Offset stored, IndexOrder indexOrder) throws SQLException {
         if (stored == null || !(stored.position() instanceof Stored s)) {
             return null;
         }
         List<CapturedColumn> inColumnOrder = keyInColumnOrder(table);
         if (s.done()) {
-            return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, inColumnOrder, null, true);
+            return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows.rows(), inColumnOrder, null, true);
         }
         List<CapturedColumn> key = s.after() == null ? null : storedOrder(inColumnOrder, s);
         if (key == null) {
@@ -140,7 +158,7 @@ final class KeyRangePlan extends TablePlan {
                     + "stored bound is a key in that order, and each key range may now be a scan and sort of the rest of "
                     + "the table", table.qualifiedName(), names(key), now);
         }
-        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, key, s.after(), false);
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows.rows(), key, s.after(), false);
     }
 
     /** The key columns the stored bound is of, in its order; null where they are not exactly the key's columns now. */
@@ -148,18 +166,7 @@ final class KeyRangePlan extends TablePlan {
         if (s.after().size() != inColumnOrder.size() || inColumnOrder.isEmpty()) {
             return null;
         }
-        if (s.order() == null) {
-            return inColumnOrder;
-        }
-        List<CapturedColumn> key = new ArrayList<>(inColumnOrder.size());
-        for (String name : s.order()) {
-            CapturedColumn c = inColumnOrder.stream().filter(k -> k.name().equals(name)).findFirst().orElse(null);
-            if (c == null || key.contains(c)) {
-                return null;
-            }
-            key.add(c);
-        }
-        return key;
+        return s.order() == null ? inColumnOrder : named(inColumnOrder, s.order());
     }
 
     /**

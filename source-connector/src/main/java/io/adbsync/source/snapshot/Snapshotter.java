@@ -359,8 +359,9 @@ public final class Snapshotter implements AutoCloseable {
             return resumed;
         }
         if (stored != null && stored.position() instanceof KeyRangePlan.Stored key) {
-            long rows = key.done() ? chunkSize.rows() : chunkRows(table, leaf, size);
-            KeyRangePlan resumedByKey = KeyRangePlan.resume(table, filter, size.estimatedRows(), rows, server, stored,
+            // Measured only for a copy that goes on: one planned afresh below measures it itself.
+            KeyRangePlan resumedByKey = KeyRangePlan.resume(table, filter, size.estimatedRows(),
+                    () -> key.done() ? chunkSize.rows() : chunkRows(table, leaf, size), server, stored,
                     () -> keyIndexOrder(table, leaf));
             if (resumedByKey != null) {
                 return resumedByKey;

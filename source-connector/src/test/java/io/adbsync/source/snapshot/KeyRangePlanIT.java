@@ -71,7 +71,7 @@ class KeyRangePlanIT {
     void aCopyStoredWithoutItsOrderGoesOnInColumnOrder() throws SQLException {
         Map<String, Object> stored = new HashMap<>(Map.of("chunking", "key", "oid", (long) pairs.oid(), "after_count", 2L,
                 "after_0", "4", "after_1", "7", "done", false));
-        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, 30, P, SnapshotOffsets.parse(stored), indexOrder());
+        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, () -> 30, P, SnapshotOffsets.parse(stored), indexOrder());
         TablePlan.Chunk next = plan.next(catalog);
         assertThat(next.condition()).startsWith("(\"a\", \"b\") > (");
         // Rows with (a, b) after (4, 7) in (a, b) order: the 30th is a = 7, b = 7.
@@ -82,7 +82,7 @@ class KeyRangePlanIT {
     @Test
     void aCopyStoredWithItsOrderGoesOnInThatOrder() throws SQLException {
         Map<String, Object> stored = new HashMap<>(KeyRangePlan.offset(List.of("b", "a"), List.of("2", "9"), false));
-        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, 30, P, SnapshotOffsets.parse(stored), indexOrder());
+        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, () -> 30, P, SnapshotOffsets.parse(stored), indexOrder());
         TablePlan.Chunk next = plan.next(catalog);
         assertThat(next.condition()).startsWith("(\"b\", \"a\") > (");
         assertThat(next.parameters()).containsExactly("2", "9", "5", "9");
@@ -98,13 +98,13 @@ class KeyRangePlanIT {
         Map<String, Object> stored = new HashMap<>(KeyRangePlan.offset(List.of("b", "a"), List.of("2", "9"), false));
         sql("ALTER TABLE pairs RENAME COLUMN b TO bee");
         CapturedTable renamed = describe();
-        assertThat(KeyRangePlan.resume(renamed, null, 100, 30, P, SnapshotOffsets.parse(stored),
+        assertThat(KeyRangePlan.resume(renamed, null, 100, () -> 30, P, SnapshotOffsets.parse(stored),
                 () -> catalog.keyIndexOrder(renamed.oid()))).isNull();
 
         sql("ALTER TABLE pairs RENAME COLUMN bee TO b", "ALTER TABLE pairs ADD COLUMN c int NOT NULL DEFAULT 0",
                 "UPDATE pairs SET c = a", "ALTER TABLE pairs DROP CONSTRAINT pairs_pkey", "ALTER TABLE pairs ADD PRIMARY KEY (b, c)");
         CapturedTable otherKey = describe();
-        assertThat(KeyRangePlan.resume(otherKey, null, 100, 30, P, SnapshotOffsets.parse(stored),
+        assertThat(KeyRangePlan.resume(otherKey, null, 100, () -> 30, P, SnapshotOffsets.parse(stored),
                 () -> catalog.keyIndexOrder(otherKey.oid()))).isNull();
     }
 
@@ -120,8 +120,8 @@ class KeyRangePlanIT {
                 "ALTER TABLE pairs ADD PRIMARY KEY (c, a, b)");
         CapturedTable changed = describe();
         KeyRangePlan.IndexOrder now = () -> catalog.keyIndexOrder(changed.oid());
-        assertThat(KeyRangePlan.resume(changed, null, 100, 30, P, SnapshotOffsets.parse(done), now).next(catalog)).isNull();
-        assertThat(KeyRangePlan.resume(changed, null, 100, 30, P, SnapshotOffsets.parse(notBegun), now)).isNull();
+        assertThat(KeyRangePlan.resume(changed, null, 100, () -> 30, P, SnapshotOffsets.parse(done), now).next(catalog)).isNull();
+        assertThat(KeyRangePlan.resume(changed, null, 100, () -> 30, P, SnapshotOffsets.parse(notBegun), now)).isNull();
         TablePlan.Chunk first = KeyRangePlan.fresh(changed, null, 100, 30, P, now).next(catalog);
         assertThat(first.condition()).startsWith("(\"c\", \"a\", \"b\") <= (");
         assertThat(first.afterChunk()).containsEntry("order_0", "c").containsEntry("order_1", "a").containsEntry("order_2", "b");

@@ -167,17 +167,17 @@ class SnapshotOffsetsTest {
     void resumingFromAMalformedOffsetFailsNamingTheFieldNotWithANullPointer() throws Exception {
         assertThatThrownBy(() -> CtidPlan.resume(KEYED, null, 100, P, SnapshotOffsets.parse(with(ctid(), "chunks", null))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'chunks'");
-        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, P, SnapshotOffsets.parse(with(key(), "after_count", "1")), ID))
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(with(key(), "after_count", "1")), ID))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_count'");
-        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, 1000, P, SnapshotOffsets.parse(with(key(), "after_0", null)), ID))
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(with(key(), "after_0", null)), ID))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_0'");
         // Well-formed, but not a bound of the table's key now (two columns where it has one, or another column): no
         // rows can be told copied by it, and the copy is planned afresh.
         Map<String, Object> twoColumns = with(with(key(), "after_count", 2L), "after_1", "x");
-        assertThat(KeyRangePlan.resume(KEYED, null, 100, 1000, P, SnapshotOffsets.parse(twoColumns), ID)).isNull();
+        assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(twoColumns), ID)).isNull();
         Map<String, Object> otherColumn = with(with(key(), "order_count", 1L), "order_0", "note");
-        assertThat(KeyRangePlan.resume(KEYED, null, 100, 1000, P, SnapshotOffsets.parse(otherColumn), ID)).isNull();
-        assertThat(KeyRangePlan.resume(KEYED, null, 100, 1000, P, SnapshotOffsets.parse(ordered()), ID)).isNotNull();
+        assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(otherColumn), ID)).isNull();
+        assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(ordered()), ID)).isNotNull();
     }
 
     @Test
