@@ -272,7 +272,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             + "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false "
             + "WHEN 'i' THEN a.attnum = ANY((ri.indkey::int2[])[0:ri.indnkeyatts - 1]) "
             + "ELSE a.attnum = ANY((pk.indkey::int2[])[0:pk.indnkeyatts - 1]) END, "
-            + "coalesce(pg_relation_filenode(c.oid), 0) "
+            + "coalesce(pg_relation_filenode(c.oid), 0), a.attcollation "
             + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
             + "LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary "
@@ -297,8 +297,34 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     /** The file node {@link #lockAndDescribe} reports when the relation the rows are read from is gone. */
     public static final long NO_RELATION = -2;
 
-    /** A table's shape and the file node its rows are in, as one snapshot chunk sees them. */
-    public record LockedShape(PgOutputMessage.Relation relation, long fileNode) {
+    /**
+     * A table's shape and the file node its rows are in, as one snapshot chunk sees them; {@code columnOrders}: each
+     * column's {@link #columnOrder}, by name.
+     */
+    public record LockedShape(PgOutputMessage.Relation relation, long fileNode, Map<String, String> columnOrders) {
+    }
+
+    /**
+     * What orders a column's values, which pgoutput's relation does not say: its type and its collation (OIDs,
+     * {@code type/collation}). Ranges of keys compared in one order are not ranges in another.
+     */
+    public static String columnOrder(long typeOid, long collationOid) {
+        return typeOid + "/" + collationOid;
+    }
+
+    /** {@link #columnOrder} of each column of relation {@code relationOid}, by name. */
+    public Map<String, String> columnOrders(int relationOid) throws SQLException {
+        Map<String, String> orders = new HashMap<>();
+        try (PreparedStatement ps = connection().prepareStatement("SELECT attname, atttypid, attcollation FROM "
+                + "pg_catalog.pg_attribute WHERE attrelid = ?::oid AND attnum > 0 AND NOT attisdropped")) {
+            ps.setLong(1, Integer.toUnsignedLong(relationOid));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    orders.put(rs.getString(1), columnOrder(rs.getLong(2), rs.getLong(3)));
+                }
+            }
+        }
+        return orders;
     }
 
     /**
@@ -337,17 +363,19 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         int oid = 0;
         char identity = 'd';
         long fileNode = 0;
+        Map<String, String> orders = new HashMap<>();
         while (rs.next()) {
             oid = (int) rs.getLong(1);
             identity = rs.getString(2).charAt(0);
             columns.add(new PgOutputMessage.Column(rs.getBoolean(6), rs.getString(3), (int) rs.getLong(4), rs.getInt(5)));
             fileNode = rs.getLong(7);
+            orders.put(rs.getString(3), columnOrder(rs.getLong(4), rs.getLong(8)));
         }
         if (columns.isEmpty()) {
             return null;
         }
         return new LockedShape(new PgOutputMessage.Relation(java.util.OptionalInt.empty(), oid, schema, table, identity, columns),
-                fileNode);
+                fileNode, orders);
     }
 
     /**

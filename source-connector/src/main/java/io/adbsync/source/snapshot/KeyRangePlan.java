@@ -25,8 +25,9 @@ import java.util.stream.Collectors;
 /**
  * Chunks of about {@code chunkRows} rows in key order, for servers without TID range scans (before 14,
  * e.g. AnalyticDB 7) or when asked for. The key's columns are compared in the order of the index that makes them the
- * key, so each upper bound is found with one index scan and each chunk is an index range; the offset keeps that order
- * and the last key copied. Key values are always bound, never written into SQL: as parameters of the bound query, and as chunk
+ * key, so each upper bound is found with one index scan and each chunk is an index range; the offset keeps that order,
+ * what orders each of those columns (type and collation) and the last key copied. Every chunk checks the columns still
+ * order alike: ranges found in one order and read in another would skip rows. Key values are always bound, never written into SQL: as parameters of the bound query, and as chunk
  * parameters ({@link TablePlan#parameter(int)}) of the COPY, which takes no bind parameters.
  */
 final class KeyRangePlan extends TablePlan {
@@ -40,12 +41,18 @@ final class KeyRangePlan extends TablePlan {
     /** The key's column names in the order the ranges compare them: order_count and order_0..order_n. */
     private static final String ORDER_COUNT = "order_count";
     private static final String ORDER_PREFIX = "order_";
+    /** What orders each of those columns ({@link SourceCatalog#columnOrder}): order_sort_0..order_sort_n. */
+    private static final String SORT_PREFIX = "order_sort_";
+    /** What orders a key column that is no longer there. */
+    private static final String GONE = "gone";
     private static final String DONE = SnapshotProgress.DONE;
 
     private long chunkRows;
     private final List<CapturedColumn> key;
     /** The key's column names in range order, as stored in the offset. */
     private final List<String> order;
+    /** What orders each of them, in range order, as the ranges so far were read. */
+    private final List<String> sorts;
     /** The boundary lookup's select list: each key column's text form. */
     private final String keyText;
     private List<String> after;
@@ -53,11 +60,12 @@ final class KeyRangePlan extends TablePlan {
     private long chunksHandedOut;
 
     private KeyRangePlan(CapturedTable table, String filter, long estimatedRows, OffsetScope server, long chunkRows,
-                         List<CapturedColumn> key, List<String> after, boolean done) {
+                         List<CapturedColumn> key, List<String> sorts, List<String> after, boolean done) {
         super(table, filter, estimatedRows, server);
         this.chunkRows = chunkRows;
         this.key = key;
         this.order = names(key);
+        this.sorts = sorts;
         this.keyText = keyText(key);
         this.after = after;
         this.done = done;
@@ -73,6 +81,11 @@ final class KeyRangePlan extends TablePlan {
         List<String> names() throws SQLException;
     }
 
+    /** {@link SourceCatalog#columnOrder} of each column of the table now, by name, asked only when needed. */
+    interface ColumnOrders {
+        Map<String, String> byName() throws SQLException;
+    }
+
     /** Rows per chunk for a resumed copy, asked only when the copy resumes (its width is measured on the table). */
     interface ChunkRows {
         long rows() throws SQLException;
@@ -83,9 +96,20 @@ final class KeyRangePlan extends TablePlan {
      * columns, else in column order.
      */
     static KeyRangePlan fresh(CapturedTable table, String filter, long estimatedRows, long chunkRows, OffsetScope server,
-                              IndexOrder indexOrder) throws SQLException {
-        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, inIndexOrder(table, indexOrder.names()),
+                              IndexOrder indexOrder, ColumnOrders columnOrders) throws SQLException {
+        List<CapturedColumn> key = inIndexOrder(table, indexOrder.names());
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows, key, sortsOf(key, columnOrders.byName()),
                 null, false);
+    }
+
+    /**
+     * What orders each of {@code key}'s columns, in its order; {@link #GONE} for a column {@code orders} lacks (renamed or
+     * dropped since the table was described), which no order equals, so the first chunk plans the copy afresh.
+     */
+    private static List<String> sortsOf(List<CapturedColumn> key, Map<String, String> orders) {
+        List<String> sorts = new ArrayList<>(key.size());
+        key.forEach(c -> sorts.add(orders.getOrDefault(c.name(), GONE)));
+        return sorts;
     }
 
     private static List<CapturedColumn> inIndexOrder(CapturedTable table, List<String> indexOrder) {
@@ -131,17 +155,19 @@ final class KeyRangePlan extends TablePlan {
      * written in: the copy goes on in that order whatever the index is now (the stored order, or column order where an
      * earlier version stored none). A copy done ranges over nothing and reads no order; a copy with nothing copied yet
      * is planned afresh. So is one whose bound is not a key of the table's key columns now (a key column renamed,
-     * another key): the bound cannot say which rows were copied, and copying the table again from its start only sends
-     * rows again, as a rewrite does.
+     * another key), or whose key columns no longer order alike (a collation or type changed): the bound cannot say which
+     * rows were copied, and copying the table again from its start only sends rows again, as a rewrite does.
      */
     static KeyRangePlan resume(CapturedTable table, String filter, long estimatedRows, ChunkRows chunkRows, OffsetScope server,
-                               SnapshotOffsets.Offset stored, IndexOrder indexOrder) throws SQLException {
+                               SnapshotOffsets.Offset stored, IndexOrder indexOrder, ColumnOrders columnOrders)
+            throws SQLException {
         if (stored == null || !(stored.position() instanceof Stored s)) {
             return null;
         }
         List<CapturedColumn> inColumnOrder = keyInColumnOrder(table);
         if (s.done()) {
-            return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows.rows(), inColumnOrder, null, true);
+            return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows.rows(), inColumnOrder, List.of(), null,
+                    true);
         }
         List<CapturedColumn> key = s.after() == null ? null : storedOrder(inColumnOrder, s);
         if (key == null) {
@@ -152,13 +178,48 @@ final class KeyRangePlan extends TablePlan {
             }
             return null;
         }
+        List<String> sortsNow = sortsOf(key, columnOrders.byName());
+        String reordered = s.sorts() == null ? null : reordered(key, s.sorts(), sortsNow);
+        if (reordered != null) {
+            log.warn("Snapshot of {} starts its copy again: {} since its stored bound was found, so the ranges after it "
+                    + "would not be those of the rows not copied yet", table.qualifiedName(), reordered);
+            return null;
+        }
         List<String> now = indexOrder.names();
         if (!names(key).equals(now) && key.size() > 1) {
             log.warn("Snapshot of {} goes on in the key order it started in ({}), not the key index's order now ({}): its "
                     + "stored bound is a key in that order, and each key range may now be a scan and sort of the rest of "
                     + "the table", table.qualifiedName(), names(key), now);
         }
-        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows.rows(), key, s.after(), false);
+        // A bound stored without what ordered it (an earlier version) is taken to be in the order the columns have now.
+        return new KeyRangePlan(table, filter, estimatedRows, server, chunkRows.rows(), key,
+                s.sorts() != null ? s.sorts() : sortsNow, s.after(), false);
+    }
+
+    /** Which of {@code key}'s columns order otherwise in {@code now} than in {@code then}, said for a log; null if none. */
+    private static String reordered(List<CapturedColumn> key, List<String> then, List<String> now) {
+        List<String> changed = new ArrayList<>();
+        for (int i = 0; i < key.size(); i++) {
+            if (GONE.equals(now.get(i)) || !then.get(i).equals(now.get(i))) {
+                changed.add(key.get(i).name() + (GONE.equals(now.get(i)) ? " is gone" : " orders otherwise (its type or "
+                        + "collation changed: " + then.get(i) + " then, " + now.get(i) + " now, as type/collation OIDs)"));
+            }
+        }
+        return changed.isEmpty() ? null : "key column " + String.join(", key column ", changed);
+    }
+
+    /**
+     * Why the key ranges no longer hold for the table as {@code locked} shows it, or null: a key column gone (renamed,
+     * dropped) or ordering otherwise than when the earlier ranges were read.
+     */
+    @Override
+    String rangesNoLongerHold(SourceCatalog.LockedShape locked) {
+        if (done) {
+            return null;
+        }
+        String reordered = reordered(key, sorts, sortsOf(key, locked.columnOrders()));
+        return reordered == null ? null : reordered + " during the copy, so its ranges after the rows copied would not "
+                + "be those of the rows not copied yet";
     }
 
     /** The key columns the stored bound is of, in its order; null where they are not exactly the key's columns now. */
@@ -173,15 +234,27 @@ final class KeyRangePlan extends TablePlan {
      * The fields of a stored offset of this chunking, each checked ({@link SnapshotOffsets}); {@code after} null: from
      * the start; {@code order} null: the key's columns in column order (as versions before the order was stored ranged).
      */
-    record Stored(List<String> order, List<String> after, boolean done) implements SnapshotOffsets.Position {
+    record Stored(List<String> order, List<String> sorts, List<String> after, boolean done)
+            implements SnapshotOffsets.Position {
         static Stored of(Map<String, ?> stored) {
             List<String> order = null;
+            List<String> sorts = null;
             if (stored.get(ORDER_COUNT) != null) {
                 int count = (int) SnapshotOffsets.whole(stored, ORDER_COUNT, 1, SnapshotOffsets.MAX_KEY_COLUMNS);
                 order = new ArrayList<>(count);
                 for (int i = 0; i < count; i++) {
                     order.add(SnapshotOffsets.text(stored, ORDER_PREFIX + i));
                 }
+                // Stored since 2026-11-29: a bound stored before says nothing of what ordered it.
+                if (stored.containsKey(SORT_PREFIX + 0)) {
+                    sorts = new ArrayList<>(count);
+                    for (int i = 0; i < count; i++) {
+                        sorts.add(SnapshotOffsets.text(stored, SORT_PREFIX + i));
+                    }
+                }
+            } else if (stored.get(SORT_PREFIX + 0) != null) {
+                throw new IllegalArgumentException("field '" + SORT_PREFIX + "0' is set but field '" + ORDER_COUNT
+                        + "' is missing");
             } else if (stored.get(ORDER_PREFIX + 0) != null) {
                 // An order without its count would be ignored, and the bound read in column order.
                 throw new IllegalArgumentException("field '" + ORDER_PREFIX + "0' is set but field '" + ORDER_COUNT
@@ -203,7 +276,7 @@ final class KeyRangePlan extends TablePlan {
                 throw new IllegalArgumentException("field '" + AFTER_COUNT + "' is " + after.size() + " but field '"
                         + ORDER_COUNT + "' is " + order.size());
             }
-            return new Stored(order, after, SnapshotOffsets.bool(stored, DONE));
+            return new Stored(order, sorts, after, SnapshotOffsets.bool(stored, DONE));
         }
     }
 
@@ -312,16 +385,20 @@ final class KeyRangePlan extends TablePlan {
 
     private Map<String, Object> offsetOf(List<String> after, boolean done) {
         Map<String, Object> offset = offsetOf(CHUNKING);
-        offset.putAll(offset(order, after, done));
+        offset.putAll(offset(order, sorts, after, done));
         return offset;
     }
 
-    static Map<String, Object> offset(List<String> order, List<String> after, boolean done) {
+    /** {@code sorts}: what orders each column of {@code order}, empty for a copy done (nothing to range over). */
+    static Map<String, Object> offset(List<String> order, List<String> sorts, List<String> after, boolean done) {
         Map<String, Object> offset = new HashMap<>();
         offset.put(OFFSET_CHUNKING, CHUNKING);
         offset.put(ORDER_COUNT, order.size());
         for (int i = 0; i < order.size(); i++) {
             offset.put(ORDER_PREFIX + i, order.get(i));
+        }
+        for (int i = 0; i < sorts.size(); i++) {
+            offset.put(SORT_PREFIX + i, sorts.get(i));
         }
         offset.put(AFTER_COUNT, after == null ? -1 : after.size());
         if (after != null) {

@@ -362,7 +362,7 @@ public final class Snapshotter implements AutoCloseable {
             // Measured only for a copy that goes on: one planned afresh below measures it itself.
             KeyRangePlan resumedByKey = KeyRangePlan.resume(table, filter, size.estimatedRows(),
                     () -> key.done() ? chunkSize.rows() : chunkRows(table, leaf, size), server, stored,
-                    () -> keyIndexOrder(table, leaf));
+                    () -> keyIndexOrder(table, leaf), () -> catalog.columnOrders(table.oid()));
             if (resumedByKey != null) {
                 return resumedByKey;
             }
@@ -375,7 +375,7 @@ public final class Snapshotter implements AutoCloseable {
         boolean byKey = chunking == Chunking.KEY || (chunking == Chunking.AUTO && !tidRanges);
         if (byKey && KeyRangePlan.applicable(table)) {
             return KeyRangePlan.fresh(table, filter, size.estimatedRows(), chunkRows(table, leaf, size), server,
-                    () -> keyIndexOrder(table, leaf));
+                    () -> keyIndexOrder(table, leaf), () -> catalog.columnOrders(table.oid()));
         }
         if (!tidRanges) {
             return CtidPlan.whole(table, filter, size.estimatedRows(), server);
@@ -388,7 +388,8 @@ public final class Snapshotter implements AutoCloseable {
             if (chunking == Chunking.AUTO && KeyRangePlan.applicable(table)) {
                 log.info("Snapshot of {} is split by key, not by CTID: a heap block holds ~{} of its rows, more than a "
                         + "chunk of {} rows", TablePlan.nameOf(table, leaf), Math.round(rowsPerBlock), rows);
-                return KeyRangePlan.fresh(table, filter, size.estimatedRows(), rows, server, () -> keyIndexOrder(table, leaf));
+                return KeyRangePlan.fresh(table, filter, size.estimatedRows(), rows, server, () -> keyIndexOrder(table, leaf),
+                        () -> catalog.columnOrders(table.oid()));
             }
             log.warn("Snapshot of {} reads chunks of one heap block, ~{} rows, more than the {} rows snapshot.chunk.bytes "
                     + "allows: a CTID range cannot be smaller{}", TablePlan.nameOf(table, leaf), Math.round(rowsPerBlock),
@@ -729,11 +730,11 @@ public final class Snapshotter implements AutoCloseable {
             metrics.untrack(plan);
             return;
         }
-        restart(plan, again);
+        restart(plan, again, read.why());
     }
 
-    /** Copies the table again from its first chunk, for a rewrite that moved rows into ranges already copied. */
-    private void restart(TablePlan plan, TablePlan again) {
+    /** Copies the table again from its first chunk, for a change ({@code why}) that made its ranges no longer hold. */
+    private void restart(TablePlan plan, TablePlan again, String why) {
         // The truncate that drops the earlier copy goes out once, ahead of the first round that read the table.
         if (plan.replacesEarlierCopy() && !plan.truncateSent) {
             again.replacingEarlierCopy(plan.barrier);
@@ -742,9 +743,7 @@ public final class Snapshotter implements AutoCloseable {
         }
         replace(plan, again);
         pending.addFirst(again);
-        log.warn("Snapshot of {} starts again at its first chunk (~{} rows): the table was rewritten (VACUUM FULL, CLUSTER "
-                + "or pg_repack) during its copy, which may have moved rows into ranges already copied",
-                plan.name(), again.estimatedRows);
+        log.warn("Snapshot of {} starts again at its first chunk (~{} rows): {}", plan.name(), again.estimatedRows, why);
     }
 
     /** A new plan for {@code plan}'s table (and partition) from {@code stored}, with its shape and publication row. */
@@ -763,14 +762,22 @@ public final class Snapshotter implements AutoCloseable {
         metrics.track(again);
     }
 
-    /** How a chunk's read ended: read whole, or it found its plan no longer holds ({@code gone}: the table is gone). */
-    private record ChunkRead(boolean complete, boolean gone, long rows, long bytes) {
-        static final ChunkRead REWRITTEN = new ChunkRead(false, false, 0, 0);
-        static final ChunkRead GONE = new ChunkRead(false, true, 0, 0);
+    /**
+     * How a chunk's read ended: read whole, or it found its plan no longer holds ({@code gone}: the table is gone;
+     * else {@code why} it is copied again).
+     */
+    private record ChunkRead(boolean complete, boolean gone, long rows, long bytes, String why) {
+        static final ChunkRead REWRITTEN = rangesNoLongerHold("the table was rewritten (VACUUM FULL, CLUSTER or "
+                + "pg_repack) during its copy, which may have moved rows into ranges already copied");
+        static final ChunkRead GONE = new ChunkRead(false, true, 0, 0, null);
 
         /** Read whole: {@code rows} rows of {@code bytes} bytes of COPY text. */
         static ChunkRead complete(long rows, long bytes) {
-            return new ChunkRead(true, false, rows, bytes);
+            return new ChunkRead(true, false, rows, bytes, null);
+        }
+
+        static ChunkRead rangesNoLongerHold(String why) {
+            return new ChunkRead(false, false, 0, 0, why);
         }
     }
 
@@ -816,6 +823,12 @@ public final class Snapshotter implements AutoCloseable {
                         shape.columns().stream().map(PgOutputMessage.Column::name).collect(Collectors.joining(", ")));
                 plan.table = t;
                 plan.shape = shape;
+            }
+            // After the shape: a plan made again for a key column renamed reads the table as it is now.
+            String noLongerHold = plan.rangesNoLongerHold(locked);
+            if (noLongerHold != null) {
+                connection.rollback();
+                return ChunkRead.rangesNoLongerHold(noLongerHold);
             }
             bindParameters(connection, chunk.parameters());
             long snapshotTime = System.currentTimeMillis();

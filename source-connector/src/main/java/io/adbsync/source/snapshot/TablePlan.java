@@ -280,4 +280,12 @@ abstract class TablePlan {
      * hold once VACUUM FULL, CLUSTER or pg_repack wrote the table into a new file.
      */
     abstract long fileNode();
+
+    /**
+     * Why the ranges no longer hold for the table as a chunk's lock found it ({@code locked}), other than a new file
+     * node, or null if they do.
+     */
+    String rangesNoLongerHold(io.adbsync.source.catalog.SourceCatalog.LockedShape locked) {
+        return null;
+    }
 }

@@ -64,8 +64,8 @@ class CtidPlanTest {
         });
         assertThat(SnapshotProgress.of(chunks.get(3).afterChunk()).orElseThrow().fraction()).hasValue(0.4);
         assertThat(SnapshotProgress.of(chunks.get(9).afterChunk())).hasValueSatisfying(p -> assertThat(p.done()).isTrue());
-        assertThat(SnapshotProgress.of(KeyRangePlan.offset(List.of("id"), null, false))).hasValueSatisfying(p -> assertThat(p.done()).isFalse());
-        assertThat(SnapshotProgress.of(KeyRangePlan.offset(List.of("id"), null, true)).orElseThrow().fraction()).hasValue(1.0);
+        assertThat(SnapshotProgress.of(KeyRangePlan.offset(List.of("id"), List.of(), null, false))).hasValueSatisfying(p -> assertThat(p.done()).isFalse());
+        assertThat(SnapshotProgress.of(KeyRangePlan.offset(List.of("id"), List.of(), null, true)).orElseThrow().fraction()).hasValue(1.0);
         assertThat(SnapshotProgress.of(Map.of("lsn", 42L))).isEmpty();
     }
 
@@ -109,7 +109,7 @@ class CtidPlanTest {
     @Test
     void anOffsetOfAnotherChunkingIsNotResumed() {
         assertThat(CtidPlan.resume(TABLE, null, 10, P, null)).isNull();
-        assertThat(CtidPlan.resume(TABLE, null, 10, P, SnapshotOffsets.parse(KeyRangePlan.offset(List.of("id"), null, false)))).isNull();
+        assertThat(CtidPlan.resume(TABLE, null, 10, P, SnapshotOffsets.parse(KeyRangePlan.offset(List.of("id"), List.of(), null, false)))).isNull();
     }
 
     @Test

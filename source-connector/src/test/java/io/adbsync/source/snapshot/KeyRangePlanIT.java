@@ -53,17 +53,43 @@ class KeyRangePlanIT {
         return () -> catalog.keyIndexOrder(pairs.oid());
     }
 
+    private KeyRangePlan.ColumnOrders orders() {
+        return () -> catalog.columnOrders(pairs.oid());
+    }
+
     @Test
     void aFreshCopyRangesInTheKeyIndexsOrderAndStoresIt() throws SQLException {
         assertThat(catalog.keyIndexOrder(pairs.oid())).containsExactly("b", "a");
-        KeyRangePlan plan = KeyRangePlan.fresh(pairs, null, 100, 30, P, indexOrder());
+        KeyRangePlan plan = KeyRangePlan.fresh(pairs, null, 100, 30, P, indexOrder(), orders());
         TablePlan.Chunk first = plan.next(catalog);
         assertThat(first.condition()).isEqualTo("(\"b\", \"a\") <= (CAST(" + TablePlan.parameter(0) + " AS integer), CAST("
                 + TablePlan.parameter(1) + " AS integer))");
         // The 30th row in (b, a) order is b = 2, a = 9.
         assertThat(first.parameters()).containsExactly("2", "9");
         assertThat(first.afterChunk()).containsEntry("order_count", 2).containsEntry("order_0", "b")
-                .containsEntry("order_1", "a").containsEntry("after_0", "2").containsEntry("after_1", "9");
+                .containsEntry("order_1", "a").containsEntry("after_0", "2").containsEntry("after_1", "9")
+                // int4, which has no collation
+                .containsEntry("order_sort_0", "23/0").containsEntry("order_sort_1", "23/0");
+    }
+
+    /**
+     * A bound stored under one order of a key column (its type and collation) and resumed under another: the ranges
+     * after it would not be those of the rows not copied, so the copy is planned afresh; under the same order it goes on.
+     */
+    @Test
+    void aCopyWhoseKeyColumnsOrderOtherwiseNowStartsAgain() throws SQLException {
+        sql("CREATE TABLE words (w text PRIMARY KEY)", "INSERT INTO words SELECT 'w' || g FROM generate_series(1, 100) g");
+        CapturedTable words = new RelationRegistry("p", new TypeMapper(catalog::formatType), catalog::primaryKey,
+                catalog::missingValues).update(catalog.relation("public", "words"));
+        KeyRangePlan.ColumnOrders now = () -> catalog.columnOrders(words.oid());
+        String text = now.byName().get("w");
+        Map<String, Object> stored = new HashMap<>(KeyRangePlan.offset(List.of("w"), List.of(text), List.of("w50"), false));
+        assertThat(KeyRangePlan.resume(words, null, 100, () -> 30, P, SnapshotOffsets.parse(stored),
+                () -> List.of("w"), now)).isNotNull();
+        sql("ALTER TABLE words ALTER COLUMN w TYPE text COLLATE \"POSIX\"");
+        assertThat(now.byName().get("w")).isNotEqualTo(text);
+        assertThat(KeyRangePlan.resume(words, null, 100, () -> 30, P, SnapshotOffsets.parse(stored),
+                () -> List.of("w"), now)).isNull();
     }
 
     /** A copy stored by a version that ranged in column order goes on in that order: its bound is an (a, b) key. */
@@ -71,7 +97,7 @@ class KeyRangePlanIT {
     void aCopyStoredWithoutItsOrderGoesOnInColumnOrder() throws SQLException {
         Map<String, Object> stored = new HashMap<>(Map.of("chunking", "key", "oid", (long) pairs.oid(), "after_count", 2L,
                 "after_0", "4", "after_1", "7", "done", false));
-        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, () -> 30, P, SnapshotOffsets.parse(stored), indexOrder());
+        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, () -> 30, P, SnapshotOffsets.parse(stored), indexOrder(), orders());
         TablePlan.Chunk next = plan.next(catalog);
         assertThat(next.condition()).startsWith("(\"a\", \"b\") > (");
         // Rows with (a, b) after (4, 7) in (a, b) order: the 30th is a = 7, b = 7.
@@ -81,8 +107,8 @@ class KeyRangePlanIT {
 
     @Test
     void aCopyStoredWithItsOrderGoesOnInThatOrder() throws SQLException {
-        Map<String, Object> stored = new HashMap<>(KeyRangePlan.offset(List.of("b", "a"), List.of("2", "9"), false));
-        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, () -> 30, P, SnapshotOffsets.parse(stored), indexOrder());
+        Map<String, Object> stored = new HashMap<>(KeyRangePlan.offset(List.of("b", "a"), List.of(), List.of("2", "9"), false));
+        KeyRangePlan plan = KeyRangePlan.resume(pairs, null, 100, () -> 30, P, SnapshotOffsets.parse(stored), indexOrder(), orders());
         TablePlan.Chunk next = plan.next(catalog);
         assertThat(next.condition()).startsWith("(\"b\", \"a\") > (");
         assertThat(next.parameters()).containsExactly("2", "9", "5", "9");
@@ -95,17 +121,17 @@ class KeyRangePlanIT {
      */
     @Test
     void aCopyWhoseBoundIsNotAKeyOfTheTableNowStartsAgain() throws SQLException {
-        Map<String, Object> stored = new HashMap<>(KeyRangePlan.offset(List.of("b", "a"), List.of("2", "9"), false));
+        Map<String, Object> stored = new HashMap<>(KeyRangePlan.offset(List.of("b", "a"), List.of(), List.of("2", "9"), false));
         sql("ALTER TABLE pairs RENAME COLUMN b TO bee");
         CapturedTable renamed = describe();
         assertThat(KeyRangePlan.resume(renamed, null, 100, () -> 30, P, SnapshotOffsets.parse(stored),
-                () -> catalog.keyIndexOrder(renamed.oid()))).isNull();
+                () -> catalog.keyIndexOrder(renamed.oid()), orders())).isNull();
 
         sql("ALTER TABLE pairs RENAME COLUMN bee TO b", "ALTER TABLE pairs ADD COLUMN c int NOT NULL DEFAULT 0",
                 "UPDATE pairs SET c = a", "ALTER TABLE pairs DROP CONSTRAINT pairs_pkey", "ALTER TABLE pairs ADD PRIMARY KEY (b, c)");
         CapturedTable otherKey = describe();
         assertThat(KeyRangePlan.resume(otherKey, null, 100, () -> 30, P, SnapshotOffsets.parse(stored),
-                () -> catalog.keyIndexOrder(otherKey.oid()))).isNull();
+                () -> catalog.keyIndexOrder(otherKey.oid()), orders())).isNull();
     }
 
     /**
@@ -114,15 +140,15 @@ class KeyRangePlanIT {
      */
     @Test
     void aCopyDoneOrNotBegunIgnoresTheOrderItStoredWhenTheKeyChanged() throws SQLException {
-        Map<String, Object> done = new HashMap<>(KeyRangePlan.offset(List.of("b", "a"), null, true));
-        Map<String, Object> notBegun = new HashMap<>(KeyRangePlan.offset(List.of("b", "a"), null, false));
+        Map<String, Object> done = new HashMap<>(KeyRangePlan.offset(List.of("b", "a"), List.of(), null, true));
+        Map<String, Object> notBegun = new HashMap<>(KeyRangePlan.offset(List.of("b", "a"), List.of(), null, false));
         sql("ALTER TABLE pairs ADD COLUMN c int NOT NULL DEFAULT 0", "ALTER TABLE pairs DROP CONSTRAINT pairs_pkey",
                 "ALTER TABLE pairs ADD PRIMARY KEY (c, a, b)");
         CapturedTable changed = describe();
         KeyRangePlan.IndexOrder now = () -> catalog.keyIndexOrder(changed.oid());
-        assertThat(KeyRangePlan.resume(changed, null, 100, () -> 30, P, SnapshotOffsets.parse(done), now).next(catalog)).isNull();
-        assertThat(KeyRangePlan.resume(changed, null, 100, () -> 30, P, SnapshotOffsets.parse(notBegun), now)).isNull();
-        TablePlan.Chunk first = KeyRangePlan.fresh(changed, null, 100, 30, P, now).next(catalog);
+        assertThat(KeyRangePlan.resume(changed, null, 100, () -> 30, P, SnapshotOffsets.parse(done), now, orders()).next(catalog)).isNull();
+        assertThat(KeyRangePlan.resume(changed, null, 100, () -> 30, P, SnapshotOffsets.parse(notBegun), now, orders())).isNull();
+        TablePlan.Chunk first = KeyRangePlan.fresh(changed, null, 100, 30, P, now, orders()).next(catalog);
         assertThat(first.condition()).startsWith("(\"c\", \"a\", \"b\") <= (");
         assertThat(first.afterChunk()).containsEntry("order_0", "c").containsEntry("order_1", "a").containsEntry("order_2", "b");
     }

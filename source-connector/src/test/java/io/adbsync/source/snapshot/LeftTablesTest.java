@@ -142,10 +142,10 @@ class LeftTablesTest {
 
     @Test
     void theNonceIsReadFromAMarkedOffsetOnly() {
-        Map<String, Object> marked = new java.util.HashMap<>(KeyRangePlan.offset(List.of("id"), null, false));
+        Map<String, Object> marked = new java.util.HashMap<>(KeyRangePlan.offset(List.of("id"), List.of(), null, false));
         marked.put(LeftTables.OFFSET_LEFT, "5f0c");
         assertThat(LeftTables.nonce(SnapshotOffsets.parse(marked))).isEqualTo("5f0c");
-        assertThat(LeftTables.nonce(SnapshotOffsets.parse(KeyRangePlan.offset(List.of("id"), null, false)))).isNull();
+        assertThat(LeftTables.nonce(SnapshotOffsets.parse(KeyRangePlan.offset(List.of("id"), List.of(), null, false)))).isNull();
         assertThat(LeftTables.nonce(null)).isNull();
     }
 }

@@ -25,10 +25,10 @@ class SnapshotOffsetsTest {
 
     @Test
     void keyRangeOffsetsHoldOnlyPrimitives() {
-        assertStorable(KeyRangePlan.offset(List.of("b", "a"), List.of("r1", "42"), false));
-        assertStorable(KeyRangePlan.offset(List.of("b", "a"), null, true));
-        assertStorable(KeyRangePlan.offset(List.of("b", "a"), Arrays.asList("a,b", "x\\y"), false));
-        assertThat(KeyRangePlan.offset(List.of("b", "a"), List.of("a,b", "7"), false)).containsEntry("after_count", 2)
+        assertStorable(KeyRangePlan.offset(List.of("b", "a"), List.of(), List.of("r1", "42"), false));
+        assertStorable(KeyRangePlan.offset(List.of("b", "a"), List.of(), null, true));
+        assertStorable(KeyRangePlan.offset(List.of("b", "a"), List.of(), Arrays.asList("a,b", "x\\y"), false));
+        assertThat(KeyRangePlan.offset(List.of("b", "a"), List.of(), List.of("a,b", "7"), false)).containsEntry("after_count", 2)
                 .containsEntry("after_0", "a,b").containsEntry("after_1", "7")
                 .containsEntry("order_count", 2).containsEntry("order_0", "b").containsEntry("order_1", "a");
     }
@@ -53,6 +53,7 @@ class SnapshotOffsetsTest {
             List.of(new CapturedTable.CapturedColumn("id", "id", null, true, 23)), null, null, null);
 
     private static final KeyRangePlan.IndexOrder ID = () -> List.of("id");
+    private static final KeyRangePlan.ColumnOrders ORDERS = () -> Map.of("id", "23/0");
 
     private static Map<String, Object> ctid() {
         return new HashMap<>(Map.of("chunking", "ctid", "oid", 16384L, "publication_member", 0L,
@@ -113,6 +114,10 @@ class SnapshotOffsetsTest {
                 new Bad(with(ordered(), "order_count", 2L), "'order_1'"),
                 new Bad(with(ordered(), "order_0", 7L), "'order_0'"),
                 new Bad(with(key(), "order_0", "id"), "'order_count'"),
+                new Bad(with(ordered(), "order_sort_0", 7L), "'order_sort_0'"),
+                new Bad(with(key(), "order_sort_0", "23/0"), "'order_count'"),
+                new Bad(with(with(with(with(ordered(), "order_count", 2L), "order_1", "b"), "after_count", 2L), "order_sort_0",
+                        "23/0"), "'order_sort_1'"),
                 new Bad(with(with(with(key(), "order_count", 2L), "order_0", "b"), "order_1", "a"), "'after_count'"),
                 new Bad(with(key(), "done", null), "'done'"),
                 new Bad(with(key(), "done", "false"), "'done'"),
@@ -130,8 +135,8 @@ class SnapshotOffsetsTest {
     void theOffsetsThePlansWriteAreValid() throws Exception {
         assertThatCode(() -> SnapshotOffsets.check(ctid())).doesNotThrowAnyException();
         assertThatCode(() -> SnapshotOffsets.check(key())).doesNotThrowAnyException();
-        assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(List.of("id"), null, true))).doesNotThrowAnyException();
-        assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(List.of("b", "a"), List.of("r1", "42"), false))).doesNotThrowAnyException();
+        assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(List.of("id"), List.of(), null, true))).doesNotThrowAnyException();
+        assertThatCode(() -> SnapshotOffsets.check(KeyRangePlan.offset(List.of("b", "a"), List.of(), List.of("r1", "42"), false))).doesNotThrowAnyException();
         CtidPlan plan = CtidPlan.fresh(KEYED, null, new io.adbsync.source.catalog.SourceCatalog.RelationSize(100, 10_000, 16384, true),
                 1000, P);
         TablePlan.Chunk chunk = plan.next(null);
@@ -167,17 +172,22 @@ class SnapshotOffsetsTest {
     void resumingFromAMalformedOffsetFailsNamingTheFieldNotWithANullPointer() throws Exception {
         assertThatThrownBy(() -> CtidPlan.resume(KEYED, null, 100, P, SnapshotOffsets.parse(with(ctid(), "chunks", null))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'chunks'");
-        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(with(key(), "after_count", "1")), ID))
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(with(key(), "after_count", "1")), ID, ORDERS))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_count'");
-        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(with(key(), "after_0", null)), ID))
+        assertThatThrownBy(() -> KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(with(key(), "after_0", null)), ID, ORDERS))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'after_0'");
         // Well-formed, but not a bound of the table's key now (two columns where it has one, or another column): no
         // rows can be told copied by it, and the copy is planned afresh.
         Map<String, Object> twoColumns = with(with(key(), "after_count", 2L), "after_1", "x");
-        assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(twoColumns), ID)).isNull();
+        assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(twoColumns), ID, ORDERS)).isNull();
         Map<String, Object> otherColumn = with(with(key(), "order_count", 1L), "order_0", "note");
-        assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(otherColumn), ID)).isNull();
-        assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(ordered()), ID)).isNotNull();
+        assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(otherColumn), ID, ORDERS)).isNull();
+        assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(ordered()), ID, ORDERS)).isNotNull();
+        // Stored under another order of its column (here text's, where the column is int4 now): planned afresh.
+        assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(with(ordered(), "order_sort_0",
+                "25/100")), ID, ORDERS)).isNull();
+        assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(with(ordered(), "order_sort_0",
+                "23/0")), ID, ORDERS)).isNotNull();
     }
 
     @Test
