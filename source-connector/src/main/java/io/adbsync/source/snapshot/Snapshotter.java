@@ -227,7 +227,7 @@ public final class Snapshotter implements AutoCloseable {
             }
             plan.shape = shape;
             plan.publicationMember = member;
-            add(plan, again, stored.get(i));
+            add(plan, again);
         }
     }
 
@@ -270,7 +270,7 @@ public final class Snapshotter implements AutoCloseable {
         return null;
     }
 
-    private void add(TablePlan plan, String again, SnapshotOffsets.Offset stored) {
+    private void add(TablePlan plan, String again) {
         all.add(plan);
         metrics.track(plan);
         if (plan.done()) {
@@ -281,7 +281,7 @@ public final class Snapshotter implements AutoCloseable {
             log.info("Snapshot of {} starts again (~{} rows): the table {}, so its earlier copy no longer holds",
                     plan.name(), plan.estimatedRows, again);
         } else {
-            log.info("Snapshot of {} {} ({}, ~{} rows)", plan.name(), stored == null ? "starts" : "resumes",
+            log.info("Snapshot of {} {} ({}, ~{} rows)", plan.name(), plan.resumed ? "resumes" : "starts",
                     plan.position(), plan.estimatedRows);
         }
     }
@@ -327,7 +327,7 @@ public final class Snapshotter implements AutoCloseable {
         SnapshotOffsets.Offset stored = storedOffset(offsets, table, leaf);
         TablePlan plan = plan(table, leaf, stored);
         plan.shape = shape;
-        add(plan, null, stored);
+        add(plan, null);
     }
 
     /** A plan reading {@code table}'s rows from the table itself, or from its partition {@code leaf}. */
@@ -356,6 +356,7 @@ public final class Snapshotter implements AutoCloseable {
         TablePlan resumed = CtidPlan.resume(table, filter, size.estimatedRows(), server, stored);
         if (resumed != null) {
             // Its stored chunk number counts chunks of the stored size: the copy keeps that size to its end.
+            resumed.resumed = true;
             return resumed;
         }
         if (stored != null && stored.position() instanceof KeyRangePlan.Stored key) {
@@ -364,6 +365,7 @@ public final class Snapshotter implements AutoCloseable {
                     () -> key.done() ? chunkSize.rows() : chunkRows(table, leaf, size), server, stored,
                     () -> keyIndexOrder(table, leaf), () -> catalog.columnOrders(table.oid()));
             if (resumedByKey != null) {
+                resumedByKey.resumed = true;
                 return resumedByKey;
             }
             // Its bound is not a key of the table now: planned afresh, as if nothing were stored.

@@ -103,6 +103,8 @@ abstract class TablePlan {
      * that fails is read again from here, as a restart would from the same offset stored.
      */
     SnapshotOffsets.Offset handedOut;
+    /** Whether the copy goes on from its stored offset, not from its start (a stored bound may be of no use now). */
+    boolean resumed;
 
     TablePlan(CapturedTable table, String filter, long estimatedRows, OffsetScope server) {
         this.table = table;
