@@ -37,13 +37,22 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class PipelineFaultIT {
 
     private static final List<String> TABLES = List.of("public.accounts", "public.history");
+    /** Rows of accounts: twenty chunks of snapshot.chunk.rows, enough for a copy to be under way at each fault. */
+    private static final int ROWS = 40_000;
     private LocalPostgres source;
     private LocalPostgres destination;
     private LocalStack stack;
     private final List<Process> workers = new ArrayList<>();
+    private long started;
+
+    /** One line per phase with the seconds since the test began: where a slow run spent its time. */
+    private void phase(String what) {
+        System.out.printf("PipelineFaultIT %5.1f s: %s%n", (System.nanoTime() - started) / 1e9, what);
+    }
 
     @BeforeEach
     void start() throws SQLException {
+        started = System.nanoTime();
         assumeTrue(LocalPostgres.available(), "fault tests start and kill PostgreSQL from the machine's binaries");
         source = LocalPostgres.launch(Map.of());
         destination = LocalPostgres.launch(Map.of());
@@ -52,8 +61,9 @@ class PipelineFaultIT {
         }
         sql(source, "app", "CREATE TABLE accounts (aid int PRIMARY KEY, abalance bigint NOT NULL, filler text)",
                 "CREATE TABLE history (hid bigserial PRIMARY KEY, aid int, delta int)",
-                "INSERT INTO accounts SELECT g, 0, repeat('f', 80) FROM generate_series(1, 100000) g", "ANALYZE");
+                "INSERT INTO accounts SELECT g, 0, repeat('f', 80) FROM generate_series(1, " + ROWS + ") g", "ANALYZE");
         stack = LocalStack.start(0);
+        phase("servers, broker and source rows ready");
     }
 
     @AfterEach
@@ -74,20 +84,28 @@ class PipelineFaultIT {
     private ConnectRestClient startWorkerProcess() throws Exception {
         LoneWorker.Started worker = LoneWorker.start(stack.bootstrapServers(), stack.pluginPath());
         workers.add(worker.process());
+        phase("worker " + workers.size() + " ready");
         return worker.rest();
     }
 
     /** Source tasks of the faults run split by key ({@code tasks.max=4}, topics of three partitions). */
     private static final int SHARDS = 4;
 
-    /** With {@code sourceTasks} above 1 the source is split by key among them, into topics of three partitions. */
-    private void deployPipeline(ConnectRestClient rest, int sinkTasks, int sourceTasks) {
+    /**
+     * With {@code sourceTasks} above 1 the source is split by key among them, into topics of three partitions;
+     * {@code paced}: the copy reads at most 4,000 rows a second per task, so that it is still under way (ten seconds at
+     * least) when a fault is struck once the destination has an eighth of the rows.
+     */
+    private void deployPipeline(ConnectRestClient rest, int sinkTasks, int sourceTasks, boolean paced) {
         Map<String, String> sourceConfig = new HashMap<>(Map.of(
                 "connector.class", "io.adbsync.source.AdbPgSourceConnector",
                 "connection.url", source.jdbcUrl("app"), "connection.user", source.user(),
-                "topic.prefix", "app", "slot.name", "adbsync_app", "snapshot.chunk.rows", "5000",
+                "topic.prefix", "app", "slot.name", "adbsync_app", "snapshot.chunk.rows", String.valueOf(ROWS / 20),
                 "heartbeat.interval.ms", "1000"));
         sourceConfig.put("tasks.max", String.valueOf(sourceTasks));
+        if (paced) {
+            sourceConfig.put("snapshot.max.rows.per.second", "4000");
+        }
         if (sourceTasks > 1) {
             sourceConfig.put("topic.creation.default.partitions", "3");
             sourceConfig.put("topic.creation.default.replication.factor", "1");
@@ -107,7 +125,7 @@ class PipelineFaultIT {
             while (running.get()) {
                 try (Connection c = source.connect("app"); Statement s = c.createStatement()) {
                     while (running.get()) {
-                        int aid = ThreadLocalRandom.current().nextInt(1, 100_001);
+                        int aid = ThreadLocalRandom.current().nextInt(1, ROWS + 1);
                         int delta = ThreadLocalRandom.current().nextInt(-500, 500);
                         s.execute("BEGIN; UPDATE accounts SET abalance = abalance + " + delta + " WHERE aid = " + aid
                                 + "; INSERT INTO history (aid, delta) VALUES (" + aid + ", " + delta + "); COMMIT");
@@ -157,6 +175,7 @@ class PipelineFaultIT {
         String src = source.jdbcUrl("app") + "?user=" + source.user();
         String dst = destination.jdbcUrl("app") + "?user=" + destination.user();
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        phase("awaiting the destination equal to the source");
         try {
             // Generous: after a worker is killed, Connect waits out the session timeout and the scheduled rebalance
             // delay before the surviving worker restarts the tasks, and on two cores shared by three worker JVMs, a
@@ -165,6 +184,7 @@ class PipelineFaultIT {
                     .ignoreExceptions()
                     .until(() -> Verify.run(src, dst, TABLES, 20_000, quiet).stream().allMatch(TableDiff::equal)
                             && sequencesInStep());
+            phase("destination equal to the source");
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // Say what differs, so a failure tells lost rows from a pipeline that is only slow.
             java.io.ByteArrayOutputStream report = new java.io.ByteArrayOutputStream();
@@ -189,17 +209,21 @@ class PipelineFaultIT {
         ConnectRestClient first = startWorkerProcess();
         // A second worker, so that the tasks have somewhere to go when the first is killed.
         startWorkerProcess();
-        deployPipeline(first, 1, SHARDS);
+        deployPipeline(first, 1, SHARDS, true);
         first.awaitRunning("source", SHARDS, Duration.ofSeconds(90));
         AtomicBoolean running = new AtomicBoolean(true);
         Thread load = workload(running);
 
         // Mid-snapshot: some rows are at the destination, not all.
-        Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> destinationRows() > 10_000);
+        Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> destinationRows() > ROWS / 8);
+        long applied = destinationRows();
+        phase("killing worker 1 mid-snapshot, " + applied + " rows applied");
+        assertThat(applied).as("rows applied when worker 1 is killed").isLessThan(ROWS);
         workers.get(0).destroyForcibly().waitFor();
         ConnectRestClient third = startWorkerProcess();
         // Mid-stream: the snapshot is over, changes keep coming.
-        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> destinationRows() == 100_000);
+        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> destinationRows() == ROWS);
+        phase("snapshot applied; killing worker 2 mid-stream");
         Thread.sleep(2000);
         workers.get(1).destroyForcibly().waitFor();
         Thread.sleep(3000);
@@ -207,21 +231,23 @@ class PipelineFaultIT {
         load.join();
         third.awaitRunning("source", SHARDS, Duration.ofMinutes(2));
         third.awaitRunning("sink", 1, Duration.ofMinutes(2));
+        phase("tasks running on worker 3");
         awaitEqual();
     }
 
     @Test
     void rebalancesAcrossThreeWorkersLoseNothing() throws Exception {
         ConnectRestClient first = startWorkerProcess();
-        deployPipeline(first, 3, 1);
+        deployPipeline(first, 3, 1, true);
         first.awaitRunning("source", 1, Duration.ofSeconds(90));
         AtomicBoolean running = new AtomicBoolean(true);
         Thread load = workload(running);
-        Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> destinationRows() > 10_000);
+        Awaitility.await().atMost(Duration.ofMinutes(2)).until(() -> destinationRows() > ROWS / 8);
         // Two workers join (tasks spread over three), then one leaves cleanly (SIGTERM): two more rebalances.
         startWorkerProcess();
         startWorkerProcess();
         Awaitility.await("tasks spread over the workers").atMost(Duration.ofMinutes(2)).until(() -> workersRunningTasks(first) >= 2);
+        phase("tasks spread over the workers");
         workers.get(1).destroy();
         workers.get(1).waitFor();
         Thread.sleep(3000);
@@ -245,10 +271,11 @@ class PipelineFaultIT {
 
     /** Deploys the pipeline through {@code rest}, starts the workload and waits until every snapshot row is applied. */
     private Thread runUntilSnapshotApplied(ConnectRestClient rest, AtomicBoolean running, int sourceTasks) {
-        deployPipeline(rest, 1, sourceTasks);
+        deployPipeline(rest, 1, sourceTasks, false);
         rest.awaitRunning("source", sourceTasks, Duration.ofSeconds(90));
         Thread load = workload(running);
-        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> destinationRows() == 100_000);
+        Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> destinationRows() == ROWS);
+        phase("snapshot applied");
         return load;
     }
 

@@ -32,6 +32,10 @@ public final class LoneWorker {
     /** Starts the worker in this JVM, prints {@link #READY} and its URL, and runs until the process ends. */
     public static void run(String bootstrapServers, Path pluginPath, String groupId, int restPort) throws InterruptedException {
         Map<String, String> props = LocalConnect.defaultWorkerProps(bootstrapServers, pluginPath, groupId, restPort);
+        // These workers are there to be killed: a sink task's consumer on a killed worker holds its partitions until
+        // the group drops it, 45 s by default; the broker allows down to 6 s.
+        props.put("consumer.session.timeout.ms", "10000");
+        props.put("consumer.heartbeat.interval.ms", "3000");
         LocalConnect worker = LocalConnect.start(props);
         System.out.println(READY + worker.url());
         System.out.flush();
