@@ -125,7 +125,7 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
     @Test
     void aRestartMidSnapshotResumesAtTheLastCompletedChunk() throws Exception {
         sql("CREATE TABLE big (id int PRIMARY KEY, v text)",
-                "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 200000) g", "ANALYZE big");
+                "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 100000) g", "ANALYZE big");
         rest.deploy(name, config("snapshot.max.threads", "1"));
         rest.awaitRunning(name, 1, Duration.ofSeconds(60));
         ChangeEvents.read(stack.bootstrapServers(), name + ".public.big", 50000);
@@ -136,7 +136,7 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
                 .filter(e -> "r".equals(e.op())).count();
         // A restart from zero would re-send at least the 50,000 rows read before it; resuming repeats at most
         // the chunks whose offsets were not yet committed.
-        assertThat(snapshotRecords).isLessThan(240000);
+        assertThat(snapshotRecords).isLessThan(140000);
     }
 
     @Test
@@ -262,10 +262,10 @@ class SourceSnapshotIT extends SourceConnectorTestBase {
         assertThat(rows).isEqualTo(expected);
     }
 
-    /** Twenty chunks read by four threads: every row once, none left out (300,000 rows, to keep the suite's time). */
+    /** Twenty chunks read by four threads: every row once, none left out (150,000 rows, to keep the suite's time). */
     @Test
     void aLargeTableIsCopiedWholeInTwentyChunks() throws Exception {
-        int count = 300_000;
+        int count = 150_000;
         sql("CREATE TABLE large (id int PRIMARY KEY, v int)",
                 "INSERT INTO large SELECT g, g % 1000 FROM generate_series(1, " + count + ") g", "ANALYZE large");
         rest.deploy(name, config("snapshot.chunk.rows", String.valueOf(count / 20), "snapshot.max.threads", "4"));
