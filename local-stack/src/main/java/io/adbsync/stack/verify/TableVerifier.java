@@ -27,11 +27,12 @@ public final class TableVerifier {
     }
 
     /**
-     * Tables of the source that have a primary key, excluding system schemas and {@code heartbeatTable} (the source
+     * Tables of the source that have a primary key, but partitions, excluding system schemas and {@code heartbeatTable} (the source
      * connector's {@code heartbeat.table}).
      */
     public static List<TableId> tablesWithPrimaryKey(Connection source, TableId heartbeatTable) throws SQLException {
-        return PgCatalog.tables(source, true).stream()
+        // Partitions are compared through their root: the sink writes a partitioned table's rows into one table.
+        return PgCatalog.tables(source, false).stream()
                 .filter(t -> t.primaryKey() && !systemSchema(t.schema()))
                 .map(t -> new TableId(t.schema(), t.name()))
                 .filter(t -> !t.equals(heartbeatTable)).toList();
