@@ -268,11 +268,19 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
      * index's key is its first indnkeyatts columns (int2vector subscripts start at 0); the rest are INCLUDE columns,
      * which pgoutput does not flag either.
      */
+    /**
+     * What orders the values of column {@code a}: its type and its collation, by name (the same on a Greenplum
+     * coordinator and its segments, where a collation imported from a host's locales may have another OID).
+     */
+    private static final String COLUMN_ORDER = "format_type(a.atttypid, NULL) || coalesce(' COLLATE ' || (SELECT "
+            + "quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_catalog.pg_collation co "
+            + "JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation), '')";
+
     private static final String RELATION_COLUMNS = "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
             + "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false "
             + "WHEN 'i' THEN a.attnum = ANY((ri.indkey::int2[])[0:ri.indnkeyatts - 1]) "
             + "ELSE a.attnum = ANY((pk.indkey::int2[])[0:pk.indnkeyatts - 1]) END, "
-            + "coalesce(pg_relation_filenode(c.oid), 0), a.attcollation "
+            + "coalesce(pg_relation_filenode(c.oid), 0), " + COLUMN_ORDER + " "
             + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
             + "LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary "
@@ -298,29 +306,22 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     public static final long NO_RELATION = -2;
 
     /**
-     * A table's shape and the file node its rows are in, as one snapshot chunk sees them; {@code columnOrders}: each
-     * column's {@link #columnOrder}, by name.
+     * A table's shape and the file node its rows are in, as one snapshot chunk sees them; {@code columnOrders}: what
+     * orders each column's values, which pgoutput's relation does not say (its type and collation, e.g.
+     * {@code text COLLATE pg_catalog."C"}), by name. Ranges of keys compared in one order are not ranges in another.
      */
     public record LockedShape(PgOutputMessage.Relation relation, long fileNode, Map<String, String> columnOrders) {
     }
 
-    /**
-     * What orders a column's values, which pgoutput's relation does not say: its type and its collation (OIDs,
-     * {@code type/collation}). Ranges of keys compared in one order are not ranges in another.
-     */
-    public static String columnOrder(long typeOid, long collationOid) {
-        return typeOid + "/" + collationOid;
-    }
-
-    /** {@link #columnOrder} of each column of relation {@code relationOid}, by name. */
+    /** What orders the values of each column of relation {@code relationOid} (see {@link LockedShape}), by name. */
     public Map<String, String> columnOrders(int relationOid) throws SQLException {
         Map<String, String> orders = new HashMap<>();
-        try (PreparedStatement ps = connection().prepareStatement("SELECT attname, atttypid, attcollation FROM "
-                + "pg_catalog.pg_attribute WHERE attrelid = ?::oid AND attnum > 0 AND NOT attisdropped")) {
+        try (PreparedStatement ps = connection().prepareStatement("SELECT a.attname, " + COLUMN_ORDER + " FROM "
+                + "pg_catalog.pg_attribute a WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped")) {
             ps.setLong(1, Integer.toUnsignedLong(relationOid));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    orders.put(rs.getString(1), columnOrder(rs.getLong(2), rs.getLong(3)));
+                    orders.put(rs.getString(1), rs.getString(2));
                 }
             }
         }
@@ -369,7 +370,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             identity = rs.getString(2).charAt(0);
             columns.add(new PgOutputMessage.Column(rs.getBoolean(6), rs.getString(3), (int) rs.getLong(4), rs.getInt(5)));
             fileNode = rs.getLong(7);
-            orders.put(rs.getString(3), columnOrder(rs.getLong(4), rs.getLong(8)));
+            orders.put(rs.getString(3), rs.getString(8));
         }
         if (columns.isEmpty()) {
             return null;

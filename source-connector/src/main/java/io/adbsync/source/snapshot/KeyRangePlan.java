@@ -41,7 +41,7 @@ final class KeyRangePlan extends TablePlan {
     /** The key's column names in the order the ranges compare them: order_count and order_0..order_n. */
     private static final String ORDER_COUNT = "order_count";
     private static final String ORDER_PREFIX = "order_";
-    /** What orders each of those columns ({@link SourceCatalog#columnOrder}): order_sort_0..order_sort_n. */
+    /** What orders each of those columns (type and collation, see {@link SourceCatalog.LockedShape}): order_sort_0... */
     private static final String SORT_PREFIX = "order_sort_";
     /** What orders a key column that is no longer there. */
     private static final String GONE = "gone";
@@ -81,7 +81,7 @@ final class KeyRangePlan extends TablePlan {
         List<String> names() throws SQLException;
     }
 
-    /** {@link SourceCatalog#columnOrder} of each column of the table now, by name, asked only when needed. */
+    /** What orders each column of the table now ({@link SourceCatalog#columnOrders}), by name, asked only when needed. */
     interface ColumnOrders {
         Map<String, String> byName() throws SQLException;
     }
@@ -201,8 +201,8 @@ final class KeyRangePlan extends TablePlan {
         List<String> changed = new ArrayList<>();
         for (int i = 0; i < key.size(); i++) {
             if (GONE.equals(now.get(i)) || !then.get(i).equals(now.get(i))) {
-                changed.add(key.get(i).name() + (GONE.equals(now.get(i)) ? " is gone" : " orders otherwise (its type or "
-                        + "collation changed: " + then.get(i) + " then, " + now.get(i) + " now, as type/collation OIDs)"));
+                changed.add(key.get(i).name() + (GONE.equals(now.get(i)) ? " is gone" : " orders otherwise (" + then.get(i)
+                        + " then, " + now.get(i) + " now)"));
             }
         }
         return changed.isEmpty() ? null : "key column " + String.join(", key column ", changed);
@@ -214,7 +214,9 @@ final class KeyRangePlan extends TablePlan {
      */
     @Override
     String rangesNoLongerHold(SourceCatalog.LockedShape locked) {
-        if (done) {
+        // Not "done": that is set once the last chunk is handed out, before it (and others of its round) is read. A copy
+        // resumed as done has no sorts and hands out nothing.
+        if (sorts.isEmpty()) {
             return null;
         }
         String reordered = reordered(key, sorts, sortsOf(key, locked.columnOrders()));
@@ -246,7 +248,7 @@ final class KeyRangePlan extends TablePlan {
                     order.add(SnapshotOffsets.text(stored, ORDER_PREFIX + i));
                 }
                 // Stored since 2026-11-29: a bound stored before says nothing of what ordered it.
-                if (stored.containsKey(SORT_PREFIX + 0)) {
+                if (stored.get(SORT_PREFIX + 0) != null) {
                     sorts = new ArrayList<>(count);
                     for (int i = 0; i < count; i++) {
                         sorts.add(SnapshotOffsets.text(stored, SORT_PREFIX + i));

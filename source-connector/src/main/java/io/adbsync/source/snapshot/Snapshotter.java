@@ -819,18 +819,22 @@ public final class Snapshotter implements AutoCloseable {
             }
             PgOutputMessage.Relation shape = locked.relation();
             CapturedTable t = plan.table;
-            if (!shape.columns().equals(plan.shape.columns()) || shape.replicaIdentity() != plan.shape.replicaIdentity()) {
+            boolean reshaped = !shape.columns().equals(plan.shape.columns())
+                    || shape.replicaIdentity() != plan.shape.replicaIdentity();
+            if (reshaped) {
+                // Also where the ranges no longer hold: the plan made again reads the table as it is now.
                 t = relations.describe(shape);
-                log.info("Snapshot of {} continues with the columns the table has now: {}", t.qualifiedName(),
-                        shape.columns().stream().map(PgOutputMessage.Column::name).collect(Collectors.joining(", ")));
                 plan.table = t;
                 plan.shape = shape;
             }
-            // After the shape: a plan made again for a key column renamed reads the table as it is now.
             String noLongerHold = plan.rangesNoLongerHold(locked);
             if (noLongerHold != null) {
                 connection.rollback();
                 return ChunkRead.rangesNoLongerHold(noLongerHold);
+            }
+            if (reshaped) {
+                log.info("Snapshot of {} continues with the columns the table has now: {}", t.qualifiedName(),
+                        shape.columns().stream().map(PgOutputMessage.Column::name).collect(Collectors.joining(", ")));
             }
             bindParameters(connection, chunk.parameters());
             long snapshotTime = System.currentTimeMillis();
