@@ -269,12 +269,14 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
      * which pgoutput does not flag either.
      */
     /**
-     * What orders the values of column {@code a}: its type and its collation, by name (the same on a Greenplum
-     * coordinator and its segments, where a collation imported from a host's locales may have another OID).
+     * Which column {@code a} is and what orders its values: its type and its collation, by name (the same on a
+     * Greenplum coordinator and its segments, where a collation imported from a host's locales may have another OID),
+     * and its number (two key columns that swapped names keep every name and type of the key).
      */
     private static final String COLUMN_ORDER = "format_type(a.atttypid, NULL) || coalesce(' COLLATE ' || (SELECT "
             + "quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_catalog.pg_collation co "
-            + "JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation), '')";
+            + "JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation), '') "
+            + "|| ' (column ' || a.attnum || ')'";
 
     private static final String RELATION_COLUMNS = "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
             + "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false "
@@ -307,8 +309,9 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
 
     /**
      * A table's shape and the file node its rows are in, as one snapshot chunk sees them; {@code columnOrders}: what
-     * orders each column's values, which pgoutput's relation does not say (its type and collation, e.g.
-     * {@code text COLLATE pg_catalog."C"}), by name. Ranges of keys compared in one order are not ranges in another.
+     * orders each column's values, which pgoutput's relation does not say (its type and collation, and which column it
+     * is, e.g. {@code text COLLATE pg_catalog."C" (column 2)}), by name. Ranges of keys compared in one order are not
+     * ranges in another.
      */
     public record LockedShape(PgOutputMessage.Relation relation, long fileNode, Map<String, String> columnOrders) {
     }

@@ -201,8 +201,8 @@ final class KeyRangePlan extends TablePlan {
         List<String> changed = new ArrayList<>();
         for (int i = 0; i < key.size(); i++) {
             if (GONE.equals(now.get(i)) || !then.get(i).equals(now.get(i))) {
-                changed.add(key.get(i).name() + (GONE.equals(now.get(i)) ? " is gone" : " orders otherwise (" + then.get(i)
-                        + " then, " + now.get(i) + " now)"));
+                changed.add(key.get(i).name() + (GONE.equals(now.get(i)) ? " is gone" : " is another column or orders otherwise ("
+                        + then.get(i) + " then, " + now.get(i) + " now)"));
             }
         }
         return changed.isEmpty() ? null : "key column " + String.join(", key column ", changed);
