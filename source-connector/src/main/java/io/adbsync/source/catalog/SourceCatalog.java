@@ -269,11 +269,14 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
      * which pgoutput does not flag either.
      */
     /**
-     * Which column {@code a} is and what orders its values: its type and its collation, by name (the same on a
-     * Greenplum coordinator and its segments, where a collation imported from a host's locales may have another OID),
-     * and its number (two key columns that swapped names keep every name and type of the key).
+     * Which column {@code a} is and what orders its values: its type and its collation, by qualified name (the same on a
+     * Greenplum coordinator and its segments, where a collation imported from a host's locales may have another OID,
+     * and whatever a session's search_path), and its number (two key columns that swapped names keep every name and
+     * type of the key).
      */
-    private static final String COLUMN_ORDER = "format_type(a.atttypid, NULL) || coalesce(' COLLATE ' || (SELECT "
+    private static final String COLUMN_ORDER = "(SELECT quote_ident(tn.nspname) || '.' || quote_ident(t.typname) FROM "
+            + "pg_catalog.pg_type t JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace WHERE t.oid = a.atttypid) "
+            + "|| coalesce(' COLLATE ' || (SELECT "
             + "quote_ident(cn.nspname) || '.' || quote_ident(co.collname) FROM pg_catalog.pg_collation co "
             + "JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation), '') "
             + "|| ' (column ' || a.attnum || ')'";
@@ -310,7 +313,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     /**
      * A table's shape and the file node its rows are in, as one snapshot chunk sees them; {@code columnOrders}: what
      * orders each column's values, which pgoutput's relation does not say (its type and collation, and which column it
-     * is, e.g. {@code text COLLATE pg_catalog."C" (column 2)}), by name. Ranges of keys compared in one order are not
+     * is, e.g. {@code pg_catalog.text COLLATE pg_catalog."C" (column 2)}), by name. Ranges of keys compared in one order are not
      * ranges in another.
      */
     public record LockedShape(PgOutputMessage.Relation relation, long fileNode, Map<String, String> columnOrders) {

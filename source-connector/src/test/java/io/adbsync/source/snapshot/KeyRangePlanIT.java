@@ -69,7 +69,7 @@ class KeyRangePlanIT {
         assertThat(first.afterChunk()).containsEntry("order_count", 2).containsEntry("order_0", "b")
                 .containsEntry("order_1", "a").containsEntry("after_0", "2").containsEntry("after_1", "9")
                 // integer, which has no collation
-                .containsEntry("order_sort_0", "integer (column 2)").containsEntry("order_sort_1", "integer (column 1)");
+                .containsEntry("order_sort_0", "pg_catalog.int4 (column 2)").containsEntry("order_sort_1", "pg_catalog.int4 (column 1)");
     }
 
     /**
@@ -167,7 +167,7 @@ class KeyRangePlanIT {
         assertThat(plan.rangesNoLongerHold(locked(words))).isNull();
         sql("ALTER TABLE words ALTER COLUMN w TYPE text COLLATE \"POSIX\"");
         assertThat(plan.rangesNoLongerHold(locked(words))).startsWith("key column w is another column or orders "
-                + "otherwise (text COLLATE pg_catalog.\"default\" (column 1) then, text COLLATE pg_catalog.\"POSIX\" (column 1) now)");
+                + "otherwise (pg_catalog.text COLLATE pg_catalog.\"default\" (column 1) then, pg_catalog.text COLLATE pg_catalog.\"POSIX\" (column 1) now)");
     }
 
     /**

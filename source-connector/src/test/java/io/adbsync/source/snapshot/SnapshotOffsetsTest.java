@@ -53,7 +53,7 @@ class SnapshotOffsetsTest {
             List.of(new CapturedTable.CapturedColumn("id", "id", null, true, 23)), null, null, null);
 
     private static final KeyRangePlan.IndexOrder ID = () -> List.of("id");
-    private static final KeyRangePlan.ColumnOrders ORDERS = () -> Map.of("id", "integer (column 1)");
+    private static final KeyRangePlan.ColumnOrders ORDERS = () -> Map.of("id", "pg_catalog.int4 (column 1)");
 
     private static Map<String, Object> ctid() {
         return new HashMap<>(Map.of("chunking", "ctid", "oid", 16384L, "publication_member", 0L,
@@ -185,9 +185,9 @@ class SnapshotOffsetsTest {
         assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(ordered()), ID, ORDERS)).isNotNull();
         // Stored under another order of its column (text's, where the column is an integer now): planned afresh.
         assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(with(ordered(), "order_sort_0",
-                "text COLLATE pg_catalog.\"default\" (column 1)")), ID, ORDERS)).isNull();
+                "pg_catalog.text COLLATE pg_catalog.\"default\" (column 1)")), ID, ORDERS)).isNull();
         assertThat(KeyRangePlan.resume(KEYED, null, 100, () -> 1000, P, SnapshotOffsets.parse(with(ordered(), "order_sort_0",
-                "integer (column 1)")), ID, ORDERS)).isNotNull();
+                "pg_catalog.int4 (column 1)")), ID, ORDERS)).isNotNull();
     }
 
     @Test
