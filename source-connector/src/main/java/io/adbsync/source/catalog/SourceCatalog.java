@@ -264,11 +264,6 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     }
 
     /**
-     * The columns of {@link #relation}: published columns in order, each flagged as key by the replica identity. An
-     * index's key is its first indnkeyatts columns (int2vector subscripts start at 0); the rest are INCLUDE columns,
-     * which pgoutput does not flag either.
-     */
-    /**
      * Which column {@code a} is and what orders its values: its type and its collation, by qualified name (the same on a
      * Greenplum coordinator and its segments, where a collation imported from a host's locales may have another OID,
      * and whatever a session's search_path), and its number (two key columns that swapped names keep every name and
@@ -281,6 +276,11 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             + "JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation), '') "
             + "|| ' (column ' || a.attnum || ')'";
 
+    /**
+     * The columns of {@link #relation}: published columns in order, each flagged as key by the replica identity. An
+     * index's key is its first indnkeyatts columns (int2vector subscripts start at 0); the rest are INCLUDE columns,
+     * which pgoutput does not flag either.
+     */
     private static final String RELATION_COLUMNS = "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
             + "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false "
             + "WHEN 'i' THEN a.attnum = ANY((ri.indkey::int2[])[0:ri.indnkeyatts - 1]) "
