@@ -769,8 +769,6 @@ public final class Snapshotter implements AutoCloseable {
      * else {@code why} it is copied again).
      */
     private record ChunkRead(boolean complete, boolean gone, long rows, long bytes, String why) {
-        static final ChunkRead REWRITTEN = rangesNoLongerHold("the table was rewritten (VACUUM FULL, CLUSTER or "
-                + "pg_repack) during its copy, which may have moved rows into ranges already copied");
         static final ChunkRead GONE = new ChunkRead(false, true, 0, 0, null);
 
         /** Read whole: {@code rows} rows of {@code bytes} bytes of COPY text. */
@@ -812,10 +810,6 @@ public final class Snapshotter implements AutoCloseable {
                 // The partition was detached or dropped: its rows are no longer the table's.
                 connection.rollback();
                 return ChunkRead.GONE;
-            }
-            if (plan.fileNode() != TablePlan.ANY_FILE_NODE && plan.fileNode() != locked.fileNode()) {
-                connection.rollback();
-                return ChunkRead.REWRITTEN;
             }
             PgOutputMessage.Relation shape = locked.relation();
             CapturedTable t = plan.table;

@@ -284,10 +284,11 @@ abstract class TablePlan {
     abstract long fileNode();
 
     /**
-     * Why the ranges no longer hold for the table as a chunk's lock found it ({@code locked}), other than a new file
-     * node, or null if they do.
+     * Why the ranges no longer hold for the table as a chunk's lock found it ({@code locked}), or null if they do: here,
+     * ranges of row positions in a file the table is no longer in ({@link #fileNode()}).
      */
     String rangesNoLongerHold(io.adbsync.source.catalog.SourceCatalog.LockedShape locked) {
-        return null;
+        return fileNode() != ANY_FILE_NODE && fileNode() != locked.fileNode() ? "the table was rewritten (VACUUM FULL, "
+                + "CLUSTER or pg_repack) during its copy, which may have moved rows into ranges already copied" : null;
     }
 }
