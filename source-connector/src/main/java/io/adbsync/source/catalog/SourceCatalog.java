@@ -209,23 +209,30 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         }
     }
 
+    /**
+     * {@code format_type}, with the schema written before a type outside pg_catalog that the session's search_path
+     * finds by its name alone (format_type qualifies the others itself).
+     */
+    private static final String FORMAT_TYPE = "SELECT CASE WHEN n.nspname <> 'pg_catalog' AND pg_catalog.pg_type_is_visible(t.oid) "
+            + "THEN pg_catalog.quote_ident(n.nspname) || '.' ELSE '' END || pg_catalog.format_type(o.oid, o.typmod) "
+            + "FROM (SELECT ?::oid AS oid, ?::int AS typmod) o LEFT JOIN pg_catalog.pg_type t ON t.oid = o.oid "
+            + "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace";
+
     /** {@code format_type} with every non-catalog type schema-qualified, as the destination needs it. */
     public String formatType(int oid, int typmod) {
-        try (Statement s = connection().createStatement()) {
-            s.execute("SET search_path = pg_catalog");
-            try (PreparedStatement ps = connection().prepareStatement("SELECT format_type(?::oid, ?)")) {
-                ps.setLong(1, oid & 0xFFFFFFFFL);
-                if (typmod < 0) {
-                    ps.setNull(2, java.sql.Types.INTEGER);
-                } else {
-                    ps.setInt(2, typmod);
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getString(1);
-                }
-            } finally {
-                s.execute("RESET search_path");
+        // Qualified by hand rather than under a search_path set for it: snapshot readers name types on this connection
+        // while other threads query it, and a SET before and a RESET after let one thread name under another's reset
+        // (an unqualified name, which the sink resolves in its own schemas) and others query under pg_catalog.
+        try (PreparedStatement ps = connection().prepareStatement(FORMAT_TYPE)) {
+            ps.setLong(1, oid & 0xFFFFFFFFL);
+            if (typmod < 0) {
+                ps.setNull(2, java.sql.Types.INTEGER);
+            } else {
+                ps.setInt(2, typmod);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
             }
         } catch (SQLException e) {
             throw new ConnectException("Cannot name the type with OID " + oid + ": " + e.getMessage(), e);

@@ -90,6 +90,60 @@ class SourceCatalogIT {
                 List.of("r", "quo\"ted", "padded"), 200)).isBetween(1_504L, 1_506L);
     }
 
+    /**
+     * Snapshot readers name types on the task's one catalog connection while other threads query it. The name of a user
+     * type must be qualified whoever else uses the connection (the sink creates the column with it), and another
+     * thread's query must run with the session's own search_path, not the one naming sets.
+     */
+    @Test
+    void typesAreNamedQualifiedWhileOtherThreadsUseTheConnection() throws Exception {
+        sql("CREATE TYPE mood AS ENUM ('ok', 'sad')", "CREATE TYPE public.\"Level\" AS ENUM ('lo', 'hi')",
+                "CREATE SCHEMA elsewhere", "CREATE TYPE elsewhere.text AS ENUM ('t')");
+        assertThat(catalog.formatType(Integer.parseUnsignedInt(server.scalar(database, "SELECT 'elsewhere.text'::regtype::oid")), -1))
+                .isEqualTo("elsewhere.text");
+        assertThat(catalog.formatType(Integer.parseUnsignedInt(server.scalar(database, "SELECT 'public.mood[]'::regtype::oid")), -1))
+                .isEqualTo("public.mood[]");
+        assertThat(catalog.formatType(1043, 14)).isEqualTo("character varying(10)");
+        int mood = Integer.parseUnsignedInt(server.scalar(database, "SELECT 'public.mood'::regtype::oid"));
+        int level = Integer.parseUnsignedInt(server.scalar(database, "SELECT 'public.\"Level\"'::regtype::oid"));
+        var pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<List<String>>> namings = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                namings.add(pool.submit(() -> {
+                    List<String> names = new java.util.ArrayList<>();
+                    for (int i = 0; i < 150; i++) {
+                        names.add(catalog.formatType(i % 2 == 0 ? mood : level, -1));
+                    }
+                    return names;
+                }));
+            }
+            List<Future<List<String>>> paths = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                paths.add(pool.submit(() -> {
+                    List<String> seen = new java.util.ArrayList<>();
+                    for (int i = 0; i < 150; i++) {
+                        try (Statement s = catalog.connection().createStatement();
+                             ResultSet rs = s.executeQuery("SELECT current_setting('search_path')")) {
+                            rs.next();
+                            seen.add(rs.getString(1));
+                        }
+                    }
+                    return seen;
+                }));
+            }
+            for (Future<List<String>> names : namings) {
+                assertThat(names.get(2, TimeUnit.MINUTES)).as("names of public.mood and public.\"Level\"")
+                        .containsOnly("public.mood", "public.\"Level\"");
+            }
+            for (Future<List<String>> seen : paths) {
+                assertThat(seen.get(2, TimeUnit.MINUTES)).as("search_path of other queries").containsOnly("\"$user\", public");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private int oid(String quotedTable) throws SQLException {
         return Integer.parseUnsignedInt(server.scalar(database, "SELECT '" + quotedTable.replace("'", "''")
                 + "'::regclass::oid"));
