@@ -89,8 +89,9 @@ public final class ChangeRecordFactory {
         return List.of(record(t, key(t, after), null, after, EventContract.OP_CREATE, tx, walLsn, nextEvent));
     }
 
-    public List<SourceRecord> update(CapturedTable t, char oldKind, TupleData oldRow, TupleData newRow,
+    public List<SourceRecord> update(CapturedTable t, char oldKind, TupleData oldRow, TupleData unfilledRow,
                                      TransactionContext tx, Lsn walLsn, long nextEvent) {
+        TupleData newRow = oldKind != 0 ? withUnchangedKeyFrom(t, unfilledRow, oldRow) : unfilledRow;
         Struct before = oldKind == 'O' ? row(t, oldRow, null, tx) : null;
         Struct after = row(t, newRow, oldKind == 'O' ? oldRow : null, tx);
         Struct newKey = key(t, after);
@@ -260,6 +261,28 @@ public final class ChangeRecordFactory {
             row.put(column.fieldName(), convert(t, column, text));
         }
         return row;
+    }
+
+    /**
+     * {@code newRow} with its key values the update left alone and TOASTed taken from {@code oldRow}: the server sends
+     * the old key whenever a key value is stored out of line, and in full. Only the key's: the other columns of an old
+     * key are nulls, not values.
+     */
+    private static TupleData withUnchangedKeyFrom(CapturedTable t, TupleData newRow, TupleData oldRow) {
+        if (oldRow == null || oldRow.size() != newRow.size() || newRow.size() != t.columns().size()) {
+            return newRow;
+        }
+        List<TupleData.Value> values = null;
+        for (int i = 0; i < newRow.size(); i++) {
+            if (t.columns().get(i).key() && newRow.get(i).isUnchangedToast() && !oldRow.get(i).isUnchangedToast()
+                    && !oldRow.get(i).isNull()) {
+                if (values == null) {
+                    values = new ArrayList<>(newRow.values());
+                }
+                values.set(i, oldRow.get(i));
+            }
+        }
+        return values == null ? newRow : new TupleData(values);
     }
 
     private static List<UnchangedToastLoader.KeyValue> keyTexts(CapturedTable t, TupleData tuple) {

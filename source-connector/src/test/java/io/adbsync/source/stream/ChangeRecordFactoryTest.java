@@ -78,6 +78,9 @@ class ChangeRecordFactoryTest {
         // The old key sent although it did not change (a TOASTed key value): still one update.
         assertThat(describe(factory(true).update(items, 'K', row(t("1"), NULL), row(t("1"), t("y")), TX, new Lsn(WAL), 4)))
                 .containsExactly("4 u key={id=1} before=null after={id=1, v=y}");
+        // The key itself TOASTed and unchanged: the new row has no value for it, the old key has it.
+        assertThat(describe(factory(true).update(items, 'K', row(t("1"), NULL), row(UNCHANGED, t("y")), TX, new Lsn(WAL), 4)))
+                .containsExactly("4 u key={id=1} before=null after={id=1, v=y}");
         // REPLICA IDENTITY FULL: the whole old row is the before image.
         assertThat(describe(factory(true).update(full, 'O', row(t("1"), t("x")), row(t("1"), t("y")), TX, new Lsn(WAL), 4)))
                 .containsExactly("4 u key={id=1} before={id=1, v=x} after={id=1, v=y}");
