@@ -17,9 +17,9 @@ record EnvelopeShape(Field op, Field after, Field source) {
     }
 
     /**
-     * The value of an envelope field as the record holds it, without the field's default: the envelope's own fields
-     * were read by name with Struct's typed getters, which apply none (a null {@code op} is no op, whatever a schema
-     * declares).
+     * The value of a field of an envelope, row or key as the record holds it, without the field's default: the
+     * envelope's own fields were read by name with Struct's typed getters, which apply none (a null {@code op} is no op,
+     * whatever a schema declares), and a column's NULL is not its default.
      */
     static Object value(Struct envelope, Field field) {
         return field.schema().defaultValue() == null ? envelope.get(field) : envelope.getWithoutDefault(field.name());

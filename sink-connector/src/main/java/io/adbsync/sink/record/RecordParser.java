@@ -200,7 +200,8 @@ public final class RecordParser {
         List<Column> rowColumns = columnsOf.get(row.schema());
         for (int i = 0; i < rowFields.size(); i++) {
             Column column = rowColumns.get(i);
-            Object value = row.get(rowFields.get(i));
+            // Without the field's default: Struct.get gives it for a null, and a NULL set at the source must stay one.
+            Object value = EnvelopeShape.value(row, rowFields.get(i));
             if (placeholders && UnavailableValue.is(value) && !fields.containsKey(column.name())) {
                 if (!keyRequired) {
                     throw new DataException("Column " + column.name() + " of table " + table + " from " + where(record)
@@ -261,7 +262,7 @@ public final class RecordParser {
         List<Column> keyColumns = columnsOf.get(keyStruct.schema());
         for (int i = 0; i < keyFields.size(); i++) {
             Column column = keyColumns.get(i);
-            Object value = keyStruct.get(keyFields.get(i));
+            Object value = EnvelopeShape.value(keyStruct, keyFields.get(i));
             if (value == null) {
                 throw new DataException("Key column " + column.name() + " of " + where(record) + " (table " + table + ") is null");
             }

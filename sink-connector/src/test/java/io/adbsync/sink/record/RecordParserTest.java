@@ -108,6 +108,27 @@ class RecordParserTest {
                 .isEqualTo(new TableId("public", "orders"));
     }
 
+    /**
+     * Debezium puts a column's default into its field's schema; Struct.get gives that default for a null, so an update
+     * setting the column to NULL was written with its default. A converter that keeps nulls (JSON with
+     * replace.null.with.default=false) leaves the sink the only place this can happen.
+     */
+    @Test
+    void aNullIsWrittenAsNullWhateverDefaultTheFieldsSchemaDeclares() {
+        Schema keyWithDefault = SchemaBuilder.struct().field("id", SchemaBuilder.int32().defaultValue(0).build()).build();
+        Schema rowWithDefaults = SchemaBuilder.struct().optional().field("id", SchemaBuilder.int32().defaultValue(0).build())
+                .field("s", SchemaBuilder.int32().optional().defaultValue(0).build())
+                .field("label", SchemaBuilder.string().optional().defaultValue("none").build()).build();
+        Schema envelope = EventContract.envelope("p.s.t", rowWithDefaults);
+        Struct source = new Struct(EventContract.SOURCE_SCHEMA).put("version", "1").put("connector", "postgresql").put("name", "p")
+                .put("ts_ms", 0L).put("db", "d").put("schema", "s").put("table", "t");
+        SinkRecord update = new SinkRecord("p.s.t", 0, keyWithDefault, new Struct(keyWithDefault).put("id", 5), envelope,
+                new Struct(envelope).put("op", "u").put("source", source).put("after", new Struct(rowWithDefaults).put("id", 5)), 9);
+        ChangeEvent e = parser.parse(update);
+        // Fields hold COPY's text forms: \N is NULL.
+        assertThat(e.fields()).containsEntry("id", "5").containsEntry("s", "\\N").containsEntry("label", "\\N");
+    }
+
     @Test
     void debeziumUnavailablePlaceholdersAreNeverValues() {
         Struct row = new Struct(ROW).put("id", 1).put("doc", PLACEHOLDER)
