@@ -280,6 +280,10 @@ public final class ChangeStream {
                     continue;
                 }
                 if (partial) {
+                    // Numbered all the same: whether it is partial is judged from the catalog when decoded, which a
+                    // restart may find otherwise, and the changes after it must keep their indices (StreamPosition).
+                    requireTransaction(Operation.TRUNCATE);
+                    nextEvent = StreamPosition.firstEventOf(nextChange++);
                     continue;
                 }
                 change(oid, Operation.TRUNCATE, out, table -> records.truncate(table, tx, walLsn, nextEvent));
