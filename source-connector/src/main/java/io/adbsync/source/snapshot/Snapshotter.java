@@ -33,6 +33,7 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,6 +118,11 @@ public final class Snapshotter implements AutoCloseable {
     private List<TablePlan.Chunk> inFlightChunks = List.of();
     /** Every plan the round in flight took a chunk from or found done. */
     private List<TablePlan> touchedInFlight = List.of();
+    /**
+     * The relation (OID) of the last copy this task planned of each table or partition (by {@link TablePlan#key}),
+     * whatever became of the copy: what the stored offsets may not say yet.
+     */
+    private final Map<String, Integer> plannedRelations = new HashMap<>();
     /** Plans a failed round left behind their reads: rebuilt from what was handed out before the next round. */
     private final List<TablePlan> rewinding = new ArrayList<>();
 
@@ -201,6 +207,9 @@ public final class Snapshotter implements AutoCloseable {
             if (again == null) {
                 again = whyCopyAgain(table, offset, member, publishedBefore);
             }
+            if (again == null) {
+                again = plannedHereForAnotherRelation(table, leaf);
+            }
         }
         if (again != null && !share.readsAllRows(table.oid())) {
             throw new ConnectException(partRecopy(table, again, share.splitsRows()));
@@ -270,7 +279,18 @@ public final class Snapshotter implements AutoCloseable {
         return null;
     }
 
+    /**
+     * "was dropped and created again" where this task planned a copy of {@code table} (or of its partition {@code leaf})
+     * for another relation: the offsets Connect stored may not show that copy yet (they are committed every
+     * offset.flush.interval.ms), and its rows may be at the destination all the same.
+     */
+    private String plannedHereForAnotherRelation(CapturedTable table, Partitions.Member leaf) {
+        Integer planned = plannedRelations.get(TablePlan.key(table.qualifiedName(), leaf));
+        return planned != null && planned != table.oid() ? "was dropped and created again" : null;
+    }
+
     private void add(TablePlan plan, String again) {
+        plannedRelations.put(TablePlan.key(plan.table.qualifiedName(), plan.leaf()), plan.oid);
         all.add(plan);
         metrics.track(plan);
         if (plan.done()) {
