@@ -38,7 +38,7 @@ public final class BatchReducer {
         for (ChangeEvent e : events) {
             List<PerTable> parts = tables.computeIfAbsent(e.table(), t -> new ArrayList<>(List.of(new PerTable())));
             PerTable current = parts.get(parts.size() - 1);
-            if (current.keyedByOther(e)) {
+            if (current.keyedByOther(e) || current.deletesAfterAppends(e)) {
                 current = new PerTable();
                 parts.add(current);
             }
@@ -70,6 +70,14 @@ public final class BatchReducer {
         /** Snapshot rows (insert-if-absent) that must run before the partial upsert that followed them. */
         final Map<RowKey, ChangeEvent> insertFirst = new HashMap<>();
         List<Column> keyColumns = List.of();
+
+        /**
+         * Whether {@code e} is a delete after rows appended (insert.mode=insert): a part's deletes run before its appends,
+         * so it goes into a part of its own after them, or a row inserted and then deleted would stay.
+         */
+        boolean deletesAfterAppends(ChangeEvent e) {
+            return e.kind() == ChangeEvent.Kind.DELETE && !appends.isEmpty();
+        }
 
         /** Whether {@code e} is matched by other key columns than the keyed events so far. */
         boolean keyedByOther(ChangeEvent e) {

@@ -149,13 +149,22 @@ public final class SinkTaskFixture {
         return r;
     }
 
+    /** A delete of row {@code id}. */
+    public static SinkRecord delete(int partition, long offset, int id) {
+        Struct source = new Struct(EventContract.SOURCE_SCHEMA).put("version", "1").put("connector", "postgresql").put("name", "p")
+                .put("ts_ms", 0L).put("db", "d").put("schema", "public").put("table", "items");
+        Struct envelope = new Struct(ENVELOPE).put("op", "d").put("source", source)
+                .put("before", new Struct(ROW).put("id", id).put("v", "v" + id));
+        return new SinkRecord(TOPIC, partition, KEY, new Struct(KEY).put("id", id), ENVELOPE, envelope, offset);
+    }
+
     /** A record of a topic of two partitions, a copy of barrier {@code barrier} when that is not null. */
     static SinkRecord rec2(int partition, long offset, Integer id, String barrier) {
         return barrier == null ? rec(partition, offset, id, BarrierHeaders.PARTITIONS, "2")
                 : rec(partition, offset, id, BarrierHeaders.PARTITIONS, "2", BarrierHeaders.BARRIER, barrier);
     }
 
-    static List<Integer> ids(PostgresServer pg, String db) throws Exception {
+    public static List<Integer> ids(PostgresServer pg, String db) throws Exception {
         List<Integer> ids = new ArrayList<>();
         try (Connection c = pg.connect(db); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT id FROM public.items ORDER BY id")) {
