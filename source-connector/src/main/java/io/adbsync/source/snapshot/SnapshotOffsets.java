@@ -30,7 +30,7 @@ public final class SnapshotOffsets {
      * null and 0 if none. {@code fields} is the offset as stored, for the offsets written from it.
      */
     record Offset(Map<String, Object> fields, Position position, Long oid, Long publicationMember, long generation,
-                  String left, String barrier, int barrierSent) {
+                  String left, String barrier, int barrierSent, String filter) {
 
         /** Whether it is the offset of a truncate's copy but the last, so that the copies after it are still owed. */
         boolean partSentTruncate() {
@@ -54,6 +54,7 @@ public final class SnapshotOffsets {
         Long generation = offset.get(TablePlan.OFFSET_GENERATION) == null ? null
                 : whole(offset, TablePlan.OFFSET_GENERATION, 0, Long.MAX_VALUE);
         String left = offset.get(LeftTables.OFFSET_LEFT) == null ? null : text(offset, LeftTables.OFFSET_LEFT);
+        String filter = offset.get(TablePlan.OFFSET_FILTER) == null ? null : text(offset, TablePlan.OFFSET_FILTER);
         String barrier = null;
         int barrierSent = 0;
         if (offset.get(TablePlan.OFFSET_BARRIER) != null || offset.get(TablePlan.OFFSET_BARRIER_SENT) != null) {
@@ -71,7 +72,7 @@ public final class SnapshotOffsets {
                     + "\" or \"" + KeyRangePlan.CHUNKING + "\", got " + describe(chunking));
         }
         return new Offset(Collections.unmodifiableMap(new HashMap<>(offset)), position, oid, member,
-                generation == null ? 0 : generation, left, barrier, barrierSent);
+                generation == null ? 0 : generation, left, barrier, barrierSent, filter);
     }
 
     /** A whole number within {@code [min, max]}. */

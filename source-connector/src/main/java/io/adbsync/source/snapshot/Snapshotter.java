@@ -276,6 +276,11 @@ public final class Snapshotter implements AutoCloseable {
         if (stored != null && publishedBefore != null && !publishedBefore.contains(table.qualifiedName())) {
             return "was not in publication " + publication + " (not captured) for a while";
         }
+        String filter = conditions.get(table.qualifiedName());
+        if (TablePlan.underAnotherFilter(stored, filter)) {
+            return "has another row filter in table.filters (" + (stored.filter().isEmpty() ? "none" : stored.filter())
+                    + " then, " + (filter == null ? "none" : filter) + " now)";
+        }
         return null;
     }
 

@@ -28,6 +28,8 @@ abstract class TablePlan {
     static final String OFFSET_PUBLICATION_MEMBER = "publication_member";
     /** How many copies of the table began with a truncate of the earlier one; each such copy counts one up. */
     static final String OFFSET_GENERATION = "generation";
+    /** The row filter (table.filters) the copy read under, "" for none: a copy under another one no longer holds. */
+    static final String OFFSET_FILTER = "filter";
     /** On the offsets of a truncate's copies but the last: its barrier id, and how many copies were handed out. */
     static final String OFFSET_BARRIER = "barrier";
     static final String OFFSET_BARRIER_SENT = "barrier_sent";
@@ -161,6 +163,14 @@ abstract class TablePlan {
         return stored != null && stored.oid() != null && stored.oid() != Integer.toUnsignedLong(oid);
     }
 
+    /**
+     * Whether a stored offset was written under another row filter than {@code filter} (null for none); offsets of
+     * older versions state none and are taken to be under this one.
+     */
+    static boolean underAnotherFilter(SnapshotOffsets.Offset stored, String filter) {
+        return stored != null && stored.filter() != null && !stored.filter().equals(filter == null ? "" : filter);
+    }
+
     /** Whether a stored offset was written while the table was published under another publication row. */
     static boolean underAnotherPublicationMember(SnapshotOffsets.Offset stored, long member) {
         return stored != null && member != 0 && stored.publicationMember() != null && stored.publicationMember() != 0
@@ -174,6 +184,7 @@ abstract class TablePlan {
         offset.put(OFFSET_OID, Integer.toUnsignedLong(oid));
         offset.put(OFFSET_PUBLICATION_MEMBER, publicationMember);
         offset.put(OFFSET_GENERATION, generation);
+        offset.put(OFFSET_FILTER, filter == null ? "" : filter);
         return offset;
     }
 
