@@ -119,8 +119,8 @@ public final class Snapshotter implements AutoCloseable {
     /** Every plan the round in flight took a chunk from or found done. */
     private List<TablePlan> touchedInFlight = List.of();
     /**
-     * The relation (OID) of the last copy this task planned of each table or partition (by {@link TablePlan#key}),
-     * whatever became of the copy: what the stored offsets may not say yet.
+     * The relation (OID; of the root for a partitioned table) of the last copy this task planned of each table, by
+     * name, whatever became of the copy: what the stored offsets may not say yet.
      */
     private final Map<String, Integer> plannedRelations = new HashMap<>();
     /** Plans a failed round left behind their reads: rebuilt from what was handed out before the next round. */
@@ -207,9 +207,16 @@ public final class Snapshotter implements AutoCloseable {
             if (again == null) {
                 again = whyCopyAgain(table, offset, member, publishedBefore);
             }
-            if (again == null) {
-                again = plannedHereForAnotherRelation(table, leaf);
-            }
+        }
+        // Only where something is planned now: its first plan carries the truncate (partitions left to planPartition
+        // are not judged here).
+        if (again == null && !readFrom.isEmpty()) {
+            again = plannedHereForAnotherRelation(table);
+        }
+        if (again == null && !leaves.isEmpty() && !readFrom.isEmpty()
+                && TablePlan.ofAnotherRelation(storedOffset(offsets, table, null), table.oid())) {
+            // A copy stored under the table's own name is of a table that was not partitioned.
+            again = "was dropped and created again (partitioned)";
         }
         if (again != null && !share.readsAllRows(table.oid())) {
             throw new ConnectException(partRecopy(table, again, share.splitsRows()));
@@ -285,17 +292,18 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /**
-     * "was dropped and created again" where this task planned a copy of {@code table} (or of its partition {@code leaf})
-     * for another relation: the offsets Connect stored may not show that copy yet (they are committed every
-     * offset.flush.interval.ms), and its rows may be at the destination all the same.
+     * "was dropped and created again" where this task planned a copy of {@code table} (of any of its partitions, whatever
+     * their names) for another relation: the offsets Connect stored may not show that copy yet (they are committed every
+     * offset.flush.interval.ms), or show it under partitions the table no longer has, and its rows may be at the
+     * destination all the same.
      */
-    private String plannedHereForAnotherRelation(CapturedTable table, Partitions.Member leaf) {
-        Integer planned = plannedRelations.get(TablePlan.key(table.qualifiedName(), leaf));
+    private String plannedHereForAnotherRelation(CapturedTable table) {
+        Integer planned = plannedRelations.get(table.qualifiedName());
         return planned != null && planned != table.oid() ? "was dropped and created again" : null;
     }
 
     private void add(TablePlan plan, String again) {
-        plannedRelations.put(TablePlan.key(plan.table.qualifiedName(), plan.leaf()), plan.oid);
+        plannedRelations.put(plan.table.qualifiedName(), plan.oid);
         all.add(plan);
         metrics.track(plan);
         if (plan.done()) {
@@ -350,6 +358,14 @@ public final class Snapshotter implements AutoCloseable {
             return;
         }
         SnapshotOffsets.Offset stored = storedOffset(offsets, table, leaf);
+        if (plannedHereForAnotherRelation(table) != null || TablePlan.ofAnotherRelation(stored, table.oid())) {
+            // A partition of a table created again: the table is new to the connector too, and copied whole after a
+            // truncate of its earlier copy (planNewTable). Planned here, this partition would go first without one, or
+            // resume the copy of the dropped table's partition of its name.
+            log.info("Partition {} of {} is copied with its table, which was dropped and created again", leaf.qualifiedName(),
+                    table.qualifiedName());
+            return;
+        }
         TablePlan plan = plan(table, leaf, stored);
         plan.shape = shape;
         add(plan, null);
