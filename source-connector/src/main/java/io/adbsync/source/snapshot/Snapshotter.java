@@ -213,9 +213,12 @@ public final class Snapshotter implements AutoCloseable {
         if (again == null && !readFrom.isEmpty()) {
             again = plannedHereForAnotherRelation(table);
         }
-        if (again == null && !leaves.isEmpty() && !readFrom.isEmpty()
+        // A copy stored under the table's own name is of a table that was not partitioned. Nothing writes that name
+        // again once the table is, so it is judged only until a copy of this relation is stored.
+        boolean copiedAsThis = stored.stream().anyMatch(o -> o != null && o.oid() != null
+                && o.oid() == Integer.toUnsignedLong(table.oid()));
+        if (again == null && !leaves.isEmpty() && !readFrom.isEmpty() && !copiedAsThis
                 && TablePlan.ofAnotherRelation(storedOffset(offsets, table, null), table.oid())) {
-            // A copy stored under the table's own name is of a table that was not partitioned.
             again = "was dropped and created again (partitioned)";
         }
         if (again != null && !share.readsAllRows(table.oid())) {
@@ -358,13 +361,17 @@ public final class Snapshotter implements AutoCloseable {
             return;
         }
         SnapshotOffsets.Offset stored = storedOffset(offsets, table, leaf);
-        if (plannedHereForAnotherRelation(table) != null || TablePlan.ofAnotherRelation(stored, table.oid())) {
-            // A partition of a table created again: the table is new to the connector too, and copied whole after a
-            // truncate of its earlier copy (planNewTable). Planned here, this partition would go first without one, or
-            // resume the copy of the dropped table's partition of its name.
+        if (plannedHereForAnotherRelation(table) != null) {
+            // A partition of a table created again since this task planned its copy: the table is new to the connector
+            // too, and copied whole after a truncate of its earlier copy (planNewTable). Planned here, this partition
+            // would go first, without one.
             log.info("Partition {} of {} is copied with its table, which was dropped and created again", leaf.qualifiedName(),
                     table.qualifiedName());
             return;
+        }
+        if (TablePlan.ofAnotherRelation(stored, table.oid())) {
+            // The copy of a dropped table's partition of this name: nothing of it holds for this one.
+            stored = null;
         }
         TablePlan plan = plan(table, leaf, stored);
         plan.shape = shape;
