@@ -107,7 +107,9 @@ public final class SinkConfig extends AbstractConfig {
                         + "insert: plain inserts, for tables without a key (replays duplicate rows). In insert mode "
                         + "every record becomes a new row: a row changed while the source snapshot ran arrives both "
                         + "as a snapshot row and as a change, and ends up twice (the task logs a warning at the "
-                        + "first snapshot row); updates and deletes are appended as rows too.",
+                        + "first snapshot row); updates are appended as rows too. Deletes remove the rows of their key, "
+                        + "in their place among the appended rows, where the destination table has a unique key on it "
+                        + "(or is append-optimized), and are refused naming the table otherwise.",
                 GROUP_WRITES, ++order, Width.SHORT, "Insert mode");
         def.define(DELETE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
                 "Apply delete events and tombstones as deletes by primary key; when false they are skipped.",

@@ -67,16 +67,19 @@ public final class BatchReducer {
         final Map<RowKey, ChangeEvent> last = new LinkedHashMap<>();
         final Set<RowKey> deletedBefore = new HashSet<>();
         final List<ChangeEvent> appends = new ArrayList<>();
+        /** The keys of {@link #appends} (insert.mode=insert). */
+        final Set<RowKey> appendedKeys = new HashSet<>();
         /** Snapshot rows (insert-if-absent) that must run before the partial upsert that followed them. */
         final Map<RowKey, ChangeEvent> insertFirst = new HashMap<>();
         List<Column> keyColumns = List.of();
 
         /**
-         * Whether {@code e} is a delete after rows appended (insert.mode=insert): a part's deletes run before its appends,
-         * so it goes into a part of its own after them, or a row inserted and then deleted would stay.
+         * Whether {@code e} is a delete of a key appended in this part (insert.mode=insert): a part's deletes run before
+         * its appends, so it goes into a part of its own after them, or a row inserted and then deleted would stay.
+         * Deletes of other keys stay in the part: each part costs its own staging tables in the batch's transaction.
          */
         boolean deletesAfterAppends(ChangeEvent e) {
-            return e.kind() == ChangeEvent.Kind.DELETE && !appends.isEmpty();
+            return e.kind() == ChangeEvent.Kind.DELETE && appendedKeys.contains(e.key());
         }
 
         /** Whether {@code e} is matched by other key columns than the keyed events so far. */
@@ -92,6 +95,7 @@ public final class BatchReducer {
                     last.clear();
                     deletedBefore.clear();
                     appends.clear();
+                    appendedKeys.clear();
                     insertFirst.clear();
                 }
                 case DELETE -> {
@@ -103,6 +107,9 @@ public final class BatchReducer {
                 case UPSERT -> {
                     if (appendMode) {
                         appends.add(e);
+                        if (e.key() != null) {
+                            appendedKeys.add(e.key());
+                        }
                         return;
                     }
                     keyColumns = e.keyColumns();

@@ -43,6 +43,26 @@ class BatchReducerTest {
                 new Struct(ENVELOPE).put("op", op).put("after", after).put("source", source), offset++));
     }
 
+    /**
+     * insert.mode=insert: a part runs its deletes before its appends, so a delete of a key appended before it goes into
+     * a part after them; deletes of other keys stay in the part (each part stages apart, in the batch's transaction).
+     */
+    @Test
+    void inInsertModeOnlyADeleteOfAKeyAppendedBeforeItStartsAPart() {
+        ChangeEvent one = upsert(1, "a");
+        ChangeEvent two = upsert(2, "b");
+        ChangeEvent deleteNine = delete(9);
+        ChangeEvent deleteEight = delete(8);
+        ChangeEvent deleteOne = delete(1);
+        ChangeEvent three = upsert(3, "c");
+        List<TableChanges> parts = new BatchReducer(true, true).reduce(List.of(one, deleteNine, two, deleteEight, deleteOne, three));
+        assertThat(parts).hasSize(2);
+        assertThat(parts.get(0).appends()).containsExactly(one, two);
+        assertThat(parts.get(0).deletes()).containsExactlyInAnyOrder(deleteNine, deleteEight);
+        assertThat(parts.get(1).deletes()).containsExactly(deleteOne);
+        assertThat(parts.get(1).appends()).containsExactly(three);
+    }
+
     @Test
     void aChangeOfKeyColumnsSplitsTheTableSoThatNoKeyIsStagedWithNulls() {
         Schema wide = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).field("v", Schema.STRING_SCHEMA).build();
