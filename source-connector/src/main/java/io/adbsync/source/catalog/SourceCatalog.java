@@ -211,12 +211,14 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
 
     /**
      * {@code format_type}, with the schema written before a type outside pg_catalog that the session's search_path
-     * finds by its name alone (format_type qualifies the others itself).
+     * finds by its name alone (format_type qualifies the others itself). An array is named after its element, and
+     * qualified as its element is.
      */
-    private static final String FORMAT_TYPE = "SELECT CASE WHEN n.nspname <> 'pg_catalog' AND pg_catalog.pg_type_is_visible(t.oid) "
+    private static final String FORMAT_TYPE = "SELECT CASE WHEN n.nspname <> 'pg_catalog' AND pg_catalog.pg_type_is_visible(e.oid) "
             + "THEN pg_catalog.quote_ident(n.nspname) || '.' ELSE '' END || pg_catalog.format_type(o.oid, o.typmod) "
             + "FROM (SELECT ?::oid AS oid, ?::int AS typmod) o LEFT JOIN pg_catalog.pg_type t ON t.oid = o.oid "
-            + "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace";
+            + "LEFT JOIN pg_catalog.pg_type e ON e.oid = CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN t.typelem ELSE t.oid END "
+            + "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = e.typnamespace";
 
     /** {@code format_type} with every non-catalog type schema-qualified, as the destination needs it. */
     public String formatType(int oid, int typmod) {

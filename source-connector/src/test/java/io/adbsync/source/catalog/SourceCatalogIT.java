@@ -144,6 +144,29 @@ class SourceCatalogIT {
         }
     }
 
+    /**
+     * An array is named after its element, qualified as the element is: the array type's own visibility differs where
+     * a schema earlier in the search_path holds a type named like it ({@code _mood}) and none named like the element.
+     */
+    @Test
+    void anArrayIsQualifiedAsItsElementIs() throws SQLException {
+        sql("CREATE SCHEMA a", "CREATE SCHEMA b", "CREATE TYPE b.mood AS ENUM ('x')", "CREATE TYPE a._mood AS ENUM ('y')",
+                "ALTER DATABASE " + database + " SET search_path = a, b");
+        SourceCatalog other = new SourceCatalog(new ConnectionConfig(server.jdbcUrl(database), server.user(),
+                server.password() == null ? null : new Password(server.password())));
+        try {
+            assertThat(other.formatType(Integer.parseUnsignedInt(server.scalar(database, "SELECT 'b.mood[]'::regtype::oid")), -1))
+                    .isEqualTo("b.mood[]");
+            assertThat(other.formatType(Integer.parseUnsignedInt(server.scalar(database, "SELECT 'b.mood'::regtype::oid")), -1))
+                    .isEqualTo("b.mood");
+            assertThat(other.formatType(Integer.parseUnsignedInt(server.scalar(database, "SELECT 'a._mood'::regtype::oid")), -1))
+                    .isEqualTo("a._mood");
+            assertThat(other.formatType(1009, -1)).isEqualTo("text[]");
+        } finally {
+            other.close();
+        }
+    }
+
     private int oid(String quotedTable) throws SQLException {
         return Integer.parseUnsignedInt(server.scalar(database, "SELECT '" + quotedTable.replace("'", "''")
                 + "'::regclass::oid"));
