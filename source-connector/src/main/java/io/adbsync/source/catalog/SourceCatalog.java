@@ -24,9 +24,11 @@ import java.sql.SQLTransientException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -326,6 +328,27 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
      * ranges in another.
      */
     public record LockedShape(PgOutputMessage.Relation relation, long fileNode, Map<String, String> columnOrders) {
+    }
+
+    /**
+     * The columns of relation {@code relationOid} whose type is a domain with a collation of its own and which were
+     * given another one: a value cast to the domain carries the domain's collation, and compared with the column it
+     * conflicts (no comparison is possible without naming one).
+     */
+    public Set<String> columnsCollatedOtherwiseThanTheirDomain(int relationOid) throws SQLException {
+        Set<String> names = new HashSet<>();
+        try (PreparedStatement ps = connection().prepareStatement("SELECT a.attname FROM pg_catalog.pg_attribute a "
+                + "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid WHERE a.attrelid = ?::oid AND a.attnum > 0 "
+                + "AND NOT a.attisdropped AND t.typtype = 'd' AND t.typcollation NOT IN (0, 100) "
+                + "AND a.attcollation <> t.typcollation")) {
+            ps.setLong(1, Integer.toUnsignedLong(relationOid));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
     }
 
     /** What orders the values of each column of relation {@code relationOid} (see {@link LockedShape}), by name. */

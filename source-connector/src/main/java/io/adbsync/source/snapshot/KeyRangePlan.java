@@ -58,6 +58,11 @@ final class KeyRangePlan extends TablePlan {
     private List<String> after;
     private boolean done;
     private long chunksHandedOut;
+    /**
+     * The key columns whose bounds name their collation (see {@link #casts}), read at the first chunk; naming one needs
+     * USAGE on its schema, so only where a bound cannot compare without it.
+     */
+    private Set<String> collatedBounds;
 
     private KeyRangePlan(CapturedTable table, String filter, long estimatedRows, OffsetScope server, long chunkRows,
                          List<CapturedColumn> key, List<String> sorts, List<String> after, boolean done) {
@@ -288,6 +293,9 @@ final class KeyRangePlan extends TablePlan {
             return null;
         }
         String keyList = key.stream().map(c -> SqlIdentifiers.quote(c.name())).collect(Collectors.joining(", "));
+        if (collatedBounds == null) {
+            collatedBounds = catalog.columnsCollatedOtherwiseThanTheirDomain(readOid());
+        }
         List<String> lower = after;
         List<String> upper = upperBound(catalog, keyList, lower);
         List<String> conditions = new ArrayList<>();
@@ -377,15 +385,16 @@ final class KeyRangePlan extends TablePlan {
     }
 
     /**
-     * {@code CAST(<value i> AS <type of key column i>) COLLATE <its collation>, ...} for the key's columns, values named
-     * by {@code value}. The collation is the column's, as the plan's order has it: a cast to a domain with a collation
-     * of its own carries that one, which conflicts with another the column was given (no comparison is then possible),
-     * and the key index and ORDER BY order by the column's.
+     * {@code CAST(<value i> AS <type of key column i>), ...} for the key's columns, values named by {@code value}; with
+     * {@code COLLATE <the column's collation>}, as the plan's order has it, for a column of a domain with a collation
+     * of its own that was given another: the cast carries the domain's, which conflicts with the column's (no
+     * comparison is then possible), and the key index and ORDER BY order by the column's.
      */
     private String casts(int count, int firstIndex, IntFunction<String> value) {
         List<String> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            List<String> collation = i < sorts.size() ? collationOf(sorts.get(i)) : null;
+            List<String> collation = i < sorts.size() && collatedBounds.contains(key.get(i).name())
+                    ? collationOf(sorts.get(i)) : null;
             out.add("CAST(" + value.apply(firstIndex + i) + " AS " + key.get(i).mapping().sourceType() + ")"
                     + (collation == null ? "" : " COLLATE " + SqlIdentifiers.quote(collation.get(0)) + "."
                     + SqlIdentifiers.quote(collation.get(1))));

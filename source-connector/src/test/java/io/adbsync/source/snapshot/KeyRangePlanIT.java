@@ -212,6 +212,20 @@ class KeyRangePlanIT {
         assertThat(copied).isEqualTo(100);
     }
 
+    /**
+     * A bound names its collation only where it cannot compare without: naming one needs USAGE on its schema, which the
+     * column's own collation, used implicitly, does not.
+     */
+    @Test
+    void aBoundNamesNoCollationWhereTheColumnsOwnComparesIt() throws SQLException {
+        sql("CREATE TABLE words (w text COLLATE \"C\" PRIMARY KEY)", "INSERT INTO words SELECT 'w' || g FROM generate_series(1, 100) g");
+        CapturedTable words = describe("words");
+        KeyRangePlan plan = KeyRangePlan.fresh(words, null, 100, 30, P, () -> List.of("w"),
+                () -> catalog.columnOrders(words.oid()));
+        plan.next(catalog);
+        assertThat(plan.next(catalog).condition()).doesNotContain("COLLATE");
+    }
+
     /** How many rows of {@code table} {@code chunk}'s condition selects, its parameters bound as a chunk's read binds them. */
     private long rowsIn(String table, TablePlan.Chunk chunk) throws SQLException {
         try (var c = server.connect(database)) {
