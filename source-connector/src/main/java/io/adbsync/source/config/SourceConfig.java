@@ -167,7 +167,7 @@ public final class SourceConfig extends AbstractConfig {
                         + "on its table. A filtered table must have REPLICA IDENTITY FULL (or set "
                         + "replica.identity.full=true) so updates and deletes can be filtered. A table whose condition's "
                         + "text changes (or is set or removed, spaces included) is copied again under the new one, "
-                        + "starting with a truncate of its earlier copy (applied where the sink's truncate.enabled=true); "
+                        + "starting with a truncate of its earlier copy (applied where the sink applies truncates); "
                         + "under several tasks or per segment that stops the tasks, as any copy made again does. A copy "
                         + "finished by a version before this check is taken to be under the current condition.",
                 GROUP_TABLES, 3, Width.LONG, "Row filters");
