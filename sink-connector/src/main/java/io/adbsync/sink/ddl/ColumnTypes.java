@@ -18,7 +18,8 @@ public final class ColumnTypes {
 
     private static final String IDENT = "(?:[A-Za-z_][A-Za-z0-9_$]*|\"[^\"\\x00]+\")";
     private static final String KEYWORD = "(?:varying|precision|with|without|time|zone|year|month|day|hour|minute|second|to)";
-    private static final String MODIFIER = "(?:\\(\\d{1,4}(?:,\\d{1,4})?\\))";
+    // Up to varchar's 10485760 characters, and numeric's scales from -1000 (PostgreSQL 15+) to 1000.
+    private static final String MODIFIER = "(?:\\(\\d{1,8}(?:,-?\\d{1,4})?\\))";
     /** {@code numeric(10,2)}, {@code character varying(20)}, {@code time(3) with time zone}, {@code public.mood[]}... */
     public static final Pattern TYPE_NAME = Pattern.compile(
             IDENT + "(?:\\." + IDENT + ")?(?: " + KEYWORD + ")*" + MODIFIER + "?(?: " + KEYWORD + ")*" + MODIFIER

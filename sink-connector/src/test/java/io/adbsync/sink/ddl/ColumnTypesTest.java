@@ -20,7 +20,8 @@ class ColumnTypesTest {
     @ParameterizedTest
     @ValueSource(strings = {"numeric(10,2)", "character varying(20)", "public.mood", "integer[]", "\"char\"",
             "timestamp(3) with time zone", "time(6) without time zone", "interval day to second(3)", "bit varying(5)",
-            "double precision", "text[][]", "\"My Schema\".\"My Type\""})
+            "double precision", "text[][]", "\"My Schema\".\"My Type\"", "character varying(10485760)", "numeric(5,-2)",
+            "numeric(1000,1000)", "bit(83886080)", "numeric(5,-1000)[]"})
     void acceptsWhatFormatTypePrints(String type) {
         assertThat(ColumnTypes.sqlType(withSourceType(type), "c", "t")).isEqualTo(type);
     }
