@@ -365,6 +365,17 @@ public final class DefinitionApplier {
                     "default of column " + column.name(), Step.Failure.FAILS, null));
             return;
         }
+        if (!column.notNull() && want.defaultExpression() != null && want.identity() == null && want.generated() == null
+                && column.clauses().startsWith("DEFAULT ")) {
+            // No value stored for the source's older rows: they hold NULL (a default given after the column was added)
+            // or values of their own that no change carries (a volatile default). Added with the default, every row
+            // here would take it; added without, they keep NULL, and the default holds for rows to come.
+            steps.add(new Step(DefinitionSql.addColumn(id, new ColumnDefinition(column.name(), column.type(), false, "")),
+                    "column " + column.name(), Step.Failure.FAILS, null));
+            steps.add(new Step(DefinitionSql.setDefault(id, column.name(), column.clauses().substring("DEFAULT ".length())),
+                    "default of column " + column.name(), Step.Failure.FAILS, null));
+            return;
+        }
         // Rows already there have no value for a NOT NULL column without a default: made nullable, then tried.
         boolean filled = !column.clauses().isEmpty();
         ColumnDefinition added = filled ? column : new ColumnDefinition(column.name(), column.type(), false, column.clauses());

@@ -489,6 +489,34 @@ class DefinitionApplierIT {
                         + "added:numeric(5,1):true:0,later:date:false:-");
     }
 
+    /**
+     * A nullable column with a default but no stored value for older rows (added without one and given it after, or with
+     * a volatile default that wrote a value per row, which no change carries): the source's older rows hold NULL or
+     * values of their own, never the default. Added with the default, every row already at the destination took it.
+     */
+    @Test
+    void aColumnWhoseOlderRowsHoldNoStoredValueIsAddedWithoutFillingThemWithItsDefault() throws Exception {
+        String destination = database("defnofill");
+        ObjectRef ref = new ObjectRef(ObjectKind.TABLE, "public", "items");
+        Definition v1 = Definition.ofTable(ref, List.of(), new TableShape(List.of(
+                new ColumnShape("id", "integer", true, null, null, null)), List.of("id"), List.of(), null, null));
+        Definition v2 = Definition.ofTable(ref, List.of(), new TableShape(List.of(
+                new ColumnShape("id", "integer", true, null, null, null),
+                new ColumnShape("c", "integer", false, "5", null, null),
+                new ColumnShape("at", "timestamp with time zone", false, "clock_timestamp()", null, null)),
+                List.of("id"), List.of(), null, null));
+        try (Connection c = pg.connect(destination)) {
+            DefinitionApplier applier = applier(c, NameCase.KEEP, SinkConfig.ConflictMode.FAIL);
+            assertThat(applier.apply(c, v1).outcome()).isEqualTo(Outcome.CREATED);
+            sql(pg, destination, "INSERT INTO items VALUES (1), (2)");
+            assertThat(applier.apply(c, v2, AppliedDefinitions.of(v1)).outcome()).isEqualTo(Outcome.CHANGED);
+        }
+        assertThat(scalar(pg, destination, "SELECT count(*) FROM items WHERE c IS NOT NULL OR at IS NOT NULL")).isEqualTo("0");
+        // The defaults hold for rows to come.
+        sql(pg, destination, "INSERT INTO items (id) VALUES (3)");
+        assertThat(scalar(pg, destination, "SELECT c || ':' || (at IS NOT NULL) FROM items WHERE id = 3")).isEqualTo("5:true");
+    }
+
     @Test
     void sequencesOnlyEverMoveForwardInTheDirectionOfTheirIncrement() throws Exception {
         String destination = database("defseq");
