@@ -60,6 +60,8 @@ public final class ChangeStream {
     private TableShare share = TableShare.WHOLE;
     private HeldTruncate held;
     private List<HeldCopy> heldCopies = List.of();
+    /** Truncates of tables read whole named by the held truncate's message after it: sent once it is released. */
+    private List<DeferredTruncate> afterHeld = List.of();
     /** Whether the held truncate's copies were handed out: only its release may then let the stream go on. */
     private boolean heldSent;
     private long heldLastEvent;
@@ -104,6 +106,10 @@ public final class ChangeStream {
     /** The tables this task reads where several read one source (one per Greenplum segment); all by default. */
     public void share(TableShare share) {
         this.share = share;
+    }
+
+    /** A truncate of a table read whole, numbered {@code event}, that follows a held one in its message. */
+    private record DeferredTruncate(int relationOid, Lsn walLsn, long event) {
     }
 
     /** A truncate of a table read here in part, held until it may be sent (by this task, or by another for all). */
@@ -181,13 +187,24 @@ public final class ChangeStream {
                 && (position == null || !position.covers(tx.commitLsn(), heldLastEvent))) {
             emit(heartbeats.heartbeat(tx, heldLastEvent), out);
         }
+        List<DeferredTruncate> after = afterHeld;
         releaseHeld();
+        truncateWhole(after, out);
     }
 
     private void releaseHeld() {
         held = null;
         heldCopies = List.of();
         heldSent = false;
+        afterHeld = List.of();
+    }
+
+    /** Sends the truncates of tables read whole, each under the index it was given. */
+    private void truncateWhole(List<DeferredTruncate> truncates, Consumer<SourceRecord> out) {
+        for (DeferredTruncate d : truncates) {
+            nextEvent = d.event();
+            changeAt(d.relationOid(), Operation.TRUNCATE, out, table -> records.truncate(table, tx, d.walLsn(), d.event()));
+        }
     }
 
     /** The source partition of the stream's records. */
@@ -224,6 +241,8 @@ public final class ChangeStream {
         if (!heldSent) {
             releaseHeld();
         }
+        // Decoded again with the transaction: sent then, after the held truncate, or at once if that is released first.
+        afterHeld = List.of();
     }
 
     /** Whether a transaction is open (between Begin and Commit). */
@@ -267,6 +286,7 @@ public final class ChangeStream {
         } else if (message instanceof Truncate t) {
             requireTransaction(t);
             List<HeldCopy> apart = new ArrayList<>();
+            List<DeferredTruncate> whole = new ArrayList<>();
             for (int oid : t.relationOids()) {
                 // A truncate of some leaves of a partitioned table only: not replicated (the router said why).
                 boolean partial = partitions != null && partitions.partial(oid);
@@ -279,18 +299,24 @@ public final class ChangeStream {
                     apart.add(new HeldCopy(table, walLsn, nextEvent, !partial && sends(table, Operation.TRUNCATE)));
                     continue;
                 }
-                if (partial) {
-                    // Numbered all the same: whether it is partial is judged from the catalog when decoded, which a
-                    // restart may find otherwise, and the changes after it must keep their indices (StreamPosition).
-                    requireTransaction(Operation.TRUNCATE);
-                    nextEvent = StreamPosition.firstEventOf(nextChange++);
-                    continue;
+                // Numbered all the same where partial: whether it is partial is judged from the catalog when decoded,
+                // which a restart may find otherwise, and the changes after it must keep their indices (StreamPosition).
+                requireTransaction(Operation.TRUNCATE);
+                nextEvent = StreamPosition.firstEventOf(nextChange++);
+                if (!partial) {
+                    whole.add(new DeferredTruncate(oid, walLsn, nextEvent));
                 }
-                change(oid, Operation.TRUNCATE, out, table -> records.truncate(table, tx, walLsn, nextEvent));
             }
             if (!apart.isEmpty()) {
+                // What follows a held truncate goes after it: sent before, it would put the position past the held
+                // truncate, which would then pass for one sent before a restart and not be held.
                 hold(apart);
+                if (held != null) {
+                    afterHeld = List.copyOf(whole);
+                    whole = List.of();
+                }
             }
+            truncateWhole(whole, out);
         } else if (!(message instanceof PgOutputMessage.Origin) && !(message instanceof PgOutputMessage.LogicalMessage)) {
             // Origin (changes replicated from elsewhere are captured like local ones) and logical messages carry
             // no table change; everything else belongs to streaming or two-phase modes this connector does not ask for.
@@ -364,6 +390,12 @@ public final class ChangeStream {
                         Function<CapturedTable, List<SourceRecord>> build) {
         requireTransaction(operation);
         nextEvent = StreamPosition.firstEventOf(nextChange++);
+        changeAt(relationOid, operation, out, build);
+    }
+
+    /** A change of {@code relationOid} whose index ({@link #nextEvent}) is set. */
+    private void changeAt(int relationOid, Operation operation, Consumer<SourceRecord> out,
+                          Function<CapturedTable, List<SourceRecord>> build) {
         CapturedTable table = relations.get(relationOid);
         if (heartbeats != null && heartbeats.isHeartbeatTable(table)) {
             if (operation != Operation.TRUNCATE) {

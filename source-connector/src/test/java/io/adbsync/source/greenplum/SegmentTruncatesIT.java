@@ -105,6 +105,30 @@ class SegmentTruncatesIT {
     }
 
     /**
+     * One TRUNCATE of a distributed table and a replicated one, which segment 0's task reads whole: its truncate went
+     * out at once, past the distributed table's, which segment 0's task then took for one sent before a restart: never
+     * sent, and segment 1's task waited for segment 0's at it for ever.
+     */
+    @Test
+    void aTruncateOfADistributedAndAReplicatedTableIsMetAndSentInOrder() throws Exception {
+        source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
+                "CREATE TABLE codes (code text PRIMARY KEY) DISTRIBUTED REPLICATED",
+                "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED",
+                "CREATE PUBLICATION pub FOR TABLE orders, codes");
+        source.createSlots(slot);
+        source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 20) g", "INSERT INTO codes VALUES ('a')",
+                "TRUNCATE orders, codes", "INSERT INTO orders VALUES (100, 'after')");
+        List<SegmentTask> tasks = run(source.readAll(slot, "pub"));
+        for (SegmentTask task : tasks) {
+            assertThat(task.done()).as("segment " + task.segment.content() + " read its stream").isTrue();
+            List<String> truncates = task.out.stream().filter(r -> "t".equals(((Struct) r.value()).getString("op")))
+                    .map(SourceRecord::topic).toList();
+            assertThat(truncates).as("truncates sent by segment " + task.segment.content() + "'s task")
+                    .isEqualTo(task.segment.content() == 0 ? List.of("p.public.orders", "p.public.codes") : List.of());
+        }
+    }
+
+    /**
      * The rendezvous rows of slots dropped before (an offsets reset with slot.drop.on.offsets.reset, or a connector
      * deleted and made again with the slot name) name arrivals in streams that no longer exist: counted for the new
      * slots, segment 1's task (which had arrived at a truncate segment 0's task had not reached) would wait at the
@@ -420,7 +444,7 @@ class SegmentTruncatesIT {
                 if (step instanceof TruncateRendezvous.Send) {
                     stream.sendHeld(out::add);
                 } else if (step instanceof TruncateRendezvous.Go) {
-                    stream.releaseHeld(r -> { });
+                    stream.releaseHeld(out::add);
                 }
                 return;
             }

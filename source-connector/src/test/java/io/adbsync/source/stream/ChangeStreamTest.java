@@ -501,6 +501,39 @@ class ChangeStreamTest {
         assertThat(opsAndTruncates(feed(partitioned(root, leaves, committed), tx))).containsExactly("c 2");
     }
 
+    /**
+     * One TRUNCATE naming a table this task reads in part (held, the tasks meet at it) and one it reads whole (a
+     * replicated table on segment 0, a keyless one on its shard): the whole one's copies went out at once, after the
+     * held one's index, so the position covered the held truncate, which was taken for one sent before a restart and
+     * not held; the other tasks waited for this one for ever, and where this task sends, it was never sent.
+     */
+    @Test
+    void aTruncateOfATableReadInPartAndOneReadWholeHoldsAtTheFirstAndSendsBothInOrder() {
+        int split = OID, whole = OID + 1;
+        ChangeStream stream = stream(false, new LsnAckTracker(), Optional.empty());
+        stream.share(new TableShare() {
+            @Override
+            public boolean reads(int relationOid) {
+                return true;
+            }
+
+            @Override
+            public boolean readsAllRows(int relationOid) {
+                return relationOid == whole;
+            }
+        });
+        List<SourceRecord> out = feed(stream, List.of(new Begin(new Lsn(COMMIT), 0, 7), relation(split, "orders"),
+                relation(whole, "codes"),
+                new PgOutputMessage.Truncate(OptionalInt.empty(), false, false, List.of(split, whole))));
+        assertThat(stream.held()).as("held at the truncate of the table read in part").isPresent();
+        assertThat(out).as("nothing after the held truncate goes before it").isEmpty();
+
+        stream.sendHeld(out::add);
+        stream.releaseHeld(out::add);
+        assertThat(out.stream().map(r -> r.topic() + "@" + r.sourceOffset().get(ChangeRecordFactory.OFFSET_EVENT)).toList())
+                .containsExactly("p.public.orders@0", "p.public.codes@" + R);
+    }
+
     private static ChangeStream partitioned(io.adbsync.source.partition.Partitions.Member root,
                                             List<io.adbsync.source.partition.Partitions.Member> leaves,
                                             Optional<StreamPosition> resumeAt) {
