@@ -114,6 +114,14 @@ public final class TruncateRendezvous {
         }
         switch (phase) {
             case ARRIVE -> {
+                if (content >= holding(held)) {
+                    // This party holds none of the truncated tables' rows (a segment past the table's numsegments):
+                    // nothing of them to order, and the others neither count it nor keep the sent mark for it (the
+                    // sender forgets it at the table's next truncate, which this party may reach much later).
+                    log.info("Stream of {} {} goes past the truncate of {}: it holds none of its rows", party, content,
+                            held.tables());
+                    return go();
+                }
                 if (!everythingStored) {
                     return waiting("Kafka to have, and Connect to store the offsets of, the records sent before it");
                 }
@@ -234,7 +242,7 @@ public final class TruncateRendezvous {
                     held.tables(), party, party, content, key);
             return go();
         }
-        int holding = held.relationOids().stream().mapToInt(share::partiesHolding).max().orElse(1);
+        int holding = holding(held);
         Set<Integer> arrived = new TreeSet<>();
         for (String name : names(key)) {
             String rest = name.substring(key.length());
@@ -259,6 +267,11 @@ public final class TruncateRendezvous {
         }
         phase = Phase.SENDING;
         return new Send();
+    }
+
+    /** How many parties hold rows of the truncated tables: those below it meet, the others are not waited for. */
+    private int holding(HeldTruncate held) {
+        return held.relationOids().stream().mapToInt(share::partiesHolding).max().orElse(1);
     }
 
     private Step waiting(String what) {

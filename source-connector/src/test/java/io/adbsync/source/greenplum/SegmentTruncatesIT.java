@@ -105,6 +105,40 @@ class SegmentTruncatesIT {
     }
 
     /**
+     * A segment holding none of a table's rows decodes its truncates too. Segment 0's task, alone in holding rows, sent
+     * the first and, at the second, forgot that the first was sent: segment 1's task, behind, then waited at the first
+     * for ever. Holding none of the table's rows, it has nothing to order about them and goes on at once.
+     */
+    @Test
+    void aSegmentHoldingNoneOfATablesRowsGoesOnPastItsTruncatesWhateverTheOthersForgot() throws Exception {
+        source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
+                "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED");
+        try (var s = coordinator.createStatement()) {
+            s.execute("SET allow_system_table_mods = on");
+            s.execute("UPDATE gp_distribution_policy SET numsegments = 1 WHERE localoid = 'orders'::regclass");
+        }
+        source.sql("CREATE PUBLICATION pub FOR TABLE orders");
+        source.createSlots(slot);
+        source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 20) g", "TRUNCATE orders",
+                "INSERT INTO orders VALUES (100, 'between')", "TRUNCATE orders", "INSERT INTO orders VALUES (200, 'after')");
+        Segment first = source.topology.segments().get(0);
+        Map<Segment, List<Decoded>> decoded = source.readAll(slot, "pub");
+        List<SegmentTask> tasks = new ArrayList<>();
+        for (Map.Entry<Segment, List<Decoded>> e : decoded.entrySet()) {
+            tasks.add(new SegmentTask(e.getKey(), first, e.getValue(), Optional.empty()));
+        }
+        // Segment 0's task reads its whole stream before segment 1's task reads anything.
+        tasks.sort(java.util.Comparator.comparingInt(t -> t.segment.content()));
+        for (SegmentTask task : tasks) {
+            for (int round = 0; round < 20 && !task.done(); round++) {
+                task.poll();
+            }
+            assertThat(task.done()).as("segment " + task.segment.content() + " read its stream").isTrue();
+        }
+        assertThat(tasks.get(0).ops()).containsExactly(repeat("c", 20, "t", "c", "t", "c"));
+    }
+
+    /**
      * One TRUNCATE of a distributed table and a replicated one, which segment 0's task reads whole: its truncate went
      * out at once, past the distributed table's, which segment 0's task then took for one sent before a restart: never
      * sent, and segment 1's task waited for segment 0's at it for ever.
