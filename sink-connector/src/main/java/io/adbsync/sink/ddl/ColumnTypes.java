@@ -1,5 +1,6 @@
 package io.adbsync.sink.ddl;
 
+import io.adbsync.common.contract.DebeziumTimes;
 import io.adbsync.common.contract.EventContract;
 import org.apache.kafka.connect.data.Date;
 import org.apache.kafka.connect.data.Decimal;
@@ -50,8 +51,17 @@ public final class ColumnTypes {
                     return "date";
                 case EventContract.MICRO_TIME, Time.LOGICAL_NAME:
                     return "time without time zone";
-                case EventContract.MICRO_TIMESTAMP, Timestamp.LOGICAL_NAME:
+                case EventContract.MICRO_TIMESTAMP, Timestamp.LOGICAL_NAME, DebeziumTimes.TIMESTAMP, DebeziumTimes.NANO_TIMESTAMP:
                     return "timestamp without time zone";
+                case DebeziumTimes.TIME, DebeziumTimes.NANO_TIME:
+                    return "time without time zone";
+                case DebeziumTimes.ZONED_TIME:
+                    return "time with time zone";
+                case DebeziumTimes.MICRO_DURATION:
+                    throw new RecordSchemaException("Column " + column + " of table " + table + " is a "
+                            + DebeziumTimes.MICRO_DURATION + ", Debezium's interval in microseconds with a month taken as "
+                            + "30.4375 days, which no interval column holds as the source's value; have Debezium send "
+                            + "intervals as text (interval.handling.mode=string), or create the table yourself");
                 case EventContract.ZONED_TIMESTAMP:
                     return "timestamp with time zone";
                 case EventContract.INTERVAL:

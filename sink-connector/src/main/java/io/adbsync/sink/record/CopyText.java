@@ -1,5 +1,6 @@
 package io.adbsync.sink.record;
 
+import io.adbsync.common.contract.DebeziumTimes;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.contract.TemporalText;
 import org.apache.kafka.connect.data.Date;
@@ -32,6 +33,11 @@ public final class CopyText {
         return escape(text(schema, value));
     }
 
+    /** Milliseconds as microseconds, the sentinels of ±infinity kept (TemporalText reads them). */
+    private static long microsFromMillis(long millis) {
+        return millis == Long.MAX_VALUE || millis == Long.MIN_VALUE ? millis : Math.multiplyExact(millis, 1000L);
+    }
+
     /** The server's input form of a value, before COPY escaping. */
     static String text(Schema schema, Object value) {
         String name = schema.name();
@@ -51,6 +57,14 @@ public final class CopyText {
                     return TemporalText.formatTime(((java.util.Date) value).getTime() * 1000L);
                 case Timestamp.LOGICAL_NAME:
                     return TemporalText.formatTimestamp(Math.multiplyExact(((java.util.Date) value).getTime(), 1000L));
+                case DebeziumTimes.TIMESTAMP:
+                    return TemporalText.formatTimestamp(microsFromMillis(((Number) value).longValue()));
+                case DebeziumTimes.TIME:
+                    return TemporalText.formatTime(((Number) value).longValue() * 1000L);
+                case DebeziumTimes.NANO_TIMESTAMP:
+                    return TemporalText.formatTimestamp(Math.floorDiv(((Number) value).longValue(), 1000L));
+                case DebeziumTimes.NANO_TIME:
+                    return TemporalText.formatTime(Math.floorDiv(((Number) value).longValue(), 1000L));
                 case Decimal.LOGICAL_NAME:
                     return ((BigDecimal) value).toPlainString();
                 default:

@@ -26,6 +26,24 @@ class ColumnTypesTest {
         assertThat(ColumnTypes.sqlType(withSourceType(type), "c", "t")).isEqualTo(type);
     }
 
+    /** Debezium's other time encodings are times, and its approximate interval (MicroDuration) is refused, named. */
+    @Test
+    void debeziumTimesInMillisecondsOrNanosecondsAreTimes() {
+        assertThat(ColumnTypes.sqlType(SchemaBuilder.int64().name("io.debezium.time.Timestamp").build(), "c", "t"))
+                .isEqualTo("timestamp without time zone");
+        assertThat(ColumnTypes.sqlType(SchemaBuilder.int64().name("io.debezium.time.NanoTimestamp").build(), "c", "t"))
+                .isEqualTo("timestamp without time zone");
+        assertThat(ColumnTypes.sqlType(SchemaBuilder.int32().name("io.debezium.time.Time").build(), "c", "t"))
+                .isEqualTo("time without time zone");
+        assertThat(ColumnTypes.sqlType(SchemaBuilder.int64().name("io.debezium.time.NanoTime").build(), "c", "t"))
+                .isEqualTo("time without time zone");
+        assertThat(ColumnTypes.sqlType(SchemaBuilder.string().name("io.debezium.time.ZonedTime").build(), "c", "t"))
+                .isEqualTo("time with time zone");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ColumnTypes.sqlType(
+                        SchemaBuilder.int64().name("io.debezium.time.MicroDuration").build(), "c", "t"))
+                .hasMessageContaining("Column c of table t").hasMessageContaining("interval.handling.mode=string");
+    }
+
     @Test
     void arraysWithoutASourceTypeAreArraysOfTheirElementType() {
         assertThat(ColumnTypes.sqlType(SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).optional().build(), "c", "t"))

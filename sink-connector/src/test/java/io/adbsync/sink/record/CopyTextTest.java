@@ -67,6 +67,24 @@ class CopyTextTest {
         assertThat(CopyText.text(TIME, 45_296_789_012L)).isEqualTo("12:34:56.789012");
     }
 
+    /**
+     * Debezium's PostgreSQL connector sends timestamp(0..3) and time(0..3) in milliseconds (io.debezium.time.Timestamp,
+     * Time) and, in nanosecond mode, nanoseconds: written as the number they were, a destination column of the time's
+     * type refused them, and one made for them (bigint) held 1700000000000 where the source holds a time.
+     */
+    @Test
+    void debeziumMillisecondAndNanosecondTimesAreTimes() {
+        Schema millis = SchemaBuilder.int64().name("io.debezium.time.Timestamp").build();
+        Schema millisTime = SchemaBuilder.int32().name("io.debezium.time.Time").build();
+        Schema nanos = SchemaBuilder.int64().name("io.debezium.time.NanoTimestamp").build();
+        Schema nanosTime = SchemaBuilder.int64().name("io.debezium.time.NanoTime").build();
+        assertThat(CopyText.text(millis, 1_700_000_000_123L)).isEqualTo("2023-11-14 22:13:20.123000");
+        assertThat(CopyText.text(millis, Long.MAX_VALUE)).isEqualTo("infinity");
+        assertThat(CopyText.text(millisTime, 45_296_789)).isEqualTo("12:34:56.789000");
+        assertThat(CopyText.text(nanos, 1_700_000_000_123_456_000L)).isEqualTo("2023-11-14 22:13:20.123456");
+        assertThat(CopyText.text(nanosTime, 45_296_789_012_000L)).isEqualTo("12:34:56.789012");
+    }
+
     @Test
     void zonedTimestampsBecomeUtcWithEra() {
         assertThat(CopyText.text(TSTZ, "2024-01-02T03:04:05.123456Z")).isEqualTo("2024-01-02 03:04:05.123456+00");

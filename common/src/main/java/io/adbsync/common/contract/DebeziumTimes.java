@@ -1,0 +1,25 @@
+package io.adbsync.common.contract;
+
+/**
+ * The names of Debezium's time encodings other than those of the event contract (EventContract), which a sink reading
+ * Debezium's output meets: milliseconds for timestamp(0..3) and time(0..3), nanoseconds in its nanosecond mode, time
+ * with time zone as text, and intervals in approximate microseconds.
+ */
+public final class DebeziumTimes {
+
+    /** INT64: milliseconds since the epoch, no time zone. */
+    public static final String TIMESTAMP = "io.debezium.time.Timestamp";
+    /** INT32: milliseconds since midnight. */
+    public static final String TIME = "io.debezium.time.Time";
+    /** INT64: nanoseconds since the epoch, no time zone. */
+    public static final String NANO_TIMESTAMP = "io.debezium.time.NanoTimestamp";
+    /** INT64: nanoseconds since midnight. */
+    public static final String NANO_TIME = "io.debezium.time.NanoTime";
+    /** STRING: an ISO-8601 time with its offset. */
+    public static final String ZONED_TIME = "io.debezium.time.ZonedTime";
+    /** INT64: an interval as microseconds, a month counted as 30.4375 days. */
+    public static final String MICRO_DURATION = "io.debezium.time.MicroDuration";
+
+    private DebeziumTimes() {
+    }
+}
