@@ -247,7 +247,12 @@ public final class DefinitionApplier {
     /** A statement of a reconciliation and what its failure means. */
     private record Step(String sql, String what, Failure failure, String stopMessage) {
 
-        enum Failure { FAILS, SKIPS, STOPS }
+        /**
+         * FAILS: its error fails the application (retried where another task raced it); SKIPS: left out, said why;
+         * STOPS: stops the sink with {@code stopMessage}; STOPS_WHERE_DEPENDED_ON: that where objects at the destination
+         * depend on what it drops (SQLState 2BP01), FAILS otherwise.
+         */
+        enum Failure { FAILS, SKIPS, STOPS, STOPS_WHERE_DEPENDED_ON }
 
         void run(Work work) throws SQLException {
             switch (failure) {
@@ -262,11 +267,24 @@ public final class DefinitionApplier {
                 case STOPS -> {
                     SQLException e = work.attempt(sql);
                     if (e != null) {
-                        throw new DefinitionException(stopMessage + " The destination refused it: " + e.getMessage().trim()
-                                + " (SQLState " + e.getSQLState() + ").", e);
+                        throw stop(e);
+                    }
+                }
+                case STOPS_WHERE_DEPENDED_ON -> {
+                    SQLException e = work.attempt(sql);
+                    if (e != null) {
+                        if ("2BP01".equals(e.getSQLState())) {
+                            throw stop(e);
+                        }
+                        throw e;
                     }
                 }
             }
+        }
+
+        private DefinitionException stop(SQLException e) {
+            return new DefinitionException(stopMessage + " The destination refused it: " + e.getMessage().trim()
+                    + " (SQLState " + e.getSQLState() + ").", e);
         }
     }
 
@@ -287,7 +305,12 @@ public final class DefinitionApplier {
             if (!wanted.containsKey(existing.name())) {
                 if (hadColumns.contains(existing.name())) {
                     steps.add(new Step(DefinitionSql.dropColumn(id, existing.name()), "drop column " + existing.name(),
-                            Step.Failure.FAILS, null));
+                            Step.Failure.STOPS_WHERE_DEPENDED_ON, "Column " + existing.name() + " of destination table "
+                            + id + " is no longer in the source's definition, and objects at the destination depend on "
+                            + "it (a view, say, that the source dropped or changed with it; the definitions that follow "
+                            + "make it again as the source has it). Drop them at the destination, or the column with "
+                            + "them (ALTER TABLE " + id.quoted() + " DROP COLUMN " + SqlIdentifiers.quote(existing.name())
+                            + " CASCADE), and the sink goes on."));
                 } else {
                     skipped.add(new Skip("column " + existing.name(), "not in the source's definition and not put there "
                             + "by the sink: kept"));

@@ -517,6 +517,35 @@ class DefinitionApplierIT {
         assertThat(scalar(pg, destination, "SELECT c || ':' || (at IS NOT NULL) FROM items WHERE id = 3")).isEqualTo("5:true");
     }
 
+    /**
+     * A column dropped at the source that a view at the destination still uses (the source dropped the view with it,
+     * CASCADE, or made it again without the column after): the sink failed with the destination's bare error, the same
+     * at every restart. It stops saying what to do, and goes on once that is done.
+     */
+    @Test
+    void aDroppedColumnAViewStillUsesStopsWithWhatToDo() throws Exception {
+        String destination = database("defdropview");
+        ObjectRef ref = new ObjectRef(ObjectKind.TABLE, "public", "items");
+        Definition v1 = Definition.ofTable(ref, List.of(), new TableShape(List.of(
+                new ColumnShape("id", "integer", true, null, null, null),
+                new ColumnShape("b", "text", false, null, null, null)), List.of("id"), List.of(), null, null));
+        Definition v2 = Definition.ofTable(ref, List.of(), new TableShape(List.of(
+                new ColumnShape("id", "integer", true, null, null, null)), List.of("id"), List.of(), null, null));
+        try (Connection c = pg.connect(destination)) {
+            DefinitionApplier applier = applier(c, NameCase.KEEP, SinkConfig.ConflictMode.FAIL);
+            assertThat(applier.apply(c, v1).outcome()).isEqualTo(Outcome.CREATED);
+            sql(pg, destination, "CREATE VIEW v AS SELECT id, b FROM items");
+            assertThatThrownBy(() -> applier.apply(c, v2, AppliedDefinitions.of(v1)))
+                    .isInstanceOf(DefinitionException.class)
+                    .hasMessageStartingWith("Column b of destination table public.items is no longer in the source's "
+                            + "definition, and objects at the destination depend on it")
+                    .hasMessageContaining("ALTER TABLE \"public\".\"items\" DROP COLUMN \"b\" CASCADE")
+                    .hasMessageContaining("2BP01");
+            sql(pg, destination, "DROP VIEW v");
+            assertThat(applier.apply(c, v2, AppliedDefinitions.of(v1)).outcome()).isEqualTo(Outcome.CHANGED);
+        }
+    }
+
     @Test
     void sequencesOnlyEverMoveForwardInTheDirectionOfTheirIncrement() throws Exception {
         String destination = database("defseq");
