@@ -60,7 +60,10 @@ public final class ChangeStream {
     private TableShare share = TableShare.WHOLE;
     private HeldTruncate held;
     private List<HeldCopy> heldCopies = List.of();
-    /** Truncates of tables read whole named by the held truncate's message after it: sent once it is released. */
+    /**
+     * Truncates of tables read whole that the held truncate's message names after its first held table: sent in index
+     * order with the held copies ({@link #sendHeld}) or on release, never before a held copy of a lower index.
+     */
     private List<DeferredTruncate> afterHeld = List.of();
     /** Whether the held truncate's copies were handed out: only its release may then let the stream go on. */
     private boolean heldSent;
@@ -165,6 +168,8 @@ public final class ChangeStream {
     public void sendHeld(Consumer<SourceRecord> out) {
         // Nothing was accepted since the truncate: the stream's transaction is still the truncate's.
         for (HeldCopy copy : heldCopies) {
+            // A table read whole named between held ones goes out in its place: after, its index would be covered.
+            truncateWholeBefore(copy.event(), out);
             if (!copy.send()) {
                 continue;
             }
@@ -172,6 +177,15 @@ public final class ChangeStream {
                 emit(record, out);
                 heldSent = true;
             }
+        }
+    }
+
+    /** Sends the truncates of {@link #afterHeld} numbered below {@code event}, and forgets them. */
+    private void truncateWholeBefore(long event, Consumer<SourceRecord> out) {
+        List<DeferredTruncate> before = afterHeld.stream().filter(d -> d.event() < event).toList();
+        if (!before.isEmpty()) {
+            afterHeld = afterHeld.stream().filter(d -> d.event() >= event).toList();
+            truncateWhole(before, out);
         }
     }
 
@@ -183,11 +197,14 @@ public final class ChangeStream {
     public void releaseHeld(Consumer<SourceRecord> out) {
         // Also where this task sent copies, but not the last change's (a table it does not send): a restart must
         // resume after the whole truncate, not meet it again once the others have forgotten it.
+        if (tx != null) {
+            truncateWholeBefore(heldLastEvent, out);
+        }
         if (held != null && tx != null && heartbeats != null
                 && (position == null || !position.covers(tx.commitLsn(), heldLastEvent))) {
             emit(heartbeats.heartbeat(tx, heldLastEvent), out);
         }
-        List<DeferredTruncate> after = afterHeld;
+        List<DeferredTruncate> after = tx == null ? List.of() : afterHeld;
         releaseHeld();
         truncateWhole(after, out);
     }
@@ -308,8 +325,12 @@ public final class ChangeStream {
                 }
             }
             if (!apart.isEmpty()) {
-                // What follows a held truncate goes after it: sent before, it would put the position past the held
-                // truncate, which would then pass for one sent before a restart and not be held.
+                // What the message names before its first held table goes now; what follows goes in its place among
+                // the held copies: sent before them, it would put the position past a held truncate, which would then
+                // pass for one sent before a restart and not be held.
+                long firstHeld = apart.get(0).event();
+                truncateWhole(whole.stream().filter(d -> d.event() < firstHeld).toList(), out);
+                whole = whole.stream().filter(d -> d.event() > firstHeld).toList();
                 hold(apart);
                 if (held != null) {
                     afterHeld = List.copyOf(whole);

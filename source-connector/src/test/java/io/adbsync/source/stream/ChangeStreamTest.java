@@ -532,6 +532,34 @@ class ChangeStreamTest {
         stream.releaseHeld(out::add);
         assertThat(out.stream().map(r -> r.topic() + "@" + r.sourceOffset().get(ChangeRecordFactory.OFFSET_EVENT)).toList())
                 .containsExactly("p.public.orders@0", "p.public.codes@" + R);
+
+        // Named before the held table, or between two: each goes in its place, none under a held copy's index.
+        assertThat(truncatesSent(List.of(whole, split))).containsExactly("p.public.codes@0", "p.public.orders@" + R);
+        assertThat(truncatesSent(List.of(split, whole, split + 2)))
+                .containsExactly("p.public.orders@0", "p.public.codes@" + R, "p.public.items@" + 2 * R);
+    }
+
+    /** What a task reading OID in part and OID + 1 whole sends of a TRUNCATE of {@code oids}, held and then sent by it. */
+    private static List<String> truncatesSent(List<Integer> oids) {
+        ChangeStream stream = stream(false, new LsnAckTracker(), Optional.empty());
+        stream.share(new TableShare() {
+            @Override
+            public boolean reads(int relationOid) {
+                return true;
+            }
+
+            @Override
+            public boolean readsAllRows(int relationOid) {
+                return relationOid == OID + 1;
+            }
+        });
+        List<SourceRecord> out = feed(stream, List.of(new Begin(new Lsn(COMMIT), 0, 7), relation(OID, "orders"),
+                relation(OID + 1, "codes"), relation(OID + 2, "items"),
+                new PgOutputMessage.Truncate(OptionalInt.empty(), false, false, oids)));
+        assertThat(stream.held()).isPresent();
+        stream.sendHeld(out::add);
+        stream.releaseHeld(out::add);
+        return out.stream().map(r -> r.topic() + "@" + r.sourceOffset().get(ChangeRecordFactory.OFFSET_EVENT)).toList();
     }
 
     private static ChangeStream partitioned(io.adbsync.source.partition.Partitions.Member root,
