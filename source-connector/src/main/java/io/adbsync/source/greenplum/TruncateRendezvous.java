@@ -114,15 +114,12 @@ public final class TruncateRendezvous {
         }
         switch (phase) {
             case ARRIVE -> {
-                if (content >= holding(held)) {
-                    // This party holds none of the truncated tables' rows (a segment past the table's numsegments):
-                    // nothing of them to order, and the others neither count it nor keep the sent mark for it (the
-                    // sender forgets it at the table's next truncate, which this party may reach much later).
-                    log.info("Stream of {} {} goes past the truncate of {}: it holds none of its rows", party, content,
-                            held.tables());
-                    return go();
-                }
-                if (!everythingStored) {
+                // A party holding none of the truncated tables' rows (a segment past the table's numsegments) has
+                // nothing of them to order: it is not waited for, and does not wait for the sent mark, which the sender
+                // forgets at the table's next truncate, which this party may reach much later. It still arrives, so that
+                // its count of the table's truncates stays the others'.
+                boolean holdsNone = content >= holding(held);
+                if (!holdsNone && !everythingStored) {
                     return waiting("Kafka to have, and Connect to store the offsets of, the records sent before it");
                 }
                 tablePrefix = tablePrefix(held);
@@ -130,8 +127,16 @@ public final class TruncateRendezvous {
                 key = tablePrefix + met + "/";
                 upsert(key + content + "@" + position(held));
                 // Everything this task sent is stored up to here, the marker of its last truncate included: a restart
-                // resumes after that one, and no longer needs its arrival to count.
-                forget(tablePrefix, met, content + "@");
+                // resumes after that one, and no longer needs its arrival to count. (A party holding none may not have
+                // waited for that: a restart of it may decode those truncates again, and finds them by its arrivals.)
+                if (everythingStored) {
+                    forget(tablePrefix, met, content + "@");
+                }
+                if (holdsNone) {
+                    log.info("Stream of {} {} goes past the truncate of {} ({}): it holds none of its rows", party, content,
+                            held.tables(), key);
+                    return go();
+                }
                 log.info("Stream of {} {} reached the truncate of {} ({}); waiting for the other {}s' tasks",
                         party, content, held.tables(), key, party);
                 phase = Phase.AWAIT_ALL;

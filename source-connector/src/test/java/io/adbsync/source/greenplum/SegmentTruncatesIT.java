@@ -139,6 +139,35 @@ class SegmentTruncatesIT {
     }
 
     /**
+     * A segment holding none of one table's rows still counts that table's truncates: a later TRUNCATE naming it with a
+     * table it does hold rows of is met under the same count by every segment (counted apart, segment 1's task took the
+     * first's sent mark for the third's and went on unsent, and segment 0's task waited at the third for ever).
+     */
+    @Test
+    void truncatesOfATableOnOneSegmentAndAnotherOnBothAreCountedAlikeEverywhere() throws Exception {
+        source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
+                "CREATE TABLE items (id int PRIMARY KEY) DISTRIBUTED BY (id)",
+                "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED");
+        try (var s = coordinator.createStatement()) {
+            s.execute("SET allow_system_table_mods = on");
+            s.execute("UPDATE gp_distribution_policy SET numsegments = 1 WHERE localoid = 'orders'::regclass");
+        }
+        source.sql("CREATE PUBLICATION pub FOR TABLE orders, items");
+        source.createSlots(slot);
+        source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 10) g", "TRUNCATE orders, items",
+                "TRUNCATE orders", "INSERT INTO items SELECT g FROM generate_series(1, 10) g", "TRUNCATE orders, items",
+                "INSERT INTO orders VALUES (100, 'after')");
+        List<SegmentTask> tasks = run(source.readAll(slot, "pub"));
+        for (SegmentTask task : tasks) {
+            assertThat(task.done()).as("segment " + task.segment.content() + " read its stream").isTrue();
+        }
+        SegmentTask zero = tasks.stream().filter(t -> t.segment.content() == 0).findFirst().orElseThrow();
+        assertThat(zero.out.stream().filter(r -> "t".equals(((Struct) r.value()).getString("op"))).map(SourceRecord::topic)
+                .toList()).containsExactly("p.public.orders", "p.public.items", "p.public.orders", "p.public.orders",
+                "p.public.items");
+    }
+
+    /**
      * One TRUNCATE of a distributed table and a replicated one, which segment 0's task reads whole: its truncate went
      * out at once, past the distributed table's, which segment 0's task then took for one sent before a restart: never
      * sent, and segment 1's task waited for segment 0's at it for ever.
