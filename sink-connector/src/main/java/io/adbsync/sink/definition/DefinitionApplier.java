@@ -392,8 +392,10 @@ public final class DefinitionApplier {
                 && column.clauses().startsWith("DEFAULT ")) {
             // No value stored for the source's older rows: they hold NULL (a default given after the column was added)
             // or values of their own that no change carries (a volatile default). Added with the default, every row
-            // here would take it; added without, they keep NULL, and the default holds for rows to come.
-            steps.add(new Step(DefinitionSql.addColumn(id, new ColumnDefinition(column.name(), column.type(), false, "")),
+            // here would take it; added with DEFAULT NULL (not without one: a domain's own default would fill them),
+            // they keep NULL, and the default holds for rows to come.
+            steps.add(new Step(DefinitionSql.addColumn(id, new ColumnDefinition(column.name(), column.type(), false,
+                    "DEFAULT NULL")),
                     "column " + column.name(), Step.Failure.FAILS, null));
             steps.add(new Step(DefinitionSql.setDefault(id, column.name(), column.clauses().substring("DEFAULT ".length())),
                     "default of column " + column.name(), Step.Failure.FAILS, null));

@@ -503,18 +503,22 @@ class DefinitionApplierIT {
         Definition v2 = Definition.ofTable(ref, List.of(), new TableShape(List.of(
                 new ColumnShape("id", "integer", true, null, null, null),
                 new ColumnShape("c", "integer", false, "5", null, null),
-                new ColumnShape("at", "timestamp with time zone", false, "clock_timestamp()", null, null)),
+                new ColumnShape("at", "timestamp with time zone", false, "clock_timestamp()", null, null),
+                new ColumnShape("dom", "public.seven", false, "9", null, null)),
                 List.of("id"), List.of(), null, null));
         try (Connection c = pg.connect(destination)) {
             DefinitionApplier applier = applier(c, NameCase.KEEP, SinkConfig.ConflictMode.FAIL);
             assertThat(applier.apply(c, v1).outcome()).isEqualTo(Outcome.CREATED);
-            sql(pg, destination, "INSERT INTO items VALUES (1), (2)");
+            // A domain with a default of its own, which a column added without one would take.
+            sql(pg, destination, "INSERT INTO items VALUES (1), (2)", "CREATE DOMAIN public.seven AS integer DEFAULT 7");
             assertThat(applier.apply(c, v2, AppliedDefinitions.of(v1)).outcome()).isEqualTo(Outcome.CHANGED);
         }
-        assertThat(scalar(pg, destination, "SELECT count(*) FROM items WHERE c IS NOT NULL OR at IS NOT NULL")).isEqualTo("0");
+        assertThat(scalar(pg, destination, "SELECT count(*) FROM items WHERE c IS NOT NULL OR at IS NOT NULL OR dom IS NOT NULL"))
+                .isEqualTo("0");
         // The defaults hold for rows to come.
         sql(pg, destination, "INSERT INTO items (id) VALUES (3)");
-        assertThat(scalar(pg, destination, "SELECT c || ':' || (at IS NOT NULL) FROM items WHERE id = 3")).isEqualTo("5:true");
+        assertThat(scalar(pg, destination, "SELECT c || ':' || (at IS NOT NULL) || ':' || dom FROM items WHERE id = 3"))
+                .isEqualTo("5:true:9");
     }
 
     /**
