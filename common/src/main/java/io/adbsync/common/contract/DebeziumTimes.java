@@ -20,6 +20,10 @@ public final class DebeziumTimes {
     /** INT64: an interval as microseconds, a month counted as 30.4375 days. */
     public static final String MICRO_DURATION = "io.debezium.time.MicroDuration";
 
+    /** pgjdbc's ±infinity for a timestamp in milliseconds (PGStatement.DATE_POSITIVE_INFINITY, _NEGATIVE_). */
+    public static final long MILLIS_POSITIVE_INFINITY = 9223372036825200000L;
+    public static final long MILLIS_NEGATIVE_INFINITY = -9223372036832400000L;
+
     private DebeziumTimes() {
     }
 }

@@ -33,9 +33,23 @@ public final class CopyText {
         return escape(text(schema, value));
     }
 
-    /** Milliseconds as microseconds, the sentinels of ±infinity kept (TemporalText reads them). */
+    /**
+     * Milliseconds as microseconds, ±infinity as the sentinels TemporalText reads: Debezium sends pgjdbc's
+     * (PGStatement.DATE_POSITIVE_INFINITY and _NEGATIVE_), or the long's bounds.
+     */
     private static long microsFromMillis(long millis) {
-        return millis == Long.MAX_VALUE || millis == Long.MIN_VALUE ? millis : Math.multiplyExact(millis, 1000L);
+        if (millis == Long.MAX_VALUE || millis == DebeziumTimes.MILLIS_POSITIVE_INFINITY) {
+            return Long.MAX_VALUE;
+        }
+        if (millis == Long.MIN_VALUE || millis == DebeziumTimes.MILLIS_NEGATIVE_INFINITY) {
+            return Long.MIN_VALUE;
+        }
+        return Math.multiplyExact(millis, 1000L);
+    }
+
+    /** Nanoseconds as microseconds, the long's bounds (Debezium's ±infinity) kept as the sentinels TemporalText reads. */
+    private static long microsFromNanos(long nanos) {
+        return nanos == Long.MAX_VALUE || nanos == Long.MIN_VALUE ? nanos : Math.floorDiv(nanos, 1000L);
     }
 
     /** The server's input form of a value, before COPY escaping. */
@@ -62,7 +76,11 @@ public final class CopyText {
                 case DebeziumTimes.TIME:
                     return TemporalText.formatTime(((Number) value).longValue() * 1000L);
                 case DebeziumTimes.NANO_TIMESTAMP:
-                    return TemporalText.formatTimestamp(Math.floorDiv(((Number) value).longValue(), 1000L));
+                    return TemporalText.formatTimestamp(microsFromNanos(((Number) value).longValue()));
+                case DebeziumTimes.MICRO_DURATION:
+                    throw new IllegalArgumentException("it is a " + DebeziumTimes.MICRO_DURATION + ", Debezium's interval "
+                            + "in microseconds with a month taken as 30.4375 days, which is not the source's value; have "
+                            + "Debezium send intervals as text (interval.handling.mode=string)");
                 case DebeziumTimes.NANO_TIME:
                     return TemporalText.formatTime(Math.floorDiv(((Number) value).longValue(), 1000L));
                 case Decimal.LOGICAL_NAME:

@@ -80,6 +80,13 @@ class CopyTextTest {
         Schema nanosTime = SchemaBuilder.int64().name("io.debezium.time.NanoTime").build();
         assertThat(CopyText.text(millis, 1_700_000_000_123L)).isEqualTo("2023-11-14 22:13:20.123000");
         assertThat(CopyText.text(millis, Long.MAX_VALUE)).isEqualTo("infinity");
+        assertThat(CopyText.text(millis, 9223372036825200000L)).isEqualTo("infinity");
+        assertThat(CopyText.text(millis, -9223372036832400000L)).isEqualTo("-infinity");
+        assertThat(CopyText.text(nanos, Long.MAX_VALUE)).isEqualTo("infinity");
+        assertThat(CopyText.text(nanos, Long.MIN_VALUE)).isEqualTo("-infinity");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CopyText.text(
+                        SchemaBuilder.int64().name("io.debezium.time.MicroDuration").build(), 1_234_567L))
+                .hasMessageContaining("interval.handling.mode=string");
         assertThat(CopyText.text(millisTime, 45_296_789)).isEqualTo("12:34:56.789000");
         assertThat(CopyText.text(nanos, 1_700_000_000_123_456_000L)).isEqualTo("2023-11-14 22:13:20.123456");
         assertThat(CopyText.text(nanosTime, 45_296_789_012_000L)).isEqualTo("12:34:56.789012");
