@@ -20,9 +20,15 @@ public final class DebeziumTimes {
     /** INT64: an interval as microseconds, a month counted as 30.4375 days. */
     public static final String MICRO_DURATION = "io.debezium.time.MicroDuration";
 
-    /** pgjdbc's ±infinity for a timestamp in milliseconds (PGStatement.DATE_POSITIVE_INFINITY, _NEGATIVE_). */
-    public static final long MILLIS_POSITIVE_INFINITY = 9223372036825200000L;
-    public static final long MILLIS_NEGATIVE_INFINITY = -9223372036832400000L;
+    /**
+     * Debezium's ±infinity of a timestamp in microseconds (MicroTimestamp): pgjdbc's PGStatement.DATE_POSITIVE_INFINITY
+     * and _NEGATIVE_, read as microseconds (the event contract's own are the long's bounds).
+     */
+    public static final long MICROS_POSITIVE_INFINITY = 9223372036825200000L;
+    public static final long MICROS_NEGATIVE_INFINITY = -9223372036832400000L;
+    /** The same in milliseconds (Timestamp). */
+    public static final long MILLIS_POSITIVE_INFINITY = MICROS_POSITIVE_INFINITY / 1000;
+    public static final long MILLIS_NEGATIVE_INFINITY = MICROS_NEGATIVE_INFINITY / 1000;
 
     private DebeziumTimes() {
     }

@@ -33,10 +33,15 @@ public final class CopyText {
         return escape(text(schema, value));
     }
 
-    /**
-     * Milliseconds as microseconds, ±infinity as the sentinels TemporalText reads: Debezium sends pgjdbc's
-     * (PGStatement.DATE_POSITIVE_INFINITY and _NEGATIVE_), or the long's bounds.
-     */
+    /** Microseconds, Debezium's ±infinity as the sentinels TemporalText reads (the long's bounds). */
+    private static long micros(long micros) {
+        if (micros == DebeziumTimes.MICROS_POSITIVE_INFINITY) {
+            return Long.MAX_VALUE;
+        }
+        return micros == DebeziumTimes.MICROS_NEGATIVE_INFINITY ? Long.MIN_VALUE : micros;
+    }
+
+    /** Milliseconds as microseconds, ±infinity (Debezium's, or the long's bounds) as the sentinels TemporalText reads. */
     private static long microsFromMillis(long millis) {
         if (millis == Long.MAX_VALUE || millis == DebeziumTimes.MILLIS_POSITIVE_INFINITY) {
             return Long.MAX_VALUE;
@@ -62,7 +67,7 @@ public final class CopyText {
                 case EventContract.MICRO_TIME:
                     return TemporalText.formatTime(((Number) value).longValue());
                 case EventContract.MICRO_TIMESTAMP:
-                    return TemporalText.formatTimestamp(((Number) value).longValue());
+                    return TemporalText.formatTimestamp(micros(((Number) value).longValue()));
                 case EventContract.ZONED_TIMESTAMP:
                     return TemporalText.formatTimestamptz((String) value);
                 case Date.LOGICAL_NAME:
