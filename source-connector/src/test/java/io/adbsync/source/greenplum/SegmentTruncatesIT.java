@@ -70,11 +70,7 @@ class SegmentTruncatesIT {
     void aTruncateOfATableOnSegmentZeroOnlyIsSentOnceBySegmentZerosTask() throws Exception {
         source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
                 "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED");
-        // What gpexpand leaves behind for a table it has not expanded yet: its rows stay on the old segments.
-        try (var s = coordinator.createStatement()) {
-            s.execute("SET allow_system_table_mods = on");
-            s.execute("UPDATE gp_distribution_policy SET numsegments = 1 WHERE localoid = 'orders'::regclass");
-        }
+        onSegmentZeroOnly("orders");
         source.sql("CREATE PUBLICATION pub FOR TABLE orders");
         source.createSlots(slot);
         source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 20) g",
@@ -113,10 +109,7 @@ class SegmentTruncatesIT {
     void aSegmentHoldingNoneOfATablesRowsGoesOnPastItsTruncatesWhateverTheOthersForgot() throws Exception {
         source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
                 "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED");
-        try (var s = coordinator.createStatement()) {
-            s.execute("SET allow_system_table_mods = on");
-            s.execute("UPDATE gp_distribution_policy SET numsegments = 1 WHERE localoid = 'orders'::regclass");
-        }
+        onSegmentZeroOnly("orders");
         source.sql("CREATE PUBLICATION pub FOR TABLE orders");
         source.createSlots(slot);
         source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 20) g", "TRUNCATE orders",
@@ -148,10 +141,7 @@ class SegmentTruncatesIT {
         source.sql("CREATE TABLE orders (id int PRIMARY KEY, note text) DISTRIBUTED BY (id)",
                 "CREATE TABLE items (id int PRIMARY KEY) DISTRIBUTED BY (id)",
                 "CREATE TABLE adbsync_heartbeat (slot_name text PRIMARY KEY, ts timestamptz NOT NULL) DISTRIBUTED REPLICATED");
-        try (var s = coordinator.createStatement()) {
-            s.execute("SET allow_system_table_mods = on");
-            s.execute("UPDATE gp_distribution_policy SET numsegments = 1 WHERE localoid = 'orders'::regclass");
-        }
+        onSegmentZeroOnly("orders");
         source.sql("CREATE PUBLICATION pub FOR TABLE orders, items");
         source.createSlots(slot);
         source.sql("INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 10) g", "TRUNCATE orders, items",
@@ -444,6 +434,17 @@ class SegmentTruncatesIT {
             orders += task.ops().size();
         }
         assertThat(orders).as("rows of orders sent").isEqualTo(20);
+    }
+
+    /**
+     * Leaves table {@code table}'s rows on segment 0 alone, as gpexpand leaves a table it has not expanded yet: its rows
+     * stay on the old segments.
+     */
+    private void onSegmentZeroOnly(String table) throws SQLException {
+        try (var s = coordinator.createStatement()) {
+            s.execute("SET allow_system_table_mods = on");
+            s.execute("UPDATE gp_distribution_policy SET numsegments = 1 WHERE localoid = '" + table + "'::regclass");
+        }
     }
 
     /** Segment {@code segment}'s share, its tables' policies compared with those recorded for the slot. */

@@ -511,17 +511,7 @@ class ChangeStreamTest {
     void aTruncateOfATableReadInPartAndOneReadWholeHoldsAtTheFirstAndSendsBothInOrder() {
         int split = OID, whole = OID + 1;
         ChangeStream stream = stream(false, new LsnAckTracker(), Optional.empty());
-        stream.share(new TableShare() {
-            @Override
-            public boolean reads(int relationOid) {
-                return true;
-            }
-
-            @Override
-            public boolean readsAllRows(int relationOid) {
-                return relationOid == whole;
-            }
-        });
+        stream.share(readingWholeOnly(whole));
         List<SourceRecord> out = feed(stream, List.of(new Begin(new Lsn(COMMIT), 0, 7), relation(split, "orders"),
                 relation(whole, "codes"),
                 new PgOutputMessage.Truncate(OptionalInt.empty(), false, false, List.of(split, whole))));
@@ -539,10 +529,9 @@ class ChangeStreamTest {
                 .containsExactly("p.public.orders@0", "p.public.codes@" + R, "p.public.items@" + 2 * R);
     }
 
-    /** What a task reading OID in part and OID + 1 whole sends of a TRUNCATE of {@code oids}, held and then sent by it. */
-    private static List<String> truncatesSent(List<Integer> oids) {
-        ChangeStream stream = stream(false, new LsnAckTracker(), Optional.empty());
-        stream.share(new TableShare() {
+    /** The share of a task that reads every table, all rows of {@code whole} only (the others in part). */
+    private static TableShare readingWholeOnly(int whole) {
+        return new TableShare() {
             @Override
             public boolean reads(int relationOid) {
                 return true;
@@ -550,9 +539,15 @@ class ChangeStreamTest {
 
             @Override
             public boolean readsAllRows(int relationOid) {
-                return relationOid == OID + 1;
+                return relationOid == whole;
             }
-        });
+        };
+    }
+
+    /** What a task reading OID in part and OID + 1 whole sends of a TRUNCATE of {@code oids}, held and then sent by it. */
+    private static List<String> truncatesSent(List<Integer> oids) {
+        ChangeStream stream = stream(false, new LsnAckTracker(), Optional.empty());
+        stream.share(readingWholeOnly(OID + 1));
         List<SourceRecord> out = feed(stream, List.of(new Begin(new Lsn(COMMIT), 0, 7), relation(OID, "orders"),
                 relation(OID + 1, "codes"), relation(OID + 2, "items"),
                 new PgOutputMessage.Truncate(OptionalInt.empty(), false, false, oids)));
