@@ -24,11 +24,9 @@ import java.sql.SQLTransientException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -332,23 +330,25 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
 
     /**
      * The columns of relation {@code relationOid} whose type is a domain with a collation of its own and which were
-     * given another one: a value cast to the domain carries the domain's collation, and compared with the column it
-     * conflicts (no comparison is possible without naming one).
+     * given another one, each with that collation, quoted: a value cast to the domain carries the domain's collation,
+     * and compared with the column it conflicts (no comparison is possible without naming one).
      */
-    public Set<String> columnsCollatedOtherwiseThanTheirDomain(int relationOid) throws SQLException {
-        Set<String> names = new HashSet<>();
-        try (PreparedStatement ps = connection().prepareStatement("SELECT a.attname FROM pg_catalog.pg_attribute a "
-                + "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid WHERE a.attrelid = ?::oid AND a.attnum > 0 "
+    public Map<String, String> columnsCollatedOtherwiseThanTheirDomain(int relationOid) throws SQLException {
+        Map<String, String> collations = new HashMap<>();
+        try (PreparedStatement ps = connection().prepareStatement("SELECT a.attname, cn.nspname, co.collname "
+                + "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+                + "JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation "
+                + "JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace WHERE a.attrelid = ?::oid AND a.attnum > 0 "
                 + "AND NOT a.attisdropped AND t.typtype = 'd' AND t.typcollation NOT IN (0, 100) "
                 + "AND a.attcollation <> t.typcollation")) {
             ps.setLong(1, Integer.toUnsignedLong(relationOid));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    names.add(rs.getString(1));
+                    collations.put(rs.getString(1), SqlIdentifiers.qualified(rs.getString(2), rs.getString(3)));
                 }
             }
         }
-        return names;
+        return collations;
     }
 
     /** What orders the values of each column of relation {@code relationOid} (see {@link LockedShape}), by name. */

@@ -59,10 +59,10 @@ final class KeyRangePlan extends TablePlan {
     private boolean done;
     private long chunksHandedOut;
     /**
-     * The key columns whose bounds name their collation (see {@link #casts}), read at the first chunk; naming one needs
-     * USAGE on its schema, so only where a bound cannot compare without it.
+     * The key columns whose bounds name their collation, and that collation (see {@link #casts}), read at the first
+     * chunk; naming one needs USAGE on its schema, so only where a bound cannot compare without it.
      */
-    private Set<String> collatedBounds;
+    private Map<String, String> collatedBounds;
 
     private KeyRangePlan(CapturedTable table, String filter, long estimatedRows, OffsetScope server, long chunkRows,
                          List<CapturedColumn> key, List<String> sorts, List<String> after, boolean done) {
@@ -386,78 +386,18 @@ final class KeyRangePlan extends TablePlan {
 
     /**
      * {@code CAST(<value i> AS <type of key column i>), ...} for the key's columns, values named by {@code value}; with
-     * {@code COLLATE <the column's collation>}, as the plan's order has it, for a column of a domain with a collation
+     * {@code COLLATE <the column's collation>} for a column of a domain with a collation
      * of its own that was given another: the cast carries the domain's, which conflicts with the column's (no
      * comparison is then possible), and the key index and ORDER BY order by the column's.
      */
     private String casts(int count, int firstIndex, IntFunction<String> value) {
         List<String> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            List<String> collation = i < sorts.size() && collatedBounds.contains(key.get(i).name())
-                    ? collationOf(sorts.get(i)) : null;
+            String collation = collatedBounds.get(key.get(i).name());
             out.add("CAST(" + value.apply(firstIndex + i) + " AS " + key.get(i).mapping().sourceType() + ")"
-                    + (collation == null ? "" : " COLLATE " + SqlIdentifiers.quote(collation.get(0)) + "."
-                    + SqlIdentifiers.quote(collation.get(1))));
+                    + (collation == null ? "" : " COLLATE " + collation));
         }
         return String.join(", ", out);
-    }
-
-    /**
-     * The schema and name of the collation {@code sort} names (a value of {@link SourceCatalog#columnOrders}: type,
-     * {@code COLLATE} and collation where the column has one, and its number, each name as quote_ident wrote it), or
-     * null where it names none or is not of that form ({@link #GONE}).
-     */
-    static List<String> collationOf(String sort) {
-        List<String> names = new ArrayList<>(4);
-        int at = 0;
-        for (int part = 0; part < 4; part++) {
-            if (part == 2) {
-                if (!sort.startsWith(" COLLATE ", at)) {
-                    return null;
-                }
-                at += " COLLATE ".length();
-            } else if (part % 2 == 1) {
-                if (!sort.startsWith(".", at)) {
-                    return null;
-                }
-                at++;
-            }
-            int end = identifierEnd(sort, at);
-            if (end < 0) {
-                return null;
-            }
-            names.add(unquoted(sort.substring(at, end)));
-            at = end;
-        }
-        return sort.startsWith(" (column ", at) ? names.subList(2, 4) : null;
-    }
-
-    /** Where the identifier quote_ident wrote at {@code start} of {@code text} ends, or -1 if none starts there. */
-    private static int identifierEnd(String text, int start) {
-        if (start >= text.length()) {
-            return -1;
-        }
-        if (text.charAt(start) != '"') {
-            int end = start;
-            while (end < text.length() && text.charAt(end) != '.' && text.charAt(end) != ' ') {
-                end++;
-            }
-            return end > start ? end : -1;
-        }
-        for (int i = start + 1; i < text.length(); i++) {
-            if (text.charAt(i) == '"') {
-                if (i + 1 < text.length() && text.charAt(i + 1) == '"') {
-                    i++;
-                } else {
-                    return i + 1;
-                }
-            }
-        }
-        return -1;
-    }
-
-    private static String unquoted(String identifier) {
-        return identifier.startsWith("\"") ? identifier.substring(1, identifier.length() - 1).replace("\"\"", "\"") : identifier;
     }
 
     private Map<String, Object> offsetOf(List<String> after, boolean done) {
