@@ -204,9 +204,10 @@ public final class ChangeStream {
                 && (position == null || !position.covers(tx.commitLsn(), heldLastEvent))) {
             emit(heartbeats.heartbeat(tx, heldLastEvent), out);
         }
-        List<DeferredTruncate> after = tx == null ? List.of() : afterHeld;
+        if (tx != null) {
+            truncateWholeBefore(Long.MAX_VALUE, out);
+        }
         releaseHeld();
-        truncateWhole(after, out);
     }
 
     private void releaseHeld() {
@@ -324,20 +325,20 @@ public final class ChangeStream {
                     whole.add(new DeferredTruncate(oid, walLsn, nextEvent));
                 }
             }
-            if (!apart.isEmpty()) {
+            if (apart.isEmpty()) {
+                truncateWhole(whole, out);
+            } else {
                 // What the message names before its first held table goes now; what follows goes in its place among
                 // the held copies: sent before them, it would put the position past a held truncate, which would then
                 // pass for one sent before a restart and not be held.
-                long firstHeld = apart.get(0).event();
-                truncateWhole(whole.stream().filter(d -> d.event() < firstHeld).toList(), out);
-                whole = whole.stream().filter(d -> d.event() > firstHeld).toList();
+                afterHeld = List.copyOf(whole);
+                truncateWholeBefore(apart.get(0).event(), out);
                 hold(apart);
-                if (held != null) {
-                    afterHeld = List.copyOf(whole);
-                    whole = List.of();
+                if (held == null) {
+                    // Passed, sent before a restart: nothing to wait for.
+                    truncateWholeBefore(Long.MAX_VALUE, out);
                 }
             }
-            truncateWhole(whole, out);
         } else if (!(message instanceof PgOutputMessage.Origin) && !(message instanceof PgOutputMessage.LogicalMessage)) {
             // Origin (changes replicated from elsewhere are captured like local ones) and logical messages carry
             // no table change; everything else belongs to streaming or two-phase modes this connector does not ask for.
