@@ -215,8 +215,7 @@ public final class Snapshotter implements AutoCloseable {
         }
         // A copy stored under the table's own name is of a table that was not partitioned. Nothing writes that name
         // again once the table is, so it is judged only until a copy of this relation is stored.
-        boolean copiedAsThis = stored.stream().anyMatch(o -> o != null && o.oid() != null
-                && o.oid() == Integer.toUnsignedLong(table.oid()));
+        boolean copiedAsThis = stored.stream().anyMatch(o -> TablePlan.ofRelation(o, table.oid()));
         if (again == null && !leaves.isEmpty() && !readFrom.isEmpty() && !copiedAsThis
                 && TablePlan.ofAnotherRelation(storedOffset(offsets, table, null), table.oid())) {
             again = "was dropped and created again (partitioned)";

@@ -163,6 +163,11 @@ abstract class TablePlan {
         return stored != null && stored.oid() != null && stored.oid() != Integer.toUnsignedLong(oid);
     }
 
+    /** Whether a stored offset says it belongs to relation {@code oid}. */
+    static boolean ofRelation(SnapshotOffsets.Offset stored, int oid) {
+        return stored != null && stored.oid() != null && stored.oid() == Integer.toUnsignedLong(oid);
+    }
+
     /**
      * Whether a stored offset was written under another row filter than {@code filter} (null for none); offsets of
      * older versions state none and are taken to be under this one.
