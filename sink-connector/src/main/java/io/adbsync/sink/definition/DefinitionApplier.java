@@ -376,28 +376,25 @@ public final class DefinitionApplier {
 
     private void addColumn(TableId id, ColumnShape want, Set<String> renamed, List<Step> steps, List<Skip> skipped) {
         ColumnDefinition column = sql.column(want, renamed, skipped);
-        if (want.missingValue() != null && want.identity() == null && want.generated() == null) {
-            // Added at the source with a default: its rows older than the column hold that value (a fast default) with no
-            // change decoded for them, whatever the default is now (often none: added with one, dropped at once). The
-            // rows here older than the column get it too; then the column takes the source's default, or none.
-            String fill = "DEFAULT " + SqlIdentifiers.literal(want.missingValue()) + "::" + column.type();
+        boolean plain = want.identity() == null && want.generated() == null;
+        // What the rows here older than the column get, then the column takes the source's default, or none:
+        String fill = null;
+        if (plain && want.missingValue() != null) {
+            // Added at the source with a default: its rows older than the column hold that value (a fast default) with
+            // no change decoded for them, whatever the default is now (often none: added with one, dropped at once).
+            fill = "DEFAULT " + SqlIdentifiers.literal(want.missingValue()) + "::" + column.type();
+        } else if (plain && !column.notNull() && column.clauses().startsWith("DEFAULT ")) {
+            // No value stored for the source's older rows: they hold NULL (a default given after the column was added)
+            // or values of their own that no change carries (a volatile default). Added with the default, every row
+            // here would take it; with DEFAULT NULL (not without one: a domain's own default would fill them), they
+            // keep NULL.
+            fill = "DEFAULT NULL";
+        }
+        if (fill != null) {
             steps.add(new Step(DefinitionSql.addColumn(id, new ColumnDefinition(column.name(), column.type(), column.notNull(), fill)),
                     "column " + column.name(), Step.Failure.FAILS, null));
             steps.add(new Step(column.clauses().isEmpty() ? DefinitionSql.dropDefault(id, column.name())
                     : DefinitionSql.setDefault(id, column.name(), column.clauses().substring("DEFAULT ".length())),
-                    "default of column " + column.name(), Step.Failure.FAILS, null));
-            return;
-        }
-        if (!column.notNull() && want.defaultExpression() != null && want.identity() == null && want.generated() == null
-                && column.clauses().startsWith("DEFAULT ")) {
-            // No value stored for the source's older rows: they hold NULL (a default given after the column was added)
-            // or values of their own that no change carries (a volatile default). Added with the default, every row
-            // here would take it; added with DEFAULT NULL (not without one: a domain's own default would fill them),
-            // they keep NULL, and the default holds for rows to come.
-            steps.add(new Step(DefinitionSql.addColumn(id, new ColumnDefinition(column.name(), column.type(), false,
-                    "DEFAULT NULL")),
-                    "column " + column.name(), Step.Failure.FAILS, null));
-            steps.add(new Step(DefinitionSql.setDefault(id, column.name(), column.clauses().substring("DEFAULT ".length())),
                     "default of column " + column.name(), Step.Failure.FAILS, null));
             return;
         }
