@@ -2,6 +2,7 @@ package io.adbsync.sink.ddl;
 
 import io.adbsync.common.contract.DebeziumTimes;
 import io.adbsync.common.contract.EventContract;
+import io.adbsync.sink.record.CopyText;
 import org.apache.kafka.connect.data.Date;
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Schema;
@@ -59,9 +60,7 @@ public final class ColumnTypes {
                     return "time with time zone";
                 case DebeziumTimes.MICRO_DURATION:
                     throw new RecordSchemaException("Column " + column + " of table " + table + " is a "
-                            + DebeziumTimes.MICRO_DURATION + ", Debezium's interval in microseconds with a month taken as "
-                            + "30.4375 days, which no interval column holds as the source's value; have Debezium send "
-                            + "intervals as text (interval.handling.mode=string), or create the table yourself");
+                            + CopyText.MICRO_DURATION_REFUSED + ", or create the table yourself");
                 case EventContract.ZONED_TIMESTAMP:
                     return "timestamp with time zone";
                 case EventContract.INTERVAL:

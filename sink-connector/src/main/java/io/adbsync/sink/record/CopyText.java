@@ -33,6 +33,11 @@ public final class CopyText {
         return escape(text(schema, value));
     }
 
+    /** Why a Debezium MicroDuration is refused, as a column's type and as a value. */
+    public static final String MICRO_DURATION_REFUSED = DebeziumTimes.MICRO_DURATION + ", Debezium's interval in "
+            + "microseconds with a month taken as 30.4375 days, which no interval column holds as the source's value; have "
+            + "Debezium send intervals as text (interval.handling.mode=string)";
+
     /** Microseconds, Debezium's ±infinity as the sentinels TemporalText reads (the long's bounds). */
     private static long micros(long micros) {
         if (micros == DebeziumTimes.MICROS_POSITIVE_INFINITY) {
@@ -83,9 +88,7 @@ public final class CopyText {
                 case DebeziumTimes.NANO_TIMESTAMP:
                     return TemporalText.formatTimestamp(microsFromNanos(((Number) value).longValue()));
                 case DebeziumTimes.MICRO_DURATION:
-                    throw new IllegalArgumentException("it is a " + DebeziumTimes.MICRO_DURATION + ", Debezium's interval "
-                            + "in microseconds with a month taken as 30.4375 days, which is not the source's value; have "
-                            + "Debezium send intervals as text (interval.handling.mode=string)");
+                    throw new IllegalArgumentException("it is a " + MICRO_DURATION_REFUSED);
                 case DebeziumTimes.NANO_TIME:
                     return TemporalText.formatTime(Math.floorDiv(((Number) value).longValue(), 1000L));
                 case Decimal.LOGICAL_NAME:
