@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class BarrierHeadersIT extends SinkTaskDatabaseTest {
 
     @Override
-    String databasePrefix() {
+    protected String databasePrefix() {
         return "barrier_headers";
     }
 

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BarrierIsolationIT extends SinkTaskDatabaseTest {
 
     @Override
-    String databasePrefix() {
+    protected String databasePrefix() {
         return "barrier_isolation";
     }
 

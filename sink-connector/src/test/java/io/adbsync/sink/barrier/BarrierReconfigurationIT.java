@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BarrierReconfigurationIT extends SinkTaskDatabaseTest {
 
     @Override
-    String databasePrefix() {
+    protected String databasePrefix() {
         return "barrier_reconfig";
     }
 

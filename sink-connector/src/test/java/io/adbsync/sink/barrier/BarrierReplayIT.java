@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class BarrierReplayIT extends SinkTaskDatabaseTest {
 
     @Override
-    String databasePrefix() {
+    protected String databasePrefix() {
         return "barrier_replay";
     }
 

@@ -9,24 +9,24 @@ import org.junit.jupiter.api.BeforeEach;
 import static io.adbsync.sink.barrier.SinkTaskFixture.TOPIC;
 
 /** A database of its own for each test that drives sink tasks by hand over the two partitions of {@link SinkTaskFixture#TOPIC}. */
-abstract class SinkTaskDatabaseTest {
+public abstract class SinkTaskDatabaseTest {
 
-    final TopicPartition p0 = new TopicPartition(TOPIC, 0);
-    final TopicPartition p1 = new TopicPartition(TOPIC, 1);
-    PostgresServer pg;
-    String db;
+    protected final TopicPartition p0 = new TopicPartition(TOPIC, 0);
+    protected final TopicPartition p1 = new TopicPartition(TOPIC, 1);
+    protected PostgresServer pg;
+    protected String db;
 
     /** The prefix of the test's database name. */
-    abstract String databasePrefix();
+    protected abstract String databasePrefix();
 
     @BeforeEach
-    void createDatabase() throws Exception {
+    protected void createDatabase() throws Exception {
         pg = Postgres.shared();
         db = pg.createDatabase(databasePrefix());
     }
 
     @AfterEach
-    void dropDatabase() throws Exception {
+    protected void dropDatabase() throws Exception {
         pg.dropDatabase(db);
     }
 }

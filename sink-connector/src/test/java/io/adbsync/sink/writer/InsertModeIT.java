@@ -1,17 +1,12 @@
 package io.adbsync.sink.writer;
 
-import io.adbsync.fixtures.postgres.Postgres;
 import io.adbsync.sink.AdbPgSinkTask;
-import io.adbsync.stack.postgres.PostgresServer;
-import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.adbsync.sink.barrier.SinkTaskDatabaseTest;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 
-import static io.adbsync.sink.barrier.SinkTaskFixture.TOPIC;
 import static io.adbsync.sink.barrier.SinkTaskFixture.delete;
 import static io.adbsync.sink.barrier.SinkTaskFixture.ids;
 import static io.adbsync.sink.barrier.SinkTaskFixture.rec;
@@ -19,21 +14,11 @@ import static io.adbsync.sink.barrier.SinkTaskFixture.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** insert.mode=insert against a real destination: rows appended, and deletes applied in their place among them. */
-class InsertModeIT {
+class InsertModeIT extends SinkTaskDatabaseTest {
 
-    private final TopicPartition p0 = new TopicPartition(TOPIC, 0);
-    private PostgresServer pg;
-    private String db;
-
-    @BeforeEach
-    void createDatabase() throws Exception {
-        pg = Postgres.shared();
-        db = pg.createDatabase("insert_mode");
-    }
-
-    @AfterEach
-    void dropDatabase() throws Exception {
-        pg.dropDatabase(db);
+    @Override
+    protected String databasePrefix() {
+        return "insert_mode";
     }
 
     /**
