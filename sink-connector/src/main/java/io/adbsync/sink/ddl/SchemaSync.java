@@ -161,6 +161,11 @@ public final class SchemaSync {
             state = evolve(c, changes.table(), missing);
         }
         cache.put(changes.table(), state);
+        if (naming == null) {
+            // Under schema.sync=all a column's type follows the source's definitions, and a record from before a type
+            // narrowed there is rounded here as the source's ALTER rounded its row.
+            NarrowerColumns.check(changes, state);
+        }
         return state;
     }
 
