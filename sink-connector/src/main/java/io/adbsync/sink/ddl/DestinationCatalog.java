@@ -22,11 +22,13 @@ public final class DestinationCatalog {
     private static final String COLUMNS = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
             + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
     /**
-     * NOT NULL columns without a default that were added with one: the rows older than them hold its value (PostgreSQL
-     * 11+). A record from before such a column was added at the source carries no value of it; its row holds that one.
+     * Columns without a default that were added with one: the rows older than them hold its value (PostgreSQL 11+). That
+     * is how the sink adds a column the source added with a fast default, so a record from before it carries no value
+     * of it while the source's row holds that one; nullable or not, since a record of another partition or task may
+     * arrive after the column was added here.
      */
     private static final String FILLS = "SELECT a.attname, array_to_string(a.attmissingval, '') FROM pg_catalog.pg_attribute a "
-            + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND a.atthasmissing AND a.attnotnull "
+            + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND a.atthasmissing "
             + "AND NOT a.atthasdef";
     private static final String UNIQUE_KEYS = uniqueKeys("i.indkey::int2[]");
     /**

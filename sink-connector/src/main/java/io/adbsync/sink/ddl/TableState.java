@@ -13,8 +13,8 @@ import java.util.Set;
  * What the destination says about a table: its columns with their types, the column sets of its unique indexes (and
  * of those among them checked at once, not deferrable), its storage (empty for an access method the sink does not
  * know, e.g. one of an extension) and its distribution key; and {@code fills}: the columns whose rows older than them
- * hold a value (a fast default, {@code attmissingval}), each with that value: NOT NULL columns without a default that
- * were added with one here, and under schema.sync=all those the source's latest definition says so of.
+ * hold a value (a fast default, {@code attmissingval}), each with that value: columns without a default that were
+ * added with one here, and under schema.sync=all those the source's latest definition says so of.
  */
 public record TableState(TableId id, boolean exists, Map<String, String> columns, List<Set<String>> uniqueKeys,
                          List<Set<String>> immediateUniqueKeys, Optional<StorageEngine> storage, List<String> distributionKey,

@@ -87,8 +87,14 @@ public final class BatchWriter {
             if (onConflict) {
                 execute(c, MergeSql.upsert(table, staging, rows.inserted(), rows.columns(), keys));
             } else {
-                // Delete + insert replaces the whole row (append-optimized tables): what it lacks takes the fill.
-                execute(c, MergeSql.deleteUsing(table, staging, keys), MergeSql.insert(table, staging, rows.inserted()));
+                // What ON CONFLICT does, in two steps (append-optimized tables, no unique index): a row already here
+                // keeps the columns the events do not carry (older than a column, a column of its own here); a row new
+                // here takes the fill. Delete + insert would put NULL or the fill over what a row holds.
+                List<String> updated = rows.columns().stream().filter(column -> !keys.contains(column)).toList();
+                if (!updated.isEmpty()) {
+                    execute(c, MergeSql.updateFrom(table, staging, updated, keys));
+                }
+                execute(c, MergeSql.insertIfAbsent(table, staging, rows.inserted(), keys));
             }
         }
         for (Rows rows : byColumns(t.insertsIfAbsent(), columns, missing, state)) {
