@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 /**
  * The set-based statements that move a staging table into its target. They are the same on every product; where a
  * table cannot take {@code ON CONFLICT} (append-optimized storage, no unique index on the key) the writer picks the
- * DELETE + INSERT forms instead.
+ * UPDATE + INSERT forms instead.
  */
 public final class MergeSql {
 

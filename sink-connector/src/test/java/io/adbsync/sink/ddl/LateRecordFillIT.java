@@ -98,7 +98,7 @@ class LateRecordFillIT extends SinkTaskDatabaseTest {
     }
 
     /**
-     * Append-optimized destinations replace a row (DELETE + INSERT): an update from before the column keeps the value
+     * Append-optimized destinations, merged without ON CONFLICT: an update from before the column keeps the value
      * the row holds in it, as ON CONFLICT does on heap tables. A row new here takes the stored value where the
      * destination kept one: {@code ao_row} rewrites its rows at ADD COLUMN and stores none (docs: limits).
      */
