@@ -124,4 +124,102 @@ class VerifyIT {
         assertThat(diffs).extracting(TableDiff::table).containsExactly("pgbench.accounts");
         assertThat(diffs.get(0).equal()).isFalse();
     }
+
+    /**
+     * Rows whose column texts would read the same once joined: a NULL and the text \N, a '|' moving between two
+     * columns, a line moving between two rows. Each pair must be told apart.
+     */
+    @Test
+    void rowsThatDifferOnlyWhereTheirTextsWouldJoinAlikeAreDifferent() throws Exception {
+        String a = server.createDatabase("verify_text_a");
+        String b = server.createDatabase("verify_text_b");
+        for (String db : List.of(a, b)) {
+            sql(db, "CREATE TABLE t (id int PRIMARY KEY, x text, y text)", "CREATE TABLE n (id int PRIMARY KEY, v text)");
+        }
+        sql(a, "INSERT INTO t VALUES (1, NULL, 'z'), (2, 'p|q', 'r')", "INSERT INTO n VALUES (1, E'a\\n2|b'), (3, 'c')");
+        sql(b, "INSERT INTO t VALUES (1, '\\N', 'z'), (2, 'p', 'q|r')", "INSERT INTO n VALUES (1, 'a'), (2, E'b\\n3|c')");
+
+        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), 1000, new PrintStream(new ByteArrayOutputStream(), true));
+
+        assertThat(diffs).extracting(TableDiff::table).containsExactly("public.n", "public.t");
+        assertThat(diffs).allSatisfy(d -> assertThat(d.equal()).as(d.describe()).isFalse());
+    }
+
+    /**
+     * A table without a primary key is captured through its replica identity index: it is compared on that index's
+     * columns, never left out of "All N table(s) equal". A table the source cannot capture is named, not compared.
+     */
+    @Test
+    void aTableCapturedThroughItsReplicaIdentityIndexIsCompared() throws Exception {
+        String a = server.createDatabase("verify_ri_a");
+        String b = server.createDatabase("verify_ri_b");
+        for (String db : List.of(a, b)) {
+            sql(db, "CREATE TABLE ri (a int NOT NULL, v text)", "CREATE UNIQUE INDEX ri_a ON ri (a)",
+                    "ALTER TABLE ri REPLICA IDENTITY USING INDEX ri_a", "INSERT INTO ri SELECT g, 'v' || g FROM generate_series(1, 30) g",
+                    "CREATE TABLE keyless (v text)");
+        }
+        sql(b, "UPDATE ri SET v = 'changed' WHERE a = 7");
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), 10, new PrintStream(out, true));
+
+        assertThat(diffs).extracting(TableDiff::table).containsExactly("public.ri");
+        assertThat(diffs.get(0).equal()).isFalse();
+        assertThat(diffs.get(0).differingRanges()).containsExactly("[start .. 11)");
+        assertThat(out.toString()).contains("public.keyless: not compared");
+    }
+
+    /** A key column may have any name, also one the comparison's own queries use. */
+    @Test
+    void aKeyColumnNamedLikeTheQuerysOwnColumnsIsCompared() throws Exception {
+        String a = server.createDatabase("verify_rn_a");
+        String b = server.createDatabase("verify_rn_b");
+        for (String db : List.of(a, b)) {
+            sql(db, "CREATE TABLE r (rn int PRIMARY KEY)", "INSERT INTO r SELECT generate_series(1, 25)");
+        }
+
+        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), 10, new PrintStream(new ByteArrayOutputStream(), true));
+
+        assertThat(diffs).singleElement().satisfies(d -> assertThat(d.equal()).as(d.describe()).isTrue());
+    }
+
+    /** Schemas may hold a dot in their name, as tables are captured and written whatever their names. */
+    @Test
+    void aTableInASchemaWithADotInItsNameIsCompared() throws Exception {
+        String a = server.createDatabase("verify_dot_a");
+        String b = server.createDatabase("verify_dot_b");
+        for (String db : List.of(a, b)) {
+            sql(db, "CREATE SCHEMA \"my.schema\"", "CREATE TABLE \"my.schema\".t (id int PRIMARY KEY)",
+                    "INSERT INTO \"my.schema\".t VALUES (1)");
+        }
+
+        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), 10, new PrintStream(new ByteArrayOutputStream(), true));
+
+        assertThat(diffs).singleElement().satisfies(d -> assertThat(d.equal()).as(d.describe()).isTrue());
+    }
+
+    /**
+     * pg_sequences shows no position for a sequence the role may not read, as for one never used: such a sequence is
+     * not "ready", whatever the destination's holds.
+     */
+    @Test
+    void aSourceSequenceTheRoleCannotReadIsNotReady() throws Exception {
+        String a = server.createDatabase("verify_seq_a");
+        String b = server.createDatabase("verify_seq_b");
+        for (String db : List.of(a, b)) {
+            sql(db, "CREATE SEQUENCE s", "CREATE TABLE same (id int PRIMARY KEY)");
+        }
+        sql(a, "SELECT nextval('s') FROM generate_series(1, 100)");
+        String role = "verify_reader_" + Long.toHexString(System.nanoTime());
+        sql(a, "CREATE ROLE " + role + " LOGIN PASSWORD 'pw'", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
+        try {
+            String reader = server.jdbcUrl(a) + "?user=" + role + "&password=pw";
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Verify.run(reader, url(b), List.of(), 10, new PrintStream(out, true));
+            assertThat(out.toString()).contains("sequence public.s: ").doesNotContain("sequence public.s: ready")
+                    .contains("1 of 1 sequence(s) not ready");
+        } finally {
+            sql(a, "DROP OWNED BY " + role, "DROP ROLE " + role);
+        }
+    }
 }

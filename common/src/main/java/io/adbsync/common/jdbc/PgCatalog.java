@@ -33,6 +33,13 @@ public final class PgCatalog {
             + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
             + "WHERE i.indrelid = ?::oid AND i.indisprimary AND k.ord <= i.indnkeyatts ORDER BY k.ord";
 
+    /** The columns of the index relation {@code ?}'s replica identity uses, in key order, each with its type. */
+    private static final String REPLICA_IDENTITY_INDEX = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_index i "
+            + "JOIN pg_class c ON c.oid = i.indrelid "
+            + "JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true "
+            + "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+            + "WHERE i.indrelid = ?::oid AND i.indisreplident AND c.relreplident = 'i' AND k.ord <= i.indnkeyatts ORDER BY k.ord";
+
     private PgCatalog() {
     }
 
@@ -46,6 +53,14 @@ public final class PgCatalog {
 
         public String qualifiedName() {
             return schema + "." + name;
+        }
+
+        /**
+         * Whether a key identifies its rows: a primary key, or else the index its replica identity uses. The source
+         * captures only such tables (its records carry that key); {@code verify} compares them on it.
+         */
+        public boolean keyed() {
+            return primaryKey || replicaIdentity == 'i' && replicaIdentityIndex;
         }
     }
 
@@ -73,6 +88,27 @@ public final class PgCatalog {
     public static List<KeyColumn> primaryKey(Connection c, long relationOid) throws SQLException {
         List<KeyColumn> columns = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(PRIMARY_KEY)) {
+            ps.setLong(1, relationOid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(new KeyColumn(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return columns;
+    }
+
+    /**
+     * The columns of the key that identifies relation {@code relationOid}'s rows (see {@link Table#keyed()}): its primary
+     * key, else its replica identity index; empty when it has neither.
+     */
+    public static List<KeyColumn> identifyingKey(Connection c, long relationOid) throws SQLException {
+        List<KeyColumn> primaryKey = primaryKey(c, relationOid);
+        if (!primaryKey.isEmpty()) {
+            return primaryKey;
+        }
+        List<KeyColumn> columns = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(REPLICA_IDENTITY_INDEX)) {
             ps.setLong(1, relationOid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -10,7 +10,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * Compares a table without a primary key as a multiset of rows: row count and an md5 of all rows' text forms sorted
@@ -25,8 +24,7 @@ final class KeylessVerifier {
     static TableDiff compare(Connection source, Connection destination, String schema, String table) throws SQLException {
         String qualified = schema + "." + table;
         List<String> columns = TableVerifier.columns(source, schema, table);
-        String rowText = "concat_ws('|', " + columns.stream()
-                .map(c -> "coalesce(" + SqlIdentifiers.quote(c) + "::text, '\\N')").collect(Collectors.joining(", ")) + ")";
+        String rowText = TableVerifier.rowText(columns);
         String sql = "SELECT count(*), md5(string_agg(r, E'\\n' ORDER BY r COLLATE \"C\")) FROM (SELECT " + rowText
                 + " AS r FROM " + SqlIdentifiers.qualified(schema, table) + ") rows";
         String[] a = digest(source, sql);

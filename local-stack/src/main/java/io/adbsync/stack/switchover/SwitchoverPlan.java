@@ -29,13 +29,13 @@ public record SwitchoverPlan(List<TableId> tables, List<TableId> unmatched, List
     private static final int IDENTITY_AND_PG_SEQUENCES = 10;
 
     /**
-     * Compares {@code requested} (when empty, every source table with a primary key, partitions standing for nothing of
+     * Compares {@code requested} (when empty, every source table with a key that identifies its rows, partitions standing for nothing of
      * their own) with the destination table of the same schema.table name. The source connection's
      * {@code search_path} must be {@code pg_catalog} (see {@link RuleCheck}).
      */
     public static SwitchoverPlan read(Connection source, Connection destination, List<TableId> requested) throws SQLException {
         List<TableId> candidates = requested.isEmpty()
-                ? PgCatalog.tables(source, false).stream().filter(t -> t.primaryKey() && !TableVerifier.systemSchema(t.schema()))
+                ? PgCatalog.tables(source, false).stream().filter(t -> t.keyed() && !TableVerifier.systemSchema(t.schema()))
                         .map(t -> new TableId(t.schema(), t.name())).toList()
                 : requested;
         List<TableId> tables = new ArrayList<>();

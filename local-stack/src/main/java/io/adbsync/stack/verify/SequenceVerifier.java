@@ -52,7 +52,8 @@ public final class SequenceVerifier {
         }
     }
 
-    private record Position(Long lastValue, long increment) {
+    /** {@code readable}: whether the role may read the position (else {@code lastValue} is null, as for an unused one). */
+    private record Position(Long lastValue, long increment, boolean readable) {
     }
 
     private SequenceVerifier() {
@@ -68,6 +69,10 @@ public final class SequenceVerifier {
             Position d = there.get(e.getKey());
             if (d == null) {
                 diffs.add(new SequenceDiff(e.getKey(), s.lastValue(), null, MISSING));
+            } else if (!s.readable()) {
+                diffs.add(new SequenceDiff(e.getKey(), null, d.lastValue(), unreadable("source", e.getKey())));
+            } else if (s.lastValue() != null && !d.readable()) {
+                diffs.add(new SequenceDiff(e.getKey(), s.lastValue(), null, unreadable("destination", e.getKey())));
             } else if (s.lastValue() != null && (d.lastValue() == null
                     || (s.increment() > 0 ? d.lastValue() < s.lastValue() : d.lastValue() > s.lastValue()))) {
                 diffs.add(new SequenceDiff(e.getKey(), s.lastValue(), d.lastValue(), "BEHIND — source at " + s.lastValue()
@@ -80,17 +85,25 @@ public final class SequenceVerifier {
         return diffs;
     }
 
+    private static String unreadable(String side, TableId sequence) {
+        return "position unknown: this role may not read it at the " + side + " (GRANT SELECT ON SEQUENCE " + sequence.quoted()
+                + " TO it)";
+    }
+
     private static Map<TableId, Position> positions(Connection c, Collection<String> schemas) throws SQLException {
         // In the query's order (schema, name).
         Map<TableId, Position> out = new java.util.LinkedHashMap<>();
-        // pg_sequences shows last_value null where the role may not read the sequence, as where it was never used.
-        try (PreparedStatement ps = c.prepareStatement("SELECT schemaname, sequencename, last_value, increment_by "
-                + "FROM pg_catalog.pg_sequences WHERE schemaname = ANY (?) ORDER BY 1, 2")) {
+        // pg_sequences shows last_value null where the role may not read the sequence, as where it was never used: the
+        // privilege it checks tells the two apart.
+        try (PreparedStatement ps = c.prepareStatement("SELECT s.schemaname, s.sequencename, s.last_value, s.increment_by, "
+                + "pg_catalog.has_sequence_privilege(pg_catalog.format('%I.%I', s.schemaname, s.sequencename), 'SELECT,USAGE') "
+                + "FROM pg_catalog.pg_sequences s WHERE s.schemaname = ANY (?) ORDER BY 1, 2")) {
             ps.setArray(1, c.createArrayOf("text", schemas.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long last = rs.getLong(3);
-                    out.put(new TableId(rs.getString(1), rs.getString(2)), new Position(rs.wasNull() ? null : last, rs.getLong(4)));
+                    Long lastValue = rs.wasNull() ? null : last;
+                    out.put(new TableId(rs.getString(1), rs.getString(2)), new Position(lastValue, rs.getLong(4), rs.getBoolean(5)));
                 }
             }
         }

@@ -14,9 +14,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Compares a table at the source and the destination: row counts, then an md5 of every column's text form per
- * chunk of primary-key order, chunk boundaries taken from the source and applied to both sides. Equal checksums
- * mean equal rows (as {@code col::text}); a differing chunk names its key range.
+ * Compares a table at the source and the destination: row counts, then an md5 of every row's columns per chunk of key
+ * order (the key that identifies the rows: primary key, else replica identity index), chunk boundaries taken from the
+ * source and applied to both sides. Each column's text form is quoted as a literal ({@code quote_nullable}), so no two
+ * different rows, nor a NULL and any text, read alike once joined. Equal checksums mean equal rows (as
+ * {@code col::text}); a differing chunk names its key range.
  */
 public final class TableVerifier {
 
@@ -27,15 +29,26 @@ public final class TableVerifier {
     }
 
     /**
-     * Tables of the source that have a primary key, but partitions, excluding system schemas and {@code heartbeatTable} (the source
-     * connector's {@code heartbeat.table}).
+     * The source's tables but partitions, system schemas and {@code heartbeatTable} (the source connector's
+     * {@code heartbeat.table}): those a key identifies the rows of, which the source connector captures
+     * ({@code keyed}), and the others, which it does not ({@code notCaptured}).
      */
-    public static List<TableId> tablesWithPrimaryKey(Connection source, TableId heartbeatTable) throws SQLException {
+    public record SourceTables(List<TableId> keyed, List<TableId> notCaptured) {
+    }
+
+    /** See {@link SourceTables}. */
+    public static SourceTables sourceTables(Connection source, TableId heartbeatTable) throws SQLException {
+        List<TableId> keyed = new ArrayList<>();
+        List<TableId> notCaptured = new ArrayList<>();
         // Partitions are compared through their root: the sink writes a partitioned table's rows into one table.
-        return PgCatalog.tables(source, false).stream()
-                .filter(t -> t.primaryKey() && !systemSchema(t.schema()))
-                .map(t -> new TableId(t.schema(), t.name()))
-                .filter(t -> !t.equals(heartbeatTable)).toList();
+        for (PgCatalog.Table t : PgCatalog.tables(source, false)) {
+            TableId id = new TableId(t.schema(), t.name());
+            if (systemSchema(t.schema()) || id.equals(heartbeatTable)) {
+                continue;
+            }
+            (t.keyed() ? keyed : notCaptured).add(id);
+        }
+        return new SourceTables(keyed, notCaptured);
     }
 
     /** pg_catalog, information_schema and the other pg_ schemas (pg_toast, pg_temp_N): names a user's schema cannot have. */
@@ -48,7 +61,8 @@ public final class TableVerifier {
         String table = id.quoted();
         List<PgCatalog.KeyColumn> key = keyColumns(source, id.schema(), id.table());
         if (key.isEmpty()) {
-            return new TableDiff(qualifiedTable, 0, 0, 0, List.of(), "has no primary key at the source; not compared");
+            return new TableDiff(qualifiedTable, 0, 0, 0, List.of(), PgCatalog.relationOid(source, id.schema(), id.table()) == null
+                    ? "not at the source" : "has no primary key or replica identity index at the source; not compared");
         }
         List<String> columns = columns(source, id.schema(), id.table());
         if (!tableExists(destination, id.schema(), id.table())) {
@@ -60,9 +74,7 @@ public final class TableVerifier {
         String keyList = key.stream().map(k -> SqlIdentifiers.quote(k.name()) + collate(k.type())).collect(Collectors.joining(", "));
         String keyParams = key.stream().map(k -> "CAST(? AS " + k.type() + ")" + collate(k.type())).collect(Collectors.joining(", "));
         List<List<String>> bounds = boundaries(source, table, key, keyList);
-        String rowText = "md5(string_agg(concat_ws('|', " + columns.stream()
-                .map(c -> "coalesce(" + SqlIdentifiers.quote(c) + "::text, '\\N')").collect(Collectors.joining(", "))
-                + "), E'\\n' ORDER BY " + keyList + "))";
+        String rowText = "md5(string_agg(" + rowText(columns) + ", E'\\n' ORDER BY " + keyList + "))";
         List<String> differing = new ArrayList<>();
         for (int i = 0; i <= bounds.size(); i++) {
             List<String> lower = i == 0 ? null : bounds.get(i - 1);
@@ -85,12 +97,29 @@ public final class TableVerifier {
         return new TableDiff(qualifiedTable, sourceRows, destinationRows, bounds.size() + 1, differing, null);
     }
 
+    /**
+     * A row's columns as one text in which every column reads as a SQL literal or NULL: what separates columns and rows
+     * cannot occur unquoted inside a value, so different rows never give the same text.
+     */
+    public static String rowText(List<String> columns) {
+        return "concat_ws(',', " + columns.stream().map(c -> "quote_nullable(" + SqlIdentifiers.quote(c) + "::text)")
+                .collect(Collectors.joining(", ")) + ")";
+    }
+
     private List<List<String>> boundaries(Connection source, String table, List<PgCatalog.KeyColumn> key, String keyList)
             throws SQLException {
         String keyText = key.stream().map(k -> SqlIdentifiers.quote(k.name()) + "::text").collect(Collectors.joining(", "));
         String keyNames = key.stream().map(k -> SqlIdentifiers.quote(k.name())).collect(Collectors.joining(", "));
+        // The row number takes a name none of the key columns has.
+        java.util.Set<String> keyNameSet = key.stream().map(PgCatalog.KeyColumn::name).collect(Collectors.toSet());
+        String rn = "rn";
+        while (keyNameSet.contains(rn)) {
+            rn = "_" + rn;
+        }
+        String number = SqlIdentifiers.quote(rn);
         String sql = "SELECT " + keyText + " FROM (SELECT " + keyNames + ", row_number() OVER (ORDER BY " + keyList
-                + ") AS rn FROM " + table + ") k WHERE rn % " + chunkRows + " = 1 AND rn > 1 ORDER BY rn";
+                + ") AS " + number + " FROM " + table + ") k WHERE " + number + " % " + chunkRows + " = 1 AND " + number
+                + " > 1 ORDER BY " + number;
         List<List<String>> bounds = new ArrayList<>();
         try (Statement s = source.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
@@ -136,10 +165,10 @@ public final class TableVerifier {
         return PgCatalog.relationOid(c, schema, table) != null;
     }
 
-    /** Primary-key columns in key order with their types. */
+    /** The identifying key's columns in key order with their types. */
     private static List<PgCatalog.KeyColumn> keyColumns(Connection c, String schema, String table) throws SQLException {
         Long oid = PgCatalog.relationOid(c, schema, table);
-        return oid == null ? List.of() : PgCatalog.primaryKey(c, oid);
+        return oid == null ? List.of() : PgCatalog.identifyingKey(c, oid);
     }
 
     /** The table's columns in attribute order. */

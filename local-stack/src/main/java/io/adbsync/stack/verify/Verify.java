@@ -26,7 +26,7 @@ public final class Verify {
     }
 
     /**
-     * Compares {@code tables}, each schema.table (when empty, all source tables with a primary key but {@code heartbeatTable}, the
+     * Compares {@code tables}, each schema.table (when empty, all source tables a key identifies the rows of but {@code heartbeatTable}, the
      * source connector's {@code heartbeat.table}); returns the per-table outcomes. The sequences of the tables' schemas
      * are compared too and printed (a destination sequence behind the source's is not ready for a switchover), without
      * counting as a table difference. A URL without a password parameter
@@ -40,18 +40,30 @@ public final class Verify {
         try (Connection source = DriverManager.getConnection(sourceUrl, credentials.forUrl(sourceUrl));
              Connection destination = DriverManager.getConnection(sinkUrl, credentials.forUrl(sinkUrl))) {
             source.setReadOnly(true);
-            List<String> names = tables.isEmpty()
-                    ? TableVerifier.tablesWithPrimaryKey(source, heartbeatTable).stream().map(TableId::toString).toList() : tables;
+            List<TableId> ids = new ArrayList<>();
+            if (tables.isEmpty()) {
+                TableVerifier.SourceTables found = TableVerifier.sourceTables(source, heartbeatTable);
+                ids.addAll(found.keyed());
+                found.notCaptured().forEach(t -> out.println(t + ": not compared (no primary key or replica identity index: "
+                        + "the source connector does not capture it)"));
+            }
             TableVerifier verifier = new TableVerifier(chunkRows);
-            for (String table : names) {
-                TableDiff diff = table.indexOf('.') < 0
-                        ? new TableDiff(table, 0, 0, 0, List.of(), "not a schema.table name")
-                        : verifier.compare(source, destination, TableId.parse(table));
+            for (String table : tables) {
+                if (table.indexOf('.') < 0) {
+                    TableDiff diff = new TableDiff(table, 0, 0, 0, List.of(), "not a schema.table name");
+                    diffs.add(diff);
+                    out.println(diff.describe());
+                } else {
+                    ids.add(TableId.parse(table));
+                }
+            }
+            for (TableId id : ids) {
+                TableDiff diff = verifier.compare(source, destination, id);
                 diffs.add(diff);
                 out.println(diff.describe());
             }
             Set<String> schemas = new TreeSet<>();
-            names.forEach(n -> schemas.add(n.indexOf('.') < 0 ? n : TableId.parse(n).schema()));
+            ids.forEach(id -> schemas.add(id.schema()));
             try {
                 sequences = SequenceVerifier.compare(source, destination, schemas);
                 sequences.forEach(d -> out.println(d.describe()));

@@ -37,8 +37,7 @@ public final class UncapturableTables {
             if (!filter.captures(t.schema(), t.name()) || (t.schema().equals(heartbeat.schema()) && t.name().equals(heartbeat.table()))) {
                 continue;
             }
-            boolean identityIndex = t.replicaIdentity() == 'i' && t.replicaIdentityIndex();
-            if (!t.primaryKey() && !identityIndex) {
+            if (!t.keyed()) {
                 found.add(new Uncapturable(t.qualifiedName(), "no primary key or replica identity index"));
             } else if (t.replicaIdentity() == 'n' && !identityFullForAll) {
                 found.add(new Uncapturable(t.qualifiedName(), "REPLICA IDENTITY NOTHING"));
