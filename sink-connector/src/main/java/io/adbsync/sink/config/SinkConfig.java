@@ -211,7 +211,7 @@ public final class SinkConfig extends AbstractConfig {
                 Validators.oneOf(Arrays.stream(StorageEngine.values()).map(StorageEngine::accessMethod).toArray(String[]::new)),
                 Importance.MEDIUM,
                 "Greenplum/AnalyticDB only: storage of created tables. heap and beam support upserts with "
-                        + "ON CONFLICT; ao_row and ao_column (append-optimized) are merged with UPDATE + INSERT.",
+                        + "ON CONFLICT; ao_row and ao_column (append-optimized) are merged with DELETE + INSERT.",
                 GROUP_SCHEMA, ++order, Width.SHORT, "Storage engine");
         def.define(TABLE_NAME_MAP, Type.LIST, "", Validators.parsedBy(TableNamer::parseMap, "entries source_schema.source_table=dest_schema.dest_table"), Importance.MEDIUM,
                 "Per-table rename: entries source_schema.source_table=dest_schema.dest_table, the source named "

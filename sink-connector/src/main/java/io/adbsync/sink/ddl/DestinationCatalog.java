@@ -19,16 +19,20 @@ import java.util.Set;
 /** Reads what the destination knows about a table; every name travels as a bind parameter. */
 public final class DestinationCatalog {
 
-    private static final String COLUMNS = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
-            + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    private static final String COLUMNS = columns("a.atthasdef");
+    /** From PostgreSQL 10 and 12, identity and generated columns make their own values, as a default does. */
+    private static final String COLUMNS_12 = columns("a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''");
+
+    private static String columns(String makesItsValue) {
+        return "SELECT a.attname, format_type(a.atttypid, a.atttypmod), " + makesItsValue + " FROM pg_catalog.pg_attribute a "
+                + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    }
     /**
-     * Columns without a default that were added with one: the rows older than them hold its value (PostgreSQL 11+). That
-     * is how the sink adds a column the source added with a fast default, so a record from before it carries no value
-     * of it while the source's row holds that one; nullable or not, since a record of another partition or task may
-     * arrive after the column was added here.
+     * NOT NULL columns without a default that were added with one: the rows older than them hold its value (PostgreSQL
+     * 11+). A record from before such a column was added at the source carries no value of it; its row holds that one.
      */
     private static final String FILLS = "SELECT a.attname, array_to_string(a.attmissingval, '') FROM pg_catalog.pg_attribute a "
-            + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND a.atthasmissing "
+            + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped AND a.atthasmissing AND a.attnotnull "
             + "AND NOT a.atthasdef";
     private static final String UNIQUE_KEYS = uniqueKeys("i.indkey::int2[]");
     /**
@@ -63,11 +67,15 @@ public final class DestinationCatalog {
             return TableState.missing(id);
         }
         Map<String, String> columns = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(COLUMNS)) {
+        Set<String> withoutDefault = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(dialect.postgres12Ddl() ? COLUMNS_12 : COLUMNS)) {
             ps.setString(1, id.regclassText());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     columns.put(rs.getString(1), rs.getString(2));
+                    if (!rs.getBoolean(3)) {
+                        withoutDefault.add(rs.getString(1));
+                    }
                 }
             }
         }
@@ -115,7 +123,7 @@ public final class DestinationCatalog {
             }
         });
         return new TableState(id, true, columns, uniqueKeys, immediate, StorageEngine.ofAccessMethod(accessMethod), distribution,
-                fills);
+                fills, Set.copyOf(withoutDefault));
     }
 
     /**

@@ -132,8 +132,8 @@ public final class SchemaSync {
             missing = missing(changes, state);
         }
         if (defined != null) {
-            // Rows from before a column added with a fast default hold its value too, which only the definition says
-            // where the column keeps the source's default (the destination cannot tell it from a column of its own).
+            // Rows from before a nullable column added with a fast default hold its value too, which only the
+            // definition says (the destination cannot tell such a column from one of its own).
             state = state.withFills(defined);
         }
         if (naming != null && !missing.isEmpty()) {

@@ -13,17 +13,19 @@ import java.util.Set;
  * What the destination says about a table: its columns with their types, the column sets of its unique indexes (and
  * of those among them checked at once, not deferrable), its storage (empty for an access method the sink does not
  * know, e.g. one of an extension) and its distribution key; and {@code fills}: the columns whose rows older than them
- * hold a value (a fast default, {@code attmissingval}), each with that value: columns without a default that were
- * added with one here, and under schema.sync=all those the source's latest definition says so of.
+ * hold a value (a fast default, {@code attmissingval}), each with that value: NOT NULL columns without a default that
+ * were added with one here, and under schema.sync=all those the source's latest definition says so of; and
+ * {@code withoutDefault}: the columns that make no value of their own (no default, identity or generation), which a
+ * row replaced by DELETE + INSERT keeps where its record does not carry them.
  */
 public record TableState(TableId id, boolean exists, Map<String, String> columns, List<Set<String>> uniqueKeys,
                          List<Set<String>> immediateUniqueKeys, Optional<StorageEngine> storage, List<String> distributionKey,
-                         Map<String, String> fills) {
+                         Map<String, String> fills, Set<String> withoutDefault) {
 
-    /** A table none of whose unique indexes is deferrable, and without columns to fill. */
+    /** A table none of whose unique indexes is deferrable, without columns to fill, all of whose columns lack a default. */
     public TableState(TableId id, boolean exists, Map<String, String> columns, List<Set<String>> uniqueKeys,
                       Optional<StorageEngine> storage, List<String> distributionKey) {
-        this(id, exists, columns, uniqueKeys, uniqueKeys, storage, distributionKey, Map.of());
+        this(id, exists, columns, uniqueKeys, uniqueKeys, storage, distributionKey, Map.of(), columns.keySet());
     }
 
     /**
@@ -39,7 +41,7 @@ public record TableState(TableId id, boolean exists, Map<String, String> columns
             }
         });
         return all.equals(fills) ? this : new TableState(id, exists, columns, uniqueKeys, immediateUniqueKeys, storage,
-                distributionKey, Map.copyOf(all));
+                distributionKey, Map.copyOf(all), withoutDefault);
     }
 
     public static TableState missing(TableId id) {

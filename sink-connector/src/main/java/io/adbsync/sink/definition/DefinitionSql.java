@@ -82,7 +82,7 @@ public final class DefinitionSql {
         List<String> primaryKey = shape.primaryKey().stream().map(names::column).toList();
         if (!primaryKey.isEmpty() && !dialect.storageHasPrimaryKey(layout.storage())) {
             skipped.add(new Skip("primary key " + primaryKey, "append-optimized (" + layout.storage().accessMethod()
-                    + ") tables have no primary key; the sink merges into them with UPDATE + INSERT"));
+                    + ") tables have no primary key; the sink merges into them with DELETE + INSERT"));
         }
         List<String> constraints = new ArrayList<>();
         for (ConstraintShape k : shape.constraints()) {

@@ -15,7 +15,7 @@ public enum StorageEngine {
 
     /**
      * Append-optimized storage has no unique indexes: no primary key, no {@code INSERT … ON CONFLICT} (merged with
-     * UPDATE + INSERT instead), and every row is one of its own as far as a key can tell.
+     * DELETE + INSERT instead), and every row is one of its own as far as a key can tell.
      */
     public boolean appendOptimized() {
         return this == AO_ROW || this == AO_COLUMN;

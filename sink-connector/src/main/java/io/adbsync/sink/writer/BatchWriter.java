@@ -83,18 +83,23 @@ public final class BatchWriter {
         // Staged apart by the columns their records carry: a record without a column (from before it, or its values
         // left out as those of a column dropped and added again) must not write NULL over what a row holds in it.
         for (Rows rows : byColumns(t.upserts(), columns, missing, state)) {
-            String staging = stage(c, table, rows.inserted(), keys, rows.events(), rows.fills());
             if (onConflict) {
+                String staging = stage(c, table, rows.inserted(), keys, rows.events(), rows.fills());
                 execute(c, MergeSql.upsert(table, staging, rows.inserted(), rows.columns(), keys));
             } else {
-                // What ON CONFLICT does, in two steps (append-optimized tables, no unique index): a row already here
-                // keeps the columns the events do not carry (older than a column, a column of its own here); a row new
-                // here takes the fill. Delete + insert would put NULL or the fill over what a row holds.
-                List<String> updated = rows.columns().stream().filter(column -> !keys.contains(column)).toList();
-                if (!updated.isEmpty()) {
-                    execute(c, MergeSql.updateFrom(table, staging, updated, keys));
+                // Delete + insert replaces the whole row (append-optimized tables). A row already here keeps what it holds
+                // in a column the events do not carry and that makes no value of its own (one added at the source after
+                // they were written, one of the destination's own), as ON CONFLICT leaves it; a row new here takes the
+                // fill, else NULL, which is what a column without a default holds when left out.
+                List<String> kept = state.withoutDefault().stream()
+                        .filter(column -> !rows.columns().contains(column) && !keys.contains(column)).sorted().toList();
+                List<String> staged = new ArrayList<>(rows.inserted());
+                kept.stream().filter(column -> !staged.contains(column)).forEach(staged::add);
+                String staging = stage(c, table, staged, keys, rows.events(), rows.fills());
+                if (!kept.isEmpty()) {
+                    execute(c, MergeSql.keepFromTable(table, staging, kept, keys));
                 }
-                execute(c, MergeSql.insertIfAbsent(table, staging, rows.inserted(), keys));
+                execute(c, MergeSql.deleteUsing(table, staging, keys), MergeSql.insert(table, staging, staged));
             }
         }
         for (Rows rows : byColumns(t.insertsIfAbsent(), columns, missing, state)) {

@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 /**
  * The set-based statements that move a staging table into its target. They are the same on every product; where a
  * table cannot take {@code ON CONFLICT} (append-optimized storage, no unique index on the key) the writer picks the
- * UPDATE + INSERT forms instead.
+ * DELETE + INSERT forms instead.
  */
 public final class MergeSql {
 
@@ -65,6 +65,16 @@ public final class MergeSql {
                 .map(c -> SqlIdentifiers.quote(c) + " = " + S + "." + SqlIdentifiers.quote(c))
                 .collect(Collectors.joining(", ")) + " FROM " + SqlIdentifiers.quote(staging) + " AS " + S + " WHERE "
                 + keyMatch(keys);
+    }
+
+    /**
+     * Sets {@code columns} of the staged rows whose key the table has to that row's values: what a row replaced by
+     * DELETE + INSERT keeps of the columns its events do not carry.
+     */
+    public static String keepFromTable(TableId table, String staging, List<String> columns, List<String> keys) {
+        return "UPDATE " + SqlIdentifiers.quote(staging) + " AS " + S + " SET " + columns.stream()
+                .map(c -> SqlIdentifiers.quote(c) + " = " + T + "." + SqlIdentifiers.quote(c))
+                .collect(Collectors.joining(", ")) + " FROM " + table.quoted() + " AS " + T + " WHERE " + keyMatch(keys);
     }
 
     /** The key of one staged row that has no row in the table yet, if any. */

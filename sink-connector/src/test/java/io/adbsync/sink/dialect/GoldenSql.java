@@ -61,6 +61,7 @@ final class GoldenSql {
         sql.put("insert_if_absent_on_conflict", MergeSql.insertIfAbsentOnConflict(TABLE, "adbsync_stage_1", COLUMNS, KEYS));
         sql.put("insert_if_absent", MergeSql.insertIfAbsent(TABLE, "adbsync_stage_1", COLUMNS, KEYS));
         sql.put("update_from", MergeSql.updateFrom(TABLE, "adbsync_stage_1", COLUMNS.subList(2, COLUMNS.size()), KEYS));
+        sql.put("keep_from_table", MergeSql.keepFromTable(TABLE, "adbsync_stage_1", COLUMNS.subList(2, COLUMNS.size()), KEYS));
         sql.put("first_absent_key", MergeSql.firstAbsentKey(TABLE, "adbsync_stage_1", KEYS));
         sql.put("offsets_insert_first", OffsetStore.insertFirst(new TableId("adbsync", "offsets"), 2));
         sql.put("offsets_advance", OffsetStore.advance(new TableId("adbsync", "offsets"), 2));

@@ -1,0 +1,1 @@
+UPDATE "adbsync_stage_1" AS "s" SET "amount" = "t"."amount", "note" = "t"."note", "tags" = "t"."tags" FROM "sales"."Order Lines" AS "t" WHERE "t"."order_id" = "s"."order_id" AND "t"."line" = "s"."line";
