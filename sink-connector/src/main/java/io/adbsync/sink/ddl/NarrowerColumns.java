@@ -17,9 +17,10 @@ import java.util.regex.Pattern;
 
 /**
  * Refuses a value that its destination column would round without a word: more decimal places than a {@code numeric}'s
- * scale, or more fractional-second digits than a time type's precision. Such a column is narrower than the source's
- * (a type changed at the source under {@code schema.sync=tables}, a table made by hand); PostgreSQL rounds into it and
- * says nothing. Columns of the record's own source type are not looked at: their values fit by construction.
+ * scale, more fractional-second digits than a time type's precision, a time of day into a {@code date}; also in the
+ * elements of arrays of those. Such a column is narrower than the source's (a type changed at the source under
+ * {@code schema.sync=tables}, a table made by hand); PostgreSQL rounds into it and says nothing. Columns of the
+ * record's own source type are not looked at: their values fit by construction.
  */
 final class NarrowerColumns {
 
@@ -31,7 +32,7 @@ final class NarrowerColumns {
     }
 
     /** What a destination type keeps of a value's digits, or null when it rounds nothing this class knows of. */
-    private sealed interface Limit {
+    private sealed interface Limit permits Scale, Precision, Elements, DateOnly {
         boolean rounds(String text);
 
         String what();
@@ -78,7 +79,61 @@ final class NarrowerColumns {
         }
     }
 
+    /** A limit of each element of an array literal (as CopyText writes it: every element quoted but NULL). */
+    private record Elements(Limit element) implements Limit {
+        private static final Pattern ELEMENT = Pattern.compile("\"([^\"\\\\]*)\"");
+
+        @Override
+        public boolean rounds(String text) {
+            Matcher m = ELEMENT.matcher(text);
+            while (m.find()) {
+                if (element.rounds(m.group(1))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public String what() {
+            return "an element with " + element.what();
+        }
+    }
+
+    private record DateOnly() implements Limit {
+        @Override
+        public boolean rounds(String text) {
+            // A date's text has no blank; a timestamp's time of day follows the first one, before a zone and era.
+            int blank = text.indexOf(' ');
+            if (blank < 0) {
+                return false;
+            }
+            for (int i = blank + 1; i < text.length(); i++) {
+                char ch = text.charAt(i);
+                if (ch == '+' || ch == '-' || ch == ' ') {
+                    break;
+                }
+                if (ch >= '1' && ch <= '9') {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public String what() {
+            return "a time of day, which a date does not keep";
+        }
+    }
+
     private static Limit limitOf(String destinationType) {
+        if (destinationType.endsWith("[]")) {
+            Limit element = limitOf(destinationType.substring(0, destinationType.indexOf('[')));
+            return element == null ? null : new Elements(element);
+        }
+        if (destinationType.equals("date")) {
+            return new DateOnly();
+        }
         Matcher numeric = NUMERIC.matcher(destinationType);
         if (numeric.matches()) {
             return new Scale(numeric.group(2) == null ? 0 : Integer.parseInt(numeric.group(2)));

@@ -92,6 +92,12 @@ public final class SchemaSync {
                 .map(e -> e.record().headers()).findFirst().orElse(null);
     }
 
+    /** Whether a record among {@code changes}, deletes included, names a definition of its table. */
+    private static boolean namesDefinition(TableChanges changes) {
+        return headersNamingDefinition(changes) != null || changes.deletes().stream().anyMatch(e -> e.record() != null
+                && e.record().headers().lastWithName(SchemaChannel.VERSION_HEADER) != null);
+    }
+
     public void forget() {
         cache.clear();
         definedSeen.clear();
@@ -161,9 +167,9 @@ public final class SchemaSync {
             state = evolve(c, changes.table(), missing);
         }
         cache.put(changes.table(), state);
-        if (naming == null) {
+        if (columnsDefined == null || !namesDefinition(changes)) {
             // Under schema.sync=all a column's type follows the source's definitions, and a record from before a type
-            // narrowed there is rounded here as the source's ALTER rounded its row.
+            // narrowed there is rounded here as the source's ALTER rounded its row (a delete's key too).
             NarrowerColumns.check(changes, state);
         }
         return state;

@@ -193,7 +193,6 @@ public final class RecordParser {
         List<Object> keyValues = new ArrayList<>();
         // Sized for the row's fields: no rehashing on the way.
         Map<String, String> fields = new LinkedHashMap<>(rowFields.size() * 4 / 3 + 2);
-        List<Column> columns = new ArrayList<>(rowFields.size());
         List<Column> keyColumns = readKey(record, table, keyValues, fields);
         // Allocated only for the rare record that holds a placeholder.
         Set<String> unavailable = Set.of();
@@ -212,7 +211,6 @@ public final class RecordParser {
                     unavailable = new TreeSet<>();
                 }
                 unavailable.add(column.name());
-                columns.add(column);
                 continue;
             }
             String text = render(record, table, column, value);
@@ -221,10 +219,15 @@ public final class RecordParser {
                         + ") has a different value in the key than in the row");
             }
             fields.put(column.name(), text);
-            columns.add(column);
         }
+        // The row schema's own list where the key adds no column: records of one schema share it, so what is worked
+        // out per column list downstream is worked out once per schema.
+        List<Column> columns = rowColumns;
         for (Column k : keyColumns) {
             if (!named(rowColumns, k.name())) {
+                if (columns == rowColumns) {
+                    columns = new ArrayList<>(rowColumns);
+                }
                 columns.add(k);
             }
         }
