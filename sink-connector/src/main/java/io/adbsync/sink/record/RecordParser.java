@@ -72,6 +72,8 @@ public final class RecordParser {
             return delete(record, source);
         }
         TableId table = namer.tableFor(source);
+        // An envelope of ours unwrapped by a transform keeps its headers, the floats the source marked among them.
+        verifySpecialFloats(record, struct, table);
         return ChangeEvent.plainUpsert(record, source, table, row(record, table, struct, false));
     }
 
@@ -118,7 +120,8 @@ public final class RecordParser {
         String op = shape.op().schema().type() == Schema.Type.STRING ? (String) EnvelopeShape.value(envelope, shape.op())
                 : envelope.getString(EventContract.OP);
         SourceTable source = sourceOf(record, byTopic, envelope, shape);
-        verifySpecialFloats(record, envelope, source);
+        verifySpecialFloats(record, envelope.schema().field(EventContract.AFTER) == null ? null
+                : envelope.getStruct(EventContract.AFTER), namer.tableFor(source));
         boolean snapshot = false;
         Struct src = shape.source() == null ? null : EnvelopeShape.struct(envelope, shape.source(), EventContract.SOURCE);
         EnvelopeShape.Source srcShape = src == null ? null : sources.get(src.schema());
@@ -139,14 +142,13 @@ public final class RecordParser {
     }
 
     /** A float the source marked as NaN, ±Infinity or -0 must still be one where written: a converter may have read it as 0.0. */
-    private void verifySpecialFloats(SinkRecord record, Struct envelope, SourceTable source) {
+    private static void verifySpecialFloats(SinkRecord record, Struct after, TableId table) {
         Header header = record.headers().lastWithName(SpecialFloatColumns.HEADER);
         if (header == null || header.value() == null) {
             return;
         }
         Struct key = record.key() instanceof Struct k ? k : null;
-        Struct after = envelope.schema().field(EventContract.AFTER) == null ? null : envelope.getStruct(EventContract.AFTER);
-        SpecialFloatColumns.verify(header.value().toString(), key, after, namer.tableFor(source).toString(), where(record));
+        SpecialFloatColumns.verify(header.value().toString(), key, after, table.toString(), where(record));
     }
 
     private static Struct after(SinkRecord record, Struct envelope, EnvelopeShape shape) {

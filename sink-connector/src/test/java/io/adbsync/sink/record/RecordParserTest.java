@@ -279,4 +279,18 @@ class RecordParserTest {
                 .hasMessage("A delete (topic p.s.t, partition 0, offset 3, table s.t) needs the primary key in the record "
                         + "key, but the key is empty");
     }
+
+    /**
+     * A record unwrapped from our envelope (Debezium's ExtractNewRecordState, ExtractField$Value after) keeps its
+     * headers: a NaN that Kafka's JsonConverter read as 0.0 must still be refused, not written as 0.
+     */
+    @Test
+    void anUnwrappedRowWhoseFloatTheSourceMarkedSpecialIsRefusedAsAnEnvelopeIs() {
+        Schema row = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).field("f", Schema.OPTIONAL_FLOAT64_SCHEMA).build();
+        Schema key = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+        SinkRecord plain = new SinkRecord("p.s.t", 0, key, new Struct(key).put("id", 1), row,
+                new Struct(row).put("id", 1).put("f", 0.0), 7);
+        plain.headers().addString(io.adbsync.common.contract.SpecialFloatColumns.HEADER, "after=f");
+        assertThatThrownBy(() -> parser.parse(plain)).isInstanceOf(DataException.class).hasMessageContaining("f");
+    }
 }
