@@ -49,12 +49,31 @@ public record TupleData(List<Value> values) {
             return kind == 'u';
         }
 
-        /** The text form (kind 't'), decoded as UTF-8. */
+        /**
+         * The text form (kind 't'), decoded as UTF-8; {@link NotUtf8} where the bytes are not UTF-8 (a {@code "char"}
+         * byte above 0x7F, which PostgreSQL before 15 sends as it is), which decoding would replace by U+FFFD.
+         */
         public String text() {
             if (kind != 't') {
                 throw new IllegalStateException("Value of kind '" + kind + "' has no text form");
             }
-            return new String(bytes, StandardCharsets.UTF_8);
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            // Only a text holding U+FFFD can have come from a replacement: the strict decoding is for those alone.
+            if (text.indexOf('\uFFFD') >= 0) {
+                try {
+                    StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes));
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    throw new NotUtf8();
+                }
+            }
+            return text;
+        }
+    }
+
+    /** A value whose bytes are not UTF-8. */
+    public static final class NotUtf8 extends IllegalArgumentException {
+        NotUtf8() {
+            super("the value's bytes are not UTF-8");
         }
     }
 }

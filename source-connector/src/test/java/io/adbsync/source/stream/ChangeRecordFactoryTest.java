@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@link ChangeRecordFactory}: which records a change becomes, in which order, with which indices. */
 class ChangeRecordFactoryTest {
@@ -116,6 +117,22 @@ class ChangeRecordFactoryTest {
         // 1 s after 2000-01-01, PostgreSQL's epoch.
         assertThat(source.getInt64("ts_ms")).isEqualTo(946_684_801_000L);
         assertThat(insert.timestamp()).isEqualTo(946_684_801_000L);
+    }
+
+    /**
+     * Bytes that are not UTF-8 (a "char" value of 0x80 as PostgreSQL before 15 sends it) would become U+FFFD, a value
+     * the source never held: the change is refused naming the table and column.
+     */
+    @Test
+    void aValueThatIsNotUtf8IsRefusedNamingTheTableAndColumn() {
+        TupleData.Value notUtf8 = new TupleData.Value('t', new byte[] {(byte) 0x80});
+        assertThatThrownBy(() -> factory(true).insert(items, row(t("1"), notUtf8), TX, new Lsn(WAL), 4))
+                .isInstanceOf(org.apache.kafka.connect.errors.DataException.class)
+                .hasMessageContaining("public.items").hasMessageContaining("Column v");
+        // U+FFFD itself, sent as its UTF-8 bytes, is a value like any other.
+        SourceRecord replacement = factory(true).insert(items, row(t("1"), t("\uFFFD")), TX, new Lsn(WAL), 4).get(0);
+        assertThat(((org.apache.kafka.connect.data.Struct) replacement.value()).getStruct("after").getString("v"))
+                .isEqualTo("\uFFFD");
     }
 
     private static ChangeRecordFactory factory(boolean tombstones) {
