@@ -152,6 +152,9 @@ public final class FuzzRunner {
         return null;
     }
 
+    /** How long the tables must stay equal for the destination to count as converged. */
+    private static final long SETTLE_MILLIS = 3_000;
+
     private String converge(FuzzOptions options, Generator generator, String sourceDb, String destinationDb, Pipeline pipeline)
             throws InterruptedException {
         long end = System.nanoTime() + options.convergeTimeout().toNanos();
@@ -165,7 +168,14 @@ public final class FuzzRunner {
                 lastDiffs = compare(generator, sourceDb, destinationDb);
                 problem = null;
                 if (lastDiffs.stream().allMatch(TableDiff::equal)) {
-                    return null;
+                    // Equal at one moment is not yet converged: records still on their way (another partition, another
+                    // task) may put an older state back. Equal again a while later is.
+                    Thread.sleep(SETTLE_MILLIS);
+                    lastDiffs = compare(generator, sourceDb, destinationDb);
+                    if (lastDiffs.stream().allMatch(TableDiff::equal)) {
+                        return null;
+                    }
+                    problem = "equal once, then not: records applied after the tables were equal changed them";
                 }
             } catch (SQLException e) {
                 // A column the sink has not added yet, or the destination restarting: not converged yet.
