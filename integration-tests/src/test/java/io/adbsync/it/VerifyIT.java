@@ -28,6 +28,19 @@ class VerifyIT {
         }
     }
 
+    /** Two new databases, source and destination, each with {@code both} run in it. */
+    private String[] twoDatabases(String prefix, String... both) throws SQLException {
+        String[] pair = {server.createDatabase(prefix + "_a"), server.createDatabase(prefix + "_b")};
+        for (String db : pair) {
+            sql(db, both);
+        }
+        return pair;
+    }
+
+    private List<TableDiff> verifyQuietly(String[] pair, int chunkRows) throws SQLException {
+        return Verify.run(url(pair[0]), url(pair[1]), List.of(), chunkRows, new PrintStream(new ByteArrayOutputStream(), true));
+    }
+
     private String url(String db) {
         return server.jdbcUrl(db) + "?user=" + server.user() + (server.password() == null ? "" : "&password=" + server.password());
     }
@@ -131,15 +144,12 @@ class VerifyIT {
      */
     @Test
     void rowsThatDifferOnlyWhereTheirTextsWouldJoinAlikeAreDifferent() throws Exception {
-        String a = server.createDatabase("verify_text_a");
-        String b = server.createDatabase("verify_text_b");
-        for (String db : List.of(a, b)) {
-            sql(db, "CREATE TABLE t (id int PRIMARY KEY, x text, y text)", "CREATE TABLE n (id int PRIMARY KEY, v text)");
-        }
-        sql(a, "INSERT INTO t VALUES (1, NULL, 'z'), (2, 'p|q', 'r')", "INSERT INTO n VALUES (1, E'a\\n2|b'), (3, 'c')");
-        sql(b, "INSERT INTO t VALUES (1, '\\N', 'z'), (2, 'p', 'q|r')", "INSERT INTO n VALUES (1, 'a'), (2, E'b\\n3|c')");
+        String[] pair = twoDatabases("verify_text", "CREATE TABLE t (id int PRIMARY KEY, x text, y text)",
+                "CREATE TABLE n (id int PRIMARY KEY, v text)");
+        sql(pair[0], "INSERT INTO t VALUES (1, NULL, 'z'), (2, 'p|q', 'r')", "INSERT INTO n VALUES (1, E'a\\n2|b'), (3, 'c')");
+        sql(pair[1], "INSERT INTO t VALUES (1, '\\N', 'z'), (2, 'p', 'q|r')", "INSERT INTO n VALUES (1, 'a'), (2, E'b\\n3|c')");
 
-        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), 1000, new PrintStream(new ByteArrayOutputStream(), true));
+        List<TableDiff> diffs = verifyQuietly(pair, 1000);
 
         assertThat(diffs).extracting(TableDiff::table).containsExactly("public.n", "public.t");
         assertThat(diffs).allSatisfy(d -> assertThat(d.equal()).as(d.describe()).isFalse());
@@ -151,17 +161,13 @@ class VerifyIT {
      */
     @Test
     void aTableCapturedThroughItsReplicaIdentityIndexIsCompared() throws Exception {
-        String a = server.createDatabase("verify_ri_a");
-        String b = server.createDatabase("verify_ri_b");
-        for (String db : List.of(a, b)) {
-            sql(db, "CREATE TABLE ri (a int NOT NULL, v text)", "CREATE UNIQUE INDEX ri_a ON ri (a)",
-                    "ALTER TABLE ri REPLICA IDENTITY USING INDEX ri_a", "INSERT INTO ri SELECT g, 'v' || g FROM generate_series(1, 30) g",
-                    "CREATE TABLE keyless (v text)");
-        }
-        sql(b, "UPDATE ri SET v = 'changed' WHERE a = 7");
+        String[] pair = twoDatabases("verify_ri", "CREATE TABLE ri (a int NOT NULL, v text)", "CREATE UNIQUE INDEX ri_a ON ri (a)",
+                "ALTER TABLE ri REPLICA IDENTITY USING INDEX ri_a", "INSERT INTO ri SELECT g, 'v' || g FROM generate_series(1, 30) g",
+                "CREATE TABLE keyless (v text)");
+        sql(pair[1], "UPDATE ri SET v = 'changed' WHERE a = 7");
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), 10, new PrintStream(out, true));
+        List<TableDiff> diffs = Verify.run(url(pair[0]), url(pair[1]), List.of(), 10, new PrintStream(out, true));
 
         assertThat(diffs).extracting(TableDiff::table).containsExactly("public.ri");
         assertThat(diffs.get(0).equal()).isFalse();
@@ -172,13 +178,9 @@ class VerifyIT {
     /** A key column may have any name, also one the comparison's own queries use. */
     @Test
     void aKeyColumnNamedLikeTheQuerysOwnColumnsIsCompared() throws Exception {
-        String a = server.createDatabase("verify_rn_a");
-        String b = server.createDatabase("verify_rn_b");
-        for (String db : List.of(a, b)) {
-            sql(db, "CREATE TABLE r (rn int PRIMARY KEY)", "INSERT INTO r SELECT generate_series(1, 25)");
-        }
+        String[] pair = twoDatabases("verify_rn", "CREATE TABLE r (rn int PRIMARY KEY)", "INSERT INTO r SELECT generate_series(1, 25)");
 
-        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), 10, new PrintStream(new ByteArrayOutputStream(), true));
+        List<TableDiff> diffs = verifyQuietly(pair, 10);
 
         assertThat(diffs).singleElement().satisfies(d -> assertThat(d.equal()).as(d.describe()).isTrue());
     }
@@ -186,14 +188,10 @@ class VerifyIT {
     /** Schemas may hold a dot in their name, as tables are captured and written whatever their names. */
     @Test
     void aTableInASchemaWithADotInItsNameIsCompared() throws Exception {
-        String a = server.createDatabase("verify_dot_a");
-        String b = server.createDatabase("verify_dot_b");
-        for (String db : List.of(a, b)) {
-            sql(db, "CREATE SCHEMA \"my.schema\"", "CREATE TABLE \"my.schema\".t (id int PRIMARY KEY)",
-                    "INSERT INTO \"my.schema\".t VALUES (1)");
-        }
+        String[] pair = twoDatabases("verify_dot", "CREATE SCHEMA \"my.schema\"", "CREATE TABLE \"my.schema\".t (id int PRIMARY KEY)",
+                "INSERT INTO \"my.schema\".t VALUES (1)");
 
-        List<TableDiff> diffs = Verify.run(url(a), url(b), List.of(), 10, new PrintStream(new ByteArrayOutputStream(), true));
+        List<TableDiff> diffs = verifyQuietly(pair, 10);
 
         assertThat(diffs).singleElement().satisfies(d -> assertThat(d.equal()).as(d.describe()).isTrue());
     }
@@ -204,11 +202,9 @@ class VerifyIT {
      */
     @Test
     void aSourceSequenceTheRoleCannotReadIsNotReady() throws Exception {
-        String a = server.createDatabase("verify_seq_a");
-        String b = server.createDatabase("verify_seq_b");
-        for (String db : List.of(a, b)) {
-            sql(db, "CREATE SEQUENCE s", "CREATE TABLE same (id int PRIMARY KEY)");
-        }
+        String[] pair = twoDatabases("verify_seq", "CREATE SEQUENCE s", "CREATE TABLE same (id int PRIMARY KEY)");
+        String a = pair[0];
+        String b = pair[1];
         sql(a, "SELECT nextval('s') FROM generate_series(1, 100)");
         String role = "verify_reader_" + Long.toHexString(System.nanoTime());
         sql(a, "CREATE ROLE " + role + " LOGIN PASSWORD 'pw'", "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);

@@ -86,16 +86,7 @@ public final class PgCatalog {
 
     /** The primary-key columns of relation {@code relationOid} in key order; empty when it has none (or is gone). */
     public static List<KeyColumn> primaryKey(Connection c, long relationOid) throws SQLException {
-        List<KeyColumn> columns = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(PRIMARY_KEY)) {
-            ps.setLong(1, relationOid);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    columns.add(new KeyColumn(rs.getString(1), rs.getString(2)));
-                }
-            }
-        }
-        return columns;
+        return keyColumns(c, PRIMARY_KEY, relationOid);
     }
 
     /**
@@ -104,11 +95,12 @@ public final class PgCatalog {
      */
     public static List<KeyColumn> identifyingKey(Connection c, long relationOid) throws SQLException {
         List<KeyColumn> primaryKey = primaryKey(c, relationOid);
-        if (!primaryKey.isEmpty()) {
-            return primaryKey;
-        }
+        return primaryKey.isEmpty() ? keyColumns(c, REPLICA_IDENTITY_INDEX, relationOid) : primaryKey;
+    }
+
+    private static List<KeyColumn> keyColumns(Connection c, String query, long relationOid) throws SQLException {
         List<KeyColumn> columns = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(REPLICA_IDENTITY_INDEX)) {
+        try (PreparedStatement ps = c.prepareStatement(query)) {
             ps.setLong(1, relationOid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
