@@ -342,6 +342,34 @@ class AdbPgSourceTaskIT {
     }
 
     /**
+     * A table renamed away while the task was stopped, a new one created under its name (an archive rotation): the
+     * old table's changes from before the rename, still to be streamed, are its own under that name, and must reach the
+     * destination before the new table's copy replaces it, never after, where they would land on the new table's rows.
+     * (Red before: the new table was truncated and copied at the start, then the old one's update and insert came.)
+     */
+    @Test
+    void aTableRenamedAwayWhileStoppedHasItsLastChangesSentBeforeTheNewTablesCopy() throws Exception {
+        start(Map.of());
+        pollUntil(ops("r", 3));
+        task.stop();
+        sql("UPDATE orders SET note = 'late' WHERE id = 1", "INSERT INTO orders VALUES (100, 'old')",
+                "ALTER TABLE orders RENAME TO orders_2024", "CREATE TABLE orders (id int PRIMARY KEY, note text)",
+                "INSERT INTO orders VALUES (1, 'new')");
+        start(Map.of(), context);
+        sql("INSERT INTO orders VALUES (3, 'streamed')");
+        java.util.function.Function<List<SourceRecord>, List<String>> eventsOf = records -> records.stream()
+                .filter(r -> isOp(r, "t") || isOp(r, "r") || isOp(r, "c") || isOp(r, "u"))
+                .map(r -> isOp(r, "t") ? "t" : ((Struct) r.value()).getString("op") + " " + ((Struct) r.key()).getInt32("id"))
+                .toList();
+        List<String> events = eventsOf.apply(pollUntil(records -> eventsOf.apply(records)
+                .containsAll(List.of("t", "u 1", "c 100", "r 1", "r 3"))));
+        int truncate = events.indexOf("t");
+        assertThat(events.indexOf("u 1")).as("the old table's update, in %s", events).isLessThan(truncate);
+        assertThat(events.indexOf("c 100")).as("the old table's insert, in %s", events).isLessThan(truncate);
+        assertThat(events.indexOf("r 1")).as("the new table's copy, in %s", events).isGreaterThan(truncate);
+    }
+
+    /**
      * Polls until rows 1 to {@code rows} came as copied rows, terminating the copy's COPY once its first rows went out;
      * returns where truncates of the table came, as "truncate after N rows".
      */

@@ -1,5 +1,7 @@
 package io.adbsync.source.discovery;
 
+import io.adbsync.common.sql.TableId;
+
 import io.adbsync.source.partition.AttachedPartitions;
 import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.wal.Lsn;
@@ -49,6 +51,11 @@ public final class FoundTables {
                 planCopy("Partition " + a.leaf().qualifiedName() + " of " + a.root(), () ->
                         snapshotter.planPartition(a.root(), a.leaf(), rowFilters, offsets));
                 attachedPartitions.planned(a);
+            }
+        }
+        if (snapshotter != null) {
+            for (TableId held : snapshotter.heldRecopiesReady(receivedLsn)) {
+                planCopy("Table " + held, () -> snapshotter.planHeldRecopy(held, offsets));
             }
         }
         if (newTables != null) {

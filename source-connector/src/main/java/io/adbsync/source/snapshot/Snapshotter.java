@@ -13,6 +13,7 @@ import io.adbsync.source.pgoutput.TupleData;
 import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.OffsetScope;
+import io.adbsync.source.wal.Lsn;
 import io.adbsync.source.stream.TableShare;
 import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.types.TextForms;
@@ -161,10 +162,27 @@ public final class Snapshotter implements AutoCloseable {
     public void plan(List<TableId> tables, Map<String, String> conditions, OffsetStorageReader offsets,
                      Set<String> publishedBefore) throws SQLException {
         this.conditions = conditions;
+        this.publishedBeforeStart = publishedBefore;
         Map<String, Long> members = publishedBefore == null ? Map.of() : catalog.publicationMembers(publication);
         for (TableId name : tables) {
             planTable(name, offsets, members, publishedBefore, false);
         }
+        if (!heldRecopies.isEmpty()) {
+            recopiesAfter = catalog.streamServerLsn();
+            log.info("The copies of {} start again once the stream passes {}, the server's position now: what it streams "
+                    + "from before is sent first", heldRecopies, recopiesAfter);
+        }
+    }
+
+    /** The copies again of plain tables held at the start ({@link #plan}) that the stream at {@code receivedLsn} is past. */
+    public List<TableId> heldRecopiesReady(Lsn receivedLsn) {
+        return recopiesAfter == null || receivedLsn.isBefore(recopiesAfter) ? List.of() : List.copyOf(heldRecopies);
+    }
+
+    /** Plans {@code name}'s copy again, held at the start until now (see {@link #heldRecopiesReady}). */
+    public void planHeldRecopy(TableId name, OffsetStorageReader offsets) throws SQLException {
+        heldRecopies.remove(name);
+        planTable(name, offsets, catalog.publicationMembers(publication), publishedBeforeStart, true);
     }
 
     /**
@@ -177,6 +195,12 @@ public final class Snapshotter implements AutoCloseable {
         this.conditions = conditions;
         planTable(name, offsets, catalog.publicationMembers(publication), added ? Set.of() : null, true);
     }
+
+    /** The tables named at the start whose stored copies no longer hold: planned once the stream passes recopiesAfter. */
+    private final List<TableId> heldRecopies = new ArrayList<>();
+    private Lsn recopiesAfter;
+    /** {@link #plan}'s publishedBefore, for the copies it held. */
+    private Set<String> publishedBeforeStart;
 
     private void planTable(TableId name, OffsetStorageReader offsets, Map<String, Long> members, Set<String> publishedBefore,
                            boolean whileStreaming) throws SQLException {
@@ -222,6 +246,15 @@ public final class Snapshotter implements AutoCloseable {
         }
         if (again != null && !share.readsAllRows(table.oid())) {
             throw new ConnectException(partRecopy(table, again, share.splitsRows()));
+        }
+        if (again != null && !whileStreaming && publishedBeforeStart != null && leaves.isEmpty()) {
+            // The stream resumes behind the server. What it has yet to send of the table's earlier relation comes under
+            // this name where that relation was renamed away (an archive rotation: RENAME, CREATE under the name): sent
+            // after this copy, it would land on the new rows. So the truncate and copy wait until the stream is past.
+            heldRecopies.add(name);
+            log.info("Snapshot of {} starts again once the stream has caught up: the table {}, so its earlier copy no "
+                    + "longer holds", name, again);
+            return;
         }
         // Counted from what the first partition stored before this copy: the same after a restart that stored nothing
         // of it, so a truncate sent again names the same barrier.
