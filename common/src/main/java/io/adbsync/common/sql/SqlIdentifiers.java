@@ -33,4 +33,15 @@ public final class SqlIdentifiers {
         }
         return '\'' + value.replace("'", "''") + '\'';
     }
+
+    /**
+     * {@link #literal}, read as the same value whatever {@code standard_conforming_strings} says: with a backslash in
+     * it, an escape string ({@code E'a\\b'}), which a server with that setting off would otherwise take as an escape
+     * in a plain literal. For statements a user is told to run. Not for replication commands, whose grammar has no
+     * escape strings.
+     */
+    public static String literalUnderAnySetting(String value) {
+        String plain = literal(value);
+        return value.indexOf('\\') < 0 ? plain : "E" + plain.replace("\\", "\\\\");
+    }
 }

@@ -39,7 +39,8 @@ public final class ClientCredentials {
 
     /**
      * Driver properties to connect to {@code url}: the user from the URL, PGUSER or the OS user; the password from
-     * PGPASSWORD or the password file, matched on the URL's first host, port and database and that user. No password
+     * PGPASSWORD or the password file, matched on the URL's host, port and database and that user (the same line's password for
+     * every host of a URL that lists several). No password
      * property when none is found (trust or certificate authentication).
      */
     public Properties forUrl(String url) {
@@ -68,13 +69,30 @@ public final class ClientCredentials {
         props.setProperty("user", user);
         String password = environmentPassword ? environment.get("PGPASSWORD") : null;
         if (password == null) {
-            password = fromPasswordFile(parsed.getProperty("PGHOST", "localhost").split(",")[0],
-                    parsed.getProperty("PGPORT", "5432").split(",")[0], parsed.getProperty("PGDBNAME", user), user);
+            password = fromPasswordFileForEveryHost(parsed.getProperty("PGHOST", "localhost").split(","),
+                    parsed.getProperty("PGPORT", "5432").split(","), parsed.getProperty("PGDBNAME", user), user);
         }
         if (password != null) {
             props.setProperty("password", password);
         }
         return props;
+    }
+
+    /**
+     * The password file's password where it gives the same one for every host of the URL; else none. The driver sends
+     * one password to whichever host it connects to, and libpq would look each host up on its own: a password found
+     * for the first host must not reach another (a URL read from a connector's config may list any host after it).
+     */
+    private String fromPasswordFileForEveryHost(String[] hosts, String[] ports, String database, String user) {
+        String password = null;
+        for (int i = 0; i < hosts.length; i++) {
+            String found = fromPasswordFile(hosts[i], ports[Math.min(i, ports.length - 1)], database, user);
+            if (found == null || password != null && !password.equals(found)) {
+                return null;
+            }
+            password = found;
+        }
+        return password;
     }
 
     private String fromPasswordFile(String host, String port, String database, String user) {

@@ -44,6 +44,25 @@ class ClientCredentialsTest {
         assertThat(credentials.forUrl("jdbc:postgresql://elsewhere/x?user=u")).containsEntry("password", "fallback");
     }
 
+    /**
+     * The driver sends one password to whichever host of a URL it reaches: a password the file gives for the first
+     * host must not go to another host the URL lists (a connector's config may name any), only one it gives for all.
+     */
+    @Test
+    void aUrlOfSeveralHostsGetsAPasswordOnlyWhereTheFileGivesTheSameOneForEach() throws Exception {
+        pgpass("""
+                db:5432:app:alice:s3cret
+                replica:5432:app:alice:s3cret
+                other:5432:app:alice:different
+                """, "rw-------");
+        ClientCredentials credentials = new ClientCredentials(Map.of(), home);
+        assertThat(credentials.forUrl("jdbc:postgresql://db:5432,evil:5432/app?targetServerType=secondary", "alice", false))
+                .doesNotContainKey("password");
+        assertThat(credentials.forUrl("jdbc:postgresql://db:5432,other:5432/app", "alice", false)).doesNotContainKey("password");
+        assertThat(credentials.forUrl("jdbc:postgresql://db:5432,replica:5432/app", "alice", false))
+                .containsEntry("password", "s3cret");
+    }
+
     @Test
     void aPasswordFileOthersCanReadIsIgnoredAndPgUserNamesTheUser() throws Exception {
         pgpass("*:*:*:*:leaked\n", "rw-r--r--");

@@ -425,7 +425,8 @@ public final class BarrierStore {
     /** The statement that releases a barrier that can never complete, for the message that says how. */
     public String releaseStatement(BarrierKey barrier) {
         return "UPDATE " + table.quoted() + " SET " + APPLIED + " = true, " + APPLIED_AT + " = now() WHERE " + CONNECTOR + " = "
-                + SqlIdentifiers.literal(connector) + " AND " + TOPIC + " = " + SqlIdentifiers.literal(barrier.topic()) + " AND "
-                + BARRIER + " = " + SqlIdentifiers.literal(barrier.id());
+                + SqlIdentifiers.literalUnderAnySetting(connector) + " AND " + TOPIC + " = "
+                + SqlIdentifiers.literalUnderAnySetting(barrier.topic()) + " AND " + BARRIER + " = "
+                + SqlIdentifiers.literalUnderAnySetting(barrier.id());
     }
 }

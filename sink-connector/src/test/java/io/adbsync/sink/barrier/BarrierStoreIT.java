@@ -239,6 +239,37 @@ class BarrierStoreIT {
         return c;
     }
 
+    /**
+     * The statement the hold warning tells an operator to run releases exactly the barrier it names, whatever the
+     * barrier id (a record header) holds and whatever standard_conforming_strings says where it is pasted: with it off,
+     * a backslash in a plain literal escaped the quote after it and ended the literal there.
+     */
+    @Test
+    void theReleaseStatementNamesItsBarrierExactlyWhateverItsIdHolds() throws Exception {
+        PostgresServer pg = Postgres.shared();
+        String db = pg.createDatabase("barrier_release");
+        try (Connection c = open(pg, db)) {
+            BarrierStore store = new BarrierStore(BARRIERS, "sink", Dialects.detect(c));
+            store.ensureTable(c);
+            BarrierKey odd = new BarrierKey(TOPIC, "x\\' OR true OR '\\");
+            BarrierKey other = new BarrierKey(TOPIC, "stream:0/10:3");
+            for (BarrierKey barrier : List.of(odd, other)) {
+                store.lock(c, List.of(barrier));
+                store.arrive(c, List.of(new BarrierCopy(new TopicPartition(TOPIC, 0), 1, barrier, 2, null, ITEMS, null)));
+            }
+            c.commit();
+            for (String setting : List.of("off", "on")) {
+                execute(c, "SET standard_conforming_strings = " + setting);
+                execute(c, store.releaseStatement(odd));
+                assertThat(store.state(c, odd).applied()).as("standard_conforming_strings " + setting).isTrue();
+                assertThat(store.state(c, other).applied()).as("standard_conforming_strings " + setting).isFalse();
+                c.rollback();
+            }
+        } finally {
+            pg.dropDatabase(db);
+        }
+    }
+
     private static void ensure(BarrierStore store, Connection c) {
         try {
             store.ensureTable(c);
