@@ -68,6 +68,11 @@ public final class FoundTables {
         }
     }
 
+    /** Whether a captured table was renamed since the last call (see {@link NewTables#takeRenamed}). */
+    public boolean renamed() {
+        return newTables != null && newTables.takeRenamed();
+    }
+
     /** One call that plans a copy with the snapshotter. */
     private interface CopyPlanning {
         void plan() throws SQLException;

@@ -89,6 +89,9 @@ public final class NewTables {
      * partitions it gets later are published and copied too. Unless {@code create} ({@code setup.mode=check}) nothing is
      * published or altered: a table waits, with a warning naming the SQL, until an administrator has done it.
      */
+    /** A captured table was found under a new name since {@link #takeRenamed} was last called. */
+    private boolean renamed;
+
     public NewTables(SourceCatalog catalog, String publication, TableFilter filter, List<CapturedName> planned, TableId heartbeat,
                      Map<String, String> rowFilters, boolean replicaIdentityFull, PartitionMode partitions,
                      boolean create, BiConsumer<TableId, List<Partitions.Member>> watchPartitions) throws SQLException {
@@ -105,6 +108,17 @@ public final class NewTables {
         for (CapturedName t : planned) {
             known.put(t.qualifiedName(), t.oid());
         }
+    }
+
+    /**
+     * Whether a captured table was found under a new name (renamed, or its schema) since the last call. The server may
+     * go on naming its changes as before (a partitioned table's partitions, a schema renamed: nothing invalidates their
+     * cached descriptions), until the stream is opened again.
+     */
+    public boolean takeRenamed() {
+        boolean was = renamed;
+        renamed = false;
+        return was;
     }
 
     /** At most every few seconds: adds the captured tables created or re-created since the last look to the publication. */
@@ -129,11 +143,19 @@ public final class NewTables {
             }
         }
         Set<String> names = captured.stream().map(CapturedName::qualifiedName).collect(Collectors.toSet());
+        Map<Long, String> nameNow = new java.util.HashMap<>();
+        captured.forEach(t -> nameNow.put(t.oid(), t.qualifiedName()));
         for (String gone : new ArrayList<>(known.keySet())) {
             if (!names.contains(gone)) {
-                known.remove(gone);
+                String renamedTo = nameNow.get(known.remove(gone));
                 ddl.forget(gone);
-                log.info("Captured table {} was dropped at the source; a table created under its name is copied anew", gone);
+                if (renamedTo != null) {
+                    renamed = true;
+                    log.info("Captured table {} was renamed to {} at the source: it is copied under its new name, and its "
+                            + "changes go to the new name's topic from the moment of the rename", gone, renamedTo);
+                } else {
+                    log.info("Captured table {} was dropped at the source; a table created under its name is copied anew", gone);
+                }
             }
         }
         awaitingAdministrator.keySet().retainAll(names);

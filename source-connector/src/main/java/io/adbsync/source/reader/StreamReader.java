@@ -139,7 +139,15 @@ public final class StreamReader implements AutoCloseable {
                     if (!batch.isEmpty() || System.currentTimeMillis() >= deadline) {
                         break;
                     }
-                    idle();
+                    if (idle()) {
+                        // A captured table was renamed: the server may go on sending its changes under the old name
+                        // (see NewTables#takeRenamed). Opened again, it describes each relation afresh, as it was at
+                        // each change; the next poll opens it, from the position Kafka has.
+                        log.info("Streaming from slot {} starts again, so that the server names renamed tables anew",
+                                settings.slot());
+                        close();
+                        return new Batch(batch, bytes, null);
+                    }
                     continue;
                 }
                 Lsn walLsn = stream.lastReceivedLsn();
@@ -164,14 +172,21 @@ public final class StreamReader implements AutoCloseable {
         }
     }
 
-    /** Nothing to read: keep the heartbeat going, look for new tables, hand confirmed LSNs to the server, wait a moment. */
-    private void idle() throws SQLException, InterruptedException {
+    /**
+     * Nothing to read: keep the heartbeat going, look for new tables, hand confirmed LSNs to the server, wait a moment.
+     * True when the stream must be opened again (a captured table was renamed).
+     */
+    private boolean idle() throws SQLException, InterruptedException {
         if (heartbeat.beatIfDue(catalog.connection(), System.currentTimeMillis())) {
             log.debug("Heartbeat written for slot {}", settings.slot());
         }
         found.check(stream.lastReceivedLsn(), System.currentTimeMillis());
+        if (found.renamed()) {
+            return true;
+        }
         confirmAcknowledged();
         Thread.sleep(IDLE_SLEEP_MS);
+        return false;
     }
 
     /**

@@ -39,8 +39,8 @@ public final class TopicNames {
     }
 
     /**
-     * The topic of a relation the stream announced; fails when another captured table already has it. The same
-     * relation renamed, or a table dropped and created again under its name, keeps its topic.
+     * The topic of a relation the stream announced; fails when another captured table already has it. A table dropped
+     * and created again under its name has its topic; one renamed takes its new name's.
      */
     public synchronized String claim(int oid, String schema, String table) {
         String topic = topic(prefix, schema, table);
