@@ -237,6 +237,13 @@ public final class Snapshotter implements AutoCloseable {
         if (again == null && !readFrom.isEmpty()) {
             again = plannedHereForAnotherRelation(table);
         }
+        // Renamed away and given this name again while streaming: its copy here has the same relation, but what changed
+        // under the other name went to that name's topic.
+        if (again == null && whileStreaming && relations.takeRenamedAway(table.qualifiedName())
+                && (stored.stream().anyMatch(o -> TablePlan.ofRelation(o, table.oid()))
+                || Integer.valueOf(table.oid()).equals(plannedRelations.get(table.qualifiedName())))) {
+            again = "was renamed and given this name again (its changes under the other name are not in this copy)";
+        }
         // A copy stored under the table's own name is of a table that was not partitioned. Nothing writes that name
         // again once the table is, so it is judged only until a copy of this relation is stored.
         boolean copiedAsThis = stored.stream().anyMatch(o -> TablePlan.ofRelation(o, table.oid()));

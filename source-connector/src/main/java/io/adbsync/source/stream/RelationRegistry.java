@@ -45,6 +45,8 @@ public final class RelationRegistry {
     private final PrimaryKeyLookup primaryKeys;
     private final MissingValueLookup missingValues;
     private final Map<Integer, CapturedTable> tables = new HashMap<>();
+    /** Names relations were announced under before being announced under another (see {@link #takeRenamedAway}). */
+    private final Set<String> renamedAway = new HashSet<>();
     private final TopicNames topicNames;
 
     public RelationRegistry(String topicPrefix, TypeMapper types, PrimaryKeyLookup primaryKeys,
@@ -58,8 +60,19 @@ public final class RelationRegistry {
 
     public CapturedTable update(Relation relation) {
         CapturedTable table = describe(relation);
-        tables.put(relation.oid(), table);
+        CapturedTable before = tables.put(relation.oid(), table);
+        if (before != null && !before.qualifiedName().equals(table.qualifiedName())) {
+            renamedAway.add(before.qualifiedName());
+        }
         return table;
+    }
+
+    /**
+     * Whether a relation announced as {@code qualifiedName} was announced since under another name (renamed away): a
+     * copy of that name may lack what changed under the other. Said once per rename.
+     */
+    public boolean takeRenamedAway(String qualifiedName) {
+        return renamedAway.remove(qualifiedName);
     }
 
     /**
