@@ -23,11 +23,12 @@ public final class JdbcUrls {
     /** pgjdbc's URL parameters that carry a secret: the password and the passphrase of the client key. */
     private static final Set<String> SECRET_PARAMETERS = Set.of("password", "sslpassword");
     /**
-     * {@code //user:secret@host}: pgjdbc does not read it, but a user may still write it and it must not be shown. The
-     * secret runs to the last '@' before any query parameter ('=' or '&'): a password may hold '/', '?', '#' or '@',
-     * which would otherwise end it early and show the rest.
+     * {@code //user:secret@host/}: pgjdbc does not read it, but a user may still write it and it must not be shown. The
+     * secret runs to the first '@' that a host and a '/' follow: a password may hold any character ('/', '?', '#', '@',
+     * '=', '&'), while an '@' in a query parameter ({@code ?user=alice@corp}) or a database name ({@code /team@prod})
+     * is followed by no host and '/'.
      */
-    private static final Pattern USER_INFO = Pattern.compile("(//[^/?#:=&]*:)([^=&]*)@");
+    private static final Pattern USER_INFO = Pattern.compile("(//[^/?#:]*:)(.*?)@(?=[^/?#@]*/)");
 
     private JdbcUrls() {
     }

@@ -22,7 +22,7 @@ class JdbcUrlsTest {
                 .isEqualTo("jdbc:postgresql://u:****@db:5432/app?password=****");
         assertThat(JdbcUrls.secrets("jdbc:postgresql://u:s3cret@db:5432/app")).containsExactly("user:password@");
         // A password holding what ends a URL's authority, or an '@': hidden whole, and refused all the same.
-        for (String password : new String[] {"pa/ss", "p@ss", "p?ss", "p#ss", "a/b?c#d@e"}) {
+        for (String password : new String[] {"pa/ss", "p@ss", "p?ss", "p#ss", "a/b?c#d@e", "c2VjcmV0==", "p&ss"}) {
             String url = "jdbc:postgresql://alice:" + password + "@db:5432/app";
             assertThat(JdbcUrls.redact(url)).as(url).isEqualTo("jdbc:postgresql://alice:****@db:5432/app");
             assertThat(JdbcUrls.secrets(url)).as(url).containsExactly("user:password@");
@@ -34,7 +34,8 @@ class JdbcUrlsTest {
     void leavesUrlsWithoutSecretsAlone() {
         for (String url : new String[] {"jdbc:postgresql://db:5432/app", "jdbc:postgresql://h1:5432,h2:5433/app?targetServerType=primary",
                 "jdbc:postgresql://db/app?sslpasswordcallback=com.example.Callback&passwordless=1", "jdbc:postgresql://db/app?",
-                "jdbc:postgresql://db:5432/app?user=alice@corp", "jdbc:postgresql://db:5432/app?options=-c%20x%3Da@b&user=u"}) {
+                "jdbc:postgresql://db:5432/app?user=alice@corp", "jdbc:postgresql://db:5432/app?options=-c%20x%3Da@b&user=u",
+                "jdbc:postgresql://db:5432/team@prod", "jdbc:postgresql://[::1]:5432/app?user=u"}) {
             assertThat(JdbcUrls.redact(url)).isEqualTo(url);
             assertThat(JdbcUrls.secrets(url)).isEmpty();
         }

@@ -19,9 +19,14 @@ import java.util.Set;
 /** Reads what the destination knows about a table; every name travels as a bind parameter. */
 public final class DestinationCatalog {
 
-    private static final String COLUMNS = columns("a.atthasdef");
+    /**
+     * A domain's own default and constraints act where a row is written without the column (a staged NULL would meet
+     * its NOT NULL), so a column of a domain counts as making its own value.
+     */
+    private static final String DOMAIN = "(SELECT t.typtype = 'd' FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid)";
+    private static final String COLUMNS = columns("a.atthasdef OR " + DOMAIN);
     /** From PostgreSQL 10 and 12, identity and generated columns make their own values, as a default does. */
-    private static final String COLUMNS_12 = columns("a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''");
+    private static final String COLUMNS_12 = columns("a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '' OR " + DOMAIN);
 
     private static String columns(String makesItsValue) {
         return "SELECT a.attname, format_type(a.atttypid, a.atttypmod), " + makesItsValue + " FROM pg_catalog.pg_attribute a "

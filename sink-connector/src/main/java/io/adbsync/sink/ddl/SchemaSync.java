@@ -170,7 +170,13 @@ public final class SchemaSync {
         if (columnsDefined == null || !namesDefinition(changes)) {
             // Under schema.sync=all a column's type follows the source's definitions, and a record from before a type
             // narrowed there is rounded here as the source's ALTER rounded its row (a delete's key too).
-            NarrowerColumns.check(changes, state);
+            try {
+                NarrowerColumns.check(changes, state);
+            } catch (RecordSchemaException e) {
+                // Read again next time: the column may be given the type the refusal names meanwhile.
+                cache.remove(changes.table());
+                throw e;
+            }
         }
         return state;
     }

@@ -72,9 +72,20 @@ public final class MergeSql {
      * DELETE + INSERT keeps of the columns its events do not carry.
      */
     public static String keepFromTable(TableId table, String staging, List<String> columns, List<String> keys) {
+        // One row per key: a table trusted without a unique key may hold several, and an UPDATE joined to two rows fails
+        // on Greenplum's ORCA ("multiple updates to a row"). Only the rows of the staged keys are read past the join.
+        String k = SqlIdentifiers.quote("k");
+        String x = SqlIdentifiers.quote("x");
+        List<String> read = new java.util.ArrayList<>(keys);
+        read.addAll(columns);
         return "UPDATE " + SqlIdentifiers.quote(staging) + " AS " + S + " SET " + columns.stream()
-                .map(c -> SqlIdentifiers.quote(c) + " = " + T + "." + SqlIdentifiers.quote(c))
-                .collect(Collectors.joining(", ")) + " FROM " + table.quoted() + " AS " + T + " WHERE " + keyMatch(keys);
+                .map(c -> SqlIdentifiers.quote(c) + " = " + k + "." + SqlIdentifiers.quote(c))
+                .collect(Collectors.joining(", ")) + " FROM (SELECT DISTINCT ON (" + qualifiedList(T, keys) + ") "
+                + qualifiedList(T, read) + " FROM " + table.quoted() + " AS " + T + " JOIN " + SqlIdentifiers.quote(staging)
+                + " AS " + x + " ON " + keys.stream().map(c -> T + "." + SqlIdentifiers.quote(c) + " = " + x + "."
+                + SqlIdentifiers.quote(c)).collect(Collectors.joining(" AND ")) + ") AS " + k + " WHERE "
+                + keys.stream().map(c -> k + "." + SqlIdentifiers.quote(c) + " = " + S + "." + SqlIdentifiers.quote(c))
+                .collect(Collectors.joining(" AND "));
     }
 
     /** The key of one staged row that has no row in the table yet, if any. */

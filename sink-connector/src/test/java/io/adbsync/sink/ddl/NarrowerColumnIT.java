@@ -100,4 +100,23 @@ class NarrowerColumnIT extends SinkTaskDatabaseTest {
         assertThat(context[0].errant).containsExactly(roundedAmount, roundedTime);
         assertThat(rows()).containsExactly("1 12.34 1970-01-01 00:00:01", "4 -0.50 1969-12-31 23:59:58");
     }
+
+    /** Once the column is given the type the refusal names, the same task writes such values: nothing stale is kept. */
+    @Test
+    void afterTheColumnIsWidenedAsTheRefusalSaysTheSameTaskWritesTheValue() throws Exception {
+        createNarrowerTable();
+        SinkTaskFixture.Context[] context = new SinkTaskFixture.Context[1];
+        AdbPgSinkTask task = task(pg, db, Map.of("errors.tolerance", "all"), context, p0);
+        try {
+            task.put(List.of(row(0, 1, "12.345", 0L)));
+            try (var c = pg.connect(db); var s = c.createStatement()) {
+                s.execute("ALTER TABLE public.items ALTER COLUMN amount TYPE numeric(12,4)");
+            }
+            task.put(List.of(row(1, 2, "12.345", 0L)));
+        } finally {
+            task.stop();
+        }
+        assertThat(context[0].errant).hasSize(1);
+        assertThat(rows()).containsExactly("2 12.3450 1970-01-01 00:00:00");
+    }
 }

@@ -128,6 +128,40 @@ class ReplacedRowIT extends SinkTaskDatabaseTest {
     }
 
     /**
+     * An append-optimized table trusted without a unique key may hold a key twice (loaded by hand, or written with
+     * insert.mode=insert before): a row replaced keeps what it held, and its key is once in the table afterwards.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ao_row", "ao_column"})
+    void onGreenplumAKeyHeldTwiceIsReplacedByOneRowKeepingWhatItHeld(String storage) throws Exception {
+        assumeTrue(Greenplum.unavailableReason().isEmpty(), () -> Greenplum.unavailableReason().orElseThrow());
+        PostgresServer gp = Greenplum.shared();
+        String gpDb = gp.createDatabase("replaced_twice_" + storage);
+        try {
+            AdbPgSinkTask first = task(gp, gpDb, Map.of("storage.engine", storage), null, p0Of());
+            try {
+                first.put(List.of(change("c", 0, 0, BEFORE, 1, "v1", null)));
+            } finally {
+                first.stop();
+            }
+            try (Connection c = gp.connect(gpDb); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE public.items ADD COLUMN b text, ADD COLUMN mine text");
+                s.execute("UPDATE public.items SET mine = 'kept'");
+                s.execute("INSERT INTO public.items SELECT * FROM public.items");
+            }
+            AdbPgSinkTask second = task(gp, gpDb, Map.of("storage.engine", storage), null, p0Of());
+            try {
+                second.put(List.of(change("u", 0, 1, BEFORE, 1, "v1 again", null)));
+            } finally {
+                second.stop();
+            }
+            assertThat(rows(gp, gpDb)).containsExactly("1 v1 again null kept");
+        } finally {
+            gp.dropDatabase(gpDb);
+        }
+    }
+
+    /**
      * A row inserted after a column was dropped at the source arrives without it, as rows from before it was added do:
      * it holds NULL there, never the value the column's older rows hold.
      */
