@@ -1,7 +1,6 @@
 package io.adbsync.source.shard;
 
 import io.adbsync.common.contract.KeyShards;
-import io.adbsync.common.contract.TemporalText;
 import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.catalog.CapturedTable.CapturedColumn;
 import io.adbsync.source.pgoutput.TupleData;
@@ -87,9 +86,6 @@ public record KeyShard(int index, int count) {
     private static final int NUMERIC = 1700;
     private static final int FLOAT4 = 700;
     private static final int FLOAT8 = 701;
-    private static final int TIMESTAMPTZ = 1184;
-    /** The zeros that end a fraction of a second, and its point where nothing else is left of it. */
-    private static final java.util.regex.Pattern TRAILING_ZEROS = java.util.regex.Pattern.compile("\\.?0+(?=\\+00)");
 
     /**
      * One text form for values the key column's equality takes as one key: numeric 1.0 = 1.00, float 0 = -0, citext
@@ -104,12 +100,6 @@ public record KeyShard(int index, int count) {
                 return text; // NaN, Infinity, -Infinity: one form each
             }
             return new BigDecimal(s).stripTrailingZeros().toPlainString().getBytes(StandardCharsets.UTF_8);
-        }
-        if (type == TIMESTAMPTZ) {
-            // Printed in the session's time zone, which pgjdbc sets to the worker JVM's (its TimeZone startup parameter
-            // overrides the options'): the form PostgreSQL prints in UTC, so tasks in two zones agree.
-            String utc = TemporalText.formatTimestamptz(TemporalText.parseTimestamptz(new String(text, StandardCharsets.UTF_8)));
-            return TRAILING_ZEROS.matcher(utc).replaceFirst("").getBytes(StandardCharsets.UTF_8);
         }
         if ((type == FLOAT4 || type == FLOAT8) && text.length == 2 && text[0] == '-' && text[1] == '0') {
             return new byte[] {'0'};
