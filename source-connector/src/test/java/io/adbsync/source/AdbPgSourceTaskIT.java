@@ -386,6 +386,34 @@ class AdbPgSourceTaskIT {
     }
 
     /**
+     * A partitioned table renamed while another takes its name at once (a swap): the name never goes missing, but the
+     * relation was renamed all the same, and its changes must go under its new name, not onto the new table's copy.
+     */
+    @Test
+    void aPartitionedTableRenamedWhileAnotherTakesItsNameHasItsChangesUnderItsNewName() throws Exception {
+        sql("CREATE TABLE parts (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k)",
+                "CREATE TABLE parts_a PARTITION OF parts FOR VALUES IN (1)", "INSERT INTO parts VALUES (1, 1), (2, 1)");
+        start(Map.of());
+        pollUntil(records -> records.stream().filter(r -> r.topic().equals("taskit.public.parts") && r.value() != null
+                && "r".equals(((Struct) r.value()).getString("op"))).count() >= 2);
+        sql("INSERT INTO parts VALUES (3, 1)");
+        pollUntil(records -> records.stream().anyMatch(r -> r.topic().equals("taskit.public.parts") && r.key() != null
+                && ((Struct) r.key()).getInt32("id") == 3));
+        sql("ALTER TABLE parts RENAME TO parts_old",
+                "CREATE TABLE parts (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k)",
+                "CREATE TABLE parts_n PARTITION OF parts FOR VALUES IN (1)", "INSERT INTO parts VALUES (50, 1)");
+        pollUntil(records -> records.stream().anyMatch(r -> r.topic().equals("taskit.public.parts") && r.key() != null
+                && ((Struct) r.key()).getInt32("id") == 50));
+        pollUntil(records -> records.stream().filter(r -> r.topic().equals("taskit.public.parts_old") && r.value() != null
+                && "r".equals(((Struct) r.value()).getString("op"))).count() >= 3);
+        sql("INSERT INTO parts_old VALUES (9, 1)");
+        List<SourceRecord> after = pollUntil(records -> records.stream().anyMatch(r -> r.key() instanceof Struct key
+                && key.schema().field("id") != null && key.getInt32("id") == 9));
+        assertThat(after.stream().filter(r -> r.key() instanceof Struct key && key.schema().field("id") != null
+                && key.getInt32("id") == 9).map(SourceRecord::topic)).containsOnly("taskit.public.parts_old");
+    }
+
+    /**
      * A table renamed away while the task was stopped, a new one created under its name (an archive rotation): the
      * old table's changes from before the rename, still to be streamed, are its own under that name, and must reach the
      * destination before the new table's copy replaces it, never after, where they would land on the new table's rows.

@@ -56,6 +56,7 @@ public final class FoundTables {
         if (snapshotter != null) {
             for (TableId held : snapshotter.heldRecopiesReady(receivedLsn)) {
                 planCopy("Table " + held, () -> snapshotter.planHeldRecopy(held, offsets));
+                snapshotter.heldRecopyDone(held);
             }
         }
         if (newTables != null) {
@@ -68,9 +69,9 @@ public final class FoundTables {
         }
     }
 
-    /** Whether a captured table was renamed since the last call (see {@link NewTables#takeRenamed}). */
-    public boolean renamed() {
-        return newTables != null && newTables.takeRenamed();
+    /** Whether the stream must be opened again for a rename (see {@link NewTables#takeRenamed}). */
+    public boolean renamed(Lsn receivedLsn) {
+        return newTables != null && newTables.takeRenamed(receivedLsn);
     }
 
     /** One call that plans a copy with the snapshotter. */

@@ -89,8 +89,11 @@ public final class NewTables {
      * partitions it gets later are published and copied too. Unless {@code create} ({@code setup.mode=check}) nothing is
      * published or altered: a table waits, with a warning naming the SQL, until an administrator has done it.
      */
-    /** A captured table was found under a new name since {@link #takeRenamed} was last called. */
-    private boolean renamed;
+    /**
+     * Where the stream was when a captured table was first found under a new name since {@link #takeRenamed} last said
+     * so, or null.
+     */
+    private Lsn renamedAt;
 
     public NewTables(SourceCatalog catalog, String publication, TableFilter filter, List<CapturedName> planned, TableId heartbeat,
                      Map<String, String> rowFilters, boolean replicaIdentityFull, PartitionMode partitions,
@@ -111,14 +114,37 @@ public final class NewTables {
     }
 
     /**
-     * Whether a captured table was found under a new name (renamed, or its schema) since the last call. The server may
-     * go on naming its changes as before (a partitioned table's partitions, a schema renamed: nothing invalidates their
-     * cached descriptions), until the stream is opened again.
+     * Whether a captured table was found under a new name (renamed, or its schema) and the stream at {@code receivedLsn}
+     * is past where it was found, once per such finding. The server may go on naming its changes as before (a
+     * partitioned table's partitions, a schema renamed: nothing invalidates their cached descriptions), until the
+     * stream is opened again.
      */
-    public boolean takeRenamed() {
-        boolean was = renamed;
-        renamed = false;
-        return was;
+    public boolean takeRenamed(Lsn receivedLsn) {
+        // Opened again before it is past the rename, the stream would describe the relation from a change before it
+        // again, and keep that name.
+        if (renamedAt == null || receivedLsn.isBefore(renamedAt)) {
+            return false;
+        }
+        renamedAt = null;
+        return true;
+    }
+
+    /** The current schema.table names of the relations {@code oids} that still exist. */
+    private Map<Long, String> namesOf(java.util.Collection<Long> oids) throws SQLException {
+        Map<Long, String> names = new java.util.HashMap<>();
+        if (oids.isEmpty()) {
+            return names;
+        }
+        try (PreparedStatement ps = catalog.connection().prepareStatement("SELECT c.oid, n.nspname, c.relname "
+                + "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY (?)")) {
+            ps.setArray(1, catalog.connection().createArrayOf("oid", oids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.put(rs.getLong(1), new TableId(rs.getString(2), rs.getString(3)).toString());
+                }
+            }
+        }
+        return names;
     }
 
     /** At most every few seconds: adds the captured tables created or re-created since the last look to the publication. */
@@ -143,19 +169,30 @@ public final class NewTables {
             }
         }
         Set<String> names = captured.stream().map(CapturedName::qualifiedName).collect(Collectors.toSet());
-        Map<Long, String> nameNow = new java.util.HashMap<>();
-        captured.forEach(t -> nameNow.put(t.oid(), t.qualifiedName()));
+        // By OID, whatever the names: a table renamed while another took its name (a swap, an archive rotation) is
+        // renamed all the same, and one renamed out of the captured names too.
+        Map<Long, String> nameNow = namesOf(known.values());
+        for (Map.Entry<String, Long> e : new ArrayList<>(known.entrySet())) {
+            String renamedTo = nameNow.get(e.getValue());
+            if (renamedTo != null && !renamedTo.equals(e.getKey())) {
+                if (renamedAt == null) {
+                    renamedAt = catalog.streamServerLsn();
+                }
+                log.info("Captured table {} was renamed to {} at the source{}", e.getKey(), renamedTo, names.contains(renamedTo)
+                        ? ": it is copied under its new name, its changes from the rename on going to the new name's topic"
+                        : ", which is not captured");
+                // Where its name is another table's now, that one is new to the connector, and copied.
+                known.remove(e.getKey());
+                if (!names.contains(e.getKey())) {
+                    ddl.forget(e.getKey());
+                }
+            }
+        }
         for (String gone : new ArrayList<>(known.keySet())) {
             if (!names.contains(gone)) {
-                String renamedTo = nameNow.get(known.remove(gone));
+                known.remove(gone);
                 ddl.forget(gone);
-                if (renamedTo != null) {
-                    renamed = true;
-                    log.info("Captured table {} was renamed to {} at the source: it is copied under its new name, and its "
-                            + "changes go to the new name's topic from the moment of the rename", gone, renamedTo);
-                } else {
-                    log.info("Captured table {} was dropped at the source; a table created under its name is copied anew", gone);
-                }
+                log.info("Captured table {} was dropped at the source; a table created under its name is copied anew", gone);
             }
         }
         awaitingAdministrator.keySet().retainAll(names);

@@ -181,7 +181,7 @@ public final class StreamReader implements AutoCloseable {
             log.debug("Heartbeat written for slot {}", settings.slot());
         }
         found.check(stream.lastReceivedLsn(), System.currentTimeMillis());
-        if (found.renamed()) {
+        if (found.renamed(stream.lastReceivedLsn())) {
             return true;
         }
         confirmAcknowledged();

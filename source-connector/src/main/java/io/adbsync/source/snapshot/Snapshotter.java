@@ -179,10 +179,17 @@ public final class Snapshotter implements AutoCloseable {
         return recopiesAfter == null || receivedLsn.isBefore(recopiesAfter) ? List.of() : List.copyOf(heldRecopies);
     }
 
-    /** Plans {@code name}'s copy again, held at the start until now (see {@link #heldRecopiesReady}). */
+    /**
+     * Plans {@code name}'s copy again, held at the start until now (see {@link #heldRecopiesReady}); then call
+     * {@link #heldRecopyDone} (a failure leaves it held, for the next try).
+     */
     public void planHeldRecopy(TableId name, OffsetStorageReader offsets) throws SQLException {
-        heldRecopies.remove(name);
         planTable(name, offsets, catalog.publicationMembers(publication), publishedBeforeStart, true);
+    }
+
+    /** {@code name}'s held copy is planned, or its table is gone. */
+    public void heldRecopyDone(TableId name) {
+        heldRecopies.remove(name);
     }
 
     /**

@@ -261,8 +261,8 @@ public final class ChangeRecordFactory {
                 } catch (TupleData.NotUtf8 e) {
                     throw new DataException("Column " + column.name() + " of " + t.qualifiedName() + " holds a value whose "
                             + "bytes are not UTF-8 (a \"char\" above 0x7F, as PostgreSQL before 15 sends it?): it cannot be "
-                            + "sent without changing it. Change the value at the source, or leave the column out of the "
-                            + "publication (a column list, PostgreSQL 15+)", e);
+                            + "sent without changing it. Change the value at the source (for a \"char\", to a byte below 0x80), "
+                            + "or leave the table out with table.exclude.list", e);
                 }
             }
             row.put(column.fieldName(), convert(t, column, text));
