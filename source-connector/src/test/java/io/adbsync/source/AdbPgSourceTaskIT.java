@@ -367,22 +367,11 @@ class AdbPgSourceTaskIT {
      */
     @Test
     void aPartitionedTableRenamedWhileStreamingHasItsChangesUnderItsNewName() throws Exception {
-        sql("CREATE TABLE parts (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k)",
-                "CREATE TABLE parts_a PARTITION OF parts FOR VALUES IN (1)", "INSERT INTO parts VALUES (1, 1), (2, 1)");
-        start(Map.of());
-        pollUntil(records -> records.stream().filter(r -> r.topic().equals("taskit.public.parts") && r.value() != null
-                && "r".equals(((Struct) r.value()).getString("op"))).count() >= 2);
-        sql("INSERT INTO parts VALUES (3, 1)");
-        pollUntil(records -> records.stream().anyMatch(r -> r.topic().equals("taskit.public.parts") && r.key() != null
-                && ((Struct) r.key()).getInt32("id") == 3));
+        streamingPartitionedParts();
         sql("ALTER TABLE parts RENAME TO parts_v2");
         pollUntil(records -> records.stream().filter(r -> r.topic().equals("taskit.public.parts_v2") && r.value() != null
                 && "r".equals(((Struct) r.value()).getString("op"))).count() >= 3);
-        sql("INSERT INTO parts_v2 VALUES (4, 1)");
-        List<SourceRecord> after = pollUntil(records -> records.stream().anyMatch(r -> r.key() instanceof Struct key
-                && key.schema().field("id") != null && key.getInt32("id") == 4));
-        assertThat(after.stream().filter(r -> r.key() instanceof Struct key && key.schema().field("id") != null
-                && key.getInt32("id") == 4).map(SourceRecord::topic)).containsOnly("taskit.public.parts_v2");
+        assertThat(topicsOfTheRowInserted("INSERT INTO parts_v2 VALUES (4, 1)", 4)).containsOnly("taskit.public.parts_v2");
     }
 
     /**
@@ -391,6 +380,19 @@ class AdbPgSourceTaskIT {
      */
     @Test
     void aPartitionedTableRenamedWhileAnotherTakesItsNameHasItsChangesUnderItsNewName() throws Exception {
+        streamingPartitionedParts();
+        sql("ALTER TABLE parts RENAME TO parts_old",
+                "CREATE TABLE parts (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k)",
+                "CREATE TABLE parts_n PARTITION OF parts FOR VALUES IN (1)", "INSERT INTO parts VALUES (50, 1)");
+        pollUntil(records -> records.stream().anyMatch(r -> r.topic().equals("taskit.public.parts") && r.key() != null
+                && ((Struct) r.key()).getInt32("id") == 50) && records.stream().filter(r -> r.topic()
+                .equals("taskit.public.parts_old") && r.value() != null && "r".equals(((Struct) r.value()).getString("op")))
+                .count() >= 3);
+        assertThat(topicsOfTheRowInserted("INSERT INTO parts_old VALUES (9, 1)", 9)).containsOnly("taskit.public.parts_old");
+    }
+
+    /** A partitioned table parts with a partition, copied, and streamed (its row 3 inserted after the copy came). */
+    private void streamingPartitionedParts() throws Exception {
         sql("CREATE TABLE parts (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k)",
                 "CREATE TABLE parts_a PARTITION OF parts FOR VALUES IN (1)", "INSERT INTO parts VALUES (1, 1), (2, 1)");
         start(Map.of());
@@ -399,18 +401,14 @@ class AdbPgSourceTaskIT {
         sql("INSERT INTO parts VALUES (3, 1)");
         pollUntil(records -> records.stream().anyMatch(r -> r.topic().equals("taskit.public.parts") && r.key() != null
                 && ((Struct) r.key()).getInt32("id") == 3));
-        sql("ALTER TABLE parts RENAME TO parts_old",
-                "CREATE TABLE parts (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k)",
-                "CREATE TABLE parts_n PARTITION OF parts FOR VALUES IN (1)", "INSERT INTO parts VALUES (50, 1)");
-        pollUntil(records -> records.stream().anyMatch(r -> r.topic().equals("taskit.public.parts") && r.key() != null
-                && ((Struct) r.key()).getInt32("id") == 50));
-        pollUntil(records -> records.stream().filter(r -> r.topic().equals("taskit.public.parts_old") && r.value() != null
-                && "r".equals(((Struct) r.value()).getString("op"))).count() >= 3);
-        sql("INSERT INTO parts_old VALUES (9, 1)");
-        List<SourceRecord> after = pollUntil(records -> records.stream().anyMatch(r -> r.key() instanceof Struct key
-                && key.schema().field("id") != null && key.getInt32("id") == 9));
-        assertThat(after.stream().filter(r -> r.key() instanceof Struct key && key.schema().field("id") != null
-                && key.getInt32("id") == 9).map(SourceRecord::topic)).containsOnly("taskit.public.parts_old");
+    }
+
+    /** The topics the records of key {@code id} came on, once {@code insert} ran and its record came. */
+    private List<String> topicsOfTheRowInserted(String insert, int id) throws Exception {
+        sql(insert);
+        java.util.function.Predicate<SourceRecord> ofId = r -> r.key() instanceof Struct key && key.schema().field("id") != null
+                && key.getInt32("id") == id;
+        return pollUntil(records -> records.stream().anyMatch(ofId)).stream().filter(ofId).map(SourceRecord::topic).toList();
     }
 
     /**
