@@ -83,18 +83,18 @@ public final class NewTables {
     private long nextCheckAt;
 
     /**
+     * Where the stream was when the latest captured table was found under a new name since {@link #takeRenamed} last
+     * said so, or null.
+     */
+    private Lsn renamedAt;
+
+    /**
      * Watches the tables {@code filter} captures; those {@code planned} at task start (published and copied by the
      * start) are known, any other is new. {@code rowFilters} (by table name) are the publication's row filters, if it
      * has them. {@code watchPartitions} is told of each partitioned table added and the partitions it had, so that
      * partitions it gets later are published and copied too. Unless {@code create} ({@code setup.mode=check}) nothing is
      * published or altered: a table waits, with a warning naming the SQL, until an administrator has done it.
      */
-    /**
-     * Where the stream was when a captured table was first found under a new name since {@link #takeRenamed} last said
-     * so, or null.
-     */
-    private Lsn renamedAt;
-
     public NewTables(SourceCatalog catalog, String publication, TableFilter filter, List<CapturedName> planned, TableId heartbeat,
                      Map<String, String> rowFilters, boolean replicaIdentityFull, PartitionMode partitions,
                      boolean create, BiConsumer<TableId, List<Partitions.Member>> watchPartitions) throws SQLException {
@@ -175,9 +175,10 @@ public final class NewTables {
         for (Map.Entry<String, Long> e : new ArrayList<>(known.entrySet())) {
             String renamedTo = nameNow.get(e.getValue());
             if (renamedTo != null && !renamedTo.equals(e.getKey())) {
-                if (renamedAt == null) {
-                    renamedAt = catalog.streamServerLsn();
-                }
+                // The latest rename's: a reopen past an earlier one only would describe the relation from a change
+                // before this one, and keep the name it has there.
+                Lsn now = catalog.streamServerLsn();
+                renamedAt = renamedAt == null || renamedAt.isBefore(now) ? now : renamedAt;
                 log.info("Captured table {} was renamed to {} at the source{}", e.getKey(), renamedTo, names.contains(renamedTo)
                         ? ": it is copied under its new name, its changes from the rename on going to the new name's topic"
                         : ", which is not captured");
