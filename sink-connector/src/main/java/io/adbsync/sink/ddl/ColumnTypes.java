@@ -32,7 +32,7 @@ public final class ColumnTypes {
 
     /** The SQL type for a column of {@code schema}; {@code column} and {@code table} only name it in errors. */
     public static String sqlType(Schema schema, String column, String table) {
-        String source = schema.parameters() == null ? null : schema.parameters().get(EventContract.SOURCE_TYPE_PARAMETER);
+        String source = declaredSourceType(schema);
         if (source != null) {
             if (!TYPE_NAME.matcher(source).matches()) {
                 throw new RecordSchemaException("Column " + column + " of table " + table + " has the source type '" + source
@@ -42,6 +42,11 @@ public final class ColumnTypes {
             return source;
         }
         return derived(schema, column, table);
+    }
+
+    /** The record's {@code adbsync.source.type} parameter of a column's schema, as written, or null. */
+    static String declaredSourceType(Schema schema) {
+        return schema.parameters() == null ? null : schema.parameters().get(EventContract.SOURCE_TYPE_PARAMETER);
     }
 
     private static String derived(Schema schema, String column, String table) {

@@ -1,6 +1,5 @@
 package io.adbsync.sink.ddl;
 
-import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.sql.SqlIdentifiers;
 import io.adbsync.sink.record.ChangeEvent;
 import io.adbsync.sink.record.Column;
@@ -192,7 +191,7 @@ final class NarrowerColumns {
         List<Column> out = new ArrayList<>();
         for (Column column : columns) {
             String destinationType = state.columns().get(column.name());
-            if (destinationType == null || destinationType.equals(sourceTypeParameter(column))) {
+            if (destinationType == null || destinationType.equals(ColumnTypes.declaredSourceType(column.schema()))) {
                 continue;
             }
             Limit limit = limitOf(destinationType);
@@ -202,11 +201,6 @@ final class NarrowerColumns {
             }
         }
         return out;
-    }
-
-    private static String sourceTypeParameter(Column column) {
-        Map<String, String> parameters = column.schema().parameters();
-        return parameters == null ? null : parameters.get(EventContract.SOURCE_TYPE_PARAMETER);
     }
 
     /** The type the sink would give the column, or null where it would give none (the record's is not a type name). */

@@ -7,6 +7,7 @@ import io.adbsync.sink.dialect.Dialect;
 import io.adbsync.sink.dialect.StorageEngine;
 import io.adbsync.sink.dialect.TableDefinition;
 import io.adbsync.common.sql.TableId;
+import io.adbsync.sink.record.ChangeEvent;
 import io.adbsync.sink.record.Column;
 import io.adbsync.sink.record.TableChanges;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -87,15 +88,18 @@ public final class SchemaSync {
 
     /** The headers of a record among {@code changes} that names a definition of its table, or null. */
     private static Headers headersNamingDefinition(TableChanges changes) {
-        return changes.rowEvents().stream().filter(e -> e.record() != null
-                && e.record().headers().lastWithName(SchemaChannel.VERSION_HEADER) != null)
-                .map(e -> e.record().headers()).findFirst().orElse(null);
+        return changes.rowEvents().stream().filter(SchemaSync::namesDefinition).map(e -> e.record().headers()).findFirst()
+                .orElse(null);
     }
 
     /** Whether a record among {@code changes}, deletes included, names a definition of its table. */
     private static boolean namesDefinition(TableChanges changes) {
-        return headersNamingDefinition(changes) != null || changes.deletes().stream().anyMatch(e -> e.record() != null
-                && e.record().headers().lastWithName(SchemaChannel.VERSION_HEADER) != null);
+        return headersNamingDefinition(changes) != null || changes.deletes().stream().anyMatch(SchemaSync::namesDefinition);
+    }
+
+    /** Whether {@code e}'s record names a definition of its table (header {@value SchemaChannel#VERSION_HEADER}). */
+    private static boolean namesDefinition(ChangeEvent e) {
+        return e.record() != null && e.record().headers().lastWithName(SchemaChannel.VERSION_HEADER) != null;
     }
 
     public void forget() {

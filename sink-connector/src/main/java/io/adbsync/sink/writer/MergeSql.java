@@ -61,10 +61,8 @@ public final class MergeSql {
 
     /** Overwrites {@code columns} of the rows whose key is in the staging table; other columns keep their values. */
     public static String updateFrom(TableId table, String staging, List<String> columns, List<String> keys) {
-        return "UPDATE " + table.quoted() + " AS " + T + " SET " + columns.stream()
-                .map(c -> SqlIdentifiers.quote(c) + " = " + S + "." + SqlIdentifiers.quote(c))
-                .collect(Collectors.joining(", ")) + " FROM " + SqlIdentifiers.quote(staging) + " AS " + S + " WHERE "
-                + keyMatch(keys);
+        return "UPDATE " + table.quoted() + " AS " + T + " SET " + assignments(S, columns) + " FROM "
+                + SqlIdentifiers.quote(staging) + " AS " + S + " WHERE " + keyMatch(keys);
     }
 
     /**
@@ -78,14 +76,10 @@ public final class MergeSql {
         String x = SqlIdentifiers.quote("x");
         List<String> read = new java.util.ArrayList<>(keys);
         read.addAll(columns);
-        return "UPDATE " + SqlIdentifiers.quote(staging) + " AS " + S + " SET " + columns.stream()
-                .map(c -> SqlIdentifiers.quote(c) + " = " + k + "." + SqlIdentifiers.quote(c))
-                .collect(Collectors.joining(", ")) + " FROM (SELECT DISTINCT ON (" + qualifiedList(T, keys) + ") "
-                + qualifiedList(T, read) + " FROM " + table.quoted() + " AS " + T + " JOIN " + SqlIdentifiers.quote(staging)
-                + " AS " + x + " ON " + keys.stream().map(c -> T + "." + SqlIdentifiers.quote(c) + " = " + x + "."
-                + SqlIdentifiers.quote(c)).collect(Collectors.joining(" AND ")) + ") AS " + k + " WHERE "
-                + keys.stream().map(c -> k + "." + SqlIdentifiers.quote(c) + " = " + S + "." + SqlIdentifiers.quote(c))
-                .collect(Collectors.joining(" AND "));
+        return "UPDATE " + SqlIdentifiers.quote(staging) + " AS " + S + " SET " + assignments(k, columns)
+                + " FROM (SELECT DISTINCT ON (" + qualifiedList(T, keys) + ") " + qualifiedList(T, read) + " FROM "
+                + table.quoted() + " AS " + T + " JOIN " + SqlIdentifiers.quote(staging) + " AS " + x + " ON "
+                + keyMatch(T, x, keys) + ") AS " + k + " WHERE " + keyMatch(k, S, keys);
     }
 
     /** The key of one staged row that has no row in the table yet, if any. */
@@ -101,8 +95,19 @@ public final class MergeSql {
     }
 
     private static String keyMatch(List<String> keys) {
-        return keys.stream().map(k -> T + "." + SqlIdentifiers.quote(k) + " = " + S + "." + SqlIdentifiers.quote(k))
+        return keyMatch(T, S, keys);
+    }
+
+    /** {@code left.k = right.k AND …} for every key column. */
+    private static String keyMatch(String left, String right, List<String> keys) {
+        return keys.stream().map(k -> left + "." + SqlIdentifiers.quote(k) + " = " + right + "." + SqlIdentifiers.quote(k))
                 .collect(Collectors.joining(" AND "));
+    }
+
+    /** {@code c = from.c, …}: the SET list taking {@code columns} from relation {@code from}. */
+    private static String assignments(String from, List<String> columns) {
+        return columns.stream().map(c -> SqlIdentifiers.quote(c) + " = " + from + "." + SqlIdentifiers.quote(c))
+                .collect(Collectors.joining(", "));
     }
 
     private static String list(List<String> columns) {

@@ -116,7 +116,7 @@ public final class LeftTables {
             }
             TableId table = new TableId(t.schema(), t.name());
             partitions.put(TablePlan.partition(server, name), table);
-            if (!t.primaryKey() && !t.replicaIdentityIndex()) {
+            if (!t.keyed()) {
                 keyless.add(name);
             }
             if (t.partitioned()) {
