@@ -486,22 +486,27 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
             width.append(" + octet_length(concat(r.").append(quoted).append("))");
             list.append(list.isEmpty() ? "" : ", ").append(quoted);
         }
-        try (Statement s = connection().createStatement();
-             ResultSet rs = s.executeQuery("SELECT coalesce(avg(" + width + "), 0)::bigint FROM (SELECT " + list + " FROM "
-                     + SqlIdentifiers.qualified(relation.schema(), relation.table()) + blockSample(size.blocks())
-                     + " ORDER BY random() LIMIT " + rows + ") r")) {
-            rs.next();
-            return rs.getLong(1);
+        try (PreparedStatement ps = connection().prepareStatement("SELECT coalesce(avg(" + width + "), 0)::bigint FROM "
+                + "(SELECT " + list + " FROM " + SqlIdentifiers.qualified(relation.schema(), relation.table())
+                + BLOCK_SAMPLE + " ORDER BY random() LIMIT ?) r")) {
+            ps.setDouble(1, samplePercent(size.blocks()));
+            ps.setInt(2, rows);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 
     /** Rows of a table estimated from a block sample of about {@value #SAMPLE_BLOCKS} blocks. */
     private long sampledRows(String schema, String table, long blocks) throws SQLException {
-        try (Statement s = connection().createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + SqlIdentifiers.qualified(schema, table)
-                     + blockSample(blocks))) {
-            rs.next();
-            return Math.round(rs.getLong(1) * 100.0 / samplePercent(blocks));
+        try (PreparedStatement ps = connection().prepareStatement("SELECT count(*) FROM "
+                + SqlIdentifiers.qualified(schema, table) + BLOCK_SAMPLE)) {
+            ps.setDouble(1, samplePercent(blocks));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return Math.round(rs.getLong(1) * 100.0 / samplePercent(blocks));
+            }
         }
     }
 
@@ -510,10 +515,11 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         return Math.min(100.0, 100.0 * SAMPLE_BLOCKS / blocks);
     }
 
-    /** The clause reading the same ~{@value #SAMPLE_BLOCKS} blocks of a table of {@code blocks} blocks each time. */
-    private static String blockSample(long blocks) {
-        return " TABLESAMPLE SYSTEM (" + samplePercent(blocks) + ") REPEATABLE (0)";
-    }
+    /**
+     * The clause reading the same blocks each time, its one parameter the share of the table to read in percent
+     * ({@link #samplePercent}); the argument is {@code real}, to which a bound double does not cast implicitly.
+     */
+    private static final String BLOCK_SAMPLE = " TABLESAMPLE SYSTEM (CAST(? AS real)) REPEATABLE (0)";
 
     /** The current size of a relation in blocks. */
     public long blocks(int relationOid) throws SQLException {
