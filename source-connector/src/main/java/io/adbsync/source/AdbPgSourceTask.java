@@ -14,6 +14,7 @@ import io.adbsync.source.reconnect.ConnectionRetry;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.schedule.PollScheduler;
 import io.adbsync.source.setup.Capture;
+import io.adbsync.source.stream.StoredStream;
 import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.source.shard.TaskShards;
 import io.adbsync.source.setup.TaskSetup;
@@ -69,6 +70,8 @@ public class AdbPgSourceTask extends SourceTask {
     private Capture capture;
     /** The tables no longer captured whose copies this task marks; see {@link LeftTables}. */
     private volatile LeftTables leftTables = LeftTables.none();
+    /** Told of each offset commit (Connect calls commit() on another thread); null before the first capture. */
+    private volatile StoredStream storedStream;
     private volatile boolean stopping;
     /** Puts definitions on the schema topic ahead of the data (schema.changes.enabled); null when off or not set up. */
     private SchemaChannelGate definitions;
@@ -174,6 +177,7 @@ public class AdbPgSourceTask extends SourceTask {
             return false;
         }
         leftTables = capture.leftTables();
+        storedStream = capture.stored();
         if (config.schemaChangesEnabled() && definitions == null) {
             definitions = new SchemaChannelGate(config.topicPrefix(), new CatalogDefinitions(capture.catalog(),
                     new TableFilter(config.tableIncludeList(), config.tableExcludeList()), config.heartbeatTable(),
@@ -321,6 +325,10 @@ public class AdbPgSourceTask extends SourceTask {
             meeting.offsetsCommitted();
         }
         leftTables.committed();
+        StoredStream stored = storedStream;
+        if (stored != null) {
+            stored.committed();
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.adbsync.common.sql.TableId;
 
 import io.adbsync.source.partition.AttachedPartitions;
 import io.adbsync.source.snapshot.Snapshotter;
+import io.adbsync.source.stream.StoredStream;
 import io.adbsync.source.wal.Lsn;
 import org.apache.kafka.connect.storage.OffsetStorageReader;
 import org.slf4j.Logger;
@@ -27,20 +28,23 @@ public final class FoundTables {
     private final Snapshotter snapshotter;
     private final Map<String, String> rowFilters;
     private final OffsetStorageReader offsets;
+    private final StoredStream stored;
 
     /**
      * @param newTables          null when nothing is streamed
      * @param attachedPartitions null when partitions need no watch
      * @param snapshotter        null under snapshot.mode=never: what is found is then only named, not copied
      * @param rowFilters         the row filters by schema.table, applied to the copies
+     * @param stored             how far a restart would resume the stream: copies that replace earlier ones wait for it
      */
     public FoundTables(NewTables newTables, AttachedPartitions attachedPartitions, Snapshotter snapshotter,
-                       Map<String, String> rowFilters, OffsetStorageReader offsets) {
+                       Map<String, String> rowFilters, OffsetStorageReader offsets, StoredStream stored) {
         this.newTables = newTables;
         this.attachedPartitions = attachedPartitions;
         this.snapshotter = snapshotter;
         this.rowFilters = rowFilters;
         this.offsets = offsets;
+        this.stored = stored;
     }
 
     /** Looks for new tables and partitions and plans the copies of those the stream, at {@code receivedLsn}, is past. */
@@ -54,7 +58,7 @@ public final class FoundTables {
             }
         }
         if (snapshotter != null) {
-            for (TableId held : snapshotter.heldRecopiesReady(receivedLsn)) {
+            for (TableId held : snapshotter.heldRecopiesReady(receivedLsn, stored::storedPast)) {
                 planCopy("Table " + held, () -> snapshotter.planHeldRecopy(held, offsets));
                 snapshotter.heldRecopyDone(held);
             }

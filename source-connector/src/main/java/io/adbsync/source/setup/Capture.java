@@ -7,6 +7,7 @@ import io.adbsync.source.snapshot.LeftTables;
 import io.adbsync.source.snapshot.SnapshotMetrics;
 import io.adbsync.source.snapshot.SnapshotRounds;
 import io.adbsync.source.snapshot.Snapshotter;
+import io.adbsync.source.stream.StoredStream;
 
 import java.sql.SQLException;
 
@@ -19,10 +20,11 @@ import java.sql.SQLException;
  * @param streaming   false under snapshot.mode=initial_only: the reader is never connected
  * @param truncates   where a Greenplum segment's task meets the others at a truncate; null where the source is read
  *                    as one stream
+ * @param stored      how far Connect stored the stream's offsets, told of each commit
  */
 public record Capture(SourceCatalog catalog, StreamReader reader, Snapshotter snapshotter, SnapshotRounds rounds,
                       SnapshotMetrics snapshotMetrics, LeftTables leftTables, boolean streaming,
-                      TruncateRendezvous truncates) implements AutoCloseable {
+                      TruncateRendezvous truncates, StoredStream stored) implements AutoCloseable {
 
     /** Whether the snapshot has chunks left to read. */
     public boolean snapshotPending() {

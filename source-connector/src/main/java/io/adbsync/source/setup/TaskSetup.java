@@ -25,6 +25,7 @@ import io.adbsync.source.snapshot.SnapshotRounds;
 import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.stream.ChangeRecordFactory;
 import io.adbsync.source.stream.ChangeStream;
+import io.adbsync.source.stream.StoredStream;
 import io.adbsync.source.stream.RelationRegistry;
 import io.adbsync.source.stream.StreamPosition;
 import io.adbsync.source.stream.StreamedTransactions;
@@ -179,8 +180,9 @@ public final class TaskSetup {
         Snapshotter snapshotter = config.snapshotMode() == SnapshotMode.NEVER ? null
                 : planSnapshot(catalog, site, setUp, relations, records, heartbeat, attachedPartitions, built);
         metrics.register(connectorName, taskId);
+        StoredStream stored = new StoredStream(offsets, records.partition(), changes);
         StreamReader reader = new StreamReader(readerSettings(site), catalog, changes, tracker, metrics, heartbeat,
-                new FoundTables(newTables, attachedPartitions, snapshotter, setUp.rowFilters(), offsets));
+                new FoundTables(newTables, attachedPartitions, snapshotter, setUp.rowFilters(), offsets, stored));
         built.reader = reader;
         if (streaming && leftTables.holdsStream()) {
             log.info("Streaming database {} from slot {} waits until the marks of the tables no longer captured are stored",
@@ -193,7 +195,8 @@ public final class TaskSetup {
         }
         return new Capture(catalog, reader, snapshotter,
                 snapshotter == null ? null : new SnapshotRounds(snapshotter, config.pollIntervalMs(), config.maxBatchSize(), config.topicPrefix()),
-                built.snapshotMetrics, leftTables, streaming, site.truncates(catalog, heartbeat.tableName(), config.slotName()));
+                built.snapshotMetrics, leftTables, streaming, site.truncates(catalog, heartbeat.tableName(), config.slotName()),
+                stored);
     }
 
     /** The watch for partitions attached while streaming; null where none needs watching. */

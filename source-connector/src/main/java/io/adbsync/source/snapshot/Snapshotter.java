@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -165,26 +166,36 @@ public final class Snapshotter implements AutoCloseable {
         this.publishedBeforeStart = publishedBefore;
         Map<String, Long> members = publishedBefore == null ? Map.of() : catalog.publicationMembers(publication);
         for (TableId name : tables) {
-            planTable(name, offsets, members, publishedBefore, false);
+            planTable(name, offsets, members, publishedBefore, Planning.AT_START);
         }
-        if (!heldRecopies.isEmpty()) {
-            recopiesAfter = catalog.streamServerLsn();
-            log.info("The copies of {} start again once the stream passes {}, the server's position now: what it streams "
-                    + "from before is sent first", heldRecopies, recopiesAfter);
+        if (heldRecopies.containsValue(null)) {
+            Lsn now = catalog.streamServerLsn();
+            heldRecopies.replaceAll((name, after) -> after == null ? now : after);
+            log.info("The copies of {} start again once the stream passes {}, the server's position now, and Connect "
+                    + "has stored its offsets that far: what it streams from before is sent first", heldRecopies.keySet(), now);
         }
-    }
-
-    /** The copies again of plain tables held at the start ({@link #plan}) that the stream at {@code receivedLsn} is past. */
-    public List<TableId> heldRecopiesReady(Lsn receivedLsn) {
-        return recopiesAfter == null || receivedLsn.isBefore(recopiesAfter) ? List.of() : List.copyOf(heldRecopies);
     }
 
     /**
-     * Plans {@code name}'s copy again, held at the start until now (see {@link #heldRecopiesReady}); then call
+     * The held copies again of plain tables ({@link #planTable}) that the stream, at {@code receivedLsn}, is past, and
+     * whose restart would not send again any change from before: {@code storedPast} (see StoredStream#storedPast).
+     */
+    public List<TableId> heldRecopiesReady(Lsn receivedLsn, Predicate<Lsn> storedPast) {
+        List<TableId> ready = new ArrayList<>();
+        heldRecopies.forEach((name, after) -> {
+            if (after != null && !receivedLsn.isBefore(after) && storedPast.test(after)) {
+                ready.add(name);
+            }
+        });
+        return ready;
+    }
+
+    /**
+     * Plans {@code name}'s copy again, held until now (see {@link #heldRecopiesReady}); then call
      * {@link #heldRecopyDone} (a failure leaves it held, for the next try).
      */
     public void planHeldRecopy(TableId name, OffsetStorageReader offsets) throws SQLException {
-        planTable(name, offsets, catalog.publicationMembers(publication), publishedBeforeStart, true);
+        planTable(name, offsets, catalog.publicationMembers(publication), publishedBeforeStart, Planning.RELEASED);
     }
 
     /** {@code name}'s held copy is planned, or its table is gone. */
@@ -200,17 +211,24 @@ public final class Snapshotter implements AutoCloseable {
     public void planNewTable(TableId name, boolean added, Map<String, String> conditions, OffsetStorageReader offsets)
             throws SQLException {
         this.conditions = conditions;
-        planTable(name, offsets, catalog.publicationMembers(publication), added ? Set.of() : null, true);
+        planTable(name, offsets, catalog.publicationMembers(publication), added ? Set.of() : null, Planning.FOUND);
     }
 
-    /** The tables named at the start whose stored copies no longer hold: planned once the stream passes recopiesAfter. */
-    private final List<TableId> heldRecopies = new ArrayList<>();
-    private Lsn recopiesAfter;
+    /** When a table's copy is planned: at the start, found while streaming, or released from a hold. */
+    private enum Planning { AT_START, FOUND, RELEASED }
+
+    /**
+     * Plain tables whose stored copies no longer hold, each with the server's position when that was found (null until
+     * every table named at the start is planned): planned once the stream is past it and a restart would not send
+     * again what it streamed from before ({@link #heldRecopiesReady}).
+     */
+    private final Map<TableId, Lsn> heldRecopies = new LinkedHashMap<>();
     /** {@link #plan}'s publishedBefore, for the copies it held. */
     private Set<String> publishedBeforeStart;
 
     private void planTable(TableId name, OffsetStorageReader offsets, Map<String, Long> members, Set<String> publishedBefore,
-                           boolean whileStreaming) throws SQLException {
+                           Planning planning) throws SQLException {
+        boolean whileStreaming = planning != Planning.AT_START;
         PgOutputMessage.Relation shape = catalog.relation(name.schema(), name.table());
         // While streaming the table is described, not registered: the stream may not have reached its Relation yet.
         CapturedTable table = whileStreaming ? relations.describe(shape) : relations.update(shape);
@@ -261,13 +279,17 @@ public final class Snapshotter implements AutoCloseable {
         if (again != null && !share.readsAllRows(table.oid())) {
             throw new ConnectException(partRecopy(table, again, share.splitsRows()));
         }
-        if (again != null && !whileStreaming && publishedBeforeStart != null && leaves.isEmpty()) {
-            // The stream resumes behind the server. What it has yet to send of the table's earlier relation comes under
+        if (again != null && leaves.isEmpty() && (planning == Planning.FOUND
+                || planning == Planning.AT_START && publishedBeforeStart != null)) {
+            // The stream may be behind the server. What it has yet to send of the table's earlier relation comes under
             // this name where that relation was renamed away (an archive rotation: RENAME, CREATE under the name): sent
-            // after this copy, it would land on the new rows. So the truncate and copy wait until the stream is past.
-            heldRecopies.add(name);
-            log.info("Snapshot of {} starts again once the stream has caught up: the table {}, so its earlier copy no "
-                    + "longer holds", name, again);
+            // after this copy, it would land on the new rows. So the truncate and copy wait until the stream is past,
+            // and until Connect has stored the stream's offsets that far: a restart sends again what was handed out
+            // after the stored offset, and sent after the truncate, the earlier table's changes would land on the
+            // new rows all the same.
+            heldRecopies.put(name, planning == Planning.AT_START ? null : catalog.streamServerLsn());
+            log.info("Snapshot of {} starts again once the stream has caught up and its offsets are stored: the table "
+                    + "{}, so its earlier copy no longer holds", name, again);
             return;
         }
         // Counted from what the first partition stored before this copy: the same after a restart that stored nothing
