@@ -392,6 +392,35 @@ class AdbPgSourceTaskIT {
         assertThat(topicsOfTheRowInserted("INSERT INTO parts_old VALUES (9, 1)", 9)).containsOnly("taskit.public.parts_old");
     }
 
+    /**
+     * The archive rotation of a partitioned table while the task was stopped: the old table's last changes, made under
+     * the name, must reach the destination before the new table's copy replaces it. (Red before: partitioned tables were
+     * copied again at the start, and the old table's insert came after the new copy's truncate.)
+     */
+    @Test
+    void aPartitionedTableRenamedAwayWhileStoppedHasItsLastChangesSentBeforeTheNewTablesCopy() throws Exception {
+        streamingPartitionedParts();
+        task.stop();
+        // The new table's partition takes the old one's name: the copy stored under it tells that there was a copy.
+        sql("INSERT INTO parts VALUES (100, 1)", "ALTER TABLE parts RENAME TO parts_2024",
+                "ALTER TABLE parts_a RENAME TO parts_2024_a",
+                "CREATE TABLE parts (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k)",
+                "CREATE TABLE parts_a PARTITION OF parts FOR VALUES IN (1)", "INSERT INTO parts VALUES (1, 1), (50, 1)");
+        start(Map.of(), context);
+        java.util.function.Function<List<SourceRecord>, List<String>> eventsOf = records -> records.stream()
+                .filter(r -> r.topic().equals("taskit.public.parts") && r.value() != null)
+                .map(r -> {
+                    String op = ((Struct) r.value()).getString("op");
+                    return "t".equals(op) ? "t" : op + " " + ((Struct) r.key()).getInt32("id");
+                })
+                .toList();
+        List<String> events = eventsOf.apply(pollUntil(records -> eventsOf.apply(records)
+                .containsAll(List.of("t", "c 100", "r 1", "r 50"))));
+        int truncate = events.indexOf("t");
+        assertThat(events.indexOf("c 100")).as("the old table's insert, in %s", events).isLessThan(truncate);
+        assertThat(events.lastIndexOf("r 50")).as("the new table's copy, in %s", events).isGreaterThan(truncate);
+    }
+
     /** A partitioned table parts with a partition, copied, and streamed (its row 3 inserted after the copy came). */
     private void streamingPartitionedParts() throws Exception {
         sql("CREATE TABLE parts (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k)",
@@ -480,6 +509,7 @@ class AdbPgSourceTaskIT {
                 streamedAt = System.currentTimeMillis();
             }
         }
+        assertThat(firstRun).as("the first run, whose stream's offsets are not stored").noneMatch(r -> isOp(r, "t"));
         task.stop();
         start(rarelyConfirming, context);
         sql("INSERT INTO orders VALUES (3, 'streamed')");
@@ -504,6 +534,40 @@ class AdbPgSourceTaskIT {
         }
         assertThat(destination).as("the records of both runs applied in order")
                 .isEqualTo(Map.of(1, "new", 2, "new", 3, "streamed"));
+    }
+
+    /**
+     * The same rotation where the stream's records are acknowledged but their offsets never stored, as for records a
+     * transform drops (a filtered heartbeat topic): the slot's confirmed position, which follows acknowledgements,
+     * tells that a restart would resume past the old table's changes, so the new table's copy goes out. (Red before
+     * the slot was read: the copy waited for a stored offset that never came.)
+     */
+    @Test
+    void aHeldCopyGoesOutOnceTheSlotConfirmsPastWhenTheStreamsOffsetsAreNeverStored() throws Exception {
+        start(Map.of());
+        pollUntil(ops("r", 3));
+        task.stop();
+        sql("INSERT INTO orders VALUES (100, 'old')", "ALTER TABLE orders RENAME TO orders_2024",
+                "CREATE TABLE orders (id int PRIMARY KEY, note text)", "INSERT INTO orders VALUES (1, 'new')");
+        start(Map.of("status.update.interval.ms", "200"), context);
+        List<SourceRecord> records = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (records.stream().noneMatch(r -> isOp(r, "r"))) {
+            assertThat(System.currentTimeMillis()).as("records so far: %s", records).isLessThan(deadline);
+            List<SourceRecord> batch = task.poll();
+            for (SourceRecord r : batch == null ? List.<SourceRecord>of() : batch) {
+                task.commitRecord(r, null);
+                if (isOp(r, "t") || isOp(r, "r")) {
+                    context.commit(r);
+                }
+                records.add(r);
+            }
+            task.commit();
+        }
+        List<String> events = records.stream().filter(r -> isOp(r, "t") || isOp(r, "r") || isOp(r, "c"))
+                .map(r -> isOp(r, "t") ? "t" : ((Struct) r.value()).getString("op") + " " + ((Struct) r.key()).getInt32("id"))
+                .toList();
+        assertThat(events).as("the old table's insert, the truncate, the new table's copy").containsSubsequence("c 100", "t", "r 1");
     }
 
     /**

@@ -58,9 +58,11 @@ public final class FoundTables {
             }
         }
         if (snapshotter != null) {
-            for (TableId held : snapshotter.heldRecopiesReady(receivedLsn, stored::storedPast)) {
-                planCopy("Table " + held, () -> snapshotter.planHeldRecopy(held, offsets));
-                snapshotter.heldRecopyDone(held);
+            for (Map.Entry<TableId, Lsn> held : snapshotter.heldRecopies().entrySet()) {
+                if (!receivedLsn.isBefore(held.getValue()) && stored.resumesPast(held.getValue(), nowMs)) {
+                    planCopy("Table " + held.getKey(), () -> snapshotter.planHeldRecopy(held.getKey(), offsets));
+                    snapshotter.heldRecopyDone(held.getKey());
+                }
             }
         }
         if (newTables != null) {

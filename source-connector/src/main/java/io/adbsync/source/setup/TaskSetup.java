@@ -180,7 +180,8 @@ public final class TaskSetup {
         Snapshotter snapshotter = config.snapshotMode() == SnapshotMode.NEVER ? null
                 : planSnapshot(catalog, site, setUp, relations, records, heartbeat, attachedPartitions, built);
         metrics.register(connectorName, taskId);
-        StoredStream stored = new StoredStream(offsets, records.partition(), changes);
+        String slot = site.slot(config.slotName());
+        StoredStream stored = new StoredStream(offsets, records.partition(), changes, () -> catalog.slotConfirmedLsn(slot));
         StreamReader reader = new StreamReader(readerSettings(site), catalog, changes, tracker, metrics, heartbeat,
                 new FoundTables(newTables, attachedPartitions, snapshotter, setUp.rowFilters(), offsets, stored));
         built.reader = reader;

@@ -166,36 +166,39 @@ public final class Snapshotter implements AutoCloseable {
         this.publishedBeforeStart = publishedBefore;
         Map<String, Long> members = publishedBefore == null ? Map.of() : catalog.publicationMembers(publication);
         for (TableId name : tables) {
-            planTable(name, offsets, members, publishedBefore, Planning.AT_START);
+            planTable(name, offsets, members, publishedBefore, Planning.AT_START, null);
         }
-        if (heldRecopies.containsValue(null)) {
+        if (heldRecopies.values().stream().anyMatch(h -> h.after() == null)) {
             Lsn now = catalog.streamServerLsn();
-            heldRecopies.replaceAll((name, after) -> after == null ? now : after);
-            log.info("The copies of {} start again once the stream passes {}, the server's position now, and Connect "
-                    + "has stored its offsets that far: what it streams from before is sent first", heldRecopies.keySet(), now);
+            heldRecopies.replaceAll((name, held) -> held.after() == null ? held.at(now) : held);
+            log.info("The copies of {} start again once the stream passes {}, the server's position now, and a restart "
+                    + "would resume past it: what it streams from before is sent first", heldRecopies.keySet(), now);
         }
     }
 
     /**
-     * The held copies again of plain tables ({@link #planTable}) that the stream, at {@code receivedLsn}, is past, and
-     * whose restart would not send again any change from before: {@code storedPast} (see StoredStream#storedPast).
+     * The held copies again ({@link #planTable}), each with the server's position it waits for: the stream must be past
+     * it, and a restart must resume past it too (see StoredStream), before its truncate and copy go out.
      */
-    public List<TableId> heldRecopiesReady(Lsn receivedLsn, Predicate<Lsn> storedPast) {
-        List<TableId> ready = new ArrayList<>();
-        heldRecopies.forEach((name, after) -> {
-            if (after != null && !receivedLsn.isBefore(after) && storedPast.test(after)) {
-                ready.add(name);
+    public Map<TableId, Lsn> heldRecopies() {
+        Map<TableId, Lsn> positions = new LinkedHashMap<>();
+        heldRecopies.forEach((name, held) -> {
+            if (held.after() != null) {
+                positions.put(name, held.after());
             }
         });
-        return ready;
+        return positions;
     }
 
     /**
-     * Plans {@code name}'s copy again, held until now (see {@link #heldRecopiesReady}); then call
-     * {@link #heldRecopyDone} (a failure leaves it held, for the next try).
+     * Plans {@code name}'s copy again, held until now (see {@link #heldRecopies}), for the reason it was held for; then
+     * call {@link #heldRecopyDone} (a failure leaves it held, for the next try).
      */
     public void planHeldRecopy(TableId name, OffsetStorageReader offsets) throws SQLException {
-        planTable(name, offsets, catalog.publicationMembers(publication), publishedBeforeStart, Planning.RELEASED);
+        Held held = heldRecopies.get(name);
+        if (held != null) {
+            planTable(name, offsets, catalog.publicationMembers(publication), held.publishedBefore(), Planning.RELEASED, held);
+        }
     }
 
     /** {@code name}'s held copy is planned, or its table is gone. */
@@ -211,24 +214,35 @@ public final class Snapshotter implements AutoCloseable {
     public void planNewTable(TableId name, boolean added, Map<String, String> conditions, OffsetStorageReader offsets)
             throws SQLException {
         this.conditions = conditions;
-        planTable(name, offsets, catalog.publicationMembers(publication), added ? Set.of() : null, Planning.FOUND);
+        planTable(name, offsets, catalog.publicationMembers(publication), added ? Set.of() : null, Planning.FOUND, null);
     }
 
     /** When a table's copy is planned: at the start, found while streaming, or released from a hold. */
     private enum Planning { AT_START, FOUND, RELEASED }
 
     /**
-     * Plain tables whose stored copies no longer hold, each with the server's position when that was found (null until
-     * every table named at the start is planned): planned once the stream is past it and a restart would not send
-     * again what it streamed from before ({@link #heldRecopiesReady}).
+     * A copy again held: why the earlier copy no longer holds, the server's position it waits for (null until every
+     * table named at the start is planned), and what it was planned with. Its release plans it with the same, since
+     * some of what told it (a rename given back, a table added to the publication) is told once.
      */
-    private final Map<TableId, Lsn> heldRecopies = new LinkedHashMap<>();
-    /** {@link #plan}'s publishedBefore, for the copies it held. */
+    private record Held(String again, Lsn after, Planning planning, Set<String> publishedBefore) {
+        Held at(Lsn position) {
+            return new Held(again, position, planning, publishedBefore);
+        }
+    }
+
+    /** Tables whose stored copies no longer hold, planned once the stream and a restart are past their position. */
+    private final Map<TableId, Held> heldRecopies = new LinkedHashMap<>();
+    /** {@link #plan}'s publishedBefore: null when nothing is streamed. */
     private Set<String> publishedBeforeStart;
 
     private void planTable(TableId name, OffsetStorageReader offsets, Map<String, Long> members, Set<String> publishedBefore,
-                           Planning planning) throws SQLException {
+                           Planning planning, Held released) throws SQLException {
         boolean whileStreaming = planning != Planning.AT_START;
+        // Partitions attached while the task was away are copied by the watch of attached partitions, whenever the
+        // table was planned at the start: only a table new while streaming was never seen by that watch.
+        boolean foundWhileStreaming = planning == Planning.FOUND
+                || released != null && released.planning() == Planning.FOUND;
         PgOutputMessage.Relation shape = catalog.relation(name.schema(), name.table());
         // While streaming the table is described, not registered: the stream may not have reached its Relation yet.
         CapturedTable table = whileStreaming ? relations.describe(shape) : relations.update(shape);
@@ -243,8 +257,7 @@ public final class Snapshotter implements AutoCloseable {
             readFrom.add(null);
         }
         for (Partitions.Member leaf : leaves) {
-            // Partitions of a table new while streaming were never seen by the watch of attached partitions.
-            if (whileStreaming || !deferredPartitions.test(leaf)) {
+            if (foundWhileStreaming || !deferredPartitions.test(leaf)) {
                 readFrom.add(leaf);
             }
         }
@@ -276,20 +289,23 @@ public final class Snapshotter implements AutoCloseable {
                 && TablePlan.ofAnotherRelation(storedOffset(offsets, table, null), table.oid())) {
             again = "was dropped and created again (partitioned)";
         }
+        if (again == null && released != null) {
+            again = released.again();
+        }
         if (again != null && !share.readsAllRows(table.oid())) {
             throw new ConnectException(partRecopy(table, again, share.splitsRows()));
         }
-        if (again != null && leaves.isEmpty() && (planning == Planning.FOUND
-                || planning == Planning.AT_START && publishedBeforeStart != null)) {
+        if (again != null && (planning == Planning.FOUND || planning == Planning.AT_START && publishedBeforeStart != null)) {
             // The stream may be behind the server. What it has yet to send of the table's earlier relation comes under
             // this name where that relation was renamed away (an archive rotation: RENAME, CREATE under the name): sent
             // after this copy, it would land on the new rows. So the truncate and copy wait until the stream is past,
-            // and until Connect has stored the stream's offsets that far: a restart sends again what was handed out
-            // after the stored offset, and sent after the truncate, the earlier table's changes would land on the
-            // new rows all the same.
-            heldRecopies.put(name, planning == Planning.AT_START ? null : catalog.streamServerLsn());
-            log.info("Snapshot of {} starts again once the stream has caught up and its offsets are stored: the table "
-                    + "{}, so its earlier copy no longer holds", name, again);
+            // and until a restart would resume past it too: a restart sends again what was handed out after the stored
+            // offset (or the slot's confirmed position), and sent after the truncate, the earlier table's changes
+            // would land on the new rows all the same.
+            heldRecopies.put(name, new Held(again, planning == Planning.AT_START ? null : catalog.streamServerLsn(),
+                    planning, publishedBefore));
+            log.info("Snapshot of {} starts again once the stream has caught up and a restart would resume past that: "
+                    + "the table {}, so its earlier copy no longer holds", name, again);
             return;
         }
         // Counted from what the first partition stored before this copy: the same after a restart that stored nothing
