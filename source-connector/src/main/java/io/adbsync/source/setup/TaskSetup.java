@@ -181,7 +181,8 @@ public final class TaskSetup {
                 : planSnapshot(catalog, site, setUp, relations, records, heartbeat, attachedPartitions, built);
         metrics.register(connectorName, taskId);
         String slot = site.slot(config.slotName());
-        StoredStream stored = new StoredStream(offsets, records.partition(), changes, () -> catalog.slotConfirmedLsn(slot));
+        StoredStream stored = new StoredStream(offsets, records.partition(), changes::lastEmitted,
+                () -> catalog.slotConfirmedLsn(slot));
         StreamReader reader = new StreamReader(readerSettings(site), catalog, changes, tracker, metrics, heartbeat,
                 new FoundTables(newTables, attachedPartitions, snapshotter, setUp.rowFilters(), offsets, stored));
         built.reader = reader;

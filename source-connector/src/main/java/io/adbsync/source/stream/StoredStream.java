@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Where a restart would resume the stream: at the stream offset Connect stored or the slot's confirmed position,
@@ -26,19 +27,24 @@ public final class StoredStream {
 
     private final OffsetStorageReader offsets;
     private final Map<String, String> partition;
-    private final ChangeStream changes;
+    private final Supplier<Optional<StreamPosition>> lastEmitted;
     private final SlotPosition slot;
     private final AtomicInteger commits = new AtomicInteger();
     /** The commit count when the stored offset was read last; -1 before the first read. */
     private int readAtCommit = -1;
     private Optional<StreamPosition> stored = Optional.empty();
-    private long slotReadAtMs;
+    private long slotReadAtMs = -SLOT_READ_INTERVAL_MS;
     private Optional<Lsn> confirmed = Optional.empty();
 
-    public StoredStream(OffsetStorageReader offsets, Map<String, String> partition, ChangeStream changes, SlotPosition slot) {
+    /**
+     * @param partition   the stream's source partition
+     * @param lastEmitted the place of the last record the stream handed out (ChangeStream#lastEmitted)
+     */
+    public StoredStream(OffsetStorageReader offsets, Map<String, String> partition,
+                        Supplier<Optional<StreamPosition>> lastEmitted, SlotPosition slot) {
         this.offsets = offsets;
         this.partition = partition;
-        this.changes = changes;
+        this.lastEmitted = lastEmitted;
         this.slot = slot;
     }
 
@@ -58,7 +64,7 @@ public final class StoredStream {
             stored = StreamPosition.fromOffset(offsets.offset(partition));
             readAtCommit = commitsNow;
         }
-        Optional<StreamPosition> emitted = changes.lastEmitted();
+        Optional<StreamPosition> emitted = lastEmitted.get();
         if (emitted.isEmpty() || stored.map(s -> !s.commitLsn().isBefore(lsn)
                 || s.covers(emitted.get().commitLsn(), emitted.get().event())).orElse(false)) {
             return true;
