@@ -316,6 +316,11 @@ public class AdbPgSourceTask extends SourceTask {
         inFlight.decrementAndGet();
         tracker.acknowledged(record);
         leftTables.acknowledged(record);
+        StoredStream stored = storedStream;
+        // Without metadata: a transform dropped the record (or the producer failed and errors are tolerated).
+        if (stored != null && metadata != null) {
+            stored.sent(record);
+        }
     }
 
     @Override

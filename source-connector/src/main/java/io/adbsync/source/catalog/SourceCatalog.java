@@ -121,29 +121,6 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
         }
     }
 
-    /**
-     * The position slot {@code slot} confirmed on the server the task's stream reads, if any: a stream started on the
-     * slot sends no transaction committed before it, whatever position it is asked for.
-     */
-    public Optional<Lsn> slotConfirmedLsn(String slot) throws SQLException {
-        String query = "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?";
-        if (streamServer == null) {
-            return slotConfirmedLsn(connection(), query, slot);
-        }
-        try (Connection c = Jdbc.open(streamServer)) {
-            return slotConfirmedLsn(c, query, slot);
-        }
-    }
-
-    private static Optional<Lsn> slotConfirmedLsn(Connection c, String query, String slot) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(query)) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getString(1) != null ? Optional.of(Lsn.parse(rs.getString(1))) : Optional.empty();
-            }
-        }
-    }
-
     /** Drops the connection after a failure; the next call opens a new one. */
     public void reset() {
         close();

@@ -59,7 +59,7 @@ public final class FoundTables {
         }
         if (snapshotter != null) {
             for (Map.Entry<TableId, Lsn> held : snapshotter.heldRecopies().entrySet()) {
-                if (!receivedLsn.isBefore(held.getValue()) && stored.resumesPast(held.getValue(), nowMs)) {
+                if (!receivedLsn.isBefore(held.getValue()) && stored.resumesPast(held.getValue())) {
                     planCopy("Table " + held.getKey(), () -> snapshotter.planHeldRecopy(held.getKey(), offsets));
                     snapshotter.heldRecopyDone(held.getKey());
                 }

@@ -180,9 +180,7 @@ public final class TaskSetup {
         Snapshotter snapshotter = config.snapshotMode() == SnapshotMode.NEVER ? null
                 : planSnapshot(catalog, site, setUp, relations, records, heartbeat, attachedPartitions, built);
         metrics.register(connectorName, taskId);
-        String slot = site.slot(config.slotName());
-        StoredStream stored = new StoredStream(offsets, records.partition(), changes::lastEmitted,
-                () -> catalog.slotConfirmedLsn(slot));
+        StoredStream stored = new StoredStream(offsets, records.partition(), () -> tracker.inFlight() == 0);
         StreamReader reader = new StreamReader(readerSettings(site), catalog, changes, tracker, metrics, heartbeat,
                 new FoundTables(newTables, attachedPartitions, snapshotter, setUp.rowFilters(), offsets, stored));
         built.reader = reader;

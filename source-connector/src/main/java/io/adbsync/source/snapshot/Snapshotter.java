@@ -222,12 +222,12 @@ public final class Snapshotter implements AutoCloseable {
 
     /**
      * A copy again held: why the earlier copy no longer holds, the server's position it waits for (null until every
-     * table named at the start is planned), and what it was planned with. Its release plans it with the same, since
-     * some of what told it (a rename given back, a table added to the publication) is told once.
+     * table named at the start is planned), and the published tables it was planned with. Its release plans with
+     * them, since some of what told it (a rename given back, a table added to the publication) is told once.
      */
-    private record Held(String again, Lsn after, Planning planning, Set<String> publishedBefore) {
+    private record Held(String again, Lsn after, Set<String> publishedBefore) {
         Held at(Lsn position) {
-            return new Held(again, position, planning, publishedBefore);
+            return new Held(again, position, publishedBefore);
         }
     }
 
@@ -239,10 +239,6 @@ public final class Snapshotter implements AutoCloseable {
     private void planTable(TableId name, OffsetStorageReader offsets, Map<String, Long> members, Set<String> publishedBefore,
                            Planning planning, Held released) throws SQLException {
         boolean whileStreaming = planning != Planning.AT_START;
-        // Partitions attached while the task was away are copied by the watch of attached partitions, whenever the
-        // table was planned at the start: only a table new while streaming was never seen by that watch.
-        boolean foundWhileStreaming = planning == Planning.FOUND
-                || released != null && released.planning() == Planning.FOUND;
         PgOutputMessage.Relation shape = catalog.relation(name.schema(), name.table());
         // While streaming the table is described, not registered: the stream may not have reached its Relation yet.
         CapturedTable table = whileStreaming ? relations.describe(shape) : relations.update(shape);
@@ -257,7 +253,9 @@ public final class Snapshotter implements AutoCloseable {
             readFrom.add(null);
         }
         for (Partitions.Member leaf : leaves) {
-            if (foundWhileStreaming || !deferredPartitions.test(leaf)) {
+            // Partitions of a table new while streaming were never seen by the watch of attached partitions, and while a
+            // table's copy again was held, the watch left them to it (planPartition).
+            if (whileStreaming || !deferredPartitions.test(leaf)) {
                 readFrom.add(leaf);
             }
         }
@@ -303,7 +301,7 @@ public final class Snapshotter implements AutoCloseable {
             // offset (or the slot's confirmed position), and sent after the truncate, the earlier table's changes
             // would land on the new rows all the same.
             heldRecopies.put(name, new Held(again, planning == Planning.AT_START ? null : catalog.streamServerLsn(),
-                    planning, publishedBefore));
+                    publishedBefore));
             log.info("Snapshot of {} starts again once the stream has caught up and a restart would resume past that: "
                     + "the table {}, so its earlier copy no longer holds", name, again);
             return;
@@ -445,6 +443,13 @@ public final class Snapshotter implements AutoCloseable {
             return;
         }
         SnapshotOffsets.Offset stored = storedOffset(offsets, table, leaf);
+        if (heldRecopies.containsKey(root)) {
+            // Its table's copy again is held (see heldRecopies): the release copies every partition after the truncate
+            // of the earlier copy. Copied now, this one would go first, and the truncate would drop it.
+            log.info("Partition {} of {} is copied with its table, whose copy again waits for the stream", leaf.qualifiedName(),
+                    table.qualifiedName());
+            return;
+        }
         if (plannedHereForAnotherRelation(table) != null) {
             // A partition of a table created again since this task planned its copy: the table is new to the connector
             // too, and copied whole after a truncate of its earlier copy (planNewTable). Planned here, this partition

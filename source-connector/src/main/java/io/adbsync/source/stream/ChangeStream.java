@@ -447,11 +447,6 @@ public final class ChangeStream {
         }
     }
 
-    /** The place of the last record handed out, or where the stream resumed from; empty when there is neither. */
-    public Optional<StreamPosition> lastEmitted() {
-        return Optional.ofNullable(position);
-    }
-
     private void emit(SourceRecord record, Consumer<SourceRecord> out) {
         long event = ((Number) record.sourceOffset().get(ChangeRecordFactory.OFFSET_EVENT)).longValue();
         if (position != null && position.covers(tx.commitLsn(), event)) {

@@ -1,12 +1,13 @@
 package io.adbsync.source.stream;
 
 import io.adbsync.source.wal.Lsn;
+import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.storage.OffsetStorageReader;
 import org.junit.jupiter.api.Test;
 
 import java.util.Collection;
 import java.util.Map;
-import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -19,9 +20,7 @@ class StoredStreamTest {
 
     private final AtomicReference<Map<String, Object>> storedOffset = new AtomicReference<>();
     private final AtomicInteger offsetReads = new AtomicInteger();
-    private final AtomicReference<Optional<StreamPosition>> emitted = new AtomicReference<>(Optional.empty());
-    private final AtomicReference<Optional<Lsn>> slotConfirmed = new AtomicReference<>(Optional.empty());
-    private final AtomicInteger slotReads = new AtomicInteger();
+    private final AtomicBoolean nothingInFlight = new AtomicBoolean(true);
 
     private final OffsetStorageReader offsets = new OffsetStorageReader() {
         @Override
@@ -36,63 +35,69 @@ class StoredStreamTest {
         }
     };
 
-    private final StoredStream stored = new StoredStream(offsets, PARTITION, emitted::get, () -> {
-        slotReads.incrementAndGet();
-        return slotConfirmed.get();
-    });
+    private final StoredStream stored = new StoredStream(offsets, PARTITION, nothingInFlight::get);
 
     private static Map<String, Object> offset(long lsn, long event) {
         return Map.of(ChangeRecordFactory.OFFSET_LSN, lsn, ChangeRecordFactory.OFFSET_EVENT, event);
     }
 
-    @Test
-    void nothingHandedOutIsNothingToSendAgain() throws Exception {
-        assertThat(stored.resumesPast(WAITED_FOR, 0)).isTrue();
+    private static SourceRecord streamed(long lsn, long event) {
+        return new SourceRecord(PARTITION, offset(lsn, event), "app.public.t", null, null);
     }
 
     @Test
-    void recordsHandedOutPastTheStoredOffsetAreSentAgainUntilItIsStored() throws Exception {
+    void nothingHandedOutIsNothingToSendAgain() {
+        assertThat(stored.resumesPast(WAITED_FOR)).isTrue();
+    }
+
+    @Test
+    void recordsInFlightMayStillBeTakenByKafka() {
+        nothingInFlight.set(false);
+        assertThat(stored.resumesPast(WAITED_FOR)).isFalse();
+    }
+
+    @Test
+    void recordsKafkaTookPastTheStoredOffsetAreSentAgainUntilItIsStored() {
         storedOffset.set(offset(500, 0));
-        emitted.set(Optional.of(new StreamPosition(new Lsn(700), 2)));
-        assertThat(stored.resumesPast(WAITED_FOR, 0)).as("stored behind what was handed out").isFalse();
+        stored.sent(streamed(700, 1));
+        stored.sent(streamed(700, 2));
+        stored.sent(streamed(600, 0));
+        assertThat(stored.resumesPast(WAITED_FOR)).as("stored behind what Kafka took").isFalse();
 
         storedOffset.set(offset(700, 1));
         stored.committed();
-        assertThat(stored.resumesPast(WAITED_FOR, 0)).as("the last record's transaction stored in part").isFalse();
+        assertThat(stored.resumesPast(WAITED_FOR)).as("the last record's transaction stored in part").isFalse();
 
         storedOffset.set(offset(700, 2));
         stored.committed();
-        assertThat(stored.resumesPast(WAITED_FOR, 0)).as("everything handed out stored").isTrue();
+        assertThat(stored.resumesPast(WAITED_FOR)).as("everything Kafka took stored").isTrue();
     }
 
     @Test
-    void aStoredOffsetAtOrPastThePositionIsEnoughWhateverCameAfter() throws Exception {
-        storedOffset.set(offset(1_000, 0));
-        emitted.set(Optional.of(new StreamPosition(new Lsn(1_500), 0)));
-        assertThat(stored.resumesPast(WAITED_FOR, 0)).isTrue();
-    }
-
-    @Test
-    void theStoredOffsetIsReadOncePerCommit() throws Exception {
+    void recordsOfOtherSourcePartitionsAreNotTheStreams() {
         storedOffset.set(offset(500, 0));
-        emitted.set(Optional.of(new StreamPosition(new Lsn(700), 0)));
-        stored.resumesPast(WAITED_FOR, 0);
+        stored.sent(new SourceRecord(Map.of("server", "app", "snapshot", "public.t"), offset(900, 0), "app.public.t", null, null));
+        assertThat(stored.resumesPast(WAITED_FOR)).isTrue();
+    }
+
+    @Test
+    void aStoredOffsetAtOrPastThePositionIsEnoughWhateverIsInFlight() {
+        storedOffset.set(offset(1_000, 0));
+        stored.sent(streamed(1_500, 0));
+        nothingInFlight.set(false);
+        assertThat(stored.resumesPast(WAITED_FOR)).isTrue();
+    }
+
+    @Test
+    void theStoredOffsetIsReadOncePerCommit() {
+        storedOffset.set(offset(500, 0));
+        stored.sent(streamed(700, 0));
+        stored.resumesPast(WAITED_FOR);
         storedOffset.set(offset(700, 0));
-        assertThat(stored.resumesPast(WAITED_FOR, 0)).as("not read again before a commit").isFalse();
+        assertThat(stored.resumesPast(WAITED_FOR)).as("not read again before a commit").isFalse();
         assertThat(offsetReads).hasValue(1);
         stored.committed();
-        assertThat(stored.resumesPast(WAITED_FOR, 0)).isTrue();
+        assertThat(stored.resumesPast(WAITED_FOR)).isTrue();
         assertThat(offsetReads).hasValue(2);
-    }
-
-    @Test
-    void theSlotConfirmedPastThePositionIsEnoughWhenNoOffsetIsStored() throws Exception {
-        emitted.set(Optional.of(new StreamPosition(new Lsn(1_200), 0)));
-        slotConfirmed.set(Optional.of(new Lsn(999)));
-        assertThat(stored.resumesPast(WAITED_FOR, 0)).as("confirmed short of it").isFalse();
-        slotConfirmed.set(Optional.of(new Lsn(1_000)));
-        assertThat(stored.resumesPast(WAITED_FOR, 500)).as("not read again within a second").isFalse();
-        assertThat(stored.resumesPast(WAITED_FOR, 1_000)).isTrue();
-        assertThat(slotReads).hasValue(2);
     }
 }
