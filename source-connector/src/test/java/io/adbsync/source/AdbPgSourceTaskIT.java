@@ -127,6 +127,16 @@ class AdbPgSourceTaskIT {
         return all;
     }
 
+    private static final String ORDERS = "taskit.public.orders";
+
+    /** The events of {@code records} on {@code topic}, in order: "t" for a truncate, "op id" for the others. */
+    private static List<String> eventsOn(String topic, List<SourceRecord> records) {
+        return records.stream().filter(r -> r.topic().equals(topic) && r.value() != null).map(r -> {
+            String op = ((Struct) r.value()).getString("op");
+            return "t".equals(op) ? "t" : op + " " + ((Struct) r.key()).getInt32("id");
+        }).toList();
+    }
+
     private static boolean isOp(SourceRecord record, String op) {
         return record.topic().equals("taskit.public.orders") && record.value() != null
                 && op.equals(((Struct) record.value()).getString("op"));
@@ -410,14 +420,7 @@ class AdbPgSourceTaskIT {
                 "CREATE TABLE parts_b PARTITION OF parts FOR VALUES IN (2)",
                 "INSERT INTO parts VALUES (1, 1), (50, 1), (60, 2)");
         start(Map.of(), context);
-        java.util.function.Function<List<SourceRecord>, List<String>> eventsOf = records -> records.stream()
-                .filter(r -> r.topic().equals("taskit.public.parts") && r.value() != null)
-                .map(r -> {
-                    String op = ((Struct) r.value()).getString("op");
-                    return "t".equals(op) ? "t" : op + " " + ((Struct) r.key()).getInt32("id");
-                })
-                .toList();
-        List<String> events = eventsOf.apply(pollUntil(records -> eventsOf.apply(records)
+        List<String> events = eventsOn("taskit.public.parts", pollUntil(records -> eventsOn("taskit.public.parts", records)
                 .containsAll(List.of("t", "c 100", "r 1", "r 50", "r 60"))));
         int truncate = events.indexOf("t");
         assertThat(events.indexOf("c 100")).as("the old table's insert, in %s", events).isLessThan(truncate);
@@ -461,11 +464,7 @@ class AdbPgSourceTaskIT {
                 "INSERT INTO orders VALUES (1, 'new')");
         start(Map.of(), context);
         sql("INSERT INTO orders VALUES (3, 'streamed')");
-        java.util.function.Function<List<SourceRecord>, List<String>> eventsOf = records -> records.stream()
-                .filter(r -> isOp(r, "t") || isOp(r, "r") || isOp(r, "c") || isOp(r, "u"))
-                .map(r -> isOp(r, "t") ? "t" : ((Struct) r.value()).getString("op") + " " + ((Struct) r.key()).getInt32("id"))
-                .toList();
-        List<String> events = eventsOf.apply(pollUntil(records -> eventsOf.apply(records)
+        List<String> events = eventsOn(ORDERS, pollUntil(records -> eventsOn(ORDERS, records)
                 .containsAll(List.of("t", "u 1", "c 100", "r 1", "r 3"))));
         int truncate = events.indexOf("t");
         assertThat(events.indexOf("u 1")).as("the old table's update, in %s", events).isLessThan(truncate);
@@ -569,10 +568,8 @@ class AdbPgSourceTaskIT {
             }
             task.commit();
         }
-        List<String> events = records.stream().filter(r -> isOp(r, "t") || isOp(r, "r") || isOp(r, "c"))
-                .map(r -> isOp(r, "t") ? "t" : ((Struct) r.value()).getString("op") + " " + ((Struct) r.key()).getInt32("id"))
-                .toList();
-        assertThat(events).as("the old table's insert, the truncate, the new table's copy").containsSubsequence("c 100", "t", "r 1");
+        assertThat(eventsOn(ORDERS, records)).as("the old table's insert, the truncate, the new table's copy")
+                .containsSubsequence("c 100", "t", "r 1");
     }
 
     /**
