@@ -34,7 +34,8 @@ class LeastPrivilegeIT extends WithLocalStack {
     private static final String PASSWORD = "change-me";
     private static final String PUBLICATION = "adbsync_publication";
     private static final Path SECURITY_DOCS = Path.of("../docs/security.md");
-    private static final Path TEST_LOG = Path.of("target/test.log");
+    /** This test JVM's log (config/log4j2-test.xml). */
+    private static final Path TEST_LOG = Path.of(System.getProperty("adbsync.test.log", "target/test.log"));
     private static final String SOURCE_TABLES = """
             CREATE SCHEMA app;
             CREATE TABLE app.orders (id int PRIMARY KEY, customer int NOT NULL, note text);
