@@ -314,13 +314,15 @@ public class AdbPgSourceTask extends SourceTask {
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) {
         inFlight.decrementAndGet();
-        tracker.acknowledged(record);
-        leftTables.acknowledged(record);
         StoredStream stored = storedStream;
-        // Without metadata: a transform dropped the record (or the producer failed and errors are tolerated).
+        // Before the tracker counts it acknowledged: a look in between must not find nothing in flight and miss it.
+        // Without metadata, a transform dropped the record (or the producer failed and errors are tolerated, and
+        // Connect stores its offset all the same, which only makes the wait shorter).
         if (stored != null && metadata != null) {
             stored.sent(record);
         }
+        tracker.acknowledged(record);
+        leftTables.acknowledged(record);
     }
 
     @Override

@@ -61,7 +61,7 @@ public final class FoundTables {
             for (Map.Entry<TableId, Lsn> held : snapshotter.heldRecopies().entrySet()) {
                 if (!receivedLsn.isBefore(held.getValue()) && stored.resumesPast(held.getValue())) {
                     planCopy("Table " + held.getKey(), () -> snapshotter.planHeldRecopy(held.getKey(), offsets));
-                    snapshotter.heldRecopyDone(held.getKey());
+                    snapshotter.heldRecopyDone(held.getKey(), held.getValue());
                 }
             }
         }

@@ -201,9 +201,12 @@ public final class Snapshotter implements AutoCloseable {
         }
     }
 
-    /** {@code name}'s held copy is planned, or its table is gone. */
-    public void heldRecopyDone(TableId name) {
-        heldRecopies.remove(name);
+    /**
+     * {@code name}'s copy held for {@code after} is planned, or its table is gone; a copy held again meanwhile, for a
+     * later position, stays held.
+     */
+    public void heldRecopyDone(TableId name, Lsn after) {
+        heldRecopies.computeIfPresent(name, (n, held) -> after.equals(held.after()) ? null : held);
     }
 
     /**
@@ -225,9 +228,9 @@ public final class Snapshotter implements AutoCloseable {
      * table named at the start is planned), and the published tables it was planned with. Its release plans with
      * them, since some of what told it (a rename given back, a table added to the publication) is told once.
      */
-    private record Held(String again, Lsn after, Set<String> publishedBefore) {
+    private record Held(String again, int oid, Lsn after, Set<String> publishedBefore) {
         Held at(Lsn position) {
-            return new Held(again, position, publishedBefore);
+            return new Held(again, oid, position, publishedBefore);
         }
     }
 
@@ -293,15 +296,19 @@ public final class Snapshotter implements AutoCloseable {
         if (again != null && !share.readsAllRows(table.oid())) {
             throw new ConnectException(partRecopy(table, again, share.splitsRows()));
         }
-        if (again != null && (planning == Planning.FOUND || planning == Planning.AT_START && publishedBeforeStart != null)) {
+        // Another table took the name while its copy was held (a second rotation): the one held for may still have
+        // changes made before that on their way, so the copy waits again, for a position past the new rename.
+        boolean takenAgain = released != null && released.oid() != table.oid();
+        if (again != null && (planning == Planning.FOUND || takenAgain
+                || planning == Planning.AT_START && publishedBeforeStart != null)) {
             // The stream may be behind the server. What it has yet to send of the table's earlier relation comes under
             // this name where that relation was renamed away (an archive rotation: RENAME, CREATE under the name): sent
             // after this copy, it would land on the new rows. So the truncate and copy wait until the stream is past,
             // and until a restart would resume past it too: a restart sends again what was handed out after the stored
             // offset (or the slot's confirmed position), and sent after the truncate, the earlier table's changes
             // would land on the new rows all the same.
-            heldRecopies.put(name, new Held(again, planning == Planning.AT_START ? null : catalog.streamServerLsn(),
-                    publishedBefore));
+            heldRecopies.put(name, new Held(again, table.oid(),
+                    planning == Planning.AT_START ? null : catalog.streamServerLsn(), publishedBefore));
             log.info("Snapshot of {} starts again once the stream has caught up and a restart would resume past that: "
                     + "the table {}, so its earlier copy no longer holds", name, again);
             return;

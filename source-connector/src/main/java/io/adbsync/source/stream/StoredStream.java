@@ -44,7 +44,8 @@ public final class StoredStream {
 
     /**
      * Kafka took {@code record} (any thread; not called for a record a transform dropped, whose offset Connect never
-     * stores, and which a restart sends to the same transform again).
+     * stores, and which a restart sends to the same transform again, nor for one the producer failed to send under
+     * errors.tolerance=all).
      */
     public void sent(SourceRecord record) {
         if (!partition.equals(record.sourcePartition())) {
