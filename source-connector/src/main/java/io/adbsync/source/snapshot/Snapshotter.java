@@ -181,6 +181,9 @@ public final class Snapshotter implements AutoCloseable {
      * it, and a restart must resume past it too (see StoredStream), before its truncate and copy go out.
      */
     public Map<TableId, Lsn> heldRecopies() {
+        if (heldRecopies.isEmpty()) {
+            return Map.of();
+        }
         Map<TableId, Lsn> positions = new LinkedHashMap<>();
         heldRecopies.forEach((name, held) -> {
             if (held.after() != null) {
@@ -305,8 +308,7 @@ public final class Snapshotter implements AutoCloseable {
             // this name where that relation was renamed away (an archive rotation: RENAME, CREATE under the name): sent
             // after this copy, it would land on the new rows. So the truncate and copy wait until the stream is past,
             // and until a restart would resume past it too: a restart sends again what was handed out after the stored
-            // offset (or the slot's confirmed position), and sent after the truncate, the earlier table's changes
-            // would land on the new rows all the same.
+            // offset, and sent after the truncate, the earlier table's changes would land on the new rows all the same.
             heldRecopies.put(name, new Held(again, table.oid(),
                     planning == Planning.AT_START ? null : catalog.streamServerLsn(), publishedBefore));
             log.info("Snapshot of {} starts again once the stream has caught up and a restart would resume past that: "
@@ -449,7 +451,6 @@ public final class Snapshotter implements AutoCloseable {
         if (!share.reads(table.oid())) {
             return;
         }
-        SnapshotOffsets.Offset stored = storedOffset(offsets, table, leaf);
         if (heldRecopies.containsKey(root)) {
             // Its table's copy again is held (see heldRecopies): the release copies every partition after the truncate
             // of the earlier copy. Copied now, this one would go first, and the truncate would drop it.
@@ -457,6 +458,7 @@ public final class Snapshotter implements AutoCloseable {
                     table.qualifiedName());
             return;
         }
+        SnapshotOffsets.Offset stored = storedOffset(offsets, table, leaf);
         if (plannedHereForAnotherRelation(table) != null) {
             // A partition of a table created again since this task planned its copy: the table is new to the connector
             // too, and copied whole after a truncate of its earlier copy (planNewTable). Planned here, this partition
