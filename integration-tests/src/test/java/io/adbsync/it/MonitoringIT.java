@@ -165,13 +165,19 @@ class MonitoringIT extends WithLocalStack {
         // Every metric name the dashboard and the alerts use is in Prometheus, with a series for this pipeline.
         Set<String> names = metricNames();
         assertThat(names).hasSizeGreaterThanOrEqualTo(12);
-        for (String name : names) {
-            assertThat(query(name + "{connector=~\"mon-.*\"}")).as("series of " + name).isNotEmpty();
-        }
-        // Every panel's query and every alert's expression is one Prometheus evaluates; each panel shows this pipeline.
-        for (String expr : dashboardQueries()) {
-            assertThat(query(expr)).as("panel query " + expr).isNotEmpty();
-        }
+        // Asked until one scrape has them all: a scrape that times out on a loaded machine marks every series of the
+        // worker stale until the next one.
+        Awaitility.await("every series of the dashboard and the alerts").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+                    for (String name : names) {
+                        assertThat(query(name + "{connector=~\"mon-.*\"}")).as("series of " + name).isNotEmpty();
+                    }
+                    // Every panel's query and every alert's expression is one Prometheus evaluates; each panel shows
+                    // this pipeline.
+                    for (String expr : dashboardQueries()) {
+                        assertThat(query(expr)).as("panel query " + expr).isNotEmpty();
+                    }
+                });
         JsonNode groups = get("/api/v1/rules");
         List<String> unhealthy = new ArrayList<>();
         for (JsonNode group : groups.get("data").get("groups")) {
