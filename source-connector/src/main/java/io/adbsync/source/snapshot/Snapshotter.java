@@ -320,14 +320,9 @@ public final class Snapshotter implements AutoCloseable {
         long generation = again == null ? 0 : TablePlan.generationOf(stored.get(0)) + 1;
         // Any partition's mark names the re-copy: leaf 0 may have been copied (and so unmarked) after the others.
         String nonce = stored.stream().map(LeftTables::nonce).filter(java.util.Objects::nonNull).findFirst().orElse(null);
-        SourceRecord mark = leaves.isEmpty() ? null : partitionedMark(offsets, table);
         for (int i = 0; i < readFrom.size(); i++) {
             Partitions.Member leaf = readFrom.get(i);
             TablePlan plan = plan(table, leaf, again == null ? stored.get(i) : null);
-            if (mark != null && !plan.done()) {
-                plan.partitionedMark = mark;
-                mark = null;
-            }
             if (again != null) {
                 plan.generation = generation;
                 // One truncate drops the earlier copy, before the first partition's rows: one per partition would
@@ -370,10 +365,6 @@ public final class Snapshotter implements AutoCloseable {
 
     /** Why the earlier copy of {@code table} no longer holds, or null if it does (or there is none). */
     private String whyCopyAgain(CapturedTable table, SnapshotOffsets.Offset stored, long member, Set<String> publishedBefore) {
-        if (stored != null && stored.partitionedMark()) {
-            // Stored under the table's own name by a partitioned table, and this one is not: another relation.
-            return "was dropped and created again (not partitioned)";
-        }
         if (LeftTables.nonce(stored) != null) {
             return "was not captured for a while (left out by the include or exclude list, or not capturable)";
         }
@@ -482,26 +473,7 @@ public final class Snapshotter implements AutoCloseable {
         }
         TablePlan plan = plan(table, leaf, stored);
         plan.shape = shape;
-        if (!Integer.valueOf(table.oid()).equals(plannedRelations.get(table.qualifiedName()))) {
-            // Its table's own plan (which marks it) was made by an earlier run, or marked nothing: all its partitions
-            // were copied then.
-            plan.partitionedMark = partitionedMark(offsets, table);
-        }
         add(plan, null);
-    }
-
-    /**
-     * The record that marks the partitioned {@code table}'s copy as of its relation (see TablePlan#OFFSET_PARTITIONED);
-     * null where the stored mark already says so. Its copy is stored per partition, and a table created again with
-     * partitions all of other names would otherwise find nothing of the earlier copy, whose rows are at the destination.
-     */
-    private SourceRecord partitionedMark(OffsetStorageReader offsets, CapturedTable table) {
-        SnapshotOffsets.Offset stored = storedOffset(offsets, table, null);
-        if (stored != null && stored.partitionedMark() && TablePlan.ofRelation(stored, table.oid()) && stored.left() == null) {
-            return null;
-        }
-        return carrier.carry(TablePlan.partition(server, table.qualifiedName()), Map.of(
-                TablePlan.OFFSET_OID, Integer.toUnsignedLong(table.oid()), TablePlan.OFFSET_PARTITIONED, true));
     }
 
     /** A plan reading {@code table}'s rows from the table itself, or from its partition {@code leaf}. */
@@ -688,12 +660,6 @@ public final class Snapshotter implements AutoCloseable {
                     plan.truncatePending = false;
                     plan.truncateSent = true;
                 }
-                TablePlan marking = plan;
-                if (plan.partitionedMark != null && leading.stream().noneMatch(l -> l.marks() && l.plan() == marking)) {
-                    // After the truncate: stored before it went out, the mark would tell a restart that the table's
-                    // earlier copy needs none.
-                    leading.add(new Leading(plan, plan.partitionedMark, true));
-                }
                 // Twice the planned size: a chunk as planned is held whole, and only one much bigger spills.
                 ChunkFeed feed = new ChunkFeed(FEED_BATCH_RECORDS, 2 * chunkSize.bytes());
                 reads.add(readers.submit(() -> {
@@ -790,14 +756,8 @@ public final class Snapshotter implements AutoCloseable {
     public record Taken(List<SourceRecord> records, boolean roundEnded) {
     }
 
-    /**
-     * A truncate handed out ahead of the round's rows, and the plan whose copy it starts; or, where {@code marks}, the
-     * partitioned table's mark of the relation the plan copies.
-     */
-    private record Leading(TablePlan plan, SourceRecord record, boolean marks) {
-        Leading(TablePlan plan, SourceRecord record) {
-            this(plan, record, false);
-        }
+    /** A truncate handed out ahead of the round's rows, and the plan whose copy it starts. */
+    private record Leading(TablePlan plan, SourceRecord record) {
     }
 
     /**
@@ -812,14 +772,9 @@ public final class Snapshotter implements AutoCloseable {
         List<SourceRecord> out = new ArrayList<>();
         // Where each plan stands once these records are handed out; applied only then (see abandonRound).
         Map<TablePlan, Map<String, ?>> reached = new IdentityHashMap<>();
-        List<TablePlan> marked = new ArrayList<>();
         for (Leading leading : inFlightLeading) {
             out.add(leading.record());
-            if (leading.marks()) {
-                marked.add(leading.plan());
-            } else {
-                reached.put(leading.plan(), leading.record().sourceOffset());
-            }
+            reached.put(leading.plan(), leading.record().sourceOffset());
         }
         while (takingChunk < inFlight.size() && out.size() < maxRecords) {
             TablePlan plan = inFlightPlans.get(takingChunk);
@@ -890,7 +845,6 @@ public final class Snapshotter implements AutoCloseable {
         }
         inFlightLeading = List.of();
         reached.forEach((plan, offset) -> plan.handedOut = SnapshotOffsets.parse(offset));
-        marked.forEach(plan -> plan.partitionedMark = null);
         if (takingChunk < inFlight.size()) {
             return new Taken(out, false);
         }

@@ -7,7 +7,6 @@ import io.adbsync.source.partition.Partitions;
 import io.adbsync.source.pgoutput.PgOutputMessage;
 import io.adbsync.source.catalog.CapturedTable;
 import io.adbsync.source.stream.OffsetScope;
-import org.apache.kafka.connect.source.SourceRecord;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -34,11 +33,6 @@ abstract class TablePlan {
     /** On the offsets of a truncate's copies but the last: its barrier id, and how many copies were handed out. */
     static final String OFFSET_BARRIER = "barrier";
     static final String OFFSET_BARRIER_SENT = "barrier_sent";
-    /**
-     * On the offset stored under a partitioned table's own name (its rows are copied and stored per partition): which
-     * relation its copy was of, so that a table created again with partitions all of other names is known to replace it.
-     */
-    static final String OFFSET_PARTITIONED = "partitioned";
 
     /**
      * One range of a table: a condition over its rows ({@code null} for the whole table), the values it compares with
@@ -105,11 +99,6 @@ abstract class TablePlan {
     SnapshotOffsets.Offset owedTruncate;
     /** Whether a round carrying that truncate was started (it goes out first in the round's first poll). */
     boolean truncateSent;
-    /**
-     * The partitioned table's mark of this copy's relation ({@link #OFFSET_PARTITIONED}), to hand out after the copy's
-     * truncate and before its rows; null once handed out, or where the table is not partitioned or already marked.
-     */
-    SourceRecord partitionedMark;
     /**
      * Where the copy stands as far as records handed out say: the offset of its last record handed out (inside a
      * chunk, after one, or a truncate's copy), or the stored offset it resumed from (null: from the start). A round
