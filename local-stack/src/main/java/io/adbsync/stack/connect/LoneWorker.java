@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One more Connect worker joining a running local cluster, in a process of its own so that fault tests and the memory
@@ -42,6 +43,11 @@ public final class LoneWorker {
         new CountDownLatch(1).await();
     }
 
+    /** The system property naming the log file of the tests' log configuration (config/log4j2-test.xml). */
+    private static final String TEST_LOG = "adbsync.test.log";
+    /** Children started by this JVM, numbering their test logs. */
+    private static final AtomicInteger CHILDREN = new AtomicInteger();
+
     /**
      * The command line of a child process running a worker of {@code groupId} on this JVM's class path, with
      * {@code jvmOptions} (a heap limit, GC logging) before the class.
@@ -51,6 +57,12 @@ public final class LoneWorker {
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(jvmOptions);
         command.add("-Dlog4j2.configurationFile=" + System.getProperty("log4j2.configurationFile", ""));
+        String testLog = System.getProperty(TEST_LOG);
+        if (testLog != null) {
+            // A file of its own: the test log configuration truncates its file on opening, and the test JVM (or another
+            // child) writes the one named for it.
+            command.add("-D" + TEST_LOG + "=" + testLog.replaceFirst("(\\.log)?$", "-worker" + CHILDREN.incrementAndGet() + ".log"));
+        }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), LoneWorker.class.getName(),
                 bootstrapServers, pluginPath.toString(), groupId));
         return command;
