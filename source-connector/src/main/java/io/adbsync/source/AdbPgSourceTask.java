@@ -19,6 +19,7 @@ import io.adbsync.source.greenplum.TaskSegments;
 import io.adbsync.source.shard.TaskShards;
 import io.adbsync.source.setup.TaskSetup;
 import io.adbsync.source.snapshot.LeftTables;
+import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.snapshot.SnapshotRounds;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -72,6 +73,8 @@ public class AdbPgSourceTask extends SourceTask {
     private volatile LeftTables leftTables = LeftTables.none();
     /** Told of each offset commit (Connect calls commit() on another thread); null before the first capture. */
     private volatile StoredStream storedStream;
+    /** Told of each offset commit too: its partitioned tables' marks wait for their partitions' offsets to be stored. */
+    private volatile Snapshotter marking;
     private volatile boolean stopping;
     /** Puts definitions on the schema topic ahead of the data (schema.changes.enabled); null when off or not set up. */
     private SchemaChannelGate definitions;
@@ -178,6 +181,7 @@ public class AdbPgSourceTask extends SourceTask {
         }
         leftTables = capture.leftTables();
         storedStream = capture.stored();
+        marking = capture.snapshotter();
         if (config.schemaChangesEnabled() && definitions == null) {
             definitions = new SchemaChannelGate(config.topicPrefix(), new CatalogDefinitions(capture.catalog(),
                     new TableFilter(config.tableIncludeList(), config.tableExcludeList()), config.heartbeatTable(),
@@ -197,6 +201,13 @@ public class AdbPgSourceTask extends SourceTask {
         List<SourceRecord> marks = leftTables.takeMarks();
         if (!marks.isEmpty()) {
             return new ArrayList<>(marks);
+        }
+        Snapshotter snapshotter = capture == null ? null : capture.snapshotter();
+        if (snapshotter != null) {
+            List<SourceRecord> due = snapshotter.marksDue(context.offsetStorageReader());
+            if (!due.isEmpty()) {
+                return new ArrayList<>(due);
+            }
         }
         // A lost connection (the stream's or the snapshot's) is brought back before anything else is read.
         if (retry.disconnected() && !reconnect()) {
@@ -335,6 +346,10 @@ public class AdbPgSourceTask extends SourceTask {
         StoredStream stored = storedStream;
         if (stored != null) {
             stored.committed();
+        }
+        Snapshotter snapshotter = marking;
+        if (snapshotter != null) {
+            snapshotter.committed();
         }
     }
 

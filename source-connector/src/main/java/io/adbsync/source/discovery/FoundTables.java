@@ -52,6 +52,11 @@ public final class FoundTables {
         if (attachedPartitions != null) {
             attachedPartitions.discover(nowMs);
             for (AttachedPartitions.Attached a : attachedPartitions.ready(receivedLsn)) {
+                Lsn owed = snapshotter.owedRecopyAfter(a.root());
+                if (owed != null && (receivedLsn.isBefore(owed) || !stored.resumesPast(owed))) {
+                    // Its table's copy again starts with this partition's: it waits as a held copy does.
+                    continue;
+                }
                 planCopy("Partition " + a.leaf().qualifiedName() + " of " + a.root(), () ->
                         snapshotter.planPartition(a.root(), a.leaf(), rowFilters, offsets));
                 attachedPartitions.planned(a);

@@ -27,7 +27,9 @@ public final class SnapshotOffsets {
      * A stored offset, parsed. {@code oid} and {@code publicationMember} are null where older versions did not write
      * them, {@code generation} 0; {@code left} is the mark of a copy left out of capture ({@link LeftTables}), null if
      * none; {@code barrier} and {@code barrierSent} name a truncate part sent ({@link TablePlan#truncateCopyOffset}),
-     * null and 0 if none. {@code fields} is the offset as stored, for the offsets written from it.
+     * null and 0 if none. {@code fields} is the offset as stored, for the offsets written from it. {@code position} is
+     * null in a partitioned table's mark ({@link TablePlan#OFFSET_PARTITIONED}), stored under its own name: its copy is
+     * stored per partition.
      */
     record Offset(Map<String, Object> fields, Position position, Long oid, Long publicationMember, long generation,
                   String left, String barrier, int barrierSent, String filter) {
@@ -35,6 +37,11 @@ public final class SnapshotOffsets {
         /** Whether it is the offset of a truncate's copy but the last, so that the copies after it are still owed. */
         boolean partSentTruncate() {
             return barrier != null;
+        }
+
+        /** Whether it is a partitioned table's mark of the relation copied, not where a copy stands. */
+        boolean partitionedMark() {
+            return position == null;
         }
     }
 
@@ -61,6 +68,22 @@ public final class SnapshotOffsets {
             // Written together on a truncate's copies but the last: the barrier, and how many copies went out.
             barrier = text(offset, TablePlan.OFFSET_BARRIER);
             barrierSent = (int) whole(offset, TablePlan.OFFSET_BARRIER_SENT, 1, Integer.MAX_VALUE);
+        }
+        if (offset.get(TablePlan.OFFSET_PARTITIONED) != null) {
+            if (!bool(offset, TablePlan.OFFSET_PARTITIONED)) {
+                throw new IllegalArgumentException("field '" + TablePlan.OFFSET_PARTITIONED + "' must be true where set");
+            }
+            if (oid == null) {
+                throw new IllegalArgumentException("field '" + TablePlan.OFFSET_OID + "' must be set with '"
+                        + TablePlan.OFFSET_PARTITIONED + "'");
+            }
+            if (chunking != null || barrier != null) {
+                throw new IllegalArgumentException("field '" + TablePlan.OFFSET_PARTITIONED + "' marks a partitioned table, "
+                        + "whose copy is stored per partition: it takes no '" + (chunking != null ? TablePlan.OFFSET_CHUNKING
+                        : TablePlan.OFFSET_BARRIER) + "'");
+            }
+            return new Offset(Collections.unmodifiableMap(new HashMap<>(offset)), null, oid, member,
+                    generation == null ? 0 : generation, left, null, 0, filter);
         }
         Position position;
         if (CtidPlan.CHUNKING.equals(chunking)) {

@@ -168,6 +168,10 @@ public final class Snapshotter implements AutoCloseable {
         for (TableId name : tables) {
             planTable(name, offsets, members, publishedBefore, Planning.AT_START, null);
         }
+        if (owedRecopies.values().stream().anyMatch(o -> o.after() == null)) {
+            Lsn now = catalog.streamServerLsn();
+            owedRecopies.replaceAll((name, owed) -> owed.after() == null ? owed.at(now) : owed);
+        }
         if (heldRecopies.values().stream().anyMatch(h -> h.after() == null)) {
             Lsn now = catalog.streamServerLsn();
             heldRecopies.replaceAll((name, held) -> held.after() == null ? held.at(now) : held);
@@ -239,6 +243,28 @@ public final class Snapshotter implements AutoCloseable {
 
     /** Tables whose stored copies no longer hold, planned once the stream and a restart are past their position. */
     private final Map<TableId, Held> heldRecopies = new LinkedHashMap<>();
+
+    /**
+     * A partitioned table's copy again whose partitions all wait for the watch of attached partitions: why, the relation,
+     * the barrier of the truncate its first partition's copy starts with, and the server's position it waits for as a
+     * held copy does (null until every table named at the start is planned).
+     */
+    private record Owed(String again, int oid, long generation, String barrier, Lsn after) {
+        Owed at(Lsn position) {
+            return new Owed(again, oid, generation, barrier, position);
+        }
+    }
+
+    private final Map<TableId, Owed> owedRecopies = new LinkedHashMap<>();
+
+    /**
+     * The position a partition of {@code root} waits for before its copy is planned, where the table's copy again is
+     * owed (see planTable): the stream must be past it and a restart resume past it (see StoredStream); else null.
+     */
+    public Lsn owedRecopyAfter(TableId root) {
+        Owed owed = owedRecopies.get(root);
+        return owed == null ? null : owed.after();
+    }
     /** {@link #plan}'s publishedBefore: null when nothing is streamed. */
     private Set<String> publishedBeforeStart;
 
@@ -269,6 +295,11 @@ public final class Snapshotter implements AutoCloseable {
         String again = null;
         for (Partitions.Member leaf : readFrom) {
             SnapshotOffsets.Offset offset = storedOffset(offsets, table, leaf);
+            if (leaf == null && offset != null && offset.partitionedMark() && TablePlan.ofRelation(offset, table.oid())
+                    && offset.left() == null) {
+                // The table's own mark while it has no partitions: nothing copied under its name is at the destination.
+                offset = null;
+            }
             stored.add(offset);
             if (again == null) {
                 again = whyCopyAgain(table, offset, member, publishedBefore);
@@ -289,8 +320,8 @@ public final class Snapshotter implements AutoCloseable {
         // A copy stored under the table's own name is of a table that was not partitioned. Nothing writes that name
         // again once the table is, so it is judged only until a copy of this relation is stored.
         boolean copiedAsThis = stored.stream().anyMatch(o -> TablePlan.ofRelation(o, table.oid()));
-        if (again == null && !leaves.isEmpty() && !readFrom.isEmpty() && !copiedAsThis
-                && TablePlan.ofAnotherRelation(storedOffset(offsets, table, null), table.oid())) {
+        SnapshotOffsets.Offset underName = leaves.isEmpty() ? null : storedOffset(offsets, table, null);
+        if (again == null && !leaves.isEmpty() && !copiedAsThis && TablePlan.ofAnotherRelation(underName, table.oid())) {
             again = "was dropped and created again (partitioned)";
         }
         if (again == null && released != null) {
@@ -298,6 +329,18 @@ public final class Snapshotter implements AutoCloseable {
         }
         if (again != null && !share.readsAllRows(table.oid())) {
             throw new ConnectException(partRecopy(table, again, share.splitsRows()));
+        }
+        if (again != null && readFrom.isEmpty()) {
+            // Every partition waits for the watch of attached partitions (none has a copy stored: the table was created
+            // again while the task was away). The first one planned carries the truncate, once the stream is past
+            // this point and a restart would resume past it, as for a held copy.
+            long generation = TablePlan.generationOf(underName) + 1;
+            owedRecopies.put(name, new Owed(again, table.oid(), generation, TablePlan.barrierId(table.oid(), member,
+                    generation, LeftTables.nonce(underName), records.sourceSystem()),
+                    planning == Planning.AT_START ? null : catalog.streamServerLsn()));
+            log.info("Snapshot of {} starts again with its first partition the stream reaches: the table {}, so its "
+                    + "earlier copy no longer holds", name, again);
+            return;
         }
         // Another table took the name while its copy was held (a second rotation): the one held for may still have
         // changes made before that on their way, so the copy waits again, for a position past the new rename.
@@ -338,7 +381,77 @@ public final class Snapshotter implements AutoCloseable {
             plan.shape = shape;
             plan.publicationMember = member;
             add(plan, again);
+            if (i == 0 && leaf != null) {
+                markPartitioned(offsets, table, plan);
+            }
         }
+    }
+
+    /**
+     * Marks the partitioned {@code table}'s copy as of its relation under the table's own name (see
+     * TablePlan#OFFSET_PARTITIONED), unless that is stored: its copy is stored per partition, and a table created
+     * again with partitions all of other names would otherwise find nothing of the earlier copy, whose rows are at the
+     * destination. The mark goes out once the offset of {@code plan}, a partition's copy of this relation, reads back
+     * stored ({@link #marksDue}): stored first, it would tell a restart that the earlier copy was replaced before this
+     * copy's truncate was.
+     */
+    private void markPartitioned(OffsetStorageReader offsets, CapturedTable table, TablePlan plan) {
+        PendingMark pending = pendingMarks.get(table.qualifiedName());
+        if (pending != null && pending.oid() == table.oid()) {
+            return;
+        }
+        SnapshotOffsets.Offset stored = storedOffset(offsets, table, null);
+        if (stored != null && stored.partitionedMark() && TablePlan.ofRelation(stored, table.oid()) && stored.left() == null) {
+            pendingMarks.remove(table.qualifiedName());
+            return;
+        }
+        pendingMarks.put(table.qualifiedName(), new PendingMark(table.oid(), plan.partition,
+                carrier.carry(TablePlan.partition(server, table.qualifiedName()), Map.of(
+                        TablePlan.OFFSET_OID, Integer.toUnsignedLong(table.oid()), TablePlan.OFFSET_PARTITIONED, true))));
+    }
+
+    /** A partitioned table's mark, handed out once the offset of its partition's copy under {@code partition} is stored. */
+    private record PendingMark(int oid, Map<String, String> partition, SourceRecord record) {
+    }
+
+    /** By table (schema.table). */
+    private final Map<String, PendingMark> pendingMarks = new LinkedHashMap<>();
+    /** Offset commits ended (counted on Connect's committer thread), and the count at the last look for marks due. */
+    private final java.util.concurrent.atomic.AtomicInteger commits = new java.util.concurrent.atomic.AtomicInteger();
+    private int marksLookedAt = -1;
+
+    /** Connect committed offsets (any thread): the next {@link #marksDue} reads them back. */
+    public void committed() {
+        commits.incrementAndGet();
+    }
+
+    /**
+     * On the task thread: the partitioned tables' marks whose partition's copy of the same relation now reads back
+     * stored, to hand out; the offsets are read at most once per offset commit, and only while a mark waits.
+     */
+    public List<SourceRecord> marksDue(OffsetStorageReader offsets) {
+        int commitsNow = commits.get();
+        if (pendingMarks.isEmpty() || commitsNow == marksLookedAt) {
+            return List.of();
+        }
+        marksLookedAt = commitsNow;
+        Map<Map<String, String>, Map<String, Object>> stored = offsets.offsets(
+                pendingMarks.values().stream().map(PendingMark::partition).toList());
+        List<SourceRecord> due = new ArrayList<>();
+        pendingMarks.values().removeIf(mark -> {
+            SnapshotOffsets.Offset offset;
+            try {
+                offset = SnapshotOffsets.parse(stored.get(mark.partition()));
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+            if (TablePlan.ofRelation(offset, mark.oid())) {
+                due.add(mark.record());
+                return true;
+            }
+            return false;
+        });
+        return due;
     }
 
     /**
@@ -471,9 +584,28 @@ public final class Snapshotter implements AutoCloseable {
             // The copy of a dropped table's partition of this name: nothing of it holds for this one.
             stored = null;
         }
+        Owed owed = owedRecopies.get(root);
+        if (owed != null && owed.oid() != table.oid()) {
+            // Created again once more since: its own planning (planNewTable) judges it.
+            owedRecopies.remove(root);
+            owed = null;
+        }
+        if (owed != null && TablePlan.ofRelation(stored, table.oid())) {
+            // Planned here before a restart (which found its offset stored): its truncate went out then.
+            owedRecopies.remove(root);
+            owed = null;
+        }
         TablePlan plan = plan(table, leaf, stored);
         plan.shape = shape;
-        add(plan, null);
+        if (owed != null) {
+            // The first partition of a table created again: its copy starts with the truncate of the earlier one, and
+            // every later partition's copy is planned after it.
+            owedRecopies.remove(root);
+            plan.generation = owed.generation();
+            plan.replacingEarlierCopy(owed.barrier());
+        }
+        add(plan, owed == null ? null : owed.again());
+        markPartitioned(offsets, table, plan);
     }
 
     /** A plan reading {@code table}'s rows from the table itself, or from its partition {@code leaf}. */

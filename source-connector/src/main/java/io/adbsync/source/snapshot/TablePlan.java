@@ -33,6 +33,11 @@ abstract class TablePlan {
     /** On the offsets of a truncate's copies but the last: its barrier id, and how many copies were handed out. */
     static final String OFFSET_BARRIER = "barrier";
     static final String OFFSET_BARRIER_SENT = "barrier_sent";
+    /**
+     * On the offset stored under a partitioned table's own name (its rows are copied and stored per partition): which
+     * relation its copy was of, so that a table created again with partitions all of other names is known to replace it.
+     */
+    static final String OFFSET_PARTITIONED = "partitioned";
 
     /**
      * One range of a table: a condition over its rows ({@code null} for the whole table), the values it compares with

@@ -161,6 +161,29 @@ class SnapshotOffsetsTest {
         assertThat(SnapshotOffsets.parse(null)).isNull();
     }
 
+    /**
+     * A partitioned table's mark, stored under its own name, says which relation was copied; LeftTables may mark it as
+     * any copy's offset, and a mark patched in through the REST API is checked as the task reads it.
+     */
+    @Test
+    void aPartitionedTablesMarkNamesItsRelationAndIsCheckedAsTheTaskReadsIt() {
+        Map<String, Object> mark = new HashMap<>(Map.of("oid", 16384L, "partitioned", true));
+        SnapshotOffsets.Offset read = SnapshotOffsets.parse(mark);
+        assertThat(read.partitionedMark()).isTrue();
+        assertThat(TablePlan.ofRelation(read, 16384)).isTrue();
+        assertThat(TablePlan.ofAnotherRelation(read, 16385)).isTrue();
+        assertThat(SnapshotOffsets.parse(with(new HashMap<>(mark), "left", "5f0c")).left()).isEqualTo("5f0c");
+        assertThat(SnapshotOffsets.parse(ctid()).partitionedMark()).isFalse();
+        assertThatThrownBy(() -> SnapshotOffsets.check(with(new HashMap<>(mark), "partitioned", false)))
+                .hasMessageContaining("'partitioned' must be true");
+        assertThatThrownBy(() -> SnapshotOffsets.check(with(new HashMap<>(mark), "oid", null)))
+                .hasMessageContaining("'oid' must be set with 'partitioned'");
+        assertThatThrownBy(() -> SnapshotOffsets.check(with(new HashMap<>(mark), "chunking", "ctid")))
+                .hasMessageContaining("takes no 'chunking'");
+        assertThatThrownBy(() -> SnapshotOffsets.check(with(new HashMap<>(mark), "partitioned", "yes")))
+                .hasMessageContaining("'partitioned' must be true or false");
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("malformed")
     void aMalformedOffsetIsRefusedNamingTheField(Bad bad) {
