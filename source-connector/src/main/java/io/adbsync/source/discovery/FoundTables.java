@@ -52,7 +52,7 @@ public final class FoundTables {
         if (attachedPartitions != null) {
             attachedPartitions.discover(nowMs);
             for (AttachedPartitions.Attached a : attachedPartitions.ready(receivedLsn)) {
-                Lsn owed = snapshotter.owedRecopyAfter(a.root());
+                Lsn owed = snapshotter == null ? null : snapshotter.owedRecopyAfter(a.root());
                 if (owed != null && (receivedLsn.isBefore(owed) || !stored.resumesPast(owed))) {
                     // Its table's copy again starts with this partition's: it waits as a held copy does.
                     continue;

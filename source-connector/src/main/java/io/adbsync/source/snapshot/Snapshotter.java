@@ -277,6 +277,8 @@ public final class Snapshotter implements AutoCloseable {
         if (!share.reads(table.oid())) {
             return;
         }
+        // Planned (or held) whole here: a copy again owed to its first partition (see Owed) is this one now.
+        owedRecopies.remove(name);
         long member = members.getOrDefault(table.qualifiedName(), 0L);
         // A partitioned table is read leaf by leaf, each chunked as a table of its own, its rows the root's records.
         List<Partitions.Member> readFrom = new ArrayList<>();
@@ -334,7 +336,7 @@ public final class Snapshotter implements AutoCloseable {
             // Every partition waits for the watch of attached partitions (none has a copy stored: the table was created
             // again while the task was away). The first one planned carries the truncate, once the stream is past
             // this point and a restart would resume past it, as for a held copy.
-            long generation = TablePlan.generationOf(underName) + 1;
+            long generation = latestGeneration(stored, underName) + 1;
             owedRecopies.put(name, new Owed(again, table.oid(), generation, TablePlan.barrierId(table.oid(), member,
                     generation, LeftTables.nonce(underName), records.sourceSystem()),
                     planning == Planning.AT_START ? null : catalog.streamServerLsn()));
@@ -360,7 +362,7 @@ public final class Snapshotter implements AutoCloseable {
         }
         // Counted from what the first partition stored before this copy: the same after a restart that stored nothing
         // of it, so a truncate sent again names the same barrier.
-        long generation = again == null ? 0 : TablePlan.generationOf(stored.get(0)) + 1;
+        long generation = again == null ? 0 : latestGeneration(stored, underName) + 1;
         // Any partition's mark names the re-copy: leaf 0 may have been copied (and so unmarked) after the others.
         String nonce = stored.stream().map(LeftTables::nonce).filter(java.util.Objects::nonNull).findFirst().orElse(null);
         for (int i = 0; i < readFrom.size(); i++) {
@@ -381,37 +383,59 @@ public final class Snapshotter implements AutoCloseable {
             plan.shape = shape;
             plan.publicationMember = member;
             add(plan, again);
-            if (i == 0 && leaf != null) {
-                markPartitioned(offsets, table, plan);
+            if (leaf != null) {
+                markPartitioned(offsets, table, plan.partition, again == null ? latestGeneration(stored, underName) : generation);
             }
         }
+    }
+
+    /**
+     * The latest generation (copies begun with a truncate) of the offsets stored for a table's parts and, partitioned,
+     * under its own name: partitions rotate away, and a copy again must not name a truncate the sink already applied.
+     */
+    private static long latestGeneration(List<SnapshotOffsets.Offset> stored, SnapshotOffsets.Offset underName) {
+        long latest = TablePlan.generationOf(underName);
+        for (SnapshotOffsets.Offset offset : stored) {
+            latest = Math.max(latest, TablePlan.generationOf(offset));
+        }
+        return latest;
     }
 
     /**
      * Marks the partitioned {@code table}'s copy as of its relation under the table's own name (see
      * TablePlan#OFFSET_PARTITIONED), unless that is stored: its copy is stored per partition, and a table created
      * again with partitions all of other names would otherwise find nothing of the earlier copy, whose rows are at the
-     * destination. The mark goes out once the offset of {@code plan}, a partition's copy of this relation, reads back
-     * stored ({@link #marksDue}): stored first, it would tell a restart that the earlier copy was replaced before this
-     * copy's truncate was.
+     * destination. It also keeps the copy's {@code generation}, which partitions rotated away no longer show. The mark
+     * goes out once the offset of a partition's copy of this relation at that generation ({@code partition}, or another
+     * one given for the same mark) reads back stored ({@link #marksDue}): stored first, it would tell a restart that the
+     * earlier copy was replaced before this copy's truncate was.
      */
-    private void markPartitioned(OffsetStorageReader offsets, CapturedTable table, TablePlan plan) {
+    private void markPartitioned(OffsetStorageReader offsets, CapturedTable table, Map<String, String> partition,
+                                 long generation) {
         PendingMark pending = pendingMarks.get(table.qualifiedName());
-        if (pending != null && pending.oid() == table.oid()) {
+        if (pending != null && pending.oid() == table.oid() && pending.generation() >= generation) {
+            pending.partitions().add(partition);
             return;
         }
         SnapshotOffsets.Offset stored = storedOffset(offsets, table, null);
-        if (stored != null && stored.partitionedMark() && TablePlan.ofRelation(stored, table.oid()) && stored.left() == null) {
+        if (stored != null && stored.partitionedMark() && TablePlan.ofRelation(stored, table.oid()) && stored.left() == null
+                && stored.generation() >= generation) {
             pendingMarks.remove(table.qualifiedName());
             return;
         }
-        pendingMarks.put(table.qualifiedName(), new PendingMark(table.oid(), plan.partition,
+        Set<Map<String, String>> partitions = new java.util.HashSet<>();
+        partitions.add(partition);
+        pendingMarks.put(table.qualifiedName(), new PendingMark(table.oid(), generation, partitions,
                 carrier.carry(TablePlan.partition(server, table.qualifiedName()), Map.of(
-                        TablePlan.OFFSET_OID, Integer.toUnsignedLong(table.oid()), TablePlan.OFFSET_PARTITIONED, true))));
+                        TablePlan.OFFSET_OID, Integer.toUnsignedLong(table.oid()), TablePlan.OFFSET_PARTITIONED, true,
+                        TablePlan.OFFSET_GENERATION, generation))));
     }
 
-    /** A partitioned table's mark, handed out once the offset of its partition's copy under {@code partition} is stored. */
-    private record PendingMark(int oid, Map<String, String> partition, SourceRecord record) {
+    /**
+     * A partitioned table's mark of relation {@code oid} at {@code generation}, handed out once the offset of one of its
+     * partitions' copies ({@code partitions}) reads back stored at that generation, with no truncate part sent only.
+     */
+    private record PendingMark(int oid, long generation, Set<Map<String, String>> partitions, SourceRecord record) {
     }
 
     /** By table (schema.table). */
@@ -434,20 +458,29 @@ public final class Snapshotter implements AutoCloseable {
         if (pendingMarks.isEmpty() || commitsNow == marksLookedAt) {
             return List.of();
         }
+        Map<Map<String, String>, Map<String, Object>> stored;
+        try {
+            stored = offsets.offsets(pendingMarks.values().stream().flatMap(m -> m.partitions().stream()).toList());
+        } catch (RuntimeException e) {
+            log.warn("Could not read the connector's offsets back to mark partitioned tables' copies (tried again after "
+                    + "the next offset commit): {}", e.toString());
+            return List.of();
+        }
         marksLookedAt = commitsNow;
-        Map<Map<String, String>, Map<String, Object>> stored = offsets.offsets(
-                pendingMarks.values().stream().map(PendingMark::partition).toList());
         List<SourceRecord> due = new ArrayList<>();
         pendingMarks.values().removeIf(mark -> {
-            SnapshotOffsets.Offset offset;
-            try {
-                offset = SnapshotOffsets.parse(stored.get(mark.partition()));
-            } catch (IllegalArgumentException e) {
-                return false;
-            }
-            if (TablePlan.ofRelation(offset, mark.oid())) {
-                due.add(mark.record());
-                return true;
+            for (Map<String, String> partition : mark.partitions()) {
+                SnapshotOffsets.Offset offset;
+                try {
+                    offset = SnapshotOffsets.parse(stored.get(partition));
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                if (TablePlan.ofRelation(offset, mark.oid()) && offset.generation() >= mark.generation()
+                        && !offset.partSentTruncate()) {
+                    due.add(mark.record());
+                    return true;
+                }
             }
             return false;
         });
@@ -565,6 +598,7 @@ public final class Snapshotter implements AutoCloseable {
             return;
         }
         if (heldRecopies.containsKey(root)) {
+            owedRecopies.remove(root);
             // Its table's copy again is held (see heldRecopies): the release copies every partition after the truncate
             // of the earlier copy. Copied now, this one would go first, and the truncate would drop it.
             log.info("Partition {} of {} is copied with its table, whose copy again waits for the stream", leaf.qualifiedName(),
@@ -586,9 +620,11 @@ public final class Snapshotter implements AutoCloseable {
         }
         Owed owed = owedRecopies.get(root);
         if (owed != null && owed.oid() != table.oid()) {
-            // Created again once more since: its own planning (planNewTable) judges it.
-            owedRecopies.remove(root);
-            owed = null;
+            // Created again once more since: copied whole after a truncate when the watch of new tables finds it
+            // (planNewTable, which ends what is owed). Planned here, this partition would go first, without one.
+            log.info("Partition {} of {} is copied with its table, which was dropped and created again", leaf.qualifiedName(),
+                    table.qualifiedName());
+            return;
         }
         if (owed != null && TablePlan.ofRelation(stored, table.oid())) {
             // Planned here before a restart (which found its offset stored): its truncate went out then.
@@ -603,9 +639,25 @@ public final class Snapshotter implements AutoCloseable {
             owedRecopies.remove(root);
             plan.generation = owed.generation();
             plan.replacingEarlierCopy(owed.barrier());
+        } else if (stored == null) {
+            // A partition new to the copy takes its generation, so that the generation a copy again counts from is
+            // the latest whatever partitions remain by then.
+            plan.generation = Math.max(plan.generation, copyGeneration(offsets, table));
         }
         add(plan, owed == null ? null : owed.again());
-        markPartitioned(offsets, table, plan);
+        markPartitioned(offsets, table, plan.partition, Math.max(plan.generation, copyGeneration(offsets, table)));
+    }
+
+    /** The generation of {@code table}'s copy: this run's plans of its relation, or its mark's. */
+    private long copyGeneration(OffsetStorageReader offsets, CapturedTable table) {
+        long generation = 0;
+        for (TablePlan p : all) {
+            if (p.oid == table.oid() && p.table.qualifiedName().equals(table.qualifiedName())) {
+                generation = Math.max(generation, p.generation);
+            }
+        }
+        SnapshotOffsets.Offset mark = storedOffset(offsets, table, null);
+        return TablePlan.ofRelation(mark, table.oid()) ? Math.max(generation, mark.generation()) : generation;
     }
 
     /** A plan reading {@code table}'s rows from the table itself, or from its partition {@code leaf}. */
