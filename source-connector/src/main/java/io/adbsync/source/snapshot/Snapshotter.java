@@ -295,11 +295,15 @@ public final class Snapshotter implements AutoCloseable {
         }
         List<SnapshotOffsets.Offset> stored = new ArrayList<>();
         String again = null;
+        // The generation of the table's own mark while it has no partitions (see below), else 0.
+        long ownMarkGeneration = 0;
         for (Partitions.Member leaf : readFrom) {
             SnapshotOffsets.Offset offset = storedOffset(offsets, table, leaf);
             if (leaf == null && offset != null && offset.partitionedMark() && TablePlan.ofRelation(offset, table.oid())
                     && offset.left() == null) {
-                // The table's own mark while it has no partitions: nothing copied under its name is at the destination.
+                // The table's own mark while it has no partitions: nothing copied under its name is at the destination,
+                // and what its plan stores there keeps the mark's generation.
+                ownMarkGeneration = offset.generation();
                 offset = null;
             }
             stored.add(offset);
@@ -336,7 +340,8 @@ public final class Snapshotter implements AutoCloseable {
             // Every partition waits for the watch of attached partitions (none has a copy stored: the table was created
             // again while the task was away). The first one planned carries the truncate, once the stream is past
             // this point and a restart would resume past it, as for a held copy.
-            long generation = latestGeneration(stored, underName) + 1;
+            // Of another relation than the copy it replaces, so its barrier id is new whatever the generation.
+            long generation = TablePlan.generationOf(underName) + 1;
             owedRecopies.put(name, new Owed(again, table.oid(), generation, TablePlan.barrierId(table.oid(), member,
                     generation, LeftTables.nonce(underName), records.sourceSystem()),
                     planning == Planning.AT_START ? null : catalog.streamServerLsn()));
@@ -362,7 +367,7 @@ public final class Snapshotter implements AutoCloseable {
         }
         // Counted from what the first partition stored before this copy: the same after a restart that stored nothing
         // of it, so a truncate sent again names the same barrier.
-        long generation = again == null ? 0 : latestGeneration(stored, underName) + 1;
+        long generation = again == null ? 0 : Math.max(TablePlan.generationOf(stored.get(0)), ownMarkGeneration) + 1;
         // Any partition's mark names the re-copy: leaf 0 may have been copied (and so unmarked) after the others.
         String nonce = stored.stream().map(LeftTables::nonce).filter(java.util.Objects::nonNull).findFirst().orElse(null);
         for (int i = 0; i < readFrom.size(); i++) {
@@ -379,24 +384,29 @@ public final class Snapshotter implements AutoCloseable {
                         plan.owedTruncate = stored.get(0);
                     }
                 }
+            } else if (leaf == null) {
+                plan.generation = Math.max(plan.generation, ownMarkGeneration);
             }
             plan.shape = shape;
             plan.publicationMember = member;
             add(plan, again);
             if (leaf != null) {
-                markPartitioned(offsets, table, plan.partition, again == null ? latestGeneration(stored, underName) : generation);
+                markPartitioned(table, underName, plan.partition,
+                        again == null ? latestGeneration(stored, table.oid()) : generation);
             }
         }
     }
 
     /**
-     * The latest generation (copies begun with a truncate) of the offsets stored for a table's parts and, partitioned,
-     * under its own name: partitions rotate away, and a copy again must not name a truncate the sink already applied.
+     * The latest generation (copies begun with a truncate) of the parts' offsets stored for relation {@code oid}: the
+     * mark keeps it, since partitions rotate away and a copy again must not name a truncate the sink already applied.
      */
-    private static long latestGeneration(List<SnapshotOffsets.Offset> stored, SnapshotOffsets.Offset underName) {
-        long latest = TablePlan.generationOf(underName);
+    private static long latestGeneration(List<SnapshotOffsets.Offset> stored, int oid) {
+        long latest = 0;
         for (SnapshotOffsets.Offset offset : stored) {
-            latest = Math.max(latest, TablePlan.generationOf(offset));
+            if (TablePlan.ofRelation(offset, oid)) {
+                latest = Math.max(latest, offset.generation());
+            }
         }
         return latest;
     }
@@ -410,14 +420,13 @@ public final class Snapshotter implements AutoCloseable {
      * one given for the same mark) reads back stored ({@link #marksDue}): stored first, it would tell a restart that the
      * earlier copy was replaced before this copy's truncate was.
      */
-    private void markPartitioned(OffsetStorageReader offsets, CapturedTable table, Map<String, String> partition,
+    private void markPartitioned(CapturedTable table, SnapshotOffsets.Offset stored, Map<String, String> partition,
                                  long generation) {
         PendingMark pending = pendingMarks.get(table.qualifiedName());
         if (pending != null && pending.oid() == table.oid() && pending.generation() >= generation) {
             pending.partitions().add(partition);
             return;
         }
-        SnapshotOffsets.Offset stored = storedOffset(offsets, table, null);
         if (stored != null && stored.partitionedMark() && TablePlan.ofRelation(stored, table.oid()) && stored.left() == null
                 && stored.generation() >= generation) {
             pendingMarks.remove(table.qualifiedName());
@@ -458,6 +467,8 @@ public final class Snapshotter implements AutoCloseable {
         if (pendingMarks.isEmpty() || commitsNow == marksLookedAt) {
             return List.of();
         }
+        // Set before the read: a failed one is tried again after the next commit, not at every poll.
+        marksLookedAt = commitsNow;
         Map<Map<String, String>, Map<String, Object>> stored;
         try {
             stored = offsets.offsets(pendingMarks.values().stream().flatMap(m -> m.partitions().stream()).toList());
@@ -466,7 +477,6 @@ public final class Snapshotter implements AutoCloseable {
                     + "the next offset commit): {}", e.toString());
             return List.of();
         }
-        marksLookedAt = commitsNow;
         List<SourceRecord> due = new ArrayList<>();
         pendingMarks.values().removeIf(mark -> {
             for (Map<String, String> partition : mark.partitions()) {
@@ -639,25 +649,27 @@ public final class Snapshotter implements AutoCloseable {
             owedRecopies.remove(root);
             plan.generation = owed.generation();
             plan.replacingEarlierCopy(owed.barrier());
-        } else if (stored == null) {
+        }
+        SnapshotOffsets.Offset underName = storedOffset(offsets, table, null);
+        long copyGeneration = Math.max(plan.generation, copyGeneration(underName, table));
+        if (owed == null && stored == null) {
             // A partition new to the copy takes its generation, so that the generation a copy again counts from is
             // the latest whatever partitions remain by then.
-            plan.generation = Math.max(plan.generation, copyGeneration(offsets, table));
+            plan.generation = copyGeneration;
         }
         add(plan, owed == null ? null : owed.again());
-        markPartitioned(offsets, table, plan.partition, Math.max(plan.generation, copyGeneration(offsets, table)));
+        markPartitioned(table, underName, plan.partition, copyGeneration);
     }
 
     /** The generation of {@code table}'s copy: this run's plans of its relation, or its mark's. */
-    private long copyGeneration(OffsetStorageReader offsets, CapturedTable table) {
+    private long copyGeneration(SnapshotOffsets.Offset underName, CapturedTable table) {
         long generation = 0;
         for (TablePlan p : all) {
             if (p.oid == table.oid() && p.table.qualifiedName().equals(table.qualifiedName())) {
                 generation = Math.max(generation, p.generation);
             }
         }
-        SnapshotOffsets.Offset mark = storedOffset(offsets, table, null);
-        return TablePlan.ofRelation(mark, table.oid()) ? Math.max(generation, mark.generation()) : generation;
+        return TablePlan.ofRelation(underName, table.oid()) ? Math.max(generation, underName.generation()) : generation;
     }
 
     /** A plan reading {@code table}'s rows from the table itself, or from its partition {@code leaf}. */
