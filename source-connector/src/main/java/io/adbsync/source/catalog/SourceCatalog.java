@@ -82,18 +82,44 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     }
 
     /**
-     * The current WAL position ({@code pg_current_wal_lsn()}) of the server the task's stream reads: a change
-     * made before this call is behind it, so a stream past it has passed the change.
+     * The current WAL position of the server the task's stream reads: a change made visible before this call is
+     * behind it, so a stream past it has passed the change. It is where WAL is inserted, not where it is written
+     * ({@code pg_current_wal_lsn()}): under {@code synchronous_commit=off} a commit is visible before its WAL is written,
+     * which the WAL writer may do only {@code wal_writer_delay} later. At the start of a page the insert position is
+     * past the page's header, where nothing may follow for long on an idle server; the end of the page before is given
+     * then, which the stream reaches with what is written.
      */
     public Lsn streamServerLsn() throws SQLException {
-        String query = "SELECT pg_current_wal_lsn()::text";
+        String query = "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn, current_setting('wal_block_size')::bigint, "
+                + "pg_size_bytes(current_setting('wal_segment_size'))";
         if (streamServer == null) {
-            return Lsn.parse(scalar(query));
+            try (Statement s = connection().createStatement(); ResultSet rs = s.executeQuery(query)) {
+                rs.next();
+                return insertPosition(rs);
+            }
         }
         try (Connection c = Jdbc.open(streamServer); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(query)) {
             rs.next();
-            return Lsn.parse(rs.getString(1));
+            return insertPosition(rs);
         }
+    }
+
+    /** Short and long WAL page header sizes (XLogPageHeaderData, XLogLongPageHeaderData, MAXALIGNed). */
+    private static final long SHORT_PAGE_HEADER = 24;
+    private static final long LONG_PAGE_HEADER = 40;
+
+    private static Lsn insertPosition(ResultSet rs) throws SQLException {
+        return new Lsn(recordsEnd(new java.math.BigDecimal(rs.getString(1)).longValueExact(), rs.getLong(2), rs.getLong(3)));
+    }
+
+    /**
+     * Where the records inserted so far end, from the insert position {@code insert} (pages of {@code block} bytes,
+     * segments of {@code segment}): the same, but at the end of the page before where it is just past a page header.
+     */
+    static long recordsEnd(long insert, long block, long segment) {
+        // A segment's first page has the long header.
+        long header = Long.remainderUnsigned(insert, segment) < block ? LONG_PAGE_HEADER : SHORT_PAGE_HEADER;
+        return Long.remainderUnsigned(insert, block) == header ? insert - header : insert;
     }
 
     /**

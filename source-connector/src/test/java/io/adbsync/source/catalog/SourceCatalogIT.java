@@ -60,6 +60,34 @@ class SourceCatalogIT {
     }
 
     /**
+     * A change committed before the call is behind the position it gives, also under synchronous_commit=off: such a
+     * commit is visible before its WAL is written, and the WAL writer writes a partly filled page only every
+     * wal_writer_delay. (Red before: the position was pg_current_wal_lsn(), where WAL is written, short of the commit;
+     * a copy waiting for the stream to pass it could go out before the commit's changes.)
+     */
+    @Test
+    void theStreamServersPositionIsPastEveryVisibleChangeUnderAsynchronousCommit() throws Exception {
+        sql("ALTER SYSTEM SET wal_writer_delay = '10s'", "SELECT pg_reload_conf()");
+        try (Connection c = server.connect(database); Statement s = c.createStatement()) {
+            // The writer takes the new delay at its next wake-up.
+            Thread.sleep(500);
+            s.execute("SET synchronous_commit = off");
+            s.execute("INSERT INTO docs VALUES (2, 'async', NULL, NULL, NULL, NULL)");
+            long committedUpTo;
+            try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")) {
+                rs.next();
+                committedUpTo = rs.getLong(1);
+            }
+            // Where the next record begins: past the commit, or past a page header where the commit filled its page.
+            long inPage = committedUpTo % 8192;
+            long commitEnd = inPage == 24 || inPage == 40 ? committedUpTo - inPage : committedUpTo;
+            assertThat(catalog.streamServerLsn().value()).isGreaterThanOrEqualTo(commitEnd);
+        } finally {
+            sql("ALTER SYSTEM RESET wal_writer_delay", "SELECT pg_reload_conf()");
+        }
+    }
+
+    /**
      * Narrow rows first and wide ones after them: the rows measured are picked at random across the sampled blocks, so
      * the wide ones count (the first 200 rows of the sample, all narrow, measured ~10 bytes against an average of ~1,800).
      */
