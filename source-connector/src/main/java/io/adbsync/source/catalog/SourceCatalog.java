@@ -90,7 +90,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
      * then, which the stream reaches with what is written.
      */
     public Lsn streamServerLsn() throws SQLException {
-        String query = "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn, current_setting('wal_block_size')::bigint, "
+        String query = "SELECT pg_current_wal_insert_lsn()::text, current_setting('wal_block_size')::bigint, "
                 + "pg_size_bytes(current_setting('wal_segment_size'))";
         if (streamServer == null) {
             try (Statement s = connection().createStatement(); ResultSet rs = s.executeQuery(query)) {
@@ -109,7 +109,7 @@ public final class SourceCatalog implements AutoCloseable, UnchangedToastLoader 
     private static final long LONG_PAGE_HEADER = 40;
 
     private static Lsn insertPosition(ResultSet rs) throws SQLException {
-        return new Lsn(recordsEnd(new java.math.BigDecimal(rs.getString(1)).longValueExact(), rs.getLong(2), rs.getLong(3)));
+        return new Lsn(recordsEnd(Lsn.parse(rs.getString(1)).value(), rs.getLong(2), rs.getLong(3)));
     }
 
     /**

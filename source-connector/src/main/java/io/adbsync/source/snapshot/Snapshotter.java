@@ -294,6 +294,8 @@ public final class Snapshotter implements AutoCloseable {
             }
         }
         List<SnapshotOffsets.Offset> stored = new ArrayList<>();
+        // The parts whose stored copy no longer holds, each for a reason of its own.
+        List<SnapshotOffsets.Offset> replaced = new ArrayList<>();
         String again = null;
         // The generation of the table's own mark while it has no partitions (see below), else 0.
         long ownMarkGeneration = 0;
@@ -307,8 +309,12 @@ public final class Snapshotter implements AutoCloseable {
                 offset = null;
             }
             stored.add(offset);
-            if (again == null) {
-                again = whyCopyAgain(table, offset, member, publishedBefore);
+            String why = whyCopyAgain(table, offset, member, publishedBefore);
+            if (why != null) {
+                replaced.add(offset);
+                if (again == null) {
+                    again = why;
+                }
             }
         }
         // Only where something is planned now: its first plan carries the truncate (partitions left to planPartition
@@ -365,9 +371,14 @@ public final class Snapshotter implements AutoCloseable {
                     + "the table {}, so its earlier copy no longer holds", name, again);
             return;
         }
-        // Counted from what the first partition stored before this copy: the same after a restart that stored nothing
-        // of it, so a truncate sent again names the same barrier.
-        long generation = again == null ? 0 : Math.max(TablePlan.generationOf(stored.get(0)), ownMarkGeneration) + 1;
+        // Counted from the copy it replaces: from the parts it replaces where they tell (not from parts of this copy a
+        // restart found stored, so a truncate sent again names the same barrier), else from the latest of this
+        // relation's parts and mark (a part with nothing stored, e.g. a partition attached since, counts none).
+        long generation = again == null ? 0 : (replaced.isEmpty()
+                ? Math.max(latestGeneration(stored, table.oid()), Math.max(ownMarkGeneration, markGeneration(underName, table)))
+                : latestGeneration(replaced, null)) + 1;
+        // A truncate a restart found part sent, on whichever part carried it (the first then, not necessarily now).
+        SnapshotOffsets.Offset partSent = stored.stream().filter(TablePlan::partSentTruncate).findFirst().orElse(null);
         // Any partition's mark names the re-copy: leaf 0 may have been copied (and so unmarked) after the others.
         String nonce = stored.stream().map(LeftTables::nonce).filter(java.util.Objects::nonNull).findFirst().orElse(null);
         for (int i = 0; i < readFrom.size(); i++) {
@@ -378,10 +389,13 @@ public final class Snapshotter implements AutoCloseable {
                 // One truncate drops the earlier copy, before the first partition's rows: one per partition would
                 // drop the partitions copied before it.
                 if (i == 0) {
-                    plan.replacingEarlierCopy(TablePlan.barrierId(table.oid(), member, generation, nonce,
-                            records.sourceSystem()));
-                    if (TablePlan.partSentTruncate(stored.get(0))) {
-                        plan.owedTruncate = stored.get(0);
+                    String barrier = TablePlan.barrierId(table.oid(), member, generation, nonce, records.sourceSystem());
+                    if (partSent != null && barrier.equals(partSent.barrier())) {
+                        // This copy's own truncate, part sent before a restart: the rest of its copies go out.
+                        plan.resumingTruncate(partSent);
+                    } else {
+                        plan.replacingEarlierCopy(barrier);
+                        plan.owedTruncate = partSent;
                     }
                 }
             } else if (leaf == null) {
@@ -401,14 +415,20 @@ public final class Snapshotter implements AutoCloseable {
      * The latest generation (copies begun with a truncate) of the parts' offsets stored for relation {@code oid}: the
      * mark keeps it, since partitions rotate away and a copy again must not name a truncate the sink already applied.
      */
-    private static long latestGeneration(List<SnapshotOffsets.Offset> stored, int oid) {
+    private static long latestGeneration(List<SnapshotOffsets.Offset> stored, Integer oid) {
         long latest = 0;
         for (SnapshotOffsets.Offset offset : stored) {
-            if (TablePlan.ofRelation(offset, oid)) {
+            if (offset != null && (oid == null || TablePlan.ofRelation(offset, oid))) {
                 latest = Math.max(latest, offset.generation());
             }
         }
         return latest;
+    }
+
+    /** The generation the partitioned {@code table}'s mark keeps, where it is of this relation; else 0. */
+    private static long markGeneration(SnapshotOffsets.Offset underName, CapturedTable table) {
+        return underName != null && underName.partitionedMark() && TablePlan.ofRelation(underName, table.oid())
+                ? underName.generation() : 0;
     }
 
     /**
