@@ -389,6 +389,44 @@ class AdbPgSourceTaskIT {
                 && "c".equals(((Struct) r.value()).getString("op")) && ((Struct) r.key()).getInt32("id") == id);
     }
 
+    /**
+     * A partitioned table copied again a second time, with a partition attached meanwhile whose name sorts first (it
+     * has no copy stored): its truncate must name a new barrier, as the sink skips one it applied. (Red before: the
+     * generation was counted from the first partition's stored offset, none, and the second truncate named the first's
+     * barrier.)
+     */
+    @Test
+    void aSecondCopyAgainAfterAPartitionSortingFirstWasAttachedNamesANewTruncate() throws Exception {
+        sql("CREATE TABLE parts (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k)",
+                "CREATE TABLE parts_m PARTITION OF parts FOR VALUES IN (1)", "INSERT INTO parts VALUES (1, 1), (2, 1)");
+        Map<String, String> filtered = Map.of("table.filters.mode", "connector", "replica.identity.full", "true");
+        start(with(filtered, "table.filters", "public.parts: id <> 2"));
+        pollUntil(records -> copied(records, 1));
+        task.stop();
+        start(with(filtered, "table.filters", "public.parts: id <> 3"), context);
+        String first = truncateBarrier(pollUntil(records -> copied(records, 2)));
+
+        stopAfterStreaming(20);
+        sql("CREATE TABLE parts_a PARTITION OF parts FOR VALUES IN (2)", "INSERT INTO parts VALUES (5, 2)");
+        start(with(filtered, "table.filters", "public.parts: id <> 4"), context);
+        String second = truncateBarrier(pollUntil(records -> copied(records, 5) && copied(records, 1)));
+        assertThat(second).as("the second copy again's truncate").isNotEqualTo(first);
+    }
+
+    private static Map<String, String> with(Map<String, String> config, String key, String value) {
+        Map<String, String> more = new HashMap<>(config);
+        more.put(key, value);
+        return more;
+    }
+
+    /** The barrier id of the truncate among {@code records} on table parts. */
+    private static String truncateBarrier(List<SourceRecord> records) {
+        return records.stream().filter(r -> r.topic().equals("taskit.public.parts") && r.value() != null
+                        && "t".equals(((Struct) r.value()).getString("op")))
+                .map(r -> (String) r.headers().lastWithName(io.adbsync.common.contract.BarrierHeaders.BARRIER).value())
+                .findFirst().orElseThrow(() -> new AssertionError("no truncate of parts in " + records));
+    }
+
     /** Streams a row of orders, its offset stored, and stops the task. */
     private void stopAfterStreaming(int id) throws Exception {
         sql("INSERT INTO orders VALUES (" + id + ", 'streamed')");
