@@ -57,6 +57,10 @@ public final class FoundTables {
                     // Its table's copy again starts with this partition's: it waits as a held copy does.
                     continue;
                 }
+                if (snapshotter != null && snapshotter.waitsForTruncateCarrier(a.root(), offsets)) {
+                    // Its table's copy again began with another partition's, whose truncate is not stored yet.
+                    continue;
+                }
                 planCopy("Partition " + a.leaf().qualifiedName() + " of " + a.root(), () ->
                         snapshotter.planPartition(a.root(), a.leaf(), rowFilters, offsets));
                 attachedPartitions.planned(a);

@@ -258,6 +258,47 @@ public final class Snapshotter implements AutoCloseable {
     private final Map<TableId, Owed> owedRecopies = new LinkedHashMap<>();
 
     /**
+     * The partition whose copy carries an owed copy's truncate, by table, until its offset reads back stored past the
+     * truncate: the table's other partitions wait for that. Stored first, one of them would tell a restart that the
+     * table was copied as this relation, and the truncate, if it never reached Kafka, would not be sent again.
+     */
+    private record Carrier(Map<String, String> partition, int oid, long generation) {
+    }
+
+    private final Map<TableId, Carrier> owedCarriers = new LinkedHashMap<>();
+    /** The offset commits counted when each carrier's offset was read last. */
+    private final Map<TableId, Integer> carriersLookedAt = new HashMap<>();
+
+    /**
+     * Whether the partitions of {@code root} wait for the partition carrying its copy's truncate to be stored (see
+     * Carrier); its offset is read at most once per offset commit.
+     */
+    public boolean waitsForTruncateCarrier(TableId root, OffsetStorageReader offsets) {
+        Carrier carrier = owedCarriers.get(root);
+        if (carrier == null) {
+            return false;
+        }
+        int commitsNow = commits.get();
+        if (Integer.valueOf(commitsNow).equals(carriersLookedAt.get(root))) {
+            return true;
+        }
+        carriersLookedAt.put(root, commitsNow);
+        SnapshotOffsets.Offset stored;
+        try {
+            stored = SnapshotOffsets.parse(offsets.offset(carrier.partition()));
+        } catch (RuntimeException e) {
+            return true;
+        }
+        if (TablePlan.ofRelation(stored, carrier.oid()) && stored.generation() >= carrier.generation()
+                && !stored.partSentTruncate()) {
+            owedCarriers.remove(root);
+            carriersLookedAt.remove(root);
+            return false;
+        }
+        return true;
+    }
+
+    /**
      * The position a partition of {@code root} waits for before its copy is planned, where the table's copy again is
      * owed (see planTable): the stream must be past it and a restart resume past it (see StoredStream); else null.
      */
@@ -279,6 +320,7 @@ public final class Snapshotter implements AutoCloseable {
         }
         // Planned (or held) whole here: a copy again owed to its first partition (see Owed) is this one now.
         owedRecopies.remove(name);
+        owedCarriers.remove(name);
         long member = members.getOrDefault(table.qualifiedName(), 0L);
         // A partitioned table is read leaf by leaf, each chunked as a table of its own, its rows the root's records.
         List<Partitions.Member> readFrom = new ArrayList<>();
@@ -336,6 +378,11 @@ public final class Snapshotter implements AutoCloseable {
         if (again == null && !leaves.isEmpty() && !copiedAsThis && TablePlan.ofAnotherRelation(underName, table.oid())) {
             again = "was dropped and created again (partitioned)";
         }
+        if (again == null && readFrom.isEmpty() && underName != null && underName.partitionedMark()
+                && LeftTables.nonce(underName) != null) {
+            // Its partitions all replaced while it was left out: only the table's own mark still says so.
+            again = LEFT_FOR_A_WHILE;
+        }
         if (again == null && released != null) {
             again = released.again();
         }
@@ -346,7 +393,7 @@ public final class Snapshotter implements AutoCloseable {
             // Every partition waits for the watch of attached partitions (none has a copy stored: the table was created
             // again while the task was away). The first one planned carries the truncate, once the stream is past
             // this point and a restart would resume past it, as for a held copy.
-            // Of another relation than the copy it replaces, so its barrier id is new whatever the generation.
+            // Past the mark's (of another relation, or of this one left out a while, whose nonce names the truncate).
             long generation = TablePlan.generationOf(underName) + 1;
             owedRecopies.put(name, new Owed(again, table.oid(), generation, TablePlan.barrierId(table.oid(), member,
                     generation, LeftTables.nonce(underName), records.sourceSystem()),
@@ -404,7 +451,9 @@ public final class Snapshotter implements AutoCloseable {
             plan.shape = shape;
             plan.publicationMember = member;
             add(plan, again);
-            if (leaf != null) {
+            // A copy again marks the table once the partition carrying its truncate is stored past it: another
+            // partition stored first would not tell that the truncate reached Kafka.
+            if (leaf != null && (again == null || i == 0)) {
                 markPartitioned(table, underName, plan.partition,
                         again == null ? latestGeneration(stored, table.oid()) : generation);
             }
@@ -539,10 +588,13 @@ public final class Snapshotter implements AutoCloseable {
         this.share = share;
     }
 
+    private static final String LEFT_FOR_A_WHILE =
+            "was not captured for a while (left out by the include or exclude list, or not capturable)";
+
     /** Why the earlier copy of {@code table} no longer holds, or null if it does (or there is none). */
     private String whyCopyAgain(CapturedTable table, SnapshotOffsets.Offset stored, long member, Set<String> publishedBefore) {
         if (LeftTables.nonce(stored) != null) {
-            return "was not captured for a while (left out by the include or exclude list, or not capturable)";
+            return LEFT_FOR_A_WHILE;
         }
         if (TablePlan.ofAnotherRelation(stored, table.oid())) {
             return "was dropped and created again";
@@ -574,6 +626,7 @@ public final class Snapshotter implements AutoCloseable {
 
     private void add(TablePlan plan, String again) {
         plannedRelations.put(plan.table.qualifiedName(), plan.oid);
+        plannedGenerations.merge(plan.table.qualifiedName() + "@" + Integer.toUnsignedLong(plan.oid), plan.generation, Math::max);
         all.add(plan);
         metrics.track(plan);
         if (plan.done()) {
@@ -629,6 +682,7 @@ public final class Snapshotter implements AutoCloseable {
         }
         if (heldRecopies.containsKey(root)) {
             owedRecopies.remove(root);
+            owedCarriers.remove(root);
             // Its table's copy again is held (see heldRecopies): the release copies every partition after the truncate
             // of the earlier copy. Copied now, this one would go first, and the truncate would drop it.
             log.info("Partition {} of {} is copied with its table, whose copy again waits for the stream", leaf.qualifiedName(),
@@ -669,6 +723,7 @@ public final class Snapshotter implements AutoCloseable {
             owedRecopies.remove(root);
             plan.generation = owed.generation();
             plan.replacingEarlierCopy(owed.barrier());
+            owedCarriers.put(root, new Carrier(plan.partition, table.oid(), owed.generation()));
         }
         SnapshotOffsets.Offset underName = storedOffset(offsets, table, null);
         long copyGeneration = Math.max(plan.generation, copyGeneration(underName, table));
@@ -683,14 +738,12 @@ public final class Snapshotter implements AutoCloseable {
 
     /** The generation of {@code table}'s copy: this run's plans of its relation, or its mark's. */
     private long copyGeneration(SnapshotOffsets.Offset underName, CapturedTable table) {
-        long generation = 0;
-        for (TablePlan p : all) {
-            if (p.oid == table.oid() && p.table.qualifiedName().equals(table.qualifiedName())) {
-                generation = Math.max(generation, p.generation);
-            }
-        }
+        long generation = plannedGenerations.getOrDefault(table.qualifiedName() + "@" + Integer.toUnsignedLong(table.oid()), 0L);
         return TablePlan.ofRelation(underName, table.oid()) ? Math.max(generation, underName.generation()) : generation;
     }
+
+    /** The latest generation of the plans made here, by table and relation ({@code schema.table@oid}). */
+    private final Map<String, Long> plannedGenerations = new HashMap<>();
 
     /** A plan reading {@code table}'s rows from the table itself, or from its partition {@code leaf}. */
     private TablePlan plan(CapturedTable table, Partitions.Member leaf, SnapshotOffsets.Offset stored) throws SQLException {
