@@ -262,7 +262,10 @@ public final class Snapshotter implements AutoCloseable {
      * truncate: the table's other partitions wait for that. Stored first, one of them would tell a restart that the
      * table was copied as this relation, and the truncate, if it never reached Kafka, would not be sent again.
      */
-    private record Carrier(Map<String, String> partition, int oid, long generation) {
+    private record Carrier(Map<String, String> partition, int oid, long generation, String again) {
+        Carrier on(Map<String, String> other) {
+            return new Carrier(other, oid, generation, again);
+        }
     }
 
     private final Map<TableId, Carrier> owedCarriers = new LinkedHashMap<>();
@@ -273,7 +276,7 @@ public final class Snapshotter implements AutoCloseable {
      * Whether the partitions of {@code root} wait for the partition carrying its copy's truncate to be stored (see
      * Carrier); its offset is read at most once per offset commit.
      */
-    public boolean waitsForTruncateCarrier(TableId root, OffsetStorageReader offsets) {
+    public boolean waitsForTruncateCarrier(TableId root, OffsetStorageReader offsets) throws SQLException {
         Carrier carrier = owedCarriers.get(root);
         if (carrier == null) {
             return false;
@@ -283,6 +286,12 @@ public final class Snapshotter implements AutoCloseable {
             return true;
         }
         carriersLookedAt.put(root, commitsNow);
+        if (!catalog.relationExists(carrier.oid())) {
+            // Dropped since (or dropped and created again): its partitions are planned, or found gone, as any others.
+            owedCarriers.remove(root);
+            carriersLookedAt.remove(root);
+            return false;
+        }
         SnapshotOffsets.Offset stored;
         try {
             stored = SnapshotOffsets.parse(offsets.offset(carrier.partition()));
@@ -723,7 +732,7 @@ public final class Snapshotter implements AutoCloseable {
             owedRecopies.remove(root);
             plan.generation = owed.generation();
             plan.replacingEarlierCopy(owed.barrier());
-            owedCarriers.put(root, new Carrier(plan.partition, table.oid(), owed.generation()));
+            owedCarriers.put(root, new Carrier(plan.partition, table.oid(), owed.generation(), owed.again()));
         }
         SnapshotOffsets.Offset underName = storedOffset(offsets, table, null);
         long copyGeneration = Math.max(plan.generation, copyGeneration(underName, table));
@@ -995,11 +1004,14 @@ public final class Snapshotter implements AutoCloseable {
                 if (plan.replacesEarlierCopy() && plan.truncateOwed()) {
                     // The truncate that drops the earlier copy was not handed out: the next partition of the table,
                     // rebuilt ahead of this loop or still pending, carries it, so it still precedes all its rows.
-                    pending.stream().filter(p -> p.oid == plan.oid && p.table.qualifiedName().equals(plan.table.qualifiedName()))
-                            .findFirst().ifPresent(p -> {
-                                p.replacingEarlierCopy(plan.barrier);
-                                p.copiesSent = plan.copiesSent;
-                            });
+                    TablePlan next = pending.stream()
+                            .filter(p -> p.oid == plan.oid && p.table.qualifiedName().equals(plan.table.qualifiedName()))
+                            .findFirst().orElse(null);
+                    if (next != null) {
+                        next.replacingEarlierCopy(plan.barrier);
+                        next.copiesSent = plan.copiesSent;
+                    }
+                    truncateCarrierDropped(plan, next);
                 }
                 continue;
             }
@@ -1018,6 +1030,34 @@ public final class Snapshotter implements AutoCloseable {
             if (!again.done()) {
                 pending.addFirst(again);
             }
+        }
+    }
+
+    /**
+     * {@code plan}'s partition was dropped before the truncate it carried went out: where it carried an owed copy's
+     * (see Carrier), {@code next} (a pending partition of the table, or null) carries it now, or the copy is owed again
+     * to the next partition planned, which the others wait for.
+     */
+    private void truncateCarrierDropped(TablePlan plan, TablePlan next) throws SQLException {
+        for (Map.Entry<TableId, Carrier> entry : owedCarriers.entrySet()) {
+            Carrier carrier = entry.getValue();
+            if (!carrier.partition().equals(plan.partition)) {
+                continue;
+            }
+            TableId root = entry.getKey();
+            if (next != null) {
+                entry.setValue(carrier.on(next.partition));
+                PendingMark mark = pendingMarks.get(root.toString());
+                if (mark != null && mark.oid() == carrier.oid()) {
+                    mark.partitions().add(next.partition);
+                }
+            } else {
+                owedCarriers.remove(root);
+                carriersLookedAt.remove(root);
+                owedRecopies.put(root, new Owed(carrier.again(), carrier.oid(), carrier.generation(), plan.barrier,
+                        catalog.streamServerLsn()));
+            }
+            return;
         }
     }
 
