@@ -288,8 +288,7 @@ public final class Snapshotter implements AutoCloseable {
         carriersLookedAt.put(root, commitsNow);
         if (!catalog.relationExists(carrier.oid())) {
             // Dropped since (or dropped and created again): its partitions are planned, or found gone, as any others.
-            owedCarriers.remove(root);
-            carriersLookedAt.remove(root);
+            dropCarrier(root);
             return false;
         }
         SnapshotOffsets.Offset stored;
@@ -298,13 +297,16 @@ public final class Snapshotter implements AutoCloseable {
         } catch (RuntimeException e) {
             return true;
         }
-        if (TablePlan.ofRelation(stored, carrier.oid()) && stored.generation() >= carrier.generation()
-                && !stored.partSentTruncate()) {
-            owedCarriers.remove(root);
-            carriersLookedAt.remove(root);
+        if (TablePlan.copiedPast(stored, carrier.oid(), carrier.generation())) {
+            dropCarrier(root);
             return false;
         }
         return true;
+    }
+
+    private void dropCarrier(TableId root) {
+        owedCarriers.remove(root);
+        carriersLookedAt.remove(root);
     }
 
     /**
@@ -329,7 +331,7 @@ public final class Snapshotter implements AutoCloseable {
         }
         // Planned (or held) whole here: a copy again owed to its first partition (see Owed) is this one now.
         owedRecopies.remove(name);
-        owedCarriers.remove(name);
+        dropCarrier(name);
         long member = members.getOrDefault(table.qualifiedName(), 0L);
         // A partitioned table is read leaf by leaf, each chunked as a table of its own, its rows the root's records.
         List<Partitions.Member> readFrom = new ArrayList<>();
@@ -352,8 +354,7 @@ public final class Snapshotter implements AutoCloseable {
         long ownMarkGeneration = 0;
         for (Partitions.Member leaf : readFrom) {
             SnapshotOffsets.Offset offset = storedOffset(offsets, table, leaf);
-            if (leaf == null && offset != null && offset.partitionedMark() && TablePlan.ofRelation(offset, table.oid())
-                    && offset.left() == null) {
+            if (leaf == null && TablePlan.currentMark(offset, table.oid())) {
                 // The table's own mark while it has no partitions: nothing copied under its name is at the destination,
                 // and what its plan stores there keeps the mark's generation.
                 ownMarkGeneration = offset.generation();
@@ -431,7 +432,7 @@ public final class Snapshotter implements AutoCloseable {
         // restart found stored, so a truncate sent again names the same barrier), else from the latest of this
         // relation's parts and mark (a part with nothing stored, e.g. a partition attached since, counts none).
         long generation = again == null ? 0 : (replaced.isEmpty()
-                ? Math.max(latestGeneration(stored, table.oid()), Math.max(ownMarkGeneration, markGeneration(underName, table)))
+                ? Math.max(latestGeneration(stored, table.oid()), Math.max(ownMarkGeneration, generationUnderName(underName, table)))
                 : latestGeneration(replaced, null)) + 1;
         // A truncate a restart found part sent, on whichever part carried it (the first then, not necessarily now).
         SnapshotOffsets.Offset partSent = stored.stream().filter(TablePlan::partSentTruncate).findFirst().orElse(null);
@@ -483,10 +484,12 @@ public final class Snapshotter implements AutoCloseable {
         return latest;
     }
 
-    /** The generation the partitioned {@code table}'s mark keeps, where it is of this relation; else 0. */
-    private static long markGeneration(SnapshotOffsets.Offset underName, CapturedTable table) {
-        return underName != null && underName.partitionedMark() && TablePlan.ofRelation(underName, table.oid())
-                ? underName.generation() : 0;
+    /**
+     * The generation stored under a partitioned {@code table}'s own name for its relation (its mark's, or what a copy
+     * while it had no partitions stored there); else 0.
+     */
+    private static long generationUnderName(SnapshotOffsets.Offset underName, CapturedTable table) {
+        return TablePlan.ofRelation(underName, table.oid()) ? underName.generation() : 0;
     }
 
     /**
@@ -505,8 +508,7 @@ public final class Snapshotter implements AutoCloseable {
             pending.partitions().add(partition);
             return;
         }
-        if (stored != null && stored.partitionedMark() && TablePlan.ofRelation(stored, table.oid()) && stored.left() == null
-                && stored.generation() >= generation) {
+        if (TablePlan.currentMark(stored, table.oid()) && stored.generation() >= generation) {
             pendingMarks.remove(table.qualifiedName());
             return;
         }
@@ -564,8 +566,7 @@ public final class Snapshotter implements AutoCloseable {
                 } catch (IllegalArgumentException e) {
                     continue;
                 }
-                if (TablePlan.ofRelation(offset, mark.oid()) && offset.generation() >= mark.generation()
-                        && !offset.partSentTruncate()) {
+                if (TablePlan.copiedPast(offset, mark.oid(), mark.generation())) {
                     due.add(mark.record());
                     return true;
                 }
@@ -635,7 +636,7 @@ public final class Snapshotter implements AutoCloseable {
 
     private void add(TablePlan plan, String again) {
         plannedRelations.put(plan.table.qualifiedName(), plan.oid);
-        plannedGenerations.merge(plan.table.qualifiedName() + "@" + Integer.toUnsignedLong(plan.oid), plan.generation, Math::max);
+        plannedGenerations.merge(relationKey(plan.table.qualifiedName(), plan.oid), plan.generation, Math::max);
         all.add(plan);
         metrics.track(plan);
         if (plan.done()) {
@@ -691,7 +692,7 @@ public final class Snapshotter implements AutoCloseable {
         }
         if (heldRecopies.containsKey(root)) {
             owedRecopies.remove(root);
-            owedCarriers.remove(root);
+            dropCarrier(root);
             // Its table's copy again is held (see heldRecopies): the release copies every partition after the truncate
             // of the earlier copy. Copied now, this one would go first, and the truncate would drop it.
             log.info("Partition {} of {} is copied with its table, whose copy again waits for the stream", leaf.qualifiedName(),
@@ -747,12 +748,17 @@ public final class Snapshotter implements AutoCloseable {
 
     /** The generation of {@code table}'s copy: this run's plans of its relation, or its mark's. */
     private long copyGeneration(SnapshotOffsets.Offset underName, CapturedTable table) {
-        long generation = plannedGenerations.getOrDefault(table.qualifiedName() + "@" + Integer.toUnsignedLong(table.oid()), 0L);
-        return TablePlan.ofRelation(underName, table.oid()) ? Math.max(generation, underName.generation()) : generation;
+        long generation = plannedGenerations.getOrDefault(relationKey(table.qualifiedName(), table.oid()), 0L);
+        return Math.max(generation, generationUnderName(underName, table));
     }
 
-    /** The latest generation of the plans made here, by table and relation ({@code schema.table@oid}). */
+    /** The latest generation of the plans made here, by table and relation ({@link #relationKey}). */
     private final Map<String, Long> plannedGenerations = new HashMap<>();
+
+    /** {@code schema.table@oid}. */
+    private static String relationKey(String table, int oid) {
+        return table + "@" + Integer.toUnsignedLong(oid);
+    }
 
     /** A plan reading {@code table}'s rows from the table itself, or from its partition {@code leaf}. */
     private TablePlan plan(CapturedTable table, Partitions.Member leaf, SnapshotOffsets.Offset stored) throws SQLException {
@@ -1052,8 +1058,7 @@ public final class Snapshotter implements AutoCloseable {
                     mark.partitions().add(next.partition);
                 }
             } else {
-                owedCarriers.remove(root);
-                carriersLookedAt.remove(root);
+                dropCarrier(root);
                 owedRecopies.put(root, new Owed(carrier.again(), carrier.oid(), carrier.generation(), plan.barrier,
                         catalog.streamServerLsn()));
             }

@@ -174,6 +174,19 @@ abstract class TablePlan {
     }
 
     /**
+     * Whether a stored offset is of a copy of relation {@code oid} at {@code generation} or later, past its truncate
+     * (not the offset of a truncate's copy but the last).
+     */
+    static boolean copiedPast(SnapshotOffsets.Offset stored, int oid, long generation) {
+        return ofRelation(stored, oid) && stored.generation() >= generation && !stored.partSentTruncate();
+    }
+
+    /** Whether a stored offset is a partitioned table's mark of relation {@code oid}, not left out of capture since. */
+    static boolean currentMark(SnapshotOffsets.Offset stored, int oid) {
+        return ofRelation(stored, oid) && stored.partitionedMark() && stored.left() == null;
+    }
+
+    /**
      * Whether a stored offset was written under another row filter than {@code filter} (null for none); offsets of
      * older versions state none and are taken to be under this one.
      */
