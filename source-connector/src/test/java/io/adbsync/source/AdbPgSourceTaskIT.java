@@ -292,6 +292,43 @@ class AdbPgSourceTaskIT {
     }
 
     /**
+     * The same with two partitions of new names, planned at once: the second partition's offset must not be stored
+     * before the first's truncate is (Connect stores each source partition's offsets as its records are acknowledged,
+     * whatever the others'). Stored first, it told a restart that the table was copied as this relation, and the
+     * truncate, never stored, was not sent again. (Red before: the restart copied the table without a truncate.)
+     */
+    @Test
+    void aPartitionedTableCreatedAgainWhileStreamingHasItsTruncateStoredBeforeItsOtherPartitions() throws Exception {
+        sql("CREATE TABLE parts (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k)",
+                "CREATE TABLE parts_a PARTITION OF parts FOR VALUES IN (1)", "INSERT INTO parts VALUES (1, 1)");
+        start(Map.of());
+        pollUntil(records -> records.stream().anyMatch(r -> r.sourceOffset() != null
+                && Boolean.TRUE.equals(r.sourceOffset().get("partitioned"))));
+        sql("DROP TABLE parts", "CREATE TABLE parts (id int, k int, PRIMARY KEY (id, k)) PARTITION BY LIST (k)",
+                "CREATE TABLE parts_c PARTITION OF parts FOR VALUES IN (3)",
+                "CREATE TABLE parts_d PARTITION OF parts FOR VALUES IN (4)", "INSERT INTO parts VALUES (300, 3), (400, 4)");
+        // Every record acknowledged, the offsets of the first partition's copy (its truncate) never stored.
+        Predicate<SourceRecord> firstPartition = r -> r.sourcePartition().values().stream()
+                .anyMatch(v -> String.valueOf(v).endsWith("parts_c"));
+        List<SourceRecord> records = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!copied(records, 300)) {
+            assertThat(System.currentTimeMillis()).as("records so far: %s", records).isLessThan(deadline);
+            pollOnce(records, r -> true, firstPartition.negate());
+        }
+        // A few more offset commits, in which the second partition's copy would be handed out and stored.
+        for (long until = System.currentTimeMillis() + 3_000; System.currentTimeMillis() < until; ) {
+            pollOnce(records, r -> true, firstPartition.negate());
+        }
+        task.stop();
+        start(Map.of(), context);
+        List<SourceRecord> again = new ArrayList<>(pollUntil(all -> copied(all, 300)));
+        assertThat(partsOps(again)).as("the new table's records after the restart").startsWith("t");
+        again.addAll(pollUntil(all -> copied(again, 400) || copied(all, 400)));
+        assertThat(partsOps(again)).as("the new table's records after the restart").doesNotContainSequence("r", "t");
+    }
+
+    /**
      * The same while the task was stopped: nothing this run planned tells of the dropped table's copy, and its offsets
      * are stored under partition names the new table does not have. (Red before: the new table was copied without a
      * truncate, and the dropped table's rows stayed at the destination.) Once the stream's offset is stored, a start

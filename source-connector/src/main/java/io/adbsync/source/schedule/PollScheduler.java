@@ -39,11 +39,13 @@ public final class PollScheduler {
      * What the scheduler needs to know of the task at one poll.
      *
      * @param roundInFlight       a snapshot round was started and is not handed out whole yet
-     * @param snapshotPending     the snapshot has chunks left
+     * @param snapshotPending     the snapshot has chunks left to read now
+     * @param snapshotLeft        the snapshot has chunks left, to read now or once an offset commit lets them
      * @param betweenTransactions the stream is not inside a transaction (nor replaying a spilled one)
      * @param streamHeld          the stream waits until the marks of tables no longer captured are stored
      */
-    public record State(boolean roundInFlight, boolean snapshotPending, boolean betweenTransactions, boolean streamHeld) {
+    public record State(boolean roundInFlight, boolean snapshotPending, boolean snapshotLeft, boolean betweenTransactions,
+                        boolean streamHeld) {
     }
 
     private static final SnapshotRound SNAPSHOT_ROUND = new SnapshotRound();
@@ -93,6 +95,9 @@ public final class PollScheduler {
         if (streamless) {
             if (state.snapshotPending()) {
                 return waitUntil(snapshotAllowedAtNanos, now);
+            }
+            if (state.snapshotLeft()) {
+                return new Wait(pollIntervalMs);
             }
             if (!idleLogged) {
                 log.info("snapshot.mode=initial_only: the snapshot is done, nothing is streamed");

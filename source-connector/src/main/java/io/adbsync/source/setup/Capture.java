@@ -26,8 +26,13 @@ public record Capture(SourceCatalog catalog, StreamReader reader, Snapshotter sn
                       SnapshotMetrics snapshotMetrics, LeftTables leftTables, boolean streaming,
                       TruncateRendezvous truncates, StoredStream stored) implements AutoCloseable {
 
-    /** Whether the snapshot has chunks left to read. */
-    public boolean snapshotPending() {
+    /** Whether the snapshot has chunks left to read now (not only ones waiting for an offset commit). */
+    public boolean snapshotPending() throws SQLException {
+        return snapshotter != null && snapshotter.hasReadyWork();
+    }
+
+    /** Whether the snapshot has chunks left, ready or waiting. */
+    public boolean snapshotLeft() {
         return snapshotter != null && snapshotter.hasWork();
     }
 

@@ -164,6 +164,7 @@ public final class Snapshotter implements AutoCloseable {
                      Set<String> publishedBefore) throws SQLException {
         this.conditions = conditions;
         this.publishedBeforeStart = publishedBefore;
+        this.storedOffsets = offsets;
         Map<String, Long> members = publishedBefore == null ? Map.of() : catalog.publicationMembers(publication);
         for (TableId name : tables) {
             planTable(name, offsets, members, publishedBefore, Planning.AT_START, null);
@@ -258,9 +259,11 @@ public final class Snapshotter implements AutoCloseable {
     private final Map<TableId, Owed> owedRecopies = new LinkedHashMap<>();
 
     /**
-     * The partition whose copy carries an owed copy's truncate, by table, until its offset reads back stored past the
-     * truncate: the table's other partitions wait for that. Stored first, one of them would tell a restart that the
-     * table was copied as this relation, and the truncate, if it never reached Kafka, would not be sent again.
+     * The partition whose copy carries a partitioned table's copy-again truncate (owed, or planned with the table), by
+     * table, until its offset reads back stored past the truncate: the table's other partitions wait for that, planned
+     * or not. Connect stores each partition's offsets as its own records are acknowledged: stored first, another one
+     * would tell a restart that the table was copied as this relation, and the truncate, if it never reached Kafka,
+     * would not be sent again.
      */
     private record Carrier(Map<String, String> partition, int oid, long generation, String again) {
         Carrier on(Map<String, String> other) {
@@ -271,6 +274,19 @@ public final class Snapshotter implements AutoCloseable {
     private final Map<TableId, Carrier> owedCarriers = new LinkedHashMap<>();
     /** The offset commits counted when each carrier's offset was read last. */
     private final Map<TableId, Integer> carriersLookedAt = new HashMap<>();
+    /** The task's offsets, read back for the carriers of planned copies ({@link #waitsForItsCarrier}). */
+    private OffsetStorageReader storedOffsets;
+
+    /** Whether {@code plan}, a partition of a table copied again, waits for the partition carrying its truncate. */
+    private boolean waitsForItsCarrier(TablePlan plan) throws SQLException {
+        if (plan.leaf() == null) {
+            return false;
+        }
+        TableId root = new TableId(plan.table.schema(), plan.table.table());
+        Carrier carrier = owedCarriers.get(root);
+        return carrier != null && carrier.oid() == plan.oid && !carrier.partition().equals(plan.partition)
+                && waitsForTruncateCarrier(root, storedOffsets);
+    }
 
     /**
      * Whether the partitions of {@code root} wait for the partition carrying its copy's truncate to be stored (see
@@ -453,6 +469,9 @@ public final class Snapshotter implements AutoCloseable {
                     } else {
                         plan.replacingEarlierCopy(barrier);
                         plan.owedTruncate = partSent;
+                    }
+                    if (leaf != null) {
+                        owedCarriers.put(name, new Carrier(plan.partition, table.oid(), generation, again));
                     }
                 }
             } else if (leaf == null) {
@@ -871,6 +890,14 @@ public final class Snapshotter implements AutoCloseable {
         return !pending.isEmpty() || inFlight != null || !rewinding.isEmpty();
     }
 
+    /**
+     * Whether a round could be read now: {@link #hasWork}, but not where every plan left waits for the partition carrying
+     * its table's truncate to be stored (checked at most once per offset commit).
+     */
+    public boolean hasReadyWork() throws SQLException {
+        return inFlight != null || !rewinding.isEmpty() || firstReady() != null;
+    }
+
     /** Whether a round is being read or handed out: the stream must wait until it is handed out whole (see the class comment). */
     public boolean roundInFlight() {
         return inFlight != null;
@@ -913,8 +940,11 @@ public final class Snapshotter implements AutoCloseable {
     private void takeChunks(List<Future<ChunkRead>> reads, List<ChunkFeed> feeds, List<TablePlan> readPlans,
                             List<TablePlan.Chunk> chunks, List<TablePlan> finished, List<Leading> leading)
             throws SQLException {
-        while (reads.size() < parallelism && !pending.isEmpty()) {
-            TablePlan plan = pending.peekFirst();
+        while (reads.size() < parallelism) {
+            TablePlan plan = firstReady();
+            if (plan == null) {
+                break;
+            }
             if (!touchedInFlight.contains(plan)) {
                 touchedInFlight.add(plan);
             }
@@ -958,10 +988,20 @@ public final class Snapshotter implements AutoCloseable {
                 chunks.add(chunk);
             }
             if (plan.done()) {
-                pending.pollFirst();
+                pending.remove(plan);
                 finished.add(plan);
             }
         }
+    }
+
+    /** The first pending plan that waits for nothing: plans of other tables go ahead of those waiting for a carrier. */
+    private TablePlan firstReady() throws SQLException {
+        for (TablePlan plan : pending) {
+            if (!waitsForItsCarrier(plan)) {
+                return plan;
+            }
+        }
+        return null;
     }
 
     /**

@@ -20,10 +20,10 @@ class PollSchedulerTest {
 
     private final AtomicLong nanos = new AtomicLong(123 * MS);
 
-    private static final State SNAPSHOT_PENDING = new State(false, true, true, false);
-    private static final State MID_TRANSACTION = new State(false, true, false, false);
-    private static final State ROUND_IN_FLIGHT = new State(true, true, false, false);
-    private static final State STREAM_ONLY = new State(false, false, true, false);
+    private static final State SNAPSHOT_PENDING = new State(false, true, true, true, false);
+    private static final State MID_TRANSACTION = new State(false, true, true, false, false);
+    private static final State ROUND_IN_FLIGHT = new State(true, true, true, false, false);
+    private static final State STREAM_ONLY = new State(false, false, false, true, false);
 
     private PollScheduler scheduler(boolean streamless, Throttle stream, Throttle snapshotRows, Throttle snapshotQueries) {
         return new PollScheduler(streamless, POLL_MS, 2048, stream, snapshotRows, snapshotQueries, nanos::get);
@@ -112,10 +112,20 @@ class PollSchedulerTest {
     }
 
     @Test
+    void chunksWaitingForAnOffsetCommitStartNoRoundAndTheStreamWaitsForChangesAsUsual() {
+        State waiting = new State(false, false, true, true, false);
+        PollScheduler s = unthrottled();
+        assertThat(s.next(waiting)).isEqualTo(new StreamBatch(2048, Long.MAX_VALUE, POLL_MS));
+        assertThat(s.next(waiting)).isEqualTo(new StreamBatch(2048, Long.MAX_VALUE, POLL_MS));
+        // Without a stream: waits, the snapshot not done.
+        assertThat(scheduler(true, NONE, NONE, NONE).next(waiting)).isEqualTo(new Wait(POLL_MS));
+    }
+
+    @Test
     void aStreamHeldUntilTheMarksAreStoredWaitsWhileTheSnapshotStillTakesItsTurns() {
         PollScheduler s = unthrottled();
-        State heldWithSnapshot = new State(false, true, true, true);
-        State held = new State(false, false, true, true);
+        State heldWithSnapshot = new State(false, true, true, true, true);
+        State held = new State(false, false, false, true, true);
         assertThat(s.next(heldWithSnapshot)).isInstanceOf(SnapshotRound.class);
         assertThat(s.next(heldWithSnapshot)).isEqualTo(new Wait(1));
         assertThat(s.next(heldWithSnapshot)).isInstanceOf(SnapshotRound.class);
