@@ -230,17 +230,8 @@ public class AdbPgSourceTask extends SourceTask {
                 return null;
             }
         }
-        PollScheduler.State state;
-        try {
-            state = new PollScheduler.State(capture.roundInFlight(), capture.snapshotPending(), capture.snapshotLeft(),
-                    capture.reader().betweenTransactions(), leftTables.holdsStream());
-        } catch (SQLException e) {
-            if (!stopping) {
-                lost(e);
-            }
-            return null;
-        }
-        PollScheduler.Step step = scheduler.next(state);
+        PollScheduler.Step step = scheduler.next(new PollScheduler.State(capture.roundInFlight(), capture.snapshotPending(),
+                capture.snapshotLeft(), capture.reader().betweenTransactions(), leftTables.holdsStream()));
         if (step instanceof PollScheduler.StreamBatch batch) {
             return streamBatch(batch);
         }

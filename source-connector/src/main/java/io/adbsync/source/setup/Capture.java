@@ -27,7 +27,7 @@ public record Capture(SourceCatalog catalog, StreamReader reader, Snapshotter sn
                       TruncateRendezvous truncates, StoredStream stored) implements AutoCloseable {
 
     /** Whether the snapshot has chunks left to read now (not only ones waiting for an offset commit). */
-    public boolean snapshotPending() throws SQLException {
+    public boolean snapshotPending() {
         return snapshotter != null && snapshotter.hasReadyWork();
     }
 

@@ -278,21 +278,31 @@ public final class Snapshotter implements AutoCloseable {
     private OffsetStorageReader storedOffsets;
 
     /** Whether {@code plan}, a partition of a table copied again, waits for the partition carrying its truncate. */
-    private boolean waitsForItsCarrier(TablePlan plan) throws SQLException {
+    private boolean waitsForItsCarrier(TablePlan plan) {
         if (plan.leaf() == null) {
             return false;
         }
         TableId root = new TableId(plan.table.schema(), plan.table.table());
         Carrier carrier = owedCarriers.get(root);
-        return carrier != null && carrier.oid() == plan.oid && !carrier.partition().equals(plan.partition)
-                && waitsForTruncateCarrier(root, storedOffsets);
+        if (carrier == null || carrier.oid() != plan.oid || carrier.partition().equals(plan.partition)) {
+            return false;
+        }
+        return waitsForCarrier(root, storedOffsets, false);
     }
 
     /**
      * Whether the partitions of {@code root} wait for the partition carrying its copy's truncate to be stored (see
      * Carrier); its offset is read at most once per offset commit.
      */
-    public boolean waitsForTruncateCarrier(TableId root, OffsetStorageReader offsets) throws SQLException {
+    public boolean waitsForTruncateCarrier(TableId root, OffsetStorageReader offsets) {
+        return waitsForCarrier(root, offsets, true);
+    }
+
+    /**
+     * {@link #waitsForTruncateCarrier}; {@code relationGone} looks up whether the table was dropped since (no query
+     * where the caller is not ready for a lost connection: planned partitions find a dropped table by reading it).
+     */
+    private boolean waitsForCarrier(TableId root, OffsetStorageReader offsets, boolean relationGone) {
         Carrier carrier = owedCarriers.get(root);
         if (carrier == null) {
             return false;
@@ -302,7 +312,7 @@ public final class Snapshotter implements AutoCloseable {
             return true;
         }
         carriersLookedAt.put(root, commitsNow);
-        if (!catalog.relationExists(carrier.oid())) {
+        if (relationGone && !catalog.relationExists(carrier.oid())) {
             // Dropped since (or dropped and created again): its partitions are planned, or found gone, as any others.
             dropCarrier(root);
             return false;
@@ -317,12 +327,26 @@ public final class Snapshotter implements AutoCloseable {
             dropCarrier(root);
             return false;
         }
+        if (carrierLooks.merge(root, 1, Integer::sum) == WARN_AFTER_COMMITS) {
+            // Nothing else would tell why the table's copy stands still: Connect never stores the offset of a record
+            // a transform or converter dropped.
+            log.warn("The copy of {}'s other partitions waits for the copy of partition {}, which carries the truncate "
+                    + "of the table's earlier copy, to be in the connector's offsets: after {} offset commits it is "
+                    + "not. If a transform or converter drops that partition's records (the table's topic, and the "
+                    + "heartbeat topic where the partition is empty), let them through and restart the task",
+                    root, carrier.partition().get(TablePlan.PARTITION_SNAPSHOT), WARN_AFTER_COMMITS);
+        }
         return true;
     }
+
+    /** Offset commits a carrier is looked at, not stored, before a warning says what could keep it from being stored. */
+    private static final int WARN_AFTER_COMMITS = 5;
+    private final Map<TableId, Integer> carrierLooks = new HashMap<>();
 
     private void dropCarrier(TableId root) {
         owedCarriers.remove(root);
         carriersLookedAt.remove(root);
+        carrierLooks.remove(root);
     }
 
     /**
@@ -894,7 +918,7 @@ public final class Snapshotter implements AutoCloseable {
      * Whether a round could be read now: {@link #hasWork}, but not where every plan left waits for the partition carrying
      * its table's truncate to be stored (checked at most once per offset commit).
      */
-    public boolean hasReadyWork() throws SQLException {
+    public boolean hasReadyWork() {
         return inFlight != null || !rewinding.isEmpty() || firstReady() != null;
     }
 
@@ -995,7 +1019,7 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /** The first pending plan that waits for nothing: plans of other tables go ahead of those waiting for a carrier. */
-    private TablePlan firstReady() throws SQLException {
+    private TablePlan firstReady() {
         for (TablePlan plan : pending) {
             if (!waitsForItsCarrier(plan)) {
                 return plan;
