@@ -369,9 +369,9 @@ public final class Snapshotter implements AutoCloseable {
         if (!share.reads(table.oid())) {
             return;
         }
-        // Planned (or held) whole here: a copy again owed to its first partition (see Owed) is this one now.
+        // Planned (or held) whole here: a copy again owed to its first partition (see Owed) is this one now. A carrier
+        // stays: partitions planned before still wait for it (a new one, planned below, takes its place).
         owedRecopies.remove(name);
-        dropCarrier(name);
         long member = members.getOrDefault(table.qualifiedName(), 0L);
         // A partitioned table is read leaf by leaf, each chunked as a table of its own, its rows the root's records.
         List<Partitions.Member> readFrom = new ArrayList<>();
@@ -735,7 +735,6 @@ public final class Snapshotter implements AutoCloseable {
         }
         if (heldRecopies.containsKey(root)) {
             owedRecopies.remove(root);
-            dropCarrier(root);
             // Its table's copy again is held (see heldRecopies): the release copies every partition after the truncate
             // of the earlier copy. Copied now, this one would go first, and the truncate would drop it.
             log.info("Partition {} of {} is copied with its table, whose copy again waits for the stream", leaf.qualifiedName(),
