@@ -188,7 +188,8 @@ public class AdbPgSourceTask extends SourceTask {
                     config.sequenceIncludeList().stream().map(Pattern::compile).toList()),
                     config.schemaRefreshIntervalMs(), config.schemaResendIntervalMs(), System::currentTimeMillis);
         }
-        truncates = capture.truncates() == null ? null : new TruncateMeeting(capture.reader(), capture.truncates());
+        truncates = capture.truncates() == null ? null
+                : new TruncateMeeting(capture.reader(), capture.truncates(), capture.stored());
         long downMs = retry.connected();
         if (downMs >= 0) {
             log.info("Connected to {} after {} ms", config.connection().redactedUrl(), downMs);
@@ -324,7 +325,6 @@ public class AdbPgSourceTask extends SourceTask {
 
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) {
-        inFlight.decrementAndGet();
         StoredStream stored = storedStream;
         // Before the tracker counts it acknowledged: a look in between must not find nothing in flight and miss it.
         // Without metadata, a transform dropped the record (or the producer failed and errors are tolerated, and
@@ -334,6 +334,8 @@ public class AdbPgSourceTask extends SourceTask {
         }
         tracker.acknowledged(record);
         leftTables.acknowledged(record);
+        // Last: a truncate's meeting that finds nothing in flight takes what Kafka took as told (see TruncateMeeting).
+        inFlight.decrementAndGet();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.adbsync.source.reader;
 
 import io.adbsync.source.greenplum.TruncateRendezvous;
 import io.adbsync.source.stream.HeldTruncate;
+import io.adbsync.source.stream.StoredStream;
 import io.adbsync.source.stream.StreamPosition;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.storage.OffsetStorageReader;
@@ -19,6 +20,7 @@ public final class TruncateMeeting {
 
     private final StreamReader reader;
     private final TruncateRendezvous rendezvous;
+    private final StoredStream sent;
     /** Offsets were committed since the stored stream position was last read. */
     private volatile boolean offsetsCommitted;
     /** The stored stream position was read while the stream is held. */
@@ -26,9 +28,11 @@ public final class TruncateMeeting {
     /** The stored stream position as last read while the stream is held; null when none is stored or not read. */
     private StreamPosition storedAtHold;
 
-    public TruncateMeeting(StreamReader reader, TruncateRendezvous rendezvous) {
+    /** @param sent what of the stream Kafka took (see {@link #stored}) */
+    public TruncateMeeting(StreamReader reader, TruncateRendezvous rendezvous, StoredStream sent) {
         this.reader = reader;
         this.rendezvous = rendezvous;
+        this.sent = sent;
     }
 
     /** Connect committed offsets (SourceTask.commit): the stored position is worth reading again. */
@@ -69,9 +73,11 @@ public final class TruncateMeeting {
     }
 
     /**
-     * Whether Connect stored the offset of the last record the stream handed out: only then may the segments' tasks go
-     * past a truncate, since a restart resumes at the stored offset, and a record sent again after a truncate the
-     * others went on from would bring back a row it emptied.
+     * Whether Connect stored the offset of the last record of the stream Kafka took (the caller knows every record is
+     * acknowledged): only then may the segments' tasks go past a truncate, since a restart resumes at the stored
+     * offset, and a record sent again after a truncate the others went on from would bring back a row it emptied.
+     * Records a transform dropped after it have no offset Connect would ever store, and sent again they are dropped
+     * again: waiting for them would hold every task at the truncate for good.
      */
     private boolean stored(OffsetStorageReader offsets) {
         if (!storedReadAtHold || offsetsCommitted) {
@@ -79,7 +85,7 @@ public final class TruncateMeeting {
             storedAtHold = StreamPosition.fromOffset(offsets.offset(reader.sourcePartition())).orElse(null);
             storedReadAtHold = true;
         }
-        StreamPosition handedOut = reader.position().orElse(null);
-        return handedOut == null || storedAtHold != null && storedAtHold.covers(handedOut.commitLsn(), handedOut.event());
+        StreamPosition taken = sent.lastSent().orElse(null);
+        return taken == null || storedAtHold != null && storedAtHold.covers(taken.commitLsn(), taken.event());
     }
 }

@@ -60,6 +60,14 @@ public final class StoredStream {
     }
 
     /**
+     * The place of the last stream record Kafka took, if any: a restart sends again nothing Kafka took up to it once the
+     * stored offset covers it (what a transform dropped after it is dropped again).
+     */
+    public synchronized Optional<StreamPosition> lastSent() {
+        return Optional.ofNullable(lastSent);
+    }
+
+    /**
      * Whether a restart now would send again nothing the stream handed out before {@code lsn}: the stored offset is at
      * or past it, or every record handed out is acknowledged and the stored offset covers the last one Kafka took.
      * The offset is read back at most once per commit (a read of the offsets topic).
