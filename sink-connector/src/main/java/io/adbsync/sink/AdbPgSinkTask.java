@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -1074,12 +1075,19 @@ public class AdbPgSinkTask extends SinkTask {
 
     /**
      * The slow path after a data error: each event under a savepoint, still one transaction; refused records alone are
-     * reported. Barrier arrivals are never refused: their failure fails the batch like any other.
+     * reported. Barrier arrivals are never refused: their failure fails the batch like any other. Constraints that are
+     * checked at commit (DEFERRABLE INITIALLY DEFERRED, as schema.sync=all makes UNIQUE ones) are checked at each
+     * statement here: at commit, a violation could not be told to any one record, and would fail the task whatever
+     * errors.tolerance says. (Two records swapping a unique value then fail on the first, as without deferral.)
      */
     private Map<BarrierKey, Completion> applyOneByOne(Connection c, List<ChangeEvent> events, Map<TableId, TableState> states,
                                                       Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> reached,
                                                       Map<TopicPartition, Long> fenced) throws SQLException {
         try {
+            try (Statement immediate = c.createStatement()) {
+                // For this transaction only.
+                immediate.execute("SET CONSTRAINTS ALL IMMEDIATE");
+            }
             lockBarriers(c, reached, fenced);
             for (ChangeEvent e : events) {
                 Savepoint savepoint = c.setSavepoint();

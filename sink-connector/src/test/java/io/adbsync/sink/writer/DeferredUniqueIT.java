@@ -1,0 +1,99 @@
+package io.adbsync.sink.writer;
+
+import io.adbsync.common.contract.EventContract;
+import io.adbsync.sink.AdbPgSinkTask;
+import io.adbsync.sink.barrier.SinkTaskDatabaseTest;
+import io.adbsync.sink.barrier.SinkTaskFixture;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.adbsync.sink.barrier.SinkTaskFixture.TOPIC;
+import static io.adbsync.sink.barrier.SinkTaskFixture.task;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A destination UNIQUE constraint checked at commit (DEFERRABLE INITIALLY DEFERRED, as schema.sync=all makes them on
+ * PostgreSQL and Greenplum 7). Its check is a constraint trigger, so it acts on the sink's rows only under
+ * session.replication.role=origin: there, a record that violates it goes to the dead-letter queue under
+ * errors.tolerance=all, as one violating an immediate constraint does, and the batch's other records are written.
+ * Under replica (the default) it does not act, as PostgreSQL's own logical replication leaves it.
+ */
+class DeferredUniqueIT extends SinkTaskDatabaseTest {
+
+    private static final Schema KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+    private static final Schema ROW = SchemaBuilder.struct().optional().field("id", Schema.INT32_SCHEMA)
+            .field("email", Schema.OPTIONAL_STRING_SCHEMA).build();
+    private static final Schema ENVELOPE = EventContract.envelope(TOPIC, ROW);
+
+    @Override
+    protected String databasePrefix() {
+        return "deferred_unique";
+    }
+
+    private static SinkRecord created(long offset, int id, String email) {
+        Struct source = new Struct(EventContract.SOURCE_SCHEMA).put("version", "1").put("connector", "postgresql")
+                .put("name", "p").put("ts_ms", 0L).put("db", "d").put("schema", "public").put("table", "items");
+        Struct envelope = new Struct(ENVELOPE).put("op", "c").put("source", source)
+                .put("after", new Struct(ROW).put("id", id).put("email", email));
+        return new SinkRecord(TOPIC, 0, KEY, new Struct(KEY).put("id", id), ENVELOPE, envelope, offset);
+    }
+
+    private List<String> rows() throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (var c = pg.connect(db); var s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id, email FROM public.items ORDER BY id")) {
+            while (rs.next()) {
+                rows.add(rs.getInt(1) + " " + rs.getString(2));
+            }
+        }
+        return rows;
+    }
+
+    /** (Red before: the violation surfaced only at commit, after each record's savepoint, and failed the task.) */
+    @Test
+    void aRecordViolatingAConstraintCheckedAtCommitGoesToTheDeadLetterQueue() throws Exception {
+        try (var c = pg.connect(db); var s = c.createStatement()) {
+            s.execute("CREATE TABLE public.items (id int PRIMARY KEY, email text, "
+                    + "CONSTRAINT items_email UNIQUE (email) DEFERRABLE INITIALLY DEFERRED)");
+            s.execute("INSERT INTO public.items VALUES (1, 'x')");
+        }
+        SinkTaskFixture.Context[] context = new SinkTaskFixture.Context[1];
+        AdbPgSinkTask task = task(pg, db, Map.of("errors.tolerance", "all", "session.replication.role", "origin"), context, p0);
+        SinkRecord taken = created(0, 2, "x");
+        SinkRecord fits = created(1, 3, "y");
+        try {
+            task.put(List.of(taken, fits));
+        } finally {
+            task.stop();
+        }
+        assertThat(rows()).containsExactly("1 x", "3 y");
+        assertThat(context[0].errant).containsExactly(taken);
+    }
+
+    /** Under replica the constraint's trigger does not fire: the rows are written as the source sent them. */
+    @Test
+    void underReplicaAConstraintCheckedAtCommitDoesNotActOnTheSinksRows() throws Exception {
+        try (var c = pg.connect(db); var s = c.createStatement()) {
+            s.execute("CREATE TABLE public.items (id int PRIMARY KEY, email text, "
+                    + "CONSTRAINT items_email UNIQUE (email) DEFERRABLE INITIALLY DEFERRED)");
+            s.execute("INSERT INTO public.items VALUES (1, 'x')");
+        }
+        SinkTaskFixture.Context[] context = new SinkTaskFixture.Context[1];
+        AdbPgSinkTask task = task(pg, db, Map.of("errors.tolerance", "all"), context, p0);
+        try {
+            task.put(List.of(created(0, 2, "x")));
+        } finally {
+            task.stop();
+        }
+        assertThat(context[0].errant).isEmpty();
+        assertThat(rows()).containsExactly("1 x", "2 x");
+    }
+}
