@@ -247,6 +247,8 @@ public class AdbPgSinkTask extends SinkTask {
                         + "a truncate barrier after this task read them; the batch is applied again without the records "
                         + "before it", e.partitions);
                 barriers.forget(e.partitions);
+                // As the other attempts again do: a hold of the first attempt would skip its partition's records.
+                destination.definitions().ifPresent(SchemaChannelSink::dropNewHolds);
                 putBatch(records);
             } catch (ColumnsChangedMeanwhile e) {
                 applyAgainWithColumnsReadAgain(records, e);

@@ -1,5 +1,6 @@
 package io.adbsync.sink.definition;
 
+import io.adbsync.common.contract.BarrierHeaders;
 import io.adbsync.common.contract.SourceTableHeader;
 import io.adbsync.common.contract.EventContract;
 import io.adbsync.common.definition.ColumnShape;
@@ -45,6 +46,11 @@ class SchemaSyncTaskIT {
     private static final Definition V2 = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
             new ColumnShape("id", "integer", true, null, null, null),
             new ColumnShape("v", "text", false, null, null, null)), List.of("id"), List.of(), null, null));
+
+    private static final Definition V3 = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
+            new ColumnShape("id", "integer", true, null, null, null),
+            new ColumnShape("v", "text", false, null, null, null),
+            new ColumnShape("w", "text", false, null, null, null)), List.of("id"), List.of(), null, null));
 
     /** A table without a primary key (its records keyed by a replica identity index), before and after UNIQUE (id). */
     private static final Definition KEYLESS = Definition.ofTable(ITEMS, List.of(), new TableShape(List.of(
@@ -494,5 +500,50 @@ class SchemaSyncTaskIT {
         next.put(definitions);
         next.stop();
         assertThat(pg.scalar(db, "SELECT coalesce(v, '<null>') FROM public.items WHERE id = 1")).isEqualTo("v1");
+    }
+
+    /**
+     * A batch applied again because another task (one that lost a partition while its put ran long) recorded an arrival
+     * at a truncate barrier meanwhile: a partition held in the first attempt for a definition not applied yet is held
+     * afresh, from the record that names it, not from the start of the batch. (Red before: the hold of the first attempt
+     * stayed, the second skipped the partition's records before the held one, and they were never written.)
+     */
+    @Test
+    void aBatchAppliedAgainAfterAnArrivalRecordedElsewhereWritesTheRecordsBeforeAHold() throws Exception {
+        Map<String, String> config = Map.of("schema.sync", "all", "topics", "p.public.items,p.schema-changes");
+        AdbPgSinkTask reader = task(pg, db, config, null, schema);
+        SinkTaskFixture.Context[] ownerContext = new SinkTaskFixture.Context[1];
+        AdbPgSinkTask owner = task(pg, db, config, ownerContext, items, items1);
+        AdbPgSinkTask zombie = null;
+        try {
+            reader.put(List.of(definition(V2, 1_000, 0)));
+            // The owner reads the barriers of partition 1 with its first record.
+            owner.put(List.of(twoPartitions(row(1, 0, 1, V2, 1_000))));
+            // A task that had partition 1 before records its arrival at a truncate barrier there, at offset 50.
+            zombie = task(pg, db, config, null, items1);
+            zombie.put(List.of(twoPartitions(SinkTaskFixture.rec(1, 50, null, BarrierHeaders.BARRIER, "b1"))));
+            List<SinkRecord> batch = new ArrayList<>();
+            batch.add(twoPartitions(row(1, 40, 40, V2, 1_000)));
+            for (int offset = 100; offset <= 104; offset++) {
+                batch.add(twoPartitions(row(0, offset, offset, V2, 1_000)));
+            }
+            // Names a definition the reader has not applied yet: partition 0 waits there.
+            batch.add(twoPartitions(row(0, 105, 105, V3, 2_000)));
+            owner.put(batch);
+        } finally {
+            reader.stop();
+            owner.stop();
+            if (zombie != null) {
+                zombie.stop();
+            }
+        }
+        assertThat(itemRows()).as("the rows before the held record").contains("100=v100", "104=v104");
+        assertThat(ownerContext[0].paused).as("waiting for the definition").contains(items);
+    }
+
+    /** {@code r} as a record of a topic of two partitions (which the truncate barriers count). */
+    private static SinkRecord twoPartitions(SinkRecord r) {
+        r.headers().addString(BarrierHeaders.PARTITIONS, "2");
+        return r;
     }
 }
