@@ -1077,18 +1077,34 @@ public class AdbPgSinkTask extends SinkTask {
 
     /**
      * The slow path after a data error: each event under a savepoint, still one transaction; refused records alone are
-     * reported. Barrier arrivals are never refused: their failure fails the batch like any other. Constraints that are
-     * checked at commit (DEFERRABLE INITIALLY DEFERRED, as schema.sync=all makes UNIQUE ones) are checked at each
-     * statement here: at commit, a violation could not be told to any one record, and would fail the task whatever
-     * errors.tolerance says. (Two records swapping a unique value then fail on the first, as without deferral.)
+     * reported. Barrier arrivals are never refused: their failure fails the batch like any other. A constraint checked
+     * at commit (DEFERRABLE INITIALLY DEFERRED, as schema.sync=all makes UNIQUE ones) that fails the commit cannot be
+     * told to any one record, and would fail the task whatever errors.tolerance says: the batch is then applied once
+     * more with such constraints checked at each statement. Only then, since two records swapping a unique value (or a
+     * child before its parent under a deferred foreign key) hold only at commit.
      */
     private Map<BarrierKey, Completion> applyOneByOne(Connection c, List<ChangeEvent> events, Map<TableId, TableState> states,
                                                       Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> reached,
                                                       Map<TopicPartition, Long> fenced) throws SQLException {
+        Map<BarrierKey, Completion> applied = applyOneByOne(c, events, states, nextOffsets, reached, fenced, false);
+        if (applied != null) {
+            return applied;
+        }
+        log.warn("A constraint of the destination checked at commit refused the batch of {} events; applying them one by "
+                + "one again, each checked at once, to find the record", events.size());
+        return applyOneByOne(c, events, states, nextOffsets, reached, fenced, true);
+    }
+
+    /** {@link #applyOneByOne}: null when {@code immediate} is false and the commit failed on a constraint. */
+    private Map<BarrierKey, Completion> applyOneByOne(Connection c, List<ChangeEvent> events, Map<TableId, TableState> states,
+                                                      Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> reached,
+                                                      Map<TopicPartition, Long> fenced, boolean immediate) throws SQLException {
         try {
-            try (Statement immediate = c.createStatement()) {
-                // For this transaction only.
-                immediate.execute("SET CONSTRAINTS ALL IMMEDIATE");
+            if (immediate) {
+                try (Statement constraints = c.createStatement()) {
+                    // For this transaction only.
+                    constraints.execute("SET CONSTRAINTS ALL IMMEDIATE");
+                }
             }
             lockBarriers(c, reached, fenced);
             for (ChangeEvent e : events) {
@@ -1106,7 +1122,15 @@ public class AdbPgSinkTask extends SinkTask {
             }
             Map<BarrierKey, Completion> applied = arrive(c, reached);
             saveOffsets(c, nextOffsets);
-            c.commit();
+            try {
+                c.commit();
+            } catch (SQLException failure) {
+                if (immediate || SqlErrors.classify(failure) != SqlErrors.Kind.DATA) {
+                    throw failure;
+                }
+                rollbackQuietly(c);
+                return null;
+            }
             return applied;
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(c);
