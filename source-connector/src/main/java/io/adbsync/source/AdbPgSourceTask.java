@@ -325,17 +325,21 @@ public class AdbPgSourceTask extends SourceTask {
 
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) {
-        StoredStream stored = storedStream;
-        // Before the tracker counts it acknowledged: a look in between must not find nothing in flight and miss it.
-        // Without metadata, a transform dropped the record (or the producer failed and errors are tolerated, and
-        // Connect stores its offset all the same, which only makes the wait shorter).
-        if (stored != null && metadata != null) {
-            stored.sent(record);
+        try {
+            StoredStream stored = storedStream;
+            // Before the tracker counts it acknowledged: a look in between must not find nothing in flight and miss it.
+            // Without metadata, a transform or converter dropped the record (its offset is never stored), or the
+            // producer failed under errors.tolerance=all (Connect stores its offset at the next commit).
+            if (stored != null && metadata != null) {
+                stored.sent(record);
+            }
+            tracker.acknowledged(record);
+            leftTables.acknowledged(record);
+        } finally {
+            // Last, and whatever failed above (Connect logs and goes on): a truncate's meeting that finds nothing in
+            // flight takes what Kafka took as told (see TruncateMeeting).
+            inFlight.decrementAndGet();
         }
-        tracker.acknowledged(record);
-        leftTables.acknowledged(record);
-        // Last: a truncate's meeting that finds nothing in flight takes what Kafka took as told (see TruncateMeeting).
-        inFlight.decrementAndGet();
     }
 
     @Override

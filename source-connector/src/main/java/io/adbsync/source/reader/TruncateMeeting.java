@@ -9,6 +9,7 @@ import org.apache.kafka.connect.storage.OffsetStorageReader;
 
 import java.sql.SQLException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Takes a segment's stream through the truncates it is held at (see {@link TruncateRendezvous}): each poll, one step
@@ -27,6 +28,13 @@ public final class TruncateMeeting {
     private boolean storedReadAtHold;
     /** The stored stream position as last read while the stream is held; null when none is stored or not read. */
     private StreamPosition storedAtHold;
+    /** Offset commits ended (counted on Connect's committer thread). */
+    private final AtomicInteger commitsEnded = new AtomicInteger();
+    /** Polls in a row at the held truncate that found nothing in flight, and the commits counted at the second. */
+    private int quietPolls;
+    private int commitsAtSecondQuietPoll = -1;
+    /** Where the stream stood once past the last truncate it met in this run: a restart must resume past it. */
+    private StreamPosition passedAt;
 
     /** @param sent what of the stream Kafka took (see {@link #stored}) */
     public TruncateMeeting(StreamReader reader, TruncateRendezvous rendezvous, StoredStream sent) {
@@ -38,6 +46,7 @@ public final class TruncateMeeting {
     /** Connect committed offsets (SourceTask.commit): the stored position is worth reading again. */
     public void offsetsCommitted() {
         offsetsCommitted = true;
+        commitsEnded.incrementAndGet();
     }
 
     /** Reports the truncates the stream passed, already sent before a restart, as sent (the others may wait for it). */
@@ -60,32 +69,63 @@ public final class TruncateMeeting {
      */
     public List<SourceRecord> step(OffsetStorageReader offsets, boolean nothingInFlight) throws SQLException {
         reader.keepAlive();
-        TruncateRendezvous.Step step = rendezvous.step(reader.held().orElseThrow(), nothingInFlight && stored(offsets));
+        TruncateRendezvous.Step step = rendezvous.step(reader.held().orElseThrow(), stored(offsets, nothingInFlight));
         if (step instanceof TruncateRendezvous.Send) {
             return reader.sendHeld();
         }
         if (step instanceof TruncateRendezvous.Go) {
             storedReadAtHold = false;
             storedAtHold = null;
-            return reader.releaseHeld();
+            quietPolls = 0;
+            commitsAtSecondQuietPoll = -1;
+            List<SourceRecord> released = reader.releaseHeld();
+            passedAt = reader.position().orElse(passedAt);
+            return released;
         }
         return null;
     }
 
     /**
-     * Whether Connect stored the offset of the last record of the stream Kafka took (the caller knows every record is
-     * acknowledged): only then may the segments' tasks go past a truncate, since a restart resumes at the stored
-     * offset, and a record sent again after a truncate the others went on from would bring back a row it emptied.
-     * Records a transform dropped after it have no offset Connect would ever store, and sent again they are dropped
-     * again: waiting for them would hold every task at the truncate for good.
+     * Whether Kafka has every record the stream handed out ({@code nothingInFlight}) and Connect stored their offsets:
+     * only then may the tasks go past a truncate, since a restart resumes at the stored offset, and a record sent again
+     * after a truncate the others went on from would bring back a row it emptied.
+     *
+     * <p>Connect never stores the offset of a record a transform or converter dropped (a tombstone under a Filter), so
+     * where the last records handed out were dropped, their offsets would be waited for for good, every task held at
+     * the truncate. So once nothing was in flight at two polls in a row and {@link #COMMITS_PAST_QUIET} offset commits
+     * ended since the second (Connect gathers what it may commit before each poll, and the second commit after it
+     * began after it: everything it will ever store of them is stored), it is enough that the stored offset covers the
+     * last record Kafka took, and the last truncate this run went past, whose mark may have been dropped too: its
+     * meeting is forgotten at this one's arrival, and a restart must not meet it again. A record dropped then sent
+     * again after a restart is dropped again; one a converter failed to convert under errors.tolerance=all and that
+     * converts after a restart would go out after the truncate.
      */
-    private boolean stored(OffsetStorageReader offsets) {
+    private boolean stored(OffsetStorageReader offsets, boolean nothingInFlight) {
+        if (!nothingInFlight) {
+            quietPolls = 0;
+            commitsAtSecondQuietPoll = -1;
+            return false;
+        }
         if (!storedReadAtHold || offsetsCommitted) {
             offsetsCommitted = false;
             storedAtHold = StreamPosition.fromOffset(offsets.offset(reader.sourcePartition())).orElse(null);
             storedReadAtHold = true;
         }
-        StreamPosition taken = sent.lastSent().orElse(null);
-        return taken == null || storedAtHold != null && storedAtHold.covers(taken.commitLsn(), taken.event());
+        if (covered(reader.position().orElse(null))) {
+            return true;
+        }
+        if (++quietPolls == 2) {
+            commitsAtSecondQuietPoll = commitsEnded.get();
+        }
+        return commitsAtSecondQuietPoll >= 0 && commitsEnded.get() - commitsAtSecondQuietPoll >= COMMITS_PAST_QUIET
+                && covered(sent.lastSent().orElse(null)) && covered(passedAt);
+    }
+
+    /** Offset commits that must end after the second quiet poll before dropped records are taken as dropped. */
+    static final int COMMITS_PAST_QUIET = 2;
+
+    /** Whether the stored offset read covers {@code position} (none: nothing to cover). */
+    private boolean covered(StreamPosition position) {
+        return position == null || storedAtHold != null && storedAtHold.covers(position.commitLsn(), position.event());
     }
 }
