@@ -1078,10 +1078,11 @@ public class AdbPgSinkTask extends SinkTask {
     /**
      * The slow path after a data error: each event under a savepoint, still one transaction; refused records alone are
      * reported. Barrier arrivals are never refused: their failure fails the batch like any other. A constraint checked
-     * at commit (DEFERRABLE INITIALLY DEFERRED, as schema.sync=all makes UNIQUE ones) that fails the commit cannot be
-     * told to any one record, and would fail the task whatever errors.tolerance says: the batch is then applied once
-     * more with such constraints checked at each statement. Only then, since two records swapping a unique value (or a
-     * child before its parent under a deferred foreign key) hold only at commit.
+     * at commit (DEFERRABLE INITIALLY DEFERRED, as schema.sync=all makes UNIQUE ones) cannot tell which record violates
+     * it, and failing the commit it would fail the task whatever errors.tolerance says: the first pass checks such
+     * constraints after the last event, and where they refuse, the batch is applied once more with every constraint
+     * checked at each statement. Only then, since two records swapping a unique value (or a child before its parent
+     * under a deferred foreign key) hold only at commit.
      */
     private Map<BarrierKey, Completion> applyOneByOne(Connection c, List<ChangeEvent> events, Map<TableId, TableState> states,
                                                       Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> reached,
@@ -1095,16 +1096,21 @@ public class AdbPgSinkTask extends SinkTask {
         return applyOneByOne(c, events, states, nextOffsets, reached, fenced, true);
     }
 
-    /** {@link #applyOneByOne}: null when {@code immediate} is false and the commit failed on a constraint. */
+    /** SQLState of a TRUNCATE refused while checks of deferred constraints are pending in the transaction. */
+    private static final String PENDING_TRIGGER_EVENTS = "55006";
+
+    /**
+     * {@link #applyOneByOne}: with {@code immediate}, every constraint is checked at its statement and refused records
+     * are reported as found; without, constraints checked at commit stay so, and null says they refused (or a truncate
+     * met their pending checks): the transaction is rolled back and nothing reported, since the next pass decides.
+     */
     private Map<BarrierKey, Completion> applyOneByOne(Connection c, List<ChangeEvent> events, Map<TableId, TableState> states,
                                                       Map<TopicPartition, Long> nextOffsets, List<BarrierCopy> reached,
                                                       Map<TopicPartition, Long> fenced, boolean immediate) throws SQLException {
+        List<Refusal> refused = new ArrayList<>();
         try {
             if (immediate) {
-                try (Statement constraints = c.createStatement()) {
-                    // For this transaction only.
-                    constraints.execute("SET CONSTRAINTS ALL IMMEDIATE");
-                }
+                checkConstraintsAtOnce(c);
             }
             lockBarriers(c, reached, fenced);
             for (ChangeEvent e : events) {
@@ -1113,28 +1119,56 @@ public class AdbPgSinkTask extends SinkTask {
                     destination.writer().write(c, reducer.reduce(List.of(e)), states);
                     c.releaseSavepoint(savepoint);
                 } catch (SQLException failure) {
+                    if (!immediate && PENDING_TRIGGER_EVENTS.equals(failure.getSQLState())) {
+                        rollbackQuietly(c);
+                        return null;
+                    }
                     if (SqlErrors.classify(failure) != SqlErrors.Kind.DATA) {
                         throw failure;
                     }
                     c.rollback(savepoint);
-                    refuse(e.record(), RecordFailure.message(e.coordinates(), e.table().toString(), failure), failure);
+                    Refusal refusal = new Refusal(e.record(), RecordFailure.message(e.coordinates(), e.table().toString(),
+                            failure), failure);
+                    if (immediate) {
+                        refuse(refusal.record(), refusal.message(), refusal.cause());
+                    } else {
+                        refused.add(refusal);
+                    }
+                }
+            }
+            if (!immediate) {
+                // Checked now, before the barriers' truncates (which pending checks would refuse) and the commit.
+                try {
+                    checkConstraintsAtOnce(c);
+                } catch (SQLException failure) {
+                    if (SqlErrors.classify(failure) != SqlErrors.Kind.DATA) {
+                        throw failure;
+                    }
+                    rollbackQuietly(c);
+                    return null;
                 }
             }
             Map<BarrierKey, Completion> applied = arrive(c, reached);
             saveOffsets(c, nextOffsets);
-            try {
-                c.commit();
-            } catch (SQLException failure) {
-                if (immediate || SqlErrors.classify(failure) != SqlErrors.Kind.DATA) {
-                    throw failure;
-                }
-                rollbackQuietly(c);
-                return null;
+            for (Refusal refusal : refused) {
+                refuse(refusal.record(), refusal.message(), refusal.cause());
             }
+            c.commit();
             return applied;
         } catch (SQLException | RuntimeException e) {
             rollbackQuietly(c);
             throw e;
+        }
+    }
+
+    /** A record the destination refused, with why. */
+    private record Refusal(SinkRecord record, String message, SQLException cause) {
+    }
+
+    /** Checks pending deferred constraints now, and every constraint at its statement for the rest of the transaction. */
+    private static void checkConstraintsAtOnce(Connection c) throws SQLException {
+        try (Statement constraints = c.createStatement()) {
+            constraints.execute("SET CONSTRAINTS ALL IMMEDIATE");
         }
     }
 
