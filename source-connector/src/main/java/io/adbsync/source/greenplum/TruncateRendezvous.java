@@ -105,15 +105,6 @@ public final class TruncateRendezvous {
      * out and Connect stored their offsets, so a restart would not send any of them again.
      */
     public Step step(HeldTruncate held, boolean everythingStored) throws SQLException {
-        return step(held, everythingStored, everythingStored);
-    }
-
-    /**
-     * {@link #step(HeldTruncate, boolean)}; {@code pastLastStored}: the stored offset is past the last truncate the task
-     * went past (its mark, or the copies it sent), so a restart will not meet that one again and its arrival can be
-     * forgotten. Not so where a transform dropped the mark and nothing stored came after it.
-     */
-    public Step step(HeldTruncate held, boolean everythingStored, boolean pastLastStored) throws SQLException {
         if (!held.equals(current)) {
             current = held;
             phase = Phase.ARRIVE;
@@ -138,7 +129,7 @@ public final class TruncateRendezvous {
                 // Everything this task sent is stored up to here, the marker of its last truncate included: a restart
                 // resumes after that one, and no longer needs its arrival to count. (A party holding none may not have
                 // waited for that: a restart of it may decode those truncates again, and finds them by its arrivals.)
-                if (everythingStored && pastLastStored) {
+                if (everythingStored) {
                     forget(tablePrefix, met, content + "@");
                 }
                 if (holdsNone) {

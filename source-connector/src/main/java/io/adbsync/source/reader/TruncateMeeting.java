@@ -69,8 +69,7 @@ public final class TruncateMeeting {
      */
     public List<SourceRecord> step(OffsetStorageReader offsets, boolean nothingInFlight) throws SQLException {
         reader.keepAlive();
-        boolean stored = stored(offsets, nothingInFlight);
-        TruncateRendezvous.Step step = rendezvous.step(reader.held().orElseThrow(), stored, stored && covered(passedAt));
+        TruncateRendezvous.Step step = rendezvous.step(reader.held().orElseThrow(), stored(offsets, nothingInFlight));
         if (step instanceof TruncateRendezvous.Send) {
             // The copies it hands out are waited for afresh.
             quietPolls = 0;
@@ -99,10 +98,10 @@ public final class TruncateMeeting {
      * the truncate. So once nothing was in flight at two polls in a row and {@link #COMMITS_PAST_QUIET} offset commits
      * ended since the second (Connect gathers what it may commit before each poll, and the second commit after it
      * began after it: everything it will ever store of them is stored), it is enough that the stored offset covers the
-     * last record Kafka took. The last truncate this run went past may be behind it (its mark dropped too): its arrival
-     * is then kept (see the step's pastLastStored), since a restart meets it again. A record dropped then sent again
-     * after a restart is dropped again; one a converter failed to convert under errors.tolerance=all and that converts
-     * after a restart would go out after the truncate.
+     * last record Kafka took, and the last truncate this run went past, whose mark may have been dropped too: its
+     * meeting is forgotten at this one's arrival, and a restart must not meet it again. A record dropped then sent
+     * again after a restart is dropped again; one a converter failed to convert under errors.tolerance=all and that
+     * converts after a restart would go out after the truncate.
      */
     private boolean stored(OffsetStorageReader offsets, boolean nothingInFlight) {
         if (!nothingInFlight) {
@@ -122,7 +121,7 @@ public final class TruncateMeeting {
             commitsAtSecondQuietPoll = commitsEnded.get();
         }
         return commitsAtSecondQuietPoll >= 0 && commitsEnded.get() - commitsAtSecondQuietPoll >= COMMITS_PAST_QUIET
-                && covered(sent.lastSent().orElse(null));
+                && covered(sent.lastSent().orElse(null)) && covered(passedAt);
     }
 
     /** Offset commits that must end after the second quiet poll before dropped records are taken as dropped. */

@@ -53,38 +53,9 @@ class TruncateRendezvousIT {
     }
 
     private static TruncateRendezvous task(int content) {
-        return task(content, "slot_a");
-    }
-
-    private static TruncateRendezvous task(int content, String slot) {
         List<Segment> segments = source.topology.segments();
         SegmentShare share = new SegmentShare(() -> coordinator, segments.get(content), segments.get(0), segments.size());
-        return new TruncateRendezvous(() -> coordinator, share, HEARTBEAT, slot, "segment", content);
-    }
-
-    /**
-     * A task that arrives at a truncate with its stored offset short of the last truncate it went past (a transform
-     * dropped that one's mark, and nothing stored came after it) keeps its arrival there: a restart meets that truncate
-     * again and must find it.
-     */
-    @Test
-    void anArrivalShortOfTheLastTruncatesMarkKeepsItsArrivalThere() throws SQLException {
-        int segments = source.topology.segments().size();
-        List<TruncateRendezvous> tasks = new ArrayList<>();
-        for (int content = 0; content < segments; content++) {
-            tasks.add(task(content, "slot_b"));
-        }
-        for (int content = segments - 1; content >= 1; content--) {
-            assertThat(tasks.get(content).step(held(0x3000 + content), true)).isInstanceOf(TruncateRendezvous.Wait.class);
-        }
-        assertThat(tasks.get(0).step(held(0x3000), true)).isInstanceOf(TruncateRendezvous.Send.class);
-        assertThat(tasks.get(0).step(held(0x3000), true)).isInstanceOf(TruncateRendezvous.Go.class);
-        assertThat(tasks.get(1).step(held(0x3001), true)).isInstanceOf(TruncateRendezvous.Go.class);
-        String table = "slot_b/truncate/" + Integer.toUnsignedLong(oid) + "/";
-        assertThat(tasks.get(1).step(held(0x4001), true, false)).isInstanceOf(TruncateRendezvous.Wait.class);
-        assertThat(names()).contains(table + "0/1@0/3001.0", table + "1/1@0/4001.0");
-        // Met again after a restart: recognised by that arrival, sent already.
-        assertThat(task(1, "slot_b").step(held(0x3001), true)).isInstanceOf(TruncateRendezvous.Go.class);
+        return new TruncateRendezvous(() -> coordinator, share, HEARTBEAT, "slot_a", "segment", content);
     }
 
     /** Segment {@code content}'s copy of a truncate: its own commit LSN. */
