@@ -872,6 +872,11 @@ public class AdbPgSinkTask extends SinkTask {
         try {
             lockBarriers(c, reached, fenced);
             destination.writer().write(c, tables, states);
+            if (!reached.isEmpty()) {
+                // A barrier's truncate is refused while checks of deferred constraints are pending (SQLState 55006, which
+                // would be retried for ever): they are made now, a violation sending the batch record by record.
+                checkConstraintsAtOnce(c);
+            }
             Map<BarrierKey, Completion> applied = arrive(c, reached);
             saveOffsets(c, nextOffsets);
             c.commit();
@@ -1148,11 +1153,12 @@ public class AdbPgSinkTask extends SinkTask {
                     return null;
                 }
             }
-            Map<BarrierKey, Completion> applied = arrive(c, reached);
-            saveOffsets(c, nextOffsets);
+            // Before the barriers' locks and truncates: reporting waits for Kafka.
             for (Refusal refusal : refused) {
                 refuse(refusal.record(), refusal.message(), refusal.cause());
             }
+            Map<BarrierKey, Completion> applied = arrive(c, reached);
+            saveOffsets(c, nextOffsets);
             c.commit();
             return applied;
         } catch (SQLException | RuntimeException e) {
