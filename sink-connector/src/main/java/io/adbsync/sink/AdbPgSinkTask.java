@@ -1153,7 +1153,8 @@ public class AdbPgSinkTask extends SinkTask {
                     return null;
                 }
             }
-            // Before the barriers' locks and truncates: reporting waits for Kafka.
+            // Before the barriers' truncates: reporting waits for Kafka, and the table's readers would wait with it
+            // (the barriers' advisory locks, taken first, are held meanwhile).
             for (Refusal refusal : refused) {
                 refuse(refusal.record(), refusal.message(), refusal.cause());
             }

@@ -40,9 +40,7 @@ class DeferredUniqueIT extends SinkTaskDatabaseTest {
     }
 
     private static SinkRecord created(long offset, int id, String email) {
-        Struct source = new Struct(EventContract.SOURCE_SCHEMA).put("version", "1").put("connector", "postgresql")
-                .put("name", "p").put("ts_ms", 0L).put("db", "d").put("schema", "public").put("table", "items");
-        Struct envelope = new Struct(ENVELOPE).put("op", "c").put("source", source)
+        Struct envelope = new Struct(ENVELOPE).put("op", "c").put("source", source())
                 .put("after", new Struct(ROW).put("id", id).put("email", email));
         return new SinkRecord(TOPIC, 0, KEY, new Struct(KEY).put("id", id), ENVELOPE, envelope, offset);
     }
