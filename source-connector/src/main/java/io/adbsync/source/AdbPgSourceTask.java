@@ -218,7 +218,7 @@ public class AdbPgSourceTask extends SourceTask {
             try {
                 truncates.reportPassed();
                 if (truncates.holding()) {
-                    List<SourceRecord> records = truncates.step(context.offsetStorageReader(), inFlight.get() == 0);
+                    List<SourceRecord> records = truncates.step(inFlight.get() == 0);
                     if (records == null) {
                         sleeper.sleep(Math.min(config.pollIntervalMs(), HELD_POLL_MS));
                     }
@@ -344,10 +344,6 @@ public class AdbPgSourceTask extends SourceTask {
 
     @Override
     public void commit() {
-        TruncateMeeting meeting = truncates;
-        if (meeting != null) {
-            meeting.offsetsCommitted();
-        }
         leftTables.committed();
         StoredStream stored = storedStream;
         if (stored != null) {

@@ -243,13 +243,9 @@ public final class StreamReader implements AutoCloseable {
         return marker;
     }
 
-    /** The position of the last record handed out from the stream, and the partition whose offsets hold it. */
+    /** The position of the last record handed out from the stream. */
     public Optional<StreamPosition> position() {
         return changes.position();
-    }
-
-    public Map<String, String> sourcePartition() {
-        return changes.sourcePartition();
     }
 
     /**

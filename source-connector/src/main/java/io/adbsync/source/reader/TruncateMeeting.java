@@ -5,11 +5,9 @@ import io.adbsync.source.stream.HeldTruncate;
 import io.adbsync.source.stream.StoredStream;
 import io.adbsync.source.stream.StreamPosition;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.apache.kafka.connect.storage.OffsetStorageReader;
 
 import java.sql.SQLException;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Takes a segment's stream through the truncates it is held at (see {@link TruncateRendezvous}): each poll, one step
@@ -21,32 +19,18 @@ public final class TruncateMeeting {
 
     private final StreamReader reader;
     private final TruncateRendezvous rendezvous;
-    private final StoredStream sent;
-    /** Offsets were committed since the stored stream position was last read. */
-    private volatile boolean offsetsCommitted;
-    /** The stored stream position was read while the stream is held. */
-    private boolean storedReadAtHold;
-    /** The stored stream position as last read while the stream is held; null when none is stored or not read. */
-    private StreamPosition storedAtHold;
-    /** Offset commits ended (counted on Connect's committer thread). */
-    private final AtomicInteger commitsEnded = new AtomicInteger();
+    private final StoredStream stream;
     /** Polls in a row at the held truncate that found nothing in flight, and the commits counted at the second. */
     private int quietPolls;
     private int commitsAtSecondQuietPoll = -1;
     /** Where the stream stood once past the last truncate it met in this run: a restart must resume past it. */
     private StreamPosition passedAt;
 
-    /** @param sent what of the stream Kafka took (see {@link #stored}) */
-    public TruncateMeeting(StreamReader reader, TruncateRendezvous rendezvous, StoredStream sent) {
+    /** @param stream what of the stream Connect stored, and what Kafka took (see {@link #stored}) */
+    public TruncateMeeting(StreamReader reader, TruncateRendezvous rendezvous, StoredStream stream) {
         this.reader = reader;
         this.rendezvous = rendezvous;
-        this.sent = sent;
-    }
-
-    /** Connect committed offsets (SourceTask.commit): the stored position is worth reading again. */
-    public void offsetsCommitted() {
-        offsetsCommitted = true;
-        commitsEnded.incrementAndGet();
+        this.stream = stream;
     }
 
     /** Reports the truncates the stream passed, already sent before a restart, as sent (the others may wait for it). */
@@ -67,20 +51,16 @@ public final class TruncateMeeting {
      * when it moved on, null while the segments' tasks meet. {@code nothingInFlight}: Kafka acknowledged every record
      * the task handed out.
      */
-    public List<SourceRecord> step(OffsetStorageReader offsets, boolean nothingInFlight) throws SQLException {
+    public List<SourceRecord> step(boolean nothingInFlight) throws SQLException {
         reader.keepAlive();
-        TruncateRendezvous.Step step = rendezvous.step(reader.held().orElseThrow(), stored(offsets, nothingInFlight));
+        TruncateRendezvous.Step step = rendezvous.step(reader.held().orElseThrow(), stored(nothingInFlight));
         if (step instanceof TruncateRendezvous.Send) {
             // The copies it hands out are waited for afresh.
-            quietPolls = 0;
-            commitsAtSecondQuietPoll = -1;
+            notQuiet();
             return reader.sendHeld();
         }
         if (step instanceof TruncateRendezvous.Go) {
-            storedReadAtHold = false;
-            storedAtHold = null;
-            quietPolls = 0;
-            commitsAtSecondQuietPoll = -1;
+            notQuiet();
             List<SourceRecord> released = reader.releaseHeld();
             passedAt = reader.position().orElse(passedAt);
             return released;
@@ -103,32 +83,33 @@ public final class TruncateMeeting {
      * again after a restart is dropped again; one a converter failed to convert under errors.tolerance=all and that
      * converts after a restart would go out after the truncate.
      */
-    private boolean stored(OffsetStorageReader offsets, boolean nothingInFlight) {
+    private boolean stored(boolean nothingInFlight) {
         if (!nothingInFlight) {
-            quietPolls = 0;
-            commitsAtSecondQuietPoll = -1;
+            notQuiet();
             return false;
         }
-        if (!storedReadAtHold || offsetsCommitted) {
-            offsetsCommitted = false;
-            storedAtHold = StreamPosition.fromOffset(offsets.offset(reader.sourcePartition())).orElse(null);
-            storedReadAtHold = true;
-        }
-        if (covered(reader.position().orElse(null))) {
+        StreamPosition stored = stream.stored().orElse(null);
+        if (covered(stored, reader.position().orElse(null))) {
             return true;
         }
         if (++quietPolls == 2) {
-            commitsAtSecondQuietPoll = commitsEnded.get();
+            commitsAtSecondQuietPoll = stream.commits();
         }
-        return commitsAtSecondQuietPoll >= 0 && commitsEnded.get() - commitsAtSecondQuietPoll >= COMMITS_PAST_QUIET
-                && covered(sent.lastSent().orElse(null)) && covered(passedAt);
+        return commitsAtSecondQuietPoll >= 0 && stream.commits() - commitsAtSecondQuietPoll >= COMMITS_PAST_QUIET
+                && covered(stored, stream.lastSent().orElse(null)) && covered(stored, passedAt);
+    }
+
+    /** Something was in flight, or a wait begins afresh: the quiet polls count again from none. */
+    private void notQuiet() {
+        quietPolls = 0;
+        commitsAtSecondQuietPoll = -1;
     }
 
     /** Offset commits that must end after the second quiet poll before dropped records are taken as dropped. */
     static final int COMMITS_PAST_QUIET = 2;
 
-    /** Whether the stored offset read covers {@code position} (none: nothing to cover). */
-    private boolean covered(StreamPosition position) {
-        return position == null || storedAtHold != null && storedAtHold.covers(position.commitLsn(), position.event());
+    /** Whether the {@code stored} offset covers {@code position} (none: nothing to cover). */
+    private static boolean covered(StreamPosition stored, StreamPosition position) {
+        return position == null || stored != null && stored.covers(position.commitLsn(), position.event());
     }
 }

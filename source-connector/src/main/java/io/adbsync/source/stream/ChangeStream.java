@@ -225,11 +225,6 @@ public final class ChangeStream {
         }
     }
 
-    /** The source partition of the stream's records. */
-    public Map<String, String> sourcePartition() {
-        return records.partition();
-    }
-
     /** Filters rows of some tables in the connector (servers without publication row filters). */
     public void rowFilter(RowFilter rowFilter) {
         this.rowFilter = rowFilter;

@@ -23,7 +23,7 @@ public final class StoredStream {
     private final AtomicInteger commits = new AtomicInteger();
     /** The commit count when the stored offset was read last; -1 before the first read. */
     private int readAtCommit = -1;
-    private Optional<StreamPosition> stored = Optional.empty();
+    private Optional<StreamPosition> storedRead = Optional.empty();
     /** The place of the last stream record Kafka took (not one a transform dropped); null before any. */
     private StreamPosition lastSent;
 
@@ -67,17 +67,27 @@ public final class StoredStream {
         return Optional.ofNullable(lastSent);
     }
 
+    /** The stream offset Connect stored, read back at most once per offset commit (a read of the offsets topic). */
+    public Optional<StreamPosition> stored() {
+        int commitsNow = commits.get();
+        if (commitsNow != readAtCommit) {
+            storedRead = StreamPosition.fromOffset(offsets.offset(partition));
+            readAtCommit = commitsNow;
+        }
+        return storedRead;
+    }
+
+    /** The offset commits ended so far (see {@link #committed}). */
+    public int commits() {
+        return commits.get();
+    }
+
     /**
      * Whether a restart now would send again nothing the stream handed out before {@code lsn}: the stored offset is at
      * or past it, or every record handed out is acknowledged and the stored offset covers the last one Kafka took.
-     * The offset is read back at most once per commit (a read of the offsets topic).
      */
     public boolean resumesPast(Lsn lsn) {
-        int commitsNow = commits.get();
-        if (commitsNow != readAtCommit) {
-            stored = StreamPosition.fromOffset(offsets.offset(partition));
-            readAtCommit = commitsNow;
-        }
+        Optional<StreamPosition> stored = stored();
         if (stored.map(s -> !s.commitLsn().isBefore(lsn)).orElse(false)) {
             return true;
         }
