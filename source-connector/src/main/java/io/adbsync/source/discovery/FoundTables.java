@@ -3,6 +3,7 @@ package io.adbsync.source.discovery;
 import io.adbsync.common.sql.TableId;
 
 import io.adbsync.source.partition.AttachedPartitions;
+import io.adbsync.source.shard.RecopyRendezvous;
 import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.stream.StoredStream;
 import io.adbsync.source.wal.Lsn;
@@ -26,6 +27,7 @@ public final class FoundTables {
     private final NewTables newTables;
     private final AttachedPartitions attachedPartitions;
     private final Snapshotter snapshotter;
+    private final RecopyRendezvous recopies;
     private final Map<String, String> rowFilters;
     private final OffsetStorageReader offsets;
     private final StoredStream stored;
@@ -34,14 +36,16 @@ public final class FoundTables {
      * @param newTables          null when nothing is streamed
      * @param attachedPartitions null when partitions need no watch
      * @param snapshotter        null under snapshot.mode=never: what is found is then only named, not copied
+     * @param recopies           where key shards' tasks meet before a copy again, else null
      * @param rowFilters         the row filters by schema.table, applied to the copies
      * @param stored             how far a restart would resume the stream: copies that replace earlier ones wait for it
      */
     public FoundTables(NewTables newTables, AttachedPartitions attachedPartitions, Snapshotter snapshotter,
-                       Map<String, String> rowFilters, OffsetStorageReader offsets, StoredStream stored) {
+                       RecopyRendezvous recopies, Map<String, String> rowFilters, OffsetStorageReader offsets, StoredStream stored) {
         this.newTables = newTables;
         this.attachedPartitions = attachedPartitions;
         this.snapshotter = snapshotter;
+        this.recopies = recopies;
         this.rowFilters = rowFilters;
         this.offsets = offsets;
         this.stored = stored;
@@ -73,6 +77,9 @@ public final class FoundTables {
                     snapshotter.heldRecopyDone(held.getKey(), held.getValue());
                 }
             }
+        }
+        if (recopies != null && snapshotter != null) {
+            recopies.check(receivedLsn, stored, snapshotter, offsets, nowMs);
         }
         if (newTables != null) {
             newTables.discover(nowMs);

@@ -15,16 +15,16 @@ import java.util.concurrent.Callable;
  * Rows of the heartbeat table that the segments' tasks share through the coordinator, named by paths under the slot's
  * name (truncate meetings, recorded distribution policies): the one table every task may already write.
  */
-final class HeartbeatRows {
+public final class HeartbeatRows {
 
     /** The rows whose name starts with the bound text (bound twice). */
-    static final String STARTS_WITH = "left(slot_name, length(?)) = ?";
+    public static final String STARTS_WITH = "left(slot_name, length(?)) = ?";
 
     private HeartbeatRows() {
     }
 
     /** The names in {@code quotedTable} that start with {@code prefix}, oldest first. */
-    static List<String> names(Connection c, String quotedTable, String prefix) throws SQLException {
+    public static List<String> names(Connection c, String quotedTable, String prefix) throws SQLException {
         List<String> names = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT slot_name FROM " + quotedTable + " WHERE " + STARTS_WITH
                 + " ORDER BY ts, slot_name")) {
@@ -40,7 +40,7 @@ final class HeartbeatRows {
     }
 
     /** Deletes the rows of {@code heartbeatTable} whose name starts with {@code prefix}, where the table exists. */
-    static int deleteStartingWith(Connection c, TableId heartbeatTable, String prefix) throws SQLException {
+    public static int deleteStartingWith(Connection c, TableId heartbeatTable, String prefix) throws SQLException {
         if (!Heartbeat.exists(c, heartbeatTable)) {
             return 0;
         }
@@ -52,7 +52,7 @@ final class HeartbeatRows {
     }
 
     /** The task's coordinator connection, a failure to get it as an SQLException of a lost connection. */
-    static Connection coordinator(Callable<Connection> coordinator) throws SQLException {
+    public static Connection coordinator(Callable<Connection> coordinator) throws SQLException {
         try {
             return coordinator.call();
         } catch (SQLException e) {

@@ -17,6 +17,7 @@ import io.adbsync.source.partition.PartitionPublication;
 import io.adbsync.source.partition.PartitionRouter;
 import io.adbsync.source.reader.StreamReader;
 import io.adbsync.source.shard.KeyShard;
+import io.adbsync.source.shard.RecopyRendezvous;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.snapshot.LeftTables;
@@ -132,6 +133,7 @@ public final class TaskSetup {
         SnapshotMetrics snapshotMetrics = new SnapshotMetrics();
         Snapshotter snapshotter;
         StreamReader reader;
+        RecopyRendezvous recopies;
     }
 
     private Capture build(SourceCatalog catalog, Built built) throws SQLException {
@@ -178,11 +180,11 @@ public final class TaskSetup {
         AttachedPartitions attachedPartitions = streaming ? attachedPartitions(catalog, site, setUp, resumeAt.isEmpty()) : null;
         NewTables newTables = streaming ? newTables(catalog, site, setUp, filter, attachedPartitions) : null;
         Snapshotter snapshotter = config.snapshotMode() == SnapshotMode.NEVER ? null
-                : planSnapshot(catalog, site, setUp, relations, records, heartbeat, attachedPartitions, built);
+                : planSnapshot(catalog, site, setUp, relations, records, heartbeat, attachedPartitions, built, streaming);
         metrics.register(connectorName, taskId);
         StoredStream stored = new StoredStream(offsets, records.partition(), () -> tracker.inFlight() == 0);
         StreamReader reader = new StreamReader(readerSettings(site), catalog, changes, tracker, metrics, heartbeat,
-                new FoundTables(newTables, attachedPartitions, snapshotter, setUp.rowFilters(), offsets, stored));
+                new FoundTables(newTables, attachedPartitions, snapshotter, built.recopies, setUp.rowFilters(), offsets, stored));
         built.reader = reader;
         if (streaming && leftTables.holdsStream()) {
             log.info("Streaming database {} from slot {} waits until the marks of the tables no longer captured are stored",
@@ -229,7 +231,7 @@ public final class TaskSetup {
     /** The snapshot of the captured tables but the heartbeat's, planned from the stored offsets. */
     private Snapshotter planSnapshot(SourceCatalog catalog, ReadSite site, SourceBootstrap.Result setUp,
                                      RelationRegistry relations, ChangeRecordFactory records, Heartbeat heartbeat,
-                                     AttachedPartitions attached, Built built) throws SQLException {
+                                     AttachedPartitions attached, Built built, boolean streaming) throws SQLException {
         // The slot exists before the first chunk is read: that is what makes chunk plus stream consistent.
         Snapshotter snapshotter = new Snapshotter(site.data(), catalog, relations, records, site.scope(),
                 config.publicationName(), config.snapshotMaxThreads(), config.snapshotChunkRows(), config.snapshotChunkBytes(), config.spillDirectory(),
@@ -237,6 +239,11 @@ public final class TaskSetup {
                 (partition, offset) -> heartbeat.carrying(partition, offset, Optional.empty(), System.currentTimeMillis()));
         built.snapshotter = snapshotter;
         snapshotter.share(site.share());
+        if (streaming && site.shard() != null) {
+            // Key shards' tasks meet before a copy again; with nothing streamed, no stream could tell them when.
+            built.recopies = new RecopyRendezvous(catalog, config.heartbeatTable(), config.slotName(), site.shard());
+            snapshotter.meetForRecopies(built.recopies);
+        }
         if (attached != null) {
             snapshotter.deferPartitions(attached::deferred);
         }

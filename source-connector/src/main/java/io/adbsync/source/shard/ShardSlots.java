@@ -129,6 +129,7 @@ public final class ShardSlots {
             throws SQLException {
         long started = System.currentTimeMillis();
         TruncateRendezvous.forgetAll(site.connection(), heartbeatTable, base);
+        RecopyRendezvous.forgetAll(site.connection(), heartbeatTable, base);
         List<String> made = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {

@@ -167,7 +167,7 @@ public final class Snapshotter implements AutoCloseable {
         this.storedOffsets = offsets;
         Map<String, Long> members = publishedBefore == null ? Map.of() : catalog.publicationMembers(publication);
         for (TableId name : tables) {
-            planTable(name, offsets, members, publishedBefore, Planning.AT_START, null);
+            planTable(name, offsets, members, publishedBefore, Planning.AT_START, null, null);
         }
         if (owedRecopies.values().stream().anyMatch(o -> o.after() == null)) {
             Lsn now = catalog.streamServerLsn();
@@ -205,7 +205,8 @@ public final class Snapshotter implements AutoCloseable {
     public void planHeldRecopy(TableId name, OffsetStorageReader offsets) throws SQLException {
         Held held = heldRecopies.get(name);
         if (held != null) {
-            planTable(name, offsets, catalog.publicationMembers(publication), held.publishedBefore(), Planning.RELEASED, held);
+            planTable(name, offsets, catalog.publicationMembers(publication), held.publishedBefore(), Planning.RELEASED, held,
+                    null);
         }
     }
 
@@ -218,6 +219,91 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /**
+     * Makes this task, one of several reading a key shard each, meet the others before a copy again instead of
+     * refusing it: see {@link RecopyMeetings}.
+     */
+    public void meetForRecopies(RecopyMeetings recopies) {
+        this.recopies = recopies;
+    }
+
+    /**
+     * Plans this task's share of {@code name}'s copy again, relation {@code oid} at {@code generation}, once the key
+     * shards' tasks met for it: with the truncate of the earlier copy where {@code sendsTruncate} (shard 0), else without,
+     * that truncate being in Kafka already. False where a round in flight still reads an earlier copy of the table here:
+     * try again later (planned beside it, that copy's rows could follow the truncate).
+     */
+    public boolean planMetRecopy(TableId name, int oid, long generation, String again, boolean sendsTruncate,
+                                 OffsetStorageReader offsets) throws SQLException {
+        String table = name.schema() + "." + name.table();
+        if (java.util.stream.Stream.concat(inFlightPlans.stream(), rewinding.stream())
+                .anyMatch(p -> p.table.qualifiedName().equals(table) && !p.done())) {
+            return false;
+        }
+        for (TablePlan plan : new ArrayList<>(pending)) {
+            if (plan.table.qualifiedName().equals(table)) {
+                pending.remove(plan);
+                all.remove(plan);
+                metrics.untrack(plan);
+            }
+        }
+        planTable(name, offsets, catalog.publicationMembers(publication), null, Planning.MET, null,
+                new Met(oid, generation, again, sendsTruncate));
+        return true;
+    }
+
+    /**
+     * Whether this task copies {@code name} (relation {@code oid}) below {@code generation}, with nothing of it under
+     * way: a copy again the other tasks asked for is then this task's to join. A copy under way goes first.
+     */
+    public boolean copiesBelow(TableId name, int oid, long generation) {
+        String table = name.schema() + "." + name.table();
+        if (!Integer.valueOf(oid).equals(plannedRelations.get(table))
+                || plannedGenerations.getOrDefault(relationKey(table, oid), 0L) >= generation) {
+            return false;
+        }
+        return all.stream().noneMatch(p -> p.table.qualifiedName().equals(table) && !p.done());
+    }
+
+    /**
+     * Whether the truncate this task sent for {@code name}'s copy again at {@code generation}, once the tasks met, reads
+     * back stored: the other tasks may then copy their shares.
+     */
+    public boolean metTruncateStored(TableId name, int oid, long generation, OffsetStorageReader offsets) {
+        MetTruncate sent = metTruncates.get(name);
+        if (sent == null || sent.oid() != oid || sent.generation() != generation) {
+            return false;
+        }
+        SnapshotOffsets.Offset stored;
+        try {
+            stored = SnapshotOffsets.parse(offsets.offset(sent.partition()));
+        } catch (RuntimeException e) {
+            return false;
+        }
+        if (TablePlan.copiedPast(stored, oid, generation)) {
+            metTruncates.remove(name);
+            return true;
+        }
+        return false;
+    }
+
+    /** A copy again the key shards' tasks met for: the relation, its generation, why, and whether this task truncates. */
+    private record Met(int oid, long generation, String again, boolean sendsTruncate) {
+    }
+
+    /** The part whose copy carries the truncate this task sent for a copy again met for. */
+    private record MetTruncate(Map<String, String> partition, int oid, long generation) {
+    }
+
+    private static final String ASKED_BY_OTHERS =
+            "is copied again by the other key shards' tasks (their offsets told them its earlier copy no longer holds)";
+
+    /** Null unless key shards' tasks meet for copies again. */
+    private RecopyMeetings recopies;
+    private final Map<TableId, MetTruncate> metTruncates = new HashMap<>();
+    /** The partitions planned with copies again the key shards' tasks met for: the watch finds them planned. */
+    private final Set<Map<String, String>> metPartitions = new java.util.HashSet<>();
+
+    /**
      * Plans the copy of a table found while streaming (created, or re-created under a captured name); a copy stored for
      * another relation of that name, or one made before the table was {@code added} to the publication just now (it
      * was not captured meanwhile), is replaced.
@@ -225,11 +311,15 @@ public final class Snapshotter implements AutoCloseable {
     public void planNewTable(TableId name, boolean added, Map<String, String> conditions, OffsetStorageReader offsets)
             throws SQLException {
         this.conditions = conditions;
-        planTable(name, offsets, catalog.publicationMembers(publication), added ? Set.of() : null, Planning.FOUND, null);
+        planTable(name, offsets, catalog.publicationMembers(publication), added ? Set.of() : null, Planning.FOUND, null,
+                null);
     }
 
-    /** When a table's copy is planned: at the start, found while streaming, or released from a hold. */
-    private enum Planning { AT_START, FOUND, RELEASED }
+    /**
+     * When a table's copy is planned: at the start, found while streaming, released from a hold, or once the key
+     * shards' tasks met for its copy again.
+     */
+    private enum Planning { AT_START, FOUND, RELEASED, MET }
 
     /**
      * A copy again held: why the earlier copy no longer holds, the server's position it waits for (null until every
@@ -361,7 +451,7 @@ public final class Snapshotter implements AutoCloseable {
     private Set<String> publishedBeforeStart;
 
     private void planTable(TableId name, OffsetStorageReader offsets, Map<String, Long> members, Set<String> publishedBefore,
-                           Planning planning, Held released) throws SQLException {
+                           Planning planning, Held released, Met met) throws SQLException {
         boolean whileStreaming = planning != Planning.AT_START;
         PgOutputMessage.Relation shape = catalog.relation(name.schema(), name.table());
         // While streaming the table is described, not registered: the stream may not have reached its Relation yet.
@@ -436,7 +526,53 @@ public final class Snapshotter implements AutoCloseable {
         if (again == null && released != null) {
             again = released.again();
         }
-        if (again != null && !share.readsAllRows(table.oid())) {
+        // Counted from the copy it replaces: from the parts it replaces where they tell (not from parts of this copy a
+        // restart found stored, so a truncate sent again names the same barrier), else from the latest of this
+        // relation's parts and mark (a part with nothing stored, e.g. a partition attached since, counts none).
+        long copiedGeneration = Math.max(latestGeneration(stored, table.oid()),
+                Math.max(ownMarkGeneration, generationUnderName(underName, table)));
+        long generation = again == null ? 0 : (replaced.isEmpty() ? copiedGeneration : latestGeneration(replaced, null)) + 1;
+        // Whether the copy again's truncate went out from another task: this one copies its share without one.
+        boolean truncateSentElsewhere = false;
+        // Copied again whole where the key shards' tasks meet for it, not partition by partition as the watch of
+        // attached partitions finds them (see Owed): the meeting makes the copy wait, and the truncate is not sent with
+        // a first partition's copy, but before every shard's.
+        String ownMarkNonce = null;
+        if (recopies != null && again != null && readFrom.isEmpty() && !leaves.isEmpty()) {
+            readFrom.addAll(leaves);
+            leaves.forEach(leaf -> stored.add(null));
+            generation = Math.max(generation, TablePlan.generationOf(underName) + 1);
+            ownMarkNonce = LeftTables.nonce(underName);
+        }
+        if (recopies != null && !readFrom.isEmpty()) {
+            if (met != null) {
+                // The tasks met: this copy is the one they agreed on, whatever this task's offsets say of it.
+                again = again == null ? met.again() : again;
+                generation = met.generation();
+                truncateSentElsewhere = !met.sendsTruncate();
+            } else {
+                if (again == null) {
+                    // Copied again by the other tasks (their offsets told them to): this task's share goes with theirs.
+                    long copied = Math.max(copiedGeneration,
+                            plannedGenerations.getOrDefault(relationKey(table.qualifiedName(), table.oid()), 0L));
+                    if (recopies.askedPast(table.oid(), copied, truncatedGeneration(stored, underName, table.oid()))) {
+                        again = ASKED_BY_OTHERS;
+                        generation = copied + 1;
+                    }
+                }
+                if (again != null) {
+                    RecopyMeetings.Joined joined = recopies.join(name, table.oid(), generation, again);
+                    if (!joined.sent()) {
+                        log.info("Snapshot of {} starts again once every key shard's task has streamed past this point "
+                                + "and one has sent the truncate of the earlier copy: the table {}", name, again);
+                        return;
+                    }
+                    generation = joined.generation();
+                    truncateSentElsewhere = true;
+                }
+            }
+        }
+        if (again != null && !share.readsAllRows(table.oid()) && (recopies == null || readFrom.isEmpty())) {
             throw new ConnectException(partRecopy(table, again, share.splitsRows()));
         }
         if (again != null && readFrom.isEmpty()) {
@@ -444,9 +580,9 @@ public final class Snapshotter implements AutoCloseable {
             // again while the task was away). The first one planned carries the truncate, once the stream is past
             // this point and a restart would resume past it, as for a held copy.
             // Past the mark's (of another relation, or of this one left out a while, whose nonce names the truncate).
-            long generation = TablePlan.generationOf(underName) + 1;
-            owedRecopies.put(name, new Owed(again, table.oid(), generation, TablePlan.barrierId(table.oid(), member,
-                    generation, LeftTables.nonce(underName), records.sourceSystem()),
+            long owedGeneration = TablePlan.generationOf(underName) + 1;
+            owedRecopies.put(name, new Owed(again, table.oid(), owedGeneration, TablePlan.barrierId(table.oid(), member,
+                    owedGeneration, LeftTables.nonce(underName), records.sourceSystem()),
                     planning == Planning.AT_START ? null : catalog.streamServerLsn()));
             log.info("Snapshot of {} starts again with its first partition the stream reaches: the table {}, so its "
                     + "earlier copy no longer holds", name, again);
@@ -455,7 +591,9 @@ public final class Snapshotter implements AutoCloseable {
         // Another table took the name while its copy was held (a second rotation): the one held for may still have
         // changes made before that on their way, so the copy waits again, for a position past the new rename.
         boolean takenAgain = released != null && released.oid() != table.oid();
-        if (again != null && (planning == Planning.FOUND || takenAgain
+        // A copy again the key shards' tasks met for waited as a held one does, and longer (see RecopyMeetings).
+        boolean metForIt = met != null || truncateSentElsewhere;
+        if (again != null && !metForIt && (planning == Planning.FOUND || takenAgain
                 || planning == Planning.AT_START && publishedBeforeStart != null)) {
             // The stream may be behind the server. What it has yet to send of the table's earlier relation comes under
             // this name where that relation was renamed away (an archive rotation: RENAME, CREATE under the name): sent
@@ -468,16 +606,11 @@ public final class Snapshotter implements AutoCloseable {
                     + "the table {}, so its earlier copy no longer holds", name, again);
             return;
         }
-        // Counted from the copy it replaces: from the parts it replaces where they tell (not from parts of this copy a
-        // restart found stored, so a truncate sent again names the same barrier), else from the latest of this
-        // relation's parts and mark (a part with nothing stored, e.g. a partition attached since, counts none).
-        long generation = again == null ? 0 : (replaced.isEmpty()
-                ? Math.max(latestGeneration(stored, table.oid()), Math.max(ownMarkGeneration, generationUnderName(underName, table)))
-                : latestGeneration(replaced, null)) + 1;
         // A truncate a restart found part sent, on whichever part carried it (the first then, not necessarily now).
         SnapshotOffsets.Offset partSent = stored.stream().filter(TablePlan::partSentTruncate).findFirst().orElse(null);
         // Any partition's mark names the re-copy: leaf 0 may have been copied (and so unmarked) after the others.
-        String nonce = stored.stream().map(LeftTables::nonce).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        String nonce = stored.stream().map(LeftTables::nonce).filter(java.util.Objects::nonNull).findFirst()
+                .orElse(ownMarkNonce);
         for (int i = 0; i < readFrom.size(); i++) {
             Partitions.Member leaf = readFrom.get(i);
             TablePlan plan = plan(table, leaf, again == null ? stored.get(i) : null);
@@ -485,7 +618,7 @@ public final class Snapshotter implements AutoCloseable {
                 plan.generation = generation;
                 // One truncate drops the earlier copy, before the first partition's rows: one per partition would
                 // drop the partitions copied before it.
-                if (i == 0) {
+                if (i == 0 && !truncateSentElsewhere) {
                     String barrier = TablePlan.barrierId(table.oid(), member, generation, nonce, records.sourceSystem());
                     if (partSent != null && barrier.equals(partSent.barrier())) {
                         // This copy's own truncate, part sent before a restart: the rest of its copies go out.
@@ -497,12 +630,18 @@ public final class Snapshotter implements AutoCloseable {
                     if (leaf != null) {
                         owedCarriers.put(name, new Carrier(plan.partition, table.oid(), generation, again));
                     }
+                    if (met != null) {
+                        metTruncates.put(name, new MetTruncate(plan.partition, table.oid(), generation));
+                    }
                 }
             } else if (leaf == null) {
                 plan.generation = Math.max(plan.generation, ownMarkGeneration);
             }
             plan.shape = shape;
             plan.publicationMember = member;
+            if (met != null && leaf != null) {
+                metPartitions.add(plan.partition);
+            }
             add(plan, again);
             // A copy again marks the table once the partition carrying its truncate is stored past it: another
             // partition stored first would not tell that the truncate reached Kafka.
@@ -525,6 +664,20 @@ public final class Snapshotter implements AutoCloseable {
             }
         }
         return latest;
+    }
+
+    /**
+     * The latest generation of relation {@code oid} whose copy this task has stored past its truncate (a part or the
+     * table's mark, which goes out only after that), where the key shards' tasks met for it; else 0.
+     */
+    private static long truncatedGeneration(List<SnapshotOffsets.Offset> stored, SnapshotOffsets.Offset underName, int oid) {
+        long latest = 0;
+        for (SnapshotOffsets.Offset offset : stored) {
+            if (offset != null && TablePlan.ofRelation(offset, oid) && !offset.partSentTruncate()) {
+                latest = Math.max(latest, offset.generation());
+            }
+        }
+        return TablePlan.currentMark(underName, oid) ? Math.max(latest, underName.generation()) : latest;
     }
 
     /**
@@ -620,17 +773,20 @@ public final class Snapshotter implements AutoCloseable {
     }
 
     /**
-     * Why {@code table}, read here in part (one segment's rows, or one key shard's), cannot be copied again: the new copy
-     * must start with a truncate that drops the earlier one, and sent by one task it would also drop the rows the other
-     * tasks copied or streamed after it.
+     * Why {@code table}, read here in part (one segment's rows, or one key shard's under snapshot.mode=initial_only,
+     * where no stream tells the tasks when to meet), cannot be copied again: the new copy must start with a truncate that
+     * drops the earlier one, and sent by one task it would also drop the rows the other tasks copied or streamed after it.
      */
     static String partRecopy(CapturedTable table, String again, boolean byKey) {
         String parts = byKey ? "key shard" : "segment";
         return "Table " + table.qualifiedName() + " " + again + ", so its earlier copy no longer holds and must be "
                 + "replaced, starting with a truncate of the destination table. Read " + (byKey
-                ? "by several tasks split by key (tasks.max above 1)" : "per segment (source.mode=greenplum_segments)")
-                + ", each " + parts + "'s task copies only its own rows, and this version cannot yet make the tasks meet "
-                + "at that truncate, so the task stops rather than lose rows at the destination. To go on: stop this "
+                ? "by several tasks split by key (tasks.max above 1) under snapshot.mode=initial_only"
+                : "per segment (source.mode=greenplum_segments)")
+                + ", each " + parts + "'s task copies only its own rows, and " + (byKey
+                ? "with nothing streamed the tasks cannot meet at that truncate (they do while streaming)"
+                : "this version cannot yet make the segments' tasks meet at that truncate")
+                + ", so the task stops rather than lose rows at the destination. To go on: stop this "
                 + "connector, empty the destination tables, delete its offsets (DELETE /connectors/<name>/offsets, with "
                 + "slot.drop.on.offsets.reset=true so the " + parts + "s' slots go too) and start it again: every table "
                 + "is copied anew";
@@ -731,6 +887,16 @@ public final class Snapshotter implements AutoCloseable {
         // Described, not registered: the stream may not have reached a change of the table's shape the catalog has.
         CapturedTable table = relations.describe(shape);
         if (!share.reads(table.oid())) {
+            return;
+        }
+        if (recopies != null && metPartitions.contains(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)))) {
+            // Planned with its table's copy again, once the key shards' tasks met for it.
+            return;
+        }
+        if (recopies != null && recopies.meeting(root)) {
+            // The key shards' tasks meet for its table's copy again, which copies every partition after the truncate.
+            log.info("Partition {} of {} is copied with its table, whose copy again waits for the key shards' tasks",
+                    leaf.qualifiedName(), table.qualifiedName());
             return;
         }
         if (heldRecopies.containsKey(root)) {

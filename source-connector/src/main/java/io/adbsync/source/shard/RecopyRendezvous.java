@@ -1,0 +1,381 @@
+package io.adbsync.source.shard;
+
+import io.adbsync.common.sql.TableId;
+import io.adbsync.source.catalog.SourceCatalog;
+import io.adbsync.source.greenplum.HeartbeatRows;
+import io.adbsync.source.snapshot.RecopyMeetings;
+import io.adbsync.source.snapshot.Snapshotter;
+import io.adbsync.source.stream.StoredStream;
+import io.adbsync.source.wal.Lsn;
+import org.apache.kafka.connect.storage.OffsetStorageReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Makes the key shards' tasks meet before a table's copy again (see {@link RecopyMeetings}), through rows of the
+ * heartbeat table, as their truncates do (see {@code TruncateRendezvous}):
+ * {@code <slot>/recopy/<OID>/<generation>/asked}, written by whichever task first finds that the table's earlier copy
+ * no longer holds; {@code .../<shard>} once that shard's stream is past the point where its task learnt of it and a
+ * restart would resume past it (so every record it sent of the earlier table is stored: none can follow the truncate);
+ * {@code .../sent} once shard 0's task, after every shard arrived, has the truncate that starts its share of the copy
+ * stored. The other tasks copy their shares only then. A task restarted anywhere in this finds where it was by these
+ * rows and its stored offsets: its arrival is written again (it counts once), and a truncate reported sent is not sent
+ * again.
+ *
+ * <p>Every task learns of a request from the rows, not from its own offsets only: the tasks' offsets may tell them
+ * different things (one restarted after its copy of the table was stored, another before), and all must copy their
+ * shares after the one truncate.
+ */
+public final class RecopyRendezvous implements RecopyMeetings {
+
+    private static final Logger log = LoggerFactory.getLogger(RecopyRendezvous.class);
+    private static final long LOOK_INTERVAL_MS = 1_000;
+    private static final long WAIT_LOG_INTERVAL_MS = 30_000;
+    private static final int SENDER = 0;
+    private static final String ASKED = "asked";
+    private static final String SENT = "sent";
+    private static final String ASKED_BY_OTHERS = "is copied again by the other key shards' tasks";
+
+    /** A copy again this task waits to meet the others for. */
+    private static final class Meeting {
+        final TableId name;
+        final int oid;
+        final long generation;
+        final String why;
+        final long since = System.currentTimeMillis();
+        long lastLog = since;
+        /** The server's position once this task knew of it: its stream must be past, and a restart resume past. */
+        Lsn after;
+        boolean arrived;
+        /** Shard 0's: its share is planned, the truncate first; what is left is to report it sent once stored. */
+        boolean planned;
+
+        Meeting(TableId name, int oid, long generation, String why) {
+            this.name = name;
+            this.oid = oid;
+            this.generation = generation;
+            this.why = why;
+        }
+    }
+
+    private final SourceCatalog catalog;
+    private final TableId heartbeatTable;
+    private final String table;
+    private final String slot;
+    private final KeyShard shard;
+    private final Map<TableId, Meeting> meetings = new LinkedHashMap<>();
+    private long nextLookAt;
+
+    /**
+     * @param catalog        the task's catalog, whose connection (to the source's primary) every row goes through
+     * @param heartbeatTable the heartbeat table, which holds the rows
+     * @param slot           the connector's {@code slot.name}, which every shard's task shares
+     */
+    public RecopyRendezvous(SourceCatalog catalog, TableId heartbeatTable, String slot, KeyShard shard) {
+        this.catalog = catalog;
+        this.heartbeatTable = heartbeatTable;
+        this.table = heartbeatTable.quoted();
+        this.slot = slot;
+        this.shard = shard;
+    }
+
+    /** What the names of the rows of slot {@code slot} start with. */
+    static String prefix(String slot) {
+        return slot + "/recopy/";
+    }
+
+    /**
+     * Deletes every row of slot {@code slot}'s meetings from {@code heartbeatTable}, where it exists: made anew, the
+     * slots' tasks copy every table anew, and old requests would make them copy again.
+     */
+    public static void forgetAll(Connection c, TableId heartbeatTable, String slot) throws SQLException {
+        int deleted = HeartbeatRows.deleteStartingWith(c, heartbeatTable, prefix(slot));
+        if (deleted > 0) {
+            log.info("Deleted {} row(s) of earlier slots {}' copies again from {}", deleted, slot, heartbeatTable.quoted());
+        }
+    }
+
+    @Override
+    public Joined join(TableId name, int oid, long generation, String why) throws SQLException {
+        Requests requests = requests(oid);
+        long asked = requests.latestAsked();
+        long joined = Math.max(asked, generation);
+        if (asked < generation) {
+            insert(row(oid, generation, ASKED));
+            log.info("Table {} {}: the key shards' tasks meet to copy it again (generation {})", name, why, generation);
+        }
+        boolean sent = asked >= generation && requests.sent(joined);
+        Meeting meeting = meetings.get(name);
+        if (sent) {
+            if (meeting != null && meeting.oid == oid && meeting.generation <= joined) {
+                meetings.remove(name);
+            }
+        } else if (meeting == null || meeting.oid != oid || meeting.generation < joined) {
+            meetings.put(name, new Meeting(name, oid, joined, why));
+        }
+        return new Joined(joined, sent);
+    }
+
+    @Override
+    public boolean askedPast(int oid, long copiedGeneration, long truncatedGeneration) throws SQLException {
+        Requests requests = requests(oid);
+        if (shard.index() == SENDER) {
+            // Shard 0's task stopped after its truncate was stored and before it said so: it says so now.
+            for (long generation : requests.asked) {
+                if (generation <= truncatedGeneration && !requests.sent(generation)) {
+                    insert(row(oid, generation, SENT));
+                    log.info("Truncate of relation {}'s earlier copy (generation {}) was stored before this task "
+                            + "restarted; reported sent now", Integer.toUnsignedLong(oid), generation);
+                }
+            }
+        }
+        return requests.latestAsked() > copiedGeneration;
+    }
+
+    @Override
+    public boolean meeting(TableId table) {
+        return meetings.containsKey(table);
+    }
+
+    /**
+     * One look, at most every second: learns of requests the other tasks made for tables this task copies, reports
+     * arrivals where the stream at {@code receivedLsn} and what {@code stored} says a restart resumes from are past,
+     * and plans this task's share of each copy again met for with {@code snapshotter}.
+     */
+    public void check(Lsn receivedLsn, StoredStream stored, Snapshotter snapshotter, OffsetStorageReader offsets,
+                      long nowMs) throws SQLException {
+        if (nowMs < nextLookAt) {
+            return;
+        }
+        nextLookAt = nowMs + LOOK_INTERVAL_MS;
+        Map<Integer, Requests> all = allRequests();
+        learn(all, snapshotter);
+        for (Meeting found : new ArrayList<>(meetings.values())) {
+            Meeting m = found;
+            if (nameOf(m.oid) == null) {
+                // Dropped before the copy: a table created again under the name is met for anew.
+                meetings.remove(m.name);
+                continue;
+            }
+            long latest = all.getOrDefault(m.oid, new Requests()).latestAsked();
+            if (latest > m.generation) {
+                // Two tasks asked at once, counting differently: the later generation is the one every task meets for.
+                m = new Meeting(m.name, m.oid, latest, m.why);
+                meetings.put(m.name, m);
+            }
+            if (m.after == null) {
+                m.after = catalog.streamServerLsn();
+            }
+            if (!m.arrived) {
+                if (receivedLsn.isBefore(m.after) || !stored.resumesPast(m.after)) {
+                    waiting(m, "its stream to pass " + m.after + " and a restart to resume past it");
+                    continue;
+                }
+                insert(row(m.oid, m.generation, String.valueOf(shard.index())));
+                m.arrived = true;
+                log.info("Stream of key shard {} is past every record of {}'s earlier copy; waiting for the other "
+                        + "shards' tasks to copy it again (generation {})", shard, m.name, m.generation);
+                all = allRequests();
+            }
+            Requests requests = all.getOrDefault(m.oid, new Requests());
+            if (!m.planned) {
+                int arrived = requests.arrivals(m.generation, shard.count());
+                if (arrived < shard.count()) {
+                    waiting(m, (shard.count() - arrived) + " of " + shard.count() + " key shards' tasks to reach it");
+                    continue;
+                }
+                boolean sent = requests.sent(m.generation);
+                if (shard.index() == SENDER && !sent) {
+                    if (planShare(snapshotter, m, true, offsets)) {
+                        m.planned = true;
+                    }
+                    continue;
+                }
+                if (!sent) {
+                    waiting(m, "key shard " + SENDER + "'s task to send the truncate of the earlier copy");
+                    continue;
+                }
+                if (planShare(snapshotter, m, false, offsets)) {
+                    meetings.remove(m.name);
+                }
+                continue;
+            }
+            if (snapshotter.metTruncateStored(m.name, m.oid, m.generation, offsets)) {
+                insert(row(m.oid, m.generation, SENT));
+                log.info("Truncate of {}'s earlier copy sent for every key shard (generation {}); their copies start",
+                        m.name, m.generation);
+                forgetBefore(m.oid, m.generation);
+                meetings.remove(m.name);
+            }
+        }
+    }
+
+    /**
+     * Joins the copies again the other tasks asked for of tables this task copies at a lower generation, with nothing
+     * of them under way here; shard 0's task also deletes the rows of relations dropped since, which no task can meet
+     * for any longer.
+     */
+    private void learn(Map<Integer, Requests> all, Snapshotter snapshotter) throws SQLException {
+        for (Map.Entry<Integer, Requests> e : all.entrySet()) {
+            int oid = e.getKey();
+            long asked = e.getValue().latestAsked();
+            if (asked < 0 || meetings.values().stream().anyMatch(m -> m.oid == oid && m.generation >= asked)) {
+                continue;
+            }
+            TableId name = nameOf(oid);
+            if (name == null) {
+                if (shard.index() == SENDER) {
+                    HeartbeatRows.deleteStartingWith(connection(), heartbeatTable, relationPrefix(oid));
+                }
+                continue;
+            }
+            if (!e.getValue().sent(asked) && snapshotter.copiesBelow(name, oid, asked)) {
+                join(name, oid, asked, ASKED_BY_OTHERS);
+            }
+        }
+    }
+
+    /** Plans this task's share of the copy met for; true once planned, or once its table is found dropped. */
+    private boolean planShare(Snapshotter snapshotter, Meeting m, boolean sendsTruncate, OffsetStorageReader offsets)
+            throws SQLException {
+        try {
+            return snapshotter.planMetRecopy(m.name, m.oid, m.generation, m.why, sendsTruncate, offsets);
+        } catch (SQLException e) {
+            if (!UNDEFINED_TABLE.equals(e.getSQLState())) {
+                throw e;
+            }
+            log.info("Table {} was dropped before its copy again began", m.name);
+            meetings.remove(m.name);
+            return false;
+        }
+    }
+
+    private static final String UNDEFINED_TABLE = "42P01";
+
+    private void waiting(Meeting m, String what) {
+        long now = System.currentTimeMillis();
+        if (now - m.lastLog >= WAIT_LOG_INTERVAL_MS) {
+            m.lastLog = now;
+            log.info("Copy again of {} (key shard {}) waits for {} ({} s so far)", m.name, shard, what, (now - m.since) / 1000);
+        }
+    }
+
+    /** The rows of one relation's copies again, by generation. */
+    private static final class Requests {
+        final Set<Long> asked = new HashSet<>();
+        final Set<Long> sent = new HashSet<>();
+        final Map<Long, Set<Integer>> arrived = new HashMap<>();
+
+        long latestAsked() {
+            return asked.stream().mapToLong(Long::longValue).max().orElse(-1);
+        }
+
+        boolean sent(long generation) {
+            return sent.contains(generation);
+        }
+
+        int arrivals(long generation, int count) {
+            return (int) arrived.getOrDefault(generation, Set.of()).stream().filter(s -> s < count).count();
+        }
+
+        void add(long generation, String what) {
+            switch (what) {
+                case ASKED -> asked.add(generation);
+                case SENT -> sent.add(generation);
+                default -> arrived.computeIfAbsent(generation, g -> new HashSet<>()).add(Integer.parseInt(what));
+            }
+        }
+    }
+
+    private Requests requests(int oid) throws SQLException {
+        return allRequests(relationPrefix(oid)).getOrDefault(oid, new Requests());
+    }
+
+    private Map<Integer, Requests> allRequests() throws SQLException {
+        return allRequests(prefix(slot));
+    }
+
+    /** The rows whose name starts with {@code prefix}, by relation; rows of another form are passed over. */
+    private Map<Integer, Requests> allRequests(String prefix) throws SQLException {
+        Map<Integer, Requests> all = new LinkedHashMap<>();
+        String base = prefix(slot);
+        for (String name : HeartbeatRows.names(connection(), table, prefix)) {
+            String[] parts = name.substring(base.length()).split("/");
+            if (parts.length != 3) {
+                continue;
+            }
+            try {
+                int oid = (int) Long.parseLong(parts[0]);
+                all.computeIfAbsent(oid, o -> new Requests()).add(Long.parseLong(parts[1]), parts[2]);
+            } catch (NumberFormatException e) {
+                log.debug("Row {} of {} is not a copy again's", name, table);
+            }
+        }
+        return all;
+    }
+
+    private String relationPrefix(int oid) {
+        return prefix(slot) + Integer.toUnsignedLong(oid) + "/";
+    }
+
+    private String row(int oid, long generation, String what) {
+        return relationPrefix(oid) + generation + "/" + what;
+    }
+
+    /** The rows of relation {@code oid}'s copies again before {@code generation}: every task is past them. */
+    private void forgetBefore(int oid, long generation) {
+        try {
+            List<String> old = new ArrayList<>();
+            String prefix = relationPrefix(oid);
+            for (String name : HeartbeatRows.names(connection(), table, prefix)) {
+                String[] parts = name.substring(prefix.length()).split("/");
+                if (parts.length == 2 && Long.parseLong(parts[0]) < generation) {
+                    old.add(name);
+                }
+            }
+            if (!old.isEmpty()) {
+                try (PreparedStatement ps = connection().prepareStatement("DELETE FROM " + table + " WHERE slot_name = ANY (?)")) {
+                    ps.setArray(1, connection().createArrayOf("text", old.toArray()));
+                    ps.execute();
+                }
+            }
+        } catch (SQLException | NumberFormatException e) {
+            log.debug("Rows of copies again met before are kept in {}: {}", table, e.getMessage());
+        }
+    }
+
+    /** The current schema and name of relation {@code oid}, or null if it no longer exists. */
+    private TableId nameOf(int oid) throws SQLException {
+        try (PreparedStatement ps = connection().prepareStatement("SELECT n.nspname, c.relname FROM pg_catalog.pg_class c "
+                + "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ?::oid")) {
+            ps.setLong(1, Integer.toUnsignedLong(oid));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new TableId(rs.getString(1), rs.getString(2)) : null;
+            }
+        }
+    }
+
+    private void insert(String name) throws SQLException {
+        try (PreparedStatement ps = connection().prepareStatement("INSERT INTO " + table + " (slot_name, ts) VALUES (?, now()) "
+                + "ON CONFLICT (slot_name) DO UPDATE SET ts = EXCLUDED.ts")) {
+            ps.setString(1, name);
+            ps.execute();
+        }
+    }
+
+    private Connection connection() throws SQLException {
+        return HeartbeatRows.coordinator(catalog::connection);
+    }
+}
