@@ -161,7 +161,7 @@ public final class RecopyRendezvous implements RecopyMeetings {
         }
         nextLookAt = nowMs + LOOK_INTERVAL_MS;
         Map<Integer, Requests> all = allRequests();
-        learn(all, snapshotter);
+        learn(all, snapshotter, nowMs);
         for (Meeting found : new ArrayList<>(meetings.values())) {
             Meeting m = found;
             if (nameOf(m.oid) == null) {
@@ -227,24 +227,47 @@ public final class RecopyRendezvous implements RecopyMeetings {
      * of them under way here; shard 0's task also deletes the rows of relations dropped since, which no task can meet
      * for any longer.
      */
-    private void learn(Map<Integer, Requests> all, Snapshotter snapshotter) throws SQLException {
+    private void learn(Map<Integer, Requests> all, Snapshotter snapshotter, long nowMs) throws SQLException {
         for (Map.Entry<Integer, Requests> e : all.entrySet()) {
             int oid = e.getKey();
             long asked = e.getValue().latestAsked();
-            if (asked < 0 || meetings.values().stream().anyMatch(m -> m.oid == oid && m.generation >= asked)) {
+            // Done (sent) is done for every task: one that stopped before copying its share finds it at its start.
+            if (asked < 0 || e.getValue().sent(asked)
+                    || meetings.values().stream().anyMatch(m -> m.oid == oid && m.generation >= asked)) {
                 continue;
             }
             TableId name = nameOf(oid);
-            if (name == null) {
-                if (shard.index() == SENDER) {
-                    HeartbeatRows.deleteStartingWith(connection(), heartbeatTable, relationPrefix(oid));
-                }
-                continue;
-            }
-            if (!e.getValue().sent(asked) && snapshotter.copiesBelow(name, oid, asked)) {
+            if (name != null && snapshotter.copiesBelow(name, oid, asked)) {
                 join(name, oid, asked, ASKED_BY_OTHERS);
             }
         }
+        if (shard.index() == SENDER && nowMs >= nextCleanupAt && !all.isEmpty()) {
+            nextCleanupAt = nowMs + CLEANUP_INTERVAL_MS;
+            Set<Integer> gone = new HashSet<>(all.keySet());
+            gone.removeAll(existing(all.keySet()));
+            for (int oid : gone) {
+                // No task can meet for a dropped relation any longer (each drops its meeting on finding it gone).
+                HeartbeatRows.deleteStartingWith(connection(), heartbeatTable, relationPrefix(oid));
+            }
+        }
+    }
+
+    private static final long CLEANUP_INTERVAL_MS = 60_000;
+    private long nextCleanupAt;
+
+    /** Which of relations {@code oids} still exist. */
+    private Set<Integer> existing(Set<Integer> oids) throws SQLException {
+        Set<Integer> found = new HashSet<>();
+        try (PreparedStatement ps = connection().prepareStatement(
+                "SELECT oid::bigint FROM pg_catalog.pg_class WHERE oid = ANY (?::oid[])")) {
+            ps.setArray(1, connection().createArrayOf("bigint", oids.stream().map(Integer::toUnsignedLong).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add((int) rs.getLong(1));
+                }
+            }
+        }
+        return found;
     }
 
     /** Plans this task's share of the copy met for; true once planned, or once its table is found dropped. */
