@@ -47,7 +47,11 @@ class KeyShardRecopyIT {
         }
 
         void start() {
-            Map<String, String> props = new HashMap<>();
+            start(Map.of());
+        }
+
+        void start(Map<String, String> extra) {
+            Map<String, String> props = new HashMap<>(extra);
             props.put("name", "recopy-source");
             props.put("connection.url", server.jdbcUrl(database));
             props.put("connection.user", server.user());
@@ -70,18 +74,27 @@ class KeyShardRecopyIT {
         void stop() {
             task.stop();
             task = null;
+            unstored.clear();
         }
 
-        /** One poll, every record acknowledged, stored where {@code store}. */
+        /** Records acknowledged whose offsets the worker has not committed yet (see {@link #poll}). */
+        final List<SourceRecord> unstored = new ArrayList<>();
+
+        /**
+         * One poll, every record acknowledged; its offset stored (with those of the records before it) where
+         * {@code store}, else later or never (a task stopped before).
+         */
         void poll(boolean store) throws InterruptedException {
             List<SourceRecord> batch = task.poll();
             if (batch != null) {
                 for (SourceRecord record : batch) {
                     task.commitRecord(record, null);
+                    unstored.add(record);
                     if (store) {
-                        context.commit(record);
+                        unstored.forEach(context::commit);
+                        unstored.clear();
                     }
-                    if (record.topic().equals(TOPIC) && record.value() != null) {
+                    if (record.topic().startsWith("recopy.public.") && record.value() != null) {
                         records.add(record);
                     }
                 }
@@ -95,7 +108,11 @@ class KeyShardRecopyIT {
 
         /** The table's events handed out: "t" for a truncate, "op id note" for the others. */
         List<String> events() {
-            return records.stream().map(r -> {
+            return events(TOPIC);
+        }
+
+        List<String> events(String topic) {
+            return records.stream().filter(r -> r.topic().equals(topic)).map(r -> {
                 Struct value = (Struct) r.value();
                 if ("t".equals(value.getString("op"))) {
                     return "t";
@@ -107,8 +124,12 @@ class KeyShardRecopyIT {
         }
 
         Set<Integer> copiedIds(String note) {
+            return copiedIds(TOPIC, note);
+        }
+
+        Set<Integer> copiedIds(String topic, String note) {
             Set<Integer> ids = new TreeSet<>();
-            for (String event : events()) {
+            for (String event : events(topic)) {
                 String[] parts = event.split(" ");
                 if (parts[0].equals("r") && parts.length == 3 && parts[2].equals(note)) {
                     ids.add(Integer.parseInt(parts[1]));
@@ -176,7 +197,15 @@ class KeyShardRecopyIT {
 
     private boolean row(String what) {
         try {
-            String oid = server.scalar(database, "SELECT 'orders'::regclass::oid::text");
+            return heartbeatRow(server.scalar(database, "SELECT 'orders'::regclass::oid::text"), what);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whether the meeting row {@code what} of relation {@code oid}'s first copy again is in the heartbeat table. */
+    private boolean heartbeatRow(String oid, String what) {
+        try {
             return "1".equals(server.scalar(database, "SELECT count(*)::text FROM adbsync_heartbeat WHERE slot_name = '"
                     + slot + "/recopy/" + oid + "/1/" + what + "'"));
         } catch (SQLException e) {
@@ -232,6 +261,82 @@ class KeyShardRecopyIT {
         pollUntil("shard 1's share", () -> shards[0].copiedIds("new").size() + shards[1].copiedIds("new").size() == 40,
                 shards);
         assertCopiedAgainOnce();
+    }
+
+    /**
+     * A partition attached to a partitioned table while shard 0's truncate of its copy again is handed out but not yet
+     * stored: shard 0 copies its share of the partition once the truncate is stored, as any partition attached then.
+     * (Red before: the partition was taken for one its table's copy again would plan, and shard 0's share never went.)
+     */
+    @Test
+    void aPartitionAttachedWhileShardZerosTruncateIsNotStoredIsCopiedByEveryShard() throws Exception {
+        String parts = "recopy.public.parts";
+        String[] table = {"CREATE TABLE parts (id int, region int, note text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)",
+                "CREATE TABLE parts_1 PARTITION OF parts FOR VALUES IN (1)",
+                "CREATE TABLE parts_2 PARTITION OF parts FOR VALUES IN (2)"};
+        sql(table);
+        sql("INSERT INTO parts SELECT g, 1 + g % 2, 'old' FROM generate_series(1, 40) g");
+        shards[0].start();
+        shards[1].start();
+        pollUntil("the first copy", () -> shards[0].copiedIds(parts, "old").size() + shards[1].copiedIds(parts, "old").size()
+                == 40, shards);
+        shards[0].clear();
+        shards[1].clear();
+        sql("DROP TABLE parts", table[0], table[1], table[2], "INSERT INTO parts SELECT g, 1 + g % 2, 'new' FROM generate_series(101, 140) g");
+        String oid = server.scalar(database, "SELECT 'parts'::regclass::oid::text");
+        pollUntil("both arrived", () -> heartbeatRow(oid, "0") && heartbeatRow(oid, "1"), shards);
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!shards[0].events(parts).contains("t")) {
+            assertThat(System.currentTimeMillis()).as("shard 0's truncate handed out").isLessThan(deadline);
+            shards[0].poll(false);
+        }
+        sql("CREATE TABLE parts_3 (id int, region int, note text, PRIMARY KEY (id, region))",
+                "INSERT INTO parts_3 SELECT g, 3, 'attached' FROM generate_series(201, 220) g",
+                "ALTER TABLE parts ATTACH PARTITION parts_3 FOR VALUES IN (3)");
+        // Long enough for the watch of attached partitions to find it while the truncate is not stored.
+        long until = System.currentTimeMillis() + 6_000;
+        while (System.currentTimeMillis() < until) {
+            shards[0].poll(false);
+            shards[1].poll(true);
+        }
+        pollUntil("every share", () -> shards[0].copiedIds(parts, "new").size() + shards[1].copiedIds(parts, "new").size() == 40
+                && shards[0].copiedIds(parts, "attached").size() + shards[1].copiedIds(parts, "attached").size() == 20, shards);
+        assertThat(shards[0].events(parts).stream().filter("t"::equals).count()).isEqualTo(1);
+        assertThat(shards[1].events(parts)).doesNotContain("t");
+    }
+
+    /**
+     * Shard 0's task stopped with the truncate of the copy again stored on one of the topic's two partitions only: started
+     * again, it sends the rest of it, and says it is sent once that is stored, so shard 1 copies its share. (Red before:
+     * its offsets said the copy was its current one, nothing said sent, and shard 1 waited for good.)
+     */
+    @Test
+    void shardZeroStoppedWithItsTruncateStoredInPartSendsTheRestAndSaysSo() throws Exception {
+        Map<String, String> twoPartitions = Map.of("topic.creation.default.partitions", "2",
+                "topic.creation.default.replication.factor", "1");
+        shards[0].start(twoPartitions);
+        shards[1].start(twoPartitions);
+        pollUntil("the first copy", () -> shards[0].copiedIds("old").size() + shards[1].copiedIds("old").size() == OLD_ROWS,
+                shards);
+        shards[0].clear();
+        shards[1].clear();
+        createdAgain();
+        pollUntil("both arrived", () -> row("0") && row("1"), shards);
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (shards[0].events().stream().filter("t"::equals).count() < 2) {
+            assertThat(System.currentTimeMillis()).as("shard 0's truncate handed out").isLessThan(deadline);
+            shards[0].poll(false);
+        }
+        SourceRecord first = shards[0].records.stream().filter(r -> "t".equals(((Struct) r.value()).getString("op")))
+                .findFirst().orElseThrow();
+        shards[0].context.commit(first);
+        shards[0].stop();
+        shards[0].start(twoPartitions);
+        pollUntil("shard 1's share", () -> shards[0].copiedIds("new").size() + shards[1].copiedIds("new").size() == 40,
+                shards);
+        assertThat(shards[1].events()).doesNotContain("t");
+        assertThat(shards[0].copiedIds("new")).doesNotContainAnyElementsOf(shards[1].copiedIds("new"));
+        assertThat(row("sent")).isTrue();
     }
 
     /**

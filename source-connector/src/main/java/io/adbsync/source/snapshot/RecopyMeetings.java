@@ -27,8 +27,17 @@ public interface RecopyMeetings {
      */
     boolean askedPast(int oid, long copiedGeneration, long truncatedGeneration) throws SQLException;
 
-    /** Whether this task waits for the tasks to meet for {@code table}'s copy again. */
+    /**
+     * Whether this task waits for the tasks to meet for {@code table}'s copy again, its share not planned yet: the
+     * partitions attached meanwhile are planned with it.
+     */
     boolean meeting(TableId table);
+
+    /**
+     * This task (shard 0's), started again, goes on sending the truncate of {@code table}'s copy again at
+     * {@code generation}, which it had sent in part: the others are told once it is stored.
+     */
+    void resumedTruncate(TableId table, int oid, long generation) throws SQLException;
 
     /**
      * The copy again joined: its generation, and whether its truncate is in Kafka already (a task restarted after the

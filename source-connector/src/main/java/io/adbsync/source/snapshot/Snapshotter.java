@@ -273,6 +273,11 @@ public final class Snapshotter implements AutoCloseable {
         if (sent == null || sent.oid() != oid || sent.generation() != generation) {
             return false;
         }
+        // Read once per offset commit, as carriers and marks are: each read may read the offsets topic.
+        int commitsNow = commits.get();
+        if (Integer.valueOf(commitsNow).equals(metLookedAt.put(name, commitsNow))) {
+            return false;
+        }
         SnapshotOffsets.Offset stored;
         try {
             stored = SnapshotOffsets.parse(offsets.offset(sent.partition()));
@@ -281,10 +286,14 @@ public final class Snapshotter implements AutoCloseable {
         }
         if (TablePlan.copiedPast(stored, oid, generation)) {
             metTruncates.remove(name);
+            metLookedAt.remove(name);
             return true;
         }
         return false;
     }
+
+    /** The offset commits counted at the last look at each table's {@link MetTruncate}. */
+    private final Map<TableId, Integer> metLookedAt = new HashMap<>();
 
     /** A copy again the key shards' tasks met for: the relation, its generation, why, and whether this task truncates. */
     private record Met(int oid, long generation, String again, boolean sendsTruncate) {
@@ -300,8 +309,11 @@ public final class Snapshotter implements AutoCloseable {
     /** Null unless key shards' tasks meet for copies again. */
     private RecopyMeetings recopies;
     private final Map<TableId, MetTruncate> metTruncates = new HashMap<>();
-    /** The partitions planned with copies again the key shards' tasks met for: the watch finds them planned. */
-    private final Set<Map<String, String>> metPartitions = new java.util.HashSet<>();
+    /**
+     * The partitions (and their relations) planned with copies again the key shards' tasks met for: the watch of attached
+     * partitions finds them planned. One of the name created again since is another relation, copied as found.
+     */
+    private final Map<Map<String, String>, Integer> metPartitions = new HashMap<>();
 
     /**
      * Plans the copy of a table found while streaming (created, or re-created under a captured name); a copy stored for
@@ -614,6 +626,14 @@ public final class Snapshotter implements AutoCloseable {
         for (int i = 0; i < readFrom.size(); i++) {
             Partitions.Member leaf = readFrom.get(i);
             TablePlan plan = plan(table, leaf, again == null ? stored.get(i) : null);
+            SnapshotOffsets.Offset resumed = stored.get(i);
+            if (again == null && recopies != null && TablePlan.partSentTruncate(resumed)
+                    && TablePlan.ofRelation(resumed, table.oid())) {
+                // Shard 0 stopped with the truncate of a copy again the tasks met for sent in part: it goes on with it
+                // here, and tells the others once it is stored.
+                metTruncates.put(name, new MetTruncate(plan.partition, table.oid(), resumed.generation()));
+                recopies.resumedTruncate(name, table.oid(), resumed.generation());
+            }
             if (again != null) {
                 plan.generation = generation;
                 // One truncate drops the earlier copy, before the first partition's rows: one per partition would
@@ -639,8 +659,8 @@ public final class Snapshotter implements AutoCloseable {
             }
             plan.shape = shape;
             plan.publicationMember = member;
-            if (met != null && leaf != null) {
-                metPartitions.add(plan.partition);
+            if ((met != null || truncateSentElsewhere) && leaf != null) {
+                metPartitions.put(plan.partition, leaf.oid());
             }
             add(plan, again);
             // A copy again marks the table once the partition carrying its truncate is stored past it: another
@@ -889,7 +909,8 @@ public final class Snapshotter implements AutoCloseable {
         if (!share.reads(table.oid())) {
             return;
         }
-        if (recopies != null && metPartitions.contains(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf)))) {
+        if (recopies != null && Integer.valueOf(leaf.oid()).equals(
+                metPartitions.get(TablePlan.partition(server, TablePlan.key(table.qualifiedName(), leaf))))) {
             // Planned with its table's copy again, once the key shards' tasks met for it.
             return;
         }
@@ -942,6 +963,11 @@ public final class Snapshotter implements AutoCloseable {
             plan.generation = owed.generation();
             plan.replacingEarlierCopy(owed.barrier());
             owedCarriers.put(root, new Carrier(plan.partition, table.oid(), owed.generation(), owed.again()));
+            // A copy again the key shards' tasks met for, whose carrier was dropped before its truncate went out.
+            Owed carried = owed;
+            metTruncates.computeIfPresent(root, (r, met) -> met.oid() == carried.oid()
+                    && met.generation() == carried.generation() ? new MetTruncate(plan.partition, met.oid(), met.generation())
+                    : met);
         }
         SnapshotOffsets.Offset underName = storedOffset(offsets, table, null);
         long copyGeneration = Math.max(plan.generation, copyGeneration(underName, table));
@@ -1282,6 +1308,8 @@ public final class Snapshotter implements AutoCloseable {
             TableId root = entry.getKey();
             if (next != null) {
                 entry.setValue(carrier.on(next.partition));
+                metTruncates.computeIfPresent(root, (r, met) -> met.partition().equals(plan.partition)
+                        ? new MetTruncate(next.partition, met.oid(), met.generation()) : met);
                 PendingMark mark = pendingMarks.get(root.toString());
                 if (mark != null && mark.oid() == carrier.oid()) {
                     mark.partitions().add(next.partition);
