@@ -4,6 +4,7 @@ import io.adbsync.source.catalog.TableFilter;
 import io.adbsync.source.config.SourceConfig;
 import io.adbsync.source.definition.CatalogDefinitions;
 import io.adbsync.source.definition.SchemaChannelGate;
+import io.adbsync.source.snapshot.CopiesInFlight;
 import io.adbsync.source.snapshot.SnapshotMode;
 import io.adbsync.common.Version;
 import io.adbsync.common.retry.RetryPolicy;
@@ -58,6 +59,7 @@ public class AdbPgSourceTask extends SourceTask {
     private final LsnAckTracker tracker = new LsnAckTracker();
     /** Records poll() handed out that Kafka has not acknowledged yet (nor an SMT dropped). */
     private final AtomicLong inFlight = new AtomicLong();
+    private final CopiesInFlight copiesInFlight = new CopiesInFlight();
     /** Where a Greenplum segment's stream meets the other segments' at truncates; null where the source is one stream. */
     private volatile TruncateMeeting truncates;
     private final StreamingMetrics metrics = new StreamingMetrics();
@@ -109,7 +111,7 @@ public class AdbPgSourceTask extends SourceTask {
         awaitingDefinitions = null;
         setup = new TaskSetup(config, props.getOrDefault("name", config.topicPrefix()),
                 props.getOrDefault(AdbPgSourceConnector.TASK_ID, "0"), TaskSegments.assigned(props), TaskShards.assigned(props),
-                context.offsetStorageReader(), tracker, metrics);
+                context.offsetStorageReader(), tracker, metrics, copiesInFlight);
         scheduler = new PollScheduler(config.snapshotMode() == SnapshotMode.INITIAL_ONLY,
                 config.pollIntervalMs(), config.maxBatchSize(), config.streamThrottle(), config.snapshotThrottle(),
                 config.snapshotQueryThrottle(), System::nanoTime);
@@ -126,6 +128,7 @@ public class AdbPgSourceTask extends SourceTask {
             List<SourceRecord> records = withDefinitions();
             if (records != null) {
                 inFlight.addAndGet(records.size());
+                records.forEach(copiesInFlight::handedOut);
             }
             return records;
         }
@@ -335,6 +338,7 @@ public class AdbPgSourceTask extends SourceTask {
             }
             tracker.acknowledged(record);
             leftTables.acknowledged(record);
+            copiesInFlight.acknowledged(record);
         } finally {
             // Last, and whatever failed above (Connect logs and goes on): a truncate's meeting that finds nothing in
             // flight takes what Kafka took as told (see TruncateMeeting).

@@ -30,6 +30,11 @@ class KeyShardRecopyIT {
     private static final String TOPIC = "recopy.public.orders";
     private static final int OLD_ROWS = 40;
 
+    /** Orders every record both tasks hand out, and every store of a truncate's offset. */
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+    /** When shard 0's task's truncate of the table's earlier copy first read back stored. */
+    private long truncateStoredAt = Long.MAX_VALUE;
+
     private PostgresServer server;
     private String database;
     private String slot;
@@ -41,6 +46,8 @@ class KeyShardRecopyIT {
         AdbPgSourceTask task;
         InMemoryTaskContext context;
         final List<SourceRecord> records = new ArrayList<>();
+        /** When each of {@link #records} was handed out. */
+        final List<Long> handedOutAt = new ArrayList<>();
 
         Shard(int index) {
             this.index = index;
@@ -71,6 +78,30 @@ class KeyShardRecopyIT {
             task.start(props);
         }
 
+        /** Stores the offsets of the records acknowledged so far, as the worker's next offset commit does. */
+        void store() {
+            for (SourceRecord record : unstored) {
+                context.commit(record);
+                if (record.topic().equals(TOPIC) && record.value() != null && "t".equals(((Struct) record.value()).getString("op"))) {
+                    truncateStoredAt = Math.min(truncateStoredAt, sequence.incrementAndGet());
+                }
+            }
+            unstored.clear();
+        }
+
+        /** When the first of the table's events matching {@code event} was handed out, or -1. */
+        List<Long> when(java.util.function.Predicate<String> event) {
+            List<String> all = events();
+            List<Long> at = new ArrayList<>();
+            List<SourceRecord> ofTable = records.stream().filter(r -> r.topic().equals(TOPIC)).toList();
+            for (int i = 0; i < all.size(); i++) {
+                if (event.test(all.get(i))) {
+                    at.add(handedOutAt.get(records.indexOf(ofTable.get(i))));
+                }
+            }
+            return at;
+        }
+
         void stop() {
             task.stop();
             task = null;
@@ -90,12 +121,12 @@ class KeyShardRecopyIT {
                 for (SourceRecord record : batch) {
                     task.commitRecord(record, null);
                     unstored.add(record);
-                    if (store) {
-                        unstored.forEach(context::commit);
-                        unstored.clear();
-                    }
                     if (record.topic().startsWith("recopy.public.") && record.value() != null) {
                         records.add(record);
+                        handedOutAt.add(sequence.incrementAndGet());
+                    }
+                    if (store) {
+                        store();
                     }
                 }
             }
@@ -104,6 +135,7 @@ class KeyShardRecopyIT {
 
         void clear() {
             records.clear();
+            handedOutAt.clear();
         }
 
         /** The table's events handed out: "t" for a truncate, "op id note" for the others. */
@@ -190,24 +222,32 @@ class KeyShardRecopyIT {
     }
 
     /** The table dropped and created again with other rows: ids 101..140, noted "new". */
-    private void createdAgain() throws SQLException {
-        sql("UPDATE orders SET note = 'last' WHERE id <= 10", "DROP TABLE orders", "CREATE TABLE orders (id int PRIMARY KEY, note text)",
+    private void createdAgain() throws Exception {
+        // Streamed before the drop (decoded after it, the dropped table's changes are skipped).
+        sql("UPDATE orders SET note = 'last' WHERE id <= 10");
+        pollUntil("the last changes", () -> shards[0].when(e -> e.endsWith(" last")).size()
+                + shards[1].when(e -> e.endsWith(" last")).size() == 10, shards);
+        sql("DROP TABLE orders", "CREATE TABLE orders (id int PRIMARY KEY, note text)",
                 "INSERT INTO orders SELECT g, 'new' FROM generate_series(101, 140) g");
     }
 
     private boolean row(String what) {
         try {
-            return heartbeatRow(server.scalar(database, "SELECT 'orders'::regclass::oid::text"), what);
+            return heartbeatRow(server.scalar(database, "SELECT 'orders'::regclass::oid::text") + "/"
+                    + String.format("%08x", "public.orders".hashCode()), what);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** Whether the meeting row {@code what} of relation {@code oid}'s first copy again is in the heartbeat table. */
-    private boolean heartbeatRow(String oid, String what) {
+    /**
+     * Whether the meeting row {@code what} of the first copy again of {@code subject} (relation OID, then the hash of its
+     * name) is in the heartbeat table.
+     */
+    private boolean heartbeatRow(String subject, String what) {
         try {
             return "1".equals(server.scalar(database, "SELECT count(*)::text FROM adbsync_heartbeat WHERE slot_name = '"
-                    + slot + "/recopy/" + oid + "/1/" + what + "'"));
+                    + slot + "/recopy/" + subject + "/1/" + what + "'"));
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
@@ -225,6 +265,21 @@ class KeyShardRecopyIT {
         all.addAll(shards[1].copiedIds("new"));
         assertThat(all).hasSize(40).first().isEqualTo(101);
         assertThat(shards[0].copiedIds("new")).doesNotContainAnyElementsOf(shards[1].copiedIds("new"));
+        // Shard 1's rows of the new copy only once shard 0's truncate was stored; both shards' last changes of the
+        // dropped table before shard 0 handed the truncate out.
+        long truncateHandedOut = shards[0].when("t"::equals).get(0);
+        assertThat(shards[1].when(e -> e.endsWith(" new"))).isNotEmpty().allMatch(at -> at > truncateStoredAt);
+        assertThat(truncateStoredAt).isGreaterThan(truncateHandedOut);
+        for (Shard shard : shards) {
+            assertThat(shard.when(e -> e.endsWith(" last"))).allMatch(at -> at < truncateHandedOut);
+        }
+    }
+
+    /** Each row of the new copy handed out once (no task restarted before storing it). */
+    private void assertEachNewRowOnce() {
+        List<String> newRows = new ArrayList<>(shards[0].events().stream().filter(e -> e.startsWith("r ") && e.endsWith(" new")).toList());
+        newRows.addAll(shards[1].events().stream().filter(e -> e.startsWith("r ") && e.endsWith(" new")).toList());
+        assertThat(newRows).doesNotHaveDuplicates().hasSize(40);
     }
 
     /**
@@ -243,6 +298,7 @@ class KeyShardRecopyIT {
         pollUntil("shard 1's share", () -> shards[0].copiedIds("new").size() + shards[1].copiedIds("new").size() == 40,
                 shards);
         assertCopiedAgainOnce();
+        assertEachNewRowOnce();
     }
 
     /**
@@ -283,7 +339,8 @@ class KeyShardRecopyIT {
         shards[0].clear();
         shards[1].clear();
         sql("DROP TABLE parts", table[0], table[1], table[2], "INSERT INTO parts SELECT g, 1 + g % 2, 'new' FROM generate_series(101, 140) g");
-        String oid = server.scalar(database, "SELECT 'parts'::regclass::oid::text");
+        String oid = server.scalar(database, "SELECT 'parts'::regclass::oid::text") + "/"
+                + String.format("%08x", "public.parts".hashCode());
         pollUntil("both arrived", () -> heartbeatRow(oid, "0") && heartbeatRow(oid, "1"), shards);
         long deadline = System.currentTimeMillis() + 30_000;
         while (!shards[0].events(parts).contains("t")) {
@@ -360,5 +417,52 @@ class KeyShardRecopyIT {
         pollUntil("shard 1's share again", () -> shards[0].copiedIds("new").size() + shards[1].copiedIds("new").size() == 40,
                 shards);
         assertCopiedAgainOnce();
+    }
+
+    /**
+     * The table dropped and created again while shard 0 still copies it, chunk by chunk: the earlier copy's plan stops
+     * at the next chunk, and the copy again goes on. (Red before: the copy again waited for good for the round that had
+     * read the dropped table's last chunks.)
+     */
+    @Test
+    void aTableCreatedAgainDuringItsFirstCopyIsCopiedAgainByEveryShard() throws Exception {
+        sql("INSERT INTO orders SELECT g, repeat('x', 2000) FROM generate_series(1001, 3000) g", "ANALYZE orders");
+        Map<String, String> smallChunks = Map.of("snapshot.chunk.rows", "100", "snapshot.max.threads", "1");
+        shards[0].start(smallChunks);
+        shards[1].start(smallChunks);
+        pollUntil("shard 0's first rows", () -> !shards[0].copiedIds("old").isEmpty(), shards[0]);
+        createdAgain();
+        pollUntil("every share", () -> shards[0].copiedIds("new").size() + shards[1].copiedIds("new").size() == 40, shards);
+        assertThat(shards[0].events().stream().filter("t"::equals).count()).isEqualTo(1);
+        assertThat(shards[1].events()).doesNotContain("t");
+    }
+
+    /**
+     * Under snapshot.mode=initial_only nothing is streamed, so nothing tells the tasks when to meet: a table created again
+     * stops the task, saying why and what to do.
+     */
+    @Test
+    void withNothingStreamedACopyAgainStopsTheTaskSayingWhy() throws Exception {
+        Map<String, String> initialOnly = Map.of("snapshot.mode", "initial_only");
+        shards[0].start(initialOnly);
+        shards[1].start(initialOnly);
+        pollUntil("the first copy", () -> shards[0].copiedIds("old").size() + shards[1].copiedIds("old").size() == OLD_ROWS,
+                shards);
+        shards[0].stop();
+        shards[1].stop();
+        sql("DROP TABLE orders", "CREATE TABLE orders (id int PRIMARY KEY, note text)");
+        Throwable failure = null;
+        try {
+            shards[0].start(initialOnly);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline) {
+                shards[0].poll(true);
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        assertThat(failure).isNotNull();
+        assertThat(failure.getMessage()).contains("Table public.orders was dropped and created again",
+                "under snapshot.mode=initial_only", "slot.drop.on.offsets.reset=true");
     }
 }

@@ -39,6 +39,26 @@ public final class HeartbeatRows {
         return names;
     }
 
+    /** Writes row {@code name} into {@code quotedTable}, or stamps it anew where it is there. */
+    public static void upsert(Connection c, String quotedTable, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + quotedTable + " (slot_name, ts) VALUES (?, now()) "
+                + "ON CONFLICT (slot_name) DO UPDATE SET ts = EXCLUDED.ts")) {
+            ps.setString(1, name);
+            ps.execute();
+        }
+    }
+
+    /** Deletes rows {@code names} of {@code quotedTable}. */
+    public static void delete(Connection c, String quotedTable, List<String> names) throws SQLException {
+        if (names.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + quotedTable + " WHERE slot_name = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("text", names.toArray()));
+            ps.execute();
+        }
+    }
+
     /** Deletes the rows of {@code heartbeatTable} whose name starts with {@code prefix}, where the table exists. */
     public static int deleteStartingWith(Connection c, TableId heartbeatTable, String prefix) throws SQLException {
         if (!Heartbeat.exists(c, heartbeatTable)) {

@@ -310,23 +310,14 @@ public final class TruncateRendezvous {
                     old.add(name);
                 }
             }
-            if (!old.isEmpty()) {
-                try (PreparedStatement ps = coordinator().prepareStatement("DELETE FROM " + table + " WHERE slot_name = ANY (?)")) {
-                    ps.setArray(1, coordinator().createArrayOf("text", old.toArray()));
-                    ps.execute();
-                }
-            }
+            HeartbeatRows.delete(coordinator(), table, old);
         } catch (SQLException e) {
             log.debug("Rows of truncates met before are kept in {}: {}", table, e.getMessage());
         }
     }
 
     private void upsert(String name) throws SQLException {
-        try (PreparedStatement ps = coordinator().prepareStatement("INSERT INTO " + table + " (slot_name, ts) VALUES (?, now()) "
-                + "ON CONFLICT (slot_name) DO UPDATE SET ts = EXCLUDED.ts")) {
-            ps.setString(1, name);
-            ps.execute();
-        }
+        HeartbeatRows.upsert(coordinator(), table, name);
     }
 
     /** The names in the heartbeat table that start with {@code prefix}. */

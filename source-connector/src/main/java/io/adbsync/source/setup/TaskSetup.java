@@ -18,6 +18,7 @@ import io.adbsync.source.partition.PartitionRouter;
 import io.adbsync.source.reader.StreamReader;
 import io.adbsync.source.shard.KeyShard;
 import io.adbsync.source.shard.RecopyRendezvous;
+import io.adbsync.source.snapshot.CopiesInFlight;
 import io.adbsync.source.replication.LsnAckTracker;
 import io.adbsync.source.replication.ReplicationSetup;
 import io.adbsync.source.snapshot.LeftTables;
@@ -77,8 +78,12 @@ public final class TaskSetup {
      * @param tracker the task's record of acknowledged LSNs, which the stream confirms to the slot
      * @param metrics the task's stream metrics, registered once set up
      */
+    private final CopiesInFlight copiesInFlight;
+
     public TaskSetup(SourceConfig config, String connectorName, String taskId, OptionalInt segment, KeyShard shard,
-                     OffsetStorageReader offsets, LsnAckTracker tracker, StreamingMetrics metrics) {
+                     OffsetStorageReader offsets, LsnAckTracker tracker, StreamingMetrics metrics,
+                     CopiesInFlight copiesInFlight) {
+        this.copiesInFlight = copiesInFlight;
         this.config = config;
         this.segment = segment;
         this.shard = shard;
@@ -241,7 +246,8 @@ public final class TaskSetup {
         snapshotter.share(site.share());
         if (streaming && site.shard() != null) {
             // Key shards' tasks meet before a copy again; with nothing streamed, no stream could tell them when.
-            built.recopies = new RecopyRendezvous(catalog, config.heartbeatTable(), config.slotName(), site.shard());
+            built.recopies = new RecopyRendezvous(catalog, config.heartbeatTable(), config.slotName(), site.shard(),
+                    copiesInFlight);
             snapshotter.meetForRecopies(built.recopies);
         }
         if (attached != null) {

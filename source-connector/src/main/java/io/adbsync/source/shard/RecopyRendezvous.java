@@ -3,6 +3,7 @@ package io.adbsync.source.shard;
 import io.adbsync.common.sql.TableId;
 import io.adbsync.source.catalog.SourceCatalog;
 import io.adbsync.source.greenplum.HeartbeatRows;
+import io.adbsync.source.snapshot.CopiesInFlight;
 import io.adbsync.source.snapshot.RecopyMeetings;
 import io.adbsync.source.snapshot.Snapshotter;
 import io.adbsync.source.stream.StoredStream;
@@ -26,7 +27,8 @@ import java.util.Set;
 /**
  * Makes the key shards' tasks meet before a table's copy again (see {@link RecopyMeetings}), through rows of the
  * heartbeat table, as their truncates do (see {@code TruncateRendezvous}):
- * {@code <slot>/recopy/<OID>/<generation>/asked}, written by whichever task first finds that the table's earlier copy
+ * {@code <slot>/recopy/<OID>/<name>/<generation>/asked} (the name a hash of the table's schema-qualified name, so that
+ * a meeting is for a relation under one name: renamed, it is another table's copy), written by whichever task first finds that the table's earlier copy
  * no longer holds; {@code .../<shard>} once that shard's stream is past the point where its task learnt of it and a
  * restart would resume past it (so every record it sent of the earlier table is stored: none can follow the truncate);
  * {@code .../sent} once shard 0's task, after every shard arrived, has the truncate that starts its share of the copy
@@ -47,6 +49,15 @@ public final class RecopyRendezvous implements RecopyMeetings {
     private static final String ASKED = "asked";
     private static final String SENT = "sent";
     private static final String ASKED_BY_OTHERS = "is copied again by the other key shards' tasks";
+
+    /** A relation under one name: what a meeting is for (see {@link #nameKey}). */
+    private record Subject(int oid, String nameKey) {
+    }
+
+    /** The part of the rows' names that stands for {@code table}'s name. */
+    static String nameKey(TableId table) {
+        return String.format("%08x", (table.schema() + "." + table.table()).hashCode());
+    }
 
     /** A copy again this task waits to meet the others for. */
     private static final class Meeting {
@@ -75,6 +86,7 @@ public final class RecopyRendezvous implements RecopyMeetings {
     private final String table;
     private final String slot;
     private final KeyShard shard;
+    private final CopiesInFlight copiesInFlight;
     private final Map<TableId, Meeting> meetings = new LinkedHashMap<>();
     private long nextLookAt;
 
@@ -83,7 +95,9 @@ public final class RecopyRendezvous implements RecopyMeetings {
      * @param heartbeatTable the heartbeat table, which holds the rows
      * @param slot           the connector's {@code slot.name}, which every shard's task shares
      */
-    public RecopyRendezvous(SourceCatalog catalog, TableId heartbeatTable, String slot, KeyShard shard) {
+    public RecopyRendezvous(SourceCatalog catalog, TableId heartbeatTable, String slot, KeyShard shard,
+                            CopiesInFlight copiesInFlight) {
+        this.copiesInFlight = copiesInFlight;
         this.catalog = catalog;
         this.heartbeatTable = heartbeatTable;
         this.table = heartbeatTable.quoted();
@@ -109,11 +123,11 @@ public final class RecopyRendezvous implements RecopyMeetings {
 
     @Override
     public Joined join(TableId name, int oid, long generation, String why) throws SQLException {
-        Requests requests = requests(oid);
+        Requests requests = requests(name, oid);
         long asked = requests.latestAsked();
         long joined = Math.max(asked, generation);
         if (asked < generation) {
-            insert(row(oid, generation, ASKED));
+            insert(row(name, oid, generation, ASKED));
             log.info("Table {} {}: the key shards' tasks meet to copy it again (generation {})", name, why, generation);
         }
         boolean sent = asked >= generation && requests.sent(joined);
@@ -129,13 +143,13 @@ public final class RecopyRendezvous implements RecopyMeetings {
     }
 
     @Override
-    public boolean askedPast(int oid, long copiedGeneration, long truncatedGeneration) throws SQLException {
-        Requests requests = requests(oid);
+    public boolean askedPast(TableId name, int oid, long copiedGeneration, long truncatedGeneration) throws SQLException {
+        Requests requests = requests(name, oid);
         if (shard.index() == SENDER) {
             // Shard 0's task stopped after its truncate was stored and before it said so: it says so now.
             for (long generation : requests.asked) {
                 if (generation <= truncatedGeneration && !requests.sent(generation)) {
-                    insert(row(oid, generation, SENT));
+                    insert(row(name, oid, generation, SENT));
                     log.info("Truncate of relation {}'s earlier copy (generation {}) was stored before this task "
                             + "restarted; reported sent now", Integer.toUnsignedLong(oid), generation);
                 }
@@ -152,7 +166,7 @@ public final class RecopyRendezvous implements RecopyMeetings {
 
     @Override
     public void resumedTruncate(TableId name, int oid, long generation) throws SQLException {
-        Requests requests = requests(oid);
+        Requests requests = requests(name, oid);
         if (shard.index() == SENDER && requests.asked.contains(generation) && !requests.sent(generation)) {
             Meeting m = new Meeting(name, oid, generation, "was copied again");
             m.arrived = true;
@@ -172,17 +186,22 @@ public final class RecopyRendezvous implements RecopyMeetings {
             return;
         }
         nextLookAt = nowMs + LOOK_INTERVAL_MS;
-        Map<Integer, Requests> all = allRequests();
+        Map<Subject, Requests> all = allRequests();
         learn(all, snapshotter, nowMs);
         for (Meeting found : new ArrayList<>(meetings.values())) {
             Meeting m = found;
-            if (nameOf(m.oid) == null) {
-                // Dropped before the copy: a table created again under the name is met for anew.
-                meetings.remove(m.name);
+            TableId now = nameOf(m.oid);
+            if (now == null || !m.planned && !now.equals(m.name)) {
+                // Dropped, or renamed, before its copy: a table created again under the name, or this one under its
+                // new name, is met for anew (every task drops the meeting so: none waits for another's arrival).
+                log.info("Copy again of {} (relation {}) is no longer met for: the table was {}", m.name,
+                        Integer.toUnsignedLong(m.oid), now == null ? "dropped" : "renamed to " + now);
+                meetings.remove(m.name, m);
                 continue;
             }
-            long latest = all.getOrDefault(m.oid, new Requests()).latestAsked();
-            if (latest > m.generation) {
+            Subject subject = new Subject(m.oid, nameKey(m.name));
+            long latest = all.getOrDefault(subject, new Requests()).latestAsked();
+            if (latest > m.generation && !m.planned) {
                 // Two tasks asked at once, counting differently: the later generation is the one every task meets for.
                 m = new Meeting(m.name, m.oid, latest, m.why);
                 meetings.put(m.name, m);
@@ -195,13 +214,17 @@ public final class RecopyRendezvous implements RecopyMeetings {
                     waiting(m, "its stream to pass " + m.after + " and a restart to resume past it");
                     continue;
                 }
-                insert(row(m.oid, m.generation, String.valueOf(shard.index())));
+                if (copiesInFlight.any(m.name)) {
+                    waiting(m, "Kafka to take the records of the table's earlier copy handed out");
+                    continue;
+                }
+                insert(row(m.name, m.oid, m.generation, String.valueOf(shard.index())));
                 m.arrived = true;
                 log.info("Stream of key shard {} is past every record of {}'s earlier copy; waiting for the other "
                         + "shards' tasks to copy it again (generation {})", shard, m.name, m.generation);
                 all = allRequests();
             }
-            Requests requests = all.getOrDefault(m.oid, new Requests());
+            Requests requests = all.getOrDefault(subject, new Requests());
             if (!m.planned) {
                 int arrived = requests.arrivals(m.generation, shard.count());
                 if (arrived < shard.count()) {
@@ -220,16 +243,16 @@ public final class RecopyRendezvous implements RecopyMeetings {
                     continue;
                 }
                 if (planShare(snapshotter, m, false, offsets)) {
-                    meetings.remove(m.name);
+                    meetings.remove(m.name, m);
                 }
                 continue;
             }
             if (snapshotter.metTruncateStored(m.name, m.oid, m.generation, offsets)) {
-                insert(row(m.oid, m.generation, SENT));
+                insert(row(m.name, m.oid, m.generation, SENT));
                 log.info("Truncate of {}'s earlier copy sent for every key shard (generation {}); their copies start",
                         m.name, m.generation);
-                forgetBefore(m.oid, m.generation);
-                meetings.remove(m.name);
+                forgetBefore(m.name, m.oid, m.generation);
+                meetings.remove(m.name, m);
             }
         }
     }
@@ -239,9 +262,9 @@ public final class RecopyRendezvous implements RecopyMeetings {
      * of them under way here; shard 0's task also deletes the rows of relations dropped since, which no task can meet
      * for any longer.
      */
-    private void learn(Map<Integer, Requests> all, Snapshotter snapshotter, long nowMs) throws SQLException {
-        for (Map.Entry<Integer, Requests> e : all.entrySet()) {
-            int oid = e.getKey();
+    private void learn(Map<Subject, Requests> all, Snapshotter snapshotter, long nowMs) throws SQLException {
+        for (Map.Entry<Subject, Requests> e : all.entrySet()) {
+            int oid = e.getKey().oid();
             long asked = e.getValue().latestAsked();
             // Done (sent) is done for every task: one that stopped before copying its share finds it at its start.
             if (asked < 0 || e.getValue().sent(asked)
@@ -249,14 +272,16 @@ public final class RecopyRendezvous implements RecopyMeetings {
                 continue;
             }
             TableId name = nameOf(oid);
-            if (name != null && snapshotter.copiesBelow(name, oid, asked)) {
+            if (name != null && nameKey(name).equals(e.getKey().nameKey()) && snapshotter.copiesBelow(name, oid, asked)) {
                 join(name, oid, asked, ASKED_BY_OTHERS);
             }
         }
         if (shard.index() == SENDER && nowMs >= nextCleanupAt && !all.isEmpty()) {
             nextCleanupAt = nowMs + CLEANUP_INTERVAL_MS;
-            Set<Integer> gone = new HashSet<>(all.keySet());
-            gone.removeAll(existing(all.keySet()));
+            Set<Integer> oids = new HashSet<>();
+            all.keySet().forEach(subject -> oids.add(subject.oid()));
+            Set<Integer> gone = new HashSet<>(oids);
+            gone.removeAll(existing(oids));
             try {
                 for (int oid : gone) {
                     // No task can meet for a dropped relation any longer (each drops its meeting on finding it gone).
@@ -297,7 +322,7 @@ public final class RecopyRendezvous implements RecopyMeetings {
                 throw e;
             }
             log.info("Table {} was dropped before its copy again began", m.name);
-            meetings.remove(m.name);
+            meetings.remove(m.name, m);
             return false;
         }
     }
@@ -312,7 +337,7 @@ public final class RecopyRendezvous implements RecopyMeetings {
         }
     }
 
-    /** The rows of one relation's copies again, by generation. */
+    /** The rows of one relation's copies again under one name, by generation. */
     private static final class Requests {
         final Set<Long> asked = new HashSet<>();
         final Set<Long> sent = new HashSet<>();
@@ -339,26 +364,26 @@ public final class RecopyRendezvous implements RecopyMeetings {
         }
     }
 
-    private Requests requests(int oid) throws SQLException {
-        return allRequests(relationPrefix(oid)).getOrDefault(oid, new Requests());
+    private Requests requests(TableId name, int oid) throws SQLException {
+        return allRequests(subjectPrefix(name, oid)).getOrDefault(new Subject(oid, nameKey(name)), new Requests());
     }
 
-    private Map<Integer, Requests> allRequests() throws SQLException {
+    private Map<Subject, Requests> allRequests() throws SQLException {
         return allRequests(prefix(slot));
     }
 
-    /** The rows whose name starts with {@code prefix}, by relation; rows of another form are passed over. */
-    private Map<Integer, Requests> allRequests(String prefix) throws SQLException {
-        Map<Integer, Requests> all = new LinkedHashMap<>();
+    /** The rows whose name starts with {@code prefix}, by relation and name; rows of another form are passed over. */
+    private Map<Subject, Requests> allRequests(String prefix) throws SQLException {
+        Map<Subject, Requests> all = new LinkedHashMap<>();
         String base = prefix(slot);
         for (String name : HeartbeatRows.names(connection(), table, prefix)) {
             String[] parts = name.substring(base.length()).split("/");
-            if (parts.length != 3) {
+            if (parts.length != 4) {
                 continue;
             }
             try {
-                int oid = (int) Long.parseLong(parts[0]);
-                all.computeIfAbsent(oid, o -> new Requests()).add(Long.parseLong(parts[1]), parts[2]);
+                Subject subject = new Subject((int) Long.parseLong(parts[0]), parts[1]);
+                all.computeIfAbsent(subject, o -> new Requests()).add(Long.parseLong(parts[2]), parts[3]);
             } catch (NumberFormatException e) {
                 log.debug("Row {} of {} is not a copy again's", name, table);
             }
@@ -366,31 +391,31 @@ public final class RecopyRendezvous implements RecopyMeetings {
         return all;
     }
 
+    /** What the rows of every meeting for relation {@code oid}, under any name, start with. */
     private String relationPrefix(int oid) {
         return prefix(slot) + Integer.toUnsignedLong(oid) + "/";
     }
 
-    private String row(int oid, long generation, String what) {
-        return relationPrefix(oid) + generation + "/" + what;
+    private String subjectPrefix(TableId name, int oid) {
+        return relationPrefix(oid) + nameKey(name) + "/";
     }
 
-    /** The rows of relation {@code oid}'s copies again before {@code generation}: every task is past them. */
-    private void forgetBefore(int oid, long generation) {
+    private String row(TableId name, int oid, long generation, String what) {
+        return subjectPrefix(name, oid) + generation + "/" + what;
+    }
+
+    /** The rows of relation {@code oid}'s copies again under {@code name} before {@code generation}: every task is past them. */
+    private void forgetBefore(TableId name, int oid, long generation) {
         try {
             List<String> old = new ArrayList<>();
-            String prefix = relationPrefix(oid);
-            for (String name : HeartbeatRows.names(connection(), table, prefix)) {
-                String[] parts = name.substring(prefix.length()).split("/");
+            String prefix = subjectPrefix(name, oid);
+            for (String row : HeartbeatRows.names(connection(), table, prefix)) {
+                String[] parts = row.substring(prefix.length()).split("/");
                 if (parts.length == 2 && Long.parseLong(parts[0]) < generation) {
-                    old.add(name);
+                    old.add(row);
                 }
             }
-            if (!old.isEmpty()) {
-                try (PreparedStatement ps = connection().prepareStatement("DELETE FROM " + table + " WHERE slot_name = ANY (?)")) {
-                    ps.setArray(1, connection().createArrayOf("text", old.toArray()));
-                    ps.execute();
-                }
-            }
+            HeartbeatRows.delete(connection(), table, old);
         } catch (SQLException | NumberFormatException e) {
             log.debug("Rows of copies again met before are kept in {}: {}", table, e.getMessage());
         }
@@ -408,11 +433,7 @@ public final class RecopyRendezvous implements RecopyMeetings {
     }
 
     private void insert(String name) throws SQLException {
-        try (PreparedStatement ps = connection().prepareStatement("INSERT INTO " + table + " (slot_name, ts) VALUES (?, now()) "
-                + "ON CONFLICT (slot_name) DO UPDATE SET ts = EXCLUDED.ts")) {
-            ps.setString(1, name);
-            ps.execute();
-        }
+        HeartbeatRows.upsert(connection(), table, name);
     }
 
     private Connection connection() throws SQLException {

@@ -21,11 +21,11 @@ public interface RecopyMeetings {
     Joined join(TableId name, int oid, long generation, String why) throws SQLException;
 
     /**
-     * Whether a task asked for a copy again of relation {@code oid} past {@code copiedGeneration}, the latest this task
+     * Whether a task asked for a copy again of relation {@code oid} under {@code name} past {@code copiedGeneration}, the latest this task
      * copied or planned; {@code truncatedGeneration} is the latest whose truncate this task has stored (the one that
      * sends them reports it sent, where it stopped before it could).
      */
-    boolean askedPast(int oid, long copiedGeneration, long truncatedGeneration) throws SQLException;
+    boolean askedPast(TableId name, int oid, long copiedGeneration, long truncatedGeneration) throws SQLException;
 
     /**
      * Whether this task waits for the tasks to meet for {@code table}'s copy again, its share not planned yet: the

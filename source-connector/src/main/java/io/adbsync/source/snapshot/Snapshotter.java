@@ -235,10 +235,16 @@ public final class Snapshotter implements AutoCloseable {
     public boolean planMetRecopy(TableId name, int oid, long generation, String again, boolean sendsTruncate,
                                  OffsetStorageReader offsets) throws SQLException {
         String table = name.schema() + "." + name.table();
+        // Plans a round read (inFlightPlans keeps the last round's until the next starts) that are still this task's:
+        // one a chunk found dropped is not, and waited for, it would hold the copy again for good.
         if (java.util.stream.Stream.concat(inFlightPlans.stream(), rewinding.stream())
-                .anyMatch(p -> p.table.qualifiedName().equals(table) && !p.done())) {
+                .anyMatch(p -> p.table.qualifiedName().equals(table) && !p.done() && all.contains(p))) {
+            if (metWaitLogged.add(name)) {
+                log.info("Copy again of {} waits for this task's round reading its earlier copy", name);
+            }
             return false;
         }
+        metWaitLogged.remove(name);
         for (TablePlan plan : new ArrayList<>(pending)) {
             if (plan.table.qualifiedName().equals(table)) {
                 pending.remove(plan);
@@ -291,6 +297,9 @@ public final class Snapshotter implements AutoCloseable {
         }
         return false;
     }
+
+    /** Tables whose copy again met for waits for a round in flight, said once. */
+    private final Set<TableId> metWaitLogged = new java.util.HashSet<>();
 
     /** The offset commits counted at the last look at each table's {@link MetTruncate}. */
     private final Map<TableId, Integer> metLookedAt = new HashMap<>();
@@ -556,6 +565,10 @@ public final class Snapshotter implements AutoCloseable {
             generation = Math.max(generation, TablePlan.generationOf(underName) + 1);
             ownMarkNonce = LeftTables.nonce(underName);
         }
+        if (met != null && met.oid() != table.oid()) {
+            // Another relation took the name since the tasks met: its copy is judged (and met for) as any.
+            met = null;
+        }
         if (recopies != null && !readFrom.isEmpty()) {
             if (met != null) {
                 // The tasks met: this copy is the one they agreed on, whatever this task's offsets say of it.
@@ -567,7 +580,7 @@ public final class Snapshotter implements AutoCloseable {
                     // Copied again by the other tasks (their offsets told them to): this task's share goes with theirs.
                     long copied = Math.max(copiedGeneration,
                             plannedGenerations.getOrDefault(relationKey(table.qualifiedName(), table.oid()), 0L));
-                    if (recopies.askedPast(table.oid(), copied, truncatedGeneration(stored, underName, table.oid()))) {
+                    if (recopies.askedPast(name, table.oid(), copied, truncatedGeneration(stored, underName, table.oid()))) {
                         again = ASKED_BY_OTHERS;
                         generation = copied + 1;
                     }
@@ -633,6 +646,11 @@ public final class Snapshotter implements AutoCloseable {
                 // here, and tells the others once it is stored.
                 metTruncates.put(name, new MetTruncate(plan.partition, table.oid(), resumed.generation()));
                 recopies.resumedTruncate(name, table.oid(), resumed.generation());
+                if (leaf != null) {
+                    // Partitions attached meanwhile wait for it, as for the truncate's first sending.
+                    owedCarriers.put(name, new Carrier(plan.partition, table.oid(), resumed.generation(),
+                            "was copied again"));
+                }
             }
             if (again != null) {
                 plan.generation = generation;
@@ -692,12 +710,21 @@ public final class Snapshotter implements AutoCloseable {
      */
     private static long truncatedGeneration(List<SnapshotOffsets.Offset> stored, SnapshotOffsets.Offset underName, int oid) {
         long latest = 0;
+        // A generation whose truncate is still sent in part on one part is not stored past it, whatever another part
+        // (a partition planned after a restart, without a carrier) says.
+        Set<Long> partSent = new java.util.HashSet<>();
         for (SnapshotOffsets.Offset offset : stored) {
-            if (offset != null && TablePlan.ofRelation(offset, oid) && !offset.partSentTruncate()) {
+            if (offset != null && TablePlan.ofRelation(offset, oid) && offset.partSentTruncate()) {
+                partSent.add(offset.generation());
+            }
+        }
+        for (SnapshotOffsets.Offset offset : stored) {
+            if (offset != null && TablePlan.ofRelation(offset, oid) && !partSent.contains(offset.generation())) {
                 latest = Math.max(latest, offset.generation());
             }
         }
-        return TablePlan.currentMark(underName, oid) ? Math.max(latest, underName.generation()) : latest;
+        return TablePlan.currentMark(underName, oid) && !partSent.contains(underName.generation())
+                ? Math.max(latest, underName.generation()) : latest;
     }
 
     /**

@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TaskSetupTest {
 
     private final TaskSetup setup = new TaskSetup(new SourceConfig(Map.of("connection.url", "jdbc:postgresql://db/app",
-            "connection.user", "repl", "topic.prefix", "app")), "app", "0", java.util.OptionalInt.empty(), null, null, new LsnAckTracker(), new StreamingMetrics());
+            "connection.user", "repl", "topic.prefix", "app")), "app", "0", java.util.OptionalInt.empty(), null, null, new LsnAckTracker(), new StreamingMetrics(),
+            new io.adbsync.source.snapshot.CopiesInFlight());
 
     @Test
     void aTableDroppedWhileSettingUpIsARaceTriedAgainAtOnceButNotForever() {
