@@ -338,8 +338,9 @@ public class AdbPgSourceTask extends SourceTask {
             }
             tracker.acknowledged(record);
             leftTables.acknowledged(record);
-            copiesInFlight.acknowledged(record);
         } finally {
+            // Whatever failed above: counted in flight for good, a copy's record would hold a copy again's meeting.
+            copiesInFlight.acknowledged(record);
             // Last, and whatever failed above (Connect logs and goes on): a truncate's meeting that finds nothing in
             // flight takes what Kafka took as told (see TruncateMeeting).
             inFlight.decrementAndGet();

@@ -8,7 +8,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -37,6 +39,22 @@ public final class HeartbeatRows {
             }
         }
         return names;
+    }
+
+    /** The names in {@code quotedTable} that start with {@code prefix}, with when each was last written (µs since 1970). */
+    public static Map<String, Long> stamped(Connection c, String quotedTable, String prefix) throws SQLException {
+        Map<String, Long> rows = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT slot_name, (extract(epoch FROM ts) * 1000000)::bigint FROM "
+                + quotedTable + " WHERE " + STARTS_WITH + " ORDER BY ts, slot_name")) {
+            ps.setString(1, prefix);
+            ps.setString(2, prefix);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return rows;
     }
 
     /** Writes row {@code name} into {@code quotedTable}, or stamps it anew where it is there. */

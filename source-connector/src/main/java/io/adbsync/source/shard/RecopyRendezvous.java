@@ -123,14 +123,25 @@ public final class RecopyRendezvous implements RecopyMeetings {
 
     @Override
     public Joined join(TableId name, int oid, long generation, String why) throws SQLException {
+        return join(name, oid, generation, why, true);
+    }
+
+    /**
+     * {@link #join}; {@code decided}: this task found it now (not learnt of it from the rows), which may be after
+     * something every task's arrival must be past (a rename given back): the request is stamped anew, and arrivals
+     * from before count no longer (each task arrives again).
+     */
+    private Joined join(TableId name, int oid, long generation, String why, boolean decided) throws SQLException {
         Requests requests = requests(name, oid);
         long asked = requests.latestAsked();
         long joined = Math.max(asked, generation);
+        boolean sent = asked >= generation && requests.sent(joined);
         if (asked < generation) {
-            insert(row(name, oid, generation, ASKED));
             log.info("Table {} {}: the key shards' tasks meet to copy it again (generation {})", name, why, generation);
         }
-        boolean sent = asked >= generation && requests.sent(joined);
+        if (asked < generation || decided && !sent) {
+            insert(row(name, oid, joined, ASKED));
+        }
         Meeting meeting = meetings.get(name);
         if (sent) {
             if (meeting != null && meeting.oid == oid && meeting.generation <= joined) {
@@ -197,6 +208,10 @@ public final class RecopyRendezvous implements RecopyMeetings {
                 log.info("Copy again of {} (relation {}) is no longer met for: the table was {}", m.name,
                         Integer.toUnsignedLong(m.oid), now == null ? "dropped" : "renamed to " + now);
                 meetings.remove(m.name, m);
+                if (m.arrived) {
+                    HeartbeatRows.delete(connection(), table, List.of(row(m.name, m.oid, m.generation,
+                            String.valueOf(shard.index()))));
+                }
                 continue;
             }
             Subject subject = new Subject(m.oid, nameKey(m.name));
@@ -206,6 +221,19 @@ public final class RecopyRendezvous implements RecopyMeetings {
                 m = new Meeting(m.name, m.oid, latest, m.why);
                 meetings.put(m.name, m);
             }
+            if (!m.planned && all.getOrDefault(subject, new Requests()).sent(m.generation)) {
+                // Sent once every shard had arrived (this one too, before a restart or a later ask): its share goes now.
+                if (planShare(snapshotter, m, false, offsets)) {
+                    meetings.remove(m.name, m);
+                }
+                continue;
+            }
+            if (m.arrived && !m.planned
+                    && !all.getOrDefault(subject, new Requests()).arrivedSinceAsked(m.generation, shard.index())) {
+                // Asked for again since this task arrived: it arrives again, past the point it learns of that.
+                m.arrived = false;
+                m.after = null;
+            }
             if (m.after == null) {
                 m.after = catalog.streamServerLsn();
             }
@@ -214,8 +242,8 @@ public final class RecopyRendezvous implements RecopyMeetings {
                     waiting(m, "its stream to pass " + m.after + " and a restart to resume past it");
                     continue;
                 }
-                if (copiesInFlight.any(m.name)) {
-                    waiting(m, "Kafka to take the records of the table's earlier copy handed out");
+                if (snapshotter.copyUnderWay(m.name) || copiesInFlight.any(m.name)) {
+                    waiting(m, "this task's earlier copy of it to end, and Kafka to take the records it handed out");
                     continue;
                 }
                 insert(row(m.name, m.oid, m.generation, String.valueOf(shard.index())));
@@ -231,20 +259,13 @@ public final class RecopyRendezvous implements RecopyMeetings {
                     waiting(m, (shard.count() - arrived) + " of " + shard.count() + " key shards' tasks to reach it");
                     continue;
                 }
-                boolean sent = requests.sent(m.generation);
-                if (shard.index() == SENDER && !sent) {
+                if (shard.index() == SENDER) {
                     if (planShare(snapshotter, m, true, offsets)) {
                         m.planned = true;
                     }
                     continue;
                 }
-                if (!sent) {
-                    waiting(m, "key shard " + SENDER + "'s task to send the truncate of the earlier copy");
-                    continue;
-                }
-                if (planShare(snapshotter, m, false, offsets)) {
-                    meetings.remove(m.name, m);
-                }
+                waiting(m, "key shard " + SENDER + "'s task to send the truncate of the earlier copy");
                 continue;
             }
             if (snapshotter.metTruncateStored(m.name, m.oid, m.generation, offsets)) {
@@ -273,7 +294,7 @@ public final class RecopyRendezvous implements RecopyMeetings {
             }
             TableId name = nameOf(oid);
             if (name != null && nameKey(name).equals(e.getKey().nameKey()) && snapshotter.copiesBelow(name, oid, asked)) {
-                join(name, oid, asked, ASKED_BY_OTHERS);
+                join(name, oid, asked, ASKED_BY_OTHERS, false);
             }
         }
         if (shard.index() == SENDER && nowMs >= nextCleanupAt && !all.isEmpty()) {
@@ -340,8 +361,11 @@ public final class RecopyRendezvous implements RecopyMeetings {
     /** The rows of one relation's copies again under one name, by generation. */
     private static final class Requests {
         final Set<Long> asked = new HashSet<>();
+        /** When each generation was last asked for (µs): an arrival from before tells nothing of what followed. */
+        final Map<Long, Long> askedAt = new HashMap<>();
         final Set<Long> sent = new HashSet<>();
-        final Map<Long, Set<Integer>> arrived = new HashMap<>();
+        /** Each shard's arrival by generation, with when it was written. */
+        final Map<Long, Map<Integer, Long>> arrived = new HashMap<>();
 
         long latestAsked() {
             return asked.stream().mapToLong(Long::longValue).max().orElse(-1);
@@ -351,15 +375,27 @@ public final class RecopyRendezvous implements RecopyMeetings {
             return sent.contains(generation);
         }
 
+        /** The shards (below {@code count}) that arrived at {@code generation} since it was last asked for. */
         int arrivals(long generation, int count) {
-            return (int) arrived.getOrDefault(generation, Set.of()).stream().filter(s -> s < count).count();
+            long since = askedAt.getOrDefault(generation, Long.MAX_VALUE);
+            return (int) arrived.getOrDefault(generation, Map.of()).entrySet().stream()
+                    .filter(e -> e.getKey() < count && e.getValue() >= since).count();
         }
 
-        void add(long generation, String what) {
+        /** Whether {@code shard}'s arrival at {@code generation} counts (written since it was last asked for). */
+        boolean arrivedSinceAsked(long generation, int shard) {
+            Long at = arrived.getOrDefault(generation, Map.of()).get(shard);
+            return at != null && at >= askedAt.getOrDefault(generation, Long.MAX_VALUE);
+        }
+
+        void add(long generation, String what, long at) {
             switch (what) {
-                case ASKED -> asked.add(generation);
+                case ASKED -> {
+                    asked.add(generation);
+                    askedAt.put(generation, at);
+                }
                 case SENT -> sent.add(generation);
-                default -> arrived.computeIfAbsent(generation, g -> new HashSet<>()).add(Integer.parseInt(what));
+                default -> arrived.computeIfAbsent(generation, g -> new HashMap<>()).put(Integer.parseInt(what), at);
             }
         }
     }
@@ -376,14 +412,15 @@ public final class RecopyRendezvous implements RecopyMeetings {
     private Map<Subject, Requests> allRequests(String prefix) throws SQLException {
         Map<Subject, Requests> all = new LinkedHashMap<>();
         String base = prefix(slot);
-        for (String name : HeartbeatRows.names(connection(), table, prefix)) {
+        for (Map.Entry<String, Long> row : HeartbeatRows.stamped(connection(), table, prefix).entrySet()) {
+            String name = row.getKey();
             String[] parts = name.substring(base.length()).split("/");
             if (parts.length != 4) {
                 continue;
             }
             try {
                 Subject subject = new Subject((int) Long.parseLong(parts[0]), parts[1]);
-                all.computeIfAbsent(subject, o -> new Requests()).add(Long.parseLong(parts[2]), parts[3]);
+                all.computeIfAbsent(subject, o -> new Requests()).add(Long.parseLong(parts[2]), parts[3], row.getValue());
             } catch (NumberFormatException e) {
                 log.debug("Row {} of {} is not a copy again's", name, table);
             }

@@ -245,6 +245,14 @@ public final class Snapshotter implements AutoCloseable {
             return false;
         }
         metWaitLogged.remove(name);
+        dropPendingPlans(table);
+        planTable(name, offsets, catalog.publicationMembers(publication), null, Planning.MET, null,
+                new Met(oid, generation, again, sendsTruncate));
+        return true;
+    }
+
+    /** Drops the plans of {@code table} (schema.table) not read yet: a copy again replaces them. */
+    private void dropPendingPlans(String table) {
         for (TablePlan plan : new ArrayList<>(pending)) {
             if (plan.table.qualifiedName().equals(table)) {
                 pending.remove(plan);
@@ -252,9 +260,12 @@ public final class Snapshotter implements AutoCloseable {
                 metrics.untrack(plan);
             }
         }
-        planTable(name, offsets, catalog.publicationMembers(publication), null, Planning.MET, null,
-                new Met(oid, generation, again, sendsTruncate));
-        return true;
+    }
+
+    /** Whether a copy of {@code name} is under way here (a plan not done): a meeting for its copy again waits for it. */
+    public boolean copyUnderWay(TableId name) {
+        String table = name.schema() + "." + name.table();
+        return all.stream().anyMatch(p -> p.table.qualifiedName().equals(table) && !p.done());
     }
 
     /**
@@ -588,6 +599,9 @@ public final class Snapshotter implements AutoCloseable {
                 if (again != null) {
                     RecopyMeetings.Joined joined = recopies.join(name, table.oid(), generation, again);
                     if (!joined.sent()) {
+                        // What is left of an earlier copy here would go out after the truncate (a table renamed away
+                        // and back mid-copy): the copy again replaces it.
+                        dropPendingPlans(table.qualifiedName());
                         log.info("Snapshot of {} starts again once every key shard's task has streamed past this point "
                                 + "and one has sent the truncate of the earlier copy: the table {}", name, again);
                         return;
