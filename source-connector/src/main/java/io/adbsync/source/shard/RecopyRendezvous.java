@@ -122,20 +122,16 @@ public final class RecopyRendezvous implements RecopyMeetings {
     }
 
     @Override
-    public Joined join(TableId name, int oid, long generation, String why) throws SQLException {
-        return join(name, oid, generation, why, true);
-    }
-
-    /**
-     * {@link #join}; {@code decided}: this task found it now (not learnt of it from the rows), which may be after
-     * something every task's arrival must be past (a rename given back): the request is stamped anew, and arrivals
-     * from before count no longer (each task arrives again).
-     */
-    private Joined join(TableId name, int oid, long generation, String why, boolean decided) throws SQLException {
+    public Joined join(TableId name, int oid, long generation, String why, boolean decided) throws SQLException {
         Requests requests = requests(name, oid);
         long asked = requests.latestAsked();
         long joined = Math.max(asked, generation);
         boolean sent = asked >= generation && requests.sent(joined);
+        Meeting planned = meetings.get(name);
+        if (!sent && planned != null && planned.planned && planned.oid == oid && planned.generation == joined) {
+            // Shard 0's share, truncate first, is planned: it carries on, and says so once the truncate is stored.
+            return new Joined(joined, false, true);
+        }
         if (asked < generation) {
             log.info("Table {} {}: the key shards' tasks meet to copy it again (generation {})", name, why, generation);
         }
@@ -150,7 +146,7 @@ public final class RecopyRendezvous implements RecopyMeetings {
         } else if (meeting == null || meeting.oid != oid || meeting.generation < joined) {
             meetings.put(name, new Meeting(name, oid, joined, why));
         }
-        return new Joined(joined, sent);
+        return new Joined(joined, sent, false);
     }
 
     @Override
@@ -209,8 +205,14 @@ public final class RecopyRendezvous implements RecopyMeetings {
                         Integer.toUnsignedLong(m.oid), now == null ? "dropped" : "renamed to " + now);
                 meetings.remove(m.name, m);
                 if (m.arrived) {
-                    HeartbeatRows.delete(connection(), table, List.of(row(m.name, m.oid, m.generation,
-                            String.valueOf(shard.index()))));
+                    try {
+                        HeartbeatRows.delete(connection(), table, List.of(row(m.name, m.oid, m.generation,
+                                String.valueOf(shard.index()))));
+                    } catch (SQLException e) {
+                        // Without DELETE on the heartbeat table it stays; a later ask makes it count no longer.
+                        log.debug("Arrival of key shard {} at {}'s copy again is kept in {}: {}", shard, m.name, table,
+                                e.getMessage());
+                    }
                 }
                 continue;
             }

@@ -16,9 +16,11 @@ public interface RecopyMeetings {
     /**
      * This task found that {@code name}'s (relation {@code oid}) earlier copy no longer holds, {@code why}, and counts
      * the copy again as {@code generation}: asks the other tasks for it, or joins the one they asked for (whose
-     * generation, if not lower, is the one that counts).
+     * generation, if not lower, is the one that counts). {@code decided}: found by this task now (not learnt of from
+     * the others' request), which may follow something every task's arrival must be past: arrivals from before then
+     * count no longer.
      */
-    Joined join(TableId name, int oid, long generation, String why) throws SQLException;
+    Joined join(TableId name, int oid, long generation, String why, boolean decided) throws SQLException;
 
     /**
      * Whether a task asked for a copy again of relation {@code oid} under {@code name} past {@code copiedGeneration}, the latest this task
@@ -40,9 +42,10 @@ public interface RecopyMeetings {
     void resumedTruncate(TableId table, int oid, long generation) throws SQLException;
 
     /**
-     * The copy again joined: its generation, and whether its truncate is in Kafka already (a task restarted after the
-     * meeting copies its share at once).
+     * The copy again joined: its generation, whether its truncate is in Kafka already (a task restarted after the
+     * meeting copies its share at once), and whether this task's share of it is planned already (shard 0's, with the
+     * truncate: it carries on).
      */
-    record Joined(long generation, boolean sent) {
+    record Joined(long generation, boolean sent, boolean planned) {
     }
 }

@@ -251,10 +251,13 @@ public final class Snapshotter implements AutoCloseable {
         return true;
     }
 
-    /** Drops the plans of {@code table} (schema.table) not read yet: a copy again replaces them. */
+    /**
+     * Drops the plans of {@code table} (schema.table) not read yet: a copy again replaces them. A plan a failed round
+     * left to be read again (rewinding) stays: it is read and done first (see copyUnderWay).
+     */
     private void dropPendingPlans(String table) {
         for (TablePlan plan : new ArrayList<>(pending)) {
-            if (plan.table.qualifiedName().equals(table)) {
+            if (plan.table.qualifiedName().equals(table) && !rewinding.contains(plan)) {
                 pending.remove(plan);
                 all.remove(plan);
                 metrics.untrack(plan);
@@ -597,7 +600,11 @@ public final class Snapshotter implements AutoCloseable {
                     }
                 }
                 if (again != null) {
-                    RecopyMeetings.Joined joined = recopies.join(name, table.oid(), generation, again);
+                    RecopyMeetings.Joined joined = recopies.join(name, table.oid(), generation, again,
+                            !ASKED_BY_OTHERS.equals(again));
+                    if (joined.planned()) {
+                        return;
+                    }
                     if (!joined.sent()) {
                         // What is left of an earlier copy here would go out after the truncate (a table renamed away
                         // and back mid-copy): the copy again replaces it.
