@@ -156,9 +156,7 @@ class ShardedSourceIT extends WithLocalStack {
         assertRunning(rest, "sh-source");
 
         // Removing the connector for good: offsets deleted, every shard's slot dropped with them.
-        assertThat(rest.put("connectors/sh-source/stop", null).ok()).isTrue();
-        Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> "STOPPED".equals(rest.status("sh-source").get("connector").get("state").asText()));
+        stop(rest, "sh-source");
         assertThat(rest.delete("connectors/sh-source/offsets").ok()).isTrue();
         assertThat(scalar(postgres, src, "SELECT count(*)::text FROM pg_replication_slots WHERE slot_name LIKE 'sh\\_slot%'"))
                 .isEqualTo("0");
@@ -198,9 +196,7 @@ class ShardedSourceIT extends WithLocalStack {
         sql(postgres, src, "INSERT INTO emptied VALUES (1000)", "UPDATE kv SET v = 'after' WHERE id < 50");
         awaitEqual(src, dst, "public.kv", "public.emptied");
 
-        assertThat(rest.put("connectors/sht-source/stop", null).ok()).isTrue();
-        Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> "STOPPED".equals(rest.status("sht-source").get("connector").get("state").asText()));
+        stop(rest, "sht-source");
         assertThat(rest.delete("connectors/sht-source/offsets").ok()).isTrue();
         rest.remove("sht-source");
         rest.remove("sht-sink");
@@ -249,9 +245,7 @@ class ShardedSourceIT extends WithLocalStack {
         assertRunning(rest, "shr-source");
 
         // While stopped: each task finds at its start that its earlier copy no longer holds.
-        assertThat(rest.put("connectors/shr-source/stop", null).ok()).isTrue();
-        Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> "STOPPED".equals(rest.status("shr-source").get("connector").get("state").asText()));
+        stop(rest, "shr-source");
         sql(postgres, src, "DROP TABLE kv", "CREATE TABLE kv (id int PRIMARY KEY, v text)",
                 "INSERT INTO kv SELECT g, 'third' FROM generate_series(50, 120) g",
                 "DROP TABLE parts", tables[1], tables[2], tables[3],
@@ -262,12 +256,17 @@ class ShardedSourceIT extends WithLocalStack {
         awaitEqual(src, dst, "public.kv", "public.parts");
         assertRunning(rest, "shr-source");
 
-        assertThat(rest.put("connectors/shr-source/stop", null).ok()).isTrue();
-        Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> "STOPPED".equals(rest.status("shr-source").get("connector").get("state").asText()));
+        stop(rest, "shr-source");
         assertThat(rest.delete("connectors/shr-source/offsets").ok()).isTrue();
         rest.remove("shr-source");
         rest.remove("shr-sink");
+    }
+
+    /** Stops {@code connector} through the REST API and waits until it is STOPPED. */
+    private static void stop(ConnectRestClient rest, String connector) {
+        assertThat(rest.put("connectors/" + connector + "/stop", null).ok()).isTrue();
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> "STOPPED".equals(rest.status(connector).get("connector").get("state").asText()));
     }
 
     private static void assertRunning(ConnectRestClient rest, String connector) {
