@@ -127,11 +127,6 @@ public final class RecopyRendezvous implements RecopyMeetings {
         long asked = requests.latestAsked();
         long joined = Math.max(asked, generation);
         boolean sent = asked >= generation && requests.sent(joined);
-        Meeting planned = meetings.get(name);
-        if (!sent && planned != null && planned.planned && planned.oid == oid && planned.generation == joined) {
-            // Shard 0's share, truncate first, is planned: it carries on, and says so once the truncate is stored.
-            return new Joined(joined, false, true);
-        }
         if (asked < generation) {
             log.info("Table {} {}: the key shards' tasks meet to copy it again (generation {})", name, why, generation);
         }
@@ -146,7 +141,7 @@ public final class RecopyRendezvous implements RecopyMeetings {
         } else if (meeting == null || meeting.oid != oid || meeting.generation < joined) {
             meetings.put(name, new Meeting(name, oid, joined, why));
         }
-        return new Joined(joined, sent, false);
+        return new Joined(joined, sent);
     }
 
     @Override
@@ -209,7 +204,8 @@ public final class RecopyRendezvous implements RecopyMeetings {
                         HeartbeatRows.delete(connection(), table, List.of(row(m.name, m.oid, m.generation,
                                 String.valueOf(shard.index()))));
                     } catch (SQLException e) {
-                        // Without DELETE on the heartbeat table it stays; a later ask makes it count no longer.
+                        // Without DELETE on the heartbeat table (or on a lost connection) it stays: a task's own
+                        // finding of the table under the name again asks anew, and arrivals before count no longer.
                         log.debug("Arrival of key shard {} at {}'s copy again is kept in {}: {}", shard, m.name, table,
                                 e.getMessage());
                     }

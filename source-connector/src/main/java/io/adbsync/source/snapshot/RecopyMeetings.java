@@ -42,10 +42,9 @@ public interface RecopyMeetings {
     void resumedTruncate(TableId table, int oid, long generation) throws SQLException;
 
     /**
-     * The copy again joined: its generation, whether its truncate is in Kafka already (a task restarted after the
-     * meeting copies its share at once), and whether this task's share of it is planned already (shard 0's, with the
-     * truncate: it carries on).
+     * The copy again joined: its generation, and whether its truncate is in Kafka already (a task restarted after the
+     * meeting copies its share at once).
      */
-    record Joined(long generation, boolean sent, boolean planned) {
+    record Joined(long generation, boolean sent) {
     }
 }

@@ -238,7 +238,7 @@ public final class Snapshotter implements AutoCloseable {
         // Plans a round read (inFlightPlans keeps the last round's until the next starts) that are still this task's:
         // one a chunk found dropped is not, and waited for, it would hold the copy again for good.
         if (java.util.stream.Stream.concat(inFlightPlans.stream(), rewinding.stream())
-                .anyMatch(p -> p.table.qualifiedName().equals(table) && !p.done() && all.contains(p))) {
+                .anyMatch(p -> p.table.qualifiedName().equals(table) && underWay(p) && all.contains(p))) {
             if (metWaitLogged.add(name)) {
                 log.info("Copy again of {} waits for this task's round reading its earlier copy", name);
             }
@@ -265,10 +265,18 @@ public final class Snapshotter implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@code plan} is under way: not done, or left by a failed round to be read again (done, as its chunks were
+     * all taken, but not all its records handed out).
+     */
+    private boolean underWay(TablePlan plan) {
+        return !plan.done() || rewinding.contains(plan);
+    }
+
     /** Whether a copy of {@code name} is under way here (a plan not done): a meeting for its copy again waits for it. */
     public boolean copyUnderWay(TableId name) {
         String table = name.schema() + "." + name.table();
-        return all.stream().anyMatch(p -> p.table.qualifiedName().equals(table) && !p.done());
+        return all.stream().anyMatch(p -> p.table.qualifiedName().equals(table) && underWay(p));
     }
 
     /**
@@ -281,7 +289,7 @@ public final class Snapshotter implements AutoCloseable {
                 || plannedGenerations.getOrDefault(relationKey(table, oid), 0L) >= generation) {
             return false;
         }
-        return all.stream().noneMatch(p -> p.table.qualifiedName().equals(table) && !p.done());
+        return all.stream().noneMatch(p -> p.table.qualifiedName().equals(table) && underWay(p));
     }
 
     /**
@@ -600,11 +608,14 @@ public final class Snapshotter implements AutoCloseable {
                     }
                 }
                 if (again != null) {
-                    RecopyMeetings.Joined joined = recopies.join(name, table.oid(), generation, again,
-                            !ASKED_BY_OTHERS.equals(again));
-                    if (joined.planned()) {
-                        return;
+                    boolean decided = !ASKED_BY_OTHERS.equals(again);
+                    if (decided) {
+                        // Found now, after what this run planned (shard 0's share of a copy again, its offsets not
+                        // stored yet, with a rename given back since): a copy past that one.
+                        generation = Math.max(generation, plannedGenerations.getOrDefault(
+                                relationKey(table.qualifiedName(), table.oid()), 0L) + 1);
                     }
+                    RecopyMeetings.Joined joined = recopies.join(name, table.oid(), generation, again, decided);
                     if (!joined.sent()) {
                         // What is left of an earlier copy here would go out after the truncate (a table renamed away
                         // and back mid-copy): the copy again replaces it.
