@@ -228,8 +228,13 @@ class KeyShardRecopyIT {
 
     /** Both shards copied the table, between them every row once. */
     private void copied() throws Exception {
-        shards[0].start();
-        shards[1].start();
+        copied(Map.of());
+    }
+
+    /** {@link #copied()}, the tasks started with {@code extra} config. */
+    private void copied(Map<String, String> extra) throws Exception {
+        shards[0].start(extra);
+        shards[1].start(extra);
         pollUntil("the first copy", () -> shards[0].copiedIds("old").size() + shards[1].copiedIds("old").size() == OLD_ROWS,
                 shards);
         assertThat(shards[0].copiedIds("old")).doesNotContainAnyElementsOf(shards[1].copiedIds("old")).isNotEmpty();
@@ -382,12 +387,7 @@ class KeyShardRecopyIT {
     void shardZeroStoppedWithItsTruncateStoredInPartSendsTheRestAndSaysSo() throws Exception {
         Map<String, String> twoPartitions = Map.of("topic.creation.default.partitions", "2",
                 "topic.creation.default.replication.factor", "1");
-        shards[0].start(twoPartitions);
-        shards[1].start(twoPartitions);
-        pollUntil("the first copy", () -> shards[0].copiedIds("old").size() + shards[1].copiedIds("old").size() == OLD_ROWS,
-                shards);
-        shards[0].clear();
-        shards[1].clear();
+        copied(twoPartitions);
         createdAgain();
         pollUntil("both arrived", () -> row("0") && row("1"), shards);
         long deadline = System.currentTimeMillis() + 30_000;

@@ -56,7 +56,7 @@ public final class RecopyRendezvous implements RecopyMeetings {
 
     /** The part of the rows' names that stands for {@code table}'s name. */
     static String nameKey(TableId table) {
-        return String.format("%08x", (table.schema() + "." + table.table()).hashCode());
+        return String.format("%08x", table.toString().hashCode());
     }
 
     /** A copy again this task waits to meet the others for. */

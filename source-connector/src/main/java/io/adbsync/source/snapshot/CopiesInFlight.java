@@ -36,7 +36,7 @@ public final class CopiesInFlight {
 
     /** Whether a record of {@code table}'s copy (of the table, or of one of its partitions) is in flight. */
     public boolean any(TableId table) {
-        String name = table.schema() + "." + table.table();
+        String name = table.toString();
         for (Map.Entry<String, AtomicInteger> e : byPart.entrySet()) {
             String part = e.getKey();
             if (e.getValue().get() > 0 && (part.equals(name) || part.startsWith(name + "/"))) {

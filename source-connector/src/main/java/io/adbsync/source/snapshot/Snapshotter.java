@@ -234,7 +234,7 @@ public final class Snapshotter implements AutoCloseable {
      */
     public boolean planMetRecopy(TableId name, int oid, long generation, String again, boolean sendsTruncate,
                                  OffsetStorageReader offsets) throws SQLException {
-        String table = name.schema() + "." + name.table();
+        String table = name.toString();
         // Plans a round read (inFlightPlans keeps the last round's until the next starts) that are still this task's:
         // one a chunk found dropped is not, and waited for, it would hold the copy again for good.
         if (java.util.stream.Stream.concat(inFlightPlans.stream(), rewinding.stream())
@@ -275,7 +275,7 @@ public final class Snapshotter implements AutoCloseable {
 
     /** Whether a copy of {@code name} is under way here (a plan not done): a meeting for its copy again waits for it. */
     public boolean copyUnderWay(TableId name) {
-        String table = name.schema() + "." + name.table();
+        String table = name.toString();
         return all.stream().anyMatch(p -> p.table.qualifiedName().equals(table) && underWay(p));
     }
 
@@ -284,7 +284,7 @@ public final class Snapshotter implements AutoCloseable {
      * way: a copy again the other tasks asked for is then this task's to join. A copy under way goes first.
      */
     public boolean copiesBelow(TableId name, int oid, long generation) {
-        String table = name.schema() + "." + name.table();
+        String table = name.toString();
         if (!Integer.valueOf(oid).equals(plannedRelations.get(table))
                 || plannedGenerations.getOrDefault(relationKey(table, oid), 0L) >= generation) {
             return false;
@@ -342,7 +342,8 @@ public final class Snapshotter implements AutoCloseable {
     private final Map<TableId, MetTruncate> metTruncates = new HashMap<>();
     /**
      * The partitions (and their relations) planned with copies again the key shards' tasks met for: the watch of attached
-     * partitions finds them planned. One of the name created again since is another relation, copied as found.
+     * partitions finds them planned; one of the name created again since is another relation, and not skipped here
+     * (though its stored offset, which names the partition and not its relation, still reads as its copy).
      */
     private final Map<Map<String, String>, Integer> metPartitions = new HashMap<>();
 
@@ -598,10 +599,10 @@ public final class Snapshotter implements AutoCloseable {
                 generation = met.generation();
                 truncateSentElsewhere = !met.sendsTruncate();
             } else {
+                long planned = plannedGenerations.getOrDefault(relationKey(table.qualifiedName(), table.oid()), 0L);
                 if (again == null) {
                     // Copied again by the other tasks (their offsets told them to): this task's share goes with theirs.
-                    long copied = Math.max(copiedGeneration,
-                            plannedGenerations.getOrDefault(relationKey(table.qualifiedName(), table.oid()), 0L));
+                    long copied = Math.max(copiedGeneration, planned);
                     if (recopies.askedPast(name, table.oid(), copied, truncatedGeneration(stored, underName, table.oid()))) {
                         again = ASKED_BY_OTHERS;
                         generation = copied + 1;
@@ -612,8 +613,7 @@ public final class Snapshotter implements AutoCloseable {
                     if (decided) {
                         // Found now, after what this run planned (shard 0's share of a copy again, its offsets not
                         // stored yet, with a rename given back since): a copy past that one.
-                        generation = Math.max(generation, plannedGenerations.getOrDefault(
-                                relationKey(table.qualifiedName(), table.oid()), 0L) + 1);
+                        generation = Math.max(generation, planned + 1);
                     }
                     RecopyMeetings.Joined joined = recopies.join(name, table.oid(), generation, again, decided);
                     if (!joined.sent()) {
